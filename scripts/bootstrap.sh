@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what Vireo needs to build, run and test on Debian 12, and nothing that is
+# already there. Idempotent: `apt-get update` runs only when a package is missing.
+# Used by both `make run` and `make test`.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build ccache pkg-config git
+  # libraries (DESIGN.md "Dependencies")
+  libdcmtk-dev libboost-dev libsqlite3-dev libssl-dev
+  libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # real DICOM peers for the integration tests (storescu, findscu, movescu, getscu, storescp)
+  dcmtk
+  # integration tests and benchmarks are driven from Python's standard library
+  python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "bootstrap: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then SUDO="sudo"; else
+    echo "bootstrap: need root (or sudo) to install: ${missing[*]}" >&2; exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,164 @@
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "api/rest/routes.hpp"
+#include "core/strings.hpp"
+
+namespace vireo::api {
+
+namespace {
+
+using archive::Level;
+using http::HttpRequest;
+using http::HttpResponse;
+using nlohmann::json;
+
+constexpr int64_t kDefaultLimit = 100;
+constexpr int64_t kMaxLimit = 1000;
+
+json encode_row(const archive::FindRow& row, Level level) {
+  json j = json::object();
+  for (const auto& a : archive::indexed_attributes()) {
+    if (a.level > level) continue;
+    auto it = row.find(a.tag);
+    if (a.match == archive::Match::ReturnOnly && a.tag != tag::kAvailableTransferSyntaxUID) {
+      j[std::string(a.keyword)] = it == row.end() ? 0 : std::atoll(it->second.c_str());
+    } else {
+      j[std::string(a.keyword)] = it == row.end() ? json(nullptr) : json(it->second);
+    }
+  }
+  return j;
+}
+
+Result<int64_t> parse_int(const HttpRequest& req, const std::string& name, int64_t fallback, int64_t max) {
+  auto v = req.query_value(name);
+  if (!v) return fallback;
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || p != v->data() + v->size() || n < 0 || n > max)
+    return fail(ErrorCode::InvalidArgument, name + " must be a whole number from 0 to " + std::to_string(max));
+  return n;
+}
+
+// Query parameters named by DICOM keyword filter the list with C-FIND matching.
+Result<archive::FindQuery> list_query(const HttpRequest& req, Level level) {
+  archive::FindQuery q;
+  q.level = level;
+  auto limit = parse_int(req, "limit", kDefaultLimit, kMaxLimit);
+  if (!limit) return std::unexpected(limit.error());
+  auto offset = parse_int(req, "offset", 0, INT64_MAX / 2);
+  if (!offset) return std::unexpected(offset.error());
+  q.limit = *limit == 0 ? kDefaultLimit : *limit;
+  q.offset = *offset;
+  for (const auto& [name, value] : req.query) {
+    if (name == "limit" || name == "offset") continue;
+    const archive::IndexedAttribute* found = nullptr;
+    for (const auto& a : archive::indexed_attributes())
+      if (a.keyword == name) found = &a;
+    if (!found || found->level > level || found->match == archive::Match::ReturnOnly)
+      return fail(ErrorCode::InvalidArgument, "'" + name + "' is not a filter at this level");
+    q.keys.push_back({found->tag, value});
+  }
+  for (const auto& [name, value] : req.params) {
+    tag::Tag t = name == "study" ? tag::kStudyInstanceUID : name == "series" ? tag::kSeriesInstanceUID
+                                                                           : tag::kSOPInstanceUID;
+    if (!is_valid_uid(value)) return fail(ErrorCode::NotFound, "'" + name + "' is not a UID");
+    q.keys.push_back({t, value});
+  }
+  return q;
+}
+
+Result<json> list(archive::Archive& archive, const archive::FindQuery& q) {
+  json out = json::array();
+  auto s = archive.find(q, [&](const archive::FindRow& row) {
+    out.push_back(encode_row(row, q.level));
+    return true;
+  });
+  if (!s) return std::unexpected(s.error());
+  return out;
+}
+
+HttpResponse list_handler(archive::Archive& archive, const HttpRequest& req, Level level) {
+  auto q = list_query(req, level);
+  if (!q) return http::problem(q.error());
+  auto rows = list(archive, *q);
+  if (!rows) return http::problem(rows.error());
+  return http::json_response(200, rows->dump());
+}
+
+// One entity with its children: /api/studies/{study} lists its series, and so on.
+HttpResponse entity_handler(archive::Archive& archive, const HttpRequest& req, Level level, const char* children) {
+  auto q = list_query(req, level);
+  if (!q) return http::problem(q.error());
+  q->limit = 1;
+  auto rows = list(archive, *q);
+  if (!rows) return http::problem(rows.error());
+  if (rows->empty()) return http::problem(Error{ErrorCode::NotFound, "no such " + std::string(archive::level_table(level))});
+  json entity = (*rows)[0];
+  if (children) {
+    auto cq = list_query(req, static_cast<Level>(static_cast<int>(level) + 1));
+    if (!cq) return http::problem(cq.error());
+    cq->limit = 0;
+    auto kids = list(archive, *cq);
+    if (!kids) return http::problem(kids.error());
+    entity[children] = *kids;
+  }
+  return http::json_response(200, entity.dump());
+}
+
+}  // namespace
+
+void register_archive_routes(http::Router& router, archive::Archive& archive, const Config& config) {
+  auto& a = archive;
+  router.add("GET", "/api/patients", "archive.read",
+             [&a](const HttpRequest& r) { return list_handler(a, r, Level::Patient); });
+  router.add("GET", "/api/studies", "archive.read",
+             [&a](const HttpRequest& r) { return list_handler(a, r, Level::Study); });
+  router.add("GET", "/api/studies/{study}", "archive.read",
+             [&a](const HttpRequest& r) { return entity_handler(a, r, Level::Study, "Series"); });
+  router.add("GET", "/api/studies/{study}/series", "archive.read",
+             [&a](const HttpRequest& r) { return list_handler(a, r, Level::Series); });
+  router.add("GET", "/api/series/{series}", "archive.read",
+             [&a](const HttpRequest& r) { return entity_handler(a, r, Level::Series, "Instances"); });
+  router.add("GET", "/api/series/{series}/instances", "archive.read",
+             [&a](const HttpRequest& r) { return list_handler(a, r, Level::Instance); });
+  router.add("GET", "/api/instances/{instance}", "archive.read",
+             [&a](const HttpRequest& r) { return entity_handler(a, r, Level::Instance, nullptr); });
+  router.add("GET", "/api/instances/{instance}/file", "archive.export", [&a](const HttpRequest& r) {
+    auto inst = a.instance(r.param("instance"));
+    if (!inst) return http::problem(inst.error());
+    auto path = a.instance_file(*inst, true);
+    if (!path) return http::problem(path.error());
+    HttpResponse res;
+    res.content_type = "application/dicom";
+    res.file = *path;
+    res.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + inst->sop_instance_uid + ".dcm\"");
+    res.headers.emplace_back("ETag", "\"" + inst->sha256 + "\"");
+    return res;
+  });
+  auto deleter = [&a, &config](Level level) {
+    return [&a, &config, level](const HttpRequest& r) {
+      if (!config.allow_delete)
+        return http::problem(Error{ErrorCode::Forbidden, "deleting is disabled; set allow_delete = true"});
+      auto n = level == Level::Study ? a.delete_study(r.param("study")) : a.delete_series(r.param("series"));
+      if (!n) return http::problem(n.error());
+      return http::json_response(200, json{{"deletedInstances", *n}}.dump());
+    };
+  };
+  router.add("DELETE", "/api/studies/{study}", "archive.delete", deleter(Level::Study));
+  router.add("DELETE", "/api/series/{series}", "archive.delete", deleter(Level::Series));
+  router.add("GET", "/api/conflicts", "archive.admin", [&a](const HttpRequest& r) {
+    auto limit = parse_int(r, "limit", kDefaultLimit, kMaxLimit);
+    if (!limit) return http::problem(limit.error());
+    auto rows = a.conflicts(*limit);
+    if (!rows) return http::problem(rows.error());
+    json out = json::array();
+    for (const auto& c : *rows)
+      out.push_back({{"SOPInstanceUID", c.sop_instance_uid}, {"storedSha256", c.stored_sha256},
+                     {"receivedSha256", c.received_sha256}, {"resolution", c.resolution}, {"source", c.source},
+                     {"at", c.at}});
+    return http::json_response(200, out.dump());
+  });
+}
+
+}  // namespace vireo::api

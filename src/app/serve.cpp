@@ -1,0 +1,104 @@
+#include <csignal>
+#include <fstream>
+#include <iostream>
+
+#include "api/rest/routes.hpp"
+#include "app/services.hpp"
+#include "core/log.hpp"
+#include "net/dimse/dimse_server.hpp"
+#include "net/http/http_server.hpp"
+
+namespace vireo::app {
+
+Result<Services> open_services(const Config& config) {
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) return fail(ErrorCode::OutOfResources, "cannot create data_dir " + config.data_dir.string() + ": " + ec.message());
+  Services s;
+  s.db = std::make_unique<SqliteDatabase>(config.database_path());
+  auto blobs = FsBlobStore::open(config.blob_dir());
+  if (!blobs) return std::unexpected(blobs.error());
+  s.blobs = std::move(*blobs);
+  auto archive = archive::Archive::open(*s.db, *s.blobs, config.duplicate_policy,
+                                        [](const std::string& domain, const Migration& m, size_t i, size_t n) {
+                                          std::cerr << "migrating " << domain << ": " << i << "/" << n << " "
+                                                    << m.description << "\n";
+                                        });
+  if (!archive) return std::unexpected(archive.error());
+  s.archive = std::move(*archive);
+  return s;
+}
+
+int serve(const Config& config) {
+  // Signals are taken synchronously by this thread; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto services = open_services(config);
+  if (!services) {
+    spdlog::error("cannot open the archive: {}", services.error().message());
+    return 1;
+  }
+  archive::Archive& archive = *services->archive;
+
+  // A marker that exists while the server runs: found at start, the last run crashed, so
+  // look for files written but never indexed (and for index rows without files).
+  auto marker = config.data_dir / "server.running";
+  if (std::filesystem::exists(marker)) {
+    spdlog::warn("the previous run did not stop cleanly; checking the archive");
+    auto report = archive.check_integrity(false, true);
+    if (!report) {
+      spdlog::error("integrity check failed: {}", report.error().message());
+    } else {
+      spdlog::info("integrity check: {} instances, {} orphan files removed, {} missing, {} damaged",
+                   report->instances_checked, report->orphans_removed, report->missing_blobs.size(),
+                   report->corrupt_blobs.size());
+    }
+  } else {
+    services->blobs->clear_temp();
+  }
+  std::ofstream(marker) << ::getpid() << "\n";
+
+  http::Router router;
+  api::register_system_routes(router, archive);
+  api::register_archive_routes(router, archive, config);
+  http::HttpServer http({config.http_host, config.http_port, config.http_max_body_bytes, config.http_threads}, router);
+  if (auto s = http.start(); !s) {
+    spdlog::error("{}", s.error().message());
+    std::filesystem::remove(marker);
+    return 1;
+  }
+  net::DimseServer dimse(config, archive);
+  if (auto s = dimse.start(); !s) {
+    spdlog::error("{}", s.error().message());
+    http.stop();
+    std::filesystem::remove(marker);
+    return 1;
+  }
+
+  auto stats = archive.stats();
+  std::cout << "Vireo is running.\n"
+            << "  HTTP:   http://" << (config.http_host == "0.0.0.0" ? "localhost" : config.http_host) << ":"
+            << http.port() << "/  (REST API under /api, /healthz, /metrics)\n"
+            << "  DICOM:  AE title " << config.aet << ", port " << config.dicom_port << "\n"
+            << "  Data:   " << std::filesystem::absolute(config.data_dir).string() << " (index.sqlite, blobs/)\n"
+            << "  Stored: " << (stats ? stats->instances : 0) << " instances in " << (stats ? stats->studies : 0)
+            << " studies\n"
+            << "Stop with Ctrl-C (or SIGTERM).\n"
+            << std::flush;
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("signal {} received: stopping", sig);
+  http.stop();
+  dimse.stop();
+  archive.writer().stop();
+  std::filesystem::remove(marker);
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace vireo::app

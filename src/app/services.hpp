@@ -1,0 +1,26 @@
+// Wiring shared by the subcommands: the database, the blob store and the archive for a
+// configuration, with migration progress shown on the terminal.
+#pragma once
+
+#include <memory>
+
+#include "archive/archive.hpp"
+#include "core/config.hpp"
+#include "store/fs_blob_store.hpp"
+#include "store/sqlite_database.hpp"
+
+namespace vireo::app {
+
+struct Services {
+  std::unique_ptr<SqliteDatabase> db;
+  std::unique_ptr<FsBlobStore> blobs;
+  std::unique_ptr<archive::Archive> archive;
+};
+
+[[nodiscard]] Result<Services> open_services(const Config& config);
+
+int serve(const Config& config);
+int import_paths(const Config& config, const std::vector<std::string>& paths, int threads);
+int check(const Config& config, bool deep, bool repair);
+
+}  // namespace vireo::app

@@ -1,0 +1,445 @@
+#include "archive/archive.hpp"
+
+#include <unistd.h>
+
+#include <set>
+
+#include "archive/schema.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "core/strings.hpp"
+#include "dicom/dicom_file.hpp"
+
+namespace fs = std::filesystem;
+
+namespace vireo::archive {
+
+namespace {
+
+Counter& stored_counter() {
+  static auto& c = Metrics::counter("vireo_instances_stored_total", "Instances stored in the archive");
+  return c;
+}
+Counter& stored_bytes() {
+  static auto& c = Metrics::counter("vireo_instances_stored_bytes_total", "Bytes of instances stored");
+  return c;
+}
+Counter& rejected_counter() {
+  static auto& c = Metrics::counter("vireo_instances_rejected_total", "Instances refused by the archive");
+  return c;
+}
+Counter& duplicate_counter() {
+  static auto& c = Metrics::counter("vireo_instances_duplicate_total", "Identical instances received again");
+  return c;
+}
+
+// What one ingest job decided, committed with the index change.
+enum class Decision { Inserted, Duplicate, ConflictKept, Overwritten };
+struct IndexOutcome {
+  Decision decision = Decision::Inserted;
+  std::string replaced_blob_key;  // Overwritten: the old blob to remove after commit
+};
+
+struct IngestRow {
+  const dicom::ParsedInstance& parsed;
+  const BlobInfo& blob;
+  const std::string& source;
+};
+
+std::vector<SqlValue> level_values(Level level, const dicom::ParsedInstance& p) {
+  std::vector<SqlValue> values;
+  for (const auto* a : stored_attributes(level)) {
+    std::string v = normalize_for_index(*a, p.value(a->tag));
+    if (a->match == Match::PersonName) {
+      std::string key = person_name_key(v);
+      values.emplace_back(v.empty() ? SqlValue(nullptr) : SqlValue(v));
+      values.emplace_back(key.empty() ? SqlValue(nullptr) : SqlValue(key));
+    } else if (level == Level::Patient) {
+      values.emplace_back(v);  // patient_id and issuer are part of a unique key: never NULL
+    } else {
+      values.emplace_back(v.empty() ? SqlValue(nullptr) : SqlValue(v));
+    }
+  }
+  return values;
+}
+
+// "INSERT INTO studies (patient_fk, study_uid, ...) VALUES (?, ?, ...)" from the table.
+std::string insert_sql(Level level, const std::vector<std::string>& extra_columns) {
+  std::string cols, marks;
+  auto add = [&](const std::string& c) {
+    cols += cols.empty() ? c : ", " + c;
+    marks += marks.empty() ? "?" : ", ?";
+  };
+  for (const auto& c : extra_columns) add(c);
+  for (const auto* a : stored_attributes(level)) {
+    add(std::string(a->column));
+    if (a->match == Match::PersonName) add(std::string(a->column) + "_norm");
+  }
+  return "INSERT INTO " + std::string(level_table(level)) + " (" + cols + ") VALUES (" + marks + ") RETURNING id";
+}
+
+Result<int64_t> insert_row(Connection& c, Level level, const std::vector<std::string>& extra_columns,
+                           std::vector<SqlValue> extra_values, const dicom::ParsedInstance& p) {
+  static const std::string sql[] = {
+      insert_sql(Level::Patient, {}),
+      insert_sql(Level::Study, {"patient_fk", "created_at"}),
+      insert_sql(Level::Series, {"study_fk"}),
+      insert_sql(Level::Instance,
+                 {"series_fk", "transfer_syntax", "blob_key", "size", "sha256", "received_at", "source_aet"}),
+  };
+  (void)extra_columns;
+  auto values = std::move(extra_values);
+  for (auto& v : level_values(level, p)) values.push_back(std::move(v));
+  auto rows = c.query(sql[static_cast<int>(level)], values);
+  if (!rows) return std::unexpected(rows.error());
+  return (*rows)[0].integer(0);
+}
+
+Result<std::optional<int64_t>> find_id(Connection& c, const std::string& sql, std::initializer_list<SqlValue> params) {
+  auto rows = c.query(sql, params);
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return std::optional<int64_t>();
+  return std::optional<int64_t>((*rows)[0].integer(0));
+}
+
+Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, DuplicatePolicy policy) {
+  const auto& p = r.parsed;
+  auto existing = c.query("SELECT id, sha256, blob_key FROM instances WHERE sop_instance_uid = ?",
+                          {p.sop_instance_uid});
+  if (!existing) return std::unexpected(existing.error());
+  if (!existing->empty()) {
+    const Row& row = (*existing)[0];
+    if (row.text(1) == r.blob.sha256) return IndexOutcome{Decision::Duplicate, {}};
+    bool overwrite = policy == DuplicatePolicy::Overwrite;
+    if (auto s = c.execute("INSERT INTO ingest_conflicts (sop_instance_uid, stored_sha256, received_sha256, "
+                           "resolution, source, at) VALUES (?, ?, ?, ?, ?, ?)",
+                           {p.sop_instance_uid, row.text(1), r.blob.sha256,
+                            std::string(overwrite ? "overwritten" : "kept_first"), r.source, utc_now_iso()});
+        !s) {
+      return std::unexpected(s.error());
+    }
+    if (!overwrite) return IndexOutcome{Decision::ConflictKept, {}};
+    if (auto s = c.execute("UPDATE instances SET blob_key = ?, sha256 = ?, size = ?, transfer_syntax = ?, "
+                           "received_at = ?, source_aet = ? WHERE id = ?",
+                           {r.blob.key, r.blob.sha256, static_cast<int64_t>(r.blob.size), p.transfer_syntax_uid,
+                            utc_now_iso(), r.source, row.integer(0)});
+        !s) {
+      return std::unexpected(s.error());
+    }
+    return IndexOutcome{Decision::Overwritten, row.text(2)};
+  }
+
+  // Patient: identified by Patient ID and its issuer.
+  auto patient = find_id(c, "SELECT id FROM patients WHERE patient_id = ? AND issuer = ?",
+                         {p.value(tag::kPatientID), p.value(tag::kIssuerOfPatientID)});
+  if (!patient) return std::unexpected(patient.error());
+  int64_t patient_pk;
+  if (*patient) {
+    patient_pk = **patient;
+  } else {
+    auto id = insert_row(c, Level::Patient, {}, {}, p);
+    if (!id) return std::unexpected(id.error());
+    patient_pk = *id;
+  }
+
+  auto study = find_id(c, "SELECT id FROM studies WHERE study_uid = ?", {p.value(tag::kStudyInstanceUID)});
+  if (!study) return std::unexpected(study.error());
+  int64_t study_pk;
+  if (*study) {
+    study_pk = **study;
+  } else {
+    auto id = insert_row(c, Level::Study, {}, {patient_pk, utc_now_iso()}, p);
+    if (!id) return std::unexpected(id.error());
+    study_pk = *id;
+    if (auto s = c.execute("UPDATE patients SET num_studies = num_studies + 1 WHERE id = ?", {patient_pk}); !s)
+      return std::unexpected(s.error());
+  }
+
+  auto series = find_id(c, "SELECT id FROM series WHERE series_uid = ?", {p.value(tag::kSeriesInstanceUID)});
+  if (!series) return std::unexpected(series.error());
+  int64_t series_pk;
+  if (*series) {
+    series_pk = **series;
+  } else {
+    auto id = insert_row(c, Level::Series, {}, {study_pk}, p);
+    if (!id) return std::unexpected(id.error());
+    series_pk = *id;
+    for (const char* sql : {"UPDATE studies SET num_series = num_series + 1 WHERE id = ?",
+                            "UPDATE patients SET num_series = num_series + 1 WHERE id = (SELECT patient_fk FROM "
+                            "studies WHERE id = ?)"}) {
+      if (auto s = c.execute(sql, {study_pk}); !s) return std::unexpected(s.error());
+    }
+    std::string modality = p.value(tag::kModality);
+    if (!modality.empty()) {
+      if (auto s = c.execute("INSERT INTO study_modalities (study_fk, modality) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                             {study_pk, modality});
+          !s) {
+        return std::unexpected(s.error());
+      }
+      if (c.changes() > 0) {
+        if (auto s = c.execute("UPDATE studies SET modalities = CASE WHEN modalities = '' THEN ? ELSE "
+                               "modalities || '\\' || ? END WHERE id = ?",
+                               {modality, modality, study_pk});
+            !s) {
+          return std::unexpected(s.error());
+        }
+      }
+    }
+  }
+
+  auto inst = insert_row(c, Level::Instance, {},
+                         {series_pk, p.transfer_syntax_uid, r.blob.key, static_cast<int64_t>(r.blob.size),
+                          r.blob.sha256, utc_now_iso(), r.source},
+                         p);
+  if (!inst) return std::unexpected(inst.error());
+  for (const char* sql :
+       {"UPDATE series SET num_instances = num_instances + 1 WHERE id = ?",
+        "UPDATE studies SET num_instances = num_instances + 1 WHERE id = (SELECT study_fk FROM series WHERE id = ?)",
+        "UPDATE patients SET num_instances = num_instances + 1 WHERE id = (SELECT st.patient_fk FROM studies st "
+        "JOIN series se ON se.study_fk = st.id WHERE se.id = ?)"}) {
+    if (auto s = c.execute(sql, {series_pk}); !s) return std::unexpected(s.error());
+  }
+  return IndexOutcome{Decision::Inserted, {}};
+}
+
+std::string select_list_for(Level level, std::vector<const IndexedAttribute*>& columns) {
+  std::string list;
+  for (const auto& a : indexed_attributes()) {
+    if (a.level > level) continue;
+    columns.push_back(&a);
+    list += list.empty() ? select_expression(a) : ", " + select_expression(a);
+  }
+  return list;
+}
+
+}  // namespace
+
+Archive::Archive(Database& db, BlobStore& blobs, DuplicatePolicy policy)
+    : db_(db), blobs_(blobs), policy_(policy), readers_(db), writer_(db), ingest_tags_(ingest_tags()) {}
+
+Archive::~Archive() { writer_.stop(); }
+
+Result<std::unique_ptr<Archive>> Archive::open(Database& db, BlobStore& blobs, DuplicatePolicy policy,
+                                               const MigrationProgress& progress) {
+  auto conn = db.connect();
+  if (!conn) return std::unexpected(conn.error());
+  if (auto s = migrate(**conn, db.dialect(), "archive", schema_migrations(), progress); !s)
+    return std::unexpected(s.error());
+  std::unique_ptr<Archive> archive(new Archive(db, blobs, policy));
+  if (auto s = archive->writer_.start(); !s) return std::unexpected(s.error());
+  return archive;
+}
+
+Result<StoreResult> Archive::store_file(const fs::path& file, const StoreSource& source) {
+  auto reject = [&](Error e) -> Result<StoreResult> {
+    ::unlink(file.c_str());
+    rejected_counter().inc();
+    return std::unexpected(std::move(e));
+  };
+  auto parsed = dicom::read_instance(file, ingest_tags_);
+  if (!parsed) return reject(parsed.error());
+  if (!source.expected_sop_instance_uid.empty() && source.expected_sop_instance_uid != parsed->sop_instance_uid)
+    return reject(Error{ErrorCode::InvalidArgument, "the dataset's SOP Instance UID differs from the request's"});
+  if (!source.expected_sop_class_uid.empty() && source.expected_sop_class_uid != parsed->sop_class_uid)
+    return reject(Error{ErrorCode::InvalidArgument, "the dataset's SOP Class UID differs from the request's"});
+
+  auto blob = blobs_.put_file(parsed->sop_instance_uid, file);
+  if (!blob) {
+    rejected_counter().inc();
+    return std::unexpected(blob.error());
+  }
+  IngestRow row{*parsed, *blob, source.name};
+  auto outcome = writer_.run<IndexOutcome>([&](Connection& c) { return index_instance(c, row, policy_); });
+  if (!outcome) {
+    // Not indexed, so not acknowledged: the blob would be an orphan. A duplicate with the
+    // same content shares the key of the indexed blob, which must stay.
+    auto stored = instance(parsed->sop_instance_uid);
+    if (!stored || stored->blob_key != blob->key) (void)blobs_.remove(blob->key);
+    rejected_counter().inc();
+    return std::unexpected(outcome.error());
+  }
+  StoreResult result{StoreOutcome::Stored, parsed->sop_instance_uid, parsed->value(tag::kStudyInstanceUID)};
+  switch (outcome->decision) {
+    case Decision::Inserted:
+      stored_counter().inc();
+      stored_bytes().inc(blob->size);
+      break;
+    case Decision::Duplicate:
+      duplicate_counter().inc();
+      result.outcome = StoreOutcome::Duplicate;
+      break;
+    case Decision::ConflictKept:
+      (void)blobs_.remove(blob->key);
+      rejected_counter().inc();
+      spdlog::warn("instance {} received again from {} with different content; kept the first (see /api/conflicts)",
+                   parsed->sop_instance_uid, source.name);
+      return fail(ErrorCode::DuplicateConflict, "SOP Instance UID " + parsed->sop_instance_uid);
+    case Decision::Overwritten:
+      if (outcome->replaced_blob_key != blob->key) (void)blobs_.remove(outcome->replaced_blob_key);
+      spdlog::warn("instance {} overwritten with different content from {}", parsed->sop_instance_uid, source.name);
+      result.outcome = StoreOutcome::Overwritten;
+      break;
+  }
+  return result;
+}
+
+Result<StoreResult> Archive::import_file(const fs::path& path, const std::string& aet) {
+  fs::path tmp = blobs_.temp_path();
+  if (auto s = dicom::write_part10(path, tmp, aet); !s) {
+    ::unlink(tmp.c_str());
+    rejected_counter().inc();
+    return std::unexpected(s.error());
+  }
+  return store_file(tmp, StoreSource{"import", "", ""});
+}
+
+Status Archive::find(const FindQuery& query, const std::function<bool(const FindRow&)>& fn) {
+  std::vector<const IndexedAttribute*> columns;
+  std::string list = select_list_for(query.level, columns);
+  auto sql = build_select(query.level, query.keys, list, query.limit, query.offset);
+  if (!sql) return std::unexpected(sql.error());
+  auto conn = readers_.acquire();
+  if (!conn) return std::unexpected(conn.error());
+  return (*conn)->for_each(sql->sql, sql->params, [&](const Row& row) {
+    FindRow out;
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if (!row.is_null(i)) {
+        std::string v = row.text(i);
+        if (!v.empty()) out.emplace(columns[i]->tag, std::move(v));
+      }
+    }
+    return fn(out);
+  });
+}
+
+Result<std::vector<StoredInstance>> Archive::locate(const FindQuery& query) {
+  auto sql = build_select(Level::Instance, query.keys,
+                          "i.sop_class_uid, i.sop_instance_uid, i.transfer_syntax, i.blob_key, i.sha256, i.size");
+  if (!sql) return std::unexpected(sql.error());
+  auto conn = readers_.acquire();
+  if (!conn) return std::unexpected(conn.error());
+  std::vector<StoredInstance> out;
+  auto s = (*conn)->for_each(sql->sql, sql->params, [&](const Row& r) {
+    out.push_back({r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.integer(5)});
+    return true;
+  });
+  if (!s) return std::unexpected(s.error());
+  return out;
+}
+
+Result<StoredInstance> Archive::instance(const std::string& sop_instance_uid) {
+  FindQuery q{Level::Instance, {{tag::kSOPInstanceUID, sop_instance_uid}}};
+  if (!is_valid_uid(sop_instance_uid)) return fail(ErrorCode::NotFound, "not a UID");
+  auto found = locate(q);
+  if (!found) return std::unexpected(found.error());
+  if (found->empty()) return fail(ErrorCode::NotFound, "instance " + sop_instance_uid);
+  return (*found)[0];
+}
+
+Result<fs::path> Archive::instance_file(const StoredInstance& inst, bool verify) {
+  if (verify) {
+    if (auto s = blobs_.verify(inst.blob_key, inst.sha256); !s) {
+      spdlog::error("instance {}: {}", inst.sop_instance_uid, s.error().message());
+      return std::unexpected(s.error());
+    }
+  }
+  return blobs_.local_path(inst.blob_key);
+}
+
+Result<int64_t> Archive::delete_where(Level level, const std::string& uid) {
+  if (!is_valid_uid(uid)) return fail(ErrorCode::NotFound, "not a UID");
+  struct Deleted {
+    std::vector<std::string> blob_keys;
+  };
+  auto deleted = writer_.run<Deleted>([&](Connection& c) -> Result<Deleted> {
+    std::string series_filter = level == Level::Study
+                                    ? "series_fk IN (SELECT se.id FROM series se JOIN studies st ON st.id = se.study_fk "
+                                      "WHERE st.study_uid = ?)"
+                                    : "series_fk IN (SELECT id FROM series WHERE series_uid = ?)";
+    auto keys = c.query("SELECT blob_key FROM instances WHERE " + series_filter, {uid});
+    if (!keys) return std::unexpected(keys.error());
+    auto ids = c.query(level == Level::Study
+                           ? "SELECT st.id, st.patient_fk FROM studies st WHERE st.study_uid = ?"
+                           : "SELECT se.study_fk, st.patient_fk FROM series se JOIN studies st ON st.id = "
+                             "se.study_fk WHERE se.series_uid = ?",
+                       {uid});
+    if (!ids) return std::unexpected(ids.error());
+    if (ids->empty()) return fail(ErrorCode::NotFound, (level == Level::Study ? "study " : "series ") + uid);
+    int64_t study_pk = (*ids)[0].integer(0);
+    int64_t patient_pk = (*ids)[0].integer(1);
+    int64_t n = static_cast<int64_t>(keys->size());
+    std::vector<std::string> statements = {"DELETE FROM instances WHERE " + series_filter};
+    if (level == Level::Study) {
+      statements.push_back("DELETE FROM series WHERE study_fk IN (SELECT id FROM studies WHERE study_uid = ?)");
+      statements.push_back("DELETE FROM studies WHERE study_uid = ?");
+    } else {
+      statements.push_back("DELETE FROM series WHERE series_uid = ?");
+    }
+    for (const auto& sql : statements)
+      if (auto s = c.execute(sql, {uid}); !s) return std::unexpected(s.error());
+    // Recompute the aggregates of what remains.
+    for (const char* sql :
+         {"UPDATE studies SET num_series = (SELECT COUNT(*) FROM series WHERE study_fk = studies.id), "
+          "num_instances = (SELECT COUNT(*) FROM instances i JOIN series se ON se.id = i.series_fk WHERE "
+          "se.study_fk = studies.id) WHERE id = ?",
+          "DELETE FROM study_modalities WHERE study_fk = ? AND modality NOT IN (SELECT modality FROM series WHERE "
+          "study_fk = study_modalities.study_fk AND modality IS NOT NULL)"}) {
+      if (auto s = c.execute(sql, {study_pk}); !s) return std::unexpected(s.error());
+    }
+    if (auto s = c.execute("UPDATE studies SET modalities = COALESCE((SELECT group_concat(modality, '\\') FROM "
+                           "study_modalities WHERE study_fk = studies.id), '') WHERE id = ?",
+                           {study_pk});
+        !s) {
+      return std::unexpected(s.error());
+    }
+    if (auto s = c.execute("UPDATE patients SET num_studies = (SELECT COUNT(*) FROM studies WHERE patient_fk = "
+                           "patients.id), num_series = (SELECT COUNT(*) FROM series se JOIN studies st ON st.id = "
+                           "se.study_fk WHERE st.patient_fk = patients.id), num_instances = (SELECT COUNT(*) FROM "
+                           "instances i JOIN series se ON se.id = i.series_fk JOIN studies st ON st.id = "
+                           "se.study_fk WHERE st.patient_fk = patients.id) WHERE id = ?",
+                           {patient_pk});
+        !s) {
+      return std::unexpected(s.error());
+    }
+    if (auto s = c.execute("DELETE FROM patients WHERE id = ? AND num_studies = 0", {patient_pk}); !s)
+      return std::unexpected(s.error());
+    Deleted d;
+    for (const auto& r : *keys) d.blob_keys.push_back(r.text(0));
+    (void)n;
+    return d;
+  });
+  if (!deleted) return std::unexpected(deleted.error());
+  // After the commit: a crash here leaves orphan files, which the startup check removes.
+  for (const auto& k : deleted->blob_keys) (void)blobs_.remove(k);
+  return static_cast<int64_t>(deleted->blob_keys.size());
+}
+
+Result<int64_t> Archive::delete_study(const std::string& uid) { return delete_where(Level::Study, uid); }
+Result<int64_t> Archive::delete_series(const std::string& uid) { return delete_where(Level::Series, uid); }
+
+Result<std::vector<Conflict>> Archive::conflicts(int64_t limit) {
+  auto conn = readers_.acquire();
+  if (!conn) return std::unexpected(conn.error());
+  auto rows = (*conn)->query("SELECT sop_instance_uid, stored_sha256, received_sha256, resolution, source, at FROM "
+                             "ingest_conflicts ORDER BY id DESC LIMIT ?",
+                             {limit});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<Conflict> out;
+  for (const auto& r : *rows) out.push_back({r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5)});
+  return out;
+}
+
+Result<ArchiveStats> Archive::stats() {
+  auto conn = readers_.acquire();
+  if (!conn) return std::unexpected(conn.error());
+  auto rows = (*conn)->query(
+      "SELECT (SELECT COUNT(*) FROM patients), (SELECT COUNT(*) FROM studies), (SELECT COUNT(*) FROM series), "
+      "(SELECT COUNT(*) FROM instances), (SELECT COALESCE(SUM(size), 0) FROM instances)",
+      {});
+  if (!rows) return std::unexpected(rows.error());
+  const Row& r = (*rows)[0];
+  return ArchiveStats{r.integer(0), r.integer(1), r.integer(2), r.integer(3), r.integer(4)};
+}
+
+}  // namespace vireo::archive

@@ -1,0 +1,115 @@
+// The DICOM archive domain: storing instances (durably, idempotently), finding them with
+// C-FIND semantics, locating them for retrieval, listing and deleting. Protocol-free: the
+// DIMSE server, the REST API and the import command all call this.
+//
+// Thread-safety: all methods may be called concurrently. Writes go through one IndexWriter
+// (group commit); reads use pooled connections.
+// Usage:
+//   auto archive = Archive::open(db, blobs, options);
+//   auto stored = (*archive)->store_file(received_tmp, {"MODALITY_AE", sop_uid});
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "archive/index_writer.hpp"
+#include "archive/query.hpp"
+#include "core/config.hpp"
+#include "store/blob_store.hpp"
+#include "store/database.hpp"
+#include "store/migrations.hpp"
+
+namespace vireo::archive {
+
+enum class StoreOutcome { Stored, Duplicate, Overwritten };
+
+struct StoreResult {
+  StoreOutcome outcome = StoreOutcome::Stored;
+  std::string sop_instance_uid;
+  std::string study_instance_uid;
+};
+
+struct StoreSource {
+  std::string name;                       // calling AE title, "import", "rest"
+  std::string expected_sop_instance_uid;  // from the C-STORE request, checked against the data
+  std::string expected_sop_class_uid;
+};
+
+struct StoredInstance {
+  std::string sop_class_uid;
+  std::string sop_instance_uid;
+  std::string transfer_syntax;
+  std::string blob_key;
+  std::string sha256;
+  int64_t size = 0;
+};
+
+using FindRow = std::map<tag::Tag, std::string>;
+
+struct Conflict {
+  std::string sop_instance_uid, stored_sha256, received_sha256, resolution, source, at;
+};
+
+struct IntegrityReport {
+  int64_t instances_checked = 0;
+  std::vector<std::string> missing_blobs;   // SOP Instance UIDs whose file is gone
+  std::vector<std::string> corrupt_blobs;   // SOP Instance UIDs whose file fails its hash
+  std::vector<std::string> orphan_blobs;    // blob keys with no index row
+  int64_t orphans_removed = 0;
+};
+
+struct ArchiveStats {
+  int64_t patients = 0, studies = 0, series = 0, instances = 0, bytes = 0;
+};
+
+class Archive {
+ public:
+  static Result<std::unique_ptr<Archive>> open(Database& db, BlobStore& blobs, DuplicatePolicy policy,
+                                               const MigrationProgress& progress = {});
+  ~Archive();
+
+  // Where a receiver writes an incoming file before store_file takes it.
+  [[nodiscard]] std::filesystem::path temp_path() { return blobs_.temp_path(); }
+  // Takes ownership of `file` (a Part 10 file in blobs.temp_path() space): parses, stores
+  // durably, indexes. On any failure the file is removed and nothing is changed.
+  [[nodiscard]] Result<StoreResult> store_file(const std::filesystem::path& file, const StoreSource& source);
+  // Copies an external file in (adding a meta header where it has none), then store_file.
+  [[nodiscard]] Result<StoreResult> import_file(const std::filesystem::path& path, const std::string& aet);
+
+  // Calls `row` for each match; stop early by returning false.
+  [[nodiscard]] Status find(const FindQuery& query, const std::function<bool(const FindRow&)>& row);
+  // The instances below the entities that the unique keys of `query` name (C-MOVE, C-GET).
+  [[nodiscard]] Result<std::vector<StoredInstance>> locate(const FindQuery& query);
+  [[nodiscard]] Result<StoredInstance> instance(const std::string& sop_instance_uid);
+  // A readable path to the instance's file, its hash checked first when `verify`.
+  [[nodiscard]] Result<std::filesystem::path> instance_file(const StoredInstance& inst, bool verify);
+
+  // Delete a study or series and its files; returns the number of instances removed.
+  [[nodiscard]] Result<int64_t> delete_study(const std::string& study_uid);
+  [[nodiscard]] Result<int64_t> delete_series(const std::string& series_uid);
+
+  [[nodiscard]] Result<std::vector<Conflict>> conflicts(int64_t limit);
+  [[nodiscard]] Result<ArchiveStats> stats();
+  // Startup check: every index row has its blob (and, with `deep`, the right hash); every
+  // blob has its row. Orphan blobs (written, never acknowledged) are removed when `repair`.
+  [[nodiscard]] Result<IntegrityReport> check_integrity(bool deep, bool repair);
+
+  IndexWriter& writer() { return writer_; }
+
+ private:
+  Archive(Database& db, BlobStore& blobs, DuplicatePolicy policy);
+  Result<int64_t> delete_where(Level level, const std::string& uid);
+
+  Database& db_;
+  BlobStore& blobs_;
+  DuplicatePolicy policy_;
+  ConnectionPool readers_;
+  IndexWriter writer_;
+  std::vector<tag::Tag> ingest_tags_;
+};
+
+}  // namespace vireo::archive

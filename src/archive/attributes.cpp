@@ -1,0 +1,120 @@
+#include "archive/attributes.hpp"
+
+#include <string>
+
+#include "core/strings.hpp"
+
+namespace vireo::archive {
+
+namespace {
+using enum Level;
+using enum Match;
+// Order within a level is the column order of the level's table.
+constexpr IndexedAttribute kAttributes[] = {
+    {tag::kPatientID, "PatientID", Patient, "patient_id", Text},
+    {tag::kIssuerOfPatientID, "IssuerOfPatientID", Patient, "issuer", Text},
+    {tag::kPatientName, "PatientName", Patient, "patient_name", PersonName},
+    {tag::kPatientBirthDate, "PatientBirthDate", Patient, "birth_date", Date},
+    {tag::kPatientSex, "PatientSex", Patient, "sex", Text},
+    {tag::kNumberOfPatientRelatedStudies, "NumberOfPatientRelatedStudies", Patient, "num_studies", ReturnOnly},
+    {tag::kNumberOfPatientRelatedSeries, "NumberOfPatientRelatedSeries", Patient, "num_series", ReturnOnly},
+    {tag::kNumberOfPatientRelatedInstances, "NumberOfPatientRelatedInstances", Patient, "num_instances", ReturnOnly},
+
+    {tag::kStudyInstanceUID, "StudyInstanceUID", Study, "study_uid", Uid},
+    {tag::kStudyDate, "StudyDate", Study, "study_date", Date},
+    {tag::kStudyTime, "StudyTime", Study, "study_time", Time},
+    {tag::kAccessionNumber, "AccessionNumber", Study, "accession_number", Text},
+    {tag::kStudyID, "StudyID", Study, "study_id", Text},
+    {tag::kStudyDescription, "StudyDescription", Study, "study_description", Text},
+    {tag::kReferringPhysicianName, "ReferringPhysicianName", Study, "referring_physician", PersonName},
+    {tag::kModalitiesInStudy, "ModalitiesInStudy", Study, "modalities", Modalities},
+    {tag::kNumberOfStudyRelatedSeries, "NumberOfStudyRelatedSeries", Study, "num_series", ReturnOnly},
+    {tag::kNumberOfStudyRelatedInstances, "NumberOfStudyRelatedInstances", Study, "num_instances", ReturnOnly},
+
+    {tag::kSeriesInstanceUID, "SeriesInstanceUID", Series, "series_uid", Uid},
+    {tag::kModality, "Modality", Series, "modality", Text},
+    {tag::kSeriesNumber, "SeriesNumber", Series, "series_number", Text},
+    {tag::kSeriesDescription, "SeriesDescription", Series, "series_description", Text},
+    {tag::kBodyPartExamined, "BodyPartExamined", Series, "body_part", Text},
+    {tag::kSeriesDate, "SeriesDate", Series, "series_date", Date},
+    {tag::kSeriesTime, "SeriesTime", Series, "series_time", Time},
+    {tag::kNumberOfSeriesRelatedInstances, "NumberOfSeriesRelatedInstances", Series, "num_instances", ReturnOnly},
+
+    {tag::kSOPInstanceUID, "SOPInstanceUID", Instance, "sop_instance_uid", Uid},
+    {tag::kSOPClassUID, "SOPClassUID", Instance, "sop_class_uid", Uid},
+    {tag::kInstanceNumber, "InstanceNumber", Instance, "instance_number", Text},
+    {tag::kContentDate, "ContentDate", Instance, "content_date", Date},
+    {tag::kContentTime, "ContentTime", Instance, "content_time", Time},
+    {tag::kNumberOfFrames, "NumberOfFrames", Instance, "num_frames", Text},
+    {tag::kRows, "Rows", Instance, "pixel_rows", Text},
+    {tag::kColumns, "Columns", Instance, "pixel_columns", Text},
+    {tag::kAvailableTransferSyntaxUID, "AvailableTransferSyntaxUID", Instance, "transfer_syntax", ReturnOnly},
+};
+
+bool read_from_file(const IndexedAttribute& a) {
+  return a.match != ReturnOnly && a.match != Modalities;
+}
+}  // namespace
+
+std::string_view level_table(Level level) {
+  constexpr std::string_view names[] = {"patients", "studies", "series", "instances"};
+  return names[static_cast<int>(level)];
+}
+
+std::string_view level_alias(Level level) {
+  constexpr std::string_view names[] = {"p", "st", "se", "i"};
+  return names[static_cast<int>(level)];
+}
+
+std::span<const IndexedAttribute> indexed_attributes() { return kAttributes; }
+
+const IndexedAttribute* find_attribute(tag::Tag t) {
+  for (const auto& a : kAttributes)
+    if (a.tag == t) return &a;
+  return nullptr;
+}
+
+std::vector<const IndexedAttribute*> stored_attributes(Level level) {
+  std::vector<const IndexedAttribute*> out;
+  for (const auto& a : kAttributes)
+    if (a.level == level && read_from_file(a)) out.push_back(&a);
+  return out;
+}
+
+std::vector<tag::Tag> ingest_tags() {
+  std::vector<tag::Tag> out{tag::kSpecificCharacterSet};
+  for (const auto& a : kAttributes)
+    if (read_from_file(a)) out.push_back(a.tag);
+  return out;
+}
+
+std::string select_expression(const IndexedAttribute& a) {
+  return std::string(level_alias(a.level)) + "." + std::string(a.column);
+}
+
+std::string normalize_for_index(const IndexedAttribute& a, std::string value) {
+  if (a.match == Date || a.match == Time) {
+    std::string out;
+    for (char c : value)
+      if (c != '.' || a.match == Time) out.push_back(c);
+    if (a.match == Time) {
+      // "10:15:30.5" (ACR-NEMA) -> "101530.5"
+      std::string t;
+      for (char c : out)
+        if (c != ':') t.push_back(c);
+      return t;
+    }
+    return out;
+  }
+  return value;
+}
+
+std::string person_name_key(std::string_view value) {
+  std::string n = normalize_person_name(value);
+  // "DOE^JOHN^^^" and "DOE^JOHN" are the same name (PS3.5 6.2.1.1: trailing empty
+  // components may be omitted).
+  while (!n.empty() && (n.back() == '^' || n.back() == '=' || n.back() == ' ')) n.pop_back();
+  return n;
+}
+
+}  // namespace vireo::archive

@@ -1,0 +1,73 @@
+// The single writer of the archive index, with group commit: jobs from every association
+// and import thread queue up, and the writer runs all waiting jobs in one transaction,
+// each inside its own savepoint (one failing job does not undo the others), then commits
+// once and answers every caller. A caller is answered only after the commit that holds its
+// change is durable, which is what lets a C-STORE be acknowledged.
+//
+// Thread-safety: run() may be called from any number of threads.
+// Usage:
+//   IndexWriter writer(db);  writer.start();
+//   Result<int64_t> id = writer.run<int64_t>([&](Connection& c) -> Result<int64_t> { ... });
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "store/database.hpp"
+
+namespace vireo::archive {
+
+class IndexWriter {
+ public:
+  explicit IndexWriter(Database& db) : db_(db) {}
+  ~IndexWriter() { stop(); }
+  IndexWriter(const IndexWriter&) = delete;
+  IndexWriter& operator=(const IndexWriter&) = delete;
+
+  [[nodiscard]] Status start();
+  // Finishes the queued jobs, then stops; later run() calls fail with Unavailable.
+  void stop();
+
+  template <typename T>
+  Result<T> run(std::function<Result<T>(Connection&)> job) {
+    std::optional<Result<T>> out;
+    Status committed = submit([&](Connection& c) -> Status {
+      out = job(c);
+      if (!*out) return std::unexpected(out->error());
+      return {};
+    });
+    if (!committed) return std::unexpected(committed.error());
+    return std::move(*out);
+  }
+
+  // Jobs committed and transactions run since start (for metrics and tests).
+  [[nodiscard]] uint64_t transactions() const { return transactions_; }
+
+ private:
+  struct Job {
+    std::function<Status(Connection&)> fn;
+    std::promise<Status> done;
+  };
+  Status submit(std::function<Status(Connection&)> fn);
+  void loop();
+  void run_batch(std::vector<std::unique_ptr<Job>>& batch);
+
+  Database& db_;
+  std::unique_ptr<Connection> conn_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::unique_ptr<Job>> queue_;
+  bool stopping_ = false;
+  bool running_ = false;
+  std::thread thread_;
+  std::atomic<uint64_t> transactions_{0};
+};
+
+}  // namespace vireo::archive

@@ -1,0 +1,83 @@
+#include "archive/schema.hpp"
+
+namespace vireo::archive {
+
+// Every C-FIND/QIDO matching key has a column and an index; person names also in the
+// normalised form (upper case, accents folded) so that case-insensitive and prefix
+// wildcard searches use the index. Aggregates (counts, modalities) are kept at ingest.
+const std::vector<Migration>& schema_migrations() {
+  static const std::vector<Migration> migrations = {
+      {1,
+       "archive index: patients, studies, series, instances",
+       {
+           R"(CREATE TABLE patients (
+                id ${PK},
+                patient_id TEXT NOT NULL DEFAULT '',
+                issuer TEXT NOT NULL DEFAULT '',
+                patient_name TEXT, patient_name_norm TEXT,
+                birth_date TEXT, sex TEXT,
+                num_studies INTEGER NOT NULL DEFAULT 0,
+                num_series INTEGER NOT NULL DEFAULT 0,
+                num_instances INTEGER NOT NULL DEFAULT 0,
+                UNIQUE (patient_id, issuer)))",
+           "CREATE INDEX patients_name_norm ON patients (patient_name_norm)",
+           "CREATE INDEX patients_birth_date ON patients (birth_date)",
+           R"(CREATE TABLE studies (
+                id ${PK},
+                patient_fk INTEGER NOT NULL REFERENCES patients (id),
+                study_uid TEXT NOT NULL UNIQUE,
+                study_date TEXT, study_time TEXT, accession_number TEXT, study_id TEXT,
+                study_description TEXT, referring_physician TEXT, referring_physician_norm TEXT,
+                modalities TEXT NOT NULL DEFAULT '',
+                num_series INTEGER NOT NULL DEFAULT 0,
+                num_instances INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL))",
+           "CREATE INDEX studies_patient ON studies (patient_fk)",
+           "CREATE INDEX studies_date ON studies (study_date, study_time)",
+           "CREATE INDEX studies_accession ON studies (accession_number)",
+           "CREATE INDEX studies_study_id ON studies (study_id)",
+           "CREATE INDEX studies_referring ON studies (referring_physician_norm)",
+           "CREATE INDEX studies_description ON studies (study_description)",
+           R"(CREATE TABLE study_modalities (
+                study_fk INTEGER NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+                modality TEXT NOT NULL,
+                PRIMARY KEY (study_fk, modality)))",
+           "CREATE INDEX study_modalities_modality ON study_modalities (modality, study_fk)",
+           R"(CREATE TABLE series (
+                id ${PK},
+                study_fk INTEGER NOT NULL REFERENCES studies (id),
+                series_uid TEXT NOT NULL UNIQUE,
+                modality TEXT, series_number TEXT, series_description TEXT, body_part TEXT,
+                series_date TEXT, series_time TEXT,
+                num_instances INTEGER NOT NULL DEFAULT 0))",
+           "CREATE INDEX series_study ON series (study_fk)",
+           "CREATE INDEX series_modality ON series (modality)",
+           R"(CREATE TABLE instances (
+                id ${PK},
+                series_fk INTEGER NOT NULL REFERENCES series (id),
+                sop_instance_uid TEXT NOT NULL UNIQUE,
+                sop_class_uid TEXT NOT NULL,
+                instance_number TEXT, content_date TEXT, content_time TEXT,
+                num_frames TEXT, pixel_rows TEXT, pixel_columns TEXT,
+                transfer_syntax TEXT NOT NULL,
+                blob_key TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                sha256 TEXT NOT NULL,
+                received_at TEXT NOT NULL,
+                source_aet TEXT NOT NULL DEFAULT ''))",
+           "CREATE INDEX instances_series ON instances (series_fk)",
+           "CREATE INDEX instances_sop_class ON instances (sop_class_uid)",
+           R"(CREATE TABLE ingest_conflicts (
+                id ${PK},
+                sop_instance_uid TEXT NOT NULL,
+                stored_sha256 TEXT NOT NULL,
+                received_sha256 TEXT NOT NULL,
+                resolution TEXT NOT NULL,
+                source TEXT NOT NULL,
+                at TEXT NOT NULL))",
+       }},
+  };
+  return migrations;
+}
+
+}  // namespace vireo::archive

@@ -1,0 +1,153 @@
+#include "core/config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+
+#include "core/strings.hpp"
+
+namespace vireo {
+
+const std::vector<ConfigOption>& config_options() {
+  static const std::vector<ConfigOption> options = {
+      {"data_dir", "var", "Folder for the index database (index.sqlite) and the blob store (blobs/)."},
+      {"http_host", "127.0.0.1",
+       "Address the HTTP server binds to. Loopback until user accounts exist (see docs/SECURITY.md); "
+       "0.0.0.0 to serve the network."},
+      {"http_port", "8080", "HTTP port (REST API, /healthz, /metrics)."},
+      {"http_max_body_bytes", "67108864", "Largest accepted HTTP request body, in bytes."},
+      {"http_threads", "0", "HTTP worker threads; 0 means one per CPU core."},
+      {"aet", "VIREO", "The archive's DICOM Application Entity title."},
+      {"dicom_port", "11112", "DICOM (DIMSE) port; listens on all IPv4 interfaces."},
+      {"dicom_max_associations", "32", "Concurrent DICOM associations; more are rejected (transient)."},
+      {"dicom_max_pdu", "131072", "Largest PDU the archive receives, in bytes."},
+      {"dicom_acse_timeout", "5", "Seconds to wait for association negotiation messages."},
+      {"dicom_dimse_timeout", "60", "Seconds to wait for a DIMSE message before giving up on a peer."},
+      {"peers", "",
+       "C-MOVE destinations, comma-separated AET@host:port (e.g. WORKSTATION@10.0.0.5:104)."},
+      {"duplicate_policy", "keep_first",
+       "When an instance arrives again with different content: keep_first (refuse it with status "
+       "0111) or overwrite. Identical re-sends always succeed."},
+      {"allow_delete", "false",
+       "Allow DELETE of studies and series through the REST API (until roles exist)."},
+      {"log_level", "info", "trace, debug, info, warn, error."},
+  };
+  return options;
+}
+
+const DicomPeer* Config::find_peer(std::string_view name) const {
+  for (const auto& p : peers)
+    if (p.aet == name) return &p;
+  return nullptr;
+}
+
+namespace {
+template <typename T>
+Status parse_number(const std::string& key, const std::string& value, T& out, T min, T max) {
+  long long v = 0;
+  auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+  if (ec != std::errc() || ptr != value.data() + value.size() || v < static_cast<long long>(min) ||
+      v > static_cast<long long>(max)) {
+    return fail(ErrorCode::InvalidArgument, key + " must be a whole number from " +
+                                                std::to_string(min) + " to " + std::to_string(max) +
+                                                ", not '" + value + "'");
+  }
+  out = static_cast<T>(v);
+  return {};
+}
+
+Status parse_bool(const std::string& key, const std::string& value, bool& out) {
+  auto v = to_lower_ascii(value);
+  if (v == "true" || v == "1" || v == "yes" || v == "on") { out = true; return {}; }
+  if (v == "false" || v == "0" || v == "no" || v == "off") { out = false; return {}; }
+  return fail(ErrorCode::InvalidArgument, key + " must be true or false, not '" + value + "'");
+}
+}  // namespace
+
+Result<DicomPeer> parse_peer(std::string_view text) {
+  auto at = text.find('@');
+  auto colon = text.rfind(':');
+  if (at == std::string_view::npos || colon == std::string_view::npos || colon < at) {
+    return fail(ErrorCode::InvalidArgument,
+                "a peer is written AET@host:port, not '" + std::string(text) + "'");
+  }
+  DicomPeer p;
+  p.aet = std::string(trim(text.substr(0, at)));
+  p.host = std::string(trim(text.substr(at + 1, colon - at - 1)));
+  std::string port(trim(text.substr(colon + 1)));
+  if (p.aet.empty() || p.aet.size() > 16 || p.host.empty())
+    return fail(ErrorCode::InvalidArgument, "a peer needs an AE title of 1-16 characters and a host");
+  if (auto s = parse_number<uint16_t>("peer port", port, p.port, 1, 65535); !s) return std::unexpected(s.error());
+  return p;
+}
+
+Status apply_setting(Config& cfg, const std::string& key, const std::string& value) {
+  if (key == "data_dir") { cfg.data_dir = value; return {}; }
+  if (key == "http_host") { cfg.http_host = value; return {}; }
+  if (key == "http_port") return parse_number<uint16_t>(key, value, cfg.http_port, 0, 65535);
+  if (key == "http_max_body_bytes")
+    return parse_number<size_t>(key, value, cfg.http_max_body_bytes, 1024, size_t{1} << 40);
+  if (key == "http_threads") return parse_number<int>(key, value, cfg.http_threads, 0, 256);
+  if (key == "aet") {
+    if (value.empty() || value.size() > 16)
+      return fail(ErrorCode::InvalidArgument, "aet must have 1 to 16 characters");
+    cfg.aet = value;
+    return {};
+  }
+  if (key == "dicom_port") return parse_number<uint16_t>(key, value, cfg.dicom_port, 0, 65535);
+  if (key == "dicom_max_associations")
+    return parse_number<int>(key, value, cfg.dicom_max_associations, 1, 1000);
+  if (key == "dicom_max_pdu")
+    return parse_number<uint32_t>(key, value, cfg.dicom_max_pdu, 4096, 131072);
+  if (key == "dicom_acse_timeout") return parse_number<int>(key, value, cfg.dicom_acse_timeout_s, 1, 3600);
+  if (key == "dicom_dimse_timeout") return parse_number<int>(key, value, cfg.dicom_dimse_timeout_s, 1, 3600);
+  if (key == "peers") {
+    cfg.peers.clear();
+    for (const auto& item : split(value, ',')) {
+      if (trim(item).empty()) continue;
+      auto p = parse_peer(trim(item));
+      if (!p) return std::unexpected(p.error());
+      cfg.peers.push_back(*p);
+    }
+    return {};
+  }
+  if (key == "duplicate_policy") {
+    if (value == "keep_first") { cfg.duplicate_policy = DuplicatePolicy::KeepFirst; return {}; }
+    if (value == "overwrite") { cfg.duplicate_policy = DuplicatePolicy::Overwrite; return {}; }
+    return fail(ErrorCode::InvalidArgument, "duplicate_policy must be keep_first or overwrite");
+  }
+  if (key == "allow_delete") return parse_bool(key, value, cfg.allow_delete);
+  if (key == "log_level") { cfg.log_level = value; return {}; }
+  return fail(ErrorCode::InvalidArgument, "unknown setting '" + key + "' (see vireo config)");
+}
+
+Result<Config> load_config(const std::filesystem::path& file) {
+  Config cfg;
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) return fail(ErrorCode::InvalidArgument, "cannot read configuration file " + file.string());
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      auto t = trim(line);
+      if (t.empty() || t.front() == '#') continue;
+      auto eq = t.find('=');
+      if (eq == std::string_view::npos)
+        return fail(ErrorCode::InvalidArgument,
+                    file.string() + ":" + std::to_string(number) + ": expected key = value");
+      auto s = apply_setting(cfg, std::string(trim(t.substr(0, eq))), std::string(trim(t.substr(eq + 1))));
+      if (!s) return fail(s.error().code, file.string() + ":" + std::to_string(number) + ": " + s.error().detail);
+    }
+  }
+  for (const auto& opt : config_options()) {
+    std::string env = "VIREO_" + to_upper_ascii(opt.key);
+    if (const char* v = std::getenv(env.c_str())) {
+      auto s = apply_setting(cfg, opt.key, v);
+      if (!s) return fail(s.error().code, env + ": " + s.error().detail);
+    }
+  }
+  return cfg;
+}
+
+}  // namespace vireo

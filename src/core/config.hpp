@@ -1,0 +1,68 @@
+// Server configuration: built-in defaults, then one file (`key = value` lines, see
+// docs/vireo.conf.example), then environment variables `VIREO_<KEY>` (upper case), then
+// command-line flags. Each later source overrides the earlier ones.
+//
+// Thread-safety: a Config is built once at start-up and then only read.
+// Usage:
+//   auto cfg = load_config(file_path_or_empty);   // defaults + file + environment
+//   if (!cfg) { print cfg.error().message(); }
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace vireo {
+
+// A DICOM peer that may be named as C-MOVE destination: "AET@host:port".
+struct DicomPeer {
+  std::string aet;
+  std::string host;
+  uint16_t port = 0;
+};
+
+enum class DuplicatePolicy { KeepFirst, Overwrite };
+
+struct Config {
+  std::filesystem::path data_dir = "var";
+  std::string http_host = "127.0.0.1";
+  uint16_t http_port = 8080;
+  size_t http_max_body_bytes = 64u << 20;
+  int http_threads = 0;  // 0: one per core
+  std::string aet = "VIREO";
+  uint16_t dicom_port = 11112;
+  int dicom_max_associations = 32;
+  uint32_t dicom_max_pdu = 131072;
+  int dicom_acse_timeout_s = 5;
+  int dicom_dimse_timeout_s = 60;
+  std::vector<DicomPeer> peers;
+  DuplicatePolicy duplicate_policy = DuplicatePolicy::KeepFirst;
+  bool allow_delete = false;
+  std::string log_level = "info";
+
+  [[nodiscard]] const DicomPeer* find_peer(std::string_view aet) const;
+  [[nodiscard]] std::filesystem::path database_path() const { return data_dir / "index.sqlite"; }
+  [[nodiscard]] std::filesystem::path blob_dir() const { return data_dir / "blobs"; }
+};
+
+// Every option with its documentation: the source of `vireo config` and of the example file.
+struct ConfigOption {
+  std::string key;
+  std::string default_value;
+  std::string help;
+};
+[[nodiscard]] const std::vector<ConfigOption>& config_options();
+
+// Applies one `key = value` setting; unknown keys and bad values are errors that name the key.
+[[nodiscard]] Status apply_setting(Config& cfg, const std::string& key, const std::string& value);
+
+// Defaults, then `file` (if not empty; must exist), then VIREO_* environment variables.
+[[nodiscard]] Result<Config> load_config(const std::filesystem::path& file);
+
+[[nodiscard]] Result<DicomPeer> parse_peer(std::string_view text);
+
+}  // namespace vireo

@@ -1,0 +1,28 @@
+// Small string utilities shared by every layer: trimming, splitting, case folding and the
+// person-name normalisation used by the archive index (upper case, Latin accents folded).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vireo {
+
+[[nodiscard]] std::string_view trim(std::string_view s);
+[[nodiscard]] std::vector<std::string> split(std::string_view s, char sep);
+[[nodiscard]] std::string to_upper_ascii(std::string_view s);
+[[nodiscard]] std::string to_lower_ascii(std::string_view s);
+[[nodiscard]] bool starts_with(std::string_view s, std::string_view prefix);
+
+// Upper-cases ASCII and folds Latin-1 / Latin Extended-A letters to their base letter
+// ("Müller^José" -> "MULLER^JOSE") so that person-name search is case- and
+// accent-insensitive through an ordinary index. Other scripts pass through unchanged.
+[[nodiscard]] std::string normalize_person_name(std::string_view utf8);
+
+// A DICOM UID: 1-64 chars of digits and dots (PS3.5 9.1). Also what makes a UID safe as a
+// file name component.
+[[nodiscard]] bool is_valid_uid(std::string_view uid);
+
+[[nodiscard]] std::string hex_encode(const unsigned char* data, size_t size);
+
+}  // namespace vireo

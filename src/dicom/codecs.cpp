@@ -1,0 +1,25 @@
+// Codec registration for DCMTK (decoders for transcoding on retrieve). Registered once at
+// start-up; DCMTK's codec list is internally locked for concurrent use.
+#include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmdata/dcrleerg.h>
+#include <dcmtk/dcmjpeg/djdecode.h>
+#include <dcmtk/dcmjpeg/djencode.h>
+#include <dcmtk/dcmjpls/djdecode.h>
+#include <dcmtk/dcmjpls/djencode.h>
+
+#include "dicom/codecs.hpp"
+
+namespace vireo::dicom {
+void register_codecs() {
+  static bool done = [] {
+    DJDecoderRegistration::registerCodecs();
+    DJEncoderRegistration::registerCodecs();
+    DJLSDecoderRegistration::registerCodecs();
+    DJLSEncoderRegistration::registerCodecs();
+    DcmRLEDecoderRegistration::registerCodecs();
+    DcmRLEEncoderRegistration::registerCodecs();
+    return true;
+  }();
+  (void)done;
+}
+}  // namespace vireo::dicom

@@ -1,0 +1,244 @@
+#include "dicom/dicom_file.hpp"
+
+#include <dcmtk/dcmdata/dcdict.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcistrmf.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/oflog/oflog.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+#include <fstream>
+#include <vector>
+
+#include "core/log.hpp"
+#include "dicom/codecs.hpp"
+#include "core/strings.hpp"
+
+namespace fs = std::filesystem;
+
+namespace vireo::dicom {
+
+namespace {
+
+constexpr std::array<const char*, 21> kTransferSyntaxes = {
+    UID_LittleEndianExplicitTransferSyntax,
+    UID_LittleEndianImplicitTransferSyntax,
+    UID_BigEndianExplicitTransferSyntax,
+    UID_DeflatedExplicitVRLittleEndianTransferSyntax,
+    UID_JPEGProcess1TransferSyntax,
+    UID_JPEGProcess2_4TransferSyntax,
+    UID_JPEGProcess14TransferSyntax,
+    UID_JPEGProcess14SV1TransferSyntax,
+    UID_JPEGLSLosslessTransferSyntax,
+    UID_JPEGLSLossyTransferSyntax,
+    UID_JPEG2000LosslessOnlyTransferSyntax,
+    UID_JPEG2000TransferSyntax,
+    UID_JPEG2000Part2MulticomponentImageCompressionLosslessOnlyTransferSyntax,
+    UID_JPEG2000Part2MulticomponentImageCompressionTransferSyntax,
+    UID_RLELosslessTransferSyntax,
+    UID_MPEG2MainProfileAtMainLevelTransferSyntax,
+    UID_MPEG2MainProfileAtHighLevelTransferSyntax,
+    UID_MPEG4HighProfileLevel4_1TransferSyntax,
+    UID_MPEG4BDcompatibleHighProfileLevel4_1TransferSyntax,
+    UID_MPEG4HighProfileLevel4_2_For2DVideoTransferSyntax,
+    UID_MPEG4HighProfileLevel4_2_For3DVideoTransferSyntax,
+};
+
+std::string clean(const OFString& s) {
+  // Trailing spaces (and NUL padding for UIDs) are padding, not value (PS3.5 6.2).
+  std::string out(s.c_str(), s.size());
+  while (!out.empty() && (out.back() == ' ' || out.back() == '\0')) out.pop_back();
+  size_t b = 0;
+  while (b < out.size() && out[b] == ' ') ++b;
+  return out.substr(b);
+}
+
+Error malformed(const std::string& what) { return Error{ErrorCode::MalformedDicom, what}; }
+
+}  // namespace
+
+std::span<const char* const> accepted_transfer_syntaxes() { return kTransferSyntaxes; }
+
+bool is_uncompressed(const std::string& ts) {
+  return ts == UID_LittleEndianExplicitTransferSyntax || ts == UID_LittleEndianImplicitTransferSyntax ||
+         ts == UID_BigEndianExplicitTransferSyntax || ts == UID_DeflatedExplicitVRLittleEndianTransferSyntax;
+}
+
+void initialize(const std::string& log_level) {
+  // DCMTK logs two INFO lines per C-STORE by default; its warnings go to our log level.
+  OFLog::configure(log_level == "trace" || log_level == "debug" ? OFLogger::INFO_LOG_LEVEL
+                                                                : OFLogger::ERROR_LOG_LEVEL);
+  register_codecs();
+  if (!dcmDataDict.isDictionaryLoaded()) {
+    spdlog::error("DICOM data dictionary not loaded: install the dcmtk data package (libdcmtk17) or set DCMDICTPATH");
+  }
+}
+
+Result<ParsedInstance> read_instance(const fs::path& path, std::span<const tag::Tag> tags) {
+  std::error_code ec;
+  auto file_size = fs::file_size(path, ec);
+  if (ec) return std::unexpected(Error{ErrorCode::NotFound, "cannot read file: " + ec.message()});
+  if (file_size == 0) return std::unexpected(malformed("empty file"));
+
+  DcmFileFormat ff;
+  // Values over 4 KiB stay on disk (lazy), so pixel data is never read here.
+  OFCondition cond = ff.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
+  if (cond.bad()) return std::unexpected(malformed(std::string("parse failed: ") + cond.text()));
+
+  DcmDataset* ds = ff.getDataset();
+  DcmMetaInfo* meta = ff.getMetaInfo();
+  ParsedInstance out;
+  out.has_file_meta = meta && meta->card() > 0;
+
+  OFString ts;
+  if (out.has_file_meta) {
+    if (meta->findAndGetOFString(DCM_TransferSyntaxUID, ts).bad() || clean(ts).empty())
+      return std::unexpected(malformed("File Meta Information has no Transfer Syntax UID (0002,0010)"));
+    out.transfer_syntax_uid = clean(ts);
+    // A meta header that names a syntax other than the one the dataset is encoded in.
+    DcmXfer declared(out.transfer_syntax_uid.c_str());
+    if (declared.getXfer() != EXS_Unknown && ds->getOriginalXfer() != EXS_Unknown &&
+        declared.getXfer() != ds->getOriginalXfer() && !declared.isEncapsulated() &&
+        declared.getXfer() != EXS_DeflatedLittleEndianExplicit) {
+      return std::unexpected(malformed("dataset encoding does not match the meta header's transfer syntax"));
+    }
+  } else {
+    out.transfer_syntax_uid = DcmXfer(ds->getOriginalXfer()).getXferID();
+  }
+
+  // Everything in the file must have been parsed: a value cut short by the end of the file
+  // (lazily loaded, so not yet read) shows as an element that claims more bytes than exist.
+  Uint32 encoded = ds->calcElementLength(ds->getOriginalXfer(), EET_ExplicitLength);
+  (void)encoded;
+  DcmStack stack;
+  while (ds->nextObject(stack, OFTrue).good()) {
+    auto* obj = stack.top();
+    if (obj->getLength() != DCM_UndefinedLength && obj->getLength() > file_size) {
+      return std::unexpected(malformed("element " + std::string(obj->getTag().toString().c_str()) +
+                                       " is longer than the file"));
+    }
+  }
+
+  OFString cs;
+  if (ds->findAndGetOFStringArray(DCM_SpecificCharacterSet, cs).good()) {
+    std::string charset = clean(cs);
+    if (!charset.empty() && charset != "ISO_IR 192" && charset != "ISO_IR 6") {
+      OFCondition conv = ds->convertToUTF8();
+      if (conv.bad()) spdlog::warn("character set '{}' not converted to UTF-8: {}", charset, conv.text());
+    }
+  }
+
+  OFString v;
+  for (tag::Tag t : tags) {
+    DcmTagKey key(tag::group(t), tag::element(t));
+    if (ds->findAndGetOFStringArray(key, v).good()) {
+      std::string c = clean(v);
+      if (!c.empty()) out.values[t] = std::move(c);
+    }
+  }
+  out.sop_instance_uid = out.value(tag::kSOPInstanceUID);
+  out.sop_class_uid = out.value(tag::kSOPClassUID);
+  if (out.sop_class_uid.empty() && ds->findAndGetOFString(DCM_SOPClassUID, v).good()) out.sop_class_uid = clean(v);
+  if (out.sop_instance_uid.empty() && ds->findAndGetOFString(DCM_SOPInstanceUID, v).good())
+    out.sop_instance_uid = clean(v);
+
+  struct Required { const char* name; std::string value; };
+  for (const auto& r : {Required{"SOP Instance UID (0008,0018)", out.sop_instance_uid},
+                        Required{"SOP Class UID (0008,0016)", out.sop_class_uid},
+                        Required{"Study Instance UID (0020,000D)", out.value(tag::kStudyInstanceUID)},
+                        Required{"Series Instance UID (0020,000E)", out.value(tag::kSeriesInstanceUID)}}) {
+    if (r.value.empty()) return std::unexpected(Error{ErrorCode::MissingAttribute, std::string(r.name) + " is missing"});
+    if (!is_valid_uid(r.value))
+      return std::unexpected(Error{ErrorCode::MissingAttribute, std::string(r.name) + " is not a valid UID"});
+  }
+  return out;
+}
+
+Result<size_t> dataset_offset(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::array<char, 132> head{};
+  if (!in.read(head.data(), head.size()) || std::memcmp(head.data() + 128, "DICM", 4) != 0) return size_t{0};
+  size_t pos = 132;
+  // The meta group is always Explicit VR Little Endian (PS3.10 7.1).
+  while (true) {
+    std::array<unsigned char, 8> el{};
+    if (!in.read(reinterpret_cast<char*>(el.data()), el.size())) return pos;
+    uint16_t group = static_cast<uint16_t>(el[0] | (el[1] << 8));
+    if (group != 0x0002) return pos;
+    std::string vr(reinterpret_cast<char*>(el.data()) + 4, 2);
+    uint32_t len;
+    size_t header = 8;
+    if (vr == "OB" || vr == "OW" || vr == "UN" || vr == "SQ" || vr == "UT" || vr == "UC" || vr == "UR") {
+      std::array<unsigned char, 4> l{};
+      if (!in.read(reinterpret_cast<char*>(l.data()), 4)) return std::unexpected(malformed("truncated meta header"));
+      len = l[0] | (l[1] << 8) | (l[2] << 16) | (static_cast<uint32_t>(l[3]) << 24);
+      header = 12;
+    } else {
+      len = el[6] | (el[7] << 8);
+    }
+    pos += header + len;
+    in.seekg(static_cast<std::streamoff>(pos));
+  }
+}
+
+Status write_part10(const fs::path& src, const fs::path& dst, const std::string& source_aet) {
+  auto copy_bytes = [](const fs::path& from, std::ofstream& to, size_t offset) -> Status {
+    std::ifstream in(from, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(offset));
+    std::vector<char> buf(1 << 16);
+    while (in) {
+      in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+      to.write(buf.data(), in.gcount());
+    }
+    if (!to) return fail(ErrorCode::OutOfResources, "cannot write the blob file");
+    return {};
+  };
+
+  auto offset = dataset_offset(src);
+  if (!offset) return std::unexpected(offset.error());
+  if (*offset > 0) {
+    std::ofstream out(dst, std::ios::binary | std::ios::trunc);
+    if (!out) return fail(ErrorCode::OutOfResources, "cannot create the blob file");
+    return copy_bytes(src, out, 0);
+  }
+
+  // No meta header: let DCMTK build one (it knows the dataset's syntax), then put the
+  // original dataset bytes behind it instead of DCMTK's re-encoding.
+  DcmFileFormat ff;
+  OFCondition cond = ff.loadFile(src.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
+  if (cond.bad()) return fail(ErrorCode::MalformedDicom, std::string("parse failed: ") + cond.text());
+  E_TransferSyntax xfer = ff.getDataset()->getOriginalXfer();
+  if (xfer == EXS_Unknown) xfer = EXS_LittleEndianImplicit;
+  fs::path header_tmp = dst;
+  header_tmp += ".meta";
+  ff.getMetaInfo()->putAndInsertString(DCM_SourceApplicationEntityTitle, source_aet.c_str());
+  cond = ff.saveFile(header_tmp.c_str(), xfer, EET_ExplicitLength, EGL_recalcGL, EPD_noChange, 0, 0, EWM_createNewMeta);
+  if (cond.bad()) {
+    fs::remove(header_tmp);
+    return fail(ErrorCode::MalformedDicom, std::string("cannot add a meta header: ") + cond.text());
+  }
+  auto meta_end = dataset_offset(header_tmp);
+  if (!meta_end || *meta_end == 0) {
+    fs::remove(header_tmp);
+    return fail(ErrorCode::Internal, "meta header not written");
+  }
+  std::ofstream out(dst, std::ios::binary | std::ios::trunc);
+  if (!out) return fail(ErrorCode::OutOfResources, "cannot create the blob file");
+  {
+    std::ifstream meta_in(header_tmp, std::ios::binary);
+    std::vector<char> meta_bytes(*meta_end);
+    meta_in.read(meta_bytes.data(), static_cast<std::streamsize>(meta_bytes.size()));
+    out.write(meta_bytes.data(), static_cast<std::streamsize>(meta_bytes.size()));
+  }
+  fs::remove(header_tmp);
+  return copy_bytes(src, out, 0);
+}
+
+}  // namespace vireo::dicom

@@ -1,0 +1,56 @@
+// Reading DICOM files for the archive: the header attributes that the index needs, decoded
+// to UTF-8, with the checks that keep malformed objects out. Pixel data is never loaded.
+//
+// Thread-safety: every function may be called concurrently (DCMTK's dictionary and codec
+// registry are internally locked); call dicom::initialize() once first.
+// Usage:
+//   auto inst = dicom::read_instance(path, archive_index_tags());
+//   if (!inst) reject(inst.error());       // MalformedDicom or MissingAttribute
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <span>
+#include <string>
+
+#include "core/error.hpp"
+#include "dicom/tags.hpp"
+
+namespace vireo::dicom {
+
+// Registers the codecs, quiets DCMTK's own logger, checks the data dictionary.
+void initialize(const std::string& log_level);
+
+struct ParsedInstance {
+  std::string sop_class_uid;
+  std::string sop_instance_uid;
+  std::string transfer_syntax_uid;
+  bool has_file_meta = false;
+  // The requested attributes that are present: UTF-8, trailing padding removed,
+  // multiple values joined with '\'.
+  std::map<tag::Tag, std::string> values;
+
+  [[nodiscard]] std::string value(tag::Tag t) const {
+    auto it = values.find(t);
+    return it == values.end() ? std::string() : it->second;
+  }
+};
+
+// Parses a Part 10 file (or a bare dataset) and checks that it is complete and that the
+// SOP Instance, SOP Class, Study and Series Instance UIDs are present and valid.
+[[nodiscard]] Result<ParsedInstance> read_instance(const std::filesystem::path& path,
+                                                   std::span<const tag::Tag> tags);
+
+// Writes `dst` as a Part 10 file holding `src`'s dataset bytes unchanged: a copy when `src`
+// has a File Meta Information header, else a new header (PS3.10 7.1) before the bytes.
+[[nodiscard]] Status write_part10(const std::filesystem::path& src, const std::filesystem::path& dst,
+                                  const std::string& source_aet);
+
+// Offset of the first dataset byte in a Part 10 file (after preamble and group 0002), or 0.
+[[nodiscard]] Result<size_t> dataset_offset(const std::filesystem::path& path);
+
+// UIDs of transfer syntaxes the archive accepts, in order of preference.
+[[nodiscard]] std::span<const char* const> accepted_transfer_syntaxes();
+[[nodiscard]] bool is_uncompressed(const std::string& transfer_syntax_uid);
+
+}  // namespace vireo::dicom

@@ -1,0 +1,521 @@
+#include "net/dimse/dimse_server.hpp"
+
+#include <cstdlib>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "dicom/dicom_file.hpp"
+#include "net/dimse/dimse_internal.hpp"
+
+namespace vireo::net {
+
+void prepare_dicom_network() { ::setenv("TCP_NODELAY", "1", 1); }
+
+namespace {
+
+enum class Service { Verification, Find, Move, Get, Storage, Unsupported };
+
+struct ServiceClass {
+  const char* uid;
+  Service service;
+  QueryModel model;
+};
+
+constexpr ServiceClass kServices[] = {
+    {UID_VerificationSOPClass, Service::Verification, QueryModel::StudyRoot},
+    {UID_FINDPatientRootQueryRetrieveInformationModel, Service::Find, QueryModel::PatientRoot},
+    {UID_FINDStudyRootQueryRetrieveInformationModel, Service::Find, QueryModel::StudyRoot},
+    {UID_MOVEPatientRootQueryRetrieveInformationModel, Service::Move, QueryModel::PatientRoot},
+    {UID_MOVEStudyRootQueryRetrieveInformationModel, Service::Move, QueryModel::StudyRoot},
+    {UID_GETPatientRootQueryRetrieveInformationModel, Service::Get, QueryModel::PatientRoot},
+    {UID_GETStudyRootQueryRetrieveInformationModel, Service::Get, QueryModel::StudyRoot},
+};
+
+const ServiceClass* service_of(const char* uid) {
+  for (const auto& s : kServices)
+    if (std::strcmp(s.uid, uid) == 0) return &s;
+  return nullptr;
+}
+
+// Storage SOP classes, including private and future ones: anything DCMTK does not name as
+// another kind of service (PS3.4 B.5: an archive should accept every storage class).
+bool is_storage_class(const char* uid) {
+  if (dcmIsaStorageSOPClassUID(uid, ESSC_All)) return true;
+  return dcmFindNameOfUID(uid) == nullptr;
+}
+
+Counter& associations_counter() {
+  static auto& c = Metrics::counter("vireo_dicom_associations_total", "DICOM associations accepted");
+  return c;
+}
+Histogram& dimse_latency(const char* op) {
+  static std::mutex m;
+  static std::map<std::string, Histogram*> by_op;
+  std::lock_guard lock(m);
+  auto& h = by_op[op];
+  if (!h)
+    h = &Metrics::histogram("vireo_dimse_request_seconds", "DIMSE request handling time",
+                            std::string("operation=\"") + op + "\"");
+  return *h;
+}
+
+DcmDataset* error_detail(const Error& e) {
+  auto* d = new DcmDataset;
+  std::string comment = e.message().substr(0, 64);  // ErrorComment is LO
+  d->putAndInsertString(DCM_ErrorComment, comment.c_str());
+  return d;
+}
+
+}  // namespace
+
+struct DimseServer::Impl {
+  const Config& config;
+  archive::Archive& archive;
+  T_ASC_Network* network = nullptr;
+  std::thread acceptor;
+  std::atomic<bool> stopping{false};
+  std::mutex mutex;
+  std::condition_variable idle;
+  int active = 0;
+
+  Impl(const Config& c, archive::Archive& a) : config(c), archive(a) {}
+
+  void accept_loop();
+  void serve(T_ASC_Association* assoc);
+  bool negotiate(T_ASC_Association* assoc);
+  OFCondition handle_store(T_ASC_Association* assoc, T_DIMSE_Message& msg, T_ASC_PresentationContextID pres);
+  OFCondition handle_find(T_ASC_Association* assoc, T_DIMSE_Message& msg, T_ASC_PresentationContextID pres,
+                          QueryModel model);
+  OFCondition handle_retrieve(T_ASC_Association* assoc, T_DIMSE_Message& msg, T_ASC_PresentationContextID pres,
+                              QueryModel model, bool is_move);
+  static std::string calling_aet(T_ASC_Association* assoc) { return assoc->params->DULparams.callingAPTitle; }
+};
+
+DimseServer::DimseServer(const Config& config, archive::Archive& archive)
+    : impl_(std::make_unique<Impl>(config, archive)) {}
+
+DimseServer::~DimseServer() { stop(); }
+
+Status DimseServer::start() {
+  OFCondition cond = ASC_initializeNetwork(NET_ACCEPTOR, impl_->config.dicom_port,
+                                           impl_->config.dicom_acse_timeout_s, &impl_->network);
+  if (cond.bad()) {
+    return fail(ErrorCode::Unavailable, "cannot listen on DICOM port " + std::to_string(impl_->config.dicom_port) +
+                                            ": " + cond.text() + " (is another PACS running? set dicom_port)");
+  }
+  impl_->acceptor = std::thread([this] { impl_->accept_loop(); });
+  return {};
+}
+
+void DimseServer::stop() {
+  if (!impl_ || !impl_->network) return;
+  impl_->stopping = true;
+  if (impl_->acceptor.joinable()) impl_->acceptor.join();
+  {
+    // Associations in progress get time to finish; their senders were promised nothing yet.
+    std::unique_lock lock(impl_->mutex);
+    if (!impl_->idle.wait_for(lock, std::chrono::seconds(10), [&] { return impl_->active == 0; }))
+      spdlog::warn("stopping with {} DICOM associations still open", impl_->active);
+  }
+  ASC_dropNetwork(&impl_->network);
+  impl_->network = nullptr;
+}
+
+void DimseServer::Impl::accept_loop() {
+  while (!stopping) {
+    T_ASC_Association* assoc = nullptr;
+    OFCondition cond = ASC_receiveAssociation(network, &assoc, static_cast<int>(config.dicom_max_pdu), nullptr,
+                                              nullptr, OFFalse, DUL_NOBLOCK, 1);
+    if (cond == DUL_NOASSOCIATIONREQUEST) {
+      if (assoc) ASC_destroyAssociation(&assoc);
+      continue;
+    }
+    if (cond.bad()) {
+      spdlog::debug("association request failed: {}", cond.text());
+      if (assoc) {
+        ASC_dropAssociation(assoc);
+        ASC_destroyAssociation(&assoc);
+      }
+      continue;
+    }
+    {
+      std::lock_guard lock(mutex);
+      if (active >= config.dicom_max_associations || stopping) {
+        T_ASC_RejectParameters rej{ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
+                                   ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED};
+        spdlog::warn("association from {} rejected: {} associations open", calling_aet(assoc), active);
+        ASC_rejectAssociation(assoc, &rej);
+        ASC_dropAssociation(assoc);
+        ASC_destroyAssociation(&assoc);
+        continue;
+      }
+      ++active;
+    }
+    std::thread([this, assoc] {
+      serve(assoc);
+      std::lock_guard lock(mutex);
+      --active;
+      idle.notify_all();
+    }).detach();
+  }
+}
+
+bool DimseServer::Impl::negotiate(T_ASC_Association* assoc) {
+  T_ASC_Parameters* params = assoc->params;
+  if (config.aet != params->DULparams.calledAPTitle) {
+    spdlog::warn("association from {} refused: called AE title '{}' is not {}", calling_aet(assoc),
+                 params->DULparams.calledAPTitle, config.aet);
+    T_ASC_RejectParameters rej{ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
+                               ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED};
+    ASC_rejectAssociation(assoc, &rej);
+    return false;
+  }
+  auto storage_ts = dicom::accepted_transfer_syntaxes();
+  const char* const service_ts[] = {UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax,
+                                    UID_BigEndianExplicitTransferSyntax};
+  int n = ASC_countPresentationContexts(params);
+  for (int i = 0; i < n; ++i) {
+    T_ASC_PresentationContext pc;
+    ASC_getPresentationContext(params, i, &pc);
+    const ServiceClass* svc = service_of(pc.abstractSyntax);
+    bool storage = !svc && is_storage_class(pc.abstractSyntax);
+    if (!svc && !storage) {
+      ASC_refusePresentationContext(params, pc.presentationContextID, ASC_P_ABSTRACTSYNTAXNOTSUPPORTED);
+      continue;
+    }
+    std::span<const char* const> prefs =
+        storage ? storage_ts : std::span<const char* const>(service_ts, std::size(service_ts));
+    const char* chosen = nullptr;
+    for (const char* ts : prefs) {
+      for (int k = 0; k < pc.transferSyntaxCount && !chosen; ++k)
+        if (std::strcmp(ts, pc.proposedTransferSyntaxes[k]) == 0) chosen = ts;
+      if (chosen) break;
+    }
+    if (!chosen) {
+      ASC_refusePresentationContext(params, pc.presentationContextID, ASC_P_TRANSFERSYNTAXESNOTSUPPORTED);
+      continue;
+    }
+    // Storage contexts proposed with the SCP role carry C-GET's sub-operations back.
+    T_ASC_SC_ROLE role = storage ? pc.proposedRole : ASC_SC_ROLE_DEFAULT;
+    ASC_acceptPresentationContext(params, pc.presentationContextID, chosen, role);
+  }
+  if (ASC_countAcceptedPresentationContexts(params) == 0) {
+    T_ASC_RejectParameters rej{ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
+                               ASC_REASON_SU_NOREASON};
+    ASC_rejectAssociation(assoc, &rej);
+    return false;
+  }
+  ASC_setAPTitles(params, nullptr, nullptr, config.aet.c_str());
+  return ASC_acknowledgeAssociation(assoc).good();
+}
+
+void DimseServer::Impl::serve(T_ASC_Association* assoc) {
+  if (!negotiate(assoc)) {
+    ASC_dropAssociation(assoc);
+    ASC_destroyAssociation(&assoc);
+    return;
+  }
+  associations_counter().inc();
+  spdlog::debug("association from {} accepted", calling_aet(assoc));
+  while (true) {
+    T_DIMSE_Message msg;
+    T_ASC_PresentationContextID pres = 0;
+    OFCondition cond = DIMSE_receiveCommand(assoc, DIMSE_NONBLOCKING, config.dicom_dimse_timeout_s, &pres, &msg, nullptr);
+    if (cond == DUL_PEERREQUESTEDRELEASE) {
+      ASC_acknowledgeRelease(assoc);
+      break;
+    }
+    if (cond == DUL_PEERABORTEDASSOCIATION) break;
+    if (cond.bad()) {
+      spdlog::info("association from {} ended: {}", calling_aet(assoc), cond.text());
+      ASC_abortAssociation(assoc);
+      break;
+    }
+    T_ASC_PresentationContext pc;
+    ASC_findAcceptedPresentationContext(assoc->params, pres, &pc);
+    const ServiceClass* svc = service_of(pc.abstractSyntax);
+    auto t0 = std::chrono::steady_clock::now();
+    const char* op = "other";
+    switch (msg.CommandField) {
+      case DIMSE_C_ECHO_RQ:
+        op = "echo";
+        cond = DIMSE_sendEchoResponse(assoc, pres, &msg.msg.CEchoRQ, STATUS_Success, nullptr);
+        break;
+      case DIMSE_C_STORE_RQ:
+        op = "store";
+        cond = handle_store(assoc, msg, pres);
+        break;
+      case DIMSE_C_FIND_RQ:
+        op = "find";
+        cond = handle_find(assoc, msg, pres, svc ? svc->model : QueryModel::StudyRoot);
+        break;
+      case DIMSE_C_MOVE_RQ:
+        op = "move";
+        cond = handle_retrieve(assoc, msg, pres, svc ? svc->model : QueryModel::StudyRoot, true);
+        break;
+      case DIMSE_C_GET_RQ:
+        op = "get";
+        cond = handle_retrieve(assoc, msg, pres, svc ? svc->model : QueryModel::StudyRoot, false);
+        break;
+      case DIMSE_C_CANCEL_RQ:
+        continue;  // a cancel after the operation ended: nothing to do
+      default:
+        spdlog::warn("association from {}: unsupported DIMSE command 0x{:04x}; aborting", calling_aet(assoc),
+                     static_cast<unsigned>(msg.CommandField));
+        cond = DIMSE_BADCOMMANDTYPE;
+    }
+    dimse_latency(op).observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (cond.bad()) {
+      spdlog::info("association from {} aborted: {}", calling_aet(assoc), cond.text());
+      ASC_abortAssociation(assoc);
+      break;
+    }
+  }
+  ASC_dropSCPAssociation(assoc);
+  ASC_destroyAssociation(&assoc);
+}
+
+OFCondition DimseServer::Impl::handle_store(T_ASC_Association* assoc, T_DIMSE_Message& msg,
+                                            T_ASC_PresentationContextID pres) {
+  T_DIMSE_C_StoreRQ& req = msg.msg.CStoreRQ;
+  T_DIMSE_C_StoreRSP rsp{};
+  rsp.MessageIDBeingRespondedTo = req.MessageID;
+  rsp.DataSetType = DIMSE_DATASET_NULL;
+  OFStandard::strlcpy(rsp.AffectedSOPClassUID, req.AffectedSOPClassUID, sizeof(rsp.AffectedSOPClassUID));
+  OFStandard::strlcpy(rsp.AffectedSOPInstanceUID, req.AffectedSOPInstanceUID, sizeof(rsp.AffectedSOPInstanceUID));
+  rsp.opts = O_STORE_AFFECTEDSOPCLASSUID | O_STORE_AFFECTEDSOPINSTANCEUID;
+
+  // The dataset is written as it arrives, after a new meta header (bit-preserving).
+  std::filesystem::path tmp = archive.temp_path();
+  DcmOutputFileStream* stream = nullptr;
+  OFCondition cond = DIMSE_createFilestream(tmp.c_str(), &req, assoc, pres, OFTrue, &stream);
+  DcmDataset* detail = nullptr;
+  if (cond.bad()) {
+    spdlog::error("C-STORE {}: cannot create a file in the blob store: {}", req.AffectedSOPInstanceUID, cond.text());
+    cond = DIMSE_ignoreDataSet(assoc, DIMSE_NONBLOCKING, config.dicom_dimse_timeout_s, nullptr, nullptr);
+    if (cond.bad()) return cond;
+    Error e{ErrorCode::OutOfResources, "cannot write to the blob store"};
+    rsp.DimseStatus = dicom_status(e.code);
+    detail = error_detail(e);
+  } else {
+    T_ASC_PresentationContextID data_pres = pres;
+    cond = DIMSE_receiveDataSetInFile(assoc, DIMSE_NONBLOCKING, config.dicom_dimse_timeout_s, &data_pres, stream,
+                                      nullptr, nullptr);
+    bool write_failed = stream->status().bad();
+    delete stream;
+    if (cond.bad() && !write_failed) {
+      std::filesystem::remove(tmp);
+      return cond;  // the network failed: nothing to answer
+    }
+    if (write_failed) {
+      std::filesystem::remove(tmp);
+      Error e{ErrorCode::OutOfResources, "the blob store is full or not writable"};
+      spdlog::error("C-STORE {} from {}: {}", req.AffectedSOPInstanceUID, calling_aet(assoc), e.message());
+      rsp.DimseStatus = dicom_status(e.code);
+      detail = error_detail(e);
+      if (cond.bad()) return cond;
+    } else {
+      auto stored = archive.store_file(
+          tmp, archive::StoreSource{calling_aet(assoc), req.AffectedSOPInstanceUID, req.AffectedSOPClassUID});
+      if (stored) {
+        rsp.DimseStatus = STATUS_Success;
+      } else {
+        spdlog::warn("C-STORE {} from {} refused: {}", req.AffectedSOPInstanceUID, calling_aet(assoc),
+                     stored.error().message());
+        rsp.DimseStatus = dicom_status(stored.error().code);
+        detail = error_detail(stored.error());
+      }
+    }
+  }
+  cond = DIMSE_sendStoreResponse(assoc, pres, &req, &rsp, detail);
+  delete detail;
+  return cond;
+}
+
+OFCondition DimseServer::Impl::handle_find(T_ASC_Association* assoc, T_DIMSE_Message& msg,
+                                           T_ASC_PresentationContextID pres, QueryModel model) {
+  T_DIMSE_C_FindRQ& req = msg.msg.CFindRQ;
+  DcmDataset* identifier = nullptr;
+  T_ASC_PresentationContextID data_pres = pres;
+  OFCondition cond = DIMSE_receiveDataSetInMemory(assoc, DIMSE_NONBLOCKING, config.dicom_dimse_timeout_s, &data_pres,
+                                                  &identifier, nullptr, nullptr);
+  if (cond.bad()) return cond;
+  std::unique_ptr<DcmDataset> owned(identifier);
+
+  T_DIMSE_C_FindRSP rsp{};
+  rsp.MessageIDBeingRespondedTo = req.MessageID;
+  OFStandard::strlcpy(rsp.AffectedSOPClassUID, req.AffectedSOPClassUID, sizeof(rsp.AffectedSOPClassUID));
+  rsp.opts = O_FIND_AFFECTEDSOPCLASSUID;
+
+  OFString level_text;
+  identifier->findAndGetOFString(DCM_QueryRetrieveLevel, level_text);
+  auto query = query_from_identifier(*identifier, model);
+  Status result = query ? Status{} : Status(std::unexpected(query.error()));
+  bool cancelled = false;
+  int sent = 0;
+  OFCondition net = EC_Normal;
+  if (query) {
+    result = archive.find(*query, [&](const archive::FindRow& row) {
+      if (++sent % 32 == 0 && DIMSE_checkForCancelRQ(assoc, pres, req.MessageID).good()) {
+        cancelled = true;
+        return false;
+      }
+      std::unique_ptr<DcmDataset> out(response_identifier(*identifier, row, level_text.c_str(), config.aet));
+      rsp.DimseStatus = STATUS_FIND_Pending_MatchesAreContinuing;
+      rsp.DataSetType = DIMSE_DATASET_PRESENT;
+      net = DIMSE_sendFindResponse(assoc, pres, &req, &rsp, out.get(), nullptr);
+      return net.good();
+    });
+  }
+  if (net.bad()) return net;
+  rsp.DataSetType = DIMSE_DATASET_NULL;
+  DcmDataset* detail = nullptr;
+  if (cancelled) {
+    rsp.DimseStatus = STATUS_FIND_Cancel_MatchingTerminatedDueToCancelRequest;
+  } else if (!result) {
+    spdlog::warn("C-FIND from {} failed: {}", calling_aet(assoc), result.error().message());
+    rsp.DimseStatus = dicom_status(result.error().code);
+    detail = error_detail(result.error());
+  } else {
+    rsp.DimseStatus = STATUS_Success;
+  }
+  cond = DIMSE_sendFindResponse(assoc, pres, &req, &rsp, nullptr, detail);
+  delete detail;
+  return cond;
+}
+
+OFCondition DimseServer::Impl::handle_retrieve(T_ASC_Association* assoc, T_DIMSE_Message& msg,
+                                               T_ASC_PresentationContextID pres, QueryModel model, bool is_move) {
+  DIC_US message_id = is_move ? msg.msg.CMoveRQ.MessageID : msg.msg.CGetRQ.MessageID;
+  DcmDataset* identifier = nullptr;
+  T_ASC_PresentationContextID data_pres = pres;
+  OFCondition cond = DIMSE_receiveDataSetInMemory(assoc, DIMSE_NONBLOCKING, config.dicom_dimse_timeout_s, &data_pres,
+                                                  &identifier, nullptr, nullptr);
+  if (cond.bad()) return cond;
+  std::unique_ptr<DcmDataset> owned(identifier);
+
+  int remaining = 0, completed = 0, failed = 0, warning = 0;
+  OFString failed_uids;
+  auto respond = [&](DIC_US status, DcmDataset* detail, bool final) -> OFCondition {
+    DcmDataset* ids = nullptr;
+    std::unique_ptr<DcmDataset> owned_ids;
+    if (final && !failed_uids.empty()) {
+      owned_ids = std::make_unique<DcmDataset>();
+      owned_ids->putAndInsertString(DCM_FailedSOPInstanceUIDList, failed_uids.c_str());
+      ids = owned_ids.get();
+    }
+    if (is_move) {
+      T_DIMSE_C_MoveRSP rsp{};
+      rsp.MessageIDBeingRespondedTo = message_id;
+      OFStandard::strlcpy(rsp.AffectedSOPClassUID, msg.msg.CMoveRQ.AffectedSOPClassUID, sizeof(rsp.AffectedSOPClassUID));
+      rsp.DimseStatus = status;
+      rsp.DataSetType = ids ? DIMSE_DATASET_PRESENT : DIMSE_DATASET_NULL;
+      rsp.NumberOfRemainingSubOperations = static_cast<DIC_US>(remaining);
+      rsp.NumberOfCompletedSubOperations = static_cast<DIC_US>(completed);
+      rsp.NumberOfFailedSubOperations = static_cast<DIC_US>(failed);
+      rsp.NumberOfWarningSubOperations = static_cast<DIC_US>(warning);
+      rsp.opts = O_MOVE_AFFECTEDSOPCLASSUID | O_MOVE_NUMBEROFCOMPLETEDSUBOPERATIONS |
+                 O_MOVE_NUMBEROFFAILEDSUBOPERATIONS | O_MOVE_NUMBEROFWARNINGSUBOPERATIONS;
+      if (!final) rsp.opts |= O_MOVE_NUMBEROFREMAININGSUBOPERATIONS;
+      return DIMSE_sendMoveResponse(assoc, pres, &msg.msg.CMoveRQ, &rsp, ids, detail);
+    }
+    T_DIMSE_C_GetRSP rsp{};
+    rsp.MessageIDBeingRespondedTo = message_id;
+    OFStandard::strlcpy(rsp.AffectedSOPClassUID, msg.msg.CGetRQ.AffectedSOPClassUID, sizeof(rsp.AffectedSOPClassUID));
+    rsp.DimseStatus = status;
+    rsp.DataSetType = ids ? DIMSE_DATASET_PRESENT : DIMSE_DATASET_NULL;
+    rsp.NumberOfRemainingSubOperations = static_cast<DIC_US>(remaining);
+    rsp.NumberOfCompletedSubOperations = static_cast<DIC_US>(completed);
+    rsp.NumberOfFailedSubOperations = static_cast<DIC_US>(failed);
+    rsp.NumberOfWarningSubOperations = static_cast<DIC_US>(warning);
+    rsp.opts = O_GET_AFFECTEDSOPCLASSUID | O_GET_NUMBEROFCOMPLETEDSUBOPERATIONS | O_GET_NUMBEROFFAILEDSUBOPERATIONS |
+               O_GET_NUMBEROFWARNINGSUBOPERATIONS;
+    if (!final) rsp.opts |= O_GET_NUMBEROFREMAININGSUBOPERATIONS;
+    return DIMSE_sendGetResponse(assoc, pres, &msg.msg.CGetRQ, &rsp, ids, detail);
+  };
+  auto refuse = [&](const Error& e) {
+    spdlog::warn("{} from {} refused: {}", is_move ? "C-MOVE" : "C-GET", calling_aet(assoc), e.message());
+    std::unique_ptr<DcmDataset> detail(error_detail(e));
+    return respond(dicom_status(e.code), detail.get(), true);
+  };
+
+  auto query = query_from_identifier(*identifier, model);
+  if (!query) return refuse(query.error());
+  if (auto s = check_retrieve_keys(*query); !s) return refuse(s.error());
+  const DicomPeer* peer = nullptr;
+  if (is_move) {
+    std::string dest = msg.msg.CMoveRQ.MoveDestination;
+    peer = config.find_peer(dest);
+    if (!peer) return refuse(Error{ErrorCode::UnknownMoveDestination, "'" + dest + "'"});
+  }
+  auto instances = archive.locate(*query);
+  if (!instances) return refuse(instances.error());
+  remaining = static_cast<int>(instances->size());
+  if (instances->empty()) return respond(STATUS_Success, nullptr, true);
+
+  T_ASC_Network* out_net = nullptr;
+  T_ASC_Association* target = assoc;
+  if (is_move) {
+    if (ASC_initializeNetwork(NET_REQUESTOR, 0, config.dicom_acse_timeout_s, &out_net).bad())
+      return refuse(Error{ErrorCode::Internal, "cannot open an outgoing network"});
+    auto opened = open_store_association(out_net, config.aet, *peer, *instances, config.dicom_max_pdu);
+    if (!opened) {
+      ASC_dropNetwork(&out_net);
+      return refuse(opened.error());
+    }
+    target = *opened;
+  }
+  SubOperation op{target, is_move ? calling_aet(assoc) : std::string(), message_id, config.dicom_dimse_timeout_s};
+  DIC_US next_id = 1;
+  bool cancelled = false;
+  OFCondition net = EC_Normal;
+  for (const auto& inst : *instances) {
+    if (DIMSE_checkForCancelRQ(assoc, pres, message_id).good()) {
+      cancelled = true;
+      break;
+    }
+    auto file = archive.instance_file(inst, false);
+    Result<DIC_US> status = file ? send_instance(op, inst, *file, next_id++) : Result<DIC_US>(std::unexpected(file.error()));
+    --remaining;
+    if (!status) {
+      ++failed;
+      failed_uids += failed_uids.empty() ? inst.sop_instance_uid : "\\" + inst.sop_instance_uid;
+      spdlog::warn("sub-operation for {} failed: {}", inst.sop_instance_uid, status.error().message());
+      if (status.error().code == ErrorCode::PeerUnreachable && is_move) {
+        // The destination dropped the association: the rest cannot be sent either.
+        failed += remaining;
+        remaining = 0;
+        break;
+      }
+    } else if (*status == STATUS_Success) {
+      ++completed;
+    } else if ((*status & 0xF000) == 0xB000) {
+      ++warning;
+    } else {
+      ++failed;
+      failed_uids += failed_uids.empty() ? inst.sop_instance_uid : "\\" + inst.sop_instance_uid;
+    }
+    if (remaining > 0) {
+      net = respond(STATUS_Pending, nullptr, false);
+      if (net.bad()) break;
+    }
+  }
+  if (is_move) {
+    release_association(target);
+    ASC_dropNetwork(&out_net);
+  }
+  if (net.bad()) return net;
+  DIC_US final_status = STATUS_Success;
+  if (cancelled) final_status = STATUS_MOVE_Cancel_SubOperationsTerminatedDueToCancelIndication;
+  else if (failed > 0 && completed + warning == 0) final_status = dicom_status(ErrorCode::SubOperationsFailed);
+  else if (failed > 0 || warning > 0) final_status = STATUS_MOVE_Warning_SubOperationsCompleteOneOrMoreFailures;
+  return respond(final_status, nullptr, true);
+}
+
+}  // namespace vireo::net

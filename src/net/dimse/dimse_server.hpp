@@ -1,0 +1,36 @@
+// The DICOM upper-layer listener: C-ECHO, C-STORE (every storage SOP class, stored as
+// received), C-FIND, C-MOVE and C-GET (patient root and study root), one thread per
+// association up to the configured maximum.
+//
+// It uses dcmnet's ASC/DIMSE functions with its own accept loop instead of DcmSCPPool,
+// whose 3.6.7 workers are never joined and leak a thread stack per association
+// (../shared/notes/dcmtk.md).
+// Thread-safety: start/stop from one thread; everything else is internal.
+#pragma once
+
+#include <memory>
+
+#include "archive/archive.hpp"
+#include "core/config.hpp"
+
+namespace vireo::net {
+
+class DimseServer {
+ public:
+  DimseServer(const Config& config, archive::Archive& archive);
+  ~DimseServer();
+  // Binds the port and starts accepting; fails when the port is taken.
+  [[nodiscard]] Status start();
+  // Stops accepting and waits (bounded) for running associations to end.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Must run before any thread starts: dcmnet reads TCP_NODELAY from the environment for
+// every socket, and Nagle's algorithm costs ~45 ms per C-STORE (../shared/notes/dcmtk.md).
+void prepare_dicom_network();
+
+}  // namespace vireo::net

@@ -1,0 +1,226 @@
+#include "net/http/http_server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+
+namespace vireo::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr size_t kMaxHeaderBytes = 16 * 1024;
+constexpr auto kIdleTimeout = std::chrono::seconds(60);
+
+Counter& requests_counter(int status) {
+  static std::mutex m;
+  static std::map<int, Counter*> by_class;
+  int cls = status / 100;
+  std::lock_guard lock(m);
+  auto& c = by_class[cls];
+  if (!c)
+    c = &Metrics::counter("vireo_http_requests_total", "HTTP requests answered",
+                          "code=\"" + std::to_string(cls) + "xx\"");
+  return *c;
+}
+Histogram& request_latency() {
+  static auto& h = Metrics::histogram("vireo_http_request_seconds", "HTTP request handling time");
+  return h;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const Router& router, size_t max_body)
+      : stream_(std::move(socket)), router_(router), max_body_(max_body) {}
+
+  void run() { read(); }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(kMaxHeaderBytes);
+    parser_->body_limit(max_body_);
+    stream_.expires_after(kIdleTimeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted) {
+      return close();
+    }
+    if (ec) {
+      // Malformed or oversized requests get a problem response, then the connection closes.
+      HttpResponse r = ec == bhttp::error::body_limit
+                           ? problem(Error{ErrorCode::PayloadTooLarge, "the body exceeds http_max_body_bytes"})
+                       : ec == bhttp::error::header_limit
+                           ? problem(431, "Request Header Fields Too Large", "headers exceed 16 KiB")
+                           : problem(400, "Bad Request", "malformed HTTP request");
+      return send(std::move(r), false, false);
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    auto& msg = parser_->get();
+    HttpRequest req;
+    req.method = std::string(msg.method_string());
+    req.body = std::move(msg.body());
+    for (const auto& f : msg) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req.headers[name] = std::string(f.value());
+    }
+    beast::error_code rec;
+    auto ep = stream_.socket().remote_endpoint(rec);
+    if (!rec) req.remote_address = ep.address().to_string();
+    HttpResponse res;
+    if (!parse_target(std::string_view(msg.target().data(), msg.target().size()), req.path, req.query)) {
+      res = problem(400, "Bad Request", "malformed request target");
+    } else {
+      res = router_.dispatch(req);
+    }
+    request_latency().observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    send(std::move(res), msg.keep_alive(), req.method == "HEAD");
+  }
+
+  template <typename Body>
+  void write(std::shared_ptr<bhttp::response<Body>> res, bool keep_alive) {
+    bhttp::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+      if (ec || !keep_alive) return self->close();
+      self->read();
+    });
+  }
+
+  void send(HttpResponse r, bool keep_alive, bool head) {
+    requests_counter(r.status).inc();
+    auto fill = [&](auto& res) {
+      res.set(bhttp::field::server, "Vireo");
+      res.set(bhttp::field::content_type, r.content_type);
+      res.set("X-Content-Type-Options", "nosniff");
+      for (const auto& [k, v] : r.headers) res.set(k, v);
+      res.keep_alive(keep_alive);
+    };
+    if (!r.file.empty()) {
+      bhttp::file_body::value_type body;
+      beast::error_code ec;
+      body.open(r.file.c_str(), beast::file_mode::scan, ec);
+      if (ec) {
+        spdlog::error("cannot open file for response: {}", ec.message());
+        return send(problem(Error{ErrorCode::IntegrityError, "stored file unreadable"}), keep_alive, head);
+      }
+      auto size = body.size();
+      auto res = std::make_shared<bhttp::response<bhttp::file_body>>(
+          std::piecewise_construct, std::make_tuple(std::move(body)),
+          std::make_tuple(static_cast<bhttp::status>(r.status), 11));
+      fill(*res);
+      res->content_length(size);
+      if (head) {
+        auto empty = std::make_shared<bhttp::response<bhttp::empty_body>>(static_cast<bhttp::status>(r.status), 11);
+        fill(*empty);
+        empty->content_length(size);
+        return write(empty, keep_alive);
+      }
+      return write(res, keep_alive);
+    }
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(r.status), 11);
+    fill(*res);
+    res->body() = head ? std::string() : std::move(r.body);
+    res->prepare_payload();
+    write(res, keep_alive);
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  const Router& router_;
+  size_t max_body_;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  const Router& router;
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  std::vector<std::thread> threads;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+
+  Impl(HttpServerOptions o, const Router& r) : options(std::move(o)), router(r) {}
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      if (!ec) {
+        socket.set_option(tcp::no_delay(true), ec);
+        std::make_shared<Session>(std::move(socket), router, options.max_body_bytes)->run();
+      }
+      accept();
+    });
+  }
+};
+
+HttpServer::HttpServer(HttpServerOptions options, const Router& router)
+    : impl_(std::make_unique<Impl>(std::move(options), router)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+Status HttpServer::start() {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(impl_->options.host, ec);
+  if (ec) return fail(ErrorCode::InvalidArgument, "http_host '" + impl_->options.host + "' is not an IP address");
+  tcp::endpoint ep(address, impl_->options.port);
+  impl_->acceptor.open(ep.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(ep, ec);
+  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return fail(ErrorCode::Unavailable, "cannot listen on HTTP " + impl_->options.host + ":" +
+                                            std::to_string(impl_->options.port) + ": " + ec.message() +
+                                            " (set http_port)");
+  }
+  impl_->accept();
+  int n = impl_->options.threads > 0 ? impl_->options.threads
+                                     : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+  impl_->work.emplace(impl_->io.get_executor());
+  for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->io.run(); });
+  return {};
+}
+
+uint16_t HttpServer::port() const {
+  beast::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void HttpServer::stop() {
+  if (!impl_ || impl_->threads.empty()) return;
+  asio::post(impl_->io, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  impl_->work.reset();
+  // In-flight requests finish; idle keep-alive connections are cut after a grace period.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (!impl_->io.stopped() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  impl_->io.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace vireo::http

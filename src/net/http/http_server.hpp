@@ -1,0 +1,37 @@
+// The HTTP/1.1 listener (Boost.Beast, kept in http_server.cpp alone because it is slow to
+// compile): keep-alive, header and body size limits, problem+json errors, request metrics,
+// files streamed from disk, graceful stop.
+// Thread-safety: start/stop from one thread; handlers run on the server's worker threads.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/error.hpp"
+#include "net/http/http_types.hpp"
+
+namespace vireo::http {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  size_t max_body_bytes = 64u << 20;
+  int threads = 0;
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, const Router& router);
+  ~HttpServer();
+  [[nodiscard]] Status start();
+  // The port actually bound (useful with port 0).
+  [[nodiscard]] uint16_t port() const;
+  // Stops accepting, lets in-flight requests finish (bounded), joins the threads.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vireo::http

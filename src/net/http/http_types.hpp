@@ -1,0 +1,74 @@
+// HTTP requests, responses and the router, free of Boost.Beast so that handlers compile
+// fast and can be unit-tested without sockets. Every route declares the permission it
+// needs where it is registered (DESIGN.md "Security").
+//
+// Thread-safety: routes are added before the server starts, then only read.
+// Usage:
+//   router.add("GET", "/api/studies/{uid}", "archive.read", [&](const HttpRequest& r) {
+//     return json_response(200, encode(archive.study(r.param("uid"))));
+//   });
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace vireo::http {
+
+struct HttpRequest {
+  std::string method;
+  std::string path;  // percent-decoded, without the query string
+  std::map<std::string, std::string> query;    // percent-decoded
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::map<std::string, std::string> params;   // from {placeholders} in the route
+  std::string body;
+  std::string remote_address;
+
+  [[nodiscard]] std::string param(const std::string& name) const;
+  [[nodiscard]] std::optional<std::string> query_value(const std::string& name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::filesystem::path file;  // when set, the body is streamed from this file
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// RFC 9457 problem details, from the one error table.
+[[nodiscard]] HttpResponse problem(const Error& e);
+[[nodiscard]] HttpResponse problem(int status, const std::string& title, const std::string& detail);
+[[nodiscard]] HttpResponse json_response(int status, std::string body);
+
+using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;     // "/api/studies/{uid}"
+  std::string permission;  // e.g. "archive.read"; "public" for unauthenticated endpoints
+  Handler handler;
+};
+
+class Router {
+ public:
+  void add(std::string method, std::string pattern, std::string permission, Handler handler);
+  [[nodiscard]] const std::vector<Route>& routes() const { return routes_; }
+  // Finds the route and fills req.params; 404 or 405 problem responses when none fits.
+  [[nodiscard]] HttpResponse dispatch(HttpRequest& req) const;
+
+ private:
+  std::vector<Route> routes_;
+};
+
+[[nodiscard]] std::string percent_decode(std::string_view s, bool plus_is_space);
+// Splits "path?query" into the decoded path and query parameters; nullopt when malformed.
+[[nodiscard]] bool parse_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query);
+
+}  // namespace vireo::http

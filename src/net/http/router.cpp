@@ -1,0 +1,103 @@
+#include <nlohmann/json.hpp>
+
+#include "core/strings.hpp"
+#include "net/http/http_types.hpp"
+
+namespace vireo::http {
+
+std::string HttpRequest::param(const std::string& name) const {
+  auto it = params.find(name);
+  return it == params.end() ? std::string() : it->second;
+}
+
+std::optional<std::string> HttpRequest::query_value(const std::string& name) const {
+  auto it = query.find(name);
+  if (it == query.end()) return std::nullopt;
+  return it->second;
+}
+
+HttpResponse problem(int status, const std::string& title, const std::string& detail) {
+  nlohmann::json j = {{"type", "about:blank"}, {"title", title}, {"status", status}};
+  if (!detail.empty()) j["detail"] = detail;
+  return HttpResponse{status, "application/problem+json", j.dump(), {}, {}};
+}
+
+HttpResponse problem(const Error& e) {
+  return problem(http_status(e.code), std::string(error_title(e.code)), e.detail);
+}
+
+HttpResponse json_response(int status, std::string body) {
+  return HttpResponse{status, "application/json", std::move(body), {}, {}};
+}
+
+void Router::add(std::string method, std::string pattern, std::string permission, Handler handler) {
+  routes_.push_back({std::move(method), std::move(pattern), std::move(permission), std::move(handler)});
+}
+
+namespace {
+bool match(const std::string& pattern, const std::string& path, std::map<std::string, std::string>& params) {
+  auto ps = split(pattern, '/');
+  auto xs = split(path, '/');
+  if (ps.size() != xs.size()) return false;
+  std::map<std::string, std::string> found;
+  for (size_t i = 0; i < ps.size(); ++i) {
+    if (ps[i].size() > 2 && ps[i].front() == '{' && ps[i].back() == '}') {
+      if (xs[i].empty()) return false;
+      found[ps[i].substr(1, ps[i].size() - 2)] = xs[i];
+    } else if (ps[i] != xs[i]) {
+      return false;
+    }
+  }
+  params = std::move(found);
+  return true;
+}
+}  // namespace
+
+HttpResponse Router::dispatch(HttpRequest& req) const {
+  bool path_known = false;
+  for (const auto& r : routes_) {
+    std::map<std::string, std::string> params;
+    if (!match(r.pattern, req.path, params)) continue;
+    path_known = true;
+    if (r.method != req.method && !(req.method == "HEAD" && r.method == "GET")) continue;
+    req.params = std::move(params);
+    return r.handler(req);
+  }
+  if (path_known) return problem(405, "Method Not Allowed", req.method + " is not supported on " + req.path);
+  return problem(404, "Not Found", "no resource at this path");
+}
+
+std::string percent_decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else if (c == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+bool parse_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query) {
+  if (target.empty() || target.front() != '/') return false;
+  auto q = target.find('?');
+  path = percent_decode(target.substr(0, q), false);
+  if (path.find('\0') != std::string::npos) return false;
+  if (q == std::string_view::npos) return true;
+  for (const auto& pair : split(target.substr(q + 1), '&')) {
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    query[percent_decode(pair.substr(0, eq), true)] =
+        eq == std::string::npos ? std::string() : percent_decode(std::string_view(pair).substr(eq + 1), true);
+  }
+  return true;
+}
+
+}  // namespace vireo::http

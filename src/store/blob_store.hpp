@@ -1,0 +1,48 @@
+// The BlobStore port: immutable binary objects (DICOM files) under string keys, each
+// verified by the SHA-256 recorded when it was written. The filesystem implementation
+// writes to a temporary name, fsyncs, renames, and fsyncs the directory; an S3
+// implementation can stand behind the same interface.
+//
+// Thread-safety: all methods may be called concurrently; keys are written once.
+// Usage:
+//   auto info = blobs.put_file(sop_uid, received_tmp_path);  // moves the file in, durably
+//   auto path = blobs.local_path(info->key);                    // for DCMTK to read and send
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace vireo {
+
+struct BlobInfo {
+  std::string key;
+  std::string sha256;
+  uint64_t size = 0;
+};
+
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+  // A fresh path for a file that will be passed to put_file (same filesystem, so rename works).
+  [[nodiscard]] virtual std::filesystem::path temp_path() = 0;
+  // Hashes, syncs and moves `source` in under the key `name-<first 16 hex of its SHA-256>`:
+  // content-addressed, so different content never replaces a stored blob, and the same
+  // content lands on the same key. On error `source` is removed.
+  [[nodiscard]] virtual Result<BlobInfo> put_file(const std::string& name, const std::filesystem::path& source) = 0;
+  // A readable local file for the blob (the file itself for the filesystem store).
+  [[nodiscard]] virtual Result<std::filesystem::path> local_path(const std::string& key) = 0;
+  [[nodiscard]] virtual Result<BlobInfo> stat(const std::string& key) = 0;
+  // Re-reads the blob and compares with the expected hash.
+  [[nodiscard]] virtual Status verify(const std::string& key, const std::string& expected_sha256) = 0;
+  [[nodiscard]] virtual Status remove(const std::string& key) = 0;
+  // Every stored key (startup integrity check).
+  virtual Status for_each_key(const std::function<void(const std::string&)>& fn) = 0;
+  // Removes temporary files left by a crash.
+  virtual void clear_temp() = 0;
+};
+
+}  // namespace vireo

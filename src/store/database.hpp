@@ -1,0 +1,99 @@
+// The Database port: what domains need from a SQL database, with SQLite as the embedded
+// implementation and room for PostgreSQL behind the same interface. Domain code writes
+// portable SQL with `?` placeholders; SQL that differs between engines comes from Dialect.
+//
+// Thread-safety: a Database may be shared; a Connection belongs to one thread at a time.
+// Usage:
+//   auto conn = db.connect();                       // Result<std::unique_ptr<Connection>>
+//   auto rows = (*conn)->query("SELECT id FROM studies WHERE study_uid = ?", {uid});
+//   for (const auto& row : *rows) use(row.integer(0));
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace vireo {
+
+using SqlValue = std::variant<std::nullptr_t, int64_t, double, std::string>;
+
+class Row {
+ public:
+  explicit Row(std::vector<SqlValue> values) : values_(std::move(values)) {}
+  [[nodiscard]] size_t size() const { return values_.size(); }
+  [[nodiscard]] bool is_null(size_t i) const { return std::holds_alternative<std::nullptr_t>(values_[i]); }
+  [[nodiscard]] int64_t integer(size_t i) const;
+  [[nodiscard]] std::string text(size_t i) const;  // "" for NULL
+  [[nodiscard]] const SqlValue& value(size_t i) const { return values_[i]; }
+
+ private:
+  std::vector<SqlValue> values_;
+};
+
+// Called once per row; return false to stop early (C-FIND cancel, limits).
+using RowCallback = std::function<bool(const Row&)>;
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual Status execute(std::string_view sql, std::span<const SqlValue> params = {}) = 0;
+  virtual Result<std::vector<Row>> query(std::string_view sql, std::span<const SqlValue> params = {}) = 0;
+  virtual Status for_each(std::string_view sql, std::span<const SqlValue> params, const RowCallback& fn) = 0;
+  // Rows changed by the last execute().
+  [[nodiscard]] virtual int64_t changes() const = 0;
+
+  Status execute(std::string_view sql, std::initializer_list<SqlValue> params) {
+    return execute(sql, std::span<const SqlValue>(params.begin(), params.size()));
+  }
+  Result<std::vector<Row>> query(std::string_view sql, std::initializer_list<SqlValue> params) {
+    return query(sql, std::span<const SqlValue>(params.begin(), params.size()));
+  }
+};
+
+// What differs between SQL engines, used by migrations.
+struct Dialect {
+  std::string name;                 // "sqlite" or "postgresql"
+  std::string primary_key_column;   // an auto-increment 64-bit primary key
+  std::string begin_write;          // begins a write transaction
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+  [[nodiscard]] virtual Result<std::unique_ptr<Connection>> connect() = 0;
+  [[nodiscard]] virtual const Dialect& dialect() const = 0;
+};
+
+// A small pool of connections for readers; a lease returns its connection on destruction.
+class ConnectionPool {
+ public:
+  explicit ConnectionPool(Database& db) : db_(db) {}
+  class Lease {
+   public:
+    Lease(ConnectionPool* pool, std::unique_ptr<Connection> conn) : pool_(pool), conn_(std::move(conn)) {}
+    Lease(Lease&&) = default;
+    ~Lease();
+    Connection& operator*() { return *conn_; }
+    Connection* operator->() { return conn_.get(); }
+
+   private:
+    ConnectionPool* pool_;
+    std::unique_ptr<Connection> conn_;
+  };
+  [[nodiscard]] Result<Lease> acquire();
+
+ private:
+  Database& db_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+}  // namespace vireo

@@ -1,0 +1,151 @@
+#include "store/fs_blob_store.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "core/sha256.hpp"
+
+namespace fs = std::filesystem;
+
+namespace vireo {
+namespace {
+
+Error io_error(std::string_view what, int err) {
+  // ENOSPC, EDQUOT, EROFS, EACCES: the storage cannot take the data. The sender may retry later.
+  return Error{ErrorCode::OutOfResources, std::string(what) + ": " + std::strerror(err)};
+}
+
+bool valid_key(const std::string& key) {
+  if (key.empty() || key.size() > 200) return false;
+  for (char c : key) {
+    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
+              c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return key != "." && key != ".." && key.front() != '.';
+}
+
+Status fsync_dir(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(io_error("open directory", errno));
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return std::unexpected(io_error("fsync directory", err));
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<FsBlobStore>> FsBlobStore::open(fs::path root) {
+  std::error_code ec;
+  fs::create_directories(root / "tmp", ec);
+  if (ec) return fail(ErrorCode::OutOfResources, "cannot create " + (root / "tmp").string() + ": " + ec.message());
+  return std::unique_ptr<FsBlobStore>(new FsBlobStore(std::move(root)));
+}
+
+fs::path FsBlobStore::path_for(const std::string& key) const {
+  std::string h = sha256_hex(key);
+  return root_ / h.substr(0, 2) / h.substr(2, 2) / key;
+}
+
+fs::path FsBlobStore::temp_path() {
+  uint64_t n = temp_counter_.fetch_add(1);
+  return root_ / "tmp" / (std::to_string(::getpid()) + "-" + std::to_string(n) + ".part");
+}
+
+Result<BlobInfo> FsBlobStore::put_file(const std::string& name, const fs::path& source) {
+  auto discard = [&](Error e) -> Result<BlobInfo> {
+    ::unlink(source.c_str());
+    return std::unexpected(std::move(e));
+  };
+  if (!valid_key(name)) return discard(Error{ErrorCode::InvalidArgument, "invalid blob name"});
+
+  int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return discard(io_error("open received file", errno));
+  Sha256 hash;
+  uint64_t size = 0;
+  std::vector<char> buf(1 << 16);
+  while (true) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) { int e = errno; ::close(fd); return discard(io_error("read received file", e)); }
+    if (n == 0) break;
+    hash.update(buf.data(), static_cast<size_t>(n));
+    size += static_cast<uint64_t>(n);
+  }
+  // fdatasync through a read-only descriptor is allowed on Linux and flushes the file's pages.
+  if (::fdatasync(fd) != 0) { int e = errno; ::close(fd); return discard(io_error("fsync blob", e)); }
+  ::close(fd);
+
+  std::string sha = hash.hex_digest();
+  std::string key = name + "-" + sha.substr(0, 16);
+  fs::path target = path_for(key);
+  std::error_code ec;
+  bool created = !fs::exists(target.parent_path(), ec);
+  fs::create_directories(target.parent_path(), ec);
+  if (ec) return discard(io_error("create blob directory", ec.value()));
+  if (::rename(source.c_str(), target.c_str()) != 0) return discard(io_error("rename blob", errno));
+  if (auto s = fsync_dir(target.parent_path()); !s) return std::unexpected(s.error());
+  if (created) {
+    // A new fan-out directory must itself be durable in its parent.
+    if (auto s = fsync_dir(target.parent_path().parent_path()); !s) return std::unexpected(s.error());
+    if (auto s = fsync_dir(target.parent_path().parent_path().parent_path()); !s) return std::unexpected(s.error());
+  }
+  return BlobInfo{key, sha, size};
+}
+
+Result<fs::path> FsBlobStore::local_path(const std::string& key) {
+  if (!valid_key(key)) return fail(ErrorCode::InvalidArgument, "invalid blob key");
+  fs::path p = path_for(key);
+  if (::access(p.c_str(), R_OK) != 0) return fail(ErrorCode::IntegrityError, "blob missing: " + key);
+  return p;
+}
+
+Result<BlobInfo> FsBlobStore::stat(const std::string& key) {
+  if (!valid_key(key)) return fail(ErrorCode::InvalidArgument, "invalid blob key");
+  std::error_code ec;
+  auto size = fs::file_size(path_for(key), ec);
+  if (ec) return fail(ErrorCode::NotFound, "blob missing: " + key);
+  return BlobInfo{key, "", size};
+}
+
+Status FsBlobStore::verify(const std::string& key, const std::string& expected_sha256) {
+  auto p = local_path(key);
+  if (!p) return std::unexpected(p.error());
+  auto h = sha256_file(*p);
+  if (!h) return std::unexpected(h.error());
+  if (*h != expected_sha256) return fail(ErrorCode::IntegrityError, "hash mismatch for blob " + key);
+  return {};
+}
+
+Status FsBlobStore::remove(const std::string& key) {
+  if (!valid_key(key)) return fail(ErrorCode::InvalidArgument, "invalid blob key");
+  if (::unlink(path_for(key).c_str()) != 0 && errno != ENOENT) return std::unexpected(io_error("remove blob", errno));
+  return {};
+}
+
+Status FsBlobStore::for_each_key(const std::function<void(const std::string&)>& fn) {
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root_, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it.depth() == 0 && it->path().filename() == "tmp") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file() && it.depth() == 2) fn(it->path().filename().string());
+  }
+  if (ec) return fail(ErrorCode::OutOfResources, "cannot list blobs: " + ec.message());
+  return {};
+}
+
+void FsBlobStore::clear_temp() {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root_ / "tmp", ec)) fs::remove(e.path(), ec);
+}
+
+}  // namespace vireo

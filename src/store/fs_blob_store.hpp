@@ -1,0 +1,33 @@
+// Filesystem BlobStore: blobs/<k0k1>/<k2k3>/<key>, fan-out from SHA-256(key) so that no
+// directory grows past a few thousand entries; temporary files under blobs/tmp/.
+#pragma once
+
+#include <atomic>
+
+#include "store/blob_store.hpp"
+
+namespace vireo {
+
+class FsBlobStore final : public BlobStore {
+ public:
+  // Creates the folders; fails with OutOfResources if they cannot be created.
+  [[nodiscard]] static Result<std::unique_ptr<FsBlobStore>> open(std::filesystem::path root);
+
+  [[nodiscard]] std::filesystem::path temp_path() override;
+  [[nodiscard]] Result<BlobInfo> put_file(const std::string& name, const std::filesystem::path& source) override;
+  [[nodiscard]] Result<std::filesystem::path> local_path(const std::string& key) override;
+  [[nodiscard]] Result<BlobInfo> stat(const std::string& key) override;
+  [[nodiscard]] Status verify(const std::string& key, const std::string& expected_sha256) override;
+  [[nodiscard]] Status remove(const std::string& key) override;
+  Status for_each_key(const std::function<void(const std::string&)>& fn) override;
+  void clear_temp() override;
+
+  [[nodiscard]] std::filesystem::path path_for(const std::string& key) const;
+
+ private:
+  explicit FsBlobStore(std::filesystem::path root) : root_(std::move(root)) {}
+  std::filesystem::path root_;
+  std::atomic<uint64_t> temp_counter_{0};
+};
+
+}  // namespace vireo
