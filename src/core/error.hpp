@@ -32,7 +32,7 @@ namespace vireo {
   X(DatabaseError, 0x0110, 500, "The index database failed")                                     \
   X(Forbidden, 0x0124, 403, "This operation is not allowed")                                     \
   X(PayloadTooLarge, 0xA700, 413, "The request is too large")                                    \
-  X(Unavailable, 0xA700, 503, "The server is shutting down")                                     \
+  X(Unavailable, 0xA700, 503, "The service is not available")                                     \
   X(Internal, 0x0110, 500, "Internal error")
 
 enum class ErrorCode {

@@ -191,11 +191,27 @@ bool DimseServer::Impl::negotiate(T_ASC_Association* assoc) {
     }
     std::span<const char* const> prefs =
         storage ? storage_ts : std::span<const char* const>(service_ts, std::size(service_ts));
+    // Storage: in the requestor's order, an uncompressed syntax first, else the first we know.
+    // A context that offers only a compressed syntax is how a sender says "this is what my
+    // file is", and we store it as received; a context that offers both is answered
+    // uncompressed because an SCU that cannot compress on the fly (storescu +C) would
+    // otherwise fail. Other services: our order.
     const char* chosen = nullptr;
-    for (const char* ts : prefs) {
+    auto supported = [&](const char* proposed) {
+      for (const char* ts : prefs)
+        if (std::strcmp(ts, proposed) == 0) return ts;
+      return static_cast<const char*>(nullptr);
+    };
+    if (storage) {
       for (int k = 0; k < pc.transferSyntaxCount && !chosen; ++k)
-        if (std::strcmp(ts, pc.proposedTransferSyntaxes[k]) == 0) chosen = ts;
-      if (chosen) break;
+        if (dicom::is_uncompressed(pc.proposedTransferSyntaxes[k])) chosen = supported(pc.proposedTransferSyntaxes[k]);
+      for (int k = 0; k < pc.transferSyntaxCount && !chosen; ++k) chosen = supported(pc.proposedTransferSyntaxes[k]);
+    } else {
+      for (const char* ts : prefs) {
+        for (int k = 0; k < pc.transferSyntaxCount && !chosen; ++k)
+          if (std::strcmp(ts, pc.proposedTransferSyntaxes[k]) == 0) chosen = ts;
+        if (chosen) break;
+      }
     }
     if (!chosen) {
       ASC_refusePresentationContext(params, pc.presentationContextID, ASC_P_TRANSFERSYNTAXESNOTSUPPORTED);

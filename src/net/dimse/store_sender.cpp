@@ -1,5 +1,6 @@
 // Storage sub-operations for C-MOVE (on a new association to the destination) and C-GET
 // (on the requesting association), PS3.4 C.4.2.3 and C.4.3.3.
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -12,6 +13,16 @@ namespace vireo::net {
 namespace {
 
 const char* const kUncompressed[] = {UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax};
+
+// An accepted context for exactly this SOP class and transfer syntax, or 0.
+// (ASC_findAcceptedPresentationContextID falls back to any syntax, which is not what we need.)
+T_ASC_PresentationContextID accepted_context(T_ASC_Association* assoc, const std::string& sop_class, const char* ts) {
+  T_ASC_PresentationContextID id = ASC_findAcceptedPresentationContextID(assoc, sop_class.c_str(), ts);
+  if (id == 0) return 0;
+  T_ASC_PresentationContext pc;
+  if (ASC_findAcceptedPresentationContext(assoc->params, id, &pc).bad()) return 0;
+  return std::strcmp(pc.acceptedTransferSyntax, ts) == 0 ? id : 0;
+}
 
 }  // namespace
 
@@ -74,22 +85,25 @@ void release_association(T_ASC_Association* assoc) {
 
 Result<DIC_US> send_instance(const SubOperation& op, const archive::StoredInstance& inst,
                              const std::filesystem::path& file, DIC_US message_id) {
-  T_ASC_PresentationContextID pres =
-      ASC_findAcceptedPresentationContextID(op.assoc, inst.sop_class_uid.c_str(), inst.transfer_syntax.c_str());
+  T_ASC_PresentationContextID pres = accepted_context(op.assoc, inst.sop_class_uid, inst.transfer_syntax.c_str());
   DcmFileFormat decoded;
   DcmDataset* dataset = nullptr;
   if (pres == 0) {
     // The peer did not accept the stored syntax: decompress to an accepted uncompressed one.
+    E_TransferSyntax target = EXS_LittleEndianExplicit;
     for (const char* ts : kUncompressed) {
-      pres = ASC_findAcceptedPresentationContextID(op.assoc, inst.sop_class_uid.c_str(), ts);
-      if (pres != 0) break;
+      pres = accepted_context(op.assoc, inst.sop_class_uid, ts);
+      if (pres != 0) {
+        target = DcmXfer(ts).getXfer();
+        break;
+      }
     }
     if (pres == 0)
       return fail(ErrorCode::SubOperationsFailed, "no accepted presentation context for " + inst.sop_class_uid);
     OFCondition cond = decoded.loadFile(file.c_str());
     if (cond.good()) cond = decoded.loadAllDataIntoMemory();
-    if (cond.good()) cond = decoded.getDataset()->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
-    if (cond.bad() || !decoded.getDataset()->canWriteXfer(EXS_LittleEndianExplicit)) {
+    if (cond.good()) cond = decoded.getDataset()->chooseRepresentation(target, nullptr);
+    if (cond.bad() || !decoded.getDataset()->canWriteXfer(target)) {
       return fail(ErrorCode::SubOperationsFailed, "cannot convert " + inst.transfer_syntax +
                                                       " for a peer that accepts only uncompressed data");
     }

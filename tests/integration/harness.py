@@ -1,0 +1,203 @@
+"""Starts `vireo serve` on free ports with a private data folder and drives it with real
+DICOM peers (DCMTK's command-line tools). Standard library only."""
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VIREO = Path(os.environ.get("VIREO_BIN", ROOT / "build" / "vireo"))
+TESTDATA = Path(os.environ.get("VIREO_TESTDATA", ROOT.parent / "shared" / "testdata"))
+DICOM = TESTDATA / "dicom"
+
+# DCMTK tools leave Nagle on unless told (../shared/notes/dicom-peers.md).
+TOOL_ENV = dict(os.environ, TCP_NODELAY="1")
+
+# storescu proposes a compressed syntax only when told which one (-x?); uncompressed
+# syntaxes are always proposed.
+STORESCU_TS_OPTION = {
+    "1.2.840.10008.1.2.4.50": "-xy",
+    "1.2.840.10008.1.2.4.51": "-xx",
+    "1.2.840.10008.1.2.4.57": "-xs",
+    "1.2.840.10008.1.2.4.70": "-xs",
+    "1.2.840.10008.1.2.4.80": "-xt",
+    "1.2.840.10008.1.2.4.81": "-xu",
+    "1.2.840.10008.1.2.4.90": "-xv",
+    "1.2.840.10008.1.2.4.91": "-xw",
+    "1.2.840.10008.1.2.5": "-xr",
+    "1.2.840.10008.1.2.1.99": "-xd",
+}
+
+
+# How DCMTK's tools print the C-STORE statuses this archive answers with.
+STATUS_NAMES = {
+    "Success": 0x0000,
+    "Refused: OutOfResources": 0xA700,
+    "Error: DataSetDoesNotMatchSOPClass": 0xA900,
+    "Error: CannotUnderstand": 0xC000,
+}
+
+
+def parse_status(line):
+    text = line[line.index("(") + 1:line.rindex(")")] if "(" in line else ""
+    if text in STATUS_NAMES:
+        return STATUS_NAMES[text]
+    if "0x" in text:
+        return int(text.rsplit("0x", 1)[1], 16)
+    return 0xFFFF
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def read_meta(path):
+    """Returns (dataset offset, {meta tag: value}) of a Part 10 file, or (0, {})."""
+    data = Path(path).read_bytes()
+    if len(data) < 132 or data[128:132] != b"DICM":
+        return 0, {}
+    pos, meta = 132, {}
+    while pos + 8 <= len(data):
+        group, elem = struct.unpack_from("<HH", data, pos)
+        if group != 0x0002:
+            break
+        vr = data[pos + 4:pos + 6]
+        if vr in (b"OB", b"OW", b"UN", b"SQ", b"UT", b"UC", b"UR"):
+            length = struct.unpack_from("<I", data, pos + 8)[0]
+            header = 12
+        else:
+            length = struct.unpack_from("<H", data, pos + 6)[0]
+            header = 8
+        meta[(group, elem)] = data[pos + header:pos + header + length].rstrip(b"\0 ").decode("latin-1")
+        pos += header + length
+    return pos, meta
+
+
+def dataset_bytes(path):
+    offset, _ = read_meta(path)
+    return Path(path).read_bytes()[offset:]
+
+
+def transfer_syntax(path):
+    return read_meta(path)[1].get((0x0002, 0x0010), "")
+
+
+def sop_instance_uid(path):
+    return read_meta(path)[1].get((0x0002, 0x0003), "")
+
+
+class Server:
+    """A running `vireo serve` with its own data folder."""
+
+    def __init__(self, data_dir=None, extra_env=None, peers=""):
+        self.tmp = Path(tempfile.mkdtemp(prefix="vireo-test-"))
+        self.data_dir = Path(data_dir) if data_dir else self.tmp / "var"
+        self.http_port = free_port()
+        self.dicom_port = free_port()
+        self.aet = "VIREO"
+        self.env = dict(os.environ, VIREO_DATA_DIR=str(self.data_dir), VIREO_HTTP_PORT=str(self.http_port),
+                        VIREO_DICOM_PORT=str(self.dicom_port), VIREO_PEERS=peers, VIREO_LOG_LEVEL="info")
+        self.env.pop("VIREO_CONFIG", None)
+        if extra_env:
+            self.env.update(extra_env)
+        self.proc = None
+        self.log_path = self.tmp / "serve.log"
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([str(VIREO), "serve"], env=self.env, stdout=self.log, stderr=self.log)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("vireo serve exited: " + self.log_path.read_text())
+            try:
+                if self.http("GET", "/healthz")[0] == 200 and self.echo() == 0:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("vireo serve did not start: " + self.log_path.read_text())
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=30)
+        if self.proc:
+            self.log.close()
+        return self.proc.returncode if self.proc else None
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def logs(self):
+        return self.log_path.read_text(errors="replace")
+
+    # --- HTTP ---
+    def http(self, method, path, body=None, headers=None):
+        req = urllib.request.Request(f"http://127.0.0.1:{self.http_port}{path}", method=method, data=body,
+                                     headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    def json(self, path):
+        status, _, body = self.http("GET", path)
+        assert status == 200, (path, status, body)
+        return json.loads(body)
+
+    # --- DIMSE via DCMTK tools ---
+    def tool(self, *args, timeout=120):
+        return subprocess.run(list(args), env=TOOL_ENV, capture_output=True, text=True, timeout=timeout)
+
+    def echo(self):
+        return self.tool("echoscu", "-aec", self.aet, "127.0.0.1", str(self.dicom_port), timeout=10).returncode
+
+    def store(self, *files, extra=()):
+        """storescu with the files' own transfer syntax proposed; returns (statuses, output).
+        statuses maps each file to the C-STORE response status (None: not sent)."""
+        options = sorted({STORESCU_TS_OPTION[ts] for ts in map(transfer_syntax, files) if ts in STORESCU_TS_OPTION})
+        opt = list(options[:1])  # storescu takes one compressed proposal per run
+        r = self.tool("storescu", "-v", "-R", *opt, *extra, "-aec", self.aet, "127.0.0.1", str(self.dicom_port),
+                      *map(str, files))
+        statuses, current = {}, None
+        for line in (r.stdout + r.stderr).splitlines():
+            if "Sending file: " in line:
+                current = line.split("Sending file: ", 1)[1].strip()
+                statuses[current] = None
+            elif "Received Store Response" in line and current:
+                statuses[current] = parse_status(line)
+        return statuses, r.stdout + r.stderr
+
+    def find(self, *keys, model="-S"):
+        """findscu; returns a list of {tag: value} dicts parsed from the responses."""
+        args = ["findscu", "-v", model, "-aec", self.aet]
+        for k in keys:
+            args += ["-k", k]
+        r = self.tool(*args, "127.0.0.1", str(self.dicom_port))
+        results, current = [], None
+        for line in (r.stdout + r.stderr).splitlines():
+            line = line[3:] if line.startswith("I: ") else line
+            if line.startswith("Find Response:") and "Pending" in line:
+                current = {}
+                results.append(current)
+            elif current is not None and line.startswith("("):
+                tag = "(" + line[1:10].upper() + ")"
+                if "[" in line and "]" in line:
+                    value = line[line.index("[") + 1:line.rindex("]")].rstrip()
+                else:
+                    value = ""
+                current[tag] = value.rstrip("\0")
+        return results, r

@@ -1,0 +1,273 @@
+"""The archive driven by DCMTK's own tools over the whole test corpus: C-ECHO, C-STORE,
+C-FIND (patient and study root, every level, every matching kind), C-MOVE and C-GET,
+comparing what comes back with what was sent, byte for byte."""
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+from pathlib import Path
+
+from harness import DICOM, Server, dataset_bytes, free_port, read_meta, transfer_syntax
+
+CT_SMALL_STUDY = "1.3.6.1.4.1.5962.1.2.1.20040119072730.12322"
+DICOMDIR_CT_STUDY_PATIENT = "77654033"
+
+
+def corpus_files():
+    return sorted(p for p in DICOM.rglob("*") if p.is_file() and p.suffix not in (".txt",))
+
+
+class DimseCorpusTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dest_port = free_port()
+        cls.server = Server(peers=f"DEST@127.0.0.1:{cls.dest_port}").start()
+        # A reference receiver: storescp writes exactly the bytes storescu puts on the wire
+        # (storescu re-encodes a file's dataset as it sends it).
+        cls.ref_dir = Path(tempfile.mkdtemp(prefix="vireo-ref-"))
+        ref_port = free_port()
+        incoming = cls.ref_dir / "incoming"
+        incoming.mkdir()
+        ref = subprocess.Popen(["storescp", "+B", "+xa", "-aet", "REF", "-od", str(incoming), str(ref_port)],
+                               env=cls.server.env | {"TCP_NODELAY": "1"})
+        time.sleep(0.3)
+        cls.status, cls.sent = {}, {}
+        try:
+            for i, f in enumerate(corpus_files()):
+                statuses, _ = cls.server.store(f)
+                cls.status[f] = statuses.get(str(f))
+                if cls.status[f] == 0:
+                    ref_server = Server.__new__(Server)
+                    ref_server.aet, ref_server.dicom_port = "REF", ref_port
+                    ref_server.store(f)
+                    for got in incoming.iterdir():
+                        got.rename(cls.ref_dir / f"{i}.dcm")
+                        cls.sent[f] = cls.ref_dir / f"{i}.dcm"
+        finally:
+            ref.terminate()
+            ref.wait()
+        # The first file sent with a given SOP Instance UID and a success status is the one kept.
+        cls.kept = {}
+        for f, st in cls.status.items():
+            if st == 0:
+                uid = cls.server_uid_of(f)
+                cls.kept.setdefault(uid, f)
+
+    @classmethod
+    def server_uid_of(cls, f):
+        r = subprocess.run(["dcmdump", "+P", "0008,0018", str(f)], capture_output=True, text=True)
+        line = r.stdout.strip().splitlines()[0] if r.stdout.strip() else ""
+        return line[line.index("[") + 1:line.index("]")] if "[" in line else ""
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+        shutil.rmtree(cls.ref_dir, ignore_errors=True)
+
+    def download(self, uid):
+        status, headers, body = self.server.http("GET", f"/api/instances/{uid}/file")
+        self.assertEqual(status, 200, body[:200])
+        self.assertEqual(headers["Content-Type"], "application/dicom")
+        with tempfile.NamedTemporaryFile(suffix=".dcm", delete=False) as t:
+            t.write(body)
+        return Path(t.name)
+
+    def test_echo(self):
+        self.assertEqual(self.server.echo(), 0)
+
+    def test_every_readable_instance_is_stored(self):
+        for name in ["modality/MR_small.dcm", "modality/ECG_waveform_ecg.dcm", "modality/SEG_liver_1frame.dcm",
+                     "modality/SR_tid1500_sr_document.dcm", "modality/XA_multiframe_jpeg.dcm",
+                     "modality/ENCAPSULATED_PDF_from_oru.dcm", "charset/chrX2.dcm", "charset/chrH31.dcm",
+                     "structure/SC_rgb_small_odd.dcm", "transfer_syntax/image_dfl.dcm",
+                     "transfer_syntax/report_dfl.dcm", "dicomdir/98892003/MR700/4467"]:
+            self.assertEqual(self.status[DICOM / name], 0, name)
+        stats = self.server.json("/api/stats")
+        self.assertEqual(stats["instances"], len(self.kept))
+
+    def test_every_answer_is_success_or_a_defined_refusal(self):
+        for f, st in self.status.items():
+            if st is None:
+                continue  # storescu could not send it (no SOP UID, unknown transfer syntax)
+            self.assertIn(st, (0x0000, 0x0111, 0xA900, 0xC000), f"{f}: status {st:#06x}")
+
+    def test_stored_bytes_are_the_sent_bytes(self):
+        mismatched = []
+        for uid, f in self.kept.items():
+            got = self.download(uid)
+            try:
+                if dataset_bytes(got) != dataset_bytes(self.sent[f]):
+                    mismatched.append(str(f))
+                self.assertEqual(transfer_syntax(got), transfer_syntax(self.sent[f]), f)
+            finally:
+                got.unlink()
+        self.assertEqual(mismatched, [])
+        self.assertGreater(len(self.kept), 80)
+
+    def test_compressed_syntaxes_are_stored_as_received(self):
+        for name, ts in [("transfer_syntax/CT_JPEGLosslessSV1.dcm", "1.2.840.10008.1.2.4.70"),
+                         ("transfer_syntax/MR_small_jpeg_ls_lossless.dcm", "1.2.840.10008.1.2.4.80"),
+                         ("transfer_syntax/CT2_JLSN.dcm", "1.2.840.10008.1.2.4.81"),
+                         ("transfer_syntax/CT1_J2KI.dcm", "1.2.840.10008.1.2.4.91"),
+                         ("transfer_syntax/SC_rgb_rle_32bit_2frame.dcm", "1.2.840.10008.1.2.5"),
+                         ("modality/US_multiframe_ybr_jpeg.dcm", "1.2.840.10008.1.2.4.50"),
+                         ("modality/XA1_JPLY.dcm", "1.2.840.10008.1.2.4.51"),
+                         ("transfer_syntax/image_dfl.dcm", "1.2.840.10008.1.2.1.99")]:
+            f = DICOM / name
+            self.assertIn(self.status[f], (0, 0x0111), name)
+            if self.status[f] == 0:
+                uid = read_meta(f)[1][(2, 3)]
+                inst = self.server.json(f"/api/instances/{uid}")
+                self.assertEqual(inst["AvailableTransferSyntaxUID"], ts, name)
+
+    # --- C-FIND ---
+    def find_studies(self, *keys, model="-S"):
+        results, r = self.server.find("QueryRetrieveLevel=STUDY", "StudyInstanceUID", *keys, model=model)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return {x["(0020,000D)"] for x in results}
+
+    def test_find_single_value_and_universal(self):
+        results, _ = self.server.find("QueryRetrieveLevel=STUDY", "StudyInstanceUID", "PatientID=1CT1")
+        self.assertIn(CT_SMALL_STUDY, {x["(0020,000D)"] for x in results})
+        self.assertEqual({x["(0010,0020)"] for x in results}, {"1CT1"})
+        all_studies = self.find_studies()
+        self.assertEqual(len(all_studies), self.server.json("/api/stats")["studies"])
+
+    def test_find_wildcards_on_person_names_are_case_and_accent_insensitive(self):
+        self.assertIn(CT_SMALL_STUDY, self.find_studies("PatientName=Compressed*"))
+        self.assertIn(CT_SMALL_STUDY, self.find_studies("PatientName=*samples^CT?"))
+        self.assertIn(CT_SMALL_STUDY, self.find_studies("PatientName=compressedsamples^ct1"))
+        self.assertNotIn(CT_SMALL_STUDY, self.find_studies("PatientName=Compressed"))
+
+    def test_find_date_and_time_ranges(self):
+        self.assertIn(CT_SMALL_STUDY, self.find_studies("StudyDate=20040101-20040131"))
+        self.assertIn(CT_SMALL_STUDY, self.find_studies("StudyDate=-20040119"))
+        self.assertIn(CT_SMALL_STUDY, self.find_studies("StudyDate=20040119-"))
+        self.assertNotIn(CT_SMALL_STUDY, self.find_studies("StudyDate=20040120-"))
+        self.assertIn(CT_SMALL_STUDY, self.find_studies("StudyDate=20040119", "StudyTime=0700-0800"))
+        self.assertNotIn(CT_SMALL_STUDY, self.find_studies("StudyTime=0800-"))
+
+    def test_find_uid_list(self):
+        other = sorted(self.find_studies("PatientID=" + DICOMDIR_CT_STUDY_PATIENT))
+        self.assertTrue(other)
+        got = self.find_studies("StudyInstanceUID=" + "\\".join([CT_SMALL_STUDY, other[0]]))
+        self.assertEqual(got, {CT_SMALL_STUDY, other[0]})
+
+    def test_find_modalities_in_study(self):
+        results, _ = self.server.find("QueryRetrieveLevel=STUDY", "StudyInstanceUID", "ModalitiesInStudy=MR",
+                                      "NumberOfStudyRelatedInstances")
+        self.assertTrue(results)
+        for r in results:
+            self.assertIn("MR", r["(0008,0061)"].split("\\"))
+            self.assertGreater(int(r["(0020,1208)"]), 0)
+
+    def test_find_patient_root_every_level(self):
+        patients, r = self.server.find("QueryRetrieveLevel=PATIENT", "PatientID=1CT1", "PatientName",
+                                       "NumberOfPatientRelatedStudies", model="-P")
+        self.assertTrue(patients, r.stdout)
+        self.assertEqual({p["(0010,0020)"] for p in patients}, {"1CT1"})
+        self.assertIn("CompressedSamples^CT1", {p["(0010,0010)"] for p in patients})
+        studies = self.find_studies("PatientID=1CT1", model="-P")
+        self.assertIn(CT_SMALL_STUDY, studies)
+        series, _ = self.server.find("QueryRetrieveLevel=SERIES", "PatientID=1CT1",
+                                     f"StudyInstanceUID={CT_SMALL_STUDY}", "SeriesInstanceUID", "Modality",
+                                     model="-P")
+        self.assertEqual([s["(0008,0060)"] for s in series], ["CT"])
+        images, _ = self.server.find("QueryRetrieveLevel=IMAGE", f"StudyInstanceUID={CT_SMALL_STUDY}",
+                                     "SeriesInstanceUID=" + series[0]["(0020,000E)"], "SOPInstanceUID",
+                                     "SOPClassUID", "InstanceNumber", model="-P")
+        self.assertIn("1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322", {i["(0008,0018)"] for i in images})
+        self.assertEqual({i["(0008,0016)"] for i in images}, {"1.2.840.10008.5.1.4.1.1.2"})
+
+    def test_find_study_root_rejects_patient_level(self):
+        results, r = self.server.find("QueryRetrieveLevel=PATIENT", "PatientID", model="-S")
+        self.assertEqual(results, [])
+        self.assertIn("datasetdoesnotmatchsopclass", (r.stdout + r.stderr).lower())  # A900
+
+    def test_find_bad_date_is_refused_with_a900(self):
+        results, r = self.server.find("QueryRetrieveLevel=STUDY", "StudyDate=2004-01-19x", model="-S")
+        self.assertEqual(results, [])
+        self.assertIn("datasetdoesnotmatchsopclass", (r.stdout + r.stderr).lower())  # A900
+        self.assertEqual(self.server.echo(), 0)
+
+    def test_find_unsupported_return_key_comes_back_empty(self):
+        results, _ = self.server.find("QueryRetrieveLevel=STUDY", f"StudyInstanceUID={CT_SMALL_STUDY}",
+                                      "InstitutionAddress")
+        self.assertEqual(len(results), 1)
+        self.assertEqual(results[0]["(0008,0081)"], "")
+
+    # --- C-MOVE and C-GET ---
+    def stored_bytes_by_uid(self, study_uid):
+        out = {}
+        for series in self.server.json(f"/api/studies/{study_uid}")["Series"]:
+            for inst in self.server.json(f"/api/series/{series['SeriesInstanceUID']}")["Instances"]:
+                got = self.download(inst["SOPInstanceUID"])
+                out[inst["SOPInstanceUID"]] = dataset_bytes(got)
+                got.unlink()
+        return out
+
+    def received_bytes_by_uid(self, folder):
+        out = {}
+        for f in Path(folder).iterdir():
+            _, meta = read_meta(f)
+            out[meta[(2, 3)]] = dataset_bytes(f)
+        return out
+
+    def test_move_study_to_storescp_is_byte_identical(self):
+        study = sorted(self.find_studies("PatientID=" + DICOMDIR_CT_STUDY_PATIENT))[0]
+        with tempfile.TemporaryDirectory() as out:
+            scp = subprocess.Popen(["storescp", "+B", "+xa", "-aet", "DEST", "-od", out, str(self.dest_port)],
+                                   env=self.server.env | {"TCP_NODELAY": "1"})
+            try:
+                import time
+                time.sleep(0.3)
+                r = self.server.tool("movescu", "-v", "-S", "-aec", "VIREO", "-aem", "DEST", "-k",
+                                     "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={study}", "127.0.0.1",
+                                     str(self.server.dicom_port))
+                self.assertEqual(r.returncode, 0, r.stderr)
+                received = self.received_bytes_by_uid(out)
+            finally:
+                scp.terminate()
+                scp.wait()
+        stored = self.stored_bytes_by_uid(study)
+        self.assertTrue(stored)
+        self.assertEqual(set(received), set(stored))
+        for uid in stored:
+            self.assertEqual(received[uid], stored[uid], uid)
+
+    def test_move_to_unknown_destination_is_a801(self):
+        r = self.server.tool("movescu", "-v", "-S", "-aec", "VIREO", "-aem", "NOBODY", "-k",
+                             "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={CT_SMALL_STUDY}", "127.0.0.1",
+                             str(self.server.dicom_port))
+        self.assertIn("movedestinationunknown", (r.stdout + r.stderr).lower())  # A801
+
+    def test_get_series_is_byte_identical(self):
+        series, _ = self.server.find("QueryRetrieveLevel=SERIES", f"StudyInstanceUID={CT_SMALL_STUDY}",
+                                     "SeriesInstanceUID")
+        uid = series[0]["(0020,000E)"]
+        with tempfile.TemporaryDirectory() as out:
+            r = self.server.tool("getscu", "-v", "-S", "+B", "-od", out, "-aec", "VIREO", "-k",
+                                 "QueryRetrieveLevel=SERIES", "-k", f"StudyInstanceUID={CT_SMALL_STUDY}", "-k",
+                                 f"SeriesInstanceUID={uid}", "127.0.0.1", str(self.server.dicom_port))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            received = self.received_bytes_by_uid(out)
+        stored = self.stored_bytes_by_uid(CT_SMALL_STUDY)
+        self.assertEqual(received, stored)
+
+    def test_get_of_compressed_instance_is_decompressed_for_an_uncompressed_only_peer(self):
+        f = DICOM / "transfer_syntax/CT_JPEGLosslessSV1.dcm"
+        if self.status[f] != 0:
+            self.skipTest("instance not stored under this file")
+        uid = read_meta(f)[1][(2, 3)]
+        with tempfile.TemporaryDirectory() as out:
+            r = self.server.tool("getscu", "-v", "-S", "-od", out, "-aec", "VIREO", "-k", "QueryRetrieveLevel=IMAGE",
+                                 "-k", f"SOPInstanceUID={uid}", "127.0.0.1", str(self.server.dicom_port))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            files = list(Path(out).iterdir())
+            self.assertEqual(len(files), 1, r.stdout + r.stderr)
+            self.assertEqual(read_meta(files[0])[1][(2, 0x10)], "1.2.840.10008.1.2.1")
+
+
+if __name__ == "__main__":
+    unittest.main()
