@@ -197,6 +197,8 @@ class Server:
                 tag = "(" + line[1:10].upper() + ")"
                 if "[" in line and "]" in line:
                     value = line[line.index("[") + 1:line.rindex("]")].rstrip()
+                elif len(line.split()) > 2 and line.split()[2].startswith("="):
+                    value = line.split()[2]  # a well-known UID, printed by name: =CTImageStorage
                 else:
                     value = ""
                 current[tag] = value.rstrip("\0")
