@@ -62,6 +62,11 @@ std::string clean(const OFString& s) {
 
 Error malformed(const std::string& what) { return Error{ErrorCode::MalformedDicom, what}; }
 
+// Values over 4 KiB stay on disk (lazy), so pixel data is never read here.
+OFCondition load(DcmFileFormat& ff, const fs::path& path) {
+  return ff.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
+}
+
 }  // namespace
 
 std::span<const char* const> accepted_transfer_syntaxes() { return kTransferSyntaxes; }
@@ -73,8 +78,9 @@ bool is_uncompressed(const std::string& ts) {
 
 void initialize(const std::string& log_level) {
   // DCMTK logs two INFO lines per C-STORE by default; its warnings go to our log level.
+  // Its parse errors are reported by us, once, with the reason.
   OFLog::configure(log_level == "trace" || log_level == "debug" ? OFLogger::INFO_LOG_LEVEL
-                                                                : OFLogger::ERROR_LOG_LEVEL);
+                                                                : OFLogger::FATAL_LOG_LEVEL);
   register_codecs();
   if (!dcmDataDict.isDictionaryLoaded()) {
     spdlog::error("DICOM data dictionary not loaded: install the dcmtk data package (libdcmtk17) or set DCMDICTPATH");
@@ -88,8 +94,7 @@ Result<ParsedInstance> read_instance(const fs::path& path, std::span<const tag::
   if (file_size == 0) return std::unexpected(malformed("empty file"));
 
   DcmFileFormat ff;
-  // Values over 4 KiB stay on disk (lazy), so pixel data is never read here.
-  OFCondition cond = ff.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
+  OFCondition cond = load(ff, path);
   if (cond.bad()) return std::unexpected(malformed(std::string("parse failed: ") + cond.text()));
 
   DcmDataset* ds = ff.getDataset();
@@ -212,7 +217,7 @@ Status write_part10(const fs::path& src, const fs::path& dst, const std::string&
   // No meta header: let DCMTK build one (it knows the dataset's syntax), then put the
   // original dataset bytes behind it instead of DCMTK's re-encoding.
   DcmFileFormat ff;
-  OFCondition cond = ff.loadFile(src.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
+  OFCondition cond = load(ff, src);
   if (cond.bad()) return fail(ErrorCode::MalformedDicom, std::string("parse failed: ") + cond.text());
   E_TransferSyntax xfer = ff.getDataset()->getOriginalXfer();
   if (xfer == EXS_Unknown) xfer = EXS_LittleEndianImplicit;
