@@ -29,8 +29,8 @@ MUST_ACCEPT = [
     "structure/CR_MONO1_10_chest_nometa.dcm", "structure/ExplVR_BigEndNoMeta.dcm",
     "structure/ExplVR_LitEndNoMeta.dcm", "structure/MR_small_padded.dcm",
     "structure/SR_nested_400_levels.dcm", "structure/CT_small_long_values.dcm",
-    "transfer_syntax/HTJ2KLossless_08_RGB.dcm", "transfer_syntax/liver_deflated_image_frame.dcm",
-    "private_tags/GH220_philips_private_sop.dcm", "modality/RTSTRUCT_rtstruct.dcm",
+    "transfer_syntax/Issue1097_deflated_with_SQ.dcm", "transfer_syntax/liver_deflated_image_frame.dcm",
+    "modality/RTSTRUCT_rtstruct.dcm",
 ]
 
 
