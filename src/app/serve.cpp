@@ -26,6 +26,7 @@ Result<Services> open_services(const Config& config) {
                                         });
   if (!archive) return std::unexpected(archive.error());
   s.archive = std::move(*archive);
+  s.archive->set_min_free_bytes(config.min_free_space_mb << 20);
   return s;
 }
 

@@ -284,7 +284,19 @@ Result<StoreResult> Archive::store_file(const fs::path& file, const StoreSource&
   return result;
 }
 
+Status Archive::check_free_space() {
+  auto free = blobs_.free_bytes();
+  if (!free) return std::unexpected(free.error());
+  if (*free < min_free_bytes_) {
+    static auto& refused = Metrics::counter("vireo_storage_full_refusals_total", "Instances refused for lack of space");
+    refused.inc();
+    return fail(ErrorCode::OutOfResources, std::to_string(*free >> 20) + " MiB free, below min_free_space_mb");
+  }
+  return {};
+}
+
 Result<StoreResult> Archive::import_file(const fs::path& path, const std::string& aet) {
+  if (auto s = check_free_space(); !s) return std::unexpected(s.error());
   fs::path tmp = blobs_.temp_path();
   if (auto s = dicom::write_part10(path, tmp, aet); !s) {
     ::unlink(tmp.c_str());

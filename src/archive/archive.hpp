@@ -70,6 +70,11 @@ class Archive {
  public:
   static Result<std::unique_ptr<Archive>> open(Database& db, BlobStore& blobs, DuplicatePolicy policy,
                                                const MigrationProgress& progress = {});
+  // Below this much free space new instances are refused with OutOfResources.
+  void set_min_free_bytes(uint64_t bytes) { min_free_bytes_ = bytes; }
+  // OutOfResources when the blob store is below its free-space floor: checked before a
+  // sender's data is accepted, so a full disk is answered, never hit mid-write.
+  [[nodiscard]] Status check_free_space();
   ~Archive();
 
   // Where a receiver writes an incoming file before store_file takes it.
@@ -110,6 +115,7 @@ class Archive {
   ConnectionPool readers_;
   IndexWriter writer_;
   std::vector<tag::Tag> ingest_tags_;
+  uint64_t min_free_bytes_ = 0;
 };
 
 }  // namespace vireo::archive

@@ -30,6 +30,9 @@ const std::vector<ConfigOption>& config_options() {
        "0111) or overwrite. Identical re-sends always succeed."},
       {"allow_delete", "false",
        "Allow DELETE of studies and series through the REST API (until roles exist)."},
+      {"min_free_space_mb", "100",
+       "Refuse new instances (DICOM status A700, HTTP 507) when the blob store has less free space, "
+       "in MiB, so that the disk never fills up under the index."},
       {"log_level", "info", "trace, debug, info, warn, error."},
   };
   return options;
@@ -117,6 +120,8 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
     return fail(ErrorCode::InvalidArgument, "duplicate_policy must be keep_first or overwrite");
   }
   if (key == "allow_delete") return parse_bool(key, value, cfg.allow_delete);
+  if (key == "min_free_space_mb")
+    return parse_number<uint64_t>(key, value, cfg.min_free_space_mb, 0, uint64_t{1} << 40);
   if (key == "log_level") { cfg.log_level = value; return {}; }
   return fail(ErrorCode::InvalidArgument, "unknown setting '" + key + "' (see vireo config)");
 }

@@ -42,6 +42,7 @@ struct Config {
   std::vector<DicomPeer> peers;
   DuplicatePolicy duplicate_policy = DuplicatePolicy::KeepFirst;
   bool allow_delete = false;
+  uint64_t min_free_space_mb = 100;
   std::string log_level = "info";
 
   [[nodiscard]] const DicomPeer* find_peer(std::string_view aet) const;

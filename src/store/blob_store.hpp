@@ -41,6 +41,8 @@ class BlobStore {
   [[nodiscard]] virtual Status remove(const std::string& key) = 0;
   // Every stored key (startup integrity check).
   virtual Status for_each_key(const std::function<void(const std::string&)>& fn) = 0;
+  // Bytes still free for new blobs.
+  [[nodiscard]] virtual Result<uint64_t> free_bytes() = 0;
   // Removes temporary files left by a crash.
   virtual void clear_temp() = 0;
 };

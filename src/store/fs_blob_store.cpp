@@ -1,6 +1,7 @@
 #include "store/fs_blob_store.hpp"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -141,6 +142,12 @@ Status FsBlobStore::for_each_key(const std::function<void(const std::string&)>& 
   }
   if (ec) return fail(ErrorCode::OutOfResources, "cannot list blobs: " + ec.message());
   return {};
+}
+
+Result<uint64_t> FsBlobStore::free_bytes() {
+  struct statvfs st {};
+  if (::statvfs(root_.c_str(), &st) != 0) return std::unexpected(io_error("statvfs", errno));
+  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
 }
 
 void FsBlobStore::clear_temp() {

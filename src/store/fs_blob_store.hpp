@@ -21,6 +21,7 @@ class FsBlobStore final : public BlobStore {
   [[nodiscard]] Status remove(const std::string& key) override;
   Status for_each_key(const std::function<void(const std::string&)>& fn) override;
   void clear_temp() override;
+  [[nodiscard]] Result<uint64_t> free_bytes() override;
 
   [[nodiscard]] std::filesystem::path path_for(const std::string& key) const;
 

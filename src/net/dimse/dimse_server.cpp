@@ -310,13 +310,16 @@ OFCondition DimseServer::Impl::handle_store(T_ASC_Association* assoc, T_DIMSE_Me
   // The dataset is written as it arrives, after a new meta header (bit-preserving).
   std::filesystem::path tmp = archive.temp_path();
   DcmOutputFileStream* stream = nullptr;
-  OFCondition cond = DIMSE_createFilestream(tmp.c_str(), &req, assoc, pres, OFTrue, &stream);
+  Status room = archive.check_free_space();
+  OFCondition cond = room ? DIMSE_createFilestream(tmp.c_str(), &req, assoc, pres, OFTrue, &stream)
+                          : OFCondition(EC_IllegalCall);
   DcmDataset* detail = nullptr;
   if (cond.bad()) {
-    spdlog::error("C-STORE {}: cannot create a file in the blob store: {}", req.AffectedSOPInstanceUID, cond.text());
-    cond = DIMSE_ignoreDataSet(assoc, DIMSE_NONBLOCKING, config.dicom_dimse_timeout_s, nullptr, nullptr);
+    Error e = room ? Error{ErrorCode::OutOfResources, "cannot write to the blob store"} : room.error();
+    spdlog::error("C-STORE {} refused: {}", req.AffectedSOPInstanceUID, e.message());
+    DIC_UL bytes = 0, pdvs = 0;
+    cond = DIMSE_ignoreDataSet(assoc, DIMSE_NONBLOCKING, config.dicom_dimse_timeout_s, &bytes, &pdvs);
     if (cond.bad()) return cond;
-    Error e{ErrorCode::OutOfResources, "cannot write to the blob store"};
     rsp.DimseStatus = dicom_status(e.code);
     detail = error_detail(e);
   } else {

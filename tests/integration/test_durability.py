@@ -1,0 +1,165 @@
+"""Acknowledged means durable: SIGKILL in the middle of a few thousand C-STOREs loses no
+acknowledged instance and leaves no half-indexed one; a full disk answers 0xA700."""
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+from pathlib import Path
+
+from harness import DICOM, TOOL_ENV, VIREO, Server, dataset_bytes, parse_status, read_meta
+
+SOURCE = DICOM / "modality/CT_small.dcm"
+
+
+def make_instances(folder, count):
+    """`count` copies of a real CT, each with its own SOP Instance UID (dcmodify -gin)."""
+    folder.mkdir(parents=True)
+    files = []
+    for i in range(count):
+        f = folder / f"{i:05d}.dcm"
+        shutil.copyfile(SOURCE, f)
+        files.append(f)
+    for start in range(0, count, 500):
+        subprocess.run(["dcmodify", "-nb", "-gin", *map(str, files[start:start + 500])], check=True,
+                       capture_output=True)
+    return files
+
+
+def storescu_acknowledged(output):
+    """Files that got a C-STORE response with status Success."""
+    acked, current = [], None
+    for line in output.splitlines():
+        if "Sending file: " in line:
+            current = line.split("Sending file: ", 1)[1].strip()
+        elif "Received Store Response" in line and current and parse_status(line) == 0:
+            acked.append(Path(current))
+    return acked
+
+
+def check(data_dir, *flags):
+    return subprocess.run([str(VIREO), "check", "--data-dir", str(data_dir), *flags], capture_output=True, text=True,
+                          timeout=300)
+
+
+class CrashDurabilityTest(unittest.TestCase):
+    def test_sigkill_during_ingest_loses_no_acknowledged_instance(self):
+        tmp = Path(tempfile.mkdtemp(prefix="vireo-crash-"))
+        try:
+            files = make_instances(tmp / "in", 2400)
+            server = Server(data_dir=tmp / "var").start()
+            outputs = [None] * 4
+            chunks = [files[i::4] for i in range(4)]
+
+            def send(i):
+                r = subprocess.run(["storescu", "-v", "-aec", "VIREO", "127.0.0.1", str(server.dicom_port),
+                                    *map(str, chunks[i])], env=TOOL_ENV, capture_output=True, text=True)
+                outputs[i] = r.stdout + r.stderr
+
+            senders = [threading.Thread(target=send, args=(i,)) for i in range(4)]
+            for t in senders:
+                t.start()
+            deadline = time.time() + 120
+            while time.time() < deadline and server.json("/api/stats")["instances"] < 700:
+                time.sleep(0.01)
+            server.proc.send_signal(signal.SIGKILL)
+            server.proc.wait()
+            for t in senders:
+                t.join()
+            acked = [f for out in outputs for f in storescu_acknowledged(out)]
+            self.assertGreater(len(acked), 500)
+            self.assertLess(len(acked), len(files), "the kill must land in the middle of the transfer")
+
+            restarted = Server(data_dir=tmp / "var").start()
+            try:
+                self.assertIn("did not stop cleanly", restarted.logs())
+                for f in acked:
+                    uid = read_meta(f)[1][(2, 3)]
+                    status, _, body = restarted.http("GET", f"/api/instances/{uid}/file")  # hash-checked read
+                    self.assertEqual(status, 200, f"acknowledged instance {uid} lost")
+                    got = tmp / "got.dcm"
+                    got.write_bytes(body)
+                    self.assertEqual(dataset_bytes(got), dataset_bytes(f))
+                indexed = restarted.json("/api/stats")["instances"]
+                self.assertGreaterEqual(indexed, len(acked))
+            finally:
+                restarted.stop()
+            # Every index row has its intact file, and no file is left without a row.
+            r = check(tmp / "var", "--deep")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("orphan files:  0", r.stdout)
+            blobs = [p for p in (tmp / "var" / "blobs").rglob("*-*") if p.is_file()]
+            self.assertEqual(len(blobs), indexed)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_check_reports_a_damaged_and_a_missing_file(self):
+        tmp = Path(tempfile.mkdtemp(prefix="vireo-check-"))
+        try:
+            data = tmp / "var"
+            r = subprocess.run([str(VIREO), "import", "--data-dir", str(data), str(DICOM / "dicomdir/98892003")],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stdout)
+            self.assertEqual(check(data, "--deep").returncode, 0)
+            blobs = sorted(p for p in (data / "blobs").rglob("*-*") if p.is_file())
+            damaged = bytearray(blobs[0].read_bytes())
+            damaged[-1] ^= 0xFF
+            blobs[0].write_bytes(bytes(damaged))
+            blobs[1].unlink()
+            key = "1.2.3-0000000000000000"  # as a crash between file and index would leave it
+            h = hashlib.sha256(key.encode()).hexdigest()
+            orphan = data / "blobs" / h[:2] / h[2:4] / key
+            orphan.parent.mkdir(parents=True, exist_ok=True)
+            orphan.write_bytes(b"x")
+            r = check(data, "--deep")
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("missing files: 1", r.stdout)
+            self.assertIn("damaged files: 1", r.stdout)
+            self.assertIn("orphan files:  1", r.stdout)
+            r = check(data, "--repair")
+            self.assertFalse(orphan.exists())
+            server = Server(data_dir=data).start()
+            try:
+                uid = blobs[0].name.rsplit("-", 1)[0]
+                status, _, body = server.http("GET", f"/api/instances/{uid}/file")
+                self.assertEqual(status, 500, "a damaged file is never served")
+                self.assertIn(b"integrity", body.lower())
+            finally:
+                server.stop()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root to mount a small tmpfs")
+class DiskFullTest(unittest.TestCase):
+    def test_full_storage_answers_out_of_resources_and_keeps_serving(self):
+        tmp = Path(tempfile.mkdtemp(prefix="vireo-full-"))
+        mount = tmp / "small"
+        mount.mkdir()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], check=True)
+        try:
+            files = make_instances(tmp / "in", 450)  # 450 x 38 KiB > 16 MiB
+            server = Server(data_dir=mount / "var", extra_env={"VIREO_MIN_FREE_SPACE_MB": "6"}).start()
+            try:
+                statuses, out = server.store(*files)
+                codes = list(statuses.values())
+                self.assertIn(0x0000, codes)
+                self.assertIn(0xA700, codes, out[-1500:] + server.logs()[-1500:])
+                self.assertEqual(server.echo(), 0, "still serving")
+                stored = server.json("/api/stats")["instances"]
+                self.assertEqual(stored, codes.count(0))
+            finally:
+                server.stop()
+            r = check(mount / "var")
+            self.assertEqual(r.returncode, 0, r.stdout)
+        finally:
+            subprocess.run(["umount", str(mount)])
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()
