@@ -1,3 +1,7 @@
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -37,6 +41,16 @@ int serve(const Config& config) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // One server per data folder: a second one would break the crash marker below.
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  int lock_fd = ::open((config.data_dir / "server.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    spdlog::error("another vireo serve is using {} (or it is not writable); stop it or set data_dir",
+                  config.data_dir.string());
+    return 1;
+  }
 
   auto services = open_services(config);
   if (!services) {

@@ -414,6 +414,21 @@ Result<int64_t> Archive::delete_where(Level level, const std::string& uid) {
         !s) {
       return std::unexpected(s.error());
     }
+    // A study left without series, and a patient left without studies, are removed too.
+    if (auto s = c.execute("DELETE FROM study_modalities WHERE study_fk = ? AND NOT EXISTS (SELECT 1 FROM series "
+                           "WHERE study_fk = study_modalities.study_fk)",
+                           {study_pk});
+        !s) {
+      return std::unexpected(s.error());
+    }
+    if (auto s = c.execute("DELETE FROM studies WHERE id = ? AND num_series = 0", {study_pk}); !s)
+      return std::unexpected(s.error());
+    if (auto s = c.execute("UPDATE patients SET num_studies = (SELECT COUNT(*) FROM studies WHERE patient_fk = "
+                           "patients.id) WHERE id = ?",
+                           {patient_pk});
+        !s) {
+      return std::unexpected(s.error());
+    }
     if (auto s = c.execute("DELETE FROM patients WHERE id = ? AND num_studies = 0", {patient_pk}); !s)
       return std::unexpected(s.error());
     Deleted d;

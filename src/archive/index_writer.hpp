@@ -39,7 +39,9 @@ class IndexWriter {
   Result<T> run(std::function<Result<T>(Connection&)> job) {
     std::optional<Result<T>> out;
     Status committed = submit([&](Connection& c) -> Status {
-      out = job(c);
+      // emplace, not assignment: GCC 12's std::expected assignment double-frees the error
+      // (seen here in a failing delete; a unit test covers it).
+      out.emplace(job(c));
       if (!*out) return std::unexpected(out->error());
       return {};
     });

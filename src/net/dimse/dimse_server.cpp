@@ -375,23 +375,23 @@ OFCondition DimseServer::Impl::handle_find(T_ASC_Association* assoc, T_DIMSE_Mes
   OFString level_text;
   identifier->findAndGetOFString(DCM_QueryRetrieveLevel, level_text);
   auto query = query_from_identifier(*identifier, model);
-  Status result = query ? Status{} : Status(std::unexpected(query.error()));
   bool cancelled = false;
   int sent = 0;
   OFCondition net = EC_Normal;
-  if (query) {
-    result = archive.find(*query, [&](const archive::FindRow& row) {
-      if (++sent % 32 == 0 && DIMSE_checkForCancelRQ(assoc, pres, req.MessageID).good()) {
-        cancelled = true;
-        return false;
-      }
-      std::unique_ptr<DcmDataset> out(response_identifier(*identifier, row, level_text.c_str(), config.aet));
-      rsp.DimseStatus = STATUS_FIND_Pending_MatchesAreContinuing;
-      rsp.DataSetType = DIMSE_DATASET_PRESENT;
-      net = DIMSE_sendFindResponse(assoc, pres, &req, &rsp, out.get(), nullptr);
-      return net.good();
-    });
-  }
+  // (Built in one expression: assigning a std::expected is avoided, see IndexWriter::run.)
+  Status result = !query ? Status(std::unexpected(query.error()))
+                         : archive.find(*query, [&](const archive::FindRow& row) {
+                             if (++sent % 32 == 0 && DIMSE_checkForCancelRQ(assoc, pres, req.MessageID).good()) {
+                               cancelled = true;
+                               return false;
+                             }
+                             std::unique_ptr<DcmDataset> out(
+                                 response_identifier(*identifier, row, level_text.c_str(), config.aet));
+                             rsp.DimseStatus = STATUS_FIND_Pending_MatchesAreContinuing;
+                             rsp.DataSetType = DIMSE_DATASET_PRESENT;
+                             net = DIMSE_sendFindResponse(assoc, pres, &req, &rsp, out.get(), nullptr);
+                             return net.good();
+                           });
   if (net.bad()) return net;
   rsp.DataSetType = DIMSE_DATASET_NULL;
   DcmDataset* detail = nullptr;

@@ -1,0 +1,152 @@
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "archive/archive.hpp"
+#include "dicom/dicom_file.hpp"
+#include "store/fs_blob_store.hpp"
+#include "store/sqlite_database.hpp"
+
+namespace vireo::archive {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kDicom = fs::path(VIREO_TESTDATA) / "dicom";
+
+class ArchiveTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dicom::initialize("error");
+    dir_ = fs::temp_directory_path() / ("vireo-archive-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    db_ = std::make_unique<SqliteDatabase>(dir_ / "index.sqlite");
+    blobs_ = std::move(*FsBlobStore::open(dir_ / "blobs"));
+    open(DuplicatePolicy::KeepFirst);
+  }
+  void TearDown() override {
+    archive_.reset();
+    fs::remove_all(dir_);
+  }
+  void open(DuplicatePolicy policy) {
+    archive_.reset();
+    auto a = Archive::open(*db_, *blobs_, policy);
+    ASSERT_TRUE(a) << a.error().message();
+    archive_ = std::move(*a);
+  }
+  Result<StoreResult> import(const std::string& name) { return archive_->import_file(kDicom / name, "TEST"); }
+  std::vector<FindRow> find(Level level, std::vector<QueryKey> keys) {
+    std::vector<FindRow> rows;
+    auto s = archive_->find({level, std::move(keys)}, [&](const FindRow& r) {
+      rows.push_back(r);
+      return true;
+    });
+    EXPECT_TRUE(s) << s.error().message();
+    return rows;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<SqliteDatabase> db_;
+  std::unique_ptr<FsBlobStore> blobs_;
+  std::unique_ptr<Archive> archive_;
+};
+
+TEST_F(ArchiveTest, StoresIndexesAndAggregates) {
+  for (auto f : {"dicomdir/98892003/MR1/15820", "dicomdir/98892003/MR1/4919", "dicomdir/98892003/MR2/4950"}) {
+    auto r = import(f);
+    ASSERT_TRUE(r) << f << ": " << r.error().message();
+    EXPECT_EQ(r->outcome, StoreOutcome::Stored);
+  }
+  auto studies = find(Level::Study, {{tag::kPatientID, "98890234"}});
+  ASSERT_FALSE(studies.empty());
+  int64_t total = 0;
+  for (auto& s : studies) total += std::stoll(s[tag::kNumberOfStudyRelatedInstances]);
+  EXPECT_EQ(total, 3);
+  EXPECT_EQ(studies[0][tag::kModalitiesInStudy], "MR");
+  auto stats = archive_->stats();
+  EXPECT_EQ(stats->instances, 3);
+  EXPECT_EQ(stats->patients, 1);
+}
+
+TEST_F(ArchiveTest, CharacterSetsAreIndexedAsUtf8AndSearchableWithoutAccents) {
+  ASSERT_TRUE(import("charset/chrGerm.dcm"));  // ISO_IR 100: Äneas^Rüdiger
+  auto rows = find(Level::Patient, {{tag::kPatientName, "aneas^rud*"}});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][tag::kPatientName], "Äneas^Rüdiger");
+}
+
+TEST_F(ArchiveTest, DuplicatesAreIdempotentAndConflictsReported) {
+  ASSERT_TRUE(import("modality/MR_small.dcm"));
+  auto again = import("modality/MR_small.dcm");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->outcome, StoreOutcome::Duplicate);
+  auto conflict = import("transfer_syntax/MR_small_RLE.dcm");
+  ASSERT_FALSE(conflict);
+  EXPECT_EQ(conflict.error().code, ErrorCode::DuplicateConflict);
+  EXPECT_EQ(archive_->conflicts(10)->size(), 1u);
+  EXPECT_EQ(archive_->stats()->instances, 1);
+  open(DuplicatePolicy::Overwrite);
+  auto replaced = import("transfer_syntax/MR_small_RLE.dcm");
+  ASSERT_TRUE(replaced);
+  EXPECT_EQ(replaced->outcome, StoreOutcome::Overwritten);
+  auto report = archive_->check_integrity(true, false);
+  EXPECT_TRUE(report->orphan_blobs.empty());
+  EXPECT_TRUE(report->corrupt_blobs.empty());
+}
+
+TEST_F(ArchiveTest, MalformedFilesChangeNothing) {
+  for (auto f : {"malformed/MR_truncated.dcm", "malformed/derived/zero_bytes.dcm",
+                 "malformed/derived/truncated_in_dataset_header.dcm", "malformed/derived/random_after_DICM.dcm",
+                 "malformed/derived/pixeldata_length_beyond_eof.dcm"}) {
+    auto r = import(f);
+    ASSERT_FALSE(r) << f;
+    EXPECT_EQ(r.error().code, ErrorCode::MalformedDicom) << f << ": " << r.error().message();
+  }
+  EXPECT_EQ(archive_->stats()->instances, 0);
+  int files = 0;
+  ASSERT_TRUE(blobs_->for_each_key([&](const std::string&) { ++files; }));
+  EXPECT_EQ(files, 0);
+}
+
+TEST_F(ArchiveTest, ConcurrentStoresShareCommits) {
+  std::vector<fs::path> files;
+  for (auto& e : fs::recursive_directory_iterator(kDicom / "dicomdir"))
+    if (e.is_regular_file() && e.path().filename().string().find("DICOMDIR") == std::string::npos &&
+        e.path().extension() != ".txt")
+      files.push_back(e.path());
+  std::atomic<size_t> next{0}, ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      for (size_t i; (i = next++) < files.size();)
+        if (archive_->import_file(files[i], "TEST")) ++ok;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), files.size());
+  EXPECT_EQ(archive_->stats()->instances, static_cast<int64_t>(files.size()));
+  EXPECT_LE(archive_->writer().transactions(), files.size());
+}
+
+TEST_F(ArchiveTest, LocateAndDelete) {
+  ASSERT_TRUE(import("dicomdir/77654033/CT2/17106"));
+  ASSERT_TRUE(import("dicomdir/77654033/CT2/17136"));
+  ASSERT_TRUE(import("dicomdir/77654033/CR1/6154"));
+  auto series = find(Level::Series, {{tag::kModality, "CT"}});
+  ASSERT_EQ(series.size(), 1u);
+  std::string series_uid = series[0][tag::kSeriesInstanceUID];
+  auto located = archive_->locate({Level::Series, {{tag::kSeriesInstanceUID, series_uid}}});
+  ASSERT_EQ(located->size(), 2u);
+  auto deleted = archive_->delete_series(series_uid);
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(*deleted, 2);
+  EXPECT_EQ(archive_->stats()->instances, 1);
+  // The CT study lost its only series, so it is gone too; the CR study stays.
+  auto studies = find(Level::Study, {});
+  ASSERT_EQ(studies.size(), 1u);
+  EXPECT_EQ(studies[0][tag::kModalitiesInStudy], "CR");
+  EXPECT_EQ(archive_->delete_series(series_uid).error().code, ErrorCode::NotFound);
+}
+
+}  // namespace
+}  // namespace vireo::archive

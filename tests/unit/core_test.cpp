@@ -1,0 +1,95 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/sha256.hpp"
+#include "core/strings.hpp"
+
+namespace vireo {
+namespace {
+
+TEST(ErrorTable, MapsEachErrorToItsDicomAndHttpStatus) {
+  EXPECT_EQ(dicom_status(ErrorCode::OutOfResources), 0xA700);
+  EXPECT_EQ(http_status(ErrorCode::OutOfResources), 507);
+  EXPECT_EQ(dicom_status(ErrorCode::MalformedDicom), 0xC000);
+  EXPECT_EQ(dicom_status(ErrorCode::UnknownMoveDestination), 0xA801);
+  EXPECT_EQ(dicom_status(ErrorCode::DuplicateConflict), 0x0111);
+  EXPECT_EQ(http_status(ErrorCode::NotFound), 404);
+  EXPECT_EQ(error_name(ErrorCode::InvalidQuery), "InvalidQuery");
+  EXPECT_EQ((Error{ErrorCode::NotFound, "study 1.2"}.message()), "No such resource: study 1.2");
+}
+
+TEST(Strings, PersonNamesFoldCaseAndLatinAccents) {
+  EXPECT_EQ(normalize_person_name("Müller^José"), "MULLER^JOSE");
+  EXPECT_EQ(normalize_person_name("Ñúñez^Çelik"), "NUNEZ^CELIK");
+  EXPECT_EQ(normalize_person_name("Łukasz^Žofie"), "LUKASZ^ZOFIE");
+  EXPECT_EQ(normalize_person_name("山田^太郎"), "山田^太郎");  // other scripts unchanged
+}
+
+TEST(Strings, UidValidation) {
+  EXPECT_TRUE(is_valid_uid("1.2.840.10008.1.2.1"));
+  EXPECT_FALSE(is_valid_uid(""));
+  EXPECT_FALSE(is_valid_uid("1..2"));
+  EXPECT_FALSE(is_valid_uid("1.2."));
+  EXPECT_FALSE(is_valid_uid("../../etc/passwd"));
+  EXPECT_FALSE(is_valid_uid(std::string(65, '1')));
+}
+
+TEST(Strings, SplitKeepsEmptyFields) {
+  EXPECT_EQ(split("a\\\\b", '\\'), (std::vector<std::string>{"a", "", "b"}));
+  EXPECT_EQ(trim("  x y \r\n"), "x y");
+}
+
+TEST(Sha256, KnownVector) {
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    unsetenv("VIREO_HTTP_PORT");
+    unsetenv("VIREO_PEERS");
+  }
+};
+
+TEST_F(ConfigTest, DefaultsFileThenEnvironment) {
+  auto path = std::filesystem::temp_directory_path() / "vireo_config_test.conf";
+  std::ofstream(path) << "# comment\naet = ARCHIVE\nhttp_port = 9000\ndicom_port=104\n";
+  setenv("VIREO_HTTP_PORT", "9100", 1);
+  auto cfg = load_config(path);
+  ASSERT_TRUE(cfg) << cfg.error().message();
+  EXPECT_EQ(cfg->aet, "ARCHIVE");
+  EXPECT_EQ(cfg->http_port, 9100);  // the environment overrides the file
+  EXPECT_EQ(cfg->dicom_port, 104);
+  EXPECT_EQ(cfg->duplicate_policy, DuplicatePolicy::KeepFirst);
+  std::filesystem::remove(path);
+}
+
+TEST_F(ConfigTest, BadValuesNameTheSettingAndTheLine) {
+  auto path = std::filesystem::temp_directory_path() / "vireo_config_bad.conf";
+  std::ofstream(path) << "http_port = 70000\n";
+  auto cfg = load_config(path);
+  ASSERT_FALSE(cfg);
+  EXPECT_NE(cfg.error().detail.find(":1: http_port must be a whole number"), std::string::npos);
+  std::ofstream(path) << "no_such_key = 1\n";
+  EXPECT_FALSE(load_config(path));
+  std::filesystem::remove(path);
+  EXPECT_FALSE(load_config("/nonexistent/vireo.conf"));
+}
+
+TEST_F(ConfigTest, PeersAreParsed) {
+  setenv("VIREO_PEERS", "WS1@10.0.0.5:104, PACS2@pacs.example:11112", 1);
+  auto cfg = load_config({});
+  ASSERT_TRUE(cfg);
+  ASSERT_EQ(cfg->peers.size(), 2u);
+  EXPECT_EQ(cfg->find_peer("PACS2")->port, 11112);
+  EXPECT_EQ(cfg->find_peer("NOBODY"), nullptr);
+  EXPECT_FALSE(parse_peer("no-at-sign:104"));
+  EXPECT_FALSE(parse_peer("WS@host:99999"));
+}
+
+}  // namespace
+}  // namespace vireo

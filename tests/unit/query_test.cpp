@@ -1,0 +1,68 @@
+#include <gtest/gtest.h>
+
+#include "archive/query.hpp"
+
+namespace vireo::archive {
+namespace {
+
+TEST(Range, DatesAndTimes) {
+  auto r = parse_range("20240101-20240131", Match::Date);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->lower, "20240101");
+  EXPECT_EQ(r->upper, "20240131");
+  r = parse_range("-20240131", Match::Date);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->lower, "");
+  r = parse_range("2024.01.05", Match::Date);  // ACR-NEMA form
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->lower, "20240105");
+  EXPECT_EQ(r->upper, "20240105");
+  r = parse_range("1015", Match::Time);  // a partial time covers its whole minute
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->lower, "1015");
+  EXPECT_LT(std::string("101559.999"), r->upper);
+  EXPECT_GT(std::string("101600"), r->upper);
+  for (const char* bad : {"2024", "20240101-2024", "-", "abc", "2024-01-01x"}) EXPECT_FALSE(parse_range(bad, Match::Date)) << bad;
+  EXPECT_FALSE(parse_range("1", Match::Time));
+}
+
+TEST(Glob, DicomWildcardsBecomeGlobWithBracketsEscaped) {
+  EXPECT_FALSE(glob_pattern("SMITH"));
+  EXPECT_EQ(*glob_pattern("SM?TH*"), "SM?TH*");
+  EXPECT_EQ(*glob_pattern("A[1]*"), "A[[]1[]]*");
+}
+
+TEST(BuildSelect, UidListsRangesAndNamesBecomeIndexedConditions) {
+  std::vector<QueryKey> keys = {{tag::kStudyInstanceUID, "1.2.3\\1.2.4"},
+                                {tag::kStudyDate, "20240101-"},
+                                {tag::kPatientName, "müller*"},
+                                {tag::kModalitiesInStudy, "CT\\MR"},
+                                {tag::kStudyDescription, ""},
+                                {tag::kSOPInstanceUID, "9.9"}};  // below STUDY: ignored
+  auto q = build_select(Level::Study, keys, "st.study_uid", 10, 20);
+  ASSERT_TRUE(q) << q.error().message();
+  EXPECT_NE(q->sql.find("st.study_uid IN (?, ?)"), std::string::npos) << q->sql;
+  EXPECT_NE(q->sql.find("st.study_date >= ?"), std::string::npos);
+  EXPECT_NE(q->sql.find("p.patient_name_norm GLOB ?"), std::string::npos);
+  EXPECT_NE(q->sql.find("sm.modality IN (?, ?)"), std::string::npos);
+  EXPECT_EQ(q->sql.find("sop_instance_uid"), std::string::npos);
+  EXPECT_NE(q->sql.find("LIMIT ? OFFSET ?"), std::string::npos);
+  EXPECT_EQ(std::get<std::string>(q->params[3]), "MULLER*");
+  EXPECT_EQ(q->params.size(), 8u);  // 2 UIDs, date, name, 2 modalities, limit, offset
+}
+
+TEST(BuildSelect, InvalidKeysAreInvalidQueries) {
+  auto q = build_select(Level::Study, {{tag::kStudyInstanceUID, "1.2.x"}}, "st.id");
+  ASSERT_FALSE(q);
+  EXPECT_EQ(q.error().code, ErrorCode::InvalidQuery);
+  EXPECT_FALSE(build_select(Level::Study, {{tag::kStudyDate, "yesterday"}}, "st.id"));
+}
+
+TEST(BuildSelect, UniversalMatchAddsNoCondition) {
+  auto q = build_select(Level::Patient, {{tag::kPatientName, "*"}, {tag::kPatientID, ""}}, "p.id");
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->sql.find("WHERE"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vireo::archive

@@ -1,0 +1,95 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "core/sha256.hpp"
+#include "store/fs_blob_store.hpp"
+#include "store/migrations.hpp"
+#include "store/sqlite_database.hpp"
+
+namespace vireo {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() : path_(fs::temp_directory_path() / ("vireo-unit-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++))) {
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path path_;
+};
+
+TEST(SqliteDatabase, MigrationsApplyOnceAndWalIsOn) {
+  TempDir dir;
+  SqliteDatabase db(dir.path() / "t.sqlite");
+  auto conn = db.connect();
+  ASSERT_TRUE(conn);
+  std::vector<Migration> m = {{1, "t", {"CREATE TABLE t (id ${PK}, v TEXT)"}},
+                              {2, "u", {"CREATE INDEX t_v ON t (v)"}}};
+  int calls = 0;
+  ASSERT_TRUE(migrate(**conn, db.dialect(), "test", m, [&](auto&&...) { ++calls; }));
+  ASSERT_TRUE(migrate(**conn, db.dialect(), "test", m, [&](auto&&...) { ++calls; }));
+  EXPECT_EQ(calls, 2);
+  auto mode = (*conn)->query("PRAGMA journal_mode", {});
+  EXPECT_EQ((*mode)[0].text(0), "wal");
+  auto fk = (*conn)->query("PRAGMA foreign_keys", {});
+  EXPECT_EQ((*fk)[0].integer(0), 1);
+  auto rows = (*conn)->query("INSERT INTO t (v) VALUES (?) RETURNING id", {std::string("x")});
+  ASSERT_TRUE(rows);
+  EXPECT_EQ((*rows)[0].integer(0), 1);
+}
+
+TEST(SqliteDatabase, ErrorsAreResultsNotCrashes) {
+  TempDir dir;
+  SqliteDatabase db(dir.path() / "t.sqlite");
+  auto conn = db.connect();
+  auto r = (*conn)->query("SELECT * FROM missing_table", {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::DatabaseError);
+}
+
+TEST(FsBlobStore, PutIsContentAddressedVerifiedAndRemovable) {
+  TempDir dir;
+  auto store = FsBlobStore::open(dir.path() / "blobs");
+  ASSERT_TRUE(store);
+  auto tmp = (*store)->temp_path();
+  std::ofstream(tmp) << "hello";
+  auto info = (*store)->put_file("1.2.3", tmp);
+  ASSERT_TRUE(info) << info.error().message();
+  EXPECT_EQ(info->sha256, sha256_hex("hello"));
+  EXPECT_EQ(info->key, "1.2.3-" + info->sha256.substr(0, 16));
+  EXPECT_EQ(info->size, 5u);
+  EXPECT_FALSE(fs::exists(tmp));
+  EXPECT_TRUE((*store)->verify(info->key, info->sha256));
+  std::ofstream(*(*store)->local_path(info->key)) << "HELLO";  // damage it
+  auto v = (*store)->verify(info->key, info->sha256);
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().code, ErrorCode::IntegrityError);
+  std::vector<std::string> keys;
+  ASSERT_TRUE((*store)->for_each_key([&](const std::string& k) { keys.push_back(k); }));
+  EXPECT_EQ(keys, std::vector<std::string>{info->key});
+  EXPECT_TRUE((*store)->remove(info->key));
+  EXPECT_FALSE((*store)->local_path(info->key));
+}
+
+TEST(FsBlobStore, KeysCannotEscapeTheStore) {
+  TempDir dir;
+  auto store = FsBlobStore::open(dir.path() / "blobs");
+  auto tmp = (*store)->temp_path();
+  std::ofstream(tmp) << "x";
+  auto r = (*store)->put_file("../../etc/passwd", tmp);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::InvalidArgument);
+  EXPECT_FALSE(fs::exists(tmp)) << "a refused source is removed";
+  EXPECT_FALSE((*store)->local_path("../index.sqlite"));
+  EXPECT_FALSE((*store)->remove("/etc/passwd"));
+}
+
+}  // namespace
+}  // namespace vireo
