@@ -244,7 +244,7 @@ Result<StoreResult> Archive::store_file(const fs::path& file, const StoreSource&
   if (!source.expected_sop_class_uid.empty() && source.expected_sop_class_uid != parsed->sop_class_uid)
     return reject(Error{ErrorCode::InvalidArgument, "the dataset's SOP Class UID differs from the request's"});
 
-  auto blob = blobs_.put_file(parsed->sop_instance_uid, file);
+  auto blob = blobs_.put_file(parsed->sop_instance_uid, parsed->value(tag::kStudyInstanceUID), file);
   if (!blob) {
     rejected_counter().inc();
     return std::unexpected(blob.error());

@@ -5,7 +5,7 @@
 //
 // Thread-safety: all methods may be called concurrently; keys are written once.
 // Usage:
-//   auto info = blobs.put_file(sop_uid, received_tmp_path);  // moves the file in, durably
+//   auto info = blobs.put_file(sop_uid, study_uid, received_tmp_path);  // moves it in, durably
 //   auto path = blobs.local_path(info->key);                    // for DCMTK to read and send
 #pragma once
 
@@ -29,10 +29,13 @@ class BlobStore {
   virtual ~BlobStore() = default;
   // A fresh path for a file that will be passed to put_file (same filesystem, so rename works).
   [[nodiscard]] virtual std::filesystem::path temp_path() = 0;
-  // Hashes, syncs and moves `source` in under the key `name-<first 16 hex of its SHA-256>`:
-  // content-addressed, so different content never replaces a stored blob, and the same
-  // content lands on the same key. On error `source` is removed.
-  [[nodiscard]] virtual Result<BlobInfo> put_file(const std::string& name, const std::filesystem::path& source) = 0;
+  // Hashes, syncs and moves `source` in under a key made of `name` and the first 16 hex
+  // digits of its SHA-256: content-addressed, so different content never replaces a stored
+  // blob, and the same content lands on the same key. Blobs with the same `group` (a study)
+  // are kept together, which makes writing and reading a study cheaper. On error `source`
+  // is removed.
+  [[nodiscard]] virtual Result<BlobInfo> put_file(const std::string& name, const std::string& group,
+                                                  const std::filesystem::path& source) = 0;
   // A readable local file for the blob (the file itself for the filesystem store).
   [[nodiscard]] virtual Result<std::filesystem::path> local_path(const std::string& key) = 0;
   [[nodiscard]] virtual Result<BlobInfo> stat(const std::string& key) = 0;

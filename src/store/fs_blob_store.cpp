@@ -4,6 +4,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -20,7 +21,7 @@ Error io_error(std::string_view what, int err) {
   return Error{ErrorCode::OutOfResources, std::string(what) + ": " + std::strerror(err)};
 }
 
-bool valid_key(const std::string& key) {
+bool valid_name(const std::string& key) {
   if (key.empty() || key.size() > 200) return false;
   for (char c : key) {
     bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
@@ -28,6 +29,15 @@ bool valid_key(const std::string& key) {
     if (!ok) return false;
   }
   return key != "." && key != ".." && key.front() != '.';
+}
+
+// "g0g1g2g3/<name>": four lowercase hex digits, a slash, a valid file name.
+bool valid_key(const std::string& key) {
+  if (key.size() < 6 || key[4] != '/') return false;
+  for (size_t i = 0; i < 4; ++i)
+    if (!std::isxdigit(static_cast<unsigned char>(key[i])) || std::isupper(static_cast<unsigned char>(key[i])))
+      return false;
+  return valid_name(key.substr(5));
 }
 
 Status fsync_dir(const fs::path& dir) {
@@ -50,8 +60,7 @@ Result<std::unique_ptr<FsBlobStore>> FsBlobStore::open(fs::path root) {
 }
 
 fs::path FsBlobStore::path_for(const std::string& key) const {
-  std::string h = sha256_hex(key);
-  return root_ / h.substr(0, 2) / h.substr(2, 2) / key;
+  return root_ / key.substr(0, 2) / key.substr(2, 2) / key.substr(5);
 }
 
 fs::path FsBlobStore::temp_path() {
@@ -59,12 +68,12 @@ fs::path FsBlobStore::temp_path() {
   return root_ / "tmp" / (std::to_string(::getpid()) + "-" + std::to_string(n) + ".part");
 }
 
-Result<BlobInfo> FsBlobStore::put_file(const std::string& name, const fs::path& source) {
+Result<BlobInfo> FsBlobStore::put_file(const std::string& name, const std::string& group, const fs::path& source) {
   auto discard = [&](Error e) -> Result<BlobInfo> {
     ::unlink(source.c_str());
     return std::unexpected(std::move(e));
   };
-  if (!valid_key(name)) return discard(Error{ErrorCode::InvalidArgument, "invalid blob name"});
+  if (!valid_name(name)) return discard(Error{ErrorCode::InvalidArgument, "invalid blob name"});
 
   int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return discard(io_error("open received file", errno));
@@ -84,7 +93,7 @@ Result<BlobInfo> FsBlobStore::put_file(const std::string& name, const fs::path& 
   ::close(fd);
 
   std::string sha = hash.hex_digest();
-  std::string key = name + "-" + sha.substr(0, 16);
+  std::string key = sha256_hex(group).substr(0, 4) + "/" + name + "-" + sha.substr(0, 16);
   fs::path target = path_for(key);
   std::error_code ec;
   bool created = !fs::exists(target.parent_path(), ec);
@@ -138,7 +147,11 @@ Status FsBlobStore::for_each_key(const std::function<void(const std::string&)>& 
       it.disable_recursion_pending();
       continue;
     }
-    if (it->is_regular_file() && it.depth() == 2) fn(it->path().filename().string());
+    if (it->is_regular_file() && it.depth() == 2) {
+      const auto& p = it->path();
+      fn(p.parent_path().parent_path().filename().string() + p.parent_path().filename().string() + "/" +
+         p.filename().string());
+    }
   }
   if (ec) return fail(ErrorCode::OutOfResources, "cannot list blobs: " + ec.message());
   return {};

@@ -1,5 +1,7 @@
-// Filesystem BlobStore: blobs/<k0k1>/<k2k3>/<key>, fan-out from SHA-256(key) so that no
-// directory grows past a few thousand entries; temporary files under blobs/tmp/.
+// Filesystem BlobStore: a key "g0g1g2g3/<name>-<sha16>" lives at blobs/g0g1/g2g3/<name>-<sha16>,
+// where g0..g3 are the first hex digits of SHA-256(group): a study's files share a folder
+// (one directory to create and sync per study, not per file) and 65,536 folders spread the
+// studies. Temporary files are under blobs/tmp/.
 #pragma once
 
 #include <atomic>
@@ -14,7 +16,8 @@ class FsBlobStore final : public BlobStore {
   [[nodiscard]] static Result<std::unique_ptr<FsBlobStore>> open(std::filesystem::path root);
 
   [[nodiscard]] std::filesystem::path temp_path() override;
-  [[nodiscard]] Result<BlobInfo> put_file(const std::string& name, const std::filesystem::path& source) override;
+  [[nodiscard]] Result<BlobInfo> put_file(const std::string& name, const std::string& group,
+                                          const std::filesystem::path& source) override;
   [[nodiscard]] Result<std::filesystem::path> local_path(const std::string& key) override;
   [[nodiscard]] Result<BlobInfo> stat(const std::string& key) override;
   [[nodiscard]] Status verify(const std::string& key, const std::string& expected_sha256) override;

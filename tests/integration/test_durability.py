@@ -110,9 +110,9 @@ class CrashDurabilityTest(unittest.TestCase):
             damaged[-1] ^= 0xFF
             blobs[0].write_bytes(bytes(damaged))
             blobs[1].unlink()
-            key = "1.2.3-0000000000000000"  # as a crash between file and index would leave it
-            h = hashlib.sha256(key.encode()).hexdigest()
-            orphan = data / "blobs" / h[:2] / h[2:4] / key
+            # As a crash between writing a file and committing its row would leave it.
+            h = hashlib.sha256(b"1.2.3").hexdigest()
+            orphan = data / "blobs" / h[:2] / h[2:4] / "1.2.3.4-0000000000000000"
             orphan.parent.mkdir(parents=True, exist_ok=True)
             orphan.write_bytes(b"x")
             r = check(data, "--deep")

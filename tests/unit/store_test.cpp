@@ -60,10 +60,10 @@ TEST(FsBlobStore, PutIsContentAddressedVerifiedAndRemovable) {
   ASSERT_TRUE(store);
   auto tmp = (*store)->temp_path();
   std::ofstream(tmp) << "hello";
-  auto info = (*store)->put_file("1.2.3", tmp);
+  auto info = (*store)->put_file("1.2.3", "1.2", tmp);
   ASSERT_TRUE(info) << info.error().message();
   EXPECT_EQ(info->sha256, sha256_hex("hello"));
-  EXPECT_EQ(info->key, "1.2.3-" + info->sha256.substr(0, 16));
+  EXPECT_EQ(info->key, sha256_hex("1.2").substr(0, 4) + "/1.2.3-" + info->sha256.substr(0, 16));
   EXPECT_EQ(info->size, 5u);
   EXPECT_FALSE(fs::exists(tmp));
   EXPECT_TRUE((*store)->verify(info->key, info->sha256));
@@ -83,11 +83,13 @@ TEST(FsBlobStore, KeysCannotEscapeTheStore) {
   auto store = FsBlobStore::open(dir.path() / "blobs");
   auto tmp = (*store)->temp_path();
   std::ofstream(tmp) << "x";
-  auto r = (*store)->put_file("../../etc/passwd", tmp);
+  auto r = (*store)->put_file("../../etc/passwd", "1.2", tmp);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::InvalidArgument);
   EXPECT_FALSE(fs::exists(tmp)) << "a refused source is removed";
   EXPECT_FALSE((*store)->local_path("../index.sqlite"));
+  EXPECT_FALSE((*store)->local_path("abcd/../../index.sqlite"));
+  EXPECT_FALSE((*store)->local_path("ABCD/x"));
   EXPECT_FALSE((*store)->remove("/etc/passwd"));
 }
 
