@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# `make run`: start the server on the embedded default (SQLite + files under var/),
-# importing the demo data on the first start so there is something to look at.
+# `make run`: start the server on the embedded default (SQLite + files under var/). On the
+# first start it loads demo studies so that there is something to query and retrieve:
+# two synthetic CT studies, and the real (de-identified) sample studies of
+# ../shared/testdata when that folder is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-demo="${VIREO_DEMO_DATA:-../shared/testdata/dicom/dicomdir}"
-if [ ! -f var/index.sqlite ] && [ -d "$demo" ]; then
-  echo "First start: importing demo studies from $demo"
-  build/vireo import --data-dir var "$demo" || true
+if [ ! -f var/index.sqlite ]; then
+  echo "First start: loading demo studies into var/"
+  demo=$(mktemp -d)
+  trap 'rm -rf "$demo"' EXIT
+  build/vireo-synth ct "$demo/ct" 2 60 2>/dev/null
+  build/vireo import --data-dir var "$demo/ct"
+  if [ -d ../shared/testdata/dicom/dicomdir ]; then
+    build/vireo import --data-dir var ../shared/testdata/dicom/dicomdir || true
+  fi
 fi
 exec build/vireo serve --data-dir var "$@"

@@ -73,7 +73,7 @@ int import_paths(const Config& config, const std::vector<std::string>& paths, in
         std::lock_guard lock(progress.mutex);
         progress.reasons[r.error().message()].push_back(files[i].string());
       }
-      progress.done++;
+      if (++progress.done == files.size()) continue;  // the final line is drawn once, below
       std::lock_guard lock(draw_mutex);
       draw(progress, files.size(), tty, false);
     }

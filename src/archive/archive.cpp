@@ -216,7 +216,13 @@ std::string select_list_for(Level level, std::vector<const IndexedAttribute*>& c
 }  // namespace
 
 Archive::Archive(Database& db, BlobStore& blobs, DuplicatePolicy policy)
-    : db_(db), blobs_(blobs), policy_(policy), readers_(db), writer_(db), ingest_tags_(ingest_tags()) {}
+    : db_(db),
+      blobs_(blobs),
+      policy_(policy),
+      readers_(db),
+      // A batch's files are made durable together, in one flush, before its index commit.
+      writer_(db, [&blobs](const std::vector<std::string>& keys) { return blobs.sync(keys); }),
+      ingest_tags_(ingest_tags()) {}
 
 Archive::~Archive() { writer_.stop(); }
 
@@ -244,13 +250,15 @@ Result<StoreResult> Archive::store_file(const fs::path& file, const StoreSource&
   if (!source.expected_sop_class_uid.empty() && source.expected_sop_class_uid != parsed->sop_class_uid)
     return reject(Error{ErrorCode::InvalidArgument, "the dataset's SOP Class UID differs from the request's"});
 
-  auto blob = blobs_.put_file(parsed->sop_instance_uid, parsed->value(tag::kStudyInstanceUID), file);
+  auto blob = blobs_.put_file(parsed->sop_instance_uid, parsed->value(tag::kStudyInstanceUID), file,
+                              BlobStore::Durability::Deferred);
   if (!blob) {
     rejected_counter().inc();
     return std::unexpected(blob.error());
   }
   IngestRow row{*parsed, *blob, source.name};
-  auto outcome = writer_.run<IndexOutcome>([&](Connection& c) { return index_instance(c, row, policy_); });
+  auto outcome = writer_.run<IndexOutcome>([&](Connection& c) { return index_instance(c, row, policy_); },
+                                           {blob->key});
   if (!outcome) {
     // Not indexed, so not acknowledged: the blob would be an orphan. A duplicate with the
     // same content shares the key of the indexed blob, which must stay.

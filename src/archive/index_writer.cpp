@@ -34,9 +34,10 @@ void IndexWriter::stop() {
   running_ = false;
 }
 
-Status IndexWriter::submit(std::function<Status(Connection&)> fn) {
+Status IndexWriter::submit(std::vector<std::string> sync_keys, std::function<Status(Connection&)> fn) {
   auto job = std::make_unique<Job>();
   job->fn = std::move(fn);
+  job->sync_keys = std::move(sync_keys);
   auto future = job->done.get_future();
   {
     std::lock_guard lock(mutex_);
@@ -87,6 +88,19 @@ void IndexWriter::run_batch(std::vector<std::unique_ptr<Job>>& batch) {
     if (!r) (void)c.execute("ROLLBACK TO job", {});
     (void)c.execute("RELEASE job", {});
     results.push_back(std::move(r));
+  }
+  if (before_commit_) {
+    std::vector<std::string> keys;
+    for (size_t i = 0; i < batch.size(); ++i)
+      if (results[i]) keys.insert(keys.end(), batch[i]->sync_keys.begin(), batch[i]->sync_keys.end());
+    if (!keys.empty()) {
+      if (auto s = before_commit_(keys); !s) {
+        spdlog::error("index commit abandoned: {}", s.error().message());
+        (void)c.execute("ROLLBACK", {});
+        fail_all(s.error());
+        return;
+      }
+    }
   }
   if (auto s = c.execute("COMMIT", {}); !s) {
     spdlog::error("index commit failed: {}", s.error().message());

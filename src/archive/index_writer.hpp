@@ -18,7 +18,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "store/database.hpp"
 
@@ -26,7 +28,11 @@ namespace vireo::archive {
 
 class IndexWriter {
  public:
-  explicit IndexWriter(Database& db) : db_(db) {}
+  // Runs before each COMMIT with the keys that the batch's jobs asked to make durable; if
+  // it fails the batch is rolled back (used to sync blob folders once per batch).
+  using BeforeCommit = std::function<Status(const std::vector<std::string>& sync_keys)>;
+  explicit IndexWriter(Database& db, BeforeCommit before_commit = {})
+      : db_(db), before_commit_(std::move(before_commit)) {}
   ~IndexWriter() { stop(); }
   IndexWriter(const IndexWriter&) = delete;
   IndexWriter& operator=(const IndexWriter&) = delete;
@@ -36,9 +42,9 @@ class IndexWriter {
   void stop();
 
   template <typename T>
-  Result<T> run(std::function<Result<T>(Connection&)> job) {
+  Result<T> run(std::function<Result<T>(Connection&)> job, std::vector<std::string> sync_keys = {}) {
     std::optional<Result<T>> out;
-    Status committed = submit([&](Connection& c) -> Status {
+    Status committed = submit(std::move(sync_keys), [&](Connection& c) -> Status {
       // emplace, not assignment: GCC 12's std::expected assignment double-frees the error
       // (seen here in a failing delete; a unit test covers it).
       out.emplace(job(c));
@@ -55,13 +61,15 @@ class IndexWriter {
  private:
   struct Job {
     std::function<Status(Connection&)> fn;
+    std::vector<std::string> sync_keys;
     std::promise<Status> done;
   };
-  Status submit(std::function<Status(Connection&)> fn);
+  Status submit(std::vector<std::string> sync_keys, std::function<Status(Connection&)> fn);
   void loop();
   void run_batch(std::vector<std::unique_ptr<Job>>& batch);
 
   Database& db_;
+  BeforeCommit before_commit_;
   std::unique_ptr<Connection> conn_;
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -12,7 +12,7 @@ const std::vector<ConfigOption>& config_options() {
   static const std::vector<ConfigOption> options = {
       {"data_dir", "var", "Folder for the index database (index.sqlite) and the blob store (blobs/)."},
       {"http_host", "127.0.0.1",
-       "Address the HTTP server binds to. Loopback until user accounts exist (see docs/SECURITY.md); "
+       "Address the HTTP server binds to. Loopback until user accounts exist (there is no login yet); "
        "0.0.0.0 to serve the network."},
       {"http_port", "8080", "HTTP port (REST API, /healthz, /metrics)."},
       {"http_max_body_bytes", "67108864", "Largest accepted HTTP request body, in bytes."},

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -34,8 +35,15 @@ class BlobStore {
   // blob, and the same content lands on the same key. Blobs with the same `group` (a study)
   // are kept together, which makes writing and reading a study cheaper. On error `source`
   // is removed.
+  // With Durability::Deferred the blob is readable on return but durable only after a
+  // sync() that covers it: a caller that commits many blobs at once (group commit) pays
+  // one flush for all of them instead of one per blob.
+  enum class Durability { Now, Deferred };
   [[nodiscard]] virtual Result<BlobInfo> put_file(const std::string& name, const std::string& group,
-                                                  const std::filesystem::path& source) = 0;
+                                                  const std::filesystem::path& source,
+                                                  Durability durability = Durability::Now) = 0;
+  // Makes these blobs (content and name) durable.
+  [[nodiscard]] virtual Status sync(const std::vector<std::string>& keys) = 0;
   // A readable local file for the blob (the file itself for the filesystem store).
   [[nodiscard]] virtual Result<std::filesystem::path> local_path(const std::string& key) = 0;
   [[nodiscard]] virtual Result<BlobInfo> stat(const std::string& key) = 0;

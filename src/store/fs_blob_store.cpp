@@ -4,6 +4,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -68,7 +69,9 @@ fs::path FsBlobStore::temp_path() {
   return root_ / "tmp" / (std::to_string(::getpid()) + "-" + std::to_string(n) + ".part");
 }
 
-Result<BlobInfo> FsBlobStore::put_file(const std::string& name, const std::string& group, const fs::path& source) {
+Result<BlobInfo> FsBlobStore::put_file(const std::string& name, const std::string& group, const fs::path& source,
+                                       Durability durability) {
+  const bool now = durability == Durability::Now;
   auto discard = [&](Error e) -> Result<BlobInfo> {
     ::unlink(source.c_str());
     return std::unexpected(std::move(e));
@@ -79,7 +82,7 @@ Result<BlobInfo> FsBlobStore::put_file(const std::string& name, const std::strin
   if (fd < 0) return discard(io_error("open received file", errno));
   Sha256 hash;
   uint64_t size = 0;
-  std::vector<char> buf(1 << 16);
+  std::vector<char> buf(1 << 19);
   while (true) {
     ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
@@ -89,7 +92,7 @@ Result<BlobInfo> FsBlobStore::put_file(const std::string& name, const std::strin
     size += static_cast<uint64_t>(n);
   }
   // fdatasync through a read-only descriptor is allowed on Linux and flushes the file's pages.
-  if (::fdatasync(fd) != 0) { int e = errno; ::close(fd); return discard(io_error("fsync blob", e)); }
+  if (now && ::fdatasync(fd) != 0) { int e = errno; ::close(fd); return discard(io_error("fsync blob", e)); }
   ::close(fd);
 
   std::string sha = hash.hex_digest();
@@ -100,13 +103,26 @@ Result<BlobInfo> FsBlobStore::put_file(const std::string& name, const std::strin
   fs::create_directories(target.parent_path(), ec);
   if (ec) return discard(io_error("create blob directory", ec.value()));
   if (::rename(source.c_str(), target.c_str()) != 0) return discard(io_error("rename blob", errno));
-  if (auto s = fsync_dir(target.parent_path()); !s) return std::unexpected(s.error());
-  if (created) {
+  if (now) {
+    if (auto s = fsync_dir(target.parent_path()); !s) return std::unexpected(s.error());
+  }
+  if (now && created) {
     // A new fan-out directory must itself be durable in its parent.
     if (auto s = fsync_dir(target.parent_path().parent_path()); !s) return std::unexpected(s.error());
     if (auto s = fsync_dir(target.parent_path().parent_path().parent_path()); !s) return std::unexpected(s.error());
   }
   return BlobInfo{key, sha, size};
+}
+
+Status FsBlobStore::sync(const std::vector<std::string>& keys) {
+  if (keys.empty()) return {};
+  int fd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(io_error("open blob store", errno));
+  int rc = ::syncfs(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return std::unexpected(io_error("syncfs", err));
+  return {};
 }
 
 Result<fs::path> FsBlobStore::local_path(const std::string& key) {

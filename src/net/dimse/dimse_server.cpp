@@ -499,7 +499,7 @@ OFCondition DimseServer::Impl::handle_retrieve(T_ASC_Association* assoc, T_DIMSE
       cancelled = true;
       break;
     }
-    auto file = archive.instance_file(inst, false);
+    auto file = archive.instance_file(inst, true);  // hash-checked: a damaged file is never sent
     Result<DIC_US> status = file ? send_instance(op, inst, *file, next_id++) : Result<DIC_US>(std::unexpected(file.error()));
     --remaining;
     if (!status) {
