@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -494,12 +495,20 @@ OFCondition DimseServer::Impl::handle_retrieve(T_ASC_Association* assoc, T_DIMSE
   DIC_US next_id = 1;
   bool cancelled = false;
   OFCondition net = EC_Normal;
-  for (const auto& inst : *instances) {
+  // Each file's hash is checked (a damaged file is never sent) one instance ahead, on
+  // another core, while the previous instance is on the wire.
+  auto verify = [&](size_t k) {
+    return std::async(std::launch::async, [&, k] { return archive.instance_file((*instances)[k], true); });
+  };
+  auto next = verify(0);
+  for (size_t k = 0; k < instances->size(); ++k) {
+    const auto& inst = (*instances)[k];
+    auto file = next.get();
+    if (k + 1 < instances->size()) next = verify(k + 1);
     if (DIMSE_checkForCancelRQ(assoc, pres, message_id).good()) {
       cancelled = true;
       break;
     }
-    auto file = archive.instance_file(inst, true);  // hash-checked: a damaged file is never sent
     Result<DIC_US> status = file ? send_instance(op, inst, *file, next_id++) : Result<DIC_US>(std::unexpected(file.error()));
     --remaining;
     if (!status) {
