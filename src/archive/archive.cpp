@@ -203,6 +203,13 @@ Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, Duplicate
   return IndexOutcome{Decision::Inserted, {}};
 }
 
+// Runs each statement with `param` as its one parameter, stopping at the first failure.
+Status execute_each(Connection& c, const SqlValue& param, std::initializer_list<const char*> statements) {
+  for (const char* sql : statements)
+    if (auto s = c.execute(sql, std::span<const SqlValue>(&param, 1)); !s) return s;
+  return {};
+}
+
 std::string select_list_for(Level level, std::vector<const IndexedAttribute*>& columns) {
   std::string list;
   for (const auto& a : indexed_attributes()) {
@@ -388,7 +395,6 @@ Result<int64_t> Archive::delete_where(Level level, const std::string& uid) {
     if (ids->empty()) return fail(ErrorCode::NotFound, (level == Level::Study ? "study " : "series ") + uid);
     int64_t study_pk = (*ids)[0].integer(0);
     int64_t patient_pk = (*ids)[0].integer(1);
-    int64_t n = static_cast<int64_t>(keys->size());
     std::vector<std::string> statements = {"DELETE FROM instances WHERE " + series_filter};
     if (level == Level::Study) {
       statements.push_back("DELETE FROM series WHERE study_fk IN (SELECT id FROM studies WHERE study_uid = ?)");
@@ -398,50 +404,32 @@ Result<int64_t> Archive::delete_where(Level level, const std::string& uid) {
     }
     for (const auto& sql : statements)
       if (auto s = c.execute(sql, {uid}); !s) return std::unexpected(s.error());
-    // Recompute the aggregates of what remains.
-    for (const char* sql :
-         {"UPDATE studies SET num_series = (SELECT COUNT(*) FROM series WHERE study_fk = studies.id), "
-          "num_instances = (SELECT COUNT(*) FROM instances i JOIN series se ON se.id = i.series_fk WHERE "
-          "se.study_fk = studies.id) WHERE id = ?",
-          "DELETE FROM study_modalities WHERE study_fk = ? AND modality NOT IN (SELECT modality FROM series WHERE "
-          "study_fk = study_modalities.study_fk AND modality IS NOT NULL)"}) {
-      if (auto s = c.execute(sql, {study_pk}); !s) return std::unexpected(s.error());
-    }
-    if (auto s = c.execute("UPDATE studies SET modalities = COALESCE((SELECT group_concat(modality, '\\') FROM "
-                           "study_modalities WHERE study_fk = studies.id), '') WHERE id = ?",
-                           {study_pk});
+    // Recompute the aggregates of what remains; a study left without series and a patient
+    // left without studies go too.
+    if (auto s = execute_each(c, study_pk,
+                              {"UPDATE studies SET num_series = (SELECT COUNT(*) FROM series WHERE study_fk = "
+                               "studies.id), num_instances = (SELECT COUNT(*) FROM instances i JOIN series se ON "
+                               "se.id = i.series_fk WHERE se.study_fk = studies.id) WHERE id = ?",
+                               "DELETE FROM study_modalities WHERE study_fk = ? AND modality NOT IN (SELECT modality "
+                               "FROM series WHERE study_fk = study_modalities.study_fk AND modality IS NOT NULL)",
+                               "UPDATE studies SET modalities = COALESCE((SELECT group_concat(modality, '\\') FROM "
+                               "study_modalities WHERE study_fk = studies.id), '') WHERE id = ?",
+                               "DELETE FROM studies WHERE id = ? AND num_series = 0"});
         !s) {
       return std::unexpected(s.error());
     }
-    if (auto s = c.execute("UPDATE patients SET num_studies = (SELECT COUNT(*) FROM studies WHERE patient_fk = "
-                           "patients.id), num_series = (SELECT COUNT(*) FROM series se JOIN studies st ON st.id = "
-                           "se.study_fk WHERE st.patient_fk = patients.id), num_instances = (SELECT COUNT(*) FROM "
-                           "instances i JOIN series se ON se.id = i.series_fk JOIN studies st ON st.id = "
-                           "se.study_fk WHERE st.patient_fk = patients.id) WHERE id = ?",
-                           {patient_pk});
+    if (auto s = execute_each(c, patient_pk,
+                              {"UPDATE patients SET num_studies = (SELECT COUNT(*) FROM studies WHERE patient_fk = "
+                               "patients.id), num_series = (SELECT COUNT(*) FROM series se JOIN studies st ON st.id = "
+                               "se.study_fk WHERE st.patient_fk = patients.id), num_instances = (SELECT COUNT(*) "
+                               "FROM instances i JOIN series se ON se.id = i.series_fk JOIN studies st ON st.id = "
+                               "se.study_fk WHERE st.patient_fk = patients.id) WHERE id = ?",
+                               "DELETE FROM patients WHERE id = ? AND num_studies = 0"});
         !s) {
       return std::unexpected(s.error());
     }
-    // A study left without series, and a patient left without studies, are removed too.
-    if (auto s = c.execute("DELETE FROM study_modalities WHERE study_fk = ? AND NOT EXISTS (SELECT 1 FROM series "
-                           "WHERE study_fk = study_modalities.study_fk)",
-                           {study_pk});
-        !s) {
-      return std::unexpected(s.error());
-    }
-    if (auto s = c.execute("DELETE FROM studies WHERE id = ? AND num_series = 0", {study_pk}); !s)
-      return std::unexpected(s.error());
-    if (auto s = c.execute("UPDATE patients SET num_studies = (SELECT COUNT(*) FROM studies WHERE patient_fk = "
-                           "patients.id) WHERE id = ?",
-                           {patient_pk});
-        !s) {
-      return std::unexpected(s.error());
-    }
-    if (auto s = c.execute("DELETE FROM patients WHERE id = ? AND num_studies = 0", {patient_pk}); !s)
-      return std::unexpected(s.error());
     Deleted d;
     for (const auto& r : *keys) d.blob_keys.push_back(r.text(0));
-    (void)n;
     return d;
   });
   if (!deleted) return std::unexpected(deleted.error());
