@@ -57,6 +57,11 @@ def wait_port(port, timeout=30):
     raise RuntimeError(f"port {port} did not open")
 
 
+def cpu_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid):
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -77,9 +82,7 @@ class Vireo:
         wait_port(self.port)
 
     def pid(self):
-        # ip netns exec -> env -> vireo: the server is the deepest child.
-        out = subprocess.run(["pgrep", "-f", "vireo serve"], capture_output=True, text=True).stdout.split()
-        return int(out[-1])
+        return self.proc.pid  # ip netns exec and env exec the server: one process
 
     def stop(self):
         self.proc.terminate()
@@ -105,7 +108,7 @@ class Orthanc:
         wait_port(self.port)
 
     def pid(self):
-        return int(subprocess.run(["pgrep", "-f", "/usr/sbin/Orthanc"], capture_output=True, text=True).stdout.split()[-1])
+        return self.proc.pid
 
     def stop(self):
         self.proc.terminate()
@@ -128,6 +131,31 @@ def store(server, folders, parallel):
     if failed:
         raise RuntimeError(f"{server.name}: storescu failed: {failed[0][-500:]}")
     return count / elapsed, size / elapsed / 1e6, elapsed
+
+
+def disk_ceiling(folder, files=1600, size=512 * 1024, threads=4):
+    """What the disk itself does for this workload: files of `size` written and fdatasync'd
+    one by one from `threads` writers, in MB/s (the physical ceiling for ingest)."""
+    import threading
+    folder.mkdir(parents=True, exist_ok=True)
+    payload = os.urandom(size)
+
+    def writer(t):
+        for i in range(t, files, threads):
+            fd = os.open(folder / f"{i}.bin", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.write(fd, payload)
+            os.fdatasync(fd)
+            os.close(fd)
+
+    t0 = time.perf_counter()
+    workers = [threading.Thread(target=writer, args=(t,)) for t in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - t0
+    shutil.rmtree(folder)
+    return files * size / elapsed / 1e6
 
 
 def find_latencies(server, queries_file):
@@ -189,8 +217,11 @@ def run(server_cls, tmp, data, args):
         ct = sorted((data / "ct").iterdir(), key=lambda p: int(p.name[5:]))
         res["ingest1"] = store(server, ct[:2], 1)
         print(f"   C-STORE 1 association: {res['ingest1'][0]:.0f} instances/s", flush=True)
+        cpu0 = cpu_seconds(server.pid())
         res["ingest4"] = store(server, ct[2:], 4)
-        print(f"   C-STORE 4 associations: {res['ingest4'][0]:.0f} instances/s", flush=True)
+        res["cpu_ms"] = 1000 * (cpu_seconds(server.pid()) - cpu0) / (res["ingest4"][0] * res["ingest4"][2])
+        print(f"   C-STORE 4 associations: {res['ingest4'][0]:.0f} instances/s, server CPU "
+              f"{res['cpu_ms']:.2f} ms per instance", flush=True)
         res["rss_after_ct"] = rss_mib(server.pid())
         tiny = sorted((data / "tiny").iterdir())
         t0 = time.perf_counter()
@@ -235,6 +266,8 @@ def report(results, args):
         lines.append(f"| {label} (512×512 CT) | {v[key][0]:.0f} inst/s, {v[key][1]:.0f} MB/s | "
                      + (f"{o[key][0]:.0f} inst/s, {o[key][1]:.0f} MB/s" if o else "-")
                      + f" | {ratio(v[key][0], o[key][0] if o else None)} |")
+    lines.append(f"| server CPU per stored instance (user + system, 4 associations) | {v['cpu_ms']:.2f} ms | "
+                 + (f"{o['cpu_ms']:.2f} ms" if o else "-") + f" | {ratio(v['cpu_ms'], o['cpu_ms'] if o else None, invert=True)} less |")
     for p in (50, 95):
         vm = pct(v["find"][0], p)
         om = pct(o["find"][0], p) if o else None
@@ -275,15 +308,18 @@ def main():
         stamp.touch()
     tmp = Path(tempfile.mkdtemp(prefix="vireo-bench-", dir="/var/tmp"))
     make_queries(tmp / "queries.txt", args.index_studies)
-    results = {}
+    results, ceiling = {}, 0.0
     try:
+        ceiling = disk_ceiling(tmp / "ceiling")
+        print(f"disk: {ceiling:.0f} MB/s for 512 KiB files fdatasync'd by 4 writers", flush=True)
         results["Vireo"] = run(Vireo, tmp, data, args)
         if not args.skip_orthanc:
             results["Orthanc"] = run(Orthanc, tmp, data, args)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         subprocess.run(["ip", "netns", "delete", NS], capture_output=True)
-    text = report(results, args)
+    text = report(results, args) + (f"\n\nThe disk itself, in the same run: {ceiling:.0f} MB/s for 512 KiB files written "
+                                    "and fdatasync'd one by one by 4 writers (the ceiling for ingest).")
     print(text)
     if args.write:
         path = ROOT / args.write
