@@ -11,8 +11,9 @@ if [ ! -f var/index.sqlite ]; then
   trap 'rm -rf "$demo"' EXIT
   build/vireo-synth ct "$demo/ct" 2 60 2>/dev/null
   build/vireo import --data-dir var "$demo/ct"
-  if [ -d ../shared/testdata/dicom/dicomdir ]; then
-    build/vireo import --data-dir var ../shared/testdata/dicom/dicomdir || true
+  samples=../shared/testdata/dicom/dicomdir
+  if [ -d "$samples" ]; then
+    build/vireo import --data-dir var "$samples"/77654033 "$samples"/98892001 "$samples"/98892003
   fi
 fi
 exec build/vireo serve --data-dir var "$@"
