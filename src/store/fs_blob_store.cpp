@@ -41,15 +41,18 @@ bool valid_key(const std::string& key) {
   return valid_name(key.substr(5));
 }
 
-Status fsync_dir(const fs::path& dir) {
+// Opens a directory and applies fsync or syncfs to it.
+Status sync_directory(const fs::path& dir, int (*sync)(int), const char* what) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return std::unexpected(io_error("open directory", errno));
-  int rc = ::fsync(fd);
+  int rc = sync(fd);
   int err = errno;
   ::close(fd);
-  if (rc != 0) return std::unexpected(io_error("fsync directory", err));
+  if (rc != 0) return std::unexpected(io_error(what, err));
   return {};
 }
+
+Status fsync_dir(const fs::path& dir) { return sync_directory(dir, ::fsync, "fsync directory"); }
 
 }  // namespace
 
@@ -116,13 +119,7 @@ Result<BlobInfo> FsBlobStore::put_file(const std::string& name, const std::strin
 
 Status FsBlobStore::sync(const std::vector<std::string>& keys) {
   if (keys.empty()) return {};
-  int fd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return std::unexpected(io_error("open blob store", errno));
-  int rc = ::syncfs(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return std::unexpected(io_error("syncfs", err));
-  return {};
+  return sync_directory(root_, ::syncfs, "syncfs");
 }
 
 Result<fs::path> FsBlobStore::local_path(const std::string& key) {
