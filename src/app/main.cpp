@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   CLI::App cli{"Vireo: a radiology platform (PACS, RIS, reporting) in one server.\n"
                "Configuration: defaults < config file < VIREO_* environment < flags."};
   cli.require_subcommand(1);
+  cli.fallthrough();  // so that `vireo serve --config FILE` works as well as `vireo --config FILE serve`
   std::string config_file;
   cli.add_option("-c,--config", config_file, "Configuration file (default: $VIREO_CONFIG, else ./vireo.conf if present)");
 

@@ -191,3 +191,35 @@ class RestAndDuplicatesTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ConfigurationTest(unittest.TestCase):
+    def test_file_then_environment_then_flags(self):
+        tmp = Path(tempfile.mkdtemp(prefix="vireo-config-"))
+        try:
+            from harness import free_port
+            file_port, env_port, flag_port, dicom_port = free_port(), free_port(), free_port(), free_port()
+            conf = tmp / "vireo.conf"
+            conf.write_text(f"# test\nhttp_port = {file_port}\ndicom_port = {dicom_port}\naet = FROMFILE\n"
+                            f"data_dir = {tmp / 'var'}\n")
+            env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("VIREO_")}
+            env["VIREO_HTTP_PORT"] = str(env_port)
+            proc = subprocess.Popen([str(VIREO), "serve", "--config", str(conf), "--http-port", str(flag_port)],
+                                    env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            try:
+                banner = "".join(proc.stdout.readline() for _ in range(5))
+                self.assertIn(f":{flag_port}/", banner)
+                self.assertIn("AE title FROMFILE", banner)
+                self.assertIn(f"port {dicom_port}", banner)
+            finally:
+                proc.terminate()
+                self.assertEqual(proc.wait(timeout=30), 0, "SIGTERM stops the server cleanly")
+            bad = subprocess.run([str(VIREO), "serve", "--config", str(conf)], env=dict(env, VIREO_HTTP_PORT="x"),
+                                 capture_output=True, text=True)
+            self.assertEqual(bad.returncode, 2)
+            self.assertIn("VIREO_HTTP_PORT: http_port must be a whole number", bad.stderr)
+            reference = subprocess.run([str(VIREO), "config"], capture_output=True, text=True).stdout
+            for key in ("data_dir", "http_port", "dicom_port", "aet", "peers", "duplicate_policy"):
+                self.assertIn(f"\n{key} = ", reference)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
