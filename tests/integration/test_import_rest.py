@@ -138,6 +138,23 @@ class RestAndDuplicatesTest(unittest.TestCase):
         finally:
             server.cleanup()
 
+    def test_oversized_and_malformed_http_requests_get_clean_4xx(self):
+        import socket
+        server = Server(extra_env={"VIREO_HTTP_MAX_BODY_BYTES": "1024"}).start()
+        try:
+            status, headers, body = server.http("POST", "/api/studies", body=b"x" * 4096,
+                                                headers={"Content-Type": "application/json"})
+            self.assertEqual(status, 413)
+            self.assertEqual(headers["Content-Type"], "application/problem+json")
+            status, _, _ = server.http("GET", "/api/stats", headers={"X-Big": "y" * 20000})
+            self.assertEqual(status, 431)
+            with socket.create_connection(("127.0.0.1", server.http_port)) as s:
+                s.sendall(b"GARBAGE\r\n\r\n")
+                self.assertIn(b" 400 ", s.recv(4096))
+            self.assertEqual(server.http("GET", "/healthz")[0], 200, "still serving")
+        finally:
+            server.cleanup()
+
     def test_delete_when_allowed_removes_rows_and_files(self):
         server = Server(extra_env={"VIREO_ALLOW_DELETE": "true"}).start()
         try:
