@@ -159,7 +159,7 @@ Result<std::unique_ptr<Connection>> SqliteDatabase::connect() {
   auto conn = std::make_unique<SqliteConnection>(db);
   // WAL + synchronous=FULL: every commit is fsync'd before it returns (DESIGN.md durability).
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
-                             "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-65536"}) {
+                             "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-16384"}) {
     if (auto s = conn->execute(pragma, std::span<const SqlValue>{}); !s) return std::unexpected(s.error());
   }
   return std::unique_ptr<Connection>(std::move(conn));
