@@ -62,7 +62,7 @@ int serve(const Config& config) {
   // A marker that exists while the server runs: found at start, the last run crashed, so
   // look for files written but never indexed (and for index rows without files).
   auto marker = config.data_dir / "server.running";
-  if (std::filesystem::exists(marker)) {
+  if (std::filesystem::exists(marker, ec)) {
     spdlog::warn("the previous run did not stop cleanly; checking the archive");
     auto report = archive.check_integrity(false, true);
     if (!report) {
@@ -83,14 +83,14 @@ int serve(const Config& config) {
   http::HttpServer http({config.http_host, config.http_port, config.http_max_body_bytes, config.http_threads}, router);
   if (auto s = http.start(); !s) {
     spdlog::error("{}", s.error().message());
-    std::filesystem::remove(marker);
+    std::filesystem::remove(marker, ec);
     return 1;
   }
   net::DimseServer dimse(config, archive);
   if (auto s = dimse.start(); !s) {
     spdlog::error("{}", s.error().message());
     http.stop();
-    std::filesystem::remove(marker);
+    std::filesystem::remove(marker, ec);
     return 1;
   }
 
@@ -111,7 +111,7 @@ int serve(const Config& config) {
   http.stop();
   dimse.stop();
   archive.writer().stop();
-  std::filesystem::remove(marker);
+  std::filesystem::remove(marker, ec);
   spdlog::info("stopped cleanly");
   return 0;
 }

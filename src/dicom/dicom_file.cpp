@@ -226,12 +226,12 @@ Status write_part10(const fs::path& src, const fs::path& dst, const std::string&
   ff.getMetaInfo()->putAndInsertString(DCM_SourceApplicationEntityTitle, source_aet.c_str());
   cond = ff.saveFile(header_tmp.c_str(), xfer, EET_ExplicitLength, EGL_recalcGL, EPD_noChange, 0, 0, EWM_createNewMeta);
   if (cond.bad()) {
-    fs::remove(header_tmp);
+    ::unlink(header_tmp.c_str());
     return fail(ErrorCode::MalformedDicom, std::string("cannot add a meta header: ") + cond.text());
   }
   auto meta_end = dataset_offset(header_tmp);
   if (!meta_end || *meta_end == 0) {
-    fs::remove(header_tmp);
+    ::unlink(header_tmp.c_str());
     return fail(ErrorCode::Internal, "meta header not written");
   }
   std::ofstream out(dst, std::ios::binary | std::ios::trunc);
@@ -242,7 +242,7 @@ Status write_part10(const fs::path& src, const fs::path& dst, const std::string&
     meta_in.read(meta_bytes.data(), static_cast<std::streamsize>(meta_bytes.size()));
     out.write(meta_bytes.data(), static_cast<std::streamsize>(meta_bytes.size()));
   }
-  fs::remove(header_tmp);
+  ::unlink(header_tmp.c_str());
   return copy_bytes(src, out, 0);
 }
 

@@ -29,6 +29,17 @@ TEST(Router, MatchesPlaceholdersAndAnswers404And405) {
   EXPECT_EQ(res.content_type, "application/problem+json");
 }
 
+TEST(Router, AThrowingHandlerIsAnswered500NotACrash) {
+  Router r;
+  r.add("GET", "/boom", "public", [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("bad utf-8"); });
+  HttpRequest req;
+  req.method = "GET";
+  req.path = "/boom";
+  auto res = r.dispatch(req);
+  EXPECT_EQ(res.status, 500);
+  EXPECT_EQ(res.content_type, "application/problem+json");
+}
+
 TEST(Target, PercentDecodingAndMalformedTargets) {
   std::string path;
   std::map<std::string, std::string> query;

@@ -83,7 +83,7 @@ HttpResponse list_handler(archive::Archive& archive, const HttpRequest& req, Lev
   if (!q) return http::problem(q.error());
   auto rows = list(archive, *q);
   if (!rows) return http::problem(rows.error());
-  return http::json_response(200, rows->dump());
+  return http::json_response(200, rows->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 // One entity with its children: /api/studies/{study} lists its series, and so on.
@@ -103,7 +103,7 @@ HttpResponse entity_handler(archive::Archive& archive, const HttpRequest& req, L
     if (!kids) return http::problem(kids.error());
     entity[children] = *kids;
   }
-  return http::json_response(200, entity.dump());
+  return http::json_response(200, entity.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace
@@ -142,7 +142,7 @@ void register_archive_routes(http::Router& router, archive::Archive& archive, co
         return http::problem(Error{ErrorCode::Forbidden, "deleting is disabled; set allow_delete = true"});
       auto n = level == Level::Study ? a.delete_study(r.param("study")) : a.delete_series(r.param("series"));
       if (!n) return http::problem(n.error());
-      return http::json_response(200, json{{"deletedInstances", *n}}.dump());
+      return http::json_response(200, json{{"deletedInstances", *n}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     };
   };
   router.add("DELETE", "/api/studies/{study}", "archive.delete", deleter(Level::Study));
@@ -157,7 +157,7 @@ void register_archive_routes(http::Router& router, archive::Archive& archive, co
       out.push_back({{"SOPInstanceUID", c.sop_instance_uid}, {"storedSha256", c.stored_sha256},
                      {"receivedSha256", c.received_sha256}, {"resolution", c.resolution}, {"source", c.source},
                      {"at", c.at}});
-    return http::json_response(200, out.dump());
+    return http::json_response(200, out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   });
 }
 

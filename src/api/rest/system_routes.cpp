@@ -9,7 +9,7 @@ void register_system_routes(http::Router& router, archive::Archive& archive) {
   router.add("GET", "/healthz", "public", [&archive](const http::HttpRequest&) {
     auto stats = archive.stats();
     if (!stats) return http::problem(stats.error());
-    return http::json_response(200, nlohmann::json{{"status", "ok"}}.dump());
+    return http::json_response(200, nlohmann::json{{"status", "ok"}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   });
   router.add("GET", "/metrics", "public", [](const http::HttpRequest&) {
     http::HttpResponse r;
@@ -25,7 +25,7 @@ void register_system_routes(http::Router& router, archive::Archive& archive) {
                                                    {"series", s->series},
                                                    {"instances", s->instances},
                                                    {"bytes", s->bytes}}
-                                        .dump());
+                                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   });
 }
 

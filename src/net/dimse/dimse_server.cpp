@@ -1,5 +1,7 @@
 #include "net/dimse/dimse_server.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include <atomic>
@@ -160,7 +162,13 @@ void DimseServer::Impl::accept_loop() {
       ++active;
     }
     std::thread([this, assoc] {
-      serve(assoc);
+      // An exception escaping a thread would end the process: answer it by ending this
+      // association only (a programming error, logged loudly).
+      try {
+        serve(assoc);
+      } catch (const std::exception& e) {
+        spdlog::error("association thread ended by an unexpected error: {}", e.what());
+      }
       std::lock_guard lock(mutex);
       --active;
       idle.notify_all();
@@ -331,11 +339,11 @@ OFCondition DimseServer::Impl::handle_store(T_ASC_Association* assoc, T_DIMSE_Me
     bool write_failed = stream->status().bad();
     delete stream;
     if (cond.bad() && !write_failed) {
-      std::filesystem::remove(tmp);
+      ::unlink(tmp.c_str());
       return cond;  // the network failed: nothing to answer
     }
     if (write_failed) {
-      std::filesystem::remove(tmp);
+      ::unlink(tmp.c_str());
       Error e{ErrorCode::OutOfResources, "the blob store is full or not writable"};
       spdlog::error("C-STORE {} from {}: {}", req.AffectedSOPInstanceUID, calling_aet(assoc), e.message());
       rsp.DimseStatus = dicom_status(e.code);

@@ -1,5 +1,6 @@
 #include <nlohmann/json.hpp>
 
+#include "core/log.hpp"
 #include "core/strings.hpp"
 #include "net/http/http_types.hpp"
 
@@ -19,7 +20,7 @@ std::optional<std::string> HttpRequest::query_value(const std::string& name) con
 HttpResponse problem(int status, const std::string& title, const std::string& detail) {
   nlohmann::json j = {{"type", "about:blank"}, {"title", title}, {"status", status}};
   if (!detail.empty()) j["detail"] = detail;
-  return HttpResponse{status, "application/problem+json", j.dump(), {}, {}};
+  return HttpResponse{status, "application/problem+json", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}, {}};
 }
 
 HttpResponse problem(const Error& e) {
@@ -61,7 +62,14 @@ HttpResponse Router::dispatch(HttpRequest& req) const {
     path_known = true;
     if (r.method != req.method && !(req.method == "HEAD" && r.method == "GET")) continue;
     req.params = std::move(params);
-    return r.handler(req);
+    // A library throwing inside a handler (a programming error) is answered, logged and
+    // survived: a request must never take the server down.
+    try {
+      return r.handler(req);
+    } catch (const std::exception& e) {
+      spdlog::error("{} {}: unhandled exception: {}", req.method, r.pattern, e.what());
+      return problem(Error{ErrorCode::Internal, "unexpected error; see the server log"});
+    }
   }
   if (path_known) return problem(405, "Method Not Allowed", req.method + " is not supported on " + req.path);
   return problem(404, "Not Found", "no resource at this path");
