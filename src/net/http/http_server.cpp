@@ -197,7 +197,20 @@ Status HttpServer::start() {
   int n = impl_->options.threads > 0 ? impl_->options.threads
                                      : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   impl_->work.emplace(impl_->io.get_executor());
-  for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->io.run(); });
+  for (int i = 0; i < n; ++i) {
+    impl_->threads.emplace_back([this] {
+      // An exception out of a completion handler must not end the process: log it and
+      // keep serving (the connection it belonged to is dropped).
+      while (true) {
+        try {
+          impl_->io.run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error("HTTP worker: unexpected error: {}", e.what());
+        }
+      }
+    });
+  }
   return {};
 }
 
