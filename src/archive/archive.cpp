@@ -79,8 +79,10 @@ std::string insert_sql(Level level, const std::vector<std::string>& extra_column
   return "INSERT INTO " + std::string(level_table(level)) + " (" + cols + ") VALUES (" + marks + ") RETURNING id";
 }
 
-Result<int64_t> insert_row(Connection& c, Level level, const std::vector<std::string>& extra_columns,
-                           std::vector<SqlValue> extra_values, const dicom::ParsedInstance& p) {
+// Inserts the level's row: `extra_values` for the level's own columns (listed in `sql`
+// below), then the attributes read from the file.
+Result<int64_t> insert_row(Connection& c, Level level, std::vector<SqlValue> extra_values,
+                           const dicom::ParsedInstance& p) {
   static const std::string sql[] = {
       insert_sql(Level::Patient, {}),
       insert_sql(Level::Study, {"patient_fk", "created_at"}),
@@ -88,7 +90,6 @@ Result<int64_t> insert_row(Connection& c, Level level, const std::vector<std::st
       insert_sql(Level::Instance,
                  {"series_fk", "transfer_syntax", "blob_key", "size", "sha256", "received_at", "source_aet"}),
   };
-  (void)extra_columns;
   auto values = std::move(extra_values);
   for (auto& v : level_values(level, p)) values.push_back(std::move(v));
   auto rows = c.query(sql[static_cast<int>(level)], values);
@@ -138,7 +139,7 @@ Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, Duplicate
   if (*patient) {
     patient_pk = **patient;
   } else {
-    auto id = insert_row(c, Level::Patient, {}, {}, p);
+    auto id = insert_row(c, Level::Patient, {}, p);
     if (!id) return std::unexpected(id.error());
     patient_pk = *id;
   }
@@ -149,7 +150,7 @@ Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, Duplicate
   if (*study) {
     study_pk = **study;
   } else {
-    auto id = insert_row(c, Level::Study, {}, {patient_pk, utc_now_iso()}, p);
+    auto id = insert_row(c, Level::Study, {patient_pk, utc_now_iso()}, p);
     if (!id) return std::unexpected(id.error());
     study_pk = *id;
     if (auto s = c.execute("UPDATE patients SET num_studies = num_studies + 1 WHERE id = ?", {patient_pk}); !s)
@@ -162,7 +163,7 @@ Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, Duplicate
   if (*series) {
     series_pk = **series;
   } else {
-    auto id = insert_row(c, Level::Series, {}, {study_pk}, p);
+    auto id = insert_row(c, Level::Series, {study_pk}, p);
     if (!id) return std::unexpected(id.error());
     series_pk = *id;
     for (const char* sql : {"UPDATE studies SET num_series = num_series + 1 WHERE id = ?",
@@ -188,7 +189,7 @@ Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, Duplicate
     }
   }
 
-  auto inst = insert_row(c, Level::Instance, {},
+  auto inst = insert_row(c, Level::Instance,
                          {series_pk, p.transfer_syntax_uid, r.blob.key, static_cast<int64_t>(r.blob.size),
                           r.blob.sha256, utc_now_iso(), r.source},
                          p);
