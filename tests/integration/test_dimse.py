@@ -76,6 +76,11 @@ class DimseCorpusTest(unittest.TestCase):
     def test_echo(self):
         self.assertEqual(self.server.echo(), 0)
 
+    def test_wrong_called_ae_title_is_rejected(self):
+        r = self.server.tool("echoscu", "-v", "-aec", "NOTVIREO", "127.0.0.1", str(self.server.dicom_port))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("Called AE Title Not Recognized", r.stdout + r.stderr)
+
     def test_every_readable_instance_is_stored(self):
         for name in ["modality/MR_small.dcm", "modality/ECG_waveform_ecg.dcm", "modality/SEG_liver_1frame.dcm",
                      "modality/SR_tid1500_sr_document.dcm", "modality/XA_multiframe_jpeg.dcm",
