@@ -61,6 +61,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_port(port, timeout=10):
+    """Waits until something listens on 127.0.0.1:port (a peer started by a test)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.02)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
 def read_meta(path):
     """Returns (dataset offset, {meta tag: value}) of a Part 10 file, or (0, {})."""
     data = Path(path).read_bytes()

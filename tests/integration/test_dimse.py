@@ -8,7 +8,7 @@ import time
 import unittest
 from pathlib import Path
 
-from harness import DICOM, Server, dataset_bytes, free_port, read_meta, transfer_syntax
+from harness import DICOM, Server, dataset_bytes, free_port, read_meta, transfer_syntax, wait_port
 
 CT_SMALL_STUDY = "1.3.6.1.4.1.5962.1.2.1.20040119072730.12322"
 DICOMDIR_CT_STUDY_PATIENT = "77654033"
@@ -31,7 +31,7 @@ class DimseCorpusTest(unittest.TestCase):
         incoming.mkdir()
         ref = subprocess.Popen(["storescp", "+B", "+xa", "-aet", "REF", "-od", str(incoming), str(ref_port)],
                                env=cls.server.env | {"TCP_NODELAY": "1"})
-        time.sleep(0.3)
+        wait_port(ref_port)
         cls.status, cls.sent = {}, {}
         try:
             for i, f in enumerate(corpus_files()):
@@ -225,8 +225,7 @@ class DimseCorpusTest(unittest.TestCase):
             scp = subprocess.Popen(["storescp", "+B", "+xa", "-aet", "DEST", "-od", out, str(self.dest_port)],
                                    env=self.server.env | {"TCP_NODELAY": "1"})
             try:
-                import time
-                time.sleep(0.3)
+                wait_port(self.dest_port)
                 r = self.server.tool("movescu", "-v", "-S", "-aec", "VIREO", "-aem", "DEST", "-k",
                                      "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={study}", "127.0.0.1",
                                      str(self.server.dicom_port))
@@ -247,7 +246,7 @@ class DimseCorpusTest(unittest.TestCase):
             scp = subprocess.Popen(["storescp", "+B", "+xa", "-aet", "DEST", "-od", out, str(self.dest_port)],
                                    env=self.server.env | {"TCP_NODELAY": "1"})
             try:
-                time.sleep(0.3)
+                wait_port(self.dest_port)
                 r = self.server.tool("movescu", "-v", "-S", "-aec", "VIREO", "-aem", "DEST", "-k",
                                      "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID=" + "\\".join(studies),
                                      "127.0.0.1", str(self.server.dicom_port), timeout=300)
