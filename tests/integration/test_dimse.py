@@ -219,21 +219,25 @@ class DimseCorpusTest(unittest.TestCase):
             out[meta[(2, 3)]] = dataset_bytes(f)
         return out
 
-    def test_move_study_to_storescp_is_byte_identical(self):
-        study = sorted(self.find_studies("PatientID=" + DICOMDIR_CT_STUDY_PATIENT))[0]
+    def move_to_storescp(self, study_uids):
+        """C-MOVE of the studies to a bit-preserving storescp; returns (movescu run, bytes by UID)."""
         with tempfile.TemporaryDirectory() as out:
             scp = subprocess.Popen(["storescp", "+B", "+xa", "-aet", "DEST", "-od", out, str(self.dest_port)],
                                    env=self.server.env | {"TCP_NODELAY": "1"})
             try:
                 wait_port(self.dest_port)
                 r = self.server.tool("movescu", "-v", "-S", "-aec", "VIREO", "-aem", "DEST", "-k",
-                                     "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={study}", "127.0.0.1",
-                                     str(self.server.dicom_port))
-                self.assertEqual(r.returncode, 0, r.stderr)
-                received = self.received_bytes_by_uid(out)
+                                     "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID=" + "\\".join(study_uids),
+                                     "127.0.0.1", str(self.server.dicom_port), timeout=300)
+                return r, self.received_bytes_by_uid(out)
             finally:
                 scp.terminate()
                 scp.wait()
+
+    def test_move_study_to_storescp_is_byte_identical(self):
+        study = sorted(self.find_studies("PatientID=" + DICOMDIR_CT_STUDY_PATIENT))[0]
+        r, received = self.move_to_storescp([study])
+        self.assertEqual(r.returncode, 0, r.stderr)
         stored = self.stored_bytes_by_uid(study)
         self.assertTrue(stored)
         self.assertEqual(set(received), set(stored))
@@ -242,19 +246,8 @@ class DimseCorpusTest(unittest.TestCase):
 
     def test_move_of_the_whole_archive_is_byte_identical(self):
         studies = [s["StudyInstanceUID"] for s in self.server.json("/api/studies?limit=1000")]
-        with tempfile.TemporaryDirectory() as out:
-            scp = subprocess.Popen(["storescp", "+B", "+xa", "-aet", "DEST", "-od", out, str(self.dest_port)],
-                                   env=self.server.env | {"TCP_NODELAY": "1"})
-            try:
-                wait_port(self.dest_port)
-                r = self.server.tool("movescu", "-v", "-S", "-aec", "VIREO", "-aem", "DEST", "-k",
-                                     "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID=" + "\\".join(studies),
-                                     "127.0.0.1", str(self.server.dicom_port), timeout=300)
-                received = self.received_bytes_by_uid(out)
-            finally:
-                scp.terminate()
-                scp.wait()
-        stored_uids = {i["SOPInstanceUID"]: i["SOPClassUID"] for i in self.server.json("/api/stats") and
+        r, received = self.move_to_storescp(studies)
+        stored_uids = {i["SOPInstanceUID"]: i["SOPClassUID"] for i in
                        [x for s in studies for se in self.server.json(f"/api/studies/{s}")["Series"]
                         for x in self.server.json(f"/api/series/{se['SeriesInstanceUID']}")["Instances"]]}
         self.assertEqual(len(stored_uids), self.server.json("/api/stats")["instances"])
