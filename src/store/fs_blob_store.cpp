@@ -1,6 +1,7 @@
 #include "store/fs_blob_store.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -105,6 +106,24 @@ Result<BlobInfo> FsBlobStore::put_file(const std::string& name, const std::strin
   bool created = !fs::exists(target.parent_path(), ec);
   fs::create_directories(target.parent_path(), ec);
   if (ec) return discard(io_error("create blob directory", ec.value()));
+  // The key is content-addressed: a blob already under it holds these bytes and may be an
+  // acknowledged instance. It is kept, never replaced by a file that is not yet durable
+  // (after a power loss the name could point at unwritten data).
+  struct stat existing {};
+  if (::stat(target.c_str(), &existing) == 0) {
+    if (static_cast<uint64_t>(existing.st_size) == size) {
+      ::unlink(source.c_str());
+      return BlobInfo{key, sha, size};
+    }
+    // Same key, other size: the stored copy is damaged. Replace it, durably first.
+    int sfd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+    if (sfd < 0 || ::fdatasync(sfd) != 0) {
+      int e = errno;
+      if (sfd >= 0) ::close(sfd);
+      return discard(io_error("fsync blob", e));
+    }
+    ::close(sfd);
+  }
   if (::rename(source.c_str(), target.c_str()) != 0) return discard(io_error("rename blob", errno));
   if (now) {
     if (auto s = fsync_dir(target.parent_path()); !s) return std::unexpected(s.error());

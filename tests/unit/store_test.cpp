@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include "core/sha256.hpp"
@@ -76,6 +78,26 @@ TEST(FsBlobStore, PutIsContentAddressedVerifiedAndRemovable) {
   EXPECT_EQ(keys, std::vector<std::string>{info->key});
   EXPECT_TRUE((*store)->remove(info->key));
   EXPECT_FALSE((*store)->local_path(info->key));
+}
+
+TEST(FsBlobStore, ASecondCopyOfAStoredBlobNeverReplacesIt) {
+  TempDir dir;
+  auto store = FsBlobStore::open(dir.path() / "blobs");
+  auto first = (*store)->temp_path();
+  std::ofstream(first) << "same bytes";
+  auto a = (*store)->put_file("1.2.3", "1.2", first, BlobStore::Durability::Now);
+  ASSERT_TRUE(a);
+  struct stat before {};
+  ASSERT_EQ(::stat((*store)->local_path(a->key)->c_str(), &before), 0);
+  auto second = (*store)->temp_path();
+  std::ofstream(second) << "same bytes";
+  auto b = (*store)->put_file("1.2.3", "1.2", second, BlobStore::Durability::Deferred);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->key, a->key);
+  EXPECT_FALSE(fs::exists(second)) << "the second copy is dropped";
+  struct stat after {};
+  ASSERT_EQ(::stat((*store)->local_path(a->key)->c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino) << "the acknowledged file is the one kept";
 }
 
 TEST(FsBlobStore, KeysCannotEscapeTheStore) {
