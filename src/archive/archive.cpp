@@ -131,25 +131,26 @@ Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, Duplicate
     return IndexOutcome{Decision::Overwritten, row.text(2)};
   }
 
-  // Patient: identified by Patient ID and its issuer.
-  auto patient = find_id(c, "SELECT id FROM patients WHERE patient_id = ? AND issuer = ?",
-                         {p.value(tag::kPatientID), p.value(tag::kIssuerOfPatientID)});
-  if (!patient) return std::unexpected(patient.error());
-  int64_t patient_pk;
-  if (*patient) {
-    patient_pk = **patient;
-  } else {
-    auto id = insert_row(c, Level::Patient, {}, p);
-    if (!id) return std::unexpected(id.error());
-    patient_pk = *id;
-  }
-
-  auto study = find_id(c, "SELECT id FROM studies WHERE study_uid = ?", {p.value(tag::kStudyInstanceUID)});
+  // A study keeps the patient it was first stored under (its counters are that patient's);
+  // a new study finds or creates its patient by Patient ID and issuer.
+  auto study = c.query("SELECT id, patient_fk FROM studies WHERE study_uid = ?", {p.value(tag::kStudyInstanceUID)});
   if (!study) return std::unexpected(study.error());
   int64_t study_pk;
-  if (*study) {
-    study_pk = **study;
+  int64_t patient_pk;
+  if (!study->empty()) {
+    study_pk = (*study)[0].integer(0);
+    patient_pk = (*study)[0].integer(1);
   } else {
+    auto patient = find_id(c, "SELECT id FROM patients WHERE patient_id = ? AND issuer = ?",
+                           {p.value(tag::kPatientID), p.value(tag::kIssuerOfPatientID)});
+    if (!patient) return std::unexpected(patient.error());
+    if (*patient) {
+      patient_pk = **patient;
+    } else {
+      auto pid = insert_row(c, Level::Patient, {}, p);
+      if (!pid) return std::unexpected(pid.error());
+      patient_pk = *pid;
+    }
     auto id = insert_row(c, Level::Study, {patient_pk, utc_now_iso()}, p);
     if (!id) return std::unexpected(id.error());
     study_pk = *id;
@@ -166,11 +167,10 @@ Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, Duplicate
     auto id = insert_row(c, Level::Series, {study_pk}, p);
     if (!id) return std::unexpected(id.error());
     series_pk = *id;
-    for (const char* sql : {"UPDATE studies SET num_series = num_series + 1 WHERE id = ?",
-                            "UPDATE patients SET num_series = num_series + 1 WHERE id = (SELECT patient_fk FROM "
-                            "studies WHERE id = ?)"}) {
-      if (auto s = c.execute(sql, {study_pk}); !s) return std::unexpected(s.error());
-    }
+    if (auto s = c.execute("UPDATE studies SET num_series = num_series + 1 WHERE id = ?", {study_pk}); !s)
+      return std::unexpected(s.error());
+    if (auto s = c.execute("UPDATE patients SET num_series = num_series + 1 WHERE id = ?", {patient_pk}); !s)
+      return std::unexpected(s.error());
     std::string modality = p.value(tag::kModality);
     if (!modality.empty()) {
       if (auto s = c.execute("INSERT INTO study_modalities (study_fk, modality) VALUES (?, ?) ON CONFLICT DO NOTHING",
@@ -194,12 +194,10 @@ Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, Duplicate
                           r.blob.sha256, utc_now_iso(), r.source},
                          p);
   if (!inst) return std::unexpected(inst.error());
-  for (const char* sql :
-       {"UPDATE series SET num_instances = num_instances + 1 WHERE id = ?",
-        "UPDATE studies SET num_instances = num_instances + 1 WHERE id = (SELECT study_fk FROM series WHERE id = ?)",
-        "UPDATE patients SET num_instances = num_instances + 1 WHERE id = (SELECT st.patient_fk FROM studies st "
-        "JOIN series se ON se.study_fk = st.id WHERE se.id = ?)"}) {
-    if (auto s = c.execute(sql, {series_pk}); !s) return std::unexpected(s.error());
+  for (auto [sql, pk] : {std::pair{"UPDATE series SET num_instances = num_instances + 1 WHERE id = ?", series_pk},
+                         std::pair{"UPDATE studies SET num_instances = num_instances + 1 WHERE id = ?", study_pk},
+                         std::pair{"UPDATE patients SET num_instances = num_instances + 1 WHERE id = ?", patient_pk}}) {
+    if (auto s = c.execute(sql, {pk}); !s) return std::unexpected(s.error());
   }
   return IndexOutcome{Decision::Inserted, {}};
 }

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "archive/archive.hpp"
@@ -126,6 +127,19 @@ TEST_F(ArchiveTest, ConcurrentStoresShareCommits) {
   EXPECT_EQ(ok.load(), files.size());
   EXPECT_EQ(archive_->stats()->instances, static_cast<int64_t>(files.size()));
   EXPECT_LE(archive_->writer().transactions(), files.size());
+}
+
+TEST_F(ArchiveTest, AStudyKeepsItsFirstPatientAndThatPatientsCounters) {
+  ASSERT_TRUE(import("dicomdir/77654033/CT2/17106"));
+  // A second instance of the same study whose header names another patient.
+  fs::path other = dir_ / "other.dcm";
+  fs::copy_file(kDicom / "dicomdir/77654033/CT2/17136", other);
+  ASSERT_EQ(std::system(("dcmodify -nb -m PatientID=SOMEONE_ELSE " + other.string() + " >/dev/null 2>&1").c_str()), 0);
+  ASSERT_TRUE(archive_->import_file(other, "TEST"));
+  auto patients = find(Level::Patient, {});
+  ASSERT_EQ(patients.size(), 1u) << "no patient row is created for a study that already has one";
+  EXPECT_EQ(patients[0][tag::kNumberOfPatientRelatedInstances], "2");
+  EXPECT_EQ(patients[0][tag::kNumberOfPatientRelatedStudies], "1");
 }
 
 TEST_F(ArchiveTest, LocateAndDelete) {
