@@ -131,39 +131,41 @@ Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, Duplicate
     return IndexOutcome{Decision::Overwritten, row.text(2)};
   }
 
-  // A study keeps the patient it was first stored under (its counters are that patient's);
-  // a new study finds or creates its patient by Patient ID and issuer.
-  auto study = c.query("SELECT id, patient_fk FROM studies WHERE study_uid = ?", {p.value(tag::kStudyInstanceUID)});
-  if (!study) return std::unexpected(study.error());
-  int64_t study_pk;
-  int64_t patient_pk;
-  if (!study->empty()) {
-    study_pk = (*study)[0].integer(0);
-    patient_pk = (*study)[0].integer(1);
+  // An instance joins the series, study and patient its UIDs name; entities that exist keep
+  // their parents (a series its study, a study its first patient) and their counters.
+  auto known = c.query("SELECT se.id, se.study_fk, st.patient_fk FROM series se JOIN studies st ON st.id = "
+                       "se.study_fk WHERE se.series_uid = ?",
+                       {p.value(tag::kSeriesInstanceUID)});
+  if (!known) return std::unexpected(known.error());
+  int64_t series_pk, study_pk, patient_pk;
+  if (!known->empty()) {
+    series_pk = (*known)[0].integer(0);
+    study_pk = (*known)[0].integer(1);
+    patient_pk = (*known)[0].integer(2);
   } else {
-    auto patient = find_id(c, "SELECT id FROM patients WHERE patient_id = ? AND issuer = ?",
-                           {p.value(tag::kPatientID), p.value(tag::kIssuerOfPatientID)});
-    if (!patient) return std::unexpected(patient.error());
-    if (*patient) {
-      patient_pk = **patient;
+    auto study = c.query("SELECT id, patient_fk FROM studies WHERE study_uid = ?", {p.value(tag::kStudyInstanceUID)});
+    if (!study) return std::unexpected(study.error());
+    if (!study->empty()) {
+      study_pk = (*study)[0].integer(0);
+      patient_pk = (*study)[0].integer(1);
     } else {
-      auto pid = insert_row(c, Level::Patient, {}, p);
-      if (!pid) return std::unexpected(pid.error());
-      patient_pk = *pid;
+      auto patient = find_id(c, "SELECT id FROM patients WHERE patient_id = ? AND issuer = ?",
+                             {p.value(tag::kPatientID), p.value(tag::kIssuerOfPatientID)});
+      if (!patient) return std::unexpected(patient.error());
+      if (*patient) {
+        patient_pk = **patient;
+      } else {
+        auto pid = insert_row(c, Level::Patient, {}, p);
+        if (!pid) return std::unexpected(pid.error());
+        patient_pk = *pid;
+      }
+      auto id = insert_row(c, Level::Study, {patient_pk, utc_now_iso()}, p);
+      if (!id) return std::unexpected(id.error());
+      study_pk = *id;
+      if (auto s = c.execute("UPDATE patients SET num_studies = num_studies + 1 WHERE id = ?", {patient_pk}); !s)
+        return std::unexpected(s.error());
     }
-    auto id = insert_row(c, Level::Study, {patient_pk, utc_now_iso()}, p);
-    if (!id) return std::unexpected(id.error());
-    study_pk = *id;
-    if (auto s = c.execute("UPDATE patients SET num_studies = num_studies + 1 WHERE id = ?", {patient_pk}); !s)
-      return std::unexpected(s.error());
-  }
 
-  auto series = find_id(c, "SELECT id FROM series WHERE series_uid = ?", {p.value(tag::kSeriesInstanceUID)});
-  if (!series) return std::unexpected(series.error());
-  int64_t series_pk;
-  if (*series) {
-    series_pk = **series;
-  } else {
     auto id = insert_row(c, Level::Series, {study_pk}, p);
     if (!id) return std::unexpected(id.error());
     series_pk = *id;

@@ -142,6 +142,19 @@ TEST_F(ArchiveTest, AStudyKeepsItsFirstPatientAndThatPatientsCounters) {
   EXPECT_EQ(patients[0][tag::kNumberOfPatientRelatedStudies], "1");
 }
 
+TEST_F(ArchiveTest, AnExistingSeriesKeepsItsStudy) {
+  ASSERT_TRUE(import("dicomdir/77654033/CT2/17106"));
+  fs::path other = dir_ / "other.dcm";
+  fs::copy_file(kDicom / "dicomdir/77654033/CT2/17136", other);  // same series, study UID changed
+  ASSERT_EQ(std::system(("dcmodify -nb -m StudyInstanceUID=1.2.3.4.5 " + other.string() + " >/dev/null 2>&1").c_str()), 0);
+  ASSERT_TRUE(archive_->import_file(other, "TEST"));
+  auto stats = archive_->stats();
+  EXPECT_EQ(stats->studies, 1) << "no empty study is created";
+  EXPECT_EQ(stats->series, 1);
+  auto studies = find(Level::Study, {});
+  EXPECT_EQ(studies[0][tag::kNumberOfStudyRelatedInstances], "2");
+}
+
 TEST_F(ArchiveTest, LocateAndDelete) {
   ASSERT_TRUE(import("dicomdir/77654033/CT2/17106"));
   ASSERT_TRUE(import("dicomdir/77654033/CT2/17136"));
