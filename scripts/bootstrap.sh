@@ -11,8 +11,12 @@ packages=(
   libdcmtk-dev libboost-dev libsqlite3-dev libssl-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # identity: Argon2id (libsodium), TOTP (liboath), password dictionary checks (cracklib)
+  libsodium-dev liboath-dev libcrack2-dev cracklib-runtime
   # real DICOM peers for the integration tests (storescu, findscu, movescu, getscu, storescp)
   dcmtk
+  # an independent TOTP implementation for the sign-in tests
+  oathtool
   # integration tests and benchmarks are driven from Python's standard library
   python3
 )

@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "app/admin_cli.hpp"
 #include "app/services.hpp"
 #include "core/log.hpp"
 #include "dicom/dicom_file.hpp"
@@ -71,6 +72,49 @@ int main(int argc, char** argv) {
 
   auto* config = cli.add_subcommand("config", "Print every setting with its default and meaning");
 
+  app::UserCommand uc;
+  auto* user = cli.add_subcommand("user", "Manage user accounts (roles: admin, receptionist, technician, "
+                                          "radiologist, referring, billing, patient)");
+  add_common(user);
+  user->require_subcommand(1);
+  auto* user_add = user->add_subcommand("add", "Create a user; prints a generated password unless --password-stdin");
+  user_add->add_option("username", uc.username, "User name (letters, digits, . _ - @)")->required();
+  user_add->add_option("-r,--role", uc.roles, "Role (repeat for several)")->required();
+  user_add->add_option("--name", uc.display_name, "Display name");
+  user_add->add_option("--patient-id", uc.patient_id, "Patient users: the Patient ID (0010,0020) of their record");
+  user_add->add_option("--physician", uc.physician,
+                       "Referring physicians: their name as studies carry it (DICOM PN, e.g. SMITH^JOHN)");
+  user_add->add_flag("--password-stdin", uc.password_stdin, "Read the password from standard input");
+  auto* user_passwd = user->add_subcommand("passwd", "Set a new password (ends the user's sessions)");
+  user_passwd->add_option("username", uc.username)->required();
+  user_passwd->add_flag("--password-stdin", uc.password_stdin, "Read the password from standard input");
+  for (const auto& [name, help] : {std::pair{"disable", "Disable an account (ends its sessions and tokens)"},
+                                   std::pair{"enable", "Enable a disabled account"},
+                                   std::pair{"unlock", "Lift a lockout after failed sign-ins"},
+                                   std::pair{"reset-totp", "Remove a user's TOTP so they set it up again"}})
+    user->add_subcommand(name, help)->add_option("username", uc.username)->required();
+  user->add_subcommand("list", "List users with roles and state");
+
+  app::TokenCommand tc;
+  auto* token = cli.add_subcommand("token", "Bearer tokens for scripts, integrations and DICOMweb clients");
+  add_common(token);
+  token->require_subcommand(1);
+  auto* token_create = token->add_subcommand("create", "Create a token for a user; prints it once");
+  token_create->add_option("username", tc.username)->required();
+  token_create->add_option("--name", tc.name, "What the token is for")->required();
+  token_create->add_option("--scope", tc.scopes, "Permission it is limited to (repeat; default: all of the user's)");
+  token_create->add_option("--expires-days", tc.expires_days, "Days until it expires (default: never)")
+      ->check(CLI::Range(1, 3650));
+  auto* token_list = token->add_subcommand("list", "List tokens (all, or one user's)");
+  token_list->add_option("username", tc.username);
+  auto* token_revoke = token->add_subcommand("revoke", "Revoke a token by id");
+  token_revoke->add_option("id", tc.id)->required();
+
+  auto* audit = cli.add_subcommand("audit", "The audit trail");
+  add_common(audit);
+  audit->require_subcommand(1);
+  audit->add_subcommand("verify", "Check the hash chain; reports the first broken link (exit 1)");
+
   CLI11_PARSE(cli, argc, argv);
 
   if (config->parsed()) {
@@ -101,5 +145,21 @@ int main(int argc, char** argv) {
   if (serve->parsed()) return app::serve(*cfg);
   if (import->parsed()) return app::import_paths(*cfg, import_paths, import_threads);
   if (check->parsed()) return app::check(*cfg, deep, repair);
+  if (user->parsed() || token->parsed() || audit->parsed()) {
+    auto services = app::open_services(*cfg);
+    if (!services) {
+      std::cerr << "vireo: " << services.error().message() << "\n";
+      return 1;
+    }
+    if (user->parsed()) {
+      uc.action = user->get_subcommands().front()->get_name();
+      return app::run_user_command(*services, uc);
+    }
+    if (token->parsed()) {
+      tc.action = token->get_subcommands().front()->get_name();
+      return app::run_token_command(*services, tc);
+    }
+    return app::run_audit_verify(*services);
+  }
   return 0;
 }

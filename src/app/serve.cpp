@@ -7,12 +7,32 @@
 #include <iostream>
 
 #include "api/rest/routes.hpp"
+#include "api/rest/security.hpp"
+#include "auth/password.hpp"
 #include "app/services.hpp"
 #include "core/log.hpp"
 #include "net/dimse/dimse_server.hpp"
 #include "net/http/http_server.hpp"
 
 namespace vireo::app {
+
+Result<auth::AuthPolicy> auth_policy(const Config& config) {
+  auth::AuthPolicy p;
+  p.password_min_length = static_cast<size_t>(config.password_min_length);
+  p.max_failures_per_account = config.login_max_failures;
+  p.lockout_seconds = config.login_lockout_minutes * 60;
+  p.max_failures_per_address = config.login_max_failures_per_address;
+  p.address_window_seconds = config.login_lockout_minutes * 60;
+  p.session_idle_seconds = config.session_idle_minutes * 60;
+  p.session_absolute_seconds = config.session_absolute_hours * 3600;
+  p.totp_required_roles.clear();
+  for (const auto& name : config.totp_required_roles) {
+    auto role = auth::parse_role(name);
+    if (!role) return fail(ErrorCode::InvalidArgument, "totp_required_roles: unknown role '" + name + "'");
+    p.totp_required_roles.push_back(*role);
+  }
+  return p;
+}
 
 Result<Services> open_services(const Config& config) {
   std::error_code ec;
@@ -30,9 +50,44 @@ Result<Services> open_services(const Config& config) {
                                         });
   if (!archive) return std::unexpected(archive.error());
   s.archive = std::move(*archive);
+  auto policy = auth_policy(config);
+  if (!policy) return std::unexpected(policy.error());
+  auto auth = auth::AuthService::open(*s.db, *policy, system_clock());
+  if (!auth) return std::unexpected(auth.error());
+  s.auth = std::move(*auth);
+  auto audit = audit::AuditLog::open(*s.db);
+  if (!audit) return std::unexpected(audit.error());
+  s.audit = std::move(*audit);
   s.archive->set_min_free_bytes(config.min_free_space_mb << 20);
   return s;
 }
+
+namespace {
+// A fresh installation gets one admin with a generated password, printed once: never a
+// fixed default password (OWASP ASVS 2.5.x).
+void create_first_admin(Services& s) {
+  auto n = s.auth->count_users();
+  if (!n || *n > 0) return;
+  std::string password;
+  do password = auth::random_token(15);
+  while (!auth::check_password_policy("admin", password, s.auth->policy().password_min_length));
+  auto u = s.auth->add_user({"admin", "Administrator", password, {auth::Role::Admin}, "", ""});
+  if (!u) {
+    spdlog::error("cannot create the first admin: {}", u.error().message());
+    return;
+  }
+  audit::AuditEvent e;
+  e.actor = "vireo";
+  e.actor_role = "system";
+  e.action = "create";
+  e.resource = "user admin";
+  e.detail = "first admin of a new installation";
+  s.audit->record(std::move(e));
+  std::cout << "First start: created the user 'admin' with the password\n\n    " << password
+            << "\n\nIt is shown only this once. Sign in with it; the admin role also needs a TOTP "
+               "authenticator (POST /api/auth/totp).\nAnother password: vireo user passwd admin\n\n";
+}
+}  // namespace
 
 int serve(const Config& config) {
   // Signals are taken synchronously by this thread; block them before any thread starts.
@@ -77,9 +132,13 @@ int serve(const Config& config) {
   }
   std::ofstream(marker) << ::getpid() << "\n";
 
+  create_first_admin(*services);
+
   http::Router router;
   api::register_system_routes(router, archive);
-  api::register_archive_routes(router, archive, config);
+  api::register_archive_routes(router, archive);
+  api::register_auth_routes(router, *services->auth, *services->audit);
+  api::install_security(router, *services->auth, *services->audit);
   http::HttpServer http({config.http_host, config.http_port, config.http_max_body_bytes, config.http_threads}, router);
   if (auto s = http.start(); !s) {
     spdlog::error("{}", s.error().message());
@@ -111,6 +170,7 @@ int serve(const Config& config) {
   http.stop();
   dimse.stop();
   archive.writer().stop();
+  (void)services->audit->flush();
   std::filesystem::remove(marker, ec);
   spdlog::info("stopped cleanly");
   return 0;

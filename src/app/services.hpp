@@ -5,6 +5,8 @@
 #include <memory>
 
 #include "archive/archive.hpp"
+#include "audit/audit_log.hpp"
+#include "auth/auth_service.hpp"
 #include "core/config.hpp"
 #include "store/fs_blob_store.hpp"
 #include "store/sqlite_database.hpp"
@@ -15,7 +17,11 @@ struct Services {
   std::unique_ptr<SqliteDatabase> db;
   std::unique_ptr<FsBlobStore> blobs;
   std::unique_ptr<archive::Archive> archive;
+  std::unique_ptr<auth::AuthService> auth;
+  std::unique_ptr<audit::AuditLog> audit;  // declared last: destroyed (flushed) first
 };
+
+[[nodiscard]] Result<auth::AuthPolicy> auth_policy(const Config& config);
 
 [[nodiscard]] Result<Services> open_services(const Config& config);
 

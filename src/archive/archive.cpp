@@ -270,7 +270,7 @@ Result<StoreResult> Archive::store_file(const fs::path& file, const StoreSource&
   if (!outcome) {
     // Not indexed, so not acknowledged: the blob would be an orphan. A duplicate with the
     // same content shares the key of the indexed blob, which must stay.
-    auto stored = instance(parsed->sop_instance_uid);
+    auto stored = instance(parsed->sop_instance_uid, Scope::everything());
     if (!stored || stored->blob_key != blob->key) (void)blobs_.remove(blob->key);
     rejected_counter().inc();
     return std::unexpected(outcome.error());
@@ -325,7 +325,7 @@ Result<StoreResult> Archive::import_file(const fs::path& path, const std::string
 Status Archive::find(const FindQuery& query, const std::function<bool(const FindRow&)>& fn) {
   std::vector<const IndexedAttribute*> columns;
   std::string list = select_list_for(query.level, columns);
-  auto sql = build_select(query.level, query.keys, list, query.limit, query.offset);
+  auto sql = build_select(query.level, query.keys, query.scope, list, query.limit, query.offset);
   if (!sql) return std::unexpected(sql.error());
   auto conn = readers_.acquire();
   if (!conn) return std::unexpected(conn.error());
@@ -342,22 +342,23 @@ Status Archive::find(const FindQuery& query, const std::function<bool(const Find
 }
 
 Result<std::vector<StoredInstance>> Archive::locate(const FindQuery& query) {
-  auto sql = build_select(Level::Instance, query.keys,
-                          "i.sop_class_uid, i.sop_instance_uid, i.transfer_syntax, i.blob_key, i.sha256, i.size");
+  auto sql = build_select(Level::Instance, query.keys, query.scope,
+                          "i.sop_class_uid, i.sop_instance_uid, i.transfer_syntax, i.blob_key, i.sha256, i.size, "
+                          "p.patient_id, st.study_uid");
   if (!sql) return std::unexpected(sql.error());
   auto conn = readers_.acquire();
   if (!conn) return std::unexpected(conn.error());
   std::vector<StoredInstance> out;
   auto s = (*conn)->for_each(sql->sql, sql->params, [&](const Row& r) {
-    out.push_back({r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.integer(5)});
+    out.push_back({r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.integer(5), r.text(6), r.text(7)});
     return true;
   });
   if (!s) return std::unexpected(s.error());
   return out;
 }
 
-Result<StoredInstance> Archive::instance(const std::string& sop_instance_uid) {
-  FindQuery q{Level::Instance, {{tag::kSOPInstanceUID, sop_instance_uid}}};
+Result<StoredInstance> Archive::instance(const std::string& sop_instance_uid, const Scope& scope) {
+  FindQuery q{Level::Instance, {{tag::kSOPInstanceUID, sop_instance_uid}}, scope};
   if (!is_valid_uid(sop_instance_uid)) return fail(ErrorCode::NotFound, "not a UID");
   auto found = locate(q);
   if (!found) return std::unexpected(found.error());

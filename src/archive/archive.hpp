@@ -46,6 +46,7 @@ struct StoredInstance {
   std::string blob_key;
   std::string sha256;
   int64_t size = 0;
+  std::string patient_id, study_uid;  // for the audit trail
 };
 
 using FindRow = std::map<tag::Tag, std::string>;
@@ -89,7 +90,7 @@ class Archive {
   [[nodiscard]] Status find(const FindQuery& query, const std::function<bool(const FindRow&)>& row);
   // The instances below the entities that the unique keys of `query` name (C-MOVE, C-GET).
   [[nodiscard]] Result<std::vector<StoredInstance>> locate(const FindQuery& query);
-  [[nodiscard]] Result<StoredInstance> instance(const std::string& sop_instance_uid);
+  [[nodiscard]] Result<StoredInstance> instance(const std::string& sop_instance_uid, const Scope& scope);
   // A readable path to the instance's file, its hash checked first when `verify`.
   [[nodiscard]] Result<std::filesystem::path> instance_file(const StoredInstance& inst, bool verify);
 

@@ -145,9 +145,21 @@ Result<Range> parse_range(std::string_view value, Match kind) {
   return r;
 }
 
-Result<SqlQuery> build_select(Level level, const std::vector<QueryKey>& keys, const std::string& select_list,
-                              int64_t limit, int64_t offset) {
+Result<SqlQuery> build_select(Level level, const std::vector<QueryKey>& keys, const Scope& scope,
+                              const std::string& select_list, int64_t limit, int64_t offset) {
   Builder b;
+  switch (scope.kind) {
+    case Scope::Kind::Everything: break;
+    case Scope::Kind::Nothing: b.conditions.push_back("0 = 1"); break;
+    case Scope::Kind::Patient:
+      b.conditions.push_back("p.patient_id = ?");
+      b.params.emplace_back(scope.value);
+      break;
+    case Scope::Kind::ReferringPhysician:
+      b.conditions.push_back("p.id IN (SELECT rs.patient_fk FROM studies rs WHERE rs.referring_physician_norm = ?)");
+      b.params.emplace_back(person_name_key(scope.value));
+      break;
+  }
   for (const auto& k : keys) {
     if (trim(k.value).empty()) continue;
     const IndexedAttribute* a = find_attribute(k.tag);

@@ -17,9 +17,26 @@ struct QueryKey {
   std::string value;  // empty: return key only (universal match)
 };
 
+// Whose rows a query may see (DESIGN.md "Security": patients see only their own records,
+// referring physicians only their patients'). The default is nothing, so a caller that
+// forgets to say gets no rows rather than someone else's.
+struct Scope {
+  enum class Kind { Nothing, Everything, Patient, ReferringPhysician };
+  Kind kind = Kind::Nothing;
+  std::string value;  // the PatientID, or the physician's name as DICOM PN
+
+  [[nodiscard]] static Scope everything() { return {Kind::Everything, {}}; }
+  [[nodiscard]] static Scope patient(std::string patient_id) { return {Kind::Patient, std::move(patient_id)}; }
+  // A referring physician sees the patients of the studies that name them, all their studies.
+  [[nodiscard]] static Scope referred_by(std::string physician_name) {
+    return {Kind::ReferringPhysician, std::move(physician_name)};
+  }
+};
+
 struct FindQuery {
   Level level = Level::Study;
   std::vector<QueryKey> keys;
+  Scope scope;
   int64_t limit = 0;  // 0: no limit
   int64_t offset = 0;
 };
@@ -31,7 +48,7 @@ struct SqlQuery {
 
 // "SELECT <select_list> FROM <level and its parents> WHERE <conditions of keys>".
 // Keys of levels below `level`, unknown keys and return-only keys do not restrict.
-[[nodiscard]] Result<SqlQuery> build_select(Level level, const std::vector<QueryKey>& keys,
+[[nodiscard]] Result<SqlQuery> build_select(Level level, const std::vector<QueryKey>& keys, const Scope& scope,
                                             const std::string& select_list, int64_t limit = 0,
                                             int64_t offset = 0);
 

@@ -12,8 +12,8 @@ const std::vector<ConfigOption>& config_options() {
   static const std::vector<ConfigOption> options = {
       {"data_dir", "var", "Folder for the index database (index.sqlite) and the blob store (blobs/)."},
       {"http_host", "127.0.0.1",
-       "Address the HTTP server binds to. Loopback until user accounts exist (there is no login yet); "
-       "0.0.0.0 to serve the network."},
+       "Address the HTTP server binds to. Loopback by default because HTTPS is not built in yet: to serve "
+       "the network, put a TLS reverse proxy in front, or set 0.0.0.0 only on a trusted network."},
       {"http_port", "8080", "HTTP port (REST API, /healthz, /metrics)."},
       {"http_max_body_bytes", "67108864", "Largest accepted HTTP request body, in bytes."},
       {"http_threads", "0", "HTTP worker threads; 0 means one per CPU core."},
@@ -28,12 +28,21 @@ const std::vector<ConfigOption>& config_options() {
       {"duplicate_policy", "keep_first",
        "When an instance arrives again with different content: keep_first (refuse it with status "
        "0111) or overwrite. Identical re-sends always succeed."},
-      {"allow_delete", "false",
-       "Allow DELETE of studies and series through the REST API (until roles exist)."},
       {"min_free_space_mb", "100",
        "Refuse new instances (DICOM status A700, HTTP 507) when the blob store has less free space, "
        "in MiB, so that the disk never fills up under the index."},
       {"log_level", "info", "trace, debug, info, warn, error."},
+      {"password_min_length", "12", "Shortest password accepted (NIST SP 800-63B: at least 8; long passphrases are best)."},
+      {"login_max_failures", "5", "Failed sign-ins in a row after which an account is locked."},
+      {"login_lockout_minutes", "15",
+       "How long a locked account stays locked; an admin can unlock it sooner (vireo user unlock)."},
+      {"login_max_failures_per_address", "20",
+       "Failed sign-ins from one network address within login_lockout_minutes after which that address "
+       "must wait."},
+      {"session_idle_minutes", "30", "A browser session ends after this long without a request."},
+      {"session_absolute_hours", "12", "A browser session ends this long after sign-in, whatever the activity."},
+      {"totp_required_roles", "admin,radiologist",
+       "Roles that must use a TOTP second factor (comma-separated; empty for none)."},
   };
   return options;
 }
@@ -59,12 +68,6 @@ Status parse_number(const std::string& key, const std::string& value, T& out, T 
   return {};
 }
 
-Status parse_bool(const std::string& key, const std::string& value, bool& out) {
-  auto v = to_lower_ascii(value);
-  if (v == "true" || v == "1" || v == "yes" || v == "on") { out = true; return {}; }
-  if (v == "false" || v == "0" || v == "no" || v == "off") { out = false; return {}; }
-  return fail(ErrorCode::InvalidArgument, key + " must be true or false, not '" + value + "'");
-}
 }  // namespace
 
 Result<DicomPeer> parse_peer(std::string_view text) {
@@ -119,10 +122,24 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
     if (value == "overwrite") { cfg.duplicate_policy = DuplicatePolicy::Overwrite; return {}; }
     return fail(ErrorCode::InvalidArgument, "duplicate_policy must be keep_first or overwrite");
   }
-  if (key == "allow_delete") return parse_bool(key, value, cfg.allow_delete);
   if (key == "min_free_space_mb")
     return parse_number<uint64_t>(key, value, cfg.min_free_space_mb, 0, uint64_t{1} << 40);
   if (key == "log_level") { cfg.log_level = value; return {}; }
+  if (key == "password_min_length") return parse_number<int>(key, value, cfg.password_min_length, 8, 128);
+  if (key == "login_max_failures") return parse_number<int>(key, value, cfg.login_max_failures, 1, 1000);
+  if (key == "login_lockout_minutes") return parse_number<int>(key, value, cfg.login_lockout_minutes, 1, 100000);
+  if (key == "login_max_failures_per_address")
+    return parse_number<int>(key, value, cfg.login_max_failures_per_address, 1, 100000);
+  if (key == "session_idle_minutes") return parse_number<int>(key, value, cfg.session_idle_minutes, 1, 100000);
+  if (key == "session_absolute_hours") return parse_number<int>(key, value, cfg.session_absolute_hours, 1, 10000);
+  if (key == "totp_required_roles") {
+    cfg.totp_required_roles.clear();
+    for (const auto& item : split(value, ',')) {
+      auto role = std::string(trim(item));
+      if (!role.empty()) cfg.totp_required_roles.push_back(role);
+    }
+    return {};
+  }
   return fail(ErrorCode::InvalidArgument, "unknown setting '" + key + "' (see vireo config)");
 }
 

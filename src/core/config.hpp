@@ -41,9 +41,15 @@ struct Config {
   int dicom_dimse_timeout_s = 60;
   std::vector<DicomPeer> peers;
   DuplicatePolicy duplicate_policy = DuplicatePolicy::KeepFirst;
-  bool allow_delete = false;
   uint64_t min_free_space_mb = 100;
   std::string log_level = "info";
+  int password_min_length = 12;
+  int login_max_failures = 5;
+  int login_lockout_minutes = 15;
+  int login_max_failures_per_address = 20;
+  int session_idle_minutes = 30;
+  int session_absolute_hours = 12;
+  std::vector<std::string> totp_required_roles{"admin", "radiologist"};  // checked against auth roles at start
 
   [[nodiscard]] const DicomPeer* find_peer(std::string_view aet) const;
   [[nodiscard]] std::filesystem::path database_path() const { return data_dir / "index.sqlite"; }

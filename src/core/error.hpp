@@ -30,7 +30,10 @@ namespace vireo {
   X(OutOfResources, 0xA700, 507, "Out of resources: the storage is full or not writable")         \
   X(IntegrityError, 0x0110, 500, "Stored data failed its integrity check")                       \
   X(DatabaseError, 0x0110, 500, "The index database failed")                                     \
+  X(Unauthenticated, 0x0124, 401, "Sign-in failed or is required")                               \
   X(Forbidden, 0x0124, 403, "This operation is not allowed")                                     \
+  X(AlreadyExists, 0xA900, 409, "It already exists")                                             \
+  X(CsrfRejected, 0x0124, 403, "The request lacks a valid CSRF token")                            \
   X(PayloadTooLarge, 0xA700, 413, "The request is too large")                                    \
   X(Unavailable, 0xA700, 503, "The service is not available")                                     \
   X(Internal, 0x0110, 500, "Internal error")

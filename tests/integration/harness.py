@@ -123,8 +123,37 @@ class Server:
             self.env.update(extra_env)
         self.proc = None
         self.log_path = self.tmp / "serve.log"
+        self.token = None  # an admin's bearer token, sent by http() unless told otherwise
+
+    # --- accounts, through the CLI like an operator ---
+    def cli(self, *args, stdin=None):
+        return subprocess.run([str(VIREO), *map(str, args)], env=self.env, input=stdin, capture_output=True,
+                              text=True, timeout=60)
+
+    def add_user(self, name, *roles, password=None, patient_id=None, physician=None):
+        args = ["user", "add", name] + [a for r in roles for a in ("--role", r)]
+        if patient_id:
+            args += ["--patient-id", patient_id]
+        if physician:
+            args += ["--physician", physician]
+        if password:
+            args.append("--password-stdin")
+        r = self.cli(*args, stdin=(password + "\n") if password else None)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    def create_token(self, name, *scopes):
+        """A bearer token for user `name` (all of its permissions unless scopes are given)."""
+        args = ["token", "create", name, "--name", "integration tests"] + [a for s in scopes for a in ("--scope", s)]
+        r = self.cli(*args)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.strip()
 
     def start(self):
+        if self.token is None:
+            if "tester\t" not in self.cli("user", "list").stdout:
+                self.add_user("tester", "admin")
+            self.token = self.create_token("tester")
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([str(VIREO), "serve"], env=self.env, stdout=self.log, stderr=self.log)
         deadline = time.time() + 20
@@ -155,9 +184,13 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
     # --- HTTP ---
-    def http(self, method, path, body=None, headers=None):
+    def http(self, method, path, body=None, headers=None, token="default"):
+        headers = dict(headers or {})
+        token = self.token if token == "default" else token
+        if token and "Authorization" not in headers and "Cookie" not in headers:
+            headers["Authorization"] = f"Bearer {token}"
         req = urllib.request.Request(f"http://127.0.0.1:{self.http_port}{path}", method=method, data=body,
-                                     headers=headers or {})
+                                     headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=30) as r:
                 return r.status, r.headers, r.read()

@@ -129,8 +129,9 @@ class RestAndDuplicatesTest(unittest.TestCase):
                 self.assertEqual(json.loads(body)["status"], code)
             status, _, _ = server.http("POST", "/api/studies")
             self.assertEqual(status, 405)
-            status, _, body = server.http("DELETE", f"/api/series/{series_uid}")
-            self.assertEqual(status, 403, body)
+            server.add_user("reader", "radiologist")  # the CLI works beside the running server
+            status, _, body = server.http("DELETE", f"/api/series/{series_uid}", token=server.create_token("reader"))
+            self.assertEqual(status, 403, body)  # deleting is for admins
             self.assertEqual(server.json("/api/stats")["instances"], len(statuses))
             metrics = server.http("GET", "/metrics")[2].decode()
             self.assertIn(f"vireo_instances_stored_total {len(statuses)}", metrics)
@@ -155,8 +156,8 @@ class RestAndDuplicatesTest(unittest.TestCase):
         finally:
             server.cleanup()
 
-    def test_delete_when_allowed_removes_rows_and_files(self):
-        server = Server(extra_env={"VIREO_ALLOW_DELETE": "true"}).start()
+    def test_delete_by_an_admin_removes_rows_and_files(self):
+        server = Server().start()
         try:
             files = sorted(p for p in (DICOM / "dicomdir/77654033").rglob("*") if p.is_file())
             statuses, _ = server.store(*files)
@@ -224,7 +225,11 @@ class ConfigurationTest(unittest.TestCase):
             proc = subprocess.Popen([str(VIREO), "serve", "--config", str(conf), "--http-port", str(flag_port)],
                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             try:
-                banner = "".join(proc.stdout.readline() for _ in range(5))
+                banner = ""
+                while "Stop with" not in banner:
+                    line = proc.stdout.readline()
+                    self.assertTrue(line, banner)
+                    banner += line
                 self.assertIn(f":{flag_port}/", banner)
                 self.assertIn("AE title FROMFILE", banner)
                 self.assertIn(f"port {dicom_port}", banner)

@@ -39,7 +39,7 @@ class ArchiveTest : public ::testing::Test {
   Result<StoreResult> import(const std::string& name) { return archive_->import_file(kDicom / name, "TEST"); }
   std::vector<FindRow> find(Level level, std::vector<QueryKey> keys) {
     std::vector<FindRow> rows;
-    auto s = archive_->find({level, std::move(keys)}, [&](const FindRow& r) {
+    auto s = archive_->find({level, std::move(keys), Scope::everything()}, [&](const FindRow& r) {
       rows.push_back(r);
       return true;
     });
@@ -162,7 +162,7 @@ TEST_F(ArchiveTest, LocateAndDelete) {
   auto series = find(Level::Series, {{tag::kModality, "CT"}});
   ASSERT_EQ(series.size(), 1u);
   std::string series_uid = series[0][tag::kSeriesInstanceUID];
-  auto located = archive_->locate({Level::Series, {{tag::kSeriesInstanceUID, series_uid}}});
+  auto located = archive_->locate({Level::Series, {{tag::kSeriesInstanceUID, series_uid}}, Scope::everything()});
   ASSERT_EQ(located->size(), 2u);
   auto deleted = archive_->delete_series(series_uid);
   ASSERT_TRUE(deleted);

@@ -39,7 +39,7 @@ TEST(BuildSelect, UidListsRangesAndNamesBecomeIndexedConditions) {
                                 {tag::kModalitiesInStudy, "CT\\MR"},
                                 {tag::kStudyDescription, ""},
                                 {tag::kSOPInstanceUID, "9.9"}};  // below STUDY: ignored
-  auto q = build_select(Level::Study, keys, "st.study_uid", 10, 20);
+  auto q = build_select(Level::Study, keys, Scope::everything(), "st.study_uid", 10, 20);
   ASSERT_TRUE(q) << q.error().message();
   EXPECT_NE(q->sql.find("st.study_uid IN (?, ?)"), std::string::npos) << q->sql;
   EXPECT_NE(q->sql.find("st.study_date >= ?"), std::string::npos);
@@ -52,14 +52,14 @@ TEST(BuildSelect, UidListsRangesAndNamesBecomeIndexedConditions) {
 }
 
 TEST(BuildSelect, InvalidKeysAreInvalidQueries) {
-  auto q = build_select(Level::Study, {{tag::kStudyInstanceUID, "1.2.x"}}, "st.id");
+  auto q = build_select(Level::Study, {{tag::kStudyInstanceUID, "1.2.x"}}, Scope::everything(), "st.id");
   ASSERT_FALSE(q);
   EXPECT_EQ(q.error().code, ErrorCode::InvalidQuery);
-  EXPECT_FALSE(build_select(Level::Study, {{tag::kStudyDate, "yesterday"}}, "st.id"));
+  EXPECT_FALSE(build_select(Level::Study, {{tag::kStudyDate, "yesterday"}}, Scope::everything(), "st.id"));
 }
 
 TEST(BuildSelect, UniversalMatchAddsNoCondition) {
-  auto q = build_select(Level::Patient, {{tag::kPatientName, "*"}, {tag::kPatientID, ""}}, "p.id");
+  auto q = build_select(Level::Patient, {{tag::kPatientName, "*"}, {tag::kPatientID, ""}}, Scope::everything(), "p.id");
   ASSERT_TRUE(q);
   EXPECT_EQ(q->sql.find("WHERE"), std::string::npos);
 }

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/rest/routes.hpp"
+#include "archive/access.hpp"
 #include "core/strings.hpp"
 
 namespace vireo::api {
@@ -44,6 +45,7 @@ Result<int64_t> parse_int(const HttpRequest& req, const std::string& name, int64
 Result<archive::FindQuery> list_query(const HttpRequest& req, Level level) {
   archive::FindQuery q;
   q.level = level;
+  q.scope = archive::scope_for(req.principal);
   auto limit = parse_int(req, "limit", kDefaultLimit, kMaxLimit);
   if (!limit) return std::unexpected(limit.error());
   auto offset = parse_int(req, "offset", 0, INT64_MAX / 2);
@@ -64,6 +66,7 @@ Result<archive::FindQuery> list_query(const HttpRequest& req, Level level) {
                                                                            : tag::kSOPInstanceUID;
     if (!is_valid_uid(value)) return fail(ErrorCode::NotFound, "'" + name + "' is not a UID");
     q.keys.push_back({t, value});
+    if (name == "study") req.audit.study_uid = value;
   }
   return q;
 }
@@ -95,6 +98,8 @@ HttpResponse entity_handler(archive::Archive& archive, const HttpRequest& req, L
   if (!rows) return http::problem(rows.error());
   if (rows->empty()) return http::problem(Error{ErrorCode::NotFound, "no such " + std::string(archive::level_table(level))});
   json entity = (*rows)[0];
+  if (auto pid = entity.find("PatientID"); pid != entity.end() && pid->is_string()) req.audit.patient_id = *pid;
+  if (auto st = entity.find("StudyInstanceUID"); st != entity.end() && st->is_string()) req.audit.study_uid = *st;
   if (children) {
     auto cq = list_query(req, static_cast<Level>(static_cast<int>(level) + 1));
     if (!cq) return http::problem(cq.error());
@@ -108,7 +113,7 @@ HttpResponse entity_handler(archive::Archive& archive, const HttpRequest& req, L
 
 }  // namespace
 
-void register_archive_routes(http::Router& router, archive::Archive& archive, const Config& config) {
+void register_archive_routes(http::Router& router, archive::Archive& archive) {
   auto& a = archive;
   router.add("GET", "/api/patients", "archive.read",
              [&a](const HttpRequest& r) { return list_handler(a, r, Level::Patient); });
@@ -125,8 +130,10 @@ void register_archive_routes(http::Router& router, archive::Archive& archive, co
   router.add("GET", "/api/instances/{instance}", "archive.read",
              [&a](const HttpRequest& r) { return entity_handler(a, r, Level::Instance, nullptr); });
   router.add("GET", "/api/instances/{instance}/file", "archive.export", [&a](const HttpRequest& r) {
-    auto inst = a.instance(r.param("instance"));
+    auto inst = a.instance(r.param("instance"), archive::scope_for(r.principal));
     if (!inst) return http::problem(inst.error());
+    r.audit.patient_id = inst->patient_id;
+    r.audit.study_uid = inst->study_uid;
     auto path = a.instance_file(*inst, true);
     if (!path) return http::problem(path.error());
     HttpResponse res;
@@ -136,10 +143,9 @@ void register_archive_routes(http::Router& router, archive::Archive& archive, co
     res.headers.emplace_back("ETag", "\"" + inst->sha256 + "\"");
     return res;
   });
-  auto deleter = [&a, &config](Level level) {
-    return [&a, &config, level](const HttpRequest& r) {
-      if (!config.allow_delete)
-        return http::problem(Error{ErrorCode::Forbidden, "deleting is disabled; set allow_delete = true"});
+  auto deleter = [&a](Level level) {
+    return [&a, level](const HttpRequest& r) {
+      if (level == Level::Study) r.audit.study_uid = r.param("study");
       auto n = level == Level::Study ? a.delete_study(r.param("study")) : a.delete_series(r.param("series"));
       if (!n) return http::problem(n.error());
       return http::json_response(200, json{{"deletedInstances", *n}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));

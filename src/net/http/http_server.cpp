@@ -106,6 +106,10 @@ class Session : public std::enable_shared_from_this<Session> {
       res.set(bhttp::field::server, "Vireo");
       res.set(bhttp::field::content_type, r.content_type);
       res.set("X-Content-Type-Options", "nosniff");
+      // Patient data must not linger in shared caches or be framed by other sites.
+      res.set(bhttp::field::cache_control, "no-store");
+      res.set("X-Frame-Options", "DENY");
+      res.set("Referrer-Policy", "no-referrer");
       for (const auto& [k, v] : r.headers) res.set(k, v);
       res.keep_alive(keep_alive);
     };

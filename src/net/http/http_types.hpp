@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/principal.hpp"
 #include "core/error.hpp"
 
 namespace vireo::http {
@@ -29,6 +30,13 @@ struct HttpRequest {
   std::map<std::string, std::string> params;   // from {placeholders} in the route
   std::string body;
   std::string remote_address;
+  auth::Principal principal;  // set by the router's guard before the handler runs
+
+  // What a handler learned for the audit trail (the patient and study it touched).
+  struct AuditNote {
+    std::string patient_id, study_uid, detail;
+  };
+  mutable AuditNote audit;
 
   [[nodiscard]] std::string param(const std::string& name) const;
   [[nodiscard]] std::optional<std::string> query_value(const std::string& name) const;
@@ -56,15 +64,25 @@ struct Route {
   Handler handler;
 };
 
+// Runs before every handler (authentication, permission, CSRF): a response refuses the
+// request; nullopt lets it through. The after-hook sees every answered request (audit).
+using Guard = std::function<std::optional<HttpResponse>(HttpRequest&, const Route&)>;
+using AfterHook = std::function<void(const HttpRequest&, const Route*, const HttpResponse&)>;
+
 class Router {
  public:
   void add(std::string method, std::string pattern, std::string permission, Handler handler);
+  void set_guard(Guard guard) { guard_ = std::move(guard); }
+  void set_after(AfterHook after) { after_ = std::move(after); }
   [[nodiscard]] const std::vector<Route>& routes() const { return routes_; }
   // Finds the route and fills req.params; 404 or 405 problem responses when none fits.
   [[nodiscard]] HttpResponse dispatch(HttpRequest& req) const;
 
  private:
+  [[nodiscard]] HttpResponse run(HttpRequest& req, const Route& route) const;
   std::vector<Route> routes_;
+  Guard guard_;
+  AfterHook after_;
 };
 
 [[nodiscard]] std::string percent_decode(std::string_view s, bool plus_is_space);

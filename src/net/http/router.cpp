@@ -54,6 +54,20 @@ bool match(const std::string& pattern, const std::string& path, std::map<std::st
 }
 }  // namespace
 
+HttpResponse Router::run(HttpRequest& req, const Route& r) const {
+  if (guard_) {
+    if (auto refused = guard_(req, r)) return *refused;
+  }
+  // A library throwing inside a handler (a programming error) is answered, logged and
+  // survived: a request must never take the server down.
+  try {
+    return r.handler(req);
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: unhandled exception: {}", req.method, r.pattern, e.what());
+    return problem(Error{ErrorCode::Internal, "unexpected error; see the server log"});
+  }
+}
+
 HttpResponse Router::dispatch(HttpRequest& req) const {
   bool path_known = false;
   for (const auto& r : routes_) {
@@ -62,17 +76,14 @@ HttpResponse Router::dispatch(HttpRequest& req) const {
     path_known = true;
     if (r.method != req.method && !(req.method == "HEAD" && r.method == "GET")) continue;
     req.params = std::move(params);
-    // A library throwing inside a handler (a programming error) is answered, logged and
-    // survived: a request must never take the server down.
-    try {
-      return r.handler(req);
-    } catch (const std::exception& e) {
-      spdlog::error("{} {}: unhandled exception: {}", req.method, r.pattern, e.what());
-      return problem(Error{ErrorCode::Internal, "unexpected error; see the server log"});
-    }
+    HttpResponse res = run(req, r);
+    if (after_) after_(req, &r, res);
+    return res;
   }
-  if (path_known) return problem(405, "Method Not Allowed", req.method + " is not supported on " + req.path);
-  return problem(404, "Not Found", "no resource at this path");
+  HttpResponse res = path_known ? problem(405, "Method Not Allowed", req.method + " is not supported on " + req.path)
+                                : problem(404, "Not Found", "no resource at this path");
+  if (after_) after_(req, nullptr, res);
+  return res;
 }
 
 std::string percent_decode(std::string_view s, bool plus_is_space) {

@@ -1,0 +1,167 @@
+#include "api/rest/security.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "auth/password.hpp"
+#include "core/strings.hpp"
+
+namespace vireo::api {
+
+namespace {
+using http::HttpRequest;
+using http::HttpResponse;
+
+constexpr size_t kMaxCredentialLength = 512;
+
+bool changes_state(const std::string& method) { return method != "GET" && method != "HEAD" && method != "OPTIONS"; }
+
+std::string header(const HttpRequest& r, const char* name) {
+  auto it = r.headers.find(name);
+  return it == r.headers.end() ? std::string() : it->second;
+}
+
+HttpResponse unauthenticated(const std::string& detail) {
+  HttpResponse res = http::problem(Error{ErrorCode::Unauthenticated, detail});
+  res.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"vireo\"");
+  return res;
+}
+
+// Resolves the credential; nullopt and an anonymous principal when there is none. A
+// credential that is present but invalid is an error (never silently anonymous).
+std::optional<HttpResponse> authenticate(HttpRequest& req, auth::AuthService& auth, std::string& why) {
+  std::string authz = header(req, "authorization");
+  std::string cookies = header(req, "cookie");
+  if (authz.size() > kMaxCredentialLength) {
+    why = "oversized Authorization header";
+    return unauthenticated("the credential is not valid; sign in again");
+  }
+  if (!authz.empty()) {
+    auto token = bearer_token(authz);
+    if (!token) {
+      why = "unsupported Authorization scheme";
+      return unauthenticated("use 'Authorization: Bearer <token>'");
+    }
+    auto p = auth.authenticate_bearer(*token);
+    if (!p) {
+      why = p.error().detail;
+      return unauthenticated("the token is not valid (unknown, expired or revoked)");
+    }
+    req.principal = std::move(*p);
+    return std::nullopt;
+  }
+  if (auto session = cookie_value(cookies, kSessionCookie)) {
+    auto p = auth.authenticate_session(*session);
+    if (!p) {
+      why = p.error().detail;
+      HttpResponse res = unauthenticated("the session has ended; sign in again");
+      res.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) +
+                                                 "=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict");
+      return res;
+    }
+    req.principal = std::move(*p);
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+std::optional<std::string> cookie_value(std::string_view header_value, std::string_view name) {
+  if (header_value.size() > 8192) return std::nullopt;
+  for (const auto& pair : split(header_value, ';')) {
+    auto p = trim(pair);
+    auto eq = p.find('=');
+    if (eq == std::string_view::npos) continue;
+    if (trim(p.substr(0, eq)) != name) continue;
+    auto v = trim(p.substr(eq + 1));
+    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+    if (v.empty() || v.size() > kMaxCredentialLength) return std::nullopt;
+    for (char c : v)
+      if (static_cast<unsigned char>(c) <= 0x20 || c == ',' || c == ';' || c == '\\' || c == '"' ||
+          static_cast<unsigned char>(c) >= 0x7f)
+        return std::nullopt;
+    return std::string(v);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> bearer_token(std::string_view value) {
+  constexpr std::string_view scheme = "bearer ";
+  if (value.size() <= scheme.size()) return std::nullopt;
+  for (size_t i = 0; i < scheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(value[i])) != scheme[i]) return std::nullopt;
+  auto token = trim(value.substr(scheme.size()));
+  if (token.empty() || token.size() > kMaxCredentialLength) return std::nullopt;
+  // RFC 6750 b64token characters only.
+  for (char c : token)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view("-._~+/=").find(c) == std::string_view::npos)
+      return std::nullopt;
+  return std::string(token);
+}
+
+audit::AuditEvent audit_event_for(const HttpRequest& req, std::string action, std::string outcome) {
+  audit::AuditEvent e;
+  e.actor = req.principal.authenticated() ? req.principal.username : "anonymous";
+  e.actor_role = req.principal.role_list();
+  e.action = std::move(action);
+  e.outcome = std::move(outcome);
+  e.resource = req.method + " " + req.path;
+  e.source = req.remote_address;
+  e.user_agent = header(req, "user-agent").substr(0, 256);
+  e.patient_id = req.audit.patient_id;
+  e.study_uid = req.audit.study_uid;
+  e.detail = req.audit.detail;
+  return e;
+}
+
+void install_security(http::Router& router, auth::AuthService& auth, audit::AuditLog& audit) {
+  router.set_guard([&auth, &audit](HttpRequest& req, const http::Route& route) -> std::optional<HttpResponse> {
+    std::string why;
+    auto refused = authenticate(req, auth, why);
+    if (route.permission == auth::kPublic) {
+      // A stale cookie must not stand between a user and the sign-in page.
+      if (refused) req.principal = {};
+      return std::nullopt;
+    }
+    if (!refused && !req.principal.authenticated()) {
+      why = "no credential";
+      refused = unauthenticated("sign in (session cookie) or send 'Authorization: Bearer <token>'");
+    }
+    if (!refused && !req.principal.may(route.permission)) {
+      why = "lacks permission " + route.permission;
+      refused = req.principal.enrolment_only
+                    ? http::problem(Error{ErrorCode::Forbidden,
+                                          "your role requires a second factor: set up TOTP first (POST /api/auth/totp)"})
+                    : http::problem(Error{ErrorCode::Forbidden, "your role does not allow this (" + route.permission + ")"});
+    }
+    if (!refused && req.principal.via == auth::Credential::Session && changes_state(req.method) &&
+        !auth::equal_secrets(header(req, "x-csrf-token"), req.principal.csrf_token)) {
+      why = "missing or wrong CSRF token";
+      refused = http::problem(Error{ErrorCode::CsrfRejected, "send the X-CSRF-Token header given at sign-in"});
+    }
+    if (refused) {
+      req.audit.detail = why;
+      audit.record(audit_event_for(req, "refused", "failure"));
+    }
+    return refused;
+  });
+
+  router.set_after([&audit](const HttpRequest& req, const http::Route* route, const HttpResponse& res) {
+    if (!route || route->permission == auth::kPublic || route->permission == auth::kAuthenticated) return;
+    if (res.status == 401 || res.status == 403) return;  // recorded by the guard
+    std::string action = route->permission.ends_with(".export") ? "export"
+                         : req.method == "DELETE"               ? "delete"
+                         : req.method == "POST"                 ? "create"
+                         : req.method == "PUT" || req.method == "PATCH" ? "update"
+                         : req.params.empty()                   ? "query"
+                                                                : "read";
+    auto e = audit_event_for(req, action, res.status < 400 ? "success" : "failure");
+    if (e.detail.empty() && !req.query.empty()) {
+      std::string q;
+      for (const auto& [k, v] : req.query) q += (q.empty() ? "" : "&") + k + "=" + v;
+      e.detail = q.substr(0, 1024);
+    }
+    if (res.status >= 400) e.detail += (e.detail.empty() ? "" : "; ") + std::string("HTTP ") + std::to_string(res.status);
+    audit.record(std::move(e));
+  });
+}
+
+}  // namespace vireo::api

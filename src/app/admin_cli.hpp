@@ -1,0 +1,30 @@
+// The administration subcommands (users, tokens, audit verification).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "app/services.hpp"
+
+namespace vireo::app {
+
+struct UserCommand {
+  std::string action;  // add, passwd, disable, enable, unlock, reset-totp, list
+  std::string username, display_name, patient_id, physician;
+  std::vector<std::string> roles;
+  bool password_stdin = false;
+};
+
+struct TokenCommand {
+  std::string action;  // create, list, revoke
+  std::string username, name;
+  std::vector<std::string> scopes;
+  int expires_days = 0;
+  int64_t id = 0;
+};
+
+int run_user_command(Services& s, const UserCommand& c);
+int run_token_command(Services& s, const TokenCommand& c);
+int run_audit_verify(Services& s);
+
+}  // namespace vireo::app

@@ -1,0 +1,14 @@
+#include "archive/access.hpp"
+
+namespace vireo::archive {
+
+Scope scope_for(const auth::Principal& p) {
+  if (!p.authenticated()) return {};
+  if (p.sees_all_patients()) return Scope::everything();
+  if (p.has_role(auth::Role::Patient) && !p.patient_id.empty()) return Scope::patient(p.patient_id);
+  if (p.has_role(auth::Role::ReferringPhysician) && !p.physician_name.empty())
+    return Scope::referred_by(p.physician_name);
+  return {};
+}
+
+}  // namespace vireo::archive

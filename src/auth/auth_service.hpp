@@ -1,0 +1,142 @@
+// The identity domain: users and their roles, password sign-in with throttling and lockout,
+// TOTP with recovery codes, browser sessions and bearer tokens. Secrets (passwords, session
+// ids, tokens, recovery codes) are stored only as hashes.
+//
+// Thread-safety: all methods may be called concurrently (pooled connections; SQLite
+// serialises the writes).
+// Usage:
+//   auto auth = AuthService::open(db, policy, system_clock());
+//   auto login = (*auth)->login({"alice", password, totp, "", address, user_agent});
+//   auto who = (*auth)->authenticate_session(cookie_value);   // Result<Principal>
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/principal.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "store/database.hpp"
+#include "store/migrations.hpp"
+
+namespace vireo::auth {
+
+struct AuthPolicy {
+  size_t password_min_length = 12;
+  int max_failures_per_account = 5;    // then the account is locked
+  int lockout_seconds = 900;           // until it unlocks by itself (an admin can unlock sooner)
+  int max_failures_per_address = 20;   // within address_window_seconds, then the address waits
+  int address_window_seconds = 900;
+  int session_idle_seconds = 1800;
+  int session_absolute_seconds = 43200;
+  std::vector<Role> totp_required_roles{Role::Admin, Role::Radiologist};
+};
+
+struct User {
+  int64_t id = 0;
+  std::string username, display_name;
+  std::vector<Role> roles;
+  bool disabled = false;
+  bool totp_enabled = false;
+  std::string patient_id, physician_name;
+  int failed_logins = 0;
+  int64_t locked_until = 0;
+  int64_t created_at = 0;
+};
+
+struct NewUser {
+  std::string username, display_name, password;
+  std::vector<Role> roles;
+  std::string patient_id, physician_name;
+};
+
+struct LoginRequest {
+  std::string username, password;
+  std::string totp;           // six digits, when the user has TOTP
+  std::string recovery_code;  // instead of the TOTP code
+  std::string address, user_agent;
+};
+
+struct LoginResult {
+  std::string session_token;  // the cookie value; only its hash is stored
+  Principal principal;
+  int64_t expires_at = 0;     // absolute timeout
+};
+
+struct TokenInfo {
+  int64_t id = 0;
+  std::string username, name;
+  std::vector<std::string> scopes;
+  int64_t created_at = 0, expires_at = 0, last_used = 0;
+  bool revoked = false;
+};
+
+struct CreatedToken {
+  TokenInfo info;
+  std::string token;  // shown once
+};
+
+struct TotpEnrolment {
+  std::string secret_base32;
+  std::string otpauth_uri;
+};
+
+[[nodiscard]] const std::vector<Migration>& auth_migrations();
+
+class AuthService {
+ public:
+  static Result<std::unique_ptr<AuthService>> open(Database& db, AuthPolicy policy, const Clock& clock,
+                                                   const MigrationProgress& progress = {});
+
+  // --- users (CLI and users.admin) ---
+  [[nodiscard]] Result<User> add_user(const NewUser& u);
+  [[nodiscard]] Status set_password(const std::string& username, const std::string& password);
+  [[nodiscard]] Status set_disabled(const std::string& username, bool disabled);
+  // Clears the failure count and lockout of an account.
+  [[nodiscard]] Status unlock(const std::string& username);
+  [[nodiscard]] Status reset_totp(const std::string& username);
+  [[nodiscard]] Result<User> user(const std::string& username);
+  [[nodiscard]] Result<std::vector<User>> users();
+  [[nodiscard]] Result<int64_t> count_users();
+
+  // --- sign-in ---
+  // On failure the error is Unauthenticated and its detail says why (for the audit trail
+  // only: callers answer every failure with the same generic message).
+  [[nodiscard]] Result<LoginResult> login(const LoginRequest& req);
+  [[nodiscard]] Result<Principal> authenticate_session(const std::string& session_token);
+  [[nodiscard]] Result<Principal> authenticate_bearer(const std::string& token);
+  [[nodiscard]] Status logout(int64_t session_id);
+
+  // --- TOTP enrolment for the signed-in user ---
+  [[nodiscard]] Result<TotpEnrolment> begin_totp(int64_t user_id);
+  // Confirms with a code from the app; returns ten recovery codes, shown once.
+  [[nodiscard]] Result<std::vector<std::string>> confirm_totp(int64_t user_id, const std::string& code);
+
+  // --- bearer tokens ---
+  // `scopes`: permissions the token is limited to, or {"*"}; expires_at 0 = never.
+  [[nodiscard]] Result<CreatedToken> create_token(const std::string& username, const std::string& name,
+                                                  const std::vector<std::string>& scopes, int64_t expires_at);
+  // All tokens (username empty) or one user's.
+  [[nodiscard]] Result<std::vector<TokenInfo>> tokens(const std::string& username);
+  // Revokes token `id`; with owner_id != 0 only if that user owns it (NotFound otherwise).
+  [[nodiscard]] Status revoke_token(int64_t id, int64_t owner_id);
+
+  [[nodiscard]] const AuthPolicy& policy() const { return policy_; }
+
+ private:
+  AuthService(Database& db, AuthPolicy policy, const Clock& clock);
+  Result<User> load_user(Connection& c, const std::string& where, const SqlValue& key);
+  Result<Principal> principal_for(Connection& c, int64_t user_id);
+  bool totp_required(const User& u) const;
+  Status record_failure(Connection& c, const LoginRequest& req, const User* u);
+  Result<bool> address_blocked(Connection& c, const std::string& address);
+
+  Database& db_;
+  AuthPolicy policy_;
+  const Clock& clock_;
+  ConnectionPool pool_;
+};
+
+}  // namespace vireo::auth

@@ -1,0 +1,73 @@
+#include "auth/roles.hpp"
+
+#include <algorithm>
+
+namespace vireo::auth {
+
+namespace {
+using enum Role;
+
+constexpr Role kRoles[] = {Admin, Receptionist, Technician, Radiologist, ReferringPhysician, Billing, Patient};
+constexpr std::string_view kRoleNames[] = {"admin",    "receptionist", "technician", "radiologist",
+                                           "referring", "billing",      "patient"};
+
+constexpr PermissionInfo kPermissions[] = {
+    {"archive.read", "find and read patients, studies, series and instances (row-limited for patients "
+                     "and referring physicians)"},
+    {"archive.export", "download DICOM files (row-limited like archive.read)"},
+    {"archive.delete", "delete studies and series"},
+    {"archive.admin", "archive administration: conflicts, statistics"},
+    {"users.admin", "manage users, roles, lockouts and other users' tokens"},
+    {"audit.read", "search and export the audit trail"},
+};
+
+struct Grant {
+  Role role;
+  std::string_view permission;
+};
+
+// Who may do what (DESIGN.md "Who uses it"). Patients and referring physicians read the
+// archive too, limited to their own rows by the archive domain (archive::Scope).
+constexpr Grant kGrants[] = {
+    {Admin, "archive.read"},          {Admin, "archive.export"},       {Admin, "archive.delete"},
+    {Admin, "archive.admin"},         {Admin, "users.admin"},          {Admin, "audit.read"},
+    {Receptionist, "archive.read"},   {Technician, "archive.read"},    {Technician, "archive.export"},
+    {Radiologist, "archive.read"},    {Radiologist, "archive.export"}, {ReferringPhysician, "archive.read"},
+    {ReferringPhysician, "archive.export"}, {Patient, "archive.read"}, {Patient, "archive.export"},
+};
+}  // namespace
+
+std::span<const Role> all_roles() { return kRoles; }
+
+std::string_view role_name(Role role) { return kRoleNames[static_cast<int>(role)]; }
+
+std::optional<Role> parse_role(std::string_view name) {
+  for (Role r : kRoles)
+    if (role_name(r) == name) return r;
+  return std::nullopt;
+}
+
+std::span<const PermissionInfo> all_permissions() { return kPermissions; }
+
+bool is_known_permission(std::string_view permission) {
+  if (permission == kPublic || permission == kAuthenticated) return true;
+  return std::ranges::any_of(kPermissions, [&](const PermissionInfo& p) { return p.name == permission; });
+}
+
+std::vector<std::string_view> permissions_of(Role role) {
+  std::vector<std::string_view> out;
+  for (const auto& g : kGrants)
+    if (g.role == role) out.push_back(g.permission);
+  return out;
+}
+
+bool grants(std::span<const Role> roles, std::string_view permission) {
+  if (permission == kPublic) return true;
+  if (roles.empty()) return false;
+  if (permission == kAuthenticated) return true;
+  return std::ranges::any_of(kGrants, [&](const Grant& g) {
+    return g.permission == permission && std::ranges::find(roles, g.role) != roles.end();
+  });
+}
+
+}  // namespace vireo::auth
