@@ -7,6 +7,8 @@
 #include <iostream>
 #include <pwd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "app/admin_cli.hpp"
 #include "auth/password.hpp"
 #include "core/clock.hpp"
@@ -171,6 +173,24 @@ int run_audit_verify(Services& s) {
   std::cout << "audit trail BROKEN at event " << v->first_broken_id << ": " << v->reason
             << "\nevents before it are intact; the trail was changed outside Vireo\n";
   return 1;
+}
+
+int print_access_model(Services& s) {
+  http::Router router;
+  build_router(s, router);
+  nlohmann::json routes = nlohmann::json::array();
+  for (const auto& r : router.routes())
+    routes.push_back({{"method", r.method}, {"path", r.pattern}, {"permission", r.permission}});
+  nlohmann::json roles = nlohmann::json::object();
+  for (auth::Role role : auth::all_roles()) {
+    nlohmann::json perms = nlohmann::json::array();
+    for (auto p : auth::permissions_of(role)) perms.push_back(std::string(p));
+    roles[std::string(auth::role_name(role))] = perms;
+  }
+  nlohmann::json permissions = nlohmann::json::object();
+  for (const auto& p : auth::all_permissions()) permissions[std::string(p.name)] = std::string(p.description);
+  std::cout << nlohmann::json{{"routes", routes}, {"roles", roles}, {"permissions", permissions}}.dump(2) << "\n";
+  return 0;
 }
 
 }  // namespace vireo::app

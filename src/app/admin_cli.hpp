@@ -26,5 +26,8 @@ struct TokenCommand {
 int run_user_command(Services& s, const UserCommand& c);
 int run_token_command(Services& s, const TokenCommand& c);
 int run_audit_verify(Services& s);
+// The route table and the role table as JSON: what each route needs and what each role
+// has (docs/SECURITY.md is written from it; the role-matrix test is driven by it).
+int print_access_model(Services& s);
 
 }  // namespace vireo::app

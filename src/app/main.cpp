@@ -115,6 +115,9 @@ int main(int argc, char** argv) {
   audit->require_subcommand(1);
   audit->add_subcommand("verify", "Check the hash chain; reports the first broken link (exit 1)");
 
+  auto* access = cli.add_subcommand("access", "Print the route table (permission per route) and the role table as JSON");
+  add_common(access);
+
   CLI11_PARSE(cli, argc, argv);
 
   if (config->parsed()) {
@@ -145,7 +148,7 @@ int main(int argc, char** argv) {
   if (serve->parsed()) return app::serve(*cfg);
   if (import->parsed()) return app::import_paths(*cfg, import_paths, import_threads);
   if (check->parsed()) return app::check(*cfg, deep, repair);
-  if (user->parsed() || token->parsed() || audit->parsed()) {
+  if (user->parsed() || token->parsed() || audit->parsed() || access->parsed()) {
     auto services = app::open_services(*cfg);
     if (!services) {
       std::cerr << "vireo: " << services.error().message() << "\n";
@@ -159,6 +162,7 @@ int main(int argc, char** argv) {
       tc.action = token->get_subcommands().front()->get_name();
       return app::run_token_command(*services, tc);
     }
+    if (access->parsed()) return app::print_access_model(*services);
     return app::run_audit_verify(*services);
   }
   return 0;

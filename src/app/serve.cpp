@@ -62,6 +62,13 @@ Result<Services> open_services(const Config& config) {
   return s;
 }
 
+void build_router(Services& s, http::Router& router) {
+  api::register_system_routes(router, *s.archive);
+  api::register_archive_routes(router, *s.archive);
+  api::register_auth_routes(router, *s.auth, *s.audit);
+  api::install_security(router, *s.auth, *s.audit);
+}
+
 namespace {
 // A fresh installation gets one admin with a generated password, printed once: never a
 // fixed default password (OWASP ASVS 2.5.x).
@@ -135,10 +142,7 @@ int serve(const Config& config) {
   create_first_admin(*services);
 
   http::Router router;
-  api::register_system_routes(router, archive);
-  api::register_archive_routes(router, archive);
-  api::register_auth_routes(router, *services->auth, *services->audit);
-  api::install_security(router, *services->auth, *services->audit);
+  build_router(*services, router);
   http::HttpServer http({config.http_host, config.http_port, config.http_max_body_bytes, config.http_threads}, router);
   if (auto s = http.start(); !s) {
     spdlog::error("{}", s.error().message());

@@ -8,6 +8,7 @@
 #include "audit/audit_log.hpp"
 #include "auth/auth_service.hpp"
 #include "core/config.hpp"
+#include "net/http/http_types.hpp"
 #include "store/fs_blob_store.hpp"
 #include "store/sqlite_database.hpp"
 
@@ -24,6 +25,8 @@ struct Services {
 [[nodiscard]] Result<auth::AuthPolicy> auth_policy(const Config& config);
 
 [[nodiscard]] Result<Services> open_services(const Config& config);
+// Every HTTP route, with the security layer around them.
+void build_router(Services& s, http::Router& router);
 
 int serve(const Config& config);
 int import_paths(const Config& config, const std::vector<std::string>& paths, int threads);

@@ -16,7 +16,7 @@ constexpr PermissionInfo kPermissions[] = {
                      "and referring physicians)"},
     {"archive.export", "download DICOM files (row-limited like archive.read)"},
     {"archive.delete", "delete studies and series"},
-    {"archive.admin", "archive administration: conflicts, statistics"},
+    {"archive.admin", "archive administration: ingest conflicts, storage statistics"},
     {"users.admin", "manage users, roles, lockouts and other users' tokens"},
     {"audit.read", "search and export the audit trail"},
 };

@@ -37,9 +37,9 @@ class ArchiveTest : public ::testing::Test {
     archive_ = std::move(*a);
   }
   Result<StoreResult> import(const std::string& name) { return archive_->import_file(kDicom / name, "TEST"); }
-  std::vector<FindRow> find(Level level, std::vector<QueryKey> keys) {
+  std::vector<FindRow> find(Level level, std::vector<QueryKey> keys, Scope scope = Scope::everything()) {
     std::vector<FindRow> rows;
-    auto s = archive_->find({level, std::move(keys), Scope::everything()}, [&](const FindRow& r) {
+    auto s = archive_->find({level, std::move(keys), std::move(scope)}, [&](const FindRow& r) {
       rows.push_back(r);
       return true;
     });
@@ -173,6 +173,40 @@ TEST_F(ArchiveTest, LocateAndDelete) {
   ASSERT_EQ(studies.size(), 1u);
   EXPECT_EQ(studies[0][tag::kModalitiesInStudy], "CR");
   EXPECT_EQ(archive_->delete_series(series_uid).error().code, ErrorCode::NotFound);
+}
+
+// The row-level rule lives in the archive, so every API over it inherits it.
+TEST_F(ArchiveTest, ScopesLimitRowsToThePatientOrTheReferringPhysiciansPatients) {
+  ASSERT_TRUE(import("modality/ECG_waveform_ecg.dcm"));  // patient 642341, referred by "2721"
+  ASSERT_TRUE(import("modality/PT_GH184.dcm"));          // patient 999999, referred by "S029729"
+  ASSERT_TRUE(import("modality/CT_small.dcm"));          // patient 1CT1, no referring physician
+  EXPECT_EQ(find(Level::Study, {}).size(), 3u);
+  EXPECT_TRUE(find(Level::Study, {}, Scope{}).empty()) << "no scope, no rows";
+  EXPECT_TRUE(find(Level::Patient, {}, Scope{}).empty());
+
+  for (Level level : {Level::Patient, Level::Study, Level::Series, Level::Instance}) {
+    auto own = find(level, {}, Scope::patient("642341"));
+    ASSERT_EQ(own.size(), 1u) << static_cast<int>(level);
+    EXPECT_EQ(own[0][tag::kPatientID], "642341");
+  }
+  // Asking for another patient's study by UID finds nothing, rather than a refusal that
+  // would confirm it exists.
+  auto pt = find(Level::Study, {{tag::kPatientID, "999999"}});
+  ASSERT_EQ(pt.size(), 1u);
+  EXPECT_TRUE(find(Level::Study, {{tag::kStudyInstanceUID, pt[0][tag::kStudyInstanceUID]}},
+                   Scope::patient("642341")).empty());
+  auto pt_instance = find(Level::Instance, {{tag::kPatientID, "999999"}});
+  ASSERT_EQ(pt_instance.size(), 1u);
+  std::string pt_sop = pt_instance[0][tag::kSOPInstanceUID];
+  EXPECT_EQ(archive_->instance(pt_sop, Scope::patient("642341")).error().code, ErrorCode::NotFound);
+  EXPECT_TRUE(archive_->instance(pt_sop, Scope::patient("999999")));
+  EXPECT_TRUE(archive_->locate({Level::Study, {{tag::kPatientID, "999999"}}, Scope::patient("642341")})->empty());
+
+  auto referred = find(Level::Study, {}, Scope::referred_by("2721"));
+  ASSERT_EQ(referred.size(), 1u);
+  EXPECT_EQ(referred[0][tag::kPatientID], "642341");
+  EXPECT_EQ(find(Level::Patient, {}, Scope::referred_by("s029729")).size(), 1u) << "names match case-insensitively";
+  EXPECT_TRUE(find(Level::Study, {}, Scope::referred_by("NOBODY^")).empty());
 }
 
 }  // namespace

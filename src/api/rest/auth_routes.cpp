@@ -149,7 +149,7 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
 
   router.add("POST", "/api/auth/totp", std::string(auth::kAuthenticated), [&auth](const HttpRequest& r) {
     if (r.principal.via != auth::Credential::Session)
-      return http::problem(Error{ErrorCode::Forbidden, "TOTP is set up from a signed-in session, not with a token"});
+      return http::problem(Error{ErrorCode::InvalidArgument, "TOTP is set up from a signed-in session, not with a token"});
     auto e = auth.begin_totp(r.principal.user_id);
     if (!e) return http::problem(e.error());
     return http::json_response(200, dump({{"secret", e->secret_base32}, {"otpauthUri", e->otpauth_uri}}));
@@ -157,7 +157,7 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
 
   router.add("POST", "/api/auth/totp/confirm", std::string(auth::kAuthenticated), [&auth, &audit](const HttpRequest& r) {
     if (r.principal.via != auth::Credential::Session)
-      return http::problem(Error{ErrorCode::Forbidden, "TOTP is set up from a signed-in session, not with a token"});
+      return http::problem(Error{ErrorCode::InvalidArgument, "TOTP is set up from a signed-in session, not with a token"});
     auto body = json_body(r);
     if (!body) return http::problem(body.error());
     auto codes = auth.confirm_totp(r.principal.user_id, string_field(*body, "code"));

@@ -17,7 +17,7 @@ void register_system_routes(http::Router& router, archive::Archive& archive) {
     r.body = Metrics::render();
     return r;
   });
-  router.add("GET", "/api/stats", "archive.read", [&archive](const http::HttpRequest&) {
+  router.add("GET", "/api/stats", "archive.admin", [&archive](const http::HttpRequest&) {
     auto s = archive.stats();
     if (!s) return http::problem(s.error());
     return http::json_response(200, nlohmann::json{{"patients", s->patients},

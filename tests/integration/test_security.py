@@ -1,0 +1,243 @@
+"""Identity, authorization and audit, driven over HTTP like a browser and a script would:
+the role matrix over every route, two patients who must never see each other, lockout,
+TOTP sign-in with an independent TOTP implementation (oathtool), CSRF, hostile
+credentials, and the audit trail's tamper evidence."""
+import http.cookies
+import json
+import sqlite3
+import subprocess
+import unittest
+
+from harness import DICOM, Server
+
+PASSWORD = "velvet-tractor-on-the-moon"
+GENERIC = "sign-in failed: check the user name, password and code"
+
+
+def oathtool(secret, offset_s=0):
+    args = ["oathtool", "--totp", "-b", secret]
+    if offset_s:
+        args += ["--now", f"now + {offset_s} seconds"]
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout.strip()
+
+
+class Browser:
+    """A cookie jar and the CSRF token, as the web application keeps them."""
+
+    def __init__(self, server):
+        self.server, self.cookie, self.csrf = server, None, None
+
+    def login(self, username, password, **extra):
+        status, headers, body = self.server.http("POST", "/api/auth/login", token=None,
+                                                 body=json.dumps(dict(username=username, password=password,
+                                                                      **extra)).encode())
+        if status == 200:
+            jar = http.cookies.SimpleCookie(headers["Set-Cookie"])
+            self.cookie = f"vireo_session={jar['vireo_session'].value}"
+            self.csrf = json.loads(body)["csrfToken"]
+            flags = headers["Set-Cookie"].lower()
+            for flag in ("httponly", "secure", "samesite=strict"):
+                assert flag in flags, headers["Set-Cookie"]
+        return status, json.loads(body) if body else None
+
+    def call(self, method, path, body=None, csrf=True):
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if csrf and self.csrf and method != "GET":
+            headers["X-CSRF-Token"] = self.csrf
+        status, _, data = self.server.http(method, path, body=json.dumps(body).encode() if body is not None else None,
+                                           headers=headers, token=None)
+        return status, data
+
+
+class SecurityTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(extra_env={"VIREO_LOGIN_MAX_FAILURES": "3"}).start()
+        s = cls.server
+        # Two patients (PatientID 77654033 and 98890234) and a CT referred by Dr Hopper.
+        files = [p for p in (DICOM / "dicomdir/77654033").rglob("*") if p.is_file()]
+        files += [p for p in (DICOM / "dicomdir/98892001").rglob("*") if p.is_file()]
+        statuses, _ = s.store(*files)
+        assert all(v == 0 for v in statuses.values()), statuses
+        referred = s.tmp / "referred.dcm"
+        referred.write_bytes((DICOM / "modality/CT_small.dcm").read_bytes())
+        subprocess.run(["dcmodify", "-nb", "-m", "(0008,0090)=HOPPER^GRACE", str(referred)], check=True)
+        assert s.store(referred)[0][str(referred)] == 0
+        cls.model = json.loads(s.cli("access").stdout)
+        cls.tokens = {}
+        for role in cls.model["roles"]:
+            extra = {"patient_id": "77654033"} if role == "patient" else {}
+            if role == "referring":
+                extra = {"physician": "Hopper^Grace"}
+            s.add_user(f"u_{role}", role, password=PASSWORD, **extra)
+            cls.tokens[role] = s.create_token(f"u_{role}")
+        s.add_user("p1", "patient", password=PASSWORD, patient_id="77654033")
+        s.add_user("p2", "patient", password=PASSWORD, patient_id="98890234")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def grants(self, role, permission):
+        return permission == "authenticated" or permission in self.model["roles"][role]
+
+    def test_every_route_as_every_role_and_anonymously(self):
+        fill = {"{study}": "1.2.3.4", "{series}": "1.2.3.4", "{instance}": "1.2.3.4", "{username}": "nosuchuser",
+                "{id}": "999999"}
+        routes = self.model["routes"]
+        self.assertGreater(len(routes), 25)
+        for route in routes:
+            path = route["path"]
+            for k, v in fill.items():
+                path = path.replace(k, v)
+            body = b"{}" if route["method"] in ("POST", "PUT", "PATCH") else None
+            for who in [None, *self.model["roles"]]:
+                token = self.tokens[who] if who else None
+                status, _, data = self.server.http(route["method"], path, body=body, token=token)
+                label = f"{route['method']} {route['path']} as {who or 'anonymous'}: {status} {data[:200]!r}"
+                if route["permission"] == "public":
+                    self.assertNotIn(status, (403,), label)
+                elif who is None:
+                    self.assertEqual(status, 401, label)
+                elif self.grants(who, route["permission"]):
+                    self.assertNotIn(status, (401, 403), label)
+                else:
+                    self.assertEqual(status, 403, label)
+                    self.assertEqual(json.loads(data)["status"], 403, label)
+
+    def test_two_patients_never_see_each_other(self):
+        s = self.server
+        all_studies = s.json("/api/studies")
+        theirs = [st for st in all_studies if st["PatientID"] == "98890234"]
+        mine = [st for st in all_studies if st["PatientID"] == "77654033"]
+        self.assertTrue(theirs and mine)
+        other_study = theirs[0]["StudyInstanceUID"]
+        other_series = s.json(f"/api/studies/{other_study}")["Series"][0]["SeriesInstanceUID"]
+        other_instance = s.json(f"/api/series/{other_series}")["Instances"][0]["SOPInstanceUID"]
+        p1 = Browser(s)
+        self.assertEqual(p1.login("p1", PASSWORD)[0], 200)  # patients sign in without TOTP by default
+        status, body = p1.call("GET", "/api/studies")
+        self.assertEqual(status, 200)
+        self.assertEqual(sorted(x["StudyInstanceUID"] for x in json.loads(body)),
+                         sorted(x["StudyInstanceUID"] for x in mine))
+        status, body = p1.call("GET", "/api/patients")
+        self.assertEqual([x["PatientID"] for x in json.loads(body)], ["77654033"])
+        for path in (f"/api/studies/{other_study}", f"/api/series/{other_series}",
+                     f"/api/instances/{other_instance}", f"/api/instances/{other_instance}/file"):
+            self.assertEqual(p1.call("GET", path)[0], 404, path)
+        for path in (f"/api/studies/{other_study}/series", f"/api/series/{other_series}/instances",
+                     "/api/studies?PatientID=98890234", "/api/studies?PatientID=*"):
+            status, body = p1.call("GET", path)
+            self.assertEqual(status, 200, path)
+            self.assertTrue(all(x.get("PatientID", "77654033") == "77654033" for x in json.loads(body)), path)
+            if "98890234" in path or other_study in path or other_series in path:
+                self.assertEqual(json.loads(body), [], path)
+        # The same rule through a bearer token, and for the other patient the other way round.
+        p2_token = s.create_token("p2")
+        self.assertEqual(s.http("GET", f"/api/studies/{mine[0]['StudyInstanceUID']}", token=p2_token)[0], 404)
+        self.assertEqual(s.http("GET", f"/api/studies/{other_study}", token=p2_token)[0], 200)
+        # A referring physician sees the patient of the study that names them, nobody else.
+        status, _, body = s.http("GET", "/api/studies", token=self.tokens["referring"])
+        self.assertEqual({x["PatientID"] for x in json.loads(body)}, {"1CT1"})
+
+    def test_lockout_then_an_admin_lifts_it(self):
+        s = self.server
+        s.add_user("locky", "technician", password=PASSWORD)
+        b = Browser(s)
+        answers = set()
+        for _ in range(3):
+            status, body = b.login("locky", "not-the-password-at-all")
+            self.assertEqual(status, 401)
+            answers.add(body["detail"])
+        status, body = b.login("locky", PASSWORD)
+        self.assertEqual(status, 401, "locked: the right password is refused")
+        answers.add(body["detail"])
+        answers.add(b.login("nobody-here", PASSWORD)[1]["detail"])
+        self.assertEqual(answers, {GENERIC}, "every failure reads the same")
+        status, _, body = s.http("POST", "/api/users/locky/unlock")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(b.login("locky", PASSWORD)[0], 200)
+        events = s.json("/api/audit?user=locky&action=login")
+        self.assertEqual([e["outcome"] for e in events][:2], ["success", "failure"])
+        self.assertIn("account locked", [e["detail"] for e in events])
+
+    def test_totp_enrolment_sign_in_recovery_and_csrf(self):
+        s = self.server
+        s.add_user("drtotp", "radiologist", password=PASSWORD)
+        b = Browser(s)
+        status, info = b.login("drtotp", PASSWORD)
+        self.assertEqual(status, 200)
+        self.assertTrue(info["totpEnrolmentRequired"])
+        self.assertEqual(b.call("GET", "/api/studies")[0], 403, "nothing but enrolment before TOTP")
+        self.assertEqual(b.call("POST", "/api/auth/totp", csrf=False)[0], 403, "CSRF token required")
+        status, body = b.call("POST", "/api/auth/totp")
+        self.assertEqual(status, 200, body)
+        secret = json.loads(body)["secret"]
+        self.assertIn(f"secret={secret}", json.loads(body)["otpauthUri"])
+        status, body = b.call("POST", "/api/auth/totp/confirm", {"code": oathtool(secret)})
+        self.assertEqual(status, 200, body)
+        recovery = json.loads(body)["recoveryCodes"]
+        self.assertEqual(len(recovery), 10)
+        self.assertEqual(b.call("GET", "/api/studies")[0], 200)
+        self.assertEqual(b.call("POST", "/api/auth/logout")[0], 204)
+        self.assertEqual(b.call("GET", "/api/studies")[0], 401, "logout revokes the session")
+
+        fresh = Browser(s)
+        self.assertEqual(fresh.login("drtotp", PASSWORD)[0], 401, "the code is required now")
+        self.assertEqual(fresh.login("drtotp", PASSWORD, totp="000000")[0], 401)
+        self.assertEqual(fresh.login("drtotp", PASSWORD, totp=oathtool(secret, 30))[0], 200)
+        self.assertEqual(Browser(s).login("drtotp", PASSWORD, recoveryCode=recovery[0])[0], 200)
+        self.assertEqual(Browser(s).login("drtotp", PASSWORD, recoveryCode=recovery[0])[0], 401, "used once")
+
+    def test_hostile_credentials_get_clean_4xx_and_are_audited(self):
+        s = self.server
+        good = self.tokens["radiologist"]
+        for headers in ({"Authorization": "Basic YWRtaW46YWRtaW4="}, {"Authorization": "Bearer"},
+                        {"Authorization": "Bearer " + good[:-1] + ("A" if good[-1] != "A" else "B")},
+                        {"Authorization": "Bearer x' OR '1'='1"}, {"Authorization": "Bearer " + "a" * 600},
+                        {"Cookie": "vireo_session=forged"}, {"Cookie": "vireo_session=\"\\x00;;;===; a=b"},
+                        {"Cookie": "vireo_session=" + "z" * 5000}):
+            status, _, body = s.http("GET", "/api/studies", headers=headers, token=None)
+            self.assertEqual(status, 401, headers)
+            self.assertEqual(json.loads(body)["status"], 401)
+        # Injection attempts in parameters are data, never SQL.
+        for path in ("/api/studies?PatientName=%27%20OR%201%3D1%20--", "/api/studies?PatientID=1%27%3B%20DROP%20TABLE%20users%3B--",
+                     "/api/audit?user=%27%20OR%20%271%27%3D%271"):
+            status, _, body = s.http("GET", path)
+            self.assertEqual(status, 200, path)
+            self.assertEqual(json.loads(body), [], path)
+        self.assertEqual(s.http("GET", "/api/studies/..%2F..%2Fetc%2Fpasswd")[0], 404)
+        self.assertEqual(s.http("GET", "/api/audit?limit=99999999999")[0], 400)
+        self.assertEqual(s.http("POST", "/api/auth/login", body=b"{not json", token=None)[0], 400)
+        self.assertIn("tester\t", s.cli("user", "list").stdout, "nothing changed")
+        refused = s.json("/api/audit?action=refused&limit=50")
+        self.assertTrue(any("unknown token" in e["detail"] for e in refused))
+        self.assertTrue(any("unsupported Authorization scheme" in e["detail"] for e in refused))
+
+    def test_reads_are_audited_and_the_chain_shows_tampering(self):
+        s = self.server
+        study = [x for x in s.json("/api/studies") if x["PatientID"] == "98890234"][0]["StudyInstanceUID"]
+        s.http("GET", f"/api/studies/{study}", token=self.tokens["radiologist"])
+        events = s.json("/api/audit?patient=98890234&user=u_radiologist")
+        self.assertTrue(events, "the read names the patient")
+        self.assertEqual(events[0]["action"], "read")
+        self.assertEqual(events[0]["studyInstanceUid"], study)
+        self.assertEqual(events[0]["role"], "radiologist")
+        self.assertEqual(events[0]["source"], "127.0.0.1")
+        fhir = json.loads(s.http("GET", "/api/audit?patient=98890234&format=fhir")[2])
+        self.assertEqual(fhir["resourceType"], "Bundle")
+        self.assertEqual(fhir["entry"][0]["resource"]["resourceType"], "AuditEvent")
+        self.assertTrue(json.loads(s.http("GET", "/api/audit/verify")[2])["ok"])
+        self.assertEqual(s.cli("audit", "verify").returncode, 0)
+        # Edit one event behind Vireo's back (with the guard trigger removed first).
+        target = events[0]["id"]
+        with sqlite3.connect(s.data_dir / "index.sqlite") as db:
+            db.execute("DROP TRIGGER audit_events_no_update")
+            db.execute("UPDATE audit_events SET actor = 'someone-else' WHERE id = ?", (target,))
+        r = s.cli("audit", "verify")
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn(f"BROKEN at event {target}", r.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()

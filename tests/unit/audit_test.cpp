@@ -1,0 +1,134 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "audit/audit_log.hpp"
+#include "store/sqlite_database.hpp"
+
+namespace vireo::audit {
+namespace {
+
+namespace fs = std::filesystem;
+
+class AuditTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("vireo-audit-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    db_ = std::make_unique<SqliteDatabase>(dir_ / "index.sqlite");
+    auto l = AuditLog::open(*db_);
+    ASSERT_TRUE(l) << l.error().message();
+    log_ = std::move(*l);
+  }
+  void TearDown() override {
+    log_.reset();
+    fs::remove_all(dir_);
+  }
+  void record_some(int n) {
+    for (int i = 0; i < n; ++i) {
+      AuditEvent e;
+      e.actor = i % 2 ? "alice" : "bob";
+      e.actor_role = "radiologist";
+      e.action = "read";
+      e.patient_id = "P" + std::to_string(i % 3);
+      e.resource = "GET /api/studies/1.2." + std::to_string(i);
+      log_->record(std::move(e));
+    }
+    ASSERT_TRUE(log_->flush());
+  }
+  void sql(const std::string& statement) {
+    auto c = db_->connect();
+    ASSERT_TRUE((*c)->execute(statement, {})) << statement;
+  }
+  static AuditFilter by(std::string patient, std::string actor, std::string from, int64_t limit) {
+    AuditFilter f;
+    f.patient_id = std::move(patient);
+    f.actor = std::move(actor);
+    f.from = std::move(from);
+    f.limit = limit;
+    return f;
+  }
+  fs::path dir_;
+  std::unique_ptr<SqliteDatabase> db_;
+  std::unique_ptr<AuditLog> log_;
+};
+
+TEST_F(AuditTest, EventsChainAndSearch) {
+  record_some(30);
+  auto v = log_->verify();
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->ok);
+  EXPECT_EQ(v->events, 30);
+  auto p1 = log_->search(by("P1", "", "", 100));
+  ASSERT_TRUE(p1);
+  EXPECT_EQ(p1->size(), 10u);
+  for (const auto& e : *p1) EXPECT_EQ(e.patient_id, "P1");
+  auto alice = log_->search(by("", "alice", "", 5));
+  ASSERT_TRUE(alice);
+  EXPECT_EQ(alice->size(), 5u);
+  EXPECT_GT((*alice)[0].id, (*alice)[1].id) << "newest first";
+  EXPECT_EQ((*alice)[1].hash, chain_hash((*alice)[1], (*alice)[1].prev_hash));
+  auto future = log_->search(by("", "", "2999-01-01", 5));
+  EXPECT_TRUE(future->empty());
+}
+
+TEST_F(AuditTest, TheDatabaseRefusesEditsAndVerifyFindsTheFirstEditedEvent) {
+  record_some(12);
+  auto c = db_->connect();
+  EXPECT_FALSE((*c)->execute("UPDATE audit_events SET actor = 'mallory' WHERE id = 5", {}));
+  EXPECT_FALSE((*c)->execute("DELETE FROM audit_events WHERE id = 5", {}));
+  // Someone with the database file can drop the guard; the chain still tells.
+  sql("DROP TRIGGER audit_events_no_update");
+  sql("UPDATE audit_events SET patient_id = 'P9' WHERE id = 7");
+  auto v = log_->verify();
+  ASSERT_TRUE(v);
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_broken_id, 7);
+}
+
+TEST_F(AuditTest, ARemovedOrRehashedEventBreaksTheChain) {
+  record_some(12);
+  sql("DROP TRIGGER audit_events_no_delete");
+  sql("DELETE FROM audit_events WHERE id = 4");
+  auto v = log_->verify();
+  ASSERT_TRUE(v);
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_broken_id, 5);
+}
+
+TEST_F(AuditTest, AnEditedEventWithARecomputedHashBreaksTheNextLink) {
+  record_some(12);
+  sql("DROP TRIGGER audit_events_no_update");
+  auto events = log_->search(by("", "", "", 100));
+  AuditEvent e = events->back();  // id 1
+  for (const auto& x : *events)
+    if (x.id == 3) e = x;
+  e.actor = "mallory";
+  std::string forged = chain_hash(e, e.prev_hash);
+  sql("UPDATE audit_events SET actor = 'mallory', hash = '" + forged + "' WHERE id = 3");
+  auto v = log_->verify();
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_broken_id, 4);
+}
+
+TEST_F(AuditTest, TwoWritersOnOneDatabaseExtendOneChain) {
+  auto second = AuditLog::open(*db_);
+  ASSERT_TRUE(second);
+  for (int i = 0; i < 50; ++i) {
+    AuditEvent a, b;
+    a.actor = "server";
+    b.actor = "cli";
+    log_->record(a);
+    (*second)->record(b);
+  }
+  ASSERT_TRUE(log_->flush());
+  ASSERT_TRUE((*second)->flush());
+  auto v = log_->verify();
+  EXPECT_TRUE(v->ok) << v->reason;
+  EXPECT_EQ(v->events, 100);
+}
+
+}  // namespace
+}  // namespace vireo::audit

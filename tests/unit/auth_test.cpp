@@ -1,0 +1,308 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "auth/auth_service.hpp"
+#include "auth/password.hpp"
+#include "auth/roles.hpp"
+#include "auth/totp.hpp"
+#include "store/sqlite_database.hpp"
+
+namespace vireo::auth {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ManualClock final : public Clock {
+ public:
+  int64_t unix_seconds() const override { return now; }
+  int64_t now = 1'790'000'000;
+};
+
+TEST(Roles, OneTableDecidesAndEveryPermissionIsGrantedToSomeone) {
+  EXPECT_TRUE(grants(std::vector{Role::Admin}, "archive.delete"));
+  EXPECT_FALSE(grants(std::vector{Role::Radiologist}, "archive.delete"));
+  EXPECT_FALSE(grants(std::vector{Role::Patient}, "users.admin"));
+  EXPECT_FALSE(grants(std::vector{Role::Billing}, "archive.export"));
+  EXPECT_TRUE(grants(std::vector{Role::Billing, Role::Technician}, "archive.export")) << "any role may grant";
+  EXPECT_FALSE(grants(std::vector<Role>{}, "authenticated")) << "no roles, no access";
+  EXPECT_TRUE(grants(std::vector<Role>{}, "public"));
+  for (const auto& p : all_permissions()) {
+    bool someone = false;
+    for (Role r : all_roles()) someone = someone || grants(std::vector{r}, p.name);
+    EXPECT_TRUE(someone) << p.name;
+    EXPECT_TRUE(grants(std::vector{Role::Admin}, p.name)) << "admin holds " << p.name;
+  }
+  EXPECT_EQ(parse_role("referring"), Role::ReferringPhysician);
+  EXPECT_FALSE(parse_role("root"));
+}
+
+// The access model written out: changing who may do what must change this test too, on
+// purpose (docs/SECURITY.md has the same table).
+TEST(Roles, TheRoleTableIsExactlyTheDocumentedOne) {
+  const std::map<std::string, std::set<std::string>> expected = {
+      {"admin", {"archive.read", "archive.export", "archive.delete", "archive.admin", "users.admin", "audit.read"}},
+      {"receptionist", {"archive.read"}},
+      {"technician", {"archive.read", "archive.export"}},
+      {"radiologist", {"archive.read", "archive.export"}},
+      {"referring", {"archive.read", "archive.export"}},
+      {"billing", {}},
+      {"patient", {"archive.read", "archive.export"}},
+  };
+  for (Role r : all_roles()) {
+    std::set<std::string> actual;
+    for (auto p : permissions_of(r)) actual.emplace(p);
+    EXPECT_EQ(actual, expected.at(std::string(role_name(r)))) << role_name(r);
+  }
+}
+
+TEST(Principal, TokenScopesNarrowTheRolesAndEnrolmentBlocksAllButAuth) {
+  Principal p;
+  p.roles = {Role::Radiologist};
+  p.via = Credential::Token;
+  p.token_scopes = {"archive.read"};
+  EXPECT_TRUE(p.may("archive.read"));
+  EXPECT_FALSE(p.may("archive.export")) << "granted by the role but outside the token's scope";
+  EXPECT_TRUE(p.may("authenticated"));
+  p.token_scopes = {"*", "users.admin"};
+  EXPECT_TRUE(p.may("archive.export"));
+  EXPECT_FALSE(p.may("users.admin")) << "a scope never adds to the role";
+  p.via = Credential::Session;
+  p.enrolment_only = true;
+  EXPECT_FALSE(p.may("archive.read"));
+  EXPECT_TRUE(p.may("authenticated"));
+  Principal anonymous;
+  EXPECT_FALSE(anonymous.may("authenticated"));
+  EXPECT_TRUE(anonymous.may("public"));
+}
+
+TEST(Password, Argon2idHashesVerifyAndNeverRepeat) {
+  auto a = hash_password("correct horse battery staple");
+  auto b = hash_password("correct horse battery staple");
+  ASSERT_TRUE(a && b);
+  EXPECT_TRUE(a->starts_with("$argon2id$"));
+  EXPECT_NE(*a, *b) << "salted";
+  EXPECT_TRUE(verify_password(*a, "correct horse battery staple"));
+  EXPECT_FALSE(verify_password(*a, "correct horse battery stapl"));
+  EXPECT_FALSE(verify_password("garbage", "x"));
+}
+
+TEST(Password, PolicyRefusesShortDictionaryAndUserNamePasswords) {
+  EXPECT_TRUE(check_password_policy("alice", "velvet-tractor-on-the-moon", 12));
+  EXPECT_FALSE(check_password_policy("alice", "short", 12));
+  EXPECT_FALSE(check_password_policy("alice", "Password1234", 12)) << "a dictionary word with digits";
+  EXPECT_FALSE(check_password_policy("alice", "Summer2024!!!", 12));
+  EXPECT_FALSE(check_password_policy("alice", "qwertyuiop123", 12));
+  EXPECT_FALSE(check_password_policy("bartholomew", "xBartholomew-99", 12));
+  EXPECT_FALSE(check_password_policy("alice", std::string(129, 'k'), 12));
+}
+
+TEST(Totp, AcceptsTheCurrentStepAndItsNeighbourOnceAndRefusesOthers) {
+  std::string secret = new_totp_secret();
+  int64_t now = 1'790'000'000;
+  auto code = totp_code(secret, now);
+  auto step = verify_totp(secret, code, now, 0);
+  ASSERT_TRUE(step);
+  EXPECT_EQ(*step, static_cast<uint64_t>(now / 30));
+  EXPECT_FALSE(verify_totp(secret, code, now, *step)) << "replay of a used step";
+  EXPECT_TRUE(verify_totp(secret, code, now + 30, 0)) << "one step of drift";
+  EXPECT_FALSE(verify_totp(secret, code, now + 120, 0));
+  EXPECT_FALSE(verify_totp(secret, "12345a", now, 0));
+  EXPECT_FALSE(verify_totp(secret, "", now, 0));
+  EXPECT_TRUE(totp_uri("Vireo", "dr smith", secret).starts_with("otpauth://totp/Vireo:dr%20smith?secret="));
+  // RFC 6238 appendix B, SHA-1, 59 s: 94287082 (8 digits) -> the last six.
+  EXPECT_EQ(totp_code("12345678901234567890", 59), "287082");
+}
+
+class AuthServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("vireo-auth-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    db_ = std::make_unique<SqliteDatabase>(dir_ / "index.sqlite");
+    policy_.max_failures_per_account = 3;
+    policy_.lockout_seconds = 600;
+    policy_.max_failures_per_address = 50;
+    policy_.session_idle_seconds = 100;
+    policy_.session_absolute_seconds = 1000;
+    auto a = AuthService::open(*db_, policy_, clock_);
+    ASSERT_TRUE(a) << a.error().message();
+    auth_ = std::move(*a);
+  }
+  void TearDown() override {
+    auth_.reset();
+    fs::remove_all(dir_);
+  }
+  User add(const std::string& name, Role role, std::string patient_id = {}) {
+    auto u = auth_->add_user({name, "", kPassword, {role}, std::move(patient_id), role == Role::ReferringPhysician ? "DOE^JANE" : ""});
+    EXPECT_TRUE(u) << u.error().message();
+    return u ? *u : User{};
+  }
+  Result<LoginResult> login(const std::string& name, const std::string& pw, const std::string& totp = {},
+                            const std::string& address = "10.0.0.1") {
+    return auth_->login({name, pw, totp, "", address, "test"});
+  }
+  static constexpr const char* kPassword = "velvet-tractor-on-the-moon";
+  fs::path dir_;
+  std::unique_ptr<SqliteDatabase> db_;
+  ManualClock clock_;
+  AuthPolicy policy_;
+  std::unique_ptr<AuthService> auth_;
+};
+
+TEST_F(AuthServiceTest, UsersNeedValidNamesRolesLinksAndUniqueNames) {
+  add("tech1", Role::Technician);
+  EXPECT_EQ(auth_->add_user({"tech1", "", kPassword, {Role::Technician}, "", ""}).error().code, ErrorCode::AlreadyExists);
+  EXPECT_FALSE(auth_->add_user({"bad name", "", kPassword, {Role::Technician}, "", ""}));
+  EXPECT_FALSE(auth_->add_user({"nobody", "", kPassword, {}, "", ""}));
+  EXPECT_FALSE(auth_->add_user({"pat", "", kPassword, {Role::Patient}, "", ""})) << "a patient needs a Patient ID";
+  EXPECT_FALSE(auth_->add_user({"pat", "", kPassword, {Role::Patient, Role::Admin}, "P1", ""}));
+  EXPECT_FALSE(auth_->add_user({"ref", "", kPassword, {Role::ReferringPhysician}, "", ""}));
+  EXPECT_FALSE(auth_->add_user({"weak", "", "password1234", {Role::Technician}, "", ""}));
+  EXPECT_EQ(*auth_->count_users(), 1);
+}
+
+TEST_F(AuthServiceTest, EveryFailureIsTheSameErrorAndTheAccountLocksThenUnlocks) {
+  add("rad", Role::Technician);
+  auto unknown = login("ghost", kPassword);
+  auto wrong = login("rad", "wrong-password-here");
+  ASSERT_FALSE(unknown);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(unknown.error().code, ErrorCode::Unauthenticated);
+  EXPECT_EQ(wrong.error().code, ErrorCode::Unauthenticated);
+  EXPECT_FALSE(login("rad", "wrong-password-here"));
+  EXPECT_FALSE(login("rad", "wrong-password-here"));  // third failure: locked
+  auto locked = login("rad", kPassword);
+  ASSERT_FALSE(locked) << "the right password does not open a locked account";
+  EXPECT_EQ(locked.error().code, ErrorCode::Unauthenticated);
+  EXPECT_EQ(locked.error().detail, "account locked");
+  ASSERT_TRUE(auth_->unlock("rad"));
+  EXPECT_TRUE(login("rad", kPassword)) << "an admin lifted the lockout";
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(login("rad", "wrong-password-here"));
+  EXPECT_FALSE(login("rad", kPassword));
+  clock_.now += 601;
+  EXPECT_TRUE(login("rad", kPassword)) << "the lockout ends by itself";
+}
+
+TEST_F(AuthServiceTest, AnAddressWithTooManyFailuresWaits) {
+  add("tech", Role::Technician);
+  for (int i = 0; i < 50; ++i) EXPECT_FALSE(login("user" + std::to_string(i), "whatever-it-is", "", "10.9.9.9"));
+  EXPECT_FALSE(login("tech", kPassword, "", "10.9.9.9")) << "throttled address";
+  EXPECT_TRUE(login("tech", kPassword, "", "10.1.1.1")) << "other addresses are not";
+  clock_.now += 901;
+  EXPECT_TRUE(login("tech", kPassword, "", "10.9.9.9"));
+}
+
+TEST_F(AuthServiceTest, SessionsEndOnIdleAbsoluteTimeoutLogoutPasswordChangeAndDisable) {
+  add("tech", Role::Technician);
+  auto s = login("tech", kPassword);
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(auth_->authenticate_session(s->session_token));
+  EXPECT_FALSE(auth_->authenticate_session(s->session_token + "x"));
+  clock_.now += 99;
+  EXPECT_TRUE(auth_->authenticate_session(s->session_token)) << "activity keeps it alive";
+  clock_.now += 100;
+  EXPECT_FALSE(auth_->authenticate_session(s->session_token)) << "idle timeout";
+
+  auto s2 = login("tech", kPassword);
+  ASSERT_TRUE(s2);
+  for (int i = 0; i < 12; ++i) {
+    clock_.now += 90;  // 90 s steps: never idle; the 12th step passes the 1000 s absolute limit
+    if (i < 11) {
+      EXPECT_TRUE(auth_->authenticate_session(s2->session_token)) << i;
+    }
+  }
+  EXPECT_FALSE(auth_->authenticate_session(s2->session_token)) << "absolute timeout despite activity";
+
+  auto s3 = login("tech", kPassword);
+  ASSERT_TRUE(s3);
+  ASSERT_TRUE(auth_->logout(s3->principal.credential_id));
+  EXPECT_FALSE(auth_->authenticate_session(s3->session_token));
+
+  auto s4 = login("tech", kPassword);
+  ASSERT_TRUE(auth_->set_password("tech", "another-long-pass-phrase"));
+  EXPECT_FALSE(auth_->authenticate_session(s4->session_token)) << "a password change ends sessions";
+  auto s5 = login("tech", "another-long-pass-phrase");
+  ASSERT_TRUE(s5);
+  ASSERT_TRUE(auth_->set_disabled("tech", true));
+  EXPECT_FALSE(auth_->authenticate_session(s5->session_token));
+  EXPECT_FALSE(login("tech", "another-long-pass-phrase"));
+}
+
+TEST_F(AuthServiceTest, TokensAreScopedExpireAndRevoke) {
+  add("script", Role::Technician);
+  EXPECT_FALSE(auth_->create_token("script", "ci", {"archive.everything"}, 0));
+  EXPECT_FALSE(auth_->create_token("script", "ci", {"archive.read"}, clock_.now - 1));
+  auto t = auth_->create_token("script", "ci", {"archive.read"}, clock_.now + 100);
+  ASSERT_TRUE(t);
+  EXPECT_TRUE(t->token.starts_with("vireo_"));
+  auto p = auth_->authenticate_bearer(t->token);
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->may("archive.read"));
+  EXPECT_FALSE(p->may("archive.export"));
+  std::string tampered = t->token;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(auth_->authenticate_bearer(tampered));
+  clock_.now += 100;
+  EXPECT_FALSE(auth_->authenticate_bearer(t->token)) << "expired";
+  auto forever = auth_->create_token("script", "ci2", {"*"}, 0);
+  ASSERT_TRUE(forever);
+  auto other = add("other", Role::Technician);
+  EXPECT_EQ(auth_->revoke_token(forever->info.id, other.id).error().code, ErrorCode::NotFound)
+      << "a user revokes only their own";
+  ASSERT_TRUE(auth_->revoke_token(forever->info.id, 0));
+  EXPECT_FALSE(auth_->authenticate_bearer(forever->token));
+  auto list = auth_->tokens("script");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->size(), 2u);
+}
+
+TEST_F(AuthServiceTest, TotpEnrolmentThenCodesAndOneTimeRecoveryCodes) {
+  User u = add("drx", Role::Radiologist);
+  auto first = login("drx", kPassword);
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->principal.enrolment_only) << "radiologists must set up TOTP";
+  EXPECT_FALSE(first->principal.may("archive.read"));
+  auto e = auth_->begin_totp(u.id);
+  ASSERT_TRUE(e);
+  // The app derives codes from the base32 secret; so does the test, through the URI's secret.
+  std::string secret;
+  {
+    auto rows = (*db_->connect())->query("SELECT totp_pending FROM users WHERE id = ?", {u.id});
+    std::string hex = (*rows)[0].text(0);
+    for (size_t i = 0; i < hex.size(); i += 2) secret.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  EXPECT_EQ(base32(secret), e->secret_base32);
+  EXPECT_FALSE(auth_->confirm_totp(u.id, "000000"));
+  auto codes = auth_->confirm_totp(u.id, totp_code(secret, clock_.now));
+  ASSERT_TRUE(codes);
+  EXPECT_EQ(codes->size(), 10u);
+  auto again = auth_->authenticate_session(first->session_token);
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->enrolment_only) << "the open session is complete now";
+
+  EXPECT_FALSE(login("drx", kPassword)) << "the code is required now";
+  EXPECT_FALSE(login("drx", kPassword, totp_code(secret, clock_.now))) << "that step was used at enrolment";
+  clock_.now += 30;
+  auto ok = login("drx", kPassword, totp_code(secret, clock_.now));
+  ASSERT_TRUE(ok);
+  EXPECT_TRUE(ok->principal.may("archive.read"));
+  auto by_recovery = auth_->login({"drx", kPassword, "", (*codes)[3], "10.0.0.1", "t"});
+  EXPECT_TRUE(by_recovery);
+  EXPECT_FALSE(auth_->login({"drx", kPassword, "", (*codes)[3], "10.0.0.1", "t"})) << "each recovery code once";
+  std::string lower = (*codes)[4];
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  lower.erase(5, 1);
+  EXPECT_TRUE(auth_->login({"drx", kPassword, "", lower, "10.0.0.1", "t"})) << "typed without dash, lower case";
+  ASSERT_TRUE(auth_->reset_totp("drx"));
+  auto after_reset = login("drx", kPassword);
+  ASSERT_TRUE(after_reset);
+  EXPECT_TRUE(after_reset->principal.enrolment_only);
+}
+
+}  // namespace
+}  // namespace vireo::auth
