@@ -17,11 +17,6 @@ namespace vireo::app {
 
 namespace {
 
-std::string operator_name() {
-  if (const passwd* pw = ::getpwuid(::getuid())) return std::string("cli:") + pw->pw_name;
-  return "cli:uid" + std::to_string(::getuid());
-}
-
 void audit_cli(audit::AuditLog& log, const std::string& action, const std::string& what, const std::string& outcome,
                const std::string& detail = {}) {
   audit::AuditEvent e;
@@ -67,6 +62,11 @@ std::string roles_text(const std::vector<auth::Role>& roles) {
   return out;
 }
 }  // namespace
+
+std::string operator_name() {
+  if (const passwd* pw = ::getpwuid(::getuid())) return std::string("cli:") + pw->pw_name;
+  return "cli:uid" + std::to_string(::getuid());
+}
 
 int run_user_command(Services& s, const UserCommand& c) {
   auth::AuthService& auth = *s.auth;

@@ -17,6 +17,7 @@ namespace {
 
 struct Progress {
   std::atomic<size_t> done{0}, stored{0}, duplicate{0}, rejected{0};
+  std::map<std::string, std::pair<std::string, int>> studies;  // study -> patient, instances
   std::mutex mutex;
   std::map<std::string, std::vector<std::string>> reasons;  // reason -> files
 };
@@ -67,7 +68,14 @@ int import_paths(const Config& config, const std::vector<std::string>& paths, in
       if (i >= files.size()) return;
       auto r = services->archive->import_file(files[i], config.aet);
       if (r) {
-        (r->outcome == archive::StoreOutcome::Duplicate ? progress.duplicate : progress.stored)++;
+        bool duplicate = r->outcome == archive::StoreOutcome::Duplicate;
+        (duplicate ? progress.duplicate : progress.stored)++;
+        if (!duplicate) {
+          std::lock_guard lock(progress.mutex);
+          auto& s = progress.studies[r->study_instance_uid];
+          s.first = r->patient_id;
+          ++s.second;
+        }
       } else {
         progress.rejected++;
         std::lock_guard lock(progress.mutex);
@@ -82,6 +90,20 @@ int import_paths(const Config& config, const std::vector<std::string>& paths, in
   for (int t = 0; t < n; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
   draw(progress, files.size(), tty, true);
+  for (const auto& [study, info] : progress.studies) {
+    audit::AuditEvent e;
+    e.actor = operator_name();
+    e.actor_role = "operator";
+    e.action = "create";
+    e.patient_id = info.first;
+    e.study_uid = study;
+    e.resource = "vireo import";
+    e.source = "localhost";
+    e.detail = std::to_string(info.second) + " instances imported";
+    services->audit->record(std::move(e));
+  }
+  if (auto s = services->audit->flush(); !s)
+    std::cerr << "vireo import: the audit trail could not be written: " << s.error().message() << "\n";
 
   std::cout << "Imported " << files.size() << " files: " << progress.stored << " stored, " << progress.duplicate
             << " duplicate, " << progress.rejected << " rejected.\n";

@@ -149,7 +149,7 @@ int serve(const Config& config) {
     std::filesystem::remove(marker, ec);
     return 1;
   }
-  net::DimseServer dimse(config, archive);
+  net::DimseServer dimse(config, archive, *services->audit);
   if (auto s = dimse.start(); !s) {
     spdlog::error("{}", s.error().message());
     http.stop();

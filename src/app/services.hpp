@@ -25,6 +25,8 @@ struct Services {
 [[nodiscard]] Result<auth::AuthPolicy> auth_policy(const Config& config);
 
 [[nodiscard]] Result<Services> open_services(const Config& config);
+// Who runs a CLI command, as the audit trail names them: "cli:<os user>".
+[[nodiscard]] std::string operator_name();
 // Every HTTP route, with the security layer around them.
 void build_router(Services& s, http::Router& router);
 

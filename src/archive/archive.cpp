@@ -275,7 +275,8 @@ Result<StoreResult> Archive::store_file(const fs::path& file, const StoreSource&
     rejected_counter().inc();
     return std::unexpected(outcome.error());
   }
-  StoreResult result{StoreOutcome::Stored, parsed->sop_instance_uid, parsed->value(tag::kStudyInstanceUID)};
+  StoreResult result{StoreOutcome::Stored, parsed->sop_instance_uid, parsed->value(tag::kStudyInstanceUID),
+                     parsed->value(tag::kPatientID)};
   switch (outcome->decision) {
     case Decision::Inserted:
       stored_counter().inc();

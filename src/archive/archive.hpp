@@ -31,6 +31,7 @@ struct StoreResult {
   StoreOutcome outcome = StoreOutcome::Stored;
   std::string sop_instance_uid;
   std::string study_instance_uid;
+  std::string patient_id;
 };
 
 struct StoreSource {

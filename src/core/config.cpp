@@ -24,7 +24,11 @@ const std::vector<ConfigOption>& config_options() {
       {"dicom_acse_timeout", "5", "Seconds to wait for association negotiation messages."},
       {"dicom_dimse_timeout", "60", "Seconds to wait for a DIMSE message before giving up on a peer."},
       {"peers", "",
-       "C-MOVE destinations, comma-separated AET@host:port (e.g. WORKSTATION@10.0.0.5:104)."},
+       "Known DICOM peers, comma-separated AET@host:port (e.g. CT1@10.0.0.7:104,WS1@10.0.0.5:104): "
+       "C-MOVE destinations, and callers admitted from that host only."},
+      {"dicom_unknown_callers", "loopback",
+       "Associations from AE titles that are not in peers: loopback (only from this machine), refuse, "
+       "or accept (any caller; for closed networks only)."},
       {"duplicate_policy", "keep_first",
        "When an instance arrives again with different content: keep_first (refuse it with status "
        "0111) or overwrite. Identical re-sends always succeed."},
@@ -116,6 +120,12 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
       cfg.peers.push_back(*p);
     }
     return {};
+  }
+  if (key == "dicom_unknown_callers") {
+    if (value == "loopback") { cfg.dicom_unknown_callers = UnknownCallers::Loopback; return {}; }
+    if (value == "refuse") { cfg.dicom_unknown_callers = UnknownCallers::Refuse; return {}; }
+    if (value == "accept") { cfg.dicom_unknown_callers = UnknownCallers::Accept; return {}; }
+    return fail(ErrorCode::InvalidArgument, "dicom_unknown_callers must be loopback, refuse or accept");
   }
   if (key == "duplicate_policy") {
     if (value == "keep_first") { cfg.duplicate_policy = DuplicatePolicy::KeepFirst; return {}; }

@@ -26,6 +26,8 @@ struct DicomPeer {
 };
 
 enum class DuplicatePolicy { KeepFirst, Overwrite };
+// DICOM callers whose AE title is not a configured peer.
+enum class UnknownCallers { Loopback, Refuse, Accept };
 
 struct Config {
   std::filesystem::path data_dir = "var";
@@ -40,6 +42,7 @@ struct Config {
   int dicom_acse_timeout_s = 5;
   int dicom_dimse_timeout_s = 60;
   std::vector<DicomPeer> peers;
+  UnknownCallers dicom_unknown_callers = UnknownCallers::Loopback;
   DuplicatePolicy duplicate_policy = DuplicatePolicy::KeepFirst;
   uint64_t min_free_space_mb = 100;
   std::string log_level = "info";

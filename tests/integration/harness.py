@@ -124,6 +124,7 @@ class Server:
         self.proc = None
         self.log_path = self.tmp / "serve.log"
         self.token = None  # an admin's bearer token, sent by http() unless told otherwise
+        self.calling = None  # the calling AE title the DCMTK tools use (None: their default)
 
     # --- accounts, through the CLI like an operator ---
     def cli(self, *args, stdin=None):
@@ -204,7 +205,10 @@ class Server:
 
     # --- DIMSE via DCMTK tools ---
     def tool(self, *args, timeout=120):
-        return subprocess.run(list(args), env=TOOL_ENV, capture_output=True, text=True, timeout=timeout)
+        args = list(args)
+        if self.calling and args[0] in ("echoscu", "storescu", "findscu", "movescu", "getscu") and "-aet" not in args:
+            args[1:1] = ["-aet", self.calling]
+        return subprocess.run(args, env=TOOL_ENV, capture_output=True, text=True, timeout=timeout)
 
     def echo(self):
         return self.tool("echoscu", "-aec", self.aet, "127.0.0.1", str(self.dicom_port), timeout=10).returncode

@@ -39,7 +39,7 @@ class DimseCorpusTest(unittest.TestCase):
                 cls.status[f] = statuses.get(str(f))
                 if cls.status[f] == 0:
                     ref_server = Server.__new__(Server)
-                    ref_server.aet, ref_server.dicom_port = "REF", ref_port
+                    ref_server.aet, ref_server.dicom_port, ref_server.calling = "REF", ref_port, None
                     ref_server.store(f)
                     for got in incoming.iterdir():
                         got.rename(cls.ref_dir / f"{i}.dcm")

@@ -87,8 +87,15 @@ class ImportTest(unittest.TestCase):
         r2 = run_import(self.data, DICOM)
         summary2 = [l for l in r2.stdout.splitlines() if l.startswith("Imported ")][0]
         self.assertIn(" 0 stored,", summary2)
-        stats, _ = self.stats()
-        self.assertEqual(stats["instances"], stored)
+        server = Server(data_dir=self.data).start()
+        try:
+            self.assertEqual(server.json("/api/stats")["instances"], stored)
+            imported = server.json("/api/audit?action=create&limit=1000")
+            imported = [e for e in imported if e["resource"] == "vireo import"]
+            self.assertEqual(sum(int(e["detail"].split()[0]) for e in imported), stored, "each study's import audited")
+            self.assertTrue(all(e["actor"].startswith("cli:") and e["studyInstanceUid"] for e in imported))
+        finally:
+            server.stop()
 
     def test_missing_path_is_a_usage_error(self):
         r = run_import(self.data, self.tmp / "nope")

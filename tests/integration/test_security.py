@@ -239,5 +239,51 @@ class SecurityTest(unittest.TestCase):
         self.assertIn(f"BROKEN at event {target}", r.stdout)
 
 
+class DicomPeersTest(unittest.TestCase):
+    """DICOM callers are known AE titles from known hosts; everything they do is audited."""
+
+    def test_unknown_and_misplaced_callers_are_refused_and_operations_audited(self):
+        server = Server(extra_env={"VIREO_DICOM_UNKNOWN_CALLERS": "refuse",
+                                   "VIREO_PEERS": "MODALITY@127.0.0.1:104,FARAWAY@192.0.2.10:104,DEST@localhost:11999"})
+        server.calling = "MODALITY"
+        server.start()
+        try:
+            for aet, ok in (("MODALITY", True), ("STRANGER", False), ("FARAWAY", False)):
+                r = server.tool("echoscu", "-aet", aet, "-aec", server.aet, "127.0.0.1", str(server.dicom_port))
+                self.assertEqual(r.returncode == 0, ok, (aet, r.stdout + r.stderr))
+                if not ok:
+                    self.assertIn("Calling AE Title Not Recognized", r.stdout + r.stderr)
+            files = sorted(p for p in (DICOM / "dicomdir/98892001").rglob("*") if p.is_file())
+            statuses, _ = server.store(*files)
+            self.assertTrue(all(v == 0 for v in statuses.values()), statuses)
+            results, _ = server.find("QueryRetrieveLevel=STUDY", "PatientID=98890234", "StudyInstanceUID")
+            self.assertTrue(results)
+            study = results[0]["(0020,000D)"]
+            getdir = server.tmp / "got"
+            getdir.mkdir()
+            r = server.tool("getscu", "-S", "-aec", server.aet, "-od", str(getdir), "-k", "QueryRetrieveLevel=STUDY",
+                            "-k", f"StudyInstanceUID={study}", "127.0.0.1", str(server.dicom_port))
+            self.assertEqual(r.returncode, 0, r.stderr)
+
+            events = server.json("/api/audit?user=MODALITY&limit=200")
+            actions = {e["action"] for e in events}
+            self.assertTrue({"dicom-association", "dicom-store", "dicom-find", "dicom-get"} <= actions, actions)
+            stored = [e for e in events if e["action"] == "dicom-store"]
+            self.assertEqual({e["patientId"] for e in stored}, {"98890234"})
+            self.assertEqual(sum(int(e["detail"].split()[0]) for e in stored), len(files))
+            finds = [e for e in events if e["action"] == "dicom-find"]
+            self.assertIn("PatientID=98890234", finds[0]["detail"])
+            self.assertEqual(finds[0]["patientId"], "98890234")
+            got = [e for e in events if e["action"] == "dicom-get"]
+            self.assertEqual(got[0]["studyInstanceUid"], study)
+            self.assertEqual(got[0]["source"], "127.0.0.1")
+            refusals = [e for e in server.json("/api/audit?action=dicom-association&limit=50") if e["outcome"] == "failure"]
+            self.assertEqual({e["actor"] for e in refusals}, {"STRANGER", "FARAWAY"})
+            self.assertTrue(any("configured for host 192.0.2.10" in e["detail"] for e in refusals))
+            self.assertNotIn("98890234", server.logs(), "no PHI in the ordinary log")
+        finally:
+            server.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -15,11 +15,17 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "dicom/dicom_file.hpp"
+#include "net/dimse/caller_policy.hpp"
 #include "net/dimse/dimse_internal.hpp"
 
 namespace vireo::net {
 
-void prepare_dicom_network() { ::setenv("TCP_NODELAY", "1", 1); }
+void prepare_dicom_network() {
+  ::setenv("TCP_NODELAY", "1", 1);
+  // Callers are checked by numeric address; a reverse DNS lookup per association would
+  // only add latency (and a stall when DNS is down).
+  dcmDisableGethostbyaddr.set(OFTrue);
+}
 
 namespace {
 
@@ -76,11 +82,69 @@ DcmDataset* error_detail(const Error& e) {
   return d;
 }
 
+// What one association did, for the audit trail: one event per study received, one per
+// query and retrieve, and one for the association itself when it ends.
+struct AssociationAudit {
+  audit::AuditLog& log;
+  std::string aet, address;
+  struct StudyCount {
+    std::string patient_id;
+    int stored = 0;
+  };
+  std::map<std::string, StudyCount> studies;
+  int refused = 0, finds = 0, retrieves = 0;
+
+  audit::AuditEvent event(std::string action, std::string outcome) const {
+    audit::AuditEvent e;
+    e.actor = aet;
+    e.actor_role = "dicom-peer";
+    e.action = std::move(action);
+    e.outcome = std::move(outcome);
+    e.source = address;
+    return e;
+  }
+  void finish() {
+    for (const auto& [study, c] : studies) {
+      auto e = event("dicom-store", "success");
+      e.patient_id = c.patient_id;
+      e.study_uid = study;
+      e.resource = "C-STORE";
+      e.detail = std::to_string(c.stored) + " instances received";
+      log.record(std::move(e));
+    }
+    auto e = event("dicom-association", refused ? "failure" : "success");
+    e.resource = "association";
+    int stored = 0;
+    for (const auto& [study, c] : studies) stored += c.stored;
+    e.detail = std::to_string(stored) + " stored, " + std::to_string(refused) + " refused, " + std::to_string(finds) +
+               " queries, " + std::to_string(retrieves) + " retrieves";
+    log.record(std::move(e));
+  }
+};
+
+// "PatientName=SMITH*; StudyDate=20240101-" from a query identifier, for the audit trail.
+std::string identifier_text(DcmDataset& identifier, std::string& patient_id, std::string& study_uid) {
+  std::string out;
+  for (unsigned long i = 0; i < identifier.card(); ++i) {
+    DcmElement* el = identifier.getElement(i);
+    if (el->ident() == EVR_SQ) continue;
+    OFString value;
+    el->getOFStringArray(value);
+    if (value.empty()) continue;
+    std::string name = DcmTag(el->getTag()).getTagName();
+    if (el->getTag() == DCM_PatientID && value.find_first_of("*?") == OFString_npos) patient_id = value.c_str();
+    if (el->getTag() == DCM_StudyInstanceUID && value.find('\\') == OFString_npos) study_uid = value.c_str();
+    out += (out.empty() ? "" : "; ") + name + "=" + value.c_str();
+  }
+  return out.substr(0, 1024);
+}
+
 }  // namespace
 
 struct DimseServer::Impl {
   const Config& config;
   archive::Archive& archive;
+  audit::AuditLog& audit;
   T_ASC_Network* network = nullptr;
   std::thread acceptor;
   std::atomic<bool> stopping{false};
@@ -88,21 +152,23 @@ struct DimseServer::Impl {
   std::condition_variable idle;
   int active = 0;
 
-  Impl(const Config& c, archive::Archive& a) : config(c), archive(a) {}
+  Impl(const Config& c, archive::Archive& a, audit::AuditLog& l) : config(c), archive(a), audit(l) {}
 
   void accept_loop();
   void serve(T_ASC_Association* assoc);
   bool negotiate(T_ASC_Association* assoc);
-  OFCondition handle_store(T_ASC_Association* assoc, T_DIMSE_Message& msg, T_ASC_PresentationContextID pres);
+  OFCondition handle_store(T_ASC_Association* assoc, T_DIMSE_Message& msg, T_ASC_PresentationContextID pres,
+                           AssociationAudit& log);
   OFCondition handle_find(T_ASC_Association* assoc, T_DIMSE_Message& msg, T_ASC_PresentationContextID pres,
-                          QueryModel model);
+                          QueryModel model, AssociationAudit& log);
   OFCondition handle_retrieve(T_ASC_Association* assoc, T_DIMSE_Message& msg, T_ASC_PresentationContextID pres,
-                              QueryModel model, bool is_move);
+                              QueryModel model, bool is_move, AssociationAudit& log);
+  static std::string peer_address(T_ASC_Association* assoc) { return assoc->params->DULparams.callingPresentationAddress; }
   static std::string calling_aet(T_ASC_Association* assoc) { return assoc->params->DULparams.callingAPTitle; }
 };
 
-DimseServer::DimseServer(const Config& config, archive::Archive& archive)
-    : impl_(std::make_unique<Impl>(config, archive)) {}
+DimseServer::DimseServer(const Config& config, archive::Archive& archive, audit::AuditLog& audit)
+    : impl_(std::make_unique<Impl>(config, archive, audit)) {}
 
 DimseServer::~DimseServer() { stop(); }
 
@@ -186,6 +252,23 @@ bool DimseServer::Impl::negotiate(T_ASC_Association* assoc) {
     ASC_rejectAssociation(assoc, &rej);
     return false;
   }
+  CallerDecision caller = check_caller(config, calling_aet(assoc), peer_address(assoc));
+  if (!caller.allowed) {
+    spdlog::warn("association from {} at {} refused: {}", calling_aet(assoc), peer_address(assoc), caller.reason);
+    audit::AuditEvent e;
+    e.actor = calling_aet(assoc);
+    e.actor_role = "dicom-peer";
+    e.action = "dicom-association";
+    e.outcome = "failure";
+    e.resource = "association";
+    e.source = peer_address(assoc);
+    e.detail = "refused: " + caller.reason;
+    audit.record(std::move(e));
+    T_ASC_RejectParameters rej{ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
+                               ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED};
+    ASC_rejectAssociation(assoc, &rej);
+    return false;
+  }
   auto storage_ts = dicom::accepted_transfer_syntaxes();
   const char* const service_ts[] = {UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax,
                                     UID_BigEndianExplicitTransferSyntax};
@@ -249,6 +332,7 @@ void DimseServer::Impl::serve(T_ASC_Association* assoc) {
   }
   associations_counter().inc();
   spdlog::debug("association from {} accepted", calling_aet(assoc));
+  AssociationAudit log{audit, calling_aet(assoc), peer_address(assoc), {}, 0, 0, 0};
   while (true) {
     T_DIMSE_Message msg;
     T_ASC_PresentationContextID pres = 0;
@@ -275,19 +359,19 @@ void DimseServer::Impl::serve(T_ASC_Association* assoc) {
         break;
       case DIMSE_C_STORE_RQ:
         op = "store";
-        cond = handle_store(assoc, msg, pres);
+        cond = handle_store(assoc, msg, pres, log);
         break;
       case DIMSE_C_FIND_RQ:
         op = "find";
-        cond = handle_find(assoc, msg, pres, svc ? svc->model : QueryModel::StudyRoot);
+        cond = handle_find(assoc, msg, pres, svc ? svc->model : QueryModel::StudyRoot, log);
         break;
       case DIMSE_C_MOVE_RQ:
         op = "move";
-        cond = handle_retrieve(assoc, msg, pres, svc ? svc->model : QueryModel::StudyRoot, true);
+        cond = handle_retrieve(assoc, msg, pres, svc ? svc->model : QueryModel::StudyRoot, true, log);
         break;
       case DIMSE_C_GET_RQ:
         op = "get";
-        cond = handle_retrieve(assoc, msg, pres, svc ? svc->model : QueryModel::StudyRoot, false);
+        cond = handle_retrieve(assoc, msg, pres, svc ? svc->model : QueryModel::StudyRoot, false, log);
         break;
       case DIMSE_C_CANCEL_RQ:
         continue;  // a cancel after the operation ended: nothing to do
@@ -303,12 +387,13 @@ void DimseServer::Impl::serve(T_ASC_Association* assoc) {
       break;
     }
   }
+  log.finish();
   ASC_dropSCPAssociation(assoc);
   ASC_destroyAssociation(&assoc);
 }
 
 OFCondition DimseServer::Impl::handle_store(T_ASC_Association* assoc, T_DIMSE_Message& msg,
-                                            T_ASC_PresentationContextID pres) {
+                                            T_ASC_PresentationContextID pres, AssociationAudit& log) {
   T_DIMSE_C_StoreRQ& req = msg.msg.CStoreRQ;
   T_DIMSE_C_StoreRSP rsp{};
   rsp.MessageIDBeingRespondedTo = req.MessageID;
@@ -354,6 +439,9 @@ OFCondition DimseServer::Impl::handle_store(T_ASC_Association* assoc, T_DIMSE_Me
           tmp, archive::StoreSource{calling_aet(assoc), req.AffectedSOPInstanceUID, req.AffectedSOPClassUID});
       if (stored) {
         rsp.DimseStatus = STATUS_Success;
+        auto& count = log.studies[stored->study_instance_uid];
+        count.patient_id = stored->patient_id;
+        ++count.stored;
       } else {
         spdlog::warn("C-STORE {} from {} refused: {}", req.AffectedSOPInstanceUID, calling_aet(assoc),
                      stored.error().message());
@@ -362,13 +450,14 @@ OFCondition DimseServer::Impl::handle_store(T_ASC_Association* assoc, T_DIMSE_Me
       }
     }
   }
+  if (rsp.DimseStatus != STATUS_Success) ++log.refused;
   cond = DIMSE_sendStoreResponse(assoc, pres, &req, &rsp, detail);
   delete detail;
   return cond;
 }
 
 OFCondition DimseServer::Impl::handle_find(T_ASC_Association* assoc, T_DIMSE_Message& msg,
-                                           T_ASC_PresentationContextID pres, QueryModel model) {
+                                           T_ASC_PresentationContextID pres, QueryModel model, AssociationAudit& log) {
   T_DIMSE_C_FindRQ& req = msg.msg.CFindRQ;
   DcmDataset* identifier = nullptr;
   T_ASC_PresentationContextID data_pres = pres;
@@ -414,13 +503,20 @@ OFCondition DimseServer::Impl::handle_find(T_ASC_Association* assoc, T_DIMSE_Mes
   } else {
     rsp.DimseStatus = STATUS_Success;
   }
+  ++log.finds;
+  auto event = log.event("dicom-find", result ? "success" : "failure");
+  event.resource = std::string("C-FIND ") + level_text.c_str();
+  event.detail = identifier_text(*identifier, event.patient_id, event.study_uid) + "; " + std::to_string(sent) +
+                 " matches";
+  audit.record(std::move(event));
   cond = DIMSE_sendFindResponse(assoc, pres, &req, &rsp, nullptr, detail);
   delete detail;
   return cond;
 }
 
 OFCondition DimseServer::Impl::handle_retrieve(T_ASC_Association* assoc, T_DIMSE_Message& msg,
-                                               T_ASC_PresentationContextID pres, QueryModel model, bool is_move) {
+                                               T_ASC_PresentationContextID pres, QueryModel model, bool is_move,
+                                               AssociationAudit& log) {
   DIC_US message_id = is_move ? msg.msg.CMoveRQ.MessageID : msg.msg.CGetRQ.MessageID;
   DcmDataset* identifier = nullptr;
   T_ASC_PresentationContextID data_pres = pres;
@@ -468,7 +564,20 @@ OFCondition DimseServer::Impl::handle_retrieve(T_ASC_Association* assoc, T_DIMSE
     if (!final) rsp.opts |= O_GET_NUMBEROFREMAININGSUBOPERATIONS;
     return DIMSE_sendGetResponse(assoc, pres, &msg.msg.CGetRQ, &rsp, ids, detail);
   };
+  ++log.retrieves;
+  std::string destination = is_move ? std::string(msg.msg.CMoveRQ.MoveDestination) : log.aet;
+  auto audit_retrieve = [&](const std::string& outcome, const std::string& what, const std::string& patient,
+                            const std::string& study) {
+    auto e = log.event(is_move ? "dicom-move" : "dicom-get", outcome);
+    e.resource = is_move ? "C-MOVE" : "C-GET";
+    std::string keys_patient, keys_study;
+    e.detail = identifier_text(*identifier, keys_patient, keys_study) + "; " + what;
+    e.patient_id = patient.empty() ? keys_patient : patient;
+    e.study_uid = study.empty() ? keys_study : study;
+    audit.record(std::move(e));
+  };
   auto refuse = [&](const Error& e) {
+    audit_retrieve("failure", "refused: " + e.message(), "", "");
     spdlog::warn("{} from {} refused: {}", is_move ? "C-MOVE" : "C-GET", calling_aet(assoc), e.message());
     std::unique_ptr<DcmDataset> detail(error_detail(e));
     return respond(dicom_status(e.code), detail.get(), true);
@@ -567,6 +676,10 @@ OFCondition DimseServer::Impl::handle_retrieve(T_ASC_Association* assoc, T_DIMSE
     release_association(target);
     ASC_dropNetwork(&out_net);
   }
+  audit_retrieve(completed + warning > 0 || failed == 0 ? "success" : "failure",
+                 std::to_string(n) + " instances to " + destination + ": " + std::to_string(completed + warning) +
+                     " sent, " + std::to_string(failed) + " failed" + (cancelled ? ", cancelled" : ""),
+                 (*instances)[0].patient_id, (*instances)[0].study_uid);
   if (net.bad()) return net;
   DIC_US final_status = STATUS_Success;
   if (cancelled) final_status = STATUS_MOVE_Cancel_SubOperationsTerminatedDueToCancelIndication;

@@ -11,13 +11,15 @@
 #include <memory>
 
 #include "archive/archive.hpp"
+#include "audit/audit_log.hpp"
 #include "core/config.hpp"
 
 namespace vireo::net {
 
 class DimseServer {
  public:
-  DimseServer(const Config& config, archive::Archive& archive);
+  // Every association, refusal, store (per study), query and retrieve is written to `audit`.
+  DimseServer(const Config& config, archive::Archive& archive, audit::AuditLog& audit);
   ~DimseServer();
   // Binds the port and starts accepting; fails when the port is taken.
   [[nodiscard]] Status start();

@@ -1,0 +1,36 @@
+#include <gtest/gtest.h>
+
+#include "net/dimse/caller_policy.hpp"
+
+namespace vireo::net {
+namespace {
+
+Config with(UnknownCallers policy) {
+  Config c;
+  c.dicom_unknown_callers = policy;
+  c.peers = {{"CT1", "10.0.0.7", 104}, {"LOCALWS", "localhost", 104}};
+  return c;
+}
+
+TEST(CallerPolicy, KnownPeersOnlyFromTheirHost) {
+  auto c = with(UnknownCallers::Accept);
+  EXPECT_TRUE(check_caller(c, "CT1", "10.0.0.7").allowed);
+  auto wrong = check_caller(c, "CT1", "10.0.0.8");
+  EXPECT_FALSE(wrong.allowed) << "a known title from another host is refused even when unknown callers are accepted";
+  EXPECT_NE(wrong.reason.find("10.0.0.7"), std::string::npos);
+  EXPECT_TRUE(check_caller(c, "LOCALWS", "127.0.0.1").allowed) << "host names are resolved";
+}
+
+TEST(CallerPolicy, UnknownCallersFollowTheSetting) {
+  EXPECT_TRUE(check_caller(with(UnknownCallers::Loopback), "ANY", "127.0.0.1").allowed);
+  EXPECT_TRUE(check_caller(with(UnknownCallers::Loopback), "ANY", "::1").allowed);
+  EXPECT_TRUE(check_caller(with(UnknownCallers::Loopback), "ANY", "::ffff:127.0.0.2").allowed);
+  EXPECT_FALSE(check_caller(with(UnknownCallers::Loopback), "ANY", "192.168.1.20").allowed);
+  EXPECT_FALSE(check_caller(with(UnknownCallers::Refuse), "ANY", "127.0.0.1").allowed);
+  EXPECT_TRUE(check_caller(with(UnknownCallers::Accept), "ANY", "192.168.1.20").allowed);
+  EXPECT_FALSE(is_loopback("128.0.0.1"));
+  EXPECT_FALSE(is_loopback("not an address"));
+}
+
+}  // namespace
+}  // namespace vireo::net
