@@ -13,6 +13,7 @@
 #include "core/log.hpp"
 #include "net/dimse/dimse_server.hpp"
 #include "net/http/http_server.hpp"
+#include "net/http/tls_certificate.hpp"
 
 namespace vireo::app {
 
@@ -143,7 +144,29 @@ int serve(const Config& config) {
 
   http::Router router;
   build_router(*services, router);
-  http::HttpServer http({config.http_host, config.http_port, config.http_max_body_bytes, config.http_threads}, router);
+  http::HttpServerOptions http_options{config.http_host, config.http_port, config.http_max_body_bytes,
+                                       config.http_threads, {}, {}};
+  std::string tls_note;
+  if (config.http_tls) {
+    auto files = config.tls_certificate.empty() ? http::ensure_self_signed(config.data_dir / "tls")
+                                                : Result<http::TlsFiles>(http::TlsFiles{config.tls_certificate,
+                                                                                        config.tls_private_key, {}});
+    if (files && files->sha256_fingerprint.empty()) {
+      auto fp = http::certificate_fingerprint(files->certificate);
+      if (fp) files->sha256_fingerprint = *fp;
+      else files = std::unexpected(fp.error());
+    }
+    if (!files) {
+      spdlog::error("{}", files.error().message());
+      std::filesystem::remove(marker, ec);
+      return 1;
+    }
+    http_options.tls_certificate = files->certificate;
+    http_options.tls_private_key = files->private_key;
+    tls_note = "  TLS:    certificate " + std::filesystem::absolute(files->certificate).string() + "\n          SHA-256 " +
+               files->sha256_fingerprint + "\n";
+  }
+  http::HttpServer http(http_options, router);
   if (auto s = http.start(); !s) {
     spdlog::error("{}", s.error().message());
     std::filesystem::remove(marker, ec);
@@ -159,8 +182,10 @@ int serve(const Config& config) {
 
   auto stats = archive.stats();
   std::cout << "Vireo is running.\n"
-            << "  HTTP:   http://" << (config.http_host == "0.0.0.0" ? "localhost" : config.http_host) << ":"
-            << http.port() << "/  (REST API under /api, /healthz, /metrics)\n"
+            << "  HTTP:   " << (config.http_tls ? "https://" : "http://")
+            << (config.http_host == "0.0.0.0" ? "localhost" : config.http_host) << ":" << http.port()
+            << "/  (REST API under /api, /healthz, /metrics)\n"
+            << tls_note
             << "  DICOM:  AE title " << config.aet << ", port " << config.dicom_port << "\n"
             << "  Data:   " << std::filesystem::absolute(config.data_dir).string() << " (index.sqlite, blobs/)\n"
             << "  Stored: " << (stats ? stats->instances : 0) << " instances in " << (stats ? stats->studies : 0)

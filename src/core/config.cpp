@@ -12,9 +12,15 @@ const std::vector<ConfigOption>& config_options() {
   static const std::vector<ConfigOption> options = {
       {"data_dir", "var", "Folder for the index database (index.sqlite) and the blob store (blobs/)."},
       {"http_host", "127.0.0.1",
-       "Address the HTTP server binds to. Loopback by default because HTTPS is not built in yet: to serve "
-       "the network, put a TLS reverse proxy in front, or set 0.0.0.0 only on a trusted network."},
-      {"http_port", "8080", "HTTP port (REST API, /healthz, /metrics)."},
+       "Address the HTTP(S) server binds to: loopback by default; 0.0.0.0 (with a real certificate) to "
+       "serve the network."},
+      {"http_port", "8080", "HTTP(S) port (REST API, /healthz, /metrics)."},
+      {"http_tls", "on",
+       "Serve HTTPS (on) or plain HTTP (off: only behind a TLS-terminating reverse proxy on the same host)."},
+      {"tls_certificate", "",
+       "PEM certificate chain for HTTPS. Empty: a self-signed certificate is generated once under "
+       "data_dir/tls (fine for a single machine; use your own for a network)."},
+      {"tls_private_key", "", "PEM private key of tls_certificate."},
       {"http_max_body_bytes", "67108864", "Largest accepted HTTP request body, in bytes."},
       {"http_threads", "0", "HTTP worker threads; 0 means one per CPU core."},
       {"aet", "VIREO", "The archive's DICOM Application Entity title."},
@@ -72,6 +78,12 @@ Status parse_number(const std::string& key, const std::string& value, T& out, T 
   return {};
 }
 
+Status parse_bool(const std::string& key, const std::string& value, bool& out) {
+  auto v = to_lower_ascii(value);
+  if (v == "true" || v == "1" || v == "yes" || v == "on") { out = true; return {}; }
+  if (v == "false" || v == "0" || v == "no" || v == "off") { out = false; return {}; }
+  return fail(ErrorCode::InvalidArgument, key + " must be on or off, not '" + value + "'");
+}
 }  // namespace
 
 Result<DicomPeer> parse_peer(std::string_view text) {
@@ -97,6 +109,9 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
   if (key == "http_port") return parse_number<uint16_t>(key, value, cfg.http_port, 0, 65535);
   if (key == "http_max_body_bytes")
     return parse_number<size_t>(key, value, cfg.http_max_body_bytes, 1024, size_t{1} << 40);
+  if (key == "http_tls") return parse_bool(key, value, cfg.http_tls);
+  if (key == "tls_certificate") { cfg.tls_certificate = value; return {}; }
+  if (key == "tls_private_key") { cfg.tls_private_key = value; return {}; }
   if (key == "http_threads") return parse_number<int>(key, value, cfg.http_threads, 0, 256);
   if (key == "aet") {
     if (value.empty() || value.size() > 16)

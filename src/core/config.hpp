@@ -34,6 +34,8 @@ struct Config {
   std::string http_host = "127.0.0.1";
   uint16_t http_port = 8080;
   size_t http_max_body_bytes = 64u << 20;
+  bool http_tls = true;
+  std::filesystem::path tls_certificate, tls_private_key;  // empty: self-signed under data_dir/tls
   int http_threads = 0;  // 0: one per core
   std::string aet = "VIREO";
   uint16_t dicom_port = 11112;

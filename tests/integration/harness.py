@@ -5,6 +5,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import tempfile
@@ -190,13 +191,21 @@ class Server:
         token = self.token if token == "default" else token
         if token and "Authorization" not in headers and "Cookie" not in headers:
             headers["Authorization"] = f"Bearer {token}"
-        req = urllib.request.Request(f"http://127.0.0.1:{self.http_port}{path}", method=method, data=body,
+        req = urllib.request.Request(f"https://127.0.0.1:{self.http_port}{path}", method=method, data=body,
                                      headers=headers)
         try:
-            with urllib.request.urlopen(req, timeout=30) as r:
+            with urllib.request.urlopen(req, timeout=30, context=self.tls_context()) as r:
                 return r.status, r.headers, r.read()
         except urllib.error.HTTPError as e:
             return e.code, e.headers, e.read()
+
+    def tls_context(self):
+        """Trusts exactly the server's generated certificate, and checks the host name."""
+        return ssl.create_default_context(cafile=str(self.data_dir / "tls" / "cert.pem"))
+
+    def tls_socket(self):
+        raw = socket.create_connection(("127.0.0.1", self.http_port), timeout=30)
+        return self.tls_context().wrap_socket(raw, server_hostname="127.0.0.1")
 
     def json(self, path):
         status, _, body = self.http("GET", path)

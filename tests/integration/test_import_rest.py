@@ -156,9 +156,13 @@ class RestAndDuplicatesTest(unittest.TestCase):
             self.assertEqual(headers["Content-Type"], "application/problem+json")
             status, _, _ = server.http("GET", "/api/stats", headers={"X-Big": "y" * 20000})
             self.assertEqual(status, 431)
-            with socket.create_connection(("127.0.0.1", server.http_port)) as s:
+            with server.tls_socket() as s:
                 s.sendall(b"GARBAGE\r\n\r\n")
                 self.assertIn(b" 400 ", s.recv(4096))
+            # Plain HTTP to the HTTPS port is not answered in clear text (no PHI leaks).
+            with socket.create_connection(("127.0.0.1", server.http_port), timeout=10) as raw:
+                raw.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                self.assertNotIn(b"HTTP/1.1", raw.recv(4096))
             self.assertEqual(server.http("GET", "/healthz")[0], 200, "still serving")
         finally:
             server.cleanup()
@@ -226,7 +230,7 @@ class ConfigurationTest(unittest.TestCase):
             file_port, env_port, flag_port, dicom_port = free_port(), free_port(), free_port(), free_port()
             conf = tmp / "vireo.conf"
             conf.write_text(f"# test\nhttp_port = {file_port}\ndicom_port = {dicom_port}\naet = FROMFILE\n"
-                            f"data_dir = {tmp / 'var'}\n")
+                            f"data_dir = {tmp / 'var'}\nhttp_tls = off\n")
             env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("VIREO_")}
             env["VIREO_HTTP_PORT"] = str(env_port)
             proc = subprocess.Popen([str(VIREO), "serve", "--config", str(conf), "--http-port", str(flag_port)],
@@ -237,7 +241,7 @@ class ConfigurationTest(unittest.TestCase):
                     line = proc.stdout.readline()
                     self.assertTrue(line, banner)
                     banner += line
-                self.assertIn(f":{flag_port}/", banner)
+                self.assertIn(f"http://127.0.0.1:{flag_port}/", banner)  # http_tls = off: behind a proxy
                 self.assertIn("AE title FROMFILE", banner)
                 self.assertIn(f"port {dicom_port}", banner)
             finally:

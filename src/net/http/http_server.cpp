@@ -3,6 +3,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <chrono>
 #include <thread>
@@ -16,6 +17,7 @@ namespace vireo::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -39,21 +41,45 @@ Histogram& request_latency() {
   return h;
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection: plain (Stream = beast::tcp_stream) or TLS (beast::ssl_stream over it).
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
  public:
   Session(tcp::socket socket, const Router& router, size_t max_body)
+    requires(!kTls)
       : stream_(std::move(socket)), router_(router), max_body_(max_body) {}
+  Session(tcp::socket socket, ssl::context& tls, const Router& router, size_t max_body)
+    requires kTls
+      : stream_(std::move(socket), tls), router_(router), max_body_(max_body) {}
 
-  void run() { read(); }
+  void run() {
+    if constexpr (kTls) {
+      lowest().expires_after(std::chrono::seconds(15));
+      stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+        // A client that does not speak TLS (or rejects the certificate) is simply dropped.
+        if (ec) {
+          spdlog::debug("TLS handshake failed: {}", ec.message());
+          return self->close();
+        }
+        self->read();
+      });
+    } else {
+      read();
+    }
+  }
 
  private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
   void read() {
     parser_.emplace();
     parser_->header_limit(kMaxHeaderBytes);
     parser_->body_limit(max_body_);
-    stream_.expires_after(kIdleTimeout);
+    lowest().expires_after(kIdleTimeout);
     bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+                      [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -80,7 +106,7 @@ class Session : public std::enable_shared_from_this<Session> {
       req.headers[name] = std::string(f.value());
     }
     beast::error_code rec;
-    auto ep = stream_.socket().remote_endpoint(rec);
+    auto ep = lowest().socket().remote_endpoint(rec);
     if (!rec) req.remote_address = ep.address().to_string();
     HttpResponse res;
     if (!parse_target(std::string_view(msg.target().data(), msg.target().size()), req.path, req.query)) {
@@ -94,7 +120,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   template <typename Body>
   void write(std::shared_ptr<bhttp::response<Body>> res, bool keep_alive) {
-    bhttp::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+    bhttp::async_write(stream_, *res, [self = this->shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
       if (ec || !keep_alive) return self->close();
       self->read();
     });
@@ -143,11 +169,19 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {
+      lowest().expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::error_code ec;
+        self->lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+      });
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   const Router& router_;
@@ -163,6 +197,7 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor{io};
   std::vector<std::thread> threads;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::optional<ssl::context> tls;
 
   Impl(HttpServerOptions o, const Router& r) : options(std::move(o)), router(r) {}
 
@@ -171,7 +206,12 @@ struct HttpServer::Impl {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
       if (!ec) {
         socket.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(socket), router, options.max_body_bytes)->run();
+        if (tls)
+          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *tls, router,
+                                                                          options.max_body_bytes)
+              ->run();
+        else
+          std::make_shared<Session<beast::tcp_stream>>(std::move(socket), router, options.max_body_bytes)->run();
       }
       accept();
     });
@@ -185,6 +225,18 @@ HttpServer::~HttpServer() { stop(); }
 
 Status HttpServer::start() {
   beast::error_code ec;
+  if (!impl_->options.tls_certificate.empty()) {
+    // TLS 1.2 and 1.3 only, with OpenSSL's default (strong) cipher list.
+    auto& ctx = impl_->tls.emplace(ssl::context::tls_server);
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    ctx.use_certificate_chain_file(impl_->options.tls_certificate.string(), ec);
+    if (!ec) ctx.use_private_key_file(impl_->options.tls_private_key.string(), ssl::context::pem, ec);
+    if (ec)
+      return fail(ErrorCode::InvalidArgument, "cannot load the TLS certificate or key (" +
+                                                  impl_->options.tls_certificate.string() + ", " +
+                                                  impl_->options.tls_private_key.string() + "): " + ec.message());
+  }
   auto address = asio::ip::make_address(impl_->options.host, ec);
   if (ec) return fail(ErrorCode::InvalidArgument, "http_host '" + impl_->options.host + "' is not an IP address");
   tcp::endpoint ep(address, impl_->options.port);

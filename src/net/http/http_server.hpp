@@ -1,9 +1,10 @@
 // The HTTP/1.1 listener (Boost.Beast, kept in http_server.cpp alone because it is slow to
-// compile): keep-alive, header and body size limits, problem+json errors, request metrics,
+// compile): HTTPS (TLS 1.2+) or plain HTTP, keep-alive, header and body size limits, problem+json errors, request metrics,
 // files streamed from disk, graceful stop.
 // Thread-safety: start/stop from one thread; handlers run on the server's worker threads.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,8 @@ struct HttpServerOptions {
   uint16_t port = 8080;
   size_t max_body_bytes = 64u << 20;
   int threads = 0;
+  // HTTPS when set (PEM files); plain HTTP otherwise.
+  std::filesystem::path tls_certificate, tls_private_key;
 };
 
 class HttpServer {
