@@ -15,8 +15,8 @@ packages=(
   libsodium-dev liboath-dev libcrack2-dev cracklib-runtime
   # real DICOM peers for the integration tests (storescu, findscu, movescu, getscu, storescp)
   dcmtk
-  # an independent TOTP implementation for the sign-in tests
-  oathtool
+  # an independent TOTP implementation for the sign-in tests; openssl for test certificates
+  oathtool openssl
   # integration tests and benchmarks are driven from Python's standard library
   python3
 )

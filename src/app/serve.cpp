@@ -147,7 +147,8 @@ int serve(const Config& config) {
   http::HttpServerOptions http_options{config.http_host, config.http_port, config.http_max_body_bytes,
                                        config.http_threads, {}, {}};
   std::string tls_note;
-  if (config.http_tls) {
+  net::DimseTls dimse_tls;
+  if (config.http_tls || config.dicom_tls_port != 0) {
     auto files = config.tls_certificate.empty() ? http::ensure_self_signed(config.data_dir / "tls")
                                                 : Result<http::TlsFiles>(http::TlsFiles{config.tls_certificate,
                                                                                         config.tls_private_key, {}});
@@ -161,8 +162,11 @@ int serve(const Config& config) {
       std::filesystem::remove(marker, ec);
       return 1;
     }
-    http_options.tls_certificate = files->certificate;
-    http_options.tls_private_key = files->private_key;
+    if (config.http_tls) {
+      http_options.tls_certificate = files->certificate;
+      http_options.tls_private_key = files->private_key;
+    }
+    dimse_tls = {files->certificate, files->private_key, config.dicom_tls_client_ca};
     tls_note = "  TLS:    certificate " + std::filesystem::absolute(files->certificate).string() + "\n          SHA-256 " +
                files->sha256_fingerprint + "\n";
   }
@@ -173,6 +177,7 @@ int serve(const Config& config) {
     return 1;
   }
   net::DimseServer dimse(config, archive, *services->audit);
+  dimse.set_tls(dimse_tls);
   if (auto s = dimse.start(); !s) {
     spdlog::error("{}", s.error().message());
     http.stop();
@@ -186,7 +191,8 @@ int serve(const Config& config) {
             << (config.http_host == "0.0.0.0" ? "localhost" : config.http_host) << ":" << http.port()
             << "/  (REST API under /api, /healthz, /metrics)\n"
             << tls_note
-            << "  DICOM:  AE title " << config.aet << ", port " << config.dicom_port << "\n"
+            << "  DICOM:  AE title " << config.aet << ", port " << config.dicom_port
+            << (config.dicom_tls_port ? ", TLS port " + std::to_string(config.dicom_tls_port) : std::string()) << "\n"
             << "  Data:   " << std::filesystem::absolute(config.data_dir).string() << " (index.sqlite, blobs/)\n"
             << "  Stored: " << (stats ? stats->instances : 0) << " instances in " << (stats ? stats->studies : 0)
             << " studies\n"

@@ -25,6 +25,12 @@ const std::vector<ConfigOption>& config_options() {
       {"http_threads", "0", "HTTP worker threads; 0 means one per CPU core."},
       {"aet", "VIREO", "The archive's DICOM Application Entity title."},
       {"dicom_port", "11112", "DICOM (DIMSE) port; listens on all IPv4 interfaces."},
+      {"dicom_tls_port", "0",
+       "DICOM TLS port (2762 is the registered one); 0 for none. Uses tls_certificate/tls_private_key "
+       "(or the self-signed certificate), BCP 195 profile."},
+      {"dicom_tls_client_ca", "",
+       "PEM file of the CA (or certificates) whose client certificates DICOM TLS callers must present "
+       "(node authentication, IHE ATNA). Empty: no client certificate required."},
       {"dicom_max_associations", "32", "Concurrent DICOM associations; more are rejected (transient)."},
       {"dicom_max_pdu", "131072", "Largest PDU the archive receives, in bytes."},
       {"dicom_acse_timeout", "5", "Seconds to wait for association negotiation messages."},
@@ -120,6 +126,8 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
     return {};
   }
   if (key == "dicom_port") return parse_number<uint16_t>(key, value, cfg.dicom_port, 0, 65535);
+  if (key == "dicom_tls_port") return parse_number<uint16_t>(key, value, cfg.dicom_tls_port, 0, 65535);
+  if (key == "dicom_tls_client_ca") { cfg.dicom_tls_client_ca = value; return {}; }
   if (key == "dicom_max_associations")
     return parse_number<int>(key, value, cfg.dicom_max_associations, 1, 1000);
   if (key == "dicom_max_pdu")

@@ -39,6 +39,8 @@ struct Config {
   int http_threads = 0;  // 0: one per core
   std::string aet = "VIREO";
   uint16_t dicom_port = 11112;
+  uint16_t dicom_tls_port = 0;               // 0: no DICOM TLS listener
+  std::filesystem::path dicom_tls_client_ca;  // set: callers must present a certificate from it
   int dicom_max_associations = 32;
   uint32_t dicom_max_pdu = 131072;
   int dicom_acse_timeout_s = 5;

@@ -285,5 +285,60 @@ class DicomPeersTest(unittest.TestCase):
             server.cleanup()
 
 
+class DicomTlsTest(unittest.TestCase):
+    """DICOM TLS with DCMTK's own TLS client: the server's certificate verified, plain DICOM
+    refused on the TLS port, and, with a client CA, node authentication."""
+
+    def tls_tool(self, server, *args, files=()):
+        return server.tool(args[0], *args[1:], "-aec", server.aet, "127.0.0.1", str(server.tls_port), *files)
+
+    def start(self, **env):
+        from harness import free_port
+        tls_port = free_port()
+        server = Server(extra_env={"VIREO_DICOM_TLS_PORT": str(tls_port), **env}).start()
+        server.tls_port = tls_port
+        return server
+
+    def test_tls_port_stores_and_refuses_plain_dicom(self):
+        server = self.start()
+        try:
+            cert = str(server.data_dir / "tls" / "cert.pem")
+            self.assertEqual(self.tls_tool(server, "echoscu", "+tla", "+cf", cert).returncode, 0)
+            self.assertNotEqual(self.tls_tool(server, "echoscu").returncode, 0, "plain DICOM on the TLS port")
+            other = server.tmp / "other.pem"
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                            "-nodes", "-keyout", str(server.tmp / "other.key"), "-out", str(other), "-subj",
+                            "/CN=impostor", "-days", "1"], check=True, capture_output=True)
+            self.assertNotEqual(self.tls_tool(server, "echoscu", "+tla", "+cf", str(other)).returncode, 0,
+                                "a client that checks the certificate refuses a server it does not trust")
+            f = DICOM / "modality/CT_small.dcm"
+            r = self.tls_tool(server, "storescu", "+tla", "+cf", cert, files=[str(f)])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(server.json("/api/stats")["instances"], 1)
+        finally:
+            server.cleanup()
+
+    def test_client_certificates_are_required_when_a_client_ca_is_set(self):
+        import tempfile
+        from pathlib import Path
+        tmp = Path(tempfile.mkdtemp(prefix="vireo-ca-"))
+        key, crt = tmp / "modality.key", tmp / "modality.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-keyout", str(key), "-out", str(crt), "-subj", "/CN=CT1", "-days", "1"],
+                       check=True, capture_output=True)
+        server = self.start(VIREO_DICOM_TLS_CLIENT_CA=str(crt))
+        try:
+            cert = str(server.data_dir / "tls" / "cert.pem")
+            r = self.tls_tool(server, "echoscu", "+tls", str(key), str(crt), "+cf", cert)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertNotEqual(self.tls_tool(server, "echoscu", "+tla", "+cf", cert).returncode, 0,
+                                "no client certificate, no association")
+            self.assertEqual(server.echo(), 0, "the plain port is unaffected")
+        finally:
+            server.cleanup()
+            import shutil
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
     unittest.main()

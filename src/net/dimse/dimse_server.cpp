@@ -15,6 +15,8 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "dicom/dicom_file.hpp"
+#include <dcmtk/dcmtls/tlslayer.h>
+
 #include "net/dimse/caller_policy.hpp"
 #include "net/dimse/dimse_internal.hpp"
 
@@ -147,6 +149,11 @@ struct DimseServer::Impl {
   audit::AuditLog& audit;
   T_ASC_Network* network = nullptr;
   std::thread acceptor;
+  // DICOM TLS (PS3.15 B.1, BCP 195 profile) on its own port, when configured.
+  DimseTls tls_files;
+  std::unique_ptr<DcmTLSTransportLayer> tls_layer;
+  T_ASC_Network* tls_network = nullptr;
+  std::thread tls_acceptor;
   std::atomic<bool> stopping{false};
   std::mutex mutex;
   std::condition_variable idle;
@@ -154,7 +161,8 @@ struct DimseServer::Impl {
 
   Impl(const Config& c, archive::Archive& a, audit::AuditLog& l) : config(c), archive(a), audit(l) {}
 
-  void accept_loop();
+  void accept_loop(T_ASC_Network* net, bool secure);
+  Status start_tls();
   void serve(T_ASC_Association* assoc);
   bool negotiate(T_ASC_Association* assoc);
   OFCondition handle_store(T_ASC_Association* assoc, T_DIMSE_Message& msg, T_ASC_PresentationContextID pres,
@@ -179,7 +187,41 @@ Status DimseServer::start() {
     return fail(ErrorCode::Unavailable, "cannot listen on DICOM port " + std::to_string(impl_->config.dicom_port) +
                                             ": " + cond.text() + " (is another PACS running? set dicom_port)");
   }
-  impl_->acceptor = std::thread([this] { impl_->accept_loop(); });
+  impl_->acceptor = std::thread([this] { impl_->accept_loop(impl_->network, false); });
+  if (impl_->config.dicom_tls_port != 0) {
+    if (auto s = impl_->start_tls(); !s) {
+      stop();
+      return s;
+    }
+  }
+  return {};
+}
+
+void DimseServer::set_tls(DimseTls files) { impl_->tls_files = std::move(files); }
+
+Status DimseServer::Impl::start_tls() {
+  auto refuse = [](const std::string& why) { return fail(ErrorCode::InvalidArgument, "DICOM TLS: " + why); };
+  tls_layer = std::make_unique<DcmTLSTransportLayer>(NET_ACCEPTOR, nullptr, OFTrue);
+  if (tls_layer->setTLSProfile(TSP_Profile_BCP195_ND).bad()) return refuse("the BCP 195 profile is not available");
+  if (!tls_files.client_ca.empty()) {
+    // Node authentication (IHE ATNA): only callers with a certificate from this CA.
+    if (tls_layer->addTrustedCertificateFile(tls_files.client_ca.c_str(), DCF_Filetype_PEM).bad())
+      return refuse("cannot read dicom_tls_client_ca " + tls_files.client_ca.string());
+    tls_layer->setCertificateVerification(DCV_requireCertificate);
+  } else {
+    tls_layer->setCertificateVerification(DCV_ignoreCertificate);
+  }
+  if (tls_layer->setPrivateKeyFile(tls_files.private_key.c_str(), DCF_Filetype_PEM).bad() ||
+      tls_layer->setCertificateFile(tls_files.certificate.c_str(), DCF_Filetype_PEM).bad() ||
+      !tls_layer->checkPrivateKeyMatchesCertificate())
+    return refuse("cannot use the certificate " + tls_files.certificate.string());
+  if (tls_layer->activateCipherSuites().bad()) return refuse("no usable cipher suites");
+  OFCondition cond = ASC_initializeNetwork(NET_ACCEPTOR, config.dicom_tls_port, config.dicom_acse_timeout_s, &tls_network);
+  if (cond.bad())
+    return fail(ErrorCode::Unavailable, "cannot listen on DICOM TLS port " + std::to_string(config.dicom_tls_port) +
+                                            ": " + cond.text());
+  if (ASC_setTransportLayer(tls_network, tls_layer.get(), 0).bad()) return refuse("cannot set the transport layer");
+  tls_acceptor = std::thread([this] { accept_loop(tls_network, true); });
   return {};
 }
 
@@ -187,6 +229,7 @@ void DimseServer::stop() {
   if (!impl_ || !impl_->network) return;
   impl_->stopping = true;
   if (impl_->acceptor.joinable()) impl_->acceptor.join();
+  if (impl_->tls_acceptor.joinable()) impl_->tls_acceptor.join();
   {
     // Associations in progress get time to finish; their senders were promised nothing yet.
     std::unique_lock lock(impl_->mutex);
@@ -195,13 +238,15 @@ void DimseServer::stop() {
   }
   ASC_dropNetwork(&impl_->network);
   impl_->network = nullptr;
+  if (impl_->tls_network) ASC_dropNetwork(&impl_->tls_network);
+  impl_->tls_network = nullptr;
 }
 
-void DimseServer::Impl::accept_loop() {
+void DimseServer::Impl::accept_loop(T_ASC_Network* net, bool secure) {
   while (!stopping) {
     T_ASC_Association* assoc = nullptr;
-    OFCondition cond = ASC_receiveAssociation(network, &assoc, static_cast<int>(config.dicom_max_pdu), nullptr,
-                                              nullptr, OFFalse, DUL_NOBLOCK, 1);
+    OFCondition cond = ASC_receiveAssociation(net, &assoc, static_cast<int>(config.dicom_max_pdu), nullptr,
+                                              nullptr, secure ? OFTrue : OFFalse, DUL_NOBLOCK, 1);
     if (cond == DUL_NOASSOCIATIONREQUEST) {
       if (assoc) ASC_destroyAssociation(&assoc);
       continue;

@@ -8,6 +8,7 @@
 // Thread-safety: start/stop from one thread; everything else is internal.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 
 #include "archive/archive.hpp"
@@ -16,12 +17,21 @@
 
 namespace vireo::net {
 
+// PEM files for the DICOM TLS listener (dicom_tls_port).
+struct DimseTls {
+  std::filesystem::path certificate, private_key;
+  std::filesystem::path client_ca;  // when set, callers must present a certificate it signed
+};
+
 class DimseServer {
  public:
   // Every association, refusal, store (per study), query and retrieve is written to `audit`.
   DimseServer(const Config& config, archive::Archive& archive, audit::AuditLog& audit);
   ~DimseServer();
-  // Binds the port and starts accepting; fails when the port is taken.
+  // Before start(): the certificate for the TLS port.
+  void set_tls(DimseTls files);
+  // Binds the port (and the TLS port when configured) and starts accepting; fails when a
+  // port is taken or the certificate cannot be used.
   [[nodiscard]] Status start();
   // Stops accepting and waits (bounded) for running associations to end.
   void stop();
