@@ -2,7 +2,7 @@
 BUILD ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: run test build bootstrap bench clean
+.PHONY: run test build bootstrap bench fuzz clean
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -20,5 +20,14 @@ test: build
 bench: build
 	@bench/archive_bench.py
 
+# The fuzz targets under AddressSanitizer and UndefinedBehaviorSanitizer, mutating their
+# seed corpus for FUZZ_SECONDS each (fuzz/standalone_driver.cpp explains why not libFuzzer).
+FUZZ_SECONDS ?= 60
+fuzz: bootstrap
+	@if [ ! -f build-fuzz/build.ninja ]; then cmake -S . -B build-fuzz -G Ninja -DVIREO_SANITIZE=ON \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo; fi
+	@cmake --build build-fuzz --target fuzz_credentials
+	@build-fuzz/fuzz/fuzz_credentials --seconds=$(FUZZ_SECONDS) fuzz/corpus/credentials
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-fuzz

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "api/rest/routes.hpp"
+#include "net/http/credentials.hpp"
 #include "core/clock.hpp"
 #include "dicom/dicom_file.hpp"
 #include "store/fs_blob_store.hpp"
@@ -84,6 +85,24 @@ TEST(RouteTable, EveryRouteDeclaresAKnownPermission) {
     }
   }
   fs::remove_all(dir);
+}
+
+TEST(Credentials, CookiesAndBearerTokensParseStrictly) {
+  EXPECT_EQ(cookie_value("a=1; vireo_session=abc_DEF-9; b=2", "vireo_session"), "abc_DEF-9");
+  EXPECT_EQ(cookie_value("vireo_session=\"quoted\"", "vireo_session"), "quoted");
+  EXPECT_EQ(cookie_value(";;; ===; vireo_session=ok", "vireo_session"), "ok") << "junk around it is skipped";
+  EXPECT_FALSE(cookie_value("other=1", "vireo_session"));
+  EXPECT_FALSE(cookie_value("vireo_session=", "vireo_session"));
+  EXPECT_FALSE(cookie_value("vireo_session=a b", "vireo_session"));
+  EXPECT_FALSE(cookie_value("vireo_session=" + std::string(600, 'a'), "vireo_session"));
+  EXPECT_FALSE(cookie_value("xvireo_session=abc", "vireo_session"));
+  EXPECT_EQ(bearer_token("Bearer vireo_abc-DEF"), "vireo_abc-DEF");
+  EXPECT_EQ(bearer_token("bearer   x.y~z+/="), "x.y~z+/=");
+  EXPECT_FALSE(bearer_token("Basic YWRtaW46YWRtaW4="));
+  EXPECT_FALSE(bearer_token("Bearer"));
+  EXPECT_FALSE(bearer_token("Bearer a b"));
+  EXPECT_FALSE(bearer_token("Bearer x' OR '1'='1"));
+  EXPECT_FALSE(bearer_token("Bearer " + std::string(513, 'a')));
 }
 
 TEST(Router, TheGuardRunsBeforeEveryHandlerAndCanRefuse) {

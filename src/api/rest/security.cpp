@@ -11,7 +11,6 @@ namespace {
 using http::HttpRequest;
 using http::HttpResponse;
 
-constexpr size_t kMaxCredentialLength = 512;
 
 bool changes_state(const std::string& method) { return method != "GET" && method != "HEAD" && method != "OPTIONS"; }
 
@@ -31,12 +30,12 @@ HttpResponse unauthenticated(const std::string& detail) {
 std::optional<HttpResponse> authenticate(HttpRequest& req, auth::AuthService& auth, std::string& why) {
   std::string authz = header(req, "authorization");
   std::string cookies = header(req, "cookie");
-  if (authz.size() > kMaxCredentialLength) {
+  if (authz.size() > http::kMaxCredentialLength) {
     why = "oversized Authorization header";
     return unauthenticated("the credential is not valid; sign in again");
   }
   if (!authz.empty()) {
-    auto token = bearer_token(authz);
+    auto token = http::bearer_token(authz);
     if (!token) {
       why = "unsupported Authorization scheme";
       return unauthenticated("use 'Authorization: Bearer <token>'");
@@ -49,7 +48,7 @@ std::optional<HttpResponse> authenticate(HttpRequest& req, auth::AuthService& au
     req.principal = std::move(*p);
     return std::nullopt;
   }
-  if (auto session = cookie_value(cookies, kSessionCookie)) {
+  if (auto session = http::cookie_value(cookies, kSessionCookie)) {
     auto p = auth.authenticate_session(*session);
     if (!p) {
       why = p.error().detail;
@@ -63,39 +62,6 @@ std::optional<HttpResponse> authenticate(HttpRequest& req, auth::AuthService& au
   return std::nullopt;
 }
 }  // namespace
-
-std::optional<std::string> cookie_value(std::string_view header_value, std::string_view name) {
-  if (header_value.size() > 8192) return std::nullopt;
-  for (const auto& pair : split(header_value, ';')) {
-    auto p = trim(pair);
-    auto eq = p.find('=');
-    if (eq == std::string_view::npos) continue;
-    if (trim(p.substr(0, eq)) != name) continue;
-    auto v = trim(p.substr(eq + 1));
-    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-    if (v.empty() || v.size() > kMaxCredentialLength) return std::nullopt;
-    for (char c : v)
-      if (static_cast<unsigned char>(c) <= 0x20 || c == ',' || c == ';' || c == '\\' || c == '"' ||
-          static_cast<unsigned char>(c) >= 0x7f)
-        return std::nullopt;
-    return std::string(v);
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> bearer_token(std::string_view value) {
-  constexpr std::string_view scheme = "bearer ";
-  if (value.size() <= scheme.size()) return std::nullopt;
-  for (size_t i = 0; i < scheme.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(value[i])) != scheme[i]) return std::nullopt;
-  auto token = trim(value.substr(scheme.size()));
-  if (token.empty() || token.size() > kMaxCredentialLength) return std::nullopt;
-  // RFC 6750 b64token characters only.
-  for (char c : token)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view("-._~+/=").find(c) == std::string_view::npos)
-      return std::nullopt;
-  return std::string(token);
-}
 
 audit::AuditEvent audit_event_for(const HttpRequest& req, std::string action, std::string outcome) {
   audit::AuditEvent e;

@@ -11,6 +11,7 @@
 
 #include "audit/audit_log.hpp"
 #include "auth/auth_service.hpp"
+#include "net/http/credentials.hpp"
 #include "net/http/http_types.hpp"
 
 namespace vireo::api {
@@ -18,12 +19,6 @@ namespace vireo::api {
 inline constexpr std::string_view kSessionCookie = "vireo_session";
 
 void install_security(http::Router& router, auth::AuthService& auth, audit::AuditLog& audit);
-
-// The value of one cookie in a Cookie header; nullopt when absent. Malformed pairs are
-// skipped, never fatal.
-[[nodiscard]] std::optional<std::string> cookie_value(std::string_view header, std::string_view name);
-// "Bearer <token>" -> token; nullopt for any other form.
-[[nodiscard]] std::optional<std::string> bearer_token(std::string_view header);
 
 // An audit event with who/where filled from the request.
 [[nodiscard]] audit::AuditEvent audit_event_for(const http::HttpRequest& req, std::string action,
