@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "api/atna/audit_message.hpp"
 #include "api/rest/routes.hpp"
 #include "api/rest/security.hpp"
 #include "auth/password.hpp"
@@ -59,6 +60,16 @@ Result<Services> open_services(const Config& config) {
   auto audit = audit::AuditLog::open(*s.db);
   if (!audit) return std::unexpected(audit.error());
   s.audit = std::move(*audit);
+  if (!config.audit_syslog.empty()) {
+    auto sender = net::SyslogSender::open(config.audit_syslog, config.audit_syslog_ca);
+    if (!sender) return std::unexpected(sender.error());
+    s.syslog = std::move(*sender);
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    s.audit->set_sink([sender = s.syslog.get(), hostname = std::string(host)](const audit::AuditEvent& e) {
+      sender->send(api::atna::syslog_line(e, hostname));
+    });
+  }
   s.archive->set_min_free_bytes(config.min_free_space_mb << 20);
   return s;
 }

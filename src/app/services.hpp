@@ -9,6 +9,7 @@
 #include "auth/auth_service.hpp"
 #include "core/config.hpp"
 #include "net/http/http_types.hpp"
+#include "net/syslog/syslog_sender.hpp"
 #include "store/fs_blob_store.hpp"
 #include "store/sqlite_database.hpp"
 
@@ -19,7 +20,8 @@ struct Services {
   std::unique_ptr<FsBlobStore> blobs;
   std::unique_ptr<archive::Archive> archive;
   std::unique_ptr<auth::AuthService> auth;
-  std::unique_ptr<audit::AuditLog> audit;  // declared last: destroyed (flushed) first
+  std::unique_ptr<net::SyslogSender> syslog;  // outlives the audit log, which feeds it
+  std::unique_ptr<audit::AuditLog> audit;     // declared last: destroyed (flushed) first
 };
 
 [[nodiscard]] Result<auth::AuthPolicy> auth_policy(const Config& config);

@@ -99,6 +99,11 @@ AuditLog::~AuditLog() {
   if (thread_.joinable()) thread_.join();
 }
 
+void AuditLog::set_sink(std::function<void(const AuditEvent&)> sink) {
+  std::lock_guard lock(mutex_);
+  sink_ = std::move(sink);
+}
+
 void AuditLog::record(AuditEvent e) {
   if (e.at.empty()) e.at = utc_now_iso();
   {
@@ -118,6 +123,7 @@ Status AuditLog::flush() {
 
 void AuditLog::loop() {
   std::vector<AuditEvent> batch;
+  std::function<void(const AuditEvent&)> sink;
   while (true) {
     {
       std::unique_lock lock(mutex_);
@@ -127,11 +133,12 @@ void AuditLog::loop() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      sink = sink_;
     }
     Status s = write_batch(batch);
     if (!s) spdlog::error("audit events could not be written: {}", s.error().message());
-    if (s && sink_)
-      for (const auto& e : batch) sink_(e);
+    if (s && sink)
+      for (const auto& e : batch) sink(e);
     {
       std::lock_guard lock(mutex_);
       written_ += batch.size();

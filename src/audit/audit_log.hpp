@@ -75,7 +75,7 @@ class AuditLog {
   [[nodiscard]] Result<std::vector<AuditEvent>> search(const AuditFilter& f);
   [[nodiscard]] Result<ChainReport> verify(const std::function<void(int64_t done)>& progress = {});
   // Called for every committed event (syslog export); set before events are recorded.
-  void set_sink(std::function<void(const AuditEvent&)> sink) { sink_ = std::move(sink); }
+  void set_sink(std::function<void(const AuditEvent&)> sink);
 
  private:
   explicit AuditLog(Database& db);

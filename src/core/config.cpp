@@ -48,6 +48,12 @@ const std::vector<ConfigOption>& config_options() {
        "Refuse new instances (DICOM status A700, HTTP 507) when the blob store has less free space, "
        "in MiB, so that the disk never fills up under the index."},
       {"log_level", "info", "trace, debug, info, warn, error."},
+      {"audit_syslog", "",
+       "Also send every audit event as a DICOM PS3.15 audit message over syslog (RFC 5424) to an audit "
+       "repository: udp://host:514, tcp://host:601 or tls://host:6514 (IHE ATNA). Empty: only the "
+       "database trail."},
+      {"audit_syslog_ca", "", "For tls:// syslog: the CA file that signed the collector's certificate "
+                              "(empty: the system's CAs)."},
       {"password_min_length", "12", "Shortest password accepted (NIST SP 800-63B: at least 8; long passphrases are best)."},
       {"login_max_failures", "5", "Failed sign-ins in a row after which an account is locked."},
       {"login_lockout_minutes", "15",
@@ -158,6 +164,8 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
   if (key == "min_free_space_mb")
     return parse_number<uint64_t>(key, value, cfg.min_free_space_mb, 0, uint64_t{1} << 40);
   if (key == "log_level") { cfg.log_level = value; return {}; }
+  if (key == "audit_syslog") { cfg.audit_syslog = value; return {}; }
+  if (key == "audit_syslog_ca") { cfg.audit_syslog_ca = value; return {}; }
   if (key == "password_min_length") return parse_number<int>(key, value, cfg.password_min_length, 8, 128);
   if (key == "login_max_failures") return parse_number<int>(key, value, cfg.login_max_failures, 1, 1000);
   if (key == "login_lockout_minutes") return parse_number<int>(key, value, cfg.login_lockout_minutes, 1, 100000);

@@ -4,6 +4,12 @@ TOTP sign-in with an independent TOTP implementation (oathtool), CSRF, hostile
 credentials, and the audit trail's tamper evidence."""
 import http.cookies
 import json
+import re
+import socket
+import ssl
+import threading
+import time
+import xml.etree.ElementTree as ET
 import sqlite3
 import subprocess
 import unittest
@@ -338,6 +344,116 @@ class DicomTlsTest(unittest.TestCase):
             server.cleanup()
             import shutil
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+class Collector:
+    """A syslog collector (audit repository) on udp, tcp or tls, keeping what it receives."""
+
+    def __init__(self, transport, tmp):
+        self.messages, self.transport = [], transport
+        kind = socket.SOCK_DGRAM if transport == "udp" else socket.SOCK_STREAM
+        self.sock = socket.socket(socket.AF_INET, kind)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.ca = None
+        if transport == "tls":
+            self.ca = tmp / "collector.pem"
+            key = tmp / "collector.key"
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                            "-keyout", str(key), "-out", str(self.ca), "-subj", "/CN=localhost",
+                            "-addext", "subjectAltName=DNS:localhost", "-days", "1"], check=True, capture_output=True)
+            self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.ctx.load_cert_chain(str(self.ca), str(key))
+        if kind == socket.SOCK_STREAM:
+            self.sock.listen()
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def target(self):
+        return f"{self.transport}://{'localhost' if self.transport == 'tls' else '127.0.0.1'}:{self.port}"
+
+    def run(self):
+        if self.transport == "udp":
+            while True:
+                self.messages.append(self.sock.recv(65536).decode())
+        while True:
+            conn, _ = self.sock.accept()
+            if self.transport == "tls":
+                conn = self.ctx.wrap_socket(conn, server_side=True)
+            threading.Thread(target=self.frames, args=(conn,), daemon=True).start()
+
+    def frames(self, conn):
+        with conn:
+            self.read_frames(conn)
+
+    def read_frames(self, conn):
+        buf = b""
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                return
+            buf += data
+            while b" " in buf:
+                length, rest = buf.split(b" ", 1)
+                if len(rest) < int(length):
+                    break
+                self.messages.append(rest[:int(length)].decode())
+                buf = rest[int(length):]
+
+    def wait_for(self, text, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            found = [m for m in self.messages if text in m]
+            if found:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"no syslog message with {text!r}; got {self.messages[-3:]}")
+
+
+class AuditSyslogTest(unittest.TestCase):
+    """Audit events leave as DICOM PS3.15 audit messages in RFC 5424 syslog, over each transport."""
+
+    def check_transport(self, transport):
+        import tempfile
+        from pathlib import Path
+        tmp = Path(tempfile.mkdtemp(prefix="vireo-syslog-"))
+        collector = Collector(transport, tmp)
+        env = {"VIREO_AUDIT_SYSLOG": collector.target()}
+        if collector.ca:
+            env["VIREO_AUDIT_SYSLOG_CA"] = str(collector.ca)
+        server = Server(extra_env=env).start()
+        try:
+            probe = f"probe-{transport}"
+            server.http("POST", "/api/auth/login", token=None,
+                        body=json.dumps({"username": probe, "password": "wrong-password-here"}).encode())
+            line = collector.wait_for(f'UserID="{probe}"')[0]
+            m = re.match(r"^<(\d+)>1 (\S+) (\S+) vireo (\d+) IHE\+RFC-3881 - \ufeff(<\?xml.*)$", line, re.S)
+            self.assertTrue(m, line[:200])
+            self.assertEqual(int(m.group(1)), 10 * 8 + 5, "authpriv.notice")
+            msg = ET.fromstring(m.group(5).encode())
+            event = msg.find("EventIdentification")
+            self.assertEqual(event.get("EventOutcomeIndicator"), "4")
+            self.assertEqual(event.find("EventID").get("csd-code"), "110114")  # User Authentication
+            self.assertEqual(msg.find("ActiveParticipant").get("NetworkAccessPointID"), "127.0.0.1")
+            self.assertEqual(msg.find("AuditSourceIdentification").get("AuditSourceID"), "Vireo")
+            # A patient-data access names the patient as a participant object.
+            f = DICOM / "modality/CT_small.dcm"
+            self.assertEqual(server.store(f)[0][str(f)], 0)
+            line = collector.wait_for('csd-code="110104"')[0]  # DICOM Instances Transferred
+            objects = ET.fromstring(line.split("\ufeff", 1)[1].encode()).findall("ParticipantObjectIdentification")
+            self.assertEqual(objects[0].get("ParticipantObjectID"), "1CT1")
+        finally:
+            server.cleanup()
+            import shutil
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_udp(self):
+        self.check_transport("udp")
+
+    def test_tcp(self):
+        self.check_transport("tcp")
+
+    def test_tls_with_the_collectors_ca(self):
+        self.check_transport("tls")
 
 
 if __name__ == "__main__":

@@ -1,33 +1,17 @@
 #include "api/fhir/audit_event.hpp"
 
+#include "audit/event_codes.hpp"
+
 namespace vireo::api::fhir {
 
 namespace {
 using nlohmann::json;
 
-// DICOM audit event types (PS3.15 A.5.3, DCM code system) and FHIR's restful interactions.
 json event_type(const std::string& action) {
-  auto dcm = [](const char* code, const char* display) {
-    return json{{"system", "http://dicom.nema.org/resources/ontology/DCM"}, {"code", code}, {"display", display}};
-  };
-  if (action == "login" || action == "logout") return dcm("110114", "User Authentication");
-  if (action == "refused") return dcm("110113", "Security Alert");
-  if (action == "export") return dcm("110106", "Export");
-  if (action.starts_with("dicom-store")) return dcm("110104", "DICOM Instances Transferred");
-  if (action.starts_with("dicom-association")) return dcm("110100", "Application Activity");
-  if (action == "query" || action.starts_with("dicom-find")) return dcm("110112", "Query");
-  return dcm("110110", "Patient Record");
-}
-
-// FHIR AuditEvent.action: C R U D E.
-const char* crude(const std::string& action) {
-  if (action == "create") return "C";
-  if (action == "read" || action == "query" || action == "export" || action.starts_with("dicom-find") ||
-      action.starts_with("dicom-move") || action.starts_with("dicom-get"))
-    return "R";
-  if (action == "update") return "U";
-  if (action == "delete") return "D";
-  return "E";
+  auto c = audit::event_code(action);
+  return json{{"system", "http://dicom.nema.org/resources/ontology/DCM"},
+              {"code", std::string(c.code)},
+              {"display", std::string(c.display)}};
 }
 }  // namespace
 
@@ -38,7 +22,7 @@ json audit_event(const audit::AuditEvent& e) {
   json r = {{"resourceType", "AuditEvent"},
             {"id", std::to_string(e.id)},
             {"type", event_type(e.action)},
-            {"action", crude(e.action)},
+            {"action", std::string(1, audit::event_action_code(e.action))},
             {"recorded", e.at},
             // 0 success, 4 minor failure (FHIR audit-event-outcome).
             {"outcome", e.outcome == "success" ? "0" : "4"},
