@@ -4,6 +4,8 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <cctype>
 #include <mutex>
 #include <stdexcept>
@@ -31,6 +33,42 @@ std::string password_base(std::string_view pw) {
   while (b < e && is_filler(static_cast<unsigned char>(pw[b]))) ++b;
   while (e > b && is_filler(static_cast<unsigned char>(pw[e - 1]))) --e;
   return lower(pw.substr(b, e - b));
+}
+
+// "passwordpassword" -> "password": the shortest unit the password repeats, or itself.
+std::string repeated_unit(const std::string& pw) {
+  for (size_t n = 1; n <= pw.size() / 2; ++n) {
+    if (pw.size() % n != 0) continue;
+    bool repeats = true;
+    for (size_t i = n; i < pw.size() && repeats; ++i) repeats = pw[i] == pw[i - n];
+    if (repeats) return pw.substr(0, n);
+  }
+  return pw;
+}
+
+// Keyboard walks ("qwertyuiopasdf", "zaq12wsxcde3", "1qaz2wsx") are among the most common
+// breached passwords and pass dictionary checks: refuse a password whose consecutive
+// characters are nearly all neighbours on a US keyboard.
+bool is_keyboard_walk(const std::string& lower_pw) {
+  static const char* rows[] = {"1234567890-=", "qwertyuiop[]", "asdfghjkl;'", "zxcvbnm,./"};
+  auto where = [](char c, int& row, int& col) {
+    for (int r = 0; r < 4; ++r)
+      if (const char* p = std::strchr(rows[r], c)) {
+        row = r;
+        col = static_cast<int>(p - rows[r]);
+        return true;
+      }
+    return false;
+  };
+  if (lower_pw.size() < 2) return false;
+  size_t neighbours = 0;
+  for (size_t i = 1; i < lower_pw.size(); ++i) {
+    int r1, c1, r2, c2;
+    if (!where(lower_pw[i - 1], r1, c1) || !where(lower_pw[i], r2, c2)) continue;
+    // Same row next door, or the row above/below at the same or the diagonal position.
+    if ((r1 == r2 && std::abs(c1 - c2) == 1) || (std::abs(r1 - r2) == 1 && std::abs(c1 - c2) <= 1)) ++neighbours;
+  }
+  return neighbours * 10 >= (lower_pw.size() - 1) * 8;
 }
 
 // cracklib is not thread-safe (it keeps the dictionary open in static state).
@@ -78,7 +116,13 @@ Status check_password_policy(std::string_view username, std::string_view passwor
   if (password.size() > 128) return fail(ErrorCode::InvalidArgument, "the password must have at most 128 characters");
   if (!username.empty() && lower(password).find(lower(username)) != std::string::npos)
     return fail(ErrorCode::InvalidArgument, "the password must not contain the user name");
-  for (const std::string& candidate : {std::string(password), password_base(password)}) {
+  const std::string lowered = lower(password);
+  if (is_keyboard_walk(lowered))
+    return fail(ErrorCode::InvalidArgument, "the password is a keyboard pattern; choose a few unrelated words");
+  if (repeated_unit(lowered).size() < lowered.size() && repeated_unit(lowered).size() < min_length)
+    return fail(ErrorCode::InvalidArgument, "the password repeats a short part; choose a few unrelated words");
+  for (const std::string& candidate :
+       {std::string(password), password_base(password), password_base(repeated_unit(lowered))}) {
     if (candidate.empty()) continue;
     if (const char* why = cracklib_weakness(candidate))
       return fail(ErrorCode::InvalidArgument,

@@ -97,6 +97,12 @@ TEST(Password, PolicyRefusesShortDictionaryAndUserNamePasswords) {
   EXPECT_FALSE(check_password_policy("alice", "qwertyuiop123", 12));
   EXPECT_FALSE(check_password_policy("bartholomew", "xBartholomew-99", 12));
   EXPECT_FALSE(check_password_policy("alice", std::string(129, 'k'), 12));
+  // Common breached passwords that a dictionary alone lets through.
+  for (const char* weak : {"passwordpassword", "iloveyouiloveyou", "letmeinletmein", "qwertyuiopasdf",
+                           "zaq12wsxcde3", "1qaz2wsx3edc", "123456789012", "aaaaaaaaaaaa", "abcdefghijkl"})
+    EXPECT_FALSE(check_password_policy("alice", weak, 12)) << weak;
+  for (const char* fine : {"velvet-tractor-on-the-moon", "Granite owl sings 4 tides", "plum;harbor;quietly;seven"})
+    EXPECT_TRUE(check_password_policy("alice", fine, 12)) << fine;
 }
 
 TEST(Totp, AcceptsTheCurrentStepAndItsNeighbourOnceAndRefusesOthers) {
