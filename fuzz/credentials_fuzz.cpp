@@ -40,6 +40,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto t = vireo::http::bearer_token(input)) {
     require(!t->empty() && t->size() <= vireo::http::kMaxCredentialLength && b64token(*t));
   }
+  if (auto b = vireo::http::basic_credentials(input)) {
+    require(b->first.find(':') == std::string::npos);
+    require(b->first.size() + b->second.size() < input.size());
+  }
   std::string path;
   std::map<std::string, std::string> query;
   if (vireo::http::parse_target(input, path, query)) {

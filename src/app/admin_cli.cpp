@@ -160,6 +160,38 @@ int run_token_command(Services& s, const TokenCommand& c) {
   return 2;
 }
 
+int run_client_command(Services& s, const ClientCommand& c) {
+  auth::AuthService& auth = *s.auth;
+  audit::AuditLog& log = *s.audit;
+  if (c.action == "add") {
+    auto created = auth.create_client(c.username, c.name, c.scopes.empty() ? std::vector<std::string>{"*"} : c.scopes);
+    if (int rc = report(log, created ? Status{} : std::unexpected(created.error()), "create",
+                        "OAuth client for " + c.username);
+        rc)
+      return rc;
+    std::cout << "client_id:     " << created->info.client_id << "\nclient_secret: " << created->secret
+              << "\n(the secret is shown once; the client gets tokens with grant_type=client_credentials at "
+                 "POST /oauth/token)\n";
+    return 0;
+  }
+  if (c.action == "list") {
+    auto list = auth.clients();
+    if (!list) return report(log, std::unexpected(list.error()), "query", "clients");
+    std::cout << "client_id\tuser\tname\tscopes\tstate\n";
+    for (const auto& cl : *list) {
+      std::string scopes;
+      for (const auto& sc : cl.scopes) scopes += (scopes.empty() ? "" : " ") + sc;
+      std::cout << cl.client_id << "\t" << cl.username << "\t" << cl.name << "\t" << scopes << "\t"
+                << (cl.revoked ? "revoked" : "active") << "\n";
+    }
+    return 0;
+  }
+  if (int rc = report(log, auth.revoke_client(c.client_id), "update", "revoke OAuth client " + c.client_id); rc)
+    return rc;
+  std::cout << "client " << c.client_id << " and its tokens revoked\n";
+  return 0;
+}
+
 int run_audit_verify(Services& s) {
   auto v = s.audit->verify([](int64_t n) { std::cerr << "\rverified " << n << " events" << std::flush; });
   if (!v) {

@@ -23,7 +23,14 @@ struct TokenCommand {
   int64_t id = 0;
 };
 
+struct ClientCommand {
+  std::string action;  // add, list, revoke
+  std::string username, name, client_id;
+  std::vector<std::string> scopes;
+};
+
 int run_user_command(Services& s, const UserCommand& c);
+int run_client_command(Services& s, const ClientCommand& c);
 int run_token_command(Services& s, const TokenCommand& c);
 int run_audit_verify(Services& s);
 // The route table and the role table as JSON: what each route needs and what each role

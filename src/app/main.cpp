@@ -110,6 +110,17 @@ int main(int argc, char** argv) {
   auto* token_revoke = token->add_subcommand("revoke", "Revoke a token by id");
   token_revoke->add_option("id", tc.id)->required();
 
+  app::ClientCommand cc;
+  auto* client = cli.add_subcommand("client", "OAuth 2.0 clients (client credentials grant) for integrations");
+  add_common(client);
+  client->require_subcommand(1);
+  auto* client_add = client->add_subcommand("add", "Register a client acting as a user; prints its id and secret once");
+  client_add->add_option("username", cc.username, "The user the client acts as")->required();
+  client_add->add_option("--name", cc.name, "What the client is")->required();
+  client_add->add_option("--scope", cc.scopes, "Permission it may ask for (repeat; default: all of the user's)");
+  client->add_subcommand("list", "List clients");
+  client->add_subcommand("revoke", "Revoke a client and its tokens")->add_option("client_id", cc.client_id)->required();
+
   auto* audit = cli.add_subcommand("audit", "The audit trail");
   add_common(audit);
   audit->require_subcommand(1);
@@ -148,7 +159,7 @@ int main(int argc, char** argv) {
   if (serve->parsed()) return app::serve(*cfg);
   if (import->parsed()) return app::import_paths(*cfg, import_paths, import_threads);
   if (check->parsed()) return app::check(*cfg, deep, repair);
-  if (user->parsed() || token->parsed() || audit->parsed() || access->parsed()) {
+  if (user->parsed() || token->parsed() || client->parsed() || audit->parsed() || access->parsed()) {
     auto services = app::open_services(*cfg);
     if (!services) {
       std::cerr << "vireo: " << services.error().message() << "\n";
@@ -163,6 +174,10 @@ int main(int argc, char** argv) {
       return app::run_token_command(*services, tc);
     }
     if (access->parsed()) return app::print_access_model(*services);
+    if (client->parsed()) {
+      cc.action = client->get_subcommands().front()->get_name();
+      return app::run_client_command(*services, cc);
+    }
     return app::run_audit_verify(*services);
   }
   return 0;

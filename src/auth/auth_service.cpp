@@ -13,6 +13,15 @@ namespace vireo::auth {
 
 namespace {
 constexpr int kRecoveryCodes = 10;
+constexpr int64_t kClientTokenSeconds = 3600;
+
+Status check_scopes(const std::vector<std::string>& scopes) {
+  if (scopes.empty()) return fail(ErrorCode::InvalidArgument, "at least one scope (or *) is needed");
+  for (const auto& s : scopes)
+    if (s != "*" && (!is_known_permission(s) || s == kPublic || s == kAuthenticated))
+      return fail(ErrorCode::InvalidArgument, "unknown scope '" + s + "'");
+  return {};
+}
 constexpr const char* kUserColumns =
     "id, username, display_name, disabled, totp_enabled, patient_id, physician_name, failed_logins, "
     "locked_until, created_at, password_hash, totp_secret, totp_last_step, totp_pending";
@@ -134,6 +143,21 @@ const std::vector<Migration>& auth_migrations() {
                 username TEXT NOT NULL))",
            "CREATE INDEX login_failures_address ON login_failures (address, at)",
            "CREATE INDEX login_failures_at ON login_failures (at)",
+       }},
+      {2,
+       "identity: OAuth 2.0 clients (client credentials grant)",
+       {
+           R"(CREATE TABLE oauth_clients (
+                id ${PK},
+                client_id TEXT NOT NULL UNIQUE,
+                secret_hash TEXT NOT NULL,
+                user_fk INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                scopes TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                revoked INTEGER NOT NULL DEFAULT 0))",
+           "ALTER TABLE api_tokens ADD COLUMN client_fk INTEGER REFERENCES oauth_clients (id)",
+           "CREATE INDEX api_tokens_client ON api_tokens (client_fk)",
        }},
   };
   return migrations;
@@ -517,10 +541,7 @@ Result<std::vector<std::string>> AuthService::confirm_totp(int64_t user_id, cons
 Result<CreatedToken> AuthService::create_token(const std::string& username, const std::string& name,
                                                const std::vector<std::string>& scopes, int64_t expires_at) {
   if (name.empty() || name.size() > 100) return fail(ErrorCode::InvalidArgument, "a token needs a name (1 to 100 characters)");
-  if (scopes.empty()) return fail(ErrorCode::InvalidArgument, "a token needs at least one scope (or *)");
-  for (const auto& s : scopes)
-    if (s != "*" && (!is_known_permission(s) || s == kPublic || s == kAuthenticated))
-      return fail(ErrorCode::InvalidArgument, "unknown scope '" + s + "'");
+  if (auto s = check_scopes(scopes); !s) return std::unexpected(s.error());
   int64_t now = clock_.unix_seconds();
   if (expires_at != 0 && expires_at <= now) return fail(ErrorCode::InvalidArgument, "the expiry is in the past");
   auto c = pool_.acquire();
@@ -555,6 +576,97 @@ Result<std::vector<TokenInfo>> AuthService::tokens(const std::string& username) 
   for (const auto& r : *rows)
     out.push_back(TokenInfo{r.integer(0), r.text(1), r.text(2), split_scopes(r.text(3)), r.integer(4), r.integer(5),
                             r.integer(6), r.integer(7) != 0});
+  return out;
+}
+
+Result<CreatedClient> AuthService::create_client(const std::string& username, const std::string& name,
+                                                 const std::vector<std::string>& scopes) {
+  if (name.empty() || name.size() > 100) return fail(ErrorCode::InvalidArgument, "a client needs a name (1 to 100 characters)");
+  if (auto s = check_scopes(scopes); !s) return std::unexpected(s.error());
+  auto c = pool_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto u = load_user(**c, "username = ?", username);
+  if (!u) return std::unexpected(u.error());
+  CreatedClient out;
+  out.info.client_id = "vireo-client-" + random_token(12);
+  out.secret = random_token(32);
+  int64_t now = clock_.unix_seconds();
+  auto ins = (*c)->query("INSERT INTO oauth_clients (client_id, secret_hash, user_fk, name, scopes, created_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                         {out.info.client_id, sha256_hex(out.secret), u->id, name, join(scopes, ' '), now});
+  if (!ins || ins->empty()) return std::unexpected(ins ? Error{ErrorCode::DatabaseError, "insert client"} : ins.error());
+  out.info.id = ins->front().integer(0);
+  out.info.username = username;
+  out.info.name = name;
+  out.info.scopes = scopes;
+  out.info.created_at = now;
+  return out;
+}
+
+Result<std::vector<OAuthClient>> AuthService::clients() {
+  auto c = pool_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto rows = (*c)->query("SELECT o.id, o.client_id, u.username, o.name, o.scopes, o.created_at, o.revoked "
+                          "FROM oauth_clients o JOIN users u ON u.id = o.user_fk ORDER BY o.id",
+                          {});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<OAuthClient> out;
+  for (const auto& r : *rows)
+    out.push_back({r.integer(0), r.text(1), r.text(2), r.text(3), split_scopes(r.text(4)), r.integer(5), r.integer(6) != 0});
+  return out;
+}
+
+Status AuthService::revoke_client(const std::string& client_id) {
+  auto c = pool_.acquire();
+  if (!c) return std::unexpected(c.error());
+  if (auto s = (*c)->execute("UPDATE oauth_clients SET revoked = 1 WHERE client_id = ?", {client_id}); !s) return s;
+  if ((*c)->changes() == 0) return fail(ErrorCode::NotFound, "no such client");
+  return (*c)->execute(
+      "UPDATE api_tokens SET revoked = 1 WHERE client_fk = (SELECT id FROM oauth_clients WHERE client_id = ?)",
+      {client_id});
+}
+
+Result<IssuedToken> AuthService::issue_client_token(const std::string& client_id, const std::string& secret,
+                                                    const std::vector<std::string>& requested,
+                                                    const std::string& address) {
+  auto c = pool_.acquire();
+  if (!c) return std::unexpected(c.error());
+  LoginRequest as_login{client_id.substr(0, 64), "", "", "", address, ""};
+  auto blocked = address_blocked(**c, address);
+  if (!blocked) return std::unexpected(blocked.error());
+  if (*blocked) return std::unexpected(unauthenticated("too many failed sign-ins from this address"));
+  auto rows = (*c)->query("SELECT o.id, o.secret_hash, o.scopes, o.revoked, o.user_fk FROM oauth_clients o "
+                          "WHERE o.client_id = ?",
+                          {client_id});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty() || !equal_secrets(rows->front().text(1), sha256_hex(secret)) || rows->front().integer(3) != 0) {
+    if (auto s = record_failure(**c, as_login, nullptr); !s) return std::unexpected(s.error());
+    return std::unexpected(unauthenticated(rows->empty() ? "unknown client" : "wrong secret or revoked client"));
+  }
+  const Row& r = rows->front();
+  auto p = principal_for(**c, r.integer(4));
+  if (!p) return std::unexpected(p.error());
+  std::vector<std::string> allowed = split_scopes(r.text(2));
+  std::vector<std::string> granted;
+  for (const auto& s : requested.empty() ? allowed : requested) {
+    bool ok = std::ranges::find(allowed, "*") != allowed.end() || std::ranges::find(allowed, s) != allowed.end();
+    if (!ok || (s != "*" && !is_known_permission(s)))
+      return fail(ErrorCode::InvalidArgument, "scope '" + s + "' is not granted to this client");
+    granted.push_back(s);
+  }
+  IssuedToken out;
+  out.access_token = "vireo_" + random_token(32);
+  out.expires_in = kClientTokenSeconds;
+  out.scopes = granted;
+  out.username = p->username;
+  int64_t now = clock_.unix_seconds();
+  auto s = (*c)->execute("INSERT INTO api_tokens (token_hash, user_fk, name, scopes, created_at, expires_at, client_fk) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         {sha256_hex(out.access_token), r.integer(4), "oauth client " + client_id, join(granted, ' '),
+                          now, now + kClientTokenSeconds, r.integer(0)});
+  if (!s) return std::unexpected(s.error());
+  // Issued tokens expire within the hour; old rows are pruned as new ones are issued.
+  (void)(*c)->execute("DELETE FROM api_tokens WHERE client_fk IS NOT NULL AND expires_at < ?", {now - 86400});
   return out;
 }
 

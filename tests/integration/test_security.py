@@ -220,6 +220,43 @@ class SecurityTest(unittest.TestCase):
         self.assertTrue(any("unknown token" in e["detail"] for e in refused))
         self.assertTrue(any("unsupported Authorization scheme" in e["detail"] for e in refused))
 
+    def test_oauth_client_credentials(self):
+        import base64
+        import urllib.parse
+        s = self.server
+        r = s.cli("client", "add", "u_radiologist", "--name", "ai pipeline", "--scope", "archive.read")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        client_id = re.search(r"client_id:\s+(\S+)", r.stdout).group(1)
+        secret = re.search(r"client_secret:\s+(\S+)", r.stdout).group(1)
+
+        def token_request(body, basic=None):
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            if basic:
+                headers["Authorization"] = "Basic " + base64.b64encode(":".join(basic).encode()).decode()
+            status, _, data = s.http("POST", "/oauth/token", body=urllib.parse.urlencode(body).encode(),
+                                     headers=headers, token=None)
+            return status, json.loads(data)
+
+        status, answer = token_request({"grant_type": "client_credentials"}, basic=(client_id, secret))
+        self.assertEqual(status, 200, answer)
+        self.assertEqual(answer["token_type"], "Bearer")
+        self.assertEqual(answer["expires_in"], 3600)
+        access = answer["access_token"]
+        self.assertEqual(s.http("GET", "/api/studies", token=access)[0], 200)
+        self.assertEqual(s.http("GET", "/api/instances/1.2.3/file", token=access)[0], 403, "outside the client's scope")
+        status, answer = token_request({"grant_type": "client_credentials", "client_id": client_id,
+                                        "client_secret": secret, "scope": "archive.read"})
+        self.assertEqual(status, 200, "credentials in the form body work too")
+        self.assertEqual(token_request({"grant_type": "client_credentials", "scope": "archive.export"},
+                                       basic=(client_id, secret)), (400, {"error": "invalid_scope",
+                                       "error_description": "scope 'archive.export' is not granted to this client"}))
+        self.assertEqual(token_request({"grant_type": "client_credentials"}, basic=(client_id, "wrong"))[1]["error"],
+                         "invalid_client")
+        self.assertEqual(token_request({"grant_type": "password"}, basic=(client_id, secret))[1]["error"],
+                         "unsupported_grant_type")
+        self.assertEqual(s.cli("client", "revoke", client_id).returncode, 0)
+        self.assertEqual(s.http("GET", "/api/studies", token=access)[0], 401, "revoking the client ends its tokens")
+
     def test_reads_are_audited_and_the_chain_shows_tampering(self):
         s = self.server
         study = [x for x in s.json("/api/studies") if x["PatientID"] == "98890234"][0]["StudyInstanceUID"]

@@ -267,6 +267,37 @@ TEST_F(AuthServiceTest, TokensAreScopedExpireAndRevoke) {
   EXPECT_EQ(list->size(), 2u);
 }
 
+TEST_F(AuthServiceTest, OAuthClientsGetShortLivedScopedTokensUntilRevoked) {
+  add("pipeline", Role::Radiologist);
+  EXPECT_FALSE(auth_->create_client("pipeline", "ai", {"archive.nothing"}));
+  auto client = auth_->create_client("pipeline", "ai", {"archive.read"});
+  ASSERT_TRUE(client);
+  EXPECT_EQ(auth_->issue_client_token(client->info.client_id, "wrong", {}, "10.0.0.5").error().code,
+            ErrorCode::Unauthenticated);
+  EXPECT_EQ(auth_->issue_client_token("nobody", client->secret, {}, "10.0.0.5").error().code,
+            ErrorCode::Unauthenticated);
+  EXPECT_EQ(auth_->issue_client_token(client->info.client_id, client->secret, {"archive.export"}, "10.0.0.5")
+                .error()
+                .code,
+            ErrorCode::InvalidArgument)
+      << "no more than the client was given";
+  auto issued = auth_->issue_client_token(client->info.client_id, client->secret, {}, "10.0.0.5");
+  ASSERT_TRUE(issued);
+  EXPECT_EQ(issued->expires_in, 3600);
+  auto p = auth_->authenticate_bearer(issued->access_token);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->username, "pipeline");
+  EXPECT_TRUE(p->may("archive.read"));
+  EXPECT_FALSE(p->may("archive.export")) << "the radiologist may, the client may not";
+  clock_.now += 3600;
+  EXPECT_FALSE(auth_->authenticate_bearer(issued->access_token)) << "an hour, then it expires";
+  auto again = auth_->issue_client_token(client->info.client_id, client->secret, {"archive.read"}, "10.0.0.5");
+  ASSERT_TRUE(again);
+  ASSERT_TRUE(auth_->revoke_client(client->info.client_id));
+  EXPECT_FALSE(auth_->authenticate_bearer(again->access_token)) << "revoking the client ends its tokens";
+  EXPECT_FALSE(auth_->issue_client_token(client->info.client_id, client->secret, {}, "10.0.0.5"));
+}
+
 TEST_F(AuthServiceTest, TotpEnrolmentThenCodesAndOneTimeRecoveryCodes) {
   User u = add("drx", Role::Radiologist);
   auto first = login("drx", kPassword);

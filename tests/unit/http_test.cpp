@@ -75,7 +75,7 @@ TEST(RouteTable, EveryRouteDeclaresAKnownPermission) {
     api::register_archive_routes(router, **archive);
     api::register_auth_routes(router, **auth, **audit);
     ASSERT_GT(router.routes().size(), 25u);
-    const std::set<std::string> open_to_all = {"/healthz", "/metrics", "/api/auth/login"};
+    const std::set<std::string> open_to_all = {"/healthz", "/metrics", "/api/auth/login", "/oauth/token"};
     for (const auto& route : router.routes()) {
       EXPECT_FALSE(route.permission.empty()) << route.method << " " << route.pattern;
       EXPECT_TRUE(auth::is_known_permission(route.permission)) << route.method << " " << route.pattern;
@@ -103,6 +103,13 @@ TEST(Credentials, CookiesAndBearerTokensParseStrictly) {
   EXPECT_FALSE(bearer_token("Bearer a b"));
   EXPECT_FALSE(bearer_token("Bearer x' OR '1'='1"));
   EXPECT_FALSE(bearer_token("Bearer " + std::string(513, 'a')));
+  auto basic = basic_credentials("Basic Y2xpZW50OnNlOmNyZXQ=");  // client:se:cret
+  ASSERT_TRUE(basic);
+  EXPECT_EQ(basic->first, "client");
+  EXPECT_EQ(basic->second, "se:cret");
+  EXPECT_FALSE(basic_credentials("Basic bm9jb2xvbg=="));  // "nocolon"
+  EXPECT_FALSE(basic_credentials("Basic !!!!"));
+  EXPECT_FALSE(basic_credentials("Bearer Y2xpZW50OnNlY3JldA=="));
 }
 
 TEST(Router, TheGuardRunsBeforeEveryHandlerAndCanRefuse) {

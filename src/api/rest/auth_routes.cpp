@@ -6,6 +6,8 @@
 #include "api/rest/security.hpp"
 #include "api/fhir/audit_event.hpp"
 #include "core/clock.hpp"
+#include "core/strings.hpp"
+#include "net/http/credentials.hpp"
 
 namespace vireo::api {
 
@@ -180,6 +182,53 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
     if (!id) return http::problem(id.error());
     if (auto s = auth.revoke_token(*id, r.principal.user_id); !s) return http::problem(s.error());
     return no_content();
+  });
+
+  // --- OAuth 2.0 client credentials (RFC 6749 4.4): integrations trade a client id and
+  // secret for a one-hour bearer token. Errors in the RFC's own terms (5.2).
+  router.add("POST", "/oauth/token", std::string(auth::kPublic), [&auth, &audit](const HttpRequest& r) {
+    auto oauth_error = [](int status, const char* code, const std::string& description) {
+      HttpResponse res = http::json_response(status, dump({{"error", code}, {"error_description", description}}));
+      if (status == 401) res.headers.emplace_back("WWW-Authenticate", "Basic realm=\"vireo\"");
+      return res;
+    };
+    std::string path;
+    std::map<std::string, std::string> form;
+    if (!http::parse_target("/?" + r.body, path, form)) return oauth_error(400, "invalid_request", "malformed form body");
+    auto field = [&](const char* k) { return form.contains(k) ? form.at(k) : std::string(); };
+    if (field("grant_type") != "client_credentials")
+      return oauth_error(400, "unsupported_grant_type", "only client_credentials is supported");
+    std::string id = field("client_id"), secret = field("client_secret");
+    if (auto it = r.headers.find("authorization"); it != r.headers.end()) {
+      auto basic = http::basic_credentials(it->second);
+      if (!basic) return oauth_error(401, "invalid_client", "use HTTP Basic with the client id and secret");
+      id = http::percent_decode(basic->first, true);
+      secret = http::percent_decode(basic->second, true);
+    }
+    if (id.empty() || secret.empty()) return oauth_error(401, "invalid_client", "client authentication is required");
+    std::vector<std::string> scopes;
+    for (const auto& sc : split(field("scope"), ' '))
+      if (!sc.empty()) scopes.push_back(sc);
+    auto token = auth.issue_client_token(id, secret, scopes, r.remote_address);
+    HttpRequest who = r;
+    who.principal.username = id.substr(0, 64);
+    if (!token) {
+      who.audit.detail = "OAuth client: " + token.error().detail;
+      audit.record(audit_event_for(who, "login", "failure"));
+      if (token.error().code == ErrorCode::Unauthenticated)
+        return oauth_error(401, "invalid_client", "client authentication failed");
+      if (token.error().code == ErrorCode::InvalidArgument) return oauth_error(400, "invalid_scope", token.error().detail);
+      return http::problem(token.error());
+    }
+    who.principal.username = token->username;
+    who.audit.detail = "OAuth client " + id + " issued a token";
+    audit.record(audit_event_for(who, "login", "success"));
+    std::string scope;
+    for (const auto& sc : token->scopes) scope += (scope.empty() ? "" : " ") + sc;
+    HttpResponse res = http::json_response(200, dump({{"access_token", token->access_token}, {"token_type", "Bearer"},
+                                                      {"expires_in", token->expires_in}, {"scope", scope}}));
+    res.headers.emplace_back("Pragma", "no-cache");
+    return res;
   });
 
   // --- user administration ---

@@ -1,5 +1,7 @@
 #include "net/http/credentials.hpp"
 
+#include <openssl/evp.h>
+
 #include <cctype>
 
 #include "core/strings.hpp"
@@ -37,6 +39,26 @@ std::optional<std::string> bearer_token(std::string_view value) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view("-._~+/=").find(c) == std::string_view::npos)
       return std::nullopt;
   return std::string(token);
+}
+
+std::optional<std::pair<std::string, std::string>> basic_credentials(std::string_view value) {
+  constexpr std::string_view scheme = "basic ";
+  if (value.size() <= scheme.size() || value.size() > 2 * kMaxCredentialLength) return std::nullopt;
+  for (size_t i = 0; i < scheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(value[i])) != scheme[i]) return std::nullopt;
+  auto b64 = trim(value.substr(scheme.size()));
+  if (b64.empty() || b64.size() % 4 != 0) return std::nullopt;
+  for (char c : b64)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '/' && c != '=') return std::nullopt;
+  std::string raw(b64.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(raw.data()), reinterpret_cast<const unsigned char*>(b64.data()),
+                          static_cast<int>(b64.size()));
+  if (n < 0) return std::nullopt;
+  size_t padding = b64.ends_with("==") ? 2 : b64.ends_with("=") ? 1 : 0;
+  raw.resize(static_cast<size_t>(n) - padding);
+  auto colon = raw.find(':');
+  if (colon == std::string::npos || raw.find('\0') != std::string::npos) return std::nullopt;
+  return std::pair{raw.substr(0, colon), raw.substr(colon + 1)};
 }
 
 }  // namespace vireo::http

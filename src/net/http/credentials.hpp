@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace vireo::http {
 
@@ -19,5 +20,7 @@ inline constexpr size_t kMaxCredentialLength = 512;
 [[nodiscard]] std::optional<std::string> cookie_value(std::string_view header, std::string_view name);
 // "Bearer <b64token>" (scheme case-insensitive) -> the token; nullopt for any other form.
 [[nodiscard]] std::optional<std::string> bearer_token(std::string_view header);
+// "Basic base64(user:password)" (RFC 7617) -> {user, password}; nullopt for any other form.
+[[nodiscard]] std::optional<std::pair<std::string, std::string>> basic_credentials(std::string_view header);
 
 }  // namespace vireo::http
