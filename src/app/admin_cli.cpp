@@ -113,6 +113,20 @@ int run_user_command(Services& s, const UserCommand& c) {
     if (pw->second) std::cout << "password: " << pw->first << "\n(shown once)\n";
     return 0;
   }
+  if (c.action == "roles") {
+    std::vector<auth::Role> roles;
+    for (const auto& r : c.roles) {
+      auto role = auth::parse_role(r);
+      if (!role) {
+        std::cerr << "vireo: unknown role '" << r << "'\n";
+        return 2;
+      }
+      roles.push_back(*role);
+    }
+    if (int rc = report(log, auth.set_roles(c.username, roles), "update", "roles of " + c.username); rc) return rc;
+    std::cout << c.username << " now has the roles " << roles_text(roles) << "; their sessions were ended\n";
+    return 0;
+  }
   Status st;
   if (c.action == "disable") st = auth.set_disabled(c.username, true);
   else if (c.action == "enable") st = auth.set_disabled(c.username, false);

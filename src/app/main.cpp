@@ -94,6 +94,9 @@ int main(int argc, char** argv) {
                                    std::pair{"reset-totp", "Remove a user's TOTP so they set it up again"}})
     user->add_subcommand(name, help)->add_option("username", uc.username)->required();
   user->add_subcommand("list", "List users with roles and state");
+  auto* user_roles = user->add_subcommand("roles", "Replace a user's roles (ends their sessions)");
+  user_roles->add_option("username", uc.username)->required();
+  user_roles->add_option("-r,--role", uc.roles, "Role (repeat for several)")->required();
 
   app::TokenCommand tc;
   auto* token = cli.add_subcommand("token", "Bearer tokens for scripts, integrations and DICOMweb clients");

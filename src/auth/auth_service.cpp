@@ -15,6 +15,19 @@ namespace {
 constexpr int kRecoveryCodes = 10;
 constexpr int64_t kClientTokenSeconds = 3600;
 
+Status check_roles(const std::vector<Role>& roles, const std::string& patient_id, const std::string& physician) {
+  if (roles.empty()) return fail(ErrorCode::InvalidArgument, "a user needs at least one role");
+  bool is_patient = std::ranges::find(roles, Role::Patient) != roles.end();
+  if (is_patient && patient_id.empty())
+    return fail(ErrorCode::InvalidArgument, "a patient user must be linked to a Patient ID (--patient-id)");
+  if (is_patient && roles.size() > 1)
+    return fail(ErrorCode::InvalidArgument, "the patient role cannot be combined with staff roles");
+  if (std::ranges::find(roles, Role::ReferringPhysician) != roles.end() && physician.empty())
+    return fail(ErrorCode::InvalidArgument,
+                "a referring physician must be linked to the name studies carry (--physician, e.g. SMITH^JOHN)");
+  return {};
+}
+
 Status check_scopes(const std::vector<std::string>& scopes) {
   if (scopes.empty()) return fail(ErrorCode::InvalidArgument, "at least one scope (or *) is needed");
   for (const auto& s : scopes)
@@ -202,15 +215,7 @@ Result<User> AuthService::load_user(Connection& c, const std::string& where, con
 Result<User> AuthService::add_user(const NewUser& n) {
   if (!valid_username(n.username))
     return fail(ErrorCode::InvalidArgument, "a user name has 1 to 64 letters, digits, '.', '_', '-' or '@'");
-  if (n.roles.empty()) return fail(ErrorCode::InvalidArgument, "a user needs at least one role");
-  bool is_patient = std::ranges::find(n.roles, Role::Patient) != n.roles.end();
-  if (is_patient && n.patient_id.empty())
-    return fail(ErrorCode::InvalidArgument, "a patient user must be linked to a Patient ID (--patient-id)");
-  if (is_patient && n.roles.size() > 1)
-    return fail(ErrorCode::InvalidArgument, "the patient role cannot be combined with staff roles");
-  if (std::ranges::find(n.roles, Role::ReferringPhysician) != n.roles.end() && n.physician_name.empty())
-    return fail(ErrorCode::InvalidArgument,
-                "a referring physician must be linked to the name studies carry (--physician, e.g. SMITH^JOHN)");
+  if (auto s = check_roles(n.roles, n.patient_id, n.physician_name); !s) return std::unexpected(s.error());
   if (auto s = check_password_policy(n.username, n.password, policy_.password_min_length); !s)
     return std::unexpected(s.error());
   auto hash = hash_password(n.password);
@@ -292,6 +297,29 @@ Status AuthService::reset_totp(const std::string& username) {
     return s;
   if (auto s = (*c)->execute("DELETE FROM recovery_codes WHERE user_fk = ?", {u->id}); !s) return s;
   return (*c)->execute("UPDATE sessions SET revoked = 1 WHERE user_fk = ?", {u->id});
+}
+
+Status AuthService::set_roles(const std::string& username, const std::vector<Role>& roles) {
+  auto c = pool_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto u = load_user(**c, "username = ?", username);
+  if (!u) return std::unexpected(u.error());
+  if (auto s = check_roles(roles, u->patient_id, u->physician_name); !s) return s;
+  if (auto s = (*c)->execute(db_.dialect().begin_write, {}); !s) return s;
+  auto abort = [&](Status s) {
+    (void)(*c)->execute("ROLLBACK", {});
+    return s;
+  };
+  if (auto s = (*c)->execute("DELETE FROM user_roles WHERE user_fk = ?", {u->id}); !s) return abort(s);
+  for (Role r : roles)
+    if (auto s = (*c)->execute("INSERT OR IGNORE INTO user_roles (user_fk, role) VALUES (?, ?)",
+                               {u->id, std::string(role_name(r))});
+        !s)
+      return abort(s);
+  // New roles take effect at the next sign-in, and old privileges never linger in a session.
+  if (auto s = (*c)->execute("UPDATE sessions SET revoked = 1 WHERE user_fk = ?", {u->id}); !s) return abort(s);
+  if (auto s = (*c)->execute("COMMIT", {}); !s) return abort(s);
+  return {};
 }
 
 Result<User> AuthService::user(const std::string& username) {

@@ -117,6 +117,8 @@ class AuthService {
   // Clears the failure count and lockout of an account.
   [[nodiscard]] Status unlock(const std::string& username);
   [[nodiscard]] Status reset_totp(const std::string& username);
+  // Replaces the user's roles (same rules as add_user); their sessions end.
+  [[nodiscard]] Status set_roles(const std::string& username, const std::vector<Role>& roles);
   [[nodiscard]] Result<User> user(const std::string& username);
   [[nodiscard]] Result<std::vector<User>> users();
   [[nodiscard]] Result<int64_t> count_users();

@@ -172,6 +172,18 @@ TEST_F(AuthServiceTest, UsersNeedValidNamesRolesLinksAndUniqueNames) {
   EXPECT_EQ(*auth_->count_users(), 1);
 }
 
+TEST_F(AuthServiceTest, RolesChangeWithTheSameRulesAndEndSessions) {
+  add("tech", Role::Technician);
+  auto s = login("tech", kPassword);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(auth_->set_roles("tech", {Role::Technician, Role::Receptionist}));
+  EXPECT_FALSE(auth_->authenticate_session(s->session_token)) << "no session keeps old privileges";
+  EXPECT_EQ(auth_->user("tech")->roles.size(), 2u);
+  EXPECT_FALSE(auth_->set_roles("tech", {}));
+  EXPECT_FALSE(auth_->set_roles("tech", {Role::Patient})) << "a patient needs a Patient ID";
+  EXPECT_EQ(auth_->set_roles("ghost", {Role::Technician}).error().code, ErrorCode::NotFound);
+}
+
 TEST_F(AuthServiceTest, EveryFailureIsTheSameErrorAndTheAccountLocksThenUnlocks) {
   add("rad", Role::Technician);
   auto unknown = login("ghost", kPassword);

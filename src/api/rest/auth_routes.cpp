@@ -268,6 +268,21 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
   user_action("disable", [&auth](const std::string& u) { return auth.set_disabled(u, true); });
   user_action("enable", [&auth](const std::string& u) { return auth.set_disabled(u, false); });
   user_action("reset-totp", [&auth](const std::string& u) { return auth.reset_totp(u); });
+  router.add("PUT", "/api/users/{username}/roles", "users.admin", [&auth](const HttpRequest& r) {
+    json body = json::parse(r.body, nullptr, false);
+    if (body.is_discarded() || !body.is_array())
+      return http::problem(Error{ErrorCode::InvalidArgument, "the body must be a JSON array of role names"});
+    std::vector<auth::Role> roles;
+    for (const auto& v : body) {
+      auto role = v.is_string() ? auth::parse_role(v.get<std::string>()) : std::nullopt;
+      if (!role) return http::problem(Error{ErrorCode::InvalidArgument, "unknown role " + v.dump()});
+      roles.push_back(*role);
+    }
+    if (auto s = auth.set_roles(r.param("username"), roles); !s) return http::problem(s.error());
+    auto u = auth.user(r.param("username"));
+    if (!u) return http::problem(u.error());
+    return http::json_response(200, dump(user_json(*u)));
+  });
   router.add("GET", "/api/users/{username}/tokens", "users.admin", [&auth](const HttpRequest& r) {
     auto list = auth.tokens(r.param("username"));
     if (!list) return http::problem(list.error());
