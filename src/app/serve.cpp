@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "api/atna/audit_message.hpp"
+#include "api/dicomweb/routes.hpp"
 #include "api/rest/routes.hpp"
 #include "api/rest/security.hpp"
 #include "auth/password.hpp"
@@ -71,6 +72,7 @@ Result<Services> open_services(const Config& config) {
     });
   }
   s.archive->set_min_free_bytes(config.min_free_space_mb << 20);
+  s.dicomweb_public_url = config.dicomweb_public_url;
   return s;
 }
 
@@ -78,6 +80,7 @@ void build_router(Services& s, http::Router& router) {
   api::register_system_routes(router, *s.archive);
   api::register_archive_routes(router, *s.archive);
   api::register_auth_routes(router, *s.auth, *s.audit);
+  api::dicomweb::register_qido_routes(router, *s.archive, {s.dicomweb_public_url});
   api::install_security(router, *s.auth, *s.audit);
 }
 

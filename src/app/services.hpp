@@ -20,6 +20,7 @@ struct Services {
   std::unique_ptr<FsBlobStore> blobs;
   std::unique_ptr<archive::Archive> archive;
   std::unique_ptr<auth::AuthService> auth;
+  std::string dicomweb_public_url;
   std::unique_ptr<net::SyslogSender> syslog;  // outlives the audit log, which feeds it
   std::unique_ptr<audit::AuditLog> audit;     // declared last: destroyed (flushed) first
 };

@@ -32,6 +32,7 @@ struct IndexedAttribute {
   Level level;
   std::string_view column;   // empty for values computed in SQL (see select_expression)
   Match match;
+  std::string_view vr;       // value representation, for the DICOM JSON model
 };
 
 [[nodiscard]] std::span<const IndexedAttribute> indexed_attributes();

@@ -48,6 +48,9 @@ const std::vector<ConfigOption>& config_options() {
        "Refuse new instances (DICOM status A700, HTTP 507) when the blob store has less free space, "
        "in MiB, so that the disk never fills up under the index."},
       {"log_level", "info", "trace, debug, info, warn, error."},
+      {"dicomweb_public_url", "",
+       "The DICOMweb root as clients reach it (e.g. https://pacs.example.org/dicom-web), for the URLs in "
+       "answers behind a reverse proxy. Empty: https://<Host header>/dicom-web."},
       {"audit_syslog", "",
        "Also send every audit event as a DICOM PS3.15 audit message over syslog (RFC 5424) to an audit "
        "repository: udp://host:514, tcp://host:601 or tls://host:6514 (IHE ATNA). Empty: only the "
@@ -164,6 +167,11 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
   if (key == "min_free_space_mb")
     return parse_number<uint64_t>(key, value, cfg.min_free_space_mb, 0, uint64_t{1} << 40);
   if (key == "log_level") { cfg.log_level = value; return {}; }
+  if (key == "dicomweb_public_url") {
+    cfg.dicomweb_public_url = value;
+    while (!cfg.dicomweb_public_url.empty() && cfg.dicomweb_public_url.back() == '/') cfg.dicomweb_public_url.pop_back();
+    return {};
+  }
   if (key == "audit_syslog") { cfg.audit_syslog = value; return {}; }
   if (key == "audit_syslog_ca") { cfg.audit_syslog_ca = value; return {}; }
   if (key == "password_min_length") return parse_number<int>(key, value, cfg.password_min_length, 8, 128);

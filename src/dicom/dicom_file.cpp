@@ -246,4 +246,13 @@ Status write_part10(const fs::path& src, const fs::path& dst, const std::string&
   return copy_bytes(src, out, 0);
 }
 
+std::optional<tag::Tag> tag_for_keyword(std::string_view name) {
+  if (name.size() == 8 && name.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos)
+    return static_cast<tag::Tag>(std::stoul(std::string(name), nullptr, 16));
+  if (name.empty() || name.size() > 64) return std::nullopt;
+  DcmTag found;
+  if (DcmTag::findTagFromName(std::string(name).c_str(), found).bad()) return std::nullopt;
+  return (static_cast<tag::Tag>(found.getGroup()) << 16) | found.getElement();
+}
+
 }  // namespace vireo::dicom

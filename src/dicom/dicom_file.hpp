@@ -9,6 +9,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <map>
 #include <span>
 #include <string>
@@ -52,5 +53,9 @@ struct ParsedInstance {
 // UIDs of transfer syntaxes the archive accepts, in order of preference.
 [[nodiscard]] std::span<const char* const> accepted_transfer_syntaxes();
 [[nodiscard]] bool is_uncompressed(const std::string& transfer_syntax_uid);
+
+// The tag of a DICOM keyword ("PatientName") or of eight hex digits ("00100010") from the
+// standard data dictionary; nullopt when it names no attribute.
+[[nodiscard]] std::optional<tag::Tag> tag_for_keyword(std::string_view keyword_or_hex);
 
 }  // namespace vireo::dicom

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "api/dicomweb/routes.hpp"
 #include "api/rest/routes.hpp"
 #include "net/http/credentials.hpp"
 #include "core/clock.hpp"
@@ -74,7 +75,8 @@ TEST(RouteTable, EveryRouteDeclaresAKnownPermission) {
     api::register_system_routes(router, **archive);
     api::register_archive_routes(router, **archive);
     api::register_auth_routes(router, **auth, **audit);
-    ASSERT_GT(router.routes().size(), 25u);
+    api::dicomweb::register_qido_routes(router, **archive, {});
+    ASSERT_GT(router.routes().size(), 30u);
     const std::set<std::string> open_to_all = {"/healthz", "/metrics", "/api/auth/login", "/oauth/token"};
     for (const auto& route : router.routes()) {
       EXPECT_FALSE(route.permission.empty()) << route.method << " " << route.pattern;

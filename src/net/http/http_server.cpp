@@ -109,7 +109,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto ep = lowest().socket().remote_endpoint(rec);
     if (!rec) req.remote_address = ep.address().to_string();
     HttpResponse res;
-    if (!parse_target(std::string_view(msg.target().data(), msg.target().size()), req.path, req.query)) {
+    if (!parse_target(std::string_view(msg.target().data(), msg.target().size()), req.path, req.query,
+                      &req.query_list)) {
       res = problem(400, "Bad Request", "malformed request target");
     } else {
       res = router_.dispatch(req);

@@ -25,7 +25,8 @@ namespace vireo::http {
 struct HttpRequest {
   std::string method;
   std::string path;  // percent-decoded, without the query string
-  std::map<std::string, std::string> query;    // percent-decoded
+  std::map<std::string, std::string> query;    // percent-decoded; the last of repeated names
+  std::vector<std::pair<std::string, std::string>> query_list;  // every parameter, in order
   std::map<std::string, std::string> headers;  // names in lower case
   std::map<std::string, std::string> params;   // from {placeholders} in the route
   std::string body;
@@ -87,6 +88,7 @@ class Router {
 
 [[nodiscard]] std::string percent_decode(std::string_view s, bool plus_is_space);
 // Splits "path?query" into the decoded path and query parameters; nullopt when malformed.
-[[nodiscard]] bool parse_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query);
+[[nodiscard]] bool parse_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query,
+                                std::vector<std::pair<std::string, std::string>>* list = nullptr);
 
 }  // namespace vireo::http

@@ -104,7 +104,8 @@ std::string percent_decode(std::string_view s, bool plus_is_space) {
   return out;
 }
 
-bool parse_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query) {
+bool parse_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query,
+                  std::vector<std::pair<std::string, std::string>>* list) {
   if (target.empty() || target.front() != '/') return false;
   auto q = target.find('?');
   path = percent_decode(target.substr(0, q), false);
@@ -113,8 +114,11 @@ bool parse_target(std::string_view target, std::string& path, std::map<std::stri
   for (const auto& pair : split(target.substr(q + 1), '&')) {
     if (pair.empty()) continue;
     auto eq = pair.find('=');
-    query[percent_decode(pair.substr(0, eq), true)] =
+    std::string name = percent_decode(pair.substr(0, eq), true);
+    std::string value =
         eq == std::string::npos ? std::string() : percent_decode(std::string_view(pair).substr(eq + 1), true);
+    if (list) list->emplace_back(name, value);
+    query[std::move(name)] = std::move(value);
   }
   return true;
 }

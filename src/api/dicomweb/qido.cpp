@@ -1,0 +1,179 @@
+// QIDO-RS (PS3.18 10.6): search for studies, series and instances with the archive's
+// C-FIND matching, results in the DICOM JSON model.
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "api/dicomweb/dicom_json.hpp"
+#include "api/dicomweb/routes.hpp"
+#include "archive/access.hpp"
+#include "core/strings.hpp"
+#include "dicom/dicom_file.hpp"
+
+namespace vireo::api::dicomweb {
+
+namespace {
+
+using archive::Level;
+using http::HttpRequest;
+using http::HttpResponse;
+using nlohmann::json;
+
+constexpr int64_t kDefaultLimit = 1000;
+constexpr int64_t kMaxLimit = 10000;
+constexpr tag::Tag kRetrieveURL = 0x00081190;
+
+struct Search {
+  archive::FindQuery query;
+  std::vector<std::string> warnings;
+};
+
+std::string warning(const std::string& text) { return "299 vireo \"" + text + "\""; }
+
+Result<int64_t> whole_number(const std::string& name, const std::string& v, int64_t max) {
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || p != v.data() + v.size() || n < 0)
+    return fail(ErrorCode::InvalidArgument, name + " must be a whole number");
+  if (n > max) return fail(ErrorCode::InvalidArgument, name + " may be at most " + std::to_string(max));
+  return n;
+}
+
+// PS3.18 8.3.4: {attributeID}={value}, includefield, fuzzymatching, limit, offset.
+Result<Search> parse_search(const HttpRequest& r, Level level) {
+  Search s;
+  s.query.level = level;
+  s.query.scope = archive::scope_for(r.principal);
+  s.query.limit = kDefaultLimit;
+  for (const auto& [name, value] : r.query_list) {
+    if (name == "limit" || name == "offset") {
+      auto n = whole_number(name, value, name == "limit" ? kMaxLimit : INT64_MAX / 2);
+      if (!n) return std::unexpected(n.error());
+      (name == "limit" ? s.query.limit : s.query.offset) = *n;
+      if (name == "limit" && *n == 0) return fail(ErrorCode::InvalidArgument, "limit must be at least 1");
+      continue;
+    }
+    if (name == "fuzzymatching") {
+      if (value != "true" && value != "false")
+        return fail(ErrorCode::InvalidArgument, "fuzzymatching must be true or false");
+      continue;  // person names always match without regard to case or accents
+    }
+    if (name == "includefield") {
+      for (const auto& field : split(value, ',')) {
+        std::string f(trim(field));
+        if (f == "all" || f.empty()) continue;
+        auto t = dicom::tag_for_keyword(f);
+        if (!t) return fail(ErrorCode::InvalidArgument, "includefield '" + f + "' is not a DICOM attribute");
+        if (!archive::find_attribute(*t))
+          s.warnings.push_back(warning("The attribute " + f + " is not in the index and is not returned"));
+      }
+      continue;
+    }
+    auto t = dicom::tag_for_keyword(name);
+    if (!t) {
+      if (name.find('.') != std::string::npos) {
+        s.warnings.push_back(warning("Sequence matching on " + name + " is not supported; the key was ignored"));
+        continue;
+      }
+      return fail(ErrorCode::InvalidArgument, "'" + name + "' is not a DICOM attribute keyword or tag");
+    }
+    const auto* a = archive::find_attribute(*t);
+    if (!a || a->level > level || a->match == archive::Match::ReturnOnly) {
+      s.warnings.push_back(warning("The attribute " + name + " is not supported for matching at this level; the key "
+                                                             "was ignored"));
+      continue;
+    }
+    std::string v = value;
+    if (a->match == archive::Match::Uid)
+      for (auto& c : v)
+        if (c == ',') c = '\\';  // PS3.18 8.3.4.1: UID lists are comma-separated
+    s.query.keys.push_back({*t, v});
+  }
+  for (const auto& [name, value] : r.params) {
+    if (!is_valid_uid(value)) return fail(ErrorCode::InvalidArgument, "'" + value + "' is not a UID");
+    s.query.keys.push_back({name == "study" ? tag::kStudyInstanceUID : tag::kSeriesInstanceUID, value});
+    if (name == "study") r.audit.study_uid = value;
+  }
+  return s;
+}
+
+std::string service_root(const HttpRequest& r, const Options& o) {
+  if (!o.public_url.empty()) return o.public_url;
+  auto host = r.headers.find("host");
+  return "https://" + (host == r.headers.end() ? std::string("localhost") : host->second) + "/dicom-web";
+}
+
+json encode(const archive::FindRow& row, Level level, const std::string& root) {
+  json out = json::object();
+  for (const auto& a : archive::indexed_attributes()) {
+    if (a.level > level) continue;
+    auto it = row.find(a.tag);
+    out[tag_key(a.tag)] = attribute_json(a.vr, it == row.end() ? std::string() : it->second);
+  }
+  out[tag_key(tag::kInstanceAvailability)] = attribute_json("CS", "ONLINE");
+  auto value = [&](tag::Tag t) {
+    auto it = row.find(t);
+    return it == row.end() ? std::string() : it->second;
+  };
+  std::string url = root + "/studies/" + value(tag::kStudyInstanceUID);
+  if (level >= Level::Series) url += "/series/" + value(tag::kSeriesInstanceUID);
+  if (level >= Level::Instance) url += "/instances/" + value(tag::kSOPInstanceUID);
+  out[tag_key(kRetrieveURL)] = attribute_json("UR", url);
+  return out;
+}
+
+bool accepts_json(const HttpRequest& r) {
+  auto it = r.headers.find("accept");
+  if (it == r.headers.end() || it->second.empty()) return true;
+  for (const char* ok : {"application/dicom+json", "application/json", "*/*", "application/*"})
+    if (it->second.find(ok) != std::string::npos) return true;
+  return false;
+}
+
+HttpResponse search(archive::Archive& archive, const HttpRequest& r, Level level, const Options& options) {
+  if (!accepts_json(r))
+    return http::problem(406, "Not Acceptable", "QIDO-RS answers application/dicom+json only");
+  auto s = parse_search(r, level);
+  if (!s) return http::problem(s.error());
+  const int64_t limit = s->query.limit;
+  s->query.limit = limit + 1;  // one more tells whether the results were cut
+  const std::string root = service_root(r, options);
+  json out = json::array();
+  bool truncated = false;
+  auto found = archive.find(s->query, [&](const archive::FindRow& row) {
+    if (static_cast<int64_t>(out.size()) == limit) {
+      truncated = true;
+      return false;
+    }
+    out.push_back(encode(row, level, root));
+    return true;
+  });
+  if (!found) return http::problem(found.error());
+  if (truncated)
+    s->warnings.push_back(warning("There are more results than limit=" + std::to_string(limit) +
+                                  "; ask again with offset=" + std::to_string(s->query.offset + limit)));
+  HttpResponse res = http::json_response(200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+  res.content_type = "application/dicom+json";
+  std::string joined;
+  for (const auto& w : s->warnings) joined += (joined.empty() ? "" : ", ") + w;
+  if (!joined.empty()) res.headers.emplace_back("Warning", joined);
+  return res;
+}
+
+}  // namespace
+
+void register_qido_routes(http::Router& router, archive::Archive& archive, const Options& options) {
+  auto& a = archive;
+  const Options o = options;
+  auto add = [&](const char* path, Level level) {
+    router.add("GET", std::string("/dicom-web") + path, "archive.read",
+               [&a, o, level](const HttpRequest& r) { return search(a, r, level, o); });
+  };
+  add("/studies", Level::Study);
+  add("/series", Level::Series);
+  add("/instances", Level::Instance);
+  add("/studies/{study}/series", Level::Series);
+  add("/studies/{study}/instances", Level::Instance);
+  add("/studies/{study}/series/{series}/instances", Level::Instance);
+}
+
+}  // namespace vireo::api::dicomweb

@@ -1,0 +1,20 @@
+// DICOMweb (PS3.18) under /dicom-web: QIDO-RS search so far; WADO-RS, STOW-RS and WADO-URI
+// follow. Thin handlers over the archive domain, which applies the caller's row scope.
+#pragma once
+
+#include <string>
+
+#include "archive/archive.hpp"
+#include "net/http/http_types.hpp"
+
+namespace vireo::api::dicomweb {
+
+struct Options {
+  // The externally visible root of the service ("https://pacs.example.org/dicom-web"),
+  // for RetrieveURL behind a reverse proxy; empty: built from the request's Host header.
+  std::string public_url;
+};
+
+void register_qido_routes(http::Router& router, archive::Archive& archive, const Options& options);
+
+}  // namespace vireo::api::dicomweb

@@ -1,0 +1,145 @@
+"""QIDO-RS driven over HTTPS: directly (every level, every matching kind, bad requests,
+row scope) and through dicomweb-client, the npm library OHIF uses."""
+import json
+import os
+import subprocess
+import unittest
+from pathlib import Path
+
+from harness import DICOM, ROOT, Server
+
+CLIENT_DIR = ROOT / "tests" / "dicomweb"
+
+
+class QidoTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(extra_env={"VIREO_DICOMWEB_PUBLIC_URL": "https://pacs.example.org/dicom-web/"}).start()
+        files = [p for d in ("77654033", "98892001", "98892003") for p in (DICOM / "dicomdir" / d).rglob("*")
+                 if p.is_file()]
+        statuses, out = cls.server.store(*files)
+        assert all(v == 0 for v in statuses.values()), out
+        cls.rest_studies = cls.server.json("/api/studies")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def qido(self, path, token="default", headers=None):
+        status, h, body = self.server.http("GET", "/dicom-web" + path, token=token, headers=headers)
+        return status, h, json.loads(body) if body else None
+
+    def ok(self, path):
+        status, headers, body = self.qido(path)
+        self.assertEqual(status, 200, (path, body))
+        self.assertEqual(headers["Content-Type"], "application/dicom+json")
+        return body
+
+    @staticmethod
+    def v(ds, tag):
+        return ds.get(tag, {}).get("Value", [None])[0]
+
+    def test_studies_are_the_archive_in_the_dicom_json_model(self):
+        studies = self.ok("/studies")
+        self.assertEqual(len(studies), len(self.rest_studies))
+        s = studies[0]
+        self.assertEqual(s["0020000D"]["vr"], "UI")
+        self.assertEqual(s["00100010"]["vr"], "PN")
+        self.assertIn("Alphabetic", s["00100010"]["Value"][0])
+        self.assertIsInstance(s["00201208"]["Value"][0], int, "IS values are numbers")
+        self.assertEqual(s["00080056"]["Value"], ["ONLINE"])
+        self.assertEqual(s["00081190"]["Value"][0], "https://pacs.example.org/dicom-web/studies/" + self.v(s, "0020000D"),
+                         "RetrieveURL from dicomweb_public_url")
+        self.assertEqual(list(s), sorted(s), "attributes in tag order")
+
+    def test_matching_kinds_at_every_level(self):
+        uids = [st["StudyInstanceUID"] for st in self.rest_studies]
+        self.assertEqual(len(self.ok("/studies?PatientID=77654033")),
+                         len([x for x in self.rest_studies if x["PatientID"] == "77654033"]))
+        self.assertEqual(len(self.ok(f"/studies?StudyInstanceUID={uids[0]},{uids[1]}")), 2, "UID list, comma")
+        self.assertEqual(len(self.ok(f"/studies?0020000D={uids[0]}")), 1, "a key given by tag")
+        dates = sorted(x["StudyDate"] for x in self.rest_studies if x["StudyDate"])
+        in_range = self.ok(f"/studies?StudyDate={dates[0]}-{dates[0]}")
+        self.assertEqual(len(in_range), dates.count(dates[0]))
+        name = self.rest_studies[0]["PatientName"]
+        self.assertTrue(self.ok(f"/studies?PatientName={name[:3].lower()}*&fuzzymatching=true"), "case-insensitive")
+        self.assertEqual(self.ok("/studies?PatientName=nobody*"), [], "no match is 200 []")
+        series = self.ok(f"/studies/{uids[0]}/series")
+        self.assertTrue(all(self.v(x, "0020000D") == uids[0] for x in series))
+        self.assertTrue(self.ok("/series?Modality=CT"))
+        self.assertTrue(all(self.v(x, "00080060") == "CT" for x in self.ok("/series?Modality=CT")))
+        first_series = self.v(series[0], "0020000E")
+        instances = self.ok(f"/studies/{uids[0]}/series/{first_series}/instances")
+        self.assertEqual(len(instances), self.v(series[0], "00201209"))
+        self.assertTrue(instances[0]["00081190"]["Value"][0].endswith("/instances/" + self.v(instances[0], "00080018")))
+        self.assertEqual(len(self.ok(f"/studies/{uids[0]}/instances")),
+                         sum(self.v(x, "00201209") for x in series))
+        self.assertEqual(self.ok("/studies/1.2.3.4/series"), [], "unknown study: empty, not 404")
+
+    def test_limit_offset_includefield_and_warnings(self):
+        everything = [self.v(s, "0020000D") for s in self.ok("/studies")]
+        status, headers, page = self.qido("/studies?limit=1&offset=1")
+        self.assertEqual([self.v(s, "0020000D") for s in page], everything[1:2])
+        self.assertIn("offset=2", headers["Warning"], "more results than the limit")
+        status, headers, body = self.qido("/studies?includefield=all&includefield=StudyDescription,00081030")
+        self.assertEqual(status, 200)
+        self.assertIn("00081030", body[0])
+        status, headers, _ = self.qido("/studies?includefield=PerformedProcedureStepStartDate")
+        self.assertEqual(status, 200)
+        self.assertIn("PerformedProcedureStepStartDate", headers["Warning"])
+        status, headers, _ = self.qido("/studies?ScheduledStationAETitle=X")
+        self.assertIn("not supported for matching", headers["Warning"])
+
+    def test_bad_requests_get_4xx_problems_and_change_nothing(self):
+        for path, code in (("/studies?limit=99999999", 400), ("/studies?limit=-1", 400), ("/studies?limit=0", 400),
+                           ("/studies?includefield=NoSuchThing", 400), ("/studies?Bogus=1", 400),
+                           ("/studies?StudyDate=2001-13-99x", 400), ("/studies?fuzzymatching=maybe", 400),
+                           ("/studies/not..a..uid/series", 400)):
+            status, headers, body = self.qido(path)
+            self.assertEqual(status, code, path)
+            self.assertEqual(body["status"], code, path)
+        status, _, _ = self.qido("/studies", headers={"Accept": "multipart/related; type=\"application/dicom+xml\""})
+        self.assertEqual(status, 406)
+        self.assertEqual(self.qido("/studies", token=None)[0], 401)
+        self.assertEqual(len(self.ok("/studies")), len(self.rest_studies))
+
+    def test_a_patient_finds_only_their_own_studies(self):
+        self.server.add_user("qpatient", "patient", patient_id="98890234")
+        token = self.server.create_token("qpatient")
+        for path in ("/studies", "/series", "/instances", "/studies?PatientID=77654033"):
+            status, _, body = self.qido(path, token=token)
+            self.assertEqual(status, 200, path)
+            self.assertTrue(all(self.v(x, "00100020") == "98890234" for x in body), path)
+        self.assertEqual(len(self.qido("/studies", token=token)[2]),
+                         len([x for x in self.rest_studies if x["PatientID"] == "98890234"]))
+        other = [x["StudyInstanceUID"] for x in self.rest_studies if x["PatientID"] != "98890234"][0]
+        self.assertEqual(self.qido(f"/studies/{other}/series", token=token)[2], [])
+
+    def test_dicomweb_client_from_npm(self):
+        if not (CLIENT_DIR / "node_modules" / "dicomweb-client").exists():
+            self.fail("run scripts/bootstrap.sh first (npm ci in tests/dicomweb)")
+        env = dict(os.environ, VIREO_DICOMWEB=f"https://127.0.0.1:{self.server.http_port}/dicom-web",
+                   VIREO_TOKEN=self.server.token,
+                   NODE_EXTRA_CA_CERTS=str(self.server.data_dir / "tls" / "cert.pem"))
+        r = subprocess.run(["node", "qido_client.mjs"], cwd=CLIENT_DIR, env=env, capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = json.loads(r.stdout)
+        self.assertEqual(sorted(s["uid"] for s in got["studies"]),
+                         sorted(x["StudyInstanceUID"] for x in self.rest_studies))
+        for s in got["studies"]:
+            rest = [x for x in self.rest_studies if x["StudyInstanceUID"] == s["uid"]][0]
+            self.assertEqual(s["patientId"], rest["PatientID"])
+            self.assertEqual(s["series"], rest["NumberOfStudyRelatedSeries"])
+            self.assertEqual(s["name"]["Alphabetic"], rest["PatientName"])
+        rest_series = self.server.json(f"/api/studies/{got['studies'][0]['uid']}/series")
+        self.assertEqual(sorted(x["uid"] for x in got["series"]), sorted(x["SeriesInstanceUID"] for x in rest_series))
+        self.assertEqual(len(got["instances"]), got["series"][0]["instances"])
+        self.assertEqual(got["allInstances"], self.server.json("/api/stats")["instances"])
+        self.assertEqual(len(got["paged"]), 1)
+        self.assertEqual(got["badRequest"], 400)
+        self.assertGreaterEqual(got["byName"], 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
