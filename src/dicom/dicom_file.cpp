@@ -246,6 +246,25 @@ Status write_part10(const fs::path& src, const fs::path& dst, const std::string&
   return copy_bytes(src, out, 0);
 }
 
+Status transcode(const std::filesystem::path& src, const std::filesystem::path& dst,
+                 const std::string& transfer_syntax_uid) {
+  DcmXfer target_xfer(transfer_syntax_uid.c_str());
+  E_TransferSyntax target = target_xfer.getXfer();
+  if (target == EXS_Unknown) return fail(ErrorCode::InvalidArgument, "unknown transfer syntax " + transfer_syntax_uid);
+  register_codecs();
+  DcmFileFormat file;
+  OFCondition cond = file.loadFile(src.c_str());
+  if (cond.good()) cond = file.loadAllDataIntoMemory();
+  if (cond.bad()) return fail(ErrorCode::IntegrityError, std::string("cannot read a stored file: ") + cond.text());
+  DcmDataset* ds = file.getDataset();
+  if (ds->chooseRepresentation(target, nullptr).bad() || !ds->canWriteXfer(target))
+    return fail(ErrorCode::InvalidArgument, std::string("cannot convert ") + DcmXfer(ds->getOriginalXfer()).getXferName() +
+                                                " to " + target_xfer.getXferName());
+  cond = file.saveFile(dst.c_str(), target, EET_ExplicitLength, EGL_recalcGL, EPD_noChange, 0, 0, EWM_updateMeta);
+  if (cond.bad()) return fail(ErrorCode::OutOfResources, std::string("cannot write a converted file: ") + cond.text());
+  return {};
+}
+
 std::optional<tag::Tag> tag_for_keyword(std::string_view name) {
   if (name.size() == 8 && name.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos)
     return static_cast<tag::Tag>(std::stoul(std::string(name), nullptr, 16));

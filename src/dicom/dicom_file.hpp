@@ -54,6 +54,12 @@ struct ParsedInstance {
 [[nodiscard]] std::span<const char* const> accepted_transfer_syntaxes();
 [[nodiscard]] bool is_uncompressed(const std::string& transfer_syntax_uid);
 
+// Writes `src` to `dst` in another transfer syntax (decompressing JPEG, JPEG-LS, RLE;
+// between uncompressed syntaxes). Fails with InvalidArgument when DCMTK cannot produce it
+// (JPEG 2000 sources, compressed targets other than the source's).
+[[nodiscard]] Status transcode(const std::filesystem::path& src, const std::filesystem::path& dst,
+                               const std::string& transfer_syntax_uid);
+
 // The tag of a DICOM keyword ("PatientName") or of eight hex digits ("00100010") from the
 // standard data dictionary; nullopt when it names no attribute.
 [[nodiscard]] std::optional<tag::Tag> tag_for_keyword(std::string_view keyword_or_hex);

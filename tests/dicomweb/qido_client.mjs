@@ -2,6 +2,7 @@
 // Vireo and prints what it got as JSON, for tests/integration/test_dicomweb.py to check.
 // Environment: VIREO_DICOMWEB (the /dicom-web root), VIREO_TOKEN (a bearer token), and
 // NODE_EXTRA_CA_CERTS (the server's certificate).
+import { createHash } from "node:crypto";
 import XMLHttpRequest from "xhr2";
 import dicomweb from "dicomweb-client";
 
@@ -33,4 +34,10 @@ try {
 } catch (e) {
   out.badRequest = e.status;
 }
+// WADO-RS: the client's default request for a series, and a single instance.
+const parts = await client.retrieveSeries({ studyInstanceUID: first, seriesInstanceUID: out.series[0].uid });
+out.retrieved = parts.map((buffer) => createHash("sha256").update(Buffer.from(buffer)).digest("hex"));
+const one = await client.retrieveInstance({ studyInstanceUID: first, seriesInstanceUID: out.series[0].uid,
+                                            sopInstanceUID: out.instances[0] });
+out.retrievedOne = createHash("sha256").update(Buffer.from(one)).digest("hex");
 console.log(JSON.stringify(out));

@@ -2,11 +2,20 @@
 row scope) and through dicomweb-client, the npm library OHIF uses."""
 import json
 import os
+import re
 import subprocess
 import unittest
 from pathlib import Path
 
-from harness import DICOM, ROOT, Server
+from harness import DICOM, ROOT, Server, read_meta
+
+
+def read_meta_bytes(data):
+    import tempfile
+    with tempfile.NamedTemporaryFile(suffix=".dcm") as f:
+        f.write(data)
+        f.flush()
+        return read_meta(f.name)[1]
 
 CLIENT_DIR = ROOT / "tests" / "dicomweb"
 
@@ -139,6 +148,103 @@ class QidoTest(unittest.TestCase):
         self.assertEqual(len(got["paged"]), 1)
         self.assertEqual(got["badRequest"], 400)
         self.assertGreaterEqual(got["byName"], 1)
+        # What the client retrieved is what is stored (dicomweb-client asks for transfer-syntax=*
+        # or the series is uncompressed: either way, byte for byte).
+        stored = {}
+        for uid in got["instances"]:
+            status, headers, _ = self.server.http("GET", f"/api/instances/{uid}/file")
+            stored[uid] = headers["ETag"].strip('"')
+        self.assertEqual(sorted(got["retrieved"]), sorted(stored.values()))
+        self.assertEqual(got["retrievedOne"], stored[got["instances"][0]])
+
+
+def multipart_parts(content_type, body):
+    """The parts of a multipart/related body: [(headers dict, bytes)]."""
+    boundary = re.search(r'boundary="?([^";]+)"?', content_type).group(1).encode()
+    parts = []
+    for chunk in body.split(b"--" + boundary)[1:]:
+        if chunk.startswith(b"--"):
+            break
+        head, _, data = chunk.lstrip(b"\r\n").partition(b"\r\n\r\n")
+        headers = dict(line.split(": ", 1) for line in head.decode().split("\r\n") if ": " in line)
+        parts.append((headers, data[:-2] if data.endswith(b"\r\n") else data))
+    return parts
+
+
+class WadoTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server().start()
+        cls.files = [p for p in (DICOM / "dicomdir/98892001").rglob("*") if p.is_file()]
+        cls.jpegls = DICOM / "transfer_syntax/MR_small_jpeg_ls_lossless.dcm"
+        for group in (cls.files, [cls.jpegls]):
+            statuses, out = cls.server.store(*group)
+            assert all(v == 0 for v in statuses.values()), out
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def retrieve(self, path, accept='multipart/related; type="application/dicom"; transfer-syntax=*', token="default"):
+        return self.server.http("GET", "/dicom-web" + path, headers={"Accept": accept} if accept else {}, token=token)
+
+    def stored(self, uid):
+        status, headers, body = self.server.http("GET", f"/api/instances/{uid}/file")
+        return body
+
+    def test_a_study_as_stored_byte_for_byte(self):
+        study = [x for x in self.server.json("/api/studies") if x["PatientID"] == "98890234"][0]
+        status, headers, body = self.retrieve(f"/studies/{study['StudyInstanceUID']}")
+        self.assertEqual(status, 200, body[:300])
+        self.assertTrue(headers["Content-Type"].startswith('multipart/related; type="application/dicom"'))
+        parts = multipart_parts(headers["Content-Type"], body)
+        self.assertEqual(len(parts), study["NumberOfStudyRelatedInstances"])
+        for part_headers, data in parts:
+            uid = read_meta_bytes(data)[(2, 3)]
+            self.assertEqual(data, self.stored(uid), uid)
+            self.assertIn("transfer-syntax=", part_headers["Content-Type"])
+
+    def test_default_accept_converts_to_explicit_little_endian(self):
+        uid = read_meta(self.jpegls)[1][(2, 3)]
+        inst = self.server.json(f"/api/instances/{uid}")
+        path = f"/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}/instances/{uid}"
+        status, headers, body = self.retrieve(path, accept=None)
+        self.assertEqual(status, 200, body[:300])
+        (part_headers, data), = multipart_parts(headers["Content-Type"], body)
+        self.assertIn("transfer-syntax=1.2.840.10008.1.2.1", part_headers["Content-Type"])
+        self.assertEqual(read_meta_bytes(data)[(2, 0x10)], "1.2.840.10008.1.2.1")
+        status, headers, body = self.retrieve(path, accept='multipart/related; type="application/dicom"; '
+                                                            'transfer-syntax=1.2.840.10008.1.2.4.80')
+        (part_headers, data), = multipart_parts(headers["Content-Type"], body)
+        self.assertEqual(data, self.stored(uid), "asked for the stored syntax: as stored")
+
+    def test_refusals(self):
+        study = self.server.json("/api/studies")[0]["StudyInstanceUID"]
+        self.assertEqual(self.retrieve(f"/studies/{study}", accept="application/dicom+json")[0], 406)
+        self.assertEqual(self.retrieve("/studies/1.2.3.4")[0], 404)
+        self.assertEqual(self.retrieve("/studies/no..uid")[0], 400)
+        self.assertEqual(self.retrieve(f"/studies/{study}", token=None)[0], 401)
+        self.server.add_user("wpatient", "patient", patient_id="nobody-here")
+        token = self.server.create_token("wpatient")
+        self.assertEqual(self.retrieve(f"/studies/{study}", token=token)[0], 404, "another patient's study")
+
+    def test_a_damaged_file_is_never_delivered_whole(self):
+        uid = read_meta(self.files[0])[1][(2, 3)]
+        inst = self.server.json(f"/api/instances/{uid}")
+        blob = [p for p in (self.server.data_dir / "blobs").rglob(f"{uid}-*")][0]
+        original = blob.read_bytes()
+        try:
+            blob.write_bytes(original[:-10] + b"X" * 10)
+            path = f"/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}/instances/{uid}"
+            try:
+                status, headers, body = self.retrieve(path)
+                complete = len(body) == int(headers["Content-Length"])
+            except Exception:  # the connection was cut: http.client.IncompleteRead and friends
+                complete = False
+            self.assertFalse(complete, "the response must not complete")
+        finally:
+            blob.write_bytes(original)
+        self.assertEqual(self.retrieve(f"/studies/{inst['StudyInstanceUID']}")[0], 200, "still serving")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-// DICOMweb (PS3.18) under /dicom-web: QIDO-RS search so far; WADO-RS, STOW-RS and WADO-URI
-// follow. Thin handlers over the archive domain, which applies the caller's row scope.
+// DICOMweb (PS3.18) under /dicom-web: QIDO-RS search and WADO-RS instance retrieval so far;
+// metadata, frames, rendered, STOW-RS and WADO-URI follow. Thin handlers over the archive domain, which applies the caller's row scope.
 #pragma once
 
 #include <string>
@@ -16,5 +16,7 @@ struct Options {
 };
 
 void register_qido_routes(http::Router& router, archive::Archive& archive, const Options& options);
+// WADO-RS: studies, series and instances as multipart/related DICOM.
+void register_wado_routes(http::Router& router, archive::Archive& archive);
 
 }  // namespace vireo::api::dicomweb

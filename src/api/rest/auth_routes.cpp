@@ -72,7 +72,7 @@ std::string session_cookie(const std::string& value, int64_t max_age) {
          "; HttpOnly; Secure; SameSite=Strict";
 }
 
-HttpResponse no_content() { return HttpResponse{204, "application/json", "", {}, {}}; }
+HttpResponse no_content() { return HttpResponse{204, "application/json", "", {}, {}, {}}; }
 
 Result<int64_t> id_param(const HttpRequest& r, const char* name) {
   std::string v = r.param(name);

@@ -5,12 +5,18 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <functional>
 #include <thread>
 #include <vector>
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/sha256.hpp"
 
 namespace vireo::http {
 
@@ -127,6 +133,107 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     });
   }
 
+  // A body of segments: the header with its Content-Length (the sizes are known), then each
+  // segment in turn, files read in 256 KiB pieces, so a series of any size streams in
+  // constant memory and the first instance leaves before the last is read.
+  struct Stream_state {
+    std::vector<BodySegment> segments;
+    size_t index = 0;
+    int fd = -1;
+    std::optional<Sha256> hash;
+    std::vector<char> buffer;
+    std::string chunk;
+    bool keep_alive = false;
+    ~Stream_state() {
+      if (fd >= 0) ::close(fd);
+      for (const auto& s : segments)
+        if (s.remove_after && !s.file.empty()) ::unlink(s.file.c_str());
+    }
+  };
+
+  void send_segments(std::vector<BodySegment> segments, int status, bool keep_alive, bool head,
+                     const std::function<void(bhttp::response<bhttp::empty_body>&)>& fill) {
+    uint64_t total = 0;
+    for (const auto& seg : segments) {
+      if (seg.file.empty()) {
+        total += seg.data.size();
+        continue;
+      }
+      struct stat st {};
+      if (::stat(seg.file.c_str(), &st) != 0) {
+        spdlog::error("cannot stream a missing file");
+        Stream_state cleanup;  // removes the temporary files
+        cleanup.segments = std::move(segments);
+        return send(problem(Error{ErrorCode::IntegrityError, "stored file unreadable"}), keep_alive, head);
+      }
+      total += static_cast<uint64_t>(st.st_size);
+    }
+    auto header = std::make_shared<bhttp::response<bhttp::empty_body>>(static_cast<bhttp::status>(status), 11);
+    fill(*header);
+    header->content_length(total);
+    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*header);
+    auto state = std::make_shared<Stream_state>();
+    state->segments = std::move(segments);
+    state->keep_alive = keep_alive;
+    state->buffer.resize(256 * 1024);
+    bhttp::async_write_header(stream_, *serializer,
+                              [self = this->shared_from_this(), header, serializer, state, head](beast::error_code ec, size_t) {
+                                if (ec) return self->close();
+                                if (head) {
+                                  state->index = state->segments.size();
+                                }
+                                self->write_next(state);
+                              });
+  }
+
+  void write_next(std::shared_ptr<Stream_state> state) {
+    while (state->index < state->segments.size()) {
+      auto& seg = state->segments[state->index];
+      if (seg.file.empty()) {
+        ++state->index;
+        if (seg.data.empty()) continue;
+        asio::async_write(stream_, asio::buffer(seg.data), [self = this->shared_from_this(), state](beast::error_code ec, size_t) {
+          if (ec) return self->close();
+          self->write_next(state);
+        });
+        return;
+      }
+      if (state->fd < 0) {
+        state->fd = ::open(seg.file.c_str(), O_RDONLY | O_CLOEXEC);
+        if (state->fd < 0) return abort_stream("cannot open a file being streamed");
+        if (!seg.sha256.empty()) state->hash.emplace();
+      }
+      ssize_t n = ::read(state->fd, state->buffer.data(), state->buffer.size());
+      if (n < 0) return abort_stream("read error while streaming");
+      if (n == 0) {
+        ::close(state->fd);
+        state->fd = -1;
+        if (state->hash && state->hash->hex_digest() != seg.sha256) {
+          state->hash.reset();
+          return abort_stream("a stored file failed its hash while being sent; the response was cut");
+        }
+        state->hash.reset();
+        ++state->index;
+        continue;
+      }
+      if (state->hash) state->hash->update(state->buffer.data(), static_cast<size_t>(n));
+      asio::async_write(stream_, asio::buffer(state->buffer.data(), static_cast<size_t>(n)),
+                        [self = this->shared_from_this(), state](beast::error_code ec, size_t) {
+                          if (ec) return self->close();
+                          self->write_next(state);
+                        });
+      return;
+    }
+    if (state->keep_alive) read();
+    else close();
+  }
+
+  void abort_stream(const char* why) {
+    spdlog::error("{}", why);
+    beast::error_code ec;
+    lowest().socket().close(ec);
+  }
+
   void send(HttpResponse r, bool keep_alive, bool head) {
     requests_counter(r.status).inc();
     auto fill = [&](auto& res) {
@@ -140,6 +247,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       for (const auto& [k, v] : r.headers) res.set(k, v);
       res.keep_alive(keep_alive);
     };
+    if (!r.segments.empty()) {
+      auto segments = std::move(r.segments);  // `fill` still reads r's status line and headers
+      return send_segments(std::move(segments), r.status, keep_alive, head,
+                           [&](bhttp::response<bhttp::empty_body>& res) { fill(res); });
+    }
     if (!r.file.empty()) {
       bhttp::file_body::value_type body;
       beast::error_code ec;

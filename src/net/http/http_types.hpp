@@ -43,11 +43,22 @@ struct HttpRequest {
   [[nodiscard]] std::optional<std::string> query_value(const std::string& name) const;
 };
 
+// One piece of a streamed body: literal bytes, or a file read as it is sent (with the
+// SHA-256 it must have: a file that does not match ends the connection mid-body, so damaged
+// data is never delivered as if whole).
+struct BodySegment {
+  std::string data;
+  std::filesystem::path file;
+  std::string sha256;      // of `file`, checked while it is sent; empty: not checked
+  bool remove_after = false;  // a temporary file (a transcoded copy)
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::filesystem::path file;  // when set, the body is streamed from this file
+  std::vector<BodySegment> segments;  // when set, the body is these, streamed in order (multipart)
   std::vector<std::pair<std::string, std::string>> headers;
 };
 

@@ -20,7 +20,7 @@ std::optional<std::string> HttpRequest::query_value(const std::string& name) con
 HttpResponse problem(int status, const std::string& title, const std::string& detail) {
   nlohmann::json j = {{"type", "about:blank"}, {"title", title}, {"status", status}};
   if (!detail.empty()) j["detail"] = detail;
-  return HttpResponse{status, "application/problem+json", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}, {}};
+  return HttpResponse{status, "application/problem+json", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}, {}, {}};
 }
 
 HttpResponse problem(const Error& e) {
@@ -28,7 +28,7 @@ HttpResponse problem(const Error& e) {
 }
 
 HttpResponse json_response(int status, std::string body) {
-  return HttpResponse{status, "application/json", std::move(body), {}, {}};
+  return HttpResponse{status, "application/json", std::move(body), {}, {}, {}};
 }
 
 void Router::add(std::string method, std::string pattern, std::string permission, Handler handler) {

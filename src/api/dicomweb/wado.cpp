@@ -1,0 +1,133 @@
+// WADO-RS retrieval of whole instances (PS3.18 10.4): a study, a series or one instance as
+// multipart/related; type="application/dicom", streamed file by file. Files go out as stored
+// when the client accepts that transfer syntax (transfer-syntax=* or the stored one), else
+// they are converted first (decompression; PS3.18 8.7.3.5.2: no parameter means Explicit VR
+// Little Endian).
+#include "api/dicomweb/routes.hpp"
+#include "archive/access.hpp"
+#include "auth/password.hpp"
+#include "core/strings.hpp"
+#include "dicom/dicom_file.hpp"
+
+namespace vireo::api::dicomweb {
+
+namespace {
+
+using http::HttpRequest;
+using http::HttpResponse;
+
+constexpr const char* kExplicitLittleEndian = "1.2.840.10008.1.2.1";
+
+struct MediaRange {
+  std::string type;
+  std::map<std::string, std::string> params;
+};
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::vector<MediaRange> parse_accept(const std::string& header) {
+  std::vector<MediaRange> out;
+  for (const auto& item : split(header, ',')) {
+    auto parts = split(item, ';');
+    if (parts.empty()) continue;
+    MediaRange m{lower(std::string(trim(parts[0]))), {}};
+    for (size_t i = 1; i < parts.size(); ++i) {
+      auto kv = std::string(trim(parts[i]));
+      auto eq = kv.find('=');
+      if (eq == std::string::npos) continue;
+      std::string v(trim(std::string_view(kv).substr(eq + 1)));
+      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+      m.params[lower(std::string(trim(std::string_view(kv).substr(0, eq))))] = v;
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+// The transfer syntax the client wants ("*": as stored), or nullopt when nothing it
+// accepts is multipart/related of application/dicom.
+std::optional<std::string> wanted_syntax(const HttpRequest& r) {
+  auto it = r.headers.find("accept");
+  if (it == r.headers.end() || trim(it->second).empty()) return kExplicitLittleEndian;
+  for (const auto& m : parse_accept(it->second)) {
+    bool dicom_parts = m.type == "multipart/related" &&
+                       (!m.params.contains("type") || lower(m.params.at("type")) == "application/dicom");
+    if (!dicom_parts && m.type != "*/*" && m.type != "multipart/*") continue;
+    auto ts = m.params.find("transfer-syntax");
+    return ts == m.params.end() ? std::string(kExplicitLittleEndian) : ts->second;
+  }
+  return std::nullopt;
+}
+
+HttpResponse retrieve(archive::Archive& archive, const HttpRequest& r) {
+  auto want = wanted_syntax(r);
+  if (!want)
+    return http::problem(406, "Not Acceptable",
+                         "instances are sent as multipart/related; type=\"application/dicom\" (add transfer-syntax=* "
+                         "to get them as stored)");
+  archive::FindQuery q;
+  q.level = archive::Level::Instance;
+  q.scope = archive::scope_for(r.principal);
+  for (const auto& [name, value] : r.params) {
+    if (!is_valid_uid(value)) return http::problem(Error{ErrorCode::InvalidArgument, "'" + value + "' is not a UID"});
+    q.keys.push_back({name == "study" ? tag::kStudyInstanceUID : name == "series" ? tag::kSeriesInstanceUID
+                                                                                 : tag::kSOPInstanceUID,
+                      value});
+  }
+  auto instances = archive.locate(q);
+  if (!instances) return http::problem(instances.error());
+  if (instances->empty()) return http::problem(Error{ErrorCode::NotFound, "nothing stored under this path"});
+  r.audit.patient_id = instances->front().patient_id;
+  r.audit.study_uid = instances->front().study_uid;
+  r.audit.detail = std::to_string(instances->size()) + " instances";
+
+  const std::string boundary = "vireo-" + auth::random_token(18);
+  HttpResponse res;
+  res.content_type = "multipart/related; type=\"application/dicom\"; boundary=" + boundary;
+  bool first = true;
+  for (const auto& inst : *instances) {
+    bool as_stored = *want == "*" || *want == inst.transfer_syntax;
+    http::BodySegment file;
+    if (as_stored) {
+      auto path = archive.instance_file(inst, false);  // its hash is checked as it is sent
+      if (!path) return http::problem(path.error());
+      file.file = *path;
+      file.sha256 = inst.sha256;
+    } else {
+      auto path = archive.instance_file(inst, true);
+      if (!path) return http::problem(path.error());
+      file.file = archive.temp_path();
+      file.remove_after = true;
+      if (auto s = dicom::transcode(*path, file.file, *want); !s) {
+        ::unlink(file.file.c_str());
+        for (const auto& seg : res.segments)
+          if (seg.remove_after) ::unlink(seg.file.c_str());
+        return http::problem(406, "Not Acceptable",
+                             "instance " + inst.sop_instance_uid + ": " + s.error().detail +
+                                 "; ask with transfer-syntax=* to get it as stored (" + inst.transfer_syntax + ")");
+      }
+    }
+    std::string ts = as_stored ? inst.transfer_syntax : *want;
+    res.segments.push_back({std::string(first ? "" : "\r\n") + "--" + boundary +
+                                "\r\nContent-Type: application/dicom; transfer-syntax=" + ts + "\r\n\r\n",
+                            {}, {}, false});
+    res.segments.push_back(std::move(file));
+    first = false;
+  }
+  res.segments.push_back({"\r\n--" + boundary + "--\r\n", {}, {}, false});
+  return res;
+}
+
+}  // namespace
+
+void register_wado_routes(http::Router& router, archive::Archive& archive) {
+  auto& a = archive;
+  for (const char* path : {"/dicom-web/studies/{study}", "/dicom-web/studies/{study}/series/{series}",
+                           "/dicom-web/studies/{study}/series/{series}/instances/{instance}"})
+    router.add("GET", path, "archive.export", [&a](const HttpRequest& r) { return retrieve(a, r); });
+}
+
+}  // namespace vireo::api::dicomweb
