@@ -345,13 +345,14 @@ Status Archive::find(const FindQuery& query, const std::function<bool(const Find
 Result<std::vector<StoredInstance>> Archive::locate(const FindQuery& query) {
   auto sql = build_select(Level::Instance, query.keys, query.scope,
                           "i.sop_class_uid, i.sop_instance_uid, i.transfer_syntax, i.blob_key, i.sha256, i.size, "
-                          "p.patient_id, st.study_uid");
+                          "p.patient_id, st.study_uid, se.series_uid");
   if (!sql) return std::unexpected(sql.error());
   auto conn = readers_.acquire();
   if (!conn) return std::unexpected(conn.error());
   std::vector<StoredInstance> out;
   auto s = (*conn)->for_each(sql->sql, sql->params, [&](const Row& r) {
-    out.push_back({r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.integer(5), r.text(6), r.text(7)});
+    out.push_back({r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.integer(5), r.text(6), r.text(7),
+                   r.text(8)});
     return true;
   });
   if (!s) return std::unexpected(s.error());

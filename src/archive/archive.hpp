@@ -48,6 +48,7 @@ struct StoredInstance {
   std::string sha256;
   int64_t size = 0;
   std::string patient_id, study_uid;  // for the audit trail
+  std::string series_uid;
 };
 
 using FindRow = std::map<tag::Tag, std::string>;

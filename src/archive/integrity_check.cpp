@@ -18,7 +18,7 @@ Result<IntegrityReport> Archive::check_integrity(bool deep, bool repair) {
     std::vector<StoredInstance> rows;
     auto s = (*conn)->for_each("SELECT sop_instance_uid, blob_key, sha256, size FROM instances", {},
                                [&](const Row& r) {
-                                 rows.push_back({"", r.text(0), "", r.text(1), r.text(2), r.integer(3), "", ""});
+                                 rows.push_back({"", r.text(0), "", r.text(1), r.text(2), r.integer(3), "", "", ""});
                                  return true;
                                });
     if (!s) return std::unexpected(s.error());

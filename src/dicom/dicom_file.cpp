@@ -7,9 +7,12 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/dcmdata/dcjson.h>
 #include <dcmtk/oflog/oflog.h>
 
 #include <fcntl.h>
+
+#include <sstream>
 #include <unistd.h>
 
 #include <array>
@@ -263,6 +266,49 @@ Status transcode(const std::filesystem::path& src, const std::filesystem::path& 
   cond = file.saveFile(dst.c_str(), target, EET_ExplicitLength, EGL_recalcGL, EPD_noChange, 0, 0, EWM_updateMeta);
   if (cond.bad()) return fail(ErrorCode::OutOfResources, std::string("cannot write a converted file: ") + cond.text());
   return {};
+}
+
+namespace {
+// Values worth a separate request: pixel data, waveforms, overlays, documents, audio.
+bool is_bulk(const DcmTagKey& t) {
+  if (t == DCM_PixelData || t == DCM_FloatPixelData || t == DCM_DoubleFloatPixelData ||
+      t == DCM_EncapsulatedDocument || t == DCM_WaveformData || t == DCM_SpectroscopyData ||
+      t == DCM_RETIRED_AudioSampleData)
+    return true;
+  return (t.getGroup() & 0xFF00) == 0x6000 && t.getElement() == 0x3000;  // Overlay Data
+}
+
+struct BulkJson : DcmJsonFormatCompact {
+  const std::function<std::string(tag::Tag)>& uri_of;
+  explicit BulkJson(const std::function<std::string(tag::Tag)>& f) : DcmJsonFormatCompact(OFFalse), uri_of(f) {}
+  OFBool asBulkDataURI(const DcmTagKey& tag, OFString& uri) override {
+    if (!is_bulk(tag)) return OFFalse;
+    uri = uri_of((static_cast<tag::Tag>(tag.getGroup()) << 16) | tag.getElement()).c_str();
+    return OFTrue;
+  }
+};
+}  // namespace
+
+Result<std::string> json_metadata(const std::filesystem::path& path,
+                                  const std::function<std::string(tag::Tag)>& bulk_uri) {
+  DcmFileFormat file;
+  // Large values stay on disk: bulk data is never read for metadata.
+  OFCondition cond = file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096);
+  if (cond.bad()) return fail(ErrorCode::IntegrityError, std::string("cannot read a stored file: ") + cond.text());
+  DcmDataset* ds = file.getDataset();
+  // Text in other character sets becomes UTF-8, as the JSON model requires (PS3.18 F.2.1).
+  OFString charset;
+  if (ds->findAndGetOFStringArray(DCM_SpecificCharacterSet, charset).good() && !charset.empty() &&
+      charset != "ISO_IR 192")
+    (void)ds->convertToUTF8();
+  std::ostringstream out;
+  BulkJson format(bulk_uri);
+  cond = ds->writeJson(out, format);
+  if (cond.bad()) return fail(ErrorCode::IntegrityError, std::string("cannot encode metadata: ") + cond.text());
+  // DcmDataset::writeJson writes the members only; the object's braces are ours.
+  std::string members = out.str();
+  while (!members.empty() && std::isspace(static_cast<unsigned char>(members.back()))) members.pop_back();
+  return members.starts_with("{") ? members : "{" + members + "}";
 }
 
 std::optional<tag::Tag> tag_for_keyword(std::string_view name) {

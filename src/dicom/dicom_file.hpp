@@ -9,6 +9,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <map>
 #include <span>
@@ -59,6 +60,12 @@ struct ParsedInstance {
 // (JPEG 2000 sources, compressed targets other than the source's).
 [[nodiscard]] Status transcode(const std::filesystem::path& src, const std::filesystem::path& dst,
                                const std::string& transfer_syntax_uid);
+
+// The instance's attributes in the DICOM JSON model (PS3.18 F.2), text converted to UTF-8,
+// with pixel data and other bulk values given as BulkDataURI `bulk_uri(tag)` instead of
+// inline (they are not even read from disk).
+[[nodiscard]] Result<std::string> json_metadata(const std::filesystem::path& path,
+                                                const std::function<std::string(tag::Tag)>& bulk_uri);
 
 // The tag of a DICOM keyword ("PatientName") or of eight hex digits ("00100010") from the
 // standard data dictionary; nullopt when it names no attribute.

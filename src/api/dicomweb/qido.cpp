@@ -96,12 +96,6 @@ Result<Search> parse_search(const HttpRequest& r, Level level) {
   return s;
 }
 
-std::string service_root(const HttpRequest& r, const Options& o) {
-  if (!o.public_url.empty()) return o.public_url;
-  auto host = r.headers.find("host");
-  return "https://" + (host == r.headers.end() ? std::string("localhost") : host->second) + "/dicom-web";
-}
-
 json encode(const archive::FindRow& row, Level level, const std::string& root) {
   json out = json::object();
   for (const auto& a : archive::indexed_attributes()) {
@@ -160,6 +154,12 @@ HttpResponse search(archive::Archive& archive, const HttpRequest& r, Level level
 }
 
 }  // namespace
+
+std::string service_root(const HttpRequest& r, const Options& o) {
+  if (!o.public_url.empty()) return o.public_url;
+  auto host = r.headers.find("host");
+  return "https://" + (host == r.headers.end() ? std::string("localhost") : host->second) + "/dicom-web";
+}
 
 void register_qido_routes(http::Router& router, archive::Archive& archive, const Options& options) {
   auto& a = archive;

@@ -15,8 +15,11 @@ struct Options {
   std::string public_url;
 };
 
+// The service root for URLs in answers: Options::public_url, else https://<Host>/dicom-web.
+[[nodiscard]] std::string service_root(const http::HttpRequest& r, const Options& options);
+
 void register_qido_routes(http::Router& router, archive::Archive& archive, const Options& options);
-// WADO-RS: studies, series and instances as multipart/related DICOM.
-void register_wado_routes(http::Router& router, archive::Archive& archive);
+// WADO-RS: studies, series and instances as multipart/related DICOM, and their metadata.
+void register_wado_routes(http::Router& router, archive::Archive& archive, const Options& options);
 
 }  // namespace vireo::api::dicomweb

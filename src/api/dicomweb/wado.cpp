@@ -3,6 +3,8 @@
 // when the client accepts that transfer syntax (transfer-syntax=* or the stored one), else
 // they are converted first (decompression; PS3.18 8.7.3.5.2: no parameter means Explicit VR
 // Little Endian).
+#include <fmt/format.h>
+
 #include "api/dicomweb/routes.hpp"
 #include "archive/access.hpp"
 #include "auth/password.hpp"
@@ -62,27 +64,61 @@ std::optional<std::string> wanted_syntax(const HttpRequest& r) {
   return std::nullopt;
 }
 
+// The instances under the path's UIDs, in the caller's scope; a problem response when none.
+Result<std::vector<archive::StoredInstance>> instances_at(archive::Archive& archive, const HttpRequest& r) {
+  archive::FindQuery q;
+  q.level = archive::Level::Instance;
+  q.scope = archive::scope_for(r.principal);
+  for (const auto& [name, value] : r.params) {
+    if (!is_valid_uid(value)) return fail(ErrorCode::InvalidArgument, "'" + value + "' is not a UID");
+    q.keys.push_back({name == "study" ? tag::kStudyInstanceUID : name == "series" ? tag::kSeriesInstanceUID
+                                                                                 : tag::kSOPInstanceUID,
+                      value});
+  }
+  auto instances = archive.locate(q);
+  if (!instances) return std::unexpected(instances.error());
+  if (instances->empty()) return fail(ErrorCode::NotFound, "nothing stored under this path");
+  r.audit.patient_id = instances->front().patient_id;
+  r.audit.study_uid = instances->front().study_uid;
+  r.audit.detail = std::to_string(instances->size()) + " instances";
+  return instances;
+}
+
+// PS3.18 10.4.1.1.2: the metadata of every instance, bulk data as BulkDataURIs.
+HttpResponse metadata(archive::Archive& archive, const HttpRequest& r, const Options& options) {
+  auto accept = r.headers.find("accept");
+  if (accept != r.headers.end() && !accept->second.empty() &&
+      accept->second.find("application/dicom+json") == std::string::npos &&
+      accept->second.find("application/json") == std::string::npos && accept->second.find("*/*") == std::string::npos)
+    return http::problem(406, "Not Acceptable", "metadata is answered as application/dicom+json");
+  auto instances = instances_at(archive, r);
+  if (!instances) return http::problem(instances.error());
+  const std::string root = service_root(r, options);
+  std::string body = "[";
+  for (const auto& inst : *instances) {
+    auto path = archive.instance_file(inst, false);
+    if (!path) return http::problem(path.error());
+    std::string base = root + "/studies/" + inst.study_uid + "/series/" + inst.series_uid + "/instances/" +
+                       inst.sop_instance_uid + "/bulkdata/";
+    auto json = dicom::json_metadata(*path, [&](tag::Tag t) { return base + fmt::format("{:08X}", t); });
+    if (!json) return http::problem(json.error());
+    if (body.size() > 1) body += ",";
+    body += *json;
+  }
+  body += "]";
+  HttpResponse res = http::json_response(200, std::move(body));
+  res.content_type = "application/dicom+json";
+  return res;
+}
+
 HttpResponse retrieve(archive::Archive& archive, const HttpRequest& r) {
   auto want = wanted_syntax(r);
   if (!want)
     return http::problem(406, "Not Acceptable",
                          "instances are sent as multipart/related; type=\"application/dicom\" (add transfer-syntax=* "
                          "to get them as stored)");
-  archive::FindQuery q;
-  q.level = archive::Level::Instance;
-  q.scope = archive::scope_for(r.principal);
-  for (const auto& [name, value] : r.params) {
-    if (!is_valid_uid(value)) return http::problem(Error{ErrorCode::InvalidArgument, "'" + value + "' is not a UID"});
-    q.keys.push_back({name == "study" ? tag::kStudyInstanceUID : name == "series" ? tag::kSeriesInstanceUID
-                                                                                 : tag::kSOPInstanceUID,
-                      value});
-  }
-  auto instances = archive.locate(q);
+  auto instances = instances_at(archive, r);
   if (!instances) return http::problem(instances.error());
-  if (instances->empty()) return http::problem(Error{ErrorCode::NotFound, "nothing stored under this path"});
-  r.audit.patient_id = instances->front().patient_id;
-  r.audit.study_uid = instances->front().study_uid;
-  r.audit.detail = std::to_string(instances->size()) + " instances";
 
   const std::string boundary = "vireo-" + auth::random_token(18);
   HttpResponse res;
@@ -123,11 +159,14 @@ HttpResponse retrieve(archive::Archive& archive, const HttpRequest& r) {
 
 }  // namespace
 
-void register_wado_routes(http::Router& router, archive::Archive& archive) {
+void register_wado_routes(http::Router& router, archive::Archive& archive, const Options& options) {
   auto& a = archive;
-  for (const char* path : {"/dicom-web/studies/{study}", "/dicom-web/studies/{study}/series/{series}",
-                           "/dicom-web/studies/{study}/series/{series}/instances/{instance}"})
+  const Options o = options;
+  for (std::string path : {"/dicom-web/studies/{study}", "/dicom-web/studies/{study}/series/{series}",
+                           "/dicom-web/studies/{study}/series/{series}/instances/{instance}"}) {
     router.add("GET", path, "archive.export", [&a](const HttpRequest& r) { return retrieve(a, r); });
+    router.add("GET", path + "/metadata", "archive.read", [&a, o](const HttpRequest& r) { return metadata(a, r, o); });
+  }
 }
 
 }  // namespace vireo::api::dicomweb
