@@ -8,6 +8,10 @@
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmdata/dcjson.h>
+#include <dcmtk/dcmdata/dccodec.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpixel.h>
 #include <dcmtk/oflog/oflog.h>
 
 #include <fcntl.h>
@@ -309,6 +313,68 @@ Result<std::string> json_metadata(const std::filesystem::path& path,
   std::string members = out.str();
   while (!members.empty() && std::isspace(static_cast<unsigned char>(members.back()))) members.pop_back();
   return members.starts_with("{") ? members : "{" + members + "}";
+}
+
+Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const std::vector<uint32_t>& numbers,
+                                       bool decompress) {
+  register_codecs();
+  DcmFileFormat file;
+  OFCondition cond = file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096);  // pixel data stays on disk
+  if (cond.bad()) return fail(ErrorCode::IntegrityError, std::string("cannot read a stored file: ") + cond.text());
+  DcmDataset* ds = file.getDataset();
+  DcmElement* element = nullptr;
+  if (ds->findAndGetElement(DCM_PixelData, element).bad() || !element)
+    return fail(ErrorCode::NotFound, "the instance has no pixel data (it is not an image)");
+  auto* pixels = static_cast<DcmPixelData*>(element);
+  Sint32 frames = 1;
+  (void)ds->findAndGetSint32(DCM_NumberOfFrames, frames);
+  if (frames < 1) frames = 1;
+  for (uint32_t n : numbers)
+    if (n < 1 || n > static_cast<uint32_t>(frames))
+      return fail(ErrorCode::InvalidArgument, "frame " + std::to_string(n) + " does not exist; the instance has " +
+                                                  std::to_string(frames) + (frames == 1 ? " frame" : " frames"));
+  E_TransferSyntax xfer = ds->getOriginalXfer();
+  DcmXfer stored(xfer);
+  std::vector<Frame> out;
+  if (!stored.isEncapsulated() || decompress) {
+    Uint32 size = 0;
+    if (pixels->getUncompressedFrameSize(ds, size).bad() || size == 0)
+      return fail(ErrorCode::IntegrityError, "cannot size the frames of this image");
+    Uint32 start_fragment = 0;
+    for (uint32_t n : numbers) {
+      std::string buf(size + (size & 1), '\0');
+      OFString color;
+      start_fragment = 0;  // random access: let DCMTK find each frame's first fragment
+      cond = pixels->getUncompressedFrame(ds, n - 1, start_fragment, buf.data(), static_cast<Uint32>(buf.size()), color);
+      if (cond.bad())
+        return fail(ErrorCode::InvalidArgument, std::string("cannot decode a frame of ") + stored.getXferName() + ": " +
+                                                    cond.text());
+      buf.resize(size);
+      out.push_back({std::move(buf), UID_LittleEndianExplicitTransferSyntax});
+    }
+    return out;
+  }
+  DcmPixelSequence* seq = nullptr;
+  if (pixels->getEncapsulatedRepresentation(xfer, nullptr, seq).bad() || !seq)
+    return fail(ErrorCode::IntegrityError, "the compressed pixel data cannot be read");
+  const Uint32 items = static_cast<Uint32>(seq->card());
+  for (uint32_t n : numbers) {
+    Uint32 first = 0, end = items;
+    if (DcmCodec::determineStartFragment(n - 1, frames, seq, first).bad())
+      return fail(ErrorCode::IntegrityError, "cannot locate frame " + std::to_string(n));
+    if (static_cast<Sint32>(n) < frames && DcmCodec::determineStartFragment(n, frames, seq, end).bad()) end = first + 1;
+    std::string bytes;
+    for (Uint32 k = first; k < end && k < items; ++k) {
+      DcmPixelItem* item = nullptr;
+      Uint8* data = nullptr;
+      if (seq->getItem(item, k).bad() || !item) break;
+      if (item->getLength() == 0) continue;
+      if (item->getUint8Array(data).bad() || !data) return fail(ErrorCode::IntegrityError, "unreadable fragment");
+      bytes.append(reinterpret_cast<const char*>(data), item->getLength());
+    }
+    out.push_back({std::move(bytes), stored.getXferID()});
+  }
+  return out;
 }
 
 std::optional<tag::Tag> tag_for_keyword(std::string_view name) {

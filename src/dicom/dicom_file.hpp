@@ -14,6 +14,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "dicom/tags.hpp"
@@ -66,6 +67,17 @@ struct ParsedInstance {
 // inline (they are not even read from disk).
 [[nodiscard]] Result<std::string> json_metadata(const std::filesystem::path& path,
                                                 const std::function<std::string(tag::Tag)>& bulk_uri);
+
+// Frames of an image instance (PS3.18 10.4.1.1.4). `decompress`: raw little-endian pixel
+// values (decoding JPEG, JPEG-LS, RLE as needed); otherwise as stored (the compressed
+// bitstream of each frame, or the raw bytes of an uncompressed image). Frame numbers start
+// at 1; a number beyond the instance's frames is InvalidArgument.
+struct Frame {
+  std::string bytes;
+  std::string transfer_syntax;  // of `bytes`
+};
+[[nodiscard]] Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const std::vector<uint32_t>& numbers,
+                                                    bool decompress);
 
 // The tag of a DICOM keyword ("PatientName") or of eight hex digits ("00100010") from the
 // standard data dictionary; nullopt when it names no attribute.

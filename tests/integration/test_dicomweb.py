@@ -180,7 +180,8 @@ class WadoTest(unittest.TestCase):
         # (ISO 2022 code extensions, e.g. chrH31.dcm, are not convertible by DCMTK over glibc
         # iconv: a known gap, see docs/CONFORMANCE.md.)
         cls.charsets = [DICOM / "charset/chrGerm.dcm", DICOM / "charset/chrX1.dcm"]
-        for group in (cls.files, [cls.jpegls], *[[c] for c in cls.charsets]):
+        cls.multiframe = DICOM / "modality/MR_enhanced_multiframe.dcm"
+        for group in (cls.files, [cls.jpegls], [cls.multiframe], *[[c] for c in cls.charsets]):
             statuses, out = cls.server.store(*group)
             assert all(v == 0 for v in statuses.values()), out
 
@@ -251,6 +252,42 @@ class WadoTest(unittest.TestCase):
             path = f"/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}/instances/{uid}/metadata"
             item = json.loads(self.server.http("GET", "/dicom-web" + path)[2])[0]
             self.assertEqual(item["00100010"]["Value"][0], expected[f.name], f.name)
+
+    def frames(self, f, numbers, accept=None):
+        uid = read_meta(f)[1][(2, 3)]
+        inst = self.server.json(f"/api/instances/{uid}")
+        path = (f"/dicom-web/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}/instances/{uid}"
+                f"/frames/{numbers}")
+        status, headers, body = self.server.http("GET", path, headers={"Accept": accept} if accept else {})
+        return status, headers, body
+
+    def test_frames_uncompressed_multiframe(self):
+        pixels = self.multiframe.read_bytes()[-10 * 64 * 64 * 2:]
+        status, headers, body = self.frames(self.multiframe, "2,10")
+        self.assertEqual(status, 200, body[:300])
+        self.assertIn('type="application/octet-stream"', headers["Content-Type"])
+        parts = multipart_parts(headers["Content-Type"], body)
+        self.assertEqual([data for _, data in parts], [pixels[8192:16384], pixels[9 * 8192:]])
+        self.assertTrue(parts[1][0]["Content-Location"].endswith("/frames/10"))
+        for bad in ("11", "0", "1,x", "-1"):
+            status, _, body = self.frames(self.multiframe, bad)
+            self.assertEqual(status, 400, (bad, body))
+
+    def test_frames_compressed_as_stored_or_decoded(self):
+        status, headers, body = self.frames(self.jpegls, "1", accept='multipart/related; type="image/jls"')
+        self.assertEqual(status, 200, body[:300])
+        (h, data), = multipart_parts(headers["Content-Type"], body)
+        self.assertIn("transfer-syntax=1.2.840.10008.1.2.4.80", h["Content-Type"])
+        self.assertEqual(data[:4], b"\xff\xd8\xff\xf7", "a JPEG-LS bitstream (SOI, SOF55)")
+        status, headers, body = self.frames(self.jpegls, "1")  # default: uncompressed
+        (h, data), = multipart_parts(headers["Content-Type"], body)
+        self.assertIn("application/octet-stream", h["Content-Type"])
+        original = (DICOM / "modality/MR_small.dcm").read_bytes()
+        at = original.rindex(b"\xe0\x7f\x10\x00OW\x00\x00") + 12  # Pixel Data (Explicit VR LE, OW)
+        self.assertEqual(data, original[at:at + len(data)], "lossless: the same pixels as the uncompressed original")
+        self.assertEqual(len(data), 64 * 64 * 2)
+        status, _, _ = self.frames(self.jpegls, "1", accept='multipart/related; type="image/jpeg"')
+        self.assertEqual(status, 406)
 
     def test_refusals(self):
         study = self.server.json("/api/studies")[0]["StudyInstanceUID"]

@@ -5,6 +5,8 @@
 // Little Endian).
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "api/dicomweb/routes.hpp"
 #include "archive/access.hpp"
 #include "auth/password.hpp"
@@ -70,6 +72,7 @@ Result<std::vector<archive::StoredInstance>> instances_at(archive::Archive& arch
   q.level = archive::Level::Instance;
   q.scope = archive::scope_for(r.principal);
   for (const auto& [name, value] : r.params) {
+    if (name == "frames") continue;
     if (!is_valid_uid(value)) return fail(ErrorCode::InvalidArgument, "'" + value + "' is not a UID");
     q.keys.push_back({name == "study" ? tag::kStudyInstanceUID : name == "series" ? tag::kSeriesInstanceUID
                                                                                  : tag::kSOPInstanceUID,
@@ -108,6 +111,82 @@ HttpResponse metadata(archive::Archive& archive, const HttpRequest& r, const Opt
   body += "]";
   HttpResponse res = http::json_response(200, std::move(body));
   res.content_type = "application/dicom+json";
+  return res;
+}
+
+// The media type of a frame in a transfer syntax (PS3.18 Table 8.7.3-2).
+std::string frame_media_type(const std::string& ts) {
+  if (ts == "1.2.840.10008.1.2.4.50" || ts == "1.2.840.10008.1.2.4.51" || ts == "1.2.840.10008.1.2.4.57" ||
+      ts == "1.2.840.10008.1.2.4.70")
+    return "image/jpeg";
+  if (ts == "1.2.840.10008.1.2.4.80" || ts == "1.2.840.10008.1.2.4.81") return "image/jls";
+  if (ts == "1.2.840.10008.1.2.4.90" || ts == "1.2.840.10008.1.2.4.91") return "image/jp2";
+  if (ts.starts_with("1.2.840.10008.1.2.4.20")) return "image/jphc";
+  if (ts == "1.2.840.10008.1.2.5") return "image/dicom-rle";
+  return "application/octet-stream";
+}
+
+// Whether the client takes the frames as stored (in `stored_ts`); nullopt when it takes
+// neither that nor uncompressed octet-stream frames. PS3.18 8.7.3.5: no Accept, or */*,
+// means application/octet-stream in Explicit VR Little Endian.
+std::optional<bool> frames_as_stored(const HttpRequest& r, const std::string& stored_ts) {
+  auto it = r.headers.find("accept");
+  if (it == r.headers.end() || trim(it->second).empty()) return false;
+  const std::string stored_type = frame_media_type(stored_ts);
+  for (const auto& m : parse_accept(it->second)) {
+    if (m.type == "*/*" || m.type == "multipart/*") return stored_type == "application/octet-stream";
+    if (m.type != "multipart/related") continue;
+    std::string type = m.params.contains("type") ? lower(m.params.at("type")) : "application/octet-stream";
+    auto ts = m.params.find("transfer-syntax");
+    bool any = ts != m.params.end() && ts->second == "*";
+    if (any || (type == stored_type && (ts == m.params.end() || ts->second == stored_ts))) return true;
+    if (type == "application/octet-stream" &&
+        (ts == m.params.end() || ts->second == kExplicitLittleEndian))
+      return stored_type == "application/octet-stream" ? std::optional<bool>(true) : std::optional<bool>(false);
+  }
+  return std::nullopt;
+}
+
+// PS3.18 10.4.1.1.4: frames of one instance, each a part of multipart/related.
+HttpResponse frames(archive::Archive& archive, const HttpRequest& r) {
+  std::vector<uint32_t> numbers;
+  for (const auto& item : split(r.param("frames"), ',')) {
+    std::string t(trim(item));
+    uint32_t n = 0;
+    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+    if (ec != std::errc() || p != t.data() + t.size() || n == 0 || numbers.size() >= 10000)
+      return http::problem(Error{ErrorCode::InvalidArgument, "frames are a comma-separated list of numbers from 1"});
+    numbers.push_back(n);
+  }
+  auto instances = instances_at(archive, r);
+  if (!instances) return http::problem(instances.error());
+  const auto& inst = instances->front();
+  auto as_stored = frames_as_stored(r, inst.transfer_syntax);
+  if (!as_stored)
+    return http::problem(406, "Not Acceptable",
+                         "frames are sent as multipart/related of application/octet-stream (uncompressed) or of " +
+                             frame_media_type(inst.transfer_syntax) + " (as stored)");
+  auto path = archive.instance_file(inst, true);
+  if (!path) return http::problem(path.error());
+  auto got = dicom::read_frames(*path, numbers, !*as_stored);
+  if (!got) {
+    if (got.error().code == ErrorCode::InvalidArgument && got.error().detail.starts_with("cannot decode"))
+      return http::problem(406, "Not Acceptable", got.error().detail + "; ask for transfer-syntax=*");
+    return http::problem(got.error());
+  }
+  const std::string boundary = "vireo-" + auth::random_token(18);
+  const std::string type = frame_media_type(got->front().transfer_syntax);
+  HttpResponse res;
+  res.content_type = "multipart/related; type=\"" + type + "\"; boundary=" + boundary;
+  std::string body;
+  for (size_t i = 0; i < got->size(); ++i) {
+    body += (i ? "\r\n--" : "--") + boundary + "\r\nContent-Type: " + type + "; transfer-syntax=" +
+            (*got)[i].transfer_syntax + "\r\nContent-Location: " + r.path.substr(0, r.path.rfind('/') + 1) +
+            std::to_string(numbers[i]) + "\r\n\r\n";
+    body += (*got)[i].bytes;
+  }
+  body += "\r\n--" + boundary + "--\r\n";
+  res.body = std::move(body);
   return res;
 }
 
@@ -167,6 +246,8 @@ void register_wado_routes(http::Router& router, archive::Archive& archive, const
     router.add("GET", path, "archive.export", [&a](const HttpRequest& r) { return retrieve(a, r); });
     router.add("GET", path + "/metadata", "archive.read", [&a, o](const HttpRequest& r) { return metadata(a, r, o); });
   }
+  router.add("GET", "/dicom-web/studies/{study}/series/{series}/instances/{instance}/frames/{frames}", "archive.read",
+             [&a](const HttpRequest& r) { return frames(a, r); });
 }
 
 }  // namespace vireo::api::dicomweb
