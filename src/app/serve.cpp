@@ -82,6 +82,7 @@ void build_router(Services& s, http::Router& router) {
   api::register_auth_routes(router, *s.auth, *s.audit);
   api::dicomweb::register_qido_routes(router, *s.archive, {s.dicomweb_public_url});
   api::dicomweb::register_wado_routes(router, *s.archive, {s.dicomweb_public_url});
+  api::dicomweb::register_rendered_routes(router, *s.archive);
   api::install_security(router, *s.auth, *s.audit);
 }
 

@@ -3,6 +3,7 @@ row scope) and through dicomweb-client, the npm library OHIF uses."""
 import json
 import os
 import re
+import struct
 import subprocess
 import unittest
 from pathlib import Path
@@ -288,6 +289,58 @@ class WadoTest(unittest.TestCase):
         self.assertEqual(len(data), 64 * 64 * 2)
         status, _, _ = self.frames(self.jpegls, "1", accept='multipart/related; type="image/jpeg"')
         self.assertEqual(status, 406)
+
+    def png_size(self, data):
+        self.assertEqual(data[:8], b"\x89PNG\r\n\x1a\n")
+        return struct.unpack(">II", data[16:24])
+
+    def instance_path(self, f):
+        uid = read_meta(f)[1][(2, 3)]
+        inst = self.server.json(f"/api/instances/{uid}")
+        return f"/dicom-web/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}/instances/{uid}", inst
+
+    def test_rendered_frames_and_thumbnails(self):
+        path, _ = self.instance_path(self.multiframe)
+        status, headers, jpeg = self.server.http("GET", path + "/rendered")
+        self.assertEqual(status, 200, jpeg[:200])
+        self.assertEqual(headers["Content-Type"], "image/jpeg")
+        self.assertEqual(jpeg[:2], b"\xff\xd8")
+        png = self.server.http("GET", path + "/frames/3/rendered", headers={"Accept": "image/png"})[2]
+        self.assertEqual(self.png_size(png), (64, 64))
+        small = self.server.http("GET", path + "/frames/3/rendered?viewport=32,32", headers={"Accept": "image/png"})[2]
+        self.assertEqual(self.png_size(small), (32, 32))
+        narrow = self.server.http("GET", path + "/frames/3/rendered?window=100,50", headers={"Accept": "image/png"})[2]
+        self.assertNotEqual(narrow, png, "the window changes the picture")
+        big, inst = self.instance_path(self.files[0])
+        thumb = self.server.http("GET", big + "/thumbnail", headers={"Accept": "image/png"})[2]
+        self.assertLessEqual(max(self.png_size(thumb)), 128)
+        series_thumb = f"/dicom-web/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}/thumbnail"
+        self.assertEqual(self.server.http("GET", series_thumb)[0], 200)
+        for bad, code in (("/frames/11/rendered", 400), ("/rendered?window=1", 400), ("/rendered?quality=0", 400),
+                          ("/rendered?viewport=0,0", 400)):
+            self.assertEqual(self.server.http("GET", path + bad)[0], code, bad)
+        self.assertEqual(self.server.http("GET", path + "/rendered", headers={"Accept": "image/gif"})[0], 406)
+
+    def test_wado_uri(self):
+        _, inst = self.instance_path(self.files[0])
+        uid = read_meta(self.files[0])[1][(2, 3)]
+        base = (f"/wado?requestType=WADO&studyUID={inst['StudyInstanceUID']}&seriesUID={inst['SeriesInstanceUID']}"
+                f"&objectUID={uid}")
+        status, headers, body = self.server.http("GET", base + "&contentType=application/dicom")
+        self.assertEqual(status, 200)
+        self.assertEqual(body, self.stored(uid))
+        status, headers, body = self.server.http("GET", base)
+        self.assertEqual(headers["Content-Type"], "image/jpeg", "image/jpeg by default")
+        status, headers, body = self.server.http("GET", base + "&contentType=image/png&rows=16&columns=16")
+        self.assertLessEqual(max(self.png_size(body)), 16)
+        self.assertEqual(self.server.http("GET", base.replace("requestType=WADO", "requestType=X"))[0], 400)
+        self.assertEqual(self.server.http("GET", base + "&contentType=text/html")[0], 406)
+        self.assertEqual(self.server.http("GET", base.replace(uid, "1.2.3.4"))[0], 404)
+        self.server.add_user("wreception", "receptionist")
+        token = self.server.create_token("wreception")
+        self.assertEqual(self.server.http("GET", base + "&contentType=application/dicom", token=token)[0], 403,
+                         "the file itself needs archive.export")
+        self.assertEqual(self.server.http("GET", base, token=token)[0], 200)
 
     def test_refusals(self):
         study = self.server.json("/api/studies")[0]["StudyInstanceUID"]

@@ -77,6 +77,7 @@ TEST(RouteTable, EveryRouteDeclaresAKnownPermission) {
     api::register_auth_routes(router, **auth, **audit);
     api::dicomweb::register_qido_routes(router, **archive, {});
     api::dicomweb::register_wado_routes(router, **archive, {});
+    api::dicomweb::register_rendered_routes(router, **archive);
     ASSERT_GT(router.routes().size(), 30u);
     const std::set<std::string> open_to_all = {"/healthz", "/metrics", "/api/auth/login", "/oauth/token"};
     for (const auto& route : router.routes()) {
