@@ -351,6 +351,14 @@ class WadoTest(unittest.TestCase):
         self.server.add_user("wpatient", "patient", patient_id="nobody-here")
         token = self.server.create_token("wpatient")
         self.assertEqual(self.retrieve(f"/studies/{study}", token=token)[0], 404, "another patient's study")
+        # The same patient token through every other DICOMweb door: nothing of another patient.
+        path, inst = self.instance_path(self.multiframe)
+        uid = read_meta(self.multiframe)[1][(2, 3)]
+        for door in (path + "/metadata", path + "/frames/1", path + "/rendered", path + "/thumbnail",
+                     f"/wado?requestType=WADO&studyUID={inst['StudyInstanceUID']}&seriesUID={inst['SeriesInstanceUID']}"
+                     f"&objectUID={uid}&contentType=application/dicom"):
+            self.assertEqual(self.server.http("GET", door, token=token)[0], 404, door)
+        self.assertEqual(self.server.http("GET", "/dicom-web/studies", token=token)[2], b"[]")
 
     def test_a_damaged_file_is_never_delivered_whole(self):
         uid = read_meta(self.files[0])[1][(2, 3)]
