@@ -257,6 +257,9 @@ Result<StoreResult> Archive::store_file(const fs::path& file, const StoreSource&
     return reject(Error{ErrorCode::InvalidArgument, "the dataset's SOP Instance UID differs from the request's"});
   if (!source.expected_sop_class_uid.empty() && source.expected_sop_class_uid != parsed->sop_class_uid)
     return reject(Error{ErrorCode::InvalidArgument, "the dataset's SOP Class UID differs from the request's"});
+  if (!source.expected_study_instance_uid.empty() &&
+      source.expected_study_instance_uid != parsed->value(tag::kStudyInstanceUID))
+    return reject(Error{ErrorCode::InvalidArgument, "the dataset belongs to another study than the request names"});
 
   auto blob = blobs_.put_file(parsed->sop_instance_uid, parsed->value(tag::kStudyInstanceUID), file,
                               BlobStore::Durability::Deferred);
@@ -276,7 +279,7 @@ Result<StoreResult> Archive::store_file(const fs::path& file, const StoreSource&
     return std::unexpected(outcome.error());
   }
   StoreResult result{StoreOutcome::Stored, parsed->sop_instance_uid, parsed->value(tag::kStudyInstanceUID),
-                     parsed->value(tag::kPatientID)};
+                     parsed->value(tag::kPatientID), parsed->sop_class_uid};
   switch (outcome->decision) {
     case Decision::Inserted:
       stored_counter().inc();
@@ -320,7 +323,7 @@ Result<StoreResult> Archive::import_file(const fs::path& path, const std::string
     rejected_counter().inc();
     return std::unexpected(s.error());
   }
-  return store_file(tmp, StoreSource{"import", "", ""});
+  return store_file(tmp, StoreSource{"import", "", "", ""});
 }
 
 Status Archive::find(const FindQuery& query, const std::function<bool(const FindRow&)>& fn) {

@@ -32,12 +32,14 @@ struct StoreResult {
   std::string sop_instance_uid;
   std::string study_instance_uid;
   std::string patient_id;
+  std::string sop_class_uid;
 };
 
 struct StoreSource {
   std::string name;                       // calling AE title, "import", "rest"
   std::string expected_sop_instance_uid;  // from the C-STORE request, checked against the data
   std::string expected_sop_class_uid;
+  std::string expected_study_instance_uid;  // STOW-RS to /studies/{study}
 };
 
 struct StoredInstance {

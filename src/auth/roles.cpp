@@ -15,6 +15,7 @@ constexpr PermissionInfo kPermissions[] = {
     {"archive.read", "find and read patients, studies, series and instances (row-limited for patients "
                      "and referring physicians)"},
     {"archive.export", "download DICOM files (row-limited like archive.read)"},
+    {"archive.store", "store DICOM instances over HTTP (STOW-RS)"},
     {"archive.delete", "delete studies and series"},
     {"archive.admin", "archive administration: ingest conflicts, storage statistics"},
     {"users.admin", "manage users, roles, lockouts and other users' tokens"},
@@ -30,6 +31,7 @@ struct Grant {
 // archive too, limited to their own rows by the archive domain (archive::Scope).
 constexpr Grant kGrants[] = {
     {Admin, "archive.read"},          {Admin, "archive.export"},       {Admin, "archive.delete"},
+    {Admin, "archive.store"},         {Technician, "archive.store"},   {Radiologist, "archive.store"},
     {Admin, "archive.admin"},         {Admin, "users.admin"},          {Admin, "audit.read"},
     {Receptionist, "archive.read"},   {Technician, "archive.read"},    {Technician, "archive.export"},
     {Radiologist, "archive.read"},    {Radiologist, "archive.export"}, {ReferringPhysician, "archive.read"},

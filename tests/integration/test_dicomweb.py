@@ -379,5 +379,67 @@ class WadoTest(unittest.TestCase):
         self.assertEqual(self.retrieve(f"/studies/{inst['StudyInstanceUID']}")[0], 200, "still serving")
 
 
+class StowTest(unittest.TestCase):
+    def setUp(self):
+        self.server = Server().start()
+
+    def tearDown(self):
+        self.server.cleanup()
+
+    def stow(self, parts, path="/dicom-web/studies", boundary="vireo-test-boundary", content_type=None, token="default"):
+        body = b"".join(b"--" + boundary.encode() + b"\r\nContent-Type: application/dicom\r\n\r\n" + p + b"\r\n"
+                        for p in parts) + b"--" + boundary.encode() + b"--\r\n"
+        ct = content_type or f'multipart/related; type="application/dicom"; boundary={boundary}'
+        status, headers, data = self.server.http("POST", path, body=body, headers={"Content-Type": ct}, token=token)
+        return status, json.loads(data) if data else None
+
+    def test_stow_then_wado_rs_returns_the_same_bytes(self):
+        files = sorted(p for p in (DICOM / "dicomdir/77654033").rglob("*") if p.is_file())
+        files += [DICOM / "transfer_syntax/MR_small_jpeg_ls_lossless.dcm", DICOM / "modality/US_multiframe_ybr_jpeg.dcm"]
+        status, answer = self.stow([f.read_bytes() for f in files])
+        self.assertEqual(status, 200, answer)
+        refs = answer["00081199"]["Value"]
+        self.assertEqual(len(refs), len(files))
+        for f in files:
+            uid = read_meta(f)[1][(2, 3)]
+            ref = [x for x in refs if x["00081155"]["Value"][0] == uid][0]
+            self.assertEqual(ref["00081150"]["Value"][0], read_meta(f)[1][(2, 2)])
+            inst = self.server.json(f"/api/instances/{uid}")
+            status, headers, body = self.server.http(
+                "GET", f"/dicom-web/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}/instances/{uid}",
+                headers={"Accept": 'multipart/related; type="application/dicom"; transfer-syntax=*'})
+            (_, data), = multipart_parts(headers["Content-Type"], body)
+            self.assertEqual(data, f.read_bytes(), f.name)
+        self.assertEqual(self.server.json("/api/stats")["instances"], len(files))
+        events = self.server.json("/api/audit?action=create&user=tester")
+        self.assertTrue(any(e["resource"] == "POST /dicom-web/studies" for e in events))
+
+    def test_partial_failure_is_202_and_a_wrong_study_is_409(self):
+        good = (DICOM / "modality/CT_small.dcm").read_bytes()
+        status, answer = self.stow([b"not dicom at all", good])
+        self.assertEqual(status, 202, answer)
+        self.assertEqual(len(answer["00081199"]["Value"]), 1)
+        self.assertEqual(answer["00081198"]["Value"][0]["00081197"]["Value"], [0xC000])
+        other = (DICOM / "modality/MR_small.dcm").read_bytes()
+        status, answer = self.stow([other], path="/dicom-web/studies/1.2.3.4")
+        self.assertEqual(status, 409, answer)
+        self.assertEqual(answer["00081198"]["Value"][0]["00081197"]["Value"], [0xA900])
+        self.assertEqual(self.server.json("/api/stats")["instances"], 1, "only the good one was stored")
+
+    def test_malformed_requests_change_nothing(self):
+        good = (DICOM / "modality/CT_small.dcm").read_bytes()
+        self.assertEqual(self.stow([good], content_type="application/dicom")[0], 415)
+        self.assertEqual(self.stow([good], content_type='multipart/related; type="application/dicom+json"; boundary=x')[0], 415)
+        self.assertEqual(self.stow([good], content_type='multipart/related; type="application/dicom"')[0], 400)
+        self.assertEqual(self.stow([good], content_type='multipart/related; boundary=other')[0], 400)
+        body = b"--b\r\nContent-Type: application/dicom\r\n\r\n" + good  # never closed
+        status, _, _ = self.server.http("POST", "/dicom-web/studies", body=body,
+                                        headers={"Content-Type": "multipart/related; boundary=b"})
+        self.assertEqual(status, 400)
+        self.server.add_user("sreception", "receptionist")
+        self.assertEqual(self.stow([good], token=self.server.create_token("sreception"))[0], 403)
+        self.assertEqual(self.server.json("/api/stats")["instances"], 0)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -43,10 +43,12 @@ TEST(Roles, OneTableDecidesAndEveryPermissionIsGrantedToSomeone) {
 // purpose (docs/SECURITY.md has the same table).
 TEST(Roles, TheRoleTableIsExactlyTheDocumentedOne) {
   const std::map<std::string, std::set<std::string>> expected = {
-      {"admin", {"archive.read", "archive.export", "archive.delete", "archive.admin", "users.admin", "audit.read"}},
+      {"admin",
+       {"archive.read", "archive.export", "archive.store", "archive.delete", "archive.admin", "users.admin",
+        "audit.read"}},
       {"receptionist", {"archive.read"}},
-      {"technician", {"archive.read", "archive.export"}},
-      {"radiologist", {"archive.read", "archive.export"}},
+      {"technician", {"archive.read", "archive.export", "archive.store"}},
+      {"radiologist", {"archive.read", "archive.export", "archive.store"}},
       {"referring", {"archive.read", "archive.export"}},
       {"billing", {}},
       {"patient", {"archive.read", "archive.export"}},

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "api/dicomweb/multipart.hpp"
 #include "api/dicomweb/routes.hpp"
 #include "api/rest/routes.hpp"
 #include "net/http/credentials.hpp"
@@ -78,6 +79,7 @@ TEST(RouteTable, EveryRouteDeclaresAKnownPermission) {
     api::dicomweb::register_qido_routes(router, **archive, {});
     api::dicomweb::register_wado_routes(router, **archive, {});
     api::dicomweb::register_rendered_routes(router, **archive);
+    api::dicomweb::register_stow_routes(router, **archive, {});
     ASSERT_GT(router.routes().size(), 30u);
     const std::set<std::string> open_to_all = {"/healthz", "/metrics", "/api/auth/login", "/oauth/token"};
     for (const auto& route : router.routes()) {
@@ -114,6 +116,25 @@ TEST(Credentials, CookiesAndBearerTokensParseStrictly) {
   EXPECT_FALSE(basic_credentials("Basic bm9jb2xvbg=="));  // "nocolon"
   EXPECT_FALSE(basic_credentials("Basic !!!!"));
   EXPECT_FALSE(basic_credentials("Bearer Y2xpZW50OnNlY3JldA=="));
+}
+
+TEST(Multipart, PartsHeadersAndMalformedBodies) {
+  using api::dicomweb::parse_multipart;
+  std::string body = "preamble\r\n--b1\r\nContent-Type: application/dicom\r\n\r\nAB\r\nC\r\n--b1\r\n"
+                     "content-type: x/y\r\n\r\n\r\n--b1--\r\nepilogue";
+  auto parts = parse_multipart(body, "b1");
+  ASSERT_TRUE(parts) << parts.error().detail;
+  ASSERT_EQ(parts->size(), 2u);
+  EXPECT_EQ((*parts)[0].body, "AB\r\nC");
+  EXPECT_EQ((*parts)[0].headers.at("content-type"), "application/dicom");
+  EXPECT_EQ((*parts)[1].body, "");
+  EXPECT_FALSE(parse_multipart("--b1\r\n\r\nunterminated", "b1"));
+  EXPECT_FALSE(parse_multipart("no boundary here", "b1"));
+  EXPECT_FALSE(parse_multipart("--b1xx", "b1"));
+  EXPECT_FALSE(parse_multipart(body, ""));
+  EXPECT_EQ(api::dicomweb::header_parameter("multipart/related; type=\"application/dicom\"; boundary=abc", "boundary"),
+            "abc");
+  EXPECT_EQ(api::dicomweb::header_parameter("multipart/related; TYPE=\"a/b\"", "type"), "a/b");
 }
 
 TEST(Router, TheGuardRunsBeforeEveryHandlerAndCanRefuse) {

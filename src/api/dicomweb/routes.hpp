@@ -21,6 +21,8 @@ struct Options {
 void register_qido_routes(http::Router& router, archive::Archive& archive, const Options& options);
 // WADO-RS: studies, series and instances as multipart/related DICOM, and their metadata.
 void register_wado_routes(http::Router& router, archive::Archive& archive, const Options& options);
+// STOW-RS: POST /studies and /studies/{study}.
+void register_stow_routes(http::Router& router, archive::Archive& archive, const Options& options);
 // Rendered frames and thumbnails (JPEG, PNG) and WADO-URI (/wado).
 void register_rendered_routes(http::Router& router, archive::Archive& archive);
 

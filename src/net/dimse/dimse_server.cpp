@@ -481,7 +481,7 @@ OFCondition DimseServer::Impl::handle_store(T_ASC_Association* assoc, T_DIMSE_Me
       if (cond.bad()) return cond;
     } else {
       auto stored = archive.store_file(
-          tmp, archive::StoreSource{calling_aet(assoc), req.AffectedSOPInstanceUID, req.AffectedSOPClassUID});
+          tmp, archive::StoreSource{calling_aet(assoc), req.AffectedSOPInstanceUID, req.AffectedSOPClassUID, ""});
       if (stored) {
         rsp.DimseStatus = STATUS_Success;
         auto& count = log.studies[stored->study_instance_uid];
