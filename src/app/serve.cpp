@@ -161,6 +161,7 @@ int serve(const Config& config) {
 
   http::Router router;
   build_router(*services, router);
+  router.set_cors_origins(config.cors_origins);
   http::HttpServerOptions http_options{config.http_host, config.http_port, config.http_max_body_bytes,
                                        config.http_threads, {}, {}};
   std::string tls_note;

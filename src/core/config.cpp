@@ -48,6 +48,10 @@ const std::vector<ConfigOption>& config_options() {
        "Refuse new instances (DICOM status A700, HTTP 507) when the blob store has less free space, "
        "in MiB, so that the disk never fills up under the index."},
       {"log_level", "info", "trace, debug, info, warn, error."},
+      {"cors_origins", "",
+       "Web origins allowed to call the API and DICOMweb from their pages (comma-separated, e.g. "
+       "https://viewer.example.org, or * for any). Empty: same origin only. Cookies never cross origins; "
+       "such pages use bearer tokens."},
       {"dicomweb_public_url", "",
        "The DICOMweb root as clients reach it (e.g. https://pacs.example.org/dicom-web), for the URLs in "
        "answers behind a reverse proxy. Empty: https://<Host header>/dicom-web."},
@@ -167,6 +171,15 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
   if (key == "min_free_space_mb")
     return parse_number<uint64_t>(key, value, cfg.min_free_space_mb, 0, uint64_t{1} << 40);
   if (key == "log_level") { cfg.log_level = value; return {}; }
+  if (key == "cors_origins") {
+    cfg.cors_origins.clear();
+    for (const auto& item : split(value, ',')) {
+      std::string origin(trim(item));
+      while (!origin.empty() && origin.back() == '/') origin.pop_back();
+      if (!origin.empty()) cfg.cors_origins.push_back(origin);
+    }
+    return {};
+  }
   if (key == "dicomweb_public_url") {
     cfg.dicomweb_public_url = value;
     while (!cfg.dicomweb_public_url.empty() && cfg.dicomweb_public_url.back() == '/') cfg.dicomweb_public_url.pop_back();

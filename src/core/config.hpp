@@ -50,6 +50,7 @@ struct Config {
   DuplicatePolicy duplicate_policy = DuplicatePolicy::KeepFirst;
   uint64_t min_free_space_mb = 100;
   std::string log_level = "info";
+  std::vector<std::string> cors_origins;     // browser origins allowed cross-origin; "*" any
   std::string dicomweb_public_url;          // RetrieveURL base behind a proxy; empty: from Host
   std::string audit_syslog;                 // udp://host:port, tcp://host:port, tls://host:port
   std::filesystem::path audit_syslog_ca;    // TLS: the collector's CA

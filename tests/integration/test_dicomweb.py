@@ -24,7 +24,8 @@ CLIENT_DIR = ROOT / "tests" / "dicomweb"
 class QidoTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(extra_env={"VIREO_DICOMWEB_PUBLIC_URL": "https://pacs.example.org/dicom-web/"}).start()
+        cls.server = Server(extra_env={"VIREO_DICOMWEB_PUBLIC_URL": "https://pacs.example.org/dicom-web/",
+                                       "VIREO_CORS_ORIGINS": "https://viewer.example.org"}).start()
         files = [p for d in ("77654033", "98892001", "98892003") for p in (DICOM / "dicomdir" / d).rglob("*")
                  if p.is_file()]
         statuses, out = cls.server.store(*files)
@@ -112,6 +113,18 @@ class QidoTest(unittest.TestCase):
         self.assertEqual(status, 406)
         self.assertEqual(self.qido("/studies", token=None)[0], 401)
         self.assertEqual(len(self.ok("/studies")), len(self.rest_studies))
+
+    def test_cors_for_the_configured_viewer_origin(self):
+        origin = {"Origin": "https://viewer.example.org"}
+        status, headers, _ = self.server.http("OPTIONS", "/dicom-web/studies", token=None,
+                                              headers={**origin, "Access-Control-Request-Method": "GET",
+                                                       "Access-Control-Request-Headers": "authorization"})
+        self.assertEqual(status, 204)
+        self.assertEqual(headers["Access-Control-Allow-Origin"], "https://viewer.example.org")
+        status, headers, _ = self.server.http("GET", "/dicom-web/studies", headers=origin)
+        self.assertEqual(headers["Access-Control-Allow-Origin"], "https://viewer.example.org")
+        status, headers, _ = self.server.http("GET", "/dicom-web/studies", headers={"Origin": "https://other.example"})
+        self.assertIsNone(headers["Access-Control-Allow-Origin"])
 
     def test_a_patient_finds_only_their_own_studies(self):
         self.server.add_user("qpatient", "patient", patient_id="98890234")

@@ -118,6 +118,41 @@ TEST(Credentials, CookiesAndBearerTokensParseStrictly) {
   EXPECT_FALSE(basic_credentials("Bearer Y2xpZW50OnNlY3JldA=="));
 }
 
+TEST(Router, CorsForConfiguredOriginsAndPreflightBeforeAuthentication) {
+  Router r;
+  r.add("GET", "/dicom-web/studies", "archive.read", [](const HttpRequest&) { return json_response(200, "[]"); });
+  r.set_guard([](HttpRequest& req, const Route&) -> std::optional<HttpResponse> {
+    if (req.headers.contains("authorization")) return std::nullopt;
+    return problem(401, "Unauthorized", "");
+  });
+  r.set_cors_origins({"https://viewer.example.org"});
+  auto header = [](const HttpResponse& res, const std::string& name) {
+    for (const auto& [k, v] : res.headers)
+      if (k == name) return v;
+    return std::string();
+  };
+  HttpRequest pre;
+  pre.method = "OPTIONS";
+  pre.path = "/dicom-web/studies";
+  pre.headers = {{"origin", "https://viewer.example.org"}, {"access-control-request-method", "GET"}};
+  auto res = r.dispatch(pre);
+  EXPECT_EQ(res.status, 204) << "no credential needed for a preflight";
+  EXPECT_EQ(header(res, "Access-Control-Allow-Origin"), "https://viewer.example.org");
+  EXPECT_NE(header(res, "Access-Control-Allow-Headers").find("Authorization"), std::string::npos);
+  pre.headers["origin"] = "https://evil.example";
+  EXPECT_EQ(r.dispatch(pre).status, 403);
+  HttpRequest get;
+  get.method = "GET";
+  get.path = "/dicom-web/studies";
+  get.headers = {{"origin", "https://viewer.example.org"}, {"authorization", "Bearer x"}};
+  res = r.dispatch(get);
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(header(res, "Access-Control-Allow-Origin"), "https://viewer.example.org");
+  EXPECT_EQ(header(res, "Vary"), "Origin");
+  get.headers["origin"] = "https://evil.example";
+  EXPECT_EQ(header(r.dispatch(get), "Access-Control-Allow-Origin"), "") << "other origins get no CORS grant";
+}
+
 TEST(Multipart, PartsHeadersAndMalformedBodies) {
   using api::dicomweb::parse_multipart;
   std::string body = "preamble\r\n--b1\r\nContent-Type: application/dicom\r\n\r\nAB\r\nC\r\n--b1\r\n"

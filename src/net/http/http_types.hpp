@@ -86,15 +86,22 @@ class Router {
   void add(std::string method, std::string pattern, std::string permission, Handler handler);
   void set_guard(Guard guard) { guard_ = std::move(guard); }
   void set_after(AfterHook after) { after_ = std::move(after); }
+  // Origins allowed to call from a browser page elsewhere ("*" for any); empty: none.
+  // Preflight (OPTIONS) requests are answered here, before authentication, as the Fetch
+  // standard requires; credentials are never allowed cross-origin (bearer tokens work).
+  void set_cors_origins(std::vector<std::string> origins) { cors_origins_ = std::move(origins); }
   [[nodiscard]] const std::vector<Route>& routes() const { return routes_; }
   // Finds the route and fills req.params; 404 or 405 problem responses when none fits.
   [[nodiscard]] HttpResponse dispatch(HttpRequest& req) const;
 
  private:
   [[nodiscard]] HttpResponse run(HttpRequest& req, const Route& route) const;
+  [[nodiscard]] HttpResponse route(HttpRequest& req) const;
   std::vector<Route> routes_;
+  [[nodiscard]] std::string cors_origin_for(const HttpRequest& req) const;
   Guard guard_;
   AfterHook after_;
+  std::vector<std::string> cors_origins_;
 };
 
 [[nodiscard]] std::string percent_decode(std::string_view s, bool plus_is_space);

@@ -68,7 +68,36 @@ HttpResponse Router::run(HttpRequest& req, const Route& r) const {
   }
 }
 
+std::string Router::cors_origin_for(const HttpRequest& req) const {
+  auto it = req.headers.find("origin");
+  if (it == req.headers.end() || cors_origins_.empty()) return {};
+  for (const auto& allowed : cors_origins_)
+    if (allowed == "*" || allowed == it->second) return allowed == "*" ? "*" : it->second;
+  return {};
+}
+
 HttpResponse Router::dispatch(HttpRequest& req) const {
+  std::string cors = cors_origin_for(req);
+  auto with_cors = [&](HttpResponse res) {
+    if (!cors.empty()) {
+      res.headers.emplace_back("Access-Control-Allow-Origin", cors);
+      res.headers.emplace_back("Access-Control-Expose-Headers", "Warning, Content-Location, Location");
+      if (cors != "*") res.headers.emplace_back("Vary", "Origin");
+    }
+    return res;
+  };
+  if (req.method == "OPTIONS" && req.headers.contains("access-control-request-method")) {
+    if (cors.empty()) return problem(403, "Forbidden", "this origin may not call the API (cors_origins)");
+    HttpResponse res{204, "text/plain", "", {}, {}, {}};
+    res.headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE");
+    res.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, X-CSRF-Token");
+    res.headers.emplace_back("Access-Control-Max-Age", "600");
+    return with_cors(std::move(res));
+  }
+  return with_cors(route(req));
+}
+
+HttpResponse Router::route(HttpRequest& req) const {
   bool path_known = false;
   for (const auto& r : routes_) {
     std::map<std::string, std::string> params;
