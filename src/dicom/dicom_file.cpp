@@ -377,6 +377,31 @@ Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const 
   return out;
 }
 
+Result<std::vector<Frame>> read_bulk(const std::filesystem::path& path, tag::Tag t) {
+  DcmTagKey key(tag::group(t), tag::element(t));
+  if (key == DCM_PixelData) {
+    DcmFileFormat probe;
+    if (probe.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096).bad())
+      return fail(ErrorCode::IntegrityError, "cannot read a stored file");
+    Sint32 frames = 1;
+    (void)probe.getDataset()->findAndGetSint32(DCM_NumberOfFrames, frames);
+    std::vector<uint32_t> all;
+    for (Sint32 i = 1; i <= std::max<Sint32>(frames, 1); ++i) all.push_back(static_cast<uint32_t>(i));
+    if (DcmXfer(probe.getDataset()->getOriginalXfer()).isEncapsulated()) return read_frames(path, all, false);
+  }
+  DcmFileFormat file;
+  if (file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096).bad())
+    return fail(ErrorCode::IntegrityError, "cannot read a stored file");
+  DcmElement* element = nullptr;
+  if (file.getDataset()->findAndGetElement(key, element, OFFalse).bad() || !element)
+    return fail(ErrorCode::NotFound, "the instance has no such bulk data");
+  Uint32 length = element->getLength();
+  std::string bytes(length, '\0');
+  if (length > 0 && element->getPartialValue(bytes.data(), 0, length, nullptr, EBO_LittleEndian).bad())
+    return fail(ErrorCode::IntegrityError, "the value cannot be read");
+  return std::vector<Frame>{{std::move(bytes), UID_LittleEndianExplicitTransferSyntax}};
+}
+
 std::optional<tag::Tag> tag_for_keyword(std::string_view name) {
   if (name.size() == 8 && name.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos)
     return static_cast<tag::Tag>(std::stoul(std::string(name), nullptr, 16));

@@ -79,6 +79,11 @@ struct Frame {
 [[nodiscard]] Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const std::vector<uint32_t>& numbers,
                                                     bool decompress);
 
+// The value of a top-level bulk data attribute (the BulkDataURIs of json_metadata): raw
+// bytes, little endian; for encapsulated Pixel Data, each frame's bitstream as stored.
+// NotFound when the instance has no such attribute.
+[[nodiscard]] Result<std::vector<Frame>> read_bulk(const std::filesystem::path& path, tag::Tag tag);
+
 // The tag of a DICOM keyword ("PatientName") or of eight hex digits ("00100010") from the
 // standard data dictionary; nullopt when it names no attribute.
 [[nodiscard]] std::optional<tag::Tag> tag_for_keyword(std::string_view keyword_or_hex);

@@ -355,6 +355,23 @@ class WadoTest(unittest.TestCase):
                          "the file itself needs archive.export")
         self.assertEqual(self.server.http("GET", base, token=token)[0], 200)
 
+    def test_bulk_data_uris_of_the_metadata_resolve(self):
+        for f in (self.multiframe, self.jpegls):
+            path, _ = self.instance_path(f)
+            item = json.loads(self.server.http("GET", path + "/metadata")[2])[0]
+            uri = item["7FE00010"]["BulkDataURI"]
+            status, headers, body = self.server.http("GET", "/dicom-web" + uri.split("/dicom-web", 1)[1])
+            self.assertEqual(status, 200, (f.name, body[:200]))
+            parts = multipart_parts(headers["Content-Type"], body)
+            if f == self.multiframe:
+                self.assertEqual([d for _, d in parts], [f.read_bytes()[-10 * 8192:]])
+            else:
+                self.assertEqual(parts[0][1][:4], b"\xff\xd8\xff\xf7")
+                self.assertIn("image/jls", parts[0][0]["Content-Type"])
+        path, _ = self.instance_path(self.multiframe)
+        self.assertEqual(self.server.http("GET", path + "/bulkdata/60003000")[0], 404, "no overlay here")
+        self.assertEqual(self.server.http("GET", path + "/bulkdata/PixelData")[0], 404)
+
     def test_refusals(self):
         study = self.server.json("/api/studies")[0]["StudyInstanceUID"]
         self.assertEqual(self.retrieve(f"/studies/{study}", accept="application/dicom+json")[0], 406)

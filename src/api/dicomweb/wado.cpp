@@ -72,7 +72,7 @@ Result<std::vector<archive::StoredInstance>> instances_at(archive::Archive& arch
   q.level = archive::Level::Instance;
   q.scope = archive::scope_for(r.principal);
   for (const auto& [name, value] : r.params) {
-    if (name == "frames") continue;
+    if (name == "frames" || name == "tag") continue;
     if (!is_valid_uid(value)) return fail(ErrorCode::InvalidArgument, "'" + value + "' is not a UID");
     q.keys.push_back({name == "study" ? tag::kStudyInstanceUID : name == "series" ? tag::kSeriesInstanceUID
                                                                                  : tag::kSOPInstanceUID,
@@ -147,6 +147,25 @@ std::optional<bool> frames_as_stored(const HttpRequest& r, const std::string& st
   return std::nullopt;
 }
 
+// The parts of a multipart/related body of byte strings (frames, bulk data).
+HttpResponse multipart_of(const std::vector<dicom::Frame>& parts, const std::string& location_base,
+                          const std::vector<uint32_t>& numbers) {
+  const std::string boundary = "vireo-" + auth::random_token(18);
+  const std::string type = frame_media_type(parts.front().transfer_syntax);
+  HttpResponse res;
+  res.content_type = "multipart/related; type=\"" + type + "\"; boundary=" + boundary;
+  std::string body;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    body += (i ? "\r\n--" : "--") + boundary + "\r\nContent-Type: " + type + "; transfer-syntax=" +
+            parts[i].transfer_syntax + "\r\n";
+    if (i < numbers.size()) body += "Content-Location: " + location_base + std::to_string(numbers[i]) + "\r\n";
+    body += "\r\n" + parts[i].bytes;
+  }
+  body += "\r\n--" + boundary + "--\r\n";
+  res.body = std::move(body);
+  return res;
+}
+
 // PS3.18 10.4.1.1.4: frames of one instance, each a part of multipart/related.
 HttpResponse frames(archive::Archive& archive, const HttpRequest& r) {
   std::vector<uint32_t> numbers;
@@ -174,20 +193,21 @@ HttpResponse frames(archive::Archive& archive, const HttpRequest& r) {
       return http::problem(406, "Not Acceptable", got.error().detail + "; ask for transfer-syntax=*");
     return http::problem(got.error());
   }
-  const std::string boundary = "vireo-" + auth::random_token(18);
-  const std::string type = frame_media_type(got->front().transfer_syntax);
-  HttpResponse res;
-  res.content_type = "multipart/related; type=\"" + type + "\"; boundary=" + boundary;
-  std::string body;
-  for (size_t i = 0; i < got->size(); ++i) {
-    body += (i ? "\r\n--" : "--") + boundary + "\r\nContent-Type: " + type + "; transfer-syntax=" +
-            (*got)[i].transfer_syntax + "\r\nContent-Location: " + r.path.substr(0, r.path.rfind('/') + 1) +
-            std::to_string(numbers[i]) + "\r\n\r\n";
-    body += (*got)[i].bytes;
-  }
-  body += "\r\n--" + boundary + "--\r\n";
-  res.body = std::move(body);
-  return res;
+  return multipart_of(*got, r.path.substr(0, r.path.rfind('/') + 1), numbers);
+}
+
+// PS3.18 10.4.1.1.5: the value behind a BulkDataURI of the metadata.
+HttpResponse bulkdata(archive::Archive& archive, const HttpRequest& r) {
+  auto t = dicom::tag_for_keyword(r.param("tag"));
+  if (!t || r.param("tag").size() != 8)
+    return http::problem(Error{ErrorCode::NotFound, "bulk data is addressed by an eight-digit hex tag"});
+  auto instances = instances_at(archive, r);
+  if (!instances) return http::problem(instances.error());
+  auto path = archive.instance_file(instances->front(), true);
+  if (!path) return http::problem(path.error());
+  auto parts = dicom::read_bulk(*path, *t);
+  if (!parts) return http::problem(parts.error());
+  return multipart_of(*parts, "", {});
 }
 
 HttpResponse retrieve(archive::Archive& archive, const HttpRequest& r) {
@@ -248,6 +268,8 @@ void register_wado_routes(http::Router& router, archive::Archive& archive, const
   }
   router.add("GET", "/dicom-web/studies/{study}/series/{series}/instances/{instance}/frames/{frames}", "archive.read",
              [&a](const HttpRequest& r) { return frames(a, r); });
+  router.add("GET", "/dicom-web/studies/{study}/series/{series}/instances/{instance}/bulkdata/{tag}", "archive.read",
+             [&a](const HttpRequest& r) { return bulkdata(a, r); });
 }
 
 }  // namespace vireo::api::dicomweb
