@@ -84,6 +84,7 @@ void build_router(Services& s, http::Router& router) {
   api::dicomweb::register_wado_routes(router, *s.archive, {s.dicomweb_public_url});
   api::dicomweb::register_rendered_routes(router, *s.archive);
   api::dicomweb::register_stow_routes(router, *s.archive, {s.dicomweb_public_url});
+  api::dicomweb::register_capabilities_route(router, {s.dicomweb_public_url});
   api::install_security(router, *s.auth, *s.audit);
 }
 

@@ -114,6 +114,23 @@ class QidoTest(unittest.TestCase):
         self.assertEqual(self.qido("/studies", token=None)[0], 401)
         self.assertEqual(len(self.ok("/studies")), len(self.rest_studies))
 
+    def test_capabilities_describe_every_resource(self):
+        import xml.etree.ElementTree as ET
+        status, headers, body = self.server.http("OPTIONS", "/dicom-web")
+        self.assertEqual(status, 200, body[:200])
+        self.assertEqual(headers["Content-Type"], "application/vnd.sun.wadl+xml")
+        ns = {"w": "http://wadl.dev.java.net/2009/02"}
+        root = ET.fromstring(body)
+        self.assertEqual(root.find("w:resources", ns).get("base"), "https://pacs.example.org/dicom-web")
+        methods = {(r.get("path"), m.get("name"), m.get("id")) for r in root.iter("{%s}resource" % ns["w"])
+                   for m in r.findall("w:method", ns)}
+        for expected in (("studies", "GET", "SearchForStudies"), ("studies", "POST", "StoreInstances"),
+                         ("studies/{study}/series/{series}/metadata", "GET", "RetrieveMetadata"),
+                         ("studies/{study}/series/{series}/instances/{instance}/frames/{frames}", "GET", "RetrieveFrames"),
+                         ("studies/{study}", "GET", "RetrieveInstances")):
+            self.assertIn(expected, methods)
+        self.assertEqual(self.server.http("OPTIONS", "/dicom-web", token=None)[0], 401)
+
     def test_cors_for_the_configured_viewer_origin(self):
         origin = {"Origin": "https://viewer.example.org"}
         status, headers, _ = self.server.http("OPTIONS", "/dicom-web/studies", token=None,

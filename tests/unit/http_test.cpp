@@ -80,6 +80,7 @@ TEST(RouteTable, EveryRouteDeclaresAKnownPermission) {
     api::dicomweb::register_wado_routes(router, **archive, {});
     api::dicomweb::register_rendered_routes(router, **archive);
     api::dicomweb::register_stow_routes(router, **archive, {});
+    api::dicomweb::register_capabilities_route(router, {});
     ASSERT_GT(router.routes().size(), 30u);
     const std::set<std::string> open_to_all = {"/healthz", "/metrics", "/api/auth/login", "/oauth/token"};
     for (const auto& route : router.routes()) {

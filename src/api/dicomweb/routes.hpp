@@ -23,6 +23,8 @@ void register_qido_routes(http::Router& router, archive::Archive& archive, const
 void register_wado_routes(http::Router& router, archive::Archive& archive, const Options& options);
 // STOW-RS: POST /studies and /studies/{study}.
 void register_stow_routes(http::Router& router, archive::Archive& archive, const Options& options);
+// OPTIONS /dicom-web: the capabilities (WADL) of every /dicom-web route registered before.
+void register_capabilities_route(http::Router& router, const Options& options);
 // Rendered frames and thumbnails (JPEG, PNG) and WADO-URI (/wado).
 void register_rendered_routes(http::Router& router, archive::Archive& archive);
 
