@@ -110,4 +110,22 @@ std::string hex_encode(const unsigned char* data, size_t size) {
   return out;
 }
 
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') out += ' ';
+        else out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
 }  // namespace vireo

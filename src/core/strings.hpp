@@ -12,6 +12,9 @@ namespace vireo {
 [[nodiscard]] std::vector<std::string> split(std::string_view s, char sep);
 [[nodiscard]] std::string to_upper_ascii(std::string_view s);
 [[nodiscard]] std::string to_lower_ascii(std::string_view s);
+// Text for XML content and attribute values: & < > " ' escaped, control characters that
+// XML 1.0 forbids replaced by spaces.
+[[nodiscard]] std::string xml_escape(std::string_view s);
 [[nodiscard]] bool starts_with(std::string_view s, std::string_view prefix);
 
 // Upper-cases ASCII and folds Latin-1 / Latin Extended-A letters to their base letter

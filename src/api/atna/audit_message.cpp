@@ -3,29 +3,11 @@
 #include <unistd.h>
 
 #include "audit/event_codes.hpp"
+#include "core/strings.hpp"
 
 namespace vireo::api::atna {
 
 namespace {
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // Control characters are not allowed in XML 1.0.
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') out += ' ';
-        else out.push_back(static_cast<char>(c));
-    }
-  }
-  return out;
-}
-
 std::string attr(const char* name, const std::string& value) { return std::string(" ") + name + "=\"" + xml_escape(value) + "\""; }
 }  // namespace
 

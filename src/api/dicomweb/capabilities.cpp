@@ -2,6 +2,7 @@
 // resource this server has, with its methods and media types, as WADL, generated from the
 // route table so that it cannot drift from what is served.
 #include "api/dicomweb/routes.hpp"
+#include "core/strings.hpp"
 
 namespace vireo::api::dicomweb {
 
@@ -9,18 +10,6 @@ namespace {
 
 using http::HttpRequest;
 using http::HttpResponse;
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '&') out += "&amp;";
-    else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '"') out += "&quot;";
-    else out.push_back(c);
-  }
-  return out;
-}
 
 // PS3.18 service names and representations by resource shape.
 std::pair<std::string, std::vector<std::string>> describe(const std::string& method, const std::string& path) {

@@ -27,24 +27,19 @@ struct MediaRange {
   std::map<std::string, std::string> params;
 };
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::vector<MediaRange> parse_accept(const std::string& header) {
   std::vector<MediaRange> out;
   for (const auto& item : split(header, ',')) {
     auto parts = split(item, ';');
     if (parts.empty()) continue;
-    MediaRange m{lower(std::string(trim(parts[0]))), {}};
+    MediaRange m{to_lower_ascii(trim(parts[0])), {}};
     for (size_t i = 1; i < parts.size(); ++i) {
       auto kv = std::string(trim(parts[i]));
       auto eq = kv.find('=');
       if (eq == std::string::npos) continue;
       std::string v(trim(std::string_view(kv).substr(eq + 1)));
       if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-      m.params[lower(std::string(trim(std::string_view(kv).substr(0, eq))))] = v;
+      m.params[to_lower_ascii(trim(std::string_view(kv).substr(0, eq)))] = v;
     }
     out.push_back(std::move(m));
   }
@@ -58,7 +53,7 @@ std::optional<std::string> wanted_syntax(const HttpRequest& r) {
   if (it == r.headers.end() || trim(it->second).empty()) return kExplicitLittleEndian;
   for (const auto& m : parse_accept(it->second)) {
     bool dicom_parts = m.type == "multipart/related" &&
-                       (!m.params.contains("type") || lower(m.params.at("type")) == "application/dicom");
+                       (!m.params.contains("type") || to_lower_ascii(m.params.at("type")) == "application/dicom");
     if (!dicom_parts && m.type != "*/*" && m.type != "multipart/*") continue;
     auto ts = m.params.find("transfer-syntax");
     return ts == m.params.end() ? std::string(kExplicitLittleEndian) : ts->second;
@@ -136,7 +131,7 @@ std::optional<bool> frames_as_stored(const HttpRequest& r, const std::string& st
   for (const auto& m : parse_accept(it->second)) {
     if (m.type == "*/*" || m.type == "multipart/*") return stored_type == "application/octet-stream";
     if (m.type != "multipart/related") continue;
-    std::string type = m.params.contains("type") ? lower(m.params.at("type")) : "application/octet-stream";
+    std::string type = m.params.contains("type") ? to_lower_ascii(m.params.at("type")) : "application/octet-stream";
     auto ts = m.params.find("transfer-syntax");
     bool any = ts != m.params.end() && ts->second == "*";
     if (any || (type == stored_type && (ts == m.params.end() || ts->second == stored_ts))) return true;
