@@ -461,6 +461,29 @@ class StowTest(unittest.TestCase):
         events = self.server.json("/api/audit?action=create&user=tester")
         self.assertTrue(any(e["resource"] == "POST /dicom-web/studies" for e in events))
 
+    def test_the_whole_corpus_round_trips_through_stow_and_wado(self):
+        files = sorted(p for p in DICOM.rglob("*") if p.is_file() and p.suffix.lower() in ("", ".dcm")
+                       and p.name != "DICOMDIR" and not p.name.startswith("DICOMDIR"))
+        accepted, refused = {}, 0
+        for f in files:  # one request per file: a refusal must not hide the others' outcome
+            status, answer = self.stow([f.read_bytes()])
+            self.assertIn(status, (200, 409), (f, answer))
+            if status == 409:
+                refused += 1
+                continue
+            uid = answer["00081199"]["Value"][0]["00081155"]["Value"][0]
+            accepted.setdefault(uid, f)  # the first file with a UID is the one kept
+        self.assertGreater(len(accepted), 80)
+        for uid, f in accepted.items():
+            inst = self.server.json(f"/api/instances/{uid}")
+            status, headers, body = self.server.http(
+                "GET", f"/dicom-web/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}/instances/{uid}",
+                headers={"Accept": 'multipart/related; type="application/dicom"; transfer-syntax=*'})
+            self.assertEqual(status, 200, f)
+            (_, data), = multipart_parts(headers["Content-Type"], body)
+            self.assertEqual(data, f.read_bytes(), f)
+        self.assertEqual(self.server.http("GET", "/healthz")[0], 200, f"still serving after {refused} refusals")
+
     def test_partial_failure_is_202_and_a_wrong_study_is_409(self):
         good = (DICOM / "modality/CT_small.dcm").read_bytes()
         status, answer = self.stow([b"not dicom at all", good])
