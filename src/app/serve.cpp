@@ -111,7 +111,8 @@ void create_first_admin(Services& s) {
   s.audit->record(std::move(e));
   std::cout << "First start: created the user 'admin' with the password\n\n    " << password
             << "\n\nIt is shown only this once. Sign in with it; the admin role also needs a TOTP "
-               "authenticator (POST /api/auth/totp).\nAnother password: vireo user passwd admin\n\n";
+               "authenticator (POST /api/auth/totp).\nAnother password: vireo user passwd admin; a token for "
+               "scripts and DICOMweb tools: vireo token create admin --name WHAT\n\n";
 }
 }  // namespace
 
