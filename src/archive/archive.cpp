@@ -371,12 +371,23 @@ Result<StoredInstance> Archive::instance(const std::string& sop_instance_uid, co
   return (*found)[0];
 }
 
-Result<fs::path> Archive::instance_file(const StoredInstance& inst, bool verify) {
-  if (verify) {
+Result<fs::path> Archive::instance_file(const StoredInstance& inst, HashCheck check) {
+  constexpr size_t kMaxRemembered = 200000;  // ~20 MB of keys; forgotten all at once beyond
+  bool needed = check == HashCheck::EveryRead;
+  if (check == HashCheck::Once) {
+    std::lock_guard lock(verified_mutex_);
+    needed = !verified_.contains(inst.blob_key);
+  }
+  if (needed) {
     if (auto s = blobs_.verify(inst.blob_key, inst.sha256); !s) {
       spdlog::error("instance {}: {}", inst.sop_instance_uid, s.error().message());
+      std::lock_guard lock(verified_mutex_);
+      verified_.erase(inst.blob_key);  // damage found by any check is never trusted again
       return std::unexpected(s.error());
     }
+    std::lock_guard lock(verified_mutex_);
+    if (verified_.size() >= kMaxRemembered) verified_.clear();
+    verified_.insert(inst.blob_key);
   }
   return blobs_.local_path(inst.blob_key);
 }

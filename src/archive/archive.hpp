@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <unordered_set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -95,8 +97,15 @@ class Archive {
   // The instances below the entities that the unique keys of `query` name (C-MOVE, C-GET).
   [[nodiscard]] Result<std::vector<StoredInstance>> locate(const FindQuery& query);
   [[nodiscard]] Result<StoredInstance> instance(const std::string& sop_instance_uid, const Scope& scope);
-  // A readable path to the instance's file, its hash checked first when `verify`.
-  [[nodiscard]] Result<std::filesystem::path> instance_file(const StoredInstance& inst, bool verify);
+  // How instance_file checks the stored SHA-256 before handing the file out.
+  enum class HashCheck {
+    Skip,       // the caller checks it itself (WADO-RS hashes while streaming)
+    EveryRead,  // whole files leaving the archive (C-MOVE, C-GET, downloads)
+    Once,       // parts read again and again (frames, rendered, bulk data): the first read
+                // in this process checks the whole file, later ones trust that check
+  };
+  // A readable path to the instance's file, its hash checked as `check` says.
+  [[nodiscard]] Result<std::filesystem::path> instance_file(const StoredInstance& inst, HashCheck check);
 
   // Delete a study or series and its files; returns the number of instances removed.
   [[nodiscard]] Result<int64_t> delete_study(const std::string& study_uid);
@@ -121,6 +130,8 @@ class Archive {
   IndexWriter writer_;
   std::vector<tag::Tag> ingest_tags_;
   uint64_t min_free_bytes_ = 0;
+  std::mutex verified_mutex_;
+  std::unordered_set<std::string> verified_;  // blob keys whose hash held in this process
 };
 
 }  // namespace vireo::archive

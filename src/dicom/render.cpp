@@ -18,7 +18,9 @@ namespace vireo::dicom {
 Result<std::string> render(const std::filesystem::path& path, const RenderOptions& o) {
   register_codecs();
   DcmFileFormat file;
-  if (file.loadFile(path.c_str()).bad()) return fail(ErrorCode::IntegrityError, "cannot read a stored file");
+  // Pixel data stays on disk: DicomImage reads only the requested frame of it.
+  if (file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096).bad())
+    return fail(ErrorCode::IntegrityError, "cannot read a stored file");
   Sint32 frames = 1;
   (void)file.getDataset()->findAndGetSint32(DCM_NumberOfFrames, frames);
   if (frames < 1) frames = 1;

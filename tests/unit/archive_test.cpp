@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "archive/archive.hpp"
@@ -173,6 +174,28 @@ TEST_F(ArchiveTest, LocateAndDelete) {
   ASSERT_EQ(studies.size(), 1u);
   EXPECT_EQ(studies[0][tag::kModalitiesInStudy], "CR");
   EXPECT_EQ(archive_->delete_series(series_uid).error().code, ErrorCode::NotFound);
+}
+
+// Frames and rendered images read parts of one file again and again: its hash is checked
+// on the first read in a process, whole-file deliveries check it every time.
+TEST_F(ArchiveTest, HashChecksEveryReadOrOncePerProcess) {
+  auto r = import("modality/CT_small.dcm");
+  ASSERT_TRUE(r);
+  auto inst = archive_->instance(r->sop_instance_uid, Scope::everything());
+  ASSERT_TRUE(inst);
+  ASSERT_TRUE(archive_->instance_file(*inst, Archive::HashCheck::Once));
+  auto path = archive_->instance_file(*inst, Archive::HashCheck::Skip);
+  ASSERT_TRUE(path);
+  {
+    std::fstream f(*path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-4, std::ios::end);
+    f.write("XXXX", 4);
+  }
+  EXPECT_TRUE(archive_->instance_file(*inst, Archive::HashCheck::Once)) << "already checked in this process";
+  open(DuplicatePolicy::KeepFirst);  // a new process checks again
+  EXPECT_EQ(archive_->instance_file(*inst, Archive::HashCheck::Once).error().code, ErrorCode::IntegrityError);
+  EXPECT_EQ(archive_->instance_file(*inst, Archive::HashCheck::EveryRead).error().code, ErrorCode::IntegrityError);
+  EXPECT_FALSE(archive_->instance_file(*inst, Archive::HashCheck::Once)) << "damage once found is never trusted";
 }
 
 // The row-level rule lives in the archive, so every API over it inherits it.

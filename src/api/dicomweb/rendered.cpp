@@ -45,7 +45,7 @@ std::optional<bool> wants_png(const std::string& accept) {
 }
 
 HttpResponse encode(archive::Archive& archive, const archive::StoredInstance& inst, const dicom::RenderOptions& o) {
-  auto path = archive.instance_file(inst, true);
+  auto path = archive.instance_file(inst, archive::Archive::HashCheck::Once);
   if (!path) return http::problem(path.error());
   auto bytes = dicom::render(*path, o);
   if (!bytes) return http::problem(bytes.error());
@@ -140,7 +140,7 @@ HttpResponse wado_uri(archive::Archive& archive, const HttpRequest& r) {
   if (type == "application/dicom") {
     if (!r.principal.may("archive.export"))
       return http::problem(Error{ErrorCode::Forbidden, "your role does not allow this (archive.export)"});
-    auto path = archive.instance_file(*inst, true);
+    auto path = archive.instance_file(*inst, archive::Archive::HashCheck::EveryRead);
     if (!path) return http::problem(path.error());
     HttpResponse res;
     res.content_type = "application/dicom";

@@ -94,7 +94,7 @@ HttpResponse metadata(archive::Archive& archive, const HttpRequest& r, const Opt
   const std::string root = service_root(r, options);
   std::string body = "[";
   for (const auto& inst : *instances) {
-    auto path = archive.instance_file(inst, false);
+    auto path = archive.instance_file(inst, archive::Archive::HashCheck::Skip);  // metadata: no pixel data
     if (!path) return http::problem(path.error());
     std::string base = root + "/studies/" + inst.study_uid + "/series/" + inst.series_uid + "/instances/" +
                        inst.sop_instance_uid + "/bulkdata/";
@@ -180,7 +180,7 @@ HttpResponse frames(archive::Archive& archive, const HttpRequest& r) {
     return http::problem(406, "Not Acceptable",
                          "frames are sent as multipart/related of application/octet-stream (uncompressed) or of " +
                              frame_media_type(inst.transfer_syntax) + " (as stored)");
-  auto path = archive.instance_file(inst, true);
+  auto path = archive.instance_file(inst, archive::Archive::HashCheck::Once);
   if (!path) return http::problem(path.error());
   auto got = dicom::read_frames(*path, numbers, !*as_stored);
   if (!got) {
@@ -198,7 +198,7 @@ HttpResponse bulkdata(archive::Archive& archive, const HttpRequest& r) {
     return http::problem(Error{ErrorCode::NotFound, "bulk data is addressed by an eight-digit hex tag"});
   auto instances = instances_at(archive, r);
   if (!instances) return http::problem(instances.error());
-  auto path = archive.instance_file(instances->front(), true);
+  auto path = archive.instance_file(instances->front(), archive::Archive::HashCheck::Once);
   if (!path) return http::problem(path.error());
   auto parts = dicom::read_bulk(*path, *t);
   if (!parts) return http::problem(parts.error());
@@ -222,12 +222,12 @@ HttpResponse retrieve(archive::Archive& archive, const HttpRequest& r) {
     bool as_stored = *want == "*" || *want == inst.transfer_syntax;
     http::BodySegment file;
     if (as_stored) {
-      auto path = archive.instance_file(inst, false);  // its hash is checked as it is sent
+      auto path = archive.instance_file(inst, archive::Archive::HashCheck::Skip);  // checked as it is sent
       if (!path) return http::problem(path.error());
       file.file = *path;
       file.sha256 = inst.sha256;
     } else {
-      auto path = archive.instance_file(inst, true);
+      auto path = archive.instance_file(inst, archive::Archive::HashCheck::Once);
       if (!path) return http::problem(path.error());
       file.file = archive.temp_path();
       file.remove_after = true;

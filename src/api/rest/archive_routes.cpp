@@ -134,7 +134,7 @@ void register_archive_routes(http::Router& router, archive::Archive& archive) {
     if (!inst) return http::problem(inst.error());
     r.audit.patient_id = inst->patient_id;
     r.audit.study_uid = inst->study_uid;
-    auto path = a.instance_file(*inst, true);
+    auto path = a.instance_file(*inst, archive::Archive::HashCheck::EveryRead);
     if (!path) return http::problem(path.error());
     HttpResponse res;
     res.content_type = "application/dicom";

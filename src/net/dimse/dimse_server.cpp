@@ -671,7 +671,7 @@ OFCondition DimseServer::Impl::handle_retrieve(T_ASC_Association* assoc, T_DIMSE
         checked[k].set_value(std::unexpected(Error{ErrorCode::Unavailable, "retrieve ended"}));
         continue;
       }
-      checked[k].set_value(archive.instance_file((*instances)[k], true));
+      checked[k].set_value(archive.instance_file((*instances)[k], archive::Archive::HashCheck::EveryRead));
     }
   });
   struct JoinChecker {
