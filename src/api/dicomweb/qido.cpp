@@ -5,6 +5,7 @@
 
 #include "api/dicomweb/dicom_json.hpp"
 #include "api/dicomweb/routes.hpp"
+#include "api/path_uids.hpp"
 #include "archive/access.hpp"
 #include "core/strings.hpp"
 #include "dicom/dicom_file.hpp"
@@ -88,11 +89,7 @@ Result<Search> parse_search(const HttpRequest& r, Level level) {
         if (c == ',') c = '\\';  // PS3.18 8.3.4.1: UID lists are comma-separated
     s.query.keys.push_back({*t, v});
   }
-  for (const auto& [name, value] : r.params) {
-    if (!is_valid_uid(value)) return fail(ErrorCode::InvalidArgument, "'" + value + "' is not a UID");
-    s.query.keys.push_back({name == "study" ? tag::kStudyInstanceUID : tag::kSeriesInstanceUID, value});
-    if (name == "study") r.audit.study_uid = value;
-  }
+  if (auto st = add_path_uids(r, s.query); !st) return std::unexpected(st.error());
   return s;
 }
 

@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "api/dicomweb/routes.hpp"
+#include "api/path_uids.hpp"
 #include "archive/access.hpp"
 #include "auth/password.hpp"
 #include "core/strings.hpp"
@@ -66,13 +67,7 @@ Result<std::vector<archive::StoredInstance>> instances_at(archive::Archive& arch
   archive::FindQuery q;
   q.level = archive::Level::Instance;
   q.scope = archive::scope_for(r.principal);
-  for (const auto& [name, value] : r.params) {
-    if (name == "frames" || name == "tag") continue;
-    if (!is_valid_uid(value)) return fail(ErrorCode::InvalidArgument, "'" + value + "' is not a UID");
-    q.keys.push_back({name == "study" ? tag::kStudyInstanceUID : name == "series" ? tag::kSeriesInstanceUID
-                                                                                 : tag::kSOPInstanceUID,
-                      value});
-  }
+  if (auto s = add_path_uids(r, q); !s) return std::unexpected(s.error());
   auto instances = archive.locate(q);
   if (!instances) return std::unexpected(instances.error());
   if (instances->empty()) return fail(ErrorCode::NotFound, "nothing stored under this path");

@@ -1,6 +1,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "api/path_uids.hpp"
 #include "api/rest/routes.hpp"
 #include "archive/access.hpp"
 #include "core/strings.hpp"
@@ -61,13 +62,8 @@ Result<archive::FindQuery> list_query(const HttpRequest& req, Level level) {
       return fail(ErrorCode::InvalidArgument, "'" + name + "' is not a filter at this level");
     q.keys.push_back({found->tag, value});
   }
-  for (const auto& [name, value] : req.params) {
-    tag::Tag t = name == "study" ? tag::kStudyInstanceUID : name == "series" ? tag::kSeriesInstanceUID
-                                                                           : tag::kSOPInstanceUID;
-    if (!is_valid_uid(value)) return fail(ErrorCode::NotFound, "'" + name + "' is not a UID");
-    q.keys.push_back({t, value});
-    if (name == "study") req.audit.study_uid = value;
-  }
+  // The REST API answers a malformed UID in a path as "no such resource".
+  if (auto s = add_path_uids(req, q, ErrorCode::NotFound); !s) return std::unexpected(s.error());
   return q;
 }
 
