@@ -72,7 +72,7 @@ Result<Services> open_services(const Config& config) {
     });
   }
   s.archive->set_min_free_bytes(config.min_free_space_mb << 20);
-  s.dicomweb_public_url = config.dicomweb_public_url;
+  s.dicomweb = {config.dicomweb_public_url, config.http_tls ? "https" : "http"};
   return s;
 }
 
@@ -80,11 +80,11 @@ void build_router(Services& s, http::Router& router) {
   api::register_system_routes(router, *s.archive);
   api::register_archive_routes(router, *s.archive);
   api::register_auth_routes(router, *s.auth, *s.audit);
-  api::dicomweb::register_qido_routes(router, *s.archive, {s.dicomweb_public_url});
-  api::dicomweb::register_wado_routes(router, *s.archive, {s.dicomweb_public_url});
+  api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);
+  api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_rendered_routes(router, *s.archive);
-  api::dicomweb::register_stow_routes(router, *s.archive, {s.dicomweb_public_url});
-  api::dicomweb::register_capabilities_route(router, {s.dicomweb_public_url});
+  api::dicomweb::register_stow_routes(router, *s.archive, s.dicomweb);
+  api::dicomweb::register_capabilities_route(router, s.dicomweb);
   api::install_security(router, *s.auth, *s.audit);
 }
 

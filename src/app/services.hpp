@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "api/dicomweb/routes.hpp"
 #include "archive/archive.hpp"
 #include "audit/audit_log.hpp"
 #include "auth/auth_service.hpp"
@@ -20,7 +21,7 @@ struct Services {
   std::unique_ptr<FsBlobStore> blobs;
   std::unique_ptr<archive::Archive> archive;
   std::unique_ptr<auth::AuthService> auth;
-  std::string dicomweb_public_url;
+  api::dicomweb::Options dicomweb;  // public URL and scheme for URLs in DICOMweb answers
   std::unique_ptr<net::SyslogSender> syslog;  // outlives the audit log, which feeds it
   std::unique_ptr<audit::AuditLog> audit;     // declared last: destroyed (flushed) first
 };

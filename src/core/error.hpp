@@ -35,6 +35,7 @@ namespace vireo {
   X(AlreadyExists, 0xA900, 409, "It already exists")                                             \
   X(CsrfRejected, 0x0124, 403, "The request lacks a valid CSRF token")                            \
   X(PayloadTooLarge, 0xA700, 413, "The request is too large")                                    \
+  X(UnsupportedMediaType, 0xA900, 415, "Unsupported Media Type")                                  \
   X(Unavailable, 0xA700, 503, "The service is not available")                                     \
   X(Internal, 0x0110, 500, "Internal error")
 

@@ -5,10 +5,14 @@ import os
 import re
 import struct
 import subprocess
+import time
 import unittest
 from pathlib import Path
 
-from harness import DICOM, ROOT, Server, read_meta
+import http.client
+import tempfile
+
+from harness import DICOM, ROOT, VIREO, Server, read_meta
 
 
 def read_meta_bytes(data):
@@ -509,6 +513,73 @@ class StowTest(unittest.TestCase):
         self.server.add_user("sreception", "receptionist")
         self.assertEqual(self.stow([good], token=self.server.create_token("sreception"))[0], 403)
         self.assertEqual(self.server.json("/api/stats")["instances"], 0)
+
+    def test_a_series_larger_than_the_body_limit_streams_through_in_bounded_memory(self):
+        # 160 CT slices of 512x512 (84 MB) in one chunked request: over http_max_body_bytes
+        # (64 MiB), which holds for bodies kept in memory, not for STOW's streamed body.
+        tmp = Path(tempfile.mkdtemp(prefix="vireo-stow-"))
+        subprocess.run([VIREO.parent / "vireo-synth", "ct", tmp, "1", "160"], check=True, capture_output=True)
+        files = sorted(tmp.rglob("*.dcm"))
+        self.assertEqual(len(files), 160)
+        boundary = "big-series-boundary"
+
+        def body():
+            for f in files:
+                yield b"--" + boundary.encode() + b"\r\nContent-Type: application/dicom\r\n\r\n" + f.read_bytes() + b"\r\n"
+            yield b"--" + boundary.encode() + b"--\r\n"
+
+        hwm_before = peak_rss_mib(self.server.proc.pid)
+        status, answer = self.post_stream(body(), boundary)
+        self.assertEqual(status, 200, answer)
+        self.assertEqual(len(answer["00081199"]["Value"]), 160)
+        self.assertEqual(self.server.json("/api/stats")["instances"], 160)
+        grown = peak_rss_mib(self.server.proc.pid) - hwm_before
+        self.assertLess(grown, 40, f"the server's peak memory grew {grown:.0f} MiB for an 84 MB body")
+        uid = read_meta(files[7])[1][(2, 3)]
+        inst = self.server.json(f"/api/instances/{uid}")
+        status, headers, data = self.server.http(
+            "GET", f"/dicom-web/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}/instances/{uid}",
+            headers={"Accept": 'multipart/related; type="application/dicom"; transfer-syntax=*'})
+        (_, stored), = multipart_parts(headers["Content-Type"], data)
+        self.assertEqual(stored, files[7].read_bytes())
+        subprocess.run(["rm", "-rf", str(tmp)])
+
+    def test_an_upload_cut_off_midway_stores_nothing_and_leaves_no_temporary_files(self):
+        good = (DICOM / "modality/CT_small.dcm").read_bytes()
+        part = b"--cut\r\nContent-Type: application/dicom\r\n\r\n" + good + b"\r\n"
+        conn = http.client.HTTPSConnection("127.0.0.1", self.server.http_port, context=self.server.tls_context())
+        conn.putrequest("POST", "/dicom-web/studies")
+        conn.putheader("Authorization", f"Bearer {self.server.token}")
+        conn.putheader("Content-Type", 'multipart/related; type="application/dicom"; boundary=cut')
+        conn.putheader("Content-Length", str(len(part) * 3))
+        conn.endheaders()
+        conn.send(part + part[:1000])  # one whole part, then the client goes away
+        conn.close()
+        deadline = time.time() + 10
+        tmp_dir = self.server.data_dir / "blobs" / "tmp"
+        while time.time() < deadline and any(tmp_dir.iterdir()):
+            time.sleep(0.05)
+        self.assertEqual(list(tmp_dir.iterdir()), [])
+        self.assertEqual(self.server.json("/api/stats")["instances"], 0)
+        self.assertEqual(self.stow([good])[0], 200, "the server goes on serving")
+
+    def post_stream(self, chunks, boundary):
+        conn = http.client.HTTPSConnection("127.0.0.1", self.server.http_port, context=self.server.tls_context(),
+                                           timeout=120)
+        conn.request("POST", "/dicom-web/studies", body=chunks, encode_chunked=True,
+                     headers={"Authorization": f"Bearer {self.server.token}", "Transfer-Encoding": "chunked",
+                              "Content-Type": f'multipart/related; type="application/dicom"; boundary={boundary}'})
+        r = conn.getresponse()
+        data = r.read()
+        conn.close()
+        return r.status, json.loads(data) if data else None
+
+
+def peak_rss_mib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 if __name__ == "__main__":

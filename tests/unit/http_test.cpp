@@ -154,23 +154,135 @@ TEST(Router, CorsForConfiguredOriginsAndPreflightBeforeAuthentication) {
   EXPECT_EQ(header(r.dispatch(get), "Access-Control-Allow-Origin"), "") << "other origins get no CORS grant";
 }
 
-TEST(Multipart, PartsHeadersAndMalformedBodies) {
-  using api::dicomweb::parse_multipart;
+namespace {
+struct ReadParts {
+  std::vector<std::pair<api::dicomweb::MultipartReader::Headers, std::string>> parts;
+  int open = 0;  // begin_part without end_part
+};
+// Feeds `body` in pieces of `piece` bytes; the parts, or the first error.
+Result<ReadParts> read_multipart(std::string_view body, const std::string& boundary, size_t piece) {
+  using api::dicomweb::MultipartReader;
+  ReadParts out;
+  auto reader = MultipartReader::create(
+      boundary, {[&](const MultipartReader::Headers& h) -> Status {
+                   out.parts.push_back({h, ""});
+                   ++out.open;
+                   return {};
+                 },
+                 [&](std::string_view d) -> Status {
+                   out.parts.back().second.append(d);
+                   return {};
+                 },
+                 [&]() -> Status {
+                   --out.open;
+                   return {};
+                 }});
+  if (!reader) return std::unexpected(reader.error());
+  for (size_t at = 0; at < body.size(); at += piece)
+    if (auto s = reader->feed(body.substr(at, piece)); !s) return std::unexpected(s.error());
+  if (auto s = reader->finish(); !s) return std::unexpected(s.error());
+  return out;
+}
+}  // namespace
+
+TEST(Multipart, PartsHeadersAndMalformedBodiesInPiecesOfAnySize) {
   std::string body = "preamble\r\n--b1\r\nContent-Type: application/dicom\r\n\r\nAB\r\nC\r\n--b1\r\n"
-                     "content-type: x/y\r\n\r\n\r\n--b1--\r\nepilogue";
-  auto parts = parse_multipart(body, "b1");
-  ASSERT_TRUE(parts) << parts.error().detail;
-  ASSERT_EQ(parts->size(), 2u);
-  EXPECT_EQ((*parts)[0].body, "AB\r\nC");
-  EXPECT_EQ((*parts)[0].headers.at("content-type"), "application/dicom");
-  EXPECT_EQ((*parts)[1].body, "");
-  EXPECT_FALSE(parse_multipart("--b1\r\n\r\nunterminated", "b1"));
-  EXPECT_FALSE(parse_multipart("no boundary here", "b1"));
-  EXPECT_FALSE(parse_multipart("--b1xx", "b1"));
-  EXPECT_FALSE(parse_multipart(body, ""));
+                     "content-type: x/y\r\n\r\n\r\n--b1\r\n\r\n\r\n--b\r\n--b1--\r\nepilogue --b1\r\nX";
+  for (size_t piece : {body.size(), size_t{1}, size_t{2}, size_t{3}, size_t{5}, size_t{7}}) {
+    auto read = read_multipart(body, "b1", piece);
+    ASSERT_TRUE(read) << read.error().detail << " with pieces of " << piece;
+    ASSERT_EQ(read->parts.size(), 3u) << piece;
+    EXPECT_EQ(read->open, 0);
+    EXPECT_EQ(read->parts[0].second, "AB\r\nC");
+    EXPECT_EQ(read->parts[0].first.at("content-type"), "application/dicom");
+    EXPECT_EQ(read->parts[1].second, "");
+    EXPECT_EQ(read->parts[1].first.at("content-type"), "x/y");
+    EXPECT_TRUE(read->parts[2].first.empty()) << "a part may have no headers";
+    EXPECT_EQ(read->parts[2].second, "\r\n--b") << "a prefix of the delimiter is data";
+  }
+  // Binary data holding every byte, CR LF and dashes, split at every position.
+  std::string data;
+  for (int i = 0; i < 4096; ++i) data.push_back(static_cast<char>(i % 256));
+  data += "\r\n--b\r\n--bX\r\n-";
+  std::string framed = "--b2\r\n\r\n" + data + "\r\n--b2--";
+  for (size_t piece : {size_t{1}, size_t{13}, size_t{4099}}) {
+    auto read = read_multipart(framed, "b2", piece);
+    ASSERT_TRUE(read) << read.error().detail;
+    ASSERT_EQ(read->parts.size(), 1u);
+    EXPECT_EQ(read->parts[0].second, data) << piece;
+  }
+  EXPECT_FALSE(read_multipart("--b1\r\n\r\nunterminated", "b1", 4)) << "no closing delimiter";
+  EXPECT_FALSE(read_multipart("no boundary here", "b1", 4));
+  EXPECT_FALSE(read_multipart("--b1xx\r\n\r\n\r\n--b1--", "b1", 4)) << "another boundary";
+  EXPECT_FALSE(read_multipart("--b1\r\nno colon\r\n\r\nx\r\n--b1--", "b1", 4));
+  EXPECT_FALSE(read_multipart("--b1--", "b1", 4)) << "no parts";
+  EXPECT_FALSE(read_multipart(body, "", 4));
+  EXPECT_FALSE(read_multipart(body, std::string(71, 'x'), 4));
   EXPECT_EQ(api::dicomweb::header_parameter("multipart/related; type=\"application/dicom\"; boundary=abc", "boundary"),
             "abc");
   EXPECT_EQ(api::dicomweb::header_parameter("multipart/related; TYPE=\"a/b\"", "type"), "a/b");
+}
+
+TEST(Router, UploadsAreAdmittedByTheGuardBeforeTheirBodyAndAnsweredOnce) {
+  struct Sink : BodySink {
+    std::string* got;
+    bool* destroyed;
+    Sink(std::string* g, bool* d) : got(g), destroyed(d) {}
+    ~Sink() override { *destroyed = true; }
+    Status write(std::string_view piece) override {
+      if (piece == "bad") return fail(ErrorCode::InvalidArgument, "bad piece");
+      got->append(piece);
+      return {};
+    }
+    HttpResponse finish() override { return json_response(200, *got); }
+  };
+  Router r;
+  std::string got;
+  bool destroyed = false;
+  int opened = 0;
+  r.add_upload("POST", "/up/{id}", "archive.store", [&](const HttpRequest& req) -> Result<std::unique_ptr<BodySink>> {
+    ++opened;
+    if (req.param("id") == "refuse") return fail(ErrorCode::UnsupportedMediaType, "no");
+    return std::make_unique<Sink>(&got, &destroyed);
+  });
+  r.set_guard([](HttpRequest& req, const Route&) -> std::optional<HttpResponse> {
+    if (req.headers.contains("authorization")) return std::nullopt;
+    return problem(401, "Unauthorized", "");
+  });
+  std::vector<int> seen;
+  r.set_after([&](const HttpRequest&, const Route*, const HttpResponse& res) { seen.push_back(res.status); });
+  HttpRequest req;
+  req.method = "POST";
+  req.path = "/up/1";
+  auto refused = r.open_upload(req);
+  ASSERT_TRUE(std::holds_alternative<HttpResponse>(refused));
+  EXPECT_EQ(std::get<HttpResponse>(refused).status, 401);
+  EXPECT_EQ(opened, 0) << "no sink before the guard admits the request";
+  req.headers["authorization"] = "Bearer t";
+  req.path = "/up/refuse";
+  auto wrong = r.open_upload(req);
+  ASSERT_TRUE(std::holds_alternative<HttpResponse>(wrong));
+  EXPECT_EQ(std::get<HttpResponse>(wrong).status, 415);
+  req.path = "/up/1";
+  auto ok = r.open_upload(req);
+  ASSERT_TRUE(std::holds_alternative<Router::Upload>(ok));
+  auto& up = std::get<Router::Upload>(ok);
+  EXPECT_TRUE(up.sink->write("ab"));
+  EXPECT_TRUE(up.sink->write("cd"));
+  auto res = r.close_upload(req, up, {});
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.body, "abcd");
+  EXPECT_TRUE(destroyed);
+  destroyed = false;
+  auto again = r.open_upload(req);
+  auto& up2 = std::get<Router::Upload>(again);
+  Status bad = up2.sink->write("bad");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(r.close_upload(req, up2, bad).status, 400);
+  EXPECT_TRUE(destroyed) << "an unfinished sink is destroyed, undoing its work";
+  EXPECT_EQ(seen, (std::vector<int>{401, 415, 200, 400})) << "every answer reaches the audit hook";
+  req.method = "GET";
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(r.open_upload(req))) << "other routes read their body first";
 }
 
 TEST(Router, TheGuardRunsBeforeEveryHandlerAndCanRefuse) {

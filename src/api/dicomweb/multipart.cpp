@@ -1,8 +1,15 @@
 #include "api/dicomweb/multipart.hpp"
 
+#include <algorithm>
+#include <functional>
+
 #include "core/strings.hpp"
 
 namespace vireo::api::dicomweb {
+
+namespace {
+constexpr size_t kMaxPartHeaderBytes = 16 * 1024;
+}
 
 std::optional<std::string> header_parameter(std::string_view header, std::string_view name) {
   auto params = split(header, ';');
@@ -19,36 +26,120 @@ std::optional<std::string> header_parameter(std::string_view header, std::string
   return std::nullopt;
 }
 
-Result<std::vector<Part>> parse_multipart(std::string_view body, const std::string& boundary) {
-  if (boundary.empty() || boundary.size() > 200) return fail(ErrorCode::InvalidArgument, "the multipart boundary is missing or too long");
-  const std::string delimiter = "--" + boundary;
-  std::vector<Part> parts;
-  size_t at = body.find(delimiter);
-  if (at == std::string_view::npos) return fail(ErrorCode::InvalidArgument, "the body does not contain the boundary");
-  while (true) {
-    at += delimiter.size();
-    if (body.substr(at, 2) == "--") break;  // the closing delimiter
-    if (body.substr(at, 2) != "\r\n") return fail(ErrorCode::InvalidArgument, "a boundary line is malformed");
-    at += 2;
-    auto head_end = body.find("\r\n\r\n", at);
-    if (head_end == std::string_view::npos) return fail(ErrorCode::InvalidArgument, "a part has no end of headers");
-    Part part;
-    for (const auto& line : split(body.substr(at, head_end - at), '\n')) {
-      auto l = trim(line);
-      auto colon = l.find(':');
-      if (l.empty()) continue;
-      if (colon == std::string_view::npos) return fail(ErrorCode::InvalidArgument, "a part header is malformed");
-      part.headers[to_lower_ascii(std::string(trim(l.substr(0, colon))))] = std::string(trim(l.substr(colon + 1)));
-    }
-    size_t content = head_end + 4;
-    size_t next = body.find("\r\n" + delimiter, content);
-    if (next == std::string_view::npos) return fail(ErrorCode::InvalidArgument, "the body ends inside a part (no closing boundary)");
-    part.body = body.substr(content, next - content);
-    parts.push_back(std::move(part));
-    at = next + 2;
-    if (parts.size() > 100000) return fail(ErrorCode::InvalidArgument, "too many parts");
+Result<MultipartReader> MultipartReader::create(const std::string& boundary, Events events) {
+  if (boundary.empty() || boundary.size() > 70)
+    return fail(ErrorCode::InvalidArgument, "the multipart boundary is missing or longer than 70 characters");
+  return MultipartReader(boundary, std::move(events));
+}
+
+// The body is read as if it began with CRLF, so the first delimiter is found like the others.
+MultipartReader::MultipartReader(std::string boundary, Events events)
+    : delimiter_("\r\n--" + boundary), events_(std::move(events)), buf_("\r\n") {}
+
+Status MultipartReader::feed(std::string_view piece) {
+  if (state_ == State::Done) return {};  // the epilogue is ignored
+  buf_.append(piece);
+  bool progressed = true;
+  while (progressed && state_ != State::Done) {
+    progressed = false;
+    if (auto s = step(progressed); !s) return s;
   }
-  return parts;
+  return {};
+}
+
+Status MultipartReader::step(bool& progressed) {
+  std::string_view b(buf_);
+  auto consume = [&](size_t n) {
+    buf_.erase(0, n);
+    progressed = true;
+  };
+  auto find_delimiter = [&] {
+    auto it = std::search(b.begin(), b.end(), std::boyer_moore_horspool_searcher(delimiter_.begin(), delimiter_.end()));
+    return it == b.end() ? std::string_view::npos : static_cast<size_t>(it - b.begin());
+  };
+  // Bytes that cannot start a delimiter: all but the last delimiter-length-minus-one.
+  const size_t keep = delimiter_.size() - 1;
+  switch (state_) {
+    case State::Preamble: {
+      size_t at = find_delimiter();
+      if (at == std::string_view::npos) {
+        if (b.size() > keep) buf_.erase(0, b.size() - keep);
+        return {};
+      }
+      state_ = State::AfterDelimiter;
+      consume(at + delimiter_.size());
+      return {};
+    }
+    case State::AfterDelimiter: {
+      size_t i = 0;
+      while (i < b.size() && (b[i] == ' ' || b[i] == '\t')) ++i;  // transport padding
+      if (b.size() - i < 2) {
+        if (b.size() > 1024) return fail(ErrorCode::InvalidArgument, "a boundary line is malformed");
+        return {};
+      }
+      if (i == 0 && b.substr(0, 2) == "--") {
+        state_ = State::Done;
+        consume(b.size());
+        return {};
+      }
+      if (b.substr(i, 2) != "\r\n") return fail(ErrorCode::InvalidArgument, "a boundary line is malformed");
+      state_ = State::Headers;
+      consume(i + 2);
+      return {};
+    }
+    case State::Headers: {
+      size_t end = b.starts_with("\r\n") ? 0 : b.find("\r\n\r\n");
+      if (end == std::string_view::npos) {
+        if (b.size() > kMaxPartHeaderBytes) return fail(ErrorCode::InvalidArgument, "a part's headers exceed 16 KiB");
+        return {};
+      }
+      Headers headers;
+      for (const auto& line : split(b.substr(0, end), '\n')) {
+        auto l = trim(line);
+        if (l.empty()) continue;
+        auto colon = l.find(':');
+        if (colon == std::string_view::npos) return fail(ErrorCode::InvalidArgument, "a part header is malformed");
+        headers[to_lower_ascii(std::string(trim(l.substr(0, colon))))] = std::string(trim(l.substr(colon + 1)));
+      }
+      ++parts_;
+      if (auto s = events_.begin_part(headers); !s) return s;
+      state_ = State::Body;
+      consume(end == 0 ? 2 : end + 4);
+      return {};
+    }
+    case State::Body: {
+      size_t at = find_delimiter();
+      if (at == std::string_view::npos) {
+        if (b.size() <= keep) return {};
+        size_t n = b.size() - keep;
+        if (auto s = events_.part_data(b.substr(0, n)); !s) return s;
+        consume(n);
+        progressed = false;  // wait for more bytes
+        return {};
+      }
+      if (at > 0) {
+        if (auto s = events_.part_data(b.substr(0, at)); !s) return s;
+      }
+      if (auto s = events_.end_part(); !s) return s;
+      state_ = State::AfterDelimiter;
+      consume(at + delimiter_.size());
+      return {};
+    }
+    case State::Done:
+      return {};
+  }
+  return {};
+}
+
+Status MultipartReader::finish() const {
+  switch (state_) {
+    case State::Done:
+      return parts_ > 0 ? Status{} : fail(ErrorCode::InvalidArgument, "the body holds no parts");
+    case State::Preamble:
+      return fail(ErrorCode::InvalidArgument, "the body does not contain the boundary");
+    default:
+      return fail(ErrorCode::InvalidArgument, "the body ends inside a part (no closing boundary)");
+  }
 }
 
 }  // namespace vireo::api::dicomweb

@@ -1,25 +1,47 @@
-// multipart/related bodies (RFC 2387), as STOW-RS clients send them: the boundary from the
-// Content-Type, then each part's headers and bytes. Views into the body, no copies.
+// multipart/related bodies (RFC 2046, RFC 2387), as STOW-RS clients send them, read as they
+// arrive: pieces of any size go in, each part's headers, bytes and end come out, so a body
+// of any size passes through in constant memory.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "core/error.hpp"
 
 namespace vireo::api::dicomweb {
 
-struct Part {
-  std::map<std::string, std::string> headers;  // names in lower case
-  std::string_view body;
-};
-
 // The value of parameter `name` in a header like `multipart/related; type="x"; boundary=y`.
 [[nodiscard]] std::optional<std::string> header_parameter(std::string_view header, std::string_view name);
-// InvalidArgument with the reason when the body is not a well-formed multipart with `boundary`.
-[[nodiscard]] Result<std::vector<Part>> parse_multipart(std::string_view body, const std::string& boundary);
+
+class MultipartReader {
+ public:
+  using Headers = std::map<std::string, std::string>;  // names in lower case
+  struct Events {
+    std::function<Status(const Headers&)> begin_part;
+    std::function<Status(std::string_view)> part_data;  // called any number of times per part
+    std::function<Status()> end_part;
+  };
+  // InvalidArgument when the boundary is empty or longer than RFC 2046's 70 characters.
+  [[nodiscard]] static Result<MultipartReader> create(const std::string& boundary, Events events);
+
+  // The next piece of the body; InvalidArgument when it is not well-formed, or the error an
+  // event returned. After an error the reader is not used again.
+  [[nodiscard]] Status feed(std::string_view piece);
+  // At the end of the body: InvalidArgument unless the closing delimiter was seen.
+  [[nodiscard]] Status finish() const;
+
+ private:
+  MultipartReader(std::string boundary, Events events);
+  [[nodiscard]] Status step(bool& progressed);
+  enum class State { Preamble, AfterDelimiter, Headers, Body, Done };
+  std::string delimiter_;  // CRLF "--" boundary
+  Events events_;
+  std::string buf_;
+  State state_ = State::Preamble;
+  size_t parts_ = 0;
+};
 
 }  // namespace vireo::api::dicomweb

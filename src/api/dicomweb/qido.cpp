@@ -155,7 +155,7 @@ HttpResponse search(archive::Archive& archive, const HttpRequest& r, Level level
 std::string service_root(const HttpRequest& r, const Options& o) {
   if (!o.public_url.empty()) return o.public_url;
   auto host = r.headers.find("host");
-  return "https://" + (host == r.headers.end() ? std::string("localhost") : host->second) + "/dicom-web";
+  return o.scheme + "://" + (host == r.headers.end() ? std::string("localhost") : host->second) + "/dicom-web";
 }
 
 void register_qido_routes(http::Router& router, archive::Archive& archive, const Options& options) {

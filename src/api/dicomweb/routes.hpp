@@ -13,9 +13,10 @@ struct Options {
   // The externally visible root of the service ("https://pacs.example.org/dicom-web"),
   // for RetrieveURL behind a reverse proxy; empty: built from the request's Host header.
   std::string public_url;
+  std::string scheme = "https";  // of the HTTP listener, for roots built from Host
 };
 
-// The service root for URLs in answers: Options::public_url, else https://<Host>/dicom-web.
+// The service root for URLs in answers: Options::public_url, else <scheme>://<Host>/dicom-web.
 [[nodiscard]] std::string service_root(const http::HttpRequest& r, const Options& options);
 
 void register_qido_routes(http::Router& router, archive::Archive& archive, const Options& options);

@@ -1,8 +1,16 @@
 // STOW-RS (PS3.18 10.5): instances posted as multipart/related; type="application/dicom",
 // each stored with the same durability contract as C-STORE, answered with the Store
 // Instances Response Module (PS3.18 10.5.3) in the DICOM JSON model.
+//
+// The body streams through a MultipartReader into one temporary file per part as it
+// arrives (any size, constant memory). Nothing is stored until the body has arrived whole
+// and well-formed, so a malformed or cut request changes nothing; then the parts are stored
+// in parallel, which lets the index writer commit them together.
 #include <fcntl.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -23,23 +31,7 @@ constexpr tag::Tag kRetrieveURL = 0x00081190, kFailedSOPSequence = 0x00081198, k
                    kReferencedSOPClassUID = 0x00081150, kReferencedSOPInstanceUID = 0x00081155,
                    kFailureReason = 0x00081197;
 constexpr uint16_t kCannotUnderstand = 0xC000;
-
-Status write_file(const std::filesystem::path& path, std::string_view data) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return fail(ErrorCode::OutOfResources, "cannot write a received instance");
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n <= 0) {
-      ::close(fd);
-      ::unlink(path.c_str());
-      return fail(ErrorCode::OutOfResources, "the blob store is full or not writable");
-    }
-    off += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  return {};
-}
+constexpr unsigned kStoreThreads = 4;
 
 json item(std::initializer_list<std::pair<tag::Tag, json>> attributes) {
   json out = json::object();
@@ -47,61 +39,147 @@ json item(std::initializer_list<std::pair<tag::Tag, json>> attributes) {
   return out;
 }
 
-HttpResponse stow(archive::Archive& archive, const HttpRequest& r, const Options& options) {
+std::string media_type(const std::string& header) { return to_lower_ascii(std::string(trim(split(header, ';')[0]))); }
+
+class StowSink final : public http::BodySink {
+ public:
+  StowSink(archive::Archive& archive, const HttpRequest& r, const Options& options)
+      : archive_(archive), request_(r), root_(service_root(r, options)), expected_study_(r.param("study")) {}
+
+  Status open(const std::string& boundary) {
+    MultipartReader::Events events{[this](const MultipartReader::Headers& h) { return begin_part(h); },
+                                   [this](std::string_view data) { return part_data(data); },
+                                   [this] { return end_part(); }};
+    auto reader = MultipartReader::create(boundary, std::move(events));
+    if (!reader) return std::unexpected(reader.error());
+    reader_.emplace(std::move(*reader));
+    return {};
+  }
+
+  ~StowSink() override {
+    close_part();
+    for (const auto& p : parts_)
+      if (!p.file.empty() && !p.taken) ::unlink(p.file.c_str());
+  }
+
+  Status write(std::string_view piece) override { return reader_->feed(piece); }
+
+  HttpResponse finish() override {
+    if (auto whole = reader_->finish(); !whole) return http::problem(whole.error());
+    std::vector<Result<archive::StoreResult>> stored(parts_.size(), std::unexpected(Error{}));
+    store_all(stored);
+    json referenced = json::array(), failed = json::array();
+    std::string first_study;
+    for (size_t i = 0; i < parts_.size(); ++i) {
+      if (parts_[i].file.empty()) {
+        failed.push_back(item({{kFailureReason, attribute_json("US", std::to_string(kCannotUnderstand))}}));
+        continue;
+      }
+      const auto& s = stored[i];
+      if (!s) {
+        failed.push_back(item({{kFailureReason, attribute_json("US", std::to_string(dicom_status(s.error().code)))}}));
+        continue;
+      }
+      if (first_study.empty()) {
+        first_study = s->study_instance_uid;
+        request_.audit.patient_id = s->patient_id;
+        request_.audit.study_uid = s->study_instance_uid;
+      }
+      referenced.push_back(item({{kReferencedSOPClassUID, attribute_json("UI", s->sop_class_uid)},
+                                 {kReferencedSOPInstanceUID, attribute_json("UI", s->sop_instance_uid)},
+                                 {kRetrieveURL, attribute_json("UR", root_ + "/studies/" + s->study_instance_uid +
+                                                                         "/instances/" + s->sop_instance_uid)}}));
+    }
+    request_.audit.detail = std::to_string(referenced.size()) + " stored, " + std::to_string(failed.size()) + " failed";
+    json out = json::object();
+    if (!first_study.empty()) out[tag_key(kRetrieveURL)] = attribute_json("UR", root_ + "/studies/" + first_study);
+    if (!referenced.empty()) out[tag_key(kReferencedSOPSequence)] = {{"vr", "SQ"}, {"Value", referenced}};
+    if (!failed.empty()) out[tag_key(kFailedSOPSequence)] = {{"vr", "SQ"}, {"Value", failed}};
+    // PS3.18 10.5.3: 200 all stored, 202 some failed, 409 none stored.
+    int status = failed.empty() ? 200 : referenced.empty() ? 409 : 202;
+    HttpResponse res = http::json_response(status, out.dump(-1, ' ', false, json::error_handler_t::replace));
+    res.content_type = "application/dicom+json";
+    return res;
+  }
+
+ private:
+  struct Received {
+    std::filesystem::path file;  // empty: a part that is not application/dicom
+    bool taken = false;          // handed to the archive, which owns it from then on
+  };
+
+  Status begin_part(const MultipartReader::Headers& headers) {
+    auto ct = headers.find("content-type");
+    if (ct != headers.end() && media_type(ct->second) != "application/dicom") {
+      parts_.push_back({});
+      return {};
+    }
+    if (auto room = archive_.check_free_space(); !room) return room;
+    parts_.push_back({archive_.temp_path(), false});
+    fd_ = ::open(parts_.back().file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) return fail(ErrorCode::OutOfResources, "cannot write a received instance");
+    return {};
+  }
+
+  Status part_data(std::string_view data) {
+    if (fd_ < 0) return {};  // a refused part's bytes are skipped
+    while (!data.empty()) {
+      ssize_t n = ::write(fd_, data.data(), data.size());
+      if (n <= 0) return fail(ErrorCode::OutOfResources, "the blob store is full or not writable");
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return {};
+  }
+
+  Status end_part() {
+    close_part();
+    return {};
+  }
+
+  void close_part() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+  void store_all(std::vector<Result<archive::StoreResult>>& stored) {
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      for (size_t i; (i = next++) < parts_.size();) {
+        if (parts_[i].file.empty()) continue;
+        parts_[i].taken = true;
+        stored[i] = archive_.store_file(parts_[i].file, {"stow:" + request_.principal.username, "", "", expected_study_});
+      }
+    };
+    unsigned n = static_cast<unsigned>(std::min<size_t>(kStoreThreads, parts_.size()));
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
+  }
+
+  archive::Archive& archive_;
+  const HttpRequest& request_;
+  std::string root_, expected_study_;
+  std::optional<MultipartReader> reader_;
+  std::vector<Received> parts_;
+  int fd_ = -1;
+};
+
+Result<std::unique_ptr<http::BodySink>> open_stow(archive::Archive& archive, const HttpRequest& r, const Options& options) {
   auto ct = r.headers.find("content-type");
-  std::string type = ct == r.headers.end() ? "" : to_lower_ascii(std::string(trim(split(ct->second, ';')[0])));
+  std::string type = ct == r.headers.end() ? "" : media_type(ct->second);
   auto part_type = ct == r.headers.end() ? std::nullopt : header_parameter(ct->second, "type");
   if (type != "multipart/related" || (part_type && to_lower_ascii(*part_type) != "application/dicom"))
-    return http::problem(415, "Unsupported Media Type",
-                         "send multipart/related; type=\"application/dicom\" (DICOM JSON + bulk data is not supported)");
+    return fail(ErrorCode::UnsupportedMediaType,
+                "send multipart/related; type=\"application/dicom\" (DICOM JSON + bulk data is not supported)");
   auto boundary = header_parameter(ct->second, "boundary");
-  if (!boundary) return http::problem(Error{ErrorCode::InvalidArgument, "the Content-Type has no boundary"});
-  auto parts = parse_multipart(r.body, *boundary);
-  if (!parts) return http::problem(parts.error());
-  if (parts->empty()) return http::problem(Error{ErrorCode::InvalidArgument, "the body holds no instances"});
-  if (auto room = archive.check_free_space(); !room) return http::problem(room.error());
-
-  const std::string root = service_root(r, options);
-  const std::string expected_study = r.param("study");
-  if (!expected_study.empty() && !is_valid_uid(expected_study))
-    return http::problem(Error{ErrorCode::InvalidArgument, "'" + expected_study + "' is not a UID"});
-  json referenced = json::array(), failed = json::array();
-  std::string first_study;
-  for (const auto& part : *parts) {
-    auto pt = part.headers.find("content-type");
-    if (pt != part.headers.end() && to_lower_ascii(std::string(trim(split(pt->second, ';')[0]))) != "application/dicom") {
-      failed.push_back(item({{kFailureReason, attribute_json("US", std::to_string(kCannotUnderstand))}}));
-      continue;
-    }
-    auto tmp = archive.temp_path();
-    Result<archive::StoreResult> stored = std::unexpected(Error{});
-    if (auto w = write_file(tmp, part.body); !w) stored = std::unexpected(w.error());
-    else
-      stored = archive.store_file(tmp, {"stow:" + r.principal.username, "", "", expected_study});
-    if (!stored) {
-      failed.push_back(item({{kFailureReason, attribute_json("US", std::to_string(dicom_status(stored.error().code)))}}));
-      continue;
-    }
-    if (first_study.empty()) {
-      first_study = stored->study_instance_uid;
-      r.audit.patient_id = stored->patient_id;
-      r.audit.study_uid = stored->study_instance_uid;
-    }
-    referenced.push_back(item({{kReferencedSOPClassUID, attribute_json("UI", stored->sop_class_uid)},
-                               {kReferencedSOPInstanceUID, attribute_json("UI", stored->sop_instance_uid)},
-                               {kRetrieveURL, attribute_json("UR", root + "/studies/" + stored->study_instance_uid +
-                                                                       "/instances/" + stored->sop_instance_uid)}}));
-  }
-  r.audit.detail = std::to_string(referenced.size()) + " stored, " + std::to_string(failed.size()) + " failed";
-  json out = json::object();
-  if (!first_study.empty()) out[tag_key(kRetrieveURL)] = attribute_json("UR", root + "/studies/" + first_study);
-  if (!referenced.empty()) out[tag_key(kReferencedSOPSequence)] = {{"vr", "SQ"}, {"Value", referenced}};
-  if (!failed.empty()) out[tag_key(kFailedSOPSequence)] = {{"vr", "SQ"}, {"Value", failed}};
-  // PS3.18 10.5.3: 200 all stored, 202 some failed, 409 none stored.
-  int status = failed.empty() ? 200 : referenced.empty() ? 409 : 202;
-  HttpResponse res = http::json_response(status, out.dump(-1, ' ', false, json::error_handler_t::replace));
-  res.content_type = "application/dicom+json";
-  return res;
+  if (!boundary) return fail(ErrorCode::InvalidArgument, "the Content-Type has no boundary");
+  const std::string study = r.param("study");
+  if (!study.empty() && !is_valid_uid(study)) return fail(ErrorCode::InvalidArgument, "'" + study + "' is not a UID");
+  if (auto room = archive.check_free_space(); !room) return std::unexpected(room.error());
+  auto sink = std::make_unique<StowSink>(archive, r, options);
+  if (auto s = sink->open(*boundary); !s) return std::unexpected(s.error());
+  return sink;
 }
 
 }  // namespace
@@ -110,7 +188,7 @@ void register_stow_routes(http::Router& router, archive::Archive& archive, const
   auto& a = archive;
   const Options o = options;
   for (const char* path : {"/dicom-web/studies", "/dicom-web/studies/{study}"})
-    router.add("POST", path, "archive.store", [&a, o](const HttpRequest& r) { return stow(a, r, o); });
+    router.add_upload("POST", path, "archive.store", [&a, o](const HttpRequest& r) { return open_stow(a, r, o); });
 }
 
 }  // namespace vireo::api::dicomweb

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -80,49 +81,152 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
   void read() {
-    parser_.emplace();
-    parser_->header_limit(kMaxHeaderBytes);
-    parser_->body_limit(max_body_);
+    header_parser_.emplace();
+    header_parser_->header_limit(kMaxHeaderBytes);
+    // The limit is decided per route once the headers are in. (Not boost::none: Boost 1.74's
+    // parser compares a Content-Length with an empty optional as "over the limit".)
+    header_parser_->body_limit(std::numeric_limits<uint64_t>::max());
     lowest().expires_after(kIdleTimeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+    bhttp::async_read_header(stream_, buffer_, *header_parser_,
+                             [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
 
-  void on_read(beast::error_code ec) {
-    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted) {
-      return close();
+  // Read errors that end a request: the peer went away, or a malformed/oversized request
+  // that gets a problem response before the connection closes.
+  bool failed_read(beast::error_code ec) {
+    if (!ec) return false;
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+        ec == asio::error::eof || ec == asio::error::connection_reset) {
+      close();
+      return true;
     }
-    if (ec) {
-      // Malformed or oversized requests get a problem response, then the connection closes.
-      HttpResponse r = ec == bhttp::error::body_limit
-                           ? problem(Error{ErrorCode::PayloadTooLarge, "the body exceeds http_max_body_bytes"})
-                       : ec == bhttp::error::header_limit
-                           ? problem(431, "Request Header Fields Too Large", "headers exceed 16 KiB")
-                           : problem(400, "Bad Request", "malformed HTTP request");
-      return send(std::move(r), false, false);
-    }
-    auto t0 = std::chrono::steady_clock::now();
-    auto& msg = parser_->get();
-    HttpRequest req;
-    req.method = std::string(msg.method_string());
-    req.body = std::move(msg.body());
+    HttpResponse r = ec == bhttp::error::body_limit
+                         ? problem(Error{ErrorCode::PayloadTooLarge, "the body exceeds http_max_body_bytes"})
+                     : ec == bhttp::error::header_limit
+                         ? problem(431, "Request Header Fields Too Large", "headers exceed 16 KiB")
+                         : problem(400, "Bad Request", "malformed HTTP request");
+    send(std::move(r), false, false);
+    return true;
+  }
+
+  void on_header(beast::error_code ec) {
+    if (failed_read(ec)) return;
+    started_ = std::chrono::steady_clock::now();
+    auto& msg = header_parser_->get();
+    req_ = HttpRequest{};
+    req_.method = std::string(msg.method_string());
     for (const auto& f : msg) {
       std::string name(f.name_string());
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      req.headers[name] = std::string(f.value());
+      req_.headers[name] = std::string(f.value());
     }
     beast::error_code rec;
     auto ep = lowest().socket().remote_endpoint(rec);
-    if (!rec) req.remote_address = ep.address().to_string();
-    HttpResponse res;
-    if (!parse_target(std::string_view(msg.target().data(), msg.target().size()), req.path, req.query,
-                      &req.query_list)) {
-      res = problem(400, "Bad Request", "malformed request target");
-    } else {
-      res = router_.dispatch(req);
+    if (!rec) req_.remote_address = ep.address().to_string();
+    keep_alive_ = msg.keep_alive();
+    auto expect = req_.headers.find("expect");
+    bool wants_continue = expect != req_.headers.end() && beast::iequals(expect->second, "100-continue");
+    if (!parse_target(std::string_view(msg.target().data(), msg.target().size()), req_.path, req_.query,
+                      &req_.query_list))
+      return send(problem(400, "Bad Request", "malformed request target"), false, false);
+
+    auto opened = router_.open_upload(req_);
+    if (auto* refused = std::get_if<HttpResponse>(&opened)) {
+      // Refused before the body: a client waiting for 100-continue never sends it; any
+      // other body is read and dropped (up to the usual limit) so the answer reaches it.
+      if (wants_continue || header_parser_->is_done())
+        return send(std::move(*refused), keep_alive_ && !wants_continue, req_.method == "HEAD");
+      pending_ = std::move(*refused);
+      return read_body(false);
     }
-    request_latency().observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    send(std::move(res), msg.keep_alive(), req.method == "HEAD");
+    if (auto* up = std::get_if<Router::Upload>(&opened)) {
+      upload_.emplace(std::move(*up));
+      return continue_then(wants_continue, [self = this->shared_from_this()] { self->read_upload_start(); });
+    }
+    if (header_parser_->content_length().value_or(0) > max_body_) return on_body(bhttp::error::body_limit, true);
+    continue_then(wants_continue, [self = this->shared_from_this()] { self->read_body(true); });
+  }
+
+  // Sends "100 Continue" when the client asked for it, then goes on.
+  void continue_then(bool wants_continue, std::function<void()> next) {
+    if (!wants_continue) return next();
+    auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+    bhttp::async_write(stream_, *res, [self = this->shared_from_this(), res, next](beast::error_code ec, size_t) {
+      if (ec) return self->close();
+      next();
+    });
+  }
+
+  void read_body(bool dispatch) {
+    // Beast checks a declared length against the limit only while parsing the headers.
+    if (header_parser_->content_length().value_or(0) > max_body_) return on_body(bhttp::error::body_limit, dispatch);
+    body_parser_.emplace(std::move(*header_parser_));
+    body_parser_->body_limit(max_body_);
+    bhttp::async_read(stream_, buffer_, *body_parser_, [self = this->shared_from_this(), dispatch](beast::error_code ec, size_t) {
+      self->on_body(ec, dispatch);
+    });
+  }
+
+  void on_body(beast::error_code ec, bool dispatch) {
+    if (!dispatch && ec == bhttp::error::body_limit) return send(std::move(*pending_), false, false);
+    if (failed_read(ec)) return;
+    HttpResponse res;
+    if (dispatch) {
+      req_.body = std::move(body_parser_->get().body());
+      res = router_.dispatch(req_);
+    } else {
+      res = std::move(*pending_);
+    }
+    pending_.reset();
+    request_latency().observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+    send(std::move(res), keep_alive_, req_.method == "HEAD");
+  }
+
+  // An upload: the body goes to the route's sink in pieces as it arrives, never whole in
+  // memory and without the body limit (the sink decides what it can take).
+  void read_upload_start() {
+    upload_parser_.emplace(std::move(*header_parser_));
+    upload_parser_->body_limit(std::numeric_limits<uint64_t>::max());
+    piece_.resize(256 * 1024);
+    read_upload_piece();
+  }
+
+  void read_upload_piece() {
+    if (upload_parser_->is_done()) return end_upload({});
+    auto& body = upload_parser_->get().body();
+    body.data = piece_.data();
+    body.size = piece_.size();
+    body.more = true;
+    lowest().expires_after(kIdleTimeout);
+    bhttp::async_read(stream_, buffer_, *upload_parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      if (ec == bhttp::error::need_buffer) ec = {};
+      auto& b = self->upload_parser_->get().body();
+      size_t got = self->piece_.size() - b.size;
+      if (ec) {
+        // The peer went away mid-body: nothing to answer; the sink undoes its work.
+        if (ec == beast::error::timeout || ec == asio::error::eof || ec == bhttp::error::end_of_stream ||
+            ec == asio::error::connection_reset || ec == bhttp::error::partial_message) {
+          self->upload_.reset();
+          return self->close();
+        }
+        return self->end_upload(fail(ErrorCode::InvalidArgument, "malformed HTTP request body"));
+      }
+      if (got > 0) {
+        if (auto s = self->upload_->sink->write(std::string_view(self->piece_.data(), got)); !s)
+          return self->end_upload(std::unexpected(s.error()));
+      }
+      self->read_upload_piece();
+    });
+  }
+
+  void end_upload(Status received) {
+    bool whole = received.has_value();
+    HttpResponse res = router_.close_upload(req_, *upload_, received);
+    upload_.reset();
+    piece_ = {};
+    request_latency().observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+    // After a refused piece the rest of the body is unread: the connection cannot go on.
+    send(std::move(res), keep_alive_ && whole, false);
   }
 
   template <typename Body>
@@ -296,7 +400,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   Stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<bhttp::empty_body>> header_parser_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> body_parser_;
+  std::optional<bhttp::request_parser<bhttp::buffer_body>> upload_parser_;
+  HttpRequest req_;
+  bool keep_alive_ = false;
+  std::chrono::steady_clock::time_point started_;
+  std::optional<HttpResponse> pending_;  // a refusal answered once the body is drained
+  std::optional<Router::Upload> upload_;
+  std::vector<char> piece_;
   const Router& router_;
   size_t max_body_;
 };

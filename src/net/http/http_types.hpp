@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "auth/principal.hpp"
@@ -69,11 +70,26 @@ struct HttpResponse {
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
+// A request body consumed as it arrives instead of held in memory (STOW-RS of any size).
+// The server feeds it the body piece by piece once the guard has admitted the request, then
+// answers with finish(). A failed write() ends the request: the server answers with the
+// error and closes the connection, and the sink's destructor undoes what it began.
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  [[nodiscard]] virtual Status write(std::string_view piece) = 0;
+  [[nodiscard]] virtual HttpResponse finish() = 0;
+};
+// Called with the request's line and headers (no body yet): the sink, or the error that
+// refuses the request before its body is read (wrong media type, full disk).
+using UploadHandler = std::function<Result<std::unique_ptr<BodySink>>(const HttpRequest&)>;
+
 struct Route {
   std::string method;
   std::string pattern;     // "/api/studies/{uid}"
   std::string permission;  // e.g. "archive.read"; "public" for unauthenticated endpoints
   Handler handler;
+  UploadHandler upload;    // set instead of handler for routes that stream their body
 };
 
 // Runs before every handler (authentication, permission, CSRF): a response refuses the
@@ -84,6 +100,8 @@ using AfterHook = std::function<void(const HttpRequest&, const Route*, const Htt
 class Router {
  public:
   void add(std::string method, std::string pattern, std::string permission, Handler handler);
+  // A route whose body is streamed to a sink (not limited by http_max_body_bytes).
+  void add_upload(std::string method, std::string pattern, std::string permission, UploadHandler upload);
   void set_guard(Guard guard) { guard_ = std::move(guard); }
   void set_after(AfterHook after) { after_ = std::move(after); }
   // Origins allowed to call from a browser page elsewhere ("*" for any); empty: none.
@@ -94,11 +112,23 @@ class Router {
   // Finds the route and fills req.params; 404 or 405 problem responses when none fits.
   [[nodiscard]] HttpResponse dispatch(HttpRequest& req) const;
 
+  // Streamed bodies, in two steps. open_upload, once the headers are in: nothing when the
+  // request goes to an ordinary route (read its body, then dispatch), else the admitted
+  // upload, or the answer that refuses it (guard, handler) before any body is read.
+  struct Upload {
+    const Route* route = nullptr;
+    std::unique_ptr<BodySink> sink;
+  };
+  [[nodiscard]] std::variant<std::monostate, Upload, HttpResponse> open_upload(HttpRequest& req) const;
+  // After the body (received: whether it arrived whole and the sink took every piece).
+  [[nodiscard]] HttpResponse close_upload(HttpRequest& req, Upload& upload, const Status& received) const;
+
  private:
   [[nodiscard]] HttpResponse run(HttpRequest& req, const Route& route) const;
   [[nodiscard]] HttpResponse route(HttpRequest& req) const;
   std::vector<Route> routes_;
   [[nodiscard]] std::string cors_origin_for(const HttpRequest& req) const;
+  [[nodiscard]] HttpResponse with_cors(const HttpRequest& req, HttpResponse res) const;
   Guard guard_;
   AfterHook after_;
   std::vector<std::string> cors_origins_;

@@ -32,7 +32,11 @@ HttpResponse json_response(int status, std::string body) {
 }
 
 void Router::add(std::string method, std::string pattern, std::string permission, Handler handler) {
-  routes_.push_back({std::move(method), std::move(pattern), std::move(permission), std::move(handler)});
+  routes_.push_back({std::move(method), std::move(pattern), std::move(permission), std::move(handler), {}});
+}
+
+void Router::add_upload(std::string method, std::string pattern, std::string permission, UploadHandler upload) {
+  routes_.push_back({std::move(method), std::move(pattern), std::move(permission), {}, std::move(upload)});
 }
 
 namespace {
@@ -54,18 +58,57 @@ bool match(const std::string& pattern, const std::string& path, std::map<std::st
 }
 }  // namespace
 
-HttpResponse Router::run(HttpRequest& req, const Route& r) const {
-  if (guard_) {
-    if (auto refused = guard_(req, r)) return *refused;
-  }
-  // A library throwing inside a handler (a programming error) is answered, logged and
-  // survived: a request must never take the server down.
+// A library throwing inside a handler (a programming error) is answered, logged and
+// survived: a request must never take the server down.
+template <typename F>
+HttpResponse answer_safely(const HttpRequest& req, const Route& r, F&& f) {
   try {
-    return r.handler(req);
+    return f();
   } catch (const std::exception& e) {
     spdlog::error("{} {}: unhandled exception: {}", req.method, r.pattern, e.what());
     return problem(Error{ErrorCode::Internal, "unexpected error; see the server log"});
   }
+}
+
+HttpResponse Router::run(HttpRequest& req, const Route& r) const {
+  if (guard_) {
+    if (auto refused = guard_(req, r)) return *refused;
+  }
+  if (r.upload) return problem(Error{ErrorCode::Internal, "an upload route was dispatched with a buffered body"});
+  return answer_safely(req, r, [&] { return r.handler(req); });
+}
+
+std::variant<std::monostate, Router::Upload, HttpResponse> Router::open_upload(HttpRequest& req) const {
+  if (req.method == "OPTIONS") return std::monostate{};
+  for (const auto& r : routes_) {
+    std::map<std::string, std::string> params;
+    if (!r.upload || r.method != req.method || !match(r.pattern, req.path, params)) continue;
+    req.params = std::move(params);
+    std::optional<HttpResponse> refused;
+    if (guard_) refused = guard_(req, r);
+    if (!refused) {
+      Upload up{&r, nullptr};
+      HttpResponse res = answer_safely(req, r, [&] {
+        auto sink = r.upload(req);
+        if (!sink) return problem(sink.error());
+        up.sink = std::move(*sink);
+        return HttpResponse{};
+      });
+      if (up.sink) return up;
+      refused = std::move(res);
+    }
+    if (after_) after_(req, &r, *refused);
+    return with_cors(req, std::move(*refused));
+  }
+  return std::monostate{};
+}
+
+HttpResponse Router::close_upload(HttpRequest& req, Upload& upload, const Status& received) const {
+  HttpResponse res = received ? answer_safely(req, *upload.route, [&] { return upload.sink->finish(); })
+                              : problem(received.error());
+  upload.sink.reset();  // a sink that did not finish removes what it received
+  if (after_) after_(req, upload.route, res);
+  return with_cors(req, std::move(res));
 }
 
 std::string Router::cors_origin_for(const HttpRequest& req) const {
@@ -76,25 +119,26 @@ std::string Router::cors_origin_for(const HttpRequest& req) const {
   return {};
 }
 
-HttpResponse Router::dispatch(HttpRequest& req) const {
+HttpResponse Router::with_cors(const HttpRequest& req, HttpResponse res) const {
   std::string cors = cors_origin_for(req);
-  auto with_cors = [&](HttpResponse res) {
-    if (!cors.empty()) {
-      res.headers.emplace_back("Access-Control-Allow-Origin", cors);
-      res.headers.emplace_back("Access-Control-Expose-Headers", "Warning, Content-Location, Location");
-      if (cors != "*") res.headers.emplace_back("Vary", "Origin");
-    }
-    return res;
-  };
+  if (!cors.empty()) {
+    res.headers.emplace_back("Access-Control-Allow-Origin", cors);
+    res.headers.emplace_back("Access-Control-Expose-Headers", "Warning, Content-Location, Location");
+    if (cors != "*") res.headers.emplace_back("Vary", "Origin");
+  }
+  return res;
+}
+
+HttpResponse Router::dispatch(HttpRequest& req) const {
   if (req.method == "OPTIONS" && req.headers.contains("access-control-request-method")) {
-    if (cors.empty()) return problem(403, "Forbidden", "this origin may not call the API (cors_origins)");
+    if (cors_origin_for(req).empty()) return problem(403, "Forbidden", "this origin may not call the API (cors_origins)");
     HttpResponse res{204, "text/plain", "", {}, {}, {}};
     res.headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE");
     res.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, X-CSRF-Token");
     res.headers.emplace_back("Access-Control-Max-Age", "600");
-    return with_cors(std::move(res));
+    return with_cors(req, std::move(res));
   }
-  return with_cors(route(req));
+  return with_cors(req, route(req));
 }
 
 HttpResponse Router::route(HttpRequest& req) const {
