@@ -82,7 +82,7 @@ void build_router(Services& s, http::Router& router) {
   api::register_auth_routes(router, *s.auth, *s.audit);
   api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);
-  api::dicomweb::register_rendered_routes(router, *s.archive);
+  api::dicomweb::register_rendered_routes(router, *s.archive, s.render_cache.get());
   api::dicomweb::register_stow_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_capabilities_route(router, s.dicomweb);
   api::install_security(router, *s.auth, *s.audit);
@@ -160,6 +160,15 @@ int serve(const Config& config) {
   std::ofstream(marker) << ::getpid() << "\n";
 
   create_first_admin(*services);
+  if (config.render_cache_mb > 0) {
+    auto cache = FileCache::open(config.render_cache_dir(), config.render_cache_mb << 20);
+    if (!cache) {
+      spdlog::error("{} (set render_cache_mb=0 to run without the rendered-frame cache)", cache.error().message());
+      return 1;
+    }
+    services->render_cache = std::move(*cache);
+    archive.on_blob_removed([cache = services->render_cache.get()](const std::string& key) { cache->drop_group(key); });
+  }
 
   http::Router router;
   build_router(*services, router);

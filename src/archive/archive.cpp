@@ -296,12 +296,17 @@ Result<StoreResult> Archive::store_file(const fs::path& file, const StoreSource&
                    parsed->sop_instance_uid, source.name);
       return fail(ErrorCode::DuplicateConflict, "SOP Instance UID " + parsed->sop_instance_uid);
     case Decision::Overwritten:
-      if (outcome->replaced_blob_key != blob->key) (void)blobs_.remove(outcome->replaced_blob_key);
+      if (outcome->replaced_blob_key != blob->key) remove_blob(outcome->replaced_blob_key);
       spdlog::warn("instance {} overwritten with different content from {}", parsed->sop_instance_uid, source.name);
       result.outcome = StoreOutcome::Overwritten;
       break;
   }
   return result;
+}
+
+void Archive::remove_blob(const std::string& key) {
+  (void)blobs_.remove(key);
+  if (blob_removed_) blob_removed_(key);
 }
 
 Status Archive::check_free_space() {
@@ -452,7 +457,7 @@ Result<int64_t> Archive::delete_where(Level level, const std::string& uid) {
   });
   if (!deleted) return std::unexpected(deleted.error());
   // After the commit: a crash here leaves orphan files, which the startup check removes.
-  for (const auto& k : deleted->blob_keys) (void)blobs_.remove(k);
+  for (const auto& k : deleted->blob_keys) remove_blob(k);
   return static_cast<int64_t>(deleted->blob_keys.size());
 }
 

@@ -79,6 +79,9 @@ class Archive {
                                                const MigrationProgress& progress = {});
   // Below this much free space new instances are refused with OutOfResources.
   void set_min_free_bytes(uint64_t bytes) { min_free_bytes_ = bytes; }
+  // Called with each blob key whose file the archive removes (a deleted study or series, an
+  // overwritten instance), so that caches of data derived from it drop it. Set before use.
+  void on_blob_removed(std::function<void(const std::string& blob_key)> fn) { blob_removed_ = std::move(fn); }
   // OutOfResources when the blob store is below its free-space floor: checked before a
   // sender's data is accepted, so a full disk is answered, never hit mid-write.
   [[nodiscard]] Status check_free_space();
@@ -130,6 +133,8 @@ class Archive {
   IndexWriter writer_;
   std::vector<tag::Tag> ingest_tags_;
   uint64_t min_free_bytes_ = 0;
+  std::function<void(const std::string&)> blob_removed_;
+  void remove_blob(const std::string& key);
   std::mutex verified_mutex_;
   std::unordered_set<std::string> verified_;  // blob keys whose hash held in this process
 };

@@ -47,6 +47,9 @@ const std::vector<ConfigOption>& config_options() {
       {"min_free_space_mb", "100",
        "Refuse new instances (DICOM status A700, HTTP 507) when the blob store has less free space, "
        "in MiB, so that the disk never fills up under the index."},
+      {"render_cache_mb", "2048",
+       "Disk space, in MiB, for rendered frames and thumbnails kept under data_dir/cache/rendered (least "
+       "recently used go first); 0 turns the cache off."},
       {"log_level", "info", "trace, debug, info, warn, error."},
       {"cors_origins", "",
        "Web origins allowed to call the API and DICOMweb from their pages (comma-separated, e.g. "
@@ -170,6 +173,8 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
   }
   if (key == "min_free_space_mb")
     return parse_number<uint64_t>(key, value, cfg.min_free_space_mb, 0, uint64_t{1} << 40);
+  if (key == "render_cache_mb")
+    return parse_number<uint64_t>(key, value, cfg.render_cache_mb, 0, uint64_t{1} << 30);
   if (key == "log_level") { cfg.log_level = value; return {}; }
   if (key == "cors_origins") {
     cfg.cors_origins.clear();

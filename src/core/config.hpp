@@ -49,6 +49,7 @@ struct Config {
   UnknownCallers dicom_unknown_callers = UnknownCallers::Loopback;
   DuplicatePolicy duplicate_policy = DuplicatePolicy::KeepFirst;
   uint64_t min_free_space_mb = 100;
+  uint64_t render_cache_mb = 2048;  // 0: no rendered-frame cache
   std::string log_level = "info";
   std::vector<std::string> cors_origins;     // browser origins allowed cross-origin; "*" any
   std::string dicomweb_public_url;          // RetrieveURL base behind a proxy; empty: from Host
@@ -65,6 +66,7 @@ struct Config {
   [[nodiscard]] const DicomPeer* find_peer(std::string_view aet) const;
   [[nodiscard]] std::filesystem::path database_path() const { return data_dir / "index.sqlite"; }
   [[nodiscard]] std::filesystem::path blob_dir() const { return data_dir / "blobs"; }
+  [[nodiscard]] std::filesystem::path render_cache_dir() const { return data_dir / "cache" / "rendered"; }
 };
 
 // Every option with its documentation: the source of `vireo config` and of the example file.

@@ -355,6 +355,22 @@ class WadoTest(unittest.TestCase):
             self.assertEqual(self.server.http("GET", path + bad)[0], code, bad)
         self.assertEqual(self.server.http("GET", path + "/rendered", headers={"Accept": "image/gif"})[0], 406)
 
+    def test_rendered_series_and_study_are_every_instance_as_a_picture(self):
+        _, inst = self.instance_path(self.files[0])
+        series = f"/dicom-web/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}"
+        expected = len(self.server.json(f"/api/series/{inst['SeriesInstanceUID']}/instances"))
+        status, headers, body = self.server.http("GET", series + "/rendered", headers={"Accept": "image/png"})
+        self.assertEqual(status, 200, body[:300])
+        self.assertTrue(headers["Content-Type"].startswith('multipart/related; type="image/png"'))
+        parts = multipart_parts(headers["Content-Type"], body)
+        self.assertEqual(len(parts), expected)
+        self.assertTrue(all(h["Content-Type"] == "image/png" and d.startswith(b"\x89PNG") for h, d in parts))
+        status, headers, body = self.server.http("GET", f"/dicom-web/studies/{inst['StudyInstanceUID']}/rendered")
+        self.assertEqual(status, 200)
+        self.assertGreaterEqual(len(multipart_parts(headers["Content-Type"], body)), expected)
+        self.assertEqual(self.server.http("GET", f"/dicom-web/studies/{inst['StudyInstanceUID']}/thumbnail")[0], 200)
+        self.assertEqual(self.server.http("GET", "/dicom-web/studies/1.2.3.999/rendered")[0], 404)
+
     def test_wado_uri(self):
         _, inst = self.instance_path(self.files[0])
         uid = read_meta(self.files[0])[1][(2, 3)]
@@ -428,6 +444,56 @@ class WadoTest(unittest.TestCase):
         finally:
             blob.write_bytes(original)
         self.assertEqual(self.retrieve(f"/studies/{inst['StudyInstanceUID']}")[0], 200, "still serving")
+
+
+class RenderCacheTest(unittest.TestCase):
+    def setUp(self):
+        self.server = Server().start()
+        self.ct = DICOM / "modality/CT_small.dcm"
+        self.assertEqual(set(self.server.store(self.ct)[0].values()), {0})
+        inst = self.server.json(f"/api/instances/{read_meta(self.ct)[1][(2, 3)]}")
+        self.study = inst["StudyInstanceUID"]
+        self.path = f"/dicom-web/studies/{self.study}/series/{inst['SeriesInstanceUID']}/instances/{inst['SOPInstanceUID']}"
+        self.cache = self.server.data_dir / "cache" / "rendered"
+
+    def tearDown(self):
+        self.server.cleanup()
+
+    def cached_files(self):
+        return [p for p in self.cache.rglob("*") if p.is_file() and p.relative_to(self.cache).parts[0] != "tmp"]
+
+    def metric(self, name):
+        text = self.server.http("GET", "/metrics")[2].decode()
+        return float(re.search(rf"^{name} (\S+)$", text, re.M).group(1))
+
+    def test_a_frame_is_rendered_once_then_served_from_disk_until_its_instance_goes(self):
+        first = self.server.http("GET", self.path + "/rendered?window=40,400")[2]
+        self.assertEqual(len(self.cached_files()), 1)
+        hits = self.metric("vireo_render_cache_hits_total")
+        self.assertEqual(self.server.http("GET", self.path + "/rendered?window=40,400")[2], first)
+        self.assertEqual(self.metric("vireo_render_cache_hits_total"), hits + 1)
+        other = self.server.http("GET", self.path + "/rendered?window=40,80")[2]
+        self.assertNotEqual(other, first, "other options are another entry")
+        self.assertEqual(len(self.cached_files()), 2)
+        for f in self.cached_files():  # deleted behind the server's back: rebuilt
+            f.unlink()
+        self.assertEqual(self.server.http("GET", self.path + "/rendered?window=40,400")[2], first)
+        self.assertEqual(len(self.cached_files()), 1)
+        # Deleting the study drops its rendered frames from the disk.
+        self.assertIn(self.server.http("DELETE", f"/api/studies/{self.study}")[0], (200, 204))
+        self.assertEqual(self.cached_files(), [])
+        self.assertEqual(self.server.http("GET", self.path + "/rendered")[0], 404)
+
+    def test_the_cache_stays_within_its_size(self):
+        self.server.stop()
+        self.server.env["VIREO_RENDER_CACHE_MB"] = "1"
+        self.server.start()
+        for w in range(1, 80):  # ~80 distinct PNGs of a 128x128 CT: more than 1 MiB
+            self.assertEqual(self.server.http("GET", self.path + f"/rendered?window=40,{w * 10}",
+                                              headers={"Accept": "image/png"})[0], 200)
+        total = sum(f.stat().st_size for f in self.cached_files())
+        self.assertLessEqual(total, 1 << 20)
+        self.assertGreater(total, 1 << 19, "it is used up to its size")
 
 
 class StowTest(unittest.TestCase):

@@ -78,7 +78,7 @@ TEST(RouteTable, EveryRouteDeclaresAKnownPermission) {
     api::register_auth_routes(router, **auth, **audit);
     api::dicomweb::register_qido_routes(router, **archive, {});
     api::dicomweb::register_wado_routes(router, **archive, {});
-    api::dicomweb::register_rendered_routes(router, **archive);
+    api::dicomweb::register_rendered_routes(router, **archive, nullptr);
     api::dicomweb::register_stow_routes(router, **archive, {});
     api::dicomweb::register_capabilities_route(router, {});
     ASSERT_GT(router.routes().size(), 30u);

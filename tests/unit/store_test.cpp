@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/sha256.hpp"
+#include "store/file_cache.hpp"
 #include "store/fs_blob_store.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite_database.hpp"
@@ -113,6 +114,52 @@ TEST(FsBlobStore, KeysCannotEscapeTheStore) {
   EXPECT_FALSE((*store)->local_path("abcd/../../index.sqlite"));
   EXPECT_FALSE((*store)->local_path("ABCD/x"));
   EXPECT_FALSE((*store)->remove("/etc/passwd"));
+}
+
+TEST(FileCache, KeepsEntriesEvictsTheLeastRecentlyUsedAndForgetsGroups) {
+  TempDir dir;
+  auto cache = FileCache::open(dir.path() / "c", 3000);
+  ASSERT_TRUE(cache);
+  auto& c = **cache;
+  EXPECT_FALSE(c.get("blob-a", "frame 1"));
+  c.put("blob-a", "frame 1", std::string(1000, 'a'));
+  c.put("blob-a", "frame 2", std::string(1000, 'b'));
+  c.put("blob-b", "frame 1", std::string(1000, 'c'));
+  EXPECT_EQ(c.get("blob-a", "frame 1"), std::string(1000, 'a'));
+  EXPECT_EQ(c.get("blob-b", "frame 1"), std::string(1000, 'c')) << "groups keep names apart";
+  EXPECT_EQ(c.bytes(), 3000u);
+  c.put("blob-c", "frame 1", std::string(1000, 'd'));  // over the bound: the least recently used goes
+  EXPECT_FALSE(c.get("blob-a", "frame 2"));
+  EXPECT_TRUE(c.get("blob-a", "frame 1"));
+  EXPECT_EQ(c.bytes(), 3000u);
+  c.put("blob-x", "too big", std::string(5000, 'x'));
+  EXPECT_FALSE(c.get("blob-x", "too big")) << "an entry larger than the cache is not kept";
+
+  c.drop_group("blob-a");
+  EXPECT_FALSE(c.get("blob-a", "frame 1"));
+  EXPECT_EQ(c.entries(), 2u);
+
+  // A file removed behind the cache's back is a miss, and a new put brings it back.
+  size_t removed = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir.path() / "c"))
+    if (e.is_regular_file() && e.path().parent_path().parent_path().parent_path() == dir.path() / "c")
+      removed += fs::remove(e.path());
+  EXPECT_EQ(removed, 2u);
+  EXPECT_FALSE(c.get("blob-b", "frame 1"));
+  c.put("blob-b", "frame 1", "again");
+  EXPECT_EQ(c.get("blob-b", "frame 1"), "again");
+
+  // Reopened (a restart), it knows its entries, and a smaller bound evicts down to it.
+  c.put("blob-c", "frame 1", std::string(1000, 'd'));
+  cache->reset();
+  auto reopened = FileCache::open(dir.path() / "c", 3000);
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ((*reopened)->get("blob-b", "frame 1"), "again");
+  EXPECT_EQ((*reopened)->entries(), 2u);
+  reopened->reset();
+  auto smaller = FileCache::open(dir.path() / "c", 500);
+  ASSERT_TRUE(smaller);
+  EXPECT_LE((*smaller)->bytes(), 500u);
 }
 
 }  // namespace

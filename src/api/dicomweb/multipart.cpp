@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "auth/password.hpp"
 #include "core/strings.hpp"
 
 namespace vireo::api::dicomweb {
@@ -24,6 +25,23 @@ std::optional<std::string> header_parameter(std::string_view header, std::string
     return std::string(v);
   }
   return std::nullopt;
+}
+
+http::HttpResponse multipart_response(const std::string& type, const std::vector<OutPart>& parts) {
+  const std::string boundary = "vireo-" + auth::random_token(18);
+  http::HttpResponse res;
+  res.content_type = "multipart/related; type=\"" + type + "\"; boundary=" + boundary;
+  size_t size = 0;
+  for (const auto& p : parts) size += p.bytes.size() + 200;
+  res.body.reserve(size);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    res.body += (i ? "\r\n--" : "--") + boundary + "\r\nContent-Type: " + parts[i].content_type + "\r\n";
+    if (!parts[i].location.empty()) res.body += "Content-Location: " + parts[i].location + "\r\n";
+    res.body += "\r\n";
+    res.body += parts[i].bytes;
+  }
+  res.body += "\r\n--" + boundary + "--\r\n";
+  return res;
 }
 
 Result<MultipartReader> MultipartReader::create(const std::string& boundary, Events events) {

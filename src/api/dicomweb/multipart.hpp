@@ -9,12 +9,24 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
 #include "core/error.hpp"
+#include "net/http/http_types.hpp"
 
 namespace vireo::api::dicomweb {
 
 // The value of parameter `name` in a header like `multipart/related; type="x"; boundary=y`.
 [[nodiscard]] std::optional<std::string> header_parameter(std::string_view header, std::string_view name);
+
+// One part of a multipart/related answer held in memory (frames, bulk data, rendered).
+struct OutPart {
+  std::string content_type;  // the part's full Content-Type ("image/jpeg", "...; transfer-syntax=...")
+  std::string location;      // its Content-Location, if any
+  std::string_view bytes;
+};
+// A multipart/related response whose root type parameter is `type`, with a random boundary.
+[[nodiscard]] http::HttpResponse multipart_response(const std::string& type, const std::vector<OutPart>& parts);
 
 class MultipartReader {
  public:

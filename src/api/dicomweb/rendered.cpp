@@ -1,7 +1,10 @@
 // Rendered images (PS3.18 10.4.1.1.3 "rendered", 10.4.1.1.5 thumbnails) and WADO-URI
 // (PS3.18 9): a frame as JPEG or PNG for consumer applications, reports and worklists.
+#include <fmt/format.h>
+
 #include <charconv>
 
+#include "api/dicomweb/multipart.hpp"
 #include "api/dicomweb/routes.hpp"
 #include "archive/access.hpp"
 #include "core/strings.hpp"
@@ -44,10 +47,30 @@ std::optional<bool> wants_png(const std::string& accept) {
   return std::nullopt;
 }
 
-HttpResponse encode(archive::Archive& archive, const archive::StoredInstance& inst, const dicom::RenderOptions& o) {
+// Everything that changes the rendered bytes, as the name of a cache entry.
+std::string cache_name(const dicom::RenderOptions& o) {
+  return fmt::format("v1 f{} c{} w{} q{} {}x{} {}", o.frame, o.window_center.value_or(NAN), o.window_width.value_or(NAN),
+                     o.quality, o.max_columns, o.max_rows, o.png ? "png" : "jpeg");
+}
+
+// The rendered bytes, from the cache (entries grouped by the instance's blob, which changes
+// whenever the instance's content does) or rendered and kept there.
+Result<std::string> render_cached(archive::Archive& archive, FileCache* cache, const archive::StoredInstance& inst,
+                                  const dicom::RenderOptions& o) {
+  const std::string name = cache_name(o);
+  if (cache)
+    if (auto hit = cache->get(inst.blob_key, name)) return std::move(*hit);
   auto path = archive.instance_file(inst, archive::Archive::HashCheck::Once);
-  if (!path) return http::problem(path.error());
+  if (!path) return std::unexpected(path.error());
   auto bytes = dicom::render(*path, o);
+  if (!bytes) return std::unexpected(bytes.error());
+  if (cache) cache->put(inst.blob_key, name, *bytes);
+  return bytes;
+}
+
+HttpResponse encode(archive::Archive& archive, FileCache* cache, const archive::StoredInstance& inst,
+                    const dicom::RenderOptions& o) {
+  auto bytes = render_cached(archive, cache, inst, o);
   if (!bytes) return http::problem(bytes.error());
   HttpResponse res;
   res.content_type = o.png ? "image/png" : "image/jpeg";
@@ -116,7 +139,7 @@ Result<dicom::RenderOptions> render_options(const HttpRequest& r, bool thumbnail
   return o;
 }
 
-HttpResponse rendered(archive::Archive& archive, const HttpRequest& r, bool thumbnail) {
+HttpResponse rendered(archive::Archive& archive, FileCache* cache, const HttpRequest& r, bool thumbnail) {
   auto o = render_options(r, thumbnail);
   if (!o) {
     if (o.error().detail == "406") return http::problem(406, "Not Acceptable", "rendered images are image/jpeg or image/png");
@@ -124,11 +147,36 @@ HttpResponse rendered(archive::Archive& archive, const HttpRequest& r, bool thum
   }
   auto inst = one_instance(archive, r, r.param("study"), r.param("series"), r.param("instance"));
   if (!inst) return http::problem(inst.error());
-  return encode(archive, *inst, *o);
+  return encode(archive, cache, *inst, *o);
+}
+
+// PS3.18 10.4.1.1.3 rendered study and series: every instance rendered (its first frame),
+// each a part of multipart/related, in the order of the index.
+HttpResponse rendered_many(archive::Archive& archive, FileCache* cache, const HttpRequest& r) {
+  auto o = render_options(r, false);
+  if (!o) {
+    if (o.error().detail == "406") return http::problem(406, "Not Acceptable", "rendered images are image/jpeg or image/png");
+    return http::problem(o.error());
+  }
+  auto found = instances_at(archive, r);
+  if (!found) return http::problem(found.error());
+  std::vector<std::string> images;
+  std::vector<OutPart> parts;
+  images.reserve(found->size());
+  const std::string type = o->png ? "image/png" : "image/jpeg";
+  const std::string root = r.path.substr(0, r.path.size() - std::string_view("/rendered").size());
+  for (const auto& inst : *found) {
+    auto bytes = render_cached(archive, cache, inst, *o);
+    if (!bytes) continue;  // not an image (a report, a presentation state): nothing to render
+    images.push_back(std::move(*bytes));
+    parts.push_back({type, "", images.back()});
+  }
+  if (parts.empty()) return http::problem(Error{ErrorCode::NotFound, "nothing in it can be rendered"});
+  return multipart_response(type, parts);
 }
 
 // PS3.18 9: /wado?requestType=WADO&studyUID=&seriesUID=&objectUID=[&contentType=]...
-HttpResponse wado_uri(archive::Archive& archive, const HttpRequest& r) {
+HttpResponse wado_uri(archive::Archive& archive, FileCache* cache, const HttpRequest& r) {
   auto q = [&](const char* k) { return r.query_value(k).value_or(""); };
   if (q("requestType") != "WADO")
     return http::problem(Error{ErrorCode::InvalidArgument, "requestType must be WADO"});
@@ -174,23 +222,27 @@ HttpResponse wado_uri(archive::Archive& archive, const HttpRequest& r) {
     if (!n) return http::problem(n.error());
     o.quality = static_cast<int>(*n);
   }
-  return encode(archive, *inst, o);
+  return encode(archive, cache, *inst, o);
 }
 
 }  // namespace
 
-void register_rendered_routes(http::Router& router, archive::Archive& archive) {
+void register_rendered_routes(http::Router& router, archive::Archive& archive, FileCache* cache) {
   auto& a = archive;
-  const std::string instance = "/dicom-web/studies/{study}/series/{series}/instances/{instance}";
-  router.add("GET", instance + "/rendered", "archive.read", [&a](const HttpRequest& r) { return rendered(a, r, false); });
-  router.add("GET", instance + "/frames/{frame}/rendered", "archive.read",
-             [&a](const HttpRequest& r) { return rendered(a, r, false); });
-  router.add("GET", instance + "/thumbnail", "archive.read", [&a](const HttpRequest& r) { return rendered(a, r, true); });
-  router.add("GET", instance + "/frames/{frame}/thumbnail", "archive.read",
-             [&a](const HttpRequest& r) { return rendered(a, r, true); });
-  router.add("GET", "/dicom-web/studies/{study}/series/{series}/thumbnail", "archive.read",
-             [&a](const HttpRequest& r) { return rendered(a, r, true); });
-  router.add("GET", "/wado", "archive.read", [&a](const HttpRequest& r) { return wado_uri(a, r); });
+  const std::string series = "/dicom-web/studies/{study}/series/{series}";
+  const std::string instance = series + "/instances/{instance}";
+  auto one = [&a, cache](bool thumbnail) {
+    return [&a, cache, thumbnail](const HttpRequest& r) { return rendered(a, cache, r, thumbnail); };
+  };
+  router.add("GET", instance + "/rendered", "archive.read", one(false));
+  router.add("GET", instance + "/frames/{frame}/rendered", "archive.read", one(false));
+  router.add("GET", instance + "/thumbnail", "archive.read", one(true));
+  router.add("GET", instance + "/frames/{frame}/thumbnail", "archive.read", one(true));
+  router.add("GET", series + "/thumbnail", "archive.read", one(true));
+  router.add("GET", "/dicom-web/studies/{study}/thumbnail", "archive.read", one(true));
+  for (const auto& path : {series + "/rendered", std::string("/dicom-web/studies/{study}/rendered")})
+    router.add("GET", path, "archive.read", [&a, cache](const HttpRequest& r) { return rendered_many(a, cache, r); });
+  router.add("GET", "/wado", "archive.read", [&a, cache](const HttpRequest& r) { return wado_uri(a, cache, r); });
 }
 
 }  // namespace vireo::api::dicomweb

@@ -6,6 +6,7 @@
 
 #include "archive/archive.hpp"
 #include "net/http/http_types.hpp"
+#include "store/file_cache.hpp"
 
 namespace vireo::api::dicomweb {
 
@@ -19,6 +20,11 @@ struct Options {
 // The service root for URLs in answers: Options::public_url, else <scheme>://<Host>/dicom-web.
 [[nodiscard]] std::string service_root(const http::HttpRequest& r, const Options& options);
 
+// The instances under the request's {study}/{series}/{instance} UIDs, in the caller's
+// scope (noted for the audit trail); NotFound when none, InvalidArgument for a bad UID.
+[[nodiscard]] Result<std::vector<archive::StoredInstance>> instances_at(archive::Archive& archive,
+                                                                      const http::HttpRequest& r);
+
 void register_qido_routes(http::Router& router, archive::Archive& archive, const Options& options);
 // WADO-RS: studies, series and instances as multipart/related DICOM, and their metadata.
 void register_wado_routes(http::Router& router, archive::Archive& archive, const Options& options);
@@ -27,6 +33,7 @@ void register_stow_routes(http::Router& router, archive::Archive& archive, const
 // OPTIONS /dicom-web: the capabilities (WADL) of every /dicom-web route registered before.
 void register_capabilities_route(http::Router& router, const Options& options);
 // Rendered frames and thumbnails (JPEG, PNG) and WADO-URI (/wado).
-void register_rendered_routes(http::Router& router, archive::Archive& archive);
+// `cache` (may be null) keeps rendered frames on disk.
+void register_rendered_routes(http::Router& router, archive::Archive& archive, FileCache* cache);
 
 }  // namespace vireo::api::dicomweb

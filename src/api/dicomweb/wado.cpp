@@ -7,6 +7,7 @@
 
 #include <charconv>
 
+#include "api/dicomweb/multipart.hpp"
 #include "api/dicomweb/routes.hpp"
 #include "api/path_uids.hpp"
 #include "archive/access.hpp"
@@ -62,20 +63,6 @@ std::optional<std::string> wanted_syntax(const HttpRequest& r) {
   return std::nullopt;
 }
 
-// The instances under the path's UIDs, in the caller's scope; a problem response when none.
-Result<std::vector<archive::StoredInstance>> instances_at(archive::Archive& archive, const HttpRequest& r) {
-  archive::FindQuery q;
-  q.level = archive::Level::Instance;
-  q.scope = archive::scope_for(r.principal);
-  if (auto s = add_path_uids(r, q); !s) return std::unexpected(s.error());
-  auto instances = archive.locate(q);
-  if (!instances) return std::unexpected(instances.error());
-  if (instances->empty()) return fail(ErrorCode::NotFound, "nothing stored under this path");
-  r.audit.patient_id = instances->front().patient_id;
-  r.audit.study_uid = instances->front().study_uid;
-  r.audit.detail = std::to_string(instances->size()) + " instances";
-  return instances;
-}
 
 // PS3.18 10.4.1.1.2: the metadata of every instance, bulk data as BulkDataURIs.
 HttpResponse metadata(archive::Archive& archive, const HttpRequest& r, const Options& options) {
@@ -140,20 +127,12 @@ std::optional<bool> frames_as_stored(const HttpRequest& r, const std::string& st
 // The parts of a multipart/related body of byte strings (frames, bulk data).
 HttpResponse multipart_of(const std::vector<dicom::Frame>& parts, const std::string& location_base,
                           const std::vector<uint32_t>& numbers) {
-  const std::string boundary = "vireo-" + auth::random_token(18);
   const std::string type = frame_media_type(parts.front().transfer_syntax);
-  HttpResponse res;
-  res.content_type = "multipart/related; type=\"" + type + "\"; boundary=" + boundary;
-  std::string body;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    body += (i ? "\r\n--" : "--") + boundary + "\r\nContent-Type: " + type + "; transfer-syntax=" +
-            parts[i].transfer_syntax + "\r\n";
-    if (i < numbers.size()) body += "Content-Location: " + location_base + std::to_string(numbers[i]) + "\r\n";
-    body += "\r\n" + parts[i].bytes;
-  }
-  body += "\r\n--" + boundary + "--\r\n";
-  res.body = std::move(body);
-  return res;
+  std::vector<OutPart> out;
+  for (size_t i = 0; i < parts.size(); ++i)
+    out.push_back({type + "; transfer-syntax=" + parts[i].transfer_syntax,
+                   i < numbers.size() ? location_base + std::to_string(numbers[i]) : "", parts[i].bytes});
+  return multipart_response(type, out);
 }
 
 // PS3.18 10.4.1.1.4: frames of one instance, each a part of multipart/related.
@@ -247,6 +226,21 @@ HttpResponse retrieve(archive::Archive& archive, const HttpRequest& r) {
 }
 
 }  // namespace
+
+// The instances under the path's UIDs, in the caller's scope; NotFound when none.
+Result<std::vector<archive::StoredInstance>> instances_at(archive::Archive& archive, const HttpRequest& r) {
+  archive::FindQuery q;
+  q.level = archive::Level::Instance;
+  q.scope = archive::scope_for(r.principal);
+  if (auto s = add_path_uids(r, q); !s) return std::unexpected(s.error());
+  auto instances = archive.locate(q);
+  if (!instances) return std::unexpected(instances.error());
+  if (instances->empty()) return fail(ErrorCode::NotFound, "nothing stored under this path");
+  r.audit.patient_id = instances->front().patient_id;
+  r.audit.study_uid = instances->front().study_uid;
+  r.audit.detail = std::to_string(instances->size()) + " instances";
+  return instances;
+}
 
 void register_wado_routes(http::Router& router, archive::Archive& archive, const Options& options) {
   auto& a = archive;

@@ -1,0 +1,161 @@
+#include "store/file_cache.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "core/metrics.hpp"
+#include "core/sha256.hpp"
+
+namespace vireo {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string hashed(const std::string& s) { return sha256_hex(s).substr(0, 32); }
+
+Counter& hits() {
+  static auto& c = Metrics::counter("vireo_render_cache_hits_total", "Rendered frames served from the disk cache");
+  return c;
+}
+Counter& misses() {
+  static auto& c = Metrics::counter("vireo_render_cache_misses_total", "Rendered frames computed (not in the cache)");
+  return c;
+}
+}  // namespace
+
+Result<std::unique_ptr<FileCache>> FileCache::open(fs::path dir, uint64_t max_bytes) {
+  std::error_code ec;
+  fs::create_directories(dir / "tmp", ec);
+  if (ec) return fail(ErrorCode::OutOfResources, "cannot create the cache folder " + dir.string() + ": " + ec.message());
+  std::unique_ptr<FileCache> cache(new FileCache(dir, max_bytes));
+  (void)hits(), (void)misses();  // both on /metrics from the start
+  for (const auto& e : fs::directory_iterator(dir / "tmp", ec)) fs::remove(e.path(), ec);
+  struct Found {
+    fs::file_time_type mtime;
+    std::string path;
+    uint64_t size;
+  };
+  std::vector<Found> found;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it.depth() == 0 && it->path().filename() == "tmp") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it.depth() != 2 || !it->is_regular_file(ec)) continue;
+    found.push_back({it->last_write_time(ec), fs::relative(it->path(), dir).string(), it->file_size(ec)});
+  }
+  std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.mtime > b.mtime; });
+  std::lock_guard lock(cache->mutex_);
+  for (auto& f : found) {
+    cache->lru_.push_back({std::move(f.path), f.size});
+    cache->by_path_[cache->lru_.back().path] = std::prev(cache->lru_.end());
+    cache->bytes_ += f.size;
+  }
+  cache->evict_locked();
+  return cache;
+}
+
+fs::path FileCache::group_dir(const std::string& group) const {
+  std::string g = hashed(group);
+  return fs::path(g.substr(0, 2)) / g;
+}
+
+std::optional<std::string> FileCache::get(const std::string& group, const std::string& name) {
+  std::string rel = (group_dir(group) / hashed(name)).string();
+  {
+    std::lock_guard lock(mutex_);
+    auto it = by_path_.find(rel);
+    if (it == by_path_.end()) {
+      misses().inc();
+      return std::nullopt;
+    }
+    lru_.splice(lru_.begin(), lru_, it->second);
+  }
+  int fd = ::open((dir_ / rel).c_str(), O_RDONLY | O_CLOEXEC);
+  std::string out;
+  if (fd >= 0) {
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+    if (n == 0 && !out.empty()) {
+      hits().inc();
+      return out;
+    }
+  }
+  // Deleted or damaged behind our back: forget it; the caller renders and puts it again.
+  std::lock_guard lock(mutex_);
+  if (auto it = by_path_.find(rel); it != by_path_.end()) erase_locked(it->second);
+  misses().inc();
+  return std::nullopt;
+}
+
+void FileCache::put(const std::string& group, const std::string& name, const std::string& bytes) {
+  if (bytes.empty() || bytes.size() > max_bytes_) return;
+  fs::path rel = group_dir(group) / hashed(name);
+  fs::path tmp;
+  {
+    std::lock_guard lock(mutex_);
+    tmp = dir_ / "tmp" / (std::to_string(::getpid()) + "-" + std::to_string(++temp_counter_));
+  }
+  std::error_code ec;
+  fs::create_directories(dir_ / rel.parent_path(), ec);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
+  ::close(fd);
+  // No fsync: a cache entry lost in a crash is simply rendered again.
+  if (!ok || ::rename(tmp.c_str(), (dir_ / rel).c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  if (auto it = by_path_.find(rel.string()); it != by_path_.end()) forget_locked(it->second);  // replaced by the rename
+  lru_.push_front({rel.string(), bytes.size()});
+  by_path_[lru_.front().path] = lru_.begin();
+  bytes_ += bytes.size();
+  evict_locked();
+}
+
+void FileCache::drop_group(const std::string& group) {
+  fs::path g = group_dir(group);
+  std::error_code ec;
+  std::lock_guard lock(mutex_);
+  for (const auto& e : fs::directory_iterator(dir_ / g, ec)) {
+    auto it = by_path_.find((g / e.path().filename()).string());
+    if (it != by_path_.end()) forget_locked(it->second);
+  }
+  fs::remove_all(dir_ / g, ec);
+}
+
+void FileCache::forget_locked(std::list<Entry>::iterator it) {
+  bytes_ -= it->size;
+  by_path_.erase(it->path);
+  lru_.erase(it);
+}
+
+void FileCache::erase_locked(std::list<Entry>::iterator it) {
+  std::error_code ec;
+  fs::remove(dir_ / it->path, ec);
+  forget_locked(it);
+}
+
+void FileCache::evict_locked() {
+  while (bytes_ > max_bytes_ && !lru_.empty()) erase_locked(std::prev(lru_.end()));
+}
+
+uint64_t FileCache::bytes() const {
+  std::lock_guard lock(mutex_);
+  return bytes_;
+}
+
+size_t FileCache::entries() const {
+  std::lock_guard lock(mutex_);
+  return lru_.size();
+}
+
+}  // namespace vireo

@@ -1,0 +1,62 @@
+// A bounded cache of derived files on disk (rendered frames): entries are grouped by what
+// they derive from (an instance's blob) so a group can be dropped when its source changes or
+// goes, and the least recently used entries are evicted when the cache exceeds its size.
+// A file deleted behind the cache's back is a miss, and is rebuilt by the caller's next put.
+// The index of entries lives in memory, rebuilt from the folder at open (oldest first by
+// modification time), so the cache survives restarts.
+//
+// Thread-safety: all methods may be called concurrently.
+// Usage:
+//   auto cache = FileCache::open(data_dir / "cache/rendered", 1 << 30);
+//   if (auto hit = (*cache)->get(blob_key, options_key)) return *hit;
+//   (*cache)->put(blob_key, options_key, bytes);
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "core/error.hpp"
+
+namespace vireo {
+
+class FileCache {
+ public:
+  // OutOfResources when the folder cannot be created.
+  [[nodiscard]] static Result<std::unique_ptr<FileCache>> open(std::filesystem::path dir, uint64_t max_bytes);
+
+  [[nodiscard]] std::optional<std::string> get(const std::string& group, const std::string& name);
+  // Best effort: a cache that cannot write (full disk) just does not keep the entry.
+  void put(const std::string& group, const std::string& name, const std::string& bytes);
+  // Forgets every entry of a group (its source changed or was deleted).
+  void drop_group(const std::string& group);
+
+  [[nodiscard]] uint64_t bytes() const;
+  [[nodiscard]] size_t entries() const;
+
+ private:
+  FileCache(std::filesystem::path dir, uint64_t max_bytes) : dir_(std::move(dir)), max_bytes_(max_bytes) {}
+  struct Entry {
+    std::string path;  // relative to dir_: "ab/<group hash>/<name hash>"
+    uint64_t size = 0;
+  };
+  [[nodiscard]] std::filesystem::path group_dir(const std::string& group) const;
+  void forget_locked(std::list<Entry>::iterator it);  // the index only
+  void erase_locked(std::list<Entry>::iterator it);   // the index and the file
+  void evict_locked();
+
+  std::filesystem::path dir_;
+  uint64_t max_bytes_;
+  mutable std::mutex mutex_;
+  std::list<Entry> lru_;  // most recently used first
+  std::unordered_map<std::string, std::list<Entry>::iterator> by_path_;
+  uint64_t bytes_ = 0;
+  uint64_t temp_counter_ = 0;
+};
+
+}  // namespace vireo
