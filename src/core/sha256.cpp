@@ -6,11 +6,15 @@
 
 #include <cerrno>
 #include <cstring>
-#include <vector>
+#include <memory>
 
 #include "core/strings.hpp"
 
 namespace vireo {
+
+namespace {
+constexpr size_t kBuffer = 1 << 18;
+}
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
   EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
@@ -34,24 +38,31 @@ std::string sha256_hex(std::string_view data) {
   return h.hex_digest();
 }
 
+std::expected<FdDigest, int> sha256_fd(int fd) {
+  // Not a std::vector: zero-filling (and faulting in) a fresh buffer per file cost more
+  // CPU than hashing it.
+  thread_local std::unique_ptr<char[]> buf = std::make_unique_for_overwrite<char[]>(kBuffer);
+  Sha256 h;
+  FdDigest out;
+  while (true) {
+    ssize_t n = ::read(fd, buf.get(), kBuffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::unexpected(errno);
+    if (n == 0) break;
+    h.update(buf.get(), static_cast<size_t>(n));
+    out.size += static_cast<uint64_t>(n);
+  }
+  out.sha256 = h.hex_digest();
+  return out;
+}
+
 Result<std::string> sha256_file(const std::filesystem::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return fail(ErrorCode::NotFound, "cannot open blob: " + std::string(std::strerror(errno)));
-  Sha256 h;
-  std::vector<char> buf(1 << 16);
-  while (true) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      return fail(ErrorCode::IntegrityError, "read failed: " + std::string(std::strerror(e)));
-    }
-    if (n == 0) break;
-    h.update(buf.data(), static_cast<size_t>(n));
-  }
+  auto d = sha256_fd(fd);
   ::close(fd);
-  return h.hex_digest();
+  if (!d) return fail(ErrorCode::IntegrityError, "read failed: " + std::string(std::strerror(d.error())));
+  return d->sha256;
 }
 
 }  // namespace vireo

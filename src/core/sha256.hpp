@@ -26,4 +26,12 @@ class Sha256 {
 [[nodiscard]] std::string sha256_hex(std::string_view data);
 [[nodiscard]] Result<std::string> sha256_file(const std::filesystem::path& path);
 
+struct FdDigest {
+  std::string sha256;
+  uint64_t size = 0;
+};
+// The hash and size of what remains to be read from `fd` (left open); the errno of a
+// failed read. One reused buffer per thread: no allocation per file.
+[[nodiscard]] std::expected<FdDigest, int> sha256_fd(int fd);
+
 }  // namespace vireo

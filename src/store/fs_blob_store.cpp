@@ -84,22 +84,14 @@ Result<BlobInfo> FsBlobStore::put_file(const std::string& name, const std::strin
 
   int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return discard(io_error("open received file", errno));
-  Sha256 hash;
-  uint64_t size = 0;
-  std::vector<char> buf(1 << 19);
-  while (true) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) { int e = errno; ::close(fd); return discard(io_error("read received file", e)); }
-    if (n == 0) break;
-    hash.update(buf.data(), static_cast<size_t>(n));
-    size += static_cast<uint64_t>(n);
-  }
+  auto digest = sha256_fd(fd);
+  if (!digest) { ::close(fd); return discard(io_error("read received file", digest.error())); }
   // fdatasync through a read-only descriptor is allowed on Linux and flushes the file's pages.
   if (now && ::fdatasync(fd) != 0) { int e = errno; ::close(fd); return discard(io_error("fsync blob", e)); }
   ::close(fd);
 
-  std::string sha = hash.hex_digest();
+  const std::string& sha = digest->sha256;
+  const uint64_t size = digest->size;
   std::string key = sha256_hex(group).substr(0, 4) + "/" + name + "-" + sha.substr(0, 16);
   fs::path target = path_for(key);
   std::error_code ec;

@@ -1,7 +1,6 @@
 #include "api/dicomweb/multipart.hpp"
 
-#include <algorithm>
-#include <functional>
+#include <string.h>
 
 #include "auth/password.hpp"
 #include "core/strings.hpp"
@@ -71,9 +70,9 @@ Status MultipartReader::step(bool& progressed) {
     buf_.erase(0, n);
     progressed = true;
   };
-  auto find_delimiter = [&] {
-    auto it = std::search(b.begin(), b.end(), std::boyer_moore_horspool_searcher(delimiter_.begin(), delimiter_.end()));
-    return it == b.end() ? std::string_view::npos : static_cast<size_t>(it - b.begin());
+  auto find_delimiter = [&] {  // glibc's memmem: two-way search, several GB/s on pixel data
+    const void* at = ::memmem(b.data(), b.size(), delimiter_.data(), delimiter_.size());
+    return at ? static_cast<size_t>(static_cast<const char*>(at) - b.data()) : std::string_view::npos;
   };
   // Bytes that cannot start a delimiter: all but the last delimiter-length-minus-one.
   const size_t keep = delimiter_.size() - 1;

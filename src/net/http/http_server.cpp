@@ -158,6 +158,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void read_body(bool dispatch) {
+    buffer_.reserve(64 * 1024);  // see read_upload_start
     // Beast checks a declared length against the limit only while parsing the headers.
     if (header_parser_->content_length().value_or(0) > max_body_) return on_body(bhttp::error::body_limit, dispatch);
     body_parser_.emplace(std::move(*header_parser_));
@@ -188,6 +189,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     upload_parser_.emplace(std::move(*header_parser_));
     upload_parser_->body_limit(std::numeric_limits<uint64_t>::max());
     piece_.resize(256 * 1024);
+    // Beast reads at most the buffer's spare capacity (at least 512 bytes) per call: without
+    // room, a body arrives in ~500-byte reads, one system call each.
+    buffer_.reserve(piece_.size());
     read_upload_piece();
   }
 
