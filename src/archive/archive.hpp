@@ -13,8 +13,10 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 #include <unordered_set>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -100,6 +102,10 @@ class Archive {
   // The instances below the entities that the unique keys of `query` name (C-MOVE, C-GET).
   [[nodiscard]] Result<std::vector<StoredInstance>> locate(const FindQuery& query);
   [[nodiscard]] Result<StoredInstance> instance(const std::string& sop_instance_uid, const Scope& scope);
+  // Each instance's attributes in the DICOM JSON model as kept at ingest (BulkDataURIs are
+  // dicom::kBulkDataPlaceholder + tag), in the order given; nullopt for instances stored
+  // before they were kept (read their file instead).
+  [[nodiscard]] Result<std::vector<std::optional<std::string>>> metadata(const std::vector<StoredInstance>& instances);
   // How instance_file checks the stored SHA-256 before handing the file out.
   enum class HashCheck {
     Skip,       // the caller checks it itself (WADO-RS hashes while streaming)

@@ -76,6 +76,13 @@ const std::vector<Migration>& schema_migrations() {
                 source TEXT NOT NULL,
                 at TEXT NOT NULL))",
        }},
+      {2,
+       "each instance's attributes in the DICOM JSON model, written at ingest (WADO-RS metadata)",
+       {
+           R"(CREATE TABLE instance_metadata (
+                instance_fk INTEGER PRIMARY KEY REFERENCES instances (id),
+                json TEXT NOT NULL))",
+       }},
   };
   return migrations;
 }

@@ -16,6 +16,8 @@
 
 #include <fcntl.h>
 
+#include <fmt/format.h>
+
 #include <sstream>
 #include <unistd.h>
 
@@ -94,6 +96,38 @@ void initialize(const std::string& log_level) {
   }
 }
 
+namespace {
+// Values worth a separate request: pixel data, waveforms, overlays, documents, audio.
+bool is_bulk(const DcmTagKey& t) {
+  if (t == DCM_PixelData || t == DCM_FloatPixelData || t == DCM_DoubleFloatPixelData ||
+      t == DCM_EncapsulatedDocument || t == DCM_WaveformData || t == DCM_SpectroscopyData ||
+      t == DCM_RETIRED_AudioSampleData)
+    return true;
+  return (t.getGroup() & 0xFF00) == 0x6000 && t.getElement() == 0x3000;  // Overlay Data
+}
+
+struct BulkJson : DcmJsonFormatCompact {
+  const std::function<std::string(tag::Tag)>& uri_of;
+  explicit BulkJson(const std::function<std::string(tag::Tag)>& f) : DcmJsonFormatCompact(OFFalse), uri_of(f) {}
+  OFBool asBulkDataURI(const DcmTagKey& tag, OFString& uri) override {
+    if (!is_bulk(tag)) return OFFalse;
+    uri = uri_of((static_cast<tag::Tag>(tag.getGroup()) << 16) | tag.getElement()).c_str();
+    return OFTrue;
+  }
+};
+
+// DcmDataset::writeJson writes the members only; the object's braces are ours.
+Result<std::string> dataset_json(DcmDataset* ds, const std::function<std::string(tag::Tag)>& bulk_uri) {
+  std::ostringstream out;
+  BulkJson format(bulk_uri);
+  OFCondition cond = ds->writeJson(out, format);
+  if (cond.bad()) return fail(ErrorCode::IntegrityError, std::string("cannot encode metadata: ") + cond.text());
+  std::string members = out.str();
+  while (!members.empty() && std::isspace(static_cast<unsigned char>(members.back()))) members.pop_back();
+  return members.starts_with("{") ? members : "{" + members + "}";
+}
+}  // namespace
+
 Result<ParsedInstance> read_instance(const fs::path& path, std::span<const tag::Tag> tags) {
   std::error_code ec;
   auto file_size = fs::file_size(path, ec);
@@ -170,6 +204,9 @@ Result<ParsedInstance> read_instance(const fs::path& path, std::span<const tag::
     if (!is_valid_uid(r.value))
       return std::unexpected(Error{ErrorCode::MissingAttribute, std::string(r.name) + " is not a valid UID"});
   }
+  auto json = dataset_json(ds, [](tag::Tag t) { return std::string(kBulkDataPlaceholder) + fmt::format("{:08X}", t); });
+  if (!json) return std::unexpected(malformed(json.error().detail));
+  out.metadata_json = std::move(*json);
   return out;
 }
 
@@ -272,27 +309,6 @@ Status transcode(const std::filesystem::path& src, const std::filesystem::path& 
   return {};
 }
 
-namespace {
-// Values worth a separate request: pixel data, waveforms, overlays, documents, audio.
-bool is_bulk(const DcmTagKey& t) {
-  if (t == DCM_PixelData || t == DCM_FloatPixelData || t == DCM_DoubleFloatPixelData ||
-      t == DCM_EncapsulatedDocument || t == DCM_WaveformData || t == DCM_SpectroscopyData ||
-      t == DCM_RETIRED_AudioSampleData)
-    return true;
-  return (t.getGroup() & 0xFF00) == 0x6000 && t.getElement() == 0x3000;  // Overlay Data
-}
-
-struct BulkJson : DcmJsonFormatCompact {
-  const std::function<std::string(tag::Tag)>& uri_of;
-  explicit BulkJson(const std::function<std::string(tag::Tag)>& f) : DcmJsonFormatCompact(OFFalse), uri_of(f) {}
-  OFBool asBulkDataURI(const DcmTagKey& tag, OFString& uri) override {
-    if (!is_bulk(tag)) return OFFalse;
-    uri = uri_of((static_cast<tag::Tag>(tag.getGroup()) << 16) | tag.getElement()).c_str();
-    return OFTrue;
-  }
-};
-}  // namespace
-
 Result<std::string> json_metadata(const std::filesystem::path& path,
                                   const std::function<std::string(tag::Tag)>& bulk_uri) {
   DcmFileFormat file;
@@ -305,14 +321,7 @@ Result<std::string> json_metadata(const std::filesystem::path& path,
   if (ds->findAndGetOFStringArray(DCM_SpecificCharacterSet, charset).good() && !charset.empty() &&
       charset != "ISO_IR 192")
     (void)ds->convertToUTF8();
-  std::ostringstream out;
-  BulkJson format(bulk_uri);
-  cond = ds->writeJson(out, format);
-  if (cond.bad()) return fail(ErrorCode::IntegrityError, std::string("cannot encode metadata: ") + cond.text());
-  // DcmDataset::writeJson writes the members only; the object's braces are ours.
-  std::string members = out.str();
-  while (!members.empty() && std::isspace(static_cast<unsigned char>(members.back()))) members.pop_back();
-  return members.starts_with("{") ? members : "{" + members + "}";
+  return dataset_json(ds, bulk_uri);
 }
 
 Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const std::vector<uint32_t>& numbers,

@@ -32,12 +32,17 @@ struct ParsedInstance {
   // The requested attributes that are present: UTF-8, trailing padding removed,
   // multiple values joined with '\'.
   std::map<tag::Tag, std::string> values;
+  // The whole dataset in the DICOM JSON model (as json_metadata writes it), each BulkDataURI
+  // being kBulkDataPlaceholder + the tag in hex, for the reader to put its own URL in front.
+  std::string metadata_json;
 
   [[nodiscard]] std::string value(tag::Tag t) const {
     auto it = values.find(t);
     return it == values.end() ? std::string() : it->second;
   }
 };
+
+inline constexpr std::string_view kBulkDataPlaceholder = "vireo-bulkdata:";
 
 // Parses a Part 10 file (or a bare dataset) and checks that it is complete and that the
 // SOP Instance, SOP Class, Study and Series Instance UIDs are present and valid.

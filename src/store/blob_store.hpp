@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -46,6 +47,9 @@ class BlobStore {
   [[nodiscard]] virtual Status sync(const std::vector<std::string>& keys) = 0;
   // A readable local file for the blob (the file itself for the filesystem store).
   [[nodiscard]] virtual Result<std::filesystem::path> local_path(const std::string& key) = 0;
+  // Where the blob's file is, when blobs are local files, without looking at the disk (a
+  // reader that opens it finds out if it is missing); nullopt for other stores.
+  [[nodiscard]] virtual std::optional<std::filesystem::path> direct_path(const std::string& key) = 0;
   [[nodiscard]] virtual Result<BlobInfo> stat(const std::string& key) = 0;
   // Re-reads the blob and compares with the expected hash.
   [[nodiscard]] virtual Status verify(const std::string& key, const std::string& expected_sha256) = 0;

@@ -140,6 +140,11 @@ Result<fs::path> FsBlobStore::local_path(const std::string& key) {
   return p;
 }
 
+std::optional<fs::path> FsBlobStore::direct_path(const std::string& key) {
+  if (!valid_key(key)) return std::nullopt;
+  return path_for(key);
+}
+
 Result<BlobInfo> FsBlobStore::stat(const std::string& key) {
   if (!valid_key(key)) return fail(ErrorCode::InvalidArgument, "invalid blob key");
   std::error_code ec;

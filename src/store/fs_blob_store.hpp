@@ -23,6 +23,7 @@ class FsBlobStore final : public BlobStore {
   // entry in one device flush (Linux >= 5.8 reports write-back errors through it).
   [[nodiscard]] Status sync(const std::vector<std::string>& keys) override;
   [[nodiscard]] Result<std::filesystem::path> local_path(const std::string& key) override;
+  [[nodiscard]] std::optional<std::filesystem::path> direct_path(const std::string& key) override;
   [[nodiscard]] Result<BlobInfo> stat(const std::string& key) override;
   [[nodiscard]] Status verify(const std::string& key, const std::string& expected_sha256) override;
   [[nodiscard]] Status remove(const std::string& key) override;

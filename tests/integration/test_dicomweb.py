@@ -275,6 +275,18 @@ class WadoTest(unittest.TestCase):
         self.assertEqual(first["00280010"], {"vr": "US", "Value": [first["00280010"]["Value"][0]]})
         one = json.loads(self.server.http("GET", f"/dicom-web{path}/instances/{sops[0]}/metadata")[2])
         self.assertEqual(len(one), 1)
+        # Kept in the index at ingest: answered without opening the files.
+        blobs = [p for p in (self.server.data_dir / "blobs").rglob("*") if p.is_file() and
+                 any(p.name.startswith(uid + "-") for uid in sops)]
+        self.assertEqual(len(blobs), len(sops))
+        for b in blobs:
+            b.rename(str(b) + ".away")
+        try:
+            again = json.loads(self.server.http("GET", "/dicom-web" + path + "/metadata")[2])
+        finally:
+            for b in blobs:
+                Path(str(b) + ".away").rename(b)
+        self.assertEqual(again, items)
         self.assertEqual(self.server.http("GET", f"/dicom-web{path}/metadata",
                                           headers={"Accept": "application/dicom+xml"})[0], 406)
 
@@ -432,15 +444,17 @@ class WadoTest(unittest.TestCase):
         inst = self.server.json(f"/api/instances/{uid}")
         blob = [p for p in (self.server.data_dir / "blobs").rglob(f"{uid}-*")][0]
         original = blob.read_bytes()
+        path = f"/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}/instances/{uid}"
         try:
-            blob.write_bytes(original[:-10] + b"X" * 10)
-            path = f"/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}/instances/{uid}"
-            try:
-                status, headers, body = self.retrieve(path)
-                complete = len(body) == int(headers["Content-Length"])
-            except Exception:  # the connection was cut: http.client.IncompleteRead and friends
-                complete = False
-            self.assertFalse(complete, "the response must not complete")
+            # Changed bytes, a shorter file, a longer file (the length sent is the index's).
+            for damaged in (original[:-10] + b"X" * 10, original[:-100], original + b"\0" * 64):
+                blob.write_bytes(damaged)
+                try:
+                    status, headers, body = self.retrieve(path)
+                    complete = len(body) == int(headers["Content-Length"]) and original in body
+                except Exception:  # the connection was cut: http.client.IncompleteRead and friends
+                    complete = False
+                self.assertFalse(complete, "the response must not complete")
         finally:
             blob.write_bytes(original)
         self.assertEqual(self.retrieve(f"/studies/{inst['StudyInstanceUID']}")[0], 200, "still serving")

@@ -64,6 +64,16 @@ std::optional<std::string> wanted_syntax(const HttpRequest& r) {
 }
 
 
+// Appends `text` to `out` with every `from` replaced by `to`.
+void append_replacing(std::string& out, std::string_view text, std::string_view from, const std::string& to) {
+  size_t at = 0;
+  for (size_t hit; (hit = text.find(from, at)) != std::string_view::npos; at = hit + from.size()) {
+    out.append(text.substr(at, hit - at));
+    out += to;
+  }
+  out.append(text.substr(at));
+}
+
 // PS3.18 10.4.1.1.2: the metadata of every instance, bulk data as BulkDataURIs.
 HttpResponse metadata(archive::Archive& archive, const HttpRequest& r, const Options& options) {
   auto accept = r.headers.find("accept");
@@ -74,15 +84,23 @@ HttpResponse metadata(archive::Archive& archive, const HttpRequest& r, const Opt
   auto instances = instances_at(archive, r);
   if (!instances) return http::problem(instances.error());
   const std::string root = service_root(r, options);
+  // Kept at ingest, so no file is opened; instances from before that are read from disk.
+  auto kept = archive.metadata(*instances);
+  if (!kept) return http::problem(kept.error());
   std::string body = "[";
-  for (const auto& inst : *instances) {
-    auto path = archive.instance_file(inst, archive::Archive::HashCheck::Skip);  // metadata: no pixel data
-    if (!path) return http::problem(path.error());
+  for (size_t i = 0; i < instances->size(); ++i) {
+    const auto& inst = (*instances)[i];
     std::string base = root + "/studies/" + inst.study_uid + "/series/" + inst.series_uid + "/instances/" +
                        inst.sop_instance_uid + "/bulkdata/";
+    if (body.size() > 1) body += ",";
+    if ((*kept)[i]) {
+      append_replacing(body, *(*kept)[i], dicom::kBulkDataPlaceholder, base);
+      continue;
+    }
+    auto path = archive.instance_file(inst, archive::Archive::HashCheck::Skip);  // metadata: no pixel data
+    if (!path) return http::problem(path.error());
     auto json = dicom::json_metadata(*path, [&](tag::Tag t) { return base + fmt::format("{:08X}", t); });
     if (!json) return http::problem(json.error());
-    if (body.size() > 1) body += ",";
     body += *json;
   }
   body += "]";
@@ -200,6 +218,7 @@ HttpResponse retrieve(archive::Archive& archive, const HttpRequest& r) {
       if (!path) return http::problem(path.error());
       file.file = *path;
       file.sha256 = inst.sha256;
+      file.known_size = inst.size;
     } else {
       auto path = archive.instance_file(inst, archive::Archive::HashCheck::Once);
       if (!path) return http::problem(path.error());

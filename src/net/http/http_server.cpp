@@ -249,6 +249,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     size_t index = 0;
     int fd = -1;
     std::optional<Sha256> hash;
+    uint64_t left = 0;  // bytes of the current file still to send
     std::vector<char> buffer;
     std::string chunk;
     bool keep_alive = false;
@@ -262,9 +263,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void send_segments(std::vector<BodySegment> segments, int status, bool keep_alive, bool head,
                      const std::function<void(bhttp::response<bhttp::empty_body>&)>& fill) {
     uint64_t total = 0;
-    for (const auto& seg : segments) {
+    for (auto& seg : segments) {
       if (seg.file.empty()) {
         total += seg.data.size();
+        continue;
+      }
+      if (seg.known_size >= 0) {
+        total += static_cast<uint64_t>(seg.known_size);
         continue;
       }
       struct stat st {};
@@ -275,6 +280,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         return send(problem(Error{ErrorCode::IntegrityError, "stored file unreadable"}), keep_alive, head);
       }
       total += static_cast<uint64_t>(st.st_size);
+      seg.known_size = st.st_size;
     }
     auto header = std::make_shared<bhttp::response<bhttp::empty_body>>(static_cast<bhttp::status>(status), 11);
     fill(*header);
@@ -310,10 +316,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         state->fd = ::open(seg.file.c_str(), O_RDONLY | O_CLOEXEC);
         if (state->fd < 0) return abort_stream("cannot open a file being streamed");
         if (!seg.sha256.empty()) state->hash.emplace();
+        state->left = static_cast<uint64_t>(seg.known_size);
       }
-      ssize_t n = ::read(state->fd, state->buffer.data(), state->buffer.size());
+      ssize_t n = state->left == 0 ? 0 : ::read(state->fd, state->buffer.data(), std::min<uint64_t>(state->buffer.size(), state->left));
       if (n < 0) return abort_stream("read error while streaming");
       if (n == 0) {
+        char extra;
+        if (state->left != 0 || ::read(state->fd, &extra, 1) != 0)
+          return abort_stream("a file changed size while being sent; the response was cut");
         ::close(state->fd);
         state->fd = -1;
         if (state->hash && state->hash->hex_digest() != seg.sha256) {
@@ -324,6 +334,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         ++state->index;
         continue;
       }
+      state->left -= static_cast<uint64_t>(n);
       if (state->hash) state->hash->update(state->buffer.data(), static_cast<size_t>(n));
       asio::async_write(stream_, asio::buffer(state->buffer.data(), static_cast<size_t>(n)),
                         [self = this->shared_from_this(), state](beast::error_code ec, size_t) {

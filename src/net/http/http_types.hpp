@@ -52,6 +52,9 @@ struct BodySegment {
   std::filesystem::path file;
   std::string sha256;      // of `file`, checked while it is sent; empty: not checked
   bool remove_after = false;  // a temporary file (a transcoded copy)
+  // The file's size when the caller knows it (the index does): no stat() per file before the
+  // header goes out. A file of another size is damage, and cuts the connection like a bad hash.
+  int64_t known_size = -1;
 };
 
 struct HttpResponse {
