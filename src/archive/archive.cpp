@@ -268,7 +268,7 @@ Result<StoreResult> Archive::store_file(const fs::path& file, const StoreSource&
     return reject(Error{ErrorCode::InvalidArgument, "the dataset belongs to another study than the request names"});
 
   auto blob = blobs_.put_file(parsed->sop_instance_uid, parsed->value(tag::kStudyInstanceUID), file,
-                              BlobStore::Durability::Deferred);
+                              BlobStore::Durability::Deferred, source.file_sha256);
   if (!blob) {
     rejected_counter().inc();
     return std::unexpected(blob.error());
@@ -334,7 +334,7 @@ Result<StoreResult> Archive::import_file(const fs::path& path, const std::string
     rejected_counter().inc();
     return std::unexpected(s.error());
   }
-  return store_file(tmp, StoreSource{"import", "", "", ""});
+  return store_file(tmp, StoreSource::named("import"));
 }
 
 Status Archive::find(const FindQuery& query, const std::function<bool(const FindRow&)>& fn) {

@@ -44,6 +44,13 @@ struct StoreSource {
   std::string expected_sop_instance_uid;  // from the C-STORE request, checked against the data
   std::string expected_sop_class_uid;
   std::string expected_study_instance_uid;  // STOW-RS to /studies/{study}
+  std::string file_sha256;  // the file's hash, when the receiver computed it while writing it
+
+  [[nodiscard]] static StoreSource named(std::string n) {
+    StoreSource s;
+    s.name = std::move(n);
+    return s;
+  }
 };
 
 struct StoredInstance {

@@ -39,10 +39,13 @@ class BlobStore {
   // With Durability::Deferred the blob is readable on return but durable only after a
   // sync() that covers it: a caller that commits many blobs at once (group commit) pays
   // one flush for all of them instead of one per blob.
+  // `known_sha256`: the hash of `source` that its writer computed as it wrote it (a receiver
+  // that streams the bytes in); empty: the file is read and hashed here.
   enum class Durability { Now, Deferred };
   [[nodiscard]] virtual Result<BlobInfo> put_file(const std::string& name, const std::string& group,
                                                   const std::filesystem::path& source,
-                                                  Durability durability = Durability::Now) = 0;
+                                                  Durability durability = Durability::Now,
+                                                  const std::string& known_sha256 = {}) = 0;
   // Makes these blobs (content and name) durable.
   [[nodiscard]] virtual Status sync(const std::vector<std::string>& keys) = 0;
   // A readable local file for the blob (the file itself for the filesystem store).

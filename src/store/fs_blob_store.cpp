@@ -74,7 +74,7 @@ fs::path FsBlobStore::temp_path() {
 }
 
 Result<BlobInfo> FsBlobStore::put_file(const std::string& name, const std::string& group, const fs::path& source,
-                                       Durability durability) {
+                                       Durability durability, const std::string& known_sha256) {
   const bool now = durability == Durability::Now;
   auto discard = [&](Error e) -> Result<BlobInfo> {
     ::unlink(source.c_str());
@@ -84,7 +84,14 @@ Result<BlobInfo> FsBlobStore::put_file(const std::string& name, const std::strin
 
   int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return discard(io_error("open received file", errno));
-  auto digest = sha256_fd(fd);
+  std::expected<FdDigest, int> digest = FdDigest{known_sha256, 0};
+  if (known_sha256.empty()) {
+    digest = sha256_fd(fd);
+  } else if (struct stat st {}; ::fstat(fd, &st) == 0) {
+    digest->size = static_cast<uint64_t>(st.st_size);
+  } else {
+    digest = std::unexpected(errno);
+  }
   if (!digest) { ::close(fd); return discard(io_error("read received file", digest.error())); }
   // fdatasync through a read-only descriptor is allowed on Linux and flushes the file's pages.
   if (now && ::fdatasync(fd) != 0) { int e = errno; ::close(fd); return discard(io_error("fsync blob", e)); }

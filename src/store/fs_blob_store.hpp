@@ -18,7 +18,8 @@ class FsBlobStore final : public BlobStore {
   [[nodiscard]] std::filesystem::path temp_path() override;
   [[nodiscard]] Result<BlobInfo> put_file(const std::string& name, const std::string& group,
                                           const std::filesystem::path& source,
-                                          Durability durability = Durability::Now) override;
+                                          Durability durability = Durability::Now,
+                                          const std::string& known_sha256 = {}) override;
   // One syncfs() of the store's filesystem: every pending file's data, inode and directory
   // entry in one device flush (Linux >= 5.8 reports write-back errors through it).
   [[nodiscard]] Status sync(const std::vector<std::string>& keys) override;

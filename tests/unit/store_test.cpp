@@ -79,6 +79,17 @@ TEST(FsBlobStore, PutIsContentAddressedVerifiedAndRemovable) {
   EXPECT_EQ(keys, std::vector<std::string>{info->key});
   EXPECT_TRUE((*store)->remove(info->key));
   EXPECT_FALSE((*store)->local_path(info->key));
+
+  // A writer that hashed the bytes as it wrote them is not made to read them again.
+  auto streamed = (*store)->temp_path();
+  std::ofstream(streamed) << "streamed bytes";
+  auto known = (*store)->put_file("1.2.4", "1.2", streamed, BlobStore::Durability::Deferred, sha256_hex("streamed bytes"));
+  ASSERT_TRUE(known);
+  EXPECT_EQ(known->sha256, sha256_hex("streamed bytes"));
+  EXPECT_EQ(known->size, 14u);
+  EXPECT_TRUE((*store)->verify(known->key, known->sha256));
+  EXPECT_EQ((*store)->direct_path(known->key), *(*store)->local_path(known->key));
+  EXPECT_FALSE((*store)->direct_path("../escape"));
 }
 
 TEST(FsBlobStore, ASecondCopyOfAStoredBlobNeverReplacesIt) {

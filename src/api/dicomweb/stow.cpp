@@ -17,6 +17,7 @@
 #include "api/dicomweb/dicom_json.hpp"
 #include "api/dicomweb/multipart.hpp"
 #include "api/dicomweb/routes.hpp"
+#include "core/sha256.hpp"
 #include "core/strings.hpp"
 
 namespace vireo::api::dicomweb {
@@ -105,6 +106,7 @@ class StowSink final : public http::BodySink {
  private:
   struct Received {
     std::filesystem::path file;  // empty: a part that is not application/dicom
+    std::string sha256;          // of the file, computed as it was written
     bool taken = false;          // handed to the archive, which owns it from then on
   };
 
@@ -115,7 +117,8 @@ class StowSink final : public http::BodySink {
       return {};
     }
     if (auto room = archive_.check_free_space(); !room) return room;
-    parts_.push_back({archive_.temp_path(), false});
+    parts_.push_back({archive_.temp_path(), "", false});
+    hash_.emplace();
     fd_ = ::open(parts_.back().file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd_ < 0) return fail(ErrorCode::OutOfResources, "cannot write a received instance");
     return {};
@@ -123,6 +126,7 @@ class StowSink final : public http::BodySink {
 
   Status part_data(std::string_view data) {
     if (fd_ < 0) return {};  // a refused part's bytes are skipped
+    hash_->update(data.data(), data.size());
     while (!data.empty()) {
       ssize_t n = ::write(fd_, data.data(), data.size());
       if (n <= 0) return fail(ErrorCode::OutOfResources, "the blob store is full or not writable");
@@ -132,6 +136,7 @@ class StowSink final : public http::BodySink {
   }
 
   Status end_part() {
+    if (fd_ >= 0) parts_.back().sha256 = hash_->hex_digest();
     close_part();
     return {};
   }
@@ -147,7 +152,10 @@ class StowSink final : public http::BodySink {
       for (size_t i; (i = next++) < parts_.size();) {
         if (parts_[i].file.empty()) continue;
         parts_[i].taken = true;
-        stored[i] = archive_.store_file(parts_[i].file, {"stow:" + request_.principal.username, "", "", expected_study_});
+        auto source = archive::StoreSource::named("stow:" + request_.principal.username);
+        source.expected_study_instance_uid = expected_study_;
+        source.file_sha256 = parts_[i].sha256;
+        stored[i] = archive_.store_file(parts_[i].file, source);
       }
     };
     unsigned n = static_cast<unsigned>(std::min<size_t>(kStoreThreads, parts_.size()));
@@ -163,6 +171,7 @@ class StowSink final : public http::BodySink {
   std::optional<MultipartReader> reader_;
   std::vector<Received> parts_;
   int fd_ = -1;
+  std::optional<Sha256> hash_;
 };
 
 Result<std::unique_ptr<http::BodySink>> open_stow(archive::Archive& archive, const HttpRequest& r, const Options& options) {

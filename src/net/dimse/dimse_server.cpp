@@ -480,8 +480,10 @@ OFCondition DimseServer::Impl::handle_store(T_ASC_Association* assoc, T_DIMSE_Me
       detail = error_detail(e);
       if (cond.bad()) return cond;
     } else {
-      auto stored = archive.store_file(
-          tmp, archive::StoreSource{calling_aet(assoc), req.AffectedSOPInstanceUID, req.AffectedSOPClassUID, ""});
+      auto source = archive::StoreSource::named(calling_aet(assoc));
+      source.expected_sop_instance_uid = req.AffectedSOPInstanceUID;
+      source.expected_sop_class_uid = req.AffectedSOPClassUID;
+      auto stored = archive.store_file(tmp, source);
       if (stored) {
         rsp.DimseStatus = STATUS_Success;
         auto& count = log.studies[stored->study_instance_uid];
