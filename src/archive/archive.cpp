@@ -50,7 +50,7 @@ struct IngestRow {
 std::vector<SqlValue> level_values(Level level, const dicom::ParsedInstance& p) {
   std::vector<SqlValue> values;
   for (const auto* a : stored_attributes(level)) {
-    std::string v = normalize_for_index(*a, p.value(a->tag));
+    std::string v = normalize_for_index(*a, p.value(a->tag, a->sequence));
     if (a->match == Match::PersonName) {
       std::string key = person_name_key(v);
       values.emplace_back(v.empty() ? SqlValue(nullptr) : SqlValue(v));
@@ -236,7 +236,8 @@ Archive::Archive(Database& db, BlobStore& blobs, DuplicatePolicy policy)
       readers_(db),
       // A batch's files are made durable together, in one flush, before its index commit.
       writer_(db, [&blobs](const std::vector<std::string>& keys) { return blobs.sync(keys); }),
-      ingest_tags_(ingest_tags()) {}
+      ingest_tags_(ingest_tags()),
+      ingest_nested_tags_(ingest_nested_tags()) {}
 
 Archive::~Archive() { writer_.stop(); }
 
@@ -257,7 +258,7 @@ Result<StoreResult> Archive::store_file(const fs::path& file, const StoreSource&
     rejected_counter().inc();
     return std::unexpected(std::move(e));
   };
-  auto parsed = dicom::read_instance(file, ingest_tags_);
+  auto parsed = dicom::read_instance(file, ingest_tags_, ingest_nested_tags_);
   if (!parsed) return reject(parsed.error());
   if (!source.expected_sop_instance_uid.empty() && source.expected_sop_instance_uid != parsed->sop_instance_uid)
     return reject(Error{ErrorCode::InvalidArgument, "the dataset's SOP Instance UID differs from the request's"});
@@ -373,21 +374,31 @@ Result<std::vector<StoredInstance>> Archive::locate(const FindQuery& query) {
   return out;
 }
 
-Result<std::vector<std::optional<std::string>>> Archive::metadata(const std::vector<StoredInstance>& instances) {
+Result<std::vector<std::optional<std::string>>> Archive::metadata_of(Level level, const std::vector<std::string>& uids) {
   constexpr size_t kChunk = 500;
+  // One instance stands for its series or study: the first one stored.
+  static const std::string kSelect[] = {
+      "",
+      "SELECT st.study_uid, m.json FROM studies st JOIN instance_metadata m ON m.instance_fk = (SELECT MIN(i.id) "
+      "FROM instances i JOIN series se ON se.id = i.series_fk WHERE se.study_fk = st.id) WHERE st.study_uid IN (",
+      "SELECT se.series_uid, m.json FROM series se JOIN instance_metadata m ON m.instance_fk = (SELECT MIN(i.id) "
+      "FROM instances i WHERE i.series_fk = se.id) WHERE se.series_uid IN (",
+      "SELECT i.sop_instance_uid, m.json FROM instances i JOIN instance_metadata m ON m.instance_fk = i.id WHERE "
+      "i.sop_instance_uid IN (",
+  };
+  if (level == Level::Patient) return fail(ErrorCode::InvalidArgument, "no metadata at patient level");
   auto conn = readers_.acquire();
   if (!conn) return std::unexpected(conn.error());
   std::unordered_map<std::string, size_t> position;
-  for (size_t i = 0; i < instances.size(); ++i) position.emplace(instances[i].sop_instance_uid, i);
-  std::vector<std::optional<std::string>> out(instances.size());
-  for (size_t from = 0; from < instances.size(); from += kChunk) {
-    size_t to = std::min(instances.size(), from + kChunk);
-    std::string sql = "SELECT i.sop_instance_uid, m.json FROM instances i JOIN instance_metadata m ON m.instance_fk = "
-                      "i.id WHERE i.sop_instance_uid IN (";
+  for (size_t i = 0; i < uids.size(); ++i) position.emplace(uids[i], i);
+  std::vector<std::optional<std::string>> out(uids.size());
+  for (size_t from = 0; from < uids.size(); from += kChunk) {
+    size_t to = std::min(uids.size(), from + kChunk);
+    std::string sql = kSelect[static_cast<int>(level)];
     std::vector<SqlValue> params;
     for (size_t i = from; i < to; ++i) {
       sql += i == from ? "?" : ", ?";
-      params.emplace_back(instances[i].sop_instance_uid);
+      params.emplace_back(uids[i]);
     }
     sql += ")";
     auto s = (*conn)->for_each(sql, params, [&](const Row& r) {
@@ -397,6 +408,13 @@ Result<std::vector<std::optional<std::string>>> Archive::metadata(const std::vec
     if (!s) return std::unexpected(s.error());
   }
   return out;
+}
+
+Result<std::vector<std::optional<std::string>>> Archive::metadata(const std::vector<StoredInstance>& instances) {
+  std::vector<std::string> uids;
+  uids.reserve(instances.size());
+  for (const auto& i : instances) uids.push_back(i.sop_instance_uid);
+  return metadata_of(Level::Instance, uids);
 }
 
 Result<StoredInstance> Archive::instance(const std::string& sop_instance_uid, const Scope& scope) {

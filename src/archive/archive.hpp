@@ -113,6 +113,10 @@ class Archive {
   // dicom::kBulkDataPlaceholder + tag), in the order given; nullopt for instances stored
   // before they were kept (read their file instead).
   [[nodiscard]] Result<std::vector<std::optional<std::string>>> metadata(const std::vector<StoredInstance>& instances);
+  // The same for the studies, series or instances with these UIDs (a study or series by its
+  // first stored instance), in order; nullopt where none is kept (or the UID is unknown).
+  [[nodiscard]] Result<std::vector<std::optional<std::string>>> metadata_of(Level level,
+                                                                          const std::vector<std::string>& uids);
   // How instance_file checks the stored SHA-256 before handing the file out.
   enum class HashCheck {
     Skip,       // the caller checks it itself (WADO-RS hashes while streaming)
@@ -145,6 +149,7 @@ class Archive {
   ConnectionPool readers_;
   IndexWriter writer_;
   std::vector<tag::Tag> ingest_tags_;
+  std::vector<std::pair<tag::Tag, tag::Tag>> ingest_nested_tags_;
   uint64_t min_free_bytes_ = 0;
   std::function<void(const std::string&)> blob_removed_;
   void remove_blob(const std::string& key);

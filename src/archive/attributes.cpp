@@ -39,6 +39,12 @@ constexpr IndexedAttribute kAttributes[] = {
     {tag::kSeriesDate, "SeriesDate", Series, "series_date", Date, "DA"},
     {tag::kSeriesTime, "SeriesTime", Series, "series_time", Time, "TM"},
     {tag::kNumberOfSeriesRelatedInstances, "NumberOfSeriesRelatedInstances", Series, "num_instances", ReturnOnly, "IS"},
+    {tag::kPerformedProcedureStepStartDate, "PerformedProcedureStepStartDate", Series, "pps_start_date", Date, "DA"},
+    {tag::kPerformedProcedureStepStartTime, "PerformedProcedureStepStartTime", Series, "pps_start_time", Time, "TM"},
+    {tag::kScheduledProcedureStepID, "ScheduledProcedureStepID", Series, "request_sps_id", Text, "SH",
+     tag::kRequestAttributesSequence},
+    {tag::kRequestedProcedureID, "RequestedProcedureID", Series, "request_rp_id", Text, "SH",
+     tag::kRequestAttributesSequence},
 
     {tag::kSOPInstanceUID, "SOPInstanceUID", Instance, "sop_instance_uid", Uid, "UI"},
     {tag::kSOPClassUID, "SOPClassUID", Instance, "sop_class_uid", Uid, "UI"},
@@ -68,9 +74,9 @@ std::string_view level_alias(Level level) {
 
 std::span<const IndexedAttribute> indexed_attributes() { return kAttributes; }
 
-const IndexedAttribute* find_attribute(tag::Tag t) {
+const IndexedAttribute* find_attribute(tag::Tag t, tag::Tag sequence) {
   for (const auto& a : kAttributes)
-    if (a.tag == t) return &a;
+    if (a.tag == t && a.sequence == sequence) return &a;
   return nullptr;
 }
 
@@ -84,7 +90,14 @@ std::vector<const IndexedAttribute*> stored_attributes(Level level) {
 std::vector<tag::Tag> ingest_tags() {
   std::vector<tag::Tag> out{tag::kSpecificCharacterSet};
   for (const auto& a : kAttributes)
-    if (read_from_file(a)) out.push_back(a.tag);
+    if (read_from_file(a) && a.sequence == 0) out.push_back(a.tag);
+  return out;
+}
+
+std::vector<std::pair<tag::Tag, tag::Tag>> ingest_nested_tags() {
+  std::vector<std::pair<tag::Tag, tag::Tag>> out;
+  for (const auto& a : kAttributes)
+    if (read_from_file(a) && a.sequence != 0) out.emplace_back(a.sequence, a.tag);
   return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dicom/tags.hpp"
@@ -33,14 +34,19 @@ struct IndexedAttribute {
   std::string_view column;   // empty for values computed in SQL (see select_expression)
   Match match;
   std::string_view vr;       // value representation, for the DICOM JSON model
+  // The sequence whose (first) item holds the attribute, for the nested matching keys of
+  // PS3.18 Table 10.6.1-5 (RequestAttributesSequence > RequestedProcedureID); 0: top level.
+  tag::Tag sequence = 0;
 };
 
 [[nodiscard]] std::span<const IndexedAttribute> indexed_attributes();
-[[nodiscard]] const IndexedAttribute* find_attribute(tag::Tag t);
+[[nodiscard]] const IndexedAttribute* find_attribute(tag::Tag t, tag::Tag sequence = 0);
 // The attributes stored in `level`'s own table and read from the file at ingest.
 [[nodiscard]] std::vector<const IndexedAttribute*> stored_attributes(Level level);
-// Every tag ingest reads from a file.
+// Every top-level tag ingest reads from a file.
 [[nodiscard]] std::vector<tag::Tag> ingest_tags();
+// Every (sequence, tag) ingest reads from the first item of a sequence.
+[[nodiscard]] std::vector<std::pair<tag::Tag, tag::Tag>> ingest_nested_tags();
 // The SQL expression that yields the attribute (alias.column).
 [[nodiscard]] std::string select_expression(const IndexedAttribute& a);
 

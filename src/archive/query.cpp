@@ -162,7 +162,7 @@ Result<SqlQuery> build_select(Level level, const std::vector<QueryKey>& keys, co
   }
   for (const auto& k : keys) {
     if (trim(k.value).empty()) continue;
-    const IndexedAttribute* a = find_attribute(k.tag);
+    const IndexedAttribute* a = find_attribute(k.tag, k.sequence);
     if (!a || a->level > level) continue;
     if (auto s = b.add(*a, std::string(trim(k.value))); !s) return std::unexpected(s.error());
   }

@@ -14,7 +14,8 @@ namespace vireo::archive {
 
 struct QueryKey {
   tag::Tag tag;
-  std::string value;  // empty: return key only (universal match)
+  std::string value;      // empty: return key only (universal match)
+  tag::Tag sequence = 0;  // the enclosing sequence of a nested key (QIDO-RS "Seq.Attr"); 0: top level
 };
 
 // Whose rows a query may see (DESIGN.md "Security": patients see only their own records,

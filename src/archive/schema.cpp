@@ -83,6 +83,17 @@ const std::vector<Migration>& schema_migrations() {
                 instance_fk INTEGER PRIMARY KEY REFERENCES instances (id),
                 json TEXT NOT NULL))",
        }},
+      {3,
+       "series: the remaining QIDO-RS matching keys (performed procedure step start, request attributes)",
+       {
+           "ALTER TABLE series ADD COLUMN pps_start_date TEXT",
+           "ALTER TABLE series ADD COLUMN pps_start_time TEXT",
+           "ALTER TABLE series ADD COLUMN request_sps_id TEXT",
+           "ALTER TABLE series ADD COLUMN request_rp_id TEXT",
+           "CREATE INDEX series_pps_start_date ON series (pps_start_date)",
+           "CREATE INDEX series_request_sps_id ON series (request_sps_id)",
+           "CREATE INDEX series_request_rp_id ON series (request_rp_id)",
+       }},
   };
   return migrations;
 }

@@ -128,4 +128,20 @@ std::string xml_escape(std::string_view s) {
   return out;
 }
 
+void append_replacing(std::string& out, std::string_view text, std::string_view from, std::string_view to) {
+  size_t at = 0;
+  for (size_t hit; (hit = text.find(from, at)) != std::string_view::npos; at = hit + from.size()) {
+    out.append(text.substr(at, hit - at));
+    out.append(to);
+  }
+  out.append(text.substr(at));
+}
+
+std::string replace_all(std::string_view text, std::string_view from, std::string_view to) {
+  std::string out;
+  out.reserve(text.size());
+  append_replacing(out, text, from, to);
+  return out;
+}
+
 }  // namespace vireo

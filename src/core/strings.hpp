@@ -28,4 +28,8 @@ namespace vireo {
 
 [[nodiscard]] std::string hex_encode(const unsigned char* data, size_t size);
 
+// Appends `text` to `out` with every `from` replaced by `to` (`from` not empty).
+void append_replacing(std::string& out, std::string_view text, std::string_view from, std::string_view to);
+[[nodiscard]] std::string replace_all(std::string_view text, std::string_view from, std::string_view to);
+
 }  // namespace vireo

@@ -128,7 +128,8 @@ Result<std::string> dataset_json(DcmDataset* ds, const std::function<std::string
 }
 }  // namespace
 
-Result<ParsedInstance> read_instance(const fs::path& path, std::span<const tag::Tag> tags) {
+Result<ParsedInstance> read_instance(const fs::path& path, std::span<const tag::Tag> tags,
+                                     std::span<const std::pair<tag::Tag, tag::Tag>> nested) {
   std::error_code ec;
   auto file_size = fs::file_size(path, ec);
   if (ec) return std::unexpected(Error{ErrorCode::NotFound, "cannot read file: " + ec.message()});
@@ -187,6 +188,14 @@ Result<ParsedInstance> read_instance(const fs::path& path, std::span<const tag::
     if (ds->findAndGetOFStringArray(key, v).good()) {
       std::string c = clean(v);
       if (!c.empty()) out.values[t] = std::move(c);
+    }
+  }
+  for (const auto& [seq, t] : nested) {
+    DcmItem* item = nullptr;
+    if (ds->findAndGetSequenceItem(DcmTagKey(tag::group(seq), tag::element(seq)), item, 0).bad() || !item) continue;
+    if (item->findAndGetOFStringArray(DcmTagKey(tag::group(t), tag::element(t)), v).good()) {
+      std::string c = clean(v);
+      if (!c.empty()) out.nested_values[{seq, t}] = std::move(c);
     }
   }
   out.sop_instance_uid = out.value(tag::kSOPInstanceUID);

@@ -32,6 +32,8 @@ struct ParsedInstance {
   // The requested attributes that are present: UTF-8, trailing padding removed,
   // multiple values joined with '\'.
   std::map<tag::Tag, std::string> values;
+  // Requested attributes of the first item of a sequence, by (sequence, tag), likewise.
+  std::map<std::pair<tag::Tag, tag::Tag>, std::string> nested_values;
   // The whole dataset in the DICOM JSON model (as json_metadata writes it), each BulkDataURI
   // being kBulkDataPlaceholder + the tag in hex, for the reader to put its own URL in front.
   std::string metadata_json;
@@ -40,6 +42,11 @@ struct ParsedInstance {
     auto it = values.find(t);
     return it == values.end() ? std::string() : it->second;
   }
+  [[nodiscard]] std::string value(tag::Tag t, tag::Tag sequence) const {
+    if (sequence == 0) return value(t);
+    auto it = nested_values.find({sequence, t});
+    return it == nested_values.end() ? std::string() : it->second;
+  }
 };
 
 inline constexpr std::string_view kBulkDataPlaceholder = "vireo-bulkdata:";
@@ -47,7 +54,8 @@ inline constexpr std::string_view kBulkDataPlaceholder = "vireo-bulkdata:";
 // Parses a Part 10 file (or a bare dataset) and checks that it is complete and that the
 // SOP Instance, SOP Class, Study and Series Instance UIDs are present and valid.
 [[nodiscard]] Result<ParsedInstance> read_instance(const std::filesystem::path& path,
-                                                   std::span<const tag::Tag> tags);
+                                                   std::span<const tag::Tag> tags,
+                                                   std::span<const std::pair<tag::Tag, tag::Tag>> nested = {});
 
 // Writes `dst` as a Part 10 file holding `src`'s dataset bytes unchanged: a copy when `src`
 // has a File Meta Information header, else a new header (PS3.10 7.1) before the bytes.

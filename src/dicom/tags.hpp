@@ -50,4 +50,9 @@ constexpr Tag kNumberOfSeriesRelatedInstances = 0x00201209;
 constexpr Tag kNumberOfFrames = 0x00280008;
 constexpr Tag kRows = 0x00280010;
 constexpr Tag kColumns = 0x00280011;
+constexpr Tag kPerformedProcedureStepStartDate = 0x00400244;
+constexpr Tag kPerformedProcedureStepStartTime = 0x00400245;
+constexpr Tag kRequestAttributesSequence = 0x00400275;
+constexpr Tag kScheduledProcedureStepID = 0x00400009;
+constexpr Tag kRequestedProcedureID = 0x00401001;
 }  // namespace vireo::tag

@@ -10,6 +10,7 @@ import unittest
 from pathlib import Path
 
 import http.client
+import shutil
 import tempfile
 
 from harness import DICOM, ROOT, VIREO, Server, read_meta
@@ -32,13 +33,22 @@ class QidoTest(unittest.TestCase):
                                        "VIREO_CORS_ORIGINS": "https://viewer.example.org"}).start()
         files = [p for d in ("77654033", "98892001", "98892003") for p in (DICOM / "dicomdir" / d).rglob("*")
                  if p.is_file()]
-        statuses, out = cls.server.store(*files)
+        # A CT with the request attributes and performed procedure step keys of PS3.18 Table
+        # 10.6.1-5, which the corpus lacks, added with DCMTK's dcmodify.
+        cls.tmp = Path(tempfile.mkdtemp(prefix="vireo-qido-"))
+        cls.ct = cls.tmp / "ct.dcm"
+        shutil.copy(DICOM / "modality/CT_small.dcm", cls.ct)
+        subprocess.run(["dcmodify", "-nb", "-i", "(0040,0275)[0].(0040,1001)=RP-7", "-i", "(0040,0275)[0].(0040,0009)=SPS-9",
+                        "-i", "(0040,0244)=20240102", "-i", "(0040,0245)=101500", str(cls.ct)], check=True)
+        statuses, out = cls.server.store(*files, cls.ct)
         assert all(v == 0 for v in statuses.values()), out
         cls.rest_studies = cls.server.json("/api/studies")
+        cls.ct_uids = cls.server.json(f"/api/instances/{read_meta(cls.ct)[1][(2, 3)]}")
 
     @classmethod
     def tearDownClass(cls):
         cls.server.cleanup()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def qido(self, path, token="default", headers=None):
         status, h, body = self.server.http("GET", "/dicom-web" + path, token=token, headers=headers)
@@ -99,11 +109,41 @@ class QidoTest(unittest.TestCase):
         status, headers, body = self.qido("/studies?includefield=all&includefield=StudyDescription,00081030")
         self.assertEqual(status, 200)
         self.assertIn("00081030", body[0])
-        status, headers, _ = self.qido("/studies?includefield=PerformedProcedureStepStartDate")
-        self.assertEqual(status, 200)
-        self.assertIn("PerformedProcedureStepStartDate", headers["Warning"])
         status, headers, _ = self.qido("/studies?ScheduledStationAETitle=X")
         self.assertIn("not supported for matching", headers["Warning"])
+
+    def test_sequence_keys_and_performed_procedure_step_keys_at_series_level(self):
+        series = self.ct_uids["SeriesInstanceUID"]
+        for query in ("RequestAttributesSequence.RequestedProcedureID=RP-7", "00400275.00400009=SPS-9",
+                      "RequestAttributesSequence.ScheduledProcedureStepID=SPS*",
+                      "PerformedProcedureStepStartDate=20240101-20240103&PerformedProcedureStepStartTime=1000-1100"):
+            found = self.ok("/series?" + query)
+            self.assertEqual([self.v(x, "0020000E") for x in found], [series], query)
+        item = self.ok("/series?RequestAttributesSequence.RequestedProcedureID=RP-7")[0]["00400275"]
+        self.assertEqual(item["vr"], "SQ")
+        self.assertEqual(item["Value"][0]["00401001"], {"vr": "SH", "Value": ["RP-7"]})
+        self.assertEqual(item["Value"][0]["00400009"], {"vr": "SH", "Value": ["SPS-9"]})
+        self.assertEqual(self.ok("/series?RequestAttributesSequence.RequestedProcedureID=RP-8"), [])
+        self.assertEqual(self.ok("/series?PerformedProcedureStepStartDate=20230101-20231231"), [])
+        other_study = [x for x in self.rest_studies if x["StudyInstanceUID"] != self.ct_uids["StudyInstanceUID"]][0]
+        other = self.ok(f"/studies/{other_study['StudyInstanceUID']}/series")[0]["00400275"]
+        self.assertEqual(other, {"vr": "SQ"}, "an empty sequence when the series has no request attributes")
+
+    def test_includefield_beyond_the_index(self):
+        uid = self.ct_uids["SOPInstanceUID"]
+        [inst] = self.ok(f"/instances?SOPInstanceUID={uid}&includefield=all")
+        self.assertEqual(inst["00180050"], {"vr": "DS", "Value": [5]}, "SliceThickness, not indexed")
+        self.assertEqual(inst["00080070"]["Value"], ["GE MEDICAL SYSTEMS"])
+        self.assertEqual(inst["7FE00010"]["BulkDataURI"], f"https://pacs.example.org/dicom-web/studies/"
+                         f"{self.ct_uids['StudyInstanceUID']}/series/{self.ct_uids['SeriesInstanceUID']}/instances/{uid}"
+                         "/bulkdata/7FE00010")
+        [study] = self.ok(f"/studies?StudyInstanceUID={self.ct_uids['StudyInstanceUID']}&includefield=Manufacturer,"
+                          "00180050&includefield=PerformedProcedureStepStartDate")
+        self.assertEqual(study["00080070"]["Value"], ["GE MEDICAL SYSTEMS"])
+        self.assertEqual(study["00400244"]["Value"], ["20240102"])
+        self.assertNotIn("00200013", study, "only what was asked for")
+        [plain] = self.ok(f"/instances?SOPInstanceUID={uid}")
+        self.assertNotIn("00180050", plain)
 
     def test_bad_requests_get_4xx_problems_and_change_nothing(self):
         for path, code in (("/studies?limit=99999999", 400), ("/studies?limit=-1", 400), ("/studies?limit=0", 400),

@@ -41,6 +41,8 @@ TEST(Strings, UidValidation) {
 TEST(Strings, SplitKeepsEmptyFields) {
   EXPECT_EQ(split("a\\\\b", '\\'), (std::vector<std::string>{"a", "", "b"}));
   EXPECT_EQ(trim("  x y \r\n"), "x y");
+  EXPECT_EQ(replace_all("a@@b@@", "@@", "<root>"), "a<root>b<root>");
+  EXPECT_EQ(replace_all("none", "@@", "x"), "none");
 }
 
 TEST(Sha256, KnownVector) {

@@ -51,6 +51,16 @@ TEST(BuildSelect, UidListsRangesAndNamesBecomeIndexedConditions) {
   EXPECT_EQ(q->params.size(), 8u);  // 2 UIDs, date, name, 2 modalities, limit, offset
 }
 
+TEST(BuildSelect, NestedKeysMatchTheirOwnColumnNotTheTopLevelTag) {
+  auto q = build_select(Level::Series,
+                        {{tag::kRequestedProcedureID, "RP*", tag::kRequestAttributesSequence},
+                         {tag::kScheduledProcedureStepID, "SPS-1"}},  // top level: not a series key
+                        Scope::everything(), "se.series_uid");
+  ASSERT_TRUE(q) << q.error().message();
+  EXPECT_NE(q->sql.find("se.request_rp_id GLOB ?"), std::string::npos) << q->sql;
+  EXPECT_EQ(q->sql.find("request_sps_id"), std::string::npos) << q->sql;
+}
+
 TEST(BuildSelect, InvalidKeysAreInvalidQueries) {
   auto q = build_select(Level::Study, {{tag::kStudyInstanceUID, "1.2.x"}}, Scope::everything(), "st.id");
   ASSERT_FALSE(q);

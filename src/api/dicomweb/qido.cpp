@@ -26,7 +26,25 @@ constexpr tag::Tag kRetrieveURL = 0x00081190;
 struct Search {
   archive::FindQuery query;
   std::vector<std::string> warnings;
+  std::vector<tag::Tag> extra_fields;  // includefield attributes the index does not keep
+  bool all_fields = false;             // includefield=all
 };
+
+// "Keyword", "0020000D", or a nested "RequestAttributesSequence.RequestedProcedureID":
+// the attribute's tag and the enclosing sequence's (0 at top level); nullopt if unknown.
+std::optional<std::pair<tag::Tag, tag::Tag>> attribute_path(const std::string& name) {
+  auto parts = split(name, '.');
+  if (parts.size() == 1) {
+    auto t = dicom::tag_for_keyword(name);
+    if (!t) return std::nullopt;
+    return std::pair{*t, tag::Tag{0}};
+  }
+  if (parts.size() != 2) return std::nullopt;
+  auto seq = dicom::tag_for_keyword(std::string(parts[0]));
+  auto t = dicom::tag_for_keyword(std::string(parts[1]));
+  if (!seq || !t) return std::nullopt;
+  return std::pair{*t, *seq};
+}
 
 std::string warning(const std::string& text) { return "299 vireo \"" + text + "\""; }
 
@@ -61,23 +79,22 @@ Result<Search> parse_search(const HttpRequest& r, Level level) {
     if (name == "includefield") {
       for (const auto& field : split(value, ',')) {
         std::string f(trim(field));
-        if (f == "all" || f.empty()) continue;
+        if (f.empty()) continue;
+        if (f == "all") {
+          s.all_fields = true;
+          continue;
+        }
         auto t = dicom::tag_for_keyword(f);
         if (!t) return fail(ErrorCode::InvalidArgument, "includefield '" + f + "' is not a DICOM attribute");
-        if (!archive::find_attribute(*t))
-          s.warnings.push_back(warning("The attribute " + f + " is not in the index and is not returned"));
+        const auto* a = archive::find_attribute(*t);
+        if (!a || a->level > level) s.extra_fields.push_back(*t);
       }
       continue;
     }
-    auto t = dicom::tag_for_keyword(name);
-    if (!t) {
-      if (name.find('.') != std::string::npos) {
-        s.warnings.push_back(warning("Sequence matching on " + name + " is not supported; the key was ignored"));
-        continue;
-      }
-      return fail(ErrorCode::InvalidArgument, "'" + name + "' is not a DICOM attribute keyword or tag");
-    }
-    const auto* a = archive::find_attribute(*t);
+    auto path = attribute_path(name);
+    if (!path) return fail(ErrorCode::InvalidArgument, "'" + name + "' is not a DICOM attribute keyword or tag");
+    auto [t, sequence] = *path;
+    const auto* a = archive::find_attribute(t, sequence);
     if (!a || a->level > level || a->match == archive::Match::ReturnOnly) {
       s.warnings.push_back(warning("The attribute " + name + " is not supported for matching at this level; the key "
                                                              "was ignored"));
@@ -87,7 +104,7 @@ Result<Search> parse_search(const HttpRequest& r, Level level) {
     if (a->match == archive::Match::Uid)
       for (auto& c : v)
         if (c == ',') c = '\\';  // PS3.18 8.3.4.1: UID lists are comma-separated
-    s.query.keys.push_back({*t, v});
+    s.query.keys.push_back({t, v, sequence});
   }
   if (auto st = add_path_uids(r, s.query); !st) return std::unexpected(st.error());
   return s;
@@ -98,7 +115,18 @@ json encode(const archive::FindRow& row, Level level, const std::string& root) {
   for (const auto& a : archive::indexed_attributes()) {
     if (a.level > level) continue;
     auto it = row.find(a.tag);
-    out[tag_key(a.tag)] = attribute_json(a.vr, it == row.end() ? std::string() : it->second);
+    json value = attribute_json(a.vr, it == row.end() ? std::string() : it->second);
+    if (a.sequence == 0) {
+      out[tag_key(a.tag)] = std::move(value);
+      continue;
+    }
+    // A nested key is returned inside its sequence's one item (no item when all are empty).
+    json& seq = out[tag_key(a.sequence)];
+    if (seq.is_null()) seq = {{"vr", "SQ"}};
+    if (value.contains("Value")) {
+      if (!seq.contains("Value")) seq["Value"] = json::array({json::object()});
+      seq["Value"][0][tag_key(a.tag)] = std::move(value);
+    }
   }
   out[tag_key(tag::kInstanceAvailability)] = attribute_json("CS", "ONLINE");
   auto value = [&](tag::Tag t) {
@@ -110,6 +138,51 @@ json encode(const archive::FindRow& row, Level level, const std::string& root) {
   if (level >= Level::Instance) url += "/instances/" + value(tag::kSOPInstanceUID);
   out[tag_key(kRetrieveURL)] = attribute_json("UR", url);
   return out;
+}
+
+// includefield beyond the index, from the DICOM JSON kept at ingest: the named attributes
+// (of a study's or series' first instance at those levels), or with `all` at instance level
+// every attribute of the instance.
+Status add_kept_attributes(archive::Archive& archive, Search& s, Level level, const std::string& root, json& out) {
+  const tag::Tag uid_tag = level == Level::Study    ? tag::kStudyInstanceUID
+                           : level == Level::Series ? tag::kSeriesInstanceUID
+                                                    : tag::kSOPInstanceUID;
+  std::vector<std::string> uids;
+  for (const auto& item : out) uids.push_back(item[tag_key(uid_tag)]["Value"][0].get<std::string>());
+  auto kept = archive.metadata_of(level, uids);
+  if (!kept) return std::unexpected(kept.error());
+  const bool everything = s.all_fields && level == Level::Instance;
+  size_t missing = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (!(*kept)[i]) {
+      ++missing;
+      continue;
+    }
+    std::string text;
+    if (everything) {
+      auto& item = out[i];
+      std::string base = root + "/studies/" + item[tag_key(tag::kStudyInstanceUID)]["Value"][0].get<std::string>() +
+                         "/series/" + item[tag_key(tag::kSeriesInstanceUID)]["Value"][0].get<std::string>() +
+                         "/instances/" + uids[i] + "/bulkdata/";
+      text = replace_all(*(*kept)[i], dicom::kBulkDataPlaceholder, base);
+    }
+    json attributes = json::parse(everything ? text : *(*kept)[i], nullptr, false);
+    if (attributes.is_discarded() || !attributes.is_object()) {
+      ++missing;
+      continue;
+    }
+    if (everything) {
+      for (auto& [key, value] : attributes.items())
+        if (!out[i].contains(key)) out[i][key] = std::move(value);
+      continue;
+    }
+    for (tag::Tag t : s.extra_fields)
+      if (auto it = attributes.find(tag_key(t)); it != attributes.end()) out[i][tag_key(t)] = *it;
+  }
+  if (missing > 0)
+    s.warnings.push_back(warning(std::to_string(missing) + " results were stored before their attributes were kept; "
+                                                           "only indexed attributes are returned for them"));
+  return {};
 }
 
 bool accepts_json(const HttpRequest& r) {
@@ -139,6 +212,8 @@ HttpResponse search(archive::Archive& archive, const HttpRequest& r, Level level
     return true;
   });
   if (!found) return http::problem(found.error());
+  if (s->all_fields || !s->extra_fields.empty())
+    if (auto added = add_kept_attributes(archive, *s, level, root, out); !added) return http::problem(added.error());
   if (truncated)
     s->warnings.push_back(warning("There are more results than limit=" + std::to_string(limit) +
                                   "; ask again with offset=" + std::to_string(s->query.offset + limit)));

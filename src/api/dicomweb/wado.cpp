@@ -64,16 +64,6 @@ std::optional<std::string> wanted_syntax(const HttpRequest& r) {
 }
 
 
-// Appends `text` to `out` with every `from` replaced by `to`.
-void append_replacing(std::string& out, std::string_view text, std::string_view from, const std::string& to) {
-  size_t at = 0;
-  for (size_t hit; (hit = text.find(from, at)) != std::string_view::npos; at = hit + from.size()) {
-    out.append(text.substr(at, hit - at));
-    out += to;
-  }
-  out.append(text.substr(at));
-}
-
 // PS3.18 10.4.1.1.2: the metadata of every instance, bulk data as BulkDataURIs.
 HttpResponse metadata(archive::Archive& archive, const HttpRequest& r, const Options& options) {
   auto accept = r.headers.find("accept");
