@@ -9,6 +9,7 @@ import time
 import unittest
 from pathlib import Path
 
+import hashlib
 import http.client
 import shutil
 import tempfile
@@ -375,6 +376,9 @@ class WadoTest(unittest.TestCase):
         self.assertEqual(len(data), 64 * 64 * 2)
         status, _, _ = self.frames(self.jpegls, "1", accept='multipart/related; type="image/jpeg"')
         self.assertEqual(status, 406)
+        status, headers, _ = self.frames(self.jpegls, "1", accept='multipart/related; type="image/x-jls"')
+        self.assertEqual(status, 200, "the older name of image/jls")
+        self.assertIn('type="image/jls"', headers["Content-Type"])
 
     def png_size(self, data):
         self.assertEqual(data[:8], b"\x89PNG\r\n\x1a\n")
@@ -498,6 +502,52 @@ class WadoTest(unittest.TestCase):
         finally:
             blob.write_bytes(original)
         self.assertEqual(self.retrieve(f"/studies/{inst['StudyInstanceUID']}")[0], 200, "still serving")
+
+
+class ViewerClientTest(unittest.TestCase):
+    """dicomweb-client (OHIF's library) stores files, then reads them back as a viewer does."""
+
+    def setUp(self):
+        self.server = Server().start()
+
+    def tearDown(self):
+        self.server.cleanup()
+
+    @staticmethod
+    def pixels(path, length):
+        data = path.read_bytes()
+        at = data.rindex(b"\xe0\x7f\x10\x00OW\x00\x00") + 12  # Pixel Data, Explicit VR Little Endian
+        return data[at:at + length]
+
+    def test_store_then_metadata_frames_rendered_bulk_data_and_instances(self):
+        ct = DICOM / "modality/CT_small.dcm"
+        jls = DICOM / "transfer_syntax/MR_small_jpeg_ls_lossless.dcm"
+        env = dict(os.environ, VIREO_DICOMWEB=f"https://127.0.0.1:{self.server.http_port}/dicom-web",
+                   VIREO_TOKEN=self.server.token, NODE_EXTRA_CA_CERTS=str(self.server.data_dir / "tls" / "cert.pem"))
+        r = subprocess.run(["node", "wado_client.mjs", str(ct), str(jls)], cwd=CLIENT_DIR, env=env,
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = json.loads(r.stdout)
+        self.assertEqual(got["stored"], 2)
+        a = got["instances"][read_meta(ct)[1][(2, 3)]]
+        self.assertEqual((a["rows"], a["columns"], a["bits"]), (128, 128, 16))
+        self.assertTrue(a["seriesHasIt"])
+        self.assertEqual(a["frame"], {"sha256": hashlib.sha256(self.pixels(ct, 128 * 128 * 2)).hexdigest(),
+                                      "length": 128 * 128 * 2})
+        self.assertEqual(a["instanceSha256"], hashlib.sha256(ct.read_bytes()).hexdigest())
+        self.assertEqual(a["bulkLength"], 128 * 128 * 2)
+        b = got["instances"][read_meta(jls)[1][(2, 3)]]
+        self.assertEqual((b["rows"], b["columns"]), (64, 64))
+        self.assertEqual(b["transferSyntax"], "1.2.840.10008.1.2.4.80")
+        # Decoded, the JPEG-LS frame is the uncompressed original's pixel data (lossless).
+        original = self.pixels(DICOM / "modality/MR_small.dcm", 64 * 64 * 2)
+        self.assertEqual(b["frame"]["sha256"], hashlib.sha256(original).hexdigest())
+        self.assertEqual(b["storedFrameHead"], "ffd8fff7", "as stored: a JPEG-LS bitstream")
+        for x, size in ((a, [128, 128]), (b, [64, 64])):
+            self.assertEqual(x["renderedHead"], "89504e470d0a1a0a")
+            self.assertEqual(x["renderedSize"], size)
+            self.assertEqual(x["thumbnailHead"], "ffd8")
+        self.assertEqual(b["patientId"], self.server.json(f"/api/instances/{read_meta(jls)[1][(2, 3)]}")["PatientID"])
 
 
 class RenderCacheTest(unittest.TestCase):

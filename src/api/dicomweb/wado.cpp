@@ -122,6 +122,9 @@ std::optional<bool> frames_as_stored(const HttpRequest& r, const std::string& st
     if (m.type == "*/*" || m.type == "multipart/*") return stored_type == "application/octet-stream";
     if (m.type != "multipart/related") continue;
     std::string type = m.params.contains("type") ? to_lower_ascii(m.params.at("type")) : "application/octet-stream";
+    // Names from before PS3.18 registered them, still sent by dicomweb-client 0.11.
+    if (type == "image/x-jls") type = "image/jls";
+    if (type == "image/x-dicom-rle") type = "image/dicom-rle";
     auto ts = m.params.find("transfer-syntax");
     bool any = ts != m.params.end() && ts->second == "*";
     if (any || (type == stored_type && (ts == m.params.end() || ts->second == stored_ts))) return true;
