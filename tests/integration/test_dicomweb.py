@@ -672,10 +672,11 @@ class StowTest(unittest.TestCase):
 
     def test_malformed_requests_change_nothing(self):
         good = (DICOM / "modality/CT_small.dcm").read_bytes()
-        self.assertEqual(self.stow([good], content_type="application/dicom")[0], 415)
-        self.assertEqual(self.stow([good], content_type='multipart/related; type="application/dicom+json"; boundary=x')[0], 415)
-        self.assertEqual(self.stow([good], content_type='multipart/related; type="application/dicom"')[0], 400)
-        self.assertEqual(self.stow([good], content_type='multipart/related; boundary=other')[0], 400)
+        for ct, code in (("application/dicom", 415), ('multipart/related; type="application/dicom+json"; boundary=x', 415),
+                         ('multipart/related; type="application/dicom"', 400), ("multipart/related; boundary=other", 400)):
+            status, problem = self.stow([good], content_type=ct)
+            self.assertEqual((status, problem["status"]), (code, code), ct)
+            self.assertTrue(problem["detail"], "the problem says why")
         body = b"--b\r\nContent-Type: application/dicom\r\n\r\n" + good  # never closed
         status, _, _ = self.server.http("POST", "/dicom-web/studies", body=body,
                                         headers={"Content-Type": "multipart/related; boundary=b"})
