@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "api/dicomweb/dicom_json.hpp"
 #include "api/dicomweb/multipart.hpp"
 #include "api/dicomweb/routes.hpp"
 #include "api/rest/routes.hpp"
@@ -184,6 +185,22 @@ Result<ReadParts> read_multipart(std::string_view body, const std::string& bound
   return out;
 }
 }  // namespace
+
+TEST(DicomJson, TheDirectWriterWritesWhatTheJsonModelWould) {
+  using api::dicomweb::append_attribute_json;
+  using api::dicomweb::attribute_json;
+  const std::pair<const char*, std::string> cases[] = {
+      {"PN", "Yamada^Tarou=山田^太郎=やまだ^たろう"}, {"PN", "Doe^John\\Roe^Jane"}, {"PN", "==x"},
+      {"IS", "12\\ 7 \\x"}, {"US", "512"}, {"DS", "5.000000\\1e3\\x"}, {"DA", "20240102"},
+      {"LO", "with \"quotes\" and \\\\ back"}, {"LO", "tab\there"}, {"LO", "M\xc3\xbcller"}, {"LO", "bad \xff byte"},
+      {"CS", "CT\\MR"}, {"UI", ""}, {"SH", "\\"}, {"IS", ""}};
+  for (const auto& [vr, value] : cases) {
+    std::string direct;
+    append_attribute_json(direct, vr, value);
+    EXPECT_EQ(direct, attribute_json(vr, value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+        << vr << " " << value;
+  }
+}
 
 TEST(Multipart, PartsHeadersAndMalformedBodiesInPiecesOfAnySize) {
   std::string body = "preamble\r\n--b1\r\nContent-Type: application/dicom\r\n\r\nAB\r\nC\r\n--b1\r\n"

@@ -1,5 +1,7 @@
 // QIDO-RS (PS3.18 10.6): search for studies, series and instances with the archive's
 // C-FIND matching, results in the DICOM JSON model.
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
@@ -110,74 +112,119 @@ Result<Search> parse_search(const HttpRequest& r, Level level) {
   return s;
 }
 
-json encode(const archive::FindRow& row, Level level, const std::string& root) {
-  json out = json::object();
-  for (const auto& a : archive::indexed_attributes()) {
-    if (a.level > level) continue;
-    auto it = row.find(a.tag);
-    json value = attribute_json(a.vr, it == row.end() ? std::string() : it->second);
-    if (a.sequence == 0) {
-      out[tag_key(a.tag)] = std::move(value);
-      continue;
+// What a result holds at each level, in tag order (the DICOM JSON model's key order): the
+// indexed attributes of the level and those above, the nested keys inside their sequence,
+// InstanceAvailability and RetrieveURL.
+struct Field {
+  tag::Tag tag;
+  const archive::IndexedAttribute* attribute = nullptr;  // null: a sequence, or a computed value
+  std::vector<const archive::IndexedAttribute*> nested;  // a sequence's keys, in tag order
+};
+
+const std::vector<Field>& fields_of(Level level) {
+  static const auto table = [] {
+    std::array<std::vector<Field>, 4> out;
+    for (int l = 0; l < 4; ++l) {
+      auto& fields = out[static_cast<size_t>(l)];
+      for (const auto& a : archive::indexed_attributes()) {
+        if (static_cast<int>(a.level) > l) continue;
+        if (a.sequence == 0) {
+          fields.push_back({a.tag, &a, {}});
+          continue;
+        }
+        auto seq = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.tag == a.sequence; });
+        if (seq == fields.end()) seq = fields.insert(fields.end(), Field{a.sequence, nullptr, {}});
+        seq->nested.push_back(&a);
+      }
+      fields.push_back({tag::kInstanceAvailability, nullptr, {}});
+      fields.push_back({kRetrieveURL, nullptr, {}});
+      std::sort(fields.begin(), fields.end(), [](const Field& x, const Field& y) { return x.tag < y.tag; });
+      for (auto& f : fields)
+        std::sort(f.nested.begin(), f.nested.end(), [](auto* x, auto* y) { return x->tag < y->tag; });
     }
-    // A nested key is returned inside its sequence's one item (no item when all are empty).
-    json& seq = out[tag_key(a.sequence)];
-    if (seq.is_null()) seq = {{"vr", "SQ"}};
-    if (value.contains("Value")) {
-      if (!seq.contains("Value")) seq["Value"] = json::array({json::object()});
-      seq["Value"][0][tag_key(a.tag)] = std::move(value);
+    return out;
+  }();
+  return table[static_cast<size_t>(level)];
+}
+
+std::string row_value(const archive::FindRow& row, tag::Tag t) {
+  auto it = row.find(t);
+  return it == row.end() ? std::string() : it->second;
+}
+
+// One result as DICOM JSON text, written directly (see append_attribute_json).
+std::string encode(const archive::FindRow& row, Level level, const std::string& root) {
+  std::string out = "{";
+  for (const auto& f : fields_of(level)) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    out += tag_key(f.tag);
+    out += "\":";
+    if (f.attribute) {
+      append_attribute_json(out, f.attribute->vr, row_value(row, f.tag));
+    } else if (f.tag == tag::kInstanceAvailability) {
+      append_attribute_json(out, "CS", "ONLINE");
+    } else if (f.tag == kRetrieveURL) {
+      std::string url = root + "/studies/" + row_value(row, tag::kStudyInstanceUID);
+      if (level >= Level::Series) url += "/series/" + row_value(row, tag::kSeriesInstanceUID);
+      if (level >= Level::Instance) url += "/instances/" + row_value(row, tag::kSOPInstanceUID);
+      append_attribute_json(out, "UR", url);
+    } else {  // a sequence: one item with the nested keys that have values, or no item
+      std::string item;
+      for (const auto* a : f.nested) {
+        std::string v = row_value(row, a->tag);
+        if (v.empty()) continue;
+        item += item.empty() ? "{\"" : ",\"";
+        item += tag_key(a->tag) + "\":";
+        append_attribute_json(item, a->vr, v);
+      }
+      out += item.empty() ? "{\"vr\":\"SQ\"}" : "{\"Value\":[" + item + "}],\"vr\":\"SQ\"}";
     }
   }
-  out[tag_key(tag::kInstanceAvailability)] = attribute_json("CS", "ONLINE");
-  auto value = [&](tag::Tag t) {
-    auto it = row.find(t);
-    return it == row.end() ? std::string() : it->second;
-  };
-  std::string url = root + "/studies/" + value(tag::kStudyInstanceUID);
-  if (level >= Level::Series) url += "/series/" + value(tag::kSeriesInstanceUID);
-  if (level >= Level::Instance) url += "/instances/" + value(tag::kSOPInstanceUID);
-  out[tag_key(kRetrieveURL)] = attribute_json("UR", url);
+  out += '}';
   return out;
 }
 
+// A result's UIDs, for includefield lookups and BulkDataURIs.
+struct ResultIds {
+  std::string study, series, instance;
+};
+
 // includefield beyond the index, from the DICOM JSON kept at ingest: the named attributes
 // (of a study's or series' first instance at those levels), or with `all` at instance level
-// every attribute of the instance.
-Status add_kept_attributes(archive::Archive& archive, Search& s, Level level, const std::string& root, json& out) {
-  const tag::Tag uid_tag = level == Level::Study    ? tag::kStudyInstanceUID
-                           : level == Level::Series ? tag::kSeriesInstanceUID
-                                                    : tag::kSOPInstanceUID;
+// every attribute of the instance. Rewrites the affected results.
+Status add_kept_attributes(archive::Archive& archive, Search& s, Level level, const std::string& root,
+                           const std::vector<ResultIds>& ids, std::vector<std::string>& results) {
   std::vector<std::string> uids;
-  for (const auto& item : out) uids.push_back(item[tag_key(uid_tag)]["Value"][0].get<std::string>());
+  for (const auto& id : ids)
+    uids.push_back(level == Level::Study ? id.study : level == Level::Series ? id.series : id.instance);
   auto kept = archive.metadata_of(level, uids);
   if (!kept) return std::unexpected(kept.error());
   const bool everything = s.all_fields && level == Level::Instance;
   size_t missing = 0;
-  for (size_t i = 0; i < out.size(); ++i) {
+  for (size_t i = 0; i < results.size(); ++i) {
     if (!(*kept)[i]) {
       ++missing;
       continue;
     }
-    std::string text;
-    if (everything) {
-      auto& item = out[i];
-      std::string base = root + "/studies/" + item[tag_key(tag::kStudyInstanceUID)]["Value"][0].get<std::string>() +
-                         "/series/" + item[tag_key(tag::kSeriesInstanceUID)]["Value"][0].get<std::string>() +
-                         "/instances/" + uids[i] + "/bulkdata/";
-      text = replace_all(*(*kept)[i], dicom::kBulkDataPlaceholder, base);
-    }
-    json attributes = json::parse(everything ? text : *(*kept)[i], nullptr, false);
+    std::string text = everything ? replace_all(*(*kept)[i], dicom::kBulkDataPlaceholder,
+                                                root + "/studies/" + ids[i].study + "/series/" + ids[i].series +
+                                                    "/instances/" + ids[i].instance + "/bulkdata/")
+                                  : *(*kept)[i];
+    json attributes = json::parse(text, nullptr, false);
     if (attributes.is_discarded() || !attributes.is_object()) {
       ++missing;
       continue;
     }
+    json result = json::parse(results[i]);
     if (everything) {
       for (auto& [key, value] : attributes.items())
-        if (!out[i].contains(key)) out[i][key] = std::move(value);
-      continue;
+        if (!result.contains(key)) result[key] = std::move(value);
+    } else {
+      for (tag::Tag t : s.extra_fields)
+        if (auto it = attributes.find(tag_key(t)); it != attributes.end()) result[tag_key(t)] = *it;
     }
-    for (tag::Tag t : s.extra_fields)
-      if (auto it = attributes.find(tag_key(t)); it != attributes.end()) out[i][tag_key(t)] = *it;
+    results[i] = result.dump(-1, ' ', false, json::error_handler_t::replace);
   }
   if (missing > 0)
     s.warnings.push_back(warning(std::to_string(missing) + " results were stored before their attributes were kept; "
@@ -201,23 +248,39 @@ HttpResponse search(archive::Archive& archive, const HttpRequest& r, Level level
   const int64_t limit = s->query.limit;
   s->query.limit = limit + 1;  // one more tells whether the results were cut
   const std::string root = service_root(r, options);
-  json out = json::array();
+  const bool extra = s->all_fields || !s->extra_fields.empty();
+  std::vector<std::string> results;
+  std::vector<ResultIds> ids;
   bool truncated = false;
   auto found = archive.find(s->query, [&](const archive::FindRow& row) {
-    if (static_cast<int64_t>(out.size()) == limit) {
+    if (static_cast<int64_t>(results.size()) == limit) {
       truncated = true;
       return false;
     }
-    out.push_back(encode(row, level, root));
+    results.push_back(encode(row, level, root));
+    if (extra)
+      ids.push_back({row_value(row, tag::kStudyInstanceUID), row_value(row, tag::kSeriesInstanceUID),
+                     row_value(row, tag::kSOPInstanceUID)});
     return true;
   });
   if (!found) return http::problem(found.error());
-  if (s->all_fields || !s->extra_fields.empty())
-    if (auto added = add_kept_attributes(archive, *s, level, root, out); !added) return http::problem(added.error());
+  if (extra)
+    if (auto added = add_kept_attributes(archive, *s, level, root, ids, results); !added)
+      return http::problem(added.error());
   if (truncated)
     s->warnings.push_back(warning("There are more results than limit=" + std::to_string(limit) +
                                   "; ask again with offset=" + std::to_string(s->query.offset + limit)));
-  HttpResponse res = http::json_response(200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+  size_t size = 2;
+  for (const auto& x : results) size += x.size() + 1;
+  std::string body;
+  body.reserve(size);
+  body += '[';
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (i) body += ',';
+    body += results[i];
+  }
+  body += ']';
+  HttpResponse res = http::json_response(200, std::move(body));
   res.content_type = "application/dicom+json";
   std::string joined;
   for (const auto& w : s->warnings) joined += (joined.empty() ? "" : ", ") + w;
