@@ -22,7 +22,9 @@ const std::vector<ConfigOption>& config_options() {
        "data_dir/tls (fine for a single machine; use your own for a network)."},
       {"tls_private_key", "", "PEM private key of tls_certificate."},
       {"http_max_body_bytes", "67108864", "Largest accepted HTTP request body, in bytes."},
-      {"http_threads", "0", "HTTP worker threads; 0 means one per CPU core."},
+      {"http_threads", "0",
+       "HTTP worker threads; 0 means two per CPU core, at least 4 (handlers wait on the disk and on "
+       "index commits, so more threads than cores keep the others serving)."},
       {"aet", "VIREO", "The archive's DICOM Application Entity title."},
       {"dicom_port", "11112", "DICOM (DIMSE) port; listens on all IPv4 interfaces."},
       {"dicom_tls_port", "0",

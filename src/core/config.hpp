@@ -36,7 +36,7 @@ struct Config {
   size_t http_max_body_bytes = 64u << 20;
   bool http_tls = true;
   std::filesystem::path tls_certificate, tls_private_key;  // empty: self-signed under data_dir/tls
-  int http_threads = 0;  // 0: one per core
+  int http_threads = 0;  // 0: two per core, at least 4
   std::string aet = "VIREO";
   uint16_t dicom_port = 11112;
   uint16_t dicom_tls_port = 0;               // 0: no DICOM TLS listener

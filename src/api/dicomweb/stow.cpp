@@ -5,7 +5,8 @@
 // The body streams through a MultipartReader into one temporary file per part as it
 // arrives (any size, constant memory). Nothing is stored until the body has arrived whole
 // and well-formed, so a malformed or cut request changes nothing; then the parts are stored
-// in parallel, which lets the index writer commit them together.
+// in parallel (all of a request's parts at once, up to 16), so that the index writer commits
+// them together behind one flush.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -32,7 +33,7 @@ constexpr tag::Tag kRetrieveURL = 0x00081190, kFailedSOPSequence = 0x00081198, k
                    kReferencedSOPClassUID = 0x00081150, kReferencedSOPInstanceUID = 0x00081155,
                    kFailureReason = 0x00081197;
 constexpr uint16_t kCannotUnderstand = 0xC000;
-constexpr unsigned kStoreThreads = 4;
+constexpr unsigned kStoreThreads = 16;
 
 json item(std::initializer_list<std::pair<tag::Tag, json>> attributes) {
   json out = json::object();

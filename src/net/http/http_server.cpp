@@ -490,8 +490,9 @@ Status HttpServer::start() {
                                             " (set http_port)");
   }
   impl_->accept();
+  // Handlers block (SQLite, files, waiting for a group commit): more threads than cores.
   int n = impl_->options.threads > 0 ? impl_->options.threads
-                                     : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+                                     : static_cast<int>(std::max(4u, 2 * std::thread::hardware_concurrency()));
   impl_->work.emplace(impl_->io.get_executor());
   for (int i = 0; i < n; ++i) {
     impl_->threads.emplace_back([this] {
