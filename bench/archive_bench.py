@@ -166,6 +166,16 @@ def find_latencies(server, queries_file):
     return ms, [int(b) for _, b in rows]
 
 
+def write_section(path, name, text):
+    """Replaces the block between <!-- name:begin --> and <!-- name:end --> in a Markdown file
+    (appended when absent): each benchmark rewrites only its own figures."""
+    doc = path.read_text() if path.exists() else ""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    block = f"{begin}\n{text}\n{end}"
+    doc = doc[:doc.index(begin)] + block + doc[doc.index(end) + len(end):] if begin in doc else doc + "\n" + block + "\n"
+    path.write_text(doc)
+
+
 def pct(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
@@ -322,12 +332,7 @@ def main():
                                     "and fdatasync'd one by one by 4 writers (the ceiling for ingest).")
     print(text)
     if args.write:
-        path = ROOT / args.write
-        doc = path.read_text() if path.exists() else ""
-        begin, end = "<!-- dimse-bench:begin -->", "<!-- dimse-bench:end -->"
-        block = f"{begin}\n{text}\n{end}"
-        doc = doc[:doc.index(begin)] + block + doc[doc.index(end) + len(end):] if begin in doc else doc + "\n" + block + "\n"
-        path.write_text(doc)
+        write_section(ROOT / args.write, "dimse-bench", text)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from archive_bench import BUILD, ENV, NS, ROOT, ensure_netns, ensure_orthanc, pct, popen, sh, store, wait_port  # noqa: E402
+from archive_bench import (BUILD, ENV, NS, ROOT, ensure_netns, ensure_orthanc, pct, popen, store,  # noqa: E402
+                           wait_port, write_section)
 
 CT_STUDY = "2.25.47111.1.0"
 CT_SERIES = "2.25.47111.2.0.0"
@@ -383,12 +384,7 @@ def main():
     text = report(results, args)
     print(text)
     if args.write:
-        path = ROOT / args.write
-        doc = path.read_text() if path.exists() else ""
-        begin, end = "<!-- dicomweb-bench:begin -->", "<!-- dicomweb-bench:end -->"
-        block = f"{begin}\n{text}\n{end}"
-        doc = doc[:doc.index(begin)] + block + doc[doc.index(end) + len(end):] if begin in doc else doc + "\n" + block + "\n"
-        path.write_text(doc)
+        write_section(ROOT / args.write, "dicomweb-bench", text)
 
 
 if __name__ == "__main__":

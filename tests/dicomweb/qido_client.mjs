@@ -28,6 +28,24 @@ const instances = await client.searchForInstances({ studyInstanceUID: first, ser
 out.instances = instances.map((i) => value(i, "00080018"));
 out.allInstances = (await client.searchForInstances()).length;
 out.paged = (await client.searchForStudies({ queryParams: { limit: 1, offset: 1 } })).map((s) => value(s, "0020000D"));
+// Every matching kind: single value, UID list, wildcard, date range, a key given by tag,
+// includefield.
+const uids = (list) => list.map((s) => value(s, "0020000D")).sort();
+const two = out.studies.slice(0, 2).map((s) => s.uid);
+out.matching = {
+  single: uids(await client.searchForStudies({ queryParams: { PatientID: out.studies[0].patientId } })),
+  uidList: uids(await client.searchForStudies({ queryParams: { StudyInstanceUID: two.join(",") } })),
+  wildcard: uids(await client.searchForStudies({ queryParams: { PatientID: `${out.studies[0].patientId.slice(0, 3)}*` } })),
+  byTag: uids(await client.searchForStudies({ queryParams: { "0020000D": two[0] } })),
+  modality: (await client.searchForSeries({ queryParams: { Modality: out.series[0].modality } })).length,
+  instanceByClass: (await client.searchForInstances({ queryParams: {
+    SOPClassUID: value(instances[0], "00080016") } })).length,
+};
+const dated = studies.map((s) => value(s, "00080020")).filter(Boolean).sort();
+out.matching.dateRange = { from: dated[0], to: dated[dated.length - 1],
+  count: (await client.searchForStudies({ queryParams: { StudyDate: `${dated[0]}-${dated[0]}` } })).length };
+out.matching.includefield = Object.keys((await client.searchForInstances({
+  studyInstanceUID: first, queryParams: { includefield: "all", limit: 1 } }))[0]).length;
 try {
   await client.searchForStudies({ queryParams: { NotAnAttribute: "x" } });
   out.badRequest = "accepted";

@@ -223,6 +223,19 @@ class QidoTest(unittest.TestCase):
         self.assertEqual(got["allInstances"], self.server.json("/api/stats")["instances"])
         self.assertEqual(len(got["paged"]), 1)
         self.assertEqual(got["badRequest"], 400)
+        m = got["matching"]
+        by_uid = {x["StudyInstanceUID"]: x for x in self.rest_studies}
+        self.assertEqual(m["single"], sorted(u for u, x in by_uid.items() if x["PatientID"] == got["studies"][0]["patientId"]))
+        self.assertEqual(m["uidList"], sorted(s["uid"] for s in got["studies"][:2]))
+        self.assertEqual(m["wildcard"], sorted(u for u, x in by_uid.items()
+                                               if x["PatientID"].startswith(got["studies"][0]["patientId"][:3])))
+        self.assertEqual(m["byTag"], [got["studies"][0]["uid"]])
+        self.assertEqual(m["modality"], len([1 for st in self.rest_studies
+                                             for se in self.server.json(f"/api/studies/{st['StudyInstanceUID']}/series")
+                                             if se["Modality"] == got["series"][0]["modality"]]))
+        self.assertGreaterEqual(m["instanceByClass"], 1)
+        self.assertEqual(m["dateRange"]["count"], [x["StudyDate"] for x in self.rest_studies].count(m["dateRange"]["from"]))
+        self.assertGreater(m["includefield"], 40, "includefield=all: every attribute of the instance")
         self.assertGreaterEqual(got["byName"], 1)
         # What the client retrieved is what is stored (dicomweb-client asks for transfer-syntax=*
         # or the series is uncompressed: either way, byte for byte).
