@@ -1,6 +1,7 @@
 """Acknowledged means durable: SIGKILL in the middle of a few thousand C-STOREs loses no
 acknowledged instance and leaves no half-indexed one; a full disk answers 0xA700."""
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -156,6 +157,31 @@ class DiskFullTest(unittest.TestCase):
                 server.stop()
             r = check(mount / "var")
             self.assertEqual(r.returncode, 0, r.stdout)
+        finally:
+            subprocess.run(["umount", str(mount)])
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_a_stow_upload_bigger_than_the_free_space_is_refused_midway_and_leaves_nothing(self):
+        tmp = Path(tempfile.mkdtemp(prefix="vireo-full-"))
+        mount = tmp / "small"
+        mount.mkdir()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], check=True)
+        try:
+            server = Server(data_dir=mount / "var", extra_env={"VIREO_MIN_FREE_SPACE_MB": "40",
+                                                                "VIREO_RENDER_CACHE_MB": "0"}).start()
+            try:
+                # One 40 MB part: admitted (the floor holds at the start), refused once the
+                # bytes written would take the disk below it, long before it is full.
+                body = b"--b\r\nContent-Type: application/dicom\r\n\r\n" + b"\0" * (40 << 20) + b"\r\n--b--\r\n"
+                status, _, answer = server.http("POST", "/dicom-web/studies", body=body,
+                                                headers={"Content-Type": 'multipart/related; type="application/dicom"; boundary=b'})
+                self.assertEqual(status, 507, answer[:300])
+                self.assertEqual(json.loads(answer)["status"], 507)
+                self.assertEqual(list((mount / "var" / "blobs" / "tmp").iterdir()), [], "no part left behind")
+                self.assertEqual(server.json("/api/stats")["instances"], 0)
+                self.assertEqual(server.echo(), 0, "still serving")
+            finally:
+                server.stop()
         finally:
             subprocess.run(["umount", str(mount)])
             shutil.rmtree(tmp, ignore_errors=True)

@@ -34,6 +34,7 @@ constexpr tag::Tag kRetrieveURL = 0x00081190, kFailedSOPSequence = 0x00081198, k
                    kFailureReason = 0x00081197;
 constexpr uint16_t kCannotUnderstand = 0xC000;
 constexpr unsigned kStoreThreads = 16;
+constexpr uint64_t kFreeSpaceCheckBytes = 16ull << 20;
 
 json item(std::initializer_list<std::pair<tag::Tag, json>> attributes) {
   json out = json::object();
@@ -127,6 +128,12 @@ class StowSink final : public http::BodySink {
 
   Status part_data(std::string_view data) {
     if (fd_ < 0) return {};  // a refused part's bytes are skipped
+    // A part of any size must not run the disk below its floor: look again every 16 MiB.
+    unchecked_ += data.size();
+    if (unchecked_ >= kFreeSpaceCheckBytes) {
+      unchecked_ = 0;
+      if (auto room = archive_.check_free_space(); !room) return room;
+    }
     hash_->update(data.data(), data.size());
     while (!data.empty()) {
       ssize_t n = ::write(fd_, data.data(), data.size());
@@ -173,6 +180,7 @@ class StowSink final : public http::BodySink {
   std::vector<Received> parts_;
   int fd_ = -1;
   std::optional<Sha256> hash_;
+  uint64_t unchecked_ = 0;  // bytes written since the last free-space check
 };
 
 Result<std::unique_ptr<http::BodySink>> open_stow(archive::Archive& archive, const HttpRequest& r, const Options& options) {

@@ -31,6 +31,7 @@ namespace {
 
 constexpr size_t kMaxHeaderBytes = 16 * 1024;
 constexpr auto kIdleTimeout = std::chrono::seconds(60);
+constexpr uint64_t kMaxDrainBytes = 1ull << 30;  // of a refused upload, read to deliver the answer
 
 Counter& requests_counter(int status) {
   static std::mutex m;
@@ -196,7 +197,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void read_upload_piece() {
-    if (upload_parser_->is_done()) return end_upload({});
+    if (upload_parser_->is_done()) return end_upload(upload_failed_ ? std::move(*upload_failed_) : Status{});
     auto& body = upload_parser_->get().body();
     body.data = piece_.data();
     body.size = piece_.size();
@@ -215,21 +216,28 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         }
         return self->end_upload(fail(ErrorCode::InvalidArgument, "malformed HTTP request body"));
       }
-      if (got > 0) {
+      if (got > 0 && self->upload_failed_) {
+        // Refused midway: the rest is read and dropped, so that a client that sends its
+        // whole body before reading (most do) still gets the answer; up to a bound.
+        self->drained_ += got;
+        if (self->drained_ > kMaxDrainBytes) return self->end_upload(std::move(*self->upload_failed_));
+      } else if (got > 0) {
         if (auto s = self->upload_->sink->write(std::string_view(self->piece_.data(), got)); !s)
-          return self->end_upload(std::unexpected(s.error()));
+          self->upload_failed_.emplace(std::unexpected(s.error()));
       }
       self->read_upload_piece();
     });
   }
 
   void end_upload(Status received) {
-    bool whole = received.has_value();
+    bool whole = upload_parser_->is_done();
+    upload_failed_.reset();
+    drained_ = 0;
     HttpResponse res = router_.close_upload(req_, *upload_, received);
     upload_.reset();
     piece_ = {};
     request_latency().observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
-    // After a refused piece the rest of the body is unread: the connection cannot go on.
+    // A body not read to its end leaves the connection unusable.
     send(std::move(res), keep_alive_ && whole, false);
   }
 
@@ -424,6 +432,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<HttpResponse> pending_;  // a refusal answered once the body is drained
   std::optional<Router::Upload> upload_;
   std::vector<char> piece_;
+  std::optional<Status> upload_failed_;  // the sink refused a piece; the rest is drained
+  uint64_t drained_ = 0;
   const Router& router_;
   size_t max_body_;
 };
