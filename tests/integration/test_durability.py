@@ -1,5 +1,6 @@
 """Acknowledged means durable: SIGKILL in the middle of a few thousand C-STOREs loses no
 acknowledged instance and leaves no half-indexed one; a full disk answers 0xA700."""
+import contextlib
 import hashlib
 import json
 import os
@@ -137,12 +138,21 @@ class CrashDurabilityTest(unittest.TestCase):
 
 @unittest.skipUnless(os.geteuid() == 0, "needs root to mount a small tmpfs")
 class DiskFullTest(unittest.TestCase):
-    def test_full_storage_answers_out_of_resources_and_keeps_serving(self):
+    @contextlib.contextmanager
+    def small_disk(self, size):
+        """A temporary folder holding a tmpfs of `size` ("16m") at ./small."""
         tmp = Path(tempfile.mkdtemp(prefix="vireo-full-"))
         mount = tmp / "small"
         mount.mkdir()
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], check=True)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], check=True)
         try:
+            yield tmp, mount
+        finally:
+            subprocess.run(["umount", str(mount)])
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_full_storage_answers_out_of_resources_and_keeps_serving(self):
+        with self.small_disk("16m") as (tmp, mount):
             files = make_instances(tmp / "in", 450)  # 450 x 38 KiB > 16 MiB
             server = Server(data_dir=mount / "var", extra_env={"VIREO_MIN_FREE_SPACE_MB": "6"}).start()
             try:
@@ -157,16 +167,9 @@ class DiskFullTest(unittest.TestCase):
                 server.stop()
             r = check(mount / "var")
             self.assertEqual(r.returncode, 0, r.stdout)
-        finally:
-            subprocess.run(["umount", str(mount)])
-            shutil.rmtree(tmp, ignore_errors=True)
 
     def test_a_stow_upload_bigger_than_the_free_space_is_refused_midway_and_leaves_nothing(self):
-        tmp = Path(tempfile.mkdtemp(prefix="vireo-full-"))
-        mount = tmp / "small"
-        mount.mkdir()
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], check=True)
-        try:
+        with self.small_disk("64m") as (_, mount):
             server = Server(data_dir=mount / "var", extra_env={"VIREO_MIN_FREE_SPACE_MB": "40",
                                                                 "VIREO_RENDER_CACHE_MB": "0"}).start()
             try:
@@ -182,9 +185,6 @@ class DiskFullTest(unittest.TestCase):
                 self.assertEqual(server.echo(), 0, "still serving")
             finally:
                 server.stop()
-        finally:
-            subprocess.run(["umount", str(mount)])
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
