@@ -1,5 +1,6 @@
-// DICOMweb (PS3.18) under /dicom-web: QIDO-RS search and WADO-RS instance retrieval so far;
-// metadata, frames, rendered, STOW-RS and WADO-URI follow. Thin handlers over the archive domain, which applies the caller's row scope.
+// DICOMweb (PS3.18) under /dicom-web: QIDO-RS, WADO-RS (instances, metadata, frames, bulk
+// data, rendered), STOW-RS, WADO-URI and the capabilities resource (docs/CONFORMANCE.md).
+// Thin handlers over the archive domain, which applies the caller's row scope.
 #pragma once
 
 #include <string>
@@ -26,7 +27,8 @@ struct Options {
                                                                       const http::HttpRequest& r);
 
 void register_qido_routes(http::Router& router, archive::Archive& archive, const Options& options);
-// WADO-RS: studies, series and instances as multipart/related DICOM, and their metadata.
+// WADO-RS: studies, series and instances as multipart/related DICOM, their metadata,
+// frames and bulk data.
 void register_wado_routes(http::Router& router, archive::Archive& archive, const Options& options);
 // STOW-RS: POST /studies and /studies/{study}.
 void register_stow_routes(http::Router& router, archive::Archive& archive, const Options& options);

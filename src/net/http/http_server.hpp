@@ -1,6 +1,6 @@
 // The HTTP/1.1 listener (Boost.Beast, kept in http_server.cpp alone because it is slow to
 // compile): HTTPS (TLS 1.2+) or plain HTTP, keep-alive, header and body size limits, problem+json errors, request metrics,
-// files streamed from disk, graceful stop.
+// files streamed from disk, upload routes whose bodies stream to a sink (Router::add_upload), graceful stop.
 // Thread-safety: start/stop from one thread; handlers run on the server's worker threads.
 #pragma once
 
