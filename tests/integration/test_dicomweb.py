@@ -439,6 +439,18 @@ class WadoTest(unittest.TestCase):
         self.assertGreaterEqual(len(multipart_parts(headers["Content-Type"], body)), expected)
         self.assertEqual(self.server.http("GET", f"/dicom-web/studies/{inst['StudyInstanceUID']}/thumbnail")[0], 200)
         self.assertEqual(self.server.http("GET", "/dicom-web/studies/1.2.3.999/rendered")[0], 404)
+        # A damaged file in the series is reported, not left out of the answer.
+        uid = read_meta(self.files[0])[1][(2, 3)]
+        blob = [p for p in (self.server.data_dir / "blobs").rglob(f"{uid}-*")][0]
+        original = blob.read_bytes()
+        try:
+            blob.write_bytes(original[:-10] + b"X" * 10)
+            self.server.stop()
+            self.server.start()  # a process that has not checked the file yet
+            status, _, body = self.server.http("GET", series + "/rendered?quality=77", headers={"Accept": "image/png"})
+            self.assertEqual(status, 500, body[:200])
+        finally:
+            blob.write_bytes(original)
 
     def test_wado_uri(self):
         _, inst = self.instance_path(self.files[0])

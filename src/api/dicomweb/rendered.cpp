@@ -167,7 +167,10 @@ HttpResponse rendered_many(archive::Archive& archive, FileCache* cache, const Ht
   const std::string root = r.path.substr(0, r.path.size() - std::string_view("/rendered").size());
   for (const auto& inst : *found) {
     auto bytes = render_cached(archive, cache, inst, *o);
-    if (!bytes) continue;  // not an image (a report, a presentation state): nothing to render
+    // Not an image (a report, a presentation state): nothing to render. A damaged or missing
+    // file is an error, never silently left out.
+    if (!bytes && bytes.error().code == ErrorCode::IntegrityError) return http::problem(bytes.error());
+    if (!bytes) continue;
     images.push_back(std::move(*bytes));
     parts.push_back({type, "", images.back()});
   }
