@@ -160,8 +160,9 @@ struct ReadParts {
   std::vector<std::pair<api::dicomweb::MultipartReader::Headers, std::string>> parts;
   int open = 0;  // begin_part without end_part
 };
-// Feeds `body` in pieces of `piece` bytes; the parts, or the first error.
-Result<ReadParts> read_multipart(std::string_view body, const std::string& boundary, size_t piece) {
+// Feeds `body` in pieces of `piece` bytes (the first `first` bytes long, when not 0); the
+// parts, or the first error.
+Result<ReadParts> read_multipart(std::string_view body, const std::string& boundary, size_t piece, size_t first = 0) {
   using api::dicomweb::MultipartReader;
   ReadParts out;
   auto reader = MultipartReader::create(
@@ -179,8 +180,11 @@ Result<ReadParts> read_multipart(std::string_view body, const std::string& bound
                    return {};
                  }});
   if (!reader) return std::unexpected(reader.error());
-  for (size_t at = 0; at < body.size(); at += piece)
-    if (auto s = reader->feed(body.substr(at, piece)); !s) return std::unexpected(s.error());
+  for (size_t at = 0; at < body.size();) {
+    size_t n = at == 0 && first > 0 ? first : piece;
+    if (auto s = reader->feed(body.substr(at, n)); !s) return std::unexpected(s.error());
+    at += n;
+  }
   if (auto s = reader->finish(); !s) return std::unexpected(s.error());
   return out;
 }
@@ -205,10 +209,15 @@ TEST(DicomJson, TheDirectWriterWritesWhatTheJsonModelWould) {
 TEST(Multipart, PartsHeadersAndMalformedBodiesInPiecesOfAnySize) {
   std::string body = "preamble\r\n--b1\r\nContent-Type: application/dicom\r\n\r\nAB\r\nC\r\n--b1\r\n"
                      "content-type: x/y\r\n\r\n\r\n--b1\r\n\r\n\r\n--b\r\n--b1--\r\nepilogue --b1\r\nX";
-  for (size_t piece : {body.size(), size_t{1}, size_t{2}, size_t{3}, size_t{5}, size_t{7}}) {
-    auto read = read_multipart(body, "b1", piece);
-    ASSERT_TRUE(read) << read.error().detail << " with pieces of " << piece;
-    ASSERT_EQ(read->parts.size(), 3u) << piece;
+  // Every piece size, and a first piece ending at every position.
+  std::vector<std::pair<size_t, size_t>> cuts;
+  for (size_t piece = 1; piece <= body.size(); ++piece) cuts.emplace_back(piece, 0);
+  for (size_t first = 1; first < body.size(); ++first)
+    for (size_t piece : {size_t{1}, size_t{4}, body.size()}) cuts.emplace_back(piece, first);
+  for (auto [piece, first] : cuts) {
+    auto read = read_multipart(body, "b1", piece, first);
+    ASSERT_TRUE(read) << read.error().detail << " with pieces of " << piece << " after " << first;
+    ASSERT_EQ(read->parts.size(), 3u) << piece << " after " << first;
     EXPECT_EQ(read->open, 0);
     EXPECT_EQ(read->parts[0].second, "AB\r\nC");
     EXPECT_EQ(read->parts[0].first.at("content-type"), "application/dicom");
@@ -222,12 +231,25 @@ TEST(Multipart, PartsHeadersAndMalformedBodiesInPiecesOfAnySize) {
   for (int i = 0; i < 4096; ++i) data.push_back(static_cast<char>(i % 256));
   data += "\r\n--b\r\n--bX\r\n-";
   std::string framed = "--b2\r\n\r\n" + data + "\r\n--b2--";
-  for (size_t piece : {size_t{1}, size_t{13}, size_t{4099}}) {
-    auto read = read_multipart(framed, "b2", piece);
-    ASSERT_TRUE(read) << read.error().detail;
-    ASSERT_EQ(read->parts.size(), 1u);
-    EXPECT_EQ(read->parts[0].second, data) << piece;
+  for (size_t piece : {size_t{1}, size_t{13}, size_t{4099}, framed.size()}) {
+    for (size_t first : {size_t{0}, size_t{3}, size_t{9}, size_t{4100}, size_t{4102}, size_t{4106}, size_t{4110}}) {
+      auto read = read_multipart(framed, "b2", piece, first);
+      ASSERT_TRUE(read) << read.error().detail;
+      ASSERT_EQ(read->parts.size(), 1u);
+      EXPECT_EQ(read->parts[0].second, data) << piece << " after " << first;
+    }
   }
+  // Part headers and transport padding cut anywhere; headers over 16 KiB are refused.
+  std::string padded = "--b3  \t\r\nX-Long: " + std::string(3000, 'h') + "\r\n\r\nbody\r\n--b3--";
+  for (size_t first = 1; first < 3100; first += 7) {
+    auto read = read_multipart(padded, "b3", 64, first);
+    ASSERT_TRUE(read) << read.error().detail << " after " << first;
+    ASSERT_EQ(read->parts.size(), 1u);
+    EXPECT_EQ(read->parts[0].first.at("x-long").size(), 3000u);
+    EXPECT_EQ(read->parts[0].second, "body");
+  }
+  std::string long_headers = "--b3\r\nX-Long: " + std::string(17000, 'h') + "\r\n\r\nbody\r\n--b3--";
+  EXPECT_FALSE(read_multipart(long_headers, "b3", 1000, 7));
   EXPECT_FALSE(read_multipart("--b1\r\n\r\nunterminated", "b1", 4)) << "no closing delimiter";
   EXPECT_FALSE(read_multipart("no boundary here", "b1", 4));
   EXPECT_FALSE(read_multipart("--b1xx\r\n\r\n\r\n--b1--", "b1", 4)) << "another boundary";

@@ -9,6 +9,7 @@ namespace vireo::api::dicomweb {
 
 namespace {
 constexpr size_t kMaxPartHeaderBytes = 16 * 1024;
+constexpr size_t kMaxBoundaryLine = 1024;  // transport padding after a delimiter, and its CRLF
 }
 
 std::optional<std::string> header_parameter(std::string_view header, std::string_view name) {
@@ -53,21 +54,56 @@ Result<MultipartReader> MultipartReader::create(const std::string& boundary, Eve
 MultipartReader::MultipartReader(std::string boundary, Events events)
     : delimiter_("\r\n--" + boundary), events_(std::move(events)), buf_("\r\n") {}
 
+// Pieces are read where they lie; only what the reader must wait on (a possible start of a
+// delimiter, unfinished part headers) is copied, so body bytes are not copied at all.
 Status MultipartReader::feed(std::string_view piece) {
-  if (state_ == State::Done) return {};  // the epilogue is ignored
-  buf_.append(piece);
+  while (state_ != State::Done) {
+    if (buf_.empty()) {
+      size_t used = 0;
+      if (auto s = run(piece, used); !s) return s;
+      if (state_ != State::Done) buf_.assign(piece.substr(used));
+      return {};
+    }
+    // Bytes carried from the last piece: topped up with as much of this one as the reader
+    // may need to decide on them, then, once they are spent, the rest is read in place.
+    const size_t carried = buf_.size();
+    const size_t take = std::min(piece.size(), lookahead());
+    buf_.append(piece.substr(0, take));
+    size_t used = 0;
+    if (auto s = run(buf_, used); !s) return s;
+    if (used >= carried) {
+      piece.remove_prefix(used - carried);
+      buf_.clear();
+      if (state_ == State::Done || piece.empty()) return {};
+      continue;
+    }
+    buf_.erase(0, used);
+    piece.remove_prefix(take);
+    if (piece.empty()) return {};
+  }
+  return {};  // the epilogue is ignored
+}
+
+size_t MultipartReader::lookahead() const {
+  switch (state_) {
+    case State::AfterDelimiter: return kMaxBoundaryLine + 2;
+    case State::Headers: return kMaxPartHeaderBytes + 4;
+    default: return delimiter_.size();
+  }
+}
+
+Status MultipartReader::run(std::string_view data, size_t& used) {
   bool progressed = true;
   while (progressed && state_ != State::Done) {
     progressed = false;
-    if (auto s = step(progressed); !s) return s;
+    if (auto s = step(data.substr(used), used, progressed); !s) return s;
   }
   return {};
 }
 
-Status MultipartReader::step(bool& progressed) {
-  std::string_view b(buf_);
+Status MultipartReader::step(std::string_view b, size_t& used, bool& progressed) {
   auto consume = [&](size_t n) {
-    buf_.erase(0, n);
+    used += n;
     progressed = true;
   };
   auto find_delimiter = [&] {  // glibc's memmem: two-way search, several GB/s on pixel data
@@ -80,7 +116,7 @@ Status MultipartReader::step(bool& progressed) {
     case State::Preamble: {
       size_t at = find_delimiter();
       if (at == std::string_view::npos) {
-        if (b.size() > keep) buf_.erase(0, b.size() - keep);
+        if (b.size() > keep) used += b.size() - keep;
         return {};
       }
       state_ = State::AfterDelimiter;
@@ -91,7 +127,7 @@ Status MultipartReader::step(bool& progressed) {
       size_t i = 0;
       while (i < b.size() && (b[i] == ' ' || b[i] == '\t')) ++i;  // transport padding
       if (b.size() - i < 2) {
-        if (b.size() > 1024) return fail(ErrorCode::InvalidArgument, "a boundary line is malformed");
+        if (b.size() > kMaxBoundaryLine) return fail(ErrorCode::InvalidArgument, "a boundary line is malformed");
         return {};
       }
       if (i == 0 && b.substr(0, 2) == "--") {
@@ -130,8 +166,7 @@ Status MultipartReader::step(bool& progressed) {
         if (b.size() <= keep) return {};
         size_t n = b.size() - keep;
         if (auto s = events_.part_data(b.substr(0, n)); !s) return s;
-        consume(n);
-        progressed = false;  // wait for more bytes
+        used += n;  // and wait for more bytes
         return {};
       }
       if (at > 0) {

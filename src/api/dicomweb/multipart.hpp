@@ -47,11 +47,15 @@ class MultipartReader {
 
  private:
   MultipartReader(std::string boundary, Events events);
-  [[nodiscard]] Status step(bool& progressed);
+  // Steps through `data` from `used` on, advancing `used` past what it has dealt with.
+  [[nodiscard]] Status run(std::string_view data, size_t& used);
+  [[nodiscard]] Status step(std::string_view rest, size_t& used, bool& progressed);
+  // How many more bytes the current state may need to make progress on a carried remainder.
+  [[nodiscard]] size_t lookahead() const;
   enum class State { Preamble, AfterDelimiter, Headers, Body, Done };
   std::string delimiter_;  // CRLF "--" boundary
   Events events_;
-  std::string buf_;
+  std::string buf_;  // what the last piece left undecided (a few bytes, or part headers)
   State state_ = State::Preamble;
   size_t parts_ = 0;
 };
