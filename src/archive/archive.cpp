@@ -15,6 +15,21 @@ namespace fs = std::filesystem;
 
 namespace vireo::archive {
 
+namespace detail {
+// What one ingest job decided, committed with the index change.
+enum class Decision { Inserted, Duplicate, ConflictKept, Overwritten };
+struct IndexOutcome {
+  Decision decision = Decision::Inserted;
+  std::string replaced_blob_key;  // Overwritten: the old blob to remove after commit
+};
+
+struct PreparedInstance {
+  dicom::ParsedInstance parsed;
+  BlobInfo blob;
+  std::string source;
+};
+}  // namespace detail
+
 namespace {
 
 Counter& stored_counter() {
@@ -34,18 +49,9 @@ Counter& duplicate_counter() {
   return c;
 }
 
-// What one ingest job decided, committed with the index change.
-enum class Decision { Inserted, Duplicate, ConflictKept, Overwritten };
-struct IndexOutcome {
-  Decision decision = Decision::Inserted;
-  std::string replaced_blob_key;  // Overwritten: the old blob to remove after commit
-};
-
-struct IngestRow {
-  const dicom::ParsedInstance& parsed;
-  const BlobInfo& blob;
-  const std::string& source;
-};
+using detail::Decision;
+using detail::IndexOutcome;
+using IngestRow = detail::PreparedInstance;
 
 std::vector<SqlValue> level_values(Level level, const dicom::ParsedInstance& p) {
   std::vector<SqlValue> values;
@@ -252,8 +258,8 @@ Result<std::unique_ptr<Archive>> Archive::open(Database& db, BlobStore& blobs, D
   return archive;
 }
 
-Result<StoreResult> Archive::store_file(const fs::path& file, const StoreSource& source) {
-  auto reject = [&](Error e) -> Result<StoreResult> {
+Result<detail::PreparedInstance> Archive::prepare(const fs::path& file, const StoreSource& source) {
+  auto reject = [&](Error e) -> Result<detail::PreparedInstance> {
     ::unlink(file.c_str());
     rejected_counter().inc();
     return std::unexpected(std::move(e));
@@ -274,41 +280,74 @@ Result<StoreResult> Archive::store_file(const fs::path& file, const StoreSource&
     rejected_counter().inc();
     return std::unexpected(blob.error());
   }
-  IngestRow row{*parsed, *blob, source.name};
-  auto outcome = writer_.run<IndexOutcome>([&](Connection& c) { return index_instance(c, row, policy_); },
-                                           {blob->key});
+  return detail::PreparedInstance{std::move(*parsed), std::move(*blob), source.name};
+}
+
+Result<StoreResult> Archive::conclude(const detail::PreparedInstance& p, const Result<IndexOutcome>& outcome) {
+  const auto& parsed = p.parsed;
+  const auto& blob = p.blob;
   if (!outcome) {
     // Not indexed, so not acknowledged: the blob would be an orphan. A duplicate with the
     // same content shares the key of the indexed blob, which must stay.
-    auto stored = instance(parsed->sop_instance_uid, Scope::everything());
-    if (!stored || stored->blob_key != blob->key) (void)blobs_.remove(blob->key);
+    auto stored = instance(parsed.sop_instance_uid, Scope::everything());
+    if (!stored || stored->blob_key != blob.key) (void)blobs_.remove(blob.key);
     rejected_counter().inc();
     return std::unexpected(outcome.error());
   }
-  StoreResult result{StoreOutcome::Stored, parsed->sop_instance_uid, parsed->value(tag::kStudyInstanceUID),
-                     parsed->value(tag::kPatientID), parsed->sop_class_uid};
+  StoreResult result{StoreOutcome::Stored, parsed.sop_instance_uid, parsed.value(tag::kStudyInstanceUID),
+                     parsed.value(tag::kPatientID), parsed.sop_class_uid};
   switch (outcome->decision) {
     case Decision::Inserted:
       stored_counter().inc();
-      stored_bytes().inc(blob->size);
+      stored_bytes().inc(blob.size);
       break;
     case Decision::Duplicate:
       duplicate_counter().inc();
       result.outcome = StoreOutcome::Duplicate;
       break;
     case Decision::ConflictKept:
-      (void)blobs_.remove(blob->key);
+      (void)blobs_.remove(blob.key);
       rejected_counter().inc();
       spdlog::warn("instance {} received again from {} with different content; kept the first (see /api/conflicts)",
-                   parsed->sop_instance_uid, source.name);
-      return fail(ErrorCode::DuplicateConflict, "SOP Instance UID " + parsed->sop_instance_uid);
+                   parsed.sop_instance_uid, p.source);
+      return fail(ErrorCode::DuplicateConflict, "SOP Instance UID " + parsed.sop_instance_uid);
     case Decision::Overwritten:
-      if (outcome->replaced_blob_key != blob->key) remove_blob(outcome->replaced_blob_key);
-      spdlog::warn("instance {} overwritten with different content from {}", parsed->sop_instance_uid, source.name);
+      if (outcome->replaced_blob_key != blob.key) remove_blob(outcome->replaced_blob_key);
+      spdlog::warn("instance {} overwritten with different content from {}", parsed.sop_instance_uid, p.source);
       result.outcome = StoreOutcome::Overwritten;
       break;
   }
   return result;
+}
+
+Result<StoreResult> Archive::store_file(const fs::path& file, const StoreSource& source) {
+  auto prepared = prepare(file, source);
+  if (!prepared) return std::unexpected(prepared.error());
+  auto outcome = writer_.run<IndexOutcome>([&](Connection& c) { return index_instance(c, *prepared, policy_); },
+                                           {prepared->blob.key});
+  return conclude(*prepared, outcome);
+}
+
+std::vector<Result<StoreResult>> Archive::store_files(const std::vector<StoreItem>& items) {
+  std::vector<Result<detail::PreparedInstance>> prepared;
+  prepared.reserve(items.size());
+  for (const auto& item : items) prepared.push_back(prepare(item.file, item.source));
+  std::vector<std::function<Result<IndexOutcome>(Connection&)>> jobs;
+  std::vector<std::vector<std::string>> keys;
+  for (const auto& p : prepared) {
+    if (!p) continue;
+    jobs.push_back([this, &p = *p](Connection& c) { return index_instance(c, p, policy_); });
+    keys.push_back({p->blob.key});
+  }
+  auto outcomes = writer_.run_all<IndexOutcome>(std::move(jobs), std::move(keys));
+  std::vector<Result<StoreResult>> results;
+  results.reserve(items.size());
+  size_t k = 0;
+  for (const auto& p : prepared) {
+    if (!p) results.emplace_back(std::unexpected(p.error()));
+    else results.push_back(conclude(*p, outcomes[k++]));
+  }
+  return results;
 }
 
 void Archive::remove_blob(const std::string& key) {

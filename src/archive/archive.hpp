@@ -82,6 +82,11 @@ struct ArchiveStats {
   int64_t patients = 0, studies = 0, series = 0, instances = 0, bytes = 0;
 };
 
+namespace detail {
+struct PreparedInstance;  // parsed, checked and in the blob store, not yet indexed
+struct IndexOutcome;      // what indexing one instance decided
+}  // namespace detail
+
 class Archive {
  public:
   static Result<std::unique_ptr<Archive>> open(Database& db, BlobStore& blobs, DuplicatePolicy policy,
@@ -101,6 +106,13 @@ class Archive {
   // Takes ownership of `file` (a Part 10 file in blobs.temp_path() space): parses, stores
   // durably, indexes. On any failure the file is removed and nothing is changed.
   [[nodiscard]] Result<StoreResult> store_file(const std::filesystem::path& file, const StoreSource& source);
+  struct StoreItem {
+    std::filesystem::path file;
+    StoreSource source;
+  };
+  // store_file for several files at once, results in order: each is parsed and checked on
+  // its own, and all are indexed in one commit behind one flush (a STOW-RS request).
+  [[nodiscard]] std::vector<Result<StoreResult>> store_files(const std::vector<StoreItem>& items);
   // Copies an external file in (adding a meta header where it has none), then store_file.
   [[nodiscard]] Result<StoreResult> import_file(const std::filesystem::path& path, const std::string& aet);
 
@@ -142,6 +154,9 @@ class Archive {
  private:
   Archive(Database& db, BlobStore& blobs, DuplicatePolicy policy);
   Result<int64_t> delete_where(Level level, const std::string& uid);
+  // store_file's steps: before the index (removes `file` on failure) and after its commit.
+  Result<detail::PreparedInstance> prepare(const std::filesystem::path& file, const StoreSource& source);
+  Result<StoreResult> conclude(const detail::PreparedInstance& p, const Result<detail::IndexOutcome>& outcome);
 
   Database& db_;
   BlobStore& blobs_;

@@ -35,17 +35,31 @@ void IndexWriter::stop() {
 }
 
 Status IndexWriter::submit(std::vector<std::string> sync_keys, std::function<Status(Connection&)> fn) {
-  auto job = std::make_unique<Job>();
-  job->fn = std::move(fn);
-  job->sync_keys = std::move(sync_keys);
-  auto future = job->done.get_future();
+  std::vector<Submission> one;
+  one.push_back({std::move(fn), std::move(sync_keys)});
+  return std::move(submit_all(std::move(one))[0]);
+}
+
+std::vector<Status> IndexWriter::submit_all(std::vector<Submission> submissions) {
+  std::vector<std::future<Status>> futures;
+  futures.reserve(submissions.size());
   {
     std::lock_guard lock(mutex_);
-    if (!running_ || stopping_) return fail(ErrorCode::Unavailable, "index writer stopped");
-    queue_.push_back(std::move(job));
+    if (!running_ || stopping_)
+      return std::vector<Status>(submissions.size(), fail(ErrorCode::Unavailable, "index writer stopped"));
+    for (auto& s : submissions) {
+      auto job = std::make_unique<Job>();
+      job->fn = std::move(s.fn);
+      job->sync_keys = std::move(s.sync_keys);
+      futures.push_back(job->done.get_future());
+      queue_.push_back(std::move(job));
+    }
   }
   wake_.notify_one();
-  return future.get();
+  std::vector<Status> results;
+  results.reserve(futures.size());
+  for (auto& f : futures) results.push_back(f.get());
+  return results;
 }
 
 void IndexWriter::loop() {

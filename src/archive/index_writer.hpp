@@ -55,6 +55,32 @@ class IndexWriter {
     return std::move(*out);
   }
 
+  // Several jobs queued together, so that they share one commit (a writer batch takes all
+  // that is queued): one flush for a STOW request's instances instead of one per instance.
+  // Results in the order of `jobs`.
+  template <typename T>
+  std::vector<Result<T>> run_all(std::vector<std::function<Result<T>(Connection&)>> jobs,
+                                 std::vector<std::vector<std::string>> sync_keys) {
+    std::vector<std::optional<Result<T>>> out(jobs.size());
+    std::vector<Submission> submissions;
+    submissions.reserve(jobs.size());
+    for (size_t i = 0; i < jobs.size(); ++i)
+      submissions.push_back({[&, i](Connection& c) -> Status {
+                               out[i].emplace(jobs[i](c));  // emplace: see run()
+                               if (!*out[i]) return std::unexpected(out[i]->error());
+                               return {};
+                             },
+                             i < sync_keys.size() ? std::move(sync_keys[i]) : std::vector<std::string>{}});
+    std::vector<Status> committed = submit_all(std::move(submissions));
+    std::vector<Result<T>> results;
+    results.reserve(jobs.size());
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      if (!committed[i]) results.emplace_back(std::unexpected(committed[i].error()));
+      else results.emplace_back(std::move(*out[i]));
+    }
+    return results;
+  }
+
   // Jobs committed and transactions run since start (for metrics and tests).
   [[nodiscard]] uint64_t transactions() const { return transactions_; }
 
@@ -64,7 +90,12 @@ class IndexWriter {
     std::vector<std::string> sync_keys;
     std::promise<Status> done;
   };
+  struct Submission {
+    std::function<Status(Connection&)> fn;
+    std::vector<std::string> sync_keys;
+  };
   Status submit(std::vector<std::string> sync_keys, std::function<Status(Connection&)> fn);
+  std::vector<Status> submit_all(std::vector<Submission> submissions);
   void loop();
   void run_batch(std::vector<std::unique_ptr<Job>>& batch);
 

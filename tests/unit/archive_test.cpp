@@ -130,6 +130,36 @@ TEST_F(ArchiveTest, ConcurrentStoresShareCommits) {
   EXPECT_LE(archive_->writer().transactions(), files.size());
 }
 
+TEST_F(ArchiveTest, StoreFilesIndexesABatchInOneCommitAndAnswersEachInOrder) {
+  std::vector<Archive::StoreItem> items;
+  for (auto f : {"modality/MR_small.dcm", "malformed/derived/zero_bytes.dcm", "modality/CT_small.dcm",
+                 "modality/MR_small.dcm", "transfer_syntax/MR_small_RLE.dcm"}) {
+    fs::path tmp = archive_->temp_path();
+    fs::copy_file(kDicom / f, tmp);
+    items.push_back({tmp, StoreSource::named("TEST")});
+  }
+  const uint64_t before = archive_->writer().transactions();
+  auto results = archive_->store_files(items);
+  EXPECT_EQ(archive_->writer().transactions(), before + 1) << "one commit for the whole batch";
+  ASSERT_EQ(results.size(), items.size());
+  ASSERT_TRUE(results[0]);
+  EXPECT_EQ(results[0]->outcome, StoreOutcome::Stored);
+  ASSERT_FALSE(results[1]);
+  EXPECT_EQ(results[1].error().code, ErrorCode::MalformedDicom);
+  ASSERT_TRUE(results[2]);
+  EXPECT_EQ(results[2]->outcome, StoreOutcome::Stored);
+  ASSERT_TRUE(results[3]) << "the same instance twice in a batch is a duplicate, not an error";
+  EXPECT_EQ(results[3]->outcome, StoreOutcome::Duplicate);
+  ASSERT_FALSE(results[4]);
+  EXPECT_EQ(results[4].error().code, ErrorCode::DuplicateConflict);
+  EXPECT_EQ(archive_->stats()->instances, 2);
+  for (const auto& item : items) EXPECT_FALSE(fs::exists(item.file)) << "every received file is taken or removed";
+  auto report = archive_->check_integrity(true, false);
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(report->orphan_blobs.empty());
+  EXPECT_TRUE(report->missing_blobs.empty());
+}
+
 TEST_F(ArchiveTest, AStudyKeepsItsFirstPatientAndThatPatientsCounters) {
   ASSERT_TRUE(import("dicomdir/77654033/CT2/17106"));
   // A second instance of the same study whose header names another patient.

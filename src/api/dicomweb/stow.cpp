@@ -3,15 +3,15 @@
 // Instances Response Module (PS3.18 10.5.3) in the DICOM JSON model.
 //
 // The body streams through a MultipartReader into one temporary file per part as it
-// arrives (any size, constant memory). Nothing is stored until the body has arrived whole
+// arrives (any size, constant memory), the kernel asked to start writing each part back to
+// disk as soon as it is complete (and every MiB of a large one), so that the flush before the
+// index commit finds little left to write. Nothing is stored until the body has arrived whole
 // and well-formed, so a malformed or cut request changes nothing; then the parts are stored
-// in parallel (all of a request's parts at once, up to 16), so that the index writer commits
-// them together behind one flush.
+// together (up to 64 at a time), indexed in one commit behind one flush.
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <thread>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -33,8 +33,9 @@ constexpr tag::Tag kRetrieveURL = 0x00081190, kFailedSOPSequence = 0x00081198, k
                    kReferencedSOPClassUID = 0x00081150, kReferencedSOPInstanceUID = 0x00081155,
                    kFailureReason = 0x00081197;
 constexpr uint16_t kCannotUnderstand = 0xC000;
-constexpr unsigned kStoreThreads = 16;
+constexpr size_t kStoreBatch = 64;
 constexpr uint64_t kFreeSpaceCheckBytes = 16ull << 20;
+constexpr uint64_t kWritebackBytes = 1ull << 20;
 
 json item(std::initializer_list<std::pair<tag::Tag, json>> attributes) {
   json out = json::object();
@@ -69,8 +70,7 @@ class StowSink final : public http::BodySink {
 
   HttpResponse finish() override {
     if (auto whole = reader_->finish(); !whole) return http::problem(whole.error());
-    std::vector<Result<archive::StoreResult>> stored(parts_.size(), std::unexpected(Error{}));
-    store_all(stored);
+    std::vector<std::optional<Result<archive::StoreResult>>> stored = store_all();
     json referenced = json::array(), failed = json::array();
     std::string first_study;
     for (size_t i = 0; i < parts_.size(); ++i) {
@@ -78,7 +78,7 @@ class StowSink final : public http::BodySink {
         failed.push_back(item({{kFailureReason, attribute_json("US", std::to_string(kCannotUnderstand))}}));
         continue;
       }
-      const auto& s = stored[i];
+      const auto& s = *stored[i];
       if (!s) {
         failed.push_back(item({{kFailureReason, attribute_json("US", std::to_string(dicom_status(s.error().code)))}}));
         continue;
@@ -121,6 +121,7 @@ class StowSink final : public http::BodySink {
     if (auto room = archive_.check_free_space(); !room) return room;
     parts_.push_back({archive_.temp_path(), "", false});
     hash_.emplace();
+    written_ = flushed_ = 0;
     fd_ = ::open(parts_.back().file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd_ < 0) return fail(ErrorCode::OutOfResources, "cannot write a received instance");
     return {};
@@ -139,14 +140,26 @@ class StowSink final : public http::BodySink {
       ssize_t n = ::write(fd_, data.data(), data.size());
       if (n <= 0) return fail(ErrorCode::OutOfResources, "the blob store is full or not writable");
       data.remove_prefix(static_cast<size_t>(n));
+      written_ += static_cast<uint64_t>(n);
     }
+    if (written_ - flushed_ >= kWritebackBytes) start_writeback();
     return {};
   }
 
   Status end_part() {
-    if (fd_ >= 0) parts_.back().sha256 = hash_->hex_digest();
+    if (fd_ >= 0) {
+      parts_.back().sha256 = hash_->hex_digest();
+      start_writeback();
+    }
     close_part();
     return {};
+  }
+
+  // Asynchronous: the pages written since the last call are queued for the disk.
+  void start_writeback() {
+    (void)::sync_file_range(fd_, static_cast<off_t>(flushed_), static_cast<off_t>(written_ - flushed_),
+                            SYNC_FILE_RANGE_WRITE);
+    flushed_ = written_;
   }
 
   void close_part() {
@@ -154,23 +167,29 @@ class StowSink final : public http::BodySink {
     fd_ = -1;
   }
 
-  void store_all(std::vector<Result<archive::StoreResult>>& stored) {
-    std::atomic<size_t> next{0};
-    auto worker = [&] {
-      for (size_t i; (i = next++) < parts_.size();) {
-        if (parts_[i].file.empty()) continue;
-        parts_[i].taken = true;
-        auto source = archive::StoreSource::named("stow:" + request_.principal.username);
-        source.expected_study_instance_uid = expected_study_;
-        source.file_sha256 = parts_[i].sha256;
-        stored[i] = archive_.store_file(parts_[i].file, source);
-      }
+  // One result per part; nullopt for parts that were not application/dicom.
+  std::vector<std::optional<Result<archive::StoreResult>>> store_all() {
+    std::vector<std::optional<Result<archive::StoreResult>>> stored(parts_.size());
+    std::vector<archive::Archive::StoreItem> items;
+    std::vector<size_t> index;
+    auto flush = [&] {
+      auto results = archive_.store_files(items);
+      for (size_t k = 0; k < results.size(); ++k) stored[index[k]].emplace(std::move(results[k]));
+      items.clear();
+      index.clear();
     };
-    unsigned n = static_cast<unsigned>(std::min<size_t>(kStoreThreads, parts_.size()));
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
+    for (size_t i = 0; i < parts_.size(); ++i) {
+      if (parts_[i].file.empty()) continue;
+      parts_[i].taken = true;
+      auto source = archive::StoreSource::named("stow:" + request_.principal.username);
+      source.expected_study_instance_uid = expected_study_;
+      source.file_sha256 = parts_[i].sha256;
+      items.push_back({parts_[i].file, std::move(source)});
+      index.push_back(i);
+      if (items.size() == kStoreBatch) flush();
+    }
+    if (!items.empty()) flush();
+    return stored;
   }
 
   archive::Archive& archive_;
@@ -181,6 +200,7 @@ class StowSink final : public http::BodySink {
   int fd_ = -1;
   std::optional<Sha256> hash_;
   uint64_t unchecked_ = 0;  // bytes written since the last free-space check
+  uint64_t written_ = 0, flushed_ = 0;  // of the current part: bytes written, and queued for the disk
 };
 
 Result<std::unique_ptr<http::BodySink>> open_stow(archive::Archive& archive, const HttpRequest& r, const Options& options) {
