@@ -10,6 +10,7 @@ bootstrap:
 build: bootstrap
 	@if [ ! -f $(BUILD)/build.ninja ]; then cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS); fi
 	@cmake --build $(BUILD)
+	@scripts/build_web.sh
 
 run: build
 	@scripts/run.sh

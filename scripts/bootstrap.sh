@@ -19,6 +19,8 @@ packages=(
   oathtool openssl
   # integration tests and benchmarks are driven from Python's standard library
   python3
+  # the browser that the web application's end-to-end tests drive (playwright-core)
+  chromium
 )
 
 missing=()
@@ -33,14 +35,17 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   missing+=(nodejs npm)
 fi
 
-# npm packages the tests use, from package-lock.json, when they are not installed yet.
+# npm packages of the web application and of the DICOMweb client tests, from their
+# package-lock.json, when they are not installed yet or the lock file changed.
 npm_install() {
-  local dir
-  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/dicomweb"
-  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
-    echo "bootstrap: npm ci in $dir"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) && touch "$dir/node_modules"
-  fi
+  local root dir
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  for dir in "$root/web" "$root/tests/dicomweb"; do
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+      echo "bootstrap: npm ci in $dir"
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) && touch "$dir/node_modules"
+    fi
+  done
 }
 
 if [ ${#missing[@]} -eq 0 ]; then

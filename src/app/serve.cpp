@@ -10,6 +10,7 @@
 #include "api/dicomweb/routes.hpp"
 #include "api/rest/routes.hpp"
 #include "api/rest/security.hpp"
+#include "api/web/web_app.hpp"
 #include "auth/password.hpp"
 #include "app/services.hpp"
 #include "core/log.hpp"
@@ -73,6 +74,7 @@ Result<Services> open_services(const Config& config) {
   }
   s.archive->set_min_free_bytes(config.min_free_space_mb << 20);
   s.dicomweb = {config.dicomweb_public_url, config.http_tls ? "https" : "http"};
+  s.web_root = config.web_root.empty() ? api::web::default_web_root() : config.web_root;
   return s;
 }
 
@@ -86,6 +88,7 @@ void build_router(Services& s, http::Router& router) {
   api::dicomweb::register_stow_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_capabilities_route(router, s.dicomweb);
   api::install_security(router, *s.auth, *s.audit);
+  api::web::register_web_app(router, s.web_root);
 }
 
 namespace {

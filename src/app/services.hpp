@@ -23,6 +23,7 @@ struct Services {
   std::unique_ptr<archive::Archive> archive;
   std::unique_ptr<auth::AuthService> auth;
   api::dicomweb::Options dicomweb;  // public URL and scheme for URLs in DICOMweb answers
+  std::filesystem::path web_root;  // the built browser application
   std::unique_ptr<net::SyslogSender> syslog;  // outlives the audit log, which feeds it
   std::unique_ptr<audit::AuditLog> audit;     // declared last: destroyed (flushed) first
 };

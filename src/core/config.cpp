@@ -52,6 +52,9 @@ const std::vector<ConfigOption>& config_options() {
       {"render_cache_mb", "2048",
        "Disk space, in MiB, for rendered frames and thumbnails kept under data_dir/cache/rendered (least "
        "recently used go first); 0 turns the cache off."},
+      {"web_root", "",
+       "Folder of the built browser application (index.html, assets/), served at /. Empty: web/dist "
+       "beside the folder that holds the vireo binary (the source tree's, after make run)."},
       {"log_level", "info", "trace, debug, info, warn, error."},
       {"cors_origins", "",
        "Web origins allowed to call the API and DICOMweb from their pages (comma-separated, e.g. "
@@ -178,6 +181,7 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
   if (key == "render_cache_mb")
     return parse_number<uint64_t>(key, value, cfg.render_cache_mb, 0, uint64_t{1} << 30);
   if (key == "log_level") { cfg.log_level = value; return {}; }
+  if (key == "web_root") { cfg.web_root = value; return {}; }
   if (key == "cors_origins") {
     cfg.cors_origins.clear();
     for (const auto& item : split(value, ',')) {

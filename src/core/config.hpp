@@ -50,6 +50,7 @@ struct Config {
   DuplicatePolicy duplicate_policy = DuplicatePolicy::KeepFirst;
   uint64_t min_free_space_mb = 100;
   uint64_t render_cache_mb = 2048;  // 0: no rendered-frame cache
+  std::filesystem::path web_root;   // the built web app; empty: web/dist beside the binary's folder
   std::string log_level = "info";
   std::vector<std::string> cors_origins;     // browser origins allowed cross-origin; "*" any
   std::string dicomweb_public_url;          // RetrieveURL base behind a proxy; empty: from Host

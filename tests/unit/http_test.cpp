@@ -34,6 +34,31 @@ TEST(Router, MatchesPlaceholdersAndAnswers404And405) {
   EXPECT_EQ(res.content_type, "application/problem+json");
 }
 
+TEST(Router, TheFallbackAnswersOnlyGetsOfUnknownPathsWithoutTheGuard) {
+  Router r;
+  r.add("GET", "/api/studies/{study}", "archive.read", [](const HttpRequest&) { return json_response(200, "route"); });
+  int guarded = 0;
+  r.set_guard([&](HttpRequest&, const Route&) -> std::optional<HttpResponse> {
+    ++guarded;
+    return std::nullopt;
+  });
+  r.set_fallback([](const HttpRequest& req) { return json_response(200, "page " + req.path); });
+  HttpRequest req;
+  req.method = "GET";
+  req.path = "/viewer/1.2.3";
+  EXPECT_EQ(r.dispatch(req).body, "page /viewer/1.2.3");
+  req.method = "HEAD";
+  EXPECT_EQ(r.dispatch(req).body, "page /viewer/1.2.3");
+  EXPECT_EQ(guarded, 0) << "the application's files are public";
+  req.method = "POST";
+  EXPECT_EQ(r.dispatch(req).status, 404);
+  req.method = "GET";
+  req.path = "/api/studies/1.2";
+  EXPECT_EQ(r.dispatch(req).body, "route") << "routes come first";
+  req.method = "DELETE";
+  EXPECT_EQ(r.dispatch(req).status, 405) << "a known path with another method is not the application's";
+}
+
 TEST(Router, AThrowingHandlerIsAnswered500NotACrash) {
   Router r;
   r.add("GET", "/boom", "public", [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("bad utf-8"); });

@@ -365,7 +365,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     requests_counter(r.status).inc();
     auto fill = [&](auto& res) {
       res.set(bhttp::field::server, "Vireo");
-      res.set(bhttp::field::content_type, r.content_type);
+      if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
       res.set("X-Content-Type-Options", "nosniff");
       // Patient data must not linger in shared caches or be framed by other sites.
       res.set(bhttp::field::cache_control, "no-store");

@@ -111,6 +111,9 @@ class Router {
   // Preflight (OPTIONS) requests are answered here, before authentication, as the Fetch
   // standard requires; credentials are never allowed cross-origin (bearer tokens work).
   void set_cors_origins(std::vector<std::string> origins) { cors_origins_ = std::move(origins); }
+  // Answers GET and HEAD requests whose path no route knows (the web application's files),
+  // without the guard or the after-hook: what it serves is public and not audited.
+  void set_fallback(Handler fallback) { fallback_ = std::move(fallback); }
   [[nodiscard]] const std::vector<Route>& routes() const { return routes_; }
   // Finds the route and fills req.params; 404 or 405 problem responses when none fits.
   [[nodiscard]] HttpResponse dispatch(HttpRequest& req) const;
@@ -133,6 +136,7 @@ class Router {
   [[nodiscard]] std::string cors_origin_for(const HttpRequest& req) const;
   [[nodiscard]] HttpResponse with_cors(const HttpRequest& req, HttpResponse res) const;
   Guard guard_;
+  Handler fallback_;
   AfterHook after_;
   std::vector<std::string> cors_origins_;
 };

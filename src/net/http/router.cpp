@@ -153,6 +153,10 @@ HttpResponse Router::route(HttpRequest& req) const {
     if (after_) after_(req, &r, res);
     return res;
   }
+  if (!path_known && fallback_ && (req.method == "GET" || req.method == "HEAD")) {
+    static const Route fallback_route{"GET", "(web application)", "public", {}, {}};
+    return answer_safely(req, fallback_route, [&] { return fallback_(req); });
+  }
   HttpResponse res = path_known ? problem(405, "Method Not Allowed", req.method + " is not supported on " + req.path)
                                 : problem(404, "Not Found", "no resource at this path");
   if (after_) after_(req, nullptr, res);

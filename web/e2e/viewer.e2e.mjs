@@ -1,0 +1,158 @@
+// End-to-end: Debian's Chromium, driven by playwright-core, uses the web application of a
+// running `vireo serve` as a radiologist would: sign in (setting up the second factor the
+// role requires), open a CT from the worklist, see it, scroll, change the window, measure
+// a length on an image with known pixel spacing.
+//
+// Environment: VIREO_URL (https://127.0.0.1:PORT), VIREO_USER, VIREO_PASSWORD, VIREO_STUDY
+// (a CT of 512×512 slices, Pixel Spacing VIREO_SPACING mm), VIREO_SLICES;
+// VIREO_SCREENSHOTS: a folder for screenshots (optional).
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`set ${name}`);
+  return v;
+};
+const BASE = env('VIREO_URL');
+const STUDY = env('VIREO_STUDY');
+const SLICES = Number(env('VIREO_SLICES'));
+const SPACING = Number(env('VIREO_SPACING'));
+const SHOTS = process.env.VIREO_SCREENSHOTS;
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+// RFC 6238 with the defaults every authenticator app uses (SHA-1, 30 s, 6 digits).
+export function totp(base32, now = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of base32.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(now / 30000)));
+  const h = createHmac('sha1', key).update(counter).digest();
+  const o = h[h.length - 1] & 15;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+async function nonBlankPixels(page) {
+  return page.evaluate(() => {
+    const canvas = document.querySelector('.viewport .element canvas');
+    if (!canvas) return -1;
+    const ctx = canvas.getContext('2d');
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] > 8 || data[i + 1] > 8 || data[i + 2] > 8) n++;
+    return n;
+  });
+}
+
+const profile = mkdtempSync(join(tmpdir(), 'vireo-e2e-'));
+const browser = await chromium.launchPersistentContext(profile, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  ignoreHTTPSErrors: true, // the server's self-signed certificate
+  viewport: { width: 1280, height: 800 },
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const failures = [];
+const page = browser.pages()[0] ?? (await browser.newPage());
+page.setDefaultTimeout(20000);
+try {
+  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && console.error('browser console:', m.text()));
+
+  // Sign in; the radiologist role needs a second factor, set up on first sign-in.
+  await page.goto(`${BASE}/`);
+  await page.fill('input[name=username]', env('VIREO_USER'));
+  await page.fill('input[name=password]', env('VIREO_PASSWORD'));
+  await page.click('button[type=submit]');
+  await page.click('text=Set up an authenticator');
+  const secret = (await page.textContent('.secret')).trim();
+  await page.fill('input[name=code]', totp(secret));
+  await page.click('button[type=submit]');
+  await page.waitForSelector('text=Recovery codes');
+  await page.click('text=I have saved them');
+
+  // The worklist lists the study; opening it shows the first slice.
+  const row = page.locator(`tr[data-study="${STUDY}"]`);
+  await row.waitFor();
+  check((await page.evaluate(() => window.crossOriginIsolated)) === true, 'the page is not cross-origin isolated');
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'worklist.png') });
+  const opened = Date.now();
+  await row.click();
+  const index = page.locator('[data-testid=image-index]').first();
+  await page.waitForFunction((n) => document.querySelector('[data-testid=image-index]')?.textContent?.includes(`Im: 1/${n}`), SLICES);
+  await page.waitForFunction(() => {
+    const c = document.querySelector('.viewport .element canvas');
+    if (!c) return false;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > 8) return true;
+    return false;
+  });
+  console.log(`first image ${Date.now() - opened} ms after the click`);
+  const lit = await nonBlankPixels(page);
+  check(lit > 10000, `the canvas shows almost nothing (${lit} lit pixels)`);
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-ct.png') });
+
+  // Scroll with the wheel and the keyboard.
+  const element = page.locator('.viewport .element').first();
+  const box = await element.boundingBox();
+  const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+  await page.mouse.move(cx, cy);
+  await page.mouse.wheel(0, 120);
+  await page.waitForFunction(() => !document.querySelector('[data-testid=image-index]').textContent.includes('Im: 1/'));
+  const afterWheel = await index.textContent();
+  await element.focus();
+  await page.keyboard.press('End');
+  await page.waitForFunction((n) => document.querySelector('[data-testid=image-index]').textContent.includes(`Im: ${n}/${n}`), SLICES);
+  console.log(`scrolled: ${afterWheel.trim().split('\n').pop()} then the last slice`);
+
+  // Window/level by dragging with the left button (the default tool).
+  const windowBefore = await page.textContent('[data-testid=window]');
+  await page.mouse.move(cx, cy);
+  await page.mouse.down();
+  await page.mouse.move(cx + 80, cy + 40, { steps: 8 });
+  await page.mouse.up();
+  await page.waitForFunction((w) => document.querySelector('[data-testid=window]').textContent !== w, windowBefore);
+  const windowAfter = await page.textContent('[data-testid=window]');
+  check(/W: \d+ L: -?\d+/.test(windowAfter), `window overlay: ${windowAfter}`);
+  console.log(`window ${windowBefore} -> ${windowAfter}`);
+
+  // A length across 200 screen pixels; the image (512 columns) is fitted to the viewport's
+  // smaller side, so the expected length follows from the pixel spacing.
+  await page.click('button:text-is("Length")');
+  await page.mouse.move(cx - 100, cy);
+  await page.mouse.down();
+  await page.mouse.move(cx + 100, cy, { steps: 10 });
+  await page.mouse.up();
+  const label = page.locator('.viewport svg text', { hasText: 'mm' }).first();
+  await label.waitFor();
+  // The label follows the drag a frame behind: read it once it has settled.
+  let text = '', settled = '';
+  for (let i = 0; i < 50 && (text === '' || text !== settled); i++) {
+    settled = text;
+    await page.waitForTimeout(100);
+    text = await label.textContent();
+  }
+  const shown = Number(/([\d.]+)\s*mm/.exec(text)[1]);
+  const expected = (200 * SPACING * 512) / Math.min(box.width, box.height);
+  check(Math.abs(shown - expected) / expected < 0.05, `length shows ${shown} mm, expected about ${expected.toFixed(1)} mm`);
+  console.log(`length ${shown} mm (expected ${expected.toFixed(1)})`);
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-length.png') });
+
+  check(failures.length === 0, failures.join('\n'));
+  console.log('viewer end-to-end: ok');
+} catch (e) {
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'failed.png') }).catch(() => undefined);
+  throw e;
+} finally {
+  await browser.close();
+  rmSync(profile, { recursive: true, force: true });
+}

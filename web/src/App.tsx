@@ -1,0 +1,58 @@
+// The application shell: who is signed in, and which page the address names. Pages are
+// plain paths (/, /login, /viewer/{StudyInstanceUID}) that the server answers with this
+// application, so links and reloads work.
+import { Suspense, lazy, useCallback, useEffect, useState } from 'react';
+import { type Session, currentSession, signOut } from './api';
+import { SignIn, TotpEnrolment } from './SignIn';
+import { Worklist } from './Worklist';
+
+// The viewer is its own chunk: the sign-in page and the worklist load without Cornerstone3D.
+const loadViewer = () => import('./viewer/ViewerPage');
+const ViewerPage = lazy(loadViewer);
+// Opening a study link directly: fetch the viewer while the session is being checked.
+if (location.pathname.startsWith('/viewer/')) void loadViewer();
+
+export type Navigate = (path: string) => void;
+
+function studyOf(path: string): string | null {
+  const m = /^\/viewer\/([0-9.]{1,64})\/?$/.exec(path);
+  return m ? m[1] : null;
+}
+
+export function App() {
+  const [path, setPath] = useState(location.pathname);
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [error, setError] = useState('');
+
+  useEffect(() => {
+    const onPop = () => setPath(location.pathname);
+    window.addEventListener('popstate', onPop);
+    currentSession().then(setSession, (e) => setError(String(e.message ?? e)));
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+
+  const navigate = useCallback<Navigate>((to) => {
+    if (to !== location.pathname) history.pushState(null, '', to);
+    setPath(to);
+  }, []);
+
+  const leave = useCallback(async () => {
+    await signOut().catch(() => undefined);
+    setSession(null);
+  }, []);
+
+  if (error) return <div className="page-message">The server cannot be reached: {error}</div>;
+  if (session === undefined) return <div className="page-message">Loading…</div>;
+  if (session === null) return <SignIn onSignedIn={setSession} />;
+  if (session.totpEnrolmentRequired) return <TotpEnrolment onDone={() => currentSession().then(setSession)} onSignOut={leave} />;
+
+  const study = studyOf(path);
+  if (study) {
+    return (
+      <Suspense fallback={<div className="page-message">Opening the viewer…</div>}>
+        <ViewerPage study={study} navigate={navigate} />
+      </Suspense>
+    );
+  }
+  return <Worklist session={session} navigate={navigate} onSignOut={leave} prefetchViewer={loadViewer} />;
+}

@@ -1,0 +1,90 @@
+// The server's REST API and DICOMweb, from the signed-in browser: the session cookie goes
+// with every same-origin request; requests that change state carry the CSRF token given
+// at sign-in.
+
+export interface Session {
+  username: string;
+  roles: string[];
+  permissions: string[];
+  totpEnrolmentRequired: boolean;
+  csrfToken?: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken = '';
+
+async function problemMessage(res: Response): Promise<string> {
+  try {
+    const p = await res.json();
+    return p.detail || p.title || `HTTP ${res.status}`;
+  } catch {
+    return `HTTP ${res.status}`;
+  }
+}
+
+async function call(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
+  const headers: Record<string, string> = { Accept: accept };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  const res = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin',
+  });
+  if (!res.ok) throw new ApiError(res.status, await problemMessage(res));
+  return res;
+}
+
+function remember(s: Session): Session {
+  csrfToken = s.csrfToken ?? '';
+  return s;
+}
+
+// The current session, or null when nobody is signed in.
+export async function currentSession(): Promise<Session | null> {
+  try {
+    return remember(await (await call('GET', '/api/auth/session')).json());
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return null;
+    throw e;
+  }
+}
+
+export async function signIn(username: string, password: string, totp: string): Promise<Session> {
+  const body: Record<string, string> = { username, password };
+  if (totp) body.totp = totp;
+  return remember(await (await call('POST', '/api/auth/login', body)).json());
+}
+
+export async function signOut(): Promise<void> {
+  await call('POST', '/api/auth/logout');
+  csrfToken = '';
+}
+
+export async function beginTotp(): Promise<{ secret: string; otpauthUri: string }> {
+  return (await call('POST', '/api/auth/totp')).json();
+}
+
+// The one-time recovery codes, shown once.
+export async function confirmTotp(code: string): Promise<string[]> {
+  return (await (await call('POST', '/api/auth/totp/confirm', { code })).json()).recoveryCodes ?? [];
+}
+
+// A DICOM JSON answer (QIDO-RS, WADO-RS metadata); 204 is an empty list.
+export async function dicomJson(path: string): Promise<DicomJson[]> {
+  const res = await call('GET', path, undefined, 'application/dicom+json');
+  if (res.status === 204) return [];
+  const text = await res.text();
+  return text.trim() ? JSON.parse(text) : [];
+}
+
+export type DicomJson = Record<string, { vr: string; Value?: unknown[]; BulkDataURI?: string; InlineBinary?: string }>;

@@ -1,0 +1,209 @@
+// One stack viewport: a series (or a multi-frame object) scrolled image by image, with its
+// text overlays, a scrollbar, keyboard navigation, and the series loaded in the background
+// from the image on screen outwards.
+import { useEffect, useRef, useState } from 'react';
+import { Enums, type RenderingEngine, type Types, eventTarget, imageLoader } from '@cornerstonejs/core';
+import { ToolGroupManager, utilities as toolUtilities } from '@cornerstonejs/tools';
+import { wadors } from '@cornerstonejs/dicom-image-loader';
+import { Tag, formatDate, number, numbers, text } from '../dicom';
+import { calibrationNote, calibrationOf } from './calibration';
+import { presetFromRange, presetsForImage, voiRange } from './presets';
+import { loadOrder, type StackImage } from './series';
+
+export interface ViewportCommand {
+  kind: 'preset' | 'invert' | 'rotate' | 'flipH' | 'flipV' | 'fit' | 'reset' | 'cine';
+  value?: number;
+  seq: number;
+  viewport: number;
+}
+
+const PREFETCH_CONNECTIONS = 6; // what a browser opens to one origin over HTTP/1.1
+
+interface Props {
+  engine: RenderingEngine;
+  toolGroupId: string;
+  viewportId: string;
+  images: StackImage[];
+  seriesUid: string;
+  onProgress: (seriesUid: string, loaded: number) => void;
+  command: ViewportCommand | null;
+}
+
+export function StackViewport({ engine, toolGroupId, viewportId, images, seriesUid, onProgress, command }: Props) {
+  const element = useRef<HTMLDivElement>(null);
+  const viewport = useRef<Types.IStackViewport | null>(null);
+  const [index, setIndex] = useState(0);
+  const [window, setWindow] = useState<{ center: number; width: number } | null>(null);
+  const [notice, setNotice] = useState('');
+  const [playing, setPlaying] = useState(false);
+  const rotation = useRef(0);
+
+  useEffect(() => {
+    const el = element.current!;
+    const imageIds = images.map((i) => i.imageId);
+    for (const im of images) wadors.metaDataManager.add(im.imageId, im.metadata as never);
+    engine.enableElement({
+      viewportId,
+      type: Enums.ViewportType.STACK,
+      element: el,
+      defaultOptions: { background: [0, 0, 0] as Types.Point3 },
+    });
+    const vp = engine.getViewport(viewportId) as Types.IStackViewport;
+    viewport.current = vp;
+    ToolGroupManager.getToolGroup(toolGroupId)?.addViewport(viewportId, engine.id);
+
+    const onNewImage = (e: Event) => {
+      setIndex((e as CustomEvent).detail.imageIdIndex);
+      setNotice('');
+    };
+    const onVoi = (e: Event) => {
+      const range = (e as CustomEvent).detail.range;
+      if (range) setWindow(presetFromRange(range.lower, range.upper));
+    };
+    const onFailed = (e: Event) => {
+      const { imageId, error } = (e as CustomEvent).detail ?? {};
+      if (imageId && imageId === vp.getCurrentImageId?.()) setNotice(failureText(error));
+    };
+    el.addEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage);
+    el.addEventListener(Enums.Events.VOI_MODIFIED, onVoi);
+    eventTarget.addEventListener(Enums.Events.IMAGE_LOAD_FAILED, onFailed);
+
+    let cancelled = false;
+    vp.setStack(imageIds, 0).then(
+      () => {
+        if (cancelled) return;
+        vp.render();
+        const range = vp.getProperties().voiRange;
+        if (range) setWindow(presetFromRange(range.lower, range.upper));
+        void prefetch(imageIds, () => cancelled, (n) => onProgress(seriesUid, n));
+      },
+      (err) => {
+        if (!cancelled) setNotice(failureText(err));
+        void prefetch(imageIds, () => cancelled, (n) => onProgress(seriesUid, n));
+      },
+    );
+    return () => {
+      cancelled = true;
+      toolUtilities.cine.stopClip(el);
+      el.removeEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage);
+      el.removeEventListener(Enums.Events.VOI_MODIFIED, onVoi);
+      eventTarget.removeEventListener(Enums.Events.IMAGE_LOAD_FAILED, onFailed);
+      ToolGroupManager.getToolGroup(toolGroupId)?.removeViewports(engine.id, viewportId);
+      engine.disableElement(viewportId);
+      viewport.current = null;
+    };
+  }, [engine, toolGroupId, viewportId, images, seriesUid, onProgress]);
+
+  useEffect(() => {
+    const vp = viewport.current;
+    if (!command || !vp) return;
+    const meta = images[vp.getCurrentImageIdIndex()]?.metadata;
+    switch (command.kind) {
+      case 'preset': {
+        const preset = presetsForImage(meta ?? {})[command.value ?? 0];
+        if (preset) vp.setProperties({ voiRange: voiRange(preset) });
+        break;
+      }
+      case 'invert':
+        vp.setProperties({ invert: !vp.getProperties().invert });
+        break;
+      case 'rotate':
+        rotation.current = (rotation.current + 90) % 360;
+        vp.setViewPresentation({ rotation: rotation.current });
+        break;
+      case 'flipH':
+        vp.setCamera({ flipHorizontal: !vp.getCamera().flipHorizontal });
+        break;
+      case 'flipV':
+        vp.setCamera({ flipVertical: !vp.getCamera().flipVertical });
+        break;
+      case 'fit':
+        vp.resetCamera();
+        break;
+      case 'reset':
+        rotation.current = 0;
+        vp.resetCamera();
+        vp.resetProperties();
+        break;
+      case 'cine': {
+        const el = element.current!;
+        if (playing) toolUtilities.cine.stopClip(el);
+        else toolUtilities.cine.playClip(el, { framesPerSecond: cineRate(meta) });
+        setPlaying(!playing);
+        break;
+      }
+    }
+    vp.render();
+    // Only a new command acts; `playing` and `images` are read as they are at that moment.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [command]);
+
+  const go = (i: number) => {
+    const vp = viewport.current;
+    if (!vp) return;
+    void vp.setImageIdIndex(Math.min(Math.max(i, 0), images.length - 1));
+  };
+  const onKey = (e: React.KeyboardEvent) => {
+    const step: Record<string, number> = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1, PageDown: 10, PageUp: -10 };
+    if (e.key in step) go(index + step[e.key]);
+    else if (e.key === 'Home') go(0);
+    else if (e.key === 'End') go(images.length - 1);
+    else return;
+    e.preventDefault();
+  };
+
+  const meta = images[index]?.metadata ?? images[0]?.metadata ?? {};
+  const note = calibrationNote(calibrationOf(numbers(meta, Tag.PixelSpacing), numbers(meta, Tag.ImagerPixelSpacing)));
+  return (
+    <>
+      <div ref={element} className="element" tabIndex={0} onKeyDown={onKey} onContextMenu={(e) => e.preventDefault()}
+        data-series={seriesUid} />
+      <div className="overlay tl">
+        {text(meta, Tag.PatientName)}{'\n'}{text(meta, Tag.PatientID)}{'\n'}
+        {formatDate(text(meta, Tag.StudyDate))} {text(meta, Tag.StudyDescription)}
+      </div>
+      <div className="overlay tr" data-testid="image-index">
+        {text(meta, Tag.Modality)} #{number(meta, Tag.SeriesNumber) ?? ''} {text(meta, Tag.SeriesDescription)}{'\n'}
+        Im: {index + 1}/{images.length}{images[index]?.frame && images.length > 1 && number(meta, Tag.NumberOfFrames) ? ` (frame ${images[index].frame})` : ''}
+      </div>
+      <div className="overlay bl" data-testid="window">
+        {window ? `W: ${Math.round(window.width)} L: ${Math.round(window.center)}` : ''}
+      </div>
+      {note && <div className="calibration" role="note">{note}</div>}
+      <div className="scrollbar">
+        <input type="range" aria-label="Image" min={0} max={Math.max(0, images.length - 1)} value={index}
+          onChange={(e) => go(Number(e.target.value))} />
+      </div>
+      {notice && <div className="notice" role="alert">{notice}</div>}
+    </>
+  );
+}
+
+function failureText(error: unknown): string {
+  const detail = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+  return `This image cannot be shown${detail ? `: ${detail}` : ''}. The other images of the series still can.`;
+}
+
+// Cine at the acquisition's own rate when the object says it (Recommended Display Frame Rate, Cine Rate).
+function cineRate(meta: Record<string, { Value?: unknown[] }> | undefined): number {
+  const rate = meta ? (number(meta as never, '00082144') ?? number(meta as never, '00180040')) : undefined;
+  return rate && rate > 0 && rate <= 120 ? rate : 20;
+}
+
+async function prefetch(imageIds: string[], cancelled: () => boolean, progress: (loaded: number) => void) {
+  const order = loadOrder(imageIds.length, 0);
+  let next = 0;
+  let loaded = 0;
+  const worker = async () => {
+    while (!cancelled() && next < order.length) {
+      const id = imageIds[order[next++]];
+      try {
+        await imageLoader.loadAndCacheImage(id);
+      } catch {
+        // shown when that image is on screen
+      }
+      progress(++loaded);
+    }
+  };
+  await Promise.all(Array.from({ length: PREFETCH_CONNECTIONS }, worker));
+}

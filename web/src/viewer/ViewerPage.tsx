@@ -1,0 +1,237 @@
+// The diagnostic viewer: a study's series (thumbnails, modality, counts) beside a grid of
+// stack viewports. The first image of the first series is asked for before anything else
+// and drawn as soon as it arrives; the rest of each shown series loads in the background
+// from the image on screen outwards, with its progress on the series card.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { RenderingEngine } from '@cornerstonejs/core';
+import { ToolGroupManager, WindowLevelTool, PanTool, ZoomTool, StackScrollTool, Enums as ToolEnums } from '@cornerstonejs/tools';
+import { type DicomJson, dicomJson } from '../api';
+import type { Navigate } from '../App';
+import { Tag, number, text } from '../dicom';
+import { MEASUREMENT_TOOLS, setUpCornerstone } from './cornerstone';
+import { type LayoutName, LAYOUTS, assignSeries, dropSeries } from './layout';
+import { presetsForImage } from './presets';
+import { type StackImage, stackImages } from './series';
+import { StackViewport, type ViewportCommand } from './StackViewport';
+
+const ROOT = '/dicom-web';
+const ENGINE_ID = 'vireo-engine';
+const TOOL_GROUP_ID = 'vireo-stack-tools';
+
+export interface SeriesInfo {
+  uid: string;
+  number: number;
+  modality: string;
+  description: string;
+  count: number;
+}
+
+const PRIMARY_TOOLS = [
+  { name: WindowLevelTool.toolName, label: 'W/L' },
+  { name: PanTool.toolName, label: 'Pan' },
+  { name: ZoomTool.toolName, label: 'Zoom' },
+  ...MEASUREMENT_TOOLS.map((t) => ({ name: t.toolName, label: toolLabel(t.toolName) })),
+];
+
+function toolLabel(name: string): string {
+  const labels: Record<string, string> = {
+    Length: 'Length', Angle: 'Angle', CobbAngle: 'Cobb', EllipticalROI: 'Ellipse', RectangleROI: 'Rectangle',
+    Probe: 'Probe', ArrowAnnotate: 'Arrow',
+  };
+  return labels[name] ?? name;
+}
+
+// Called by the worklist while it is idle, so that opening a study finds Cornerstone ready.
+export function warmUp(): void {
+  void setUpCornerstone();
+}
+
+function seriesInfo(ds: DicomJson): SeriesInfo {
+  return {
+    uid: text(ds, Tag.SeriesInstanceUID),
+    number: number(ds, Tag.SeriesNumber) ?? 0,
+    modality: text(ds, Tag.Modality),
+    description: text(ds, Tag.SeriesDescription),
+    count: number(ds, Tag.NumberOfSeriesRelatedInstances) ?? 0,
+  };
+}
+
+function useToolGroup(engine: RenderingEngine | null) {
+  const [active, setActive] = useState<string>(WindowLevelTool.toolName);
+  useEffect(() => {
+    if (!engine) return;
+    const group = ToolGroupManager.getToolGroup(TOOL_GROUP_ID) ?? ToolGroupManager.createToolGroup(TOOL_GROUP_ID)!;
+    for (const t of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, ...MEASUREMENT_TOOLS]) {
+      if (!group.hasTool(t.toolName)) group.addTool(t.toolName);
+    }
+    const { Primary, Auxiliary, Secondary, Wheel } = ToolEnums.MouseBindings;
+    group.setToolActive(WindowLevelTool.toolName, { bindings: [{ mouseButton: Primary }] });
+    group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: Auxiliary }] });
+    group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: Secondary }] });
+    group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: Wheel }] });
+    for (const t of MEASUREMENT_TOOLS) group.setToolPassive(t.toolName);
+    return () => ToolGroupManager.destroyToolGroup(TOOL_GROUP_ID);
+  }, [engine]);
+
+  const choose = useCallback((name: string) => {
+    const group = ToolGroupManager.getToolGroup(TOOL_GROUP_ID);
+    if (!group) return;
+    const { Primary, Auxiliary, Secondary } = ToolEnums.MouseBindings;
+    // The left button does the chosen tool; the others keep pan (middle) and zoom (right).
+    for (const t of PRIMARY_TOOLS) {
+      if (t.name === name) continue;
+      if (t.name === PanTool.toolName) group.setToolActive(t.name, { bindings: [{ mouseButton: Auxiliary }] });
+      else if (t.name === ZoomTool.toolName) group.setToolActive(t.name, { bindings: [{ mouseButton: Secondary }] });
+      else group.setToolPassive(t.name);
+    }
+    group.setToolActive(name, { bindings: [{ mouseButton: Primary }] });
+    setActive(name);
+  }, []);
+  return { active, choose };
+}
+
+export default function ViewerPage({ study, navigate }: { study: string; navigate: Navigate }) {
+  const [engine, setEngine] = useState<RenderingEngine | null>(null);
+  const [series, setSeries] = useState<SeriesInfo[] | null>(null);
+  const [stacks, setStacks] = useState<Record<string, StackImage[]>>({});
+  const [progress, setProgress] = useState<Record<string, number>>({});
+  const [layout, setLayout] = useState<LayoutName>('1x1');
+  const [shown, setShown] = useState<(string | null)[]>([null]);
+  const [activeViewport, setActiveViewport] = useState(0);
+  const [command, setCommand] = useState<ViewportCommand | null>(null);
+  const [error, setError] = useState('');
+  const [patient, setPatient] = useState<DicomJson | null>(null);
+  const commandSeq = useRef(0);
+  const { active, choose } = useToolGroup(engine);
+
+  // Cornerstone and the series list in parallel; the first series' metadata as soon as the
+  // list names it, so that its first frame is the first image request.
+  useEffect(() => {
+    let gone = false;
+    let created: RenderingEngine | null = null;
+    setUpCornerstone().then(() => {
+      if (gone) return;
+      created = new RenderingEngine(ENGINE_ID);
+      setEngine(created);
+    }, (e) => setError(`The viewer could not start: ${e.message ?? e}`));
+    dicomJson(`${ROOT}/studies/${study}/series?includefield=0008103E&includefield=00201209`)
+      .then((list) => {
+        if (gone) return;
+        const infos = list.map(seriesInfo).sort((a, b) => a.number - b.number);
+        setSeries(infos);
+        setShown(assignSeries([], '1x1', infos.map((s) => s.uid)));
+        if (infos.length === 0) setError('This study has no series in the archive.');
+      })
+      .catch((e) => setError(`The study cannot be read: ${e.message}`));
+    return () => {
+      gone = true;
+      created?.destroy();
+    };
+  }, [study]);
+
+  // Metadata of each shown series, once; it names every image of the stack.
+  useEffect(() => {
+    for (const uid of shown) {
+      if (!uid || stacks[uid]) continue;
+      setStacks((s) => ({ ...s, [uid]: [] }));
+      dicomJson(`${ROOT}/studies/${study}/series/${uid}/metadata`)
+        .then((instances) => {
+          if (!patient && instances[0]) setPatient(instances[0]);
+          setStacks((s) => ({ ...s, [uid]: stackImages(ROOT, study, uid, instances) }));
+        })
+        .catch((e) => setError(`Series ${uid} cannot be read: ${e.message}`));
+    }
+  }, [shown, stacks, study, patient]);
+
+  const changeLayout = (l: LayoutName) => {
+    setLayout(l);
+    setShown((cur) => assignSeries(cur, l, (series ?? []).map((s) => s.uid)));
+    setActiveViewport((v) => Math.min(v, LAYOUTS[l].rows * LAYOUTS[l].columns - 1));
+  };
+  const send = (kind: ViewportCommand['kind'], value?: number) =>
+    setCommand({ kind, value, seq: ++commandSeq.current, viewport: activeViewport });
+  const onProgress = useCallback((uid: string, loaded: number) => setProgress((p) => ({ ...p, [uid]: loaded })), []);
+
+  const { rows, columns } = LAYOUTS[layout];
+
+  return (
+    <div className="viewer">
+      <header className="topbar">
+        <button type="button" onClick={() => navigate('/')}>← Worklist</button>
+        <span>{patient ? `${text(patient, Tag.PatientName)} · ${text(patient, Tag.PatientID)}` : ''}</span>
+        <span className="spacer" />
+        <div className="toolbar" role="toolbar" aria-label="Tools">
+          {PRIMARY_TOOLS.map((t) => (
+            <button key={t.name} type="button" aria-pressed={active === t.name} onClick={() => choose(t.name)}>{t.label}</button>
+          ))}
+          <PresetMenu onChoose={(i) => send('preset', i)} viewport={activeViewport} stacks={stacks} shown={shown} />
+          <button type="button" onClick={() => send('invert')}>Invert</button>
+          <button type="button" onClick={() => send('rotate')}>Rotate</button>
+          <button type="button" onClick={() => send('flipH')}>Flip H</button>
+          <button type="button" onClick={() => send('flipV')}>Flip V</button>
+          <button type="button" onClick={() => send('fit')}>Fit</button>
+          <button type="button" onClick={() => send('reset')}>Reset</button>
+          <button type="button" onClick={() => send('cine')}>Cine</button>
+          {(['1x1', '1x2', '2x2'] as LayoutName[]).map((l) => (
+            <button key={l} type="button" aria-pressed={layout === l} onClick={() => changeLayout(l)}>{l}</button>
+          ))}
+        </div>
+      </header>
+      <aside className="series-panel" aria-label="Series">
+        {series?.map((s) => (
+          <div key={s.uid} className={`series-card${shown.includes(s.uid) ? ' active' : ''}`} draggable
+            data-series={s.uid}
+            onDragStart={(e) => e.dataTransfer.setData('application/x-vireo-series', s.uid)}
+            onDoubleClick={() => setShown((cur) => dropSeries(cur, activeViewport, s.uid))}>
+            <img alt="" loading="lazy" src={`${ROOT}/studies/${study}/series/${s.uid}/thumbnail?viewport=128,128`} />
+            <div>{s.modality} #{s.number} · {s.count} im</div>
+            <div className="hint">{s.description}</div>
+            {stacks[s.uid]?.length ? (
+              <div className="progress" title="loaded">
+                <div style={{ width: `${Math.round((100 * (progress[s.uid] ?? 0)) / stacks[s.uid].length)}%` }} />
+              </div>
+            ) : null}
+          </div>
+        ))}
+      </aside>
+      <main className="grid" style={{ gridTemplateRows: `repeat(${rows}, 1fr)`, gridTemplateColumns: `repeat(${columns}, 1fr)` }}>
+        {error && <div className="page-message error" role="alert">{error}</div>}
+        {engine && shown.map((uid, i) => (
+          <div key={i} className={`viewport${i === activeViewport ? ' active' : ''}`} data-viewport-index={i}
+            onMouseDown={() => setActiveViewport(i)}
+            onDragOver={(e) => e.preventDefault()}
+            onDrop={(e) => {
+              const dropped = e.dataTransfer.getData('application/x-vireo-series');
+              if (dropped) setShown((cur) => dropSeries(cur, i, dropped));
+            }}>
+            {uid && stacks[uid]?.length ? (
+              <StackViewport key={uid} engine={engine} toolGroupId={TOOL_GROUP_ID} viewportId={`vp-${i}`}
+                images={stacks[uid]} seriesUid={uid} onProgress={onProgress}
+                command={command && command.viewport === i ? command : null} />
+            ) : (
+              <div className="notice">{uid ? 'Loading…' : 'Drag a series here'}</div>
+            )}
+          </div>
+        ))}
+      </main>
+    </div>
+  );
+}
+
+function PresetMenu({ onChoose, viewport, stacks, shown }: {
+  onChoose: (index: number) => void;
+  viewport: number;
+  stacks: Record<string, StackImage[]>;
+  shown: (string | null)[];
+}) {
+  const uid = shown[viewport];
+  const first = uid ? stacks[uid]?.[0]?.metadata : undefined;
+  const presets = useMemo(() => presetsForImage(first ?? {}), [first]);
+  return (
+    <select aria-label="Window preset" value="" onChange={(e) => e.target.value !== '' && onChoose(Number(e.target.value))}>
+      <option value="">Window…</option>
+      {presets.map((p, i) => <option key={p.name} value={i}>{p.name} ({p.width}/{p.center})</option>)}
+    </select>
+  );
+}
+

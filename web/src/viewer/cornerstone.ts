@@ -1,0 +1,40 @@
+// Cornerstone3D, set up once per page: the rendering core, the tools, and the DICOM image
+// loader reading our WADO-RS with the session cookie. The image cache has a fixed budget;
+// Cornerstone evicts the least recently used images beyond it, so opening study after
+// study never grows memory without bound.
+import { cache, init as initCore } from '@cornerstonejs/core';
+import {
+  AngleTool,
+  ArrowAnnotateTool,
+  CobbAngleTool,
+  EllipticalROITool,
+  LengthTool,
+  PanTool,
+  ProbeTool,
+  RectangleROITool,
+  StackScrollTool,
+  WindowLevelTool,
+  ZoomTool,
+  addTool,
+  init as initTools,
+} from '@cornerstonejs/tools';
+import { init as initLoader } from '@cornerstonejs/dicom-image-loader';
+
+export const IMAGE_CACHE_BYTES = 1024 * 1024 * 1024;
+
+export const MEASUREMENT_TOOLS = [
+  LengthTool, AngleTool, CobbAngleTool, EllipticalROITool, RectangleROITool, ProbeTool, ArrowAnnotateTool,
+] as const;
+
+let ready: Promise<void> | null = null;
+
+export function setUpCornerstone(): Promise<void> {
+  ready ??= (async () => {
+    await initCore();
+    initTools();
+    initLoader({ maxWebWorkers: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)) });
+    cache.setMaxCacheSize(IMAGE_CACHE_BYTES);
+    for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, ...MEASUREMENT_TOOLS]) addTool(tool);
+  })();
+  return ready;
+}

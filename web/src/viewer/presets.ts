@@ -1,0 +1,53 @@
+import type { DicomJson } from '../api';
+import { Tag, numbers, text } from '../dicom';
+
+// Window/level presets: the windows stored in the images first (what the modality or the
+// technologist chose), then the usual ones for the modality.
+
+export interface Preset {
+  name: string;
+  center: number;
+  width: number;
+}
+
+// Hounsfield windows as most CT reading rooms use them.
+export const CT_PRESETS: readonly Preset[] = [
+  { name: 'Brain', center: 40, width: 80 },
+  { name: 'Subdural', center: 75, width: 200 },
+  { name: 'Stroke', center: 40, width: 40 },
+  { name: 'Bone', center: 400, width: 1800 },
+  { name: 'Lung', center: -600, width: 1500 },
+  { name: 'Mediastinum', center: 50, width: 350 },
+  { name: 'Abdomen', center: 50, width: 400 },
+  { name: 'Liver', center: 30, width: 150 },
+];
+
+// Stored windows come as parallel multi-valued Window Center / Window Width attributes.
+export function storedPresets(centers: number[], widths: number[]): Preset[] {
+  const out: Preset[] = [];
+  const n = Math.min(centers.length, widths.length);
+  for (let i = 0; i < n; i++) {
+    if (!(widths[i] > 0)) continue;
+    out.push({ name: n > 1 ? `Stored ${i + 1}` : 'Stored', center: centers[i], width: widths[i] });
+  }
+  return out;
+}
+
+export function presetsFor(modality: string, centers: number[] = [], widths: number[] = []): Preset[] {
+  const stored = storedPresets(centers, widths);
+  return modality === 'CT' ? [...stored, ...CT_PRESETS] : stored;
+}
+
+// The value range a window shows (PS3.3 C.11.2.1.2, linear function, rounded outward).
+export function voiRange(p: Preset): { lower: number; upper: number } {
+  return { lower: p.center - p.width / 2, upper: p.center + p.width / 2 };
+}
+
+export function presetFromRange(lower: number, upper: number): { center: number; width: number } {
+  return { center: (lower + upper) / 2, width: upper - lower };
+}
+
+// The presets for an image, from its own attributes (metadata in the DICOM JSON model).
+export function presetsForImage(ds: DicomJson): Preset[] {
+  return presetsFor(text(ds, Tag.Modality), numbers(ds, Tag.WindowCenter), numbers(ds, Tag.WindowWidth));
+}

@@ -1,0 +1,71 @@
+// A series' instances as a stack of image ids for Cornerstone's WADO-RS loader: sorted in
+// space (along the slice normal) when the geometry allows, by Instance Number otherwise;
+// one image per frame of multi-frame objects.
+import type { DicomJson } from '../api';
+import { Tag, number, numbers, text } from '../dicom';
+
+export interface StackImage {
+  imageId: string;
+  metadata: DicomJson;
+  frame: number; // 1-based
+}
+
+function sliceNormal(orientation: number[]): number[] | null {
+  if (orientation.length !== 6) return null;
+  const [a, b, c, d, e, f] = orientation;
+  const n = [b * f - c * e, c * d - a * f, a * e - b * d];
+  return Math.hypot(n[0], n[1], n[2]) > 0.5 ? n : null;
+}
+
+// Orders instances for scrolling; stable for equal keys.
+export function sortInstances(instances: DicomJson[]): DicomJson[] {
+  const normal = instances.length > 1 ? sliceNormal(numbers(instances[0], Tag.ImageOrientationPatient)) : null;
+  const key = (ds: DicomJson): number | undefined => {
+    if (normal) {
+      const p = numbers(ds, Tag.ImagePositionPatient);
+      if (p.length === 3) return p[0] * normal[0] + p[1] * normal[1] + p[2] * normal[2];
+    }
+    return undefined;
+  };
+  const spatial = normal !== null && instances.every((ds) => key(ds) !== undefined);
+  const indexed = instances.map((ds, i) => ({ ds, i }));
+  indexed.sort((x, y) => {
+    const kx = spatial ? key(x.ds)! : (number(x.ds, Tag.InstanceNumber) ?? 0);
+    const ky = spatial ? key(y.ds)! : (number(y.ds, Tag.InstanceNumber) ?? 0);
+    return kx - ky || x.i - y.i;
+  });
+  // Spatial order runs feet to head along the normal; radiologists scroll from the top of
+  // the stack, which for axial series is the head: show the highest position first.
+  const sorted = indexed.map((e) => e.ds);
+  return spatial ? sorted.reverse() : sorted;
+}
+
+export function stackImages(root: string, study: string, series: string, instances: DicomJson[]): StackImage[] {
+  const out: StackImage[] = [];
+  for (const ds of sortInstances(instances)) {
+    const sop = text(ds, Tag.SOPInstanceUID);
+    const frames = Math.max(1, number(ds, Tag.NumberOfFrames) ?? 1);
+    for (let f = 1; f <= frames; f++) {
+      out.push({
+        imageId: `wadors:${root}/studies/${study}/series/${series}/instances/${sop}/frames/${f}`,
+        metadata: ds,
+        frame: f,
+      });
+    }
+  }
+  return out;
+}
+
+// The order in which to fetch a stack: the image on screen first, then outwards from it,
+// so that scrolling either way finds images already there.
+export function loadOrder(count: number, first: number): number[] {
+  const order: number[] = [];
+  if (count <= 0) return order;
+  const start = Math.min(Math.max(first, 0), count - 1);
+  order.push(start);
+  for (let d = 1; order.length < count; d++) {
+    if (start + d < count) order.push(start + d);
+    if (start - d >= 0) order.push(start - d);
+  }
+  return order;
+}

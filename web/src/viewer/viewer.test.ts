@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { CT_PRESETS, presetFromRange, presetsFor, storedPresets, voiRange } from './presets';
+import { assignSeries, dropSeries, viewportCount } from './layout';
+import { calibrationNote, calibrationOf, formatLength, lengthMm } from './calibration';
+import { loadOrder, sortInstances, stackImages } from './series';
+import type { DicomJson } from '../api';
+
+describe('window presets', () => {
+  it('puts the stored windows first, then the CT presets', () => {
+    const p = presetsFor('CT', [40, 300], [400, 1500]);
+    expect(p.slice(0, 2)).toEqual([
+      { name: 'Stored 1', center: 40, width: 400 },
+      { name: 'Stored 2', center: 300, width: 1500 },
+    ]);
+    expect(p.slice(2).map((x) => x.name)).toEqual([
+      'Brain', 'Subdural', 'Stroke', 'Bone', 'Lung', 'Mediastinum', 'Abdomen', 'Liver',
+    ]);
+  });
+  it('offers only stored windows for other modalities, and skips broken ones', () => {
+    expect(presetsFor('MR', [600], [1200])).toEqual([{ name: 'Stored', center: 600, width: 1200 }]);
+    expect(presetsFor('MR')).toEqual([]);
+    expect(storedPresets([10, 20], [0, 50])).toEqual([{ name: 'Stored 2', center: 20, width: 50 }]);
+  });
+  it('turns a window into the value range it shows and back', () => {
+    const lung = CT_PRESETS.find((p) => p.name === 'Lung')!;
+    expect(voiRange(lung)).toEqual({ lower: -1350, upper: 150 });
+    expect(presetFromRange(-1350, 150)).toEqual({ center: -600, width: 1500 });
+  });
+});
+
+describe('layouts', () => {
+  it('keeps what viewports show and fills new ones with unseen series', () => {
+    expect(viewportCount('2x2')).toBe(4);
+    expect(assignSeries(['b'], '2x2', ['a', 'b', 'c'])).toEqual(['b', 'a', 'c', null]);
+    expect(assignSeries(['b', 'a', 'c', null], '1x2', ['a', 'b', 'c'])).toEqual(['b', 'a']);
+    expect(assignSeries([], '1x1', [])).toEqual([null]);
+  });
+  it('puts a dropped series where it was dropped', () => {
+    expect(dropSeries(['a', 'b'], 1, 'c')).toEqual(['a', 'c']);
+    expect(dropSeries(['a'], 3, 'c')).toEqual(['a']);
+  });
+});
+
+describe('calibration', () => {
+  it('prefers Pixel Spacing, falls back to Imager Pixel Spacing, says when there is none', () => {
+    expect(calibrationOf([0.5, 0.25], [0.1, 0.1])).toEqual({ rowSpacing: 0.5, columnSpacing: 0.25, source: 'PixelSpacing' });
+    const imager = calibrationOf([], [0.1, 0.1])!;
+    expect(imager.source).toBe('ImagerPixelSpacing');
+    expect(calibrationNote(imager)).toMatch(/magnification/);
+    expect(calibrationOf([0, 0], [])).toBeNull();
+    expect(calibrationNote(null)).toMatch(/pixels/);
+    expect(calibrationNote(calibrationOf([1, 1], []))).toBe('');
+  });
+  it('measures in millimetres with anisotropic pixels', () => {
+    const c = calibrationOf([0.5, 0.25], [])!;
+    expect(lengthMm(c, [0, 0], [40, 0])).toBeCloseTo(10); // 40 columns × 0.25 mm
+    expect(lengthMm(c, [0, 0], [0, 20])).toBeCloseTo(10); // 20 rows × 0.5 mm
+    expect(formatLength(12.345, 'mm')).toBe('12.3 mm');
+    expect(formatLength(12.6, 'px')).toBe('13 px');
+  });
+});
+
+function instance(sop: string, n: number, z?: number, frames?: number): DicomJson {
+  const ds: DicomJson = {
+    '00080018': { vr: 'UI', Value: [sop] },
+    '00200013': { vr: 'IS', Value: [n] },
+  };
+  if (z !== undefined) {
+    ds['00200032'] = { vr: 'DS', Value: [0, 0, z] };
+    ds['00200037'] = { vr: 'DS', Value: [1, 0, 0, 0, 1, 0] };
+  }
+  if (frames) ds['00280008'] = { vr: 'IS', Value: [frames] };
+  return ds;
+}
+
+describe('stacks', () => {
+  it('sorts axial slices head first by position, whatever their instance numbers', () => {
+    const sorted = sortInstances([instance('a', 1, -10), instance('b', 2, 30), instance('c', 3, 10)]);
+    expect(sorted.map((d) => d['00080018'].Value![0])).toEqual(['b', 'c', 'a']);
+  });
+  it('falls back to instance numbers without geometry', () => {
+    const sorted = sortInstances([instance('x', 3), instance('y', 1), instance('z', 2)]);
+    expect(sorted.map((d) => d['00080018'].Value![0])).toEqual(['y', 'z', 'x']);
+  });
+  it('makes one image per frame with WADO-RS frame URLs', () => {
+    const images = stackImages('/dicom-web', '1.2', '1.2.3', [instance('9.9', 1, undefined, 3)]);
+    expect(images.map((i) => i.imageId)).toEqual([1, 2, 3].map(
+      (f) => `wadors:/dicom-web/studies/1.2/series/1.2.3/instances/9.9/frames/${f}`,
+    ));
+  });
+  it('loads from the image on screen outwards', () => {
+    expect(loadOrder(5, 2)).toEqual([2, 3, 1, 4, 0]);
+    expect(loadOrder(3, 0)).toEqual([0, 1, 2]);
+    expect(loadOrder(0, 0)).toEqual([]);
+  });
+});
