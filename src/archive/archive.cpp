@@ -515,6 +515,7 @@ Result<int64_t> Archive::delete_where(Level level, const std::string& uid) {
     if (level == Level::Study) {
       statements.push_back("DELETE FROM series WHERE study_fk IN (SELECT id FROM studies WHERE study_uid = ?)");
       statements.push_back("DELETE FROM studies WHERE study_uid = ?");
+      statements.push_back("DELETE FROM annotations WHERE study_uid = ?");
     } else {
       statements.push_back("DELETE FROM series WHERE series_uid = ?");
     }
@@ -579,6 +580,33 @@ Result<ArchiveStats> Archive::stats() {
   if (!rows) return std::unexpected(rows.error());
   const Row& r = (*rows)[0];
   return ArchiveStats{r.integer(0), r.integer(1), r.integer(2), r.integer(3), r.integer(4)};
+}
+
+}  // namespace vireo::archive
+
+namespace vireo::archive {
+
+Result<std::optional<SavedAnnotations>> Archive::annotations(const std::string& study_uid, const std::string& user) {
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto rows = (*c)->query("SELECT json, updated_at FROM annotations WHERE study_uid = ? AND username = ?",
+                          {study_uid, user});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return std::optional<SavedAnnotations>();
+  return std::optional<SavedAnnotations>(SavedAnnotations{(*rows)[0].text(0), (*rows)[0].text(1)});
+}
+
+Status Archive::save_annotations(const std::string& study_uid, const std::string& user, const std::string& json) {
+  auto done = writer_.run<bool>([&](Connection& c) -> Result<bool> {
+    auto s = c.execute(
+        "INSERT INTO annotations (study_uid, username, json, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (study_uid, username) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at",
+        {study_uid, user, json, utc_now_iso()});
+    if (!s) return std::unexpected(s.error());
+    return true;
+  });
+  if (!done) return std::unexpected(done.error());
+  return {};
 }
 
 }  // namespace vireo::archive

@@ -78,6 +78,12 @@ struct IntegrityReport {
   int64_t orphans_removed = 0;
 };
 
+// A user's viewer annotations on a study: the viewer's own JSON, kept as it sent it.
+struct SavedAnnotations {
+  std::string json;
+  std::string updated_at;
+};
+
 struct ArchiveStats {
   int64_t patients = 0, studies = 0, series = 0, instances = 0, bytes = 0;
 };
@@ -142,6 +148,12 @@ class Archive {
   // Delete a study or series and its files; returns the number of instances removed.
   [[nodiscard]] Result<int64_t> delete_study(const std::string& study_uid);
   [[nodiscard]] Result<int64_t> delete_series(const std::string& series_uid);
+
+  // Each user's measurements and annotations per study (deleted with the study).
+  [[nodiscard]] Result<std::optional<SavedAnnotations>> annotations(const std::string& study_uid,
+                                                                    const std::string& user);
+  [[nodiscard]] Status save_annotations(const std::string& study_uid, const std::string& user,
+                                        const std::string& json);
 
   [[nodiscard]] Result<std::vector<Conflict>> conflicts(int64_t limit);
   [[nodiscard]] Result<ArchiveStats> stats();

@@ -94,6 +94,16 @@ const std::vector<Migration>& schema_migrations() {
            "CREATE INDEX series_request_sps_id ON series (request_sps_id)",
            "CREATE INDEX series_request_rp_id ON series (request_rp_id)",
        }},
+      {4,
+       "each user's viewer measurements and annotations per study",
+       {
+           R"(CREATE TABLE annotations (
+                study_uid TEXT NOT NULL,
+                username TEXT NOT NULL,
+                json TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (study_uid, username)))",
+       }},
   };
   return migrations;
 }

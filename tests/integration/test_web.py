@@ -1,6 +1,7 @@
 """The browser application: its files as `vireo serve` answers them (isolation headers,
 caching, the application's own paths, what is not there), and the viewer driven end to
 end in Debian's Chromium through playwright-core (web/e2e/viewer.e2e.mjs)."""
+import json
 import os
 import re
 import shutil
@@ -9,7 +10,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from harness import ROOT, VIREO, Server
+from harness import DICOM, ROOT, VIREO, Server, read_meta
 
 WEB = ROOT / "web"
 DIST = WEB / "dist"
@@ -88,6 +89,74 @@ class WebAppFilesTest(unittest.TestCase):
             shutil.rmtree(empty, ignore_errors=True)
 
 
+class AnnotationsApiTest(unittest.TestCase):
+    """Measurements kept per user and study: only on studies the user may see, validated,
+    gone with the study."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        cls.server.start()
+        statuses, out = cls.server.store(DICOM / "modality/CT_small.dcm", DICOM / "modality/MR_small.dcm")
+        assert all(v == 0 for v in statuses.values()), out
+        cls.studies = cls.server.json("/api/studies")
+        cls.reader = cls.server.create_token("tester")
+        cls.server.add_user("other", "technician")
+        cls.other = cls.server.create_token("other")
+        ct = [s for s in cls.studies if "CT" in str(s)][0]
+        cls.study = ct["StudyInstanceUID"]
+        cls.server.add_user("apatient", "patient", patient_id="NOT-THIS-ONE")
+        cls.patient = cls.server.create_token("apatient")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def call(self, method, token, body=None, study=None):
+        data = None if body is None else json.dumps(body).encode()
+        status, _, answer = self.server.http(method, f"/api/studies/{study or self.study}/annotations", body=data,
+                                             token=token, headers={"Content-Type": "application/json"})
+        return status, json.loads(answer) if answer else None
+
+    def test_each_user_keeps_their_own(self):
+        length = {"metadata": {"toolName": "Length", "referencedImageId": "wadors:x"}, "data": {"handles": {}}}
+        self.assertEqual(self.call("GET", self.reader)[1], {"annotations": [], "updatedAt": None})
+        self.assertEqual(self.call("PUT", self.reader, {"annotations": [length]})[0], 204)
+        status, got = self.call("GET", self.reader)
+        self.assertEqual(status, 200)
+        self.assertEqual(got["annotations"], [length])
+        self.assertTrue(got["updatedAt"])
+        self.assertNotIn(length, self.call("GET", self.other)[1]["annotations"], "another user's are not shown")
+        self.assertEqual(self.call("PUT", self.reader, {"annotations": []})[0], 204)
+        self.assertEqual(self.call("GET", self.reader)[1]["annotations"], [])
+
+    def test_bad_bodies_and_hidden_studies_change_nothing(self):
+        keep = {"metadata": {"toolName": "Probe"}}
+        self.assertEqual(self.call("PUT", self.other, {"annotations": [keep]})[0], 204)
+        for bad in ([], {"annotations": {}}, {"annotations": [1]}, {"annotations": [{"metadata": {}}]}, {"x": []}):
+            status, problem = self.call("PUT", self.other, bad)
+            self.assertEqual(status, 400, bad)
+            self.assertTrue(problem["detail"])
+        status, _, _ = self.server.http("PUT", f"/api/studies/{self.study}/annotations", body=b"{not json",
+                                        token=self.other)
+        self.assertEqual(status, 400)
+        self.assertEqual(self.call("GET", self.other)[1]["annotations"], [keep])
+        self.assertEqual(self.call("GET", self.patient)[0], 404, "a study the user may not see does not exist")
+        self.assertEqual(self.call("PUT", self.patient, {"annotations": [keep]})[0], 404)
+        self.assertEqual(self.call("GET", self.reader, study="1.2.3.999")[0], 404)
+
+    def test_deleting_the_study_deletes_its_annotations(self):
+        statuses, out = self.server.store(DICOM / "modality/US_PAL_8_10x_echo.dcm")
+        assert all(v == 0 for v in statuses.values()), out
+        us = [s for s in self.server.json("/api/studies") if s["StudyInstanceUID"] not in
+              {x["StudyInstanceUID"] for x in self.studies}][0]["StudyInstanceUID"]
+        self.assertEqual(self.call("PUT", self.reader, {"annotations": [{"metadata": {"toolName": "Arrow"}}]},
+                                   study=us)[0], 204)
+        self.assertEqual(self.server.http("DELETE", f"/api/studies/{us}", token=self.reader)[0], 200)
+        statuses, out = self.server.store(DICOM / "modality/US_PAL_8_10x_echo.dcm")
+        self.assertEqual(self.call("GET", self.reader, study=us)[1]["annotations"], [])
+
+
 class ViewerEndToEndTest(unittest.TestCase):
     """Sign in as a radiologist (setting up the second factor), open a CT from the
     worklist, check the image is drawn, scroll, change the window, measure a length."""
@@ -101,23 +170,40 @@ class ViewerEndToEndTest(unittest.TestCase):
         tmp = Path(tempfile.mkdtemp(prefix="vireo-e2e-"))
         server = Server()
         try:
-            subprocess.run([VIREO.parent / "vireo-synth", "ct", tmp / "ct", "1", "24"], check=True, capture_output=True)
-            files = sorted((tmp / "ct").rglob("*.dcm"))
+            # Three CTs: one to read, one without Pixel Spacing, one with a damaged slice.
+            subprocess.run([VIREO.parent / "vireo-synth", "ct", tmp / "ct", "3", "24"], check=True, capture_output=True)
+            studies = {}
+            for name in ("study0", "study1", "study2"):
+                studies[name] = sorted((tmp / "ct" / name).glob("*.dcm"), key=lambda p: int(p.stem))
+            for f in studies["study1"]:
+                subprocess.run(["dcmodify", "-nb", "-ea", "(0028,0030)", str(f)], check=True, capture_output=True)
             server.add_user("drreader", "radiologist", password="Reading-Room-2026!")
             server.start()
-            statuses, out = server.store(*files)
+            statuses, out = server.store(*[f for files in studies.values() for f in files])
             self.assertTrue(all(v == 0 for v in statuses.values()), out)
-            study = server.json("/api/studies")[0]["StudyInstanceUID"]
+            uid = {}
+            for name, files in studies.items():
+                sop = read_meta(files[0])[1][(2, 3)]
+                uid[name] = server.json(f"/api/instances/{sop}")["StudyInstanceUID"]
+            damaged_sop = read_meta(studies["study2"][5])[1][(2, 3)]
+            blob = next((server.data_dir / "blobs").rglob(f"{damaged_sop}-*"))
+            data = bytearray(blob.read_bytes())
+            data[-2000:-1000] = bytes(1000)  # pixel data changed, size kept: the stored hash no longer holds
+            blob.write_bytes(bytes(data))
+            study = uid["study0"]
             shots = os.environ.get("VIREO_SCREENSHOTS") or str(tmp)
             env = dict(os.environ, VIREO_URL=f"https://127.0.0.1:{server.http_port}", VIREO_USER="drreader",
                        VIREO_PASSWORD="Reading-Room-2026!", VIREO_STUDY=study, VIREO_SLICES="24",
-                       VIREO_SPACING="0.9765625", VIREO_SCREENSHOTS=shots)
+                       VIREO_SPACING="0.9765625", VIREO_SCREENSHOTS=shots,
+                       VIREO_NOSPACING_STUDY=uid["study1"], VIREO_DAMAGED_STUDY=uid["study2"])
             r = subprocess.run(["node", "e2e/viewer.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True,
                                timeout=300)
             print(r.stdout)
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             self.assertIn("viewer end-to-end: ok", r.stdout)
-            self.assertTrue(re.search(r"length [\d.]+ mm", r.stdout))
+            self.assertTrue(re.search(r"length [\d.]+ mm again after a reload", r.stdout))
+            self.assertIn("no pixel spacing: said so", r.stdout)
+            self.assertIn("damaged image: refused with a notice, the other 23 shown", r.stdout)
         finally:
             server.cleanup()
             shutil.rmtree(tmp, ignore_errors=True)

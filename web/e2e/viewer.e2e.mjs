@@ -1,7 +1,7 @@
 // End-to-end: Debian's Chromium, driven by playwright-core, uses the web application of a
 // running `vireo serve` as a radiologist would: sign in (setting up the second factor the
 // role requires), open a CT from the worklist, see it, scroll, change the window, measure
-// a length on an image with known pixel spacing.
+// a length on an image with known pixel spacing, and find it again after a reload.
 //
 // Environment: VIREO_URL (https://127.0.0.1:PORT), VIREO_USER, VIREO_PASSWORD, VIREO_STUDY
 // (a CT of 512×512 slices, Pixel Spacing VIREO_SPACING mm), VIREO_SLICES;
@@ -146,6 +146,56 @@ try {
   check(Math.abs(shown - expected) / expected < 0.05, `length shows ${shown} mm, expected about ${expected.toFixed(1)} mm`);
   console.log(`length ${shown} mm (expected ${expected.toFixed(1)})`);
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-length.png') });
+
+  // The measurement is saved for this user and study, and is there again after a reload.
+  await page.waitForFunction(() => document.querySelector('[data-testid=save-state]')?.textContent === 'Measurements saved');
+  await page.reload();
+  await page.waitForFunction((n) => document.querySelector('[data-testid=image-index]')?.textContent?.includes(`Im: 1/${n}`), SLICES);
+  await element.focus();
+  await page.keyboard.press('End'); // the slice it was drawn on
+  const again = page.locator('.viewport svg text', { hasText: 'mm' }).first();
+  await again.waitFor();
+  const restored = Number(/([\d.]+)\s*mm/.exec(await again.textContent())[1]);
+  check(Math.abs(restored - shown) < 0.5, `after a reload the length shows ${restored} mm, not ${shown} mm`);
+  console.log(`length ${restored} mm again after a reload`);
+
+  // Bad data: an image without pixel spacing says its measurements are in pixels; a damaged
+  // image says it cannot be shown while the rest of its series still can.
+  const NO_SPACING = process.env.VIREO_NOSPACING_STUDY;
+  const DAMAGED = process.env.VIREO_DAMAGED_STUDY;
+  if (NO_SPACING) {
+    await page.click('text=← Worklist');
+    await page.locator(`tr[data-study="${NO_SPACING}"]`).click();
+    await page.waitForSelector('.viewport .calibration:has-text("No pixel spacing")');
+    console.log('no pixel spacing: said so');
+  }
+  if (DAMAGED) {
+    await page.click('text=← Worklist');
+    await page.locator(`tr[data-study="${DAMAGED}"]`).click();
+    await page.waitForFunction(() => /Im: 1\/\d+/.test(document.querySelector('[data-testid=image-index]')?.textContent ?? ''));
+    const n = Number(/Im: 1\/(\d+)/.exec(await page.textContent('[data-testid=image-index]'))[1]);
+    await page.locator('.viewport .element').first().focus();
+    let refused = 0, shownOk = 0;
+    for (let i = 1; i <= n; i++) {
+      if (i > 1) await page.keyboard.press('ArrowDown');
+      // Each position either reaches the canvas or says it cannot be shown.
+      const outcome = await page.waitForFunction((k) => {
+        if (!(document.querySelector('[data-testid=image-index]')?.textContent ?? '').includes(`Im: ${k}/`)) return false;
+        if (document.querySelector('.viewport .notice[role=alert]')) return 'refused';
+        return document.querySelector('.viewport .element')?.getAttribute('data-rendered') === String(k - 1) ? 'shown' : false;
+      }, i).then((h) => h.jsonValue());
+      if (outcome === 'shown') {
+        shownOk++;
+      } else {
+        refused++;
+        check((await page.textContent('.viewport .notice[role=alert]')).includes('cannot be shown'), 'the notice says why');
+        if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-damaged-image.png') });
+      }
+    }
+    check(refused === 1, `${refused} images said they cannot be shown, expected exactly the damaged one`);
+    check(shownOk === n - 1, `only ${shownOk} of ${n} images were shown`);
+    console.log(`damaged image: refused with a notice, the other ${n - 1} shown`);
+  }
 
   check(failures.length === 0, failures.join('\n'));
   console.log('viewer end-to-end: ok');

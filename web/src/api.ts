@@ -88,3 +88,12 @@ export async function dicomJson(path: string): Promise<DicomJson[]> {
 }
 
 export type DicomJson = Record<string, { vr: string; Value?: unknown[]; BulkDataURI?: string; InlineBinary?: string }>;
+
+// The signed-in user's measurements and annotations on a study (Cornerstone3D's own JSON).
+export async function loadAnnotations(study: string): Promise<unknown[]> {
+  return (await (await call('GET', `/api/studies/${study}/annotations`)).json()).annotations ?? [];
+}
+
+export async function saveAnnotations(study: string, annotations: unknown[]): Promise<void> {
+  await call('PUT', `/api/studies/${study}/annotations`, { annotations });
+}

@@ -107,6 +107,49 @@ HttpResponse entity_handler(archive::Archive& archive, const HttpRequest& req, L
   return http::json_response(200, entity.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
+constexpr size_t kMaxAnnotationBytes = 4 << 20;
+
+// The signed-in user's measurements and annotations on a study the caller may see: the
+// viewer's own JSON ({"annotations": [...]}), each item an object naming its tool.
+HttpResponse annotations_handler(archive::Archive& archive, const HttpRequest& req) {
+  auto q = list_query(req, Level::Study);
+  if (!q) return http::problem(q.error());
+  q->limit = 1;
+  auto rows = list(archive, *q);
+  if (!rows) return http::problem(rows.error());
+  if (rows->empty()) return http::problem(Error{ErrorCode::NotFound, "no such study"});
+  const json& study = (*rows)[0];
+  if (auto pid = study.find("PatientID"); pid != study.end() && pid->is_string()) req.audit.patient_id = *pid;
+  const std::string uid = req.param("study");
+  req.audit.study_uid = uid;
+  if (req.method == "PUT") {
+    if (req.body.size() > kMaxAnnotationBytes)
+      return http::problem(Error{ErrorCode::InvalidArgument, "annotations are limited to 4 MiB per study"});
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("annotations") || !body["annotations"].is_array())
+      return http::problem(Error{ErrorCode::InvalidArgument, "send {\"annotations\": [...]}"});
+    for (const auto& a : body["annotations"]) {
+      const json* tool = a.is_object() && a.contains("metadata") && a["metadata"].is_object() && a["metadata"].contains("toolName")
+                             ? &a["metadata"]["toolName"] : nullptr;
+      if (!tool || !tool->is_string())
+        return http::problem(Error{ErrorCode::InvalidArgument, "each annotation is an object with metadata.toolName"});
+    }
+    req.audit.detail = std::to_string(body["annotations"].size()) + " annotations";
+    if (auto s = archive.save_annotations(uid, req.principal.username, body["annotations"].dump()); !s)
+      return http::problem(s.error());
+    return HttpResponse{204, "application/json", "", {}, {}, {}};
+  }
+  auto saved = archive.annotations(uid, req.principal.username);
+  if (!saved) return http::problem(saved.error());
+  json out = {{"annotations", json::array()}, {"updatedAt", nullptr}};
+  if (*saved) {
+    out["annotations"] = json::parse((*saved)->json, nullptr, false);
+    if (out["annotations"].is_discarded()) out["annotations"] = json::array();
+    out["updatedAt"] = (*saved)->updated_at;
+  }
+  return http::json_response(200, out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
 }  // namespace
 
 void register_archive_routes(http::Router& router, archive::Archive& archive) {
@@ -117,6 +160,10 @@ void register_archive_routes(http::Router& router, archive::Archive& archive) {
              [&a](const HttpRequest& r) { return list_handler(a, r, Level::Study); });
   router.add("GET", "/api/studies/{study}", "archive.read",
              [&a](const HttpRequest& r) { return entity_handler(a, r, Level::Study, "Series"); });
+  // Saving one's own measurements is part of reading a study, not a change to the archive.
+  for (const char* method : {"GET", "PUT"})
+    router.add(method, "/api/studies/{study}/annotations", "archive.read",
+               [&a](const HttpRequest& r) { return annotations_handler(a, r); });
   router.add("GET", "/api/studies/{study}/series", "archive.read",
              [&a](const HttpRequest& r) { return list_handler(a, r, Level::Series); });
   router.add("GET", "/api/series/{series}", "archive.read",

@@ -32,7 +32,9 @@ interface Props {
 export function StackViewport({ engine, toolGroupId, viewportId, images, seriesUid, onProgress, command }: Props) {
   const element = useRef<HTMLDivElement>(null);
   const viewport = useRef<Types.IStackViewport | null>(null);
-  const [index, setIndex] = useState(0);
+  const [index, setIndex] = useState(0); // the position asked for (shown, or refused with a notice)
+  const [rendered, setRendered] = useState(-1); // the position on the canvas
+  const requested = useRef(0);
   const [window, setWindow] = useState<{ center: number; width: number } | null>(null);
   const [notice, setNotice] = useState('');
   const [playing, setPlaying] = useState(false);
@@ -53,7 +55,10 @@ export function StackViewport({ engine, toolGroupId, viewportId, images, seriesU
     ToolGroupManager.getToolGroup(toolGroupId)?.addViewport(viewportId, engine.id);
 
     const onNewImage = (e: Event) => {
-      setIndex((e as CustomEvent).detail.imageIdIndex);
+      const i = (e as CustomEvent).detail.imageIdIndex;
+      requested.current = i;
+      setIndex(i);
+      setRendered(i);
       setNotice('');
     };
     const onVoi = (e: Event) => {
@@ -62,7 +67,7 @@ export function StackViewport({ engine, toolGroupId, viewportId, images, seriesU
     };
     const onFailed = (e: Event) => {
       const { imageId, error } = (e as CustomEvent).detail ?? {};
-      if (imageId && imageId === vp.getCurrentImageId?.()) setNotice(failureText(error));
+      if (imageId && imageId === imageIds[requested.current]) setNotice(failureText(error));
     };
     el.addEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage);
     el.addEventListener(Enums.Events.VOI_MODIFIED, onVoi);
@@ -141,7 +146,13 @@ export function StackViewport({ engine, toolGroupId, viewportId, images, seriesU
   const go = (i: number) => {
     const vp = viewport.current;
     if (!vp) return;
-    void vp.setImageIdIndex(Math.min(Math.max(i, 0), images.length - 1));
+    const target = Math.min(Math.max(i, 0), images.length - 1);
+    requested.current = target;
+    setIndex(target);
+    setNotice('');
+    vp.setImageIdIndex(target).catch((err: unknown) => {
+      if (requested.current === target) setNotice(failureText(err));
+    });
   };
   const onKey = (e: React.KeyboardEvent) => {
     const step: Record<string, number> = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1, PageDown: 10, PageUp: -10 };
@@ -157,7 +168,7 @@ export function StackViewport({ engine, toolGroupId, viewportId, images, seriesU
   return (
     <>
       <div ref={element} className="element" tabIndex={0} onKeyDown={onKey} onContextMenu={(e) => e.preventDefault()}
-        data-series={seriesUid} />
+        data-series={seriesUid} data-rendered={rendered} />
       <div className="overlay tl">
         {text(meta, Tag.PatientName)}{'\n'}{text(meta, Tag.PatientID)}{'\n'}
         {formatDate(text(meta, Tag.StudyDate))} {text(meta, Tag.StudyDescription)}
@@ -174,6 +185,8 @@ export function StackViewport({ engine, toolGroupId, viewportId, images, seriesU
         <input type="range" aria-label="Image" min={0} max={Math.max(0, images.length - 1)} value={index}
           onChange={(e) => go(Number(e.target.value))} />
       </div>
+      {/* A refused image must not leave the previous one on screen, where it would pass for it. */}
+      {notice && <div className="cover" />}
       {notice && <div className="notice" role="alert">{notice}</div>}
     </>
   );

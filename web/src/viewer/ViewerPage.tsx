@@ -8,6 +8,7 @@ import { ToolGroupManager, WindowLevelTool, PanTool, ZoomTool, StackScrollTool, 
 import { type DicomJson, dicomJson } from '../api';
 import type { Navigate } from '../App';
 import { Tag, number, text } from '../dicom';
+import { type SaveState, syncAnnotations } from './annotations';
 import { MEASUREMENT_TOOLS, setUpCornerstone } from './cornerstone';
 import { type LayoutName, LAYOUTS, assignSeries, dropSeries } from './layout';
 import { presetsForImage } from './presets';
@@ -101,6 +102,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   const [command, setCommand] = useState<ViewportCommand | null>(null);
   const [error, setError] = useState('');
   const [patient, setPatient] = useState<DicomJson | null>(null);
+  const [saveState, setSaveState] = useState<{ state: SaveState; detail?: string }>({ state: 'idle' });
   const commandSeq = useRef(0);
   const { active, choose } = useToolGroup(engine);
 
@@ -128,6 +130,27 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
       created?.destroy();
     };
   }, [study]);
+
+  // The user's saved measurements come back with the study, and are saved as they change.
+  useEffect(() => {
+    if (!engine) return;
+    let stop: (() => void) | null = null;
+    let gone = false;
+    syncAnnotations(study, (state, detail) => setSaveState({ state, detail })).then(
+      (s) => {
+        if (gone) s();
+        else {
+          stop = s;
+          engine.render();
+        }
+      },
+      (e) => setSaveState({ state: 'failed', detail: `saved measurements cannot be read: ${e.message}` }),
+    );
+    return () => {
+      gone = true;
+      stop?.();
+    };
+  }, [engine, study]);
 
   // Metadata of each shown series, once; it names every image of the stack.
   useEffect(() => {
@@ -160,6 +183,9 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
         <button type="button" onClick={() => navigate('/')}>← Worklist</button>
         <span>{patient ? `${text(patient, Tag.PatientName)} · ${text(patient, Tag.PatientID)}` : ''}</span>
         <span className="spacer" />
+        <span className={saveState.state === 'failed' ? 'error' : 'hint'} data-testid="save-state" title={saveState.detail}>
+          {{ idle: '', saving: 'Saving measurements…', saved: 'Measurements saved', failed: 'Measurements not saved' }[saveState.state]}
+        </span>
         <div className="toolbar" role="toolbar" aria-label="Tools">
           {PRIMARY_TOOLS.map((t) => (
             <button key={t.name} type="button" aria-pressed={active === t.name} onClick={() => choose(t.name)}>{t.label}</button>

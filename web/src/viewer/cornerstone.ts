@@ -28,8 +28,16 @@ export const MEASUREMENT_TOOLS = [
 
 let ready: Promise<void> | null = null;
 
+// Cornerstone's stack viewport leaves the promise of an image that failed to load without a
+// handler (it rejects with the XMLHttpRequest). The viewport already tells the user which
+// image cannot be shown; these must not surface as page errors.
+function quietFailedImageLoads(e: PromiseRejectionEvent) {
+  if (e.reason instanceof XMLHttpRequest) e.preventDefault();
+}
+
 export function setUpCornerstone(): Promise<void> {
   ready ??= (async () => {
+    window.addEventListener('unhandledrejection', quietFailedImageLoads);
     await initCore();
     initTools();
     initLoader({ maxWebWorkers: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)) });
