@@ -6,11 +6,8 @@
 // Environment: VIREO_URL (https://127.0.0.1:PORT), VIREO_USER, VIREO_PASSWORD, VIREO_STUDY
 // (a CT of 512×512 slices, Pixel Spacing VIREO_SPACING mm), VIREO_SLICES;
 // VIREO_SCREENSHOTS: a folder for screenshots (optional).
-import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { firstImageDrawn, launch, signIn } from './session.mjs';
 
 const env = (name) => {
   const v = process.env[name];
@@ -27,19 +24,6 @@ function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-// RFC 6238 with the defaults every authenticator app uses (SHA-1, 30 s, 6 digits).
-export function totp(base32, now = Date.now()) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of base32.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(now / 30000)));
-  const h = createHmac('sha1', key).update(counter).digest();
-  const o = h[h.length - 1] & 15;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
-
 async function nonBlankPixels(page) {
   return page.evaluate(() => {
     const canvas = document.querySelector('.viewport .element canvas');
@@ -52,33 +36,14 @@ async function nonBlankPixels(page) {
   });
 }
 
-const profile = mkdtempSync(join(tmpdir(), 'vireo-e2e-'));
-const browser = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  ignoreHTTPSErrors: true, // the server's self-signed certificate
-  viewport: { width: 1280, height: 800 },
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
 const failures = [];
-const page = browser.pages()[0] ?? (await browser.newPage());
-page.setDefaultTimeout(20000);
+const { page, close } = await launch();
 try {
   page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
   page.on('console', (m) => m.type() === 'error' && console.error('browser console:', m.text()));
 
   // Sign in; the radiologist role needs a second factor, set up on first sign-in.
-  await page.goto(`${BASE}/`);
-  await page.fill('input[name=username]', env('VIREO_USER'));
-  await page.fill('input[name=password]', env('VIREO_PASSWORD'));
-  await page.click('button[type=submit]');
-  await page.click('text=Set up an authenticator');
-  const secret = (await page.textContent('.secret')).trim();
-  await page.fill('input[name=code]', totp(secret));
-  await page.click('button[type=submit]');
-  await page.waitForSelector('text=Recovery codes');
-  await page.click('text=I have saved them');
+  await signIn(page, BASE, env('VIREO_USER'), env('VIREO_PASSWORD'));
 
   // The worklist lists the study; opening it shows the first slice.
   const row = page.locator(`tr[data-study="${STUDY}"]`);
@@ -89,13 +54,7 @@ try {
   await row.click();
   const index = page.locator('[data-testid=image-index]').first();
   await page.waitForFunction((n) => document.querySelector('[data-testid=image-index]')?.textContent?.includes(`Im: 1/${n}`), SLICES);
-  await page.waitForFunction(() => {
-    const c = document.querySelector('.viewport .element canvas');
-    if (!c) return false;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    for (let i = 0; i < d.length; i += 4) if (d[i] > 8) return true;
-    return false;
-  });
+  await firstImageDrawn(page);
   console.log(`first image ${Date.now() - opened} ms after the click`);
   const lit = await nonBlankPixels(page);
   check(lit > 10000, `the canvas shows almost nothing (${lit} lit pixels)`);
@@ -203,6 +162,5 @@ try {
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'failed.png') }).catch(() => undefined);
   throw e;
 } finally {
-  await browser.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }

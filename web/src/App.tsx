@@ -5,12 +5,17 @@ import { Suspense, lazy, useCallback, useEffect, useState } from 'react';
 import { type Session, currentSession, signOut } from './api';
 import { SignIn, TotpEnrolment } from './SignIn';
 import { Worklist } from './Worklist';
+import { prefetchStudy } from './studyData';
 
 // The viewer is its own chunk: the sign-in page and the worklist load without Cornerstone3D.
 const loadViewer = () => import('./viewer/ViewerPage');
 const ViewerPage = lazy(loadViewer);
-// Opening a study link directly: fetch the viewer while the session is being checked.
-if (location.pathname.startsWith('/viewer/')) void loadViewer();
+// Opening a study link directly: fetch the viewer and the study while the session is checked.
+if (location.pathname.startsWith('/viewer/')) {
+  void loadViewer();
+  const study = studyOf(location.pathname);
+  if (study) prefetchStudy(study);
+}
 
 export type Navigate = (path: string) => void;
 

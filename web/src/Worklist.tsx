@@ -4,6 +4,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { type DicomJson, type Session, dicomJson } from './api';
 import type { Navigate } from './App';
 import { Tag, formatDate, number, text, values } from './dicom';
+import { prefetchStudy } from './studyData';
 
 interface Filters {
   name: string;
@@ -58,9 +59,8 @@ export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {
 
   useEffect(() => {
     void search(filters);
-    // The viewer's code is fetched while the user looks at the list: opening a study is then instant.
-    const idle = setTimeout(() => void prefetchViewer().then((m) => (m as { warmUp?: () => void }).warmUp?.()), 300);
-    return () => clearTimeout(idle);
+    // The viewer's code is fetched and started while the user looks at the list.
+    void prefetchViewer().then((m) => (m as { warmUp?: () => void }).warmUp?.());
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
@@ -101,6 +101,7 @@ export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {
               const uid = text(s, Tag.StudyInstanceUID);
               return (
                 <tr key={uid} tabIndex={0} data-study={uid}
+                  onMouseDown={() => prefetchStudy(uid)}
                   onClick={() => navigate(`/viewer/${uid}`)}
                   onKeyDown={(e) => e.key === 'Enter' && navigate(`/viewer/${uid}`)}>
                   <td>{text(s, Tag.PatientName)}</td>

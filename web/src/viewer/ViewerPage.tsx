@@ -3,29 +3,20 @@
 // and drawn as soon as it arrives; the rest of each shown series loads in the background
 // from the image on screen outwards, with its progress on the series card.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { RenderingEngine } from '@cornerstonejs/core';
+import type { RenderingEngine } from '@cornerstonejs/core';
 import { ToolGroupManager, WindowLevelTool, PanTool, ZoomTool, StackScrollTool, Enums as ToolEnums } from '@cornerstonejs/tools';
-import { type DicomJson, dicomJson } from '../api';
+import type { DicomJson } from '../api';
 import type { Navigate } from '../App';
-import { Tag, number, text } from '../dicom';
+import { Tag, text } from '../dicom';
+import { DICOMWEB_ROOT as ROOT, type SeriesInfo, seriesMetadata, seriesOf } from '../studyData';
 import { type SaveState, syncAnnotations } from './annotations';
-import { MEASUREMENT_TOOLS, setUpCornerstone } from './cornerstone';
+import { MEASUREMENT_TOOLS, renderingEngine } from './cornerstone';
 import { type LayoutName, LAYOUTS, assignSeries, dropSeries } from './layout';
 import { presetsForImage } from './presets';
 import { type StackImage, stackImages } from './series';
 import { StackViewport, type ViewportCommand } from './StackViewport';
 
-const ROOT = '/dicom-web';
-const ENGINE_ID = 'vireo-engine';
 const TOOL_GROUP_ID = 'vireo-stack-tools';
-
-export interface SeriesInfo {
-  uid: string;
-  number: number;
-  modality: string;
-  description: string;
-  count: number;
-}
 
 const PRIMARY_TOOLS = [
   { name: WindowLevelTool.toolName, label: 'W/L' },
@@ -44,17 +35,7 @@ function toolLabel(name: string): string {
 
 // Called by the worklist while it is idle, so that opening a study finds Cornerstone ready.
 export function warmUp(): void {
-  void setUpCornerstone();
-}
-
-function seriesInfo(ds: DicomJson): SeriesInfo {
-  return {
-    uid: text(ds, Tag.SeriesInstanceUID),
-    number: number(ds, Tag.SeriesNumber) ?? 0,
-    modality: text(ds, Tag.Modality),
-    description: text(ds, Tag.SeriesDescription),
-    count: number(ds, Tag.NumberOfSeriesRelatedInstances) ?? 0,
-  };
+  void renderingEngine();
 }
 
 function useToolGroup(engine: RenderingEngine | null) {
@@ -110,16 +91,10 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   // list names it, so that its first frame is the first image request.
   useEffect(() => {
     let gone = false;
-    let created: RenderingEngine | null = null;
-    setUpCornerstone().then(() => {
-      if (gone) return;
-      created = new RenderingEngine(ENGINE_ID);
-      setEngine(created);
-    }, (e) => setError(`The viewer could not start: ${e.message ?? e}`));
-    dicomJson(`${ROOT}/studies/${study}/series?includefield=0008103E&includefield=00201209`)
-      .then((list) => {
+    renderingEngine().then((e) => !gone && setEngine(e), (e) => setError(`The viewer could not start: ${e.message ?? e}`));
+    seriesOf(study)
+      .then((infos) => {
         if (gone) return;
-        const infos = list.map(seriesInfo).sort((a, b) => a.number - b.number);
         setSeries(infos);
         setShown(assignSeries([], '1x1', infos.map((s) => s.uid)));
         if (infos.length === 0) setError('This study has no series in the archive.');
@@ -127,7 +102,6 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
       .catch((e) => setError(`The study cannot be read: ${e.message}`));
     return () => {
       gone = true;
-      created?.destroy();
     };
   }, [study]);
 
@@ -157,7 +131,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
     for (const uid of shown) {
       if (!uid || stacks[uid]) continue;
       setStacks((s) => ({ ...s, [uid]: [] }));
-      dicomJson(`${ROOT}/studies/${study}/series/${uid}/metadata`)
+      seriesMetadata(study, uid)
         .then((instances) => {
           if (!patient && instances[0]) setPatient(instances[0]);
           setStacks((s) => ({ ...s, [uid]: stackImages(ROOT, study, uid, instances) }));
@@ -213,7 +187,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
             <div>{s.modality} #{s.number} · {s.count} im</div>
             <div className="hint">{s.description}</div>
             {stacks[s.uid]?.length ? (
-              <div className="progress" title="loaded">
+              <div className="progress" title="loaded" data-loaded={progress[s.uid] ?? 0} data-total={stacks[s.uid].length}>
                 <div style={{ width: `${Math.round((100 * (progress[s.uid] ?? 0)) / stacks[s.uid].length)}%` }} />
               </div>
             ) : null}

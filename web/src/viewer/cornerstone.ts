@@ -2,7 +2,7 @@
 // loader reading our WADO-RS with the session cookie. The image cache has a fixed budget;
 // Cornerstone evicts the least recently used images beyond it, so opening study after
 // study never grows memory without bound.
-import { cache, init as initCore } from '@cornerstonejs/core';
+import { RenderingEngine, cache, init as initCore } from '@cornerstonejs/core';
 import {
   AngleTool,
   ArrowAnnotateTool,
@@ -45,4 +45,14 @@ export function setUpCornerstone(): Promise<void> {
     for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, ...MEASUREMENT_TOOLS]) addTool(tool);
   })();
   return ready;
+}
+
+let engine: RenderingEngine | null = null;
+
+// One rendering engine for the page's lifetime: creating it (a WebGL context, shaders) is the
+// slow part of opening the viewer, so the worklist does it ahead (warm-up) and studies reuse it.
+export async function renderingEngine(): Promise<RenderingEngine> {
+  await setUpCornerstone();
+  engine ??= new RenderingEngine('vireo-engine');
+  return engine;
 }

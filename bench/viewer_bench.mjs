@@ -1,0 +1,50 @@
+// The viewer in Debian's Chromium (playwright-core) against a running `vireo serve` holding
+// one CT series: time to the first image on the canvas (a) navigating straight to
+// /viewer/{study}, with the browser's cache empty and with the application already cached,
+// (b) opening the study from the worklist once it has loaded, and (c) until every slice of
+// the series is loaded. Prints JSON.
+import { firstImageDrawn, launch, signIn } from '../web/e2e/session.mjs';
+
+const env = (n) => process.env[n] ?? (() => { throw new Error(`set ${n}`); })();
+const BASE = env('VIREO_URL');
+const STUDY = env('VIREO_STUDY');
+const SLICES = Number(env('VIREO_SLICES'));
+const RUNS = Number(process.env.VIREO_RUNS ?? 5);
+
+const allLoaded = (page) =>
+  page.waitForFunction((n) => document.querySelector('.series-card .progress')?.getAttribute('data-loaded') === String(n),
+    SLICES, { timeout: 60000 });
+
+const { page, context, close } = await launch();
+const out = { coldEmptyCache: [], coldCachedApp: [], warm: [], allSlices: [] };
+try {
+  await signIn(page, BASE, env('VIREO_USER'), env('VIREO_PASSWORD'));
+  await page.locator(`tr[data-study="${STUDY}"]`).waitFor();
+  const cdp = await context.newCDPSession(page);
+
+  for (let r = 0; r < RUNS; r++) {
+    // (a) straight to the study's address, the session cookie kept; cache emptied or not.
+    for (const empty of [true, false]) {
+      await page.goto('about:blank');
+      if (empty) await cdp.send('Network.clearBrowserCache');
+      const t0 = Date.now();
+      await page.goto(`${BASE}/viewer/${STUDY}`);
+      await firstImageDrawn(page);
+      (empty ? out.coldEmptyCache : out.coldCachedApp).push(Date.now() - t0);
+    }
+    // (b) and (c): from the worklist, once it has loaded and has been idle a moment.
+    await page.goto(`${BASE}/`);
+    const row = page.locator(`tr[data-study="${STUDY}"]`);
+    await row.waitFor();
+    await page.waitForTimeout(2000);
+    const t0 = Date.now();
+    await row.click();
+    await firstImageDrawn(page);
+    out.warm.push(Date.now() - t0);
+    await allLoaded(page);
+    out.allSlices.push(Date.now() - t0);
+  }
+  console.log(JSON.stringify(out));
+} finally {
+  await close();
+}

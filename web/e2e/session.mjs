@@ -1,0 +1,71 @@
+// Shared by the end-to-end test and the viewer benchmark: Debian's Chromium through
+// playwright-core with a fresh profile, and signing in (setting up TOTP when the role needs it).
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+// RFC 6238 with the defaults every authenticator app uses (SHA-1, 30 s, 6 digits).
+export function totp(base32, now = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of base32.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(now / 30000)));
+  const h = createHmac('sha1', key).update(counter).digest();
+  const o = h[h.length - 1] & 15;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+export async function launch() {
+  const profile = mkdtempSync(join(tmpdir(), 'vireo-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    ignoreHTTPSErrors: true, // the server's self-signed certificate
+    viewport: { width: 1280, height: 800 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(20000);
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+// Signs in on the page at `base`; sets up the second factor on the first sign-in of a role
+// that needs one. Returns the TOTP secret (to sign in again).
+export async function signIn(page, base, user, password, secret = null) {
+  await page.goto(`${base}/`);
+  await page.fill('input[name=username]', user);
+  await page.fill('input[name=password]', password);
+  if (secret) await page.fill('input[name=totp]', totp(secret));
+  await page.click('button[type=submit]');
+  if (secret) return secret;
+  await page.click('text=Set up an authenticator');
+  const key = (await page.textContent('.secret')).trim();
+  await page.fill('input[name=code]', totp(key));
+  await page.click('button[type=submit]');
+  await page.waitForSelector('text=Recovery codes');
+  await page.click('text=I have saved them');
+  return key;
+}
+
+// Resolves when the first viewport's canvas shows something.
+export function firstImageDrawn(page) {
+  return page.waitForFunction(() => {
+    const c = document.querySelector('.viewport .element canvas');
+    if (!c) return false;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > 8) return true;
+    return false;
+  }, null, { polling: 'raf' });
+}

@@ -1,0 +1,52 @@
+// A study's series list and series metadata, fetched once and shared: the worklist starts
+// fetching when a study is chosen, while the viewer's code is still loading, and the viewer
+// takes the answers that are already on their way.
+import { type DicomJson, dicomJson } from './api';
+import { Tag, number, text } from './dicom';
+
+export const DICOMWEB_ROOT = '/dicom-web';
+
+export interface SeriesInfo {
+  uid: string;
+  number: number;
+  modality: string;
+  description: string;
+  count: number;
+}
+
+const pending = new Map<string, { at: number; answer: Promise<DicomJson[]> }>();
+const FRESH_MS = 30_000; // an answer older than this is asked for again
+
+function once(path: string): Promise<DicomJson[]> {
+  const hit = pending.get(path);
+  if (hit && Date.now() - hit.at < FRESH_MS) return hit.answer;
+  const answer = dicomJson(path);
+  pending.set(path, { at: Date.now(), answer });
+  answer.catch(() => pending.delete(path)); // a failure (signed out) is not remembered
+  return answer;
+}
+
+function seriesInfo(ds: DicomJson): SeriesInfo {
+  return {
+    uid: text(ds, Tag.SeriesInstanceUID),
+    number: number(ds, Tag.SeriesNumber) ?? 0,
+    modality: text(ds, Tag.Modality),
+    description: text(ds, Tag.SeriesDescription),
+    count: number(ds, Tag.NumberOfSeriesRelatedInstances) ?? 0,
+  };
+}
+
+// The study's series in series-number order.
+export async function seriesOf(study: string): Promise<SeriesInfo[]> {
+  const list = await once(`${DICOMWEB_ROOT}/studies/${study}/series?includefield=0008103E&includefield=00201209`);
+  return list.map(seriesInfo).sort((a, b) => a.number - b.number);
+}
+
+export function seriesMetadata(study: string, series: string): Promise<DicomJson[]> {
+  return once(`${DICOMWEB_ROOT}/studies/${study}/series/${series}/metadata`);
+}
+
+// What the viewer asks for first: the series list, then the first series' metadata.
+export function prefetchStudy(study: string): void {
+  seriesOf(study).then((s) => s[0] && seriesMetadata(study, s[0].uid)).catch(() => undefined);
+}
