@@ -181,6 +181,14 @@ class ViewerEndToEndTest(unittest.TestCase):
             server.start()
             statuses, out = server.store(*[f for files in studies.values() for f in files])
             self.assertTrue(all(v == 0 for v in statuses.values()), out)
+            # Compressed as stored, to be decoded by the browser's codecs.
+            compressed = {}
+            for name in ("CT2_JLSN.dcm", "CT1_J2KI.dcm"):
+                f = DICOM / "transfer_syntax" / name
+                statuses, out = server.store(f)
+                self.assertTrue(all(v == 0 for v in statuses.values()), out)
+                sop = read_meta(f)[1][(2, 3)]
+                compressed[server.json(f"/api/instances/{sop}")["StudyInstanceUID"]] = read_meta(f)[1][(2, 0x10)]
             uid = {}
             for name, files in studies.items():
                 sop = read_meta(files[0])[1][(2, 3)]
@@ -195,7 +203,8 @@ class ViewerEndToEndTest(unittest.TestCase):
             env = dict(os.environ, VIREO_URL=f"https://127.0.0.1:{server.http_port}", VIREO_USER="drreader",
                        VIREO_PASSWORD="Reading-Room-2026!", VIREO_STUDY=study, VIREO_SLICES="24",
                        VIREO_SPACING="0.9765625", VIREO_SCREENSHOTS=shots,
-                       VIREO_NOSPACING_STUDY=uid["study1"], VIREO_DAMAGED_STUDY=uid["study2"])
+                       VIREO_NOSPACING_STUDY=uid["study1"], VIREO_DAMAGED_STUDY=uid["study2"],
+                       VIREO_COMPRESSED_STUDIES=",".join(f"{k}={v}" for k, v in compressed.items()))
             r = subprocess.run(["node", "e2e/viewer.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True,
                                timeout=300)
             print(r.stdout)
@@ -204,6 +213,8 @@ class ViewerEndToEndTest(unittest.TestCase):
             self.assertTrue(re.search(r"length [\d.]+ mm again after a reload", r.stdout))
             self.assertIn("no pixel spacing: said so", r.stdout)
             self.assertIn("damaged image: refused with a notice, the other 23 shown", r.stdout)
+            for syntax in compressed.values():
+                self.assertIn(f"{syntax}: decoded in the browser from the stored syntax", r.stdout)
         finally:
             server.cleanup()
             shutil.rmtree(tmp, ignore_errors=True)

@@ -156,6 +156,29 @@ try {
     console.log(`damaged image: refused with a notice, the other ${n - 1} shown`);
   }
 
+  // Compressed studies: frames come as stored (no transcoding on the server) and are
+  // decoded by the browser's codecs. VIREO_COMPRESSED_STUDIES: "study=transfer-syntax,...".
+  for (const entry of (process.env.VIREO_COMPRESSED_STUDIES ?? '').split(',').filter(Boolean)) {
+    const [uid, syntax] = entry.split('=');
+    const types = [];
+    const onResponse = (r) => r.url().includes(`/studies/${uid}/`) && r.url().includes('/frames/') &&
+      types.push(r.headers()['content-type'] ?? '');
+    page.on('response', onResponse);
+    await page.click('text=← Worklist');
+    await page.locator(`tr[data-study="${uid}"]`).click();
+    await firstImageDrawn(page);
+    page.off('response', onResponse);
+    const lit = await nonBlankPixels(page);
+    check(lit > 1000, `${syntax}: the canvas shows almost nothing (${lit} lit pixels)`);
+    // PS3.18 8.7.3.5: the compressed frame's media type names its syntax family.
+    const media = { '1.2.840.10008.1.2.4.80': 'image/jls', '1.2.840.10008.1.2.4.81': 'image/jls',
+      '1.2.840.10008.1.2.4.90': 'image/jp2', '1.2.840.10008.1.2.4.91': 'image/jp2' }[syntax];
+    check(media && types.length > 0 && types.every((t) => t.includes(`type="${media}"`)),
+      `${syntax}: frames answered as ${types.join(' | ')}`);
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, `viewer-${syntax}.png`) });
+    console.log(`${syntax}: decoded in the browser from the stored syntax`);
+  }
+
   check(failures.length === 0, failures.join('\n'));
   console.log('viewer end-to-end: ok');
 } catch (e) {
