@@ -582,10 +582,6 @@ Result<ArchiveStats> Archive::stats() {
   return ArchiveStats{r.integer(0), r.integer(1), r.integer(2), r.integer(3), r.integer(4)};
 }
 
-}  // namespace vireo::archive
-
-namespace vireo::archive {
-
 Result<std::optional<SavedAnnotations>> Archive::annotations(const std::string& study_uid, const std::string& user) {
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());

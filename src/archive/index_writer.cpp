@@ -34,12 +34,6 @@ void IndexWriter::stop() {
   running_ = false;
 }
 
-Status IndexWriter::submit(std::vector<std::string> sync_keys, std::function<Status(Connection&)> fn) {
-  std::vector<Submission> one;
-  one.push_back({std::move(fn), std::move(sync_keys)});
-  return std::move(submit_all(std::move(one))[0]);
-}
-
 std::vector<Status> IndexWriter::submit_all(std::vector<Submission> submissions) {
   std::vector<std::future<Status>> futures;
   futures.reserve(submissions.size());

@@ -43,16 +43,11 @@ class IndexWriter {
 
   template <typename T>
   Result<T> run(std::function<Result<T>(Connection&)> job, std::vector<std::string> sync_keys = {}) {
-    std::optional<Result<T>> out;
-    Status committed = submit(std::move(sync_keys), [&](Connection& c) -> Status {
-      // emplace, not assignment: GCC 12's std::expected assignment double-frees the error
-      // (seen here in a failing delete; a unit test covers it).
-      out.emplace(job(c));
-      if (!*out) return std::unexpected(out->error());
-      return {};
-    });
-    if (!committed) return std::unexpected(committed.error());
-    return std::move(*out);
+    std::vector<std::function<Result<T>(Connection&)>> jobs;
+    jobs.push_back(std::move(job));
+    std::vector<std::vector<std::string>> keys;
+    keys.push_back(std::move(sync_keys));
+    return std::move(run_all<T>(std::move(jobs), std::move(keys))[0]);
   }
 
   // Several jobs queued together, so that they share one commit (a writer batch takes all
@@ -66,7 +61,9 @@ class IndexWriter {
     submissions.reserve(jobs.size());
     for (size_t i = 0; i < jobs.size(); ++i)
       submissions.push_back({[&, i](Connection& c) -> Status {
-                               out[i].emplace(jobs[i](c));  // emplace: see run()
+                               // emplace, not assignment: GCC 12's std::expected assignment
+                               // double-frees the error (seen in a failing delete; unit-tested).
+                               out[i].emplace(jobs[i](c));
                                if (!*out[i]) return std::unexpected(out[i]->error());
                                return {};
                              },
@@ -94,7 +91,6 @@ class IndexWriter {
     std::function<Status(Connection&)> fn;
     std::vector<std::string> sync_keys;
   };
-  Status submit(std::vector<std::string> sync_keys, std::function<Status(Connection&)> fn);
   std::vector<Status> submit_all(std::vector<Submission> submissions);
   void loop();
   void run_batch(std::vector<std::unique_ptr<Job>>& batch);

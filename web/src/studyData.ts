@@ -15,7 +15,7 @@ export interface SeriesInfo {
 }
 
 const pending = new Map<string, { at: number; answer: Promise<DicomJson[]> }>();
-const FRESH_MS = 30_000; // an answer older than this is asked for again
+const FRESH_MS = 5_000; // long enough for a prefetch to be taken; a later opening asks again
 
 function once(path: string): Promise<DicomJson[]> {
   const hit = pending.get(path);

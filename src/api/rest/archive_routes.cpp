@@ -129,10 +129,9 @@ HttpResponse annotations_handler(archive::Archive& archive, const HttpRequest& r
     if (body.is_discarded() || !body.is_object() || !body.contains("annotations") || !body["annotations"].is_array())
       return http::problem(Error{ErrorCode::InvalidArgument, "send {\"annotations\": [...]}"});
     for (const auto& a : body["annotations"]) {
-      const json* tool = a.is_object() && a.contains("metadata") && a["metadata"].is_object() && a["metadata"].contains("toolName")
-                             ? &a["metadata"]["toolName"] : nullptr;
-      if (!tool || !tool->is_string())
-        return http::problem(Error{ErrorCode::InvalidArgument, "each annotation is an object with metadata.toolName"});
+      bool named = a.is_object() && a.contains("metadata") && a["metadata"].is_object() &&
+                   a["metadata"].contains("toolName") && a["metadata"]["toolName"].is_string();
+      if (!named) return http::problem(Error{ErrorCode::InvalidArgument, "each annotation is an object with metadata.toolName"});
     }
     req.audit.detail = std::to_string(body["annotations"].size()) + " annotations";
     if (auto s = archive.save_annotations(uid, req.principal.username, body["annotations"].dump()); !s)

@@ -1,7 +1,7 @@
 // One stack viewport: a series (or a multi-frame object) scrolled image by image, with its
 // text overlays, a scrollbar, keyboard navigation, and the series loaded in the background
 // from the image on screen outwards.
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { Enums, type RenderingEngine, type Types, eventTarget, imageLoader } from '@cornerstonejs/core';
 import { ToolGroupManager, utilities as toolUtilities } from '@cornerstonejs/tools';
 import { wadors } from '@cornerstonejs/dicom-image-loader';
@@ -18,6 +18,7 @@ export interface ViewportCommand {
 }
 
 const PREFETCH_CONNECTIONS = 6; // what a browser opens to one origin over HTTP/1.1
+const PROGRESS_STEP = 10;
 
 interface Props {
   engine: RenderingEngine;
@@ -29,7 +30,8 @@ interface Props {
   command: ViewportCommand | null;
 }
 
-export function StackViewport({ engine, toolGroupId, viewportId, images, seriesUid, onProgress, command }: Props) {
+// Memoized: the page re-renders as series load; a viewport re-renders only for its own props.
+export const StackViewport = memo(function StackViewport({ engine, toolGroupId, viewportId, images, seriesUid, onProgress, command }: Props) {
   const element = useRef<HTMLDivElement>(null);
   const viewport = useRef<Types.IStackViewport | null>(null);
   const [index, setIndex] = useState(0); // the position asked for (shown, or refused with a notice)
@@ -190,7 +192,7 @@ export function StackViewport({ engine, toolGroupId, viewportId, images, seriesU
       {notice && <div className="notice" role="alert">{notice}</div>}
     </>
   );
-}
+});
 
 function failureText(error: unknown): string {
   const detail = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
@@ -215,7 +217,9 @@ async function prefetch(imageIds: string[], cancelled: () => boolean, progress: 
       } catch {
         // shown when that image is on screen
       }
-      progress(++loaded);
+      // The progress bar moves in steps: one page update per image would re-render the page
+      // hundreds of times while the series loads.
+      if (++loaded % PROGRESS_STEP === 0 || loaded === order.length) progress(loaded);
     }
   };
   await Promise.all(Array.from({ length: PREFETCH_CONNECTIONS }, worker));
