@@ -129,6 +129,11 @@ class AnnotationsApiTest(unittest.TestCase):
         self.assertNotIn(length, self.call("GET", self.other)[1]["annotations"], "another user's are not shown")
         self.assertEqual(self.call("PUT", self.reader, {"annotations": []})[0], 204)
         self.assertEqual(self.call("GET", self.reader)[1]["annotations"], [])
+        # Reading and saving them are accesses to the patient's study: both in the audit trail.
+        events = self.server.json("/api/audit?user=tester&limit=100")
+        mine = [e for e in events if e["resource"].endswith(f"/api/studies/{self.study}/annotations")]
+        self.assertEqual({e["action"] for e in mine}, {"read", "update"})
+        self.assertTrue(all(e["patientId"] and e["studyInstanceUid"] == self.study for e in mine))
 
     def test_bad_bodies_and_hidden_studies_change_nothing(self):
         keep = {"metadata": {"toolName": "Probe"}}
