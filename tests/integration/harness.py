@@ -35,6 +35,7 @@ STORESCU_TS_OPTION = {
     "1.2.840.10008.1.2.4.91": "-xw",
     "1.2.840.10008.1.2.5": "-xr",
     "1.2.840.10008.1.2.1.99": "-xd",
+    "1.2.840.10008.1.2.4.102": "-xn",
 }
 
 
@@ -98,6 +99,24 @@ def read_meta(path):
 def dataset_bytes(path):
     offset, _ = read_meta(path)
     return Path(path).read_bytes()[offset:]
+
+
+def with_transfer_syntax(path, syntax, out):
+    """Writes `path` to `out` with its file meta header naming another transfer syntax (the
+    data set bytes unchanged): for objects in an encoding no tool here writes, such as video."""
+    _, meta = read_meta(path)
+
+    def element(elem, vr, value):
+        value += b"\0" * (len(value) % 2)
+        if vr == b"OB":
+            return struct.pack("<HH2sHI", 2, elem, vr, 0, len(value)) + value
+        return struct.pack("<HH2sH", 2, elem, vr, len(value)) + value
+
+    body = (element(1, b"OB", b"\0\1") + element(2, b"UI", meta[(2, 2)].encode()) +
+            element(3, b"UI", meta[(2, 3)].encode()) + element(0x10, b"UI", syntax.encode()))
+    group = struct.pack("<HH2sHI", 2, 0, b"UL", 4, len(body))
+    Path(out).write_bytes(b"\0" * 128 + b"DICM" + group + body + dataset_bytes(path))
+    return Path(out)
 
 
 def transfer_syntax(path):

@@ -10,7 +10,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from harness import DICOM, ROOT, VIREO, Server, read_meta
+from harness import DICOM, ROOT, VIREO, Server, read_meta, with_transfer_syntax
 
 WEB = ROOT / "web"
 DIST = WEB / "dist"
@@ -194,6 +194,13 @@ class ViewerEndToEndTest(unittest.TestCase):
                 self.assertTrue(all(v == 0 for v in statuses.values()), out)
                 sop = read_meta(f)[1][(2, 3)]
                 compressed[server.json(f"/api/instances/{sop}")["StudyInstanceUID"]] = read_meta(f)[1][(2, 0x10)]
+            # An object in an encoding no browser codec reads (MPEG-4 video, as endoscopes and
+            # ultrasound carts send): the viewer must name it, not fail silently.
+            video = with_transfer_syntax(DICOM / "transfer_syntax" / "SC_rgb_small_odd_jpeg.dcm",
+                                         "1.2.840.10008.1.2.4.102", tmp / "video.dcm")
+            statuses, out = server.store(video)
+            self.assertTrue(all(v == 0 for v in statuses.values()), out)
+            unsupported = server.json(f"/api/instances/{read_meta(video)[1][(2, 3)]}")["StudyInstanceUID"]
             uid = {}
             for name, files in studies.items():
                 sop = read_meta(files[0])[1][(2, 3)]
@@ -209,6 +216,7 @@ class ViewerEndToEndTest(unittest.TestCase):
                        VIREO_PASSWORD="Reading-Room-2026!", VIREO_STUDY=study, VIREO_SLICES="24",
                        VIREO_SPACING="0.9765625", VIREO_SCREENSHOTS=shots,
                        VIREO_NOSPACING_STUDY=uid["study1"], VIREO_DAMAGED_STUDY=uid["study2"],
+                       VIREO_UNSUPPORTED_STUDY=unsupported,
                        VIREO_COMPRESSED_STUDIES=",".join(f"{k}={v}" for k, v in compressed.items()))
             r = subprocess.run(["node", "e2e/viewer.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True,
                                timeout=300)
@@ -218,6 +226,9 @@ class ViewerEndToEndTest(unittest.TestCase):
             self.assertTrue(re.search(r"length [\d.]+ mm again after a reload", r.stdout))
             self.assertIn("no pixel spacing: said so", r.stdout)
             self.assertIn("damaged image: refused with a notice, the other 23 shown", r.stdout)
+            self.assertIn("unsupported transfer syntax: named in the viewport", r.stdout)
+            self.assertIn("Rectangle ROI: mean", r.stdout)
+            self.assertIn("Ellipse ROI: mean", r.stdout)
             for syntax in compressed.values():
                 self.assertIn(f"{syntax}: decoded in the browser from the stored syntax", r.stdout)
         finally:

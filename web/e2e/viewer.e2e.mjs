@@ -24,6 +24,17 @@ function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
+// Measurement labels follow the drag a frame behind: read one once it stops changing.
+async function settled(read) {
+  let text = '', before = '';
+  for (let i = 0; i < 50 && (text === '' || text !== before); i++) {
+    before = text;
+    await new Promise((r) => setTimeout(r, 100));
+    text = await read();
+  }
+  return text;
+}
+
 async function nonBlankPixels(page) {
   return page.evaluate(() => {
     const canvas = document.querySelector('.viewport .element canvas');
@@ -93,13 +104,7 @@ try {
   await page.mouse.up();
   const label = page.locator('.viewport svg text', { hasText: 'mm' }).first();
   await label.waitFor();
-  // The label follows the drag a frame behind: read it once it has settled.
-  let text = '', settled = '';
-  for (let i = 0; i < 50 && (text === '' || text !== settled); i++) {
-    settled = text;
-    await page.waitForTimeout(100);
-    text = await label.textContent();
-  }
+  const text = await settled(() => label.textContent());
   const shown = Number(/([\d.]+)\s*mm/.exec(text)[1]);
   const expected = (200 * SPACING * 512) / Math.min(box.width, box.height);
   check(Math.abs(shown - expected) / expected < 0.05, `length shows ${shown} mm, expected about ${expected.toFixed(1)} mm`);
@@ -117,6 +122,37 @@ try {
   const restored = Number(/([\d.]+)\s*mm/.exec(await again.textContent())[1]);
   check(Math.abs(restored - shown) < 0.5, `after a reload the length shows ${restored} mm, not ${shown} mm`);
   console.log(`length ${restored} mm again after a reload`);
+
+  // Region statistics in Hounsfield units: the phantom's core is 300 HU with noise of SD 12.
+  await page.keyboard.press('Home');
+  await page.waitForFunction(() => document.querySelector('[data-testid=image-index]').textContent.includes('Im: 1/'));
+  for (const [tool, slice] of [['Rectangle', 1], ['Ellipse', 2]]) {
+    if (slice > 1) {
+      await element.focus();
+      await page.keyboard.press('ArrowDown');
+      await page.waitForFunction((k) => document.querySelector('.viewport .element')?.getAttribute('data-rendered') === String(k - 1), slice);
+    }
+    await page.click(`button:text-is("${tool}")`);
+    // A rectangle is drawn corner to corner, an ellipse from its centre out: both 50 px across.
+    if (tool === 'Rectangle') await page.mouse.move(cx - 25, cy - 25);
+    else await page.mouse.move(cx, cy);
+    await page.mouse.down();
+    await page.mouse.move(cx + 25, cy + 25, { steps: 6 });
+    await page.mouse.up();
+    await page.waitForFunction(() => [...document.querySelectorAll('.viewport svg text')].some((t) => /Std Dev: [\d.]+ HU/.test(t.textContent)));
+    const stats = await settled(() => page.evaluate(() =>
+      [...document.querySelectorAll('.viewport svg text')].map((t) => t.textContent).join(' | ')));
+    const mean = Number(/Mean: (-?[\d.]+) HU/.exec(stats)[1]);
+    const sd = Number(/Std Dev: ([\d.]+) HU/.exec(stats)[1]);
+    const area = Number(/Area: ([\d.]+) mm/.exec(stats)[1]);
+    const side = (50 * SPACING * 512) / Math.min(box.width, box.height);
+    const expectedArea = tool === 'Rectangle' ? side * side : (Math.PI * side * side) / 4;
+    check(Math.abs(mean - 300) < 6, `${tool}: mean ${mean} HU, expected about 300`);
+    check(sd > 8 && sd < 16, `${tool}: SD ${sd} HU, expected about 12`);
+    check(Math.abs(area - expectedArea) / expectedArea < 0.15, `${tool}: area ${area} mm², expected about ${expectedArea.toFixed(0)}`);
+    console.log(`${tool} ROI: mean ${mean} HU, SD ${sd} HU, area ${area} mm²`);
+  }
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-roi.png') });
 
   // Bad data: an image without pixel spacing says its measurements are in pixels; a damaged
   // image says it cannot be shown while the rest of its series still can.
@@ -154,6 +190,19 @@ try {
     check(refused === 1, `${refused} images said they cannot be shown, expected exactly the damaged one`);
     check(shownOk === n - 1, `only ${shownOk} of ${n} images were shown`);
     console.log(`damaged image: refused with a notice, the other ${n - 1} shown`);
+  }
+
+  // An encoding no browser codec reads (video): the viewport names it and says what to do.
+  const UNSUPPORTED = process.env.VIREO_UNSUPPORTED_STUDY;
+  if (UNSUPPORTED) {
+    await page.click('text=← Worklist');
+    await page.locator(`tr[data-study="${UNSUPPORTED}"]`).click();
+    const notice = page.locator('.viewport .notice[role=alert]');
+    await notice.waitFor();
+    const said = await notice.textContent();
+    check(said.includes('MPEG-4 AVC/H.264 video') && said.includes('cannot decode'), `unsupported syntax notice: ${said}`);
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-unsupported-syntax.png') });
+    console.log('unsupported transfer syntax: named in the viewport');
   }
 
   // Compressed studies: frames come as stored (no transcoding on the server) and are

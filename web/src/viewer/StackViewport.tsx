@@ -8,6 +8,7 @@ import { wadors } from '@cornerstonejs/dicom-image-loader';
 import { Tag, formatDate, number, numbers, text } from '../dicom';
 import { calibrationNote, calibrationOf } from './calibration';
 import { presetFromRange, presetsForImage, voiRange } from './presets';
+import { imageFailureText } from './messages';
 import { loadOrder, type StackImage } from './series';
 
 export interface ViewportCommand {
@@ -69,7 +70,7 @@ export const StackViewport = memo(function StackViewport({ engine, toolGroupId, 
     };
     const onFailed = (e: Event) => {
       const { imageId, error } = (e as CustomEvent).detail ?? {};
-      if (imageId && imageId === imageIds[requested.current]) setNotice(failureText(error));
+      if (imageId && imageId === imageIds[requested.current]) setNotice(imageFailureText(error));
     };
     el.addEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage);
     el.addEventListener(Enums.Events.VOI_MODIFIED, onVoi);
@@ -85,7 +86,7 @@ export const StackViewport = memo(function StackViewport({ engine, toolGroupId, 
         void prefetch(imageIds, () => cancelled, (n) => onProgress(seriesUid, n));
       },
       (err) => {
-        if (!cancelled) setNotice(failureText(err));
+        if (!cancelled) setNotice(imageFailureText(err));
         void prefetch(imageIds, () => cancelled, (n) => onProgress(seriesUid, n));
       },
     );
@@ -153,7 +154,7 @@ export const StackViewport = memo(function StackViewport({ engine, toolGroupId, 
     setIndex(target);
     setNotice('');
     vp.setImageIdIndex(target).catch((err: unknown) => {
-      if (requested.current === target) setNotice(failureText(err));
+      if (requested.current === target) setNotice(imageFailureText(err));
     });
   };
   const onKey = (e: React.KeyboardEvent) => {
@@ -193,11 +194,6 @@ export const StackViewport = memo(function StackViewport({ engine, toolGroupId, 
     </>
   );
 });
-
-function failureText(error: unknown): string {
-  const detail = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
-  return `This image cannot be shown${detail ? `: ${detail}` : ''}. The other images of the series still can.`;
-}
 
 // Cine at the acquisition's own rate when the object says it (Recommended Display Frame Rate, Cine Rate).
 function cineRate(meta: Record<string, { Value?: unknown[] }> | undefined): number {

@@ -183,7 +183,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
             data-series={s.uid}
             onDragStart={(e) => e.dataTransfer.setData('application/x-vireo-series', s.uid)}
             onDoubleClick={() => setShown((cur) => dropSeries(cur, activeViewport, s.uid))}>
-            <img alt="" loading="lazy" src={`${ROOT}/studies/${study}/series/${s.uid}/thumbnail?viewport=128,128`} />
+            <img alt="" loading="lazy" onError={(e) => { e.currentTarget.style.visibility = 'hidden'; }} src={`${ROOT}/studies/${study}/series/${s.uid}/thumbnail?viewport=128,128`} />
             <div>{s.modality} #{s.number} · {s.count} im</div>
             <div className="hint">{s.description}</div>
             {stacks[s.uid]?.length ? (

@@ -28,11 +28,15 @@ export const MEASUREMENT_TOOLS = [
 
 let ready: Promise<void> | null = null;
 
-// Cornerstone's stack viewport leaves the promise of an image that failed to load without a
-// handler (it rejects with the XMLHttpRequest). The viewport already tells the user which
-// image cannot be shown; these must not surface as page errors.
+// Cornerstone's stack viewport leaves the promise of an image that failed to load or decode
+// without a handler (it rejects with the XMLHttpRequest, or the decoder's error). The
+// viewport already tells the user which image cannot be shown and why; these must not
+// surface as page errors.
 function quietFailedImageLoads(e: PromiseRejectionEvent) {
-  if (e.reason instanceof XMLHttpRequest) e.preventDefault();
+  const reason: unknown = e.reason;
+  if (reason instanceof XMLHttpRequest || (reason instanceof Error && /^No decoder for transfer syntax/.test(reason.message))) {
+    e.preventDefault();
+  }
 }
 
 export function setUpCornerstone(): Promise<void> {
