@@ -228,6 +228,8 @@ class ViewerEndToEndTest(unittest.TestCase):
             self.assertIn("damaged image: refused with a notice, the other 23 shown", r.stdout)
             self.assertIn("unsupported transfer syntax: named in the viewport", r.stdout)
             self.assertIn("Rectangle ROI: mean", r.stdout)
+            self.assertIn("markers A/P/R/L, flipped R; scale bar", r.stdout)
+            self.assertIn("de-identified overlay: the patient is not named", r.stdout)
             self.assertIn("Ellipse ROI: mean", r.stdout)
             for syntax in compressed.values():
                 self.assertIn(f"{syntax}: decoded in the browser from the stored syntax", r.stdout)

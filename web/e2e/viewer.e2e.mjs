@@ -95,6 +95,39 @@ try {
   check(/W: \d+ L: -?\d+/.test(windowAfter), `window overlay: ${windowAfter}`);
   console.log(`window ${windowBefore} -> ${windowAfter}`);
 
+  // Orientation letters at the edges follow flips; the scale bar is calibrated.
+  const edges = () => page.evaluate(() => Object.fromEntries(['top', 'bottom', 'left', 'right'].map((e) =>
+    [e, document.querySelector(`[data-testid=orientation-${e}]`)?.textContent])));
+  const axial = await edges();
+  check(JSON.stringify(axial) === JSON.stringify({ top: 'A', bottom: 'P', left: 'R', right: 'L' }), `axial markers ${JSON.stringify(axial)}`);
+  await page.click('button:text-is("Flip H")');
+  await page.waitForFunction(() => document.querySelector('[data-testid=orientation-right]')?.textContent === 'R');
+  await page.click('button:text-is("Flip H")');
+  await page.waitForFunction(() => document.querySelector('[data-testid=orientation-right]')?.textContent === 'L');
+  const bar = await page.evaluate(() => {
+    const el = document.querySelector('[data-testid=scale-bar]');
+    return el && { label: el.querySelector('span').textContent, width: el.querySelector('div').getBoundingClientRect().width };
+  });
+  check(bar, 'no scale bar on a calibrated image');
+  const [, value, unit] = /([\d.]+) (mm|cm)/.exec(bar.label);
+  const barMm = Number(value) * (unit === 'cm' ? 10 : 1);
+  const screenMmPerPx = (SPACING * 512) / Math.min(box.width, box.height);
+  check(Math.abs(barMm / bar.width - screenMmPerPx) / screenMmPerPx < 0.03,
+    `scale bar ${bar.label} over ${bar.width} px; the image has ${screenMmPerPx.toFixed(3)} mm per screen pixel`);
+  console.log(`markers A/P/R/L, flipped R; scale bar ${bar.label} = ${bar.width.toFixed(0)} px`);
+
+  // De-identified overlays for teaching: nothing on the page names the patient.
+  const name = (await page.textContent('[data-testid=patient-overlay]')).split('\n')[0];
+  check(name.length > 3, `patient overlay: ${name}`);
+  await page.selectOption('select[aria-label=Overlay]', 'deidentified');
+  await page.waitForFunction(() => document.querySelector('[data-testid=patient-overlay]').textContent === '');
+  const visible = await page.evaluate(() => document.body.innerText);
+  check(!visible.includes(name) && !visible.includes(name.split(',')[0]), 'the patient is still named on a de-identified screen');
+  check(visible.includes('Im: '), 'the de-identified overlay still numbers the images');
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-deidentified.png') });
+  await page.selectOption('select[aria-label=Overlay]', 'full');
+  console.log('de-identified overlay: the patient is not named');
+
   // A length across 200 screen pixels; the image (512 columns) is fitted to the viewport's
   // smaller side, so the expected length follows from the pixel spacing.
   await page.click('button:text-is("Length")');

@@ -5,8 +5,9 @@ import { memo, useEffect, useRef, useState } from 'react';
 import { Enums, type RenderingEngine, type Types, eventTarget, imageLoader } from '@cornerstonejs/core';
 import { ToolGroupManager, utilities as toolUtilities } from '@cornerstonejs/tools';
 import { wadors } from '@cornerstonejs/dicom-image-loader';
-import { Tag, formatDate, number, numbers, text } from '../dicom';
+import { Tag, number, numbers } from '../dicom';
 import { calibrationNote, calibrationOf } from './calibration';
+import { type OverlayMode, cornerTexts, orientationMarkers, scaleBar } from './overlays';
 import { presetFromRange, presetsForImage, voiRange } from './presets';
 import { imageFailureText } from './messages';
 import { loadOrder, type StackImage } from './series';
@@ -29,10 +30,14 @@ interface Props {
   seriesUid: string;
   onProgress: (seriesUid: string, loaded: number) => void;
   command: ViewportCommand | null;
+  overlay: OverlayMode;
 }
 
+type Markers = ReturnType<typeof orientationMarkers>;
+const SCALE_BAR_MAX_PX = 120;
+
 // Memoized: the page re-renders as series load; a viewport re-renders only for its own props.
-export const StackViewport = memo(function StackViewport({ engine, toolGroupId, viewportId, images, seriesUid, onProgress, command }: Props) {
+export const StackViewport = memo(function StackViewport({ engine, toolGroupId, viewportId, images, seriesUid, onProgress, command, overlay }: Props) {
   const element = useRef<HTMLDivElement>(null);
   const viewport = useRef<Types.IStackViewport | null>(null);
   const [index, setIndex] = useState(0); // the position asked for (shown, or refused with a notice)
@@ -41,6 +46,8 @@ export const StackViewport = memo(function StackViewport({ engine, toolGroupId, 
   const [window, setWindow] = useState<{ center: number; width: number } | null>(null);
   const [notice, setNotice] = useState('');
   const [playing, setPlaying] = useState(false);
+  const [markers, setMarkers] = useState<Markers | null>(null);
+  const [mmPerPixel, setMmPerPixel] = useState(0);
   const rotation = useRef(0);
 
   useEffect(() => {
@@ -68,12 +75,24 @@ export const StackViewport = memo(function StackViewport({ engine, toolGroupId, 
       const range = (e as CustomEvent).detail.range;
       if (range) setWindow(presetFromRange(range.lower, range.upper));
     };
+    // Orientation letters and the scale bar follow the camera (zoom, rotation, flips).
+    const onCamera = () => {
+      const camera = vp.getCamera();
+      if (camera.viewUp && camera.viewPlaneNormal && vp.getImageData()) {
+        setMarkers(orientationMarkers(camera.viewUp as Types.Point3, camera.viewPlaneNormal as Types.Point3));
+        const a = vp.canvasToWorld([0, 0]);
+        const b = vp.canvasToWorld([100, 0]);
+        setMmPerPixel(Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]) / 100);
+      }
+    };
     const onFailed = (e: Event) => {
       const { imageId, error } = (e as CustomEvent).detail ?? {};
       if (imageId && imageId === imageIds[requested.current]) setNotice(imageFailureText(error));
     };
     el.addEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage);
     el.addEventListener(Enums.Events.VOI_MODIFIED, onVoi);
+    el.addEventListener(Enums.Events.CAMERA_MODIFIED, onCamera);
+    el.addEventListener(Enums.Events.IMAGE_RENDERED, onCamera);
     eventTarget.addEventListener(Enums.Events.IMAGE_LOAD_FAILED, onFailed);
 
     let cancelled = false;
@@ -95,6 +114,8 @@ export const StackViewport = memo(function StackViewport({ engine, toolGroupId, 
       toolUtilities.cine.stopClip(el);
       el.removeEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage);
       el.removeEventListener(Enums.Events.VOI_MODIFIED, onVoi);
+      el.removeEventListener(Enums.Events.CAMERA_MODIFIED, onCamera);
+      el.removeEventListener(Enums.Events.IMAGE_RENDERED, onCamera);
       eventTarget.removeEventListener(Enums.Events.IMAGE_LOAD_FAILED, onFailed);
       ToolGroupManager.getToolGroup(toolGroupId)?.removeViewports(engine.id, viewportId);
       engine.disableElement(viewportId);
@@ -167,22 +188,31 @@ export const StackViewport = memo(function StackViewport({ engine, toolGroupId, 
   };
 
   const meta = images[index]?.metadata ?? images[0]?.metadata ?? {};
-  const note = calibrationNote(calibrationOf(numbers(meta, Tag.PixelSpacing), numbers(meta, Tag.ImagerPixelSpacing)));
+  const calibration = calibrationOf(numbers(meta, Tag.PixelSpacing), numbers(meta, Tag.ImagerPixelSpacing));
+  const note = calibrationNote(calibration);
+  const corners = cornerTexts(meta, overlay);
+  const frame = images[index]?.frame && images.length > 1 && number(meta, Tag.NumberOfFrames) ? ` (frame ${images[index].frame})` : '';
+  const bar = calibration && overlay !== 'off' ? scaleBar(mmPerPixel, SCALE_BAR_MAX_PX) : null;
   return (
     <>
       <div ref={element} className="element" tabIndex={0} onKeyDown={onKey} onContextMenu={(e) => e.preventDefault()}
         data-series={seriesUid} data-rendered={rendered} />
-      <div className="overlay tl">
-        {text(meta, Tag.PatientName)}{'\n'}{text(meta, Tag.PatientID)}{'\n'}
-        {formatDate(text(meta, Tag.StudyDate))} {text(meta, Tag.StudyDescription)}
-      </div>
+      <div className="overlay tl" data-testid="patient-overlay">{corners.tl.join('\n')}</div>
       <div className="overlay tr" data-testid="image-index">
-        {text(meta, Tag.Modality)} #{number(meta, Tag.SeriesNumber) ?? ''} {text(meta, Tag.SeriesDescription)}{'\n'}
-        Im: {index + 1}/{images.length}{images[index]?.frame && images.length > 1 && number(meta, Tag.NumberOfFrames) ? ` (frame ${images[index].frame})` : ''}
+        {[...corners.tr, `Im: ${index + 1}/${images.length}${frame}`].join('\n')}
       </div>
       <div className="overlay bl" data-testid="window">
-        {window ? `W: ${Math.round(window.width)} L: ${Math.round(window.center)}` : ''}
+        {[...corners.bl, window && overlay !== 'off' ? `W: ${Math.round(window.width)} L: ${Math.round(window.center)}` : ''].filter(Boolean).join('\n')}
       </div>
+      {markers && overlay !== 'off' && (['top', 'bottom', 'left', 'right'] as const).map((edge) => (
+        <div key={edge} className={`marker ${edge}`} data-testid={`orientation-${edge}`}>{markers[edge]}</div>
+      ))}
+      {bar && (
+        <div className="scalebar" data-testid="scale-bar" data-mm-per-pixel={mmPerPixel}>
+          <div style={{ width: `${bar.pixels}px` }} />
+          <span>{bar.label}</span>
+        </div>
+      )}
       {note && <div className="calibration" role="note">{note}</div>}
       <div className="scrollbar">
         <input type="range" aria-label="Image" min={0} max={Math.max(0, images.length - 1)} value={index}

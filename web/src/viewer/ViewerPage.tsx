@@ -12,6 +12,7 @@ import { DICOMWEB_ROOT as ROOT, type SeriesInfo, seriesMetadata, seriesOf } from
 import { type SaveState, syncAnnotations } from './annotations';
 import { MEASUREMENT_TOOLS, renderingEngine } from './cornerstone';
 import { type LayoutName, LAYOUTS, assignSeries, dropSeries } from './layout';
+import { type OverlayMode, OVERLAY_MODES, saveOverlayMode, savedOverlayMode } from './overlays';
 import { presetsForImage } from './presets';
 import { type StackImage, stackImages } from './series';
 import { StackViewport, type ViewportCommand } from './StackViewport';
@@ -83,6 +84,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   const [command, setCommand] = useState<ViewportCommand | null>(null);
   const [error, setError] = useState('');
   const [patient, setPatient] = useState<DicomJson | null>(null);
+  const [overlay, setOverlay] = useState<OverlayMode>(savedOverlayMode);
   const [saveState, setSaveState] = useState<{ state: SaveState; detail?: string }>({ state: 'idle' });
   const commandSeq = useRef(0);
   const { active, choose } = useToolGroup(engine);
@@ -155,7 +157,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
     <div className="viewer">
       <header className="topbar">
         <button type="button" onClick={() => navigate('/')}>← Worklist</button>
-        <span>{patient ? `${text(patient, Tag.PatientName)} · ${text(patient, Tag.PatientID)}` : ''}</span>
+        <span data-testid="patient-banner">{patient && overlay === 'full' ? `${text(patient, Tag.PatientName)} · ${text(patient, Tag.PatientID)}` : ''}</span>
         <span className="spacer" />
         <span className={saveState.state === 'failed' ? 'error' : 'hint'} data-testid="save-state" title={saveState.detail}>
           {{ idle: '', saving: 'Saving measurements…', saved: 'Measurements saved', failed: 'Measurements not saved' }[saveState.state]}
@@ -172,6 +174,13 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
           <button type="button" onClick={() => send('fit')}>Fit</button>
           <button type="button" onClick={() => send('reset')}>Reset</button>
           <button type="button" onClick={() => send('cine')}>Cine</button>
+          <select aria-label="Overlay" value={overlay} onChange={(e) => {
+            const mode = e.target.value as OverlayMode;
+            setOverlay(mode);
+            saveOverlayMode(mode);
+          }}>
+            {OVERLAY_MODES.map((m) => <option key={m.mode} value={m.mode}>{m.label}</option>)}
+          </select>
           {(['1x1', '1x2', '2x2'] as LayoutName[]).map((l) => (
             <button key={l} type="button" aria-pressed={layout === l} onClick={() => changeLayout(l)}>{l}</button>
           ))}
@@ -207,7 +216,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
             {uid && stacks[uid]?.length ? (
               <StackViewport key={uid} engine={engine} toolGroupId={TOOL_GROUP_ID} viewportId={`vp-${i}`}
                 images={stacks[uid]} seriesUid={uid} onProgress={onProgress}
-                command={command && command.viewport === i ? command : null} />
+                command={command && command.viewport === i ? command : null} overlay={overlay} />
             ) : (
               <div className="notice">{uid ? 'Loading…' : 'Drag a series here'}</div>
             )}

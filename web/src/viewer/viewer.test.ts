@@ -3,6 +3,7 @@ import { CT_PRESETS, presetFromRange, presetsFor, storedPresets, voiRange } from
 import { assignSeries, dropSeries, viewportCount } from './layout';
 import { calibrationNote, calibrationOf, formatLength, lengthMm } from './calibration';
 import { loadOrder, sortInstances, stackImages } from './series';
+import { cornerTexts, directionLetters, orientationMarkers, scaleBar } from './overlays';
 import type { DicomJson } from '../api';
 
 describe('window presets', () => {
@@ -92,5 +93,53 @@ describe('stacks', () => {
     expect(loadOrder(5, 2)).toEqual([2, 3, 1, 4, 0]);
     expect(loadOrder(3, 0)).toEqual([0, 1, 2]);
     expect(loadOrder(0, 0)).toEqual([]);
+  });
+});
+
+describe('overlays', () => {
+  const meta: DicomJson = {
+    '00100010': { vr: 'PN', Value: [{ Alphabetic: 'DOE^JANE' }] },
+    '00100020': { vr: 'LO', Value: ['P42'] },
+    '00100030': { vr: 'DA', Value: ['19700203'] },
+    '00100040': { vr: 'CS', Value: ['F'] },
+    '00080050': { vr: 'SH', Value: ['ACC9'] },
+    '00080080': { vr: 'LO', Value: ['General Hospital'] },
+    '00080020': { vr: 'DA', Value: ['20260102'] },
+    '00080030': { vr: 'TM', Value: ['101500'] },
+    '00081030': { vr: 'LO', Value: ['CT CHEST'] },
+    '00080060': { vr: 'CS', Value: ['CT'] },
+    '00200011': { vr: 'IS', Value: [3] },
+    '0008103E': { vr: 'LO', Value: ['AXIAL'] },
+    '00180050': { vr: 'DS', Value: [1.25] },
+    '00201041': { vr: 'DS', Value: [-120.5] },
+  };
+  it('writes the patient, study and series in the corners', () => {
+    const c = cornerTexts(meta, 'full');
+    expect(c.tl).toEqual(['DOE, JANE', 'P42', '1970-02-03 F', 'Acc: ACC9', 'General Hospital']);
+    expect(c.tr).toEqual(['2026-01-02 10:15', 'CT CHEST', 'CT #3 AXIAL']);
+    expect(c.bl).toEqual(['Loc: -120.5 mm  Thk: 1.25 mm']);
+  });
+  it('leaves out everything that identifies the patient when de-identified, and all when off', () => {
+    const c = cornerTexts(meta, 'deidentified');
+    const all = [...c.tl, ...c.tr, ...c.bl].join('\n');
+    for (const phi of ['DOE', 'P42', '1970', '2026', 'ACC9', 'General Hospital']) expect(all).not.toContain(phi);
+    expect(all).toContain('CT #3 AXIAL');
+    expect(cornerTexts(meta, 'off')).toEqual({ tl: [], tr: [], bl: [] });
+  });
+  it('puts patient directions at the edges from the camera, through flips and rotations', () => {
+    // An axial slice seen from the feet: rows run to the patient's left, columns to posterior.
+    const axial = orientationMarkers([0, -1, 0], [0, 0, -1]);
+    expect(axial).toEqual({ top: 'A', bottom: 'P', left: 'R', right: 'L' });
+    // Flipped left-right, the camera looks from the head.
+    expect(orientationMarkers([0, -1, 0], [0, 0, 1])).toMatchObject({ left: 'L', right: 'R' });
+    // A coronal slice: head up, patient's left on the right of the screen.
+    expect(orientationMarkers([0, 0, 1], [0, -1, 0])).toEqual({ top: 'H', bottom: 'F', left: 'R', right: 'L' });
+    expect(directionLetters([0.8, -0.5, 0.1])).toBe('LA');
+  });
+  it('chooses a round scale bar that fits', () => {
+    expect(scaleBar(0.5, 100)).toEqual({ pixels: 100, label: '5 cm' });
+    expect(scaleBar(0.3, 100)).toEqual({ pixels: 20 / 0.3, label: '2 cm' });
+    expect(scaleBar(0.01, 150)).toEqual({ pixels: 100, label: '1 mm' });
+    expect(scaleBar(0, 100)).toBeNull();
   });
 });
