@@ -75,6 +75,7 @@ Result<Services> open_services(const Config& config) {
   s.archive->set_min_free_bytes(config.min_free_space_mb << 20);
   s.dicomweb = {config.dicomweb_public_url, config.http_tls ? "https" : "http"};
   s.web_root = config.web_root.empty() ? api::web::default_web_root() : config.web_root;
+  s.web_settings.image_cache_bytes = config.viewer_image_cache_mb << 20;
   return s;
 }
 
@@ -88,7 +89,7 @@ void build_router(Services& s, http::Router& router) {
   api::dicomweb::register_stow_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_capabilities_route(router, s.dicomweb);
   api::install_security(router, *s.auth, *s.audit);
-  api::web::register_web_app(router, s.web_root);
+  api::web::register_web_app(router, s.web_root, s.web_settings);
 }
 
 namespace {

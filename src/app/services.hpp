@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "api/dicomweb/routes.hpp"
+#include "api/web/web_app.hpp"
 #include "archive/archive.hpp"
 #include "audit/audit_log.hpp"
 #include "auth/auth_service.hpp"
@@ -24,6 +25,7 @@ struct Services {
   std::unique_ptr<auth::AuthService> auth;
   api::dicomweb::Options dicomweb;  // public URL and scheme for URLs in DICOMweb answers
   std::filesystem::path web_root;  // the built browser application
+  api::web::WebSettings web_settings;
   std::unique_ptr<net::SyslogSender> syslog;  // outlives the audit log, which feeds it
   std::unique_ptr<audit::AuditLog> audit;     // declared last: destroyed (flushed) first
 };

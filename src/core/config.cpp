@@ -55,6 +55,9 @@ const std::vector<ConfigOption>& config_options() {
       {"web_root", "",
        "Folder of the built browser application (index.html, assets/), served at /. Empty: web/dist "
        "beside the folder that holds the vireo binary (the source tree's, after make run)."},
+      {"viewer_image_cache_mb", "1024",
+       "Memory, in MiB, that the browser viewer keeps decoded images in (least recently used go first), "
+       "per browser tab: lower it for workstations with little memory."},
       {"log_level", "info", "trace, debug, info, warn, error."},
       {"cors_origins", "",
        "Web origins allowed to call the API and DICOMweb from their pages (comma-separated, e.g. "
@@ -182,6 +185,8 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
     return parse_number<uint64_t>(key, value, cfg.render_cache_mb, 0, uint64_t{1} << 30);
   if (key == "log_level") { cfg.log_level = value; return {}; }
   if (key == "web_root") { cfg.web_root = value; return {}; }
+  if (key == "viewer_image_cache_mb")
+    return parse_number<uint64_t>(key, value, cfg.viewer_image_cache_mb, 64, 65536);
   if (key == "cors_origins") {
     cfg.cors_origins.clear();
     for (const auto& item : split(value, ',')) {

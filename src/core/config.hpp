@@ -51,6 +51,7 @@ struct Config {
   uint64_t min_free_space_mb = 100;
   uint64_t render_cache_mb = 2048;  // 0: no rendered-frame cache
   std::filesystem::path web_root;   // the built web app; empty: web/dist beside the binary's folder
+  uint64_t viewer_image_cache_mb = 1024;  // the browser viewer's decoded-image budget
   std::string log_level = "info";
   std::vector<std::string> cors_origins;     // browser origins allowed cross-origin; "*" any
   std::string dicomweb_public_url;          // RetrieveURL base behind a proxy; empty: from Host

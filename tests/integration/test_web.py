@@ -238,5 +238,36 @@ class ViewerEndToEndTest(unittest.TestCase):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+class ViewerMemoryTest(unittest.TestCase):
+    """Opening ten studies in a row keeps the viewer's images within the configured budget
+    (viewer_image_cache_mb), and the page's memory stops growing once the cache is full."""
+
+    def test_ten_studies_in_a_row_stay_within_the_image_cache_budget(self):
+        built()
+        tmp = Path(tempfile.mkdtemp(prefix="vireo-e2e-"))
+        server = Server(extra_env={"VIREO_VIEWER_IMAGE_CACHE_MB": "64"})
+        try:
+            subprocess.run([VIREO.parent / "vireo-synth", "ct", tmp / "ct", "10", "24"], check=True, capture_output=True)
+            server.add_user("drreader", "radiologist", password="Reading-Room-2026!")
+            server.start()
+            statuses, out = server.store(*sorted((tmp / "ct").rglob("*.dcm")))
+            self.assertTrue(statuses and all(v == 0 for v in statuses.values()), out)
+            # The budget reaches the application through its settings, for signed-in users only.
+            self.assertEqual(server.http("GET", "/api/web/settings", token=None)[0], 401)
+            self.assertEqual(server.json("/api/web/settings"), {"imageCacheBytes": 64 << 20})
+            studies = [s["0020000D"]["Value"][0] for s in server.json("/dicom-web/studies")]
+            self.assertEqual(len(studies), 10)
+            env = dict(os.environ, VIREO_URL=f"https://127.0.0.1:{server.http_port}", VIREO_USER="drreader",
+                       VIREO_PASSWORD="Reading-Room-2026!", VIREO_STUDIES=",".join(studies), VIREO_BUDGET_MB="64")
+            r = subprocess.run(["node", "e2e/memory.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True,
+                               timeout=300)
+            print(r.stdout)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("memory bounded: 10 studies", r.stdout)
+        finally:
+            server.cleanup()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
     unittest.main()

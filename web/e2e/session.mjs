@@ -19,7 +19,7 @@ export function totp(base32, now = Date.now()) {
   return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
 
-export async function launch() {
+export async function launch(extraArgs = []) {
   const profile = mkdtempSync(join(tmpdir(), 'vireo-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
@@ -27,7 +27,7 @@ export async function launch() {
     ignoreHTTPSErrors: true, // the server's self-signed certificate
     viewport: { width: 1280, height: 800 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(20000);

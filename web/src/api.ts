@@ -97,3 +97,12 @@ export async function loadAnnotations(study: string): Promise<unknown[]> {
 export async function saveAnnotations(study: string, annotations: unknown[]): Promise<void> {
   await call('PUT', `/api/studies/${study}/annotations`, { annotations });
 }
+
+// What the server tells the application at start (viewer settings).
+export interface WebSettings {
+  imageCacheBytes?: number;
+}
+
+export async function webSettings(): Promise<WebSettings> {
+  return (await call('GET', '/api/web/settings')).json();
+}

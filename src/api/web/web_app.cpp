@@ -102,7 +102,10 @@ fs::path default_web_root() {
   return exe.parent_path().parent_path() / "web" / "dist";
 }
 
-void register_web_app(http::Router& router, const fs::path& root) {
+void register_web_app(http::Router& router, const fs::path& root, const WebSettings& settings) {
+  router.add("GET", "/api/web/settings", "authenticated", [settings](const HttpRequest&) {
+    return http::json_response(200, "{\"imageCacheBytes\":" + std::to_string(settings.image_cache_bytes) + "}");
+  });
   router.set_fallback([root](const HttpRequest& req) -> HttpResponse {
     for (auto prefix : kApiPrefixes)
       if (req.path.starts_with(prefix) || req.path + "/" == prefix)

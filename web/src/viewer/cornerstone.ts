@@ -1,7 +1,7 @@
 // Cornerstone3D, set up once per page: the rendering core, the tools, and the DICOM image
-// loader reading our WADO-RS with the session cookie. The image cache has a fixed budget;
-// Cornerstone evicts the least recently used images beyond it, so opening study after
-// study never grows memory without bound.
+// loader reading our WADO-RS with the session cookie. The image cache has the budget the
+// server is configured with (viewer_image_cache_mb); Cornerstone evicts the least recently
+// used images beyond it, so opening study after study never grows memory without bound.
 import { RenderingEngine, cache, init as initCore } from '@cornerstonejs/core';
 import {
   AngleTool,
@@ -19,8 +19,10 @@ import {
   init as initTools,
 } from '@cornerstonejs/tools';
 import { init as initLoader } from '@cornerstonejs/dicom-image-loader';
+import { webSettings } from '../api';
 
-export const IMAGE_CACHE_BYTES = 1024 * 1024 * 1024;
+// Until the server's setting arrives, and if it cannot be read.
+export const DEFAULT_IMAGE_CACHE_BYTES = 1024 * 1024 * 1024;
 
 export const MEASUREMENT_TOOLS = [
   LengthTool, AngleTool, CobbAngleTool, EllipticalROITool, RectangleROITool, ProbeTool, ArrowAnnotateTool,
@@ -42,13 +44,29 @@ function quietFailedImageLoads(e: PromiseRejectionEvent) {
 export function setUpCornerstone(): Promise<void> {
   ready ??= (async () => {
     window.addEventListener('unhandledrejection', quietFailedImageLoads);
+    (window as { vireoViewer?: unknown }).vireoViewer = { imageCacheUse };
+    const budget = imageCacheBudget();
     await initCore();
     initTools();
     initLoader({ maxWebWorkers: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)) });
-    cache.setMaxCacheSize(IMAGE_CACHE_BYTES);
+    cache.setMaxCacheSize(await budget);
     for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, ...MEASUREMENT_TOOLS]) addTool(tool);
   })();
   return ready;
+}
+
+async function imageCacheBudget(): Promise<number> {
+  try {
+    const bytes = (await webSettings()).imageCacheBytes;
+    return typeof bytes === 'number' && bytes > 0 ? bytes : DEFAULT_IMAGE_CACHE_BYTES;
+  } catch {
+    return DEFAULT_IMAGE_CACHE_BYTES;
+  }
+}
+
+// For diagnostics (and the memory test): what the image cache holds against its budget.
+export function imageCacheUse(): { bytes: number; budget: number } {
+  return { bytes: cache.getCacheSize(), budget: cache.getMaxCacheSize() };
 }
 
 let engine: RenderingEngine | null = null;
