@@ -104,6 +104,16 @@ const std::vector<Migration>& schema_migrations() {
                 updated_at TEXT NOT NULL,
                 PRIMARY KEY (study_uid, username)))",
        }},
+      {5,
+       "AI findings per study and source (the viewer's AI overlay layer)",
+       {
+           R"(CREATE TABLE ai_findings (
+                study_uid TEXT NOT NULL,
+                source TEXT NOT NULL,
+                json TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (study_uid, source)))",
+       }},
   };
   return migrations;
 }

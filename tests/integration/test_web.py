@@ -162,6 +162,81 @@ class AnnotationsApiTest(unittest.TestCase):
         self.assertEqual(self.call("GET", self.reader, study=us)[1]["annotations"], [])
 
 
+class AiFindingsApiTest(unittest.TestCase):
+    """AI findings on a study: each AI engine's account replaces its own with PUT
+    (archive.store), viewers read them all (archive.read), validated, gone with the study."""
+
+    NODULE = {"id": "n1", "label": "Nodule", "confidence": 0.87, "sopInstanceUid": "1.2.3", "shape": "box",
+              "points": [[10, 20], [30, 45]], "model": {"name": "lung-nodules", "version": "2.1"}}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        cls.server.start()
+        statuses, out = cls.server.store(DICOM / "modality/CT_small.dcm")
+        assert all(v == 0 for v in statuses.values()), out
+        cls.study = cls.server.json("/api/studies")[0]["StudyInstanceUID"]
+        cls.server.add_user("engine-a", "technician")
+        cls.server.add_user("engine-b", "technician")
+        cls.server.add_user("reader", "receptionist")
+        cls.server.add_user("apatient", "patient", patient_id="NOT-THIS-ONE")
+        cls.a = cls.server.create_token("engine-a", "archive.store", "archive.read")
+        cls.b = cls.server.create_token("engine-b", "archive.store", "archive.read")
+        cls.reader = cls.server.create_token("reader")
+        cls.patient = cls.server.create_token("apatient")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def call(self, method, token, body=None, study=None):
+        data = None if body is None else json.dumps(body).encode()
+        status, _, answer = self.server.http(method, f"/api/studies/{study or self.study}/ai/findings", body=data,
+                                             token=token, headers={"Content-Type": "application/json"})
+        return status, json.loads(answer) if answer else None
+
+    def test_each_source_replaces_its_own_and_viewers_see_all(self):
+        contour = {"label": "Effusion", "sopInstanceUid": "1.2.4", "frame": 2, "shape": "contour",
+                   "points": [[1, 1], [5, 1], [3, 4]]}
+        self.assertEqual(self.call("PUT", self.a, {"findings": [self.NODULE]})[0], 204)
+        self.assertEqual(self.call("PUT", self.b, {"findings": [contour]})[0], 204)
+        status, got = self.call("GET", self.reader)
+        self.assertEqual(status, 200)
+        by_source = {f["source"]: f for f in got["findings"]}
+        self.assertEqual(set(by_source), {"engine-a", "engine-b"})
+        self.assertEqual({k: v for k, v in by_source["engine-a"].items() if k not in ("source", "receivedAt")},
+                         self.NODULE)
+        self.assertTrue(by_source["engine-b"]["receivedAt"])
+        # Sending again replaces that source's findings only.
+        self.assertEqual(self.call("PUT", self.a, {"findings": []})[0], 204)
+        self.assertEqual([f["label"] for f in self.call("GET", self.reader)[1]["findings"]], ["Effusion"])
+
+    def test_bad_findings_and_the_wrong_callers_change_nothing(self):
+        self.assertEqual(self.call("PUT", self.b, {"findings": [self.NODULE]})[0], 204)
+        bad_findings = [
+            {**self.NODULE, "shape": "circle"}, {**self.NODULE, "points": [[1, 2]]},
+            {**self.NODULE, "points": [[1, "x"], [3, 4]]}, {**self.NODULE, "confidence": 87},
+            {**self.NODULE, "label": ""}, {k: v for k, v in self.NODULE.items() if k != "sopInstanceUid"},
+            {**self.NODULE, "frame": 0}, "nodule",
+        ]
+        for bad in [{"findings": [f]} for f in bad_findings] + [[], {"findings": {}}, {"x": []}]:
+            status, problem = self.call("PUT", self.b, bad)
+            self.assertEqual(status, 400, bad)
+            self.assertTrue(problem["detail"])
+        self.assertEqual(self.call("PUT", self.reader, {"findings": []})[0], 403, "readers do not send findings")
+        self.assertEqual(self.call("GET", self.patient)[0], 404, "a study the user may not see does not exist")
+        self.assertEqual([f["source"] for f in self.call("GET", self.reader)[1]["findings"]], ["engine-b"])
+
+    def test_deleting_the_study_deletes_its_findings(self):
+        statuses, out = self.server.store(DICOM / "modality/MR_small.dcm")
+        assert all(v == 0 for v in statuses.values()), out
+        mr = [s["StudyInstanceUID"] for s in self.server.json("/api/studies") if s["StudyInstanceUID"] != self.study][0]
+        self.assertEqual(self.call("PUT", self.a, {"findings": [self.NODULE]}, study=mr)[0], 204)
+        self.assertEqual(self.server.http("DELETE", f"/api/studies/{mr}")[0], 200)
+        self.server.store(DICOM / "modality/MR_small.dcm")
+        self.assertEqual(self.call("GET", self.reader, study=mr)[1]["findings"], [])
+
+
 class ViewerEndToEndTest(unittest.TestCase):
     """Sign in as a radiologist (setting up the second factor), open a CT from the
     worklist, check the image is drawn, scroll, change the window, measure a length."""
@@ -211,12 +286,27 @@ class ViewerEndToEndTest(unittest.TestCase):
             data[-2000:-1000] = bytes(1000)  # pixel data changed, size kept: the stored hash no longer holds
             blob.write_bytes(bytes(data))
             study = uid["study0"]
+            # AI findings from an engine's account: a box on the slice shown first (the head end)
+            # and a contour on the next; the viewer draws them only when asked.
+            server.add_user("ai-engine", "technician")
+            engine = server.create_token("ai-engine", "archive.store", "archive.read")
+            top = sorted(server.json(f"/dicom-web/studies/{study}/metadata"), key=lambda m: -m["00200032"]["Value"][2])
+            findings = [
+                {"id": "n1", "label": "Nodule", "confidence": 0.91, "sopInstanceUid": top[0]["00080018"]["Value"][0],
+                 "shape": "box", "points": [[206, 206], [306, 306]], "model": {"name": "phantom-test", "version": "1"}},
+                {"id": "e1", "label": "Effusion", "confidence": 0.55, "sopInstanceUid": top[1]["00080018"]["Value"][0],
+                 "shape": "contour", "points": [[100, 100], [150, 100], [125, 140]]},
+            ]
+            status, _, answer = server.http("PUT", f"/api/studies/{study}/ai/findings", token=engine,
+                                            body=json.dumps({"findings": findings}).encode(),
+                                            headers={"Content-Type": "application/json"})
+            self.assertEqual(status, 204, answer)
             shots = os.environ.get("VIREO_SCREENSHOTS") or str(tmp)
             env = dict(os.environ, VIREO_URL=f"https://127.0.0.1:{server.http_port}", VIREO_USER="drreader",
                        VIREO_PASSWORD="Reading-Room-2026!", VIREO_STUDY=study, VIREO_SLICES="24",
                        VIREO_SPACING="0.9765625", VIREO_SCREENSHOTS=shots,
                        VIREO_NOSPACING_STUDY=uid["study1"], VIREO_DAMAGED_STUDY=uid["study2"],
-                       VIREO_UNSUPPORTED_STUDY=unsupported,
+                       VIREO_UNSUPPORTED_STUDY=unsupported, VIREO_AI_FINDINGS=json.dumps(findings),
                        VIREO_COMPRESSED_STUDIES=",".join(f"{k}={v}" for k, v in compressed.items()))
             r = subprocess.run(["node", "e2e/viewer.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True,
                                timeout=300)
@@ -227,6 +317,7 @@ class ViewerEndToEndTest(unittest.TestCase):
             self.assertIn("no pixel spacing: said so", r.stdout)
             self.assertIn("damaged image: refused with a notice, the other 23 shown", r.stdout)
             self.assertIn("unsupported transfer syntax: named in the viewport", r.stdout)
+            self.assertIn('AI layer: 2 findings, "AI suggestion: Nodule 91%" outlined on its image', r.stdout)
             self.assertIn("Rectangle ROI: mean", r.stdout)
             self.assertIn("markers A/P/R/L, flipped R; scale bar", r.stdout)
             self.assertIn("de-identified overlay: the patient is not named", r.stdout)

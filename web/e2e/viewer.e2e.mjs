@@ -71,6 +71,40 @@ try {
   check(lit > 10000, `the canvas shows almost nothing (${lit} lit pixels)`);
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-ct.png') });
 
+  // The AI layer: off until asked for, then the findings on this image outlined where the
+  // image has them (VIREO_AI_FINDINGS: what the test sent; the first is on this slice).
+  const FINDINGS = JSON.parse(process.env.VIREO_AI_FINDINGS ?? '[]');
+  if (FINDINGS.length) {
+    const element0 = await page.locator('.viewport .element').first().boundingBox();
+    const toggle = page.locator('[data-testid=ai-toggle]');
+    await page.waitForFunction((n) => document.querySelector('[data-testid=ai-toggle]')?.textContent === `AI (${n})`, FINDINGS.length);
+    check(await page.locator('[data-testid=ai-layer]').count() === 0, 'AI findings are shown before the reader asks');
+    await toggle.click();
+    const f = FINDINGS[0];
+    const drawn = page.locator(`[data-testid=ai-layer] g[data-finding="${f.id}"]`);
+    await drawn.waitFor();
+    const label = await drawn.locator('text').textContent();
+    check(label === `AI suggestion: ${f.label} ${Math.round(f.confidence * 100)}%`, `AI label: ${label}`);
+    check((await page.textContent('[data-testid=ai-badge]')).includes('not a diagnosis'), 'the AI layer is not marked as suggestions');
+    // The outline's geometry (getBBox, without the stroke) placed on the page.
+    const outline = await drawn.locator('polygon').evaluate((p) => {
+      const b = p.getBBox();
+      const svg = p.ownerSVGElement.getBoundingClientRect();
+      return { x: svg.x + b.x, y: svg.y + b.y, width: b.width, height: b.height };
+    });
+    const scale = Math.min(element0.width, element0.height) / 512;
+    const [[x0, y0], [x1, y1]] = f.points;
+    const want = { x: element0.x + element0.width / 2 + (x0 - 256) * scale, y: element0.y + element0.height / 2 + (y0 - 256) * scale,
+      width: (x1 - x0) * scale, height: (y1 - y0) * scale };
+    for (const k of ['x', 'y', 'width', 'height']) {
+      check(Math.abs(outline[k] - want[k]) < 4, `AI box ${k} ${outline[k].toFixed(1)}, expected ${want[k].toFixed(1)}`);
+    }
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-ai-layer.png') });
+    await toggle.click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid=ai-layer]'));
+    console.log(`AI layer: ${FINDINGS.length} findings, "${label}" outlined on its image, hidden again`);
+  }
+
   // Scroll with the wheel and the keyboard.
   const element = page.locator('.viewport .element').first();
   const box = await element.boundingBox();

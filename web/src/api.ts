@@ -106,3 +106,8 @@ export interface WebSettings {
 export async function webSettings(): Promise<WebSettings> {
   return (await call('GET', '/api/web/settings')).json();
 }
+
+// AI findings on a study (every source's), as the server keeps them; see viewer/ai.ts.
+export async function aiFindings(study: string): Promise<unknown> {
+  return (await call('GET', `/api/studies/${study}/ai/findings`)).json();
+}

@@ -107,38 +107,74 @@ HttpResponse entity_handler(archive::Archive& archive, const HttpRequest& req, L
   return http::json_response(200, entity.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-constexpr size_t kMaxAnnotationBytes = 4 << 20;
+constexpr size_t kMaxStudyDocumentBytes = 4 << 20;
+
+// The study of the path when the caller may see it (row-level scope), recorded in the audit
+// event with its patient; NotFound otherwise.
+Result<std::string> visible_study(archive::Archive& archive, const HttpRequest& req) {
+  auto q = list_query(req, Level::Study);
+  if (!q) return std::unexpected(q.error());
+  q->limit = 1;
+  auto rows = list(archive, *q);
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return fail(ErrorCode::NotFound, "no such study");
+  const json& study = (*rows)[0];
+  if (auto pid = study.find("PatientID"); pid != study.end() && pid->is_string()) req.audit.patient_id = *pid;
+  req.audit.study_uid = req.param("study");
+  return req.param("study");
+}
+
+// A PUT body {"<key>": [...]} of at most 4 MiB whose items `valid` accepts.
+Result<json> document_body(const HttpRequest& req, const std::string& key, bool (*valid)(const json&),
+                           const std::string& item_rule) {
+  if (req.body.size() > kMaxStudyDocumentBytes)
+    return fail(ErrorCode::InvalidArgument, key + " are limited to 4 MiB per study");
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object() || !body.contains(key) || !body[key].is_array())
+    return fail(ErrorCode::InvalidArgument, "send {\"" + key + "\": [...]}");
+  for (const auto& item : body[key])
+    if (!valid(item)) return fail(ErrorCode::InvalidArgument, item_rule);
+  req.audit.detail = std::to_string(body[key].size()) + " " + key;
+  return std::move(body[key]);
+}
+
+bool is_annotation(const json& a) {
+  return a.is_object() && a.contains("metadata") && a["metadata"].is_object() && a["metadata"].contains("toolName") &&
+         a["metadata"]["toolName"].is_string();
+}
+
+// The shape the viewer's AI layer draws (docs/VIEWER.md, "AI findings").
+bool is_ai_finding(const json& f) {
+  if (!f.is_object()) return false;
+  auto str = [&f](const char* k) { return f.contains(k) && f[k].is_string() && !f[k].get<std::string>().empty(); };
+  if (!str("label") || !str("sopInstanceUid") || !str("shape")) return false;
+  const std::string shape = f["shape"];
+  if (!f.contains("points") || !f["points"].is_array()) return false;
+  const auto& points = f["points"];
+  for (const auto& p : points)
+    if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number()) return false;
+  const bool count_ok = shape == "box" ? points.size() == 2 : shape == "point" ? points.size() == 1
+                        : shape == "contour" ? points.size() >= 3 && points.size() <= 10000 : false;
+  if (!count_ok) return false;
+  if (f.contains("confidence") && !(f["confidence"].is_number() && f["confidence"] >= 0 && f["confidence"] <= 1))
+    return false;
+  return !f.contains("frame") || (f["frame"].is_number_integer() && f["frame"] >= 1);
+}
+
+HttpResponse no_content() { return HttpResponse{204, "application/json", "", {}, {}, {}}; }
 
 // The signed-in user's measurements and annotations on a study the caller may see: the
 // viewer's own JSON ({"annotations": [...]}), each item an object naming its tool.
 HttpResponse annotations_handler(archive::Archive& archive, const HttpRequest& req) {
-  auto q = list_query(req, Level::Study);
-  if (!q) return http::problem(q.error());
-  q->limit = 1;
-  auto rows = list(archive, *q);
-  if (!rows) return http::problem(rows.error());
-  if (rows->empty()) return http::problem(Error{ErrorCode::NotFound, "no such study"});
-  const json& study = (*rows)[0];
-  if (auto pid = study.find("PatientID"); pid != study.end() && pid->is_string()) req.audit.patient_id = *pid;
-  const std::string uid = req.param("study");
-  req.audit.study_uid = uid;
+  auto uid = visible_study(archive, req);
+  if (!uid) return http::problem(uid.error());
   if (req.method == "PUT") {
-    if (req.body.size() > kMaxAnnotationBytes)
-      return http::problem(Error{ErrorCode::InvalidArgument, "annotations are limited to 4 MiB per study"});
-    json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object() || !body.contains("annotations") || !body["annotations"].is_array())
-      return http::problem(Error{ErrorCode::InvalidArgument, "send {\"annotations\": [...]}"});
-    for (const auto& a : body["annotations"]) {
-      bool named = a.is_object() && a.contains("metadata") && a["metadata"].is_object() &&
-                   a["metadata"].contains("toolName") && a["metadata"]["toolName"].is_string();
-      if (!named) return http::problem(Error{ErrorCode::InvalidArgument, "each annotation is an object with metadata.toolName"});
-    }
-    req.audit.detail = std::to_string(body["annotations"].size()) + " annotations";
-    if (auto s = archive.save_annotations(uid, req.principal.username, body["annotations"].dump()); !s)
-      return http::problem(s.error());
-    return HttpResponse{204, "application/json", "", {}, {}, {}};
+    auto items = document_body(req, "annotations", is_annotation, "each annotation is an object with metadata.toolName");
+    if (!items) return http::problem(items.error());
+    if (auto s = archive.save_annotations(*uid, req.principal.username, items->dump()); !s) return http::problem(s.error());
+    return no_content();
   }
-  auto saved = archive.annotations(uid, req.principal.username);
+  auto saved = archive.annotations(*uid, req.principal.username);
   if (!saved) return http::problem(saved.error());
   json out = {{"annotations", json::array()}, {"updatedAt", nullptr}};
   if (*saved) {
@@ -147,6 +183,35 @@ HttpResponse annotations_handler(archive::Archive& archive, const HttpRequest& r
     out["updatedAt"] = (*saved)->updated_at;
   }
   return http::json_response(200, out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+// AI findings on a study: each source (the account of the AI engine that sends them) replaces
+// its own with PUT; GET gives every source's, each finding naming its source.
+HttpResponse ai_findings_handler(archive::Archive& archive, const HttpRequest& req) {
+  auto uid = visible_study(archive, req);
+  if (!uid) return http::problem(uid.error());
+  if (req.method == "PUT") {
+    auto items = document_body(req, "findings", is_ai_finding,
+                               "each finding needs label, sopInstanceUid, shape (box: 2 points, contour: 3 or more, "
+                               "point: 1), points [[x, y], ...], and if given confidence 0..1 and frame >= 1");
+    if (!items) return http::problem(items.error());
+    if (auto s = archive.save_ai_findings(*uid, req.principal.username, items->dump()); !s)
+      return http::problem(s.error());
+    return no_content();
+  }
+  auto docs = archive.ai_findings(*uid);
+  if (!docs) return http::problem(docs.error());
+  json findings = json::array();
+  for (const auto& d : *docs) {
+    json items = json::parse(d.json, nullptr, false);
+    if (!items.is_array()) continue;
+    for (auto& f : items) {
+      f["source"] = d.owner;
+      f["receivedAt"] = d.updated_at;
+      findings.push_back(std::move(f));
+    }
+  }
+  return http::json_response(200, json{{"findings", findings}}.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 }  // namespace
@@ -163,6 +228,12 @@ void register_archive_routes(http::Router& router, archive::Archive& archive) {
   for (const char* method : {"GET", "PUT"})
     router.add(method, "/api/studies/{study}/annotations", "archive.read",
                [&a](const HttpRequest& r) { return annotations_handler(a, r); });
+  // AI findings come from AI engines (accounts with archive.store, like any results sent to
+  // the archive) and are read by viewers.
+  router.add("GET", "/api/studies/{study}/ai/findings", "archive.read",
+             [&a](const HttpRequest& r) { return ai_findings_handler(a, r); });
+  router.add("PUT", "/api/studies/{study}/ai/findings", "archive.store",
+             [&a](const HttpRequest& r) { return ai_findings_handler(a, r); });
   router.add("GET", "/api/studies/{study}/series", "archive.read",
              [&a](const HttpRequest& r) { return list_handler(a, r, Level::Series); });
   router.add("GET", "/api/series/{series}", "archive.read",

@@ -2,10 +2,12 @@
 // text overlays, a scrollbar, keyboard navigation, and the series loaded in the background
 // from the image on screen outwards.
 import { memo, useEffect, useRef, useState } from 'react';
-import { Enums, type RenderingEngine, type Types, eventTarget, imageLoader } from '@cornerstonejs/core';
-import { ToolGroupManager, utilities as toolUtilities } from '@cornerstonejs/tools';
+import { Enums, type RenderingEngine, type Types, eventTarget, imageLoader, utilities as csUtilities } from '@cornerstonejs/core';
+import { utilities as toolUtilities } from '@cornerstonejs/tools';
 import { wadors } from '@cornerstonejs/dicom-image-loader';
-import { Tag, number, numbers } from '../dicom';
+import { Tag, number, numbers, text } from '../dicom';
+import { type AiFinding, findingLabel, findingsOn, outline } from './ai';
+import { stackToolGroup } from './cornerstone';
 import { calibrationNote, calibrationOf } from './calibration';
 import { type OverlayMode, cornerTexts, orientationMarkers, scaleBar } from './overlays';
 import { presetFromRange, presetsForImage, voiRange } from './presets';
@@ -24,20 +26,20 @@ const PROGRESS_STEP = 10;
 
 interface Props {
   engine: RenderingEngine;
-  toolGroupId: string;
   viewportId: string;
   images: StackImage[];
   seriesUid: string;
   onProgress: (seriesUid: string, loaded: number) => void;
   command: ViewportCommand | null;
   overlay: OverlayMode;
+  findings: AiFinding[] | null; // the AI layer, when shown
 }
 
 type Markers = ReturnType<typeof orientationMarkers>;
 const SCALE_BAR_MAX_PX = 120;
 
 // Memoized: the page re-renders as series load; a viewport re-renders only for its own props.
-export const StackViewport = memo(function StackViewport({ engine, toolGroupId, viewportId, images, seriesUid, onProgress, command, overlay }: Props) {
+export const StackViewport = memo(function StackViewport({ engine, viewportId, images, seriesUid, onProgress, command, overlay, findings }: Props) {
   const element = useRef<HTMLDivElement>(null);
   const viewport = useRef<Types.IStackViewport | null>(null);
   const [index, setIndex] = useState(0); // the position asked for (shown, or refused with a notice)
@@ -48,6 +50,7 @@ export const StackViewport = memo(function StackViewport({ engine, toolGroupId, 
   const [playing, setPlaying] = useState(false);
   const [markers, setMarkers] = useState<Markers | null>(null);
   const [mmPerPixel, setMmPerPixel] = useState(0);
+  const [view, setView] = useState(''); // the camera and canvas size, to redraw what follows the image
   const rotation = useRef(0);
 
   useEffect(() => {
@@ -62,7 +65,7 @@ export const StackViewport = memo(function StackViewport({ engine, toolGroupId, 
     });
     const vp = engine.getViewport(viewportId) as Types.IStackViewport;
     viewport.current = vp;
-    ToolGroupManager.getToolGroup(toolGroupId)?.addViewport(viewportId, engine.id);
+    stackToolGroup().addViewport(viewportId, engine.id);
 
     const onNewImage = (e: Event) => {
       const i = (e as CustomEvent).detail.imageIdIndex;
@@ -78,6 +81,9 @@ export const StackViewport = memo(function StackViewport({ engine, toolGroupId, 
     // Orientation letters and the scale bar follow the camera (zoom, rotation, flips).
     const onCamera = () => {
       const camera = vp.getCamera();
+      const key = JSON.stringify([camera.focalPoint, camera.parallelScale, camera.viewUp, camera.viewPlaneNormal,
+        el.clientWidth, el.clientHeight]);
+      setView((old) => (old === key ? old : key));
       if (camera.viewUp && camera.viewPlaneNormal && vp.getImageData()) {
         setMarkers(orientationMarkers(camera.viewUp as Types.Point3, camera.viewPlaneNormal as Types.Point3));
         const a = vp.canvasToWorld([0, 0]);
@@ -117,11 +123,11 @@ export const StackViewport = memo(function StackViewport({ engine, toolGroupId, 
       el.removeEventListener(Enums.Events.CAMERA_MODIFIED, onCamera);
       el.removeEventListener(Enums.Events.IMAGE_RENDERED, onCamera);
       eventTarget.removeEventListener(Enums.Events.IMAGE_LOAD_FAILED, onFailed);
-      ToolGroupManager.getToolGroup(toolGroupId)?.removeViewports(engine.id, viewportId);
+      stackToolGroup().removeViewports(engine.id, viewportId);
       engine.disableElement(viewportId);
       viewport.current = null;
     };
-  }, [engine, toolGroupId, viewportId, images, seriesUid, onProgress]);
+  }, [engine, viewportId, images, seriesUid, onProgress]);
 
   useEffect(() => {
     const vp = viewport.current;
@@ -207,6 +213,10 @@ export const StackViewport = memo(function StackViewport({ engine, toolGroupId, 
       {markers && overlay !== 'off' && (['top', 'bottom', 'left', 'right'] as const).map((edge) => (
         <div key={edge} className={`marker ${edge}`} data-testid={`orientation-${edge}`}>{markers[edge]}</div>
       ))}
+      {findings && viewport.current && (
+        <AiLayer findings={findingsOn(findings, text(meta, Tag.SOPInstanceUID), images[index]?.frame ?? 1)}
+          viewport={viewport.current} imageId={images[index]?.imageId} view={view} />
+      )}
       {bar && (
         <div className="scalebar" data-testid="scale-bar" data-mm-per-pixel={mmPerPixel}>
           <div style={{ width: `${bar.pixels}px` }} />
@@ -249,4 +259,37 @@ async function prefetch(imageIds: string[], cancelled: () => boolean, progress: 
     }
   };
   await Promise.all(Array.from({ length: PREFETCH_CONNECTIONS }, worker));
+}
+
+// The AI suggestions on the image on screen, outlined in image coordinates and placed through
+// the camera, so that they follow zoom, pan, rotation and flips.
+function AiLayer({ findings, viewport, imageId, view }: {
+  findings: AiFinding[];
+  viewport: Types.IStackViewport;
+  imageId: string | undefined;
+  view: string;
+}) {
+  void view; // redrawn when the camera changes
+  if (!imageId) return null;
+  const toCanvas = (p: [number, number]) => viewport.worldToCanvas(csUtilities.imageToWorldCoords(imageId, p) as Types.Point3);
+  return (
+    <>
+      <svg className="ai-layer" data-testid="ai-layer">
+        {findings.map((f) => {
+          const points = outline(f).map(toCanvas);
+          const [x, y] = points.reduce((a, p) => [Math.min(a[0], p[0]), Math.min(a[1], p[1])], [Infinity, Infinity]);
+          return (
+            <g key={f.id} data-finding={f.id}>
+              <title>{`${findingLabel(f)}${f.model ? ` (${f.model})` : ''}`}</title>
+              {f.shape === 'point'
+                ? <circle cx={points[0][0]} cy={points[0][1]} r={8} />
+                : <polygon points={points.map((p) => p.join(',')).join(' ')} />}
+              <text x={x} y={y - 6}>{findingLabel(f)}</text>
+            </g>
+          );
+        })}
+      </svg>
+      <div className="ai-badge" data-testid="ai-badge">AI suggestions shown: for review, not a diagnosis</div>
+    </>
+  );
 }

@@ -4,20 +4,19 @@
 // from the image on screen outwards, with its progress on the series card.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RenderingEngine } from '@cornerstonejs/core';
-import { ToolGroupManager, WindowLevelTool, PanTool, ZoomTool, StackScrollTool, Enums as ToolEnums } from '@cornerstonejs/tools';
-import type { DicomJson } from '../api';
+import { WindowLevelTool, PanTool, ZoomTool, Enums as ToolEnums } from '@cornerstonejs/tools';
+import { type DicomJson, aiFindings } from '../api';
 import type { Navigate } from '../App';
 import { Tag, text } from '../dicom';
 import { DICOMWEB_ROOT as ROOT, type SeriesInfo, seriesMetadata, seriesOf } from '../studyData';
+import { type AiFinding, type ParsedFindings, parseFindings } from './ai';
 import { type SaveState, syncAnnotations } from './annotations';
-import { MEASUREMENT_TOOLS, renderingEngine } from './cornerstone';
+import { MEASUREMENT_TOOLS, renderingEngine, stackToolGroup } from './cornerstone';
 import { type LayoutName, LAYOUTS, assignSeries, dropSeries } from './layout';
 import { type OverlayMode, OVERLAY_MODES, saveOverlayMode, savedOverlayMode } from './overlays';
 import { presetsForImage } from './presets';
 import { type StackImage, stackImages } from './series';
 import { StackViewport, type ViewportCommand } from './StackViewport';
-
-const TOOL_GROUP_ID = 'vireo-stack-tools';
 
 const PRIMARY_TOOLS = [
   { name: WindowLevelTool.toolName, label: 'W/L' },
@@ -41,24 +40,8 @@ export function warmUp(): void {
 
 function useToolGroup(engine: RenderingEngine | null) {
   const [active, setActive] = useState<string>(WindowLevelTool.toolName);
-  useEffect(() => {
-    if (!engine) return;
-    const group = ToolGroupManager.getToolGroup(TOOL_GROUP_ID) ?? ToolGroupManager.createToolGroup(TOOL_GROUP_ID)!;
-    for (const t of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, ...MEASUREMENT_TOOLS]) {
-      if (!group.hasTool(t.toolName)) group.addTool(t.toolName);
-    }
-    const { Primary, Auxiliary, Secondary, Wheel } = ToolEnums.MouseBindings;
-    group.setToolActive(WindowLevelTool.toolName, { bindings: [{ mouseButton: Primary }] });
-    group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: Auxiliary }] });
-    group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: Secondary }] });
-    group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: Wheel }] });
-    for (const t of MEASUREMENT_TOOLS) group.setToolPassive(t.toolName);
-    return () => ToolGroupManager.destroyToolGroup(TOOL_GROUP_ID);
-  }, [engine]);
-
   const choose = useCallback((name: string) => {
-    const group = ToolGroupManager.getToolGroup(TOOL_GROUP_ID);
-    if (!group) return;
+    const group = stackToolGroup();
     const { Primary, Auxiliary, Secondary } = ToolEnums.MouseBindings;
     // The left button does the chosen tool; the others keep pan (middle) and zoom (right).
     for (const t of PRIMARY_TOOLS) {
@@ -70,6 +53,10 @@ function useToolGroup(engine: RenderingEngine | null) {
     group.setToolActive(name, { bindings: [{ mouseButton: Primary }] });
     setActive(name);
   }, []);
+  // A study opens with window/level on the left button, whatever the last one was left with.
+  useEffect(() => {
+    if (engine) choose(WindowLevelTool.toolName);
+  }, [engine, choose]);
   return { active, choose };
 }
 
@@ -85,6 +72,8 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   const [error, setError] = useState('');
   const [patient, setPatient] = useState<DicomJson | null>(null);
   const [overlay, setOverlay] = useState<OverlayMode>(savedOverlayMode);
+  const [ai, setAi] = useState<ParsedFindings & { error?: string }>({ findings: [], rejected: 0 });
+  const [showAi, setShowAi] = useState(false);
   const [saveState, setSaveState] = useState<{ state: SaveState; detail?: string }>({ state: 'idle' });
   const commandSeq = useRef(0);
   const { active, choose } = useToolGroup(engine);
@@ -106,6 +95,20 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
       gone = true;
     };
   }, [study]);
+
+  // AI findings, drawn only when the reader asks for them (off by default: a suggestion must
+  // not be the first thing the eye meets).
+  useEffect(() => {
+    let gone = false;
+    aiFindings(study).then(
+      (body) => !gone && setAi(parseFindings(body)),
+      (e) => !gone && setAi({ findings: [], rejected: 0, error: `AI findings cannot be read: ${e.message}` }),
+    );
+    return () => {
+      gone = true;
+    };
+  }, [study]);
+  const shownFindings: AiFinding[] | null = showAi ? ai.findings : null;
 
   // The user's saved measurements come back with the study, and are saved as they change.
   useEffect(() => {
@@ -174,6 +177,10 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
           <button type="button" onClick={() => send('fit')}>Fit</button>
           <button type="button" onClick={() => send('reset')}>Reset</button>
           <button type="button" onClick={() => send('cine')}>Cine</button>
+          <button type="button" aria-pressed={showAi} disabled={ai.findings.length === 0} data-testid="ai-toggle"
+            title={ai.error ?? (ai.findings.length === 0 ? 'No AI findings for this study'
+              : `AI suggestions: ${ai.findings.length}${ai.rejected ? ` (${ai.rejected} could not be read)` : ''}`)}
+            onClick={() => setShowAi((v) => !v)}>AI ({ai.findings.length})</button>
           <select aria-label="Overlay" value={overlay} onChange={(e) => {
             const mode = e.target.value as OverlayMode;
             setOverlay(mode);
@@ -214,9 +221,10 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
               if (dropped) setShown((cur) => dropSeries(cur, i, dropped));
             }}>
             {uid && stacks[uid]?.length ? (
-              <StackViewport key={uid} engine={engine} toolGroupId={TOOL_GROUP_ID} viewportId={`vp-${i}`}
+              <StackViewport key={uid} engine={engine} viewportId={`vp-${i}`}
                 images={stacks[uid]} seriesUid={uid} onProgress={onProgress}
-                command={command && command.viewport === i ? command : null} overlay={overlay} />
+                command={command && command.viewport === i ? command : null} overlay={overlay}
+                findings={shownFindings} />
             ) : (
               <div className="notice">{uid ? 'Loading…' : 'Drag a series here'}</div>
             )}

@@ -3,6 +3,7 @@
 // server is configured with (viewer_image_cache_mb); Cornerstone evicts the least recently
 // used images beyond it, so opening study after study never grows memory without bound.
 import { RenderingEngine, cache, init as initCore } from '@cornerstonejs/core';
+import type { Types as ToolTypes } from '@cornerstonejs/tools';
 import {
   AngleTool,
   ArrowAnnotateTool,
@@ -15,6 +16,8 @@ import {
   StackScrollTool,
   WindowLevelTool,
   ZoomTool,
+  ToolGroupManager,
+  Enums as ToolEnums,
   addTool,
   init as initTools,
 } from '@cornerstonejs/tools';
@@ -77,4 +80,24 @@ export async function renderingEngine(): Promise<RenderingEngine> {
   await setUpCornerstone();
   engine ??= new RenderingEngine('vireo-engine');
   return engine;
+}
+
+const TOOL_GROUP_ID = 'vireo-stack-tools';
+
+// The stack viewports' tools, one group for the page's lifetime (like the engine): a viewport
+// that mounts before its page's effects have run must still find it, or it would get no
+// tools and show no measurements. Left button W/L, middle pan, right zoom, wheel scrolls;
+// measurement tools passive (their annotations drawn and editable).
+export function stackToolGroup(): ToolTypes.IToolGroup {
+  const existing = ToolGroupManager.getToolGroup(TOOL_GROUP_ID);
+  if (existing) return existing;
+  const group = ToolGroupManager.createToolGroup(TOOL_GROUP_ID)!;
+  for (const t of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, ...MEASUREMENT_TOOLS]) group.addTool(t.toolName);
+  const { Primary, Auxiliary, Secondary, Wheel } = ToolEnums.MouseBindings;
+  group.setToolActive(WindowLevelTool.toolName, { bindings: [{ mouseButton: Primary }] });
+  group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: Auxiliary }] });
+  group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: Secondary }] });
+  group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: Wheel }] });
+  for (const t of MEASUREMENT_TOOLS) group.setToolPassive(t.toolName);
+  return group;
 }
