@@ -251,12 +251,19 @@ class ViewerEndToEndTest(unittest.TestCase):
         server = Server()
         try:
             # Three CTs: one to read, one without Pixel Spacing, one with a damaged slice.
-            subprocess.run([VIREO.parent / "vireo-synth", "ct", tmp / "ct", "3", "24"], check=True, capture_output=True)
+            subprocess.run([VIREO.parent / "vireo-synth", "ct", tmp / "ct", "4", "24"], check=True, capture_output=True)
             studies = {}
-            for name in ("study0", "study1", "study2"):
+            for name in ("study0", "study1", "study2", "study3"):
                 studies[name] = sorted((tmp / "ct" / name).glob("*.dcm"), key=lambda p: int(p.stem))
             for f in studies["study1"]:
                 subprocess.run(["dcmodify", "-nb", "-ea", "(0028,0030)", str(f)], check=True, capture_output=True)
+            # The fourth: a prior of the first study's patient, a year before.
+            patient = subprocess.run(["dcmdump", "+P", "0010,0010", "+P", "0010,0020", str(studies["study0"][0])],
+                                     check=True, capture_output=True, text=True).stdout
+            name, pid = re.findall(r"\[([^\]]*)\]", patient)
+            for f in studies["study3"]:
+                subprocess.run(["dcmodify", "-nb", "-m", f"(0010,0010)={name}", "-m", f"(0010,0020)={pid}",
+                                "-m", "(0008,0020)=20140101", str(f)], check=True, capture_output=True)
             server.add_user("drreader", "radiologist", password="Reading-Room-2026!")
             server.start()
             statuses, out = server.store(*[f for files in studies.values() for f in files])
@@ -307,6 +314,7 @@ class ViewerEndToEndTest(unittest.TestCase):
                        VIREO_SPACING="0.9765625", VIREO_SCREENSHOTS=shots,
                        VIREO_NOSPACING_STUDY=uid["study1"], VIREO_DAMAGED_STUDY=uid["study2"],
                        VIREO_UNSUPPORTED_STUDY=unsupported, VIREO_AI_FINDINGS=json.dumps(findings),
+                       VIREO_PRIOR_STUDY=uid["study3"],
                        VIREO_COMPRESSED_STUDIES=",".join(f"{k}={v}" for k, v in compressed.items()))
             r = subprocess.run(["node", "e2e/viewer.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True,
                                timeout=300)
@@ -317,6 +325,7 @@ class ViewerEndToEndTest(unittest.TestCase):
             self.assertIn("no pixel spacing: said so", r.stdout)
             self.assertIn("damaged image: refused with a notice, the other 23 shown", r.stdout)
             self.assertIn("unsupported transfer syntax: named in the viewport", r.stdout)
+            self.assertIn("prior side by side: linked scrolling both ways", r.stdout)
             self.assertIn('AI layer: 2 findings, "AI suggestion: Nodule 91%" outlined on its image', r.stdout)
             self.assertIn("Rectangle ROI: mean", r.stdout)
             self.assertIn("markers A/P/R/L, flipped R; scale bar", r.stdout)

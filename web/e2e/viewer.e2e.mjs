@@ -105,6 +105,40 @@ try {
     console.log(`AI layer: ${FINDINGS.length} findings, "${label}" outlined on its image, hidden again`);
   }
 
+  // A prior of the same patient beside it, scrolling together (VIREO_PRIOR_STUDY).
+  const PRIOR = process.env.VIREO_PRIOR_STUDY;
+  if (PRIOR) {
+    const indexOf = (i) => page.evaluate((k) => document.querySelectorAll('[data-testid=image-index]')[k]?.textContent ?? '', i);
+    await page.locator(`.prior[data-prior="${PRIOR}"] button:text-is("Compare")`).click();
+    await page.waitForFunction((n) => (document.querySelectorAll('[data-testid=image-index]')[1]?.textContent ?? '').includes(`Im: 1/${n}`), SLICES);
+    check(await page.getAttribute('[data-testid=link-toggle]', 'aria-pressed') === 'true', 'comparing does not link the viewports');
+    check((await indexOf(1)).includes('2014-01-01'), `the second viewport does not show the prior: ${await indexOf(1)}`);
+    const viewports = page.locator('.viewport .element');
+    await viewports.nth(0).focus();
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowDown');
+    await page.waitForFunction(() => (document.querySelectorAll('[data-testid=image-index]')[1]?.textContent ?? '').includes('Im: 6/'));
+    // And the other way: the wheel over the prior moves the current study.
+    const prior = await viewports.nth(1).boundingBox();
+    await page.mouse.move(prior.x + prior.width / 2, prior.y + prior.height / 2);
+    await page.mouse.wheel(0, 120);
+    await page.waitForFunction(() => (document.querySelectorAll('[data-testid=image-index]')[0]?.textContent ?? '').includes('Im: 7/'));
+    // Each viewport draws the square image square after the layout change (no stretching):
+    // the phantom's width/height ratio is the same in both and as in the 1×1 layout.
+    const aspect = await page.evaluate(() => [...document.querySelectorAll('.viewport .element canvas')].map((c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let x0 = c.width, x1 = 0, y0 = c.height, y1 = 0;
+      for (let y = 0; y < c.height; y += 2) for (let x = 0; x < c.width; x += 2) {
+        if (d[(y * c.width + x) * 4] > 40) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
+      }
+      return (x1 - x0) / (y1 - y0);
+    }));
+    check(aspect.length === 2 && aspect.every((a) => Math.abs(a - 4 / 3) < 0.12), `the phantom's width/height on screen: ${aspect.map((a) => a.toFixed(2))}, expected 1.33`);
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-prior-linked.png') });
+    console.log(`prior side by side: linked scrolling both ways (${(await indexOf(0)).split('\n').pop()} | ${(await indexOf(1)).split('\n').pop()})`);
+    await page.click('button:text-is("1x1")');
+    await page.waitForFunction(() => document.querySelectorAll('.viewport').length === 1);
+  }
+
   // Scroll with the wheel and the keyboard.
   const element = page.locator('.viewport .element').first();
   const box = await element.boundingBox();

@@ -4,7 +4,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { type DicomJson, type Session, dicomJson } from './api';
 import type { Navigate } from './App';
 import { Tag, formatDate, number, text, values } from './dicom';
-import { prefetchStudy } from './studyData';
+import { byNewest, prefetchStudy } from './studyData';
 
 interface Filters {
   name: string;
@@ -29,12 +29,6 @@ export function studyQuery(f: Filters, limit = 200): string {
   for (const t of INCLUDE) q.append('includefield', t);
   q.set('limit', String(limit));
   return `/dicom-web/studies?${q}`;
-}
-
-function byNewest(a: DicomJson, b: DicomJson): number {
-  const ka = text(a, Tag.StudyDate) + text(a, Tag.StudyTime);
-  const kb = text(b, Tag.StudyDate) + text(b, Tag.StudyTime);
-  return kb.localeCompare(ka);
 }
 
 export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {

@@ -50,3 +50,17 @@ export function seriesMetadata(study: string, series: string): Promise<DicomJson
 export function prefetchStudy(study: string): void {
   seriesOf(study).then((s) => s[0] && seriesMetadata(study, s[0].uid)).catch(() => undefined);
 }
+
+export function byNewest(a: DicomJson, b: DicomJson): number {
+  const ka = text(a, Tag.StudyDate) + text(a, Tag.StudyTime);
+  const kb = text(b, Tag.StudyDate) + text(b, Tag.StudyTime);
+  return kb.localeCompare(ka);
+}
+
+// The patient's other studies, newest first (the priors to compare with).
+export async function otherStudies(patientId: string, study: string): Promise<DicomJson[]> {
+  if (!patientId) return [];
+  const q = new URLSearchParams({ PatientID: patientId, limit: '50' });
+  const list = await dicomJson(`${DICOMWEB_ROOT}/studies?${q}`);
+  return list.filter((s) => text(s, Tag.StudyInstanceUID) !== study).sort(byNewest);
+}

@@ -12,7 +12,8 @@ import { calibrationNote, calibrationOf } from './calibration';
 import { type OverlayMode, cornerTexts, orientationMarkers, scaleBar } from './overlays';
 import { presetFromRange, presetsForImage, voiRange } from './presets';
 import { imageFailureText } from './messages';
-import { loadOrder, type StackImage } from './series';
+import { loadOrder, type StackImage, stackGeometry } from './series';
+import type { SliceLink } from './sliceLink';
 
 export interface ViewportCommand {
   kind: 'preset' | 'invert' | 'rotate' | 'flipH' | 'flipV' | 'fit' | 'reset' | 'cine';
@@ -33,18 +34,21 @@ interface Props {
   command: ViewportCommand | null;
   overlay: OverlayMode;
   findings: AiFinding[] | null; // the AI layer, when shown
+  link: SliceLink; // scrolling together with the other viewports, when linked
 }
 
 type Markers = ReturnType<typeof orientationMarkers>;
 const SCALE_BAR_MAX_PX = 120;
 
 // Memoized: the page re-renders as series load; a viewport re-renders only for its own props.
-export const StackViewport = memo(function StackViewport({ engine, viewportId, images, seriesUid, onProgress, command, overlay, findings }: Props) {
+export const StackViewport = memo(function StackViewport({ engine, viewportId, images, seriesUid, onProgress, command, overlay, findings, link }: Props) {
   const element = useRef<HTMLDivElement>(null);
   const viewport = useRef<Types.IStackViewport | null>(null);
   const [index, setIndex] = useState(0); // the position asked for (shown, or refused with a notice)
   const [rendered, setRendered] = useState(-1); // the position on the canvas
   const requested = useRef(0);
+  const linkTarget = useRef<number | null>(null); // where the link sent this viewport
+  const goRef = useRef<(i: number) => void>(() => undefined);
   const [window, setWindow] = useState<{ center: number; width: number } | null>(null);
   const [notice, setNotice] = useState('');
   const [playing, setPlaying] = useState(false);
@@ -69,6 +73,9 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
 
     const onNewImage = (e: Event) => {
       const i = (e as CustomEvent).detail.imageIdIndex;
+      // The reader moved this viewport (not the link): the linked ones follow.
+      if (linkTarget.current === i) linkTarget.current = null;
+      else link.moved(viewportId, i);
       requested.current = i;
       setIndex(i);
       setRendered(i);
@@ -101,6 +108,24 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
     el.addEventListener(Enums.Events.IMAGE_RENDERED, onCamera);
     eventTarget.addEventListener(Enums.Events.IMAGE_LOAD_FAILED, onFailed);
 
+    // A layout change resizes the element: the canvas must follow, or the image is drawn
+    // stretched (a wrong aspect ratio on a diagnostic image).
+    const resized = new ResizeObserver(() => {
+      engine.resize(true, false); // fitted again to the new size
+      onCamera();
+    });
+    resized.observe(el);
+
+    const unlink = link.register(viewportId, {
+      count: images.length,
+      geometry: stackGeometry(images),
+      current: () => requested.current,
+      go: (i) => {
+        linkTarget.current = i;
+        goRef.current(i);
+      },
+    });
+
     let cancelled = false;
     vp.setStack(imageIds, 0).then(
       () => {
@@ -117,6 +142,8 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
     );
     return () => {
       cancelled = true;
+      resized.disconnect();
+      unlink();
       toolUtilities.cine.stopClip(el);
       el.removeEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage);
       el.removeEventListener(Enums.Events.VOI_MODIFIED, onVoi);
@@ -127,7 +154,7 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
       engine.disableElement(viewportId);
       viewport.current = null;
     };
-  }, [engine, viewportId, images, seriesUid, onProgress]);
+  }, [engine, viewportId, images, seriesUid, onProgress, link]);
 
   useEffect(() => {
     const vp = viewport.current;
@@ -184,6 +211,7 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
       if (requested.current === target) setNotice(imageFailureText(err));
     });
   };
+  goRef.current = go;
   const onKey = (e: React.KeyboardEvent) => {
     const step: Record<string, number> = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1, PageDown: 10, PageUp: -10 };
     if (e.key in step) go(index + step[e.key]);

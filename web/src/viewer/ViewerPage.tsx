@@ -7,8 +7,8 @@ import type { RenderingEngine } from '@cornerstonejs/core';
 import { WindowLevelTool, PanTool, ZoomTool, Enums as ToolEnums } from '@cornerstonejs/tools';
 import { type DicomJson, aiFindings } from '../api';
 import type { Navigate } from '../App';
-import { Tag, text } from '../dicom';
-import { DICOMWEB_ROOT as ROOT, type SeriesInfo, seriesMetadata, seriesOf } from '../studyData';
+import { Tag, formatDate, text, values } from '../dicom';
+import { DICOMWEB_ROOT as ROOT, type SeriesInfo, otherStudies, seriesMetadata, seriesOf } from '../studyData';
 import { type AiFinding, type ParsedFindings, parseFindings } from './ai';
 import { type SaveState, syncAnnotations } from './annotations';
 import { MEASUREMENT_TOOLS, renderingEngine, stackToolGroup } from './cornerstone';
@@ -16,6 +16,7 @@ import { type LayoutName, LAYOUTS, assignSeries, dropSeries } from './layout';
 import { type OverlayMode, OVERLAY_MODES, saveOverlayMode, savedOverlayMode } from './overlays';
 import { presetsForImage } from './presets';
 import { type StackImage, stackImages } from './series';
+import { SliceLink } from './sliceLink';
 import { StackViewport, type ViewportCommand } from './StackViewport';
 
 const PRIMARY_TOOLS = [
@@ -74,6 +75,11 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   const [overlay, setOverlay] = useState<OverlayMode>(savedOverlayMode);
   const [ai, setAi] = useState<ParsedFindings & { error?: string }>({ findings: [], rejected: 0 });
   const [showAi, setShowAi] = useState(false);
+  const [priors, setPriors] = useState<DicomJson[]>([]);
+  const [priorSeries, setPriorSeries] = useState<Record<string, SeriesInfo[]>>({});
+  const [seriesStudy, setSeriesStudy] = useState<Record<string, string>>({}); // a prior's series -> its study
+  const link = useMemo(() => new SliceLink(), []);
+  const [linked, setLinked] = useState(false);
   const [saveState, setSaveState] = useState<{ state: SaveState; detail?: string }>({ state: 'idle' });
   const commandSeq = useRef(0);
   const { active, choose } = useToolGroup(engine);
@@ -135,15 +141,48 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   useEffect(() => {
     for (const uid of shown) {
       if (!uid || stacks[uid]) continue;
+      const of = seriesStudy[uid] ?? study;
       setStacks((s) => ({ ...s, [uid]: [] }));
-      seriesMetadata(study, uid)
+      seriesMetadata(of, uid)
         .then((instances) => {
-          if (!patient && instances[0]) setPatient(instances[0]);
-          setStacks((s) => ({ ...s, [uid]: stackImages(ROOT, study, uid, instances) }));
+          if (!patient && of === study && instances[0]) setPatient(instances[0]);
+          setStacks((s) => ({ ...s, [uid]: stackImages(ROOT, of, uid, instances) }));
         })
         .catch((e) => setError(`Series ${uid} cannot be read: ${e.message}`));
     }
-  }, [shown, stacks, study, patient]);
+  }, [shown, stacks, study, patient, seriesStudy]);
+
+  // The patient's other studies, to compare with.
+  const patientId = patient ? text(patient, Tag.PatientID) : '';
+  useEffect(() => {
+    let gone = false;
+    otherStudies(patientId, study).then((list) => !gone && setPriors(list), () => undefined);
+    return () => {
+      gone = true;
+    };
+  }, [patientId, study]);
+
+  useEffect(() => link.setEnabled(linked), [link, linked]);
+
+  // A prior beside the current series, scrolling together: its series of the same modality
+  // (or its first) in a second viewport, linked at the slices on screen.
+  const compare = async (prior: string) => {
+    try {
+      const list = priorSeries[prior] ?? (await seriesOf(prior));
+      setPriorSeries((p) => ({ ...p, [prior]: list }));
+      setSeriesStudy((m) => ({ ...m, ...Object.fromEntries(list.map((x) => [x.uid, prior])) }));
+      const left = shown[activeViewport] ?? shown[0] ?? series?.[0]?.uid ?? null;
+      const modality = series?.find((x) => x.uid === left)?.modality;
+      const match = list.find((x) => x.modality === modality) ?? list[0];
+      if (!match) return;
+      setLayout('1x2');
+      setShown([left, match.uid]);
+      setActiveViewport(0);
+      setLinked(true);
+    } catch (e) {
+      setError(`The prior study cannot be read: ${(e as Error).message}`);
+    }
+  };
 
   const changeLayout = (l: LayoutName) => {
     setLayout(l);
@@ -177,6 +216,8 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
           <button type="button" onClick={() => send('fit')}>Fit</button>
           <button type="button" onClick={() => send('reset')}>Reset</button>
           <button type="button" onClick={() => send('cine')}>Cine</button>
+          <button type="button" aria-pressed={linked} data-testid="link-toggle" title="Scroll the viewports together"
+            onClick={() => setLinked((v) => !v)}>Link</button>
           <button type="button" aria-pressed={showAi} disabled={ai.findings.length === 0} data-testid="ai-toggle"
             title={ai.error ?? (ai.findings.length === 0 ? 'No AI findings for this study'
               : `AI suggestions: ${ai.findings.length}${ai.rejected ? ` (${ai.rejected} could not be read)` : ''}`)}
@@ -195,20 +236,24 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
       </header>
       <aside className="series-panel" aria-label="Series">
         {series?.map((s) => (
-          <div key={s.uid} className={`series-card${shown.includes(s.uid) ? ' active' : ''}`} draggable
-            data-series={s.uid}
-            onDragStart={(e) => e.dataTransfer.setData('application/x-vireo-series', s.uid)}
-            onDoubleClick={() => setShown((cur) => dropSeries(cur, activeViewport, s.uid))}>
-            <img alt="" loading="lazy" onError={(e) => { e.currentTarget.style.visibility = 'hidden'; }} src={`${ROOT}/studies/${study}/series/${s.uid}/thumbnail?viewport=128,128`} />
-            <div>{s.modality} #{s.number} · {s.count} im</div>
-            <div className="hint">{s.description}</div>
-            {stacks[s.uid]?.length ? (
-              <div className="progress" title="loaded" data-loaded={progress[s.uid] ?? 0} data-total={stacks[s.uid].length}>
-                <div style={{ width: `${Math.round((100 * (progress[s.uid] ?? 0)) / stacks[s.uid].length)}%` }} />
-              </div>
-            ) : null}
-          </div>
+          <SeriesCard key={s.uid} study={study} info={s} active={shown.includes(s.uid)} stack={stacks[s.uid]}
+            loaded={progress[s.uid] ?? 0} onOpen={() => setShown((cur) => dropSeries(cur, activeViewport, s.uid))} />
         ))}
+        {priors.length > 0 && <h3 className="priors-title">Other studies of the patient</h3>}
+        {priors.map((p) => {
+          const uid = text(p, Tag.StudyInstanceUID);
+          return (
+            <div key={uid} className="prior" data-prior={uid}>
+              <div>{formatDate(text(p, Tag.StudyDate))} · {values(p, Tag.ModalitiesInStudy).join(', ')}</div>
+              <div className="hint">{text(p, Tag.StudyDescription)}</div>
+              <button type="button" onClick={() => void compare(uid)}>Compare</button>
+              {priorSeries[uid]?.map((s) => (
+                <SeriesCard key={s.uid} study={uid} info={s} active={shown.includes(s.uid)} stack={stacks[s.uid]}
+                  loaded={progress[s.uid] ?? 0} onOpen={() => setShown((cur) => dropSeries(cur, activeViewport, s.uid))} />
+              ))}
+            </div>
+          );
+        })}
       </aside>
       <main className="grid" style={{ gridTemplateRows: `repeat(${rows}, 1fr)`, gridTemplateColumns: `repeat(${columns}, 1fr)` }}>
         {error && <div className="page-message error" role="alert">{error}</div>}
@@ -224,7 +269,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
               <StackViewport key={uid} engine={engine} viewportId={`vp-${i}`}
                 images={stacks[uid]} seriesUid={uid} onProgress={onProgress}
                 command={command && command.viewport === i ? command : null} overlay={overlay}
-                findings={shownFindings} />
+                findings={seriesStudy[uid] ? null : shownFindings} link={link} />
             ) : (
               <div className="notice">{uid ? 'Loading…' : 'Drag a series here'}</div>
             )}
@@ -252,3 +297,27 @@ function PresetMenu({ onChoose, viewport, stacks, shown }: {
   );
 }
 
+function SeriesCard({ study, info, active, stack, loaded, onOpen }: {
+  study: string;
+  info: SeriesInfo;
+  active: boolean;
+  stack: StackImage[] | undefined;
+  loaded: number;
+  onOpen: () => void;
+}) {
+  return (
+    <div className={`series-card${active ? ' active' : ''}`} draggable data-series={info.uid}
+      onDragStart={(e) => e.dataTransfer.setData('application/x-vireo-series', info.uid)}
+      onDoubleClick={onOpen}>
+      <img alt="" loading="lazy" onError={(e) => { e.currentTarget.style.visibility = 'hidden'; }}
+        src={`${ROOT}/studies/${study}/series/${info.uid}/thumbnail?viewport=128,128`} />
+      <div>{info.modality} #{info.number} · {info.count} im</div>
+      <div className="hint">{info.description}</div>
+      {stack?.length ? (
+        <div className="progress" title="loaded" data-loaded={loaded} data-total={stack.length}>
+          <div style={{ width: `${Math.round((100 * loaded) / stack.length)}%` }} />
+        </div>
+      ) : null}
+    </div>
+  );
+}

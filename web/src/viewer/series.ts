@@ -10,7 +10,7 @@ export interface StackImage {
   frame: number; // 1-based
 }
 
-function sliceNormal(orientation: number[]): number[] | null {
+export function sliceNormal(orientation: number[]): number[] | null {
   if (orientation.length !== 6) return null;
   const [a, b, c, d, e, f] = orientation;
   const n = [b * f - c * e, c * d - a * f, a * e - b * d];
@@ -68,4 +68,30 @@ export function loadOrder(count: number, first: number): number[] {
     if (start - d >= 0) order.push(start - d);
   }
   return order;
+}
+
+// Where each image of a stack lies along its slice normal (mm), with the normal; null when the
+// stack has no usable geometry (projection images, missing attributes).
+export function stackGeometry(images: StackImage[]): { normal: number[]; positions: number[] } | null {
+  const first = images[0]?.metadata;
+  const normal = first ? sliceNormal(numbers(first, Tag.ImageOrientationPatient)) : null;
+  if (!normal) return null;
+  const length = Math.hypot(normal[0], normal[1], normal[2]);
+  const unit = normal.map((c) => c / length);
+  const positions: number[] = [];
+  for (const im of images) {
+    const p = numbers(im.metadata, Tag.ImagePositionPatient);
+    if (p.length !== 3) return null;
+    positions.push(p[0] * unit[0] + p[1] * unit[1] + p[2] * unit[2]);
+  }
+  return { normal: unit, positions };
+}
+
+// The index of the image nearest to `target` (mm along the normal).
+export function nearestSlice(positions: number[], target: number): number {
+  let best = 0;
+  for (let i = 1; i < positions.length; i++) {
+    if (Math.abs(positions[i] - target) < Math.abs(positions[best] - target)) best = i;
+  }
+  return best;
 }
