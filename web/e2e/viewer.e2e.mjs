@@ -139,6 +139,35 @@ try {
     await page.waitForFunction(() => document.querySelectorAll('.viewport').length === 1);
   }
 
+  // MPR: the series as a volume in three planes, with crosshairs; moving the sagittal line in
+  // the axial plane moves the sagittal plane (to the patient's left: +x).
+  await page.click('[data-testid=mpr-toggle]');
+  await page.waitForFunction(() => {
+    const canvases = [...document.querySelectorAll('.mpr .viewport .element canvas')];
+    return canvases.length === 3 && canvases.every((c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 16) if (d[i] > 40) n++;
+      return n > 500;
+    });
+  }, null, { timeout: 30000 });
+  const focal = (plane) => page.getAttribute(`.mpr [data-plane=${plane}]`, 'data-focal').then((f) => f.split(',').map(Number));
+  const sagittalBefore = await focal('sagittal');
+  const axialBox = await page.locator('.mpr [data-plane=axial]').boundingBox();
+  // Drag the axial plane's sagittal line (the vertical one) 60 px to the right.
+  const lineX = axialBox.x + axialBox.width / 2, lineY = axialBox.y + axialBox.height / 2 + 90;
+  await page.mouse.move(lineX, lineY);
+  await page.mouse.down();
+  await page.mouse.move(lineX + 60, lineY, { steps: 6 });
+  await page.mouse.up();
+  await page.waitForFunction((x) => Number(document.querySelector('.mpr [data-plane=sagittal]').dataset.focal.split(',')[0]) > x + 5,
+    sagittalBefore[0]);
+  const sagittalAfter = await focal('sagittal');
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-mpr.png') });
+  console.log(`MPR: three planes drawn; the sagittal plane moved ${(sagittalAfter[0] - sagittalBefore[0]).toFixed(1)} mm with the crosshairs`);
+  await page.click('[data-testid=mpr-toggle]');
+  await page.waitForFunction(() => !document.querySelector('.mpr') && document.querySelectorAll('.viewport .element canvas').length === 1);
+
   // Scroll with the wheel and the keyboard.
   const element = page.locator('.viewport .element').first();
   const box = await element.boundingBox();

@@ -15,7 +15,8 @@ import { MEASUREMENT_TOOLS, renderingEngine, stackToolGroup } from './cornerston
 import { type LayoutName, LAYOUTS, assignSeries, dropSeries } from './layout';
 import { type OverlayMode, OVERLAY_MODES, saveOverlayMode, savedOverlayMode } from './overlays';
 import { presetsForImage } from './presets';
-import { type StackImage, stackImages } from './series';
+import { type StackImage, stackImages, volumeEligible } from './series';
+import { MprView } from './MprView';
 import { SliceLink } from './sliceLink';
 import { StackViewport, type ViewportCommand } from './StackViewport';
 
@@ -80,6 +81,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   const [seriesStudy, setSeriesStudy] = useState<Record<string, string>>({}); // a prior's series -> its study
   const link = useMemo(() => new SliceLink(), []);
   const [linked, setLinked] = useState(false);
+  const [mpr, setMpr] = useState<string | null>(null); // the series shown in MPR instead of the grid
   const [saveState, setSaveState] = useState<{ state: SaveState; detail?: string }>({ state: 'idle' });
   const commandSeq = useRef(0);
   const { active, choose } = useToolGroup(engine);
@@ -216,6 +218,10 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
           <button type="button" onClick={() => send('fit')}>Fit</button>
           <button type="button" onClick={() => send('reset')}>Reset</button>
           <button type="button" onClick={() => send('cine')}>Cine</button>
+          <button type="button" aria-pressed={mpr !== null} data-testid="mpr-toggle"
+            disabled={mpr === null && !(shown[activeViewport] && volumeEligible(stacks[shown[activeViewport]!] ?? []))}
+            title="Axial, sagittal and coronal planes of the active viewport's series, with crosshairs"
+            onClick={() => setMpr(mpr === null ? shown[activeViewport] : null)}>MPR</button>
           <button type="button" aria-pressed={linked} data-testid="link-toggle" title="Scroll the viewports together"
             onClick={() => setLinked((v) => !v)}>Link</button>
           <button type="button" aria-pressed={showAi} disabled={ai.findings.length === 0} data-testid="ai-toggle"
@@ -255,6 +261,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
           );
         })}
       </aside>
+      {mpr && engine && stacks[mpr]?.length ? <MprView engine={engine} images={stacks[mpr]} seriesUid={mpr} /> : (
       <main className="grid" style={{ gridTemplateRows: `repeat(${rows}, 1fr)`, gridTemplateColumns: `repeat(${columns}, 1fr)` }}>
         {error && <div className="page-message error" role="alert">{error}</div>}
         {engine && shown.map((uid, i) => (
@@ -276,6 +283,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
           </div>
         ))}
       </main>
+      )}
     </div>
   );
 }

@@ -6,6 +6,7 @@ import { RenderingEngine, cache, init as initCore } from '@cornerstonejs/core';
 import type { Types as ToolTypes } from '@cornerstonejs/tools';
 import {
   AngleTool,
+  CrosshairsTool,
   ArrowAnnotateTool,
   CobbAngleTool,
   EllipticalROITool,
@@ -53,7 +54,7 @@ export function setUpCornerstone(): Promise<void> {
     initTools();
     initLoader({ maxWebWorkers: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)) });
     cache.setMaxCacheSize(await budget);
-    for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, ...MEASUREMENT_TOOLS]) addTool(tool);
+    for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, CrosshairsTool, ...MEASUREMENT_TOOLS]) addTool(tool);
   })();
   return ready;
 }
@@ -99,5 +100,22 @@ export function stackToolGroup(): ToolTypes.IToolGroup {
   group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: Secondary }] });
   group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: Wheel }] });
   for (const t of MEASUREMENT_TOOLS) group.setToolPassive(t.toolName);
+  return group;
+}
+
+const MPR_TOOL_GROUP_ID = 'vireo-mpr-tools';
+
+// The MPR viewports' tools: crosshairs on the left button (each plane shows where the others
+// cut it; dragging moves them), pan middle, zoom right, the wheel moves through the plane.
+export function mprToolGroup(): ToolTypes.IToolGroup {
+  const existing = ToolGroupManager.getToolGroup(MPR_TOOL_GROUP_ID);
+  if (existing) return existing;
+  const group = ToolGroupManager.createToolGroup(MPR_TOOL_GROUP_ID)!;
+  for (const t of [CrosshairsTool, PanTool, ZoomTool, StackScrollTool]) group.addTool(t.toolName);
+  const { Primary, Auxiliary, Secondary, Wheel } = ToolEnums.MouseBindings;
+  group.setToolActive(CrosshairsTool.toolName, { bindings: [{ mouseButton: Primary }] });
+  group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: Auxiliary }] });
+  group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: Secondary }] });
+  group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: Wheel }] });
   return group;
 }

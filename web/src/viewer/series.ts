@@ -95,3 +95,15 @@ export function nearestSlice(positions: number[], target: number): number {
   }
   return best;
 }
+
+// Whether a stack can be rebuilt as a volume for MPR: single-frame slices, at least three,
+// one orientation, positions along the normal all different.
+export function volumeEligible(images: StackImage[]): boolean {
+  if (images.length < 3 || images.some((im) => (number(im.metadata, Tag.NumberOfFrames) ?? 1) > 1)) return false;
+  const orientation = numbers(images[0].metadata, Tag.ImageOrientationPatient);
+  const same = images.every((im) => numbers(im.metadata, Tag.ImageOrientationPatient)
+    .every((v, i) => Math.abs(v - orientation[i]) < 1e-3));
+  const geometry = stackGeometry(images);
+  if (!same || !geometry) return false;
+  return new Set(geometry.positions.map((p) => p.toFixed(3))).size === images.length;
+}

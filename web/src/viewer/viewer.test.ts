@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CT_PRESETS, presetFromRange, presetsFor, storedPresets, voiRange } from './presets';
 import { assignSeries, dropSeries, viewportCount } from './layout';
 import { calibrationNote, calibrationOf, formatLength, lengthMm } from './calibration';
-import { loadOrder, sortInstances, stackImages } from './series';
+import { loadOrder, sortInstances, stackImages, volumeEligible } from './series';
 import { cornerTexts, directionLetters, orientationMarkers, scaleBar } from './overlays';
 import type { DicomJson } from '../api';
 
@@ -141,5 +141,25 @@ describe('overlays', () => {
     expect(scaleBar(0.3, 100)).toEqual({ pixels: 20 / 0.3, label: '2 cm' });
     expect(scaleBar(0.01, 150)).toEqual({ pixels: 100, label: '1 mm' });
     expect(scaleBar(0, 100)).toBeNull();
+  });
+});
+
+describe('MPR eligibility', () => {
+  const slice = (z: number, extra: DicomJson = {}): DicomJson => ({
+    '00080018': { vr: 'UI', Value: [`1.2.${z}`] },
+    '00200037': { vr: 'DS', Value: [1, 0, 0, 0, 1, 0] },
+    '00200032': { vr: 'DS', Value: [0, 0, z] },
+    ...extra,
+  });
+  const stack = (list: DicomJson[]) => stackImages('/r', 's', 'x', list);
+  it('takes axial slices at distinct positions', () => {
+    expect(volumeEligible(stack([slice(0), slice(1), slice(2)]))).toBe(true);
+  });
+  it('refuses too few slices, multi-frame objects, mixed orientations, repeated positions, no geometry', () => {
+    expect(volumeEligible(stack([slice(0), slice(1)]))).toBe(false);
+    expect(volumeEligible(stack([slice(0, { '00280008': { vr: 'IS', Value: [10] } })]))).toBe(false);
+    expect(volumeEligible(stack([slice(0), slice(1), slice(2, { '00200037': { vr: 'DS', Value: [0, 1, 0, 0, 0, -1] } })]))).toBe(false);
+    expect(volumeEligible(stack([slice(0), slice(1), slice(1)]))).toBe(false);
+    expect(volumeEligible(stack([{}, {}, {}]))).toBe(false);
   });
 });

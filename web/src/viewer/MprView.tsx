@@ -1,0 +1,91 @@
+// Multiplanar reconstruction: a CT or MR series rebuilt as a volume (in a SharedArrayBuffer,
+// which the server's cross-origin isolation headers allow) and shown in the three orthogonal
+// planes, with crosshairs linking them.
+import { useEffect, useRef, useState } from 'react';
+import {
+  Enums, type RenderingEngine, type Types, cache, setVolumesForViewports, volumeLoader,
+} from '@cornerstonejs/core';
+import { wadors } from '@cornerstonejs/dicom-image-loader';
+import { mprToolGroup } from './cornerstone';
+import { orientationMarkers } from './overlays';
+import type { StackImage } from './series';
+
+const PLANES = [
+  { id: 'mpr-axial', label: 'Axial', orientation: Enums.OrientationAxis.AXIAL },
+  { id: 'mpr-sagittal', label: 'Sagittal', orientation: Enums.OrientationAxis.SAGITTAL },
+  { id: 'mpr-coronal', label: 'Coronal', orientation: Enums.OrientationAxis.CORONAL },
+] as const;
+
+type Markers = ReturnType<typeof orientationMarkers>;
+
+export function MprView({ engine, images, seriesUid }: { engine: RenderingEngine; images: StackImage[]; seriesUid: string }) {
+  const elements = useRef<(HTMLDivElement | null)[]>([]);
+  const [markers, setMarkers] = useState<Record<string, Markers>>({});
+  const [error, setError] = useState('');
+
+  useEffect(() => {
+    let gone = false;
+    const volumeId = `cornerstoneStreamingImageVolume:mpr-${seriesUid}`;
+    const imageIds = images.map((im) => im.imageId);
+    for (const im of images) wadors.metaDataManager.add(im.imageId, im.metadata as never);
+    const group = mprToolGroup();
+    const listeners: [HTMLElement, string, EventListener][] = [];
+    PLANES.forEach((plane, i) => {
+      const element = elements.current[i]!;
+      engine.enableElement({
+        viewportId: plane.id,
+        type: Enums.ViewportType.ORTHOGRAPHIC,
+        element,
+        defaultOptions: { orientation: plane.orientation, background: [0, 0, 0] as Types.Point3 },
+      });
+      group.addViewport(plane.id, engine.id);
+      // Where this plane is (for the orientation letters, and for tests: the focal point).
+      const onCamera = () => {
+        const camera = engine.getViewport(plane.id)?.getCamera();
+        if (!camera?.focalPoint || !camera.viewUp || !camera.viewPlaneNormal) return;
+        element.dataset.focal = camera.focalPoint.map((v) => v.toFixed(2)).join(',');
+        setMarkers((m) => ({ ...m, [plane.id]: orientationMarkers(camera.viewUp as Types.Point3, camera.viewPlaneNormal as Types.Point3) }));
+      };
+      element.addEventListener(Enums.Events.CAMERA_MODIFIED, onCamera);
+      listeners.push([element, Enums.Events.CAMERA_MODIFIED, onCamera]);
+    });
+    const resized = new ResizeObserver(() => engine.resize(true, false));
+    resized.observe(elements.current[0]!);
+    (async () => {
+      try {
+        const volume = await volumeLoader.createAndCacheVolume(volumeId, { imageIds });
+        if (gone) return;
+        volume.load(() => undefined);
+        await setVolumesForViewports(engine, [{ volumeId }], PLANES.map((p) => p.id));
+        if (gone) return;
+        engine.renderViewports(PLANES.map((p) => p.id));
+      } catch (e) {
+        if (!gone) setError(`This series cannot be shown in MPR: ${(e as Error).message}`);
+      }
+    })();
+    return () => {
+      gone = true;
+      resized.disconnect();
+      for (const [el, type, fn] of listeners) el.removeEventListener(type, fn);
+      group.removeViewports(engine.id);
+      for (const plane of PLANES) engine.disableElement(plane.id);
+      cache.removeVolumeLoadObject(volumeId);
+    };
+  }, [engine, images, seriesUid]);
+
+  return (
+    <main className="grid mpr" style={{ gridTemplateRows: '1fr', gridTemplateColumns: 'repeat(3, 1fr)' }}>
+      {error && <div className="page-message error" role="alert">{error}</div>}
+      {PLANES.map((plane, i) => (
+        <div key={plane.id} className="viewport">
+          <div ref={(el) => { elements.current[i] = el; }} className="element" data-plane={plane.label.toLowerCase()}
+            onContextMenu={(e) => e.preventDefault()} />
+          <div className="overlay tl">{plane.label}</div>
+          {markers[plane.id] && (['top', 'bottom', 'left', 'right'] as const).map((edge) => (
+            <div key={edge} className={`marker ${edge}`}>{markers[plane.id][edge]}</div>
+          ))}
+        </div>
+      ))}
+    </main>
+  );
+}
