@@ -13,6 +13,14 @@ export default defineConfig({
     target: 'es2022',
     chunkSizeWarningLimit: 8000,
     sourcemap: false,
+    rollupOptions: {
+      // A bare import left in the bundle fails only in the browser, at the moment its chunk
+      // loads (a package forgetting a dependency): fail the build instead.
+      onwarn(warning, warn) {
+        if (warning.code === 'UNRESOLVED_IMPORT') throw new Error(`unresolved import: ${warning.message}`);
+        warn(warning);
+      },
+    },
   },
   test: {
     environment: 'node',

@@ -334,9 +334,33 @@ class ViewerEndToEndTest(unittest.TestCase):
             self.assertIn("Ellipse ROI: mean", r.stdout)
             for syntax in compressed.values():
                 self.assertIn(f"{syntax}: decoded in the browser from the stored syntax", r.stdout)
+            self.assertIn("SR export: Saved as DICOM SR: 3 measurements", r.stdout)
+            self.check_exported_sr(server, study, tmp)
         finally:
             server.cleanup()
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+    def check_exported_sr(self, server, study, tmp):
+        """The viewer's export is in the study as an Imaging Measurement Report that DCMTK reads:
+        TID 1500, the length in mm on the image it was drawn on, the regions' means in HU."""
+        series = server.json(f"/dicom-web/studies/{study}/series?Modality=SR")
+        self.assertEqual(len(series), 1, series)
+        series_uid = series[0]["0020000E"]["Value"][0]
+        [instance] = server.json(f"/dicom-web/studies/{study}/series/{series_uid}/instances")
+        self.assertEqual(instance["00080016"]["Value"][0], "1.2.840.10008.5.1.4.1.1.88.22", "Enhanced SR")
+        status, _, data = server.http("GET", f"/api/instances/{instance['00080018']['Value'][0]}/file")
+        self.assertEqual(status, 200)
+        (tmp / "sr.dcm").write_bytes(data)
+        dump = subprocess.run(["dsrdump", "+Pu", str(tmp / "sr.dcm")], capture_output=True, text=True)
+        self.assertEqual(dump.returncode, 0, dump.stderr)
+        text = dump.stdout
+        self.assertIn("Imaging Measurement Report", text)
+        self.assertIn('"Person Observer Name")="drreader"', text)
+        template = subprocess.run(["dcmdump", "+P", "0040,db00", str(tmp / "sr.dcm")], capture_output=True, text=True).stdout
+        self.assertIn("[1500]", template, "ContentTemplateSequence names TID 1500")
+        self.assertRegex(text, r"Length.*=\s*\"14[78](\.\d+)?\" \(mm")
+        self.assertRegex(text, r"Mean.*=\s*\"(29\d|30\d)(\.\d+)?\" \(\[hnsf'U\]")
 
 
 class ViewerMemoryTest(unittest.TestCase):

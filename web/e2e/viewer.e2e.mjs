@@ -284,6 +284,13 @@ try {
   }
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-roi.png') });
 
+  // The measurements into the study as a DICOM SR (TID 1500): the length and both regions.
+  await page.click('[data-testid=export-sr]');
+  await page.waitForFunction(() => /Saved as DICOM SR|SR not saved/.test(document.querySelector('[data-testid=sr-state]')?.textContent ?? ''));
+  const exported = await page.textContent('[data-testid=sr-state]');
+  check(exported === 'Saved as DICOM SR: 3 measurements', `export: ${exported}`);
+  console.log(`SR export: ${exported}`);
+
   // Bad data: an image without pixel spacing says its measurements are in pixels; a damaged
   // image says it cannot be shown while the rest of its series still can.
   const NO_SPACING = process.env.VIREO_NOSPACING_STUDY;

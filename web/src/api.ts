@@ -111,3 +111,27 @@ export async function webSettings(): Promise<WebSettings> {
 export async function aiFindings(study: string): Promise<unknown> {
   return (await call('GET', `/api/studies/${study}/ai/findings`)).json();
 }
+
+// STOW-RS of Part 10 files into a study; resolves with the stored SOP Instance UIDs, rejects
+// when the archive refused any.
+export async function storeInstances(study: string, files: ArrayBuffer[]): Promise<string[]> {
+  const boundary = `vireo-${crypto.randomUUID()}`;
+  const parts: BlobPart[] = [];
+  for (const f of files) parts.push(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`, f, '\r\n');
+  parts.push(`--${boundary}--\r\n`);
+  const res = await fetch(`/dicom-web/studies/${study}`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
+      Accept: 'application/dicom+json',
+      'X-CSRF-Token': csrfToken,
+    },
+    body: new Blob(parts),
+    credentials: 'same-origin',
+  });
+  if (!res.ok && res.status !== 202) throw new ApiError(res.status, await problemMessage(res));
+  const answer = (await res.json()) as DicomJson;
+  const failed = answer['00081198']?.Value ?? [];
+  if (failed.length || res.status === 202) throw new ApiError(res.status, `the archive refused ${failed.length} of ${files.length} objects`);
+  return (answer['00081199']?.Value ?? []).map((item) => String((item as DicomJson)['00081155']?.Value?.[0] ?? ''));
+}

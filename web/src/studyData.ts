@@ -36,6 +36,13 @@ function seriesInfo(ds: DicomJson): SeriesInfo {
   };
 }
 
+// Series of documents rather than images (structured reports, key objects, presentation
+// states): not for a viewport.
+const NOT_IMAGES = new Set(['SR', 'KO', 'PR', 'DOC']);
+export function isImageSeries(s: SeriesInfo): boolean {
+  return !NOT_IMAGES.has(s.modality);
+}
+
 // The study's series in series-number order.
 export async function seriesOf(study: string): Promise<SeriesInfo[]> {
   const list = await once(`${DICOMWEB_ROOT}/studies/${study}/series?includefield=0008103E&includefield=00201209`);

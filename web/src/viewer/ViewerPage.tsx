@@ -5,12 +5,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RenderingEngine } from '@cornerstonejs/core';
 import { WindowLevelTool, PanTool, ZoomTool, Enums as ToolEnums } from '@cornerstonejs/tools';
-import { type DicomJson, aiFindings } from '../api';
+import { type DicomJson, aiFindings, currentSession } from '../api';
 import type { Navigate } from '../App';
 import { Tag, formatDate, text, values } from '../dicom';
-import { DICOMWEB_ROOT as ROOT, type SeriesInfo, otherStudies, seriesMetadata, seriesOf } from '../studyData';
+import { DICOMWEB_ROOT as ROOT, type SeriesInfo, isImageSeries, otherStudies, seriesMetadata, seriesOf } from '../studyData';
 import { type AiFinding, type ParsedFindings, parseFindings } from './ai';
-import { type SaveState, syncAnnotations } from './annotations';
+import { type SaveState, studyAnnotations, syncAnnotations } from './annotations';
 import { MEASUREMENT_TOOLS, renderingEngine, stackToolGroup } from './cornerstone';
 import { type LayoutName, LAYOUTS, assignSeries, dropSeries } from './layout';
 import { type OverlayMode, OVERLAY_MODES, saveOverlayMode, savedOverlayMode } from './overlays';
@@ -82,6 +82,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   const link = useMemo(() => new SliceLink(), []);
   const [linked, setLinked] = useState(false);
   const [mpr, setMpr] = useState<string | null>(null); // the series shown in MPR instead of the grid
+  const [exported, setExported] = useState<{ state: 'idle' | 'busy' | 'done' | 'failed'; text: string }>({ state: 'idle', text: '' });
   const [saveState, setSaveState] = useState<{ state: SaveState; detail?: string }>({ state: 'idle' });
   const commandSeq = useRef(0);
   const { active, choose } = useToolGroup(engine);
@@ -92,8 +93,9 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
     let gone = false;
     renderingEngine().then((e) => !gone && setEngine(e), (e) => setError(`The viewer could not start: ${e.message ?? e}`));
     seriesOf(study)
-      .then((infos) => {
+      .then((all) => {
         if (gone) return;
+        const infos = all.filter(isImageSeries);
         setSeries(infos);
         setShown(assignSeries([], '1x1', infos.map((s) => s.uid)));
         if (infos.length === 0) setError('This study has no series in the archive.');
@@ -170,7 +172,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   // (or its first) in a second viewport, linked at the slices on screen.
   const compare = async (prior: string) => {
     try {
-      const list = priorSeries[prior] ?? (await seriesOf(prior));
+      const list = priorSeries[prior] ?? (await seriesOf(prior)).filter(isImageSeries);
       setPriorSeries((p) => ({ ...p, [prior]: list }));
       setSeriesStudy((m) => ({ ...m, ...Object.fromEntries(list.map((x) => [x.uid, prior])) }));
       const left = shown[activeViewport] ?? shown[0] ?? series?.[0]?.uid ?? null;
@@ -183,6 +185,21 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
       setLinked(true);
     } catch (e) {
       setError(`The prior study cannot be read: ${(e as Error).message}`);
+    }
+  };
+
+  // The user's measurements on this study into the archive as a DICOM SR (TID 1500).
+  const exportSr = async () => {
+    setExported({ state: 'busy', text: 'Exporting measurements…' });
+    const byImage = new Map<string, DicomJson>();
+    for (const stack of Object.values(stacks)) for (const im of stack) byImage.set(im.imageId, im.metadata);
+    try {
+      const [{ exportMeasurementsAsSr }, session] = await Promise.all([import('./srExport'), currentSession()]);
+      const { measurements } = await exportMeasurementsAsSr(study, studyAnnotations(study) as never, (id) => byImage.get(id),
+        session?.username ?? 'unknown');
+      setExported({ state: 'done', text: `Saved as DICOM SR: ${measurements} measurement${measurements === 1 ? '' : 's'}` });
+    } catch (e) {
+      setExported({ state: 'failed', text: `SR not saved: ${(e as Error).message}` });
     }
   };
 
@@ -206,6 +223,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
         <span className={saveState.state === 'failed' ? 'error' : 'hint'} data-testid="save-state" title={saveState.detail}>
           {{ idle: '', saving: 'Saving measurements…', saved: 'Measurements saved', failed: 'Measurements not saved' }[saveState.state]}
         </span>
+        <span className={exported.state === 'failed' ? 'error' : 'hint'} data-testid="sr-state">{exported.text}</span>
         <div className="toolbar" role="toolbar" aria-label="Tools">
           {PRIMARY_TOOLS.map((t) => (
             <button key={t.name} type="button" aria-pressed={active === t.name} onClick={() => choose(t.name)}>{t.label}</button>
@@ -218,6 +236,9 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
           <button type="button" onClick={() => send('fit')}>Fit</button>
           <button type="button" onClick={() => send('reset')}>Reset</button>
           <button type="button" onClick={() => send('cine')}>Cine</button>
+          <button type="button" disabled={exported.state === 'busy'} data-testid="export-sr"
+            title="Save your measurements on this study into it as a DICOM Structured Report (TID 1500)"
+            onClick={() => void exportSr()}>Export SR</button>
           <button type="button" aria-pressed={mpr !== null} data-testid="mpr-toggle"
             disabled={mpr === null && !(shown[activeViewport] && volumeEligible(stacks[shown[activeViewport]!] ?? []))}
             title="Axial, sagittal and coronal planes of the active viewport's series, with crosshairs"

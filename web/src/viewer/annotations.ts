@@ -12,6 +12,11 @@ export function ofStudy(all: Saved[], study: string): Saved[] {
   return all.filter((a) => a.metadata?.referencedImageId?.startsWith(prefix));
 }
 
+// What the user has drawn on the study now (for export).
+export function studyAnnotations(study: string): Saved[] {
+  return ofStudy(annotation.state.getAllAnnotations() as Saved[], study);
+}
+
 export type SaveState = 'idle' | 'saving' | 'saved' | 'failed';
 
 // Restores the saved annotations, then keeps the server up to date until the returned

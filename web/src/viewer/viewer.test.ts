@@ -163,3 +163,14 @@ describe('MPR eligibility', () => {
     expect(volumeEligible(stack([{}, {}, {}]))).toBe(false);
   });
 });
+
+describe('SR export input', () => {
+  it('groups measurements per image and tool, and reads the frame from the image id', async () => {
+    const { toolStateOf, frameOf } = await import('./srExport');
+    const a = (tool: string, id?: string) => ({ metadata: { toolName: tool, referencedImageId: id } });
+    const state = toolStateOf([a('Length', 'wadors:/x/frames/1'), a('Length', 'wadors:/x/frames/1'), a('Probe', 'wadors:/y/frames/3'), a('Length')]);
+    expect(Object.keys(state)).toEqual(['wadors:/x/frames/1', 'wadors:/y/frames/3']);
+    expect(state['wadors:/x/frames/1'].Length.data).toHaveLength(2);
+    expect(frameOf('wadors:/y/frames/3')).toBe(3);
+  });
+});
