@@ -89,9 +89,27 @@ class WebAppFilesTest(unittest.TestCase):
             shutil.rmtree(empty, ignore_errors=True)
 
 
-class AnnotationsApiTest(unittest.TestCase):
+class StudyDocumentApi(unittest.TestCase):
+    """A per-study JSON document route (DOCUMENT below /api/studies/{study}/) on a shared server."""
+
+    DOCUMENT = ""
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def call(self, method, token, body=None, study=None):
+        data = None if body is None else json.dumps(body).encode()
+        status, _, answer = self.server.http(method, f"/api/studies/{study or self.study}/{self.DOCUMENT}", body=data,
+                                             token=token, headers={"Content-Type": "application/json"})
+        return status, json.loads(answer) if answer else None
+
+
+class AnnotationsApiTest(StudyDocumentApi):
     """Measurements kept per user and study: only on studies the user may see, validated,
     gone with the study."""
+
+    DOCUMENT = "annotations"
 
     @classmethod
     def setUpClass(cls):
@@ -107,16 +125,6 @@ class AnnotationsApiTest(unittest.TestCase):
         cls.study = ct["StudyInstanceUID"]
         cls.server.add_user("apatient", "patient", patient_id="NOT-THIS-ONE")
         cls.patient = cls.server.create_token("apatient")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.cleanup()
-
-    def call(self, method, token, body=None, study=None):
-        data = None if body is None else json.dumps(body).encode()
-        status, _, answer = self.server.http(method, f"/api/studies/{study or self.study}/annotations", body=data,
-                                             token=token, headers={"Content-Type": "application/json"})
-        return status, json.loads(answer) if answer else None
 
     def test_each_user_keeps_their_own(self):
         length = {"metadata": {"toolName": "Length", "referencedImageId": "wadors:x"}, "data": {"handles": {}}}
@@ -162,10 +170,11 @@ class AnnotationsApiTest(unittest.TestCase):
         self.assertEqual(self.call("GET", self.reader, study=us)[1]["annotations"], [])
 
 
-class AiFindingsApiTest(unittest.TestCase):
+class AiFindingsApiTest(StudyDocumentApi):
     """AI findings on a study: each AI engine's account replaces its own with PUT
     (archive.store), viewers read them all (archive.read), validated, gone with the study."""
 
+    DOCUMENT = "ai/findings"
     NODULE = {"id": "n1", "label": "Nodule", "confidence": 0.87, "sopInstanceUid": "1.2.3", "shape": "box",
               "points": [[10, 20], [30, 45]], "model": {"name": "lung-nodules", "version": "2.1"}}
 
@@ -184,16 +193,6 @@ class AiFindingsApiTest(unittest.TestCase):
         cls.b = cls.server.create_token("engine-b", "archive.store", "archive.read")
         cls.reader = cls.server.create_token("reader")
         cls.patient = cls.server.create_token("apatient")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.cleanup()
-
-    def call(self, method, token, body=None, study=None):
-        data = None if body is None else json.dumps(body).encode()
-        status, _, answer = self.server.http(method, f"/api/studies/{study or self.study}/ai/findings", body=data,
-                                             token=token, headers={"Content-Type": "application/json"})
-        return status, json.loads(answer) if answer else None
 
     def test_each_source_replaces_its_own_and_viewers_see_all(self):
         contour = {"label": "Effusion", "sopInstanceUid": "1.2.4", "frame": 2, "shape": "contour",

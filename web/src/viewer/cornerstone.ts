@@ -83,39 +83,33 @@ export async function renderingEngine(): Promise<RenderingEngine> {
   return engine;
 }
 
-const TOOL_GROUP_ID = 'vireo-stack-tools';
+type ToolClass = { toolName: string };
 
-// The stack viewports' tools, one group for the page's lifetime (like the engine): a viewport
-// that mounts before its page's effects have run must still find it, or it would get no
-// tools and show no measurements. Left button W/L, middle pan, right zoom, wheel scrolls;
-// measurement tools passive (their annotations drawn and editable).
-export function stackToolGroup(): ToolTypes.IToolGroup {
-  const existing = ToolGroupManager.getToolGroup(TOOL_GROUP_ID);
+// A tool group for the page's lifetime (like the engine), made on first use: `primary` on the
+// left button, pan middle, zoom right, the wheel scrolling; `passive` tools drawn and editable.
+function pageToolGroup(id: string, primary: ToolClass, passive: readonly ToolClass[]): ToolTypes.IToolGroup {
+  const existing = ToolGroupManager.getToolGroup(id);
   if (existing) return existing;
-  const group = ToolGroupManager.createToolGroup(TOOL_GROUP_ID)!;
-  for (const t of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, ...MEASUREMENT_TOOLS]) group.addTool(t.toolName);
+  const group = ToolGroupManager.createToolGroup(id)!;
+  for (const t of [primary, PanTool, ZoomTool, StackScrollTool, ...passive]) group.addTool(t.toolName);
   const { Primary, Auxiliary, Secondary, Wheel } = ToolEnums.MouseBindings;
-  group.setToolActive(WindowLevelTool.toolName, { bindings: [{ mouseButton: Primary }] });
+  group.setToolActive(primary.toolName, { bindings: [{ mouseButton: Primary }] });
   group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: Auxiliary }] });
   group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: Secondary }] });
   group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: Wheel }] });
-  for (const t of MEASUREMENT_TOOLS) group.setToolPassive(t.toolName);
+  for (const t of passive) group.setToolPassive(t.toolName);
   return group;
 }
 
-const MPR_TOOL_GROUP_ID = 'vireo-mpr-tools';
+// The stack viewports' tools: a viewport that mounts before its page's effects have run must
+// still find them, or it would get no tools and show no measurements. W/L on the left
+// button; the measurement tools passive.
+export function stackToolGroup(): ToolTypes.IToolGroup {
+  return pageToolGroup('vireo-stack-tools', WindowLevelTool, MEASUREMENT_TOOLS);
+}
 
 // The MPR viewports' tools: crosshairs on the left button (each plane shows where the others
-// cut it; dragging moves them), pan middle, zoom right, the wheel moves through the plane.
+// cut it; dragging moves them); the wheel moves through the plane.
 export function mprToolGroup(): ToolTypes.IToolGroup {
-  const existing = ToolGroupManager.getToolGroup(MPR_TOOL_GROUP_ID);
-  if (existing) return existing;
-  const group = ToolGroupManager.createToolGroup(MPR_TOOL_GROUP_ID)!;
-  for (const t of [CrosshairsTool, PanTool, ZoomTool, StackScrollTool]) group.addTool(t.toolName);
-  const { Primary, Auxiliary, Secondary, Wheel } = ToolEnums.MouseBindings;
-  group.setToolActive(CrosshairsTool.toolName, { bindings: [{ mouseButton: Primary }] });
-  group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: Auxiliary }] });
-  group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: Secondary }] });
-  group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: Wheel }] });
-  return group;
+  return pageToolGroup('vireo-mpr-tools', CrosshairsTool, []);
 }
