@@ -110,7 +110,11 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
 
     // A layout change resizes the element: the canvas must follow, or the image is drawn
     // stretched (a wrong aspect ratio on a diagnostic image).
+    let size = `${el.clientWidth}x${el.clientHeight}`; // the observer also reports the first size
     const resized = new ResizeObserver(() => {
+      const now = `${el.clientWidth}x${el.clientHeight}`;
+      if (now === size) return;
+      size = now;
       engine.resize(true, false); // fitted again to the new size
       onCamera();
     });

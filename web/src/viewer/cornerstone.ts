@@ -49,11 +49,12 @@ export function setUpCornerstone(): Promise<void> {
   ready ??= (async () => {
     window.addEventListener('unhandledrejection', quietFailedImageLoads);
     (window as { vireoViewer?: unknown }).vireoViewer = { imageCacheUse };
-    const budget = imageCacheBudget();
     await initCore();
     initTools();
     initLoader({ maxWebWorkers: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)) });
-    cache.setMaxCacheSize(await budget);
+    // The configured budget replaces the default when it arrives, off the first image's path.
+    cache.setMaxCacheSize(DEFAULT_IMAGE_CACHE_BYTES);
+    void imageCacheBudget().then((bytes) => cache.setMaxCacheSize(bytes));
     for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, CrosshairsTool, ...MEASUREMENT_TOOLS]) addTool(tool);
   })();
   return ready;
