@@ -7,7 +7,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from harness import DICOM, VIREO, Server, dataset_bytes, read_meta
+from harness import DICOM, ROOT, VIREO, Server, dataset_bytes, read_meta
 
 # Structurally broken files (truncated, overrunning lengths, garbage): must be refused.
 MUST_REJECT = [
@@ -254,5 +254,7 @@ class ConfigurationTest(unittest.TestCase):
             reference = subprocess.run([str(VIREO), "config"], capture_output=True, text=True).stdout
             for key in ("data_dir", "http_port", "dicom_port", "aet", "peers", "duplicate_policy"):
                 self.assertIn(f"\n{key} = ", reference)
+            self.assertEqual((ROOT / "docs" / "vireo.conf.example").read_text(), reference,
+                             "docs/vireo.conf.example is out of date: build/vireo config > docs/vireo.conf.example")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
