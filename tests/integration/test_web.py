@@ -325,6 +325,7 @@ class ViewerEndToEndTest(unittest.TestCase):
             self.assertIn("damaged image: refused with a notice, the other 23 shown", r.stdout)
             self.assertIn("unsupported transfer syntax: named in the viewport", r.stdout)
             self.assertIn("prior side by side: linked scrolling both ways", r.stdout)
+            self.assertIn("a length on the prior is saved with the prior", r.stdout)
             self.assertRegex(r.stdout, r"MPR: three planes drawn; the sagittal plane moved [\d.]+ mm with the crosshairs")
             self.assertIn('AI layer: 2 findings, "AI suggestion: Nodule 91%" outlined on its image', r.stdout)
             self.assertIn("Rectangle ROI: mean", r.stdout)

@@ -35,6 +35,17 @@ async function settled(read) {
   return text;
 }
 
+// The tools of the measurements the server holds for this user on a study, once there are any.
+async function savedTools(page, study) {
+  let tools = [];
+  for (let i = 0; i < 50 && tools.length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    tools = await page.evaluate(async (uid) =>
+      (await (await fetch(`/api/studies/${uid}/annotations`)).json()).annotations.map((a) => a.metadata.toolName), study);
+  }
+  return tools;
+}
+
 async function nonBlankPixels(page) {
   return page.evaluate(() => {
     const canvas = document.querySelector('.viewport .element canvas');
@@ -135,6 +146,16 @@ try {
     check(aspect.length === 2 && aspect.every((a) => Math.abs(a - 4 / 3) < 0.12), `the phantom's width/height on screen: ${aspect.map((a) => a.toFixed(2))}, expected 1.33`);
     if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-prior-linked.png') });
     console.log(`prior side by side: linked scrolling both ways (${(await indexOf(0)).split('\n').pop()} | ${(await indexOf(1)).split('\n').pop()})`);
+    // A measurement on the prior is saved with the prior.
+    await page.click('button:text-is("Length")');
+    await page.mouse.move(prior.x + prior.width / 2 - 40, prior.y + prior.height / 2 + 40);
+    await page.mouse.down();
+    await page.mouse.move(prior.x + prior.width / 2 + 40, prior.y + prior.height / 2 + 40, { steps: 5 });
+    await page.mouse.up();
+    const onPrior = await savedTools(page, PRIOR);
+    check(JSON.stringify(onPrior) === '["Length"]', `saved on the prior: ${JSON.stringify(onPrior)}`);
+    await page.click('button:text-is("W/L")');
+    console.log('a length on the prior is saved with the prior');
     await page.click('button:text-is("1x1")');
     await page.waitForFunction(() => document.querySelectorAll('.viewport').length === 1);
   }
@@ -242,6 +263,7 @@ try {
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-length.png') });
 
   // The measurement is saved for this user and study, and is there again after a reload.
+  check(JSON.stringify(await savedTools(page, STUDY)) === '["Length"]', 'the length was not saved with the study');
   await page.waitForFunction(() => document.querySelector('[data-testid=save-state]')?.textContent === 'Measurements saved');
   await page.reload();
   await page.waitForFunction((n) => document.querySelector('[data-testid=image-index]')?.textContent?.includes(`Im: 1/${n}`), SLICES);

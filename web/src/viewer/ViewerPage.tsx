@@ -120,27 +120,6 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   }, [study]);
   const shownFindings: AiFinding[] | null = showAi ? ai.findings : null;
 
-  // The user's saved measurements come back with the study, and are saved as they change.
-  useEffect(() => {
-    if (!engine) return;
-    let stop: (() => void) | null = null;
-    let gone = false;
-    syncAnnotations(study, (state, detail) => setSaveState({ state, detail })).then(
-      (s) => {
-        if (gone) s();
-        else {
-          stop = s;
-          engine.render();
-        }
-      },
-      (e) => setSaveState({ state: 'failed', detail: `saved measurements cannot be read: ${e.message}` }),
-    );
-    return () => {
-      gone = true;
-      stop?.();
-    };
-  }, [engine, study]);
-
   // Metadata of each shown series, once; it names every image of the stack.
   useEffect(() => {
     for (const uid of shown) {
@@ -211,11 +190,16 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   const send = (kind: ViewportCommand['kind'], value?: number) =>
     setCommand({ kind, value, seq: ++commandSeq.current, viewport: activeViewport });
   const onProgress = useCallback((uid: string, loaded: number) => setProgress((p) => ({ ...p, [uid]: loaded })), []);
+  const onSaveState = useCallback((state: SaveState, detail?: string) => setSaveState({ state, detail }), []);
 
   const { rows, columns } = LAYOUTS[layout];
 
   return (
     <div className="viewer">
+      {/* The user's measurements on the study and on each prior compared with it. */}
+      {engine && [study, ...Object.keys(priorSeries)].map((uid) => (
+        <AnnotationSync key={uid} engine={engine} study={uid} onState={onSaveState} />
+      ))}
       <header className="topbar">
         <button type="button" onClick={() => navigate('/')}>← Worklist</button>
         <span data-testid="patient-banner">{patient && overlay === 'full' ? `${text(patient, Tag.PatientName)} · ${text(patient, Tag.PatientID)}` : ''}</span>
@@ -349,4 +333,31 @@ function SeriesCard({ study, info, active, stack, loaded, onOpen }: {
       ) : null}
     </div>
   );
+}
+
+// A study's saved measurements come back when it is shown, and are saved as they change.
+function AnnotationSync({ engine, study, onState }: {
+  engine: RenderingEngine;
+  study: string;
+  onState: (state: SaveState, detail?: string) => void;
+}) {
+  useEffect(() => {
+    let stop: (() => void) | null = null;
+    let gone = false;
+    syncAnnotations(study, onState).then(
+      (s) => {
+        if (gone) s();
+        else {
+          stop = s;
+          engine.render();
+        }
+      },
+      (e) => onState('failed', `saved measurements cannot be read: ${e.message}`),
+    );
+    return () => {
+      gone = true;
+      stop?.();
+    };
+  }, [engine, study, onState]);
+  return null;
 }
