@@ -175,16 +175,18 @@ class AiFindingsApiTest(StudyDocumentApi):
     (archive.store), viewers read them all (archive.read), validated, gone with the study."""
 
     DOCUMENT = "ai/findings"
-    NODULE = {"id": "n1", "label": "Nodule", "confidence": 0.87, "sopInstanceUid": "1.2.3", "shape": "box",
+    CT_SOP = read_meta(DICOM / "modality/CT_small.dcm")[1][(2, 3)]
+    MR_SOP = read_meta(DICOM / "modality/MR_small.dcm")[1][(2, 3)]
+    NODULE = {"id": "n1", "label": "Nodule", "confidence": 0.87, "sopInstanceUid": CT_SOP, "shape": "box",
               "points": [[10, 20], [30, 45]], "model": {"name": "lung-nodules", "version": "2.1"}}
 
     @classmethod
     def setUpClass(cls):
         cls.server = Server()
         cls.server.start()
-        statuses, out = cls.server.store(DICOM / "modality/CT_small.dcm")
+        statuses, out = cls.server.store(DICOM / "modality/CT_small.dcm", DICOM / "modality/MR_small.dcm")
         assert all(v == 0 for v in statuses.values()), out
-        cls.study = cls.server.json("/api/studies")[0]["StudyInstanceUID"]
+        cls.study = cls.server.json(f"/api/instances/{cls.CT_SOP}")["StudyInstanceUID"]
         cls.server.add_user("engine-a", "technician")
         cls.server.add_user("engine-b", "technician")
         cls.server.add_user("reader", "receptionist")
@@ -195,7 +197,7 @@ class AiFindingsApiTest(StudyDocumentApi):
         cls.patient = cls.server.create_token("apatient")
 
     def test_each_source_replaces_its_own_and_viewers_see_all(self):
-        contour = {"label": "Effusion", "sopInstanceUid": "1.2.4", "frame": 2, "shape": "contour",
+        contour = {"label": "Effusion", "sopInstanceUid": self.CT_SOP, "shape": "contour",
                    "points": [[1, 1], [5, 1], [3, 4]]}
         self.assertEqual(self.call("PUT", self.a, {"findings": [self.NODULE]})[0], 204)
         self.assertEqual(self.call("PUT", self.b, {"findings": [contour]})[0], 204)
@@ -217,6 +219,8 @@ class AiFindingsApiTest(StudyDocumentApi):
             {**self.NODULE, "points": [[1, "x"], [3, 4]]}, {**self.NODULE, "confidence": 87},
             {**self.NODULE, "label": ""}, {k: v for k, v in self.NODULE.items() if k != "sopInstanceUid"},
             {**self.NODULE, "frame": 0}, "nodule",
+            {**self.NODULE, "sopInstanceUid": "1.2.3.999"},  # no such image
+            {**self.NODULE, "sopInstanceUid": self.MR_SOP},  # an image of another study
         ]
         for bad in [{"findings": [f]} for f in bad_findings] + [[], {"findings": {}}, {"x": []}]:
             status, problem = self.call("PUT", self.b, bad)
@@ -227,10 +231,9 @@ class AiFindingsApiTest(StudyDocumentApi):
         self.assertEqual([f["source"] for f in self.call("GET", self.reader)[1]["findings"]], ["engine-b"])
 
     def test_deleting_the_study_deletes_its_findings(self):
-        statuses, out = self.server.store(DICOM / "modality/MR_small.dcm")
-        assert all(v == 0 for v in statuses.values()), out
-        mr = [s["StudyInstanceUID"] for s in self.server.json("/api/studies") if s["StudyInstanceUID"] != self.study][0]
-        self.assertEqual(self.call("PUT", self.a, {"findings": [self.NODULE]}, study=mr)[0], 204)
+        mr = self.server.json(f"/api/instances/{self.MR_SOP}")["StudyInstanceUID"]
+        self.assertEqual(self.call("PUT", self.a, {"findings": [{**self.NODULE, "sopInstanceUid": self.MR_SOP}]},
+                                   study=mr)[0], 204)
         self.assertEqual(self.server.http("DELETE", f"/api/studies/{mr}")[0], 200)
         self.server.store(DICOM / "modality/MR_small.dcm")
         self.assertEqual(self.call("GET", self.reader, study=mr)[1]["findings"], [])

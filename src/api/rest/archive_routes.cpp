@@ -1,4 +1,6 @@
 #include <charconv>
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "api/path_uids.hpp"
@@ -195,6 +197,16 @@ HttpResponse ai_findings_handler(archive::Archive& archive, const HttpRequest& r
                                "each finding needs label, sopInstanceUid, shape (box: 2 points, contour: 3 or more, "
                                "point: 1), points [[x, y], ...], and if given confidence 0..1 and frame >= 1");
     if (!items) return http::problem(items.error());
+    // A finding on an image that is not in this study would never be drawn: refuse it.
+    std::set<std::string> checked;
+    for (const auto& f : *items) {
+      const std::string sop = f["sopInstanceUid"];
+      if (!checked.insert(sop).second) continue;
+      auto inst = archive.instance(sop, archive::scope_for(req.principal));
+      if (!inst && inst.error().code != ErrorCode::NotFound) return http::problem(inst.error());
+      if (!inst || inst->study_uid != *uid)
+        return http::problem(Error{ErrorCode::InvalidArgument, "instance " + sop + " is not in study " + *uid});
+    }
     if (auto s = archive.save_ai_findings(*uid, req.principal.username, items->dump()); !s)
       return http::problem(s.error());
     return no_content();
