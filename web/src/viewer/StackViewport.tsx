@@ -86,17 +86,21 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
       if (range) setWindow(presetFromRange(range.lower, range.upper));
     };
     // Orientation letters and the scale bar follow the camera (zoom, rotation, flips).
+    // Called on every render (scrolling, cine, W/L); the page updates only when the camera
+    // moved or the viewport changed size.
+    let lastView = '';
     const onCamera = () => {
       const camera = vp.getCamera();
+      if (!camera.viewUp || !camera.viewPlaneNormal || !vp.getImageData()) return;
       const key = JSON.stringify([camera.focalPoint, camera.parallelScale, camera.viewUp, camera.viewPlaneNormal,
         el.clientWidth, el.clientHeight]);
-      setView((old) => (old === key ? old : key));
-      if (camera.viewUp && camera.viewPlaneNormal && vp.getImageData()) {
-        setMarkers(orientationMarkers(camera.viewUp as Types.Point3, camera.viewPlaneNormal as Types.Point3));
-        const a = vp.canvasToWorld([0, 0]);
-        const b = vp.canvasToWorld([100, 0]);
-        setMmPerPixel(Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]) / 100);
-      }
+      if (key === lastView) return;
+      lastView = key;
+      setView(key);
+      setMarkers(orientationMarkers(camera.viewUp as Types.Point3, camera.viewPlaneNormal as Types.Point3));
+      const a = vp.canvasToWorld([0, 0]);
+      const b = vp.canvasToWorld([100, 0]);
+      setMmPerPixel(Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]) / 100);
     };
     const onFailed = (e: Event) => {
       const { imageId, error } = (e as CustomEvent).detail ?? {};
