@@ -95,6 +95,13 @@ class StudyDocumentApi(unittest.TestCase):
     DOCUMENT = ""
 
     @classmethod
+    def start_with_ct_and_mr(cls):
+        cls.server = Server()
+        cls.server.start()
+        statuses, out = cls.server.store(DICOM / "modality/CT_small.dcm", DICOM / "modality/MR_small.dcm")
+        assert all(v == 0 for v in statuses.values()), out
+
+    @classmethod
     def tearDownClass(cls):
         cls.server.cleanup()
 
@@ -113,10 +120,7 @@ class AnnotationsApiTest(StudyDocumentApi):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server()
-        cls.server.start()
-        statuses, out = cls.server.store(DICOM / "modality/CT_small.dcm", DICOM / "modality/MR_small.dcm")
-        assert all(v == 0 for v in statuses.values()), out
+        cls.start_with_ct_and_mr()
         cls.studies = cls.server.json("/api/studies")
         cls.reader = cls.server.create_token("tester")
         cls.server.add_user("other", "technician")
@@ -182,10 +186,7 @@ class AiFindingsApiTest(StudyDocumentApi):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server()
-        cls.server.start()
-        statuses, out = cls.server.store(DICOM / "modality/CT_small.dcm", DICOM / "modality/MR_small.dcm")
-        assert all(v == 0 for v in statuses.values()), out
+        cls.start_with_ct_and_mr()
         cls.study = cls.server.json(f"/api/instances/{cls.CT_SOP}")["StudyInstanceUID"]
         cls.server.add_user("engine-a", "technician")
         cls.server.add_user("engine-b", "technician")
