@@ -8,8 +8,14 @@ import { Worklist } from './Worklist';
 import { prefetchStudy } from './studyData';
 
 // The viewer is its own chunk: the sign-in page and the worklist load without Cornerstone3D.
-const loadViewer = () => import('./viewer/ViewerPage');
-const ViewerPage = lazy(loadViewer);
+type ViewerModule = typeof import('./viewer/ViewerPage');
+let viewerModule: ViewerModule | null = null;
+const loadViewer = () => import('./viewer/ViewerPage').then((m) => (viewerModule = m));
+// When the worklist has already fetched it, lazy() is handed a thenable that answers at once:
+// a promise would suspend the page once more, and React holds a Suspense boundary's content
+// back for up to 300 ms after its fallback was shown.
+const ViewerPage = lazy(() =>
+  viewerModule ? ({ then: (done: (m: ViewerModule) => void) => done(viewerModule!) } as unknown as Promise<ViewerModule>) : loadViewer());
 // Opening a study link directly: fetch the viewer and the study while the session is checked.
 if (location.pathname.startsWith('/viewer/')) {
   void loadViewer();
