@@ -6,7 +6,7 @@ import {
   Enums, type RenderingEngine, type Types, cache, setVolumesForViewports, volumeLoader,
 } from '@cornerstonejs/core';
 import { wadors } from '@cornerstonejs/dicom-image-loader';
-import { mprToolGroup } from './cornerstone';
+import { mprToolGroup, renderVolumesWithWebGl, screenAxes } from './cornerstone';
 import { orientationMarkers } from './overlays';
 import type { StackImage } from './series';
 
@@ -30,6 +30,7 @@ export function MprView({ engine, images, seriesUid }: { engine: RenderingEngine
     for (const im of images) wadors.metaDataManager.add(im.imageId, im.metadata as never);
     const group = mprToolGroup();
     const listeners: [HTMLElement, string, EventListener][] = [];
+    const backToStacks = renderVolumesWithWebGl();
     PLANES.forEach((plane, i) => {
       const element = elements.current[i]!;
       engine.enableElement({
@@ -41,10 +42,12 @@ export function MprView({ engine, images, seriesUid }: { engine: RenderingEngine
       group.addViewport(plane.id, engine.id);
       // Where this plane is (for the orientation letters, and for tests: the focal point).
       const onCamera = () => {
-        const camera = engine.getViewport(plane.id)?.getCamera();
-        if (!camera?.focalPoint || !camera.viewUp || !camera.viewPlaneNormal) return;
+        const vp = engine.getViewport(plane.id);
+        const camera = vp?.getCamera();
+        if (!vp || !camera?.focalPoint) return;
         element.dataset.focal = camera.focalPoint.map((v) => v.toFixed(2)).join(',');
-        setMarkers((m) => ({ ...m, [plane.id]: orientationMarkers(camera.viewUp as Types.Point3, camera.viewPlaneNormal as Types.Point3) }));
+        const { up, right } = screenAxes(vp);
+        setMarkers((m) => ({ ...m, [plane.id]: orientationMarkers(up, right) }));
       };
       element.addEventListener(Enums.Events.CAMERA_MODIFIED, onCamera);
       listeners.push([element, Enums.Events.CAMERA_MODIFIED, onCamera]);
@@ -69,6 +72,7 @@ export function MprView({ engine, images, seriesUid }: { engine: RenderingEngine
       for (const [el, type, fn] of listeners) el.removeEventListener(type, fn);
       group.removeViewports(engine.id);
       for (const plane of PLANES) engine.disableElement(plane.id);
+      backToStacks();
       cache.removeVolumeLoadObject(volumeId);
     };
   }, [engine, images, seriesUid]);

@@ -7,7 +7,7 @@ import { utilities as toolUtilities } from '@cornerstonejs/tools';
 import { wadors } from '@cornerstonejs/dicom-image-loader';
 import { Tag, number, numbers, text } from '../dicom';
 import { type AiFinding, findingLabel, findingsOn, outline } from './ai';
-import { stackToolGroup } from './cornerstone';
+import { screenAxes, stackToolGroup } from './cornerstone';
 import { calibrationNote, calibrationOf } from './calibration';
 import { type OverlayMode, cornerTexts, orientationMarkers, scaleBar } from './overlays';
 import { presetFromRange, presetsForImage, voiRange } from './presets';
@@ -90,17 +90,15 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
     // moved or the viewport changed size.
     let lastView = '';
     const onCamera = () => {
+      if (!vp.getImageData()) return;
       const camera = vp.getCamera();
-      if (!camera.viewUp || !camera.viewPlaneNormal || !vp.getImageData()) return;
-      const key = JSON.stringify([camera.focalPoint, camera.parallelScale, camera.viewUp, camera.viewPlaneNormal,
-        el.clientWidth, el.clientHeight]);
+      const axes = screenAxes(vp);
+      const key = JSON.stringify([camera.focalPoint, camera.parallelScale, axes, el.clientWidth, el.clientHeight]);
       if (key === lastView) return;
       lastView = key;
       setView(key);
-      setMarkers(orientationMarkers(camera.viewUp as Types.Point3, camera.viewPlaneNormal as Types.Point3));
-      const a = vp.canvasToWorld([0, 0]);
-      const b = vp.canvasToWorld([100, 0]);
-      setMmPerPixel(Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]) / 100);
+      setMarkers(orientationMarkers(axes.up, axes.right));
+      setMmPerPixel(axes.mmPerPixel);
     };
     const onFailed = (e: Event) => {
       const { imageId, error } = (e as CustomEvent).detail ?? {};

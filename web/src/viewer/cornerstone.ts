@@ -2,7 +2,7 @@
 // loader reading our WADO-RS with the session cookie. The image cache has the budget the
 // server is configured with (viewer_image_cache_mb); Cornerstone evicts the least recently
 // used images beyond it, so opening study after study never grows memory without bound.
-import { RenderingEngine, cache, init as initCore } from '@cornerstonejs/core';
+import { RenderingEngine, type Types, cache, getRenderingCapabilities, init as initCore, setUseCPURendering } from '@cornerstonejs/core';
 import type { Types as ToolTypes } from '@cornerstonejs/tools';
 import {
   AngleTool,
@@ -34,6 +34,20 @@ export const MEASUREMENT_TOOLS = [
 
 let ready: Promise<void> | null = null;
 
+// Where the browser's WebGL is a software rasterizer (SwiftShader, llvmpipe: a virtual
+// machine, a remote desktop, a workstation without a graphics driver), stack viewports draw
+// on the CPU: Cornerstone's CPU path shows a slice in a fraction of the time software WebGL
+// takes to size its canvas, compile its shaders and upload the texture (measured in
+// docs/PERFORMANCE.md). With a GPU, WebGL it is.
+let stacksOnCpu = false;
+
+// Volumes (MPR) have no CPU path: WebGL while they are shown, software or not. Returns the
+// way back for the stacks.
+export function renderVolumesWithWebGl(): () => void {
+  setUseCPURendering(false, false);
+  return () => setUseCPURendering(stacksOnCpu, false);
+}
+
 // Cornerstone's stack viewport leaves the promise of an image that failed to load or decode
 // without a handler (it rejects with the XMLHttpRequest, or the decoder's error). The
 // viewport already tells the user which image cannot be shown and why; these must not
@@ -50,6 +64,8 @@ export function setUpCornerstone(): Promise<void> {
     window.addEventListener('unhandledrejection', quietFailedImageLoads);
     (window as { vireoViewer?: unknown }).vireoViewer = { imageCacheUse };
     await initCore();
+    stacksOnCpu = getRenderingCapabilities().softwareRasterizer;
+    setUseCPURendering(stacksOnCpu, false);
     initTools();
     initLoader({ maxWebWorkers: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)) });
     // The configured budget replaces the default when it arrives, off the first image's path.
@@ -113,4 +129,15 @@ export function stackToolGroup(): ToolTypes.IToolGroup {
 // cut it; dragging moves them); the wheel moves through the plane.
 export function mprToolGroup(): ToolTypes.IToolGroup {
   return pageToolGroup('vireo-mpr-tools', CrosshairsTool, []);
+}
+
+// Where the screen's upward and rightward directions point in the patient, and how many
+// millimetres a screen pixel spans, read through the viewport's own canvas-to-world mapping:
+// the camera of the CPU path keeps flips apart from its view vectors, the WebGL one in them.
+export function screenAxes(vp: Types.IViewport): { up: Types.Point3; right: Types.Point3; mmPerPixel: number } {
+  const o = vp.canvasToWorld([0, 0]);
+  const r = vp.canvasToWorld([100, 0]);
+  const d = vp.canvasToWorld([0, 100]);
+  const right: Types.Point3 = [r[0] - o[0], r[1] - o[1], r[2] - o[2]];
+  return { up: [o[0] - d[0], o[1] - d[1], o[2] - d[2]], right, mmPerPixel: Math.hypot(...right) / 100 };
 }

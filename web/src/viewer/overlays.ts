@@ -86,23 +86,25 @@ export function directionLetters(v: Vec3): string {
     .join('');
 }
 
-function cross(a: Vec3, b: Vec3): Vec3 {
-  return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-}
-
 function negate(v: Vec3): Vec3 {
   return [-v[0], -v[1], -v[2]];
 }
 
-// Letters at the four edges of the viewport from the camera (view up, and the view plane
-// normal that points towards the viewer); flips and rotations are in the camera.
-export function orientationMarkers(viewUp: Vec3, viewPlaneNormal: Vec3): { top: string; bottom: string; left: string; right: string } {
-  const right = cross(viewUp, viewPlaneNormal);
+function unit(v: Vec3): Vec3 {
+  const n = Math.hypot(...v);
+  return n > 0 ? [v[0] / n, v[1] / n, v[2] / n] : v;
+}
+
+// Letters at the four edges of the viewport from where the screen's upward and rightward
+// directions point in the patient (world coordinates, any length), as the viewport maps
+// them: flips and rotations included, whichever way it draws.
+export function orientationMarkers(up: Vec3, right: Vec3): { top: string; bottom: string; left: string; right: string } {
+  const [u, r] = [unit(up), unit(right)];
   return {
-    top: directionLetters(viewUp),
-    bottom: directionLetters(negate(viewUp)),
-    right: directionLetters(right),
-    left: directionLetters(negate(right)),
+    top: directionLetters(u),
+    bottom: directionLetters(negate(u)),
+    right: directionLetters(r),
+    left: directionLetters(negate(r)),
   };
 }
 

@@ -126,14 +126,16 @@ describe('overlays', () => {
     expect(all).toContain('CT #3 AXIAL');
     expect(cornerTexts(meta, 'off')).toEqual({ tl: [], tr: [], bl: [] });
   });
-  it('puts patient directions at the edges from the camera, through flips and rotations', () => {
-    // An axial slice seen from the feet: rows run to the patient's left, columns to posterior.
-    const axial = orientationMarkers([0, -1, 0], [0, 0, -1]);
+  it('puts patient directions at the edges from the screen axes, through flips and rotations', () => {
+    // An axial slice seen from the feet: up is anterior, the patient's left on the right.
+    const axial = orientationMarkers([0, -1, 0], [0.5, 0, 0]);
     expect(axial).toEqual({ top: 'A', bottom: 'P', left: 'R', right: 'L' });
-    // Flipped left-right, the camera looks from the head.
-    expect(orientationMarkers([0, -1, 0], [0, 0, 1])).toMatchObject({ left: 'L', right: 'R' });
+    // Flipped left-right.
+    expect(orientationMarkers([0, -1, 0], [-1, 0, 0])).toMatchObject({ left: 'L', right: 'R' });
+    // Rotated a quarter turn clockwise: the patient's right at the top.
+    expect(orientationMarkers([-2, 0, 0], [0, -2, 0])).toEqual({ top: 'R', bottom: 'L', left: 'P', right: 'A' });
     // A coronal slice: head up, patient's left on the right of the screen.
-    expect(orientationMarkers([0, 0, 1], [0, -1, 0])).toEqual({ top: 'H', bottom: 'F', left: 'R', right: 'L' });
+    expect(orientationMarkers([0, 0, 1], [1, 0, 0])).toEqual({ top: 'H', bottom: 'F', left: 'R', right: 'L' });
     expect(directionLetters([0.8, -0.5, 0.1])).toBe('LA');
   });
   it('chooses a round scale bar that fits', () => {
