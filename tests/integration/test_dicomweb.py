@@ -393,6 +393,35 @@ class WadoTest(unittest.TestCase):
         self.assertEqual(status, 200, "the older name of image/jls")
         self.assertIn('type="image/jls"', headers["Content-Type"])
 
+    def test_one_frame_as_a_single_part(self):
+        # PS3.18 8.6: a single part payload for exactly one item, when the client asks for one.
+        pixels = self.multiframe.read_bytes()[-10 * 64 * 64 * 2:]
+        status, headers, body = self.frames(self.multiframe, "3", accept="application/octet-stream")
+        self.assertEqual(status, 200, body[:300])
+        self.assertEqual(headers["Content-Type"], "application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1")
+        self.assertEqual(body, pixels[2 * 8192:3 * 8192])
+        # As stored, in its own media type; decoded when only uncompressed is taken.
+        status, headers, body = self.frames(self.jpegls, "1", accept="application/octet-stream; transfer-syntax=*")
+        self.assertEqual(status, 200, body[:300])
+        self.assertEqual(headers["Content-Type"], "image/jls; transfer-syntax=1.2.840.10008.1.2.4.80")
+        self.assertEqual(body[:4], b"\xff\xd8\xff\xf7")
+        status, headers, body = self.frames(self.jpegls, "1", accept="image/jls")
+        self.assertEqual((status, headers["Content-Type"][:9]), (200, "image/jls"))
+        status, headers, body = self.frames(self.jpegls, "1", accept="application/octet-stream")
+        self.assertEqual(headers["Content-Type"], "application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1")
+        self.assertEqual(len(body), 64 * 64 * 2)
+        # The client's order decides; several frames are never a single part.
+        status, headers, _ = self.frames(self.multiframe, "3",
+                                         accept='multipart/related; type="application/octet-stream", application/octet-stream')
+        self.assertIn("multipart/related", headers["Content-Type"])
+        status, _, body = self.frames(self.multiframe, "2,3", accept="application/octet-stream")
+        self.assertEqual(status, 406, body[:300])
+        self.assertIn(b"one frame also as a single part", body)
+        status, headers, body = self.frames(self.multiframe, "2,3",
+                                            accept='application/octet-stream, multipart/related; type="application/octet-stream"')
+        self.assertEqual(len(multipart_parts(headers["Content-Type"], body)), 2)
+        self.assertEqual(self.frames(self.jpegls, "1", accept="image/jpeg")[0], 406)
+
     def png_size(self, data):
         self.assertEqual(data[:8], b"\x89PNG\r\n\x1a\n")
         return struct.unpack(">II", data[16:24])

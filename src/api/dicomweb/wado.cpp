@@ -111,26 +111,39 @@ std::string frame_media_type(const std::string& ts) {
   return "application/octet-stream";
 }
 
-// Whether the client takes the frames as stored (in `stored_ts`); nullopt when it takes
-// neither that nor uncompressed octet-stream frames. PS3.18 8.7.3.5: no Accept, or */*,
-// means application/octet-stream in Explicit VR Little Endian.
-std::optional<bool> frames_as_stored(const HttpRequest& r, const std::string& stored_ts) {
-  auto it = r.headers.find("accept");
-  if (it == r.headers.end() || trim(it->second).empty()) return false;
+// How the frames go out: as stored or decoded to uncompressed, and whether as a single part
+// payload (PS3.18 8.6: only for exactly one item; it spares the client looking for the
+// closing boundary through the whole frame).
+struct FramePackaging {
+  bool as_stored = false;
+  bool single_part = false;
+};
+
+// What the client accepts for `count` frames stored in `stored_ts`, in the order it lists
+// them; nullopt when it takes neither the stored encoding nor uncompressed octet-stream.
+// PS3.18 8.7.3.5: no Accept, or */*, means application/octet-stream in Explicit VR Little
+// Endian. For a part's type, transfer-syntax=* means "as stored", whatever its media type.
+std::optional<FramePackaging> frame_packaging(const HttpRequest& r, const std::string& stored_ts, size_t count) {
   const std::string stored_type = frame_media_type(stored_ts);
+  const bool stored_uncompressed = stored_type == "application/octet-stream";
+  auto it = r.headers.find("accept");
+  if (it == r.headers.end() || trim(it->second).empty()) return FramePackaging{stored_uncompressed, false};
   for (const auto& m : parse_accept(it->second)) {
-    if (m.type == "*/*" || m.type == "multipart/*") return stored_type == "application/octet-stream";
-    if (m.type != "multipart/related") continue;
-    std::string type = m.params.contains("type") ? to_lower_ascii(m.params.at("type")) : "application/octet-stream";
+    if (m.type == "*/*" || m.type == "multipart/*") return FramePackaging{stored_uncompressed, false};
+    const bool multipart = m.type == "multipart/related";
+    if (!multipart && count != 1) continue;
+    std::string type = !multipart ? m.type
+                       : m.params.contains("type") ? to_lower_ascii(m.params.at("type"))
+                                                   : "application/octet-stream";
     // Names from before PS3.18 registered them, still sent by dicomweb-client 0.11.
     if (type == "image/x-jls") type = "image/jls";
     if (type == "image/x-dicom-rle") type = "image/dicom-rle";
     auto ts = m.params.find("transfer-syntax");
     bool any = ts != m.params.end() && ts->second == "*";
-    if (any || (type == stored_type && (ts == m.params.end() || ts->second == stored_ts))) return true;
-    if (type == "application/octet-stream" &&
-        (ts == m.params.end() || ts->second == kExplicitLittleEndian))
-      return stored_type == "application/octet-stream" ? std::optional<bool>(true) : std::optional<bool>(false);
+    if (any || (type == stored_type && (ts == m.params.end() || ts->second == stored_ts)))
+      return FramePackaging{true, !multipart};
+    if (type == "application/octet-stream" && (ts == m.params.end() || ts->second == kExplicitLittleEndian))
+      return FramePackaging{stored_uncompressed, !multipart};
   }
   return std::nullopt;
 }
@@ -146,7 +159,17 @@ HttpResponse multipart_of(const std::vector<dicom::Frame>& parts, const std::str
   return multipart_response(type, out);
 }
 
-// PS3.18 10.4.1.1.4: frames of one instance, each a part of multipart/related.
+// One frame as the whole payload, its media type and transfer syntax in the Content-Type.
+HttpResponse single_part_of(dicom::Frame&& frame) {
+  HttpResponse res;
+  res.status = 200;
+  res.content_type = frame_media_type(frame.transfer_syntax) + "; transfer-syntax=" + frame.transfer_syntax;
+  res.body = std::move(frame.bytes);
+  return res;
+}
+
+// PS3.18 10.4.1.1.4: frames of one instance, each a part of multipart/related, or one frame
+// as a single part when the client asks for that.
 HttpResponse frames(archive::Archive& archive, const HttpRequest& r) {
   std::vector<uint32_t> numbers;
   for (const auto& item : split(r.param("frames"), ',')) {
@@ -160,19 +183,21 @@ HttpResponse frames(archive::Archive& archive, const HttpRequest& r) {
   auto instances = instances_at(archive, r);
   if (!instances) return http::problem(instances.error());
   const auto& inst = instances->front();
-  auto as_stored = frames_as_stored(r, inst.transfer_syntax);
-  if (!as_stored)
+  auto packaging = frame_packaging(r, inst.transfer_syntax, numbers.size());
+  if (!packaging)
     return http::problem(406, "Not Acceptable",
                          "frames are sent as multipart/related of application/octet-stream (uncompressed) or of " +
-                             frame_media_type(inst.transfer_syntax) + " (as stored)");
+                             frame_media_type(inst.transfer_syntax) +
+                             " (as stored); one frame also as a single part of either type");
   auto path = archive.instance_file(inst, archive::Archive::HashCheck::Once);
   if (!path) return http::problem(path.error());
-  auto got = dicom::read_frames(*path, numbers, !*as_stored);
+  auto got = dicom::read_frames(*path, numbers, !packaging->as_stored);
   if (!got) {
     if (got.error().code == ErrorCode::InvalidArgument && got.error().detail.starts_with("cannot decode"))
       return http::problem(406, "Not Acceptable", got.error().detail + "; ask for transfer-syntax=*");
     return http::problem(got.error());
   }
+  if (packaging->single_part) return single_part_of(std::move(got->front()));
   return multipart_of(*got, r.path.substr(0, r.path.rfind('/') + 1), numbers);
 }
 
