@@ -19,6 +19,7 @@ import { type StackImage, stackImages, volumeEligible } from './series';
 import { MprView } from './MprView';
 import { SliceLink } from './sliceLink';
 import { StackViewport, type ViewportCommand } from './StackViewport';
+import { warmUpPipeline } from './warmUp';
 
 const PRIMARY_TOOLS = [
   { name: WindowLevelTool.toolName, label: 'W/L' },
@@ -35,9 +36,10 @@ function toolLabel(name: string): string {
   return labels[name] ?? name;
 }
 
-// Called by the worklist while it is idle, so that opening a study finds Cornerstone ready.
+// Called by the worklist while it is idle, so that opening a study finds Cornerstone ready
+// and its drawing path run once.
 export function warmUp(): void {
-  void renderingEngine();
+  void renderingEngine().then(warmUpPipeline);
 }
 
 function useToolGroup(engine: RenderingEngine | null) {
