@@ -72,12 +72,29 @@ try {
   await row.waitFor();
   check((await page.evaluate(() => window.crossOriginIsolated)) === true, 'the page is not cross-origin isolated');
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'worklist.png') });
+  // The first image before anything else: no other frame, thumbnail, saved measurements,
+  // AI findings or other studies are asked for until its frame has come.
+  const requests = [];
+  const onRequest = (r) => requests.push({ url: r.url(), at: Date.now() });
+  const onFinished = (r) => r.url().includes('/frames/') && requests.push({ url: r.url(), at: Date.now(), done: true });
+  page.on('request', onRequest);
+  page.on('requestfinished', onFinished);
   const opened = Date.now();
   await row.click();
   const index = page.locator('[data-testid=image-index]').first();
   await page.waitForFunction((n) => document.querySelector('[data-testid=image-index]')?.textContent?.includes(`Im: 1/${n}`), SLICES);
   await firstImageDrawn(page);
   console.log(`first image ${Date.now() - opened} ms after the click`);
+  await page.waitForFunction(() => document.querySelector('.series-card img'));
+  page.off('request', onRequest);
+  page.off('requestfinished', onFinished);
+  const firstFrame = requests.findIndex((r) => r.done);
+  const early = requests.slice(0, firstFrame).filter((r) => /\/frames\/|thumbnail|annotations|ai\/findings|studies\?PatientID/.test(r.url));
+  check(firstFrame > 0 && early.length === 1 && early[0].url.includes('/frames/'),
+    `asked for before the first image's frame came: ${early.map((r) => r.url).join(', ')}`);
+  const later = requests.slice(firstFrame).map((r) => r.url);
+  check(['thumbnail', 'annotations', 'ai/findings'].every((k) => later.some((u) => u.includes(k))),
+    `not asked for once the first image was drawn: ${later.join(', ')}`);
   const lit = await nonBlankPixels(page);
   check(lit > 10000, `the canvas shows almost nothing (${lit} lit pixels)`);
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-ct.png') });

@@ -31,6 +31,7 @@ interface Props {
   images: StackImage[];
   seriesUid: string;
   onProgress: (seriesUid: string, loaded: number) => void;
+  onSettled: () => void; // the first image is on the canvas, or cannot be shown
   command: ViewportCommand | null;
   overlay: OverlayMode;
   findings: AiFinding[] | null; // the AI layer, when shown
@@ -41,7 +42,7 @@ type Markers = ReturnType<typeof orientationMarkers>;
 const SCALE_BAR_MAX_PX = 120;
 
 // Memoized: the page re-renders as series load; a viewport re-renders only for its own props.
-export const StackViewport = memo(function StackViewport({ engine, viewportId, images, seriesUid, onProgress, command, overlay, findings, link }: Props) {
+export const StackViewport = memo(function StackViewport({ engine, viewportId, images, seriesUid, onProgress, onSettled, command, overlay, findings, link }: Props) {
   const element = useRef<HTMLDivElement>(null);
   const viewport = useRef<Types.IStackViewport | null>(null);
   const [index, setIndex] = useState(0); // the position asked for (shown, or refused with a notice)
@@ -132,22 +133,30 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
       },
     });
 
+    // The first image alone, then the rest of the series: on a machine with few cores the
+    // others' downloads and decoding would delay the first one's drawing.
     let cancelled = false;
+    const rest = () => {
+      if (cancelled) return;
+      onSettled();
+      void prefetch(imageIds, () => cancelled, (n) => onProgress(seriesUid, n));
+    };
     vp.setStack(imageIds, 0).then(
       () => {
         if (cancelled) return;
+        el.addEventListener(Enums.Events.IMAGE_RENDERED, rest, { once: true });
         vp.render();
         const range = vp.getProperties().voiRange;
         if (range) setWindow(presetFromRange(range.lower, range.upper));
-        void prefetch(imageIds, () => cancelled, (n) => onProgress(seriesUid, n));
       },
       (err) => {
         if (!cancelled) setNotice(imageFailureText(err));
-        void prefetch(imageIds, () => cancelled, (n) => onProgress(seriesUid, n));
+        rest();
       },
     );
     return () => {
       cancelled = true;
+      el.removeEventListener(Enums.Events.IMAGE_RENDERED, rest);
       resized.disconnect();
       unlink();
       toolUtilities.cine.stopClip(el);
@@ -160,7 +169,7 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
       engine.disableElement(viewportId);
       viewport.current = null;
     };
-  }, [engine, viewportId, images, seriesUid, onProgress, link]);
+  }, [engine, viewportId, images, seriesUid, onProgress, onSettled, link]);
 
   useEffect(() => {
     const vp = viewport.current;

@@ -21,6 +21,8 @@ import { SliceLink } from './sliceLink';
 import { StackViewport, type ViewportCommand } from './StackViewport';
 import { warmUpPipeline } from './warmUp';
 
+const SETTLE_WITHIN_MS = 3000; // secondary requests go out by then whatever the first image does
+
 const PRIMARY_TOOLS = [
   { name: WindowLevelTool.toolName, label: 'W/L' },
   { name: PanTool.toolName, label: 'Pan' },
@@ -86,6 +88,16 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   const [mpr, setMpr] = useState<string | null>(null); // the series shown in MPR instead of the grid
   const [exported, setExported] = useState<{ state: 'idle' | 'busy' | 'done' | 'failed'; text: string }>({ state: 'idle', text: '' });
   const [saveState, setSaveState] = useState<{ state: SaveState; detail?: string }>({ state: 'idle' });
+  // Until the first image is drawn (or cannot be), nothing else is asked for: thumbnails,
+  // saved measurements, AI findings, the patient's other studies would compete with it for
+  // the network, the server and the cores.
+  const [settled, setSettled] = useState(false);
+  const onSettled = useCallback(() => setSettled(true), []);
+  useEffect(() => {
+    setSettled(false);
+    const fallback = setTimeout(() => setSettled(true), SETTLE_WITHIN_MS);
+    return () => clearTimeout(fallback);
+  }, [study]);
   const commandSeq = useRef(0);
   const { active, choose } = useToolGroup(engine);
 
@@ -111,6 +123,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   // AI findings, drawn only when the reader asks for them (off by default: a suggestion must
   // not be the first thing the eye meets).
   useEffect(() => {
+    if (!settled) return;
     let gone = false;
     aiFindings(study).then(
       (body) => !gone && setAi(parseFindings(body)),
@@ -119,7 +132,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
     return () => {
       gone = true;
     };
-  }, [study]);
+  }, [study, settled]);
   const shownFindings: AiFinding[] | null = showAi ? ai.findings : null;
 
   // Metadata of each shown series, once; it names every image of the stack.
@@ -140,12 +153,13 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   // The patient's other studies, to compare with.
   const patientId = patient ? text(patient, Tag.PatientID) : '';
   useEffect(() => {
+    if (!settled) return;
     let gone = false;
     otherStudies(patientId, study).then((list) => !gone && setPriors(list), () => undefined);
     return () => {
       gone = true;
     };
-  }, [patientId, study]);
+  }, [patientId, study, settled]);
 
   useEffect(() => link.setEnabled(linked), [link, linked]);
 
@@ -199,7 +213,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   return (
     <div className="viewer">
       {/* The user's measurements on the study and on each prior compared with it. */}
-      {engine && [study, ...Object.keys(priorSeries)].map((uid) => (
+      {engine && settled && [study, ...Object.keys(priorSeries)].map((uid) => (
         <AnnotationSync key={uid} engine={engine} study={uid} onState={onSaveState} />
       ))}
       <header className="topbar">
@@ -250,7 +264,8 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
       <aside className="series-panel" aria-label="Series">
         {series?.map((s) => (
           <SeriesCard key={s.uid} study={study} info={s} active={shown.includes(s.uid)} stack={stacks[s.uid]}
-            loaded={progress[s.uid] ?? 0} onOpen={() => setShown((cur) => dropSeries(cur, activeViewport, s.uid))} />
+            loaded={progress[s.uid] ?? 0} thumbnail={settled}
+            onOpen={() => setShown((cur) => dropSeries(cur, activeViewport, s.uid))} />
         ))}
         {priors.length > 0 && <h3 className="priors-title">Other studies of the patient</h3>}
         {priors.map((p) => {
@@ -262,7 +277,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
               <button type="button" onClick={() => void compare(uid)}>Compare</button>
               {priorSeries[uid]?.map((s) => (
                 <SeriesCard key={s.uid} study={uid} info={s} active={shown.includes(s.uid)} stack={stacks[s.uid]}
-                  loaded={progress[s.uid] ?? 0} onOpen={() => setShown((cur) => dropSeries(cur, activeViewport, s.uid))} />
+                  loaded={progress[s.uid] ?? 0} thumbnail onOpen={() => setShown((cur) => dropSeries(cur, activeViewport, s.uid))} />
               ))}
             </div>
           );
@@ -281,7 +296,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
             }}>
             {uid && stacks[uid]?.length ? (
               <StackViewport key={uid} engine={engine} viewportId={`vp-${i}`}
-                images={stacks[uid]} seriesUid={uid} onProgress={onProgress}
+                images={stacks[uid]} seriesUid={uid} onProgress={onProgress} onSettled={onSettled}
                 command={command && command.viewport === i ? command : null} overlay={overlay}
                 findings={seriesStudy[uid] ? null : shownFindings} link={link} />
             ) : (
@@ -312,20 +327,23 @@ function PresetMenu({ onChoose, viewport, stacks, shown }: {
   );
 }
 
-function SeriesCard({ study, info, active, stack, loaded, onOpen }: {
+function SeriesCard({ study, info, active, stack, loaded, thumbnail, onOpen }: {
   study: string;
   info: SeriesInfo;
   active: boolean;
   stack: StackImage[] | undefined;
   loaded: number;
+  thumbnail: boolean; // asked for only once the first image is drawn
   onOpen: () => void;
 }) {
   return (
     <div className={`series-card${active ? ' active' : ''}`} draggable data-series={info.uid}
       onDragStart={(e) => e.dataTransfer.setData('application/x-vireo-series', info.uid)}
       onDoubleClick={onOpen}>
-      <img alt="" loading="lazy" onError={(e) => { e.currentTarget.style.visibility = 'hidden'; }}
-        src={`${ROOT}/studies/${study}/series/${info.uid}/thumbnail?viewport=128,128`} />
+      {thumbnail ? (
+        <img alt="" loading="lazy" onError={(e) => { e.currentTarget.style.visibility = 'hidden'; }}
+          src={`${ROOT}/studies/${study}/series/${info.uid}/thumbnail?viewport=128,128`} />
+      ) : <div className="thumbnail-placeholder" />}
       <div>{info.modality} #{info.number} · {info.count} im</div>
       <div className="hint">{info.description}</div>
       {stack?.length ? (

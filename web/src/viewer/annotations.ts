@@ -50,6 +50,8 @@ export async function syncAnnotations(study: string, onState: (s: SaveState, det
   };
   const events = [ToolEnums.Events.ANNOTATION_COMPLETED, ToolEnums.Events.ANNOTATION_MODIFIED, ToolEnums.Events.ANNOTATION_REMOVED];
   for (const e of events) eventTarget.addEventListener(e, changed);
+  // Drawn while the saved ones were on their way: saved like any change.
+  if (JSON.stringify(ofStudy(annotation.state.getAllAnnotations() as Saved[], study)) !== last) changed();
   return () => {
     for (const e of events) eventTarget.removeEventListener(e, changed);
     if (timer) void save();
