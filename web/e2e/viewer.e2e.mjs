@@ -292,6 +292,26 @@ try {
   check(Math.abs(restored - shown) < 0.5, `after a reload the length shows ${restored} mm, not ${shown} mm`);
   console.log(`length ${restored} mm again after a reload`);
 
+  // These machines' WebGL is software, so stacks draw on the CPU; a GPU's WebGL path is the
+  // same viewer with the other renderer: asked for here, it shows the image and the length.
+  const renderer = () => page.evaluate(() => window.vireoViewer?.rendering);
+  check(await renderer() === 'cpu', `stacks drawn by ${await renderer()} on a software rasterizer`);
+  await page.evaluate(() => localStorage.setItem('vireo.viewer.renderer', 'webgl'));
+  await page.reload();
+  await firstImageDrawn(page);
+  check(await renderer() === 'webgl', `asked for WebGL, drawn by ${await renderer()}`);
+  check(await nonBlankPixels(page) > 10000, 'WebGL: the canvas shows almost nothing');
+  await element.focus();
+  await page.keyboard.press('End');
+  const onGl = page.locator('.viewport svg text', { hasText: 'mm' }).first();
+  await onGl.waitFor();
+  const glLength = Number(/([\d.]+)\s*mm/.exec(await onGl.textContent())[1]);
+  check(Math.abs(glLength - shown) < 0.5, `WebGL: the length shows ${glLength} mm, not ${shown} mm`);
+  await page.evaluate(() => localStorage.removeItem('vireo.viewer.renderer'));
+  await page.reload();
+  await firstImageDrawn(page);
+  console.log(`WebGL path: image drawn, length ${glLength} mm`);
+
   // Region statistics in Hounsfield units: the phantom's core is 300 HU with noise of SD 12.
   await page.keyboard.press('Home');
   await page.waitForFunction(() => document.querySelector('[data-testid=image-index]').textContent.includes('Im: 1/'));

@@ -24,6 +24,7 @@ import {
 } from '@cornerstonejs/tools';
 import { init as initLoader } from '@cornerstonejs/dicom-image-loader';
 import { webSettings } from '../api';
+import { askedRendering, stackRendering } from './rendering';
 
 // Until the server's setting arrives, and if it cannot be read.
 export const DEFAULT_IMAGE_CACHE_BYTES = 1024 * 1024 * 1024;
@@ -40,12 +41,7 @@ let ready: Promise<void> | null = null;
 // copies it out.
 const FRAME_ACCEPT = 'application/octet-stream; transfer-syntax=*';
 
-// Where the browser's WebGL is a software rasterizer (SwiftShader, llvmpipe: a virtual
-// machine, a remote desktop, a workstation without a graphics driver), stack viewports draw
-// on the CPU: Cornerstone's CPU path shows a slice in a fraction of the time software WebGL
-// takes to size its canvas, compile its shaders and upload the texture (measured in
-// docs/PERFORMANCE.md). With a GPU, WebGL it is.
-let stacksOnCpu = false;
+let stacksOnCpu = false; // see rendering.ts
 
 // Volumes (MPR) have no CPU path: WebGL while they are shown, software or not. Returns the
 // way back for the stacks.
@@ -68,10 +64,11 @@ function quietFailedImageLoads(e: PromiseRejectionEvent) {
 export function setUpCornerstone(): Promise<void> {
   ready ??= (async () => {
     window.addEventListener('unhandledrejection', quietFailedImageLoads);
-    (window as { vireoViewer?: unknown }).vireoViewer = { imageCacheUse };
     await initCore();
-    stacksOnCpu = getRenderingCapabilities().softwareRasterizer;
+    const rendering = stackRendering(askedRendering(), getRenderingCapabilities().softwareRasterizer);
+    stacksOnCpu = rendering === 'cpu';
     setUseCPURendering(stacksOnCpu, false);
+    (window as { vireoViewer?: object }).vireoViewer = { imageCacheUse, rendering };
     initTools();
     initLoader({
       maxWebWorkers: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)),

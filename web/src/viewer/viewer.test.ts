@@ -4,6 +4,7 @@ import { assignSeries, dropSeries, viewportCount } from './layout';
 import { calibrationNote, calibrationOf, formatLength, lengthMm } from './calibration';
 import { loadOrder, sortInstances, stackImages, volumeEligible } from './series';
 import { cornerTexts, directionLetters, orientationMarkers, scaleBar } from './overlays';
+import { stackRendering } from './rendering';
 import type { DicomJson } from '../api';
 
 describe('window presets', () => {
@@ -174,5 +175,15 @@ describe('SR export input', () => {
     expect(Object.keys(state)).toEqual(['wadors:/x/frames/1', 'wadors:/y/frames/3']);
     expect(state['wadors:/x/frames/1'].Length.data).toHaveLength(2);
     expect(frameOf('wadors:/y/frames/3')).toBe(3);
+  });
+});
+
+describe('stack rendering', () => {
+  it('draws on the CPU where WebGL is software, with WebGL on a GPU, as the reader asked', () => {
+    expect(stackRendering(null, true)).toBe('cpu');
+    expect(stackRendering(null, false)).toBe('webgl');
+    expect(stackRendering('webgl', true)).toBe('webgl');
+    expect(stackRendering('cpu', false)).toBe('cpu');
+    expect(stackRendering('vulkan', true)).toBe('cpu');
   });
 });
