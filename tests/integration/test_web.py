@@ -61,6 +61,19 @@ class WebAppFilesTest(unittest.TestCase):
         status, h, body = self.get("/", headers={"If-None-Match": etag})
         self.assertEqual((status, body), (304, b""))
 
+    def test_the_page_preloads_the_viewer_and_every_preload_is_served(self):
+        # Opening /viewer/{study} directly must not wait for the application's code to run
+        # before the viewer's code is fetched (vite.config.ts, preloadViewer).
+        import re
+        page = self.get("/viewer/1.2.840.113619.2.55.3")[2].decode()
+        preloads = re.findall(r'<link rel="modulepreload" crossorigin href="(/assets/[^"]+)">', page)
+        self.assertTrue(any(re.fullmatch(r"/assets/ViewerPage-[\w-]+\.js", p) for p in preloads), preloads)
+        self.assertTrue(any("/esm-" in p for p in preloads), "Cornerstone3D's chunk is preloaded")
+        for path in preloads:
+            status, h, _ = self.get(path)
+            self.assertEqual(status, 200, path)
+            self.assertTrue(h["Content-Type"].startswith("text/javascript"), path)
+
     def test_what_is_not_there_is_a_404_and_nothing_leaves_the_folder(self):
         for path in ("/assets/missing-1234.js", "/favicon.ico", "/../../etc/passwd", "/assets/../../CMakeLists.txt",
                      "/.git/config", "/%2e%2e/%2e%2e/etc/passwd"):
