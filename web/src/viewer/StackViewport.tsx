@@ -24,6 +24,7 @@ export interface ViewportCommand {
 
 const PREFETCH_CONNECTIONS = 6; // what a browser opens to one origin over HTTP/1.1
 const PROGRESS_STEP = 10;
+const REST_WITHIN_MS = 2000; // the rest of the series loads by then even if nothing was drawn
 
 interface Props {
   engine: RenderingEngine;
@@ -136,8 +137,11 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
     // The first image alone, then the rest of the series: on a machine with few cores the
     // others' downloads and decoding would delay the first one's drawing.
     let cancelled = false;
+    let restStarted = false;
+    let restAnyway: ReturnType<typeof setTimeout> | undefined;
     const rest = () => {
-      if (cancelled) return;
+      if (cancelled || restStarted) return;
+      restStarted = true;
       onSettled();
       void prefetch(imageIds, () => cancelled, (n) => onProgress(seriesUid, n));
     };
@@ -145,6 +149,7 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
       () => {
         if (cancelled) return;
         el.addEventListener(Enums.Events.IMAGE_RENDERED, rest, { once: true });
+        restAnyway = setTimeout(rest, REST_WITHIN_MS); // a viewport that draws nothing (hidden) still loads
         vp.render();
         const range = vp.getProperties().voiRange;
         if (range) setWindow(presetFromRange(range.lower, range.upper));
@@ -156,6 +161,7 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
     );
     return () => {
       cancelled = true;
+      clearTimeout(restAnyway);
       el.removeEventListener(Enums.Events.IMAGE_RENDERED, rest);
       resized.disconnect();
       unlink();
