@@ -11,6 +11,8 @@ Side by side (unless --skip-orthanc): the same viewer reading Orthanc's DICOMweb
 proxy that serves the application (bench/viewer_proxy.py), inside a private network
 namespace as the other side-by-side benchmarks (needs root)."""
 import argparse
+import base64
+import hashlib
 import json
 import os
 import shutil
@@ -32,11 +34,22 @@ def median(values):
     return s[len(s) // 2]
 
 
-def measure(url, study, slices, runs, user=None):
-    """bench/viewer_bench.mjs against `url`; signs in as `user` when given."""
+def spki(cert):
+    """The base64 SHA-256 of a certificate's public key, as Chromium's
+    --ignore-certificate-errors-spki-list takes it."""
+    der = subprocess.run(["openssl", "x509", "-pubkey", "-noout", "-in", cert], check=True, capture_output=True).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=der, check=True,
+                         capture_output=True).stdout
+    return base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
+def measure(url, study, slices, runs, user=None, cert=None):
+    """bench/viewer_bench.mjs against `url`; signs in as `user` when given, trusting `cert`."""
     env = dict(os.environ, VIREO_URL=url, VIREO_STUDY=study, VIREO_SLICES=str(slices), VIREO_RUNS=str(runs))
     if user:
         env.update(VIREO_USER=user, VIREO_PASSWORD=PASSWORD)
+    if cert:
+        env.update(VIREO_SPKI=spki(cert))
     r = subprocess.run(["node", ROOT / "bench" / "viewer_bench.mjs"], capture_output=True, text=True, env=env,
                        timeout=1800)
     if r.returncode != 0:
@@ -114,7 +127,8 @@ def main():
                                text=True).stdout.split("[")[1].split("]")[0]
         server = serve(env, open(tmp / "serve.log", "w"))
         try:
-            res = measure("https://127.0.0.1:18480", study, args.slices, args.runs, user="bench")
+            res = measure("https://127.0.0.1:18480", study, args.slices, args.runs, user="bench",
+                          cert=tmp / "var" / "tls" / "cert.pem")
         finally:
             stop(server)
         both = None if args.skip_orthanc else side_by_side(tmp, env, study, args.slices, args.runs)
