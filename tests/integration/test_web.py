@@ -299,6 +299,10 @@ class ViewerEndToEndTest(unittest.TestCase):
             statuses, out = server.store(video)
             self.assertTrue(all(v == 0 for v in statuses.values()), out)
             unsupported = server.json(f"/api/instances/{read_meta(video)[1][(2, 3)]}")["StudyInstanceUID"]
+            cine = DICOM / "modality" / "XA_multiframe_jpeg.dcm"  # 96 frames, JPEG baseline
+            statuses, out = server.store(cine)
+            self.assertTrue(all(v == 0 for v in statuses.values()), out)
+            cine_study = server.json(f"/api/instances/{read_meta(cine)[1][(2, 3)]}")["StudyInstanceUID"]
             uid = {}
             for name, files in studies.items():
                 sop = read_meta(files[0])[1][(2, 3)]
@@ -330,7 +334,7 @@ class ViewerEndToEndTest(unittest.TestCase):
                        VIREO_SPACING="0.9765625", VIREO_SCREENSHOTS=shots,
                        VIREO_NOSPACING_STUDY=uid["study1"], VIREO_DAMAGED_STUDY=uid["study2"],
                        VIREO_UNSUPPORTED_STUDY=unsupported, VIREO_AI_FINDINGS=json.dumps(findings),
-                       VIREO_PRIOR_STUDY=uid["study3"],
+                       VIREO_PRIOR_STUDY=uid["study3"], VIREO_MULTIFRAME_STUDY=cine_study, VIREO_MULTIFRAME_FRAMES="96",
                        VIREO_COMPRESSED_STUDIES=",".join(f"{k}={v}" for k, v in compressed.items()))
             r = subprocess.run(["node", "e2e/viewer.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True,
                                timeout=300)

@@ -401,6 +401,24 @@ try {
     console.log('unsupported transfer syntax: named in the viewport');
   }
 
+  // A multi-frame object (an XA cine, JPEG baseline): one image per frame, each fetched as
+  // .../frames/N and decoded in the browser, scrolled like a series.
+  const CINE = process.env.VIREO_MULTIFRAME_STUDY;
+  if (CINE) {
+    const frames = Number(env('VIREO_MULTIFRAME_FRAMES'));
+    await page.click('text=← Worklist');
+    await page.locator(`tr[data-study="${CINE}"]`).click();
+    await firstImageDrawn(page);
+    const at = () => page.textContent('[data-testid=image-index]');
+    check((await at()).includes(`Im: 1/${frames} (frame 1)`), `multi-frame: ${await at()}`);
+    await page.locator('.viewport .element').first().focus();
+    await page.keyboard.press('End');
+    await page.waitForFunction((n) => document.querySelector('.viewport .element')?.dataset.rendered === String(n - 1), frames);
+    check((await at()).includes(`Im: ${frames}/${frames} (frame ${frames})`), `multi-frame, last: ${await at()}`);
+    check(await nonBlankPixels(page) > 1000, 'multi-frame: the last frame shows almost nothing');
+    console.log(`multi-frame: ${frames} frames, the last one drawn`);
+  }
+
   // Compressed studies: frames come as stored (no transcoding on the server) and are
   // decoded by the browser's codecs. VIREO_COMPRESSED_STUDIES: "study=transfer-syntax,...".
   for (const entry of (process.env.VIREO_COMPRESSED_STUDIES ?? '').split(',').filter(Boolean)) {

@@ -25,6 +25,7 @@ import {
 import { init as initLoader } from '@cornerstonejs/dicom-image-loader';
 import { webSettings } from '../api';
 import { askedRendering, stackRendering } from './rendering';
+import { FrameRequestError, useOwnFrameRetrieval } from './frameLoader';
 
 // Until the server's setting arrives, and if it cannot be read.
 export const DEFAULT_IMAGE_CACHE_BYTES = 1024 * 1024 * 1024;
@@ -35,11 +36,6 @@ export const MEASUREMENT_TOOLS = [
 
 let ready: Promise<void> | null = null;
 
-// Each frame as a single part payload, as stored (PS3.18 8.6; the archive offers it for one
-// frame): the loader then takes the body as it is, where from a multipart answer it searches
-// the whole frame for the closing boundary on the page's thread (≈5 ms a CT slice here) and
-// copies it out.
-const FRAME_ACCEPT = 'application/octet-stream; transfer-syntax=*';
 
 let stacksOnCpu = false; // see rendering.ts
 
@@ -51,12 +47,12 @@ export function renderVolumesWithWebGl(): () => void {
 }
 
 // Cornerstone's stack viewport leaves the promise of an image that failed to load or decode
-// without a handler (it rejects with the XMLHttpRequest, or the decoder's error). The
-// viewport already tells the user which image cannot be shown and why; these must not
-// surface as page errors.
+// without a handler (it rejects with our request's error, or the decoder's). The viewport
+// already tells the user which image cannot be shown and why; these must not surface as
+// page errors.
 function quietFailedImageLoads(e: PromiseRejectionEvent) {
   const reason: unknown = e.reason;
-  if (reason instanceof XMLHttpRequest || (reason instanceof Error && /^No decoder for transfer syntax/.test(reason.message))) {
+  if (reason instanceof FrameRequestError || (reason instanceof Error && /^No decoder for transfer syntax/.test(reason.message))) {
     e.preventDefault();
   }
 }
@@ -70,10 +66,8 @@ export function setUpCornerstone(): Promise<void> {
     setUseCPURendering(stacksOnCpu, false);
     (window as { vireoViewer?: object }).vireoViewer = { imageCacheUse, rendering };
     initTools();
-    initLoader({
-      maxWebWorkers: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)),
-      beforeSend: () => ({ Accept: FRAME_ACCEPT }),
-    });
+    initLoader({ maxWebWorkers: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)) });
+    useOwnFrameRetrieval();
     // The configured budget replaces the default when it arrives, off the first image's path.
     cache.setMaxCacheSize(DEFAULT_IMAGE_CACHE_BYTES);
     void imageCacheBudget().then((bytes) => cache.setMaxCacheSize(bytes));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { imageFailureText, syntaxName } from './messages';
+import { FrameRequestError, frameTransferSyntax } from './frames';
 
 describe('image failure messages', () => {
   it('names an encoding the browser cannot decode, and what to do', () => {
@@ -17,5 +18,19 @@ describe('image failure messages', () => {
       'This image cannot be shown: integrity check failed. The other images of the series still can.');
     expect(imageFailureText(undefined)).toBe('This image cannot be shown. The other images of the series still can.');
     expect(syntaxName('1.2.840.10008.1.2.4.100')).toBe('MPEG-2 video');
+  });
+});
+
+describe('frame answers', () => {
+  it('reads the transfer syntax a frame is sent in, uncompressed when it says none', () => {
+    expect(frameTransferSyntax('image/jls; transfer-syntax=1.2.840.10008.1.2.4.80')).toBe('1.2.840.10008.1.2.4.80');
+    expect(frameTransferSyntax('application/octet-stream; transfer-syntax="1.2.840.10008.1.2.1"')).toBe('1.2.840.10008.1.2.1');
+    expect(frameTransferSyntax('application/octet-stream')).toBe('1.2.840.10008.1.2.1');
+    expect(frameTransferSyntax(null)).toBe('1.2.840.10008.1.2.1');
+  });
+  it('says which answer a failed frame request had', () => {
+    expect(imageFailureText(new FrameRequestError(500))).toBe(
+      'This image cannot be shown: the archive answered HTTP 500. The other images of the series still can.');
+    expect(imageFailureText(new FrameRequestError(0))).toContain('the archive could not be reached');
   });
 });

@@ -23,9 +23,6 @@ export function syntaxName(uid: string): string {
 function detailOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === 'string') return error;
-  if (typeof XMLHttpRequest !== 'undefined' && error instanceof XMLHttpRequest) {
-    return error.status ? `the archive answered HTTP ${error.status}` : 'the archive could not be reached';
-  }
   const inner = (error as { error?: unknown } | null)?.error;
   return inner !== undefined && inner !== error ? detailOf(inner) : '';
 }
