@@ -4,7 +4,7 @@
 // about a third of its time per slice while a series streams in.
 import { imageLoader } from '@cornerstonejs/core';
 import { createImage } from '@cornerstonejs/dicom-image-loader';
-import { FRAME_ACCEPT, FrameRequestError, frameTransferSyntax } from './frames';
+import { FRAME_ACCEPT, FrameRequestError, frameOf, frameTransferSyntax } from './frames';
 
 export { FrameRequestError };
 
@@ -18,11 +18,8 @@ function loadFrame(imageId: string, options: Record<string, unknown> = {}) {
       throw new FrameRequestError(0);
     }
     if (!res.ok) throw new FrameRequestError(res.status);
-    const type = res.headers.get('Content-Type');
-    if (/^multipart\//i.test(type ?? '')) throw new Error('the archive sent the frame as multipart; it must offer single parts (PS3.18 8.6)');
-    const syntax = frameTransferSyntax(type);
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    return createImage(imageId, bytes, syntax, options);
+    const { bytes, type } = frameOf(new Uint8Array(await res.arrayBuffer()), res.headers.get('Content-Type'));
+    return createImage(imageId, bytes, frameTransferSyntax(type), options);
   })();
   return { promise: promise as never };
 }

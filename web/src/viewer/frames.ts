@@ -19,3 +19,39 @@ export class FrameRequestError extends Error {
   }
 }
 
+
+const ascii = (bytes: Uint8Array) => String.fromCharCode(...bytes);
+
+function indexOf(body: Uint8Array, token: string, from = 0): number {
+  const t = Array.from(token, (c) => c.charCodeAt(0));
+  outer: for (let i = from; i <= body.length - t.length; i++) {
+    for (let j = 0; j < t.length; j++) if (body[i + j] !== t[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+function lastIndexOf(body: Uint8Array, token: string): number {
+  const t = Array.from(token, (c) => c.charCodeAt(0));
+  outer: for (let i = body.length - t.length; i >= 0; i--) {
+    for (let j = 0; j < t.length; j++) if (body[i + j] !== t[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+// The one frame of an answer and its Content-Type: the body itself for a single part; for
+// a multipart/related answer (an archive or proxy that sends only those), its one part,
+// found from the start for the part's headers and from the end for the closing boundary,
+// without reading or copying the frame in between.
+export function frameOf(body: Uint8Array, contentType: string | null): { bytes: Uint8Array; type: string | null } {
+  if (!/^multipart\//i.test(contentType ?? '')) return { bytes: body, type: contentType };
+  const boundary = /boundary\s*=\s*"?([^";]+)"?/i.exec(contentType!)?.[1];
+  const start = boundary ? indexOf(body, `--${boundary}`) : -1;
+  const headersEnd = start < 0 ? -1 : indexOf(body, '\r\n\r\n', start);
+  const end = boundary ? lastIndexOf(body, `\r\n--${boundary}`) : -1;
+  if (headersEnd < 0 || end < headersEnd + 4) throw new Error('the archive sent a frame in a multipart answer that cannot be read');
+  const headers = ascii(body.subarray(start, headersEnd)).split('\r\n');
+  const type = headers.find((h) => /^content-type:/i.test(h))?.replace(/^content-type:\s*/i, '') ?? null;
+  return { bytes: body.subarray(headersEnd + 4, end), type };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { imageFailureText, syntaxName } from './messages';
-import { FrameRequestError, frameTransferSyntax } from './frames';
+import { FrameRequestError, frameOf, frameTransferSyntax } from './frames';
 
 describe('image failure messages', () => {
   it('names an encoding the browser cannot decode, and what to do', () => {
@@ -32,5 +32,25 @@ describe('frame answers', () => {
     expect(imageFailureText(new FrameRequestError(500))).toBe(
       'This image cannot be shown: the archive answered HTTP 500. The other images of the series still can.');
     expect(imageFailureText(new FrameRequestError(0))).toContain('the archive could not be reached');
+  });
+});
+
+describe('the frame in an answer', () => {
+  const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+  it('takes a single part as it is', () => {
+    const body = bytes('\x01\x02\x03');
+    const got = frameOf(body, 'image/jls; transfer-syntax=1.2.840.10008.1.2.4.80');
+    expect(got.bytes).toBe(body);
+    expect(got.type).toBe('image/jls; transfer-syntax=1.2.840.10008.1.2.4.80');
+  });
+  it('finds the one part of a multipart answer, with its own type', () => {
+    const frame = '\r\n--xyz\r\nnot the end\x00\xff';
+    const body = bytes(`--xyz\r\nContent-Type: application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1\r\n\r\n${frame}\r\n--xyz--\r\n`);
+    const got = frameOf(body, 'multipart/related; type="application/octet-stream"; boundary=xyz');
+    expect(Array.from(got.bytes)).toEqual(Array.from(bytes(frame)));
+    expect(frameTransferSyntax(got.type)).toBe('1.2.840.10008.1.2.1');
+  });
+  it('refuses a multipart answer it cannot read', () => {
+    expect(() => frameOf(bytes('garbage'), 'multipart/related; boundary=xyz')).toThrow(/cannot be read/);
   });
 });
