@@ -1,6 +1,7 @@
 // The server's REST API and DICOMweb, from the signed-in browser: the session cookie goes
 // with every same-origin request; requests that change state carry the CSRF token given
 // at sign-in.
+import { stowRefusal } from './stow';
 
 export interface Session {
   username: string;
@@ -129,9 +130,10 @@ export async function storeInstances(study: string, files: ArrayBuffer[]): Promi
     body: new Blob(parts),
     credentials: 'same-origin',
   });
-  if (!res.ok && res.status !== 202) throw new ApiError(res.status, await problemMessage(res));
+  const dicomAnswer = /^application\/dicom\+json/i.test(res.headers.get('Content-Type') ?? '');
+  if (!res.ok && !dicomAnswer) throw new ApiError(res.status, await problemMessage(res));
   const answer = (await res.json()) as DicomJson;
-  const failed = answer['00081198']?.Value ?? [];
-  if (failed.length || res.status === 202) throw new ApiError(res.status, `the archive refused ${failed.length} of ${files.length} objects`);
+  const refusal = stowRefusal(answer, files.length);
+  if (refusal || !res.ok || res.status === 202) throw new ApiError(res.status, refusal ?? `the archive refused the objects (HTTP ${res.status})`);
   return (answer['00081199']?.Value ?? []).map((item) => String((item as DicomJson)['00081155']?.Value?.[0] ?? ''));
 }
