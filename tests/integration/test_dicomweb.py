@@ -421,6 +421,9 @@ class WadoTest(unittest.TestCase):
                                             accept='application/octet-stream, multipart/related; type="application/octet-stream"')
         self.assertEqual(len(multipart_parts(headers["Content-Type"], body)), 2)
         self.assertEqual(self.frames(self.jpegls, "1", accept="image/jpeg")[0], 406)
+        # A single part is the body itself: another type with transfer-syntax=* is not a JPEG-LS frame.
+        status, _, body = self.frames(self.jpegls, "1", accept="image/png; transfer-syntax=*")
+        self.assertEqual(status, 406, body[:300])
 
     def png_size(self, data):
         self.assertEqual(data[:8], b"\x89PNG\r\n\x1a\n")

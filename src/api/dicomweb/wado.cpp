@@ -139,7 +139,10 @@ std::optional<FramePackaging> frame_packaging(const HttpRequest& r, const std::s
     if (type == "image/x-jls") type = "image/jls";
     if (type == "image/x-dicom-rle") type = "image/dicom-rle";
     auto ts = m.params.find("transfer-syntax");
-    bool any = ts != m.params.end() && ts->second == "*";
+    // A single part's media type is the body's own: transfer-syntax=* widens only the types
+    // a frame can be (octet-stream for "as stored, whatever it is", or the stored type).
+    bool any = ts != m.params.end() && ts->second == "*" &&
+               (multipart || type == "application/octet-stream" || type == stored_type);
     if (any || (type == stored_type && (ts == m.params.end() || ts->second == stored_ts)))
       return FramePackaging{true, !multipart};
     if (type == "application/octet-stream" && (ts == m.params.end() || ts->second == kExplicitLittleEndian))
