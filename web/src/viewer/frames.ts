@@ -12,10 +12,19 @@ export function frameTransferSyntax(contentType: string | null): string {
   return m ? m[1] : EXPLICIT_VR_LITTLE_ENDIAN;
 }
 
+// What a failed request means to the reader; the status is kept for support.
+function requestFailure(status: number): string {
+  if (status === 0) return 'the archive could not be reached';
+  if (status === 401) return 'your session has ended; sign in again (HTTP 401)';
+  if (status === 403) return 'your account may not see this image (HTTP 403)';
+  if (status === 404) return 'the archive no longer has this image (HTTP 404)';
+  return `the archive answered HTTP ${status}`;
+}
+
 // A failed request, as the viewport reports it.
 export class FrameRequestError extends Error {
   constructor(readonly status: number) {
-    super(status ? `the archive answered HTTP ${status}` : 'the archive could not be reached');
+    super(requestFailure(status));
   }
 }
 

@@ -32,6 +32,8 @@ describe('frame answers', () => {
     expect(imageFailureText(new FrameRequestError(500))).toBe(
       'This image cannot be shown: the archive answered HTTP 500. The other images of the series still can.');
     expect(imageFailureText(new FrameRequestError(0))).toContain('the archive could not be reached');
+    expect(imageFailureText(new FrameRequestError(401))).toContain('your session has ended; sign in again');
+    expect(imageFailureText(new FrameRequestError(404))).toContain('no longer has this image');
   });
 });
 
