@@ -23,6 +23,7 @@
 
 #include <array>
 #include <cstring>
+#include <set>
 #include <fstream>
 #include <vector>
 
@@ -83,6 +84,15 @@ std::span<const char* const> accepted_transfer_syntaxes() { return kTransferSynt
 bool is_uncompressed(const std::string& ts) {
   return ts == UID_LittleEndianExplicitTransferSyntax || ts == UID_LittleEndianImplicitTransferSyntax ||
          ts == UID_BigEndianExplicitTransferSyntax || ts == UID_DeflatedExplicitVRLittleEndianTransferSyntax;
+}
+
+bool can_decompress(const std::string& ts) {
+  // The decoders register_codecs() installs: JPEG (baseline, extended, lossless), JPEG-LS, RLE.
+  static const std::set<std::string, std::less<>> decoded = {
+      UID_JPEGProcess1TransferSyntax,           UID_JPEGProcess2_4TransferSyntax, UID_JPEGProcess14TransferSyntax,
+      UID_JPEGProcess14SV1TransferSyntax,       UID_JPEGLSLosslessTransferSyntax, UID_JPEGLSLossyTransferSyntax,
+      UID_RLELosslessTransferSyntax};
+  return is_uncompressed(ts) || decoded.contains(ts);
 }
 
 void initialize(const std::string& log_level) {
@@ -333,7 +343,7 @@ Result<std::string> json_metadata(const std::filesystem::path& path,
   return dataset_json(ds, bulk_uri);
 }
 
-Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const std::vector<uint32_t>& numbers,
+Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const std::vector<uint32_t>& wanted,
                                        bool decompress) {
   register_codecs();
   DcmFileFormat file;
@@ -347,6 +357,9 @@ Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const 
   Sint32 frames = 1;
   (void)ds->findAndGetSint32(DCM_NumberOfFrames, frames);
   if (frames < 1) frames = 1;
+  std::vector<uint32_t> numbers = wanted;
+  if (numbers.empty())
+    for (Sint32 n = 1; n <= frames; ++n) numbers.push_back(static_cast<uint32_t>(n));
   for (uint32_t n : numbers)
     if (n < 1 || n > static_cast<uint32_t>(frames))
       return fail(ErrorCode::InvalidArgument, "frame " + std::to_string(n) + " does not exist; the instance has " +

@@ -68,6 +68,8 @@ inline constexpr std::string_view kBulkDataPlaceholder = "vireo-bulkdata:";
 // UIDs of transfer syntaxes the archive accepts, in order of preference.
 [[nodiscard]] std::span<const char* const> accepted_transfer_syntaxes();
 [[nodiscard]] bool is_uncompressed(const std::string& transfer_syntax_uid);
+// Whether frames stored in this syntax can be decoded to raw pixel values (not JPEG 2000).
+[[nodiscard]] bool can_decompress(const std::string& transfer_syntax_uid);
 
 // Writes `src` to `dst` in another transfer syntax (decompressing JPEG, JPEG-LS, RLE;
 // between uncompressed syntaxes). Fails with InvalidArgument when DCMTK cannot produce it
@@ -84,7 +86,7 @@ inline constexpr std::string_view kBulkDataPlaceholder = "vireo-bulkdata:";
 // Frames of an image instance (PS3.18 10.4.1.1.4). `decompress`: raw little-endian pixel
 // values (decoding JPEG, JPEG-LS, RLE as needed); otherwise as stored (the compressed
 // bitstream of each frame, or the raw bytes of an uncompressed image). Frame numbers start
-// at 1; a number beyond the instance's frames is InvalidArgument.
+// at 1; none: every frame; a number beyond the instance's frames is InvalidArgument.
 struct Frame {
   std::string bytes;
   std::string transfer_syntax;  // of `bytes`

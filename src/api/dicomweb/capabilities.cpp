@@ -18,9 +18,12 @@ std::pair<std::string, std::vector<std::string>> describe(const std::string& met
   if (ends("/metadata")) return {"RetrieveMetadata", {"application/dicom+json"}};
   if (ends("/rendered")) return {"RetrieveRendered", {"image/jpeg", "image/png"}};
   if (ends("/thumbnail")) return {"RetrieveThumbnail", {"image/jpeg", "image/png"}};
-  if (path.find("/frames/") != std::string::npos)
-    return {"RetrieveFrames", {"multipart/related; type=\"application/octet-stream\"", "multipart/related; type=\"image/jls\"",
-                               "multipart/related; type=\"image/jpeg\"", "multipart/related; type=\"image/dicom-rle\""}};
+  const std::vector<std::string> frame_types = {
+      "multipart/related; type=\"application/octet-stream\"", "multipart/related; type=\"image/jls\"",
+      "multipart/related; type=\"image/jpeg\"", "multipart/related; type=\"image/dicom-rle\"",
+      "multipart/related; type=\"image/jp2\""};
+  if (path.find("/frames/") != std::string::npos) return {"RetrieveFrames", frame_types};
+  if (ends("/pixeldata")) return {"RetrievePixelData", frame_types};
   if (path.find("/bulkdata/") != std::string::npos)
     return {"RetrieveBulkdata", {"multipart/related; type=\"application/octet-stream\""}};
   if (ends("/studies")) return {"SearchForStudies", {"application/dicom+json"}};

@@ -27,20 +27,26 @@ std::optional<std::string> header_parameter(std::string_view header, std::string
   return std::nullopt;
 }
 
+std::string new_boundary() { return "vireo-" + auth::random_token(18); }
+
+void append_part(std::string& body, const std::string& boundary, const OutPart& part, bool first) {
+  body += (first ? "--" : "\r\n--") + boundary + "\r\nContent-Type: " + part.content_type + "\r\n";
+  if (!part.location.empty()) body += "Content-Location: " + part.location + "\r\n";
+  body += "Content-Length: " + std::to_string(part.bytes.size()) + "\r\n\r\n";
+  body += part.bytes;
+}
+
+std::string closing_delimiter(const std::string& boundary) { return "\r\n--" + boundary + "--\r\n"; }
+
 http::HttpResponse multipart_response(const std::string& type, const std::vector<OutPart>& parts) {
-  const std::string boundary = "vireo-" + auth::random_token(18);
+  const std::string boundary = new_boundary();
   http::HttpResponse res;
   res.content_type = "multipart/related; type=\"" + type + "\"; boundary=" + boundary;
   size_t size = 0;
   for (const auto& p : parts) size += p.bytes.size() + 200;
   res.body.reserve(size);
-  for (size_t i = 0; i < parts.size(); ++i) {
-    res.body += (i ? "\r\n--" : "--") + boundary + "\r\nContent-Type: " + parts[i].content_type + "\r\n";
-    if (!parts[i].location.empty()) res.body += "Content-Location: " + parts[i].location + "\r\n";
-    res.body += "\r\n";
-    res.body += parts[i].bytes;
-  }
-  res.body += "\r\n--" + boundary + "--\r\n";
+  for (size_t i = 0; i < parts.size(); ++i) append_part(res.body, boundary, parts[i], i == 0);
+  res.body += closing_delimiter(boundary);
   return res;
 }
 

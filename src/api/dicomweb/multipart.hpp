@@ -25,6 +25,14 @@ struct OutPart {
   std::string location;      // its Content-Location, if any
   std::string_view bytes;
 };
+// A random boundary that no part's bytes can be expected to hold.
+[[nodiscard]] std::string new_boundary();
+// Appends a part (its delimiter, headers and bytes) to a multipart body; `first`: the body's
+// first part. Each part carries its Content-Length, so that a client can take it without
+// searching its bytes for the boundary.
+void append_part(std::string& body, const std::string& boundary, const OutPart& part, bool first);
+// What ends a multipart body after its last part.
+[[nodiscard]] std::string closing_delimiter(const std::string& boundary);
 // A multipart/related response whose root type parameter is `type`, with a random boundary.
 [[nodiscard]] http::HttpResponse multipart_response(const std::string& type, const std::vector<OutPart>& parts);
 

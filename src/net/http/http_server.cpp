@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <limits>
@@ -125,6 +126,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto ep = lowest().socket().remote_endpoint(rec);
     if (!rec) req_.remote_address = ep.address().to_string();
     keep_alive_ = msg.keep_alive();
+    http11_ = msg.version() >= 11;
     auto expect = req_.headers.find("expect");
     bool wants_continue = expect != req_.headers.end() && beast::iequals(expect->second, "100-continue");
     if (!parse_target(std::string_view(msg.target().data(), msg.target().size()), req_.path, req_.query,
@@ -251,7 +253,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   // A body of segments: the header with its Content-Length (the sizes are known), then each
   // segment in turn, files read in 256 KiB pieces, so a series of any size streams in
-  // constant memory and the first instance leaves before the last is read.
+  // constant memory and the first instance leaves before the last is read. With segments
+  // made on the way (sizes unknown) the body is chunked, or, for an HTTP/1.0 client, made
+  // whole before the header.
   struct Stream_state {
     std::vector<BodySegment> segments;
     size_t index = 0;
@@ -259,7 +263,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     std::optional<Sha256> hash;
     uint64_t left = 0;  // bytes of the current file still to send
     std::vector<char> buffer;
-    std::string chunk;
+    bool chunked = false;
+    bool ended = false;  // the last chunk is written (or none is due)
     bool keep_alive = false;
     ~Stream_state() {
       if (fd >= 0) ::close(fd);
@@ -270,8 +275,24 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void send_segments(std::vector<BodySegment> segments, int status, bool keep_alive, bool head,
                      const std::function<void(bhttp::response<bhttp::empty_body>&)>& fill) {
+    bool chunked = std::any_of(segments.begin(), segments.end(), [](const BodySegment& s) { return bool(s.make); });
+    if (chunked && !http11_) {
+      chunked = false;
+      for (auto& seg : segments) {
+        if (!seg.make) continue;
+        auto made = seg.make();
+        if (!made) {
+          Stream_state cleanup;
+          cleanup.segments = std::move(segments);
+          return send(problem(made.error()), keep_alive, head);
+        }
+        seg.data = std::move(*made);
+        seg.make = nullptr;
+      }
+    }
     uint64_t total = 0;
     for (auto& seg : segments) {
+      if (seg.make) continue;
       if (seg.file.empty()) {
         total += seg.data.size();
         continue;
@@ -292,11 +313,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     auto header = std::make_shared<bhttp::response<bhttp::empty_body>>(static_cast<bhttp::status>(status), 11);
     fill(*header);
-    header->content_length(total);
+    if (chunked) header->chunked(true);
+    else header->content_length(total);
     auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*header);
     auto state = std::make_shared<Stream_state>();
     state->segments = std::move(segments);
     state->keep_alive = keep_alive;
+    state->chunked = chunked;
+    state->ended = !chunked || head;
     state->buffer.resize(256 * 1024);
     bhttp::async_write_header(stream_, *serializer,
                               [self = this->shared_from_this(), header, serializer, state, head](beast::error_code ec, size_t) {
@@ -308,17 +332,32 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                               });
   }
 
+  // One piece of the body, as a chunk when the body is chunked.
+  void write_piece(const std::shared_ptr<Stream_state>& state, asio::const_buffer piece) {
+    auto next = [self = this->shared_from_this(), state](beast::error_code ec, size_t) {
+      if (ec) return self->close();
+      self->write_next(state);
+    };
+    if (state->chunked) asio::async_write(stream_, bhttp::make_chunk(piece), std::move(next));
+    else asio::async_write(stream_, piece, std::move(next));
+  }
+
   void write_next(std::shared_ptr<Stream_state> state) {
     while (state->index < state->segments.size()) {
       auto& seg = state->segments[state->index];
+      if (seg.make) {
+        auto made = seg.make();
+        seg.make = nullptr;
+        if (!made) {
+          spdlog::error("a streamed response was cut: {}", made.error().detail);
+          return abort_stream("a part of a streamed response could not be made");
+        }
+        seg.data = std::move(*made);
+      }
       if (seg.file.empty()) {
         ++state->index;
         if (seg.data.empty()) continue;
-        asio::async_write(stream_, asio::buffer(seg.data), [self = this->shared_from_this(), state](beast::error_code ec, size_t) {
-          if (ec) return self->close();
-          self->write_next(state);
-        });
-        return;
+        return write_piece(state, asio::buffer(seg.data));
       }
       if (state->fd < 0) {
         state->fd = ::open(seg.file.c_str(), O_RDONLY | O_CLOEXEC);
@@ -344,11 +383,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       }
       state->left -= static_cast<uint64_t>(n);
       if (state->hash) state->hash->update(state->buffer.data(), static_cast<size_t>(n));
-      asio::async_write(stream_, asio::buffer(state->buffer.data(), static_cast<size_t>(n)),
-                        [self = this->shared_from_this(), state](beast::error_code ec, size_t) {
-                          if (ec) return self->close();
-                          self->write_next(state);
-                        });
+      return write_piece(state, asio::buffer(state->buffer.data(), static_cast<size_t>(n)));
+    }
+    if (!state->ended) {
+      state->ended = true;
+      asio::async_write(stream_, bhttp::make_chunk_last(), [self = this->shared_from_this(), state](beast::error_code ec, size_t) {
+        if (ec) return self->close();
+        self->write_next(state);
+      });
       return;
     }
     if (state->keep_alive) read();
@@ -428,6 +470,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<bhttp::request_parser<bhttp::buffer_body>> upload_parser_;
   HttpRequest req_;
   bool keep_alive_ = false;
+  bool http11_ = true;  // chunked bodies need HTTP/1.1
   std::chrono::steady_clock::time_point started_;
   std::optional<HttpResponse> pending_;  // a refusal answered once the body is drained
   std::optional<Router::Upload> upload_;

@@ -44,9 +44,9 @@ struct HttpRequest {
   [[nodiscard]] std::optional<std::string> query_value(const std::string& name) const;
 };
 
-// One piece of a streamed body: literal bytes, or a file read as it is sent (with the
-// SHA-256 it must have: a file that does not match ends the connection mid-body, so damaged
-// data is never delivered as if whole).
+// One piece of a streamed body: literal bytes, bytes made when it is reached, or a file read
+// as it is sent (with the SHA-256 it must have: a file that does not match ends the
+// connection mid-body, so damaged data is never delivered as if whole).
 struct BodySegment {
   std::string data;
   std::filesystem::path file;
@@ -55,6 +55,16 @@ struct BodySegment {
   // The file's size when the caller knows it (the index does): no stat() per file before the
   // header goes out. A file of another size is damage, and cuts the connection like a bad hash.
   int64_t known_size = -1;
+  // Bytes made only when the stream reaches this segment (frames read from their file then,
+  // so that a long series starts at once and holds one instance in memory). Their size is not
+  // known before, so a body with such a segment goes out chunked; an error cuts the connection.
+  std::function<Result<std::string>()> make;
+
+  [[nodiscard]] static BodySegment literal(std::string bytes) {
+    BodySegment s;
+    s.data = std::move(bytes);
+    return s;
+  }
 };
 
 struct HttpResponse {
