@@ -2,13 +2,14 @@
 // text overlays, a scrollbar, keyboard navigation, and the series loaded in the background
 // from the image on screen outwards.
 import { memo, useEffect, useRef, useState } from 'react';
-import { Enums, type RenderingEngine, type Types, eventTarget, imageLoader, utilities as csUtilities } from '@cornerstonejs/core';
+import { Enums, type RenderingEngine, type Types, cache, eventTarget, imageLoader, utilities as csUtilities } from '@cornerstonejs/core';
 import { utilities as toolUtilities } from '@cornerstonejs/tools';
 import { wadors } from '@cornerstonejs/dicom-image-loader';
 import { Tag, number, numbers, text } from '../dicom';
 import { type AiFinding, findingLabel, findingsOn, outline } from './ai';
 import { screenAxes, stackToolGroup } from './cornerstone';
 import { calibrationNote, calibrationOf } from './calibration';
+import { streamSeries } from './frameLoader';
 import { type OverlayMode, cornerTexts, orientationMarkers, scaleBar } from './overlays';
 import { presetFromRange, presetsForImage, voiRange } from './presets';
 import { imageFailureText } from './messages';
@@ -290,10 +291,22 @@ function cineRate(meta: Record<string, { Value?: unknown[] }> | undefined): numb
   return rate && rate > 0 && rate <= 120 ? rate : 20;
 }
 
+// The rest of the series: in one stream when the archive offers it, then whatever it did not
+// bring one request each, from the image on screen outwards.
 async function prefetch(imageIds: string[], cancelled: () => boolean, progress: (loaded: number) => void) {
-  const order = loadOrder(imageIds.length, 0);
+  let loaded = imageIds.filter((id) => cache.getImageLoadObject(id)).length;
+  // The progress bar moves in steps: one page update per image would re-render the page
+  // hundreds of times while the series loads.
+  const count = () => {
+    if (++loaded % PROGRESS_STEP === 0 || loaded === imageIds.length) progress(loaded);
+  };
+  const decoding: Promise<unknown>[] = [];
+  const left = new Set(await streamSeries(imageIds, cancelled, (_, load) => {
+    decoding.push(load.catch(() => undefined).then(count)); // a failure is shown when that image is on screen
+  }));
+  await Promise.all(decoding);
+  const order = loadOrder(imageIds.length, 0).filter((i) => left.has(imageIds[i]));
   let next = 0;
-  let loaded = 0;
   const worker = async () => {
     while (!cancelled() && next < order.length) {
       const id = imageIds[order[next++]];
@@ -302,9 +315,7 @@ async function prefetch(imageIds: string[], cancelled: () => boolean, progress: 
       } catch {
         // shown when that image is on screen
       }
-      // The progress bar moves in steps: one page update per image would re-render the page
-      // hundreds of times while the series loads.
-      if (++loaded % PROGRESS_STEP === 0 || loaded === order.length) progress(loaded);
+      count();
     }
   };
   await Promise.all(Array.from({ length: PREFETCH_CONNECTIONS }, worker));

@@ -64,3 +64,36 @@ export function frameOf(body: Uint8Array, contentType: string | null): { bytes: 
   const type = headers.find((h) => /^content-type:/i.test(h))?.replace(/^content-type:\s*/i, '') ?? null;
   return { bytes: body.subarray(headersEnd + 4, end), type };
 }
+
+// The typed array the DICOM image loader puts pixel values from `min` to `max` in (its rule:
+// the smallest that holds them exactly).
+export function pixelArrayFor(min: number, max: number): string {
+  if (Number.isInteger(min) && Number.isInteger(max)) {
+    if (min >= 0) {
+      if (max <= 0xff) return 'Uint8Array';
+      if (max <= 0xffff) return 'Uint16Array';
+      if (max <= 0xffffffff) return 'Uint32Array';
+    } else {
+      if (min >= -128 && max <= 127) return 'Int8Array';
+      if (min >= -32768 && max <= 32767) return 'Int16Array';
+    }
+  }
+  return 'Float32Array';
+}
+
+const BYTES: Record<string, number> = { Uint8Array: 1, Uint16Array: 2, Int16Array: 2, Float32Array: 4 };
+const UNCOMPRESSED = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1']);
+
+// Where the decoder is to put a monochrome image's pixel values, when the array type it will
+// choose is known (the series' images before it): shared memory, which neither the trip to
+// the decode worker nor the one back copies. An uncompressed frame of the same size is
+// decoded where it lies. Null: let the loader allocate (color, first image, unusual types).
+export function sharedTarget(frame: Uint8Array, transferSyntax: string, type: string | undefined,
+  image: { rows?: number; columns?: number; samplesPerPixel?: number } | undefined) {
+  const bytes = type ? BYTES[type] : undefined;
+  if (!bytes || !image?.rows || !image.columns || (image.samplesPerPixel ?? 1) !== 1) return null;
+  if (!(frame.buffer instanceof SharedArrayBuffer)) return null;
+  const length = image.rows * image.columns;
+  const inPlace = UNCOMPRESSED.has(transferSyntax) && frame.byteOffset === 0 && frame.buffer.byteLength === length * bytes;
+  return { arrayBuffer: inPlace ? frame.buffer : new SharedArrayBuffer(length * bytes), type: type!, offset: 0, length };
+}
