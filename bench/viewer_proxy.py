@@ -105,6 +105,8 @@ class ViewerProxy:
             try:
                 conn.request("GET", h.path, headers=headers)
                 r = conn.getresponse()
+                if r.getheader("Transfer-Encoding", "").lower() == "chunked":
+                    return self.relay(h, r)
                 body = r.read()
                 break
             except (http.client.HTTPException, OSError):
@@ -113,6 +115,18 @@ class ViewerProxy:
                 if attempt:
                     raise
         self.send(h, r.status, r.getheader("Content-Type"), body, {"Cache-Control": "no-store"})
+
+    def relay(self, h, r):
+        """A chunked answer (Vireo's pixel data) passed on piece by piece as it comes."""
+        h.send_response(r.status)
+        h.send_header("Content-Type", r.getheader("Content-Type"))
+        h.send_header("Transfer-Encoding", "chunked")
+        h.send_header("Cache-Control", "no-store")
+        h.send_header("Cross-Origin-Resource-Policy", "same-origin")
+        h.end_headers()
+        while piece := r.read1(262144):
+            h.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        h.wfile.write(b"0\r\n\r\n")
 
     @staticmethod
     def send(h, status, content_type, body, extra=None):

@@ -46,6 +46,12 @@ async function savedTools(page, study) {
   return tools;
 }
 
+// Until a series card shows all `n` of its images loaded.
+function seriesLoaded(page, n) {
+  return page.waitForFunction((k) => [...document.querySelectorAll('.series-card .progress')]
+    .some((p) => p.dataset.loaded === String(k) && p.dataset.total === String(k)), n, { timeout: 30000 });
+}
+
 async function nonBlankPixels(page) {
   return page.evaluate(() => {
     const canvas = document.querySelector('.viewport .element canvas');
@@ -86,8 +92,13 @@ try {
   await firstImageDrawn(page);
   console.log(`first image ${Date.now() - opened} ms after the click`);
   await page.waitForFunction(() => document.querySelector('.series-card img'));
+  await seriesLoaded(page, SLICES);
   page.off('request', onRequest);
   page.off('requestfinished', onFinished);
+  // The rest of the series in one request (its pixel data), not one per image.
+  const imageRequests = requests.filter((r) => !r.done && /\/frames\/\d+$|\/pixeldata$/.test(r.url)).map((r) => r.url);
+  check(imageRequests.length === 2 && imageRequests[1].endsWith(`/pixeldata`),
+    `the series was fetched as ${imageRequests.length} requests: ${imageRequests.slice(0, 4).join(', ')}`);
   const firstFrame = requests.findIndex((r) => r.done);
   const early = requests.slice(0, firstFrame).filter((r) => /\/frames\/|thumbnail|annotations|ai\/findings|studies\?PatientID/.test(r.url));
   check(firstFrame > 0 && early.length === 1 && early[0].url.includes('/frames/'),
@@ -401,8 +412,22 @@ try {
     console.log('unsupported transfer syntax: named in the viewport');
   }
 
-  // A multi-frame object (an XA cine, JPEG baseline): one image per frame, each fetched as
-  // .../frames/N and decoded in the browser, scrolled like a series.
+  // An archive without the Pixel Data resource (another PACS behind the viewer): the series
+  // still loads whole, one request per image. A new page, so that no image is cached.
+  await page.route('**/pixeldata', (r) => r.fulfill({ status: 404, contentType: 'application/problem+json', body: '{"title":"Not Found"}' }));
+  const alone = new Set();
+  const onAlone = (r) => /\/frames\/\d+$/.test(r.url()) && alone.add(r.url());
+  page.on('request', onAlone);
+  await page.goto(`${BASE}/viewer/${STUDY}`);
+  await firstImageDrawn(page);
+  await seriesLoaded(page, SLICES);
+  page.off('request', onAlone);
+  await page.unroute('**/pixeldata');
+  check(alone.size === SLICES, `without the pixel data resource, ${alone.size} of ${SLICES} images were fetched alone`);
+  console.log(`without the pixel data resource: ${alone.size} images, one request each`);
+
+  // A multi-frame object (an XA cine, JPEG baseline): one image per frame, each a part of
+  // its series' pixel data (.../frames/N), decoded in the browser, scrolled like a series.
   const CINE = process.env.VIREO_MULTIFRAME_STUDY;
   if (CINE) {
     const frames = Number(env('VIREO_MULTIFRAME_FRAMES'));

@@ -63,9 +63,14 @@ describe('multipart stream', () => {
     expect(reader.inPart).toBe(true);
   });
 
-  it('refuses a part longer than its Content-Length says', () => {
-    const data = enc.encode(`--${B}\r\nContent-Length: 2\r\n\r\nabc\r\n--${B}--\r\n`);
-    expect(() => new MultipartStream(B).push(data)).toThrow(/malformed/);
+  it('refuses a part longer than its Content-Length says, and does not give it out', () => {
+    const data = enc.encode(`--${B}\r\nContent-Length: 2\r\n\r\nab\r\n--${B}\r\nContent-Length: 2\r\n\r\nabc\r\n--${B}--\r\n`);
+    const reader = new MultipartStream(B);
+    const parts: number[][] = [];
+    expect(() => {
+      for (let at = 0; at < data.length; at++) parts.push(...reader.push(data.subarray(at, at + 1)).map((p) => Array.from(p.bytes)));
+    }).toThrow(/malformed/);
+    expect(parts).toEqual([Array.from(enc.encode('ab'))]);
   });
 
   it('reads the boundary from the Content-Type', () => {

@@ -50,6 +50,7 @@ export class MultipartStream {
   private headers: Record<string, string> = {};
   private body: Uint8Array = new Uint8Array(0);
   private filled = 0;
+  private held = false; // a part read whole, given out when the delimiter after it is seen
 
   // `allocate`: where a part with a Content-Length is copied to (shared memory, for the viewer).
   constructor(boundary: string, private readonly allocate: (n: number) => Uint8Array = (n) => new Uint8Array(n)) {
@@ -83,8 +84,7 @@ export class MultipartStream {
         this.filled += take;
         pos += take;
         if (this.filled < this.body.length) break;
-        parts.push({ headers: this.headers, bytes: this.body });
-        this.state = 'delimiter';
+        this.state = 'delimiter'; // given out once the delimiter shows it ends where it said
         continue;
       }
       if (this.state === 'preamble') {
@@ -108,6 +108,8 @@ export class MultipartStream {
         }
         for (let j = 0; j < this.delimiter.length; j++)
           if (data[pos + j] !== this.delimiter[j]) throw new Error('the multipart answer is malformed (a part is longer than it said)');
+        if (this.held) parts.push({ headers: this.headers, bytes: this.body });
+        this.held = false;
         const next = this.afterDelimiter(data, pos + this.delimiter.length);
         if (next === null) {
           keep(pos);
@@ -130,11 +132,8 @@ export class MultipartStream {
         if (this.headers['content-length'] !== undefined && Number.isSafeInteger(length) && length >= 0) {
           this.body = this.allocate(length);
           this.filled = 0;
-          this.state = 'body';
-          if (length === 0) {
-            parts.push({ headers: this.headers, bytes: this.body });
-            this.state = 'delimiter';
-          }
+          this.held = true;
+          this.state = length === 0 ? 'delimiter' : 'body';
         } else {
           this.state = 'search';
           this.searchedTo = 0;
@@ -149,7 +148,8 @@ export class MultipartStream {
         keep(pos);
         break;
       }
-      parts.push({ headers: this.headers, bytes: data.slice(pos, at) });
+      this.body = data.slice(pos, at);
+      this.held = true;
       pos = at;
       this.state = 'delimiter';
     }

@@ -40,9 +40,11 @@ export function warmUpSliceMetadata(): DicomJson {
   };
 }
 
-// A disc of soft tissue in air, as stored values (HU + 1024), little endian.
+// A disc of soft tissue in air, as stored values (HU + 1024), little endian; in shared memory
+// when the page can share it, as the viewer's frames are (frameLoader.ts).
 function slicePixels(): Uint8Array {
-  const values = new Int16Array(SIZE * SIZE);
+  const shared = typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated === true;
+  const values = new Int16Array(shared ? new SharedArrayBuffer(SIZE * SIZE * 2) : new ArrayBuffer(SIZE * SIZE * 2));
   for (let y = 0; y < SIZE; y++) {
     for (let x = 0; x < SIZE; x++) {
       const inside = (x - SIZE / 2) ** 2 + (y - SIZE / 2) ** 2 < (SIZE / 3) ** 2;
