@@ -871,6 +871,13 @@ class StowTest(unittest.TestCase):
             headers={"Accept": 'multipart/related; type="application/dicom"; transfer-syntax=*'})
         (_, stored), = multipart_parts(headers["Content-Type"], data)
         self.assertEqual(stored, files[7].read_bytes())
+        # The series' pixel data goes out as it is read: one instance in memory, not 84 MB.
+        status, headers, data = self.server.http(
+            "GET", f"/dicom-web/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}/pixeldata",
+            headers={"Accept": 'multipart/related; type="application/octet-stream"; transfer-syntax=*'})
+        self.assertEqual((status, len(multipart_parts(headers["Content-Type"], data))), (200, 160))
+        grown = peak_rss_mib(self.server.proc.pid) - hwm_before
+        self.assertLess(grown, 40, f"the server's peak memory grew {grown:.0f} MiB for an 84 MB series")
         subprocess.run(["rm", "-rf", str(tmp)])
 
     def test_an_upload_cut_off_midway_stores_nothing_and_leaves_no_temporary_files(self):

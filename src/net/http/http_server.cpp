@@ -343,6 +343,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void write_next(std::shared_ptr<Stream_state> state) {
+    // The previous segment is written: its bytes (a made instance's frames) can go.
+    if (state->index > 0) std::string().swap(state->segments[state->index - 1].data);
     while (state->index < state->segments.size()) {
       auto& seg = state->segments[state->index];
       if (seg.make) {
