@@ -492,8 +492,9 @@ class WadoTest(unittest.TestCase):
         self.server.add_user("ppatient", "patient", patient_id="nobody-here")
         self.assertEqual(self.pixel_data(path, token=self.server.create_token("ppatient"))[0], 404)
 
-    def test_pixel_data_for_an_http_1_0_client_has_a_length(self):
-        # Chunked bodies are HTTP/1.1: an older client gets the same parts with a Content-Length.
+    def test_pixel_data_for_an_http_1_0_client_ends_with_the_connection(self):
+        # Chunked bodies are HTTP/1.1: an older client gets the same parts, streamed as well,
+        # the end of the body marked by the server closing the connection.
         path, _ = self.instance_path(self.multiframe)
         with self.server.tls_socket() as s:
             s.sendall(f"GET {path}/pixeldata HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {self.server.token}"
@@ -505,8 +506,20 @@ class WadoTest(unittest.TestCase):
         headers = dict(line.split(": ", 1) for line in head.decode().split("\r\n")[1:])
         self.assertTrue(head.startswith(b"HTTP/1.1 200"), head[:100])
         self.assertNotIn("Transfer-Encoding", headers)
-        self.assertEqual(int(headers["Content-Length"]), len(body))
+        self.assertNotIn("Content-Length", headers)
+        self.assertEqual(headers["Connection"], "close")
+        self.assertTrue(body.endswith(b"--\r\n"), "the whole body, up to its closing delimiter")
         self.assertEqual(len(multipart_parts(headers["Content-Type"], body)), 10)
+
+    def test_pixel_data_leaves_out_what_is_not_an_image(self):
+        f = DICOM / "modality/SR_basic_text_reportsi.dcm"
+        statuses, out = self.server.store(f)
+        self.assertTrue(all(v == 0 for v in statuses.values()), out)
+        path, inst = self.instance_path(f)
+        for where in (path, f"/dicom-web/studies/{inst['StudyInstanceUID']}"):
+            status, headers, body = self.pixel_data(where)
+            self.assertEqual(status, 404, body[:300])
+            self.assertIn(b"pixel data", body)
 
     def test_pixel_data_of_a_damaged_file_is_never_delivered_whole(self):
         f = DICOM / "modality/CT_small.dcm"

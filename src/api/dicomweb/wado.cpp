@@ -211,10 +211,19 @@ HttpResponse frames(archive::Archive& archive, const HttpRequest& r) {
 // found damaged or unreadable on the way cuts the connection (the header is long gone), so
 // a client never takes a short answer for a whole one.
 HttpResponse pixel_data(archive::Archive& archive, const HttpRequest& r, const Options& options) {
-  auto instances = instances_at(archive, r);
-  if (!instances) return http::problem(instances.error());
+  auto found = instances_at(archive, r);
+  if (!found) return http::problem(found.error());
+  // Images only, known from the metadata kept at ingest (no file opened); an instance stored
+  // before metadata was kept is read to find out.
+  auto kept = archive.metadata(*found);
+  if (!kept) return http::problem(kept.error());
+  std::vector<archive::StoredInstance> images;
+  for (size_t i = 0; i < found->size(); ++i)
+    if (!(*kept)[i] || (*kept)[i]->find("\"7FE00010\"") != std::string::npos) images.push_back((*found)[i]);
+  if (images.empty())
+    return http::problem(Error{ErrorCode::NotFound, "no instance under this path has pixel data (they are not images)"});
   std::vector<bool> as_stored;
-  for (const auto& inst : *instances) {
+  for (const auto& inst : images) {
     auto packaging = frame_packaging(r, inst.transfer_syntax, 2);  // always multipart
     if (!packaging)
       return http::problem(406, "Not Acceptable",
@@ -231,9 +240,9 @@ HttpResponse pixel_data(archive::Archive& archive, const HttpRequest& r, const O
   HttpResponse res;
   res.content_type = "multipart/related; type=\"application/octet-stream\"; boundary=" + boundary;
   auto first = std::make_shared<bool>(true);  // segments are made in order, one at a time
-  for (size_t i = 0; i < instances->size(); ++i) {
+  for (size_t i = 0; i < images.size(); ++i) {
     http::BodySegment part;
-    part.make = [&archive, inst = (*instances)[i], decompress = !as_stored[i], boundary, root,
+    part.make = [&archive, inst = images[i], decompress = !as_stored[i], boundary, root,
                  first]() -> Result<std::string> {
       auto path = archive.instance_file(inst, archive::Archive::HashCheck::Once);
       if (!path) return std::unexpected(path.error());

@@ -254,8 +254,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // A body of segments: the header with its Content-Length (the sizes are known), then each
   // segment in turn, files read in 256 KiB pieces, so a series of any size streams in
   // constant memory and the first instance leaves before the last is read. With segments
-  // made on the way (sizes unknown) the body is chunked, or, for an HTTP/1.0 client, made
-  // whole before the header.
+  // made on the way (sizes unknown) the body is chunked, or, for an HTTP/1.0 client, ended by
+  // closing the connection.
   struct Stream_state {
     std::vector<BodySegment> segments;
     size_t index = 0;
@@ -275,21 +275,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void send_segments(std::vector<BodySegment> segments, int status, bool keep_alive, bool head,
                      const std::function<void(bhttp::response<bhttp::empty_body>&)>& fill) {
-    bool chunked = std::any_of(segments.begin(), segments.end(), [](const BodySegment& s) { return bool(s.make); });
-    if (chunked && !http11_) {
-      chunked = false;
-      for (auto& seg : segments) {
-        if (!seg.make) continue;
-        auto made = seg.make();
-        if (!made) {
-          Stream_state cleanup;
-          cleanup.segments = std::move(segments);
-          return send(problem(made.error()), keep_alive, head);
-        }
-        seg.data = std::move(*made);
-        seg.make = nullptr;
-      }
-    }
+    const bool unsized = std::any_of(segments.begin(), segments.end(), [](const BodySegment& s) { return bool(s.make); });
+    // An HTTP/1.0 client knows no chunks: its body ends where the connection does.
+    const bool chunked = unsized && http11_;
+    if (unsized && !http11_) keep_alive = false;
     uint64_t total = 0;
     for (auto& seg : segments) {
       if (seg.make) continue;
@@ -314,7 +303,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto header = std::make_shared<bhttp::response<bhttp::empty_body>>(static_cast<bhttp::status>(status), 11);
     fill(*header);
     if (chunked) header->chunked(true);
-    else header->content_length(total);
+    else if (!unsized) header->content_length(total);
+    header->keep_alive(keep_alive);
     auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*header);
     auto state = std::make_shared<Stream_state>();
     state->segments = std::move(segments);
