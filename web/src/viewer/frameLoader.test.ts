@@ -64,7 +64,8 @@ beforeEach(() => {
 
 describe('frame retrieval', () => {
   it('decodes into shared memory once the series has shown its array type, and again its own way when the decoder chose another', async () => {
-    loader.createImage.mockResolvedValue({ minPixelValue: -1024, maxPixelValue: 3000 }); // Int16Array
+    const scaled = (min: number, max: number) => ({ minPixelValue: min, maxPixelValue: max, preScale: { scaled: true } });
+    loader.createImage.mockResolvedValue(scaled(-1024, 3000)); // CT in HU: Int16Array
     await loadFrame(id(3)).promise;
     let [, input, syntax, options] = loader.createImage.mock.calls[0];
     expect(syntax).toBe('1.2.840.10008.1.2.1');
@@ -76,8 +77,10 @@ describe('frame retrieval', () => {
     expect(options.targetBuffer).toMatchObject({ type: 'Int16Array', offset: 0, length: 4 });
     expect(options.targetBuffer.arrayBuffer).toBe(input.buffer); // 16-bit in, 16-bit out: where it lies
 
-    // The decoder chose another type: that image is fetched and decoded again without a target.
-    loader.createImage.mockResolvedValue({ minPixelValue: 0, maxPixelValue: 100 }); // Uint8Array
+    // Rescaled values that call for another type: the worker did not use the memory given, so
+    // the image is decoded again without a target, from the archive (the frame was decoded
+    // where it lay).
+    loader.createImage.mockResolvedValue(scaled(0, 100)); // Uint8Array
     fetchMock.mockClear();
     await loadFrame(id(5)).promise;
     expect(fetchMock).toHaveBeenCalledTimes(2);
@@ -87,6 +90,33 @@ describe('frame retrieval', () => {
     options = loader.createImage.mock.calls[4][3];
     expect(options.targetBuffer).toMatchObject({ type: 'Uint8Array', length: 4 });
     expect(options.targetBuffer.arrayBuffer.byteLength).toBe(4); // 8 bytes in, 4 out: its own memory
+
+    // A mismatch with separate memory: decoded again from the frame itself, no second request.
+    loader.createImage.mockResolvedValue(scaled(-1024, 3000));
+    fetchMock.mockClear();
+    await loadFrame(id(7)).promise;
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    const [first, again] = loader.createImage.mock.calls.slice(5);
+    expect(first[3].targetBuffer.type).toBe('Uint8Array');
+    expect(again[3].targetBuffer).toBeUndefined();
+    expect(Array.from(again[1])).toEqual(Array.from(first[1]));
+  });
+
+  it('keeps a series without rescaling in the type its values fit, and re-decodes only values that do not fit', async () => {
+    const MR = 'https://pacs.test/dicom-web/studies/1/series/8';
+    const raw = (min: number, max: number) => ({ minPixelValue: min, maxPixelValue: max }); // not rescaled
+    loader.createImage.mockResolvedValue(raw(0, 1800)); // Uint16Array
+    await loadFrame(id(1, MR)).promise;
+    loader.createImage.mockResolvedValue(raw(0, 90)); // an edge slice: would be Uint8Array alone
+    await loadFrame(id(2, MR)).promise;
+    await loadFrame(id(3, MR)).promise;
+    expect(loader.createImage.mock.calls.slice(1).map((c) => c[3].targetBuffer?.type)).toEqual(['Uint16Array', 'Uint16Array']);
+    expect(fetchMock).toHaveBeenCalledTimes(3); // one request each, no second decode
+    // Negative raw values do not fit Uint16: the worker would have wrapped them; decoded again.
+    loader.createImage.mockResolvedValue(raw(-20, 900));
+    await loadFrame(id(4, MR)).promise;
+    expect(loader.createImage).toHaveBeenCalledTimes(5);
+    expect(loader.createImage.mock.calls[4][3].targetBuffer).toBeUndefined();
   });
 
   it('leaves a volume\'s own target and color images to the loader', async () => {

@@ -7,7 +7,7 @@
 // its time per slice.
 import { cache, imageLoader, metaData, type Types } from '@cornerstonejs/core';
 import { createImage } from '@cornerstonejs/dicom-image-loader';
-import { FRAME_ACCEPT, FrameRequestError, frameOf, frameTransferSyntax, pixelArrayFor, sharedTarget } from './frames';
+import { FRAME_ACCEPT, FrameRequestError, decodedInto, frameOf, frameTransferSyntax, nextPixelArray, sharedTarget } from './frames';
 import { MultipartStream, boundaryOf } from './multipartStream';
 
 export { FrameRequestError };
@@ -63,12 +63,11 @@ async function decode(imageId: string, frame: Frame, options: Record<string, unk
   const target = options.targetBuffer ? null
     : sharedTarget(input, syntax, seriesArray.get(series), metaData.get('imagePixelModule', imageId));
   const image = (await createImage(imageId, input, syntax, target ? { ...options, targetBuffer: target } : options)) as Types.IImage;
-  const made = pixelArrayFor(image.minPixelValue, image.maxPixelValue);
-  seriesArray.set(series, made);
-  if (!target || made === target.type) return image;
-  // The decoder chose another type, so the shared memory does not hold this image (and may
-  // hold it half converted): decode it again from the archive, letting the loader allocate.
-  const again = await fetchFrame(urlOf(imageId));
+  seriesArray.set(series, nextPixelArray(seriesArray.get(series), image));
+  if (!target || decodedInto(target.type, image)) return image;
+  // The shared memory does not hold this image: decode it again, letting the loader allocate,
+  // from the frame (untouched unless it was decoded where it lay, then from the archive).
+  const again = target.arrayBuffer === input.buffer ? await fetchFrame(urlOf(imageId)) : frame;
   return (await createImage(imageId, again.bytes, frameTransferSyntax(again.type), options)) as Types.IImage;
 }
 

@@ -82,6 +82,37 @@ export function pixelArrayFor(min: number, max: number): string {
 }
 
 const BYTES: Record<string, number> = { Uint8Array: 1, Uint16Array: 2, Int16Array: 2, Float32Array: 4 };
+const RANGE: Record<string, [number, number]> = {
+  Uint8Array: [0, 0xff], Uint16Array: [0, 0xffff], Int16Array: [-32768, 32767], Float32Array: [-Infinity, Infinity],
+};
+
+// Whether the values from `min` to `max` are whole numbers that an array of `type` holds.
+export function pixelsFit(type: string, min: number, max: number): boolean {
+  const range = RANGE[type];
+  if (!range) return false;
+  if (type !== 'Float32Array' && !(Number.isInteger(min) && Number.isInteger(max))) return false;
+  return min >= range[0] && max <= range[1];
+}
+
+// Whether a decoded image really is in the shared memory it was given as `type`. The image
+// loader's worker uses that memory only if the rescaled values call for exactly that type
+// (its own rule), but puts values that are not rescaled into it as they are, whether they fit
+// or not; and the loader then reads the memory either way.
+export function decodedInto(type: string, image: { minPixelValue: number; maxPixelValue: number; preScale?: { scaled?: boolean } }): boolean {
+  return image.preScale?.scaled
+    ? pixelArrayFor(image.minPixelValue, image.maxPixelValue) === type
+    : pixelsFit(type, image.minPixelValue, image.maxPixelValue);
+}
+
+// The array type to give a series' next image, after one came out with these values: for
+// rescaled images the type the loader chose; otherwise the one used so far while the values
+// fit it (a slice of few values in a 16-bit series stays 16-bit), else the loader's.
+export function nextPixelArray(current: string | undefined,
+  image: { minPixelValue: number; maxPixelValue: number; preScale?: { scaled?: boolean } }): string {
+  const made = pixelArrayFor(image.minPixelValue, image.maxPixelValue);
+  if (image.preScale?.scaled || !current) return made;
+  return pixelsFit(current, image.minPixelValue, image.maxPixelValue) ? current : made;
+}
 const UNCOMPRESSED = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1']);
 
 // Where the decoder is to put a monochrome image's pixel values, when the array type it will
