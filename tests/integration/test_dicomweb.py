@@ -456,6 +456,11 @@ class WadoTest(unittest.TestCase):
                                                      headers={"Accept": "application/octet-stream; transfer-syntax=*"})
                 self.assertEqual((status, fh["Content-Type"]), (200, h["Content-Type"]), location)
                 self.assertEqual(frame, data, location)
+        # A series read this way is one event in the audit trail, naming the patient and study.
+        last = max(e["id"] for e in self.server.json("/api/audit?patient=98890234"))
+        self.assertEqual(self.pixel_data(f"/dicom-web/studies/{study}/series/{uid}")[0], 200)
+        new = [e for e in self.server.json("/api/audit?patient=98890234") if e["id"] > last]
+        self.assertEqual([(e["action"], e["studyInstanceUid"]) for e in new], [("read", study)])
 
     def test_pixel_data_of_a_multiframe_instance_and_of_compressed_images(self):
         path, _ = self.instance_path(self.multiframe)
@@ -479,6 +484,8 @@ class WadoTest(unittest.TestCase):
         # What cannot be answered is refused before anything is sent, naming the instance.
         self.assertEqual(self.pixel_data(path, accept="image/png")[0], 406)
         self.assertEqual(self.pixel_data(path, accept="application/octet-stream")[0], 406, "never a single part")
+        self.assertEqual(self.pixel_data("/dicom-web/studies/1.2.3.4")[0], 404)
+        self.assertEqual(self.pixel_data("/dicom-web/studies/no..uid")[0], 400)
         j2k, inst = self.instance_path(self.j2k)
         status, _, body = self.pixel_data(f"/dicom-web/studies/{inst['StudyInstanceUID']}",
                                           accept='multipart/related; type="application/octet-stream"')
