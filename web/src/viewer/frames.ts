@@ -1,5 +1,6 @@
 // What a frame request asks for and what its answer says (kept apart from Cornerstone, so
 // that it is tested on its own).
+import { boundaryOf, findBytes } from './multipartStream';
 
 // Each frame as a single part payload, as stored (PS3.18 8.6; the archive offers it for one
 // frame): its body is the frame, with nothing to search or copy out.
@@ -31,14 +32,7 @@ export class FrameRequestError extends Error {
 
 const ascii = (bytes: Uint8Array) => String.fromCharCode(...bytes);
 
-function indexOf(body: Uint8Array, token: string, from = 0): number {
-  const t = Array.from(token, (c) => c.charCodeAt(0));
-  outer: for (let i = from; i <= body.length - t.length; i++) {
-    for (let j = 0; j < t.length; j++) if (body[i + j] !== t[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
+const indexOf = (body: Uint8Array, token: string, from = 0) => findBytes(body, new TextEncoder().encode(token), from);
 
 function lastIndexOf(body: Uint8Array, token: string): number {
   const t = Array.from(token, (c) => c.charCodeAt(0));
@@ -55,7 +49,7 @@ function lastIndexOf(body: Uint8Array, token: string): number {
 // without reading or copying the frame in between.
 export function frameOf(body: Uint8Array, contentType: string | null): { bytes: Uint8Array; type: string | null } {
   if (!/^multipart\//i.test(contentType ?? '')) return { bytes: body, type: contentType };
-  const boundary = /boundary\s*=\s*"?([^";]+)"?/i.exec(contentType!)?.[1];
+  const boundary = boundaryOf(contentType);
   const start = boundary ? indexOf(body, `--${boundary}`) : -1;
   const headersEnd = start < 0 ? -1 : indexOf(body, '\r\n\r\n', start);
   const end = boundary ? lastIndexOf(body, `\r\n--${boundary}`) : -1;

@@ -63,11 +63,6 @@ export class MultipartStream {
     return this.state === 'done';
   }
 
-  // Whether the stream stopped inside a part (what came of it is incomplete).
-  get inPart(): boolean {
-    return this.state === 'body' || this.state === 'search' || this.state === 'headers';
-  }
-
   // The parts completed by this piece of the body. Throws on a body that is not multipart.
   push(piece: Uint8Array): StreamPart[] {
     const parts: StreamPart[] = [];
