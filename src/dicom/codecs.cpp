@@ -1,4 +1,4 @@
-// Codec registration for DCMTK (decoders for transcoding on retrieve). Registered once at
+// Codec registration for DCMTK (decoders for transcoding on retrieve, rendering and frames). Registered once at
 // start-up; DCMTK's codec list is internally locked for concurrent use.
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmdata/dcrleerg.h>
@@ -8,6 +8,7 @@
 #include <dcmtk/dcmjpls/djencode.h>
 
 #include "dicom/codecs.hpp"
+#include "dicom/j2k_codec.hpp"
 
 namespace vireo::dicom {
 void register_codecs() {
@@ -18,6 +19,7 @@ void register_codecs() {
     DJLSEncoderRegistration::registerCodecs();
     DcmRLEDecoderRegistration::registerCodecs();
     DcmRLEEncoderRegistration::registerCodecs();
+    register_j2k_decoder();
     return true;
   }();
   (void)done;

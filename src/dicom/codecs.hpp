@@ -1,5 +1,5 @@
-// Registers DCMTK's JPEG, JPEG-LS and RLE codecs (idempotent). JPEG 2000 has no codec in
-// free DCMTK; instances in it are stored and sent as received, not transcoded.
+// Registers DCMTK's JPEG, JPEG-LS and RLE codecs and our JPEG 2000 decoder (j2k_codec.hpp)
+// (idempotent). Nothing is encoded to JPEG 2000.
 #pragma once
 namespace vireo::dicom {
 void register_codecs();

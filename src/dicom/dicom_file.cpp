@@ -29,6 +29,7 @@
 
 #include "core/log.hpp"
 #include "dicom/codecs.hpp"
+#include "dicom/pixel_sequence.hpp"
 #include "core/strings.hpp"
 
 namespace fs = std::filesystem;
@@ -87,11 +88,12 @@ bool is_uncompressed(const std::string& ts) {
 }
 
 bool can_decompress(const std::string& ts) {
-  // The decoders register_codecs() installs: JPEG (baseline, extended, lossless), JPEG-LS, RLE.
+  // The decoders register_codecs() installs: JPEG (baseline, extended, lossless), JPEG-LS, RLE,
+  // JPEG 2000 (Part 1).
   static const std::set<std::string, std::less<>> decoded = {
-      UID_JPEGProcess1TransferSyntax,           UID_JPEGProcess2_4TransferSyntax, UID_JPEGProcess14TransferSyntax,
-      UID_JPEGProcess14SV1TransferSyntax,       UID_JPEGLSLosslessTransferSyntax, UID_JPEGLSLossyTransferSyntax,
-      UID_RLELosslessTransferSyntax};
+      UID_JPEGProcess1TransferSyntax,     UID_JPEGProcess2_4TransferSyntax, UID_JPEGProcess14TransferSyntax,
+      UID_JPEGProcess14SV1TransferSyntax, UID_JPEGLSLosslessTransferSyntax, UID_JPEGLSLossyTransferSyntax,
+      UID_RLELosslessTransferSyntax,      UID_JPEG2000LosslessOnlyTransferSyntax, UID_JPEG2000TransferSyntax};
   return is_uncompressed(ts) || decoded.contains(ts);
 }
 
@@ -368,6 +370,8 @@ Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const 
   DcmXfer stored(xfer);
   std::vector<Frame> out;
   if (!stored.isEncapsulated() || decompress) {
+    if (!can_decompress(stored.getXferID()))
+      return fail(ErrorCode::InvalidArgument, std::string("the archive cannot decode ") + stored.getXferName());
     Uint32 size = 0;
     if (pixels->getUncompressedFrameSize(ds, size).bad() || size == 0)
       return fail(ErrorCode::IntegrityError, "cannot size the frames of this image");
@@ -377,9 +381,9 @@ Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const 
       OFString color;
       start_fragment = 0;  // random access: let DCMTK find each frame's first fragment
       cond = pixels->getUncompressedFrame(ds, n - 1, start_fragment, buf.data(), static_cast<Uint32>(buf.size()), color);
-      if (cond.bad())
-        return fail(ErrorCode::InvalidArgument, std::string("cannot decode a frame of ") + stored.getXferName() + ": " +
-                                                    cond.text());
+      if (cond.bad())  // a syntax we decode, so the stored bitstream is damaged
+        return fail(ErrorCode::IntegrityError, "frame " + std::to_string(n) + " (" + stored.getXferName() +
+                                                   ") cannot be decoded: " + cond.text());
       buf.resize(size);
       out.push_back({std::move(buf), UID_LittleEndianExplicitTransferSyntax});
     }
@@ -388,22 +392,10 @@ Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const 
   DcmPixelSequence* seq = nullptr;
   if (pixels->getEncapsulatedRepresentation(xfer, nullptr, seq).bad() || !seq)
     return fail(ErrorCode::IntegrityError, "the compressed pixel data cannot be read");
-  const Uint32 items = static_cast<Uint32>(seq->card());
   for (uint32_t n : numbers) {
-    Uint32 first = 0, end = items;
-    if (DcmCodec::determineStartFragment(n - 1, frames, seq, first).bad())
-      return fail(ErrorCode::IntegrityError, "cannot locate frame " + std::to_string(n));
-    if (static_cast<Sint32>(n) < frames && DcmCodec::determineStartFragment(n, frames, seq, end).bad()) end = first + 1;
-    std::string bytes;
-    for (Uint32 k = first; k < end && k < items; ++k) {
-      DcmPixelItem* item = nullptr;
-      Uint8* data = nullptr;
-      if (seq->getItem(item, k).bad() || !item) break;
-      if (item->getLength() == 0) continue;
-      if (item->getUint8Array(data).bad() || !data) return fail(ErrorCode::IntegrityError, "unreadable fragment");
-      bytes.append(reinterpret_cast<const char*>(data), item->getLength());
-    }
-    out.push_back({std::move(bytes), stored.getXferID()});
+    auto bytes = frame_bitstream(*seq, n - 1, frames);
+    if (!bytes) return fail(ErrorCode::IntegrityError, "cannot locate frame " + std::to_string(n) + " in the pixel data");
+    out.push_back({std::move(*bytes), stored.getXferID()});
   }
   return out;
 }

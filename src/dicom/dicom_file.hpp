@@ -84,9 +84,11 @@ inline constexpr std::string_view kBulkDataPlaceholder = "vireo-bulkdata:";
                                                 const std::function<std::string(tag::Tag)>& bulk_uri);
 
 // Frames of an image instance (PS3.18 10.4.1.1.4). `decompress`: raw little-endian pixel
-// values (decoding JPEG, JPEG-LS, RLE as needed); otherwise as stored (the compressed
-// bitstream of each frame, or the raw bytes of an uncompressed image). Frame numbers start
-// at 1; none: every frame; a number beyond the instance's frames is InvalidArgument.
+// values (decoding JPEG, JPEG-LS, RLE, JPEG 2000 as needed; another compressed syntax is
+// InvalidArgument, a bitstream that fails to decode IntegrityError); otherwise as stored
+// (the compressed bitstream of each frame, or the raw bytes of an uncompressed image).
+// Frame numbers start at 1; none: every frame; a number beyond the instance's frames is
+// InvalidArgument.
 struct Frame {
   std::string bytes;
   std::string transfer_syntax;  // of `bytes`

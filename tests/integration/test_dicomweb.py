@@ -15,7 +15,7 @@ import http.client
 import shutil
 import tempfile
 
-from harness import DICOM, ROOT, VIREO, Server, read_meta
+from harness import DICOM, ROOT, VIREO, Server, read_meta, with_transfer_syntax
 
 
 def read_meta_bytes(data):
@@ -276,7 +276,10 @@ class WadoTest(unittest.TestCase):
         cls.charsets = [DICOM / "charset/chrGerm.dcm", DICOM / "charset/chrX1.dcm"]
         cls.multiframe = DICOM / "modality/MR_enhanced_multiframe.dcm"
         cls.j2k = DICOM / "transfer_syntax/CT1_J2KI.dcm"
-        for group in (cls.files, [cls.jpegls], [cls.multiframe], [cls.j2k], *[[c] for c in cls.charsets]):
+        # An encoding the archive cannot decode (MPEG-4 video, as endoscopes send).
+        cls.video = with_transfer_syntax(DICOM / "transfer_syntax/SC_rgb_small_odd_jpeg.dcm", "1.2.840.10008.1.2.4.102",
+                                         cls.server.tmp / "video.dcm")
+        for group in (cls.files, [cls.jpegls], [cls.multiframe], [cls.j2k], [cls.video], *[[c] for c in cls.charsets]):
             statuses, out = cls.server.store(*group)
             assert all(v == 0 for v in statuses.values()), out
 
@@ -486,11 +489,17 @@ class WadoTest(unittest.TestCase):
         self.assertEqual(self.pixel_data(path, accept="application/octet-stream")[0], 406, "never a single part")
         self.assertEqual(self.pixel_data("/dicom-web/studies/1.2.3.4")[0], 404)
         self.assertEqual(self.pixel_data("/dicom-web/studies/no..uid")[0], 400)
-        j2k, inst = self.instance_path(self.j2k)
+        _, inst = self.instance_path(self.video)
         status, _, body = self.pixel_data(f"/dicom-web/studies/{inst['StudyInstanceUID']}",
                                           accept='multipart/related; type="application/octet-stream"')
         self.assertEqual(status, 406, body[:300])
-        self.assertIn(read_meta(self.j2k)[1][(2, 3)].encode(), body)
+        self.assertIn(read_meta(self.video)[1][(2, 3)].encode(), body)
+        # JPEG 2000 is decoded by the archive (OpenJPEG) when asked uncompressed, or sent as stored.
+        j2k, _ = self.instance_path(self.j2k)
+        status, headers, body = self.pixel_data(j2k, accept='multipart/related; type="application/octet-stream"')
+        (h, data), = multipart_parts(headers["Content-Type"], body)
+        self.assertEqual(h["Content-Type"], "application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1")
+        self.assertEqual(data, self.frames(self.j2k, "1", accept="application/octet-stream")[2])
         status, headers, body = self.pixel_data(j2k)
         (h, data), = multipart_parts(headers["Content-Type"], body)
         self.assertTrue(h["Content-Type"].startswith("image/jp2; transfer-syntax=1.2.840.10008.1.2.4.9"), h)
@@ -576,6 +585,26 @@ class WadoTest(unittest.TestCase):
                           ("/rendered?viewport=0,0", 400)):
             self.assertEqual(self.server.http("GET", path + bad)[0], code, bad)
         self.assertEqual(self.server.http("GET", path + "/rendered", headers={"Accept": "image/gif"})[0], 406)
+
+    def test_jpeg_2000_is_decoded_for_frames_and_pictures(self):
+        # The viewer's series panel shows the archive's thumbnail of every series, and other
+        # clients ask for frames uncompressed: JPEG 2000 needs a decoder in the archive too.
+        path, inst = self.instance_path(self.j2k)
+        status, headers, data = self.frames(self.j2k, "1", accept="application/octet-stream")
+        self.assertEqual(status, 200, data[:300])
+        self.assertEqual(headers["Content-Type"], "application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1")
+        values = struct.unpack(f"<{512 * 512}h", data)
+        self.assertGreater(max(values) - min(values), 1000, "a CT slice, not a blank frame")
+        series = f"/dicom-web/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}"
+        status, headers, png = self.server.http("GET", series + "/thumbnail", headers={"Accept": "image/png"})
+        self.assertEqual(status, 200, png[:300])
+        self.assertEqual(max(self.png_size(png)), 128)
+        status, _, jpeg = self.server.http("GET", path + "/rendered")
+        self.assertEqual((status, jpeg[:2]), (200, b"\xff\xd8"))
+        # What stays undecodable is still refused in DICOMweb's terms.
+        video, _ = self.instance_path(self.video)
+        status, _, body = self.server.http("GET", video + "/frames/1", headers={"Accept": "application/octet-stream"})
+        self.assertEqual(status, 406, body[:300])
 
     def test_rendered_series_and_study_are_every_instance_as_a_picture(self):
         _, inst = self.instance_path(self.files[0])

@@ -464,8 +464,14 @@ try {
       '1.2.840.10008.1.2.4.90': 'image/jp2', '1.2.840.10008.1.2.4.91': 'image/jp2' }[syntax];
     check(media && types.length > 0 && types.every((t) => t === `${media}; transfer-syntax=${syntax}`),
       `${syntax}: frames answered as ${types.join(' | ')}`);
+    // The series panel's thumbnail is the archive's own rendering (it decodes the syntax too).
+    const thumb = await page.waitForFunction(() => {
+      const img = document.querySelector('.series-card img');
+      return img?.complete ? { width: img.naturalWidth, hidden: img.style.visibility === 'hidden' } : null;
+    }).then((h) => h.jsonValue());
+    check(thumb.width > 0 && !thumb.hidden, `${syntax}: the series thumbnail did not load`);
     if (SHOTS) await page.screenshot({ path: join(SHOTS, `viewer-${syntax}.png`) });
-    console.log(`${syntax}: decoded in the browser from the stored syntax`);
+    console.log(`${syntax}: decoded in the browser from the stored syntax; thumbnail ${thumb.width} px wide`);
   }
 
   check(failures.length === 0, failures.join('\n'));

@@ -107,6 +107,9 @@ std::string frame_media_type(const std::string& ts) {
   if (ts == "1.2.840.10008.1.2.4.90" || ts == "1.2.840.10008.1.2.4.91") return "image/jp2";
   if (ts.starts_with("1.2.840.10008.1.2.4.20")) return "image/jphc";
   if (ts == "1.2.840.10008.1.2.5") return "image/dicom-rle";
+  if (ts == "1.2.840.10008.1.2.4.100" || ts == "1.2.840.10008.1.2.4.101") return "video/mpeg";
+  if (ts >= "1.2.840.10008.1.2.4.102" && ts <= "1.2.840.10008.1.2.4.106" && ts.size() == 23) return "video/mp4";
+  if (ts == "1.2.840.10008.1.2.4.107" || ts == "1.2.840.10008.1.2.4.108") return "video/H265";
   return "application/octet-stream";
 }
 
@@ -124,7 +127,7 @@ struct FramePackaging {
 // Endian. For a part's type, transfer-syntax=* means "as stored", whatever its media type.
 std::optional<FramePackaging> frame_packaging(const HttpRequest& r, const std::string& stored_ts, size_t count) {
   const std::string stored_type = frame_media_type(stored_ts);
-  const bool stored_uncompressed = stored_type == "application/octet-stream";
+  const bool stored_uncompressed = dicom::is_uncompressed(stored_ts);
   auto it = r.headers.find("accept");
   if (it == r.headers.end() || trim(it->second).empty()) return FramePackaging{stored_uncompressed, false};
   for (const auto& m : parse_accept(it->second)) {
@@ -191,14 +194,14 @@ HttpResponse frames(archive::Archive& archive, const HttpRequest& r) {
                          "frames are sent as multipart/related of application/octet-stream (uncompressed) or of " +
                              frame_media_type(inst.transfer_syntax) +
                              " (as stored); one frame also as a single part of either type");
+  if (!packaging->as_stored && !dicom::can_decompress(inst.transfer_syntax))
+    return http::problem(406, "Not Acceptable",
+                         "the instance is stored in " + inst.transfer_syntax +
+                             ", which the archive cannot decode; ask for transfer-syntax=* to get its frames as stored");
   auto path = archive.instance_file(inst, archive::Archive::HashCheck::Once);
   if (!path) return http::problem(path.error());
   auto got = dicom::read_frames(*path, numbers, !packaging->as_stored);
-  if (!got) {
-    if (got.error().code == ErrorCode::InvalidArgument && got.error().detail.starts_with("cannot decode"))
-      return http::problem(406, "Not Acceptable", got.error().detail + "; ask for transfer-syntax=*");
-    return http::problem(got.error());
-  }
+  if (!got) return http::problem(got.error());
   if (packaging->single_part) return single_part_of(std::move(got->front()));
   return multipart_of(*got, r.path.substr(0, r.path.rfind('/') + 1), numbers);
 }
