@@ -212,8 +212,26 @@ try {
   await page.waitForFunction((x) => Number(document.querySelector('.mpr [data-plane=sagittal]').dataset.focal.split(',')[0]) > x + 5,
     sagittalBefore[0]);
   const sagittalAfter = await focal('sagittal');
-  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-mpr.png') });
   console.log(`MPR: three planes drawn; the sagittal plane moved ${(sagittalAfter[0] - sagittalBefore[0]).toFixed(1)} mm with the crosshairs`);
+  // Windowing in MPR: a preset sets the three planes; W/L on the left button drags one.
+  const mprWindows = () => page.$$eval('.mpr [data-testid=mpr-window]', (els) => els.map((e) => e.textContent));
+  await page.selectOption('select[aria-label="Window preset"]', { label: 'Bone (1800/400)' });
+  await page.waitForFunction(() => [...document.querySelectorAll('.mpr [data-testid=mpr-window]')]
+    .filter((e) => e.textContent === 'W: 1800 L: 400').length === 3);
+  await page.click('button:text-is("W/L")');
+  const coronalBox = await page.locator('.mpr [data-plane=coronal]').boundingBox();
+  const wx = coronalBox.x + coronalBox.width / 4, wy = coronalBox.y + coronalBox.height / 4;
+  await page.mouse.move(wx, wy);
+  await page.mouse.down();
+  await page.mouse.move(wx + 80, wy + 40, { steps: 8 });
+  await page.mouse.up();
+  await page.waitForFunction(() => [...document.querySelectorAll('.mpr [data-testid=mpr-window]')]
+    .some((e) => e.textContent !== 'W: 1800 L: 400'));
+  const sagittalStill = await focal('sagittal');
+  check(sagittalStill[0] === sagittalAfter[0], 'the W/L drag moved the crosshairs');
+  console.log(`MPR windowing: the Bone preset on all three planes, then a drag: ${(await mprWindows()).join(' | ')}`);
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-mpr.png') });
+  await page.click('button:text-is("Crosshairs")');
   await page.click('[data-testid=mpr-toggle]');
   await page.waitForFunction(() => !document.querySelector('.mpr') && document.querySelectorAll('.viewport .element canvas').length === 1);
 

@@ -6,9 +6,11 @@ import {
   Enums, type RenderingEngine, type Types, cache, setVolumesForViewports, volumeLoader,
 } from '@cornerstonejs/core';
 import { wadors } from '@cornerstonejs/dicom-image-loader';
-import { mprToolGroup, renderVolumesWithWebGl, screenAxes } from './cornerstone';
+import { type MprTool, mprToolGroup, renderVolumesWithWebGl, screenAxes, setMprTool } from './cornerstone';
 import { orientationMarkers } from './overlays';
+import { presetFromRange, presetsForImage, voiRange } from './presets';
 import type { StackImage } from './series';
+import type { ViewportCommand } from './StackViewport';
 
 const PLANES = [
   { id: 'mpr-axial', label: 'Axial', orientation: Enums.OrientationAxis.AXIAL },
@@ -17,10 +19,18 @@ const PLANES = [
 ] as const;
 
 type Markers = ReturnType<typeof orientationMarkers>;
+type Window = { center: number; width: number };
 
-export function MprView({ engine, images, seriesUid }: { engine: RenderingEngine; images: StackImage[]; seriesUid: string }) {
+export function MprView({ engine, images, seriesUid, tool, command }: {
+  engine: RenderingEngine;
+  images: StackImage[];
+  seriesUid: string;
+  tool: MprTool; // what the left button does
+  command: ViewportCommand | null; // from the toolbar: presets, invert, fit, reset
+}) {
   const elements = useRef<(HTMLDivElement | null)[]>([]);
   const [markers, setMarkers] = useState<Record<string, Markers>>({});
+  const [windows, setWindows] = useState<Record<string, Window>>({});
   const [error, setError] = useState('');
 
   useEffect(() => {
@@ -51,6 +61,14 @@ export function MprView({ engine, images, seriesUid }: { engine: RenderingEngine
       };
       element.addEventListener(Enums.Events.CAMERA_MODIFIED, onCamera);
       listeners.push([element, Enums.Events.CAMERA_MODIFIED, onCamera]);
+      // The window each plane shows, in its corner (the three share the volume's window
+      // when set from the toolbar; a drag sets one plane's).
+      const onVoi = (e: Event) => {
+        const range = (e as CustomEvent).detail?.range;
+        if (range) setWindows((w) => ({ ...w, [plane.id]: presetFromRange(range.lower, range.upper) }));
+      };
+      element.addEventListener(Enums.Events.VOI_MODIFIED, onVoi);
+      listeners.push([element, Enums.Events.VOI_MODIFIED, onVoi]);
     });
     const resized = new ResizeObserver(() => engine.resize(true, false));
     resized.observe(elements.current[0]!);
@@ -77,6 +95,38 @@ export function MprView({ engine, images, seriesUid }: { engine: RenderingEngine
     };
   }, [engine, images, seriesUid]);
 
+  useEffect(() => setMprTool(tool), [tool]);
+
+  useEffect(() => {
+    if (!command) return;
+    const viewports = PLANES.map((p) => engine.getViewport(p.id) as Types.IVolumeViewport | undefined)
+      .filter((vp): vp is Types.IVolumeViewport => !!vp);
+    for (const vp of viewports) {
+      switch (command.kind) {
+        case 'preset': {
+          const preset = presetsForImage(images[0]?.metadata ?? {})[command.value ?? 0];
+          if (preset) vp.setProperties({ voiRange: voiRange(preset) });
+          break;
+        }
+        case 'invert':
+          vp.setProperties({ invert: !vp.getProperties()?.invert });
+          break;
+        case 'fit':
+          vp.resetCamera();
+          break;
+        case 'reset':
+          vp.resetCamera();
+          vp.resetProperties();
+          break;
+        default: // rotate, flips and cine are for stacks
+          break;
+      }
+      vp.render();
+    }
+    // Only a new command acts.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [command]);
+
   return (
     <main className="grid mpr" style={{ gridTemplateRows: '1fr', gridTemplateColumns: 'repeat(3, 1fr)' }}>
       {error && <div className="page-message error" role="alert">{error}</div>}
@@ -85,6 +135,11 @@ export function MprView({ engine, images, seriesUid }: { engine: RenderingEngine
           <div ref={(el) => { elements.current[i] = el; }} className="element" data-plane={plane.label.toLowerCase()}
             onContextMenu={(e) => e.preventDefault()} />
           <div className="overlay tl">{plane.label}</div>
+          {windows[plane.id] && (
+            <div className="overlay bl" data-testid="mpr-window">
+              W: {Math.round(windows[plane.id].width)} L: {Math.round(windows[plane.id].center)}
+            </div>
+          )}
           {markers[plane.id] && (['top', 'bottom', 'left', 'right'] as const).map((edge) => (
             <div key={edge} className={`marker ${edge}`}>{markers[plane.id][edge]}</div>
           ))}

@@ -11,7 +11,7 @@ import { Tag, formatDate, text, values } from '../dicom';
 import { DICOMWEB_ROOT as ROOT, type SeriesInfo, isImageSeries, otherStudies, seriesMetadata, seriesOf } from '../studyData';
 import { type AiFinding, type ParsedFindings, parseFindings } from './ai';
 import { type SaveState, studyAnnotations, syncAnnotations } from './annotations';
-import { MEASUREMENT_TOOLS, renderingEngine, stackToolGroup } from './cornerstone';
+import { MEASUREMENT_TOOLS, type MprTool, renderingEngine, stackToolGroup } from './cornerstone';
 import { type LayoutName, LAYOUTS, assignSeries, dropSeries } from './layout';
 import { type OverlayMode, OVERLAY_MODES, saveOverlayMode, savedOverlayMode } from './overlays';
 import { presetsForImage } from './presets';
@@ -86,6 +86,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   const link = useMemo(() => new SliceLink(), []);
   const [linked, setLinked] = useState(false);
   const [mpr, setMpr] = useState<string | null>(null); // the series shown in MPR instead of the grid
+  const [mprTool, setMprTool] = useState<MprTool>('Crosshairs');
   const [exported, setExported] = useState<{ state: 'idle' | 'busy' | 'done' | 'failed'; text: string }>({ state: 'idle', text: '' });
   const [saveState, setSaveState] = useState<{ state: SaveState; detail?: string }>({ state: 'idle' });
   // Until the first image is drawn (or cannot be), nothing else is asked for: thumbnails,
@@ -225,24 +226,35 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
         </span>
         <span className={exported.state === 'failed' ? 'error' : 'hint'} data-testid="sr-state">{exported.text}</span>
         <div className="toolbar" role="toolbar" aria-label="Tools">
-          {PRIMARY_TOOLS.map((t) => (
+          {mpr ? (
+            // In MPR the left button moves the crosshairs or sets the window; measurements are
+            // made on the stacks.
+            <>
+              <button type="button" aria-pressed={mprTool === 'Crosshairs'} onClick={() => setMprTool('Crosshairs')}>Crosshairs</button>
+              <button type="button" aria-pressed={mprTool === 'WindowLevel'} onClick={() => setMprTool('WindowLevel')}>W/L</button>
+            </>
+          ) : PRIMARY_TOOLS.map((t) => (
             <button key={t.name} type="button" aria-pressed={active === t.name} onClick={() => choose(t.name)}>{t.label}</button>
           ))}
-          <PresetMenu onChoose={(i) => send('preset', i)} viewport={activeViewport} stacks={stacks} shown={shown} />
+          <PresetMenu onChoose={(i) => send('preset', i)} viewport={activeViewport} stacks={stacks}
+            shown={mpr ? shown.map((_, i) => (i === activeViewport ? mpr : null)) : shown} />
           <button type="button" onClick={() => send('invert')}>Invert</button>
-          <button type="button" onClick={() => send('rotate')}>Rotate</button>
-          <button type="button" onClick={() => send('flipH')}>Flip H</button>
-          <button type="button" onClick={() => send('flipV')}>Flip V</button>
+          <button type="button" disabled={mpr !== null} onClick={() => send('rotate')}>Rotate</button>
+          <button type="button" disabled={mpr !== null} onClick={() => send('flipH')}>Flip H</button>
+          <button type="button" disabled={mpr !== null} onClick={() => send('flipV')}>Flip V</button>
           <button type="button" onClick={() => send('fit')}>Fit</button>
           <button type="button" onClick={() => send('reset')}>Reset</button>
-          <button type="button" onClick={() => send('cine')}>Cine</button>
+          <button type="button" disabled={mpr !== null} onClick={() => send('cine')}>Cine</button>
           <button type="button" disabled={exported.state === 'busy'} data-testid="export-sr"
             title="Save your measurements on this study into it as a DICOM Structured Report (TID 1500)"
             onClick={() => void exportSr()}>Export SR</button>
           <button type="button" aria-pressed={mpr !== null} data-testid="mpr-toggle"
             disabled={mpr === null && !(shown[activeViewport] && volumeEligible(stacks[shown[activeViewport]!] ?? []))}
             title="Axial, sagittal and coronal planes of the active viewport's series, with crosshairs"
-            onClick={() => setMpr(mpr === null ? shown[activeViewport] : null)}>MPR</button>
+            onClick={() => {
+              setMprTool('Crosshairs');
+              setMpr(mpr === null ? shown[activeViewport] : null);
+            }}>MPR</button>
           <button type="button" aria-pressed={linked} data-testid="link-toggle" title="Scroll the viewports together"
             onClick={() => setLinked((v) => !v)}>Link</button>
           <button type="button" aria-pressed={showAi} disabled={ai.findings.length === 0} data-testid="ai-toggle"
@@ -283,7 +295,9 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
           );
         })}
       </aside>
-      {mpr && engine && stacks[mpr]?.length ? <MprView engine={engine} images={stacks[mpr]} seriesUid={mpr} /> : (
+      {mpr && engine && stacks[mpr]?.length ? (
+        <MprView engine={engine} images={stacks[mpr]} seriesUid={mpr} tool={mprTool} command={command} />
+      ) : (
       <main className="grid" style={{ gridTemplateRows: `repeat(${rows}, 1fr)`, gridTemplateColumns: `repeat(${columns}, 1fr)` }}>
         {error && <div className="page-message error" role="alert">{error}</div>}
         {engine && shown.map((uid, i) => (

@@ -128,7 +128,23 @@ export function stackToolGroup(): ToolTypes.IToolGroup {
 // The MPR viewports' tools: crosshairs on the left button (each plane shows where the others
 // cut it; dragging moves them); the wheel moves through the plane.
 export function mprToolGroup(): ToolTypes.IToolGroup {
-  return pageToolGroup('vireo-mpr-tools', CrosshairsTool, []);
+  return pageToolGroup('vireo-mpr-tools', CrosshairsTool, [WindowLevelTool]);
+}
+
+export type MprTool = 'Crosshairs' | 'WindowLevel';
+
+// The left button in MPR: the crosshairs, or window/level with the crosshairs still drawn
+// (shown, not moved, so that a drag across a line changes the window).
+export function setMprTool(tool: MprTool): void {
+  const group = mprToolGroup();
+  const { Primary } = ToolEnums.MouseBindings;
+  if (tool === 'WindowLevel') {
+    group.setToolEnabled(CrosshairsTool.toolName);
+    group.setToolActive(WindowLevelTool.toolName, { bindings: [{ mouseButton: Primary }] });
+  } else {
+    group.setToolPassive(WindowLevelTool.toolName);
+    group.setToolActive(CrosshairsTool.toolName, { bindings: [{ mouseButton: Primary }] });
+  }
 }
 
 // Where the screen's upward and rightward directions point in the patient, and how many
