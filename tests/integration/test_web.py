@@ -267,9 +267,9 @@ class ViewerEndToEndTest(unittest.TestCase):
         server = Server()
         try:
             # Three CTs: one to read, one without Pixel Spacing, one with a damaged slice.
-            subprocess.run([VIREO.parent / "vireo-synth", "ct", tmp / "ct", "4", "24"], check=True, capture_output=True)
+            subprocess.run([VIREO.parent / "vireo-synth", "ct", tmp / "ct", "5", "24"], check=True, capture_output=True)
             studies = {}
-            for name in ("study0", "study1", "study2", "study3"):
+            for name in ("study0", "study1", "study2", "study3", "study4"):
                 studies[name] = sorted((tmp / "ct" / name).glob("*.dcm"), key=lambda p: int(p.stem))
             for f in studies["study1"]:
                 subprocess.run(["dcmodify", "-nb", "-ea", "(0028,0030)", str(f)], check=True, capture_output=True)
@@ -280,6 +280,12 @@ class ViewerEndToEndTest(unittest.TestCase):
             for f in studies["study3"]:
                 subprocess.run(["dcmodify", "-nb", "-m", f"(0010,0010)={name}", "-m", f"(0010,0020)={pid}",
                                 "-m", "(0008,0020)=20140101", str(f)], check=True, capture_output=True)
+            # The fifth: the same name and Patient ID from another hospital (its own issuer): another
+            # person, never offered as a prior.
+            for f in studies["study4"]:
+                subprocess.run(["dcmodify", "-nb", "-m", f"(0010,0010)={name}", "-m", f"(0010,0020)={pid}",
+                                "-i", "(0010,0021)=ANOTHER-HOSPITAL", "-m", "(0008,0020)=20150101", str(f)],
+                               check=True, capture_output=True)
             server.add_user("drreader", "radiologist", password="Reading-Room-2026!")
             server.start()
             statuses, out = server.store(*[f for files in studies.values() for f in files])
@@ -334,7 +340,8 @@ class ViewerEndToEndTest(unittest.TestCase):
                        VIREO_SPACING="0.9765625", VIREO_SCREENSHOTS=shots,
                        VIREO_NOSPACING_STUDY=uid["study1"], VIREO_DAMAGED_STUDY=uid["study2"],
                        VIREO_UNSUPPORTED_STUDY=unsupported, VIREO_AI_FINDINGS=json.dumps(findings),
-                       VIREO_PRIOR_STUDY=uid["study3"], VIREO_MULTIFRAME_STUDY=cine_study, VIREO_MULTIFRAME_FRAMES="96",
+                       VIREO_PRIOR_STUDY=uid["study3"], VIREO_OTHER_PATIENT_STUDY=uid["study4"],
+                       VIREO_MULTIFRAME_STUDY=cine_study, VIREO_MULTIFRAME_FRAMES="96",
                        VIREO_COMPRESSED_STUDIES=",".join(f"{k}={v}" for k, v in compressed.items()))
             r = subprocess.run(["node", "e2e/viewer.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True,
                                timeout=300)

@@ -149,6 +149,10 @@ try {
   if (PRIOR) {
     const indexOf = (i) => page.evaluate((k) => document.querySelectorAll('[data-testid=image-index]')[k]?.textContent ?? '', i);
     await page.locator(`.prior[data-prior="${PRIOR}"] button:text-is("Compare")`).click();
+    // Same name and Patient ID under another issuer: another patient, not offered.
+    const OTHER = process.env.VIREO_OTHER_PATIENT_STUDY;
+    if (OTHER) check(await page.locator(`.prior[data-prior="${OTHER}"]`).count() === 0,
+      'a study of another hospital\'s patient with the same Patient ID is offered as a prior');
     await page.waitForFunction((n) => (document.querySelectorAll('[data-testid=image-index]')[1]?.textContent ?? '').includes(`Im: 1/${n}`), SLICES);
     check(await page.getAttribute('[data-testid=link-toggle]', 'aria-pressed') === 'true', 'comparing does not link the viewports');
     check((await indexOf(1)).includes('2014-01-01'), `the second viewport does not show the prior: ${await indexOf(1)}`);

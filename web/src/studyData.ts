@@ -64,10 +64,29 @@ export function byNewest(a: DicomJson, b: DicomJson): number {
   return kb.localeCompare(ka);
 }
 
+// A patient is a Patient ID within its issuer (the archive keeps them apart the same way):
+// two hospitals' number 12345 are two people, and one's studies are not the other's priors.
+export interface PatientKey {
+  id: string;
+  issuer: string;
+}
+
+export function patientKey(ds: DicomJson): PatientKey {
+  return { id: text(ds, Tag.PatientID), issuer: text(ds, Tag.IssuerOfPatientID) };
+}
+
+// The patient's other studies among a query's answer, newest first.
+export function priorsAmong(list: DicomJson[], patient: PatientKey, study: string): DicomJson[] {
+  return list.filter((s) => {
+    const k = patientKey(s);
+    return k.id === patient.id && k.issuer === patient.issuer && text(s, Tag.StudyInstanceUID) !== study;
+  }).sort(byNewest);
+}
+
 // The patient's other studies, newest first (the priors to compare with).
-export async function otherStudies(patientId: string, study: string): Promise<DicomJson[]> {
-  if (!patientId) return [];
-  const q = new URLSearchParams({ PatientID: patientId, limit: '50' });
-  const list = await dicomJson(`${DICOMWEB_ROOT}/studies?${q}`);
-  return list.filter((s) => text(s, Tag.StudyInstanceUID) !== study).sort(byNewest);
+export async function otherStudies(patient: PatientKey, study: string): Promise<DicomJson[]> {
+  if (!patient.id) return [];
+  const q = new URLSearchParams({ PatientID: patient.id, includefield: Tag.IssuerOfPatientID, limit: '50' });
+  if (patient.issuer) q.set('IssuerOfPatientID', patient.issuer);
+  return priorsAmong(await dicomJson(`${DICOMWEB_ROOT}/studies?${q}`), patient, study);
 }

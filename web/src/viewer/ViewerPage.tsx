@@ -153,14 +153,15 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
 
   // The patient's other studies, to compare with.
   const patientId = patient ? text(patient, Tag.PatientID) : '';
+  const patientIssuer = patient ? text(patient, Tag.IssuerOfPatientID) : '';
   useEffect(() => {
     if (!settled) return;
     let gone = false;
-    otherStudies(patientId, study).then((list) => !gone && setPriors(list), () => undefined);
+    otherStudies({ id: patientId, issuer: patientIssuer }, study).then((list) => !gone && setPriors(list), () => undefined);
     return () => {
       gone = true;
     };
-  }, [patientId, study, settled]);
+  }, [patientId, patientIssuer, study, settled]);
 
   useEffect(() => link.setEnabled(linked), [link, linked]);
 
