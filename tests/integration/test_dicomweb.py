@@ -453,6 +453,14 @@ class WadoTest(unittest.TestCase):
                         for i in instances}
             locations = [urllib.parse.urlsplit(h["Content-Location"]).path for h, _ in parts]
             self.assertEqual(sorted(locations), sorted(expected))
+            # In the order a reader scrolls: highest along the slice normal first.
+            meta = {i["00080018"]["Value"][0]: i for i in self.server.json(f"/dicom-web/studies/{study}/series/{uid}/metadata")}
+            sops = [loc.split("/instances/")[1].split("/")[0] for loc in locations]
+            if len(sops) > 1 and all("00200032" in meta[s] for s in sops):
+                o = [float(v) for v in meta[sops[0]]["00200037"]["Value"]]
+                normal = (o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3])
+                along = [sum(float(p) * n for p, n in zip(meta[s]["00200032"]["Value"], normal)) for s in sops]
+                self.assertEqual(along, sorted(along, reverse=True), "parts in reading order")
             for (h, data), location in zip(parts, locations):
                 self.assertEqual(int(h["Content-Length"]), len(data))
                 status, fh, frame = self.server.http("GET", location,
@@ -464,6 +472,30 @@ class WadoTest(unittest.TestCase):
         self.assertEqual(self.pixel_data(f"/dicom-web/studies/{study}/series/{uid}")[0], 200)
         new = [e for e in self.server.json("/api/audit?patient=98890234") if e["id"] > last]
         self.assertEqual([(e["action"], e["studyInstanceUid"]) for e in new], [("read", study)])
+
+    def test_pixel_data_of_a_series_numbered_from_the_feet_comes_head_first(self):
+        # vireo-synth numbers its slices from the lowest: the stream must still start where a
+        # reader starts (the top), or a viewer scrolling from the first image waits for the
+        # whole series.
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run([VIREO.parent / "vireo-synth", "ct", Path(tmp) / "ct", "1", "6"], check=True, capture_output=True)
+            files = sorted((Path(tmp) / "ct").rglob("*.dcm"), key=lambda p: int(p.stem))
+            statuses, out = self.server.store(*files)
+            self.assertTrue(all(v == 0 for v in statuses.values()), out)
+            z_of, numbered = {}, []
+            for f in files:
+                dump = subprocess.run(["dcmdump", "+P", "0008,0018", "+P", "0020,0032", str(f)], check=True,
+                                      capture_output=True, text=True).stdout
+                sop, position = re.findall(r"\[([^\]]*)\]", dump)[:2]
+                z_of[sop] = float(position.split("\\")[2])
+                numbered.append(z_of[sop])
+            inst = self.server.json(f"/api/instances/{read_meta(files[0])[1][(2, 3)]}")
+        self.assertEqual(numbered, sorted(numbered), "the synthetic series is numbered from the feet")
+        status, headers, body = self.pixel_data(f"/dicom-web/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}")
+        self.assertEqual(status, 200, body[:300])
+        sops = [h["Content-Location"].split("/instances/")[1].split("/")[0]
+                for h, _ in multipart_parts(headers["Content-Type"], body)]
+        self.assertEqual([z_of[s] for s in sops], sorted(numbered, reverse=True))
 
     def test_pixel_data_of_a_multiframe_instance_and_of_compressed_images(self):
         path, _ = self.instance_path(self.multiframe)

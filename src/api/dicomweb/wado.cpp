@@ -12,6 +12,7 @@
 #include "api/path_uids.hpp"
 #include "archive/access.hpp"
 #include "core/strings.hpp"
+#include "api/dicomweb/reading_order.hpp"
 #include "dicom/dicom_file.hpp"
 
 namespace vireo::api::dicomweb {
@@ -220,11 +221,18 @@ HttpResponse pixel_data(archive::Archive& archive, const HttpRequest& r, const O
   // before metadata was kept is read to find out.
   auto kept = archive.metadata(*found);
   if (!kept) return http::problem(kept.error());
-  std::vector<archive::StoredInstance> images;
-  for (size_t i = 0; i < found->size(); ++i)
-    if (!(*kept)[i] || (*kept)[i]->find("\"7FE00010\"") != std::string::npos) images.push_back((*found)[i]);
-  if (images.empty())
+  std::vector<archive::StoredInstance> unordered;
+  std::vector<ImagePlace> places;
+  for (size_t i = 0; i < found->size(); ++i) {
+    const auto& meta = (*kept)[i];
+    if (meta && meta->find("\"7FE00010\"") == std::string::npos) continue;
+    unordered.push_back((*found)[i]);
+    places.push_back({(*found)[i].series_uid, meta ? &*meta : nullptr});
+  }
+  if (unordered.empty())
     return http::problem(Error{ErrorCode::NotFound, "no instance under this path has pixel data (they are not images)"});
+  std::vector<archive::StoredInstance> images;
+  for (size_t i : reading_order(places)) images.push_back(std::move(unordered[i]));
   std::vector<bool> as_stored;
   for (const auto& inst : images) {
     auto packaging = frame_packaging(r, inst.transfer_syntax, 2);  // always multipart

@@ -171,6 +171,35 @@ describe('frame retrieval', () => {
     expect(await streamSeries([id(32, S), id(33, S)], () => false, () => undefined)).toEqual([id(33, S)]);
   });
 
+  it('fetches alone a frame the stream does not bring soon (the reader jumped ahead)', async () => {
+    const S = 'https://pacs.test/dicom-web/studies/1/series/6';
+    loader.createImage.mockResolvedValue({ minPixelValue: -1024, maxPixelValue: 3000 });
+    const boundary = 'vireo-test';
+    const [head, tail] = [seriesBody(S, [50], boundary).slice(0, -(boundary.length + 6)), seriesBody(S, [51], boundary)];
+    let release: () => void = () => undefined;
+    const later = new Promise<void>((resolve) => (release = resolve));
+    fetchMock.mockImplementationOnce(async () => new Response(new ReadableStream({
+      async start(c) {
+        c.enqueue(head); // slice 50 comes at once; slice 51 only when released
+        await later;
+        c.enqueue(tail);
+        c.close();
+      },
+    }), { headers: { 'Content-Type': `multipart/related; boundary=${boundary}` } }));
+    const streaming = streamSeries([id(50, S), id(51, S)], () => false, () => undefined);
+    await new Promise((r) => setTimeout(r, 20));
+    const asked = Date.now();
+    await loadFrame(id(51, S)).promise; // the reader pressed End
+    expect(Date.now() - asked).toBeLessThan(1000);
+    expect(fetchMock.mock.calls.map((c) => c[0])).toEqual([`${S}/pixeldata`, `${S}/instances/51/frames/1`]);
+    release();
+    expect(await streaming).toEqual([]);
+    // 51 decoded once, from its own request; its part, when it came, went to Cornerstone's
+    // cache-aware loading (which answers with the image already loading), not to a decode.
+    expect(loader.createImage).toHaveBeenCalledTimes(1);
+    expect(core.imageLoader.loadAndCacheImage.mock.calls.map((c) => c[0])).toEqual([id(50, S), id(51, S)]);
+  });
+
   it('lets a frame asked for meanwhile wait for the stream, and stops when told', async () => {
     const S = 'https://pacs.test/dicom-web/studies/1/series/5';
     loader.createImage.mockResolvedValue({ minPixelValue: -1024, maxPixelValue: 3000 });

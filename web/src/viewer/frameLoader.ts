@@ -21,9 +21,11 @@ interface Frame {
 const PIXEL_DATA_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=*';
 
 // Frames on their way in a series' stream, by the path of their frame URL: a frame asked for
-// meanwhile waits for the stream instead of being fetched a second time. Null: the stream
-// did not bring it.
+// meanwhile waits for the stream instead of being fetched a second time, unless the stream
+// does not bring it soon (the reader jumped ahead of it: to the last slice, or to where a
+// linked prior is). Null: the stream did not bring it.
 const incoming = new Map<string, { frame: Promise<Frame | null>; arrive: (f: Frame | null) => void }>();
+export const STREAM_WAIT_MS = 150;
 
 const pathOf = (url: string) => new URL(url, location.href).pathname;
 const urlOf = (imageId: string) => imageId.slice(imageId.indexOf(':') + 1);
@@ -76,8 +78,15 @@ function loadFrame(imageId: string, options: Record<string, unknown> = {}) {
   const promise = (async () => {
     const key = pathOf(url);
     const waiting = incoming.get(key);
-    const streamed = waiting ? await waiting.frame : null;
-    if (waiting) incoming.delete(key);
+    let streamed: Frame | null = null;
+    if (waiting) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), STREAM_WAIT_MS)));
+      streamed = await Promise.race([waiting.frame, late]);
+      clearTimeout(timer);
+      // Fetched alone when late: its part, when it comes, finds the image already loading.
+      incoming.delete(key);
+    }
     return decode(imageId, streamed ?? (await fetchFrame(url)), options);
   })();
   return { promise: promise as never };
