@@ -419,6 +419,12 @@ class WadoTest(unittest.TestCase):
         status, headers, body = self.frames(self.jpegls, "1", accept="application/octet-stream")
         self.assertEqual(headers["Content-Type"], "application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1")
         self.assertEqual(len(body), 64 * 64 * 2)
+        # Preference by q (RFC 9110 12.5.1), before the order they are listed in; q=0 refuses.
+        status, headers, _ = self.frames(self.jpegls, "1", accept='multipart/related; type="application/octet-stream"; q=0.5, '
+                                                                   'multipart/related; type="image/jls"; q=0.9')
+        self.assertEqual((status, headers["Content-Type"].split(";")[1].strip()), (200, 'type="image/jls"'))
+        status, _, body = self.frames(self.jpegls, "1", accept='multipart/related; type="application/octet-stream"; q=0')
+        self.assertEqual(status, 406, body[:300])
         # The client's order decides; several frames are never a single part.
         status, headers, _ = self.frames(self.multiframe, "3",
                                          accept='multipart/related; type="application/octet-stream", application/octet-stream')

@@ -5,6 +5,7 @@
 // Little Endian).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "api/dicomweb/multipart.hpp"
@@ -26,9 +27,12 @@ constexpr const char* kExplicitLittleEndian = "1.2.840.10008.1.2.1";
 
 struct MediaRange {
   std::string type;
-  std::map<std::string, std::string> params;
+  std::map<std::string, std::string> params;  // without q
+  double q = 1;
 };
 
+// The client's media ranges, most preferred first (RFC 9110 12.5.1: by q, then as listed);
+// those it refuses (q=0) are left out.
 std::vector<MediaRange> parse_accept(const std::string& header) {
   std::vector<MediaRange> out;
   for (const auto& item : split(header, ',')) {
@@ -43,8 +47,15 @@ std::vector<MediaRange> parse_accept(const std::string& header) {
       if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
       m.params[to_lower_ascii(trim(std::string_view(kv).substr(0, eq)))] = v;
     }
-    out.push_back(std::move(m));
+    if (auto q = m.params.find("q"); q != m.params.end()) {
+      double value = 1;
+      auto [p, ec] = std::from_chars(q->second.data(), q->second.data() + q->second.size(), value);
+      if (ec == std::errc() && p == q->second.data() + q->second.size() && value >= 0 && value <= 1) m.q = value;
+      m.params.erase(q);
+    }
+    if (m.q > 0) out.push_back(std::move(m));
   }
+  std::stable_sort(out.begin(), out.end(), [](const MediaRange& a, const MediaRange& b) { return a.q > b.q; });
   return out;
 }
 
