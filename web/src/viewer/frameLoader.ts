@@ -24,7 +24,7 @@ const PIXEL_DATA_ACCEPT = 'multipart/related; type="application/octet-stream"; t
 // meanwhile waits for the stream instead of being fetched a second time, unless the stream
 // does not bring it soon (the reader jumped ahead of it: to the last slice, or to where a
 // linked prior is). Null: the stream did not bring it.
-const incoming = new Map<string, { frame: Promise<Frame | null>; arrive: (f: Frame | null) => void }>();
+const incoming = new Map<string, { frame: Promise<Frame | null>; arrive: (f: Frame | null) => void; arrived: boolean }>();
 export const STREAM_WAIT_MS = 150;
 
 const pathOf = (url: string) => new URL(url, location.href).pathname;
@@ -79,14 +79,16 @@ function loadFrame(imageId: string, options: Record<string, unknown> = {}) {
     const key = pathOf(url);
     const waiting = incoming.get(key);
     let streamed: Frame | null = null;
-    if (waiting) {
+    if (waiting?.arrived) {
+      streamed = await waiting.frame;
+    } else if (waiting) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), STREAM_WAIT_MS)));
       streamed = await Promise.race([waiting.frame, late]);
       clearTimeout(timer);
       // Fetched alone when late: its part, when it comes, finds the image already loading.
-      incoming.delete(key);
     }
+    if (waiting) incoming.delete(key);
     return decode(imageId, streamed ?? (await fetchFrame(url)), options);
   })();
   return { promise: promise as never };
@@ -112,9 +114,16 @@ export async function streamSeries(imageIds: string[], stop: () => boolean,
     const key = pathOf(urlOf(id));
     if (cache.getImageLoadObject(id) || incoming.has(key)) continue;
     wanted.set(key, id);
-    let arrive: (f: Frame | null) => void = () => undefined;
-    const frame = new Promise<Frame | null>((resolve) => (arrive = resolve));
-    incoming.set(key, { frame, arrive });
+    let resolveFrame: (f: Frame | null) => void = () => undefined;
+    const entry = {
+      frame: new Promise<Frame | null>((resolve) => (resolveFrame = resolve)),
+      arrived: false,
+      arrive(f: Frame | null) {
+        entry.arrived = true;
+        resolveFrame(f);
+      },
+    };
+    incoming.set(key, entry);
   }
   const pending = () => [...wanted.values()];
   const abort = new AbortController();
