@@ -29,8 +29,9 @@ FUZZ_SECONDS ?= 60
 fuzz: bootstrap
 	@if [ ! -f build-fuzz/build.ninja ]; then cmake -S . -B build-fuzz -G Ninja -DVIREO_SANITIZE=ON \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo; fi
-	@cmake --build build-fuzz --target fuzz_credentials
+	@cmake --build build-fuzz --target fuzz_credentials fuzz_j2k
 	@build-fuzz/fuzz/fuzz_credentials --seconds=$(FUZZ_SECONDS) fuzz/corpus/credentials
+	@build-fuzz/fuzz/fuzz_j2k --seconds=$(FUZZ_SECONDS) fuzz/corpus/j2k
 
 clean:
 	rm -rf $(BUILD) build-fuzz

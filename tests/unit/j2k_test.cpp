@@ -75,6 +75,15 @@ TEST_F(J2kTest, ColourTransformIsUndoneToRgb) {
   EXPECT_GT(grey, pixels * 9 / 10);
 }
 
+TEST_F(J2kTest, AJp2FileWhereACodestreamBelongsIsDecodedToo) {
+  // GDCM wrote a JP2 file (with a non-conformant header) where a raw codestream belongs.
+  auto decoded = read_frames(kDicom / "malformed" / "GDCMJ2K_TextGBR.dcm", {1}, true);
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
+  const std::string& rgb = (*decoded)[0].bytes;
+  ASSERT_EQ(rgb.size(), 400u * 400u * 3u);
+  EXPECT_NE(rgb.find_first_not_of(rgb[0]), std::string::npos) << "not a blank image";
+}
+
 TEST_F(J2kTest, RendersForThumbnails) {
   RenderOptions o;
   o.max_columns = o.max_rows = 128;
