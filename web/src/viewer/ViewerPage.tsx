@@ -11,6 +11,7 @@ import { Tag, formatDate, text, values } from '../dicom';
 import { DICOMWEB_ROOT as ROOT, type SeriesInfo, isImageSeries, otherStudies, seriesMetadata, seriesOf } from '../studyData';
 import { type AiFinding, type ParsedFindings, parseFindings } from './ai';
 import { type SaveState, studyAnnotations, syncAnnotations } from './annotations';
+import { type StudySave, combinedSaveState } from './saveState';
 import { MEASUREMENT_TOOLS, type MprTool, renderingEngine, stackToolGroup } from './cornerstone';
 import { type LayoutName, LAYOUTS, assignSeries, dropSeries } from './layout';
 import { type OverlayMode, OVERLAY_MODES, saveOverlayMode, savedOverlayMode } from './overlays';
@@ -88,7 +89,9 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   const [mpr, setMpr] = useState<string | null>(null); // the series shown in MPR instead of the grid
   const [mprTool, setMprTool] = useState<MprTool>('Crosshairs');
   const [exported, setExported] = useState<{ state: 'idle' | 'busy' | 'done' | 'failed'; text: string }>({ state: 'idle', text: '' });
-  const [saveState, setSaveState] = useState<{ state: SaveState; detail?: string }>({ state: 'idle' });
+  const [saveStates, setSaveStates] = useState<Record<string, StudySave>>({}); // by study: this one and priors
+  const saveState = combinedSaveState(saveStates);
+  useEffect(() => setSaveStates({}), [study]);
   // Until the first image is drawn (or cannot be), nothing else is asked for: thumbnails,
   // saved measurements, AI findings, the patient's other studies would compete with it for
   // the network, the server and the cores.
@@ -208,7 +211,8 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   const send = (kind: ViewportCommand['kind'], value?: number) =>
     setCommand({ kind, value, seq: ++commandSeq.current, viewport: activeViewport });
   const onProgress = useCallback((uid: string, loaded: number) => setProgress((p) => ({ ...p, [uid]: loaded })), []);
-  const onSaveState = useCallback((state: SaveState, detail?: string) => setSaveState({ state, detail }), []);
+  const onSaveState = useCallback((uid: string, state: SaveState, detail?: string) =>
+    setSaveStates((all) => ({ ...all, [uid]: { state, detail } })), []);
 
   const { rows, columns } = LAYOUTS[layout];
 
@@ -374,12 +378,12 @@ function SeriesCard({ study, info, active, stack, loaded, thumbnail, onOpen }: {
 function AnnotationSync({ engine, study, onState }: {
   engine: RenderingEngine;
   study: string;
-  onState: (state: SaveState, detail?: string) => void;
+  onState: (study: string, state: SaveState, detail?: string) => void;
 }) {
   useEffect(() => {
     let stop: (() => void) | null = null;
     let gone = false;
-    syncAnnotations(study, onState).then(
+    syncAnnotations(study, (state, detail) => onState(study, state, detail)).then(
       (s) => {
         if (gone) s();
         else {
@@ -387,7 +391,7 @@ function AnnotationSync({ engine, study, onState }: {
           engine.render();
         }
       },
-      (e) => onState('failed', `saved measurements cannot be read: ${e.message}`),
+      (e) => onState(study, 'failed', `saved measurements cannot be read: ${e.message}`),
     );
     return () => {
       gone = true;

@@ -17,7 +17,8 @@ export function studyAnnotations(study: string): Saved[] {
   return ofStudy(annotation.state.getAllAnnotations() as Saved[], study);
 }
 
-export type SaveState = 'idle' | 'saving' | 'saved' | 'failed';
+import type { SaveState } from './saveState';
+export type { SaveState };
 
 // Restores the saved annotations, then keeps the server up to date until the returned
 // function is called (which saves what is pending and clears the study's annotations).
