@@ -41,10 +41,11 @@ for (const inst of await client.searchForInstances()) {
   // Uncompressed frame (the client's default Accept), then the stored bitstream.
   const [raw] = await client.retrieveInstanceFrames({ ...ids, frameNumbers: [1] });
   got.frame = { sha256: sha(raw), length: raw.byteLength };
-  if (got.transferSyntax === "1.2.840.10008.1.2.4.80") {
-    const [jls] = await client.retrieveInstanceFrames({
-      ...ids, frameNumbers: [1], mediaTypes: [{ mediaType: "image/jls", transferSyntaxUID: got.transferSyntax }] });
-    got.storedFrameHead = head(jls, 4);
+  const storedType = { "1.2.840.10008.1.2.4.80": "image/jls", "1.2.840.10008.1.2.4.91": "image/jp2" }[got.transferSyntax];
+  if (storedType) {
+    const [bitstream] = await client.retrieveInstanceFrames({
+      ...ids, frameNumbers: [1], mediaTypes: [{ mediaType: storedType, transferSyntaxUID: got.transferSyntax }] });
+    got.storedFrameHead = head(bitstream, 4);
   }
   const png = single(await client.retrieveInstanceRendered({ ...ids, mediaTypes: [{ mediaType: "image/png" }] }));
   got.renderedHead = head(png, 8);

@@ -767,13 +767,14 @@ class ViewerClientTest(unittest.TestCase):
     def test_store_then_metadata_frames_rendered_bulk_data_and_instances(self):
         ct = DICOM / "modality/CT_small.dcm"
         jls = DICOM / "transfer_syntax/MR_small_jpeg_ls_lossless.dcm"
+        j2k = DICOM / "transfer_syntax/CT1_J2KI.dcm"
         env = dict(os.environ, VIREO_DICOMWEB=f"https://127.0.0.1:{self.server.http_port}/dicom-web",
                    VIREO_TOKEN=self.server.token, NODE_EXTRA_CA_CERTS=str(self.server.data_dir / "tls" / "cert.pem"))
-        r = subprocess.run(["node", "wado_client.mjs", str(ct), str(jls)], cwd=CLIENT_DIR, env=env,
+        r = subprocess.run(["node", "wado_client.mjs", str(ct), str(jls), str(j2k)], cwd=CLIENT_DIR, env=env,
                            capture_output=True, text=True, timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr)
         got = json.loads(r.stdout)
-        self.assertEqual(got["stored"], 2)
+        self.assertEqual(got["stored"], 3)
         a = got["instances"][read_meta(ct)[1][(2, 3)]]
         self.assertEqual((a["rows"], a["columns"], a["bits"]), (128, 128, 16))
         self.assertTrue(a["seriesHasIt"])
@@ -788,7 +789,13 @@ class ViewerClientTest(unittest.TestCase):
         original = self.pixels(DICOM / "modality/MR_small.dcm", 64 * 64 * 2)
         self.assertEqual(b["frame"]["sha256"], hashlib.sha256(original).hexdigest())
         self.assertEqual(b["storedFrameHead"], "ffd8fff7", "as stored: a JPEG-LS bitstream")
-        for x, size in ((a, [128, 128]), (b, [64, 64])):
+        # JPEG 2000: decoded by the archive for the client's default (uncompressed) request,
+        # rendered and thumbnailed; the bitstream as stored when asked for image/jp2.
+        c = got["instances"][read_meta(j2k)[1][(2, 3)]]
+        self.assertEqual(c["transferSyntax"], "1.2.840.10008.1.2.4.91")
+        self.assertEqual(c["frame"]["length"], 512 * 512 * 2)
+        self.assertEqual(c["storedFrameHead"], "ff4fff51", "as stored: a JPEG 2000 codestream (SOC, SIZ)")
+        for x, size in ((a, [128, 128]), (b, [64, 64]), (c, [512, 512])):
             self.assertEqual(x["renderedHead"], "89504e470d0a1a0a")
             self.assertEqual(x["renderedSize"], size)
             self.assertEqual(x["thumbnailHead"], "ffd8")
