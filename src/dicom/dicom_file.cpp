@@ -322,9 +322,11 @@ Status transcode(const std::filesystem::path& src, const std::filesystem::path& 
   if (cond.good()) cond = file.loadAllDataIntoMemory();
   if (cond.bad()) return fail(ErrorCode::IntegrityError, std::string("cannot read a stored file: ") + cond.text());
   DcmDataset* ds = file.getDataset();
-  if (ds->chooseRepresentation(target, nullptr).bad() || !ds->canWriteXfer(target))
+  cond = ds->chooseRepresentation(target, nullptr);
+  if (cond.bad() || !ds->canWriteXfer(target))
     return fail(ErrorCode::InvalidArgument, std::string("cannot convert ") + DcmXfer(ds->getOriginalXfer()).getXferName() +
-                                                " to " + target_xfer.getXferName());
+                                                " to " + target_xfer.getXferName() +
+                                                (cond.bad() ? std::string(": ") + cond.text() : std::string()));
   cond = file.saveFile(dst.c_str(), target, EET_ExplicitLength, EGL_recalcGL, EPD_noChange, 0, 0, EWM_updateMeta);
   if (cond.bad()) return fail(ErrorCode::OutOfResources, std::string("cannot write a converted file: ") + cond.text());
   return {};

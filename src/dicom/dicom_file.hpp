@@ -71,9 +71,9 @@ inline constexpr std::string_view kBulkDataPlaceholder = "vireo-bulkdata:";
 // Whether frames stored in this syntax can be decoded to raw pixel values (not JPEG 2000).
 [[nodiscard]] bool can_decompress(const std::string& transfer_syntax_uid);
 
-// Writes `src` to `dst` in another transfer syntax (decompressing JPEG, JPEG-LS, RLE;
-// between uncompressed syntaxes). Fails with InvalidArgument when DCMTK cannot produce it
-// (JPEG 2000 sources, compressed targets other than the source's).
+// Writes `src` to `dst` in another transfer syntax (decompressing JPEG, JPEG-LS, RLE, JPEG
+// 2000; between uncompressed syntaxes). Fails with InvalidArgument, naming the codec's reason,
+// when it cannot be produced (video sources, compressed targets other than the source's).
 [[nodiscard]] Status transcode(const std::filesystem::path& src, const std::filesystem::path& dst,
                                const std::string& transfer_syntax_uid);
 

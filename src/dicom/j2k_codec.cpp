@@ -186,6 +186,11 @@ class J2kDecoder final : public DcmCodec {
     auto l = layout_of(ds, why);
     if (!l) return failure(why);
     if (!pixSeq) return failure("no compressed pixel data");
+    // Every frame takes at least one fragment (after the offset table): a Number of Frames
+    // beyond that is refused before its memory is allocated.
+    if (pixSeq->card() < static_cast<unsigned long>(l->frames) + 1)
+      return failure("Number of Frames is " + std::to_string(l->frames) + " but the pixel data holds " +
+                     std::to_string(pixSeq->card() > 0 ? pixSeq->card() - 1 : 0) + " fragments");
     const size_t frame = l->frame_bytes();
     const size_t total = frame * static_cast<size_t>(l->frames);
     const size_t even = total + (total & 1);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -130,6 +131,34 @@ TEST_F(J2kTest, ABitstreamClaimingAHugeImageIsRefusedBeforeDecoding) {
   });
   ASSERT_FALSE(decoded.has_value());
   EXPECT_NE(decoded.error().message().find("JPEG 2000"), std::string::npos) << decoded.error().message();
+}
+
+TEST_F(J2kTest, ConvertingAnImageClaimingMoreFramesThanItHoldsIsRefusedBeforeAllocating) {
+  // Number of Frames 60000 on a one-fragment image: 60000 64x64 frames would be allocated
+  // (the whole-dataset decoding of C-GET, C-MOVE and WADO-RS conversions).
+  const fs::path dir = fs::temp_directory_path() / ("vireo-j2k-frames-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::copy_file(kDicom / "transfer_syntax" / "MR_small_jp2klossless.dcm", dir / "in.dcm",
+                fs::copy_options::overwrite_existing);
+  ASSERT_EQ(std::system(("dcmodify -nb -i \"(0028,0008)=60000\" " + (dir / "in.dcm").string() + " >/dev/null 2>&1").c_str()), 0);
+  auto st = transcode(dir / "in.dcm", dir / "out.dcm", "1.2.840.10008.1.2.1");
+  fs::remove_all(dir);
+  ASSERT_FALSE(st.has_value());
+  EXPECT_NE(st.error().message().find("Number of Frames is 60000 but the pixel data holds 1 fragments"), std::string::npos)
+      << st.error().message();
+}
+
+TEST_F(J2kTest, ALosslessImageIsConvertedWholeForAPeerWithoutJpeg2000) {
+  const fs::path dir = fs::temp_directory_path() / ("vireo-j2k-convert-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto st = transcode(kDicom / "transfer_syntax" / "MR_small_jp2klossless.dcm", dir / "out.dcm", "1.2.840.10008.1.2.1");
+  ASSERT_TRUE(st.has_value()) << st.error().message();
+  auto converted = read_frames(dir / "out.dcm", {1}, false);
+  auto reference = read_frames(kDicom / "modality" / "MR_small.dcm", {1}, false);
+  fs::remove_all(dir);
+  ASSERT_TRUE(converted.has_value() && reference.has_value());
+  EXPECT_EQ((*converted)[0].transfer_syntax, kExplicitLittle);
+  EXPECT_TRUE((*converted)[0].bytes == (*reference)[0].bytes);
 }
 
 TEST_F(J2kTest, DamagedTileDataIsAnErrorOrAWholeFrameNeverACrash) {

@@ -9,11 +9,11 @@
 #include <charconv>
 
 #include "api/dicomweb/multipart.hpp"
+#include "api/dicomweb/reading_order.hpp"
 #include "api/dicomweb/routes.hpp"
 #include "api/path_uids.hpp"
 #include "archive/access.hpp"
 #include "core/strings.hpp"
-#include "api/dicomweb/reading_order.hpp"
 #include "dicom/dicom_file.hpp"
 
 namespace vireo::api::dicomweb {
@@ -219,9 +219,9 @@ HttpResponse frames(archive::Archive& archive, const HttpRequest& r) {
 }
 
 // PS3.18 10.4.1.1.6: the pixel data of every image of a study, series or instance in one
-// answer, one part per frame in the index's order, each named by its frame's address
-// (Content-Location …/instances/{uid}/frames/{n}) so that a viewer knows which image each
-// part is: a series costs one request instead of one per image. Frames are read from their
+// answer, one part per frame, each series in reading order (reading_order.hpp), each part
+// named by its frame's address (Content-Location …/instances/{uid}/frames/{n}) so that a
+// viewer knows which image it is: a series costs one request instead of one per image. Frames are read from their
 // file only when the stream reaches them; instances without pixel data are left out. A file
 // found damaged or unreadable on the way cuts the connection (the header is long gone), so
 // a client never takes a short answer for a whole one.
