@@ -25,7 +25,7 @@ const PIXEL_DATA_ACCEPT = 'multipart/related; type="application/octet-stream"; t
 // does not bring it soon (the reader jumped ahead of it: to the last slice, or to where a
 // linked prior is). Null: the stream did not bring it.
 const incoming = new Map<string, { frame: Promise<Frame | null>; arrive: (f: Frame | null) => void; arrived: boolean }>();
-export const STREAM_WAIT_MS = 150;
+const STREAM_WAIT_MS = 150;
 
 const pathOf = (url: string) => new URL(url, location.href).pathname;
 const urlOf = (imageId: string) => imageId.slice(imageId.indexOf(':') + 1);
