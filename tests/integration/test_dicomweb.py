@@ -155,8 +155,11 @@ class QidoTest(unittest.TestCase):
             status, headers, body = self.qido(path)
             self.assertEqual(status, code, path)
             self.assertEqual(body["status"], code, path)
-        status, _, _ = self.qido("/studies", headers={"Accept": "multipart/related; type=\"application/dicom+xml\""})
-        self.assertEqual(status, 406)
+        for refused in ('multipart/related; type="application/dicom+xml"',
+                        'multipart/related; type="application/dicom+json"',  # JSON parts are not a JSON body
+                        "application/dicom+json;q=0, */*"):
+            self.assertEqual(self.qido("/studies", headers={"Accept": refused})[0], 406, refused)
+        self.assertEqual(self.qido("/studies", headers={"Accept": "text/html;q=0.9, application/*;q=0.1"})[0], 200)
         self.assertEqual(self.qido("/studies", token=None)[0], 401)
         self.assertEqual(len(self.ok("/studies")), len(self.rest_studies))
 
@@ -350,8 +353,10 @@ class WadoTest(unittest.TestCase):
             for b in blobs:
                 Path(str(b) + ".away").rename(b)
         self.assertEqual(again, items)
-        self.assertEqual(self.server.http("GET", f"/dicom-web{path}/metadata",
-                                          headers={"Accept": "application/dicom+xml"})[0], 406)
+        for accept, code in (("application/dicom+xml", 406), ("application/dicom+json;q=0, */*", 406),
+                             ("application/dicom+xml, application/json;q=0.5", 200)):
+            self.assertEqual(self.server.http("GET", f"/dicom-web{path}/metadata", headers={"Accept": accept})[0],
+                             code, accept)
 
     def test_metadata_text_is_utf8_with_person_name_groups(self):
         expected = {"chrGerm.dcm": {"Alphabetic": "Äneas^Rüdiger"},
@@ -623,6 +628,13 @@ class WadoTest(unittest.TestCase):
                           ("/rendered?viewport=0,0", 400)):
             self.assertEqual(self.server.http("GET", path + bad)[0], code, bad)
         self.assertEqual(self.server.http("GET", path + "/rendered", headers={"Accept": "image/gif"})[0], 406)
+        # Both taken: the client's preference decides; a refused JPEG is not sent for a wildcard.
+        for accept, magic in (("image/jpeg;q=0.5, image/png", b"\x89PNG"), ("image/png;q=0.4, image/*", b"\xff\xd8"),
+                              ("image/jpeg;q=0, */*", b"\x89PNG")):
+            status, headers, body = self.server.http("GET", path + "/rendered", headers={"Accept": accept})
+            self.assertEqual((status, body[:len(magic)]), (200, magic), accept)
+        self.assertEqual(self.server.http("GET", path + "/rendered",
+                                          headers={"Accept": "image/jpeg;q=0, image/png;q=0, */*"})[0], 406)
 
     def test_jpeg_2000_is_decoded_for_frames_and_pictures(self):
         # The viewer's series panel shows the archive's thumbnail of every series, and other

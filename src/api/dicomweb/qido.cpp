@@ -5,6 +5,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "api/dicomweb/accept.hpp"
 #include "api/dicomweb/dicom_json.hpp"
 #include "api/dicomweb/routes.hpp"
 #include "api/path_uids.hpp"
@@ -234,10 +235,7 @@ Status add_kept_attributes(archive::Archive& archive, Search& s, Level level, co
 
 bool accepts_json(const HttpRequest& r) {
   auto it = r.headers.find("accept");
-  if (it == r.headers.end() || it->second.empty()) return true;
-  for (const char* ok : {"application/dicom+json", "application/json", "*/*", "application/*"})
-    if (it->second.find(ok) != std::string::npos) return true;
-  return false;
+  return it == r.headers.end() || accepts_dicom_json(it->second);
 }
 
 HttpResponse search(archive::Archive& archive, const HttpRequest& r, Level level, const Options& options) {

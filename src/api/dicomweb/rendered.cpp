@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "api/dicomweb/accept.hpp"
 #include "api/dicomweb/multipart.hpp"
 #include "api/dicomweb/routes.hpp"
 #include "archive/access.hpp"
@@ -36,15 +37,18 @@ Result<uint32_t> count(const std::string& name, std::string_view v, uint32_t max
   return n;
 }
 
-// image/jpeg (the default), image/png, or nullopt when the client takes neither.
+// image/jpeg (the default), image/png, or nullopt when the client takes neither. When it
+// takes both, its preference decides: the first range, by q, naming PNG or covering JPEG.
 std::optional<bool> wants_png(const std::string& accept) {
-  if (trim(accept).empty()) return false;
-  for (const auto& item : split(accept, ',')) {
-    std::string type(trim(split(item, ';')[0]));
-    if (type == "image/jpeg" || type == "image/*" || type == "*/*") return false;
-    if (type == "image/png") return true;
+  const bool jpeg = accepts(accept, "image/jpeg");
+  const bool png = accepts(accept, "image/png");
+  if (!jpeg && !png) return std::nullopt;
+  if (jpeg != png) return png;
+  for (const auto& m : parse_accept(accept)) {
+    if (m.type == "image/png") return true;
+    if (m.type == "image/jpeg" || m.type == "image/*" || m.type == "*/*") return false;
   }
-  return std::nullopt;
+  return false;
 }
 
 // Everything that changes the rendered bytes, as the name of a cache entry.

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "api/dicomweb/accept.hpp"
 #include "api/dicomweb/multipart.hpp"
 #include "api/dicomweb/reading_order.hpp"
 #include "api/dicomweb/routes.hpp"
@@ -24,40 +25,6 @@ using http::HttpRequest;
 using http::HttpResponse;
 
 constexpr const char* kExplicitLittleEndian = "1.2.840.10008.1.2.1";
-
-struct MediaRange {
-  std::string type;
-  std::map<std::string, std::string> params;  // without q
-  double q = 1;
-};
-
-// The client's media ranges, most preferred first (RFC 9110 12.5.1: by q, then as listed);
-// those it refuses (q=0) are left out.
-std::vector<MediaRange> parse_accept(const std::string& header) {
-  std::vector<MediaRange> out;
-  for (const auto& item : split(header, ',')) {
-    auto parts = split(item, ';');
-    if (parts.empty()) continue;
-    MediaRange m{to_lower_ascii(trim(parts[0])), {}};
-    for (size_t i = 1; i < parts.size(); ++i) {
-      auto kv = std::string(trim(parts[i]));
-      auto eq = kv.find('=');
-      if (eq == std::string::npos) continue;
-      std::string v(trim(std::string_view(kv).substr(eq + 1)));
-      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-      m.params[to_lower_ascii(trim(std::string_view(kv).substr(0, eq)))] = v;
-    }
-    if (auto q = m.params.find("q"); q != m.params.end()) {
-      double value = 1;
-      auto [p, ec] = std::from_chars(q->second.data(), q->second.data() + q->second.size(), value);
-      if (ec == std::errc() && p == q->second.data() + q->second.size() && value >= 0 && value <= 1) m.q = value;
-      m.params.erase(q);
-    }
-    if (m.q > 0) out.push_back(std::move(m));
-  }
-  std::stable_sort(out.begin(), out.end(), [](const MediaRange& a, const MediaRange& b) { return a.q > b.q; });
-  return out;
-}
 
 // The transfer syntax the client wants ("*": as stored), or nullopt when nothing it
 // accepts is multipart/related of application/dicom.
@@ -77,10 +44,8 @@ std::optional<std::string> wanted_syntax(const HttpRequest& r) {
 
 // PS3.18 10.4.1.1.2: the metadata of every instance, bulk data as BulkDataURIs.
 HttpResponse metadata(archive::Archive& archive, const HttpRequest& r, const Options& options) {
-  auto accept = r.headers.find("accept");
-  if (accept != r.headers.end() && !accept->second.empty() &&
-      accept->second.find("application/dicom+json") == std::string::npos &&
-      accept->second.find("application/json") == std::string::npos && accept->second.find("*/*") == std::string::npos)
+  if (auto accept = r.headers.find("accept");
+      accept != r.headers.end() && !accepts_dicom_json(accept->second))
     return http::problem(406, "Not Acceptable", "metadata is answered as application/dicom+json");
   auto instances = instances_at(archive, r);
   if (!instances) return http::problem(instances.error());
