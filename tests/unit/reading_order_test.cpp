@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,21 @@ std::string instance(double z, int number, const char* orientation = "1,0,0,0,1,
   return std::string(R"({"00200013":{"vr":"IS","Value":[)") + std::to_string(number) +
          R"(]},"00200032":{"vr":"DS","Value":[-100,-100,)" + std::to_string(z) +
          R"(]},"00200037":{"vr":"DS","Value":[)" + orientation + "]}}";
+}
+
+// The cases the viewer's own ordering is tested against too (web/src/viewer/viewer.test.ts).
+TEST(ReadingOrder, AgreesWithTheViewerOnTheSharedCases) {
+  std::ifstream in(VIREO_FIXTURES "/reading_order.json");
+  ASSERT_TRUE(in) << VIREO_FIXTURES "/reading_order.json";
+  auto doc = nlohmann::json::parse(in);
+  ASSERT_GE(doc["cases"].size(), 10u);
+  for (const auto& c : doc["cases"]) {
+    std::vector<std::string> meta;
+    for (const auto& i : c["instances"]) meta.push_back(i.dump());
+    std::vector<ImagePlace> places;
+    for (const auto& m : meta) places.push_back({"s", &m});
+    EXPECT_EQ(reading_order(places), c["order"].get<std::vector<size_t>>()) << c["name"].get<std::string>();
+  }
 }
 
 TEST(ReadingOrder, AnAxialSeriesNumberedFromTheFeetComesHeadFirst) {

@@ -50,16 +50,21 @@ export function text(ds: DicomJson, tag: string): string {
   return String(v);
 }
 
+// A value as a number: a number, or a string that is wholly one (some writers send DS and IS
+// as strings); NaN otherwise (null, an empty string). The archive reads values the same way
+// (src/api/dicomweb/reading_order.cpp).
+function numberOf(v: unknown): number {
+  if (typeof v === 'number') return v;
+  return typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+}
+
 export function number(ds: DicomJson, tag: string): number | undefined {
-  const v = values(ds, tag)[0];
-  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  const n = numberOf(values(ds, tag)[0]);
   return Number.isFinite(n) ? n : undefined;
 }
 
 export function numbers(ds: DicomJson, tag: string): number[] {
-  return values(ds, tag)
-    .map((v) => (typeof v === 'number' ? v : Number(v)))
-    .filter((n) => Number.isFinite(n));
+  return values(ds, tag).map(numberOf).filter((n) => Number.isFinite(n));
 }
 
 interface PersonName {

@@ -4,31 +4,40 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <map>
+#include <optional>
+
+#include "core/strings.hpp"
 
 namespace vireo::api::dicomweb {
 namespace {
 
 using nlohmann::json;
 
-// The numbers of a DS/IS/US attribute (numbers in the JSON model, strings from some writers).
+// A value as a number: a number, or a string that is wholly one (some writers send DS and IS
+// as strings); nullopt otherwise. The viewer reads values the same way (web/src/dicom.ts).
+std::optional<double> number_of(const json& x) {
+  if (x.is_number()) return x.get<double>();
+  if (!x.is_string()) return std::nullopt;
+  std::string_view t = trim(x.get_ref<const std::string&>());
+  if (t.starts_with('+')) t.remove_prefix(1);
+  double d = 0;
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
+  if (t.empty() || ec != std::errc() || p != t.data() + t.size()) return std::nullopt;
+  return d;
+}
+
+// The values of a DS/IS/US attribute that are numbers.
 std::vector<double> numbers(const json& ds, const char* tag) {
   std::vector<double> out;
   auto a = ds.find(tag);
   if (a == ds.end() || !a->is_object()) return out;
   auto v = a->find("Value");
   if (v == a->end() || !v->is_array()) return out;
-  for (const auto& x : *v) {
-    if (x.is_number()) out.push_back(x.get<double>());
-    else if (x.is_string()) {
-      try {
-        out.push_back(std::stod(x.get<std::string>()));
-      } catch (...) {
-        return {};
-      }
-    } else return {};
-  }
+  for (const auto& x : *v)
+    if (auto n = number_of(x)) out.push_back(*n);
   return out;
 }
 
@@ -45,9 +54,10 @@ Keys keys_of(const std::string* metadata) {
   if (auto p = numbers(ds, "00200032"); p.size() == 3) k.position = std::array{p[0], p[1], p[2]};
   if (auto o = numbers(ds, "00200037"); o.size() == 6) {
     std::array<double, 3> n = {o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]};
-    if (std::hypot(n[0], n[1], n[2]) > 1e-6) k.orientation_normal = n;
+    // Direction cosines are unit vectors: rows and columns (nearly) along one axis give no plane.
+    if (std::hypot(n[0], n[1], n[2]) > 0.5) k.orientation_normal = n;
   }
-  if (auto n = numbers(ds, "00200013"); n.size() == 1) k.instance_number = n[0];
+  if (auto n = numbers(ds, "00200013"); !n.empty()) k.instance_number = n[0];
   return k;
 }
 

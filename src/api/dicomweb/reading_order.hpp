@@ -3,7 +3,8 @@
 // to the one on screen first, whichever way the modality numbered them (a feet-first scan
 // numbers from the feet). The rule is the Vireo viewer's (web/src/viewer/series.ts): by
 // position along the slice normal, highest first, when every image of the series has a
-// position and the series an orientation; otherwise by Instance Number.
+// position and the series an orientation; otherwise by Instance Number. Both are tested
+// against the cases in tests/fixtures/reading_order.json, so that they cannot drift apart.
 #pragma once
 
 #include <optional>

@@ -17,7 +17,9 @@ export function sliceNormal(orientation: number[]): number[] | null {
   return Math.hypot(n[0], n[1], n[2]) > 0.5 ? n : null;
 }
 
-// Orders instances for scrolling; stable for equal keys.
+// Orders instances for scrolling; stable for equal keys. The archive sends a series' pixel
+// data in this order (src/api/dicomweb/reading_order.cpp); tests/fixtures/reading_order.json
+// holds the cases both are tested against.
 export function sortInstances(instances: DicomJson[]): DicomJson[] {
   const normal = instances.length > 1 ? sliceNormal(numbers(instances[0], Tag.ImageOrientationPatient)) : null;
   const key = (ds: DicomJson): number | undefined => {
@@ -28,16 +30,15 @@ export function sortInstances(instances: DicomJson[]): DicomJson[] {
     return undefined;
   };
   const spatial = normal !== null && instances.every((ds) => key(ds) !== undefined);
-  const indexed = instances.map((ds, i) => ({ ds, i }));
-  indexed.sort((x, y) => {
-    const kx = spatial ? key(x.ds)! : (number(x.ds, Tag.InstanceNumber) ?? 0);
-    const ky = spatial ? key(y.ds)! : (number(y.ds, Tag.InstanceNumber) ?? 0);
-    return kx - ky || x.i - y.i;
-  });
-  // Spatial order runs feet to head along the normal; radiologists scroll from the top of
-  // the stack, which for axial series is the head: show the highest position first.
-  const sorted = indexed.map((e) => e.ds);
-  return spatial ? sorted.reverse() : sorted;
+  // Radiologists scroll from the top of the stack, which for axial series is the head: the
+  // highest position along the normal first. Images at one place keep the order they came in.
+  const indexed = instances.map((ds, i) => ({
+    ds,
+    i,
+    k: spatial ? -key(ds)! : (number(ds, Tag.InstanceNumber) ?? 0),
+  }));
+  indexed.sort((x, y) => x.k - y.k || x.i - y.i);
+  return indexed.map((e) => e.ds);
 }
 
 export function stackImages(root: string, study: string, series: string, instances: DicomJson[]): StackImage[] {

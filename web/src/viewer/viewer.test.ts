@@ -6,6 +6,7 @@ import { loadOrder, sortInstances, stackImages, volumeEligible } from './series'
 import { cornerTexts, directionLetters, orientationMarkers, scaleBar } from './overlays';
 import { stackRendering } from './rendering';
 import type { DicomJson } from '../api';
+import readingOrder from '../../../tests/fixtures/reading_order.json';
 
 describe('window presets', () => {
   it('puts the stored windows first, then the CT presets', () => {
@@ -79,6 +80,11 @@ describe('stacks', () => {
   it('sorts axial slices head first by position, whatever their instance numbers', () => {
     const sorted = sortInstances([instance('a', 1, -10), instance('b', 2, 30), instance('c', 3, 10)]);
     expect(sorted.map((d) => d['00080018'].Value![0])).toEqual(['b', 'c', 'a']);
+  });
+  // The cases the archive's pixel data answer is tested against too (tests/unit/reading_order_test.cpp).
+  it.each(readingOrder.cases)('agrees with the archive: $name', ({ instances, order }) => {
+    const list = instances as DicomJson[];
+    expect(sortInstances(list).map((ds) => list.indexOf(ds))).toEqual(order);
   });
   it('falls back to instance numbers without geometry', () => {
     const sorted = sortInstances([instance('x', 3), instance('y', 1), instance('z', 2)]);
