@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/path_uids.hpp"
+#include "api/rest/ai_finding.hpp"
 #include "api/rest/routes.hpp"
 #include "archive/access.hpp"
 #include "core/strings.hpp"
@@ -143,24 +144,6 @@ Result<json> document_body(const HttpRequest& req, const std::string& key, bool 
 bool is_annotation(const json& a) {
   return a.is_object() && a.contains("metadata") && a["metadata"].is_object() && a["metadata"].contains("toolName") &&
          a["metadata"]["toolName"].is_string();
-}
-
-// The shape the viewer's AI layer draws (docs/VIEWER.md, "AI findings").
-bool is_ai_finding(const json& f) {
-  if (!f.is_object()) return false;
-  auto str = [&f](const char* k) { return f.contains(k) && f[k].is_string() && !f[k].get<std::string>().empty(); };
-  if (!str("label") || !str("sopInstanceUid") || !str("shape")) return false;
-  const std::string shape = f["shape"];
-  if (!f.contains("points") || !f["points"].is_array()) return false;
-  const auto& points = f["points"];
-  for (const auto& p : points)
-    if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number()) return false;
-  const bool count_ok = shape == "box" ? points.size() == 2 : shape == "point" ? points.size() == 1
-                        : shape == "contour" ? points.size() >= 3 && points.size() <= 10000 : false;
-  if (!count_ok) return false;
-  if (f.contains("confidence") && !(f["confidence"].is_number() && f["confidence"] >= 0 && f["confidence"] <= 1))
-    return false;
-  return !f.contains("frame") || (f["frame"].is_number_integer() && f["frame"] >= 1);
 }
 
 HttpResponse no_content() { return HttpResponse{204, "application/json", "", {}, {}, {}}; }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findingLabel, findingsOn, outline, parseFindings } from './ai';
+import shared from '../../../tests/fixtures/ai_findings.json';
 
 const box = { id: 'n1', label: 'Nodule', confidence: 0.873, model: { name: 'lung-nodules', version: '2.1' },
   sopInstanceUid: '1.2.3', shape: 'box', points: [[10, 20], [30, 45]] };
@@ -32,6 +33,13 @@ describe('AI findings', () => {
     expect(parseFindings({ findings: [box, ...bad] }).findings).toHaveLength(1);
     expect(parseFindings({ nothing: true })).toEqual({ findings: [], rejected: 1 });
     expect(parseFindings(undefined)).toEqual({ findings: [], rejected: 0 });
+  });
+  // The cases the archive is tested against too (tests/unit/ai_finding_test.cpp): what it keeps, the viewer draws.
+  it.each(shared.drawn)('draws what the archive keeps: $case', ({ finding }) => {
+    expect(parseFindings({ findings: [finding] })).toMatchObject({ rejected: 0 });
+  });
+  it.each(shared.refused)('refuses what the archive refuses: $case', ({ finding }) => {
+    expect(parseFindings({ findings: [finding] })).toEqual({ findings: [], rejected: 1 });
   });
   it('labels every finding as a suggestion, with its confidence', () => {
     const [f] = parseFindings({ findings: [box] }).findings;

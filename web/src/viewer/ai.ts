@@ -1,7 +1,9 @@
 // The AI overlay layer's data: findings that an AI model suggests on a study's images,
 // as GET /api/studies/{study}/ai/findings answers them (the shape is documented in
 // docs/VIEWER.md, "AI findings"). The viewer only draws them, marked as suggestions;
-// nothing here decides anything.
+// nothing here decides anything. The archive keeps findings by the same rule
+// (src/api/rest/ai_finding.cpp); tests/fixtures/ai_findings.json holds the cases both are
+// tested against.
 
 export type FindingShape = 'box' | 'contour' | 'point';
 
@@ -35,7 +37,9 @@ function parseOne(raw: unknown, index: number): AiFinding | null {
   if (!raw || typeof raw !== 'object') return null;
   const f = raw as Record<string, unknown>;
   const shape = f.shape as FindingShape;
-  if (typeof f.label !== 'string' || !f.label.trim() || typeof f.sopInstanceUid !== 'string' || !(shape in POINTS_FOR)) return null;
+  // Its own keys only: 'toString' is in every object.
+  if (typeof f.shape !== 'string' || !Object.hasOwn(POINTS_FOR, shape)) return null;
+  if (typeof f.label !== 'string' || !f.label.trim() || typeof f.sopInstanceUid !== 'string' || !f.sopInstanceUid) return null;
   if (!Array.isArray(f.points) || !f.points.every(isPoint) || !POINTS_FOR[shape](f.points.length)) return null;
   const confidence = typeof f.confidence === 'number' && f.confidence >= 0 && f.confidence <= 1 ? f.confidence : undefined;
   if (f.confidence !== undefined && confidence === undefined) return null;
