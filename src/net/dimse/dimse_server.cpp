@@ -582,30 +582,27 @@ OFCondition DimseServer::Impl::handle_retrieve(T_ASC_Association* assoc, T_DIMSE
       owned_ids->putAndInsertString(DCM_FailedSOPInstanceUIDList, failed_uids.c_str());
       ids = owned_ids.get();
     }
-    if (is_move) {
-      T_DIMSE_C_MoveRSP rsp{};
+    // C-MOVE and C-GET responses carry the same fields under different types and option bits.
+    auto fill = [&](auto& rsp, const char* sop_class) {
       rsp.MessageIDBeingRespondedTo = message_id;
-      OFStandard::strlcpy(rsp.AffectedSOPClassUID, msg.msg.CMoveRQ.AffectedSOPClassUID, sizeof(rsp.AffectedSOPClassUID));
+      OFStandard::strlcpy(rsp.AffectedSOPClassUID, sop_class, sizeof(rsp.AffectedSOPClassUID));
       rsp.DimseStatus = status;
       rsp.DataSetType = ids ? DIMSE_DATASET_PRESENT : DIMSE_DATASET_NULL;
       rsp.NumberOfRemainingSubOperations = static_cast<DIC_US>(remaining);
       rsp.NumberOfCompletedSubOperations = static_cast<DIC_US>(completed);
       rsp.NumberOfFailedSubOperations = static_cast<DIC_US>(failed);
       rsp.NumberOfWarningSubOperations = static_cast<DIC_US>(warning);
+    };
+    if (is_move) {
+      T_DIMSE_C_MoveRSP rsp{};
+      fill(rsp, msg.msg.CMoveRQ.AffectedSOPClassUID);
       rsp.opts = O_MOVE_AFFECTEDSOPCLASSUID | O_MOVE_NUMBEROFCOMPLETEDSUBOPERATIONS |
                  O_MOVE_NUMBEROFFAILEDSUBOPERATIONS | O_MOVE_NUMBEROFWARNINGSUBOPERATIONS;
       if (!final) rsp.opts |= O_MOVE_NUMBEROFREMAININGSUBOPERATIONS;
       return DIMSE_sendMoveResponse(assoc, pres, &msg.msg.CMoveRQ, &rsp, ids, detail);
     }
     T_DIMSE_C_GetRSP rsp{};
-    rsp.MessageIDBeingRespondedTo = message_id;
-    OFStandard::strlcpy(rsp.AffectedSOPClassUID, msg.msg.CGetRQ.AffectedSOPClassUID, sizeof(rsp.AffectedSOPClassUID));
-    rsp.DimseStatus = status;
-    rsp.DataSetType = ids ? DIMSE_DATASET_PRESENT : DIMSE_DATASET_NULL;
-    rsp.NumberOfRemainingSubOperations = static_cast<DIC_US>(remaining);
-    rsp.NumberOfCompletedSubOperations = static_cast<DIC_US>(completed);
-    rsp.NumberOfFailedSubOperations = static_cast<DIC_US>(failed);
-    rsp.NumberOfWarningSubOperations = static_cast<DIC_US>(warning);
+    fill(rsp, msg.msg.CGetRQ.AffectedSOPClassUID);
     rsp.opts = O_GET_AFFECTEDSOPCLASSUID | O_GET_NUMBEROFCOMPLETEDSUBOPERATIONS | O_GET_NUMBEROFFAILEDSUBOPERATIONS |
                O_GET_NUMBEROFWARNINGSUBOPERATIONS;
     if (!final) rsp.opts |= O_GET_NUMBEROFREMAININGSUBOPERATIONS;
