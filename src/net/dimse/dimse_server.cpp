@@ -167,6 +167,8 @@ struct DimseServer::Impl {
   bool negotiate(T_ASC_Association* assoc);
   OFCondition handle_store(T_ASC_Association* assoc, T_DIMSE_Message& msg, T_ASC_PresentationContextID pres,
                            AssociationAudit& log);
+  OFCondition receive_identifier(T_ASC_Association* assoc, T_ASC_PresentationContextID pres,
+                                 std::unique_ptr<DcmDataset>& identifier);
   OFCondition handle_find(T_ASC_Association* assoc, T_DIMSE_Message& msg, T_ASC_PresentationContextID pres,
                           QueryModel model, AssociationAudit& log);
   OFCondition handle_retrieve(T_ASC_Association* assoc, T_DIMSE_Message& msg, T_ASC_PresentationContextID pres,
@@ -503,15 +505,23 @@ OFCondition DimseServer::Impl::handle_store(T_ASC_Association* assoc, T_DIMSE_Me
   return cond;
 }
 
+// The identifier (query keys) that follows a C-FIND, C-MOVE or C-GET request.
+OFCondition DimseServer::Impl::receive_identifier(T_ASC_Association* assoc, T_ASC_PresentationContextID pres,
+                                                  std::unique_ptr<DcmDataset>& identifier) {
+  DcmDataset* received = nullptr;
+  T_ASC_PresentationContextID data_pres = pres;
+  OFCondition cond = DIMSE_receiveDataSetInMemory(assoc, DIMSE_NONBLOCKING, config.dicom_dimse_timeout_s, &data_pres,
+                                                  &received, nullptr, nullptr);
+  identifier.reset(received);
+  return cond;
+}
+
 OFCondition DimseServer::Impl::handle_find(T_ASC_Association* assoc, T_DIMSE_Message& msg,
                                            T_ASC_PresentationContextID pres, QueryModel model, AssociationAudit& log) {
   T_DIMSE_C_FindRQ& req = msg.msg.CFindRQ;
-  DcmDataset* identifier = nullptr;
-  T_ASC_PresentationContextID data_pres = pres;
-  OFCondition cond = DIMSE_receiveDataSetInMemory(assoc, DIMSE_NONBLOCKING, config.dicom_dimse_timeout_s, &data_pres,
-                                                  &identifier, nullptr, nullptr);
+  std::unique_ptr<DcmDataset> identifier;
+  OFCondition cond = receive_identifier(assoc, pres, identifier);
   if (cond.bad()) return cond;
-  std::unique_ptr<DcmDataset> owned(identifier);
 
   T_DIMSE_C_FindRSP rsp{};
   rsp.MessageIDBeingRespondedTo = req.MessageID;
@@ -565,12 +575,9 @@ OFCondition DimseServer::Impl::handle_retrieve(T_ASC_Association* assoc, T_DIMSE
                                                T_ASC_PresentationContextID pres, QueryModel model, bool is_move,
                                                AssociationAudit& log) {
   DIC_US message_id = is_move ? msg.msg.CMoveRQ.MessageID : msg.msg.CGetRQ.MessageID;
-  DcmDataset* identifier = nullptr;
-  T_ASC_PresentationContextID data_pres = pres;
-  OFCondition cond = DIMSE_receiveDataSetInMemory(assoc, DIMSE_NONBLOCKING, config.dicom_dimse_timeout_s, &data_pres,
-                                                  &identifier, nullptr, nullptr);
+  std::unique_ptr<DcmDataset> identifier;
+  OFCondition cond = receive_identifier(assoc, pres, identifier);
   if (cond.bad()) return cond;
-  std::unique_ptr<DcmDataset> owned(identifier);
 
   int remaining = 0, completed = 0, failed = 0, warning = 0;
   OFString failed_uids;
