@@ -20,6 +20,7 @@ namespace {
 const char* kFamily[] = {"SMITH", "MÜLLER", "GARCIA", "NGUYEN", "ROSSI", "DUBOIS", "KOWALSKI", "SILVA",
                          "JOHNSON", "OKAFOR", "TANAKA", "IVANOV", "HANSEN", "MARTIN", "BROWN", "LOPEZ"};
 const char* kGiven[] = {"ANNA", "JOSÉ", "LI", "MARIA", "OMAR", "PETER", "SOFIA", "YUKI"};
+const char* kSex[] = {"F", "M", "M", "F", "M", "M", "F", "F"};  // of each given name
 
 std::string uid(const std::string& root, long a, long b = -1, long c = -1) {
   std::string u = root + "." + std::to_string(a);
@@ -52,7 +53,7 @@ bool write_instance(const fs::path& path, long study, long series, long slice, i
   ds->putAndInsertString(DCM_PatientName, name.c_str());
   ds->putAndInsertString(DCM_PatientID, pid.c_str());
   ds->putAndInsertString(DCM_PatientBirthDate, "19600101");
-  ds->putAndInsertString(DCM_PatientSex, study % 2 ? "F" : "M");
+  ds->putAndInsertString(DCM_PatientSex, kSex[(study / 2 / 16) % 8]);  // a patient's in every study
   ds->putAndInsertString(DCM_StudyInstanceUID, uid(root + ".1", study).c_str());
   ds->putAndInsertString(DCM_SeriesInstanceUID, uid(root + ".2", study, series).c_str());
   ds->putAndInsertString(DCM_StudyID, std::to_string(study).c_str());
