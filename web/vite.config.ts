@@ -64,10 +64,12 @@ function leaveOutUnused({ checked = true } = {}): Plugin {
     // page's build; a worker may import none of them).
     buildEnd(error) {
       const missed = UNUSED.filter(([file]) => !replaced.has(file));
-      if (checked && !error && missed.length) throw new Error(`nothing matched ${missed.map(([file]) => file).join(', ')}: update vite.config.ts`);
+      if (checked && !error && missed.length)
+        throw new Error(`nothing matched ${missed.map(([file]) => file).join(', ')}: update vite.config.ts`);
     },
   };
 }
+
 // Emscripten's glue in the codec packages requires fs and path on a branch that runs only under
 // Node; resolving them to nothing keeps Vite from warning on every build about externalizing
 // them for the browser.
@@ -103,12 +105,12 @@ export default defineConfig({
     chunkSizeWarningLimit: 8000,
     sourcemap: false,
     rollupOptions: {
-      // A bare import left in the bundle fails only in the browser, at the moment its chunk
-      // loads (a package forgetting a dependency): fail the build instead.
-      // Its note that plugins took most of the build is true of every build here (Vite's own
-      // plugins, on 2 cores) and would hide the warnings that matter.
+      // Rolldown's note that plugins took most of the build holds for every build here (Vite's
+      // own plugins, on 2 cores) and would hide the warnings that matter.
       checks: { bundlerTimings: false },
       treeshake: { moduleSideEffects: (id: string) => !SIDE_EFFECT_FREE.test(id) },
+      // A bare import left in the bundle fails only in the browser, at the moment its chunk
+      // loads (a package forgetting a dependency): fail the build instead.
       onwarn(warning, warn) {
         if (warning.code === 'UNRESOLVED_IMPORT') throw new Error(`unresolved import: ${warning.message}`);
         warn(warning);
