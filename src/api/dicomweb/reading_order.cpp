@@ -16,8 +16,9 @@ namespace {
 
 using nlohmann::json;
 
-// A value as a number: a number, or a string that is wholly one (some writers send DS and IS
-// as strings); nullopt otherwise. The viewer reads values the same way (web/src/dicom.ts).
+// A value as a finite number: a number, or a string that is wholly one (some writers send DS
+// and IS as strings); nullopt otherwise ("nan", "inf" too). The viewer reads values the same
+// way (web/src/dicom.ts).
 std::optional<double> number_of(const json& x) {
   if (x.is_number()) return x.get<double>();
   if (!x.is_string()) return std::nullopt;
@@ -25,7 +26,7 @@ std::optional<double> number_of(const json& x) {
   if (t.starts_with('+')) t.remove_prefix(1);
   double d = 0;
   auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
-  if (t.empty() || ec != std::errc() || p != t.data() + t.size()) return std::nullopt;
+  if (t.empty() || ec != std::errc() || p != t.data() + t.size() || !std::isfinite(d)) return std::nullopt;
   return d;
 }
 
