@@ -263,6 +263,17 @@ try {
   check(/W: \d+ L: -?\d+/.test(windowAfter), `window overlay: ${windowAfter}`);
   console.log(`window ${windowBefore} -> ${windowAfter}`);
 
+  // The keys of other workstations: a digit is the preset at that place in the Window… menu,
+  // R resets (the stored window again).
+  const presetLabels = await page.locator('select[aria-label="Window preset"] option').allTextContents();
+  const lung = presetLabels.slice(1).findIndex((l) => l.startsWith('Lung ('));
+  check(lung >= 0 && lung < 9, `no Lung preset among the first nine: ${presetLabels.join(', ')}`);
+  await page.keyboard.press(String(lung + 1));
+  await page.waitForFunction(() => document.querySelector('[data-testid=window]').textContent.endsWith('W: 1500 L: -600'));
+  await page.keyboard.press('r');
+  await page.waitForFunction((w) => document.querySelector('[data-testid=window]').textContent === w, windowBefore);
+  console.log(`key ${lung + 1}: lung window; R: ${windowBefore.split('\n').pop()} again`);
+
   // Orientation letters at the edges follow flips; the scale bar is calibrated.
   const edges = () => page.evaluate(() => Object.fromEntries(['top', 'bottom', 'left', 'right'].map((e) =>
     [e, document.querySelector(`[data-testid=orientation-${e}]`)?.textContent])));

@@ -20,6 +20,7 @@ import { type StackImage, stackImages, volumeEligible } from './series';
 import { MprView } from './MprView';
 import { SliceLink } from './sliceLink';
 import { StackViewport, type ViewportCommand } from './StackViewport';
+import { isEditing, shortcutFor } from './shortcuts';
 import { warmUpPipeline } from './warmUp';
 
 const SETTLE_WITHIN_MS = 3000; // secondary requests go out by then whatever the first image does
@@ -210,6 +211,18 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   };
   const send = (kind: ViewportCommand['kind'], value?: number) =>
     setCommand({ kind, value, seq: ++commandSeq.current, viewport: activeViewport });
+  // Keys anywhere on the page but in a field or a menu (shortcuts.ts).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const shortcut = shortcutFor({ key: e.key, ctrlKey: e.ctrlKey, altKey: e.altKey, metaKey: e.metaKey,
+        editing: isEditing(e.target) }, mpr !== null);
+      if (!shortcut) return;
+      e.preventDefault();
+      setCommand({ ...shortcut, seq: ++commandSeq.current, viewport: activeViewport });
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [activeViewport, mpr]);
   const onProgress = useCallback((uid: string, loaded: number) => setProgress((p) => ({ ...p, [uid]: loaded })), []);
   const onSaveState = useCallback((uid: string, state: SaveState, detail?: string) =>
     setSaveStates((all) => ({ ...all, [uid]: { state, detail } })), []);
@@ -243,13 +256,13 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
           ))}
           <PresetMenu onChoose={(i) => send('preset', i)} viewport={activeViewport} stacks={stacks}
             shown={mpr ? shown.map((_, i) => (i === activeViewport ? mpr : null)) : shown} />
-          <button type="button" onClick={() => send('invert')}>Invert</button>
+          <button type="button" title="Invert (I)" onClick={() => send('invert')}>Invert</button>
           <button type="button" disabled={mpr !== null} onClick={() => send('rotate')}>Rotate</button>
           <button type="button" disabled={mpr !== null} onClick={() => send('flipH')}>Flip H</button>
           <button type="button" disabled={mpr !== null} onClick={() => send('flipV')}>Flip V</button>
-          <button type="button" onClick={() => send('fit')}>Fit</button>
-          <button type="button" onClick={() => send('reset')}>Reset</button>
-          <button type="button" disabled={mpr !== null} onClick={() => send('cine')}>Cine</button>
+          <button type="button" title="Fit (F)" onClick={() => send('fit')}>Fit</button>
+          <button type="button" title="Reset (R)" onClick={() => send('reset')}>Reset</button>
+          <button type="button" title="Cine (C)" disabled={mpr !== null} onClick={() => send('cine')}>Cine</button>
           <button type="button" disabled={exported.state === 'busy'} data-testid="export-sr"
             title="Save your measurements on this study into it as a DICOM Structured Report (TID 1500)"
             onClick={() => void exportSr()}>Export SR</button>
@@ -339,7 +352,7 @@ function PresetMenu({ onChoose, viewport, stacks, shown }: {
   const first = uid ? stacks[uid]?.[0]?.metadata : undefined;
   const presets = useMemo(() => presetsForImage(first ?? {}), [first]);
   return (
-    <select aria-label="Window preset" value="" onChange={(e) => e.target.value !== '' && onChoose(Number(e.target.value))}>
+    <select aria-label="Window preset" title="Window presets (keys 1–9, in this order)" value="" onChange={(e) => e.target.value !== '' && onChoose(Number(e.target.value))}>
       <option value="">Window…</option>
       {presets.map((p, i) => <option key={p.name} value={i}>{p.name} ({p.width}/{p.center})</option>)}
     </select>
