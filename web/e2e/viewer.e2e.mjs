@@ -475,6 +475,21 @@ try {
     check((await at()).includes(`Im: ${frames}/${frames} (frame ${frames})`), `multi-frame, last: ${await at()}`);
     check(await nonBlankPixels(page) > 1000, 'multi-frame: the last frame shows almost nothing');
     console.log(`multi-frame: ${frames} frames, the last one drawn`);
+
+    // Cine at a chosen rate, changed while it plays; back to the object's own (Frame Time 33 ms).
+    const position = async () => Number(/Im: (\d+)\//.exec(await at())[1]);
+    await page.selectOption('select[aria-label="Cine rate"]', '5');
+    await page.click('button:text-is("Cine")');
+    await page.waitForFunction(() => document.querySelector('[data-testid=image-index]').textContent.includes('Cine 5/s'));
+    const from = await position();
+    await page.waitForTimeout(2000);
+    const slow = (await position() - from + frames) % frames;
+    check(slow >= 1 && slow <= 14, `cine at 5/s moved ${slow} frames in 2 s`);
+    await page.selectOption('select[aria-label="Cine rate"]', '');
+    await page.waitForFunction(() => document.querySelector('[data-testid=image-index]').textContent.includes('Cine 30/s'));
+    await page.keyboard.press('c');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=image-index]').textContent.includes('Cine'));
+    console.log(`cine: ${slow} frames in 2 s at 5/s, then the object's own 30/s, stopped by C`);
   }
 
   // Compressed studies: frames come as stored (no transcoding on the server) and are

@@ -13,6 +13,7 @@ import { streamSeries } from './frameLoader';
 import { type OverlayMode, cornerTexts, orientationMarkers, scaleBar } from './overlays';
 import { presetFromRange, presetsForImage, voiRange } from './presets';
 import { imageFailureText } from './messages';
+import { cineRate } from './cine';
 import { loadOrder, type StackImage, stackGeometry } from './series';
 import type { SliceLink } from './sliceLink';
 
@@ -38,13 +39,14 @@ interface Props {
   overlay: OverlayMode;
   findings: AiFinding[] | null; // the AI layer, when shown
   link: SliceLink; // scrolling together with the other viewports, when linked
+  cineFps: number | null; // the reader's cine rate; null: the object's own
 }
 
 type Markers = ReturnType<typeof orientationMarkers>;
 const SCALE_BAR_MAX_PX = 120;
 
 // Memoized: the page re-renders as series load; a viewport re-renders only for its own props.
-export const StackViewport = memo(function StackViewport({ engine, viewportId, images, seriesUid, onProgress, onSettled, command, overlay, findings, link }: Props) {
+export const StackViewport = memo(function StackViewport({ engine, viewportId, images, seriesUid, onProgress, onSettled, command, overlay, findings, link, cineFps }: Props) {
   const element = useRef<HTMLDivElement>(null);
   const viewport = useRef<Types.IStackViewport | null>(null);
   const [index, setIndex] = useState(0); // the position asked for (shown, or refused with a notice)
@@ -54,7 +56,7 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
   const goRef = useRef<(i: number) => void>(() => undefined);
   const [window, setWindow] = useState<{ center: number; width: number } | null>(null);
   const [notice, setNotice] = useState('');
-  const [playing, setPlaying] = useState(false);
+  const [playing, setPlaying] = useState<number | null>(null); // images a second while cine plays
   const [markers, setMarkers] = useState<Markers | null>(null);
   const [mmPerPixel, setMmPerPixel] = useState(0);
   const [view, setView] = useState(''); // the camera and canvas size, to redraw what follows the image
@@ -211,16 +213,29 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
         break;
       case 'cine': {
         const el = element.current!;
+        const rate = cineRate(meta, cineFps);
         if (playing) toolUtilities.cine.stopClip(el);
-        else toolUtilities.cine.playClip(el, { framesPerSecond: cineRate(meta) });
-        setPlaying(!playing);
+        else toolUtilities.cine.playClip(el, { framesPerSecond: rate });
+        setPlaying(playing ? null : rate);
         break;
       }
     }
     vp.render();
-    // Only a new command acts; `playing` and `images` are read as they are at that moment.
+    // Only a new command acts; `playing`, `images` and `cineFps` are read as they are at that moment.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [command]);
+
+  // A new rate from the toolbar takes effect on a playing clip at once.
+  useEffect(() => {
+    const el = element.current;
+    if (!el || playing === null) return;
+    const rate = cineRate(images[viewport.current?.getCurrentImageIdIndex() ?? 0]?.metadata, cineFps);
+    if (rate === playing) return;
+    toolUtilities.cine.stopClip(el);
+    toolUtilities.cine.playClip(el, { framesPerSecond: rate });
+    setPlaying(rate);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [cineFps]);
 
   const go = (i: number) => {
     const vp = viewport.current;
@@ -255,7 +270,7 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
         data-series={seriesUid} data-rendered={rendered} />
       <div className="overlay tl" data-testid="patient-overlay">{corners.tl.join('\n')}</div>
       <div className="overlay tr" data-testid="image-index">
-        {[...corners.tr, `Im: ${index + 1}/${images.length}${frame}`].join('\n')}
+        {[...corners.tr, `Im: ${index + 1}/${images.length}${frame}`, playing ? `Cine ${Math.round(playing)}/s` : ''].filter(Boolean).join('\n')}
       </div>
       <div className="overlay bl" data-testid="window">
         {[...corners.bl, window && overlay !== 'off' ? `W: ${Math.round(window.width)} L: ${Math.round(window.center)}` : ''].filter(Boolean).join('\n')}
@@ -284,12 +299,6 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
     </>
   );
 });
-
-// Cine at the acquisition's own rate when the object says it (Recommended Display Frame Rate, Cine Rate).
-function cineRate(meta: Record<string, { Value?: unknown[] }> | undefined): number {
-  const rate = meta ? (number(meta as never, '00082144') ?? number(meta as never, '00180040')) : undefined;
-  return rate && rate > 0 && rate <= 120 ? rate : 20;
-}
 
 // The rest of the series: in one stream when the archive offers it, then whatever it did not
 // bring one request each, from the image on screen outwards.

@@ -21,6 +21,7 @@ import { MprView } from './MprView';
 import { SliceLink } from './sliceLink';
 import { StackViewport, type ViewportCommand } from './StackViewport';
 import { isEditing, shortcutFor } from './shortcuts';
+import { CINE_RATES } from './cine';
 import { warmUpPipeline } from './warmUp';
 
 const SETTLE_WITHIN_MS = 3000; // secondary requests go out by then whatever the first image does
@@ -89,6 +90,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   const [linked, setLinked] = useState(false);
   const [mpr, setMpr] = useState<string | null>(null); // the series shown in MPR instead of the grid
   const [mprTool, setMprTool] = useState<MprTool>('Crosshairs');
+  const [cineFps, setCineFps] = useState<number | null>(null); // null: each object's own rate
   const [exported, setExported] = useState<{ state: 'idle' | 'busy' | 'done' | 'failed'; text: string }>({ state: 'idle', text: '' });
   const [saveStates, setSaveStates] = useState<Record<string, StudySave>>({}); // by study: this one and priors
   const saveState = combinedSaveState(saveStates);
@@ -263,6 +265,11 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
           <button type="button" title="Fit (F)" onClick={() => send('fit')}>Fit</button>
           <button type="button" title="Reset (R)" onClick={() => send('reset')}>Reset</button>
           <button type="button" title="Cine (C)" disabled={mpr !== null} onClick={() => send('cine')}>Cine</button>
+          <select aria-label="Cine rate" title="Images a second in cine" disabled={mpr !== null} value={cineFps ?? ''}
+            onChange={(e) => setCineFps(e.target.value === '' ? null : Number(e.target.value))}>
+            <option value="">Own rate</option>
+            {CINE_RATES.map((r) => <option key={r} value={r}>{r}/s</option>)}
+          </select>
           <button type="button" disabled={exported.state === 'busy'} data-testid="export-sr"
             title="Save your measurements on this study into it as a DICOM Structured Report (TID 1500)"
             onClick={() => void exportSr()}>Export SR</button>
@@ -330,7 +337,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
               <StackViewport key={uid} engine={engine} viewportId={`vp-${i}`}
                 images={stacks[uid]} seriesUid={uid} onProgress={onProgress} onSettled={onSettled}
                 command={command && command.viewport === i ? command : null} overlay={overlay}
-                findings={seriesStudy[uid] ? null : shownFindings} link={link} />
+                findings={seriesStudy[uid] ? null : shownFindings} link={link} cineFps={cineFps} />
             ) : (
               <div className="notice">{uid ? 'Loading…' : 'Drag a series here'}</div>
             )}
