@@ -267,8 +267,8 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
           <button type="button" title="Cine (C)" disabled={mpr !== null} onClick={() => send('cine')}>Cine</button>
           <select aria-label="Cine rate" title="Images a second in cine" disabled={mpr !== null} value={cineFps ?? ''}
             onChange={(e) => setCineFps(e.target.value === '' ? null : Number(e.target.value))}>
-            <option value="">Own rate</option>
-            {CINE_RATES.map((r) => <option key={r} value={r}>{r}/s</option>)}
+            <option value="">Cine: own rate</option>
+            {CINE_RATES.map((r) => <option key={r} value={r}>Cine: {r}/s</option>)}
           </select>
           <button type="button" disabled={exported.state === 'busy'} data-testid="export-sr"
             title="Save your measurements on this study into it as a DICOM Structured Report (TID 1500)"
