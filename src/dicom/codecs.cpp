@@ -1,5 +1,5 @@
-// Codec registration for DCMTK (decoders for transcoding on retrieve, rendering and frames). Registered once at
-// start-up; DCMTK's codec list is internally locked for concurrent use.
+// Codec registration for DCMTK (decoders for transcoding on retrieve, rendering and frames).
+// Registered once at start-up; DCMTK's codec list is internally locked for concurrent use.
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmdata/dcrleerg.h>
 #include <dcmtk/dcmjpeg/djdecode.h>

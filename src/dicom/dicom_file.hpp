@@ -68,7 +68,8 @@ inline constexpr std::string_view kBulkDataPlaceholder = "vireo-bulkdata:";
 // UIDs of transfer syntaxes the archive accepts, in order of preference.
 [[nodiscard]] std::span<const char* const> accepted_transfer_syntaxes();
 [[nodiscard]] bool is_uncompressed(const std::string& transfer_syntax_uid);
-// Whether frames stored in this syntax can be decoded to raw pixel values (not JPEG 2000).
+// Whether frames stored in this syntax can be decoded to raw pixel values (uncompressed, JPEG,
+// JPEG-LS, RLE, JPEG 2000; not video or HTJ2K).
 [[nodiscard]] bool can_decompress(const std::string& transfer_syntax_uid);
 
 // Writes `src` to `dst` in another transfer syntax (decompressing JPEG, JPEG-LS, RLE, JPEG

@@ -2,6 +2,7 @@
 C-FIND (patient and study root, every level, every matching kind), C-MOVE and C-GET,
 comparing what comes back with what was sent, byte for byte."""
 import shutil
+import struct
 import subprocess
 import tempfile
 import time
@@ -300,6 +301,35 @@ class DimseCorpusTest(unittest.TestCase):
                 dump = self.server.tool("dcmdump", "+P", "PixelData", "+L", str(files[0]))
                 self.assertEqual(dump.returncode, 0, dump.stderr)
         self.assertIn("CT1_J2KI.dcm", tested)
+
+    def test_get_of_lossless_jpeg_2000_gives_the_original_pixels(self):
+        # The corpus's lossless JPEG 2000 MR shares its SOP Instance UID with the uncompressed
+        # one, so it is sent here under a new one; a peer that takes only uncompressed pixels
+        # must get exactly the original's.
+        def pixels(path):
+            data = Path(path).read_bytes()
+            at = data.rfind(b"\xe0\x7f\x10\x00OW")
+            return data[at + 12:at + 12 + struct.unpack_from("<I", data, at + 8)[0]]
+
+        with tempfile.TemporaryDirectory() as tmp:
+            j2k = Path(tmp) / "mr_j2k.dcm"
+            shutil.copy(DICOM / "transfer_syntax/MR_small_jp2klossless.dcm", j2k)
+            uid = "2.25.%d" % (time.time_ns())
+            r = self.server.tool("dcmodify", "-nb", "-m", f"(0008,0018)={uid}", str(j2k))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(read_meta(j2k)[1][(2, 3)], uid)
+            statuses, out = self.server.store(j2k)
+            self.assertEqual(statuses.get(str(j2k)), 0, out)
+            got = Path(tmp) / "got"
+            got.mkdir()
+            r = self.server.tool("getscu", "-S", "-od", str(got), "-aec", "VIREO", "-k", "QueryRetrieveLevel=IMAGE",
+                                 "-k", f"SOPInstanceUID={uid}", "127.0.0.1", str(self.server.dicom_port))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            [received] = list(got.iterdir())
+            self.assertEqual(read_meta(received)[1][(2, 0x10)], "1.2.840.10008.1.2.1")
+            original = pixels(DICOM / "modality/MR_small.dcm")
+            self.assertEqual(len(original), 64 * 64 * 2)
+            self.assertEqual(pixels(received), original)
 
 
 if __name__ == "__main__":

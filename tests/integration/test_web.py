@@ -240,6 +240,19 @@ class AiFindingsApiTest(StudyDocumentApi):
             status, problem = self.call("PUT", self.b, bad)
             self.assertEqual(status, 400, bad)
             self.assertTrue(problem["detail"])
+        # The cases the viewer's reading is tested against (tests/fixtures/ai_findings.json), on
+        # an image of this study: what the viewer would not draw is refused, the rest kept.
+        shared = json.loads((Path(__file__).parents[1] / "fixtures" / "ai_findings.json").read_text())
+        on_image = lambda f: {**f, "sopInstanceUid": self.NODULE["sopInstanceUid"]} \
+            if isinstance(f, dict) and f.get("sopInstanceUid") else f
+        for case in shared["refused"]:
+            status, _ = self.call("PUT", self.b, {"findings": [on_image(case["finding"])]})
+            self.assertEqual(status, 400, case["case"])
+        kept = [f["label"] for f in self.call("GET", self.reader)[1]["findings"] if f["source"] == "engine-b"]
+        self.assertEqual(kept, [self.NODULE["label"]], "a refused body changes nothing")
+        for case in shared["drawn"]:
+            self.assertEqual(self.call("PUT", self.b, {"findings": [on_image(case["finding"])]})[0], 204, case["case"])
+        self.assertEqual(self.call("PUT", self.b, {"findings": [self.NODULE]})[0], 204)
         self.assertEqual(self.call("PUT", self.reader, {"findings": []})[0], 403, "readers do not send findings")
         self.assertEqual(self.call("GET", self.patient)[0], 404, "a study the user may not see does not exist")
         self.assertEqual([f["source"] for f in self.call("GET", self.reader)[1]["findings"]], ["engine-b"])

@@ -186,8 +186,8 @@ HttpResponse frames(archive::Archive& archive, const HttpRequest& r) {
 // PS3.18 10.4.1.1.6: the pixel data of every image of a study, series or instance in one
 // answer, one part per frame, each series in reading order (reading_order.hpp), each part
 // named by its frame's address (Content-Location …/instances/{uid}/frames/{n}) so that a
-// viewer knows which image it is: a series costs one request instead of one per image. Frames are read from their
-// file only when the stream reaches them; instances without pixel data are left out. A file
+// viewer knows which image it is: a series costs one request instead of one per image.
+// Frames are read from their file only when the stream reaches them; instances without pixel data are left out. A file
 // found damaged or unreadable on the way cuts the connection (the header is long gone), so
 // a client never takes a short answer for a whole one.
 HttpResponse pixel_data(archive::Archive& archive, const HttpRequest& r, const Options& options) {

@@ -8,7 +8,8 @@ import {
 import { wadors } from '@cornerstonejs/dicom-image-loader';
 import { type MprTool, mprToolGroup, renderVolumesWithWebGl, screenAxes, setMprTool } from './cornerstone';
 import { orientationMarkers } from './overlays';
-import { presetFromRange, presetsForImage, voiRange } from './presets';
+import { applyDisplayCommand } from './displayCommands';
+import { presetFromRange } from './presets';
 import type { StackImage } from './series';
 import type { ViewportCommand } from './StackViewport';
 
@@ -102,26 +103,8 @@ export function MprView({ engine, images, seriesUid, tool, command }: {
     const viewports = PLANES.map((p) => engine.getViewport(p.id) as Types.IVolumeViewport | undefined)
       .filter((vp): vp is Types.IVolumeViewport => !!vp);
     for (const vp of viewports) {
-      switch (command.kind) {
-        case 'preset': {
-          const preset = presetsForImage(images[0]?.metadata ?? {})[command.value ?? 0];
-          if (preset) vp.setProperties({ voiRange: voiRange(preset) });
-          break;
-        }
-        case 'invert':
-          vp.setProperties({ invert: !vp.getProperties()?.invert });
-          break;
-        case 'fit':
-          vp.resetCamera();
-          break;
-        case 'reset':
-          vp.resetCamera();
-          vp.resetProperties();
-          break;
-        default: // rotate, flips and cine are for stacks
-          break;
-      }
-      vp.render();
+      // Rotation, flips and cine are for stacks.
+      if (applyDisplayCommand(vp, command, images[0]?.metadata)) vp.render();
     }
     // Only a new command acts.
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -11,9 +11,10 @@ import { screenAxes, stackToolGroup } from './cornerstone';
 import { calibrationNote, calibrationOf } from './calibration';
 import { streamSeries } from './frameLoader';
 import { type OverlayMode, cornerTexts, orientationMarkers, scaleBar } from './overlays';
-import { presetFromRange, presetsForImage, voiRange } from './presets';
+import { presetFromRange } from './presets';
 import { imageFailureText } from './messages';
 import { cineRate } from './cine';
+import { applyDisplayCommand } from './displayCommands';
 import { loadOrder, type StackImage, stackGeometry } from './series';
 import type { SliceLink } from './sliceLink';
 
@@ -184,15 +185,8 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
     const vp = viewport.current;
     if (!command || !vp) return;
     const meta = images[vp.getCurrentImageIdIndex()]?.metadata;
+    if (command.kind === 'reset') rotation.current = 0;
     switch (command.kind) {
-      case 'preset': {
-        const preset = presetsForImage(meta ?? {})[command.value ?? 0];
-        if (preset) vp.setProperties({ voiRange: voiRange(preset) });
-        break;
-      }
-      case 'invert':
-        vp.setProperties({ invert: !vp.getProperties().invert });
-        break;
       case 'rotate':
         rotation.current = (rotation.current + 90) % 360;
         vp.setViewPresentation({ rotation: rotation.current });
@@ -203,14 +197,6 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
       case 'flipV':
         vp.setCamera({ flipVertical: !vp.getCamera().flipVertical });
         break;
-      case 'fit':
-        vp.resetCamera();
-        break;
-      case 'reset':
-        rotation.current = 0;
-        vp.resetCamera();
-        vp.resetProperties();
-        break;
       case 'cine': {
         const el = element.current!;
         const rate = cineRate(meta, cineFps);
@@ -219,6 +205,8 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
         setPlaying(playing ? null : rate);
         break;
       }
+      default:
+        applyDisplayCommand(vp, command, meta);
     }
     vp.render();
     // Only a new command acts; `playing`, `images` and `cineFps` are read as they are at that moment.

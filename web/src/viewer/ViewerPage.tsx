@@ -10,8 +10,8 @@ import type { Navigate } from '../App';
 import { Tag, formatDate, text, values } from '../dicom';
 import { DICOMWEB_ROOT as ROOT, type SeriesInfo, isImageSeries, otherStudies, seriesMetadata, seriesOf } from '../studyData';
 import { type AiFinding, type ParsedFindings, parseFindings } from './ai';
-import { type SaveState, studyAnnotations, syncAnnotations } from './annotations';
-import { type StudySave, combinedSaveState } from './saveState';
+import { studyAnnotations, syncAnnotations } from './annotations';
+import { type SaveState, type StudySave, combinedSaveState } from './saveState';
 import { MEASUREMENT_TOOLS, type MprTool, renderingEngine, stackToolGroup } from './cornerstone';
 import { type LayoutName, LAYOUTS, assignSeries, dropSeries } from './layout';
 import { type OverlayMode, OVERLAY_MODES, saveOverlayMode, savedOverlayMode } from './overlays';
@@ -211,8 +211,8 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
     setShown((cur) => assignSeries(cur, l, (series ?? []).map((s) => s.uid)));
     setActiveViewport((v) => Math.min(v, LAYOUTS[l].rows * LAYOUTS[l].columns - 1));
   };
-  const send = (kind: ViewportCommand['kind'], value?: number) =>
-    setCommand({ kind, value, seq: ++commandSeq.current, viewport: activeViewport });
+  const send = useCallback((kind: ViewportCommand['kind'], value?: number) =>
+    setCommand({ kind, value, seq: ++commandSeq.current, viewport: activeViewport }), [activeViewport]);
   // Keys anywhere on the page but in a field or a menu (shortcuts.ts).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -220,11 +220,11 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
         editing: isEditing(e.target) }, mpr !== null);
       if (!shortcut) return;
       e.preventDefault();
-      setCommand({ ...shortcut, seq: ++commandSeq.current, viewport: activeViewport });
+      send(shortcut.kind, shortcut.value);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [activeViewport, mpr]);
+  }, [send, mpr]);
   const onProgress = useCallback((uid: string, loaded: number) => setProgress((p) => ({ ...p, [uid]: loaded })), []);
   const onSaveState = useCallback((uid: string, state: SaveState, detail?: string) =>
     setSaveStates((all) => ({ ...all, [uid]: { state, detail } })), []);

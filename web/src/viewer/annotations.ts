@@ -3,6 +3,7 @@
 import { eventTarget } from '@cornerstonejs/core';
 import { Enums as ToolEnums, annotation } from '@cornerstonejs/tools';
 import { loadAnnotations, saveAnnotations } from '../api';
+import type { SaveState } from './saveState';
 
 type Saved = { metadata?: { toolName?: string; referencedImageId?: string; FrameOfReferenceUID?: string } } & Record<string, unknown>;
 
@@ -17,8 +18,6 @@ export function studyAnnotations(study: string): Saved[] {
   return ofStudy(annotation.state.getAllAnnotations() as Saved[], study);
 }
 
-import type { SaveState } from './saveState';
-export type { SaveState };
 
 // Restores the saved annotations, then keeps the server up to date until the returned
 // function is called (which saves what is pending and clears the study's annotations).
