@@ -73,7 +73,8 @@ Result<Services> open_services(const Config& config) {
     });
   }
   s.archive->set_min_free_bytes(config.min_free_space_mb << 20);
-  s.dicomweb = {config.dicomweb_public_url, config.http_tls ? "https" : "http"};
+  s.dicomweb = {config.dicomweb_public_url, config.http_tls ? "https" : "http", config.stow_max_bytes,
+                config.stow_max_part_bytes};
   s.web_root = config.web_root.empty() ? api::web::default_web_root() : config.web_root;
   s.web_settings.image_cache_bytes = config.viewer_image_cache_mb << 20;
   return s;
@@ -177,8 +178,13 @@ int serve(const Config& config) {
   http::Router router;
   build_router(*services, router);
   router.set_cors_origins(config.cors_origins);
-  http::HttpServerOptions http_options{config.http_host, config.http_port, config.http_max_body_bytes,
-                                       config.http_threads, {}, {}};
+  http::HttpServerOptions http_options;
+  http_options.host = config.http_host;
+  http_options.port = config.http_port;
+  http_options.max_body_bytes = config.http_max_body_bytes;
+  http_options.threads = config.http_threads;
+  http_options.header_timeout = std::chrono::seconds(config.http_header_timeout_s);
+  http_options.idle_timeout = std::chrono::seconds(config.http_idle_timeout_s);
   std::string tls_note;
   net::DimseTls dimse_tls;
   if (config.http_tls || config.dicom_tls_port != 0) {

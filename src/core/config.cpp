@@ -21,7 +21,18 @@ const std::vector<ConfigOption>& config_options() {
        "PEM certificate chain for HTTPS. Empty: a self-signed certificate is generated once under "
        "data_dir/tls (fine for a single machine; use your own for a network)."},
       {"tls_private_key", "", "PEM private key of tls_certificate."},
-      {"http_max_body_bytes", "67108864", "Largest accepted HTTP request body, in bytes."},
+      {"http_max_body_bytes", "67108864",
+       "Largest accepted HTTP request body, in bytes (STOW-RS has its own limits below)."},
+      {"stow_max_bytes", "8589934592",
+       "Largest STOW-RS request, in bytes (streamed to disk, never held in memory); larger ones are answered "
+       "413. Clients split bigger studies over several requests."},
+      {"stow_max_part_bytes", "4294967296", "Largest single instance (multipart part) in a STOW-RS request, in bytes."},
+      {"http_header_timeout", "10",
+       "Seconds from the first byte of an HTTP request to the end of its headers; a slower client is "
+       "disconnected."},
+      {"http_idle_timeout", "60",
+       "Seconds a kept-alive HTTP connection may wait for its next request, and a request body may go "
+       "without receiving data, before the connection is closed."},
       {"http_threads", "0",
        "HTTP worker threads; 0 means two per CPU core, at least 4 (handlers wait on the disk and on "
        "index commits, so more threads than cores keep the others serving)."},
@@ -35,7 +46,13 @@ const std::vector<ConfigOption>& config_options() {
        "(node authentication, IHE ATNA). Empty: no client certificate required."},
       {"dicom_max_associations", "32", "Concurrent DICOM associations; more are rejected (transient)."},
       {"dicom_max_pdu", "131072", "Largest PDU the archive receives, in bytes."},
-      {"dicom_acse_timeout", "5", "Seconds to wait for association negotiation messages."},
+      {"dicom_acse_timeout", "5",
+       "Seconds a DICOM caller has to send its whole association request (and other negotiation "
+       "messages); a caller that takes longer is disconnected and the attempt audited."},
+      {"dicom_max_connecting_per_address", "16",
+       "Connections from one network address that may be sending their association request at the same "
+       "time; more are closed at once. (Everyone together: at most 256.) Negotiation takes milliseconds, so "
+       "only a stalled or hostile caller reaches this."},
       {"dicom_dimse_timeout", "60", "Seconds to wait for a DIMSE message before giving up on a peer."},
       {"peers", "",
        "Known DICOM peers, comma-separated AET@host:port (e.g. CT1@10.0.0.7:104,WS1@10.0.0.5:104): "
@@ -139,6 +156,12 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
   if (key == "http_port") return parse_number<uint16_t>(key, value, cfg.http_port, 0, 65535);
   if (key == "http_max_body_bytes")
     return parse_number<size_t>(key, value, cfg.http_max_body_bytes, 1024, size_t{1} << 40);
+  if (key == "stow_max_bytes")
+    return parse_number<uint64_t>(key, value, cfg.stow_max_bytes, 1024, uint64_t{1} << 50);
+  if (key == "stow_max_part_bytes")
+    return parse_number<uint64_t>(key, value, cfg.stow_max_part_bytes, 1024, uint64_t{1} << 50);
+  if (key == "http_header_timeout") return parse_number<int>(key, value, cfg.http_header_timeout_s, 1, 3600);
+  if (key == "http_idle_timeout") return parse_number<int>(key, value, cfg.http_idle_timeout_s, 1, 86400);
   if (key == "http_tls") return parse_bool(key, value, cfg.http_tls);
   if (key == "tls_certificate") { cfg.tls_certificate = value; return {}; }
   if (key == "tls_private_key") { cfg.tls_private_key = value; return {}; }
@@ -157,6 +180,8 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
   if (key == "dicom_max_pdu")
     return parse_number<uint32_t>(key, value, cfg.dicom_max_pdu, 4096, 131072);
   if (key == "dicom_acse_timeout") return parse_number<int>(key, value, cfg.dicom_acse_timeout_s, 1, 3600);
+  if (key == "dicom_max_connecting_per_address")
+    return parse_number<int>(key, value, cfg.dicom_max_connecting_per_address, 1, 256);
   if (key == "dicom_dimse_timeout") return parse_number<int>(key, value, cfg.dicom_dimse_timeout_s, 1, 3600);
   if (key == "peers") {
     cfg.peers.clear();

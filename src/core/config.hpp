@@ -34,6 +34,10 @@ struct Config {
   std::string http_host = "127.0.0.1";
   uint16_t http_port = 8080;
   size_t http_max_body_bytes = 64u << 20;
+  uint64_t stow_max_bytes = 8ull << 30;       // one STOW-RS request, streamed to disk
+  uint64_t stow_max_part_bytes = 4ull << 30;  // one instance in it
+  int http_header_timeout_s = 10;  // from a request's first byte to the end of its head
+  int http_idle_timeout_s = 60;    // a kept-alive connection waiting, or a body making no progress
   bool http_tls = true;
   std::filesystem::path tls_certificate, tls_private_key;  // empty: self-signed under data_dir/tls
   int http_threads = 0;  // 0: two per core, at least 4
@@ -44,6 +48,7 @@ struct Config {
   int dicom_max_associations = 32;
   uint32_t dicom_max_pdu = 131072;
   int dicom_acse_timeout_s = 5;
+  int dicom_max_connecting_per_address = 16;  // connections still sending their association request
   int dicom_dimse_timeout_s = 60;
   std::vector<DicomPeer> peers;
   UnknownCallers dicom_unknown_callers = UnknownCallers::Loopback;

@@ -21,6 +21,20 @@ TEST(CallerPolicy, KnownPeersOnlyFromTheirHost) {
   EXPECT_TRUE(check_caller(c, "LOCALWS", "127.0.0.1").allowed) << "host names are resolved";
 }
 
+// A known title is tied to its address even where any local caller would be let in: another
+// program on the same machine (another loopback address) may not borrow a modality's title.
+TEST(CallerPolicy, AKnownTitleFromAnotherLocalAddressIsRefused) {
+  Config c = with(UnknownCallers::Loopback);
+  c.peers.push_back({"LOCALCT", "127.0.0.1", 104});
+  EXPECT_TRUE(check_caller(c, "LOCALCT", "127.0.0.1").allowed);
+  auto borrowed = check_caller(c, "LOCALCT", "127.0.0.2");
+  EXPECT_FALSE(borrowed.allowed);
+  EXPECT_NE(borrowed.reason.find("127.0.0.2"), std::string::npos) << borrowed.reason;
+  EXPECT_TRUE(check_caller(c, "OTHER", "127.0.0.2").allowed) << "an unknown title from loopback is let in";
+  c.dicom_unknown_callers = UnknownCallers::Accept;
+  EXPECT_FALSE(check_caller(c, "LOCALCT", "127.0.0.2").allowed) << "also when unknown callers are accepted";
+}
+
 TEST(CallerPolicy, UnknownCallersFollowTheSetting) {
   EXPECT_TRUE(check_caller(with(UnknownCallers::Loopback), "ANY", "127.0.0.1").allowed);
   EXPECT_TRUE(check_caller(with(UnknownCallers::Loopback), "ANY", "::1").allowed);

@@ -304,7 +304,7 @@ TEST(Router, UploadsAreAdmittedByTheGuardBeforeTheirBodyAndAnsweredOnce) {
   std::string got;
   bool destroyed = false;
   int opened = 0;
-  r.add_upload("POST", "/up/{id}", "archive.store", [&](const HttpRequest& req) -> Result<std::unique_ptr<BodySink>> {
+  r.add_upload("POST", "/up/{id}", "archive.store", 1 << 20, [&](const HttpRequest& req) -> Result<std::unique_ptr<BodySink>> {
     ++opened;
     if (req.param("id") == "refuse") return fail(ErrorCode::UnsupportedMediaType, "no");
     return std::make_unique<Sink>(&got, &destroyed);

@@ -16,6 +16,8 @@ struct Options {
   // for RetrieveURL behind a reverse proxy; empty: built from the request's Host header.
   std::string public_url;
   std::string scheme = "https";  // of the HTTP listener, for roots built from Host
+  uint64_t stow_max_bytes = 8ull << 30;       // one STOW-RS request (413 above)
+  uint64_t stow_max_part_bytes = 4ull << 30;  // one instance in it (413 above)
 };
 
 // The service root for URLs in answers: Options::public_url, else <scheme>://<Host>/dicom-web.

@@ -48,7 +48,11 @@ std::string media_type(const std::string& header) { return to_lower_ascii(std::s
 class StowSink final : public http::BodySink {
  public:
   StowSink(archive::Archive& archive, const HttpRequest& r, const Options& options)
-      : archive_(archive), request_(r), root_(service_root(r, options)), expected_study_(r.param("study")) {}
+      : archive_(archive),
+        request_(r),
+        root_(service_root(r, options)),
+        expected_study_(r.param("study")),
+        max_part_bytes_(options.stow_max_part_bytes) {}
 
   Status open(const std::string& boundary) {
     MultipartReader::Events events{[this](const MultipartReader::Headers& h) { return begin_part(h); },
@@ -113,6 +117,7 @@ class StowSink final : public http::BodySink {
   };
 
   Status begin_part(const MultipartReader::Headers& headers) {
+    part_bytes_ = 0;
     auto ct = headers.find("content-type");
     if (ct != headers.end() && media_type(ct->second) != "application/dicom") {
       parts_.push_back({});
@@ -128,6 +133,11 @@ class StowSink final : public http::BodySink {
   }
 
   Status part_data(std::string_view data) {
+    // Counted for every part (a refused one's bytes too): one part may not take the whole disk.
+    part_bytes_ += data.size();
+    if (part_bytes_ > max_part_bytes_)
+      return fail(ErrorCode::PayloadTooLarge, "an instance in the request exceeds stow_max_part_bytes (" +
+                                                  std::to_string(max_part_bytes_) + " bytes)");
     if (fd_ < 0) return {};  // a refused part's bytes are skipped
     // A part of any size must not run the disk below its floor: look again every 16 MiB.
     unchecked_ += data.size();
@@ -195,6 +205,8 @@ class StowSink final : public http::BodySink {
   archive::Archive& archive_;
   const HttpRequest& request_;
   std::string root_, expected_study_;
+  uint64_t max_part_bytes_;
+  uint64_t part_bytes_ = 0;  // of the current part
   std::optional<MultipartReader> reader_;
   std::vector<Received> parts_;
   int fd_ = -1;
@@ -226,7 +238,8 @@ void register_stow_routes(http::Router& router, archive::Archive& archive, const
   auto& a = archive;
   const Options o = options;
   for (const char* path : {"/dicom-web/studies", "/dicom-web/studies/{study}"})
-    router.add_upload("POST", path, "archive.store", [&a, o](const HttpRequest& r) { return open_stow(a, r, o); });
+    router.add_upload("POST", path, "archive.store", o.stow_max_bytes,
+                      [&a, o](const HttpRequest& r) { return open_stow(a, r, o); });
 }
 
 }  // namespace vireo::api::dicomweb

@@ -1,8 +1,16 @@
 #include "net/dimse/dimse_server.hpp"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include <atomic>
 #include <chrono>
@@ -19,6 +27,8 @@
 
 #include "net/dimse/caller_policy.hpp"
 #include "net/dimse/dimse_internal.hpp"
+#include "net/dimse/pending_connections.hpp"
+#include "net/dimse/socket_handoff.hpp"
 
 namespace vireo::net {
 
@@ -141,27 +151,90 @@ std::string identifier_text(DcmDataset& identifier, std::string& patient_id, std
   return out.substr(0, 1024);
 }
 
+// A listening socket (ours: dcmnet's own accept loop would read each request in it) and the
+// dcmnet network its connections are handed to.
+struct Listener {
+  int fd = -1;
+  T_ASC_Network* net = nullptr;
+  bool secure = false;
+};
+
+constexpr size_t kMaxConnecting = 256;  // connections still sending their request, from everyone
+
+Counter& refused_connections_counter() {
+  static auto& c = Metrics::counter("vireo_dicom_connections_refused_total",
+                                    "DICOM connections closed at once: their address had too many still negotiating");
+  return c;
+}
+Counter& stalled_connections_counter() {
+  static auto& c = Metrics::counter("vireo_dicom_negotiation_timeouts_total",
+                                    "DICOM connections dropped for not sending their association request in time");
+  return c;
+}
+
+// At most one warning a second for refused connections, with how many were refused since.
+void warn_refused(const std::string& address) {
+  static std::mutex m;
+  static auto last = std::chrono::steady_clock::time_point{};
+  static int since = 0;
+  std::lock_guard lock(m);
+  ++since;
+  auto now = std::chrono::steady_clock::now();
+  if (now - last < std::chrono::seconds(1)) return;
+  spdlog::warn("DICOM connection from {} closed: too many connections from there still negotiating ({} refused in all "
+               "since the last warning)", address, since);
+  last = now;
+  since = 0;
+}
+
+Result<int> listen_on(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail(ErrorCode::Unavailable, std::string("socket: ") + std::strerror(errno));
+  int yes = 1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_ANY);  // as dcmnet's listener did: every IPv4 interface
+  addr.sin_port = htons(port);
+  if (::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes) != 0 ||
+      ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+    std::string why = std::strerror(errno);
+    ::close(fd);
+    return fail(ErrorCode::Unavailable, why);
+  }
+  return fd;
+}
+
 }  // namespace
 
 struct DimseServer::Impl {
   const Config& config;
   archive::Archive& archive;
   audit::AuditLog& audit;
-  T_ASC_Network* network = nullptr;
-  std::thread acceptor;
+  HandoffLayer<DcmTransportLayer> plain_layer;
   // DICOM TLS (PS3.15 B.1, BCP 195 profile) on its own port, when configured.
   DimseTls tls_files;
-  std::unique_ptr<DcmTLSTransportLayer> tls_layer;
-  T_ASC_Network* tls_network = nullptr;
-  std::thread tls_acceptor;
+  std::unique_ptr<HandoffLayer<DcmTLSTransportLayer>> tls_layer;
+  std::vector<Listener> listeners;
+  PendingConnections connecting;
+  std::thread acceptor;
   std::atomic<bool> stopping{false};
   std::mutex mutex;
   std::condition_variable idle;
-  int active = 0;
+  int active = 0;   // negotiated associations
+  int threads = 0;  // connection threads still running (negotiating or serving)
 
-  Impl(const Config& c, archive::Archive& a, audit::AuditLog& l) : config(c), archive(a), audit(l) {}
+  Impl(const Config& c, archive::Archive& a, audit::AuditLog& l)
+      : config(c),
+        archive(a),
+        audit(l),
+        connecting({static_cast<size_t>(c.dicom_max_connecting_per_address), kMaxConnecting,
+                    std::chrono::seconds(c.dicom_acse_timeout_s)}) {}
 
-  void accept_loop(T_ASC_Network* net, bool secure);
+  Status add_listener(uint16_t port, DcmTransportLayer& layer, bool secure);
+  void accept_loop();
+  void accept_ready(const Listener& listener);
+  void connection(const Listener& listener, int fd, int watch_fd, const std::string& address, uint64_t ticket);
+  void record_stall(const std::string& address);
   Status start_tls();
   void serve(T_ASC_Association* assoc);
   bool negotiate(T_ASC_Association* assoc);
@@ -182,20 +255,33 @@ DimseServer::DimseServer(const Config& config, archive::Archive& archive, audit:
 
 DimseServer::~DimseServer() { stop(); }
 
-Status DimseServer::start() {
-  OFCondition cond = ASC_initializeNetwork(NET_ACCEPTOR, impl_->config.dicom_port,
-                                           impl_->config.dicom_acse_timeout_s, &impl_->network);
-  if (cond.bad()) {
-    return fail(ErrorCode::Unavailable, "cannot listen on DICOM port " + std::to_string(impl_->config.dicom_port) +
-                                            ": " + cond.text() + " (is another PACS running? set dicom_port)");
+Status DimseServer::Impl::add_listener(uint16_t port, DcmTransportLayer& layer, bool secure) {
+  auto net = network_for_accepted_sockets(config.dicom_acse_timeout_s);
+  if (!net) return std::unexpected(net.error());
+  if (ASC_setTransportLayer(*net, &layer, 0).bad()) {
+    ASC_dropNetwork(&*net);
+    return fail(ErrorCode::Internal, "cannot set the DICOM transport layer");
   }
-  impl_->acceptor = std::thread([this] { impl_->accept_loop(impl_->network, false); });
+  auto fd = listen_on(port);
+  if (!fd) {
+    ASC_dropNetwork(&*net);
+    return fail(ErrorCode::Unavailable, std::string("cannot listen on DICOM ") + (secure ? "TLS " : "") + "port " +
+                                            std::to_string(port) + ": " + fd.error().detail +
+                                            (secure ? "" : " (is another PACS running? set dicom_port)"));
+  }
+  listeners.push_back({*fd, *net, secure});
+  return {};
+}
+
+Status DimseServer::start() {
+  if (auto s = impl_->add_listener(impl_->config.dicom_port, impl_->plain_layer, false); !s) return s;
   if (impl_->config.dicom_tls_port != 0) {
     if (auto s = impl_->start_tls(); !s) {
       stop();
       return s;
     }
   }
+  impl_->acceptor = std::thread([this] { impl_->accept_loop(); });
   return {};
 }
 
@@ -203,7 +289,7 @@ void DimseServer::set_tls(DimseTls files) { impl_->tls_files = std::move(files);
 
 Status DimseServer::Impl::start_tls() {
   auto refuse = [](const std::string& why) { return fail(ErrorCode::InvalidArgument, "DICOM TLS: " + why); };
-  tls_layer = std::make_unique<DcmTLSTransportLayer>(NET_ACCEPTOR, nullptr, OFTrue);
+  tls_layer = std::make_unique<HandoffLayer<DcmTLSTransportLayer>>(NET_ACCEPTOR, nullptr, OFTrue);
   if (tls_layer->setTLSProfile(TSP_Profile_BCP195_ND).bad()) return refuse("the BCP 195 profile is not available");
   if (!tls_files.client_ca.empty()) {
     // Node authentication (IHE ATNA): only callers with a certificate from this CA.
@@ -218,75 +304,154 @@ Status DimseServer::Impl::start_tls() {
       !tls_layer->checkPrivateKeyMatchesCertificate())
     return refuse("cannot use the certificate " + tls_files.certificate.string());
   if (tls_layer->activateCipherSuites().bad()) return refuse("no usable cipher suites");
-  OFCondition cond = ASC_initializeNetwork(NET_ACCEPTOR, config.dicom_tls_port, config.dicom_acse_timeout_s, &tls_network);
-  if (cond.bad())
-    return fail(ErrorCode::Unavailable, "cannot listen on DICOM TLS port " + std::to_string(config.dicom_tls_port) +
-                                            ": " + cond.text());
-  if (ASC_setTransportLayer(tls_network, tls_layer.get(), 0).bad()) return refuse("cannot set the transport layer");
-  tls_acceptor = std::thread([this] { accept_loop(tls_network, true); });
-  return {};
+  return add_listener(config.dicom_tls_port, *tls_layer, true);
 }
 
 void DimseServer::stop() {
-  if (!impl_ || !impl_->network) return;
+  if (!impl_ || impl_->listeners.empty()) return;
   impl_->stopping = true;
   if (impl_->acceptor.joinable()) impl_->acceptor.join();
-  if (impl_->tls_acceptor.joinable()) impl_->tls_acceptor.join();
+  // Connections still negotiating are cut; associations in progress get time to finish
+  // (their senders were promised nothing yet).
+  impl_->connecting.cut_all([](int fd) { ::shutdown(fd, SHUT_RDWR); });
   {
-    // Associations in progress get time to finish; their senders were promised nothing yet.
     std::unique_lock lock(impl_->mutex);
-    if (!impl_->idle.wait_for(lock, std::chrono::seconds(10), [&] { return impl_->active == 0; }))
+    if (!impl_->idle.wait_for(lock, std::chrono::seconds(10), [&] { return impl_->threads == 0; }))
       spdlog::warn("stopping with {} DICOM associations still open", impl_->active);
   }
-  ASC_dropNetwork(&impl_->network);
-  impl_->network = nullptr;
-  if (impl_->tls_network) ASC_dropNetwork(&impl_->tls_network);
-  impl_->tls_network = nullptr;
+  for (auto& l : impl_->listeners) {
+    ::close(l.fd);
+    ASC_dropNetwork(&l.net);
+  }
+  impl_->listeners.clear();
 }
 
-void DimseServer::Impl::accept_loop(T_ASC_Network* net, bool secure) {
+// Accepts connections and cuts those that overstay their negotiation deadline; it never reads
+// from a connection, so no peer can hold it up.
+void DimseServer::Impl::accept_loop() {
+  std::vector<pollfd> polled;
+  for (const auto& l : listeners) polled.push_back({l.fd, POLLIN, 0});
   while (!stopping) {
-    T_ASC_Association* assoc = nullptr;
-    OFCondition cond = ASC_receiveAssociation(net, &assoc, static_cast<int>(config.dicom_max_pdu), nullptr,
-                                              nullptr, secure ? OFTrue : OFFalse, DUL_NOBLOCK, 1);
-    if (cond == DUL_NOASSOCIATIONREQUEST) {
-      if (assoc) ASC_destroyAssociation(&assoc);
-      continue;
+    // Awake at least four times a second to notice stop(), and at the next deadline.
+    auto wait = std::chrono::milliseconds(250);
+    if (auto deadline = connecting.next_deadline()) {
+      auto until = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - PendingConnections::Clock::now());
+      wait = std::clamp(until + std::chrono::milliseconds(1), std::chrono::milliseconds(0), wait);
     }
-    if (cond.bad()) {
-      spdlog::debug("association request failed: {}", cond.text());
-      if (assoc) {
-        ASC_dropAssociation(assoc);
-        ASC_destroyAssociation(&assoc);
-      }
+    int n = ::poll(polled.data(), polled.size(), static_cast<int>(wait.count()));
+    if (n < 0 && errno != EINTR) {
+      spdlog::error("DICOM listener: poll failed: {}", std::strerror(errno));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    for (size_t i = 0; n > 0 && i < polled.size(); ++i)
+      if (polled[i].revents & POLLIN) accept_ready(listeners[i]);
+    connecting.expire(PendingConnections::Clock::now(), [](int fd) { ::shutdown(fd, SHUT_RDWR); });
+  }
+}
+
+void DimseServer::Impl::accept_ready(const Listener& listener) {
+  while (!stopping) {
+    sockaddr_in from{};
+    socklen_t len = sizeof from;
+    int fd = ::accept4(listener.fd, reinterpret_cast<sockaddr*>(&from), &len, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) return;
+      // Out of descriptors: the backlog waits, and this loop must not spin on it.
+      spdlog::error("DICOM listener: accept failed: {}", std::strerror(errno));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      return;
+    }
+    char text[INET_ADDRSTRLEN] = "";
+    ::inet_ntop(AF_INET, &from.sin_addr, text, sizeof text);
+    std::string address = text;
+    // A second descriptor for the same connection, through which it can be cut while dcmnet
+    // reads from the first (never reused by another connection while we hold it).
+    int watch_fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    auto ticket = watch_fd < 0 ? std::nullopt : connecting.admit(address, watch_fd, PendingConnections::Clock::now());
+    if (!ticket) {
+      if (watch_fd >= 0) ::close(watch_fd);
+      ::close(fd);
+      refused_connections_counter().inc();
+      warn_refused(address);
       continue;
     }
     {
       std::lock_guard lock(mutex);
-      if (active >= config.dicom_max_associations || stopping) {
-        T_ASC_RejectParameters rej{ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
-                                   ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED};
-        spdlog::warn("association from {} rejected: {} associations open", calling_aet(assoc), active);
-        ASC_rejectAssociation(assoc, &rej);
+      ++threads;
+    }
+    try {
+      std::thread([this, &listener, fd, watch_fd, address, ticket] {
+        connection(listener, fd, watch_fd, address, *ticket);
+      }).detach();
+    } catch (const std::system_error& e) {
+      spdlog::error("DICOM listener: cannot start a thread: {}", e.what());
+      connecting.release(*ticket);
+      ::close(watch_fd);
+      ::close(fd);
+      std::lock_guard lock(mutex);
+      --threads;
+      idle.notify_all();
+    }
+  }
+}
+
+void DimseServer::Impl::record_stall(const std::string& address) {
+  stalled_connections_counter().inc();
+  spdlog::info("DICOM connection from {} dropped: no association request within {} s", address,
+               config.dicom_acse_timeout_s);
+  audit::AuditEvent e;
+  e.actor = "unknown";
+  e.actor_role = "dicom-peer";
+  e.action = "dicom-association";
+  e.outcome = "failure";
+  e.resource = "association";
+  e.source = address;
+  e.detail = "dropped: no complete association request within " + std::to_string(config.dicom_acse_timeout_s) + " s";
+  audit.record(std::move(e));
+}
+
+// One connection's thread: its association request, then the association itself.
+void DimseServer::Impl::connection(const Listener& listener, int fd, int watch_fd, const std::string& address,
+                                   uint64_t ticket) {
+  // An exception escaping a thread would end the process: answer it by ending this
+  // association only (a programming error, logged loudly).
+  try {
+    T_ASC_Association* assoc = nullptr;
+    OFCondition cond = receive_association(listener.net, fd, listener.secure, static_cast<long>(config.dicom_max_pdu),
+                                           &assoc);
+    bool stalled = connecting.release(ticket);
+    ::close(watch_fd);
+    bool admitted = false;
+    if (cond.bad()) {
+      if (stalled) record_stall(address);
+      else spdlog::debug("association request from {} failed: {}", address, cond.text());
+    } else {
+      std::lock_guard lock(mutex);
+      admitted = active < config.dicom_max_associations && !stopping;
+      if (admitted) ++active;
+      else spdlog::warn("association from {} rejected: {} associations open", calling_aet(assoc), active);
+    }
+    if (!cond.bad() && !admitted) {
+      T_ASC_RejectParameters rej{ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
+                                 ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED};
+      ASC_rejectAssociation(assoc, &rej);
+    }
+    if (!admitted) {
+      if (assoc) {
         ASC_dropAssociation(assoc);
         ASC_destroyAssociation(&assoc);
-        continue;
       }
-      ++active;
-    }
-    std::thread([this, assoc] {
-      // An exception escaping a thread would end the process: answer it by ending this
-      // association only (a programming error, logged loudly).
-      try {
-        serve(assoc);
-      } catch (const std::exception& e) {
-        spdlog::error("association thread ended by an unexpected error: {}", e.what());
-      }
+    } else {
+      serve(assoc);
       std::lock_guard lock(mutex);
       --active;
-      idle.notify_all();
-    }).detach();
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("association thread ended by an unexpected error: {}", e.what());
   }
+  std::lock_guard lock(mutex);
+  --threads;
+  idle.notify_all();
 }
 
 bool DimseServer::Impl::negotiate(T_ASC_Association* assoc) {

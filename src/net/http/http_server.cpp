@@ -19,6 +19,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/sha256.hpp"
+#include "net/http/request_head.hpp"
 
 namespace vireo::http {
 
@@ -31,7 +32,6 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr size_t kMaxHeaderBytes = 16 * 1024;
-constexpr auto kIdleTimeout = std::chrono::seconds(60);
 constexpr uint64_t kMaxDrainBytes = 1ull << 30;  // of a refused upload, read to deliver the answer
 
 Counter& requests_counter(int status) {
@@ -56,12 +56,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
  public:
-  Session(tcp::socket socket, const Router& router, size_t max_body)
+  Session(tcp::socket socket, const Router& router, const HttpServerOptions& options)
     requires(!kTls)
-      : stream_(std::move(socket)), router_(router), max_body_(max_body) {}
-  Session(tcp::socket socket, ssl::context& tls, const Router& router, size_t max_body)
+      : stream_(std::move(socket)), router_(router), options_(options), max_body_(options.max_body_bytes) {}
+  Session(tcp::socket socket, ssl::context& tls, const Router& router, const HttpServerOptions& options)
     requires kTls
-      : stream_(std::move(socket), tls), router_(router), max_body_(max_body) {}
+      : stream_(std::move(socket), tls), router_(router), options_(options), max_body_(options.max_body_bytes) {}
 
   void run() {
     if constexpr (kTls) {
@@ -82,13 +82,27 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
  private:
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
+  // Waits (idle_timeout) for the first bytes of the next request, then gives its head
+  // header_timeout to arrive whole: a head trickled in a byte at a time is cut, while a
+  // kept-alive connection may idle.
   void read() {
+    if (buffer_.size() > 0) return read_head();  // pipelined: the next request is already here
+    lowest().expires_after(options_.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(kMaxHeaderBytes), [self = this->shared_from_this()](beast::error_code ec,
+                                                                                               size_t n) {
+      if (ec) return self->close();
+      self->buffer_.commit(n);
+      self->read_head();
+    });
+  }
+
+  void read_head() {
     header_parser_.emplace();
     header_parser_->header_limit(kMaxHeaderBytes);
     // The limit is decided per route once the headers are in. (Not boost::none: Boost 1.74's
     // parser compares a Content-Length with an empty optional as "over the limit".)
     header_parser_->body_limit(std::numeric_limits<uint64_t>::max());
-    lowest().expires_after(kIdleTimeout);
+    lowest().expires_after(options_.header_timeout);
     bhttp::async_read_header(stream_, buffer_, *header_parser_,
                              [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
@@ -117,10 +131,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto& msg = header_parser_->get();
     req_ = HttpRequest{};
     req_.method = std::string(msg.method_string());
+    std::vector<std::pair<std::string_view, std::string_view>> fields;
     for (const auto& f : msg) {
+      fields.emplace_back(std::string_view(f.name_string().data(), f.name_string().size()),
+                          std::string_view(f.value().data(), f.value().size()));
       std::string name(f.name_string());
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       req_.headers[name] = std::string(f.value());
+    }
+    // A body whose length is in doubt reaches no route, and what follows it on the connection
+    // (possibly a smuggled request) is never read.
+    if (auto refusal = check_framing(fields, msg.version())) {
+      const char* title = refusal->status == 501 ? "Not Implemented" : "Bad Request";
+      return send(problem(refusal->status, title, refusal->detail), false, false);
     }
     beast::error_code rec;
     auto ep = lowest().socket().remote_endpoint(rec);
@@ -144,6 +167,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     if (auto* up = std::get_if<Router::Upload>(&opened)) {
       upload_.emplace(std::move(*up));
+      // Over the route's limit by its own declaration: answered before any of it is read.
+      if (header_parser_->content_length().value_or(0) > upload_->route->max_body_bytes)
+        return end_upload(too_large(upload_->route->max_body_bytes));
       return continue_then(wants_continue, [self = this->shared_from_this()] { self->read_upload_start(); });
     }
     if (header_parser_->content_length().value_or(0) > max_body_) return on_body(bhttp::error::body_limit, true);
@@ -166,9 +192,24 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (header_parser_->content_length().value_or(0) > max_body_) return on_body(bhttp::error::body_limit, dispatch);
     body_parser_.emplace(std::move(*header_parser_));
     body_parser_->body_limit(max_body_);
-    bhttp::async_read(stream_, buffer_, *body_parser_, [self = this->shared_from_this(), dispatch](beast::error_code ec, size_t) {
-      self->on_body(ec, dispatch);
-    });
+    read_body_some(dispatch);
+  }
+
+  // The body in pieces, each within idle_timeout of the last: a slow but steady client is
+  // served, a stalled one is cut.
+  void read_body_some(bool dispatch) {
+    if (body_parser_->is_done()) return on_body({}, dispatch);
+    lowest().expires_after(options_.idle_timeout);
+    bhttp::async_read_some(stream_, buffer_, *body_parser_,
+                           [self = this->shared_from_this(), dispatch](beast::error_code ec, size_t) {
+                             if (ec) return self->on_body(ec, dispatch);
+                             self->read_body_some(dispatch);
+                           });
+  }
+
+  static Status too_large(uint64_t limit) {
+    return fail(ErrorCode::PayloadTooLarge,
+                "the request body exceeds this route's limit of " + std::to_string(limit) + " bytes");
   }
 
   void on_body(beast::error_code ec, bool dispatch) {
@@ -204,7 +245,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     body.data = piece_.data();
     body.size = piece_.size();
     body.more = true;
-    lowest().expires_after(kIdleTimeout);
+    lowest().expires_after(options_.idle_timeout);
     bhttp::async_read(stream_, buffer_, *upload_parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       if (ec == bhttp::error::need_buffer) ec = {};
       auto& b = self->upload_parser_->get().body();
@@ -218,23 +259,31 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         }
         return self->end_upload(fail(ErrorCode::InvalidArgument, "malformed HTTP request body"));
       }
+      self->uploaded_ += got;
+      if (self->uploaded_ > self->upload_->route->max_body_bytes)  // a chunked body past the limit
+        return self->end_upload(too_large(self->upload_->route->max_body_bytes));
       if (got > 0 && self->upload_failed_) {
         // Refused midway: the rest is read and dropped, so that a client that sends its
         // whole body before reading (most do) still gets the answer; up to a bound.
         self->drained_ += got;
         if (self->drained_ > kMaxDrainBytes) return self->end_upload(std::move(*self->upload_failed_));
       } else if (got > 0) {
-        if (auto s = self->upload_->sink->write(std::string_view(self->piece_.data(), got)); !s)
+        if (auto s = self->upload_->sink->write(std::string_view(self->piece_.data(), got)); !s) {
+          // Too large is answered at once: draining what is left of it is what it asks for.
+          if (s.error().code == ErrorCode::PayloadTooLarge) return self->end_upload(std::move(s));
           self->upload_failed_.emplace(std::unexpected(s.error()));
+        }
       }
       self->read_upload_piece();
     });
   }
 
   void end_upload(Status received) {
-    bool whole = upload_parser_->is_done();
+    bool whole = upload_parser_ && upload_parser_->is_done();
+    upload_parser_.reset();
     upload_failed_.reset();
     drained_ = 0;
+    uploaded_ = 0;
     HttpResponse res = router_.close_upload(req_, *upload_, received);
     upload_.reset();
     piece_ = {};
@@ -469,7 +518,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::vector<char> piece_;
   std::optional<Status> upload_failed_;  // the sink refused a piece; the rest is drained
   uint64_t drained_ = 0;
+  uint64_t uploaded_ = 0;  // body bytes of the current upload so far
   const Router& router_;
+  const HttpServerOptions& options_;
   size_t max_body_;
 };
 
@@ -492,11 +543,10 @@ struct HttpServer::Impl {
       if (!ec) {
         socket.set_option(tcp::no_delay(true), ec);
         if (tls)
-          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *tls, router,
-                                                                          options.max_body_bytes)
+          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *tls, router, options)
               ->run();
         else
-          std::make_shared<Session<beast::tcp_stream>>(std::move(socket), router, options.max_body_bytes)->run();
+          std::make_shared<Session<beast::tcp_stream>>(std::move(socket), router, options)->run();
       }
       accept();
     });

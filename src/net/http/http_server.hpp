@@ -1,9 +1,13 @@
 // The HTTP/1.1 listener (Boost.Beast, kept in http_server.cpp alone because it is slow to
 // compile): HTTPS (TLS 1.2+) or plain HTTP, keep-alive, header and body size limits, problem+json errors, request metrics,
 // files streamed from disk, upload routes whose bodies stream to a sink (Router::add_upload), graceful stop.
+// A request's head must arrive within header_timeout of its first byte, and a body may not
+// stall for longer than idle_timeout; a body's framing is checked before any route sees it
+// (request_head.hpp).
 // Thread-safety: start/stop from one thread; handlers run on the server's worker threads.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -16,8 +20,10 @@ namespace vireo::http {
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
-  size_t max_body_bytes = 64u << 20;
+  size_t max_body_bytes = 64u << 20;  // of ordinary routes; an upload route declares its own
   int threads = 0;
+  std::chrono::seconds header_timeout{10};  // from a request's first byte to the end of its head
+  std::chrono::seconds idle_timeout{60};    // waiting for a request, or for more of its body
   // HTTPS when set (PEM files); plain HTTP otherwise.
   std::filesystem::path tls_certificate, tls_private_key;
 };

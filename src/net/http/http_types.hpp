@@ -103,6 +103,8 @@ struct Route {
   std::string permission;  // e.g. "archive.read"; "public" for unauthenticated endpoints
   Handler handler;
   UploadHandler upload;    // set instead of handler for routes that stream their body
+  uint64_t max_body_bytes = 0;  // of an upload route: larger bodies are answered 413 (by
+                                // Content-Length before any is read, or when a chunked one passes it)
 };
 
 // Runs before every handler (authentication, permission, CSRF): a response refuses the
@@ -113,8 +115,10 @@ using AfterHook = std::function<void(const HttpRequest&, const Route*, const Htt
 class Router {
  public:
   void add(std::string method, std::string pattern, std::string permission, Handler handler);
-  // A route whose body is streamed to a sink (not limited by http_max_body_bytes).
-  void add_upload(std::string method, std::string pattern, std::string permission, UploadHandler upload);
+  // A route whose body is streamed to a sink, up to max_body_bytes (its own limit, not
+  // http_max_body_bytes).
+  void add_upload(std::string method, std::string pattern, std::string permission, uint64_t max_body_bytes,
+                  UploadHandler upload);
   void set_guard(Guard guard) { guard_ = std::move(guard); }
   void set_after(AfterHook after) { after_ = std::move(after); }
   // Origins allowed to call from a browser page elsewhere ("*" for any); empty: none.

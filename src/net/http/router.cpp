@@ -35,8 +35,10 @@ void Router::add(std::string method, std::string pattern, std::string permission
   routes_.push_back({std::move(method), std::move(pattern), std::move(permission), std::move(handler), {}});
 }
 
-void Router::add_upload(std::string method, std::string pattern, std::string permission, UploadHandler upload) {
-  routes_.push_back({std::move(method), std::move(pattern), std::move(permission), {}, std::move(upload)});
+void Router::add_upload(std::string method, std::string pattern, std::string permission, uint64_t max_body_bytes,
+                        UploadHandler upload) {
+  routes_.push_back(
+      {std::move(method), std::move(pattern), std::move(permission), {}, std::move(upload), max_body_bytes});
 }
 
 namespace {
