@@ -600,6 +600,12 @@ Result<std::vector<TokenInfo>> AuthService::tokens(const std::string& username) 
   sql += " ORDER BY t.id";
   auto rows = (*c)->query(sql, params);
   if (!rows) return std::unexpected(rows.error());
+  if (rows->empty() && !username.empty()) {
+    // No tokens, or no such user: an unknown user is NotFound, like every unknown resource.
+    auto known = (*c)->query("SELECT 1 FROM users WHERE username = ?", {username});
+    if (!known) return std::unexpected(known.error());
+    if (known->empty()) return fail(ErrorCode::NotFound, "no such user");
+  }
   std::vector<TokenInfo> out;
   for (const auto& r : *rows)
     out.push_back(TokenInfo{r.integer(0), r.text(1), r.text(2), split_scopes(r.text(3)), r.integer(4), r.integer(5),

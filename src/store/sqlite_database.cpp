@@ -146,6 +146,21 @@ class SqliteConnection final : public Connection {
 
 }  // namespace
 
+namespace {
+Status check_durability(Connection& conn) {
+  auto mode = conn.query("PRAGMA journal_mode", {});
+  auto sync = conn.query("PRAGMA synchronous", {});
+  if (!mode || !sync) return std::unexpected(!mode ? mode.error() : sync.error());
+  if (mode->empty() || (*mode)[0].text(0) != "wal")
+    return fail(ErrorCode::DatabaseError, "the index database cannot use write-ahead logging here (journal_mode is " +
+                                              (mode->empty() ? std::string("unknown") : (*mode)[0].text(0)) +
+                                              "); put data_dir on a local file system");
+  if (sync->empty() || (*sync)[0].integer(0) != 2)  // FULL: each commit is fsync'd before it returns
+    return fail(ErrorCode::DatabaseError, "the index database is not in synchronous=FULL mode");
+  return {};
+}
+}  // namespace
+
 Result<std::unique_ptr<Connection>> SqliteDatabase::connect() {
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -162,6 +177,9 @@ Result<std::unique_ptr<Connection>> SqliteDatabase::connect() {
                              "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-16384"}) {
     if (auto s = conn->execute(pragma, std::span<const SqlValue>{}); !s) return std::unexpected(s.error());
   }
+  // SQLite answers a pragma it cannot apply by keeping the old setting (WAL on a file system
+  // without shared memory stays "delete"), so what acknowledgement relies on is read back.
+  if (auto s = check_durability(*conn); !s) return std::unexpected(s.error());
   return std::unique_ptr<Connection>(std::move(conn));
 }
 

@@ -214,6 +214,15 @@ class SecurityTest(unittest.TestCase):
             self.assertEqual(json.loads(body), [], path)
         self.assertEqual(s.http("GET", "/api/studies/..%2F..%2Fetc%2Fpasswd")[0], 404)
         self.assertEqual(s.http("GET", "/api/audit?limit=99999999999")[0], 400)
+        # Searches know their parameters: a misspelt filter is refused, never silently ignored.
+        for path in ("/api/audit?patinet=98890234", "/api/studies?PatinetID=98890234", "/api/conflicts?limit=5&x=1",
+                     "/dicom-web/studies?PatinetID=98890234"):
+            status, _, body = s.http("GET", path)
+            self.assertEqual(status, 400, path)
+            self.assertIn("'", json.loads(body)["detail"], path)
+        status, _, body = s.http("GET", "/api/users/no-such-user/tokens")
+        self.assertEqual((status, json.loads(body)["status"]), (404, 404))
+        self.assertEqual(s.http("GET", "/api/users/tester/tokens")[0], 200)
         self.assertEqual(s.http("POST", "/api/auth/login", body=b"{not json", token=None)[0], 400)
         self.assertIn("tester\t", s.cli("user", "list").stdout, "nothing changed")
         refused = s.json("/api/audit?action=refused&limit=50")
@@ -348,6 +357,9 @@ class DicomTlsTest(unittest.TestCase):
             cert = str(server.data_dir / "tls" / "cert.pem")
             self.assertEqual(self.tls_tool(server, "echoscu", "+tla", "+cf", cert).returncode, 0)
             self.assertNotEqual(self.tls_tool(server, "echoscu").returncode, 0, "plain DICOM on the TLS port")
+            # A caller that connects and never starts its TLS handshake holds up nobody.
+            with socket.create_connection(("127.0.0.1", server.tls_port)):
+                self.assertEqual(self.tls_tool(server, "echoscu", "-ta", "2", "+tla", "+cf", cert).returncode, 0)
             other = server.tmp / "other.pem"
             subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
                             "-nodes", "-keyout", str(server.tmp / "other.key"), "-out", str(other), "-subj",

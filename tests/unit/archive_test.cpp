@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <cstdlib>
 #include <fstream>
 #include <thread>
@@ -206,6 +208,23 @@ TEST_F(ArchiveTest, LocateAndDelete) {
   EXPECT_EQ(archive_->delete_series(series_uid).error().code, ErrorCode::NotFound);
 }
 
+// A date range matches inside both of its ends, over the stored index.
+TEST_F(ArchiveTest, DateRangesMatchBetweenTheirEnds) {
+  ASSERT_TRUE(import("modality/CT_small.dcm"));          // 20040119
+  ASSERT_TRUE(import("modality/MR_small.dcm"));          // 20040826
+  ASSERT_TRUE(import("modality/ECG_waveform_ecg.dcm"));  // 20130125
+  auto dates = [&](const std::string& range) {
+    std::set<std::string> out;
+    for (auto& row : find(Level::Study, {{tag::kStudyDate, range}})) out.insert(row[tag::kStudyDate]);
+    return out;
+  };
+  EXPECT_EQ(dates("20040101-20041231"), (std::set<std::string>{"20040119", "20040826"}));
+  EXPECT_EQ(dates("20040120-20130125"), (std::set<std::string>{"20040826", "20130125"})) << "both ends included";
+  EXPECT_EQ(dates("-20040826"), (std::set<std::string>{"20040119", "20040826"}));
+  EXPECT_EQ(dates("20040827-"), (std::set<std::string>{"20130125"}));
+  EXPECT_EQ(dates("20040120-20040825"), (std::set<std::string>{}));
+}
+
 // Frames and rendered images read parts of one file again and again: its hash is checked
 // on the first read in a process, whole-file deliveries check it every time.
 TEST_F(ArchiveTest, HashChecksEveryReadOrOncePerProcess) {
@@ -222,10 +241,14 @@ TEST_F(ArchiveTest, HashChecksEveryReadOrOncePerProcess) {
     f.write("XXXX", 4);
   }
   EXPECT_TRUE(archive_->instance_file(*inst, Archive::HashCheck::Once)) << "already checked in this process";
+  // A whole-file delivery finds the damage: from then on, in this same process, the verdict
+  // remembered from before the damage no longer vouches for the file.
+  EXPECT_EQ(archive_->instance_file(*inst, Archive::HashCheck::EveryRead).error().code, ErrorCode::IntegrityError);
+  auto once = archive_->instance_file(*inst, Archive::HashCheck::Once);
+  ASSERT_FALSE(once) << "damage once found is never trusted again";
+  EXPECT_EQ(once.error().code, ErrorCode::IntegrityError);
   open(DuplicatePolicy::KeepFirst);  // a new process checks again
   EXPECT_EQ(archive_->instance_file(*inst, Archive::HashCheck::Once).error().code, ErrorCode::IntegrityError);
-  EXPECT_EQ(archive_->instance_file(*inst, Archive::HashCheck::EveryRead).error().code, ErrorCode::IntegrityError);
-  EXPECT_FALSE(archive_->instance_file(*inst, Archive::HashCheck::Once)) << "damage once found is never trusted";
 }
 
 // The row-level rule lives in the archive, so every API over it inherits it.

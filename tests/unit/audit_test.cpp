@@ -86,6 +86,7 @@ TEST_F(AuditTest, TheDatabaseRefusesEditsAndVerifyFindsTheFirstEditedEvent) {
   ASSERT_TRUE(v);
   EXPECT_FALSE(v->ok);
   EXPECT_EQ(v->first_broken_id, 7);
+  EXPECT_EQ(v->reason, "its content does not match its hash");
 }
 
 TEST_F(AuditTest, ARemovedOrRehashedEventBreaksTheChain) {
@@ -96,6 +97,7 @@ TEST_F(AuditTest, ARemovedOrRehashedEventBreaksTheChain) {
   ASSERT_TRUE(v);
   EXPECT_FALSE(v->ok);
   EXPECT_EQ(v->first_broken_id, 5);
+  EXPECT_EQ(v->reason, "event 4 is missing");
 }
 
 TEST_F(AuditTest, AnEditedEventWithARecomputedHashBreaksTheNextLink) {
@@ -111,6 +113,21 @@ TEST_F(AuditTest, AnEditedEventWithARecomputedHashBreaksTheNextLink) {
   auto v = log_->verify();
   EXPECT_FALSE(v->ok);
   EXPECT_EQ(v->first_broken_id, 4);
+  EXPECT_EQ(v->reason, "its link to the previous event does not match");
+}
+
+// The link alone: an event whose stored prev_hash was changed, its own content and hash left
+// as they were. The content hash is computed over the real previous hash, so only the link
+// check can see this edit.
+TEST_F(AuditTest, AnEditedLinkAloneBreaksTheChainAtThatEvent) {
+  record_some(12);
+  sql("DROP TRIGGER audit_events_no_update");
+  sql("UPDATE audit_events SET prev_hash = '" + std::string(64, '0') + "' WHERE id = 6");
+  auto v = log_->verify();
+  ASSERT_TRUE(v);
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_broken_id, 6);
+  EXPECT_EQ(v->reason, "its link to the previous event does not match");
 }
 
 TEST_F(AuditTest, TwoWritersOnOneDatabaseExtendOneChain) {

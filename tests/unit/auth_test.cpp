@@ -281,6 +281,18 @@ TEST_F(AuthServiceTest, TokensAreScopedExpireAndRevoke) {
   EXPECT_EQ(list->size(), 2u);
 }
 
+// The tokens of a user who has none are an empty list; of a user who does not exist, NotFound
+// (GET /api/users/{username}/tokens answers 404 like any unknown resource).
+TEST_F(AuthServiceTest, TokensOfAnUnknownUserAreNotFound) {
+  add("quiet", Role::Technician);
+  auto none = auth_->tokens("quiet");
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+  auto missing = auth_->tokens("nobody");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::NotFound);
+}
+
 TEST_F(AuthServiceTest, OAuthClientsGetShortLivedScopedTokensUntilRevoked) {
   add("pipeline", Role::Radiologist);
   EXPECT_FALSE(auth_->create_client("pipeline", "ai", {"archive.nothing"}));

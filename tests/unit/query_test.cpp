@@ -13,6 +13,11 @@ TEST(Range, DatesAndTimes) {
   r = parse_range("-20240131", Match::Date);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->lower, "");
+  EXPECT_EQ(r->upper, "20240131");
+  r = parse_range("20240101-", Match::Date);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->lower, "20240101");
+  EXPECT_EQ(r->upper, "");
   r = parse_range("2024.01.05", Match::Date);  // ACR-NEMA form
   ASSERT_TRUE(r);
   EXPECT_EQ(r->lower, "20240105");
@@ -49,6 +54,21 @@ TEST(BuildSelect, UidListsRangesAndNamesBecomeIndexedConditions) {
   EXPECT_NE(q->sql.find("LIMIT ? OFFSET ?"), std::string::npos);
   EXPECT_EQ(std::get<std::string>(q->params[3]), "MULLER*");
   EXPECT_EQ(q->params.size(), 8u);  // 2 UIDs, date, name, 2 modalities, limit, offset
+}
+
+// Both ends of a range bound the match; an open end adds no condition.
+TEST(BuildSelect, DateRangesBoundBothEnds) {
+  auto closed = build_select(Level::Study, {{tag::kStudyDate, "20040101-20041231"}}, Scope::everything(), "st.id");
+  ASSERT_TRUE(closed) << closed.error().message();
+  EXPECT_NE(closed->sql.find("st.study_date >= ?"), std::string::npos) << closed->sql;
+  EXPECT_NE(closed->sql.find("st.study_date <= ?"), std::string::npos) << closed->sql;
+  ASSERT_EQ(closed->params.size(), 2u);
+  EXPECT_EQ(std::get<std::string>(closed->params[0]), "20040101");
+  EXPECT_EQ(std::get<std::string>(closed->params[1]), "20041231");
+  auto until = build_select(Level::Study, {{tag::kStudyDate, "-20041231"}}, Scope::everything(), "st.id");
+  ASSERT_TRUE(until);
+  EXPECT_EQ(until->sql.find(">="), std::string::npos) << until->sql;
+  EXPECT_NE(until->sql.find("st.study_date <= ?"), std::string::npos) << until->sql;
 }
 
 TEST(BuildSelect, NestedKeysMatchTheirOwnColumnNotTheTopLevelTag) {

@@ -48,6 +48,25 @@ TEST(SqliteDatabase, MigrationsApplyOnceAndWalIsOn) {
   EXPECT_EQ((*rows)[0].integer(0), 1);
 }
 
+// Acknowledged means durable (DESIGN.md): every connection commits through the WAL with a
+// sync per commit. A SIGKILL test cannot see synchronous=NORMAL (the OS keeps the pages);
+// a power cut would. So the settings themselves are checked, on every connection.
+TEST(SqliteDatabase, EveryConnectionSyncsEachCommitThroughTheWal) {
+  TempDir dir;
+  SqliteDatabase db(dir.path() / "t.sqlite");
+  for (int i = 0; i < 2; ++i) {
+    auto conn = db.connect();
+    ASSERT_TRUE(conn);
+    auto sync = (*conn)->query("PRAGMA synchronous", {});
+    ASSERT_TRUE(sync);
+    EXPECT_EQ((*sync)[0].integer(0), 2) << "FULL";
+    auto mode = (*conn)->query("PRAGMA journal_mode", {});
+    EXPECT_EQ((*mode)[0].text(0), "wal");
+    auto fk = (*conn)->query("PRAGMA foreign_keys", {});
+    EXPECT_EQ((*fk)[0].integer(0), 1);
+  }
+}
+
 TEST(SqliteDatabase, ErrorsAreResultsNotCrashes) {
   TempDir dir;
   SqliteDatabase db(dir.path() / "t.sqlite");

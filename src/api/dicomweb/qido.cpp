@@ -9,6 +9,7 @@
 #include "api/dicomweb/dicom_json.hpp"
 #include "api/dicomweb/routes.hpp"
 #include "api/path_uids.hpp"
+#include "api/query_params.hpp"
 #include "archive/access.hpp"
 #include "core/strings.hpp"
 #include "dicom/dicom_file.hpp"
@@ -51,15 +52,6 @@ std::optional<std::pair<tag::Tag, tag::Tag>> attribute_path(const std::string& n
 
 std::string warning(const std::string& text) { return "299 vireo \"" + text + "\""; }
 
-Result<int64_t> whole_number(const std::string& name, const std::string& v, int64_t max) {
-  int64_t n = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (ec != std::errc() || p != v.data() + v.size() || n < 0)
-    return fail(ErrorCode::InvalidArgument, name + " must be a whole number");
-  if (n > max) return fail(ErrorCode::InvalidArgument, name + " may be at most " + std::to_string(max));
-  return n;
-}
-
 // PS3.18 8.3.4: {attributeID}={value}, includefield, fuzzymatching, limit, offset.
 Result<Search> parse_search(const HttpRequest& r, Level level) {
   Search s;
@@ -68,10 +60,9 @@ Result<Search> parse_search(const HttpRequest& r, Level level) {
   s.query.limit = kDefaultLimit;
   for (const auto& [name, value] : r.query_list) {
     if (name == "limit" || name == "offset") {
-      auto n = whole_number(name, value, name == "limit" ? kMaxLimit : INT64_MAX / 2);
+      auto n = name == "limit" ? whole_number(name, value, 1, kMaxLimit) : whole_number(name, value, 0, INT64_MAX / 2);
       if (!n) return std::unexpected(n.error());
       (name == "limit" ? s.query.limit : s.query.offset) = *n;
-      if (name == "limit" && *n == 0) return fail(ErrorCode::InvalidArgument, "limit must be at least 1");
       continue;
     }
     if (name == "fuzzymatching") {

@@ -1,9 +1,9 @@
-#include <charconv>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "api/path_uids.hpp"
+#include "api/query_params.hpp"
 #include "api/rest/ai_finding.hpp"
 #include "api/rest/routes.hpp"
 #include "archive/access.hpp"
@@ -35,27 +35,15 @@ json encode_row(const archive::FindRow& row, Level level) {
   return j;
 }
 
-Result<int64_t> parse_int(const HttpRequest& req, const std::string& name, int64_t fallback, int64_t max) {
-  auto v = req.query_value(name);
-  if (!v) return fallback;
-  int64_t n = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc() || p != v->data() + v->size() || n < 0 || n > max)
-    return fail(ErrorCode::InvalidArgument, name + " must be a whole number from 0 to " + std::to_string(max));
-  return n;
-}
-
 // Query parameters named by DICOM keyword filter the list with C-FIND matching.
 Result<archive::FindQuery> list_query(const HttpRequest& req, Level level) {
   archive::FindQuery q;
   q.level = level;
   q.scope = archive::scope_for(req.principal);
-  auto limit = parse_int(req, "limit", kDefaultLimit, kMaxLimit);
-  if (!limit) return std::unexpected(limit.error());
-  auto offset = parse_int(req, "offset", 0, INT64_MAX / 2);
-  if (!offset) return std::unexpected(offset.error());
-  q.limit = *limit == 0 ? kDefaultLimit : *limit;
-  q.offset = *offset;
+  auto page = page_of(req, kDefaultLimit, kMaxLimit);
+  if (!page) return std::unexpected(page.error());
+  q.limit = page->limit;
+  q.offset = page->offset;
   for (const auto& [name, value] : req.query) {
     if (name == "limit" || name == "offset") continue;
     const archive::IndexedAttribute* found = nullptr;
@@ -262,9 +250,10 @@ void register_archive_routes(http::Router& router, archive::Archive& archive) {
   router.add("DELETE", "/api/studies/{study}", "archive.delete", deleter(Level::Study));
   router.add("DELETE", "/api/series/{series}", "archive.delete", deleter(Level::Series));
   router.add("GET", "/api/conflicts", "archive.admin", [&a](const HttpRequest& r) {
-    auto limit = parse_int(r, "limit", kDefaultLimit, kMaxLimit);
-    if (!limit) return http::problem(limit.error());
-    auto rows = a.conflicts(*limit);
+    if (auto s = only_parameters(r, {"limit"}); !s) return http::problem(s.error());
+    auto page = page_of(r, kDefaultLimit, kMaxLimit);
+    if (!page) return http::problem(page.error());
+    auto rows = a.conflicts(page->limit);
     if (!rows) return http::problem(rows.error());
     json out = json::array();
     for (const auto& c : *rows)

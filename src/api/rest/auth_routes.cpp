@@ -2,6 +2,7 @@
 // (/api/users) and the audit trail (/api/audit).
 #include <nlohmann/json.hpp>
 
+#include "api/query_params.hpp"
 #include "api/rest/routes.hpp"
 #include "api/rest/security.hpp"
 #include "api/fhir/audit_event.hpp"
@@ -301,21 +302,18 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
 
   // --- audit trail ---
   router.add("GET", "/api/audit", "audit.read", [&audit](const HttpRequest& r) {
+    if (auto s = only_parameters(r, {"patient", "user", "action", "from", "to", "limit", "offset", "format"}); !s)
+      return http::problem(s.error());
     audit::AuditFilter f;
     f.patient_id = r.query_value("patient").value_or("");
     f.actor = r.query_value("user").value_or("");
     f.action = r.query_value("action").value_or("");
     f.from = r.query_value("from").value_or("");
     f.to = r.query_value("to").value_or("");
-    for (auto [name, target] : {std::pair{"limit", &f.limit}, std::pair{"offset", &f.offset}}) {
-      auto v = r.query_value(name);
-      if (!v) continue;
-      if (v->empty() || v->size() > 9 || v->find_first_not_of("0123456789") != std::string::npos)
-        return http::problem(Error{ErrorCode::InvalidArgument, std::string(name) + " must be a whole number"});
-      *target = std::stoll(*v);
-    }
-    if (f.limit < 1 || f.limit > 1000)
-      return http::problem(Error{ErrorCode::InvalidArgument, "limit must be from 1 to 1000"});
+    auto page = page_of(r, f.limit, 1000);
+    if (!page) return http::problem(page.error());
+    f.limit = page->limit;
+    f.offset = page->offset;
     if (auto s = audit.flush(); !s) return http::problem(s.error());
     auto events = audit.search(f);
     if (!events) return http::problem(events.error());
