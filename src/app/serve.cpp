@@ -1,7 +1,9 @@
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -119,9 +121,22 @@ void create_first_admin(Services& s) {
                "authenticator (POST /api/auth/totp).\nAnother password: vireo user passwd admin; a token for "
                "scripts and DICOMweb tools: vireo token create admin --name WHAT\n\n";
 }
+
+// Every connection holds a descriptor (a DICOM caller still negotiating, two), and the usual
+// soft limit of 1024 is reached long before the memory or the threads run out: take what the
+// hard limit allows.
+void raise_open_file_limit() {
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0) return;
+  rlim_t wanted = std::min<rlim_t>(files.rlim_max, 1 << 16);
+  if (files.rlim_cur >= wanted) return;
+  files.rlim_cur = wanted;
+  if (::setrlimit(RLIMIT_NOFILE, &files) != 0) spdlog::warn("cannot raise the open-file limit; fewer connections fit");
+}
 }  // namespace
 
 int serve(const Config& config) {
+  raise_open_file_limit();
   // Signals are taken synchronously by this thread; block them before any thread starts.
   sigset_t signals;
   sigemptyset(&signals);

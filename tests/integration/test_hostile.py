@@ -5,10 +5,14 @@ defect once (issue 21); these keep them found. The server must answer in the pro
 terms, change nothing, and go on serving everyone else."""
 import json
 import re
+import shutil
+import subprocess
+import tempfile
 import time
 import unittest
+from pathlib import Path
 
-from harness import DICOM, Server
+from harness import DICOM, VIREO, Server, read_meta
 from hostile import associate_rq, dicom_connect, read_if_any, read_pdu, read_responses, wait_closed
 
 ACSE_TIMEOUT = 2
@@ -196,6 +200,38 @@ class HostileHttpTest(unittest.TestCase):
             s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             self.assertEqual([a.status for a in read_responses(s)], [200])
 
+    def test_a_slow_reader_gets_a_large_answer_whole(self):
+        """The deadlines are for requests, not answers: a series that takes longer to download
+        than a head may take to arrive comes whole to a client that keeps reading."""
+        tmp = Path(tempfile.mkdtemp(prefix="vireo-slow-"))
+        try:
+            subprocess.run([VIREO.parent / "vireo-synth", "ct", tmp, "1", "24"], check=True, capture_output=True)
+            files = sorted(tmp.rglob("*.dcm"))
+            statuses, out = self.server.store(*files)
+            self.assertTrue(statuses and all(v == 0 for v in statuses.values()), out)
+            uid = read_meta(files[0])[1][(2, 3)]
+            inst = self.server.json(f"/api/instances/{uid}")
+            path = f"/dicom-web/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}"
+            raw = self.head("GET", path, 'Accept: multipart/related; type="application/dicom"; transfer-syntax=*',
+                            "Connection: close")
+            expected = sum(len(f.read_bytes()) for f in files)
+            with self.server.tls_socket() as s:
+                s.sendall(raw)
+                started, data = time.monotonic(), b""
+                while True:
+                    piece = s.recv(65536)
+                    if not piece:
+                        break
+                    data += piece
+                    time.sleep(0.02)  # a slow link: about 3 MB/s
+                took = time.monotonic() - started
+            self.assertGreater(took, 2, "slower than the head's deadline, or the test proves nothing")
+            self.assertIn(b" 200 ", data[:20])
+            self.assertGreater(len(data), expected, "every instance arrived")
+            self.assertTrue(data.rstrip().endswith(b"--"), "up to the closing boundary")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
     def test_stow_over_its_limit_is_413_before_its_body(self):
         stored = self.server.json("/api/stats")["instances"]
         raw = self.head("POST", "/dicom-web/studies", f"Content-Length: {self.STOW_LIMIT + 1}",
@@ -222,12 +258,21 @@ class HostileHttpTest(unittest.TestCase):
         stored = self.server.json("/api/stats")["instances"]
         big = b"\0" * (self.PART_LIMIT + 1)
         body = b"--b\r\nContent-Type: application/dicom\r\n\r\n" + big + b"\r\n--b--\r\n"
-        raw = self.head("POST", "/dicom-web/studies", f"Content-Length: {len(body)}",
+        raw = self.head("POST", "/dicom-web/studies", f"Content-Length: {len(body)}", "Connection: close",
                         'Content-Type: multipart/related; type="application/dicom"; boundary=b') + body
         answers = read_responses_of(self, raw)
         self.assertEqual([a.status for a in answers], [413], answers)
         self.assertIn("stow_max_part_bytes", json.loads(answers[0].body)["detail"])
         self.assertEqual(self.server.json("/api/stats")["instances"], stored)
+        # A part that declares its size is refused on its headers, before its bytes are all sent:
+        # here the first 300 KiB of a part that says it holds more than the limit.
+        head = b"--b\r\nContent-Type: application/dicom\r\nContent-Length: %d\r\n\r\n" % (self.PART_LIMIT + 1)
+        raw = self.head("POST", "/dicom-web/studies", "Transfer-Encoding: chunked",
+                        'Content-Type: multipart/related; type="application/dicom"; boundary=b')
+        part = head + b"\0" * (300 << 10)
+        raw += b"%x\r\n%s\r\n" % (len(part), part)
+        answers = read_responses_of(self, raw)
+        self.assertEqual([a.status for a in answers], [413], answers)
         good = (DICOM / "modality/CT_small.dcm").read_bytes()
         body = b"--b\r\nContent-Type: application/dicom\r\n\r\n" + good + b"\r\n--b--\r\n"
         status, _, _ = self.server.http("POST", "/dicom-web/studies", body=body, headers={

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -110,6 +111,11 @@ class StowSink final : public http::BodySink {
   }
 
  private:
+  Status part_too_large() const {
+    return fail(ErrorCode::PayloadTooLarge,
+                "an instance in the request exceeds stow_max_part_bytes (" + std::to_string(max_part_bytes_) + " bytes)");
+  }
+
   struct Received {
     std::filesystem::path file;  // empty: a part that is not application/dicom
     std::string sha256;          // of the file, computed as it was written
@@ -118,6 +124,14 @@ class StowSink final : public http::BodySink {
 
   Status begin_part(const MultipartReader::Headers& headers) {
     part_bytes_ = 0;
+    // A part that declares its size (as dicomweb-client and our own answers do) is refused
+    // before any of its bytes are written.
+    if (auto cl = headers.find("content-length"); cl != headers.end()) {
+      uint64_t declared = 0;
+      auto [end, ec] = std::from_chars(cl->second.data(), cl->second.data() + cl->second.size(), declared);
+      if (ec == std::errc() && end == cl->second.data() + cl->second.size() && declared > max_part_bytes_)
+        return part_too_large();
+    }
     auto ct = headers.find("content-type");
     if (ct != headers.end() && media_type(ct->second) != "application/dicom") {
       parts_.push_back({});
@@ -135,9 +149,7 @@ class StowSink final : public http::BodySink {
   Status part_data(std::string_view data) {
     // Counted for every part (a refused one's bytes too): one part may not take the whole disk.
     part_bytes_ += data.size();
-    if (part_bytes_ > max_part_bytes_)
-      return fail(ErrorCode::PayloadTooLarge, "an instance in the request exceeds stow_max_part_bytes (" +
-                                                  std::to_string(max_part_bytes_) + " bytes)");
+    if (part_bytes_ > max_part_bytes_) return part_too_large();
     if (fd_ < 0) return {};  // a refused part's bytes are skipped
     // A part of any size must not run the disk below its floor: look again every 16 MiB.
     unchecked_ += data.size();

@@ -233,7 +233,7 @@ struct DimseServer::Impl {
   Status add_listener(uint16_t port, DcmTransportLayer& layer, bool secure);
   void accept_loop();
   void accept_ready(const Listener& listener);
-  void connection(const Listener& listener, int fd, int watch_fd, const std::string& address, uint64_t ticket);
+  void connection(Listener listener, int fd, int watch_fd, const std::string& address, uint64_t ticket);
   void record_stall(const std::string& address);
   Status start_tls();
   void serve(T_ASC_Association* assoc);
@@ -380,7 +380,7 @@ void DimseServer::Impl::accept_ready(const Listener& listener) {
       ++threads;
     }
     try {
-      std::thread([this, &listener, fd, watch_fd, address, ticket] {
+      std::thread([this, listener, fd, watch_fd, address, ticket] {
         connection(listener, fd, watch_fd, address, *ticket);
       }).detach();
     } catch (const std::system_error& e) {
@@ -411,7 +411,7 @@ void DimseServer::Impl::record_stall(const std::string& address) {
 }
 
 // One connection's thread: its association request, then the association itself.
-void DimseServer::Impl::connection(const Listener& listener, int fd, int watch_fd, const std::string& address,
+void DimseServer::Impl::connection(Listener listener, int fd, int watch_fd, const std::string& address,
                                    uint64_t ticket) {
   // An exception escaping a thread would end the process: answer it by ending this
   // association only (a programming error, logged loudly).

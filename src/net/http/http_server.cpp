@@ -180,6 +180,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void continue_then(bool wants_continue, std::function<void()> next) {
     if (!wants_continue) return next();
     auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+    lowest().expires_after(options_.idle_timeout);
     bhttp::async_write(stream_, *res, [self = this->shared_from_this(), res, next](beast::error_code ec, size_t) {
       if (ec) return self->close();
       next();
@@ -292,10 +293,23 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     send(std::move(res), keep_alive_ && whole, false);
   }
 
+  // A response goes out in pieces, each within idle_timeout of the last: a large download to
+  // a slow but reading client is not cut, one that stops reading is. (The stream's deadline
+  // outlives the operation it was set for, so every write sets its own.)
   template <typename Body>
   void write(std::shared_ptr<bhttp::response<Body>> res, bool keep_alive) {
-    bhttp::async_write(stream_, *res, [self = this->shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
-      if (ec || !keep_alive) return self->close();
+    write_some(res, std::make_shared<bhttp::response_serializer<Body>>(*res), keep_alive);
+  }
+
+  template <typename Body>
+  void write_some(std::shared_ptr<bhttp::response<Body>> res, std::shared_ptr<bhttp::response_serializer<Body>> sr,
+                  bool keep_alive) {
+    lowest().expires_after(options_.idle_timeout);
+    bhttp::async_write_some(stream_, *sr, [self = this->shared_from_this(), res, sr, keep_alive](beast::error_code ec,
+                                                                                                size_t) {
+      if (ec) return self->close();
+      if (!sr->is_done()) return self->write_some(res, sr, keep_alive);
+      if (!keep_alive) return self->close();
       self->read();
     });
   }
@@ -361,6 +375,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     state->chunked = chunked;
     state->ended = !chunked || head;
     state->buffer.resize(256 * 1024);
+    lowest().expires_after(options_.idle_timeout);
     bhttp::async_write_header(stream_, *serializer,
                               [self = this->shared_from_this(), header, serializer, state, head](beast::error_code ec, size_t) {
                                 if (ec) return self->close();
@@ -377,6 +392,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (ec) return self->close();
       self->write_next(state);
     };
+    lowest().expires_after(options_.idle_timeout);
     if (state->chunked) asio::async_write(stream_, bhttp::make_chunk(piece), std::move(next));
     else asio::async_write(stream_, piece, std::move(next));
   }
@@ -428,6 +444,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     if (!state->ended) {
       state->ended = true;
+      lowest().expires_after(options_.idle_timeout);
       asio::async_write(stream_, bhttp::make_chunk_last(), [self = this->shared_from_this(), state](beast::error_code ec, size_t) {
         if (ec) return self->close();
         self->write_next(state);
