@@ -134,6 +134,19 @@ struct AssociationAudit {
   }
 };
 
+// An association that did not happen, for the audit trail.
+audit::AuditEvent failed_association(std::string aet, std::string address, std::string detail) {
+  audit::AuditEvent e;
+  e.actor = std::move(aet);
+  e.actor_role = "dicom-peer";
+  e.action = "dicom-association";
+  e.outcome = "failure";
+  e.resource = "association";
+  e.source = std::move(address);
+  e.detail = std::move(detail);
+  return e;
+}
+
 // "PatientName=SMITH*; StudyDate=20240101-" from a query identifier, for the audit trail.
 std::string identifier_text(DcmDataset& identifier, std::string& patient_id, std::string& study_uid) {
   std::string out;
@@ -163,7 +176,7 @@ constexpr size_t kMaxConnecting = 256;  // connections still sending their reque
 
 Counter& refused_connections_counter() {
   static auto& c = Metrics::counter("vireo_dicom_connections_refused_total",
-                                    "DICOM connections closed at once: their address had too many still negotiating");
+                                    "DICOM connections closed at once: too many were still negotiating");
   return c;
 }
 Counter& stalled_connections_counter() {
@@ -181,8 +194,8 @@ void warn_refused(const std::string& address) {
   ++since;
   auto now = std::chrono::steady_clock::now();
   if (now - last < std::chrono::seconds(1)) return;
-  spdlog::warn("DICOM connection from {} closed: too many connections from there still negotiating ({} refused in all "
-               "since the last warning)", address, since);
+  spdlog::warn("DICOM connection from {} closed: too many connections (from there, or from everyone) still sending "
+               "their association request ({} refused since the last warning)", address, since);
   last = now;
   since = 0;
 }
@@ -399,15 +412,9 @@ void DimseServer::Impl::record_stall(const std::string& address) {
   stalled_connections_counter().inc();
   spdlog::info("DICOM connection from {} dropped: no association request within {} s", address,
                config.dicom_acse_timeout_s);
-  audit::AuditEvent e;
-  e.actor = "unknown";
-  e.actor_role = "dicom-peer";
-  e.action = "dicom-association";
-  e.outcome = "failure";
-  e.resource = "association";
-  e.source = address;
-  e.detail = "dropped: no complete association request within " + std::to_string(config.dicom_acse_timeout_s) + " s";
-  audit.record(std::move(e));
+  // The caller never said who it is: the audit trail knows it by its address alone.
+  audit.record(failed_association("unknown", address, "dropped: no complete association request within " +
+                                                          std::to_string(config.dicom_acse_timeout_s) + " s"));
 }
 
 // One connection's thread: its association request, then the association itself.
@@ -467,15 +474,7 @@ bool DimseServer::Impl::negotiate(T_ASC_Association* assoc) {
   CallerDecision caller = check_caller(config, calling_aet(assoc), peer_address(assoc));
   if (!caller.allowed) {
     spdlog::warn("association from {} at {} refused: {}", calling_aet(assoc), peer_address(assoc), caller.reason);
-    audit::AuditEvent e;
-    e.actor = calling_aet(assoc);
-    e.actor_role = "dicom-peer";
-    e.action = "dicom-association";
-    e.outcome = "failure";
-    e.resource = "association";
-    e.source = peer_address(assoc);
-    e.detail = "refused: " + caller.reason;
-    audit.record(std::move(e));
+    audit.record(failed_association(calling_aet(assoc), peer_address(assoc), "refused: " + caller.reason));
     T_ASC_RejectParameters rej{ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
                                ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED};
     ASC_rejectAssociation(assoc, &rej);
