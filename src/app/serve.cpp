@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -122,6 +123,13 @@ void create_first_admin(Services& s) {
                "scripts and DICOMweb tools: vireo token create admin --name WHAT\n\n";
 }
 
+// Started with stdin, stdout or stderr closed, the first connections would get those numbers:
+// dcmnet takes no socket numbered 0, and a log line would go to a caller. /dev/null holds them.
+void open_standard_descriptors() {
+  for (int fd = 0; fd <= 2; ++fd)
+    if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF) (void)::open("/dev/null", O_RDWR);
+}
+
 // Every connection holds a descriptor (a DICOM caller still negotiating, two), and the usual
 // soft limit of 1024 is reached long before the memory or the threads run out: take what the
 // hard limit allows.
@@ -136,6 +144,7 @@ void raise_open_file_limit() {
 }  // namespace
 
 int serve(const Config& config) {
+  open_standard_descriptors();
   raise_open_file_limit();
   // Signals are taken synchronously by this thread; block them before any thread starts.
   sigset_t signals;

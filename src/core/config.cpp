@@ -51,8 +51,9 @@ const std::vector<ConfigOption>& config_options() {
        "messages); a caller that takes longer is disconnected and the attempt audited."},
       {"dicom_max_connecting_per_address", "16",
        "Connections from one network address that may be sending their association request at the same "
-       "time; more are closed at once. (Everyone together: at most 256.) Negotiation takes milliseconds, so "
-       "only a stalled or hostile caller reaches this."},
+       "time; more are closed at once. (Everyone together: at most 256; the address of a configured peer "
+       "only counts towards that.) Negotiation takes milliseconds, so only a stalled or hostile caller "
+       "reaches this."},
       {"dicom_dimse_timeout", "60", "Seconds to wait for a DIMSE message before giving up on a peer."},
       {"peers", "",
        "Known DICOM peers, comma-separated AET@host:port (e.g. CT1@10.0.0.7:104,WS1@10.0.0.5:104): "

@@ -92,29 +92,45 @@ class Response:
 
 
 def read_responses(s, timeout=10, data=b""):
-    """Every HTTP response the server sends until it closes the connection (or `timeout`
-    passes without a byte); `data`: what was read of them before."""
+    """Every HTTP response the server sends until it closes the connection, or answers with
+    "Connection: close" (then nothing may follow), or `timeout` passes without a byte; `data`:
+    what was read of them before."""
     s.settimeout(timeout)
-    try:
-        while True:
+    while True:
+        responses, rest, closing = parse_responses(data)
+        if closing and not rest:
+            return responses
+        try:
             piece = s.recv(65536)
-            if not piece:
-                break
-            data += piece
-    except (socket.timeout, ConnectionResetError):
-        pass
-    except OSError as e:  # TLS: the peer closed without close_notify after its answer
-        if "EOF" not in str(e):
-            raise
+        except (socket.timeout, ConnectionResetError):
+            break
+        except OSError as e:  # TLS: the peer closed without close_notify after its answer
+            if "EOF" not in str(e):
+                raise
+            break
+        if not piece:
+            break
+        data += piece
+    responses, rest, _ = parse_responses(data)
+    if rest:
+        raise AssertionError(f"a truncated response: {rest[:200]!r}")
+    return responses
+
+
+def parse_responses(data):
+    """(the whole responses in `data`, what is left of it, whether the last says it closes)."""
     responses = []
     while data:
         head, sep, rest = data.partition(b"\r\n\r\n")
         if not sep:
-            raise AssertionError(f"a truncated response: {data[:200]!r}")
+            break
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split()[1])
         headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
         length = int(headers.get("content-length", "0"))
+        if len(rest) < length:
+            break
         responses.append(Response(status, headers, rest[:length]))
         data = rest[length:]
-    return responses
+    closing = bool(responses) and responses[-1].headers.get("connection", "").lower() == "close"
+    return responses, data, closing

@@ -6,6 +6,7 @@ terms, change nothing, and go on serving everyone else."""
 import json
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -15,15 +16,16 @@ from pathlib import Path
 from harness import DICOM, VIREO, Server, read_meta
 from hostile import associate_rq, dicom_connect, read_if_any, read_pdu, read_responses, wait_closed
 
-ACSE_TIMEOUT = 2
+ACSE_TIMEOUT = 3
 
 
 class HostileDicomTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        # 127.0.0.11 is a configured peer (a router, say): only everyone's limit holds it.
         cls.server = Server(extra_env={"VIREO_DICOM_ACSE_TIMEOUT": str(ACSE_TIMEOUT),
                                        "VIREO_DICOM_MAX_CONNECTING_PER_ADDRESS": "4",
-                                       "VIREO_DICOM_DIMSE_TIMEOUT": "3"}).start()
+                                       "VIREO_DICOM_DIMSE_TIMEOUT": "3"}, peers="ROUTER@127.0.0.11:104").start()
 
     @classmethod
     def tearDownClass(cls):
@@ -35,17 +37,18 @@ class HostileDicomTest(unittest.TestCase):
         s.sendall(associate_rq()[:16])
         return s
 
-    def echo_within_a_second(self):
-        # -ta 1: echoscu gives up unless the association is accepted within a second.
-        r = self.server.tool("echoscu", "-ta", "1", "-aec", "VIREO", "127.0.0.1", str(self.server.dicom_port))
+    def echo_at_once(self):
+        # -ta 2: echoscu gives up unless the association is accepted within two seconds (it takes
+        # milliseconds; behind one stalled caller it used to take the whole timeout).
+        r = self.server.tool("echoscu", "-ta", "2", "-aec", "VIREO", "127.0.0.1", str(self.server.dicom_port))
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_stalled_connections_hold_up_nobody_and_are_cut_at_the_acse_timeout(self):
         sources = [f"127.0.0.{2 + i % 5}" for i in range(20)]  # four from each of five machines
         started = time.monotonic()
         socks = [self.stalled(src) for src in sources]
-        self.echo_within_a_second()
-        statuses, out = self.server.store(DICOM / "modality/CT_small.dcm", extra=("-ta", "1"))
+        self.echo_at_once()
+        statuses, out = self.server.store(DICOM / "modality/CT_small.dcm", extra=("-ta", "2"))
         self.assertEqual(list(statuses.values()), [0], out)
         for s in socks:
             closed = wait_closed(s, ACSE_TIMEOUT + 5)
@@ -53,21 +56,36 @@ class HostileDicomTest(unittest.TestCase):
             after = time.monotonic() - started
             self.assertGreater(after, ACSE_TIMEOUT - 0.5, "not before the ACSE timeout")
             s.close()
-        self.echo_within_a_second()
-        self.server.http("GET", "/api/audit/verify")  # flushes the trail
-        events = self.server.json("/api/audit?action=dicom-association&limit=1000")
-        dropped = [e for e in events if e["outcome"] == "failure" and "no complete association request" in e["detail"]]
-        self.assertGreaterEqual(len(dropped), 20, events[:3])
-        self.assertEqual({e["source"] for e in dropped} >= set(sources), True)
+        self.echo_at_once()
+        # Each address's first stall is in the audit trail (the others follow as a summary a
+        # minute later, so that a caller stalling on purpose cannot fill the trail).
+        deadline, dropped = time.monotonic() + 10, []
+        while time.monotonic() < deadline:
+            self.server.http("GET", "/api/audit/verify")  # flushes the trail
+            events = self.server.json("/api/audit?action=dicom-association&limit=1000")
+            dropped = [e for e in events if e["source"] in sources and e["outcome"] == "failure"]
+            if len(dropped) >= 5:
+                break
+            time.sleep(0.2)
+        self.assertEqual(sorted(e["source"] for e in dropped), sorted(set(sources)), dropped)
+        self.assertTrue(all(e["actor"] == "unknown" and "no complete association request" in e["detail"]
+                            for e in dropped), dropped)
+        metrics = self.server.http("GET", "/metrics")[2].decode()
+        stalled = re.search(r"^vireo_dicom_negotiation_timeouts_total (\d+)", metrics, re.M)
+        self.assertGreaterEqual(int(stalled.group(1)), 20, "every one is counted")
 
     def test_one_address_holds_only_its_share_of_connections(self):
+        started = time.monotonic()
         socks = [self.stalled("127.0.0.9") for _ in range(6)]
-        time.sleep(0.5)
+        peer = [self.stalled("127.0.0.11") for _ in range(6)]
         # Accepted in order: the first four wait for their deadline, the rest are closed at once.
-        closed_at_once = [read_if_any(s) is not None for s in socks]
-        self.assertEqual(closed_at_once, [False] * 4 + [True] * 2)
-        self.echo_within_a_second()  # another address is not affected
-        for s in socks:
+        self.assertIsNotNone(wait_closed(socks[5], ACSE_TIMEOUT - 1), "the sixth is closed at once")
+        self.assertIsNotNone(wait_closed(socks[4], 0.5), "the fifth too")
+        self.assertLess(time.monotonic() - started, ACSE_TIMEOUT - 0.5, "too slow to tell the two kinds apart")
+        self.assertEqual([read_if_any(s) for s in socks[:4] + peer], [None] * 10,
+                         "the first four, and all of the configured peer's, wait for their deadline")
+        self.echo_at_once()  # another address is not affected
+        for s in socks + peer:
             s.close()
         metrics = self.server.http("GET", "/metrics")[2].decode()
         refused = re.search(r"^vireo_dicom_connections_refused_total (\d+)", metrics, re.M)
@@ -92,7 +110,7 @@ class HostileDicomTest(unittest.TestCase):
         s.close()
         self.assertIsNotNone(closed, "the trickling request is cut")
         self.assertLess(closed, ACSE_TIMEOUT + 4)
-        self.echo_within_a_second()
+        self.echo_at_once()
 
     def test_a_whole_request_by_hand_is_accepted(self):
         """The raw client speaks correct DICOM: the refusals below are about what it sends."""
@@ -127,7 +145,7 @@ class HostileDicomTest(unittest.TestCase):
         self.assertIsNotNone(wait_closed(s, 10), "the association is ended")
         s.close()
         self.assertIsNone(self.server.proc.poll(), "the server is running")
-        self.echo_within_a_second()
+        self.echo_at_once()
 
 
 class HostileHttpTest(unittest.TestCase):
@@ -154,10 +172,11 @@ class HostileHttpTest(unittest.TestCase):
         login = json.dumps({"username": "te-probe", "password": "whatever-it-is-long"}).encode()
         chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(login), login)
         queued = self.head("GET", "/api/stats")  # must never be answered
-        cases = [
-            (["Transfer-Encoding: xchunked"], login, 501),
-            (["Transfer-Encoding: identity"], login, 501),
-            (["Transfer-Encoding: chunked, gzip"], chunked, 501),
+        cases = [  # RFC 9112 6.3: chunked not last is 400; 6.1: an unknown coding before it 501
+            (["Transfer-Encoding: xchunked"], login, 400),
+            (["Transfer-Encoding: identity"], login, 400),
+            (["Transfer-Encoding: chunked, gzip"], chunked, 400),
+            (["Transfer-Encoding: ;q=1, chunked"], chunked, 400),
             (["Transfer-Encoding: gzip, chunked"], chunked, 501),
             (["Transfer-Encoding: chunked", "Transfer-Encoding: chunked"], chunked, 400),
             (["Transfer-Encoding: chunked", f"Content-Length: {len(chunked)}"], chunked, 400),
@@ -250,7 +269,7 @@ class HostileHttpTest(unittest.TestCase):
         part = b"\r\n--b\r\nContent-Type: application/dicom\r\n\r\n" + b"\0" * 65000
         status, sent = endless_body(self.server, raw, part)
         self.assertEqual(status, 413)
-        self.assertLess(sent, self.STOW_LIMIT + (8 << 20), "cut soon after the limit, not at the client's will")
+        self.assertLess(sent, self.STOW_LIMIT + (32 << 20), "cut soon after the limit, not at the client's will")
         self.assertEqual(self.server.json("/api/stats")["instances"], stored)
         self.assertEqual(list((self.server.data_dir / "blobs" / "tmp").iterdir()), [], "no temporary file left")
 
@@ -295,13 +314,16 @@ class HostileHttpTest(unittest.TestCase):
                 raw = self.head(route["method"], path, "Transfer-Encoding: chunked", f"Content-Type: {media}")
                 status, sent = endless_body(self.server, raw, b"[" * 16384)
                 self.assertEqual(status, 413)
-                self.assertLess(sent, limit + (8 << 20))
+                self.assertLess(sent, limit + (32 << 20))
         self.assertEqual(self.server.http("GET", "/healthz")[0], 200)
 
 
 def read_responses_of(test, raw, timeout=10):
     with test.server.tls_socket() as s:
-        s.sendall(raw)
+        try:
+            s.sendall(raw)
+        except OSError:
+            pass  # answered and closed before all of it was sent: the answer is still there
         return read_responses(s, timeout)
 
 
@@ -310,7 +332,9 @@ def endless_body(server, head, chunk_data):
     reading; returns the answer's status and how many body bytes went out."""
     frame = b"%x\r\n%s\r\n" % (len(chunk_data), chunk_data)
     sent, early = 0, b""
-    with server.tls_socket() as s:
+    raw = socket.create_connection(("127.0.0.1", server.http_port), timeout=30)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 64 << 10)  # little parked in our own buffers
+    with server.tls_context().wrap_socket(raw, server_hostname="127.0.0.1") as s:
         s.sendall(head)
         try:
             while sent < (256 << 20):

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "net/dimse/pending_connections.hpp"
+#include "net/dimse/repeat_summary.hpp"
 
 namespace vireo::net {
 namespace {
@@ -25,6 +26,21 @@ TEST(PendingConnections, EachAddressAndEveryoneHaveALimit) {
   EXPECT_TRUE(p.admit("10.0.0.1", 14, now)) << "a released place is free again";
   EXPECT_FALSE(p.release(999)) << "an unknown ticket changes nothing";
   EXPECT_EQ(p.size(), 3u);
+}
+
+// A configured peer (a router sending many associations at once) is held only to everyone's
+// limit, not its address's.
+TEST(PendingConnections, AConfiguredPeerCountsOnlyTowardsEveryonesLimit) {
+  PendingConnections p({1, 3, 5s});
+  auto now = Clock::now();
+  EXPECT_TRUE(p.admit("10.0.0.7", 1, now, false));
+  EXPECT_TRUE(p.admit("10.0.0.7", 2, now, false));
+  EXPECT_FALSE(p.admit("10.0.0.7", 3, now)) << "capped, the same address is over its limit";
+  EXPECT_TRUE(p.admit("10.0.0.7", 4, now, false));
+  EXPECT_FALSE(p.admit("10.0.0.7", 5, now, false)) << "everyone's limit still holds";
+  EXPECT_EQ(p.from("10.0.0.9"), 0u);
+  EXPECT_FALSE(p.admit("10.0.0.9", 6, now)) << "everyone's limit";
+  EXPECT_EQ(p.from("10.0.0.9"), 0u) << "a refused address leaves no trace";
 }
 
 TEST(PendingConnections, ConnectionsPastTheirDeadlineAreCutOnceAndKnowIt) {
@@ -50,6 +66,23 @@ TEST(PendingConnections, ConnectionsPastTheirDeadlineAreCutOnceAndKnowIt) {
   EXPECT_TRUE(p.release(*late));
   EXPECT_EQ(p.size(), 0u);
   EXPECT_EQ(p.from("10.0.0.1"), 0u);
+}
+
+// A caller that stalls again and again leaves one audit event, then one summary a minute.
+TEST(RepeatSummary, TheFirstAtOnceTheRestAsOneSummaryPerWindow) {
+  RepeatSummary s(60s);
+  auto t0 = Clock::now();
+  EXPECT_TRUE(s.first("10.0.0.1", t0));
+  EXPECT_TRUE(s.first("10.0.0.2", t0)) << "each source has its own window";
+  for (int i = 1; i <= 5; ++i) EXPECT_FALSE(s.first("10.0.0.1", t0 + std::chrono::seconds(i)));
+  EXPECT_TRUE(s.ended(t0 + 59s).empty()) << "nothing before the window ends";
+  EXPECT_FALSE(s.first("10.0.0.1", t0 + 61s)) << "an ended window not yet reported still counts";
+  auto summary = s.ended(t0 + 61s);
+  ASSERT_EQ(summary.size(), 1u) << "10.0.0.2 had nothing more to say";
+  EXPECT_EQ(summary[0], (std::pair<std::string, int>{"10.0.0.1", 6}));
+  EXPECT_TRUE(s.ended(t0 + 62s).empty()) << "reported once";
+  EXPECT_TRUE(s.first("10.0.0.1", t0 + 62s)) << "then a new window begins";
+  EXPECT_TRUE(s.first("10.0.0.2", t0 + 62s));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace vireo::net {
@@ -18,22 +19,27 @@ bool is_loopback(const std::string& address) {
   return false;
 }
 
-bool host_matches(const std::string& host, const std::string& address) {
-  if (host == address) return true;
+std::vector<std::string> addresses_of(const std::string& host) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
-  if (::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0) return false;
-  bool match = false;
-  for (addrinfo* a = found; a && !match; a = a->ai_next) {
+  if (::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0) return {};
+  std::vector<std::string> out;
+  for (addrinfo* a = found; a; a = a->ai_next) {
     char text[INET6_ADDRSTRLEN] = {};
     const void* raw = a->ai_family == AF_INET ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
                                               : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
-    if (::inet_ntop(a->ai_family, raw, text, sizeof text)) match = address == text;
+    if (::inet_ntop(a->ai_family, raw, text, sizeof text)) out.emplace_back(text);
   }
   ::freeaddrinfo(found);
-  return match;
+  return out;
+}
+
+bool host_matches(const std::string& host, const std::string& address) {
+  if (host == address) return true;
+  auto found = addresses_of(host);
+  return std::find(found.begin(), found.end(), address) != found.end();
 }
 
 CallerDecision check_caller(const Config& config, const std::string& calling_aet, const std::string& address) {

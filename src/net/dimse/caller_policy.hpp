@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/config.hpp"
 
@@ -21,6 +22,8 @@ struct CallerDecision {
                                           const std::string& address);
 // True when `host` (a name or a literal) resolves to `address` (a numeric IPv4/IPv6 address).
 [[nodiscard]] bool host_matches(const std::string& host, const std::string& address);
+// The numeric addresses `host` (a name or a literal) resolves to; none when it does not.
+[[nodiscard]] std::vector<std::string> addresses_of(const std::string& host);
 [[nodiscard]] bool is_loopback(const std::string& address);
 
 }  // namespace vireo::net

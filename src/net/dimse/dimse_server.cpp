@@ -16,6 +16,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <future>
+#include <map>
+#include <set>
 #include <vector>
 #include <mutex>
 #include <thread>
@@ -28,6 +30,7 @@
 #include "net/dimse/caller_policy.hpp"
 #include "net/dimse/dimse_internal.hpp"
 #include "net/dimse/pending_connections.hpp"
+#include "net/dimse/repeat_summary.hpp"
 #include "net/dimse/socket_handoff.hpp"
 
 namespace vireo::net {
@@ -229,12 +232,15 @@ struct DimseServer::Impl {
   std::unique_ptr<HandoffLayer<DcmTLSTransportLayer>> tls_layer;
   std::vector<Listener> listeners;
   PendingConnections connecting;
+  RepeatSummary stalls{std::chrono::minutes(1)};  // for the audit trail
+  std::set<std::string> peer_addresses;  // of the configured peers, resolved at start
   std::thread acceptor;
   std::atomic<bool> stopping{false};
   std::mutex mutex;
   std::condition_variable idle;
   int active = 0;   // negotiated associations
   int threads = 0;  // connection threads still running (negotiating or serving)
+  std::map<uint64_t, int> live;  // watch descriptors of negotiated associations, to cut them at stop
 
   Impl(const Config& c, archive::Archive& a, audit::AuditLog& l)
       : config(c),
@@ -248,8 +254,9 @@ struct DimseServer::Impl {
   void accept_ready(const Listener& listener);
   void connection(Listener listener, int fd, int watch_fd, const std::string& address, uint64_t ticket);
   void record_stall(const std::string& address);
+  void report_stall_summaries(PendingConnections::Clock::time_point now);
   Status start_tls();
-  void serve(T_ASC_Association* assoc);
+  void serve(T_ASC_Association* assoc);  // the caller owns (and destroys) the association
   bool negotiate(T_ASC_Association* assoc);
   OFCondition handle_store(T_ASC_Association* assoc, T_DIMSE_Message& msg, T_ASC_PresentationContextID pres,
                            AssociationAudit& log);
@@ -287,6 +294,9 @@ Status DimseServer::Impl::add_listener(uint16_t port, DcmTransportLayer& layer, 
 }
 
 Status DimseServer::start() {
+  // Resolved once: the accept loop must not wait on DNS for every connection.
+  for (const auto& peer : impl_->config.peers)
+    for (auto& a : addresses_of(peer.host)) impl_->peer_addresses.insert(std::move(a));
   if (auto s = impl_->add_listener(impl_->config.dicom_port, impl_->plain_layer, false); !s) return s;
   if (impl_->config.dicom_tls_port != 0) {
     if (auto s = impl_->start_tls(); !s) {
@@ -322,21 +332,35 @@ Status DimseServer::Impl::start_tls() {
 
 void DimseServer::stop() {
   if (!impl_ || impl_->listeners.empty()) return;
-  impl_->stopping = true;
-  if (impl_->acceptor.joinable()) impl_->acceptor.join();
+  auto& i = *impl_;
+  i.stopping = true;
+  if (i.acceptor.joinable()) i.acceptor.join();
+  for (auto& l : i.listeners) {
+    ::close(l.fd);  // callers now find the port closed instead of queueing
+    l.fd = -1;
+  }
   // Connections still negotiating are cut; associations in progress get time to finish
-  // (their senders were promised nothing yet).
-  impl_->connecting.cut_all([](int fd) { ::shutdown(fd, SHUT_RDWR); });
+  // (their senders were promised nothing yet), then they are cut too.
+  i.connecting.cut_all([](int fd) { ::shutdown(fd, SHUT_RDWR); });
+  bool ended = false;
   {
-    std::unique_lock lock(impl_->mutex);
-    if (!impl_->idle.wait_for(lock, std::chrono::seconds(10), [&] { return impl_->threads == 0; }))
-      spdlog::warn("stopping with {} DICOM associations still open", impl_->active);
+    std::unique_lock lock(i.mutex);
+    ended = i.idle.wait_for(lock, std::chrono::seconds(10), [&] { return i.threads == 0; });
+    if (!ended) {
+      spdlog::warn("stopping: {} DICOM associations did not end within 10 s; cutting them", i.active);
+      for (const auto& [ticket, fd] : i.live) ::shutdown(fd, SHUT_RDWR);
+      ended = i.idle.wait_for(lock, std::chrono::seconds(5), [&] { return i.threads == 0; });
+    }
   }
-  for (auto& l : impl_->listeners) {
-    ::close(l.fd);
-    ASC_dropNetwork(&l.net);
+  i.report_stall_summaries(PendingConnections::Clock::time_point::max());
+  if (!ended) {
+    // A thread still runs (held outside the network): what it uses must outlive it.
+    spdlog::error("stopping with {} DICOM connection threads still running", i.threads);
+    (void)impl_.release();
+    return;
   }
-  impl_->listeners.clear();
+  for (auto& l : i.listeners) ASC_dropNetwork(&l.net);
+  i.listeners.clear();
 }
 
 // Accepts connections and cuts those that overstay their negotiation deadline; it never reads
@@ -358,7 +382,9 @@ void DimseServer::Impl::accept_loop() {
     }
     for (size_t i = 0; n > 0 && i < polled.size(); ++i)
       if (polled[i].revents & POLLIN) accept_ready(listeners[i]);
-    connecting.expire(PendingConnections::Clock::now(), [](int fd) { ::shutdown(fd, SHUT_RDWR); });
+    auto now = PendingConnections::Clock::now();
+    connecting.expire(now, [](int fd) { ::shutdown(fd, SHUT_RDWR); });
+    report_stall_summaries(now);
   }
 }
 
@@ -369,9 +395,15 @@ void DimseServer::Impl::accept_ready(const Listener& listener) {
     int fd = ::accept4(listener.fd, reinterpret_cast<sockaddr*>(&from), &len, SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) return;
-      // Out of descriptors: the backlog waits, and this loop must not spin on it.
-      spdlog::error("DICOM listener: accept failed: {}", std::strerror(errno));
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      // Out of descriptors: the backlog waits, this loop must not spin on it, nor the log fill.
+      static std::atomic<int64_t> last_logged{0};
+      auto second = std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::steady_clock::now().time_since_epoch()).count();
+      if (second - last_logged >= 10) {
+        last_logged = second;
+        spdlog::error("DICOM listener: accept failed: {}", std::strerror(errno));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
       return;
     }
     char text[INET_ADDRSTRLEN] = "";
@@ -380,7 +412,9 @@ void DimseServer::Impl::accept_ready(const Listener& listener) {
     // A second descriptor for the same connection, through which it can be cut while dcmnet
     // reads from the first (never reused by another connection while we hold it).
     int watch_fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    auto ticket = watch_fd < 0 ? std::nullopt : connecting.admit(address, watch_fd, PendingConnections::Clock::now());
+    auto ticket = watch_fd < 0 ? std::nullopt
+                               : connecting.admit(address, watch_fd, PendingConnections::Clock::now(),
+                                                  !peer_addresses.contains(address));
     if (!ticket) {
       if (watch_fd >= 0) ::close(watch_fd);
       ::close(fd);
@@ -408,8 +442,11 @@ void DimseServer::Impl::accept_ready(const Listener& listener) {
   }
 }
 
+// A caller that stalls on purpose does so again and again: the first stall from an address is
+// recorded at once, the rest from there as one summary a minute (report_stall_summaries).
 void DimseServer::Impl::record_stall(const std::string& address) {
   stalled_connections_counter().inc();
+  if (!stalls.first(address, PendingConnections::Clock::now())) return;
   spdlog::info("DICOM connection from {} dropped: no association request within {} s", address,
                config.dicom_acse_timeout_s);
   // The caller never said who it is: the audit trail knows it by its address alone.
@@ -417,48 +454,82 @@ void DimseServer::Impl::record_stall(const std::string& address) {
                                                           std::to_string(config.dicom_acse_timeout_s) + " s"));
 }
 
+void DimseServer::Impl::report_stall_summaries(PendingConnections::Clock::time_point now) {
+  for (const auto& [address, more] : stalls.ended(now)) {
+    spdlog::info("DICOM connections from {}: {} more dropped without an association request", address, more);
+    audit.record(failed_association("unknown", address, std::to_string(more) +
+                                                            " more connections dropped without a complete association "
+                                                            "request within a minute"));
+  }
+}
+
+// Owns a dcmnet association: dropped and destroyed however its thread leaves it.
+struct OwnedAssociation {
+  T_ASC_Association* assoc = nullptr;
+  OwnedAssociation() = default;
+  OwnedAssociation(const OwnedAssociation&) = delete;
+  OwnedAssociation& operator=(const OwnedAssociation&) = delete;
+  ~OwnedAssociation() {
+    if (!assoc) return;
+    ASC_dropAssociation(assoc);  // nothing when serve() already released it
+    ASC_destroyAssociation(&assoc);
+  }
+};
+
 // One connection's thread: its association request, then the association itself.
 void DimseServer::Impl::connection(Listener listener, int fd, int watch_fd, const std::string& address,
                                    uint64_t ticket) {
+  // However the thread ends, its place is given back and its descriptor closed.
+  struct Bookkeeping {
+    Impl& impl;
+    uint64_t ticket;
+    int watch_fd;
+    bool counted_active = false;
+    ~Bookkeeping() {
+      impl.connecting.release(ticket);  // nothing when released already
+      std::lock_guard lock(impl.mutex);
+      if (counted_active) --impl.active;
+      impl.live.erase(ticket);
+      ::close(watch_fd);
+      --impl.threads;
+      impl.idle.notify_all();
+    }
+  } books{*this, ticket, watch_fd};
   // An exception escaping a thread would end the process: answer it by ending this
   // association only (a programming error, logged loudly).
   try {
-    T_ASC_Association* assoc = nullptr;
+    OwnedAssociation owned;
     OFCondition cond = receive_association(listener.net, fd, listener.secure, static_cast<long>(config.dicom_max_pdu),
-                                           &assoc);
-    bool stalled = connecting.release(ticket);
-    ::close(watch_fd);
-    bool admitted = false;
-    if (cond.bad()) {
-      if (stalled) record_stall(address);
-      else spdlog::debug("association request from {} failed: {}", address, cond.text());
-    } else {
-      std::lock_guard lock(mutex);
-      admitted = active < config.dicom_max_associations && !stopping;
-      if (admitted) ++active;
-      else spdlog::warn("association from {} rejected: {} associations open", calling_aet(assoc), active);
+                                           &owned.assoc);
+    // Cut at its deadline: even a request read at that very moment is not served.
+    if (connecting.release(ticket)) {
+      record_stall(address);
+      return;
     }
-    if (!cond.bad() && !admitted) {
+    if (cond.bad()) {
+      spdlog::debug("association request from {} failed: {}", address, cond.text());
+      return;
+    }
+    {
+      std::lock_guard lock(mutex);
+      if (active < config.dicom_max_associations && !stopping) {
+        ++active;
+        books.counted_active = true;
+        live.emplace(ticket, watch_fd);
+      } else {
+        spdlog::warn("association from {} rejected: {} associations open", calling_aet(owned.assoc), active);
+      }
+    }
+    if (!books.counted_active) {
       T_ASC_RejectParameters rej{ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
                                  ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED};
-      ASC_rejectAssociation(assoc, &rej);
+      ASC_rejectAssociation(owned.assoc, &rej);
+      return;
     }
-    if (!admitted) {
-      if (assoc) {
-        ASC_dropAssociation(assoc);
-        ASC_destroyAssociation(&assoc);
-      }
-    } else {
-      serve(assoc);
-      std::lock_guard lock(mutex);
-      --active;
-    }
+    serve(owned.assoc);
   } catch (const std::exception& e) {
     spdlog::error("association thread ended by an unexpected error: {}", e.what());
   }
-  std::lock_guard lock(mutex);
-  --threads;
-  idle.notify_all();
 }
 
 bool DimseServer::Impl::negotiate(T_ASC_Association* assoc) {
@@ -536,11 +607,7 @@ bool DimseServer::Impl::negotiate(T_ASC_Association* assoc) {
 }
 
 void DimseServer::Impl::serve(T_ASC_Association* assoc) {
-  if (!negotiate(assoc)) {
-    ASC_dropAssociation(assoc);
-    ASC_destroyAssociation(&assoc);
-    return;
-  }
+  if (!negotiate(assoc)) return;
   associations_counter().inc();
   spdlog::debug("association from {} accepted", calling_aet(assoc));
   AssociationAudit log{audit, calling_aet(assoc), peer_address(assoc), {}, 0, 0, 0};
@@ -600,7 +667,6 @@ void DimseServer::Impl::serve(T_ASC_Association* assoc) {
   }
   log.finish();
   ASC_dropSCPAssociation(assoc);
-  ASC_destroyAssociation(&assoc);
 }
 
 OFCondition DimseServer::Impl::handle_store(T_ASC_Association* assoc, T_DIMSE_Message& msg,

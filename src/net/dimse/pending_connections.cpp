@@ -2,12 +2,16 @@
 
 namespace vireo::net {
 
-std::optional<uint64_t> PendingConnections::admit(const std::string& address, int watch_fd, Clock::time_point now) {
+std::optional<uint64_t> PendingConnections::admit(const std::string& address, int watch_fd, Clock::time_point now,
+                                                  bool capped) {
   std::lock_guard lock(mutex_);
   if (entries_.size() >= limits_.total) return std::nullopt;
-  size_t& mine = per_address_[address];
-  if (mine >= limits_.per_address) return std::nullopt;
-  ++mine;
+  auto mine = per_address_.try_emplace(address, 0).first;
+  if (capped && mine->second >= limits_.per_address) {
+    if (mine->second == 0) per_address_.erase(mine);
+    return std::nullopt;
+  }
+  ++mine->second;
   uint64_t ticket = next_ticket_++;
   entries_.emplace(ticket, Entry{address, watch_fd, now + limits_.timeout, false});
   return ticket;

@@ -31,8 +31,10 @@ class PendingConnections {
   explicit PendingConnections(Limits limits) : limits_(limits) {}
 
   // Admits a new connection from `address`, watched through `watch_fd` (the caller's, kept
-  // open until release); nullopt when the address or everyone is at the limit.
-  [[nodiscard]] std::optional<uint64_t> admit(const std::string& address, int watch_fd, Clock::time_point now);
+  // open until release); nullopt when the address or everyone is at the limit. A configured
+  // peer's address (`capped` false) counts only towards everyone's limit.
+  [[nodiscard]] std::optional<uint64_t> admit(const std::string& address, int watch_fd, Clock::time_point now,
+                                              bool capped = true);
   // The connection's request was read, or its reading failed: it is no longer watched.
   // Returns whether its deadline had passed (it was cut by expire()).
   bool release(uint64_t ticket);

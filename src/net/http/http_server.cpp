@@ -33,6 +33,9 @@ namespace {
 
 constexpr size_t kMaxHeaderBytes = 16 * 1024;
 constexpr uint64_t kMaxDrainBytes = 1ull << 30;  // of a refused upload, read to deliver the answer
+// After an answer sent before the body was read: how long, and how much, is read and dropped.
+constexpr auto kLingerTime = std::chrono::seconds(5);
+constexpr uint64_t kLingerBytes = 64ull << 20;
 
 Counter& requests_counter(int status) {
   static std::mutex m;
@@ -126,7 +129,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void on_header(beast::error_code ec) {
+    request_complete_ = false;
     if (failed_read(ec)) return;
+    request_complete_ = header_parser_->is_done();  // a request without a body is whole already
     started_ = std::chrono::steady_clock::now();
     auto& msg = header_parser_->get();
     req_ = HttpRequest{};
@@ -141,7 +146,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     // A body whose length is in doubt reaches no route, and what follows it on the connection
     // (possibly a smuggled request) is never read.
-    if (auto refusal = check_framing(fields, msg.version())) {
+    auto refusal = check_framing(fields, msg.version());
+    // And whatever our reading of the field, the parser must frame the body as chunked too.
+    if (!refusal && req_.headers.contains("transfer-encoding") && !header_parser_->chunked())
+      refusal = FramingRefusal{400, "the Transfer-Encoding field could not be read"};
+    if (refusal) {
       const char* title = refusal->status == 501 ? "Not Implemented" : "Bad Request";
       return send(problem(refusal->status, title, refusal->detail), false, false);
     }
@@ -217,6 +226,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!dispatch && ec == bhttp::error::body_limit) return send(std::move(*pending_), false, false);
     if (failed_read(ec)) return;
     HttpResponse res;
+    request_complete_ = true;
     if (dispatch) {
       req_.body = std::move(body_parser_->get().body());
       res = router_.dispatch(req_);
@@ -246,10 +256,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     body.data = piece_.data();
     body.size = piece_.size();
     body.more = true;
+    fill_upload_piece();
+  }
+
+  // Reads until the piece is full or the body ends, each read within idle_timeout of the
+  // last: a slow but steady upload goes on, one that stalls is cut.
+  void fill_upload_piece() {
     lowest().expires_after(options_.idle_timeout);
-    bhttp::async_read(stream_, buffer_, *upload_parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
+    bhttp::async_read_some(stream_, buffer_, *upload_parser_, [self = this->shared_from_this()](beast::error_code ec,
+                                                                                               size_t) {
       if (ec == bhttp::error::need_buffer) ec = {};
       auto& b = self->upload_parser_->get().body();
+      if (!ec && b.size > 0 && !self->upload_parser_->is_done()) return self->fill_upload_piece();
       size_t got = self->piece_.size() - b.size;
       if (ec) {
         // The peer went away mid-body: nothing to answer; the sink undoes its work.
@@ -281,6 +299,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void end_upload(Status received) {
     bool whole = upload_parser_ && upload_parser_->is_done();
+    request_complete_ = whole;
     upload_parser_.reset();
     upload_failed_.reset();
     drained_ = 0;
@@ -309,8 +328,35 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                                                                                                 size_t) {
       if (ec) return self->close();
       if (!sr->is_done()) return self->write_some(res, sr, keep_alive);
-      if (!keep_alive) return self->close();
+      if (!keep_alive) return self->request_complete_ ? self->close() : self->linger();
       self->read();
+    });
+  }
+
+  // The answer went out before the request's body was read (a refusal, a 413): the client may
+  // still be sending, and closing a socket with unread data resets the connection, which can
+  // destroy the answer before the client reads it. So what still comes is read and dropped
+  // for a while (kLingerTime, kLingerBytes), as nginx's lingering close does, then it closes.
+  void linger() {
+    if constexpr (!kTls) {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+    buffer_.clear();
+    lingered_ = 0;
+    linger_until_ = std::chrono::steady_clock::now() + kLingerTime;
+    linger_read();
+  }
+
+  void linger_read() {
+    auto left = linger_until_ - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero() || lingered_ > kLingerBytes) return close();
+    lowest().expires_after(left);
+    stream_.async_read_some(buffer_.prepare(64 * 1024), [self = this->shared_from_this()](beast::error_code ec,
+                                                                                         size_t n) {
+      self->lingered_ += n;  // never committed: dropped
+      if (ec) return self->close();
+      self->linger_read();
     });
   }
 
@@ -536,6 +582,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<Status> upload_failed_;  // the sink refused a piece; the rest is drained
   uint64_t drained_ = 0;
   uint64_t uploaded_ = 0;  // body bytes of the current upload so far
+  bool request_complete_ = false;  // the current request's body was read to its end
+  uint64_t lingered_ = 0;
+  std::chrono::steady_clock::time_point linger_until_;
   const Router& router_;
   const HttpServerOptions& options_;
   size_t max_body_;

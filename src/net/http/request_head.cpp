@@ -11,25 +11,31 @@ bool named(std::string_view field, std::string_view name) { return to_lower_asci
 std::optional<FramingRefusal> check_framing(const std::vector<std::pair<std::string_view, std::string_view>>& fields,
                                             unsigned version) {
   std::vector<std::string> codings;  // every Transfer-Encoding field, in order, as one list
-  bool has_transfer_encoding = false, has_content_length = false;
+  bool has_transfer_encoding = false, has_content_length = false, nameless = false;
   for (const auto& [name, value] : fields) {
     if (named(name, "content-length")) has_content_length = true;
     if (!named(name, "transfer-encoding")) continue;
     has_transfer_encoding = true;
     for (const auto& element : split(value, ',')) {
-      // A coding's parameters (";q=...") do not change which coding it is.
-      std::string coding = to_lower_ascii(std::string(trim(split(element, ';')[0])));
-      if (!coding.empty()) codings.push_back(std::move(coding));  // RFC 9110 5.6.1: empty elements are ignored
+      if (trim(element).empty()) continue;  // RFC 9110 5.6.1: empty list elements are ignored
+      // A coding's parameters (";q=...") do not change which coding it is; parameters
+      // without a coding ("; q=1") are not a coding a parser can agree on.
+      std::string coding = to_lower_ascii(trim(split(element, ';')[0]));
+      if (coding.empty()) nameless = true;
+      codings.push_back(std::move(coding));
     }
   }
   if (!has_transfer_encoding) return std::nullopt;
-  // RFC 9112 6.1: a transfer coding the server does not understand: 501, then close.
-  for (const auto& c : codings)
-    if (c != "chunked") return FramingRefusal{501, "the transfer coding '" + c + "' is not supported; send chunked or a Content-Length"};
   if (version < 11) return FramingRefusal{400, "Transfer-Encoding is not allowed in an HTTP/1.0 request"};
-  if (codings.size() != 1)
-    return FramingRefusal{400, codings.empty() ? "the Transfer-Encoding field is empty"
-                                               : "chunked may be applied only once (RFC 9112 7)"};
+  if (codings.empty() || nameless) return FramingRefusal{400, "the Transfer-Encoding field names no coding"};
+  // RFC 9112 6.3: without chunked last, the body's length cannot be known: 400, then close.
+  if (codings.back() != "chunked")
+    return FramingRefusal{400, "chunked must be the last transfer coding ('" + codings.back() + "' is)"};
+  // RFC 9112 6.1: a coding the server does not understand: 501, then close.
+  for (size_t i = 0; i + 1 < codings.size(); ++i) {
+    if (codings[i] == "chunked") return FramingRefusal{400, "chunked may be applied only once (RFC 9112 7)"};
+    return FramingRefusal{501, "the transfer coding '" + codings[i] + "' is not supported; send chunked alone"};
+  }
   // RFC 9112 6.1: both fields are how requests are smuggled past a proxy that reads the other.
   if (has_content_length) return FramingRefusal{400, "a request may not carry both Transfer-Encoding and Content-Length"};
   return std::nullopt;
