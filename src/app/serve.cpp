@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 
@@ -266,9 +267,15 @@ int serve(const Config& config) {
   sigwait(&signals, &sig);
   spdlog::info("signal {} received: stopping", sig);
   http.stop();
-  dimse.stop();
+  bool dimse_ended = dimse.stop();
   archive.writer().stop();
   (void)services->audit->flush();
+  if (!dimse_ended) {
+    // A DICOM thread still uses the archive: it must not be torn down under it. The marker
+    // stays, so the next start checks the archive.
+    spdlog::error("stopped with DICOM work still running; the next start checks the archive");
+    std::_Exit(1);
+  }
   std::filesystem::remove(marker, ec);
   spdlog::info("stopped cleanly");
   return 0;

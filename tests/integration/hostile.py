@@ -91,15 +91,18 @@ class Response:
         return f"Response({self.status}, {self.headers}, {self.body[:200]!r})"
 
 
-def read_responses(s, timeout=10, data=b""):
+def read_responses(s, timeout=10, data=b"", after_close=0.0):
     """Every HTTP response the server sends until it closes the connection, or answers with
-    "Connection: close" (then nothing may follow), or `timeout` passes without a byte; `data`:
-    what was read of them before."""
+    "Connection: close" and then sends nothing more for `after_close` seconds, or `timeout`
+    passes without a byte; `data`: what was read of them before."""
     s.settimeout(timeout)
     while True:
         responses, rest, closing = parse_responses(data)
         if closing and not rest:
-            return responses
+            if after_close <= 0:
+                return responses
+            s.settimeout(after_close)  # anything after a closing answer is a second answer
+            timeout, after_close = after_close, 0.0
         try:
             piece = s.recv(65536)
         except (socket.timeout, ConnectionResetError):

@@ -6,6 +6,7 @@ terms, change nothing, and go on serving everyone else."""
 import json
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -70,9 +71,12 @@ class HostileDicomTest(unittest.TestCase):
         self.assertEqual(sorted(e["source"] for e in dropped), sorted(set(sources)), dropped)
         self.assertTrue(all(e["actor"] == "unknown" and "no complete association request" in e["detail"]
                             for e in dropped), dropped)
-        metrics = self.server.http("GET", "/metrics")[2].decode()
-        stalled = re.search(r"^vireo_dicom_negotiation_timeouts_total (\d+)", metrics, re.M)
-        self.assertGreaterEqual(int(stalled.group(1)), 20, "every one is counted")
+        deadline, counted = time.monotonic() + 10, 0
+        while time.monotonic() < deadline and counted < 20:
+            metrics = self.server.http("GET", "/metrics")[2].decode()
+            counted = int(re.search(r"^vireo_dicom_negotiation_timeouts_total (\d+)", metrics, re.M).group(1))
+            time.sleep(0.1)
+        self.assertGreaterEqual(counted, 20, "every one is counted")
 
     def test_one_address_holds_only_its_share_of_connections(self):
         started = time.monotonic()
@@ -152,10 +156,12 @@ class HostileHttpTest(unittest.TestCase):
     STOW_LIMIT = 1 << 20
     PART_LIMIT = 512 << 10
     BODY_LIMIT = 64 << 10
+    IDLE = 4
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(extra_env={"VIREO_HTTP_HEADER_TIMEOUT": "2", "VIREO_HTTP_MAX_BODY_BYTES": str(cls.BODY_LIMIT),
+        cls.server = Server(extra_env={"VIREO_HTTP_HEADER_TIMEOUT": "2", "VIREO_HTTP_IDLE_TIMEOUT": str(cls.IDLE),
+                                       "VIREO_HTTP_MAX_BODY_BYTES": str(cls.BODY_LIMIT),
                                        "VIREO_STOW_MAX_BYTES": str(cls.STOW_LIMIT),
                                        "VIREO_STOW_MAX_PART_BYTES": str(cls.PART_LIMIT)}).start()
         cls.model = json.loads(cls.server.cli("access").stdout)
@@ -185,7 +191,7 @@ class HostileHttpTest(unittest.TestCase):
         for fields, body, status in cases:
             with self.subTest(fields=fields):
                 raw = self.head("POST", "/api/auth/login", "Content-Type: application/json", *fields) + body + queued
-                answers = read_responses_of(self, raw)
+                answers = read_responses_of(self, raw, after_close=1)
                 self.assertEqual([a.status for a in answers], [status], answers)
                 self.assertEqual(answers[0].headers["content-type"], "application/problem+json")
                 self.assertEqual(answers[0].headers.get("connection"), "close")
@@ -251,6 +257,38 @@ class HostileHttpTest(unittest.TestCase):
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
+    def test_a_client_that_sends_its_whole_body_before_reading_gets_the_413(self):
+        """What most simple clients do: the 413 is answered at once, and the server goes on
+        reading (and dropping) for a while, so the client's sending is not cut by a reset and it
+        reads the answer when it is done."""
+        body = b"\0" * (16 << 20)
+        raw = socket.create_connection(("127.0.0.1", self.server.http_port), timeout=30)
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 64 << 10)  # paced by the server's reading
+        with self.server.tls_context().wrap_socket(raw, server_hostname="127.0.0.1") as s:
+            s.sendall(self.head("POST", "/dicom-web/studies", f"Content-Length: {len(body)}",
+                                'Content-Type: multipart/related; type="application/dicom"; boundary=b'))
+            s.sendall(body)  # a reset would raise here
+            answers = read_responses(s)
+        self.assertEqual([a.status for a in answers], [413], answers)
+
+    def test_a_slow_but_steady_upload_is_not_cut(self):
+        """The idle timeout is for a body that stops, not for one that comes slowly: CT_small
+        sent 4 KiB at a time, half a second apart, takes longer than the idle timeout in all."""
+        stored = self.server.json("/api/stats")["instances"]
+        good = (DICOM / "modality/CT_small.dcm").read_bytes()
+        body = b"--b\r\nContent-Type: application/dicom\r\n\r\n" + good + b"\r\n--b--\r\n"
+        with self.server.tls_socket() as s:
+            s.sendall(self.head("POST", "/dicom-web/studies", f"Content-Length: {len(body)}", "Connection: close",
+                                'Content-Type: multipart/related; type="application/dicom"; boundary=b'))
+            started = time.monotonic()
+            for i in range(0, len(body), 4096):
+                s.sendall(body[i:i + 4096])
+                time.sleep(0.5)
+            self.assertGreater(time.monotonic() - started, self.IDLE)
+            answers = read_responses(s)
+        self.assertEqual([a.status for a in answers], [200], answers)
+        self.assertEqual(self.server.json("/api/stats")["instances"], stored + 1)
+
     def test_stow_over_its_limit_is_413_before_its_body(self):
         stored = self.server.json("/api/stats")["instances"]
         raw = self.head("POST", "/dicom-web/studies", f"Content-Length: {self.STOW_LIMIT + 1}",
@@ -292,7 +330,7 @@ class HostileHttpTest(unittest.TestCase):
         raw += b"%x\r\n%s\r\n" % (len(part), part)
         answers = read_responses_of(self, raw)
         self.assertEqual([a.status for a in answers], [413], answers)
-        good = (DICOM / "modality/CT_small.dcm").read_bytes()
+        good = (DICOM / "modality/MR_small.dcm").read_bytes()  # stored by no other test here
         body = b"--b\r\nContent-Type: application/dicom\r\n\r\n" + good + b"\r\n--b--\r\n"
         status, _, _ = self.server.http("POST", "/dicom-web/studies", body=body, headers={
             "Content-Type": 'multipart/related; type="application/dicom"; boundary=b'})
@@ -318,13 +356,13 @@ class HostileHttpTest(unittest.TestCase):
         self.assertEqual(self.server.http("GET", "/healthz")[0], 200)
 
 
-def read_responses_of(test, raw, timeout=10):
+def read_responses_of(test, raw, timeout=10, after_close=0.0):
     with test.server.tls_socket() as s:
         try:
             s.sendall(raw)
         except OSError:
             pass  # answered and closed before all of it was sent: the answer is still there
-        return read_responses(s, timeout)
+        return read_responses(s, timeout, after_close=after_close)
 
 
 def endless_body(server, head, chunk_data):
@@ -347,6 +385,34 @@ def endless_body(server, head, chunk_data):
             pass  # it stopped reading: its answer is on the way
         answers = read_responses(s, 10, early or b"")
     return (answers[0].status if answers else None), sent
+
+
+class LifecycleTest(unittest.TestCase):
+    def test_stop_closes_the_port_at_once_and_cuts_an_idle_association_after_ten_seconds(self):
+        server = Server().start()  # the DIMSE timeout (60 s) would hold the association longer
+        try:
+            s = dicom_connect(server.dicom_port)
+            s.sendall(associate_rq())
+            self.assertEqual(read_pdu(s)[0], 0x02)
+            started = time.monotonic()
+            server.proc.send_signal(signal.SIGTERM)
+            refused = None
+            while refused is None and time.monotonic() - started < 8:
+                try:
+                    dicom_connect(server.dicom_port, timeout=1).close()
+                    time.sleep(0.1)
+                except ConnectionRefusedError:
+                    refused = time.monotonic() - started
+            self.assertIsNotNone(refused, "the DICOM port closes when stopping begins")
+            closed = wait_closed(s, 30)
+            self.assertIsNotNone(closed, "the association is cut")
+            self.assertGreater(time.monotonic() - started, 9, "after its ten seconds to finish")
+            self.assertEqual(server.proc.wait(30), 0)
+            self.assertIn("cutting them", server.logs())
+            self.assertIn("stopped cleanly", server.logs())
+            s.close()
+        finally:
+            server.cleanup()
 
 
 if __name__ == "__main__":

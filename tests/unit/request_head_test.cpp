@@ -43,6 +43,7 @@ TEST(RequestFraming, AmbiguousLengthsAre400) {
   EXPECT_EQ(refusal({{"Content-Length", "5"}, {"TRANSFER-ENCODING", "chunked"}}), 400);
   EXPECT_EQ(refusal({{"Transfer-Encoding", "chunked"}, {"Transfer-Encoding", "chunked"}}), 400);
   EXPECT_EQ(refusal({{"Transfer-Encoding", "chunked, chunked"}}), 400);
+  EXPECT_EQ(refusal({{"Transfer-Encoding", "gzip, chunked, chunked"}}), 400) << "twice anywhere";
   EXPECT_EQ(refusal({{"Transfer-Encoding", ""}}), 400);
   EXPECT_EQ(refusal({{"Transfer-Encoding", "chunked"}}, 10), 400) << "HTTP/1.0 has no chunked bodies";
   // Parameters without a coding: Beast reads "no coding at all" (an empty body) where a

@@ -273,7 +273,7 @@ struct DimseServer::Impl {
 DimseServer::DimseServer(const Config& config, archive::Archive& archive, audit::AuditLog& audit)
     : impl_(std::make_unique<Impl>(config, archive, audit)) {}
 
-DimseServer::~DimseServer() { stop(); }
+DimseServer::~DimseServer() { (void)stop(); }
 
 Status DimseServer::Impl::add_listener(uint16_t port, DcmTransportLayer& layer, bool secure) {
   auto net = network_for_accepted_sockets(config.dicom_acse_timeout_s);
@@ -295,8 +295,13 @@ Status DimseServer::Impl::add_listener(uint16_t port, DcmTransportLayer& layer, 
 
 Status DimseServer::start() {
   // Resolved once: the accept loop must not wait on DNS for every connection.
-  for (const auto& peer : impl_->config.peers)
-    for (auto& a : addresses_of(peer.host)) impl_->peer_addresses.insert(std::move(a));
+  for (const auto& peer : impl_->config.peers) {
+    auto found = addresses_of(peer.host);
+    if (found.empty())
+      spdlog::warn("DICOM peer {}: host '{}' does not resolve; it is held to the per-address limits", peer.aet,
+                   peer.host);
+    for (auto& a : found) impl_->peer_addresses.insert(std::move(a));
+  }
   if (auto s = impl_->add_listener(impl_->config.dicom_port, impl_->plain_layer, false); !s) return s;
   if (impl_->config.dicom_tls_port != 0) {
     if (auto s = impl_->start_tls(); !s) {
@@ -330,8 +335,8 @@ Status DimseServer::Impl::start_tls() {
   return add_listener(config.dicom_tls_port, *tls_layer, true);
 }
 
-void DimseServer::stop() {
-  if (!impl_ || impl_->listeners.empty()) return;
+bool DimseServer::stop() {
+  if (!impl_ || impl_->listeners.empty()) return true;
   auto& i = *impl_;
   i.stopping = true;
   if (i.acceptor.joinable()) i.acceptor.join();
@@ -342,25 +347,27 @@ void DimseServer::stop() {
   // Connections still negotiating are cut; associations in progress get time to finish
   // (their senders were promised nothing yet), then they are cut too.
   i.connecting.cut_all([](int fd) { ::shutdown(fd, SHUT_RDWR); });
-  bool ended = false;
+  int left = 0;
   {
     std::unique_lock lock(i.mutex);
-    ended = i.idle.wait_for(lock, std::chrono::seconds(10), [&] { return i.threads == 0; });
-    if (!ended) {
+    if (!i.idle.wait_for(lock, std::chrono::seconds(10), [&] { return i.threads == 0; })) {
       spdlog::warn("stopping: {} DICOM associations did not end within 10 s; cutting them", i.active);
       for (const auto& [ticket, fd] : i.live) ::shutdown(fd, SHUT_RDWR);
-      ended = i.idle.wait_for(lock, std::chrono::seconds(5), [&] { return i.threads == 0; });
+      i.idle.wait_for(lock, std::chrono::seconds(5), [&] { return i.threads == 0; });
     }
+    left = i.threads;
   }
   i.report_stall_summaries(PendingConnections::Clock::time_point::max());
-  if (!ended) {
-    // A thread still runs (held outside the network): what it uses must outlive it.
-    spdlog::error("stopping with {} DICOM connection threads still running", i.threads);
+  if (left > 0) {
+    // A thread still runs (held up outside its association, such as by a C-MOVE destination):
+    // what it uses must outlive it.
+    spdlog::error("stopping with {} DICOM connection threads still running", left);
     (void)impl_.release();
-    return;
+    return false;
   }
   for (auto& l : i.listeners) ASC_dropNetwork(&l.net);
   i.listeners.clear();
+  return true;
 }
 
 // Accepts connections and cuts those that overstay their negotiation deadline; it never reads
@@ -501,9 +508,10 @@ void DimseServer::Impl::connection(Listener listener, int fd, int watch_fd, cons
     OwnedAssociation owned;
     OFCondition cond = receive_association(listener.net, fd, listener.secure, static_cast<long>(config.dicom_max_pdu),
                                            &owned.assoc);
-    // Cut at its deadline: even a request read at that very moment is not served.
+    // Cut at its deadline: even a request read at that very moment is not served. (Cut
+    // because the server stops: nothing to record.)
     if (connecting.release(ticket)) {
-      record_stall(address);
+      if (!stopping) record_stall(address);
       return;
     }
     if (cond.bad()) {
@@ -921,8 +929,9 @@ OFCondition DimseServer::Impl::handle_retrieve(T_ASC_Association* assoc, T_DIMSE
   for (size_t k = 0; k < n; ++k) {
     const auto& inst = (*instances)[k];
     auto file = files[k].get();
-    // A cancel is looked for every few instances: each check costs a system call.
-    if (k % 8 == 0 && DIMSE_checkForCancelRQ(assoc, pres, message_id).good()) {
+    // A cancel is looked for every few instances: each check costs a system call. A server
+    // that stops ends the retrieve as if cancelled.
+    if (stopping || (k % 8 == 0 && DIMSE_checkForCancelRQ(assoc, pres, message_id).good())) {
       cancelled = true;
       break;
     }

@@ -33,8 +33,10 @@ class DimseServer {
   // Binds the port (and the TLS port when configured) and starts accepting; fails when a
   // port is taken or the certificate cannot be used.
   [[nodiscard]] Status start();
-  // Stops accepting and waits (bounded) for running associations to end.
-  void stop();
+  // Stops accepting, cuts connections still negotiating, gives associations in progress 10 s
+  // to end, then cuts them. False when a thread still runs after that (its resources are left
+  // alive; the caller should end the process without tearing down what they use).
+  bool stop();
 
  private:
   struct Impl;

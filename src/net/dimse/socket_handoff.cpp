@@ -49,13 +49,20 @@ OFCondition receive_association(T_ASC_Network* net, int fd, bool secure, long ma
   std::unique_lock lock(handle_mutex);
   handover.lock = &lock;
   current = &handover;
+  // However dcmnet returns (an error before it took the socket, such as getpeername failing,
+  // or an exception), the handle is cleared and a socket it did not take is closed.
+  struct Restore {
+    Handover& handover;
+    std::unique_lock<std::mutex>& lock;
+    int fd;
+    ~Restore() {
+      current = nullptr;
+      clear_handle(lock);
+      if (!handover.taken) ::close(fd);
+    }
+  } restore{handover, lock, fd};
   dcmExternalSocketHandle.set(fd);
-  OFCondition cond = ASC_receiveAssociation(net, assoc, max_pdu, nullptr, nullptr, secure ? OFTrue : OFFalse,
-                                            DUL_NOBLOCK, 1);
-  current = nullptr;
-  clear_handle(lock);  // dcmnet failed before taking the socket (getpeername, setsockopt)
-  if (!handover.taken) ::close(fd);
-  return cond;
+  return ASC_receiveAssociation(net, assoc, max_pdu, nullptr, nullptr, secure ? OFTrue : OFFalse, DUL_NOBLOCK, 1);
 }
 
 }  // namespace vireo::net

@@ -152,6 +152,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       refusal = FramingRefusal{400, "the Transfer-Encoding field could not be read"};
     if (refusal) {
       const char* title = refusal->status == 501 ? "Not Implemented" : "Bad Request";
+      request_complete_ = false;  // where its body ends is what is in doubt
       return send(problem(refusal->status, title, refusal->detail), false, false);
     }
     beast::error_code rec;
@@ -202,6 +203,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (header_parser_->content_length().value_or(0) > max_body_) return on_body(bhttp::error::body_limit, dispatch);
     body_parser_.emplace(std::move(*header_parser_));
     body_parser_->body_limit(max_body_);
+    body_parser_->eager(true);
     read_body_some(dispatch);
   }
 
@@ -243,6 +245,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void read_upload_start() {
     upload_parser_.emplace(std::move(*header_parser_));
     upload_parser_->body_limit(std::numeric_limits<uint64_t>::max());
+    upload_parser_->eager(true);  // each read parses all it brought, however small the chunks
     piece_.resize(256 * 1024);
     // Beast reads at most the buffer's spare capacity (at least 512 bytes) per call: without
     // room, a body arrives in ~500-byte reads, one system call each.

@@ -1,5 +1,7 @@
 #include "net/http/request_head.hpp"
 
+#include <algorithm>
+
 #include "core/strings.hpp"
 
 namespace vireo::http {
@@ -31,11 +33,11 @@ std::optional<FramingRefusal> check_framing(const std::vector<std::pair<std::str
   // RFC 9112 6.3: without chunked last, the body's length cannot be known: 400, then close.
   if (codings.back() != "chunked")
     return FramingRefusal{400, "chunked must be the last transfer coding ('" + codings.back() + "' is)"};
+  if (std::count(codings.begin(), codings.end(), "chunked") > 1)
+    return FramingRefusal{400, "chunked may be applied only once (RFC 9112 7)"};
   // RFC 9112 6.1: a coding the server does not understand: 501, then close.
-  for (size_t i = 0; i + 1 < codings.size(); ++i) {
-    if (codings[i] == "chunked") return FramingRefusal{400, "chunked may be applied only once (RFC 9112 7)"};
-    return FramingRefusal{501, "the transfer coding '" + codings[i] + "' is not supported; send chunked alone"};
-  }
+  if (codings.size() > 1)
+    return FramingRefusal{501, "the transfer coding '" + codings[0] + "' is not supported; send chunked alone"};
   // RFC 9112 6.1: both fields are how requests are smuggled past a proxy that reads the other.
   if (has_content_length) return FramingRefusal{400, "a request may not carry both Transfer-Encoding and Content-Length"};
   return std::nullopt;
