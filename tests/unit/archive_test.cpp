@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "test_dir.hpp"
+
 #include <set>
 
 #include <cstdlib>
@@ -21,10 +23,7 @@ class ArchiveTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dicom::initialize("error");
-    dir_ = fs::temp_directory_path() / ("vireo-archive-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = testing::fresh_test_dir("vireo-archive");
     db_ = std::make_unique<SqliteDatabase>(dir_ / "index.sqlite");
     blobs_ = std::move(*FsBlobStore::open(dir_ / "blobs"));
     open(DuplicatePolicy::KeepFirst);

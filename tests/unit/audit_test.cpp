@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "test_dir.hpp"
+
 #include <filesystem>
 
 #include "audit/audit_log.hpp"
@@ -13,10 +15,7 @@ namespace fs = std::filesystem;
 class AuditTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("vireo-audit-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = testing::fresh_test_dir("vireo-audit");
     db_ = std::make_unique<SqliteDatabase>(dir_ / "index.sqlite");
     auto l = AuditLog::open(*db_);
     ASSERT_TRUE(l) << l.error().message();

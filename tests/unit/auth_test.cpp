@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "test_dir.hpp"
+
 #include <filesystem>
 #include <map>
 #include <set>
@@ -127,10 +129,7 @@ TEST(Totp, AcceptsTheCurrentStepAndItsNeighbourOnceAndRefusesOthers) {
 class AuthServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("vireo-auth-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = testing::fresh_test_dir("vireo-auth");
     db_ = std::make_unique<SqliteDatabase>(dir_ / "index.sqlite");
     policy_.max_failures_per_account = 3;
     policy_.lockout_seconds = 600;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "test_dir.hpp"
+
 #include <filesystem>
 
 #include "api/rest/security.hpp"
@@ -17,10 +19,7 @@ using http::HttpRequest;
 class SecurityGuardTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("vireo-guard-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = testing::fresh_test_dir("vireo-guard");
     db_ = std::make_unique<SqliteDatabase>(dir_ / "index.sqlite");
     auto a = auth::AuthService::open(*db_, {}, system_clock());
     ASSERT_TRUE(a);
