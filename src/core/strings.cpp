@@ -37,6 +37,22 @@ std::string to_lower_ascii(std::string_view s) {
   return out;
 }
 
+std::string log_safe(std::string_view s, size_t max) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s.substr(0, max)) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out.push_back(static_cast<char>(c));
+      continue;
+    }
+    out += "\\x";
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  if (s.size() > max) out += "...";
+  return out;
+}
+
 bool starts_with(std::string_view s, std::string_view prefix) { return s.starts_with(prefix); }
 
 namespace {

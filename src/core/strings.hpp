@@ -16,6 +16,10 @@ namespace vireo {
 // XML 1.0 forbids replaced by spaces.
 [[nodiscard]] std::string xml_escape(std::string_view s);
 [[nodiscard]] bool starts_with(std::string_view s, std::string_view prefix);
+// Text from outside (an AE title, a character set name) as it may go into the log: printable
+// ASCII kept, every other byte as \xHH, at most `max` bytes of it, so that no sender can
+// start a forged log line.
+[[nodiscard]] std::string log_safe(std::string_view s, size_t max = 64);
 
 // Upper-cases ASCII and folds Latin-1 / Latin Extended-A letters to their base letter
 // ("Müller^José" -> "MULLER^JOSE") so that person-name search is case- and

@@ -190,7 +190,7 @@ Result<ParsedInstance> read_instance(const fs::path& path, std::span<const tag::
     std::string charset = clean(cs);
     if (!charset.empty() && charset != "ISO_IR 192" && charset != "ISO_IR 6") {
       OFCondition conv = ds->convertToUTF8();
-      if (conv.bad()) spdlog::warn("character set '{}' not converted to UTF-8: {}", charset, conv.text());
+      if (conv.bad()) spdlog::warn("character set '{}' not converted to UTF-8: {}", log_safe(charset), conv.text());
     }
   }
 

@@ -126,6 +126,18 @@ class HostileDicomTest(unittest.TestCase):
         self.assertEqual(read_pdu(s)[0], 0x06, "A-RELEASE-RP")
         s.close()
 
+    def test_what_a_caller_names_itself_cannot_forge_a_log_line(self):
+        s = dicom_connect(self.server.dicom_port)
+        s.sendall(associate_rq(called="NOT\nforged line", calling="EVIL\r\nforged"))
+        self.assertEqual(read_pdu(s)[0], 0x03, "A-ASSOCIATE-RJ: the called title is not ours")
+        s.close()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and "EVIL" not in self.server.logs():
+            time.sleep(0.1)
+        logs = self.server.logs()
+        self.assertIn("EVIL\\x0d\\x0aforged", logs)
+        self.assertFalse([line for line in logs.splitlines() if line.startswith("forged")], logs[-2000:])
+
     def test_pdus_with_absurd_lengths_or_types_are_refused_and_the_server_goes_on(self):
         probes = {
             "request of 4 GiB": b"\x01\x00\xff\xff\xff\xff" + associate_rq()[6:],

@@ -38,6 +38,15 @@ TEST(Strings, UidValidation) {
   EXPECT_FALSE(is_valid_uid(std::string(65, '1')));
 }
 
+// What a sender controls goes into the log on one line: no forged second line, no terminal codes.
+TEST(Strings, LogSafeKeepsPrintableAsciiAndEscapesTheRest) {
+  EXPECT_EQ(log_safe("CT_SCANNER 1"), "CT_SCANNER 1");
+  EXPECT_EQ(log_safe("A\r\n2026 error forged"), "A\\x0d\\x0a2026 error forged");
+  EXPECT_EQ(log_safe("\x1b[31mX\\"), "\\x1b[31mX\\x5c");
+  EXPECT_EQ(log_safe("M\xc3\xbcller"), "M\\xc3\\xbcller");
+  EXPECT_EQ(log_safe(std::string(100, 'a'), 4), "aaaa...");
+}
+
 TEST(Strings, SplitKeepsEmptyFields) {
   EXPECT_EQ(split("a\\\\b", '\\'), (std::vector<std::string>{"a", "", "b"}));
   EXPECT_EQ(trim("  x y \r\n"), "x y");

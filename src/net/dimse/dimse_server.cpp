@@ -24,6 +24,7 @@
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/strings.hpp"
 #include "dicom/dicom_file.hpp"
 #include <dcmtk/dcmtls/tlslayer.h>
 
@@ -525,7 +526,7 @@ void DimseServer::Impl::connection(Listener listener, int fd, int watch_fd, cons
         books.counted_active = true;
         live.emplace(ticket, watch_fd);
       } else {
-        spdlog::warn("association from {} rejected: {} associations open", calling_aet(owned.assoc), active);
+        spdlog::warn("association from {} rejected: {} associations open", log_safe(calling_aet(owned.assoc)), active);
       }
     }
     if (!books.counted_active) {
@@ -543,8 +544,8 @@ void DimseServer::Impl::connection(Listener listener, int fd, int watch_fd, cons
 bool DimseServer::Impl::negotiate(T_ASC_Association* assoc) {
   T_ASC_Parameters* params = assoc->params;
   if (config.aet != params->DULparams.calledAPTitle) {
-    spdlog::warn("association from {} refused: called AE title '{}' is not {}", calling_aet(assoc),
-                 params->DULparams.calledAPTitle, config.aet);
+    spdlog::warn("association from {} refused: called AE title '{}' is not {}", log_safe(calling_aet(assoc)),
+                 log_safe(params->DULparams.calledAPTitle), config.aet);
     T_ASC_RejectParameters rej{ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
                                ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED};
     ASC_rejectAssociation(assoc, &rej);
@@ -552,7 +553,7 @@ bool DimseServer::Impl::negotiate(T_ASC_Association* assoc) {
   }
   CallerDecision caller = check_caller(config, calling_aet(assoc), peer_address(assoc));
   if (!caller.allowed) {
-    spdlog::warn("association from {} at {} refused: {}", calling_aet(assoc), peer_address(assoc), caller.reason);
+    spdlog::warn("association from {} at {} refused: {}", log_safe(calling_aet(assoc)), peer_address(assoc), log_safe(caller.reason, 256));
     audit.record(failed_association(calling_aet(assoc), peer_address(assoc), "refused: " + caller.reason));
     T_ASC_RejectParameters rej{ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
                                ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED};
@@ -617,7 +618,7 @@ bool DimseServer::Impl::negotiate(T_ASC_Association* assoc) {
 void DimseServer::Impl::serve(T_ASC_Association* assoc) {
   if (!negotiate(assoc)) return;
   associations_counter().inc();
-  spdlog::debug("association from {} accepted", calling_aet(assoc));
+  spdlog::debug("association from {} accepted", log_safe(calling_aet(assoc)));
   AssociationAudit log{audit, calling_aet(assoc), peer_address(assoc), {}, 0, 0, 0};
   while (true) {
     T_DIMSE_Message msg;
@@ -629,7 +630,7 @@ void DimseServer::Impl::serve(T_ASC_Association* assoc) {
     }
     if (cond == DUL_PEERABORTEDASSOCIATION) break;
     if (cond.bad()) {
-      spdlog::info("association from {} ended: {}", calling_aet(assoc), cond.text());
+      spdlog::info("association from {} ended: {}", log_safe(calling_aet(assoc)), cond.text());
       ASC_abortAssociation(assoc);
       break;
     }
@@ -662,13 +663,13 @@ void DimseServer::Impl::serve(T_ASC_Association* assoc) {
       case DIMSE_C_CANCEL_RQ:
         continue;  // a cancel after the operation ended: nothing to do
       default:
-        spdlog::warn("association from {}: unsupported DIMSE command 0x{:04x}; aborting", calling_aet(assoc),
+        spdlog::warn("association from {}: unsupported DIMSE command 0x{:04x}; aborting", log_safe(calling_aet(assoc)),
                      static_cast<unsigned>(msg.CommandField));
         cond = DIMSE_BADCOMMANDTYPE;
     }
     dimse_latency(op).observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     if (cond.bad()) {
-      spdlog::info("association from {} aborted: {}", calling_aet(assoc), cond.text());
+      spdlog::info("association from {} aborted: {}", log_safe(calling_aet(assoc)), cond.text());
       ASC_abortAssociation(assoc);
       break;
     }
@@ -696,7 +697,7 @@ OFCondition DimseServer::Impl::handle_store(T_ASC_Association* assoc, T_DIMSE_Me
   DcmDataset* detail = nullptr;
   if (cond.bad()) {
     Error e = room ? Error{ErrorCode::OutOfResources, "cannot write to the blob store"} : room.error();
-    spdlog::error("C-STORE {} refused: {}", req.AffectedSOPInstanceUID, e.message());
+    spdlog::error("C-STORE {} refused: {}", log_safe(req.AffectedSOPInstanceUID), e.message());
     DIC_UL bytes = 0, pdvs = 0;
     cond = DIMSE_ignoreDataSet(assoc, DIMSE_NONBLOCKING, config.dicom_dimse_timeout_s, &bytes, &pdvs);
     if (cond.bad()) return cond;
@@ -715,7 +716,7 @@ OFCondition DimseServer::Impl::handle_store(T_ASC_Association* assoc, T_DIMSE_Me
     if (write_failed) {
       ::unlink(tmp.c_str());
       Error e{ErrorCode::OutOfResources, "the blob store is full or not writable"};
-      spdlog::error("C-STORE {} from {}: {}", req.AffectedSOPInstanceUID, calling_aet(assoc), e.message());
+      spdlog::error("C-STORE {} from {}: {}", log_safe(req.AffectedSOPInstanceUID), log_safe(calling_aet(assoc)), e.message());
       rsp.DimseStatus = dicom_status(e.code);
       detail = error_detail(e);
       if (cond.bad()) return cond;
@@ -730,8 +731,8 @@ OFCondition DimseServer::Impl::handle_store(T_ASC_Association* assoc, T_DIMSE_Me
         count.patient_id = stored->patient_id;
         ++count.stored;
       } else {
-        spdlog::warn("C-STORE {} from {} refused: {}", req.AffectedSOPInstanceUID, calling_aet(assoc),
-                     stored.error().message());
+        spdlog::warn("C-STORE {} from {} refused: {}", log_safe(req.AffectedSOPInstanceUID), log_safe(calling_aet(assoc)),
+                     log_safe(stored.error().message(), 256));
         rsp.DimseStatus = dicom_status(stored.error().code);
         detail = error_detail(stored.error());
       }
@@ -792,7 +793,7 @@ OFCondition DimseServer::Impl::handle_find(T_ASC_Association* assoc, T_DIMSE_Mes
   if (cancelled) {
     rsp.DimseStatus = STATUS_FIND_Cancel_MatchingTerminatedDueToCancelRequest;
   } else if (!result) {
-    spdlog::warn("C-FIND from {} failed: {}", calling_aet(assoc), result.error().message());
+    spdlog::warn("C-FIND from {} failed: {}", log_safe(calling_aet(assoc)), log_safe(result.error().message(), 256));
     rsp.DimseStatus = dicom_status(result.error().code);
     detail = error_detail(result.error());
   } else {
@@ -867,7 +868,7 @@ OFCondition DimseServer::Impl::handle_retrieve(T_ASC_Association* assoc, T_DIMSE
   };
   auto refuse = [&](const Error& e) {
     audit_retrieve("failure", "refused: " + e.message(), "", "");
-    spdlog::warn("{} from {} refused: {}", is_move ? "C-MOVE" : "C-GET", calling_aet(assoc), e.message());
+    spdlog::warn("{} from {} refused: {}", is_move ? "C-MOVE" : "C-GET", log_safe(calling_aet(assoc)), log_safe(e.message(), 256));
     std::unique_ptr<DcmDataset> detail(error_detail(e));
     return respond(dicom_status(e.code), detail.get(), true);
   };
