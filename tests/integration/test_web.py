@@ -404,6 +404,61 @@ class ViewerEndToEndTest(unittest.TestCase):
         self.assertRegex(text, r"Mean.*=\s*\"(29\d|30\d)(\.\d+)?\" \(\[hnsf'U\]")
 
 
+class OrientationEndToEndTest(unittest.TestCase):
+    """The orientation cases of tests/fixtures/orientation.json (which Vitest also checks) in
+    Chromium: the letters at each edge of real projection and cross-sectional images, rotated
+    and flipped, none where the orientation is not known, and mammograms hung back to back."""
+
+    def test_the_letters_at_each_edge_are_the_patients(self):
+        built()
+        fixture = json.loads((ROOT / "tests" / "fixtures" / "orientation.json").read_text())
+        tmp = Path(tempfile.mkdtemp(prefix="vireo-orientation-"))
+        server = Server()
+        try:
+            server.add_user("drorient", "radiologist", password="Reading-Room-2026!")
+            server.start()
+
+            def prepared(name, file, edit, study=None):
+                # A copy with the case's edits, in a study of its own (or the one given).
+                out = tmp / f"{name}.dcm"
+                shutil.copy(DICOM.parent / file, out)
+                args = ["dcmodify", "-nb", "-gse", "-gin"]
+                args += ["-m", f"(0020,000D)={study}"] if study else ["-gst"]
+                for tag, element in (edit or {}).items():
+                    value = "\\".join(str(v) for v in element["Value"])
+                    args += ["-i", f"({tag[:4]},{tag[4:]})={value}"]
+                subprocess.run(args + [str(out)], check=True, capture_output=True)
+                statuses, log = server.store(out)
+                self.assertTrue(all(v == 0 for v in statuses.values()), log)
+                dump = subprocess.run(["dcmdump", "+P", "0020,000D", str(out)], check=True, capture_output=True, text=True)
+                return re.search(r"\[([0-9.]+)\]", dump.stdout).group(1)
+
+            studies = {"cases": [prepared(f"case{i}", c["file"], c.get("edit")) for i, c in enumerate(fixture["cases"])],
+                       "hanging": []}
+            for n, h in enumerate(fixture["hanging"]):
+                study = f"2.25.{int.from_bytes(os.urandom(12), 'big')}"
+                for i, im in enumerate(h["images"]):
+                    prepared(f"hanging{n}-{i}", im["file"], im.get("edit"), study)
+                studies["hanging"].append(study)
+            shots = os.environ.get("VIREO_SCREENSHOTS") or str(tmp)
+            env = dict(os.environ, VIREO_URL=f"https://127.0.0.1:{server.http_port}", VIREO_USER="drorient",
+                       VIREO_PASSWORD="Reading-Room-2026!", VIREO_ORIENTATION_STUDIES=json.dumps(studies),
+                       VIREO_SCREENSHOTS=shots)
+            r = subprocess.run(["node", "e2e/orientation.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True,
+                               timeout=300)
+            print(r.stdout)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("orientation end-to-end: ok", r.stdout)
+            states = sum(len(c["states"]) for c in fixture["cases"])
+            self.assertEqual(len(re.findall(r"^.*: (top|no letters)", r.stdout, re.M)), states, "every state was checked")
+            self.assertIn("hanging: R CC (A|P) · L CC (P|A) in 1x2", r.stdout)
+            # DX 256/128, MG, CR 1024/550, CT, ...: each case whose file stores a window.
+            self.assertGreaterEqual(int(re.search(r"stored windows shown as stored: (\d+)", r.stdout).group(1)), 3)
+        finally:
+            server.cleanup()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 class ViewerMemoryTest(unittest.TestCase):
     """Opening ten studies in a row keeps the viewer's images within the configured budget
     (viewer_image_cache_mb), and the page's memory stops growing once the cache is full."""

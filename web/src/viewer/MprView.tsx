@@ -7,7 +7,7 @@ import {
 } from '@cornerstonejs/core';
 import { wadors } from '@cornerstonejs/dicom-image-loader';
 import { type MprTool, mprToolGroup, renderVolumesWithWebGl, screenAxes, setMprTool } from './cornerstone';
-import { orientationMarkers } from './overlays';
+import { orientationMarkers } from './orientation';
 import { applyDisplayCommand } from './displayCommands';
 import { presetFromRange } from './presets';
 import type { StackImage } from './series';

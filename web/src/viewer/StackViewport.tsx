@@ -10,11 +10,12 @@ import { type AiFinding, findingLabel, findingsOn, outline } from './ai';
 import { screenAxes, stackToolGroup } from './cornerstone';
 import { calibrationNote, calibrationOf } from './calibration';
 import { streamSeries } from './frameLoader';
-import { type OverlayMode, cornerTexts, orientationMarkers, scaleBar } from './overlays';
+import { type OverlayMode, cornerTexts, scaleBar } from './overlays';
+import { type Markers, type Vec3, imageMarkers, mammoLabel, patientFrame, toImageAxes } from './orientation';
 import { presetFromRange } from './presets';
 import { imageFailureText } from './messages';
 import { cineRate } from './cine';
-import { applyDisplayCommand } from './displayCommands';
+import { type Presentation, applyDisplayCommand, nextPresentation, present } from './displayCommands';
 import { loadOrder, type StackImage, stackGeometry } from './series';
 import type { SliceLink } from './sliceLink';
 
@@ -41,13 +42,13 @@ interface Props {
   findings: AiFinding[] | null; // the AI layer, when shown
   link: SliceLink; // scrolling together with the other viewports, when linked
   cineFps: number | null; // the reader's cine rate; null: the object's own
+  mirrored?: boolean; // hung mirrored left-right (mammograms), also after a reset
 }
 
-type Markers = ReturnType<typeof orientationMarkers>;
 const SCALE_BAR_MAX_PX = 120;
 
 // Memoized: the page re-renders as series load; a viewport re-renders only for its own props.
-export const StackViewport = memo(function StackViewport({ engine, viewportId, images, seriesUid, onProgress, onSettled, command, overlay, findings, link, cineFps }: Props) {
+export const StackViewport = memo(function StackViewport({ engine, viewportId, images, seriesUid, onProgress, onSettled, command, overlay, findings, link, cineFps, mirrored = false }: Props) {
   const element = useRef<HTMLDivElement>(null);
   const viewport = useRef<Types.IStackViewport | null>(null);
   const [index, setIndex] = useState(0); // the position asked for (shown, or refused with a notice)
@@ -61,7 +62,7 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
   const [markers, setMarkers] = useState<Markers | null>(null);
   const [mmPerPixel, setMmPerPixel] = useState(0);
   const [view, setView] = useState(''); // the camera and canvas size, to redraw what follows the image
-  const rotation = useRef(0);
+  const presentation = useRef<Presentation>({ rotation: 0, mirrored }); // rotation and flips
 
   useEffect(() => {
     const el = element.current!;
@@ -93,17 +94,29 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
     };
     // Orientation letters and the scale bar follow the camera (zoom, rotation, flips).
     // Called on every render (scrolling, cine, W/L); the page updates only when the camera
-    // moved or the viewport changed size.
+    // moved, the image changed or the viewport changed size.
     let lastView = '';
     const onCamera = () => {
-      if (!vp.getImageData()) return;
+      const data = vp.getImageData();
+      if (!data) return;
       const camera = vp.getCamera();
       const axes = screenAxes(vp);
-      const key = JSON.stringify([camera.focalPoint, camera.parallelScale, axes, el.clientWidth, el.clientHeight]);
+      const current = vp.getCurrentImageIdIndex();
+      const key = JSON.stringify([camera.focalPoint, camera.parallelScale, axes, el.clientWidth, el.clientHeight, current]);
       if (key === lastView) return;
       lastView = key;
       setView(key);
-      setMarkers(orientationMarkers(axes.up, axes.right));
+      // The letters come from the image's own orientation (orientation.ts), never from the
+      // default plane Cornerstone draws an image without one in: the screen's directions
+      // are taken back to the image's rows and columns first.
+      const d = data.direction;
+      const row: Vec3 = [d[0], d[1], d[2]];
+      const column: Vec3 = [d[3], d[4], d[5]];
+      const image = images[current];
+      setMarkers(image ? imageMarkers(patientFrame(image.metadata, image.frame), {
+        up: toImageAxes(axes.up as Vec3, row, column),
+        right: toImageAxes(axes.right as Vec3, row, column),
+      }) : null);
       setMmPerPixel(axes.mmPerPixel);
     };
     const onFailed = (e: Event) => {
@@ -154,6 +167,7 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
         if (cancelled) return;
         el.addEventListener(Enums.Events.IMAGE_RENDERED, rest, { once: true });
         restAnyway = setTimeout(rest, REST_WITHIN_MS); // a viewport that draws nothing (hidden) still loads
+        if (mirrored) present(vp, presentation.current);
         vp.render();
         const range = vp.getProperties().voiRange;
         if (range) setWindow(presetFromRange(range.lower, range.upper));
@@ -179,23 +193,20 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
       engine.disableElement(viewportId);
       viewport.current = null;
     };
+    // `mirrored` is read once, as the stack opens; a reset goes back to it.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [engine, viewportId, images, seriesUid, onProgress, onSettled, link]);
 
   useEffect(() => {
     const vp = viewport.current;
     if (!command || !vp) return;
     const meta = images[vp.getCurrentImageIdIndex()]?.metadata;
-    if (command.kind === 'reset') rotation.current = 0;
     switch (command.kind) {
       case 'rotate':
-        rotation.current = (rotation.current + 90) % 360;
-        vp.setViewPresentation({ rotation: rotation.current });
-        break;
       case 'flipH':
-        vp.setCamera({ flipHorizontal: !vp.getCamera().flipHorizontal });
-        break;
       case 'flipV':
-        vp.setCamera({ flipVertical: !vp.getCamera().flipVertical });
+        presentation.current = nextPresentation(presentation.current, command.kind);
+        present(vp, presentation.current);
         break;
       case 'cine': {
         const el = element.current!;
@@ -207,6 +218,11 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
       }
       default:
         applyDisplayCommand(vp, command, meta);
+        if (command.kind === 'reset') {
+          // Then the picture as it was hung, from a known state.
+          presentation.current = { rotation: 0, mirrored };
+          present(vp, presentation.current);
+        }
     }
     vp.render();
     // Only a new command acts; `playing`, `images` and `cineFps` are read as they are at that moment.
@@ -252,13 +268,15 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
   const corners = cornerTexts(meta, overlay);
   const frame = images[index]?.frame && images.length > 1 && number(meta, Tag.NumberOfFrames) ? ` (frame ${images[index].frame})` : '';
   const bar = calibration && overlay !== 'off' ? scaleBar(mmPerPixel, SCALE_BAR_MAX_PX) : null;
+  const mammo = mammoLabel(meta);
   return (
     <>
       <div ref={element} className="element" tabIndex={0} onKeyDown={onKey} onContextMenu={(e) => e.preventDefault()}
         data-series={seriesUid} data-rendered={rendered} />
       <div className="overlay tl" data-testid="patient-overlay">{corners.tl.join('\n')}</div>
-      <div className="overlay tr" data-testid="image-index">
-        {[...corners.tr, `Im: ${index + 1}/${images.length}${frame}`, playing ? `Cine ${Math.round(playing)}/s` : ''].filter(Boolean).join('\n')}
+      <div className="overlay tr">
+        {mammo && overlay !== 'off' && <div className="mammo-view" data-testid="mammo-view">{mammo}</div>}
+        <div data-testid="image-index">{[...corners.tr, `Im: ${index + 1}/${images.length}${frame}`, playing ? `Cine ${Math.round(playing)}/s` : ''].filter(Boolean).join('\n')}</div>
       </div>
       <div className="overlay bl" data-testid="window">
         {[...corners.bl, window && overlay !== 'off' ? `W: ${Math.round(window.width)} L: ${Math.round(window.center)}` : ''].filter(Boolean).join('\n')}

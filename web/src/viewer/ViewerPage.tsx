@@ -14,6 +14,7 @@ import { studyAnnotations, syncAnnotations } from './annotations';
 import { type SaveState, type StudySave, combinedSaveState } from './saveState';
 import { MEASUREMENT_TOOLS, type MprTool, renderingEngine, stackToolGroup } from './cornerstone';
 import { type LayoutName, LAYOUTS, assignSeries, dropSeries } from './layout';
+import { type Hanging, mammoHanging } from './hanging';
 import { type OverlayMode, OVERLAY_MODES, saveOverlayMode, savedOverlayMode } from './overlays';
 import { presetsForImage } from './presets';
 import { type StackImage, stackImages, volumeEligible } from './series';
@@ -76,6 +77,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   const [progress, setProgress] = useState<Record<string, number>>({});
   const [layout, setLayout] = useState<LayoutName>('1x1');
   const [shown, setShown] = useState<(string | null)[]>([null]);
+  const [mirrored, setMirrored] = useState<Record<string, boolean>>({}); // hung mirrored (mammograms)
   const [activeViewport, setActiveViewport] = useState(0);
   const [command, setCommand] = useState<ViewportCommand | null>(null);
   const [error, setError] = useState('');
@@ -114,12 +116,23 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
     let gone = false;
     renderingEngine().then((e) => !gone && setEngine(e), (e) => setError(`The viewer could not start: ${e.message ?? e}`));
     seriesOf(study)
-      .then((all) => {
+      .then(async (all) => {
         if (gone) return;
         const infos = all.filter(isImageSeries);
         setSeries(infos);
-        setShown(assignSeries([], '1x1', infos.map((s) => s.uid)));
         if (infos.length === 0) setError('This study has no series in the archive.');
+        // Mammograms open hung (hanging.ts); anything else with its first series.
+        const hung = infos.some((s) => s.modality === 'MG') ? await hangMammograms(study, infos) : null;
+        if (gone) return;
+        if (hung) {
+          setStacks((st) => ({ ...st, ...Object.fromEntries(hung.viewports.map((v) => [v.key, v.images])) }));
+          setMirrored(Object.fromEntries(hung.viewports.map((v) => [v.key, v.flipH])));
+          setPatient((p) => p ?? hung.viewports[0].images[0].metadata);
+          setLayout(hung.layout);
+          setShown(hung.viewports.map((v) => v.key));
+        } else {
+          setShown(assignSeries([], '1x1', infos.map((s) => s.uid)));
+        }
       })
       .catch((e) => setError(`The study cannot be read: ${e.message}`));
     return () => {
@@ -230,6 +243,8 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
     setSaveStates((all) => ({ ...all, [uid]: { state, detail } })), []);
 
   const { rows, columns } = LAYOUTS[layout];
+  // The series on screen, also where a viewport shows one image of it (a hung mammogram).
+  const onScreen = new Set(shown.flatMap((k) => (k ? [k, text(stacks[k]?.[0]?.metadata ?? {}, Tag.SeriesInstanceUID)] : [])));
 
   return (
     <div className="viewer">
@@ -300,7 +315,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
       </header>
       <aside className="series-panel" aria-label="Series">
         {series?.map((s) => (
-          <SeriesCard key={s.uid} study={study} info={s} active={shown.includes(s.uid)} stack={stacks[s.uid]}
+          <SeriesCard key={s.uid} study={study} info={s} active={onScreen.has(s.uid)} stack={stacks[s.uid]}
             loaded={progress[s.uid] ?? 0} thumbnail={settled}
             onOpen={() => setShown((cur) => dropSeries(cur, activeViewport, s.uid))} />
         ))}
@@ -337,7 +352,8 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
               <StackViewport key={uid} engine={engine} viewportId={`vp-${i}`}
                 images={stacks[uid]} seriesUid={uid} onProgress={onProgress} onSettled={onSettled}
                 command={command && command.viewport === i ? command : null} overlay={overlay}
-                findings={seriesStudy[uid] ? null : shownFindings} link={link} cineFps={cineFps} />
+                findings={seriesStudy[uid] ? null : shownFindings} link={link} cineFps={cineFps}
+                mirrored={mirrored[uid] ?? false} />
             ) : (
               <div className="notice">{uid ? 'Loading…' : 'Drag a series here'}</div>
             )}
@@ -347,6 +363,18 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
       )}
     </div>
   );
+}
+
+// A mammography study's hanging, once its MG series' metadata is read; null when it has none
+// (or it cannot be read: the study then opens as any other).
+async function hangMammograms(study: string, infos: SeriesInfo[]): Promise<Hanging | null> {
+  try {
+    const mg = infos.filter((s) => s.modality === 'MG');
+    const stacks = await Promise.all(mg.map(async (s) => stackImages(ROOT, study, s.uid, await seriesMetadata(study, s.uid))));
+    return mammoHanging(stacks.flat());
+  } catch {
+    return null;
+  }
 }
 
 function PresetMenu({ onChoose, viewport, stacks, shown }: {

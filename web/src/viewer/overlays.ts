@@ -1,5 +1,5 @@
 // What the viewport writes over the image: the corner texts (full, de-identified for
-// teaching and conferences, or off), the orientation letters at the edges, and a scale bar.
+// teaching and conferences, or off) and a scale bar (the orientation letters: orientation.ts).
 // Pure functions of the image's attributes and the camera, so that they are tested here and
 // stay right under rotation, flips and zoom.
 import type { DicomJson } from '../api';
@@ -66,46 +66,6 @@ export function cornerTexts(meta: DicomJson, mode: OverlayMode): CornerTexts {
 
 function formatTime(tm: string): string {
   return /^\d{4}/.test(tm) ? `${tm.slice(0, 2)}:${tm.slice(2, 4)}` : '';
-}
-
-type Vec3 = [number, number, number];
-
-// The patient direction (LPS letters, PS3.3 C.7.6.1.1.1) a screen direction points to: the
-// main axis first, then any other axis it leans along by more than a quarter, as in "LA".
-export function directionLetters(v: Vec3): string {
-  const letters: [number, string][] = [
-    [v[0], v[0] > 0 ? 'L' : 'R'],
-    [v[1], v[1] > 0 ? 'P' : 'A'],
-    [v[2], v[2] > 0 ? 'H' : 'F'],
-  ];
-  return letters
-    .filter(([c]) => Math.abs(c) > 0.25)
-    .sort((a, b) => Math.abs(b[0]) - Math.abs(a[0]))
-    .slice(0, 2)
-    .map(([, l]) => l)
-    .join('');
-}
-
-function negate(v: Vec3): Vec3 {
-  return [-v[0], -v[1], -v[2]];
-}
-
-function unit(v: Vec3): Vec3 {
-  const n = Math.hypot(...v);
-  return n > 0 ? [v[0] / n, v[1] / n, v[2] / n] : v;
-}
-
-// Letters at the four edges of the viewport from where the screen's upward and rightward
-// directions point in the patient (world coordinates, any length), as the viewport maps
-// them: flips and rotations included, whichever way it draws.
-export function orientationMarkers(up: Vec3, right: Vec3): { top: string; bottom: string; left: string; right: string } {
-  const [u, r] = [unit(up), unit(right)];
-  return {
-    top: directionLetters(u),
-    bottom: directionLetters(negate(u)),
-    right: directionLetters(r),
-    left: directionLetters(negate(r)),
-  };
 }
 
 // A scale bar of a round length (1, 2 or 5 × 10ⁿ mm) no longer than `maxPixels` on screen.

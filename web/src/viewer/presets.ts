@@ -38,13 +38,15 @@ export function presetsFor(modality: string, centers: number[] = [], widths: num
   return modality === 'CT' ? [...stored, ...CT_PRESETS] : stored;
 }
 
-// The value range a window shows (PS3.3 C.11.2.1.2, linear function, rounded outward).
+// The value range a window shows, as PS3.3 C.11.2.1.2.1 (the LINEAR function) defines it
+// and Cornerstone applies a stored window: a width of 400 at 40 spans 399 values from 39.5.
 export function voiRange(p: Preset): { lower: number; upper: number } {
-  return { lower: p.center - p.width / 2, upper: p.center + p.width / 2 };
+  return { lower: p.center - 0.5 - (p.width - 1) / 2, upper: p.center - 0.5 + (p.width - 1) / 2 };
 }
 
+// Its inverse: the window as it is stored and as the overlay shows it (400/40, not 399/40).
 export function presetFromRange(lower: number, upper: number): { center: number; width: number } {
-  return { center: (lower + upper) / 2, width: upper - lower };
+  return { center: (lower + upper + 1) / 2, width: upper - lower + 1 };
 }
 
 // The presets for an image, from its own attributes (metadata in the DICOM JSON model).

@@ -3,6 +3,7 @@
 // one image per frame of multi-frame objects.
 import type { DicomJson } from '../api';
 import { Tag, number, numbers, text } from '../dicom';
+import { withPaletteValues } from './palette';
 
 export interface StackImage {
   imageId: string;
@@ -43,7 +44,8 @@ export function sortInstances(instances: DicomJson[]): DicomJson[] {
 
 export function stackImages(root: string, study: string, series: string, instances: DicomJson[]): StackImage[] {
   const out: StackImage[] = [];
-  for (const ds of sortInstances(instances)) {
+  for (const instance of sortInstances(instances)) {
+    const ds = withPaletteValues(instance);
     const sop = text(ds, Tag.SOPInstanceUID);
     const frames = Math.max(1, number(ds, Tag.NumberOfFrames) ?? 1);
     for (let f = 1; f <= frames; f++) {

@@ -3,7 +3,8 @@ import { CT_PRESETS, presetFromRange, presetsFor, storedPresets, voiRange } from
 import { assignSeries, dropSeries, viewportCount } from './layout';
 import { calibrationNote, calibrationOf, formatLength, lengthMm } from './calibration';
 import { loadOrder, sortInstances, stackImages, volumeEligible } from './series';
-import { cornerTexts, directionLetters, orientationMarkers, scaleBar } from './overlays';
+import { cornerTexts, scaleBar } from './overlays';
+import { directionLetters, orientationMarkers } from './orientation';
 import { stackRendering } from './rendering';
 import type { DicomJson } from '../api';
 import readingOrder from '../../../tests/fixtures/reading_order.json';
@@ -24,10 +25,13 @@ describe('window presets', () => {
     expect(presetsFor('MR')).toEqual([]);
     expect(storedPresets([10, 20], [0, 50])).toEqual([{ name: 'Stored 2', center: 20, width: 50 }]);
   });
-  it('turns a window into the value range it shows and back', () => {
+  it('turns a window into the value range it shows and back, as PS3.3 C.11.2.1.2.1 defines it', () => {
     const lung = CT_PRESETS.find((p) => p.name === 'Lung')!;
-    expect(voiRange(lung)).toEqual({ lower: -1350, upper: 150 });
-    expect(presetFromRange(-1350, 150)).toEqual({ center: -600, width: 1500 });
+    expect(voiRange(lung)).toEqual({ lower: -1350, upper: 149 });
+    expect(presetFromRange(-1350, 149)).toEqual({ center: -600, width: 1500 });
+    // A stored 400/40 is shown as 400/40, not 399 (the range Cornerstone draws it with).
+    expect(presetFromRange(39.5 - 199.5, 39.5 + 199.5)).toEqual({ center: 40, width: 400 });
+    for (const p of CT_PRESETS) expect(presetFromRange(voiRange(p).lower, voiRange(p).upper)).toEqual({ center: p.center, width: p.width });
   });
 });
 
