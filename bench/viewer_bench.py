@@ -119,7 +119,7 @@ def main():
     try:
         subprocess.run([BUILD / "vireo-synth", "ct", tmp / "ct", "1", str(args.slices)], check=True,
                        capture_output=True)
-        subprocess.run([BUILD / "vireo", "user", "add", "bench", "--role", "radiologist", "--password-stdin"],
+        subprocess.run([BUILD / "vireo", "user", "add", "bench", "--create", "--role", "radiologist", "--password-stdin"],
                        input=PASSWORD + "\n", text=True, env=env, check=True, capture_output=True)
         subprocess.run([BUILD / "vireo", "import", tmp / "ct"], env=env, check=True, capture_output=True)
         first = sorted((tmp / "ct").rglob("*.dcm"))[0]

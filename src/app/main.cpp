@@ -7,6 +7,7 @@
 #include "app/admin_cli.hpp"
 #include "app/services.hpp"
 #include "core/log.hpp"
+#include "dicom/charset.hpp"
 #include "dicom/dicom_file.hpp"
 #include "net/dimse/dimse_server.hpp"
 
@@ -73,9 +74,13 @@ int main(int argc, char** argv) {
   auto* config = cli.add_subcommand("config", "Print every setting with its default and meaning");
 
   app::UserCommand uc;
+  bool create_archive = false;
   auto* user = cli.add_subcommand("user", "Manage user accounts (roles: admin, receptionist, technician, "
                                           "radiologist, referring, billing, patient)");
   add_common(user);
+  user->add_flag("--create", create_archive,
+                 "Create a new, empty archive in data_dir if there is none (to add its first users before "
+                 "the first start)");
   user->require_subcommand(1);
   auto* user_add = user->add_subcommand("add", "Create a user; prints a generated password unless --password-stdin");
   user_add->add_option("username", uc.username, "User name (letters, digits, . _ - @)")->required();
@@ -150,7 +155,8 @@ int main(int argc, char** argv) {
     if (!s) std::cerr << "vireo: " << s.error().detail << "\n";
     return s.has_value();
   };
-  bool ok = apply("data_dir", o.data_dir) && apply("http_host", o.http_host) && apply("aet", o.aet) &&
+  bool ok = apply("data_dir", o.data_dir.empty() ? "" : std::filesystem::absolute(o.data_dir).string()) &&
+            apply("http_host", o.http_host) && apply("aet", o.aet) &&
             apply("log_level", o.log_level) &&
             apply("http_port", o.http_port >= 0 ? std::to_string(o.http_port) : "") &&
             apply("dicom_port", o.dicom_port >= 0 ? std::to_string(o.dicom_port) : "");
@@ -158,11 +164,31 @@ int main(int argc, char** argv) {
 
   init_logging(cfg->log_level);
   dicom::initialize(cfg->log_level);
+  if (!cfg->default_encoding.empty() && !dicom::known_character_set(cfg->default_encoding)) {
+    std::cerr << "vireo: default_encoding: '" << cfg->default_encoding
+              << "' is not a character set this archive reads (e.g. ISO_IR 100, ISO_IR 144, GB18030)\n";
+    return 2;
+  }
+  dicom::set_default_character_set(cfg->default_encoding);
 
   if (serve->parsed()) return app::serve(*cfg);
   if (import->parsed()) return app::import_paths(*cfg, import_paths, import_threads);
+  // The administration commands work on an existing archive, and say which: run from another
+  // folder (or with another configuration) they would otherwise make and use an empty one.
+  const bool admin = check->parsed() || user->parsed() || token->parsed() || client->parsed() ||
+                     audit->parsed() || access->parsed();
+  if (admin) {
+    if (!std::filesystem::exists(cfg->database_path()) && !(user->parsed() && create_archive)) {
+      std::cerr << "vireo: there is no archive in " << cfg->data_dir.string()
+                << " (no index.sqlite).\nUse the configuration vireo serve uses: --config FILE, VIREO_CONFIG, "
+                   "--data-dir or VIREO_DATA_DIR"
+                << (user->parsed() ? ", or --create to start a new, empty archive there." : ".") << "\n";
+      return 1;
+    }
+    std::cerr << "vireo: archive in " << cfg->data_dir.string() << "\n";
+  }
   if (check->parsed()) return app::check(*cfg, deep, repair);
-  if (user->parsed() || token->parsed() || client->parsed() || audit->parsed() || access->parsed()) {
+  if (admin) {
     auto services = app::open_services(*cfg);
     if (!services) {
       std::cerr << "vireo: " << services.error().message() << "\n";

@@ -10,7 +10,10 @@ namespace vireo {
 
 const std::vector<ConfigOption>& config_options() {
   static const std::vector<ConfigOption> options = {
-      {"data_dir", "var", "Folder for the index database (index.sqlite) and the blob store (blobs/)."},
+      {"data_dir", "var",
+       "Folder for the index database (index.sqlite) and the blob store (blobs/). A relative path is taken "
+       "from the folder of the file that sets it (from the current folder in VIREO_DATA_DIR or --data-dir); "
+       "unset, var/ in the installation (beside the folder of the vireo binary), whatever the current folder."},
       {"http_host", "127.0.0.1",
        "Address the HTTP(S) server binds to: loopback by default; 0.0.0.0 (with a real certificate) to "
        "serve the network."},
@@ -55,6 +58,11 @@ const std::vector<ConfigOption>& config_options() {
        "only counts towards that.) Negotiation takes milliseconds, so only a stalled or hostile caller "
        "reaches this."},
       {"dicom_dimse_timeout", "60", "Seconds to wait for a DIMSE message before giving up on a peer."},
+      {"dicom_storage_transfer_syntaxes", "",
+       "When a sender proposes several transfer syntaxes for one image, the ones to accept first, "
+       "comma-separated UIDs, most preferred first (e.g. 1.2.840.10008.1.2.1 to have images sent "
+       "uncompressed). Empty: the sender's own order, so that a scanner offering JPEG Lossless before "
+       "uncompressed sends compressed and the archive stores it that way."},
       {"peers", "",
        "Known DICOM peers, comma-separated AET@host:port (e.g. CT1@10.0.0.7:104,WS1@10.0.0.5:104): "
        "C-MOVE destinations, and callers admitted from that host only."},
@@ -64,6 +72,11 @@ const std::vector<ConfigOption>& config_options() {
       {"duplicate_policy", "keep_first",
        "When an instance arrives again with different content: keep_first (refuse it with status "
        "0111) or overwrite. Identical re-sends always succeed."},
+      {"default_encoding", "ISO_IR 100",
+       "Character set (a Specific Character Set defined term, e.g. ISO_IR 100 for Latin-1, ISO_IR 101, "
+       "ISO_IR 144, GB18030) of text in files that declare none but are not ASCII; text that is valid "
+       "UTF-8 is read as UTF-8 whatever this says. Empty: such text keeps its ASCII and the rest is "
+       "replaced."},
       {"min_free_space_mb", "100",
        "Refuse new instances (DICOM status A700, HTTP 507) when the blob store has less free space, "
        "in MiB, so that the disk never fills up under the index."},
@@ -184,6 +197,17 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
   if (key == "dicom_max_connecting_per_address")
     return parse_number<int>(key, value, cfg.dicom_max_connecting_per_address, 1, 256);
   if (key == "dicom_dimse_timeout") return parse_number<int>(key, value, cfg.dicom_dimse_timeout_s, 1, 3600);
+  if (key == "dicom_storage_transfer_syntaxes") {
+    cfg.dicom_storage_transfer_syntaxes.clear();
+    for (const auto& item : split(value, ',')) {
+      std::string uid(trim(item));
+      if (uid.empty()) continue;
+      if (uid.size() > 64 || uid.find_first_not_of("0123456789.") != std::string::npos)
+        return fail(ErrorCode::InvalidArgument, key + ": '" + uid + "' is not a transfer syntax UID");
+      cfg.dicom_storage_transfer_syntaxes.push_back(uid);
+    }
+    return {};
+  }
   if (key == "peers") {
     cfg.peers.clear();
     for (const auto& item : split(value, ',')) {
@@ -205,6 +229,7 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
     if (value == "overwrite") { cfg.duplicate_policy = DuplicatePolicy::Overwrite; return {}; }
     return fail(ErrorCode::InvalidArgument, "duplicate_policy must be keep_first or overwrite");
   }
+  if (key == "default_encoding") { cfg.default_encoding = std::string(trim(value)); return {}; }
   if (key == "min_free_space_mb")
     return parse_number<uint64_t>(key, value, cfg.min_free_space_mb, 0, uint64_t{1} << 40);
   if (key == "render_cache_mb")
@@ -247,8 +272,15 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
   return fail(ErrorCode::InvalidArgument, "unknown setting '" + key + "' (see vireo config)");
 }
 
+std::filesystem::path installation_root() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::current_path(ec) : exe.parent_path().parent_path();
+}
+
 Result<Config> load_config(const std::filesystem::path& file) {
   Config cfg;
+  cfg.data_dir = installation_root() / "var";
   if (!file.empty()) {
     std::ifstream in(file);
     if (!in) return fail(ErrorCode::InvalidArgument, "cannot read configuration file " + file.string());
@@ -262,8 +294,10 @@ Result<Config> load_config(const std::filesystem::path& file) {
       if (eq == std::string_view::npos)
         return fail(ErrorCode::InvalidArgument,
                     file.string() + ":" + std::to_string(number) + ": expected key = value");
-      auto s = apply_setting(cfg, std::string(trim(t.substr(0, eq))), std::string(trim(t.substr(eq + 1))));
+      std::string key(trim(t.substr(0, eq)));
+      auto s = apply_setting(cfg, key, std::string(trim(t.substr(eq + 1))));
       if (!s) return fail(s.error().code, file.string() + ":" + std::to_string(number) + ": " + s.error().detail);
+      if (key == "data_dir") cfg.data_dir = std::filesystem::absolute(file).parent_path() / cfg.data_dir;
     }
   }
   for (const auto& opt : config_options()) {
@@ -271,6 +305,7 @@ Result<Config> load_config(const std::filesystem::path& file) {
     if (const char* v = std::getenv(env.c_str())) {
       auto s = apply_setting(cfg, opt.key, v);
       if (!s) return fail(s.error().code, env + ": " + s.error().detail);
+      if (opt.key == "data_dir") cfg.data_dir = std::filesystem::absolute(cfg.data_dir);
     }
   }
   return cfg;

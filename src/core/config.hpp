@@ -50,9 +50,11 @@ struct Config {
   int dicom_acse_timeout_s = 5;
   int dicom_max_connecting_per_address = 16;  // connections still sending their association request
   int dicom_dimse_timeout_s = 60;
+  std::vector<std::string> dicom_storage_transfer_syntaxes;  // the site's order; empty: the sender's
   std::vector<DicomPeer> peers;
   UnknownCallers dicom_unknown_callers = UnknownCallers::Loopback;
   DuplicatePolicy duplicate_policy = DuplicatePolicy::KeepFirst;
+  std::string default_encoding = "ISO_IR 100";  // text of files that declare no character set
   uint64_t min_free_space_mb = 100;
   uint64_t render_cache_mb = 2048;  // 0: no rendered-frame cache
   std::filesystem::path web_root;   // the built web app; empty: web/dist beside the binary's folder
@@ -75,6 +77,11 @@ struct Config {
   [[nodiscard]] std::filesystem::path blob_dir() const { return data_dir / "blobs"; }
   [[nodiscard]] std::filesystem::path render_cache_dir() const { return data_dir / "cache" / "rendered"; }
 };
+
+// The folder above the one that holds the vireo binary: the source tree after `make run`, or
+// the installation's prefix. Defaults that name files (data_dir, web_root) start from it, so
+// that `vireo serve` and every other subcommand find the same archive from any folder.
+[[nodiscard]] std::filesystem::path installation_root();
 
 // Every option with its documentation: the source of `vireo config` and of the example file.
 struct ConfigOption {

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "dicom/charset.hpp"
 #include "dicom/codecs.hpp"
 #include "dicom/pixel_sequence.hpp"
 #include "core/strings.hpp"
@@ -185,14 +186,7 @@ Result<ParsedInstance> read_instance(const fs::path& path, std::span<const tag::
     }
   }
 
-  OFString cs;
-  if (ds->findAndGetOFStringArray(DCM_SpecificCharacterSet, cs).good()) {
-    std::string charset = clean(cs);
-    if (!charset.empty() && charset != "ISO_IR 192" && charset != "ISO_IR 6") {
-      OFCondition conv = ds->convertToUTF8();
-      if (conv.bad()) spdlog::warn("character set '{}' not converted to UTF-8: {}", log_safe(charset), conv.text());
-    }
-  }
+  convert_item_to_utf8(*ds);  // charset.hpp: every character set, code extensions included
 
   OFString v;
   for (tag::Tag t : tags) {
@@ -340,10 +334,7 @@ Result<std::string> json_metadata(const std::filesystem::path& path,
   if (cond.bad()) return fail(ErrorCode::IntegrityError, std::string("cannot read a stored file: ") + cond.text());
   DcmDataset* ds = file.getDataset();
   // Text in other character sets becomes UTF-8, as the JSON model requires (PS3.18 F.2.1).
-  OFString charset;
-  if (ds->findAndGetOFStringArray(DCM_SpecificCharacterSet, charset).good() && !charset.empty() &&
-      charset != "ISO_IR 192")
-    (void)ds->convertToUTF8();
+  convert_item_to_utf8(*ds);
   return dataset_json(ds, bulk_uri);
 }
 

@@ -152,7 +152,7 @@ class Server:
                               text=True, timeout=60)
 
     def add_user(self, name, *roles, password=None, patient_id=None, physician=None):
-        args = ["user", "add", name] + [a for r in roles for a in ("--role", r)]
+        args = ["user", "add", name, "--create"] + [a for r in roles for a in ("--role", r)]
         if patient_id:
             args += ["--patient-id", patient_id]
         if physician:
@@ -172,7 +172,7 @@ class Server:
 
     def start(self):
         if self.token is None:
-            if "tester\t" not in self.cli("user", "list").stdout:
+            if not (self.data_dir / "index.sqlite").exists() or "tester\t" not in self.cli("user", "list").stdout:
                 self.add_user("tester", "admin")
             self.token = self.create_token("tester")
         self.log = open(self.log_path, "ab")

@@ -1026,3 +1026,86 @@ def peak_rss_mib(pid):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CharacterSetTest(unittest.TestCase):
+    """DICOM JSON is UTF-8 whatever the Specific Character Set: every chr*.dcm of the corpus
+    against dicom/charset/FileInfo.txt (its bytes decoded here by Python's own codecs), the ISO
+    2022 code extensions included; and text that declares no character set."""
+
+    @staticmethod
+    def expected(raw, charsets):
+        # An independent decoder: Python's codecs, one per part of the value.
+        if charsets in (["ISO_IR 100"],):
+            return raw.decode("latin_1")
+        plain = {"ISO_IR 127": "iso8859_6", "ISO_IR 126": "iso8859_7", "ISO_IR 138": "iso8859_8",
+                 "ISO_IR 144": "iso8859_5", "ISO_IR 192": "utf_8", "GB18030": "gb18030"}
+        if len(charsets) == 1 and charsets[0] in plain:
+            return raw.decode(plain[charsets[0]])
+        if "ISO 2022 IR 149" in charsets:
+            return raw.replace(b"\x1b$)C", b"").decode("euc_kr")
+        head, esc, tail = raw.partition(b"\x1b")
+        return head.decode("shift_jis") + (esc + tail).decode("iso2022_jp")
+
+    def test_every_character_set_of_the_corpus_comes_out_as_utf8(self):
+        import ast
+        rows = {}
+        for line in (DICOM / "charset" / "FileInfo.txt").read_text().splitlines():
+            m = re.match(r"(chr\w+\.dcm)\s+(\[.*?\]|ISO_IR \d+|\S+)\s+('.*')$", line)
+            if m:
+                sets = ast.literal_eval(m.group(2)) if m.group(2).startswith("[") else [m.group(2)]
+                rows[m.group(1)] = self.expected(ast.literal_eval("b" + m.group(3)), sets)
+        self.assertGreaterEqual(len(rows), 12)
+        server = Server().start()
+        try:
+            for name, want in rows.items():
+                f = DICOM / "charset" / name
+                statuses, out = server.store(f)
+                self.assertIn(statuses.get(str(f)), (0, 0x0111), out)
+                sop = read_meta(f)[1][(2, 3)]
+                study = server.json(f"/api/instances/{sop}")["StudyInstanceUID"]
+                [found] = server.json(f"/dicom-web/studies?StudyInstanceUID={study}")
+                pn = found["00100010"]["Value"][0]
+                got = "=".join(pn.get(k, "") for k in ("Alphabetic", "Ideographic", "Phonetic"))
+                self.assertEqual(got.rstrip("="), want.rstrip("="), name)
+                [meta] = server.json(f"/dicom-web/studies/{study}/metadata")
+                self.assertEqual(meta["00080005"]["Value"], ["ISO_IR 192"], name)
+            # The index holds the same text: a kanji name is found by QIDO.
+            found = server.json("/dicom-web/studies?PatientName=" + urllib.parse.quote("*山田*"))
+            self.assertGreaterEqual(len(found), 1)
+        finally:
+            server.cleanup()
+
+    def test_latin1_under_code_extensions_and_undeclared_text(self):
+        tmp = Path(tempfile.mkdtemp(prefix="vireo-charset-"))
+        server = Server(extra_env={"VIREO_DEFAULT_ENCODING": "ISO_IR 144"})
+        try:
+            def variant(name, *edits):
+                out = tmp / name
+                shutil.copy(DICOM / "charset" / "chrFren.dcm", out)
+                subprocess.run([b"dcmodify", b"-nb", b"-gst", b"-gse", b"-gin", *edits, bytes(out)], check=True,
+                               capture_output=True)
+                return out
+            extended = variant("extended.dcm", b"-m", b"(0008,0005)=ISO 2022 IR 100", b"-i", b"(0008,1030)=B\xe4cken")
+            undeclared = variant("undeclared.dcm", b"-e", b"(0008,0005)", b"-m", b"(0010,0010)=\xbb\xee\xda")
+            utf8 = variant("utf8.dcm", b"-e", b"(0008,0005)", b"-m", "(0010,0010)=Jérôme".encode())
+            server.start()
+            statuses, out = server.store(extended, undeclared, utf8)
+            self.assertTrue(all(v == 0 for v in statuses.values()), out)
+
+            def study_of(f):  # the instance's own attributes (the three share one patient)
+                sop = read_meta(f)[1][(2, 3)]
+                return server.json(f"/dicom-web/studies/{server.json(f'/api/instances/{sop}')['StudyInstanceUID']}/metadata")[0]
+            self.assertEqual(study_of(extended)["00081030"]["Value"], ["Bäcken"])
+            self.assertEqual(study_of(undeclared)["00100010"]["Value"][0]["Alphabetic"], "Люк", "default_encoding")
+            self.assertEqual(study_of(utf8)["00100010"]["Value"][0]["Alphabetic"], "Jérôme", "valid UTF-8 kept")
+            bad = subprocess.run([str(VIREO), "config"], env=dict(server.env, VIREO_DEFAULT_ENCODING="KLINGON"),
+                                 capture_output=True, text=True)
+            self.assertEqual(bad.returncode, 0, "vireo config prints the reference whatever is set")
+            bad = subprocess.run([str(VIREO), "serve"], env=dict(server.env, VIREO_DEFAULT_ENCODING="KLINGON"),
+                                 capture_output=True, text=True, timeout=30)
+            self.assertEqual(bad.returncode, 2)
+            self.assertIn("default_encoding: 'KLINGON'", bad.stderr)
+        finally:
+            server.cleanup()
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -334,3 +334,52 @@ class DimseCorpusTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class StorageSyntaxTest(unittest.TestCase):
+    """dcmsend proposes a compressed file's own syntax and the uncompressed ones in one
+    presentation context, as scanners do: the archive takes the sender's first choice (and
+    stores the compressed bytes), unless the site configured its own order."""
+
+    JPEG_LOSSLESS = DICOM / "transfer_syntax" / "CT_JPEGLosslessSV1.dcm"
+
+    def send(self, server, f):
+        r = subprocess.run(["dcmsend", "-d", "-aec", server.aet, "127.0.0.1", str(server.dicom_port), str(f)],
+                           env=server.env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r.stdout + r.stderr
+
+    def stored_syntax(self, server, f):
+        uid = read_meta(f)[1][(2, 3)]
+        return server.json(f"/api/instances/{uid}")["AvailableTransferSyntaxUID"]
+
+    def test_a_senders_lossless_compression_is_kept(self):
+        server = Server().start()
+        try:
+            out = self.send(server, self.JPEG_LOSSLESS)
+            # One context offered the file's syntax and the uncompressed ones: the choice was the archive's.
+            proposed = out[out.index("Proposed Transfer Syntax(es):"):out.index("END A-ASSOCIATE-RQ")]
+            self.assertIn("=JPEGLossless:Non-hierarchical-1stOrderPrediction", proposed)
+            self.assertIn("=LittleEndianExplicit", proposed)
+            self.assertEqual(self.stored_syntax(server, self.JPEG_LOSSLESS), "1.2.840.10008.1.2.4.70")
+            _, _, body = server.http("GET", f"/api/instances/{read_meta(self.JPEG_LOSSLESS)[1][(2, 3)]}/file")
+            self.assertLess(len(body), self.JPEG_LOSSLESS.stat().st_size * 1.1, "stored compressed")
+        finally:
+            server.cleanup()
+
+    def test_a_sites_own_order_comes_first(self):
+        server = Server(extra_env={"VIREO_DICOM_STORAGE_TRANSFER_SYNTAXES": "1.2.840.10008.1.2.1"}).start()
+        try:
+            self.send(server, self.JPEG_LOSSLESS)
+            self.assertEqual(self.stored_syntax(server, self.JPEG_LOSSLESS), "1.2.840.10008.1.2.1")
+        finally:
+            server.cleanup()
+
+    def test_an_order_naming_a_syntax_the_archive_does_not_store_stops_the_start(self):
+        server = Server(extra_env={"VIREO_DICOM_STORAGE_TRANSFER_SYNTAXES": "1.2.3.4"})
+        try:
+            with self.assertRaises(RuntimeError) as e:
+                server.start()
+            self.assertIn("does not store transfer syntax 1.2.3.4", str(e.exception))
+        finally:
+            server.cleanup()

@@ -258,3 +258,49 @@ class ConfigurationTest(unittest.TestCase):
                              "docs/vireo.conf.example is out of date: build/vireo config > docs/vireo.conf.example")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_subcommands_use_the_servers_archive_from_any_folder_and_never_make_an_empty_one(self):
+        tmp = Path(tempfile.mkdtemp(prefix="vireo-cli-"))
+        try:
+            env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("VIREO_")}
+            elsewhere = tmp / "elsewhere"
+            elsewhere.mkdir()
+
+            def vireo(*args, cwd=elsewhere, extra=None):
+                return subprocess.run([str(VIREO), *map(str, args)], cwd=cwd, env=dict(env, **(extra or {})),
+                                      capture_output=True, text=True, timeout=60)
+
+            # No archive where the configuration points: refused, named, and nothing made.
+            missing = tmp / "site" / "var"
+            r = vireo("user", "list", "--data-dir", missing)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn(f"there is no archive in {missing}", r.stderr)
+            self.assertIn("--create", r.stderr)
+            for args in (["token", "list"], ["audit", "verify"], ["check"], ["access"]):
+                r = vireo(*args, extra={"VIREO_DATA_DIR": str(missing)})
+                self.assertEqual(r.returncode, 1, args)
+                self.assertIn("there is no archive in", r.stderr, args)
+            self.assertFalse(missing.exists())
+            self.assertEqual(list(elsewhere.iterdir()), [], "nothing made in the current folder")
+
+            # A configuration file's relative data_dir is the file's folder's, from any folder.
+            site = tmp / "site"
+            site.mkdir()
+            (site / "vireo.conf").write_text("data_dir = var\n")
+            r = vireo("user", "add", "first", "--role", "admin", "--create", "--config", site / "vireo.conf")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(f"archive in {missing}", r.stderr)
+            self.assertTrue((missing / "index.sqlite").exists())
+            other = tmp / "other"
+            other.mkdir()
+            r = vireo("user", "list", cwd=other, extra={"VIREO_CONFIG": str(site / "vireo.conf")})
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("first\t", r.stdout)
+            self.assertEqual(list(other.iterdir()), [])
+
+            # Unset, data_dir is var/ of the installation (beside the binary's folder), not ./var.
+            r = vireo("access")
+            self.assertIn(str(VIREO.resolve().parent.parent / "var"), r.stderr)
+            self.assertEqual(list(elsewhere.iterdir()), [])
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -91,6 +91,22 @@ TEST_F(ConfigTest, BadValuesNameTheSettingAndTheLine) {
   EXPECT_FALSE(load_config("/nonexistent/vireo.conf"));
 }
 
+TEST_F(ConfigTest, DataDirIsTheFilesFolderOrTheInstallations) {
+  auto dir = std::filesystem::temp_directory_path() / "vireo_config_site";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "vireo.conf") << "data_dir = archive\n";
+  auto cfg = load_config(dir / "vireo.conf");
+  ASSERT_TRUE(cfg);
+  EXPECT_EQ(cfg->data_dir, dir / "archive");
+  std::ofstream(dir / "vireo.conf") << "data_dir = /srv/vireo\n";
+  EXPECT_EQ(load_config(dir / "vireo.conf")->data_dir, "/srv/vireo");
+  EXPECT_EQ(load_config({})->data_dir, installation_root() / "var");
+  setenv("VIREO_DATA_DIR", "relative", 1);
+  EXPECT_EQ(load_config({})->data_dir, std::filesystem::current_path() / "relative");
+  unsetenv("VIREO_DATA_DIR");
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(ConfigTest, PeersAreParsed) {
   setenv("VIREO_PEERS", "WS1@10.0.0.5:104, PACS2@pacs.example:11112", 1);
   auto cfg = load_config({});

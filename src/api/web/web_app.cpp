@@ -7,6 +7,7 @@
 #include <iterator>
 #include <string_view>
 
+#include "core/config.hpp"
 #include "core/strings.hpp"
 
 namespace vireo::api::web {
@@ -95,12 +96,7 @@ HttpResponse not_built(const fs::path& root) {
 
 }  // namespace
 
-fs::path default_web_root() {
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return "web/dist";
-  return exe.parent_path().parent_path() / "web" / "dist";
-}
+fs::path default_web_root() { return installation_root() / "web" / "dist"; }
 
 void register_web_app(http::Router& router, const fs::path& root, const WebSettings& settings) {
   router.add("GET", "/api/web/settings", "authenticated", [settings](const HttpRequest&) {

@@ -33,6 +33,7 @@
 #include "net/dimse/pending_connections.hpp"
 #include "net/dimse/repeat_summary.hpp"
 #include "net/dimse/socket_handoff.hpp"
+#include "net/dimse/syntax_choice.hpp"
 
 namespace vireo::net {
 
@@ -295,6 +296,12 @@ Status DimseServer::Impl::add_listener(uint16_t port, DcmTransportLayer& layer, 
 }
 
 Status DimseServer::start() {
+  for (const auto& uid : impl_->config.dicom_storage_transfer_syntaxes) {
+    auto stored = dicom::accepted_transfer_syntaxes();
+    if (std::none_of(stored.begin(), stored.end(), [&](const char* ts) { return uid == ts; }))
+      return fail(ErrorCode::InvalidArgument,
+                  "dicom_storage_transfer_syntaxes: the archive does not store transfer syntax " + uid);
+  }
   // Resolved once: the accept loop must not wait on DNS for every connection.
   for (const auto& peer : impl_->config.peers) {
     auto found = addresses_of(peer.host);
@@ -573,25 +580,13 @@ bool DimseServer::Impl::negotiate(T_ASC_Association* assoc) {
       ASC_refusePresentationContext(params, pc.presentationContextID, ASC_P_ABSTRACTSYNTAXNOTSUPPORTED);
       continue;
     }
-    std::span<const char* const> prefs =
-        storage ? storage_ts : std::span<const char* const>(service_ts, std::size(service_ts));
-    // Storage: in the requestor's order, an uncompressed syntax first, else the first we know.
-    // A context that offers only a compressed syntax is how a sender says "this is what my
-    // file is", and we store it as received; a context that offers both is answered
-    // uncompressed because an SCU that cannot compress on the fly (storescu +C) would
-    // otherwise fail. Other services: our order.
+    // Storage: the site's order, then the proposer's (syntax_choice.hpp). Other services: ours.
     const char* chosen = nullptr;
-    auto supported = [&](const char* proposed) {
-      for (const char* ts : prefs)
-        if (std::strcmp(ts, proposed) == 0) return ts;
-      return static_cast<const char*>(nullptr);
-    };
     if (storage) {
-      for (int k = 0; k < pc.transferSyntaxCount && !chosen; ++k)
-        if (dicom::is_uncompressed(pc.proposedTransferSyntaxes[k])) chosen = supported(pc.proposedTransferSyntaxes[k]);
-      for (int k = 0; k < pc.transferSyntaxCount && !chosen; ++k) chosen = supported(pc.proposedTransferSyntaxes[k]);
+      std::vector<std::string> proposed(pc.proposedTransferSyntaxes, pc.proposedTransferSyntaxes + pc.transferSyntaxCount);
+      chosen = choose_storage_syntax(proposed, storage_ts, config.dicom_storage_transfer_syntaxes);
     } else {
-      for (const char* ts : prefs) {
+      for (const char* ts : service_ts) {
         for (int k = 0; k < pc.transferSyntaxCount && !chosen; ++k)
           if (std::strcmp(ts, pc.proposedTransferSyntaxes[k]) == 0) chosen = ts;
         if (chosen) break;

@@ -3,6 +3,7 @@
 
 #include "archive/attributes.hpp"
 #include "core/strings.hpp"
+#include "dicom/charset.hpp"
 #include "net/dimse/dimse_internal.hpp"
 
 namespace vireo::net {
@@ -33,9 +34,7 @@ constexpr tag::Tag kUniqueKeys[] = {tag::kPatientID, tag::kStudyInstanceUID, tag
 
 Result<archive::FindQuery> query_from_identifier(DcmDataset& identifier, QueryModel model) {
   // Queries arrive in the caller's character set; the index is UTF-8.
-  OFString cs;
-  if (identifier.findAndGetOFStringArray(DCM_SpecificCharacterSet, cs).good() && !clean(cs).empty())
-    (void)identifier.convertToUTF8();
+  dicom::convert_item_to_utf8(identifier);
   OFString level;
   if (identifier.findAndGetOFString(DCM_QueryRetrieveLevel, level).bad())
     return fail(ErrorCode::InvalidQuery, "Query/Retrieve Level (0008,0052) is missing");

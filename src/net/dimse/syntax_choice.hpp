@@ -1,0 +1,20 @@
+// Which transfer syntax the archive accepts for a storage presentation context.
+//
+// A scanner that proposes JPEG Lossless (or JPEG-LS, JPEG 2000) and uncompressed in one context
+// would rather send compressed: answering uncompressed makes it decompress, and the archive then
+// stores several times the bytes. So, by default, the proposer's own order decides: its first
+// syntax the archive stores. A site may put its own order first (`dicom_storage_transfer_syntaxes`).
+#pragma once
+
+#include <span>
+#include <string>
+
+namespace vireo::net {
+
+// `proposed`: the context's syntaxes in the proposer's order. `stored`: what the archive accepts.
+// `preferred`: the site's order (UIDs), tried first; then the proposer's. Null: none is stored.
+[[nodiscard]] const char* choose_storage_syntax(std::span<const std::string> proposed,
+                                                std::span<const char* const> stored,
+                                                std::span<const std::string> preferred);
+
+}  // namespace vireo::net
