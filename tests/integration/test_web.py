@@ -459,6 +459,45 @@ class OrientationEndToEndTest(unittest.TestCase):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+class DocumentsEndToEndTest(unittest.TestCase):
+    """Objects that are not images, in Chromium (web/e2e/documents.e2e.mjs): a PDF drawn by
+    PDF.js, a TID 1500 report as text beside its CT, an ECG and a segmentation named."""
+
+    def test_pdf_report_ecg_and_segmentation_open_as_what_they_are(self):
+        built()
+        server = Server()
+        try:
+            server.add_user("drdocs", "radiologist", password="Reading-Room-2026!")
+            server.start()
+            files = {"pdf": [DICOM / "modality" / "ENCAPSULATED_PDF_from_oru.dcm"],
+                     "report": [DICOM / "modality" / "CT_small.dcm", DICOM / "modality" / "SR_tid1500_sr_document.dcm"],
+                     "ecg": [DICOM / "modality" / "ECG_waveform_ecg.dcm"],
+                     "segmentation": [DICOM / "modality" / "SEG_ct_binary_3frame.dcm",
+                                      *sorted((DICOM / "dicomdir" / "77654033" / "CT2").iterdir())]}
+            # The corpus's report shares its CT's series; a report gets a series of its own.
+            report = server.tmp / "report.dcm"
+            shutil.copy(files["report"][1], report)
+            subprocess.run(["dcmodify", "-nb", "-gse", "-m", "(0020,0011)=2", str(report)], check=True, capture_output=True)
+            files["report"][1] = report
+            studies = {}
+            for key, paths in files.items():
+                statuses, out = server.store(*paths)
+                self.assertTrue(all(v == 0 for v in statuses.values()), out)
+                studies[key] = server.json(f"/api/instances/{read_meta(paths[0])[1][(2, 3)]}")["StudyInstanceUID"]
+            shots = os.environ.get("VIREO_SCREENSHOTS") or str(server.tmp)
+            env = dict(os.environ, VIREO_URL=f"https://127.0.0.1:{server.http_port}", VIREO_USER="drdocs",
+                       VIREO_PASSWORD="Reading-Room-2026!", VIREO_DOCUMENT_STUDIES=json.dumps(studies),
+                       VIREO_SCREENSHOTS=shots)
+            r = subprocess.run(["node", "e2e/documents.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True,
+                               timeout=300)
+            print(r.stdout)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("documents end-to-end: ok", r.stdout)
+            self.assertIn('report: "Imaging Measurement Report"', r.stdout)
+        finally:
+            server.cleanup()
+
+
 class ViewerMemoryTest(unittest.TestCase):
     """Opening ten studies in a row keeps the viewer's images within the configured budget
     (viewer_image_cache_mb), and the page's memory stops growing once the cache is full."""

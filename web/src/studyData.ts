@@ -36,11 +36,26 @@ function seriesInfo(ds: DicomJson): SeriesInfo {
   };
 }
 
-// Series of documents rather than images (structured reports, key objects, presentation
-// states): not for a viewport.
-const NOT_IMAGES = new Set(['SR', 'KO', 'PR', 'DOC']);
+// What a series is: images go to a viewport; reports, documents, waveforms, segmentations,
+// key-object selections, presentation states and radiotherapy objects are not images.
+export type SeriesKind = 'images' | 'report' | 'document' | 'waveform' | 'segmentation' | 'keyimages' | 'presentation' | 'rt';
+
+const KIND_OF_MODALITY: Record<string, SeriesKind> = {
+  SR: 'report',
+  DOC: 'document',
+  ECG: 'waveform', HD: 'waveform', EPS: 'waveform', RESP: 'waveform', AU: 'waveform',
+  SEG: 'segmentation',
+  KO: 'keyimages',
+  PR: 'presentation',
+  RTSTRUCT: 'rt', RTPLAN: 'rt', RTRECORD: 'rt',
+};
+
+export function seriesKind(modality: string): SeriesKind {
+  return KIND_OF_MODALITY[modality.toUpperCase()] ?? 'images';
+}
+
 export function isImageSeries(s: SeriesInfo): boolean {
-  return !NOT_IMAGES.has(s.modality);
+  return seriesKind(s.modality) === 'images';
 }
 
 // The study's series in series-number order.

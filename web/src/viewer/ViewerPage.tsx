@@ -8,7 +8,9 @@ import { WindowLevelTool, PanTool, ZoomTool, Enums as ToolEnums } from '@corners
 import { type DicomJson, aiFindings, currentSession } from '../api';
 import type { Navigate } from '../App';
 import { Tag, formatDate, text, values } from '../dicom';
-import { DICOMWEB_ROOT as ROOT, type SeriesInfo, isImageSeries, otherStudies, seriesMetadata, seriesOf } from '../studyData';
+import { DICOMWEB_ROOT as ROOT, type SeriesInfo, isImageSeries, otherStudies, seriesKind, seriesMetadata, seriesOf } from '../studyData';
+import { DocumentView } from './DocumentView';
+import { KIND_NAMES, hasPixels, notAnImage, seriesLabel } from './documents';
 import { type AiFinding, type ParsedFindings, parseFindings } from './ai';
 import { studyAnnotations, syncAnnotations } from './annotations';
 import { type SaveState, type StudySave, combinedSaveState } from './saveState';
@@ -78,6 +80,8 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   const [layout, setLayout] = useState<LayoutName>('1x1');
   const [shown, setShown] = useState<(string | null)[]>([null]);
   const [mirrored, setMirrored] = useState<Record<string, boolean>>({}); // hung mirrored (mammograms)
+  const [documentSeries, setDocumentSeries] = useState<string | null>(null); // a report, document… instead of the grid
+  const [notImages, setNotImages] = useState<Record<string, string>>({}); // series whose objects have no pixels
   const [activeViewport, setActiveViewport] = useState(0);
   const [command, setCommand] = useState<ViewportCommand | null>(null);
   const [error, setError] = useState('');
@@ -118,9 +122,15 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
     seriesOf(study)
       .then(async (all) => {
         if (gone) return;
+        setSeries(all);
         const infos = all.filter(isImageSeries);
-        setSeries(infos);
-        if (infos.length === 0) setError('This study has no series in the archive.');
+        if (all.length === 0) setError('This study has no series in the archive.');
+        // A study of reports or documents only opens the first of them.
+        if (infos.length === 0 && all.length > 0) {
+          setDocumentSeries(all[0].uid);
+          onSettled();
+          return;
+        }
         // Mammograms open hung (hanging.ts); anything else with its first series.
         const hung = infos.some((s) => s.modality === 'MG') ? await hangMammograms(study, infos) : null;
         if (gone) return;
@@ -164,11 +174,16 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
       seriesMetadata(of, uid)
         .then((instances) => {
           if (!patient && of === study && instances[0]) setPatient(instances[0]);
-          setStacks((s) => ({ ...s, [uid]: stackImages(ROOT, of, uid, instances) }));
+          const images = instances.filter(hasPixels);
+          if (images.length === 0 && instances[0]) {
+            setNotImages((n) => ({ ...n, [uid]: notAnImage(instances[0]) }));
+            onSettled();
+          }
+          setStacks((s) => ({ ...s, [uid]: stackImages(ROOT, of, uid, images) }));
         })
         .catch((e) => setError(`Series ${uid} cannot be read: ${e.message}`));
     }
-  }, [shown, stacks, study, patient, seriesStudy]);
+  }, [shown, stacks, study, patient, seriesStudy, onSettled]);
 
   // The patient's other studies, to compare with.
   const patientId = patient ? text(patient, Tag.PatientID) : '';
@@ -221,7 +236,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
 
   const changeLayout = (l: LayoutName) => {
     setLayout(l);
-    setShown((cur) => assignSeries(cur, l, (series ?? []).map((s) => s.uid)));
+    setShown((cur) => assignSeries(cur, l, (series ?? []).filter(isImageSeries).map((s) => s.uid)));
     setActiveViewport((v) => Math.min(v, LAYOUTS[l].rows * LAYOUTS[l].columns - 1));
   };
   const send = useCallback((kind: ViewportCommand['kind'], value?: number) =>
@@ -260,7 +275,8 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
           {{ idle: '', saving: 'Saving measurements…', saved: 'Measurements saved', failed: 'Measurements not saved' }[saveState.state]}
         </span>
         <span className={exported.state === 'failed' ? 'error' : 'hint'} data-testid="sr-state">{exported.text}</span>
-        <div className="toolbar" role="toolbar" aria-label="Tools">
+        {/* A report or document has nothing for the image tools to act on. */}
+        {!documentSeries && <div className="toolbar" role="toolbar" aria-label="Tools">
           {mpr ? (
             // In MPR the left button moves the crosshairs or sets the window; measurements are
             // made on the stacks.
@@ -311,13 +327,17 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
           {(['1x1', '1x2', '2x2'] as LayoutName[]).map((l) => (
             <button key={l} type="button" aria-pressed={layout === l} onClick={() => changeLayout(l)}>{l}</button>
           ))}
-        </div>
+        </div>}
       </header>
       <aside className="series-panel" aria-label="Series">
         {series?.map((s) => (
-          <SeriesCard key={s.uid} study={study} info={s} active={onScreen.has(s.uid)} stack={stacks[s.uid]}
-            loaded={progress[s.uid] ?? 0} thumbnail={settled}
-            onOpen={() => setShown((cur) => dropSeries(cur, activeViewport, s.uid))} />
+          <SeriesCard key={s.uid} study={study} info={s} active={documentSeries ? documentSeries === s.uid : onScreen.has(s.uid)}
+            stack={stacks[s.uid]} loaded={progress[s.uid] ?? 0} thumbnail={settled}
+            onOpen={() => {
+              if (!isImageSeries(s)) return setDocumentSeries(s.uid);
+              setDocumentSeries(null);
+              setShown((cur) => dropSeries(cur, activeViewport, s.uid));
+            }} />
         ))}
         {priors.length > 0 && <h3 className="priors-title">Other studies of the patient</h3>}
         {priors.map((p) => {
@@ -335,7 +355,10 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
           );
         })}
       </aside>
-      {mpr && engine && stacks[mpr]?.length ? (
+      {documentSeries && series?.some((s) => s.uid === documentSeries) ? (
+        <DocumentView study={study} series={series.find((s) => s.uid === documentSeries)!}
+          onLoaded={(list) => list[0] && setPatient((p) => p ?? list[0])} />
+      ) : mpr && engine && stacks[mpr]?.length ? (
         <MprView engine={engine} images={stacks[mpr]} seriesUid={mpr} tool={mprTool} command={command} />
       ) : (
       <main className="grid" style={{ gridTemplateRows: `repeat(${rows}, 1fr)`, gridTemplateColumns: `repeat(${columns}, 1fr)` }}>
@@ -355,7 +378,9 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
                 findings={seriesStudy[uid] ? null : shownFindings} link={link} cineFps={cineFps}
                 mirrored={mirrored[uid] ?? false} />
             ) : (
-              <div className="notice">{uid ? 'Loading…' : 'Drag a series here'}</div>
+              <div className="notice" role={uid && notImages[uid] ? 'note' : undefined}>
+                {uid ? notImages[uid] ?? 'Loading…' : 'Drag a series here'}
+              </div>
             )}
           </div>
         ))}
@@ -403,15 +428,19 @@ function SeriesCard({ study, info, active, stack, loaded, thumbnail, onOpen }: {
   thumbnail: boolean; // asked for only once the first image is drawn
   onOpen: () => void;
 }) {
+  const kind = seriesKind(info.modality);
+  const images = kind === 'images';
   return (
-    <div className={`series-card${active ? ' active' : ''}`} draggable data-series={info.uid}
+    <div className={`series-card${active ? ' active' : ''}`} draggable={images} data-series={info.uid} data-kind={kind}
       onDragStart={(e) => e.dataTransfer.setData('application/x-vireo-series', info.uid)}
-      onDoubleClick={onOpen}>
-      {thumbnail ? (
+      onDoubleClick={onOpen} onClick={images ? undefined : onOpen}
+      onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), onOpen())}
+      tabIndex={0} role="button" aria-label={`Open ${seriesLabel(kind, info.modality, info.number, info.count)}`}>
+      {!images ? <div className="thumbnail-placeholder kind">{KIND_NAMES[kind]}</div> : thumbnail ? (
         <img alt="" loading="lazy" onError={(e) => { e.currentTarget.style.visibility = 'hidden'; }}
           src={`${ROOT}/studies/${study}/series/${info.uid}/thumbnail?viewport=128,128`} />
       ) : <div className="thumbnail-placeholder" />}
-      <div>{info.modality} #{info.number} · {info.count} im</div>
+      <div>{seriesLabel(kind, info.modality, info.number, info.count)}</div>
       <div className="hint">{info.description}</div>
       {stack?.length ? (
         <div className="progress" title="loaded" data-loaded={loaded} data-total={stack.length}>
