@@ -494,6 +494,7 @@ class DocumentsEndToEndTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             self.assertIn("documents end-to-end: ok", r.stdout)
             self.assertIn('report: "Imaging Measurement Report"', r.stdout)
+            self.assertIn("not found: /admin and an unknown study say so", r.stdout)
         finally:
             server.cleanup()
 

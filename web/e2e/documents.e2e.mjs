@@ -75,6 +75,20 @@ try {
     check(!(await page.content()).includes('no longer has this image'), `${kind}: reported as a missing image`);
     console.log(`${kind}: ${note}`);
   }
+  // An address the application does not have, and a study that is not there (or not this
+  // user's): each says so, with a way back, and no tools.
+  await page.goto(`${BASE}/admin`);
+  await page.waitForSelector('[data-testid=not-found]');
+  check(new URL(page.url()).pathname === '/admin', `the address changed to ${page.url()}`);
+  check((await page.textContent('[data-testid=not-found]')).includes('/admin'), 'the missing address is not named');
+  await page.click('text=Go to the study list');
+  await page.waitForSelector('tr[data-study]');
+  check(new URL(page.url()).pathname === '/', `back to ${page.url()}`);
+  await page.goto(`${BASE}/viewer/1.2.826.0.1.3680043.99999.1`);
+  await page.waitForSelector('[data-testid=study-not-found]', { timeout: 20000 });
+  check(await page.locator('.toolbar button').count() === 0, 'tools over a study that is not there');
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'study-not-found.png') });
+  console.log('not found: /admin and an unknown study say so, with a way back');
 } catch (e) {
   failures.push(e.stack ?? String(e));
   failures.push(`on the page: ${(await page.textContent('main').catch(() => '')).slice(0, 500)}`);

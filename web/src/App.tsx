@@ -57,6 +57,11 @@ export function App() {
   if (session === null) return <SignIn onSignedIn={setSession} />;
   if (session.totpEnrolmentRequired) return <TotpEnrolment onDone={() => currentSession().then(setSession)} onSignOut={leave} />;
 
+  // The address of the sign-in page means the study list once signed in.
+  if (path === '/login') {
+    history.replaceState(null, '', '/');
+    return <Worklist session={session} navigate={navigate} onSignOut={leave} prefetchViewer={loadViewer} />;
+  }
   const study = studyOf(path);
   if (study) {
     return (
@@ -65,5 +70,17 @@ export function App() {
       </Suspense>
     );
   }
+  if (path !== '/') return <NotFound path={path} navigate={navigate} />;
   return <Worklist session={session} navigate={navigate} onSignOut={leave} prefetchViewer={loadViewer} />;
+}
+
+// An address the application does not have: said so, with the address kept as typed.
+function NotFound({ path, navigate }: { path: string; navigate: Navigate }) {
+  return (
+    <main className="not-found" data-testid="not-found">
+      <h1>Page not found</h1>
+      <p>There is no page at <code>{path}</code>. Check the address, or go back to the study list.</p>
+      <button type="button" onClick={() => navigate('/')}>Go to the study list</button>
+    </main>
+  );
 }

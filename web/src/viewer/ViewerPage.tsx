@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RenderingEngine } from '@cornerstonejs/core';
 import { WindowLevelTool, PanTool, ZoomTool, Enums as ToolEnums } from '@cornerstonejs/tools';
-import { type DicomJson, aiFindings, currentSession } from '../api';
+import { ApiError, type DicomJson, aiFindings, currentSession } from '../api';
 import type { Navigate } from '../App';
 import { Tag, formatDate, text, values } from '../dicom';
 import { DICOMWEB_ROOT as ROOT, type SeriesInfo, isImageSeries, otherStudies, seriesKind, seriesMetadata, seriesOf } from '../studyData';
@@ -85,6 +85,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   const [activeViewport, setActiveViewport] = useState(0);
   const [command, setCommand] = useState<ViewportCommand | null>(null);
   const [error, setError] = useState('');
+  const [notFound, setNotFound] = useState(false); // no such study, or not one this user may see
   const [patient, setPatient] = useState<DicomJson | null>(null);
   const [overlay, setOverlay] = useState<OverlayMode>(savedOverlayMode);
   const [ai, setAi] = useState<ParsedFindings & { error?: string }>({ findings: [], rejected: 0 });
@@ -124,7 +125,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
         if (gone) return;
         setSeries(all);
         const infos = all.filter(isImageSeries);
-        if (all.length === 0) setError('This study has no series in the archive.');
+        if (all.length === 0) return setNotFound(true);
         // A study of reports or documents only opens the first of them.
         if (infos.length === 0 && all.length > 0) {
           setDocumentSeries(all[0].uid);
@@ -144,7 +145,8 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
           setShown(assignSeries([], '1x1', infos.map((s) => s.uid)));
         }
       })
-      .catch((e) => setError(`The study cannot be read: ${e.message}`));
+      .catch((e) => (e instanceof ApiError && (e.status === 404 || e.status === 403)
+        ? setNotFound(true) : setError(`The study cannot be read: ${e.message}. Try again; if it persists, ask the administrator.`)));
     return () => {
       gone = true;
     };
@@ -258,6 +260,9 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
     setSaveStates((all) => ({ ...all, [uid]: { state, detail } })), []);
 
   const { rows, columns } = LAYOUTS[layout];
+  // One page whether the study does not exist or the user may not see it: the answer must not
+  // tell which.
+  if (notFound) return <StudyNotFound navigate={navigate} />;
   // The series on screen, also where a viewport shows one image of it (a hung mammogram).
   const onScreen = new Set(shown.flatMap((k) => (k ? [k, text(stacks[k]?.[0]?.metadata ?? {}, Tag.SeriesInstanceUID)] : [])));
 
@@ -387,6 +392,17 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
       </main>
       )}
     </div>
+  );
+}
+
+function StudyNotFound({ navigate }: { navigate: Navigate }) {
+  return (
+    <main className="not-found" data-testid="study-not-found">
+      <h1>Study not found</h1>
+      <p>This study is not in the archive, or your account may not open it. Check the link, or find the
+        study in the study list; if you should see it, ask the administrator.</p>
+      <button type="button" onClick={() => navigate('/')}>Go to the study list</button>
+    </main>
   );
 }
 
