@@ -10,6 +10,7 @@
 #include <dcmtk/dcmdata/dcjson.h>
 #include <dcmtk/dcmdata/dccodec.h>
 #include <dcmtk/dcmdata/dcpxitem.h>
+#include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmdata/dcpixseq.h>
 #include <dcmtk/dcmdata/dcpixel.h>
 #include <dcmtk/oflog/oflog.h>
@@ -23,6 +24,7 @@
 
 #include <array>
 #include <cstring>
+#include <deque>
 #include <set>
 #include <fstream>
 #include <vector>
@@ -119,20 +121,45 @@ bool is_bulk(const DcmTagKey& t) {
   return (t.getGroup() & 0xFF00) == 0x6000 && t.getElement() == 0x3000;  // Overlay Data
 }
 
+std::string hex_tag(const DcmTagKey& t) { return fmt::format("{:04X}{:04X}", t.getGroup(), t.getElement()); }
+
+// The address of every bulk value in `item`, in the order the JSON writer meets them (elements
+// in order, each sequence's items where the sequence stands): "54000100.0.54001010".
+void bulk_addresses(DcmItem& item, const std::string& prefix, std::deque<std::pair<DcmTagKey, std::string>>& out) {
+  for (unsigned long i = 0; i < item.card(); ++i) {
+    DcmElement* e = item.getElement(i);
+    if (is_bulk(e->getTag())) out.emplace_back(e->getTag(), prefix + hex_tag(e->getTag()));
+    if (e->ident() != EVR_SQ) continue;
+    auto* seq = static_cast<DcmSequenceOfItems*>(e);
+    for (unsigned long k = 0; k < seq->card(); ++k)
+      bulk_addresses(*seq->getItem(k), prefix + hex_tag(e->getTag()) + "." + std::to_string(k) + ".", out);
+  }
+}
+
+// DCMTK's writer names only the tag of a bulk value; a value inside a sequence item (each
+// waveform of an ECG) needs its place too, or two would share one address.
 struct BulkJson : DcmJsonFormatCompact {
-  const std::function<std::string(tag::Tag)>& uri_of;
-  explicit BulkJson(const std::function<std::string(tag::Tag)>& f) : DcmJsonFormatCompact(OFFalse), uri_of(f) {}
+  const std::function<std::string(std::string_view)>& uri_of;
+  std::deque<std::pair<DcmTagKey, std::string>> addresses;
+  BulkJson(const std::function<std::string(std::string_view)>& f, DcmItem& item) : DcmJsonFormatCompact(OFFalse), uri_of(f) {
+    bulk_addresses(item, "", addresses);
+  }
   OFBool asBulkDataURI(const DcmTagKey& tag, OFString& uri) override {
     if (!is_bulk(tag)) return OFFalse;
-    uri = uri_of((static_cast<tag::Tag>(tag.getGroup()) << 16) | tag.getElement()).c_str();
+    std::string address = hex_tag(tag);
+    if (!addresses.empty() && addresses.front().first == tag) {
+      address = addresses.front().second;
+      addresses.pop_front();
+    }
+    uri = uri_of(address).c_str();
     return OFTrue;
   }
 };
 
 // DcmDataset::writeJson writes the members only; the object's braces are ours.
-Result<std::string> dataset_json(DcmDataset* ds, const std::function<std::string(tag::Tag)>& bulk_uri) {
+Result<std::string> dataset_json(DcmDataset* ds, const std::function<std::string(std::string_view)>& bulk_uri) {
   std::ostringstream out;
-  BulkJson format(bulk_uri);
+  BulkJson format(bulk_uri, *ds);
   OFCondition cond = ds->writeJson(out, format);
   if (cond.bad()) return fail(ErrorCode::IntegrityError, std::string("cannot encode metadata: ") + cond.text());
   std::string members = out.str();
@@ -219,7 +246,7 @@ Result<ParsedInstance> read_instance(const fs::path& path, std::span<const tag::
     if (!is_valid_uid(r.value))
       return std::unexpected(Error{ErrorCode::MissingAttribute, std::string(r.name) + " is not a valid UID"});
   }
-  auto json = dataset_json(ds, [](tag::Tag t) { return std::string(kBulkDataPlaceholder) + fmt::format("{:08X}", t); });
+  auto json = dataset_json(ds, [](std::string_view address) { return std::string(kBulkDataPlaceholder) + std::string(address); });
   if (!json) return std::unexpected(malformed(json.error().detail));
   out.metadata_json = std::move(*json);
   return out;
@@ -327,7 +354,7 @@ Status transcode(const std::filesystem::path& src, const std::filesystem::path& 
 }
 
 Result<std::string> json_metadata(const std::filesystem::path& path,
-                                  const std::function<std::string(tag::Tag)>& bulk_uri) {
+                                  const std::function<std::string(std::string_view)>& bulk_uri) {
   DcmFileFormat file;
   // Large values stay on disk: bulk data is never read for metadata.
   OFCondition cond = file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096);
@@ -393,9 +420,38 @@ Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const 
   return out;
 }
 
-Result<std::vector<Frame>> read_bulk(const std::filesystem::path& path, tag::Tag t) {
-  DcmTagKey key(tag::group(t), tag::element(t));
-  if (key == DCM_PixelData) {
+namespace {
+// "7FE00010" or "54000100.1.54001010": the item the value is in (a sequence's item, by index,
+// as often as needed) and its tag. Null when the address is not written so.
+std::optional<std::pair<std::vector<std::pair<DcmTagKey, unsigned long>>, DcmTagKey>> parse_bulk_address(std::string_view a) {
+  auto parts = split(a, '.');
+  if (parts.size() % 2 == 0 || parts.size() > 17) return std::nullopt;
+  auto tag_of = [](const std::string& h) -> std::optional<DcmTagKey> {
+    if (h.size() != 8 || h.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) return std::nullopt;
+    auto v = std::stoul(h, nullptr, 16);
+    return DcmTagKey(static_cast<Uint16>(v >> 16), static_cast<Uint16>(v & 0xFFFF));
+  };
+  std::vector<std::pair<DcmTagKey, unsigned long>> path;
+  for (size_t i = 0; i + 1 < parts.size(); i += 2) {
+    auto seq = tag_of(parts[i]);
+    if (!seq || parts[i + 1].empty() || parts[i + 1].size() > 6 ||
+        parts[i + 1].find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    path.emplace_back(*seq, std::stoul(parts[i + 1]));
+  }
+  auto last = tag_of(parts.back());
+  if (!last) return std::nullopt;
+  return std::pair{path, *last};
+}
+}  // namespace
+
+bool valid_bulk_address(std::string_view address) { return parse_bulk_address(address).has_value(); }
+
+Result<std::vector<Frame>> read_bulk(const std::filesystem::path& path, std::string_view address) {
+  auto parsed = parse_bulk_address(address);
+  if (!parsed) return fail(ErrorCode::NotFound, "bulk data is addressed by an eight-digit hex tag");
+  const auto& [items, key] = *parsed;
+  if (key == DCM_PixelData && items.empty()) {
     DcmFileFormat probe;
     if (probe.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096).bad())
       return fail(ErrorCode::IntegrityError, "cannot read a stored file");
@@ -408,9 +464,20 @@ Result<std::vector<Frame>> read_bulk(const std::filesystem::path& path, tag::Tag
   DcmFileFormat file;
   if (file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096).bad())
     return fail(ErrorCode::IntegrityError, "cannot read a stored file");
+  DcmItem* item = file.getDataset();
+  for (const auto& [sequence, index] : items) {
+    DcmItem* inner = nullptr;
+    if (item->findAndGetSequenceItem(sequence, inner, static_cast<signed long>(index)).bad() || !inner)
+      return fail(ErrorCode::NotFound, "the instance has no such bulk data");
+    item = inner;
+  }
   DcmElement* element = nullptr;
-  if (file.getDataset()->findAndGetElement(key, element, OFFalse).bad() || !element)
-    return fail(ErrorCode::NotFound, "the instance has no such bulk data");
+  // A bare tag also finds a value inside a sequence: metadata kept before values there had
+  // their own addresses named them so.
+  if (item->findAndGetElement(key, element, OFFalse).bad() || !element) {
+    if (!items.empty() || item->findAndGetElement(key, element, OFTrue).bad() || !element)
+      return fail(ErrorCode::NotFound, "the instance has no such bulk data");
+  }
   Uint32 length = element->getLength();
   std::string bytes(length, '\0');
   if (length > 0 && element->getPartialValue(bytes.data(), 0, length, nullptr, EBO_LittleEndian).bad())

@@ -79,10 +79,10 @@ inline constexpr std::string_view kBulkDataPlaceholder = "vireo-bulkdata:";
                                const std::string& transfer_syntax_uid);
 
 // The instance's attributes in the DICOM JSON model (PS3.18 F.2), text converted to UTF-8,
-// with pixel data and other bulk values given as BulkDataURI `bulk_uri(tag)` instead of
-// inline (they are not even read from disk).
+// with pixel data and other bulk values given as BulkDataURI `bulk_uri(address)` (as read_bulk
+// takes it) instead of inline (they are not even read from disk).
 [[nodiscard]] Result<std::string> json_metadata(const std::filesystem::path& path,
-                                                const std::function<std::string(tag::Tag)>& bulk_uri);
+                                                const std::function<std::string(std::string_view)>& bulk_uri);
 
 // Frames of an image instance (PS3.18 10.4.1.1.4). `decompress`: raw little-endian pixel
 // values (decoding JPEG, JPEG-LS, RLE, JPEG 2000 as needed; another compressed syntax is
@@ -97,10 +97,13 @@ struct Frame {
 [[nodiscard]] Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const std::vector<uint32_t>& numbers,
                                                     bool decompress);
 
-// The value of a top-level bulk data attribute (the BulkDataURIs of json_metadata): raw
-// bytes, little endian; for encapsulated Pixel Data, each frame's bitstream as stored.
-// NotFound when the instance has no such attribute.
-[[nodiscard]] Result<std::vector<Frame>> read_bulk(const std::filesystem::path& path, tag::Tag tag);
+// The value of a bulk data attribute (the BulkDataURIs of json_metadata), by its address: its
+// tag in hex ("7FE00010"), preceded for a value inside a sequence item by each sequence's tag
+// and item index ("54000100.1.54001010"). Raw bytes, little endian; for encapsulated Pixel
+// Data, each frame's bitstream as stored. NotFound when there is no such value (or the
+// address is not one).
+[[nodiscard]] Result<std::vector<Frame>> read_bulk(const std::filesystem::path& path, std::string_view address);
+[[nodiscard]] bool valid_bulk_address(std::string_view address);
 
 // The tag of a DICOM keyword ("PatientName") or of eight hex digits ("00100010") from the
 // standard data dictionary; nullopt when it names no attribute.

@@ -274,15 +274,15 @@ class WadoTest(unittest.TestCase):
         cls.server = Server().start()
         cls.files = [p for p in (DICOM / "dicomdir/98892001").rglob("*") if p.is_file()]
         cls.jpegls = DICOM / "transfer_syntax/MR_small_jpeg_ls_lossless.dcm"
-        # (ISO 2022 code extensions, e.g. chrH31.dcm, are not convertible by DCMTK over glibc
-        # iconv: a known gap, see docs/CONFORMANCE.md.)
         cls.charsets = [DICOM / "charset/chrGerm.dcm", DICOM / "charset/chrX1.dcm"]
         cls.multiframe = DICOM / "modality/MR_enhanced_multiframe.dcm"
         cls.j2k = DICOM / "transfer_syntax/CT1_J2KI.dcm"
+        cls.ecg = DICOM / "modality/ECG_waveform_ecg.dcm"  # two waveforms, each in its own item
         # An encoding the archive cannot decode (MPEG-4 video, as endoscopes send).
         cls.video = with_transfer_syntax(DICOM / "transfer_syntax/SC_rgb_small_odd_jpeg.dcm", "1.2.840.10008.1.2.4.102",
                                          cls.server.tmp / "video.dcm")
-        for group in (cls.files, [cls.jpegls], [cls.multiframe], [cls.j2k], [cls.video], *[[c] for c in cls.charsets]):
+        for group in (cls.files, [cls.jpegls], [cls.multiframe], [cls.j2k], [cls.video], [cls.ecg],
+                      *[[c] for c in cls.charsets]):
             statuses, out = cls.server.store(*group)
             assert all(v == 0 for v in statuses.values()), out
 
@@ -718,6 +718,22 @@ class WadoTest(unittest.TestCase):
             else:
                 self.assertEqual(parts[0][1][:4], b"\xff\xd8\xff\xf7")
                 self.assertIn("image/jls", parts[0][0]["Content-Type"])
+        # Values inside sequence items have addresses of their own: an ECG's two waveforms.
+        path, _ = self.instance_path(self.ecg)
+        item = json.loads(self.server.http("GET", path + "/metadata")[2])[0]
+        groups = item["54000100"]["Value"]
+        uris = [g["54001010"]["BulkDataURI"] for g in groups]
+        self.assertEqual(len(set(uris)), 2, uris)
+        waveforms = []
+        for g, uri in zip(groups, uris):
+            status, headers, body = self.server.http("GET", "/dicom-web" + uri.split("/dicom-web", 1)[1])
+            self.assertEqual(status, 200, body[:200])
+            [(_, data)] = multipart_parts(headers["Content-Type"], body)
+            self.assertEqual(len(data), g["003A0005"]["Value"][0] * g["003A0010"]["Value"][0] * 2, uri)
+            waveforms.append(data)
+        self.assertNotEqual(waveforms[0][:4096], waveforms[1][:4096], "each address its own waveform")
+        for bad in ("54000100.9.54001010", "54000100.x.54001010", "54000100.0", "54000100..54001010"):
+            self.assertEqual(self.server.http("GET", path + "/bulkdata/" + bad)[0], 404, bad)
         path, _ = self.instance_path(self.multiframe)
         self.assertEqual(self.server.http("GET", path + "/bulkdata/60003000")[0], 404, "no overlay here")
         self.assertEqual(self.server.http("GET", path + "/bulkdata/PixelData")[0], 404)

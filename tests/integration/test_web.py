@@ -495,6 +495,7 @@ class DocumentsEndToEndTest(unittest.TestCase):
             self.assertIn("documents end-to-end: ok", r.stdout)
             self.assertIn('report: "Imaging Measurement Report"', r.stdout)
             self.assertIn("not found: /admin and an unknown study say so", r.stdout)
+            self.assertIn("ECG: 12 leads drawn at 25 mm/s and 10 mm/mV", r.stdout)
         finally:
             server.cleanup()
 

@@ -74,6 +74,19 @@ try {
     check(expect.test(note), `${kind}: ${note}`);
     check(!(await page.content()).includes('no longer has this image'), `${kind}: reported as a missing image`);
     console.log(`${kind}: ${note}`);
+    if (kind === 'waveform') {
+      // Drawn on the grid: twelve leads, 25 mm/s, 10 mm/mV, traces in ink on pink paper.
+      await page.waitForSelector('canvas[data-testid=ecg][data-leads="12"][data-seconds="10"]', { timeout: 20000 });
+      const ecg = await page.$eval('canvas[data-testid=ecg]', (c) => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let ink = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] < 80 && d[i + 1] < 80) ink++;
+        return { ink, speed: c.dataset.mmPerS, gain: c.dataset.mmPerMv, width: c.width };
+      });
+      check(ecg.ink > 2000 && ecg.speed === '25' && ecg.gain === '10', `ECG drawing: ${JSON.stringify(ecg)}`);
+      console.log(`ECG: 12 leads drawn at ${ecg.speed} mm/s and ${ecg.gain} mm/mV (${ecg.ink} ink pixels)`);
+      if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-ecg.png'), fullPage: true });
+    }
   }
   // An address the application does not have, and a study that is not there (or not this
   // user's): each says so, with a way back, and no tools.

@@ -65,7 +65,7 @@ HttpResponse metadata(archive::Archive& archive, const HttpRequest& r, const Opt
     }
     auto path = archive.instance_file(inst, archive::Archive::HashCheck::Skip);  // metadata: no pixel data
     if (!path) return http::problem(path.error());
-    auto json = dicom::json_metadata(*path, [&](tag::Tag t) { return base + fmt::format("{:08X}", t); });
+    auto json = dicom::json_metadata(*path, [&](std::string_view address) { return base + std::string(address); });
     if (!json) return http::problem(json.error());
     body += *json;
   }
@@ -257,14 +257,15 @@ HttpResponse pixel_data(archive::Archive& archive, const HttpRequest& r, const O
 
 // PS3.18 10.4.1.1.5: the value behind a BulkDataURI of the metadata.
 HttpResponse bulkdata(archive::Archive& archive, const HttpRequest& r) {
-  auto t = dicom::tag_for_keyword(r.param("tag"));
-  if (!t || r.param("tag").size() != 8)
-    return http::problem(Error{ErrorCode::NotFound, "bulk data is addressed by an eight-digit hex tag"});
+  if (!dicom::valid_bulk_address(r.param("tag")))
+    return http::problem(Error{ErrorCode::NotFound,
+                               "bulk data is addressed by an eight-digit hex tag (within a sequence: "
+                               "sequence tag, item index, tag, joined by dots)"});
   auto instances = instances_at(archive, r);
   if (!instances) return http::problem(instances.error());
   auto path = archive.instance_file(instances->front(), archive::Archive::HashCheck::Once);
   if (!path) return http::problem(path.error());
-  auto parts = dicom::read_bulk(*path, *t);
+  auto parts = dicom::read_bulk(*path, r.param("tag"));
   if (!parts) return http::problem(parts.error());
   return multipart_of(*parts, "", {});
 }

@@ -6,6 +6,7 @@ import { Tag, number, text, values } from '../dicom';
 import { type SeriesInfo, seriesMetadata } from '../studyData';
 import { KIND_NAMES, type SeriesKind, documentMimeType, encapsulatedDocument, seriesKind } from './documents';
 import { type SrNode, srDocument } from './srContent';
+import { EcgView } from './EcgView';
 
 export function DocumentView({ study, series, onLoaded }: {
   study: string;
@@ -48,7 +49,7 @@ function DocumentOf({ kind, meta }: { kind: SeriesKind; meta: DicomJson }) {
     if (mime === 'application/pdf') return <PdfView meta={meta} />;
     return <Notice>{`This document is of type ${mime || 'unknown'}, which the viewer does not show. Retrieve it with a program that opens it.`}</Notice>;
   }
-  if (kind === 'waveform') return <Notice>{waveformSummary(meta)}</Notice>;
+  if (kind === 'waveform') return <><Notice>{waveformSummary(meta)}</Notice><EcgView meta={meta} /></>;
   if (kind === 'segmentation') return <Notice>{segmentationSummary(meta)}</Notice>;
   return <Notice>{`${KIND_NAMES[kind]}: ${text(meta, Tag.SeriesDescription) || 'no description'}. The viewer does not show this kind of object.`}</Notice>;
 }
@@ -63,8 +64,7 @@ function waveformSummary(meta: DicomJson): string {
   const leads = Math.max(0, ...groups.map((g) => number(g, '003A0005') ?? 0));
   const seconds = groups.map((g) => (number(g, '003A0010') ?? 0) / (number(g, '003A001A') ?? 1));
   const longest = seconds.length ? Math.max(...seconds) : 0;
-  return `A waveform recording: ${leads} channel${leads === 1 ? '' : 's'}, ${+longest.toFixed(1)} s. ` +
-    'Drawing waveforms is not available in this version; the recording is kept in the archive.';
+  return `A waveform recording: ${leads} channel${leads === 1 ? '' : 's'}, ${+longest.toFixed(1)} s.`;
 }
 
 function segmentationSummary(meta: DicomJson): string {

@@ -52,13 +52,18 @@ export async function encapsulatedDocument(meta: DicomJson): Promise<Uint8Array>
   const inline = meta[ENCAPSULATED_DOCUMENT]?.InlineBinary;
   if (inline) return Uint8Array.from(atob(inline), (c) => c.charCodeAt(0));
   if (!uri) throw new Error('the document has no content');
+  return encapsulatedBulk(uri);
+}
+
+// A bulk data value (PS3.18 10.4.1.1.5): the one part of its multipart answer.
+export async function encapsulatedBulk(uri: string): Promise<Uint8Array> {
   const r = await fetch(uri, { headers: { Accept: 'multipart/related; type="application/octet-stream"' } });
   if (!r.ok) throw new Error(`the archive answered HTTP ${r.status}`);
   const boundary = boundaryOf(r.headers.get('Content-Type'));
   const body = new Uint8Array(await r.arrayBuffer());
   if (!boundary) return body;
   const [part] = new MultipartStream(boundary).push(body);
-  if (!part) throw new Error('the archive sent the document in an answer that cannot be read');
+  if (!part) throw new Error('the archive sent the value in an answer that cannot be read');
   return part.bytes;
 }
 
