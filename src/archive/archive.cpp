@@ -380,7 +380,7 @@ Result<StoreResult> Archive::import_file(const fs::path& path, const std::string
 Status Archive::find(const FindQuery& query, const std::function<bool(const FindRow&)>& fn) {
   std::vector<const IndexedAttribute*> columns;
   std::string list = select_list_for(query.level, columns);
-  auto sql = build_select(query.level, query.keys, query.scope, list, query.limit, query.offset);
+  auto sql = build_select(query.level, query.keys, query.scope, list, query.limit, query.offset, query.order);
   if (!sql) return std::unexpected(sql.error());
   auto conn = readers_.acquire();
   if (!conn) return std::unexpected(conn.error());

@@ -146,7 +146,8 @@ Result<Range> parse_range(std::string_view value, Match kind) {
 }
 
 Result<SqlQuery> build_select(Level level, const std::vector<QueryKey>& keys, const Scope& scope,
-                              const std::string& select_list, int64_t limit, int64_t offset) {
+                              const std::string& select_list, int64_t limit, int64_t offset,
+                              const std::vector<OrderKey>& order) {
   Builder b;
   switch (scope.kind) {
     case Scope::Kind::Everything: break;
@@ -169,7 +170,18 @@ Result<SqlQuery> build_select(Level level, const std::vector<QueryKey>& keys, co
   SqlQuery q;
   q.sql = "SELECT " + select_list + " FROM " + from_clause(level);
   for (size_t i = 0; i < b.conditions.size(); ++i) q.sql += (i == 0 ? " WHERE " : " AND ") + b.conditions[i];
-  q.sql += " ORDER BY " + std::string(level_alias(level)) + ".id";
+  q.sql += " ORDER BY ";
+  for (const auto& o : order) {
+    const IndexedAttribute* a = find_attribute(o.tag);
+    if (!a || a->level > level || a->match == Match::Modalities)
+      return fail(ErrorCode::InvalidQuery, "results cannot be ordered by " +
+                                               (a ? std::string(a->keyword) : std::string("an attribute the archive does not index")) +
+                                               " at this level");
+    // Names in their matching form, so that case and accents do not split the order.
+    std::string expr = a->match == Match::PersonName ? select_expression(*a) + "_norm" : select_expression(*a);
+    q.sql += expr + (o.descending ? " DESC, " : ", ");
+  }
+  q.sql += std::string(level_alias(level)) + ".id";
   if (limit > 0) {
     q.sql += " LIMIT ? OFFSET ?";
     b.params.emplace_back(limit);

@@ -34,12 +34,19 @@ struct Scope {
   }
 };
 
+// A result order: an indexed attribute of the level or above, ascending unless `descending`.
+struct OrderKey {
+  tag::Tag tag;
+  bool descending = false;
+};
+
 struct FindQuery {
   Level level = Level::Study;
   std::vector<QueryKey> keys;
   Scope scope;
   int64_t limit = 0;  // 0: no limit
   int64_t offset = 0;
+  std::vector<OrderKey> order{};  // empty: the order of arrival
 };
 
 struct SqlQuery {
@@ -47,11 +54,12 @@ struct SqlQuery {
   std::vector<SqlValue> params;
 };
 
-// "SELECT <select_list> FROM <level and its parents> WHERE <conditions of keys>".
-// Keys of levels below `level`, unknown keys and return-only keys do not restrict.
+// "SELECT <select_list> FROM <level and its parents> WHERE <conditions of keys> ORDER BY ...".
+// Keys of levels below `level`, unknown keys and return-only keys do not restrict. An order
+// on an attribute that is not indexed at the level (or is multi-valued) is InvalidQuery.
 [[nodiscard]] Result<SqlQuery> build_select(Level level, const std::vector<QueryKey>& keys, const Scope& scope,
                                             const std::string& select_list, int64_t limit = 0,
-                                            int64_t offset = 0);
+                                            int64_t offset = 0, const std::vector<OrderKey>& order = {});
 
 // The SQL pattern (GLOB) for a DICOM wildcard value, or nullopt when it has no wildcard.
 [[nodiscard]] std::optional<std::string> glob_pattern(std::string_view dicom_value);

@@ -88,6 +88,19 @@ TEST(BuildSelect, InvalidKeysAreInvalidQueries) {
   EXPECT_FALSE(build_select(Level::Study, {{tag::kStudyDate, "yesterday"}}, Scope::everything(), "st.id"));
 }
 
+TEST(BuildSelect, ResultsAreOrderedByIndexedAttributesThenArrival) {
+  auto q = build_select(Level::Study, {}, Scope::everything(), "st.id", 0, 0,
+                        {{tag::kStudyDate, true}, {tag::kPatientName, false}});
+  ASSERT_TRUE(q) << q.error().message();
+  EXPECT_NE(q->sql.find("ORDER BY st.study_date DESC, p.patient_name_norm, st.id"), std::string::npos) << q->sql;
+  auto plain = build_select(Level::Study, {}, Scope::everything(), "st.id");
+  EXPECT_NE(plain->sql.find("ORDER BY st.id"), std::string::npos);
+  // Multi-valued, below the level, or not indexed: refused, not ignored.
+  EXPECT_FALSE(build_select(Level::Study, {}, Scope::everything(), "st.id", 0, 0, {{tag::kModalitiesInStudy}}));
+  EXPECT_FALSE(build_select(Level::Study, {}, Scope::everything(), "st.id", 0, 0, {{tag::kSeriesNumber}}));
+  EXPECT_FALSE(build_select(Level::Study, {}, Scope::everything(), "st.id", 0, 0, {{0x00181030}}));
+}
+
 TEST(BuildSelect, UniversalMatchAddsNoCondition) {
   auto q = build_select(Level::Patient, {{tag::kPatientName, "*"}, {tag::kPatientID, ""}}, Scope::everything(), "p.id");
   ASSERT_TRUE(q);

@@ -1,35 +1,28 @@
-// Studies in the archive, newest first, searchable by patient, date and modality; a row
+// Studies in the archive: searchable by patient, date (with today, yesterday and the last 7
+// days a click away) and modalities, sorted by any column and paged by the archive; a row
 // opens the study in the viewer.
 import { type FormEvent, useEffect, useState } from 'react';
 import { type DicomJson, type Session, dicomJson } from './api';
 import type { Navigate } from './App';
 import { Tag, formatDate, number, text, values } from './dicom';
-import { byNewest, prefetchStudy } from './studyData';
+import { prefetchStudy } from './studyData';
+import {
+  DATE_PRESETS, EMPTY_FILTERS, type Filters, MODALITIES, NEWEST_FIRST, type Order, PAGE_SIZE, SORTABLE,
+  nextOrder, presetRange, studyQuery,
+} from './studyList';
 
-interface Filters {
-  name: string;
-  patientId: string;
-  from: string;
-  to: string;
-  modality: string;
-}
-
-const INCLUDE = ['00081030', '00080061', '00201206', '00201208', '00100030', '00100040'];
-
-export function studyQuery(f: Filters, limit = 200): string {
-  const q = new URLSearchParams();
-  if (f.name.trim()) {
-    q.set('PatientName', `${f.name.trim()}*`);
-    q.set('fuzzymatching', 'true');
-  }
-  if (f.patientId.trim()) q.set('PatientID', f.patientId.trim());
-  const from = f.from.replaceAll('-', ''), to = f.to.replaceAll('-', '');
-  if (from || to) q.set('StudyDate', `${from}-${to}`);
-  if (f.modality) q.set('ModalitiesInStudy', f.modality);
-  for (const t of INCLUDE) q.append('includefield', t);
-  q.set('limit', String(limit));
-  return `/dicom-web/studies?${q}`;
-}
+const COLUMNS: { label: string; sort?: keyof typeof SORTABLE; cell: (s: DicomJson) => string; className?: string }[] = [
+  { label: 'Patient', sort: 'PatientName', cell: (s) => text(s, Tag.PatientName) },
+  { label: 'ID', sort: 'PatientID', cell: (s) => text(s, Tag.PatientID) },
+  { label: 'Sex', sort: 'PatientSex', cell: (s) => text(s, Tag.PatientSex) },
+  { label: 'Born', sort: 'PatientBirthDate', cell: (s) => formatDate(text(s, Tag.PatientBirthDate)), className: 'date' },
+  { label: 'Date', sort: 'StudyDate', cell: (s) => formatDate(text(s, Tag.StudyDate)), className: 'date' },
+  { label: 'Modality', cell: (s) => values(s, Tag.ModalitiesInStudy).join(', ') },
+  { label: 'Description', sort: 'StudyDescription', cell: (s) => text(s, Tag.StudyDescription) },
+  { label: 'Referring', sort: 'ReferringPhysicianName', cell: (s) => text(s, '00080090') },
+  { label: 'Accession', sort: 'AccessionNumber', cell: (s) => text(s, Tag.AccessionNumber) },
+  { label: 'Images', sort: 'NumberOfStudyRelatedInstances', cell: (s) => String(number(s, Tag.NumberOfStudyRelatedInstances) ?? ''), className: 'number' },
+];
 
 export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {
   session: Session;
@@ -37,22 +30,26 @@ export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {
   onSignOut: () => void;
   prefetchViewer: () => Promise<unknown>;
 }) {
-  const [filters, setFilters] = useState<Filters>({ name: '', patientId: '', from: '', to: '', modality: '' });
-  const [studies, setStudies] = useState<DicomJson[] | null>(null);
+  const [filters, setFilters] = useState<Filters>(EMPTY_FILTERS);
+  const [order, setOrder] = useState<Order>(NEWEST_FIRST);
+  const [offset, setOffset] = useState(0);
+  const [page, setPage] = useState<{ studies: DicomJson[]; more: boolean } | null>(null);
   const [error, setError] = useState('');
 
-  async function search(f: Filters) {
+  async function search(f: Filters, o: Order, at: number) {
     setError('');
     try {
-      setStudies((await dicomJson(studyQuery(f))).sort(byNewest));
+      const list = await dicomJson(studyQuery(f, o, at));
+      setPage({ studies: list.slice(0, PAGE_SIZE), more: list.length > PAGE_SIZE });
+      setOffset(at);
     } catch (e) {
-      setError((e as Error).message);
-      setStudies([]);
+      setError(`The studies cannot be listed: ${(e as Error).message}. Check the search and try again.`);
+      setPage({ studies: [], more: false });
     }
   }
 
   useEffect(() => {
-    void search(filters);
+    void search(filters, order, 0);
     // The viewer's code is fetched and started while the user looks at the list.
     void prefetchViewer().then((m) => (m as { warmUp?: () => void }).warmUp?.());
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -60,10 +57,22 @@ export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    void search(filters);
+    void search(filters, order, 0);
   }
-  const set = (k: keyof Filters) => (e: { target: { value: string } }) => setFilters({ ...filters, [k]: e.target.value });
+  const set = (k: 'name' | 'patientId' | 'from' | 'to') => (e: { target: { value: string } }) => setFilters({ ...filters, [k]: e.target.value });
+  const apply = (f: Filters) => {
+    setFilters(f);
+    void search(f, order, 0);
+  };
+  const toggleModality = (m: string) =>
+    apply({ ...filters, modalities: filters.modalities.includes(m) ? filters.modalities.filter((x) => x !== m) : [...filters.modalities, m] });
+  const sortBy = (key: string) => {
+    const o = nextOrder(order, key);
+    setOrder(o);
+    void search(filters, o, 0);
+  };
 
+  const studies = page?.studies ?? [];
   return (
     <div className="worklist">
       <header className="topbar">
@@ -77,40 +86,60 @@ export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {
         <input placeholder="Patient ID" aria-label="Patient ID" value={filters.patientId} onChange={set('patientId')} />
         <input type="date" aria-label="From" value={filters.from} onChange={set('from')} />
         <input type="date" aria-label="To" value={filters.to} onChange={set('to')} />
-        <select aria-label="Modality" value={filters.modality} onChange={set('modality')}>
-          <option value="">Any modality</option>
-          {['CT', 'MR', 'CR', 'DX', 'US', 'XA', 'MG', 'NM', 'PT', 'OT'].map((m) => <option key={m}>{m}</option>)}
-        </select>
+        <span role="group" aria-label="Study date" className="presets">
+          {DATE_PRESETS.map(({ preset, label }) => {
+            const range = presetRange(preset);
+            const on = filters.from === range.from && filters.to === range.to;
+            return <button key={preset} type="button" aria-pressed={on}
+              onClick={() => apply({ ...filters, ...(on ? { from: '', to: '' } : range) })}>{label}</button>;
+          })}
+        </span>
         <button type="submit">Search</button>
+        <span role="group" aria-label="Modalities" className="modalities">
+          {MODALITIES.map((m) => (
+            <button key={m} type="button" aria-pressed={filters.modalities.includes(m)} onClick={() => toggleModality(m)}>{m}</button>
+          ))}
+        </span>
       </form>
       {error && <p role="alert" className="error">{error}</p>}
-      {studies === null ? <p className="page-message">Loading…</p> : (
-        <table className="studies">
-          <thead>
-            <tr><th>Patient</th><th>ID</th><th>Born</th><th>Date</th><th>Modality</th><th>Description</th><th>Accession</th><th>Images</th></tr>
-          </thead>
-          <tbody>
-            {studies.length === 0 && <tr><td colSpan={8}>No studies match.</td></tr>}
-            {studies.map((s) => {
-              const uid = text(s, Tag.StudyInstanceUID);
-              return (
-                <tr key={uid} tabIndex={0} data-study={uid}
-                  onMouseDown={() => prefetchStudy(uid)}
-                  onClick={() => navigate(`/viewer/${uid}`)}
-                  onKeyDown={(e) => e.key === 'Enter' && navigate(`/viewer/${uid}`)}>
-                  <td>{text(s, Tag.PatientName)}</td>
-                  <td>{text(s, Tag.PatientID)}</td>
-                  <td>{formatDate(text(s, Tag.PatientBirthDate))}</td>
-                  <td>{formatDate(text(s, Tag.StudyDate))}</td>
-                  <td>{values(s, Tag.ModalitiesInStudy).join(', ')}</td>
-                  <td>{text(s, Tag.StudyDescription)}</td>
-                  <td>{text(s, Tag.AccessionNumber)}</td>
-                  <td>{number(s, Tag.NumberOfStudyRelatedInstances) ?? ''}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+      {page === null ? <p className="page-message">Loading…</p> : (
+        <>
+          <table className="studies">
+            <thead>
+              <tr>
+                {COLUMNS.map((c) => (
+                  <th key={c.label} className={c.className}
+                    aria-sort={c.sort && order.key === c.sort ? (order.descending ? 'descending' : 'ascending') : undefined}>
+                    {c.sort ? (
+                      <button type="button" className="sort" onClick={() => sortBy(c.sort!)}>
+                        {c.label}{order.key === c.sort ? (order.descending ? ' ▼' : ' ▲') : ''}
+                      </button>
+                    ) : c.label}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {studies.length === 0 && <tr><td colSpan={COLUMNS.length}>No studies match.</td></tr>}
+              {studies.map((s) => {
+                const uid = text(s, Tag.StudyInstanceUID);
+                return (
+                  <tr key={uid} tabIndex={0} data-study={uid}
+                    onMouseDown={() => prefetchStudy(uid)}
+                    onClick={() => navigate(`/viewer/${uid}`)}
+                    onKeyDown={(e) => e.key === 'Enter' && navigate(`/viewer/${uid}`)}>
+                    {COLUMNS.map((c) => <td key={c.label} className={c.className}>{c.cell(s)}</td>)}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <nav className="pager" aria-label="Pages">
+            <button type="button" disabled={offset === 0} onClick={() => void search(filters, order, Math.max(0, offset - PAGE_SIZE))}>Previous</button>
+            <span data-testid="page-range">{studies.length ? `Studies ${offset + 1}–${offset + studies.length}` : ''}</span>
+            <button type="button" disabled={!page.more} onClick={() => void search(filters, order, offset + PAGE_SIZE)}>Next</button>
+          </nav>
+        </>
       )}
     </div>
   );

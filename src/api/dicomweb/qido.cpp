@@ -52,7 +52,7 @@ std::optional<std::pair<tag::Tag, tag::Tag>> attribute_path(const std::string& n
 
 std::string warning(const std::string& text) { return "299 vireo \"" + text + "\""; }
 
-// PS3.18 8.3.4: {attributeID}={value}, includefield, fuzzymatching, limit, offset.
+// PS3.18 8.3.4: {attributeID}={value}, includefield, fuzzymatching, limit, offset; and orderby.
 Result<Search> parse_search(const HttpRequest& r, Level level) {
   Search s;
   s.query.level = level;
@@ -63,6 +63,17 @@ Result<Search> parse_search(const HttpRequest& r, Level level) {
       auto n = name == "limit" ? whole_number(name, value, 1, kMaxLimit) : whole_number(name, value, 0, INT64_MAX / 2);
       if (!n) return std::unexpected(n.error());
       (name == "limit" ? s.query.limit : s.query.offset) = *n;
+      continue;
+    }
+    if (name == "orderby") {  // an extension, as dcm4chee's: orderby=-StudyDate,PatientName
+      for (const auto& field : split(value, ',')) {
+        std::string f(trim(field));
+        bool descending = !f.empty() && f.front() == '-';
+        if (descending) f.erase(0, 1);
+        auto t = dicom::tag_for_keyword(f);
+        if (!t) return fail(ErrorCode::InvalidArgument, "orderby '" + f + "' is not a DICOM attribute");
+        s.query.order.push_back({*t, descending});
+      }
       continue;
     }
     if (name == "fuzzymatching") {
@@ -95,9 +106,9 @@ Result<Search> parse_search(const HttpRequest& r, Level level) {
       continue;
     }
     std::string v = value;
-    if (a->match == archive::Match::Uid)
+    if (a->match == archive::Match::Uid || a->match == archive::Match::Modalities)
       for (auto& c : v)
-        if (c == ',') c = '\\';  // PS3.18 8.3.4.1: UID lists are comma-separated
+        if (c == ',') c = '\\';  // PS3.18 8.3.4.1: lists are comma-separated
     s.query.keys.push_back({t, v, sequence});
   }
   if (auto st = add_path_uids(r, s.query); !st) return std::unexpected(st.error());
