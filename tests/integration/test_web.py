@@ -530,6 +530,7 @@ class WorklistEndToEndTest(unittest.TestCase):
             print(r.stdout)
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             self.assertIn("worklist end-to-end: ok", r.stdout)
+            self.assertIn("reading-only account: no Export SR, no permission names", r.stdout)
             # The order is the archive's: a bad orderby is refused in QIDO's own terms.
             status, _, body = server.http("GET", "/dicom-web/studies?orderby=ModalitiesInStudy")
             self.assertEqual(status, 400, body)

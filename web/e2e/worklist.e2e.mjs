@@ -107,6 +107,16 @@ try {
   check(wrapped === 0, `${wrapped} dates broken over two lines at 1366 px`);
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'worklist.png') });
   console.log('dates on one line at 1366 px');
+
+  // A reading-only account's viewer offers no saving into the study (a button that could only
+  // end in a refusal); no screen names a permission.
+  await page.click(`tr[data-study="${TODAY_STUDY}"]`);
+  await page.waitForFunction(() => Number(document.querySelector('[data-viewport-index="0"] .element')?.dataset.rendered ?? -1) >= 0,
+    null, { timeout: 30000 });
+  await page.waitForTimeout(1500); // the account's permissions are asked for once the image is drawn
+  check(await page.locator('[data-testid=export-sr]').count() === 0, 'Export SR offered to a receptionist');
+  check(!/archive\.(store|read|export)/.test(await page.textContent('body')), 'a permission name on screen');
+  console.log('reading-only account: no Export SR, no permission names');
   void context;
 } catch (e) {
   failures.push(e.stack ?? String(e));

@@ -22,7 +22,12 @@ export class ApiError extends Error {
 
 let csrfToken = '';
 
+// What the person reads: the server's problem detail, except for a refusal, whose detail
+// names the permission (for integrators); on screen it says what to do instead.
+export const FORBIDDEN_TEXT = 'your account is not allowed to do this. If you need to, ask an administrator to give your account this permission';
+
 async function problemMessage(res: Response): Promise<string> {
+  if (res.status === 403) return FORBIDDEN_TEXT;
   try {
     const p = await res.json();
     return p.detail || p.title || `HTTP ${res.status}`;

@@ -98,6 +98,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   const [mpr, setMpr] = useState<string | null>(null); // the series shown in MPR instead of the grid
   const [mprTool, setMprTool] = useState<MprTool>('Crosshairs');
   const [cineFps, setCineFps] = useState<number | null>(null); // null: each object's own rate
+  const [canStore, setCanStore] = useState(false); // may save measurements into the study as SR
   const [exported, setExported] = useState<{ state: 'idle' | 'busy' | 'done' | 'failed'; text: string }>({ state: 'idle', text: '' });
   const [saveStates, setSaveStates] = useState<Record<string, StudySave>>({}); // by study: this one and priors
   const saveState = combinedSaveState(saveStates);
@@ -186,6 +187,16 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
         .catch((e) => setError(`Series ${uid} cannot be read: ${e.message}`));
     }
   }, [shown, stacks, study, patient, seriesStudy, onSettled]);
+
+  // What the signed-in account may do beyond reading: a button it cannot use is not shown.
+  useEffect(() => {
+    if (!settled) return;
+    let gone = false;
+    currentSession().then((s) => !gone && setCanStore(s?.permissions.includes('archive.store') ?? false), () => undefined);
+    return () => {
+      gone = true;
+    };
+  }, [settled]);
 
   // The patient's other studies, to compare with.
   const patientId = patient ? text(patient, Tag.PatientID) : '';
@@ -306,9 +317,9 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
             <option value="">Cine: own rate</option>
             {CINE_RATES.map((r) => <option key={r} value={r}>Cine: {r}/s</option>)}
           </select>
-          <button type="button" disabled={exported.state === 'busy'} data-testid="export-sr"
+          {canStore && <button type="button" disabled={exported.state === 'busy'} data-testid="export-sr"
             title="Save your measurements on this study into it as a DICOM Structured Report (TID 1500)"
-            onClick={() => void exportSr()}>Export SR</button>
+            onClick={() => void exportSr()}>Export SR</button>}
           <button type="button" aria-pressed={mpr !== null} data-testid="mpr-toggle"
             disabled={mpr === null && !(shown[activeViewport] && volumeEligible(stacks[shown[activeViewport]!] ?? []))}
             title="Axial, sagittal and coronal planes of the active viewport's series, with crosshairs"
