@@ -37,7 +37,7 @@ Status check_scopes(const std::vector<std::string>& scopes) {
 }
 constexpr const char* kUserColumns =
     "id, username, display_name, disabled, totp_enabled, patient_id, physician_name, failed_logins, "
-    "locked_until, created_at, password_hash, totp_secret, totp_last_step, totp_pending";
+    "locked_until, created_at, password_hash, totp_secret, totp_last_step, totp_pending, must_change_password";
 
 Error unauthenticated(std::string why) { return Error{ErrorCode::Unauthenticated, std::move(why)}; }
 
@@ -172,6 +172,11 @@ const std::vector<Migration>& auth_migrations() {
            "ALTER TABLE api_tokens ADD COLUMN client_fk INTEGER REFERENCES oauth_clients (id)",
            "CREATE INDEX api_tokens_client ON api_tokens (client_fk)",
        }},
+      {3,
+       "identity: a password an administrator reset must be changed at the next sign-in",
+       {
+           "ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0",
+       }},
   };
   return migrations;
 }
@@ -205,6 +210,7 @@ Result<User> AuthService::load_user(Connection& c, const std::string& where, con
   u.failed_logins = static_cast<int>(r.integer(7));
   u.locked_until = r.integer(8);
   u.created_at = r.integer(9);
+  u.must_change_password = r.integer(14) != 0;
   auto roles = c.query("SELECT role FROM user_roles WHERE user_fk = ? ORDER BY role", {u.id});
   if (!roles) return std::unexpected(roles.error());
   for (const auto& rr : *roles)
@@ -260,11 +266,51 @@ Status AuthService::set_password(const std::string& username, const std::string&
   if (!u) return std::unexpected(u.error());
   // A new password ends every session signed in with the old one (OWASP ASVS 3.3.3).
   if (auto s = (*c)->execute("UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, "
-                             "locked_until = 0 WHERE id = ?",
+                             "locked_until = 0, must_change_password = 0 WHERE id = ?",
                              {*hash, clock_.unix_seconds(), u->id});
       !s)
     return s;
   return (*c)->execute("UPDATE sessions SET revoked = 1 WHERE user_fk = ?", {u->id});
+}
+
+Result<std::string> AuthService::reset_password(const std::string& username) {
+  std::string temporary;
+  do temporary = random_token(15);
+  while (!check_password_policy(username, temporary, policy_.password_min_length));
+  if (auto s = set_password(username, temporary); !s) return std::unexpected(s.error());
+  auto c = pool_.acquire();
+  if (!c) return std::unexpected(c.error());
+  if (auto s = (*c)->execute("UPDATE users SET must_change_password = 1 WHERE username = ?", {username}); !s)
+    return std::unexpected(s.error());
+  return temporary;
+}
+
+Status AuthService::change_own_password(int64_t user_id, int64_t session_id, const std::string& current,
+                                        const std::string& replacement, const std::string& address) {
+  auto c = pool_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto u = load_user(**c, "id = ?", user_id);
+  if (!u) return std::unexpected(u.error());
+  auto rows = (*c)->query("SELECT password_hash FROM users WHERE id = ?", {user_id});
+  if (!rows || rows->empty()) return std::unexpected(rows ? Error{ErrorCode::DatabaseError, "user vanished"} : rows.error());
+  // A wrong current password counts as a failed sign-in: a session left open is not a way
+  // to guess it.
+  if (!verify_password(rows->front().text(0), current)) {
+    LoginRequest as_login{u->username, "", "", "", address, ""};
+    if (auto s = record_failure(**c, as_login, &*u); !s) return s;
+    return fail(ErrorCode::InvalidArgument, "the current password is not right");
+  }
+  if (current == replacement) return fail(ErrorCode::InvalidArgument, "the new password must differ from the current one");
+  if (auto s = check_password_policy(u->username, replacement, policy_.password_min_length); !s) return s;
+  auto hash = hash_password(replacement);
+  if (!hash) return std::unexpected(hash.error());
+  if (auto s = (*c)->execute("UPDATE users SET password_hash = ?, password_changed_at = ?, must_change_password = 0 "
+                             "WHERE id = ?",
+                             {*hash, clock_.unix_seconds(), user_id});
+      !s)
+    return s;
+  // Every other session signed in with the old password ends; this one goes on.
+  return (*c)->execute("UPDATE sessions SET revoked = 1 WHERE user_fk = ? AND id <> ?", {user_id, session_id});
 }
 
 Status AuthService::set_disabled(const std::string& username, bool disabled) {
@@ -461,6 +507,7 @@ Result<Principal> AuthService::principal_for(Connection& c, int64_t user_id) {
   p.patient_id = u->patient_id;
   p.physician_name = u->physician_name;
   p.enrolment_only = totp_required(*u) && !u->totp_enabled;
+  p.password_change_only = u->must_change_password;
   return p;
 }
 
@@ -510,6 +557,7 @@ Result<Principal> AuthService::authenticate_bearer(const std::string& token) {
   // A token is for scripts: it cannot be used to finish a TOTP enrolment, and a role that
   // requires TOTP keeps its tokens working (they were created by an admin or a signed-in user).
   p->enrolment_only = false;
+  p->password_change_only = false;
   return p;
 }
 

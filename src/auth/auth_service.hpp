@@ -44,6 +44,7 @@ struct User {
   int failed_logins = 0;
   int64_t locked_until = 0;
   int64_t created_at = 0;
+  bool must_change_password = false;  // reset by an administrator: changed at the next sign-in
 };
 
 struct NewUser {
@@ -113,6 +114,13 @@ class AuthService {
   // --- users (CLI and users.admin) ---
   [[nodiscard]] Result<User> add_user(const NewUser& u);
   [[nodiscard]] Status set_password(const std::string& username, const std::string& password);
+  // An administrator's reset: a generated temporary password (returned, to hand over) that
+  // must be changed at the next sign-in; the user's sessions end.
+  [[nodiscard]] Result<std::string> reset_password(const std::string& username);
+  // The signed-in user's own change: the current password, then the new one under the policy.
+  // Other sessions end; `session_id` (the one asking) goes on.
+  [[nodiscard]] Status change_own_password(int64_t user_id, int64_t session_id, const std::string& current,
+                                           const std::string& replacement, const std::string& address);
   [[nodiscard]] Status set_disabled(const std::string& username, bool disabled);
   // Clears the failure count and lockout of an account.
   [[nodiscard]] Status unlock(const std::string& username);

@@ -9,7 +9,7 @@ bool Principal::has_role(Role r) const { return std::ranges::find(roles, r) != r
 bool Principal::may(std::string_view permission) const {
   if (permission == kPublic) return true;
   if (!authenticated()) return false;
-  if (enrolment_only && permission != kAuthenticated) return false;
+  if ((enrolment_only || password_change_only) && permission != kAuthenticated) return false;
   if (!grants(roles, permission)) return false;
   if (via != Credential::Token || permission == kAuthenticated) return true;
   return std::ranges::any_of(token_scopes, [&](const std::string& s) { return s == "*" || s == permission; });

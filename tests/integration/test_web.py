@@ -541,6 +541,41 @@ class WorklistEndToEndTest(unittest.TestCase):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+class AccountEndToEndTest(unittest.TestCase):
+    """A person's own account in Chromium (web/e2e/account.e2e.mjs): password change with the
+    policy's reasons as typed, an administrator's reset forcing a change, the TOTP QR code,
+    and a failed sign-in that tells what to do without telling whether the account exists."""
+
+    def test_password_change_reset_and_authenticator_qr(self):
+        built()
+        server = Server()
+        try:
+            server.add_user("tech1", "technician", password="Tech-One-Start-2026")
+            server.add_user("tech2", "technician", password="Tech-Two-Start-2026")
+            server.add_user("drqr", "radiologist", password="Reading-Room-2026!")
+            server.start()
+            status, _, body = server.http("POST", "/api/users/tech2/reset-password")
+            self.assertEqual(status, 200, body)
+            temporary = json.loads(body)["temporaryPassword"]
+            env = dict(os.environ, VIREO_URL=f"https://127.0.0.1:{server.http_port}",
+                       VIREO_TECH="tech1", VIREO_TECH_PASSWORD="Tech-One-Start-2026",
+                       VIREO_RESET_USER="tech2", VIREO_RESET_PASSWORD=temporary,
+                       VIREO_TOTP_USER="drqr", VIREO_TOTP_PASSWORD="Reading-Room-2026!",
+                       VIREO_SCREENSHOTS=os.environ.get("VIREO_SCREENSHOTS") or str(server.tmp))
+            r = subprocess.run(["node", "e2e/account.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True,
+                               timeout=300)
+            print(r.stdout)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("account end-to-end: ok", r.stdout)
+            # The changes are in the audit trail, without the passwords.
+            audit = server.http("GET", "/api/audit?limit=200")[2].decode()
+            self.assertIn("password changed", audit)
+            self.assertNotIn("copper-heron-winter-ledger", audit)
+            self.assertNotIn(temporary, audit)
+        finally:
+            server.cleanup()
+
+
 class ViewerMemoryTest(unittest.TestCase):
     """Opening ten studies in a row keeps the viewer's images within the configured budget
     (viewer_image_cache_mb), and the page's memory stops growing once the cache is full."""

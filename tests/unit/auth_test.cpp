@@ -252,6 +252,38 @@ TEST_F(AuthServiceTest, SessionsEndOnIdleAbsoluteTimeoutLogoutPasswordChangeAndD
   EXPECT_FALSE(login("tech", "another-long-pass-phrase"));
 }
 
+TEST_F(AuthServiceTest, AResetPasswordMustBeChangedBeforeAnythingElse) {
+  add("tech", Role::Technician);
+  auto before = login("tech", kPassword);
+  ASSERT_TRUE(before);
+  auto temporary = auth_->reset_password("tech");
+  ASSERT_TRUE(temporary) << temporary.error().message();
+  EXPECT_FALSE(auth_->authenticate_session(before->session_token)) << "a reset ends the sessions";
+  EXPECT_FALSE(login("tech", kPassword)) << "the old password is gone";
+  auto s = login("tech", *temporary);
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(s->principal.password_change_only);
+  EXPECT_TRUE(s->principal.may(kAuthenticated));
+  EXPECT_FALSE(s->principal.may("archive.read")) << "nothing but the change until it is made";
+  auto other = login("tech", *temporary, {}, "10.0.0.2");
+  ASSERT_TRUE(other);
+
+  const int64_t id = s->principal.user_id, session = s->principal.credential_id;
+  auto wrong = auth_->change_own_password(id, session, "not-the-password", "orbit-lantern-meadow-quill", "10.0.0.1");
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().detail, "the current password is not right");
+  EXPECT_EQ(auth_->user("tech")->failed_logins, 1) << "a wrong current password counts as a failed sign-in";
+  EXPECT_FALSE(auth_->change_own_password(id, session, *temporary, "short", "10.0.0.1")) << "the policy holds";
+  EXPECT_FALSE(auth_->change_own_password(id, session, *temporary, *temporary, "10.0.0.1"));
+  ASSERT_TRUE(auth_->change_own_password(id, session, *temporary, "orbit-lantern-meadow-quill", "10.0.0.1"));
+  auto now = auth_->authenticate_session(s->session_token);
+  ASSERT_TRUE(now) << "the session that changed it goes on";
+  EXPECT_FALSE(now->password_change_only);
+  EXPECT_TRUE(now->may("archive.read"));
+  EXPECT_FALSE(auth_->authenticate_session(other->session_token)) << "the others end";
+  EXPECT_FALSE(auth_->user("tech")->must_change_password);
+}
+
 TEST_F(AuthServiceTest, TokensAreScopedExpireAndRevoke) {
   add("script", Role::Technician);
   EXPECT_FALSE(auth_->create_token("script", "ci", {"archive.everything"}, 0));

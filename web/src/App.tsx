@@ -4,6 +4,7 @@
 import { Suspense, lazy, useCallback, useEffect, useState } from 'react';
 import { type Session, currentSession, signOut } from './api';
 import { SignIn, TotpEnrolment } from './SignIn';
+import { PasswordChange } from './Account';
 import { Worklist } from './Worklist';
 import { prefetchStudy } from './studyData';
 
@@ -56,6 +57,10 @@ export function App() {
   if (session === undefined) return <div className="page-message">Loading…</div>;
   if (session === null) return <SignIn onSignedIn={setSession} />;
   if (session.totpEnrolmentRequired) return <TotpEnrolment onDone={() => currentSession().then(setSession)} onSignOut={leave} />;
+  if (session.passwordChangeRequired) {
+    return <PasswordChange forced onDone={() => currentSession().then(setSession)} onSignOut={leave} />;
+  }
+  if (path === '/account') return <PasswordChange forced={false} onDone={() => navigate('/')} onSignOut={leave} />;
 
   // The address of the sign-in page means the study list once signed in.
   if (path === '/login') {

@@ -1,4 +1,5 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
+import QRCode from 'qrcode';
 import { type Session, beginTotp, confirmTotp, signIn } from './api';
 
 export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
@@ -37,7 +38,14 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
         Authenticator code <span className="hint">(if your account has one)</span>
         <input name="totp" inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} />
       </label>
-      {error && <p role="alert" className="error">{error}</p>}
+      {error && (
+        <div role="alert" className="error">
+          <p>{error[0].toUpperCase() + error.slice(1)}.</p>
+          {/* The same words whether or not the account exists or is locked. */}
+          <p className="hint">After several failed attempts an account is locked for a while. Wait, or ask an
+            administrator to unlock it or to reset your password.</p>
+        </div>
+      )}
       <button type="submit" disabled={busy || !username || !password}>Sign in</button>
     </form>
   );
@@ -85,7 +93,8 @@ export function TotpEnrolment({ onDone, onSignOut }: { onDone: () => void; onSig
       {!secret && <button type="button" onClick={start}>Set up an authenticator</button>}
       {secret && (
         <>
-          <p>Add this key to your authenticator app, then enter the code it shows:</p>
+          <p>Scan this code with your authenticator app, or type the key below into it; then enter the code it shows:</p>
+          <QrCode text={secret.otpauthUri} />
           <code className="secret">{secret.secret}</code>
           <label>
             Code
@@ -98,4 +107,17 @@ export function TotpEnrolment({ onDone, onSignOut }: { onDone: () => void; onSig
       <button type="button" className="link" onClick={onSignOut}>Sign out</button>
     </form>
   );
+}
+
+// The otpauth:// address as a QR code (the qrcode library), for the phone's camera.
+function QrCode({ text }: { text: string }) {
+  const [src, setSrc] = useState('');
+  useEffect(() => {
+    let gone = false;
+    QRCode.toDataURL(text, { margin: 2, width: 200, errorCorrectionLevel: 'M' }).then((url) => !gone && setSrc(url), () => undefined);
+    return () => {
+      gone = true;
+    };
+  }, [text]);
+  return src ? <img className="qr" src={src} width={200} height={200} alt="QR code of the authenticator key" data-testid="totp-qr" /> : null;
 }

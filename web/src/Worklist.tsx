@@ -79,6 +79,7 @@ export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {
         <strong>Vireo</strong>
         <span className="spacer" />
         <span>{session.username}</span>
+        <button type="button" onClick={() => navigate('/account')}>Account</button>
         <button type="button" onClick={onSignOut}>Sign out</button>
       </header>
       <form className="filters" onSubmit={submit} aria-label="Search studies">

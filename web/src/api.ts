@@ -8,6 +8,7 @@ export interface Session {
   roles: string[];
   permissions: string[];
   totpEnrolmentRequired: boolean;
+  passwordChangeRequired?: boolean; // an administrator reset it: a new one before anything else
   csrfToken?: string;
 }
 
@@ -78,6 +79,15 @@ export async function signOut(): Promise<void> {
 
 export async function beginTotp(): Promise<{ secret: string; otpauthUri: string }> {
   return (await call('POST', '/api/auth/totp')).json();
+}
+
+// The password policy's verdict on a candidate (nothing is stored).
+export async function checkPassword(password: string): Promise<{ acceptable: boolean; reason: string }> {
+  return (await call('POST', '/api/auth/password/check', { password })).json();
+}
+
+export async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+  await call('POST', '/api/auth/password', { currentPassword, newPassword });
 }
 
 // The one-time recovery codes, shown once.

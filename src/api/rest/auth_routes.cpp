@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/query_params.hpp"
+#include "auth/password.hpp"
 #include "api/rest/routes.hpp"
 #include "api/rest/security.hpp"
 #include "api/fhir/audit_event.hpp"
@@ -63,7 +64,7 @@ json session_json(const auth::Principal& p) {
   for (const auto& perm : auth::all_permissions())
     if (p.may(perm.name)) permissions.push_back(std::string(perm.name));
   json j = {{"username", p.username}, {"roles", roles}, {"permissions", permissions},
-            {"totpEnrolmentRequired", p.enrolment_only}};
+            {"totpEnrolmentRequired", p.enrolment_only}, {"passwordChangeRequired", p.password_change_only}};
   if (p.via == auth::Credential::Session) j["csrfToken"] = p.csrf_token;
   return j;
 }
@@ -169,6 +170,30 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
     return http::json_response(200, dump({{"recoveryCodes", *codes}}));
   });
 
+  // The password policy's verdict on a candidate, as the person types it (nothing is stored).
+  router.add("POST", "/api/auth/password/check", std::string(auth::kAuthenticated), [&auth](const HttpRequest& r) {
+    auto body = json_body(r);
+    if (!body) return http::problem(body.error());
+    auto verdict = auth::check_password_policy(r.principal.username, string_field(*body, "password"),
+                                               auth.policy().password_min_length);
+    return http::json_response(200, dump({{"acceptable", verdict.has_value()},
+                                          {"reason", verdict ? "" : verdict.error().detail}}));
+  });
+
+  router.add("POST", "/api/auth/password", std::string(auth::kAuthenticated), [&auth, &audit](const HttpRequest& r) {
+    if (r.principal.via != auth::Credential::Session)
+      return http::problem(Error{ErrorCode::InvalidArgument, "a password is changed from a signed-in session, not with a token"});
+    auto body = json_body(r);
+    if (!body) return http::problem(body.error());
+    auto s = auth.change_own_password(r.principal.user_id, r.principal.credential_id, string_field(*body, "currentPassword"),
+                                      string_field(*body, "newPassword"), r.remote_address);
+    HttpRequest who = r;
+    who.audit.detail = s ? "password changed" : s.error().detail;
+    audit.record(audit_event_for(who, "update", s ? "success" : "failure"));
+    if (!s) return http::problem(s.error());
+    return no_content();
+  });
+
   router.add("GET", "/api/auth/tokens", std::string(auth::kAuthenticated), [&auth](const HttpRequest& r) {
     auto list = auth.tokens(r.principal.username);
     if (!list) return http::problem(list.error());
@@ -269,6 +294,11 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
   user_action("disable", [&auth](const std::string& u) { return auth.set_disabled(u, true); });
   user_action("enable", [&auth](const std::string& u) { return auth.set_disabled(u, false); });
   user_action("reset-totp", [&auth](const std::string& u) { return auth.reset_totp(u); });
+  router.add("POST", "/api/users/{username}/reset-password", "users.admin", [&auth](const HttpRequest& r) {
+    auto temporary = auth.reset_password(r.param("username"));
+    if (!temporary) return http::problem(temporary.error());
+    return http::json_response(200, dump({{"temporaryPassword", *temporary}, {"mustChange", true}}));
+  });
   router.add("PUT", "/api/users/{username}/roles", "users.admin", [&auth](const HttpRequest& r) {
     json body = json::parse(r.body, nullptr, false);
     if (body.is_discarded() || !body.is_array())

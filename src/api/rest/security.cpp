@@ -96,6 +96,9 @@ void install_security(http::Router& router, auth::AuthService& auth, audit::Audi
       refused = req.principal.enrolment_only
                     ? http::problem(Error{ErrorCode::Forbidden,
                                           "your role requires a second factor: set up TOTP first (POST /api/auth/totp)"})
+                : req.principal.password_change_only
+                    ? http::problem(Error{ErrorCode::Forbidden,
+                                          "your password was reset: choose a new one first (POST /api/auth/password)"})
                     : http::problem(Error{ErrorCode::Forbidden, "your role does not allow this (" + route.permission + ")"});
     }
     if (!refused && req.principal.via == auth::Credential::Session && changes_state(req.method) &&
