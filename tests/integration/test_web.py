@@ -576,6 +576,33 @@ class AccountEndToEndTest(unittest.TestCase):
             server.cleanup()
 
 
+class PatientEndToEndTest(unittest.TestCase):
+    """A patient in Chromium (web/e2e/patient.e2e.mjs): their own home in plain words, the
+    simplified viewer without staff tools, and another patient's study not found."""
+
+    def test_a_patient_sees_their_own_studies_in_a_simple_viewer(self):
+        built()
+        server = Server()
+        try:
+            server.add_user("ctpatient", "patient", password="Garden-Window-2026", patient_id="1CT1")
+            server.start()
+            own, other = DICOM / "modality" / "CT_small.dcm", DICOM / "modality" / "MR_small.dcm"
+            statuses, out = server.store(own, other)
+            self.assertTrue(all(v == 0 for v in statuses.values()), out)
+            uid = {f: server.json(f"/api/instances/{read_meta(f)[1][(2, 3)]}")["StudyInstanceUID"] for f in (own, other)}
+            env = dict(os.environ, VIREO_URL=f"https://127.0.0.1:{server.http_port}", VIREO_USER="ctpatient",
+                       VIREO_PASSWORD="Garden-Window-2026", VIREO_OWN_STUDY=uid[own], VIREO_OTHER_STUDY=uid[other],
+                       VIREO_SCREENSHOTS=os.environ.get("VIREO_SCREENSHOTS") or str(server.tmp))
+            r = subprocess.run(["node", "e2e/patient.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True,
+                               timeout=300)
+            print(r.stdout)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("patient end-to-end: ok", r.stdout)
+            self.assertIn("another patient's study: not found", r.stdout)
+        finally:
+            server.cleanup()
+
+
 class ViewerMemoryTest(unittest.TestCase):
     """Opening ten studies in a row keeps the viewer's images within the configured budget
     (viewer_image_cache_mb), and the page's memory stops growing once the cache is full."""

@@ -6,6 +6,7 @@ import { type Session, currentSession, signOut } from './api';
 import { SignIn, TotpEnrolment } from './SignIn';
 import { PasswordChange } from './Account';
 import { Worklist } from './Worklist';
+import { PatientHome } from './PatientHome';
 import { prefetchStudy } from './studyData';
 
 // The viewer is its own chunk: the sign-in page and the worklist load without Cornerstone3D.
@@ -67,15 +68,18 @@ export function App() {
     history.replaceState(null, '', '/');
     return <Worklist session={session} navigate={navigate} onSignOut={leave} prefetchViewer={loadViewer} />;
   }
+  // A patient has their own home and a viewer without the staff's tools.
+  const patientOnly = session.roles.length > 0 && session.roles.every((r) => r === 'patient');
   const study = studyOf(path);
   if (study) {
     return (
       <Suspense fallback={<div className="page-message">Opening the viewer…</div>}>
-        <ViewerPage study={study} navigate={navigate} />
+        <ViewerPage study={study} navigate={navigate} simple={patientOnly} />
       </Suspense>
     );
   }
   if (path !== '/') return <NotFound path={path} navigate={navigate} />;
+  if (patientOnly) return <PatientHome session={session} navigate={navigate} onSignOut={leave} />;
   return <Worklist session={session} navigate={navigate} onSignOut={leave} prefetchViewer={loadViewer} />;
 }
 

@@ -50,8 +50,8 @@ export function warmUp(): void {
   void renderingEngine().then(warmUpPipeline);
 }
 
-function useToolGroup(engine: RenderingEngine | null) {
-  const [active, setActive] = useState<string>(WindowLevelTool.toolName);
+function useToolGroup(engine: RenderingEngine | null, first: string) {
+  const [active, setActive] = useState<string>(first);
   const choose = useCallback((name: string) => {
     const group = stackToolGroup();
     const { Primary, Auxiliary, Secondary } = ToolEnums.MouseBindings;
@@ -65,14 +65,17 @@ function useToolGroup(engine: RenderingEngine | null) {
     group.setToolActive(name, { bindings: [{ mouseButton: Primary }] });
     setActive(name);
   }, []);
-  // A study opens with window/level on the left button, whatever the last one was left with.
+  // A study opens with its first tool (window/level; pan for a patient) on the left button,
+  // whatever the last one was left with.
   useEffect(() => {
-    if (engine) choose(WindowLevelTool.toolName);
-  }, [engine, choose]);
+    if (engine) choose(first);
+  }, [engine, choose, first]);
   return { active, choose };
 }
 
-export default function ViewerPage({ study, navigate }: { study: string; navigate: Navigate }) {
+// `simple`: the patient's viewer: scrolling, window presets, zoom, pan and full screen; none
+// of the staff's tools (measurements, MPR, saving into the study, AI, priors, layouts).
+export default function ViewerPage({ study, navigate, simple = false }: { study: string; navigate: Navigate; simple?: boolean }) {
   const [engine, setEngine] = useState<RenderingEngine | null>(null);
   const [series, setSeries] = useState<SeriesInfo[] | null>(null);
   const [stacks, setStacks] = useState<Record<string, StackImage[]>>({});
@@ -114,7 +117,8 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
     return () => clearTimeout(fallback);
   }, [study]);
   const commandSeq = useRef(0);
-  const { active, choose } = useToolGroup(engine);
+  const { active, choose } = useToolGroup(engine, simple ? PanTool.toolName : WindowLevelTool.toolName);
+  const grid = useRef<HTMLElement>(null);
 
   // Cornerstone and the series list in parallel; the first series' metadata as soon as the
   // list names it, so that its first frame is the first image request.
@@ -156,7 +160,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   // AI findings, drawn only when the reader asks for them (off by default: a suggestion must
   // not be the first thing the eye meets).
   useEffect(() => {
-    if (!settled) return;
+    if (!settled || simple) return;
     let gone = false;
     aiFindings(study).then(
       (body) => !gone && setAi(parseFindings(body)),
@@ -165,7 +169,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
     return () => {
       gone = true;
     };
-  }, [study, settled]);
+  }, [study, settled, simple]);
   const shownFindings: AiFinding[] | null = showAi ? ai.findings : null;
 
   // Metadata of each shown series, once; it names every image of the stack.
@@ -190,25 +194,25 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
 
   // What the signed-in account may do beyond reading: a button it cannot use is not shown.
   useEffect(() => {
-    if (!settled) return;
+    if (!settled || simple) return;
     let gone = false;
     currentSession().then((s) => !gone && setCanStore(s?.permissions.includes('archive.store') ?? false), () => undefined);
     return () => {
       gone = true;
     };
-  }, [settled]);
+  }, [settled, simple]);
 
   // The patient's other studies, to compare with.
   const patientId = patient ? text(patient, Tag.PatientID) : '';
   const patientIssuer = patient ? text(patient, Tag.IssuerOfPatientID) : '';
   useEffect(() => {
-    if (!settled) return;
+    if (!settled || simple) return;
     let gone = false;
     otherStudies({ id: patientId, issuer: patientIssuer }, study).then((list) => !gone && setPriors(list), () => undefined);
     return () => {
       gone = true;
     };
-  }, [patientId, patientIssuer, study, settled]);
+  }, [patientId, patientIssuer, study, settled, simple]);
 
   useEffect(() => link.setEnabled(linked), [link, linked]);
 
@@ -280,11 +284,11 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
   return (
     <div className="viewer">
       {/* The user's measurements on the study and on each prior compared with it. */}
-      {engine && settled && [study, ...Object.keys(priorSeries)].map((uid) => (
+      {engine && settled && !simple && [study, ...Object.keys(priorSeries)].map((uid) => (
         <AnnotationSync key={uid} engine={engine} study={uid} onState={onSaveState} />
       ))}
       <header className="topbar">
-        <button type="button" onClick={() => navigate('/')}>← Worklist</button>
+        <button type="button" onClick={() => navigate('/')}>{simple ? '← Your studies' : '← Worklist'}</button>
         <span data-testid="patient-banner">{patient && overlay === 'full' ? `${text(patient, Tag.PatientName)} · ${text(patient, Tag.PatientID)}` : ''}</span>
         <span className="spacer" />
         <span className={saveState.state === 'failed' ? 'error' : 'hint'} data-testid="save-state" title={saveState.detail}>
@@ -292,7 +296,17 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
         </span>
         <span className={exported.state === 'failed' ? 'error' : 'hint'} data-testid="sr-state">{exported.text}</span>
         {/* A report or document has nothing for the image tools to act on. */}
-        {!documentSeries && <div className="toolbar" role="toolbar" aria-label="Tools">
+        {!documentSeries && simple && (
+          <div className="toolbar" role="toolbar" aria-label="Tools">
+            {[{ name: PanTool.toolName, label: 'Move' }, { name: ZoomTool.toolName, label: 'Zoom' }].map((t) => (
+              <button key={t.name} type="button" aria-pressed={active === t.name} onClick={() => choose(t.name)}>{t.label}</button>
+            ))}
+            <PresetMenu onChoose={(i) => send('preset', i)} viewport={activeViewport} stacks={stacks} shown={shown} />
+            <button type="button" onClick={() => send('reset')}>Reset view</button>
+            <button type="button" data-testid="full-screen" onClick={() => void grid.current?.requestFullscreen?.()}>Full screen</button>
+          </div>
+        )}
+        {!documentSeries && !simple && <div className="toolbar" role="toolbar" aria-label="Tools">
           {mpr ? (
             // In MPR the left button moves the crosshairs or sets the window; measurements are
             // made on the stacks.
@@ -377,7 +391,7 @@ export default function ViewerPage({ study, navigate }: { study: string; navigat
       ) : mpr && engine && stacks[mpr]?.length ? (
         <MprView engine={engine} images={stacks[mpr]} seriesUid={mpr} tool={mprTool} command={command} />
       ) : (
-      <main className="grid" style={{ gridTemplateRows: `repeat(${rows}, 1fr)`, gridTemplateColumns: `repeat(${columns}, 1fr)` }}>
+      <main className="grid" ref={grid} style={{ gridTemplateRows: `repeat(${rows}, 1fr)`, gridTemplateColumns: `repeat(${columns}, 1fr)` }}>
         {error && <div className="page-message error" role="alert">{error}</div>}
         {engine && shown.map((uid, i) => (
           <div key={i} className={`viewport${i === activeViewport ? ' active' : ''}`} data-viewport-index={i}

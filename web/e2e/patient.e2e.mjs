@@ -1,0 +1,65 @@
+// End-to-end: a patient in Chromium. Their own home (their studies by date, in plain words),
+// the simplified viewer (scrolling, window presets, zoom, pan, full screen; none of the
+// staff's tools), and another patient's study not found.
+//
+// Environment: VIREO_URL, VIREO_USER, VIREO_PASSWORD (a patient), VIREO_OWN_STUDY (theirs),
+// VIREO_OTHER_STUDY (someone else's), VIREO_SCREENSHOTS (optional).
+import { join } from 'node:path';
+import { launch } from './session.mjs';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`set ${name}`);
+  return v;
+};
+const BASE = env('VIREO_URL');
+const SHOTS = process.env.VIREO_SCREENSHOTS;
+const failures = [];
+const check = (ok, message) => ok || failures.push(message);
+const { page, close } = await launch();
+try {
+  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
+  await page.goto(`${BASE}/`);
+  await page.fill('input[name=username]', env('VIREO_USER'));
+  await page.fill('input[name=password]', env('VIREO_PASSWORD'));
+  await page.click('button[type=submit]');
+  await page.waitForSelector('text=Your imaging studies');
+  const cards = await page.$$eval('.patient-studies li', (lis) => lis.map((li) => ({ study: li.dataset.study, text: li.innerText })));
+  check(cards.length === 1 && cards[0].study === env('VIREO_OWN_STUDY'), `home: ${JSON.stringify(cards)}`);
+  // The date written out in the browser's language (19 January 2004, January 19, 2004…).
+  const written = await page.evaluate(() => new Date(2004, 0, 19).toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' }));
+  check(/CT scan/.test(cards[0]?.text ?? '') && (cards[0]?.text ?? '').includes(written) && /January/.test(written),
+    `in plain words: ${cards[0]?.text}`);
+  check(await page.locator('table.studies').count() === 0, 'the staff study list shown to a patient');
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'patient-home.png') });
+  console.log(`patient home: ${cards[0]?.text.replace(/\n+/g, ' · ')}`);
+
+  await page.click('button:text-is("View images")');
+  await page.waitForFunction(() => Number(document.querySelector('[data-viewport-index="0"] .element')?.dataset.rendered ?? -1) >= 0,
+    null, { timeout: 30000 });
+  const tools = await page.$$eval('.toolbar button, .toolbar select', (els) => els.map((e) => e.getAttribute('aria-label') || e.textContent));
+  for (const staff of ['Length', 'Cobb', 'Angle', 'MPR', 'Export SR', 'Link', 'Invert', 'Rotate', '1x2']) {
+    check(!tools.includes(staff), `a staff tool for a patient: ${staff}`);
+  }
+  for (const own of ['Move', 'Zoom', 'Window preset', 'Reset view', 'Full screen']) check(tools.includes(own), `missing ${own}: ${tools}`);
+  await page.selectOption('select[aria-label="Window preset"]', { index: 1 });
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'patient-viewer.png') });
+  await page.click('[data-testid=full-screen]');
+  await page.waitForFunction(() => document.fullscreenElement?.classList.contains('grid'), null, { timeout: 5000 })
+    .then(() => console.log('full screen: the images alone'), () => failures.push('full screen did not open'));
+  await page.keyboard.press('Escape');
+  console.log(`patient viewer tools: ${tools.join(', ')}`);
+
+  await page.goto(`${BASE}/viewer/${env('VIREO_OTHER_STUDY')}`);
+  await page.waitForSelector('[data-testid=study-not-found]', { timeout: 20000 });
+  console.log("another patient's study: not found");
+} catch (e) {
+  failures.push(e.stack ?? String(e));
+} finally {
+  await close();
+}
+if (failures.length) {
+  console.log(failures.join('\n'));
+  process.exit(1);
+}
+console.log('patient end-to-end: ok');
