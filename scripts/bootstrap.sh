@@ -8,7 +8,7 @@ packages=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config git
   # libraries (DESIGN.md "Dependencies")
-  libdcmtk-dev libopenjp2-7-dev libboost-dev libsqlite3-dev libssl-dev
+  libdcmtk-dev libopenjp2-7-dev libboost-dev libsqlite3-dev libssl-dev libzip-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # identity: Argon2id (libsodium), TOTP (liboath), password dictionary checks (cracklib)

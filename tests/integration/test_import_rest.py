@@ -222,6 +222,67 @@ if __name__ == "__main__":
     unittest.main()
 
 
+class StudyDownloadTest(unittest.TestCase):
+    """A study to take away (IHE PDI style): a ZIP of its DICOM files as stored with a DICOMDIR
+    that DCMTK reads and that indexes every file, or of its images as JPEGs; within the
+    caller's scope, audited."""
+
+    def test_dicom_with_a_dicomdir_and_jpegs_for_the_patient_only(self):
+        import io
+        import zipfile
+        server = Server()
+        try:
+            server.add_user("p77", "patient", password="Harbour-Kite-2026", patient_id="77654033")
+            server.start()
+            ct2 = sorted((DICOM / "dicomdir" / "77654033" / "CT2").iterdir())
+            seg = DICOM / "modality" / "SEG_ct_binary_3frame.dcm"  # the same study: a segmentation of CT2
+            other = DICOM / "modality" / "MR_small.dcm"
+            statuses, out = server.store(*ct2, seg, other)
+            self.assertTrue(all(v == 0 for v in statuses.values()), out)
+            study = server.json(f"/api/instances/{read_meta(seg)[1][(2, 3)]}")["StudyInstanceUID"]
+            other_study = server.json(f"/api/instances/{read_meta(other)[1][(2, 3)]}")["StudyInstanceUID"]
+            patient = server.create_token("p77")
+
+            status, headers, body = server.http("GET", f"/api/studies/{study}/download", token=patient)
+            self.assertEqual(status, 200, body[:300])
+            self.assertEqual(headers["Content-Type"], "application/zip")
+            z = zipfile.ZipFile(io.BytesIO(body))
+            self.assertIsNone(z.testzip())
+            names = z.namelist()
+            files = [n for n in names if n.startswith("DICOM/")]
+            self.assertEqual(len(files), len(ct2) + 1)
+            self.assertIn("README.TXT", names)
+            tmp = Path(tempfile.mkdtemp(prefix="vireo-media-"))
+            try:
+                z.extractall(tmp)
+                dump = subprocess.run(["dcmdump", "+P", "0004,1500", str(tmp / "DICOMDIR")], capture_output=True, text=True)
+                self.assertEqual(dump.returncode, 0, dump.stderr)
+                referenced = sorted(line.split("[")[1].split("]")[0].replace("\\", "/") for line in dump.stdout.splitlines())
+                self.assertEqual(referenced, sorted(files), "the DICOMDIR indexes every file and nothing else")
+                # The files are the stored ones, byte for byte.
+                stored = {read_meta(tmp / f)[1][(2, 3)]: (tmp / f).read_bytes() for f in files}
+                for sop, data in stored.items():
+                    self.assertEqual(server.http("GET", f"/api/instances/{sop}/file")[2], data, sop)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+
+            status, _, body = server.http("GET", f"/api/studies/{study}/download?format=jpeg", token=patient)
+            self.assertEqual(status, 200)
+            z = zipfile.ZipFile(io.BytesIO(body))
+            pictures = [n for n in z.namelist() if n.startswith("IMAGES/")]
+            self.assertEqual(len(pictures), len(ct2) + 3, "each CT image and each frame of the segmentation")
+            self.assertTrue(all(z.read(n)[:3] == b"\xff\xd8\xff" for n in pictures))
+
+            # Another patient's study is not there for this patient; bad requests change nothing.
+            self.assertEqual(server.http("GET", f"/api/studies/{other_study}/download", token=patient)[0], 404)
+            self.assertEqual(server.http("GET", f"/api/studies/{study}/download?format=png")[0], 400)
+            self.assertEqual(server.http("GET", f"/api/studies/{study}/download?zip=1")[0], 400)
+            audit = server.http("GET", "/api/audit?limit=50")[2].decode()
+            self.assertIn("instances as dicom", audit, "the download is audited")
+        finally:
+            server.cleanup()
+
+
 class ConfigurationTest(unittest.TestCase):
     def test_file_then_environment_then_flags(self):
         tmp = Path(tempfile.mkdtemp(prefix="vireo-config-"))

@@ -599,6 +599,8 @@ class PatientEndToEndTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             self.assertIn("patient end-to-end: ok", r.stdout)
             self.assertIn("another patient's study: not found", r.stdout)
+            self.assertIn("downloaded study-dicom.zip", r.stdout)
+            self.assertIn("downloaded study-images.zip", r.stdout)
         finally:
             server.cleanup()
 

@@ -32,6 +32,16 @@ try {
     `in plain words: ${cards[0]?.text}`);
   check(await page.locator('table.studies').count() === 0, 'the staff study list shown to a patient');
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'patient-home.png') });
+  // Their study to take away, as DICOM with its index and as pictures.
+  for (const [id, name] of [['download-dicom', 'study-dicom.zip'], ['download-jpeg', 'study-images.zip']]) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid=${id}]`)]);
+    const file = await download.path();
+    const { statSync, readFileSync } = await import('node:fs');
+    const head = readFileSync(file).subarray(0, 4).toString('latin1');
+    check(download.suggestedFilename() === name && statSync(file).size > 1000 && head === 'PK\x03\x04',
+      `${id}: ${download.suggestedFilename()}, ${statSync(file).size} bytes`);
+    console.log(`downloaded ${name}: ${statSync(file).size} bytes`);
+  }
   console.log(`patient home: ${cards[0]?.text.replace(/\n+/g, ' · ')}`);
 
   await page.click('button:text-is("View images")');
@@ -42,6 +52,7 @@ try {
     check(!tools.includes(staff), `a staff tool for a patient: ${staff}`);
   }
   for (const own of ['Move', 'Zoom', 'Window preset', 'Reset view', 'Full screen']) check(tools.includes(own), `missing ${own}: ${tools}`);
+  check(await page.locator('.topbar [data-testid=download-dicom]').count() === 1, 'no download in the viewer');
   await page.selectOption('select[aria-label="Window preset"]', { index: 1 });
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'patient-viewer.png') });
   await page.click('[data-testid=full-screen]');

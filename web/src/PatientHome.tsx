@@ -61,7 +61,10 @@ export function PatientHome({ session, navigate, onSignOut }: { session: Session
                   {text(s, Tag.StudyDescription) && <p>{text(s, Tag.StudyDescription)}</p>}
                   <p className="hint">{images} {images === 1 ? 'image' : 'images'}</p>
                 </div>
-                <button type="button" onMouseDown={() => prefetchStudy(uid)} onClick={() => navigate(`/viewer/${uid}`)}>View images</button>
+                <div className="actions">
+                  <button type="button" onMouseDown={() => prefetchStudy(uid)} onClick={() => navigate(`/viewer/${uid}`)}>View images</button>
+                  <DownloadLinks study={uid} />
+                </div>
               </li>
             );
           })}
@@ -69,5 +72,18 @@ export function PatientHome({ session, navigate, onSignOut }: { session: Session
         <p className="hint">These are your images as the imaging centre stored them. Your doctor's report explains what they show.</p>
       </main>
     </div>
+  );
+}
+
+// The study to take away: for a doctor or another hospital (DICOM files with their index), or
+// as pictures. The archive builds the ZIP; the browser saves it.
+export function DownloadLinks({ study }: { study: string }) {
+  return (
+    <span className="downloads">
+      <a href={`/api/studies/${study}/download?format=dicom`} download data-testid="download-dicom"
+        title="The images as DICOM files with a DICOMDIR, for a doctor's or a hospital's viewer">Download for a doctor (DICOM)</a>
+      <a href={`/api/studies/${study}/download?format=jpeg`} download data-testid="download-jpeg"
+        title="The images as JPEG pictures, to look at or share">Download pictures (JPEG)</a>
+    </span>
   );
 }

@@ -8,6 +8,7 @@
 #include "api/rest/routes.hpp"
 #include "archive/access.hpp"
 #include "core/strings.hpp"
+#include "dicom/media.hpp"
 
 namespace vireo::api {
 
@@ -20,6 +21,19 @@ using nlohmann::json;
 
 constexpr int64_t kDefaultLimit = 100;
 constexpr int64_t kMaxLimit = 1000;
+
+std::string media_readme(const std::string& format, const std::string& study) {
+  if (format == "jpeg") {
+    return "These are the images of one imaging study (" + study + "), as pictures.\r\n\r\n"
+           "IMAGES/ holds one JPEG file per image, in the order they were taken. They are for looking at and\r\n"
+           "sharing, not for diagnosis: for a second opinion, ask for the study as DICOM files.\r\n";
+  }
+  return "This is one imaging study (" + study + ") in the DICOM format, as a doctor's or hospital's\r\n"
+         "viewing software reads it.\r\n\r\n"
+         "DICOMDIR  the index of the files (patient, study, series, images)\r\n"
+         "DICOM/    the images and reports, as the imaging centre stored them\r\n\r\n"
+         "Open DICOMDIR (or the DICOM folder) with a DICOM viewer. Unzip first: viewers read folders, not ZIP files.\r\n";
+}
 
 json encode_row(const archive::FindRow& row, Level level) {
   json j = json::object();
@@ -237,6 +251,47 @@ void register_archive_routes(http::Router& router, archive::Archive& archive) {
     res.file = *path;
     res.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + inst->sop_instance_uid + ".dcm\"");
     res.headers.emplace_back("ETag", "\"" + inst->sha256 + "\"");
+    return res;
+  });
+  // The study to take away (a patient's own, a referring physician's patient's): a ZIP of its
+  // DICOM files with a DICOMDIR, or of its images as JPEGs (dicom/media.hpp).
+  router.add("GET", "/api/studies/{study}/download", "archive.export", [&a](const HttpRequest& r) {
+    if (auto s = only_parameters(r, {"format"}); !s) return http::problem(s.error());
+    const std::string format = r.query.contains("format") ? r.query.at("format") : "dicom";
+    if (format != "dicom" && format != "jpeg")
+      return http::problem(Error{ErrorCode::InvalidArgument, "format is dicom (files and a DICOMDIR) or jpeg (pictures)"});
+    archive::FindQuery q{Level::Instance, {{tag::kStudyInstanceUID, r.param("study")}}, archive::scope_for(r.principal)};
+    auto found = a.locate(q);
+    if (!found) return http::problem(found.error());
+    if (found->empty()) return http::problem(Error{ErrorCode::NotFound, "no such study"});
+    r.audit.patient_id = found->front().patient_id;
+    r.audit.study_uid = found->front().study_uid;
+    r.audit.detail = std::to_string(found->size()) + " instances as " + format;
+    std::vector<std::filesystem::path> files;
+    for (const auto& inst : *found) {
+      auto path = a.instance_file(inst, archive::Archive::HashCheck::EveryRead);
+      if (!path) return http::problem(path.error());  // damage is said, never packed
+      files.push_back(*path);
+    }
+    const auto work = a.temp_path();
+    const auto zip = a.temp_path();
+    std::error_code ec;
+    std::filesystem::create_directories(work, ec);
+    auto made = dicom::write_media_zip(files, format == "dicom" ? dicom::MediaKind::Dicom : dicom::MediaKind::Jpeg, work, zip,
+                                       media_readme(format, r.param("study")));
+    std::filesystem::remove_all(work, ec);
+    if (!made) {
+      std::filesystem::remove(zip, ec);
+      return http::problem(made.error());
+    }
+    HttpResponse res;
+    res.content_type = "application/zip";
+    http::BodySegment body;
+    body.file = zip;
+    body.remove_after = true;
+    res.segments.push_back(std::move(body));
+    res.headers.emplace_back("Content-Disposition", "attachment; filename=\"study-" + std::string(format == "dicom" ? "dicom" : "images") + ".zip\"");
+    res.headers.emplace_back("X-Vireo-Left-Out", std::to_string(made->left_out));
     return res;
   });
   auto deleter = [&a](Level level) {

@@ -10,6 +10,7 @@ import type { Navigate } from '../App';
 import { Tag, formatDate, text, values } from '../dicom';
 import { DICOMWEB_ROOT as ROOT, type SeriesInfo, isImageSeries, otherStudies, seriesKind, seriesMetadata, seriesOf } from '../studyData';
 import { DocumentView } from './DocumentView';
+import { DownloadLinks } from '../PatientHome';
 import { KIND_NAMES, hasPixels, notAnImage, seriesLabel } from './documents';
 import { type AiFinding, type ParsedFindings, parseFindings } from './ai';
 import { studyAnnotations, syncAnnotations } from './annotations';
@@ -102,6 +103,7 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
   const [mprTool, setMprTool] = useState<MprTool>('Crosshairs');
   const [cineFps, setCineFps] = useState<number | null>(null); // null: each object's own rate
   const [canStore, setCanStore] = useState(false); // may save measurements into the study as SR
+  const [canExport, setCanExport] = useState(simple); // may take the study away (a patient their own)
   const [exported, setExported] = useState<{ state: 'idle' | 'busy' | 'done' | 'failed'; text: string }>({ state: 'idle', text: '' });
   const [saveStates, setSaveStates] = useState<Record<string, StudySave>>({}); // by study: this one and priors
   const saveState = combinedSaveState(saveStates);
@@ -196,7 +198,11 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
   useEffect(() => {
     if (!settled || simple) return;
     let gone = false;
-    currentSession().then((s) => !gone && setCanStore(s?.permissions.includes('archive.store') ?? false), () => undefined);
+    currentSession().then((s) => {
+      if (gone) return;
+      setCanStore(s?.permissions.includes('archive.store') ?? false);
+      setCanExport(s?.permissions.includes('archive.export') ?? false);
+    }, () => undefined);
     return () => {
       gone = true;
     };
@@ -291,6 +297,7 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
         <button type="button" onClick={() => navigate('/')}>{simple ? '← Your studies' : '← Worklist'}</button>
         <span data-testid="patient-banner">{patient && overlay === 'full' ? `${text(patient, Tag.PatientName)} · ${text(patient, Tag.PatientID)}` : ''}</span>
         <span className="spacer" />
+        {canExport && <DownloadLinks study={study} />}
         <span className={saveState.state === 'failed' ? 'error' : 'hint'} data-testid="save-state" title={saveState.detail}>
           {{ idle: '', saving: 'Saving measurements…', saved: 'Measurements saved', failed: 'Measurements not saved' }[saveState.state]}
         </span>
