@@ -22,6 +22,18 @@ def built():
         raise AssertionError("web/dist is not built: run make build (scripts/build_web.sh)")
 
 
+def run_e2e(test, script, server, user, password, **variables):
+    """Runs web/e2e/<script>.e2e.mjs against `server` as `user` and returns what it printed;
+    the test fails unless the script ends with "<script> end-to-end: ok"."""
+    env = dict(os.environ, VIREO_URL=f"https://127.0.0.1:{server.http_port}", VIREO_USER=user, VIREO_PASSWORD=password,
+               VIREO_SCREENSHOTS=os.environ.get("VIREO_SCREENSHOTS") or str(server.tmp), **variables)
+    r = subprocess.run(["node", f"e2e/{script}.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True, timeout=300)
+    print(r.stdout)
+    test.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+    test.assertIn(f"{script} end-to-end: ok", r.stdout)
+    return r.stdout
+
+
 class WebAppFilesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -441,20 +453,13 @@ class OrientationEndToEndTest(unittest.TestCase):
                 for i, im in enumerate(h["images"]):
                     prepared(f"hanging{n}-{i}", im["file"], im.get("edit"), study)
                 studies["hanging"].append(study)
-            shots = os.environ.get("VIREO_SCREENSHOTS") or str(tmp)
-            env = dict(os.environ, VIREO_URL=f"https://127.0.0.1:{server.http_port}", VIREO_USER="drorient",
-                       VIREO_PASSWORD="Reading-Room-2026!", VIREO_ORIENTATION_STUDIES=json.dumps(studies),
-                       VIREO_SCREENSHOTS=shots)
-            r = subprocess.run(["node", "e2e/orientation.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True,
-                               timeout=300)
-            print(r.stdout)
-            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-            self.assertIn("orientation end-to-end: ok", r.stdout)
+            out = run_e2e(self, "orientation", server, "drorient", "Reading-Room-2026!",
+                          VIREO_ORIENTATION_STUDIES=json.dumps(studies))
             states = sum(len(c["states"]) for c in fixture["cases"])
-            self.assertEqual(len(re.findall(r"^.*: (top|no letters)", r.stdout, re.M)), states, "every state was checked")
-            self.assertIn("hanging: R CC (A|P) · L CC (P|A) in 1x2", r.stdout)
+            self.assertEqual(len(re.findall(r"^.*: (top|no letters)", out, re.M)), states, "every state was checked")
+            self.assertIn("hanging: R CC (A|P) · L CC (P|A) in 1x2", out)
             # DX 256/128, MG, CR 1024/550, CT, ...: each case whose file stores a window.
-            self.assertGreaterEqual(int(re.search(r"stored windows shown as stored: (\d+)", r.stdout).group(1)), 3)
+            self.assertGreaterEqual(int(re.search(r"stored windows shown as stored: (\d+)", out).group(1)), 3)
         finally:
             server.cleanup()
             shutil.rmtree(tmp, ignore_errors=True)
@@ -485,18 +490,10 @@ class DocumentsEndToEndTest(unittest.TestCase):
                 statuses, out = server.store(*paths)
                 self.assertTrue(all(v == 0 for v in statuses.values()), out)
                 studies[key] = server.json(f"/api/instances/{read_meta(paths[0])[1][(2, 3)]}")["StudyInstanceUID"]
-            shots = os.environ.get("VIREO_SCREENSHOTS") or str(server.tmp)
-            env = dict(os.environ, VIREO_URL=f"https://127.0.0.1:{server.http_port}", VIREO_USER="drdocs",
-                       VIREO_PASSWORD="Reading-Room-2026!", VIREO_DOCUMENT_STUDIES=json.dumps(studies),
-                       VIREO_SCREENSHOTS=shots)
-            r = subprocess.run(["node", "e2e/documents.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True,
-                               timeout=300)
-            print(r.stdout)
-            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-            self.assertIn("documents end-to-end: ok", r.stdout)
-            self.assertIn('report: "Imaging Measurement Report"', r.stdout)
-            self.assertIn("not found: /admin and an unknown study say so", r.stdout)
-            self.assertIn("ECG: 12 leads drawn at 25 mm/s and 10 mm/mV", r.stdout)
+            out = run_e2e(self, "documents", server, "drdocs", "Reading-Room-2026!", VIREO_DOCUMENT_STUDIES=json.dumps(studies))
+            self.assertIn('report: "Imaging Measurement Report"', out)
+            self.assertIn("not found: /admin and an unknown study say so", out)
+            self.assertIn("ECG: 12 leads drawn at 25 mm/s and 10 mm/mV", out)
         finally:
             server.cleanup()
 
@@ -521,16 +518,9 @@ class WorklistEndToEndTest(unittest.TestCase):
             statuses, out = server.store(*files)
             self.assertTrue(all(v == 0 for v in statuses.values()), out)
             today_study = server.json(f"/api/instances/{read_meta(first[0])[1][(2, 3)]}")["StudyInstanceUID"]
-            shots = os.environ.get("VIREO_SCREENSHOTS") or str(tmp)
-            env = dict(os.environ, VIREO_URL=f"https://127.0.0.1:{server.http_port}", VIREO_USER="desk",
-                       VIREO_PASSWORD="Morning-Shift-2026!", VIREO_STUDIES="60", VIREO_TODAY_STUDY=today_study,
-                       VIREO_SCREENSHOTS=shots)
-            r = subprocess.run(["node", "e2e/worklist.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True,
-                               timeout=300)
-            print(r.stdout)
-            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-            self.assertIn("worklist end-to-end: ok", r.stdout)
-            self.assertIn("reading-only account: no Export SR, no permission names", r.stdout)
+            out = run_e2e(self, "worklist", server, "desk", "Morning-Shift-2026!", VIREO_STUDIES="60",
+                          VIREO_TODAY_STUDY=today_study)
+            self.assertIn("reading-only account: no Export SR, no permission names", out)
             # The order is the archive's: a bad orderby is refused in QIDO's own terms.
             status, _, body = server.http("GET", "/dicom-web/studies?orderby=ModalitiesInStudy")
             self.assertEqual(status, 400, body)
@@ -557,16 +547,9 @@ class AccountEndToEndTest(unittest.TestCase):
             status, _, body = server.http("POST", "/api/users/tech2/reset-password")
             self.assertEqual(status, 200, body)
             temporary = json.loads(body)["temporaryPassword"]
-            env = dict(os.environ, VIREO_URL=f"https://127.0.0.1:{server.http_port}",
-                       VIREO_TECH="tech1", VIREO_TECH_PASSWORD="Tech-One-Start-2026",
-                       VIREO_RESET_USER="tech2", VIREO_RESET_PASSWORD=temporary,
-                       VIREO_TOTP_USER="drqr", VIREO_TOTP_PASSWORD="Reading-Room-2026!",
-                       VIREO_SCREENSHOTS=os.environ.get("VIREO_SCREENSHOTS") or str(server.tmp))
-            r = subprocess.run(["node", "e2e/account.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True,
-                               timeout=300)
-            print(r.stdout)
-            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-            self.assertIn("account end-to-end: ok", r.stdout)
+            run_e2e(self, "account", server, "tech1", "Tech-One-Start-2026", VIREO_TECH="tech1",
+                    VIREO_TECH_PASSWORD="Tech-One-Start-2026", VIREO_RESET_USER="tech2", VIREO_RESET_PASSWORD=temporary,
+                    VIREO_TOTP_USER="drqr", VIREO_TOTP_PASSWORD="Reading-Room-2026!")
             # The changes are in the audit trail, without the passwords.
             audit = server.http("GET", "/api/audit?limit=200")[2].decode()
             self.assertIn("password changed", audit)
@@ -590,17 +573,11 @@ class PatientEndToEndTest(unittest.TestCase):
             statuses, out = server.store(own, other)
             self.assertTrue(all(v == 0 for v in statuses.values()), out)
             uid = {f: server.json(f"/api/instances/{read_meta(f)[1][(2, 3)]}")["StudyInstanceUID"] for f in (own, other)}
-            env = dict(os.environ, VIREO_URL=f"https://127.0.0.1:{server.http_port}", VIREO_USER="ctpatient",
-                       VIREO_PASSWORD="Garden-Window-2026", VIREO_OWN_STUDY=uid[own], VIREO_OTHER_STUDY=uid[other],
-                       VIREO_SCREENSHOTS=os.environ.get("VIREO_SCREENSHOTS") or str(server.tmp))
-            r = subprocess.run(["node", "e2e/patient.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True,
-                               timeout=300)
-            print(r.stdout)
-            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-            self.assertIn("patient end-to-end: ok", r.stdout)
-            self.assertIn("another patient's study: not found", r.stdout)
-            self.assertIn("downloaded study-dicom.zip", r.stdout)
-            self.assertIn("downloaded study-images.zip", r.stdout)
+            out = run_e2e(self, "patient", server, "ctpatient", "Garden-Window-2026", VIREO_OWN_STUDY=uid[own],
+                          VIREO_OTHER_STUDY=uid[other])
+            self.assertIn("another patient's study: not found", out)
+            self.assertIn("downloaded study-dicom.zip", out)
+            self.assertIn("downloaded study-images.zip", out)
         finally:
             server.cleanup()
 

@@ -8,34 +8,20 @@
 // the temporary one); VIREO_TOTP_USER / VIREO_TOTP_PASSWORD (a radiologist without TOTP yet);
 // VIREO_SCREENSHOTS (optional).
 import { join } from 'node:path';
-import { launch } from './session.mjs';
+import { env, passwordSignIn, run } from './session.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`set ${name}`);
-  return v;
-};
 const BASE = env('VIREO_URL');
 const SHOTS = process.env.VIREO_SCREENSHOTS;
 const NEW_PASSWORD = 'copper-heron-winter-ledger';
 
-const failures = [];
-const check = (ok, message) => ok || failures.push(message);
-const { page, close } = await launch();
-async function signIn(user, password) {
-  await page.goto(`${BASE}/`);
-  await page.fill('input[name=username]', user);
-  await page.fill('input[name=password]', password);
-  await page.click('button[type=submit]');
-}
-const verdict = async (text) => {
-  await page.fill('input[name=new]', text);
-  await page.waitForFunction(() => !['Checking…', ''].includes(document.querySelector('[data-testid=password-verdict]')?.textContent ?? ''));
-  await page.waitForTimeout(400); // the last keystroke's answer
-  return page.textContent('[data-testid=password-verdict]');
-};
-try {
-  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
+await run('account end-to-end', async ({ page, check }) => {
+  const signIn = (user, password) => passwordSignIn(page, BASE, user, password);
+  const verdict = async (text) => {
+    await page.fill('input[name=new]', text);
+    await page.waitForFunction(() => !['Checking…', ''].includes(document.querySelector('[data-testid=password-verdict]')?.textContent ?? ''));
+    await page.waitForTimeout(400); // the last keystroke's answer
+    return page.textContent('[data-testid=password-verdict]');
+  };
 
   // A failed sign-in: one answer, whether the account exists or not.
   await signIn(env('VIREO_TECH'), 'wrong password here');
@@ -94,13 +80,4 @@ try {
   check(size.w === 200 && size.h === 200 && /^[A-Z2-7]{16,}$/.test(size.key ?? ''), `QR: ${JSON.stringify(size)}`);
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'totp-qr.png') });
   console.log('authenticator key shown as a QR code beside the key');
-} catch (e) {
-  failures.push(e.stack ?? String(e));
-} finally {
-  await close();
-}
-if (failures.length) {
-  console.log(failures.join('\n'));
-  process.exit(1);
-}
-console.log('account end-to-end: ok');
+});

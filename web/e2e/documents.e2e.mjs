@@ -5,22 +5,13 @@
 // Environment: VIREO_URL, VIREO_USER, VIREO_PASSWORD (a radiologist), VIREO_DOCUMENT_STUDIES
 // (JSON: {"pdf", "report", "ecg", "segmentation"}: study UIDs), VIREO_SCREENSHOTS (optional).
 import { join } from 'node:path';
-import { launch, signIn } from './session.mjs';
+import { env, run, signIn } from './session.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`set ${name}`);
-  return v;
-};
 const BASE = env('VIREO_URL');
 const STUDIES = JSON.parse(env('VIREO_DOCUMENT_STUDIES'));
 const SHOTS = process.env.VIREO_SCREENSHOTS;
 
-const failures = [];
-const check = (ok, message) => ok || failures.push(message);
-const { page, close } = await launch();
-try {
-  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
+await run('documents end-to-end', async ({ page, check }) => {
   await signIn(page, BASE, env('VIREO_USER'), env('VIREO_PASSWORD'));
   page.on('console', (m) => ['error', 'warning'].includes(m.type()) && console.log(`browser console: ${m.text()}`));
   const cards = () => page.$$eval('.series-card', (els) => els.map((e) => `${e.dataset.kind}: ${e.children[1]?.textContent}`));
@@ -102,15 +93,7 @@ try {
   check(await page.locator('.toolbar button').count() === 0, 'tools over a study that is not there');
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'study-not-found.png') });
   console.log('not found: /admin and an unknown study say so, with a way back');
-} catch (e) {
-  failures.push(e.stack ?? String(e));
+}, async (page, failures) => {
   failures.push(`on the page: ${(await page.textContent('main').catch(() => '')).slice(0, 500)}`);
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'documents-failure.png') }).catch(() => undefined);
-} finally {
-  await close();
-}
-if (failures.length) {
-  console.log(failures.join('\n'));
-  process.exit(1);
-}
-console.log('documents end-to-end: ok');
+});

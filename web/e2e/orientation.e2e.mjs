@@ -8,13 +8,8 @@
 // (JSON: {"cases": [study per case], "hanging": [study per hanging]}), VIREO_SCREENSHOTS (optional).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, signIn } from './session.mjs';
+import { env, run, signIn } from './session.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`set ${name}`);
-  return v;
-};
 const BASE = env('VIREO_URL');
 const STUDIES = JSON.parse(env('VIREO_ORIENTATION_STUDIES'));
 const SHOTS = process.env.VIREO_SCREENSHOTS;
@@ -53,11 +48,8 @@ async function expectShown(page, viewport, markers) {
   return now;
 }
 
-const failures = [];
 let windows = 0; // stored windows seen as stored
-const { page, close } = await launch();
-try {
-  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
+await run('orientation end-to-end', async ({ page, failures }) => {
   await signIn(page, BASE, env('VIREO_USER'), env('VIREO_PASSWORD'));
 
   for (const [n, c] of FIXTURE.cases.entries()) {
@@ -121,13 +113,4 @@ try {
     console.log(`hanging: ${h.viewports.map((v) => `${v.label} (${v.markers.left}|${v.markers.right})`).join(' · ')} in ${h.layout}`);
     if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-mammography-hanging.png') });
   }
-} catch (e) {
-  failures.push(e.stack ?? String(e));
-} finally {
-  await close();
-}
-if (failures.length) {
-  console.log(failures.join('\n'));
-  process.exit(1);
-}
-console.log('orientation end-to-end: ok');
+});

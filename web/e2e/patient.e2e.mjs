@@ -5,24 +5,12 @@
 // Environment: VIREO_URL, VIREO_USER, VIREO_PASSWORD (a patient), VIREO_OWN_STUDY (theirs),
 // VIREO_OTHER_STUDY (someone else's), VIREO_SCREENSHOTS (optional).
 import { join } from 'node:path';
-import { launch } from './session.mjs';
+import { env, passwordSignIn, run } from './session.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`set ${name}`);
-  return v;
-};
 const BASE = env('VIREO_URL');
 const SHOTS = process.env.VIREO_SCREENSHOTS;
-const failures = [];
-const check = (ok, message) => ok || failures.push(message);
-const { page, close } = await launch();
-try {
-  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
-  await page.goto(`${BASE}/`);
-  await page.fill('input[name=username]', env('VIREO_USER'));
-  await page.fill('input[name=password]', env('VIREO_PASSWORD'));
-  await page.click('button[type=submit]');
+await run('patient end-to-end', async ({ page, check, failures }) => {
+  await passwordSignIn(page, BASE, env('VIREO_USER'), env('VIREO_PASSWORD')); // no second factor for the role
   await page.waitForSelector('text=Your imaging studies');
   const cards = await page.$$eval('.patient-studies li', (lis) => lis.map((li) => ({ study: li.dataset.study, text: li.innerText })));
   check(cards.length === 1 && cards[0].study === env('VIREO_OWN_STUDY'), `home: ${JSON.stringify(cards)}`);
@@ -64,13 +52,4 @@ try {
   await page.goto(`${BASE}/viewer/${env('VIREO_OTHER_STUDY')}`);
   await page.waitForSelector('[data-testid=study-not-found]', { timeout: 20000 });
   console.log("another patient's study: not found");
-} catch (e) {
-  failures.push(e.stack ?? String(e));
-} finally {
-  await close();
-}
-if (failures.length) {
-  console.log(failures.join('\n'));
-  process.exit(1);
-}
-console.log('patient end-to-end: ok');
+});

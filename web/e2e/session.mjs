@@ -1,5 +1,6 @@
-// Shared by the end-to-end test and the viewer benchmark: Debian's Chromium through
-// playwright-core with a fresh profile, and signing in (setting up TOTP when the role needs it).
+// Shared by the end-to-end tests and the viewer benchmark: Debian's Chromium through
+// playwright-core with a fresh profile, signing in (setting up TOTP when the role needs it),
+// and running a script's steps to one verdict.
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,14 +42,19 @@ export async function launch(extraArgs = []) {
   };
 }
 
-// Signs in on the page at `base`; sets up the second factor on the first sign-in of a role
-// that needs one. Returns the TOTP secret (to sign in again).
-export async function signIn(page, base, user, password, secret = null) {
+// The sign-in form filled and sent (a role without a second factor is then signed in).
+export async function passwordSignIn(page, base, user, password, code = '') {
   await page.goto(`${base}/`);
   await page.fill('input[name=username]', user);
   await page.fill('input[name=password]', password);
-  if (secret) await page.fill('input[name=totp]', totp(secret));
+  if (code) await page.fill('input[name=totp]', code);
   await page.click('button[type=submit]');
+}
+
+// Signs in on the page at `base`; sets up the second factor on the first sign-in of a role
+// that needs one. Returns the TOTP secret (to sign in again).
+export async function signIn(page, base, user, password, secret = null) {
+  await passwordSignIn(page, base, user, password, secret ? totp(secret) : '');
   if (secret) return secret;
   await page.click('text=Set up an authenticator');
   const key = (await page.textContent('.secret')).trim();
@@ -82,4 +88,34 @@ export function firstImageDrawn(page, timeout = 20000) {
     };
     check();
   }), timeout);
+}
+
+// A required setting of an end-to-end script.
+export function env(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`set ${name}`);
+  return v;
+}
+
+// Runs a script's steps in a fresh browser: `check(ok, message)` records a failure and goes on,
+// an exception ends the steps; page errors are failures too. Exits 1 with every failure
+// printed, or prints "<label>: ok". `onFailure` runs while the page is still open.
+export async function run(label, steps, onFailure = async () => undefined) {
+  const failures = [];
+  const check = (ok, message) => ok || failures.push(message);
+  const browser = await launch();
+  browser.page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
+  try {
+    await steps({ ...browser, check, failures });
+  } catch (e) {
+    failures.push(e.stack ?? String(e));
+    await onFailure(browser.page, failures).catch(() => undefined);
+  } finally {
+    await browser.close();
+  }
+  if (failures.length) {
+    console.log(failures.join('\n'));
+    process.exit(1);
+  }
+  console.log(`${label}: ok`);
 }

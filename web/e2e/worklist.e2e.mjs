@@ -5,29 +5,16 @@
 // Environment: VIREO_URL, VIREO_USER, VIREO_PASSWORD, VIREO_STUDIES (how many are stored),
 // VIREO_TODAY_STUDY (the one study dated today), VIREO_SCREENSHOTS (optional).
 import { join } from 'node:path';
-import { launch } from './session.mjs';
+import { env, passwordSignIn, run } from './session.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`set ${name}`);
-  return v;
-};
 const BASE = env('VIREO_URL');
 const TOTAL = Number(env('VIREO_STUDIES'));
 const TODAY_STUDY = env('VIREO_TODAY_STUDY');
 const SHOTS = process.env.VIREO_SCREENSHOTS;
 
-const failures = [];
-const check = (ok, message) => ok || failures.push(message);
-const { page, context, close } = await launch();
-try {
-  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
+await run('worklist end-to-end', async ({ page, check }) => {
   await page.setViewportSize({ width: 1366, height: 768 });
-  // A receptionist signs in with a password alone (no second factor for the role).
-  await page.goto(`${BASE}/`);
-  await page.fill('input[name=username]', env('VIREO_USER'));
-  await page.fill('input[name=password]', env('VIREO_PASSWORD'));
-  await page.click('button[type=submit]');
+  await passwordSignIn(page, BASE, env('VIREO_USER'), env('VIREO_PASSWORD')); // no second factor for the role
   const rows = () => page.$$eval('tbody tr[data-study]', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
   const range = () => page.textContent('[data-testid=page-range]');
   const settle = async (before) => {
@@ -117,14 +104,4 @@ try {
   check(await page.locator('[data-testid=export-sr]').count() === 0, 'Export SR offered to a receptionist');
   check(!/archive\.(store|read|export)/.test(await page.textContent('body')), 'a permission name on screen');
   console.log('reading-only account: no Export SR, no permission names');
-  void context;
-} catch (e) {
-  failures.push(e.stack ?? String(e));
-} finally {
-  await close();
-}
-if (failures.length) {
-  console.log(failures.join('\n'));
-  process.exit(1);
-}
-console.log('worklist end-to-end: ok');
+});

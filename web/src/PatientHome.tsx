@@ -5,6 +5,7 @@ import { type DicomJson, type Session, dicomJson } from './api';
 import type { Navigate } from './App';
 import { Tag, number, text, values } from './dicom';
 import { prefetchStudy } from './studyData';
+import { AppHeader } from './AppHeader';
 import { NEWEST_FIRST, studyQuery, EMPTY_FILTERS } from './studyList';
 
 const PLAIN_MODALITY: Record<string, string> = {
@@ -37,13 +38,7 @@ export function PatientHome({ session, navigate, onSignOut }: { session: Session
   }, []);
   return (
     <div className="patient-home">
-      <header className="topbar">
-        <strong>Vireo</strong>
-        <span className="spacer" />
-        <span>{session.username}</span>
-        <button type="button" onClick={() => navigate('/account')}>Account</button>
-        <button type="button" onClick={onSignOut}>Sign out</button>
-      </header>
+      <AppHeader session={session} navigate={navigate} onSignOut={onSignOut} />
       <main>
         <h1>Your imaging studies</h1>
         {error && <p role="alert" className="error">{error}</p>}

@@ -6,6 +6,7 @@ import { type DicomJson, type Session, dicomJson } from './api';
 import type { Navigate } from './App';
 import { Tag, formatDate, number, text, values } from './dicom';
 import { prefetchStudy } from './studyData';
+import { AppHeader } from './AppHeader';
 import {
   DATE_PRESETS, EMPTY_FILTERS, type Filters, MODALITIES, NEWEST_FIRST, type Order, PAGE_SIZE, SORTABLE,
   nextOrder, presetRange, studyQuery,
@@ -75,13 +76,7 @@ export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {
   const studies = page?.studies ?? [];
   return (
     <div className="worklist">
-      <header className="topbar">
-        <strong>Vireo</strong>
-        <span className="spacer" />
-        <span>{session.username}</span>
-        <button type="button" onClick={() => navigate('/account')}>Account</button>
-        <button type="button" onClick={onSignOut}>Sign out</button>
-      </header>
+      <AppHeader session={session} navigate={navigate} onSignOut={onSignOut} />
       <form className="filters" onSubmit={submit} aria-label="Search studies">
         <input placeholder="Patient name" aria-label="Patient name" value={filters.name} onChange={set('name')} />
         <input placeholder="Patient ID" aria-label="Patient ID" value={filters.patientId} onChange={set('patientId')} />
