@@ -492,7 +492,7 @@ class DocumentsEndToEndTest(unittest.TestCase):
                 studies[key] = server.json(f"/api/instances/{read_meta(paths[0])[1][(2, 3)]}")["StudyInstanceUID"]
             out = run_e2e(self, "documents", server, "drdocs", "Reading-Room-2026!", VIREO_DOCUMENT_STUDIES=json.dumps(studies))
             self.assertIn('report: "Imaging Measurement Report"', out)
-            self.assertIn("not found: /admin and an unknown study say so", out)
+            self.assertIn("not found: /settings and an unknown study say so", out)
             self.assertIn("ECG: 12 leads drawn at 25 mm/s and 10 mm/mV", out)
         finally:
             server.cleanup()
@@ -578,6 +578,29 @@ class PatientEndToEndTest(unittest.TestCase):
             self.assertIn("another patient's study: not found", out)
             self.assertIn("downloaded study-dicom.zip", out)
             self.assertIn("downloaded study-images.zip", out)
+        finally:
+            server.cleanup()
+
+
+class AdminEndToEndTest(unittest.TestCase):
+    """Accounts administered in Chromium (web/e2e/admin.e2e.mjs): create with a temporary
+    password, disable and enable, roles, unlock a locked account, reset a password."""
+
+    def test_an_administrator_manages_accounts(self):
+        built()
+        server = Server()
+        try:
+            server.add_user("boss", "admin", password="Admin-Desk-2026!")
+            server.add_user("clumsy", "technician", password="Slippery-Keys-2026")
+            server.start()
+            for _ in range(6):  # more failures than login_max_failures: locked
+                server.http("POST", "/api/auth/login", token=None, body=json.dumps({"username": "clumsy", "password": "nope"}).encode(),
+                            headers={"Content-Type": "application/json"})
+            self.assertIsNotNone(next(u for u in server.json("/api/users") if u["username"] == "clumsy")["lockedUntil"])
+            out = run_e2e(self, "admin", server, "boss", "Admin-Desk-2026!", VIREO_LOCKED_USER="clumsy")
+            self.assertIn("the reset password leads to choosing a new one", out)
+            newtech = next(u for u in server.json("/api/users") if u["username"] == "newtech")
+            self.assertEqual(sorted(newtech["roles"]), ["receptionist", "technician"])
         finally:
             server.cleanup()
 

@@ -82,9 +82,11 @@ await run('documents end-to-end', async ({ page, check }) => {
   // An address the application does not have, and a study that is not there (or not this
   // user's): each says so, with a way back, and no tools.
   await page.goto(`${BASE}/admin`);
+  await page.waitForSelector('[data-testid=not-allowed]'); // a radiologist: not the administration pages
+  await page.goto(`${BASE}/settings`);
   await page.waitForSelector('[data-testid=not-found]');
-  check(new URL(page.url()).pathname === '/admin', `the address changed to ${page.url()}`);
-  check((await page.textContent('[data-testid=not-found]')).includes('/admin'), 'the missing address is not named');
+  check(new URL(page.url()).pathname === '/settings', `the address changed to ${page.url()}`);
+  check((await page.textContent('[data-testid=not-found]')).includes('/settings'), 'the missing address is not named');
   await page.click('text=Go to the study list');
   await page.waitForSelector('tr[data-study]');
   check(new URL(page.url()).pathname === '/', `back to ${page.url()}`);
@@ -92,7 +94,7 @@ await run('documents end-to-end', async ({ page, check }) => {
   await page.waitForSelector('[data-testid=study-not-found]', { timeout: 20000 });
   check(await page.locator('.toolbar button').count() === 0, 'tools over a study that is not there');
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'study-not-found.png') });
-  console.log('not found: /admin and an unknown study say so, with a way back');
+  console.log('not found: /settings and an unknown study say so, with a way back; /admin is not for a radiologist');
 }, async (page, failures) => {
   failures.push(`on the page: ${(await page.textContent('main').catch(() => '')).slice(0, 500)}`);
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'documents-failure.png') }).catch(() => undefined);

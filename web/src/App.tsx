@@ -7,6 +7,7 @@ import { SignIn, TotpEnrolment } from './SignIn';
 import { PasswordChange } from './Account';
 import { Worklist } from './Worklist';
 import { PatientHome } from './PatientHome';
+import { AdminUsers } from './AdminUsers';
 import { prefetchStudy } from './studyData';
 
 // The viewer is its own chunk: the sign-in page and the worklist load without Cornerstone3D.
@@ -76,6 +77,16 @@ export function App() {
       <Suspense fallback={<div className="page-message">Opening the viewer…</div>}>
         <ViewerPage study={study} navigate={navigate} simple={patientOnly} />
       </Suspense>
+    );
+  }
+  if (path === '/admin' || path === '/admin/users') {
+    if (session.permissions.includes('users.admin')) return <AdminUsers session={session} navigate={navigate} onSignOut={leave} />;
+    return (
+      <main className="not-found" data-testid="not-allowed">
+        <h1>Administration</h1>
+        <p>Your account cannot open the administration pages. If you need to, ask an administrator.</p>
+        <button type="button" onClick={() => navigate('/')}>Go to the study list</button>
+      </main>
     );
   }
   if (path !== '/') return <NotFound path={path} navigate={navigate} />;

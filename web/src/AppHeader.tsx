@@ -8,6 +8,9 @@ export function AppHeader({ session, navigate, onSignOut }: { session: Session; 
       <strong>Vireo</strong>
       <span className="spacer" />
       <span>{session.username}</span>
+      {session.permissions.includes('users.admin') && (
+        <button type="button" onClick={() => navigate('/admin/users')}>Administration</button>
+      )}
       <button type="button" onClick={() => navigate('/account')}>Account</button>
       <button type="button" onClick={onSignOut}>Sign out</button>
     </header>

@@ -90,6 +90,42 @@ export async function changePassword(currentPassword: string, newPassword: strin
   await call('POST', '/api/auth/password', { currentPassword, newPassword });
 }
 
+// User administration (users.admin).
+export interface UserRecord {
+  username: string;
+  displayName: string;
+  roles: string[];
+  disabled: boolean;
+  totpEnabled: boolean;
+  patientId: string;
+  physicianName: string;
+  failedLogins: number;
+  lockedUntil: string | null;
+  createdAt: string;
+  temporaryPassword?: string; // only in the answer that made it
+}
+
+export async function listUsers(): Promise<UserRecord[]> {
+  return (await call('GET', '/api/users')).json();
+}
+
+export async function createUser(u: { username: string; displayName: string; roles: string[]; patientId?: string;
+  physicianName?: string }): Promise<UserRecord> {
+  return (await call('POST', '/api/users', u)).json();
+}
+
+export async function userAction(username: string, action: 'disable' | 'enable' | 'unlock' | 'reset-totp'): Promise<UserRecord> {
+  return (await call('POST', `/api/users/${encodeURIComponent(username)}/${action}`)).json();
+}
+
+export async function resetPassword(username: string): Promise<string> {
+  return (await (await call('POST', `/api/users/${encodeURIComponent(username)}/reset-password`)).json()).temporaryPassword;
+}
+
+export async function setRoles(username: string, roles: string[]): Promise<void> {
+  await call('PUT', `/api/users/${encodeURIComponent(username)}/roles`, roles);
+}
+
 // The one-time recovery codes, shown once.
 export async function confirmTotp(code: string): Promise<string[]> {
   return (await (await call('POST', '/api/auth/totp/confirm', { code })).json()).recoveryCodes ?? [];

@@ -278,9 +278,19 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
         n.roles.push_back(*role);
       }
     }
+    // Without a password: a generated temporary one, handed over once and changed at the first
+    // sign-in (as after a reset).
+    const bool generated = n.password.empty();
+    if (generated) n.password = auth::random_token(24);
     auto u = auth.add_user(n);
     if (!u) return http::problem(u.error());
-    return http::json_response(201, dump(user_json(*u)));
+    json j = user_json(*u);
+    if (generated) {
+      auto temporary = auth.reset_password(n.username);
+      if (!temporary) return http::problem(temporary.error());
+      j["temporaryPassword"] = *temporary;
+    }
+    return http::json_response(201, dump(j));
   });
   auto user_action = [&router, &auth](const char* suffix, std::function<Status(const std::string&)> fn) {
     router.add("POST", std::string("/api/users/{username}/") + suffix, "users.admin", [&auth, fn](const HttpRequest& r) {
