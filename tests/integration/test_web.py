@@ -599,6 +599,7 @@ class AdminEndToEndTest(unittest.TestCase):
             self.assertIsNotNone(next(u for u in server.json("/api/users") if u["username"] == "clumsy")["lockedUntil"])
             out = run_e2e(self, "admin", server, "boss", "Admin-Desk-2026!", VIREO_LOCKED_USER="clumsy")
             self.assertIn("the reset password leads to choosing a new one", out)
+            self.assertRegex(out, r"audit trail: \d+ failed sign-ins of clumsy, the chain holds")
             newtech = next(u for u in server.json("/api/users") if u["username"] == "newtech")
             self.assertEqual(sorted(newtech["roles"]), ["receptionist", "technician"])
         finally:

@@ -51,6 +51,29 @@ await run('admin end-to-end', async ({ page, check }) => {
   await page.waitForFunction((u) => document.querySelector(`tr[data-user="${u}"] [data-testid=state]`)?.textContent === 'Active', locked);
   console.log(`${locked} unlocked`);
 
+  // The audit trail: the account made above, the locked account's failed sign-ins, the chain
+  // checked, the export as FHIR.
+  await page.click('button:text-is("Audit trail")');
+  await page.waitForSelector('table.audit tbody tr');
+  const rows = () => page.$$eval('table.audit tbody tr', (trs) => trs.map((tr) => tr.innerText));
+  check((await rows()).some((r) => /boss \(admin\)\tcreate\tsuccess/.test(r)), `no account creation: ${(await rows()).slice(0, 5)}`);
+  await page.fill('input[aria-label=Person]', locked);
+  await page.selectOption('select[aria-label=Action]', 'login');
+  await page.click('form[aria-label="Filter the audit trail"] button:text-is("Search")');
+  await page.waitForFunction(() => [...document.querySelectorAll('table.audit tbody tr')].every((tr) => tr.innerText.includes('login')));
+  const failures = (await rows()).filter((r) => r.includes('failure')).length;
+  check(failures >= 5, `failed sign-ins of ${locked}: ${failures}`);
+  await page.click('[data-testid=verify-chain]');
+  await page.waitForFunction(() => /The chain holds: \d+ events/.test(document.querySelector('[data-testid=chain-result]')?.textContent ?? ''));
+  const [exported] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=audit-export]')]);
+  const { readFileSync } = await import('node:fs');
+  const bundle = JSON.parse(readFileSync(await exported.path(), 'utf8'));
+  check(bundle.resourceType === 'Bundle' && bundle.entry?.every((e) => e.resource.resourceType === 'AuditEvent'), 'the export is not FHIR AuditEvents');
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'admin-audit.png') });
+  console.log(`audit trail: ${failures} failed sign-ins of ${locked}, the chain holds, ${bundle.entry?.length} events exported as FHIR`);
+  await page.click('button:text-is("Administration")');
+  await page.waitForSelector('form[aria-label="New account"]');
+
   // A reset password: shown once; the technician must choose a new one at sign-in.
   await row('newtech').locator('button:text-is("Reset password")').click();
   await page.waitForSelector('[data-testid=temporary-password]');

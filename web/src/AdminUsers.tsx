@@ -35,7 +35,8 @@ export function AdminUsers({ session, navigate, onSignOut }: { session: Session;
     <div className="admin">
       <AppHeader session={session} navigate={navigate} onSignOut={onSignOut} />
       <main>
-        <nav className="crumbs"><button type="button" className="link" onClick={() => navigate('/')}>Study list</button> › Accounts</nav>
+        <nav className="crumbs"><button type="button" className="link" onClick={() => navigate('/')}>Study list</button> › Accounts ·
+          {' '}<button type="button" className="link" onClick={() => navigate('/admin/audit')}>Audit trail</button></nav>
         <h1>Accounts</h1>
         {message && (
           <div role={message.error ? 'alert' : 'status'} className={message.error ? 'error' : 'notice-box'} data-testid="admin-message">

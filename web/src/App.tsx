@@ -8,6 +8,7 @@ import { PasswordChange } from './Account';
 import { Worklist } from './Worklist';
 import { PatientHome } from './PatientHome';
 import { AdminUsers } from './AdminUsers';
+import { AdminAudit } from './AdminAudit';
 import { prefetchStudy } from './studyData';
 
 // The viewer is its own chunk: the sign-in page and the worklist load without Cornerstone3D.
@@ -79,7 +80,10 @@ export function App() {
       </Suspense>
     );
   }
-  if (path === '/admin' || path === '/admin/users') {
+  if (path === '/admin/audit' && session.permissions.includes('audit.read')) {
+    return <AdminAudit session={session} navigate={navigate} onSignOut={leave} />;
+  }
+  if (path === '/admin' || path === '/admin/users' || path === '/admin/audit') {
     if (session.permissions.includes('users.admin')) return <AdminUsers session={session} navigate={navigate} onSignOut={leave} />;
     return (
       <main className="not-found" data-testid="not-allowed">

@@ -126,6 +126,39 @@ export async function setRoles(username: string, roles: string[]): Promise<void>
   await call('PUT', `/api/users/${encodeURIComponent(username)}/roles`, roles);
 }
 
+// The audit trail (audit.read): events, newest first, filtered; and the hash chain's check.
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  role: string;
+  action: string;
+  outcome: string;
+  patientId: string;
+  studyInstanceUid: string;
+  resource: string;
+  source: string;
+  detail: string;
+}
+
+export function auditQuery(f: { user?: string; patient?: string; action?: string; from?: string; to?: string }, limit: number,
+  offset: number, format = 'json'): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(f)) if (v) q.set(k, v);
+  q.set('limit', String(limit));
+  if (offset) q.set('offset', String(offset));
+  if (format !== 'json') q.set('format', format);
+  return `/api/audit?${q}`;
+}
+
+export async function auditEvents(path: string): Promise<AuditEntry[]> {
+  return (await call('GET', path)).json();
+}
+
+export async function verifyAudit(): Promise<{ ok: boolean; events: number; firstBrokenId: number | null; reason: string }> {
+  return (await call('GET', '/api/audit/verify')).json();
+}
+
 // The one-time recovery codes, shown once.
 export async function confirmTotp(code: string): Promise<string[]> {
   return (await (await call('POST', '/api/auth/totp/confirm', { code })).json()).recoveryCodes ?? [];
