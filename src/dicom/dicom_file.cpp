@@ -22,6 +22,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <deque>
@@ -128,7 +129,8 @@ std::string hex_tag(const DcmTagKey& t) { return fmt::format("{:04X}{:04X}", t.g
 void bulk_addresses(DcmItem& item, const std::string& prefix, std::deque<std::pair<DcmTagKey, std::string>>& out) {
   for (unsigned long i = 0; i < item.card(); ++i) {
     DcmElement* e = item.getElement(i);
-    if (is_bulk(e->getTag())) out.emplace_back(e->getTag(), prefix + hex_tag(e->getTag()));
+    // An empty value is written without a BulkDataURI (DCMTK asks only for values with a length).
+    if (is_bulk(e->getTag()) && e->getLengthField() > 0) out.emplace_back(e->getTag(), prefix + hex_tag(e->getTag()));
     if (e->ident() != EVR_SQ) continue;
     auto* seq = static_cast<DcmSequenceOfItems*>(e);
     for (unsigned long k = 0; k < seq->card(); ++k)
@@ -147,9 +149,10 @@ struct BulkJson : DcmJsonFormatCompact {
   OFBool asBulkDataURI(const DcmTagKey& tag, OFString& uri) override {
     if (!is_bulk(tag)) return OFFalse;
     std::string address = hex_tag(tag);
-    if (!addresses.empty() && addresses.front().first == tag) {
-      address = addresses.front().second;
-      addresses.pop_front();
+    auto next = std::find_if(addresses.begin(), addresses.end(), [&](const auto& a) { return a.first == tag; });
+    if (next != addresses.end()) {
+      address = next->second;
+      addresses.erase(addresses.begin(), next + 1);  // in the writer's order: what came before was passed
     }
     uri = uri_of(address).c_str();
     return OFTrue;
