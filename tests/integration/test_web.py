@@ -22,6 +22,13 @@ def built():
         raise AssertionError("web/dist is not built: run make build (scripts/build_web.sh)")
 
 
+def stored_study(test, server, *files):
+    """Stores `files` (each must be accepted) and returns the Study Instance UID of the first."""
+    statuses, out = server.store(*files)
+    test.assertTrue(statuses and all(v == 0 for v in statuses.values()), out)
+    return server.json(f"/api/instances/{read_meta(files[0])[1][(2, 3)]}")["StudyInstanceUID"]
+
+
 def run_e2e(test, script, server, user, password, **variables):
     """Runs web/e2e/<script>.e2e.mjs against `server` as `user` and returns what it printed;
     the test fails unless the script ends with "<script> end-to-end: ok"."""
@@ -485,11 +492,7 @@ class DocumentsEndToEndTest(unittest.TestCase):
             shutil.copy(files["report"][1], report)
             subprocess.run(["dcmodify", "-nb", "-gse", "-m", "(0020,0011)=2", str(report)], check=True, capture_output=True)
             files["report"][1] = report
-            studies = {}
-            for key, paths in files.items():
-                statuses, out = server.store(*paths)
-                self.assertTrue(all(v == 0 for v in statuses.values()), out)
-                studies[key] = server.json(f"/api/instances/{read_meta(paths[0])[1][(2, 3)]}")["StudyInstanceUID"]
+            studies = {key: stored_study(self, server, *paths) for key, paths in files.items()}
             out = run_e2e(self, "documents", server, "drdocs", "Reading-Room-2026!", VIREO_DOCUMENT_STUDIES=json.dumps(studies))
             self.assertIn('report: "Imaging Measurement Report"', out)
             self.assertIn("not found: /settings and an unknown study say so", out)
@@ -570,9 +573,7 @@ class PatientEndToEndTest(unittest.TestCase):
             server.add_user("ctpatient", "patient", password="Garden-Window-2026", patient_id="1CT1")
             server.start()
             own, other = DICOM / "modality" / "CT_small.dcm", DICOM / "modality" / "MR_small.dcm"
-            statuses, out = server.store(own, other)
-            self.assertTrue(all(v == 0 for v in statuses.values()), out)
-            uid = {f: server.json(f"/api/instances/{read_meta(f)[1][(2, 3)]}")["StudyInstanceUID"] for f in (own, other)}
+            uid = {f: stored_study(self, server, f) for f in (own, other)}
             out = run_e2e(self, "patient", server, "ctpatient", "Garden-Window-2026", VIREO_OWN_STUDY=uid[own],
                           VIREO_OTHER_STUDY=uid[other])
             self.assertIn("another patient's study: not found", out)
