@@ -48,12 +48,9 @@ Result<std::pair<std::string, bool>> obtain_password(const UserCommand& c, size_
     if (!line.empty() && line.back() == '\r') line.pop_back();
     return std::pair{line, false};
   }
-  for (int i = 0; i < 20; ++i) {
-    std::string pw = auth::random_token(15);
-    if (pw.size() < min_length) continue;
-    if (auth::check_password_policy(c.username, pw, min_length)) return std::pair{pw, true};
-  }
-  return fail(ErrorCode::Internal, "could not generate a password");
+  auto pw = auth::generate_password(c.username, min_length);
+  if (!pw) return std::unexpected(pw.error());
+  return std::pair{*pw, true};
 }
 
 std::string roles_text(const std::vector<auth::Role>& roles) {

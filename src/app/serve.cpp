@@ -103,9 +103,12 @@ namespace {
 void create_first_admin(Services& s) {
   auto n = s.auth->count_users();
   if (!n || *n > 0) return;
-  std::string password;
-  do password = auth::random_token(15);
-  while (!auth::check_password_policy("admin", password, s.auth->policy().password_min_length));
+  auto generated = auth::generate_password("admin", s.auth->policy().password_min_length);
+  if (!generated) {
+    spdlog::error("cannot create the first admin: {}", generated.error().message());
+    return;
+  }
+  const std::string password = *generated;
   auto u = s.auth->add_user({"admin", "Administrator", password, {auth::Role::Admin}, "", ""});
   if (!u) {
     spdlog::error("cannot create the first admin: {}", u.error().message());

@@ -274,9 +274,9 @@ Status AuthService::set_password(const std::string& username, const std::string&
 }
 
 Result<std::string> AuthService::reset_password(const std::string& username) {
-  std::string temporary;
-  do temporary = random_token(15);
-  while (!check_password_policy(username, temporary, policy_.password_min_length));
+  auto generated = generate_password(username, policy_.password_min_length);
+  if (!generated) return std::unexpected(generated.error());
+  const std::string temporary = *generated;
   if (auto s = set_password(username, temporary); !s) return std::unexpected(s.error());
   auto c = pool_.acquire();
   if (!c) return std::unexpected(c.error());

@@ -153,3 +153,15 @@ bool equal_secrets(std::string_view a, std::string_view b) {
 }
 
 }  // namespace vireo::auth
+
+namespace vireo::auth {
+
+Result<std::string> generate_password(std::string_view username, size_t min_length) {
+  for (int i = 0; i < 20; ++i) {
+    std::string pw = random_token(std::max<size_t>(15, (min_length * 3 + 3) / 4));  // base64url: 4 characters per 3 bytes, at most 128
+    if (pw.size() >= min_length && check_password_policy(username, pw, min_length)) return pw;
+  }
+  return fail(ErrorCode::InvalidArgument, "no generated password passed the password policy");
+}
+
+}  // namespace vireo::auth

@@ -29,6 +29,9 @@ void verify_password_dummy(std::string_view password);
 // Cryptographically random bytes, and as URL-safe base64 without padding.
 [[nodiscard]] std::string random_bytes(size_t n);
 [[nodiscard]] std::string random_token(size_t bytes);
+// A random password the policy accepts for `username`, at least `min_length` long; tries a
+// bounded number of times (InvalidArgument if none passes, never a loop without end).
+[[nodiscard]] Result<std::string> generate_password(std::string_view username, size_t min_length);
 // Compares secrets in constant time.
 [[nodiscard]] bool equal_secrets(std::string_view a, std::string_view b);
 

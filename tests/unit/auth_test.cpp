@@ -82,6 +82,20 @@ TEST(Principal, TokenScopesNarrowTheRolesAndEnrolmentBlocksAllButAuth) {
   EXPECT_TRUE(anonymous.may("public"));
 }
 
+TEST(PasswordGeneration, AnyMinimumLengthIsMetWithoutEndlessRetries) {
+  for (size_t min : {size_t{8}, size_t{12}, size_t{24}, size_t{64}, size_t{128}}) {
+    auto pw = generate_password("tech", min);
+    ASSERT_TRUE(pw) << min;
+    EXPECT_GE(pw->size(), min);
+    EXPECT_TRUE(check_password_policy("tech", *pw, min));
+  }
+  // A one-letter user name is in almost every long random string: an error, not a hang.
+  auto pathological = generate_password("a", 128);
+  if (!pathological) {
+    EXPECT_EQ(pathological.error().code, ErrorCode::InvalidArgument);
+  }
+}
+
 TEST(Password, Argon2idHashesVerifyAndNeverRepeat) {
   auto a = hash_password("correct horse battery staple");
   auto b = hash_password("correct horse battery staple");

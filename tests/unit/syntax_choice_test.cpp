@@ -28,6 +28,19 @@ TEST(StorageSyntax, TheSendersFirstStoredSyntaxWins) {
   EXPECT_EQ(choose({"1.2.840.10008.1.2.4.100", kJpegLossless}), kJpegLossless);
 }
 
+TEST(StorageSyntax, LossyOnlyWhenNothingLosslessIsOffered) {
+  const char* const stored[] = {"1.2.840.10008.1.2.1", "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.70"};
+  auto pick = [&](const S& proposed, const S& preferred = {}) {
+    const char* ts = choose_storage_syntax(proposed, stored, preferred);
+    return std::string(ts ? ts : "");
+  };
+  EXPECT_EQ(pick({"1.2.840.10008.1.2.4.50", kExplicit}), kExplicit);
+  EXPECT_EQ(pick({"1.2.840.10008.1.2.4.50", kJpegLossless, kExplicit}), kJpegLossless);
+  EXPECT_EQ(pick({"1.2.840.10008.1.2.4.50"}), "1.2.840.10008.1.2.4.50") << "a lossy image is stored as received";
+  EXPECT_EQ(pick({"1.2.840.10008.1.2.4.50", kExplicit}, {"1.2.840.10008.1.2.4.50"}), "1.2.840.10008.1.2.4.50")
+      << "unless the site asks for it";
+}
+
 TEST(StorageSyntax, TheSitesOrderComesFirstWhereTheSenderOffersIt) {
   EXPECT_EQ(choose({kJpegLossless, kExplicit}, {kExplicit}), kExplicit);
   EXPECT_EQ(choose({kJpegLossless, kImplicit}, {kExplicit}), kJpegLossless);  // not offered: the sender's order

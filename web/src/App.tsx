@@ -66,12 +66,13 @@ export function App() {
   if (path === '/account') return <PasswordChange forced={false} onDone={() => navigate('/')} onSignOut={leave} />;
 
   // The address of the sign-in page means the study list once signed in.
-  if (path === '/login') {
-    history.replaceState(null, '', '/');
-    return <Worklist session={session} navigate={navigate} onSignOut={leave} prefetchViewer={loadViewer} />;
-  }
   // A patient has their own home and a viewer without the staff's tools.
   const patientOnly = session.roles.length > 0 && session.roles.every((r) => r === 'patient');
+  if (path === '/login') {
+    history.replaceState(null, '', '/');
+    if (patientOnly) return <PatientHome session={session} navigate={navigate} onSignOut={leave} />;
+    return <Worklist session={session} navigate={navigate} onSignOut={leave} prefetchViewer={loadViewer} />;
+  }
   const study = studyOf(path);
   if (study) {
     return (

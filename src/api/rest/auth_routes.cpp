@@ -201,8 +201,13 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
     for (const auto& t : *list) out.push_back(token_json(t));
     return http::json_response(200, dump(out));
   });
-  router.add("POST", "/api/auth/tokens", std::string(auth::kAuthenticated),
-             [&auth](const HttpRequest& r) { return create_token(auth, r, r.principal.username); });
+  // Not while a password change or a second factor is pending: a token would outlive the
+  // session that must first do either.
+  router.add("POST", "/api/auth/tokens", std::string(auth::kAuthenticated), [&auth](const HttpRequest& r) {
+    if (r.principal.password_change_only || r.principal.enrolment_only)
+      return http::problem(Error{ErrorCode::Forbidden, "choose a new password and set up the second factor first"});
+    return create_token(auth, r, r.principal.username);
+  });
   router.add("DELETE", "/api/auth/tokens/{id}", std::string(auth::kAuthenticated), [&auth](const HttpRequest& r) {
     auto id = id_param(r, "id");
     if (!id) return http::problem(id.error());
@@ -281,7 +286,11 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
     // Without a password: a generated temporary one, handed over once and changed at the first
     // sign-in (as after a reset).
     const bool generated = n.password.empty();
-    if (generated) n.password = auth::random_token(24);
+    if (generated) {
+      auto placeholder = auth::generate_password(n.username, auth.policy().password_min_length);
+      if (!placeholder) return http::problem(placeholder.error());
+      n.password = *placeholder;
+    }
     auto u = auth.add_user(n);
     if (!u) return http::problem(u.error());
     json j = user_json(*u);

@@ -8,10 +8,16 @@
 
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace vireo::net {
 
-// `proposed`: the context's syntaxes in the proposer's order. `stored`: what the archive accepts.
+// Whether a transfer syntax loses information (JPEG baseline and extended, JPEG-LS near-lossless,
+// JPEG 2000 and HTJ2K lossy, the video syntaxes).
+[[nodiscard]] bool is_lossy(std::string_view uid);
+
+// `proposed`: the context's syntaxes in the proposer's order; a lossy one only when nothing
+// lossless that the archive stores is offered. `stored`: what the archive accepts.
 // `preferred`: the site's order (UIDs), tried first; then the proposer's. Null: none is stored.
 [[nodiscard]] const char* choose_storage_syntax(std::span<const std::string> proposed,
                                                 std::span<const char* const> stored,

@@ -67,6 +67,7 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
   useEffect(() => {
     const el = element.current!;
     const imageIds = images.map((i) => i.imageId);
+    const indexOf = new Map(imageIds.map((id, i) => [id, i]));
     for (const im of images) wadors.metaDataManager.add(im.imageId, im.metadata as never);
     engine.enableElement({
       viewportId,
@@ -101,7 +102,10 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
       if (!data) return;
       const camera = vp.getCamera();
       const axes = screenAxes(vp);
-      const current = vp.getCurrentImageIdIndex();
+      // The image on the canvas, not the one asked for: Cornerstone moves its index before the
+      // next image has loaded (or when it fails), while the old picture stays.
+      const shownId = vp.getCornerstoneImage?.()?.imageId;
+      const current = shownId ? indexOf.get(shownId) ?? -1 : -1;
       const key = JSON.stringify([camera.focalPoint, camera.parallelScale, axes, el.clientWidth, el.clientHeight, current]);
       if (key === lastView) return;
       lastView = key;
@@ -112,7 +116,7 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
       const d = data.direction;
       const row: Vec3 = [d[0], d[1], d[2]];
       const column: Vec3 = [d[3], d[4], d[5]];
-      const image = images[current];
+      const image = current >= 0 ? images[current] : undefined;
       setMarkers(image ? imageMarkers(patientFrame(image.metadata, image.frame), {
         up: toImageAxes(axes.up as Vec3, row, column),
         right: toImageAxes(axes.right as Vec3, row, column),
