@@ -10,7 +10,7 @@ const PULSE_MM = 5; // the calibration pulse's width, before the first cell of a
 
 export function EcgView({ meta }: { meta: DicomJson }) {
   const groups = waveformGroups(meta);
-  if (groups.length === 0) return <p className="document-notice" role="note">This waveform has no channels the viewer can read.</p>;
+  if (groups.length === 0) return <p className="document-notice" role="note">This waveform is not drawn: the viewer draws voltage channels (ECG) only, and this recording has other units or an encoding it does not read.</p>;
   return <>{groups.map((g, i) => <EcgGroup key={i} group={g} beats={i > 0 && g.samples < groups[0].samples} />)}</>;
 }
 

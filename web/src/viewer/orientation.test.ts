@@ -104,6 +104,9 @@ describe('reading orientation values', () => {
     expect(patientFrame(dx(['L', 'L']))).toBeNull();
     expect(patientFrame(dx(['L']))).toBeNull();
     expect(patientFrame(dx(['V', 'D']))).toBeNull(); // quadruped terms: not guessed
+    const quadruped = { ...dx(['PR', 'PL']), '00102210': { vr: 'CS', Value: ['QUADRUPED'] } };
+    expect(patientFrame(quadruped)).toBeNull(); // PR\PL would otherwise read as posterior-right
+    expect(patientFrame({ ...dx(['L', 'F']), '00102210': { vr: 'CS', Value: ['QUADRUPED'] } })).toBeNull();
   });
   it('prefers Patient Orientation on a projection image and Image Orientation on a cross-section', () => {
     const both = (modality: string): DicomJson => ({

@@ -38,6 +38,7 @@ const SHARED_FUNCTIONAL_GROUPS = '52009229';
 const PER_FRAME_FUNCTIONAL_GROUPS = '52009230';
 const PLANE_ORIENTATION_SEQUENCE = '00209116';
 const PATIENT_ORIENTATION = '00200020';
+const ANATOMICAL_ORIENTATION_TYPE = '00102210';
 
 function unit(v: Vec3): Vec3 {
   const n = Math.hypot(...v);
@@ -98,6 +99,9 @@ function fromImageOrientation(meta: DicomJson, frame: number): PatientFrame | nu
 
 // The image's patient frame, or null when its orientation is not known.
 export function patientFrame(meta: DicomJson, frame = 1): PatientFrame | null {
+  // Quadruped terms reuse the letters with other meanings (R rostral, L lateral, PL plantar…,
+  // PS3.3 C.7.6.1.1.1): no human letters for them.
+  if (text(meta, ANATOMICAL_ORIENTATION_TYPE).trim().toUpperCase() === 'QUADRUPED') return null;
   if (PROJECTION_MODALITIES.has(text(meta, Tag.Modality).toUpperCase())) {
     // A projection image with a true plane geometry (tomosynthesis, enhanced XA) may carry
     // Image Orientation (Patient) instead.

@@ -44,6 +44,14 @@ describe('ECG waveforms', () => {
     expect(peak).toBeGreaterThan(0.3); // an R wave, in mV: µV scaled, not raw units
     expect(peak).toBeLessThan(5);
   });
+  it('leaves out what is not a voltage or not linear, rather than draw it on the millivolt grid', () => {
+    const { meta } = ecg();
+    const groups = meta['54000100'].Value as DicomJson[];
+    const channel = (groups[0]['003A0200'].Value as DicomJson[])[0];
+    (channel['003A0211'].Value as DicomJson[])[0]['00080100'] = { vr: 'SH', Value: ['mm[Hg]'] };
+    groups[1]['54001006'] = { vr: 'CS', Value: ['MB'] };
+    expect(waveformGroups(meta)).toEqual([]);
+  });
   it('lays the leads out as the usual printout', () => {
     const names = TWELVE_LEAD_COLUMNS.flat();
     const cells = printout(names, 10);

@@ -42,14 +42,21 @@ export function waveformGroups(meta: DicomJson): GroupInfo[] {
     const bits = number(g, '54001004');
     const interpretation = text(g, '54001006');
     const uri = g['54001010']?.BulkDataURI;
-    if (!uri || (bits !== 8 && bits !== 16 && bits !== 32)) return [];
+    // Linear samples only (mu-law and A-law audio are not drawn).
+    if (!uri || (bits !== 8 && bits !== 16 && bits !== 32) || !['SS', 'US', 'SB', 'UB', 'SL', 'UL'].includes(interpretation)) return [];
+    // The grid is in millivolts: a group with any channel in other units (mmHg, litres) is not drawn on it.
+    const units = (values(g, '003A0200') as DicomJson[]).map((c) => {
+      const u = (values(c, '003A0211') as DicomJson[])[0];
+      return u ? text(u, '00080100') : '';
+    });
+    if (units.some((u) => !(u in UNIT_TO_MV))) return [];
     const channels = (values(g, '003A0200') as DicomJson[]).map((c) => {
       const source = (values(c, '003A0208') as DicomJson[])[0];
       const units = (values(c, '003A0211') as DicomJson[])[0];
       return {
         name: leadName(source ? text(source, '00080104') : '') || `Channel ${number(c, '003A0202') ?? ''}`,
         sensitivity: number(c, '003A0210') ?? 1,
-        unitsToMv: UNIT_TO_MV[units ? text(units, '00080100') : 'uV'] ?? 0.001,
+        unitsToMv: UNIT_TO_MV[units ? text(units, '00080100') : ''] ?? 0.001,
         baseline: number(c, '003A0213') ?? 0,
         correction: number(c, '003A0212') ?? 1,
       };
@@ -60,7 +67,7 @@ export function waveformGroups(meta: DicomJson): GroupInfo[] {
       samples: number(g, '003A0010') ?? 0,
       frequency: number(g, '003A001A') ?? 0,
       bits,
-      signed: interpretation === 'SS' || interpretation === 'SB',
+      signed: interpretation === 'SS' || interpretation === 'SB' || interpretation === 'SL',
       uri,
     }];
   });
