@@ -19,6 +19,7 @@
 #include "app/services.hpp"
 #include "core/log.hpp"
 #include "net/dimse/dimse_server.hpp"
+#include "net/dimse/echo_client.hpp"
 #include "net/http/http_server.hpp"
 #include "net/http/tls_certificate.hpp"
 
@@ -81,11 +82,17 @@ Result<Services> open_services(const Config& config) {
                 config.stow_max_part_bytes};
   s.web_root = config.web_root.empty() ? api::web::default_web_root() : config.web_root;
   s.web_settings.image_cache_bytes = config.viewer_image_cache_mb << 20;
+  static constexpr const char* kCallers[] = {"loopback", "refuse", "accept"};
+  s.dicom = {config.aet, config.dicom_port, config.dicom_tls_port,
+             kCallers[static_cast<int>(config.dicom_unknown_callers)], config.peers,
+             [aet = config.aet, timeout = config.dicom_acse_timeout_s](const DicomPeer& peer) {
+               return net::dicom_echo(aet, peer, timeout);
+             }};
   return s;
 }
 
 void build_router(Services& s, http::Router& router) {
-  api::register_system_routes(router, *s.archive);
+  api::register_system_routes(router, *s.archive, s.dicom);
   api::register_archive_routes(router, *s.archive);
   api::register_auth_routes(router, *s.auth, *s.audit);
   api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "api/dicomweb/routes.hpp"
+#include "api/rest/routes.hpp"
 #include "api/web/web_app.hpp"
 #include "archive/archive.hpp"
 #include "audit/audit_log.hpp"
@@ -26,6 +27,7 @@ struct Services {
   api::dicomweb::Options dicomweb;  // public URL and scheme for URLs in DICOMweb answers
   std::filesystem::path web_root;  // the built browser application
   api::web::WebSettings web_settings;
+  api::DicomSettings dicom;  // the DICOM side for the administrator's pages
   std::unique_ptr<net::SyslogSender> syslog;  // outlives the audit log, which feeds it
   std::unique_ptr<audit::AuditLog> audit;     // declared last: destroyed (flushed) first
 };

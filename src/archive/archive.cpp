@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <set>
 
 #include "archive/schema.hpp"
@@ -108,6 +109,16 @@ Result<std::optional<int64_t>> find_id(Connection& c, const std::string& sql, st
   if (!rows) return std::unexpected(rows.error());
   if (rows->empty()) return std::optional<int64_t>();
   return std::optional<int64_t>((*rows)[0].integer(0));
+}
+
+// One refusal, and the oldest beyond the kept number gone (Archive::kKeptRejections).
+Status insert_rejection(Connection& c, const Rejection& r) {
+  if (auto s = c.execute("INSERT INTO ingest_rejections (at, source, sop_instance_uid, reason) VALUES (?, ?, ?, ?)",
+                         {r.at, r.source, r.sop_instance_uid, r.reason});
+      !s)
+    return s;
+  return c.execute("DELETE FROM ingest_rejections WHERE id <= (SELECT MAX(id) FROM ingest_rejections) - ?",
+                   {Archive::kKeptRejections});
 }
 
 Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, DuplicatePolicy policy) {
@@ -258,26 +269,30 @@ Result<std::unique_ptr<Archive>> Archive::open(Database& db, BlobStore& blobs, D
   return archive;
 }
 
-Result<detail::PreparedInstance> Archive::prepare(const fs::path& file, const StoreSource& source) {
-  auto reject = [&](Error e) -> Result<detail::PreparedInstance> {
+Result<detail::PreparedInstance> Archive::prepare(const fs::path& file, const StoreSource& source,
+                                                  const Refused& refused) {
+  auto reject = [&](Error e, const std::string& uid) -> Result<detail::PreparedInstance> {
     ::unlink(file.c_str());
     rejected_counter().inc();
+    refused(uid, e);
     return std::unexpected(std::move(e));
   };
   auto parsed = dicom::read_instance(file, ingest_tags_, ingest_nested_tags_);
-  if (!parsed) return reject(parsed.error());
+  if (!parsed) return reject(parsed.error(), source.expected_sop_instance_uid);
+  const std::string& uid = parsed->sop_instance_uid;
   if (!source.expected_sop_instance_uid.empty() && source.expected_sop_instance_uid != parsed->sop_instance_uid)
-    return reject(Error{ErrorCode::InvalidArgument, "the dataset's SOP Instance UID differs from the request's"});
+    return reject(Error{ErrorCode::InvalidArgument, "the dataset's SOP Instance UID differs from the request's"}, uid);
   if (!source.expected_sop_class_uid.empty() && source.expected_sop_class_uid != parsed->sop_class_uid)
-    return reject(Error{ErrorCode::InvalidArgument, "the dataset's SOP Class UID differs from the request's"});
+    return reject(Error{ErrorCode::InvalidArgument, "the dataset's SOP Class UID differs from the request's"}, uid);
   if (!source.expected_study_instance_uid.empty() &&
       source.expected_study_instance_uid != parsed->value(tag::kStudyInstanceUID))
-    return reject(Error{ErrorCode::InvalidArgument, "the dataset belongs to another study than the request names"});
+    return reject(Error{ErrorCode::InvalidArgument, "the dataset belongs to another study than the request names"}, uid);
 
   auto blob = blobs_.put_file(parsed->sop_instance_uid, parsed->value(tag::kStudyInstanceUID), file,
                               BlobStore::Durability::Deferred, source.file_sha256);
   if (!blob) {
     rejected_counter().inc();
+    refused(uid, blob.error());
     return std::unexpected(blob.error());
   }
   return detail::PreparedInstance{std::move(*parsed), std::move(*blob), source.name};
@@ -292,6 +307,7 @@ Result<StoreResult> Archive::conclude(const detail::PreparedInstance& p, const R
     auto stored = instance(parsed.sop_instance_uid, Scope::everything());
     if (!stored || stored->blob_key != blob.key) (void)blobs_.remove(blob.key);
     rejected_counter().inc();
+    note_rejection(p.source, parsed.sop_instance_uid, outcome.error());
     return std::unexpected(outcome.error());
   }
   StoreResult result{StoreOutcome::Stored, parsed.sop_instance_uid, parsed.value(tag::kStudyInstanceUID),
@@ -321,7 +337,7 @@ Result<StoreResult> Archive::conclude(const detail::PreparedInstance& p, const R
 }
 
 Result<StoreResult> Archive::store_file(const fs::path& file, const StoreSource& source) {
-  auto prepared = prepare(file, source);
+  auto prepared = prepare(file, source, [&](const std::string& uid, const Error& why) { note_rejection(source.name, uid, why); });
   if (!prepared) return std::unexpected(prepared.error());
   auto outcome = writer_.run<IndexOutcome>([&](Connection& c) { return index_instance(c, *prepared, policy_); },
                                            {prepared->blob.key});
@@ -329,9 +345,14 @@ Result<StoreResult> Archive::store_file(const fs::path& file, const StoreSource&
 }
 
 std::vector<Result<StoreResult>> Archive::store_files(const std::vector<StoreItem>& items) {
+  // The batch's refusals are recorded in its one commit.
+  std::vector<Rejection> refusals;
   std::vector<Result<detail::PreparedInstance>> prepared;
   prepared.reserve(items.size());
-  for (const auto& item : items) prepared.push_back(prepare(item.file, item.source));
+  for (const auto& item : items)
+    prepared.push_back(prepare(item.file, item.source, [&](const std::string& uid, const Error& why) {
+      refusals.push_back({utc_now_iso(), item.source.name, uid, why.message()});
+    }));
   std::vector<std::function<Result<IndexOutcome>(Connection&)>> jobs;
   std::vector<std::vector<std::string>> keys;
   for (const auto& p : prepared) {
@@ -339,7 +360,17 @@ std::vector<Result<StoreResult>> Archive::store_files(const std::vector<StoreIte
     jobs.push_back([this, &p = *p](Connection& c) { return index_instance(c, p, policy_); });
     keys.push_back({p->blob.key});
   }
+  if (!refusals.empty()) {
+    jobs.push_back([&refusals](Connection& c) -> Result<IndexOutcome> {
+      for (const auto& r : refusals)
+        if (auto s = insert_rejection(c, r); !s) return std::unexpected(s.error());
+      return IndexOutcome{};
+    });
+    keys.emplace_back();
+  }
   auto outcomes = writer_.run_all<IndexOutcome>(std::move(jobs), std::move(keys));
+  if (!refusals.empty() && !outcomes.back())
+    spdlog::warn("could not record {} refused instances: {}", refusals.size(), outcomes.back().error().message());
   std::vector<Result<StoreResult>> results;
   results.reserve(items.size());
   size_t k = 0;
@@ -361,9 +392,34 @@ Status Archive::check_free_space() {
   if (*free < min_free_bytes_) {
     static auto& refused = Metrics::counter("vireo_storage_full_refusals_total", "Instances refused for lack of space");
     refused.inc();
-    return fail(ErrorCode::OutOfResources, std::to_string(*free >> 20) + " MiB free, below min_free_space_mb");
+    Error full{ErrorCode::OutOfResources, std::to_string(*free >> 20) + " MiB free, below min_free_space_mb"};
+    // One row a minute: every refused instance of a full disk says the same.
+    static std::atomic<int64_t> last_noted{0};
+    int64_t now = system_clock().unix_seconds(), last = last_noted.load();
+    if (now - last >= 60 && last_noted.compare_exchange_strong(last, now)) note_rejection("", "", full);
+    return std::unexpected(full);
   }
   return {};
+}
+
+void Archive::note_rejection(const std::string& source, const std::string& sop_instance_uid, const Error& why) {
+  Rejection r{utc_now_iso(), source, sop_instance_uid, why.message()};
+  auto done = writer_.run<bool>([&](Connection& c) -> Result<bool> {
+    if (auto s = insert_rejection(c, r); !s) return std::unexpected(s.error());
+    return true;
+  });
+  if (!done) spdlog::warn("could not record a refused instance: {}", done.error().message());
+}
+
+Result<std::vector<Rejection>> Archive::rejections(int64_t limit) {
+  auto conn = readers_.acquire();
+  if (!conn) return std::unexpected(conn.error());
+  auto rows = (*conn)->query("SELECT at, source, sop_instance_uid, reason FROM ingest_rejections ORDER BY id DESC LIMIT ?",
+                             {limit});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<Rejection> out;
+  for (const auto& r : *rows) out.push_back({r.text(0), r.text(1), r.text(2), r.text(3)});
+  return out;
 }
 
 Result<StoreResult> Archive::import_file(const fs::path& path, const std::string& aet) {

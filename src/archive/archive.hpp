@@ -70,6 +70,11 @@ struct Conflict {
   std::string sop_instance_uid, stored_sha256, received_sha256, resolution, source, at;
 };
 
+// An instance the archive refused to keep, and why (the administrator's status page).
+struct Rejection {
+  std::string at, source, sop_instance_uid, reason;
+};
+
 struct IntegrityReport {
   int64_t instances_checked = 0;
   std::vector<std::string> missing_blobs;   // SOP Instance UIDs whose file is gone
@@ -108,6 +113,8 @@ class Archive {
   // OutOfResources when the blob store is below its free-space floor: checked before a
   // sender's data is accepted, so a full disk is answered, never hit mid-write.
   [[nodiscard]] Status check_free_space();
+  [[nodiscard]] Result<uint64_t> free_bytes() { return blobs_.free_bytes(); }
+  [[nodiscard]] uint64_t min_free_bytes() const { return min_free_bytes_; }
   ~Archive();
 
   // Where a receiver writes an incoming file before store_file takes it.
@@ -164,6 +171,12 @@ class Archive {
                                         const std::string& json);
 
   [[nodiscard]] Result<std::vector<Conflict>> conflicts(int64_t limit);
+  // Instances refused (unreadable, not what the request named, no room, not indexed), newest
+  // first. Only the latest kKeptRejections are kept: a sender of garbage cannot fill the table.
+  static constexpr int64_t kKeptRejections = 1000;
+  [[nodiscard]] Result<std::vector<Rejection>> rejections(int64_t limit);
+  // Records a refusal decided outside store_file (a receiver that had no room to write).
+  void note_rejection(const std::string& source, const std::string& sop_instance_uid, const Error& why);
   [[nodiscard]] Result<ArchiveStats> stats();
   // Startup check: every index row has its blob (and, with `deep`, the right hash); every
   // blob has its row. Orphan blobs (written, never acknowledged) are removed when `repair`.
@@ -174,8 +187,11 @@ class Archive {
  private:
   Archive(Database& db, BlobStore& blobs, DuplicatePolicy policy);
   Result<int64_t> delete_where(Level level, const std::string& uid);
-  // store_file's steps: before the index (removes `file` on failure) and after its commit.
-  Result<detail::PreparedInstance> prepare(const std::filesystem::path& file, const StoreSource& source);
+  // store_file's steps: before the index (removes `file` on failure, and tells `refused` the
+  // SOP Instance UID, where known, for the record of refusals) and after its commit.
+  using Refused = std::function<void(const std::string& sop_instance_uid, const Error& why)>;
+  Result<detail::PreparedInstance> prepare(const std::filesystem::path& file, const StoreSource& source,
+                                           const Refused& refused);
   Result<StoreResult> conclude(const detail::PreparedInstance& p, const Result<detail::IndexOutcome>& outcome);
   // Per-study documents (annotations, AI findings): all owners', or one owner's.
   Result<std::vector<StudyDocument>> study_documents(const detail::DocumentTable& t, const std::string& study_uid,

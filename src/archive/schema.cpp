@@ -114,6 +114,16 @@ const std::vector<Migration>& schema_migrations() {
                 updated_at TEXT NOT NULL,
                 PRIMARY KEY (study_uid, source)))",
        }},
+      {6,
+       "instances refused at ingest, and why (the latest ones, for the status page)",
+       {
+           R"(CREATE TABLE ingest_rejections (
+                id ${PK},
+                at TEXT NOT NULL,
+                source TEXT NOT NULL,
+                sop_instance_uid TEXT NOT NULL,
+                reason TEXT NOT NULL))",
+       }},
   };
   return migrations;
 }

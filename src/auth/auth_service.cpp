@@ -639,10 +639,10 @@ Result<std::vector<TokenInfo>> AuthService::tokens(const std::string& username) 
   if (!c) return std::unexpected(c.error());
   std::string sql =
       "SELECT t.id, u.username, t.name, t.scopes, t.created_at, t.expires_at, t.last_used, t.revoked "
-      "FROM api_tokens t JOIN users u ON u.id = t.user_fk";
+      "FROM api_tokens t JOIN users u ON u.id = t.user_fk WHERE t.client_fk IS NULL";
   std::vector<SqlValue> params;
   if (!username.empty()) {
-    sql += " WHERE u.username = ?";
+    sql += " AND u.username = ?";
     params.emplace_back(username);
   }
   sql += " ORDER BY t.id";

@@ -148,7 +148,8 @@ class AuthService {
   // `scopes`: permissions the token is limited to, or {"*"}; expires_at 0 = never.
   [[nodiscard]] Result<CreatedToken> create_token(const std::string& username, const std::string& name,
                                                   const std::vector<std::string>& scopes, int64_t expires_at);
-  // All tokens (username empty) or one user's.
+  // All personal tokens (username empty) or one user's; not those issued to OAuth clients,
+  // which come and go hourly and are revoked with their client.
   [[nodiscard]] Result<std::vector<TokenInfo>> tokens(const std::string& username);
   // Revokes token `id`; with owner_id != 0 only if that user owns it (NotFound otherwise).
   [[nodiscard]] Status revoke_token(int64_t id, int64_t owner_id);

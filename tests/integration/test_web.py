@@ -9,9 +9,10 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.parse
 from pathlib import Path
 
-from harness import DICOM, ROOT, VIREO, Server, read_meta, with_transfer_syntax
+from harness import DICOM, ROOT, VIREO, Server, free_port, read_meta, wait_port, with_transfer_syntax
 
 WEB = ROOT / "web"
 DIST = WEB / "dist"
@@ -604,6 +605,46 @@ class AdminEndToEndTest(unittest.TestCase):
             newtech = next(u for u in server.json("/api/users") if u["username"] == "newtech")
             self.assertEqual(sorted(newtech["roles"]), ["receptionist", "technician"])
         finally:
+            server.cleanup()
+
+
+    def test_an_administrator_looks_after_integrations_peers_and_status(self):
+        """web/e2e/admin-system.e2e.mjs: an OAuth client and a token made in the browser work (and
+        the revoked token does not), one peer answers a C-ECHO and one does not, and the status
+        page names the refused instance."""
+        built()
+        up_port, down_port = free_port(), free_port()
+        server = Server(peers=f"PACS2@127.0.0.1:{up_port},OFFLINE@127.0.0.1:{down_port}")
+        peer = subprocess.Popen(["storescp", "-aet", "PACS2", str(up_port)], stderr=subprocess.DEVNULL)
+        try:
+            server.add_user("boss", "admin", password="Admin-Desk-2026!")
+            server.add_user("reader", "radiologist", password="Reading-Room-2026!")
+            server.start()
+            wait_port(up_port)
+            boundary = "b0undary"
+            parts = (b"not dicom at all", (DICOM / "modality/CT_small.dcm").read_bytes())
+            body = b"".join(b"--" + boundary.encode() + b"\r\nContent-Type: application/dicom\r\n\r\n" + p + b"\r\n"
+                            for p in parts) + b"--" + boundary.encode() + b"--\r\n"
+            status, _, _ = server.http("POST", "/dicom-web/studies", body=body, headers={
+                "Content-Type": f'multipart/related; type="application/dicom"; boundary={boundary}'})
+            self.assertEqual(status, 202)
+            out = run_e2e(self, "admin-system", server, "boss", "Admin-Desk-2026!", VIREO_READER="reader",
+                          VIREO_PEER_UP="PACS2", VIREO_PEER_DOWN="OFFLINE")
+            client_id, secret = re.search(r"client (\S+) secret (\S+)", out).groups()
+            form = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": client_id,
+                                           "client_secret": secret}).encode()
+            status, _, answer = server.http("POST", "/oauth/token", body=form, token=None,
+                                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+            self.assertEqual(status, 200, answer)
+            access = json.loads(answer)
+            self.assertEqual(access["scope"], "archive.read")
+            self.assertEqual(server.http("GET", "/api/studies", token=access["access_token"])[0], 200)
+            revoked = re.search(r"token (vireo_\S+)", out).group(1)
+            self.assertEqual(server.http("GET", "/api/studies", token=revoked)[0], 401, "the token revoked in the browser")
+            self.assertRegex(out, r"echo: Answered in \d+ ms; No: OFFLINE at 127.0.0.1:\d+: nothing answers")
+        finally:
+            peer.terminate()
+            peer.wait()
             server.cleanup()
 
 

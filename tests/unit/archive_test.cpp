@@ -154,11 +154,31 @@ TEST_F(ArchiveTest, StoreFilesIndexesABatchInOneCommitAndAnswersEachInOrder) {
   ASSERT_FALSE(results[4]);
   EXPECT_EQ(results[4].error().code, ErrorCode::DuplicateConflict);
   EXPECT_EQ(archive_->stats()->instances, 2);
+  auto refused = archive_->rejections(10);
+  ASSERT_TRUE(refused);
+  ASSERT_EQ(refused->size(), 1u) << "the unreadable file, in the batch's commit; a conflict is not a refusal";
+  EXPECT_EQ((*refused)[0].source, "TEST");
+  EXPECT_NE((*refused)[0].reason.find("not a readable DICOM"), std::string::npos) << (*refused)[0].reason;
   for (const auto& item : items) EXPECT_FALSE(fs::exists(item.file)) << "every received file is taken or removed";
   auto report = archive_->check_integrity(true, false);
   ASSERT_TRUE(report);
   EXPECT_TRUE(report->orphan_blobs.empty());
   EXPECT_TRUE(report->missing_blobs.empty());
+}
+
+TEST_F(ArchiveTest, OnlyTheLatestRefusalsAreKept) {
+  // A sender of garbage cannot grow the table without bound.
+  std::vector<Archive::StoreItem> items;
+  for (int64_t i = 0; i < Archive::kKeptRejections + 5; ++i) {
+    fs::path tmp = archive_->temp_path();
+    std::ofstream(tmp) << "not dicom " << i;
+    items.push_back({tmp, StoreSource::named("NOISY")});
+  }
+  auto results = archive_->store_files(items);
+  ASSERT_EQ(results.size(), items.size());
+  auto refused = archive_->rejections(Archive::kKeptRejections * 2);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(static_cast<int64_t>(refused->size()), Archive::kKeptRejections);
 }
 
 TEST_F(ArchiveTest, AStudyKeepsItsFirstPatientAndThatPatientsCounters) {

@@ -99,7 +99,7 @@ TEST(RouteTable, EveryRouteDeclaresAKnownPermission) {
     auto audit = audit::AuditLog::open(db);
     ASSERT_TRUE(audit);
     Router router;
-    api::register_system_routes(router, **archive);
+    api::register_system_routes(router, **archive, {});
     api::register_archive_routes(router, **archive);
     api::register_auth_routes(router, **auth, **audit);
     api::dicomweb::register_qido_routes(router, **archive, {});

@@ -119,3 +119,16 @@ export async function run(label, steps, onFailure = async () => undefined) {
   }
   console.log(`${label}: ok`);
 }
+
+// axe-core's verdict on the page as it stands (WCAG 2.1 A and AA rules): one failure per
+// violation, naming the rule and the first element it found.
+export async function axeViolations(page) {
+  // Evaluated through the DevTools protocol: the application's CSP forbids added scripts.
+  if (!(await page.evaluate(() => 'axe' in window))) {
+    const { createRequire } = await import('node:module');
+    const { readFileSync } = await import('node:fs');
+    await page.evaluate(readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
+  }
+  const result = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }));
+  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes[0]?.target?.join(' ') ?? ''}`);
+}

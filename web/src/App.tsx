@@ -7,8 +7,12 @@ import { SignIn, TotpEnrolment } from './SignIn';
 import { PasswordChange } from './Account';
 import { Worklist } from './Worklist';
 import { PatientHome } from './PatientHome';
-import { AdminUsers } from './AdminUsers';
-import { AdminAudit } from './AdminAudit';
+import { AdminUsers } from './admin/AdminUsers';
+import { AdminAudit } from './admin/AdminAudit';
+import { AdminTokens } from './admin/AdminTokens';
+import { AdminPeers } from './admin/AdminPeers';
+import { AdminStatus } from './admin/AdminStatus';
+import { ADMIN_PAGES, adminPagesFor } from './admin/AdminNav';
 import { prefetchStudy } from './studyData';
 
 // The viewer is its own chunk: the sign-in page and the worklist load without Cornerstone3D.
@@ -28,6 +32,8 @@ if (location.pathname.startsWith('/viewer/')) {
 }
 
 export type Navigate = (path: string) => void;
+
+const ADMIN_PATHS: string[] = ['/admin', ...ADMIN_PAGES.map((p) => p.path)];
 
 function studyOf(path: string): string | null {
   const m = /^\/viewer\/([0-9.]{1,64})\/?$/.exec(path);
@@ -81,15 +87,20 @@ export function App() {
       </Suspense>
     );
   }
-  if (path === '/admin/audit' && session.permissions.includes('audit.read')) {
-    return <AdminAudit session={session} navigate={navigate} onSignOut={leave} />;
-  }
-  if (path === '/admin' || path === '/admin/users' || path === '/admin/audit') {
-    if (session.permissions.includes('users.admin')) return <AdminUsers session={session} navigate={navigate} onSignOut={leave} />;
+  if (path === '/admin' || path.startsWith('/admin/')) {
+    const allowed = adminPagesFor(session);
+    const page = path === '/admin' ? allowed[0] : allowed.find((p) => p.path === path);
+    const props = { session, navigate, onSignOut: leave };
+    if (page?.path === '/admin/users') return <AdminUsers {...props} />;
+    if (page?.path === '/admin/tokens') return <AdminTokens {...props} />;
+    if (page?.path === '/admin/peers') return <AdminPeers {...props} />;
+    if (page?.path === '/admin/status') return <AdminStatus {...props} />;
+    if (page?.path === '/admin/audit') return <AdminAudit {...props} />;
+    if (!ADMIN_PATHS.includes(path)) return <NotFound path={path} navigate={navigate} />;
     return (
       <main className="not-found" data-testid="not-allowed">
         <h1>Administration</h1>
-        <p>Your account cannot open the administration pages. If you need to, ask an administrator.</p>
+        <p>Your account cannot open this administration page. If you need to, ask an administrator.</p>
         <button type="button" onClick={() => navigate('/')}>Go to the study list</button>
       </main>
     );

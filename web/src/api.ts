@@ -221,3 +221,80 @@ export async function storeInstances(study: string, files: ArrayBuffer[]): Promi
   if (refusal || !res.ok || res.status === 202) throw new ApiError(res.status, refusal ?? `the archive refused the objects (HTTP ${res.status})`);
   return (answer['00081199']?.Value ?? []).map((item) => String((item as DicomJson)['00081155']?.Value?.[0] ?? ''));
 }
+
+// Personal API tokens (users.admin sees everyone's) and OAuth clients for integrations.
+export interface TokenRecord {
+  id: number;
+  username: string;
+  name: string;
+  scopes: string[];
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsed: string | null;
+  revoked: boolean;
+  token?: string; // only in the answer that made it
+}
+
+export async function listTokens(): Promise<TokenRecord[]> {
+  return (await call('GET', '/api/tokens')).json();
+}
+
+export async function createTokenFor(username: string, t: { name: string; scopes: string[]; expiresInDays?: number }): Promise<TokenRecord> {
+  return (await call('POST', `/api/users/${encodeURIComponent(username)}/tokens`, t)).json();
+}
+
+export async function revokeToken(id: number): Promise<void> {
+  await call('DELETE', `/api/tokens/${id}`);
+}
+
+export interface OAuthClientRecord {
+  clientId: string;
+  username: string;
+  name: string;
+  scopes: string[];
+  createdAt: string;
+  revoked: boolean;
+  clientSecret?: string; // only in the answer that made it
+}
+
+export async function listClients(): Promise<OAuthClientRecord[]> {
+  return (await call('GET', '/api/oauth-clients')).json();
+}
+
+export async function createClient(c: { username: string; name: string; scopes: string[] }): Promise<OAuthClientRecord> {
+  return (await call('POST', '/api/oauth-clients', c)).json();
+}
+
+export async function revokeClient(clientId: string): Promise<void> {
+  await call('DELETE', `/api/oauth-clients/${encodeURIComponent(clientId)}`);
+}
+
+// The DICOM side: this archive's AE title and ports, the configured peers, and a C-ECHO to one.
+export interface DicomPeers {
+  aet: string;
+  host: string;
+  port: number;
+  tlsPort: number | null;
+  unknownCallers: 'loopback' | 'refuse' | 'accept';
+  peers: { aet: string; host: string; port: number }[];
+}
+
+export async function dicomPeers(): Promise<DicomPeers> {
+  return (await call('GET', '/api/dicom/peers')).json();
+}
+
+export async function echoPeer(aet: string): Promise<{ ok: boolean; milliseconds?: number; detail?: string }> {
+  return (await call('POST', `/api/dicom/peers/${encodeURIComponent(aet)}/echo`)).json();
+}
+
+// The archive's state for the status page.
+export interface SystemStatus {
+  counts: { patients: number; studies: number; series: number; instances: number };
+  storage: { archiveBytes: number; freeBytes: number | null; minFreeBytes: number };
+  rejections: { at: string; source: string; SOPInstanceUID: string; reason: string }[];
+  conflicts: { at: string; source: string; SOPInstanceUID: string; resolution: string }[];
+}
+
+export async function systemStatus(): Promise<SystemStatus> {
+  return (await call('GET', '/api/system/status')).json();
+}

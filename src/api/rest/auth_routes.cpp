@@ -84,16 +84,27 @@ Result<int64_t> id_param(const HttpRequest& r, const char* name) {
 }
 
 // POST body {"name", "scopes": [...], "expiresInDays"} -> a token for `username`.
-HttpResponse create_token(auth::AuthService& auth, const HttpRequest& r, const std::string& username) {
-  auto body = json_body(r);
-  if (!body) return http::problem(body.error());
+// The permissions a token or client is limited to; absent: everything its user may do.
+std::vector<std::string> scopes_field(const json& body) {
   std::vector<std::string> scopes;
-  if (auto it = body->find("scopes"); it != body->end() && it->is_array()) {
+  if (auto it = body.find("scopes"); it != body.end() && it->is_array()) {
     for (const auto& s : *it)
       if (s.is_string()) scopes.push_back(s.get<std::string>());
   } else {
     scopes.push_back("*");
   }
+  return scopes;
+}
+
+json client_json(const auth::OAuthClient& c) {
+  return {{"clientId", c.client_id}, {"username", c.username}, {"name", c.name},
+          {"scopes", c.scopes},      {"createdAt", utc_iso(c.created_at)}, {"revoked", c.revoked}};
+}
+
+HttpResponse create_token(auth::AuthService& auth, const HttpRequest& r, const std::string& username) {
+  auto body = json_body(r);
+  if (!body) return http::problem(body.error());
+  std::vector<std::string> scopes = scopes_field(*body);
   int64_t expires = 0;
   if (auto it = body->find("expiresInDays"); it != body->end()) {
     if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > 3650)
@@ -342,10 +353,39 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
   });
   router.add("POST", "/api/users/{username}/tokens", "users.admin",
              [&auth](const HttpRequest& r) { return create_token(auth, r, r.param("username")); });
+  router.add("GET", "/api/tokens", "users.admin", [&auth](const HttpRequest&) {
+    auto list = auth.tokens("");
+    if (!list) return http::problem(list.error());
+    json out = json::array();
+    for (const auto& t : *list) out.push_back(token_json(t));
+    return http::json_response(200, dump(out));
+  });
   router.add("DELETE", "/api/tokens/{id}", "users.admin", [&auth](const HttpRequest& r) {
     auto id = id_param(r, "id");
     if (!id) return http::problem(id.error());
     if (auto s = auth.revoke_token(*id, 0); !s) return http::problem(s.error());
+    return no_content();
+  });
+
+  // --- OAuth clients (integrations); the secret is in the answer that creates one, only there ---
+  router.add("GET", "/api/oauth-clients", "users.admin", [&auth](const HttpRequest&) {
+    auto list = auth.clients();
+    if (!list) return http::problem(list.error());
+    json out = json::array();
+    for (const auto& c : *list) out.push_back(client_json(c));
+    return http::json_response(200, dump(out));
+  });
+  router.add("POST", "/api/oauth-clients", "users.admin", [&auth](const HttpRequest& r) {
+    auto body = json_body(r);
+    if (!body) return http::problem(body.error());
+    auto created = auth.create_client(string_field(*body, "username"), string_field(*body, "name"), scopes_field(*body));
+    if (!created) return http::problem(created.error());
+    json j = client_json(created->info);
+    j["clientSecret"] = created->secret;
+    return http::json_response(201, dump(j));
+  });
+  router.add("DELETE", "/api/oauth-clients/{clientId}", "users.admin", [&auth](const HttpRequest& r) {
+    if (auto s = auth.revoke_client(r.param("clientId")); !s) return http::problem(s.error());
     return no_content();
   });
 

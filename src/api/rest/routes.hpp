@@ -2,15 +2,29 @@
 // encode the answer. Each route names its permission where it is registered.
 #pragma once
 
+#include <functional>
+#include <string>
+#include <vector>
+
 #include "archive/archive.hpp"
 #include "audit/audit_log.hpp"
 #include "auth/auth_service.hpp"
+#include "core/config.hpp"
 #include "net/http/http_types.hpp"
 
 namespace vireo::api {
 
 void register_archive_routes(http::Router& router, archive::Archive& archive);
 void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::AuditLog& audit);
-void register_system_routes(http::Router& router, archive::Archive& archive);
+// What the administrator's pages show of the DICOM side, and how they test a peer.
+struct DicomSettings {
+  std::string aet;
+  uint16_t port = 0, tls_port = 0;
+  std::string unknown_callers;  // loopback, refuse, accept
+  std::vector<DicomPeer> peers;
+  std::function<Result<double>(const DicomPeer&)> echo;  // round trip in ms, or why not
+};
+
+void register_system_routes(http::Router& router, archive::Archive& archive, const DicomSettings& dicom);
 
 }  // namespace vireo::api

@@ -1,15 +1,52 @@
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
+#include "api/query_params.hpp"
 #include "api/rest/routes.hpp"
 #include "core/metrics.hpp"
 
 namespace vireo::api {
 
-void register_system_routes(http::Router& router, archive::Archive& archive) {
+namespace {
+using nlohmann::json;
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::string host_name() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return host;
+}
+
+// The status page's lists: the newest few are what an administrator acts on.
+constexpr int64_t kRecent = 20;
+
+json status_json(archive::Archive& archive, const archive::ArchiveStats& s) {
+  json storage = {{"archiveBytes", s.bytes}, {"minFreeBytes", archive.min_free_bytes()}};
+  if (auto free = archive.free_bytes()) storage["freeBytes"] = *free;
+  else storage["freeBytes"] = nullptr;
+  json rejections = json::array(), conflicts = json::array();
+  if (auto rows = archive.rejections(kRecent))
+    for (const auto& r : *rows)
+      rejections.push_back({{"at", r.at}, {"source", r.source}, {"SOPInstanceUID", r.sop_instance_uid}, {"reason", r.reason}});
+  if (auto rows = archive.conflicts(kRecent))
+    for (const auto& c : *rows)
+      conflicts.push_back({{"at", c.at}, {"source", c.source}, {"SOPInstanceUID", c.sop_instance_uid}, {"resolution", c.resolution}});
+  return {{"counts", {{"patients", s.patients}, {"studies", s.studies}, {"series", s.series}, {"instances", s.instances}}},
+          {"storage", storage},
+          {"rejections", rejections},
+          {"conflicts", conflicts}};
+}
+
+json peer_json(const DicomPeer& p) { return {{"aet", p.aet}, {"host", p.host}, {"port", p.port}}; }
+}  // namespace
+
+void register_system_routes(http::Router& router, archive::Archive& archive, const DicomSettings& dicom) {
   router.add("GET", "/healthz", "public", [&archive](const http::HttpRequest&) {
     auto stats = archive.stats();
     if (!stats) return http::problem(stats.error());
-    return http::json_response(200, nlohmann::json{{"status", "ok"}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return http::json_response(200, dump(json{{"status", "ok"}}));
   });
   router.add("GET", "/metrics", "public", [](const http::HttpRequest&) {
     http::HttpResponse r;
@@ -20,12 +57,52 @@ void register_system_routes(http::Router& router, archive::Archive& archive) {
   router.add("GET", "/api/stats", "archive.admin", [&archive](const http::HttpRequest&) {
     auto s = archive.stats();
     if (!s) return http::problem(s.error());
-    return http::json_response(200, nlohmann::json{{"patients", s->patients},
-                                                   {"studies", s->studies},
-                                                   {"series", s->series},
-                                                   {"instances", s->instances},
-                                                   {"bytes", s->bytes}}
-                                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return http::json_response(200, dump(json{{"patients", s->patients},
+                                              {"studies", s->studies},
+                                              {"series", s->series},
+                                              {"instances", s->instances},
+                                              {"bytes", s->bytes}}));
+  });
+  router.add("GET", "/api/system/status", "archive.admin", [&archive](const http::HttpRequest& r) {
+    if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
+    auto s = archive.stats();
+    if (!s) return http::problem(s.error());
+    return http::json_response(200, dump(status_json(archive, *s)));
+  });
+  router.add("GET", "/api/rejections", "archive.admin", [&archive](const http::HttpRequest& r) {
+    if (auto s = only_parameters(r, {"limit"}); !s) return http::problem(s.error());
+    auto page = page_of(r, 100, archive::Archive::kKeptRejections);
+    if (!page) return http::problem(page.error());
+    auto rows = archive.rejections(page->limit);
+    if (!rows) return http::problem(rows.error());
+    json out = json::array();
+    for (const auto& x : *rows)
+      out.push_back({{"at", x.at}, {"source", x.source}, {"SOPInstanceUID", x.sop_instance_uid}, {"reason", x.reason}});
+    return http::json_response(200, dump(out));
+  });
+
+  // The DICOM side as a modality engineer needs it: whom to call, and who may call.
+  router.add("GET", "/api/dicom/peers", "archive.admin", [dicom](const http::HttpRequest&) {
+    json peers = json::array();
+    for (const auto& p : dicom.peers) peers.push_back(peer_json(p));
+    json tls = dicom.tls_port ? json(dicom.tls_port) : json(nullptr);
+    return http::json_response(200, dump(json{{"aet", dicom.aet},
+                                              {"host", host_name()},
+                                              {"port", dicom.port},
+                                              {"tlsPort", tls},
+                                              {"unknownCallers", dicom.unknown_callers},
+                                              {"peers", peers}}));
+  });
+  // A failed echo is an answer, not an error of this request: 200 with ok false and why.
+  router.add("POST", "/api/dicom/peers/{aet}/echo", "archive.admin", [dicom](const http::HttpRequest& r) {
+    auto peer = std::find_if(dicom.peers.begin(), dicom.peers.end(), [&](const DicomPeer& p) { return p.aet == r.param("aet"); });
+    if (peer == dicom.peers.end())
+      return http::problem(Error{ErrorCode::NotFound, "no configured DICOM peer has this AE title"});
+    auto took = dicom.echo(*peer);
+    json out = {{"aet", peer->aet}, {"ok", took.has_value()}};
+    if (took) out["milliseconds"] = *took;
+    else out["detail"] = took.error().detail;
+    return http::json_response(200, dump(out));
   });
 }
 

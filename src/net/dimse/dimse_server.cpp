@@ -712,6 +712,7 @@ OFCondition DimseServer::Impl::handle_store(T_ASC_Association* assoc, T_DIMSE_Me
       ::unlink(tmp.c_str());
       Error e{ErrorCode::OutOfResources, "the blob store is full or not writable"};
       spdlog::error("C-STORE {} from {}: {}", log_safe(req.AffectedSOPInstanceUID), log_safe(calling_aet(assoc)), e.message());
+      archive.note_rejection(calling_aet(assoc), req.AffectedSOPInstanceUID, e);
       rsp.DimseStatus = dicom_status(e.code);
       detail = error_detail(e);
       if (cond.bad()) return cond;

@@ -1,9 +1,10 @@
 // Administration: the accounts. Create (a temporary password to hand over, changed at the first
 // sign-in), disable and enable, unlock, reset the password or the authenticator, change roles.
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { type Session, type UserRecord, createUser, listUsers, resetPassword, setRoles, userAction } from './api';
-import type { Navigate } from './App';
-import { AppHeader } from './AppHeader';
+import { type Session, type UserRecord, createUser, listUsers, resetPassword, setRoles, userAction } from '../api';
+import type { Navigate } from '../App';
+import { AppHeader } from '../AppHeader';
+import { AdminNav } from './AdminNav';
 
 export const ROLES = ['admin', 'radiologist', 'technician', 'receptionist', 'referring', 'billing', 'patient'];
 
@@ -35,8 +36,7 @@ export function AdminUsers({ session, navigate, onSignOut }: { session: Session;
     <div className="admin">
       <AppHeader session={session} navigate={navigate} onSignOut={onSignOut} />
       <main>
-        <nav className="crumbs"><button type="button" className="link" onClick={() => navigate('/')}>Study list</button> › Accounts ·
-          {' '}<button type="button" className="link" onClick={() => navigate('/admin/audit')}>Audit trail</button></nav>
+        <AdminNav session={session} navigate={navigate} current="/admin/users" />
         <h1>Accounts</h1>
         {message && (
           <div role={message.error ? 'alert' : 'status'} className={message.error ? 'error' : 'notice-box'} data-testid="admin-message">

@@ -2,9 +2,10 @@
 // person, patient, action and dates; paged; exported as FHIR AuditEvents; and the hash
 // chain checked on request (any change to a past event breaks it).
 import { type FormEvent, useEffect, useState } from 'react';
-import { type AuditEntry, type Session, auditEvents, auditQuery, verifyAudit } from './api';
-import type { Navigate } from './App';
-import { AppHeader } from './AppHeader';
+import { type AuditEntry, type Session, auditEvents, auditQuery, verifyAudit } from '../api';
+import type { Navigate } from '../App';
+import { AppHeader } from '../AppHeader';
+import { AdminNav } from './AdminNav';
 
 const PAGE = 100;
 type Filters = { user: string; patient: string; action: string; from: string; to: string };
@@ -47,8 +48,7 @@ export function AdminAudit({ session, navigate, onSignOut }: { session: Session;
     <div className="admin">
       <AppHeader session={session} navigate={navigate} onSignOut={onSignOut} />
       <main>
-        <nav className="crumbs"><button type="button" className="link" onClick={() => navigate('/')}>Study list</button> ›
-          <button type="button" className="link" onClick={() => navigate('/admin/users')}>Accounts</button> › Audit trail</nav>
+        <AdminNav session={session} navigate={navigate} current="/admin/audit" />
         <h1>Audit trail</h1>
         <p>
           <button type="button" onClick={() => void verify()} data-testid="verify-chain">Check the chain</button>{' '}

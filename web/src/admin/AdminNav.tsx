@@ -1,0 +1,29 @@
+// The administration pages' own navigation: one tab per page the signed-in account may open.
+import type { Session } from '../api';
+import type { Navigate } from '../App';
+
+export const ADMIN_PAGES = [
+  { path: '/admin/users', label: 'Accounts', permission: 'users.admin' },
+  { path: '/admin/tokens', label: 'Tokens and integrations', permission: 'users.admin' },
+  { path: '/admin/peers', label: 'DICOM peers', permission: 'archive.admin' },
+  { path: '/admin/status', label: 'System status', permission: 'archive.admin' },
+  { path: '/admin/audit', label: 'Audit trail', permission: 'audit.read' },
+] as const;
+
+// The administration pages this account may open, in the order of the tabs.
+export function adminPagesFor(session: Session) {
+  return ADMIN_PAGES.filter((p) => session.permissions.includes(p.permission));
+}
+
+export function AdminNav({ session, navigate, current }: { session: Session; navigate: Navigate; current: string }) {
+  return (
+    <nav className="admin-tabs" aria-label="Administration">
+      <button type="button" className="link" onClick={() => navigate('/')}>Study list</button>
+      <span aria-hidden="true">›</span>
+      {adminPagesFor(session).map((p) => (
+        <button key={p.path} type="button" className="tab" aria-current={p.path === current ? 'page' : undefined}
+          onClick={() => navigate(p.path)}>{p.label}</button>
+      ))}
+    </nav>
+  );
+}

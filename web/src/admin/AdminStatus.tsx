@@ -1,0 +1,103 @@
+// Administration: the archive at a glance. How much it holds, how much room is left before it
+// refuses new images, and the latest instances it refused or received twice with other content,
+// each with its reason, so that a sender's problem is found before a radiologist misses a study.
+import { useCallback, useEffect, useState } from 'react';
+import { type Session, type SystemStatus, systemStatus } from '../api';
+import type { Navigate } from '../App';
+import { AppHeader } from '../AppHeader';
+import { AdminNav } from './AdminNav';
+
+export function formatBytes(n: number): string {
+  // Binary units, as the operating system and min_free_space_mb count them.
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v.toLocaleString(undefined, { maximumFractionDigits: i === 0 ? 0 : 1 })} ${units[i]}`;
+}
+
+// Below twice the floor, the page warns: a busy day's images may not fit.
+export function storageWarning(s: SystemStatus['storage']): string | null {
+  if (s.freeBytes === null) return 'The free space of the image store cannot be read.';
+  if (s.freeBytes < s.minFreeBytes) return 'The image store is full: new images are being refused. Free space or add storage now.';
+  if (s.freeBytes < 2 * s.minFreeBytes) return 'The image store is nearly full: new images will soon be refused. Free space or add storage.';
+  return null;
+}
+
+const when = (iso: string) => new Date(iso).toLocaleString();
+
+export function AdminStatus({ session, navigate, onSignOut }: { session: Session; navigate: Navigate; onSignOut: () => void }) {
+  const [status, setStatus] = useState<SystemStatus | null>(null);
+  const [error, setError] = useState('');
+  const load = useCallback(() => {
+    setError('');
+    systemStatus().then(setStatus, (e) => setError(`The status cannot be read: ${(e as Error).message}. Try again in a moment.`));
+  }, []);
+  useEffect(load, [load]);
+  const warning = status && storageWarning(status.storage);
+
+  return (
+    <div className="admin">
+      <AppHeader session={session} navigate={navigate} onSignOut={onSignOut} />
+      <main>
+        <AdminNav session={session} navigate={navigate} current="/admin/status" />
+        <div className="page-title">
+          <h1>System status</h1>
+          <button type="button" onClick={load}>Refresh</button>
+        </div>
+        {error && <p role="alert" className="error">{error}</p>}
+        {status && (
+          <>
+            {warning && <p role="alert" className="error" data-testid="storage-warning">{warning}</p>}
+            <div className="tiles" data-testid="counts">
+              {([['Patients', status.counts.patients], ['Studies', status.counts.studies], ['Series', status.counts.series],
+                ['Images and objects', status.counts.instances]] as const).map(([label, n]) => (
+                <div key={label} className="tile"><span className="figure">{n.toLocaleString()}</span><span>{label}</span></div>
+              ))}
+              <div className="tile"><span className="figure" data-testid="archive-bytes">{formatBytes(status.storage.archiveBytes)}</span>
+                <span>stored</span></div>
+              <div className="tile"><span className="figure" data-testid="free-bytes">
+                {status.storage.freeBytes === null ? '—' : formatBytes(status.storage.freeBytes)}</span>
+                <span>free (refuses below {formatBytes(status.storage.minFreeBytes)})</span></div>
+            </div>
+
+            <section aria-labelledby="rejections-heading">
+              <h2 id="rejections-heading">Refused instances</h2>
+              <p className="hint">The latest objects the archive did not keep, and why. The sender was told; it may send them again once
+                the cause is fixed.</p>
+              <table className="studies" data-testid="rejections">
+                <thead><tr><th>When</th><th>From</th><th>SOP Instance UID</th><th>Reason</th></tr></thead>
+                <tbody>
+                  {status.rejections.length === 0 && <tr><td colSpan={4}>None.</td></tr>}
+                  {status.rejections.map((r, i) => (
+                    <tr key={i}><td className="date">{when(r.at)}</td><td>{r.source || '—'}</td><td><code>{r.SOPInstanceUID || '—'}</code></td>
+                      <td>{r.reason}</td></tr>
+                  ))}
+                </tbody>
+              </table>
+            </section>
+
+            <section aria-labelledby="conflicts-heading">
+              <h2 id="conflicts-heading">Received twice with different content</h2>
+              <p className="hint">The same SOP Instance UID arrived again with other bytes. The archive kept the copy named here; compare
+                them with the sender before deleting anything.</p>
+              <table className="studies" data-testid="conflicts">
+                <thead><tr><th>When</th><th>From</th><th>SOP Instance UID</th><th>Kept</th></tr></thead>
+                <tbody>
+                  {status.conflicts.length === 0 && <tr><td colSpan={4}>None.</td></tr>}
+                  {status.conflicts.map((c, i) => (
+                    <tr key={i}><td className="date">{when(c.at)}</td><td>{c.source}</td><td><code>{c.SOPInstanceUID}</code></td>
+                      <td>{c.resolution === 'overwritten' ? 'The new copy (it replaced the first)' : 'The first copy'}</td></tr>
+                  ))}
+                </tbody>
+              </table>
+            </section>
+          </>
+        )}
+      </main>
+    </div>
+  );
+}
