@@ -34,7 +34,8 @@ def run_e2e(test, script, server, user, password, **variables):
     """Runs web/e2e/<script>.e2e.mjs against `server` as `user` and returns what it printed;
     the test fails unless the script ends with "<script> end-to-end: ok"."""
     env = dict(os.environ, VIREO_URL=f"https://127.0.0.1:{server.http_port}", VIREO_USER=user, VIREO_PASSWORD=password,
-               VIREO_SCREENSHOTS=os.environ.get("VIREO_SCREENSHOTS") or str(server.tmp), **variables)
+               VIREO_SCREENSHOTS=os.environ.get("VIREO_SCREENSHOTS") or str(server.tmp))
+    env.update(variables)
     r = subprocess.run(["node", f"e2e/{script}.e2e.mjs"], cwd=WEB, env=env, capture_output=True, text=True, timeout=300)
     print(r.stdout)
     test.assertEqual(r.returncode, 0, r.stdout + r.stderr)
@@ -482,6 +483,7 @@ class DocumentsEndToEndTest(unittest.TestCase):
         server = Server()
         try:
             server.add_user("drdocs", "radiologist", password="Reading-Room-2026!")
+            server.add_user("drwebgl", "radiologist", password="Reading-Room-2026!")
             server.start()
             files = {"pdf": [DICOM / "modality" / "ENCAPSULATED_PDF_from_oru.dcm"],
                      "report": [DICOM / "modality" / "CT_small.dcm", DICOM / "modality" / "SR_tid1500_sr_document.dcm"],
@@ -495,9 +497,14 @@ class DocumentsEndToEndTest(unittest.TestCase):
             files["report"][1] = report
             studies = {key: stored_study(self, server, *paths) for key, paths in files.items()}
             out = run_e2e(self, "documents", server, "drdocs", "Reading-Room-2026!", VIREO_DOCUMENT_STUDIES=json.dumps(studies))
+            # The segmentation's mask on the picture with WebGL too (the default here is the CPU path).
+            webgl = run_e2e(self, "documents", server, "drwebgl", "Reading-Room-2026!", VIREO_DOCUMENT_STUDIES=json.dumps(studies),
+                            VIREO_RENDERER="webgl", VIREO_SCREENSHOTS=str(server.tmp))
+            self.assertIn("none once hidden", webgl)
             self.assertIn('report: "Imaging Measurement Report"', out)
             self.assertIn("not found: /settings and an unknown study say so", out)
             self.assertIn("ECG: 12 leads drawn at 25 mm/s and 10 mm/mV", out)
+            self.assertRegex(out, r'segmentation: "first segment" over .*: \d+ coloured pixels, none once hidden')
         finally:
             server.cleanup()
 

@@ -1,6 +1,8 @@
 // End-to-end: objects that are not images, in Chromium. An encapsulated PDF opens as the
-// document (PDF.js); a structured report as headed text with its measurements; a waveform and
-// a segmentation say what they are; the series panel names each series by what it is.
+// document (PDF.js); a structured report as headed text with its measurements; a segmentation
+// over its CT, its mask on the picture as hung, rotated and flipped, each segment switched off
+// and on; a waveform on its grid; the series panel names each series by what it is.
+// VIREO_RENDERER (optional): "cpu" or "webgl", the viewer's renderer for this run.
 //
 // Environment: VIREO_URL, VIREO_USER, VIREO_PASSWORD (a radiologist), VIREO_DOCUMENT_STUDIES
 // (JSON: {"pdf", "report", "ecg", "segmentation"}: study UIDs), VIREO_SCREENSHOTS (optional).
@@ -13,6 +15,7 @@ const SHOTS = process.env.VIREO_SCREENSHOTS;
 
 await run('documents end-to-end', async ({ page, check }) => {
   await signIn(page, BASE, env('VIREO_USER'), env('VIREO_PASSWORD'));
+  if (process.env.VIREO_RENDERER) await page.evaluate((r) => localStorage.setItem('vireo.viewer.renderer', r), process.env.VIREO_RENDERER);
   page.on('console', (m) => ['error', 'warning'].includes(m.type()) && console.log(`browser console: ${m.text()}`));
   const cards = () => page.$$eval('.series-card', (els) => els.map((e) => `${e.dataset.kind}: ${e.children[1]?.textContent}`));
 
@@ -56,10 +59,75 @@ await run('documents end-to-end', async ({ page, check }) => {
   await page.waitForSelector('[data-viewport-index="0"] .element');
   console.log('back to the images from the report');
 
-  // A waveform and a segmentation say what they are, never that an image is missing.
-  for (const [kind, key, expect] of [['waveform', 'ecg', /12 channels, 10(\.0)? s/], ['segmentation', 'segmentation', /segmentation with \d+ segment/]]) {
+  // A segmentation over the CT it was drawn on: coloured where its segment is, and gone when
+  // the segment is switched off.
+  await page.goto(`${BASE}/viewer/${STUDIES.segmentation}`);
+  await page.waitForSelector('[data-viewport-index="0"] .element');
+  await page.click('.series-card[data-kind=segmentation]');
+  await page.waitForSelector('[data-testid=seg-legend][data-state=shown]', { timeout: 30000 });
+  const legend = (await page.$$eval('[data-testid=seg-legend] label', (ls) => ls.map((l) => l.textContent.trim()))).join(', ');
+  check(legend.includes('first segment'), `legend: ${legend}`);
+  // Painted over the image: the overlay's pixels, within the image's own on the canvas.
+  const coloured = () => page.$eval('[data-viewport-index="0"] [data-testid=seg-layer]', (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n;
+  });
+  await page.waitForFunction(() => document.querySelector('[data-viewport-index="0"] [data-testid=image-index]')?.textContent.includes('Im: '));
+  let shown = 0;
+  for (let t = 0; t < 50 && shown === 0; t++) {
+    shown = await coloured();
+    if (!shown) await page.waitForTimeout(100);
+  }
+  check(shown > 100, `segment pixels on the canvas: ${shown}`);
+  // The image on screen is covered by its frame's mask, which is all of it but one pixel: the
+  // painted mask and the drawn picture share their bounds (a shift of half an image pixel
+  // would be ~20 screen pixels).
+  const bounds = (selector, inside) => page.$eval(selector, (c, inside) => {
+    const copy = document.createElement('canvas');
+    [copy.width, copy.height] = [c.width, c.height];
+    const g = copy.getContext('2d');
+    g.drawImage(c, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    let [x0, y0, x1, y1] = [Infinity, Infinity, -1, -1];
+    for (let y = 0; y < c.height; y++) {
+      for (let x = 0; x < c.width; x++) {
+        const i = (y * c.width + x) * 4;
+        if (!(inside === 'alpha' ? d[i + 3] > 0 : d[i] + d[i + 1] + d[i + 2] > 60)) continue;
+        [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+      }
+    }
+    return [x0 / c.width, y0 / c.height, (x1 + 1) / c.width, (y1 + 1) / c.height];
+  }, inside);
+  // As hung, then rotated and flipped: the mask moves with the picture.
+  for (const turn of ['', 'Rotate', 'Flip H']) {
+    if (turn) {
+      await page.click(`.toolbar button:text-is("${turn}")`);
+      await page.waitForTimeout(300);
+    }
+    const picture = await bounds('[data-viewport-index="0"] .element canvas', 'colour');
+    const painted = await bounds('[data-viewport-index="0"] [data-testid=seg-layer]', 'alpha');
+    const apart = Math.max(...picture.map((v, i) => Math.abs(v - painted[i])));
+    check(apart < 0.01, `${turn || 'as hung'}: the mask is not on the picture: ${painted.map((v) => v.toFixed(3))} vs ${picture.map((v) => v.toFixed(3))}`);
+  }
+  await page.click('.toolbar button:text-is("Reset")');
+  const at = await page.textContent('[data-viewport-index="0"] [data-testid=image-index]');
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-segmentation.png') });
+  await page.uncheck('[data-testid=seg-legend] label[data-segment="1"] input');
+  let left = shown;
+  for (let t = 0; t < 50 && left > 0; t++) {
+    await page.waitForTimeout(100);
+    left = await coloured();
+  }
+  check(left === 0, `segment hidden, yet ${left} coloured pixels`);
+  await page.click('[data-testid=seg-legend] button:text-is("Hide")');
+  await page.waitForSelector('[data-testid=seg-legend]', { state: 'detached' });
+  console.log(`segmentation: "${legend}" over ${at.split('\n').pop()}: ${shown} coloured pixels, none once hidden`);
+
+  // A waveform says what it is, never that an image is missing.
+  for (const [kind, key, expect] of [['waveform', 'ecg', /12 channels, 10(\.0)? s/]]) {
     await page.goto(`${BASE}/viewer/${STUDIES[key]}`);
-    if (kind === 'segmentation') await page.click(`.series-card[data-kind=${kind}]`);
     await page.waitForSelector(`[data-testid=document-pane][data-kind=${kind}] .document-notice`, { timeout: 30000 });
     const note = await page.textContent(`[data-testid=document-pane] .document-notice`);
     check(expect.test(note), `${kind}: ${note}`);

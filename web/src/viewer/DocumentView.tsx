@@ -70,7 +70,7 @@ function waveformSummary(meta: DicomJson): string {
 function segmentationSummary(meta: DicomJson): string {
   const segments = (values(meta, '00620002') as DicomJson[]).map((s) => text(s, '00620005')).filter(Boolean);
   return `A segmentation with ${segments.length} segment${segments.length === 1 ? '' : 's'}${segments.length ? ` (${segments.join(', ')})` : ''}. ` +
-    'Showing it over its images is not available in this version.';
+    'The images it was drawn on are not in this study, so it cannot be shown over them.';
 }
 
 function ReportView({ meta }: { meta: DicomJson }) {

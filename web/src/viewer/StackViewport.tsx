@@ -1,7 +1,7 @@
 // One stack viewport: a series (or a multi-frame object) scrolled image by image, with its
 // text overlays, a scrollbar, keyboard navigation, and the series loaded in the background
 // from the image on screen outwards.
-import { memo, useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { Enums, type RenderingEngine, type Types, cache, eventTarget, imageLoader, utilities as csUtilities } from '@cornerstonejs/core';
 import { utilities as toolUtilities } from '@cornerstonejs/tools';
 import { wadors } from '@cornerstonejs/dicom-image-loader';
@@ -18,6 +18,17 @@ import { cineRate } from './cine';
 import { type Presentation, applyDisplayCommand, nextPresentation, present } from './displayCommands';
 import { loadOrder, type StackImage, stackGeometry } from './series';
 import type { SliceLink } from './sliceLink';
+import type { DicomJson } from '../api';
+import { segmentsOf } from './segments';
+import { type LoadedSegmentation, loadSegmentation, paintSegmentation, segmentRgb } from './segmentation';
+
+// A segmentation to draw over this stack (a DICOM SEG whose referenced series this is).
+export interface SegOverlay {
+  study: string;
+  series: string;
+  sop: string;
+  meta: DicomJson;
+}
 
 export interface ViewportCommand {
   kind: 'preset' | 'invert' | 'rotate' | 'flipH' | 'flipV' | 'fit' | 'reset' | 'cine';
@@ -43,12 +54,14 @@ interface Props {
   link: SliceLink; // scrolling together with the other viewports, when linked
   cineFps: number | null; // the reader's cine rate; null: the object's own
   mirrored?: boolean; // hung mirrored left-right (mammograms), also after a reset
+  segmentation?: SegOverlay | null;
+  onCloseSegmentation?: () => void;
 }
 
 const SCALE_BAR_MAX_PX = 120;
 
 // Memoized: the page re-renders as series load; a viewport re-renders only for its own props.
-export const StackViewport = memo(function StackViewport({ engine, viewportId, images, seriesUid, onProgress, onSettled, command, overlay, findings, link, cineFps, mirrored = false }: Props) {
+export const StackViewport = memo(function StackViewport({ engine, viewportId, images, seriesUid, onProgress, onSettled, command, overlay, findings, link, cineFps, mirrored = false, segmentation = null, onCloseSegmentation }: Props) {
   const element = useRef<HTMLDivElement>(null);
   const viewport = useRef<Types.IStackViewport | null>(null);
   const [index, setIndex] = useState(0); // the position asked for (shown, or refused with a notice)
@@ -63,6 +76,7 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
   const [mmPerPixel, setMmPerPixel] = useState(0);
   const [view, setView] = useState(''); // the camera and canvas size, to redraw what follows the image
   const presentation = useRef<Presentation>({ rotation: 0, mirrored }); // rotation and flips
+  const [stackReady, setStackReady] = useState(false);
 
   useEffect(() => {
     const el = element.current!;
@@ -169,6 +183,7 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
     vp.setStack(imageIds, 0).then(
       () => {
         if (cancelled) return;
+        setStackReady(true);
         el.addEventListener(Enums.Events.IMAGE_RENDERED, rest, { once: true });
         restAnyway = setTimeout(rest, REST_WITHIN_MS); // a viewport that draws nothing (hidden) still loads
         if (mirrored) present(vp, presentation.current);
@@ -183,6 +198,7 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
     );
     return () => {
       cancelled = true;
+      setStackReady(false);
       clearTimeout(restAnyway);
       el.removeEventListener(Enums.Events.IMAGE_RENDERED, rest);
       resized.disconnect();
@@ -292,6 +308,10 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
         <AiLayer findings={findingsOn(findings, text(meta, Tag.SOPInstanceUID), images[index]?.frame ?? 1)}
           viewport={viewport.current} imageId={images[index]?.imageId} view={view} />
       )}
+      {segmentation && stackReady && viewport.current && (
+        <SegmentationLayer key={segmentation.sop} viewport={viewport.current} images={images} seg={segmentation}
+          rendered={rendered} view={view} onFirstImage={(i) => go(i)} onClose={onCloseSegmentation} />
+      )}
       {bar && (
         <div className="scalebar" data-testid="scale-bar" data-mm-per-pixel={mmPerPixel}>
           <div style={{ width: `${bar.pixels}px` }} />
@@ -369,6 +389,90 @@ function AiLayer({ findings, viewport, imageId, view }: {
         })}
       </svg>
       <div className="ai-badge" data-testid="ai-badge">AI suggestions shown: for review, not a diagnosis</div>
+    </>
+  );
+}
+
+type SegState =
+  | { state: 'loading' }
+  | { state: 'failed'; text: string }
+  | { state: 'shown'; loaded: LoadedSegmentation; colours: Map<number, [number, number, number]>; notes: string[] };
+
+// A segmentation over the stack, with a legend that shows or hides each segment. The stack moves
+// to the first image the segmentation covers, where the reader sees it at once.
+function SegmentationLayer({ viewport, images, seg, rendered, view, onFirstImage, onClose }: {
+  viewport: Types.IStackViewport;
+  images: StackImage[];
+  seg: SegOverlay;
+  rendered: number; // the stack position on the canvas
+  view: string; // the camera and canvas size: repainted when they change
+  onFirstImage: (index: number) => void;
+  onClose?: () => void;
+}) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [state, setState] = useState<SegState>({ state: 'loading' });
+  const [hidden, setHidden] = useState<Set<number>>(new Set());
+  const segments = useMemo(() => segmentsOf(seg.meta), [seg]);
+  const grid = images[0]?.metadata ?? {};
+  const [rows, columns] = [number(grid, Tag.Rows) ?? 0, number(grid, Tag.Columns) ?? 0];
+  useEffect(() => {
+    let gone = false;
+    const slots = images.map((im) => ({ sop: text(im.metadata, Tag.SOPInstanceUID), frame: im.frame,
+      position: numbers(im.metadata, Tag.ImagePositionPatient).length === 3 ? numbers(im.metadata, Tag.ImagePositionPatient) : null }));
+    loadSegmentation(seg.meta, slots, rows, columns).then((loaded) => {
+      if (gone) return;
+      const notes = [
+        loaded.overlapping ? 'Some segments overlap: where they do, only one is drawn.' : '',
+        loaded.unplaced ? `${loaded.unplaced} of its frames fit none of these images and are not drawn.` : '',
+      ].filter(Boolean);
+      setState({ state: 'shown', loaded, notes, colours: new Map(segments.map((s, i) => [s.index, segmentRgb(s, i)])) });
+      const firstCovered = Math.min(...loaded.byImage.keys());
+      if (Number.isFinite(firstCovered)) onFirstImage(firstCovered);
+    }, (e: unknown) => !gone && setState({ state: 'failed',
+      text: `The segmentation cannot be shown over these images: ${(e as Error).message ?? e}.` }));
+    return () => {
+      gone = true;
+    };
+    // Read once per segmentation and stack; onFirstImage is the viewport's own `go`.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [images, seg]);
+
+  const imageId = images[rendered]?.imageId;
+  useEffect(() => {
+    if (!canvas.current || state.state !== 'shown' || !imageId) return;
+    paintSegmentation(canvas.current, viewport, imageId, state.loaded.byImage.get(rendered) ?? [], state.colours, hidden, rows, columns);
+  }, [state, hidden, rendered, imageId, view, viewport, rows, columns]);
+
+  const toggle = (index: number, visible: boolean) => setHidden((h) => {
+    const next = new Set(h);
+    if (visible) next.delete(index);
+    else next.add(index);
+    return next;
+  });
+
+  return (
+    <>
+      <canvas ref={canvas} className="seg-layer" data-testid="seg-layer" />
+      <div className="seg-legend" data-testid="seg-legend" data-state={state.state}>
+        <div className="seg-title">
+          <strong>Segmentation</strong>
+          {onClose && <button type="button" className="link" onClick={onClose}>Hide</button>}
+        </div>
+        {state.state === 'loading' && <div>Loading…</div>}
+        {state.state === 'failed' && <div role="alert">{state.text}</div>}
+        {state.state === 'shown' && (
+          <>
+            {segments.map((s) => (
+              <label key={s.index} data-segment={s.index}>
+                <input type="checkbox" checked={!hidden.has(s.index)} onChange={(e) => toggle(s.index, e.target.checked)} />
+                <span className="swatch" style={{ background: `rgb(${state.colours.get(s.index)?.join(',')})` }} aria-hidden="true" />
+                {s.label}
+              </label>
+            ))}
+            {state.notes.map((n) => <div key={n} role="note">{n}</div>)}
+          </>
+        )}
+      </div>
     </>
   );
 }

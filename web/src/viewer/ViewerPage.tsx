@@ -11,7 +11,7 @@ import { Tag, formatDate, text, values } from '../dicom';
 import { DICOMWEB_ROOT as ROOT, type SeriesInfo, isImageSeries, otherStudies, seriesKind, seriesMetadata, seriesOf } from '../studyData';
 import { DocumentView } from './DocumentView';
 import { DownloadLinks } from '../PatientHome';
-import { KIND_NAMES, hasPixels, notAnImage, seriesLabel } from './documents';
+import { KIND_NAMES, hasPixels, notAnImage, referencedSeries, seriesLabel } from './documents';
 import { type AiFinding, type ParsedFindings, parseFindings } from './ai';
 import { studyAnnotations, syncAnnotations } from './annotations';
 import { type SaveState, type StudySave, combinedSaveState } from './saveState';
@@ -23,7 +23,7 @@ import { presetsForImage } from './presets';
 import { type StackImage, stackImages, volumeEligible } from './series';
 import { MprView } from './MprView';
 import { SliceLink } from './sliceLink';
-import { StackViewport, type ViewportCommand } from './StackViewport';
+import { type SegOverlay, StackViewport, type ViewportCommand } from './StackViewport';
 import { isEditing, shortcutFor } from './shortcuts';
 import { CINE_RATES } from './cine';
 import { warmUpPipeline } from './warmUp';
@@ -87,6 +87,8 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
   const [documentSeries, setDocumentSeries] = useState<string | null>(null); // a report, document… instead of the grid
   const [notImages, setNotImages] = useState<Record<string, string>>({}); // series whose objects have no pixels
   const [activeViewport, setActiveViewport] = useState(0);
+  // A segmentation drawn over the series it refers to, in one viewport.
+  const [segOverlay, setSegOverlay] = useState<(SegOverlay & { viewport: number; imageSeries: string }) | null>(null);
   const [command, setCommand] = useState<ViewportCommand | null>(null);
   const [error, setError] = useState('');
   const [notFound, setNotFound] = useState(false); // no such study, or not one this user may see
@@ -257,6 +259,26 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
     }
   };
 
+  const closeSegmentation = useCallback(() => setSegOverlay(null), []);
+  // A segmentation opens over the images it was drawn on, in the active viewport; without them
+  // in this study, it is described instead.
+  const openSegmentation = async (uid: string) => {
+    try {
+      const [meta] = await seriesMetadata(study, uid);
+      const target = meta && referencedSeries(meta).find((r) => series?.some((x) => x.uid === r && isImageSeries(x)));
+      if (!meta || !target) {
+        setSegOverlay(null);
+        return setDocumentSeries(uid);
+      }
+      setDocumentSeries(null);
+      setMpr(null);
+      setShown((cur) => dropSeries(cur, activeViewport, target));
+      setSegOverlay({ study, series: uid, sop: text(meta, Tag.SOPInstanceUID), meta, viewport: activeViewport, imageSeries: target });
+    } catch (e) {
+      setError(`The segmentation cannot be read: ${(e as Error).message}`);
+    }
+  };
+
   const changeLayout = (l: LayoutName) => {
     setLayout(l);
     setShown((cur) => assignSeries(cur, l, (series ?? []).filter(isImageSeries).map((s) => s.uid)));
@@ -368,9 +390,11 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
       </header>
       <aside className="series-panel" aria-label="Series">
         {series?.map((s) => (
-          <SeriesCard key={s.uid} study={study} info={s} active={documentSeries ? documentSeries === s.uid : onScreen.has(s.uid)}
+          <SeriesCard key={s.uid} study={study} info={s}
+            active={documentSeries ? documentSeries === s.uid : onScreen.has(s.uid) || segOverlay?.series === s.uid}
             stack={stacks[s.uid]} loaded={progress[s.uid] ?? 0} thumbnail={settled}
             onOpen={() => {
+              if (seriesKind(s.modality) === 'segmentation') return void openSegmentation(s.uid);
               if (!isImageSeries(s)) return setDocumentSeries(s.uid);
               setDocumentSeries(null);
               setShown((cur) => dropSeries(cur, activeViewport, s.uid));
@@ -413,7 +437,9 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
                 images={stacks[uid]} seriesUid={uid} onProgress={onProgress} onSettled={onSettled}
                 command={command && command.viewport === i ? command : null} overlay={overlay}
                 findings={seriesStudy[uid] ? null : shownFindings} link={link} cineFps={cineFps}
-                mirrored={mirrored[uid] ?? false} />
+                mirrored={mirrored[uid] ?? false}
+                segmentation={segOverlay && segOverlay.viewport === i && segOverlay.imageSeries === uid ? segOverlay : null}
+                onCloseSegmentation={closeSegmentation} />
             ) : (
               <div className="notice" role={uid && notImages[uid] ? 'note' : undefined}>
                 {uid ? notImages[uid] ?? 'Loading…' : 'Drag a series here'}
