@@ -4,8 +4,7 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { type AuditEntry, type Session, auditEvents, auditQuery, verifyAudit } from '../api';
 import type { Navigate } from '../App';
-import { AppHeader } from '../AppHeader';
-import { AdminNav } from './AdminNav';
+import { AdminPage } from './AdminNav';
 
 const PAGE = 100;
 type Filters = { user: string; patient: string; action: string; from: string; to: string };
@@ -45,52 +44,47 @@ export function AdminAudit({ session, navigate, onSignOut }: { session: Session;
   };
 
   return (
-    <div className="admin">
-      <AppHeader session={session} navigate={navigate} onSignOut={onSignOut} />
-      <main>
-        <AdminNav session={session} navigate={navigate} current="/admin/audit" />
-        <h1>Audit trail</h1>
-        <p>
-          <button type="button" onClick={() => void verify()} data-testid="verify-chain">Check the chain</button>{' '}
-          <span role="status" data-testid="chain-result">{chain}</span>
-        </p>
-        <form className="filters" onSubmit={submit} aria-label="Filter the audit trail">
-          <input placeholder="Person (user name)" aria-label="Person" value={filters.user} onChange={set('user')} />
-          <input placeholder="Patient ID" aria-label="Patient ID" value={filters.patient} onChange={set('patient')} />
-          <select aria-label="Action" value={filters.action} onChange={set('action')}>
-            <option value="">Any action</option>
-            {['login', 'logout', 'refused', 'query', 'read', 'create', 'update', 'delete', 'export'].map((a) => <option key={a}>{a}</option>)}
-          </select>
-          <input type="date" aria-label="From" value={filters.from} onChange={set('from')} />
-          <input type="date" aria-label="To" value={filters.to} onChange={set('to')} />
-          <button type="submit">Search</button>
-          <a href={auditQuery(filters, 1000, 0, 'fhir')} download="audit-events.json" data-testid="audit-export">Export (FHIR AuditEvent)</a>
-        </form>
-        {error && <p role="alert" className="error">{error}</p>}
-        <table className="studies audit">
-          <thead>
-            <tr><th>When</th><th>Who</th><th>Action</th><th>Outcome</th><th>Patient</th><th>What</th><th>From</th></tr>
-          </thead>
-          <tbody>
-            {events?.list.length === 0 && <tr><td colSpan={7}>No events match.</td></tr>}
-            {events?.list.map((e) => (
-              <tr key={e.id} data-event={e.id}>
-                <td className="date">{new Date(e.at).toLocaleString()}</td>
-                <td>{e.actor}{e.role ? ` (${e.role})` : ''}</td>
-                <td>{e.action}</td>
-                <td className={e.outcome === 'success' ? '' : 'error'}>{e.outcome}</td>
-                <td>{e.patientId}</td>
-                <td>{[e.resource, e.detail].filter(Boolean).join(' · ')}</td>
-                <td>{e.source}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <nav className="pager" aria-label="Pages">
-          <button type="button" disabled={offset === 0} onClick={() => void search(filters, Math.max(0, offset - PAGE))}>Previous</button>
-          <button type="button" disabled={!events?.more} onClick={() => void search(filters, offset + PAGE)}>Next</button>
-        </nav>
-      </main>
-    </div>
+    <AdminPage session={session} navigate={navigate} onSignOut={onSignOut} current="/admin/audit" title="Audit trail">
+      <p>
+        <button type="button" onClick={() => void verify()} data-testid="verify-chain">Check the chain</button>{' '}
+        <span role="status" data-testid="chain-result">{chain}</span>
+      </p>
+      <form className="filters" onSubmit={submit} aria-label="Filter the audit trail">
+        <input placeholder="Person (user name)" aria-label="Person" value={filters.user} onChange={set('user')} />
+        <input placeholder="Patient ID" aria-label="Patient ID" value={filters.patient} onChange={set('patient')} />
+        <select aria-label="Action" value={filters.action} onChange={set('action')}>
+          <option value="">Any action</option>
+          {['login', 'logout', 'refused', 'query', 'read', 'create', 'update', 'delete', 'export'].map((a) => <option key={a}>{a}</option>)}
+        </select>
+        <input type="date" aria-label="From" value={filters.from} onChange={set('from')} />
+        <input type="date" aria-label="To" value={filters.to} onChange={set('to')} />
+        <button type="submit">Search</button>
+        <a href={auditQuery(filters, 1000, 0, 'fhir')} download="audit-events.json" data-testid="audit-export">Export (FHIR AuditEvent)</a>
+      </form>
+      {error && <p role="alert" className="error">{error}</p>}
+      <table className="studies audit">
+        <thead>
+          <tr><th>When</th><th>Who</th><th>Action</th><th>Outcome</th><th>Patient</th><th>What</th><th>From</th></tr>
+        </thead>
+        <tbody>
+          {events?.list.length === 0 && <tr><td colSpan={7}>No events match.</td></tr>}
+          {events?.list.map((e) => (
+            <tr key={e.id} data-event={e.id}>
+              <td className="date">{new Date(e.at).toLocaleString()}</td>
+              <td>{e.actor}{e.role ? ` (${e.role})` : ''}</td>
+              <td>{e.action}</td>
+              <td className={e.outcome === 'success' ? '' : 'error'}>{e.outcome}</td>
+              <td>{e.patientId}</td>
+              <td>{[e.resource, e.detail].filter(Boolean).join(' · ')}</td>
+              <td>{e.source}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <nav className="pager" aria-label="Pages">
+        <button type="button" disabled={offset === 0} onClick={() => void search(filters, Math.max(0, offset - PAGE))}>Previous</button>
+        <button type="button" disabled={!events?.more} onClick={() => void search(filters, offset + PAGE)}>Next</button>
+      </nav>
+    </AdminPage>
   );
 }

@@ -1,6 +1,8 @@
 // The administration pages' own navigation: one tab per page the signed-in account may open.
+import type { ReactNode } from 'react';
 import type { Session } from '../api';
 import type { Navigate } from '../App';
+import { AppHeader } from '../AppHeader';
 
 export const ADMIN_PAGES = [
   { path: '/admin/users', label: 'Accounts', permission: 'users.admin' },
@@ -25,5 +27,30 @@ export function AdminNav({ session, navigate, current }: { session: Session; nav
           onClick={() => navigate(p.path)}>{p.label}</button>
       ))}
     </nav>
+  );
+}
+
+// The frame of every administration page: the bar, the tabs, the title, then the page.
+export function AdminPage({ session, navigate, onSignOut, current, title, titleAction, children }: {
+  session: Session;
+  navigate: Navigate;
+  onSignOut: () => void;
+  current: string;
+  title: string;
+  titleAction?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <div className="admin">
+      <AppHeader session={session} navigate={navigate} onSignOut={onSignOut} />
+      <main>
+        <AdminNav session={session} navigate={navigate} current={current} />
+        <div className="page-title">
+          <h1>{title}</h1>
+          {titleAction}
+        </div>
+        {children}
+      </main>
+    </div>
   );
 }

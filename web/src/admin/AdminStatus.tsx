@@ -4,8 +4,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { type Session, type SystemStatus, systemStatus } from '../api';
 import type { Navigate } from '../App';
-import { AppHeader } from '../AppHeader';
-import { AdminNav } from './AdminNav';
+import { AdminPage } from './AdminNav';
 
 export function formatBytes(n: number): string {
   // Binary units, as the operating system and min_free_space_mb count them.
@@ -40,64 +39,57 @@ export function AdminStatus({ session, navigate, onSignOut }: { session: Session
   const warning = status && storageWarning(status.storage);
 
   return (
-    <div className="admin">
-      <AppHeader session={session} navigate={navigate} onSignOut={onSignOut} />
-      <main>
-        <AdminNav session={session} navigate={navigate} current="/admin/status" />
-        <div className="page-title">
-          <h1>System status</h1>
-          <button type="button" onClick={load}>Refresh</button>
-        </div>
-        {error && <p role="alert" className="error">{error}</p>}
-        {status && (
-          <>
-            {warning && <p role="alert" className="error" data-testid="storage-warning">{warning}</p>}
-            <div className="tiles" data-testid="counts">
-              {([['Patients', status.counts.patients], ['Studies', status.counts.studies], ['Series', status.counts.series],
-                ['Images and objects', status.counts.instances]] as const).map(([label, n]) => (
-                <div key={label} className="tile"><span className="figure">{n.toLocaleString()}</span><span>{label}</span></div>
-              ))}
-              <div className="tile"><span className="figure" data-testid="archive-bytes">{formatBytes(status.storage.archiveBytes)}</span>
-                <span>stored</span></div>
-              <div className="tile"><span className="figure" data-testid="free-bytes">
-                {status.storage.freeBytes === null ? '—' : formatBytes(status.storage.freeBytes)}</span>
-                <span>free (refuses below {formatBytes(status.storage.minFreeBytes)})</span></div>
-            </div>
+    <AdminPage session={session} navigate={navigate} onSignOut={onSignOut} current="/admin/status" title="System status"
+      titleAction={<button type="button" onClick={load}>Refresh</button>}>
+      {error && <p role="alert" className="error">{error}</p>}
+      {status && (
+        <>
+          {warning && <p role="alert" className="error" data-testid="storage-warning">{warning}</p>}
+          <div className="tiles" data-testid="counts">
+            {([['Patients', status.counts.patients], ['Studies', status.counts.studies], ['Series', status.counts.series],
+              ['Images and objects', status.counts.instances]] as const).map(([label, n]) => (
+              <div key={label} className="tile"><span className="figure">{n.toLocaleString()}</span><span>{label}</span></div>
+            ))}
+            <div className="tile"><span className="figure" data-testid="archive-bytes">{formatBytes(status.storage.archiveBytes)}</span>
+              <span>stored</span></div>
+            <div className="tile"><span className="figure" data-testid="free-bytes">
+              {status.storage.freeBytes === null ? '—' : formatBytes(status.storage.freeBytes)}</span>
+              <span>free (refuses below {formatBytes(status.storage.minFreeBytes)})</span></div>
+          </div>
 
-            <section aria-labelledby="rejections-heading">
-              <h2 id="rejections-heading">Refused instances</h2>
-              <p className="hint">The latest objects the archive did not keep, and why. The sender was told; it may send them again once
-                the cause is fixed.</p>
-              <table className="studies" data-testid="rejections">
-                <thead><tr><th>When</th><th>From</th><th>SOP Instance UID</th><th>Reason</th></tr></thead>
-                <tbody>
-                  {status.rejections.length === 0 && <tr><td colSpan={4}>None.</td></tr>}
-                  {status.rejections.map((r, i) => (
-                    <tr key={i}><td className="date">{when(r.at)}</td><td>{r.source || '—'}</td><td><code>{r.SOPInstanceUID || '—'}</code></td>
-                      <td>{r.reason}</td></tr>
-                  ))}
-                </tbody>
-              </table>
-            </section>
+          <section aria-labelledby="rejections-heading">
+            <h2 id="rejections-heading">Refused instances</h2>
+            <p className="hint">The latest objects the archive did not keep, and why. The sender was told; it may send them again once
+              the cause is fixed.</p>
+            <table className="studies" data-testid="rejections">
+              <thead><tr><th>When</th><th>From</th><th>SOP Instance UID</th><th>Reason</th></tr></thead>
+              <tbody>
+                {status.rejections.length === 0 && <tr><td colSpan={4}>None.</td></tr>}
+                {status.rejections.map((r, i) => (
+                  <tr key={i}><td className="date">{when(r.at)}</td><td>{r.source || '—'}</td><td><code>{r.SOPInstanceUID || '—'}</code></td>
+                    <td>{r.reason}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
 
-            <section aria-labelledby="conflicts-heading">
-              <h2 id="conflicts-heading">Received twice with different content</h2>
-              <p className="hint">The same SOP Instance UID arrived again with other bytes. The archive kept the copy named here; compare
-                them with the sender before deleting anything.</p>
-              <table className="studies" data-testid="conflicts">
-                <thead><tr><th>When</th><th>From</th><th>SOP Instance UID</th><th>Kept</th></tr></thead>
-                <tbody>
-                  {status.conflicts.length === 0 && <tr><td colSpan={4}>None.</td></tr>}
-                  {status.conflicts.map((c, i) => (
-                    <tr key={i}><td className="date">{when(c.at)}</td><td>{c.source}</td><td><code>{c.SOPInstanceUID}</code></td>
-                      <td>{c.resolution === 'overwritten' ? 'The new copy (it replaced the first)' : 'The first copy'}</td></tr>
-                  ))}
-                </tbody>
-              </table>
-            </section>
-          </>
-        )}
-      </main>
-    </div>
+          <section aria-labelledby="conflicts-heading">
+            <h2 id="conflicts-heading">Received twice with different content</h2>
+            <p className="hint">The same SOP Instance UID arrived again with other bytes. The archive kept the copy named here; compare
+              them with the sender before deleting anything.</p>
+            <table className="studies" data-testid="conflicts">
+              <thead><tr><th>When</th><th>From</th><th>SOP Instance UID</th><th>Kept</th></tr></thead>
+              <tbody>
+                {status.conflicts.length === 0 && <tr><td colSpan={4}>None.</td></tr>}
+                {status.conflicts.map((c, i) => (
+                  <tr key={i}><td className="date">{when(c.at)}</td><td>{c.source}</td><td><code>{c.SOPInstanceUID}</code></td>
+                    <td>{c.resolution === 'overwritten' ? 'The new copy (it replaced the first)' : 'The first copy'}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        </>
+      )}
+    </AdminPage>
   );
 }

@@ -6,8 +6,7 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { type OAuthClientRecord, type Session, type TokenRecord, type UserRecord, createClient, createTokenFor, listClients,
   listTokens, listUsers, revokeClient, revokeToken } from '../api';
 import type { Navigate } from '../App';
-import { AppHeader } from '../AppHeader';
-import { AdminNav } from './AdminNav';
+import { AdminPage } from './AdminNav';
 
 // What each permission lets a token do, in the words of the page (the name is for integrators).
 export const SCOPES: { name: string; label: string }[] = [
@@ -57,92 +56,87 @@ export function AdminTokens({ session, navigate, onSignOut }: { session: Session
   };
 
   return (
-    <div className="admin">
-      <AppHeader session={session} navigate={navigate} onSignOut={onSignOut} />
-      <main>
-        <AdminNav session={session} navigate={navigate} current="/admin/tokens" />
-        <h1>Tokens and integrations</h1>
-        {message && (
-          <div role={message.error ? 'alert' : 'status'} className={message.error ? 'error' : 'notice-box'} data-testid="admin-message">
-            <p>{message.text}</p>
-            {message.secret && (
-              <>
-                <dl className="secrets">
-                  {message.secret.map((s) => (
-                    <div key={s.label}><dt>{s.label}</dt><dd><code className="secret" data-testid="shown-secret">{s.value}</code></dd></div>
-                  ))}
-                </dl>
-                <p>Copy it now into the system that will use it: it is not shown again.</p>
-              </>
-            )}
-          </div>
-        )}
+    <AdminPage session={session} navigate={navigate} onSignOut={onSignOut} current="/admin/tokens" title="Tokens and integrations">
+      {message && (
+        <div role={message.error ? 'alert' : 'status'} className={message.error ? 'error' : 'notice-box'} data-testid="admin-message">
+          <p>{message.text}</p>
+          {message.secret && (
+            <>
+              <dl className="secrets">
+                {message.secret.map((s) => (
+                  <div key={s.label}><dt>{s.label}</dt><dd><code className="secret" data-testid="shown-secret">{s.value}</code></dd></div>
+                ))}
+              </dl>
+              <p>Copy it now into the system that will use it: it is not shown again.</p>
+            </>
+          )}
+        </div>
+      )}
 
-        <section aria-labelledby="clients-heading">
-          <h2 id="clients-heading">OAuth clients</h2>
-          <p className="hint">An integration (a RIS, a reporting system, an AI engine) gets a client id and a secret, and exchanges them
-            at <code>POST /oauth/token</code> for a token that lasts an hour. It acts as the account named here, limited to the
-            permissions chosen.</p>
-          <GrantForm kind="client" users={users} onCreate={(username, name, scopes) => act(async () => {
-            const c = await createClient({ username, name, scopes });
-            return { text: `Client “${c.name}” created; it acts as ${c.username}.`,
-              secret: [{ label: 'Client id', value: c.clientId }, { label: 'Client secret', value: c.clientSecret ?? '' }] };
-          })} />
-          <table className="studies grants" data-testid="clients">
-            <thead><tr><th>Name</th><th>Client id</th><th>Acts as</th><th>May</th><th>Created</th><th>State</th><th><span className="sr-only">Actions</span></th></tr></thead>
-            <tbody>
-              {clients?.length === 0 && <tr><td colSpan={7}>No clients yet.</td></tr>}
-              {clients?.map((c) => (
-                <tr key={c.clientId} data-client={c.name}>
-                  <td>{c.name}</td><td><code>{c.clientId}</code></td><td>{c.username}</td><td>{describeScopes(c.scopes)}</td>
-                  <td className="date">{when(c.createdAt)}</td><td data-testid="state">{c.revoked ? 'Revoked' : 'Active'}</td>
-                  <td>{!c.revoked && (
+      <section aria-labelledby="clients-heading">
+        <h2 id="clients-heading">OAuth clients</h2>
+        <p className="hint">An integration (a RIS, a reporting system, an AI engine) gets a client id and a secret, and exchanges them
+          at <code>POST /oauth/token</code> for a token that lasts an hour. It acts as the account named here, limited to the
+          permissions chosen.</p>
+        <GrantForm kind="client" users={users} onCreate={(username, name, scopes) => act(async () => {
+          const c = await createClient({ username, name, scopes });
+          return { text: `Client “${c.name}” created; it acts as ${c.username}.`,
+            secret: [{ label: 'Client id', value: c.clientId }, { label: 'Client secret', value: c.clientSecret ?? '' }] };
+        })} />
+        <table className="studies grants" data-testid="clients">
+          <thead><tr><th>Name</th><th>Client id</th><th>Acts as</th><th>May</th><th>Created</th><th>State</th><th><span className="sr-only">Actions</span></th></tr></thead>
+          <tbody>
+            {clients?.length === 0 && <tr><td colSpan={7}>No clients yet.</td></tr>}
+            {clients?.map((c) => (
+              <tr key={c.clientId} data-client={c.name}>
+                <td>{c.name}</td><td><code>{c.clientId}</code></td><td>{c.username}</td><td>{describeScopes(c.scopes)}</td>
+                <td className="date">{when(c.createdAt)}</td><td data-testid="state">{c.revoked ? 'Revoked' : 'Active'}</td>
+                <td>{!c.revoked && (
+                  <button type="button" onClick={() => act(async () => {
+                    await revokeClient(c.clientId);
+                    return { text: `Client “${c.name}” revoked, with every token it was given.` };
+                  })}>Revoke</button>
+                )}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section aria-labelledby="tokens-heading">
+        <h2 id="tokens-heading">Personal API tokens</h2>
+        <p className="hint">A token acts as its account until it expires or is revoked; scripts send it as
+          <code> Authorization: Bearer …</code>. People make their own from the command line (<code>vireo token create</code>)
+          or through the API; an administrator can make one for any account here.</p>
+        <GrantForm kind="token" users={users} onCreate={(username, name, scopes, days) => act(async () => {
+          const t = await createTokenFor(username, { name, scopes, expiresInDays: days });
+          return { text: `Token “${t.name}” created for ${t.username}.`, secret: [{ label: 'Token', value: t.token ?? '' }] };
+        })} />
+        <table className="studies grants" data-testid="tokens">
+          <thead><tr><th>Name</th><th>Account</th><th>May</th><th>Created</th><th>Expires</th><th>Last used</th><th>State</th><th><span className="sr-only">Actions</span></th></tr></thead>
+          <tbody>
+            {tokens?.length === 0 && <tr><td colSpan={8}>No tokens yet.</td></tr>}
+            {tokens?.map((t) => {
+              const expired = t.expiresAt !== null && Date.parse(t.expiresAt) < Date.now();
+              return (
+                <tr key={t.id} data-token={t.name}>
+                  <td>{t.name}</td><td>{t.username}</td><td>{describeScopes(t.scopes)}</td>
+                  <td className="date">{when(t.createdAt)}</td><td className="date">{t.expiresAt ? when(t.expiresAt) : 'Never'}</td>
+                  <td className="date">{when(t.lastUsed)}</td>
+                  <td data-testid="state">{t.revoked ? 'Revoked' : expired ? 'Expired' : 'Active'}</td>
+                  <td>{!t.revoked && !expired && (
                     <button type="button" onClick={() => act(async () => {
-                      await revokeClient(c.clientId);
-                      return { text: `Client “${c.name}” revoked, with every token it was given.` };
+                      await revokeToken(t.id);
+                      return { text: `Token “${t.name}” of ${t.username} revoked.` };
                     })}>Revoke</button>
                   )}</td>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-
-        <section aria-labelledby="tokens-heading">
-          <h2 id="tokens-heading">Personal API tokens</h2>
-          <p className="hint">A token acts as its account until it expires or is revoked; scripts send it as
-            <code> Authorization: Bearer …</code>. People make their own from the command line (<code>vireo token create</code>)
-            or through the API; an administrator can make one for any account here.</p>
-          <GrantForm kind="token" users={users} onCreate={(username, name, scopes, days) => act(async () => {
-            const t = await createTokenFor(username, { name, scopes, expiresInDays: days });
-            return { text: `Token “${t.name}” created for ${t.username}.`, secret: [{ label: 'Token', value: t.token ?? '' }] };
-          })} />
-          <table className="studies grants" data-testid="tokens">
-            <thead><tr><th>Name</th><th>Account</th><th>May</th><th>Created</th><th>Expires</th><th>Last used</th><th>State</th><th><span className="sr-only">Actions</span></th></tr></thead>
-            <tbody>
-              {tokens?.length === 0 && <tr><td colSpan={8}>No tokens yet.</td></tr>}
-              {tokens?.map((t) => {
-                const expired = t.expiresAt !== null && Date.parse(t.expiresAt) < Date.now();
-                return (
-                  <tr key={t.id} data-token={t.name}>
-                    <td>{t.name}</td><td>{t.username}</td><td>{describeScopes(t.scopes)}</td>
-                    <td className="date">{when(t.createdAt)}</td><td className="date">{t.expiresAt ? when(t.expiresAt) : 'Never'}</td>
-                    <td className="date">{when(t.lastUsed)}</td>
-                    <td data-testid="state">{t.revoked ? 'Revoked' : expired ? 'Expired' : 'Active'}</td>
-                    <td>{!t.revoked && !expired && (
-                      <button type="button" onClick={() => act(async () => {
-                        await revokeToken(t.id);
-                        return { text: `Token “${t.name}” of ${t.username} revoked.` };
-                      })}>Revoke</button>
-                    )}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </section>
-      </main>
-    </div>
+              );
+            })}
+          </tbody>
+        </table>
+      </section>
+    </AdminPage>
   );
 }
 

@@ -3,8 +3,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { type Session, type UserRecord, createUser, listUsers, resetPassword, setRoles, userAction } from '../api';
 import type { Navigate } from '../App';
-import { AppHeader } from '../AppHeader';
-import { AdminNav } from './AdminNav';
+import { AdminPage } from './AdminNav';
 
 export const ROLES = ['admin', 'radiologist', 'technician', 'receptionist', 'referring', 'billing', 'patient'];
 
@@ -33,69 +32,64 @@ export function AdminUsers({ session, navigate, onSignOut }: { session: Session;
   };
 
   return (
-    <div className="admin">
-      <AppHeader session={session} navigate={navigate} onSignOut={onSignOut} />
-      <main>
-        <AdminNav session={session} navigate={navigate} current="/admin/users" />
-        <h1>Accounts</h1>
-        {message && (
-          <div role={message.error ? 'alert' : 'status'} className={message.error ? 'error' : 'notice-box'} data-testid="admin-message">
-            <p>{message.text}</p>
-            {message.password && (
-              <p>Temporary password, shown only now: <code className="secret" data-testid="temporary-password">{message.password}</code>
-                <br />Hand it over in person; it must be changed at the first sign-in.</p>
-            )}
-          </div>
-        )}
-        <NewUser onCreate={(u) => act(async () => (await createUser(u)).temporaryPassword, `Account ${u.username} created.`)} />
-        <table className="studies users">
-          <thead>
-            <tr><th>User</th><th>Name</th><th>Roles</th><th>State</th><th>Authenticator</th><th>Actions</th></tr>
-          </thead>
-          <tbody>
-            {users?.map((u) => (
-              <tr key={u.username} data-user={u.username}>
-                <td>{u.username}</td>
-                <td>{u.displayName}</td>
-                <td>
-                  {editing?.username === u.username ? (
-                    <RoleChoice roles={editing.roles} onChange={(roles) => setEditing({ username: u.username, roles })} />
-                  ) : u.roles.join(', ')}
-                </td>
-                <td data-testid="state">{state(u)}</td>
-                <td>{u.totpEnabled ? 'Set up' : 'Not set up'}</td>
-                <td className="actions">
-                  {editing?.username === u.username ? (
-                    <>
-                      <button type="button" disabled={editing.roles.length === 0}
-                        onClick={() => act(async () => { await setRoles(u.username, editing.roles); setEditing(null); },
-                          `Roles of ${u.username} changed; their sessions ended.`)}>Save roles</button>
-                      <button type="button" onClick={() => setEditing(null)}>Cancel</button>
-                    </>
-                  ) : (
-                    <>
-                      <button type="button" onClick={() => setEditing({ username: u.username, roles: u.roles })}>Roles…</button>
-                      {u.disabled
-                        ? <button type="button" onClick={() => act(() => userAction(u.username, 'enable').then(() => undefined), `${u.username} can sign in again.`)}>Enable</button>
-                        : <button type="button" disabled={u.username === session.username}
-                          onClick={() => act(() => userAction(u.username, 'disable').then(() => undefined), `${u.username} is disabled; their sessions ended.`)}>Disable</button>}
-                      {state(u) === 'Locked' && (
-                        <button type="button" onClick={() => act(() => userAction(u.username, 'unlock').then(() => undefined), `${u.username} is unlocked.`)}>Unlock</button>
-                      )}
-                      <button type="button" onClick={() => act(() => resetPassword(u.username), `The password of ${u.username} was reset.`)}>Reset password</button>
-                      {u.totpEnabled && (
-                        <button type="button" onClick={() => act(() => userAction(u.username, 'reset-totp').then(() => undefined),
-                          `${u.username} sets up an authenticator again at the next sign-in.`)}>Reset authenticator</button>
-                      )}
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </main>
-    </div>
+    <AdminPage session={session} navigate={navigate} onSignOut={onSignOut} current="/admin/users" title="Accounts">
+      {message && (
+        <div role={message.error ? 'alert' : 'status'} className={message.error ? 'error' : 'notice-box'} data-testid="admin-message">
+          <p>{message.text}</p>
+          {message.password && (
+            <p>Temporary password, shown only now: <code className="secret" data-testid="temporary-password">{message.password}</code>
+              <br />Hand it over in person; it must be changed at the first sign-in.</p>
+          )}
+        </div>
+      )}
+      <NewUser onCreate={(u) => act(async () => (await createUser(u)).temporaryPassword, `Account ${u.username} created.`)} />
+      <table className="studies users">
+        <thead>
+          <tr><th>User</th><th>Name</th><th>Roles</th><th>State</th><th>Authenticator</th><th>Actions</th></tr>
+        </thead>
+        <tbody>
+          {users?.map((u) => (
+            <tr key={u.username} data-user={u.username}>
+              <td>{u.username}</td>
+              <td>{u.displayName}</td>
+              <td>
+                {editing?.username === u.username ? (
+                  <RoleChoice roles={editing.roles} onChange={(roles) => setEditing({ username: u.username, roles })} />
+                ) : u.roles.join(', ')}
+              </td>
+              <td data-testid="state">{state(u)}</td>
+              <td>{u.totpEnabled ? 'Set up' : 'Not set up'}</td>
+              <td className="actions">
+                {editing?.username === u.username ? (
+                  <>
+                    <button type="button" disabled={editing.roles.length === 0}
+                      onClick={() => act(async () => { await setRoles(u.username, editing.roles); setEditing(null); },
+                        `Roles of ${u.username} changed; their sessions ended.`)}>Save roles</button>
+                    <button type="button" onClick={() => setEditing(null)}>Cancel</button>
+                  </>
+                ) : (
+                  <>
+                    <button type="button" onClick={() => setEditing({ username: u.username, roles: u.roles })}>Roles…</button>
+                    {u.disabled
+                      ? <button type="button" onClick={() => act(() => userAction(u.username, 'enable').then(() => undefined), `${u.username} can sign in again.`)}>Enable</button>
+                      : <button type="button" disabled={u.username === session.username}
+                        onClick={() => act(() => userAction(u.username, 'disable').then(() => undefined), `${u.username} is disabled; their sessions ended.`)}>Disable</button>}
+                    {state(u) === 'Locked' && (
+                      <button type="button" onClick={() => act(() => userAction(u.username, 'unlock').then(() => undefined), `${u.username} is unlocked.`)}>Unlock</button>
+                    )}
+                    <button type="button" onClick={() => act(() => resetPassword(u.username), `The password of ${u.username} was reset.`)}>Reset password</button>
+                    {u.totpEnabled && (
+                      <button type="button" onClick={() => act(() => userAction(u.username, 'reset-totp').then(() => undefined),
+                        `${u.username} sets up an authenticator again at the next sign-in.`)}>Reset authenticator</button>
+                    )}
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </AdminPage>
   );
 }
 
