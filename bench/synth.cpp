@@ -1,10 +1,14 @@
 // vireo-synth: writes a synthetic data set for benchmarks and demos.
 //   vireo-synth ct OUT STUDIES SLICES      CT studies of 512x512 16-bit slices (Explicit VR LE)
 //   vireo-synth tiny OUT STUDIES            single-instance 16x16 studies (to fill an index)
+//   vireo-synth phantoms OUT                 a head CT, a chest CT with contrast and a four-view
+//                                           mammogram that look like anatomy (phantoms.cpp)
 // Every patient, study, series and instance gets its own UID; names, dates and
 // accession numbers vary so that queries have something to match.
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dctk.h>
+
+#include "phantoms.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -80,7 +84,7 @@ bool write_instance(const fs::path& path, long study, long series, long slice, i
 }
 
 // A body-like phantom: an ellipse of soft tissue with a brighter core and noise.
-std::vector<Uint16> phantom(int n, long slice, std::mt19937& rng) {
+std::vector<Uint16> cylinder(int n, long slice, std::mt19937& rng) {
   std::vector<Uint16> px(static_cast<size_t>(n) * n);
   std::normal_distribution<double> noise(0, 12);
   double r = 0.45 + 0.05 * std::sin(slice / 30.0);
@@ -94,11 +98,146 @@ std::vector<Uint16> phantom(int n, long slice, std::mt19937& rng) {
   return px;
 }
 
+// One patient's study of the phantoms.
+struct Visit {
+  const char *patient_id, *name, *birth_date, *sex, *study_description, *referring, *accession;
+  int index;  // for the UIDs
+};
+
+void put_visit(DcmDataset* ds, const Visit& v, int series, int instance) {
+  const std::string root = "2.25.47113";
+  ds->putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
+  ds->putAndInsertString(DCM_SOPInstanceUID, uid(root + ".3", v.index, series, instance).c_str());
+  ds->putAndInsertString(DCM_StudyInstanceUID, uid(root + ".1", v.index).c_str());
+  ds->putAndInsertString(DCM_SeriesInstanceUID, uid(root + ".2", v.index, series).c_str());
+  ds->putAndInsertString(DCM_StudyDate, "20261201");
+  ds->putAndInsertString(DCM_StudyTime, ("0" + std::to_string(8 + v.index) + "1500").c_str());
+  ds->putAndInsertString(DCM_SeriesDate, "20261201");
+  ds->putAndInsertString(DCM_AccessionNumber, v.accession);
+  ds->putAndInsertString(DCM_ReferringPhysicianName, v.referring);
+  ds->putAndInsertString(DCM_StudyDescription, v.study_description);
+  ds->putAndInsertString(DCM_PatientName, v.name);
+  ds->putAndInsertString(DCM_PatientID, v.patient_id);
+  ds->putAndInsertString(DCM_PatientBirthDate, v.birth_date);
+  ds->putAndInsertString(DCM_PatientSex, v.sex);
+  ds->putAndInsertString(DCM_StudyID, std::to_string(v.index).c_str());
+  ds->putAndInsertString(DCM_SeriesNumber, std::to_string(series + 1).c_str());
+  ds->putAndInsertString(DCM_InstanceNumber, std::to_string(instance + 1).c_str());
+  ds->putAndInsertString(DCM_Manufacturer, "Vireo phantoms");
+  ds->putAndInsertUint16(DCM_SamplesPerPixel, 1);
+  ds->putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
+  ds->putAndInsertUint16(DCM_BitsAllocated, 16);
+  ds->putAndInsertUint16(DCM_BitsStored, 12);
+  ds->putAndInsertUint16(DCM_HighBit, 11);
+  ds->putAndInsertUint16(DCM_PixelRepresentation, 0);
+}
+
+bool save(DcmFileFormat& ff, const fs::path& path, const std::vector<Uint16>& pixels) {
+  ff.getDataset()->putAndInsertUint16Array(DCM_PixelData, pixels.data(), static_cast<unsigned long>(pixels.size()));
+  return ff.saveFile(path.c_str(), EXS_LittleEndianExplicit).good();
+}
+
+// Axial CT slices from the top of the volume down, `windows` as the stored presets.
+bool write_ct(const fs::path& dir, const Visit& v, const char* series_description, int slices, double thickness,
+              double top, double mm, const char* centres, const char* widths, const char* explanation,
+              std::vector<Uint16> (*slice)(int, double, double, std::mt19937&)) {
+  fs::create_directories(dir);
+  std::mt19937 rng(static_cast<unsigned>(v.index));
+  const int n = 512;
+  for (int k = 0; k < slices; ++k) {
+    double z = top - k * thickness;
+    DcmFileFormat ff;
+    DcmDataset* ds = ff.getDataset();
+    put_visit(ds, v, 0, k);
+    ds->putAndInsertString(DCM_SOPClassUID, UID_CTImageStorage);
+    ds->putAndInsertString(DCM_Modality, "CT");
+    ds->putAndInsertString(DCM_SeriesDescription, series_description);
+    ds->putAndInsertString(DCM_BodyPartExamined, v.index == 1 ? "HEAD" : "CHEST");
+    ds->putAndInsertString(DCM_PatientPosition, "HFS");
+    ds->putAndInsertString(DCM_FrameOfReferenceUID, uid("2.25.47113.4", v.index).c_str());
+    char position[64];
+    std::snprintf(position, sizeof position, "%g\\%g\\%g", -n / 2.0 * mm, -n / 2.0 * mm, z);
+    ds->putAndInsertString(DCM_ImagePositionPatient, position);
+    ds->putAndInsertString(DCM_SliceLocation, std::to_string(z).c_str());
+    ds->putAndInsertString(DCM_ImageOrientationPatient, "1\\0\\0\\0\\1\\0");
+    ds->putAndInsertString(DCM_PixelSpacing, (std::to_string(mm) + "\\" + std::to_string(mm)).c_str());
+    ds->putAndInsertString(DCM_SliceThickness, std::to_string(thickness).c_str());
+    ds->putAndInsertString(DCM_KVP, "120");
+    ds->putAndInsertUint16(DCM_Rows, n);
+    ds->putAndInsertUint16(DCM_Columns, n);
+    ds->putAndInsertString(DCM_RescaleIntercept, "-1024");
+    ds->putAndInsertString(DCM_RescaleSlope, "1");
+    ds->putAndInsertString(DCM_RescaleType, "HU");
+    ds->putAndInsertString(DCM_WindowCenter, centres);
+    ds->putAndInsertString(DCM_WindowWidth, widths);
+    ds->putAndInsertString(DCM_WindowCenterWidthExplanation, explanation);
+    if (!save(ff, dir / (std::to_string(k) + ".dcm"), slice(n, mm, z, rng))) return false;
+  }
+  return true;
+}
+
+// Right and left, CC and MLO: Digital Mammography For Presentation, oriented as acquired.
+bool write_mammograms(const fs::path& dir, const Visit& v) {
+  fs::create_directories(dir);
+  const int rows = 1200, columns = 900;
+  int instance = 0;
+  for (bool mlo : {false, true})
+    for (bool right : {true, false}) {
+      std::vector<Uint16> px = phantom::mammogram(rows, columns, mlo, right ? 11u : 12u, !right);
+      if (right)  // chest wall on the image's right: mirrored
+        for (int j = 0; j < rows; ++j) std::reverse(px.begin() + j * columns, px.begin() + (j + 1) * columns);
+      DcmFileFormat ff;
+      DcmDataset* ds = ff.getDataset();
+      put_visit(ds, v, instance, 0);
+      ds->putAndInsertString(DCM_SOPClassUID, UID_DigitalMammographyXRayImageStorageForPresentation);
+      ds->putAndInsertString(DCM_Modality, "MG");
+      ds->putAndInsertString(DCM_SeriesDescription, (std::string(right ? "R " : "L ") + (mlo ? "MLO" : "CC")).c_str());
+      ds->putAndInsertString(DCM_BodyPartExamined, "BREAST");
+      ds->putAndInsertString(DCM_PresentationIntentType, "FOR PRESENTATION");
+      ds->putAndInsertString(DCM_ImageType, "DERIVED\\PRIMARY");
+      ds->putAndInsertString(DCM_ImageLaterality, right ? "R" : "L");
+      ds->putAndInsertString(DCM_ViewPosition, mlo ? "MLO" : "CC");
+      // Rows run front to back: towards posterior in a right breast's image (chest wall on the
+      // right), anterior in a left one's; down the image is the foot (MLO) or the other side (CC).
+      ds->putAndInsertString(DCM_PatientOrientation, right ? (mlo ? "P\\F" : "P\\L") : (mlo ? "A\\F" : "A\\R"));
+      DcmItem* view = nullptr;
+      if (ds->findOrCreateSequenceItem(DCM_ViewCodeSequence, view, -2).good()) {
+        view->putAndInsertString(DCM_CodeValue, mlo ? "399368009" : "399162004");
+        view->putAndInsertString(DCM_CodingSchemeDesignator, "SCT");
+        view->putAndInsertString(DCM_CodeMeaning, mlo ? "medio-lateral oblique" : "cranio-caudal");
+      }
+      ds->putAndInsertString(DCM_ImagerPixelSpacing, "0.1\\0.1");
+      ds->putAndInsertString(DCM_BreastImplantPresent, "NO");
+      ds->putAndInsertString(DCM_BurnedInAnnotation, "NO");
+      ds->putAndInsertUint16(DCM_Rows, rows);
+      ds->putAndInsertUint16(DCM_Columns, columns);
+      ds->putAndInsertString(DCM_WindowCenter, "2000");
+      ds->putAndInsertString(DCM_WindowWidth, "3200");
+      if (!save(ff, dir / (std::to_string(instance) + ".dcm"), px)) return false;
+      ++instance;
+    }
+  return true;
+}
+
+int write_phantoms(const fs::path& out) {
+  const Visit head{"P300001", "PARKER^HELEN", "19580314", "F", "CT HEAD WO CONTRAST", "WELBY^MARCUS", "A700001", 1};
+  const Visit chest{"P300002", "OKAFOR^DANIEL^C", "19710922", "M", "CT CHEST WITH CONTRAST", "WELBY^MARCUS", "A700002", 2};
+  const Visit mammo{"P300003", "LINDQVIST^MAJA", "19690507", "F", "MAMMO SCREENING BILATERAL", "HOUSE^GREGORY", "A700003", 3};
+  bool ok = write_ct(out / "head", head, "AXIAL BRAIN 4 mm", 32, 4, 74, 0.45, "40\\600", "80\\2800", "BRAIN\\BONE",
+                     phantom::head_slice) &&
+            write_ct(out / "chest", chest, "AXIAL ARTERIAL 5 mm", 44, 5, 100, 0.7, "40\\-600", "400\\1500",
+                     "MEDIASTINUM\\LUNG", phantom::chest_slice) &&
+            write_mammograms(out / "mammo", mammo);
+  if (!ok) std::fprintf(stderr, "cannot write into %s\n", out.c_str());
+  return ok ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "phantoms") return write_phantoms(argv[2]);
   if (argc < 4) {
-    std::fprintf(stderr, "usage: vireo-synth ct OUT STUDIES SLICES | vireo-synth tiny OUT STUDIES\n");
+    std::fprintf(stderr, "usage: vireo-synth ct OUT STUDIES SLICES | vireo-synth tiny OUT STUDIES | vireo-synth phantoms OUT\n");
     return 2;
   }
   std::string mode = argv[1];
@@ -109,7 +248,7 @@ int main(int argc, char** argv) {
   std::string root = "2.25.4711" + std::to_string(mode == "ct" ? 1 : 2);
   std::mt19937 rng(20261123);
   std::vector<std::vector<Uint16>> slabs;
-  for (int i = 0; i < 8; ++i) slabs.push_back(phantom(rows, i * 25, rng));
+  for (int i = 0; i < 8; ++i) slabs.push_back(cylinder(rows, i * 25, rng));
   for (long s = 0; s < studies; ++s) {
     fs::path dir = out / ("study" + std::to_string(s));
     fs::create_directories(dir);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: start the server on the embedded default (SQLite + files under var/). On the
-# first start it loads demo data so that a person can use it at once: two synthetic CT
-# studies, the real (de-identified) sample studies of ../shared/testdata when that folder is
+# first start it loads demo data so that a person can use it at once: anatomy-like phantoms
+# (a head CT, a chest CT with contrast, a four-view mammogram; bench/phantoms.cpp), the real (de-identified) sample studies of ../shared/testdata when that folder is
 # there (full-size CT, CR, DX, mammography, ultrasound, angiography, nuclear medicine, PET, an
 # ECG, a PDF report, a structured report, a segmentation), and one account per role. The
 # accounts' passwords are generated, kept in var/demo-logins.txt (readable by its owner only)
@@ -13,8 +13,8 @@ if [ ! -f var/index.sqlite ]; then
   echo "First start: loading demo studies into var/"
   demo=$(mktemp -d)
   trap 'rm -rf "$demo"' EXIT
-  build/vireo-synth ct "$demo/ct" 2 60 2>/dev/null
-  build/vireo import --data-dir var "$demo/ct"
+  build/vireo-synth phantoms "$demo/phantoms"
+  build/vireo import --data-dir var "$demo/phantoms"
   data=../shared/testdata/dicom
   if [ -d "$data" ]; then
     samples=(
@@ -49,7 +49,7 @@ if [ ! -f var/index.sqlite ]; then
   add receptionist receptionist --name "Front Desk"
   add referring referring --name "Dr. Marcus Welby" --physician "WELBY^MARCUS"
   add billing billing --name "Billing Office"
-  add patient patient --name "Demo Patient" --patient-id P100000
+  add patient patient --name "Helen Parker" --patient-id P300001
 fi
 if [ -f "$logins" ]; then
   echo

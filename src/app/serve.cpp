@@ -250,6 +250,7 @@ int serve(const Config& config) {
     std::filesystem::remove(marker, ec);
     return 1;
   }
+  net::set_outgoing_connect_timeout(config.dicom_acse_timeout_s);
   net::DimseServer dimse(config, archive, *services->audit);
   dimse.set_tls(dimse_tls);
   if (auto s = dimse.start(); !s) {

@@ -306,8 +306,7 @@ Result<StoreResult> Archive::conclude(const detail::PreparedInstance& p, const R
     // same content shares the key of the indexed blob, which must stay.
     auto stored = instance(parsed.sop_instance_uid, Scope::everything());
     if (!stored || stored->blob_key != blob.key) (void)blobs_.remove(blob.key);
-    rejected_counter().inc();
-    note_rejection(p.source, parsed.sop_instance_uid, outcome.error());
+    rejected_counter().inc();  // the index's failure, not the sender's: logged by the caller, not recorded
     return std::unexpected(outcome.error());
   }
   StoreResult result{StoreOutcome::Stored, parsed.sop_instance_uid, parsed.value(tag::kStudyInstanceUID),
@@ -393,16 +392,19 @@ Status Archive::check_free_space() {
     static auto& refused = Metrics::counter("vireo_storage_full_refusals_total", "Instances refused for lack of space");
     refused.inc();
     Error full{ErrorCode::OutOfResources, std::to_string(*free >> 20) + " MiB free, below min_free_space_mb"};
-    // One row a minute: every refused instance of a full disk says the same.
-    static std::atomic<int64_t> last_noted{0};
-    int64_t now = system_clock().unix_seconds(), last = last_noted.load();
-    if (now - last >= 60 && last_noted.compare_exchange_strong(last, now)) note_rejection("", "", full);
+    note_rejection("", "", full);
     return std::unexpected(full);
   }
   return {};
 }
 
 void Archive::note_rejection(const std::string& source, const std::string& sop_instance_uid, const Error& why) {
+  // A full store refuses every instance for the same reason: one row a minute says it.
+  if (why.code == ErrorCode::OutOfResources) {
+    static std::atomic<int64_t> last_noted{0};
+    int64_t now = system_clock().unix_seconds(), last = last_noted.load();
+    if (now - last < 60 || !last_noted.compare_exchange_strong(last, now)) return;
+  }
   Rejection r{utc_now_iso(), source, sop_instance_uid, why.message()};
   auto done = writer_.run<bool>([&](Connection& c) -> Result<bool> {
     if (auto s = insert_rejection(c, r); !s) return std::unexpected(s.error());

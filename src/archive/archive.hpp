@@ -171,11 +171,12 @@ class Archive {
                                         const std::string& json);
 
   [[nodiscard]] Result<std::vector<Conflict>> conflicts(int64_t limit);
-  // Instances refused (unreadable, not what the request named, no room, not indexed), newest
+  // Instances refused (unreadable, not what the request named, no room to keep them), newest
   // first. Only the latest kKeptRejections are kept: a sender of garbage cannot fill the table.
   static constexpr int64_t kKeptRejections = 1000;
   [[nodiscard]] Result<std::vector<Rejection>> rejections(int64_t limit);
-  // Records a refusal decided outside store_file (a receiver that had no room to write).
+  // Records a refusal decided outside store_file (a receiver that had no room to write); for
+  // lack of room, once a minute.
   void note_rejection(const std::string& source, const std::string& sop_instance_uid, const Error& why);
   [[nodiscard]] Result<ArchiveStats> stats();
   // Startup check: every index row has its blob (and, with `deep`, the right hash); every

@@ -86,14 +86,6 @@ std::vector<std::string> split_scopes(const std::string& s) {
   return out;
 }
 
-std::string join(const std::vector<std::string>& v, char sep) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out.push_back(sep);
-    out += s;
-  }
-  return out;
-}
 }  // namespace
 
 const std::vector<Migration>& auth_migrations() {

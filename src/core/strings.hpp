@@ -10,6 +10,7 @@ namespace vireo {
 
 [[nodiscard]] std::string_view trim(std::string_view s);
 [[nodiscard]] std::vector<std::string> split(std::string_view s, char sep);
+[[nodiscard]] std::string join(const std::vector<std::string>& parts, char sep);
 [[nodiscard]] std::string to_upper_ascii(std::string_view s);
 [[nodiscard]] std::string to_lower_ascii(std::string_view s);
 // Text for XML content and attribute values: & < > " ' escaped, control characters that

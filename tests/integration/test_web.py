@@ -655,6 +655,30 @@ class AdminEndToEndTest(unittest.TestCase):
             server.cleanup()
 
 
+class PhantomsEndToEndTest(unittest.TestCase):
+    """The demo's phantoms in Chromium (web/e2e/phantoms.e2e.mjs): the head and chest CTs in their
+    stored windows with R on the screen's left, the mammogram hung in four viewports."""
+
+    def test_the_demo_phantoms_open_as_a_reader_expects(self):
+        built()
+        tmp = Path(tempfile.mkdtemp(prefix="vireo-phantoms-"))
+        server = Server()
+        try:
+            subprocess.run([VIREO.parent / "vireo-synth", "phantoms", tmp], check=True, capture_output=True)
+            server.add_user("drdemo", "radiologist", password="Reading-Room-2026!")
+            r = server.cli("import", tmp)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            server.start()
+            by_description = {s["StudyDescription"]: s["StudyInstanceUID"] for s in server.json("/api/studies")}
+            studies = {"head": by_description["CT HEAD WO CONTRAST"], "chest": by_description["CT CHEST WITH CONTRAST"],
+                       "mammo": by_description["MAMMO SCREENING BILATERAL"]}
+            out = run_e2e(self, "phantoms", server, "drdemo", "Reading-Room-2026!", VIREO_PHANTOM_STUDIES=json.dumps(studies))
+            self.assertIn("mammography: R CC (A|P) · L CC (P|A) · R MLO (A|P) · L MLO (P|A)", out)
+        finally:
+            server.cleanup()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 class ViewerMemoryTest(unittest.TestCase):
     """Opening ten studies in a row keeps the viewer's images within the configured budget
     (viewer_image_cache_mb), and the page's memory stops growing once the cache is full."""

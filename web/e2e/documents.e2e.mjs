@@ -100,17 +100,62 @@ await run('documents end-to-end', async ({ page, check }) => {
     }
     return [x0 / c.width, y0 / c.height, (x1 + 1) / c.width, (y1 + 1) / c.height];
   }, inside);
-  // As hung, then rotated and flipped: the mask moves with the picture.
-  for (const turn of ['', 'Rotate', 'Flip H']) {
-    if (turn) {
-      await page.click(`.toolbar button:text-is("${turn}")`);
-      await page.waitForTimeout(300);
+  const picture = await bounds('[data-viewport-index="0"] .element canvas', 'colour');
+  const painted = await bounds('[data-viewport-index="0"] [data-testid=seg-layer]', 'alpha');
+  const apart = Math.max(...picture.map((v, i) => Math.abs(v - painted[i])));
+  check(apart < 0.01, `the mask is not on the picture: ${painted.map((v) => v.toFixed(3))} vs ${picture.map((v) => v.toFixed(3))}`);
+  // Two images on, the mask covers the image's left part (as stored): its centre, within the
+  // picture, moves with the picture when it is flipped, then turned a quarter clockwise.
+  await page.focus('[data-viewport-index="0"] .element');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.waitForFunction(() => document.querySelector('[data-viewport-index="0"] [data-testid=image-index]')?.textContent.includes('Im: 3/4'));
+  const centre = () => page.evaluate(() => {
+    const pixels = (c) => {
+      const copy = document.createElement('canvas');
+      [copy.width, copy.height] = [c.width, c.height];
+      const g = copy.getContext('2d');
+      g.drawImage(c, 0, 0);
+      return { d: g.getImageData(0, 0, c.width, c.height).data, w: c.width, h: c.height };
+    };
+    const image = pixels(document.querySelector('[data-viewport-index="0"] .element canvas'));
+    const mask = pixels(document.querySelector('[data-viewport-index="0"] [data-testid=seg-layer]'));
+    let [x0, y0, x1, y1] = [Infinity, Infinity, -1, -1];
+    for (let y = 0; y < image.h; y++) for (let x = 0; x < image.w; x++) {
+      const i = (y * image.w + x) * 4;
+      if (image.d[i] + image.d[i + 1] + image.d[i + 2] > 60) [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
     }
-    const picture = await bounds('[data-viewport-index="0"] .element canvas', 'colour');
-    const painted = await bounds('[data-viewport-index="0"] [data-testid=seg-layer]', 'alpha');
-    const apart = Math.max(...picture.map((v, i) => Math.abs(v - painted[i])));
-    check(apart < 0.01, `${turn || 'as hung'}: the mask is not on the picture: ${painted.map((v) => v.toFixed(3))} vs ${picture.map((v) => v.toFixed(3))}`);
-  }
+    let [sx, sy, n] = [0, 0, 0];
+    for (let y = 0; y < mask.h; y++) for (let x = 0; x < mask.w; x++) {
+      if (mask.d[(y * mask.w + x) * 4 + 3] === 0) continue;
+      sx += x / mask.w;
+      sy += y / mask.h;
+      n++;
+    }
+    // The mask's centre in the picture's own box, 0-1 across and down.
+    const [px0, py0, pw, ph] = [x0 / image.w, y0 / image.h, (x1 + 1 - x0) / image.w, (y1 + 1 - y0) / image.h];
+    return n ? [(sx / n - px0) / pw, (sy / n - py0) / ph] : null;
+  });
+  // The mask covers the patient's right side of this slice (the image's left, as stored): its
+  // centre must lie towards the edge the viewer labels R, as hung, flipped and turned.
+  const settle = () => page.waitForTimeout(300);
+  const towardsRight = async (state) => {
+    await settle();
+    const c = await centre();
+    const letters = Object.fromEntries(await Promise.all(['top', 'bottom', 'left', 'right'].map(async (edge) =>
+      [edge, (await page.textContent(`[data-viewport-index="0"] [data-testid=orientation-${edge}]`).catch(() => '')) ?? ''])));
+    const edge = Object.keys(letters).find((e) => letters[e].startsWith('R'));
+    const direction = { top: [0, -1], bottom: [0, 1], left: [-1, 0], right: [1, 0] }[edge];
+    const lean = c && direction ? (c[0] - 0.5) * direction[0] + (c[1] - 0.5) * direction[1] : 0;
+    check(lean > 0.15, `${state}: the mask's centre ${c} is not towards R (${JSON.stringify(letters)})`);
+    return `${state} R ${edge}`;
+  };
+  const states = [await towardsRight('as hung')];
+  await page.click('.toolbar button:text-is("Flip H")');
+  states.push(await towardsRight('flipped'));
+  await page.click('.toolbar button:text-is("Rotate")');
+  states.push(await towardsRight('turned'));
+  console.log(`segmentation on the patient's right: ${states.join(', ')}`);
   await page.click('.toolbar button:text-is("Reset")');
   const at = await page.textContent('[data-viewport-index="0"] [data-testid=image-index]');
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-segmentation.png') });

@@ -113,6 +113,7 @@ HttpResponse create_token(auth::AuthService& auth, const HttpRequest& r, const s
   }
   auto t = auth.create_token(username, string_field(*body, "name"), scopes, expires);
   if (!t) return http::problem(t.error());
+  r.audit.detail = "token " + std::to_string(t->info.id) + " for " + username + ", scopes " + join(scopes, ' ');
   json j = token_json(t->info);
   j["token"] = t->token;
   return http::json_response(201, dump(j));
@@ -380,6 +381,8 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
     if (!body) return http::problem(body.error());
     auto created = auth.create_client(string_field(*body, "username"), string_field(*body, "name"), scopes_field(*body));
     if (!created) return http::problem(created.error());
+    r.audit.detail = "OAuth client " + created->info.client_id + " acting as " + created->info.username + ", scopes " +
+                     join(created->info.scopes, ' ');
     json j = client_json(created->info);
     j["clientSecret"] = created->secret;
     return http::json_response(201, dump(j));

@@ -22,21 +22,25 @@ std::string host_name() {
 // The status page's lists: the newest few are what an administrator acts on.
 constexpr int64_t kRecent = 20;
 
-json status_json(archive::Archive& archive, const archive::ArchiveStats& s) {
+// A list that cannot be read is an error of the page, never an empty list: "none refused"
+// would be false comfort.
+Result<json> status_json(archive::Archive& archive, const archive::ArchiveStats& s) {
   json storage = {{"archiveBytes", s.bytes}, {"minFreeBytes", archive.min_free_bytes()}};
   if (auto free = archive.free_bytes()) storage["freeBytes"] = *free;
   else storage["freeBytes"] = nullptr;
+  auto refused = archive.rejections(kRecent);
+  if (!refused) return std::unexpected(refused.error());
+  auto conflicted = archive.conflicts(kRecent);
+  if (!conflicted) return std::unexpected(conflicted.error());
   json rejections = json::array(), conflicts = json::array();
-  if (auto rows = archive.rejections(kRecent))
-    for (const auto& r : *rows)
-      rejections.push_back({{"at", r.at}, {"source", r.source}, {"SOPInstanceUID", r.sop_instance_uid}, {"reason", r.reason}});
-  if (auto rows = archive.conflicts(kRecent))
-    for (const auto& c : *rows)
-      conflicts.push_back({{"at", c.at}, {"source", c.source}, {"SOPInstanceUID", c.sop_instance_uid}, {"resolution", c.resolution}});
-  return {{"counts", {{"patients", s.patients}, {"studies", s.studies}, {"series", s.series}, {"instances", s.instances}}},
-          {"storage", storage},
-          {"rejections", rejections},
-          {"conflicts", conflicts}};
+  for (const auto& r : *refused)
+    rejections.push_back({{"at", r.at}, {"source", r.source}, {"SOPInstanceUID", r.sop_instance_uid}, {"reason", r.reason}});
+  for (const auto& c : *conflicted)
+    conflicts.push_back({{"at", c.at}, {"source", c.source}, {"SOPInstanceUID", c.sop_instance_uid}, {"resolution", c.resolution}});
+  return json{{"counts", {{"patients", s.patients}, {"studies", s.studies}, {"series", s.series}, {"instances", s.instances}}},
+              {"storage", storage},
+              {"rejections", rejections},
+              {"conflicts", conflicts}};
 }
 
 json peer_json(const DicomPeer& p) { return {{"aet", p.aet}, {"host", p.host}, {"port", p.port}}; }
@@ -67,7 +71,9 @@ void register_system_routes(http::Router& router, archive::Archive& archive, con
     if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
     auto s = archive.stats();
     if (!s) return http::problem(s.error());
-    return http::json_response(200, dump(status_json(archive, *s)));
+    auto status = status_json(archive, *s);
+    if (!status) return http::problem(status.error());
+    return http::json_response(200, dump(*status));
   });
   router.add("GET", "/api/rejections", "archive.admin", [&archive](const http::HttpRequest& r) {
     if (auto s = only_parameters(r, {"limit"}); !s) return http::problem(s.error());

@@ -34,23 +34,23 @@ std::string connection_failure(const std::string& text, int timeout_s) {
   if (text.find("imeout") != std::string::npos || text.find("timed out") != std::string::npos)
     return "no answer within " + std::to_string(timeout_s) +
            " s; check the address, and that no firewall blocks the port";
-  if (text.find("host") != std::string::npos || text.find("resolve") != std::string::npos ||
+  if (text.find("unreachable") != std::string::npos || text.find("No route") != std::string::npos)
+    return "the network cannot reach this host (" + text + ")";
+  if (text.find("nknown host") != std::string::npos || text.find("resolve") != std::string::npos ||
       text.find("Name or service") != std::string::npos)
     return "the host name cannot be found; check it (" + text + ")";
-  if (text.find("unreachable") != std::string::npos) return "the network cannot reach this host (" + text + ")";
   return "no association (" + text + ")";
 }
 
 }  // namespace
+
+void set_outgoing_connect_timeout(int seconds) { dcmConnectionTimeout.set(seconds); }
 
 Result<double> dicom_echo(const std::string& our_aet, const DicomPeer& peer, int timeout_s) {
   const std::string address = peer.host + ":" + std::to_string(peer.port);
   auto unreachable = [&](const std::string& why) { return fail(ErrorCode::PeerUnreachable, peer.aet + " at " + address + ": " + why); };
   auto started = std::chrono::steady_clock::now();
 
-  // dcmnet's connect timeout is process-wide; every outgoing association (C-MOVE too) gives up
-  // after the association timeout rather than the operating system's two minutes.
-  dcmConnectionTimeout.set(timeout_s);
   T_ASC_Network* net = nullptr;
   if (ASC_initializeNetwork(NET_REQUESTOR, 0, timeout_s, &net).bad()) return unreachable("cannot open an outgoing network");
   T_ASC_Parameters* params = nullptr;
@@ -83,7 +83,8 @@ Result<double> dicom_echo(const std::string& our_aet, const DicomPeer& peer, int
     else result = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   }
 
-  if (assoc && associated && result) {
+  // Released where the peer answered (no context accepted is an answer too); aborted otherwise.
+  if (assoc && associated && (result || cond.good())) {
     release_association(assoc);
   } else if (assoc) {
     if (associated) ASC_abortAssociation(assoc);

@@ -16,4 +16,8 @@ namespace vireo::net {
 // rejected and why, echo refused) otherwise. Gives up after `timeout_s` at each step.
 [[nodiscard]] Result<double> dicom_echo(const std::string& our_aet, const DicomPeer& peer, int timeout_s);
 
+// dcmnet's connect timeout, which is process-wide: every outgoing association (C-ECHO, C-MOVE)
+// gives up after it rather than after the operating system's two minutes. Set once at start.
+void set_outgoing_connect_timeout(int seconds);
+
 }  // namespace vireo::net

@@ -412,19 +412,16 @@ function SegmentationLayer({ viewport, images, seg, rendered, view, onFirstImage
   const canvas = useRef<HTMLCanvasElement>(null);
   const [state, setState] = useState<SegState>({ state: 'loading' });
   const [hidden, setHidden] = useState<Set<number>>(new Set());
+  const [overlap, setOverlap] = useState(false);
   const segments = useMemo(() => segmentsOf(seg.meta), [seg]);
   const grid = images[0]?.metadata ?? {};
   const [rows, columns] = [number(grid, Tag.Rows) ?? 0, number(grid, Tag.Columns) ?? 0];
   useEffect(() => {
     let gone = false;
-    const slots = images.map((im) => ({ sop: text(im.metadata, Tag.SOPInstanceUID), frame: im.frame,
-      position: numbers(im.metadata, Tag.ImagePositionPatient).length === 3 ? numbers(im.metadata, Tag.ImagePositionPatient) : null }));
+    const slots = images.map((im) => stackSlot(im));
     loadSegmentation(seg.meta, slots, rows, columns).then((loaded) => {
       if (gone) return;
-      const notes = [
-        loaded.overlapping ? 'Some segments overlap: where they do, only one is drawn.' : '',
-        loaded.unplaced ? `${loaded.unplaced} of its frames fit none of these images and are not drawn.` : '',
-      ].filter(Boolean);
+      const notes = loaded.unplaced ? [`${loaded.unplaced} of its frames fit none of these images and are not drawn.`] : [];
       setState({ state: 'shown', loaded, notes, colours: new Map(segments.map((s, i) => [s.index, segmentRgb(s, i)])) });
       const firstCovered = Math.min(...loaded.byImage.keys());
       if (Number.isFinite(firstCovered)) onFirstImage(firstCovered);
@@ -440,8 +437,8 @@ function SegmentationLayer({ viewport, images, seg, rendered, view, onFirstImage
   const imageId = images[rendered]?.imageId;
   useEffect(() => {
     if (!canvas.current || state.state !== 'shown' || !imageId) return;
-    paintSegmentation(canvas.current, viewport, imageId, state.loaded.byImage.get(rendered) ?? [], state.colours, hidden, rows, columns);
-  }, [state, hidden, rendered, imageId, view, viewport, rows, columns]);
+    if (paintSegmentation(canvas.current, viewport, imageId, state.loaded, rendered, state.colours, hidden)) setOverlap(true);
+  }, [state, hidden, rendered, imageId, view, viewport]);
 
   const toggle = (index: number, visible: boolean) => setHidden((h) => {
     const next = new Set(h);
@@ -470,9 +467,19 @@ function SegmentationLayer({ viewport, images, seg, rendered, view, onFirstImage
               </label>
             ))}
             {state.notes.map((n) => <div key={n} role="note">{n}</div>)}
+            {overlap && <div role="note">Some segments overlap: where they do, only one is drawn.</div>}
           </>
         )}
       </div>
     </>
   );
+}
+
+// What a segmentation's frames are placed by: the image's identity, position, orientation and
+// frame of reference.
+function stackSlot(im: StackImage) {
+  const position = numbers(im.metadata, Tag.ImagePositionPatient);
+  const orientation = numbers(im.metadata, '00200037');
+  return { sop: text(im.metadata, Tag.SOPInstanceUID), frame: im.frame, position: position.length === 3 ? position : null,
+    orientation: orientation.length === 6 ? orientation : null, frameOfReference: text(im.metadata, '00200052') };
 }

@@ -262,10 +262,16 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
   const closeSegmentation = useCallback(() => setSegOverlay(null), []);
   // A segmentation opens over the images it was drawn on, in the active viewport; without them
   // in this study, it is described instead.
+  const segmentationAsked = useRef(0);
   const openSegmentation = async (uid: string) => {
+    const asked = ++segmentationAsked.current;
     try {
-      const [meta] = await seriesMetadata(study, uid);
-      const target = meta && referencedSeries(meta).find((r) => series?.some((x) => x.uid === r && isImageSeries(x)));
+      // (A series of several segmentations opens its first that refers to images here.)
+      const instances = await seriesMetadata(study, uid);
+      if (asked !== segmentationAsked.current) return; // another was asked for since
+      const imagesHere = (m: DicomJson) => referencedSeries(m).find((r) => series?.some((x) => x.uid === r && isImageSeries(x)));
+      const meta = instances.find(imagesHere) ?? instances[0];
+      const target = meta && imagesHere(meta);
       if (!meta || !target) {
         setSegOverlay(null);
         return setDocumentSeries(uid);

@@ -9,7 +9,7 @@
 import { type Types, getShouldUseCPURendering, utilities } from '@cornerstonejs/core';
 import type { DicomJson } from '../api';
 import { encapsulatedBulk } from './documents';
-import { type SegFrame, type Segment, type StackSlot, segFrames } from './segments';
+import { type SegFrame, type SegGrid, type Segment, type StackSlot, frameMask, segFrames, segGrid } from './segments';
 
 const PIXEL_DATA = '7FE00010';
 const FILL_ALPHA = 110; // of 255: the image stays readable under the segment
@@ -23,8 +23,9 @@ export function segmentRgb(s: Segment, order: number): [number, number, number] 
 }
 
 export interface LoadedSegmentation {
+  grid: SegGrid;
+  pixels: Uint8Array; // the Pixel Data as stored: masks are unpacked per image drawn
   byImage: Map<number, SegFrame[]>; // stack position -> its frames
-  overlapping: boolean; // segments share pixels: the later one is drawn there
   unplaced: number; // frames that fit no image of the stack
 }
 
@@ -35,37 +36,39 @@ export async function loadSegmentation(seg: DicomJson, stack: StackSlot[], rows:
   const uri = seg[PIXEL_DATA]?.BulkDataURI;
   const inline = seg[PIXEL_DATA]?.InlineBinary;
   if (!uri && !inline) throw new Error('it has no pixel data');
-  const pixels = inline ? Uint8Array.from(atob(inline), (c) => c.charCodeAt(0)) : await encapsulatedBulk(uri!);
-  const { frames, unplaced } = segFrames(seg, pixels, stack);
+  const { frames, unplaced } = segFrames(seg, stack);
   if (frames.length === 0) throw new Error('none of its frames is on these images');
+  const pixels = inline ? Uint8Array.from(atob(inline), (c) => c.charCodeAt(0)) : await encapsulatedBulk(uri!);
+  const grid = segGrid(seg, pixels);
   const byImage = new Map<number, SegFrame[]>();
-  let overlapping = false;
-  for (const f of frames) {
-    const list = byImage.get(f.imageIndex) ?? [];
-    if (!overlapping) overlapping = list.some((o) => o.segment !== f.segment && o.mask.some((v, j) => v && f.mask[j]));
-    list.push(f);
-    byImage.set(f.imageIndex, list);
-  }
-  return { byImage, overlapping, unplaced };
+  for (const f of frames) byImage.set(f.imageIndex, [...(byImage.get(f.imageIndex) ?? []), f]);
+  return { grid, pixels, byImage, unplaced };
 }
 
 // Paints the frames of the image on screen, but the hidden segments', onto `canvas` (which
-// covers the viewport's element).
-export function paintSegmentation(canvas: HTMLCanvasElement, viewport: Types.IStackViewport, imageId: string, frames: SegFrame[],
-  colours: Map<number, [number, number, number]>, hidden: Set<number>, rows: number, columns: number) {
+// covers the viewport's element). Returns whether segments overlap on this image (the later
+// one is drawn where they do).
+export function paintSegmentation(canvas: HTMLCanvasElement, viewport: Types.IStackViewport, imageId: string, seg: LoadedSegmentation,
+  imageIndex: number, colours: Map<number, [number, number, number]>, hidden: Set<number>): boolean {
   const ratio = window.devicePixelRatio || 1;
   canvas.width = Math.round(canvas.clientWidth * ratio);
   canvas.height = Math.round(canvas.clientHeight * ratio);
   const g = canvas.getContext('2d');
-  if (!g) return;
+  if (!g) return false;
   g.clearRect(0, 0, canvas.width, canvas.height);
-  const shown = frames.filter((f) => !hidden.has(f.segment));
-  if (shown.length === 0) return;
+  const shown = (seg.byImage.get(imageIndex) ?? []).filter((f) => !hidden.has(f.segment));
+  if (shown.length === 0) return false;
+  const { rows, columns } = seg.grid;
   const picture = new ImageData(columns, rows);
+  const owner = new Uint16Array(rows * columns); // the segment drawn at each pixel
+  let overlapping = false;
   for (const f of shown) {
+    const mask = frameMask(seg.grid, seg.pixels, f.frame);
     const [r, gr, b] = colours.get(f.segment) ?? PALETTE[0];
-    for (let j = 0; j < f.mask.length; j++) {
-      if (!f.mask[j]) continue;
+    for (let j = 0; j < mask.length; j++) {
+      if (!mask[j]) continue;
+      if (owner[j] && owner[j] !== f.segment) overlapping = true;
+      owner[j] = f.segment;
       picture.data.set([r, gr, b, FILL_ALPHA], j * 4);
     }
   }
@@ -83,4 +86,5 @@ export function paintSegmentation(canvas: HTMLCanvasElement, viewport: Types.ISt
   g.setTransform(ratio * (ox[0] - o[0]), ratio * (ox[1] - o[1]), ratio * (oy[0] - o[0]), ratio * (oy[1] - o[1]), ratio * o[0], ratio * o[1]);
   g.imageSmoothingEnabled = false; // each pixel a square: the mask's edge is where it is
   g.drawImage(layer, 0, 0);
+  return overlapping;
 }

@@ -44,11 +44,13 @@ export function dicomLabToRgb([l16, a16, b16]: number[]): [number, number, numbe
   return linear.map((c) => Math.round(Math.min(1, Math.max(0, gamma(c))) * 255)) as [number, number, number];
 }
 
-// One frame of a SEG placed on the stack: which image it covers, which segment, and its mask.
+// One frame of a SEG placed on the stack: which image it covers, which segment, and where its
+// mask is in the Pixel Data (unpacked only when that image is drawn: a large segmentation
+// unpacked at once would take eight times its packed size).
 export interface SegFrame {
   imageIndex: number;
   segment: number;
-  mask: Uint8Array; // rows × columns, 1 where the segment is
+  frame: number; // 0-based, in the SEG's Pixel Data
 }
 
 // An image of the stack a segmentation may be drawn on.
@@ -56,6 +58,8 @@ export interface StackSlot {
   sop: string;
   frame: number; // 1-based, in a multi-frame image
   position: number[] | null; // Image Position (Patient)
+  orientation: number[] | null; // Image Orientation (Patient)
+  frameOfReference: string;
 }
 
 const SHARED_GROUPS = '52009229';
@@ -67,62 +71,116 @@ const SOURCE_IMAGE = '00082112';
 const REFERENCED_SOP_INSTANCE = '00081155';
 const REFERENCED_FRAME_NUMBER = '00081160';
 const PLANE_POSITION = '00209113';
+const PLANE_ORIENTATION = '00209116';
 const IMAGE_POSITION = '00200032';
+const IMAGE_ORIENTATION = '00200037';
+const FRAME_OF_REFERENCE = '00200052';
 const POSITION_TOLERANCE_MM = 0.1;
+const ORIENTATION_TOLERANCE = 1e-3;
 
 const first = (ds: DicomJson | undefined, tag: string) => (ds ? (values(ds, tag)[0] as DicomJson | undefined) : undefined);
 
-// Where each frame of a SEG goes on the stack (by the source image it names, else by its plane
-// position), with its mask unpacked from the Pixel Data value (1-bit packed, or 8-bit: a
-// fractional segmentation is drawn where it reaches half its maximum). Frames that fit no image
-// of the stack are counted, not drawn.
-export function segFrames(meta: DicomJson, pixels: Uint8Array, stack: StackSlot[]): { frames: SegFrame[]; unplaced: number } {
+export interface SegGrid {
+  rows: number;
+  columns: number;
+  bits: 1 | 8;
+  threshold: number; // 8-bit: drawn above this value
+}
+
+// The SEG's pixel layout, or why it cannot be read.
+export function segGrid(meta: DicomJson, pixels: Uint8Array): SegGrid {
   const rows = number(meta, '00280010') ?? 0;
   const columns = number(meta, '00280011') ?? 0;
   const count = number(meta, '00280008') ?? 1;
   const bits = number(meta, '00280100') ?? 1;
   const fractional = text(meta, '00620001') === 'FRACTIONAL';
-  const threshold = fractional ? (number(meta, '0062000E') ?? 255) / 2 : 0;
-  const size = rows * columns;
   if (bits !== 1 && bits !== 8) throw new Error(`segmentations of ${bits} bits a pixel are not supported`);
-  if (pixels.length < Math.ceil((count * size * bits) / 8)) {
+  if (pixels.length < Math.ceil((count * rows * columns * bits) / 8)) {
     throw new Error('its pixel data is shorter than its frames (compressed segmentations are not supported)');
   }
+  return { rows, columns, bits, threshold: fractional ? (number(meta, '0062000E') ?? 255) / 2 : 0 };
+}
+
+// One frame's mask (1 where its segment is): 1-bit packed least significant bit first with no
+// padding between frames, or 8-bit (a fractional segmentation is drawn where it reaches half
+// its maximum).
+export function frameMask(grid: SegGrid, pixels: Uint8Array, frame: number): Uint8Array {
+  const size = grid.rows * grid.columns;
+  const mask = new Uint8Array(size);
+  const offset = frame * size;
+  for (let j = 0; j < size; j++) {
+    if (grid.bits === 1) mask[j] = (pixels[(offset + j) >> 3] >> ((offset + j) & 7)) & 1;
+    else mask[j] = pixels[offset + j] > grid.threshold ? 1 : 0;
+  }
+  return mask;
+}
+
+// Where each frame of a SEG goes on the stack. A frame that names its source image goes on that
+// image (on a multi-frame one, on the frame it names, or else the one at its plane position);
+// a frame that names none goes on the one image at its position, in the same frame of reference
+// and orientation. Anything else is counted, not drawn: a mask on the wrong image is worse
+// than none.
+export function segFrames(meta: DicomJson, stack: StackSlot[]): { frames: SegFrame[]; unplaced: number } {
+  const count = number(meta, '00280008') ?? 1;
   const shared = first(meta, SHARED_GROUPS);
   const perFrame = values(meta, PER_FRAME_GROUPS) as DicomJson[];
+  const frameOfReference = text(meta, FRAME_OF_REFERENCE);
   const frames: SegFrame[] = [];
   let unplaced = 0;
   for (let i = 0; i < count; i++) {
     const group = perFrame[i];
     const ident = first(group, SEGMENT_IDENTIFICATION) ?? first(shared, SEGMENT_IDENTIFICATION);
     const segment = ident ? number(ident, REFERENCED_SEGMENT_NUMBER) : undefined;
-    const imageIndex = placeFrame(group, shared, stack);
+    const position = numbers(first(group, PLANE_POSITION) ?? first(shared, PLANE_POSITION) ?? {}, IMAGE_POSITION);
+    const orientation = numbers(first(group, PLANE_ORIENTATION) ?? first(shared, PLANE_ORIENTATION) ?? {}, IMAGE_ORIENTATION);
+    const imageIndex = placeFrame(group, stack, { position, orientation, frameOfReference });
     if (segment === undefined || imageIndex < 0) {
       unplaced++;
       continue;
     }
-    const mask = new Uint8Array(size);
-    const offset = i * size;
-    for (let j = 0; j < size; j++) {
-      if (bits === 1) mask[j] = (pixels[(offset + j) >> 3] >> ((offset + j) & 7)) & 1;
-      else mask[j] = pixels[offset + j] > threshold ? 1 : 0;
-    }
-    frames.push({ imageIndex, segment, mask });
+    frames.push({ imageIndex, segment, frame: i });
   }
   return { frames, unplaced };
 }
 
-function placeFrame(group: DicomJson | undefined, shared: DicomJson | undefined, stack: StackSlot[]): number {
-  for (const derivation of (group ? values(group, DERIVATION_IMAGE) : []) as DicomJson[]) {
-    for (const source of values(derivation, SOURCE_IMAGE) as DicomJson[]) {
-      const sop = text(source, REFERENCED_SOP_INSTANCE);
-      const frame = number(source, REFERENCED_FRAME_NUMBER) ?? 1;
-      const at = stack.findIndex((s) => s.sop === sop && s.frame === frame);
-      if (at >= 0) return at;
+interface Plane {
+  position: number[];
+  orientation: number[];
+  frameOfReference: string;
+}
+
+function sources(group: DicomJson | undefined): { sop: string; frame: number | undefined }[] {
+  return ((group ? values(group, DERIVATION_IMAGE) : []) as DicomJson[]).flatMap((derivation) =>
+    (values(derivation, SOURCE_IMAGE) as DicomJson[]).map((source) =>
+      ({ sop: text(source, REFERENCED_SOP_INSTANCE), frame: number(source, REFERENCED_FRAME_NUMBER) })));
+}
+
+function placeFrame(group: DicomJson | undefined, stack: StackSlot[], plane: Plane): number {
+  const named = sources(group);
+  if (named.length > 0) {
+    for (const { sop, frame } of named) {
+      const slots = stack.flatMap((s, i) => (s.sop === sop ? [i] : []));
+      if (slots.length === 0) continue;
+      if (frame !== undefined) return slots.find((i) => stack[i].frame === frame) ?? -1;
+      if (slots.length === 1) return slots[0];
+      // A multi-frame source named whole: the frame at the plane's position, if exactly one.
+      return atPosition(slots, stack, plane);
     }
+    return -1; // its source images are not this stack's
   }
-  const position = numbers(first(group, PLANE_POSITION) ?? first(shared, PLANE_POSITION) ?? {}, IMAGE_POSITION);
-  if (position.length !== 3) return -1;
-  return stack.findIndex((s) => s.position !== null && s.position.length === 3 &&
-    Math.hypot(s.position[0] - position[0], s.position[1] - position[1], s.position[2] - position[2]) < POSITION_TOLERANCE_MM);
+  return atPosition(stack.map((_, i) => i), stack, plane);
+}
+
+function atPosition(candidates: number[], stack: StackSlot[], plane: Plane): number {
+  if (plane.position.length !== 3) return -1;
+  const matches = candidates.filter((i) => {
+    const s = stack[i];
+    if (!s.position || s.position.length !== 3) return false;
+    if (plane.frameOfReference && s.frameOfReference && plane.frameOfReference !== s.frameOfReference) return false;
+    if (plane.orientation.length === 6 && s.orientation?.length === 6 &&
+      plane.orientation.some((v, k) => Math.abs(v - s.orientation![k]) > ORIENTATION_TOLERANCE)) return false;
+    return Math.hypot(s.position[0] - plane.position[0], s.position[1] - plane.position[1], s.position[2] - plane.position[2])
+      < POSITION_TOLERANCE_MM;
+  });
+  return matches.length === 1 ? matches[0] : -1;
 }
