@@ -438,6 +438,7 @@ class OrientationEndToEndTest(unittest.TestCase):
         server = Server()
         try:
             server.add_user("drorient", "radiologist", password="Reading-Room-2026!")
+            server.add_user("drwebgl", "radiologist", password="Reading-Room-2026!")
             server.start()
 
             def prepared(name, file, edit, study=None):
@@ -464,6 +465,12 @@ class OrientationEndToEndTest(unittest.TestCase):
                 studies["hanging"].append(study)
             out = run_e2e(self, "orientation", server, "drorient", "Reading-Room-2026!",
                           VIREO_ORIENTATION_STUDIES=json.dumps(studies))
+            # The same letters where the viewer draws with WebGL (the default here is its CPU path):
+            # the two turn a mirrored picture differently, and the toolbar must not.
+            webgl = run_e2e(self, "orientation", server, "drwebgl", "Reading-Room-2026!",
+                            VIREO_ORIENTATION_STUDIES=json.dumps(studies), VIREO_RENDERER="webgl",
+                            VIREO_SCREENSHOTS=str(server.tmp))
+            self.assertEqual(len(re.findall(r"^.*: (top|no letters)", webgl, re.M)), sum(len(c["states"]) for c in fixture["cases"]))
             states = sum(len(c["states"]) for c in fixture["cases"])
             self.assertEqual(len(re.findall(r"^.*: (top|no letters)", out, re.M)), states, "every state was checked")
             self.assertIn("hanging: R CC (A|P) · L CC (P|A) in 1x2", out)

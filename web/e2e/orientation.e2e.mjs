@@ -51,6 +51,7 @@ async function expectShown(page, viewport, markers) {
 let windows = 0; // stored windows seen as stored
 await run('orientation end-to-end', async ({ page, failures }) => {
   await signIn(page, BASE, env('VIREO_USER'), env('VIREO_PASSWORD'));
+  if (process.env.VIREO_RENDERER) await page.evaluate((r) => localStorage.setItem('vireo.viewer.renderer', r), process.env.VIREO_RENDERER);
 
   for (const [n, c] of FIXTURE.cases.entries()) {
     await page.goto(`${BASE}/viewer/${STUDIES.cases[n]}`);

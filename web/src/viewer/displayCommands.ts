@@ -1,7 +1,7 @@
 // What the toolbar's display commands do to any viewport, a stack or an MPR plane: the image's
 // window presets (as the Window… menu lists them), invert, fit, reset. Rotation, flips and cine
 // are the stack's own (StackViewport.tsx), kept here as a presentation that is applied whole.
-import type { Types } from '@cornerstonejs/core';
+import { type Types, getShouldUseCPURendering } from '@cornerstonejs/core';
 import type { DicomJson } from '../api';
 import { presetsForImage, voiRange } from './presets';
 import type { ViewportCommand } from './StackViewport';
@@ -55,8 +55,9 @@ export function nextPresentation(p: Presentation, change: 'rotate' | 'flipH' | '
 export function present(vp: Types.IStackViewport, p: Presentation): void {
   if (vp.getCamera().flipHorizontal) vp.setCamera({ flipHorizontal: false });
   if (vp.getCamera().flipVertical) vp.setCamera({ flipVertical: false });
-  // Cornerstone keeps its rotation angle through a flip, measured on the mirrored picture:
-  // on screen, the turn then goes the other way.
-  vp.setViewPresentation({ rotation: p.mirrored ? (360 - p.rotation) % 360 : p.rotation });
+  // Cornerstone's CPU path keeps its rotation angle through a flip, measured on the mirrored
+  // picture: on screen, the turn then goes the other way. WebGL turns, then mirrors the screen.
+  const measuredOnMirror = p.mirrored && getShouldUseCPURendering();
+  vp.setViewPresentation({ rotation: measuredOnMirror ? (360 - p.rotation) % 360 : p.rotation });
   if (p.mirrored) vp.setCamera({ flipHorizontal: true });
 }
