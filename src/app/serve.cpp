@@ -164,8 +164,16 @@ int serve(const Config& config) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  // One server per data folder: a second one would break the crash marker below.
+  // Before data_dir's default became the installation's var/, it was ./var: an archive left
+  // there by an older version is named, not silently replaced by an empty one.
   std::error_code ec;
+  const auto here = std::filesystem::current_path(ec) / "var";
+  if (!ec && std::filesystem::exists(here / "index.sqlite") &&
+      std::filesystem::weakly_canonical(here, ec) != std::filesystem::weakly_canonical(config.data_dir, ec))
+    spdlog::warn("an archive is in {}, but this server uses {}; to keep using the first, set data_dir = {}", here.string(),
+                 config.data_dir.string(), here.string());
+
+  // One server per data folder: a second one would break the crash marker below.
   std::filesystem::create_directories(config.data_dir, ec);
   int lock_fd = ::open((config.data_dir / "server.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {

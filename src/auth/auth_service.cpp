@@ -274,6 +274,13 @@ Result<std::string> AuthService::reset_password(const std::string& username) {
   if (!c) return std::unexpected(c.error());
   if (auto s = (*c)->execute("UPDATE users SET must_change_password = 1 WHERE username = ?", {username}); !s)
     return std::unexpected(s.error());
+  // An administrator resets a password that is forgotten or may be known to someone else:
+  // tokens minted with it end too (sessions ended with the old password, in set_password).
+  if (auto s = (*c)->execute("UPDATE api_tokens SET revoked = 1 WHERE client_fk IS NULL AND user_fk = "
+                             "(SELECT id FROM users WHERE username = ?)",
+                             {username});
+      !s)
+    return std::unexpected(s.error());
   return temporary;
 }
 
@@ -285,6 +292,9 @@ Status AuthService::change_own_password(int64_t user_id, int64_t session_id, con
   if (!u) return std::unexpected(u.error());
   auto rows = (*c)->query("SELECT password_hash FROM users WHERE id = ?", {user_id});
   if (!rows || rows->empty()) return std::unexpected(rows ? Error{ErrorCode::DatabaseError, "user vanished"} : rows.error());
+  // A locked account is not asked for its password at all, not even from an open session.
+  if (u->locked_until > clock_.unix_seconds())
+    return fail(ErrorCode::TooManyAttempts, "the account is locked after failed attempts; try again later or ask an administrator");
   // A wrong current password counts as a failed sign-in: a session left open is not a way
   // to guess it.
   if (!verify_password(rows->front().text(0), current)) {

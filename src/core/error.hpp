@@ -32,6 +32,7 @@ namespace vireo {
   X(DatabaseError, 0x0110, 500, "The index database failed")                                     \
   X(Unauthenticated, 0x0124, 401, "Sign-in failed or is required")                               \
   X(Forbidden, 0x0124, 403, "This operation is not allowed")                                     \
+  X(TooManyAttempts, 0x0124, 429, "Too many failed attempts: the account is locked for a while")             \
   X(AlreadyExists, 0xA900, 409, "It already exists")                                             \
   X(CsrfRejected, 0x0124, 403, "The request lacks a valid CSRF token")                            \
   X(PayloadTooLarge, 0xA700, 413, "The request is too large")                                    \

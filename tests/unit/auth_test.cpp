@@ -270,9 +270,12 @@ TEST_F(AuthServiceTest, AResetPasswordMustBeChangedBeforeAnythingElse) {
   add("tech", Role::Technician);
   auto before = login("tech", kPassword);
   ASSERT_TRUE(before);
+  auto minted = auth_->create_token("tech", "script", {"*"}, 0);
+  ASSERT_TRUE(minted);
   auto temporary = auth_->reset_password("tech");
   ASSERT_TRUE(temporary) << temporary.error().message();
   EXPECT_FALSE(auth_->authenticate_session(before->session_token)) << "a reset ends the sessions";
+  EXPECT_FALSE(auth_->authenticate_bearer(minted->token)) << "and the tokens made while the old password held";
   EXPECT_FALSE(login("tech", kPassword)) << "the old password is gone";
   auto s = login("tech", *temporary);
   ASSERT_TRUE(s);
@@ -296,6 +299,19 @@ TEST_F(AuthServiceTest, AResetPasswordMustBeChangedBeforeAnythingElse) {
   EXPECT_TRUE(now->may("archive.read"));
   EXPECT_FALSE(auth_->authenticate_session(other->session_token)) << "the others end";
   EXPECT_FALSE(auth_->user("tech")->must_change_password);
+}
+
+TEST_F(AuthServiceTest, ALockedAccountCannotTryItsPasswordFromAnOpenSession) {
+  add("tech", Role::Technician);
+  auto s = login("tech", kPassword);
+  ASSERT_TRUE(s);
+  const int64_t id = s->principal.user_id, session = s->principal.credential_id;
+  for (int i = 0; i < 5; ++i) (void)auth_->change_own_password(id, session, "guess-" + std::to_string(i), "orbit-lantern-meadow-quill", "10.0.0.1");
+  ASSERT_GT(auth_->user("tech")->locked_until, clock_.now) << "five wrong current passwords lock the account";
+  auto right = auth_->change_own_password(id, session, kPassword, "orbit-lantern-meadow-quill", "10.0.0.1");
+  ASSERT_FALSE(right) << "not even the right one is tried while locked";
+  EXPECT_EQ(right.error().code, ErrorCode::TooManyAttempts);
+  EXPECT_FALSE(login("tech", "orbit-lantern-meadow-quill"));
 }
 
 TEST_F(AuthServiceTest, TokensAreScopedExpireAndRevoke) {

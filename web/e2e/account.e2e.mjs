@@ -8,7 +8,7 @@
 // the temporary one); VIREO_TOTP_USER / VIREO_TOTP_PASSWORD (a radiologist without TOTP yet);
 // VIREO_SCREENSHOTS (optional).
 import { join } from 'node:path';
-import { env, passwordSignIn, run } from './session.mjs';
+import { checkAccessible, env, passwordSignIn, run } from './session.mjs';
 
 const BASE = env('VIREO_URL');
 const SHOTS = process.env.VIREO_SCREENSHOTS;
@@ -45,6 +45,7 @@ await run('account end-to-end', async ({ page, check }) => {
   await page.fill('input[name=current]', env('VIREO_TECH_PASSWORD'));
   await page.fill('input[name=repeat]', NEW_PASSWORD);
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'account-password.png') });
+  await checkAccessible(page, check, "the password page");
   await page.click('button:text-is("Change password")');
   await page.waitForSelector('text=Password changed');
   await page.click('button:text-is("Continue")');
@@ -79,5 +80,6 @@ await run('account end-to-end', async ({ page, check }) => {
   const size = await qr.evaluate((img) => ({ w: img.naturalWidth, h: img.naturalHeight, key: document.querySelector('.secret')?.textContent }));
   check(size.w === 200 && size.h === 200 && /^[A-Z2-7]{16,}$/.test(size.key ?? ''), `QR: ${JSON.stringify(size)}`);
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'totp-qr.png') });
+  await checkAccessible(page, check, "the authenticator set-up");
   console.log('authenticator key shown as a QR code beside the key');
 });

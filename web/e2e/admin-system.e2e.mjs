@@ -8,17 +8,14 @@
 // authenticator), VIREO_READER (an account the client and token act as), VIREO_PEER_UP and
 // VIREO_PEER_DOWN (AE titles of a peer that answers and of one that does not), VIREO_SCREENSHOTS.
 import { join } from 'node:path';
-import { axeViolations, env, run, signIn } from './session.mjs';
+import { checkAccessible, env, run, signIn } from './session.mjs';
 
 const BASE = env('VIREO_URL');
 const SHOTS = process.env.VIREO_SCREENSHOTS;
 const READER = env('VIREO_READER');
 
 await run('admin-system end-to-end', async ({ page, check }) => {
-  const accessible = async (what) => {
-    const v = await axeViolations(page);
-    check(v.length === 0, `${what} is not accessible:\n  ${v.join('\n  ')}`);
-  };
+  const accessible = (what) => checkAccessible(page, check, what);
   await signIn(page, BASE, env('VIREO_USER'), env('VIREO_PASSWORD'));
   await page.click('button:text-is("Administration")');
   await page.waitForSelector('form[aria-label="New account"]');

@@ -7,7 +7,7 @@
 // Environment: VIREO_URL, VIREO_USER, VIREO_PASSWORD (a radiologist), VIREO_DOCUMENT_STUDIES
 // (JSON: {"pdf", "report", "ecg", "segmentation"}: study UIDs), VIREO_SCREENSHOTS (optional).
 import { join } from 'node:path';
-import { env, run, signIn } from './session.mjs';
+import { checkAccessible, env, run, signIn } from './session.mjs';
 
 const BASE = env('VIREO_URL');
 const STUDIES = JSON.parse(env('VIREO_DOCUMENT_STUDIES'));
@@ -55,6 +55,7 @@ await run('documents end-to-end', async ({ page, check }) => {
   check(body.includes('Area of defined region: 1.7 cm2') && body.includes('Finding: Spinal cord'), `report body: ${body.slice(0, 300)}`);
   console.log(`report: "${title}" with "Area of defined region: 1.7 cm2"; cards ${reportCards.join(' | ')}`);
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-sr.png') });
+  await checkAccessible(page, check, 'a structured report');
   await page.dblclick('.series-card[data-kind=images]');
   await page.waitForSelector('[data-viewport-index="0"] .element');
   console.log('back to the images from the report');
@@ -159,6 +160,7 @@ await run('documents end-to-end', async ({ page, check }) => {
   await page.click('.toolbar button:text-is("Reset")');
   const at = await page.textContent('[data-viewport-index="0"] [data-testid=image-index]');
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-segmentation.png') });
+  await checkAccessible(page, check, 'the viewer with a segmentation');
   await page.uncheck('[data-testid=seg-legend] label[data-segment="1"] input');
   let left = shown;
   for (let t = 0; t < 50 && left > 0; t++) {

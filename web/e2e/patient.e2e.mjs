@@ -5,7 +5,7 @@
 // Environment: VIREO_URL, VIREO_USER, VIREO_PASSWORD (a patient), VIREO_OWN_STUDY (theirs),
 // VIREO_OTHER_STUDY (someone else's), VIREO_SCREENSHOTS (optional).
 import { join } from 'node:path';
-import { env, passwordSignIn, run } from './session.mjs';
+import { checkAccessible, env, passwordSignIn, run } from './session.mjs';
 
 const BASE = env('VIREO_URL');
 const SHOTS = process.env.VIREO_SCREENSHOTS;
@@ -20,6 +20,7 @@ await run('patient end-to-end', async ({ page, check, failures }) => {
     `in plain words: ${cards[0]?.text}`);
   check(await page.locator('table.studies').count() === 0, 'the staff study list shown to a patient');
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'patient-home.png') });
+  await checkAccessible(page, check, "the patient's home");
   // Their study to take away, as DICOM with its index and as pictures.
   for (const [id, name] of [['download-dicom', 'study-dicom.zip'], ['download-jpeg', 'study-images.zip']]) {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid=${id}]`)]);
@@ -43,6 +44,7 @@ await run('patient end-to-end', async ({ page, check, failures }) => {
   check(await page.locator('.topbar [data-testid=download-dicom]').count() === 1, 'no download in the viewer');
   await page.selectOption('select[aria-label="Window preset"]', { index: 1 });
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'patient-viewer.png') });
+  await checkAccessible(page, check, "the patient's viewer");
   await page.click('[data-testid=full-screen]');
   await page.waitForFunction(() => document.fullscreenElement?.classList.contains('grid'), null, { timeout: 5000 })
     .then(() => console.log('full screen: the images alone'), () => failures.push('full screen did not open'));

@@ -132,3 +132,9 @@ export async function axeViolations(page) {
   const result = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }));
   return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes[0]?.target?.join(' ') ?? ''}`);
 }
+
+// Records every axe-core violation of the page as it stands as a failure of `what`.
+export async function checkAccessible(page, check, what) {
+  const v = await axeViolations(page);
+  check(v.length === 0, `${what} is not accessible:\n  ${v.join('\n  ')}`);
+}

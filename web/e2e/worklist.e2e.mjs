@@ -5,7 +5,7 @@
 // Environment: VIREO_URL, VIREO_USER, VIREO_PASSWORD, VIREO_STUDIES (how many are stored),
 // VIREO_TODAY_STUDY (the one study dated today), VIREO_SCREENSHOTS (optional).
 import { join } from 'node:path';
-import { env, passwordSignIn, run } from './session.mjs';
+import { checkAccessible, env, passwordSignIn, run } from './session.mjs';
 
 const BASE = env('VIREO_URL');
 const TOTAL = Number(env('VIREO_STUDIES'));
@@ -93,6 +93,7 @@ await run('worklist end-to-end', async ({ page, check }) => {
   }).length);
   check(wrapped === 0, `${wrapped} dates broken over two lines at 1366 px`);
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'worklist.png') });
+  await checkAccessible(page, check, "the study list");
   console.log('dates on one line at 1366 px');
 
   // A reading-only account's viewer offers no saving into the study (a button that could only

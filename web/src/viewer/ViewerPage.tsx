@@ -515,8 +515,9 @@ function SeriesCard({ study, info, active, stack, loaded, thumbnail, onOpen }: {
       onDragStart={(e) => e.dataTransfer.setData('application/x-vireo-series', info.uid)}
       onDoubleClick={onOpen} onClick={images ? undefined : onOpen}
       onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), onOpen())}
-      tabIndex={0} role="button" aria-label={`Open ${seriesLabel(kind, info.modality, info.number, info.count)}`}>
-      {!images ? <div className="thumbnail-placeholder kind">{KIND_NAMES[kind]}</div> : thumbnail ? (
+      tabIndex={0} role="button">
+      {/* Named by its visible lines (kind, number, description); the placeholder repeats the kind. */}
+      {!images ? <div className="thumbnail-placeholder kind" aria-hidden="true">{KIND_NAMES[kind]}</div> : thumbnail ? (
         <img alt="" loading="lazy" onError={(e) => { e.currentTarget.style.visibility = 'hidden'; }}
           src={`${ROOT}/studies/${study}/series/${info.uid}/thumbnail?viewport=128,128`} />
       ) : <div className="thumbnail-placeholder" />}

@@ -21,6 +21,15 @@ export interface Hanging {
 // Views in the order they hang, top row first.
 const VIEW_ORDER = ['CC', 'MLO', 'ML', 'LM', 'XCCL', 'XCCM', 'XCC', 'FB', 'SIO', 'ISO', 'LMO'];
 
+const PRESENTATION_INTENT = '00080068';
+const VIEW_MODIFIER_CODE_SEQUENCE = '00540222';
+
+function hangingRank(image: StackImage): number {
+  const forProcessing = text(image.metadata, PRESENTATION_INTENT).trim().toUpperCase() === 'FOR PROCESSING';
+  const modified = (image.metadata[VIEW_MODIFIER_CODE_SEQUENCE]?.Value ?? []).length > 0;
+  return (forProcessing ? 2 : 0) + (modified ? 1 : 0);
+}
+
 export function mammogramKey(sop: string): string {
   return `mg:${sop}`;
 }
@@ -46,8 +55,11 @@ export function mammoHanging(images: StackImage[]): Hanging | null {
   }
   const pairs: { view: string; right: [string, StackImage[]]; left: [string, StackImage[]] }[] = [];
   for (const view of VIEW_ORDER) {
-    const of = (side: 'R' | 'L') => [...byInstance].find(([, ims]) =>
-      laterality(ims[0].metadata) === side && mammoView(ims[0].metadata) === view);
+    // The screening images: for presentation rather than for processing, and without a view
+    // modifier (a spot compression or a magnification is compared on its own).
+    const of = (side: 'R' | 'L') => [...byInstance]
+      .filter(([, ims]) => laterality(ims[0].metadata) === side && mammoView(ims[0].metadata) === view)
+      .sort(([, a], [, b]) => hangingRank(a[0]) - hangingRank(b[0]))[0];
     const right = of('R');
     const left = of('L');
     if (right && left) pairs.push({ view, right, left });

@@ -89,6 +89,14 @@ describe('mammograms hang back to back', () => {
     expect(hanging.layout).toBe('2x2');
     expect(hanging.viewports.map((v) => v.images[0].imageId)).toEqual(['rcc', 'lcc', 'rmlo', 'lmlo']);
     expect(hanging.viewports.map((v) => v.flipH)).toEqual([false, false, false, false]);
+
+    // A spot compression and a for-processing copy of the right CC do not take its place.
+    const spot = view('R', '399162004', 'cranio-caudal', 'rcc-spot');
+    spot.metadata['00540222'] = { vr: 'SQ', Value: [{ '00080100': { vr: 'SH', Value: ['399055006'] } }] };
+    const raw = view('R', '399162004', 'cranio-caudal', 'rcc-raw');
+    raw.metadata['00080068'] = { vr: 'CS', Value: ['FOR PROCESSING'] };
+    const withExtras = mammoHanging([spot, raw, view('R', '399162004', 'cranio-caudal', 'rcc'), view('L', '399162004', 'cranio-caudal', 'lcc')])!;
+    expect(withExtras.viewports.map((v) => v.images[0].imageId)).toEqual(['rcc', 'lcc']);
   });
 });
 
