@@ -483,7 +483,8 @@ class OrientationEndToEndTest(unittest.TestCase):
 
 class DocumentsEndToEndTest(unittest.TestCase):
     """Objects that are not images, in Chromium (web/e2e/documents.e2e.mjs): a PDF drawn by
-    PDF.js, a TID 1500 report as text beside its CT, an ECG and a segmentation named."""
+    PDF.js, a TID 1500 report as text beside its CT, an ECG on its grid, and a segmentation over
+    its CT (on the CPU path and with WebGL), on the side the viewer labels R."""
 
     def test_pdf_report_ecg_and_segmentation_open_as_what_they_are(self):
         built()
