@@ -8,13 +8,15 @@ packages=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config git
   # libraries (DESIGN.md "Dependencies")
-  libdcmtk-dev libopenjp2-7-dev libboost-dev libsqlite3-dev libssl-dev libzip-dev
+  libdcmtk-dev libopenjp2-7-dev libboost-dev libsqlite3-dev libpq-dev libssl-dev libzip-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # identity: Argon2id (libsodium), TOTP (liboath), password dictionary checks (cracklib)
   libsodium-dev liboath-dev libcrack2-dev cracklib-runtime
   # real DICOM peers for the integration tests (storescu, findscu, movescu, getscu, storescp)
   dcmtk
+  # the PostgreSQL server the tests start on loopback (the scale-out backend)
+  postgresql
   # an independent TOTP implementation for the sign-in tests; openssl for test certificates
   oathtool openssl
   # integration tests and benchmarks are driven from Python's standard library

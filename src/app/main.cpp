@@ -178,14 +178,16 @@ int main(int argc, char** argv) {
   const bool admin = check->parsed() || user->parsed() || token->parsed() || client->parsed() ||
                      audit->parsed() || access->parsed();
   if (admin) {
-    if (!std::filesystem::exists(cfg->database_path()) && !(user->parsed() && create_archive)) {
+    if (cfg->database_url.empty() && !std::filesystem::exists(cfg->database_path()) &&
+        !(user->parsed() && create_archive)) {
       std::cerr << "vireo: there is no archive in " << cfg->data_dir.string()
                 << " (no index.sqlite).\nUse the configuration vireo serve uses: --config FILE, VIREO_CONFIG, "
                    "--data-dir or VIREO_DATA_DIR"
                 << (user->parsed() ? ", or --create to start a new, empty archive there." : ".") << "\n";
       return 1;
     }
-    std::cerr << "vireo: archive in " << cfg->data_dir.string() << "\n";
+    std::cerr << "vireo: archive in " << cfg->data_dir.string() << (cfg->database_url.empty() ? "" : ", index in PostgreSQL")
+              << "\n";
   }
   if (check->parsed()) return app::check(*cfg, deep, repair);
   if (admin) {

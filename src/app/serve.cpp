@@ -22,6 +22,7 @@
 #include "net/dimse/echo_client.hpp"
 #include "net/http/http_server.hpp"
 #include "net/http/tls_certificate.hpp"
+#include "store/pg_database.hpp"
 
 namespace vireo::app {
 
@@ -48,7 +49,8 @@ Result<Services> open_services(const Config& config) {
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) return fail(ErrorCode::OutOfResources, "cannot create data_dir " + config.data_dir.string() + ": " + ec.message());
   Services s;
-  s.db = std::make_unique<SqliteDatabase>(config.database_path());
+  if (config.database_url.empty()) s.db = std::make_unique<SqliteDatabase>(config.database_path());
+  else s.db = std::make_unique<PgDatabase>(config.database_url);
   auto blobs = FsBlobStore::open(config.blob_dir());
   if (!blobs) return std::unexpected(blobs.error());
   s.blobs = std::move(*blobs);

@@ -19,7 +19,7 @@
 namespace vireo::app {
 
 struct Services {
-  std::unique_ptr<SqliteDatabase> db;
+  std::unique_ptr<Database> db;  // SQLite under data_dir, or PostgreSQL (database_url)
   std::unique_ptr<FsBlobStore> blobs;
   std::unique_ptr<FileCache> render_cache;  // opened by serve only; outlives the archive that feeds it
   std::unique_ptr<archive::Archive> archive;

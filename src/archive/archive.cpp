@@ -228,8 +228,8 @@ Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, Duplicate
 }
 
 // Runs each statement with `param` as its one parameter, stopping at the first failure.
-Status execute_each(Connection& c, const SqlValue& param, std::initializer_list<const char*> statements) {
-  for (const char* sql : statements)
+Status execute_each(Connection& c, const SqlValue& param, std::initializer_list<std::string_view> statements) {
+  for (std::string_view sql : statements)
     if (auto s = c.execute(sql, std::span<const SqlValue>(&param, 1)); !s) return s;
   return {};
 }
@@ -438,7 +438,7 @@ Result<StoreResult> Archive::import_file(const fs::path& path, const std::string
 Status Archive::find(const FindQuery& query, const std::function<bool(const FindRow&)>& fn) {
   std::vector<const IndexedAttribute*> columns;
   std::string list = select_list_for(query.level, columns);
-  auto sql = build_select(query.level, query.keys, query.scope, list, query.limit, query.offset, query.order);
+  auto sql = build_select(db_.dialect(), query.level, query.keys, query.scope, list, query.limit, query.offset, query.order);
   if (!sql) return std::unexpected(sql.error());
   auto conn = readers_.acquire();
   if (!conn) return std::unexpected(conn.error());
@@ -455,7 +455,7 @@ Status Archive::find(const FindQuery& query, const std::function<bool(const Find
 }
 
 Result<std::vector<StoredInstance>> Archive::locate(const FindQuery& query) {
-  auto sql = build_select(Level::Instance, query.keys, query.scope,
+  auto sql = build_select(db_.dialect(), Level::Instance, query.keys, query.scope,
                           "i.sop_class_uid, i.sop_instance_uid, i.transfer_syntax, i.blob_key, i.sha256, i.size, "
                           "p.patient_id, st.study_uid, se.series_uid");
   if (!sql) return std::unexpected(sql.error());
@@ -588,7 +588,7 @@ Result<int64_t> Archive::delete_where(Level level, const std::string& uid) {
                                "se.id = i.series_fk WHERE se.study_fk = studies.id) WHERE id = ?",
                                "DELETE FROM study_modalities WHERE study_fk = ? AND modality NOT IN (SELECT modality "
                                "FROM series WHERE study_fk = study_modalities.study_fk AND modality IS NOT NULL)",
-                               "UPDATE studies SET modalities = COALESCE((SELECT group_concat(modality, '\\') FROM "
+                               "UPDATE studies SET modalities = COALESCE((SELECT " + db_.dialect().string_aggregate + "(modality, '\\') FROM "
                                "study_modalities WHERE study_fk = studies.id), '') WHERE id = ?",
                                "DELETE FROM studies WHERE id = ? AND num_series = 0"});
         !s) {

@@ -39,14 +39,15 @@ bool valid_time(std::string_view s) {
 }
 
 struct Builder {
+  const Dialect& dialect;
   std::vector<std::string> conditions;
   std::vector<SqlValue> params;
 
   void text_condition(const std::string& column, const std::string& value) {
-    if (auto glob = glob_pattern(value)) {
-      if (*glob == "*") return;  // universal
-      conditions.push_back(column + " GLOB ?");
-      params.emplace_back(*glob);
+    if (value.find_first_of("*?") != std::string::npos) {
+      if (value == "*") return;  // universal
+      conditions.push_back(dialect.wildcard_condition(column));
+      params.emplace_back(dialect.wildcard_parameter(value));
     } else {
       conditions.push_back(column + " = ?");
       params.emplace_back(value);
@@ -106,17 +107,6 @@ struct Builder {
 
 }  // namespace
 
-std::optional<std::string> glob_pattern(std::string_view value) {
-  if (value.find_first_of("*?") == std::string_view::npos) return std::nullopt;
-  std::string out;
-  for (char c : value) {
-    if (c == '[') out += "[[]";
-    else if (c == ']') out += "[]]";
-    else out.push_back(c);
-  }
-  return out;
-}
-
 Result<Range> parse_range(std::string_view value, Match kind) {
   std::string v(trim(value));
   if (kind == Match::Date) {
@@ -145,10 +135,10 @@ Result<Range> parse_range(std::string_view value, Match kind) {
   return r;
 }
 
-Result<SqlQuery> build_select(Level level, const std::vector<QueryKey>& keys, const Scope& scope,
+Result<SqlQuery> build_select(const Dialect& dialect, Level level, const std::vector<QueryKey>& keys, const Scope& scope,
                               const std::string& select_list, int64_t limit, int64_t offset,
                               const std::vector<OrderKey>& order) {
-  Builder b;
+  Builder b{dialect, {}, {}};
   switch (scope.kind) {
     case Scope::Kind::Everything: break;
     case Scope::Kind::Nothing: b.conditions.push_back("0 = 1"); break;

@@ -57,12 +57,11 @@ struct SqlQuery {
 // "SELECT <select_list> FROM <level and its parents> WHERE <conditions of keys> ORDER BY ...".
 // Keys of levels below `level`, unknown keys and return-only keys do not restrict. An order
 // on an attribute that is not indexed at the level (or is multi-valued) is InvalidQuery.
-[[nodiscard]] Result<SqlQuery> build_select(Level level, const std::vector<QueryKey>& keys, const Scope& scope,
+[[nodiscard]] Result<SqlQuery> build_select(const Dialect& dialect, Level level, const std::vector<QueryKey>& keys,
+                                            const Scope& scope,
                                             const std::string& select_list, int64_t limit = 0,
                                             int64_t offset = 0, const std::vector<OrderKey>& order = {});
 
-// The SQL pattern (GLOB) for a DICOM wildcard value, or nullopt when it has no wildcard.
-[[nodiscard]] std::optional<std::string> glob_pattern(std::string_view dicom_value);
 
 // A DICOM date or time range "A-B", "A-", "-B" or a single value, validated.
 struct Range {

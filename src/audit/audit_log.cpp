@@ -57,10 +57,7 @@ const std::vector<Migration>& audit_migrations() {
            "CREATE INDEX audit_events_actor ON audit_events (actor, at)",
            // Append-only at the database level too: the application never updates or
            // deletes an event (an attacker with the file can drop these, which verify sees).
-           R"(CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
-                BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END)",
-           R"(CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
-                BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END)",
+           "${APPEND_ONLY:audit_events}",
        }},
   };
   return migrations;

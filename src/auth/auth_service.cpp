@@ -234,7 +234,7 @@ Result<User> AuthService::add_user(const NewUser& n) {
   }
   int64_t id = ins->front().integer(0);
   for (Role r : n.roles) {
-    if (auto s = (*c)->execute("INSERT OR IGNORE INTO user_roles (user_fk, role) VALUES (?, ?)",
+    if (auto s = (*c)->execute("INSERT INTO user_roles (user_fk, role) VALUES (?, ?) ON CONFLICT DO NOTHING",
                                {id, std::string(role_name(r))});
         !s) {
       (void)(*c)->execute("ROLLBACK", {});
@@ -360,7 +360,7 @@ Status AuthService::set_roles(const std::string& username, const std::vector<Rol
   };
   if (auto s = (*c)->execute("DELETE FROM user_roles WHERE user_fk = ?", {u->id}); !s) return abort(s);
   for (Role r : roles)
-    if (auto s = (*c)->execute("INSERT OR IGNORE INTO user_roles (user_fk, role) VALUES (?, ?)",
+    if (auto s = (*c)->execute("INSERT INTO user_roles (user_fk, role) VALUES (?, ?) ON CONFLICT DO NOTHING",
                                {u->id, std::string(role_name(r))});
         !s)
       return abort(s);

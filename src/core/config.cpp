@@ -14,6 +14,10 @@ const std::vector<ConfigOption>& config_options() {
        "Folder for the index database (index.sqlite) and the blob store (blobs/). A relative path is taken "
        "from the folder of the file that sets it (from the current folder in VIREO_DATA_DIR or --data-dir); "
        "unset, var/ in the installation (beside the folder of the vireo binary), whatever the current folder."},
+      {"database_url", "",
+       "PostgreSQL for every table instead of SQLite under data_dir: a libpq URI such as "
+       "postgresql://vireo@db.example.org/vireo (a password is best kept in ~/.pgpass or PGPASSWORD, not "
+       "here). Unset: SQLite, nothing to install. Being built (issue 17): not yet for several nodes."},
       {"http_host", "127.0.0.1",
        "Address the HTTP(S) server binds to: loopback by default; 0.0.0.0 (with a real certificate) to "
        "serve the network."},
@@ -166,6 +170,7 @@ Result<DicomPeer> parse_peer(std::string_view text) {
 
 Status apply_setting(Config& cfg, const std::string& key, const std::string& value) {
   if (key == "data_dir") { cfg.data_dir = value; return {}; }
+  if (key == "database_url") { cfg.database_url = value; return {}; }
   if (key == "http_host") { cfg.http_host = value; return {}; }
   if (key == "http_port") return parse_number<uint16_t>(key, value, cfg.http_port, 0, 65535);
   if (key == "http_max_body_bytes")

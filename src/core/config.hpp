@@ -31,6 +31,7 @@ enum class UnknownCallers { Loopback, Refuse, Accept };
 
 struct Config {
   std::filesystem::path data_dir = "var";
+  std::string database_url;  // PostgreSQL; empty: SQLite at database_path()
   std::string http_host = "127.0.0.1";
   uint16_t http_port = 8080;
   size_t http_max_body_bytes = 64u << 20;

@@ -58,11 +58,19 @@ class Connection {
   }
 };
 
-// What differs between SQL engines, used by migrations.
+// What differs between SQL engines: domain code asks for these instead of writing either
+// engine's own SQL.
 struct Dialect {
   std::string name;                 // "sqlite" or "postgresql"
   std::string primary_key_column;   // an auto-increment 64-bit primary key
   std::string begin_write;          // begins a write transaction
+  std::string integer_type;         // what a migration's INTEGER becomes: a 64-bit integer
+  std::string string_aggregate;     // (expression, separator) joined over a group
+
+  // A DICOM wildcard match (PS3.4 C.2.2.2.4: `*` any run, `?` one character, the rest
+  // literal): the condition on `column` with one placeholder, and the value to bind to it.
+  [[nodiscard]] std::string wildcard_condition(const std::string& column) const;
+  [[nodiscard]] std::string wildcard_parameter(std::string_view dicom_pattern) const;
 };
 
 class Database {

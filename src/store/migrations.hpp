@@ -1,7 +1,10 @@
 // Schema migrations versioned in code. Each domain owns an ordered list of migrations for
 // its tables; `migrate` applies the ones not yet recorded in `schema_migrations`, each in
 // its own transaction, and reports progress through the callback.
-// `${PK}` in a migration is replaced by the dialect's auto-increment primary key column.
+// A migration's SQL is portable; what differs between engines is spelled as a token:
+//   ${PK}                  the dialect's auto-increment 64-bit primary key column
+//   INTEGER                a 64-bit integer (BIGINT on PostgreSQL)
+//   ${APPEND_ONLY:table}   (a statement of its own) triggers refusing UPDATE and DELETE
 #pragma once
 
 #include <functional>

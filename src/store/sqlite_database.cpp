@@ -184,7 +184,7 @@ Result<std::unique_ptr<Connection>> SqliteDatabase::connect() {
 }
 
 const Dialect& SqliteDatabase::dialect() const {
-  static const Dialect d{"sqlite", "INTEGER PRIMARY KEY", "BEGIN IMMEDIATE"};
+  static const Dialect d{"sqlite", "INTEGER PRIMARY KEY", "BEGIN IMMEDIATE", "INTEGER", "group_concat"};
   return d;
 }
 

@@ -1,6 +1,7 @@
 """Starts `vireo serve` on free ports with a private data folder and drives it with real
 DICOM peers (DCMTK's command-line tools). Standard library only."""
 import json
+import itertools
 import os
 import shutil
 import signal
@@ -127,6 +128,9 @@ def sop_instance_uid(path):
     return read_meta(path)[1].get((0x0002, 0x0003), "")
 
 
+_databases = itertools.count()
+
+
 class Server:
     """A running `vireo serve` with its own data folder."""
 
@@ -139,6 +143,15 @@ class Server:
         self.env = dict(os.environ, VIREO_DATA_DIR=str(self.data_dir), VIREO_HTTP_PORT=str(self.http_port),
                         VIREO_DICOM_PORT=str(self.dicom_port), VIREO_PEERS=peers, VIREO_LOG_LEVEL="info")
         self.env.pop("VIREO_CONFIG", None)
+        # On PostgreSQL (the second backend's pass): a database of its own for each server.
+        self.database = None
+        url_file = os.environ.get("VIREO_TEST_DATABASE_URL_FILE")
+        if url_file and not data_dir:
+            base = Path(url_file).read_text().strip()
+            self.database = f"vireo_{os.getpid()}_{next(_databases)}"
+            subprocess.run(["psql", base, "-q", "-c", f"CREATE DATABASE {self.database}"], check=True, capture_output=True)
+            self.env["VIREO_DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + self.database
+            self.admin_url = base
         if extra_env:
             self.env.update(extra_env)
         self.proc = None
@@ -172,7 +185,8 @@ class Server:
 
     def start(self):
         if self.token is None:
-            if not (self.data_dir / "index.sqlite").exists() or "tester\t" not in self.cli("user", "list").stdout:
+            fresh = not self.database and not (self.data_dir / "index.sqlite").exists()
+            if fresh or "tester\t" not in self.cli("user", "list").stdout:
                 self.add_user("tester", "admin")
             self.token = self.create_token("tester")
         self.log = open(self.log_path, "ab")
@@ -197,9 +211,24 @@ class Server:
             self.log.close()
         return self.proc.returncode if self.proc else None
 
+    def sql(self, *statements):
+        """Runs statements on the index behind Vireo's back (SQLite's file, or PostgreSQL)."""
+        if self.database:
+            for st in statements:
+                subprocess.run(["psql", self.env["VIREO_DATABASE_URL"], "-q", "-v", "ON_ERROR_STOP=1", "-c", st],
+                               check=True, capture_output=True)
+        else:
+            import sqlite3
+            with sqlite3.connect(self.data_dir / "index.sqlite") as db:
+                for st in statements:
+                    db.execute(st)
+
     def cleanup(self):
         self.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.database:
+            subprocess.run(["psql", self.admin_url, "-q", "-c", f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)"],
+                           capture_output=True)
 
     def logs(self):
         return self.log_path.read_text(errors="replace")

@@ -10,7 +10,6 @@ import ssl
 import threading
 import time
 import xml.etree.ElementTree as ET
-import sqlite3
 import subprocess
 import unittest
 
@@ -283,9 +282,8 @@ class SecurityTest(unittest.TestCase):
         self.assertEqual(s.cli("audit", "verify").returncode, 0)
         # Edit one event behind Vireo's back (with the guard trigger removed first).
         target = events[0]["id"]
-        with sqlite3.connect(s.data_dir / "index.sqlite") as db:
-            db.execute("DROP TRIGGER audit_events_no_update")
-            db.execute("UPDATE audit_events SET actor = 'someone-else' WHERE id = ?", (target,))
+        guard = "DROP TRIGGER audit_events_no_change ON audit_events" if s.database else "DROP TRIGGER audit_events_no_update"
+        s.sql(guard, f"UPDATE audit_events SET actor = 'someone-else' WHERE id = {int(target)}")
         r = s.cli("audit", "verify")
         self.assertEqual(r.returncode, 1, r.stdout)
         self.assertIn(f"BROKEN at event {target}", r.stdout)

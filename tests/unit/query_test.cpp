@@ -1,9 +1,13 @@
 #include <gtest/gtest.h>
 
 #include "archive/query.hpp"
+#include "store/pg_database.hpp"
+#include "store/sqlite_database.hpp"
 
 namespace vireo::archive {
 namespace {
+
+const Dialect& kSqlite = SqliteDatabase("unused.sqlite").dialect();
 
 TEST(Range, DatesAndTimes) {
   auto r = parse_range("20240101-20240131", Match::Date);
@@ -32,9 +36,14 @@ TEST(Range, DatesAndTimes) {
 }
 
 TEST(Glob, DicomWildcardsBecomeGlobWithBracketsEscaped) {
-  EXPECT_FALSE(glob_pattern("SMITH"));
-  EXPECT_EQ(*glob_pattern("SM?TH*"), "SM?TH*");
-  EXPECT_EQ(*glob_pattern("A[1]*"), "A[[]1[]]*");
+  const Dialect& sqlite = SqliteDatabase("unused.sqlite").dialect();
+  const Dialect& pg = PgDatabase("").dialect();
+  EXPECT_EQ(sqlite.wildcard_parameter("SM?TH*"), "SM?TH*");
+  EXPECT_EQ(sqlite.wildcard_parameter("A[1]*"), "A[[]1[]]*");
+  EXPECT_EQ(sqlite.wildcard_condition("c"), "c GLOB ?");
+  EXPECT_EQ(pg.wildcard_parameter("SM?TH*"), "SM_TH%");
+  EXPECT_EQ(pg.wildcard_parameter("50%_a\\b*"), "50\\%\\_a\\\\b%");
+  EXPECT_EQ(pg.wildcard_condition("c"), "c LIKE ?");
 }
 
 TEST(BuildSelect, UidListsRangesAndNamesBecomeIndexedConditions) {
@@ -44,7 +53,7 @@ TEST(BuildSelect, UidListsRangesAndNamesBecomeIndexedConditions) {
                                 {tag::kModalitiesInStudy, "CT\\MR"},
                                 {tag::kStudyDescription, ""},
                                 {tag::kSOPInstanceUID, "9.9"}};  // below STUDY: ignored
-  auto q = build_select(Level::Study, keys, Scope::everything(), "st.study_uid", 10, 20);
+  auto q = build_select(kSqlite, Level::Study, keys, Scope::everything(), "st.study_uid", 10, 20);
   ASSERT_TRUE(q) << q.error().message();
   EXPECT_NE(q->sql.find("st.study_uid IN (?, ?)"), std::string::npos) << q->sql;
   EXPECT_NE(q->sql.find("st.study_date >= ?"), std::string::npos);
@@ -58,21 +67,21 @@ TEST(BuildSelect, UidListsRangesAndNamesBecomeIndexedConditions) {
 
 // Both ends of a range bound the match; an open end adds no condition.
 TEST(BuildSelect, DateRangesBoundBothEnds) {
-  auto closed = build_select(Level::Study, {{tag::kStudyDate, "20040101-20041231"}}, Scope::everything(), "st.id");
+  auto closed = build_select(kSqlite, Level::Study, {{tag::kStudyDate, "20040101-20041231"}}, Scope::everything(), "st.id");
   ASSERT_TRUE(closed) << closed.error().message();
   EXPECT_NE(closed->sql.find("st.study_date >= ?"), std::string::npos) << closed->sql;
   EXPECT_NE(closed->sql.find("st.study_date <= ?"), std::string::npos) << closed->sql;
   ASSERT_EQ(closed->params.size(), 2u);
   EXPECT_EQ(std::get<std::string>(closed->params[0]), "20040101");
   EXPECT_EQ(std::get<std::string>(closed->params[1]), "20041231");
-  auto until = build_select(Level::Study, {{tag::kStudyDate, "-20041231"}}, Scope::everything(), "st.id");
+  auto until = build_select(kSqlite, Level::Study, {{tag::kStudyDate, "-20041231"}}, Scope::everything(), "st.id");
   ASSERT_TRUE(until);
   EXPECT_EQ(until->sql.find(">="), std::string::npos) << until->sql;
   EXPECT_NE(until->sql.find("st.study_date <= ?"), std::string::npos) << until->sql;
 }
 
 TEST(BuildSelect, NestedKeysMatchTheirOwnColumnNotTheTopLevelTag) {
-  auto q = build_select(Level::Series,
+  auto q = build_select(kSqlite, Level::Series,
                         {{tag::kRequestedProcedureID, "RP*", tag::kRequestAttributesSequence},
                          {tag::kScheduledProcedureStepID, "SPS-1"}},  // top level: not a series key
                         Scope::everything(), "se.series_uid");
@@ -82,27 +91,27 @@ TEST(BuildSelect, NestedKeysMatchTheirOwnColumnNotTheTopLevelTag) {
 }
 
 TEST(BuildSelect, InvalidKeysAreInvalidQueries) {
-  auto q = build_select(Level::Study, {{tag::kStudyInstanceUID, "1.2.x"}}, Scope::everything(), "st.id");
+  auto q = build_select(kSqlite, Level::Study, {{tag::kStudyInstanceUID, "1.2.x"}}, Scope::everything(), "st.id");
   ASSERT_FALSE(q);
   EXPECT_EQ(q.error().code, ErrorCode::InvalidQuery);
-  EXPECT_FALSE(build_select(Level::Study, {{tag::kStudyDate, "yesterday"}}, Scope::everything(), "st.id"));
+  EXPECT_FALSE(build_select(kSqlite, Level::Study, {{tag::kStudyDate, "yesterday"}}, Scope::everything(), "st.id"));
 }
 
 TEST(BuildSelect, ResultsAreOrderedByIndexedAttributesThenArrival) {
-  auto q = build_select(Level::Study, {}, Scope::everything(), "st.id", 0, 0,
+  auto q = build_select(kSqlite, Level::Study, {}, Scope::everything(), "st.id", 0, 0,
                         {{tag::kStudyDate, true}, {tag::kPatientName, false}});
   ASSERT_TRUE(q) << q.error().message();
   EXPECT_NE(q->sql.find("ORDER BY st.study_date DESC, p.patient_name_norm, st.id"), std::string::npos) << q->sql;
-  auto plain = build_select(Level::Study, {}, Scope::everything(), "st.id");
+  auto plain = build_select(kSqlite, Level::Study, {}, Scope::everything(), "st.id");
   EXPECT_NE(plain->sql.find("ORDER BY st.id"), std::string::npos);
   // Multi-valued, below the level, or not indexed: refused, not ignored.
-  EXPECT_FALSE(build_select(Level::Study, {}, Scope::everything(), "st.id", 0, 0, {{tag::kModalitiesInStudy}}));
-  EXPECT_FALSE(build_select(Level::Study, {}, Scope::everything(), "st.id", 0, 0, {{tag::kSeriesNumber}}));
-  EXPECT_FALSE(build_select(Level::Study, {}, Scope::everything(), "st.id", 0, 0, {{0x00181030}}));
+  EXPECT_FALSE(build_select(kSqlite, Level::Study, {}, Scope::everything(), "st.id", 0, 0, {{tag::kModalitiesInStudy}}));
+  EXPECT_FALSE(build_select(kSqlite, Level::Study, {}, Scope::everything(), "st.id", 0, 0, {{tag::kSeriesNumber}}));
+  EXPECT_FALSE(build_select(kSqlite, Level::Study, {}, Scope::everything(), "st.id", 0, 0, {{0x00181030}}));
 }
 
 TEST(BuildSelect, UniversalMatchAddsNoCondition) {
-  auto q = build_select(Level::Patient, {{tag::kPatientName, "*"}, {tag::kPatientID, ""}}, Scope::everything(), "p.id");
+  auto q = build_select(kSqlite, Level::Patient, {{tag::kPatientName, "*"}, {tag::kPatientID, ""}}, Scope::everything(), "p.id");
   ASSERT_TRUE(q);
   EXPECT_EQ(q->sql.find("WHERE"), std::string::npos);
 }

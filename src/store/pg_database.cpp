@@ -1,0 +1,206 @@
+#include "store/pg_database.hpp"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <cstring>
+#include <optional>
+#include <unordered_map>
+
+namespace vireo {
+
+std::string number_placeholders(std::string_view sql) {
+  std::string out;
+  out.reserve(sql.size() + 16);
+  int n = 0;
+  char quote = 0;  // inside '…' or "…"
+  for (char c : sql) {
+    if (quote) {
+      if (c == quote) quote = 0;  // a doubled quote closes and reopens: the same text
+      out.push_back(c);
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      out.push_back(c);
+    } else if (c == '?') {
+      out += "$" + std::to_string(++n);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Type OIDs of pg_type (stable since PostgreSQL 7): the ones read as numbers.
+constexpr Oid kBool = 16, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26, kFloat4 = 700, kFloat8 = 701, kNumeric = 1700;
+
+Error pg_error(const char* what, const std::string& message, const char* sqlstate) {
+  std::string state = sqlstate ? sqlstate : "";
+  // Class 53 (insufficient resources: disk full, out of memory) is the resource problem a
+  // sender is told about; class 08 (the connection) and 57P (shut down) mean: not now.
+  ErrorCode code = state.starts_with("53")                                      ? ErrorCode::OutOfResources
+                   : state.starts_with("08") || state.starts_with("57P") || state.empty() ? ErrorCode::Unavailable
+                                                                                 : ErrorCode::DatabaseError;
+  std::string detail = message;
+  while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
+  return Error{code, std::string(what) + ": " + detail};
+}
+
+SqlValue column_value(const PGresult* r, int row, int col) {
+  if (PQgetisnull(r, row, col)) return nullptr;
+  const char* v = PQgetvalue(r, row, col);
+  const size_t len = static_cast<size_t>(PQgetlength(r, row, col));
+  switch (PQftype(r, col)) {
+    case kBool:
+      return int64_t{v[0] == 't' ? 1 : 0};
+    case kInt2:
+    case kInt4:
+    case kInt8:
+    case kOid: {
+      int64_t n = 0;
+      std::from_chars(v, v + len, n);
+      return n;
+    }
+    case kFloat4:
+    case kFloat8:
+    case kNumeric: {
+      double d = 0;
+      std::from_chars(v, v + len, d);
+      return d;
+    }
+    default:
+      return std::string(v, len);
+  }
+}
+
+class PgConnection final : public Connection {
+ public:
+  explicit PgConnection(PGconn* conn) : conn_(conn) {}
+  ~PgConnection() override { PQfinish(conn_); }
+
+  Status execute(std::string_view sql, std::span<const SqlValue> params) override {
+    return for_each(sql, params, [](const Row&) { return true; });
+  }
+
+  Result<std::vector<Row>> query(std::string_view sql, std::span<const SqlValue> params) override {
+    std::vector<Row> rows;
+    auto s = for_each(sql, params, [&](const Row& r) {
+      rows.push_back(r);
+      return true;
+    });
+    if (!s) return std::unexpected(s.error());
+    return rows;
+  }
+
+  // Row by row (libpq's single-row mode): a C-FIND over the whole archive streams. A callback
+  // that stops early has the rest read and dropped, not cancelled: a cancel request can arrive
+  // after its query ended and stop the next one on this connection.
+  Status for_each(std::string_view sql, std::span<const SqlValue> params, const RowCallback& fn) override {
+    const std::string& text = numbered(sql);
+    std::vector<std::string> values(params.size());
+    std::vector<const char*> pointers(params.size(), nullptr);
+    for (size_t i = 0; i < params.size(); ++i) {
+      std::visit(
+          [&](const auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::nullptr_t>) return;
+            else if constexpr (std::is_same_v<T, std::string>) values[i] = v;
+            else {
+              char buf[64];
+              auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+              values[i].assign(buf, end);
+            }
+            pointers[i] = values[i].c_str();
+          },
+          params[i]);
+    }
+    changes_ = 0;
+    // Several statements in one text (the dialect's begin_write) go by the simple protocol,
+    // which takes them; with parameters, one statement.
+    const bool several = params.empty() && text.find(';') != std::string::npos;
+    if (!(several ? PQsendQuery(conn_, text.c_str())
+                  : PQsendQueryParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, pointers.data(),
+                                      nullptr, nullptr, 0))) {
+      return std::unexpected(pg_error("SQL send", PQerrorMessage(conn_), nullptr));
+    }
+    PQsetSingleRowMode(conn_);
+    std::optional<Error> failed;  // (not an assigned Status: GCC 12's std::expected assignment is unsafe)
+    bool stopped = false;
+    while (PGresult* r = PQgetResult(conn_)) {
+      switch (PQresultStatus(r)) {
+        case PGRES_SINGLE_TUPLE:
+          if (!stopped && !failed) {
+            std::vector<SqlValue> row;
+            const int cols = PQnfields(r);
+            row.reserve(static_cast<size_t>(cols));
+            for (int c = 0; c < cols; ++c) row.push_back(column_value(r, 0, c));
+            if (!fn(Row(std::move(row)))) stopped = true;
+          }
+          break;
+        case PGRES_TUPLES_OK:
+        case PGRES_EMPTY_QUERY:
+          break;
+        case PGRES_COMMAND_OK: {
+          const char* n = PQcmdTuples(r);
+          changes_ = n && *n ? std::atoll(n) : 0;
+          break;
+        }
+        default:
+          if (!failed)
+            failed = pg_error("SQL", PQresultErrorMessage(r), PQresultErrorField(r, PG_DIAG_SQLSTATE));
+      }
+      PQclear(r);
+    }
+    if (failed) return std::unexpected(*failed);
+    return {};
+  }
+
+  int64_t changes() const override { return changes_; }
+
+ private:
+  const std::string& numbered(std::string_view sql) {
+    std::string key(sql);
+    if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+    if (cache_.size() > 512) cache_.clear();  // queries built from C-FIND identifiers vary
+    return cache_.emplace(std::move(key), number_placeholders(sql)).first->second;
+  }
+
+  PGconn* conn_;
+  int64_t changes_ = 0;
+  std::unordered_map<std::string, std::string> cache_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Connection>> PgDatabase::connect() {
+  PGconn* conn = PQconnectdb(url_.c_str());
+  if (!conn) return fail(ErrorCode::OutOfResources, "cannot allocate a PostgreSQL connection");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    // The URL may carry a password: the error names the server libpq tried, not the URL.
+    Error e = pg_error("cannot connect to PostgreSQL", PQerrorMessage(conn), nullptr);
+    PQfinish(conn);
+    return std::unexpected(e);
+  }
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);  // "relation already exists, skipping"
+  auto c = std::make_unique<PgConnection>(conn);
+  // What acknowledgement relies on: a COMMIT is durable when it returns.
+  auto sync = c->query("SHOW synchronous_commit", std::span<const SqlValue>{});
+  if (!sync) return std::unexpected(sync.error());
+  if (sync->empty() || (*sync)[0].text(0) == "off")
+    return fail(ErrorCode::DatabaseError, "PostgreSQL has synchronous_commit = off: an acknowledged instance could be "
+                                          "lost in a crash; set it to on (or remote_apply) for Vireo's database");
+  if (auto s = c->execute("SET TIME ZONE 'UTC'", std::span<const SqlValue>{}); !s) return std::unexpected(s.error());
+  return std::unique_ptr<Connection>(std::move(c));
+}
+
+const Dialect& PgDatabase::dialect() const {
+  // Write transactions take one transaction-scoped lock, as SQLite's BEGIN IMMEDIATE does: the
+  // audit chain's append, the index's duplicate checks and the counters rely on one writer at
+  // a time (also the CLI beside the server). Finer locks come with several nodes (issue 17).
+  static const Dialect d{"postgresql", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+                         "BEGIN; SELECT pg_advisory_xact_lock(7411001)", "BIGINT", "string_agg"};
+  return d;
+}
+
+}  // namespace vireo
