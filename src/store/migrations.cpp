@@ -56,12 +56,17 @@ std::vector<std::string> statements_of(const std::string& stmt, const Dialect& d
 
 Status migrate(Connection& conn, const Dialect& dialect, const std::string& domain,
                const std::vector<Migration>& migrations, const MigrationProgress& progress) {
+  // Under the write lock: two processes creating it at once collide even with IF NOT EXISTS
+  // (PostgreSQL's catalog), as two applying one migration would.
+  if (auto s = conn.execute(dialect.begin_write, {}); !s) return s;
   if (auto s = conn.execute(
           "CREATE TABLE IF NOT EXISTS schema_migrations (domain TEXT NOT NULL, version INTEGER NOT NULL, "
           "description TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (domain, version))", {});
       !s) {
+    (void)conn.execute("ROLLBACK", {});
     return s;
   }
+  if (auto s = conn.execute("COMMIT", {}); !s) return s;
   auto rows = conn.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE domain = ?", {domain});
   if (!rows) return std::unexpected(rows.error());
   int64_t current = (*rows)[0].integer(0);
@@ -72,6 +77,17 @@ Status migrate(Connection& conn, const Dialect& dialect, const std::string& doma
     const Migration& m = *pending[i];
     if (progress) progress(domain, m, i + 1, pending.size());
     if (auto s = conn.execute(dialect.begin_write, {}); !s) return s;
+    // Another process (a second node starting at the same time) may have applied it while this
+    // one waited for the write: each migration is applied once.
+    auto done = conn.query("SELECT 1 FROM schema_migrations WHERE domain = ? AND version = ?", {domain, int64_t{m.version}});
+    if (!done) {
+      (void)conn.execute("ROLLBACK", {});
+      return std::unexpected(done.error());
+    }
+    if (!done->empty()) {
+      if (auto s = conn.execute("ROLLBACK", {}); !s) return s;
+      continue;
+    }
     for (const auto& stmt : m.statements) {
       for (const auto& sql : statements_of(stmt, dialect)) {
         if (auto s = conn.execute(sql, {}); !s) {

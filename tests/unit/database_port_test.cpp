@@ -177,6 +177,24 @@ TEST_P(DatabasePort, WriteTransactionsTakeTurns) {
   EXPECT_TRUE(began);
 }
 
+// Two nodes starting at once: each migration is applied once, and both start.
+TEST_P(DatabasePort, NodesMigratingAtOnceApplyEachMigrationOnce) {
+  std::vector<Migration> m = {{1, "t", {"CREATE TABLE t (id ${PK}, v TEXT)"}}, {2, "u", {"CREATE INDEX t_v ON t (v)"}},
+                              {3, "w", {"ALTER TABLE t ADD COLUMN w INTEGER"}}};
+  auto other = db_->connect();
+  ASSERT_TRUE(other);
+  Status first, second;
+  std::thread a([&] { first = migrate(*conn_, db_->dialect(), "race", m); });
+  std::thread b([&] { second = migrate(**other, db_->dialect(), "race", m); });
+  a.join();
+  b.join();
+  ASSERT_TRUE(first) << first.error().message();
+  ASSERT_TRUE(second) << second.error().message();
+  auto applied = conn_->query("SELECT COUNT(*) FROM schema_migrations WHERE domain = 'race'", {});
+  ASSERT_TRUE(applied);
+  EXPECT_EQ((*applied)[0].integer(0), 3);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, DatabasePort, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& engine) { return engine.param; });
 
