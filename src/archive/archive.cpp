@@ -304,8 +304,10 @@ Result<StoreResult> Archive::conclude(const detail::PreparedInstance& p, const R
   if (!outcome) {
     // Not indexed, so not acknowledged: the blob would be an orphan. A duplicate with the
     // same content shares the key of the indexed blob, which must stay.
+    // When the index cannot even be read (the database went away mid-commit, which may have
+    // happened), the file stays: an orphan `vireo check` reports beats an index row without it.
     auto stored = instance(parsed.sop_instance_uid, Scope::everything());
-    if (!stored || stored->blob_key != blob.key) (void)blobs_.remove(blob.key);
+    if (stored ? stored->blob_key != blob.key : stored.error().code == ErrorCode::NotFound) (void)blobs_.remove(blob.key);
     rejected_counter().inc();  // the index's failure, not the sender's: logged by the caller, not recorded
     return std::unexpected(outcome.error());
   }

@@ -49,6 +49,9 @@ class Connection {
   virtual Status for_each(std::string_view sql, std::span<const SqlValue> params, const RowCallback& fn) = 0;
   // Rows changed by the last execute().
   [[nodiscard]] virtual int64_t changes() const = 0;
+  // Inside a transaction the caller has not ended; and whether the connection is unusable.
+  [[nodiscard]] virtual bool in_transaction() const = 0;
+  [[nodiscard]] virtual bool broken() const { return false; }
 
   Status execute(std::string_view sql, std::initializer_list<SqlValue> params) {
     return execute(sql, std::span<const SqlValue>(params.begin(), params.size()));

@@ -116,12 +116,29 @@ class PgConnection final : public Connection {
           params[i]);
     }
     changes_ = 0;
+    // A connection lost while idle is opened again (the server restarted, a failover); lost
+    // inside a transaction, that transaction is gone: its statements fail until the caller ends
+    // it, and its COMMIT is refused (it may or may not have happened).
+    if (PQstatus(conn_) == CONNECTION_BAD) {
+      if (lost_in_transaction_) {
+        if (text == "ROLLBACK") {
+          lost_in_transaction_ = false;
+          PQreset(conn_);
+          return {};
+        }
+        return fail(ErrorCode::Unavailable, "the connection to PostgreSQL was lost inside a transaction");
+      }
+      PQreset(conn_);
+      if (PQstatus(conn_) != CONNECTION_OK)
+        return std::unexpected(pg_error("cannot reconnect to PostgreSQL", PQerrorMessage(conn_), nullptr));
+    }
     // Several statements in one text (the dialect's begin_write) go by the simple protocol,
     // which takes them; with parameters, one statement.
     const bool several = params.empty() && text.find(';') != std::string::npos;
     if (!(several ? PQsendQuery(conn_, text.c_str())
                   : PQsendQueryParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, pointers.data(),
                                       nullptr, nullptr, 0))) {
+      if (PQstatus(conn_) == CONNECTION_BAD) lost_in_transaction_ = was_in_transaction_;
       return std::unexpected(pg_error("SQL send", PQerrorMessage(conn_), nullptr));
     }
     PQsetSingleRowMode(conn_);
@@ -144,6 +161,9 @@ class PgConnection final : public Connection {
         case PGRES_COMMAND_OK: {
           const char* n = PQcmdTuples(r);
           changes_ = n && *n ? std::atoll(n) : 0;
+          // PostgreSQL answers the COMMIT of a failed transaction with a successful "ROLLBACK".
+          if (!failed && text == "COMMIT" && std::strcmp(PQcmdStatus(r), "ROLLBACK") == 0)
+            failed = Error{ErrorCode::DatabaseError, "the transaction was rolled back: a statement in it failed"};
           break;
         }
         default:
@@ -152,11 +172,26 @@ class PgConnection final : public Connection {
       }
       PQclear(r);
     }
+    const PGTransactionStatusType state = PQtransactionStatus(conn_);
+    if (PQstatus(conn_) == CONNECTION_BAD) {
+      lost_in_transaction_ = was_in_transaction_ || text.starts_with("BEGIN");
+      if (!failed) failed = Error{ErrorCode::Unavailable, "the connection to PostgreSQL was lost"};
+    } else if (failed && several && text.starts_with("BEGIN") && state == PQTRANS_INERROR) {
+      // The write lock was not taken (a lock timeout): the transaction it began is ended here,
+      // as the caller, told that it did not begin, will not.
+      PGresult* r = PQexec(conn_, "ROLLBACK");
+      PQclear(r);
+    }
+    was_in_transaction_ = PQtransactionStatus(conn_) != PQTRANS_IDLE;
     if (failed) return std::unexpected(*failed);
     return {};
   }
 
   int64_t changes() const override { return changes_; }
+  bool in_transaction() const override {
+    return PQstatus(conn_) == CONNECTION_BAD ? lost_in_transaction_ : PQtransactionStatus(conn_) != PQTRANS_IDLE;
+  }
+  bool broken() const override { return PQstatus(conn_) == CONNECTION_BAD; }
 
  private:
   const std::string& numbered(std::string_view sql) {
@@ -168,6 +203,7 @@ class PgConnection final : public Connection {
 
   PGconn* conn_;
   int64_t changes_ = 0;
+  bool was_in_transaction_ = false, lost_in_transaction_ = false;
   std::unordered_map<std::string, std::string> cache_;
 };
 
@@ -190,16 +226,20 @@ Result<std::unique_ptr<Connection>> PgDatabase::connect() {
   if (sync->empty() || (*sync)[0].text(0) == "off")
     return fail(ErrorCode::DatabaseError, "PostgreSQL has synchronous_commit = off: an acknowledged instance could be "
                                           "lost in a crash; set it to on (or remote_apply) for Vireo's database");
+  // UTC; and a writer waiting for the write lock gives up after a minute, as SQLite's does
+  // after its busy timeout, rather than hang an association forever.
   if (auto s = c->execute("SET TIME ZONE 'UTC'", std::span<const SqlValue>{}); !s) return std::unexpected(s.error());
+  if (auto s = c->execute("SET lock_timeout = '60s'", std::span<const SqlValue>{}); !s) return std::unexpected(s.error());
   return std::unique_ptr<Connection>(std::move(c));
 }
 
 const Dialect& PgDatabase::dialect() const {
-  // Write transactions take one transaction-scoped lock, as SQLite's BEGIN IMMEDIATE does: the
+  // Write transactions take one transaction-scoped lock, as SQLite's BEGIN IMMEDIATE does (read
+  // committed whatever the server's default, so that what is read after the lock is current): the
   // audit chain's append, the index's duplicate checks and the counters rely on one writer at
   // a time (also the CLI beside the server). Finer locks come with several nodes (issue 17).
   static const Dialect d{"postgresql", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
-                         "BEGIN; SELECT pg_advisory_xact_lock(7411001)", "BIGINT", "string_agg"};
+                         "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(7411001)", "BIGINT", "string_agg"};
   return d;
 }
 

@@ -24,6 +24,10 @@ std::string Row::text(size_t i) const {
 
 ConnectionPool::Lease::~Lease() {
   if (!conn_ || !pool_) return;
+  // A connection goes back to the pool idle, or not at all: a transaction left open (a failure
+  // in its middle) would hold the write lock, or hand its state to the next borrower.
+  if (conn_->in_transaction()) (void)conn_->execute("ROLLBACK", std::span<const SqlValue>{});
+  if (conn_->broken() || conn_->in_transaction()) return;
   std::lock_guard lock(pool_->mutex_);
   pool_->idle_.push_back(std::move(conn_));
 }
@@ -121,6 +125,7 @@ class SqliteConnection final : public Connection {
   }
 
   int64_t changes() const override { return sqlite3_changes64(db_); }
+  bool in_transaction() const override { return sqlite3_get_autocommit(db_) == 0; }
 
  private:
   Result<sqlite3_stmt*> prepare(std::string_view sql) {

@@ -1,7 +1,7 @@
 """Starts `vireo serve` on free ports with a private data folder and drives it with real
 DICOM peers (DCMTK's command-line tools). Standard library only."""
 import json
-import itertools
+import hashlib
 import os
 import shutil
 import signal
@@ -128,7 +128,22 @@ def sop_instance_uid(path):
     return read_meta(path)[1].get((0x0002, 0x0003), "")
 
 
-_databases = itertools.count()
+def _pg_base():
+    return Path(os.environ["VIREO_TEST_DATABASE_URL_FILE"]).read_text().strip()
+
+
+def database_env(data_dir):
+    """On the PostgreSQL pass (VIREO_TEST_DATABASE_URL_FILE), the environment that puts the index of
+    `data_dir` in a database of its own, made on first use; otherwise nothing (SQLite in data_dir)."""
+    if not os.environ.get("VIREO_TEST_DATABASE_URL_FILE"):
+        return {}
+    base = _pg_base()
+    name = "vireo_" + hashlib.sha1(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
+    known = subprocess.run(["psql", base, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    if not known:
+        subprocess.run(["psql", base, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return {"VIREO_DATABASE_URL": base.rsplit("/", 1)[0] + "/" + name}
 
 
 class Server:
@@ -143,15 +158,13 @@ class Server:
         self.env = dict(os.environ, VIREO_DATA_DIR=str(self.data_dir), VIREO_HTTP_PORT=str(self.http_port),
                         VIREO_DICOM_PORT=str(self.dicom_port), VIREO_PEERS=peers, VIREO_LOG_LEVEL="info")
         self.env.pop("VIREO_CONFIG", None)
-        # On PostgreSQL (the second backend's pass): a database of its own for each server.
+        # On PostgreSQL (the second backend's pass): the data folder's index in a database of its
+        # own; a server started again on the same folder finds it again.
         self.database = None
-        url_file = os.environ.get("VIREO_TEST_DATABASE_URL_FILE")
-        if url_file and not data_dir:
-            base = Path(url_file).read_text().strip()
-            self.database = f"vireo_{os.getpid()}_{next(_databases)}"
-            subprocess.run(["psql", base, "-q", "-c", f"CREATE DATABASE {self.database}"], check=True, capture_output=True)
-            self.env["VIREO_DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + self.database
-            self.admin_url = base
+        self.env.update(database_env(self.data_dir))
+        if "VIREO_DATABASE_URL" in self.env and os.environ.get("VIREO_TEST_DATABASE_URL_FILE"):
+            self.database = self.env["VIREO_DATABASE_URL"].rsplit("/", 1)[1]
+            self.owns_database = not data_dir
         if extra_env:
             self.env.update(extra_env)
         self.proc = None
@@ -226,8 +239,8 @@ class Server:
     def cleanup(self):
         self.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
-        if self.database:
-            subprocess.run(["psql", self.admin_url, "-q", "-c", f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)"],
+        if self.database and self.owns_database:
+            subprocess.run(["psql", _pg_base(), "-q", "-c", f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)"],
                            capture_output=True)
 
     def logs(self):

@@ -13,7 +13,7 @@ import time
 import unittest
 from pathlib import Path
 
-from harness import DICOM, TOOL_ENV, VIREO, Server, dataset_bytes, parse_status, read_meta
+from harness import database_env, DICOM, TOOL_ENV, VIREO, Server, dataset_bytes, parse_status, read_meta
 
 SOURCE = DICOM / "modality/CT_small.dcm"
 
@@ -45,7 +45,7 @@ def storescu_acknowledged(output):
 
 def check(data_dir, *flags):
     return subprocess.run([str(VIREO), "check", "--data-dir", str(data_dir), *flags], capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, env=dict(os.environ, **database_env(data_dir)))
 
 
 class CrashDurabilityTest(unittest.TestCase):
@@ -104,7 +104,7 @@ class CrashDurabilityTest(unittest.TestCase):
         try:
             data = tmp / "var"
             r = subprocess.run([str(VIREO), "import", "--data-dir", str(data), str(DICOM / "dicomdir/98892003")],
-                               capture_output=True, text=True)
+                               capture_output=True, text=True, env=dict(os.environ, **database_env(data)))
             self.assertEqual(r.returncode, 0, r.stdout)
             self.assertEqual(check(data, "--deep").returncode, 0)
             blobs = sorted(p for p in (data / "blobs").rglob("*-*") if p.is_file())

@@ -1,13 +1,14 @@
 """`vireo import` over the corpus (progress, summary, rejections with reasons, exit
 status), malformed files refused without changing anything, duplicates, and the REST API."""
 import json
+import os
 import shutil
 import subprocess
 import tempfile
 import unittest
 from pathlib import Path
 
-from harness import DICOM, ROOT, VIREO, Server, dataset_bytes, read_meta
+from harness import database_env, DICOM, ROOT, VIREO, Server, dataset_bytes, read_meta
 
 # Structurally broken files (truncated, overrunning lengths, garbage): must be refused.
 MUST_REJECT = [
@@ -36,7 +37,7 @@ MUST_ACCEPT = [
 
 def run_import(data_dir, *paths):
     return subprocess.run([str(VIREO), "import", "--data-dir", str(data_dir), *map(str, paths)],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, env=dict(os.environ, **database_env(data_dir)))
 
 
 class ImportTest(unittest.TestCase):

@@ -7,9 +7,11 @@
 set -euo pipefail
 cmd=$1
 dir=$2
-bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 [ -n "$bin" ] || { echo "PostgreSQL is not installed (scripts/bootstrap.sh installs it)" >&2; exit 1; }
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# From /: PostgreSQL's programs return to the current folder, which the postgres user may not
+# be allowed to enter (a build folder under /root).
+as_pg() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 case $cmd in
   start)
     "$0" stop "$dir" 2>/dev/null || true
@@ -33,7 +35,7 @@ case $cmd in
   stop)
     if [ -f "$dir/cluster" ]; then
       cluster=$(cat "$dir/cluster")
-      [ -d "$cluster/data" ] && as_pg "$bin/pg_ctl" -D "$cluster/data" -m fast -w stop >/dev/null
+      [ -d "$cluster/data" ] && as_pg "$bin/pg_ctl" -D "$cluster/data" -m fast -w stop >/dev/null || true
       rm -rf "$cluster"
     fi
     rm -rf "$dir"

@@ -195,6 +195,71 @@ TEST_P(DatabasePort, NodesMigratingAtOnceApplyEachMigrationOnce) {
   EXPECT_EQ((*applied)[0].integer(0), 3);
 }
 
+// A pooled connection comes back idle: a transaction its borrower left open is rolled back.
+TEST_P(DatabasePort, APooledConnectionComesBackIdle) {
+  ASSERT_TRUE(make_table());
+  ConnectionPool pool(*db_);
+  {
+    auto lease = pool.acquire();
+    ASSERT_TRUE(lease);
+    ASSERT_TRUE((*lease)->execute(db_->dialect().begin_write, {}));
+    ASSERT_TRUE((*lease)->execute("INSERT INTO t (k) VALUES ('left open')", {}));
+  }
+  auto again = pool.acquire();
+  ASSERT_TRUE(again);
+  EXPECT_FALSE((*again)->in_transaction());
+  EXPECT_EQ((*conn_->query("SELECT COUNT(*) FROM t", {}))[0].integer(0), 0) << "what was left open is not committed";
+  ASSERT_TRUE(conn_->execute(db_->dialect().begin_write, {})) << "and the write lock is free";
+  ASSERT_TRUE(conn_->execute("COMMIT", {}));
+}
+
+// PostgreSQL only: what its server does to a connection.
+class PostgresqlPort : public DatabasePort {};
+
+// A transaction in which a statement failed cannot commit: its COMMIT says so (PostgreSQL
+// answers it with a "ROLLBACK" that reads as success).
+TEST_P(PostgresqlPort, TheCommitOfAFailedTransactionIsAnError) {
+  ASSERT_TRUE(make_table());
+  ASSERT_TRUE(conn_->execute(db_->dialect().begin_write, {}));
+  ASSERT_TRUE(conn_->execute("INSERT INTO t (k) VALUES ('kept?')", {}));
+  ASSERT_FALSE(conn_->execute("INSERT INTO missing_table VALUES (1)", {}));
+  auto commit = conn_->execute("COMMIT", {});
+  ASSERT_FALSE(commit);
+  EXPECT_EQ((*conn_->query("SELECT COUNT(*) FROM t", {}))[0].integer(0), 0);
+}
+
+// A connection the server dropped: idle, the next statement after the failing one reconnects;
+// inside a transaction, its COMMIT fails (it may or may not have happened) until it is rolled back.
+TEST_P(PostgresqlPort, ALostConnectionIsOpenedAgainOnlyOutsideATransaction) {
+  ASSERT_TRUE(make_table());
+  auto admin = db_->connect();
+  ASSERT_TRUE(admin);
+  auto kill = [&] {
+    auto pid = conn_->query("SELECT pg_backend_pid()", {});
+    ASSERT_TRUE(pid);
+    ASSERT_TRUE((*admin)->query("SELECT pg_terminate_backend(?)", {(*pid)[0].integer(0)}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  };
+  kill();
+  auto lost = conn_->query("SELECT 1", {});
+  ASSERT_FALSE(lost);
+  EXPECT_EQ(lost.error().code, ErrorCode::Unavailable);
+  EXPECT_TRUE(conn_->query("SELECT 1", {})) << "idle: opened again";
+
+  ASSERT_TRUE(conn_->execute(db_->dialect().begin_write, {}));
+  kill();
+  EXPECT_FALSE(conn_->execute("INSERT INTO t (k) VALUES ('lost')", {}));
+  EXPECT_FALSE(conn_->execute("INSERT INTO t (k) VALUES ('after')", {})) << "not on a new connection, outside the transaction";
+  EXPECT_FALSE(conn_->execute("COMMIT", {}));
+  EXPECT_TRUE(conn_->execute("ROLLBACK", {}));
+  auto after = conn_->query("SELECT COUNT(*) FROM t", {});
+  ASSERT_TRUE(after) << after.error().message();
+  EXPECT_EQ((*after)[0].integer(0), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, PostgresqlPort, ::testing::Values("postgresql"),
+                         [](const auto& engine) { return engine.param; });
+
 INSTANTIATE_TEST_SUITE_P(Engines, DatabasePort, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& engine) { return engine.param; });
 
