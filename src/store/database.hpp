@@ -44,9 +44,10 @@ using RowCallback = std::function<bool(const Row&)>;
 class Connection {
  public:
   virtual ~Connection() = default;
-  virtual Status execute(std::string_view sql, std::span<const SqlValue> params = {}) = 0;
-  virtual Result<std::vector<Row>> query(std::string_view sql, std::span<const SqlValue> params = {}) = 0;
   virtual Status for_each(std::string_view sql, std::span<const SqlValue> params, const RowCallback& fn) = 0;
+  // for_each, its rows dropped; and its rows kept.
+  Status execute(std::string_view sql, std::span<const SqlValue> params = {});
+  Result<std::vector<Row>> query(std::string_view sql, std::span<const SqlValue> params = {});
   // Rows changed by the last execute().
   [[nodiscard]] virtual int64_t changes() const = 0;
   // Inside a transaction the caller has not ended; and whether the connection is unusable.

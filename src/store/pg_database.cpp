@@ -79,20 +79,6 @@ class PgConnection final : public Connection {
   explicit PgConnection(PGconn* conn) : conn_(conn) {}
   ~PgConnection() override { PQfinish(conn_); }
 
-  Status execute(std::string_view sql, std::span<const SqlValue> params) override {
-    return for_each(sql, params, [](const Row&) { return true; });
-  }
-
-  Result<std::vector<Row>> query(std::string_view sql, std::span<const SqlValue> params) override {
-    std::vector<Row> rows;
-    auto s = for_each(sql, params, [&](const Row& r) {
-      rows.push_back(r);
-      return true;
-    });
-    if (!s) return std::unexpected(s.error());
-    return rows;
-  }
-
   // Row by row (libpq's single-row mode): a C-FIND over the whole archive streams. A callback
   // that stops early has the rest read and dropped, not cancelled: a cancel request can arrive
   // after its query ended and stop the next one on this connection.

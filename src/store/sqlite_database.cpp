@@ -6,46 +6,6 @@
 
 namespace vireo {
 
-int64_t Row::integer(size_t i) const {
-  const auto& v = values_[i];
-  if (auto p = std::get_if<int64_t>(&v)) return *p;
-  if (auto p = std::get_if<double>(&v)) return static_cast<int64_t>(*p);
-  if (auto p = std::get_if<std::string>(&v)) return std::atoll(p->c_str());
-  return 0;
-}
-
-std::string Row::text(size_t i) const {
-  const auto& v = values_[i];
-  if (auto p = std::get_if<std::string>(&v)) return *p;
-  if (auto p = std::get_if<int64_t>(&v)) return std::to_string(*p);
-  if (auto p = std::get_if<double>(&v)) return std::to_string(*p);
-  return {};
-}
-
-ConnectionPool::Lease::~Lease() {
-  if (!conn_ || !pool_) return;
-  // A connection goes back to the pool idle, or not at all: a transaction left open (a failure
-  // in its middle) would hold the write lock, or hand its state to the next borrower.
-  if (conn_->in_transaction()) (void)conn_->execute("ROLLBACK", std::span<const SqlValue>{});
-  if (conn_->broken() || conn_->in_transaction()) return;
-  std::lock_guard lock(pool_->mutex_);
-  pool_->idle_.push_back(std::move(conn_));
-}
-
-Result<ConnectionPool::Lease> ConnectionPool::acquire() {
-  {
-    std::lock_guard lock(mutex_);
-    if (!idle_.empty()) {
-      auto c = std::move(idle_.back());
-      idle_.pop_back();
-      return Lease(this, std::move(c));
-    }
-  }
-  auto c = db_.connect();
-  if (!c) return std::unexpected(c.error());
-  return Lease(this, std::move(*c));
-}
-
 namespace {
 
 Error sqlite_error(sqlite3* db, std::string_view what) {
@@ -65,20 +25,6 @@ class SqliteConnection final : public Connection {
   ~SqliteConnection() override {
     for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
     sqlite3_close_v2(db_);
-  }
-
-  Status execute(std::string_view sql, std::span<const SqlValue> params) override {
-    return for_each(sql, params, [](const Row&) { return true; });
-  }
-
-  Result<std::vector<Row>> query(std::string_view sql, std::span<const SqlValue> params) override {
-    std::vector<Row> rows;
-    auto s = for_each(sql, params, [&](const Row& r) {
-      rows.push_back(r);
-      return true;
-    });
-    if (!s) return std::unexpected(s.error());
-    return rows;
   }
 
   Status for_each(std::string_view sql, std::span<const SqlValue> params, const RowCallback& fn) override {
