@@ -50,6 +50,8 @@ std::vector<std::string> statements_of(const std::string& stmt, const Dialect& d
   return {"CREATE OR REPLACE FUNCTION " + table + "_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE "
           "EXCEPTION '" + what + " are append-only'; END $$",
           "CREATE TRIGGER " + table + "_no_change BEFORE UPDATE OR DELETE ON " + table + " FOR EACH ROW EXECUTE FUNCTION " +
+              table + "_append_only()",
+          "CREATE TRIGGER " + table + "_no_truncate BEFORE TRUNCATE ON " + table + " FOR EACH STATEMENT EXECUTE FUNCTION " +
               table + "_append_only()"};
 }
 }  // namespace

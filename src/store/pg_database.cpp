@@ -196,6 +196,12 @@ class PgConnection final : public Connection {
 }  // namespace
 
 Result<std::unique_ptr<Connection>> PgDatabase::connect() {
+  // A malformed URL is refused without quoting it: libpq's message can repeat its password.
+  char* parse_error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(url_.c_str(), &parse_error);
+  PQfreemem(parse_error);
+  if (!parsed) return fail(ErrorCode::InvalidArgument, "database_url is not a PostgreSQL connection URL or string");
+  PQconninfoFree(parsed);
   PGconn* conn = PQconnectdb(url_.c_str());
   if (!conn) return fail(ErrorCode::OutOfResources, "cannot allocate a PostgreSQL connection");
   if (PQstatus(conn) != CONNECTION_OK) {

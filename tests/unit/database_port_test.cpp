@@ -213,6 +213,19 @@ TEST_P(DatabasePort, APooledConnectionComesBackIdle) {
   ASSERT_TRUE(conn_->execute("COMMIT", {}));
 }
 
+// The audit trail's table refuses every change but an insert, on both engines.
+TEST_P(DatabasePort, AnAppendOnlyTableTakesInsertsOnly) {
+  std::vector<Migration> m = {{1, "log", {"CREATE TABLE log (id ${PK}, v TEXT)", "${APPEND_ONLY:log}"}}};
+  ASSERT_TRUE(migrate(*conn_, db_->dialect(), "test", m));
+  ASSERT_TRUE(conn_->execute("INSERT INTO log (v) VALUES ('a')", {}));
+  EXPECT_FALSE(conn_->execute("UPDATE log SET v = 'b'", {}));
+  EXPECT_FALSE(conn_->execute("DELETE FROM log", {}));
+  if (db_->dialect().name == "postgresql") {
+    EXPECT_FALSE(conn_->execute("TRUNCATE log", {}));
+  }
+  EXPECT_EQ((*conn_->query("SELECT v FROM log", {}))[0].text(0), "a");
+}
+
 // PostgreSQL only: what its server does to a connection.
 class PostgresqlPort : public DatabasePort {};
 
@@ -268,6 +281,14 @@ TEST(PgDatabase, PlaceholdersAreNumberedOutsideQuotes) {
             "SELECT a FROM t WHERE b = $1 AND c IN ($2, $3)");
   EXPECT_EQ(number_placeholders("SELECT '?', \"a?b\", 'it''s ?' FROM t WHERE x = ?"),
             "SELECT '?', \"a?b\", 'it''s ?' FROM t WHERE x = $1");
+}
+
+TEST(PgDatabase, AMalformedUrlIsRefusedWithoutRepeatingIt) {
+  PgDatabase db("postgresql://vireo:s3cret-Pa55@[::1:bad/db");
+  auto c = db.connect();
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, ErrorCode::InvalidArgument);
+  EXPECT_EQ(c.error().message().find("s3cret"), std::string::npos) << c.error().message();
 }
 
 TEST(PgDatabase, AnUnreachableServerIsUnavailableWithItsReason) {
