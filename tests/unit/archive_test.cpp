@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "test_dir.hpp"
+#include "test_database.hpp"
 
 #include <set>
 
@@ -24,7 +25,7 @@ class ArchiveTest : public ::testing::Test {
   void SetUp() override {
     dicom::initialize("error");
     dir_ = testing::fresh_test_dir("vireo-archive");
-    db_ = std::make_unique<SqliteDatabase>(dir_ / "index.sqlite");
+    db_ = testing::test_database(dir_);
     blobs_ = std::move(*FsBlobStore::open(dir_ / "blobs"));
     open(DuplicatePolicy::KeepFirst);
   }
@@ -50,7 +51,7 @@ class ArchiveTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  std::unique_ptr<SqliteDatabase> db_;
+  std::unique_ptr<Database> db_;
   std::unique_ptr<FsBlobStore> blobs_;
   std::unique_ptr<Archive> archive_;
 };

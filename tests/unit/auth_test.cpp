@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "test_dir.hpp"
+#include "test_database.hpp"
 
 #include <filesystem>
 #include <map>
@@ -144,7 +145,7 @@ class AuthServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = testing::fresh_test_dir("vireo-auth");
-    db_ = std::make_unique<SqliteDatabase>(dir_ / "index.sqlite");
+    db_ = testing::test_database(dir_);
     policy_.max_failures_per_account = 3;
     policy_.lockout_seconds = 600;
     policy_.max_failures_per_address = 50;
@@ -169,7 +170,7 @@ class AuthServiceTest : public ::testing::Test {
   }
   static constexpr const char* kPassword = "velvet-tractor-on-the-moon";
   fs::path dir_;
-  std::unique_ptr<SqliteDatabase> db_;
+  std::unique_ptr<Database> db_;
   ManualClock clock_;
   AuthPolicy policy_;
   std::unique_ptr<AuthService> auth_;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "test_dir.hpp"
+#include "test_database.hpp"
 
 #include <filesystem>
 
@@ -20,7 +21,7 @@ class SecurityGuardTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = testing::fresh_test_dir("vireo-guard");
-    db_ = std::make_unique<SqliteDatabase>(dir_ / "index.sqlite");
+    db_ = testing::test_database(dir_);
     auto a = auth::AuthService::open(*db_, {}, system_clock());
     ASSERT_TRUE(a);
     auth_ = std::move(*a);
@@ -56,7 +57,7 @@ class SecurityGuardTest : public ::testing::Test {
   }
   static constexpr const char* kPassword = "velvet-tractor-on-the-moon";
   fs::path dir_;
-  std::unique_ptr<SqliteDatabase> db_;
+  std::unique_ptr<Database> db_;
   std::unique_ptr<auth::AuthService> auth_;
   std::unique_ptr<audit::AuditLog> audit_;
   http::Router router_;

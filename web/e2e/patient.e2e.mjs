@@ -12,6 +12,8 @@ const SHOTS = process.env.VIREO_SCREENSHOTS;
 await run('patient end-to-end', async ({ page, check, failures }) => {
   await passwordSignIn(page, BASE, env('VIREO_USER'), env('VIREO_PASSWORD')); // no second factor for the role
   await page.waitForSelector('text=Your imaging studies');
+  // The list, once it has come (the heading is drawn before the archive answers).
+  await page.waitForFunction(() => !document.querySelector('.patient-home .page-message'));
   const cards = await page.$$eval('.patient-studies li', (lis) => lis.map((li) => ({ study: li.dataset.study, text: li.innerText })));
   check(cards.length === 1 && cards[0].study === env('VIREO_OWN_STUDY'), `home: ${JSON.stringify(cards)}`);
   // The date written out in the browser's language (19 January 2004, January 19, 2004…).
