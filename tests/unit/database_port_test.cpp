@@ -16,22 +16,12 @@
 #include "store/migrations.hpp"
 #include "store/pg_database.hpp"
 #include "store/sqlite_database.hpp"
+#include "test_database.hpp"
 
 namespace vireo {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string postgresql_url() {
-  if (const char* url = std::getenv("VIREO_TEST_DATABASE_URL"); url && *url) return url;
-  if (const char* file = std::getenv("VIREO_TEST_DATABASE_URL_FILE"); file && *file) {
-    std::ifstream in(file);
-    std::string url;
-    std::getline(in, url);
-    return url;
-  }
-  return {};
-}
 
 // A fresh, empty database of the engine for each test.
 class DatabasePort : public ::testing::TestWithParam<std::string> {
@@ -44,7 +34,7 @@ class DatabasePort : public ::testing::TestWithParam<std::string> {
       fs::create_directories(dir_);
       db_ = std::make_unique<SqliteDatabase>(dir_ / "t.sqlite");
     } else {
-      const std::string url = postgresql_url();
+      const std::string url = testing::postgresql_test_url();
       if (url.empty()) {
         // Where a server was promised (ctest's store.postgresql), its absence fails the test.
         ASSERT_EQ(std::getenv("VIREO_TEST_REQUIRE_POSTGRESQL"), nullptr) << "the PostgreSQL test server is not there";
