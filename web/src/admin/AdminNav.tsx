@@ -1,5 +1,5 @@
 // The administration pages' own navigation: one tab per page the signed-in account may open.
-import type { ReactNode } from 'react';
+import { type ReactNode, useState } from 'react';
 import type { Session } from '../api';
 import type { Navigate } from '../App';
 import { AppHeader } from '../AppHeader';
@@ -53,4 +53,25 @@ export function AdminPage({ session, navigate, onSignOut, current, title, titleA
       </main>
     </div>
   );
+}
+
+// What an administration page says after an action: the action's own message, or in plain words
+// that it did not work; `then` (the page's reload) runs after a success.
+export interface AdminMessage {
+  text: string;
+  error?: boolean;
+}
+
+export function useAdminAction<M extends AdminMessage>() {
+  const [message, setMessage] = useState<M | AdminMessage | null>(null);
+  const act = async (what: () => Promise<M>, then: () => Promise<unknown>) => {
+    setMessage(null);
+    try {
+      setMessage(await what());
+      await then();
+    } catch (e) {
+      setMessage({ text: `That did not work: ${(e as Error).message}.`, error: true });
+    }
+  };
+  return { message, setMessage, act };
 }

@@ -6,7 +6,7 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { type OAuthClientRecord, type Session, type TokenRecord, type UserRecord, createClient, createTokenFor, listClients,
   listTokens, listUsers, revokeClient, revokeToken } from '../api';
 import type { Navigate } from '../App';
-import { AdminPage } from './AdminNav';
+import { AdminPage, useAdminAction } from './AdminNav';
 
 // What each permission lets a token do, in the words of the page (the name is for integrators).
 export const SCOPES: { name: string; label: string }[] = [
@@ -32,7 +32,7 @@ export function AdminTokens({ session, navigate, onSignOut }: { session: Session
   const [tokens, setTokens] = useState<TokenRecord[] | null>(null);
   const [clients, setClients] = useState<OAuthClientRecord[] | null>(null);
   const [users, setUsers] = useState<UserRecord[]>([]);
-  const [message, setMessage] = useState<Shown | null>(null);
+  const { message, setMessage, act: run } = useAdminAction<Shown>();
   const reload = useCallback(async () => {
     try {
       const [t, c, u] = await Promise.all([listTokens(), listClients(), listUsers()]);
@@ -42,25 +42,17 @@ export function AdminTokens({ session, navigate, onSignOut }: { session: Session
     } catch (e) {
       setMessage({ text: `The tokens cannot be read: ${(e as Error).message}. Reload the page to try again.`, error: true });
     }
-  }, []);
+  }, [setMessage]);
   useEffect(() => void reload(), [reload]);
 
-  const act = async (what: () => Promise<Shown>) => {
-    setMessage(null);
-    try {
-      setMessage(await what());
-      await reload();
-    } catch (e) {
-      setMessage({ text: `That did not work: ${(e as Error).message}.`, error: true });
-    }
-  };
+  const act = (what: () => Promise<Shown>) => run(what, reload);
 
   return (
     <AdminPage session={session} navigate={navigate} onSignOut={onSignOut} current="/admin/tokens" title="Tokens and integrations">
       {message && (
         <div role={message.error ? 'alert' : 'status'} className={message.error ? 'error' : 'notice-box'} data-testid="admin-message">
           <p>{message.text}</p>
-          {message.secret && (
+          {'secret' in message && message.secret && (
             <>
               <dl className="secrets">
                 {message.secret.map((s) => (

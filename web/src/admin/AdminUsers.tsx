@@ -3,7 +3,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { type Session, type UserRecord, createUser, listUsers, resetPassword, setRoles, userAction } from '../api';
 import type { Navigate } from '../App';
-import { AdminPage } from './AdminNav';
+import { AdminPage, useAdminAction } from './AdminNav';
 
 export const ROLES = ['admin', 'radiologist', 'technician', 'receptionist', 'referring', 'billing', 'patient'];
 
@@ -15,28 +15,21 @@ function state(u: UserRecord, now = Date.now()): string {
 
 export function AdminUsers({ session, navigate, onSignOut }: { session: Session; navigate: Navigate; onSignOut: () => void }) {
   const [users, setUsers] = useState<UserRecord[] | null>(null);
-  const [message, setMessage] = useState<{ text: string; password?: string; error?: boolean } | null>(null);
+  const { message, setMessage, act: run } = useAdminAction<{ text: string; password?: string; error?: boolean }>();
   const [editing, setEditing] = useState<{ username: string; roles: string[] } | null>(null);
-  const reload = useCallback(() => listUsers().then(setUsers, (e) => setMessage({ text: `${(e as Error).message}.`, error: true })), []);
+  const reload = useCallback(() => listUsers().then(setUsers, (e) => setMessage({
+    text: `The accounts cannot be read: ${(e as Error).message}. Reload the page to try again.`, error: true })), [setMessage]);
   useEffect(() => void reload(), [reload]);
-
-  const act = async (what: () => Promise<string | void>, done: string) => {
-    setMessage(null);
-    try {
-      const password = await what();
-      setMessage({ text: done, password: password || undefined });
-      await reload();
-    } catch (e) {
-      setMessage({ text: `That did not work: ${(e as Error).message}.`, error: true });
-    }
-  };
+  // An action, then what it did; a reset or a new account also hands over a temporary password.
+  const act = (what: () => Promise<string | void>, done: string) =>
+    run(async () => ({ text: done, password: (await what()) || undefined }), reload);
 
   return (
     <AdminPage session={session} navigate={navigate} onSignOut={onSignOut} current="/admin/users" title="Accounts">
       {message && (
         <div role={message.error ? 'alert' : 'status'} className={message.error ? 'error' : 'notice-box'} data-testid="admin-message">
           <p>{message.text}</p>
-          {message.password && (
+          {'password' in message && message.password && (
             <p>Temporary password, shown only now: <code className="secret" data-testid="temporary-password">{message.password}</code>
               <br />Hand it over in person; it must be changed at the first sign-in.</p>
           )}
