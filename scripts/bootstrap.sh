@@ -9,14 +9,16 @@ packages=(
   g++ cmake ninja-build ccache pkg-config git
   # libraries (DESIGN.md "Dependencies")
   libdcmtk-dev libopenjp2-7-dev libboost-dev libsqlite3-dev libpq-dev libssl-dev libzip-dev
+  libcurl4-openssl-dev libtinyxml2-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # identity: Argon2id (libsodium), TOTP (liboath), password dictionary checks (cracklib)
   libsodium-dev liboath-dev libcrack2-dev cracklib-runtime
   # real DICOM peers for the integration tests (storescu, findscu, movescu, getscu, storescp)
   dcmtk
-  # the PostgreSQL server the tests start on loopback (the scale-out backend)
-  postgresql
+  # the PostgreSQL server the tests start on loopback (the scale-out backend), and awscli, the
+  # independent client that reads back what Vireo wrote to the tests' S3 server (tests/s3)
+  postgresql awscli
   # an independent TOTP implementation for the sign-in tests; openssl for test certificates
   oathtool openssl
   # integration tests and benchmarks are driven from Python's standard library
@@ -42,7 +44,7 @@ fi
 npm_install() {
   local root dir
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-  for dir in "$root/web" "$root/tests/dicomweb"; do
+  for dir in "$root/web" "$root/tests/dicomweb" "$root/tests/s3"; do
     if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
       echo "bootstrap: npm ci in $dir"
       (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) && touch "$dir/node_modules"

@@ -130,7 +130,11 @@ int check(const Config& config, bool deep, bool repair) {
             << "  missing files: " << report->missing_blobs.size() << "\n"
             << "  damaged files: " << report->corrupt_blobs.size() << "\n"
             << "  orphan files:  " << report->orphan_blobs.size()
-            << (repair ? " (removed " + std::to_string(report->orphans_removed) + ")" : "") << "\n";
+            << (repair ? " (removed " + std::to_string(report->orphans_removed) + ")" : "")
+            << (report->orphans_recent ? ", " + std::to_string(report->orphans_recent) +
+                                             " written within the hour, kept (other nodes may be committing them)"
+                                       : "")
+            << "\n";
   for (const auto& uid : report->missing_blobs) std::cout << "  missing: " << uid << "\n";
   for (const auto& uid : report->corrupt_blobs) std::cout << "  damaged: " << uid << "\n";
   bool clean = report->missing_blobs.empty() && report->corrupt_blobs.empty() &&

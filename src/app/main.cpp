@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "app/admin_cli.hpp"
+#include "app/migrate.hpp"
 #include "app/services.hpp"
 #include "core/log.hpp"
 #include "dicom/charset.hpp"
@@ -70,6 +71,15 @@ int main(int argc, char** argv) {
   add_common(check);
   check->add_flag("--deep", deep, "Also re-hash every file against its stored SHA-256");
   check->add_flag("--repair", repair, "Remove orphan files (written but never indexed)");
+
+  app::MigrateOptions mo;
+  auto* migrate = cli.add_subcommand(
+      "migrate", "Move the index to PostgreSQL and/or the files to an S3 bucket (resumable, verified; the source "
+                 "is left as it is)");
+  add_common(migrate);
+  migrate->add_option("--to-database", mo.to_database, "PostgreSQL URL for every table (postgresql://...)");
+  migrate->add_option("--to-blobs", mo.to_blobs,
+                      "s3://bucket/prefix for every file (with s3_endpoint, s3_region and the AWS_* credentials)");
 
   auto* config = cli.add_subcommand("config", "Print every setting with its default and meaning");
 
@@ -175,7 +185,7 @@ int main(int argc, char** argv) {
   if (import->parsed()) return app::import_paths(*cfg, import_paths, import_threads);
   // The administration commands work on an existing archive, and say which: run from another
   // folder (or with another configuration) they would otherwise make and use an empty one.
-  const bool admin = check->parsed() || user->parsed() || token->parsed() || client->parsed() ||
+  const bool admin = check->parsed() || migrate->parsed() || user->parsed() || token->parsed() || client->parsed() ||
                      audit->parsed() || access->parsed();
   if (admin) {
     if (cfg->database_url.empty() && !std::filesystem::exists(cfg->database_path()) &&
@@ -187,9 +197,10 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cerr << "vireo: archive in " << cfg->data_dir.string() << (cfg->database_url.empty() ? "" : ", index in PostgreSQL")
-              << "\n";
+              << (cfg->blob_store.empty() ? "" : ", files in " + cfg->blob_store) << "\n";
   }
   if (check->parsed()) return app::check(*cfg, deep, repair);
+  if (migrate->parsed()) return app::migrate(*cfg, mo);
   if (admin) {
     auto services = app::open_services(*cfg);
     if (!services) {

@@ -44,6 +44,34 @@ Result<auth::AuthPolicy> auth_policy(const Config& config) {
   return p;
 }
 
+// This node's name among the nodes sharing a bucket: made once, kept in data_dir/node-id.
+static Result<std::string> node_id(const Config& config) {
+  auto path = config.data_dir / "node-id";
+  std::string id;
+  if (std::ifstream in(path); in) std::getline(in, id);
+  if (!id.empty()) return id;
+  id = auth::random_token(12);
+  std::ofstream out(path);
+  out << id << "\n";
+  if (!out) return fail(ErrorCode::OutOfResources, "cannot write " + path.string());
+  return id;
+}
+
+Result<std::unique_ptr<BlobStore>> open_blob_store(const Config& config) {
+  if (config.blob_store.empty()) {
+    auto fs_store = FsBlobStore::open(config.blob_dir());
+    if (!fs_store) return std::unexpected(fs_store.error());
+    return std::unique_ptr<BlobStore>(std::move(*fs_store));
+  }
+  auto settings = parse_s3_settings(config.blob_store, config.s3_endpoint, config.s3_region, config.s3_credentials_file);
+  if (!settings) return std::unexpected(settings.error());
+  auto node = node_id(config);
+  if (!node) return std::unexpected(node.error());
+  auto s3 = S3BlobStore::open(std::move(*settings), config.s3_cache_dir(), config.s3_cache_mb << 20, *node);
+  if (!s3) return std::unexpected(s3.error());
+  return std::unique_ptr<BlobStore>(std::move(*s3));
+}
+
 Result<Services> open_services(const Config& config) {
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
@@ -51,7 +79,7 @@ Result<Services> open_services(const Config& config) {
   Services s;
   if (config.database_url.empty()) s.db = std::make_unique<SqliteDatabase>(config.database_path());
   else s.db = std::make_unique<PgDatabase>(config.database_url);
-  auto blobs = FsBlobStore::open(config.blob_dir());
+  auto blobs = open_blob_store(config);
   if (!blobs) return std::unexpected(blobs.error());
   s.blobs = std::move(*blobs);
   auto archive = archive::Archive::open(*s.db, *s.blobs, config.duplicate_policy,
@@ -196,7 +224,7 @@ int serve(const Config& config) {
   auto marker = config.data_dir / "server.running";
   if (std::filesystem::exists(marker, ec)) {
     spdlog::warn("the previous run did not stop cleanly; checking the archive");
-    auto report = archive.check_integrity(false, true);
+    auto report = archive.check_integrity(false, true, true);
     if (!report) {
       spdlog::error("integrity check failed: {}", report.error().message());
     } else {
@@ -278,7 +306,10 @@ int serve(const Config& config) {
             << tls_note
             << "  DICOM:  AE title " << config.aet << ", port " << config.dicom_port
             << (config.dicom_tls_port ? ", TLS port " + std::to_string(config.dicom_tls_port) : std::string()) << "\n"
-            << "  Data:   " << std::filesystem::absolute(config.data_dir).string() << " (index.sqlite, blobs/)\n"
+            << "  Data:   " << std::filesystem::absolute(config.data_dir).string()
+            << (config.database_url.empty() ? " (index.sqlite" : " (index in PostgreSQL: database_url")
+            << (config.blob_store.empty() ? ", blobs/)" : "; files in " + config.blob_store + ", local copies in s3-cache/)")
+            << "\n"
             << "  Stored: " << (stats ? stats->instances : 0) << " instances in " << (stats ? stats->studies : 0)
             << " studies\n"
             << "Stop with Ctrl-C (or SIGTERM).\n"

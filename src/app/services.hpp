@@ -14,13 +14,14 @@
 #include "net/http/http_types.hpp"
 #include "net/syslog/syslog_sender.hpp"
 #include "store/fs_blob_store.hpp"
+#include "store/s3_blob_store.hpp"
 #include "store/sqlite_database.hpp"
 
 namespace vireo::app {
 
 struct Services {
   std::unique_ptr<Database> db;  // SQLite under data_dir, or PostgreSQL (database_url)
-  std::unique_ptr<FsBlobStore> blobs;
+  std::unique_ptr<BlobStore> blobs;  // files under data_dir, or an S3 bucket (blob_store)
   std::unique_ptr<FileCache> render_cache;  // opened by serve only; outlives the archive that feeds it
   std::unique_ptr<archive::Archive> archive;
   std::unique_ptr<auth::AuthService> auth;
@@ -34,6 +35,7 @@ struct Services {
 
 [[nodiscard]] Result<auth::AuthPolicy> auth_policy(const Config& config);
 
+[[nodiscard]] Result<std::unique_ptr<BlobStore>> open_blob_store(const Config& config);
 [[nodiscard]] Result<Services> open_services(const Config& config);
 // Who runs a CLI command, as the audit trail names them: "cli:<os user>".
 [[nodiscard]] std::string operator_name();

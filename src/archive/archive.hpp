@@ -81,6 +81,9 @@ struct IntegrityReport {
   std::vector<std::string> corrupt_blobs;   // SOP Instance UIDs whose file fails its hash
   std::vector<std::string> orphan_blobs;    // blob keys with no index row
   int64_t orphans_removed = 0;
+  // On a store other nodes share: orphans written within kOrphanGrace, left alone as they
+  // may be another node's writes whose index rows are about to be committed.
+  int64_t orphans_recent = 0;
 };
 
 // A JSON document kept per study and owner, as it was sent: a user's viewer annotations,
@@ -181,7 +184,15 @@ class Archive {
   [[nodiscard]] Result<ArchiveStats> stats();
   // Startup check: every index row has its blob (and, with `deep`, the right hash); every
   // blob has its row. Orphan blobs (written, never acknowledged) are removed when `repair`.
-  [[nodiscard]] Result<IntegrityReport> check_integrity(bool deep, bool repair);
+  // `at_startup`: nothing of this node's is being written (the node is not serving yet), so
+  // its own orphans may go whatever their age.
+  [[nodiscard]] Result<IntegrityReport> check_integrity(bool deep, bool repair, bool at_startup = false);
+  // Every indexed instance's blob: its key, SHA-256 and size (the check, moving the blobs).
+  struct IndexedBlob {
+    std::string sop_instance_uid, key, sha256;
+    int64_t size = 0;
+  };
+  [[nodiscard]] Result<std::vector<IndexedBlob>> indexed_blobs();
 
   IndexWriter& writer() { return writer_; }
 

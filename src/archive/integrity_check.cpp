@@ -1,6 +1,7 @@
 // The startup integrity check (Archive::check_integrity): after a crash, files written but
 // never acknowledged (renamed into place, index not committed) are orphans; an index row
 // whose file is missing or corrupt is reported loudly, never silently dropped.
+#include <ctime>
 #include <unordered_set>
 
 #include "archive/archive.hpp"
@@ -8,42 +9,63 @@
 
 namespace vireo::archive {
 
-Result<IntegrityReport> Archive::check_integrity(bool deep, bool repair) {
+Result<std::vector<Archive::IndexedBlob>> Archive::indexed_blobs() {
+  auto conn = readers_.acquire();
+  if (!conn) return std::unexpected(conn.error());
+  std::vector<IndexedBlob> rows;
+  auto s = (*conn)->for_each("SELECT sop_instance_uid, blob_key, sha256, size FROM instances ORDER BY id", {},
+                             [&](const Row& r) {
+                               rows.push_back({r.text(0), r.text(1), r.text(2), r.integer(3)});
+                               return true;
+                             });
+  if (!s) return std::unexpected(s.error());
+  return rows;
+}
+
+Result<IntegrityReport> Archive::check_integrity(bool deep, bool repair, bool at_startup) {
   IntegrityReport report;
   blobs_.clear_temp();
   std::unordered_set<std::string> indexed;
   {
-    auto conn = readers_.acquire();
-    if (!conn) return std::unexpected(conn.error());
-    std::vector<StoredInstance> rows;
-    auto s = (*conn)->for_each("SELECT sop_instance_uid, blob_key, sha256, size FROM instances", {},
-                               [&](const Row& r) {
-                                 rows.push_back({"", r.text(0), "", r.text(1), r.text(2), r.integer(3), "", "", ""});
-                                 return true;
-                               });
-    if (!s) return std::unexpected(s.error());
-    for (const auto& inst : rows) {
+    auto rows = indexed_blobs();
+    if (!rows) return std::unexpected(rows.error());
+    for (const auto& inst : *rows) {
       ++report.instances_checked;
-      indexed.insert(inst.blob_key);
+      indexed.insert(inst.key);
       if (deep) {
-        auto v = blobs_.verify(inst.blob_key, inst.sha256);
+        auto v = blobs_.verify(inst.key, inst.sha256);
         if (!v && v.error().code == ErrorCode::IntegrityError && v.error().detail.starts_with("hash"))
           report.corrupt_blobs.push_back(inst.sop_instance_uid);
         else if (!v)
           report.missing_blobs.push_back(inst.sop_instance_uid);
       } else {
-        auto st = blobs_.stat(inst.blob_key);
+        auto st = blobs_.stat(inst.key);
         if (!st) report.missing_blobs.push_back(inst.sop_instance_uid);
         else if (static_cast<int64_t>(st->size) != inst.size) report.corrupt_blobs.push_back(inst.sop_instance_uid);
       }
     }
   }
-  auto s = blobs_.for_each_key([&](const std::string& key) {
-    if (!indexed.contains(key)) report.orphan_blobs.push_back(key);
+  // Listed after the index was read: a blob committed in between looks like an orphan. On a
+  // store of this node alone no write is under way at startup or from the CLI's check; on a
+  // shared store a recent one may be another node's write about to be committed, so it stays
+  // unless this node wrote it and is starting (a crash's leftover).
+  constexpr int64_t kOrphanGrace = 3600;
+  const int64_t recent_since = static_cast<int64_t>(std::time(nullptr)) - kOrphanGrace;
+  std::vector<std::string> removable, recent;
+  auto s = blobs_.for_each_key([&](const std::string& key, int64_t written_at) {
+    if (indexed.contains(key)) return;
+    report.orphan_blobs.push_back(key);
+    if (blobs_.shared() && written_at > recent_since) recent.push_back(key);
+    else removable.push_back(key);
   });
   if (!s) return std::unexpected(s.error());
+  for (const auto& key : recent) {
+    auto mine = blobs_.written_here(key);
+    if (at_startup && mine && *mine) removable.push_back(key);
+    else ++report.orphans_recent;
+  }
   if (repair) {
-    for (const auto& key : report.orphan_blobs)
+    for (const auto& key : removable)
       if (blobs_.remove(key)) ++report.orphans_removed;
   }
   for (const auto& uid : report.missing_blobs) spdlog::error("integrity: file missing for instance {}", uid);

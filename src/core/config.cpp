@@ -17,7 +17,23 @@ const std::vector<ConfigOption>& config_options() {
       {"database_url", "",
        "PostgreSQL for every table instead of SQLite under data_dir: a libpq URI such as "
        "postgresql://vireo@db.example.org/vireo (a password is best kept in ~/.pgpass or PGPASSWORD, not "
-       "here). Unset: SQLite, nothing to install. Being built (issue 17): not yet for several nodes."},
+       "here). Unset: SQLite, nothing to install. Several nodes may share one database, with one blob_store "
+       "bucket."},
+      {"blob_store", "",
+       "Where the DICOM files are kept: s3://bucket/prefix puts them in an S3-compatible object store (AWS "
+       "S3, MinIO, Ceph RGW), with s3_endpoint, s3_region and credentials from AWS_ACCESS_KEY_ID and "
+       "AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) or s3_credentials_file. Unset: files under "
+       "data_dir/blobs."},
+      {"s3_endpoint", "",
+       "The object store's address, such as http://minio.example.org:9000 (path-style requests). Unset: "
+       "AWS S3 in s3_region (virtual-hosted requests)."},
+      {"s3_region", "us-east-1", "The bucket's region (the one the requests are signed for)."},
+      {"s3_credentials_file", "",
+       "A file in the AWS credentials format (aws_access_key_id, aws_secret_access_key in [default] or "
+       "in the section AWS_PROFILE names), used when AWS_ACCESS_KEY_ID is not set."},
+      {"s3_cache_mb", "10240",
+       "Disk under data_dir/s3-cache for copies of objects read from the store (and the files just "
+       "stored), so that a study being read is fetched once; least recently used copies go first."},
       {"http_host", "127.0.0.1",
        "Address the HTTP(S) server binds to: loopback by default; 0.0.0.0 (with a real certificate) to "
        "serve the network."},
@@ -171,6 +187,16 @@ Result<DicomPeer> parse_peer(std::string_view text) {
 Status apply_setting(Config& cfg, const std::string& key, const std::string& value) {
   if (key == "data_dir") { cfg.data_dir = value; return {}; }
   if (key == "database_url") { cfg.database_url = value; return {}; }
+  if (key == "blob_store") {
+    if (!value.empty() && !value.starts_with("s3://"))
+      return fail(ErrorCode::InvalidArgument, "blob_store must be empty (files under data_dir) or s3://bucket/prefix");
+    cfg.blob_store = value;
+    return {};
+  }
+  if (key == "s3_endpoint") { cfg.s3_endpoint = value; return {}; }
+  if (key == "s3_region") { cfg.s3_region = value; return {}; }
+  if (key == "s3_credentials_file") { cfg.s3_credentials_file = value; return {}; }
+  if (key == "s3_cache_mb") return parse_number<uint64_t>(key, value, cfg.s3_cache_mb, 16, uint64_t{1} << 30);
   if (key == "http_host") { cfg.http_host = value; return {}; }
   if (key == "http_port") return parse_number<uint16_t>(key, value, cfg.http_port, 0, 65535);
   if (key == "http_max_body_bytes")

@@ -32,6 +32,11 @@ enum class UnknownCallers { Loopback, Refuse, Accept };
 struct Config {
   std::filesystem::path data_dir = "var";
   std::string database_url;  // PostgreSQL; empty: SQLite at database_path()
+  std::string blob_store;    // s3://bucket/prefix; empty: files under blob_dir()
+  std::string s3_endpoint;   // empty: AWS S3 in s3_region
+  std::string s3_region = "us-east-1";
+  std::filesystem::path s3_credentials_file;
+  uint64_t s3_cache_mb = 10240;
   std::string http_host = "127.0.0.1";
   uint16_t http_port = 8080;
   size_t http_max_body_bytes = 64u << 20;
@@ -76,6 +81,7 @@ struct Config {
   [[nodiscard]] const DicomPeer* find_peer(std::string_view aet) const;
   [[nodiscard]] std::filesystem::path database_path() const { return data_dir / "index.sqlite"; }
   [[nodiscard]] std::filesystem::path blob_dir() const { return data_dir / "blobs"; }
+  [[nodiscard]] std::filesystem::path s3_cache_dir() const { return data_dir / "s3-cache"; }
   [[nodiscard]] std::filesystem::path render_cache_dir() const { return data_dir / "cache" / "rendered"; }
 };
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -29,6 +30,19 @@ class Histogram {
   static constexpr std::array<double, 12> kBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                      0.05,   0.1,   0.25,   0.5,   1.0,  5.0};
   void observe(double seconds);
+  // Observes the time from now until the returned value goes out of scope.
+  class Timer {
+   public:
+    explicit Timer(Histogram& h) : h_(h), t0_(std::chrono::steady_clock::now()) {}
+    ~Timer() { h_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count()); }
+    Timer(const Timer&) = delete;
+    Timer& operator=(const Timer&) = delete;
+
+   private:
+    Histogram& h_;
+    std::chrono::steady_clock::time_point t0_;
+  };
+  [[nodiscard]] Timer time() { return Timer(*this); }
   void render(const std::string& name, const std::string& labels, std::string& out) const;
 
  private:

@@ -20,6 +20,14 @@
 
 namespace vireo {
 
+// Keys are "g0g1g2g3/<name>-<sha16>": g0..g3 the first hex digits of SHA-256(group), which keeps a
+// study's blobs together, and sha16 the first 16 hex digits of the content's SHA-256. Every store
+// uses the same keys, so an installation moves from one store to another without renaming.
+[[nodiscard]] std::string blob_key(const std::string& name, const std::string& group, const std::string& sha256);
+// Letters, digits, '.', '_' and '-', not starting with '.': safe as a file name and an object key.
+[[nodiscard]] bool is_valid_blob_name(const std::string& name);
+[[nodiscard]] bool is_valid_blob_key(const std::string& key);
+
 struct BlobInfo {
   std::string key;
   std::string sha256;
@@ -57,8 +65,13 @@ class BlobStore {
   // Re-reads the blob and compares with the expected hash.
   [[nodiscard]] virtual Status verify(const std::string& key, const std::string& expected_sha256) = 0;
   [[nodiscard]] virtual Status remove(const std::string& key) = 0;
-  // Every stored key (startup integrity check).
-  virtual Status for_each_key(const std::function<void(const std::string&)>& fn) = 0;
+  // Every stored key with when it was written, in Unix seconds (the integrity check).
+  virtual Status for_each_key(const std::function<void(const std::string& key, int64_t written_at)>& fn) = 0;
+  // Whether other nodes write to this store too (a bucket several nodes share): a blob that
+  // no index row names may then be another node's write about to be committed.
+  [[nodiscard]] virtual bool shared() const { return false; }
+  // Whether this node wrote the blob (always, on a store of its own).
+  [[nodiscard]] virtual Result<bool> written_here(const std::string& key) { (void)key; return true; }
   // Bytes still free for new blobs.
   [[nodiscard]] virtual Result<uint64_t> free_bytes() = 0;
   // Removes temporary files left by a crash.

@@ -70,6 +70,9 @@ struct Dialect {
   std::string begin_write;          // begins a write transaction
   std::string integer_type;         // what a migration's INTEGER becomes: a 64-bit integer
   std::string string_aggregate;     // (expression, separator) joined over a group
+  // After rows were inserted with their keys given (a copy from another database): makes the
+  // table's next generated key follow them. ${TABLE} is the table; empty when nothing is needed.
+  std::string key_sequence_reset;
 
   // A DICOM wildcard match (PS3.4 C.2.2.2.4: `*` any run, `?` one character, the rest
   // literal): the condition on `column` with one placeholder, and the value to bind to it.

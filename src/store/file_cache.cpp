@@ -15,23 +15,19 @@ namespace fs = std::filesystem;
 
 namespace {
 std::string hashed(const std::string& s) { return sha256_hex(s).substr(0, 32); }
-
-Counter& hits() {
-  static auto& c = Metrics::counter("vireo_render_cache_hits_total", "Rendered frames served from the disk cache");
-  return c;
-}
-Counter& misses() {
-  static auto& c = Metrics::counter("vireo_render_cache_misses_total", "Rendered frames computed (not in the cache)");
-  return c;
-}
 }  // namespace
 
-Result<std::unique_ptr<FileCache>> FileCache::open(fs::path dir, uint64_t max_bytes) {
+FileCache::FileCache(fs::path dir, uint64_t max_bytes, const std::string& metric)
+    : dir_(std::move(dir)),
+      max_bytes_(max_bytes),
+      hits_(&Metrics::counter("vireo_" + metric + "_cache_hits_total", "Reads served from the " + metric + " cache")),
+      misses_(&Metrics::counter("vireo_" + metric + "_cache_misses_total", "Reads the " + metric + " cache could not serve")) {}
+
+Result<std::unique_ptr<FileCache>> FileCache::open(fs::path dir, uint64_t max_bytes, const std::string& metric) {
   std::error_code ec;
   fs::create_directories(dir / "tmp", ec);
   if (ec) return fail(ErrorCode::OutOfResources, "cannot create the cache folder " + dir.string() + ": " + ec.message());
-  std::unique_ptr<FileCache> cache(new FileCache(dir, max_bytes));
-  (void)hits(), (void)misses();  // both on /metrics from the start
+  std::unique_ptr<FileCache> cache(new FileCache(dir, max_bytes, metric));
   for (const auto& e : fs::directory_iterator(dir / "tmp", ec)) fs::remove(e.path(), ec);
   struct Found {
     fs::file_time_type mtime;
@@ -59,18 +55,22 @@ Result<std::unique_ptr<FileCache>> FileCache::open(fs::path dir, uint64_t max_by
   return cache;
 }
 
+std::string FileCache::relative_path(const std::string& group, const std::string& name) const {
+  return (group_dir(group) / hashed(name)).string();
+}
+
 fs::path FileCache::group_dir(const std::string& group) const {
   std::string g = hashed(group);
   return fs::path(g.substr(0, 2)) / g;
 }
 
 std::optional<std::string> FileCache::get(const std::string& group, const std::string& name) {
-  std::string rel = (group_dir(group) / hashed(name)).string();
+  std::string rel = relative_path(group, name);
   {
     std::lock_guard lock(mutex_);
     auto it = by_path_.find(rel);
     if (it == by_path_.end()) {
-      misses().inc();
+      misses_->inc();
       return std::nullopt;
     }
     lru_.splice(lru_.begin(), lru_, it->second);
@@ -83,14 +83,14 @@ std::optional<std::string> FileCache::get(const std::string& group, const std::s
     while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
     ::close(fd);
     if (n == 0 && !out.empty()) {
-      hits().inc();
+      hits_->inc();
       return out;
     }
   }
   // Deleted or damaged behind our back: forget it; the caller renders and puts it again.
   std::lock_guard lock(mutex_);
   if (auto it = by_path_.find(rel); it != by_path_.end()) erase_locked(it->second);
-  misses().inc();
+  misses_->inc();
   return std::nullopt;
 }
 
@@ -114,11 +114,58 @@ void FileCache::put(const std::string& group, const std::string& name, const std
     return;
   }
   std::lock_guard lock(mutex_);
-  if (auto it = by_path_.find(rel.string()); it != by_path_.end()) forget_locked(it->second);  // replaced by the rename
-  lru_.push_front({rel.string(), bytes.size()});
+  insert_locked(rel.string(), bytes.size(), 0);
+}
+
+void FileCache::insert_locked(const std::string& rel, uint64_t size, size_t keep) {
+  if (auto it = by_path_.find(rel); it != by_path_.end()) forget_locked(it->second);  // replaced by the rename
+  lru_.push_front({rel, size});
   by_path_[lru_.front().path] = lru_.begin();
-  bytes_ += bytes.size();
-  evict_locked();
+  bytes_ += size;
+  evict_locked(keep);
+}
+
+fs::path FileCache::temp_path() {
+  std::lock_guard lock(mutex_);
+  return dir_ / "tmp" / (std::to_string(::getpid()) + "-" + std::to_string(++temp_counter_));
+}
+
+Result<fs::path> FileCache::adopt(const std::string& group, const std::string& name, const fs::path& file) {
+  std::string rel = relative_path(group, name);
+  std::error_code ec;
+  uint64_t size = fs::file_size(file, ec);
+  if (!ec) fs::create_directories(dir_ / fs::path(rel).parent_path(), ec);
+  if (ec || ::rename(file.c_str(), (dir_ / rel).c_str()) != 0) {
+    ::unlink(file.c_str());
+    return fail(ErrorCode::OutOfResources, "cannot keep a file in the cache " + dir_.string());
+  }
+  std::lock_guard lock(mutex_);
+  insert_locked(rel, size, 1);  // its reader is about to open it
+  return dir_ / rel;
+}
+
+std::optional<fs::path> FileCache::find(const std::string& group, const std::string& name) {
+  std::string rel = relative_path(group, name);
+  std::lock_guard lock(mutex_);
+  auto it = by_path_.find(rel);
+  if (it == by_path_.end()) {
+    misses_->inc();
+    return std::nullopt;
+  }
+  if (::access((dir_ / rel).c_str(), R_OK) != 0) {  // deleted behind our back
+    forget_locked(it->second);
+    misses_->inc();
+    return std::nullopt;
+  }
+  lru_.splice(lru_.begin(), lru_, it->second);
+  hits_->inc();
+  return dir_ / rel;
+}
+
+void FileCache::drop(const std::string& group, const std::string& name) {
+  std::string rel = relative_path(group, name);
+  std::lock_guard lock(mutex_);
+  if (auto it = by_path_.find(rel); it != by_path_.end()) erase_locked(it->second);
 }
 
 void FileCache::drop_group(const std::string& group) {
@@ -144,8 +191,8 @@ void FileCache::erase_locked(std::list<Entry>::iterator it) {
   forget_locked(it);
 }
 
-void FileCache::evict_locked() {
-  while (bytes_ > max_bytes_ && !lru_.empty()) erase_locked(std::prev(lru_.end()));
+void FileCache::evict_locked(size_t keep) {
+  while (bytes_ > max_bytes_ && lru_.size() > keep) erase_locked(std::prev(lru_.end()));
 }
 
 uint64_t FileCache::bytes() const {

@@ -1,4 +1,4 @@
-// A bounded cache of derived files on disk (rendered frames): entries are grouped by what
+// A bounded cache of files on disk (rendered frames; copies of objects read from S3): entries are grouped by what
 // they derive from (an instance's blob) so a group can be dropped when its source changes or
 // goes, and the least recently used entries are evicted when the cache exceeds its size.
 // A file deleted behind the cache's back is a miss, and is rebuilt by the caller's next put.
@@ -25,10 +25,14 @@
 
 namespace vireo {
 
+class Counter;
+
 class FileCache {
  public:
-  // OutOfResources when the folder cannot be created.
-  [[nodiscard]] static Result<std::unique_ptr<FileCache>> open(std::filesystem::path dir, uint64_t max_bytes);
+  // OutOfResources when the folder cannot be created. `metric` names its hit and miss counters
+  // on /metrics: vireo_<metric>_cache_hits_total.
+  [[nodiscard]] static Result<std::unique_ptr<FileCache>> open(std::filesystem::path dir, uint64_t max_bytes,
+                                                               const std::string& metric = "render");
 
   [[nodiscard]] std::optional<std::string> get(const std::string& group, const std::string& name);
   // Best effort: a cache that cannot write (full disk) just does not keep the entry.
@@ -36,11 +40,25 @@ class FileCache {
   // Forgets every entry of a group (its source changed or was deleted).
   void drop_group(const std::string& group);
 
+  // Entries as files, for readers that want a path (a DICOM file to parse or send). The newest
+  // entry is kept even when it alone exceeds the size, so that its reader finds it.
+  // A fresh path in the cache's folder for a file that adopt() will move in.
+  [[nodiscard]] std::filesystem::path temp_path();
+  // Moves `file` in as the entry; its path.
+  [[nodiscard]] Result<std::filesystem::path> adopt(const std::string& group, const std::string& name,
+                                                    const std::filesystem::path& file);
+  // The entry's file when present (and marks it used).
+  [[nodiscard]] std::optional<std::filesystem::path> find(const std::string& group, const std::string& name);
+  void drop(const std::string& group, const std::string& name);
+
   [[nodiscard]] uint64_t bytes() const;
   [[nodiscard]] size_t entries() const;
 
  private:
-  FileCache(std::filesystem::path dir, uint64_t max_bytes) : dir_(std::move(dir)), max_bytes_(max_bytes) {}
+  FileCache(std::filesystem::path dir, uint64_t max_bytes, const std::string& metric);
+  [[nodiscard]] std::string relative_path(const std::string& group, const std::string& name) const;
+  // Evicts down to the size, keeping at least the `keep` most recent entries.
+  void insert_locked(const std::string& rel, uint64_t size, size_t keep);
   struct Entry {
     std::string path;  // relative to dir_: "ab/<group hash>/<name hash>"
     uint64_t size = 0;
@@ -48,7 +66,7 @@ class FileCache {
   [[nodiscard]] std::filesystem::path group_dir(const std::string& group) const;
   void forget_locked(std::list<Entry>::iterator it);  // the index only
   void erase_locked(std::list<Entry>::iterator it);   // the index and the file
-  void evict_locked();
+  void evict_locked(size_t keep = 0);
 
   std::filesystem::path dir_;
   uint64_t max_bytes_;
@@ -57,6 +75,8 @@ class FileCache {
   std::unordered_map<std::string, std::list<Entry>::iterator> by_path_;
   uint64_t bytes_ = 0;
   uint64_t temp_counter_ = 0;
+  Counter* hits_;
+  Counter* misses_;
 };
 
 }  // namespace vireo

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -21,25 +20,6 @@ namespace {
 Error io_error(std::string_view what, int err) {
   // ENOSPC, EDQUOT, EROFS, EACCES: the storage cannot take the data. The sender may retry later.
   return Error{ErrorCode::OutOfResources, std::string(what) + ": " + std::strerror(err)};
-}
-
-bool valid_name(const std::string& key) {
-  if (key.empty() || key.size() > 200) return false;
-  for (char c : key) {
-    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
-              c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return key != "." && key != ".." && key.front() != '.';
-}
-
-// "g0g1g2g3/<name>": four lowercase hex digits, a slash, a valid file name.
-bool valid_key(const std::string& key) {
-  if (key.size() < 6 || key[4] != '/') return false;
-  for (size_t i = 0; i < 4; ++i)
-    if (!std::isxdigit(static_cast<unsigned char>(key[i])) || std::isupper(static_cast<unsigned char>(key[i])))
-      return false;
-  return valid_name(key.substr(5));
 }
 
 // Opens a directory and applies fsync or syncfs to it.
@@ -80,7 +60,7 @@ Result<BlobInfo> FsBlobStore::put_file(const std::string& name, const std::strin
     ::unlink(source.c_str());
     return std::unexpected(std::move(e));
   };
-  if (!valid_name(name)) return discard(Error{ErrorCode::InvalidArgument, "invalid blob name"});
+  if (!is_valid_blob_name(name)) return discard(Error{ErrorCode::InvalidArgument, "invalid blob name"});
 
   int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return discard(io_error("open received file", errno));
@@ -99,7 +79,7 @@ Result<BlobInfo> FsBlobStore::put_file(const std::string& name, const std::strin
 
   const std::string& sha = digest->sha256;
   const uint64_t size = digest->size;
-  std::string key = sha256_hex(group).substr(0, 4) + "/" + name + "-" + sha.substr(0, 16);
+  std::string key = blob_key(name, group, sha);
   fs::path target = path_for(key);
   std::error_code ec;
   bool created = !fs::exists(target.parent_path(), ec);
@@ -141,19 +121,19 @@ Status FsBlobStore::sync(const std::vector<std::string>& keys) {
 }
 
 Result<fs::path> FsBlobStore::local_path(const std::string& key) {
-  if (!valid_key(key)) return fail(ErrorCode::InvalidArgument, "invalid blob key");
+  if (!is_valid_blob_key(key)) return fail(ErrorCode::InvalidArgument, "invalid blob key");
   fs::path p = path_for(key);
   if (::access(p.c_str(), R_OK) != 0) return fail(ErrorCode::IntegrityError, "blob missing: " + key);
   return p;
 }
 
 std::optional<fs::path> FsBlobStore::direct_path(const std::string& key) {
-  if (!valid_key(key)) return std::nullopt;
+  if (!is_valid_blob_key(key)) return std::nullopt;
   return path_for(key);
 }
 
 Result<BlobInfo> FsBlobStore::stat(const std::string& key) {
-  if (!valid_key(key)) return fail(ErrorCode::InvalidArgument, "invalid blob key");
+  if (!is_valid_blob_key(key)) return fail(ErrorCode::InvalidArgument, "invalid blob key");
   std::error_code ec;
   auto size = fs::file_size(path_for(key), ec);
   if (ec) return fail(ErrorCode::NotFound, "blob missing: " + key);
@@ -170,12 +150,12 @@ Status FsBlobStore::verify(const std::string& key, const std::string& expected_s
 }
 
 Status FsBlobStore::remove(const std::string& key) {
-  if (!valid_key(key)) return fail(ErrorCode::InvalidArgument, "invalid blob key");
+  if (!is_valid_blob_key(key)) return fail(ErrorCode::InvalidArgument, "invalid blob key");
   if (::unlink(path_for(key).c_str()) != 0 && errno != ENOENT) return std::unexpected(io_error("remove blob", errno));
   return {};
 }
 
-Status FsBlobStore::for_each_key(const std::function<void(const std::string&)>& fn) {
+Status FsBlobStore::for_each_key(const std::function<void(const std::string& key, int64_t written_at)>& fn) {
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(root_, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
@@ -185,8 +165,11 @@ Status FsBlobStore::for_each_key(const std::function<void(const std::string&)>& 
     }
     if (it->is_regular_file() && it.depth() == 2) {
       const auto& p = it->path();
+      struct stat st {};
+      int64_t written_at = ::stat(p.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_mtime) : 0;
       fn(p.parent_path().parent_path().filename().string() + p.parent_path().filename().string() + "/" +
-         p.filename().string());
+             p.filename().string(),
+         written_at);
     }
   }
   if (ec) return fail(ErrorCode::OutOfResources, "cannot list blobs: " + ec.message());

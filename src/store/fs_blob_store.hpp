@@ -28,7 +28,7 @@ class FsBlobStore final : public BlobStore {
   [[nodiscard]] Result<BlobInfo> stat(const std::string& key) override;
   [[nodiscard]] Status verify(const std::string& key, const std::string& expected_sha256) override;
   [[nodiscard]] Status remove(const std::string& key) override;
-  Status for_each_key(const std::function<void(const std::string&)>& fn) override;
+  Status for_each_key(const std::function<void(const std::string& key, int64_t written_at)>& fn) override;
   void clear_temp() override;
   [[nodiscard]] Result<uint64_t> free_bytes() override;
 

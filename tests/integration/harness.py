@@ -146,6 +146,101 @@ def database_env(data_dir):
     return {"VIREO_DATABASE_URL": base.rsplit("/", 1)[0] + "/" + name}
 
 
+S3_BUCKET = "vireo-test"
+S3_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER", "AWS_DEFAULT_REGION": "us-east-1",
+                  "AWS_EC2_METADATA_DISABLED": "true"}
+
+
+def _s3_prefix(data_dir):
+    return "t" + hashlib.sha1(str(Path(data_dir).resolve()).encode()).hexdigest()[:16] + "/"
+
+
+def blob_env(data_dir):
+    """On the S3 pass (VIREO_TEST_S3_DIR: tests/s3/server.sh), the environment that puts the blobs of
+    `data_dir` under a prefix of their own in the test server's bucket; otherwise nothing (files)."""
+    if not os.environ.get("VIREO_TEST_S3_DIR"):
+        return {}
+    endpoint = (Path(os.environ["VIREO_TEST_S3_DIR"]) / "url").read_text().strip()
+    return dict(S3_CREDENTIALS, VIREO_BLOB_STORE=f"s3://{S3_BUCKET}/{_s3_prefix(data_dir)}",
+                VIREO_S3_ENDPOINT=endpoint)
+
+
+def backend_env(data_dir):
+    """What puts `data_dir`'s index and blobs on the pass's backends (SQLite and files by default)."""
+    return dict(database_env(data_dir), **blob_env(data_dir))
+
+
+class FileBlobs:
+    """The blobs of a data folder on the filesystem store, read and damaged behind Vireo's back."""
+    shared = False
+
+    def __init__(self, data_dir):
+        self.root = Path(data_dir) / "blobs"
+        self.temp_dir = self.root / "tmp"
+
+    def keys(self, name_prefix=""):
+        return sorted(f"{p.parent.parent.name}{p.parent.name}/{p.name}" for p in self.root.glob(f"*/*/{name_prefix}*")
+                      if p.is_file() and p.parent.parent.name != "tmp")
+
+    def read(self, key):
+        return self._path(key).read_bytes()
+
+    def write(self, key, data):
+        self._path(key).parent.mkdir(parents=True, exist_ok=True)
+        self._path(key).write_bytes(data)
+
+    def delete(self, key):
+        self._path(key).unlink()
+
+    def _path(self, key):
+        return self.root / key[:2] / key[2:4] / key[5:]
+
+
+class S3Blobs:
+    """The same over the test server's bucket, through awscli (an independent S3 client). A change
+    also drops the node's local copy (data_dir/s3-cache), so the next read goes to the bucket."""
+    shared = True
+
+    def __init__(self, data_dir):
+        self.data_dir = Path(data_dir)
+        self.prefix = _s3_prefix(data_dir)
+        self.endpoint = (Path(os.environ["VIREO_TEST_S3_DIR"]) / "url").read_text().strip()
+        self.temp_dir = self.data_dir / "s3-cache" / "incoming"
+
+    def _aws(self, *args, **kw):
+        return subprocess.run(["/usr/bin/aws", "--endpoint-url", self.endpoint, "s3api", *args], check=True,
+                              capture_output=True, env=dict(os.environ, **S3_CREDENTIALS), timeout=60, **kw)
+
+    def keys(self, name_prefix=""):
+        out = self._aws("list-objects-v2", "--bucket", S3_BUCKET, "--prefix", self.prefix, "--output", "json").stdout
+        listed = [o["Key"][len(self.prefix):] for o in (json.loads(out or b"{}").get("Contents") or [])]
+        return sorted(k for k in listed if k[5:].startswith(name_prefix))
+
+    def read(self, key):
+        with tempfile.TemporaryDirectory() as d:
+            self._aws("get-object", "--bucket", S3_BUCKET, "--key", self.prefix + key, f"{d}/o")
+            return Path(f"{d}/o").read_bytes()
+
+    def write(self, key, data):
+        with tempfile.TemporaryDirectory() as d:
+            Path(f"{d}/o").write_bytes(data)
+            self._aws("put-object", "--bucket", S3_BUCKET, "--key", self.prefix + key, "--body", f"{d}/o")
+        self._drop_local_copy(key)
+
+    def delete(self, key):
+        self._aws("delete-object", "--bucket", S3_BUCKET, "--key", self.prefix + key)
+        self._drop_local_copy(key)
+
+    def _drop_local_copy(self, key):
+        hashed = lambda s: hashlib.sha256(s.encode()).hexdigest()[:32]  # store/file_cache.cpp's layout
+        group = hashed(key[:4])
+        (self.data_dir / "s3-cache" / "objects" / group[:2] / group / hashed(key)).unlink(missing_ok=True)
+
+
+def blobs_of(data_dir):
+    return S3Blobs(data_dir) if os.environ.get("VIREO_TEST_S3_DIR") else FileBlobs(data_dir)
+
+
 class Server:
     """A running `vireo serve` with its own data folder."""
 
@@ -158,10 +253,12 @@ class Server:
         self.env = dict(os.environ, VIREO_DATA_DIR=str(self.data_dir), VIREO_HTTP_PORT=str(self.http_port),
                         VIREO_DICOM_PORT=str(self.dicom_port), VIREO_PEERS=peers, VIREO_LOG_LEVEL="info")
         self.env.pop("VIREO_CONFIG", None)
-        # On PostgreSQL (the second backend's pass): the data folder's index in a database of its
-        # own; a server started again on the same folder finds it again.
+        # On the second backend's pass (PostgreSQL and S3): the data folder's index in a database of
+        # its own and its blobs under a prefix of their own; a server started again on the same
+        # folder finds them again.
         self.database = None
-        self.env.update(database_env(self.data_dir))
+        self.env.update(backend_env(self.data_dir))
+        self.blobs = blobs_of(self.data_dir)
         if "VIREO_DATABASE_URL" in self.env and os.environ.get("VIREO_TEST_DATABASE_URL_FILE"):
             self.database = self.env["VIREO_DATABASE_URL"].rsplit("/", 1)[1]
             self.owns_database = not data_dir

@@ -342,16 +342,17 @@ class WadoTest(unittest.TestCase):
         one = json.loads(self.server.http("GET", f"/dicom-web{path}/instances/{sops[0]}/metadata")[2])
         self.assertEqual(len(one), 1)
         # Kept in the index at ingest: answered without opening the files.
-        blobs = [p for p in (self.server.data_dir / "blobs").rglob("*") if p.is_file() and
-                 any(p.name.startswith(uid + "-") for uid in sops)]
-        self.assertEqual(len(blobs), len(sops))
-        for b in blobs:
-            b.rename(str(b) + ".away")
+        store = self.server.blobs
+        keys = [k for uid in sops for k in store.keys(uid + "-")]
+        self.assertEqual(len(keys), len(sops))
+        away = {k: store.read(k) for k in keys}
+        for k in keys:
+            store.delete(k)
         try:
             again = json.loads(self.server.http("GET", "/dicom-web" + path + "/metadata")[2])
         finally:
-            for b in blobs:
-                Path(str(b) + ".away").rename(b)
+            for k, data in away.items():
+                store.write(k, data)
         self.assertEqual(again, items)
         for accept, code in (("application/dicom+xml", 406), ("application/dicom+json;q=0, */*", 406),
                              ("application/dicom+xml, application/json;q=0.5", 200)):
@@ -585,10 +586,11 @@ class WadoTest(unittest.TestCase):
         statuses, out = self.server.store(f)
         self.assertTrue(all(v == 0 for v in statuses.values()), out)
         path, inst = self.instance_path(f)
-        blob = [p for p in (self.server.data_dir / "blobs").rglob(f"{read_meta(f)[1][(2, 3)]}-*")][0]
-        original = blob.read_bytes()
+        store = self.server.blobs
+        blob = store.keys(read_meta(f)[1][(2, 3)] + "-")[0]
+        original = store.read(blob)
         try:
-            blob.write_bytes(original[:-10] + b"X" * 10)  # never read before: its hash is checked now
+            store.write(blob, original[:-10] + b"X" * 10)  # never read before: its hash is checked now
             try:
                 status, headers, body = self.pixel_data(f"/dicom-web/studies/{inst['StudyInstanceUID']}")
                 complete = status == 200 and body.endswith(b"--\r\n")
@@ -596,7 +598,7 @@ class WadoTest(unittest.TestCase):
                 complete = False
             self.assertFalse(complete, "the answer must not complete")
         finally:
-            blob.write_bytes(original)
+            store.write(blob, original)
 
     def png_size(self, data):
         self.assertEqual(data[:8], b"\x89PNG\r\n\x1a\n")
@@ -673,16 +675,17 @@ class WadoTest(unittest.TestCase):
         self.assertEqual(self.server.http("GET", "/dicom-web/studies/1.2.3.999/rendered")[0], 404)
         # A damaged file in the series is reported, not left out of the answer.
         uid = read_meta(self.files[0])[1][(2, 3)]
-        blob = [p for p in (self.server.data_dir / "blobs").rglob(f"{uid}-*")][0]
-        original = blob.read_bytes()
+        store = self.server.blobs
+        blob = store.keys(uid + "-")[0]
+        original = store.read(blob)
         try:
-            blob.write_bytes(original[:-10] + b"X" * 10)
+            store.write(blob, original[:-10] + b"X" * 10)
             self.server.stop()
             self.server.start()  # a process that has not checked the file yet
             status, _, body = self.server.http("GET", series + "/rendered?quality=77", headers={"Accept": "image/png"})
             self.assertEqual(status, 500, body[:200])
         finally:
-            blob.write_bytes(original)
+            store.write(blob, original)
 
     def test_wado_uri(self):
         _, inst = self.instance_path(self.files[0])
@@ -759,13 +762,14 @@ class WadoTest(unittest.TestCase):
     def test_a_damaged_file_is_never_delivered_whole(self):
         uid = read_meta(self.files[0])[1][(2, 3)]
         inst = self.server.json(f"/api/instances/{uid}")
-        blob = [p for p in (self.server.data_dir / "blobs").rglob(f"{uid}-*")][0]
-        original = blob.read_bytes()
+        store = self.server.blobs
+        blob = store.keys(uid + "-")[0]
+        original = store.read(blob)
         path = f"/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}/instances/{uid}"
         try:
             # Changed bytes, a shorter file, a longer file (the length sent is the index's).
             for damaged in (original[:-10] + b"X" * 10, original[:-100], original + b"\0" * 64):
-                blob.write_bytes(damaged)
+                store.write(blob, damaged)
                 try:
                     status, headers, body = self.retrieve(path)
                     complete = len(body) == int(headers["Content-Length"]) and original in body
@@ -773,7 +777,7 @@ class WadoTest(unittest.TestCase):
                     complete = False
                 self.assertFalse(complete, "the response must not complete")
         finally:
-            blob.write_bytes(original)
+            store.write(blob, original)
         self.assertEqual(self.retrieve(f"/studies/{inst['StudyInstanceUID']}")[0], 200, "still serving")
 
 
@@ -1014,7 +1018,7 @@ class StowTest(unittest.TestCase):
         conn.send(part + part[:1000])  # one whole part, then the client goes away
         conn.close()
         deadline = time.time() + 10
-        tmp_dir = self.server.data_dir / "blobs" / "tmp"
+        tmp_dir = self.server.blobs.temp_dir
         while time.time() < deadline and any(tmp_dir.iterdir()):
             time.sleep(0.05)
         self.assertEqual(list(tmp_dir.iterdir()), [])

@@ -13,7 +13,7 @@ import time
 import unittest
 from pathlib import Path
 
-from harness import database_env, DICOM, TOOL_ENV, VIREO, Server, dataset_bytes, parse_status, read_meta
+from harness import backend_env, blobs_of, DICOM, TOOL_ENV, VIREO, Server, dataset_bytes, parse_status, read_meta
 
 SOURCE = DICOM / "modality/CT_small.dcm"
 
@@ -45,7 +45,7 @@ def storescu_acknowledged(output):
 
 def check(data_dir, *flags):
     return subprocess.run([str(VIREO), "check", "--data-dir", str(data_dir), *flags], capture_output=True, text=True,
-                          timeout=300, env=dict(os.environ, **database_env(data_dir)))
+                          timeout=300, env=dict(os.environ, **backend_env(data_dir)))
 
 
 class CrashDurabilityTest(unittest.TestCase):
@@ -90,12 +90,22 @@ class CrashDurabilityTest(unittest.TestCase):
                 self.assertGreaterEqual(indexed, len(acked))
             finally:
                 restarted.stop()
-            # Every index row has its intact file, and no file is left without a row.
+            # Every index row has its intact file, and no file is left without a row. On a bucket
+            # (shared by design) a PUT cut by the kill may still complete in the store after the
+            # restart's check has listed it: at most one per association, reported and kept
+            # until it is an hour old.
             r = check(tmp / "var", "--deep")
-            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-            self.assertIn("orphan files:  0", r.stdout)
-            blobs = [p for p in (tmp / "var" / "blobs").rglob("*-*") if p.is_file()]
-            self.assertEqual(len(blobs), indexed)
+            self.assertIn("missing files: 0", r.stdout)
+            self.assertIn("damaged files: 0", r.stdout)
+            store = blobs_of(tmp / "var")
+            if store.shared and "orphan files:  0" not in r.stdout:
+                late = len(store.keys()) - indexed
+                self.assertLessEqual(late, 4, r.stdout)
+                self.assertIn(f"orphan files:  {late}, {late} written within the hour, kept", r.stdout)
+            else:
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                self.assertIn("orphan files:  0", r.stdout)
+                self.assertEqual(len(store.keys()), indexed)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
@@ -104,29 +114,34 @@ class CrashDurabilityTest(unittest.TestCase):
         try:
             data = tmp / "var"
             r = subprocess.run([str(VIREO), "import", "--data-dir", str(data), str(DICOM / "dicomdir/98892003")],
-                               capture_output=True, text=True, env=dict(os.environ, **database_env(data)))
+                               capture_output=True, text=True, env=dict(os.environ, **backend_env(data)))
             self.assertEqual(r.returncode, 0, r.stdout)
             self.assertEqual(check(data, "--deep").returncode, 0)
-            blobs = sorted(p for p in (data / "blobs").rglob("*-*") if p.is_file())
-            damaged = bytearray(blobs[0].read_bytes())
+            store = blobs_of(data)
+            blobs = store.keys()
+            damaged = bytearray(store.read(blobs[0]))
             damaged[-1] ^= 0xFF
-            blobs[0].write_bytes(bytes(damaged))
-            blobs[1].unlink()
+            store.write(blobs[0], bytes(damaged))
+            store.delete(blobs[1])
             # As a crash between writing a file and committing its row would leave it.
-            h = hashlib.sha256(b"1.2.3").hexdigest()
-            orphan = data / "blobs" / h[:2] / h[2:4] / "1.2.3.4-0000000000000000"
-            orphan.parent.mkdir(parents=True, exist_ok=True)
-            orphan.write_bytes(b"x")
+            orphan = hashlib.sha256(b"1.2.3").hexdigest()[:4] + "/1.2.3.4-0000000000000000"
+            store.write(orphan, b"x")
             r = check(data, "--deep")
             self.assertEqual(r.returncode, 1)
             self.assertIn("missing files: 1", r.stdout)
             self.assertIn("damaged files: 1", r.stdout)
             self.assertIn("orphan files:  1", r.stdout)
             r = check(data, "--repair")
-            self.assertFalse(orphan.exists())
+            if store.shared:
+                # A bucket other nodes write to: a recent orphan may be one's write about to be
+                # committed, so it stays (and is said to).
+                self.assertIn(orphan, store.keys())
+                self.assertIn("1 written within the hour, kept", r.stdout)
+            else:
+                self.assertNotIn(orphan, store.keys())
             server = Server(data_dir=data).start()
             try:
-                uid = blobs[0].name.rsplit("-", 1)[0]
+                uid = blobs[0][5:].rsplit("-", 1)[0]
                 status, _, body = server.http("GET", f"/api/instances/{uid}/file")
                 self.assertEqual(status, 500, "a damaged file is never served")
                 self.assertIn(b"integrity", body.lower())
@@ -180,7 +195,7 @@ class DiskFullTest(unittest.TestCase):
                                                 headers={"Content-Type": 'multipart/related; type="application/dicom"; boundary=b'})
                 self.assertEqual(status, 507, answer[:300])
                 self.assertEqual(json.loads(answer)["status"], 507)
-                self.assertEqual(list((mount / "var" / "blobs" / "tmp").iterdir()), [], "no part left behind")
+                self.assertEqual(list(server.blobs.temp_dir.iterdir()), [], "no part left behind")
                 self.assertEqual(server.json("/api/stats")["instances"], 0)
                 self.assertEqual(server.echo(), 0, "still serving")
             finally:

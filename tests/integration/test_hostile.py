@@ -321,7 +321,7 @@ class HostileHttpTest(unittest.TestCase):
         self.assertEqual(status, 413)
         self.assertLess(sent, self.STOW_LIMIT + (32 << 20), "cut soon after the limit, not at the client's will")
         self.assertEqual(self.server.json("/api/stats")["instances"], stored)
-        self.assertEqual(list((self.server.data_dir / "blobs" / "tmp").iterdir()), [], "no temporary file left")
+        self.assertEqual(list(self.server.blobs.temp_dir.iterdir()), [], "no temporary file left")
 
     def test_one_instance_over_the_part_limit_is_413_and_a_small_one_is_stored(self):
         stored = self.server.json("/api/stats")["instances"]

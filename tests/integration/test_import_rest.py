@@ -8,7 +8,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from harness import database_env, DICOM, ROOT, VIREO, Server, dataset_bytes, read_meta
+from harness import backend_env, blobs_of, DICOM, ROOT, VIREO, Server, dataset_bytes, read_meta
 
 # Structurally broken files (truncated, overrunning lengths, garbage): must be refused.
 MUST_REJECT = [
@@ -37,7 +37,7 @@ MUST_ACCEPT = [
 
 def run_import(data_dir, *paths):
     return subprocess.run([str(VIREO), "import", "--data-dir", str(data_dir), *map(str, paths)],
-                          capture_output=True, text=True, timeout=300, env=dict(os.environ, **database_env(data_dir)))
+                          capture_output=True, text=True, timeout=300, env=dict(os.environ, **backend_env(data_dir)))
 
 
 class ImportTest(unittest.TestCase):
@@ -62,7 +62,7 @@ class ImportTest(unittest.TestCase):
             self.assertIn("rejected (1): ", r.stdout, name)
         stats, _ = self.stats()
         self.assertEqual(stats["instances"], 0)
-        self.assertEqual(list((self.data / "blobs").rglob("*-*")), [])
+        self.assertEqual(blobs_of(self.data).keys(), [])
 
     def test_odd_but_valid_files_are_accepted_with_dataset_bytes_unchanged(self):
         for i, name in enumerate(MUST_ACCEPT):
@@ -70,12 +70,15 @@ class ImportTest(unittest.TestCase):
             data = self.tmp / f"var{i}"
             r = run_import(data, f)
             self.assertEqual(r.returncode, 0, f"{name}: {r.stdout}{r.stderr}")
-            blobs = [p for p in (data / "blobs").rglob("*-*") if p.is_file()]
+            store = blobs_of(data)
+            blobs = store.keys()
             self.assertEqual(len(blobs), 1, name)
-            offset, meta = read_meta(blobs[0])
+            stored = self.tmp / f"stored{i}.dcm"
+            stored.write_bytes(store.read(blobs[0]))
+            offset, meta = read_meta(stored)
             self.assertGreater(offset, 0, f"{name}: stored as a Part 10 file")
             self.assertTrue(meta.get((2, 0x10)), f"{name}: with a transfer syntax in its meta header")
-            self.assertEqual(blobs[0].read_bytes()[offset:], dataset_bytes(f), name)
+            self.assertEqual(stored.read_bytes()[offset:], dataset_bytes(f), name)
 
     def test_import_corpus_summary_and_reimport_is_idempotent(self):
         r = run_import(self.data, DICOM)
@@ -181,8 +184,7 @@ class RestAndDuplicatesTest(unittest.TestCase):
             self.assertEqual(json.loads(body)["deletedInstances"], victim["NumberOfStudyRelatedInstances"])
             after = server.json("/api/stats")
             self.assertEqual(after["instances"], before["instances"] - victim["NumberOfStudyRelatedInstances"])
-            blobs = [p for p in (server.data_dir / "blobs").rglob("*-*") if p.is_file()]
-            self.assertEqual(len(blobs), after["instances"])
+            self.assertEqual(len(server.blobs.keys()), after["instances"])
             status, _, _ = server.http("GET", f"/api/studies/{victim['StudyInstanceUID']}")
             self.assertEqual(status, 404)
         finally:
@@ -213,8 +215,7 @@ class RestAndDuplicatesTest(unittest.TestCase):
             self.assertEqual(conflicts[0]["resolution"], "overwritten")
             inst = server.json(f"/api/instances/{uid}")
             self.assertEqual(inst["AvailableTransferSyntaxUID"], "1.2.840.10008.1.2.5")
-            blobs = [p for p in (server.data_dir / "blobs").rglob("*-*") if p.is_file()]
-            self.assertEqual(len(blobs), 1, "the replaced file is removed")
+            self.assertEqual(len(server.blobs.keys()), 1, "the replaced file is removed")
         finally:
             server.cleanup()
 

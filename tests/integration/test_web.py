@@ -349,10 +349,10 @@ class ViewerEndToEndTest(unittest.TestCase):
                 sop = read_meta(files[0])[1][(2, 3)]
                 uid[name] = server.json(f"/api/instances/{sop}")["StudyInstanceUID"]
             damaged_sop = read_meta(studies["study2"][5])[1][(2, 3)]
-            blob = next((server.data_dir / "blobs").rglob(f"{damaged_sop}-*"))
-            data = bytearray(blob.read_bytes())
+            blob = server.blobs.keys(damaged_sop + "-")[0]
+            data = bytearray(server.blobs.read(blob))
             data[-2000:-1000] = bytes(1000)  # pixel data changed, size kept: the stored hash no longer holds
-            blob.write_bytes(bytes(data))
+            server.blobs.write(blob, bytes(data))
             study = uid["study0"]
             # AI findings from an engine's account: a box on the slice shown first (the head end)
             # and a contour on the next; the viewer draws them only when asked.

@@ -2,6 +2,8 @@
 # A throwaway PostgreSQL server for the tests, on loopback and a free port:
 #   tests/pg/server.sh start DIR   # prints the database URL, also written to DIR/url
 #   tests/pg/server.sh stop DIR    # stops it and removes DIR
+#   tests/pg/server.sh pause DIR   # stops it, keeping its data (a database that went away)
+#   tests/pg/server.sh resume DIR  # starts it again on the same port
 # PostgreSQL refuses to run as root: under root it runs as the `postgres` user the Debian
 # package creates. Durability settings are PostgreSQL's defaults (fsync, synchronous_commit).
 set -euo pipefail
@@ -30,7 +32,17 @@ case $cmd in
     as_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U vireo vireo_test
     url="postgresql://vireo@127.0.0.1:$port/vireo_test"
     echo "$url" > "$dir/url"
+    echo "$port" > "$dir/port"
     echo "$url"
+    ;;
+  pause)
+    cluster=$(cat "$dir/cluster")
+    as_pg "$bin/pg_ctl" -D "$cluster/data" -m fast -w stop >/dev/null
+    ;;
+  resume)
+    cluster=$(cat "$dir/cluster")
+    as_pg "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w \
+      -o "-p $(cat "$dir/port") -k $cluster -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
     ;;
   stop)
     if [ -f "$dir/cluster" ]; then
@@ -41,7 +53,7 @@ case $cmd in
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: $0 start|stop DIR" >&2
+    echo "usage: $0 start|stop|pause|resume DIR" >&2
     exit 2
     ;;
 esac

@@ -109,7 +109,7 @@ TEST_F(ArchiveTest, MalformedFilesChangeNothing) {
   }
   EXPECT_EQ(archive_->stats()->instances, 0);
   int files = 0;
-  ASSERT_TRUE(blobs_->for_each_key([&](const std::string&) { ++files; }));
+  ASSERT_TRUE(blobs_->for_each_key([&](const std::string&, int64_t) { ++files; }));
   EXPECT_EQ(files, 0);
 }
 

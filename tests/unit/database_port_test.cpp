@@ -248,6 +248,10 @@ TEST_P(PostgresqlPort, ALostConnectionIsOpenedAgainOnlyOutsideATransaction) {
   ASSERT_FALSE(lost);
   EXPECT_EQ(lost.error().code, ErrorCode::Unavailable);
   EXPECT_TRUE(conn_->query("SELECT 1", {})) << "idle: opened again";
+  kill();
+  EXPECT_FALSE(conn_->execute(db_->dialect().begin_write, {})) << "a BEGIN that finds the connection gone fails";
+  EXPECT_TRUE(conn_->execute(db_->dialect().begin_write, {})) << "and began nothing to end: the next one reconnects";
+  EXPECT_TRUE(conn_->execute("ROLLBACK", {}));
 
   ASSERT_TRUE(conn_->execute(db_->dialect().begin_write, {}));
   kill();

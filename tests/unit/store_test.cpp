@@ -94,7 +94,7 @@ TEST(FsBlobStore, PutIsContentAddressedVerifiedAndRemovable) {
   ASSERT_FALSE(v);
   EXPECT_EQ(v.error().code, ErrorCode::IntegrityError);
   std::vector<std::string> keys;
-  ASSERT_TRUE((*store)->for_each_key([&](const std::string& k) { keys.push_back(k); }));
+  ASSERT_TRUE((*store)->for_each_key([&](const std::string& k, int64_t) { keys.push_back(k); }));
   EXPECT_EQ(keys, std::vector<std::string>{info->key});
   EXPECT_TRUE((*store)->remove(info->key));
   EXPECT_FALSE((*store)->local_path(info->key));

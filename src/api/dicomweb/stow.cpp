@@ -78,13 +78,16 @@ class StowSink final : public http::BodySink {
     std::vector<std::optional<Result<archive::StoreResult>>> stored = store_all();
     json referenced = json::array(), failed = json::array();
     std::string first_study;
+    bool all_unavailable = true;  // every failure a store that did not answer: try again later
     for (size_t i = 0; i < parts_.size(); ++i) {
       if (parts_[i].file.empty()) {
+        all_unavailable = false;
         failed.push_back(item({{kFailureReason, attribute_json("US", std::to_string(kCannotUnderstand))}}));
         continue;
       }
       const auto& s = *stored[i];
       if (!s) {
+        all_unavailable = all_unavailable && s.error().code == ErrorCode::Unavailable;
         failed.push_back(item({{kFailureReason, attribute_json("US", std::to_string(dicom_status(s.error().code)))}}));
         continue;
       }
@@ -103,10 +106,13 @@ class StowSink final : public http::BodySink {
     if (!first_study.empty()) out[tag_key(kRetrieveURL)] = attribute_json("UR", root_ + "/studies/" + first_study);
     if (!referenced.empty()) out[tag_key(kReferencedSOPSequence)] = {{"vr", "SQ"}, {"Value", referenced}};
     if (!failed.empty()) out[tag_key(kFailedSOPSequence)] = {{"vr", "SQ"}, {"Value", failed}};
-    // PS3.18 10.5.3: 200 all stored, 202 some failed, 409 none stored.
-    int status = failed.empty() ? 200 : referenced.empty() ? 409 : 202;
+    // PS3.18 10.5.3: 200 all stored, 202 some failed, 409 none stored; 503 when nothing was
+    // stored only because the database or the object store did not answer: the same request
+    // succeeds later.
+    int status = failed.empty() ? 200 : !referenced.empty() ? 202 : all_unavailable ? 503 : 409;
     HttpResponse res = http::json_response(status, out.dump(-1, ' ', false, json::error_handler_t::replace));
     res.content_type = "application/dicom+json";
+    if (status == 503) res.headers.emplace_back("Retry-After", http::kRetryAfterSeconds);
     return res;
   }
 

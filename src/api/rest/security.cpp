@@ -25,6 +25,12 @@ HttpResponse unauthenticated(const std::string& detail) {
   return res;
 }
 
+// Whether the credential itself was refused, as opposed to the database failing to answer
+// (which is a 503 to retry, not a reason to sign anyone out).
+bool credential_refused(const Error& e) {
+  return e.code == ErrorCode::Unauthenticated || e.code == ErrorCode::Forbidden || e.code == ErrorCode::NotFound;
+}
+
 // Resolves the credential; nullopt and an anonymous principal when there is none. A
 // credential that is present but invalid is an error (never silently anonymous).
 std::optional<HttpResponse> authenticate(HttpRequest& req, auth::AuthService& auth, std::string& why) {
@@ -43,6 +49,7 @@ std::optional<HttpResponse> authenticate(HttpRequest& req, auth::AuthService& au
     auto p = auth.authenticate_bearer(*token);
     if (!p) {
       why = p.error().detail;
+      if (!credential_refused(p.error())) return http::problem(p.error());
       return unauthenticated("the token is not valid (unknown, expired or revoked)");
     }
     req.principal = std::move(*p);
@@ -52,6 +59,8 @@ std::optional<HttpResponse> authenticate(HttpRequest& req, auth::AuthService& au
     auto p = auth.authenticate_session(*session);
     if (!p) {
       why = p.error().detail;
+      // The database did not answer: the session may be fine, so it is kept (the browser retries).
+      if (!credential_refused(p.error())) return http::problem(p.error());
       HttpResponse res = unauthenticated("the session has ended; sign in again");
       res.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) +
                                                  "=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict");

@@ -76,7 +76,10 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-// RFC 9457 problem details, from the one error table.
+// What a 503 (the database or the object store unreachable) tells the client to wait.
+inline constexpr const char* kRetryAfterSeconds = "10";
+
+// RFC 9457 problem details, from the one error table; a 503 says when to retry.
 [[nodiscard]] HttpResponse problem(const Error& e);
 [[nodiscard]] HttpResponse problem(int status, const std::string& title, const std::string& detail);
 [[nodiscard]] HttpResponse json_response(int status, std::string body);

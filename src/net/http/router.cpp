@@ -24,7 +24,9 @@ HttpResponse problem(int status, const std::string& title, const std::string& de
 }
 
 HttpResponse problem(const Error& e) {
-  return problem(http_status(e.code), std::string(error_title(e.code)), e.detail);
+  HttpResponse res = problem(http_status(e.code), std::string(error_title(e.code)), e.detail);
+  if (res.status == 503) res.headers.emplace_back("Retry-After", kRetryAfterSeconds);
+  return res;
 }
 
 HttpResponse json_response(int status, std::string body) {
