@@ -22,6 +22,7 @@ bench: build
 	@bench/archive_bench.py
 	@bench/dicomweb_bench.py
 	@bench/viewer_bench.py
+	@bench/backends_bench.py
 
 # The fuzz targets under AddressSanitizer and UndefinedBehaviorSanitizer, mutating their
 # seed corpus for FUZZ_SECONDS each (fuzz/standalone_driver.cpp explains why not libFuzzer).

@@ -1,6 +1,6 @@
 // vireo-synth: writes a synthetic data set for benchmarks and demos.
 //   vireo-synth ct OUT STUDIES SLICES      CT studies of 512x512 16-bit slices (Explicit VR LE)
-//   vireo-synth tiny OUT STUDIES            single-instance 16x16 studies (to fill an index)
+//   vireo-synth tiny OUT STUDIES [PER]      studies of PER (default 1) 16x16 instances (to fill an index)
 //   vireo-synth phantoms OUT                 a head CT, a chest CT with contrast and a four-view
 //                                           mammogram that look like anatomy (phantoms.cpp)
 // Every patient, study, series and instance gets its own UID; names, dates and
@@ -237,13 +237,13 @@ int write_phantoms(const fs::path& out) {
 int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "phantoms") return write_phantoms(argv[2]);
   if (argc < 4) {
-    std::fprintf(stderr, "usage: vireo-synth ct OUT STUDIES SLICES | vireo-synth tiny OUT STUDIES | vireo-synth phantoms OUT\n");
+    std::fprintf(stderr, "usage: vireo-synth ct OUT STUDIES SLICES | vireo-synth tiny OUT STUDIES [PER] | vireo-synth phantoms OUT\n");
     return 2;
   }
   std::string mode = argv[1];
   fs::path out = argv[2];
   long studies = std::atol(argv[3]);
-  long slices = mode == "ct" && argc > 4 ? std::atol(argv[4]) : 1;
+  long slices = argc > 4 ? std::atol(argv[4]) : 1;
   int rows = mode == "ct" ? 512 : 16;
   std::string root = "2.25.4711" + std::to_string(mode == "ct" ? 1 : 2);
   std::mt19937 rng(20261123);
