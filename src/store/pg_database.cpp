@@ -110,20 +110,31 @@ class PgConnection final : public Connection {
         if (text == "ROLLBACK") {
           lost_in_transaction_ = false;
           PQreset(conn_);
+          prepared_.clear();
           return {};
         }
         return fail(ErrorCode::Unavailable, "the connection to PostgreSQL was lost inside a transaction");
       }
       PQreset(conn_);
+      prepared_.clear();  // a new session knows none of them
       if (PQstatus(conn_) != CONNECTION_OK)
         return std::unexpected(pg_error("cannot reconnect to PostgreSQL", PQerrorMessage(conn_), nullptr));
     }
     // Several statements in one text (the dialect's begin_write) go by the simple protocol,
     // which takes them; with parameters, one statement.
     const bool several = params.empty() && text.find(';') != std::string::npos;
-    if (!(several ? PQsendQuery(conn_, text.c_str())
-                  : PQsendQueryParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, pointers.data(),
-                                      nullptr, nullptr, 0))) {
+    // A statement with parameters is prepared on its first use on this connection: the calls
+    // after it skip parsing (the index writer's and the credential checks' statements repeat).
+    const std::string* prepared = nullptr;
+    if (!params.empty()) {
+      auto p = prepare(text, static_cast<int>(params.size()));
+      if (!p) return std::unexpected(p.error());
+      prepared = *p;
+    }
+    if (!(several      ? PQsendQuery(conn_, text.c_str())
+          : prepared   ? PQsendQueryPrepared(conn_, prepared->c_str(), static_cast<int>(params.size()), pointers.data(),
+                                             nullptr, nullptr, 0)
+                       : PQsendQueryParams(conn_, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0))) {
       if (PQstatus(conn_) == CONNECTION_BAD) lost_in_transaction_ = was_in_transaction_;
       return std::unexpected(pg_error("SQL send", PQerrorMessage(conn_), nullptr));
     }
@@ -182,6 +193,27 @@ class PgConnection final : public Connection {
   bool broken() const override { return PQstatus(conn_) == CONNECTION_BAD; }
 
  private:
+  // The name of `text`'s prepared statement on this connection, preparing it when new.
+  Result<const std::string*> prepare(const std::string& text, int n_params) {
+    if (auto it = prepared_.find(text); it != prepared_.end()) return &it->second;
+    if (prepared_.size() >= 512) {  // texts built from C-FIND identifiers vary: start over
+      PGresult* r = PQexec(conn_, "DEALLOCATE ALL");
+      PQclear(r);
+      prepared_.clear();
+    }
+    std::string name = "v" + std::to_string(++statement_counter_);
+    PGresult* r = PQprepare(conn_, name.c_str(), text.c_str(), n_params, nullptr);
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    Error e = ok ? Error{} : pg_error("SQL prepare", PQresultErrorMessage(r), PQresultErrorField(r, PG_DIAG_SQLSTATE));
+    PQclear(r);
+    if (!ok) {
+      if (PQstatus(conn_) == CONNECTION_BAD) lost_in_transaction_ = was_in_transaction_;
+      was_in_transaction_ = PQstatus(conn_) != CONNECTION_BAD && PQtransactionStatus(conn_) != PQTRANS_IDLE;
+      return std::unexpected(e);
+    }
+    return &prepared_.emplace(text, std::move(name)).first->second;
+  }
+
   const std::string& numbered(std::string_view sql) {
     std::string key(sql);
     if (auto it = cache_.find(key); it != cache_.end()) return it->second;
@@ -193,6 +225,8 @@ class PgConnection final : public Connection {
   int64_t changes_ = 0;
   bool was_in_transaction_ = false, lost_in_transaction_ = false;
   std::unordered_map<std::string, std::string> cache_;
+  std::unordered_map<std::string, std::string> prepared_;  // numbered text -> statement name
+  uint64_t statement_counter_ = 0;
 };
 
 }  // namespace
@@ -203,8 +237,19 @@ Result<std::unique_ptr<Connection>> PgDatabase::connect() {
   PQconninfoOption* parsed = PQconninfoParse(url_.c_str(), &parse_error);
   PQfreemem(parse_error);
   if (!parsed) return fail(ErrorCode::InvalidArgument, "database_url is not a PostgreSQL connection URL or string");
+  // Session settings go in the connection's options, so that a connection opened again after
+  // a loss (PQreset) has them too: UTC; a writer waiting for the write lock gives up after a
+  // minute, as SQLite's does after its busy timeout, rather than hang an association forever;
+  // statements are prepared once per connection but planned for each call's values (a
+  // wildcard's plan depends on its pattern).
+  std::string options;
+  for (PQconninfoOption* o = parsed; o->keyword; ++o)
+    if (std::strcmp(o->keyword, "options") == 0 && o->val) options = std::string(o->val) + " ";
   PQconninfoFree(parsed);
-  PGconn* conn = PQconnectdb(url_.c_str());
+  options += "-c TimeZone=UTC -c lock_timeout=60s -c plan_cache_mode=force_custom_plan";
+  const char* keywords[] = {"dbname", "options", nullptr};
+  const char* values[] = {url_.c_str(), options.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keywords, values, 1);
   if (!conn) return fail(ErrorCode::OutOfResources, "cannot allocate a PostgreSQL connection");
   if (PQstatus(conn) != CONNECTION_OK) {
     // The URL may carry a password: the error names the server libpq tried, not the URL.
@@ -220,10 +265,6 @@ Result<std::unique_ptr<Connection>> PgDatabase::connect() {
   if (sync->empty() || (*sync)[0].text(0) == "off")
     return fail(ErrorCode::DatabaseError, "PostgreSQL has synchronous_commit = off: an acknowledged instance could be "
                                           "lost in a crash; set it to on (or remote_apply) for Vireo's database");
-  // UTC; and a writer waiting for the write lock gives up after a minute, as SQLite's does
-  // after its busy timeout, rather than hang an association forever.
-  if (auto s = c->execute("SET TIME ZONE 'UTC'", std::span<const SqlValue>{}); !s) return std::unexpected(s.error());
-  if (auto s = c->execute("SET lock_timeout = '60s'", std::span<const SqlValue>{}); !s) return std::unexpected(s.error());
   return std::unique_ptr<Connection>(std::move(c));
 }
 

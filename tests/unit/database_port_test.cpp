@@ -243,11 +243,19 @@ TEST_P(PostgresqlPort, ALostConnectionIsOpenedAgainOnlyOutsideATransaction) {
     ASSERT_TRUE((*admin)->query("SELECT pg_terminate_backend(?)", {(*pid)[0].integer(0)}));
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   };
+  ASSERT_TRUE(conn_->query("SELECT ? + 1", {int64_t{1}}));  // prepared on this session
   kill();
   auto lost = conn_->query("SELECT 1", {});
   ASSERT_FALSE(lost);
   EXPECT_EQ(lost.error().code, ErrorCode::Unavailable);
   EXPECT_TRUE(conn_->query("SELECT 1", {})) << "idle: opened again";
+  auto zone = conn_->query("SHOW TimeZone", {});
+  ASSERT_TRUE(zone);
+  EXPECT_EQ((*zone)[0].text(0), "UTC") << "the session's settings come back with it";
+  auto wait = conn_->query("SHOW lock_timeout", {});
+  ASSERT_TRUE(wait);
+  EXPECT_EQ((*wait)[0].text(0), "1min");
+  EXPECT_TRUE(conn_->query("SELECT ? + 1", {int64_t{41}})) << "statements prepared before the loss are prepared again";
   kill();
   EXPECT_FALSE(conn_->execute(db_->dialect().begin_write, {})) << "a BEGIN that finds the connection gone fails";
   EXPECT_TRUE(conn_->execute(db_->dialect().begin_write, {})) << "and began nothing to end: the next one reconnects";
