@@ -121,6 +121,13 @@ int check(const Config& config, bool deep, bool repair) {
     std::cerr << "vireo check: cannot open the archive: " << services.error().message() << "\n";
     return 1;
   }
+  // On a shared bucket the removals that are due go first; the orphans found below are
+  // queued, and go once their own delay has passed.
+  if (repair && services->blobs->shared()) {
+    auto n = services->archive->sweep_removals();
+    if (!n) std::cerr << "vireo check: removing given-up files: " << n.error().message() << "\n";
+    else if (*n > 0) std::cout << "Removed " << *n << " files given up earlier (shared_removal_delay).\n";
+  }
   auto report = services->archive->check_integrity(deep, repair);
   if (!report) {
     std::cerr << "vireo check: " << report.error().message() << "\n";
@@ -131,9 +138,7 @@ int check(const Config& config, bool deep, bool repair) {
             << "  damaged files: " << report->corrupt_blobs.size() << "\n"
             << "  orphan files:  " << report->orphan_blobs.size()
             << (repair ? " (removed " + std::to_string(report->orphans_removed) + ")" : "")
-            << (report->orphans_recent ? ", " + std::to_string(report->orphans_recent) +
-                                             " written within the hour, kept (other nodes may be committing them)"
-                                       : "")
+            << (report->orphans_queued ? ", queued for removal in an hour unless a node stores them by then" : "")
             << "\n";
   for (const auto& uid : report->missing_blobs) std::cout << "  missing: " << uid << "\n";
   for (const auto& uid : report->corrupt_blobs) std::cout << "  damaged: " << uid << "\n";

@@ -104,17 +104,24 @@ Status copy_tables(Database& source, Database& target) {
   if (!from) return std::unexpected(from.error());
   auto to = target.connect();
   if (!to) return std::unexpected(to.error());
+  std::vector<CopiedTable> tables;
   for (const auto& d : domains()) {
     if (auto s = migrate(**to, target.dialect(), d.name, d.migrations); !s) return s;
-    for (const auto& table : tables_created_by(d.migrations)) {
-      if (table.name == "schema_migrations") continue;
-      auto total = count_rows(**from, table.name);
-      if (!total) return std::unexpected(total.error());
-      ProgressLine line("table " + table.name, *total);
-      auto copied = copy_table(**from, **to, target.dialect(), table, [&](int64_t rows) { line.set(rows); });
-      if (!copied) return std::unexpected(copied.error());
-      line.finish();
-    }
+    for (auto& t : tables_created_by(d.migrations))
+      if (t.name != "schema_migrations") tables.push_back(std::move(t));
+  }
+  // Tables whose rows may have changed since an earlier run are copied whole again, emptied
+  // first with the tables that reference them (children before parents).
+  for (auto it = tables.rbegin(); it != tables.rend(); ++it)
+    if (!it->append_only)
+      if (auto s = clear_table(**to, target.dialect(), it->name); !s) return s;
+  for (const auto& table : tables) {
+    auto total = count_rows(**from, table.name);
+    if (!total) return std::unexpected(total.error());
+    ProgressLine line("table " + table.name, *total);
+    auto copied = copy_table(**from, **to, target.dialect(), table, [&](int64_t rows) { line.set(rows); });
+    if (!copied) return std::unexpected(copied.error());
+    line.finish();
   }
   return {};
 }
@@ -141,7 +148,7 @@ Status compare_counts(Database& source, Database& target, int& mismatches) {
 
 Status copy_blobs(BlobStore& source, S3BlobStore& target, const std::vector<archive::Archive::IndexedBlob>& blobs) {
   ProgressLine line("files", static_cast<int64_t>(blobs.size()));
-  std::atomic<int64_t> done{0};
+  std::atomic<int64_t> done{0}, sent{0};
   std::atomic<uint64_t> bytes{0};
   auto s = parallel_for(blobs.size(), 4, [&](size_t i) -> Status {
     const auto& b = blobs[i];
@@ -152,11 +159,13 @@ Status copy_blobs(BlobStore& source, S3BlobStore& target, const std::vector<arch
       if (auto put = target.client().put_file(b.key, *path, static_cast<uint64_t>(b.size), b.sha256); !put)
         return put;
       bytes += static_cast<uint64_t>(b.size);
+      ++sent;
     }
     line.set(++done, bytes);
     return {};
   });
   line.finish();
+  std::cerr << "  files: " << sent << " sent, " << (done - sent) << " already in the bucket\n";
   return s;
 }
 

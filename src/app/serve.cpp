@@ -5,10 +5,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include "api/atna/audit_message.hpp"
 #include "api/dicomweb/routes.hpp"
@@ -108,6 +111,7 @@ Result<Services> open_services(const Config& config) {
     });
   }
   s.archive->set_min_free_bytes(config.min_free_space_mb << 20);
+  s.archive->set_removal_delay(config.shared_removal_delay_s);
   s.dicomweb = {config.dicomweb_public_url, config.http_tls ? "https" : "http", config.stow_max_bytes,
                 config.stow_max_part_bytes};
   s.web_root = config.web_root.empty() ? api::web::default_web_root() : config.web_root;
@@ -224,12 +228,12 @@ int serve(const Config& config) {
   auto marker = config.data_dir / "server.running";
   if (std::filesystem::exists(marker, ec)) {
     spdlog::warn("the previous run did not stop cleanly; checking the archive");
-    auto report = archive.check_integrity(false, true, true);
+    auto report = archive.check_integrity(false, true);
     if (!report) {
       spdlog::error("integrity check failed: {}", report.error().message());
     } else {
-      spdlog::info("integrity check: {} instances, {} orphan files removed, {} missing, {} damaged",
-                   report->instances_checked, report->orphans_removed, report->missing_blobs.size(),
+      spdlog::info("integrity check: {} instances, {} orphan files removed, {} queued for removal, {} missing, {} damaged",
+                   report->instances_checked, report->orphans_removed, report->orphans_queued, report->missing_blobs.size(),
                    report->corrupt_blobs.size());
     }
   } else {
@@ -315,8 +319,26 @@ int serve(const Config& config) {
             << "Stop with Ctrl-C (or SIGTERM).\n"
             << std::flush;
 
+  // On a bucket several nodes share, blobs given up are removed an hour later (Archive::sweep_removals).
+  std::jthread sweeper;
+  if (services->blobs->shared())
+    sweeper = std::jthread([&archive](std::stop_token stop) {
+      std::mutex m;
+      std::condition_variable_any cv;
+      while (!stop.stop_requested()) {
+        if (auto n = archive.sweep_removals(); !n) spdlog::warn("removing given-up blobs: {}", n.error().message());
+        else if (*n > 0) spdlog::info("removed {} blobs given up earlier (shared_removal_delay)", *n);
+        std::unique_lock lock(m);
+        cv.wait_for(lock, stop, std::chrono::minutes(5), [] { return false; });
+      }
+    });
+
   int sig = 0;
   sigwait(&signals, &sig);
+  if (sweeper.joinable()) {
+    sweeper.request_stop();
+    sweeper.join();
+  }
   spdlog::info("signal {} received: stopping", sig);
   http.stop();
   bool dimse_ended = dimse.stop();

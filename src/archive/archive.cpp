@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <ctime>
 #include <set>
 
 #include "archive/schema.hpp"
@@ -307,7 +308,7 @@ Result<StoreResult> Archive::conclude(const detail::PreparedInstance& p, const R
     // When the index cannot even be read (the database went away mid-commit, which may have
     // happened), the file stays: an orphan `vireo check` reports beats an index row without it.
     auto stored = instance(parsed.sop_instance_uid, Scope::everything());
-    if (stored ? stored->blob_key != blob.key : stored.error().code == ErrorCode::NotFound) (void)blobs_.remove(blob.key);
+    if (stored ? stored->blob_key != blob.key : stored.error().code == ErrorCode::NotFound) remove_blob(blob.key);
     rejected_counter().inc();  // the index's failure, not the sender's: logged by the caller, not recorded
     return std::unexpected(outcome.error());
   }
@@ -323,7 +324,7 @@ Result<StoreResult> Archive::conclude(const detail::PreparedInstance& p, const R
       result.outcome = StoreOutcome::Duplicate;
       break;
     case Decision::ConflictKept:
-      (void)blobs_.remove(blob.key);
+      remove_blob(blob.key);
       rejected_counter().inc();
       spdlog::warn("instance {} received again from {} with different content; kept the first (see /api/conflicts)",
                    parsed.sop_instance_uid, p.source);
@@ -383,8 +384,71 @@ std::vector<Result<StoreResult>> Archive::store_files(const std::vector<StoreIte
 }
 
 void Archive::remove_blob(const std::string& key) {
-  (void)blobs_.remove(key);
   if (blob_removed_) blob_removed_(key);
+  if (!blobs_.shared()) {
+    (void)blobs_.remove(key);
+    return;
+  }
+  // Another node may be storing the same content under the same key right now, its index row
+  // not yet committed: the object goes later, in sweep_removals, if by then no row names it.
+  if (auto s = queue_removals({key}, true); !s)
+    spdlog::warn("blob {} left in the store (an orphan for vireo check): {}", key, s.error().message());
+}
+
+Status Archive::queue_removals(const std::vector<std::string>& keys, bool restart) {
+  if (keys.empty()) return {};
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const std::string sql = std::string("INSERT INTO blob_deletions (blob_key, requested_at) VALUES (?, ?) ON CONFLICT ") +
+                          (restart ? "(blob_key) DO UPDATE SET requested_at = excluded.requested_at" : "DO NOTHING");
+  auto queued = writer_.run<bool>([&](Connection& c) -> Result<bool> {
+    for (const auto& key : keys)
+      if (auto s = c.execute(sql, {key, now});
+          !s)
+        return std::unexpected(s.error());
+    return true;
+  });
+  if (!queued) return std::unexpected(queued.error());
+  return {};
+}
+
+Result<int64_t> Archive::sweep_removals() {
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  std::vector<std::pair<std::string, int64_t>> due;
+  {
+    auto conn = readers_.acquire();
+    if (!conn) return std::unexpected(conn.error());
+    auto rows = (*conn)->query("SELECT blob_key, requested_at FROM blob_deletions WHERE requested_at <= ?",
+                               {now - removal_delay_s_});
+    if (!rows) return std::unexpected(rows.error());
+    for (const auto& r : *rows) due.emplace_back(r.text(0), r.integer(1));
+  }
+  int64_t removed = 0;
+  for (const auto& [key, requested_at] : due) {
+    // Kept when an index row names it again (the same content stored since), or when it was
+    // written again after the request (a node storing it now, its row about to be committed).
+    auto named = [&]() -> Result<bool> {
+      auto conn = readers_.acquire();
+      if (!conn) return std::unexpected(conn.error());
+      auto rows = (*conn)->query("SELECT 1 FROM instances WHERE blob_key = ? LIMIT 1", {key});
+      if (!rows) return std::unexpected(rows.error());
+      return !rows->empty();
+    }();
+    if (!named) return std::unexpected(named.error());
+    auto st = blobs_.stat(key);
+    if (!st && st.error().code != ErrorCode::NotFound) return std::unexpected(st.error());
+    if (!*named && st && st->written_at < requested_at) {
+      if (auto s = blobs_.remove(key); !s) return std::unexpected(s.error());
+      ++removed;
+    }
+    auto done = writer_.run<bool>([&](Connection& c) -> Result<bool> {
+      if (auto s = c.execute("DELETE FROM blob_deletions WHERE blob_key = ? AND requested_at = ?", {key, requested_at});
+          !s)
+        return std::unexpected(s.error());
+      return true;
+    });
+    if (!done) return std::unexpected(done.error());
+  }
+  return removed;
 }
 
 Status Archive::check_free_space() {

@@ -81,9 +81,9 @@ struct IntegrityReport {
   std::vector<std::string> corrupt_blobs;   // SOP Instance UIDs whose file fails its hash
   std::vector<std::string> orphan_blobs;    // blob keys with no index row
   int64_t orphans_removed = 0;
-  // On a store other nodes share: orphans written within kOrphanGrace, left alone as they
-  // may be another node's writes whose index rows are about to be committed.
-  int64_t orphans_recent = 0;
+  // On a store other nodes share: orphans queued for removal (sweep_removals), as they may be
+  // another node's writes whose index rows are about to be committed.
+  int64_t orphans_queued = 0;
 };
 
 // A JSON document kept per study and owner, as it was sent: a user's viewer annotations,
@@ -184,9 +184,13 @@ class Archive {
   [[nodiscard]] Result<ArchiveStats> stats();
   // Startup check: every index row has its blob (and, with `deep`, the right hash); every
   // blob has its row. Orphan blobs (written, never acknowledged) are removed when `repair`.
-  // `at_startup`: nothing of this node's is being written (the node is not serving yet), so
-  // its own orphans may go whatever their age.
-  [[nodiscard]] Result<IntegrityReport> check_integrity(bool deep, bool repair, bool at_startup = false);
+  // `repair`: orphans are removed, or on a shared store queued for removal.
+  [[nodiscard]] Result<IntegrityReport> check_integrity(bool deep, bool repair);
+  // On a store several nodes share, a blob is removed a while (set_removal_delay, an hour by
+  // default) after it was given up, if no index row names it then and nobody wrote it since.
+  // Makes the removals due now; returns how many objects went.
+  [[nodiscard]] Result<int64_t> sweep_removals();
+  void set_removal_delay(int64_t seconds) { removal_delay_s_ = seconds; }
   // Every indexed instance's blob: its key, SHA-256 and size (the check, moving the blobs).
   struct IndexedBlob {
     std::string sop_instance_uid, key, sha256;
@@ -221,6 +225,10 @@ class Archive {
   uint64_t min_free_bytes_ = 0;
   std::function<void(const std::string&)> blob_removed_;
   void remove_blob(const std::string& key);
+  // `restart`: a key already queued is given up again now (its clock starts over); otherwise a
+  // queued key keeps its time (the check queues every orphan it finds, each time it runs).
+  [[nodiscard]] Status queue_removals(const std::vector<std::string>& keys, bool restart);
+  int64_t removal_delay_s_ = 3600;
   std::mutex verified_mutex_;
   std::unordered_set<std::string> verified_;  // blob keys whose hash held in this process
 };

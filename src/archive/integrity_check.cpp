@@ -1,7 +1,6 @@
 // The startup integrity check (Archive::check_integrity): after a crash, files written but
 // never acknowledged (renamed into place, index not committed) are orphans; an index row
 // whose file is missing or corrupt is reported loudly, never silently dropped.
-#include <ctime>
 #include <unordered_set>
 
 #include "archive/archive.hpp"
@@ -22,7 +21,7 @@ Result<std::vector<Archive::IndexedBlob>> Archive::indexed_blobs() {
   return rows;
 }
 
-Result<IntegrityReport> Archive::check_integrity(bool deep, bool repair, bool at_startup) {
+Result<IntegrityReport> Archive::check_integrity(bool deep, bool repair) {
   IntegrityReport report;
   blobs_.clear_temp();
   std::unordered_set<std::string> indexed;
@@ -33,7 +32,7 @@ Result<IntegrityReport> Archive::check_integrity(bool deep, bool repair, bool at
       ++report.instances_checked;
       indexed.insert(inst.key);
       if (deep) {
-        auto v = blobs_.verify(inst.key, inst.sha256);
+        auto v = blobs_.verify_stored(inst.key, inst.sha256);
         if (!v && v.error().code == ErrorCode::IntegrityError && v.error().detail.starts_with("hash"))
           report.corrupt_blobs.push_back(inst.sop_instance_uid);
         else if (!v)
@@ -46,26 +45,18 @@ Result<IntegrityReport> Archive::check_integrity(bool deep, bool repair, bool at
     }
   }
   // Listed after the index was read: a blob committed in between looks like an orphan. On a
-  // store of this node alone no write is under way at startup or from the CLI's check; on a
-  // shared store a recent one may be another node's write about to be committed, so it stays
-  // unless this node wrote it and is starting (a crash's leftover).
-  constexpr int64_t kOrphanGrace = 3600;
-  const int64_t recent_since = static_cast<int64_t>(std::time(nullptr)) - kOrphanGrace;
-  std::vector<std::string> removable, recent;
-  auto s = blobs_.for_each_key([&](const std::string& key, int64_t written_at) {
-    if (indexed.contains(key)) return;
-    report.orphan_blobs.push_back(key);
-    if (blobs_.shared() && written_at > recent_since) recent.push_back(key);
-    else removable.push_back(key);
+  // store of this node alone no write is under way at startup or from the CLI's check, and
+  // orphans go at once; on a shared store any may be another node's write about to be
+  // committed, so they are queued, and go an hour later if still unnamed (sweep_removals).
+  auto s = blobs_.for_each_key([&](const std::string& key, int64_t) {
+    if (!indexed.contains(key)) report.orphan_blobs.push_back(key);
   });
   if (!s) return std::unexpected(s.error());
-  for (const auto& key : recent) {
-    auto mine = blobs_.written_here(key);
-    if (at_startup && mine && *mine) removable.push_back(key);
-    else ++report.orphans_recent;
-  }
-  if (repair) {
-    for (const auto& key : removable)
+  if (repair && blobs_.shared()) {
+    if (auto q = queue_removals(report.orphan_blobs, false); !q) return std::unexpected(q.error());
+    report.orphans_queued = static_cast<int64_t>(report.orphan_blobs.size());
+  } else if (repair) {
+    for (const auto& key : report.orphan_blobs)
       if (blobs_.remove(key)) ++report.orphans_removed;
   }
   for (const auto& uid : report.missing_blobs) spdlog::error("integrity: file missing for instance {}", uid);

@@ -124,6 +124,12 @@ const std::vector<Migration>& schema_migrations() {
                 sop_instance_uid TEXT NOT NULL,
                 reason TEXT NOT NULL))",
        }},
+      {7,
+       "objects to remove from a store several nodes share, once no node can still be committing them",
+       {
+           "CREATE TABLE blob_deletions (blob_key TEXT NOT NULL PRIMARY KEY, requested_at INTEGER NOT NULL)",
+           "CREATE INDEX instances_blob_key ON instances (blob_key)",
+       }},
   };
   return migrations;
 }

@@ -31,6 +31,10 @@ const std::vector<ConfigOption>& config_options() {
       {"s3_credentials_file", "",
        "A file in the AWS credentials format (aws_access_key_id, aws_secret_access_key in [default] or "
        "in the section AWS_PROFILE names), used when AWS_ACCESS_KEY_ID is not set."},
+      {"shared_removal_delay", "3600",
+       "Seconds an object given up (its instance deleted, replaced or refused) stays in a blob_store bucket "
+       "before it is removed, if no index row names it by then and nobody wrote it since: another node may be "
+       "storing the same content under the same key at that moment."},
       {"s3_cache_mb", "10240",
        "Disk under data_dir/s3-cache for copies of objects read from the store (and the files just "
        "stored), so that a study being read is fetched once; least recently used copies go first."},
@@ -196,6 +200,8 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
   if (key == "s3_endpoint") { cfg.s3_endpoint = value; return {}; }
   if (key == "s3_region") { cfg.s3_region = value; return {}; }
   if (key == "s3_credentials_file") { cfg.s3_credentials_file = value; return {}; }
+  if (key == "shared_removal_delay")
+    return parse_number<int64_t>(key, value, cfg.shared_removal_delay_s, 1, int64_t{30} * 86400);
   if (key == "s3_cache_mb") return parse_number<uint64_t>(key, value, cfg.s3_cache_mb, 16, uint64_t{1} << 30);
   if (key == "http_host") { cfg.http_host = value; return {}; }
   if (key == "http_port") return parse_number<uint16_t>(key, value, cfg.http_port, 0, 65535);

@@ -37,6 +37,7 @@ struct Config {
   std::string s3_region = "us-east-1";
   std::filesystem::path s3_credentials_file;
   uint64_t s3_cache_mb = 10240;
+  int64_t shared_removal_delay_s = 3600;
   std::string http_host = "127.0.0.1";
   uint16_t http_port = 8080;
   size_t http_max_body_bytes = 64u << 20;

@@ -32,6 +32,7 @@ struct BlobInfo {
   std::string key;
   std::string sha256;
   uint64_t size = 0;
+  int64_t written_at = 0;  // Unix seconds, from stat(); 0 when unknown
 };
 
 class BlobStore {
@@ -64,14 +65,16 @@ class BlobStore {
   [[nodiscard]] virtual Result<BlobInfo> stat(const std::string& key) = 0;
   // Re-reads the blob and compares with the expected hash.
   [[nodiscard]] virtual Status verify(const std::string& key, const std::string& expected_sha256) = 0;
+  // The same, reading the store itself even when this node keeps a copy (the deep check).
+  [[nodiscard]] virtual Status verify_stored(const std::string& key, const std::string& expected_sha256) {
+    return verify(key, expected_sha256);
+  }
   [[nodiscard]] virtual Status remove(const std::string& key) = 0;
   // Every stored key with when it was written, in Unix seconds (the integrity check).
   virtual Status for_each_key(const std::function<void(const std::string& key, int64_t written_at)>& fn) = 0;
   // Whether other nodes write to this store too (a bucket several nodes share): a blob that
   // no index row names may then be another node's write about to be committed.
   [[nodiscard]] virtual bool shared() const { return false; }
-  // Whether this node wrote the blob (always, on a store of its own).
-  [[nodiscard]] virtual Result<bool> written_here(const std::string& key) { (void)key; return true; }
   // Bytes still free for new blobs.
   [[nodiscard]] virtual Result<uint64_t> free_bytes() = 0;
   // Removes temporary files left by a crash.

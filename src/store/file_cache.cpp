@@ -114,15 +114,17 @@ void FileCache::put(const std::string& group, const std::string& name, const std
     return;
   }
   std::lock_guard lock(mutex_);
-  insert_locked(rel.string(), bytes.size(), 0);
+  insert_locked(rel.string(), bytes.size(), {});
 }
 
-void FileCache::insert_locked(const std::string& rel, uint64_t size, size_t keep) {
+void FileCache::insert_locked(const std::string& rel, uint64_t size,
+                              std::chrono::steady_clock::time_point held_until) {
   if (auto it = by_path_.find(rel); it != by_path_.end()) forget_locked(it->second);  // replaced by the rename
   lru_.push_front({rel, size});
   by_path_[lru_.front().path] = lru_.begin();
   bytes_ += size;
-  evict_locked(keep);
+  lru_.front().held_until = held_until;
+  evict_locked();
 }
 
 fs::path FileCache::temp_path() {
@@ -140,7 +142,7 @@ Result<fs::path> FileCache::adopt(const std::string& group, const std::string& n
     return fail(ErrorCode::OutOfResources, "cannot keep a file in the cache " + dir_.string());
   }
   std::lock_guard lock(mutex_);
-  insert_locked(rel, size, 1);  // its reader is about to open it
+  insert_locked(rel, size, std::chrono::steady_clock::now() + kPathHold);  // its reader is about to open it
   return dir_ / rel;
 }
 
@@ -158,6 +160,7 @@ std::optional<fs::path> FileCache::find(const std::string& group, const std::str
     return std::nullopt;
   }
   lru_.splice(lru_.begin(), lru_, it->second);
+  it->second->held_until = std::chrono::steady_clock::now() + kPathHold;
   hits_->inc();
   return dir_ / rel;
 }
@@ -191,8 +194,14 @@ void FileCache::erase_locked(std::list<Entry>::iterator it) {
   forget_locked(it);
 }
 
-void FileCache::evict_locked(size_t keep) {
-  while (bytes_ > max_bytes_ && lru_.size() > keep) erase_locked(std::prev(lru_.end()));
+void FileCache::evict_locked() {
+  const auto now = std::chrono::steady_clock::now();
+  auto it = lru_.end();  // from the least recently used
+  while (bytes_ > max_bytes_ && it != lru_.begin()) {
+    auto victim = std::prev(it);
+    if (victim->held_until > now) it = victim;  // a reader may not have opened it yet
+    else erase_locked(victim);                  // `it` stays valid
+  }
 }
 
 uint64_t FileCache::bytes() const {

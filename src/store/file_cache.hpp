@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <chrono>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -40,8 +41,11 @@ class FileCache {
   // Forgets every entry of a group (its source changed or was deleted).
   void drop_group(const std::string& group);
 
-  // Entries as files, for readers that want a path (a DICOM file to parse or send). The newest
-  // entry is kept even when it alone exceeds the size, so that its reader finds it.
+  // Entries as files, for readers that want a path (a DICOM file to parse or send). An entry
+  // handed out as a path is not evicted for a minute (kPathHold), even when that leaves the
+  // cache over its size for a while: its reader opens it in that time (an open file outlives
+  // its eviction).
+  static constexpr std::chrono::seconds kPathHold{60};
   // A fresh path in the cache's folder for a file that adopt() will move in.
   [[nodiscard]] std::filesystem::path temp_path();
   // Moves `file` in as the entry; its path.
@@ -57,16 +61,17 @@ class FileCache {
  private:
   FileCache(std::filesystem::path dir, uint64_t max_bytes, const std::string& metric);
   [[nodiscard]] std::string relative_path(const std::string& group, const std::string& name) const;
-  // Evicts down to the size, keeping at least the `keep` most recent entries.
-  void insert_locked(const std::string& rel, uint64_t size, size_t keep);
+  // Evicts down to the size, but for entries held for their readers.
+  void insert_locked(const std::string& rel, uint64_t size, std::chrono::steady_clock::time_point held_until);
   struct Entry {
     std::string path;  // relative to dir_: "ab/<group hash>/<name hash>"
     uint64_t size = 0;
+    std::chrono::steady_clock::time_point held_until{};  // handed out as a path: not evicted before
   };
   [[nodiscard]] std::filesystem::path group_dir(const std::string& group) const;
   void forget_locked(std::list<Entry>::iterator it);  // the index only
   void erase_locked(std::list<Entry>::iterator it);   // the index and the file
-  void evict_locked(size_t keep = 0);
+  void evict_locked();
 
   std::filesystem::path dir_;
   uint64_t max_bytes_;

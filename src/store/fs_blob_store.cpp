@@ -134,10 +134,9 @@ std::optional<fs::path> FsBlobStore::direct_path(const std::string& key) {
 
 Result<BlobInfo> FsBlobStore::stat(const std::string& key) {
   if (!is_valid_blob_key(key)) return fail(ErrorCode::InvalidArgument, "invalid blob key");
-  std::error_code ec;
-  auto size = fs::file_size(path_for(key), ec);
-  if (ec) return fail(ErrorCode::NotFound, "blob missing: " + key);
-  return BlobInfo{key, "", size};
+  struct stat st {};
+  if (::stat(path_for(key).c_str(), &st) != 0) return fail(ErrorCode::NotFound, "blob missing: " + key);
+  return BlobInfo{key, "", static_cast<uint64_t>(st.st_size), static_cast<int64_t>(st.st_mtime)};
 }
 
 Status FsBlobStore::verify(const std::string& key, const std::string& expected_sha256) {

@@ -79,12 +79,6 @@ Result<BlobInfo> S3BlobStore::put_file(const std::string& name, const std::strin
   return BlobInfo{key, digest.sha256, digest.size};
 }
 
-Result<bool> S3BlobStore::written_here(const std::string& key) {
-  auto o = client_->head(key);
-  if (!o) return std::unexpected(o.error());
-  return !node_id_.empty() && o->node == node_id_;
-}
-
 Status S3BlobStore::sync(const std::vector<std::string>&) { return {}; }  // a PUT answered 200 is durable
 
 Result<fs::path> S3BlobStore::fetch(const std::string& key) {
@@ -120,7 +114,7 @@ Result<BlobInfo> S3BlobStore::stat(const std::string& key) {
     if (o.error().code == ErrorCode::NotFound) return fail(ErrorCode::NotFound, "blob missing: " + key);
     return std::unexpected(o.error());
   }
-  return BlobInfo{key, o->sha256, o->size};
+  return BlobInfo{key, o->sha256, o->size, o->last_modified};
 }
 
 Status S3BlobStore::verify(const std::string& key, const std::string& expected_sha256) {
@@ -132,6 +126,19 @@ Status S3BlobStore::verify(const std::string& key, const std::string& expected_s
     cache_->drop(cache_group(key), key);  // a damaged local copy: the bucket's is read again
   }
   return fail(ErrorCode::IntegrityError, "hash mismatch for blob " + key);
+}
+
+Status S3BlobStore::verify_stored(const std::string& key, const std::string& expected_sha256) {
+  if (!is_valid_blob_key(key)) return fail(ErrorCode::InvalidArgument, "invalid blob key");
+  fs::path tmp = cache_->temp_path();
+  auto sha = client_->get_to_file(key, tmp);
+  ::unlink(tmp.c_str());
+  if (!sha) {
+    if (sha.error().code == ErrorCode::NotFound) return fail(ErrorCode::IntegrityError, "blob missing: " + key);
+    return std::unexpected(sha.error());
+  }
+  if (*sha != expected_sha256) return fail(ErrorCode::IntegrityError, "hash mismatch for blob " + key);
+  return {};
 }
 
 Status S3BlobStore::remove(const std::string& key) {

@@ -24,8 +24,7 @@ namespace vireo {
 class S3BlobStore final : public BlobStore {
  public:
   // Checks the bucket and the credentials with one request. `node_id` is recorded with each
-  // object this node writes (x-amz-meta-node), so that a node restarting after a crash can tell
-  // its own unfinished writes from other nodes' writes in progress.
+  // object this node writes (x-amz-meta-node), for the operator who wonders where one came from.
   [[nodiscard]] static Result<std::unique_ptr<S3BlobStore>> open(S3Settings settings, std::filesystem::path local_dir,
                                                                  uint64_t cache_bytes, std::string node_id = "");
 
@@ -42,10 +41,11 @@ class S3BlobStore final : public BlobStore {
   // Hashes the cached copy; a copy that does not match is fetched again once, so only damage
   // in the bucket itself is reported.
   [[nodiscard]] Status verify(const std::string& key, const std::string& expected_sha256) override;
+  // Reads the object from the bucket (not the local copy) and hashes it.
+  [[nodiscard]] Status verify_stored(const std::string& key, const std::string& expected_sha256) override;
   [[nodiscard]] Status remove(const std::string& key) override;
   Status for_each_key(const std::function<void(const std::string& key, int64_t written_at)>& fn) override;
   [[nodiscard]] bool shared() const override { return true; }
-  [[nodiscard]] Result<bool> written_here(const std::string& key) override;
   // Room on the local disk that takes incoming files before they go up.
   [[nodiscard]] Result<uint64_t> free_bytes() override;
   void clear_temp() override;

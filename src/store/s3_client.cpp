@@ -71,6 +71,13 @@ int64_t iso8601_seconds(const std::string& s) {
   return static_cast<int64_t>(::timegm(&tm));
 }
 
+// "Fri, 04 Dec 2026 23:48:34 GMT" (RFC 9110's IMF-fixdate) as Unix seconds; 0 when unreadable.
+int64_t http_date_seconds(const std::string& s) {
+  std::tm tm{};
+  if (::strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S", &tm) == nullptr) return 0;
+  return static_cast<int64_t>(::timegm(&tm));
+}
+
 void ensure_curl_global() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -210,6 +217,7 @@ Result<S3Client::Response> S3Client::perform(Request& r) {
       Request* r;
       Response* res;
       bool write_failed = false;
+      int write_errno = 0;
     } io{&r, &res};
 
     curl_easy_setopt(c, CURLOPT_URL, target.c_str());
@@ -239,7 +247,11 @@ Result<S3Client::Response> S3Client::perform(Request& r) {
         size_t done = 0;
         while (done < len) {
           ssize_t w = ::write(st->r->download_fd, p + done, len - done);
-          if (w < 0) { st->write_failed = true; return 0; }
+          if (w < 0) {
+            st->write_failed = true;
+            st->write_errno = errno;
+            return 0;
+          }
           done += static_cast<size_t>(w);
         }
         st->r->download_hash->update(p, len);
@@ -294,7 +306,8 @@ Result<S3Client::Response> S3Client::perform(Request& r) {
     CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(headers);
     if (io.write_failed)
-      return fail(ErrorCode::OutOfResources, std::string("cannot write the downloaded object: ") + std::strerror(errno));
+      return fail(ErrorCode::OutOfResources,
+                  std::string("cannot write the downloaded object: ") + std::strerror(io.write_errno));
     if (rc != CURLE_OK) {
       last_error = std::string("cannot reach the object store: ") + curl_easy_strerror(rc);
       bool transient = rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_SEND_ERROR ||
@@ -462,6 +475,7 @@ Result<S3Object> S3Client::head(const std::string& key) {
   o.size = std::strtoull(res->headers["content-length"].c_str(), nullptr, 10);
   o.sha256 = res->headers["x-amz-meta-sha256"];
   o.node = res->headers["x-amz-meta-node"];
+  o.last_modified = http_date_seconds(res->headers["last-modified"]);
   return o;
 }
 

@@ -57,6 +57,7 @@ struct S3Object {
   uint64_t size = 0;
   std::string sha256;  // x-amz-meta-sha256, as put_file stored it; empty when absent
   std::string node;    // x-amz-meta-node: who wrote it
+  int64_t last_modified = 0;  // Unix seconds
 };
 
 class S3Client {

@@ -321,6 +321,16 @@ class Server:
             self.log.close()
         return self.proc.returncode if self.proc else None
 
+    def sql_rows(self, query):
+        """Rows of a query on the index behind Vireo's back, as lists of strings."""
+        if self.database:
+            out = subprocess.run(["psql", self.env["VIREO_DATABASE_URL"], "-tA", "-F", "\t", "-c", query],
+                                 check=True, capture_output=True, text=True).stdout
+            return [line.split("\t") for line in out.splitlines() if line]
+        import sqlite3
+        with sqlite3.connect(self.data_dir / "index.sqlite") as db:
+            return [[str(v) for v in row] for row in db.execute(query)]
+
     def sql(self, *statements):
         """Runs statements on the index behind Vireo's back (SQLite's file, or PostgreSQL)."""
         if self.database:

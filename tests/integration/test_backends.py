@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 from pathlib import Path
 
@@ -71,6 +72,62 @@ class ObjectStoreFaultTest(unittest.TestCase):
         status, _, body = self.server.http("GET", f"/api/instances/{uid}/file")
         self.assertEqual(status, 200)
         self.assertEqual(body, self.server.blobs.read(key), "the stored object, whole")
+
+
+@unittest.skipUnless(os.environ.get("VIREO_TEST_S3_DIR"), "needs the S3 test server (ctest's pg_s3 pass)")
+class SharedRemovalTest(unittest.TestCase):
+    """On a bucket several nodes share, an object given up goes a while later (an hour; here
+    five seconds), and only if no index row names it by then and nobody wrote it since: another
+    node may be storing the same content under the same key at the moment it is given up."""
+    DELAY = 5
+
+    def setUp(self):
+        self.server = Server(extra_env={"VIREO_SHARED_REMOVAL_DELAY": str(self.DELAY)}).start()
+
+    def tearDown(self):
+        self.server.cleanup()
+
+    def repair(self):
+        r = self.server.cli("check", "--repair")
+        self.assertIn("Checked", r.stdout, r.stderr)
+        return r
+
+    def queued(self):
+        return sorted(r[0] for r in self.server.sql_rows("SELECT blob_key FROM blob_deletions"))
+
+    def test_deleted_instances_leave_the_bucket_later_unless_named_or_written_again(self):
+        statuses, out = self.server.store(*FILES)
+        self.assertTrue(all(v == 0 for v in statuses.values()), out)
+        uids = [read_meta(f)[1][(2, 3)] for f in FILES]
+        studies = [self.server.json(f"/api/instances/{u}")["StudyInstanceUID"] for u in uids]
+        keys = [self.server.blobs.keys(u + "-")[0] for u in uids]
+        for study in studies:
+            self.assertEqual(self.server.http("DELETE", f"/api/studies/{study}")[0], 200)
+        self.assertEqual(self.server.json("/api/stats")["instances"], 0)
+        self.assertEqual(sorted(self.server.blobs.keys()), sorted(keys), "given up, not yet removed")
+        self.assertEqual(self.queued(), sorted(keys))
+        self.repair()
+        self.assertEqual(len(self.server.blobs.keys()), 2, "not before the delay")
+
+        # The first instance is stored again (the same key); the second's object is written again
+        # behind the index, as a node about to commit it would.
+        statuses, out = self.server.store(FILES[0])
+        self.assertEqual(statuses[str(FILES[0])], 0, out)
+        time.sleep(1.1)  # the store's clock has whole seconds
+        self.server.blobs.write(keys[1], self.server.blobs.read(keys[1]))
+        time.sleep(self.DELAY + 1)
+        self.repair()
+        self.assertEqual(sorted(self.server.blobs.keys()), sorted(keys), "named again, or written after the request")
+        self.assertEqual(self.queued(), [keys[1]], "the unnamed one is queued again, as the orphan it now is")
+
+        # Given up again and left alone: it goes; the orphan goes once its own delay has passed.
+        self.assertEqual(self.server.http("DELETE", f"/api/studies/{studies[0]}")[0], 200)
+        time.sleep(self.DELAY + 1)
+        r = self.repair()
+        self.assertIn("Removed 2 files given up earlier", r.stdout)
+        self.assertEqual(self.server.blobs.keys(), [])
+        self.assertEqual(self.queued(), [])
+        self.assertEqual(self.server.echo(), 0)
 
 
 @unittest.skipUnless(os.environ.get("VIREO_TEST_DATABASE_URL_FILE"), "needs PostgreSQL (ctest's pg_s3 pass)")

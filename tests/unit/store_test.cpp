@@ -192,5 +192,22 @@ TEST(FileCache, KeepsEntriesEvictsTheLeastRecentlyUsedAndForgetsGroups) {
   EXPECT_LE((*smaller)->bytes(), 500u);
 }
 
+TEST(FileCache, AFileHandedToAReaderIsNotEvictedUnderIt) {
+  TempDir dir;
+  auto cache = FileCache::open(dir.path() / "c", 3000, "test");
+  ASSERT_TRUE(cache);
+  auto& c = **cache;
+  std::ofstream(dir.path() / "c" / "tmp" / "a", std::ios::binary) << std::string(2000, 'a');
+  auto held = c.adopt("blob-a", "copy", dir.path() / "c" / "tmp" / "a");
+  ASSERT_TRUE(held);
+  c.put("blob-x", "frame", std::string(1000, 'x'));
+  c.put("blob-y", "frame", std::string(1000, 'y'));  // over the size: the oldest not held goes
+  EXPECT_TRUE(fs::exists(*held)) << "the reader's file is still there";
+  EXPECT_EQ(c.find("blob-a", "copy"), *held);
+  EXPECT_FALSE(c.get("blob-x", "frame"));
+  EXPECT_TRUE(c.get("blob-y", "frame"));
+  EXPECT_EQ(c.bytes(), 3000u);
+}
+
 }  // namespace
 }  // namespace vireo
