@@ -59,6 +59,15 @@ std::string FileCache::relative_path(const std::string& group, const std::string
   return (group_dir(group) / hashed(name)).string();
 }
 
+std::optional<std::list<FileCache::Entry>::iterator> FileCache::lookup_locked(const std::string& rel) {
+  auto it = by_path_.find(rel);
+  if (it == by_path_.end()) {
+    misses_->inc();
+    return std::nullopt;
+  }
+  return it->second;
+}
+
 fs::path FileCache::group_dir(const std::string& group) const {
   std::string g = hashed(group);
   return fs::path(g.substr(0, 2)) / g;
@@ -68,12 +77,9 @@ std::optional<std::string> FileCache::get(const std::string& group, const std::s
   std::string rel = relative_path(group, name);
   {
     std::lock_guard lock(mutex_);
-    auto it = by_path_.find(rel);
-    if (it == by_path_.end()) {
-      misses_->inc();
-      return std::nullopt;
-    }
-    lru_.splice(lru_.begin(), lru_, it->second);
+    auto entry = lookup_locked(rel);
+    if (!entry) return std::nullopt;
+    lru_.splice(lru_.begin(), lru_, *entry);
   }
   int fd = ::open((dir_ / rel).c_str(), O_RDONLY | O_CLOEXEC);
   std::string out;
@@ -149,18 +155,15 @@ Result<fs::path> FileCache::adopt(const std::string& group, const std::string& n
 std::optional<fs::path> FileCache::find(const std::string& group, const std::string& name) {
   std::string rel = relative_path(group, name);
   std::lock_guard lock(mutex_);
-  auto it = by_path_.find(rel);
-  if (it == by_path_.end()) {
-    misses_->inc();
-    return std::nullopt;
-  }
+  auto entry = lookup_locked(rel);
+  if (!entry) return std::nullopt;
   if (::access((dir_ / rel).c_str(), R_OK) != 0) {  // deleted behind our back
-    forget_locked(it->second);
+    forget_locked(*entry);
     misses_->inc();
     return std::nullopt;
   }
-  lru_.splice(lru_.begin(), lru_, it->second);
-  it->second->held_until = std::chrono::steady_clock::now() + kPathHold;
+  lru_.splice(lru_.begin(), lru_, *entry);
+  (*entry)->held_until = std::chrono::steady_clock::now() + kPathHold;
   hits_->inc();
   return dir_ / rel;
 }

@@ -69,6 +69,8 @@ class FileCache {
     std::chrono::steady_clock::time_point held_until{};  // handed out as a path: not evicted before
   };
   [[nodiscard]] std::filesystem::path group_dir(const std::string& group) const;
+  // The entry's place in the list; a miss counted when there is none.
+  [[nodiscard]] std::optional<std::list<Entry>::iterator> lookup_locked(const std::string& rel);
   void forget_locked(std::list<Entry>::iterator it);  // the index only
   void erase_locked(std::list<Entry>::iterator it);   // the index and the file
   void evict_locked();

@@ -329,7 +329,9 @@ Result<S3Client::Response> S3Client::perform(Request& r) {
 }
 
 namespace {
-// A non-2xx answer as an error: 404 NotFound, the rest Unavailable with S3's own code and what to check.
+// A non-2xx answer as an error, with S3's own code and what to check: 404 NotFound; a refusal
+// of our credentials or of the bucket Unavailable (an operator fixes it, and the sender's
+// retry then succeeds); any other 4xx a request the store will never take (Internal).
 Error answer_error(const std::string& what, long status, const std::string& body) {
   std::string code = xml_text(body, "Code");
   std::string message = xml_text(body, "Message");
@@ -338,6 +340,7 @@ Error answer_error(const std::string& what, long status, const std::string& body
   if (status == 404 && code != "NoSuchBucket") return Error{ErrorCode::NotFound, text};
   if (status == 403) text += "; check the credentials and the bucket's permissions";
   if (code == "NoSuchBucket") text += "; check the bucket's name and s3_endpoint";
+  if (status >= 400 && status < 500 && status != 403 && code != "NoSuchBucket") return Error{ErrorCode::Internal, text};
   return Error{ErrorCode::Unavailable, text};
 }
 }  // namespace

@@ -331,6 +331,17 @@ class Server:
         with sqlite3.connect(self.data_dir / "index.sqlite") as db:
             return [[str(v) for v in row] for row in db.execute(query)]
 
+    def unindexed_blobs(self):
+        """Blobs in the store that no index row names."""
+        return set(self.blobs.keys()) - {row[0] for row in self.sql_rows("SELECT blob_key FROM instances")}
+
+    def given_up_blobs(self):
+        """What the store should hold beyond the index: nothing on files (removed at once); on a
+        shared bucket, the objects queued for removal (blob_deletions)."""
+        if not self.blobs.shared:
+            return set()
+        return {row[0] for row in self.sql_rows("SELECT blob_key FROM blob_deletions")} & set(self.blobs.keys())
+
     def sql(self, *statements):
         """Runs statements on the index behind Vireo's back (SQLite's file, or PostgreSQL)."""
         if self.database:

@@ -169,6 +169,11 @@ TEST_F(S3StoreTest, AFailingStoreIsRetriedThenReportedAndNothingIsLeftBehind) {
   ASSERT_TRUE(store->for_each_key([&](const std::string&, int64_t) { any = true; }));
   EXPECT_FALSE(any) << "no object from a refused write";
 
+  inject("fail-writes", 400);  // a request the store will never take: not worth a retry
+  auto refused = store->put_file("1.2.3.7", "1.2.3", a.write("in", "payload"));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::Internal) << refused.error().message();
+
   fs::remove(server_dir() / "fail-writes");
   auto again = store->put_file("1.2.3.7", "1.2.3", a.write("in", "payload"));
   ASSERT_TRUE(again) << "the store is used again as soon as it answers";
