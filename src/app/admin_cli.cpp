@@ -17,18 +17,6 @@ namespace vireo::app {
 
 namespace {
 
-void audit_cli(audit::AuditLog& log, const std::string& action, const std::string& what, const std::string& outcome,
-               const std::string& detail = {}) {
-  audit::AuditEvent e;
-  e.actor = operator_name();
-  e.actor_role = "operator";
-  e.action = action;
-  e.outcome = outcome;
-  e.resource = what;
-  e.source = "localhost";
-  e.detail = detail;
-  log.record(std::move(e));
-}
 
 int report(audit::AuditLog& log, const Status& s, const std::string& action, const std::string& what) {
   audit_cli(log, action, what, s ? "success" : "failure", s ? "" : s.error().detail);
@@ -59,6 +47,19 @@ std::string roles_text(const std::vector<auth::Role>& roles) {
   return out;
 }
 }  // namespace
+
+void audit_cli(audit::AuditLog& log, const std::string& action, const std::string& what, const std::string& outcome,
+               const std::string& detail) {
+  audit::AuditEvent e;
+  e.actor = operator_name();
+  e.actor_role = "operator";
+  e.action = action;
+  e.outcome = outcome;
+  e.resource = what;
+  e.source = "localhost";
+  e.detail = detail;
+  log.record(std::move(e));
+}
 
 std::string operator_name() {
   if (const passwd* pw = ::getpwuid(::getuid())) return std::string("cli:") + pw->pw_name;

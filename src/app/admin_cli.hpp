@@ -8,6 +8,10 @@
 
 namespace vireo::app {
 
+// An operator's command in the audit trail: actor "cli:<os user>".
+void audit_cli(audit::AuditLog& log, const std::string& action, const std::string& what, const std::string& outcome,
+               const std::string& detail = {});
+
 struct UserCommand {
   std::string action;  // add, passwd, disable, enable, unlock, reset-totp, list
   std::string username, display_name, patient_id, physician;

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "app/admin_cli.hpp"
 #include "app/migrate.hpp"
 #include "archive/schema.hpp"
 #include "audit/audit_log.hpp"
@@ -219,6 +220,15 @@ int migrate(const Config& config, const MigrateOptions& options) {
   }
   std::cerr << "vireo migrate: from " << config.data_dir.string() << (config.database_url.empty() ? " (SQLite" : " (PostgreSQL")
             << (config.blob_store.empty() ? ", files)" : ", " + config.blob_store + ")") << "\n";
+  // The whole archive leaves this installation: its audit trail says so, before the copy, so
+  // that the record travels with the trail.
+  audit_cli(*services->audit, "migrate", "archive", "success",
+            std::string("copy to ") + (options.to_database.empty() ? "" : "PostgreSQL") +
+                (options.to_database.empty() || options.to_blobs.empty() ? "" : " and ") + options.to_blobs);
+  if (auto s = services->audit->flush(); !s) {
+    std::cerr << "vireo migrate: the audit trail cannot be written: " << s.error().message() << "\n";
+    return 1;
+  }
   int mismatches = 0;
 
   std::unique_ptr<PgDatabase> target_db;
