@@ -17,6 +17,7 @@
 #include "dicom/dicom_file.hpp"
 #include "store/fs_blob_store.hpp"
 #include "store/sqlite_database.hpp"
+#include "store/write_queue.hpp"
 
 namespace vireo::fuzz {
 
@@ -24,6 +25,7 @@ struct TempServices {
   std::filesystem::path dir;
   std::unique_ptr<SqliteDatabase> db;
   std::unique_ptr<FsBlobStore> blobs;
+  std::unique_ptr<WriteQueue> writes;
   std::unique_ptr<archive::Archive> archive;
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<audit::AuditLog> audit;
@@ -36,14 +38,17 @@ struct TempServices {
     std::filesystem::create_directories(dir);
     db = std::make_unique<SqliteDatabase>(dir / "index.sqlite");
     blobs = must(FsBlobStore::open(dir / "blobs"));
-    archive = must(archive::Archive::open(*db, *blobs, DuplicatePolicy::KeepFirst));
+    writes = std::make_unique<WriteQueue>(*db, blobs.get());
+    if (auto started = writes->start(); !started) must(Result<bool>(std::unexpected(started.error())));
+    archive = must(archive::Archive::open(*db, *blobs, *writes, DuplicatePolicy::KeepFirst));
     auth = must(auth::AuthService::open(*db, {}, system_clock()));
-    audit = must(audit::AuditLog::open(*db));
+    audit = must(audit::AuditLog::open(*db, *writes));
   }
   ~TempServices() {
     audit.reset();
     auth.reset();
     archive.reset();
+    writes.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
   }

@@ -85,11 +85,12 @@ Result<Services> open_services(const Config& config) {
   auto blobs = open_blob_store(config);
   if (!blobs) return std::unexpected(blobs.error());
   s.blobs = std::move(*blobs);
-  auto archive = archive::Archive::open(*s.db, *s.blobs, config.duplicate_policy,
-                                        [](const std::string& domain, const Migration& m, size_t i, size_t n) {
-                                          std::cerr << "migrating " << domain << ": " << i << "/" << n << " "
-                                                    << m.description << "\n";
-                                        });
+  s.writes = std::make_unique<WriteQueue>(*s.db, s.blobs.get());
+  if (auto started = s.writes->start(); !started) return std::unexpected(started.error());
+  const MigrationProgress progress = [](const std::string& domain, const Migration& m, size_t i, size_t n) {
+    std::cerr << "migrating " << domain << ": " << i << "/" << n << " " << m.description << "\n";
+  };
+  auto archive = archive::Archive::open(*s.db, *s.blobs, *s.writes, config.duplicate_policy, progress);
   if (!archive) return std::unexpected(archive.error());
   s.archive = std::move(*archive);
   auto policy = auth_policy(config);
@@ -97,7 +98,7 @@ Result<Services> open_services(const Config& config) {
   auto auth = auth::AuthService::open(*s.db, *policy, system_clock());
   if (!auth) return std::unexpected(auth.error());
   s.auth = std::move(*auth);
-  auto audit = audit::AuditLog::open(*s.db);
+  auto audit = audit::AuditLog::open(*s.db, *s.writes, progress);
   if (!audit) return std::unexpected(audit.error());
   s.audit = std::move(*audit);
   if (!config.audit_syslog.empty()) {

@@ -22,6 +22,7 @@ namespace vireo::app {
 struct Services {
   std::unique_ptr<Database> db;  // SQLite under data_dir, or PostgreSQL (database_url)
   std::unique_ptr<BlobStore> blobs;  // files under data_dir, or an S3 bucket (blob_store)
+  std::unique_ptr<WriteQueue> writes;  // the node's one write path; outlives the domains that use it
   std::unique_ptr<FileCache> render_cache;  // opened by serve only; outlives the archive that feeds it
   std::unique_ptr<archive::Archive> archive;
   std::unique_ptr<auth::AuthService> auth;

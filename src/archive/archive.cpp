@@ -247,27 +247,22 @@ std::string select_list_for(Level level, std::vector<const IndexedAttribute*>& c
 
 }  // namespace
 
-Archive::Archive(Database& db, BlobStore& blobs, DuplicatePolicy policy)
+Archive::Archive(Database& db, BlobStore& blobs, WriteQueue& writes, DuplicatePolicy policy)
     : db_(db),
       blobs_(blobs),
       policy_(policy),
       readers_(db),
-      // A batch's files are made durable together, in one flush, before its index commit.
-      writer_(db, [&blobs](const std::vector<std::string>& keys) { return blobs.sync(keys); }),
+      writer_(writes),
       ingest_tags_(ingest_tags()),
       ingest_nested_tags_(ingest_nested_tags()) {}
 
-Archive::~Archive() { writer_.stop(); }
-
-Result<std::unique_ptr<Archive>> Archive::open(Database& db, BlobStore& blobs, DuplicatePolicy policy,
-                                               const MigrationProgress& progress) {
+Result<std::unique_ptr<Archive>> Archive::open(Database& db, BlobStore& blobs, WriteQueue& writes,
+                                               DuplicatePolicy policy, const MigrationProgress& progress) {
   auto conn = db.connect();
   if (!conn) return std::unexpected(conn.error());
   if (auto s = migrate(**conn, db.dialect(), "archive", schema_migrations(), progress); !s)
     return std::unexpected(s.error());
-  std::unique_ptr<Archive> archive(new Archive(db, blobs, policy));
-  if (auto s = archive->writer_.start(); !s) return std::unexpected(s.error());
-  return archive;
+  return std::unique_ptr<Archive>(new Archive(db, blobs, writes, policy));
 }
 
 Result<detail::PreparedInstance> Archive::prepare(const fs::path& file, const StoreSource& source,

@@ -2,10 +2,10 @@
 // C-FIND semantics, locating them for retrieval, listing and deleting. Protocol-free: the
 // DIMSE server, the REST API and the import command all call this.
 //
-// Thread-safety: all methods may be called concurrently. Writes go through one IndexWriter
-// (group commit); reads use pooled connections.
+// Thread-safety: all methods may be called concurrently. Writes go through the node's
+// WriteQueue (group commit); reads use pooled connections.
 // Usage:
-//   auto archive = Archive::open(db, blobs, options);
+//   auto archive = Archive::open(db, blobs, writes, policy);
 //   auto stored = (*archive)->store_file(received_tmp, {"MODALITY_AE", sop_uid});
 #pragma once
 
@@ -20,12 +20,12 @@
 #include <string>
 #include <vector>
 
-#include "archive/index_writer.hpp"
 #include "archive/query.hpp"
 #include "core/config.hpp"
 #include "store/blob_store.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
+#include "store/write_queue.hpp"
 
 namespace vireo::archive {
 
@@ -106,8 +106,10 @@ struct DocumentTable;     // where one kind of per-study document is kept
 
 class Archive {
  public:
-  static Result<std::unique_ptr<Archive>> open(Database& db, BlobStore& blobs, DuplicatePolicy policy,
-                                               const MigrationProgress& progress = {});
+  // `writes` must be started, with the blob store's sync as its before-commit step, and
+  // outlive the archive.
+  static Result<std::unique_ptr<Archive>> open(Database& db, BlobStore& blobs, WriteQueue& writes,
+                                               DuplicatePolicy policy, const MigrationProgress& progress = {});
   // Below this much free space new instances are refused with OutOfResources.
   void set_min_free_bytes(uint64_t bytes) { min_free_bytes_ = bytes; }
   // Called with each blob key whose file the archive removes (a deleted study or series, an
@@ -118,7 +120,7 @@ class Archive {
   [[nodiscard]] Status check_free_space();
   [[nodiscard]] Result<uint64_t> free_bytes() { return blobs_.free_bytes(); }
   [[nodiscard]] uint64_t min_free_bytes() const { return min_free_bytes_; }
-  ~Archive();
+  ~Archive() = default;
 
   // Where a receiver writes an incoming file before store_file takes it.
   [[nodiscard]] std::filesystem::path temp_path() { return blobs_.temp_path(); }
@@ -198,10 +200,10 @@ class Archive {
   };
   [[nodiscard]] Result<std::vector<IndexedBlob>> indexed_blobs();
 
-  IndexWriter& writer() { return writer_; }
+  WriteQueue& writer() { return writer_; }
 
  private:
-  Archive(Database& db, BlobStore& blobs, DuplicatePolicy policy);
+  Archive(Database& db, BlobStore& blobs, WriteQueue& writes, DuplicatePolicy policy);
   Result<int64_t> delete_where(Level level, const std::string& uid);
   // store_file's steps: before the index (removes `file` on failure, and tells `refused` the
   // SOP Instance UID, where known, for the record of refusals) and after its commit.
@@ -219,7 +221,7 @@ class Archive {
   BlobStore& blobs_;
   DuplicatePolicy policy_;
   ConnectionPool readers_;
-  IndexWriter writer_;
+  WriteQueue& writer_;
   std::vector<tag::Tag> ingest_tags_;
   std::vector<std::pair<tag::Tag, tag::Tag>> ingest_nested_tags_;
   uint64_t min_free_bytes_ = 0;

@@ -74,27 +74,15 @@ std::string chain_hash(const AuditEvent& e, const std::string& prev_hash) {
   return sha256_hex(s);
 }
 
-AuditLog::AuditLog(Database& db) : db_(db) {}
-
-Result<std::unique_ptr<AuditLog>> AuditLog::open(Database& db, const MigrationProgress& progress) {
+Result<std::unique_ptr<AuditLog>> AuditLog::open(Database& db, WriteQueue& writes, const MigrationProgress& progress) {
   auto conn = db.connect();
   if (!conn) return std::unexpected(conn.error());
   if (auto s = migrate(**conn, db.dialect(), "audit", audit_migrations(), progress); !s)
     return std::unexpected(s.error());
-  std::unique_ptr<AuditLog> log(new AuditLog(db));
-  log->conn_ = std::move(*conn);
-  log->thread_ = std::thread([p = log.get()] { p->loop(); });
-  return log;
+  return std::unique_ptr<AuditLog>(new AuditLog(db, writes));
 }
 
-AuditLog::~AuditLog() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+AuditLog::~AuditLog() { (void)flush(); }
 
 void AuditLog::set_sink(std::function<void(const AuditEvent&)> sink) {
   std::lock_guard lock(mutex_);
@@ -107,8 +95,10 @@ void AuditLog::record(AuditEvent e) {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(e));
     ++queued_;
+    if (appending_) return;
+    appending_ = true;
   }
-  wake_.notify_one();
+  post_append();
 }
 
 Status AuditLog::flush() {
@@ -118,44 +108,59 @@ Status AuditLog::flush() {
   return last_error_;
 }
 
-void AuditLog::loop() {
+namespace {
+std::vector<AuditEvent> take(std::deque<AuditEvent>& queue) {
   std::vector<AuditEvent> batch;
-  std::function<void(const AuditEvent&)> sink;
-  while (true) {
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty() && stopping_) return;
-      while (!queue_.empty() && batch.size() < kMaxBatch) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-      sink = sink_;
-    }
-    Status s = write_batch(batch);
-    if (!s) spdlog::error("audit events could not be written: {}", s.error().message());
-    if (s && sink)
-      for (const auto& e : batch) sink(e);
-    {
-      std::lock_guard lock(mutex_);
-      written_ += batch.size();
-      last_error_ = s;
-    }
-    done_.notify_all();
-    batch.clear();
+  while (!queue.empty() && batch.size() < kMaxBatch) {
+    batch.push_back(std::move(queue.front()));
+    queue.pop_front();
   }
+  return batch;
+}
+}  // namespace
+
+void AuditLog::post_append() {
+  // The batch is taken when the job runs, not now: what is recorded while earlier jobs
+  // run joins it.
+  writes_.post(
+      [this](Connection& c) -> Status {
+        {
+          std::lock_guard lock(mutex_);
+          in_flight_ = take(queue_);
+        }
+        return append(c, in_flight_);
+      },
+      [this](const Status& s) { appended(s); });
 }
 
-Status AuditLog::write_batch(std::vector<AuditEvent>& batch) {
-  Connection& c = *conn_;
-  if (auto s = c.execute(db_.dialect().begin_write, {}); !s) return s;
-  auto abort = [&](Status s) {
-    (void)c.execute("ROLLBACK", {});
-    return s;
-  };
-  // Read inside the write transaction: another process may have appended since.
+void AuditLog::appended(const Status& s) {
+  std::function<void(const AuditEvent&)> sink;
+  {
+    std::lock_guard lock(mutex_);
+    // The job never ran (the queue is stopped or could not begin): its batch is lost too.
+    if (!s && in_flight_.empty()) in_flight_ = take(queue_);
+    sink = sink_;
+  }
+  if (!s) spdlog::error("{} audit events could not be written: {}", in_flight_.size(), s.error().message());
+  if (s && sink)
+    for (const auto& e : in_flight_) sink(e);
+  bool more = false;
+  {
+    std::lock_guard lock(mutex_);
+    written_ += in_flight_.size();
+    last_error_ = s;
+    in_flight_.clear();
+    more = !queue_.empty();
+    appending_ = more;
+  }
+  done_.notify_all();
+  if (more) post_append();
+}
+
+Status AuditLog::append(Connection& c, std::vector<AuditEvent>& batch) {
+  // Read inside the write transaction: another node or process may have appended since.
   auto last = c.query("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1", {});
-  if (!last) return abort(std::unexpected(last.error()));
+  if (!last) return std::unexpected(last.error());
   int64_t id = last->empty() ? 0 : last->front().integer(0);
   std::string prev = last->empty() ? std::string() : last->front().text(1);
   for (auto& e : batch) {
@@ -167,10 +172,9 @@ Status AuditLog::write_batch(std::vector<AuditEvent>& batch) {
         "source, user_agent, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         {e.id, e.at, e.actor, e.actor_role, e.action, e.outcome, e.patient_id, e.study_uid, e.resource, e.source,
          e.user_agent, e.detail, e.prev_hash, e.hash});
-    if (!s) return abort(s);
+    if (!s) return s;
     prev = e.hash;
   }
-  if (auto s = c.execute("COMMIT", {}); !s) return abort(s);
   return {};
 }
 

@@ -3,12 +3,13 @@
 // append-only and chained: each stores the SHA-256 of its predecessor's hash and its own
 // content, so an edited, removed or reordered row breaks the chain that verify() walks.
 //
-// Thread-safety: record() may be called from any thread; events are queued and written by
-// one thread in batches (one transaction each), which also reads the chain's last hash
-// inside the write transaction, so several processes (the server and the CLI) extend one
-// chain. flush() waits until what was recorded before it is committed.
+// Thread-safety: record() may be called from any thread, also from inside a write job;
+// events are queued and appended in batches by a job on the node's WriteQueue, which reads
+// the chain's last hash inside the write transaction, so several processes (nodes, the CLI)
+// extend one chain. flush() waits until what was recorded before it is committed (never
+// call it from inside a write job).
 // Usage:
-//   auto log = AuditLog::open(db);
+//   auto log = AuditLog::open(db, writes);
 //   (*log)->record({.actor = "alice", .actor_role = "radiologist", .action = "read", ...});
 //   auto v = (*log)->verify();   // v->ok, v->first_broken_id
 #pragma once
@@ -20,12 +21,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/error.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
+#include "store/write_queue.hpp"
 
 namespace vireo::audit {
 
@@ -64,7 +65,9 @@ struct ChainReport {
 
 class AuditLog {
  public:
-  static Result<std::unique_ptr<AuditLog>> open(Database& db, const MigrationProgress& progress = {});
+  // `writes` must be started and outlive the log.
+  static Result<std::unique_ptr<AuditLog>> open(Database& db, WriteQueue& writes,
+                                                const MigrationProgress& progress = {});
   ~AuditLog();
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
@@ -78,20 +81,24 @@ class AuditLog {
   void set_sink(std::function<void(const AuditEvent&)> sink);
 
  private:
-  explicit AuditLog(Database& db);
-  void loop();
-  Status write_batch(std::vector<AuditEvent>& batch);
+  AuditLog(Database& db, WriteQueue& writes) : db_(db), writes_(writes) {}
+  // Queues a job that appends what is waiting; called without mutex_ (a stopped queue
+  // answers at once, on this thread).
+  void post_append();
+  // Inside a write job: gives the events their ids and chain hashes and inserts them.
+  static Status append(Connection& c, std::vector<AuditEvent>& batch);
+  void appended(const Status& s);
 
   Database& db_;
-  std::unique_ptr<Connection> conn_;
+  WriteQueue& writes_;
   std::mutex mutex_;
-  std::condition_variable wake_, done_;
+  std::condition_variable done_;
   std::deque<AuditEvent> queue_;
+  std::vector<AuditEvent> in_flight_;  // the batch the queued job appends (writer thread only)
+  bool appending_ = false;             // a job is queued or running
   uint64_t queued_ = 0, written_ = 0;
-  bool stopping_ = false;
   Status last_error_;
   std::function<void(const AuditEvent&)> sink_;
-  std::thread thread_;
 };
 
 }  // namespace vireo::audit

@@ -35,7 +35,8 @@ class ArchiveTest : public ::testing::Test {
   }
   void open(DuplicatePolicy policy) {
     archive_.reset();
-    auto a = Archive::open(*db_, *blobs_, policy);
+    if (!writes_) writes_ = testing::started_writes(*db_, blobs_.get());
+    auto a = Archive::open(*db_, *blobs_, *writes_, policy);
     ASSERT_TRUE(a) << a.error().message();
     archive_ = std::move(*a);
   }
@@ -53,6 +54,7 @@ class ArchiveTest : public ::testing::Test {
   fs::path dir_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<FsBlobStore> blobs_;
+  std::unique_ptr<WriteQueue> writes_;
   std::unique_ptr<Archive> archive_;
 };
 

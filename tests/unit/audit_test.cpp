@@ -18,7 +18,8 @@ class AuditTest : public ::testing::Test {
   void SetUp() override {
     dir_ = testing::fresh_test_dir("vireo-audit");
     db_ = testing::test_database(dir_);
-    auto l = AuditLog::open(*db_);
+    writes_ = testing::started_writes(*db_);
+    auto l = AuditLog::open(*db_, *writes_);
     ASSERT_TRUE(l) << l.error().message();
     log_ = std::move(*l);
   }
@@ -61,6 +62,7 @@ class AuditTest : public ::testing::Test {
   }
   fs::path dir_;
   std::unique_ptr<Database> db_;
+  std::unique_ptr<WriteQueue> writes_;
   std::unique_ptr<AuditLog> log_;
 };
 
@@ -140,7 +142,8 @@ TEST_F(AuditTest, AnEditedLinkAloneBreaksTheChainAtThatEvent) {
 }
 
 TEST_F(AuditTest, TwoWritersOnOneDatabaseExtendOneChain) {
-  auto second = AuditLog::open(*db_);
+  auto other_process = testing::started_writes(*db_);
+  auto second = AuditLog::open(*db_, *other_process);
   ASSERT_TRUE(second);
   for (int i = 0; i < 50; ++i) {
     AuditEvent a, b;

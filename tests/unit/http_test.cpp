@@ -11,6 +11,7 @@
 #include "dicom/dicom_file.hpp"
 #include "store/fs_blob_store.hpp"
 #include "store/sqlite_database.hpp"
+#include "store/write_queue.hpp"
 
 namespace vireo::http {
 namespace {
@@ -92,11 +93,13 @@ TEST(RouteTable, EveryRouteDeclaresAKnownPermission) {
   {
     SqliteDatabase db(dir / "index.sqlite");
     auto blobs = FsBlobStore::open(dir / "blobs");
-    auto archive = archive::Archive::open(db, **blobs, DuplicatePolicy::KeepFirst);
+    WriteQueue writes(db, blobs->get());
+    ASSERT_TRUE(writes.start());
+    auto archive = archive::Archive::open(db, **blobs, writes, DuplicatePolicy::KeepFirst);
     ASSERT_TRUE(archive);
     auto auth = auth::AuthService::open(db, {}, system_clock());
     ASSERT_TRUE(auth);
-    auto audit = audit::AuditLog::open(db);
+    auto audit = audit::AuditLog::open(db, writes);
     ASSERT_TRUE(audit);
     Router router;
     api::register_system_routes(router, **archive, {});

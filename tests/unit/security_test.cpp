@@ -25,7 +25,8 @@ class SecurityGuardTest : public ::testing::Test {
     auto a = auth::AuthService::open(*db_, {}, system_clock());
     ASSERT_TRUE(a);
     auth_ = std::move(*a);
-    auto l = audit::AuditLog::open(*db_);
+    writes_ = testing::started_writes(*db_);
+    auto l = audit::AuditLog::open(*db_, *writes_);
     ASSERT_TRUE(l);
     audit_ = std::move(*l);
     ASSERT_TRUE(auth_->add_user({"tech", "", kPassword, {auth::Role::Technician}, "", ""}));
@@ -59,6 +60,7 @@ class SecurityGuardTest : public ::testing::Test {
   fs::path dir_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<auth::AuthService> auth_;
+  std::unique_ptr<WriteQueue> writes_;
   std::unique_ptr<audit::AuditLog> audit_;
   http::Router router_;
   std::string session_, csrf_;

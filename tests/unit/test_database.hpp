@@ -14,6 +14,7 @@
 
 #include "store/pg_database.hpp"
 #include "store/sqlite_database.hpp"
+#include "store/write_queue.hpp"
 
 namespace vireo::testing {
 
@@ -54,6 +55,13 @@ inline std::unique_ptr<Database> test_database(const std::filesystem::path& dir)
   auto c = admin.connect();
   if (!c || !(*c)->execute("CREATE DATABASE " + name, {})) std::abort();  // the PostgreSQL pass needs its server
   return std::make_unique<ScratchPgDatabase>(url, name);
+}
+
+// The node's write path over a test database, started (it aborts the test binary if it cannot).
+inline std::unique_ptr<WriteQueue> started_writes(Database& db, BlobStore* blobs = nullptr) {
+  auto writes = std::make_unique<WriteQueue>(db, blobs);
+  if (!writes->start()) std::abort();
+  return writes;
 }
 
 }  // namespace vireo::testing

@@ -769,7 +769,7 @@ OFCondition DimseServer::Impl::handle_find(T_ASC_Association* assoc, T_DIMSE_Mes
   bool cancelled = false;
   int sent = 0;
   OFCondition net = EC_Normal;
-  // (Built in one expression: assigning a std::expected is avoided, see IndexWriter::run.)
+  // (Built in one expression: assigning a std::expected is avoided, see WriteQueue::run_all.)
   Status result = !query ? Status(std::unexpected(query.error()))
                          : archive.find(*query, [&](const archive::FindRow& row) {
                              if (++sent % 32 == 0 && DIMSE_checkForCancelRQ(assoc, pres, req.MessageID).good()) {

@@ -1,13 +1,18 @@
-// The single writer of the archive index, with group commit: jobs from every association
-// and import thread queue up, and the writer runs all waiting jobs in one transaction,
+// The one write path of a node: every domain's write jobs (the archive index, the audit
+// trail, the outbox) queue here, and one thread runs all waiting jobs in one transaction,
 // each inside its own savepoint (one failing job does not undo the others), then commits
-// once and answers every caller. A caller is answered only after the commit that holds its
-// change is durable, which is what lets a C-STORE be acknowledged.
+// once and answers every caller (group commit). A caller is answered only after the commit
+// that holds its change is durable, which is what lets a C-STORE be acknowledged.
 //
-// Thread-safety: run() may be called from any number of threads.
+// One writer per node is also what the engines want: SQLite has a single writer, and on
+// PostgreSQL the dialect's begin_write serialises writers across nodes anyway.
+//
+// Thread-safety: run(), run_all() and post() may be called from any thread, except from
+// inside a job (the writer thread would wait on itself); a job may post().
 // Usage:
-//   IndexWriter writer(db);  writer.start();
-//   Result<int64_t> id = writer.run<int64_t>([&](Connection& c) -> Result<int64_t> { ... });
+//   WriteQueue writes(db);  writes.start();
+//   Result<int64_t> id = writes.run<int64_t>([&](Connection& c) -> Result<int64_t> { ... });
+//   writes.post([&](Connection& c) { return append(c); }, [](const Status& s) { ... });
 #pragma once
 
 #include <atomic>
@@ -22,23 +27,26 @@
 #include <thread>
 #include <vector>
 
+#include "store/blob_store.hpp"
 #include "store/database.hpp"
 
-namespace vireo::archive {
+namespace vireo {
 
-class IndexWriter {
+class WriteQueue {
  public:
-  // Runs before each COMMIT with the keys that the batch's jobs asked to make durable; if
-  // it fails the batch is rolled back (used to sync blob folders once per batch).
-  using BeforeCommit = std::function<Status(const std::vector<std::string>& sync_keys)>;
-  explicit IndexWriter(Database& db, BeforeCommit before_commit = {})
-      : db_(db), before_commit_(std::move(before_commit)) {}
-  ~IndexWriter() { stop(); }
-  IndexWriter(const IndexWriter&) = delete;
-  IndexWriter& operator=(const IndexWriter&) = delete;
+  using Job = std::function<Status(Connection&)>;
+  // Called on the writer thread once the job's outcome is final: committed, or failed.
+  using Done = std::function<void(const Status&)>;
+
+  // `blobs`: the store whose files jobs name in `sync_keys`; they are made durable together,
+  // in one sync, before the commit that indexes them (if that fails the batch rolls back).
+  explicit WriteQueue(Database& db, BlobStore* blobs = nullptr) : db_(db), blobs_(blobs) {}
+  ~WriteQueue() { stop(); }
+  WriteQueue(const WriteQueue&) = delete;
+  WriteQueue& operator=(const WriteQueue&) = delete;
 
   [[nodiscard]] Status start();
-  // Finishes the queued jobs, then stops; later run() calls fail with Unavailable.
+  // Finishes the queued jobs, then stops; later jobs fail with Unavailable.
   void stop();
 
   template <typename T>
@@ -78,33 +86,36 @@ class IndexWriter {
     return results;
   }
 
-  // Jobs committed and transactions run since start (for metrics and tests).
+  // Queues a job without waiting for it: `done` learns its outcome on the writer thread.
+  void post(Job job, Done done);
+
+  // Transactions committed since start (for metrics and tests).
   [[nodiscard]] uint64_t transactions() const { return transactions_; }
 
  private:
-  struct Job {
-    std::function<Status(Connection&)> fn;
+  struct Queued {
+    Job fn;
     std::vector<std::string> sync_keys;
-    std::promise<Status> done;
+    Done done;
   };
   struct Submission {
-    std::function<Status(Connection&)> fn;
+    Job fn;
     std::vector<std::string> sync_keys;
   };
   std::vector<Status> submit_all(std::vector<Submission> submissions);
   void loop();
-  void run_batch(std::vector<std::unique_ptr<Job>>& batch);
+  void run_batch(std::vector<Queued>& batch);
 
   Database& db_;
-  BeforeCommit before_commit_;
+  BlobStore* blobs_;
   std::unique_ptr<Connection> conn_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::unique_ptr<Job>> queue_;
+  std::deque<Queued> queue_;
   bool stopping_ = false;
   bool running_ = false;
   std::thread thread_;
   std::atomic<uint64_t> transactions_{0};
 };
 
-}  // namespace vireo::archive
+}  // namespace vireo
