@@ -26,6 +26,7 @@ struct TempServices {
   std::unique_ptr<SqliteDatabase> db;
   std::unique_ptr<FsBlobStore> blobs;
   std::unique_ptr<WriteQueue> writes;
+  std::unique_ptr<events::Outbox> outbox;
   std::unique_ptr<archive::Archive> archive;
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<audit::AuditLog> audit;
@@ -40,7 +41,8 @@ struct TempServices {
     blobs = must(FsBlobStore::open(dir / "blobs"));
     writes = std::make_unique<WriteQueue>(*db, blobs.get());
     if (auto started = writes->start(); !started) must(Result<bool>(std::unexpected(started.error())));
-    archive = must(archive::Archive::open(*db, *blobs, *writes, DuplicatePolicy::KeepFirst));
+    outbox = must(events::Outbox::open(*db));
+    archive = must(archive::Archive::open(*db, *blobs, *writes, *outbox, DuplicatePolicy::KeepFirst));
     auth = must(auth::AuthService::open(*db, {}, system_clock()));
     audit = must(audit::AuditLog::open(*db, *writes));
   }

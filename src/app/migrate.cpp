@@ -18,6 +18,7 @@
 #include "archive/schema.hpp"
 #include "audit/audit_log.hpp"
 #include "auth/auth_service.hpp"
+#include "events/outbox.hpp"
 #include "store/pg_database.hpp"
 #include "store/s3_blob_store.hpp"
 #include "store/table_copy.hpp"
@@ -72,7 +73,8 @@ struct Domain {
 };
 
 std::vector<Domain> domains() {
-  return {{"archive", archive::schema_migrations()}, {"auth", auth::auth_migrations()}, {"audit", audit::audit_migrations()}};
+  return {{"archive", archive::schema_migrations()}, {"auth", auth::auth_migrations()}, {"audit", audit::audit_migrations()},
+          {"events", events::outbox_migrations()}};
 }
 
 // Runs `work(i)` for i in [0, n) on a few threads (the object store's latency, not the CPU,

@@ -90,7 +90,10 @@ Result<Services> open_services(const Config& config) {
   const MigrationProgress progress = [](const std::string& domain, const Migration& m, size_t i, size_t n) {
     std::cerr << "migrating " << domain << ": " << i << "/" << n << " " << m.description << "\n";
   };
-  auto archive = archive::Archive::open(*s.db, *s.blobs, *s.writes, config.duplicate_policy, progress);
+  auto outbox = events::Outbox::open(*s.db, system_clock(), progress);
+  if (!outbox) return std::unexpected(outbox.error());
+  s.outbox = std::move(*outbox);
+  auto archive = archive::Archive::open(*s.db, *s.blobs, *s.writes, *s.outbox, config.duplicate_policy, progress);
   if (!archive) return std::unexpected(archive.error());
   s.archive = std::move(*archive);
   auto policy = auth_policy(config);
@@ -343,8 +346,9 @@ int serve(const Config& config) {
   spdlog::info("signal {} received: stopping", sig);
   http.stop();
   bool dimse_ended = dimse.stop();
-  archive.writer().stop();
+  // The audit trail's last events first, then the write queue finishes what is queued.
   (void)services->audit->flush();
+  services->writes->stop();
   if (!dimse_ended) {
     // A DICOM thread still uses the archive: it must not be torn down under it. The marker
     // stays, so the next start checks the archive.

@@ -11,6 +11,7 @@
 #include "audit/audit_log.hpp"
 #include "auth/auth_service.hpp"
 #include "core/config.hpp"
+#include "events/outbox.hpp"
 #include "net/http/http_types.hpp"
 #include "net/syslog/syslog_sender.hpp"
 #include "store/fs_blob_store.hpp"
@@ -23,6 +24,7 @@ struct Services {
   std::unique_ptr<Database> db;  // SQLite under data_dir, or PostgreSQL (database_url)
   std::unique_ptr<BlobStore> blobs;  // files under data_dir, or an S3 bucket (blob_store)
   std::unique_ptr<WriteQueue> writes;  // the node's one write path; outlives the domains that use it
+  std::unique_ptr<events::Outbox> outbox;  // what domains tell each other; routes fixed at wiring
   std::unique_ptr<FileCache> render_cache;  // opened by serve only; outlives the archive that feeds it
   std::unique_ptr<archive::Archive> archive;
   std::unique_ptr<auth::AuthService> auth;

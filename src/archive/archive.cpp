@@ -122,7 +122,18 @@ Status insert_rejection(Connection& c, const Rejection& r) {
                    {Archive::kKeptRejections});
 }
 
-Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, DuplicatePolicy policy) {
+// The facts other domains learn about an indexed instance (events/event.hpp), in its job.
+Status publish_stored(Connection& c, const events::Outbox& outbox, const dicom::ParsedInstance& p, bool new_study) {
+  const std::string study = p.value(tag::kStudyInstanceUID);
+  if (new_study)
+    if (auto s = outbox.enqueue(c, {"study.received", {{"study", study}, {"patient", p.value(tag::kPatientID)}}}); !s)
+      return s;
+  return outbox.enqueue(
+      c, {"instance.stored", {{"study", study}, {"series", p.value(tag::kSeriesInstanceUID)}, {"instance", p.sop_instance_uid}}});
+}
+
+Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, DuplicatePolicy policy,
+                                    const events::Outbox& outbox) {
   const auto& p = r.parsed;
   auto existing = c.query("SELECT id, sha256, blob_key FROM instances WHERE sop_instance_uid = ?",
                           {p.sop_instance_uid});
@@ -150,6 +161,7 @@ Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, Duplicate
       return std::unexpected(s.error());
     if (auto s = c.execute("INSERT INTO instance_metadata (instance_fk, json) VALUES (?, ?)", {row.integer(0), p.metadata_json}); !s)
       return std::unexpected(s.error());
+    if (auto s = publish_stored(c, outbox, p, false); !s) return std::unexpected(s.error());
     return IndexOutcome{Decision::Overwritten, row.text(2)};
   }
 
@@ -160,6 +172,7 @@ Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, Duplicate
                        {p.value(tag::kSeriesInstanceUID)});
   if (!known) return std::unexpected(known.error());
   int64_t series_pk, study_pk, patient_pk;
+  bool new_study = false;
   if (!known->empty()) {
     series_pk = (*known)[0].integer(0);
     study_pk = (*known)[0].integer(1);
@@ -184,6 +197,7 @@ Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, Duplicate
       auto id = insert_row(c, Level::Study, {patient_pk, utc_now_iso()}, p);
       if (!id) return std::unexpected(id.error());
       study_pk = *id;
+      new_study = true;
       if (auto s = c.execute("UPDATE patients SET num_studies = num_studies + 1 WHERE id = ?", {patient_pk}); !s)
         return std::unexpected(s.error());
     }
@@ -225,6 +239,7 @@ Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, Duplicate
                          std::pair{"UPDATE patients SET num_instances = num_instances + 1 WHERE id = ?", patient_pk}}) {
     if (auto s = c.execute(sql, {pk}); !s) return std::unexpected(s.error());
   }
+  if (auto s = publish_stored(c, outbox, p, new_study); !s) return std::unexpected(s.error());
   return IndexOutcome{Decision::Inserted, {}};
 }
 
@@ -247,9 +262,11 @@ std::string select_list_for(Level level, std::vector<const IndexedAttribute*>& c
 
 }  // namespace
 
-Archive::Archive(Database& db, BlobStore& blobs, WriteQueue& writes, DuplicatePolicy policy)
+Archive::Archive(Database& db, BlobStore& blobs, WriteQueue& writes, const events::Outbox& outbox,
+                 DuplicatePolicy policy)
     : db_(db),
       blobs_(blobs),
+      outbox_(outbox),
       policy_(policy),
       readers_(db),
       writer_(writes),
@@ -257,12 +274,13 @@ Archive::Archive(Database& db, BlobStore& blobs, WriteQueue& writes, DuplicatePo
       ingest_nested_tags_(ingest_nested_tags()) {}
 
 Result<std::unique_ptr<Archive>> Archive::open(Database& db, BlobStore& blobs, WriteQueue& writes,
-                                               DuplicatePolicy policy, const MigrationProgress& progress) {
+                                               const events::Outbox& outbox, DuplicatePolicy policy,
+                                               const MigrationProgress& progress) {
   auto conn = db.connect();
   if (!conn) return std::unexpected(conn.error());
   if (auto s = migrate(**conn, db.dialect(), "archive", schema_migrations(), progress); !s)
     return std::unexpected(s.error());
-  return std::unique_ptr<Archive>(new Archive(db, blobs, writes, policy));
+  return std::unique_ptr<Archive>(new Archive(db, blobs, writes, outbox, policy));
 }
 
 Result<detail::PreparedInstance> Archive::prepare(const fs::path& file, const StoreSource& source,
@@ -336,7 +354,7 @@ Result<StoreResult> Archive::conclude(const detail::PreparedInstance& p, const R
 Result<StoreResult> Archive::store_file(const fs::path& file, const StoreSource& source) {
   auto prepared = prepare(file, source, [&](const std::string& uid, const Error& why) { note_rejection(source.name, uid, why); });
   if (!prepared) return std::unexpected(prepared.error());
-  auto outcome = writer_.run<IndexOutcome>([&](Connection& c) { return index_instance(c, *prepared, policy_); },
+  auto outcome = writer_.run<IndexOutcome>([&](Connection& c) { return index_instance(c, *prepared, policy_, outbox_); },
                                            {prepared->blob.key});
   return conclude(*prepared, outcome);
 }
@@ -354,7 +372,7 @@ std::vector<Result<StoreResult>> Archive::store_files(const std::vector<StoreIte
   std::vector<std::vector<std::string>> keys;
   for (const auto& p : prepared) {
     if (!p) continue;
-    jobs.push_back([this, &p = *p](Connection& c) { return index_instance(c, p, policy_); });
+    jobs.push_back([this, &p = *p](Connection& c) { return index_instance(c, p, policy_, outbox_); });
     keys.push_back({p->blob.key});
   }
   if (!refusals.empty()) {
@@ -620,9 +638,9 @@ Result<int64_t> Archive::delete_where(Level level, const std::string& uid) {
     auto keys = c.query("SELECT blob_key FROM instances WHERE " + series_filter, {uid});
     if (!keys) return std::unexpected(keys.error());
     auto ids = c.query(level == Level::Study
-                           ? "SELECT st.id, st.patient_fk FROM studies st WHERE st.study_uid = ?"
-                           : "SELECT se.study_fk, st.patient_fk FROM series se JOIN studies st ON st.id = "
-                             "se.study_fk WHERE se.series_uid = ?",
+                           ? "SELECT st.id, st.patient_fk, st.study_uid FROM studies st WHERE st.study_uid = ?"
+                           : "SELECT se.study_fk, st.patient_fk, st.study_uid FROM series se JOIN studies st ON "
+                             "st.id = se.study_fk WHERE se.series_uid = ?",
                        {uid});
     if (!ids) return std::unexpected(ids.error());
     if (ids->empty()) return fail(ErrorCode::NotFound, (level == Level::Study ? "study " : "series ") + uid);
@@ -664,6 +682,19 @@ Result<int64_t> Archive::delete_where(Level level, const std::string& uid) {
                                "DELETE FROM patients WHERE id = ? AND num_studies = 0"});
         !s) {
       return std::unexpected(s.error());
+    }
+    events::Event gone{"study.deleted", {{"study", (*ids)[0].text(2)}}};
+    if (level == Level::Series) {
+      gone.topic = "series.deleted";
+      gone.ids.emplace_back("series", uid);
+    }
+    if (auto s = outbox_.enqueue(c, gone); !s) return std::unexpected(s.error());
+    if (level == Level::Series) {  // its study's last series takes the study with it
+      auto left = find_id(c, "SELECT id FROM studies WHERE id = ?", {study_pk});
+      if (!left) return std::unexpected(left.error());
+      if (!*left)
+        if (auto s = outbox_.enqueue(c, {"study.deleted", {{"study", (*ids)[0].text(2)}}}); !s)
+          return std::unexpected(s.error());
     }
     Deleted d;
     for (const auto& r : *keys) d.blob_keys.push_back(r.text(0));

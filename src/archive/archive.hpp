@@ -22,6 +22,7 @@
 
 #include "archive/query.hpp"
 #include "core/config.hpp"
+#include "events/outbox.hpp"
 #include "store/blob_store.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
@@ -106,10 +107,11 @@ struct DocumentTable;     // where one kind of per-study document is kept
 
 class Archive {
  public:
-  // `writes` must be started, with the blob store's sync as its before-commit step, and
-  // outlive the archive.
+  // `writes` must be started, with `blobs` as the store it syncs, and outlive the archive;
+  // `outbox` takes the archive's events (study.received, instance.stored, *.deleted).
   static Result<std::unique_ptr<Archive>> open(Database& db, BlobStore& blobs, WriteQueue& writes,
-                                               DuplicatePolicy policy, const MigrationProgress& progress = {});
+                                               const events::Outbox& outbox, DuplicatePolicy policy,
+                                               const MigrationProgress& progress = {});
   // Below this much free space new instances are refused with OutOfResources.
   void set_min_free_bytes(uint64_t bytes) { min_free_bytes_ = bytes; }
   // Called with each blob key whose file the archive removes (a deleted study or series, an
@@ -203,7 +205,7 @@ class Archive {
   WriteQueue& writer() { return writer_; }
 
  private:
-  Archive(Database& db, BlobStore& blobs, WriteQueue& writes, DuplicatePolicy policy);
+  Archive(Database& db, BlobStore& blobs, WriteQueue& writes, const events::Outbox& outbox, DuplicatePolicy policy);
   Result<int64_t> delete_where(Level level, const std::string& uid);
   // store_file's steps: before the index (removes `file` on failure, and tells `refused` the
   // SOP Instance UID, where known, for the record of refusals) and after its commit.
@@ -219,6 +221,7 @@ class Archive {
 
   Database& db_;
   BlobStore& blobs_;
+  const events::Outbox& outbox_;
   DuplicatePolicy policy_;
   ConnectionPool readers_;
   WriteQueue& writer_;

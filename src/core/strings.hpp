@@ -31,6 +31,12 @@ namespace vireo {
 // file name component.
 [[nodiscard]] bool is_valid_uid(std::string_view uid);
 
+// RFC 3986: every byte but the unreserved ones (letters, digits, - . _ ~) as %HH.
+[[nodiscard]] std::string percent_encode(std::string_view s);
+// %HH sequences back to bytes (a malformed one is kept as it is); `plus_is_space` for form
+// encoding (application/x-www-form-urlencoded).
+[[nodiscard]] std::string percent_decode(std::string_view s, bool plus_is_space = false);
+
 [[nodiscard]] std::string hex_encode(const unsigned char* data, size_t size);
 
 // Appends `text` to `out` with every `from` replaced by `to` (`from` not empty).

@@ -73,6 +73,10 @@ struct Dialect {
   // After rows were inserted with their keys given (a copy from another database): makes the
   // table's next generated key follow them. ${TABLE} is the table; empty when nothing is needed.
   std::string key_sequence_reset;
+  // Ends a SELECT inside a write transaction whose rows the caller will claim: other writers
+  // skip them rather than wait (a queue's consumers on several nodes). Empty where writers are
+  // serialised anyway.
+  std::string lock_claimed_rows;
 
   // A DICOM wildcard match (PS3.4 C.2.2.2.4: `*` any run, `?` one character, the rest
   // literal): the condition on `column` with one placeholder, and the value to bind to it.

@@ -28,26 +28,11 @@ namespace {
 
 const std::string kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-std::string uri_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 // SigV4's canonical query: sorted by name, names and values RFC 3986-encoded, "name=" when empty.
 std::string canonical_query(std::vector<std::pair<std::string, std::string>> params) {
   std::sort(params.begin(), params.end());
   std::string out;
-  for (const auto& [k, v] : params) out += (out.empty() ? "" : "&") + uri_encode(k) + "=" + uri_encode(v);
+  for (const auto& [k, v] : params) out += (out.empty() ? "" : "&") + percent_encode(k) + "=" + percent_encode(v);
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "archive/archive.hpp"
+#include "events/dispatcher.hpp"
 #include "dicom/dicom_file.hpp"
 #include "store/fs_blob_store.hpp"
 #include "store/sqlite_database.hpp"
@@ -36,7 +37,8 @@ class ArchiveTest : public ::testing::Test {
   void open(DuplicatePolicy policy) {
     archive_.reset();
     if (!writes_) writes_ = testing::started_writes(*db_, blobs_.get());
-    auto a = Archive::open(*db_, *blobs_, *writes_, policy);
+    if (!outbox_) outbox_ = std::move(*events::Outbox::open(*db_));
+    auto a = Archive::open(*db_, *blobs_, *writes_, *outbox_, policy);
     ASSERT_TRUE(a) << a.error().message();
     archive_ = std::move(*a);
   }
@@ -55,6 +57,7 @@ class ArchiveTest : public ::testing::Test {
   std::unique_ptr<Database> db_;
   std::unique_ptr<FsBlobStore> blobs_;
   std::unique_ptr<WriteQueue> writes_;
+  std::unique_ptr<events::Outbox> outbox_;
   std::unique_ptr<Archive> archive_;
 };
 
@@ -228,6 +231,46 @@ TEST_F(ArchiveTest, LocateAndDelete) {
   ASSERT_EQ(studies.size(), 1u);
   EXPECT_EQ(studies[0][tag::kModalitiesInStudy], "CR");
   EXPECT_EQ(archive_->delete_series(series_uid).error().code, ErrorCode::NotFound);
+}
+
+// What other domains learn from the archive goes through the outbox, in the job that made
+// the change: a new study once, every instance, each deletion.
+TEST_F(ArchiveTest, PublishesWhatItIndexesAndDeletes) {
+  for (const char* topic : {"study.received", "instance.stored", "study.deleted", "series.deleted"})
+    outbox_->route(topic, "test");
+  ASSERT_TRUE(import("dicomdir/77654033/CT2/17106"));
+  ASSERT_TRUE(import("dicomdir/77654033/CT2/17136"));
+  ASSERT_TRUE(import("dicomdir/77654033/CT2/17106")) << "a duplicate";
+  ASSERT_TRUE(import("dicomdir/77654033/CR1/6154"));
+  std::vector<events::Event> seen;
+  events::Dispatcher d(*db_, *writes_, *outbox_, "test-node");
+  d.handle("test", [&](const events::Event& e) -> Status {
+    seen.push_back(e);
+    return {};
+  });
+  auto delivered = d.deliver_due();
+  ASSERT_TRUE(delivered) << delivered.error().message();
+  std::vector<std::string> topics;
+  for (const auto& e : seen) topics.push_back(e.topic);
+  EXPECT_EQ(topics, (std::vector<std::string>{"study.received", "instance.stored", "instance.stored", "study.received",
+                                              "instance.stored"}))
+      << "the duplicate changed nothing, so it tells nothing";
+  const std::string ct_study = seen[0].id("study");
+  EXPECT_FALSE(ct_study.empty());
+  EXPECT_EQ(seen[0].id("patient"), "77654033");
+  EXPECT_EQ(seen[1].id("study"), ct_study);
+  EXPECT_FALSE(seen[1].id("series").empty());
+  EXPECT_FALSE(seen[1].id("instance").empty());
+
+  seen.clear();
+  const std::string ct_series = find(Level::Series, {{tag::kModality, "CT"}})[0][tag::kSeriesInstanceUID];
+  ASSERT_TRUE(archive_->delete_series(ct_series));
+  ASSERT_TRUE(d.deliver_due());
+  ASSERT_EQ(seen.size(), 2u) << "the series, and the study its last series took along";
+  EXPECT_EQ(seen[0].topic, "series.deleted");
+  EXPECT_EQ(seen[0].id("study"), ct_study);
+  EXPECT_EQ(seen[1].topic, "study.deleted");
+  EXPECT_EQ(seen[1].id("study"), ct_study);
 }
 
 // A date range matches inside both of its ends, over the stored index.

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "manual_clock.hpp"
+
 #include "test_dir.hpp"
 #include "test_database.hpp"
 
@@ -18,11 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class ManualClock final : public Clock {
- public:
-  int64_t unix_seconds() const override { return now; }
-  int64_t now = 1'790'000'000;
-};
+using testing::ManualClock;
 
 TEST(Roles, OneTableDecidesAndEveryPermissionIsGrantedToSomeone) {
   EXPECT_TRUE(grants(std::vector{Role::Admin}, "archive.delete"));

@@ -95,7 +95,9 @@ TEST(RouteTable, EveryRouteDeclaresAKnownPermission) {
     auto blobs = FsBlobStore::open(dir / "blobs");
     WriteQueue writes(db, blobs->get());
     ASSERT_TRUE(writes.start());
-    auto archive = archive::Archive::open(db, **blobs, writes, DuplicatePolicy::KeepFirst);
+    auto outbox = events::Outbox::open(db);
+    ASSERT_TRUE(outbox);
+    auto archive = archive::Archive::open(db, **blobs, writes, **outbox, DuplicatePolicy::KeepFirst);
     ASSERT_TRUE(archive);
     auto auth = auth::AuthService::open(db, {}, system_clock());
     ASSERT_TRUE(auth);

@@ -245,8 +245,8 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
     if (auto it = r.headers.find("authorization"); it != r.headers.end()) {
       auto basic = http::basic_credentials(it->second);
       if (!basic) return oauth_error(401, "invalid_client", "use HTTP Basic with the client id and secret");
-      id = http::percent_decode(basic->first, true);
-      secret = http::percent_decode(basic->second, true);
+      id = percent_decode(basic->first, true);
+      secret = percent_decode(basic->second, true);
     }
     if (id.empty() || secret.empty()) return oauth_error(401, "invalid_client", "client authentication is required");
     std::vector<std::string> scopes;

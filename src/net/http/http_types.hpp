@@ -158,7 +158,6 @@ class Router {
   std::vector<std::string> cors_origins_;
 };
 
-[[nodiscard]] std::string percent_decode(std::string_view s, bool plus_is_space);
 // Splits "path?query" into the decoded path and query parameters; nullopt when malformed.
 [[nodiscard]] bool parse_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query,
                                 std::vector<std::pair<std::string, std::string>>* list = nullptr);

@@ -167,24 +167,6 @@ HttpResponse Router::route(HttpRequest& req) const {
   return res;
 }
 
-std::string percent_decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else if (c == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 bool parse_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query,
                   std::vector<std::pair<std::string, std::string>>* list) {
   if (target.empty() || target.front() != '/') return false;

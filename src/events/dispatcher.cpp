@@ -1,0 +1,157 @@
+#include "events/dispatcher.hpp"
+
+#include <random>
+
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+
+namespace vireo::events {
+
+namespace {
+std::vector<SqlValue> consumer_params(const std::map<std::string, Handler>& handlers) {
+  std::vector<SqlValue> params;
+  for (const auto& [name, handler] : handlers) params.emplace_back(name);
+  return params;
+}
+}  // namespace
+
+Dispatcher::Dispatcher(Database& db, WriteQueue& writes, Outbox& outbox, std::string claimant, DispatchPolicy policy)
+    : db_(db), writes_(writes), outbox_(outbox), claimant_(std::move(claimant)), policy_(policy), readers_(db) {}
+
+void Dispatcher::handle(const std::string& consumer, Handler handler) {
+  handlers_[consumer] = std::move(handler);
+  consumer_list_.clear();
+  for (size_t i = 0; i < handlers_.size(); ++i) consumer_list_ += i ? ", ?" : "?";
+}
+
+void Dispatcher::start() {
+  if (handlers_.empty() || thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Dispatcher::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Dispatcher::loop() {
+  while (true) {
+    auto tried = deliver_due();
+    if (!tried) spdlog::warn("event delivery: {}", tried.error().message());
+    std::unique_lock lock(mutex_);
+    if (stopping_) return;
+    // A full batch suggests more is due: go on at once.
+    if (tried && *tried >= static_cast<size_t>(policy_.batch)) continue;
+    wake_.wait_for(lock, policy_.poll, [&] { return stopping_; });
+    if (stopping_) return;
+  }
+}
+
+Result<bool> Dispatcher::anything_due() {
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  std::vector<SqlValue> params = consumer_params(handlers_);
+  const int64_t now = outbox_.clock().unix_seconds();
+  params.emplace_back(now);
+  params.emplace_back(now);
+  auto rows = (*c)->query("SELECT id FROM outbox WHERE dead = 0 AND consumer IN (" + consumer_list_ +
+                              ") AND due_at <= ? AND claimed_until <= ? LIMIT 1",
+                          params);
+  if (!rows) return std::unexpected(rows.error());
+  return !rows->empty();
+}
+
+Result<std::vector<Delivery>> Dispatcher::claim(const std::string& token) {
+  const int64_t now = outbox_.clock().unix_seconds();
+  return writes_.run<std::vector<Delivery>>([&](Connection& c) -> Result<std::vector<Delivery>> {
+    std::vector<SqlValue> params = consumer_params(handlers_);
+    params.emplace_back(now);
+    params.emplace_back(now);
+    params.emplace_back(policy_.batch);
+    auto rows = c.query(std::string("SELECT ") + kDeliveryColumns + " FROM outbox WHERE dead = 0 AND consumer IN (" +
+                            consumer_list_ + ") AND due_at <= ? AND claimed_until <= ? ORDER BY id LIMIT ?" +
+                            db_.dialect().lock_claimed_rows,
+                        params);
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<Delivery> claimed;
+    for (const auto& r : *rows) {
+      Delivery d = delivery_from_row(r);
+      if (auto s = c.execute("UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 WHERE id = ?",
+                             {token, now + policy_.lease_seconds, d.id});
+          !s)
+        return std::unexpected(s.error());
+      ++d.attempts;
+      claimed.push_back(std::move(d));
+    }
+    return claimed;
+  });
+}
+
+int64_t Dispatcher::retry_delay(int64_t attempts) const {
+  int64_t delay = policy_.first_retry_seconds;
+  for (int64_t i = 1; i < attempts && delay < policy_.max_retry_seconds; ++i) delay *= 2;
+  delay = std::min(delay, policy_.max_retry_seconds);
+  // Jitter, so that deliveries that failed together (a peer down) do not all retry together.
+  thread_local std::mt19937 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> jitter(0.8, 1.2);
+  return std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(delay) * jitter(rng)));
+}
+
+Result<size_t> Dispatcher::deliver_due() {
+  static auto& delivered = Metrics::counter("vireo_events_delivered_total", "Outbox events delivered");
+  static auto& failed = Metrics::counter("vireo_events_failed_total", "Outbox deliveries that failed (retried or dead)");
+  if (handlers_.empty()) return size_t{0};
+  auto due = anything_due();
+  if (!due) return std::unexpected(due.error());
+  if (!*due) return size_t{0};
+  // A fresh token per claim: if our lease ran out and another node took the row over, our
+  // late outcome must not settle its delivery.
+  const std::string token = claimant_ + "/" + std::to_string(++claims_);
+  auto claimed = claim(token);
+  if (!claimed) return std::unexpected(claimed.error());
+
+  struct Outcome {
+    int64_t id;
+    Status status;
+    int64_t attempts;
+  };
+  std::vector<Outcome> outcomes;
+  for (const auto& d : *claimed) {
+    Status s = handlers_.at(d.consumer)(d.event);
+    if (s) delivered.inc();
+    else failed.inc();
+    if (!s)
+      spdlog::warn("event {} ({}) to {} failed, attempt {}: {}", d.id, d.event.topic, d.consumer, d.attempts,
+                   s.error().message());
+    outcomes.push_back({d.id, std::move(s), d.attempts});
+  }
+  const int64_t now = outbox_.clock().unix_seconds();
+  auto settled = writes_.run<bool>([&](Connection& c) -> Result<bool> {
+    for (const auto& o : outcomes) {
+      Status s;
+      if (o.status) {
+        s = c.execute("DELETE FROM outbox WHERE id = ? AND claimed_by = ?", {o.id, token});
+      } else if (o.attempts >= policy_.max_attempts) {
+        s = c.execute("UPDATE outbox SET dead = 1, last_error = ?, claimed_by = '', claimed_until = 0 "
+                      "WHERE id = ? AND claimed_by = ?",
+                      {o.status.error().message(), o.id, token});
+      } else {
+        s = c.execute("UPDATE outbox SET due_at = ?, last_error = ?, claimed_by = '', claimed_until = 0 "
+                      "WHERE id = ? AND claimed_by = ?",
+                      {now + retry_delay(o.attempts), o.status.error().message(), o.id, token});
+      }
+      if (!s) return std::unexpected(s.error());
+    }
+    return true;
+  });
+  // Unsettled rows are delivered again when their lease ends (at least once).
+  if (!settled) return std::unexpected(settled.error());
+  return claimed->size();
+}
+
+}  // namespace vireo::events

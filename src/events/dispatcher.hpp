@@ -1,0 +1,80 @@
+// Delivers the outbox to this node's consumers: claims due rows (a lease, so that with several
+// nodes each row is worked on by one of them at a time), calls the consumer's handler outside
+// any transaction, then deletes the row, or schedules it again with exponential backoff, or
+// after the last attempt keeps it as a dead letter for the administrator.
+//
+// Delivery is at least once: a handler that outlives its lease (or a node killed after the
+// handler succeeded but before the row was deleted) is delivered again, so handlers must be
+// idempotent. Events of one consumer are delivered in the order they were enqueued, except
+// that a failing one is passed by the others while it waits for its retry.
+//
+// Thread-safety: handle() before start(); deliver_due() from one thread at a time (start()
+// runs it on a thread of its own every poll interval).
+// Usage:
+//   Dispatcher d(db, writes, *outbox, node_id);
+//   d.handle("ris.images-arrived", [&](const Event& e) { return ris.images_arrived(e.id("study")); });
+//   d.start();
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "events/outbox.hpp"
+#include "store/write_queue.hpp"
+
+namespace vireo::events {
+
+using Handler = std::function<Status(const Event&)>;
+
+struct DispatchPolicy {
+  int64_t lease_seconds = 300;     // a claim not settled by then is another node's to take
+  int64_t first_retry_seconds = 2;  // then doubled per attempt, with ±20 % jitter
+  int64_t max_retry_seconds = 900;
+  int64_t max_attempts = 20;        // about three hours of retries before a dead letter
+  int64_t batch = 50;               // rows claimed at once
+  std::chrono::milliseconds poll{1000};
+};
+
+class Dispatcher {
+ public:
+  // `claimant`: this node's name, written on the rows it claims.
+  Dispatcher(Database& db, WriteQueue& writes, Outbox& outbox, std::string claimant, DispatchPolicy policy = {});
+  ~Dispatcher() { stop(); }
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  void handle(const std::string& consumer, Handler handler);
+  void start();
+  void stop();
+
+  // One round: claims what is due for this node's consumers and delivers it. Returns how
+  // many deliveries were tried.
+  [[nodiscard]] Result<size_t> deliver_due();
+
+ private:
+  [[nodiscard]] Result<bool> anything_due();
+  [[nodiscard]] Result<std::vector<Delivery>> claim(const std::string& token);
+  [[nodiscard]] int64_t retry_delay(int64_t attempts) const;
+  void loop();
+
+  Database& db_;
+  WriteQueue& writes_;
+  Outbox& outbox_;
+  std::string claimant_;
+  DispatchPolicy policy_;
+  ConnectionPool readers_;
+  std::map<std::string, Handler> handlers_;
+  std::string consumer_list_;  // "?, ?, ?" for the handled consumers
+  uint64_t claims_ = 0;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace vireo::events
