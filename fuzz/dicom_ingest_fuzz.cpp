@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   fuzz::require(is_valid_uid(stored->sop_instance_uid) && is_valid_uid(stored->study_instance_uid),
                 "a stored instance has valid UIDs");
-  auto found = s.archive->instance(stored->sop_instance_uid, archive::Scope::everything());
+  auto found = s.archive->instance(stored->sop_instance_uid, access::Scope::everything());
   fuzz::require(found.has_value() && found->study_uid == stored->study_instance_uid, "a stored instance is found");
   return 0;
 }

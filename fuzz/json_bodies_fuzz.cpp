@@ -22,23 +22,23 @@ struct Target {
   fuzz::TempServices services;
   http::Router router;
   std::vector<const http::Route*> routes;  // those that take a body
-  auth::Principal admin;
+  access::Principal admin;
 
   Target() {
     api::register_archive_routes(router, *services.archive);
     api::register_auth_routes(router, *services.auth, *services.audit);
     auto ct = std::filesystem::path(VIREO_TESTDATA) / "dicom/modality/CT_small.dcm";
     fuzz::require(services.archive->import_file(ct, "FUZZ").has_value(), "the CT study is imported");
-    auto user = services.auth->add_user({"fuzz-admin", "", "velvet-tractor-on-the-moon", {auth::Role::Admin}, "", ""});
+    auto user = services.auth->add_user({"fuzz-admin", "", "velvet-tractor-on-the-moon", {access::Role::Admin}, "", ""});
     fuzz::require(user.has_value(), "the administrator is created");
-    (void)services.auth->add_user({"fuzz-user", "", "velvet-tractor-on-the-moon", {auth::Role::Technician}, "", ""});
+    (void)services.auth->add_user({"fuzz-user", "", "velvet-tractor-on-the-moon", {access::Role::Technician}, "", ""});
     admin.user_id = user->id;
     admin.username = user->username;
     admin.roles = user->roles;
-    admin.via = auth::Credential::Session;
+    admin.via = access::Credential::Session;
     admin.csrf_token = "x";
     router.set_guard([this](http::HttpRequest& req, const http::Route& route) -> std::optional<http::HttpResponse> {
-      if (route.permission != auth::kPublic) req.principal = admin;
+      if (route.permission != access::kPublic) req.principal = admin;
       return std::nullopt;
     });
     for (const auto& r : router.routes())

@@ -41,9 +41,9 @@ Result<std::pair<std::string, bool>> obtain_password(const UserCommand& c, size_
   return std::pair{*pw, true};
 }
 
-std::string roles_text(const std::vector<auth::Role>& roles) {
+std::string roles_text(const std::vector<access::Role>& roles) {
   std::string out;
-  for (auto r : roles) out += (out.empty() ? "" : ",") + std::string(auth::role_name(r));
+  for (auto r : roles) out += (out.empty() ? "" : ",") + std::string(access::role_name(r));
   return out;
 }
 }  // namespace
@@ -85,7 +85,7 @@ int run_user_command(Services& s, const UserCommand& c) {
   if (c.action == "add") {
     auth::NewUser n{c.username, c.display_name, "", {}, c.patient_id, c.physician};
     for (const auto& r : c.roles) {
-      auto role = auth::parse_role(r);
+      auto role = access::parse_role(r);
       if (!role) {
         std::cerr << "vireo: unknown role '" << r
                   << "' (admin, receptionist, technician, radiologist, referring, billing, patient)\n";
@@ -112,9 +112,9 @@ int run_user_command(Services& s, const UserCommand& c) {
     return 0;
   }
   if (c.action == "roles") {
-    std::vector<auth::Role> roles;
+    std::vector<access::Role> roles;
     for (const auto& r : c.roles) {
-      auto role = auth::parse_role(r);
+      auto role = access::parse_role(r);
       if (!role) {
         std::cerr << "vireo: unknown role '" << r << "'\n";
         return 2;
@@ -226,13 +226,13 @@ int print_access_model(Services& s) {
   for (const auto& r : router.routes())
     routes.push_back({{"method", r.method}, {"path", r.pattern}, {"permission", r.permission}});
   nlohmann::json roles = nlohmann::json::object();
-  for (auth::Role role : auth::all_roles()) {
+  for (access::Role role : access::all_roles()) {
     nlohmann::json perms = nlohmann::json::array();
-    for (auto p : auth::permissions_of(role)) perms.push_back(std::string(p));
-    roles[std::string(auth::role_name(role))] = perms;
+    for (auto p : access::permissions_of(role)) perms.push_back(std::string(p));
+    roles[std::string(access::role_name(role))] = perms;
   }
   nlohmann::json permissions = nlohmann::json::object();
-  for (const auto& p : auth::all_permissions()) permissions[std::string(p.name)] = std::string(p.description);
+  for (const auto& p : access::all_permissions()) permissions[std::string(p.name)] = std::string(p.description);
   std::cout << nlohmann::json{{"routes", routes}, {"roles", roles}, {"permissions", permissions}}.dump(2) << "\n";
   return 0;
 }

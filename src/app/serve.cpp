@@ -40,7 +40,7 @@ Result<auth::AuthPolicy> auth_policy(const Config& config) {
   p.session_absolute_seconds = config.session_absolute_hours * 3600;
   p.totp_required_roles.clear();
   for (const auto& name : config.totp_required_roles) {
-    auto role = auth::parse_role(name);
+    auto role = access::parse_role(name);
     if (!role) return fail(ErrorCode::InvalidArgument, "totp_required_roles: unknown role '" + name + "'");
     p.totp_required_roles.push_back(*role);
   }
@@ -154,7 +154,7 @@ void create_first_admin(Services& s) {
     return;
   }
   const std::string password = *generated;
-  auto u = s.auth->add_user({"admin", "Administrator", password, {auth::Role::Admin}, "", ""});
+  auto u = s.auth->add_user({"admin", "Administrator", password, {access::Role::Admin}, "", ""});
   if (!u) {
     spdlog::error("cannot create the first admin: {}", u.error().message());
     return;

@@ -6,32 +6,19 @@
 #include <string>
 #include <vector>
 
+#include "access/scope.hpp"
 #include "archive/attributes.hpp"
 #include "core/error.hpp"
 #include "store/database.hpp"
 
 namespace vireo::archive {
 
+using access::Scope;
+
 struct QueryKey {
   tag::Tag tag;
   std::string value;      // empty: return key only (universal match)
   tag::Tag sequence = 0;  // the enclosing sequence of a nested key (QIDO-RS "Seq.Attr"); 0: top level
-};
-
-// Whose rows a query may see (DESIGN.md "Security": patients see only their own records,
-// referring physicians only their patients'). The default is nothing, so a caller that
-// forgets to say gets no rows rather than someone else's.
-struct Scope {
-  enum class Kind { Nothing, Everything, Patient, ReferringPhysician };
-  Kind kind = Kind::Nothing;
-  std::string value;  // the PatientID, or the physician's name as DICOM PN
-
-  [[nodiscard]] static Scope everything() { return {Kind::Everything, {}}; }
-  [[nodiscard]] static Scope patient(std::string patient_id) { return {Kind::Patient, std::move(patient_id)}; }
-  // A referring physician sees the patients of the studies that name them, all their studies.
-  [[nodiscard]] static Scope referred_by(std::string physician_name) {
-    return {Kind::ReferringPhysician, std::move(physician_name)};
-  }
 };
 
 // A result order: an indexed attribute of the level or above, ascending unless `descending`.

@@ -31,7 +31,7 @@ Status check_roles(const std::vector<Role>& roles, const std::string& patient_id
 Status check_scopes(const std::vector<std::string>& scopes) {
   if (scopes.empty()) return fail(ErrorCode::InvalidArgument, "at least one scope (or *) is needed");
   for (const auto& s : scopes)
-    if (s != "*" && (!is_known_permission(s) || s == kPublic || s == kAuthenticated))
+    if (s != "*" && (!access::is_known_permission(s) || s == access::kPublic || s == access::kAuthenticated))
       return fail(ErrorCode::InvalidArgument, "unknown scope '" + s + "'");
   return {};
 }
@@ -206,7 +206,7 @@ Result<User> AuthService::load_user(Connection& c, const std::string& where, con
   auto roles = c.query("SELECT role FROM user_roles WHERE user_fk = ? ORDER BY role", {u.id});
   if (!roles) return std::unexpected(roles.error());
   for (const auto& rr : *roles)
-    if (auto role = parse_role(rr.text(0))) u.roles.push_back(*role);
+    if (auto role = access::parse_role(rr.text(0))) u.roles.push_back(*role);
   return u;
 }
 
@@ -734,7 +734,7 @@ Result<IssuedToken> AuthService::issue_client_token(const std::string& client_id
   std::vector<std::string> granted;
   for (const auto& s : requested.empty() ? allowed : requested) {
     bool ok = std::ranges::find(allowed, "*") != allowed.end() || std::ranges::find(allowed, s) != allowed.end();
-    if (!ok || (s != "*" && !is_known_permission(s)))
+    if (!ok || (s != "*" && !access::is_known_permission(s)))
       return fail(ErrorCode::InvalidArgument, "scope '" + s + "' is not granted to this client");
     granted.push_back(s);
   }

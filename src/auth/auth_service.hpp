@@ -15,13 +15,18 @@
 #include <string>
 #include <vector>
 
-#include "auth/principal.hpp"
+#include "access/principal.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 
 namespace vireo::auth {
+
+// Identity's vocabulary comes from access/: sign-in makes the Principal that access rules read.
+using access::Credential;
+using access::Principal;
+using access::Role;
 
 struct AuthPolicy {
   size_t password_min_length = 12;

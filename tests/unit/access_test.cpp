@@ -1,13 +1,9 @@
 #include <gtest/gtest.h>
 
-#include "archive/access.hpp"
+#include "access/scope.hpp"
 
-namespace vireo::archive {
+namespace vireo::access {
 namespace {
-
-using auth::Credential;
-using auth::Principal;
-using auth::Role;
 
 Principal signed_in(std::vector<Role> roles, std::string patient_id = {}, std::string physician = {}) {
   Principal p;
@@ -28,7 +24,7 @@ void expect_scope(const Scope& s, Scope::Kind kind, const std::string& value, co
 // Which rows a user's queries reach: the rule every API over the archive applies.
 TEST(ScopeFor, EachKindOfUserReachesTheirOwnRowsAndNoMore) {
   for (Role staff : {Role::Admin, Role::Receptionist, Role::Technician, Role::Radiologist, Role::Billing})
-    expect_scope(scope_for(signed_in({staff})), Scope::Kind::Everything, "", std::string(auth::role_name(staff)).c_str());
+    expect_scope(scope_for(signed_in({staff})), Scope::Kind::Everything, "", std::string(access::role_name(staff)).c_str());
   expect_scope(scope_for(signed_in({Role::Patient}, "P-1")), Scope::Kind::Patient, "P-1", "a patient");
   expect_scope(scope_for(signed_in({Role::ReferringPhysician}, {}, "HOPPER^GRACE")), Scope::Kind::ReferringPhysician,
                "HOPPER^GRACE", "a referring physician");
@@ -47,4 +43,4 @@ TEST(ScopeFor, EachKindOfUserReachesTheirOwnRowsAndNoMore) {
 }
 
 }  // namespace
-}  // namespace vireo::archive
+}  // namespace vireo::access

@@ -11,7 +11,7 @@
 
 #include "auth/auth_service.hpp"
 #include "auth/password.hpp"
-#include "auth/roles.hpp"
+#include "access/roles.hpp"
 #include "auth/totp.hpp"
 #include "store/sqlite_database.hpp"
 
@@ -30,14 +30,14 @@ TEST(Roles, OneTableDecidesAndEveryPermissionIsGrantedToSomeone) {
   EXPECT_TRUE(grants(std::vector{Role::Billing, Role::Technician}, "archive.export")) << "any role may grant";
   EXPECT_FALSE(grants(std::vector<Role>{}, "authenticated")) << "no roles, no access";
   EXPECT_TRUE(grants(std::vector<Role>{}, "public"));
-  for (const auto& p : all_permissions()) {
+  for (const auto& p : access::all_permissions()) {
     bool someone = false;
-    for (Role r : all_roles()) someone = someone || grants(std::vector{r}, p.name);
+    for (Role r : access::all_roles()) someone = someone || grants(std::vector{r}, p.name);
     EXPECT_TRUE(someone) << p.name;
     EXPECT_TRUE(grants(std::vector{Role::Admin}, p.name)) << "admin holds " << p.name;
   }
-  EXPECT_EQ(parse_role("referring"), Role::ReferringPhysician);
-  EXPECT_FALSE(parse_role("root"));
+  EXPECT_EQ(access::parse_role("referring"), Role::ReferringPhysician);
+  EXPECT_FALSE(access::parse_role("root"));
 }
 
 // The access model written out: changing who may do what must change this test too, on
@@ -54,10 +54,10 @@ TEST(Roles, TheRoleTableIsExactlyTheDocumentedOne) {
       {"billing", {}},
       {"patient", {"archive.read", "archive.export"}},
   };
-  for (Role r : all_roles()) {
+  for (Role r : access::all_roles()) {
     std::set<std::string> actual;
-    for (auto p : permissions_of(r)) actual.emplace(p);
-    EXPECT_EQ(actual, expected.at(std::string(role_name(r)))) << role_name(r);
+    for (auto p : access::permissions_of(r)) actual.emplace(p);
+    EXPECT_EQ(actual, expected.at(std::string(access::role_name(r)))) << access::role_name(r);
   }
 }
 
@@ -279,7 +279,7 @@ TEST_F(AuthServiceTest, AResetPasswordMustBeChangedBeforeAnythingElse) {
   auto s = login("tech", *temporary);
   ASSERT_TRUE(s);
   EXPECT_TRUE(s->principal.password_change_only);
-  EXPECT_TRUE(s->principal.may(kAuthenticated));
+  EXPECT_TRUE(s->principal.may(access::kAuthenticated));
   EXPECT_FALSE(s->principal.may("archive.read")) << "nothing but the change until it is made";
   auto other = login("tech", *temporary, {}, "10.0.0.2");
   ASSERT_TRUE(other);

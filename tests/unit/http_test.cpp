@@ -116,7 +116,7 @@ TEST(RouteTable, EveryRouteDeclaresAKnownPermission) {
     const std::set<std::string> open_to_all = {"/healthz", "/metrics", "/api/auth/login", "/oauth/token"};
     for (const auto& route : router.routes()) {
       EXPECT_FALSE(route.permission.empty()) << route.method << " " << route.pattern;
-      EXPECT_TRUE(auth::is_known_permission(route.permission)) << route.method << " " << route.pattern;
+      EXPECT_TRUE(access::is_known_permission(route.permission)) << route.method << " " << route.pattern;
       if (route.permission == "public") {
         EXPECT_TRUE(open_to_all.contains(route.pattern)) << route.pattern;
       }

@@ -29,7 +29,7 @@ class SecurityGuardTest : public ::testing::Test {
     auto l = audit::AuditLog::open(*db_, *writes_);
     ASSERT_TRUE(l);
     audit_ = std::move(*l);
-    ASSERT_TRUE(auth_->add_user({"tech", "", kPassword, {auth::Role::Technician}, "", ""}));
+    ASSERT_TRUE(auth_->add_user({"tech", "", kPassword, {access::Role::Technician}, "", ""}));
     auto login = auth_->login({"tech", kPassword, "", "", "10.0.0.1", "test"});
     ASSERT_TRUE(login);
     session_ = login->session_token;

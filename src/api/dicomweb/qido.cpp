@@ -10,7 +10,7 @@
 #include "api/dicomweb/routes.hpp"
 #include "api/path_uids.hpp"
 #include "api/query_params.hpp"
-#include "archive/access.hpp"
+#include "access/scope.hpp"
 #include "core/strings.hpp"
 #include "dicom/dicom_file.hpp"
 
@@ -56,7 +56,7 @@ std::string warning(const std::string& text) { return "299 vireo \"" + text + "\
 Result<Search> parse_search(const HttpRequest& r, Level level) {
   Search s;
   s.query.level = level;
-  s.query.scope = archive::scope_for(r.principal);
+  s.query.scope = access::scope_for(r.principal);
   s.query.limit = kDefaultLimit;
   for (const auto& [name, value] : r.query_list) {
     if (name == "limit" || name == "offset") {

@@ -7,7 +7,7 @@
 #include "api/dicomweb/accept.hpp"
 #include "api/dicomweb/multipart.hpp"
 #include "api/dicomweb/routes.hpp"
-#include "archive/access.hpp"
+#include "access/scope.hpp"
 #include "core/strings.hpp"
 #include "dicom/render.hpp"
 
@@ -87,7 +87,7 @@ Result<archive::StoredInstance> one_instance(archive::Archive& archive, const Ht
                                              const std::string& series, const std::string& instance) {
   archive::FindQuery q;
   q.level = archive::Level::Instance;
-  q.scope = archive::scope_for(r.principal);
+  q.scope = access::scope_for(r.principal);
   for (const auto& [t, v] : {std::pair{tag::kStudyInstanceUID, study}, std::pair{tag::kSeriesInstanceUID, series},
                              std::pair{tag::kSOPInstanceUID, instance}}) {
     if (v.empty()) continue;

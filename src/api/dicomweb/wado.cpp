@@ -13,7 +13,7 @@
 #include "api/dicomweb/reading_order.hpp"
 #include "api/dicomweb/routes.hpp"
 #include "api/path_uids.hpp"
-#include "archive/access.hpp"
+#include "access/scope.hpp"
 #include "core/strings.hpp"
 #include "dicom/dicom_file.hpp"
 
@@ -323,7 +323,7 @@ HttpResponse retrieve(archive::Archive& archive, const HttpRequest& r) {
 Result<std::vector<archive::StoredInstance>> instances_at(archive::Archive& archive, const HttpRequest& r) {
   archive::FindQuery q;
   q.level = archive::Level::Instance;
-  q.scope = archive::scope_for(r.principal);
+  q.scope = access::scope_for(r.principal);
   if (auto s = add_path_uids(r, q); !s) return std::unexpected(s.error());
   auto instances = archive.locate(q);
   if (!instances) return std::unexpected(instances.error());

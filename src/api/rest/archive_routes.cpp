@@ -6,7 +6,7 @@
 #include "api/query_params.hpp"
 #include "api/rest/ai_finding.hpp"
 #include "api/rest/routes.hpp"
-#include "archive/access.hpp"
+#include "access/scope.hpp"
 #include "core/strings.hpp"
 #include "dicom/media.hpp"
 
@@ -53,7 +53,7 @@ json encode_row(const archive::FindRow& row, Level level) {
 Result<archive::FindQuery> list_query(const HttpRequest& req, Level level) {
   archive::FindQuery q;
   q.level = level;
-  q.scope = archive::scope_for(req.principal);
+  q.scope = access::scope_for(req.principal);
   auto page = page_of(req, kDefaultLimit, kMaxLimit);
   if (!page) return std::unexpected(page.error());
   q.limit = page->limit;
@@ -187,7 +187,7 @@ HttpResponse ai_findings_handler(archive::Archive& archive, const HttpRequest& r
     for (const auto& f : *items) {
       const std::string sop = f["sopInstanceUid"];
       if (!checked.insert(sop).second) continue;
-      auto inst = archive.instance(sop, archive::scope_for(req.principal));
+      auto inst = archive.instance(sop, access::scope_for(req.principal));
       if (!inst && inst.error().code != ErrorCode::NotFound) return http::problem(inst.error());
       if (!inst || inst->study_uid != *uid)
         return http::problem(Error{ErrorCode::InvalidArgument, "instance " + sop + " is not in study " + *uid});
@@ -240,7 +240,7 @@ void register_archive_routes(http::Router& router, archive::Archive& archive) {
   router.add("GET", "/api/instances/{instance}", "archive.read",
              [&a](const HttpRequest& r) { return entity_handler(a, r, Level::Instance, nullptr); });
   router.add("GET", "/api/instances/{instance}/file", "archive.export", [&a](const HttpRequest& r) {
-    auto inst = a.instance(r.param("instance"), archive::scope_for(r.principal));
+    auto inst = a.instance(r.param("instance"), access::scope_for(r.principal));
     if (!inst) return http::problem(inst.error());
     r.audit.patient_id = inst->patient_id;
     r.audit.study_uid = inst->study_uid;
@@ -260,7 +260,7 @@ void register_archive_routes(http::Router& router, archive::Archive& archive) {
     const std::string format = r.query.contains("format") ? r.query.at("format") : "dicom";
     if (format != "dicom" && format != "jpeg")
       return http::problem(Error{ErrorCode::InvalidArgument, "format is dicom (files and a DICOMDIR) or jpeg (pictures)"});
-    archive::FindQuery q{Level::Instance, {{tag::kStudyInstanceUID, r.param("study")}}, archive::scope_for(r.principal)};
+    archive::FindQuery q{Level::Instance, {{tag::kStudyInstanceUID, r.param("study")}}, access::scope_for(r.principal)};
     auto found = a.locate(q);
     if (!found) return http::problem(found.error());
     if (found->empty()) return http::problem(Error{ErrorCode::NotFound, "no such study"});

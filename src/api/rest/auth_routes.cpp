@@ -34,7 +34,7 @@ std::string string_field(const json& j, const char* name) {
 
 json user_json(const auth::User& u) {
   json roles = json::array();
-  for (auto r : u.roles) roles.push_back(std::string(auth::role_name(r)));
+  for (auto r : u.roles) roles.push_back(std::string(access::role_name(r)));
   return {{"username", u.username},
           {"displayName", u.display_name},
           {"roles", roles},
@@ -58,14 +58,14 @@ json token_json(const auth::TokenInfo& t) {
           {"revoked", t.revoked}};
 }
 
-json session_json(const auth::Principal& p) {
+json session_json(const access::Principal& p) {
   json roles = json::array(), permissions = json::array();
-  for (auto r : p.roles) roles.push_back(std::string(auth::role_name(r)));
-  for (const auto& perm : auth::all_permissions())
+  for (auto r : p.roles) roles.push_back(std::string(access::role_name(r)));
+  for (const auto& perm : access::all_permissions())
     if (p.may(perm.name)) permissions.push_back(std::string(perm.name));
   json j = {{"username", p.username}, {"roles", roles}, {"permissions", permissions},
             {"totpEnrolmentRequired", p.enrolment_only}, {"passwordChangeRequired", p.password_change_only}};
-  if (p.via == auth::Credential::Session) j["csrfToken"] = p.csrf_token;
+  if (p.via == access::Credential::Session) j["csrfToken"] = p.csrf_token;
   return j;
 }
 
@@ -121,7 +121,7 @@ HttpResponse create_token(auth::AuthService& auth, const HttpRequest& r, const s
 }  // namespace
 
 void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::AuditLog& audit) {
-  router.add("POST", "/api/auth/login", std::string(auth::kPublic), [&auth, &audit](const HttpRequest& r) {
+  router.add("POST", "/api/auth/login", std::string(access::kPublic), [&auth, &audit](const HttpRequest& r) {
     auto body = json_body(r);
     if (!body) return http::problem(body.error());
     auth::LoginRequest req{string_field(*body, "username"), string_field(*body, "password"),
@@ -150,8 +150,8 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
     return res;
   });
 
-  router.add("POST", "/api/auth/logout", std::string(auth::kAuthenticated), [&auth, &audit](const HttpRequest& r) {
-    if (r.principal.via == auth::Credential::Session) {
+  router.add("POST", "/api/auth/logout", std::string(access::kAuthenticated), [&auth, &audit](const HttpRequest& r) {
+    if (r.principal.via == access::Credential::Session) {
       if (auto s = auth.logout(r.principal.credential_id); !s) return http::problem(s.error());
     }
     audit.record(audit_event_for(r, "logout", "success"));
@@ -160,19 +160,19 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
     return res;
   });
 
-  router.add("GET", "/api/auth/session", std::string(auth::kAuthenticated),
+  router.add("GET", "/api/auth/session", std::string(access::kAuthenticated),
              [](const HttpRequest& r) { return http::json_response(200, dump(session_json(r.principal))); });
 
-  router.add("POST", "/api/auth/totp", std::string(auth::kAuthenticated), [&auth](const HttpRequest& r) {
-    if (r.principal.via != auth::Credential::Session)
+  router.add("POST", "/api/auth/totp", std::string(access::kAuthenticated), [&auth](const HttpRequest& r) {
+    if (r.principal.via != access::Credential::Session)
       return http::problem(Error{ErrorCode::InvalidArgument, "TOTP is set up from a signed-in session, not with a token"});
     auto e = auth.begin_totp(r.principal.user_id);
     if (!e) return http::problem(e.error());
     return http::json_response(200, dump({{"secret", e->secret_base32}, {"otpauthUri", e->otpauth_uri}}));
   });
 
-  router.add("POST", "/api/auth/totp/confirm", std::string(auth::kAuthenticated), [&auth, &audit](const HttpRequest& r) {
-    if (r.principal.via != auth::Credential::Session)
+  router.add("POST", "/api/auth/totp/confirm", std::string(access::kAuthenticated), [&auth, &audit](const HttpRequest& r) {
+    if (r.principal.via != access::Credential::Session)
       return http::problem(Error{ErrorCode::InvalidArgument, "TOTP is set up from a signed-in session, not with a token"});
     auto body = json_body(r);
     if (!body) return http::problem(body.error());
@@ -183,7 +183,7 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
   });
 
   // The password policy's verdict on a candidate, as the person types it (nothing is stored).
-  router.add("POST", "/api/auth/password/check", std::string(auth::kAuthenticated), [&auth](const HttpRequest& r) {
+  router.add("POST", "/api/auth/password/check", std::string(access::kAuthenticated), [&auth](const HttpRequest& r) {
     auto body = json_body(r);
     if (!body) return http::problem(body.error());
     auto verdict = auth::check_password_policy(r.principal.username, string_field(*body, "password"),
@@ -192,8 +192,8 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
                                           {"reason", verdict ? "" : verdict.error().detail}}));
   });
 
-  router.add("POST", "/api/auth/password", std::string(auth::kAuthenticated), [&auth, &audit](const HttpRequest& r) {
-    if (r.principal.via != auth::Credential::Session)
+  router.add("POST", "/api/auth/password", std::string(access::kAuthenticated), [&auth, &audit](const HttpRequest& r) {
+    if (r.principal.via != access::Credential::Session)
       return http::problem(Error{ErrorCode::InvalidArgument, "a password is changed from a signed-in session, not with a token"});
     auto body = json_body(r);
     if (!body) return http::problem(body.error());
@@ -206,7 +206,7 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
     return no_content();
   });
 
-  router.add("GET", "/api/auth/tokens", std::string(auth::kAuthenticated), [&auth](const HttpRequest& r) {
+  router.add("GET", "/api/auth/tokens", std::string(access::kAuthenticated), [&auth](const HttpRequest& r) {
     auto list = auth.tokens(r.principal.username);
     if (!list) return http::problem(list.error());
     json out = json::array();
@@ -215,12 +215,12 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
   });
   // Not while a password change or a second factor is pending: a token would outlive the
   // session that must first do either.
-  router.add("POST", "/api/auth/tokens", std::string(auth::kAuthenticated), [&auth](const HttpRequest& r) {
+  router.add("POST", "/api/auth/tokens", std::string(access::kAuthenticated), [&auth](const HttpRequest& r) {
     if (r.principal.password_change_only || r.principal.enrolment_only)
       return http::problem(Error{ErrorCode::Forbidden, "choose a new password and set up the second factor first"});
     return create_token(auth, r, r.principal.username);
   });
-  router.add("DELETE", "/api/auth/tokens/{id}", std::string(auth::kAuthenticated), [&auth](const HttpRequest& r) {
+  router.add("DELETE", "/api/auth/tokens/{id}", std::string(access::kAuthenticated), [&auth](const HttpRequest& r) {
     auto id = id_param(r, "id");
     if (!id) return http::problem(id.error());
     if (auto s = auth.revoke_token(*id, r.principal.user_id); !s) return http::problem(s.error());
@@ -229,7 +229,7 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
 
   // --- OAuth 2.0 client credentials (RFC 6749 4.4): integrations trade a client id and
   // secret for a one-hour bearer token. Errors in the RFC's own terms (5.2).
-  router.add("POST", "/oauth/token", std::string(auth::kPublic), [&auth, &audit](const HttpRequest& r) {
+  router.add("POST", "/oauth/token", std::string(access::kPublic), [&auth, &audit](const HttpRequest& r) {
     auto oauth_error = [](int status, const char* code, const std::string& description) {
       HttpResponse res = http::json_response(status, dump({{"error", code}, {"error_description", description}}));
       if (status == 401) res.headers.emplace_back("WWW-Authenticate", "Basic realm=\"vireo\"");
@@ -290,7 +290,7 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
                     string_field(*body, "physicianName")};
     if (auto it = body->find("roles"); it != body->end() && it->is_array()) {
       for (const auto& v : *it) {
-        auto role = v.is_string() ? auth::parse_role(v.get<std::string>()) : std::nullopt;
+        auto role = v.is_string() ? access::parse_role(v.get<std::string>()) : std::nullopt;
         if (!role) return http::problem(Error{ErrorCode::InvalidArgument, "unknown role " + v.dump()});
         n.roles.push_back(*role);
       }
@@ -334,9 +334,9 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
     json body = json::parse(r.body, nullptr, false);
     if (body.is_discarded() || !body.is_array())
       return http::problem(Error{ErrorCode::InvalidArgument, "the body must be a JSON array of role names"});
-    std::vector<auth::Role> roles;
+    std::vector<access::Role> roles;
     for (const auto& v : body) {
-      auto role = v.is_string() ? auth::parse_role(v.get<std::string>()) : std::nullopt;
+      auto role = v.is_string() ? access::parse_role(v.get<std::string>()) : std::nullopt;
       if (!role) return http::problem(Error{ErrorCode::InvalidArgument, "unknown role " + v.dump()});
       roles.push_back(*role);
     }

@@ -91,7 +91,7 @@ void install_security(http::Router& router, auth::AuthService& auth, audit::Audi
   router.set_guard([&auth, &audit](HttpRequest& req, const http::Route& route) -> std::optional<HttpResponse> {
     std::string why;
     auto refused = authenticate(req, auth, why);
-    if (route.permission == auth::kPublic) {
+    if (route.permission == access::kPublic) {
       // A stale cookie must not stand between a user and the sign-in page.
       if (refused) req.principal = {};
       return std::nullopt;
@@ -110,7 +110,7 @@ void install_security(http::Router& router, auth::AuthService& auth, audit::Audi
                                           "your password was reset: choose a new one first (POST /api/auth/password)"})
                     : http::problem(Error{ErrorCode::Forbidden, "your role does not allow this (" + route.permission + ")"});
     }
-    if (!refused && req.principal.via == auth::Credential::Session && changes_state(req.method) &&
+    if (!refused && req.principal.via == access::Credential::Session && changes_state(req.method) &&
         !auth::equal_secrets(header(req, "x-csrf-token"), req.principal.csrf_token)) {
       why = "missing or wrong CSRF token";
       refused = http::problem(Error{ErrorCode::CsrfRejected, "send the X-CSRF-Token header given at sign-in"});
@@ -123,7 +123,7 @@ void install_security(http::Router& router, auth::AuthService& auth, audit::Audi
   });
 
   router.set_after([&audit](const HttpRequest& req, const http::Route* route, const HttpResponse& res) {
-    if (!route || route->permission == auth::kPublic || route->permission == auth::kAuthenticated) return;
+    if (!route || route->permission == access::kPublic || route->permission == access::kAuthenticated) return;
     if (res.status == 401 || res.status == 403) return;  // recorded by the guard
     std::string action = route->permission.ends_with(".export") ? "export"
                          : req.method == "DELETE"               ? "delete"

@@ -44,7 +44,7 @@ Result<archive::FindQuery> query_from_identifier(DcmDataset& identifier, QueryMo
   q.level = *lvl;
   // DICOM peers are systems (modalities, workstations, PACS), admitted by AE title; they
   // query on behalf of their users and see the whole archive, as in every PACS.
-  q.scope = archive::Scope::everything();
+  q.scope = access::Scope::everything();
   for (unsigned long i = 0; i < identifier.card(); ++i) {
     DcmElement* el = identifier.getElement(i);
     if (el->ident() == EVR_SQ) continue;  // sequence matching is not supported; returned empty

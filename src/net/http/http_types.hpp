@@ -18,7 +18,7 @@
 #include <variant>
 #include <vector>
 
-#include "auth/principal.hpp"
+#include "access/principal.hpp"
 #include "core/error.hpp"
 
 namespace vireo::http {
@@ -32,7 +32,7 @@ struct HttpRequest {
   std::map<std::string, std::string> params;   // from {placeholders} in the route
   std::string body;
   std::string remote_address;
-  auth::Principal principal;  // set by the router's guard before the handler runs
+  access::Principal principal;  // set by the router's guard before the handler runs
 
   // What a handler learned for the audit trail (the patient and study it touched).
   struct AuditNote {

@@ -1,8 +1,8 @@
-#include "auth/principal.hpp"
+#include "access/principal.hpp"
 
 #include <algorithm>
 
-namespace vireo::auth {
+namespace vireo::access {
 
 bool Principal::has_role(Role r) const { return std::ranges::find(roles, r) != roles.end(); }
 
@@ -28,4 +28,4 @@ bool Principal::sees_all_patients() const {
   return std::ranges::any_of(roles, [](Role r) { return r != Role::Patient && r != Role::ReferringPhysician; });
 }
 
-}  // namespace vireo::auth
+}  // namespace vireo::access

@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/roles.hpp"
+#include "access/roles.hpp"
 
-namespace vireo::auth {
+namespace vireo::access {
 
 enum class Credential { None, Session, Token };
 
@@ -41,4 +41,4 @@ struct Principal {
   [[nodiscard]] bool sees_all_patients() const;
 };
 
-}  // namespace vireo::auth
+}  // namespace vireo::access

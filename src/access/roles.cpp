@@ -1,8 +1,8 @@
-#include "auth/roles.hpp"
+#include "access/roles.hpp"
 
 #include <algorithm>
 
-namespace vireo::auth {
+namespace vireo::access {
 
 namespace {
 using enum Role;
@@ -28,7 +28,7 @@ struct Grant {
 };
 
 // Who may do what (DESIGN.md "Who uses it"). Patients and referring physicians read the
-// archive too, limited to their own rows by the archive domain (archive::Scope).
+// archive too, limited to their own rows by the archive domain (access::Scope).
 constexpr Grant kGrants[] = {
     {Admin, "archive.read"},          {Admin, "archive.export"},       {Admin, "archive.delete"},
     {Admin, "archive.store"},         {Technician, "archive.store"},   {Radiologist, "archive.store"},
@@ -72,4 +72,4 @@ bool grants(std::span<const Role> roles, std::string_view permission) {
   });
 }
 
-}  // namespace vireo::auth
+}  // namespace vireo::access

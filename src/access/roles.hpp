@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-namespace vireo::auth {
+namespace vireo::access {
 
 enum class Role { Admin, Receptionist, Technician, Radiologist, ReferringPhysician, Billing, Patient };
 
@@ -36,4 +36,4 @@ struct PermissionInfo {
 [[nodiscard]] std::vector<std::string_view> permissions_of(Role role);
 [[nodiscard]] bool grants(std::span<const Role> roles, std::string_view permission);
 
-}  // namespace vireo::auth
+}  // namespace vireo::access
