@@ -26,6 +26,7 @@ struct Target {
 
   Target() {
     api::register_archive_routes(router, *services.archive);
+    api::register_study_document_routes(router, *services.archive, *services.annotations, *services.ai_findings);
     api::register_auth_routes(router, *services.auth, *services.audit);
     auto ct = std::filesystem::path(VIREO_TESTDATA) / "dicom/modality/CT_small.dcm";
     fuzz::require(services.archive->import_file(ct, "FUZZ").has_value(), "the CT study is imported");

@@ -10,6 +10,8 @@
 #include <iostream>
 #include <memory>
 
+#include "ai/findings.hpp"
+#include "annotations/annotations.hpp"
 #include "archive/archive.hpp"
 #include "audit/audit_log.hpp"
 #include "auth/auth_service.hpp"
@@ -28,6 +30,8 @@ struct TempServices {
   std::unique_ptr<WriteQueue> writes;
   std::unique_ptr<events::Outbox> outbox;
   std::unique_ptr<archive::Archive> archive;
+  std::unique_ptr<annotations::Annotations> annotations;
+  std::unique_ptr<ai::Findings> ai_findings;
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<audit::AuditLog> audit;
 
@@ -43,12 +47,16 @@ struct TempServices {
     if (auto started = writes->start(); !started) must(Result<bool>(std::unexpected(started.error())));
     outbox = must(events::Outbox::open(*db));
     archive = must(archive::Archive::open(*db, *blobs, *writes, *outbox, DuplicatePolicy::KeepFirst));
+    annotations = must(annotations::Annotations::open(*db, *writes));
+    ai_findings = must(ai::Findings::open(*db, *writes));
     auth = must(auth::AuthService::open(*db, {}, system_clock()));
     audit = must(audit::AuditLog::open(*db, *writes));
   }
   ~TempServices() {
     audit.reset();
     auth.reset();
+    ai_findings.reset();
+    annotations.reset();
     archive.reset();
     writes.reset();
     std::error_code ec;

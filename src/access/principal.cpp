@@ -12,7 +12,8 @@ bool Principal::may(std::string_view permission) const {
   if ((enrolment_only || password_change_only) && permission != kAuthenticated) return false;
   if (!grants(roles, permission)) return false;
   if (via != Credential::Token || permission == kAuthenticated) return true;
-  return std::ranges::any_of(token_scopes, [&](const std::string& s) { return s == "*" || s == permission; });
+  return std::ranges::any_of(token_scopes,
+                             [&](const std::string& s) { return s == "*" || s == permission; });
 }
 
 std::string Principal::role_list() const {
@@ -25,7 +26,8 @@ std::string Principal::role_list() const {
 }
 
 bool Principal::sees_all_patients() const {
-  return std::ranges::any_of(roles, [](Role r) { return r != Role::Patient && r != Role::ReferringPhysician; });
+  return std::ranges::any_of(
+      roles, [](Role r) { return r != Role::Patient && r != Role::ReferringPhysician; });
 }
 
 }  // namespace vireo::access

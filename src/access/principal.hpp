@@ -24,11 +24,14 @@ struct Principal {
   std::string patient_id;      // patient users: the PatientID of their record
   std::string physician_name;  // referring physicians: the name orders and studies carry (DICOM PN)
   Credential via = Credential::None;
-  int64_t credential_id = 0;   // the session's or token's id
-  std::vector<std::string> token_scopes;  // tokens: the permissions it is limited to; "*" = all of the user's
-  bool enrolment_only = false;  // the role requires TOTP and none is set up: only /api/auth/* until it is
-  bool password_change_only = false;  // an administrator reset the password: only /api/auth/* until changed
-  std::string csrf_token;       // sessions: what state-changing requests must echo
+  int64_t credential_id = 0;  // the session's or token's id
+  std::vector<std::string>
+      token_scopes;  // tokens: the permissions it is limited to; "*" = all of the user's
+  bool enrolment_only =
+      false;  // the role requires TOTP and none is set up: only /api/auth/* until it is
+  bool password_change_only =
+      false;               // an administrator reset the password: only /api/auth/* until changed
+  std::string csrf_token;  // sessions: what state-changing requests must echo
 
   [[nodiscard]] bool authenticated() const { return via != Credential::None; }
   [[nodiscard]] bool has_role(Role r) const;

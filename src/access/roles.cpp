@@ -7,13 +7,15 @@ namespace vireo::access {
 namespace {
 using enum Role;
 
-constexpr Role kRoles[] = {Admin, Receptionist, Technician, Radiologist, ReferringPhysician, Billing, Patient};
-constexpr std::string_view kRoleNames[] = {"admin",    "receptionist", "technician", "radiologist",
+constexpr Role kRoles[] = {Admin,   Receptionist, Technician, Radiologist, ReferringPhysician,
+                           Billing, Patient};
+constexpr std::string_view kRoleNames[] = {"admin",     "receptionist", "technician", "radiologist",
                                            "referring", "billing",      "patient"};
 
 constexpr PermissionInfo kPermissions[] = {
-    {"archive.read", "find and read patients, studies, series and instances (row-limited for patients "
-                     "and referring physicians)"},
+    {"archive.read",
+     "find and read patients, studies, series and instances (row-limited for patients "
+     "and referring physicians)"},
     {"archive.export", "download DICOM files (row-limited like archive.read)"},
     {"archive.store", "store DICOM instances over HTTP (STOW-RS)"},
     {"archive.delete", "delete studies and series"},
@@ -30,12 +32,24 @@ struct Grant {
 // Who may do what (DESIGN.md "Who uses it"). Patients and referring physicians read the
 // archive too, limited to their own rows by the archive domain (access::Scope).
 constexpr Grant kGrants[] = {
-    {Admin, "archive.read"},          {Admin, "archive.export"},       {Admin, "archive.delete"},
-    {Admin, "archive.store"},         {Technician, "archive.store"},   {Radiologist, "archive.store"},
-    {Admin, "archive.admin"},         {Admin, "users.admin"},          {Admin, "audit.read"},
-    {Receptionist, "archive.read"},   {Technician, "archive.read"},    {Technician, "archive.export"},
-    {Radiologist, "archive.read"},    {Radiologist, "archive.export"}, {ReferringPhysician, "archive.read"},
-    {ReferringPhysician, "archive.export"}, {Patient, "archive.read"}, {Patient, "archive.export"},
+    {Admin, "archive.read"},
+    {Admin, "archive.export"},
+    {Admin, "archive.delete"},
+    {Admin, "archive.store"},
+    {Technician, "archive.store"},
+    {Radiologist, "archive.store"},
+    {Admin, "archive.admin"},
+    {Admin, "users.admin"},
+    {Admin, "audit.read"},
+    {Receptionist, "archive.read"},
+    {Technician, "archive.read"},
+    {Technician, "archive.export"},
+    {Radiologist, "archive.read"},
+    {Radiologist, "archive.export"},
+    {ReferringPhysician, "archive.read"},
+    {ReferringPhysician, "archive.export"},
+    {Patient, "archive.read"},
+    {Patient, "archive.export"},
 };
 }  // namespace
 
@@ -53,7 +67,8 @@ std::span<const PermissionInfo> all_permissions() { return kPermissions; }
 
 bool is_known_permission(std::string_view permission) {
   if (permission == kPublic || permission == kAuthenticated) return true;
-  return std::ranges::any_of(kPermissions, [&](const PermissionInfo& p) { return p.name == permission; });
+  return std::ranges::any_of(kPermissions,
+                             [&](const PermissionInfo& p) { return p.name == permission; });
 }
 
 std::vector<std::string_view> permissions_of(Role role) {

@@ -16,7 +16,15 @@
 
 namespace vireo::access {
 
-enum class Role { Admin, Receptionist, Technician, Radiologist, ReferringPhysician, Billing, Patient };
+enum class Role {
+  Admin,
+  Receptionist,
+  Technician,
+  Radiologist,
+  ReferringPhysician,
+  Billing,
+  Patient
+};
 
 // Pseudo-permissions of routes: anyone, and anyone signed in (whatever the role).
 inline constexpr std::string_view kPublic = "public";

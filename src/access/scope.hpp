@@ -18,7 +18,9 @@ struct Scope {
   std::string value;  // the PatientID, or the physician's name as DICOM PN
 
   [[nodiscard]] static Scope everything() { return {Kind::Everything, {}}; }
-  [[nodiscard]] static Scope patient(std::string patient_id) { return {Kind::Patient, std::move(patient_id)}; }
+  [[nodiscard]] static Scope patient(std::string patient_id) {
+    return {Kind::Patient, std::move(patient_id)};
+  }
   // A referring physician sees the patients of the studies that name them, all their studies.
   [[nodiscard]] static Scope referred_by(std::string physician_name) {
     return {Kind::ReferringPhysician, std::move(physician_name)};

@@ -75,6 +75,11 @@ Result<std::unique_ptr<BlobStore>> open_blob_store(const Config& config) {
   return std::unique_ptr<BlobStore>(std::move(*s3));
 }
 
+void route_events(events::Outbox& outbox) {
+  outbox.route("study.deleted", annotations::Annotations::kConsumer);
+  outbox.route("study.deleted", ai::Findings::kConsumer);
+}
+
 Result<Services> open_services(const Config& config) {
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
@@ -85,17 +90,34 @@ Result<Services> open_services(const Config& config) {
   auto blobs = open_blob_store(config);
   if (!blobs) return std::unexpected(blobs.error());
   s.blobs = std::move(*blobs);
-  s.writes = std::make_unique<WriteQueue>(*s.db, s.blobs.get());
-  if (auto started = s.writes->start(); !started) return std::unexpected(started.error());
   const MigrationProgress progress = [](const std::string& domain, const Migration& m, size_t i, size_t n) {
     std::cerr << "migrating " << domain << ": " << i << "/" << n << " " << m.description << "\n";
   };
+  s.writes = std::make_unique<WriteQueue>(*s.db, s.blobs.get());
   auto outbox = events::Outbox::open(*s.db, system_clock(), progress);
   if (!outbox) return std::unexpected(outbox.error());
   s.outbox = std::move(*outbox);
+  route_events(*s.outbox);
+  auto node = node_id(config);
+  if (!node) return std::unexpected(node.error());
+  s.dispatcher = std::make_unique<events::Dispatcher>(*s.db, *s.writes, *s.outbox, *node + "/" + std::to_string(::getpid()));
+  s.dispatcher->listen_to(*s.writes);
+  if (auto started = s.writes->start(); !started) return std::unexpected(started.error());
   auto archive = archive::Archive::open(*s.db, *s.blobs, *s.writes, *s.outbox, config.duplicate_policy, progress);
   if (!archive) return std::unexpected(archive.error());
   s.archive = std::move(*archive);
+  auto notes = annotations::Annotations::open(*s.db, *s.writes, progress);
+  if (!notes) return std::unexpected(notes.error());
+  s.annotations = std::move(*notes);
+  auto findings = ai::Findings::open(*s.db, *s.writes, progress);
+  if (!findings) return std::unexpected(findings.error());
+  s.ai_findings = std::move(*findings);
+  s.dispatcher->handle(annotations::Annotations::kConsumer, [notes = s.annotations.get()](const events::Event& e) {
+    return notes->forget_study(e.id("study"));
+  });
+  s.dispatcher->handle(ai::Findings::kConsumer, [found = s.ai_findings.get()](const events::Event& e) {
+    return found->forget_study(e.id("study"));
+  });
   auto policy = auth_policy(config);
   if (!policy) return std::unexpected(policy.error());
   auto auth = auth::AuthService::open(*s.db, *policy, system_clock());
@@ -132,6 +154,7 @@ Result<Services> open_services(const Config& config) {
 void build_router(Services& s, http::Router& router) {
   api::register_system_routes(router, *s.archive, s.dicom);
   api::register_archive_routes(router, *s.archive);
+  api::register_study_document_routes(router, *s.archive, *s.annotations, *s.ai_findings);
   api::register_auth_routes(router, *s.auth, *s.audit);
   api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);
@@ -323,6 +346,7 @@ int serve(const Config& config) {
             << "Stop with Ctrl-C (or SIGTERM).\n"
             << std::flush;
 
+  services->dispatcher->start();
   // On a bucket several nodes share, blobs given up are removed an hour later (Archive::sweep_removals).
   std::jthread sweeper;
   if (services->blobs->shared())
@@ -346,6 +370,7 @@ int serve(const Config& config) {
   spdlog::info("signal {} received: stopping", sig);
   http.stop();
   bool dimse_ended = dimse.stop();
+  services->dispatcher->stop();
   // The audit trail's last events first, then the write queue finishes what is queued.
   (void)services->audit->flush();
   services->writes->stop();

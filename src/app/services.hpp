@@ -11,6 +11,7 @@
 #include "audit/audit_log.hpp"
 #include "auth/auth_service.hpp"
 #include "core/config.hpp"
+#include "events/dispatcher.hpp"
 #include "events/outbox.hpp"
 #include "net/http/http_types.hpp"
 #include "net/syslog/syslog_sender.hpp"
@@ -27,6 +28,11 @@ struct Services {
   std::unique_ptr<events::Outbox> outbox;  // what domains tell each other; routes fixed at wiring
   std::unique_ptr<FileCache> render_cache;  // opened by serve only; outlives the archive that feeds it
   std::unique_ptr<archive::Archive> archive;
+  std::unique_ptr<annotations::Annotations> annotations;
+  std::unique_ptr<ai::Findings> ai_findings;
+  // Delivers the outbox to this node's consumers; started by serve only (the CLI's events
+  // wait for a server).
+  std::unique_ptr<events::Dispatcher> dispatcher;
   std::unique_ptr<auth::AuthService> auth;
   api::dicomweb::Options dicomweb;  // public URL and scheme for URLs in DICOMweb answers
   std::filesystem::path web_root;  // the built browser application
@@ -40,6 +46,8 @@ struct Services {
 
 [[nodiscard]] Result<std::unique_ptr<BlobStore>> open_blob_store(const Config& config);
 [[nodiscard]] Result<Services> open_services(const Config& config);
+// Which consumers take which events: the same on every node and in the CLI.
+void route_events(events::Outbox& outbox);
 // Who runs a CLI command, as the audit trail names them: "cli:<os user>".
 [[nodiscard]] std::string operator_name();
 // Every HTTP route, with the security layer around them.

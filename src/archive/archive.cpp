@@ -652,8 +652,6 @@ Result<int64_t> Archive::delete_where(Level level, const std::string& uid) {
     if (level == Level::Study) {
       statements.push_back("DELETE FROM series WHERE study_fk IN (SELECT id FROM studies WHERE study_uid = ?)");
       statements.push_back("DELETE FROM studies WHERE study_uid = ?");
-      statements.push_back("DELETE FROM annotations WHERE study_uid = ?");
-      statements.push_back("DELETE FROM ai_findings WHERE study_uid = ?");
     } else {
       statements.push_back("DELETE FROM series WHERE series_uid = ?");
     }
@@ -731,68 +729,6 @@ Result<ArchiveStats> Archive::stats() {
   if (!rows) return std::unexpected(rows.error());
   const Row& r = (*rows)[0];
   return ArchiveStats{r.integer(0), r.integer(1), r.integer(2), r.integer(3), r.integer(4)};
-}
-
-namespace detail {
-// The per-study documents: a table of (study_uid, <owner column>, json, updated_at).
-struct DocumentTable {
-  const char* table;
-  const char* owner;
-};
-}  // namespace detail
-
-namespace {
-constexpr detail::DocumentTable kAnnotations{"annotations", "username"};
-constexpr detail::DocumentTable kAiFindings{"ai_findings", "source"};
-}  // namespace
-
-Result<std::vector<StudyDocument>> Archive::study_documents(const detail::DocumentTable& t, const std::string& study_uid,
-                                                            const std::string* owner) {
-  auto c = readers_.acquire();
-  if (!c) return std::unexpected(c.error());
-  std::string sql = std::string("SELECT ") + t.owner + ", json, updated_at FROM " + t.table + " WHERE study_uid = ?";
-  std::vector<SqlValue> args{study_uid};
-  if (owner) {
-    sql += std::string(" AND ") + t.owner + " = ?";
-    args.emplace_back(*owner);
-  }
-  auto rows = (*c)->query(sql + " ORDER BY " + t.owner, std::span<const SqlValue>(args));
-  if (!rows) return std::unexpected(rows.error());
-  std::vector<StudyDocument> out;
-  for (const auto& r : *rows) out.push_back({r.text(0), r.text(1), r.text(2)});
-  return out;
-}
-
-Status Archive::save_study_document(const detail::DocumentTable& t, const std::string& study_uid, const std::string& owner,
-                                    const std::string& json) {
-  const std::string sql = std::string("INSERT INTO ") + t.table + " (study_uid, " + t.owner +
-                          ", json, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (study_uid, " + t.owner +
-                          ") DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at";
-  auto done = writer_.run<bool>([&](Connection& c) -> Result<bool> {
-    if (auto s = c.execute(sql, {study_uid, owner, json, utc_now_iso()}); !s) return std::unexpected(s.error());
-    return true;
-  });
-  if (!done) return std::unexpected(done.error());
-  return {};
-}
-
-Result<std::optional<StudyDocument>> Archive::annotations(const std::string& study_uid, const std::string& user) {
-  auto docs = study_documents(kAnnotations, study_uid, &user);
-  if (!docs) return std::unexpected(docs.error());
-  if (docs->empty()) return std::optional<StudyDocument>();
-  return std::optional<StudyDocument>(std::move(docs->front()));
-}
-
-Status Archive::save_annotations(const std::string& study_uid, const std::string& user, const std::string& json) {
-  return save_study_document(kAnnotations, study_uid, user, json);
-}
-
-Result<std::vector<StudyDocument>> Archive::ai_findings(const std::string& study_uid) {
-  return study_documents(kAiFindings, study_uid, nullptr);
-}
-
-Status Archive::save_ai_findings(const std::string& study_uid, const std::string& source, const std::string& json) {
-  return save_study_document(kAiFindings, study_uid, source, json);
 }
 
 }  // namespace vireo::archive

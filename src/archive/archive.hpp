@@ -87,14 +87,6 @@ struct IntegrityReport {
   int64_t orphans_queued = 0;
 };
 
-// A JSON document kept per study and owner, as it was sent: a user's viewer annotations,
-// or the AI findings one source (an AI engine's account) gave for the study.
-struct StudyDocument {
-  std::string owner;
-  std::string json;
-  std::string updated_at;
-};
-
 struct ArchiveStats {
   int64_t patients = 0, studies = 0, series = 0, instances = 0, bytes = 0;
 };
@@ -102,7 +94,6 @@ struct ArchiveStats {
 namespace detail {
 struct PreparedInstance;  // parsed, checked and in the blob store, not yet indexed
 struct IndexOutcome;      // what indexing one instance decided
-struct DocumentTable;     // where one kind of per-study document is kept
 }  // namespace detail
 
 class Archive {
@@ -166,17 +157,6 @@ class Archive {
   [[nodiscard]] Result<int64_t> delete_study(const std::string& study_uid);
   [[nodiscard]] Result<int64_t> delete_series(const std::string& series_uid);
 
-  // Each user's measurements and annotations per study (deleted with the study).
-  [[nodiscard]] Result<std::optional<StudyDocument>> annotations(const std::string& study_uid,
-                                                                 const std::string& user);
-  [[nodiscard]] Status save_annotations(const std::string& study_uid, const std::string& user,
-                                        const std::string& json);
-  // AI findings per study, one document per source, replaced when the source sends again
-  // (deleted with the study).
-  [[nodiscard]] Result<std::vector<StudyDocument>> ai_findings(const std::string& study_uid);
-  [[nodiscard]] Status save_ai_findings(const std::string& study_uid, const std::string& source,
-                                        const std::string& json);
-
   [[nodiscard]] Result<std::vector<Conflict>> conflicts(int64_t limit);
   // Instances refused (unreadable, not what the request named, no room to keep them), newest
   // first. Only the latest kKeptRejections are kept: a sender of garbage cannot fill the table.
@@ -213,11 +193,6 @@ class Archive {
   Result<detail::PreparedInstance> prepare(const std::filesystem::path& file, const StoreSource& source,
                                            const Refused& refused);
   Result<StoreResult> conclude(const detail::PreparedInstance& p, const Result<detail::IndexOutcome>& outcome);
-  // Per-study documents (annotations, AI findings): all owners', or one owner's.
-  Result<std::vector<StudyDocument>> study_documents(const detail::DocumentTable& t, const std::string& study_uid,
-                                                     const std::string* owner);
-  Status save_study_document(const detail::DocumentTable& t, const std::string& study_uid, const std::string& owner,
-                             const std::string& json);
 
   Database& db_;
   BlobStore& blobs_;

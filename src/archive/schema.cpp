@@ -94,6 +94,8 @@ const std::vector<Migration>& schema_migrations() {
            "CREATE INDEX series_request_sps_id ON series (request_sps_id)",
            "CREATE INDEX series_request_rp_id ON series (request_rp_id)",
        }},
+      // Migrations 4 and 5 made tables that annotations/ and ai/ own now (their own migrations
+      // create them where these did not run).
       {4,
        "each user's viewer measurements and annotations per study",
        {

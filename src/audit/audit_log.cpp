@@ -9,7 +9,8 @@ namespace vireo::audit {
 namespace {
 constexpr size_t kMaxBatch = 512;
 constexpr const char* kColumns =
-    "id, at, actor, actor_role, action, outcome, patient_id, study_uid, resource, source, user_agent, detail, "
+    "id, at, actor, actor_role, action, outcome, patient_id, study_uid, resource, source, "
+    "user_agent, detail, "
     "prev_hash, hash";
 
 AuditEvent from_row(const Row& r) {
@@ -66,15 +67,17 @@ const std::vector<Migration>& audit_migrations() {
 std::string chain_hash(const AuditEvent& e, const std::string& prev_hash) {
   // Unit separators keep fields apart ("ab"+"c" differs from "a"+"bc").
   std::string s = std::to_string(e.id);
-  for (const std::string* f : {&e.at, &e.actor, &e.actor_role, &e.action, &e.outcome, &e.patient_id, &e.study_uid,
-                               &e.resource, &e.source, &e.user_agent, &e.detail, &prev_hash}) {
+  for (const std::string* f :
+       {&e.at, &e.actor, &e.actor_role, &e.action, &e.outcome, &e.patient_id, &e.study_uid,
+        &e.resource, &e.source, &e.user_agent, &e.detail, &prev_hash}) {
     s.push_back('\x1f');
     s += *f;
   }
   return sha256_hex(s);
 }
 
-Result<std::unique_ptr<AuditLog>> AuditLog::open(Database& db, WriteQueue& writes, const MigrationProgress& progress) {
+Result<std::unique_ptr<AuditLog>> AuditLog::open(Database& db, WriteQueue& writes,
+                                                 const MigrationProgress& progress) {
   auto conn = db.connect();
   if (!conn) return std::unexpected(conn.error());
   if (auto s = migrate(**conn, db.dialect(), "audit", audit_migrations(), progress); !s)
@@ -141,7 +144,9 @@ void AuditLog::appended(const Status& s) {
     if (!s && in_flight_.empty()) in_flight_ = take(queue_);
     sink = sink_;
   }
-  if (!s) spdlog::error("{} audit events could not be written: {}", in_flight_.size(), s.error().message());
+  if (!s)
+    spdlog::error("{} audit events could not be written: {}", in_flight_.size(),
+                  s.error().message());
   if (s && sink)
     for (const auto& e : in_flight_) sink(e);
   bool more = false;
@@ -168,10 +173,12 @@ Status AuditLog::append(Connection& c, std::vector<AuditEvent>& batch) {
     e.prev_hash = prev;
     e.hash = chain_hash(e, prev);
     auto s = c.execute(
-        "INSERT INTO audit_events (id, at, actor, actor_role, action, outcome, patient_id, study_uid, resource, "
-        "source, user_agent, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        {e.id, e.at, e.actor, e.actor_role, e.action, e.outcome, e.patient_id, e.study_uid, e.resource, e.source,
-         e.user_agent, e.detail, e.prev_hash, e.hash});
+        "INSERT INTO audit_events (id, at, actor, actor_role, action, outcome, patient_id, "
+        "study_uid, resource, "
+        "source, user_agent, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?)",
+        {e.id, e.at, e.actor, e.actor_role, e.action, e.outcome, e.patient_id, e.study_uid,
+         e.resource, e.source, e.user_agent, e.detail, e.prev_hash, e.hash});
     if (!s) return s;
     prev = e.hash;
   }
@@ -220,9 +227,12 @@ Result<ChainReport> AuditLog::verify(const std::function<void(int64_t)>& progres
                             ++report.events;
                             ++expected_id;
                             std::string why;
-                            if (e.id != expected_id) why = "event " + std::to_string(expected_id) + " is missing";
-                            else if (e.prev_hash != prev) why = "its link to the previous event does not match";
-                            else if (chain_hash(e, prev) != e.hash) why = "its content does not match its hash";
+                            if (e.id != expected_id)
+                              why = "event " + std::to_string(expected_id) + " is missing";
+                            else if (e.prev_hash != prev)
+                              why = "its link to the previous event does not match";
+                            else if (chain_hash(e, prev) != e.hash)
+                              why = "its content does not match its hash";
                             if (!why.empty()) {
                               report.ok = false;
                               report.first_broken_id = e.id;

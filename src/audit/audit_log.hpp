@@ -31,18 +31,19 @@
 namespace vireo::audit {
 
 struct AuditEvent {
-  int64_t id = 0;           // assigned when written
-  std::string at;           // UTC ISO-8601 with milliseconds; set by record() when empty
-  std::string actor;        // user name, DICOM AE title, "cli:<os user>" or "anonymous"
-  std::string actor_role;   // roles, "dicom-peer", "operator"
-  std::string action;       // query, read, export, create, update, delete, login, logout, refused, dicom-*
+  int64_t id = 0;          // assigned when written
+  std::string at;          // UTC ISO-8601 with milliseconds; set by record() when empty
+  std::string actor;       // user name, DICOM AE title, "cli:<os user>" or "anonymous"
+  std::string actor_role;  // roles, "dicom-peer", "operator"
+  std::string
+      action;  // query, read, export, create, update, delete, login, logout, refused, dicom-*
   std::string outcome = "success";  // success, failure
-  std::string patient_id;   // when the event concerns one patient
-  std::string study_uid;    // when it concerns one study
-  std::string resource;     // what was touched: "GET /api/studies/1.2.3", "C-STORE 12 instances"
-  std::string source;       // network address of the actor
+  std::string patient_id;           // when the event concerns one patient
+  std::string study_uid;            // when it concerns one study
+  std::string resource;  // what was touched: "GET /api/studies/1.2.3", "C-STORE 12 instances"
+  std::string source;    // network address of the actor
   std::string user_agent;
-  std::string detail;       // why it failed, query keys, counts
+  std::string detail;  // why it failed, query keys, counts
   std::string prev_hash;
   std::string hash;
 };

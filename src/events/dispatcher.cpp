@@ -15,8 +15,14 @@ std::vector<SqlValue> consumer_params(const std::map<std::string, Handler>& hand
 }
 }  // namespace
 
-Dispatcher::Dispatcher(Database& db, WriteQueue& writes, Outbox& outbox, std::string claimant, DispatchPolicy policy)
-    : db_(db), writes_(writes), outbox_(outbox), claimant_(std::move(claimant)), policy_(policy), readers_(db) {}
+Dispatcher::Dispatcher(Database& db, WriteQueue& writes, Outbox& outbox, std::string claimant,
+                       DispatchPolicy policy)
+    : db_(db),
+      writes_(writes),
+      outbox_(outbox),
+      claimant_(std::move(claimant)),
+      policy_(policy),
+      readers_(db) {}
 
 void Dispatcher::handle(const std::string& consumer, Handler handler) {
   handlers_[consumer] = std::move(handler);
@@ -24,31 +30,49 @@ void Dispatcher::handle(const std::string& consumer, Handler handler) {
   for (size_t i = 0; i < handlers_.size(); ++i) consumer_list_ += i ? ", ?" : "?";
 }
 
+void Dispatcher::listen_to(WriteQueue& writes) {
+  writes.on_commit([w = wake_] {
+    {
+      std::lock_guard lock(w->mutex);
+      w->committed = true;
+    }
+    w->cv.notify_all();
+  });
+}
+
 void Dispatcher::start() {
   if (handlers_.empty() || thread_.joinable()) return;
-  stopping_ = false;
+  wake_->stopping = false;
   thread_ = std::thread([this] { loop(); });
 }
 
 void Dispatcher::stop() {
   {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
+    std::lock_guard lock(wake_->mutex);
+    wake_->stopping = true;
   }
-  wake_.notify_all();
+  wake_->cv.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
 void Dispatcher::loop() {
+  auto& w = *wake_;
   while (true) {
     auto tried = deliver_due();
     if (!tried) spdlog::warn("event delivery: {}", tried.error().message());
-    std::unique_lock lock(mutex_);
-    if (stopping_) return;
     // A full batch suggests more is due: go on at once.
     if (tried && *tried >= static_cast<size_t>(policy_.batch)) continue;
-    wake_.wait_for(lock, policy_.poll, [&] { return stopping_; });
-    if (stopping_) return;
+    const auto until = std::chrono::steady_clock::now() + policy_.poll;
+    std::unique_lock lock(w.mutex);
+    while (!w.stopping) {
+      // Woken by a commit: look again if that commit enqueued something.
+      if (w.committed) {
+        w.committed = false;
+        if (outbox_.take_enqueued()) break;
+      }
+      if (w.cv.wait_until(lock, until) == std::cv_status::timeout) break;
+    }
+    if (w.stopping) return;
   }
 }
 
@@ -59,8 +83,8 @@ Result<bool> Dispatcher::anything_due() {
   const int64_t now = outbox_.clock().unix_seconds();
   params.emplace_back(now);
   params.emplace_back(now);
-  auto rows = (*c)->query("SELECT id FROM outbox WHERE dead = 0 AND consumer IN (" + consumer_list_ +
-                              ") AND due_at <= ? AND claimed_until <= ? LIMIT 1",
+  auto rows = (*c)->query("SELECT id FROM outbox WHERE dead = 0 AND consumer IN (" +
+                              consumer_list_ + ") AND due_at <= ? AND claimed_until <= ? LIMIT 1",
                           params);
   if (!rows) return std::unexpected(rows.error());
   return !rows->empty();
@@ -73,15 +97,17 @@ Result<std::vector<Delivery>> Dispatcher::claim(const std::string& token) {
     params.emplace_back(now);
     params.emplace_back(now);
     params.emplace_back(policy_.batch);
-    auto rows = c.query(std::string("SELECT ") + kDeliveryColumns + " FROM outbox WHERE dead = 0 AND consumer IN (" +
-                            consumer_list_ + ") AND due_at <= ? AND claimed_until <= ? ORDER BY id LIMIT ?" +
+    auto rows = c.query(std::string("SELECT ") + kDeliveryColumns +
+                            " FROM outbox WHERE dead = 0 AND consumer IN (" + consumer_list_ +
+                            ") AND due_at <= ? AND claimed_until <= ? ORDER BY id LIMIT ?" +
                             db_.dialect().lock_claimed_rows,
                         params);
     if (!rows) return std::unexpected(rows.error());
     std::vector<Delivery> claimed;
     for (const auto& r : *rows) {
       Delivery d = delivery_from_row(r);
-      if (auto s = c.execute("UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 WHERE id = ?",
+      if (auto s = c.execute("UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = "
+                             "attempts + 1 WHERE id = ?",
                              {token, now + policy_.lease_seconds, d.id});
           !s)
         return std::unexpected(s.error());
@@ -103,8 +129,10 @@ int64_t Dispatcher::retry_delay(int64_t attempts) const {
 }
 
 Result<size_t> Dispatcher::deliver_due() {
-  static auto& delivered = Metrics::counter("vireo_events_delivered_total", "Outbox events delivered");
-  static auto& failed = Metrics::counter("vireo_events_failed_total", "Outbox deliveries that failed (retried or dead)");
+  static auto& delivered =
+      Metrics::counter("vireo_events_delivered_total", "Outbox events delivered");
+  static auto& failed = Metrics::counter("vireo_events_failed_total",
+                                         "Outbox deliveries that failed (retried or dead)");
   if (handlers_.empty()) return size_t{0};
   auto due = anything_due();
   if (!due) return std::unexpected(due.error());
@@ -123,11 +151,13 @@ Result<size_t> Dispatcher::deliver_due() {
   std::vector<Outcome> outcomes;
   for (const auto& d : *claimed) {
     Status s = handlers_.at(d.consumer)(d.event);
-    if (s) delivered.inc();
-    else failed.inc();
+    if (s)
+      delivered.inc();
+    else
+      failed.inc();
     if (!s)
-      spdlog::warn("event {} ({}) to {} failed, attempt {}: {}", d.id, d.event.topic, d.consumer, d.attempts,
-                   s.error().message());
+      spdlog::warn("event {} ({}) to {} failed, attempt {}: {}", d.id, d.event.topic, d.consumer,
+                   d.attempts, s.error().message());
     outcomes.push_back({d.id, std::move(s), d.attempts});
   }
   const int64_t now = outbox_.clock().unix_seconds();
@@ -137,13 +167,15 @@ Result<size_t> Dispatcher::deliver_due() {
       if (o.status) {
         s = c.execute("DELETE FROM outbox WHERE id = ? AND claimed_by = ?", {o.id, token});
       } else if (o.attempts >= policy_.max_attempts) {
-        s = c.execute("UPDATE outbox SET dead = 1, last_error = ?, claimed_by = '', claimed_until = 0 "
-                      "WHERE id = ? AND claimed_by = ?",
-                      {o.status.error().message(), o.id, token});
+        s = c.execute(
+            "UPDATE outbox SET dead = 1, last_error = ?, claimed_by = '', claimed_until = 0 "
+            "WHERE id = ? AND claimed_by = ?",
+            {o.status.error().message(), o.id, token});
       } else {
-        s = c.execute("UPDATE outbox SET due_at = ?, last_error = ?, claimed_by = '', claimed_until = 0 "
-                      "WHERE id = ? AND claimed_by = ?",
-                      {now + retry_delay(o.attempts), o.status.error().message(), o.id, token});
+        s = c.execute(
+            "UPDATE outbox SET due_at = ?, last_error = ?, claimed_by = '', claimed_until = 0 "
+            "WHERE id = ? AND claimed_by = ?",
+            {now + retry_delay(o.attempts), o.status.error().message(), o.id, token});
       }
       if (!s) return std::unexpected(s.error());
     }

@@ -12,14 +12,18 @@
 // runs it on a thread of its own every poll interval).
 // Usage:
 //   Dispatcher d(db, writes, *outbox, node_id);
-//   d.handle("ris.images-arrived", [&](const Event& e) { return ris.images_arrived(e.id("study")); });
-//   d.start();
+//   d.handle("ris.images-arrived", [&](const Event& e) { return ris.images_arrived(e.id("study"));
+//   }); d.start();
+//
+// A node delivers what it enqueued as soon as the write that made it commits (the write
+// queue tells it); what other nodes enqueue it finds within one poll interval.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -32,23 +36,27 @@ namespace vireo::events {
 using Handler = std::function<Status(const Event&)>;
 
 struct DispatchPolicy {
-  int64_t lease_seconds = 300;     // a claim not settled by then is another node's to take
+  int64_t lease_seconds = 300;      // a claim not settled by then is another node's to take
   int64_t first_retry_seconds = 2;  // then doubled per attempt, with ±20 % jitter
   int64_t max_retry_seconds = 900;
-  int64_t max_attempts = 20;        // about three hours of retries before a dead letter
-  int64_t batch = 50;               // rows claimed at once
+  int64_t max_attempts = 20;  // about three hours of retries before a dead letter
+  int64_t batch = 50;         // rows claimed at once
   std::chrono::milliseconds poll{1000};
 };
 
 class Dispatcher {
  public:
   // `claimant`: this node's name, written on the rows it claims.
-  Dispatcher(Database& db, WriteQueue& writes, Outbox& outbox, std::string claimant, DispatchPolicy policy = {});
+  Dispatcher(Database& db, WriteQueue& writes, Outbox& outbox, std::string claimant,
+             DispatchPolicy policy = {});
   ~Dispatcher() { stop(); }
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
   void handle(const std::string& consumer, Handler handler);
+  // Before the write queue starts: wakes this dispatcher after commits that enqueued events.
+  // (The queue may outlive the dispatcher: it only holds the shared wake-up state.)
+  void listen_to(WriteQueue& writes);
   void start();
   void stop();
 
@@ -71,9 +79,13 @@ class Dispatcher {
   std::map<std::string, Handler> handlers_;
   std::string consumer_list_;  // "?, ?, ?" for the handled consumers
   uint64_t claims_ = 0;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
+  struct WakeUp {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool stopping = false;
+    bool committed = false;  // a commit happened since the loop last looked
+  };
+  std::shared_ptr<WakeUp> wake_ = std::make_shared<WakeUp>();
   std::thread thread_;
 };
 

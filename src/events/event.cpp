@@ -25,8 +25,9 @@ Event Event::decode(std::string topic, std::string_view encoded) {
     size_t amp = encoded.find('&');
     std::string_view pair = encoded.substr(0, amp);
     size_t eq = pair.find('=');
-    e.ids.emplace_back(percent_decode(pair.substr(0, eq)),
-                       eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1)));
+    e.ids.emplace_back(
+        percent_decode(pair.substr(0, eq)),
+        eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1)));
     if (amp == std::string_view::npos) break;
     encoded.remove_prefix(amp + 1);
   }

@@ -2,7 +2,8 @@
 
 namespace vireo::events {
 
-const char* const kDeliveryColumns = "id, consumer, topic, ids, created_at, due_at, attempts, last_error, dead";
+const char* const kDeliveryColumns =
+    "id, consumer, topic, ids, created_at, due_at, attempts, last_error, dead";
 
 Delivery delivery_from_row(const Row& r) {
   Delivery d;
@@ -41,7 +42,8 @@ const std::vector<Migration>& outbox_migrations() {
   return migrations;
 }
 
-Result<std::unique_ptr<Outbox>> Outbox::open(Database& db, const Clock& clock, const MigrationProgress& progress) {
+Result<std::unique_ptr<Outbox>> Outbox::open(Database& db, const Clock& clock,
+                                             const MigrationProgress& progress) {
   auto conn = db.connect();
   if (!conn) return std::unexpected(conn.error());
   if (auto s = migrate(**conn, db.dialect(), "events", outbox_migrations(), progress); !s)
@@ -65,10 +67,12 @@ Status Outbox::enqueue(Connection& c, const Event& e) const {
   const int64_t now = clock_.unix_seconds();
   const std::string ids = e.encoded_ids();
   for (const auto& consumer : it->second)
-    if (auto s = c.execute("INSERT INTO outbox (consumer, topic, ids, created_at, due_at) VALUES (?, ?, ?, ?, ?)",
-                           {consumer, e.topic, ids, now, now});
+    if (auto s = c.execute(
+            "INSERT INTO outbox (consumer, topic, ids, created_at, due_at) VALUES (?, ?, ?, ?, ?)",
+            {consumer, e.topic, ids, now, now});
         !s)
       return s;
+  enqueued_ = true;
   return {};
 }
 
@@ -98,9 +102,10 @@ Status Outbox::retry(Connection& c, int64_t delivery_id) {
   auto rows = c.query("SELECT id FROM outbox WHERE id = ? AND dead = 1", {delivery_id});
   if (!rows) return std::unexpected(rows.error());
   if (rows->empty()) return fail(ErrorCode::NotFound, "no such dead letter");
-  return c.execute("UPDATE outbox SET dead = 0, attempts = 0, due_at = ?, claimed_by = '', claimed_until = 0 "
-                   "WHERE id = ?",
-                   {clock_.unix_seconds(), delivery_id});
+  return c.execute(
+      "UPDATE outbox SET dead = 0, attempts = 0, due_at = ?, claimed_by = '', claimed_until = 0 "
+      "WHERE id = ?",
+      {clock_.unix_seconds(), delivery_id});
 }
 
 }  // namespace vireo::events

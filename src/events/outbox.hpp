@@ -14,6 +14,7 @@
 //   writes.run<bool>([&](Connection& c) { ...change...; return outbox->enqueue(c, event); });
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -50,7 +51,7 @@ struct OutboxCounts {
 class Outbox {
  public:
   static Result<std::unique_ptr<Outbox>> open(Database& db, const Clock& clock = system_clock(),
-                                               const MigrationProgress& progress = {});
+                                              const MigrationProgress& progress = {});
 
   void route(const std::string& topic, const std::string& consumer);
   [[nodiscard]] std::vector<std::string> consumers_of(const std::string& topic) const;
@@ -64,6 +65,8 @@ class Outbox {
   [[nodiscard]] Status retry(Connection& c, int64_t delivery_id);
 
   [[nodiscard]] const Clock& clock() const { return clock_; }
+  // Whether an event was enqueued since the last call (a hint: the job may have rolled back).
+  [[nodiscard]] bool take_enqueued() { return enqueued_.exchange(false); }
 
  private:
   Outbox(Database& db, const Clock& clock) : db_(db), clock_(clock), readers_(db) {}
@@ -71,6 +74,7 @@ class Outbox {
   const Clock& clock_;
   ConnectionPool readers_;
   std::map<std::string, std::vector<std::string>> routes_;
+  mutable std::atomic<bool> enqueued_{false};
 };
 
 // Reads a delivery row selected with kDeliveryColumns.

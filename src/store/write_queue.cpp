@@ -52,7 +52,8 @@ std::vector<Status> WriteQueue::submit_all(std::vector<Submission> submissions) 
   std::vector<std::promise<Status>> promises(submissions.size());
   {
     std::lock_guard lock(mutex_);
-    if (!running_ || stopping_) return std::vector<Status>(submissions.size(), std::unexpected(stopped()));
+    if (!running_ || stopping_)
+      return std::vector<Status>(submissions.size(), std::unexpected(stopped()));
     for (size_t i = 0; i < submissions.size(); ++i)
       queue_.push_back({std::move(submissions[i].fn), std::move(submissions[i].sync_keys),
                         [p = &promises[i]](const Status& s) { p->set_value(s); }});
@@ -65,7 +66,8 @@ std::vector<Status> WriteQueue::submit_all(std::vector<Submission> submissions) 
 }
 
 void WriteQueue::loop() {
-  static auto& commit_seconds = Metrics::histogram("vireo_write_commit_seconds", "Write queue group-commit duration");
+  static auto& commit_seconds =
+      Metrics::histogram("vireo_write_commit_seconds", "Write queue group-commit duration");
   std::vector<Queued> batch;
   while (true) {
     {
@@ -79,7 +81,8 @@ void WriteQueue::loop() {
     }
     auto t0 = std::chrono::steady_clock::now();
     run_batch(batch);
-    commit_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    commit_seconds.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     batch.clear();
   }
 }
@@ -126,6 +129,7 @@ void WriteQueue::run_batch(std::vector<Queued>& batch) {
     return;
   }
   transactions_.fetch_add(1);
+  for (const auto& listener : commit_listeners_) listener();
   for (size_t i = 0; i < batch.size(); ++i)
     if (batch[i].done) batch[i].done(results[i]);
 }

@@ -50,7 +50,8 @@ class WriteQueue {
   void stop();
 
   template <typename T>
-  Result<T> run(std::function<Result<T>(Connection&)> job, std::vector<std::string> sync_keys = {}) {
+  Result<T> run(std::function<Result<T>(Connection&)> job,
+                std::vector<std::string> sync_keys = {}) {
     std::vector<std::function<Result<T>(Connection&)>> jobs;
     jobs.push_back(std::move(job));
     std::vector<std::vector<std::string>> keys;
@@ -68,26 +69,36 @@ class WriteQueue {
     std::vector<Submission> submissions;
     submissions.reserve(jobs.size());
     for (size_t i = 0; i < jobs.size(); ++i)
-      submissions.push_back({[&, i](Connection& c) -> Status {
-                               // emplace, not assignment: GCC 12's std::expected assignment
-                               // double-frees the error (seen in a failing delete; unit-tested).
-                               out[i].emplace(jobs[i](c));
-                               if (!*out[i]) return std::unexpected(out[i]->error());
-                               return {};
-                             },
-                             i < sync_keys.size() ? std::move(sync_keys[i]) : std::vector<std::string>{}});
+      submissions.push_back(
+          {[&, i](Connection& c) -> Status {
+             // emplace, not assignment: GCC 12's std::expected assignment
+             // double-frees the error (seen in a failing delete; unit-tested).
+             out[i].emplace(jobs[i](c));
+             if (!*out[i]) return std::unexpected(out[i]->error());
+             return {};
+           },
+           i < sync_keys.size() ? std::move(sync_keys[i]) : std::vector<std::string>{}});
     std::vector<Status> committed = submit_all(std::move(submissions));
     std::vector<Result<T>> results;
     results.reserve(jobs.size());
     for (size_t i = 0; i < jobs.size(); ++i) {
-      if (!committed[i]) results.emplace_back(std::unexpected(committed[i].error()));
-      else results.emplace_back(std::move(*out[i]));
+      if (!committed[i])
+        results.emplace_back(std::unexpected(committed[i].error()));
+      else
+        results.emplace_back(std::move(*out[i]));
     }
     return results;
   }
 
   // Queues a job without waiting for it: `done` learns its outcome on the writer thread.
   void post(Job job, Done done);
+
+  // Called on the writer thread after every commit (the outbox's dispatcher wakes on it, so
+  // that an event is delivered as soon as the change that made it is visible). Set before
+  // start().
+  void on_commit(std::function<void()> listener) {
+    commit_listeners_.push_back(std::move(listener));
+  }
 
   // Transactions committed since start (for metrics and tests).
   [[nodiscard]] uint64_t transactions() const { return transactions_; }
@@ -116,6 +127,7 @@ class WriteQueue {
   bool running_ = false;
   std::thread thread_;
   std::atomic<uint64_t> transactions_{0};
+  std::vector<std::function<void()>> commit_listeners_;
 };
 
 }  // namespace vireo

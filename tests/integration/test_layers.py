@@ -11,7 +11,7 @@ RANK = {
     "core": 0,
     "store": 1, "dicom": 1,  # ports and format adapters
     "events": 2,
-    "access": 3, "audit": 3, "auth": 3, "archive": 3,  # domains
+    "access": 3, "audit": 3, "auth": 3, "archive": 3, "annotations": 3, "ai": 3,  # domains
     "net": 4,
     "api": 5,
     "app": 6,
@@ -19,7 +19,9 @@ RANK = {
 # Within a layer, what a folder must not include although it sits at the same height.
 FORBIDDEN = {
     "access": {"auth", "archive", "audit"},  # access rules know Principals, not how they are made
-    "archive": {"auth"},                     # the archive takes a Scope, never a user
+    "archive": {"auth", "annotations", "ai"},  # takes a Scope, never a user; tells others by events
+    "annotations": {"archive"},                # learn of deleted studies by events
+    "ai": {"archive"},
     "dicom": {"store"},
     "store": {"dicom"},
 }

@@ -94,7 +94,8 @@ TEST_F(OutboxTest, DeliveredEventsAreGoneAndEachConsumerGetsItsOwn) {
   auto n = d.deliver_due();
   ASSERT_TRUE(n) << n.error().message();
   EXPECT_EQ(*n, 2u);
-  EXPECT_EQ(seen, (std::vector<std::string>{"study.received study=1.2&patient=P1", "report.signed report=7"}))
+  EXPECT_EQ(seen, (std::vector<std::string>{"study.received study=1.2&patient=P1",
+                                            "report.signed report=7"}))
       << "in the order they were enqueued";
   EXPECT_EQ(rows(), 1) << "fhir's copy waits for a node that handles fhir";
   EXPECT_EQ(*d.deliver_due(), 0u);
@@ -131,7 +132,8 @@ TEST_F(OutboxTest, AFailedDeliveryIsRetriedLaterThenKeptAsADeadLetter) {
   ASSERT_EQ(dead->size(), 1u);
   EXPECT_EQ((*dead)[0].event.id("report"), "7");
   EXPECT_EQ((*dead)[0].attempts, 3);
-  EXPECT_NE((*dead)[0].last_error.find("the HL7 peer did not answer"), std::string::npos) << (*dead)[0].last_error;
+  EXPECT_NE((*dead)[0].last_error.find("the HL7 peer did not answer"), std::string::npos)
+      << (*dead)[0].last_error;
 
   peer_up = true;
   auto retried = writes_->run<bool>([&](Connection& c) -> Result<bool> {
@@ -171,7 +173,8 @@ TEST_F(OutboxTest, AClaimWhoseLeaseRanOutGoesToAnotherNode) {
 // Two nodes drain one outbox at once: every event is delivered, none twice.
 TEST_F(OutboxTest, TwoNodesDeliverEachEventOnce) {
   constexpr int kEvents = 300;
-  for (int i = 0; i < kEvents; ++i) ASSERT_TRUE(publish({"report.signed", {{"report", std::to_string(i)}}}));
+  for (int i = 0; i < kEvents; ++i)
+    ASSERT_TRUE(publish({"report.signed", {{"report", std::to_string(i)}}}));
   auto node_b_writes = testing::started_writes(*db_);
   std::mutex m;
   std::map<std::string, int> deliveries;

@@ -103,9 +103,14 @@ TEST(RouteTable, EveryRouteDeclaresAKnownPermission) {
     ASSERT_TRUE(auth);
     auto audit = audit::AuditLog::open(db, writes);
     ASSERT_TRUE(audit);
+    auto notes = annotations::Annotations::open(db, writes);
+    ASSERT_TRUE(notes);
+    auto findings = ai::Findings::open(db, writes);
+    ASSERT_TRUE(findings);
     Router router;
     api::register_system_routes(router, **archive, {});
     api::register_archive_routes(router, **archive);
+    api::register_study_document_routes(router, **archive, **notes, **findings);
     api::register_auth_routes(router, **auth, **audit);
     api::dicomweb::register_qido_routes(router, **archive, {});
     api::dicomweb::register_wado_routes(router, **archive, {});

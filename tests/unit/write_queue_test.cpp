@@ -1,3 +1,5 @@
+#include "store/write_queue.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -5,7 +7,6 @@
 
 #include "test_database.hpp"
 #include "test_dir.hpp"
-#include "store/write_queue.hpp"
 
 namespace vireo {
 namespace {
@@ -33,7 +34,8 @@ class WriteQueueTest : public ::testing::Test {
     return rows ? (*rows)[0].integer(0) : -1;
   }
   static WriteQueue::Job insert(const std::string& name) {
-    return [name](Connection& c) { return c.execute("INSERT INTO things (name) VALUES (?)", {name}); };
+    return
+        [name](Connection& c) { return c.execute("INSERT INTO things (name) VALUES (?)", {name}); };
   }
   fs::path dir_;
   std::unique_ptr<Database> db_;

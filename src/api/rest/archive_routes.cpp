@@ -152,16 +152,16 @@ HttpResponse no_content() { return HttpResponse{204, "application/json", "", {},
 
 // The signed-in user's measurements and annotations on a study the caller may see: the
 // viewer's own JSON ({"annotations": [...]}), each item an object naming its tool.
-HttpResponse annotations_handler(archive::Archive& archive, const HttpRequest& req) {
+HttpResponse annotations_handler(archive::Archive& archive, annotations::Annotations& notes, const HttpRequest& req) {
   auto uid = visible_study(archive, req);
   if (!uid) return http::problem(uid.error());
   if (req.method == "PUT") {
     auto items = document_body(req, "annotations", is_annotation, "each annotation is an object with metadata.toolName");
     if (!items) return http::problem(items.error());
-    if (auto s = archive.save_annotations(*uid, req.principal.username, items->dump()); !s) return http::problem(s.error());
+    if (auto s = notes.save(*uid, req.principal.username, items->dump()); !s) return http::problem(s.error());
     return no_content();
   }
-  auto saved = archive.annotations(*uid, req.principal.username);
+  auto saved = notes.of(*uid, req.principal.username);
   if (!saved) return http::problem(saved.error());
   json out = {{"annotations", json::array()}, {"updatedAt", nullptr}};
   if (*saved) {
@@ -174,7 +174,7 @@ HttpResponse annotations_handler(archive::Archive& archive, const HttpRequest& r
 
 // AI findings on a study: each source (the account of the AI engine that sends them) replaces
 // its own with PUT; GET gives every source's, each finding naming its source.
-HttpResponse ai_findings_handler(archive::Archive& archive, const HttpRequest& req) {
+HttpResponse ai_findings_handler(archive::Archive& archive, ai::Findings& findings_store, const HttpRequest& req) {
   auto uid = visible_study(archive, req);
   if (!uid) return http::problem(uid.error());
   if (req.method == "PUT") {
@@ -192,11 +192,11 @@ HttpResponse ai_findings_handler(archive::Archive& archive, const HttpRequest& r
       if (!inst || inst->study_uid != *uid)
         return http::problem(Error{ErrorCode::InvalidArgument, "instance " + sop + " is not in study " + *uid});
     }
-    if (auto s = archive.save_ai_findings(*uid, req.principal.username, items->dump()); !s)
+    if (auto s = findings_store.save(*uid, req.principal.username, items->dump()); !s)
       return http::problem(s.error());
     return no_content();
   }
-  auto docs = archive.ai_findings(*uid);
+  auto docs = findings_store.of_study(*uid);
   if (!docs) return http::problem(docs.error());
   json findings = json::array();
   for (const auto& d : *docs) {
@@ -221,16 +221,6 @@ void register_archive_routes(http::Router& router, archive::Archive& archive) {
              [&a](const HttpRequest& r) { return list_handler(a, r, Level::Study); });
   router.add("GET", "/api/studies/{study}", "archive.read",
              [&a](const HttpRequest& r) { return entity_handler(a, r, Level::Study, "Series"); });
-  // Saving one's own measurements is part of reading a study, not a change to the archive.
-  for (const char* method : {"GET", "PUT"})
-    router.add(method, "/api/studies/{study}/annotations", "archive.read",
-               [&a](const HttpRequest& r) { return annotations_handler(a, r); });
-  // AI findings come from AI engines (accounts with archive.store, like any results sent to
-  // the archive) and are read by viewers.
-  router.add("GET", "/api/studies/{study}/ai/findings", "archive.read",
-             [&a](const HttpRequest& r) { return ai_findings_handler(a, r); });
-  router.add("PUT", "/api/studies/{study}/ai/findings", "archive.store",
-             [&a](const HttpRequest& r) { return ai_findings_handler(a, r); });
   router.add("GET", "/api/studies/{study}/series", "archive.read",
              [&a](const HttpRequest& r) { return list_handler(a, r, Level::Series); });
   router.add("GET", "/api/series/{series}", "archive.read",
@@ -317,6 +307,21 @@ void register_archive_routes(http::Router& router, archive::Archive& archive) {
                      {"at", c.at}});
     return http::json_response(200, out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   });
+}
+
+void register_study_document_routes(http::Router& router, archive::Archive& archive, annotations::Annotations& notes,
+                                    ai::Findings& findings) {
+  auto& a = archive;
+  // Saving one's own measurements is part of reading a study, not a change to the archive.
+  for (const char* method : {"GET", "PUT"})
+    router.add(method, "/api/studies/{study}/annotations", "archive.read",
+               [&a, &notes](const HttpRequest& r) { return annotations_handler(a, notes, r); });
+  // AI findings come from AI engines (accounts with archive.store, like any results sent to
+  // the archive) and are read by viewers.
+  router.add("GET", "/api/studies/{study}/ai/findings", "archive.read",
+             [&a, &findings](const HttpRequest& r) { return ai_findings_handler(a, findings, r); });
+  router.add("PUT", "/api/studies/{study}/ai/findings", "archive.store",
+             [&a, &findings](const HttpRequest& r) { return ai_findings_handler(a, findings, r); });
 }
 
 }  // namespace vireo::api

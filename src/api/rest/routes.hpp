@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "ai/findings.hpp"
+#include "annotations/annotations.hpp"
 #include "archive/archive.hpp"
 #include "audit/audit_log.hpp"
 #include "auth/auth_service.hpp"
@@ -15,6 +17,9 @@
 namespace vireo::api {
 
 void register_archive_routes(http::Router& router, archive::Archive& archive);
+// A study's annotations (each user's own) and AI findings, for callers who may see the study.
+void register_study_document_routes(http::Router& router, archive::Archive& archive, annotations::Annotations& notes,
+                                    ai::Findings& findings);
 void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::AuditLog& audit);
 // What the administrator's pages show of the DICOM side, and how they test a peer.
 struct DicomSettings {

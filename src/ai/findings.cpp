@@ -1,0 +1,32 @@
+#include "ai/findings.hpp"
+
+namespace vireo::ai {
+
+const std::vector<Migration>& migrations() {
+  // IF NOT EXISTS: installations from before this module have the table from the archive's
+  // migration 5, where it was first kept.
+  static const std::vector<Migration> list = {
+      {1,
+       "AI findings per study and source (the viewer's AI overlay layer)",
+       {
+           R"(CREATE TABLE IF NOT EXISTS ai_findings (
+                study_uid TEXT NOT NULL,
+                source TEXT NOT NULL,
+                json TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (study_uid, source)))",
+       }},
+  };
+  return list;
+}
+
+Result<std::unique_ptr<Findings>> Findings::open(Database& db, WriteQueue& writes,
+                                                 const MigrationProgress& progress) {
+  auto conn = db.connect();
+  if (!conn) return std::unexpected(conn.error());
+  if (auto s = migrate(**conn, db.dialect(), "ai", migrations(), progress); !s)
+    return std::unexpected(s.error());
+  return std::unique_ptr<Findings>(new Findings(db, writes));
+}
+
+}  // namespace vireo::ai
