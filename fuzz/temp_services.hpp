@@ -49,7 +49,7 @@ struct TempServices {
     archive = must(archive::Archive::open(*db, *blobs, *writes, *outbox, DuplicatePolicy::KeepFirst));
     annotations = must(annotations::Annotations::open(*db, *writes));
     ai_findings = must(ai::Findings::open(*db, *writes));
-    auth = must(auth::AuthService::open(*db, {}, system_clock()));
+    auth = must(auth::AuthService::open(*db, *writes, {}, system_clock()));
     audit = must(audit::AuditLog::open(*db, *writes));
   }
   ~TempServices() {

@@ -120,7 +120,7 @@ Result<Services> open_services(const Config& config) {
   });
   auto policy = auth_policy(config);
   if (!policy) return std::unexpected(policy.error());
-  auto auth = auth::AuthService::open(*s.db, *policy, system_clock());
+  auto auth = auth::AuthService::open(*s.db, *s.writes, *policy, system_clock(), progress);
   if (!auth) return std::unexpected(auth.error());
   s.auth = std::move(*auth);
   auto audit = audit::AuditLog::open(*s.db, *s.writes, progress);

@@ -1,31 +1,37 @@
+#include "auth/auth_internal.hpp"
+
 #include <sodium.h>
 
 #include <algorithm>
 
-#include "auth/auth_internal.hpp"
 #include "auth/password.hpp"
 #include "auth/totp.hpp"
 #include "core/strings.hpp"
 
 namespace vireo::auth::detail {
 
-Status check_roles(const std::vector<Role>& roles, const std::string& patient_id, const std::string& physician) {
+Status check_roles(const std::vector<Role>& roles, const std::string& patient_id,
+                   const std::string& physician) {
   if (roles.empty()) return fail(ErrorCode::InvalidArgument, "a user needs at least one role");
   bool is_patient = std::ranges::find(roles, Role::Patient) != roles.end();
   if (is_patient && patient_id.empty())
-    return fail(ErrorCode::InvalidArgument, "a patient user must be linked to a Patient ID (--patient-id)");
+    return fail(ErrorCode::InvalidArgument,
+                "a patient user must be linked to a Patient ID (--patient-id)");
   if (is_patient && roles.size() > 1)
     return fail(ErrorCode::InvalidArgument, "the patient role cannot be combined with staff roles");
   if (std::ranges::find(roles, Role::ReferringPhysician) != roles.end() && physician.empty())
     return fail(ErrorCode::InvalidArgument,
-                "a referring physician must be linked to the name studies carry (--physician, e.g. SMITH^JOHN)");
+                "a referring physician must be linked to the name studies carry (--physician, e.g. "
+                "SMITH^JOHN)");
   return {};
 }
 
 Status check_scopes(const std::vector<std::string>& scopes) {
-  if (scopes.empty()) return fail(ErrorCode::InvalidArgument, "at least one scope (or *) is needed");
+  if (scopes.empty())
+    return fail(ErrorCode::InvalidArgument, "at least one scope (or *) is needed");
   for (const auto& s : scopes)
-    if (s != "*" && (!access::is_known_permission(s) || s == access::kPublic || s == access::kAuthenticated))
+    if (s != "*" &&
+        (!access::is_known_permission(s) || s == access::kPublic || s == access::kAuthenticated))
       return fail(ErrorCode::InvalidArgument, "unknown scope '" + s + "'");
   return {};
 }
@@ -34,7 +40,8 @@ Error unauthenticated(std::string why) { return Error{ErrorCode::Unauthenticated
 
 std::string to_hex(std::string_view bin) {
   std::string out(bin.size() * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bin.data()), bin.size());
+  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bin.data()),
+                 bin.size());
   out.pop_back();
   return out;
 }
@@ -42,8 +49,8 @@ std::string to_hex(std::string_view bin) {
 std::string from_hex(std::string_view hex) {
   std::string out(hex.size() / 2, '\0');
   size_t len = 0;
-  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), hex.data(), hex.size(), nullptr, &len,
-                     nullptr) != 0)
+  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), hex.data(),
+                     hex.size(), nullptr, &len, nullptr) != 0)
     return {};
   out.resize(len);
   return out;
@@ -58,7 +65,8 @@ bool valid_username(std::string_view name) {
 
 std::string new_recovery_code() {
   std::string b = base32(random_bytes(7)).substr(0, 10);
-  std::ranges::transform(b, b.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::ranges::transform(b, b.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return b.substr(0, 5) + "-" + b.substr(5, 5);
 }
 

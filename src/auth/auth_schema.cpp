@@ -87,7 +87,4 @@ const std::vector<Migration>& auth_migrations() {
   return migrations;
 }
 
-AuthService::AuthService(Database& db, AuthPolicy policy, const Clock& clock)
-    : db_(db), policy_(std::move(policy)), clock_(clock), pool_(db) {}
-
 }  // namespace vireo::auth

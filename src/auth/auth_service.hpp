@@ -2,14 +2,15 @@
 // TOTP with recovery codes, browser sessions and bearer tokens. Secrets (passwords, session
 // ids, tokens, recovery codes) are stored only as hashes.
 //
-// Thread-safety: all methods may be called concurrently (pooled connections; SQLite
-// serialises the writes).
+// Thread-safety: all methods may be called concurrently (pooled connections for reads; writes
+// go through the node's WriteQueue, never from inside one of its jobs).
 // Usage:
-//   auto auth = AuthService::open(db, policy, system_clock());
+//   auto auth = AuthService::open(db, writes, policy, system_clock());
 //   auto login = (*auth)->login({"alice", password, totp, "", address, user_agent});
 //   auto who = (*auth)->authenticate_session(cookie_value);   // Result<Principal>
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@
 #include "core/error.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
+#include "store/write_queue.hpp"
 
 namespace vireo::auth {
 
@@ -30,9 +32,9 @@ using access::Role;
 
 struct AuthPolicy {
   size_t password_min_length = 12;
-  int max_failures_per_account = 5;    // then the account is locked
-  int lockout_seconds = 900;           // until it unlocks by itself (an admin can unlock sooner)
-  int max_failures_per_address = 20;   // within address_window_seconds, then the address waits
+  int max_failures_per_account = 5;   // then the account is locked
+  int lockout_seconds = 900;          // until it unlocks by itself (an admin can unlock sooner)
+  int max_failures_per_address = 20;  // within address_window_seconds, then the address waits
   int address_window_seconds = 900;
   int session_idle_seconds = 1800;
   int session_absolute_seconds = 43200;
@@ -68,7 +70,7 @@ struct LoginRequest {
 struct LoginResult {
   std::string session_token;  // the cookie value; only its hash is stored
   Principal principal;
-  int64_t expires_at = 0;     // absolute timeout
+  int64_t expires_at = 0;  // absolute timeout
 };
 
 struct TokenInfo {
@@ -113,7 +115,8 @@ struct TotpEnrolment {
 
 class AuthService {
  public:
-  static Result<std::unique_ptr<AuthService>> open(Database& db, AuthPolicy policy, const Clock& clock,
+  static Result<std::unique_ptr<AuthService>> open(Database& db, WriteQueue& writes,
+                                                   AuthPolicy policy, const Clock& clock,
                                                    const MigrationProgress& progress = {});
 
   // --- users (CLI and users.admin) ---
@@ -124,8 +127,10 @@ class AuthService {
   [[nodiscard]] Result<std::string> reset_password(const std::string& username);
   // The signed-in user's own change: the current password, then the new one under the policy.
   // Other sessions end; `session_id` (the one asking) goes on.
-  [[nodiscard]] Status change_own_password(int64_t user_id, int64_t session_id, const std::string& current,
-                                           const std::string& replacement, const std::string& address);
+  [[nodiscard]] Status change_own_password(int64_t user_id, int64_t session_id,
+                                           const std::string& current,
+                                           const std::string& replacement,
+                                           const std::string& address);
   [[nodiscard]] Status set_disabled(const std::string& username, bool disabled);
   // Clears the failure count and lockout of an account.
   [[nodiscard]] Status unlock(const std::string& username);
@@ -147,12 +152,15 @@ class AuthService {
   // --- TOTP enrolment for the signed-in user ---
   [[nodiscard]] Result<TotpEnrolment> begin_totp(int64_t user_id);
   // Confirms with a code from the app; returns ten recovery codes, shown once.
-  [[nodiscard]] Result<std::vector<std::string>> confirm_totp(int64_t user_id, const std::string& code);
+  [[nodiscard]] Result<std::vector<std::string>> confirm_totp(int64_t user_id,
+                                                              const std::string& code);
 
   // --- bearer tokens ---
   // `scopes`: permissions the token is limited to, or {"*"}; expires_at 0 = never.
-  [[nodiscard]] Result<CreatedToken> create_token(const std::string& username, const std::string& name,
-                                                  const std::vector<std::string>& scopes, int64_t expires_at);
+  [[nodiscard]] Result<CreatedToken> create_token(const std::string& username,
+                                                  const std::string& name,
+                                                  const std::vector<std::string>& scopes,
+                                                  int64_t expires_at);
   // All personal tokens (username empty) or one user's; not those issued to OAuth clients,
   // which come and go hourly and are revoked with their client.
   [[nodiscard]] Result<std::vector<TokenInfo>> tokens(const std::string& username);
@@ -161,7 +169,8 @@ class AuthService {
 
   // --- OAuth 2.0 client credentials (RFC 6749 4.4) ---
   // A client acts as `username`, limited to `scopes`.
-  [[nodiscard]] Result<CreatedClient> create_client(const std::string& username, const std::string& name,
+  [[nodiscard]] Result<CreatedClient> create_client(const std::string& username,
+                                                    const std::string& name,
                                                     const std::vector<std::string>& scopes);
   [[nodiscard]] Result<std::vector<OAuthClient>> clients();
   // Revokes the client and every access token issued to it.
@@ -169,20 +178,27 @@ class AuthService {
   // Checks the client's secret and issues a one-hour bearer token for the requested scopes
   // (empty: all of the client's). Unauthenticated for a bad client (detail says why, for the
   // audit trail); InvalidArgument for scopes beyond the client's.
-  [[nodiscard]] Result<IssuedToken> issue_client_token(const std::string& client_id, const std::string& secret,
-                                                       const std::vector<std::string>& scopes, const std::string& address);
+  [[nodiscard]] Result<IssuedToken> issue_client_token(const std::string& client_id,
+                                                       const std::string& secret,
+                                                       const std::vector<std::string>& scopes,
+                                                       const std::string& address);
 
   [[nodiscard]] const AuthPolicy& policy() const { return policy_; }
 
  private:
-  AuthService(Database& db, AuthPolicy policy, const Clock& clock);
+  AuthService(Database& db, WriteQueue& writes, AuthPolicy policy, const Clock& clock)
+      : db_(db), writes_(writes), policy_(std::move(policy)), clock_(clock), pool_(db) {}
+  // Runs `job` as one write job on the node's write queue.
+  Status write(const std::function<Status(Connection&)>& job);
   Result<User> load_user(Connection& c, const std::string& where, const SqlValue& key);
   Result<Principal> principal_for(Connection& c, int64_t user_id);
   bool totp_required(const User& u) const;
-  Status record_failure(Connection& c, const LoginRequest& req, const User* u);
+  // A failed sign-in: counted for the address, and for the account `u` when known (its lock).
+  Status record_failure(const LoginRequest& req, const User* u);
   Result<bool> address_blocked(Connection& c, const std::string& address);
 
   Database& db_;
+  WriteQueue& writes_;
   AuthPolicy policy_;
   const Clock& clock_;
   ConnectionPool pool_;

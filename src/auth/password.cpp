@@ -4,9 +4,9 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
-#include <cctype>
 #include <mutex>
 #include <stdexcept>
 
@@ -22,7 +22,8 @@ void init_sodium() {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::ranges::transform(out, out.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -66,7 +67,8 @@ bool is_keyboard_walk(const std::string& lower_pw) {
     int r1, c1, r2, c2;
     if (!where(lower_pw[i - 1], r1, c1) || !where(lower_pw[i], r2, c2)) continue;
     // Same row next door, or the row above/below at the same or the diagonal position.
-    if ((r1 == r2 && std::abs(c1 - c2) == 1) || (std::abs(r1 - r2) == 1 && std::abs(c1 - c2) <= 1)) ++neighbours;
+    if ((r1 == r2 && std::abs(c1 - c2) == 1) || (std::abs(r1 - r2) == 1 && std::abs(c1 - c2) <= 1))
+      ++neighbours;
   }
   return neighbours * 10 >= (lower_pw.size() - 1) * 8;
 }
@@ -109,24 +111,29 @@ void verify_password_dummy(std::string_view password) {
   (void)verify_password(dummy, password);
 }
 
-Status check_password_policy(std::string_view username, std::string_view password, size_t min_length) {
+Status check_password_policy(std::string_view username, std::string_view password,
+                             size_t min_length) {
   if (password.size() < min_length)
-    return fail(ErrorCode::InvalidArgument, "the password must have at least " + std::to_string(min_length) +
-                                                " characters; a few unrelated words make a good one");
-  if (password.size() > 128) return fail(ErrorCode::InvalidArgument, "the password must have at most 128 characters");
+    return fail(ErrorCode::InvalidArgument,
+                "the password must have at least " + std::to_string(min_length) +
+                    " characters; a few unrelated words make a good one");
+  if (password.size() > 128)
+    return fail(ErrorCode::InvalidArgument, "the password must have at most 128 characters");
   if (!username.empty() && lower(password).find(lower(username)) != std::string::npos)
     return fail(ErrorCode::InvalidArgument, "the password must not contain the user name");
   const std::string lowered = lower(password);
   if (is_keyboard_walk(lowered))
-    return fail(ErrorCode::InvalidArgument, "the password is a keyboard pattern; choose a few unrelated words");
+    return fail(ErrorCode::InvalidArgument,
+                "the password is a keyboard pattern; choose a few unrelated words");
   if (repeated_unit(lowered).size() < lowered.size() && repeated_unit(lowered).size() < min_length)
-    return fail(ErrorCode::InvalidArgument, "the password repeats a short part; choose a few unrelated words");
+    return fail(ErrorCode::InvalidArgument,
+                "the password repeats a short part; choose a few unrelated words");
   for (const std::string& candidate :
        {std::string(password), password_base(password), password_base(repeated_unit(lowered))}) {
     if (candidate.empty()) continue;
     if (const char* why = cracklib_weakness(candidate))
-      return fail(ErrorCode::InvalidArgument,
-                  std::string("the password is too easy to guess (") + why + "); choose a few unrelated words");
+      return fail(ErrorCode::InvalidArgument, std::string("the password is too easy to guess (") +
+                                                  why + "); choose a few unrelated words");
   }
   return {};
 }
@@ -141,8 +148,8 @@ std::string random_bytes(size_t n) {
 std::string random_token(size_t bytes) {
   std::string raw = random_bytes(bytes);
   std::string out(sodium_base64_ENCODED_LEN(bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size(),
-                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()),
+                    raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   out.resize(std::char_traits<char>::length(out.c_str()));
   return out;
 }
@@ -158,7 +165,8 @@ namespace vireo::auth {
 
 Result<std::string> generate_password(std::string_view username, size_t min_length) {
   for (int i = 0; i < 20; ++i) {
-    std::string pw = random_token(std::max<size_t>(15, (min_length * 3 + 3) / 4));  // base64url: 4 characters per 3 bytes, at most 128
+    std::string pw = random_token(std::max<size_t>(
+        15, (min_length * 3 + 3) / 4));  // base64url: 4 characters per 3 bytes, at most 128
     if (pw.size() >= min_length && check_password_policy(username, pw, min_length)) return pw;
   }
   return fail(ErrorCode::InvalidArgument, "no generated password passed the password policy");

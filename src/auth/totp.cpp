@@ -50,8 +50,9 @@ std::string base32(std::string_view bytes) {
 }
 
 std::string totp_uri(std::string_view issuer, std::string_view account, std::string_view secret) {
-  return "otpauth://totp/" + percent_encode(issuer) + ":" + percent_encode(account) + "?secret=" + base32(secret) +
-         "&issuer=" + percent_encode(issuer) + "&algorithm=SHA1&digits=6&period=30";
+  return "otpauth://totp/" + percent_encode(issuer) + ":" + percent_encode(account) +
+         "?secret=" + base32(secret) + "&issuer=" + percent_encode(issuer) +
+         "&algorithm=SHA1&digits=6&period=30";
 }
 
 std::optional<uint64_t> verify_totp(std::string_view secret, std::string_view code, int64_t now,
@@ -63,8 +64,8 @@ std::optional<uint64_t> verify_totp(std::string_view secret, std::string_view co
   std::string otp(code);
   int pos = 0;
   uint64_t counter = 0;
-  int rc = oath_totp_validate3(secret.data(), secret.size(), static_cast<time_t>(now), kStep, 0, 1, &pos, &counter,
-                               otp.c_str());
+  int rc = oath_totp_validate3(secret.data(), secret.size(), static_cast<time_t>(now), kStep, 0, 1,
+                               &pos, &counter, otp.c_str());
   if (rc < 0 || counter <= last_used_step) return std::nullopt;
   return counter;
 }
@@ -72,7 +73,8 @@ std::optional<uint64_t> verify_totp(std::string_view secret, std::string_view co
 std::string totp_code(std::string_view secret, int64_t now) {
   init_oath();
   char otp[7] = {};
-  if (oath_totp_generate(secret.data(), secret.size(), static_cast<time_t>(now), kStep, 0, 6, otp) != OATH_OK)
+  if (oath_totp_generate(secret.data(), secret.size(), static_cast<time_t>(now), kStep, 0, 6,
+                         otp) != OATH_OK)
     return {};
   return otp;
 }

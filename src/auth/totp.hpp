@@ -17,11 +17,12 @@ namespace vireo::auth {
 
 [[nodiscard]] std::string new_totp_secret();
 [[nodiscard]] std::string base32(std::string_view bytes);
-[[nodiscard]] std::string totp_uri(std::string_view issuer, std::string_view account, std::string_view secret);
+[[nodiscard]] std::string totp_uri(std::string_view issuer, std::string_view account,
+                                   std::string_view secret);
 // The time step the code belongs to when it is valid at `now` and newer than
 // `last_used_step`; nullopt otherwise.
-[[nodiscard]] std::optional<uint64_t> verify_totp(std::string_view secret, std::string_view code, int64_t now,
-                                                  uint64_t last_used_step);
+[[nodiscard]] std::optional<uint64_t> verify_totp(std::string_view secret, std::string_view code,
+                                                  int64_t now, uint64_t last_used_step);
 // The code for `now` (tests, and `vireo user totp-code` is deliberately not offered).
 [[nodiscard]] std::string totp_code(std::string_view secret, int64_t now);
 

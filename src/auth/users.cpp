@@ -1,9 +1,8 @@
 // Users: accounts, their roles and passwords, as administrators and the CLI manage them.
-#include "auth/auth_service.hpp"
-
 #include <algorithm>
 
 #include "auth/auth_internal.hpp"
+#include "auth/auth_service.hpp"
 #include "auth/password.hpp"
 #include "auth/totp.hpp"
 #include "core/sha256.hpp"
@@ -13,13 +12,23 @@ namespace vireo::auth {
 
 using namespace detail;
 
-Result<std::unique_ptr<AuthService>> AuthService::open(Database& db, AuthPolicy policy, const Clock& clock,
+Result<std::unique_ptr<AuthService>> AuthService::open(Database& db, WriteQueue& writes,
+                                                       AuthPolicy policy, const Clock& clock,
                                                        const MigrationProgress& progress) {
   auto conn = db.connect();
   if (!conn) return std::unexpected(conn.error());
   if (auto s = migrate(**conn, db.dialect(), "auth", auth_migrations(), progress); !s)
     return std::unexpected(s.error());
-  return std::unique_ptr<AuthService>(new AuthService(db, std::move(policy), clock));
+  return std::unique_ptr<AuthService>(new AuthService(db, writes, std::move(policy), clock));
+}
+
+Status AuthService::write(const std::function<Status(Connection&)>& job) {
+  auto done = writes_.run<bool>([&](Connection& c) -> Result<bool> {
+    if (auto s = job(c); !s) return std::unexpected(s.error());
+    return true;
+  });
+  if (!done) return std::unexpected(done.error());
+  return {};
 }
 
 Result<User> AuthService::load_user(Connection& c, const std::string& where, const SqlValue& key) {
@@ -49,39 +58,39 @@ Result<User> AuthService::load_user(Connection& c, const std::string& where, con
 
 Result<User> AuthService::add_user(const NewUser& n) {
   if (!valid_username(n.username))
-    return fail(ErrorCode::InvalidArgument, "a user name has 1 to 64 letters, digits, '.', '_', '-' or '@'");
-  if (auto s = check_roles(n.roles, n.patient_id, n.physician_name); !s) return std::unexpected(s.error());
+    return fail(ErrorCode::InvalidArgument,
+                "a user name has 1 to 64 letters, digits, '.', '_', '-' or '@'");
+  if (auto s = check_roles(n.roles, n.patient_id, n.physician_name); !s)
+    return std::unexpected(s.error());
   if (auto s = check_password_policy(n.username, n.password, policy_.password_min_length); !s)
     return std::unexpected(s.error());
   auto hash = hash_password(n.password);
   if (!hash) return std::unexpected(hash.error());
+  int64_t id = 0;
+  auto added = write([&](Connection& c) -> Status {
+    // Checked in the write job: another node may add the same name at the same moment.
+    auto existing = load_user(c, "username = ?", n.username);
+    if (existing) return fail(ErrorCode::AlreadyExists, "user '" + n.username + "' already exists");
+    int64_t now = clock_.unix_seconds();
+    auto ins = c.query(
+        "INSERT INTO users (username, display_name, password_hash, patient_id, physician_name, "
+        "created_at, "
+        "password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        {n.username, n.display_name, *hash, n.patient_id, n.physician_name, now, now});
+    if (!ins || ins->empty())
+      return std::unexpected(ins ? Error{ErrorCode::DatabaseError, "insert user"} : ins.error());
+    id = ins->front().integer(0);
+    for (Role r : n.roles)
+      if (auto s = c.execute(
+              "INSERT INTO user_roles (user_fk, role) VALUES (?, ?) ON CONFLICT DO NOTHING",
+              {id, std::string(role_name(r))});
+          !s)
+        return s;
+    return {};
+  });
+  if (!added) return std::unexpected(added.error());
   auto c = pool_.acquire();
   if (!c) return std::unexpected(c.error());
-  auto existing = load_user(**c, "username = ?", n.username);
-  if (existing) return fail(ErrorCode::AlreadyExists, "user '" + n.username + "' already exists");
-  if (auto s = (*c)->execute(db_.dialect().begin_write, {}); !s) return std::unexpected(s.error());
-  int64_t now = clock_.unix_seconds();
-  auto ins = (*c)->query(
-      "INSERT INTO users (username, display_name, password_hash, patient_id, physician_name, created_at, "
-      "password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-      {n.username, n.display_name, *hash, n.patient_id, n.physician_name, now, now});
-  if (!ins || ins->empty()) {
-    (void)(*c)->execute("ROLLBACK", {});
-    return std::unexpected(ins ? Error{ErrorCode::DatabaseError, "insert user"} : ins.error());
-  }
-  int64_t id = ins->front().integer(0);
-  for (Role r : n.roles) {
-    if (auto s = (*c)->execute("INSERT INTO user_roles (user_fk, role) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                               {id, std::string(role_name(r))});
-        !s) {
-      (void)(*c)->execute("ROLLBACK", {});
-      return std::unexpected(s.error());
-    }
-  }
-  if (auto s = (*c)->execute("COMMIT", {}); !s) {
-    (void)(*c)->execute("ROLLBACK", {});
-    return std::unexpected(s.error());
-  }
   return load_user(**c, "id = ?", id);
 }
 
@@ -89,17 +98,18 @@ Status AuthService::set_password(const std::string& username, const std::string&
   if (auto s = check_password_policy(username, password, policy_.password_min_length); !s) return s;
   auto hash = hash_password(password);
   if (!hash) return std::unexpected(hash.error());
-  auto c = pool_.acquire();
-  if (!c) return std::unexpected(c.error());
-  auto u = load_user(**c, "username = ?", username);
-  if (!u) return std::unexpected(u.error());
-  // A new password ends every session signed in with the old one (OWASP ASVS 3.3.3).
-  if (auto s = (*c)->execute("UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, "
-                             "locked_until = 0, must_change_password = 0 WHERE id = ?",
-                             {*hash, clock_.unix_seconds(), u->id});
-      !s)
-    return s;
-  return (*c)->execute("UPDATE sessions SET revoked = 1 WHERE user_fk = ?", {u->id});
+  return write([&](Connection& c) -> Status {
+    auto u = load_user(c, "username = ?", username);
+    if (!u) return std::unexpected(u.error());
+    // A new password ends every session signed in with the old one (OWASP ASVS 3.3.3).
+    if (auto s = c.execute(
+            "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, "
+            "locked_until = 0, must_change_password = 0 WHERE id = ?",
+            {*hash, clock_.unix_seconds(), u->id});
+        !s)
+      return s;
+    return c.execute("UPDATE sessions SET revoked = 1 WHERE user_fk = ?", {u->id});
+  });
 }
 
 Result<std::string> AuthService::reset_password(const std::string& username) {
@@ -107,81 +117,97 @@ Result<std::string> AuthService::reset_password(const std::string& username) {
   if (!generated) return std::unexpected(generated.error());
   const std::string temporary = *generated;
   if (auto s = set_password(username, temporary); !s) return std::unexpected(s.error());
-  auto c = pool_.acquire();
-  if (!c) return std::unexpected(c.error());
-  if (auto s = (*c)->execute("UPDATE users SET must_change_password = 1 WHERE username = ?", {username}); !s)
-    return std::unexpected(s.error());
-  // An administrator resets a password that is forgotten or may be known to someone else:
-  // tokens minted with it end too (sessions ended with the old password, in set_password).
-  if (auto s = (*c)->execute("UPDATE api_tokens SET revoked = 1 WHERE client_fk IS NULL AND user_fk = "
-                             "(SELECT id FROM users WHERE username = ?)",
-                             {username});
-      !s)
-    return std::unexpected(s.error());
+  auto marked = write([&](Connection& c) -> Status {
+    if (auto s =
+            c.execute("UPDATE users SET must_change_password = 1 WHERE username = ?", {username});
+        !s)
+      return s;
+    // An administrator resets a password that is forgotten or may be known to someone else:
+    // tokens minted with it end too (sessions ended with the old password, in set_password).
+    return c.execute(
+        "UPDATE api_tokens SET revoked = 1 WHERE client_fk IS NULL AND user_fk = "
+        "(SELECT id FROM users WHERE username = ?)",
+        {username});
+  });
+  if (!marked) return std::unexpected(marked.error());
   return temporary;
 }
 
-Status AuthService::change_own_password(int64_t user_id, int64_t session_id, const std::string& current,
-                                        const std::string& replacement, const std::string& address) {
+Status AuthService::change_own_password(int64_t user_id, int64_t session_id,
+                                        const std::string& current, const std::string& replacement,
+                                        const std::string& address) {
   auto c = pool_.acquire();
   if (!c) return std::unexpected(c.error());
   auto u = load_user(**c, "id = ?", user_id);
   if (!u) return std::unexpected(u.error());
   auto rows = (*c)->query("SELECT password_hash FROM users WHERE id = ?", {user_id});
-  if (!rows || rows->empty()) return std::unexpected(rows ? Error{ErrorCode::DatabaseError, "user vanished"} : rows.error());
+  if (!rows || rows->empty())
+    return std::unexpected(rows ? Error{ErrorCode::DatabaseError, "user vanished"} : rows.error());
   // A locked account is not asked for its password at all, not even from an open session.
   if (u->locked_until > clock_.unix_seconds())
-    return fail(ErrorCode::TooManyAttempts, "the account is locked after failed attempts; try again later or ask an administrator");
+    return fail(
+        ErrorCode::TooManyAttempts,
+        "the account is locked after failed attempts; try again later or ask an administrator");
   // A wrong current password counts as a failed sign-in: a session left open is not a way
   // to guess it.
   if (!verify_password(rows->front().text(0), current)) {
     LoginRequest as_login{u->username, "", "", "", address, ""};
-    if (auto s = record_failure(**c, as_login, &*u); !s) return s;
+    if (auto s = record_failure(as_login, &*u); !s) return s;
     return fail(ErrorCode::InvalidArgument, "the current password is not right");
   }
-  if (current == replacement) return fail(ErrorCode::InvalidArgument, "the new password must differ from the current one");
-  if (auto s = check_password_policy(u->username, replacement, policy_.password_min_length); !s) return s;
+  if (current == replacement)
+    return fail(ErrorCode::InvalidArgument, "the new password must differ from the current one");
+  if (auto s = check_password_policy(u->username, replacement, policy_.password_min_length); !s)
+    return s;
   auto hash = hash_password(replacement);
   if (!hash) return std::unexpected(hash.error());
-  if (auto s = (*c)->execute("UPDATE users SET password_hash = ?, password_changed_at = ?, must_change_password = 0 "
-                             "WHERE id = ?",
-                             {*hash, clock_.unix_seconds(), user_id});
-      !s)
-    return s;
-  // Every other session signed in with the old password ends; this one goes on.
-  return (*c)->execute("UPDATE sessions SET revoked = 1 WHERE user_fk = ? AND id <> ?", {user_id, session_id});
+  return write([&](Connection& w) -> Status {
+    if (auto s = w.execute(
+            "UPDATE users SET password_hash = ?, password_changed_at = ?, must_change_password = 0 "
+            "WHERE id = ?",
+            {*hash, clock_.unix_seconds(), user_id});
+        !s)
+      return s;
+    // Every other session signed in with the old password ends; this one goes on.
+    return w.execute("UPDATE sessions SET revoked = 1 WHERE user_fk = ? AND id <> ?",
+                     {user_id, session_id});
+  });
 }
 
 Status AuthService::set_disabled(const std::string& username, bool disabled) {
-  auto c = pool_.acquire();
-  if (!c) return std::unexpected(c.error());
-  auto u = load_user(**c, "username = ?", username);
-  if (!u) return std::unexpected(u.error());
-  if (auto s = (*c)->execute("UPDATE users SET disabled = ? WHERE id = ?", {int64_t{disabled}, u->id}); !s) return s;
-  if (disabled) return (*c)->execute("UPDATE sessions SET revoked = 1 WHERE user_fk = ?", {u->id});
-  return {};
+  return write([&](Connection& c) -> Status {
+    auto u = load_user(c, "username = ?", username);
+    if (!u) return std::unexpected(u.error());
+    if (auto s =
+            c.execute("UPDATE users SET disabled = ? WHERE id = ?", {int64_t{disabled}, u->id});
+        !s)
+      return s;
+    if (disabled) return c.execute("UPDATE sessions SET revoked = 1 WHERE user_fk = ?", {u->id});
+    return {};
+  });
 }
 
 Status AuthService::unlock(const std::string& username) {
-  auto c = pool_.acquire();
-  if (!c) return std::unexpected(c.error());
-  auto u = load_user(**c, "username = ?", username);
-  if (!u) return std::unexpected(u.error());
-  return (*c)->execute("UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?", {u->id});
+  return write([&](Connection& c) -> Status {
+    auto u = load_user(c, "username = ?", username);
+    if (!u) return std::unexpected(u.error());
+    return c.execute("UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?", {u->id});
+  });
 }
 
 Status AuthService::reset_totp(const std::string& username) {
-  auto c = pool_.acquire();
-  if (!c) return std::unexpected(c.error());
-  auto u = load_user(**c, "username = ?", username);
-  if (!u) return std::unexpected(u.error());
-  if (auto s = (*c)->execute("UPDATE users SET totp_enabled = 0, totp_secret = '', totp_pending = '', "
-                             "totp_last_step = 0 WHERE id = ?",
-                             {u->id});
-      !s)
-    return s;
-  if (auto s = (*c)->execute("DELETE FROM recovery_codes WHERE user_fk = ?", {u->id}); !s) return s;
-  return (*c)->execute("UPDATE sessions SET revoked = 1 WHERE user_fk = ?", {u->id});
+  return write([&](Connection& c) -> Status {
+    auto u = load_user(c, "username = ?", username);
+    if (!u) return std::unexpected(u.error());
+    if (auto s =
+            c.execute("UPDATE users SET totp_enabled = 0, totp_secret = '', totp_pending = '', "
+                      "totp_last_step = 0 WHERE id = ?",
+                      {u->id});
+        !s)
+      return s;
+    if (auto s = c.execute("DELETE FROM recovery_codes WHERE user_fk = ?", {u->id}); !s) return s;
+    return c.execute("UPDATE sessions SET revoked = 1 WHERE user_fk = ?", {u->id});
+  });
 }
 
 Status AuthService::set_roles(const std::string& username, const std::vector<Role>& roles) {
@@ -190,21 +216,17 @@ Status AuthService::set_roles(const std::string& username, const std::vector<Rol
   auto u = load_user(**c, "username = ?", username);
   if (!u) return std::unexpected(u.error());
   if (auto s = check_roles(roles, u->patient_id, u->physician_name); !s) return s;
-  if (auto s = (*c)->execute(db_.dialect().begin_write, {}); !s) return s;
-  auto abort = [&](Status s) {
-    (void)(*c)->execute("ROLLBACK", {});
-    return s;
-  };
-  if (auto s = (*c)->execute("DELETE FROM user_roles WHERE user_fk = ?", {u->id}); !s) return abort(s);
-  for (Role r : roles)
-    if (auto s = (*c)->execute("INSERT INTO user_roles (user_fk, role) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                               {u->id, std::string(role_name(r))});
-        !s)
-      return abort(s);
-  // New roles take effect at the next sign-in, and old privileges never linger in a session.
-  if (auto s = (*c)->execute("UPDATE sessions SET revoked = 1 WHERE user_fk = ?", {u->id}); !s) return abort(s);
-  if (auto s = (*c)->execute("COMMIT", {}); !s) return abort(s);
-  return {};
+  return write([&](Connection& w) -> Status {
+    if (auto s = w.execute("DELETE FROM user_roles WHERE user_fk = ?", {u->id}); !s) return s;
+    for (Role r : roles)
+      if (auto s = w.execute(
+              "INSERT INTO user_roles (user_fk, role) VALUES (?, ?) ON CONFLICT DO NOTHING",
+              {u->id, std::string(role_name(r))});
+          !s)
+        return s;
+    // New roles take effect at the next sign-in, and old privileges never linger in a session.
+    return w.execute("UPDATE sessions SET revoked = 1 WHERE user_fk = ?", {u->id});
+  });
 }
 
 Result<User> AuthService::user(const std::string& username) {

@@ -1,19 +1,19 @@
 #include <gtest/gtest.h>
 
-#include "manual_clock.hpp"
-
-#include "test_dir.hpp"
-#include "test_database.hpp"
-
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
 
+#include "access/roles.hpp"
 #include "auth/auth_service.hpp"
 #include "auth/password.hpp"
-#include "access/roles.hpp"
 #include "auth/totp.hpp"
+#include "manual_clock.hpp"
 #include "store/sqlite_database.hpp"
+#include "test_database.hpp"
+#include "test_dir.hpp"
 
 namespace vireo::auth {
 namespace {
@@ -27,7 +27,8 @@ TEST(Roles, OneTableDecidesAndEveryPermissionIsGrantedToSomeone) {
   EXPECT_FALSE(grants(std::vector{Role::Radiologist}, "archive.delete"));
   EXPECT_FALSE(grants(std::vector{Role::Patient}, "users.admin"));
   EXPECT_FALSE(grants(std::vector{Role::Billing}, "archive.export"));
-  EXPECT_TRUE(grants(std::vector{Role::Billing, Role::Technician}, "archive.export")) << "any role may grant";
+  EXPECT_TRUE(grants(std::vector{Role::Billing, Role::Technician}, "archive.export"))
+      << "any role may grant";
   EXPECT_FALSE(grants(std::vector<Role>{}, "authenticated")) << "no roles, no access";
   EXPECT_TRUE(grants(std::vector<Role>{}, "public"));
   for (const auto& p : access::all_permissions()) {
@@ -45,8 +46,8 @@ TEST(Roles, OneTableDecidesAndEveryPermissionIsGrantedToSomeone) {
 TEST(Roles, TheRoleTableIsExactlyTheDocumentedOne) {
   const std::map<std::string, std::set<std::string>> expected = {
       {"admin",
-       {"archive.read", "archive.export", "archive.store", "archive.delete", "archive.admin", "users.admin",
-        "audit.read"}},
+       {"archive.read", "archive.export", "archive.store", "archive.delete", "archive.admin",
+        "users.admin", "audit.read"}},
       {"receptionist", {"archive.read"}},
       {"technician", {"archive.read", "archive.export", "archive.store"}},
       {"radiologist", {"archive.read", "archive.export", "archive.store"}},
@@ -109,16 +110,19 @@ TEST(Password, Argon2idHashesVerifyAndNeverRepeat) {
 TEST(Password, PolicyRefusesShortDictionaryAndUserNamePasswords) {
   EXPECT_TRUE(check_password_policy("alice", "velvet-tractor-on-the-moon", 12));
   EXPECT_FALSE(check_password_policy("alice", "short", 12));
-  EXPECT_FALSE(check_password_policy("alice", "Password1234", 12)) << "a dictionary word with digits";
+  EXPECT_FALSE(check_password_policy("alice", "Password1234", 12))
+      << "a dictionary word with digits";
   EXPECT_FALSE(check_password_policy("alice", "Summer2024!!!", 12));
   EXPECT_FALSE(check_password_policy("alice", "qwertyuiop123", 12));
   EXPECT_FALSE(check_password_policy("bartholomew", "xBartholomew-99", 12));
   EXPECT_FALSE(check_password_policy("alice", std::string(129, 'k'), 12));
   // Common breached passwords that a dictionary alone lets through.
-  for (const char* weak : {"passwordpassword", "iloveyouiloveyou", "letmeinletmein", "qwertyuiopasdf",
-                           "zaq12wsxcde3", "1qaz2wsx3edc", "123456789012", "aaaaaaaaaaaa", "abcdefghijkl"})
+  for (const char* weak :
+       {"passwordpassword", "iloveyouiloveyou", "letmeinletmein", "qwertyuiopasdf", "zaq12wsxcde3",
+        "1qaz2wsx3edc", "123456789012", "aaaaaaaaaaaa", "abcdefghijkl"})
     EXPECT_FALSE(check_password_policy("alice", weak, 12)) << weak;
-  for (const char* fine : {"velvet-tractor-on-the-moon", "Granite owl sings 4 tides", "plum;harbor;quietly;seven"})
+  for (const char* fine :
+       {"velvet-tractor-on-the-moon", "Granite owl sings 4 tides", "plum;harbor;quietly;seven"})
     EXPECT_TRUE(check_password_policy("alice", fine, 12)) << fine;
 }
 
@@ -134,7 +138,8 @@ TEST(Totp, AcceptsTheCurrentStepAndItsNeighbourOnceAndRefusesOthers) {
   EXPECT_FALSE(verify_totp(secret, code, now + 120, 0));
   EXPECT_FALSE(verify_totp(secret, "12345a", now, 0));
   EXPECT_FALSE(verify_totp(secret, "", now, 0));
-  EXPECT_TRUE(totp_uri("Vireo", "dr smith", secret).starts_with("otpauth://totp/Vireo:dr%20smith?secret="));
+  EXPECT_TRUE(
+      totp_uri("Vireo", "dr smith", secret).starts_with("otpauth://totp/Vireo:dr%20smith?secret="));
   // RFC 6238 appendix B, SHA-1, 59 s: 94287082 (8 digits) -> the last six.
   EXPECT_EQ(totp_code("12345678901234567890", 59), "287082");
 }
@@ -149,7 +154,8 @@ class AuthServiceTest : public ::testing::Test {
     policy_.max_failures_per_address = 50;
     policy_.session_idle_seconds = 100;
     policy_.session_absolute_seconds = 1000;
-    auto a = AuthService::open(*db_, policy_, clock_);
+    writes_ = testing::started_writes(*db_);
+    auto a = AuthService::open(*db_, *writes_, policy_, clock_);
     ASSERT_TRUE(a) << a.error().message();
     auth_ = std::move(*a);
   }
@@ -158,17 +164,23 @@ class AuthServiceTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
   User add(const std::string& name, Role role, std::string patient_id = {}) {
-    auto u = auth_->add_user({name, "", kPassword, {role}, std::move(patient_id), role == Role::ReferringPhysician ? "DOE^JANE" : ""});
+    auto u = auth_->add_user({name,
+                              "",
+                              kPassword,
+                              {role},
+                              std::move(patient_id),
+                              role == Role::ReferringPhysician ? "DOE^JANE" : ""});
     EXPECT_TRUE(u) << u.error().message();
     return u ? *u : User{};
   }
-  Result<LoginResult> login(const std::string& name, const std::string& pw, const std::string& totp = {},
-                            const std::string& address = "10.0.0.1") {
+  Result<LoginResult> login(const std::string& name, const std::string& pw,
+                            const std::string& totp = {}, const std::string& address = "10.0.0.1") {
     return auth_->login({name, pw, totp, "", address, "test"});
   }
   static constexpr const char* kPassword = "velvet-tractor-on-the-moon";
   fs::path dir_;
   std::unique_ptr<Database> db_;
+  std::unique_ptr<WriteQueue> writes_;
   ManualClock clock_;
   AuthPolicy policy_;
   std::unique_ptr<AuthService> auth_;
@@ -176,10 +188,12 @@ class AuthServiceTest : public ::testing::Test {
 
 TEST_F(AuthServiceTest, UsersNeedValidNamesRolesLinksAndUniqueNames) {
   add("tech1", Role::Technician);
-  EXPECT_EQ(auth_->add_user({"tech1", "", kPassword, {Role::Technician}, "", ""}).error().code, ErrorCode::AlreadyExists);
+  EXPECT_EQ(auth_->add_user({"tech1", "", kPassword, {Role::Technician}, "", ""}).error().code,
+            ErrorCode::AlreadyExists);
   EXPECT_FALSE(auth_->add_user({"bad name", "", kPassword, {Role::Technician}, "", ""}));
   EXPECT_FALSE(auth_->add_user({"nobody", "", kPassword, {}, "", ""}));
-  EXPECT_FALSE(auth_->add_user({"pat", "", kPassword, {Role::Patient}, "", ""})) << "a patient needs a Patient ID";
+  EXPECT_FALSE(auth_->add_user({"pat", "", kPassword, {Role::Patient}, "", ""}))
+      << "a patient needs a Patient ID";
   EXPECT_FALSE(auth_->add_user({"pat", "", kPassword, {Role::Patient, Role::Admin}, "P1", ""}));
   EXPECT_FALSE(auth_->add_user({"ref", "", kPassword, {Role::ReferringPhysician}, "", ""}));
   EXPECT_FALSE(auth_->add_user({"weak", "", "password1234", {Role::Technician}, "", ""}));
@@ -222,7 +236,8 @@ TEST_F(AuthServiceTest, EveryFailureIsTheSameErrorAndTheAccountLocksThenUnlocks)
 
 TEST_F(AuthServiceTest, AnAddressWithTooManyFailuresWaits) {
   add("tech", Role::Technician);
-  for (int i = 0; i < 50; ++i) EXPECT_FALSE(login("user" + std::to_string(i), "whatever-it-is", "", "10.9.9.9"));
+  for (int i = 0; i < 50; ++i)
+    EXPECT_FALSE(login("user" + std::to_string(i), "whatever-it-is", "", "10.9.9.9"));
   EXPECT_FALSE(login("tech", kPassword, "", "10.9.9.9")) << "throttled address";
   EXPECT_TRUE(login("tech", kPassword, "", "10.1.1.1")) << "other addresses are not";
   clock_.now += 901;
@@ -248,7 +263,8 @@ TEST_F(AuthServiceTest, SessionsEndOnIdleAbsoluteTimeoutLogoutPasswordChangeAndD
       EXPECT_TRUE(auth_->authenticate_session(s2->session_token)) << i;
     }
   }
-  EXPECT_FALSE(auth_->authenticate_session(s2->session_token)) << "absolute timeout despite activity";
+  EXPECT_FALSE(auth_->authenticate_session(s2->session_token))
+      << "absolute timeout despite activity";
 
   auto s3 = login("tech", kPassword);
   ASSERT_TRUE(s3);
@@ -274,7 +290,8 @@ TEST_F(AuthServiceTest, AResetPasswordMustBeChangedBeforeAnythingElse) {
   auto temporary = auth_->reset_password("tech");
   ASSERT_TRUE(temporary) << temporary.error().message();
   EXPECT_FALSE(auth_->authenticate_session(before->session_token)) << "a reset ends the sessions";
-  EXPECT_FALSE(auth_->authenticate_bearer(minted->token)) << "and the tokens made while the old password held";
+  EXPECT_FALSE(auth_->authenticate_bearer(minted->token))
+      << "and the tokens made while the old password held";
   EXPECT_FALSE(login("tech", kPassword)) << "the old password is gone";
   auto s = login("tech", *temporary);
   ASSERT_TRUE(s);
@@ -285,13 +302,17 @@ TEST_F(AuthServiceTest, AResetPasswordMustBeChangedBeforeAnythingElse) {
   ASSERT_TRUE(other);
 
   const int64_t id = s->principal.user_id, session = s->principal.credential_id;
-  auto wrong = auth_->change_own_password(id, session, "not-the-password", "orbit-lantern-meadow-quill", "10.0.0.1");
+  auto wrong = auth_->change_own_password(id, session, "not-the-password",
+                                          "orbit-lantern-meadow-quill", "10.0.0.1");
   ASSERT_FALSE(wrong);
   EXPECT_EQ(wrong.error().detail, "the current password is not right");
-  EXPECT_EQ(auth_->user("tech")->failed_logins, 1) << "a wrong current password counts as a failed sign-in";
-  EXPECT_FALSE(auth_->change_own_password(id, session, *temporary, "short", "10.0.0.1")) << "the policy holds";
+  EXPECT_EQ(auth_->user("tech")->failed_logins, 1)
+      << "a wrong current password counts as a failed sign-in";
+  EXPECT_FALSE(auth_->change_own_password(id, session, *temporary, "short", "10.0.0.1"))
+      << "the policy holds";
   EXPECT_FALSE(auth_->change_own_password(id, session, *temporary, *temporary, "10.0.0.1"));
-  ASSERT_TRUE(auth_->change_own_password(id, session, *temporary, "orbit-lantern-meadow-quill", "10.0.0.1"));
+  ASSERT_TRUE(auth_->change_own_password(id, session, *temporary, "orbit-lantern-meadow-quill",
+                                         "10.0.0.1"));
   auto now = auth_->authenticate_session(s->session_token);
   ASSERT_TRUE(now) << "the session that changed it goes on";
   EXPECT_FALSE(now->password_change_only);
@@ -305,9 +326,13 @@ TEST_F(AuthServiceTest, ALockedAccountCannotTryItsPasswordFromAnOpenSession) {
   auto s = login("tech", kPassword);
   ASSERT_TRUE(s);
   const int64_t id = s->principal.user_id, session = s->principal.credential_id;
-  for (int i = 0; i < 5; ++i) (void)auth_->change_own_password(id, session, "guess-" + std::to_string(i), "orbit-lantern-meadow-quill", "10.0.0.1");
-  ASSERT_GT(auth_->user("tech")->locked_until, clock_.now) << "five wrong current passwords lock the account";
-  auto right = auth_->change_own_password(id, session, kPassword, "orbit-lantern-meadow-quill", "10.0.0.1");
+  for (int i = 0; i < 5; ++i)
+    (void)auth_->change_own_password(id, session, "guess-" + std::to_string(i),
+                                     "orbit-lantern-meadow-quill", "10.0.0.1");
+  ASSERT_GT(auth_->user("tech")->locked_until, clock_.now)
+      << "five wrong current passwords lock the account";
+  auto right =
+      auth_->change_own_password(id, session, kPassword, "orbit-lantern-meadow-quill", "10.0.0.1");
   ASSERT_FALSE(right) << "not even the right one is tried while locked";
   EXPECT_EQ(right.error().code, ErrorCode::TooManyAttempts);
   EXPECT_FALSE(login("tech", "orbit-lantern-meadow-quill"));
@@ -362,7 +387,9 @@ TEST_F(AuthServiceTest, OAuthClientsGetShortLivedScopedTokensUntilRevoked) {
             ErrorCode::Unauthenticated);
   EXPECT_EQ(auth_->issue_client_token("nobody", client->secret, {}, "10.0.0.5").error().code,
             ErrorCode::Unauthenticated);
-  EXPECT_EQ(auth_->issue_client_token(client->info.client_id, client->secret, {"archive.export"}, "10.0.0.5")
+  EXPECT_EQ(auth_
+                ->issue_client_token(client->info.client_id, client->secret, {"archive.export"},
+                                     "10.0.0.5")
                 .error()
                 .code,
             ErrorCode::InvalidArgument)
@@ -377,10 +404,12 @@ TEST_F(AuthServiceTest, OAuthClientsGetShortLivedScopedTokensUntilRevoked) {
   EXPECT_FALSE(p->may("archive.export")) << "the radiologist may, the client may not";
   clock_.now += 3600;
   EXPECT_FALSE(auth_->authenticate_bearer(issued->access_token)) << "an hour, then it expires";
-  auto again = auth_->issue_client_token(client->info.client_id, client->secret, {"archive.read"}, "10.0.0.5");
+  auto again = auth_->issue_client_token(client->info.client_id, client->secret, {"archive.read"},
+                                         "10.0.0.5");
   ASSERT_TRUE(again);
   ASSERT_TRUE(auth_->revoke_client(client->info.client_id));
-  EXPECT_FALSE(auth_->authenticate_bearer(again->access_token)) << "revoking the client ends its tokens";
+  EXPECT_FALSE(auth_->authenticate_bearer(again->access_token))
+      << "revoking the client ends its tokens";
   EXPECT_FALSE(auth_->issue_client_token(client->info.client_id, client->secret, {}, "10.0.0.5"));
 }
 
@@ -397,7 +426,8 @@ TEST_F(AuthServiceTest, TotpEnrolmentThenCodesAndOneTimeRecoveryCodes) {
   {
     auto rows = (*db_->connect())->query("SELECT totp_pending FROM users WHERE id = ?", {u.id});
     std::string hex = (*rows)[0].text(0);
-    for (size_t i = 0; i < hex.size(); i += 2) secret.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    for (size_t i = 0; i < hex.size(); i += 2)
+      secret.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   }
   EXPECT_EQ(base32(secret), e->secret_base32);
   EXPECT_FALSE(auth_->confirm_totp(u.id, "000000"));
@@ -409,22 +439,55 @@ TEST_F(AuthServiceTest, TotpEnrolmentThenCodesAndOneTimeRecoveryCodes) {
   EXPECT_FALSE(again->enrolment_only) << "the open session is complete now";
 
   EXPECT_FALSE(login("drx", kPassword)) << "the code is required now";
-  EXPECT_FALSE(login("drx", kPassword, totp_code(secret, clock_.now))) << "that step was used at enrolment";
+  EXPECT_FALSE(login("drx", kPassword, totp_code(secret, clock_.now)))
+      << "that step was used at enrolment";
   clock_.now += 30;
   auto ok = login("drx", kPassword, totp_code(secret, clock_.now));
   ASSERT_TRUE(ok);
   EXPECT_TRUE(ok->principal.may("archive.read"));
   auto by_recovery = auth_->login({"drx", kPassword, "", (*codes)[3], "10.0.0.1", "t"});
   EXPECT_TRUE(by_recovery);
-  EXPECT_FALSE(auth_->login({"drx", kPassword, "", (*codes)[3], "10.0.0.1", "t"})) << "each recovery code once";
+  EXPECT_FALSE(auth_->login({"drx", kPassword, "", (*codes)[3], "10.0.0.1", "t"}))
+      << "each recovery code once";
   std::string lower = (*codes)[4];
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   lower.erase(5, 1);
-  EXPECT_TRUE(auth_->login({"drx", kPassword, "", lower, "10.0.0.1", "t"})) << "typed without dash, lower case";
+  EXPECT_TRUE(auth_->login({"drx", kPassword, "", lower, "10.0.0.1", "t"}))
+      << "typed without dash, lower case";
   ASSERT_TRUE(auth_->reset_totp("drx"));
   auto after_reset = login("drx", kPassword);
   ASSERT_TRUE(after_reset);
   EXPECT_TRUE(after_reset->principal.enrolment_only);
+}
+
+// Two nodes given the same TOTP code at the same moment (a replayed code, or a double submit):
+// one of them lets the user in, never both.
+TEST_F(AuthServiceTest, ATotpCodeLetsInOnceAcrossTwoNodes) {
+  User u = add("drz", Role::Radiologist);
+  ASSERT_TRUE(auth_->begin_totp(u.id));
+  std::string secret;
+  {
+    auto rows = (*db_->connect())->query("SELECT totp_pending FROM users WHERE id = ?", {u.id});
+    std::string hex = (*rows)[0].text(0);
+    for (size_t i = 0; i < hex.size(); i += 2)
+      secret.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  ASSERT_TRUE(auth_->confirm_totp(u.id, totp_code(secret, clock_.now)));
+  auto other_writes = testing::started_writes(*db_);
+  auto other_node = AuthService::open(*db_, *other_writes, policy_, clock_);
+  ASSERT_TRUE(other_node);
+  for (int round = 0; round < 5; ++round) {
+    clock_.now += 30;
+    const std::string code = totp_code(secret, clock_.now);
+    std::atomic<int> in = 0;
+    std::thread a([&] { in += login("drz", kPassword, code).has_value(); });
+    std::thread b([&] {
+      in += (*other_node)->login({"drz", kPassword, code, "", "10.0.0.2", "test"}).has_value();
+    });
+    a.join();
+    b.join();
+    EXPECT_EQ(in, 1) << "round " << round;
+  }
 }
 
 }  // namespace

@@ -99,7 +99,7 @@ TEST(RouteTable, EveryRouteDeclaresAKnownPermission) {
     ASSERT_TRUE(outbox);
     auto archive = archive::Archive::open(db, **blobs, writes, **outbox, DuplicatePolicy::KeepFirst);
     ASSERT_TRUE(archive);
-    auto auth = auth::AuthService::open(db, {}, system_clock());
+    auto auth = auth::AuthService::open(db, writes, {}, system_clock());
     ASSERT_TRUE(auth);
     auto audit = audit::AuditLog::open(db, writes);
     ASSERT_TRUE(audit);

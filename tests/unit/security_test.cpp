@@ -22,10 +22,10 @@ class SecurityGuardTest : public ::testing::Test {
   void SetUp() override {
     dir_ = testing::fresh_test_dir("vireo-guard");
     db_ = testing::test_database(dir_);
-    auto a = auth::AuthService::open(*db_, {}, system_clock());
+    writes_ = testing::started_writes(*db_);
+    auto a = auth::AuthService::open(*db_, *writes_, {}, system_clock());
     ASSERT_TRUE(a);
     auth_ = std::move(*a);
-    writes_ = testing::started_writes(*db_);
     auto l = audit::AuditLog::open(*db_, *writes_);
     ASSERT_TRUE(l);
     audit_ = std::move(*l);
@@ -59,8 +59,8 @@ class SecurityGuardTest : public ::testing::Test {
   static constexpr const char* kPassword = "velvet-tractor-on-the-moon";
   fs::path dir_;
   std::unique_ptr<Database> db_;
-  std::unique_ptr<auth::AuthService> auth_;
   std::unique_ptr<WriteQueue> writes_;
+  std::unique_ptr<auth::AuthService> auth_;
   std::unique_ptr<audit::AuditLog> audit_;
   http::Router router_;
   std::string session_, csrf_;
