@@ -48,16 +48,21 @@ std::string roles_text(const std::vector<access::Role>& roles) {
 }
 }  // namespace
 
-void audit_cli(audit::AuditLog& log, const std::string& action, const std::string& what, const std::string& outcome,
-               const std::string& detail) {
+audit::AuditEvent operator_event(const std::string& action, const std::string& what, const std::string& detail) {
   audit::AuditEvent e;
   e.actor = operator_name();
   e.actor_role = "operator";
   e.action = action;
-  e.outcome = outcome;
   e.resource = what;
   e.source = "localhost";
   e.detail = detail;
+  return e;
+}
+
+void audit_cli(audit::AuditLog& log, const std::string& action, const std::string& what, const std::string& outcome,
+               const std::string& detail) {
+  audit::AuditEvent e = operator_event(action, what, detail);
+  e.outcome = outcome;
   log.record(std::move(e));
 }
 

@@ -9,6 +9,9 @@
 namespace vireo::app {
 
 // An operator's command in the audit trail: actor "cli:<os user>".
+// What the person at the terminal did, as the audit trail records it ("cli:<os user>").
+[[nodiscard]] audit::AuditEvent operator_event(const std::string& action, const std::string& what,
+                                               const std::string& detail = {});
 void audit_cli(audit::AuditLog& log, const std::string& action, const std::string& what, const std::string& outcome,
                const std::string& detail = {});
 

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "app/admin_cli.hpp"
 #include "app/services.hpp"
 #include "core/log.hpp"
 
@@ -91,15 +92,9 @@ int import_paths(const Config& config, const std::vector<std::string>& paths, in
   for (auto& t : pool) t.join();
   draw(progress, files.size(), tty, true);
   for (const auto& [study, info] : progress.studies) {
-    audit::AuditEvent e;
-    e.actor = operator_name();
-    e.actor_role = "operator";
-    e.action = "create";
+    audit::AuditEvent e = operator_event("create", "vireo import", std::to_string(info.second) + " instances imported");
     e.patient_id = info.first;
     e.study_uid = study;
-    e.resource = "vireo import";
-    e.source = "localhost";
-    e.detail = std::to_string(info.second) + " instances imported";
     services->audit->record(std::move(e));
   }
   if (auto s = services->audit->flush(); !s)

@@ -28,6 +28,7 @@ constexpr Tag kSOPClassesInStudy = 0x00080062;
 constexpr Tag kReferringPhysicianName = 0x00080090;
 constexpr Tag kStudyDescription = 0x00081030;
 constexpr Tag kSeriesDescription = 0x0008103E;
+constexpr Tag kRetrieveURL = 0x00081190;
 constexpr Tag kInstitutionName = 0x00080080;
 constexpr Tag kAvailableTransferSyntaxUID = 0x00083002;
 constexpr Tag kPatientName = 0x00100010;

@@ -25,7 +25,7 @@ using nlohmann::json;
 
 constexpr int64_t kDefaultLimit = 1000;
 constexpr int64_t kMaxLimit = 10000;
-constexpr tag::Tag kRetrieveURL = 0x00081190;
+using tag::kRetrieveURL;
 
 struct Search {
   archive::FindQuery query;
@@ -57,14 +57,12 @@ Result<Search> parse_search(const HttpRequest& r, Level level) {
   Search s;
   s.query.level = level;
   s.query.scope = access::scope_for(r.principal);
-  s.query.limit = kDefaultLimit;
+  auto page = page_of(r, kDefaultLimit, kMaxLimit);
+  if (!page) return std::unexpected(page.error());
+  s.query.limit = page->limit;
+  s.query.offset = page->offset;
   for (const auto& [name, value] : r.query_list) {
-    if (name == "limit" || name == "offset") {
-      auto n = name == "limit" ? whole_number(name, value, 1, kMaxLimit) : whole_number(name, value, 0, INT64_MAX / 2);
-      if (!n) return std::unexpected(n.error());
-      (name == "limit" ? s.query.limit : s.query.offset) = *n;
-      continue;
-    }
+    if (name == "limit" || name == "offset") continue;
     if (name == "orderby") {  // an extension, as dcm4chee's: orderby=-StudyDate,PatientName
       for (const auto& field : split(value, ',')) {
         std::string f(trim(field));

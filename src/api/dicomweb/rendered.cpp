@@ -7,6 +7,7 @@
 #include "api/dicomweb/accept.hpp"
 #include "api/dicomweb/multipart.hpp"
 #include "api/dicomweb/routes.hpp"
+#include "api/instance_file.hpp"
 #include "access/scope.hpp"
 #include "core/strings.hpp"
 #include "dicom/render.hpp"
@@ -195,12 +196,7 @@ HttpResponse wado_uri(archive::Archive& archive, FileCache* cache, const HttpReq
   if (type == "application/dicom") {
     if (!r.principal.may("archive.export"))
       return http::problem(Error{ErrorCode::Forbidden, "your role does not allow this (archive.export)"});
-    auto path = archive.instance_file(*inst, archive::Archive::HashCheck::EveryRead);
-    if (!path) return http::problem(path.error());
-    HttpResponse res;
-    res.content_type = "application/dicom";
-    res.file = *path;
-    return res;
+    return instance_file_response(archive, *inst, false);
   }
   if (type != "image/jpeg" && type != "image/png")
     return http::problem(406, "Not Acceptable", "contentType is application/dicom, image/jpeg or image/png");

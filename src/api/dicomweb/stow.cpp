@@ -30,7 +30,8 @@ using http::HttpRequest;
 using http::HttpResponse;
 using nlohmann::json;
 
-constexpr tag::Tag kRetrieveURL = 0x00081190, kFailedSOPSequence = 0x00081198, kReferencedSOPSequence = 0x00081199,
+using tag::kRetrieveURL;
+constexpr tag::Tag kFailedSOPSequence = 0x00081198, kReferencedSOPSequence = 0x00081199,
                    kReferencedSOPClassUID = 0x00081150, kReferencedSOPInstanceUID = 0x00081155,
                    kFailureReason = 0x00081197;
 constexpr uint16_t kCannotUnderstand = 0xC000;

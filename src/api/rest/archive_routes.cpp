@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/instance_file.hpp"
 #include "api/path_uids.hpp"
 #include "api/query_params.hpp"
 #include "api/rest/ai_finding.hpp"
@@ -234,14 +235,7 @@ void register_archive_routes(http::Router& router, archive::Archive& archive) {
     if (!inst) return http::problem(inst.error());
     r.audit.patient_id = inst->patient_id;
     r.audit.study_uid = inst->study_uid;
-    auto path = a.instance_file(*inst, archive::Archive::HashCheck::EveryRead);
-    if (!path) return http::problem(path.error());
-    HttpResponse res;
-    res.content_type = "application/dicom";
-    res.file = *path;
-    res.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + inst->sop_instance_uid + ".dcm\"");
-    res.headers.emplace_back("ETag", "\"" + inst->sha256 + "\"");
-    return res;
+    return instance_file_response(a, *inst, true);
   });
   // The study to take away (a patient's own, a referring physician's patient's): a ZIP of its
   // DICOM files with a DICOMDIR, or of its images as JPEGs (dicom/media.hpp).
