@@ -32,8 +32,9 @@ class Findings {
                             const std::string& json) {
     return docs_.save(study_uid, source, json);
   }
-  [[nodiscard]] Status forget_study(const std::string& study_uid) {
-    return docs_.forget_study(study_uid);
+  // The study was deleted at `deleted_at` (the event's): what was saved before then goes.
+  [[nodiscard]] Status forget_study(const std::string& study_uid, const std::string& deleted_at) {
+    return docs_.forget_study(study_uid, deleted_at);
   }
 
  private:

@@ -28,8 +28,9 @@ class Annotations {
                                                         const std::string& user);
   [[nodiscard]] Status save(const std::string& study_uid, const std::string& user,
                             const std::string& json);
-  [[nodiscard]] Status forget_study(const std::string& study_uid) {
-    return docs_.forget_study(study_uid);
+  // The study was deleted at `deleted_at` (the event's): what was saved before then goes.
+  [[nodiscard]] Status forget_study(const std::string& study_uid, const std::string& deleted_at) {
+    return docs_.forget_study(study_uid, deleted_at);
   }
 
  private:

@@ -113,10 +113,10 @@ Result<Services> open_services(const Config& config) {
   if (!findings) return std::unexpected(findings.error());
   s.ai_findings = std::move(*findings);
   s.dispatcher->handle(annotations::Annotations::kConsumer, [notes = s.annotations.get()](const events::Event& e) {
-    return notes->forget_study(e.id("study"));
+    return notes->forget_study(e.id("study"), e.id("deleted_at"));
   });
   s.dispatcher->handle(ai::Findings::kConsumer, [found = s.ai_findings.get()](const events::Event& e) {
-    return found->forget_study(e.id("study"));
+    return found->forget_study(e.id("study"), e.id("deleted_at"));
   });
   auto policy = auth_policy(config);
   if (!policy) return std::unexpected(policy.error());
@@ -370,9 +370,10 @@ int serve(const Config& config) {
   spdlog::info("signal {} received: stopping", sig);
   http.stop();
   bool dimse_ended = dimse.stop();
-  services->dispatcher->stop();
-  // The audit trail's last events first, then the write queue finishes what is queued.
+  // The audit trail's events first (nothing after the listeners stop records any), then event
+  // deliveries end, then the write queue finishes what is queued.
   (void)services->audit->flush();
+  services->dispatcher->stop();
   services->writes->stop();
   if (!dimse_ended) {
     // A DICOM thread still uses the archive: it must not be torn down under it. The marker

@@ -5,6 +5,7 @@
 
 #include <ctime>
 
+#include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/strings.hpp"
 
@@ -146,7 +147,8 @@ Result<int64_t> Archive::delete_where(Level level, const std::string& uid) {
         !s) {
       return std::unexpected(s.error());
     }
-    events::Event gone{"study.deleted", {{"study", (*ids)[0].text(2)}}};
+    const std::string deleted_at = utc_now_iso();
+    events::Event gone{"study.deleted", {{"study", (*ids)[0].text(2)}, {"deleted_at", deleted_at}}};
     if (level == Level::Series) {
       gone.topic = "series.deleted";
       gone.ids.emplace_back("series", uid);
@@ -156,7 +158,8 @@ Result<int64_t> Archive::delete_where(Level level, const std::string& uid) {
       auto left = c.query("SELECT id FROM studies WHERE id = ?", {study_pk});
       if (!left) return std::unexpected(left.error());
       if (left->empty())
-        if (auto s = outbox_.enqueue(c, {"study.deleted", {{"study", (*ids)[0].text(2)}}}); !s)
+        if (auto s = outbox_.enqueue(c, {"study.deleted", {{"study", (*ids)[0].text(2)}, {"deleted_at", deleted_at}}});
+            !s)
           return std::unexpected(s.error());
     }
     Deleted d;

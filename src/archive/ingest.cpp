@@ -241,8 +241,6 @@ Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, Duplicate
   return IndexOutcome{Decision::Inserted, {}};
 }
 
-// Runs each statement with `param` as its one parameter, stopping at the first failure.
-
 }  // namespace
 
 Result<detail::PreparedInstance> Archive::prepare(const fs::path& file, const StoreSource& source,

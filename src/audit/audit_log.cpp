@@ -8,6 +8,7 @@ namespace vireo::audit {
 
 namespace {
 constexpr size_t kMaxBatch = 512;
+constexpr int kRetries = 3;  // a batch that failed with others' work is tried again this often
 constexpr const char* kColumns =
     "id, at, actor, actor_role, action, outcome, patient_id, study_uid, resource, source, "
     "user_agent, detail, "
@@ -85,7 +86,11 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(Database& db, WriteQueue& write
   return std::unique_ptr<AuditLog>(new AuditLog(db, writes));
 }
 
-AuditLog::~AuditLog() { (void)flush(); }
+AuditLog::~AuditLog() {
+  (void)flush();
+  std::unique_lock lock(mutex_);
+  done_.wait(lock, [&] { return !appending_; });
+}
 
 void AuditLog::set_sink(std::function<void(const AuditEvent&)> sink) {
   std::lock_guard lock(mutex_);
@@ -138,13 +143,25 @@ void AuditLog::post_append() {
 
 void AuditLog::appended(const Status& s) {
   std::function<void(const AuditEvent&)> sink;
+  bool retry = false;
   {
     std::lock_guard lock(mutex_);
-    // The job never ran (the queue is stopped or could not begin): its batch is lost too.
-    if (!s && in_flight_.empty()) in_flight_ = take(queue_);
+    const bool ran = !in_flight_.empty();
+    if (!s && ran && ++failures_ <= kRetries) {
+      // The batch failed with other domains' work (their blob sync, the commit): these events
+      // go back to the front, to be appended again in a later transaction.
+      for (auto it = in_flight_.rbegin(); it != in_flight_.rend(); ++it)
+        queue_.push_front(std::move(*it));
+      in_flight_.clear();
+      retry = true;
+    } else {
+      failures_ = 0;
+      // The job never ran (the queue is stopped or could not begin): its batch is lost too.
+      if (!s && !ran) in_flight_ = take(queue_);
+    }
     sink = sink_;
   }
-  if (!s)
+  if (!s && !retry)
     spdlog::error("{} audit events could not be written: {}", in_flight_.size(),
                   s.error().message());
   if (s && sink)
@@ -152,13 +169,16 @@ void AuditLog::appended(const Status& s) {
   bool more = false;
   {
     std::lock_guard lock(mutex_);
-    written_ += in_flight_.size();
-    last_error_ = s;
-    in_flight_.clear();
+    if (!retry) {
+      written_ += in_flight_.size();
+      last_error_ = s;
+      in_flight_.clear();
+    }
     more = !queue_.empty();
     appending_ = more;
+    // Under the lock: the destructor may run as soon as it sees the last event written.
+    done_.notify_all();
   }
-  done_.notify_all();
   if (more) post_append();
 }
 

@@ -95,9 +95,10 @@ class AuditLog {
   std::mutex mutex_;
   std::condition_variable done_;
   std::deque<AuditEvent> queue_;
-  std::vector<AuditEvent> in_flight_;  // the batch the queued job appends (writer thread only)
+  std::vector<AuditEvent> in_flight_;  // the batch the one queued job appends (used by that job and its answer)
   bool appending_ = false;             // a job is queued or running
   uint64_t queued_ = 0, written_ = 0;
+  int failures_ = 0;  // consecutive failed appends of the batch in flight
   Status last_error_;
   std::function<void(const AuditEvent&)> sink_;
 };

@@ -188,6 +188,9 @@ class AuthService {
  private:
   AuthService(Database& db, WriteQueue& writes, AuthPolicy policy, const Clock& clock)
       : db_(db), writes_(writes), policy_(std::move(policy)), clock_(clock), pool_(db) {}
+  // One job: the new password, sessions ended; `temporary` (an administrator's reset): to be
+  // changed at the next sign-in, and personal tokens revoked too.
+  Status replace_password(const std::string& username, const std::string& password, bool temporary);
   // Runs `job` as one write job on the node's write queue.
   Status write(const std::function<Status(Connection&)>& job);
   Result<User> load_user(Connection& c, const std::string& where, const SqlValue& key);

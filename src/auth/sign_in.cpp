@@ -104,12 +104,26 @@ Result<LoginResult> AuthService::login(const LoginRequest& req) {
   std::string refused;  // a second factor or lock that did not hold in the write job
   int64_t session_id = 0;
   auto written = write([&](Connection& c) -> Status {
-    // Locked by failures counted on another node since we read the account: no session, and
-    // no recovery code used up.
-    auto lock = c.query("SELECT locked_until FROM users WHERE id = ?", {u.id});
-    if (!lock) return std::unexpected(lock.error());
-    if (lock->empty() || lock->front().integer(0) > now) {
+    // What was checked outside must still hold: locked by failures counted on another node, a
+    // password reset, disabled, or TOTP reset meanwhile means no session (and no recovery code
+    // used up), or the reset's "every session ends" would miss this one.
+    auto now_row = c.query(
+        "SELECT locked_until, password_hash, disabled, totp_enabled, totp_secret FROM users WHERE "
+        "id = ?",
+        {u.id});
+    if (!now_row) return std::unexpected(now_row.error());
+    if (now_row->empty()) {
+      refused = "unknown user";
+      return {};
+    }
+    const Row& r = now_row->front();
+    if (r.integer(0) > now) {
       refused = "account locked";
+      return {};
+    }
+    if (r.text(1) != hash || (r.integer(2) != 0) != u.disabled ||
+        (r.integer(3) != 0) != u.totp_enabled || from_hex(r.text(4)) != totp_secret) {
+      refused = "the account changed during sign-in";
       return {};
     }
     if (u.totp_enabled && !req.recovery_code.empty()) {
@@ -151,7 +165,9 @@ Result<LoginResult> AuthService::login(const LoginRequest& req) {
     return {};
   });
   if (!written) return std::unexpected(written.error());
-  if (!refused.empty()) return failed(refused == "account locked" ? nullptr : &u, refused);
+  // Only a wrong second factor counts against the account; a lock or a change made meanwhile
+  // is not the user's failure.
+  if (!refused.empty()) return failed(refused.starts_with("wrong") ? &u : nullptr, refused);
   auto c = pool_.acquire();
   if (!c) return std::unexpected(c.error());
   auto p = principal_for(**c, u.id);

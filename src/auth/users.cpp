@@ -95,6 +95,11 @@ Result<User> AuthService::add_user(const NewUser& n) {
 }
 
 Status AuthService::set_password(const std::string& username, const std::string& password) {
+  return replace_password(username, password, false);
+}
+
+Status AuthService::replace_password(const std::string& username, const std::string& password,
+                                     bool temporary) {
   if (auto s = check_password_policy(username, password, policy_.password_min_length); !s) return s;
   auto hash = hash_password(password);
   if (!hash) return std::unexpected(hash.error());
@@ -104,33 +109,25 @@ Status AuthService::set_password(const std::string& username, const std::string&
     // A new password ends every session signed in with the old one (OWASP ASVS 3.3.3).
     if (auto s = c.execute(
             "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, "
-            "locked_until = 0, must_change_password = 0 WHERE id = ?",
-            {*hash, clock_.unix_seconds(), u->id});
+            "locked_until = 0, must_change_password = ? WHERE id = ?",
+            {*hash, clock_.unix_seconds(), int64_t{temporary}, u->id});
         !s)
       return s;
-    return c.execute("UPDATE sessions SET revoked = 1 WHERE user_fk = ?", {u->id});
+    if (auto s = c.execute("UPDATE sessions SET revoked = 1 WHERE user_fk = ?", {u->id}); !s)
+      return s;
+    if (!temporary) return {};
+    // An administrator resets a password that is forgotten or may be known to someone else:
+    // tokens minted with it end too.
+    return c.execute("UPDATE api_tokens SET revoked = 1 WHERE client_fk IS NULL AND user_fk = ?",
+                     {u->id});
   });
 }
 
 Result<std::string> AuthService::reset_password(const std::string& username) {
   auto generated = generate_password(username, policy_.password_min_length);
   if (!generated) return std::unexpected(generated.error());
-  const std::string temporary = *generated;
-  if (auto s = set_password(username, temporary); !s) return std::unexpected(s.error());
-  auto marked = write([&](Connection& c) -> Status {
-    if (auto s =
-            c.execute("UPDATE users SET must_change_password = 1 WHERE username = ?", {username});
-        !s)
-      return s;
-    // An administrator resets a password that is forgotten or may be known to someone else:
-    // tokens minted with it end too (sessions ended with the old password, in set_password).
-    return c.execute(
-        "UPDATE api_tokens SET revoked = 1 WHERE client_fk IS NULL AND user_fk = "
-        "(SELECT id FROM users WHERE username = ?)",
-        {username});
-  });
-  if (!marked) return std::unexpected(marked.error());
-  return temporary;
+  if (auto s = replace_password(username, *generated, true); !s) return std::unexpected(s.error());
+  return *generated;
 }
 
 Status AuthService::change_own_password(int64_t user_id, int64_t session_id,

@@ -31,7 +31,10 @@ void Dispatcher::handle(const std::string& consumer, Handler handler) {
 }
 
 void Dispatcher::listen_to(WriteQueue& writes) {
-  writes.on_commit([w = wake_] {
+  // The listener runs after a batch commits and before the next one begins, so an event its
+  // jobs enqueued is visible by the time the dispatcher looks.
+  writes.on_commit([w = wake_, enqueued = outbox_.enqueued_flag()] {
+    if (!enqueued->exchange(false)) return;
     {
       std::lock_guard lock(w->mutex);
       w->committed = true;
@@ -60,18 +63,13 @@ void Dispatcher::loop() {
   while (true) {
     auto tried = deliver_due();
     if (!tried) spdlog::warn("event delivery: {}", tried.error().message());
+    std::unique_lock lock(w.mutex);
+    if (w.stopping) return;
     // A full batch suggests more is due: go on at once.
     if (tried && *tried >= static_cast<size_t>(policy_.batch)) continue;
-    const auto until = std::chrono::steady_clock::now() + policy_.poll;
-    std::unique_lock lock(w.mutex);
-    while (!w.stopping) {
-      // Woken by a commit: look again if that commit enqueued something.
-      if (w.committed) {
-        w.committed = false;
-        if (outbox_.take_enqueued()) break;
-      }
-      if (w.cv.wait_until(lock, until) == std::cv_status::timeout) break;
-    }
+    // Until a commit enqueued something, or the poll interval (other nodes' events).
+    w.cv.wait_for(lock, policy_.poll, [&] { return w.stopping || w.committed; });
+    w.committed = false;
     if (w.stopping) return;
   }
 }
@@ -106,6 +104,19 @@ Result<std::vector<Delivery>> Dispatcher::claim(const std::string& token) {
     std::vector<Delivery> claimed;
     for (const auto& r : *rows) {
       Delivery d = delivery_from_row(r);
+      if (d.attempts >= policy_.max_attempts) {
+        // Claimed that often and never settled: its delivery kills or outlasts the node.
+        if (auto s = c.execute(
+                "UPDATE outbox SET dead = 1, last_error = ?, claimed_by = '', claimed_until = 0 "
+                "WHERE id = ?",
+                {std::string(
+                     "no delivery attempt ever finished (the node stopped, or the lease ran "
+                     "out)"),
+                 d.id});
+            !s)
+          return std::unexpected(s.error());
+        continue;
+      }
       if (auto s = c.execute("UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = "
                              "attempts + 1 WHERE id = ?",
                              {token, now + policy_.lease_seconds, d.id});
@@ -150,6 +161,8 @@ Result<size_t> Dispatcher::deliver_due() {
   };
   std::vector<Outcome> outcomes;
   for (const auto& d : *claimed) {
+    if (stopping())
+      break;  // the rest wait out their lease; another node or the next start takes them
     Status s = handlers_.at(d.consumer)(d.event);
     if (s)
       delivered.inc();

@@ -68,6 +68,10 @@ class Dispatcher {
   [[nodiscard]] Result<bool> anything_due();
   [[nodiscard]] Result<std::vector<Delivery>> claim(const std::string& token);
   [[nodiscard]] int64_t retry_delay(int64_t attempts) const;
+  [[nodiscard]] bool stopping() {
+    std::lock_guard lock(wake_->mutex);
+    return wake_->stopping;
+  }
   void loop();
 
   Database& db_;

@@ -5,8 +5,8 @@
 // Topics published today:
 //   study.received    a study's first instance was indexed   ids: study, patient
 //   instance.stored   an instance was indexed (new or replaced)  ids: study, series, instance
-//   study.deleted     a study was deleted                   ids: study
-//   series.deleted    a series was deleted                  ids: study, series
+//   study.deleted     a study was deleted                   ids: study, deleted_at (UTC ISO-8601)
+//   series.deleted    a series was deleted                  ids: study, series, deleted_at
 //
 // Thread-safety: a plain value.
 #pragma once

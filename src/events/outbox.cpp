@@ -72,7 +72,7 @@ Status Outbox::enqueue(Connection& c, const Event& e) const {
             {consumer, e.topic, ids, now, now});
         !s)
       return s;
-  enqueued_ = true;
+  *enqueued_ = true;
   return {};
 }
 

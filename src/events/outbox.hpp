@@ -65,8 +65,9 @@ class Outbox {
   [[nodiscard]] Status retry(Connection& c, int64_t delivery_id);
 
   [[nodiscard]] const Clock& clock() const { return clock_; }
-  // Whether an event was enqueued since the last call (a hint: the job may have rolled back).
-  [[nodiscard]] bool take_enqueued() { return enqueued_.exchange(false); }
+  // Set when an event is enqueued (a hint: the job may roll back); whoever wakes consumers
+  // takes it after a commit. Shared, so that it outlives the outbox in a listener.
+  [[nodiscard]] std::shared_ptr<std::atomic<bool>> enqueued_flag() const { return enqueued_; }
 
  private:
   Outbox(Database& db, const Clock& clock) : db_(db), clock_(clock), readers_(db) {}
@@ -74,7 +75,7 @@ class Outbox {
   const Clock& clock_;
   ConnectionPool readers_;
   std::map<std::string, std::vector<std::string>> routes_;
-  mutable std::atomic<bool> enqueued_{false};
+  std::shared_ptr<std::atomic<bool>> enqueued_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 // Reads a delivery row selected with kDeliveryColumns.

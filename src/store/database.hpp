@@ -74,8 +74,8 @@ struct Dialect {
   // table's next generated key follow them. ${TABLE} is the table; empty when nothing is needed.
   std::string key_sequence_reset;
   // Ends a SELECT inside a write transaction whose rows the caller will claim: other writers
-  // skip them rather than wait (a queue's consumers on several nodes). Empty where writers are
-  // serialised anyway.
+  // skip them rather than wait (a queue's consumers on several nodes). Today begin_write
+  // serialises writers on both engines, so this only keeps claims right should that change.
   std::string lock_claimed_rows;
 
   // A DICOM wildcard match (PS3.4 C.2.2.2.4: `*` any run, `?` one character, the rest

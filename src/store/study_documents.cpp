@@ -37,10 +37,13 @@ Status StudyDocuments::save(const std::string& study_uid, const std::string& own
   return {};
 }
 
-Status StudyDocuments::forget_study(const std::string& study_uid) {
+Status StudyDocuments::forget_study(const std::string& study_uid, const std::string& before) {
   auto done = writes_.run<bool>([&](Connection& c) -> Result<bool> {
-    if (auto s = c.execute("DELETE FROM " + table_ + " WHERE study_uid = ?", {study_uid}); !s)
-      return std::unexpected(s.error());
+    Status s = before.empty()
+                   ? c.execute("DELETE FROM " + table_ + " WHERE study_uid = ?", {study_uid})
+                   : c.execute("DELETE FROM " + table_ + " WHERE study_uid = ? AND updated_at <= ?",
+                               {study_uid, before});
+    if (!s) return std::unexpected(s.error());
     return true;
   });
   if (!done) return std::unexpected(done.error());

@@ -35,8 +35,9 @@ class StudyDocuments {
   // Replaces the owner's document on the study.
   [[nodiscard]] Status save(const std::string& study_uid, const std::string& owner,
                             const std::string& json);
-  // Every document on the study goes (the study was deleted).
-  [[nodiscard]] Status forget_study(const std::string& study_uid);
+  // The study's documents last saved before `before` (UTC ISO-8601; empty: all) go: the study
+  // was deleted then. One saved later belongs to the study received again under that UID.
+  [[nodiscard]] Status forget_study(const std::string& study_uid, const std::string& before);
 
  private:
   ConnectionPool readers_;

@@ -66,8 +66,8 @@ std::vector<Status> WriteQueue::submit_all(std::vector<Submission> submissions) 
 }
 
 void WriteQueue::loop() {
-  static auto& commit_seconds =
-      Metrics::histogram("vireo_write_commit_seconds", "Write queue group-commit duration");
+  static auto& commit_seconds = Metrics::histogram(
+      "vireo_index_commit_seconds", "Write queue group-commit duration (every domain's writes)");
   std::vector<Queued> batch;
   while (true) {
     {
@@ -105,8 +105,16 @@ void WriteQueue::run_batch(std::vector<Queued>& batch) {
       continue;
     }
     Status r = j.fn(c);
-    if (!r) (void)c.execute("ROLLBACK TO job", {});
-    (void)c.execute("RELEASE job", {});
+    Status undone = r ? Status{} : c.execute("ROLLBACK TO job", {});
+    Status released = undone ? c.execute("RELEASE job", {}) : undone;
+    if (!released) {
+      // The engine ended the transaction itself (SQLite does on a full disk or an I/O error):
+      // what the earlier jobs wrote is gone, and nothing may be committed as if it were not.
+      spdlog::error("write batch abandoned: {}", released.error().message());
+      (void)c.execute("ROLLBACK", {});
+      answer_all(released);
+      return;
+    }
     results.push_back(std::move(r));
   }
   if (blobs_) {

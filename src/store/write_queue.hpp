@@ -7,8 +7,9 @@
 // One writer per node is also what the engines want: SQLite has a single writer, and on
 // PostgreSQL the dialect's begin_write serialises writers across nodes anyway.
 //
-// Thread-safety: run(), run_all() and post() may be called from any thread, except from
-// inside a job (the writer thread would wait on itself); a job may post().
+// Thread-safety: run(), run_all() and post() may be called from any thread, except run() and
+// run_all() from the writer thread (a job, a Done callback, a commit listener): it would wait
+// on itself. The writer thread may post().
 // Usage:
 //   WriteQueue writes(db);  writes.start();
 //   Result<int64_t> id = writes.run<int64_t>([&](Connection& c) -> Result<int64_t> { ... });
@@ -35,7 +36,8 @@ namespace vireo {
 class WriteQueue {
  public:
   using Job = std::function<Status(Connection&)>;
-  // Called on the writer thread once the job's outcome is final: committed, or failed.
+  // Called once the job's outcome is final (committed, or failed): on the writer thread, or at
+  // once on the caller's thread when the queue is stopped.
   using Done = std::function<void(const Status&)>;
 
   // `blobs`: the store whose files jobs name in `sync_keys`; they are made durable together,
@@ -93,9 +95,9 @@ class WriteQueue {
   // Queues a job without waiting for it: `done` learns its outcome on the writer thread.
   void post(Job job, Done done);
 
-  // Called on the writer thread after every commit (the outbox's dispatcher wakes on it, so
-  // that an event is delivered as soon as the change that made it is visible). Set before
-  // start().
+  // Called on the writer thread after every commit, before the next batch begins (the
+  // outbox's dispatcher wakes on it, so that an event is delivered as soon as the change that
+  // made it is visible). Set before start().
   void on_commit(std::function<void()> listener) {
     commit_listeners_.push_back(std::move(listener));
   }

@@ -4,6 +4,7 @@
 #include "test_database.hpp"
 
 #include <filesystem>
+#include <future>
 
 #include "audit/audit_log.hpp"
 #include "store/sqlite_database.hpp"
@@ -83,6 +84,38 @@ TEST_F(AuditTest, EventsChainAndSearch) {
   EXPECT_EQ((*alice)[1].hash, chain_hash((*alice)[1], (*alice)[1].prev_hash));
   auto future = log_->search(by("", "", "2999-01-01", 5));
   EXPECT_TRUE(future->empty());
+}
+
+// The trail shares its transactions with every other domain's writes: when a batch fails for
+// another job's sake (here one that ends the transaction under the others), the events it held
+// are appended again, not lost.
+TEST_F(AuditTest, EventsOfABatchThatFailedForOthersAreWrittenAgain) {
+  std::promise<void> started, release;
+  std::shared_future<void> hold = release.get_future().share();
+  writes_->post(
+      [&](Connection&) -> Status {
+        started.set_value();
+        hold.wait();
+        return {};
+      },
+      {});
+  started.get_future().wait();  // the writer is busy: what follows goes into one batch
+  AuditEvent e;
+  e.actor = "alice";
+  e.action = "read";
+  log_->record(e);
+  std::promise<Status> breaker;
+  writes_->post([](Connection& c) { return c.execute("ROLLBACK", {}); },
+                [&](const Status& s) { breaker.set_value(s); });
+  release.set_value();
+  EXPECT_FALSE(breaker.get_future().get()) << "the batch it broke is abandoned, not half committed";
+  ASSERT_TRUE(log_->flush());
+  auto events = log_->search(by("", "alice", "", 10));
+  ASSERT_TRUE(events);
+  EXPECT_EQ(events->size(), 1u);
+  auto v = log_->verify();
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(v->ok);
 }
 
 TEST_F(AuditTest, TheDatabaseRefusesEditsAndVerifyFindsTheFirstEditedEvent) {

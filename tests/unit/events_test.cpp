@@ -146,6 +146,29 @@ TEST_F(OutboxTest, AFailedDeliveryIsRetriedLaterThenKeptAsADeadLetter) {
   EXPECT_EQ(rows(), 0);
 }
 
+// A delivery that never finishes (its handler kills the node, or always outlives the lease)
+// is claimed again and again; after the last attempt it becomes a dead letter unclaimed.
+TEST_F(OutboxTest, ADeliveryThatNeverSettlesEndsAsADeadLetter) {
+  ASSERT_TRUE(publish({"report.signed", {{"report", "7"}}}));
+  {
+    auto c = db_->connect();
+    ASSERT_TRUE((*c)->execute("UPDATE outbox SET attempts = 3, claimed_by = 'gone/1', claimed_until = ?",
+                              {clock_.now - 1}));
+  }
+  int calls = 0;
+  Dispatcher d(*db_, *writes_, *outbox_, "node-a", quick());
+  d.handle("ris", [&](const Event&) -> Status {
+    ++calls;
+    return {};
+  });
+  EXPECT_EQ(*d.deliver_due(), 0u);
+  EXPECT_EQ(calls, 0);
+  auto counts = outbox_->counts();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->dead, 1);
+  EXPECT_EQ(counts->pending, 0);
+}
+
 // A node that dies holding a claim: the row waits out the lease, then another node takes it,
 // and the first node's late answer settles nothing.
 TEST_F(OutboxTest, AClaimWhoseLeaseRanOutGoesToAnotherNode) {
