@@ -152,7 +152,7 @@ Result<Services> open_services(const Config& config) {
 }
 
 void build_router(Services& s, http::Router& router) {
-  api::register_system_routes(router, *s.archive, s.dicom);
+  api::register_system_routes(router, *s.archive, *s.outbox, *s.writes, s.dicom);
   api::register_archive_routes(router, *s.archive);
   api::register_study_document_routes(router, *s.archive, *s.annotations, *s.ai_findings);
   api::register_auth_routes(router, *s.auth, *s.audit);

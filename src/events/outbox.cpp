@@ -108,4 +108,13 @@ Status Outbox::retry(Connection& c, int64_t delivery_id) {
       {clock_.unix_seconds(), delivery_id});
 }
 
+Status Outbox::retry(WriteQueue& writes, int64_t delivery_id) {
+  auto done = writes.run<bool>([&](Connection& c) -> Result<bool> {
+    if (auto s = retry(c, delivery_id); !s) return std::unexpected(s.error());
+    return true;
+  });
+  if (!done) return std::unexpected(done.error());
+  return {};
+}
+
 }  // namespace vireo::events

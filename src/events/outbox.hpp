@@ -26,6 +26,7 @@
 #include "events/event.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
+#include "store/write_queue.hpp"
 
 namespace vireo::events {
 
@@ -61,8 +62,10 @@ class Outbox {
 
   [[nodiscard]] Result<OutboxCounts> counts();
   [[nodiscard]] Result<std::vector<Delivery>> dead_letters(int64_t limit, int64_t offset);
-  // A dead letter goes back to the queue, due now, its attempts counted from zero.
+  // A dead letter goes back to the queue, due now, its attempts counted from zero (in the
+  // caller's write job, or in one of its own on `writes`). NotFound if it is not a dead letter.
   [[nodiscard]] Status retry(Connection& c, int64_t delivery_id);
+  [[nodiscard]] Status retry(WriteQueue& writes, int64_t delivery_id);
 
   [[nodiscard]] const Clock& clock() const { return clock_; }
   // Set when an event is enqueued (a hint: the job may roll back); whoever wakes consumers

@@ -4,6 +4,7 @@ personal tokens and OAuth clients."""
 import base64
 import json
 import subprocess
+import time
 import unittest
 import urllib.parse
 
@@ -99,6 +100,29 @@ class AdminApiTest(unittest.TestCase):
         self.assertEqual(conflicts[0]["resolution"], "kept_first")
         status, _, _ = self.server.http("GET", "/api/system/status", token=self.reader)
         self.assertEqual(status, 403)
+
+    def test_failed_follow_up_work_is_listed_and_tried_again(self):
+        """A delivery the dispatcher gave up (a dead letter in the outbox) is on the status page
+        with its last error; an administrator's retry hands it back and it is delivered."""
+        self.server.sql("INSERT INTO outbox (consumer, topic, ids, created_at, due_at, attempts, last_error, dead) "
+                        "VALUES ('ai.study-deleted', 'study.deleted', 'study=1.2.3.9&deleted_at=2026-12-01T10%3A00%3A00.000Z', "
+                        "1796119200, 1796119200, 20, 'database is locked', 1)")
+        events = self.server.json("/api/system/status")["events"]
+        self.assertEqual(events["failed"], 1)
+        failure = events["failures"][0]
+        self.assertEqual((failure["topic"], failure["consumer"], failure["attempts"], failure["lastError"]),
+                         ("study.deleted", "ai.study-deleted", 20, "database is locked"))
+        self.assertEqual(failure["at"], "2026-12-01T10:00:00Z")
+        self.assertEqual(self.post(f"/api/events/failed/{failure['id']}/retry", token=self.reader)[0], 403)
+        self.assertEqual(self.post("/api/events/failed/999999/retry")[0], 404)
+        self.assertEqual(self.post("/api/events/failed/not-a-number/retry")[0], 404)
+        self.assertEqual(self.post(f"/api/events/failed/{failure['id']}/retry")[0], 204)
+        self.assertEqual(self.post(f"/api/events/failed/{failure['id']}/retry")[0], 404, "no longer a failure")
+        deadline = time.time() + 10
+        while self.server.sql_rows("SELECT COUNT(*) FROM outbox") != [["0"]] and time.time() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(self.server.sql_rows("SELECT COUNT(*) FROM outbox"), [["0"]], "delivered once tried again")
+        self.assertEqual(self.server.json("/api/system/status")["events"], {"pending": 0, "failed": 0, "failures": []})
 
     def test_oauth_client_lifecycle_and_token_list(self):
         status, created = self.post("/api/oauth-clients", {"username": "reader", "name": "RIS bridge",

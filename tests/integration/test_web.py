@@ -643,6 +643,11 @@ class AdminEndToEndTest(unittest.TestCase):
             status, _, _ = server.http("POST", "/dicom-web/studies", body=body, headers={
                 "Content-Type": f'multipart/related; type="application/dicom"; boundary={boundary}'})
             self.assertEqual(status, 202)
+            # Follow-up work given up after its retries (as the dispatcher leaves it when the
+            # annotations could not be removed): the page shows it and tries it again.
+            server.sql("INSERT INTO outbox (consumer, topic, ids, created_at, due_at, attempts, last_error, dead) "
+                       "VALUES ('annotations.study-deleted', 'study.deleted', 'study=1.2.3.4&deleted_at=2026-12-01T10%3A00%3A00.000Z', "
+                       "1796119200, 1796119200, 20, 'disk I/O error', 1)")
             out = run_e2e(self, "admin-system", server, "boss", "Admin-Desk-2026!", VIREO_READER="reader",
                           VIREO_PEER_UP="PACS2", VIREO_PEER_DOWN="OFFLINE")
             client_id, secret = re.search(r"client (\S+) secret (\S+)", out).groups()
@@ -657,6 +662,11 @@ class AdminEndToEndTest(unittest.TestCase):
             revoked = re.search(r"token (vireo_\S+)", out).group(1)
             self.assertEqual(server.http("GET", "/api/studies", token=revoked)[0], 401, "the token revoked in the browser")
             self.assertRegex(out, r"echo: Answered in \d+ ms; No: OFFLINE at 127.0.0.1:\d+: nothing answers")
+            self.assertIn("failed follow-up work tried again", out)
+            deadline = time.time() + 10
+            while server.sql_rows("SELECT COUNT(*) FROM outbox") != [["0"]] and time.time() < deadline:
+                time.sleep(0.2)
+            self.assertEqual(server.sql_rows("SELECT COUNT(*) FROM outbox"), [["0"]], "delivered once tried again")
         finally:
             peer.terminate()
             peer.wait()

@@ -108,7 +108,7 @@ TEST(RouteTable, EveryRouteDeclaresAKnownPermission) {
     auto findings = ai::Findings::open(db, writes);
     ASSERT_TRUE(findings);
     Router router;
-    api::register_system_routes(router, **archive, {});
+    api::register_system_routes(router, **archive, **outbox, writes, {});
     api::register_archive_routes(router, **archive);
     api::register_study_document_routes(router, **archive, **notes, **findings);
     api::register_auth_routes(router, **auth, **audit);

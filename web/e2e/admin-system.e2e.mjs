@@ -1,8 +1,9 @@
 // End-to-end: an administrator looks after integrations, DICOM peers and the archive's health in
 // Chromium. An OAuth client and a token are made (their secrets printed for the test to use);
 // the token is revoked; each configured peer is tested with a C-ECHO (one answers, one is off);
-// the status page counts what is stored and names the refused instance with its reason. Every
-// page is checked with axe-core.
+// the status page counts what is stored, names the refused instance with its reason, and the
+// follow-up work that was given up, which is tried again from the page. Every page is checked
+// with axe-core.
 //
 // Environment: VIREO_URL, VIREO_USER, VIREO_PASSWORD (an admin; the first sign-in sets up the
 // authenticator), VIREO_READER (an account the client and token act as), VIREO_PEER_UP and
@@ -81,8 +82,15 @@ await run('admin-system end-to-end', async ({ page, check }) => {
   const rejected = await page.$$eval('[data-testid=rejections] tbody tr', (trs) => trs.map((tr) => tr.innerText));
   check(rejected.some((r) => r.includes('stow:') && /not|cannot|invalid/i.test(r)), `refusals: ${rejected}`);
   console.log(`status: ${counts.replace(/\s+/g, ' ')}; ${rejected.length} refused`);
+  const failures = page.locator('[data-testid=event-failures] tbody tr');
+  const failure = await failures.first().innerText();
+  check(/A study was deleted/.test(failure) && /measurements and annotations/.test(failure) && /disk I\/O error/.test(failure),
+    `the failed follow-up work: ${failure}`);
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'admin-status.png'), fullPage: true });
   await accessible('the status page');
+  await page.click('[data-testid=event-failures] button:text-is("Try again")');
+  await page.waitForSelector('[data-testid=event-failures] tbody tr:has-text("None.")');
+  console.log('failed follow-up work tried again');
 
   // An address under /admin that is no page is not found.
   await page.goto(`${BASE}/admin/nothing-here`);

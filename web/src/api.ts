@@ -293,8 +293,19 @@ export interface SystemStatus {
   storage: { archiveBytes: number; freeBytes: number | null; minFreeBytes: number };
   rejections: { at: string; source: string; SOPInstanceUID: string; reason: string }[];
   conflicts: { at: string; source: string; SOPInstanceUID: string; resolution: string }[];
+  // What one part of Vireo told another (the outbox): waiting, and given up after its retries.
+  events: {
+    pending: number;
+    failed: number;
+    failures: { id: number; topic: string; consumer: string; at: string; attempts: number; lastError: string }[];
+  };
 }
 
 export async function systemStatus(): Promise<SystemStatus> {
   return (await call('GET', '/api/system/status')).json();
+}
+
+// A delivery given up after its retries goes back to be delivered now.
+export async function retryEvent(id: number): Promise<void> {
+  await call('POST', `/api/events/failed/${id}/retry`);
 }

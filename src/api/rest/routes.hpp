@@ -11,6 +11,7 @@
 #include "archive/archive.hpp"
 #include "audit/audit_log.hpp"
 #include "auth/auth_service.hpp"
+#include "events/outbox.hpp"
 #include "core/config.hpp"
 #include "net/http/http_types.hpp"
 
@@ -30,6 +31,9 @@ struct DicomSettings {
   std::function<Result<double>(const DicomPeer&)> echo;  // round trip in ms, or why not
 };
 
-void register_system_routes(http::Router& router, archive::Archive& archive, const DicomSettings& dicom);
+// The system status page (with event deliveries that failed, which an administrator retries),
+// health, metrics and the DICOM side.
+void register_system_routes(http::Router& router, archive::Archive& archive, events::Outbox& outbox,
+                            WriteQueue& writes, const DicomSettings& dicom);
 
 }  // namespace vireo::api

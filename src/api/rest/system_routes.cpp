@@ -4,6 +4,7 @@
 
 #include "api/query_params.hpp"
 #include "api/rest/routes.hpp"
+#include "core/clock.hpp"
 #include "core/metrics.hpp"
 
 namespace vireo::api {
@@ -24,7 +25,23 @@ constexpr int64_t kRecent = 20;
 
 // A list that cannot be read is an error of the page, never an empty list: "none refused"
 // would be false comfort.
-Result<json> status_json(archive::Archive& archive, const archive::ArchiveStats& s) {
+Result<json> events_json(events::Outbox& outbox) {
+  auto counts = outbox.counts();
+  if (!counts) return std::unexpected(counts.error());
+  auto dead = outbox.dead_letters(kRecent, 0);
+  if (!dead) return std::unexpected(dead.error());
+  json failures = json::array();
+  for (const auto& d : *dead)
+    failures.push_back({{"id", d.id},
+                        {"topic", d.event.topic},
+                        {"consumer", d.consumer},
+                        {"at", utc_iso(d.created_at)},
+                        {"attempts", d.attempts},
+                        {"lastError", d.last_error}});
+  return json{{"pending", counts->pending}, {"failed", counts->dead}, {"failures", failures}};
+}
+
+Result<json> status_json(archive::Archive& archive, events::Outbox& outbox, const archive::ArchiveStats& s) {
   json storage = {{"archiveBytes", s.bytes}, {"minFreeBytes", archive.min_free_bytes()}};
   if (auto free = archive.free_bytes()) storage["freeBytes"] = *free;
   else storage["freeBytes"] = nullptr;
@@ -37,7 +54,10 @@ Result<json> status_json(archive::Archive& archive, const archive::ArchiveStats&
     rejections.push_back({{"at", r.at}, {"source", r.source}, {"SOPInstanceUID", r.sop_instance_uid}, {"reason", r.reason}});
   for (const auto& c : *conflicted)
     conflicts.push_back({{"at", c.at}, {"source", c.source}, {"SOPInstanceUID", c.sop_instance_uid}, {"resolution", c.resolution}});
-  return json{{"counts", {{"patients", s.patients}, {"studies", s.studies}, {"series", s.series}, {"instances", s.instances}}},
+  auto events = events_json(outbox);
+  if (!events) return std::unexpected(events.error());
+  return json{{"events", *events},
+              {"counts", {{"patients", s.patients}, {"studies", s.studies}, {"series", s.series}, {"instances", s.instances}}},
               {"storage", storage},
               {"rejections", rejections},
               {"conflicts", conflicts}};
@@ -46,7 +66,8 @@ Result<json> status_json(archive::Archive& archive, const archive::ArchiveStats&
 json peer_json(const DicomPeer& p) { return {{"aet", p.aet}, {"host", p.host}, {"port", p.port}}; }
 }  // namespace
 
-void register_system_routes(http::Router& router, archive::Archive& archive, const DicomSettings& dicom) {
+void register_system_routes(http::Router& router, archive::Archive& archive, events::Outbox& outbox,
+                            WriteQueue& writes, const DicomSettings& dicom) {
   router.add("GET", "/healthz", "public", [&archive](const http::HttpRequest&) {
     auto stats = archive.stats();
     if (!stats) return http::problem(stats.error());
@@ -67,13 +88,21 @@ void register_system_routes(http::Router& router, archive::Archive& archive, con
                                               {"instances", s->instances},
                                               {"bytes", s->bytes}}));
   });
-  router.add("GET", "/api/system/status", "archive.admin", [&archive](const http::HttpRequest& r) {
+  router.add("GET", "/api/system/status", "archive.admin", [&archive, &outbox](const http::HttpRequest& r) {
     if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
     auto s = archive.stats();
     if (!s) return http::problem(s.error());
-    auto status = status_json(archive, *s);
+    auto status = status_json(archive, outbox, *s);
     if (!status) return http::problem(status.error());
     return http::json_response(200, dump(*status));
+  });
+  // A delivery given up after its retries (events/dispatcher.hpp), tried again from now.
+  router.add("POST", "/api/events/failed/{id}/retry", "archive.admin", [&outbox, &writes](const http::HttpRequest& r) {
+    auto id = whole_number("id", r.param("id"), 1, INT64_MAX);
+    if (!id) return http::problem(Error{ErrorCode::NotFound, "no such failed delivery"});
+    if (auto s = outbox.retry(writes, *id); !s) return http::problem(s.error());
+    r.audit.detail = "event delivery " + std::to_string(*id) + " retried";
+    return http::HttpResponse{204, "application/json", "", {}, {}, {}};
   });
   router.add("GET", "/api/rejections", "archive.admin", [&archive](const http::HttpRequest& r) {
     if (auto s = only_parameters(r, {"limit"}); !s) return http::problem(s.error());

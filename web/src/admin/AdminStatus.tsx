@@ -1,8 +1,9 @@
 // Administration: the archive at a glance. How much it holds, how much room is left before it
 // refuses new images, and the latest instances it refused or received twice with other content,
-// each with its reason, so that a sender's problem is found before a radiologist misses a study.
+// each with its reason, so that a sender's problem is found before a radiologist misses a study;
+// and the follow-up work between parts of Vireo that was given up, to be tried again.
 import { useCallback, useEffect, useState } from 'react';
-import { type Session, type SystemStatus, systemStatus } from '../api';
+import { type Session, type SystemStatus, retryEvent, systemStatus } from '../api';
 import type { Navigate } from '../App';
 import { AdminPage } from './AdminNav';
 
@@ -28,6 +29,20 @@ export function storageWarning(s: SystemStatus['storage']): string | null {
 
 const when = (iso: string) => new Date(iso).toLocaleString();
 
+// What the outbox's topics and consumers mean, in the words of the person reading the page.
+const TOPICS: Record<string, string> = {
+  'study.received': 'A study arrived',
+  'instance.stored': 'An image was stored',
+  'study.deleted': 'A study was deleted',
+  'series.deleted': 'A series was deleted',
+};
+const CONSUMERS: Record<string, string> = {
+  'annotations.study-deleted': "Remove the deleted study's measurements and annotations",
+  'ai.study-deleted': "Remove the deleted study's AI findings",
+};
+export const topicWords = (t: string) => TOPICS[t] ?? t;
+export const consumerWords = (c: string) => CONSUMERS[c] ?? c;
+
 export function AdminStatus({ session, navigate, onSignOut }: { session: Session; navigate: Navigate; onSignOut: () => void }) {
   const [status, setStatus] = useState<SystemStatus | null>(null);
   const [error, setError] = useState('');
@@ -37,6 +52,14 @@ export function AdminStatus({ session, navigate, onSignOut }: { session: Session
   }, []);
   useEffect(load, [load]);
   const warning = status && storageWarning(status.storage);
+  const [retrying, setRetrying] = useState<number | null>(null);
+  const retry = (id: number) => {
+    setRetrying(id);
+    retryEvent(id).then(
+      () => { setRetrying(null); load(); },
+      (e) => { setRetrying(null); setError(`It could not be tried again: ${(e as Error).message}. Refresh the page and try again.`); },
+    );
+  };
 
   return (
     <AdminPage session={session} navigate={navigate} onSignOut={onSignOut} current="/admin/status" title="System status"
@@ -55,6 +78,8 @@ export function AdminStatus({ session, navigate, onSignOut }: { session: Session
             <div className="tile"><span className="figure" data-testid="free-bytes">
               {status.storage.freeBytes === null ? '—' : formatBytes(status.storage.freeBytes)}</span>
               <span>free (refuses below {formatBytes(status.storage.minFreeBytes)})</span></div>
+            <div className="tile"><span className="figure" data-testid="events-pending">{status.events.pending.toLocaleString()}</span>
+              <span>follow-up tasks waiting</span></div>
           </div>
 
           <section aria-labelledby="rejections-heading">
@@ -84,6 +109,25 @@ export function AdminStatus({ session, navigate, onSignOut }: { session: Session
                 {status.conflicts.map((c, i) => (
                   <tr key={i}><td className="date">{when(c.at)}</td><td>{c.source}</td><td><code>{c.SOPInstanceUID}</code></td>
                     <td>{c.resolution === 'overwritten' ? 'The new copy (it replaced the first)' : 'The first copy'}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+
+          <section aria-labelledby="events-heading">
+            <h2 id="events-heading">Follow-up work that failed</h2>
+            <p className="hint">When something changes (a study is deleted, later an order placed or a report signed), Vireo tells the
+              parts that must act on it, and tries again for hours if they fail. These were given up. Fix the cause the last error
+              names, then try again.</p>
+            <table className="studies" data-testid="event-failures">
+              <thead><tr><th>When</th><th>What happened</th><th>Work to do</th><th>Tries</th><th>Last error</th><th><span className="sr-only">Action</span></th></tr></thead>
+              <tbody>
+                {status.events.failures.length === 0 && <tr><td colSpan={6}>None.</td></tr>}
+                {status.events.failures.map((f) => (
+                  <tr key={f.id}><td className="date">{when(f.at)}</td><td>{topicWords(f.topic)}</td><td>{consumerWords(f.consumer)}</td>
+                    <td>{f.attempts}</td><td>{f.lastError}</td>
+                    <td><button type="button" onClick={() => retry(f.id)} disabled={retrying === f.id}
+                      aria-label={`Try again: ${consumerWords(f.consumer)}`}>{retrying === f.id ? 'Trying…' : 'Try again'}</button></td></tr>
                 ))}
               </tbody>
             </table>
