@@ -9,12 +9,7 @@ const std::vector<Migration>& migrations() {
       {1,
        "AI findings per study and source (the viewer's AI overlay layer)",
        {
-           R"(CREATE TABLE IF NOT EXISTS ai_findings (
-                study_uid TEXT NOT NULL,
-                source TEXT NOT NULL,
-                json TEXT NOT NULL,
-                updated_at TEXT NOT NULL,
-                PRIMARY KEY (study_uid, source)))",
+           StudyDocuments::create_table("ai_findings", "source"),
        }},
   };
   return list;
@@ -22,10 +17,7 @@ const std::vector<Migration>& migrations() {
 
 Result<std::unique_ptr<Findings>> Findings::open(Database& db, WriteQueue& writes,
                                                  const MigrationProgress& progress) {
-  auto conn = db.connect();
-  if (!conn) return std::unexpected(conn.error());
-  if (auto s = migrate(**conn, db.dialect(), "ai", migrations(), progress); !s)
-    return std::unexpected(s.error());
+  if (auto s = migrate(db, "ai", migrations(), progress); !s) return std::unexpected(s.error());
   return std::unique_ptr<Findings>(new Findings(db, writes));
 }
 

@@ -9,12 +9,7 @@ const std::vector<Migration>& migrations() {
       {1,
        "each user's viewer measurements and annotations per study",
        {
-           R"(CREATE TABLE IF NOT EXISTS annotations (
-                study_uid TEXT NOT NULL,
-                username TEXT NOT NULL,
-                json TEXT NOT NULL,
-                updated_at TEXT NOT NULL,
-                PRIMARY KEY (study_uid, username)))",
+           StudyDocuments::create_table("annotations", "username"),
        }},
   };
   return list;
@@ -22,10 +17,7 @@ const std::vector<Migration>& migrations() {
 
 Result<std::unique_ptr<Annotations>> Annotations::open(Database& db, WriteQueue& writes,
                                                        const MigrationProgress& progress) {
-  auto conn = db.connect();
-  if (!conn) return std::unexpected(conn.error());
-  if (auto s = migrate(**conn, db.dialect(), "annotations", migrations(), progress); !s)
-    return std::unexpected(s.error());
+  if (auto s = migrate(db, "annotations", migrations(), progress); !s) return std::unexpected(s.error());
   return std::unique_ptr<Annotations>(new Annotations(db, writes));
 }
 

@@ -41,10 +41,7 @@ Archive::Archive(Database& db, BlobStore& blobs, WriteQueue& writes, const event
 Result<std::unique_ptr<Archive>> Archive::open(Database& db, BlobStore& blobs, WriteQueue& writes,
                                                const events::Outbox& outbox, DuplicatePolicy policy,
                                                const MigrationProgress& progress) {
-  auto conn = db.connect();
-  if (!conn) return std::unexpected(conn.error());
-  if (auto s = migrate(**conn, db.dialect(), "archive", schema_migrations(), progress); !s)
-    return std::unexpected(s.error());
+  if (auto s = migrate(db, "archive", schema_migrations(), progress); !s) return std::unexpected(s.error());
   return std::unique_ptr<Archive>(new Archive(db, blobs, writes, outbox, policy));
 }
 

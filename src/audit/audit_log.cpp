@@ -79,10 +79,7 @@ std::string chain_hash(const AuditEvent& e, const std::string& prev_hash) {
 
 Result<std::unique_ptr<AuditLog>> AuditLog::open(Database& db, WriteQueue& writes,
                                                  const MigrationProgress& progress) {
-  auto conn = db.connect();
-  if (!conn) return std::unexpected(conn.error());
-  if (auto s = migrate(**conn, db.dialect(), "audit", audit_migrations(), progress); !s)
-    return std::unexpected(s.error());
+  if (auto s = migrate(db, "audit", audit_migrations(), progress); !s) return std::unexpected(s.error());
   return std::unique_ptr<AuditLog>(new AuditLog(db, writes));
 }
 

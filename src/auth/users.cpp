@@ -15,10 +15,7 @@ using namespace detail;
 Result<std::unique_ptr<AuthService>> AuthService::open(Database& db, WriteQueue& writes,
                                                        AuthPolicy policy, const Clock& clock,
                                                        const MigrationProgress& progress) {
-  auto conn = db.connect();
-  if (!conn) return std::unexpected(conn.error());
-  if (auto s = migrate(**conn, db.dialect(), "auth", auth_migrations(), progress); !s)
-    return std::unexpected(s.error());
+  if (auto s = migrate(db, "auth", auth_migrations(), progress); !s) return std::unexpected(s.error());
   return std::unique_ptr<AuthService>(new AuthService(db, writes, std::move(policy), clock));
 }
 

@@ -44,10 +44,7 @@ const std::vector<Migration>& outbox_migrations() {
 
 Result<std::unique_ptr<Outbox>> Outbox::open(Database& db, const Clock& clock,
                                              const MigrationProgress& progress) {
-  auto conn = db.connect();
-  if (!conn) return std::unexpected(conn.error());
-  if (auto s = migrate(**conn, db.dialect(), "events", outbox_migrations(), progress); !s)
-    return std::unexpected(s.error());
+  if (auto s = migrate(db, "events", outbox_migrations(), progress); !s) return std::unexpected(s.error());
   return std::unique_ptr<Outbox>(new Outbox(db, clock));
 }
 

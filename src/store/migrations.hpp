@@ -25,5 +25,8 @@ using MigrationProgress = std::function<void(const std::string& domain, const Mi
 
 [[nodiscard]] Status migrate(Connection& conn, const Dialect& dialect, const std::string& domain,
                              const std::vector<Migration>& migrations, const MigrationProgress& progress = {});
+// The same on a connection of its own: what each domain's open() does first.
+[[nodiscard]] Status migrate(Database& db, const std::string& domain, const std::vector<Migration>& migrations,
+                             const MigrationProgress& progress = {});
 
 }  // namespace vireo

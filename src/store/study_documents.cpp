@@ -4,6 +4,13 @@
 
 namespace vireo {
 
+std::string StudyDocuments::create_table(const std::string& table,
+                                         const std::string& owner_column) {
+  return "CREATE TABLE IF NOT EXISTS " + table + " (study_uid TEXT NOT NULL, " + owner_column +
+         " TEXT NOT NULL, json TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (study_uid, " +
+         owner_column + "))";
+}
+
 Result<std::vector<StudyDocument>> StudyDocuments::of_study(const std::string& study_uid,
                                                             const std::string* owner) {
   auto c = readers_.acquire();

@@ -29,6 +29,10 @@ class StudyDocuments {
   StudyDocuments(Database& db, WriteQueue& writes, std::string table, std::string owner_column)
       : readers_(db), writes_(writes), table_(std::move(table)), owner_(std::move(owner_column)) {}
 
+  // The statement that creates such a table where it does not exist yet (a domain's migration).
+  [[nodiscard]] static std::string create_table(const std::string& table,
+                                                const std::string& owner_column);
+
   // Every owner's documents on the study, or one owner's (`owner` not null), by owner.
   [[nodiscard]] Result<std::vector<StudyDocument>> of_study(const std::string& study_uid,
                                                             const std::string* owner = nullptr);
