@@ -14,11 +14,6 @@ inline constexpr int kRecoveryCodes = 10;
 inline constexpr int64_t kClientTokenSeconds = 3600;
 // How stale a session's last_seen or a token's last_used may get before it is written again.
 inline constexpr int64_t kLastSeenStep = 60;
-inline constexpr const char* kUserColumns =
-    "id, username, display_name, disabled, totp_enabled, patient_id, physician_name, "
-    "failed_logins, "
-    "locked_until, created_at, password_hash, totp_secret, totp_last_step, totp_pending, "
-    "must_change_password";
 
 [[nodiscard]] Status check_roles(const std::vector<Role>& roles, const std::string& patient_id,
                                  const std::string& physician);

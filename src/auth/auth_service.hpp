@@ -193,8 +193,12 @@ class AuthService {
   Status replace_password(const std::string& username, const std::string& password, bool temporary);
   // Runs `job` as one write job on the node's write queue.
   Status write(const std::function<Status(Connection&)>& job);
+  // `where`: a condition on one column of users ("username = ?").
   Result<User> load_user(Connection& c, const std::string& where, const SqlValue& key);
+  [[nodiscard]] std::string user_select() const;
+  static User user_from_row(const Row& r, size_t at);
   Result<Principal> principal_for(Connection& c, int64_t user_id);
+  Result<Principal> principal_for(const User& u) const;
   bool totp_required(const User& u) const;
   // A failed sign-in: counted for the address, and for the account `u` when known (its lock).
   Status record_failure(const LoginRequest& req, const User* u);

@@ -15,15 +15,19 @@ using namespace detail;
 Result<Principal> AuthService::principal_for(Connection& c, int64_t user_id) {
   auto u = load_user(c, "id = ?", user_id);
   if (!u) return std::unexpected(u.error());
-  if (u->disabled) return std::unexpected(unauthenticated("account disabled"));
+  return principal_for(*u);
+}
+
+Result<Principal> AuthService::principal_for(const User& u) const {
+  if (u.disabled) return std::unexpected(unauthenticated("account disabled"));
   Principal p;
-  p.user_id = u->id;
-  p.username = u->username;
-  p.roles = u->roles;
-  p.patient_id = u->patient_id;
-  p.physician_name = u->physician_name;
-  p.enrolment_only = totp_required(*u) && !u->totp_enabled;
-  p.password_change_only = u->must_change_password;
+  p.user_id = u.id;
+  p.username = u.username;
+  p.roles = u.roles;
+  p.patient_id = u.patient_id;
+  p.physician_name = u.physician_name;
+  p.enrolment_only = totp_required(u) && !u.totp_enabled;
+  p.password_change_only = u.must_change_password;
   return p;
 }
 
@@ -32,10 +36,11 @@ Result<Principal> AuthService::authenticate_session(const std::string& session_t
     return std::unexpected(unauthenticated("malformed session"));
   auto c = pool_.acquire();
   if (!c) return std::unexpected(c.error());
-  auto rows = (*c)->query(
-      "SELECT id, user_fk, csrf_token, last_seen, expires_at, revoked FROM sessions "
-      "WHERE token_hash = ?",
-      {sha256_hex(session_token)});
+  auto rows =
+      (*c)->query("SELECT s.id, s.user_fk, s.csrf_token, s.last_seen, s.expires_at, s.revoked, " +
+                      user_select() +
+                      " FROM sessions s JOIN users u ON u.id = s.user_fk WHERE s.token_hash = ?",
+                  {sha256_hex(session_token)});
   if (!rows) return std::unexpected(rows.error());
   if (rows->empty()) return std::unexpected(unauthenticated("unknown session"));
   const Row& r = rows->front();
@@ -45,7 +50,7 @@ Result<Principal> AuthService::authenticate_session(const std::string& session_t
     return std::unexpected(unauthenticated("session expired (absolute timeout)"));
   if (now - r.integer(3) >= policy_.session_idle_seconds)
     return std::unexpected(unauthenticated("session expired (idle timeout)"));
-  auto p = principal_for(**c, r.integer(1));
+  auto p = principal_for(user_from_row(r, 6));
   if (!p) return std::unexpected(p.error());
   // The idle clock restarts at most once a minute (a tenth of the idle timeout, if shorter):
   // one write per active session and minute, not one per request.

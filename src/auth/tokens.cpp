@@ -16,8 +16,8 @@ Result<Principal> AuthService::authenticate_bearer(const std::string& token) {
   auto c = pool_.acquire();
   if (!c) return std::unexpected(c.error());
   auto rows = (*c)->query(
-      "SELECT id, user_fk, scopes, expires_at, revoked, last_used FROM api_tokens "
-      "WHERE token_hash = ?",
+      "SELECT t.id, t.user_fk, t.scopes, t.expires_at, t.revoked, t.last_used, " + user_select() +
+          " FROM api_tokens t JOIN users u ON u.id = t.user_fk WHERE t.token_hash = ?",
       {sha256_hex(token)});
   if (!rows) return std::unexpected(rows.error());
   if (rows->empty()) return std::unexpected(unauthenticated("unknown token"));
@@ -26,7 +26,7 @@ Result<Principal> AuthService::authenticate_bearer(const std::string& token) {
   if (r.integer(4) != 0) return std::unexpected(unauthenticated("token revoked"));
   if (r.integer(3) != 0 && now >= r.integer(3))
     return std::unexpected(unauthenticated("token expired"));
-  auto p = principal_for(**c, r.integer(1));
+  auto p = principal_for(user_from_row(r, 6));
   if (!p) return std::unexpected(p.error());
   if (now >= r.integer(5) + kLastSeenStep)
     // Not worth refusing the request for: the worst is a "last used" a little old.

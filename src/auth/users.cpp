@@ -15,7 +15,8 @@ using namespace detail;
 Result<std::unique_ptr<AuthService>> AuthService::open(Database& db, WriteQueue& writes,
                                                        AuthPolicy policy, const Clock& clock,
                                                        const MigrationProgress& progress) {
-  if (auto s = migrate(db, "auth", auth_migrations(), progress); !s) return std::unexpected(s.error());
+  if (auto s = migrate(db, "auth", auth_migrations(), progress); !s)
+    return std::unexpected(s.error());
   return std::unique_ptr<AuthService>(new AuthService(db, writes, std::move(policy), clock));
 }
 
@@ -28,29 +29,39 @@ Status AuthService::write(const std::function<Status(Connection&)>& job) {
   return {};
 }
 
+std::string AuthService::user_select() const {
+  // The user's columns (as `u`) and their roles in one: a credential is checked in one query.
+  return "u.id, u.username, u.display_name, u.disabled, u.totp_enabled, u.patient_id, "
+         "u.physician_name, "
+         "u.failed_logins, u.locked_until, u.created_at, u.must_change_password, (SELECT " +
+         db_.dialect().string_aggregate + "(role, ',') FROM user_roles WHERE user_fk = u.id)";
+}
+
+User AuthService::user_from_row(const Row& r, size_t at) {
+  User u;
+  u.id = r.integer(at);
+  u.username = r.text(at + 1);
+  u.display_name = r.text(at + 2);
+  u.disabled = r.integer(at + 3) != 0;
+  u.totp_enabled = r.integer(at + 4) != 0;
+  u.patient_id = r.text(at + 5);
+  u.physician_name = r.text(at + 6);
+  u.failed_logins = static_cast<int>(r.integer(at + 7));
+  u.locked_until = r.integer(at + 8);
+  u.created_at = r.integer(at + 9);
+  u.must_change_password = r.integer(at + 10) != 0;
+  for (const auto& name : split(r.text(at + 11), ','))
+    if (auto role = access::parse_role(name)) u.roles.push_back(*role);
+  std::ranges::sort(u.roles, {}, [](Role role) { return role_name(role); });
+  return u;
+}
+
 Result<User> AuthService::load_user(Connection& c, const std::string& where, const SqlValue& key) {
   std::vector<SqlValue> params{key};
-  auto rows = c.query(std::string("SELECT ") + kUserColumns + " FROM users WHERE " + where, params);
+  auto rows = c.query("SELECT " + user_select() + " FROM users u WHERE u." + where, params);
   if (!rows) return std::unexpected(rows.error());
   if (rows->empty()) return fail(ErrorCode::NotFound, "no such user");
-  const Row& r = rows->front();
-  User u;
-  u.id = r.integer(0);
-  u.username = r.text(1);
-  u.display_name = r.text(2);
-  u.disabled = r.integer(3) != 0;
-  u.totp_enabled = r.integer(4) != 0;
-  u.patient_id = r.text(5);
-  u.physician_name = r.text(6);
-  u.failed_logins = static_cast<int>(r.integer(7));
-  u.locked_until = r.integer(8);
-  u.created_at = r.integer(9);
-  u.must_change_password = r.integer(14) != 0;
-  auto roles = c.query("SELECT role FROM user_roles WHERE user_fk = ? ORDER BY role", {u.id});
-  if (!roles) return std::unexpected(roles.error());
-  for (const auto& rr : *roles)
-    if (auto role = access::parse_role(rr.text(0))) u.roles.push_back(*role);
-  return u;
+  return user_from_row(rows->front(), 0);
 }
 
 Result<User> AuthService::add_user(const NewUser& n) {
@@ -232,14 +243,10 @@ Result<User> AuthService::user(const std::string& username) {
 Result<std::vector<User>> AuthService::users() {
   auto c = pool_.acquire();
   if (!c) return std::unexpected(c.error());
-  auto ids = (*c)->query("SELECT id FROM users ORDER BY username", {});
-  if (!ids) return std::unexpected(ids.error());
+  auto rows = (*c)->query("SELECT " + user_select() + " FROM users u ORDER BY u.username", {});
+  if (!rows) return std::unexpected(rows.error());
   std::vector<User> out;
-  for (const auto& r : *ids) {
-    auto u = load_user(**c, "id = ?", r.integer(0));
-    if (!u) return std::unexpected(u.error());
-    out.push_back(std::move(*u));
-  }
+  for (const auto& r : *rows) out.push_back(user_from_row(r, 0));
   return out;
 }
 
