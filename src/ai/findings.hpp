@@ -25,8 +25,11 @@ class Findings {
   static Result<std::unique_ptr<Findings>> open(Database& db, WriteQueue& writes,
                                                 const MigrationProgress& progress = {});
   // Every source's findings on the study, by source.
-  [[nodiscard]] Result<std::vector<StudyDocument>> of_study(const std::string& study_uid) {
-    return docs_.of_study(study_uid);
+  // Those sent since `study_created_at` (the archive's): older ones belong to a deleted study
+  // of the same UID, and must never be drawn on the images sent again.
+  [[nodiscard]] Result<std::vector<StudyDocument>> of_study(const std::string& study_uid,
+                                                            const std::string& study_created_at) {
+    return docs_.of_study(study_uid, nullptr, study_created_at);
   }
   [[nodiscard]] Status save(const std::string& study_uid, const std::string& source,
                             const std::string& json) {

@@ -17,13 +17,15 @@ const std::vector<Migration>& migrations() {
 
 Result<std::unique_ptr<Annotations>> Annotations::open(Database& db, WriteQueue& writes,
                                                        const MigrationProgress& progress) {
-  if (auto s = migrate(db, "annotations", migrations(), progress); !s) return std::unexpected(s.error());
+  if (auto s = migrate(db, "annotations", migrations(), progress); !s)
+    return std::unexpected(s.error());
   return std::unique_ptr<Annotations>(new Annotations(db, writes));
 }
 
 Result<std::optional<StudyDocument>> Annotations::of(const std::string& study_uid,
-                                                     const std::string& user) {
-  auto docs = docs_.of_study(study_uid, &user);
+                                                     const std::string& user,
+                                                     const std::string& study_created_at) {
+  auto docs = docs_.of_study(study_uid, &user, study_created_at);
   if (!docs) return std::unexpected(docs.error());
   if (docs->empty()) return std::optional<StudyDocument>();
   return std::optional<StudyDocument>(std::move(docs->front()));

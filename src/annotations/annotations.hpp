@@ -24,8 +24,12 @@ class Annotations {
 
   static Result<std::unique_ptr<Annotations>> open(Database& db, WriteQueue& writes,
                                                    const MigrationProgress& progress = {});
+  // The user's document on the study, if saved since `study_created_at` (the archive's): one
+  // older belongs to a deleted study of the same UID whose removal has not happened yet, and
+  // its measurements must never be drawn on the images sent again.
   [[nodiscard]] Result<std::optional<StudyDocument>> of(const std::string& study_uid,
-                                                        const std::string& user);
+                                                        const std::string& user,
+                                                        const std::string& study_created_at);
   [[nodiscard]] Status save(const std::string& study_uid, const std::string& user,
                             const std::string& json);
   // The study was deleted at `deleted_at` (the event's): what was saved before then goes.

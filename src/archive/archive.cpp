@@ -169,6 +169,15 @@ Result<std::vector<Conflict>> Archive::conflicts(int64_t limit) {
   return out;
 }
 
+Result<std::string> Archive::study_created_at(const std::string& study_uid) {
+  auto conn = readers_.acquire();
+  if (!conn) return std::unexpected(conn.error());
+  auto rows = (*conn)->query("SELECT created_at FROM studies WHERE study_uid = ?", {study_uid});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return fail(ErrorCode::NotFound, "no such study");
+  return (*rows)[0].text(0);
+}
+
 Result<ArchiveStats> Archive::stats() {
   auto conn = readers_.acquire();
   if (!conn) return std::unexpected(conn.error());

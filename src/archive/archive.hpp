@@ -166,6 +166,9 @@ class Archive {
   // lack of room, once a minute.
   void note_rejection(const std::string& source, const std::string& sop_instance_uid, const Error& why);
   [[nodiscard]] Result<ArchiveStats> stats();
+  // When the study's first instance was indexed (UTC ISO-8601): what other domains kept about a
+  // study of the same UID before then belongs to a deleted one. NotFound for an unknown study.
+  [[nodiscard]] Result<std::string> study_created_at(const std::string& study_uid);
   // Startup check: every index row has its blob (and, with `deep`, the right hash); every
   // blob has its row. Orphan blobs (written, never acknowledged) are removed when `repair`.
   // `repair`: orphans are removed, or on a shared store queued for removal.

@@ -12,7 +12,8 @@ std::string StudyDocuments::create_table(const std::string& table,
 }
 
 Result<std::vector<StudyDocument>> StudyDocuments::of_study(const std::string& study_uid,
-                                                            const std::string* owner) {
+                                                            const std::string* owner,
+                                                            const std::string& since) {
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());
   std::string sql =
@@ -21,6 +22,10 @@ Result<std::vector<StudyDocument>> StudyDocuments::of_study(const std::string& s
   if (owner) {
     sql += " AND " + owner_ + " = ?";
     args.emplace_back(*owner);
+  }
+  if (!since.empty()) {
+    sql += " AND updated_at >= ?";
+    args.emplace_back(since);
   }
   auto rows = (*c)->query(sql + " ORDER BY " + owner_, std::span<const SqlValue>(args));
   if (!rows) return std::unexpected(rows.error());

@@ -33,9 +33,11 @@ class StudyDocuments {
   [[nodiscard]] static std::string create_table(const std::string& table,
                                                 const std::string& owner_column);
 
-  // Every owner's documents on the study, or one owner's (`owner` not null), by owner.
+  // Every owner's documents on the study, or one owner's (`owner` not null), by owner; only
+  // those saved at or after `since` (UTC ISO-8601; empty: all).
   [[nodiscard]] Result<std::vector<StudyDocument>> of_study(const std::string& study_uid,
-                                                            const std::string* owner = nullptr);
+                                                            const std::string* owner = nullptr,
+                                                            const std::string& since = {});
   // Replaces the owner's document on the study.
   [[nodiscard]] Status save(const std::string& study_uid, const std::string& owner,
                             const std::string& json);

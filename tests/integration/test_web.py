@@ -208,6 +208,15 @@ class AnnotationsApiTest(StudyDocumentApi):
         statuses, out = self.server.store(DICOM / "modality/US_PAL_8_10x_echo.dcm")
         self.assertEqual(self.call("GET", self.reader, study=us)[1]["annotations"], [])
 
+    def test_a_deleted_studys_annotations_never_show_on_the_study_sent_again(self):
+        """Removing a deleted study's annotations is follow-up work (the outbox); until it is
+        done (a failing delivery, a node stopped), what was saved before the study of this UID
+        arrived must not be drawn on its images."""
+        self.server.sql("INSERT INTO annotations (study_uid, username, json, updated_at) VALUES "
+                        f"('{self.study}', 'other', '[{{\"metadata\": {{\"toolName\": \"Length\"}}}}]', "
+                        "'2001-01-01T00:00:00.000Z')")
+        self.assertEqual(self.call("GET", self.other)[1], {"annotations": [], "updatedAt": None})
+
 
 class AiFindingsApiTest(StudyDocumentApi):
     """AI findings on a study: each AI engine's account replaces its own with PUT
@@ -286,6 +295,13 @@ class AiFindingsApiTest(StudyDocumentApi):
         self.assertEqual(self.server.http("DELETE", f"/api/studies/{mr}")[0], 200)
         self.server.store(DICOM / "modality/MR_small.dcm")
         self.assertEqual(self.call("GET", self.reader, study=mr)[1]["findings"], [])
+
+    def test_a_deleted_studys_findings_never_show_on_the_study_sent_again(self):
+        """As for annotations: findings older than the study's arrival are a deleted study's."""
+        finding = json.dumps([{**self.NODULE, "id": "stale"}]).replace("'", "''")
+        self.server.sql("INSERT INTO ai_findings (study_uid, source, json, updated_at) VALUES "
+                        f"('{self.study}', 'engine-old', '{finding}', '2001-01-01T00:00:00.000Z')")
+        self.assertNotIn("engine-old", [f["source"] for f in self.call("GET", self.reader)[1]["findings"]])
 
 
 class ViewerEndToEndTest(unittest.TestCase):

@@ -23,19 +23,24 @@ TEST(Annotations, ForgettingAStudyKeepsWhatWasSavedAfterItsDeletion) {
     auto notes = Annotations::open(*db, *writes);
     ASSERT_TRUE(notes) << notes.error().message();
     ASSERT_TRUE((*notes)->save("1.2.3", "alice", "[1]"));
+    const std::string study_again = utc_now_iso();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    EXPECT_FALSE(*(*notes)->of("1.2.3", "alice", study_again))
+        << "saved before the study (of this UID) arrived: a deleted study's, never shown";
+    EXPECT_TRUE(*(*notes)->of("1.2.3", "alice", ""));
     ASSERT_TRUE((*notes)->save("1.2.3", "bob", "[2]"));
     ASSERT_TRUE((*notes)->save("1.2.4", "alice", "[3]"));
     const std::string deleted_at = utc_now_iso();
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     ASSERT_TRUE((*notes)->save("1.2.3", "bob", "[4]"));  // after the deletion
     ASSERT_TRUE((*notes)->forget_study("1.2.3", deleted_at));
-    EXPECT_FALSE(*(*notes)->of("1.2.3", "alice"));
-    auto bob = (*notes)->of("1.2.3", "bob");
+    EXPECT_FALSE(*(*notes)->of("1.2.3", "alice", ""));
+    auto bob = (*notes)->of("1.2.3", "bob", "");
     ASSERT_TRUE(bob && *bob);
     EXPECT_EQ((*bob)->json, "[4]");
-    EXPECT_TRUE(*(*notes)->of("1.2.4", "alice")) << "another study is not touched";
+    EXPECT_TRUE(*(*notes)->of("1.2.4", "alice", "")) << "another study is not touched";
     ASSERT_TRUE((*notes)->forget_study("1.2.3", ""));
-    EXPECT_FALSE(*(*notes)->of("1.2.3", "bob"));
+    EXPECT_FALSE(*(*notes)->of("1.2.3", "bob", ""));
   }
   fs::remove_all(dir);
 }

@@ -162,7 +162,9 @@ HttpResponse annotations_handler(archive::Archive& archive, annotations::Annotat
     if (auto s = notes.save(*uid, req.principal.username, items->dump()); !s) return http::problem(s.error());
     return no_content();
   }
-  auto saved = notes.of(*uid, req.principal.username);
+  auto since = archive.study_created_at(*uid);
+  if (!since) return http::problem(since.error());
+  auto saved = notes.of(*uid, req.principal.username, *since);
   if (!saved) return http::problem(saved.error());
   json out = {{"annotations", json::array()}, {"updatedAt", nullptr}};
   if (*saved) {
@@ -197,7 +199,9 @@ HttpResponse ai_findings_handler(archive::Archive& archive, ai::Findings& findin
       return http::problem(s.error());
     return no_content();
   }
-  auto docs = findings_store.of_study(*uid);
+  auto since = archive.study_created_at(*uid);
+  if (!since) return http::problem(since.error());
+  auto docs = findings_store.of_study(*uid, *since);
   if (!docs) return http::problem(docs.error());
   json findings = json::array();
   for (const auto& d : *docs) {
