@@ -15,6 +15,10 @@ the tests' scripts (tests/pg/server.sh, tests/s3/server.sh). Needs root.
 
   bench/backends_bench.py [--ct-studies 6] [--index-studies 10000] [--per-study 100]
                           [--write docs/PERFORMANCE.md]
+  bench/backends_bench.py --index-only [--index-studies 10000] [--rounds 5] [--write ...]
+With --index-only it measures only the search side at size: both engines filled by `vireo import`
+(blobs on files for both, as QIDO-RS never reads them), then both nodes up at once and the query
+set run in alternating rounds, so that the machine's drift falls on both alike.
 On a machine with more cores the same command shows how the nodes scale; figures go to the
 same table.
 """
@@ -149,11 +153,7 @@ def run_backend(label, tmp, data, backend_env, backends, args):
               f"PostgreSQL {i['pg_ms']:.2f} ms, object store {i['s3_ms']:.2f} ms", flush=True)
     finally:
         node.stop()
-    t0 = time.perf_counter()
-    r = subprocess.run([BUILD / "vireo", "import", "-j", "2", data / "index"], env=node.env, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(r.stdout[-2000:] + r.stderr[-2000:])
-    res["fill_s"] = time.perf_counter() - t0
+    res["fill_s"] = fill(node, data)
     res["index_instances"] = args.index_studies * args.per_study
     print(f"   index filled with {res['index_instances']} instances by vireo import in {res['fill_s']:.0f} s", flush=True)
     node.start()
@@ -167,6 +167,64 @@ def run_backend(label, tmp, data, backend_env, backends, args):
     finally:
         node.stop()
     return res
+
+
+def fill(node, data):
+    t0 = time.perf_counter()
+    r = subprocess.run([BUILD / "vireo", "import", "-j", "2", data / "index"], env=node.env, capture_output=True,
+                       text=True)
+    if r.returncode != 0:
+        raise RuntimeError(r.stdout[-2000:] + r.stderr[-2000:])
+    return time.perf_counter() - t0
+
+
+def index_only(tmp, data, backends, args):
+    """Both engines filled, then the QIDO-RS set in alternating rounds against both nodes."""
+    engines = {"SQLite": {}, "PostgreSQL": {"VIREO_DATABASE_URL": backends.fresh()["VIREO_DATABASE_URL"]}}
+    nodes, res = {}, {}
+    for i, (label, env) in enumerate(engines.items()):
+        nodes[label] = Node(tmp, label.lower(), env, 11520 + i, 18520 + i)
+        res[label] = {"fill_s": fill(nodes[label], data)}
+        print(f"== {label}: {args.index_studies * args.per_study} instances imported in {res[label]['fill_s']:.0f} s",
+              flush=True)
+    try:
+        for label, node in nodes.items():
+            node.start().token()
+            qido(node, query_paths(args.index_studies)[:6])
+        samples = {label: {} for label in nodes}
+        for r in range(args.rounds):
+            for label, node in (nodes.items() if r % 2 == 0 else reversed(list(nodes.items()))):
+                for kind, (ms, _) in qido(node, query_paths(args.index_studies)).items():
+                    samples[label].setdefault(kind, []).extend(ms)
+        for label, node in nodes.items():
+            res[label]["qido"] = {k: sorted(v) for k, v in samples[label].items()}
+            res[label]["index_bytes"] = index_size(node, engines[label])
+            for kind, ms in res[label]["qido"].items():
+                print(f"   {label} QIDO-RS by {kind}: p50 {pct(ms, 50):.1f} ms, p95 {pct(ms, 95):.1f} ms", flush=True)
+    finally:
+        for node in nodes.values():
+            if getattr(node, "proc", None):
+                node.stop()
+    return res
+
+
+def report_index(res, args):
+    s, p = res["SQLite"], res["PostgreSQL"]
+    n = args.index_studies * args.per_study
+    lines = [f"Measured {time.strftime('%Y-%m-%d')} by `bench/backends_bench.py --index-only --index-studies "
+             f"{args.index_studies} --per-study {args.per_study} --rounds {args.rounds}` on this {os.cpu_count()}-core "
+             f"machine: {n} instances in {args.index_studies} studies on each engine, both nodes up at once, "
+             f"{args.rounds} alternating rounds of {len(query_paths(args.index_studies))} searches; PostgreSQL 15 "
+             "(Debian, default durability) on loopback.", "",
+             "| measure | SQLite | PostgreSQL | ratio |", "| --- | --- | --- | --- |"]
+    for kind in ("PatientID", "PatientName", "StudyDate"):
+        for q in (50, 95):
+            a, b = pct(s["qido"][kind], q), pct(p["qido"][kind], q)
+            lines.append(f"| QIDO-RS studies by {kind}, p{q} | {a:.1f} ms | {b:.1f} ms | {b / a:.2f}× |")
+    lines.append(f"| index size on disk | {s['index_bytes'] / 1e6:.0f} MB | {p['index_bytes'] / 1e6:.0f} MB | |")
+    lines.append(f"| filling the index with `vireo import -j 2` | {n / s['fill_s']:.0f} inst/s | "
+                 f"{n / p['fill_s']:.0f} inst/s | |")
+    return "\n".join(lines)
 
 
 def object_store_alone(tmp, data, backends, args):
@@ -231,17 +289,20 @@ def main():
     ap.add_argument("--index-studies", type=int, default=10000)
     ap.add_argument("--per-study", type=int, default=100)
     ap.add_argument("--data", default="/var/tmp/vireo-backends-bench-data")
+    ap.add_argument("--index-only", action="store_true", help="only the index fill and QIDO-RS at size")
+    ap.add_argument("--rounds", type=int, default=5, help="alternating QIDO-RS rounds with --index-only")
     ap.add_argument("--write", help="Markdown file whose backends section is replaced with the results")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("backends_bench.py needs root (network namespace; PostgreSQL runs as the postgres user)")
     ensure_netns()
     data = Path(args.data)
-    stamp = data / f"stamp-{args.ct_studies}-{args.index_studies}-{args.per_study}"
+    stamp = data / f"stamp-{0 if args.index_only else args.ct_studies}-{args.index_studies}-{args.per_study}"
     if not stamp.exists():
         shutil.rmtree(data, ignore_errors=True)
         print("generating the data set ...", flush=True)
-        subprocess.run([BUILD / "vireo-synth", "ct", data / "ct", str(args.ct_studies), "200"], check=True)
+        if not args.index_only:
+            subprocess.run([BUILD / "vireo-synth", "ct", data / "ct", str(args.ct_studies), "200"], check=True)
         subprocess.run([BUILD / "vireo-synth", "tiny", data / "index", str(args.index_studies), str(args.per_study)],
                        check=True)
         stamp.touch()
@@ -250,6 +311,17 @@ def main():
     os.chmod(tmp, 0o755)
     backends = Backends(tmp)
     res = {}
+    if args.index_only:
+        try:
+            res = index_only(tmp, data, backends, args)
+        finally:
+            backends.stop()
+            shutil.rmtree(tmp, ignore_errors=True)
+        text = report_index(res, args)
+        print(text)
+        if args.write:
+            write_section(ROOT / args.write, "backends-index-bench", text)
+        return
     try:
         res["SQLite + files"] = run_backend("SQLite + files", tmp, data, {}, backends, args)
         res["PostgreSQL + S3"] = run_backend("PostgreSQL + S3", tmp, data, backends.fresh(), backends, args)
