@@ -46,7 +46,7 @@ struct TempServices {
     writes = std::make_unique<WriteQueue>(*db, blobs.get());
     if (auto started = writes->start(); !started) must(Result<bool>(std::unexpected(started.error())));
     outbox = must(events::Outbox::open(*db));
-    archive = must(archive::Archive::open(*db, *blobs, *writes, *outbox, DuplicatePolicy::KeepFirst));
+    archive = must(archive::Archive::open(*db, *blobs, *writes, *outbox, archive::DuplicatePolicy::KeepFirst));
     annotations = must(annotations::Annotations::open(*db, *writes));
     ai_findings = must(ai::Findings::open(*db, *writes));
     auth = must(auth::AuthService::open(*db, *writes, {}, system_clock()));

@@ -67,7 +67,7 @@ int import_paths(const Config& config, const std::vector<std::string>& paths, in
     while (true) {
       size_t i = next.fetch_add(1);
       if (i >= files.size()) return;
-      auto r = services->archive->import_file(files[i], config.aet);
+      auto r = services->archive->import_file(files[i], config.dicom.aet);
       if (r) {
         bool duplicate = r->outcome == archive::StoreOutcome::Duplicate;
         (duplicate ? progress.duplicate : progress.stored)++;

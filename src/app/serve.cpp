@@ -143,9 +143,9 @@ Result<Services> open_services(const Config& config) {
   s.web_root = config.web_root.empty() ? api::web::default_web_root() : config.web_root;
   s.web_settings.image_cache_bytes = config.viewer_image_cache_mb << 20;
   static constexpr const char* kCallers[] = {"loopback", "refuse", "accept"};
-  s.dicom = {config.aet, config.dicom_port, config.dicom_tls_port,
-             kCallers[static_cast<int>(config.dicom_unknown_callers)], config.peers,
-             [aet = config.aet, timeout = config.dicom_acse_timeout_s](const DicomPeer& peer) {
+  s.dicom = {config.dicom.aet, config.dicom.port, config.dicom.tls_port,
+             kCallers[static_cast<int>(config.dicom.unknown_callers)], config.dicom.peers,
+             [aet = config.dicom.aet, timeout = config.dicom.acse_timeout_s](const net::DicomPeer& peer) {
                return net::dicom_echo(aet, peer, timeout);
              }};
   return s;
@@ -291,7 +291,7 @@ int serve(const Config& config) {
   http_options.idle_timeout = std::chrono::seconds(config.http_idle_timeout_s);
   std::string tls_note;
   net::DimseTls dimse_tls;
-  if (config.http_tls || config.dicom_tls_port != 0) {
+  if (config.http_tls || config.dicom.tls_port != 0) {
     auto files = config.tls_certificate.empty() ? http::ensure_self_signed(config.data_dir / "tls")
                                                 : Result<http::TlsFiles>(http::TlsFiles{config.tls_certificate,
                                                                                         config.tls_private_key, {}});
@@ -319,8 +319,8 @@ int serve(const Config& config) {
     std::filesystem::remove(marker, ec);
     return 1;
   }
-  net::set_outgoing_connect_timeout(config.dicom_acse_timeout_s);
-  net::DimseServer dimse(config, archive, *services->audit);
+  net::set_outgoing_connect_timeout(config.dicom.acse_timeout_s);
+  net::DimseServer dimse(config.dicom, archive, *services->audit);
   dimse.set_tls(dimse_tls);
   if (auto s = dimse.start(); !s) {
     spdlog::error("{}", s.error().message());
@@ -335,8 +335,8 @@ int serve(const Config& config) {
             << (config.http_host == "0.0.0.0" ? "localhost" : config.http_host) << ":" << http.port()
             << "/  (REST API under /api, /healthz, /metrics)\n"
             << tls_note
-            << "  DICOM:  AE title " << config.aet << ", port " << config.dicom_port
-            << (config.dicom_tls_port ? ", TLS port " + std::to_string(config.dicom_tls_port) : std::string()) << "\n"
+            << "  DICOM:  AE title " << config.dicom.aet << ", port " << config.dicom.port
+            << (config.dicom.tls_port ? ", TLS port " + std::to_string(config.dicom.tls_port) : std::string()) << "\n"
             << "  Data:   " << std::filesystem::absolute(config.data_dir).string()
             << (config.database_url.empty() ? " (index.sqlite" : " (index in PostgreSQL: database_url")
             << (config.blob_store.empty() ? ", blobs/)" : "; files in " + config.blob_store + ", local copies in s3-cache/)")

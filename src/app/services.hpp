@@ -10,7 +10,7 @@
 #include "archive/archive.hpp"
 #include "audit/audit_log.hpp"
 #include "auth/auth_service.hpp"
-#include "core/config.hpp"
+#include "app/config.hpp"
 #include "events/dispatcher.hpp"
 #include "events/outbox.hpp"
 #include "net/http/http_types.hpp"

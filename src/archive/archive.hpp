@@ -20,8 +20,9 @@
 #include <string>
 #include <vector>
 
+#include "archive/duplicate_policy.hpp"
 #include "archive/query.hpp"
-#include "core/config.hpp"
+#include "dicom/dicom_file.hpp"
 #include "events/outbox.hpp"
 #include "store/blob_store.hpp"
 #include "store/database.hpp"
@@ -152,6 +153,23 @@ class Archive {
   };
   // A readable path to the instance's file, its hash checked as `check` says.
   [[nodiscard]] Result<std::filesystem::path> instance_file(const StoredInstance& inst, HashCheck check);
+
+  // Whether the instance's file can be read on this node without fetching it from a shared store.
+  [[nodiscard]] bool is_local(const StoredInstance& inst) { return blobs_.is_local(inst.blob_key); }
+  // `length` bytes of the instance's file from `offset`: by a ranged read of the store itself
+  // when this node has no copy (and none is kept).
+  [[nodiscard]] Result<std::string> read_part(const StoredInstance& inst, uint64_t offset, uint64_t length) {
+    return blobs_.read_range(inst.blob_key, offset, length);
+  }
+  // These frames (numbers from 1) as stored, read by byte range with the frame layout recorded
+  // at ingest, each checked against its own recorded hash: for an instance whose blob is on a
+  // shared store with no copy on this node, so that one frame does not cost the whole object.
+  // nullopt when that does not apply (the blob is here, no layout was recorded, or the frames
+  // asked for are most of the object): the caller reads the file. InvalidArgument for a frame
+  // number beyond the instance's. A frame whose bytes do not match its hash gives nullopt too:
+  // the whole object is read then, and its own hash decides.
+  [[nodiscard]] Result<std::optional<std::vector<dicom::Frame>>> frames_by_range(const StoredInstance& inst,
+                                                                               const std::vector<uint32_t>& numbers);
 
   // Delete a study or series and its files; returns the number of instances removed.
   [[nodiscard]] Result<int64_t> delete_study(const std::string& study_uid);

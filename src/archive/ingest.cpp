@@ -4,12 +4,15 @@
 
 #include <unistd.h>
 
+#include <charconv>
+
 #include "archive/schema.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/strings.hpp"
 #include "dicom/dicom_file.hpp"
+#include "dicom/frame_map.hpp"
 
 namespace fs = std::filesystem;
 
@@ -27,6 +30,7 @@ struct PreparedInstance {
   dicom::ParsedInstance parsed;
   BlobInfo blob;
   std::string source;
+  std::string frame_map;  // dicom::FrameMap::encode() of a multi-frame image; "" otherwise
 };
 }  // namespace detail
 
@@ -130,6 +134,25 @@ Status publish_stored(Connection& c, const events::Outbox& outbox, const dicom::
       c, {"instance.stored", {{"study", study}, {"series", p.value(tag::kSeriesInstanceUID)}, {"instance", p.sop_instance_uid}}});
 }
 
+Status insert_metadata(Connection& c, int64_t instance_pk, const IngestRow& r) {
+  return c.execute("INSERT INTO instance_metadata (instance_fk, json, frame_map) VALUES (?, ?, ?)",
+                   {instance_pk, r.parsed.metadata_json,
+                    r.frame_map.empty() ? SqlValue(nullptr) : SqlValue(r.frame_map)});
+}
+
+// Where each frame lies in the file, for an image of several frames (one frame is most of its
+// file: reading it whole costs no more than reading the frame). Kept only when our walk finds
+// as many frames as DCMTK and DCMTK reads the first and last where the walk says.
+std::string frame_map_of(const fs::path& file, const dicom::ParsedInstance& p) {
+  const std::string text = p.value(tag::kNumberOfFrames);
+  uint64_t frames = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), frames);
+  if (ec != std::errc() || end != text.data() + text.size() || frames < 2) return {};
+  auto map = dicom::map_frames(file);
+  if (!map || map->frames.size() != frames || !dicom::dcmtk_reads_the_same_frames(file, *map)) return {};
+  return map->encode();
+}
+
 Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, DuplicatePolicy policy,
                                     const events::Outbox& outbox) {
   const auto& p = r.parsed;
@@ -157,8 +180,7 @@ Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, Duplicate
     }
     if (auto s = c.execute("DELETE FROM instance_metadata WHERE instance_fk = ?", {row.integer(0)}); !s)
       return std::unexpected(s.error());
-    if (auto s = c.execute("INSERT INTO instance_metadata (instance_fk, json) VALUES (?, ?)", {row.integer(0), p.metadata_json}); !s)
-      return std::unexpected(s.error());
+    if (auto s = insert_metadata(c, row.integer(0), r); !s) return std::unexpected(s.error());
     if (auto s = publish_stored(c, outbox, p, false); !s) return std::unexpected(s.error());
     return IndexOutcome{Decision::Overwritten, row.text(2)};
   }
@@ -230,8 +252,7 @@ Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, Duplicate
                           r.blob.sha256, utc_now_iso(), r.source},
                          p);
   if (!inst) return std::unexpected(inst.error());
-  if (auto s = c.execute("INSERT INTO instance_metadata (instance_fk, json) VALUES (?, ?)", {*inst, p.metadata_json}); !s)
-    return std::unexpected(s.error());
+  if (auto s = insert_metadata(c, *inst, r); !s) return std::unexpected(s.error());
   for (auto [sql, pk] : {std::pair{"UPDATE series SET num_instances = num_instances + 1 WHERE id = ?", series_pk},
                          std::pair{"UPDATE studies SET num_instances = num_instances + 1 WHERE id = ?", study_pk},
                          std::pair{"UPDATE patients SET num_instances = num_instances + 1 WHERE id = ?", patient_pk}}) {
@@ -262,6 +283,7 @@ Result<detail::PreparedInstance> Archive::prepare(const fs::path& file, const St
       source.expected_study_instance_uid != parsed->value(tag::kStudyInstanceUID))
     return reject(Error{ErrorCode::InvalidArgument, "the dataset belongs to another study than the request names"}, uid);
 
+  std::string frame_map = frame_map_of(file, *parsed);  // before put_file moves the file away
   auto blob = blobs_.put_file(parsed->sop_instance_uid, parsed->value(tag::kStudyInstanceUID), file,
                               BlobStore::Durability::Deferred, source.file_sha256);
   if (!blob) {
@@ -269,7 +291,7 @@ Result<detail::PreparedInstance> Archive::prepare(const fs::path& file, const St
     refused(uid, blob.error());
     return std::unexpected(blob.error());
   }
-  return detail::PreparedInstance{std::move(*parsed), std::move(*blob), source.name};
+  return detail::PreparedInstance{std::move(*parsed), std::move(*blob), source.name, std::move(frame_map)};
 }
 
 Result<StoreResult> Archive::conclude(const detail::PreparedInstance& p, const Result<IndexOutcome>& outcome) {

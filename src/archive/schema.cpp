@@ -132,6 +132,11 @@ const std::vector<Migration>& schema_migrations() {
            "CREATE TABLE blob_deletions (blob_key TEXT NOT NULL PRIMARY KEY, requested_at INTEGER NOT NULL)",
            "CREATE INDEX instances_blob_key ON instances (blob_key)",
        }},
+      {8,
+       "where each frame of a multi-frame image lies in its file (frames read by range from an object store)",
+       {
+           "ALTER TABLE instance_metadata ADD COLUMN frame_map TEXT",
+       }},
   };
   return migrations;
 }

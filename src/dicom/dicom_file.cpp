@@ -33,6 +33,7 @@
 #include "core/log.hpp"
 #include "dicom/charset.hpp"
 #include "dicom/codecs.hpp"
+#include "dicom/frame_map.hpp"
 #include "dicom/pixel_sequence.hpp"
 #include "core/strings.hpp"
 
@@ -368,6 +369,44 @@ Result<std::string> json_metadata(const std::filesystem::path& path,
   return dataset_json(ds, bulk_uri);
 }
 
+namespace {
+// Encapsulated transfer syntaxes newer than DCMTK 3.6.7: HTJ2K (three), Deflated Image Frame
+// Compression, JPEG XL (three). DCMTK parses these files but does not take their pixel data for
+// encapsulated.
+bool newer_encapsulated_syntax(const std::string& uid) {
+  static constexpr const char* kNewer[] = {"1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202",
+                                           "1.2.840.10008.1.2.4.203", "1.2.840.10008.1.2.8.1",
+                                           "1.2.840.10008.1.2.4.110", "1.2.840.10008.1.2.4.111",
+                                           "1.2.840.10008.1.2.4.112"};
+  return std::find(std::begin(kNewer), std::end(kNewer), uid) != std::end(kNewer);
+}
+
+// The frames as stored of a file in one of those syntaxes: where our own walk of the file finds
+// them (frame_map.hpp).
+Result<std::vector<Frame>> frames_by_layout(const std::filesystem::path& path, const std::vector<uint32_t>& wanted,
+                                            const std::string& syntax) {
+  auto map = map_frames(path, FrameHashes::Skip);
+  if (!map || !map->encapsulated)
+    return fail(ErrorCode::InvalidArgument, "the frames of this " + syntax +
+                                                " image cannot be located without decoding it, which the archive "
+                                                "cannot do; retrieve the whole instance instead");
+  std::vector<uint32_t> numbers = wanted;
+  if (numbers.empty())
+    for (uint32_t n = 1; n <= map->frames.size(); ++n) numbers.push_back(n);
+  std::vector<Frame> out;
+  for (uint32_t n : numbers) {
+    if (n < 1 || n > map->frames.size())
+      return fail(ErrorCode::InvalidArgument, "frame " + std::to_string(n) + " does not exist; the instance has " +
+                                                  std::to_string(map->frames.size()) +
+                                                  (map->frames.size() == 1 ? " frame" : " frames"));
+    auto bytes = read_frame(path, map->frames[n - 1]);
+    if (!bytes) return fail(ErrorCode::IntegrityError, "cannot read frame " + std::to_string(n) + " of a stored file");
+    out.push_back({std::move(*bytes), syntax});
+  }
+  return out;
+}
+}  // namespace
+
 Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const std::vector<uint32_t>& wanted,
                                        bool decompress) {
   register_codecs();
@@ -378,6 +417,10 @@ Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const 
   DcmElement* element = nullptr;
   if (ds->findAndGetElement(DCM_PixelData, element).bad() || !element)
     return fail(ErrorCode::NotFound, "the instance has no pixel data (it is not an image)");
+  OFString declared;
+  if (!decompress && file.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, declared).good() &&
+      DcmXfer(declared.c_str()).getXfer() == EXS_Unknown && newer_encapsulated_syntax(clean(declared)))
+    return frames_by_layout(path, wanted, clean(declared));
   auto* pixels = static_cast<DcmPixelData*>(element);
   Sint32 frames = 1;
   (void)ds->findAndGetSint32(DCM_NumberOfFrames, frames);
@@ -421,6 +464,16 @@ Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const 
     out.push_back({std::move(*bytes), stored.getXferID()});
   }
   return out;
+}
+
+bool dcmtk_reads_the_same_frames(const std::filesystem::path& path, const FrameMap& map) {
+  if (map.frames.empty()) return false;
+  const auto last = static_cast<uint32_t>(map.frames.size());
+  auto theirs = read_frames(path, {1, last}, false);
+  if (!theirs || theirs->size() != 2) return false;
+  auto first = read_frame(path, map.frames.front());
+  auto final = read_frame(path, map.frames.back());
+  return first && final && *first == (*theirs)[0].bytes && *final == (*theirs)[1].bytes;
 }
 
 namespace {

@@ -21,6 +21,8 @@
 
 namespace vireo::dicom {
 
+struct FrameMap;  // frame_map.hpp
+
 // Registers the codecs, quiets DCMTK's own logger, checks the data dictionary.
 void initialize(const std::string& log_level);
 
@@ -96,6 +98,11 @@ struct Frame {
 };
 [[nodiscard]] Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const std::vector<uint32_t>& numbers,
                                                     bool decompress);
+
+// Whether DCMTK reads the first and the last frame of the file at `path` where `map` (our own walk
+// of it, frame_map.hpp) says they are: the check before a layout is kept, so that a file the
+// two read differently is read whole, by DCMTK, and never by range.
+[[nodiscard]] bool dcmtk_reads_the_same_frames(const std::filesystem::path& path, const FrameMap& map);
 
 // The value of a bulk data attribute (the BulkDataURIs of json_metadata), by its address: its
 // tag in hex ("7FE00010"), preceded for a value inside a sequence item by each sequence's tag

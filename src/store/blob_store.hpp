@@ -27,6 +27,8 @@ namespace vireo {
 // Letters, digits, '.', '_' and '-', not starting with '.': safe as a file name and an object key.
 [[nodiscard]] bool is_valid_blob_name(const std::string& name);
 [[nodiscard]] bool is_valid_blob_key(const std::string& key);
+// `length` bytes of a file from `offset`; IntegrityError when it cannot be read or is shorter.
+[[nodiscard]] Result<std::string> read_file_range(const std::filesystem::path& path, uint64_t offset, uint64_t length);
 
 struct BlobInfo {
   std::string key;
@@ -62,6 +64,13 @@ class BlobStore {
   // Where the blob's file is, when blobs are local files, without looking at the disk (a
   // reader that opens it finds out if it is missing); nullopt for other stores.
   [[nodiscard]] virtual std::optional<std::filesystem::path> direct_path(const std::string& key) = 0;
+  // Whether the blob can be read on this node without fetching it: a local file, or a copy
+  // this node keeps of a shared store's object.
+  [[nodiscard]] virtual bool is_local(const std::string& key) { return direct_path(key).has_value(); }
+  // `length` bytes of the blob from `offset`: from a local file or copy when there is one,
+  // else by one ranged read of the store (nothing is kept). IntegrityError when the blob
+  // is shorter than that.
+  [[nodiscard]] virtual Result<std::string> read_range(const std::string& key, uint64_t offset, uint64_t length);
   [[nodiscard]] virtual Result<BlobInfo> stat(const std::string& key) = 0;
   // Re-reads the blob and compares with the expected hash.
   [[nodiscard]] virtual Status verify(const std::string& key, const std::string& expected_sha256) = 0;

@@ -55,6 +55,12 @@ Result<std::unique_ptr<FileCache>> FileCache::open(fs::path dir, uint64_t max_by
   return cache;
 }
 
+bool FileCache::contains(const std::string& group, const std::string& name) const {
+  std::string rel = relative_path(group, name);
+  std::lock_guard lock(mutex_);
+  return by_path_.contains(rel);
+}
+
 std::string FileCache::relative_path(const std::string& group, const std::string& name) const {
   return (group_dir(group) / hashed(name)).string();
 }

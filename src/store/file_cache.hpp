@@ -54,6 +54,8 @@ class FileCache {
   // The entry's file when present (and marks it used).
   [[nodiscard]] std::optional<std::filesystem::path> find(const std::string& group, const std::string& name);
   void drop(const std::string& group, const std::string& name);
+  // Whether the entry is present, without marking it used, holding it or counting a miss.
+  [[nodiscard]] bool contains(const std::string& group, const std::string& name) const;
 
   [[nodiscard]] uint64_t bytes() const;
   [[nodiscard]] size_t entries() const;

@@ -27,6 +27,14 @@ Histogram& get_seconds() {
   static auto& h = Metrics::histogram("vireo_s3_get_seconds", "Time to fetch one object from the object store");
   return h;
 }
+Counter& range_reads() {
+  static auto& c = Metrics::counter("vireo_s3_range_reads_total", "Ranged reads of parts of objects (frames)");
+  return c;
+}
+Counter& range_bytes() {
+  static auto& c = Metrics::counter("vireo_s3_range_bytes_total", "Bytes read from the object store by range");
+  return c;
+}
 }  // namespace
 
 Result<std::unique_ptr<S3BlobStore>> S3BlobStore::open(S3Settings settings, fs::path local_dir, uint64_t cache_bytes,
@@ -39,7 +47,7 @@ Result<std::unique_ptr<S3BlobStore>> S3BlobStore::open(S3Settings settings, fs::
   if (ec) return fail(ErrorCode::OutOfResources, "cannot create " + (local_dir / "incoming").string() + ": " + ec.message());
   auto cache = FileCache::open(local_dir / "objects", cache_bytes, "s3_object");
   if (!cache) return std::unexpected(cache.error());
-  (void)put_seconds(), (void)get_seconds();
+  (void)put_seconds(), (void)get_seconds(), (void)range_reads(), (void)range_bytes();
   return std::unique_ptr<S3BlobStore>(
       new S3BlobStore(std::move(*client), std::move(local_dir), std::move(*cache), std::move(node_id)));
 }
@@ -106,6 +114,24 @@ Result<fs::path> S3BlobStore::local_path(const std::string& key) {
 }
 
 std::optional<fs::path> S3BlobStore::direct_path(const std::string&) { return std::nullopt; }
+
+bool S3BlobStore::is_local(const std::string& key) {
+  return is_valid_blob_key(key) && cache_->contains(cache_group(key), key);
+}
+
+Result<std::string> S3BlobStore::read_range(const std::string& key, uint64_t offset, uint64_t length) {
+  if (!is_valid_blob_key(key)) return fail(ErrorCode::InvalidArgument, "invalid blob key");
+  if (auto hit = cache_->find(cache_group(key), key)) return read_file_range(*hit, offset, length);
+  auto got = client_->get_range(key, offset, length);
+  if (!got) {
+    if (got.error().code == ErrorCode::NotFound) return fail(ErrorCode::IntegrityError, "blob missing: " + key);
+    return std::unexpected(got.error());
+  }
+  range_reads().inc();
+  range_bytes().inc(got->size());
+  if (got->size() != length) return fail(ErrorCode::IntegrityError, "blob " + key + " is shorter than its index says");
+  return got;
+}
 
 Result<BlobInfo> S3BlobStore::stat(const std::string& key) {
   if (!is_valid_blob_key(key)) return fail(ErrorCode::InvalidArgument, "invalid blob key");

@@ -4,6 +4,7 @@
 //
 // Readers get local files: a node keeps copies of the objects it read (and of the files it just
 // stored) in a bounded cache under data_dir/s3-cache, so a study being viewed is fetched once.
+// Parts of an object (one frame of a multi-frame image) are read by range, without a copy.
 // The cache is the only thing a node keeps locally besides temporary files.
 //
 // Thread-safety: all methods may be called concurrently.
@@ -37,6 +38,11 @@ class S3BlobStore final : public BlobStore {
   // The cached copy, fetched first when absent.
   [[nodiscard]] Result<std::filesystem::path> local_path(const std::string& key) override;
   [[nodiscard]] std::optional<std::filesystem::path> direct_path(const std::string& key) override;
+  // Whether this node keeps a copy.
+  [[nodiscard]] bool is_local(const std::string& key) override;
+  // From the copy when this node keeps one, else one ranged GET (not kept: a viewer asking for
+  // one frame of a large multi-frame object does not wait for the whole of it).
+  [[nodiscard]] Result<std::string> read_range(const std::string& key, uint64_t offset, uint64_t length) override;
   [[nodiscard]] Result<BlobInfo> stat(const std::string& key) override;
   // Hashes the cached copy; a copy that does not match is fetched again once, so only damage
   // in the bucket itself is reported.

@@ -4,6 +4,7 @@ the audit trail stays one chain, the same instance arriving at both at once is s
 node killed in the middle of an ingest loses nothing it acknowledged."""
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -13,6 +14,7 @@ import unittest
 from pathlib import Path
 
 from harness import DICOM, TOOL_ENV, Server, dataset_bytes, free_port, read_meta, wait_port
+from test_dicomweb import multipart_parts
 from test_durability import make_instances, storescu_acknowledged
 from test_security import Browser, PASSWORD
 
@@ -73,6 +75,49 @@ class TwoNodesTest(unittest.TestCase):
             in_study = self.b.json(f"/api/studies/{study_uid}")["NumberOfStudyRelatedInstances"]
             self.assertGreater(in_study, 0)
             self.assertEqual(len(list(Path(received).iterdir())), in_study, r.stdout + r.stderr)
+
+    def test_one_frame_of_a_multiframe_image_is_read_from_the_bucket_by_range(self):
+        """B has no copy of what A stored: one frame of 96 costs B a ranged read of that frame,
+        not the whole object, and is the frame A serves from its own copy."""
+        xa = DICOM / "modality/XA_multiframe_jpeg.dcm"
+        statuses, out = self.a.store(xa)
+        self.assertTrue(all(v == 0 for v in statuses.values()), out)
+        uid = read_meta(xa)[1][(2, 3)]
+        inst = self.b.json(f"/api/instances/{uid}")
+        path = (f"/dicom-web/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}/instances/{uid}"
+                "/frames/50,51")
+        accept = {"Accept": 'multipart/related; type="application/octet-stream"; transfer-syntax=*'}
+        answers = []
+        for node in (self.b, self.a):
+            status, headers, body = node.http("GET", path, headers=accept)
+            self.assertEqual(status, 200, body[:300])
+            answers.append([data for _, data in multipart_parts(headers["Content-Type"], body)])
+        self.assertEqual(len(answers[0]), 2)
+        self.assertEqual(answers[0], answers[1], "the same frames from the bucket by range and from A's copy")
+        status, headers, body = self.b.http("GET", path.replace("50,51", "51"), headers={"Accept": "image/jpeg"})
+        self.assertEqual((status, headers["Content-Type"].split(";")[0]), (200, "image/jpeg"))
+        self.assertEqual(body, answers[1][1])
+
+        metrics = self.b.http("GET", "/metrics")[2].decode()
+        value = lambda name: float(re.search(rf"^{name} (\S+)", metrics, re.M).group(1))
+        self.assertEqual(value("vireo_s3_range_reads_total"), 2, "50 and 51 in one request, then 51 alone")
+        self.assertLess(value("vireo_s3_range_bytes_total"), xa.stat().st_size / 20)
+        self.assertEqual(value("vireo_s3_get_seconds_count"), 0, "no whole object fetched")
+        # Asked for a frame that is not there: the answer names the instance's frames.
+        status, _, body = self.b.http("GET", path.replace("50,51", "97"), headers=accept)
+        self.assertEqual(status, 400, body)
+        self.assertIn(b"96 frames", body)
+
+        # The whole instance through B: streamed from the bucket in ranges, not first copied.
+        whole = self.a.http("GET", f"/api/instances/{uid}/file")[2]
+        status, headers, body = self.b.http("GET", path.rsplit("/frames/", 1)[0],
+                                            headers={"Accept": 'multipart/related; type="application/dicom"; '
+                                                               "transfer-syntax=*"})
+        self.assertEqual(status, 200, body[:300])
+        self.assertEqual([data for _, data in multipart_parts(headers["Content-Type"], body)], [whole])
+        metrics = self.b.http("GET", "/metrics")[2].decode()
+        self.assertEqual(value("vireo_s3_get_seconds_count"), 0, "streamed, not fetched whole first")
+        self.assertGreater(value("vireo_s3_range_bytes_total"), len(whole))
 
     def test_a_session_and_a_lockout_hold_on_both_nodes(self):
         self.a.add_user("tech1", "technician", password=PASSWORD)

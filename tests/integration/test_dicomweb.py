@@ -11,6 +11,7 @@ import unittest
 from pathlib import Path
 
 import hashlib
+import zlib
 import http.client
 import shutil
 import tempfile
@@ -897,6 +898,34 @@ class StowTest(unittest.TestCase):
         ct = content_type or f'multipart/related; type="application/dicom"; boundary={boundary}'
         status, headers, data = self.server.http("POST", path, body=body, headers={"Content-Type": ct}, token=token)
         return status, json.loads(data) if data else None
+
+    def test_frames_in_a_syntax_newer_than_dcmtk_are_served_as_stored(self):
+        """Deflated Image Frame Compression (2024): DCMTK 3.6.7 parses the file but not its pixel
+        data as encapsulated; each frame still goes out as stored, a raw deflate stream."""
+        f = DICOM / "transfer_syntax/liver_deflated_image_frame.dcm"
+        status, answer = self.stow([f.read_bytes()])
+        self.assertEqual(status, 200, answer)
+        uid = read_meta(f)[1][(2, 3)]
+        inst = self.server.json(f"/api/instances/{uid}")
+        base = f"/dicom-web/studies/{inst['StudyInstanceUID']}/series/{inst['SeriesInstanceUID']}/instances/{uid}"
+        as_stored = {"Accept": 'multipart/related; type="application/octet-stream"; transfer-syntax=*'}
+        status, headers, body = self.server.http("GET", base + "/frames/1,3", headers=as_stored)
+        self.assertEqual(status, 200, body[:300])
+        parts = multipart_parts(headers["Content-Type"], body)
+        self.assertEqual(len(parts), 2)
+        for part_headers, frame in parts:
+            self.assertIn("transfer-syntax=1.2.840.10008.1.2.8.1", part_headers["Content-Type"])
+            self.assertIn(frame, f.read_bytes(), "the frame as stored")
+            # A raw deflate stream of one 512 x 512 frame of 1-bit segments.
+            self.assertEqual(len(zlib.decompressobj(-15).decompress(frame)), 512 * 512 // 8)
+        self.assertNotEqual(parts[0][1], parts[1][1], "frames 1 and 3 are different slices")
+        status, headers, body = self.server.http("GET", base + "/pixeldata", headers=as_stored)
+        self.assertEqual(status, 200, body[:300])
+        frames = [data for _, data in multipart_parts(headers["Content-Type"], body)]
+        self.assertEqual((len(frames), frames[0], frames[2]), (3, parts[0][1], parts[1][1]))
+        status, _, body = self.server.http("GET", base + "/frames/4", headers=as_stored)
+        self.assertEqual(status, 400, body)
+        self.assertIn(b"3 frames", body)
 
     def test_stow_then_wado_rs_returns_the_same_bytes(self):
         files = sorted(p for p in (DICOM / "dicomdir/77654033").rglob("*") if p.is_file())

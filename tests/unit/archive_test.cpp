@@ -12,6 +12,7 @@
 #include "archive/archive.hpp"
 #include "events/dispatcher.hpp"
 #include "dicom/dicom_file.hpp"
+#include "dicom/frame_map.hpp"
 #include "store/fs_blob_store.hpp"
 #include "store/sqlite_database.hpp"
 
@@ -20,6 +21,8 @@ namespace {
 
 namespace fs = std::filesystem;
 const fs::path kDicom = fs::path(VIREO_TESTDATA) / "dicom";
+
+using testing::slurp;
 
 class ArchiveTest : public ::testing::Test {
  protected:
@@ -348,6 +351,172 @@ TEST_F(ArchiveTest, ScopesLimitRowsToThePatientOrTheReferringPhysiciansPatients)
   EXPECT_EQ(referred[0][tag::kPatientID], "642341");
   EXPECT_EQ(find(Level::Patient, {}, Scope::referred_by("s029729")).size(), 1u) << "names match case-insensitively";
   EXPECT_TRUE(find(Level::Study, {}, Scope::referred_by("NOBODY^")).empty());
+}
+
+
+// The blobs of a store on other machines, as an object store's are to a node without a copy:
+// the same files as `inner`, but never local, and every read counted.
+class FarStore final : public BlobStore {
+ public:
+  explicit FarStore(FsBlobStore& inner) : inner_(inner) {}
+  std::filesystem::path temp_path() override { return inner_.temp_path(); }
+  Result<BlobInfo> put_file(const std::string& name, const std::string& group, const std::filesystem::path& source,
+                            Durability durability, const std::string& known_sha256) override {
+    return inner_.put_file(name, group, source, durability, known_sha256);
+  }
+  Status sync(const std::vector<std::string>& keys) override { return inner_.sync(keys); }
+  Result<std::filesystem::path> local_path(const std::string& key) override {
+    ++whole_reads;
+    return inner_.local_path(key);
+  }
+  std::optional<std::filesystem::path> direct_path(const std::string&) override { return std::nullopt; }
+  bool is_local(const std::string&) override { return false; }
+  Result<std::string> read_range(const std::string& key, uint64_t offset, uint64_t length) override {
+    ++range_reads;
+    range_bytes += length;
+    auto path = inner_.local_path(key);
+    if (!path) return std::unexpected(path.error());
+    return read_file_range(*path, offset, length);
+  }
+  Result<BlobInfo> stat(const std::string& key) override { return inner_.stat(key); }
+  Status verify(const std::string& key, const std::string& sha256) override {
+    ++whole_reads;
+    return inner_.verify(key, sha256);
+  }
+  Status remove(const std::string& key) override { return inner_.remove(key); }
+  Status for_each_key(const std::function<void(const std::string&, int64_t)>& fn) override {
+    return inner_.for_each_key(fn);
+  }
+  bool shared() const override { return true; }
+  Result<uint64_t> free_bytes() override { return inner_.free_bytes(); }
+  void clear_temp() override { inner_.clear_temp(); }
+
+  int whole_reads = 0, range_reads = 0;
+  uint64_t range_bytes = 0;
+
+ private:
+  FsBlobStore& inner_;
+};
+
+TEST_F(ArchiveTest, AFrameOfAMultiFrameImageOnAFarStoreIsReadByRangeAndCheckedAgainstItsHash) {
+  const fs::path xa = kDicom / "modality/XA_multiframe_jpeg.dcm";
+  auto stored = import("modality/XA_multiframe_jpeg.dcm");
+  ASSERT_TRUE(stored) << stored.error().message();
+  auto here = archive_->instance(stored->sop_instance_uid, Scope::everything());
+  ASSERT_TRUE(here);
+  auto local = archive_->frames_by_range(*here, {50});
+  ASSERT_TRUE(local);
+  EXPECT_FALSE(local->has_value()) << "a blob on this node is read in place";
+
+  FarStore far(*blobs_);
+  auto opened = Archive::open(*db_, far, *writes_, *outbox_, DuplicatePolicy::KeepFirst);
+  ASSERT_TRUE(opened);
+  auto& remote = **opened;
+  auto inst = remote.instance(stored->sop_instance_uid, Scope::everything());
+  ASSERT_TRUE(inst);
+  auto expected = dicom::read_frames(xa, {50, 1, 2, 3}, false);
+  ASSERT_TRUE(expected);
+
+  auto one = remote.frames_by_range(*inst, {50});
+  ASSERT_TRUE(one) << one.error().message();
+  ASSERT_TRUE(one->has_value());
+  ASSERT_EQ((*one)->size(), 1u);
+  EXPECT_TRUE((**one)[0].bytes == (*expected)[0].bytes);
+  EXPECT_EQ((**one)[0].transfer_syntax, inst->transfer_syntax);
+  EXPECT_EQ(far.whole_reads, 0);
+  EXPECT_EQ(far.range_reads, 1);
+  EXPECT_LT(far.range_bytes, static_cast<uint64_t>(inst->size) / 20) << "one frame of 96, not the object";
+
+  auto three = remote.frames_by_range(*inst, {1, 2, 3});  // neighbours: one request
+  ASSERT_TRUE(three && three->has_value());
+  EXPECT_EQ(far.range_reads, 2);
+  for (size_t i = 0; i < 3; ++i) EXPECT_TRUE((**three)[i].bytes == (*expected)[i + 1].bytes) << i;
+
+  auto beyond = remote.frames_by_range(*inst, {97});
+  ASSERT_FALSE(beyond);
+  EXPECT_EQ(beyond.error().code, ErrorCode::InvalidArgument);
+  auto all = remote.frames_by_range(*inst, {});
+  ASSERT_TRUE(all);
+  EXPECT_FALSE(all->has_value()) << "most of the object: fetched whole, and kept";
+
+  // A byte of frame 50 damaged in the store: that frame is not served by range; the whole
+  // object is read instead, and its own hash reports the damage. Its neighbour still comes.
+  auto path = blobs_->direct_path(inst->blob_key);
+  ASSERT_TRUE(path);
+  auto map = dicom::map_frames(*path);
+  ASSERT_TRUE(map);
+  {
+    std::fstream f(*path, std::ios::in | std::ios::out | std::ios::binary);
+    const auto at = static_cast<std::streamoff>(map->frames[49].pieces[0].offset + 100);
+    f.seekg(at);
+    const char was = static_cast<char>(f.get());
+    f.seekp(at);
+    f.put(static_cast<char>(was ^ 0x5a));
+  }
+  auto damaged = remote.frames_by_range(*inst, {50});
+  ASSERT_TRUE(damaged);
+  EXPECT_FALSE(damaged->has_value());
+  auto whole = remote.instance_file(*inst, Archive::HashCheck::Once);
+  ASSERT_FALSE(whole);
+  EXPECT_EQ(whole.error().code, ErrorCode::IntegrityError);
+  auto neighbour = remote.frames_by_range(*inst, {49});
+  ASSERT_TRUE(neighbour && neighbour->has_value());
+}
+
+// The recorded layout belongs to the stored file it was found in: a reader holding the row of a
+// file since replaced reads whole, never by the new file's layout.
+TEST_F(ArchiveTest, AReplacedInstanceIsReadByItsOwnLayoutOnly) {
+  const fs::path xa = kDicom / "modality/XA_multiframe_jpeg.dcm";
+  auto first = import("modality/XA_multiframe_jpeg.dcm");
+  ASSERT_TRUE(first);
+  FarStore far(*blobs_);
+  auto remote = Archive::open(*db_, far, *writes_, *outbox_, DuplicatePolicy::KeepFirst);
+  ASSERT_TRUE(remote);
+  auto old_row = (*remote)->instance(first->sop_instance_uid, Scope::everything());
+  ASSERT_TRUE(old_row);
+
+  auto map = dicom::map_frames(xa);
+  ASSERT_TRUE(map);
+  std::string bytes = slurp(xa);
+  bytes[map->frames[9].pieces[0].offset + 40] ^= 0x21;  // frame 10 differs
+  const fs::path changed = dir_ / "changed.dcm";
+  std::ofstream(changed, std::ios::binary) << bytes;
+  open(DuplicatePolicy::Overwrite);
+  auto second = archive_->import_file(changed, "TEST");
+  ASSERT_TRUE(second) << second.error().message();
+  EXPECT_EQ(second->outcome, StoreOutcome::Overwritten);
+
+  auto stale = (*remote)->frames_by_range(*old_row, {10});
+  ASSERT_TRUE(stale);
+  EXPECT_FALSE(stale->has_value()) << "no layout for a file no longer stored";
+  auto new_row = (*remote)->instance(first->sop_instance_uid, Scope::everything());
+  ASSERT_TRUE(new_row);
+  auto fresh = (*remote)->frames_by_range(*new_row, {10});
+  ASSERT_TRUE(fresh && fresh->has_value());
+  auto expected = dicom::read_frames(changed, {10}, false);
+  ASSERT_TRUE(expected);
+  EXPECT_TRUE((**fresh)[0].bytes == (*expected)[0].bytes);
+}
+
+TEST_F(ArchiveTest, SingleFrameImagesKeepNoFrameLayout) {
+  auto stored = import("modality/MR_small.dcm");
+  ASSERT_TRUE(stored);
+  FarStore far(*blobs_);
+  auto remote = Archive::open(*db_, far, *writes_, *outbox_, DuplicatePolicy::KeepFirst);
+  ASSERT_TRUE(remote);
+  auto inst = (*remote)->instance(stored->sop_instance_uid, Scope::everything());
+  ASSERT_TRUE(inst);
+  auto got = (*remote)->frames_by_range(*inst, {1});
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(got->has_value()) << "the whole file is the frame: read it whole";
+  EXPECT_EQ(far.range_reads, 0);
+  auto conn = db_->connect();
+  ASSERT_TRUE(conn);
+  auto rows = (*conn)->query("SELECT m.frame_map FROM instance_metadata m JOIN instances i ON i.id = m.instance_fk "
+                             "WHERE i.sop_instance_uid = ?",
+                             {stored->sop_instance_uid});
+  ASSERT_TRUE(rows && rows->size() == 1u);
+  EXPECT_TRUE((*rows)[0].is_null(0));
 }
 
 }  // namespace

@@ -5,9 +5,9 @@
 namespace vireo::net {
 namespace {
 
-Config with(UnknownCallers policy) {
-  Config c;
-  c.dicom_unknown_callers = policy;
+DimseOptions with(UnknownCallers policy) {
+  DimseOptions c;
+  c.unknown_callers = policy;
   c.peers = {{"CT1", "10.0.0.7", 104}, {"LOCALWS", "localhost", 104}};
   return c;
 }
@@ -24,14 +24,14 @@ TEST(CallerPolicy, KnownPeersOnlyFromTheirHost) {
 // A known title is tied to its address even where any local caller would be let in: another
 // program on the same machine (another loopback address) may not borrow a modality's title.
 TEST(CallerPolicy, AKnownTitleFromAnotherLocalAddressIsRefused) {
-  Config c = with(UnknownCallers::Loopback);
+  DimseOptions c = with(UnknownCallers::Loopback);
   c.peers.push_back({"LOCALCT", "127.0.0.1", 104});
   EXPECT_TRUE(check_caller(c, "LOCALCT", "127.0.0.1").allowed);
   auto borrowed = check_caller(c, "LOCALCT", "127.0.0.2");
   EXPECT_FALSE(borrowed.allowed);
   EXPECT_NE(borrowed.reason.find("127.0.0.2"), std::string::npos) << borrowed.reason;
   EXPECT_TRUE(check_caller(c, "OTHER", "127.0.0.2").allowed) << "an unknown title from loopback is let in";
-  c.dicom_unknown_callers = UnknownCallers::Accept;
+  c.unknown_callers = UnknownCallers::Accept;
   EXPECT_FALSE(check_caller(c, "LOCALCT", "127.0.0.2").allowed) << "also when unknown callers are accepted";
 }
 

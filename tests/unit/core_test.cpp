@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "core/config.hpp"
+#include "app/config.hpp"
 #include "core/error.hpp"
 #include "core/sha256.hpp"
 #include "core/strings.hpp"
@@ -72,10 +72,10 @@ TEST_F(ConfigTest, DefaultsFileThenEnvironment) {
   setenv("VIREO_HTTP_PORT", "9100", 1);
   auto cfg = load_config(path);
   ASSERT_TRUE(cfg) << cfg.error().message();
-  EXPECT_EQ(cfg->aet, "ARCHIVE");
+  EXPECT_EQ(cfg->dicom.aet, "ARCHIVE");
   EXPECT_EQ(cfg->http_port, 9100);  // the environment overrides the file
-  EXPECT_EQ(cfg->dicom_port, 104);
-  EXPECT_EQ(cfg->duplicate_policy, DuplicatePolicy::KeepFirst);
+  EXPECT_EQ(cfg->dicom.port, 104);
+  EXPECT_EQ(cfg->duplicate_policy, archive::DuplicatePolicy::KeepFirst);
   std::filesystem::remove(path);
 }
 
@@ -111,11 +111,11 @@ TEST_F(ConfigTest, PeersAreParsed) {
   setenv("VIREO_PEERS", "WS1@10.0.0.5:104, PACS2@pacs.example:11112", 1);
   auto cfg = load_config({});
   ASSERT_TRUE(cfg);
-  ASSERT_EQ(cfg->peers.size(), 2u);
-  EXPECT_EQ(cfg->find_peer("PACS2")->port, 11112);
-  EXPECT_EQ(cfg->find_peer("NOBODY"), nullptr);
-  EXPECT_FALSE(parse_peer("no-at-sign:104"));
-  EXPECT_FALSE(parse_peer("WS@host:99999"));
+  ASSERT_EQ(cfg->dicom.peers.size(), 2u);
+  EXPECT_EQ(cfg->dicom.find_peer("PACS2")->port, 11112);
+  EXPECT_EQ(cfg->dicom.find_peer("NOBODY"), nullptr);
+  EXPECT_FALSE(net::parse_peer("no-at-sign:104"));
+  EXPECT_FALSE(net::parse_peer("WS@host:99999"));
 }
 
 }  // namespace

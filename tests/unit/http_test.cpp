@@ -97,7 +97,7 @@ TEST(RouteTable, EveryRouteDeclaresAKnownPermission) {
     ASSERT_TRUE(writes.start());
     auto outbox = events::Outbox::open(db);
     ASSERT_TRUE(outbox);
-    auto archive = archive::Archive::open(db, **blobs, writes, **outbox, DuplicatePolicy::KeepFirst);
+    auto archive = archive::Archive::open(db, **blobs, writes, **outbox, archive::DuplicatePolicy::KeepFirst);
     ASSERT_TRUE(archive);
     auto auth = auth::AuthService::open(db, writes, {}, system_clock());
     ASSERT_TRUE(auth);

@@ -3,6 +3,8 @@
 // settings, which needs no server.
 #include <gtest/gtest.h>
 
+#include "test_dir.hpp"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -35,10 +37,7 @@ class Scratch {
   fs::path path_;
 };
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using testing::slurp;
 
 // The server's folder (tests/s3/server.sh): its url file, and where faults are switched on.
 fs::path server_dir() {
@@ -152,6 +151,33 @@ TEST_F(S3StoreTest, LargeObjectsGoUpInPartsAndRangesReadOnlyWhatIsAsked) {
   auto range = reader->client().get_range(info->key, 1048570, 20);
   ASSERT_TRUE(range);
   EXPECT_EQ(*range, big.substr(1048570, 20));
+}
+
+TEST_F(S3StoreTest, APartOfAnObjectIsReadByRangeWithoutKeepingACopy) {
+  Scratch a;
+  auto writer = open(a.path() / "local");
+  ASSERT_TRUE(writer);
+  std::string bytes(200000, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 131) >> 3);
+  auto info = writer->put_file("1.2.3.9", "1.2.3", a.write("in", bytes));
+  ASSERT_TRUE(info) << info.error().message();
+  EXPECT_TRUE(writer->is_local(info->key)) << "the file just stored is kept";
+  EXPECT_EQ(*writer->read_range(info->key, 5, 10), bytes.substr(5, 10));
+
+  Scratch b;
+  auto reader = open(b.path() / "local");
+  ASSERT_TRUE(reader);
+  EXPECT_FALSE(reader->is_local(info->key));
+  auto part = reader->read_range(info->key, 150000, 4000);
+  ASSERT_TRUE(part) << part.error().message();
+  EXPECT_EQ(*part, bytes.substr(150000, 4000));
+  EXPECT_FALSE(reader->is_local(info->key)) << "a part read leaves no copy behind";
+  auto beyond = reader->read_range(info->key, 199990, 20);
+  ASSERT_FALSE(beyond);
+  auto missing = reader->read_range("abcd/1.2.3.404-0011223344556677", 0, 10);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::IntegrityError);
+  EXPECT_FALSE(reader->read_range("../etc/passwd", 0, 10));
 }
 
 TEST_F(S3StoreTest, AFailingStoreIsRetriedThenReportedAndNothingIsLeftBehind) {

@@ -14,6 +14,8 @@
 #include "api/dicomweb/routes.hpp"
 #include "api/path_uids.hpp"
 #include "access/scope.hpp"
+#include "core/log.hpp"
+#include "core/sha256.hpp"
 #include "core/strings.hpp"
 #include "dicom/dicom_file.hpp"
 
@@ -150,6 +152,21 @@ HttpResponse single_part_of(dicom::Frame&& frame) {
   return res;
 }
 
+// The frames as stored by byte range where the archive can (one frame of a multi-frame object on
+// an object store, without fetching the whole object), else read from the instance's file.
+Result<std::vector<dicom::Frame>> stored_or_decoded_frames(archive::Archive& archive,
+                                                           const archive::StoredInstance& inst,
+                                                           const std::vector<uint32_t>& numbers, bool decompress) {
+  if (!decompress) {
+    auto ranged = archive.frames_by_range(inst, numbers);
+    if (!ranged) return std::unexpected(ranged.error());
+    if (*ranged) return std::move(**ranged);
+  }
+  auto path = archive.instance_file(inst, archive::Archive::HashCheck::Once);
+  if (!path) return std::unexpected(path.error());
+  return dicom::read_frames(*path, numbers, decompress);
+}
+
 // PS3.18 10.4.1.1.4: frames of one instance, each a part of multipart/related, or one frame
 // as a single part when the client asks for that.
 HttpResponse frames(archive::Archive& archive, const HttpRequest& r) {
@@ -175,9 +192,7 @@ HttpResponse frames(archive::Archive& archive, const HttpRequest& r) {
     return http::problem(406, "Not Acceptable",
                          "the instance is stored in " + inst.transfer_syntax +
                              ", which the archive cannot decode; ask for transfer-syntax=* to get its frames as stored");
-  auto path = archive.instance_file(inst, archive::Archive::HashCheck::Once);
-  if (!path) return http::problem(path.error());
-  auto got = dicom::read_frames(*path, numbers, !packaging->as_stored);
+  auto got = stored_or_decoded_frames(archive, inst, numbers, !packaging->as_stored);
   if (!got) return http::problem(got.error());
   if (packaging->single_part) return single_part_of(std::move(got->front()));
   return multipart_of(*got, r.path.substr(0, r.path.rfind('/') + 1), numbers);
@@ -270,6 +285,32 @@ HttpResponse bulkdata(archive::Archive& archive, const HttpRequest& r) {
   return multipart_of(*parts, "", {});
 }
 
+// An instance's file read from the shared store in ranges as the stream reaches them, its SHA-256
+// checked at the end (a mismatch cuts the connection, as for a local file): the first bytes go
+// out at once instead of after the whole object has come down, and the node keeps no copy of
+// every instance a peer retrieves.
+std::vector<http::BodySegment> streamed_from_store(archive::Archive& archive, const archive::StoredInstance& inst) {
+  constexpr uint64_t kChunk = uint64_t{8} << 20;
+  const auto size = static_cast<uint64_t>(inst.size);
+  auto hash = std::make_shared<Sha256>();
+  std::vector<http::BodySegment> out;
+  for (uint64_t at = 0; at < size; at += kChunk) {
+    http::BodySegment part;
+    part.make = [&archive, inst, hash, at, length = std::min(kChunk, size - at), size]() -> Result<std::string> {
+      auto bytes = archive.read_part(inst, at, length);
+      if (!bytes) return std::unexpected(bytes.error());
+      hash->update(bytes->data(), bytes->size());
+      if (at + length == size && hash->hex_digest() != inst.sha256) {
+        spdlog::error("instance {}: the stored object does not match its hash", inst.sop_instance_uid);
+        return fail(ErrorCode::IntegrityError, "hash mismatch for instance " + inst.sop_instance_uid);
+      }
+      return bytes;
+    };
+    out.push_back(std::move(part));
+  }
+  return out;
+}
+
 HttpResponse retrieve(archive::Archive& archive, const HttpRequest& r) {
   auto want = wanted_syntax(r);
   if (!want)
@@ -286,7 +327,10 @@ HttpResponse retrieve(archive::Archive& archive, const HttpRequest& r) {
   for (const auto& inst : *instances) {
     bool as_stored = *want == "*" || *want == inst.transfer_syntax;
     http::BodySegment file;
-    if (as_stored) {
+    const bool from_store = as_stored && !archive.is_local(inst);
+    if (from_store) {
+      // read from the store in ranges as the stream reaches it (streamed_from_store)
+    } else if (as_stored) {
       auto path = archive.instance_file(inst, archive::Archive::HashCheck::Skip);  // checked as it is sent
       if (!path) return http::problem(path.error());
       file.file = *path;
@@ -310,7 +354,11 @@ HttpResponse retrieve(archive::Archive& archive, const HttpRequest& r) {
     res.segments.push_back(http::BodySegment::literal(std::string(first ? "" : "\r\n") + "--" + boundary +
                                                       "\r\nContent-Type: application/dicom; transfer-syntax=" + ts +
                                                       "\r\n\r\n"));
-    res.segments.push_back(std::move(file));
+    if (from_store) {
+      for (auto& part : streamed_from_store(archive, inst)) res.segments.push_back(std::move(part));
+    } else {
+      res.segments.push_back(std::move(file));
+    }
     first = false;
   }
   res.segments.push_back(http::BodySegment::literal(closing_delimiter(boundary)));

@@ -12,7 +12,7 @@
 #include "audit/audit_log.hpp"
 #include "auth/auth_service.hpp"
 #include "events/outbox.hpp"
-#include "core/config.hpp"
+#include "net/dimse/dimse_options.hpp"
 #include "net/http/http_types.hpp"
 
 namespace vireo::api {
@@ -27,8 +27,8 @@ struct DicomSettings {
   std::string aet;
   uint16_t port = 0, tls_port = 0;
   std::string unknown_callers;  // loopback, refuse, accept
-  std::vector<DicomPeer> peers;
-  std::function<Result<double>(const DicomPeer&)> echo;  // round trip in ms, or why not
+  std::vector<net::DicomPeer> peers;
+  std::function<Result<double>(const net::DicomPeer&)> echo;  // round trip in ms, or why not
 };
 
 // The system status page (with event deliveries that failed, which an administrator retries),

@@ -63,7 +63,7 @@ Result<json> status_json(archive::Archive& archive, events::Outbox& outbox, cons
               {"conflicts", conflicts}};
 }
 
-json peer_json(const DicomPeer& p) { return {{"aet", p.aet}, {"host", p.host}, {"port", p.port}}; }
+json peer_json(const net::DicomPeer& p) { return {{"aet", p.aet}, {"host", p.host}, {"port", p.port}}; }
 }  // namespace
 
 void register_system_routes(http::Router& router, archive::Archive& archive, events::Outbox& outbox,
@@ -130,7 +130,7 @@ void register_system_routes(http::Router& router, archive::Archive& archive, eve
   });
   // A failed echo is an answer, not an error of this request: 200 with ok false and why.
   router.add("POST", "/api/dicom/peers/{aet}/echo", "archive.admin", [dicom](const http::HttpRequest& r) {
-    auto peer = std::find_if(dicom.peers.begin(), dicom.peers.end(), [&](const DicomPeer& p) { return p.aet == r.param("aet"); });
+    auto peer = std::find_if(dicom.peers.begin(), dicom.peers.end(), [&](const net::DicomPeer& p) { return p.aet == r.param("aet"); });
     if (peer == dicom.peers.end())
       return http::problem(Error{ErrorCode::NotFound, "no configured DICOM peer has this AE title"});
     auto took = dicom.echo(*peer);

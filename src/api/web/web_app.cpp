@@ -7,7 +7,7 @@
 #include <iterator>
 #include <string_view>
 
-#include "core/config.hpp"
+#include "core/installation.hpp"
 #include "core/strings.hpp"
 
 namespace vireo::api::web {

@@ -42,12 +42,12 @@ bool host_matches(const std::string& host, const std::string& address) {
   return std::find(found.begin(), found.end(), address) != found.end();
 }
 
-CallerDecision check_caller(const Config& config, const std::string& calling_aet, const std::string& address) {
-  if (const DicomPeer* peer = config.find_peer(calling_aet)) {
+CallerDecision check_caller(const DimseOptions& options, const std::string& calling_aet, const std::string& address) {
+  if (const DicomPeer* peer = options.find_peer(calling_aet)) {
     if (host_matches(peer->host, address)) return {true, "known peer"};
     return {false, "AE title " + calling_aet + " is configured for host " + peer->host + ", not " + address};
   }
-  switch (config.dicom_unknown_callers) {
+  switch (options.unknown_callers) {
     case UnknownCallers::Accept: return {true, "unknown callers accepted"};
     case UnknownCallers::Loopback:
       if (is_loopback(address)) return {true, "local caller"};

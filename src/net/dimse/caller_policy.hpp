@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/config.hpp"
+#include "net/dimse/dimse_options.hpp"
 
 namespace vireo::net {
 
@@ -18,7 +18,7 @@ struct CallerDecision {
   std::string reason;  // for the log and the audit trail
 };
 
-[[nodiscard]] CallerDecision check_caller(const Config& config, const std::string& calling_aet,
+[[nodiscard]] CallerDecision check_caller(const DimseOptions& options, const std::string& calling_aet,
                                           const std::string& address);
 // True when `host` (a name or a literal) resolves to `address` (a numeric IPv4/IPv6 address).
 [[nodiscard]] bool host_matches(const std::string& host, const std::string& address);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "archive/archive.hpp"
+#include "net/dimse/dimse_options.hpp"
 
 namespace vireo::net {
 

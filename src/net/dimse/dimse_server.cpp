@@ -225,7 +225,7 @@ Result<int> listen_on(uint16_t port) {
 }  // namespace
 
 struct DimseServer::Impl {
-  const Config& config;
+  const DimseOptions& options;
   archive::Archive& archive;
   audit::AuditLog& audit;
   HandoffLayer<DcmTransportLayer> plain_layer;
@@ -244,12 +244,12 @@ struct DimseServer::Impl {
   int threads = 0;  // connection threads still running (negotiating or serving)
   std::map<uint64_t, int> live;  // watch descriptors of negotiated associations, to cut them at stop
 
-  Impl(const Config& c, archive::Archive& a, audit::AuditLog& l)
-      : config(c),
+  Impl(const DimseOptions& c, archive::Archive& a, audit::AuditLog& l)
+      : options(c),
         archive(a),
         audit(l),
-        connecting({static_cast<size_t>(c.dicom_max_connecting_per_address), kMaxConnecting,
-                    std::chrono::seconds(c.dicom_acse_timeout_s)}) {}
+        connecting({static_cast<size_t>(c.max_connecting_per_address), kMaxConnecting,
+                    std::chrono::seconds(c.acse_timeout_s)}) {}
 
   Status add_listener(uint16_t port, DcmTransportLayer& layer, bool secure);
   void accept_loop();
@@ -272,13 +272,13 @@ struct DimseServer::Impl {
   static std::string calling_aet(T_ASC_Association* assoc) { return assoc->params->DULparams.callingAPTitle; }
 };
 
-DimseServer::DimseServer(const Config& config, archive::Archive& archive, audit::AuditLog& audit)
-    : impl_(std::make_unique<Impl>(config, archive, audit)) {}
+DimseServer::DimseServer(const DimseOptions& options, archive::Archive& archive, audit::AuditLog& audit)
+    : impl_(std::make_unique<Impl>(options, archive, audit)) {}
 
 DimseServer::~DimseServer() { (void)stop(); }
 
 Status DimseServer::Impl::add_listener(uint16_t port, DcmTransportLayer& layer, bool secure) {
-  auto net = network_for_accepted_sockets(config.dicom_acse_timeout_s);
+  auto net = network_for_accepted_sockets(options.acse_timeout_s);
   if (!net) return std::unexpected(net.error());
   if (ASC_setTransportLayer(*net, &layer, 0).bad()) {
     ASC_dropNetwork(&*net);
@@ -296,22 +296,22 @@ Status DimseServer::Impl::add_listener(uint16_t port, DcmTransportLayer& layer, 
 }
 
 Status DimseServer::start() {
-  for (const auto& uid : impl_->config.dicom_storage_transfer_syntaxes) {
+  for (const auto& uid : impl_->options.storage_transfer_syntaxes) {
     auto stored = dicom::accepted_transfer_syntaxes();
     if (std::none_of(stored.begin(), stored.end(), [&](const char* ts) { return uid == ts; }))
       return fail(ErrorCode::InvalidArgument,
                   "dicom_storage_transfer_syntaxes: the archive does not store transfer syntax " + uid);
   }
   // Resolved once: the accept loop must not wait on DNS for every connection.
-  for (const auto& peer : impl_->config.peers) {
+  for (const auto& peer : impl_->options.peers) {
     auto found = addresses_of(peer.host);
     if (found.empty())
       spdlog::warn("DICOM peer {}: host '{}' does not resolve; it is held to the per-address limits", peer.aet,
                    peer.host);
     for (auto& a : found) impl_->peer_addresses.insert(std::move(a));
   }
-  if (auto s = impl_->add_listener(impl_->config.dicom_port, impl_->plain_layer, false); !s) return s;
-  if (impl_->config.dicom_tls_port != 0) {
+  if (auto s = impl_->add_listener(impl_->options.port, impl_->plain_layer, false); !s) return s;
+  if (impl_->options.tls_port != 0) {
     if (auto s = impl_->start_tls(); !s) {
       stop();
       return s;
@@ -340,7 +340,7 @@ Status DimseServer::Impl::start_tls() {
       !tls_layer->checkPrivateKeyMatchesCertificate())
     return refuse("cannot use the certificate " + tls_files.certificate.string());
   if (tls_layer->activateCipherSuites().bad()) return refuse("no usable cipher suites");
-  return add_listener(config.dicom_tls_port, *tls_layer, true);
+  return add_listener(options.tls_port, *tls_layer, true);
 }
 
 bool DimseServer::stop() {
@@ -463,10 +463,10 @@ void DimseServer::Impl::record_stall(const std::string& address) {
   stalled_connections_counter().inc();
   if (!stalls.first(address, PendingConnections::Clock::now())) return;
   spdlog::info("DICOM connection from {} dropped: no association request within {} s", address,
-               config.dicom_acse_timeout_s);
+               options.acse_timeout_s);
   // The caller never said who it is: the audit trail knows it by its address alone.
   audit.record(failed_association("unknown", address, "dropped: no complete association request within " +
-                                                          std::to_string(config.dicom_acse_timeout_s) + " s"));
+                                                          std::to_string(options.acse_timeout_s) + " s"));
 }
 
 void DimseServer::Impl::report_stall_summaries(PendingConnections::Clock::time_point now) {
@@ -514,7 +514,7 @@ void DimseServer::Impl::connection(Listener listener, int fd, int watch_fd, cons
   // association only (a programming error, logged loudly).
   try {
     OwnedAssociation owned;
-    OFCondition cond = receive_association(listener.net, fd, listener.secure, static_cast<long>(config.dicom_max_pdu),
+    OFCondition cond = receive_association(listener.net, fd, listener.secure, static_cast<long>(options.max_pdu),
                                            &owned.assoc);
     // Cut at its deadline: even a request read at that very moment is not served. (Cut
     // because the server stops: nothing to record.)
@@ -528,7 +528,7 @@ void DimseServer::Impl::connection(Listener listener, int fd, int watch_fd, cons
     }
     {
       std::lock_guard lock(mutex);
-      if (active < config.dicom_max_associations && !stopping) {
+      if (active < options.max_associations && !stopping) {
         ++active;
         books.counted_active = true;
         live.emplace(ticket, watch_fd);
@@ -550,15 +550,15 @@ void DimseServer::Impl::connection(Listener listener, int fd, int watch_fd, cons
 
 bool DimseServer::Impl::negotiate(T_ASC_Association* assoc) {
   T_ASC_Parameters* params = assoc->params;
-  if (config.aet != params->DULparams.calledAPTitle) {
+  if (options.aet != params->DULparams.calledAPTitle) {
     spdlog::warn("association from {} refused: called AE title '{}' is not {}", log_safe(calling_aet(assoc)),
-                 log_safe(params->DULparams.calledAPTitle), config.aet);
+                 log_safe(params->DULparams.calledAPTitle), options.aet);
     T_ASC_RejectParameters rej{ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
                                ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED};
     ASC_rejectAssociation(assoc, &rej);
     return false;
   }
-  CallerDecision caller = check_caller(config, calling_aet(assoc), peer_address(assoc));
+  CallerDecision caller = check_caller(options, calling_aet(assoc), peer_address(assoc));
   if (!caller.allowed) {
     spdlog::warn("association from {} at {} refused: {}", log_safe(calling_aet(assoc)), peer_address(assoc), log_safe(caller.reason, 256));
     audit.record(failed_association(calling_aet(assoc), peer_address(assoc), "refused: " + caller.reason));
@@ -584,7 +584,7 @@ bool DimseServer::Impl::negotiate(T_ASC_Association* assoc) {
     const char* chosen = nullptr;
     if (storage) {
       std::vector<std::string> proposed(pc.proposedTransferSyntaxes, pc.proposedTransferSyntaxes + pc.transferSyntaxCount);
-      chosen = choose_storage_syntax(proposed, storage_ts, config.dicom_storage_transfer_syntaxes);
+      chosen = choose_storage_syntax(proposed, storage_ts, options.storage_transfer_syntaxes);
     } else {
       for (const char* ts : service_ts) {
         for (int k = 0; k < pc.transferSyntaxCount && !chosen; ++k)
@@ -606,7 +606,7 @@ bool DimseServer::Impl::negotiate(T_ASC_Association* assoc) {
     ASC_rejectAssociation(assoc, &rej);
     return false;
   }
-  ASC_setAPTitles(params, nullptr, nullptr, config.aet.c_str());
+  ASC_setAPTitles(params, nullptr, nullptr, options.aet.c_str());
   return ASC_acknowledgeAssociation(assoc).good();
 }
 
@@ -618,7 +618,7 @@ void DimseServer::Impl::serve(T_ASC_Association* assoc) {
   while (true) {
     T_DIMSE_Message msg;
     T_ASC_PresentationContextID pres = 0;
-    OFCondition cond = DIMSE_receiveCommand(assoc, DIMSE_NONBLOCKING, config.dicom_dimse_timeout_s, &pres, &msg, nullptr);
+    OFCondition cond = DIMSE_receiveCommand(assoc, DIMSE_NONBLOCKING, options.dimse_timeout_s, &pres, &msg, nullptr);
     if (cond == DUL_PEERREQUESTEDRELEASE) {
       ASC_acknowledgeRelease(assoc);
       break;
@@ -694,13 +694,13 @@ OFCondition DimseServer::Impl::handle_store(T_ASC_Association* assoc, T_DIMSE_Me
     Error e = room ? Error{ErrorCode::OutOfResources, "cannot write to the blob store"} : room.error();
     spdlog::error("C-STORE {} refused: {}", log_safe(req.AffectedSOPInstanceUID), e.message());
     DIC_UL bytes = 0, pdvs = 0;
-    cond = DIMSE_ignoreDataSet(assoc, DIMSE_NONBLOCKING, config.dicom_dimse_timeout_s, &bytes, &pdvs);
+    cond = DIMSE_ignoreDataSet(assoc, DIMSE_NONBLOCKING, options.dimse_timeout_s, &bytes, &pdvs);
     if (cond.bad()) return cond;
     rsp.DimseStatus = dicom_status(e.code);
     detail = error_detail(e);
   } else {
     T_ASC_PresentationContextID data_pres = pres;
-    cond = DIMSE_receiveDataSetInFile(assoc, DIMSE_NONBLOCKING, config.dicom_dimse_timeout_s, &data_pres, stream,
+    cond = DIMSE_receiveDataSetInFile(assoc, DIMSE_NONBLOCKING, options.dimse_timeout_s, &data_pres, stream,
                                       nullptr, nullptr);
     bool write_failed = stream->status().bad();
     delete stream;
@@ -745,7 +745,7 @@ OFCondition DimseServer::Impl::receive_identifier(T_ASC_Association* assoc, T_AS
                                                   std::unique_ptr<DcmDataset>& identifier) {
   DcmDataset* received = nullptr;
   T_ASC_PresentationContextID data_pres = pres;
-  OFCondition cond = DIMSE_receiveDataSetInMemory(assoc, DIMSE_NONBLOCKING, config.dicom_dimse_timeout_s, &data_pres,
+  OFCondition cond = DIMSE_receiveDataSetInMemory(assoc, DIMSE_NONBLOCKING, options.dimse_timeout_s, &data_pres,
                                                   &received, nullptr, nullptr);
   identifier.reset(received);
   return cond;
@@ -777,7 +777,7 @@ OFCondition DimseServer::Impl::handle_find(T_ASC_Association* assoc, T_DIMSE_Mes
                                return false;
                              }
                              std::unique_ptr<DcmDataset> out(
-                                 response_identifier(*identifier, row, level_text.c_str(), config.aet));
+                                 response_identifier(*identifier, row, level_text.c_str(), options.aet));
                              rsp.DimseStatus = STATUS_FIND_Pending_MatchesAreContinuing;
                              rsp.DataSetType = DIMSE_DATASET_PRESENT;
                              net = DIMSE_sendFindResponse(assoc, pres, &req, &rsp, out.get(), nullptr);
@@ -875,7 +875,7 @@ OFCondition DimseServer::Impl::handle_retrieve(T_ASC_Association* assoc, T_DIMSE
   const DicomPeer* peer = nullptr;
   if (is_move) {
     std::string dest = msg.msg.CMoveRQ.MoveDestination;
-    peer = config.find_peer(dest);
+    peer = options.find_peer(dest);
     if (!peer) return refuse(Error{ErrorCode::UnknownMoveDestination, "'" + dest + "'"});
   }
   auto instances = archive.locate(*query);
@@ -886,16 +886,16 @@ OFCondition DimseServer::Impl::handle_retrieve(T_ASC_Association* assoc, T_DIMSE
   T_ASC_Network* out_net = nullptr;
   T_ASC_Association* target = assoc;
   if (is_move) {
-    if (ASC_initializeNetwork(NET_REQUESTOR, 0, config.dicom_acse_timeout_s, &out_net).bad())
+    if (ASC_initializeNetwork(NET_REQUESTOR, 0, options.acse_timeout_s, &out_net).bad())
       return refuse(Error{ErrorCode::Internal, "cannot open an outgoing network"});
-    auto opened = open_store_association(out_net, config.aet, *peer, *instances, config.dicom_max_pdu);
+    auto opened = open_store_association(out_net, options.aet, *peer, *instances, options.max_pdu);
     if (!opened) {
       ASC_dropNetwork(&out_net);
       return refuse(opened.error());
     }
     target = *opened;
   }
-  SubOperation op{target, is_move ? calling_aet(assoc) : std::string(), message_id, config.dicom_dimse_timeout_s};
+  SubOperation op{target, is_move ? calling_aet(assoc) : std::string(), message_id, options.dimse_timeout_s};
   DIC_US next_id = 1;
   bool cancelled = false;
   OFCondition net = EC_Normal;

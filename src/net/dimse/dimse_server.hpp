@@ -13,7 +13,7 @@
 
 #include "archive/archive.hpp"
 #include "audit/audit_log.hpp"
-#include "core/config.hpp"
+#include "net/dimse/dimse_options.hpp"
 
 namespace vireo::net {
 
@@ -26,7 +26,7 @@ struct DimseTls {
 class DimseServer {
  public:
   // Every association, refusal, store (per study), query and retrieve is written to `audit`.
-  DimseServer(const Config& config, archive::Archive& archive, audit::AuditLog& audit);
+  DimseServer(const DimseOptions& options, archive::Archive& archive, audit::AuditLog& audit);
   ~DimseServer();
   // Before start(): the certificate for the TLS port.
   void set_tls(DimseTls files);

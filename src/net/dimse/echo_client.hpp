@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "core/config.hpp"
+#include "net/dimse/dimse_options.hpp"
 #include "core/error.hpp"
 
 namespace vireo::net {

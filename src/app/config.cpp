@@ -1,4 +1,4 @@
-#include "core/config.hpp"
+#include "app/config.hpp"
 
 #include <charconv>
 #include <cstdlib>
@@ -142,12 +142,6 @@ const std::vector<ConfigOption>& config_options() {
   return options;
 }
 
-const DicomPeer* Config::find_peer(std::string_view name) const {
-  for (const auto& p : peers)
-    if (p.aet == name) return &p;
-  return nullptr;
-}
-
 namespace {
 template <typename T>
 Status parse_number(const std::string& key, const std::string& value, T& out, T min, T max) {
@@ -170,23 +164,6 @@ Status parse_bool(const std::string& key, const std::string& value, bool& out) {
   return fail(ErrorCode::InvalidArgument, key + " must be on or off, not '" + value + "'");
 }
 }  // namespace
-
-Result<DicomPeer> parse_peer(std::string_view text) {
-  auto at = text.find('@');
-  auto colon = text.rfind(':');
-  if (at == std::string_view::npos || colon == std::string_view::npos || colon < at) {
-    return fail(ErrorCode::InvalidArgument,
-                "a peer is written AET@host:port, not '" + std::string(text) + "'");
-  }
-  DicomPeer p;
-  p.aet = std::string(trim(text.substr(0, at)));
-  p.host = std::string(trim(text.substr(at + 1, colon - at - 1)));
-  std::string port(trim(text.substr(colon + 1)));
-  if (p.aet.empty() || p.aet.size() > 16 || p.host.empty())
-    return fail(ErrorCode::InvalidArgument, "a peer needs an AE title of 1-16 characters and a host");
-  if (auto s = parse_number<uint16_t>("peer port", port, p.port, 1, 65535); !s) return std::unexpected(s.error());
-  return p;
-}
 
 Status apply_setting(Config& cfg, const std::string& key, const std::string& value) {
   if (key == "data_dir") { cfg.data_dir = value; return {}; }
@@ -220,50 +197,50 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
   if (key == "aet") {
     if (value.empty() || value.size() > 16)
       return fail(ErrorCode::InvalidArgument, "aet must have 1 to 16 characters");
-    cfg.aet = value;
+    cfg.dicom.aet = value;
     return {};
   }
-  if (key == "dicom_port") return parse_number<uint16_t>(key, value, cfg.dicom_port, 0, 65535);
-  if (key == "dicom_tls_port") return parse_number<uint16_t>(key, value, cfg.dicom_tls_port, 0, 65535);
+  if (key == "dicom_port") return parse_number<uint16_t>(key, value, cfg.dicom.port, 0, 65535);
+  if (key == "dicom_tls_port") return parse_number<uint16_t>(key, value, cfg.dicom.tls_port, 0, 65535);
   if (key == "dicom_tls_client_ca") { cfg.dicom_tls_client_ca = value; return {}; }
   if (key == "dicom_max_associations")
-    return parse_number<int>(key, value, cfg.dicom_max_associations, 1, 1000);
+    return parse_number<int>(key, value, cfg.dicom.max_associations, 1, 1000);
   if (key == "dicom_max_pdu")
-    return parse_number<uint32_t>(key, value, cfg.dicom_max_pdu, 4096, 131072);
-  if (key == "dicom_acse_timeout") return parse_number<int>(key, value, cfg.dicom_acse_timeout_s, 1, 3600);
+    return parse_number<uint32_t>(key, value, cfg.dicom.max_pdu, 4096, 131072);
+  if (key == "dicom_acse_timeout") return parse_number<int>(key, value, cfg.dicom.acse_timeout_s, 1, 3600);
   if (key == "dicom_max_connecting_per_address")
-    return parse_number<int>(key, value, cfg.dicom_max_connecting_per_address, 1, 256);
-  if (key == "dicom_dimse_timeout") return parse_number<int>(key, value, cfg.dicom_dimse_timeout_s, 1, 3600);
+    return parse_number<int>(key, value, cfg.dicom.max_connecting_per_address, 1, 256);
+  if (key == "dicom_dimse_timeout") return parse_number<int>(key, value, cfg.dicom.dimse_timeout_s, 1, 3600);
   if (key == "dicom_storage_transfer_syntaxes") {
-    cfg.dicom_storage_transfer_syntaxes.clear();
+    cfg.dicom.storage_transfer_syntaxes.clear();
     for (const auto& item : split(value, ',')) {
       std::string uid(trim(item));
       if (uid.empty()) continue;
       if (uid.size() > 64 || uid.find_first_not_of("0123456789.") != std::string::npos)
         return fail(ErrorCode::InvalidArgument, key + ": '" + uid + "' is not a transfer syntax UID");
-      cfg.dicom_storage_transfer_syntaxes.push_back(uid);
+      cfg.dicom.storage_transfer_syntaxes.push_back(uid);
     }
     return {};
   }
   if (key == "peers") {
-    cfg.peers.clear();
+    cfg.dicom.peers.clear();
     for (const auto& item : split(value, ',')) {
       if (trim(item).empty()) continue;
-      auto p = parse_peer(trim(item));
+      auto p = net::parse_peer(trim(item));
       if (!p) return std::unexpected(p.error());
-      cfg.peers.push_back(*p);
+      cfg.dicom.peers.push_back(*p);
     }
     return {};
   }
   if (key == "dicom_unknown_callers") {
-    if (value == "loopback") { cfg.dicom_unknown_callers = UnknownCallers::Loopback; return {}; }
-    if (value == "refuse") { cfg.dicom_unknown_callers = UnknownCallers::Refuse; return {}; }
-    if (value == "accept") { cfg.dicom_unknown_callers = UnknownCallers::Accept; return {}; }
+    if (value == "loopback") { cfg.dicom.unknown_callers = net::UnknownCallers::Loopback; return {}; }
+    if (value == "refuse") { cfg.dicom.unknown_callers = net::UnknownCallers::Refuse; return {}; }
+    if (value == "accept") { cfg.dicom.unknown_callers = net::UnknownCallers::Accept; return {}; }
     return fail(ErrorCode::InvalidArgument, "dicom_unknown_callers must be loopback, refuse or accept");
   }
   if (key == "duplicate_policy") {
-    if (value == "keep_first") { cfg.duplicate_policy = DuplicatePolicy::KeepFirst; return {}; }
-    if (value == "overwrite") { cfg.duplicate_policy = DuplicatePolicy::Overwrite; return {}; }
+    if (value == "keep_first") { cfg.duplicate_policy = archive::DuplicatePolicy::KeepFirst; return {}; }
+    if (value == "overwrite") { cfg.duplicate_policy = archive::DuplicatePolicy::Overwrite; return {}; }
     return fail(ErrorCode::InvalidArgument, "duplicate_policy must be keep_first or overwrite");
   }
   if (key == "default_encoding") { cfg.default_encoding = std::string(trim(value)); return {}; }
@@ -307,12 +284,6 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
     return {};
   }
   return fail(ErrorCode::InvalidArgument, "unknown setting '" + key + "' (see vireo config)");
-}
-
-std::filesystem::path installation_root() {
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::filesystem::current_path(ec) : exe.parent_path().parent_path();
 }
 
 Result<Config> load_config(const std::filesystem::path& file) {

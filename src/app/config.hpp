@@ -2,6 +2,10 @@
 // docs/vireo.conf.example), then environment variables `VIREO_<KEY>` (upper case), then
 // command-line flags. Each later source overrides the earlier ones.
 //
+// The application reads it; modules never see it. A module that has settings declares its own
+// options (net::DimseOptions, archive::DuplicatePolicy, auth::AuthPolicy, S3Settings, …), which
+// are members here or are made from these fields in app/services.cpp.
+//
 // Thread-safety: a Config is built once at start-up and then only read.
 // Usage:
 //   auto cfg = load_config(file_path_or_empty);   // defaults + file + environment
@@ -14,20 +18,12 @@
 #include <string>
 #include <vector>
 
+#include "archive/duplicate_policy.hpp"
 #include "core/error.hpp"
+#include "core/installation.hpp"
+#include "net/dimse/dimse_options.hpp"
 
 namespace vireo {
-
-// A DICOM peer that may be named as C-MOVE destination: "AET@host:port".
-struct DicomPeer {
-  std::string aet;
-  std::string host;
-  uint16_t port = 0;
-};
-
-enum class DuplicatePolicy { KeepFirst, Overwrite };
-// DICOM callers whose AE title is not a configured peer.
-enum class UnknownCallers { Loopback, Refuse, Accept };
 
 struct Config {
   std::filesystem::path data_dir = "var";
@@ -48,19 +44,9 @@ struct Config {
   bool http_tls = true;
   std::filesystem::path tls_certificate, tls_private_key;  // empty: self-signed under data_dir/tls
   int http_threads = 0;  // 0: two per core, at least 4
-  std::string aet = "VIREO";
-  uint16_t dicom_port = 11112;
-  uint16_t dicom_tls_port = 0;               // 0: no DICOM TLS listener
+  net::DimseOptions dicom;                    // aet, dicom_port, dicom_*, peers
   std::filesystem::path dicom_tls_client_ca;  // set: callers must present a certificate from it
-  int dicom_max_associations = 32;
-  uint32_t dicom_max_pdu = 131072;
-  int dicom_acse_timeout_s = 5;
-  int dicom_max_connecting_per_address = 16;  // connections still sending their association request
-  int dicom_dimse_timeout_s = 60;
-  std::vector<std::string> dicom_storage_transfer_syntaxes;  // the site's order; empty: the sender's
-  std::vector<DicomPeer> peers;
-  UnknownCallers dicom_unknown_callers = UnknownCallers::Loopback;
-  DuplicatePolicy duplicate_policy = DuplicatePolicy::KeepFirst;
+  archive::DuplicatePolicy duplicate_policy = archive::DuplicatePolicy::KeepFirst;
   std::string default_encoding = "ISO_IR 100";  // text of files that declare no character set
   uint64_t min_free_space_mb = 100;
   uint64_t render_cache_mb = 2048;  // 0: no rendered-frame cache
@@ -79,17 +65,11 @@ struct Config {
   int session_absolute_hours = 12;
   std::vector<std::string> totp_required_roles{"admin", "radiologist"};  // checked against auth roles at start
 
-  [[nodiscard]] const DicomPeer* find_peer(std::string_view aet) const;
   [[nodiscard]] std::filesystem::path database_path() const { return data_dir / "index.sqlite"; }
   [[nodiscard]] std::filesystem::path blob_dir() const { return data_dir / "blobs"; }
   [[nodiscard]] std::filesystem::path s3_cache_dir() const { return data_dir / "s3-cache"; }
   [[nodiscard]] std::filesystem::path render_cache_dir() const { return data_dir / "cache" / "rendered"; }
 };
-
-// The folder above the one that holds the vireo binary: the source tree after `make run`, or
-// the installation's prefix. Defaults that name files (data_dir, web_root) start from it, so
-// that `vireo serve` and every other subcommand find the same archive from any folder.
-[[nodiscard]] std::filesystem::path installation_root();
 
 // Every option with its documentation: the source of `vireo config` and of the example file.
 struct ConfigOption {
@@ -104,7 +84,5 @@ struct ConfigOption {
 
 // Defaults, then `file` (if not empty; must exist), then VIREO_* environment variables.
 [[nodiscard]] Result<Config> load_config(const std::filesystem::path& file);
-
-[[nodiscard]] Result<DicomPeer> parse_peer(std::string_view text);
 
 }  // namespace vireo
