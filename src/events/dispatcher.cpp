@@ -43,10 +43,45 @@ void Dispatcher::listen_to(WriteQueue& writes) {
   });
 }
 
+void Dispatcher::wake() {
+  {
+    std::lock_guard lock(wake_->mutex);
+    wake_->committed = true;
+  }
+  wake_->cv.notify_all();
+}
+
+void Dispatcher::listen_for_other_nodes() {
+  // Short waits, so that stop() is answered within one of them.
+  constexpr std::chrono::milliseconds kWait{250};
+  std::unique_ptr<Connection> conn;
+  while (!stopping()) {
+    if (!conn) {
+      auto c = db_.connect();
+      if (c && (*c)->execute(std::string("LISTEN ") + kOutboxChannel)) {
+        conn = std::move(*c);
+        wake();  // what was enqueued while nobody listened
+      } else {
+        std::unique_lock lock(wake_->mutex);
+        wake_->cv.wait_for(lock, policy_.poll, [&] { return wake_->stopping; });
+        continue;
+      }
+    }
+    auto heard = conn->wait_for_notification(kWait);
+    if (!heard) {
+      spdlog::warn("event delivery: {}; listening again", heard.error().message());
+      conn.reset();
+    } else if (*heard) {
+      wake();
+    }
+  }
+}
+
 void Dispatcher::start() {
   if (handlers_.empty() || thread_.joinable()) return;
   wake_->stopping = false;
   thread_ = std::thread([this] { loop(); });
+  if (!db_.dialect().notify.empty()) listener_ = std::thread([this] { listen_for_other_nodes(); });
 }
 
 void Dispatcher::stop() {
@@ -56,6 +91,7 @@ void Dispatcher::stop() {
   }
   wake_->cv.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (listener_.joinable()) listener_.join();
 }
 
 void Dispatcher::loop() {

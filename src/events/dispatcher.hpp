@@ -16,7 +16,9 @@
 //   }); d.start();
 //
 // A node delivers what it enqueued as soon as the write that made it commits (the write
-// queue tells it); what other nodes enqueue it finds within one poll interval.
+// queue tells it). What other nodes enqueue it hears of at their commit on PostgreSQL (LISTEN
+// on kOutboxChannel, from a connection of its own), and finds within one poll interval in any
+// case (a lost notification, a lost listening connection).
 #pragma once
 
 #include <chrono>
@@ -73,6 +75,9 @@ class Dispatcher {
     return wake_->stopping;
   }
   void loop();
+  // PostgreSQL: wakes the loop when another node's commit enqueued events.
+  void listen_for_other_nodes();
+  void wake();
 
   Database& db_;
   WriteQueue& writes_;
@@ -91,6 +96,7 @@ class Dispatcher {
   };
   std::shared_ptr<WakeUp> wake_ = std::make_shared<WakeUp>();
   std::thread thread_;
+  std::thread listener_;
 };
 
 }  // namespace vireo::events

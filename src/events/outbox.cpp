@@ -70,6 +70,9 @@ Status Outbox::enqueue(Connection& c, const Event& e) const {
         !s)
       return s;
   *enqueued_ = true;
+  // Other nodes' dispatchers hear of it when the job's transaction commits.
+  if (const auto& notify = db_.dialect().notify; !notify.empty())
+    if (auto s = c.execute(notify + kOutboxChannel); !s) return s;
   return {};
 }
 

@@ -49,6 +49,9 @@ struct OutboxCounts {
 
 [[nodiscard]] const std::vector<Migration>& outbox_migrations();
 
+// The channel on which a commit that enqueued events tells other nodes (Dialect::notify).
+inline constexpr const char* kOutboxChannel = "vireo_outbox";
+
 class Outbox {
  public:
   static Result<std::unique_ptr<Outbox>> open(Database& db, const Clock& clock = system_clock(),

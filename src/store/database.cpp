@@ -2,6 +2,10 @@
 
 namespace vireo {
 
+Result<bool> Connection::wait_for_notification(std::chrono::milliseconds) {
+  return fail(ErrorCode::InvalidArgument, "this database engine sends no notifications");
+}
+
 int64_t Row::integer(size_t i) const {
   const auto& v = values_[i];
   if (auto p = std::get_if<int64_t>(&v)) return *p;

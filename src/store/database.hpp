@@ -9,6 +9,7 @@
 //   for (const auto& row : *rows) use(row.integer(0));
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -53,6 +54,10 @@ class Connection {
   // Inside a transaction the caller has not ended; and whether the connection is unusable.
   [[nodiscard]] virtual bool in_transaction() const = 0;
   [[nodiscard]] virtual bool broken() const { return false; }
+  // After LISTEN on this connection (engines whose dialect has `notify`): waits up to `timeout`
+  // for a notification from any connection's commit; true when one or more came. An error means
+  // the connection is lost (and with it the LISTEN): open another.
+  [[nodiscard]] virtual Result<bool> wait_for_notification(std::chrono::milliseconds timeout);
 
   Status execute(std::string_view sql, std::initializer_list<SqlValue> params) {
     return execute(sql, std::span<const SqlValue>(params.begin(), params.size()));
@@ -77,6 +82,10 @@ struct Dialect {
   // skip them rather than wait (a queue's consumers on several nodes). Today begin_write
   // serialises writers on both engines, so this only keeps claims right should that change.
   std::string lock_claimed_rows;
+  // Followed by a channel's name: tells every connection that LISTENs on it, when the
+  // transaction commits (PostgreSQL's NOTIFY), so that other nodes learn of a change at once.
+  // Empty where the engine has none (SQLite: one process, whose write queue tells its own).
+  std::string notify;
 
   // A DICOM wildcard match (PS3.4 C.2.2.2.4: `*` any run, `?` one character, the rest
   // literal): the condition on `column` with one placeholder, and the value to bind to it.

@@ -1,6 +1,9 @@
 #include "store/pg_database.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
+
+#include <cerrno>
 
 #include <charconv>
 #include <cstring>
@@ -78,6 +81,26 @@ class PgConnection final : public Connection {
  public:
   explicit PgConnection(PGconn* conn) : conn_(conn) {}
   ~PgConnection() override { PQfinish(conn_); }
+
+  Result<bool> wait_for_notification(std::chrono::milliseconds timeout) override {
+    auto drained = [&] {
+      bool any = false;
+      while (PGnotify* n = PQnotifies(conn_)) {
+        PQfreemem(n);
+        any = true;
+      }
+      return any;
+    };
+    auto lost = [&] { return fail(ErrorCode::Unavailable, "the PostgreSQL connection listening for changes was lost"); };
+    if (PQstatus(conn_) != CONNECTION_OK || PQconsumeInput(conn_) == 0) return lost();
+    if (drained()) return true;
+    pollfd p{PQsocket(conn_), POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(timeout.count()));
+    if (ready < 0 && errno != EINTR) return lost();
+    if (ready <= 0) return false;
+    if (PQconsumeInput(conn_) == 0) return lost();
+    return drained();
+  }
 
   // Row by row (libpq's single-row mode): a C-FIND over the whole archive streams. A callback
   // that stops early has the rest read and dropped, not cancelled: a cancel request can arrive
@@ -278,7 +301,7 @@ const Dialect& PgDatabase::dialect() const {
                          "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(7411001)", "BIGINT", "string_agg",
                          "SELECT setval(pg_get_serial_sequence('${TABLE}', 'id'), "
                          "(SELECT COALESCE(MAX(id), 0) + 1 FROM ${TABLE}), false)",
-                         " FOR UPDATE SKIP LOCKED"};
+                         " FOR UPDATE SKIP LOCKED", "NOTIFY "};
   return d;
 }
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -226,6 +227,36 @@ TEST_F(OutboxTest, TwoNodesDeliverEachEventOnce) {
   EXPECT_EQ(deliveries.size(), static_cast<size_t>(kEvents));
   for (const auto& [id, n] : deliveries) EXPECT_EQ(n, 1) << "report " << id;
   EXPECT_EQ(rows(), 0);
+}
+
+// Node B's dispatcher hears of what node A enqueued when A's write commits (PostgreSQL's
+// NOTIFY), not a poll interval later. On SQLite there is one process: no other node to tell.
+TEST_F(OutboxTest, AnotherNodeHearsOfAnEventWhenItsWriteCommits) {
+  if (db_->dialect().notify.empty()) GTEST_SKIP() << "SQLite: one process, no other node";
+  auto node_b_writes = testing::started_writes(*db_);
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<std::string> delivered;
+  DispatchPolicy p = quick();
+  p.poll = std::chrono::minutes(10);  // only a notification wakes it in time
+  Dispatcher b(*db_, *node_b_writes, *outbox_, "node-b", p);
+  b.handle("ris", [&](const Event& e) -> Status {
+    {
+      std::lock_guard lock(m);
+      delivered.push_back(e.id("report"));
+    }
+    cv.notify_all();
+    return {};
+  });
+  b.start();
+  for (int round = 1; round <= 3; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // B is waiting again
+    ASSERT_TRUE(publish({"report.signed", {{"report", std::to_string(round)}}}));  // through A's writes
+    std::unique_lock lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(5), [&] { return delivered.size() == size_t(round); }))
+        << "round " << round << ": B did not hear of A's event";
+  }
+  EXPECT_EQ(delivered, (std::vector<std::string>{"1", "2", "3"}));
 }
 
 }  // namespace
