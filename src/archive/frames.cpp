@@ -66,10 +66,7 @@ Result<std::optional<std::vector<dicom::Frame>>> Archive::frames_by_range(
   std::vector<dicom::ByteRange> pieces;
   uint64_t total = 0;
   for (uint32_t n : wanted) {
-    if (n < 1 || n > frames.size())
-      return fail(ErrorCode::InvalidArgument, "frame " + std::to_string(n) +
-                                                  " does not exist; the instance has " +
-                                                  std::to_string(frames.size()) + " frames");
+    if (auto s = dicom::check_frame_number(n, frames.size()); !s) return std::unexpected(s.error());
     for (const auto& p : frames[n - 1].pieces) pieces.push_back(p), total += p.length;
   }
   // Most of the object: fetching it whole costs no more, and the node keeps the copy.

@@ -369,6 +369,12 @@ Result<std::string> json_metadata(const std::filesystem::path& path,
   return dataset_json(ds, bulk_uri);
 }
 
+Status check_frame_number(uint32_t n, uint64_t frames) {
+  if (n >= 1 && n <= frames) return {};
+  return fail(ErrorCode::InvalidArgument, "frame " + std::to_string(n) + " does not exist; the instance has " +
+                                              std::to_string(frames) + (frames == 1 ? " frame" : " frames"));
+}
+
 namespace {
 // Encapsulated transfer syntaxes newer than DCMTK 3.6.7: HTJ2K (three), Deflated Image Frame
 // Compression, JPEG XL (three). DCMTK parses these files but does not take their pixel data for
@@ -395,10 +401,7 @@ Result<std::vector<Frame>> frames_by_layout(const std::filesystem::path& path, c
     for (uint32_t n = 1; n <= map->frames.size(); ++n) numbers.push_back(n);
   std::vector<Frame> out;
   for (uint32_t n : numbers) {
-    if (n < 1 || n > map->frames.size())
-      return fail(ErrorCode::InvalidArgument, "frame " + std::to_string(n) + " does not exist; the instance has " +
-                                                  std::to_string(map->frames.size()) +
-                                                  (map->frames.size() == 1 ? " frame" : " frames"));
+    if (auto s = check_frame_number(n, map->frames.size()); !s) return std::unexpected(s.error());
     auto bytes = read_frame(path, map->frames[n - 1]);
     if (!bytes) return fail(ErrorCode::IntegrityError, "cannot read frame " + std::to_string(n) + " of a stored file");
     out.push_back({std::move(*bytes), syntax});
@@ -429,9 +432,7 @@ Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const 
   if (numbers.empty())
     for (Sint32 n = 1; n <= frames; ++n) numbers.push_back(static_cast<uint32_t>(n));
   for (uint32_t n : numbers)
-    if (n < 1 || n > static_cast<uint32_t>(frames))
-      return fail(ErrorCode::InvalidArgument, "frame " + std::to_string(n) + " does not exist; the instance has " +
-                                                  std::to_string(frames) + (frames == 1 ? " frame" : " frames"));
+    if (auto s = check_frame_number(n, static_cast<uint64_t>(frames)); !s) return std::unexpected(s.error());
   E_TransferSyntax xfer = ds->getOriginalXfer();
   DcmXfer stored(xfer);
   std::vector<Frame> out;

@@ -96,6 +96,8 @@ struct Frame {
   std::string bytes;
   std::string transfer_syntax;  // of `bytes`
 };
+// Whether frame `n` (from 1) is one of `frames`; InvalidArgument naming how many there are.
+[[nodiscard]] Status check_frame_number(uint32_t n, uint64_t frames);
 [[nodiscard]] Result<std::vector<Frame>> read_frames(const std::filesystem::path& path, const std::vector<uint32_t>& numbers,
                                                     bool decompress);
 

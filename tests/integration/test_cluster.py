@@ -2,6 +2,7 @@
 what one node stores the other finds and serves at once, a session and a lockout hold on both,
 the audit trail stays one chain, the same instance arriving at both at once is stored once, and a
 node killed in the middle of an ingest loses nothing it acknowledged."""
+import hashlib
 import json
 import os
 import re
@@ -14,7 +15,7 @@ import unittest
 from pathlib import Path
 
 from harness import DICOM, TOOL_ENV, Server, dataset_bytes, free_port, read_meta, wait_port
-from test_dicomweb import multipart_parts
+from test_dicomweb import CLIENT_DIR, multipart_parts
 from test_durability import make_instances, storescu_acknowledged
 from test_security import Browser, PASSWORD
 
@@ -118,6 +119,19 @@ class TwoNodesTest(unittest.TestCase):
         metrics = self.b.http("GET", "/metrics")[2].decode()
         self.assertEqual(value("vireo_s3_get_seconds_count"), 0, "streamed, not fetched whole first")
         self.assertGreater(value("vireo_s3_range_bytes_total"), len(whole))
+
+        # The same through dicomweb-client, the client OHIF uses: one frame as stored, from B;
+        # still nothing fetched whole.
+        env = dict(os.environ, VIREO_DICOMWEB=f"https://127.0.0.1:{self.b.http_port}/dicom-web",
+                   VIREO_TOKEN=self.b.token, NODE_EXTRA_CA_CERTS=str(self.b.data_dir / "tls" / "cert.pem"))
+        r = subprocess.run(["node", "frames_client.mjs", inst["StudyInstanceUID"], inst["SeriesInstanceUID"], uid,
+                            "1.2.840.10008.1.2.4.50", "51"], cwd=CLIENT_DIR, env=env, capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = json.loads(r.stdout)
+        self.assertEqual(got, {"frames": [hashlib.sha256(answers[1][1]).hexdigest()]})
+        metrics = self.b.http("GET", "/metrics")[2].decode()
+        self.assertEqual(value("vireo_s3_get_seconds_count"), 0, "dicomweb-client's reads came by range too")
 
     def test_a_session_and_a_lockout_hold_on_both_nodes(self):
         self.a.add_user("tech1", "technician", password=PASSWORD)
