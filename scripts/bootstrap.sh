@@ -21,8 +21,9 @@ packages=(
   postgresql awscli
   # an independent TOTP implementation for the sign-in tests; openssl for test certificates
   oathtool openssl
-  # integration tests and benchmarks are driven from Python's standard library
-  python3
+  # integration tests and benchmarks are driven from Python's standard library, and PyYAML
+  # reads docs/openapi.yaml to check it against the route table
+  python3 python3-yaml
   # the browser that the web application's end-to-end tests drive (playwright-core)
   chromium
 )

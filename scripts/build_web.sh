@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../web"
 stamp=dist/index.html
-if [ -f "$stamp" ] && [ -z "$(find src index.html vite.config.ts tsconfig.json package-lock.json -newer "$stamp" -print -quit)" ]; then
+if [ -f "$stamp" ] && [ -z "$(find src index.html vite.config.ts tsconfig.json package-lock.json ../docs/openapi.yaml -newer "$stamp" -print -quit)" ]; then
   exit 0
 fi
 echo "building the web application (web/dist)"

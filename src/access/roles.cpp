@@ -22,6 +22,8 @@ constexpr PermissionInfo kPermissions[] = {
     {"archive.admin", "archive administration: ingest conflicts, storage statistics"},
     {"users.admin", "manage users, roles, lockouts and other users' tokens"},
     {"audit.read", "search and export the audit trail"},
+    {"ris.patients.read", "find and read the RIS's patients (demographics, contacts, allergies)"},
+    {"ris.patients.write", "register and edit the RIS's patients"},
 };
 
 struct Grant {
@@ -50,6 +52,12 @@ constexpr Grant kGrants[] = {
     {ReferringPhysician, "archive.export"},
     {Patient, "archive.read"},
     {Patient, "archive.export"},
+    {Admin, "ris.patients.read"},
+    {Admin, "ris.patients.write"},
+    {Receptionist, "ris.patients.read"},
+    {Receptionist, "ris.patients.write"},
+    {Technician, "ris.patients.read"},
+    {Radiologist, "ris.patients.read"},
 };
 }  // namespace
 

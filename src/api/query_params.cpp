@@ -41,4 +41,10 @@ Status only_parameters(const http::HttpRequest& r, std::initializer_list<std::st
   return {};
 }
 
+std::optional<int64_t> row_id(std::string_view value) {
+  if (value.empty() || value.size() > 18 || value.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  return std::stoll(std::string(value));
+}
+
 }  // namespace vireo::api

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/strings.hpp"
+#include "ris/patient_rules.hpp"
 
 namespace vireo {
 
@@ -96,6 +97,11 @@ const std::vector<ConfigOption>& config_options() {
       {"duplicate_policy", "keep_first",
        "When an instance arrives again with different content: keep_first (refuse it with status "
        "0111) or overwrite. Identical re-sends always succeed."},
+      {"mrn_pattern", "{seq:8}",
+       "How new patients' MRNs (their DICOM Patient ID) are made: {seq:N} is a counter padded to N "
+       "digits, {yyyy} the year, other text kept (e.g. VIR{yyyy}{seq:6})."},
+      {"mrn_issuer", "VIREO",
+       "The Issuer of Patient ID of the MRNs this clinic makes (DICOM (0010,0021), HL7 PID-3.4)."},
       {"default_encoding", "ISO_IR 100",
        "Character set (a Specific Character Set defined term, e.g. ISO_IR 100 for Latin-1, ISO_IR 101, "
        "ISO_IR 144, GB18030) of text in files that declare none but are not ASCII; text that is valid "
@@ -249,6 +255,18 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
   if (key == "render_cache_mb")
     return parse_number<uint64_t>(key, value, cfg.render_cache_mb, 0, uint64_t{1} << 30);
   if (key == "log_level") { cfg.log_level = value; return {}; }
+  if (key == "mrn_pattern") {
+    if (auto problem = ris::mrn_pattern_problem(value); !problem.empty())
+      return fail(ErrorCode::InvalidArgument, "mrn_pattern: " + problem);
+    cfg.ris_patients.mrn_pattern = value;
+    return {};
+  }
+  if (key == "mrn_issuer") {
+    if (value.empty() || value.size() > 64 || value.find('\\') != std::string::npos)
+      return fail(ErrorCode::InvalidArgument, "mrn_issuer must be 1 to 64 characters without a backslash");
+    cfg.ris_patients.mrn_issuer = value;
+    return {};
+  }
   if (key == "web_root") { cfg.web_root = value; return {}; }
   if (key == "viewer_image_cache_mb")
     return parse_number<uint64_t>(key, value, cfg.viewer_image_cache_mb, 64, 65536);

@@ -18,6 +18,7 @@
 
 #include "ai/findings.hpp"
 #include "annotations/annotations.hpp"
+#include "ris/patients.hpp"
 #include "app/admin_cli.hpp"
 #include "archive/schema.hpp"
 #include "audit/audit_log.hpp"
@@ -84,7 +85,8 @@ struct Domain {
 std::vector<Domain> domains() {
   return {{"archive", archive::schema_migrations()},  {"auth", auth::auth_migrations()},
           {"audit", audit::audit_migrations()},       {"events", events::outbox_migrations()},
-          {"annotations", annotations::migrations()}, {"ai", ai::migrations()}};
+          {"annotations", annotations::migrations()}, {"ai", ai::migrations()},
+          {"ris", ris::migrations()}};
 }
 
 // Every domain's tables, each once (a table that moved to another domain is in both lists).

@@ -86,6 +86,9 @@ struct Dialect {
   // transaction commits (PostgreSQL's NOTIFY), so that other nodes learn of a change at once.
   // Empty where the engine has none (SQLite: one process, whose write queue tells its own).
   std::string notify;
+  // A migration's ${KEY}: text compared byte by byte, so that a prefix search (wildcard_condition
+  // with "ABC*") runs on the column's index (SQLite's GLOB on BINARY; PostgreSQL's LIKE on "C").
+  std::string search_key_type;
 
   // A DICOM wildcard match (PS3.4 C.2.2.2.4: `*` any run, `?` one character, the rest
   // literal): the condition on `column` with one placeholder, and the value to bind to it.

@@ -32,6 +32,10 @@ std::string render(std::string sql, const Dialect& dialect) {
   for (auto pos = sql.find(token); pos != std::string::npos; pos = sql.find(token, pos)) {
     sql.replace(pos, token.size(), dialect.primary_key_column);
   }
+  const std::string key = "${KEY}";
+  for (auto pos = sql.find(key); pos != std::string::npos; pos = sql.find(key, pos)) {
+    sql.replace(pos, key.size(), dialect.search_key_type);
+  }
   return sql;
 }
 

@@ -301,7 +301,7 @@ const Dialect& PgDatabase::dialect() const {
                          "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(7411001)", "BIGINT", "string_agg",
                          "SELECT setval(pg_get_serial_sequence('${TABLE}', 'id'), "
                          "(SELECT COALESCE(MAX(id), 0) + 1 FROM ${TABLE}), false)",
-                         " FOR UPDATE SKIP LOCKED", "NOTIFY "};
+                         " FOR UPDATE SKIP LOCKED", "NOTIFY ", "TEXT COLLATE \"C\""};
   return d;
 }
 

@@ -135,7 +135,7 @@ Result<std::unique_ptr<Connection>> SqliteDatabase::connect() {
 }
 
 const Dialect& SqliteDatabase::dialect() const {
-  static const Dialect d{"sqlite", "INTEGER PRIMARY KEY", "BEGIN IMMEDIATE", "INTEGER", "group_concat", "", "", ""};
+  static const Dialect d{"sqlite", "INTEGER PRIMARY KEY", "BEGIN IMMEDIATE", "INTEGER", "group_concat", "", "", "", "TEXT"};
   return d;
 }
 

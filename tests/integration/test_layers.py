@@ -11,7 +11,7 @@ RANK = {
     "core": 0,
     "store": 1, "dicom": 1,  # ports and format adapters
     "events": 2,
-    "access": 3, "audit": 3, "auth": 3, "archive": 3, "annotations": 3, "ai": 3,  # domains
+    "access": 3, "audit": 3, "auth": 3, "archive": 3, "annotations": 3, "ai": 3, "ris": 3,  # domains
     "net": 4,
     "api": 5,
     "app": 6,
@@ -22,6 +22,7 @@ FORBIDDEN = {
     "archive": {"auth", "annotations", "ai"},  # takes a Scope, never a user; tells others by events
     "annotations": {"archive"},                # learn of deleted studies by events
     "ai": {"archive"},
+    "ris": {"archive", "auth", "annotations", "ai"},  # links to studies by Patient ID and events
     "dicom": {"store"},
     "store": {"dicom"},
 }

@@ -40,5 +40,12 @@ TEST(QueryParams, AnUnknownParameterIsRefusedByName) {
   EXPECT_FALSE(only_parameters(with_query("/x?a=1"), {})) << "a resource without parameters refuses any";
 }
 
+TEST(QueryParams, ARowIdIsDigitsThatFitAnInteger) {
+  EXPECT_EQ(row_id("42"), 42);
+  EXPECT_EQ(row_id("999999999999999999"), 999999999999999999);
+  for (const char* bad : {"", "-1", "1e3", " 1", "abc", "1234567890123456789", "0x10"})
+    EXPECT_FALSE(row_id(bad)) << bad;
+}
+
 }  // namespace
 }  // namespace vireo::api

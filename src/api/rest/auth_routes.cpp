@@ -77,10 +77,9 @@ std::string session_cookie(const std::string& value, int64_t max_age) {
 HttpResponse no_content() { return HttpResponse{204, "application/json", "", {}, {}, {}}; }
 
 Result<int64_t> id_param(const HttpRequest& r, const char* name) {
-  std::string v = r.param(name);
-  if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos)
-    return fail(ErrorCode::NotFound, "no such token");
-  return std::stoll(v);
+  auto id = row_id(r.param(name));
+  if (!id) return fail(ErrorCode::NotFound, "no such token");
+  return *id;
 }
 
 // POST body {"name", "scopes": [...], "expiresInDays"} -> a token for `username`.

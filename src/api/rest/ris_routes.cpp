@@ -1,0 +1,228 @@
+// The RIS's patients (/api/ris/patients): registration with per-field validation and the
+// duplicate warning, edits, search. Thin: JSON in and out, the rules are ris::Patients'.
+#include <nlohmann/json.hpp>
+
+#include "api/query_params.hpp"
+#include "api/rest/routes.hpp"
+#include "ris/patient_rules.hpp"
+
+namespace vireo::api {
+
+namespace {
+using http::HttpRequest;
+using http::HttpResponse;
+using nlohmann::json;
+
+constexpr size_t kMaxBody = 64 * 1024;  // a patient's fields; more is not a form
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+HttpResponse problem_with(int status, const std::string& title, const std::string& detail,
+                          const char* member, json value) {
+  HttpResponse res = http::problem(status, title, detail);
+  json body = json::parse(res.body);
+  body[member] = std::move(value);
+  res.body = dump(body);
+  return res;
+}
+
+json errors_json(const std::vector<ris::FieldError>& errors) {
+  json out = json::array();
+  for (const auto& e : errors)
+    out.push_back({{"field", e.field}, {"rule", e.rule}, {"message", e.message}});
+  return out;
+}
+
+HttpResponse invalid(const std::vector<ris::FieldError>& errors) {
+  return problem_with(400, "Some fields need correcting", errors.front().message, "errors",
+                      errors_json(errors));
+}
+
+json patient_json(const ris::Patient& p) {
+  return {{"id", p.id},
+          {"mrn", p.mrn},
+          {"mrnIssuer", p.mrn_issuer},
+          {"familyName", p.name.family},
+          {"givenName", p.name.given},
+          {"middleName", p.name.middle},
+          {"namePrefix", p.name.prefix},
+          {"nameSuffix", p.name.suffix},
+          {"birthDate", p.birth_date},
+          {"sex", p.sex},
+          {"phone", p.phone},
+          {"email", p.email},
+          {"address", p.address},
+          {"nationalId", p.national_id},
+          {"insuranceNumber", p.insurance_number},
+          {"allergies", p.allergies},
+          {"contrastAllergy", p.contrast_allergy},
+          {"notes", p.notes},
+          {"version", p.version},
+          {"createdAt", p.created_at},
+          {"updatedAt", p.updated_at}};
+}
+
+// The body's fields, each of its type; an unknown member is refused, not ignored (a misspelt
+// field would otherwise lose what was typed). `extra`: members the route itself reads.
+Result<ris::PatientFields> fields_of(const json& body,
+                                     std::initializer_list<std::string_view> extra,
+                                     std::vector<ris::FieldError>& errors) {
+  ris::PatientFields p;
+  const std::pair<const char*, std::string*> texts[] = {
+      {"mrn", &p.mrn},
+      {"mrnIssuer", &p.mrn_issuer},
+      {"familyName", &p.name.family},
+      {"givenName", &p.name.given},
+      {"middleName", &p.name.middle},
+      {"namePrefix", &p.name.prefix},
+      {"nameSuffix", &p.name.suffix},
+      {"birthDate", &p.birth_date},
+      {"sex", &p.sex},
+      {"phone", &p.phone},
+      {"email", &p.email},
+      {"address", &p.address},
+      {"nationalId", &p.national_id},
+      {"insuranceNumber", &p.insurance_number},
+      {"allergies", &p.allergies},
+      {"notes", &p.notes},
+  };
+  for (const auto& [name, value] : body.items()) {
+    bool known =
+        name == "contrastAllergy" || std::ranges::any_of(extra, [&](auto e) { return e == name; });
+    for (const auto& [field, target] : texts) {
+      if (name != field) continue;
+      known = true;
+      if (value.is_string())
+        *target = value.get<std::string>();
+      else if (!value.is_null())
+        errors.push_back({name, "type", name + " must be text"});
+    }
+    if (!known) return fail(ErrorCode::InvalidArgument, "unknown field \"" + name + "\"");
+  }
+  if (auto it = body.find("contrastAllergy"); it != body.end()) {
+    if (it->is_boolean())
+      p.contrast_allergy = it->get<bool>();
+    else
+      errors.push_back({"contrastAllergy", "type", "contrastAllergy must be true or false"});
+  }
+  return p;
+}
+
+Result<json> object_body(const HttpRequest& r) {
+  if (r.body.size() > kMaxBody)
+    return fail(ErrorCode::PayloadTooLarge, "a patient's fields take at most 64 KiB");
+  json j = json::parse(r.body, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return fail(ErrorCode::InvalidArgument, "the body must be a JSON object");
+  return j;
+}
+
+std::optional<int64_t> id_of(const HttpRequest& r) { return row_id(r.param("id")); }
+
+HttpResponse no_patient() { return http::problem(Error{ErrorCode::NotFound, "no such patient"}); }
+
+HttpResponse saved(const HttpRequest& r, const ris::Outcome& o, int status, const char* what) {
+  if (!o.invalid.empty()) return invalid(o.invalid);
+  if (!o.duplicates.empty()) {
+    json list = json::array();
+    for (const auto& d : o.duplicates)
+      list.push_back({{"reason", d.reason}, {"patient", patient_json(d.patient)}});
+    return problem_with(409, "This may be a patient already registered",
+                        "check the patients listed; register anyway with confirmedNew: true",
+                        "duplicates", list);
+  }
+  r.audit.patient_id = o.patient.mrn;
+  r.audit.detail = std::string(what) + " RIS patient " + std::to_string(o.patient.id);
+  return http::json_response(status, dump(patient_json(o.patient)));
+}
+
+HttpResponse create(ris::Patients& patients, const HttpRequest& r) {
+  auto body = object_body(r);
+  if (!body) return http::problem(body.error());
+  std::vector<ris::FieldError> errors;
+  auto fields = fields_of(*body, {"confirmedNew"}, errors);
+  if (!fields) return http::problem(fields.error());
+  bool confirmed = false;
+  if (auto it = body->find("confirmedNew"); it != body->end()) {
+    if (it->is_boolean())
+      confirmed = it->get<bool>();
+    else
+      errors.push_back({"confirmedNew", "type", "confirmedNew must be true or false"});
+  }
+  if (!errors.empty()) return invalid(errors);
+  auto o = patients.create(*fields, r.principal.username, confirmed);
+  if (!o) return http::problem(o.error());
+  return saved(r, *o, 201, "registered");
+}
+
+HttpResponse update(ris::Patients& patients, const HttpRequest& r) {
+  auto id = id_of(r);
+  if (!id) return no_patient();
+  auto body = object_body(r);
+  if (!body) return http::problem(body.error());
+  std::vector<ris::FieldError> errors;
+  auto fields = fields_of(*body, {"version", "id", "createdAt", "updatedAt"}, errors);
+  if (!fields) return http::problem(fields.error());
+  auto version = body->find("version");
+  if (version == body->end() || !version->is_number_integer())
+    errors.push_back({"version", "required",
+                      "version (the one read) is required, to refuse overwriting a newer edit"});
+  if (!errors.empty()) return invalid(errors);
+  auto current = patients.get(*id);
+  if (!current) return http::problem(current.error());
+  if (!*current) return no_patient();
+  if ((!fields->mrn.empty() && fields->mrn != (*current)->mrn) ||
+      (!fields->mrn_issuer.empty() && fields->mrn_issuer != (*current)->mrn_issuer))
+    return invalid({{"mrn", "fixed", "The MRN cannot be changed; merge the patients instead"}});
+  auto o = patients.update(*id, version->get<int64_t>(), *fields, r.principal.username);
+  if (!o && o.error().code == ErrorCode::NotFound) return no_patient();
+  if (!o && o.error().code == ErrorCode::AlreadyExists)
+    return http::problem(409, "Someone else changed this patient", o.error().detail);
+  if (!o) return http::problem(o.error());
+  return saved(r, *o, 200, "edited");
+}
+
+HttpResponse search(ris::Patients& patients, const HttpRequest& r) {
+  if (auto s = only_parameters(r, {"q", "birthDate", "limit", "offset"}); !s)
+    return http::problem(s.error());
+  auto page = page_of(r, 50, 500);
+  if (!page) return http::problem(page.error());
+  ris::PatientSearch q{r.query_value("q").value_or(""), r.query_value("birthDate").value_or(""),
+                       static_cast<int>(page->limit), static_cast<int>(page->offset)};
+  if (q.text.size() > 200)
+    return http::problem(Error{ErrorCode::InvalidArgument, "q is longer than 200 characters"});
+  if (!q.birth_date.empty() && !ris::is_calendar_date(q.birth_date))
+    return http::problem(
+        Error{ErrorCode::InvalidArgument, "birthDate must be a date written YYYY-MM-DD"});
+  auto found = patients.search(q);
+  if (!found) return http::problem(found.error());
+  json list = json::array();
+  for (const auto& p : *found) list.push_back(patient_json(p));
+  r.audit.detail = "searched RIS patients: " + std::to_string(found->size()) + " found";
+  return http::json_response(
+      200, dump({{"patients", list}, {"limit", page->limit}, {"offset", page->offset}}));
+}
+
+}  // namespace
+
+void register_ris_routes(http::Router& router, ris::Patients& patients) {
+  router.add("GET", "/api/ris/patients", "ris.patients.read",
+             [&patients](const HttpRequest& r) { return search(patients, r); });
+  router.add("POST", "/api/ris/patients", "ris.patients.write",
+             [&patients](const HttpRequest& r) { return create(patients, r); });
+  router.add("GET", "/api/ris/patients/{id}", "ris.patients.read",
+             [&patients](const HttpRequest& r) {
+               auto id = id_of(r);
+               if (!id) return no_patient();
+               auto p = patients.get(*id);
+               if (!p) return http::problem(p.error());
+               if (!*p) return no_patient();
+               r.audit.patient_id = (*p)->mrn;
+               r.audit.detail = "read RIS patient " + std::to_string(*id);
+               return http::json_response(200, dump(patient_json(**p)));
+             });
+  router.add("PUT", "/api/ris/patients/{id}", "ris.patients.write",
+             [&patients](const HttpRequest& r) { return update(patients, r); });
+}
+
+}  // namespace vireo::api

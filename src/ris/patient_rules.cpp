@@ -1,0 +1,250 @@
+#include "ris/patient_rules.hpp"
+
+#include <cctype>
+#include <charconv>
+
+#include "core/strings.hpp"
+
+namespace vireo::ris {
+
+namespace {
+
+// Code points in `s`, or -1 when it is not UTF-8 or holds a control character (line breaks
+// and tabs only where `multiline`).
+int64_t characters(std::string_view s, bool multiline) {
+  int64_t count = 0;
+  for (size_t i = 0; i < s.size(); ++count) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return -1;
+    for (size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return -1;
+    if (len == 1 && (c < 0x20 || c == 0x7F) &&
+        !(multiline && (c == '\n' || c == '\r' || c == '\t')))
+      return -1;
+    i += len;
+  }
+  return count;
+}
+
+struct Checker {
+  std::vector<FieldError> errors;
+  void add(std::string field, std::string rule, std::string message) {
+    errors.push_back({std::move(field), std::move(rule), std::move(message)});
+  }
+  // Text within `max` characters, of printable characters. False when it added an error.
+  bool text(const char* field, const char* label, std::string_view value, int64_t max,
+            bool multiline = false) {
+    int64_t n = characters(value, multiline);
+    if (n < 0) {
+      add(field, "format",
+          std::string(label) +
+              " contains characters that cannot be stored (control characters or broken text)");
+      return false;
+    }
+    if (n > max) {
+      add(field, "too_long",
+          std::string(label) + " is longer than " + std::to_string(max) + " characters");
+      return false;
+    }
+    return true;
+  }
+  // A DICOM value (LO, a PN component): no backslash, and for names no ^ or =.
+  void dicom_text(const char* field, const char* label, std::string_view value, bool name) {
+    if (!text(field, label, value, 64)) return;
+    if (value.find('\\') != std::string_view::npos ||
+        (name && value.find_first_of("^=") != std::string_view::npos))
+      add(field, "format",
+          std::string(label) + (name ? " cannot contain \\, ^ or =" : " cannot contain \\"));
+  }
+};
+
+bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+// A real calendar date in YYYY-MM-DD.
+}  // namespace
+
+bool is_calendar_date(std::string_view d) {
+  if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
+  int y = 0, m = 0, day = 0;
+  auto num = [&](size_t at, size_t n, int& out) {
+    auto r = std::from_chars(d.data() + at, d.data() + at + n, out);
+    return r.ec == std::errc() && r.ptr == d.data() + at + n;
+  };
+  if (!num(0, 4, y) || !num(5, 2, m) || !num(8, 2, day)) return false;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m < 1 || m > 12 || day < 1) return false;
+  return day <= kDays[m - 1] + (m == 2 && is_leap(y) ? 1 : 0);
+}
+
+namespace {
+
+bool is_email(std::string_view e) {
+  auto at = e.find('@');
+  if (at == 0 || at == std::string_view::npos || e.find('@', at + 1) != std::string_view::npos)
+    return false;
+  auto domain = e.substr(at + 1);
+  auto dot = domain.rfind('.');
+  if (dot == 0 || dot == std::string_view::npos || dot + 2 > domain.size()) return false;
+  for (char c : e)
+    if (static_cast<unsigned char>(c) <= ' ' || c == ',' || c == ';' || c == '<' || c == '>')
+      return false;
+  return true;
+}
+
+}  // namespace
+
+PatientFields tidy(PatientFields p) {
+  for (std::string* s : {&p.mrn, &p.mrn_issuer, &p.name.family, &p.name.given, &p.name.middle,
+                         &p.name.prefix, &p.name.suffix, &p.birth_date, &p.sex, &p.phone, &p.email,
+                         &p.address, &p.national_id, &p.insurance_number, &p.allergies, &p.notes})
+    *s = std::string(trim(*s));
+  for (char& c : p.sex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return p;
+}
+
+std::vector<FieldError> validate(const PatientFields& p, std::string_view today) {
+  Checker c;
+  c.dicom_text("mrn", "The MRN", p.mrn, false);
+  c.dicom_text("mrnIssuer", "The MRN's issuer", p.mrn_issuer, false);
+  if (p.name.family.empty()) c.add("familyName", "required", "The family name is required");
+  c.dicom_text("familyName", "The family name", p.name.family, true);
+  c.dicom_text("givenName", "The given name", p.name.given, true);
+  c.dicom_text("middleName", "The middle name", p.name.middle, true);
+  c.dicom_text("namePrefix", "The name prefix", p.name.prefix, true);
+  c.dicom_text("nameSuffix", "The name suffix", p.name.suffix, true);
+  if (p.birth_date.empty()) {
+    c.add("birthDate", "required", "The birth date is required");
+  } else if (!is_calendar_date(p.birth_date)) {
+    c.add("birthDate", "format", "The birth date must be a real date written YYYY-MM-DD");
+  } else if (p.birth_date > today) {
+    c.add("birthDate", "future", "The birth date is in the future");
+  } else if (p.birth_date < "1880-01-01") {
+    c.add("birthDate", "too_old", "The birth date is before 1880: check the year");
+  }
+  if (p.sex.empty()) {
+    c.add("sex", "required", "The sex is required (F, M, O for other, or U for unknown)");
+  } else if (p.sex != "F" && p.sex != "M" && p.sex != "O" && p.sex != "U") {
+    c.add("sex", "unknown", "The sex must be F, M, O (other) or U (unknown)");
+  }
+  if (!p.phone.empty() && c.text("phone", "The phone number", p.phone, 32)) {
+    size_t digits = phone_digits(p.phone).size();
+    auto plus = p.phone.find('+');
+    bool allowed =
+        p.phone.find_first_not_of("+0123456789 -().") == std::string::npos &&
+        (plus == std::string::npos || (plus == 0 && p.phone.find('+', 1) == std::string::npos));
+    if (!allowed || digits < 6 || digits > 15)
+      c.add("phone", "format",
+            "The phone number must have 6 to 15 digits (spaces, dashes, brackets and a leading + "
+            "allowed)");
+  }
+  if (!p.email.empty() && c.text("email", "The e-mail address", p.email, 254) && !is_email(p.email))
+    c.add("email", "format", "The e-mail address is not valid (name@example.org)");
+  c.text("address", "The address", p.address, 512, true);
+  c.dicom_text("nationalId", "The national ID", p.national_id, false);
+  c.dicom_text("insuranceNumber", "The insurance number", p.insurance_number, false);
+  c.text("allergies", "The allergies", p.allergies, 2000, true);
+  c.text("notes", "The notes", p.notes, 4000, true);
+  return c.errors;
+}
+
+std::string name_key(std::string_view name) { return normalize_person_name(trim(name)); }
+
+std::string sound_key(std::string_view name) {
+  std::string s;
+  for (char c : name_key(name))
+    if (std::isalpha(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80)
+      s += c;
+  auto front_vowel = [&](size_t i) {
+    return i < s.size() && (s[i] == 'E' || s[i] == 'I' || s[i] == 'Y');
+  };
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i], next = i + 1 < s.size() ? s[i + 1] : '\0';
+    std::string_view sound(&c, 1);
+    if (c == 'L' && next == 'L') {
+      sound = "Y";
+      ++i;
+    } else if (c == 'C' && next == 'H') {
+      sound = "X";
+      ++i;
+    } else if (c == 'Q' && next == 'U') {
+      sound = "K";
+      ++i;
+    } else if (c == 'P' && next == 'H') {
+      sound = "F";
+      ++i;
+    } else if (c == 'C')
+      sound = front_vowel(i + 1) ? "S" : "K";
+    else if (c == 'G' && front_vowel(i + 1))
+      sound = "J";
+    else if (c == 'Q')
+      sound = "K";
+    else if (c == 'Z')
+      sound = "S";
+    else if (c == 'V' || c == 'W')
+      sound = "B";
+    else if (c == 'H')
+      continue;  // silent in Spanish and Catalan
+    else if (c == 'Y' && !out.empty() && i + 1 == s.size())
+      sound = "I";                                       // a final y is a vowel
+    if (!out.empty() && out.ends_with(sound)) continue;  // doubled letters sound once
+    out += sound;
+  }
+  return out;
+}
+
+std::string identifier_key(std::string_view id) {
+  std::string out;
+  for (char c : id)
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string phone_digits(std::string_view phone) {
+  std::string out;
+  for (char c : phone)
+    if (c >= '0' && c <= '9') out += c;
+  return out;
+}
+
+std::string expand_mrn_pattern(std::string_view pattern, int64_t counter, std::string_view year) {
+  std::string out;
+  bool had_seq = false;
+  for (size_t i = 0; i < pattern.size();) {
+    if (pattern.substr(i).starts_with("{yyyy}")) {
+      out += year;
+      i += 6;
+      continue;
+    }
+    if (pattern.substr(i).starts_with("{seq")) {
+      auto end = pattern.find('}', i);
+      if (end != std::string_view::npos) {
+        int width = 0;
+        if (pattern[i + 4] == ':')
+          std::from_chars(pattern.data() + i + 5, pattern.data() + end, width);
+        std::string n = std::to_string(counter);
+        if (static_cast<int>(n.size()) < width)
+          n.insert(0, static_cast<size_t>(width) - n.size(), '0');
+        out += n;
+        had_seq = true;
+        i = end + 1;
+        continue;
+      }
+    }
+    out += pattern[i++];
+  }
+  if (!had_seq) out += std::to_string(counter);
+  return out;
+}
+
+std::string mrn_pattern_problem(std::string_view pattern) {
+  std::string sample = expand_mrn_pattern(pattern, 999999999, "2026");
+  if (characters(sample, false) < 0 || sample.find('\\') != std::string::npos)
+    return "it makes MRNs with characters a DICOM Patient ID cannot hold";
+  if (sample.size() > 64) return "it makes MRNs longer than 64 characters";
+  return {};
+}
+
+}  // namespace vireo::ris

@@ -1,0 +1,60 @@
+// The RIS's patient register: registration with validation and duplicate detection, edits,
+// and search. Owns the tables ris_patients and ris_counters (the MRN counter).
+//
+// Thread-safety: all methods may be called concurrently; writes go through the node's write
+// queue, and on PostgreSQL its write lock makes the MRN counter and the duplicate check hold
+// across nodes.
+// Usage:
+//   auto patients = Patients::open(db, writes, {.mrn_pattern = "VIR{seq:7}", .mrn_issuer =
+//   "VIREO"}); auto outcome = (*patients)->create(fields, "maria", /*confirmed_new=*/false);
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "ris/patient.hpp"
+#include "ris/patient_options.hpp"
+#include "store/migrations.hpp"
+#include "store/write_queue.hpp"
+
+namespace vireo::ris {
+
+[[nodiscard]] const std::vector<Migration>& migrations();
+
+struct PatientSearch {
+  // A name fragment ("garc", "garcia maria", "García, M"), an MRN, a phone number or a
+  // national ID. Empty: every patient, by name.
+  std::string text;
+  std::string birth_date;  // YYYY-MM-DD, or empty
+  int limit = 50, offset = 0;
+};
+
+class Patients {
+ public:
+  static Result<std::unique_ptr<Patients>> open(Database& db, WriteQueue& writes,
+                                                PatientOptions options,
+                                                const MigrationProgress& progress = {});
+
+  // Registers a patient. Nothing is saved when a field is invalid, or when someone registered
+  // may be the same person and `confirmed_new` is false (the receptionist is shown them first).
+  [[nodiscard]] Result<Outcome> create(const PatientFields& fields, const std::string& actor,
+                                       bool confirmed_new);
+  // Replaces the fields of patient `id` whose version the editor saw; the MRN and its issuer
+  // cannot change here. NotFound; AlreadyExists when someone else changed it since.
+  [[nodiscard]] Result<Outcome> update(int64_t id, int64_t seen_version,
+                                       const PatientFields& fields, const std::string& actor);
+  [[nodiscard]] Result<std::optional<Patient>> get(int64_t id);
+  [[nodiscard]] Result<std::vector<Patient>> search(const PatientSearch& q);
+
+  [[nodiscard]] const PatientOptions& options() const { return options_; }
+
+ private:
+  Patients(Database& db, WriteQueue& writes, PatientOptions options)
+      : db_(db), writes_(writes), readers_(db), options_(std::move(options)) {}
+  Database& db_;
+  WriteQueue& writes_;
+  ConnectionPool readers_;
+  PatientOptions options_;
+};
+
+}  // namespace vireo::ris
