@@ -37,11 +37,12 @@ FAMILY = ("GARCIA RODRIGUEZ GONZALEZ FERNANDEZ LOPEZ MARTINEZ SANCHEZ PEREZ GOME
 GIVEN = ("MARIA CARMEN JOSEFA ISABEL ANA LAURA MARTA CRISTINA PILAR LUCIA ELENA SARA PAULA NURIA MONTSERRAT "
          "ROSA JORDI JOSEP ANTONIO MANUEL JOSE FRANCISCO DAVID JUAN JAVIER DANIEL CARLOS MIGUEL RAFAEL PEDRO "
          "ALEJANDRO PABLO SERGIO FERNANDO LUIS ALBERTO MARC POL ORIOL PAU JOAN XAVIER JOHN MARY JAMES EMMA").split()
-COLUMNS = ("mrn mrn_issuer family_name given_name middle_name name_prefix name_suffix family_key given_key "
+COLUMNS = ("mrn mrn_issuer family_name given_name middle_name name_prefix name_suffix family_key family_sound given_key "
            "birth_date sex phone phone_key email address national_id national_id_key insurance_number "
            "allergies contrast_allergy notes version created_at created_by updated_at updated_by").split()
 
 
+# family_sound (the duplicate check's key) is left empty: registrations are not measured here.
 def patients(n, seed=7):
     rnd = random.Random(seed)
     for i in range(1, n + 1):
@@ -50,7 +51,7 @@ def patients(n, seed=7):
         birth = f"{rnd.randint(1930, 2020)}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
         phone = f"6{rnd.randint(0, 99999999):08d}"
         nid = f"{rnd.randint(0, 99999999):08d}{chr(65 + rnd.randint(0, 25))}"
-        yield (f"B{i:08d}", "VIREO", family.title(), given.title(), "", "", "", family, given, birth,
+        yield (f"B{i:08d}", "VIREO", family.title(), given.title(), "", "", "", family, "", given, birth,
                rnd.choice("FM"), phone, phone[::-1], "", "", nid, nid, "", "", 0, "", 1,
                "2026-01-01T00:00:00Z", "bench", "2026-01-01T00:00:00Z", "bench")
 
@@ -72,9 +73,9 @@ def fill(node, label, n, tmp):
             csv.writer(f).writerows(patients(n))
         os.chmod(path, 0o644)
         url = node.env["VIREO_DATABASE_URL"]
-        subprocess.run(["psql", url, "-q", "-c", f"\\copy ris_patients ({', '.join(COLUMNS)}) FROM '{path}' CSV"],
+        subprocess.run(["psql", url, "-q", "-c", f"\\copy ris_patients ({', '.join(COLUMNS)}) FROM '{path}' WITH (FORMAT csv, NULL '\\N')"],
                        check=True)
-        subprocess.run(["psql", url, "-q", "-c", "ANALYZE ris_patients"], check=True)
+        subprocess.run(["psql", url, "-q", "-c", "VACUUM ANALYZE ris_patients"], check=True)
         path.unlink()
     return time.perf_counter() - t0
 
@@ -151,6 +152,10 @@ def main():
             if getattr(node, "proc", None) and node.proc.poll() is None:
                 node.stop()
         backends.stop()
+        for node in nodes.values():
+            node.log.flush()
+            if "error" in (tmp / f"{node.name}.log").read_text(errors="replace").lower():
+                print((tmp / f"{node.name}.log").read_text(errors="replace")[-3000:], file=sys.stderr)
         shutil.rmtree(tmp, ignore_errors=True)
     text = report(res, fills, args)
     print(text)

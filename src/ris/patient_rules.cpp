@@ -1,5 +1,6 @@
 #include "ris/patient_rules.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -9,19 +10,25 @@ namespace vireo::ris {
 
 namespace {
 
-// Code points in `s`, or -1 when it is not UTF-8 or holds a control character (line breaks
-// and tabs only where `multiline`).
+// Code points in `s`, or -1 when it is not well-formed UTF-8 (RFC 3629: no overlong forms,
+// surrogates or code points past U+10FFFF) or holds a control character (C0, DEL, C1; line
+// breaks and tabs only where `multiline`).
 int64_t characters(std::string_view s, bool multiline) {
   int64_t count = 0;
   for (size_t i = 0; i < s.size(); ++count) {
     auto c = static_cast<unsigned char>(s[i]);
     size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     if (len == 0 || i + len > s.size()) return -1;
-    for (size_t k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return -1;
-    if (len == 1 && (c < 0x20 || c == 0x7F) &&
-        !(multiline && (c == '\n' || c == '\r' || c == '\t')))
-      return -1;
+    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
+    for (size_t k = 1; k < len; ++k) {
+      auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b & 0xC0) != 0x80) return -1;
+      cp = (cp << 6) | (b & 0x3F);
+    }
+    static constexpr uint32_t kLeast[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kLeast[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
+    bool control = cp < 0x20 || (cp >= 0x7F && cp < 0xA0);
+    if (control && !(multiline && (cp == '\n' || cp == '\r' || cp == '\t'))) return -1;
     i += len;
   }
   return count;
@@ -148,11 +155,18 @@ std::vector<FieldError> validate(const PatientFields& p, std::string_view today)
   return c.errors;
 }
 
+bool is_clean_text(std::string_view s) { return characters(s, false) >= 0; }
+
 std::string name_key(std::string_view name) { return normalize_person_name(trim(name)); }
 
 std::string sound_key(std::string_view name) {
+  std::string key = name_key(name);
+  // Scripts other than Latin (and letters name_key does not fold) are compared as written: the
+  // rules below are for Latin spellings, and must never cut a UTF-8 sequence apart.
+  if (std::ranges::any_of(key, [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+    return key;
   std::string s;
-  for (char c : name_key(name))
+  for (char c : key)
     if (std::isalpha(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80)
       s += c;
   auto front_vowel = [&](size_t i) {
@@ -225,6 +239,7 @@ std::string expand_mrn_pattern(std::string_view pattern, int64_t counter, std::s
         if (pattern[i + 4] == ':')
           std::from_chars(pattern.data() + i + 5, pattern.data() + end, width);
         std::string n = std::to_string(counter);
+        width = std::min(width, 64);  // an MRN is at most 64 characters anyway
         if (static_cast<int>(n.size()) < width)
           n.insert(0, static_cast<size_t>(width) - n.size(), '0');
         out += n;
@@ -240,6 +255,16 @@ std::string expand_mrn_pattern(std::string_view pattern, int64_t counter, std::s
 }
 
 std::string mrn_pattern_problem(std::string_view pattern) {
+  for (auto at = pattern.find("{seq:"); at != std::string_view::npos;
+       at = pattern.find("{seq:", at + 1)) {
+    int width = 0;
+    auto end = pattern.find('}', at);
+    auto r = std::from_chars(
+        pattern.data() + at + 5,
+        pattern.data() + (end == std::string_view::npos ? pattern.size() : end), width);
+    if (r.ec != std::errc() || width > 18)
+      return "the counter's width ({seq:N}) is a number of at most 18 digits";
+  }
   std::string sample = expand_mrn_pattern(pattern, 999999999, "2026");
   if (characters(sample, false) < 0 || sample.find('\\') != std::string::npos)
     return "it makes MRNs with characters a DICOM Patient ID cannot hold";

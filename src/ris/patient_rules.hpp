@@ -16,6 +16,9 @@ namespace vireo::ris {
 // A real calendar date written YYYY-MM-DD.
 [[nodiscard]] bool is_calendar_date(std::string_view d);
 
+// Well-formed UTF-8 without control characters: what a search text must be.
+[[nodiscard]] bool is_clean_text(std::string_view s);
+
 // Trims every text field; folds the sex code to upper case.
 [[nodiscard]] PatientFields tidy(PatientFields p);
 

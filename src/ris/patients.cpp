@@ -1,5 +1,8 @@
 #include "ris/patients.hpp"
 
+#include <algorithm>
+#include <tuple>
+
 #include "core/clock.hpp"
 #include "core/strings.hpp"
 #include "ris/patient_rules.hpp"
@@ -14,7 +17,8 @@ const std::vector<Migration>& migrations() {
            "CREATE TABLE ris_patients (id ${PK}, mrn TEXT NOT NULL, mrn_issuer TEXT NOT NULL, "
            "family_name TEXT NOT NULL, given_name TEXT NOT NULL, middle_name TEXT NOT NULL, "
            "name_prefix TEXT NOT NULL, name_suffix TEXT NOT NULL, family_key ${KEY} NOT NULL, "
-           "given_key ${KEY} NOT NULL, birth_date TEXT NOT NULL, sex TEXT NOT NULL, phone TEXT NOT "
+           "given_key ${KEY} NOT NULL, family_sound ${KEY} NOT NULL, birth_date TEXT NOT NULL, sex "
+           "TEXT NOT NULL, phone TEXT NOT "
            "NULL, "
            "phone_key ${KEY} NOT NULL, email TEXT NOT NULL, address TEXT NOT NULL, national_id "
            "TEXT NOT NULL, "
@@ -23,9 +27,9 @@ const std::vector<Migration>& migrations() {
            "contrast_allergy INTEGER NOT NULL, notes TEXT NOT NULL, version INTEGER NOT NULL, "
            "created_at TEXT NOT NULL, created_by TEXT NOT NULL, updated_at TEXT NOT NULL, "
            "updated_by TEXT NOT NULL, UNIQUE (mrn_issuer, mrn))",
-           "CREATE INDEX ris_patients_by_family ON ris_patients (family_key, given_key)",
-           "CREATE INDEX ris_patients_by_given ON ris_patients (given_key)",
-           "CREATE INDEX ris_patients_by_birth_date ON ris_patients (birth_date)",
+           "CREATE INDEX ris_patients_by_name ON ris_patients (family_key, given_key, id)",
+           "CREATE INDEX ris_patients_by_mrn ON ris_patients (mrn)",
+           "CREATE INDEX ris_patients_by_birth_date ON ris_patients (birth_date, family_sound)",
            "CREATE INDEX ris_patients_by_national_id ON ris_patients (national_id_key)",
            "CREATE INDEX ris_patients_by_phone ON ris_patients (phone_key)",
            "CREATE TABLE ris_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
@@ -79,43 +83,47 @@ std::string latest_date_on_earth() {
   return utc_iso(system_clock().unix_seconds() + 14 * 3600).substr(0, 10);
 }
 
-std::string joined(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
-  return out;
-}
-
 std::string first_word(std::string_view s) {
   s = trim(s);
   auto end = s.find_first_of(" -");
   return std::string(s.substr(0, end));
 }
 
-// Whether two registrations name the same person as a receptionist would judge it: the first
-// family name and first given name match ignoring accents and case, or sound the same.
+// Whether two registrations of one birth date name the same person as a receptionist would
+// judge it: the first family names match ignoring accents and case, or sound the same; so do the
+// first given names, unless one of them is missing (a newborn, an unknown patient).
 bool same_name(const PersonName& a, const PersonName& b) {
   auto matches = [](const std::string& x, const std::string& y) {
-    if (x.empty() || y.empty()) return x.empty() && y.empty();
-    return name_key(x) == name_key(y) || sound_key(x) == sound_key(y);
+    return x.empty() || y.empty() || name_key(x) == name_key(y) || sound_key(x) == sound_key(y);
   };
-  return matches(first_word(a.family), first_word(b.family)) &&
+  return !first_word(a.family).empty() && !first_word(b.family).empty() &&
+         matches(first_word(a.family), first_word(b.family)) &&
          matches(first_word(a.given), first_word(b.given));
 }
 
+// Everyone with the national ID, and everyone of the birth date whose first family name sounds
+// the same (a name that matches without accents or case sounds the same too): exact lookups
+// by index, never cut short, so that a busy placeholder date cannot hide the same person.
 Result<std::vector<PossibleDuplicate>> duplicates_of(Connection& c, const PatientFields& p) {
-  const std::string id_key = identifier_key(p.national_id);
-  auto rows =
-      patients_of(c.query(std::string("SELECT ") + kColumns +
-                              ", national_id_key FROM ris_patients WHERE "
-                              "(national_id_key = ? AND national_id_key <> '') OR birth_date = ? "
-                              "ORDER BY id LIMIT 500",
-                          {id_key, p.birth_date}));
-  if (!rows) return std::unexpected(rows.error());
   std::vector<PossibleDuplicate> out;
-  for (auto& other : *rows) {
-    if (!id_key.empty() && identifier_key(other.national_id) == id_key)
-      out.push_back({std::move(other), "national_id"});
-    else if (other.birth_date == p.birth_date && same_name(other.name, p.name))
+  const std::string id_key = identifier_key(p.national_id);
+  if (!id_key.empty()) {
+    auto same_id =
+        patients_of(c.query(std::string("SELECT ") + kColumns +
+                                " FROM ris_patients WHERE national_id_key = ? ORDER BY id",
+                            {id_key}));
+    if (!same_id) return std::unexpected(same_id.error());
+    for (auto& other : *same_id) out.push_back({std::move(other), "national_id"});
+  }
+  auto same_date =
+      patients_of(c.query(std::string("SELECT ") + kColumns +
+                              " FROM ris_patients WHERE birth_date = ? AND family_sound = ? "
+                              "ORDER BY id",
+                          {p.birth_date, sound_key(first_word(p.name.family))}));
+  if (!same_date) return std::unexpected(same_date.error());
+  for (auto& other : *same_date) {
+    bool listed = std::ranges::any_of(out, [&](const auto& d) { return d.patient.id == other.id; });
+    if (!listed && same_name(other.name, p.name))
       out.push_back({std::move(other), "name_and_birth_date"});
   }
   return out;
@@ -160,6 +168,7 @@ std::vector<SqlValue> field_values(const PatientFields& p) {
           p.name.prefix,
           p.name.suffix,
           name_key(p.name.family),
+          sound_key(first_word(p.name.family)),
           name_key(p.name.given),
           p.birth_date,
           p.sex,
@@ -176,7 +185,8 @@ std::vector<SqlValue> field_values(const PatientFields& p) {
 }
 
 constexpr const char* kFieldColumns =
-    "family_name, given_name, middle_name, name_prefix, name_suffix, family_key, given_key, "
+    "family_name, given_name, middle_name, name_prefix, name_suffix, family_key, family_sound, "
+    "given_key, "
     "birth_date, sex, "
     "phone, phone_key, email, address, national_id, national_id_key, insurance_number, allergies, "
     "contrast_allergy, notes";
@@ -211,6 +221,11 @@ Result<Outcome> Patients::create(const PatientFields& typed, const std::string& 
   PatientFields p = tidy(typed);
   if (p.mrn_issuer.empty()) p.mrn_issuer = options_.mrn_issuer;
   out.invalid = validate(p, latest_date_on_earth());
+  if (p.mrn.empty() && p.mrn_issuer != options_.mrn_issuer)
+    out.invalid.push_back(
+        {"mrn", "required",
+         "An MRN of another issuer must be given with it: this clinic makes MRNs for " +
+             options_.mrn_issuer + " only"});
   if (!out.invalid.empty()) return out;
   return writes_.run<Outcome>([&](Connection& c) -> Result<Outcome> {
     if (!p.mrn.empty()) {
@@ -238,10 +253,11 @@ Result<Outcome> Patients::create(const PatientFields& typed, const std::string& 
     std::vector<SqlValue> args{p.mrn, p.mrn_issuer};
     for (auto& v : field_values(p)) args.push_back(std::move(v));
     for (const auto& v : {now, actor, now, actor}) args.emplace_back(v);
+    std::string marks;
+    for (size_t i = 0; i < args.size(); ++i) marks += "?, ";
     auto id = c.query(std::string("INSERT INTO ris_patients (mrn, mrn_issuer, ") + kFieldColumns +
-                          ", version, created_at, created_by, updated_at, updated_by) VALUES (?, "
-                          "?, ?, ?, ?, ?, ?, ?, "
-                          "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id",
+                          ", created_at, created_by, updated_at, updated_by, version) VALUES (" +
+                          marks + "1) RETURNING id",
                       std::span<const SqlValue>(args));
     if (!id) return std::unexpected(id.error());
     auto saved = read_one(c, (*id)[0].integer(0));
@@ -294,63 +310,93 @@ Result<std::optional<Patient>> Patients::get(int64_t id) {
   return std::optional<Patient>(std::move(*p));
 }
 
-Result<std::vector<Patient>> Patients::search(const PatientSearch& q) {
-  const Dialect& d = db_.dialect();
-  std::vector<std::string> any;  // alternatives, OR-ed
+namespace {
+// One way the typed text may name patients: a condition and its values.
+struct Alternative {
+  std::string condition;
   std::vector<SqlValue> args;
-  const std::string text(trim(q.text));
-  auto prefix = [&](std::string_view s) {
+  bool by_name = false;  // a name prefix: many rows, read in name order from the name's index
+};
+
+std::vector<Alternative> alternatives_of(const Dialect& d, const std::string& text) {
+  std::vector<Alternative> out;
+  if (text.empty()) return {{"1 = 1", {}, true}};
+  auto prefix = [&](std::string_view s) -> SqlValue {
     std::string key = name_key(s);
     std::erase_if(key, [](char c) { return c == '*' || c == '?'; });
     return d.wildcard_parameter(key + "*");
   };
-  if (!text.empty()) {
-    // "Family, Given" or "Family Given": the family name starts with the first, the given name
-    // with the second; or the whole text starts a family name (two surnames) or a given name.
-    auto comma = text.find(',');
-    auto space = text.find(' ');
-    auto cut = comma != std::string::npos ? comma : space;
-    if (cut != std::string::npos && !trim(text.substr(cut + 1)).empty()) {
-      any.push_back("(" + d.wildcard_condition("family_key") + " AND " +
-                    d.wildcard_condition("given_key") + ")");
-      args.emplace_back(prefix(text.substr(0, cut)));
-      args.emplace_back(prefix(text.substr(cut + 1)));
-    }
-    if (comma == std::string::npos) {
-      any.push_back(d.wildcard_condition("family_key"));
-      args.emplace_back(prefix(text));
-      any.push_back(d.wildcard_condition("given_key"));
-      args.emplace_back(prefix(text));
-    } else if (cut != std::string::npos && trim(text.substr(cut + 1)).empty()) {
-      any.push_back(d.wildcard_condition("family_key"));
-      args.emplace_back(prefix(text.substr(0, comma)));
-    }
-    any.push_back("mrn = ?");
-    args.emplace_back(text);
-    if (auto key = identifier_key(text); key.size() >= 4) {
-      any.push_back("national_id_key = ?");
-      args.emplace_back(key);
-    }
-    if (auto digits = phone_digits(text);
-        digits.size() >= 6 && text.find_first_not_of("+0123456789 -().") == std::string::npos) {
-      any.push_back(d.wildcard_condition("phone_key"));
-      args.emplace_back(d.wildcard_parameter(phone_key(digits) + "*"));
-    }
-  }
-  std::string sql = std::string("SELECT ") + kColumns + " FROM ris_patients";
-  std::vector<std::string> all;
-  if (!any.empty()) all.push_back("(" + joined(any, " OR ") + ")");
-  if (!q.birth_date.empty()) {
-    all.push_back("birth_date = ?");
-    args.emplace_back(q.birth_date);
-  }
-  if (!all.empty()) sql += " WHERE " + joined(all, " AND ");
-  sql += " ORDER BY family_key, given_key, id LIMIT ? OFFSET ?";
-  args.emplace_back(int64_t{q.limit});
-  args.emplace_back(int64_t{q.offset});
+  // "Family, Given" or "Family Given": the family name starts with the first part, the given
+  // name with the second; without a comma the whole text may also start a family name (two
+  // family names). A given name alone is not searched: too many share one.
+  auto comma = text.find(',');
+  auto cut = comma != std::string::npos ? comma : text.find(' ');
+  bool given_typed = cut != std::string::npos && !trim(text.substr(cut + 1)).empty();
+  if (given_typed)
+    out.push_back({d.wildcard_condition("family_key") + " AND " + d.wildcard_condition("given_key"),
+                   {prefix(text.substr(0, cut)), prefix(text.substr(cut + 1))},
+                   true});
+  if (comma == std::string::npos || !given_typed)
+    out.push_back({d.wildcard_condition("family_key"), {prefix(text.substr(0, comma))}, true});
+  out.push_back({"mrn = ?", {text}});
+  if (auto key = identifier_key(text); key.size() >= 4)
+    out.push_back({"national_id_key = ?", {key}});
+  if (auto digits = phone_digits(text);
+      digits.size() >= 6 && text.find_first_not_of("+0123456789 -().") == std::string::npos)
+    out.push_back(
+        {d.wildcard_condition("phone_key"), {d.wildcard_parameter(phone_key(digits) + "*")}});
+  return out;
+}
+}  // namespace
+
+// Each alternative is its own query: a name prefix ordered by name and cut at the page's end,
+// so that the name's index answers in order without sorting every match (an OR of them made
+// the engines sort thousands of rows for "gar"); an identifier by its own index, unordered
+// (ordered, PostgreSQL may walk the name's index hoping to stop early), as is any alternative
+// with a birth date, whose own index leaves a few rows. The page is taken from their merge; an
+// alternative matching more than kMaxIdentifierMatches rows lists that many.
+constexpr int64_t kMaxIdentifierMatches = 1000;
+
+Result<std::vector<Patient>> Patients::search(const PatientSearch& q) {
+  const Dialect& d = db_.dialect();
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());
-  return patients_of((*c)->query(sql, std::span<const SqlValue>(args)));
+  struct Keyed {
+    std::string family, given;
+    Patient patient;
+  };
+  std::vector<Keyed> merged;
+  for (auto& alt : alternatives_of(d, std::string(trim(q.text)))) {
+    std::string sql = std::string("SELECT ") + kColumns +
+                      ", family_key, given_key FROM ris_patients WHERE " + alt.condition;
+    if (!q.birth_date.empty()) {
+      sql += " AND birth_date = ?";
+      alt.args.emplace_back(q.birth_date);
+    }
+    if (alt.by_name && q.birth_date.empty()) {
+      sql += " ORDER BY family_key, given_key, id LIMIT ?";
+      alt.args.emplace_back(int64_t{q.offset} + q.limit);
+    } else {
+      sql += " LIMIT ?";
+      alt.args.emplace_back(kMaxIdentifierMatches);
+    }
+    auto rows = (*c)->query(sql, std::span<const SqlValue>(alt.args));
+    if (!rows) return std::unexpected(rows.error());
+    for (const auto& r : *rows) merged.push_back({r.text(21), r.text(22), patient_of(r)});
+  }
+  std::ranges::sort(merged, [](const Keyed& a, const Keyed& b) {
+    return std::tie(a.family, a.given, a.patient.id) < std::tie(b.family, b.given, b.patient.id);
+  });
+  std::vector<Patient> page;
+  int64_t last = 0, skipped = 0;
+  for (auto& k : merged) {
+    if (k.patient.id == last) continue;  // found by two alternatives
+    last = k.patient.id;
+    if (skipped++ < q.offset) continue;
+    if (std::ssize(page) == q.limit) break;
+    page.push_back(std::move(k.patient));
+  }
+  return page;
 }
 
 }  // namespace vireo::ris

@@ -26,7 +26,7 @@ struct PatientSearch {
   // national ID. Empty: every patient, by name.
   std::string text;
   std::string birth_date;  // YYYY-MM-DD, or empty
-  int limit = 50, offset = 0;
+  int64_t limit = 50, offset = 0;
 };
 
 class Patients {

@@ -59,6 +59,14 @@ class RisPatientsTest(unittest.TestCase):
         self.assertTrue(any(e["actor"] == "rosa" and "registered RIS patient" in e["detail"] for e in audit), audit)
         self.assertTrue(any(e["actor"] == "tomas" and "read RIS patient" in e["detail"] for e in audit), audit)
 
+    def test_a_name_in_another_script_is_kept_and_found_as_typed(self):
+        p = self.register(familyName="山田", givenName="太郎", birthDate="1985-07-07", sex="M")
+        self.assertEqual((p["familyName"], p["givenName"]), ("山田", "太郎"))
+        self.assertEqual(self.search(q="山田"), [p["mrn"]])
+        status, body = self.call("POST", "/api/ris/patients",
+                                 {"familyName": "山田", "givenName": "太郎", "birthDate": "1985-07-07", "sex": "M"})
+        self.assertEqual((status, body["duplicates"][0]["patient"]["id"]), (409, p["id"]))
+
     def test_a_second_registration_of_the_same_person_is_warned_and_can_be_confirmed(self):
         first = self.register(familyName="Martínez", givenName="José", birthDate="1950-11-02", sex="M")
         before = len(self.everyone())
@@ -92,8 +100,15 @@ class RisPatientsTest(unittest.TestCase):
         self.assertEqual(self.everyone(), before)
 
     def test_an_edit_on_a_stale_copy_is_refused_and_the_mrn_cannot_change(self):
-        p = self.register(familyName="Vidal", givenName="Pere", birthDate="1961-07-30", sex="M")
-        fields = {k: p[k] for k in ("familyName", "givenName", "birthDate", "sex")}
+        p = self.register(familyName="Vidal", givenName="Pere", birthDate="1961-07-30", sex="M",
+                          allergies="latex", contrastAllergy=True)
+        fields = {k: v for k, v in p.items() if k not in ("id", "mrn", "mrnIssuer", "version", "createdAt", "updatedAt")}
+        # An edit that leaves a field out would empty it (the allergies): refused, naming each.
+        status, body = self.call("PUT", f"/api/ris/patients/{p['id']}",
+                                 {"familyName": "Vidal", "birthDate": "1961-07-30", "sex": "M", "version": 1})
+        self.assertEqual(status, 400, body)
+        self.assertIn(("allergies", "required"), {(e["field"], e["rule"]) for e in body["errors"]})
+        self.assertIn(("contrastAllergy", "required"), {(e["field"], e["rule"]) for e in body["errors"]})
         status, body = self.call("PUT", f"/api/ris/patients/{p['id']}", dict(fields, givenName="Pere Joan",
                                                                               version=p["version"]))
         self.assertEqual((status, body["givenName"], body["version"]), (200, "Pere Joan", 2))
@@ -103,10 +118,18 @@ class RisPatientsTest(unittest.TestCase):
         self.assertEqual((status, body["errors"][0]["field"]), (400, "mrn"))
         status, body = self.call("PUT", f"/api/ris/patients/{p['id']}", fields)
         self.assertEqual((status, body["errors"][0]["field"]), (400, "version"))
-        self.assertEqual(self.call("GET", f"/api/ris/patients/{p['id']}")[1]["givenName"], "Pere Joan")
+        kept = self.call("GET", f"/api/ris/patients/{p['id']}")[1]
+        self.assertEqual((kept["givenName"], kept["allergies"], kept["contrastAllergy"]), ("Pere Joan", "latex", True))
         for bad in ("999999", "abc", "-1"):
             self.assertEqual(self.call("GET", f"/api/ris/patients/{bad}")[0], 404)
             self.assertEqual(self.call("PUT", f"/api/ris/patients/{bad}", dict(fields, version=1))[0], 404)
+
+    def test_another_issuers_patient_is_registered_with_its_own_mrn(self):
+        status, body = self.call("POST", "/api/ris/patients", {"familyName": "Vives", "birthDate": "1970-01-01",
+                                                               "sex": "M", "mrnIssuer": "OTHERHOSP"})
+        self.assertEqual((status, body["errors"][0]["field"]), (400, "mrn"))
+        p = self.register(familyName="Vives", birthDate="1970-01-01", sex="M", mrnIssuer="OTHERHOSP", mrn="H-77")
+        self.assertEqual((p["mrn"], p["mrnIssuer"]), ("H-77", "OTHERHOSP"))
 
     def test_who_may_read_and_register(self):
         fields = {"familyName": "Roig", "givenName": "Laia", "birthDate": "2001-01-01", "sex": "F"}
@@ -116,7 +139,8 @@ class RisPatientsTest(unittest.TestCase):
         self.assertEqual(self.server.http("GET", "/api/ris/patients", token=None)[0], 401)
 
     def test_search_parameters_are_checked(self):
-        for query in ("birthDate=1980-02-30", "limit=0", "limit=abc", "nmae=x", "q=" + "x" * 201):
+        for query in ("birthDate=1980-02-30", "limit=0", "limit=abc", "nmae=x", "q=" + "x" * 201, "offset=10001",
+                      "offset=2147483648", "q=%FF%FE", "q=a%00b"):
             status, body = self.call("GET", "/api/ris/patients?" + query)
             self.assertEqual(status, 400, (query, body))
 

@@ -78,6 +78,11 @@ TEST(PatientRules, EachFieldSaysWhatIsWrongWithIt) {
   p.email = "";
   p.notes = "line one\nline two";
   EXPECT_TRUE(validate(p, today).empty()) << "notes keep their lines";
+  for (const char* broken : {"\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "a\xC2\x85"}) {
+    p.notes = broken;  // overlong, a surrogate, past U+10FFFF, a C1 control
+    EXPECT_EQ(rules_of(validate(p, today), "notes"), V{"format"}) << broken;
+  }
+  p.notes = "";
   p.national_id = "bad\nid";
   EXPECT_EQ(rules_of(validate(p, today), "nationalId"), V{"format"});
 }
@@ -93,6 +98,7 @@ TEST(PatientRules, NamesThatSoundAlikeShareAKey) {
   EXPECT_EQ(sound_key("Rossell"), sound_key("Rosell"));
   EXPECT_NE(sound_key("García"), sound_key("Garrido"));
   EXPECT_NE(sound_key("Martín"), sound_key("Marín"));
+  EXPECT_EQ(sound_key("山山田"), "山山田") << "other scripts as written, whole characters";
   EXPECT_EQ(identifier_key("12.345.678-z"), "12345678Z");
   EXPECT_EQ(phone_digits("+34 (600) 12-34"), "346001234");
 }
@@ -103,6 +109,7 @@ TEST(PatientRules, MrnPatterns) {
   EXPECT_EQ(expand_mrn_pattern("H", 123, "2026"), "H123") << "no {seq}: the counter appended";
   EXPECT_EQ(expand_mrn_pattern("{seq:2}", 12345, "2026"), "12345") << "padding never truncates";
   EXPECT_TRUE(mrn_pattern_problem("VIR{seq:7}").empty());
+  EXPECT_FALSE(mrn_pattern_problem("{seq:2000000000}").empty()) << "refused, without making 2 GB";
   EXPECT_FALSE(mrn_pattern_problem("A\\{seq}").empty());
   EXPECT_FALSE(mrn_pattern_problem(std::string(60, 'A') + "{seq:8}").empty());
 }
@@ -126,6 +133,7 @@ class PatientsTest : public ::testing::Test {
   Patient registered(PatientFields f, bool confirmed = false) {
     auto o = patients_->create(f, "maria", confirmed);
     EXPECT_TRUE(o) << o.error().message();
+    if (!o) return {};
     EXPECT_TRUE(o->saved()) << (o->invalid.empty() ? "duplicate" : o->invalid.front().message);
     return o->patient;
   }
@@ -187,9 +195,45 @@ TEST_F(PatientsTest, ASecondRegistrationOfTheSamePersonIsShownTheFirst) {
   // Another person of the same birth date, and a relative with another given name: no warning.
   EXPECT_EQ(registered(person("Pérez", "María", "1970-05-04")).name.family, "Pérez");
   EXPECT_EQ(registered(person("González", "Pedro", "1970-05-04", "M")).name.given, "Pedro");
+  // A newborn registered without a given name may be the same child.
+  auto baby = registered(person("Soler", "", "2026-11-30"));
+  o = patients_->create(person("Soler", "Laia", "2026-11-30"), "maria", false);
+  ASSERT_TRUE(o);
+  ASSERT_EQ(o->duplicates.size(), 1u);
+  EXPECT_EQ(o->duplicates[0].patient.id, baby.id);
   // Confirmed: the receptionist says it is somebody else.
   EXPECT_NE(registered(person("Gonzalez", "Maria", "1970-05-04"), true).id, ana.id);
-  EXPECT_EQ(count(), 4);
+  EXPECT_EQ(count(), 5);
+}
+
+// A placeholder birth date shared by hundreds of patients does not hide the same person.
+TEST_F(PatientsTest, ABusyBirthDateStillFindsTheSamePerson) {
+  for (int i = 0; i < 600; ++i)
+    registered(person("Other" + std::to_string(i), "X", "1900-01-01"), true);
+  auto late = person("Ibáñez", "Rosa", "1900-01-01");
+  late.national_id = "B-1234";
+  registered(late, true);
+  auto o = patients_->create(person("Ibanes", "Rosa", "1900-01-01"), "maria", false);
+  ASSERT_TRUE(o);
+  ASSERT_EQ(o->duplicates.size(), 1u);
+  EXPECT_EQ(o->duplicates[0].reason, "name_and_birth_date");
+  auto same_id = person("Anybody", "Else", "1900-01-01");
+  same_id.national_id = "b1234";
+  o = patients_->create(same_id, "maria", false);
+  ASSERT_TRUE(o);
+  ASSERT_EQ(o->duplicates.size(), 1u) << "listed once, though it is of the same date too";
+  EXPECT_EQ(o->duplicates[0].reason, "national_id");
+}
+
+TEST_F(PatientsTest, AnotherIssuersPatientNeedsItsMrn) {
+  auto p = person("Vives", "Pau", "1970-01-01", "M");
+  p.mrn_issuer = "OTHERHOSP";
+  auto o = patients_->create(p, "maria", true);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(rules_of(o->invalid, "mrn"), std::vector<std::string>{"required"});
+  p.mrn = "H-77";
+  EXPECT_EQ(registered(p, true).mrn_issuer, "OTHERHOSP");
+  EXPECT_EQ(count(), 1);
 }
 
 TEST_F(PatientsTest, SearchByNameFragmentMrnPhoneNationalIdAndBirthDate) {
@@ -201,8 +245,8 @@ TEST_F(PatientsTest, SearchByNameFragmentMrnPhoneNationalIdAndBirthDate) {
   registered(person("López", "Garcilaso", "1960-01-01", "M"));
   registered(person("山田", "太郎", "1985-07-07", "M"));
   using V = std::vector<std::string>;
-  EXPECT_EQ(found("garc"), (V{"P0002", "P0001", "P0003"}))
-      << "family names first by name; a given name too";
+  EXPECT_EQ(found("garc"), (V{"P0002", "P0001"}))
+      << "by family name, in name order (not López, Garcilaso)";
   EXPECT_EQ(found("GARCIA"), V{"P0001"}) << "accents and case ignored";
   EXPECT_EQ(found("garcia lopez"), V{"P0001"}) << "two family names";
   EXPECT_EQ(found("garcia m"), V{"P0001"}) << "family then given";
@@ -212,14 +256,27 @@ TEST_F(PatientsTest, SearchByNameFragmentMrnPhoneNationalIdAndBirthDate) {
   EXPECT_EQ(found("x1234567-l"), V{"P0001"});
   EXPECT_EQ(found("山田"), V{"P0004"});
   EXPECT_EQ(found("", "1990-03-03"), V{"P0002"});
-  EXPECT_EQ(found("garc", "1960-01-01"), V{"P0003"});
+  EXPECT_EQ(found("garc", "1990-03-03"), V{"P0002"});
+  EXPECT_EQ(found("garc", "1960-01-01"), V{});
   EXPECT_EQ(found("gar*"), found("gar"))
       << "a typed wildcard adds nothing: names match by their start";
   EXPECT_EQ(found("g?rc"), V{}) << "nor is ? a pattern";
   EXPECT_EQ(found("[g]arc"), V{});
   auto page = patients_->search({"", "", 2, 1});
   ASSERT_TRUE(page);
-  EXPECT_EQ(page->size(), 2u);
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].mrn, "P0001") << "Garcés, García López, López, 山田: the second and third";
+  EXPECT_EQ((*page)[1].mrn, "P0003");
+  // A patient found both by name and by MRN is listed once, and pages stay in name order.
+  EXPECT_EQ(found("P0001"), V{"P0001"});
+  auto both = person("P0001", "Homonym", "1999-09-09");
+  registered(both);
+  EXPECT_EQ(found("P0001"), (V{"P0001", "P0005"}))
+      << "the MRN's patient, and one whose family name starts so";
+  page = patients_->search({"P0001", "", 1, 1});
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].mrn, "P0005");
 }
 
 TEST_F(PatientsTest, AnEditOnAStaleCopyIsRefused) {

@@ -163,6 +163,16 @@ HttpResponse update(ris::Patients& patients, const HttpRequest& r) {
   std::vector<ris::FieldError> errors;
   auto fields = fields_of(*body, {"version", "id", "createdAt", "updatedAt"}, errors);
   if (!fields) return http::problem(fields.error());
+  // An edit replaces every field: one left out would be emptied (allergies, the contrast
+  // allergy), so each must be sent, empty to clear it.
+  for (const char* name : {"familyName", "givenName", "middleName", "namePrefix", "nameSuffix",
+                           "birthDate", "sex", "phone", "email", "address", "nationalId",
+                           "insuranceNumber", "allergies", "contrastAllergy", "notes"})
+    if (!body->contains(name))
+      errors.push_back(
+          {name, "required",
+           std::string(name) +
+               " must be sent: an edit replaces every field (send it empty to clear it)"});
   auto version = body->find("version");
   if (version == body->end() || !version->is_number_integer())
     errors.push_back({"version", "required",
@@ -187,8 +197,14 @@ HttpResponse search(ris::Patients& patients, const HttpRequest& r) {
     return http::problem(s.error());
   auto page = page_of(r, 50, 500);
   if (!page) return http::problem(page.error());
+  if (page->offset > 10000)
+    return http::problem(
+        Error{ErrorCode::InvalidArgument, "offset is at most 10000: narrow the search instead"});
   ris::PatientSearch q{r.query_value("q").value_or(""), r.query_value("birthDate").value_or(""),
-                       static_cast<int>(page->limit), static_cast<int>(page->offset)};
+                       page->limit, page->offset};
+  if (!ris::is_clean_text(q.text))
+    return http::problem(
+        Error{ErrorCode::InvalidArgument, "q contains characters that cannot be searched"});
   if (q.text.size() > 200)
     return http::problem(Error{ErrorCode::InvalidArgument, "q is longer than 200 characters"});
   if (!q.birth_date.empty() && !ris::is_calendar_date(q.birth_date))
