@@ -86,13 +86,13 @@ def queries(n, seed=11):
     out = []
     for _ in range(20):
         p = rnd.choice(sample)
-        family, given = p[7], p[8]
+        family, given = p[7], p[9]
         out += [("family name, first 3 letters", f"q={family[:3].lower()}"),
                 ("whole family name", f"q={family.split()[0].lower()}"),
                 ("family, given fragments", f"q={family.split()[0][:4].lower()},%20{given[:2].lower()}"),
                 ("MRN", f"q=B{rnd.randint(1, n):08d}"),
-                ("phone number", f"q={p[11]}"),
-                ("name and birth date", f"q={family.split()[0].lower()}&birthDate={p[9]}")]
+                ("phone number", f"q={p[12]}"),
+                ("name and birth date", f"q={family.split()[0].lower()}&birthDate={p[10]}")]
     return out
 
 
