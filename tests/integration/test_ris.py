@@ -58,6 +58,8 @@ class RisPatientsTest(unittest.TestCase):
         audit = self.server.json("/api/audit?" + urllib.parse.urlencode({"patient": ana["mrn"]}))
         self.assertTrue(any(e["actor"] == "rosa" and "registered RIS patient" in e["detail"] for e in audit), audit)
         self.assertTrue(any(e["actor"] == "tomas" and "read RIS patient" in e["detail"] for e in audit), audit)
+        searches = self.server.json("/api/audit?" + urllib.parse.urlencode({"user": "rosa", "action": "query"}))
+        self.assertTrue(any("q=Ferrer, ang" in e["detail"] for e in searches), "who looked for whom is recorded")
 
     def test_a_name_in_another_script_is_kept_and_found_as_typed(self):
         p = self.register(familyName="山田", givenName="太郎", birthDate="1985-07-07", sex="M")

@@ -214,7 +214,7 @@ HttpResponse search(ris::Patients& patients, const HttpRequest& r) {
   if (!found) return http::problem(found.error());
   json list = json::array();
   for (const auto& p : *found) list.push_back(patient_json(p));
-  r.audit.detail = "searched RIS patients: " + std::to_string(found->size()) + " found";
+  // No detail of its own: the audit layer records the search's parameters (who looked for whom).
   return http::json_response(
       200, dump({{"patients", list}, {"limit", page->limit}, {"offset", page->offset}}));
 }
