@@ -114,6 +114,11 @@ std::vector<FieldError> validate(const PatientFields& p, std::string_view today)
   Checker c;
   c.dicom_text("mrn", "The MRN", p.mrn, false);
   c.dicom_text("mrnIssuer", "The MRN's issuer", p.mrn_issuer, false);
+  // The archive's patient is found by these two exactly; * and ? would match other patients
+  // wherever DICOM matching reads them as wildcards (C-FIND, QIDO-RS).
+  for (auto [field, value] : {std::pair{"mrn", &p.mrn}, std::pair{"mrnIssuer", &p.mrn_issuer}})
+    if (value->find_first_of("*?") != std::string::npos)
+      c.add(field, "format", std::string(field) + " cannot contain * or ? (DICOM wildcards)");
   if (p.name.family.empty()) c.add("familyName", "required", "The family name is required");
   c.dicom_text("familyName", "The family name", p.name.family, true);
   c.dicom_text("givenName", "The given name", p.name.given, true);

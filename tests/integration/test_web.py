@@ -615,6 +615,54 @@ class PatientEndToEndTest(unittest.TestCase):
             server.cleanup()
 
 
+class ReceptionEndToEndTest(unittest.TestCase):
+    """Reception's patient register in Chromium (web/e2e/reception.e2e.mjs): registration with
+    its mistakes on their fields, the duplicate warning, search, edits and a stale edit, three
+    languages, a study linked by MRN and issuer; then what the browser did, read back here."""
+
+    def test_a_receptionist_registers_finds_and_edits_patients(self):
+        built()
+        tmp = Path(tempfile.mkdtemp(prefix="vireo-reception-"))
+        server = Server()
+        try:
+            server.add_user("frontdesk", "receptionist", password="Front-Desk-Morning-2026")
+            server.start()
+            status, _, body = server.http("POST", "/api/ris/patients", json.dumps({
+                "mrn": "LNK-4242", "familyName": "Puig", "givenName": "Jordi", "birthDate": "1961-07-02", "sex": "M"}).encode(),
+                headers={"Content-Type": "application/json"})
+            self.assertEqual(status, 201, body)
+            study = tmp / "linked.dcm"
+            shutil.copy(DICOM / "modality" / "CT_small.dcm", study)
+            subprocess.run(["dcmodify", "-nb", "-i", "(0010,0020)=LNK-4242", "-i", "(0010,0021)=VIREO", str(study)],
+                           check=True, capture_output=True)
+            stored_study(self, server, study)
+            # Another archive patient with the same ID from another issuer is not this patient.
+            other = tmp / "other-issuer.dcm"
+            shutil.copy(DICOM / "modality" / "MR_small.dcm", other)
+            subprocess.run(["dcmodify", "-nb", "-i", "(0010,0020)=LNK-4242", "-i", "(0010,0021)=ELSEWHERE", str(other)],
+                           check=True, capture_output=True)
+            stored_study(self, server, other)
+
+            out = run_e2e(self, "reception", server, "frontdesk", "Front-Desk-Morning-2026", VIREO_LINKED_MRN="LNK-4242")
+            self.assertIn("the duplicate warning opened the existing record", out)
+
+            found = server.json("/api/ris/patients?q=garc")["patients"]
+            self.assertEqual(sorted((p["familyName"], p["givenName"]) for p in found),
+                             [("Garcia Lopes", "Ana"), ("García López", "Ana María")])
+            ana = next(p for p in found if p["givenName"] == "Ana María")
+            self.assertEqual((ana["phone"], ana["email"], ana["notes"], ana["contrastAllergy"]),
+                             ("+34 699 000 111", "ana@example.org", "", True))
+            # Each change was audited with its actor.
+            audit = server.json("/api/audit?" + urllib.parse.urlencode({"patient": ana["mrn"], "limit": 100}))
+            said = [(e["actor"], e["detail"]) for e in audit]
+            self.assertTrue(any(a == "frontdesk" and "registered RIS patient" in d for a, d in said), said)
+            self.assertTrue(any(a == "frontdesk" and "edited RIS patient" in d for a, d in said), said)
+            self.assertTrue(any(a == "frontdesk" and "read RIS patient" in d for a, d in said), said)
+        finally:
+            server.cleanup()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 class AdminEndToEndTest(unittest.TestCase):
     """Accounts administered in Chromium (web/e2e/admin.e2e.mjs): create with a temporary
     password, disable and enable, roles, unlock a locked account, reset a password."""

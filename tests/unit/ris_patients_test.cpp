@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
@@ -85,6 +88,37 @@ TEST(PatientRules, EachFieldSaysWhatIsWrongWithIt) {
   p.notes = "";
   p.national_id = "bad\nid";
   EXPECT_EQ(rules_of(validate(p, today), "nationalId"), V{"format"});
+  p.national_id = "";
+  p.mrn = "12*";
+  p.mrn_issuer = "CLINIC?";
+  EXPECT_EQ(rules_of(validate(p, today), "mrn"), V{"format"}) << "a wildcard finds other patients";
+  EXPECT_EQ(rules_of(validate(p, today), "mrnIssuer"), V{"format"});
+}
+
+// The table the browser's form runs too (web/src/ris/patientForm.test.ts): both must agree.
+TEST(PatientRules, TheCasesSharedWithTheBrowserForm) {
+  std::ifstream in(VIREO_FIXTURES "/patient_rule_cases.json");
+  ASSERT_TRUE(in);
+  auto table = nlohmann::json::parse(in);
+  const auto& valid = table["valid"];
+  for (const auto& c : table["cases"]) {
+    auto p = person(valid["familyName"], valid["givenName"], valid["birthDate"], valid["sex"]);
+    const std::string field = c["field"], value = c["value"];
+    std::map<std::string, std::string*> members = {
+        {"familyName", &p.name.family}, {"givenName", &p.name.given},
+        {"birthDate", &p.birth_date},   {"sex", &p.sex},
+        {"phone", &p.phone},            {"email", &p.email},
+        {"address", &p.address},        {"nationalId", &p.national_id},
+        {"insuranceNumber", &p.insurance_number}, {"allergies", &p.allergies},
+        {"notes", &p.notes}};
+    ASSERT_TRUE(members.contains(field)) << field;
+    *members[field] = value;
+    auto errors = validate(p, table["today"].get<std::string>());
+    std::vector<std::string> expected;
+    if (!c["rule"].is_null()) expected.push_back(c["rule"]);
+    EXPECT_EQ(rules_of(errors, field), expected) << field << " = " << value;
+    EXPECT_EQ(errors.size(), expected.size()) << field << " = " << value << ": another field refused";
+  }
 }
 
 TEST(PatientRules, NamesThatSoundAlikeShareAKey) {

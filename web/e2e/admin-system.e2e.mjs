@@ -18,7 +18,7 @@ const READER = env('VIREO_READER');
 await run('admin-system end-to-end', async ({ page, check }) => {
   const accessible = (what) => checkAccessible(page, check, what);
   await signIn(page, BASE, env('VIREO_USER'), env('VIREO_PASSWORD'));
-  await page.click('button:text-is("Administration")');
+  await page.click('header a:text-is("Administration")');
   await page.waitForSelector('form[aria-label="New account"]');
   await accessible('the accounts page');
 

@@ -12,7 +12,7 @@ const SHOTS = process.env.VIREO_SCREENSHOTS;
 
 await run('admin end-to-end', async ({ page, check }) => {
   await signIn(page, BASE, env('VIREO_USER'), env('VIREO_PASSWORD'));
-  await page.click('button:text-is("Administration")');
+  await page.click('header a:text-is("Administration")');
   await page.waitForSelector('form[aria-label="New account"]');
   const row = (user) => page.locator(`tr[data-user="${user}"]`);
   const stateOf = (user) => row(user).locator('[data-testid=state]').textContent();
@@ -71,7 +71,7 @@ await run('admin end-to-end', async ({ page, check }) => {
   check(bundle.resourceType === 'Bundle' && bundle.entry?.every((e) => e.resource.resourceType === 'AuditEvent'), 'the export is not FHIR AuditEvents');
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'admin-audit.png') });
   console.log(`audit trail: ${failures} failed sign-ins of ${locked}, the chain holds, ${bundle.entry?.length} events exported as FHIR`);
-  await page.click('button:text-is("Administration")');
+  await page.click('header a:text-is("Administration")');
   await page.waitForSelector('form[aria-label="New account"]');
 
   // A reset password: shown once; the technician must choose a new one at sign-in.

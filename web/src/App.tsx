@@ -1,8 +1,15 @@
-// The application shell: who is signed in, and which page the address names. Pages are
-// plain paths (/, /login, /viewer/{StudyInstanceUID}) that the server answers with this
-// application, so links and reloads work.
-import { Suspense, lazy, useCallback, useEffect, useState } from 'react';
-import { type Session, currentSession, signOut } from './api';
+// The application shell: who is signed in, and which page the address names (react-router).
+// Pages are plain paths (/, /login, /viewer/{StudyInstanceUID}, /patients/{id}) that the server
+// answers with this application, so links and reloads work. One query cache for every page.
+import { Suspense, lazy, useCallback, useEffect, useState, type ReactNode } from 'react';
+import { Navigate as Redirect, Outlet, RouterProvider, createBrowserRouter, useLocation, useParams } from 'react-router';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { I18nProvider } from 'react-aria-components';
+import { useTranslation } from 'react-i18next';
+import { ApiError, type Session, currentSession, signOut } from './api';
+import { ApiProblem } from './apiClient';
+import { formatLocale } from './i18n';
+import { SessionContext, can, useAppNavigate, useSession } from './session';
 import { SignIn, TotpEnrolment } from './SignIn';
 import { PasswordChange } from './Account';
 import { Worklist } from './Worklist';
@@ -13,7 +20,12 @@ import { AdminTokens } from './admin/AdminTokens';
 import { AdminPeers } from './admin/AdminPeers';
 import { AdminStatus } from './admin/AdminStatus';
 import { ADMIN_PAGES, adminPagesFor } from './admin/AdminNav';
+import { PatientSearchPage } from './ris/PatientSearchPage';
+import { PatientRegisterPage } from './ris/PatientRegisterPage';
+import { PatientPage } from './ris/PatientPage';
+import { PatientEditPage } from './ris/PatientEditPage';
 import { prefetchStudy } from './studyData';
+
 
 // The viewer is its own chunk: the sign-in page and the worklist load without Cornerstone3D.
 type ViewerModule = typeof import('./viewer/ViewerPage');
@@ -27,96 +39,159 @@ const ViewerPage = lazy(() =>
 // Opening a study link directly: fetch the viewer and the study while the session is checked.
 if (location.pathname.startsWith('/viewer/')) {
   void loadViewer();
-  const study = studyOf(location.pathname);
+  const study = studyOf(location.pathname.slice('/viewer/'.length));
   if (study) prefetchStudy(study);
 }
 
-export type Navigate = (path: string) => void;
-
 const ADMIN_PATHS: string[] = ['/admin', ...ADMIN_PAGES.map((p) => p.path)];
 
-function studyOf(path: string): string | null {
-  const m = /^\/viewer\/([0-9.]{1,64})\/?$/.exec(path);
-  return m ? m[1] : null;
+function studyOf(uid: string | undefined): string | null {
+  return uid && /^[0-9.]{1,64}\/?$/.test(uid) ? uid.replace(/\/$/, '') : null;
 }
 
-export function App() {
-  const [path, setPath] = useState(location.pathname);
+const queryClient = new QueryClient({
+  defaultOptions: {
+    // A refusal is an answer (retrying it changes nothing); a lost connection is tried again.
+    queries: { retry: (n, e) => !(e instanceof ApiProblem || e instanceof ApiError) && n < 2, staleTime: 30_000, refetchOnWindowFocus: false },
+  },
+});
+
+// Signs in, or finishes what the account must do first; then the page the address names.
+function Shell() {
+  const { t } = useTranslation();
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [error, setError] = useState('');
 
   useEffect(() => {
-    const onPop = () => setPath(location.pathname);
-    window.addEventListener('popstate', onPop);
     currentSession().then(setSession, (e) => setError(String(e.message ?? e)));
-    return () => window.removeEventListener('popstate', onPop);
-  }, []);
-
-  const navigate = useCallback<Navigate>((to) => {
-    if (to !== location.pathname) history.pushState(null, '', to);
-    setPath(to);
   }, []);
 
   const leave = useCallback(async () => {
     await signOut().catch(() => undefined);
+    queryClient.clear();
     setSession(null);
   }, []);
 
-  if (error) return <div className="page-message">The server cannot be reached: {error}</div>;
-  if (session === undefined) return <div className="page-message">Loading…</div>;
+  if (error) return <div className="page-message">{t('app.unreachable', { error })}</div>;
+  if (session === undefined) return <div className="page-message">{t('app.loading')}</div>;
   if (session === null) return <SignIn onSignedIn={setSession} />;
   if (session.totpEnrolmentRequired) return <TotpEnrolment onDone={() => currentSession().then(setSession)} onSignOut={leave} />;
   if (session.passwordChangeRequired) {
     return <PasswordChange forced onDone={() => currentSession().then(setSession)} onSignOut={leave} />;
   }
-  if (path === '/account') return <PasswordChange forced={false} onDone={() => navigate('/')} onSignOut={leave} />;
+  return (
+    <SessionContext.Provider value={{ session, signOut: leave }}>
+      <Outlet />
+    </SessionContext.Provider>
+  );
+}
 
-  // The address of the sign-in page means the study list once signed in.
-  // A patient has their own home and a viewer without the staff's tools.
-  const patientOnly = session.roles.length > 0 && session.roles.every((r) => r === 'patient');
-  if (path === '/login') {
-    history.replaceState(null, '', '/');
-    if (patientOnly) return <PatientHome session={session} navigate={navigate} onSignOut={leave} />;
-    return <Worklist session={session} navigate={navigate} onSignOut={leave} prefetchViewer={loadViewer} />;
-  }
-  const study = studyOf(path);
-  if (study) {
-    return (
-      <Suspense fallback={<div className="page-message">Opening the viewer…</div>}>
-        <ViewerPage study={study} navigate={navigate} simple={patientOnly} />
-      </Suspense>
-    );
-  }
-  if (path === '/admin' || path.startsWith('/admin/')) {
-    const allowed = adminPagesFor(session);
-    const page = path === '/admin' ? allowed[0] : allowed.find((p) => p.path === path);
-    const props = { session, navigate, onSignOut: leave };
-    if (page?.path === '/admin/users') return <AdminUsers {...props} />;
-    if (page?.path === '/admin/tokens') return <AdminTokens {...props} />;
-    if (page?.path === '/admin/peers') return <AdminPeers {...props} />;
-    if (page?.path === '/admin/status') return <AdminStatus {...props} />;
-    if (page?.path === '/admin/audit') return <AdminAudit {...props} />;
-    if (!ADMIN_PATHS.includes(path)) return <NotFound path={path} navigate={navigate} />;
-    return (
-      <main className="not-found" data-testid="not-allowed">
-        <h1>Administration</h1>
-        <p>Your account cannot open this administration page. If you need to, ask an administrator.</p>
-        <button type="button" onClick={() => navigate('/')}>Go to the study list</button>
-      </main>
-    );
-  }
-  if (path !== '/') return <NotFound path={path} navigate={navigate} />;
-  if (patientOnly) return <PatientHome session={session} navigate={navigate} onSignOut={leave} />;
+// A patient has their own home and a viewer without the staff's tools.
+function patientOnly(session: Session): boolean {
+  return session.roles.length > 0 && session.roles.every((r) => r === 'patient');
+}
+
+function Home() {
+  const { session, signOut: leave } = useSession();
+  const navigate = useAppNavigate();
+  if (patientOnly(session)) return <PatientHome session={session} navigate={navigate} onSignOut={leave} />;
   return <Worklist session={session} navigate={navigate} onSignOut={leave} prefetchViewer={loadViewer} />;
 }
 
+function AccountRoute() {
+  const { signOut: leave } = useSession();
+  const navigate = useAppNavigate();
+  return <PasswordChange forced={false} onDone={() => navigate('/')} onSignOut={leave} />;
+}
+
+function ViewerRoute() {
+  const { t } = useTranslation();
+  const { session } = useSession();
+  const navigate = useAppNavigate();
+  const study = studyOf(useParams().study);
+  if (!study) return <NotFound />;
+  return (
+    <Suspense fallback={<div className="page-message">{t('app.openingViewer')}</div>}>
+      <ViewerPage study={study} navigate={navigate} simple={patientOnly(session)} />
+    </Suspense>
+  );
+}
+
+function AdminRoute() {
+  const { session, signOut: leave } = useSession();
+  const navigate = useAppNavigate();
+  const path = useLocation().pathname.replace(/\/$/, '');
+  const allowed = adminPagesFor(session);
+  const page = path === '/admin' ? allowed[0] : allowed.find((p) => p.path === path);
+  const props = { session, navigate, onSignOut: leave };
+  if (page?.path === '/admin/users') return <AdminUsers {...props} />;
+  if (page?.path === '/admin/tokens') return <AdminTokens {...props} />;
+  if (page?.path === '/admin/peers') return <AdminPeers {...props} />;
+  if (page?.path === '/admin/status') return <AdminStatus {...props} />;
+  if (page?.path === '/admin/audit') return <AdminAudit {...props} />;
+  if (!ADMIN_PATHS.includes(path)) return <NotFound />;
+  return <NotAllowed />;
+}
+
+// A page the account's permissions do not open: said so, without naming the permission.
+function RequirePermission({ permission, children }: { permission: string; children: ReactNode }) {
+  const { session } = useSession();
+  return can(session, permission) ? children : <NotAllowed />;
+}
+
+function NotAllowed() {
+  const { t } = useTranslation();
+  const navigate = useAppNavigate();
+  return (
+    <main className="not-found" data-testid="not-allowed">
+      <h1>{t('notFound.notAllowedTitle')}</h1>
+      <p>{t('notFound.notAllowed')}</p>
+      <button type="button" onClick={() => navigate('/')}>{t('notFound.back')}</button>
+    </main>
+  );
+}
+
 // An address the application does not have: said so, with the address kept as typed.
-function NotFound({ path, navigate }: { path: string; navigate: Navigate }) {
+function NotFound() {
+  const { t } = useTranslation();
+  const navigate = useAppNavigate();
+  const path = useLocation().pathname;
   return (
     <main className="not-found" data-testid="not-found">
-      <h1>Page not found</h1>
-      <p>There is no page at <code>{path}</code>. Check the address, or go back to the study list.</p>
-      <button type="button" onClick={() => navigate('/')}>Go to the study list</button>
+      <h1>{t('notFound.title')}</h1>
+      <p>{t('notFound.body', { path })}</p>
+      <button type="button" onClick={() => navigate('/')}>{t('notFound.back')}</button>
     </main>
+  );
+}
+
+const router = createBrowserRouter([
+  {
+    path: '/',
+    element: <Shell />,
+    children: [
+      { index: true, element: <Home /> },
+      { path: 'login', element: <Redirect to="/" replace /> },
+      { path: 'account', element: <AccountRoute /> },
+      { path: 'viewer/:study', element: <ViewerRoute /> },
+      { path: 'admin', element: <AdminRoute /> },
+      { path: 'admin/:page', element: <AdminRoute /> },
+      { path: 'patients', element: <RequirePermission permission="ris.patients.read"><PatientSearchPage /></RequirePermission> },
+      { path: 'patients/new', element: <RequirePermission permission="ris.patients.write"><PatientRegisterPage /></RequirePermission> },
+      { path: 'patients/:id', element: <RequirePermission permission="ris.patients.read"><PatientPage /></RequirePermission> },
+      { path: 'patients/:id/edit', element: <RequirePermission permission="ris.patients.write"><PatientEditPage /></RequirePermission> },
+      { path: '*', element: <NotFound /> },
+    ],
+  },
+]);
+
+export function App() {
+  const { i18n } = useTranslation();
+  return (
+    <I18nProvider locale={formatLocale(i18n.language)}>
+      <QueryClientProvider client={queryClient}>
+        <RouterProvider router={router} />
+      </QueryClientProvider>
+    </I18nProvider>
   );
 }

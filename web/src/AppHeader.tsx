@@ -1,20 +1,36 @@
-// The bar over the study list and the patient's home: who is signed in, their account, sign-out.
+// The bar over every staff page and the patient's home: where one can go (the study list, the
+// patients, administration, as the account allows), the language, the account, sign-out.
+import { NavLink } from 'react-router';
+import { useTranslation } from 'react-i18next';
 import type { Session } from './api';
-import type { Navigate } from './App';
+import type { Navigate } from './session';
 import { adminPagesFor } from './admin/AdminNav';
+import { LANGUAGES, isLanguage, setLanguage } from './i18n';
 
 export function AppHeader({ session, navigate, onSignOut }: { session: Session; navigate: Navigate; onSignOut: () => void }) {
+  const { t, i18n } = useTranslation();
   const adminPages = adminPagesFor(session);
+  const staff = session.roles.some((r) => r !== 'patient');
   return (
     <header className="topbar">
-      <strong>Vireo</strong>
-      <span className="spacer" />
-      <span>{session.username}</span>
-      {adminPages.length > 0 && (
-        <button type="button" onClick={() => navigate(adminPages[0].path)}>Administration</button>
+      <strong>{t('app.name')}</strong>
+      {staff && (
+        <nav className="main-nav" aria-label={t('app.mainNavigation')}>
+          <NavLink to="/" end>{t('nav.studies')}</NavLink>
+          {session.permissions.includes('ris.patients.read') && <NavLink to="/patients">{t('nav.patients')}</NavLink>}
+          {adminPages.length > 0 && <NavLink to={adminPages[0].path}>{t('nav.administration')}</NavLink>}
+        </nav>
       )}
-      <button type="button" onClick={() => navigate('/account')}>Account</button>
-      <button type="button" onClick={onSignOut}>Sign out</button>
+      <span className="spacer" />
+      <label className="language">
+        <span className="sr-only">{t('app.language')}</span>
+        <select value={i18n.language} onChange={(e) => isLanguage(e.target.value) && void setLanguage(e.target.value)}>
+          {LANGUAGES.map((l) => <option key={l.code} value={l.code} lang={l.code}>{l.name}</option>)}
+        </select>
+      </label>
+      <span>{session.username}</span>
+      <button type="button" onClick={() => navigate('/account')}>{t('nav.account')}</button>
+      <button type="button" onClick={onSignOut}>{t('nav.signOut')}</button>
     </header>
   );
 }

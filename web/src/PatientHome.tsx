@@ -2,7 +2,7 @@
 // viewer. The archive shows a patient only their own records (DESIGN.md, Security).
 import { useEffect, useState } from 'react';
 import { type DicomJson, type Session, dicomJson } from './api';
-import type { Navigate } from './App';
+import type { Navigate } from './session';
 import { Tag, number, text, values } from './dicom';
 import { prefetchStudy } from './studyData';
 import { AppHeader } from './AppHeader';

@@ -3,7 +3,7 @@
 // opens the study in the viewer.
 import { type FormEvent, useEffect, useState } from 'react';
 import { type DicomJson, type Session, dicomJson } from './api';
-import type { Navigate } from './App';
+import type { Navigate } from './session';
 import { Tag, formatDate, number, text, values } from './dicom';
 import { prefetchStudy } from './studyData';
 import { AppHeader } from './AppHeader';

@@ -23,6 +23,11 @@ export class ApiError extends Error {
 
 let csrfToken = '';
 
+// The token a request that changes state must carry (empty before sign-in).
+export function currentCsrfToken(): string {
+  return csrfToken;
+}
+
 // What the person reads: the server's problem detail, except for a refusal, whose detail
 // names the permission (for integrators); on screen it says what to do instead.
 export const FORBIDDEN_TEXT = 'your account is not allowed to do this. If you need to, ask an administrator to give your account this permission';

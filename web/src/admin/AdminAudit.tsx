@@ -3,7 +3,7 @@
 // chain checked on request (any change to a past event breaks it).
 import { type FormEvent, useEffect, useState } from 'react';
 import { type AuditEntry, type Session, auditEvents, auditQuery, verifyAudit } from '../api';
-import type { Navigate } from '../App';
+import type { Navigate } from '../session';
 import { AdminPage } from './AdminNav';
 
 const PAGE = 100;

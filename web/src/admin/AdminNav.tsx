@@ -1,7 +1,7 @@
 // The administration pages' own navigation: one tab per page the signed-in account may open.
 import { type ReactNode, useState } from 'react';
 import type { Session } from '../api';
-import type { Navigate } from '../App';
+import type { Navigate } from '../session';
 import { AppHeader } from '../AppHeader';
 
 export const ADMIN_PAGES = [

@@ -3,7 +3,7 @@
 // button that sends each a C-ECHO and says, in plain words, why one does not answer.
 import { useEffect, useState } from 'react';
 import { type DicomPeers, type Session, dicomPeers, echoPeer } from '../api';
-import type { Navigate } from '../App';
+import type { Navigate } from '../session';
 import { AdminPage } from './AdminNav';
 
 const CALLERS: Record<DicomPeers['unknownCallers'], string> = {

@@ -4,7 +4,7 @@
 // and the follow-up work between parts of Vireo that was given up, to be tried again.
 import { useCallback, useEffect, useState } from 'react';
 import { type Session, type SystemStatus, retryEvent, systemStatus } from '../api';
-import type { Navigate } from '../App';
+import type { Navigate } from '../session';
 import { AdminPage } from './AdminNav';
 
 export function formatBytes(n: number): string {

@@ -5,7 +5,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { type OAuthClientRecord, type Session, type TokenRecord, type UserRecord, createClient, createTokenFor, listClients,
   listTokens, listUsers, revokeClient, revokeToken } from '../api';
-import type { Navigate } from '../App';
+import type { Navigate } from '../session';
 import { AdminPage, useAdminAction } from './AdminNav';
 
 // What each permission lets a token do, in the words of the page (the name is for integrators).

@@ -2,7 +2,7 @@
 // sign-in), disable and enable, unlock, reset the password or the authenticator, change roles.
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { type Session, type UserRecord, createUser, listUsers, resetPassword, setRoles, userAction } from '../api';
-import type { Navigate } from '../App';
+import type { Navigate } from '../session';
 import { AdminPage, useAdminAction } from './AdminNav';
 
 export const ROLES = ['admin', 'radiologist', 'technician', 'receptionist', 'referring', 'billing', 'patient'];

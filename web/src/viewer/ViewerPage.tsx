@@ -6,7 +6,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RenderingEngine } from '@cornerstonejs/core';
 import { WindowLevelTool, PanTool, ZoomTool, Enums as ToolEnums } from '@cornerstonejs/tools';
 import { ApiError, type DicomJson, aiFindings, currentSession } from '../api';
-import type { Navigate } from '../App';
+import type { Navigate } from '../session';
 import { Tag, formatDate, text, values } from '../dicom';
 import { DICOMWEB_ROOT as ROOT, type SeriesInfo, isImageSeries, otherStudies, seriesKind, seriesMetadata, seriesOf } from '../studyData';
 import { DocumentView } from './DocumentView';
