@@ -24,6 +24,8 @@ constexpr PermissionInfo kPermissions[] = {
     {"audit.read", "search and export the audit trail"},
     {"ris.patients.read", "find and read the RIS's patients (demographics, contacts, allergies)"},
     {"ris.patients.write", "register and edit the RIS's patients"},
+    {"ris.catalogue.read", "read the procedure catalogue, the rooms and their closures"},
+    {"ris.catalogue.admin", "keep the procedure catalogue, the rooms and their closures"},
 };
 
 struct Grant {
@@ -58,6 +60,11 @@ constexpr Grant kGrants[] = {
     {Receptionist, "ris.patients.write"},
     {Technician, "ris.patients.read"},
     {Radiologist, "ris.patients.read"},
+    {Admin, "ris.catalogue.read"},
+    {Admin, "ris.catalogue.admin"},
+    {Receptionist, "ris.catalogue.read"},
+    {Technician, "ris.catalogue.read"},
+    {Radiologist, "ris.catalogue.read"},
 };
 }  // namespace
 

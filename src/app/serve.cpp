@@ -115,6 +115,9 @@ Result<Services> open_services(const Config& config) {
   auto patients = ris::Patients::open(*s.db, *s.writes, config.ris_patients, progress);
   if (!patients) return std::unexpected(patients.error());
   s.ris_patients = std::move(*patients);
+  auto catalogue = ris::Catalogue::open(*s.db, *s.writes, progress);
+  if (!catalogue) return std::unexpected(catalogue.error());
+  s.ris_catalogue = std::move(*catalogue);
   s.dispatcher->handle(annotations::Annotations::kConsumer, [notes = s.annotations.get()](const events::Event& e) {
     return notes->forget_study(e.id("study"), e.id("deleted_at"));
   });
@@ -160,6 +163,7 @@ void build_router(Services& s, http::Router& router) {
   api::register_study_document_routes(router, *s.archive, *s.annotations, *s.ai_findings);
   api::register_auth_routes(router, *s.auth, *s.audit);
   api::register_ris_routes(router, *s.ris_patients);
+  api::register_catalogue_routes(router, *s.ris_catalogue);
   api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_rendered_routes(router, *s.archive, s.render_cache.get());

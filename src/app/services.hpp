@@ -31,6 +31,7 @@ struct Services {
   std::unique_ptr<annotations::Annotations> annotations;
   std::unique_ptr<ai::Findings> ai_findings;
   std::unique_ptr<ris::Patients> ris_patients;
+  std::unique_ptr<ris::Catalogue> ris_catalogue;
   // Delivers the outbox to this node's consumers; started by serve only (the CLI's events
   // wait for a server).
   std::unique_ptr<events::Dispatcher> dispatcher;

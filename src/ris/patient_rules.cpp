@@ -5,66 +5,14 @@
 #include <charconv>
 
 #include "core/strings.hpp"
+#include "ris/field_checks.hpp"
 
 namespace vireo::ris {
 
 namespace {
 
-// Code points in `s`, or -1 when it is not well-formed UTF-8 (RFC 3629: no overlong forms,
-// surrogates or code points past U+10FFFF) or holds a control character (C0, DEL, C1; line
-// breaks and tabs only where `multiline`).
-int64_t characters(std::string_view s, bool multiline) {
-  int64_t count = 0;
-  for (size_t i = 0; i < s.size(); ++count) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return -1;
-    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
-    for (size_t k = 1; k < len; ++k) {
-      auto b = static_cast<unsigned char>(s[i + k]);
-      if ((b & 0xC0) != 0x80) return -1;
-      cp = (cp << 6) | (b & 0x3F);
-    }
-    static constexpr uint32_t kLeast[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kLeast[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
-    bool control = cp < 0x20 || (cp >= 0x7F && cp < 0xA0);
-    if (control && !(multiline && (cp == '\n' || cp == '\r' || cp == '\t'))) return -1;
-    i += len;
-  }
-  return count;
-}
-
-struct Checker {
-  std::vector<FieldError> errors;
-  void add(std::string field, std::string rule, std::string message) {
-    errors.push_back({std::move(field), std::move(rule), std::move(message)});
-  }
-  // Text within `max` characters, of printable characters. False when it added an error.
-  bool text(const char* field, const char* label, std::string_view value, int64_t max,
-            bool multiline = false) {
-    int64_t n = characters(value, multiline);
-    if (n < 0) {
-      add(field, "format",
-          std::string(label) +
-              " contains characters that cannot be stored (control characters or broken text)");
-      return false;
-    }
-    if (n > max) {
-      add(field, "too_long",
-          std::string(label) + " is longer than " + std::to_string(max) + " characters");
-      return false;
-    }
-    return true;
-  }
-  // A DICOM value (LO, a PN component): no backslash, and for names no ^ or =.
-  void dicom_text(const char* field, const char* label, std::string_view value, bool name) {
-    if (!text(field, label, value, 64)) return;
-    if (value.find('\\') != std::string_view::npos ||
-        (name && value.find_first_of("^=") != std::string_view::npos))
-      add(field, "format",
-          std::string(label) + (name ? " cannot contain \\, ^ or =" : " cannot contain \\"));
-  }
-};
+using checks::Checker;
+using checks::characters;
 
 bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 

@@ -9,35 +9,6 @@
 
 namespace vireo::ris {
 
-const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> list = {
-      {1,
-       "patients of the RIS, and its counters (MRN)",
-       {
-           "CREATE TABLE ris_patients (id ${PK}, mrn TEXT NOT NULL, mrn_issuer TEXT NOT NULL, "
-           "family_name TEXT NOT NULL, given_name TEXT NOT NULL, middle_name TEXT NOT NULL, "
-           "name_prefix TEXT NOT NULL, name_suffix TEXT NOT NULL, family_key ${KEY} NOT NULL, "
-           "given_key ${KEY} NOT NULL, family_sound ${KEY} NOT NULL, birth_date TEXT NOT NULL, sex "
-           "TEXT NOT NULL, phone TEXT NOT "
-           "NULL, "
-           "phone_key ${KEY} NOT NULL, email TEXT NOT NULL, address TEXT NOT NULL, national_id "
-           "TEXT NOT NULL, "
-           "national_id_key TEXT NOT NULL, insurance_number TEXT NOT NULL, allergies TEXT NOT "
-           "NULL, "
-           "contrast_allergy INTEGER NOT NULL, notes TEXT NOT NULL, version INTEGER NOT NULL, "
-           "created_at TEXT NOT NULL, created_by TEXT NOT NULL, updated_at TEXT NOT NULL, "
-           "updated_by TEXT NOT NULL, UNIQUE (mrn_issuer, mrn))",
-           "CREATE INDEX ris_patients_by_name ON ris_patients (family_key, given_key, id)",
-           "CREATE INDEX ris_patients_by_mrn ON ris_patients (mrn)",
-           "CREATE INDEX ris_patients_by_birth_date ON ris_patients (birth_date, family_sound)",
-           "CREATE INDEX ris_patients_by_national_id ON ris_patients (national_id_key)",
-           "CREATE INDEX ris_patients_by_phone ON ris_patients (phone_key)",
-           "CREATE TABLE ris_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
-       }},
-  };
-  return list;
-}
-
 namespace {
 
 constexpr const char* kColumns =

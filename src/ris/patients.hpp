@@ -14,12 +14,11 @@
 
 #include "ris/patient.hpp"
 #include "ris/patient_options.hpp"
+#include "ris/schema.hpp"
 #include "store/migrations.hpp"
 #include "store/write_queue.hpp"
 
 namespace vireo::ris {
-
-[[nodiscard]] const std::vector<Migration>& migrations();
 
 struct PatientSearch {
   // A name fragment ("garc", "garcia maria", "García, M"), an MRN, a phone number or a

@@ -149,3 +149,128 @@ class RisPatientsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RisCatalogueTest(unittest.TestCase):
+    """The procedure catalogue, rooms and closures: kept by an administrator, read by the staff
+    who book and perform; every bad input named in the API's terms with nothing changed."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server().start()
+        cls.server.add_user("rosa", "receptionist")
+        cls.server.add_user("tomas", "technician")
+        cls.reception = cls.server.create_token("rosa")
+        cls.technician = cls.server.create_token("tomas")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def call(self, method, path, body=None, token="default", raw=None):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        status, _, out = self.server.http(method, path, body=data, headers={"Content-Type": "application/json"},
+                                          token=token)
+        return status, json.loads(out) if out else None
+
+    def rows(self, table):
+        return self.server.sql_rows(f"SELECT * FROM {table} ORDER BY 1")
+
+    MRI = {"code": "MR-KNEE", "name": "MRI knee", "modality": "MR", "bodyPart": "KNEE", "durationMinutes": 30,
+           "preparation": "Remove all metal.\nTell us about implants.", "consentTypes": ["mri_safety"],
+           "priceCents": 25000, "dailyLimit": 4}
+
+    def test_procedures_are_kept_by_an_administrator_and_read_by_the_staff(self):
+        status, mri = self.call("POST", "/api/ris/procedures", self.MRI)
+        self.assertEqual(status, 201, mri)
+        self.assertEqual((mri["modality"], mri["consentTypes"], mri["active"], mri["version"]), ("MR", ["mri_safety"], True, 1))
+        status, again = self.call("POST", "/api/ris/procedures", self.MRI)
+        self.assertEqual(status, 400)
+        self.assertEqual([(e["field"], e["rule"]) for e in again["errors"]], [("code", "taken")])
+        # The staff read; only an administrator changes.
+        status, listed = self.call("GET", "/api/ris/procedures?modality=MR", token=self.technician)
+        self.assertEqual(status, 200, listed)
+        self.assertEqual([p["code"] for p in listed["procedures"]], ["MR-KNEE"])
+        status, _ = self.call("POST", "/api/ris/procedures", dict(self.MRI, code="MR-HIP"), token=self.reception)
+        self.assertEqual(status, 403)
+        # An edit sends every field with the version read; a stale one is refused.
+        edit = dict(mri, durationMinutes=40, active=False)
+        status, saved = self.call("PUT", f"/api/ris/procedures/{mri['id']}", edit)
+        self.assertEqual(status, 200, saved)
+        self.assertEqual((saved["durationMinutes"], saved["version"]), (40, 2))
+        status, stale = self.call("PUT", f"/api/ris/procedures/{mri['id']}", edit)
+        self.assertEqual(status, 409, stale)
+        self.assertIn("Someone else changed this procedure", stale["title"])
+        partial = {k: v for k, v in saved.items() if k != "preparation"}
+        status, body = self.call("PUT", f"/api/ris/procedures/{mri['id']}", partial)
+        self.assertEqual(status, 400, body)
+        self.assertIn(("preparation", "required"), [(e["field"], e["rule"]) for e in body["errors"]])
+        self.assertEqual(self.call("GET", "/api/ris/procedures")[1]["procedures"], [], "retired: not offered")
+        self.assertEqual(len(self.call("GET", "/api/ris/procedures?retired=true")[1]["procedures"]), 1)
+        self.assertEqual(self.call("GET", "/api/ris/procedures/999999")[0], 404)
+        audit = self.server.json("/api/audit?" + urllib.parse.urlencode({"action": "update", "limit": 50}))
+        self.assertTrue(any(f"edited procedure {mri['id']}" in e["detail"] for e in audit), audit)
+
+    def test_bad_procedures_are_refused_field_by_field_and_nothing_changes(self):
+        before = self.rows("ris_procedures")
+        cases = [
+            (dict(self.MRI, code="CT ABD", modality="XR", durationMinutes=7), {("code", "format"), ("modality", "unknown"), ("durationMinutes", "range")}),
+            (dict(self.MRI, code="X1", consentTypes="contrast"), {("consentTypes", "type")}),
+            (dict(self.MRI, code="X2", priceCents="250.00"), {("priceCents", "type")}),
+            (dict(self.MRI, code="X3", name="MRI\\knee", dailyLimit=-1), {("name", "format"), ("dailyLimit", "range")}),
+            ({"code": "X4"}, {("name", "required"), ("modality", "required"), ("durationMinutes", "range")}),
+        ]
+        for body, expected in cases:
+            status, problem = self.call("POST", "/api/ris/procedures", body)
+            self.assertEqual(status, 400, problem)
+            self.assertEqual({(e["field"], e["rule"]) for e in problem["errors"]}, expected, body)
+        for raw in (b"{not json", b"[]", json.dumps(dict(self.MRI, code="X5", colour="red")).encode()):
+            status, problem = self.call("POST", "/api/ris/procedures", raw=raw)
+            self.assertEqual(status, 400, problem)
+        status, _ = self.call("POST", "/api/ris/procedures", raw=json.dumps(dict(self.MRI, preparation="x" * 70000)).encode())
+        self.assertEqual(status, 413)
+        status, _ = self.call("GET", "/api/ris/procedures?modality=XR")
+        self.assertEqual(status, 400)
+        self.assertEqual(self.rows("ris_procedures"), before)
+
+    def test_rooms_keep_their_opening_hours_and_closures(self):
+        hours = [{"weekday": d, "opens": "08:00", "closes": "14:00"} for d in range(1, 6)] + \
+                [{"weekday": d, "opens": "15:00", "closes": "20:00"} for d in range(1, 6)]
+        status, room = self.call("POST", "/api/ris/rooms", {"name": "CT 2", "modality": "CT", "aeTitle": "CT2_REVOLUTION",
+                                                            "hours": hours})
+        self.assertEqual(status, 201, room)
+        self.assertEqual(len(room["hours"]), 10)
+        self.assertEqual(room["hours"][0], {"weekday": 1, "opens": "08:00", "closes": "14:00"})
+        before = (self.rows("ris_rooms"), self.rows("ris_room_hours"))
+        for bad, rule in ((hours + [{"weekday": 1, "opens": "13:00", "closes": "16:00"}], "overlap"),
+                          ([{"weekday": 1, "opens": "14:00", "closes": "08:00"}], "order"),
+                          ([{"weekday": 9, "opens": "08:00", "closes": "14:00"}], "format"),
+                          ([{"weekday": 1, "opens": "8am", "closes": "14:00"}], "format"),
+                          ([{"weekday": "monday", "opens": "08:00", "closes": "14:00"}], "type"),
+                          ("mornings", "type")):
+            status, problem = self.call("PUT", f"/api/ris/rooms/{room['id']}", dict(room, hours=bad))
+            self.assertEqual(status, 400, (bad, problem))
+            self.assertEqual([(e["field"], e["rule"]) for e in problem["errors"]], [("hours", rule)], bad)
+        self.assertEqual((self.rows("ris_rooms"), self.rows("ris_room_hours")), before, "nothing changed")
+        status, saved = self.call("PUT", f"/api/ris/rooms/{room['id']}", dict(room, hours=hours[:5]))
+        self.assertEqual(status, 200, saved)
+        self.assertEqual(len(saved["hours"]), 5)
+        status, _ = self.call("PUT", f"/api/ris/rooms/{room['id']}", dict(room, hours=hours))
+        self.assertEqual(status, 409, "the version read was 1, the room is at 2")
+        self.assertEqual(self.call("GET", "/api/ris/rooms", token=self.reception)[1]["rooms"][0]["name"], "CT 2")
+
+        status, closure = self.call("POST", "/api/ris/closures", {"roomId": room["id"], "startsOn": "2026-12-14",
+                                                                  "endsOn": "2026-12-16", "reason": "Tube replacement"})
+        self.assertEqual(status, 201, closure)
+        status, _ = self.call("POST", "/api/ris/closures", {"startsOn": "2026-12-25", "endsOn": "2026-12-25", "reason": "Christmas"})
+        self.assertEqual(status, 201)
+        status, problem = self.call("POST", "/api/ris/closures", {"roomId": 424242, "startsOn": "2026-12-25",
+                                                                  "endsOn": "2026-12-24", "reason": ""})
+        self.assertEqual(status, 400)
+        self.assertEqual({(e["field"], e["rule"]) for e in problem["errors"]}, {("endsOn", "order"), ("reason", "required")})
+        december = self.call("GET", f"/api/ris/closures?room={room['id']}&from=2026-12-01&to=2026-12-31", token=self.technician)[1]
+        self.assertEqual([c["reason"] for c in december["closures"]], ["Tube replacement", "Christmas"])
+        self.assertEqual(self.call("GET", "/api/ris/closures?from=2026-12-31&to=2026-12-01")[0], 400)
+        self.assertEqual(self.call("DELETE", f"/api/ris/closures/{closure['id']}", token=self.reception)[0], 403)
+        self.assertEqual(self.call("DELETE", f"/api/ris/closures/{closure['id']}")[0], 204)
+        self.assertEqual(self.call("DELETE", f"/api/ris/closures/{closure['id']}")[0], 404)

@@ -149,7 +149,6 @@ bool is_annotation(const json& a) {
          a["metadata"]["toolName"].is_string();
 }
 
-HttpResponse no_content() { return HttpResponse{204, "application/json", "", {}, {}, {}}; }
 
 // The signed-in user's measurements and annotations on a study the caller may see: the
 // viewer's own JSON ({"annotations": [...]}), each item an object naming its tool.
@@ -160,7 +159,7 @@ HttpResponse annotations_handler(archive::Archive& archive, annotations::Annotat
     auto items = document_body(req, "annotations", is_annotation, "each annotation is an object with metadata.toolName");
     if (!items) return http::problem(items.error());
     if (auto s = notes.save(*uid, req.principal.username, items->dump()); !s) return http::problem(s.error());
-    return no_content();
+    return http::no_content();
   }
   auto since = archive.study_created_at(*uid);
   if (!since) return http::problem(since.error());
@@ -197,7 +196,7 @@ HttpResponse ai_findings_handler(archive::Archive& archive, ai::Findings& findin
     }
     if (auto s = findings_store.save(*uid, req.principal.username, items->dump()); !s)
       return http::problem(s.error());
-    return no_content();
+    return http::no_content();
   }
   auto since = archive.study_created_at(*uid);
   if (!since) return http::problem(since.error());

@@ -74,7 +74,6 @@ std::string session_cookie(const std::string& value, int64_t max_age) {
          "; HttpOnly; Secure; SameSite=Strict";
 }
 
-HttpResponse no_content() { return HttpResponse{204, "application/json", "", {}, {}, {}}; }
 
 Result<int64_t> id_param(const HttpRequest& r, const char* name) {
   auto id = row_id(r.param(name));
@@ -154,7 +153,7 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
       if (auto s = auth.logout(r.principal.credential_id); !s) return http::problem(s.error());
     }
     audit.record(audit_event_for(r, "logout", "success"));
-    HttpResponse res = no_content();
+    HttpResponse res = http::no_content();
     res.headers.emplace_back("Set-Cookie", session_cookie("", 0));
     return res;
   });
@@ -202,7 +201,7 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
     who.audit.detail = s ? "password changed" : s.error().detail;
     audit.record(audit_event_for(who, "update", s ? "success" : "failure"));
     if (!s) return http::problem(s.error());
-    return no_content();
+    return http::no_content();
   });
 
   router.add("GET", "/api/auth/tokens", std::string(access::kAuthenticated), [&auth](const HttpRequest& r) {
@@ -223,7 +222,7 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
     auto id = id_param(r, "id");
     if (!id) return http::problem(id.error());
     if (auto s = auth.revoke_token(*id, r.principal.user_id); !s) return http::problem(s.error());
-    return no_content();
+    return http::no_content();
   });
 
   // --- OAuth 2.0 client credentials (RFC 6749 4.4): integrations trade a client id and
@@ -364,7 +363,7 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
     auto id = id_param(r, "id");
     if (!id) return http::problem(id.error());
     if (auto s = auth.revoke_token(*id, 0); !s) return http::problem(s.error());
-    return no_content();
+    return http::no_content();
   });
 
   // --- OAuth clients (integrations); the secret is in the answer that creates one, only there ---
@@ -388,7 +387,7 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
   });
   router.add("DELETE", "/api/oauth-clients/{clientId}", "users.admin", [&auth](const HttpRequest& r) {
     if (auto s = auth.revoke_client(r.param("clientId")); !s) return http::problem(s.error());
-    return no_content();
+    return http::no_content();
   });
 
   // --- audit trail ---

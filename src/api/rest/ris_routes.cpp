@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/query_params.hpp"
+#include "api/rest/ris_json.hpp"
 #include "api/rest/routes.hpp"
 #include "ris/patient_rules.hpp"
 
@@ -12,31 +13,11 @@ namespace {
 using http::HttpRequest;
 using http::HttpResponse;
 using nlohmann::json;
+using ris_json::dump;
+using ris_json::invalid;
+using ris_json::problem_with;
 
 constexpr size_t kMaxBody = 64 * 1024;  // a patient's fields; more is not a form
-
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-HttpResponse problem_with(int status, const std::string& title, const std::string& detail,
-                          const char* member, json value) {
-  HttpResponse res = http::problem(status, title, detail);
-  json body = json::parse(res.body);
-  body[member] = std::move(value);
-  res.body = dump(body);
-  return res;
-}
-
-json errors_json(const std::vector<ris::FieldError>& errors) {
-  json out = json::array();
-  for (const auto& e : errors)
-    out.push_back({{"field", e.field}, {"rule", e.rule}, {"message", e.message}});
-  return out;
-}
-
-HttpResponse invalid(const std::vector<ris::FieldError>& errors) {
-  return problem_with(400, "Some fields need correcting", errors.front().message, "errors",
-                      errors_json(errors));
-}
 
 json patient_json(const ris::Patient& p) {
   return {{"id", p.id},
@@ -62,59 +43,37 @@ json patient_json(const ris::Patient& p) {
           {"updatedAt", p.updated_at}};
 }
 
-// The body's fields, each of its type; an unknown member is refused, not ignored (a misspelt
-// field would otherwise lose what was typed). `extra`: members the route itself reads.
+// The body's fields, each of its type; an unknown member is refused. `extra`: members the
+// route itself reads.
 Result<ris::PatientFields> fields_of(const json& body,
-                                     std::initializer_list<std::string_view> extra,
+                                     std::initializer_list<const char*> extra,
                                      std::vector<ris::FieldError>& errors) {
   ris::PatientFields p;
-  const std::pair<const char*, std::string*> texts[] = {
-      {"mrn", &p.mrn},
-      {"mrnIssuer", &p.mrn_issuer},
-      {"familyName", &p.name.family},
-      {"givenName", &p.name.given},
-      {"middleName", &p.name.middle},
-      {"namePrefix", &p.name.prefix},
-      {"nameSuffix", &p.name.suffix},
-      {"birthDate", &p.birth_date},
-      {"sex", &p.sex},
-      {"phone", &p.phone},
-      {"email", &p.email},
-      {"address", &p.address},
-      {"nationalId", &p.national_id},
-      {"insuranceNumber", &p.insurance_number},
-      {"allergies", &p.allergies},
-      {"notes", &p.notes},
-  };
-  for (const auto& [name, value] : body.items()) {
-    bool known =
-        name == "contrastAllergy" || std::ranges::any_of(extra, [&](auto e) { return e == name; });
-    for (const auto& [field, target] : texts) {
-      if (name != field) continue;
-      known = true;
-      if (value.is_string())
-        *target = value.get<std::string>();
-      else if (!value.is_null())
-        errors.push_back({name, "type", name + " must be text"});
-    }
-    if (!known) return fail(ErrorCode::InvalidArgument, "unknown field \"" + name + "\"");
-  }
-  if (auto it = body.find("contrastAllergy"); it != body.end()) {
-    if (it->is_boolean())
-      p.contrast_allergy = it->get<bool>();
-    else
-      errors.push_back({"contrastAllergy", "type", "contrastAllergy must be true or false"});
-  }
+  ris_json::Reader in(body, errors);
+  in.text("mrn", p.mrn);
+  in.text("mrnIssuer", p.mrn_issuer);
+  in.text("familyName", p.name.family);
+  in.text("givenName", p.name.given);
+  in.text("middleName", p.name.middle);
+  in.text("namePrefix", p.name.prefix);
+  in.text("nameSuffix", p.name.suffix);
+  in.text("birthDate", p.birth_date);
+  in.text("sex", p.sex);
+  in.text("phone", p.phone);
+  in.text("email", p.email);
+  in.text("address", p.address);
+  in.text("nationalId", p.national_id);
+  in.text("insuranceNumber", p.insurance_number);
+  in.text("allergies", p.allergies);
+  in.boolean("contrastAllergy", p.contrast_allergy);
+  in.text("notes", p.notes);
+  for (const char* name : extra) in.also(name);
+  if (auto s = in.no_unknown_members(); !s) return std::unexpected(s.error());
   return p;
 }
 
 Result<json> object_body(const HttpRequest& r) {
-  if (r.body.size() > kMaxBody)
-    return fail(ErrorCode::PayloadTooLarge, "a patient's fields take at most 64 KiB");
-  json j = json::parse(r.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    return fail(ErrorCode::InvalidArgument, "the body must be a JSON object");
-  return j;
+  return ris_json::object_body(r, kMaxBody, "a patient's fields");
 }
 
 std::optional<int64_t> id_of(const HttpRequest& r) { return row_id(r.param("id")); }

@@ -14,6 +14,7 @@
 #include "events/outbox.hpp"
 #include "net/dimse/dimse_options.hpp"
 #include "net/http/http_types.hpp"
+#include "ris/catalogue_store.hpp"
 #include "ris/patients.hpp"
 
 namespace vireo::api {
@@ -25,6 +26,8 @@ void register_study_document_routes(http::Router& router, archive::Archive& arch
 void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::AuditLog& audit);
 // The RIS: patients (registration, search, edits).
 void register_ris_routes(http::Router& router, ris::Patients& patients);
+// The RIS's catalogue: procedures, rooms with their opening hours, closures.
+void register_catalogue_routes(http::Router& router, ris::Catalogue& catalogue);
 // What the administrator's pages show of the DICOM side, and how they test a peer.
 struct DicomSettings {
   std::string aet;

@@ -83,6 +83,8 @@ inline constexpr const char* kRetryAfterSeconds = "10";
 [[nodiscard]] HttpResponse problem(const Error& e);
 [[nodiscard]] HttpResponse problem(int status, const std::string& title, const std::string& detail);
 [[nodiscard]] HttpResponse json_response(int status, std::string body);
+// 204: done, nothing to say.
+[[nodiscard]] HttpResponse no_content();
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 

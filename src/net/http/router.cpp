@@ -33,6 +33,8 @@ HttpResponse json_response(int status, std::string body) {
   return HttpResponse{status, "application/json", std::move(body), {}, {}, {}};
 }
 
+HttpResponse no_content() { return json_response(204, ""); }
+
 void Router::add(std::string method, std::string pattern, std::string permission, Handler handler) {
   routes_.push_back({std::move(method), std::move(pattern), std::move(permission), std::move(handler), {}});
 }

@@ -1,0 +1,57 @@
+// The RIS's tables, in the order they came: every part of the domain (patients, the
+// catalogue) migrates the one list, so that whichever opens first brings all of them.
+#include "ris/schema.hpp"
+
+namespace vireo::ris {
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> list = {
+      {1,
+       "patients of the RIS, and its counters (MRN)",
+       {
+           "CREATE TABLE ris_patients (id ${PK}, mrn TEXT NOT NULL, mrn_issuer TEXT NOT NULL, "
+           "family_name TEXT NOT NULL, given_name TEXT NOT NULL, middle_name TEXT NOT NULL, "
+           "name_prefix TEXT NOT NULL, name_suffix TEXT NOT NULL, family_key ${KEY} NOT NULL, "
+           "given_key ${KEY} NOT NULL, family_sound ${KEY} NOT NULL, birth_date TEXT NOT NULL, sex "
+           "TEXT NOT NULL, phone TEXT NOT "
+           "NULL, "
+           "phone_key ${KEY} NOT NULL, email TEXT NOT NULL, address TEXT NOT NULL, national_id "
+           "TEXT NOT NULL, "
+           "national_id_key TEXT NOT NULL, insurance_number TEXT NOT NULL, allergies TEXT NOT "
+           "NULL, "
+           "contrast_allergy INTEGER NOT NULL, notes TEXT NOT NULL, version INTEGER NOT NULL, "
+           "created_at TEXT NOT NULL, created_by TEXT NOT NULL, updated_at TEXT NOT NULL, "
+           "updated_by TEXT NOT NULL, UNIQUE (mrn_issuer, mrn))",
+           "CREATE INDEX ris_patients_by_name ON ris_patients (family_key, given_key, id)",
+           "CREATE INDEX ris_patients_by_mrn ON ris_patients (mrn)",
+           "CREATE INDEX ris_patients_by_birth_date ON ris_patients (birth_date, family_sound)",
+           "CREATE INDEX ris_patients_by_national_id ON ris_patients (national_id_key)",
+           "CREATE INDEX ris_patients_by_phone ON ris_patients (phone_key)",
+           "CREATE TABLE ris_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+       }},
+      {2,
+       "the procedure catalogue, rooms with their opening hours, closures",
+       {
+           "CREATE TABLE ris_procedures (id ${PK}, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, "
+           "modality TEXT NOT NULL, body_part TEXT NOT NULL, duration_minutes INTEGER NOT NULL, "
+           "preparation TEXT NOT NULL, consent_types TEXT NOT NULL, report_template TEXT NOT "
+           "NULL, price_cents INTEGER NOT NULL, needs_radiologist INTEGER NOT NULL, "
+           "needs_contrast_technician INTEGER NOT NULL, daily_limit INTEGER NOT NULL, active "
+           "INTEGER NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL, updated_by "
+           "TEXT NOT NULL)",
+           "CREATE INDEX ris_procedures_by_modality ON ris_procedures (modality, name)",
+           "CREATE TABLE ris_rooms (id ${PK}, name TEXT NOT NULL UNIQUE, modality TEXT NOT NULL, "
+           "ae_title TEXT NOT NULL, active INTEGER NOT NULL, version INTEGER NOT NULL, updated_at "
+           "TEXT NOT NULL, updated_by TEXT NOT NULL)",
+           "CREATE TABLE ris_room_hours (room_id INTEGER NOT NULL, weekday INTEGER NOT NULL, "
+           "opens TEXT NOT NULL, closes TEXT NOT NULL, PRIMARY KEY (room_id, weekday, opens))",
+           "CREATE TABLE ris_closures (id ${PK}, room_id INTEGER NOT NULL, starts_on TEXT NOT "
+           "NULL, ends_on TEXT NOT NULL, reason TEXT NOT NULL, created_at TEXT NOT NULL, "
+           "created_by TEXT NOT NULL)",
+           "CREATE INDEX ris_closures_by_day ON ris_closures (ends_on, starts_on)",
+       }},
+  };
+  return list;
+}
+
+}  // namespace vireo::ris
