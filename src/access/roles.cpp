@@ -26,6 +26,8 @@ constexpr PermissionInfo kPermissions[] = {
     {"ris.patients.write", "register and edit the RIS's patients"},
     {"ris.catalogue.read", "read the procedure catalogue, the rooms and their closures"},
     {"ris.catalogue.admin", "keep the procedure catalogue, the rooms and their closures"},
+    {"ris.orders.read", "read the RIS's orders (procedures, reason, clinical information)"},
+    {"ris.orders.write", "create and cancel the RIS's orders"},
 };
 
 struct Grant {
@@ -65,6 +67,12 @@ constexpr Grant kGrants[] = {
     {Receptionist, "ris.catalogue.read"},
     {Technician, "ris.catalogue.read"},
     {Radiologist, "ris.catalogue.read"},
+    {Admin, "ris.orders.read"},
+    {Admin, "ris.orders.write"},
+    {Receptionist, "ris.orders.read"},
+    {Receptionist, "ris.orders.write"},
+    {Technician, "ris.orders.read"},
+    {Radiologist, "ris.orders.read"},
 };
 }  // namespace
 

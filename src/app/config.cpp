@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/strings.hpp"
+#include "ris/orders.hpp"
 #include "ris/patient_rules.hpp"
 
 namespace vireo {
@@ -102,6 +103,9 @@ const std::vector<ConfigOption>& config_options() {
        "digits, {yyyy} the year, other text kept (e.g. VIR{yyyy}{seq:6})."},
       {"mrn_issuer", "VIREO",
        "The Issuer of Patient ID of the MRNs this clinic makes (DICOM (0010,0021), HL7 PID-3.4)."},
+      {"accession_pattern", "{yyyy}{seq:7}",
+       "How orders' accession numbers (DICOM (0008,0050), at most 16 characters) are made: as "
+       "mrn_pattern."},
       {"default_encoding", "ISO_IR 100",
        "Character set (a Specific Character Set defined term, e.g. ISO_IR 100 for Latin-1, ISO_IR 101, "
        "ISO_IR 144, GB18030) of text in files that declare none but are not ASCII; text that is valid "
@@ -259,6 +263,12 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
     if (auto problem = ris::mrn_pattern_problem(value); !problem.empty())
       return fail(ErrorCode::InvalidArgument, "mrn_pattern: " + problem);
     cfg.ris_patients.mrn_pattern = value;
+    return {};
+  }
+  if (key == "accession_pattern") {
+    if (auto problem = ris::accession_pattern_problem(value); !problem.empty())
+      return fail(ErrorCode::InvalidArgument, "accession_pattern: " + problem);
+    cfg.ris_orders.accession_pattern = value;
     return {};
   }
   if (key == "mrn_issuer") {

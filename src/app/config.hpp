@@ -22,6 +22,7 @@
 #include "core/error.hpp"
 #include "core/installation.hpp"
 #include "net/dimse/dimse_options.hpp"
+#include "ris/order.hpp"
 #include "ris/patient_options.hpp"
 
 namespace vireo {
@@ -48,6 +49,7 @@ struct Config {
   net::DimseOptions dicom;                    // aet, dicom_port, dicom_*, peers
   std::filesystem::path dicom_tls_client_ca;  // set: callers must present a certificate from it
   ris::PatientOptions ris_patients;  // mrn_pattern, mrn_issuer
+  ris::OrderOptions ris_orders;      // accession_pattern
   archive::DuplicatePolicy duplicate_policy = archive::DuplicatePolicy::KeepFirst;
   std::string default_encoding = "ISO_IR 100";  // text of files that declare no character set
   uint64_t min_free_space_mb = 100;

@@ -118,6 +118,9 @@ Result<Services> open_services(const Config& config) {
   auto catalogue = ris::Catalogue::open(*s.db, *s.writes, progress);
   if (!catalogue) return std::unexpected(catalogue.error());
   s.ris_catalogue = std::move(*catalogue);
+  auto orders = ris::Orders::open(*s.db, *s.writes, *s.outbox, config.ris_orders, progress);
+  if (!orders) return std::unexpected(orders.error());
+  s.ris_orders = std::move(*orders);
   s.dispatcher->handle(annotations::Annotations::kConsumer, [notes = s.annotations.get()](const events::Event& e) {
     return notes->forget_study(e.id("study"), e.id("deleted_at"));
   });
@@ -164,6 +167,7 @@ void build_router(Services& s, http::Router& router) {
   api::register_auth_routes(router, *s.auth, *s.audit);
   api::register_ris_routes(router, *s.ris_patients);
   api::register_catalogue_routes(router, *s.ris_catalogue);
+  api::register_order_routes(router, *s.ris_orders, *s.ris_patients);
   api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_rendered_routes(router, *s.archive, s.render_cache.get());

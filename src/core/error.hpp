@@ -34,6 +34,7 @@ namespace vireo {
   X(Forbidden, 0x0124, 403, "This operation is not allowed")                                     \
   X(TooManyAttempts, 0x0124, 429, "Too many failed attempts: the account is locked for a while")             \
   X(AlreadyExists, 0xA900, 409, "It already exists")                                             \
+  X(StateConflict, 0x0110, 409, "This is not possible in the record's present state")             \
   X(CsrfRejected, 0x0124, 403, "The request lacks a valid CSRF token")                            \
   X(PayloadTooLarge, 0xA700, 413, "The request is too large")                                    \
   X(UnsupportedMediaType, 0xA900, 415, "Unsupported Media Type")                                  \

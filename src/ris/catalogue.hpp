@@ -21,9 +21,9 @@ struct ProcedureFields {
   std::string modality;
   std::string body_part;  // DICOM Body Part Examined ("CHEST"), or empty
   int64_t duration_minutes = 0;
-  std::string preparation;  // for the patient, on the appointment slip
+  std::string preparation;                 // for the patient, on the appointment slip
   std::vector<std::string> consent_types;  // "contrast", "mri_safety", ...
-  std::string report_template;  // the reporting template's reference, or empty
+  std::string report_template;             // the reporting template's reference, or empty
   int64_t price_cents = 0;
   bool needs_radiologist = false;          // booked with a radiologist present (US, biopsy)
   bool needs_contrast_technician = false;  // booked with a contrast-trained technician

@@ -54,8 +54,8 @@ int minutes_of_day(std::string_view t) {
 }
 
 ProcedureFields tidy(ProcedureFields p) {
-  for (std::string* s : {&p.code, &p.name, &p.modality, &p.body_part, &p.preparation,
-                         &p.report_template})
+  for (std::string* s :
+       {&p.code, &p.name, &p.modality, &p.body_part, &p.preparation, &p.report_template})
     *s = trimmed(*s);
   p.modality = upper(p.modality);
   p.body_part = upper(p.body_part);
@@ -87,8 +87,7 @@ std::vector<FieldError> validate(const ProcedureFields& p) {
   if (p.duration_minutes < 5 || p.duration_minutes > 480 || p.duration_minutes % 5 != 0)
     c.add("durationMinutes", "range", "The duration is 5 to 480 minutes, in steps of 5");
   c.text("preparation", "The preparation", p.preparation, 4000, true);
-  if (p.consent_types.size() > 10)
-    c.add("consentTypes", "too_long", "At most 10 consent types");
+  if (p.consent_types.size() > 10) c.add("consentTypes", "too_long", "At most 10 consent types");
   for (const auto& t : p.consent_types)
     if (t.empty() || t.size() > 32 || !all_of(t, "_", true)) {
       c.add("consentTypes", "format",
@@ -111,7 +110,8 @@ std::vector<FieldError> validate(const RoomFields& r) {
   // A DICOM AE title: 16 characters at most, printable ASCII without backslash.
   if (r.ae_title.size() > 16)
     c.add("aeTitle", "too_long", "An AE title has at most 16 characters");
-  else if (!std::ranges::all_of(r.ae_title, [](char ch) { return ch >= 0x20 && ch < 0x7F && ch != '\\'; }))
+  else if (!std::ranges::all_of(r.ae_title,
+                                [](char ch) { return ch >= 0x20 && ch < 0x7F && ch != '\\'; }))
     c.add("aeTitle", "format", "An AE title has printable ASCII characters without \\ only");
   std::map<int, std::vector<std::pair<int, int>>> days;
   for (const auto& h : r.hours) {
@@ -145,9 +145,11 @@ std::vector<FieldError> validate(const RoomFields& r) {
 std::vector<FieldError> validate(const ClosureFields& cl) {
   Checker c;
   if (!is_calendar_date(cl.starts_on))
-    c.add("startsOn", cl.starts_on.empty() ? "required" : "format", "The first day is a date YYYY-MM-DD");
+    c.add("startsOn", cl.starts_on.empty() ? "required" : "format",
+          "The first day is a date YYYY-MM-DD");
   if (!is_calendar_date(cl.ends_on))
-    c.add("endsOn", cl.ends_on.empty() ? "required" : "format", "The last day is a date YYYY-MM-DD");
+    c.add("endsOn", cl.ends_on.empty() ? "required" : "format",
+          "The last day is a date YYYY-MM-DD");
   else if (is_calendar_date(cl.starts_on) && cl.ends_on < cl.starts_on)
     c.add("endsOn", "order", "The last day is on or after the first");
   if (cl.reason.empty()) c.add("reason", "required", "Say why (a holiday, maintenance, ...)");

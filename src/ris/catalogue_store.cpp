@@ -65,16 +65,16 @@ Result<std::optional<Procedure>> read_procedure(Connection& c, int64_t id) {
 // Whether another row than `id` already has `value` in `column` (a code, a room's name).
 Result<bool> taken(Connection& c, const char* table, const char* column, const std::string& value,
                    int64_t id) {
-  auto rows = c.query(std::string("SELECT 1 FROM ") + table + " WHERE " + column +
-                          " = ? AND id <> ?",
-                      {value, id});
+  auto rows = c.query(
+      std::string("SELECT 1 FROM ") + table + " WHERE " + column + " = ? AND id <> ?", {value, id});
   if (!rows) return std::unexpected(rows.error());
   return !rows->empty();
 }
 
 Error stale(const char* what, int64_t version) {
   return Error{ErrorCode::AlreadyExists,
-               std::string("the ") + what + " was changed by someone else since it was opened (version " +
+               std::string("the ") + what +
+                   " was changed by someone else since it was opened (version " +
                    std::to_string(version) + "); reload it and make the change again"};
 }
 
@@ -84,17 +84,16 @@ Result<std::vector<OpeningInterval>> hours_of(Connection& c, int64_t room) {
       {room});
   if (!rows) return std::unexpected(rows.error());
   std::vector<OpeningInterval> out;
-  for (const auto& r : *rows)
-    out.push_back({static_cast<int>(r.integer(0)), r.text(1), r.text(2)});
+  for (const auto& r : *rows) out.push_back({static_cast<int>(r.integer(0)), r.text(1), r.text(2)});
   return out;
 }
 
 Result<std::vector<Room>> rooms_where(Connection& c, const std::string& where,
                                       std::vector<SqlValue> args) {
-  auto rows = c.query(
-      "SELECT id, name, modality, ae_title, active, version, updated_at FROM ris_rooms " + where +
-          " ORDER BY name, id",
-      std::span<const SqlValue>(args));
+  auto rows =
+      c.query("SELECT id, name, modality, ae_title, active, version, updated_at FROM ris_rooms " +
+                  where + " ORDER BY name, id",
+              std::span<const SqlValue>(args));
   if (!rows) return std::unexpected(rows.error());
   std::vector<Room> out;
   for (const auto& r : *rows) {
@@ -336,7 +335,8 @@ Result<std::vector<Closure>> Catalogue::closures(int64_t room_id, const std::str
   if (!rows) return std::unexpected(rows.error());
   std::vector<Closure> out;
   for (const auto& r : *rows)
-    out.push_back(Closure{{r.integer(1), r.text(2), r.text(3), r.text(4)}, r.integer(0), r.text(5)});
+    out.push_back(
+        Closure{{r.integer(1), r.text(2), r.text(3), r.text(4)}, r.integer(0), r.text(5)});
   return out;
 }
 

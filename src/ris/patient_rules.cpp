@@ -207,7 +207,8 @@ std::string expand_mrn_pattern(std::string_view pattern, int64_t counter, std::s
   return out;
 }
 
-std::string mrn_pattern_problem(std::string_view pattern) {
+std::string number_pattern_problem(std::string_view pattern, size_t max_chars,
+                                   std::string_view what) {
   for (auto at = pattern.find("{seq:"); at != std::string_view::npos;
        at = pattern.find("{seq:", at + 1)) {
     int width = 0;
@@ -220,9 +221,15 @@ std::string mrn_pattern_problem(std::string_view pattern) {
   }
   std::string sample = expand_mrn_pattern(pattern, 999999999, "2026");
   if (characters(sample, false) < 0 || sample.find('\\') != std::string::npos)
-    return "it makes MRNs with characters a DICOM Patient ID cannot hold";
-  if (sample.size() > 64) return "it makes MRNs longer than 64 characters";
+    return "it makes " + std::string(what) + " with characters DICOM cannot hold";
+  if (sample.size() > max_chars)
+    return "it makes " + std::string(what) + " longer than " + std::to_string(max_chars) +
+           " characters";
   return {};
+}
+
+std::string mrn_pattern_problem(std::string_view pattern) {
+  return number_pattern_problem(pattern, 64, "MRNs");
 }
 
 }  // namespace vireo::ris

@@ -44,5 +44,8 @@ namespace vireo::ris {
 // Whether `pattern` can make MRNs (a DICOM LO of at most 64 characters, no backslash or
 // control characters); the reason when it cannot.
 [[nodiscard]] std::string mrn_pattern_problem(std::string_view pattern);
+// The same for any number a pattern makes (`what`: "accession numbers"), at most `max_chars`.
+[[nodiscard]] std::string number_pattern_problem(std::string_view pattern, size_t max_chars,
+                                                 std::string_view what);
 
 }  // namespace vireo::ris

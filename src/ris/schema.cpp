@@ -50,6 +50,20 @@ const std::vector<Migration>& migrations() {
            "created_by TEXT NOT NULL)",
            "CREATE INDEX ris_closures_by_day ON ris_closures (ends_on, starts_on)",
        }},
+      {3,
+       "orders with their accession numbers and procedures",
+       {
+           "CREATE TABLE ris_orders (id ${PK}, patient_id INTEGER NOT NULL, accession_number TEXT "
+           "NOT NULL UNIQUE, priority TEXT NOT NULL, reason TEXT NOT NULL, clinical_info TEXT NOT "
+           "NULL, referring_physician TEXT NOT NULL, requesting_department TEXT NOT NULL, status "
+           "TEXT NOT NULL, cancel_reason TEXT NOT NULL, version INTEGER NOT NULL, created_at TEXT "
+           "NOT NULL, created_by TEXT NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT "
+           "NULL)",
+           "CREATE INDEX ris_orders_by_patient ON ris_orders (patient_id, id)",
+           "CREATE INDEX ris_orders_by_status ON ris_orders (status, id)",
+           "CREATE TABLE ris_order_procedures (order_id INTEGER NOT NULL, position INTEGER NOT "
+           "NULL, procedure_id INTEGER NOT NULL, PRIMARY KEY (order_id, position))",
+       }},
   };
   return list;
 }

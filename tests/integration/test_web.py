@@ -627,6 +627,11 @@ class ReceptionEndToEndTest(unittest.TestCase):
         try:
             server.add_user("frontdesk", "receptionist", password="Front-Desk-Morning-2026")
             server.start()
+            for code, name in (("CT-THX-C", "CT chest with contrast"), ("CT-ABD-C", "CT abdomen with contrast")):
+                status, _, body = server.http("POST", "/api/ris/procedures", json.dumps({
+                    "code": code, "name": name, "modality": "CT", "durationMinutes": 20}).encode(),
+                    headers={"Content-Type": "application/json"})
+                self.assertEqual(status, 201, body)
             status, _, body = server.http("POST", "/api/ris/patients", json.dumps({
                 "mrn": "LNK-4242", "familyName": "Puig", "givenName": "Jordi", "birthDate": "1961-07-02", "sex": "M"}).encode(),
                 headers={"Content-Type": "application/json"})
@@ -658,9 +663,42 @@ class ReceptionEndToEndTest(unittest.TestCase):
             self.assertTrue(any(a == "frontdesk" and "registered RIS patient" in d for a, d in said), said)
             self.assertTrue(any(a == "frontdesk" and "edited RIS patient" in d for a, d in said), said)
             self.assertTrue(any(a == "frontdesk" and "read RIS patient" in d for a, d in said), said)
+            orders = server.json(f"/api/ris/orders?patient={ana['id']}")["orders"]
+            self.assertEqual(sorted((len(o["procedureIds"]), o["priority"], o["status"]) for o in orders),
+                             [(1, "routine", "cancelled"), (2, "urgent", "requested")])
+            self.assertTrue(any(a == "frontdesk" and d.startswith("cancelled order") for a, d in said), said)
         finally:
             server.cleanup()
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+class CatalogueEndToEndTest(unittest.TestCase):
+    """The catalogue kept in Chromium (web/e2e/catalogue.e2e.mjs): a room with its opening hours
+    and a closure, a procedure added, refused again under the same code, and retired; then read
+    back through the API."""
+
+    def test_an_administrator_sets_up_rooms_closures_and_procedures(self):
+        built()
+        server = Server()
+        try:
+            server.add_user("chief", "admin", password="Clinic-Setup-2026!")
+            server.start()
+            day = time.strftime("%Y-%m-%d", time.localtime(time.time() + 20 * 86400))
+            out = run_e2e(self, "catalogue", server, "chief", "Clinic-Setup-2026!", VIREO_CLOSURE_DAY=day)
+            self.assertIn("procedure CT-THX-C added", out)
+            rooms = server.json("/api/ris/rooms")["rooms"]
+            self.assertEqual([(r["name"], r["modality"], r["aeTitle"], len(r["hours"])) for r in rooms],
+                             [("CT 1", "CT", "CT1_SOMATOM", 11)])
+            procedure = server.json("/api/ris/procedures?retired=true")["procedures"][0]
+            self.assertEqual((procedure["code"], procedure["bodyPart"], procedure["durationMinutes"], procedure["priceCents"],
+                              procedure["consentTypes"], procedure["needsContrastTechnician"], procedure["active"]),
+                             ("CT-THX-C", "CHEST", 20, 18000, ["contrast"], True, False))
+            self.assertIn("creatinine", procedure["preparation"])
+            closures = server.json(f"/api/ris/closures?from={day}&to={day}")["closures"]
+            self.assertEqual([(c["roomId"], c["startsOn"], c["endsOn"], c["reason"]) for c in closures],
+                             [(0, day, day, "Local holiday")])
+        finally:
+            server.cleanup()
 
 
 class AdminEndToEndTest(unittest.TestCase):

@@ -2,6 +2,7 @@
 
 #include "ris/catalogue_rules.hpp"
 #include "ris/catalogue_store.hpp"
+#include "ris_test_support.hpp"
 #include "test_database.hpp"
 #include "test_dir.hpp"
 
@@ -11,12 +12,7 @@ namespace {
 namespace fs = std::filesystem;
 using V = std::vector<std::string>;
 
-V rules_of(const std::vector<FieldError>& errors, const std::string& field) {
-  V out;
-  for (const auto& e : errors)
-    if (e.field == field) out.push_back(e.rule);
-  return out;
-}
+using testing_support::rules_of;
 
 ProcedureFields ct_chest() {
   ProcedureFields p;
@@ -87,15 +83,15 @@ TEST(CatalogueRules, ARoomsHoursAreRealNonOverlappingIntervals) {
   EXPECT_EQ(minutes_of_day("24:00"), 1440);
   for (const char* bad : {"24:01", "7:30", "07:60", "0730", "ab:cd", ""})
     EXPECT_EQ(minutes_of_day(bad), -1) << bad;
-  for (auto [interval, rule] :
-       {std::pair{OpeningInterval{8, "08:00", "14:00"}, "format"},
-        std::pair{OpeningInterval{1, "14:00", "08:00"}, "order"},
-        std::pair{OpeningInterval{1, "08:00", "08:00"}, "order"},
-        std::pair{OpeningInterval{1, "13:30", "16:00"}, "overlap"},
-        std::pair{OpeningInterval{1, "8:00", "9:00"}, "format"}}) {
+  for (auto [interval, rule] : {std::pair{OpeningInterval{8, "08:00", "14:00"}, "format"},
+                                std::pair{OpeningInterval{1, "14:00", "08:00"}, "order"},
+                                std::pair{OpeningInterval{1, "08:00", "08:00"}, "order"},
+                                std::pair{OpeningInterval{1, "13:30", "16:00"}, "overlap"},
+                                std::pair{OpeningInterval{1, "8:00", "9:00"}, "format"}}) {
     auto r = ct_room();
     r.hours.push_back(interval);
-    EXPECT_EQ(rules_of(validate(tidy(r)), "hours"), V{rule}) << interval.opens << "-" << interval.closes;
+    EXPECT_EQ(rules_of(validate(tidy(r)), "hours"), V{rule})
+        << interval.opens << "-" << interval.closes;
   }
   auto r = ct_room();
   r.hours.push_back({1, "14:00", "15:00"});  // the lunch break filled: touching, not overlapping
@@ -219,9 +215,11 @@ TEST_F(CatalogueTest, RoomsKeepTheirHoursAndClosures) {
   mr.name = "MR 1";
   mr.modality = "MR";
   auto mr_room = catalogue_->create_room(mr, "admin")->value;
-  auto maintenance = catalogue_->add_closure({room.id, "2026-12-14", "2026-12-16", "Tube change"}, "admin");
+  auto maintenance =
+      catalogue_->add_closure({room.id, "2026-12-14", "2026-12-16", "Tube change"}, "admin");
   ASSERT_TRUE(maintenance && maintenance->saved());
-  ASSERT_TRUE(catalogue_->add_closure({0, "2026-12-25", "2026-12-25", "Christmas"}, "admin")->saved());
+  ASSERT_TRUE(
+      catalogue_->add_closure({0, "2026-12-25", "2026-12-25", "Christmas"}, "admin")->saved());
   auto nowhere = catalogue_->add_closure({777, "2026-12-25", "2026-12-25", "x"}, "admin");
   EXPECT_EQ(rules_of(nowhere->invalid, "roomId"), V{"unknown"});
 

@@ -8,6 +8,7 @@
 
 #include "ris/patient_rules.hpp"
 #include "ris/patients.hpp"
+#include "ris_test_support.hpp"
 #include "test_database.hpp"
 #include "test_dir.hpp"
 
@@ -26,12 +27,7 @@ PatientFields person(std::string family, std::string given, std::string birth,
   return p;
 }
 
-std::vector<std::string> rules_of(const std::vector<FieldError>& errors, const std::string& field) {
-  std::vector<std::string> out;
-  for (const auto& e : errors)
-    if (e.field == field) out.push_back(e.rule);
-  return out;
-}
+using testing_support::rules_of;
 
 TEST(PatientRules, EachFieldSaysWhatIsWrongWithIt) {
   using V = std::vector<std::string>;

@@ -156,6 +156,44 @@ await run('reception end-to-end', async ({ page, check }) => {
   check(!(await page.isVisible('text=Prefers morning appointments')), 'the stale edit was saved');
   console.log('edited; a stale edit refused and reloaded');
 
+  // Orders: chest and abdomen CT in one urgent order, its accession number given; a second
+  // order cancelled with its reason.
+  await page.click('button:text-is("New order")');
+  const orderForm = page.locator('[data-testid=order-dialog]');
+  await orderForm.locator('button:text-is("Create the order")').click();
+  await orderForm.locator('.field-error:text-is("This is required.")').first().waitFor();
+  await orderForm.getByRole('checkbox', { name: 'CT · CT chest with contrast' }).check({ force: true });
+  await orderForm.getByRole('checkbox', { name: 'CT · CT abdomen with contrast' }).check({ force: true });
+  await orderForm.getByRole('radio', { name: 'Urgent' }).check({ force: true });
+  check(await orderForm.locator('[data-testid=order-contrast-allergy]').isVisible(), 'no contrast allergy in the order dialog');
+  await orderForm.getByLabel('Reason for the exam').fill('Weight loss; rule out malignancy');
+  await orderForm.getByLabel('Clinical information').fill('Creatinine 0.9 mg/dL on 30 November');
+  await checkAccessible(page, check, 'the order dialog');
+  await shot(page, 'reception-new-order');
+  await orderForm.locator('button:text-is("Create the order")').click();
+  await page.waitForSelector('[data-testid=order-created]');
+  const accession = (await page.textContent('[data-testid=order-created]')).match(/Order (\S+) created/)[1];
+  const orderRow = page.locator(`tr[data-accession="${accession}"]`);
+  check((await orderRow.textContent()).includes('CT chest with contrast + CT abdomen with contrast'), `order: ${await orderRow.textContent()}`);
+  check((await orderRow.locator('[data-testid=order-status]').textContent()) === 'Requested', 'the new order is not requested');
+  await page.click('button:text-is("New order")');
+  await orderForm.getByRole('checkbox', { name: 'CT · CT chest with contrast' }).check({ force: true });
+  await orderForm.getByLabel('Reason for the exam').fill('Follow-up');
+  await orderForm.locator('button:text-is("Create the order")').click();
+  await page.waitForSelector('[data-testid=order-created]:not(:has-text("' + accession + '"))');
+  const followUp = (await page.textContent('[data-testid=order-created]')).match(/Order (\S+) created/)[1];
+  await page.click(`button[aria-label="Cancel the order ${followUp}"]`);
+  const cancelForm = page.locator('[data-testid=cancel-dialog]');
+  await cancelForm.locator('button:text-is("Cancel the order")').click();
+  await cancelForm.locator('.field-error:text-is("This is required.")').waitFor();
+  await cancelForm.getByLabel('Why is it cancelled?').fill('Duplicate request from the ward');
+  await cancelForm.locator('button:text-is("Cancel the order")').click();
+  await cancelForm.waitFor({ state: 'detached' });
+  await page.waitForSelector(`tr[data-accession="${followUp}"] [data-testid=order-status]:has-text("Cancelled")`);
+  await checkAccessible(page, check, 'the patient page with orders');
+  await shot(page, 'reception-patient-orders');
+  console.log(`order ${accession} created; order ${followUp} cancelled`);
+
   // Spanish, then Catalan, then back: the page and its dates in the reader's language.
   await page.selectOption('header select', 'es');
   await page.waitForSelector('header a:text-is("Pacientes")');

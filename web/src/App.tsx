@@ -24,6 +24,8 @@ import { PatientSearchPage } from './ris/PatientSearchPage';
 import { PatientRegisterPage } from './ris/PatientRegisterPage';
 import { PatientPage } from './ris/PatientPage';
 import { PatientEditPage } from './ris/PatientEditPage';
+import { RoomsPage } from './ris/admin/RoomsPage';
+import { ProceduresPage } from './ris/admin/ProceduresPage';
 import { prefetchStudy } from './studyData';
 
 
@@ -129,6 +131,8 @@ function AdminRoute() {
   if (page?.path === '/admin/peers') return <AdminPeers {...props} />;
   if (page?.path === '/admin/status') return <AdminStatus {...props} />;
   if (page?.path === '/admin/audit') return <AdminAudit {...props} />;
+  if (page?.path === '/admin/rooms') return <RoomsPage />;
+  if (page?.path === '/admin/procedures') return <ProceduresPage />;
   if (!ADMIN_PATHS.includes(path)) return <NotFound />;
   return <NotAllowed />;
 }

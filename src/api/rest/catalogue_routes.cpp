@@ -17,8 +17,6 @@ using ris_json::dump;
 using ris_json::invalid;
 using ris_json::Reader;
 
-constexpr size_t kMaxBody = 64 * 1024;
-
 json procedure_json(const ris::Procedure& p) {
   return {{"id", p.id},
           {"code", p.code},
@@ -42,13 +40,18 @@ json room_json(const ris::Room& r) {
   json hours = json::array();
   for (const auto& h : r.hours)
     hours.push_back({{"weekday", h.weekday}, {"opens", h.opens}, {"closes", h.closes}});
-  return {{"id", r.id},          {"name", r.name},       {"modality", r.modality},
-          {"aeTitle", r.ae_title}, {"hours", hours},     {"active", r.active},
-          {"version", r.version}, {"updatedAt", r.updated_at}};
+  return {{"id", r.id},
+          {"name", r.name},
+          {"modality", r.modality},
+          {"aeTitle", r.ae_title},
+          {"hours", hours},
+          {"active", r.active},
+          {"version", r.version},
+          {"updatedAt", r.updated_at}};
 }
 
 json closure_json(const ris::Closure& c) {
-  return {{"id", c.id},           {"roomId", c.room_id}, {"startsOn", c.starts_on},
+  return {{"id", c.id},          {"roomId", c.room_id}, {"startsOn", c.starts_on},
           {"endsOn", c.ends_on}, {"reason", c.reason},  {"createdBy", c.created_by}};
 }
 
@@ -88,8 +91,8 @@ ris::RoomFields room_fields(Reader& in, std::vector<ris::FieldError>& errors) {
                          h["opens"].get<std::string>(), h["closes"].get<std::string>()});
     }
     if (!ok)
-      errors.push_back({"hours", "type",
-                        "hours must be a list of {weekday, opens, closes} (1-7, \"HH:MM\")"});
+      errors.push_back(
+          {"hours", "type", "hours must be a list of {weekday, opens, closes} (1-7, \"HH:MM\")"});
   }
   return r;
 }
@@ -101,7 +104,7 @@ HttpResponse save(const HttpRequest& r, bool edit, const char* what,
                   const std::function<Fields(Reader&, std::vector<ris::FieldError>&)>& read,
                   const std::function<Result<ris::Checked<Saved>>(const Fields&, int64_t)>& write,
                   const std::function<json(const Saved&)>& to_json) {
-  auto body = ris_json::object_body(r, kMaxBody, "the fields");
+  auto body = ris_json::object_body(r, ris_json::kMaxFormBody, "the fields");
   if (!body) return http::problem(body.error());
   std::vector<ris::FieldError> errors;
   Reader in(*body, errors);
@@ -123,12 +126,11 @@ HttpResponse save(const HttpRequest& r, bool edit, const char* what,
   if (!errors.empty()) return invalid(errors);
   auto o = write(fields, version);
   if (!o && o.error().code == ErrorCode::AlreadyExists)
-    return http::problem(409, std::string("Someone else changed this ") + what,
-                         o.error().detail);
+    return http::problem(409, std::string("Someone else changed this ") + what, o.error().detail);
   if (!o) return http::problem(o.error());
   if (!o->saved()) return invalid(o->invalid);
-  r.audit.detail = std::string(edit ? "edited " : "created ") + what + " " +
-                   std::to_string(o->value.id);
+  r.audit.detail =
+      std::string(edit ? "edited " : "created ") + what + " " + std::to_string(o->value.id);
   return http::json_response(edit ? 200 : 201, dump(to_json(o->value)));
 }
 
@@ -145,19 +147,22 @@ Result<bool> with_retired(const HttpRequest& r) {
 }
 
 void procedure_routes(http::Router& router, ris::Catalogue& catalogue) {
-  router.add("GET", "/api/ris/procedures", "ris.catalogue.read", [&catalogue](const HttpRequest& r) {
-    if (auto s = only_parameters(r, {"modality", "retired"}); !s) return http::problem(s.error());
-    auto retired = with_retired(r);
-    if (!retired) return http::problem(retired.error());
-    ris::ProcedureFilter filter{r.query_value("modality").value_or(""), *retired};
-    if (!filter.modality.empty() && !ris::is_modality(filter.modality))
-      return http::problem(Error{ErrorCode::InvalidArgument, "modality is a DICOM modality code"});
-    auto list = catalogue.procedures(filter);
-    if (!list) return http::problem(list.error());
-    json out = json::array();
-    for (const auto& p : *list) out.push_back(procedure_json(p));
-    return http::json_response(200, dump({{"procedures", out}}));
-  });
+  router.add("GET", "/api/ris/procedures", "ris.catalogue.read",
+             [&catalogue](const HttpRequest& r) {
+               if (auto s = only_parameters(r, {"modality", "retired"}); !s)
+                 return http::problem(s.error());
+               auto retired = with_retired(r);
+               if (!retired) return http::problem(retired.error());
+               ris::ProcedureFilter filter{r.query_value("modality").value_or(""), *retired};
+               if (!filter.modality.empty() && !ris::is_modality(filter.modality))
+                 return http::problem(
+                     Error{ErrorCode::InvalidArgument, "modality is a DICOM modality code"});
+               auto list = catalogue.procedures(filter);
+               if (!list) return http::problem(list.error());
+               json out = json::array();
+               for (const auto& p : *list) out.push_back(procedure_json(p));
+               return http::json_response(200, dump({{"procedures", out}}));
+             });
   router.add("GET", "/api/ris/procedures/{id}", "ris.catalogue.read",
              [&catalogue](const HttpRequest& r) {
                auto id = row_id(r.param("id"));
@@ -196,14 +201,15 @@ void room_routes(http::Router& router, ris::Catalogue& catalogue) {
     for (const auto& room : *list) out.push_back(room_json(room));
     return http::json_response(200, dump({{"rooms", out}}));
   });
-  router.add("GET", "/api/ris/rooms/{id}", "ris.catalogue.read", [&catalogue](const HttpRequest& r) {
-    auto id = row_id(r.param("id"));
-    if (!id) return not_found("room");
-    auto room = catalogue.room(*id);
-    if (!room) return http::problem(room.error());
-    if (!*room) return not_found("room");
-    return http::json_response(200, dump(room_json(**room)));
-  });
+  router.add("GET", "/api/ris/rooms/{id}", "ris.catalogue.read",
+             [&catalogue](const HttpRequest& r) {
+               auto id = row_id(r.param("id"));
+               if (!id) return not_found("room");
+               auto room = catalogue.room(*id);
+               if (!room) return http::problem(room.error());
+               if (!*room) return not_found("room");
+               return http::json_response(200, dump(room_json(**room)));
+             });
   auto write = [&catalogue](bool edit) {
     return [&catalogue, edit](const HttpRequest& r) {
       std::optional<int64_t> id = edit ? row_id(r.param("id")) : std::optional<int64_t>(0);
@@ -240,22 +246,23 @@ void closure_routes(http::Router& router, ris::Catalogue& catalogue) {
     for (const auto& c : *list) out.push_back(closure_json(c));
     return http::json_response(200, dump({{"closures", out}}));
   });
-  router.add("POST", "/api/ris/closures", "ris.catalogue.admin", [&catalogue](const HttpRequest& r) {
-    return save<ris::ClosureFields, ris::Closure>(
-        r, false, "closure",
-        [](Reader& in, std::vector<ris::FieldError>&) {
-          ris::ClosureFields c;
-          in.integer("roomId", c.room_id);
-          in.text("startsOn", c.starts_on);
-          in.text("endsOn", c.ends_on);
-          in.text("reason", c.reason);
-          return c;
-        },
-        [&](const ris::ClosureFields& f, int64_t) {
-          return catalogue.add_closure(f, r.principal.username);
-        },
-        closure_json);
-  });
+  router.add("POST", "/api/ris/closures", "ris.catalogue.admin",
+             [&catalogue](const HttpRequest& r) {
+               return save<ris::ClosureFields, ris::Closure>(
+                   r, false, "closure",
+                   [](Reader& in, std::vector<ris::FieldError>&) {
+                     ris::ClosureFields c;
+                     in.integer("roomId", c.room_id);
+                     in.text("startsOn", c.starts_on);
+                     in.text("endsOn", c.ends_on);
+                     in.text("reason", c.reason);
+                     return c;
+                   },
+                   [&](const ris::ClosureFields& f, int64_t) {
+                     return catalogue.add_closure(f, r.principal.username);
+                   },
+                   closure_json);
+             });
   router.add("DELETE", "/api/ris/closures/{id}", "ris.catalogue.admin",
              [&catalogue](const HttpRequest& r) {
                auto id = row_id(r.param("id"));

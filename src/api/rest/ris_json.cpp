@@ -93,7 +93,8 @@ void Reader::require_every_field() {
 
 Result<void> Reader::no_unknown_members() const {
   for (const auto& [name, value] : body_.items())
-    if (!known_.contains(name)) return fail(ErrorCode::InvalidArgument, "unknown field \"" + name + "\"");
+    if (!known_.contains(name))
+      return fail(ErrorCode::InvalidArgument, "unknown field \"" + name + "\"");
   return {};
 }
 

@@ -17,6 +17,9 @@ namespace vireo::api::ris_json {
 
 using nlohmann::json;
 
+// A form's fields; more is not a form.
+inline constexpr size_t kMaxFormBody = 64 * 1024;
+
 [[nodiscard]] std::string dump(const json& j);
 // An RFC 9457 problem with one member more (errors, duplicates).
 [[nodiscard]] http::HttpResponse problem_with(int status, const std::string& title,

@@ -17,8 +17,6 @@ using ris_json::dump;
 using ris_json::invalid;
 using ris_json::problem_with;
 
-constexpr size_t kMaxBody = 64 * 1024;  // a patient's fields; more is not a form
-
 json patient_json(const ris::Patient& p) {
   return {{"id", p.id},
           {"mrn", p.mrn},
@@ -73,7 +71,7 @@ Result<ris::PatientFields> fields_of(const json& body,
 }
 
 Result<json> object_body(const HttpRequest& r) {
-  return ris_json::object_body(r, kMaxBody, "a patient's fields");
+  return ris_json::object_body(r, ris_json::kMaxFormBody, "a patient's fields");
 }
 
 std::optional<int64_t> id_of(const HttpRequest& r) { return row_id(r.param("id")); }

@@ -15,6 +15,7 @@
 #include "net/dimse/dimse_options.hpp"
 #include "net/http/http_types.hpp"
 #include "ris/catalogue_store.hpp"
+#include "ris/orders.hpp"
 #include "ris/patients.hpp"
 
 namespace vireo::api {
@@ -28,6 +29,8 @@ void register_auth_routes(http::Router& router, auth::AuthService& auth, audit::
 void register_ris_routes(http::Router& router, ris::Patients& patients);
 // The RIS's catalogue: procedures, rooms with their opening hours, closures.
 void register_catalogue_routes(http::Router& router, ris::Catalogue& catalogue);
+// The RIS's orders: created with their accession numbers, read, cancelled.
+void register_order_routes(http::Router& router, ris::Orders& orders, ris::Patients& patients);
 // What the administrator's pages show of the DICOM side, and how they test a peer.
 struct DicomSettings {
   std::string aet;

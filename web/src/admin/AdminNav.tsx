@@ -2,14 +2,17 @@
 import { type ReactNode, useState } from 'react';
 import type { Session } from '../api';
 import type { Navigate } from '../session';
+import { useTranslation } from 'react-i18next';
 import { AppHeader } from '../AppHeader';
 
 export const ADMIN_PAGES = [
-  { path: '/admin/users', label: 'Accounts', permission: 'users.admin' },
-  { path: '/admin/tokens', label: 'Tokens and integrations', permission: 'users.admin' },
-  { path: '/admin/peers', label: 'DICOM peers', permission: 'archive.admin' },
-  { path: '/admin/status', label: 'System status', permission: 'archive.admin' },
-  { path: '/admin/audit', label: 'Audit trail', permission: 'audit.read' },
+  { path: '/admin/users', label: 'users', permission: 'users.admin' },
+  { path: '/admin/tokens', label: 'tokens', permission: 'users.admin' },
+  { path: '/admin/peers', label: 'peers', permission: 'archive.admin' },
+  { path: '/admin/status', label: 'status', permission: 'archive.admin' },
+  { path: '/admin/audit', label: 'audit', permission: 'audit.read' },
+  { path: '/admin/rooms', label: 'rooms', permission: 'ris.catalogue.admin' },
+  { path: '/admin/procedures', label: 'procedures', permission: 'ris.catalogue.admin' },
 ] as const;
 
 // The administration pages this account may open, in the order of the tabs.
@@ -18,13 +21,14 @@ export function adminPagesFor(session: Session) {
 }
 
 export function AdminNav({ session, navigate, current }: { session: Session; navigate: Navigate; current: string }) {
+  const { t } = useTranslation();
   return (
-    <nav className="admin-tabs" aria-label="Administration">
-      <button type="button" className="link" onClick={() => navigate('/')}>Study list</button>
+    <nav className="admin-tabs" aria-label={t('adminNav.label')}>
+      <button type="button" className="link" onClick={() => navigate('/')}>{t('adminNav.studies')}</button>
       <span aria-hidden="true">›</span>
       {adminPagesFor(session).map((p) => (
         <button key={p.path} type="button" className="tab" aria-current={p.path === current ? 'page' : undefined}
-          onClick={() => navigate(p.path)}>{p.label}</button>
+          onClick={() => navigate(p.path)}>{t(`adminNav.${p.label}`)}</button>
       ))}
     </nav>
   );

@@ -5,7 +5,8 @@ import { Controller, type Control, type UseFormReturn, useForm } from 'react-hoo
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useTranslation } from 'react-i18next';
 import { Button } from 'react-aria-components';
-import { CheckboxField, ChoiceField, DateInputField, Notice, TextInput } from '../ui/fields';
+import { CheckboxField, ChoiceField, DateInputField, Notice } from '../ui/fields';
+import { FormText } from '../ui/formFields';
 import { localToday } from '../i18n/format';
 import { type PatientFormField, type PatientFormValues, SEXES, patientSchema, splitFieldErrors } from './patientForm';
 import type { FieldError } from './types';
@@ -44,13 +45,10 @@ function Text({ control, name, multiline, type, autoComplete, isRequired }: {
   const ruleText = useRuleText();
   const hintKey = `patients.hints.${name}`;
   return (
-    <Controller control={control} name={name} render={({ field, fieldState }) => (
-      <TextInput name={name} label={t(`patients.fields.${name}`)} value={field.value} onChange={field.onChange}
-        onBlur={field.onBlur} inputRef={field.ref} multiline={multiline} type={type} autoComplete={autoComplete}
-        isRequired={isRequired} error={ruleText(name, fieldState.error?.message)}
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        hint={i18n.exists(hintKey) ? (t(hintKey as any) as string) : undefined} />
-    )} />
+    <FormText control={control} name={name} label={t(`patients.fields.${name}`)} multiline={multiline} type={type}
+      autoComplete={autoComplete} isRequired={isRequired} explain={ruleText}
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      hint={i18n.exists(hintKey) ? (t(hintKey as any) as string) : undefined} />
   );
 }
 

@@ -15,6 +15,7 @@ import { ageOn, formatCalendarDate, formatMoment, localToday } from '../i18n/for
 import { formatLocale } from '../i18n';
 import { can, useSession } from '../session';
 import { usePatient } from './patients';
+import { PatientOrders } from './PatientOrders';
 import { displayName } from './patientForm';
 import type { Patient } from './types';
 
@@ -97,6 +98,7 @@ function PatientRecord({ patient: p }: { patient: Patient }) {
           </dl>
         </section>
       </div>
+      {can(session, 'ris.orders.read') && <PatientOrders patient={p} />}
       {can(session, 'archive.read') && <PatientStudies patient={p} />}
       <p className="hint">
         {t('patients.page.registered', { when: formatMoment(p.createdAt, locale) })}

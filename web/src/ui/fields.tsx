@@ -2,8 +2,8 @@
 // hint and its error tied to the input (aria-describedby, aria-invalid), keyboard-usable.
 import type { ReactNode } from 'react';
 import {
-  Checkbox, DateField, DateInput, DateSegment, FieldError, Input, Label, Radio, RadioGroup, Text, TextArea,
-  TextField, useLocale,
+  Button, Checkbox, CheckboxGroup, DateField, DateInput, DateSegment, FieldError, Input, Label, ListBox, ListBoxItem, NumberField,
+  Popover, Radio, RadioGroup, Select, SelectValue, Text, TextArea, TextField, useLocale,
 } from 'react-aria-components';
 import { type CalendarDate, parseDate } from '@internationalized/date';
 import { formatLongDate, parseCalendarDate } from '../i18n/format';
@@ -18,7 +18,7 @@ interface FieldProps {
 }
 
 export function TextInput({ label, name, hint, error, isRequired, className, value, onChange, onBlur, multiline,
-  type = 'text', autoComplete, inputRef, maxLength }: FieldProps & {
+  type = 'text', autoComplete, inputRef, maxLength, labelHidden, placeholder }: FieldProps & {
   value: string;
   onChange: (v: string) => void;
   onBlur?: () => void;
@@ -27,13 +27,15 @@ export function TextInput({ label, name, hint, error, isRequired, className, val
   autoComplete?: string;
   inputRef?: React.Ref<HTMLInputElement & HTMLTextAreaElement>;
   maxLength?: number;
+  labelHidden?: boolean; // said to screen readers, not shown (a column's heading shows it)
+  placeholder?: string;
 }) {
   return (
     <TextField name={name} value={value} onChange={onChange} onBlur={onBlur} isRequired={isRequired} maxLength={maxLength}
       isInvalid={!!error} validationBehavior="aria" type={type} autoComplete={autoComplete}
       className={`field ${className ?? ''}`}>
-      <Label>{label}</Label>
-      {multiline ? <TextArea ref={inputRef} rows={3} /> : <Input ref={inputRef} />}
+      <Label className={labelHidden ? 'sr-only' : 'react-aria-Label'}>{label}</Label>
+      {multiline ? <TextArea ref={inputRef} rows={3} /> : <Input ref={inputRef} placeholder={placeholder} />}
       {hint && <Text slot="description" className="hint">{hint}</Text>}
       <FieldError className="field-error">{error}</FieldError>
     </TextField>
@@ -115,5 +117,78 @@ export function Notice({ tone = 'info', children, testId }: { tone?: 'info' | 'e
     <div className={`notice ${tone}`} role={tone === 'error' || tone === 'warning' ? 'alert' : 'status'} data-testid={testId}>
       {children}
     </div>
+  );
+}
+
+// One of a list (a modality, a room): a button that opens the list, typed into to jump.
+export function SelectField<V extends string>({ label, name, hint, error, isRequired, className, value, onChange,
+  options, placeholder }: FieldProps & {
+  value: V | '';
+  onChange: (v: V) => void;
+  options: { value: V; label: string }[];
+  placeholder?: string;
+}) {
+  return (
+    <Select name={name} selectedKey={value || null} onSelectionChange={(k) => k !== null && onChange(String(k) as V)}
+      isRequired={isRequired} isInvalid={!!error} validationBehavior="aria" placeholder={placeholder}
+      className={`field select ${className ?? ''}`}>
+      <Label>{label}</Label>
+      <Button className="select-button"><SelectValue /><span aria-hidden="true"> ▾</span></Button>
+      {hint && <Text slot="description" className="hint">{hint}</Text>}
+      <FieldError className="field-error">{error}</FieldError>
+      <Popover className="select-popover">
+        <ListBox>
+          {options.map((o) => <ListBoxItem key={o.value} id={o.value} textValue={o.label}>{o.label}</ListBoxItem>)}
+        </ListBox>
+      </Popover>
+    </Select>
+  );
+}
+
+// A number in the reader's notation (1.234,50 in Spanish); NaN while empty.
+export function NumberInput({ label, name, hint, error, isRequired, className, value, onChange, onBlur, minValue,
+  maxValue, step, fractionDigits = 0, focusRef }: FieldProps & {
+  value: number;
+  onChange: (v: number) => void;
+  onBlur?: () => void;
+  minValue?: number;
+  maxValue?: number;
+  step?: number;
+  fractionDigits?: number;
+  focusRef?: FocusTarget;
+}) {
+  return (
+    <NumberField ref={focusFirst(focusRef, 'input')} name={name} value={value} onChange={onChange} onBlur={onBlur}
+      minValue={minValue} maxValue={maxValue} step={step} isRequired={isRequired} isInvalid={!!error}
+      validationBehavior="aria" formatOptions={{ minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits }}
+      className={`field number ${className ?? ''}`}>
+      <Label>{label}</Label>
+      <Input />
+      {hint && <Text slot="description" className="hint">{hint}</Text>}
+      <FieldError className="field-error">{error}</FieldError>
+    </NumberField>
+  );
+}
+
+// Several of a list (the procedures of an order), each a checkbox, in the list's order.
+export function CheckboxGroupField({ label, name, hint, error, isRequired, className, value, onChange, options }: FieldProps & {
+  value: string[];
+  onChange: (v: string[]) => void;
+  options: { value: string; label: string; group?: string }[];
+}) {
+  return (
+    <CheckboxGroup name={name} value={value} onChange={onChange} isRequired={isRequired} isInvalid={!!error}
+      validationBehavior="aria" className={`field checkbox-group ${className ?? ''}`}>
+      <Label>{label}</Label>
+      {hint && <Text slot="description" className="hint">{hint}</Text>}
+      <div className="options">
+        {options.map((o) => (
+          <Checkbox key={o.value} value={o.value}>
+            {({ isSelected }) => (<><span className="box" aria-hidden="true">{isSelected ? '✓' : ''}</span>{o.label}</>)}
+          </Checkbox>
+        ))}
+      </div>
+      <FieldError className="field-error">{error}</FieldError>
+    </CheckboxGroup>
   );
 }

@@ -1,0 +1,128 @@
+// The RIS's orders (/api/ris/orders): created for a registered patient with the catalogue's
+// procedures and given their accession number, read, cancelled with a reason. Thin: JSON in
+// and out, the rules are ris::Orders'.
+#include "api/query_params.hpp"
+#include "api/rest/ris_json.hpp"
+#include "api/rest/routes.hpp"
+
+namespace vireo::api {
+
+namespace {
+using http::HttpRequest;
+using http::HttpResponse;
+using nlohmann::json;
+using ris_json::dump;
+using ris_json::invalid;
+
+json order_json(const ris::Order& o) {
+  return {{"id", o.id},
+          {"patientId", o.patient_id},
+          {"accessionNumber", o.accession_number},
+          {"procedureIds", o.procedure_ids},
+          {"priority", o.priority},
+          {"reason", o.reason},
+          {"clinicalInfo", o.clinical_info},
+          {"referringPhysician", o.referring_physician},
+          {"requestingDepartment", o.requesting_department},
+          {"status", o.status},
+          {"cancelReason", o.cancel_reason},
+          {"version", o.version},
+          {"createdAt", o.created_at},
+          {"createdBy", o.created_by},
+          {"updatedAt", o.updated_at}};
+}
+
+HttpResponse no_order() { return http::problem(Error{ErrorCode::NotFound, "no such order"}); }
+
+// The audit names the patient by MRN, as every other RIS record does.
+void audit(const HttpRequest& r, ris::Patients& patients, const ris::Order& o,
+           const std::string& what) {
+  if (auto p = patients.get(o.patient_id); p && *p) r.audit.patient_id = (*p)->mrn;
+  r.audit.detail =
+      what + " order " + std::to_string(o.id) + " (accession " + o.accession_number + ")";
+}
+
+HttpResponse create(ris::Orders& orders, ris::Patients& patients, const HttpRequest& r) {
+  auto body = ris_json::object_body(r, ris_json::kMaxFormBody, "an order's fields");
+  if (!body) return http::problem(body.error());
+  std::vector<ris::FieldError> errors;
+  ris_json::Reader in(*body, errors);
+  ris::OrderFields f;
+  in.integer("patientId", f.patient_id);
+  if (const json* ids = in.member("procedureIds")) {
+    bool ok = ids->is_array() && ids->size() <= 20;
+    for (const auto& id : ok ? *ids : json::array()) ok = ok && id.is_number_integer();
+    if (ok)
+      for (const auto& id : *ids) f.procedure_ids.push_back(id.get<int64_t>());
+    else
+      errors.push_back({"procedureIds", "type", "procedureIds must be a list of procedure ids"});
+  }
+  in.text("priority", f.priority);
+  in.text("reason", f.reason);
+  in.text("clinicalInfo", f.clinical_info);
+  in.text("referringPhysician", f.referring_physician);
+  in.text("requestingDepartment", f.requesting_department);
+  if (auto s = in.no_unknown_members(); !s) return http::problem(s.error());
+  if (!errors.empty()) return invalid(errors);
+  auto made = orders.create(f, r.principal.username);
+  if (!made) return http::problem(made.error());
+  if (!made->saved()) return invalid(made->invalid);
+  audit(r, patients, made->value, "created");
+  return http::json_response(201, dump(order_json(made->value)));
+}
+
+HttpResponse cancel(ris::Orders& orders, ris::Patients& patients, const HttpRequest& r) {
+  auto id = row_id(r.param("id"));
+  if (!id) return no_order();
+  auto body = ris_json::object_body(r, ris_json::kMaxFormBody, "a cancellation");
+  if (!body) return http::problem(body.error());
+  std::vector<ris::FieldError> errors;
+  ris_json::Reader in(*body, errors);
+  std::string reason;
+  int64_t version = -1;
+  in.text("reason", reason);
+  in.integer("version", version);
+  if (auto s = in.no_unknown_members(); !s) return http::problem(s.error());
+  if (version < 0 && errors.empty())
+    errors.push_back({"version", "required", "version (the one read) is required"});
+  if (!errors.empty()) return invalid(errors);
+  auto done = orders.cancel(*id, version, reason, r.principal.username);
+  if (!done && done.error().code == ErrorCode::NotFound) return no_order();
+  if (!done && done.error().code == ErrorCode::AlreadyExists)
+    return http::problem(409, "Someone else changed this order", done.error().detail);
+  if (!done) return http::problem(done.error());
+  if (!done->saved()) return invalid(done->invalid);
+  audit(r, patients, done->value, "cancelled");
+  return http::json_response(200, dump(order_json(done->value)));
+}
+
+}  // namespace
+
+void register_order_routes(http::Router& router, ris::Orders& orders, ris::Patients& patients) {
+  router.add("GET", "/api/ris/orders", "ris.orders.read", [&orders](const HttpRequest& r) {
+    if (auto s = only_parameters(r, {"patient"}); !s) return http::problem(s.error());
+    auto patient = row_id(r.query_value("patient").value_or(""));
+    if (!patient)
+      return http::problem(
+          Error{ErrorCode::InvalidArgument, "patient (a patient's id) is required"});
+    auto list = orders.of_patient(*patient);
+    if (!list) return http::problem(list.error());
+    json out = json::array();
+    for (const auto& o : *list) out.push_back(order_json(o));
+    return http::json_response(200, dump({{"orders", out}}));
+  });
+  router.add("POST", "/api/ris/orders", "ris.orders.write",
+             [&orders, &patients](const HttpRequest& r) { return create(orders, patients, r); });
+  router.add("GET", "/api/ris/orders/{id}", "ris.orders.read", [&orders](const HttpRequest& r) {
+    auto id = row_id(r.param("id"));
+    if (!id) return no_order();
+    auto o = orders.get(*id);
+    if (!o) return http::problem(o.error());
+    if (!*o) return no_order();
+    return http::json_response(200, dump(order_json(**o)));
+  });
+  router.add("POST", "/api/ris/orders/{id}/cancel", "ris.orders.write",
+             [&orders, &patients](const HttpRequest& r) { return cancel(orders, patients, r); });
+}
+
+}  // namespace vireo::api

@@ -1,0 +1,236 @@
+#include "ris/orders.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "core/clock.hpp"
+#include "core/strings.hpp"
+#include "ris/field_checks.hpp"
+#include "ris/patient_rules.hpp"
+#include "ris/schema.hpp"
+
+namespace vireo::ris {
+
+namespace {
+
+constexpr const char* kColumns =
+    "id, patient_id, accession_number, priority, reason, clinical_info, referring_physician, "
+    "requesting_department, status, cancel_reason, version, created_at, created_by, updated_at";
+
+Order order_of(const Row& r) {
+  Order o;
+  o.id = r.integer(0);
+  o.patient_id = r.integer(1);
+  o.accession_number = r.text(2);
+  o.priority = r.text(3);
+  o.reason = r.text(4);
+  o.clinical_info = r.text(5);
+  o.referring_physician = r.text(6);
+  o.requesting_department = r.text(7);
+  o.status = r.text(8);
+  o.cancel_reason = r.text(9);
+  o.version = r.integer(10);
+  o.created_at = r.text(11);
+  o.created_by = r.text(12);
+  o.updated_at = r.text(13);
+  return o;
+}
+
+Result<std::vector<Order>> orders_where(Connection& c, const std::string& where,
+                                        std::vector<SqlValue> args) {
+  auto rows = c.query(std::string("SELECT ") + kColumns + " FROM ris_orders " + where,
+                      std::span<const SqlValue>(args));
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<Order> out;
+  for (const auto& r : *rows) {
+    Order o = order_of(r);
+    auto steps = c.query(
+        "SELECT procedure_id FROM ris_order_procedures WHERE order_id = ? ORDER BY position",
+        {o.id});
+    if (!steps) return std::unexpected(steps.error());
+    for (const auto& s : *steps) o.procedure_ids.push_back(s.integer(0));
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+Result<std::optional<Order>> read_order(Connection& c, int64_t id) {
+  auto found = orders_where(c, "WHERE id = ?", {id});
+  if (!found) return std::unexpected(found.error());
+  if (found->empty()) return std::optional<Order>();
+  return std::optional<Order>(std::move(found->front()));
+}
+
+OrderFields tidy(OrderFields f) {
+  for (std::string* s :
+       {&f.priority, &f.reason, &f.clinical_info, &f.referring_physician, &f.requesting_department})
+    *s = std::string(trim(*s));
+  return f;
+}
+
+std::vector<FieldError> validate(const OrderFields& f) {
+  checks::Checker c;
+  if (f.patient_id <= 0) c.add("patientId", "required", "The patient is required");
+  if (f.procedure_ids.empty())
+    c.add("procedureIds", "required", "At least one procedure is required");
+  else if (f.procedure_ids.size() > 5)
+    c.add("procedureIds", "too_long", "At most 5 procedures in one order");
+  else if (std::set(f.procedure_ids.begin(), f.procedure_ids.end()).size() !=
+           f.procedure_ids.size())
+    c.add("procedureIds", "format", "A procedure is listed twice");
+  if (std::ranges::none_of(kPriorities, [&](const char* p) { return f.priority == p; }))
+    c.add("priority", "unknown", "The priority is routine, urgent or stat");
+  if (f.reason.empty()) c.add("reason", "required", "The reason for the exam is required");
+  c.text("reason", "The reason", f.reason, 1024, true);
+  c.text("clinicalInfo", "The clinical information", f.clinical_info, 4000, true);
+  c.dicom_text("referringPhysician", "The referring physician", f.referring_physician, true);
+  c.dicom_text("requestingDepartment", "The requesting department", f.requesting_department, false);
+  return c.errors;
+}
+
+// Whether the patient and every procedure exist (and the procedures are offered), in the job.
+Result<std::vector<FieldError>> references(Connection& c, const OrderFields& f) {
+  std::vector<FieldError> out;
+  auto patient = c.query("SELECT 1 FROM ris_patients WHERE id = ?", {f.patient_id});
+  if (!patient) return std::unexpected(patient.error());
+  if (patient->empty()) out.push_back({"patientId", "unknown", "There is no such patient"});
+  for (int64_t id : f.procedure_ids) {
+    auto p = c.query("SELECT active FROM ris_procedures WHERE id = ?", {id});
+    if (!p) return std::unexpected(p.error());
+    if (p->empty() || (*p)[0].integer(0) == 0) {
+      out.push_back({"procedureIds", "unknown",
+                     "Procedure " + std::to_string(id) + " is not in the catalogue (or retired)"});
+      break;
+    }
+  }
+  return out;
+}
+
+Result<std::string> next_accession(Connection& c, const OrderOptions& o) {
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    auto n = c.query(
+        "INSERT INTO ris_counters (name, value) VALUES ('accession', 1) ON CONFLICT (name) DO "
+        "UPDATE SET value = ris_counters.value + 1 RETURNING value",
+        {});
+    if (!n) return std::unexpected(n.error());
+    std::string number =
+        expand_mrn_pattern(o.accession_pattern, (*n)[0].integer(0), utc_now_iso().substr(0, 4));
+    auto taken = c.query("SELECT 1 FROM ris_orders WHERE accession_number = ?", {number});
+    if (!taken) return std::unexpected(taken.error());
+    if (taken->empty()) return number;
+  }
+  return fail(ErrorCode::Internal,
+              "the accession pattern made 1000 numbers already taken; check accession_pattern");
+}
+
+events::Event event_of(const char* topic, const Order& o) {
+  return {topic,
+          {{"order", std::to_string(o.id)},
+           {"accession", o.accession_number},
+           {"patient", std::to_string(o.patient_id)}}};
+}
+
+}  // namespace
+
+std::string accession_pattern_problem(std::string_view pattern) {
+  return number_pattern_problem(pattern, 16, "accession numbers");
+}
+
+Result<std::unique_ptr<Orders>> Orders::open(Database& db, WriteQueue& writes,
+                                             const events::Outbox& outbox, OrderOptions options,
+                                             const MigrationProgress& progress) {
+  if (auto problem = accession_pattern_problem(options.accession_pattern); !problem.empty())
+    return fail(ErrorCode::InvalidArgument,
+                "accession_pattern \"" + options.accession_pattern + "\": " + problem);
+  if (auto s = migrate(db, "ris", migrations(), progress); !s) return std::unexpected(s.error());
+  return std::unique_ptr<Orders>(new Orders(db, writes, outbox, std::move(options)));
+}
+
+Result<Checked<Order>> Orders::create(const OrderFields& typed, const std::string& actor) {
+  Checked<Order> out;
+  OrderFields f = tidy(typed);
+  out.invalid = validate(f);
+  if (!out.invalid.empty()) return out;
+  return writes_.run<Checked<Order>>([&](Connection& c) -> Result<Checked<Order>> {
+    auto missing = references(c, f);
+    if (!missing) return std::unexpected(missing.error());
+    if (!missing->empty()) {
+      out.invalid = std::move(*missing);
+      return out;
+    }
+    auto accession = next_accession(c, options_);
+    if (!accession) return std::unexpected(accession.error());
+    const std::string now = utc_now_iso();
+    auto made = c.query(
+        "INSERT INTO ris_orders (patient_id, accession_number, priority, reason, clinical_info, "
+        "referring_physician, requesting_department, status, cancel_reason, version, created_at, "
+        "created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, 'requested', '', 1, ?, "
+        "?, ?, ?) RETURNING id",
+        {f.patient_id, *accession, f.priority, f.reason, f.clinical_info, f.referring_physician,
+         f.requesting_department, now, actor, now, actor});
+    if (!made) return std::unexpected(made.error());
+    int64_t id = (*made)[0].integer(0);
+    for (size_t i = 0; i < f.procedure_ids.size(); ++i)
+      if (auto s = c.execute("INSERT INTO ris_order_procedures (order_id, position, procedure_id) "
+                             "VALUES (?, ?, ?)",
+                             {id, static_cast<int64_t>(i), f.procedure_ids[i]});
+          !s)
+        return std::unexpected(s.error());
+    auto saved = read_order(c, id);
+    if (!saved) return std::unexpected(saved.error());
+    out.value = std::move(**saved);
+    if (auto s = outbox_.enqueue(c, event_of(kOrderCreated, out.value)); !s)
+      return std::unexpected(s.error());
+    return out;
+  });
+}
+
+Result<Checked<Order>> Orders::cancel(int64_t id, int64_t seen_version, const std::string& typed,
+                                      const std::string& actor) {
+  Checked<Order> out;
+  const std::string reason(trim(typed));
+  checks::Checker check;
+  if (reason.empty()) check.add("reason", "required", "Say why the order is cancelled");
+  check.text("reason", "The reason", reason, 200);
+  out.invalid = std::move(check.errors);
+  if (!out.invalid.empty()) return out;
+  return writes_.run<Checked<Order>>([&](Connection& c) -> Result<Checked<Order>> {
+    auto current = read_order(c, id);
+    if (!current) return std::unexpected(current.error());
+    if (!*current) return fail(ErrorCode::NotFound, "no such order");
+    if ((*current)->version != seen_version)
+      return fail(ErrorCode::AlreadyExists,
+                  "the order was changed by someone else since it was opened (version " +
+                      std::to_string((*current)->version) + "); reload it");
+    if ((*current)->status != "requested" && (*current)->status != "scheduled")
+      return fail(ErrorCode::StateConflict, "an order that is " + (*current)->status +
+                                                " cannot be cancelled (only requested or "
+                                                "scheduled ones)");
+    if (auto s = c.execute(
+            "UPDATE ris_orders SET status = 'cancelled', cancel_reason = ?, updated_at = ?, "
+            "updated_by = ?, version = version + 1 WHERE id = ? AND version = ?",
+            {reason, utc_now_iso(), actor, id, seen_version});
+        !s)
+      return std::unexpected(s.error());
+    auto saved = read_order(c, id);
+    if (!saved) return std::unexpected(saved.error());
+    out.value = std::move(**saved);
+    if (auto s = outbox_.enqueue(c, event_of(kOrderCancelled, out.value)); !s)
+      return std::unexpected(s.error());
+    return out;
+  });
+}
+
+Result<std::optional<Order>> Orders::get(int64_t id) {
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  return read_order(**c, id);
+}
+
+Result<std::vector<Order>> Orders::of_patient(int64_t patient_id) {
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  return orders_where(**c, "WHERE patient_id = ? ORDER BY id DESC LIMIT 500", {patient_id});
+}
+
+}  // namespace vireo::ris

@@ -1,0 +1,56 @@
+// Orders: created for a registered patient with procedures of the catalogue, each given a
+// unique accession number by the configured pattern; cancelled with a reason while nothing has
+// been done yet. Every change publishes its event through the outbox in the same write.
+//
+// Thread-safety: all methods may be called concurrently; writes go through the node's write
+// queue (on PostgreSQL its write lock makes the accession counter hold across nodes).
+// Usage:
+//   auto orders = Orders::open(db, writes, outbox, {.accession_pattern = "A{seq:8}"});
+//   auto made = (*orders)->create(fields, "rosa");   // made->invalid, or made->value
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "events/outbox.hpp"
+#include "ris/catalogue.hpp"
+#include "ris/order.hpp"
+#include "store/migrations.hpp"
+#include "store/write_queue.hpp"
+
+namespace vireo::ris {
+
+// Topics (thin events; ids: order, accession, patient):
+inline constexpr const char* kOrderCreated = "ris.order.created";
+inline constexpr const char* kOrderCancelled = "ris.order.cancelled";
+
+[[nodiscard]] std::string accession_pattern_problem(std::string_view pattern);
+
+class Orders {
+ public:
+  static Result<std::unique_ptr<Orders>> open(Database& db, WriteQueue& writes,
+                                              const events::Outbox& outbox, OrderOptions options,
+                                              const MigrationProgress& progress = {});
+
+  // Field errors in the result: an unknown patient, an unknown or retired procedure, a
+  // procedure twice, an unknown priority, a missing reason.
+  [[nodiscard]] Result<Checked<Order>> create(const OrderFields& fields, const std::string& actor);
+  // Cancels an order not yet begun (requested or scheduled). NotFound; AlreadyExists when
+  // someone else changed it since `seen_version`; StateConflict once the patient has arrived
+  // or the order was cancelled already. The reason is required.
+  [[nodiscard]] Result<Checked<Order>> cancel(int64_t id, int64_t seen_version,
+                                              const std::string& reason, const std::string& actor);
+  [[nodiscard]] Result<std::optional<Order>> get(int64_t id);
+  // A patient's orders, newest first.
+  [[nodiscard]] Result<std::vector<Order>> of_patient(int64_t patient_id);
+
+ private:
+  Orders(Database& db, WriteQueue& writes, const events::Outbox& outbox, OrderOptions options)
+      : writes_(writes), outbox_(outbox), readers_(db), options_(std::move(options)) {}
+  WriteQueue& writes_;
+  const events::Outbox& outbox_;
+  ConnectionPool readers_;
+  OrderOptions options_;
+};
+
+}  // namespace vireo::ris

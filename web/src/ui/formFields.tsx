@@ -1,0 +1,58 @@
+// The kit's fields bound to a react-hook-form form: each reads and writes its value, reports
+// its error through `explain` (a rule code to the reader's words) and takes the focus when it
+// is the first to correct.
+import { type Control, Controller, type FieldPath, type FieldValues } from 'react-hook-form';
+import { useTranslation } from 'react-i18next';
+import { CheckboxField, NumberInput, SelectField, TextInput } from './fields';
+
+export type Explain = (field: string, rule: string | undefined) => string | undefined;
+
+interface Bound<T extends FieldValues> {
+  control: Control<T>;
+  name: FieldPath<T>;
+  label: string;
+  hint?: string;
+  explain: Explain;
+  isRequired?: boolean;
+}
+
+export function FormText<T extends FieldValues>({ control, name, label, hint, explain, isRequired, multiline, type, autoComplete }:
+  Bound<T> & { multiline?: boolean; type?: 'text' | 'email' | 'tel'; autoComplete?: string }) {
+  return (
+    <Controller control={control} name={name} render={({ field, fieldState }) => (
+      <TextInput name={name} label={label} value={field.value} onChange={field.onChange} onBlur={field.onBlur}
+        inputRef={field.ref} multiline={multiline} type={type} autoComplete={autoComplete ?? 'off'} isRequired={isRequired}
+        error={explain(name, fieldState.error?.message)} hint={hint} />
+    )} />
+  );
+}
+
+export function FormNumber<T extends FieldValues>({ control, name, label, hint, explain, isRequired, minValue, maxValue, step,
+  fractionDigits }: Bound<T> & { minValue?: number; maxValue?: number; step?: number; fractionDigits?: number }) {
+  return (
+    <Controller control={control} name={name} render={({ field, fieldState }) => (
+      <NumberInput name={name} label={label} value={field.value} onChange={field.onChange} onBlur={field.onBlur}
+        focusRef={field.ref} minValue={minValue} maxValue={maxValue} step={step} fractionDigits={fractionDigits}
+        isRequired={isRequired} error={explain(name, fieldState.error?.message)} hint={hint} />
+    )} />
+  );
+}
+
+export function FormCheckbox<T extends FieldValues>({ control, name, label, hint }: Omit<Bound<T>, 'explain'>) {
+  return (
+    <Controller control={control} name={name} render={({ field }) => (
+      <CheckboxField name={name} label={label} value={field.value} onChange={field.onChange} hint={hint} />
+    )} />
+  );
+}
+
+export function FormSelect<T extends FieldValues>({ control, name, label, hint, explain, isRequired, options }:
+  Bound<T> & { options: { value: string; label: string }[] }) {
+  const { t } = useTranslation();
+  return (
+    <Controller control={control} name={name} render={({ field, fieldState }) => (
+      <SelectField name={name} label={label} value={field.value} onChange={field.onChange} isRequired={isRequired}
+        options={options} error={explain(name, fieldState.error?.message)} hint={hint} placeholder={t('catalogue.choose')} />
+    )} />
+  );
+}
