@@ -3,7 +3,8 @@
 # first start it loads demo data so that a person can use it at once: anatomy-like phantoms
 # (a head CT, a chest CT with contrast, a four-view mammogram; bench/phantoms.cpp), the real (de-identified) sample studies of ../shared/testdata when that folder is
 # there (full-size CT, CR, DX, mammography, ultrasound, angiography, nuclear medicine, PET, an
-# ECG, a PDF report, a structured report, a segmentation), and one account per role. The
+# ECG, a PDF report, a structured report, a segmentation), one account per role, and the RIS of a
+# working centre (`vireo demo`: rooms, procedures, 200 patients, their orders). The
 # accounts' passwords are generated, kept in var/demo-logins.txt (readable by its owner only)
 # and printed at every start.
 set -euo pipefail
@@ -50,6 +51,8 @@ if [ ! -f var/index.sqlite ]; then
   add referring referring --name "Dr. Marcus Welby" --physician "WELBY^MARCUS"
   add billing billing --name "Billing Office"
   add patient patient --name "Helen Parker" --patient-id P300001
+  # The RIS of a working centre: rooms with opening hours, the catalogue, patients and orders.
+  build/vireo demo --data-dir var 2> >(grep -v '^vireo: archive in' >&2)
 fi
 if [ -f "$logins" ]; then
   echo

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "app/admin_cli.hpp"
+#include "app/ris_demo.hpp"
 #include "app/migrate.hpp"
 #include "app/services.hpp"
 #include "core/log.hpp"
@@ -144,6 +145,10 @@ int main(int argc, char** argv) {
   audit->require_subcommand(1);
   audit->add_subcommand("verify", "Check the hash chain; reports the first broken link (exit 1)");
 
+  auto* demo = cli.add_subcommand(
+      "demo", "Fill an empty RIS with demo data: rooms, procedures, 200 patients and their orders");
+  add_common(demo);
+
   auto* access = cli.add_subcommand("access", "Print the route table (permission per route) and the role table as JSON");
   add_common(access);
 
@@ -186,7 +191,7 @@ int main(int argc, char** argv) {
   // The administration commands work on an existing archive, and say which: run from another
   // folder (or with another configuration) they would otherwise make and use an empty one.
   const bool admin = check->parsed() || migrate->parsed() || user->parsed() || token->parsed() || client->parsed() ||
-                     audit->parsed() || access->parsed();
+                     audit->parsed() || access->parsed() || demo->parsed();
   if (admin) {
     if (cfg->database_url.empty() && !std::filesystem::exists(cfg->database_path()) &&
         !(user->parsed() && create_archive)) {
@@ -216,6 +221,7 @@ int main(int argc, char** argv) {
       return app::run_token_command(*services, tc);
     }
     if (access->parsed()) return app::print_access_model(*services);
+    if (demo->parsed()) return app::seed_ris_demo(*services);
     if (client->parsed()) {
       cc.action = client->get_subcommands().front()->get_name();
       return app::run_client_command(*services, cc);

@@ -356,3 +356,31 @@ class RisOrdersTest(unittest.TestCase):
         self.assertEqual(status, 413)
         self.assertEqual(self.call("GET", "/api/ris/orders", token=self.reception)[0], 400, "a patient is required")
         self.assertEqual(self.server.sql_rows("SELECT COUNT(*) FROM ris_orders"), before)
+
+
+class RisDemoTest(unittest.TestCase):
+    """`vireo demo` (run by `make run`): a working centre's RIS, added once."""
+
+    def test_the_demo_fills_an_empty_ris_once(self):
+        server = Server().start()
+        try:
+            r = server.cli("demo")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("5 rooms, 40 procedures, 200 patients, 80 orders", r.stdout)
+            rooms = server.json("/api/ris/rooms")["rooms"]
+            self.assertEqual(sorted(room["modality"] for room in rooms), ["CR", "CT", "MG", "MR", "US"])
+            self.assertTrue(all(room["hours"] for room in rooms))
+            procedures = server.json("/api/ris/procedures")["procedures"]
+            self.assertEqual(len(procedures), 40)
+            self.assertTrue(any(p["needsContrastTechnician"] and "creatinine" in p["preparation"] for p in procedures))
+            patients = server.json("/api/ris/patients?limit=500")["patients"]
+            self.assertEqual(len(patients), 200)
+            self.assertTrue(any(p["contrastAllergy"] for p in patients))
+            orders = [o for p in patients[:40] for o in server.json(f"/api/ris/orders?patient={p['id']}")["orders"]]
+            self.assertTrue(orders and all(o["accessionNumber"] for o in orders))
+            again = server.cli("demo")
+            self.assertEqual(again.returncode, 0, again.stderr)
+            self.assertIn("no demo data added", again.stdout)
+            self.assertEqual(len(server.json("/api/ris/patients?limit=500")["patients"]), 200)
+        finally:
+            server.cleanup()

@@ -1,0 +1,270 @@
+#include "app/ris_demo.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <ranges>
+#include <string_view>
+#include <tuple>
+
+#include "core/clock.hpp"
+
+namespace vireo::app {
+
+namespace {
+
+constexpr const char* kActor = "demo";
+
+struct DemoProcedure {
+  const char* code;
+  const char* name;
+  const char* modality;
+  const char* body_part;
+  int minutes;
+  int price;  // whole units
+  const char* preparation;
+  const char* consents;  // comma-separated
+  bool radiologist = false;
+  bool contrast_technician = false;
+  int daily_limit = 0;
+};
+
+constexpr const char* kFasting = "Nothing to eat for 4 hours before; drink water as usual.";
+constexpr const char* kContrast =
+    "Nothing to eat for 4 hours before. Bring your latest creatinine result (less than 3 months "
+    "old) and tell us about allergies, diabetes medication and kidney disease.";
+constexpr const char* kMri =
+    "Tell us before the day about a pacemaker, implants, metal fragments or claustrophobia. Leave "
+    "jewellery at home.";
+constexpr const char* kFullBladder =
+    "Drink 1 litre of water one hour before and do not empty your bladder.";
+constexpr const char* kMammo =
+    "Do not use deodorant, talc or cream on the chest or armpits that day.";
+
+const DemoProcedure kProcedures[] = {
+    {"CR-THX", "Chest X-ray (PA and lateral)", "CR", "CHEST", 10, 35, "", ""},
+    {"CR-ABD", "Abdominal X-ray", "CR", "ABDOMEN", 10, 35, "", ""},
+    {"CR-LSP", "Lumbar spine X-ray", "CR", "LSPINE", 10, 40, "", ""},
+    {"CR-CSP", "Cervical spine X-ray", "CR", "CSPINE", 10, 40, "", ""},
+    {"CR-KNEE", "Knee X-ray", "CR", "KNEE", 10, 30, "", ""},
+    {"CR-HAND", "Hand X-ray", "CR", "HAND", 10, 30, "", ""},
+    {"CR-FOOT", "Foot X-ray", "CR", "FOOT", 10, 30, "", ""},
+    {"CR-SHLD", "Shoulder X-ray", "CR", "SHOULDER", 10, 30, "", ""},
+    {"CR-PELV", "Pelvis X-ray", "CR", "PELVIS", 10, 35, "", ""},
+    {"CR-SKUL", "Sinus X-ray", "CR", "HEAD", 10, 30, "", ""},
+    {"CT-HEAD", "CT head without contrast", "CT", "HEAD", 15, 120, "", ""},
+    {"CT-THX", "CT chest without contrast", "CT", "CHEST", 15, 140, "", ""},
+    {"CT-THX-C", "CT chest with contrast", "CT", "CHEST", 20, 180, kContrast, "contrast", false,
+     true},
+    {"CT-ABD-C", "CT abdomen and pelvis with contrast", "CT", "ABDOMEN", 20, 200, kContrast,
+     "contrast", false, true},
+    {"CT-TAP-C", "CT chest, abdomen and pelvis with contrast", "CT", "CHEST", 30, 260, kContrast,
+     "contrast", false, true},
+    {"CT-LSP", "CT lumbar spine", "CT", "LSPINE", 15, 130, "", ""},
+    {"CT-SIN", "CT paranasal sinuses", "CT", "HEAD", 15, 110, "", ""},
+    {"CT-URO", "CT urography", "CT", "ABDOMEN", 30, 220, kContrast, "contrast", false, true},
+    {"CT-CORO", "CT coronary angiography", "CT", "HEART", 30, 350, kContrast, "contrast", true,
+     true, 4},
+    {"MR-BRAIN", "MRI brain", "MR", "BRAIN", 30, 250, kMri, "mri_safety"},
+    {"MR-BRAIN-C", "MRI brain with contrast", "MR", "BRAIN", 40, 320, kMri, "mri_safety,contrast",
+     false, true},
+    {"MR-KNEE", "MRI knee", "MR", "KNEE", 30, 220, kMri, "mri_safety"},
+    {"MR-SHLD", "MRI shoulder", "MR", "SHOULDER", 30, 220, kMri, "mri_safety"},
+    {"MR-LSP", "MRI lumbar spine", "MR", "LSPINE", 30, 230, kMri, "mri_safety"},
+    {"MR-CSP", "MRI cervical spine", "MR", "CSPINE", 30, 230, kMri, "mri_safety"},
+    {"MR-PROS", "MRI prostate (multiparametric)", "MR", "PROSTATE", 45, 380, kMri,
+     "mri_safety,contrast", false, true, 6},
+    {"MR-BRST", "MRI breasts with contrast", "MR", "BREAST", 45, 400, kMri, "mri_safety,contrast",
+     false, true, 4},
+    {"MR-HIP", "MRI hip", "MR", "HIP", 30, 220, kMri, "mri_safety"},
+    {"MR-SED", "MRI under sedation", "MR", "", 60, 600, kMri, "mri_safety,sedation", true, false,
+     4},
+    {"US-ABD", "Abdominal ultrasound", "US", "ABDOMEN", 20, 80, kFasting, "", true},
+    {"US-PELV", "Pelvic ultrasound", "US", "PELVIS", 20, 80, kFullBladder, "", true},
+    {"US-THYR", "Thyroid ultrasound", "US", "NECK", 15, 70, "", "", true},
+    {"US-BRST", "Breast ultrasound", "US", "BREAST", 20, 80, "", "", true},
+    {"US-DOPL", "Lower limb venous Doppler", "US", "LEG", 30, 110, "", "", true},
+    {"US-MSK", "Shoulder ultrasound", "US", "SHOULDER", 20, 80, "", "", true},
+    {"US-BIOP", "Ultrasound-guided thyroid biopsy", "US", "NECK", 40, 300, "", "biopsy", true,
+     false, 3},
+    {"MG-SCRN", "Screening mammography", "MG", "BREAST", 15, 90, kMammo, ""},
+    {"MG-DIAG", "Diagnostic mammography", "MG", "BREAST", 20, 110, kMammo, ""},
+    {"MG-TOMO", "Breast tomosynthesis", "MG", "BREAST", 20, 140, kMammo, ""},
+    {"BMD-DXA", "Bone densitometry (DXA)", "BMD", "SPINE", 15, 60,
+     "No calcium supplements the day before.", ""},
+};
+
+struct DemoRoom {
+  const char* name;
+  const char* modality;
+  const char* ae_title;
+  bool saturday;
+};
+
+const DemoRoom kRooms[] = {
+    {"X-ray 1", "CR", "XR1_DRX", true},         {"CT 1", "CT", "CT1_SOMATOM", false},
+    {"MR 1", "MR", "MR1_AERA", false},          {"Ultrasound 1", "US", "US1_LOGIQ", false},
+    {"Mammography 1", "MG", "MG1_SENO", false},
+};
+
+const char* const kFamily[] = {"García", "Martínez",  "López", "Sánchez", "Pérez",
+                               "Gómez",  "Fernández", "Puig",  "Vidal",   "Ferrer",
+                               "Soler",  "Roca",      "Serra", "Torres",  "Navarro",
+                               "Romero", "Castells",  "Font",  "Rovira",  "Molina"};
+const char* const kSecond[] = {"Ruiz",    "Díaz", "Moreno", "Muñoz", "Álvarez",
+                               "Jiménez", "Pons", "Costa",  "Mas",   "Bosch"};
+const char* const kFemale[] = {"María",  "Laura", "Marta",      "Anna", "Núria",
+                               "Carmen", "Elena", "Montserrat", "Sara", "Lucía"};
+const char* const kMale[] = {"Josep", "Jordi", "Antonio", "Manuel", "David",
+                             "Marc",  "Pau",   "Javier",  "Carlos", "Joan"};
+const char* const kReasons[] = {"Persistent cough for 6 weeks",
+                                "Follow-up of a lung nodule",
+                                "Lower back pain radiating to the left leg",
+                                "Knee pain after a fall",
+                                "Abdominal pain, right upper quadrant",
+                                "Headache with new neurological signs",
+                                "Screening",
+                                "Palpable breast lump",
+                                "Weight loss, rule out malignancy",
+                                "Thyroid nodule on examination"};
+
+ris::ProcedureFields procedure_fields(const DemoProcedure& d) {
+  ris::ProcedureFields p;
+  p.code = d.code;
+  p.name = d.name;
+  p.modality = d.modality;
+  p.body_part = d.body_part;
+  p.duration_minutes = d.minutes;
+  p.price_cents = int64_t{d.price} * 100;
+  p.preparation = d.preparation;
+  for (auto c : std::string_view(d.consents) | std::views::split(','))
+    if (!c.empty()) p.consent_types.emplace_back(c.begin(), c.end());
+  p.needs_radiologist = d.radiologist;
+  p.needs_contrast_technician = d.contrast_technician;
+  p.daily_limit = d.daily_limit;
+  return p;
+}
+
+ris::RoomFields room_fields(const DemoRoom& d) {
+  ris::RoomFields r;
+  r.name = d.name;
+  r.modality = d.modality;
+  r.ae_title = d.ae_title;
+  for (int day = 1; day <= 5; ++day) {
+    r.hours.push_back({day, "08:00", "14:00"});
+    r.hours.push_back({day, "15:00", "20:00"});
+  }
+  if (d.saturday) r.hours.push_back({6, "09:00", "13:00"});
+  return r;
+}
+
+// The i-th demo patient: names, birth date, sex and contacts from a fixed mix.
+ris::PatientFields patient_fields(int i) {
+  ris::PatientFields p;
+  bool female = i % 2 == 0;
+  p.name.family = std::string(kFamily[i % 20]) + " " + kSecond[(i / 20) % 10];
+  p.name.given = female ? kFemale[(i / 2) % 10] : kMale[(i / 2) % 10];
+  int year = 1935 + (i * 7) % 85, month = 1 + (i * 5) % 12, day = 1 + (i * 11) % 28;
+  char date[11];
+  std::snprintf(date, sizeof date, "%04d-%02d-%02d", year, month, day);
+  p.birth_date = date;
+  p.sex = female ? "F" : "M";
+  p.phone = "+34 6" + std::to_string(10 + i % 90) + " " + std::to_string(100 + (i * 37) % 900) +
+            " " + std::to_string(100 + (i * 53) % 900);
+  if (i % 3 == 0) p.email = "patient" + std::to_string(i + 1) + "@example.org";
+  p.address = "Carrer " + std::string(kFamily[(i + 7) % 20]) + " " + std::to_string(1 + i % 120) +
+              "\n080" + std::to_string(10 + i % 40) + " Barcelona";
+  char id[16];
+  std::snprintf(id, sizeof id, "%08d%c", 10000000 + i * 7919, "TRWAGMYFPDXBNJZSQVHLCKE"[i % 23]);
+  p.national_id = id;
+  if (i % 17 == 0) {
+    p.contrast_allergy = true;
+    p.allergies = "Iodinated contrast: hives and itching";
+  } else if (i % 11 == 0) {
+    p.allergies = "Penicillin";
+  }
+  return p;
+}
+
+}  // namespace
+
+int seed_ris_demo(Services& s) {
+  auto existing = s.ris_catalogue->rooms(true);
+  if (!existing) {
+    std::cerr << "vireo: " << existing.error().message() << "\n";
+    return 1;
+  }
+  if (!existing->empty()) {
+    std::cout << "The RIS has rooms already: no demo data added.\n";
+    return 0;
+  }
+  auto failed = [](const std::string& what, const auto& r) {
+    if (!r) {
+      std::cerr << "vireo: " << what << ": " << r.error().message() << "\n";
+      return true;
+    }
+    if (!r->invalid.empty()) {
+      std::cerr << "vireo: " << what << ": " << r->invalid.front().message << "\n";
+      return true;
+    }
+    return false;
+  };
+  std::vector<int64_t> rooms, procedures;
+  for (const auto& d : kRooms) {
+    auto r = s.ris_catalogue->create_room(room_fields(d), kActor);
+    if (failed(d.name, r)) return 1;
+    rooms.push_back(r->value.id);
+  }
+  const std::string today = utc_now_iso().substr(0, 10);
+  const int year = std::stoi(today.substr(0, 4));
+  for (const auto& [room, from, to, reason] :
+       {std::tuple{int64_t{0}, std::to_string(year) + "-12-25", std::to_string(year) + "-12-26",
+                   std::string("Christmas")},
+        {int64_t{0}, std::to_string(year + 1) + "-01-01", std::to_string(year + 1) + "-01-01",
+         std::string("New Year's Day")},
+        {rooms[2], utc_iso(system_clock().unix_seconds() + 9 * 86400).substr(0, 10),
+         utc_iso(system_clock().unix_seconds() + 9 * 86400).substr(0, 10),
+         std::string("Scanner maintenance")}}) {
+    auto c = s.ris_catalogue->add_closure({room, from, to, reason}, kActor);
+    if (failed(reason, c)) return 1;
+  }
+  for (const auto& d : kProcedures) {
+    auto p = s.ris_catalogue->create_procedure(procedure_fields(d), kActor);
+    if (failed(d.code, p)) return 1;
+    procedures.push_back(p->value.id);
+  }
+  int orders = 0;
+  for (int i = 0; i < 200; ++i) {
+    auto p = s.ris_patients->create(patient_fields(i), kActor, true);
+    if (!p) {
+      std::cerr << "vireo: patient " << i + 1 << ": " << p.error().message() << "\n";
+      return 1;
+    }
+    if (!p->saved()) {
+      std::cerr << "vireo: patient " << i + 1 << ": " << p->invalid.front().message << "\n";
+      return 1;
+    }
+    if (i % 5 > 1) continue;  // two patients in five have an order
+    ris::OrderFields o;
+    o.patient_id = p->patient.id;
+    o.procedure_ids = {procedures[static_cast<size_t>(i * 13) % procedures.size()]};
+    if (i % 25 == 0)
+      o.procedure_ids.push_back(procedures[(static_cast<size_t>(i * 13) + 1) % procedures.size()]);
+    o.priority = i % 10 == 0 ? "urgent" : i % 35 == 0 ? "stat" : "routine";
+    o.reason = kReasons[i % 10];
+    o.referring_physician = i % 2 ? "Dr. Marcus Welby" : "Dr. Elena Serra";
+    o.requesting_department = i % 3 ? "Primary care" : "Emergency";
+    auto made = s.ris_orders->create(o, kActor);
+    if (failed("an order", made)) return 1;
+    ++orders;
+    if (i % 30 == 1) {
+      auto cancelled = s.ris_orders->cancel(made->value.id, made->value.version,
+                                            "Requested twice by the ward", kActor);
+      if (failed("a cancellation", cancelled)) return 1;
+    }
+  }
+  std::cout << "Demo RIS: " << rooms.size() << " rooms, " << procedures.size() << " procedures, "
+            << "200 patients, " << orders << " orders.\n";
+  return 0;
+}
+
+}  // namespace vireo::app
