@@ -330,6 +330,12 @@ class RisOrdersTest(unittest.TestCase):
         said = [(e["actor"], e["detail"]) for e in audit]
         self.assertIn(("rosa", f"created order {order['id']} (accession {order['accessionNumber']})"), said)
         self.assertIn(("rosa", f"cancelled order {order['id']} (accession {order['accessionNumber']})"), said)
+        # Reads name the patient too: the list by patient, and one order.
+        self.assertEqual(self.call("GET", f"/api/ris/orders/{order['id']}", token=self.technician)[0], 200)
+        audit = self.server.json("/api/audit?" + urllib.parse.urlencode({"patient": self.patient["mrn"], "limit": 100}))
+        said = [(e["actor"], e["detail"]) for e in audit]
+        self.assertIn(("tomas", f"read orders of RIS patient {self.patient['id']}"), said)
+        self.assertIn(("tomas", f"read order {order['id']} (accession {order['accessionNumber']})"), said)
         # The event went to the outbox with the order (no consumer routed yet: nothing queued is also right).
         self.assertEqual(self.call("GET", "/api/ris/orders/999999")[0], 404)
 

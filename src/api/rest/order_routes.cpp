@@ -99,28 +99,34 @@ HttpResponse cancel(ris::Orders& orders, ris::Patients& patients, const HttpRequ
 }  // namespace
 
 void register_order_routes(http::Router& router, ris::Orders& orders, ris::Patients& patients) {
-  router.add("GET", "/api/ris/orders", "ris.orders.read", [&orders](const HttpRequest& r) {
-    if (auto s = only_parameters(r, {"patient"}); !s) return http::problem(s.error());
-    auto patient = row_id(r.query_value("patient").value_or(""));
-    if (!patient)
-      return http::problem(
-          Error{ErrorCode::InvalidArgument, "patient (a patient's id) is required"});
-    auto list = orders.of_patient(*patient);
-    if (!list) return http::problem(list.error());
-    json out = json::array();
-    for (const auto& o : *list) out.push_back(order_json(o));
-    return http::json_response(200, dump({{"orders", out}}));
-  });
+  router.add("GET", "/api/ris/orders", "ris.orders.read",
+             [&orders, &patients](const HttpRequest& r) {
+               if (auto s = only_parameters(r, {"patient"}); !s) return http::problem(s.error());
+               auto patient = row_id(r.query_value("patient").value_or(""));
+               if (!patient)
+                 return http::problem(
+                     Error{ErrorCode::InvalidArgument, "patient (a patient's id) is required"});
+               auto list = orders.of_patient(*patient);
+               if (!list) return http::problem(list.error());
+               // Whose orders were read: the patient by MRN, as every other RIS read.
+               if (auto p = patients.get(*patient); p && *p) r.audit.patient_id = (*p)->mrn;
+               r.audit.detail = "read orders of RIS patient " + std::to_string(*patient);
+               json out = json::array();
+               for (const auto& o : *list) out.push_back(order_json(o));
+               return http::json_response(200, dump({{"orders", out}}));
+             });
   router.add("POST", "/api/ris/orders", "ris.orders.write",
              [&orders, &patients](const HttpRequest& r) { return create(orders, patients, r); });
-  router.add("GET", "/api/ris/orders/{id}", "ris.orders.read", [&orders](const HttpRequest& r) {
-    auto id = row_id(r.param("id"));
-    if (!id) return no_order();
-    auto o = orders.get(*id);
-    if (!o) return http::problem(o.error());
-    if (!*o) return no_order();
-    return http::json_response(200, dump(order_json(**o)));
-  });
+  router.add("GET", "/api/ris/orders/{id}", "ris.orders.read",
+             [&orders, &patients](const HttpRequest& r) {
+               auto id = row_id(r.param("id"));
+               if (!id) return no_order();
+               auto o = orders.get(*id);
+               if (!o) return http::problem(o.error());
+               if (!*o) return no_order();
+               audit(r, patients, **o, "read");
+               return http::json_response(200, dump(order_json(**o)));
+             });
   router.add("POST", "/api/ris/orders/{id}/cancel", "ris.orders.write",
              [&orders, &patients](const HttpRequest& r) { return cancel(orders, patients, r); });
 }
