@@ -23,6 +23,9 @@ TEST(Annotations, ForgettingAStudyKeepsWhatWasSavedAfterItsDeletion) {
     auto notes = Annotations::open(*db, *writes);
     ASSERT_TRUE(notes) << notes.error().message();
     ASSERT_TRUE((*notes)->save("1.2.3", "alice", "[1]"));
+    // Timestamps have millisecond resolution: the save, the study's arrival and the deletion
+    // each fall in a millisecond of their own, or "before" cannot be told from "at".
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
     const std::string study_again = utc_now_iso();
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     EXPECT_FALSE(*(*notes)->of("1.2.3", "alice", study_again))
@@ -30,6 +33,7 @@ TEST(Annotations, ForgettingAStudyKeepsWhatWasSavedAfterItsDeletion) {
     EXPECT_TRUE(*(*notes)->of("1.2.3", "alice", ""));
     ASSERT_TRUE((*notes)->save("1.2.3", "bob", "[2]"));
     ASSERT_TRUE((*notes)->save("1.2.4", "alice", "[3]"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
     const std::string deleted_at = utc_now_iso();
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     ASSERT_TRUE((*notes)->save("1.2.3", "bob", "[4]"));  // after the deletion
