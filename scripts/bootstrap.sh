@@ -10,6 +10,8 @@ packages=(
   # libraries (DESIGN.md "Dependencies")
   libdcmtk-dev libopenjp2-7-dev libboost-dev libsqlite3-dev libpq-dev libssl-dev libzip-dev
   libcurl4-openssl-dev libtinyxml2-dev
+  # the clinic's time zone: Howard Hinnant's date library over the system's tzdata
+  libhowardhinnant-date-dev tzdata
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # identity: Argon2id (libsodium), TOTP (liboath), password dictionary checks (cracklib)

@@ -28,6 +28,9 @@ constexpr PermissionInfo kPermissions[] = {
     {"ris.catalogue.admin", "keep the procedure catalogue, the rooms and their closures"},
     {"ris.orders.read", "read the RIS's orders (procedures, reason, clinical information)"},
     {"ris.orders.write", "create and cancel the RIS's orders"},
+    {"ris.schedule.read", "read the appointment calendar and free slots"},
+    {"ris.schedule.write", "book, move and cancel appointments, record a no-show"},
+    {"ris.checkin", "check a patient in for their appointment"},
 };
 
 struct Grant {
@@ -73,6 +76,15 @@ constexpr Grant kGrants[] = {
     {Receptionist, "ris.orders.write"},
     {Technician, "ris.orders.read"},
     {Radiologist, "ris.orders.read"},
+    {Admin, "ris.schedule.read"},
+    {Admin, "ris.schedule.write"},
+    {Admin, "ris.checkin"},
+    {Receptionist, "ris.schedule.read"},
+    {Receptionist, "ris.schedule.write"},
+    {Receptionist, "ris.checkin"},
+    {Technician, "ris.schedule.read"},
+    {Technician, "ris.checkin"},
+    {Radiologist, "ris.schedule.read"},
 };
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include "core/time_zone.hpp"
+
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -106,6 +108,10 @@ const std::vector<ConfigOption>& config_options() {
       {"accession_pattern", "{yyyy}{seq:7}",
        "How orders' accession numbers (DICOM (0008,0050), at most 16 characters) are made: as "
        "mrn_pattern."},
+      {"clinic_time_zone", "",
+       "The clinic's time zone, an IANA name (Europe/Madrid, America/New_York): opening hours and "
+       "appointments are its wall-clock times (stored in UTC). Empty: this machine's zone. Every "
+       "node of a cluster must say the same."},
       {"default_encoding", "ISO_IR 100",
        "Character set (a Specific Character Set defined term, e.g. ISO_IR 100 for Latin-1, ISO_IR 101, "
        "ISO_IR 144, GB18030) of text in files that declare none but are not ASCII; text that is valid "
@@ -269,6 +275,12 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
     if (auto problem = ris::accession_pattern_problem(value); !problem.empty())
       return fail(ErrorCode::InvalidArgument, "accession_pattern: " + problem);
     cfg.ris_orders.accession_pattern = value;
+    return {};
+  }
+  if (key == "clinic_time_zone") {
+    if (auto zone = TimeZone::named(trim(value)); !zone)
+      return fail(ErrorCode::InvalidArgument, "clinic_time_zone: " + zone.error().detail);
+    cfg.clinic_time_zone = std::string(trim(value));
     return {};
   }
   if (key == "mrn_issuer") {

@@ -50,6 +50,7 @@ struct Config {
   std::filesystem::path dicom_tls_client_ca;  // set: callers must present a certificate from it
   ris::PatientOptions ris_patients;  // mrn_pattern, mrn_issuer
   ris::OrderOptions ris_orders;      // accession_pattern
+  std::string clinic_time_zone;      // IANA; empty: the machine's
   archive::DuplicatePolicy duplicate_policy = archive::DuplicatePolicy::KeepFirst;
   std::string default_encoding = "ISO_IR 100";  // text of files that declare no character set
   uint64_t min_free_space_mb = 100;

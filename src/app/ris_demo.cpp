@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "core/clock.hpp"
+#include "core/time_zone.hpp"
 
 namespace vireo::app {
 
@@ -154,6 +155,8 @@ ris::RoomFields room_fields(const DemoRoom& d) {
     r.hours.push_back({day, "15:00", "20:00"});
   }
   if (d.saturday) r.hours.push_back({6, "09:00", "13:00"});
+  r.buffer_minutes =
+      std::string_view(d.modality) == "CT" || std::string_view(d.modality) == "MR" ? 5 : 0;
   return r;
 }
 
@@ -183,6 +186,84 @@ ris::PatientFields patient_fields(int i) {
     p.allergies = "Penicillin";
   }
   return p;
+}
+
+const ris::StaffFields kStaff[] = {
+    {"dr.serra", "Dr. Elena Serra", true, false, true},
+    {"dr.welby", "Dr. Marcus Welby", true, false, true},
+    {"tec.marta", "Marta Puig (technician)", false, true, true},
+    {"tec.joan", "Joan Ferrer (technician)", false, true, true},
+};
+
+// The demo's appointment book is made through the schedule's own rules, as if each booking had
+// been made before its day: a clock the demo sets.
+class DemoClock final : public Clock {
+ public:
+  int64_t unix_seconds() const override { return now; }
+  int64_t now = 0;
+};
+
+struct Booking {
+  int64_t order;
+  size_t patient;
+};
+
+// Books each order on a working day from a week before today to a week after, in the first free
+// time at or after an hour that varies; past ones were attended (one in eight missed), today's
+// before now have arrived. Returns the number booked, or -1.
+int book_demo_week(Services& s, const std::vector<Booking>& orders) {
+  DemoClock clock;
+  auto schedule = ris::Schedule::open(*s.db, *s.writes, *s.outbox, s.ris_schedule->zone(), clock);
+  if (!schedule) {
+    std::cerr << "vireo: " << schedule.error().message() << "\n";
+    return -1;
+  }
+  const TimeZone& zone = s.ris_schedule->zone();
+  const int64_t real_now = system_clock().unix_seconds();
+  const auto today = *parse_day(zone.local_of(Instant{std::chrono::seconds(real_now)}).day);
+  int booked = 0;
+  for (size_t k = 0; k < orders.size(); ++k) {
+    // The order's day, or the next one its room is open (weekends, closures).
+    std::optional<ris::Window> pick;
+    int64_t wanted = 0;
+    for (int tries = 0; tries < 4 && !pick; ++tries) {
+      const std::string day =
+          day_text(today + std::chrono::days(static_cast<int>(k % 15) - 7 + tries));
+      clock.now = zone.utc_at_or_after(day, 0).time_since_epoch().count();
+      auto slots = (*schedule)->free_slots({orders[k].order, day, 1, 0});
+      if (!slots || !slots->saved() || slots->value.windows.empty()) continue;
+      wanted = zone.utc_at_or_after(day, 8 * 60 + static_cast<int>(k * 37 % 660))
+                   .time_since_epoch()
+                   .count();
+      for (const auto& w : slots->value.windows)
+        if (w.last.time_since_epoch().count() >= wanted) {
+          pick = w;
+          break;
+        }
+      if (!pick) pick = slots->value.windows.front();
+    }
+    if (!pick) continue;
+    Instant start = std::clamp(Instant{std::chrono::seconds(wanted)}, pick->first, pick->last);
+    start = pick->first + (start - pick->first) / ris::kSlotStep * ris::kSlotStep;
+    auto made = (*schedule)->book(orders[k].order, pick->room_id, start, kActor);
+    if (!made || !made->saved()) continue;
+    ++booked;
+    const int64_t at = start.time_since_epoch().count();
+    if (at <= real_now) clock.now = at + 600;  // ten minutes into it
+    Result<ris::Booked> done = made;
+    if (at > real_now && k % 10 == 7)
+      done = (*schedule)->cancel(made->value.id, made->value.version,
+                                 "The patient asked for another day", kActor);
+    else if (at <= real_now && k % 8 == 3)
+      done = (*schedule)->no_show(made->value.id, made->value.version, kActor);
+    else if (at <= real_now)
+      done = (*schedule)->arrive(made->value.id, made->value.version, kActor);
+    if (!done || !done->saved()) {
+      std::cerr << "vireo: a demo appointment could not move on\n";
+      return -1;
+    }
+  }
+  return booked;
 }
 
 }  // namespace
@@ -232,7 +313,12 @@ int seed_ris_demo(Services& s) {
     if (failed(d.code, p)) return 1;
     procedures.push_back(p->value.id);
   }
+  for (const auto& m : kStaff) {
+    auto made = s.ris_catalogue->create_staff(m, kActor);
+    if (failed(m.display_name, made)) return 1;
+  }
   int orders = 0;
+  std::vector<Booking> to_book;
   for (int i = 0; i < 200; ++i) {
     auto p = s.ris_patients->create(patient_fields(i), kActor, true);
     if (!p) {
@@ -243,7 +329,7 @@ int seed_ris_demo(Services& s) {
       std::cerr << "vireo: patient " << i + 1 << ": " << p->invalid.front().message << "\n";
       return 1;
     }
-    if (i % 5 > 1) continue;  // two patients in five have an order
+    if (i % 5 == 4) continue;  // four patients in five have an order
     ris::OrderFields o;
     o.patient_id = p->patient.id;
     o.procedure_ids = {procedures[static_cast<size_t>(i * 13) % procedures.size()]};
@@ -260,10 +346,14 @@ int seed_ris_demo(Services& s) {
       auto cancelled = s.ris_orders->cancel(made->value.id, made->value.version,
                                             "Requested twice by the ward", kActor);
       if (failed("a cancellation", cancelled)) return 1;
+    } else if (i % 9 != 4) {  // the rest are booked, but for some still waiting for a time
+      to_book.push_back({made->value.id, static_cast<size_t>(i)});
     }
   }
+  const int booked = book_demo_week(s, to_book);
+  if (booked < 0) return 1;
   std::cout << "Demo RIS: " << rooms.size() << " rooms, " << procedures.size() << " procedures, "
-            << "200 patients, " << orders << " orders.\n";
+            << "200 patients, " << orders << " orders, " << booked << " appointments.\n";
   return 0;
 }
 

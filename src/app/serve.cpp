@@ -121,6 +121,11 @@ Result<Services> open_services(const Config& config) {
   auto orders = ris::Orders::open(*s.db, *s.writes, *s.outbox, config.ris_orders, progress);
   if (!orders) return std::unexpected(orders.error());
   s.ris_orders = std::move(*orders);
+  auto zone = TimeZone::named(config.clinic_time_zone);
+  if (!zone) return std::unexpected(zone.error());
+  auto schedule = ris::Schedule::open(*s.db, *s.writes, *s.outbox, std::move(*zone), system_clock(), progress);
+  if (!schedule) return std::unexpected(schedule.error());
+  s.ris_schedule = std::move(*schedule);
   s.dispatcher->handle(annotations::Annotations::kConsumer, [notes = s.annotations.get()](const events::Event& e) {
     return notes->forget_study(e.id("study"), e.id("deleted_at"));
   });
@@ -168,6 +173,7 @@ void build_router(Services& s, http::Router& router) {
   api::register_ris_routes(router, *s.ris_patients);
   api::register_catalogue_routes(router, *s.ris_catalogue);
   api::register_order_routes(router, *s.ris_orders, *s.ris_patients);
+  api::register_schedule_routes(router, *s.ris_schedule);
   api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_rendered_routes(router, *s.archive, s.render_cache.get());

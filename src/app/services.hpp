@@ -33,6 +33,7 @@ struct Services {
   std::unique_ptr<ris::Patients> ris_patients;
   std::unique_ptr<ris::Catalogue> ris_catalogue;
   std::unique_ptr<ris::Orders> ris_orders;
+  std::unique_ptr<ris::Schedule> ris_schedule;
   // Delivers the outbox to this node's consumers; started by serve only (the CLI's events
   // wait for a server).
   std::unique_ptr<events::Dispatcher> dispatcher;

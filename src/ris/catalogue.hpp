@@ -50,6 +50,7 @@ struct RoomFields {
   std::string modality;
   std::string ae_title;  // the scanner's, for its modality worklist; empty until connected
   std::vector<OpeningInterval> hours;
+  int64_t buffer_minutes = 0;  // kept free after each exam (cleaning, the next patient in)
   bool active = true;
 };
 
@@ -69,6 +70,22 @@ struct ClosureFields {
 struct Closure : ClosureFields {
   int64_t id = 0;
   std::string created_by;
+};
+
+// Someone who can be booked with an exam that needs them: a radiologist present (ultrasound,
+// biopsy) or a contrast-trained technician. Available while the rooms are open.
+struct StaffFields {
+  std::string username;  // their sign-in name, so that their work can be found by it
+  std::string display_name;
+  bool radiologist = false;
+  bool contrast_technician = false;
+  bool active = true;
+};
+
+struct StaffMember : StaffFields {
+  int64_t id = 0;
+  int64_t version = 0;
+  std::string updated_at;
 };
 
 // The result of a save: the fields to correct, or what was saved.

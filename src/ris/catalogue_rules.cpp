@@ -113,6 +113,8 @@ std::vector<FieldError> validate(const RoomFields& r) {
   else if (!std::ranges::all_of(r.ae_title,
                                 [](char ch) { return ch >= 0x20 && ch < 0x7F && ch != '\\'; }))
     c.add("aeTitle", "format", "An AE title has printable ASCII characters without \\ only");
+  if (r.buffer_minutes < 0 || r.buffer_minutes > 120)
+    c.add("bufferMinutes", "range", "The time kept free after each exam is 0 to 120 minutes");
   std::map<int, std::vector<std::pair<int, int>>> days;
   for (const auto& h : r.hours) {
     int opens = minutes_of_day(h.opens), closes = minutes_of_day(h.closes);
@@ -139,6 +141,24 @@ std::vector<FieldError> validate(const RoomFields& r) {
         return c.errors;
       }
   }
+  return c.errors;
+}
+
+StaffFields tidy(StaffFields m) {
+  m.username = trimmed(m.username);
+  m.display_name = trimmed(m.display_name);
+  return m;
+}
+
+std::vector<FieldError> validate(const StaffFields& m) {
+  Checker c;
+  if (m.username.empty()) c.add("username", "required", "The user name is required");
+  c.text("username", "The user name", m.username, 64);
+  if (m.display_name.empty()) c.add("displayName", "required", "The name is required");
+  c.dicom_text("displayName", "The name", m.display_name, false);
+  if (!m.radiologist && !m.contrast_technician)
+    c.add("radiologist", "required",
+          "Say what they can be booked for: radiologist, contrast-trained technician or both");
   return c.errors;
 }
 

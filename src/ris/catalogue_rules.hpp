@@ -14,6 +14,8 @@ namespace vireo::ris {
 [[nodiscard]] std::vector<FieldError> validate(const ProcedureFields& p);
 [[nodiscard]] std::vector<FieldError> validate(const RoomFields& r);
 [[nodiscard]] std::vector<FieldError> validate(const ClosureFields& c);
+[[nodiscard]] StaffFields tidy(StaffFields m);
+[[nodiscard]] std::vector<FieldError> validate(const StaffFields& m);
 
 // "07:30" → 450; -1 unless a time of day written HH:MM (00:00 to 24:00).
 [[nodiscard]] int minutes_of_day(std::string_view hhmm);

@@ -91,7 +91,8 @@ Result<std::vector<OpeningInterval>> hours_of(Connection& c, int64_t room) {
 Result<std::vector<Room>> rooms_where(Connection& c, const std::string& where,
                                       std::vector<SqlValue> args) {
   auto rows =
-      c.query("SELECT id, name, modality, ae_title, active, version, updated_at FROM ris_rooms " +
+      c.query("SELECT id, name, modality, ae_title, active, version, updated_at, buffer_minutes "
+              "FROM ris_rooms " +
                   where + " ORDER BY name, id",
               std::span<const SqlValue>(args));
   if (!rows) return std::unexpected(rows.error());
@@ -105,10 +106,55 @@ Result<std::vector<Room>> rooms_where(Connection& c, const std::string& where,
     room.active = r.integer(4) != 0;
     room.version = r.integer(5);
     room.updated_at = r.text(6);
+    room.buffer_minutes = r.integer(7);
     auto hours = hours_of(c, room.id);
     if (!hours) return std::unexpected(hours.error());
     room.hours = std::move(*hours);
     out.push_back(std::move(room));
+  }
+  return out;
+}
+
+Result<std::vector<Closure>> closures_where(Connection& c, int64_t room_id, const std::string& from,
+                                            const std::string& to) {
+  std::string sql =
+      "SELECT id, room_id, starts_on, ends_on, reason, created_by FROM ris_closures WHERE "
+      "ends_on >= ? AND starts_on <= ?";
+  std::vector<SqlValue> args{from, to};
+  if (room_id != 0) {
+    sql += " AND room_id IN (0, ?)";
+    args.emplace_back(room_id);
+  }
+  auto rows = c.query(sql + " ORDER BY starts_on, id", std::span<const SqlValue>(args));
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<Closure> out;
+  for (const auto& r : *rows)
+    out.push_back(
+        Closure{{r.integer(1), r.text(2), r.text(3), r.text(4)}, r.integer(0), r.text(5)});
+  return out;
+}
+
+constexpr const char* kStaffColumns =
+    "id, username, display_name, radiologist, contrast_technician, active, version, updated_at";
+
+Result<std::vector<StaffMember>> staff_where(Connection& c, const std::string& where,
+                                             std::vector<SqlValue> args) {
+  auto rows = c.query(std::string("SELECT ") + kStaffColumns + " FROM ris_staff " + where +
+                          " ORDER BY display_name, id",
+                      std::span<const SqlValue>(args));
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<StaffMember> out;
+  for (const auto& r : *rows) {
+    StaffMember m;
+    m.id = r.integer(0);
+    m.username = r.text(1);
+    m.display_name = r.text(2);
+    m.radiologist = r.integer(3) != 0;
+    m.contrast_technician = r.integer(4) != 0;
+    m.active = r.integer(5) != 0;
+    m.version = r.integer(6);
+    m.updated_at = r.text(7);
+    out.push_back(std::move(m));
   }
   return out;
 }
@@ -240,16 +286,18 @@ Result<Checked<Room>> Catalogue::update_room(int64_t id, int64_t seen_version,
     const std::string now = utc_now_iso();
     if (id == 0) {
       auto made = c.query(
-          "INSERT INTO ris_rooms (name, modality, ae_title, active, updated_at, updated_by, "
-          "version) VALUES (?, ?, ?, ?, ?, ?, 1) RETURNING id",
-          {r.name, r.modality, r.ae_title, int64_t{r.active}, now, actor});
+          "INSERT INTO ris_rooms (name, modality, ae_title, buffer_minutes, active, updated_at, "
+          "updated_by, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
+          {r.name, r.modality, r.ae_title, r.buffer_minutes, int64_t{r.active}, now, actor});
       if (!made) return std::unexpected(made.error());
       id = (*made)[0].integer(0);
     } else {
       if (auto s = c.execute(
-              "UPDATE ris_rooms SET name = ?, modality = ?, ae_title = ?, active = ?, updated_at "
-              "= ?, updated_by = ?, version = version + 1 WHERE id = ? AND version = ?",
-              {r.name, r.modality, r.ae_title, int64_t{r.active}, now, actor, id, seen_version});
+              "UPDATE ris_rooms SET name = ?, modality = ?, ae_title = ?, buffer_minutes = ?, "
+              "active = ?, updated_at = ?, updated_by = ?, version = version + 1 WHERE id = ? AND "
+              "version = ?",
+              {r.name, r.modality, r.ae_title, r.buffer_minutes, int64_t{r.active}, now, actor,
+               id, seen_version});
           !s)
         return std::unexpected(s.error());
       if (c.changes() != 1) {
@@ -270,10 +318,7 @@ Result<Checked<Room>> Catalogue::update_room(int64_t id, int64_t seen_version,
 Result<std::optional<Room>> Catalogue::room(int64_t id) {
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());
-  auto found = rooms_where(**c, "WHERE id = ?", {id});
-  if (!found) return std::unexpected(found.error());
-  if (found->empty()) return std::optional<Room>();
-  return std::optional<Room>(std::move(found->front()));
+  return rows::room(**c, id);
 }
 
 Result<std::vector<Room>> Catalogue::rooms(bool include_retired) {
@@ -323,21 +368,94 @@ Result<std::vector<Closure>> Catalogue::closures(int64_t room_id, const std::str
                                                  const std::string& to) {
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());
-  std::string sql =
-      "SELECT id, room_id, starts_on, ends_on, reason, created_by FROM ris_closures WHERE "
-      "ends_on >= ? AND starts_on <= ?";
-  std::vector<SqlValue> args{from, to};
-  if (room_id != 0) {
-    sql += " AND room_id IN (0, ?)";
-    args.emplace_back(room_id);
-  }
-  auto rows = (*c)->query(sql + " ORDER BY starts_on, id", std::span<const SqlValue>(args));
-  if (!rows) return std::unexpected(rows.error());
-  std::vector<Closure> out;
-  for (const auto& r : *rows)
-    out.push_back(
-        Closure{{r.integer(1), r.text(2), r.text(3), r.text(4)}, r.integer(0), r.text(5)});
-  return out;
+  return closures_where(**c, room_id, from, to);
 }
+
+Result<Checked<StaffMember>> Catalogue::create_staff(const StaffFields& f,
+                                                     const std::string& actor) {
+  return update_staff(0, 0, f, actor);
+}
+
+Result<Checked<StaffMember>> Catalogue::update_staff(int64_t id, int64_t seen_version,
+                                                     const StaffFields& typed,
+                                                     const std::string& actor) {
+  Checked<StaffMember> out;
+  StaffFields m = tidy(typed);
+  out.invalid = validate(m);
+  if (!out.invalid.empty()) return out;
+  return writes_.run<Checked<StaffMember>>([&](Connection& c) -> Result<Checked<StaffMember>> {
+    if (id != 0) {
+      auto current = staff_where(c, "WHERE id = ?", {id});
+      if (!current) return std::unexpected(current.error());
+      if (current->empty()) return fail(ErrorCode::NotFound, "no such staff member");
+    }
+    auto dup = taken(c, "ris_staff", "username", m.username, id);
+    if (!dup) return std::unexpected(dup.error());
+    if (*dup) {
+      out.invalid.push_back({"username", "taken", "Someone else has this user name"});
+      return out;
+    }
+    const std::string now = utc_now_iso();
+    if (id == 0) {
+      auto made = c.query(
+          "INSERT INTO ris_staff (username, display_name, radiologist, contrast_technician, "
+          "active, version, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, 1, ?, ?) RETURNING id",
+          {m.username, m.display_name, int64_t{m.radiologist}, int64_t{m.contrast_technician},
+           int64_t{m.active}, now, actor});
+      if (!made) return std::unexpected(made.error());
+      id = (*made)[0].integer(0);
+    } else {
+      if (auto s = c.execute(
+              "UPDATE ris_staff SET username = ?, display_name = ?, radiologist = ?, "
+              "contrast_technician = ?, active = ?, updated_at = ?, updated_by = ?, version = "
+              "version + 1 WHERE id = ? AND version = ?",
+              {m.username, m.display_name, int64_t{m.radiologist}, int64_t{m.contrast_technician},
+               int64_t{m.active}, now, actor, id, seen_version});
+          !s)
+        return std::unexpected(s.error());
+      if (c.changes() != 1) {
+        auto current = staff_where(c, "WHERE id = ?", {id});
+        if (!current) return std::unexpected(current.error());
+        return std::unexpected(stale("staff member", current->front().version));
+      }
+    }
+    auto saved = staff_where(c, "WHERE id = ?", {id});
+    if (!saved) return std::unexpected(saved.error());
+    out.value = std::move(saved->front());
+    return out;
+  });
+}
+
+Result<std::vector<StaffMember>> Catalogue::staff(bool include_retired) {
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  return staff_where(**c, include_retired ? "" : "WHERE active = 1", {});
+}
+
+namespace rows {
+
+Result<std::optional<Procedure>> procedure(Connection& c, int64_t id) {
+  return read_procedure(c, id);
+}
+
+Result<std::optional<Room>> room(Connection& c, int64_t id) {
+  auto found = rooms_where(c, "WHERE id = ?", {id});
+  if (!found) return std::unexpected(found.error());
+  if (found->empty()) return std::optional<Room>();
+  return std::optional<Room>(std::move(found->front()));
+}
+
+Result<std::vector<Room>> rooms(Connection& c) { return rooms_where(c, "WHERE active = 1", {}); }
+
+Result<std::vector<Closure>> closures(Connection& c, int64_t room_id, const std::string& from,
+                                      const std::string& to) {
+  return closures_where(c, room_id, from, to);
+}
+
+Result<std::vector<StaffMember>> staff(Connection& c) {
+  return staff_where(c, "WHERE active = 1", {});
+}
+
+}  // namespace rows
 
 }  // namespace vireo::ris

@@ -52,10 +52,29 @@ class Catalogue {
   [[nodiscard]] Result<std::vector<Closure>> closures(int64_t room_id, const std::string& from,
                                                       const std::string& to);
 
+  // The staff an exam may need (StaffMember): a user name used twice is rule "taken".
+  [[nodiscard]] Result<Checked<StaffMember>> create_staff(const StaffFields& f,
+                                                          const std::string& actor);
+  [[nodiscard]] Result<Checked<StaffMember>> update_staff(int64_t id, int64_t seen_version,
+                                                          const StaffFields& f,
+                                                          const std::string& actor);
+  [[nodiscard]] Result<std::vector<StaffMember>> staff(bool include_retired);
+
  private:
   Catalogue(Database& db, WriteQueue& writes) : writes_(writes), readers_(db) {}
   WriteQueue& writes_;
   ConnectionPool readers_;
 };
+
+// The same reads inside another part's write job (scheduling checks what it books against the
+// catalogue as it is in that transaction). Active rooms and staff only, where a list.
+namespace rows {
+[[nodiscard]] Result<std::optional<Procedure>> procedure(Connection& c, int64_t id);
+[[nodiscard]] Result<std::optional<Room>> room(Connection& c, int64_t id);
+[[nodiscard]] Result<std::vector<Room>> rooms(Connection& c);
+[[nodiscard]] Result<std::vector<Closure>> closures(Connection& c, int64_t room_id,
+                                                    const std::string& from, const std::string& to);
+[[nodiscard]] Result<std::vector<StaffMember>> staff(Connection& c);
+}  // namespace rows
 
 }  // namespace vireo::ris

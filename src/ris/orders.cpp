@@ -202,14 +202,22 @@ Result<Checked<Order>> Orders::cancel(int64_t id, int64_t seen_version, const st
       return fail(ErrorCode::AlreadyExists,
                   "the order was changed by someone else since it was opened (version " +
                       std::to_string((*current)->version) + "); reload it");
-    if ((*current)->status != "requested" && (*current)->status != "scheduled")
-      return fail(ErrorCode::StateConflict, "an order that is " + (*current)->status +
-                                                " cannot be cancelled (only requested or "
-                                                "scheduled ones)");
+    if (const std::string& st = (*current)->status;
+        st != "requested" && st != "scheduled" && st != "no_show")
+      return fail(ErrorCode::StateConflict, "an order that is " + st +
+                                                " cannot be cancelled (only requested, scheduled "
+                                                "or missed ones)");
     if (auto s = c.execute(
             "UPDATE ris_orders SET status = 'cancelled', cancel_reason = ?, updated_at = ?, "
             "updated_by = ?, version = version + 1 WHERE id = ? AND version = ?",
             {reason, utc_now_iso(), actor, id, seen_version});
+        !s)
+      return std::unexpected(s.error());
+    // Its booking goes with it, so that the room is free again.
+    if (auto s = c.execute(
+            "UPDATE ris_appointments SET status = 'cancelled', cancel_reason = ?, updated_at = ?, "
+            "updated_by = ?, version = version + 1 WHERE order_id = ? AND status = 'booked'",
+            {reason, utc_now_iso(), actor, id});
         !s)
       return std::unexpected(s.error());
     auto saved = read_order(c, id);

@@ -35,9 +35,10 @@ class Orders {
   // Field errors in the result: an unknown patient, an unknown or retired procedure, a
   // procedure twice, an unknown priority, a missing reason.
   [[nodiscard]] Result<Checked<Order>> create(const OrderFields& fields, const std::string& actor);
-  // Cancels an order not yet begun (requested or scheduled). NotFound; AlreadyExists when
-  // someone else changed it since `seen_version`; StateConflict once the patient has arrived
-  // or the order was cancelled already. The reason is required.
+  // Cancels an order not yet begun (requested, scheduled, or missed: no_show), with its
+  // booking. NotFound; AlreadyExists when someone else changed it since `seen_version`;
+  // StateConflict once the patient has arrived or the order was cancelled already. The reason
+  // is required.
   [[nodiscard]] Result<Checked<Order>> cancel(int64_t id, int64_t seen_version,
                                               const std::string& reason, const std::string& actor);
   [[nodiscard]] Result<std::optional<Order>> get(int64_t id);

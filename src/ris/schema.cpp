@@ -64,6 +64,25 @@ const std::vector<Migration>& migrations() {
            "CREATE TABLE ris_order_procedures (order_id INTEGER NOT NULL, position INTEGER NOT "
            "NULL, procedure_id INTEGER NOT NULL, PRIMARY KEY (order_id, position))",
        }},
+      {4,
+       "appointments, the staff they may need, a buffer after each exam in a room",
+       {
+           "ALTER TABLE ris_rooms ADD COLUMN buffer_minutes INTEGER NOT NULL DEFAULT 0",
+           "CREATE TABLE ris_staff (id ${PK}, username TEXT NOT NULL UNIQUE, display_name TEXT NOT "
+           "NULL, radiologist INTEGER NOT NULL, contrast_technician INTEGER NOT NULL, active "
+           "INTEGER NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT "
+           "NOT NULL)",
+           // busy_until: the end plus the room's buffer, what the room is taken until.
+           "CREATE TABLE ris_appointments (id ${PK}, order_id INTEGER NOT NULL, room_id INTEGER "
+           "NOT NULL, starts_at TEXT NOT NULL, ends_at TEXT NOT NULL, busy_until TEXT NOT NULL, "
+           "radiologist_id INTEGER NOT NULL, technician_id INTEGER NOT NULL, status TEXT NOT "
+           "NULL, cancel_reason TEXT NOT NULL, arrived_at TEXT NOT NULL, version INTEGER NOT "
+           "NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL, updated_at TEXT NOT NULL, "
+           "updated_by TEXT NOT NULL)",
+           "CREATE INDEX ris_appointments_by_room ON ris_appointments (room_id, starts_at)",
+           "CREATE INDEX ris_appointments_by_time ON ris_appointments (starts_at)",
+           "CREATE INDEX ris_appointments_by_order ON ris_appointments (order_id, id)",
+       }},
   };
   return list;
 }

@@ -1,7 +1,10 @@
 """Two `vireo serve` nodes on one PostgreSQL database and one bucket (the PostgreSQL + S3 pass):
 what one node stores the other finds and serves at once, a session and a lockout hold on both,
-the audit trail stays one chain, the same instance arriving at both at once is stored once, and a
-node killed in the middle of an ingest loses nothing it acknowledged."""
+the audit trail stays one chain, the same instance arriving at both at once is stored once, a
+node killed in the middle of an ingest loses nothing it acknowledged, and of fifty bookings racing
+for one slot through both nodes exactly one wins."""
+import concurrent.futures
+import datetime
 import hashlib
 import json
 import os
@@ -232,6 +235,35 @@ class TwoNodesTest(unittest.TestCase):
             queued = {row[0] for row in self.b.sql_rows("SELECT blob_key FROM blob_deletions")}
             self.assertLessEqual(in_bucket - indexed, queued, "every orphan queued")
             self.assertLessEqual(len(in_bucket - indexed), 2, "at most A's writes in flight, one per association")
+
+
+    def test_fifty_bookings_racing_for_one_slot_on_two_nodes_exactly_one_wins(self):
+        def call(node, method, path, body):
+            status, _, out = node.http(method, path, body=json.dumps(body).encode(),
+                                       headers={"Content-Type": "application/json"})
+            return status, json.loads(out)
+        every_day = [{"weekday": d, "opens": "00:00", "closes": "24:00"} for d in range(1, 8)]
+        room = call(self.a, "POST", "/api/ris/rooms", {"name": "CT 1", "modality": "CT", "hours": every_day})[1]
+        chest = call(self.a, "POST", "/api/ris/procedures", {"code": "CT-THX", "name": "CT chest", "modality": "CT",
+                                                             "durationMinutes": 15})[1]
+        orders = []
+        for i in range(50):
+            patient = call(self.a, "POST", "/api/ris/patients", {"familyName": f"Racer{i}", "givenName": "Ana",
+                                                                 "birthDate": "1980-01-01", "sex": "F",
+                                                                 "confirmedNew": True})[1]
+            orders.append(call(self.b, "POST", "/api/ris/orders", {"patientId": patient["id"], "procedureIds": [chest["id"]],
+                                                                   "reason": "Staging"})[1])
+        day = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=10)).date()
+        at = f"{day}T10:00:00Z"
+        with concurrent.futures.ThreadPoolExecutor(50) as pool:
+            answers = list(pool.map(lambda i: call((self.a, self.b)[i % 2], "POST", "/api/ris/appointments",
+                                                   {"orderId": orders[i]["id"], "roomId": room["id"], "startsAt": at}),
+                                    range(50)))
+        self.assertEqual(sorted(s for s, _ in answers), [201] + [409] * 49, answers[:3])
+        winner = next(b for s, b in answers if s == 201)
+        self.assertTrue(all(b["conflict"] == {"rule": "slot_taken", "appointmentId": winner["id"]}
+                            for s, b in answers if s == 409))
+        self.assertEqual(self.a.sql_rows("SELECT COUNT(*) FROM ris_appointments"), [["1"]])
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 """The RIS's patients through the API, as the reception screens and an integrator use it:
 registration with per-field errors and the duplicate warning, edits refused on a stale copy,
 search, who may do what, and bad input answered in the API's terms with nothing changed."""
+import concurrent.futures
+import datetime
 import json
 import unittest
 import urllib.parse
+import zoneinfo
 
 from harness import Server
 
@@ -364,6 +367,208 @@ class RisOrdersTest(unittest.TestCase):
         self.assertEqual(self.server.sql_rows("SELECT COUNT(*) FROM ris_orders"), before)
 
 
+def daytime_zone():
+    """A clinic zone where it is now day (06:00 to 17:59), so that today's slots exist whenever the
+    tests run: check-in is only on the appointment's day."""
+    for name in ("Europe/Madrid", "America/New_York", "Pacific/Honolulu", "Asia/Tokyo", "Asia/Kolkata",
+                 "Pacific/Auckland", "America/Los_Angeles", "Asia/Dubai"):
+        if 6 <= datetime.datetime.now(zoneinfo.ZoneInfo(name)).hour < 18:
+            return name
+    raise AssertionError("no zone of the list is in its daytime")
+
+
+def local_time(zone, day, hhmm):
+    """The instant of a wall-clock time in `zone` on `day`, as the API takes it (with its offset)."""
+    h, m = map(int, hhmm.split(":"))
+    return datetime.datetime.combine(day, datetime.time(h, m), zoneinfo.ZoneInfo(zone)).isoformat()
+
+
+def utc(iso):
+    return datetime.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(datetime.timezone.utc)
+
+
+class RisScheduleTest(unittest.TestCase):
+    """The appointment book through the API: free slots, booking (and 50 racing for one slot:
+    exactly one wins), conflicts named, moves, cancellation, check-in and no-show with the
+    order's lifecycle, who may do what, and bad input refused with nothing changed."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.zone = daytime_zone()
+        cls.server = Server(extra_env={"VIREO_CLINIC_TIME_ZONE": cls.zone}).start()
+        cls.server.add_user("rosa", "receptionist")
+        cls.server.add_user("tomas", "technician")
+        cls.server.add_user("rad", "radiologist")
+        cls.reception = cls.server.create_token("rosa")
+        cls.technician = cls.server.create_token("tomas")
+        cls.radiologist = cls.server.create_token("rad")
+        call = RisCatalogueTest.call.__get__(cls)
+        every_day = [{"weekday": d, "opens": "00:00", "closes": "24:00"} for d in range(1, 8)]
+        cls.room = call("POST", "/api/ris/rooms", {"name": "CT 1", "modality": "CT", "hours": every_day,
+                                                   "bufferMinutes": 5})[1]
+        cls.mr_room = call("POST", "/api/ris/rooms", {"name": "MR 1", "modality": "MR", "hours": every_day})[1]
+        cls.chest = call("POST", "/api/ris/procedures", {"code": "CT-THX", "name": "CT chest", "modality": "CT",
+                                                         "durationMinutes": 15})[1]["id"]
+        cls.abdomen = call("POST", "/api/ris/procedures", {"code": "CT-ABD", "name": "CT abdomen", "modality": "CT",
+                                                           "durationMinutes": 20})[1]["id"]
+        cls.today = datetime.datetime.now(zoneinfo.ZoneInfo(cls.zone)).date()
+        cls.later = cls.today + datetime.timedelta(days=10)
+        cls.count = 0
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    call = RisCatalogueTest.call
+
+    def rows(self):
+        return (self.server.sql_rows("SELECT id, room_id, starts_at, status, version FROM ris_appointments ORDER BY id"),
+                self.server.sql_rows("SELECT id, status, version FROM ris_orders ORDER BY id"))
+
+    def order(self, procedures=None):
+        type(self).count += 1
+        status, patient = self.call("POST", "/api/ris/patients",
+                                    {"familyName": f"Booked{self.count}", "givenName": "Ana", "birthDate": "1975-03-14",
+                                     "sex": "F", "confirmedNew": True}, token=self.reception)
+        self.assertEqual(status, 201, patient)
+        status, order = self.call("POST", "/api/ris/orders", {"patientId": patient["id"],
+                                                              "procedureIds": procedures or [self.chest],
+                                                              "reason": "Staging", "referringPhysician": "Dr. Serra"},
+                                  token=self.reception)
+        self.assertEqual(status, 201, order)
+        return order
+
+    def book(self, order, at, room=None, token=None):
+        return self.call("POST", "/api/ris/appointments", {"orderId": order["id"], "roomId": (room or self.room)["id"],
+                                                           "startsAt": at}, token=token or self.reception)
+
+    def test_slots_booking_and_the_lifecycle_of_an_appointment(self):
+        order = self.order([self.chest, self.abdomen])
+        status, slots = self.call("GET", f"/api/ris/slots?order={order['id']}&from={self.later}&days=1",
+                                  token=self.reception)
+        self.assertEqual(status, 200, slots)
+        self.assertEqual((slots["timeZone"], slots["durationMinutes"], slots["modality"]), (self.zone, 35, "CT"))
+        self.assertEqual([(w["roomId"], utc(w["first"]), utc(w["last"])) for w in slots["windows"]],
+                         [(self.room["id"], utc(local_time(self.zone, self.later, "00:00")),
+                           utc(local_time(self.zone, self.later, "23:25")))])
+        status, booked = self.book(order, local_time(self.zone, self.later, "10:00"))
+        self.assertEqual(status, 201, booked)
+        self.assertEqual((booked["status"], booked["orderStatus"], booked["accessionNumber"]),
+                         ("booked", "scheduled", order["accessionNumber"]))
+        self.assertEqual(utc(booked["endsAt"]) - utc(booked["startsAt"]), datetime.timedelta(minutes=35))
+        self.assertEqual(booked["patient"]["name"], f"Booked{self.count}, Ana")
+        # The time it holds (and its buffer) is gone from everyone else's slots.
+        other = self.order()
+        windows = self.call("GET", f"/api/ris/slots?order={other['id']}&from={self.later}&days=1")[1]["windows"]
+        self.assertEqual([utc(w["first"]) for w in windows][1], utc(local_time(self.zone, self.later, "10:40")))
+        status, problem = self.book(other, local_time(self.zone, self.later, "10:30"))
+        self.assertEqual(status, 409, problem)
+        self.assertEqual(problem["conflict"], {"rule": "slot_taken", "appointmentId": booked["id"]})
+        # Moved to today, an hour from now; then checked in by the technician.
+        soon = (datetime.datetime.now(zoneinfo.ZoneInfo(self.zone)) + datetime.timedelta(hours=1)).replace(
+            second=0, microsecond=0)
+        soon = soon.replace(minute=soon.minute - soon.minute % 5)
+        if soon.date() != self.today:
+            self.skipTest("too close to the clinic's midnight")
+        status, moved = self.call("POST", f"/api/ris/appointments/{booked['id']}/move",
+                                  {"version": booked["version"], "roomId": self.room["id"], "startsAt": soon.isoformat()},
+                                  token=self.reception)
+        self.assertEqual(status, 200, moved)
+        self.assertEqual(utc(moved["startsAt"]), soon.astimezone(datetime.timezone.utc))
+        status, problem = self.call("POST", f"/api/ris/appointments/{booked['id']}/arrive",
+                                    {"version": booked["version"]}, token=self.technician)
+        self.assertEqual((status, problem["conflict"]["rule"]), (409, "stale"))
+        status, problem = self.call("POST", f"/api/ris/appointments/{booked['id']}/no-show",
+                                    {"version": moved["version"]}, token=self.reception)
+        self.assertEqual((status, problem["conflict"]["rule"]), (409, "appointment_time"))
+        self.assertEqual(self.call("POST", f"/api/ris/appointments/{booked['id']}/arrive",
+                                   {"version": moved["version"]}, token=self.radiologist)[0], 403)
+        status, arrived = self.call("POST", f"/api/ris/appointments/{booked['id']}/arrive",
+                                    {"version": moved["version"]}, token=self.technician)
+        self.assertEqual(status, 200, arrived)
+        self.assertEqual((arrived["status"], arrived["orderStatus"]), ("arrived", "arrived"))
+        status, problem = self.call("POST", f"/api/ris/appointments/{booked['id']}/cancel",
+                                    {"version": arrived["version"], "reason": "Too late"}, token=self.reception)
+        self.assertEqual((status, problem["conflict"]["rule"]), (409, "appointment_state"))
+        # The calendar shows it, the audit trail names who did each step.
+        cal = self.call("GET", f"/api/ris/calendar?from={self.today}&days=1", token=self.radiologist)[1]
+        self.assertIn(booked["id"], [a["id"] for a in cal["appointments"]])
+        self.assertEqual({d["roomId"] for d in cal["days"]}, {self.room["id"], self.mr_room["id"]})
+        audit = self.server.json(f"/api/audit?patient={booked['patient']['mrn']}&limit=100")
+        steps = [(e["actor"], e["detail"].split(" appointment")[0]) for e in sorted(audit, key=lambda e: e["id"])
+                 if " appointment " in e["detail"] and not e["detail"].startswith("read")]
+        self.assertEqual(steps, [("rosa", "booked"), ("rosa", "moved"), ("tomas", "checked in")])
+
+    def test_cancel_and_no_show_give_the_order_back_to_be_booked(self):
+        day = self.later + datetime.timedelta(days=1)  # a day of its own: the tests share the server
+        order = self.order()
+        booked = self.book(order, local_time(self.zone, day, "12:00"))[1]
+        status, problem = self.call("POST", f"/api/ris/appointments/{booked['id']}/cancel",
+                                    {"version": booked["version"], "reason": " "}, token=self.reception)
+        self.assertEqual((status, [e["rule"] for e in problem["errors"]]), (400, ["required"]))
+        status, cancelled = self.call("POST", f"/api/ris/appointments/{booked['id']}/cancel",
+                                      {"version": booked["version"], "reason": "Patient asked"}, token=self.reception)
+        self.assertEqual((status, cancelled["status"], cancelled["orderStatus"]), (200, "cancelled", "requested"))
+        again = self.book(order, local_time(self.zone, day, "12:00"))
+        self.assertEqual(again[0], 201, again[1])
+        listed = self.call("GET", f"/api/ris/appointments?order={order['id']}")[1]["appointments"]
+        self.assertEqual([a["status"] for a in listed], ["booked", "cancelled"])
+
+    def test_fifty_requests_racing_for_one_slot_exactly_one_wins(self):
+        orders = [self.order() for _ in range(50)]
+        at = local_time(self.zone, self.later + datetime.timedelta(days=2), "16:00")
+        with concurrent.futures.ThreadPoolExecutor(50) as pool:
+            answers = list(pool.map(lambda o: self.book(o, at), orders))
+        self.assertEqual(sorted(s for s, _ in answers), [201] + [409] * 49)
+        winner = next(b for s, b in answers if s == 201)
+        self.assertTrue(all(b["conflict"] == {"rule": "slot_taken", "appointmentId": winner["id"]}
+                            for s, b in answers if s == 409))
+        held = self.server.sql_rows(f"SELECT COUNT(*) FROM ris_appointments WHERE starts_at = '{winner['startsAt']}'")
+        self.assertEqual(held, [["1"]])
+
+    def test_bad_bookings_are_refused_in_the_apis_terms_and_nothing_changes(self):
+        order = self.order()
+        before = self.rows()
+        yesterday = self.today - datetime.timedelta(days=1)
+        for body, field, rule in (
+                ({"startsAt": local_time(self.zone, yesterday, "10:00")}, "startsAt", "past"),
+                ({"roomId": self.mr_room["id"]}, "roomId", "modality"),
+                ({"roomId": 424242}, "roomId", "unknown"),
+                ({"startsAt": "tomorrow at ten"}, "startsAt", "format"),
+                ({"startsAt": "2027-03-01T10:00"}, "startsAt", "format"),
+                ({"roomId": "1"}, "roomId", "type"),
+                ({"startsAt": None}, "startsAt", "required"),
+                ({"startsAt": 20270301}, "startsAt", "type")):
+            full = dict({"orderId": order["id"], "roomId": self.room["id"],
+                         "startsAt": local_time(self.zone, self.later, "09:00")}, **body)
+            status, problem = self.call("POST", "/api/ris/appointments", full, token=self.reception)
+            self.assertEqual(status, 400, (body, problem))
+            self.assertIn((field, rule), [(e["field"], e["rule"]) for e in problem["errors"]], body)
+        status, problem = self.call("POST", "/api/ris/appointments", {"orderId": order["id"]}, token=self.reception)
+        self.assertEqual({(e["field"], e["rule"]) for e in problem["errors"]},
+                         {("roomId", "required"), ("startsAt", "required")})
+        self.assertEqual(self.call("POST", "/api/ris/appointments", raw=b"{not json", token=self.reception)[0], 400)
+        self.assertEqual(self.call("POST", "/api/ris/appointments", raw=b"[]", token=self.reception)[0], 400)
+        self.assertEqual(self.call("POST", "/api/ris/appointments", dict(orderId=order["id"], roomId=1, startsAt="x", extra=1),
+                                   token=self.reception)[0], 400)
+        self.assertEqual(self.call("POST", "/api/ris/appointments", raw=b"{" + b" " * 70000 + b"}",
+                                   token=self.reception)[0], 413)
+        self.assertEqual(self.book({"id": 424242}, local_time(self.zone, self.later, "09:00"))[0], 404)
+        self.assertEqual(self.book(order, local_time(self.zone, self.later, "09:00"), token=self.technician)[0], 403)
+        for path, body in (("/api/ris/appointments/424242/arrive", {"version": 1}),
+                           ("/api/ris/appointments/424242/no-show", {"version": 1}),
+                           ("/api/ris/appointments/abc/cancel", {"version": 1, "reason": "x"}),
+                           ("/api/ris/appointments/424242/move", {"version": 1, "roomId": 1,
+                                                                  "startsAt": "2027-03-01T10:00:00Z"})):
+            self.assertEqual(self.call("POST", path, body, token=self.reception)[0], 404, path)
+        for query in (f"order={order['id']}&from=2027-13-01", f"order={order['id']}&from={self.later}&days=90",
+                      f"from={self.later}", f"order={order['id']}&from={self.later}&colour=red"):
+            self.assertEqual(self.call("GET", "/api/ris/slots?" + query)[0], 400, query)
+        self.assertEqual(self.call("GET", f"/api/ris/slots?order=424242&from={self.later}")[0], 404)
+        self.assertEqual(self.call("GET", "/api/ris/calendar?from=yesterday")[0], 400)
+        self.assertEqual(self.rows(), before, "nothing changed")
+
+
 class RisDemoTest(unittest.TestCase):
     """`vireo demo` (run by `make run`): a working centre's RIS, added once."""
 
@@ -372,7 +577,7 @@ class RisDemoTest(unittest.TestCase):
         try:
             r = server.cli("demo")
             self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertIn("5 rooms, 40 procedures, 200 patients, 80 orders", r.stdout)
+            self.assertIn("5 rooms, 40 procedures, 200 patients, 160 orders", r.stdout)
             rooms = server.json("/api/ris/rooms")["rooms"]
             self.assertEqual(sorted(room["modality"] for room in rooms), ["CR", "CT", "MG", "MR", "US"])
             self.assertTrue(all(room["hours"] for room in rooms))
@@ -384,6 +589,15 @@ class RisDemoTest(unittest.TestCase):
             self.assertTrue(any(p["contrastAllergy"] for p in patients))
             orders = [o for p in patients[:40] for o in server.json(f"/api/ris/orders?patient={p['id']}")["orders"]]
             self.assertTrue(orders and all(o["accessionNumber"] for o in orders))
+            # Two weeks of appointments around today, in every state, made by the schedule's rules.
+            today = datetime.date.today()
+            cal = server.json(f"/api/ris/calendar?from={today - datetime.timedelta(days=8)}&days=17")
+            self.assertGreater(len(cal["appointments"]), 100)
+            self.assertEqual({a["status"] for a in cal["appointments"]}, {"booked", "arrived", "no_show"})
+            self.assertEqual(server.sql_rows("SELECT COUNT(*) > 0 FROM ris_appointments WHERE status = 'cancelled'")[0][0],
+                             "t" if server.database else "1")
+            staff = server.json("/api/ris/staff")["staff"]
+            self.assertTrue(any(m["radiologist"] for m in staff) and any(m["contrastTechnician"] for m in staff))
             again = server.cli("demo")
             self.assertEqual(again.returncode, 0, again.stderr)
             self.assertIn("no demo data added", again.stdout)

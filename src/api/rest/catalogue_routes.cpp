@@ -1,6 +1,6 @@
-// The RIS's catalogue (/api/ris/procedures, /api/ris/rooms, /api/ris/closures): read by the
-// staff who book and perform, kept by administrators. Thin: JSON in and out, the rules are
-// ris::Catalogue's.
+// The RIS's catalogue (/api/ris/procedures, /api/ris/rooms, /api/ris/closures, /api/ris/staff):
+// read by the staff who book and perform, kept by administrators. Thin: JSON in and out, the
+// rules are ris::Catalogue's.
 #include "api/query_params.hpp"
 #include "api/rest/ris_json.hpp"
 #include "api/rest/routes.hpp"
@@ -45,9 +45,31 @@ json room_json(const ris::Room& r) {
           {"modality", r.modality},
           {"aeTitle", r.ae_title},
           {"hours", hours},
+          {"bufferMinutes", r.buffer_minutes},
           {"active", r.active},
           {"version", r.version},
           {"updatedAt", r.updated_at}};
+}
+
+json staff_json(const ris::StaffMember& m) {
+  return {{"id", m.id},
+          {"username", m.username},
+          {"displayName", m.display_name},
+          {"radiologist", m.radiologist},
+          {"contrastTechnician", m.contrast_technician},
+          {"active", m.active},
+          {"version", m.version},
+          {"updatedAt", m.updated_at}};
+}
+
+ris::StaffFields staff_fields(Reader& in, std::vector<ris::FieldError>&) {
+  ris::StaffFields m;
+  in.text("username", m.username);
+  in.text("displayName", m.display_name);
+  in.boolean("radiologist", m.radiologist);
+  in.boolean("contrastTechnician", m.contrast_technician);
+  in.boolean("active", m.active);
+  return m;
 }
 
 json closure_json(const ris::Closure& c) {
@@ -78,6 +100,7 @@ ris::RoomFields room_fields(Reader& in, std::vector<ris::FieldError>& errors) {
   in.text("name", r.name);
   in.text("modality", r.modality);
   in.text("aeTitle", r.ae_title);
+  in.integer("bufferMinutes", r.buffer_minutes);
   in.boolean("active", r.active);
   if (const json* hours = in.member("hours")) {
     bool ok = hours->is_array() && hours->size() <= 50;
@@ -227,6 +250,34 @@ void room_routes(http::Router& router, ris::Catalogue& catalogue) {
   router.add("PUT", "/api/ris/rooms/{id}", "ris.catalogue.admin", write(true));
 }
 
+void staff_routes(http::Router& router, ris::Catalogue& catalogue) {
+  router.add("GET", "/api/ris/staff", "ris.catalogue.read", [&catalogue](const HttpRequest& r) {
+    if (auto s = only_parameters(r, {"retired"}); !s) return http::problem(s.error());
+    auto retired = with_retired(r);
+    if (!retired) return http::problem(retired.error());
+    auto list = catalogue.staff(*retired);
+    if (!list) return http::problem(list.error());
+    json out = json::array();
+    for (const auto& m : *list) out.push_back(staff_json(m));
+    return http::json_response(200, dump({{"staff", out}}));
+  });
+  auto write = [&catalogue](bool edit) {
+    return [&catalogue, edit](const HttpRequest& r) {
+      std::optional<int64_t> id = edit ? row_id(r.param("id")) : std::optional<int64_t>(0);
+      if (!id) return not_found("staff member");
+      return save<ris::StaffFields, ris::StaffMember>(
+          r, edit, "staff member", staff_fields,
+          [&](const ris::StaffFields& f, int64_t version) {
+            return edit ? catalogue.update_staff(*id, version, f, r.principal.username)
+                        : catalogue.create_staff(f, r.principal.username);
+          },
+          staff_json);
+    };
+  };
+  router.add("POST", "/api/ris/staff", "ris.catalogue.admin", write(false));
+  router.add("PUT", "/api/ris/staff/{id}", "ris.catalogue.admin", write(true));
+}
+
 void closure_routes(http::Router& router, ris::Catalogue& catalogue) {
   router.add("GET", "/api/ris/closures", "ris.catalogue.read", [&catalogue](const HttpRequest& r) {
     if (auto s = only_parameters(r, {"room", "from", "to"}); !s) return http::problem(s.error());
@@ -281,6 +332,7 @@ void register_catalogue_routes(http::Router& router, ris::Catalogue& catalogue) 
   procedure_routes(router, catalogue);
   room_routes(router, catalogue);
   closure_routes(router, catalogue);
+  staff_routes(router, catalogue);
 }
 
 }  // namespace vireo::api

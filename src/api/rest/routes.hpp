@@ -17,6 +17,7 @@
 #include "ris/catalogue_store.hpp"
 #include "ris/orders.hpp"
 #include "ris/patients.hpp"
+#include "ris/schedule.hpp"
 
 namespace vireo::api {
 
@@ -31,6 +32,8 @@ void register_ris_routes(http::Router& router, ris::Patients& patients);
 void register_catalogue_routes(http::Router& router, ris::Catalogue& catalogue);
 // The RIS's orders: created with their accession numbers, read, cancelled.
 void register_order_routes(http::Router& router, ris::Orders& orders, ris::Patients& patients);
+// /api/ris/slots, /api/ris/calendar, /api/ris/appointments: the appointment book.
+void register_schedule_routes(http::Router& router, ris::Schedule& schedule);
 // What the administrator's pages show of the DICOM side, and how they test a peer.
 struct DicomSettings {
   std::string aet;

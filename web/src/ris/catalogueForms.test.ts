@@ -21,7 +21,7 @@ describe('opening hours', () => {
     expect(hoursProblem([{ weekday: 1, opens: '14:00', closes: '08:00' }])).toBe('order');
     expect(hoursProblem([{ weekday: 8, opens: '08:00', closes: '14:00' }])).toBe('format');
     expect(hoursProblem([{ weekday: 1, opens: '', closes: '14:00' }])).toBe('format');
-    expect(roomSchema.safeParse({ name: 'CT 1', modality: 'CT', aeTitle: '', active: true,
+    expect(roomSchema.safeParse({ name: 'CT 1', modality: 'CT', aeTitle: '', bufferMinutes: 0, active: true,
       hours: [...lunch, { weekday: 1, opens: '13:00', closes: '16:00' }] }).error?.issues[0].message).toBe('overlap');
   });
   it('copies Monday to the weekdays and keeps the weekend', () => {

@@ -9,7 +9,7 @@ import { ApiProblem } from '../../apiClient';
 import { AdminPage } from '../../admin/AdminNav';
 import { useAppNavigate, useSession } from '../../session';
 import { CheckboxField, DateInputField, Notice, SelectField, TextInput } from '../../ui/fields';
-import { FormCheckbox, FormSelect, FormText } from '../../ui/formFields';
+import { FormCheckbox, FormNumber, FormSelect, FormText } from '../../ui/formFields';
 import { FormDialog } from '../../ui/FormDialog';
 import { errorText } from '../../ui/errorText';
 import { saveFailed } from '../../ui/saveFailed';
@@ -104,6 +104,8 @@ function RoomForm({ room, onDone }: { room: Room | null; onDone: () => void }) {
       </div>
       <FormText control={control} name="aeTitle" label={t('catalogue.rooms.fields.aeTitle')} hint={t('catalogue.rooms.hints.aeTitle')}
         explain={explain} />
+      <FormNumber control={control} name="bufferMinutes" label={t('catalogue.rooms.fields.bufferMinutes')}
+        hint={t('catalogue.rooms.hints.bufferMinutes')} explain={explain} minValue={0} maxValue={120} />
       <fieldset className="hours-editor" aria-describedby="hours-hint">
         <legend>{t('catalogue.rooms.hours')}</legend>
         <p id="hours-hint" className="hint">{t('catalogue.rooms.hoursHint')}</p>

@@ -1,0 +1,390 @@
+// The appointment book on a real database (SQLite here, PostgreSQL under unit.postgresql):
+// booking, the conflicts and refusals (which change nothing), a race of 50 for one slot,
+// moves, cancellation, check-in and no-show with the order's lifecycle, limits and staff.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "events/outbox.hpp"
+#include "manual_clock.hpp"
+#include "ris/catalogue_store.hpp"
+#include "ris/orders.hpp"
+#include "ris/patients.hpp"
+#include "ris/schedule.hpp"
+#include "ris_test_support.hpp"
+#include "test_database.hpp"
+#include "test_dir.hpp"
+
+namespace vireo::ris {
+namespace {
+
+namespace fs = std::filesystem;
+using testing_support::rules_of;
+
+Instant at(const char* iso) { return *parse_instant(iso); }
+
+class ScheduleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::fresh_test_dir("vireo-schedule");
+    db_ = testing::test_database(dir_);
+    writes_ = testing::started_writes(*db_);
+    auto outbox = events::Outbox::open(*db_);
+    ASSERT_TRUE(outbox) << outbox.error().message();
+    outbox_ = std::move(*outbox);
+    for (const char* topic : {kOrderCreated, kOrderCancelled, kAppointmentBooked, kAppointmentMoved,
+                              kAppointmentCancelled, kPatientArrived, kPatientNoShow})
+      outbox_->route(topic, "test-consumer");
+    patients_ = std::move(*Patients::open(*db_, *writes_, {"P{seq:4}", "CLINIC"}));
+    catalogue_ = std::move(*Catalogue::open(*db_, *writes_));
+    orders_ = std::move(*Orders::open(*db_, *writes_, *outbox_, {"A{seq:6}"}));
+    // Monday 2027-03-01, 08:00 in Madrid.
+    clock_.now = at("2027-03-01T07:00:00Z").time_since_epoch().count();
+    auto schedule =
+        Schedule::open(*db_, *writes_, *outbox_, *TimeZone::named("Europe/Madrid"), clock_);
+    ASSERT_TRUE(schedule) << schedule.error().message();
+    schedule_ = std::move(*schedule);
+
+    RoomFields ct;
+    ct.name = "CT 1";
+    ct.modality = "CT";
+    ct.buffer_minutes = 5;
+    for (int d = 1; d <= 5; ++d) ct.hours.push_back({d, "08:00", "14:00"});
+    ct_room_ = catalogue_->create_room(ct, "admin")->value.id;
+    for (const char* name : {"US 1", "US 2"}) {
+      RoomFields us = ct;
+      us.name = name;
+      us.modality = "US";
+      us.buffer_minutes = 0;
+      us_rooms_.push_back(catalogue_->create_room(us, "admin")->value.id);
+    }
+    chest_ = procedure("CT-THX", "CT", 15, false, 0);
+    abdomen_ = procedure("CT-ABD", "CT", 20, false, 0);
+    sedated_ = procedure("CT-SED", "CT", 30, false, 1);
+    biopsy_ = procedure("US-BX", "US", 45, true, 0);
+    patient_ = patient("García");
+  }
+  void TearDown() override {
+    schedule_.reset();
+    orders_.reset();
+    catalogue_.reset();
+    patients_.reset();
+    outbox_.reset();
+    writes_.reset();
+    db_.reset();
+    fs::remove_all(dir_);
+  }
+  int64_t procedure(const char* code, const char* modality, int minutes, bool radiologist,
+                    int limit) {
+    ProcedureFields p;
+    p.code = code;
+    p.name = code;
+    p.modality = modality;
+    p.duration_minutes = minutes;
+    p.needs_radiologist = radiologist;
+    p.daily_limit = limit;
+    auto made = catalogue_->create_procedure(p, "admin");
+    EXPECT_TRUE(made && made->saved());
+    return made->value.id;
+  }
+  int64_t patient(const std::string& family) {
+    PatientFields f;
+    f.name.family = family;
+    f.name.given = "Ana";
+    f.birth_date = "1975-03-14";
+    f.sex = "F";
+    return patients_->create(f, "rosa", true)->patient.id;
+  }
+  int64_t order(std::vector<int64_t> procedures, int64_t who = 0) {
+    OrderFields f;
+    f.patient_id = who ? who : patient_;
+    f.procedure_ids = std::move(procedures);
+    f.reason = "Staging";
+    f.referring_physician = "Dr. Serra";
+    auto made = orders_->create(f, "rosa");
+    EXPECT_TRUE(made && made->saved());
+    return made->value.id;
+  }
+  std::string order_status(int64_t id) { return (*orders_->get(id))->status; }
+  // What a refusal must leave as it was.
+  std::string snapshot() {
+    auto c = db_->connect();
+    std::string out;
+    for (const char* sql : {"SELECT id, room_id, starts_at, status, version FROM ris_appointments "
+                            "ORDER BY id",
+                            "SELECT id, status, version FROM ris_orders ORDER BY id",
+                            "SELECT topic, ids FROM outbox ORDER BY id"}) {
+      auto rows = (*c)->query(sql, {});
+      for (const auto& r : *rows) {
+        for (size_t i = 0; i < r.size(); ++i) out += r.text(i) + "|";
+        out += "\n";
+      }
+    }
+    return out;
+  }
+  std::vector<std::string> topics() {
+    auto c = db_->connect();
+    std::vector<std::string> out;
+    auto rows = (*c)->query("SELECT topic FROM outbox ORDER BY id", {});
+    for (const auto& r : *rows) out.push_back(r.text(0));
+    return out;
+  }
+
+  testing::ManualClock clock_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<WriteQueue> writes_;
+  std::unique_ptr<events::Outbox> outbox_;
+  std::unique_ptr<Patients> patients_;
+  std::unique_ptr<Catalogue> catalogue_;
+  std::unique_ptr<Orders> orders_;
+  std::unique_ptr<Schedule> schedule_;
+  int64_t ct_room_ = 0, chest_ = 0, abdomen_ = 0, sedated_ = 0, biopsy_ = 0, patient_ = 0;
+  std::vector<int64_t> us_rooms_;
+
+ private:
+  fs::path dir_;
+};
+
+TEST_F(ScheduleTest, AnOrdersProceduresAreBookedTogetherInTheFirstFreeSlot) {
+  const int64_t o = order({chest_, abdomen_});
+  auto slots = schedule_->free_slots({o, "2027-03-01", 2, 0});
+  ASSERT_TRUE(slots && slots->saved());
+  EXPECT_EQ(slots->value.duration, minutes(35));
+  EXPECT_EQ(slots->value.modality, "CT");
+  // Today from now (08:00) to 13:25 (the last 35 minutes before 14:00), tomorrow the same.
+  ASSERT_EQ(slots->value.windows.size(), 2u);
+  EXPECT_EQ(schedule_->zone().local_iso(slots->value.windows[0].first),
+            "2027-03-01T08:00:00+01:00");
+  EXPECT_EQ(schedule_->zone().local_iso(slots->value.windows[0].last), "2027-03-01T13:25:00+01:00");
+
+  auto booked = schedule_->book(o, ct_room_, at("2027-03-01T08:00:00Z"), "rosa");
+  ASSERT_TRUE(booked && booked->saved());
+  const Appointment& a = booked->value;
+  EXPECT_EQ(a.starts_at, "2027-03-01T08:00:00Z");
+  EXPECT_EQ(a.ends_at, "2027-03-01T08:35:00Z");
+  EXPECT_EQ(a.status, "booked");
+  EXPECT_EQ(a.created_by, "rosa");
+  EXPECT_EQ(order_status(o), "scheduled");
+  EXPECT_EQ(topics().back(), kAppointmentBooked);
+  // The room is taken until 09:40 local (the end and its buffer) for everyone else, whose own
+  // exam and buffer must end before 09:00.
+  auto after = schedule_->free_slots({order({chest_}, patient("Puig")), "2027-03-01", 1, 0});
+  ASSERT_EQ(after->value.windows.size(), 2u);
+  EXPECT_EQ(instant_text(after->value.windows[0].last), "2027-03-01T07:40:00Z");
+  EXPECT_EQ(instant_text(after->value.windows[1].first), "2027-03-01T08:40:00Z");
+
+  auto view = schedule_->get(a.id);
+  ASSERT_TRUE(view && *view);
+  EXPECT_EQ((*view)->patient_name, "García, Ana");
+  EXPECT_EQ((*view)->procedure_ids, (std::vector<int64_t>{chest_, abdomen_}));
+  EXPECT_EQ((*view)->order_status, "scheduled");
+}
+
+TEST_F(ScheduleTest, ASlotTakenIsAConflictNamingTheBookingInTheWay) {
+  auto first = schedule_->book(order({chest_}), ct_room_, at("2027-03-01T09:00:00Z"), "rosa");
+  ASSERT_TRUE(first && first->saved());
+  const int64_t other = order({chest_}, patient("Puig"));
+  const int64_t same_patient = order({biopsy_});
+  const std::string before = snapshot();
+  auto second = schedule_->book(other, ct_room_, at("2027-03-01T09:10:00Z"), "rosa");
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(second->conflict);
+  EXPECT_EQ(second->conflict->rule, "slot_taken");
+  EXPECT_EQ(second->conflict->appointment_id, first->value.id);
+  // The first one's patient cannot be in another room at that time either.
+  auto twice = schedule_->book(same_patient, us_rooms_[0], at("2027-03-01T09:00:00Z"), "rosa");
+  ASSERT_TRUE(twice && twice->conflict);
+  EXPECT_EQ(twice->conflict->rule, "patient_busy");
+  EXPECT_EQ(twice->conflict->appointment_id, first->value.id);
+  EXPECT_EQ(snapshot(), before);
+}
+
+TEST_F(ScheduleTest, RefusedBookingsChangeNothing) {
+  const int64_t o = order({chest_});
+  const int64_t us = order({biopsy_});
+  const std::string before = snapshot();
+  auto field = [&](int64_t order_id, int64_t room, const char* when) {
+    auto r = schedule_->book(order_id, room, at(when), "rosa");
+    EXPECT_TRUE(r) << when;
+    EXPECT_FALSE(r->conflict) << when;
+    return r->invalid.empty() ? std::string() : r->invalid[0].field + ":" + r->invalid[0].rule;
+  };
+  EXPECT_EQ(field(o, ct_room_, "2027-03-01T06:55:00Z"), "startsAt:past");
+  EXPECT_EQ(field(o, ct_room_, "2027-03-01T13:00:00Z"), "startsAt:outside_hours");  // 14:00 local
+  EXPECT_EQ(field(o, ct_room_, "2027-03-06T09:00:00Z"), "startsAt:outside_hours");  // Saturday
+  EXPECT_EQ(field(o, us_rooms_[0], "2027-03-01T09:00:00Z"), "roomId:modality");
+  EXPECT_EQ(field(o, 999, "2027-03-01T09:00:00Z"), "roomId:unknown");
+  auto nobody = schedule_->book(us, us_rooms_[0], at("2027-03-01T11:00:00Z"), "rosa");
+  ASSERT_TRUE(nobody && nobody->conflict);
+  EXPECT_EQ(nobody->conflict->rule, "radiologist_busy");
+  ClosureFields holiday{ct_room_, "2027-03-02", "2027-03-02", "Maintenance"};
+  ASSERT_TRUE(catalogue_->add_closure(holiday, "admin")->saved());
+  EXPECT_EQ(field(o, ct_room_, "2027-03-02T09:00:00Z"), "startsAt:closed");
+  auto unknown = schedule_->book(4242, ct_room_, at("2027-03-01T09:00:00Z"), "rosa");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::NotFound);
+  EXPECT_EQ(snapshot(), before);
+
+  auto cancelled = orders_->cancel(o, (*orders_->get(o))->version, "Duplicate request", "rosa");
+  ASSERT_TRUE(cancelled && cancelled->saved());
+  const std::string then = snapshot();
+  auto late = schedule_->book(o, ct_room_, at("2027-03-01T09:00:00Z"), "rosa");
+  ASSERT_TRUE(late && late->conflict);
+  EXPECT_EQ(late->conflict->rule, "order_state");
+  EXPECT_EQ(snapshot(), then);
+}
+
+TEST_F(ScheduleTest, FiftyRacingRequestsForOneSlotExactlyOneWins) {
+  std::vector<int64_t> orders;
+  for (int i = 0; i < 50; ++i)
+    orders.push_back(order({chest_}, patient("Racer" + std::to_string(i))));
+  std::atomic<int> won{0}, taken{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int64_t o : orders)
+    threads.emplace_back([&, o] {
+      auto r = schedule_->book(o, ct_room_, at("2027-03-01T10:00:00Z"), "rosa");
+      if (r && r->saved())
+        ++won;
+      else if (r && r->conflict && r->conflict->rule == "slot_taken")
+        ++taken;
+      else
+        ++other;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(won, 1);
+  EXPECT_EQ(taken, 49);
+  EXPECT_EQ(other, 0);
+  auto c = db_->connect();
+  EXPECT_EQ((*(*c)->query("SELECT COUNT(*) FROM ris_appointments", {}))[0].integer(0), 1);
+}
+
+TEST_F(ScheduleTest, MoveCancelCheckInAndNoShowFollowTheLifecycle) {
+  const int64_t o = order({chest_});
+  auto a = schedule_->book(o, ct_room_, at("2027-03-02T09:00:00Z"), "rosa")->value;
+  // A move: the same appointment elsewhere; a stale version is refused.
+  auto moved = schedule_->move(a.id, a.version, ct_room_, at("2027-03-01T11:00:00Z"), "rosa");
+  ASSERT_TRUE(moved && moved->saved());
+  EXPECT_EQ(moved->value.starts_at, "2027-03-01T11:00:00Z");
+  EXPECT_EQ(moved->value.version, a.version + 1);
+  auto stale = schedule_->move(a.id, a.version, ct_room_, at("2027-03-01T12:00:00Z"), "rosa");
+  ASSERT_TRUE(stale && stale->conflict);
+  EXPECT_EQ(stale->conflict->rule, "stale");
+  // Moving onto itself, a little later, is not a conflict with itself.
+  a = moved->value;
+  moved = schedule_->move(a.id, a.version, ct_room_, at("2027-03-01T11:10:00Z"), "rosa");
+  ASSERT_TRUE(moved && moved->saved());
+  a = moved->value;
+
+  // Cancelled: the order can be booked again, the slot is free again.
+  auto no_reason = schedule_->cancel(a.id, a.version, "  ", "rosa");
+  EXPECT_EQ(rules_of(no_reason->invalid, "reason"), (std::vector<std::string>{"required"}));
+  auto cancelled = schedule_->cancel(a.id, a.version, "Patient asked", "rosa");
+  ASSERT_TRUE(cancelled && cancelled->saved());
+  EXPECT_EQ(cancelled->value.status, "cancelled");
+  EXPECT_EQ(order_status(o), "requested");
+  auto again = schedule_->book(o, ct_room_, at("2027-03-01T11:10:00Z"), "rosa");
+  ASSERT_TRUE(again && again->saved());
+  a = again->value;
+
+  // Check-in on its day only; then it cannot be marked missed or cancelled.
+  clock_.now = at("2027-02-28T10:00:00Z").time_since_epoch().count();
+  auto early = schedule_->arrive(a.id, a.version, "rosa");
+  ASSERT_TRUE(early && early->conflict);
+  EXPECT_EQ(early->conflict->rule, "appointment_day");
+  clock_.now = at("2027-03-01T10:50:00Z").time_since_epoch().count();
+  auto not_yet = schedule_->no_show(a.id, a.version, "rosa");
+  ASSERT_TRUE(not_yet && not_yet->conflict);
+  EXPECT_EQ(not_yet->conflict->rule, "appointment_time");
+  auto arrived = schedule_->arrive(a.id, a.version, "rosa");
+  ASSERT_TRUE(arrived && arrived->saved());
+  EXPECT_EQ(arrived->value.status, "arrived");
+  EXPECT_FALSE(arrived->value.arrived_at.empty());
+  EXPECT_EQ(order_status(o), "arrived");
+  clock_.now = at("2027-03-01T12:00:00Z").time_since_epoch().count();
+  auto late = schedule_->no_show(a.id, arrived->value.version, "rosa");
+  ASSERT_TRUE(late && late->conflict);
+  EXPECT_EQ(late->conflict->rule, "appointment_state");
+  auto cancel_order = orders_->cancel(o, (*orders_->get(o))->version, "Changed mind", "rosa");
+  ASSERT_FALSE(cancel_order);
+  EXPECT_EQ(cancel_order.error().code, ErrorCode::StateConflict);
+
+  // A patient who does not come: no_show, and the order may be booked again.
+  const int64_t missed = order({abdomen_}, patient("Puig"));
+  auto b = schedule_->book(missed, ct_room_, at("2027-03-01T12:15:00Z"), "rosa")->value;
+  clock_.now = at("2027-03-01T12:30:00Z").time_since_epoch().count();
+  auto gone = schedule_->no_show(b.id, b.version, "rosa");
+  ASSERT_TRUE(gone && gone->saved());
+  EXPECT_EQ(order_status(missed), "no_show");
+  EXPECT_TRUE(schedule_->book(missed, ct_room_, at("2027-03-02T09:00:00Z"), "rosa")->saved());
+
+  const std::vector<std::string> expected = {
+      kOrderCreated,         kAppointmentBooked, kAppointmentMoved, kAppointmentMoved,
+      kAppointmentCancelled, kAppointmentBooked, kPatientArrived,   kOrderCreated,
+      kAppointmentBooked,    kPatientNoShow,     kAppointmentBooked};
+  EXPECT_EQ(topics(), expected);
+}
+
+TEST_F(ScheduleTest, CancellingABookedOrderFreesItsSlot) {
+  const int64_t o = order({chest_});
+  auto a = schedule_->book(o, ct_room_, at("2027-03-01T09:00:00Z"), "rosa")->value;
+  auto cancelled = orders_->cancel(o, (*orders_->get(o))->version, "Referrer withdrew", "rosa");
+  ASSERT_TRUE(cancelled && cancelled->saved());
+  auto view = schedule_->get(a.id);
+  EXPECT_EQ((*view)->appointment.status, "cancelled");
+  EXPECT_TRUE(
+      schedule_
+          ->book(order({chest_}, patient("Puig")), ct_room_, at("2027-03-01T09:00:00Z"), "rosa")
+          ->saved());
+}
+
+TEST_F(ScheduleTest, DailyLimitsAndTheStaffAnExamNeeds) {
+  ASSERT_TRUE(
+      schedule_->book(order({sedated_}), ct_room_, at("2027-03-01T08:00:00Z"), "rosa")->saved());
+  const int64_t second = order({sedated_}, patient("Puig"));
+  auto full = schedule_->book(second, ct_room_, at("2027-03-01T11:00:00Z"), "rosa");
+  ASSERT_TRUE(full && full->conflict);
+  EXPECT_EQ(full->conflict->rule, "daily_limit");
+  auto slots = schedule_->free_slots({second, "2027-03-01", 2, 0});
+  ASSERT_TRUE(slots && slots->saved());
+  EXPECT_EQ(slots->value.full_days, (std::vector<std::string>{"2027-03-01"}));
+  EXPECT_EQ(schedule_->zone().local_of(slots->value.windows.front().first).day, "2027-03-02");
+
+  // An ultrasound biopsy needs a radiologist: none is on the staff list yet.
+  const int64_t bx = order({biopsy_}, patient("Vidal"));
+  EXPECT_TRUE(schedule_->free_slots({bx, "2027-03-01", 1, 0})->value.windows.empty());
+  auto nobody = schedule_->book(bx, us_rooms_[0], at("2027-03-01T09:00:00Z"), "rosa");
+  EXPECT_EQ(nobody->conflict->rule, "radiologist_busy");
+  StaffFields doctor{"dr.serra", "Dr. Serra", true, false, true};
+  const int64_t serra = catalogue_->create_staff(doctor, "admin")->value.id;
+  auto booked = schedule_->book(bx, us_rooms_[0], at("2027-03-01T09:00:00Z"), "rosa");
+  ASSERT_TRUE(booked && booked->saved());
+  EXPECT_EQ(booked->value.radiologist_id, serra);
+  // The one radiologist cannot be in the other room at the same time.
+  const int64_t bx2 = order({biopsy_}, patient("Roca"));
+  auto busy = schedule_->book(bx2, us_rooms_[1], at("2027-03-01T09:30:00Z"), "rosa");
+  EXPECT_EQ(busy->conflict->rule, "radiologist_busy");
+  EXPECT_TRUE(schedule_->book(bx2, us_rooms_[1], at("2027-03-01T09:45:00Z"), "rosa")->saved());
+}
+
+TEST_F(ScheduleTest, TheCalendarShowsHoursClosuresAndBookings) {
+  ASSERT_TRUE(
+      catalogue_->add_closure({0, "2027-03-02", "2027-03-02", "Holiday"}, "admin")->saved());
+  ASSERT_TRUE(
+      schedule_->book(order({chest_}), ct_room_, at("2027-03-01T09:00:00Z"), "rosa")->saved());
+  auto cal = schedule_->calendar("2027-03-01", 2, 0);
+  ASSERT_TRUE(cal);
+  EXPECT_EQ(cal->rooms.size(), 3u);
+  ASSERT_EQ(cal->days.size(), 6u);
+  EXPECT_EQ(cal->days[0].open.size(), 1u);
+  EXPECT_EQ(cal->days[3].day, "2027-03-02");
+  EXPECT_EQ(cal->days[3].closed_reason, "Holiday");
+  EXPECT_TRUE(cal->days[3].open.empty());
+  ASSERT_EQ(cal->appointments.size(), 1u);
+  EXPECT_EQ(cal->appointments[0].mrn, "P0001");
+  EXPECT_FALSE(schedule_->calendar("2027-3-1", 2, 0));
+  EXPECT_FALSE(schedule_->calendar("2027-03-01", 40, 0));
+}
+
+}  // namespace
+}  // namespace vireo::ris
