@@ -61,6 +61,13 @@ std::optional<Instant> parse_instant(std::string_view s) {
     if (!v || *v > 59) return std::nullopt;
     sec = *v;
     rest.remove_prefix(3);
+    // A fraction of a second (JavaScript's toISOString writes milliseconds): dropped.
+    if (!rest.empty() && rest[0] == '.') {
+      size_t n = 1;
+      while (n < rest.size() && n <= 9 && rest[n] >= '0' && rest[n] <= '9') ++n;
+      if (n == 1) return std::nullopt;
+      rest.remove_prefix(n);
+    }
   }
   int offset = 0;
   if (rest == "Z") {

@@ -60,8 +60,8 @@ class TimeZone {
 [[nodiscard]] std::string day_text(std::chrono::sys_days d);
 // ISO weekday: 1 Monday .. 7 Sunday.
 [[nodiscard]] int iso_weekday(std::chrono::sys_days d);
-// "2027-03-28T08:00:00Z", "2027-03-28T10:00+02:00" (seconds optional, Z or an offset);
-// nullopt otherwise.
+// "2027-03-28T08:00:00Z", "2027-03-28T10:00+02:00", "2027-03-28T08:00:00.000Z" (seconds
+// optional, a fraction of them dropped; Z or an offset); nullopt otherwise.
 [[nodiscard]] std::optional<Instant> parse_instant(std::string_view text);
 // "2027-03-28T08:00:00Z"
 [[nodiscard]] std::string instant_text(Instant t);

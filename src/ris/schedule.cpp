@@ -238,6 +238,18 @@ events::Event event_of(const char* topic, const AppointmentView& v) {
            {"patient", std::to_string(v.patient_id)}}};
 }
 
+// Why a booked appointment cannot be changed as seen at `seen_version` (someone else changed it,
+// or it is no longer booked), or nullopt.
+std::optional<Conflict> unchangeable(const Appointment& a, int64_t seen_version, const char* done) {
+  if (a.version != seen_version)
+    return Conflict{"stale", "Someone else changed this appointment since it was opened; reload it",
+                    a.id};
+  if (a.status != "booked")
+    return Conflict{"appointment_state",
+                    "The appointment is " + a.status + " already; it cannot be " + done, a.id};
+  return std::nullopt;
+}
+
 Result<void> set_order_status(Connection& c, int64_t order_id, const char* status,
                               const std::string& actor) {
   return c.execute(
@@ -327,7 +339,7 @@ Result<Checked<Slots>> Schedule::free_slots(const SlotRequest& r) {
 // Checks that the order can be in `room_id` at `start` and writes it there: a new booking, or
 // `moving` moved. The order's lifecycle and the event are the caller's.
 Result<Booked> Schedule::place(Connection& c, int64_t order_id, int64_t room_id, Instant start,
-                               int64_t moving, Booked& out) {
+                               int64_t moving, const std::string& actor, Booked& out) {
   auto order = order_facts(c, order_id);
   if (!order) return std::unexpected(order.error());
   if (!*order) return fail(ErrorCode::NotFound, "no such order");
@@ -404,19 +416,30 @@ Result<Booked> Schedule::place(Connection& c, int64_t order_id, int64_t room_id,
         "created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, 'booked', '', '', 1, ?, "
         "?, ?, ?) RETURNING id",
         {o.id, rm.id, instant_text(exam.start), instant_text(exam.end), instant_text(kept.end),
-         radiologist, technician, now_text, std::string(), now_text, std::string()});
+         radiologist, technician, now_text, actor, now_text, actor});
     if (!made) return std::unexpected(made.error());
     id = (*made)[0].integer(0);
   } else if (auto s = c.execute(
                  "UPDATE ris_appointments SET room_id = ?, starts_at = ?, ends_at = ?, "
-                 "busy_until = ?, radiologist_id = ?, technician_id = ?, updated_at = ?, version "
-                 "= version + 1 WHERE id = ?",
+                 "busy_until = ?, radiologist_id = ?, technician_id = ?, updated_at = ?, "
+                 "updated_by = ?, "
+                 "version = version + 1 WHERE id = ?",
                  {rm.id, instant_text(exam.start), instant_text(exam.end), instant_text(kept.end),
-                  radiologist, technician, now_text, moving});
+                  radiologist, technician, now_text, actor, moving});
              !s) {
     return std::unexpected(s.error());
   }
   out.value.id = id;
+  return out;
+}
+
+// The change's answer: the appointment as saved, its event in the outbox of the same job.
+Result<Booked> Schedule::published(Connection& c, int64_t id, const char* topic, Booked& out) {
+  auto saved = read_view(c, id);
+  if (!saved) return std::unexpected(saved.error());
+  if (!*saved) return fail(ErrorCode::Internal, "the appointment just written is not there");
+  out.value = (*saved)->appointment;
+  if (auto s = outbox_.enqueue(c, event_of(topic, **saved)); !s) return std::unexpected(s.error());
   return out;
 }
 
@@ -431,22 +454,12 @@ Result<Booked> Schedule::book(int64_t order_id, int64_t room_id, Instant start,
       out.conflict = order_state(**order);
       return out;
     }
-    auto placed = place(c, order_id, room_id, start, 0, out);
+    auto placed = place(c, order_id, room_id, start, 0, actor, out);
     if (!placed) return placed;
     if (!out.saved()) return out;
-    if (auto s =
-            c.execute("UPDATE ris_appointments SET created_by = ?, updated_by = ? WHERE id = ?",
-                      {actor, actor, out.value.id});
-        !s)
-      return std::unexpected(s.error());
     if (auto s = set_order_status(c, order_id, "scheduled", actor); !s)
       return std::unexpected(s.error());
-    auto saved = read_view(c, out.value.id);
-    if (!saved) return std::unexpected(saved.error());
-    out.value = (*saved)->appointment;
-    if (auto s = outbox_.enqueue(c, event_of(kAppointmentBooked, **saved)); !s)
-      return std::unexpected(s.error());
-    return out;
+    return published(c, out.value.id, kAppointmentBooked, out);
   });
 }
 
@@ -458,30 +471,11 @@ Result<Booked> Schedule::move(int64_t id, int64_t seen_version, int64_t room_id,
     if (!current) return std::unexpected(current.error());
     if (!*current) return fail(ErrorCode::NotFound, "no such appointment");
     const Appointment& a = (*current)->appointment;
-    if (a.version != seen_version) {
-      out.conflict = Conflict{"stale",
-                              "Someone else changed this appointment since it was opened; "
-                              "reload it",
-                              a.id};
-      return out;
-    }
-    if (a.status != "booked") {
-      out.conflict = Conflict{"appointment_state",
-                              "An appointment that is " + a.status + " cannot be moved", a.id};
-      return out;
-    }
-    auto placed = place(c, a.order_id, room_id, start, a.id, out);
+    if ((out.conflict = unchangeable(a, seen_version, "moved"))) return out;
+    auto placed = place(c, a.order_id, room_id, start, a.id, actor, out);
     if (!placed) return placed;
     if (!out.saved()) return out;
-    if (auto s = c.execute("UPDATE ris_appointments SET updated_by = ? WHERE id = ?", {actor, id});
-        !s)
-      return std::unexpected(s.error());
-    auto saved = read_view(c, id);
-    if (!saved) return std::unexpected(saved.error());
-    out.value = (*saved)->appointment;
-    if (auto s = outbox_.enqueue(c, event_of(kAppointmentMoved, **saved)); !s)
-      return std::unexpected(s.error());
-    return out;
+    return published(c, id, kAppointmentMoved, out);
   });
 }
 
@@ -517,20 +511,11 @@ Result<Booked> Schedule::transition(int64_t id, int64_t seen_version, const char
     if (!*current) return fail(ErrorCode::NotFound, "no such appointment");
     const Appointment& a = (*current)->appointment;
     const std::string target = to;
-    if (a.version != seen_version) {
-      out.conflict = Conflict{
-          "stale", "Someone else changed this appointment since it was opened; reload it", a.id};
+    if ((out.conflict = unchangeable(a, seen_version,
+                                     target == "arrived"     ? "checked in"
+                                     : target == "cancelled" ? "cancelled"
+                                                             : "marked as not attended")))
       return out;
-    }
-    if (a.status != "booked") {
-      out.conflict = Conflict{"appointment_state",
-                              "The appointment is " + a.status + " already; it cannot be " +
-                                  (target == "arrived"     ? "checked in"
-                                   : target == "cancelled" ? "cancelled"
-                                                           : "marked as not attended"),
-                              a.id};
-      return out;
-    }
     const Instant start = parse_instant(a.starts_at).value_or(Instant{});
     const Instant t = now();
     if (target == "arrived" && zone_.local_of(start).day != zone_.local_of(t).day) {
@@ -549,22 +534,18 @@ Result<Booked> Schedule::transition(int64_t id, int64_t seen_version, const char
     if (auto s = c.execute(
             "UPDATE ris_appointments SET status = ?, cancel_reason = ?, arrived_at = ?, "
             "updated_at = ?, updated_by = ?, version = version + 1 WHERE id = ? AND version = ?",
-            {target, reason, target == "arrived" ? now_text : std::string(), now_text, actor, id,
-             seen_version});
+            {target, reason, target == "arrived" ? instant_text(t) : std::string(), now_text, actor,
+             id, seen_version});
         !s)
       return std::unexpected(s.error());
     const char* order_status = target == "cancelled" ? "requested" : to;
     if (auto s = set_order_status(c, a.order_id, order_status, actor); !s)
       return std::unexpected(s.error());
-    auto saved = read_view(c, id);
-    if (!saved) return std::unexpected(saved.error());
-    out.value = (*saved)->appointment;
-    const char* topic = target == "arrived"     ? kPatientArrived
-                        : target == "cancelled" ? kAppointmentCancelled
-                                                : kPatientNoShow;
-    if (auto s = outbox_.enqueue(c, event_of(topic, **saved)); !s)
-      return std::unexpected(s.error());
-    return out;
+    return published(c, id,
+                     target == "arrived"     ? kPatientArrived
+                     : target == "cancelled" ? kAppointmentCancelled
+                                             : kPatientNoShow,
+                     out);
   });
 }
 

@@ -105,7 +105,8 @@ class Schedule {
       : writes_(writes), outbox_(outbox), readers_(db), zone_(std::move(zone)), clock_(clock) {}
   struct Plan;
   Result<Booked> place(Connection& c, int64_t order_id, int64_t room_id, Instant start,
-                       int64_t moving, Booked& out);
+                       int64_t moving, const std::string& actor, Booked& out);
+  Result<Booked> published(Connection& c, int64_t id, const char* topic, Booked& out);
   Result<Booked> transition(int64_t id, int64_t seen_version, const char* to,
                             const std::string& reason, const std::string& actor);
   [[nodiscard]] Instant now() const;

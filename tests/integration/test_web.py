@@ -13,6 +13,7 @@ import urllib.parse
 from pathlib import Path
 
 from harness import DICOM, ROOT, VIREO, Server, free_port, read_meta, wait_port, with_transfer_syntax
+from test_ris import daytime_zone
 
 WEB = ROOT / "web"
 DIST = WEB / "dist"
@@ -697,6 +698,59 @@ class CatalogueEndToEndTest(unittest.TestCase):
             closures = server.json(f"/api/ris/closures?from={day}&to={day}")["closures"]
             self.assertEqual([(c["roomId"], c["startsOn"], c["endsOn"], c["reason"]) for c in closures],
                              [(0, day, day, "Local holiday")])
+            self.assertIn("radiologist dr.serra added", out)
+            staff = server.json("/api/ris/staff")["staff"]
+            self.assertEqual([(m["username"], m["displayName"], m["radiologist"], m["contrastTechnician"]) for m in staff],
+                             [("dr.serra", "Dr. Elena Serra", True, False)])
+        finally:
+            server.cleanup()
+
+
+class CalendarEndToEndTest(unittest.TestCase):
+    """The appointment calendar in Chromium (web/e2e/calendar.e2e.mjs), with the browser in
+    another time zone than the clinic's: booking from a patient's order with the keyboard and by
+    a click on the grid, a time taken meanwhile by another desk, a move, a check-in and the
+    slip; then the bookings and the audit trail read back through the API."""
+
+    def test_a_receptionist_books_moves_and_checks_in_from_the_calendar(self):
+        built()
+        zone = daytime_zone()
+        server = Server(extra_env={"VIREO_CLINIC_TIME_ZONE": zone})
+        try:
+            server.add_user("desk", "receptionist", password="Appointment-Book-2026")
+            server.start()
+
+            def post(path, body):
+                status, _, out = server.http("POST", path, json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+                self.assertIn(status, (200, 201), out)
+                return json.loads(out)
+            hours = [{"weekday": d, "opens": "07:00", "closes": "21:00"} for d in range(1, 8)]
+            for name, buffer in (("CT 1", 5), ("CT 2", 0)):
+                post("/api/ris/rooms", {"name": name, "modality": "CT", "hours": hours, "bufferMinutes": buffer})
+            ct = post("/api/ris/procedures", {"code": "CT-THX-C", "name": "CT chest with contrast", "modality": "CT",
+                                              "durationMinutes": 20, "needsContrastTechnician": False,
+                                              "preparation": "Bring your latest creatinine result."})
+            orders = []
+            for i, (family, allergy) in enumerate((("Ferrer", True), ("Vidal", False), ("Roca", False), ("Soler", False))):
+                patient = post("/api/ris/patients", {"familyName": family, "givenName": "Ana", "birthDate": f"197{i}-05-0{i + 1}",
+                                                     "sex": "F", "contrastAllergy": allergy,
+                                                     "allergies": "Iodinated contrast: hives" if allergy else ""})
+                orders.append(post("/api/ris/orders", {"patientId": patient["id"], "procedureIds": [ct["id"]],
+                                                       "reason": "Staging", "referringPhysician": "Dr. Serra"}))
+            out = run_e2e(self, "calendar", server, "desk", "Appointment-Book-2026", VIREO_ZONE=zone,
+                          VIREO_PATIENT_ID=str(orders[0]["patientId"]), VIREO_ORDER2=str(orders[1]["id"]),
+                          VIREO_ORDER3=str(orders[2]["id"]), VIREO_RIVAL_ORDER=str(orders[3]["id"]),
+                          VIREO_ADMIN_TOKEN=server.token,
+                          TZ="Pacific/Kiritimati" if not zone.startswith("Pacific/Kiritimati") else "America/Los_Angeles")
+            self.assertIn("calendar end-to-end: ok", out)
+            states = [server.json(f"/api/ris/orders/{o['id']}")["status"] for o in orders]
+            self.assertEqual(states, ["arrived", "scheduled", "requested", "scheduled"])
+            first = server.json(f"/api/ris/appointments?order={orders[0]['id']}")["appointments"]
+            self.assertEqual([(a["status"], a["version"]) for a in first], [("arrived", 3)])
+            audit = server.json(f"/api/audit?patient={first[0]['patient']['mrn']}&limit=200")
+            steps = [(e["actor"], e["detail"].split(" appointment")[0]) for e in sorted(audit, key=lambda e: e["id"])
+                     if " appointment " in e["detail"] and not e["detail"].startswith("read")]
+            self.assertEqual(steps, [("desk", "booked"), ("desk", "moved"), ("desk", "checked in")])
         finally:
             server.cleanup()
 

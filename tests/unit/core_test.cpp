@@ -87,6 +87,12 @@ TEST_F(ConfigTest, BadValuesNameTheSettingAndTheLine) {
   EXPECT_NE(cfg.error().detail.find(":1: http_port must be a whole number"), std::string::npos);
   std::ofstream(path) << "no_such_key = 1\n";
   EXPECT_FALSE(load_config(path));
+  std::ofstream(path) << "clinic_time_zone = Europe/Atlantis\n";
+  cfg = load_config(path);
+  ASSERT_FALSE(cfg);
+  EXPECT_NE(cfg.error().detail.find("clinic_time_zone: unknown time zone"), std::string::npos);
+  std::ofstream(path) << "clinic_time_zone = America/New_York\n";
+  EXPECT_EQ(load_config(path)->clinic_time_zone, "America/New_York");
   std::filesystem::remove(path);
   EXPECT_FALSE(load_config("/nonexistent/vireo.conf"));
 }

@@ -37,9 +37,10 @@ TEST(TimeZone, InstantsAreReadWithTheirOffsetAndWrittenInUtc) {
   EXPECT_EQ(instant_text(at("2027-03-28T10:00+02:00")), "2027-03-28T08:00:00Z");
   EXPECT_EQ(instant_text(at("2027-03-28T08:00:05Z")), "2027-03-28T08:00:05Z");
   EXPECT_EQ(instant_text(at("2027-01-05T23:30:00-05:00")), "2027-01-06T04:30:00Z");
+  EXPECT_EQ(instant_text(at("2027-03-28T08:00:05.999Z")), "2027-03-28T08:00:05Z");
   for (const char* bad :
        {"", "2027-03-28", "2027-03-28T08:00", "2027-02-30T08:00Z", "2027-03-28T24:00Z",
-        "2027-03-28T08:00+2", "2027-03-28T08:00:00Zjunk", "2027-03-28T8:00Z"})
+        "2027-03-28T08:00+2", "2027-03-28T08:00:00Zjunk", "2027-03-28T8:00Z", "2027-03-28T08:00:00.Z", "2027-03-28T08:00.5Z"})
     EXPECT_FALSE(parse_instant(bad)) << bad;
   EXPECT_FALSE(TimeZone::named("Nowhere/Atlantis"));
   EXPECT_FALSE(parse_day("2027-13-01"));

@@ -1,7 +1,8 @@
 // End-to-end: an administrator sets up what the clinic offers in Chromium. A CT room with its
 // opening hours (an overlapping interval refused on the spot), the same hours Monday to
 // Friday, a Local holiday closure; a procedure with its preparation and needs (a code already
-// used refused), then retired. Every page and dialog is checked with axe-core.
+// used refused), then retired; a radiologist exams can be booked with. Every page and dialog is
+// checked with axe-core.
 //
 // Environment: VIREO_URL, VIREO_USER, VIREO_PASSWORD (an administrator; the first sign-in sets
 // up the authenticator), VIREO_CLOSURE_DAY (a day in the coming weeks), VIREO_SCREENSHOTS.
@@ -110,4 +111,22 @@ await run('catalogue end-to-end', async ({ page, check }) => {
   await page.getByRole('checkbox', { name: 'Show retired ones too' }).check({ force: true });
   await page.waitForSelector('tr[data-code="CT-THX-C"].retired');
   console.log('procedure CT-THX-C added, its code refused twice, retired');
+
+  // Someone to book with exams that need a radiologist: what they are booked as is required.
+  await page.click('nav[aria-label=Administration] button:text-is("Bookable staff")');
+  await page.waitForSelector('h1:text-is("Bookable staff")');
+  await page.click('button:text-is("Add someone")');
+  const staff = page.locator('[data-testid=staff-dialog]');
+  await staff.getByLabel('Name', { exact: true }).fill('Dr. Elena Serra');
+  await staff.getByLabel('User name').fill('dr.serra');
+  await staff.locator('button:text-is("Save")').click();
+  await page.waitForSelector('[data-testid=staff-dialog] .field-error:has-text("Say what they can be booked for")');
+  await staff.getByRole('checkbox', { name: 'Radiologist' }).check({ force: true });
+  await checkAccessible(page, check, 'the staff dialog');
+  await staff.locator('button:text-is("Save")').click();
+  await staff.waitFor({ state: 'detached' });
+  check((await page.locator('tr[data-username="dr.serra"]').textContent()).includes('Radiologist'), 'the radiologist is not listed');
+  await checkAccessible(page, check, 'the staff page');
+  await shot(page, 'admin-staff');
+  console.log('radiologist dr.serra added');
 }, async (page) => shot(page, 'catalogue-failure'));

@@ -26,6 +26,8 @@ import { PatientPage } from './ris/PatientPage';
 import { PatientEditPage } from './ris/PatientEditPage';
 import { RoomsPage } from './ris/admin/RoomsPage';
 import { ProceduresPage } from './ris/admin/ProceduresPage';
+import { BookableStaffPage } from './ris/admin/BookableStaffPage';
+import { AppointmentSlip } from './ris/AppointmentSlip';
 import { prefetchStudy } from './studyData';
 
 
@@ -43,6 +45,14 @@ if (location.pathname.startsWith('/viewer/')) {
   void loadViewer();
   const study = studyOf(location.pathname.slice('/viewer/'.length));
   if (study) prefetchStudy(study);
+}
+
+// The calendar (react-big-calendar) is a chunk of its own too.
+const CalendarPage = lazy(() => import('./ris/CalendarPage').then((m) => ({ default: m.CalendarPage })));
+
+function CalendarRoute() {
+  const { t } = useTranslation();
+  return <Suspense fallback={<div className="page-message">{t('schedule.loading')}</div>}><CalendarPage /></Suspense>;
 }
 
 const ADMIN_PATHS: string[] = ['/admin', ...ADMIN_PAGES.map((p) => p.path)];
@@ -133,6 +143,7 @@ function AdminRoute() {
   if (page?.path === '/admin/audit') return <AdminAudit {...props} />;
   if (page?.path === '/admin/rooms') return <RoomsPage />;
   if (page?.path === '/admin/procedures') return <ProceduresPage />;
+  if (page?.path === '/admin/staff') return <BookableStaffPage />;
   if (!ADMIN_PATHS.includes(path)) return <NotFound />;
   return <NotAllowed />;
 }
@@ -184,6 +195,8 @@ const router = createBrowserRouter([
       { path: 'patients/new', element: <RequirePermission permission="ris.patients.write"><PatientRegisterPage /></RequirePermission> },
       { path: 'patients/:id', element: <RequirePermission permission="ris.patients.read"><PatientPage /></RequirePermission> },
       { path: 'patients/:id/edit', element: <RequirePermission permission="ris.patients.write"><PatientEditPage /></RequirePermission> },
+      { path: 'calendar', element: <RequirePermission permission="ris.schedule.read"><CalendarRoute /></RequirePermission> },
+      { path: 'appointments/:id/slip', element: <RequirePermission permission="ris.schedule.read"><AppointmentSlip /></RequirePermission> },
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -1,4 +1,4 @@
-// The appointment book (/api/ris/slots, /api/ris/calendar, /api/ris/appointments): free
+// The appointment book (/api/ris/clinic, /slots, /calendar, /appointments): the clinic's zone, free
 // slots for an order, the calendar of rooms and bookings, booking, moving, cancelling,
 // check-in and no-show. Thin: JSON in and out, the rules are ris::Schedule's. A booking that
 // someone else's holds the time of is a 409 naming the rule and the booking in the way.
@@ -126,6 +126,13 @@ std::optional<Instant> starts_at(const Change& c, std::vector<ris::FieldError>& 
 }
 
 void read_routes(http::Router& router, ris::Schedule& schedule) {
+  router.add("GET", "/api/ris/clinic", "ris.schedule.read", [&schedule](const HttpRequest& r) {
+    if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
+    const Instant now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    return http::json_response(200, dump({{"timeZone", schedule.zone().name()},
+                                          {"today", schedule.zone().local_of(now).day},
+                                          {"slotStepMinutes", ris::kSlotStep.count()}}));
+  });
   router.add("GET", "/api/ris/slots", "ris.schedule.read", [&schedule](const HttpRequest& r) {
     if (auto s = only_parameters(r, {"order", "from", "days", "room"}); !s)
       return http::problem(s.error());

@@ -13,6 +13,7 @@ export const ADMIN_PAGES = [
   { path: '/admin/audit', label: 'audit', permission: 'audit.read' },
   { path: '/admin/rooms', label: 'rooms', permission: 'ris.catalogue.admin' },
   { path: '/admin/procedures', label: 'procedures', permission: 'ris.catalogue.admin' },
+  { path: '/admin/staff', label: 'staff', permission: 'ris.catalogue.admin' },
 ] as const;
 
 // The administration pages this account may open, in the order of the tabs.

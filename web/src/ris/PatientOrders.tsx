@@ -1,6 +1,7 @@
 // A patient's orders on their page: what was asked, its accession number and where it stands;
 // a new order from the catalogue's procedures; a cancellation with its reason.
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { Controller, useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useTranslation } from 'react-i18next';
@@ -14,7 +15,9 @@ import { errorText } from '../ui/errorText';
 import { saveFailed } from '../ui/saveFailed';
 import { formatLocale } from '../i18n';
 import { formatMoment } from '../i18n/format';
-import { useProcedures } from './catalogue';
+import { useProcedures, useRooms } from './catalogue';
+import { useClinic, useOrderAppointments } from './schedule';
+import { dayOf, formatDay, formatTime } from './clinicTime';
 import { useCancelOrder, useCreateOrder, usePatientOrders } from './orders';
 import { EMPTY_ORDER, type OrderFormValues, PRIORITIES, orderFieldsOf, orderSchema } from './orderForm';
 import { useCatalogueRuleText } from './admin/catalogueText';
@@ -63,12 +66,13 @@ export function PatientOrders({ patient }: { patient: Patient }) {
                 <td data-testid="order-status">
                   {t(`orders.status.${o.status}`)}
                   {o.status === 'cancelled' && <div className="hint">{o.cancelReason}</div>}
+                  {can(session, 'ris.schedule.read') && <OrderBooking order={o} />}
                 </td>
                 <td className="multiline">{o.reason}</td>
                 <td className="date">{formatMoment(o.createdAt, locale)}</td>
                 {writer && (
                   <td>
-                    {(o.status === 'requested' || o.status === 'scheduled') && (
+                    {(o.status === 'requested' || o.status === 'scheduled' || o.status === 'no_show') && (
                       <Button onPress={() => setCancelling(o)} aria-label={`${t('orders.cancel')} ${o.accessionNumber}`}>
                         {t('orders.cancel')}
                       </Button>
@@ -89,6 +93,42 @@ export function PatientOrders({ patient }: { patient: Patient }) {
       </FormDialog>
     </section>
   );
+}
+
+// Where the order is booked (a link to that day of the calendar, and its slip), or a link that
+// books it from the calendar.
+function OrderBooking({ order }: { order: Order }) {
+  const { t, i18n } = useTranslation();
+  const locale = formatLocale(i18n.language);
+  const { session } = useSession();
+  const booked = order.status === 'scheduled' || order.status === 'arrived';
+  const appointments = useOrderAppointments(order.id, booked);
+  const clinic = useClinic();
+  const rooms = useRooms(true);
+  const current = appointments.data?.find((a) => a.status === 'booked' || a.status === 'arrived');
+  if (booked && current && clinic.data) {
+    const zone = clinic.data.timeZone;
+    const day = dayOf(current.startsAt, zone);
+    const room = rooms.data?.find((r) => r.id === current.roomId)?.name ?? '';
+    return (
+      <div className="order-booking" data-testid="order-appointment">
+        <Link to={`/calendar?day=${day}`}>
+          {t('schedule.booking.when', { day: formatDay(day, locale), time: formatTime(current.startsAt, zone, locale), room })}
+        </Link>
+        {' · '}<Link to={`/appointments/${current.id}/slip`}>{t('schedule.appointment.slip')}</Link>
+      </div>
+    );
+  }
+  if ((order.status === 'requested' || order.status === 'no_show') && can(session, 'ris.schedule.write')) {
+    return (
+      <div className="order-booking">
+        <Link className="button" to={`/calendar?order=${order.id}`} aria-label={`${t('orders.book')} ${order.accessionNumber}`}>
+          {t(order.status === 'no_show' ? 'orders.bookAgain' : 'orders.book')}
+        </Link>
+      </div>
+    );
+  }
+  return null;
 }
 
 function OrderForm({ patient, onDone }: { patient: Patient; onDone: (accession: string) => void }) {

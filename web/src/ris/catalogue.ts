@@ -2,7 +2,7 @@
 // that a save shows at once on every page that lists them.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { jsonApi, unwrap } from '../apiClient';
-import type { ClosureFields, Modality, ProcedureFields, RoomFields } from './types';
+import type { ClosureFields, Modality, ProcedureFields, RoomFields, StaffFields } from './types';
 
 export const MODALITIES: Modality[] = ['CR', 'DX', 'CT', 'MR', 'US', 'MG', 'NM', 'PT', 'XA', 'RF', 'BMD', 'OT'];
 
@@ -10,6 +10,7 @@ const keys = {
   procedures: ['ris', 'procedures'] as const,
   rooms: ['ris', 'rooms'] as const,
   closures: ['ris', 'closures'] as const,
+  staff: ['ris', 'staff'] as const,
 };
 
 export function useProcedures(retired: boolean) {
@@ -76,6 +77,25 @@ export function useRemoveClosure() {
   const saved = useSaved(keys.closures);
   return useMutation({
     mutationFn: (id: number) => unwrap(jsonApi.DELETE('/api/ris/closures/{id}', { params: { path: { id } } })),
+    onSuccess: saved,
+  });
+}
+
+export function useStaff(retired: boolean) {
+  return useQuery({
+    queryKey: [...keys.staff, { retired }],
+    queryFn: ({ signal }) => unwrap(jsonApi.GET('/api/ris/staff', { params: { query: { retired } }, signal }))
+      .then((r) => r.staff),
+  });
+}
+
+export function useSaveStaff() {
+  const saved = useSaved(keys.staff);
+  return useMutation({
+    mutationFn: ({ id, version, fields }: { id: number; version: number; fields: Required<StaffFields> }) =>
+      id === 0
+        ? unwrap(jsonApi.POST('/api/ris/staff', { body: fields }))
+        : unwrap(jsonApi.PUT('/api/ris/staff/{id}', { params: { path: { id } }, body: { ...fields, version } })),
     onSuccess: saved,
   });
 }

@@ -1,7 +1,7 @@
 // The catalogue's forms: their values, checks (the server's rules in src/ris/catalogue_rules.cpp
 // said again, messages as rule codes) and what is sent.
 import { z } from 'zod';
-import type { Modality, OpeningInterval, Procedure, ProcedureFields, Room, RoomFields } from './types';
+import type { Modality, OpeningInterval, Procedure, ProcedureFields, Room, RoomFields, StaffFields, StaffMember } from './types';
 import { MODALITIES } from './catalogue';
 
 const printable = (s: string, multiline = false) =>
@@ -142,4 +142,25 @@ export function hoursSummary(hours: OpeningInterval[], dayName: (weekday: number
 export function weekdayName(weekday: number, locale: string, width: 'short' | 'long' = 'short'): string {
   // 2024-01-01 was a Monday.
   return new Intl.DateTimeFormat(locale, { weekday: width, timeZone: 'UTC' }).format(new Date(Date.UTC(2024, 0, weekday)));
+}
+
+// Someone exams can be booked with (src/ris/catalogue_rules.cpp, validate(StaffFields)).
+export const staffSchema = z.object({
+  username: required(text(64)),
+  displayName: required(text(64)),
+  radiologist: z.boolean(),
+  contrastTechnician: z.boolean(),
+  active: z.boolean(),
+}).refine((v) => v.radiologist || v.contrastTechnician, { message: 'required', path: ['radiologist'] });
+export type StaffFormValues = z.input<typeof staffSchema>;
+
+export const EMPTY_STAFF: StaffFormValues = { username: '', displayName: '', radiologist: false, contrastTechnician: false, active: true };
+
+export function staffValuesOf(m: StaffMember): StaffFormValues {
+  return { username: m.username, displayName: m.displayName, radiologist: m.radiologist, contrastTechnician: m.contrastTechnician, active: m.active };
+}
+
+export function staffFieldsOf(v: StaffFormValues): Required<StaffFields> {
+  return { username: v.username.trim(), displayName: v.displayName.trim(), radiologist: v.radiologist,
+    contrastTechnician: v.contrastTechnician, active: v.active };
 }

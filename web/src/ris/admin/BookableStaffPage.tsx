@@ -1,0 +1,108 @@
+// Administration: the staff exams can be booked with, a radiologist present (ultrasound,
+// biopsy) or a contrast-trained technician. The calendar offers an exam that needs one only
+// when one of them is free.
+import { useState } from 'react';
+import { useForm } from 'react-hook-form';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useTranslation } from 'react-i18next';
+import { Button } from 'react-aria-components';
+import { AdminPage } from '../../admin/AdminNav';
+import { useAppNavigate, useSession } from '../../session';
+import { CheckboxField, Notice } from '../../ui/fields';
+import { FormCheckbox, FormText } from '../../ui/formFields';
+import { FormDialog } from '../../ui/FormDialog';
+import { errorText } from '../../ui/errorText';
+import { saveFailed } from '../../ui/saveFailed';
+import { useSaveStaff, useStaff } from '../catalogue';
+import { EMPTY_STAFF, type StaffFormValues, staffFieldsOf, staffSchema, staffValuesOf } from '../catalogueForms';
+import type { StaffMember } from '../types';
+import { useCatalogueRuleText } from './catalogueText';
+
+export function BookableStaffPage() {
+  const { t } = useTranslation();
+  const { session, signOut } = useSession();
+  const navigate = useAppNavigate();
+  const [retired, setRetired] = useState(false);
+  const [editing, setEditing] = useState<StaffMember | 'new' | null>(null);
+  const staff = useStaff(retired);
+  return (
+    <AdminPage session={session} navigate={navigate} onSignOut={signOut} current="/admin/staff" title={t('catalogue.staff.title')}
+      titleAction={<Button className="primary" onPress={() => setEditing('new')}>{t('catalogue.staff.add')}</Button>}>
+      <p className="hint">{t('catalogue.staff.intro')}</p>
+      <div className="filters">
+        <CheckboxField name="retired" label={t('catalogue.showRetired')} value={retired} onChange={setRetired} />
+      </div>
+      {staff.isError && <Notice tone="error">{errorText(t, staff.error)}</Notice>}
+      {staff.isSuccess && staff.data.length === 0 && <Notice tone="warning">{t('catalogue.staff.none')}</Notice>}
+      {staff.isSuccess && staff.data.length > 0 && (
+        <table className="studies catalogue-table" data-testid="staff">
+          <caption className="sr-only">{t('catalogue.staff.caption')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('catalogue.staff.columns.name')}</th>
+              <th scope="col">{t('catalogue.staff.columns.username')}</th>
+              <th scope="col">{t('catalogue.staff.columns.bookedAs')}</th>
+              <th scope="col">{t('catalogue.staff.columns.state')}</th>
+              <th scope="col"><span className="sr-only">{t('catalogue.edit')}</span></th>
+            </tr>
+          </thead>
+          <tbody>
+            {staff.data.map((m) => (
+              <tr key={m.id} data-username={m.username} className={m.active ? '' : 'retired'}>
+                <td>{m.displayName}</td>
+                <td><code>{m.username}</code></td>
+                <td>
+                  {m.radiologist && <span className="badge">{t('catalogue.staff.radiologist')}</span>}{' '}
+                  {m.contrastTechnician && <span className="badge">{t('catalogue.staff.contrastTechnician')}</span>}
+                </td>
+                <td>{m.active ? t('catalogue.active') : t('catalogue.retired')}</td>
+                <td><Button onPress={() => setEditing(m)} aria-label={`${t('catalogue.edit')} ${m.displayName}`}>{t('catalogue.edit')}</Button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <FormDialog isOpen={editing !== null} onClose={() => setEditing(null)} testId="staff-dialog"
+        title={editing && editing !== 'new' ? t('catalogue.staff.editTitle', { name: editing.displayName }) : t('catalogue.staff.add')}>
+        {editing !== null && <StaffForm member={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
+      </FormDialog>
+    </AdminPage>
+  );
+}
+
+function StaffForm({ member, onDone }: { member: StaffMember | null; onDone: () => void }) {
+  const { t } = useTranslation();
+  const explain = useCatalogueRuleText();
+  const save = useSaveStaff();
+  const [problem, setProblem] = useState('');
+  const form = useForm<StaffFormValues>({
+    defaultValues: member ? staffValuesOf(member) : EMPTY_STAFF,
+    resolver: zodResolver(staffSchema),
+    mode: 'onTouched',
+  });
+  const { control, formState } = form;
+  const f = (name: keyof StaffFormValues) => t(`catalogue.staff.fields.${name}`);
+  const submit = form.handleSubmit((values) => {
+    setProblem('');
+    save.mutateAsync({ id: member?.id ?? 0, version: member?.version ?? 0, fields: staffFieldsOf(values) }).then(onDone,
+      (e) => saveFailed(form, e, t, setProblem, { staleText: t('catalogue.stale') }));
+  });
+  return (
+    <form className="catalogue-form" noValidate onSubmit={submit}>
+      <FormText control={control} name="displayName" label={f('displayName')} explain={explain} isRequired />
+      <FormText control={control} name="username" label={f('username')} hint={t('catalogue.staff.hints.username')} explain={explain} isRequired />
+      <fieldset className="booked-as">
+        <legend>{t('catalogue.staff.columns.bookedAs')}</legend>
+        <FormCheckbox control={control} name="radiologist" label={f('radiologist')} />
+        <FormCheckbox control={control} name="contrastTechnician" label={f('contrastTechnician')} />
+        {formState.errors.radiologist && <p className="field-error" role="alert">{t('catalogue.staff.needsOne')}</p>}
+      </fieldset>
+      {member && <FormCheckbox control={control} name="active" label={f('active')} />}
+      {problem && <Notice tone="error" testId="catalogue-problem">{problem}</Notice>}
+      <div className="form-actions">
+        <Button type="submit" className="primary" isDisabled={save.isPending}>{save.isPending ? t('catalogue.saving') : t('catalogue.save')}</Button>
+        <Button onPress={onDone}>{t('catalogue.cancel')}</Button>
+      </div>
+    </form>
+  );
+}
