@@ -1,10 +1,10 @@
 // End-to-end: reception's appointment calendar in Chromium. A receptionist opens a patient with
 // a contrast allergy, books their order from the calendar with the keyboard (the next free
-// times), books a second order by clicking a free slot in the grid, is told in plain words when
-// someone else took the time first, moves an appointment to another time, checks the first
-// patient in and prints the slip with the preparation. The calendar shows the clinic's time
-// whatever the browser's zone (this browser runs in another). Every page and dialog is checked
-// with axe-core.
+// times), books a second order by clicking a free slot in the grid and drags it later, is told
+// in plain words when someone else took the time first, moves an appointment to another time,
+// checks the first patient in and prints the slip with the preparation. The calendar shows the
+// clinic's time whatever the browser's zone (this browser runs in another). Every page and
+// dialog is checked with axe-core.
 //
 // Environment: VIREO_URL, VIREO_USER, VIREO_PASSWORD (a receptionist), VIREO_PATIENT_ID (a
 // patient with a contrast allergy and a requested CT order), VIREO_ORDER2, VIREO_ORDER3 (two
@@ -80,9 +80,30 @@ await run('calendar end-to-end', async ({ page, check }) => {
   // (the events' layer lies over the column's slots: the click goes through it, as a person's does)
   await page.locator('.rbc-day-slot .rbc-time-slot.slot-free').nth(6).click({ force: true });
   await page.waitForSelector('[data-testid=book-dialog]');
-  const second = await (await confirmAndAnswer(page)).json();
+  let second = await (await confirmAndAnswer(page)).json();
   check(second.status === 'booked', `the clicked slot was not booked: ${JSON.stringify(second)}`);
   await page.waitForSelector('[data-testid=schedule-notice]:has-text("Booked")');
+
+  // Dragged later down the grid.
+  const event = page.locator(`.rbc-event:has-text("${second.patient.name}")`);
+  await event.scrollIntoViewIfNeeded();
+  const box = await event.boundingBox();
+  const quarter = (await page.locator('.rbc-day-slot .rbc-time-slot').first().boundingBox()).height;
+  await page.mouse.move(box.x + box.width / 2, box.y + 3);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2, box.y + 3 + quarter, { steps: 5 });
+  await page.mouse.move(box.x + box.width / 2, box.y + 3 + 2 * quarter, { steps: 5 });
+  const [dropped] = await Promise.all([
+    page.waitForResponse((r) => /\/api\/ris\/appointments\/\d+\/move$/.test(new URL(r.url()).pathname)),
+    page.mouse.up(),
+  ]);
+  const dragged = await dropped.json();
+  // (where the grab lands within the event decides whether it snaps to one or two quarters)
+  const later = Date.parse(dragged.startsAt) - Date.parse(second.startsAt);
+  check(dropped.status() === 200 && later > 0 && later <= 30 * 60_000 && later % (15 * 60_000) === 0,
+    `the drag did not move the appointment later by the quarters dragged: ${dropped.status()} ${second.startsAt} → ${dragged.startsAt}`);
+  await page.waitForSelector('[data-testid=schedule-notice]:has-text("Moved")');
+  if (dropped.status() === 200) second = dragged;
 
   // Someone else takes the time between the click and the confirmation: said in plain words.
   await page.goto(`${BASE}/calendar?order=${env('VIREO_ORDER3')}`);

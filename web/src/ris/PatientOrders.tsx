@@ -63,8 +63,8 @@ export function PatientOrders({ patient }: { patient: Patient }) {
                 <td><code>{o.accessionNumber}</code></td>
                 <td>{o.procedureIds.map(nameOf).join(' + ')}</td>
                 <td><span className={`badge priority-${o.priority}`}>{t(`orders.priority.${o.priority}`)}</span></td>
-                <td data-testid="order-status">
-                  {t(`orders.status.${o.status}`)}
+                <td>
+                  <span data-testid="order-status">{t(`orders.status.${o.status}`)}</span>
                   {o.status === 'cancelled' && <div className="hint">{o.cancelReason}</div>}
                   {can(session, 'ris.schedule.read') && <OrderBooking order={o} />}
                 </td>
