@@ -1,5 +1,7 @@
 #include "ris/catalogue_store.hpp"
 
+#include <tuple>
+
 #include "core/clock.hpp"
 #include "core/strings.hpp"
 #include "ris/catalogue_rules.hpp"
@@ -90,11 +92,11 @@ Result<std::vector<OpeningInterval>> hours_of(Connection& c, int64_t room) {
 
 Result<std::vector<Room>> rooms_where(Connection& c, const std::string& where,
                                       std::vector<SqlValue> args) {
-  auto rows =
-      c.query("SELECT id, name, modality, ae_title, active, version, updated_at, buffer_minutes "
-              "FROM ris_rooms " +
-                  where + " ORDER BY name, id",
-              std::span<const SqlValue>(args));
+  auto rows = c.query(
+      "SELECT id, name, modality, ae_title, active, version, updated_at, buffer_minutes "
+      "FROM ris_rooms " +
+          where + " ORDER BY name, id",
+      std::span<const SqlValue>(args));
   if (!rows) return std::unexpected(rows.error());
   std::vector<Room> out;
   for (const auto& r : *rows) {
@@ -157,6 +159,31 @@ Result<std::vector<StaffMember>> staff_where(Connection& c, const std::string& w
     out.push_back(std::move(m));
   }
   return out;
+}
+
+// How many appointments are booked from now on where `column` is `id` (a room, a person).
+Result<int64_t> booked_from_now(Connection& c, const char* column, int64_t id) {
+  auto n = c.query(std::string("SELECT COUNT(*) FROM ris_appointments WHERE status = 'booked' AND "
+                               "starts_at >= ? AND ") +
+                       column + " = ?",
+                   {utc_iso(system_clock().unix_seconds()), id});
+  if (!n) return std::unexpected(n.error());
+  return (*n)[0].integer(0);
+}
+
+// A field error when a change would leave booked appointments without what they were booked
+// with (the room retired or given another modality, the person retired or no longer that).
+Result<std::optional<FieldError>> still_booked(Connection& c, bool dropped, const char* field,
+                                               const char* column, int64_t id,
+                                               const std::string& what) {
+  if (!dropped) return std::optional<FieldError>();
+  auto n = booked_from_now(c, column, id);
+  if (!n) return std::unexpected(n.error());
+  if (*n == 0) return std::optional<FieldError>();
+  return std::optional<FieldError>(FieldError{field, "booked",
+                                              std::to_string(*n) + " appointments are booked " +
+                                                  what +
+                                                  " from now on: move or cancel them first"});
 }
 
 Result<void> write_hours(Connection& c, int64_t room, const std::vector<OpeningInterval>& hours) {
@@ -276,6 +303,14 @@ Result<Checked<Room>> Catalogue::update_room(int64_t id, int64_t seen_version,
       auto current = rooms_where(c, "WHERE id = ?", {id});
       if (!current) return std::unexpected(current.error());
       if (current->empty()) return fail(ErrorCode::NotFound, "no such room");
+      const Room& was = current->front();
+      for (auto [dropped, field] : {std::pair{was.active && !r.active, "active"},
+                                    std::pair{was.modality != r.modality, "modality"}}) {
+        auto booked = still_booked(c, dropped, field, "room_id", id, "in this room");
+        if (!booked) return std::unexpected(booked.error());
+        if (*booked) out.invalid.push_back(**booked);
+      }
+      if (!out.invalid.empty()) return out;
     }
     auto dup = taken(c, "ris_rooms", "name", r.name, id);
     if (!dup) return std::unexpected(dup.error());
@@ -296,8 +331,8 @@ Result<Checked<Room>> Catalogue::update_room(int64_t id, int64_t seen_version,
               "UPDATE ris_rooms SET name = ?, modality = ?, ae_title = ?, buffer_minutes = ?, "
               "active = ?, updated_at = ?, updated_by = ?, version = version + 1 WHERE id = ? AND "
               "version = ?",
-              {r.name, r.modality, r.ae_title, r.buffer_minutes, int64_t{r.active}, now, actor,
-               id, seen_version});
+              {r.name, r.modality, r.ae_title, r.buffer_minutes, int64_t{r.active}, now, actor, id,
+               seen_version});
           !s)
         return std::unexpected(s.error());
       if (c.changes() != 1) {
@@ -388,6 +423,17 @@ Result<Checked<StaffMember>> Catalogue::update_staff(int64_t id, int64_t seen_ve
       auto current = staff_where(c, "WHERE id = ?", {id});
       if (!current) return std::unexpected(current.error());
       if (current->empty()) return fail(ErrorCode::NotFound, "no such staff member");
+      const StaffMember& was = current->front();
+      for (auto [dropped, field, column] :
+           {std::tuple{!m.active || !m.radiologist, m.active ? "radiologist" : "active",
+                       "radiologist_id"},
+            std::tuple{!m.active || !m.contrast_technician,
+                       m.active ? "contrastTechnician" : "active", "technician_id"}}) {
+        auto booked = still_booked(c, dropped && was.active, field, column, id, "with them");
+        if (!booked) return std::unexpected(booked.error());
+        if (*booked) out.invalid.push_back(**booked);
+      }
+      if (!out.invalid.empty()) return out;
     }
     auto dup = taken(c, "ris_staff", "username", m.username, id);
     if (!dup) return std::unexpected(dup.error());

@@ -213,16 +213,26 @@ Result<Checked<Order>> Orders::cancel(int64_t id, int64_t seen_version, const st
             {reason, utc_now_iso(), actor, id, seen_version});
         !s)
       return std::unexpected(s.error());
-    // Its booking goes with it, so that the room is free again.
-    if (auto s = c.execute(
-            "UPDATE ris_appointments SET status = 'cancelled', cancel_reason = ?, updated_at = ?, "
-            "updated_by = ?, version = version + 1 WHERE order_id = ? AND status = 'booked'",
-            {reason, utc_now_iso(), actor, id});
-        !s)
-      return std::unexpected(s.error());
+    // Its booking goes with it, so that the room is free again, and says so as a cancelled
+    // booking does.
+    auto freed = c.query(
+        "UPDATE ris_appointments SET status = 'cancelled', cancel_reason = ?, updated_at = ?, "
+        "updated_by = ?, version = version + 1 WHERE order_id = ? AND status = 'booked' "
+        "RETURNING id, room_id",
+        {reason, utc_now_iso(), actor, id});
+    if (!freed) return std::unexpected(freed.error());
     auto saved = read_order(c, id);
     if (!saved) return std::unexpected(saved.error());
     out.value = std::move(**saved);
+    for (const auto& a : *freed)
+      if (auto s = outbox_.enqueue(c, {kAppointmentCancelled,
+                                       {{"appointment", std::to_string(a.integer(0))},
+                                        {"order", std::to_string(id)},
+                                        {"accession", out.value.accession_number},
+                                        {"room", std::to_string(a.integer(1))},
+                                        {"patient", std::to_string(out.value.patient_id)}}});
+          !s)
+        return std::unexpected(s.error());
     if (auto s = outbox_.enqueue(c, event_of(kOrderCancelled, out.value)); !s)
       return std::unexpected(s.error());
     return out;

@@ -23,6 +23,8 @@ namespace vireo::ris {
 // Topics (thin events; ids: order, accession, patient):
 inline constexpr const char* kOrderCreated = "ris.order.created";
 inline constexpr const char* kOrderCancelled = "ris.order.cancelled";
+// (the order's booking, cancelled with it; the schedule publishes the rest of its topics)
+inline constexpr const char* kAppointmentCancelled = "ris.appointment.cancelled";
 
 [[nodiscard]] std::string accession_pattern_problem(std::string_view pattern);
 

@@ -173,17 +173,18 @@ Result<std::vector<Holding>> holdings(Connection& c, Span range, int64_t excludi
 Taken taken_of(const std::vector<Holding>& held, const std::vector<StaffMember>& staff,
                int64_t patient_id) {
   Taken t;
-  for (const auto& m : staff) {
-    if (m.radiologist) t.radiologists[m.id];
-    if (m.contrast_technician) t.technicians[m.id];
-  }
+  // One person is busy with every exam they are booked for, whatever as.
+  std::map<int64_t, std::vector<Span>> busy;
   for (const auto& h : held) {
     t.rooms[h.room_id].push_back(h.kept);
-    if (auto it = t.radiologists.find(h.radiologist_id); it != t.radiologists.end())
-      it->second.push_back(h.exam);
-    if (auto it = t.technicians.find(h.technician_id); it != t.technicians.end())
-      it->second.push_back(h.exam);
+    if (h.radiologist_id != 0) busy[h.radiologist_id].push_back(h.exam);
+    if (h.technician_id != 0 && h.technician_id != h.radiologist_id)
+      busy[h.technician_id].push_back(h.exam);
     if (h.patient_id == patient_id) t.patient.push_back(h.exam);
+  }
+  for (const auto& m : staff) {
+    if (m.radiologist) t.radiologists[m.id] = busy[m.id];
+    if (m.contrast_technician) t.technicians[m.id] = busy[m.id];
   }
   t.sort();
   return t;
@@ -405,8 +406,8 @@ Result<Booked> Schedule::place(Connection& c, int64_t order_id, int64_t room_id,
         Conflict{"daily_limit", "The daily limit of " + *full + " is reached that day", 0};
     return out;
   }
-  int64_t radiologist = needs.radiologist ? *free_person(taken.radiologists, exam, today) : 0;
-  int64_t technician = needs.contrast_technician ? *free_person(taken.technicians, exam, today) : 0;
+  const Staffing staffing = staff_for(taken, needs, exam, today);
+  const int64_t radiologist = staffing.radiologist, technician = staffing.technician;
   const std::string now_text = utc_now_iso();
   int64_t id = moving;
   if (moving == 0) {

@@ -22,6 +22,7 @@
 #include "core/clock.hpp"
 #include "core/time_zone.hpp"
 #include "events/outbox.hpp"
+#include "ris/orders.hpp"
 #include "ris/appointment.hpp"
 #include "ris/slots.hpp"
 #include "store/migrations.hpp"
@@ -32,7 +33,6 @@ namespace vireo::ris {
 // Topics (thin events; ids: appointment, order, accession, room, patient).
 inline constexpr const char* kAppointmentBooked = "ris.appointment.booked";
 inline constexpr const char* kAppointmentMoved = "ris.appointment.moved";
-inline constexpr const char* kAppointmentCancelled = "ris.appointment.cancelled";
 inline constexpr const char* kPatientArrived = "ris.appointment.arrived";
 inline constexpr const char* kPatientNoShow = "ris.appointment.no_show";
 

@@ -47,11 +47,11 @@ bool overlaps(const std::vector<Span>& sorted, Span s) {
 }
 
 std::optional<int64_t> free_person(const std::map<int64_t, std::vector<Span>>& people, Span s,
-                                   Span day_span) {
+                                   Span day_span, int64_t exclude) {
   std::optional<int64_t> best;
   size_t best_load = 0;
   for (const auto& [id, spans] : people) {
-    if (overlaps(spans, s)) continue;
+    if (id == exclude || overlaps(spans, s)) continue;
     size_t load = static_cast<size_t>(std::ranges::count_if(
         spans, [&](const Span& b) { return b.start < day_span.end && b.end > day_span.start; }));
     if (!best || load < best_load) {
@@ -60,6 +60,25 @@ std::optional<int64_t> free_person(const std::map<int64_t, std::vector<Span>>& p
     }
   }
   return best;
+}
+
+Staffing staff_for(const Taken& taken, const Needs& needs, Span exam, Span day_span) {
+  if (!needs.radiologist) {
+    if (!needs.contrast_technician) return {};
+    auto t = free_person(taken.technicians, exam, day_span);
+    return t ? Staffing{0, *t, ""} : Staffing{0, 0, "technician_busy"};
+  }
+  // Each free radiologist in turn, least loaded first, with a technician who is someone else:
+  // whether the pair exists must not depend on whom the first choice falls.
+  std::map<int64_t, std::vector<Span>> radiologists = taken.radiologists;
+  bool any = false;
+  while (auto r = free_person(radiologists, exam, day_span)) {
+    any = true;
+    if (!needs.contrast_technician) return {*r, 0, ""};
+    if (auto t = free_person(taken.technicians, exam, day_span, *r)) return {*r, *t, ""};
+    radiologists.erase(*r);
+  }
+  return {0, 0, any ? "technician_busy" : "radiologist_busy"};
 }
 
 std::string why_not(const Room& room, const std::vector<Span>& open, const Taken& taken,
@@ -72,11 +91,7 @@ std::string why_not(const Room& room, const std::vector<Span>& open, const Taken
   if (auto it = taken.rooms.find(room.id); it != taken.rooms.end() && overlaps(it->second, kept))
     return "slot_taken";
   if (overlaps(taken.patient, exam)) return "patient_busy";
-  const Span day{open.front().start, open.back().end};
-  if (needs.radiologist && !free_person(taken.radiologists, exam, day)) return "radiologist_busy";
-  if (needs.contrast_technician && !free_person(taken.technicians, exam, day))
-    return "technician_busy";
-  return "";
+  return staff_for(taken, needs, exam, {open.front().start, open.back().end}).missing;
 }
 
 std::vector<Window> free_windows(const Room& room, const std::vector<Span>& open,

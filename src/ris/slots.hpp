@@ -45,7 +45,9 @@ struct Needs {
 // What is taken, each list sorted by start.
 struct Taken {
   std::map<int64_t, std::vector<Span>> rooms;  // room id → [start, busy_until) of its bookings
-  std::map<int64_t, std::vector<Span>> radiologists;  // staff id → their bookings
+  // Staff id → every booking of that person, whatever they were booked as: someone who is both
+  // a radiologist and a contrast-trained technician has the same list in both maps.
+  std::map<int64_t, std::vector<Span>> radiologists;
   std::map<int64_t, std::vector<Span>> technicians;
   std::vector<Span> patient;  // the patient's own other bookings
   // Add each in any order, then sort() once.
@@ -54,10 +56,20 @@ struct Taken {
 
 // Whether `s` overlaps any span of a sorted list.
 [[nodiscard]] bool overlaps(const std::vector<Span>& sorted, Span s);
-// The free one among `people` (staff id → sorted bookings) for `s`, preferring who has the
-// fewest bookings in `day_span` (then the lowest id); nullopt when all are busy.
+// The free one among `people` (staff id → sorted bookings) for `s`, other than `exclude`,
+// preferring who has the fewest bookings in `day_span` (then the lowest id); nullopt when all
+// are busy.
 [[nodiscard]] std::optional<int64_t> free_person(const std::map<int64_t, std::vector<Span>>& people,
-                                                 Span s, Span day_span);
+                                                 Span s, Span day_span, int64_t exclude = 0);
+
+// Who an exam is booked with: a radiologist and a contrast-trained technician as it needs, two
+// different people when it needs both (0: not needed); `missing` names the rule when nobody is
+// free ("radiologist_busy", "technician_busy").
+struct Staffing {
+  int64_t radiologist = 0, technician = 0;
+  std::string missing;
+};
+[[nodiscard]] Staffing staff_for(const Taken& taken, const Needs& needs, Span exam, Span day_span);
 
 // Why an exam cannot start at `start` in `room`, or empty when it can ("outside_hours",
 // "slot_taken", "radiologist_busy", "technician_busy", "patient_busy").

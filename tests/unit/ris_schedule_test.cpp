@@ -76,13 +76,14 @@ class ScheduleTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
   int64_t procedure(const char* code, const char* modality, int minutes, bool radiologist,
-                    int limit) {
+                    int limit, bool contrast_technician = false) {
     ProcedureFields p;
     p.code = code;
     p.name = code;
     p.modality = modality;
     p.duration_minutes = minutes;
     p.needs_radiologist = radiologist;
+    p.needs_contrast_technician = contrast_technician;
     p.daily_limit = limit;
     auto made = catalogue_->create_procedure(p, "admin");
     EXPECT_TRUE(made && made->saved());
@@ -332,6 +333,9 @@ TEST_F(ScheduleTest, CancellingABookedOrderFreesItsSlot) {
   ASSERT_TRUE(cancelled && cancelled->saved());
   auto view = schedule_->get(a.id);
   EXPECT_EQ((*view)->appointment.status, "cancelled");
+  const std::vector<std::string> expected = {kOrderCreated, kAppointmentBooked,
+                                             kAppointmentCancelled, kOrderCancelled};
+  EXPECT_EQ(topics(), expected) << "the booking's cancellation is announced with the order's";
   EXPECT_TRUE(
       schedule_
           ->book(order({chest_}, patient("Puig")), ct_room_, at("2027-03-01T09:00:00Z"), "rosa")
@@ -365,6 +369,54 @@ TEST_F(ScheduleTest, DailyLimitsAndTheStaffAnExamNeeds) {
   auto busy = schedule_->book(bx2, us_rooms_[1], at("2027-03-01T09:30:00Z"), "rosa");
   EXPECT_EQ(busy->conflict->rule, "radiologist_busy");
   EXPECT_TRUE(schedule_->book(bx2, us_rooms_[1], at("2027-03-01T09:45:00Z"), "rosa")->saved());
+
+  // Someone who is both a radiologist and a contrast-trained technician is one person: while
+  // Dr. Vidal does a biopsy (the radiologist with fewer bookings that day), no contrast CT can
+  // have them as its technician.
+  StaffFields both{"dr.vidal", "Dr. Vidal", true, true, true};
+  const int64_t vidal = catalogue_->create_staff(both, "admin")->value.id;
+  const int64_t bx3 = order({biopsy_}, patient("Mas"));
+  auto biopsy = schedule_->book(bx3, us_rooms_[0], at("2027-03-01T11:00:00Z"), "rosa");
+  ASSERT_TRUE(biopsy && biopsy->saved());
+  EXPECT_EQ(biopsy->value.radiologist_id, vidal);
+  const int64_t contrast = procedure("CT-THX-C", "CT", 20, false, 0, true);
+  auto ct = schedule_->book(order({contrast}, patient("Font")), ct_room_,
+                            at("2027-03-01T11:15:00Z"), "rosa");
+  ASSERT_TRUE(ct && ct->conflict);
+  EXPECT_EQ(ct->conflict->rule, "technician_busy");
+  auto later = schedule_->book(order({contrast}, patient("Pons")), ct_room_,
+                               at("2027-03-01T11:45:00Z"), "rosa");
+  ASSERT_TRUE(later && later->saved());
+  EXPECT_EQ(later->value.technician_id, vidal);
+}
+
+TEST_F(ScheduleTest, WhatBookingsNeedCannotBeRetiredUnderThem) {
+  ASSERT_TRUE(
+      schedule_->book(order({chest_}), ct_room_, at("2027-03-01T09:00:00Z"), "rosa")->saved());
+  auto room = *catalogue_->room(ct_room_);
+  RoomFields retired = *room;
+  retired.active = false;
+  auto refused = catalogue_->update_room(ct_room_, room->version, retired, "admin");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(rules_of(refused->invalid, "active"), (std::vector<std::string>{"booked"}));
+  RoomFields other = *room;
+  other.modality = "MR";
+  EXPECT_EQ(rules_of(catalogue_->update_room(ct_room_, room->version, other, "admin")->invalid,
+                     "modality"),
+            (std::vector<std::string>{"booked"}));
+  StaffFields doctor{"dr.serra", "Dr. Serra", true, false, true};
+  auto serra = catalogue_->create_staff(doctor, "admin")->value;
+  ASSERT_TRUE(schedule_
+                  ->book(order({biopsy_}, patient("Vidal")), us_rooms_[0],
+                         at("2027-03-01T09:00:00Z"), "rosa")
+                  ->saved());
+  StaffFields gone = doctor;
+  gone.active = false;
+  EXPECT_EQ(
+      rules_of(catalogue_->update_staff(serra.id, serra.version, gone, "admin")->invalid, "active"),
+      (std::vector<std::string>{"booked"}));
+  EXPECT_EQ((*catalogue_->room(ct_room_))->version, room->version) << "nothing saved";
+  EXPECT_TRUE((*catalogue_->staff(false)).front().active);
 }
 
 TEST_F(ScheduleTest, TheCalendarShowsHoursClosuresAndBookings) {

@@ -38,9 +38,9 @@ TEST(TimeZone, InstantsAreReadWithTheirOffsetAndWrittenInUtc) {
   EXPECT_EQ(instant_text(at("2027-03-28T08:00:05Z")), "2027-03-28T08:00:05Z");
   EXPECT_EQ(instant_text(at("2027-01-05T23:30:00-05:00")), "2027-01-06T04:30:00Z");
   EXPECT_EQ(instant_text(at("2027-03-28T08:00:05.999Z")), "2027-03-28T08:00:05Z");
-  for (const char* bad :
-       {"", "2027-03-28", "2027-03-28T08:00", "2027-02-30T08:00Z", "2027-03-28T24:00Z",
-        "2027-03-28T08:00+2", "2027-03-28T08:00:00Zjunk", "2027-03-28T8:00Z", "2027-03-28T08:00:00.Z", "2027-03-28T08:00.5Z"})
+  for (const char* bad : {"", "2027-03-28", "2027-03-28T08:00", "2027-02-30T08:00Z",
+                          "2027-03-28T24:00Z", "2027-03-28T08:00+2", "2027-03-28T08:00:00Zjunk",
+                          "2027-03-28T8:00Z", "2027-03-28T08:00:00.Z", "2027-03-28T08:00.5Z"})
     EXPECT_FALSE(parse_instant(bad)) << bad;
   EXPECT_FALSE(TimeZone::named("Nowhere/Atlantis"));
   EXPECT_FALSE(parse_day("2027-13-01"));
@@ -181,6 +181,25 @@ TEST(Slots, TheStaffAnExamNeedsAndThePatientsOtherBookings) {
   EXPECT_EQ(free_person(taken.radiologists,
                         {at("2027-03-01T10:40:00Z"), at("2027-03-01T10:50:00Z")}, day_span),
             std::nullopt);
+  // Someone who is both a radiologist and a contrast-trained technician is one person: busy as
+  // either, busy for both, and never both people of one exam.
+  Taken both;
+  both.radiologists[5] = {{at("2027-03-01T10:00:00Z"), at("2027-03-01T11:00:00Z")}};
+  both.technicians[5] = both.radiologists[5];
+  const Needs everything{minutes(30), true, true};
+  EXPECT_EQ(why_not(room, open, both, contrast, at("2027-03-01T10:30:00Z")), "technician_busy");
+  EXPECT_EQ(why_not(room, open, both, everything, at("2027-03-01T12:00:00Z")), "technician_busy");
+  both.technicians[6] = {};
+  EXPECT_EQ(why_not(room, open, both, everything, at("2027-03-01T12:00:00Z")), "");
+  const Staffing pair = staff_for(
+      both, everything, {at("2027-03-01T12:00:00Z"), at("2027-03-01T12:30:00Z")}, day_span);
+  EXPECT_EQ(std::pair(pair.radiologist, pair.technician), std::pair(int64_t{5}, int64_t{6}));
+  // With 6 a radiologist too and less loaded, 6 is the radiologist and 5 the technician.
+  both.radiologists[6] = {};
+  const Staffing swapped = staff_for(
+      both, everything, {at("2027-03-01T12:00:00Z"), at("2027-03-01T12:30:00Z")}, day_span);
+  EXPECT_EQ(std::pair(swapped.radiologist, swapped.technician), std::pair(int64_t{6}, int64_t{5}));
+
   // The patient cannot be in two rooms at once.
   taken.patient = {{at("2027-03-01T13:00:00Z"), at("2027-03-01T13:20:00Z")}};
   EXPECT_EQ(why_not(room, open, taken, contrast, at("2027-03-01T12:45:00Z")), "patient_busy");

@@ -1,6 +1,6 @@
 // End-to-end: reception's appointment calendar in Chromium. A receptionist opens a patient with
 // a contrast allergy, books their order from the calendar with the keyboard (the next free
-// times), books a second order by clicking a free slot in the grid and drags it later, is told
+// times), books a second order by clicking a free slot in the grid and drags it earlier, is told
 // in plain words when someone else took the time first, moves an appointment to another time,
 // checks the first patient in and prints the slip with the preparation. The calendar shows the
 // clinic's time whatever the browser's zone (this browser runs in another). Every page and
@@ -84,24 +84,24 @@ await run('calendar end-to-end', async ({ page, check }) => {
   check(second.status === 'booked', `the clicked slot was not booked: ${JSON.stringify(second)}`);
   await page.waitForSelector('[data-testid=schedule-notice]:has-text("Booked")');
 
-  // Dragged later down the grid.
+  // Dragged earlier up the grid (up: the grid may end just below it), then confirmed: a drop
+  // moves nobody by accident.
   const event = page.locator(`.rbc-event:has-text("${second.patient.name}")`);
   await event.scrollIntoViewIfNeeded();
   const box = await event.boundingBox();
   const quarter = (await page.locator('.rbc-day-slot .rbc-time-slot').first().boundingBox()).height;
   await page.mouse.move(box.x + box.width / 2, box.y + 3);
   await page.mouse.down();
-  await page.mouse.move(box.x + box.width / 2, box.y + 3 + quarter, { steps: 5 });
-  await page.mouse.move(box.x + box.width / 2, box.y + 3 + 2 * quarter, { steps: 5 });
-  const [dropped] = await Promise.all([
-    page.waitForResponse((r) => /\/api\/ris\/appointments\/\d+\/move$/.test(new URL(r.url()).pathname)),
-    page.mouse.up(),
-  ]);
+  await page.mouse.move(box.x + box.width / 2, box.y + 3 - quarter, { steps: 5 });
+  await page.mouse.move(box.x + box.width / 2, box.y + 3 - 2 * quarter, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForSelector('[data-testid=book-dialog]:has-text("Move the appointment")');
+  const dropped = await confirmAndAnswer(page);
   const dragged = await dropped.json();
   // (where the grab lands within the event decides whether it snaps to one or two quarters)
-  const later = Date.parse(dragged.startsAt) - Date.parse(second.startsAt);
-  check(dropped.status() === 200 && later > 0 && later <= 30 * 60_000 && later % (15 * 60_000) === 0,
-    `the drag did not move the appointment later by the quarters dragged: ${dropped.status()} ${second.startsAt} → ${dragged.startsAt}`);
+  const earlier = Date.parse(second.startsAt) - Date.parse(dragged.startsAt);
+  check(dropped.status() === 200 && earlier > 0 && earlier <= 30 * 60_000 && earlier % (15 * 60_000) === 0,
+    `the drag did not move the appointment earlier by the quarters dragged: ${dropped.status()} ${second.startsAt} → ${dragged.startsAt}`);
   await page.waitForSelector('[data-testid=schedule-notice]:has-text("Moved")');
   if (dropped.status() === 200) second = dragged;
 
@@ -137,8 +137,9 @@ await run('calendar end-to-end', async ({ page, check }) => {
   check(moved.id === booked.id && moved.startsAt !== booked.startsAt, `the appointment was not moved: ${JSON.stringify(moved)}`);
   await page.waitForSelector('[data-testid=schedule-notice]:has-text("Moved")');
 
-  // Checked in today; the calendar shows the arrival.
-  await page.click(`.rbc-event:has-text("${booked.patient.name}")`);
+  // Checked in today, the appointment opened with the keyboard; the calendar shows the arrival.
+  await page.focus(`.rbc-event:has-text("${booked.patient.name}")`);
+  await page.keyboard.press('Enter');
   await page.waitForSelector('[data-testid=appointment-dialog]');
   check(shows(await page.textContent('[data-testid=appointment-when]'), moved.startsAt),
     'the appointment\'s time is not the clinic\'s');

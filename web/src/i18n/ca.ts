@@ -137,6 +137,7 @@ export const ca: Messages = {
       columns: { room: 'Sala', days: 'Dies', reason: 'Motiu', by: 'Afegit per' },
     },
     rules: {
+      booked: 'Hi ha cites amb això a partir d’ara: canvieu-les o anul·leu-les primer.',
       taken: 'Ja està en ús: trieu-ne un altre.',
       range: 'És fora de l’interval permès.',
       order: 'Aquestes hores o dies estan en ordre incorrecte.',
@@ -189,6 +190,7 @@ export const ca: Messages = {
       move: 'S’està canviant la cita de {{patient}}: {{procedures}}, {{minutes}} minuts.',
       hint: 'Feu clic en una hora lliure (en verd) d’una sala, o trieu una de les properes hores lliures:',
       nextTimes: 'Properes hores lliures',
+      more: 'Més hores lliures',
       none: 'No hi ha hores lliures per a aquesta petició en els dies mostrats. Mireu els dies següents.',
       fullDays: 'El límit diari d’aquesta exploració és complet el {{days}}.',
       stop: 'Deixar de citar',

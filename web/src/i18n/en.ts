@@ -136,6 +136,7 @@ export const en = {
       columns: { room: 'Room', days: 'Days', reason: 'Reason', by: 'Added by' },
     },
     rules: {
+      booked: 'Appointments are booked with this from now on: move or cancel them first.',
       taken: 'This is already used: choose another.',
       range: 'This is outside the allowed range.',
       order: 'These times or days are in the wrong order.',
@@ -188,6 +189,7 @@ export const en = {
       move: 'Moving the appointment of {{patient}}: {{procedures}}, {{minutes}} minutes.',
       hint: 'Click a free time (green) in a room, or choose one of the next free times:',
       nextTimes: 'Next free times',
+      more: 'More free times',
       none: 'No free time for this order in the days shown. Look at the next days.',
       fullDays: 'The daily limit of this exam is reached on {{days}}.',
       stop: 'Stop booking',

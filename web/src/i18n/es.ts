@@ -137,6 +137,7 @@ export const es: Messages = {
       columns: { room: 'Sala', days: 'Días', reason: 'Motivo', by: 'Añadido por' },
     },
     rules: {
+      booked: 'Hay citas con esto a partir de ahora: cámbielas o anúlelas primero.',
       taken: 'Ya está en uso: elija otro.',
       range: 'Está fuera del intervalo permitido.',
       order: 'Estas horas o días están en orden incorrecto.',
@@ -189,6 +190,7 @@ export const es: Messages = {
       move: 'Cambiando la cita de {{patient}}: {{procedures}}, {{minutes}} minutos.',
       hint: 'Haga clic en una hora libre (en verde) de una sala, o elija una de las próximas horas libres:',
       nextTimes: 'Próximas horas libres',
+      more: 'Más horas libres',
       none: 'No hay horas libres para esta petición en los días mostrados. Mire los días siguientes.',
       fullDays: 'El límite diario de esta exploración está completo el {{days}}.',
       stop: 'Dejar de citar',

@@ -24,7 +24,7 @@ import { errorText } from '../ui/errorText';
 import { useProcedures } from './catalogue';
 import { usePatient } from './patients';
 import { displayName } from './patientForm';
-import { useBook, useCalendar, useClinic, useMove, useSlots } from './schedule';
+import { useAppointment, useBook, useCalendar, useClinic, useMove, useSlots } from './schedule';
 import { dayOf, formatDay, formatStart, formatTime, freeStarts, hoursShown, isFreeStart, isOpen, mondayOf, shiftDay } from './clinicTime';
 import { AppointmentDialog, scheduleProblemText } from './AppointmentDialog';
 import type { Appointment, Calendar } from './types';
@@ -37,8 +37,9 @@ type Resource = { id: number; title: string };
 const withDragAndDrop = (dragAndDrop as unknown as { default?: typeof dragAndDrop }).default ?? dragAndDrop;
 const DnDCalendar = withDragAndDrop<CalendarEvent, Resource>(BigCalendar);
 
-// The time a slot or a drop names, with the room: what a booking needs.
-type Target = { roomId: number; start: string };
+// The time a slot or a drop names, with the room: what a booking needs; with the appointment
+// when it moves one.
+type Target = { roomId: number; start: string; appointment?: Appointment };
 
 export function CalendarPage() {
   const { t } = useTranslation();
@@ -120,11 +121,11 @@ function Schedule({ zone, today }: { zone: string; today: string }) {
       setNotice({ tone: 'error', text: t('schedule.booking.notFree') });
       return;
     }
-    setConfirming({ roomId, start: slot.start.toISOString() });
+    setConfirming({ roomId, start: slot.start.toISOString(), appointment: movingAppointment });
   };
+  // A drop is confirmed as a click is: an accidental drag must not move a patient.
   const onEventDrop = ({ event, start, resourceId }: EventInteractionArgs<CalendarEvent>) => {
-    const target = { roomId: Number(resourceId ?? event.resourceId), start: new Date(start).toISOString() };
-    void place(target, event.appointment);
+    setConfirming({ roomId: Number(resourceId ?? event.resourceId), start: new Date(start).toISOString(), appointment: event.appointment });
   };
   // The grid's scrolling area reachable with the keyboard, and named (react-big-calendar's is not).
   useEffect(() => {
@@ -135,7 +136,10 @@ function Schedule({ zone, today }: { zone: string; today: string }) {
       content.setAttribute('aria-label', t('schedule.title'));
     }
   });
-  const movingAppointment = calendar.data?.appointments.find((a) => a.id === moving);
+  // The appointment being moved, read by its id: the days shown may not hold it.
+  const movingQuery = useAppointment(moving ?? 0, moving !== undefined);
+  const movingAppointment = moving !== undefined ? movingQuery.data : undefined;
+  const confirmingMove = confirming?.appointment ?? movingAppointment;
   const openedAppointment = calendar.data?.appointments.find((a) => a.id === opened);
 
   return (
@@ -146,7 +150,7 @@ function Schedule({ zone, today }: { zone: string; today: string }) {
       {notice && <Notice tone={notice.tone} testId="schedule-notice">{notice.text}</Notice>}
       {order && (
         <BookingPanel order={order} moving={movingAppointment} slots={slots} zone={zone} locale={locale} roomName={roomName}
-          nameOf={nameOf} onPick={setConfirming} onStop={() => set({ order: undefined, appointment: undefined })} />
+          nameOf={nameOf} onPick={(target) => setConfirming({ ...target, appointment: movingAppointment })} onStop={() => set({ order: undefined, appointment: undefined })} />
       )}
       {calendar.isError && <Notice tone="error">{errorText(t, calendar.error)}</Notice>}
       <ClosedDays calendar={calendar.data} rooms={shownRooms} view={view} locale={locale} />
@@ -172,6 +176,13 @@ function Schedule({ zone, today }: { zone: string; today: string }) {
           selectable={order ? 'ignoreEvents' : false}
           onSelectSlot={onSelectSlot}
           onSelectEvent={(e) => setOpened(e.id)}
+          onKeyPressEvent={(e, press) => {
+            const key = (press as unknown as KeyboardEvent).key;
+            if (key === 'Enter' || key === ' ') {
+              press.preventDefault();
+              setOpened(e.id);
+            }
+          }}
           draggableAccessor={(e) => writer && e.appointment.status === 'booked'}
           resizable={false}
           onEventDrop={onEventDrop}
@@ -192,16 +203,17 @@ function Schedule({ zone, today }: { zone: string; today: string }) {
       </div>
       <Legend booking={order !== undefined} />
       <FormDialog isOpen={confirming !== null} onClose={() => setConfirming(null)} testId="book-dialog"
-        title={t(movingAppointment ? 'schedule.booking.confirmMove' : 'schedule.booking.confirmBook')}>
+        title={t(confirmingMove ? 'schedule.booking.confirmMove' : 'schedule.booking.confirmBook')}>
         {confirming && (
           <div className="catalogue-form">
             <p data-testid="book-when">
               {t('schedule.booking.when', { day: formatDay(dayOf(confirming.start, zone), locale), time: formatTime(confirming.start, zone, locale), room: roomName(confirming.roomId) })}
             </p>
             <div className="form-actions">
-              <Button className="primary" isDisabled={book.isPending || move.isPending}
-                onPress={() => { const target = confirming; setConfirming(null); void place(target, movingAppointment); }}>
-                {book.isPending || move.isPending ? t('schedule.booking.working') : t(movingAppointment ? 'schedule.booking.doMove' : 'schedule.booking.doBook')}
+              <Button className="primary"
+                isDisabled={book.isPending || move.isPending || (moving !== undefined && !confirmingMove)}
+                onPress={() => { const target = confirming; setConfirming(null); void place(target, target.appointment ?? movingAppointment); }}>
+                {book.isPending || move.isPending ? t('schedule.booking.working') : t(confirmingMove ? 'schedule.booking.doMove' : 'schedule.booking.doBook')}
               </Button>
               <Button onPress={() => setConfirming(null)}>{t('schedule.booking.other')}</Button>
             </div>
@@ -261,7 +273,9 @@ function BookingPanel({ order, moving, slots, zone, locale, roomName, nameOf, on
     queryFn: ({ signal }) => unwrap(jsonApi.GET('/api/ris/orders/{id}', { params: { path: { id: order } }, signal })),
   });
   const patient = usePatient(orderQuery.data?.patientId ?? null);
-  const starts = freeStarts(slots.data);
+  const [shown, setShown] = useState(12);
+  const all = freeStarts(slots.data, 30, Number.MAX_SAFE_INTEGER);
+  const starts = all.slice(0, shown);
   const who = patient.data ? displayName(patient.data) : '…';
   const what = orderQuery.data ? orderQuery.data.procedureIds.map(nameOf).join(' + ') : '…';
   return (
@@ -289,6 +303,7 @@ function BookingPanel({ order, moving, slots, zone, locale, roomName, nameOf, on
               </li>
             ))}
           </ul>
+          {all.length > shown && <Button onPress={() => setShown((n) => n + 24)}>{t('schedule.booking.more')}</Button>}
         </>
       )}
       {slots.data && slots.data.fullDays.length > 0 && (

@@ -14,12 +14,6 @@ export function mondayOf(day: string): string {
   return d.minus({ days: d.weekday - 1 }).toISODate() ?? day;
 }
 
-// A wall-clock time of a day in the zone, as an instant with its offset ("2027-03-01T10:00:00.000+01:00").
-export function wallTime(day: string, hhmm: string, zone: string): string {
-  const [h, m] = hhmm.split(':').map(Number);
-  return DateTime.fromISO(day, { zone }).set({ hour: h, minute: m }).toISO() ?? '';
-}
-
 // The clinic's day of an instant.
 export function dayOf(iso: string, zone: string): string {
   return DateTime.fromISO(iso, { zone }).toISODate() ?? '';

@@ -33,9 +33,10 @@ export function useSlots(order: number | undefined, from: string, days: number) 
   });
 }
 
-export function useAppointment(id: number) {
+export function useAppointment(id: number, enabled = true) {
   return useQuery({
     queryKey: [...SCHEDULE, 'appointment', id],
+    enabled,
     queryFn: ({ signal }) => unwrap(jsonApi.GET('/api/ris/appointments/{id}', { params: { path: { id } }, signal })),
   });
 }

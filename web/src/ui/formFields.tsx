@@ -38,10 +38,16 @@ export function FormNumber<T extends FieldValues>({ control, name, label, hint, 
   );
 }
 
-export function FormCheckbox<T extends FieldValues>({ control, name, label, hint }: Omit<Bound<T>, 'explain'>) {
+// A checkbox; a refusal the server named on it (explain, when given) is said under it.
+export function FormCheckbox<T extends FieldValues>({ control, name, label, hint, explain }: Omit<Bound<T>, 'explain'> & {
+  explain?: Explain;
+}) {
   return (
-    <Controller control={control} name={name} render={({ field }) => (
-      <CheckboxField name={name} label={label} value={field.value} onChange={field.onChange} hint={hint} />
+    <Controller control={control} name={name} render={({ field, fieldState }) => (
+      <>
+        <CheckboxField name={name} label={label} value={field.value} onChange={field.onChange} hint={hint} />
+        {explain && fieldState.error && <p className="field-error" role="alert">{explain(name, fieldState.error.message)}</p>}
+      </>
     )} />
   );
 }

@@ -82,6 +82,8 @@ function StaffForm({ member, onDone }: { member: StaffMember | null; onDone: () 
   });
   const { control, formState } = form;
   const f = (name: keyof StaffFormValues) => t(`catalogue.staff.fields.${name}`);
+  // (a missing role is said once for both boxes, below them)
+  const bookedOnly: typeof explain = (field, rule) => (rule === 'booked' ? explain(field, rule) : undefined);
   const submit = form.handleSubmit((values) => {
     setProblem('');
     save.mutateAsync({ id: member?.id ?? 0, version: member?.version ?? 0, fields: staffFieldsOf(values) }).then(onDone,
@@ -93,11 +95,11 @@ function StaffForm({ member, onDone }: { member: StaffMember | null; onDone: () 
       <FormText control={control} name="username" label={f('username')} hint={t('catalogue.staff.hints.username')} explain={explain} isRequired />
       <fieldset className="booked-as">
         <legend>{t('catalogue.staff.columns.bookedAs')}</legend>
-        <FormCheckbox control={control} name="radiologist" label={f('radiologist')} />
-        <FormCheckbox control={control} name="contrastTechnician" label={f('contrastTechnician')} />
-        {formState.errors.radiologist && <p className="field-error" role="alert">{t('catalogue.staff.needsOne')}</p>}
+        <FormCheckbox control={control} name="radiologist" label={f('radiologist')} explain={bookedOnly} />
+        <FormCheckbox control={control} name="contrastTechnician" label={f('contrastTechnician')} explain={bookedOnly} />
+        {formState.errors.radiologist?.message === 'required' && <p className="field-error" role="alert">{t('catalogue.staff.needsOne')}</p>}
       </fieldset>
-      {member && <FormCheckbox control={control} name="active" label={f('active')} />}
+      {member && <FormCheckbox control={control} name="active" label={f('active')} explain={explain} />}
       {problem && <Notice tone="error" testId="catalogue-problem">{problem}</Notice>}
       <div className="form-actions">
         <Button type="submit" className="primary" isDisabled={save.isPending}>{save.isPending ? t('catalogue.saving') : t('catalogue.save')}</Button>

@@ -141,7 +141,7 @@ function RoomForm({ room, onDone }: { room: Room | null; onDone: () => void }) {
         <Button onPress={() => hours.replace(sameAsMonday(form.getValues('hours')))}>{t('catalogue.rooms.copyWeekdays')}</Button>
         {hoursRule && <p className="field-error" role="alert" data-testid="hours-error">{explain('hours', hoursRule)}</p>}
       </fieldset>
-      {room && <FormCheckbox control={control} name="active" label={t('catalogue.rooms.fields.active')} />}
+      {room && <FormCheckbox control={control} name="active" label={t('catalogue.rooms.fields.active')} explain={explain} />}
       {problem && <Notice tone="error" testId="catalogue-problem">{problem}</Notice>}
       <div className="form-actions">
         <Button type="submit" className="primary" isDisabled={save.isPending}>{save.isPending ? t('catalogue.saving') : t('catalogue.save')}</Button>
