@@ -337,14 +337,19 @@ Result<Checked<Slots>> Schedule::free_slots(const SlotRequest& r) {
   return out;
 }
 
-// Checks that the order can be in `room_id` at `start` and writes it there: a new booking, or
-// `moving` moved. The order's lifecycle and the event are the caller's.
+// Checks that the order can be in `room_id` at `start` (a new booking: that it can be booked at
+// all) and writes it there: a new booking, or `moving` moved. The order's lifecycle and the
+// event are the caller's. The order is read once, in the job.
 Result<Booked> Schedule::place(Connection& c, int64_t order_id, int64_t room_id, Instant start,
                                int64_t moving, const std::string& actor, Booked& out) {
   auto order = order_facts(c, order_id);
   if (!order) return std::unexpected(order.error());
   if (!*order) return fail(ErrorCode::NotFound, "no such order");
   const OrderFacts& o = **order;
+  if (moving == 0 && !bookable(o.status)) {
+    out.conflict = order_state(o);
+    return out;
+  }
   auto room = rows::room(c, room_id);
   if (!room) return std::unexpected(room.error());
   if (!*room || !(*room)->active) {
@@ -448,13 +453,6 @@ Result<Booked> Schedule::book(int64_t order_id, int64_t room_id, Instant start,
                               const std::string& actor) {
   return writes_.run<Booked>([&](Connection& c) -> Result<Booked> {
     Booked out;
-    auto order = order_facts(c, order_id);
-    if (!order) return std::unexpected(order.error());
-    if (!*order) return fail(ErrorCode::NotFound, "no such order");
-    if (!bookable((*order)->status)) {
-      out.conflict = order_state(**order);
-      return out;
-    }
     auto placed = place(c, order_id, room_id, start, 0, actor, out);
     if (!placed) return placed;
     if (!out.saved()) return out;
