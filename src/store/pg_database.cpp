@@ -125,6 +125,7 @@ class PgConnection final : public Connection {
           params[i]);
     }
     changes_ = 0;
+    if (!was_in_transaction_) notice_loss_while_idle();
     // A connection lost while idle is opened again (the server restarted, a failover); lost
     // inside a transaction, that transaction is gone: its statements fail until the caller ends
     // it, and its COMMIT is refused (it may or may not have happened).
@@ -216,6 +217,19 @@ class PgConnection final : public Connection {
   bool broken() const override { return PQstatus(conn_) == CONNECTION_BAD; }
 
  private:
+  // A server that stopped or restarted has told its idle sessions so ("terminating connection
+  // due to administrator command") and closed them; libpq learns it only on reading. Read it
+  // before the next statement, so that an idle pooled connection is opened again instead of
+  // failing the request that happens to take it. An idle session has nothing else to read but
+  // notices, parameter changes and notifications, which reading keeps for their readers. The
+  // farewell and the close are read separately: a few reads at most.
+  void notice_loss_while_idle() {
+    for (int reads = 0; reads < 4 && PQstatus(conn_) == CONNECTION_OK; ++reads) {
+      pollfd p{PQsocket(conn_), POLLIN, 0};
+      if (::poll(&p, 1, 0) <= 0 || PQconsumeInput(conn_) == 0) return;
+    }
+  }
+
   // The name of `text`'s prepared statement on this connection, preparing it when new.
   Result<const std::string*> prepare(const std::string& text, int n_params) {
     if (auto it = prepared_.find(text); it != prepared_.end()) return &it->second;
