@@ -31,6 +31,10 @@ constexpr PermissionInfo kPermissions[] = {
     {"ris.schedule.read", "read the appointment calendar and free slots"},
     {"ris.schedule.write", "book, move and cancel appointments, record a no-show"},
     {"ris.checkin", "check a patient in for their appointment"},
+    {"ris.worklist.read", "read the technicians' worklist and the RIS's settings"},
+    {"ris.exam.perform", "start an exam and record its images as acquired"},
+    {"ris.reading.assign", "assign the radiologist who reads an exam's images"},
+    {"ris.settings.admin", "change the RIS's settings (how exams are assigned to radiologists)"},
 };
 
 struct Grant {
@@ -85,6 +89,17 @@ constexpr Grant kGrants[] = {
     {Technician, "ris.schedule.read"},
     {Technician, "ris.checkin"},
     {Radiologist, "ris.schedule.read"},
+    {Admin, "ris.worklist.read"},
+    {Admin, "ris.exam.perform"},
+    {Admin, "ris.reading.assign"},
+    {Admin, "ris.settings.admin"},
+    {Receptionist, "ris.worklist.read"},
+    {Technician, "ris.worklist.read"},
+    {Technician, "ris.exam.perform"},
+    {Technician, "ris.reading.assign"},
+    {Radiologist, "ris.worklist.read"},
+    {Radiologist, "ris.exam.perform"},
+    {Radiologist, "ris.reading.assign"},
 };
 }  // namespace
 

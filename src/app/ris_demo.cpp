@@ -209,8 +209,8 @@ struct Booking {
 };
 
 // Books each order on a working day from a week before today to a week after, in the first free
-// time at or after an hour that varies; past ones were attended (one in eight missed), today's
-// before now have arrived. Returns the number booked, or -1.
+// time at or after an hour that varies; past ones were attended (one in eight missed) and their
+// images acquired, today's under way are in progress; radiologists read by the least-loaded rule. Returns the number booked, or -1.
 int book_demo_week(Services& s, const std::vector<Booking>& orders) {
   DemoClock clock;
   auto schedule = ris::Schedule::open(*s.db, *s.writes, *s.outbox, s.ris_schedule->zone(), clock);
@@ -220,6 +220,15 @@ int book_demo_week(Services& s, const std::vector<Booking>& orders) {
   }
   const TimeZone& zone = s.ris_schedule->zone();
   const int64_t real_now = system_clock().unix_seconds();
+  access::Principal technician;
+  technician.username = kActor;
+  technician.roles = {access::Role::Technician, access::Role::Admin};
+  technician.via = access::Credential::Session;  // the operator at the machine, signed in as it were
+  if (auto rule = s.ris_exams->save_settings({"least_loaded", "", ""}, technician);
+      !rule || !rule->saved()) {
+    std::cerr << "vireo: the demo's reading assignment could not be set\n";
+    return -1;
+  }
   const auto today = *parse_day(zone.local_of(Instant{std::chrono::seconds(real_now)}).day);
   int booked = 0;
   for (size_t k = 0; k < orders.size(); ++k) {
@@ -258,6 +267,19 @@ int book_demo_week(Services& s, const std::vector<Booking>& orders) {
       done = (*schedule)->no_show(made->value.id, made->value.version, kActor);
     else if (at <= real_now)
       done = (*schedule)->arrive(made->value.id, made->value.version, kActor);
+    else if (at - real_now < 45 * 60 && zone.local_of(start).day == day_text(today)) {
+      clock.now = real_now;  // in the waiting room already
+      done = (*schedule)->arrive(made->value.id, made->value.version, kActor);
+    }
+    // Done when it ended (then read by whom the rule gives); half of those under way begun.
+    const auto ends = parse_instant(made->value.ends_at);
+    const bool ended = ends && ends->time_since_epoch().count() <= real_now;
+    if (done && done->saved() && done->value.status == "arrived" && at <= real_now &&
+        (ended || k % 2 == 0)) {
+      done = s.ris_exams->start(done->value.id, done->value.version, technician);
+      if (done && done->saved() && ended)
+        done = s.ris_exams->acquired(done->value.id, done->value.version, technician);
+    }
     if (!done || !done->saved()) {
       std::cerr << "vireo: a demo appointment could not move on\n";
       return -1;

@@ -78,6 +78,11 @@ Result<std::unique_ptr<BlobStore>> open_blob_store(const Config& config) {
 void route_events(events::Outbox& outbox) {
   outbox.route("study.deleted", annotations::Annotations::kConsumer);
   outbox.route("study.deleted", ai::Findings::kConsumer);
+  // What the open calendars, worklists and order lists show at once, on every node.
+  for (const char* topic : {ris::kOrderCreated, ris::kOrderCancelled, ris::kAppointmentBooked,
+                            ris::kAppointmentMoved, ris::kAppointmentCancelled, ris::kPatientArrived,
+                            ris::kPatientNoShow, ris::kExamStarted, ris::kExamAcquired, ris::kReaderAssigned})
+    outbox.broadcast(topic);
 }
 
 Result<Services> open_services(const Config& config) {
@@ -102,6 +107,8 @@ Result<Services> open_services(const Config& config) {
   if (!node) return std::unexpected(node.error());
   s.dispatcher = std::make_unique<events::Dispatcher>(*s.db, *s.writes, *s.outbox, *node + "/" + std::to_string(::getpid()));
   s.dispatcher->listen_to(*s.writes);
+  s.live = std::make_unique<events::LiveFeed>(*s.db);
+  s.live->listen_to(*s.writes, *s.outbox);
   if (auto started = s.writes->start(); !started) return std::unexpected(started.error());
   auto archive = archive::Archive::open(*s.db, *s.blobs, *s.writes, *s.outbox, config.duplicate_policy, progress);
   if (!archive) return std::unexpected(archive.error());
@@ -126,6 +133,9 @@ Result<Services> open_services(const Config& config) {
   auto schedule = ris::Schedule::open(*s.db, *s.writes, *s.outbox, std::move(*zone), system_clock(), progress);
   if (!schedule) return std::unexpected(schedule.error());
   s.ris_schedule = std::move(*schedule);
+  auto exams = ris::Exams::open(*s.db, *s.writes, *s.outbox, s.ris_schedule->zone(), system_clock(), progress);
+  if (!exams) return std::unexpected(exams.error());
+  s.ris_exams = std::move(*exams);
   s.dispatcher->handle(annotations::Annotations::kConsumer, [notes = s.annotations.get()](const events::Event& e) {
     return notes->forget_study(e.id("study"), e.id("deleted_at"));
   });
@@ -174,6 +184,7 @@ void build_router(Services& s, http::Router& router) {
   api::register_catalogue_routes(router, *s.ris_catalogue);
   api::register_order_routes(router, *s.ris_orders, *s.ris_patients);
   api::register_schedule_routes(router, *s.ris_schedule);
+  api::register_worklist_routes(router, *s.ris_schedule, *s.ris_exams, *s.live);
   api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_rendered_routes(router, *s.archive, s.render_cache.get());
@@ -365,6 +376,8 @@ int serve(const Config& config) {
             << std::flush;
 
   services->dispatcher->start();
+  if (auto started = services->live->start(); !started)
+    spdlog::warn("live changes: {}; screens will refresh on their own", started.error().message());
   // On a bucket several nodes share, blobs given up are removed an hour later (Archive::sweep_removals).
   std::jthread sweeper;
   if (services->blobs->shared())
@@ -386,6 +399,7 @@ int serve(const Config& config) {
     sweeper.join();
   }
   spdlog::info("signal {} received: stopping", sig);
+  services->live->stop();  // open event streams end first: the server does not wait on them
   http.stop();
   bool dimse_ended = dimse.stop();
   // The audit trail's events first (nothing after the listeners stop records any), then event

@@ -12,6 +12,7 @@
 #include "auth/auth_service.hpp"
 #include "app/config.hpp"
 #include "events/dispatcher.hpp"
+#include "events/live_feed.hpp"
 #include "events/outbox.hpp"
 #include "net/http/http_types.hpp"
 #include "net/syslog/syslog_sender.hpp"
@@ -34,9 +35,12 @@ struct Services {
   std::unique_ptr<ris::Catalogue> ris_catalogue;
   std::unique_ptr<ris::Orders> ris_orders;
   std::unique_ptr<ris::Schedule> ris_schedule;
+  std::unique_ptr<ris::Exams> ris_exams;
   // Delivers the outbox to this node's consumers; started by serve only (the CLI's events
   // wait for a server).
   std::unique_ptr<events::Dispatcher> dispatcher;
+  // Tells this node's open screens of committed changes (all nodes'); started by serve only.
+  std::unique_ptr<events::LiveFeed> live;
   std::unique_ptr<auth::AuthService> auth;
   api::dicomweb::Options dicomweb;  // public URL and scheme for URLs in DICOMweb answers
   std::filesystem::path web_root;  // the built browser application

@@ -4,6 +4,7 @@
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "events/listen.hpp"
 
 namespace vireo::events {
 
@@ -52,29 +53,12 @@ void Dispatcher::wake() {
 }
 
 void Dispatcher::listen_for_other_nodes() {
-  // Short waits, so that stop() is answered within one of them.
-  constexpr std::chrono::milliseconds kWait{250};
-  std::unique_ptr<Connection> conn;
-  while (!stopping()) {
-    if (!conn) {
-      auto c = db_.connect();
-      if (c && (*c)->execute(std::string("LISTEN ") + kOutboxChannel)) {
-        conn = std::move(*c);
-        wake();  // what was enqueued while nobody listened
-      } else {
+  listen_until(
+      db_, kOutboxChannel, "event delivery", [this] { return stopping(); }, [this] { wake(); },
+      [this] {
         std::unique_lock lock(wake_->mutex);
         wake_->cv.wait_for(lock, policy_.poll, [&] { return wake_->stopping; });
-        continue;
-      }
-    }
-    auto heard = conn->wait_for_notification(kWait);
-    if (!heard) {
-      spdlog::warn("event delivery: {}; listening again", heard.error().message());
-      conn.reset();
-    } else if (*heard) {
-      wake();
-    }
-  }
+      });
 }
 
 void Dispatcher::start() {

@@ -38,6 +38,13 @@ const std::vector<Migration>& outbox_migrations() {
            // What a dispatcher looks for: live rows of its consumers, oldest due first.
            "CREATE INDEX outbox_due ON outbox (dead, consumer, due_at)",
        }},
+      {2,
+       "live events: changes every node tells its open screens of",
+       {
+           "CREATE TABLE live_events (id ${PK}, topic TEXT NOT NULL, ids TEXT NOT NULL, created_at "
+           "INTEGER NOT NULL)",
+           "CREATE INDEX live_events_by_age ON live_events (created_at)",
+       }},
   };
   return migrations;
 }
@@ -58,18 +65,36 @@ std::vector<std::string> Outbox::consumers_of(const std::string& topic) const {
   return it == routes_.end() ? std::vector<std::string>{} : it->second;
 }
 
+void Outbox::broadcast(const std::string& topic) { live_topics_.insert(topic); }
+
 Status Outbox::enqueue(Connection& c, const Event& e) const {
   auto it = routes_.find(e.topic);
-  if (it == routes_.end()) return {};
+  const bool live = live_topics_.contains(e.topic);
+  if (it == routes_.end() && !live) return {};
   const int64_t now = clock_.unix_seconds();
   const std::string ids = e.encoded_ids();
-  for (const auto& consumer : it->second)
-    if (auto s = c.execute(
-            "INSERT INTO outbox (consumer, topic, ids, created_at, due_at) VALUES (?, ?, ?, ?, ?)",
-            {consumer, e.topic, ids, now, now});
+  if (it != routes_.end()) {
+    for (const auto& consumer : it->second)
+      if (auto s = c.execute(
+              "INSERT INTO outbox (consumer, topic, ids, created_at, due_at) VALUES (?, ?, ?, ?, "
+              "?)",
+              {consumer, e.topic, ids, now, now});
+          !s)
+        return s;
+    *enqueued_ = true;
+  }
+  if (live) {
+    if (auto s = c.execute("INSERT INTO live_events (topic, ids, created_at) VALUES (?, ?, ?)",
+                           {e.topic, ids, now});
         !s)
       return s;
-  *enqueued_ = true;
+    // Kept long enough for a node to read them after a short absence; one that was away longer
+    // tells its screens to read everything again (LiveFeed).
+    if (auto s = c.execute("DELETE FROM live_events WHERE created_at < ?", {now - kLiveEventSeconds});
+        !s)
+      return s;
+    *live_enqueued_ = true;
+  }
   // Other nodes' dispatchers hear of it when the job's transaction commits.
   if (const auto& notify = db_.dialect().notify; !notify.empty())
     if (auto s = c.execute(notify + kOutboxChannel); !s) return s;

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,8 @@ struct OutboxCounts {
 
 // The channel on which a commit that enqueued events tells other nodes (Dialect::notify).
 inline constexpr const char* kOutboxChannel = "vireo_outbox";
+// How long a broadcast event stays in live_events for the nodes to read.
+inline constexpr int64_t kLiveEventSeconds = 600;
 
 class Outbox {
  public:
@@ -58,6 +61,8 @@ class Outbox {
                                               const MigrationProgress& progress = {});
 
   void route(const std::string& topic, const std::string& consumer);
+  // Events of `topic` are also told to every node's open screens (LiveFeed), once committed.
+  void broadcast(const std::string& topic);
   [[nodiscard]] std::vector<std::string> consumers_of(const std::string& topic) const;
 
   // Inside the caller's write job, so that the event commits or rolls back with the change.
@@ -74,6 +79,8 @@ class Outbox {
   // Set when an event is enqueued (a hint: the job may roll back); whoever wakes consumers
   // takes it after a commit. Shared, so that it outlives the outbox in a listener.
   [[nodiscard]] std::shared_ptr<std::atomic<bool>> enqueued_flag() const { return enqueued_; }
+  // The same for broadcast events.
+  [[nodiscard]] std::shared_ptr<std::atomic<bool>> live_flag() const { return live_enqueued_; }
 
  private:
   Outbox(Database& db, const Clock& clock) : db_(db), clock_(clock), readers_(db) {}
@@ -82,6 +89,8 @@ class Outbox {
   ConnectionPool readers_;
   std::map<std::string, std::vector<std::string>> routes_;
   std::shared_ptr<std::atomic<bool>> enqueued_ = std::make_shared<std::atomic<bool>>(false);
+  std::set<std::string> live_topics_;
+  std::shared_ptr<std::atomic<bool>> live_enqueued_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 // Reads a delivery row selected with kDeliveryColumns.

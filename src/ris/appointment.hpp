@@ -29,7 +29,8 @@ struct Appointment {
   std::string created_at, created_by, updated_at;
 };
 
-// An appointment as the calendar and the worklist show it: with its order and patient.
+// An appointment as the calendar and the worklist show it: with its order and patient. Where
+// the exam is (arrived, in_progress, acquired...) is the order's status.
 struct AppointmentView {
   Appointment appointment;
   std::string accession_number, priority, order_status, reason, clinical_info;
@@ -38,6 +39,7 @@ struct AppointmentView {
   std::string patient_name;  // "FAMILY, Given"
   std::string mrn, birth_date, sex;
   bool contrast_allergy = false;
+  int64_t reader_id = 0;  // the radiologist (ris_staff) the images are assigned to, or 0
 };
 
 // Why a booking cannot be made as asked, when the request itself was well formed: someone or

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/strings.hpp"
+#include "ris/appointment_rows.hpp"
 #include "ris/catalogue_store.hpp"
 #include "ris/field_checks.hpp"
 #include "ris/schema.hpp"
@@ -12,75 +13,14 @@ namespace vireo::ris {
 
 namespace {
 
+using rows::read_view;
+using rows::set_order_status;
+using rows::views_where;
 using std::chrono::days;
 using std::chrono::sys_days;
 
 // The statuses that hold a room and its staff.
 constexpr const char* kHolding = "a.status IN ('booked', 'arrived')";
-
-constexpr const char* kViewColumns =
-    "a.id, a.order_id, a.room_id, a.starts_at, a.ends_at, a.radiologist_id, a.technician_id, "
-    "a.status, a.cancel_reason, a.arrived_at, a.version, a.created_at, a.created_by, "
-    "a.updated_at, o.accession_number, o.priority, o.status, o.reason, o.clinical_info, "
-    "o.patient_id, p.family_name, p.given_name, p.mrn, p.birth_date, p.sex, p.contrast_allergy";
-
-AppointmentView view_of(const Row& r) {
-  AppointmentView v;
-  Appointment& a = v.appointment;
-  a.id = r.integer(0);
-  a.order_id = r.integer(1);
-  a.room_id = r.integer(2);
-  a.starts_at = r.text(3);
-  a.ends_at = r.text(4);
-  a.radiologist_id = r.integer(5);
-  a.technician_id = r.integer(6);
-  a.status = r.text(7);
-  a.cancel_reason = r.text(8);
-  a.arrived_at = r.text(9);
-  a.version = r.integer(10);
-  a.created_at = r.text(11);
-  a.created_by = r.text(12);
-  a.updated_at = r.text(13);
-  v.accession_number = r.text(14);
-  v.priority = r.text(15);
-  v.order_status = r.text(16);
-  v.reason = r.text(17);
-  v.clinical_info = r.text(18);
-  v.patient_id = r.integer(19);
-  v.patient_name = r.text(20) + ", " + r.text(21);
-  v.mrn = r.text(22);
-  v.birth_date = r.text(23);
-  v.sex = r.text(24);
-  v.contrast_allergy = r.integer(25) != 0;
-  return v;
-}
-
-Result<std::vector<AppointmentView>> views_where(Connection& c, const std::string& where,
-                                                 std::vector<SqlValue> args) {
-  auto rows = c.query(std::string("SELECT ") + kViewColumns +
-                          " FROM ris_appointments a JOIN ris_orders o ON o.id = a.order_id JOIN "
-                          "ris_patients p ON p.id = o.patient_id " +
-                          where,
-                      std::span<const SqlValue>(args));
-  if (!rows) return std::unexpected(rows.error());
-  std::vector<AppointmentView> out;
-  for (const auto& r : *rows) out.push_back(view_of(r));
-  for (auto& v : out) {
-    auto steps = c.query(
-        "SELECT procedure_id FROM ris_order_procedures WHERE order_id = ? ORDER BY position",
-        {v.appointment.order_id});
-    if (!steps) return std::unexpected(steps.error());
-    for (const auto& s : *steps) v.procedure_ids.push_back(s.integer(0));
-  }
-  return out;
-}
-
-Result<std::optional<AppointmentView>> read_view(Connection& c, int64_t id) {
-  auto found = views_where(c, "WHERE a.id = ?", {id});
-  if (!found) return std::unexpected(found.error());
-  if (found->empty()) return std::optional<AppointmentView>();
-  return std::optional<AppointmentView>(std::move(found->front()));
-}
 
 // What the schedule needs to know of an order.
 struct OrderFacts {
@@ -230,14 +170,6 @@ int64_t in_the_way(const std::vector<Holding>& held, const std::string& rule, in
   return 0;
 }
 
-events::Event event_of(const char* topic, const AppointmentView& v) {
-  return {topic,
-          {{"appointment", std::to_string(v.appointment.id)},
-           {"order", std::to_string(v.appointment.order_id)},
-           {"accession", v.accession_number},
-           {"room", std::to_string(v.appointment.room_id)},
-           {"patient", std::to_string(v.patient_id)}}};
-}
 
 // Why a booked appointment cannot be changed as seen at `seen_version` (someone else changed it,
 // or it is no longer booked), or nullopt.
@@ -251,13 +183,6 @@ std::optional<Conflict> unchangeable(const Appointment& a, int64_t seen_version,
   return std::nullopt;
 }
 
-Result<void> set_order_status(Connection& c, int64_t order_id, const char* status,
-                              const std::string& actor) {
-  return c.execute(
-      "UPDATE ris_orders SET status = ?, updated_at = ?, updated_by = ?, version = version + 1 "
-      "WHERE id = ?",
-      {status, utc_now_iso(), actor, order_id});
-}
 
 }  // namespace
 
@@ -445,7 +370,7 @@ Result<Booked> Schedule::published(Connection& c, int64_t id, const char* topic,
   if (!saved) return std::unexpected(saved.error());
   if (!*saved) return fail(ErrorCode::Internal, "the appointment just written is not there");
   out.value = (*saved)->appointment;
-  if (auto s = outbox_.enqueue(c, event_of(topic, **saved)); !s) return std::unexpected(s.error());
+  if (auto s = outbox_.enqueue(c, rows::appointment_event(topic, **saved)); !s) return std::unexpected(s.error());
   return out;
 }
 

@@ -83,6 +83,15 @@ const std::vector<Migration>& migrations() {
            "CREATE INDEX ris_appointments_by_time ON ris_appointments (starts_at)",
            "CREATE INDEX ris_appointments_by_order ON ris_appointments (order_id, id)",
        }},
+      {5,
+       "the radiologist an order's images are assigned to, and the clinic's RIS settings",
+       {
+           "ALTER TABLE ris_orders ADD COLUMN reader_id INTEGER NOT NULL DEFAULT 0",
+           "ALTER TABLE ris_orders ADD COLUMN reader_assigned_at TEXT NOT NULL DEFAULT ''",
+           "CREATE INDEX ris_orders_by_reader ON ris_orders (reader_id, status)",
+           "CREATE TABLE ris_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at "
+           "TEXT NOT NULL, updated_by TEXT NOT NULL)",
+       }},
   };
   return list;
 }

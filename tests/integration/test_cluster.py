@@ -2,7 +2,7 @@
 what one node stores the other finds and serves at once, a session and a lockout hold on both,
 the audit trail stays one chain, the same instance arriving at both at once is stored once, a
 node killed in the middle of an ingest loses nothing it acknowledged, and of fifty bookings racing
-for one slot through both nodes exactly one wins."""
+for one slot through both nodes exactly one wins, and both nodes' open screens hear of it."""
 import concurrent.futures
 import datetime
 import hashlib
@@ -20,6 +20,7 @@ from pathlib import Path
 from harness import DICOM, TOOL_ENV, Server, dataset_bytes, free_port, read_meta, wait_port
 from test_dicomweb import CLIENT_DIR, multipart_parts
 from test_durability import make_instances, storescu_acknowledged
+from test_ris import LiveChanges
 from test_security import Browser, PASSWORD
 
 BACKENDS = ("VIREO_DATABASE_URL", "VIREO_BLOB_STORE", "VIREO_S3_ENDPOINT")
@@ -255,6 +256,9 @@ class TwoNodesTest(unittest.TestCase):
                                                                    "reason": "Staging"})[1])
         day = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=10)).date()
         at = f"{day}T10:00:00Z"
+        streams = [LiveChanges(node, node.token) for node in (self.a, self.b)]  # open calendars on each node
+        for stream in streams:
+            self.addCleanup(stream.close)
         with concurrent.futures.ThreadPoolExecutor(50) as pool:
             answers = list(pool.map(lambda i: call((self.a, self.b)[i % 2], "POST", "/api/ris/appointments",
                                                    {"orderId": orders[i]["id"], "roomId": room["id"], "startsAt": at}),
@@ -264,6 +268,8 @@ class TwoNodesTest(unittest.TestCase):
         self.assertTrue(all(b["conflict"] == {"rule": "slot_taken", "appointmentId": winner["id"]}
                             for s, b in answers if s == 409))
         self.assertEqual(self.a.sql_rows("SELECT COUNT(*) FROM ris_appointments"), [["1"]])
+        for stream in streams:  # whichever node took it, both nodes' screens hear of it at once
+            stream.wait_for("ris.appointment.booked", winner["id"])
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ search, who may do what, and bad input answered in the API's terms with nothing 
 import concurrent.futures
 import datetime
 import json
+import queue
+import threading
+import time
 import unittest
 import urllib.parse
 import zoneinfo
@@ -569,6 +572,201 @@ class RisScheduleTest(unittest.TestCase):
         self.assertEqual(self.rows(), before, "nothing changed")
 
 
+class LiveChanges:
+    """An open /api/ris/events stream, read on a thread of its own, as a browser's EventSource."""
+
+    def __init__(self, server, token):
+        self.events = queue.Queue()
+        self.sock = server.tls_socket()
+        self.sock.sendall(f"GET /api/ris/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+                          "Accept: text/event-stream\r\n\r\n".encode())
+        self.file = self.sock.makefile("rb")
+        self.status = self.file.readline().decode()
+        while self.file.readline() not in (b"\r\n", b""):
+            pass
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        name = None
+        try:
+            for raw in self.file:
+                line = raw.decode().strip()
+                if line.startswith("event: "):
+                    name = line[7:]
+                elif line.startswith("data: ") and name:
+                    self.events.put((name, json.loads(line[6:])))
+        except (OSError, ValueError):
+            pass
+
+    def wait_for(self, topic, appointment, seconds=3):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                name, data = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if name == "change" and data.get("topic") == topic and data.get("appointmentId") == appointment:
+                return data
+        raise AssertionError(f"no {topic} of appointment {appointment} within {seconds} s")
+
+    def close(self):
+        self.sock.close()
+
+
+class RisWorklistTest(unittest.TestCase):
+    """The technicians' worklist through the API: the day's exams, stat first; every open stream
+    hears of a check-in at once; arrived → in progress → acquired, each step by a role that may,
+    at the right moment; the radiologist who will read them, by hand or by the clinic's rule; bad
+    input refused with nothing changed."""
+
+    @classmethod
+    def setUpClass(cls):
+        RisScheduleTest.setUpClass.__func__(cls)
+        call = RisCatalogueTest.call.__get__(cls)
+        cls.readers = [call("POST", "/api/ris/staff", {"username": name, "displayName": name.title(),
+                                                        "radiologist": True, "contrastTechnician": False,
+                                                        "active": True})[1]["id"] for name in ("ana", "bruno")]
+        cls.nurse = call("POST", "/api/ris/staff", {"username": "carla", "displayName": "Carla", "radiologist": False,
+                                                    "contrastTechnician": True, "active": True})[1]["id"]
+        now = datetime.datetime.now(zoneinfo.ZoneInfo(cls.zone)).replace(second=0, microsecond=0)
+        cls.next_time = now.replace(minute=now.minute - now.minute % 5) + datetime.timedelta(minutes=30)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    call = RisCatalogueTest.call
+    order = RisScheduleTest.order
+    book = RisScheduleTest.book
+
+    def rows(self):
+        return (self.server.sql_rows("SELECT id, status, version FROM ris_appointments ORDER BY id"),
+                self.server.sql_rows("SELECT id, status, reader_id, version FROM ris_orders ORDER BY id"),
+                self.server.sql_rows("SELECT name, value FROM ris_settings ORDER BY name"))
+
+    def arrived_today(self, priority="routine"):
+        """An exam booked today (each at a time of its own) and checked in."""
+        at = type(self).next_time
+        type(self).next_time += datetime.timedelta(minutes=20)
+        if at.date() != self.today:
+            self.skipTest("too close to the clinic's midnight")
+        order = self.order()
+        if priority != "routine":
+            self.server.sql(f"UPDATE ris_orders SET priority = '{priority}' WHERE id = {order['id']}")
+        status, booked = self.book(order, at.isoformat())
+        self.assertEqual(status, 201, booked)
+        status, arrived = self.call("POST", f"/api/ris/appointments/{booked['id']}/arrive",
+                                    {"version": booked["version"]}, token=self.reception)
+        self.assertEqual(status, 200, arrived)
+        return arrived
+
+    def step(self, appointment, what, token=None, version=None):
+        return self.call("POST", f"/api/ris/appointments/{appointment['id']}/{what}",
+                         {"version": appointment["version"] if version is None else version},
+                         token=token or self.technician)
+
+    def test_an_exam_goes_from_check_in_to_acquired_and_every_open_worklist_hears_of_it(self):
+        stream = LiveChanges(self.server, self.technician)
+        self.addCleanup(stream.close)
+        self.assertIn(" 200 ", stream.status)
+        exam = self.arrived_today()
+        heard = stream.wait_for("ris.appointment.arrived", exam["id"])
+        self.assertEqual((heard["orderId"], heard["roomId"]), (exam["orderId"], self.room["id"]))
+        self.assertNotIn("patient", heard, "no one's name or id goes out on the stream")
+        status, day = self.call("GET", f"/api/ris/worklist?room={self.room['id']}", token=self.technician)
+        self.assertEqual(status, 200, day)
+        self.assertEqual(day["day"], str(self.today))
+        row = next(i for i in day["items"] if i["id"] == exam["id"])
+        self.assertEqual((row["orderStatus"], row["reason"], row["patient"]["contrastAllergy"]),
+                         ("arrived", "Staging", False))
+        # Only a role that performs exams starts one; the wrong moment is a conflict; then in progress.
+        self.assertEqual(self.step(exam, "start", token=self.reception)[0], 403)
+        status, problem = self.step(exam, "acquired")
+        self.assertEqual((status, problem["conflict"]["rule"]), (409, "exam_state"), problem)
+        self.assertIn("not been started", problem["detail"])
+        status, started = self.step(exam, "start")
+        self.assertEqual((status, started["orderStatus"]), (200, "in_progress"), started)
+        stream.wait_for("ris.exam.started", exam["id"])
+        self.assertEqual(self.step(exam, "acquired")[1]["conflict"]["rule"], "stale", "the version seen before")
+        status, acquired = self.step(started, "acquired", token=self.radiologist)
+        self.assertEqual((status, acquired["orderStatus"], acquired["readerId"]), (200, "acquired", 0),
+                         "manual assignment: nobody yet")
+        stream.wait_for("ris.exam.acquired", exam["id"])
+        # Assigned by hand to a radiologist of the staff, never to anyone else.
+        status, problem = self.call("POST", f"/api/ris/appointments/{exam['id']}/reader",
+                                    {"version": acquired["version"], "radiologistId": self.nurse}, token=self.technician)
+        self.assertEqual((status, problem["errors"][0]["field"]), (400, "radiologistId"))
+        status, assigned = self.call("POST", f"/api/ris/appointments/{exam['id']}/reader",
+                                     {"version": acquired["version"], "radiologistId": self.readers[1]},
+                                     token=self.technician)
+        self.assertEqual((status, assigned["readerId"]), (200, self.readers[1]), assigned)
+        audit = self.server.json(f"/api/audit?patient={exam['patient']['mrn']}&limit=100")
+        steps = [(e["actor"], e["detail"].split(" appointment")[0]) for e in sorted(audit, key=lambda e: e["id"])
+                 if " appointment " in e["detail"] and not e["detail"].startswith("read")]
+        self.assertEqual(steps, [("rosa", "booked"), ("rosa", "checked in"), ("tomas", "started the exam of"),
+                                 ("rad", "acquired the images of"),
+                                 ("tomas", f"assigned radiologist {self.readers[1]} to")])
+
+    def test_the_clinics_rule_assigns_acquired_exams_in_turn(self):
+        self.assertEqual(self.call("PUT", "/api/ris/settings", {"readingAssignment": "round_robin"},
+                                   token=self.technician)[0], 403, "an administrator's setting")
+        status, settings = self.call("PUT", "/api/ris/settings", {"readingAssignment": "round_robin"})
+        self.assertEqual((status, settings["readingAssignment"]), (200, "round_robin"), settings)
+        self.addCleanup(self.call, "PUT", "/api/ris/settings", {"readingAssignment": "manual"})
+        readers = []
+        for _ in range(3):
+            started = self.step(self.arrived_today(), "start")[1]
+            readers.append(self.step(started, "acquired")[1]["readerId"])
+        self.assertEqual(readers[2], readers[0])
+        self.assertEqual(sorted(readers[:2]), sorted(self.readers), "each radiologist in turn")
+        # Least loaded: the one with fewer exams waiting for their report, though not the first by id.
+        def load(reader):
+            return int(self.server.sql_rows(f"SELECT COUNT(*) FROM ris_orders WHERE reader_id = {reader} "
+                                            "AND status = 'acquired'")[0][0])
+        self.call("PUT", "/api/ris/settings", {"readingAssignment": "manual"})
+        while load(self.readers[0]) <= load(self.readers[1]):
+            acquired = self.step(self.step(self.arrived_today(), "start")[1], "acquired")[1]
+            self.call("POST", f"/api/ris/appointments/{acquired['id']}/reader",
+                      {"version": acquired["version"], "radiologistId": self.readers[0]}, token=self.technician)
+        self.call("PUT", "/api/ris/settings", {"readingAssignment": "least_loaded"})
+        started = self.step(self.arrived_today(), "start")[1]
+        self.assertEqual(self.step(started, "acquired")[1]["readerId"], self.readers[1])
+
+    def test_stat_exams_come_first_and_the_filters_narrow_the_day(self):
+        routine = self.arrived_today()
+        stat = self.arrived_today("stat")
+        items = self.call("GET", f"/api/ris/worklist?room={self.room['id']}&status=arrived",
+                          token=self.technician)[1]["items"]
+        ids = [i["id"] for i in items]
+        self.assertLess(ids.index(stat["id"]), ids.index(routine["id"]), "stat first, though later")
+        self.assertEqual({i["orderStatus"] for i in items}, {"arrived"})
+        only = self.call("GET", "/api/ris/worklist?priority=stat&modality=CT", token=self.technician)[1]["items"]
+        self.assertIn(stat["id"], [i["id"] for i in only])
+        self.assertNotIn(routine["id"], [i["id"] for i in only])
+        self.assertEqual(self.call("GET", "/api/ris/worklist?modality=MR")[1]["items"], [])
+
+    def test_bad_steps_and_queries_are_refused_and_nothing_changes(self):
+        exam = self.arrived_today()
+        before = self.rows()
+        for path, body, expected in [
+            (f"/api/ris/appointments/{exam['id']}/start", b"{", 400),
+            (f"/api/ris/appointments/{exam['id']}/start", b'{"version": "1"}', 400),
+            (f"/api/ris/appointments/{exam['id']}/start", b'{"version": 1, "extra": 2}', 400),
+            (f"/api/ris/appointments/{exam['id']}/start", b"{}", 400),
+            ("/api/ris/appointments/999999/start", b'{"version": 1}', 404),
+            ("/api/ris/appointments/x/acquired", b'{"version": 1}', 404),
+            (f"/api/ris/appointments/{exam['id']}/reader", b'{"version": 1, "radiologistId": -1}', 400),
+            (f"/api/ris/appointments/{exam['id']}/start", b'{"version": 1' + b" " * 70000 + b"}", 413),
+        ]:
+            status, _ = self.call("POST", path, raw=body, token=self.technician)
+            self.assertEqual(status, expected, (path, body[:40]))
+        for query in ("day=2027-02-30", "status=done", "priority=high", "room=-1", "unknown=1"):
+            self.assertEqual(self.call("GET", f"/api/ris/worklist?{query}", token=self.technician)[0], 400, query)
+        self.assertEqual(self.call("PUT", "/api/ris/settings", {"readingAssignment": "alphabetical"})[0], 400)
+        self.assertEqual(self.call("GET", "/api/ris/worklist", token=self.server.create_token("rosa"))[0], 200)
+        self.assertEqual(self.rows(), before, "nothing changed")
+
+
 class RisDemoTest(unittest.TestCase):
     """`vireo demo` (run by `make run`): a working centre's RIS, added once."""
 
@@ -596,6 +794,9 @@ class RisDemoTest(unittest.TestCase):
             self.assertEqual({a["status"] for a in cal["appointments"]}, {"booked", "arrived", "no_show"})
             self.assertEqual(server.sql_rows("SELECT COUNT(*) > 0 FROM ris_appointments WHERE status = 'cancelled'")[0][0],
                              "t" if server.database else "1")
+            self.assertTrue({"acquired", "no_show"} <= {a["orderStatus"] for a in cal["appointments"]})
+            self.assertEqual(server.sql_rows("SELECT COUNT(*) FROM ris_orders WHERE status = 'acquired' AND "
+                                             "reader_id = 0"), [["0"]], "each acquired exam has its radiologist")
             staff = server.json("/api/ris/staff")["staff"]
             self.assertTrue(any(m["radiologist"] for m in staff) and any(m["contrastTechnician"] for m in staff))
             again = server.cli("demo")

@@ -11,6 +11,7 @@
 #include "archive/archive.hpp"
 #include "audit/audit_log.hpp"
 #include "auth/auth_service.hpp"
+#include "events/live_feed.hpp"
 #include "events/outbox.hpp"
 #include "net/dimse/dimse_options.hpp"
 #include "net/http/http_types.hpp"
@@ -18,6 +19,7 @@
 #include "ris/orders.hpp"
 #include "ris/patients.hpp"
 #include "ris/schedule.hpp"
+#include "ris/worklist.hpp"
 
 namespace vireo::api {
 
@@ -34,6 +36,10 @@ void register_catalogue_routes(http::Router& router, ris::Catalogue& catalogue);
 void register_order_routes(http::Router& router, ris::Orders& orders, ris::Patients& patients);
 // /api/ris/slots, /api/ris/calendar, /api/ris/appointments: the appointment book.
 void register_schedule_routes(http::Router& router, ris::Schedule& schedule);
+// /api/ris/worklist, the exam's steps, /api/ris/settings, and /api/ris/events: the live stream
+// of changes (server-sent events) every open screen listens to.
+void register_worklist_routes(http::Router& router, ris::Schedule& schedule, ris::Exams& exams,
+                              events::LiveFeed& feed);
 // What the administrator's pages show of the DICOM side, and how they test a peer.
 struct DicomSettings {
   std::string aet;

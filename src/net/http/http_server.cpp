@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <thread>
@@ -504,6 +505,99 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     else close();
   }
 
+  // Server-sent events. The connection carries this one response until either side ends it:
+  // the header (chunked for HTTP/1.1, otherwise ended by the close), then each event as a piece
+  // of its own, one write at a time, and a comment every kPing so that proxies keep it and a
+  // client gone without a word is found. A read waits for the client's close; a client too slow
+  // to take what is queued is cut.
+  static constexpr auto kPing = std::chrono::seconds(20);
+  static constexpr size_t kMaxQueuedEvents = 256;
+  struct Events {
+    explicit Events(const asio::any_io_executor& ex) : ping(ex) {}
+    std::deque<std::string> queue;
+    bool writing = false, ended = false, chunked = true;
+    asio::steady_timer ping;
+    std::shared_ptr<void> subscription;
+  };
+
+  void start_events(EventStreamOpener opener, std::shared_ptr<bhttp::response<bhttp::empty_body>> header) {
+    header->set(bhttp::field::content_type, "text/event-stream");
+    header->set("X-Accel-Buffering", "no");
+    events_ = std::make_shared<Events>(stream_.get_executor());
+    events_->chunked = http11_;
+    if (http11_) header->chunked(true);
+    header->keep_alive(false);
+    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*header);
+    lowest().expires_after(options_.idle_timeout);
+    bhttp::async_write_header(
+        stream_, *serializer,
+        [self = this->shared_from_this(), header, serializer, opener = std::move(opener)](beast::error_code ec, size_t) {
+          if (ec) return self->end_events();
+          std::weak_ptr<Session> weak = self;
+          auto ex = self->stream_.get_executor();
+          self->events_->subscription = opener([weak, ex](std::string text) {
+            asio::post(ex, [weak, text = std::move(text)]() mutable {
+              if (auto s = weak.lock()) s->queue_event(std::move(text));
+            });
+          });
+          self->queue_event("retry: 3000\n\n");
+          self->ping_events();
+          self->watch_events_close();
+        });
+  }
+
+  void queue_event(std::string text) {
+    if (!events_ || events_->ended) return;
+    if (text.empty()) return end_events();
+    if (events_->queue.size() >= kMaxQueuedEvents) return end_events();
+    events_->queue.push_back(std::move(text));
+    if (!events_->writing) write_event();
+  }
+
+  void write_event() {
+    auto& ev = *events_;
+    ev.writing = true;
+    lowest().expires_after(options_.idle_timeout);  // the write's deadline; the read has none
+    auto done = [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      auto& e = *self->events_;
+      e.writing = false;
+      if (!e.queue.empty()) e.queue.pop_front();
+      if (ec) return self->end_events();
+      if (!e.queue.empty() && !e.ended) self->write_event();
+    };
+    if (ev.chunked) asio::async_write(stream_, bhttp::make_chunk(asio::buffer(ev.queue.front())), std::move(done));
+    else asio::async_write(stream_, asio::buffer(ev.queue.front()), std::move(done));
+  }
+
+  void ping_events() {
+    events_->ping.expires_after(kPing);
+    events_->ping.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec || self->events_->ended) return;
+      self->queue_event(": ping\n\n");
+      self->ping_events();
+    });
+  }
+
+  // A client sends nothing more on an event stream: a read that ends is the client gone.
+  void watch_events_close() {
+    lowest().expires_never();
+    buffer_.clear();
+    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->end_events();
+      self->watch_events_close();
+    });
+  }
+
+  void end_events() {
+    if (!events_ || events_->ended) return;
+    events_->ended = true;
+    events_->subscription.reset();
+    events_->ping.cancel();
+    beast::error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().socket().close(ec);
+  }
+
   void abort_stream(const char* why) {
     spdlog::error("{}", why);
     beast::error_code ec;
@@ -523,6 +617,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       for (const auto& [k, v] : r.headers) res.set(k, v);
       res.keep_alive(keep_alive);
     };
+    if (r.event_stream && r.status == 200 && !head) {
+      auto opener = std::move(r.event_stream);
+      auto header = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::ok, 11);
+      fill(*header);
+      return start_events(std::move(opener), std::move(header));
+    }
     if (!r.segments.empty()) {
       auto segments = std::move(r.segments);  // `fill` still reads r's status line and headers
       return send_segments(std::move(segments), r.status, keep_alive, head,
@@ -580,6 +680,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool http11_ = true;  // chunked bodies need HTTP/1.1
   std::chrono::steady_clock::time_point started_;
   std::optional<HttpResponse> pending_;  // a refusal answered once the body is drained
+  std::shared_ptr<Events> events_;        // this connection's event stream, once it is one
   std::optional<Router::Upload> upload_;
   std::vector<char> piece_;
   std::optional<Status> upload_failed_;  // the sink refused a piece; the rest is drained

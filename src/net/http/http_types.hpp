@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -67,12 +68,21 @@ struct BodySegment {
   }
 };
 
+// Server-sent events (text/event-stream): a response that stays open and sends each event as
+// it comes. Once the header is out the server calls the opener with a sender, which queues one
+// event's text ("event: change\ndata: {...}\n\n") from any thread, or ends the stream when
+// given an empty one (the server is stopping); what the opener returns
+// (a subscription) is held until the client goes away or the server stops, then dropped.
+using EventSender = std::function<void(std::string)>;
+using EventStreamOpener = std::function<std::shared_ptr<void>(EventSender)>;
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::filesystem::path file;  // when set, the body is streamed from this file
   std::vector<BodySegment> segments;  // when set, the body is these, streamed in order (multipart)
+  EventStreamOpener event_stream;     // when set, the body is these events, until either side ends
   std::vector<std::pair<std::string, std::string>> headers;
 };
 

@@ -1,0 +1,127 @@
+#include "events/live_feed.hpp"
+
+#include "core/log.hpp"
+#include "events/listen.hpp"
+
+namespace vireo::events {
+
+void LiveFeed::listen_to(WriteQueue& writes, const Outbox& outbox) {
+  writes.on_commit([w = std::weak_ptr<Shared>(shared_), flag = outbox.live_flag()] {
+    if (!flag->exchange(false)) return;
+    if (auto s = w.lock()) {
+      {
+        std::lock_guard lock(s->mutex);
+        s->woken = true;
+      }
+      s->cv.notify_all();
+    }
+  });
+}
+
+Status LiveFeed::start() {
+  if (thread_.joinable()) return {};
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto top = (*c)->query("SELECT COALESCE(MAX(id), 0) FROM live_events", {});
+  if (!top) return std::unexpected(top.error());
+  last_id_ = (*top)[0].integer(0);
+  shared_->stopping = false;
+  thread_ = std::thread([this] { loop(); });
+  if (!db_.dialect().notify.empty())
+    listener_ = std::thread([this] {
+      listen_until(
+          db_, kOutboxChannel, "live events",
+          [this] {
+            std::lock_guard lock(shared_->mutex);
+            return shared_->stopping;
+          },
+          [this] { wake(); },
+          [this] {
+            std::unique_lock lock(shared_->mutex);
+            shared_->cv.wait_for(lock, poll_, [&] { return shared_->stopping; });
+          });
+    });
+  return {};
+}
+
+void LiveFeed::stop() {
+  if (thread_.joinable()) tell({{}, false, true});
+  {
+    std::lock_guard lock(shared_->mutex);
+    shared_->stopping = true;
+  }
+  shared_->cv.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (listener_.joinable()) listener_.join();
+}
+
+void LiveFeed::wake() {
+  {
+    std::lock_guard lock(shared_->mutex);
+    shared_->woken = true;
+  }
+  shared_->cv.notify_all();
+}
+
+std::shared_ptr<void> LiveFeed::subscribe(Listener listener) {
+  uint64_t key;
+  {
+    std::lock_guard lock(shared_->mutex);
+    key = ++shared_->next;
+    shared_->listeners.emplace(key, std::move(listener));
+  }
+  // The handle may outlive the feed (a connection closed after the server stopped).
+  return std::shared_ptr<void>(nullptr, [w = std::weak_ptr<Shared>(shared_), key](void*) {
+    if (auto s = w.lock()) {
+      std::lock_guard lock(s->mutex);
+      s->listeners.erase(key);
+    }
+  });
+}
+
+size_t LiveFeed::listeners() const {
+  std::lock_guard lock(shared_->mutex);
+  return shared_->listeners.size();
+}
+
+void LiveFeed::tell(const LiveEvent& e) {
+  std::lock_guard lock(shared_->mutex);
+  for (const auto& [key, listener] : shared_->listeners) listener(e);
+}
+
+Result<size_t> LiveFeed::read_new() {
+  auto fail_round = [&](const Error& e) -> Result<size_t> {
+    missed_ = true;
+    return std::unexpected(e);
+  };
+  auto c = readers_.acquire();
+  if (!c) return fail_round(c.error());
+  auto rows = (*c)->query(
+      "SELECT id, topic, ids FROM live_events WHERE id > ? ORDER BY id LIMIT 500", {last_id_});
+  if (!rows) return fail_round(rows.error());
+  if (missed_) {
+    missed_ = false;
+    tell({{}, true});
+  }
+  for (const auto& r : *rows) {
+    last_id_ = r.integer(0);
+    tell({Event::decode(r.text(1), r.text(2)), false});
+  }
+  return rows->size();
+}
+
+void LiveFeed::loop() {
+  auto& s = *shared_;
+  while (true) {
+    auto n = read_new();
+    if (!n) spdlog::warn("live events: {}", n.error().message());
+    std::unique_lock lock(s.mutex);
+    if (s.stopping) return;
+    if (n && *n == 500) continue;  // more are waiting
+    s.cv.wait_for(lock, poll_, [&] { return s.woken || s.stopping; });
+    s.woken = false;
+    if (s.stopping) return;
+  }
+}
+
+}  // namespace vireo::events
