@@ -755,6 +755,51 @@ class CalendarEndToEndTest(unittest.TestCase):
             server.cleanup()
 
 
+class ExamsEndToEndTest(unittest.TestCase):
+    """The issue's whole path in Chromium (web/e2e/exams.e2e.mjs), reception and a technician in
+    browsers of their own: registration with the duplicate warning, an order, booked from the
+    calendar and checked in; the technician's open list shows the arrival without a reload, then
+    started and acquired with a click each, the radiologist chosen. Then the order's lifecycle and
+    the audit trail of each step, with its actor, read back through the API."""
+
+    def test_from_registration_to_acquired_images_with_a_live_worklist(self):
+        built()
+        zone = daytime_zone()
+        server = Server(extra_env={"VIREO_CLINIC_TIME_ZONE": zone})
+        try:
+            server.add_user("desk", "receptionist", password="Reception-Morning-Live-2026")
+            server.add_user("tecnic", "technician", password="Scanner-Room-Live-2026")
+            server.start()
+
+            def post(path, body):
+                status, _, out = server.http("POST", path, json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+                self.assertIn(status, (200, 201), out)
+                return json.loads(out)
+            every_hour = [{"weekday": d, "opens": "00:00", "closes": "24:00"} for d in range(1, 8)]
+            post("/api/ris/rooms", {"name": "CT 1", "modality": "CT", "hours": every_hour})
+            post("/api/ris/procedures", {"code": "CT-THX-C", "name": "CT chest with contrast", "modality": "CT",
+                                         "durationMinutes": 15})
+            post("/api/ris/staff", {"username": "dra.vila", "displayName": "Dra. Vila", "radiologist": True,
+                                    "contrastTechnician": False, "active": True})
+            out = run_e2e(self, "exams", server, "desk", "Reception-Morning-Live-2026", VIREO_TECH_USER="tecnic",
+                          VIREO_TECH_PASSWORD="Scanner-Room-Live-2026", VIREO_READER="Dra. Vila")
+            self.assertIn("exams end-to-end: ok", out)
+            patients = server.json("/api/ris/patients?q=Puig")["patients"]
+            self.assertEqual(len(patients), 1, "the second registration was not saved")
+            order, = server.json(f"/api/ris/orders?patient={patients[0]['id']}")["orders"]
+            self.assertEqual(order["status"], "acquired")
+            appointment, = server.json(f"/api/ris/appointments?order={order['id']}")["appointments"]
+            self.assertEqual(appointment["readerId"], server.json("/api/ris/staff")["staff"][0]["id"])
+            audit = server.json(f"/api/audit?patient={patients[0]['mrn']}&limit=200")
+            steps = [(e["actor"], e["detail"].split(" appointment")[0]) for e in sorted(audit, key=lambda e: e["id"])
+                     if " appointment " in e["detail"] and not e["detail"].startswith("read")]
+            self.assertEqual([s for s in steps if not s[1].startswith("assigned")],
+                             [("desk", "booked"), ("desk", "checked in"), ("tecnic", "started the exam of"),
+                              ("tecnic", "acquired the images of")])
+        finally:
+            server.cleanup()
+
+
 class AdminEndToEndTest(unittest.TestCase):
     """Accounts administered in Chromium (web/e2e/admin.e2e.mjs): create with a temporary
     password, disable and enable, roles, unlock a locked account, reset a password."""

@@ -27,6 +27,7 @@ import { displayName } from './patientForm';
 import { useAppointment, useBook, useCalendar, useClinic, useMove, useSlots } from './schedule';
 import { dayOf, formatDay, formatStart, formatTime, freeStarts, hoursShown, isFreeStart, isOpen, mondayOf, shiftDay } from './clinicTime';
 import { AppointmentDialog, scheduleProblemText } from './AppointmentDialog';
+import { useLiveChanges } from './live';
 import type { Appointment, Calendar } from './types';
 
 type CalendarEvent = { id: number; title: string; start: Date; end: Date; resourceId: number; appointment: Appointment };
@@ -53,6 +54,7 @@ export function CalendarPage() {
 
 function Schedule({ zone, today }: { zone: string; today: string }) {
   const { t, i18n } = useTranslation();
+  useLiveChanges();  // another desk's booking, a check-in, shows at once
   const locale = formatLocale(i18n.language);
   const { session } = useSession();
   const [params, setParams] = useSearchParams();

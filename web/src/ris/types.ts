@@ -21,4 +21,7 @@ export type Calendar = components['schemas']['Calendar'];
 export type Slots = components['schemas']['Slots'];
 export type StaffMember = components['schemas']['StaffMember'];
 export type ConflictProblem = components['schemas']['ConflictProblem'];
+export type RisSettings = components['schemas']['RisSettings'];
+export type ReadingAssignment = components['schemas']['ReadingAssignment'];
+export type OrderStatus = components['schemas']['OrderStatus'];
 export type StaffFields = components['schemas']['StaffFields'];

@@ -1,21 +1,22 @@
 // Administration: the staff exams can be booked with, a radiologist present (ultrasound,
 // biopsy) or a contrast-trained technician. The calendar offers an exam that needs one only
-// when one of them is free.
+// when one of them is free. And how acquired exams find the radiologist who reads them.
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useTranslation } from 'react-i18next';
 import { Button } from 'react-aria-components';
 import { AdminPage } from '../../admin/AdminNav';
-import { useAppNavigate, useSession } from '../../session';
-import { CheckboxField, Notice } from '../../ui/fields';
+import { can, useAppNavigate, useSession } from '../../session';
+import { CheckboxField, ChoiceField, Notice } from '../../ui/fields';
 import { FormCheckbox, FormText } from '../../ui/formFields';
 import { FormDialog } from '../../ui/FormDialog';
 import { errorText } from '../../ui/errorText';
 import { saveFailed } from '../../ui/saveFailed';
 import { useSaveStaff, useStaff } from '../catalogue';
 import { EMPTY_STAFF, type StaffFormValues, staffFieldsOf, staffSchema, staffValuesOf } from '../catalogueForms';
-import type { StaffMember } from '../types';
+import { useRisSettings, useSaveRisSettings } from '../exams';
+import type { ReadingAssignment as Rule, StaffMember } from '../types';
 import { useCatalogueRuleText } from './catalogueText';
 
 export function BookableStaffPage() {
@@ -62,6 +63,7 @@ export function BookableStaffPage() {
           </tbody>
         </table>
       )}
+      {can(session, 'ris.settings.admin') && <ReadingAssignment />}
       <FormDialog isOpen={editing !== null} onClose={() => setEditing(null)} testId="staff-dialog"
         title={editing && editing !== 'new' ? t('catalogue.staff.editTitle', { name: editing.displayName }) : t('catalogue.staff.add')}>
         {editing !== null && <StaffForm member={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
@@ -106,5 +108,32 @@ function StaffForm({ member, onDone }: { member: StaffMember | null; onDone: () 
         <Button onPress={onDone}>{t('catalogue.cancel')}</Button>
       </div>
     </form>
+  );
+}
+
+const RULES: Rule[] = ['manual', 'round_robin', 'least_loaded'];
+
+function ReadingAssignment() {
+  const { t } = useTranslation();
+  const settings = useRisSettings();
+  const save = useSaveRisSettings();
+  const [saved, setSaved] = useState(false);
+  const current = settings.data?.readingAssignment;
+  return (
+    <section className="reading-assignment" aria-labelledby="reading-assignment">
+      <h2 id="reading-assignment">{t('exams.assignment.title')}</h2>
+      {settings.isError && <Notice tone="error">{errorText(t, settings.error)}</Notice>}
+      {current && (
+        <ChoiceField name="readingAssignment" label={t('exams.assignment.label')} value={current}
+          hint={t(`exams.assignment.hint.${current}`)}
+          onChange={(rule) => {
+            setSaved(false);
+            save.mutateAsync(rule).then(() => setSaved(true), () => undefined);
+          }}
+          options={RULES.map((r) => ({ value: r, label: t(`exams.assignment.rule.${r}`) }))} />
+      )}
+      {save.isError && <Notice tone="error">{errorText(t, save.error)}</Notice>}
+      {saved && <Notice tone="ok" testId="assignment-saved">{t('exams.assignment.saved')}</Notice>}
+    </section>
   );
 }
