@@ -702,6 +702,7 @@ class CatalogueEndToEndTest(unittest.TestCase):
             staff = server.json("/api/ris/staff")["staff"]
             self.assertEqual([(m["username"], m["displayName"], m["radiologist"], m["contrastTechnician"]) for m in staff],
                              [("dr.serra", "Dr. Elena Serra", True, False)])
+            self.assertEqual(server.json("/api/ris/settings")["readingAssignment"], "least_loaded")
         finally:
             server.cleanup()
 

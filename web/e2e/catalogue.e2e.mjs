@@ -126,6 +126,13 @@ await run('catalogue end-to-end', async ({ page, check }) => {
   await staff.locator('button:text-is("Save")').click();
   await staff.waitFor({ state: 'detached' });
   check((await page.locator('tr[data-username="dr.serra"]').textContent()).includes('Radiologist'), 'the radiologist is not listed');
+  // How acquired exams find their radiologist: by hand until the administrator says otherwise.
+  check(await page.getByRole('radio', { name: 'By hand' }).isChecked(), 'reading assignment is not by hand at first');
+  await page.getByRole('radio', { name: 'To the least loaded' }).check({ force: true });
+  await page.waitForSelector('[data-testid=assignment-saved]');
+  await page.reload();
+  await page.waitForSelector('h1:text-is("Bookable staff")');
+  check(await page.getByRole('radio', { name: 'To the least loaded' }).isChecked(), 'the reading assignment was not kept');
   await checkAccessible(page, check, 'the staff page');
   await shot(page, 'admin-staff');
   console.log('radiologist dr.serra added');

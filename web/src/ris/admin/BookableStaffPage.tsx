@@ -118,7 +118,8 @@ function ReadingAssignment() {
   const settings = useRisSettings();
   const save = useSaveRisSettings();
   const [saved, setSaved] = useState(false);
-  const current = settings.data?.readingAssignment;
+  const [chosen, setChosen] = useState<Rule | null>(null);  // shown at once, while it is saved
+  const current = chosen ?? settings.data?.readingAssignment;
   return (
     <section className="reading-assignment" aria-labelledby="reading-assignment">
       <h2 id="reading-assignment">{t('exams.assignment.title')}</h2>
@@ -128,7 +129,8 @@ function ReadingAssignment() {
           hint={t(`exams.assignment.hint.${current}`)}
           onChange={(rule) => {
             setSaved(false);
-            save.mutateAsync(rule).then(() => setSaved(true), () => undefined);
+            setChosen(rule);
+            save.mutateAsync(rule).then(() => setSaved(true), () => setChosen(null));
           }}
           options={RULES.map((r) => ({ value: r, label: t(`exams.assignment.rule.${r}`) }))} />
       )}
