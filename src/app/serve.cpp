@@ -81,7 +81,9 @@ void route_events(events::Outbox& outbox) {
   // What the open calendars, worklists and order lists show at once, on every node.
   for (const char* topic : {ris::kOrderCreated, ris::kOrderCancelled, ris::kAppointmentBooked,
                             ris::kAppointmentMoved, ris::kAppointmentCancelled, ris::kPatientArrived,
-                            ris::kPatientNoShow, ris::kExamStarted, ris::kExamAcquired, ris::kReaderAssigned})
+                            ris::kPatientNoShow, ris::kExamStarted, ris::kExamAcquired, ris::kReaderAssigned,
+                            ris::kRequestCreated, ris::kRequestConfirmed, ris::kRequestDeclined,
+                            ris::kPatientUpdated})
     outbox.broadcast(topic);
 }
 
@@ -122,6 +124,7 @@ Result<Services> open_services(const Config& config) {
   auto patients = ris::Patients::open(*s.db, *s.writes, config.ris_patients, progress);
   if (!patients) return std::unexpected(patients.error());
   s.ris_patients = std::move(*patients);
+  s.ris_patients->publish_to(*s.outbox);
   auto catalogue = ris::Catalogue::open(*s.db, *s.writes, progress);
   if (!catalogue) return std::unexpected(catalogue.error());
   s.ris_catalogue = std::move(*catalogue);
@@ -184,6 +187,7 @@ void build_router(Services& s, http::Router& router) {
   api::register_catalogue_routes(router, *s.ris_catalogue);
   api::register_order_routes(router, *s.ris_orders, *s.ris_patients);
   api::register_schedule_routes(router, *s.ris_schedule);
+  api::register_request_routes(router, *s.ris_schedule);
   api::register_worklist_routes(router, *s.ris_schedule, *s.ris_exams, *s.live);
   api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);
@@ -342,6 +346,7 @@ int serve(const Config& config) {
     tls_note = "  TLS:    certificate " + std::filesystem::absolute(files->certificate).string() + "\n          SHA-256 " +
                files->sha256_fingerprint + "\n";
   }
+  services->live->start();  // before the first stream can open
   http::HttpServer http(http_options, router);
   if (auto s = http.start(); !s) {
     spdlog::error("{}", s.error().message());
@@ -376,8 +381,6 @@ int serve(const Config& config) {
             << std::flush;
 
   services->dispatcher->start();
-  if (auto started = services->live->start(); !started)
-    spdlog::warn("live changes: {}; screens will refresh on their own", started.error().message());
   // On a bucket several nodes share, blobs given up are removed an hour later (Archive::sweep_removals).
   std::jthread sweeper;
   if (services->blobs->shared())

@@ -18,13 +18,8 @@ void LiveFeed::listen_to(WriteQueue& writes, const Outbox& outbox) {
   });
 }
 
-Status LiveFeed::start() {
-  if (thread_.joinable()) return {};
-  auto c = readers_.acquire();
-  if (!c) return std::unexpected(c.error());
-  auto top = (*c)->query("SELECT COALESCE(MAX(id), 0) FROM live_events", {});
-  if (!top) return std::unexpected(top.error());
-  last_id_ = (*top)[0].integer(0);
+void LiveFeed::start() {
+  if (thread_.joinable()) return;
   shared_->stopping = false;
   thread_ = std::thread([this] { loop(); });
   if (!db_.dialect().notify.empty())
@@ -41,7 +36,6 @@ Status LiveFeed::start() {
             shared_->cv.wait_for(lock, poll_, [&] { return shared_->stopping; });
           });
     });
-  return {};
 }
 
 void LiveFeed::stop() {
@@ -96,9 +90,22 @@ Result<size_t> LiveFeed::read_new() {
   };
   auto c = readers_.acquire();
   if (!c) return fail_round(c.error());
-  auto rows = (*c)->query(
-      "SELECT id, topic, ids FROM live_events WHERE id > ? ORDER BY id LIMIT 500", {last_id_});
+  if (last_id_ < 0) {  // where the table ends: what comes after is news
+    auto top = (*c)->query("SELECT COALESCE(MAX(id), 0) FROM live_events", {});
+    if (!top) return fail_round(top.error());
+    last_id_ = (*top)[0].integer(0);
+  }
+  auto rows = (*c)->query("SELECT id, topic, ids FROM live_events WHERE id > ? ORDER BY id LIMIT 500",
+                          {last_id_});
   if (!rows) return fail_round(rows.error());
+  // Some may have been removed before this node read them (it was away long, or many came at
+  // once): writers keep the latest kLiveEventsKept. (A gap alone is most often a rolled-back
+  // write's unused id.)
+  if (!missed_ && !rows->empty() && (*rows)[0].integer(0) > last_id_ + 1) {
+    auto top = (*c)->query("SELECT MAX(id) FROM live_events", {});
+    if (!top) return fail_round(top.error());
+    missed_ = (*top)[0].integer(0) - events::kLiveEventsKept > last_id_;
+  }
   if (missed_) {
     missed_ = false;
     tell({{}, true});

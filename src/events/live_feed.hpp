@@ -4,8 +4,8 @@
 // that table from where it left off, woken by its own commits, by other nodes' on PostgreSQL
 // (the outbox's NOTIFY), or by its poll in any case. Writers are serialised (the write queue,
 // and on PostgreSQL the cluster's write lock), so ids are in commit order and none is passed.
-// A node that could not read for a while tells its listeners to read everything again
-// (`resync`), as some events may have gone.
+// A node that could not read for a while, or finds events removed before it read them, tells its
+// listeners to read everything again (`resync`).
 //
 // Thread-safety: subscribe from any thread; listeners are called on the feed's thread and must
 // not block.
@@ -47,8 +47,8 @@ class LiveFeed {
 
   // Before the write queue starts: this node's commits of broadcast events wake the feed.
   void listen_to(WriteQueue& writes, const Outbox& outbox);
-  // Reads from where the table ends now.
-  [[nodiscard]] Status start();
+  // Reads from where the table ends when it first can (a database away at start is waited for).
+  void start();
   // Tells the listeners it is closing (so that open streams end before the server waits on
   // them), then stops.
   void stop();
@@ -76,7 +76,7 @@ class LiveFeed {
   std::chrono::milliseconds poll_;
   ConnectionPool readers_;
   std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
-  int64_t last_id_ = 0;
+  int64_t last_id_ = -1;  // the last event told; -1 until the feed knows where the table ends
   bool missed_ = false;  // a read failed: what came meanwhile may be gone by the next
   std::thread thread_, listener_;
 };

@@ -84,13 +84,15 @@ Status Outbox::enqueue(Connection& c, const Event& e) const {
     *enqueued_ = true;
   }
   if (live) {
-    if (auto s = c.execute("INSERT INTO live_events (topic, ids, created_at) VALUES (?, ?, ?)",
-                           {e.topic, ids, now});
-        !s)
-      return s;
-    // Kept long enough for a node to read them after a short absence; one that was away longer
-    // tells its screens to read everything again (LiveFeed).
-    if (auto s = c.execute("DELETE FROM live_events WHERE created_at < ?", {now - kLiveEventSeconds});
+    auto made = c.query(
+        "INSERT INTO live_events (topic, ids, created_at) VALUES (?, ?, ?) RETURNING id",
+        {e.topic, ids, now});
+    if (!made) return std::unexpected(made.error());
+    // The last kLiveEventsKept are kept, whatever the nodes' clocks say: enough for a node to
+    // read after a short absence; one that was away longer finds the gap and tells its screens
+    // to read everything again (LiveFeed).
+    if (auto s = c.execute("DELETE FROM live_events WHERE id <= ?",
+                           {(*made)[0].integer(0) - kLiveEventsKept});
         !s)
       return s;
     *live_enqueued_ = true;

@@ -52,8 +52,8 @@ struct OutboxCounts {
 
 // The channel on which a commit that enqueued events tells other nodes (Dialect::notify).
 inline constexpr const char* kOutboxChannel = "vireo_outbox";
-// How long a broadcast event stays in live_events for the nodes to read.
-inline constexpr int64_t kLiveEventSeconds = 600;
+// How many of the latest broadcast events stay in live_events for the nodes to read.
+inline constexpr int64_t kLiveEventsKept = 10000;
 
 class Outbox {
  public:

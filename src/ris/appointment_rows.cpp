@@ -1,6 +1,7 @@
 #include "ris/appointment_rows.hpp"
 
 #include "core/clock.hpp"
+#include "ris/schedule.hpp"
 
 namespace vireo::ris::rows {
 
@@ -89,6 +90,26 @@ events::Event appointment_event(const char* topic, const AppointmentView& v) {
            {"accession", v.accession_number},
            {"room", std::to_string(v.appointment.room_id)},
            {"patient", std::to_string(v.patient_id)}}};
+}
+
+Status close_requests(Connection& c, int64_t order_id, int64_t appointment_id,
+                      const std::string& reason, const std::string& actor,
+                      const events::Outbox& outbox) {
+  auto closed = c.query(
+      "UPDATE ris_appointment_requests SET status = ?, decline_reason = ?, appointment_id = ?, "
+      "updated_at = ?, updated_by = ?, version = version + 1 WHERE order_id = ? AND status = "
+      "'pending' RETURNING id, patient_id",
+      {std::string(appointment_id ? "confirmed" : "declined"), reason, appointment_id,
+       utc_now_iso(), actor, order_id});
+  if (!closed) return std::unexpected(closed.error());
+  for (const auto& r : *closed)
+    if (auto s = outbox.enqueue(c, {appointment_id ? kRequestConfirmed : kRequestDeclined,
+                                    {{"request", std::to_string(r.integer(0))},
+                                     {"order", std::to_string(order_id)},
+                                     {"patient", std::to_string(r.integer(1))}}});
+        !s)
+      return s;
+  return {};
 }
 
 }  // namespace vireo::ris::rows

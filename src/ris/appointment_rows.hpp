@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "events/event.hpp"
+#include "events/outbox.hpp"
 #include "ris/appointment.hpp"
 #include "store/database.hpp"
 
@@ -22,6 +23,12 @@ namespace vireo::ris::rows {
 // Moves the order along its lifecycle (its version too, so that an edit seen before is stale).
 [[nodiscard]] Result<void> set_order_status(Connection& c, int64_t order_id, const char* status,
                                             const std::string& actor);
+
+// Answers the order's pending appointment request, if any: confirmed by `appointment_id`, or
+// declined with `reason` (appointment_id 0), its event in the outbox with the change.
+[[nodiscard]] Status close_requests(Connection& c, int64_t order_id, int64_t appointment_id,
+                                    const std::string& reason, const std::string& actor,
+                                    const events::Outbox& outbox);
 
 // The thin event of an appointment change (ids: appointment, order, accession, room, patient).
 [[nodiscard]] events::Event appointment_event(const char* topic, const AppointmentView& v);

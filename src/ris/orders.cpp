@@ -5,6 +5,7 @@
 
 #include "core/clock.hpp"
 #include "core/strings.hpp"
+#include "ris/appointment_rows.hpp"
 #include "ris/field_checks.hpp"
 #include "ris/patient_rules.hpp"
 #include "ris/schema.hpp"
@@ -233,6 +234,10 @@ Result<Checked<Order>> Orders::cancel(int64_t id, int64_t seen_version, const st
                                         {"patient", std::to_string(out.value.patient_id)}}});
           !s)
         return std::unexpected(s.error());
+    if (auto s = rows::close_requests(c, id, 0, "The order was cancelled: " + reason, actor,
+                                      outbox_);
+        !s)
+      return std::unexpected(s.error());
     if (auto s = outbox_.enqueue(c, event_of(kOrderCancelled, out.value)); !s)
       return std::unexpected(s.error());
     return out;

@@ -268,6 +268,9 @@ Result<Outcome> Patients::update(int64_t id, int64_t seen_version, const Patient
                   "the patient was changed by someone else since it was opened (version " +
                       std::to_string(now->version) + "); reload it and make the change again");
     out.patient = std::move(*now);
+    if (outbox_)
+      if (auto s = outbox_->enqueue(c, {kPatientUpdated, {{"patient", std::to_string(id)}}}); !s)
+        return std::unexpected(s.error());
     return out;
   });
 }

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 
+#include "events/outbox.hpp"
 #include "ris/patient.hpp"
 #include "ris/patient_options.hpp"
 #include "ris/schema.hpp"
@@ -28,11 +29,18 @@ struct PatientSearch {
   int64_t limit = 50, offset = 0;
 };
 
+// (ids: patient)
+inline constexpr const char* kPatientUpdated = "ris.patient.updated";
+
 class Patients {
  public:
   static Result<std::unique_ptr<Patients>> open(Database& db, WriteQueue& writes,
                                                 PatientOptions options,
                                                 const MigrationProgress& progress = {});
+
+  // Edits are told through `outbox` (kPatientUpdated, ids: patient), so that the screens that
+  // show the patient (an allergy) show the change at once. Before use.
+  void publish_to(const events::Outbox& outbox) { outbox_ = &outbox; }
 
   // Registers a patient. Nothing is saved when a field is invalid, or when someone registered
   // may be the same person and `confirmed_new` is false (the receptionist is shown them first).
@@ -50,6 +58,7 @@ class Patients {
  private:
   Patients(Database& db, WriteQueue& writes, PatientOptions options)
       : db_(db), writes_(writes), readers_(db), options_(std::move(options)) {}
+  const events::Outbox* outbox_ = nullptr;
   Database& db_;
   WriteQueue& writes_;
   ConnectionPool readers_;

@@ -383,6 +383,9 @@ Result<Booked> Schedule::book(int64_t order_id, int64_t room_id, Instant start,
     if (!out.saved()) return out;
     if (auto s = set_order_status(c, order_id, "scheduled", actor); !s)
       return std::unexpected(s.error());
+    // Booked by other means than its request (a phone call): the request is answered too.
+    if (auto s = rows::close_requests(c, order_id, out.value.id, "", actor, outbox_); !s)
+      return std::unexpected(s.error());
     return published(c, out.value.id, kAppointmentBooked, out);
   });
 }

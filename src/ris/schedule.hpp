@@ -24,6 +24,7 @@
 #include "events/outbox.hpp"
 #include "ris/orders.hpp"
 #include "ris/appointment.hpp"
+#include "ris/appointment_request.hpp"
 #include "ris/slots.hpp"
 #include "store/migrations.hpp"
 #include "store/write_queue.hpp"
@@ -35,6 +36,10 @@ inline constexpr const char* kAppointmentBooked = "ris.appointment.booked";
 inline constexpr const char* kAppointmentMoved = "ris.appointment.moved";
 inline constexpr const char* kPatientArrived = "ris.appointment.arrived";
 inline constexpr const char* kPatientNoShow = "ris.appointment.no_show";
+// (ids: request, order, patient)
+inline constexpr const char* kRequestCreated = "ris.request.created";
+inline constexpr const char* kRequestConfirmed = "ris.request.confirmed";
+inline constexpr const char* kRequestDeclined = "ris.request.declined";
 
 inline constexpr int kMaxCalendarDays = 31;
 
@@ -93,6 +98,22 @@ class Schedule {
   // Once its time has come and the patient has not.
   [[nodiscard]] Result<Booked> no_show(int64_t appointment_id, int64_t seen_version,
                                        const std::string& actor);
+
+  // Appointment requests (ris/requests.cpp). A request for an order that cannot be booked, or
+  // that has one pending already, is a conflict (order_state, request_pending).
+  [[nodiscard]] Result<RequestChange> request(const RequestFields& f, const std::string& source,
+                                              const std::string& actor);
+  // Books the request's order there and then, and marks the request confirmed with the
+  // booking, in one job: ->value is the appointment. A request no longer pending, or changed
+  // since `seen_version`, is a conflict (request_state, stale).
+  [[nodiscard]] Result<Booked> confirm_request(int64_t id, int64_t seen_version, int64_t room_id,
+                                               Instant start, const std::string& actor);
+  [[nodiscard]] Result<RequestChange> decline_request(int64_t id, int64_t seen_version,
+                                                      const std::string& reason,
+                                                      const std::string& actor);
+  // By status (or all when empty), oldest first; InvalidArgument for an unknown status.
+  [[nodiscard]] Result<std::vector<RequestView>> requests(const std::string& status, int64_t limit);
+  [[nodiscard]] Result<std::optional<RequestView>> request_view(int64_t id);
 
   [[nodiscard]] Result<std::optional<AppointmentView>> get(int64_t id);
   [[nodiscard]] Result<std::vector<AppointmentView>> of_order(int64_t order_id);

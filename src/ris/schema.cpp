@@ -92,6 +92,18 @@ const std::vector<Migration>& migrations() {
            "CREATE TABLE ris_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at "
            "TEXT NOT NULL, updated_by TEXT NOT NULL)",
        }},
+      {6,
+       "appointment requests from patients and referrers",
+       {
+           "CREATE TABLE ris_appointment_requests (id ${PK}, order_id INTEGER NOT NULL, patient_id "
+           "INTEGER NOT NULL, source TEXT NOT NULL, preferred_from TEXT NOT NULL, preferred_to "
+           "TEXT NOT NULL, preferred_time TEXT NOT NULL, note TEXT NOT NULL, status TEXT NOT "
+           "NULL, decline_reason TEXT NOT NULL, appointment_id INTEGER NOT NULL, version INTEGER "
+           "NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL, updated_at TEXT NOT "
+           "NULL, updated_by TEXT NOT NULL)",
+           "CREATE INDEX ris_requests_by_status ON ris_appointment_requests (status, id)",
+           "CREATE INDEX ris_requests_by_order ON ris_appointment_requests (order_id, status)",
+       }},
   };
   return list;
 }

@@ -14,6 +14,11 @@ namespace {
 
 using std::chrono::days;
 
+// Where an exam of the day is: expected until checked in, missed, or its order's step (a
+// missed appointment of an order booked again is missed, whatever the order is now).
+constexpr const char* kStep =
+    "CASE WHEN a.status = 'booked' THEN 'scheduled' WHEN a.status = 'no_show' THEN 'no_show' "
+    "ELSE o.status END";
 constexpr const char* kPerform = "ris.exam.perform";
 constexpr const char* kAssign = "ris.reading.assign";
 constexpr const char* kAssignmentSetting = "reading_assignment";
@@ -129,19 +134,18 @@ Result<Checked<WorklistDay>> Exams::worklist(const WorklistQuery& q) {
   std::string where =
       "WHERE a.status IN ('booked', 'arrived', 'no_show') AND a.starts_at >= ? AND a.starts_at "
       "< ?";
-  auto filter = [&](const char* condition, SqlValue v) {
+  auto filter = [&](const std::string& condition, SqlValue v) {
     where += condition;
     args.push_back(std::move(v));
   };
   if (q.room_id != 0) filter(" AND a.room_id = ?", q.room_id);
   if (!q.modality.empty())
     filter(" AND a.room_id IN (SELECT id FROM ris_rooms WHERE modality = ?)", q.modality);
-  if (!q.status.empty()) filter(" AND o.status = ?", q.status);
+  if (!q.status.empty()) filter(std::string(" AND ") + kStep + " = ?", q.status);
   if (!q.priority.empty()) filter(" AND o.priority = ?", q.priority);
-  where +=
-      " ORDER BY CASE WHEN o.status IN ('scheduled', 'arrived', 'in_progress') THEN 0 ELSE 1 "
-      "END, CASE o.priority WHEN 'stat' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END, a.starts_at, "
-      "a.id";
+  where += std::string(" ORDER BY CASE WHEN ") + kStep +
+           " IN ('scheduled', 'arrived', 'in_progress') THEN 0 ELSE 1 END, CASE o.priority WHEN "
+           "'stat' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END, a.starts_at, a.id";
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());
   auto items = rows::views_where(**c, where, std::move(args));
@@ -232,10 +236,19 @@ Result<Booked> Exams::assign_reader(int64_t id, int64_t seen_version, int64_t ra
           Conflict{"stale", "Someone else changed this exam since it was shown; reload it", id};
       return out;
     }
+    // Until its images are acquired; once a radiologist has begun reading it, only an
+    // administrator takes it from them.
     const std::string& st = v.order_status;
-    if (v.appointment.status == "no_show" || st == "cancelled" || st == "final" ||
-        st == "released" || st == "delivered") {
-      out.conflict = Conflict{"exam_state", "An exam that is " + st + " is not assigned", id};
+    const bool open = v.appointment.status == "arrived" &&
+                      (st == "arrived" || st == "in_progress" || st == "acquired");
+    const bool reading = v.appointment.status == "arrived" &&
+                         (st == "in_reading" || st == "preliminary" || st == "amended");
+    if (!open && !(reading && actor.has_role(access::Role::Admin))) {
+      out.conflict = Conflict{"exam_state",
+                              reading ? "A radiologist is reading this exam; an administrator "
+                                        "can give it to another"
+                                      : "An exam that is " + st + " is not assigned",
+                              id};
       return out;
     }
     if (auto s = touch(c, id, actor.username); !s) return std::unexpected(s.error());

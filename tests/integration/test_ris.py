@@ -672,7 +672,7 @@ class RisWorklistTest(unittest.TestCase):
         exam = self.arrived_today()
         heard = stream.wait_for("ris.appointment.arrived", exam["id"])
         self.assertEqual((heard["orderId"], heard["roomId"]), (exam["orderId"], self.room["id"]))
-        self.assertNotIn("patient", heard, "no one's name or id goes out on the stream")
+        self.assertEqual(set(heard), {"topic", "appointmentId", "orderId", "roomId"}, "ids only, never whose")
         status, day = self.call("GET", f"/api/ris/worklist?room={self.room['id']}", token=self.technician)
         self.assertEqual(status, 200, day)
         self.assertEqual(day["day"], str(self.today))
@@ -764,6 +764,115 @@ class RisWorklistTest(unittest.TestCase):
             self.assertEqual(self.call("GET", f"/api/ris/worklist?{query}", token=self.technician)[0], 400, query)
         self.assertEqual(self.call("PUT", "/api/ris/settings", {"readingAssignment": "alphabetical"})[0], 400)
         self.assertEqual(self.call("GET", "/api/ris/worklist", token=self.server.create_token("rosa"))[0], 200)
+        self.assertEqual(self.rows(), before, "nothing changed")
+
+
+class RisRequestsTest(unittest.TestCase):
+    """Appointment requests through the API: asked for with the days and part of the day that
+    suit, listed for reception (the longest waiting first), confirmed by booking a time (the
+    rules of any booking; refused, nothing changes), declined with a reason; who may do what; bad
+    input answered in the API's terms."""
+
+    @classmethod
+    def setUpClass(cls):
+        RisScheduleTest.setUpClass.__func__(cls)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    call = RisCatalogueTest.call
+    order = RisScheduleTest.order
+    book = RisScheduleTest.book
+
+    def rows(self):
+        return (self.server.sql_rows("SELECT id, status, version FROM ris_appointment_requests ORDER BY id"),
+                self.server.sql_rows("SELECT id, status, version FROM ris_appointments ORDER BY id"),
+                self.server.sql_rows("SELECT id, status, version FROM ris_orders ORDER BY id"))
+
+    def ask(self, order, token=None, **fields):
+        body = {"orderId": order["id"], "preferredFrom": str(self.later), "preferredTo": str(self.later + datetime.timedelta(days=4)),
+                "preferredTime": "morning", "note": "Mornings only, please"} | fields
+        return self.call("POST", "/api/ris/appointment-requests", body, token=token or self.reception)
+
+    def test_a_request_is_listed_then_confirmed_by_booking_it(self):
+        order = self.order()
+        status, asked = self.ask(order)
+        self.assertEqual(status, 201, asked)
+        self.assertEqual((asked["status"], asked["source"], asked["preferredTime"], asked["patient"]["name"]),
+                         ("pending", "staff", "morning", f"Booked{self.count}, Ana"))
+        self.assertEqual(self.ask(order)[1]["conflict"]["rule"], "request_pending")
+        listed = self.call("GET", "/api/ris/appointment-requests", token=self.reception)[1]["requests"]
+        self.assertIn(asked["id"], [r["id"] for r in listed])
+        self.assertEqual(self.call("GET", "/api/ris/appointment-requests", token=self.technician)[0], 200)
+        # A time someone holds: refused, nothing changes. Then a free one: booked and confirmed.
+        other = self.order()
+        at = local_time(self.zone, self.later, "09:00")
+        self.assertEqual(self.book(other, at)[0], 201)
+        before = self.rows()
+        status, problem = self.call("POST", f"/api/ris/appointment-requests/{asked['id']}/confirm",
+                                    {"version": asked["version"], "roomId": self.room["id"], "startsAt": at},
+                                    token=self.reception)
+        self.assertEqual((status, problem["conflict"]["rule"]), (409, "slot_taken"), problem)
+        self.assertEqual(self.rows(), before, "nothing changed")
+        self.assertEqual(self.call("POST", f"/api/ris/appointment-requests/{asked['id']}/confirm",
+                                   {"version": asked["version"], "roomId": self.room["id"],
+                                    "startsAt": local_time(self.zone, self.later, "11:00")},
+                                   token=self.technician)[0], 403)
+        status, booked = self.call("POST", f"/api/ris/appointment-requests/{asked['id']}/confirm",
+                                   {"version": asked["version"], "roomId": self.room["id"],
+                                    "startsAt": local_time(self.zone, self.later, "11:00")}, token=self.reception)
+        self.assertEqual((status, booked["orderStatus"]), (201, "scheduled"), booked)
+        now = self.call("GET", f"/api/ris/appointment-requests/{asked['id']}")[1]
+        self.assertEqual((now["status"], now["appointmentId"]), ("confirmed", booked["id"]))
+        confirmed = self.call("GET", "/api/ris/appointment-requests?status=confirmed")[1]["requests"]
+        self.assertIn(asked["id"], [r["id"] for r in confirmed])
+        audit = self.server.json(f"/api/audit?patient={asked['patient']['mrn']}&limit=100")
+        self.assertIn(("rosa", f"asked for appointment request {asked['id']}"),
+                      [(e["actor"], e["detail"].split(" (")[0]) for e in audit])
+
+    def test_a_request_is_declined_with_a_reason_and_may_be_asked_again(self):
+        order = self.order()
+        asked = self.ask(order)[1]
+        status, problem = self.call("POST", f"/api/ris/appointment-requests/{asked['id']}/decline",
+                                    {"version": asked["version"], "reason": " "}, token=self.reception)
+        self.assertEqual((status, problem["errors"][0]["rule"]), (400, "required"))
+        status, declined = self.call("POST", f"/api/ris/appointment-requests/{asked['id']}/decline",
+                                     {"version": asked["version"], "reason": "No contrast nurse that week"},
+                                     token=self.reception)
+        self.assertEqual((status, declined["status"], declined["declineReason"]),
+                         (200, "declined", "No contrast nurse that week"))
+        status, problem = self.call("POST", f"/api/ris/appointment-requests/{asked['id']}/decline",
+                                    {"version": declined["version"], "reason": "Again"}, token=self.reception)
+        self.assertEqual((status, problem["conflict"]["rule"]), (409, "request_state"))
+        self.assertEqual(self.ask(order)[0], 201, "declined: the order may be asked for again")
+
+    def test_bad_requests_are_refused_in_the_apis_terms_and_nothing_changes(self):
+        order = self.order()
+        before = self.rows()
+        for body, field, rule in [
+            ({"preferredFrom": "2020-01-01"}, "preferredFrom", "past"),
+            ({"preferredFrom": "2027-02-30"}, "preferredFrom", "format"),
+            ({"preferredTo": str(self.later - datetime.timedelta(days=1))}, "preferredTo", "order"),
+            ({"preferredTime": "night"}, "preferredTime", "unknown"),
+            ({"note": "x" * 1001}, "note", "too_long"),
+            ({"orderId": 999999}, "orderId", "unknown"),
+        ]:
+            status, problem = self.ask(order, **body)
+            self.assertEqual(status, 400, (body, problem))
+            self.assertIn({"field": field, "rule": rule}, [{k: e[k] for k in ("field", "rule")} for e in problem["errors"]])
+        for raw in (b"{", b"[]", b'{"orderId": "1"}', b'{"orderId": 1, "extra": 1}', b"{}"):
+            self.assertEqual(self.call("POST", "/api/ris/appointment-requests", raw=raw, token=self.reception)[0], 400, raw)
+        self.assertEqual(self.ask(order, token=self.technician)[0], 403)
+        self.assertEqual(self.call("GET", "/api/ris/appointment-requests?status=lost")[0], 400)
+        self.assertEqual(self.call("GET", "/api/ris/appointment-requests/999999")[0], 404)
+        self.assertEqual(self.call("POST", "/api/ris/appointment-requests/999999/decline",
+                                   {"version": 1, "reason": "x"}, token=self.reception)[0], 404)
+        cancelled = self.order()
+        self.call("POST", f"/api/ris/orders/{cancelled['id']}/cancel", {"version": cancelled["version"], "reason": "Dup"},
+                  token=self.reception)
+        before = self.rows()
+        self.assertEqual(self.ask(cancelled)[1]["conflict"]["rule"], "order_state")
         self.assertEqual(self.rows(), before, "nothing changed")
 
 

@@ -1,6 +1,7 @@
 """The browser application: its files as `vireo serve` answers them (isolation headers,
 caching, the application's own paths, what is not there), and the viewer driven end to
 end in Debian's Chromium through playwright-core (web/e2e/viewer.e2e.mjs)."""
+import datetime
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import tempfile
 import time
 import unittest
 import urllib.parse
+import zoneinfo
 from pathlib import Path
 
 from harness import DICOM, ROOT, VIREO, Server, free_port, read_meta, wait_port, with_transfer_syntax
@@ -797,6 +799,52 @@ class ExamsEndToEndTest(unittest.TestCase):
             self.assertEqual([s for s in steps if not s[1].startswith("assigned")],
                              [("desk", "booked"), ("desk", "checked in"), ("tecnic", "started the exam of"),
                               ("tecnic", "acquired the images of")])
+        finally:
+            server.cleanup()
+
+
+class RequestsEndToEndTest(unittest.TestCase):
+    """Appointment requests answered in Chromium (web/e2e/requests.e2e.mjs): two waiting, the
+    first booked from the calendar with the patient's preferences in sight, the second declined
+    with a reason; then the requests, the booking and the audit trail read back through the API."""
+
+    def test_reception_books_one_request_and_declines_another(self):
+        built()
+        zone = daytime_zone()
+        server = Server(extra_env={"VIREO_CLINIC_TIME_ZONE": zone})
+        try:
+            server.add_user("frontdesk", "receptionist", password="Morning-Requests-2026")
+            server.start()
+
+            def post(path, body):
+                status, _, out = server.http("POST", path, json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+                self.assertIn(status, (200, 201), out)
+                return json.loads(out)
+            hours = [{"weekday": d, "opens": "07:00", "closes": "21:00"} for d in range(1, 8)]
+            post("/api/ris/rooms", {"name": "CT 1", "modality": "CT", "hours": hours})
+            ct = post("/api/ris/procedures", {"code": "CT-THX", "name": "CT chest", "modality": "CT", "durationMinutes": 15})
+            first_day = datetime.datetime.now(zoneinfo.ZoneInfo(zone)).date() + datetime.timedelta(days=3)
+            requests = []
+            for family in ("Ferrer", "Vidal"):
+                patient = post("/api/ris/patients", {"familyName": family, "givenName": "Ana", "birthDate": "1970-05-01",
+                                                     "sex": "F"})
+                order = post("/api/ris/orders", {"patientId": patient["id"], "procedureIds": [ct["id"]], "reason": "Staging"})
+                requests.append(post("/api/ris/appointment-requests", {
+                    "orderId": order["id"], "preferredFrom": str(first_day),
+                    "preferredTo": str(first_day + datetime.timedelta(days=4)), "preferredTime": "morning",
+                    "note": "Mornings only, please"}))
+            out = run_e2e(self, "requests", server, "frontdesk", "Morning-Requests-2026", VIREO_FIRST="Ferrer",
+                          VIREO_SECOND="Vidal")
+            self.assertIn("requests end-to-end: ok", out)
+            booked, declined = (server.json(f"/api/ris/appointment-requests/{r['id']}") for r in requests)
+            self.assertEqual((booked["status"], declined["status"]), ("confirmed", "declined"))
+            self.assertEqual(declined["declineReason"], "The referrer asked for an MRI instead")
+            appointment = server.json(f"/api/ris/appointments/{booked['appointmentId']}")
+            starts = datetime.datetime.fromisoformat(appointment["startsAt"].replace("Z", "+00:00"))
+            self.assertEqual(starts.astimezone(zoneinfo.ZoneInfo(zone)).date(), first_day,
+                             "booked on the first day that suits, where the calendar opened")
+            audit = server.json(f"/api/audit?patient={booked['patient']['mrn']}&limit=100")
+            self.assertIn("frontdesk", [e["actor"] for e in audit if "confirming request" in e["detail"]])
         finally:
             server.cleanup()
 

@@ -4,14 +4,18 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
+#include "events/live_feed.hpp"
 #include "events/outbox.hpp"
 #include "manual_clock.hpp"
 #include "ris/catalogue_store.hpp"
 #include "ris/orders.hpp"
 #include "ris/patients.hpp"
 #include "ris/schedule.hpp"
+#include "ris/worklist.hpp"
 #include "ris_test_support.hpp"
 #include "test_database.hpp"
 #include "test_dir.hpp"
@@ -34,7 +38,9 @@ class ScheduleTest : public ::testing::Test {
     ASSERT_TRUE(outbox) << outbox.error().message();
     outbox_ = std::move(*outbox);
     for (const char* topic : {kOrderCreated, kOrderCancelled, kAppointmentBooked, kAppointmentMoved,
-                              kAppointmentCancelled, kPatientArrived, kPatientNoShow})
+                              kAppointmentCancelled, kPatientArrived, kPatientNoShow, kExamStarted,
+                              kExamAcquired, kReaderAssigned, kRequestCreated, kRequestConfirmed,
+                              kRequestDeclined})
       outbox_->route(topic, "test-consumer");
     patients_ = std::move(*Patients::open(*db_, *writes_, {"P{seq:4}", "CLINIC"}));
     catalogue_ = std::move(*Catalogue::open(*db_, *writes_));
@@ -115,6 +121,7 @@ class ScheduleTest : public ::testing::Test {
     for (const char* sql : {"SELECT id, room_id, starts_at, status, version FROM ris_appointments "
                             "ORDER BY id",
                             "SELECT id, status, version FROM ris_orders ORDER BY id",
+                            "SELECT id, status, version FROM ris_appointment_requests ORDER BY id",
                             "SELECT topic, ids FROM outbox ORDER BY id"}) {
       auto rows = (*c)->query(sql, {});
       for (const auto& r : *rows) {
@@ -436,6 +443,200 @@ TEST_F(ScheduleTest, TheCalendarShowsHoursClosuresAndBookings) {
   EXPECT_EQ(cal->appointments[0].mrn, "P0001");
   EXPECT_FALSE(schedule_->calendar("2027-3-1", 2, 0));
   EXPECT_FALSE(schedule_->calendar("2027-03-01", 40, 0));
+}
+
+access::Principal signed_in(const char* name, access::Role role) {
+  access::Principal p;
+  p.username = name;
+  p.roles = {role};
+  p.via = access::Credential::Session;
+  return p;
+}
+
+// The exam itself: arrived → in_progress → acquired, each by a role that performs exams and at
+// its moment; the reader by hand or by the clinic's rule; refusals change nothing.
+TEST_F(ScheduleTest, AnExamIsStartedAndAcquiredByWhoMayAndItsReaderAssigned) {
+  auto exams = Exams::open(*db_, *writes_, *outbox_, schedule_->zone(), clock_);
+  ASSERT_TRUE(exams) << exams.error().message();
+  StaffFields doctor;
+  doctor.display_name = "Dr. Serra";
+  doctor.radiologist = true;
+  std::vector<int64_t> readers;
+  for (const char* name : {"serra", "vila"}) {
+    doctor.username = name;
+    readers.push_back(catalogue_->create_staff(doctor, "admin")->value.id);
+  }
+  auto booked = schedule_->book(order({chest_}), ct_room_, at("2027-03-01T08:00:00Z"), "rosa");
+  ASSERT_TRUE(booked && booked->saved());
+  const auto tech = signed_in("tomas", access::Role::Technician);
+  const auto desk = signed_in("rosa", access::Role::Receptionist);
+  auto early = (*exams)->start(booked->value.id, booked->value.version, tech);
+  ASSERT_TRUE(early && early->conflict);
+  EXPECT_EQ(early->conflict->rule, "exam_state") << "not checked in yet";
+  auto arrived = schedule_->arrive(booked->value.id, booked->value.version, "rosa");
+  ASSERT_TRUE(arrived && arrived->saved());
+  const std::string before = snapshot();
+  auto refused = (*exams)->start(arrived->value.id, arrived->value.version, desk);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::Forbidden);
+  EXPECT_EQ((*exams)->acquired(arrived->value.id, arrived->value.version, tech)->conflict->rule,
+            "exam_state");
+  EXPECT_EQ((*exams)->start(arrived->value.id, arrived->value.version - 1, tech)->conflict->rule,
+            "stale");
+  EXPECT_EQ(snapshot(), before) << "refusals change nothing";
+
+  auto settings = (*exams)->save_settings({"round_robin", "", ""}, tech);
+  ASSERT_FALSE(settings) << "an administrator's setting";
+  ASSERT_TRUE((*exams)->save_settings({"round_robin", "", ""}, signed_in("chief", access::Role::Admin))
+                  ->saved());
+  EXPECT_EQ(rules_of((*exams)->save_settings({"by_name", "", ""},
+                                             signed_in("chief", access::Role::Admin))
+                         ->invalid,
+                     "readingAssignment"),
+            (std::vector<std::string>{"unknown"}));
+  auto started = (*exams)->start(arrived->value.id, arrived->value.version, tech);
+  ASSERT_TRUE(started && started->saved());
+  EXPECT_EQ(order_status(arrived->value.order_id), "in_progress");
+  auto acquired = (*exams)->acquired(started->value.id, started->value.version, tech);
+  ASSERT_TRUE(acquired && acquired->saved());
+  EXPECT_EQ(order_status(arrived->value.order_id), "acquired");
+  auto view = schedule_->get(acquired->value.id);
+  EXPECT_EQ((*view)->reader_id, readers[0]) << "the first in turn";
+  EXPECT_EQ(topics().back(), kReaderAssigned);
+  // By hand: only a radiologist of the staff.
+  EXPECT_EQ(rules_of((*exams)->assign_reader(acquired->value.id, acquired->value.version, 999, tech)
+                         ->invalid,
+                     "radiologistId"),
+            (std::vector<std::string>{"unknown"}));
+  auto mine = (*exams)->assign_reader(acquired->value.id, acquired->value.version, readers[1], tech);
+  ASSERT_TRUE(mine && mine->saved());
+  EXPECT_EQ((*schedule_->get(acquired->value.id))->reader_id, readers[1]);
+  // The day's worklist: open exams first, this one done.
+  auto day = (*exams)->worklist({"2027-03-01", 0, "CT", "", ""});
+  ASSERT_TRUE(day && day->saved());
+  ASSERT_EQ(day->value.items.size(), 1u);
+  EXPECT_EQ(day->value.items[0].order_status, "acquired");
+  EXPECT_TRUE((*exams)->worklist({"2027-03-02", 0, "", "", ""})->value.items.empty());
+  EXPECT_EQ(rules_of((*exams)->worklist({"2027-02-30", 0, "", "", ""})->invalid, "day"),
+            (std::vector<std::string>{"format"}));
+}
+
+// A request for an appointment: one pending per order, confirmed by booking it in the same job
+// (or answered by a booking made otherwise), declined with a reason, closed with its order.
+TEST_F(ScheduleTest, AnAppointmentRequestIsConfirmedByBookingOrDeclined) {
+  const int64_t o = order({chest_});
+  RequestFields f;
+  f.order_id = o;
+  f.preferred_from = "2027-03-01";
+  f.preferred_to = "2027-03-05";
+  f.preferred_time = "morning";
+  f.note = "Not on Wednesday";
+  auto asked = schedule_->request(f, "staff", "rosa");
+  ASSERT_TRUE(asked && asked->saved());
+  EXPECT_EQ(asked->value.status, "pending");
+  EXPECT_EQ(topics().back(), kRequestCreated);
+  const std::string before = snapshot();
+  EXPECT_EQ(schedule_->request(f, "staff", "rosa")->conflict->rule, "request_pending");
+  RequestFields bad = f;
+  bad.preferred_from = "2027-02-27";
+  bad.preferred_to = "2027-02-26";
+  bad.preferred_time = "night";
+  auto refused = schedule_->request(bad, "staff", "rosa");
+  EXPECT_EQ(rules_of(refused->invalid, "preferredFrom"), (std::vector<std::string>{"past"}));
+  EXPECT_EQ(rules_of(refused->invalid, "preferredTo"), (std::vector<std::string>{"order"}));
+  EXPECT_EQ(rules_of(refused->invalid, "preferredTime"), (std::vector<std::string>{"unknown"}));
+  bad = f;
+  bad.order_id = 9999;
+  EXPECT_EQ(rules_of(schedule_->request(bad, "staff", "rosa")->invalid, "orderId"),
+            (std::vector<std::string>{"unknown"}));
+  EXPECT_EQ(snapshot(), before) << "refusals change nothing";
+  // Confirmed by a booking that fails: nothing changes; then by one that holds.
+  auto taken = schedule_->book(order({chest_}, patient("Puig")), ct_room_,
+                               at("2027-03-01T09:00:00Z"), "rosa");
+  ASSERT_TRUE(taken && taken->saved());
+  const std::string with_other = snapshot();
+  auto clash = schedule_->confirm_request(asked->value.id, asked->value.version, ct_room_,
+                                          at("2027-03-01T09:05:00Z"), "rosa");
+  ASSERT_TRUE(clash && clash->conflict);
+  EXPECT_EQ(clash->conflict->rule, "slot_taken");
+  EXPECT_EQ(snapshot(), with_other);
+  auto confirmed = schedule_->confirm_request(asked->value.id, asked->value.version, ct_room_,
+                                              at("2027-03-01T10:00:00Z"), "rosa");
+  ASSERT_TRUE(confirmed && confirmed->saved());
+  EXPECT_EQ(order_status(o), "scheduled");
+  auto now = schedule_->request_view(asked->value.id);
+  EXPECT_EQ((*now)->request.status, "confirmed");
+  EXPECT_EQ((*now)->request.appointment_id, confirmed->value.id);
+  EXPECT_EQ(schedule_->confirm_request(asked->value.id, (*now)->request.version, ct_room_,
+                                       at("2027-03-01T11:00:00Z"), "rosa")
+                ->conflict->rule,
+            "request_state");
+  // Declined with a reason; a booking made by phone answers a pending request; so does
+  // cancelling its order.
+  const int64_t second = order({chest_}, patient("Vidal"));
+  f.order_id = second;
+  auto other = schedule_->request(f, "referrer", "dr.serra");
+  EXPECT_EQ(rules_of(schedule_->decline_request(other->value.id, other->value.version, " ", "rosa")
+                         ->invalid,
+                     "reason"),
+            (std::vector<std::string>{"required"}));
+  auto declined =
+      schedule_->decline_request(other->value.id, other->value.version, "No scanner that week", "rosa");
+  ASSERT_TRUE(declined && declined->saved());
+  EXPECT_EQ(declined->value.status, "declined");
+  EXPECT_EQ(declined->value.decline_reason, "No scanner that week");
+  auto again = schedule_->request(f, "referrer", "dr.serra");
+  ASSERT_TRUE(again && again->saved()) << "declined, the order may be asked for again";
+  auto phoned = schedule_->book(second, ct_room_, at("2027-03-01T12:00:00Z"), "rosa");
+  ASSERT_TRUE(phoned && phoned->saved());
+  EXPECT_EQ((*schedule_->request_view(again->value.id))->request.appointment_id, phoned->value.id);
+  const int64_t third = order({chest_}, patient("Roca"));
+  f.order_id = third;
+  auto last = schedule_->request(f, "staff", "rosa");
+  auto cancelled = orders_->cancel(third, (*orders_->get(third))->version, "Duplicate", "rosa");
+  ASSERT_TRUE(cancelled && cancelled->saved());
+  auto closed = schedule_->request_view(last->value.id);
+  EXPECT_EQ((*closed)->request.status, "declined");
+  EXPECT_EQ((*closed)->request.decline_reason, "The order was cancelled: Duplicate");
+  auto pending = schedule_->requests("pending", 100);
+  ASSERT_TRUE(pending);
+  EXPECT_TRUE(pending->empty());
+  EXPECT_EQ(schedule_->requests("declined", 100)->size(), 2u);
+  EXPECT_FALSE(schedule_->requests("lost", 100));
+}
+
+// Broadcast events reach every listener once their write commits, never a rolled-back one's.
+TEST_F(ScheduleTest, CommittedChangesReachTheLiveFeedAndRolledBackOnesDoNot) {
+  outbox_->broadcast(kAppointmentBooked);
+  events::LiveFeed feed(*db_, std::chrono::milliseconds(50));
+  feed.listen_to(*writes_, *outbox_);
+  ASSERT_TRUE(feed.read_new()) << "where the table ends: what comes after is news";
+  feed.start();
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<std::string> heard;
+  auto subscription = feed.subscribe([&](const events::LiveEvent& e) {
+    std::lock_guard lock(m);
+    heard.push_back(e.event.topic + ":" + e.event.id("appointment"));
+    cv.notify_all();
+  });
+  EXPECT_EQ(feed.listeners(), 1u);
+  auto rolled_back = writes_->run<bool>([&](Connection& c) -> Result<bool> {
+    if (auto s = outbox_->enqueue(c, {kAppointmentBooked, {{"appointment", "999"}}}); !s)
+      return std::unexpected(s.error());
+    return fail(ErrorCode::StateConflict, "changed my mind");
+  });
+  EXPECT_FALSE(rolled_back);
+  auto booked = schedule_->book(order({chest_}), ct_room_, at("2027-03-01T09:00:00Z"), "rosa");
+  ASSERT_TRUE(booked && booked->saved());
+  std::unique_lock lock(m);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(5), [&] { return !heard.empty(); }));
+  EXPECT_EQ(heard, (std::vector<std::string>{std::string(kAppointmentBooked) + ":" +
+                                             std::to_string(booked->value.id)}));
+  lock.unlock();
+  subscription.reset();
+  EXPECT_EQ(feed.listeners(), 0u);
+  feed.stop();
 }
 
 }  // namespace

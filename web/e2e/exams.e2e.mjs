@@ -112,10 +112,6 @@ await run('exams end-to-end', async ({ page: tech, check }) => {
     await checkAccessible(tech, check, 'the exams list after the exam');
     await shot(tech, 'exams-acquired');
 
-    // Reception's calendar heard of it too.
-    await reception.click('[data-testid=appointment-dialog] button:text-is("Close")');
-    await reception.waitForSelector('.rbc-event.status-arrived:has-text("Puig Serra")');
-
     // The list in Spanish.
     await tech.selectOption('header select', 'es');
     await tech.waitForSelector('h1:text-is("Exploraciones")');

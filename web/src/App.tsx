@@ -29,6 +29,7 @@ import { ProceduresPage } from './ris/admin/ProceduresPage';
 import { BookableStaffPage } from './ris/admin/BookableStaffPage';
 import { AppointmentSlip } from './ris/AppointmentSlip';
 import { ExamsPage } from './ris/ExamsPage';
+import { RequestsPage } from './ris/RequestsPage';
 import { prefetchStudy } from './studyData';
 
 
@@ -197,6 +198,7 @@ const router = createBrowserRouter([
       { path: 'patients/:id', element: <RequirePermission permission="ris.patients.read"><PatientPage /></RequirePermission> },
       { path: 'patients/:id/edit', element: <RequirePermission permission="ris.patients.write"><PatientEditPage /></RequirePermission> },
       { path: 'calendar', element: <RequirePermission permission="ris.schedule.read"><CalendarRoute /></RequirePermission> },
+      { path: 'requests', element: <RequirePermission permission="ris.schedule.read"><RequestsPage /></RequirePermission> },
       { path: 'exams', element: <RequirePermission permission="ris.worklist.read"><ExamsPage /></RequirePermission> },
       { path: 'appointments/:id/slip', element: <RequirePermission permission="ris.schedule.read"><AppointmentSlip /></RequirePermission> },
       { path: '*', element: <NotFound /> },

@@ -19,6 +19,7 @@ export function AppHeader({ session, navigate, onSignOut }: { session: Session; 
           <NavLink to="/" end>{t('nav.studies')}</NavLink>
           {session.permissions.includes('ris.patients.read') && <NavLink to="/patients">{t('nav.patients')}</NavLink>}
           {session.permissions.includes('ris.schedule.read') && <NavLink to="/calendar">{t('nav.calendar')}</NavLink>}
+          {session.permissions.includes('ris.schedule.write') && <NavLink to="/requests">{t('nav.requests')}</NavLink>}
           {session.permissions.includes('ris.worklist.read') && <NavLink to="/exams">{t('nav.exams')}</NavLink>}
           {adminPages.length > 0 && <NavLink to={adminPages[0].path}>{t('nav.administration')}</NavLink>}
         </nav>

@@ -36,6 +36,8 @@ void register_catalogue_routes(http::Router& router, ris::Catalogue& catalogue);
 void register_order_routes(http::Router& router, ris::Orders& orders, ris::Patients& patients);
 // /api/ris/slots, /api/ris/calendar, /api/ris/appointments: the appointment book.
 void register_schedule_routes(http::Router& router, ris::Schedule& schedule);
+// /api/ris/appointment-requests: asked for, listed, confirmed by booking, declined.
+void register_request_routes(http::Router& router, ris::Schedule& schedule);
 // /api/ris/worklist, the exam's steps, /api/ris/settings, and /api/ris/events: the live stream
 // of changes (server-sent events) every open screen listens to.
 void register_worklist_routes(http::Router& router, ris::Schedule& schedule, ris::Exams& exams,

@@ -528,28 +528,37 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (http11_) header->chunked(true);
     header->keep_alive(false);
     auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*header);
+    // Subscribed before the header goes, so that nothing committed from now on is missed: what
+    // comes meanwhile waits in the queue ("writing" until the header is out).
+    std::weak_ptr<Session> weak = this->shared_from_this();
+    auto ex = stream_.get_executor();
+    events_->writing = true;
+    events_->queue.push_back("retry: 3000\n\n");
+    events_->subscription = opener([weak, ex](std::string text) {
+      asio::post(ex, [weak, text = std::move(text)]() mutable {
+        if (auto s = weak.lock()) s->queue_event(std::move(text));
+      });
+    });
     lowest().expires_after(options_.idle_timeout);
-    bhttp::async_write_header(
-        stream_, *serializer,
-        [self = this->shared_from_this(), header, serializer, opener = std::move(opener)](beast::error_code ec, size_t) {
-          if (ec) return self->end_events();
-          std::weak_ptr<Session> weak = self;
-          auto ex = self->stream_.get_executor();
-          self->events_->subscription = opener([weak, ex](std::string text) {
-            asio::post(ex, [weak, text = std::move(text)]() mutable {
-              if (auto s = weak.lock()) s->queue_event(std::move(text));
-            });
-          });
-          self->queue_event("retry: 3000\n\n");
-          self->ping_events();
-          self->watch_events_close();
-        });
+    bhttp::async_write_header(stream_, *serializer,
+                              [self = this->shared_from_this(), header, serializer](beast::error_code ec, size_t) {
+                                if (ec) return self->end_events();
+                                self->write_event();
+                                self->ping_events();
+                                self->watch_events_close();
+                              });
   }
 
   void queue_event(std::string text) {
     if (!events_ || events_->ended) return;
     if (text.empty()) return end_events();
-    if (events_->queue.size() >= kMaxQueuedEvents) return end_events();
+    // A client that does not keep up is told to read everything again, once, instead of each
+    // change: the queue never grows past its bound.
+    if (events_->queue.size() >= kMaxQueuedEvents) {
+      // (the first is being written: it stays where it is)
+      events_->queue.erase(events_->queue.begin() + (events_->writing ? 1 : 0), events_->queue.end());
+      text = "event: resync\ndata: {}\n\n";
+    }
     events_->queue.push_back(std::move(text));
     if (!events_->writing) write_event();
   }

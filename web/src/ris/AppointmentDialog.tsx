@@ -18,7 +18,7 @@ import { dayOf, formatDay, formatTime } from './clinicTime';
 import type { Appointment } from './types';
 
 const CONFLICTS = ['slot_taken', 'patient_busy', 'radiologist_busy', 'technician_busy', 'daily_limit', 'order_state',
-  'appointment_state', 'appointment_day', 'appointment_time', 'exam_state', 'stale'] as const;
+  'appointment_state', 'appointment_day', 'appointment_time', 'exam_state', 'request_pending', 'request_state', 'stale'] as const;
 const INVALID = ['past', 'closed', 'outside_hours', 'modality', 'unknown', 'required'] as const;
 
 // What a refused change means, in plain words: the conflict's or the field's rule said, never

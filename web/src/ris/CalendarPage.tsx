@@ -28,7 +28,8 @@ import { useAppointment, useBook, useCalendar, useClinic, useMove, useSlots } fr
 import { dayOf, formatDay, formatStart, formatTime, freeStarts, hoursShown, isFreeStart, isOpen, mondayOf, shiftDay } from './clinicTime';
 import { AppointmentDialog, scheduleProblemText } from './AppointmentDialog';
 import { useLiveChanges } from './live';
-import type { Appointment, Calendar } from './types';
+import { requestPreferences, useAppointmentRequest, useConfirmRequest } from './requests';
+import type { Appointment, AppointmentRequest, Calendar } from './types';
 
 type CalendarEvent = { id: number; title: string; start: Date; end: Date; resourceId: number; appointment: Appointment };
 type Resource = { id: number; title: string };
@@ -62,6 +63,9 @@ function Schedule({ zone, today }: { zone: string; today: string }) {
   const day = /^\d{4}-\d{2}-\d{2}$/.test(params.get('day') ?? '') ? params.get('day')! : today;
   const order = Number(params.get('order')) || undefined;
   const moving = Number(params.get('appointment')) || undefined;
+  // Booking an appointment request's order: its booking answers the request.
+  const requestId = Number(params.get('request')) || undefined;
+  const request = useAppointmentRequest(requestId);
   const [notice, setNotice] = useState<{ tone: 'ok' | 'error'; text: string } | null>(null);
   const [confirming, setConfirming] = useState<Target | null>(null);
   const [opened, setOpened] = useState<number | null>(null);
@@ -104,15 +108,24 @@ function Schedule({ zone, today }: { zone: string; today: string }) {
 
   const book = useBook();
   const move = useMove();
+  const confirm = useConfirmRequest();
+  // A request's calendar opens on the first day that suits the patient.
+  const preferredFrom = request.data?.preferredFrom ?? '';
+  useEffect(() => {
+    if (preferredFrom > today && !params.get('day')) set({ day: preferredFrom });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [preferredFrom]);
   const place = (target: Target, appointment?: Appointment) => {
     setNotice(null);
     const when = t('schedule.booking.when', { day: formatDay(dayOf(target.start, zone), locale), time: formatTime(target.start, zone, locale), room: roomName(target.roomId) });
     const done = appointment
       ? move.mutateAsync({ id: appointment.id, version: appointment.version, roomId: target.roomId, startsAt: target.start })
-      : book.mutateAsync({ orderId: order!, roomId: target.roomId, startsAt: target.start });
+      : request.data
+        ? confirm.mutateAsync({ id: request.data.id, version: request.data.version, roomId: target.roomId, startsAt: target.start })
+        : book.mutateAsync({ orderId: order!, roomId: target.roomId, startsAt: target.start });
     return done.then((a) => {
       setNotice({ tone: 'ok', text: t(appointment ? 'schedule.booking.moved' : 'schedule.booking.booked', { patient: a.patient.name, when }) });
-      set({ order: undefined, appointment: undefined, day: dayOf(a.startsAt, zone) });
+      set({ order: undefined, appointment: undefined, request: undefined, day: dayOf(a.startsAt, zone) });
     }, (e) => setNotice({ tone: 'error', text: scheduleProblemText(t, e) }));
   };
 
@@ -152,7 +165,9 @@ function Schedule({ zone, today }: { zone: string; today: string }) {
       {notice && <Notice tone={notice.tone} testId="schedule-notice">{notice.text}</Notice>}
       {order && (
         <BookingPanel order={order} moving={movingAppointment} slots={slots} zone={zone} locale={locale} roomName={roomName}
-          nameOf={nameOf} onPick={(target) => setConfirming({ ...target, appointment: movingAppointment })} onStop={() => set({ order: undefined, appointment: undefined })} />
+          nameOf={nameOf} onPick={(target) => setConfirming({ ...target, appointment: movingAppointment })}
+          request={request.data?.orderId === order ? request.data : undefined}
+          onStop={() => set({ order: undefined, appointment: undefined, request: undefined })} />
       )}
       {calendar.isError && <Notice tone="error">{errorText(t, calendar.error)}</Notice>}
       <ClosedDays calendar={calendar.data} rooms={shownRooms} view={view} locale={locale} />
@@ -213,9 +228,9 @@ function Schedule({ zone, today }: { zone: string; today: string }) {
             </p>
             <div className="form-actions">
               <Button className="primary"
-                isDisabled={book.isPending || move.isPending || (moving !== undefined && !confirmingMove)}
+                isDisabled={book.isPending || move.isPending || confirm.isPending || (moving !== undefined && !confirmingMove)}
                 onPress={() => { const target = confirming; setConfirming(null); void place(target, target.appointment ?? movingAppointment); }}>
-                {book.isPending || move.isPending ? t('schedule.booking.working') : t(confirmingMove ? 'schedule.booking.doMove' : 'schedule.booking.doBook')}
+                {book.isPending || move.isPending || confirm.isPending ? t('schedule.booking.working') : t(confirmingMove ? 'schedule.booking.doMove' : 'schedule.booking.doBook')}
               </Button>
               <Button onPress={() => setConfirming(null)}>{t('schedule.booking.other')}</Button>
             </div>
@@ -265,8 +280,9 @@ function Toolbar({ view, day, from, locale, rooms, room, onView, onToday, onStep
 
 // What is being booked, the next free times as buttons (the keyboard's way to book), and the
 // days a daily limit is reached.
-function BookingPanel({ order, moving, slots, zone, locale, roomName, nameOf, onPick, onStop }: {
-  order: number; moving: Appointment | undefined; slots: ReturnType<typeof useSlots>; zone: string; locale: string;
+function BookingPanel({ order, moving, request, slots, zone, locale, roomName, nameOf, onPick, onStop }: {
+  order: number; moving: Appointment | undefined; request: AppointmentRequest | undefined;
+  slots: ReturnType<typeof useSlots>; zone: string; locale: string;
   roomName: (id: number) => string; nameOf: (id: number) => string; onPick: (t: Target) => void; onStop: () => void;
 }) {
   const { t } = useTranslation();
@@ -290,6 +306,12 @@ function BookingPanel({ order, moving, slots, zone, locale, roomName, nameOf, on
       </div>
       {patient.data?.contrastAllergy && (
         <div className="allergy-banner" role="note">⚠ {t('patients.contrastAllergy')}{patient.data.allergies ? `: ${patient.data.allergies}` : ''}</div>
+      )}
+      {request && (
+        <p className="request-preferences" data-testid="request-preferences">
+          {t('requests.prefersLine', { when: requestPreferences(request, locale, t) })}
+          {request.note && <> · “{request.note}”</>}
+        </p>
       )}
       {orderQuery.isError && <Notice tone="error">{errorText(t, orderQuery.error)}</Notice>}
       {slots.isError && <Notice tone="error">{scheduleProblemText(t, slots.error)}</Notice>}

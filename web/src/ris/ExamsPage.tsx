@@ -3,7 +3,7 @@
 // information) and the one step it is waiting for: check in, start, images acquired. It stays
 // current by itself: a check-in at reception, or a step on another workstation or node, shows
 // here within a second, without a reload.
-import { useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { Button } from 'react-aria-components';
@@ -17,6 +17,7 @@ import { useProcedures, useRooms, useStaff } from './catalogue';
 import { formatDay, formatTime } from './clinicTime';
 import { useAssignReader, useExamAcquired, useStartExam, useWorklist } from './exams';
 import { useLiveChanges } from './live';
+import { type SteadyRow, steadyRows } from './steadyRows';
 import { useArrive, useClinic } from './schedule';
 import { scheduleProblemText } from './AppointmentDialog';
 import { ContrastAllergyBadge } from './PatientBadges';
@@ -87,22 +88,35 @@ function examStatus(a: Appointment): OrderStatus {
   return a.status === 'booked' ? 'scheduled' : a.orderStatus;
 }
 
+// While the pointer or the focus is on the list, its rows keep their places (steadyRows): a
+// click never lands on another patient's row because the list re-sorted under it.
+function useSteadyRows(items: Appointment[], held: boolean): SteadyRow<Appointment>[] {
+  const shown = useRef<SteadyRow<Appointment>[]>([]);
+  return useMemo(() => (shown.current = steadyRows(shown.current, items, held)), [items, held]);
+}
+
 function ExamTable({ items, zone, today, isToday }: { items: Appointment[]; zone: string; today: string; isToday: boolean }) {
   const { t, i18n } = useTranslation();
   const locale = formatLocale(i18n.language);
   const { session } = useSession();
   const rooms = useRooms(false);
   const procedures = useProcedures(true);
-  const staff = useStaff(false);
+  const staff = useStaff(true);
   const [problem, setProblem] = useState('');
+  const [pointer, setPointer] = useState(false);
+  const [focus, setFocus] = useState(false);
+  const rows = useSteadyRows(items, pointer || focus);
   const roomName = (id: number) => rooms.data?.find((r) => r.id === id)?.name ?? '';
   const procedureName = (id: number) => procedures.data?.find((p) => p.id === id)?.name ?? `#${id}`;
   const radiologists = (staff.data ?? []).filter((m) => m.radiologist);
-  const readerName = (id: number) => radiologists.find((m) => m.id === id)?.displayName ?? '';
+  const readerName = (id: number) => radiologists.find((m) => m.id === id)?.displayName ?? `#${id}`;
   return (
     <>
       {problem && <Notice tone="error" testId="exam-problem">{problem}</Notice>}
-      <table className="studies exams-table" data-testid="exams">
+      <table className="studies exams-table" data-testid="exams"
+        onPointerEnter={() => setPointer(true)} onPointerLeave={() => setPointer(false)}
+        onFocus={() => setFocus(true)}
+        onBlur={(e) => !e.currentTarget.contains(e.relatedTarget as Node | null) && setFocus(false)}>
         <caption className="sr-only">{t('exams.caption')}</caption>
         <thead>
           <tr>
@@ -117,12 +131,12 @@ function ExamTable({ items, zone, today, isToday }: { items: Appointment[]; zone
           </tr>
         </thead>
         <tbody>
-          {items.map((a) => {
+          {rows.map(({ row: a, gone }) => {
             const age = ageOn(a.patient.birthDate, today);
             const step = examStatus(a);
             return (
               <tr key={a.id} data-accession={a.accessionNumber} data-status={step}
-                className={`priority-${a.priority} step-${step}`}>
+                className={`priority-${a.priority} step-${step}${gone ? ' gone' : ''}`}>
                 <td className="time">{formatTime(a.startsAt, zone, locale)}</td>
                 <td>
                   <Link to={`/patients/${a.patient.id}`}>{a.patient.name}</Link>
@@ -145,12 +159,16 @@ function ExamTable({ items, zone, today, isToday }: { items: Appointment[]; zone
                 </td>
                 <td><span className={`badge step step-${step}`}>{t(`exams.status.${step}`)}</span></td>
                 <td>
-                  <ReaderCell appointment={a} step={step} radiologists={radiologists} readerName={readerName}
-                    onProblem={setProblem} />
+                  {gone ? (a.readerId ? readerName(a.readerId) : '') : (
+                    <ReaderCell appointment={a} step={step} radiologists={radiologists} readerName={readerName}
+                      onProblem={setProblem} />
+                  )}
                 </td>
                 <td>
-                  <NextStep appointment={a} step={step} isToday={isToday} onProblem={setProblem}
-                    canCheckIn={can(session, 'ris.checkin')} canPerform={can(session, 'ris.exam.perform')} />
+                  {!gone && (
+                    <NextStep appointment={a} step={step} isToday={isToday} onProblem={setProblem}
+                      canCheckIn={can(session, 'ris.checkin')} canPerform={can(session, 'ris.exam.perform')} />
+                  )}
                 </td>
               </tr>
             );
@@ -171,11 +189,11 @@ function NextStep({ appointment: a, step, isToday, canCheckIn, canPerform, onPro
   const start = useStartExam();
   const acquired = useExamAcquired();
   const busy = arrive.isPending || start.isPending || acquired.isPending;
+  const name = a.patient.name;
   const act = (p: Promise<unknown>) => {
     onProblem('');
-    p.catch((e: unknown) => onProblem(scheduleProblemText(t, e)));
+    p.catch((e: unknown) => onProblem(`${name} — ${scheduleProblemText(t, e)}`));
   };
-  const name = a.patient.name;
   const body = { id: a.id, version: a.version };
   if (step === 'scheduled' && canCheckIn && isToday)  // check-in is on the day
     return (
@@ -198,14 +216,14 @@ function NextStep({ appointment: a, step, isToday, canCheckIn, canPerform, onPro
 
 // Who reads the images: chosen here (the clinic may assign them by its rule when acquired).
 function ReaderCell({ appointment: a, step, radiologists, readerName, onProblem }: {
-  appointment: Appointment; step: OrderStatus; radiologists: { id: number; displayName: string }[];
+  appointment: Appointment; step: OrderStatus; radiologists: { id: number; displayName: string; active: boolean }[];
   readerName: (id: number) => string; onProblem: (text: string) => void;
 }) {
   const { t } = useTranslation();
   const { session } = useSession();
   const assign = useAssignReader();
   const open = step === 'arrived' || step === 'in_progress' || step === 'acquired';
-  if (!open || !can(session, 'ris.reading.assign') || radiologists.length === 0)
+  if (!open || !can(session, 'ris.reading.assign') || !radiologists.some((m) => m.active))
     return <>{a.readerId ? readerName(a.readerId) : ''}</>;
   return (
     <SelectField name={`reader-${a.id}`} className="in-row" label={t('exams.readerFor', { patient: a.patient.name })}
@@ -213,9 +231,10 @@ function ReaderCell({ appointment: a, step, radiologists, readerName, onProblem 
       onChange={(v) => {
         onProblem('');
         assign.mutateAsync({ id: a.id, version: a.version, radiologistId: Number(v) })
-          .catch((e: unknown) => onProblem(scheduleProblemText(t, e)));
+          .catch((e: unknown) => onProblem(`${a.patient.name} — ${scheduleProblemText(t, e)}`));
       }}
       options={[{ value: '0', label: t('exams.unassigned') },
-        ...radiologists.map((m) => ({ value: String(m.id), label: m.displayName }))]} />
+        ...radiologists.filter((m) => m.active || m.id === a.readerId)
+          .map((m) => ({ value: String(m.id), label: m.displayName }))]} />
   );
 }

@@ -10,6 +10,7 @@ export function useClinic() {
   return useQuery({
     queryKey: [...SCHEDULE, 'clinic'],
     staleTime: 60_000,
+    refetchInterval: 60_000,  // "today" turns at the clinic's midnight
     queryFn: ({ signal }) => unwrap(jsonApi.GET('/api/ris/clinic', { signal })),
   });
 }

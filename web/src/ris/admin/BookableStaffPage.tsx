@@ -1,7 +1,7 @@
 // Administration: the staff exams can be booked with, a radiologist present (ultrasound,
 // biopsy) or a contrast-trained technician. The calendar offers an exam that needs one only
 // when one of them is free. And how acquired exams find the radiologist who reads them.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useTranslation } from 'react-i18next';
@@ -120,6 +120,10 @@ function ReadingAssignment() {
   const [saved, setSaved] = useState(false);
   const [chosen, setChosen] = useState<Rule | null>(null);  // shown at once, while it is saved
   const current = chosen ?? settings.data?.readingAssignment;
+  // Once saved and read back, what the server says is shown (another administrator's change too).
+  useEffect(() => {
+    if (chosen !== null && settings.data?.readingAssignment === chosen) setChosen(null);
+  }, [chosen, settings.data?.readingAssignment]);
   return (
     <section className="reading-assignment" aria-labelledby="reading-assignment">
       <h2 id="reading-assignment">{t('exams.assignment.title')}</h2>
