@@ -284,8 +284,12 @@ Result<std::unique_ptr<Connection>> PgDatabase::connect() {
     if (std::strcmp(o->keyword, "options") == 0 && o->val) options = std::string(o->val) + " ";
   PQconninfoFree(parsed);
   options += "-c TimeZone=UTC -c lock_timeout=60s -c plan_cache_mode=force_custom_plan";
-  const char* keywords[] = {"dbname", "options", nullptr};
-  const char* values[] = {url_.c_str(), options.c_str(), nullptr};
+  // An unreachable server is given up after ten seconds, and a connection to a server that
+  // vanished without a word is found within a minute, unless the URL says otherwise (its values
+  // come after, and win).
+  const char* keywords[] = {"connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count",
+                            "dbname", "options", nullptr};
+  const char* values[] = {"10", "30", "10", "3", url_.c_str(), options.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keywords, values, 1);
   if (!conn) return fail(ErrorCode::OutOfResources, "cannot allocate a PostgreSQL connection");
   if (PQstatus(conn) != CONNECTION_OK) {
