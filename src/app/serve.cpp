@@ -188,7 +188,7 @@ void build_router(Services& s, http::Router& router) {
   api::register_order_routes(router, *s.ris_orders, *s.ris_patients);
   api::register_schedule_routes(router, *s.ris_schedule);
   api::register_request_routes(router, *s.ris_schedule);
-  api::register_worklist_routes(router, *s.ris_schedule, *s.ris_exams, *s.live);
+  api::register_worklist_routes(router, *s.ris_schedule, *s.ris_exams, *s.live, *s.auth);
   api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_rendered_routes(router, *s.archive, s.render_cache.get());

@@ -148,6 +148,10 @@ class AuthService {
   [[nodiscard]] Result<Principal> authenticate_session(const std::string& session_token);
   [[nodiscard]] Result<Principal> authenticate_bearer(const std::string& token);
   [[nodiscard]] Status logout(int64_t session_id);
+  // Whether the principal's session or token still holds (not ended, expired, idle past its
+  // timeout, or its account disabled), without counting as activity: for what stays open after
+  // its request (an event stream). A principal of neither kind does not.
+  [[nodiscard]] Result<bool> still_signed_in(const Principal& p);
 
   // --- TOTP enrolment for the signed-in user ---
   [[nodiscard]] Result<TotpEnrolment> begin_totp(int64_t user_id);

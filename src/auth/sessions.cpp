@@ -65,6 +65,26 @@ Result<Principal> AuthService::authenticate_session(const std::string& session_t
   return p;
 }
 
+Result<bool> AuthService::still_signed_in(const Principal& p) {
+  const bool session = p.via == Credential::Session;
+  if (!session && p.via != Credential::Token) return false;
+  auto c = pool_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto rows = (*c)->query(
+      session ? "SELECT s.revoked, s.expires_at, s.last_seen, u.disabled FROM sessions s JOIN users u "
+                "ON u.id = s.user_fk WHERE s.id = ?"
+              : "SELECT t.revoked, t.expires_at, 0, u.disabled FROM api_tokens t JOIN users u ON "
+                "u.id = t.user_fk WHERE t.id = ?",
+      {p.credential_id});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return false;
+  const Row& r = rows->front();
+  const int64_t now = clock_.unix_seconds();
+  const bool expired = session ? now >= r.integer(1) || now - r.integer(2) >= policy_.session_idle_seconds
+                               : r.integer(1) != 0 && now >= r.integer(1);
+  return r.integer(0) == 0 && !expired && r.integer(3) == 0;
+}
+
 Status AuthService::logout(int64_t session_id) {
   return write([&](Connection& w) {
     return w.execute("UPDATE sessions SET revoked = 1 WHERE id = ?", {session_id});

@@ -584,6 +584,7 @@ class LiveChanges:
         self.status = self.file.readline().decode()
         while self.file.readline() not in (b"\r\n", b""):
             pass
+        self.ended = threading.Event()  # the server ended the stream
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -597,6 +598,7 @@ class LiveChanges:
                     self.events.put((name, json.loads(line[6:])))
         except (OSError, ValueError):
             pass
+        self.ended.set()
 
     def wait_for(self, topic, appointment, seconds=3):
         deadline = time.monotonic() + seconds
@@ -706,6 +708,15 @@ class RisWorklistTest(unittest.TestCase):
         self.assertEqual(steps, [("rosa", "booked"), ("rosa", "checked in"), ("tomas", "started the exam of"),
                                  ("rad", "acquired the images of"),
                                  ("tomas", f"assigned radiologist {self.readers[1]} to")])
+
+    def test_a_stream_ends_once_its_account_may_no_longer_listen(self):
+        self.server.add_user("leaver", "technician")
+        stream = LiveChanges(self.server, self.server.create_token("leaver"))
+        self.addCleanup(stream.close)
+        self.assertIn(" 200 ", stream.status)
+        self.assertFalse(stream.ended.wait(1), "open while the account holds")
+        self.assertEqual(self.server.http("POST", "/api/users/leaver/disable")[0], 200)
+        self.assertTrue(stream.ended.wait(30), "still open 30 s after the account was disabled")
 
     def test_the_clinics_rule_assigns_acquired_exams_in_turn(self):
         self.assertEqual(self.call("PUT", "/api/ris/settings", {"readingAssignment": "round_robin"},

@@ -290,6 +290,28 @@ TEST_F(AuthServiceTest, SessionsEndOnIdleAbsoluteTimeoutLogoutPasswordChangeAndD
   EXPECT_FALSE(login("tech", "another-long-pass-phrase"));
 }
 
+// What stays open after its request (an event stream) asks whether its session still holds,
+// without keeping it alive by asking.
+TEST_F(AuthServiceTest, AnOpenStreamsSessionIsCheckedWithoutCountingAsActivity) {
+  add("tech", Role::Technician);
+  auto s = login("tech", kPassword);
+  ASSERT_TRUE(s);
+  auto who = auth_->authenticate_session(s->session_token);
+  ASSERT_TRUE(who);
+  EXPECT_TRUE(*auth_->still_signed_in(*who));
+  for (int i = 0; i < 3; ++i) {
+    clock_.now += 30;  // (the idle timeout here: 100 s)
+    EXPECT_TRUE(*auth_->still_signed_in(*who)) << i;
+  }
+  clock_.now += 20;
+  EXPECT_FALSE(*auth_->still_signed_in(*who)) << "asking is not activity: the idle timeout came";
+  auto again = login("tech", kPassword);
+  auto second = auth_->authenticate_session(again->session_token);
+  ASSERT_TRUE(auth_->logout(second->credential_id));
+  EXPECT_FALSE(*auth_->still_signed_in(*second)) << "signed out";
+  EXPECT_FALSE(*auth_->still_signed_in(Principal{})) << "nobody";
+}
+
 TEST_F(AuthServiceTest, AResetPasswordMustBeChangedBeforeAnythingElse) {
   add("tech", Role::Technician);
   auto before = login("tech", kPassword);

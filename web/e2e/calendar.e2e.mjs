@@ -71,7 +71,8 @@ await run('calendar end-to-end', async ({ page, check }) => {
   const booked = await (await confirmAndAnswer(page)).json();
   await page.waitForSelector('[data-testid=schedule-notice]:has-text("Booked")');
   check(shows(label, booked.startsAt), `the free time "${label}" is not the booked ${booked.startsAt} in the clinic's zone`);
-  check(!(await page.isVisible('[data-testid=booking-panel]')), 'the calendar stayed in booking mode after booking');
+  check(await page.waitForSelector('[data-testid=booking-panel]', { state: 'detached', timeout: 5000 }).then(() => true, () => false),
+    'the calendar stayed in booking mode after booking');
   await page.waitForSelector(`.rbc-event:has-text("${booked.patient.name}")`);
 
   // The mouse's way: a green slot of the grid clicked, for a second order.

@@ -2,7 +2,8 @@
 // each in a browser of their own. The technician opens the exams list first. Reception registers
 // a patient (and is warned of a second, similar registration), orders a CT, books it from the
 // calendar at the next free time, today, and checks the patient in. The technician's list shows
-// the arrival without a reload, with the contrast allergy and the clinical information; one
+// the arrival without a reload (in a second tab too, which shares the first one's stream), with
+// the contrast allergy and the clinical information; one
 // click starts the exam, one more records the images as acquired; the radiologist is chosen on
 // the row. Every page is checked with axe-core. (The audit trail of each step, with its actor, is
 // read back by the test that runs this script.)
@@ -52,6 +53,10 @@ await run('exams end-to-end', async ({ page: tech, check }) => {
     await tech.waitForSelector('h1:text-is("Exams")');
     await tech.waitForSelector('[data-testid=live]:text-is("Live")');
     await tech.waitForSelector('[data-testid=no-exams]');
+    // A second tab of the same browser shares the first one's stream, and hears as much.
+    const tab = await tech.context().newPage();
+    await tab.goto(`${BASE}/exams`);
+    await tab.waitForSelector('[data-testid=live]:text-is("Live")');
 
     // Reception: a patient registered, and a second registration of her is caught.
     await passwordSignIn(reception, BASE, env('VIREO_USER'), env('VIREO_PASSWORD'));
@@ -94,6 +99,8 @@ await run('exams end-to-end', async ({ page: tech, check }) => {
     // The arrival reaches the open list by itself, within a second or two.
     await tech.waitForSelector(`tr[data-accession="${accession}"][data-status=arrived]`, { timeout: 5000 });
     console.log(`the arrival reached the technician's list in ${Date.now() - checkedIn} ms`);
+    await tab.waitForSelector(`tr[data-accession="${accession}"][data-status=arrived]`, { timeout: 5000 });
+    await tab.close();
     const text = await row.textContent();
     check(text.includes('Contrast allergy'), 'the contrast allergy is not on the row');
     check(text.includes('Creatinine 0.8 mg/dL'), 'the clinical information is not on the row');

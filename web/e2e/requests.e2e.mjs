@@ -58,9 +58,10 @@ await run('requests end-to-end', async ({ page, check }) => {
   await page.waitForSelector('[data-testid=no-requests]');
 
   // Each under its answer.
-  await page.getByRole('radio', { name: 'Booked' }).check({ force: true });
+  // (the choice is the address's: it shows once the page has followed it)
+  await page.getByRole('radio', { name: 'Booked' }).click({ force: true });
   await page.waitForSelector(`[data-testid=requests] tr:has-text("${env('VIREO_FIRST')}") a:text-is("Booked: the slip")`);
-  await page.getByRole('radio', { name: 'Declined' }).check({ force: true });
+  await page.getByRole('radio', { name: 'Declined' }).click({ force: true });
   await page.waitForSelector(`[data-testid=requests] tr:has-text("MRI instead")`);
   await checkAccessible(page, check, 'the declined requests');
   await shot(page, 'requests-declined');

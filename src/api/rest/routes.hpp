@@ -39,9 +39,9 @@ void register_schedule_routes(http::Router& router, ris::Schedule& schedule);
 // /api/ris/appointment-requests: asked for, listed, confirmed by booking, declined.
 void register_request_routes(http::Router& router, ris::Schedule& schedule);
 // /api/ris/worklist, the exam's steps, /api/ris/settings, and /api/ris/events: the live stream
-// of changes (server-sent events) every open screen listens to.
+// of changes (server-sent events) every open screen listens to, while its session holds.
 void register_worklist_routes(http::Router& router, ris::Schedule& schedule, ris::Exams& exams,
-                              events::LiveFeed& feed);
+                              events::LiveFeed& feed, auth::AuthService& auth);
 // What the administrator's pages show of the DICOM side, and how they test a peer.
 struct DicomSettings {
   std::string aet;

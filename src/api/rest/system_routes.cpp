@@ -102,7 +102,7 @@ void register_system_routes(http::Router& router, archive::Archive& archive, eve
     if (!id) return http::problem(Error{ErrorCode::NotFound, "no such failed delivery"});
     if (auto s = outbox.retry(writes, *id); !s) return http::problem(s.error());
     r.audit.detail = "event delivery " + std::to_string(*id) + " retried";
-    return http::HttpResponse{204, "application/json", "", {}, {}, {}, {}};
+    return http::no_content();
   });
   router.add("GET", "/api/rejections", "archive.admin", [&archive](const http::HttpRequest& r) {
     if (auto s = only_parameters(r, {"limit"}); !s) return http::problem(s.error());

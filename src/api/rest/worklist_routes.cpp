@@ -117,8 +117,8 @@ void settings_routes(http::Router& router, ris::Exams& exams) {
   });
 }
 
-void events_route(http::Router& router, events::LiveFeed& feed) {
-  router.add("GET", "/api/ris/events", "ris.schedule.read", [&feed](const HttpRequest& r) {
+void events_route(http::Router& router, events::LiveFeed& feed, auth::AuthService& auth) {
+  router.add("GET", "/api/ris/events", "ris.schedule.read", [&feed, &auth](const HttpRequest& r) {
     if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
     r.audit.detail = "opened the stream of changes";
     HttpResponse res;
@@ -128,6 +128,12 @@ void events_route(http::Router& router, events::LiveFeed& feed) {
         send(e.closing ? std::string() : event_text(e));
       });
     };
+    // A stream outlives its request: it ends when its session or token no longer holds
+    // (signed out, expired, idle, disabled), without keeping the session alive itself.
+    res.event_stream_valid = [&auth, who = r.principal] {
+      auto still = auth.still_signed_in(who);
+      return !still || *still;  // (a database away says nothing about the session)
+    };
     return res;
   });
 }
@@ -135,11 +141,11 @@ void events_route(http::Router& router, events::LiveFeed& feed) {
 }  // namespace
 
 void register_worklist_routes(http::Router& router, ris::Schedule& schedule, ris::Exams& exams,
-                              events::LiveFeed& feed) {
+                              events::LiveFeed& feed, auth::AuthService& auth) {
   worklist_route(router, exams);
   step_routes(router, schedule, exams);
   settings_routes(router, exams);
-  events_route(router, feed);
+  events_route(router, feed, auth);
 }
 
 }  // namespace vireo::api

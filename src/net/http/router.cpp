@@ -20,7 +20,11 @@ std::optional<std::string> HttpRequest::query_value(const std::string& name) con
 HttpResponse problem(int status, const std::string& title, const std::string& detail) {
   nlohmann::json j = {{"type", "about:blank"}, {"title", title}, {"status", status}};
   if (!detail.empty()) j["detail"] = detail;
-  return HttpResponse{status, "application/problem+json", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}, {}, {}, {}};
+  HttpResponse res;
+  res.status = status;
+  res.content_type = "application/problem+json";
+  res.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return res;
 }
 
 HttpResponse problem(const Error& e) {
@@ -30,7 +34,10 @@ HttpResponse problem(const Error& e) {
 }
 
 HttpResponse json_response(int status, std::string body) {
-  return HttpResponse{status, "application/json", std::move(body), {}, {}, {}, {}};
+  HttpResponse res;
+  res.status = status;
+  res.body = std::move(body);
+  return res;
 }
 
 HttpResponse no_content() { return json_response(204, ""); }
@@ -138,7 +145,8 @@ HttpResponse Router::with_cors(const HttpRequest& req, HttpResponse res) const {
 HttpResponse Router::dispatch(HttpRequest& req) const {
   if (req.method == "OPTIONS" && req.headers.contains("access-control-request-method")) {
     if (cors_origin_for(req).empty()) return problem(403, "Forbidden", "this origin may not call the API (cors_origins)");
-    HttpResponse res{204, "text/plain", "", {}, {}, {}, {}};
+    HttpResponse res = no_content();
+    res.content_type = "text/plain";
     res.headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE");
     res.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, X-CSRF-Token");
     res.headers.emplace_back("Access-Control-Max-Age", "600");
