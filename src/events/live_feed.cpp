@@ -95,8 +95,8 @@ Result<size_t> LiveFeed::read_new() {
     if (!top) return fail_round(top.error());
     last_id_ = (*top)[0].integer(0);
   }
-  auto rows = (*c)->query("SELECT id, topic, ids FROM live_events WHERE id > ? ORDER BY id LIMIT 500",
-                          {last_id_});
+  auto rows = (*c)->query(
+      "SELECT id, topic, ids FROM live_events WHERE id > ? ORDER BY id LIMIT 500", {last_id_});
   if (!rows) return fail_round(rows.error());
   // Some may have been removed before this node read them (it was away long, or many came at
   // once): writers keep the latest kLiveEventsKept. (A gap alone is most often a rolled-back

@@ -139,9 +139,9 @@ Result<RequestChange> Schedule::request(const RequestFields& f, const std::strin
       out.conflict = Conflict{"order_state", "An order that is " + status + " is not requested", 0};
       return out;
     }
-    auto pending = c.query(
-        "SELECT id FROM ris_appointment_requests WHERE order_id = ? AND status = 'pending'",
-        {f.order_id});
+    auto pending =
+        c.query("SELECT id FROM ris_appointment_requests WHERE order_id = ? AND status = 'pending'",
+                {f.order_id});
     if (!pending) return std::unexpected(pending.error());
     if (!pending->empty()) {
       out.conflict =

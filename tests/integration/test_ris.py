@@ -390,10 +390,9 @@ def utc(iso):
     return datetime.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(datetime.timezone.utc)
 
 
-class RisScheduleTest(unittest.TestCase):
-    """The appointment book through the API: free slots, booking (and 50 racing for one slot:
-    exactly one wins), conflicts named, moves, cancellation, check-in and no-show with the
-    order's lifecycle, who may do what, and bad input refused with nothing changed."""
+class ScheduleServer(unittest.TestCase):
+    """A server in a clinic zone where it is now day, with a CT and an MR room open all day, two CT
+    procedures, and a receptionist (rosa), a technician (tomas) and a radiologist (rad)."""
 
     @classmethod
     def setUpClass(cls):
@@ -424,10 +423,6 @@ class RisScheduleTest(unittest.TestCase):
 
     call = RisCatalogueTest.call
 
-    def rows(self):
-        return (self.server.sql_rows("SELECT id, room_id, starts_at, status, version FROM ris_appointments ORDER BY id"),
-                self.server.sql_rows("SELECT id, status, version FROM ris_orders ORDER BY id"))
-
     def order(self, procedures=None):
         type(self).count += 1
         status, patient = self.call("POST", "/api/ris/patients",
@@ -444,6 +439,16 @@ class RisScheduleTest(unittest.TestCase):
     def book(self, order, at, room=None, token=None):
         return self.call("POST", "/api/ris/appointments", {"orderId": order["id"], "roomId": (room or self.room)["id"],
                                                            "startsAt": at}, token=token or self.reception)
+
+
+class RisScheduleTest(ScheduleServer):
+    """The appointment book through the API: free slots, booking (and 50 racing for one slot:
+    exactly one wins), conflicts named, moves, cancellation, check-in and no-show with the
+    order's lifecycle, who may do what, and bad input refused with nothing changed."""
+
+    def rows(self):
+        return (self.server.sql_rows("SELECT id, room_id, starts_at, status, version FROM ris_appointments ORDER BY id"),
+                self.server.sql_rows("SELECT id, status, version FROM ris_orders ORDER BY id"))
 
     def test_slots_booking_and_the_lifecycle_of_an_appointment(self):
         order = self.order([self.chest, self.abdomen])
@@ -615,7 +620,7 @@ class LiveChanges:
         self.sock.close()
 
 
-class RisWorklistTest(unittest.TestCase):
+class RisWorklistTest(ScheduleServer):
     """The technicians' worklist through the API: the day's exams, stat first; every open stream
     hears of a check-in at once; arrived → in progress → acquired, each step by a role that may,
     at the right moment; the radiologist who will read them, by hand or by the clinic's rule; bad
@@ -623,7 +628,7 @@ class RisWorklistTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        RisScheduleTest.setUpClass.__func__(cls)
+        super().setUpClass()
         call = RisCatalogueTest.call.__get__(cls)
         cls.readers = [call("POST", "/api/ris/staff", {"username": name, "displayName": name.title(),
                                                         "radiologist": True, "contrastTechnician": False,
@@ -632,14 +637,6 @@ class RisWorklistTest(unittest.TestCase):
                                                     "contrastTechnician": True, "active": True})[1]["id"]
         now = datetime.datetime.now(zoneinfo.ZoneInfo(cls.zone)).replace(second=0, microsecond=0)
         cls.next_time = now.replace(minute=now.minute - now.minute % 5) + datetime.timedelta(minutes=30)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.cleanup()
-
-    call = RisCatalogueTest.call
-    order = RisScheduleTest.order
-    book = RisScheduleTest.book
 
     def rows(self):
         return (self.server.sql_rows("SELECT id, status, version FROM ris_appointments ORDER BY id"),
@@ -778,23 +775,11 @@ class RisWorklistTest(unittest.TestCase):
         self.assertEqual(self.rows(), before, "nothing changed")
 
 
-class RisRequestsTest(unittest.TestCase):
+class RisRequestsTest(ScheduleServer):
     """Appointment requests through the API: asked for with the days and part of the day that
     suit, listed for reception (the longest waiting first), confirmed by booking a time (the
     rules of any booking; refused, nothing changes), declined with a reason; who may do what; bad
     input answered in the API's terms."""
-
-    @classmethod
-    def setUpClass(cls):
-        RisScheduleTest.setUpClass.__func__(cls)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.cleanup()
-
-    call = RisCatalogueTest.call
-    order = RisScheduleTest.order
-    book = RisScheduleTest.book
 
     def rows(self):
         return (self.server.sql_rows("SELECT id, status, version FROM ris_appointment_requests ORDER BY id"),

@@ -33,6 +33,15 @@ def stored_study(test, server, *files):
     return server.json(f"/api/instances/{read_meta(files[0])[1][(2, 3)]}")["StudyInstanceUID"]
 
 
+def posting(test, server):
+    """POST with a JSON body as the server's administrator, which must succeed: the answer."""
+    def post(path, body):
+        status, _, out = server.http("POST", path, json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+        test.assertIn(status, (200, 201), out)
+        return json.loads(out)
+    return post
+
+
 def run_e2e(test, script, server, user, password, **variables):
     """Runs web/e2e/<script>.e2e.mjs against `server` as `user` and returns what it printed;
     the test fails unless the script ends with "<script> end-to-end: ok"."""
@@ -723,10 +732,7 @@ class CalendarEndToEndTest(unittest.TestCase):
             server.add_user("desk", "receptionist", password="Appointment-Book-2026")
             server.start()
 
-            def post(path, body):
-                status, _, out = server.http("POST", path, json.dumps(body).encode(), headers={"Content-Type": "application/json"})
-                self.assertIn(status, (200, 201), out)
-                return json.loads(out)
+            post = posting(self, server)
             hours = [{"weekday": d, "opens": "07:00", "closes": "21:00"} for d in range(1, 8)]
             for name, buffer in (("CT 1", 5), ("CT 2", 0)):
                 post("/api/ris/rooms", {"name": name, "modality": "CT", "hours": hours, "bufferMinutes": buffer})
@@ -774,10 +780,7 @@ class ExamsEndToEndTest(unittest.TestCase):
             server.add_user("tecnic", "technician", password="Scanner-Room-Live-2026")
             server.start()
 
-            def post(path, body):
-                status, _, out = server.http("POST", path, json.dumps(body).encode(), headers={"Content-Type": "application/json"})
-                self.assertIn(status, (200, 201), out)
-                return json.loads(out)
+            post = posting(self, server)
             every_hour = [{"weekday": d, "opens": "00:00", "closes": "24:00"} for d in range(1, 8)]
             post("/api/ris/rooms", {"name": "CT 1", "modality": "CT", "hours": every_hour})
             post("/api/ris/procedures", {"code": "CT-THX-C", "name": "CT chest with contrast", "modality": "CT",
@@ -816,10 +819,7 @@ class RequestsEndToEndTest(unittest.TestCase):
             server.add_user("frontdesk", "receptionist", password="Morning-Requests-2026")
             server.start()
 
-            def post(path, body):
-                status, _, out = server.http("POST", path, json.dumps(body).encode(), headers={"Content-Type": "application/json"})
-                self.assertIn(status, (200, 201), out)
-                return json.loads(out)
+            post = posting(self, server)
             hours = [{"weekday": d, "opens": "07:00", "closes": "21:00"} for d in range(1, 8)]
             post("/api/ris/rooms", {"name": "CT 1", "modality": "CT", "hours": hours})
             ct = post("/api/ris/procedures", {"code": "CT-THX", "name": "CT chest", "modality": "CT", "durationMinutes": 15})

@@ -7,7 +7,7 @@
 // Environment: VIREO_URL, VIREO_USER, VIREO_PASSWORD (an administrator; the first sign-in sets
 // up the authenticator), VIREO_CLOSURE_DAY (a day in the coming weeks), VIREO_SCREENSHOTS.
 import { join } from 'node:path';
-import { checkAccessible, env, run, signIn } from './session.mjs';
+import { checkAccessible, env, fillDate, run, signIn } from './session.mjs';
 
 const BASE = env('VIREO_URL');
 const SHOTS = process.env.VIREO_SCREENSHOTS;
@@ -16,15 +16,6 @@ const shot = async (page, name) => SHOTS && page.screenshot({ path: join(SHOTS, 
 async function choose(page, scope, label, option) {
   await scope.locator('.field.select').filter({ hasText: label }).locator('button').click();
   await page.getByRole('option', { name: option, exact: true }).click();
-}
-
-async function fillDate(page, label, iso) {
-  const [year, month, day] = iso.split('-');
-  const group = page.locator('.field').filter({ has: page.locator('[data-type=year]') }).filter({ hasText: label });
-  for (const segment of await group.locator('[data-type]:not([data-type=literal])').all()) {
-    await segment.click();
-    await page.keyboard.type({ day, month, year }[await segment.getAttribute('data-type')]);
-  }
 }
 
 async function addInterval(dialog, weekday, opens, closes) {

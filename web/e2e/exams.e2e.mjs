@@ -12,21 +12,11 @@
 // VIREO_TECH_PASSWORD (a technician), VIREO_READER (the display name of a radiologist of the
 // bookable staff), VIREO_SCREENSHOTS.
 import { join } from 'node:path';
-import { checkAccessible, env, launch, passwordSignIn, run } from './session.mjs';
+import { checkAccessible, env, fillDate, launch, passwordSignIn, run } from './session.mjs';
 
 const BASE = env('VIREO_URL');
 const SHOTS = process.env.VIREO_SCREENSHOTS;
 const shot = async (page, name) => SHOTS && page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-
-async function fillDate(page, label, iso) {
-  const [year, month, day] = iso.split('-');
-  const group = page.locator('.field').filter({ has: page.locator('[data-type=year]') }).filter({ hasText: label });
-  for (const segment of await group.locator('[data-type]:not([data-type=literal])').all()) {
-    const type = await segment.getAttribute('data-type');
-    await segment.click();
-    await page.keyboard.type({ day, month, year }[type]);
-  }
-}
 
 async function register(page, p) {
   await page.click('header a:text-is("Patients")');

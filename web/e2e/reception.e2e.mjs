@@ -8,22 +8,11 @@
 // Environment: VIREO_URL, VIREO_USER, VIREO_PASSWORD (a receptionist), VIREO_LINKED_MRN (a
 // patient registered with a study in the archive under that MRN), VIREO_SCREENSHOTS.
 import { join } from 'node:path';
-import { checkAccessible, env, passwordSignIn, run } from './session.mjs';
+import { checkAccessible, env, fillDate, passwordSignIn, run } from './session.mjs';
 
 const BASE = env('VIREO_URL');
 const SHOTS = process.env.VIREO_SCREENSHOTS;
 const shot = async (page, name) => SHOTS && page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-
-// Types a date into a segmented date field in whatever order the locale puts day, month, year.
-async function fillDate(page, label, iso) {
-  const [year, month, day] = iso.split('-');
-  const group = page.locator('.field').filter({ has: page.locator('[data-type=year]') }).filter({ hasText: label });
-  for (const segment of await group.locator('[data-type]:not([data-type=literal])').all()) {
-    const type = await segment.getAttribute('data-type');
-    await segment.click();
-    await page.keyboard.type({ day, month, year }[type]);
-  }
-}
 
 async function fillPatient(page, p) {
   await page.getByLabel('Family name').fill(p.family);

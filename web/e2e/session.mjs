@@ -90,6 +90,17 @@ export function firstImageDrawn(page, timeout = 20000) {
   }), timeout);
 }
 
+// Types a date into a segmented date field in whatever order the locale puts day, month, year.
+export async function fillDate(page, label, iso) {
+  const [year, month, day] = iso.split('-');
+  const group = page.locator('.field').filter({ has: page.locator('[data-type=year]') }).filter({ hasText: label });
+  for (const segment of await group.locator('[data-type]:not([data-type=literal])').all()) {
+    const type = await segment.getAttribute('data-type');
+    await segment.click();
+    await page.keyboard.type({ day, month, year }[type]);
+  }
+}
+
 // A required setting of an end-to-end script.
 export function env(name) {
   const v = process.env[name];

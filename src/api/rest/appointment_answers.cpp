@@ -42,6 +42,12 @@ json appointment_json(const ris::AppointmentView& v) {
             {"contrastAllergy", v.contrast_allergy}}}};
 }
 
+HttpResponse conflict_problem(const ris::Conflict& c) {
+  json conflict = {{"rule", c.rule}};
+  if (c.appointment_id != 0) conflict["appointmentId"] = c.appointment_id;
+  return ris_json::problem_with(409, c.message, c.message, "conflict", conflict);
+}
+
 HttpResponse no_appointment() {
   return http::problem(Error{ErrorCode::NotFound, "no such appointment"});
 }
@@ -53,12 +59,7 @@ HttpResponse answer(const HttpRequest& r, ris::Schedule& schedule, const Result<
     return http::problem(Error{ErrorCode::NotFound, done.error().detail});
   if (!done) return http::problem(done.error());
   if (!done->invalid.empty()) return invalid(done->invalid);
-  if (done->conflict) {
-    const ris::Conflict& c = *done->conflict;
-    json conflict = {{"rule", c.rule}};
-    if (c.appointment_id != 0) conflict["appointmentId"] = c.appointment_id;
-    return ris_json::problem_with(409, c.message, c.message, "conflict", conflict);
-  }
+  if (done->conflict) return conflict_problem(*done->conflict);
   auto view = schedule.get(done->value.id);
   if (!view) return http::problem(view.error());
   if (!*view) return no_appointment();

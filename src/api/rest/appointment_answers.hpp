@@ -15,6 +15,8 @@ namespace vireo::api {
 
 [[nodiscard]] nlohmann::json appointment_json(const ris::AppointmentView& v);
 [[nodiscard]] http::HttpResponse no_appointment();
+// 409 naming the conflict's rule (and the booking in the way, when there is one).
+[[nodiscard]] http::HttpResponse conflict_problem(const ris::Conflict& c);
 
 struct Change {
   int64_t version = -1, room_id = 0, order_id = 0, radiologist_id = 0;

@@ -49,18 +49,12 @@ json request_json(const ris::RequestView& v) {
 
 HttpResponse no_request() { return http::problem(Error{ErrorCode::NotFound, "no such request"}); }
 
-HttpResponse conflict_of(const ris::Conflict& c) {
-  json conflict = {{"rule", c.rule}};
-  if (c.appointment_id != 0) conflict["appointmentId"] = c.appointment_id;
-  return ris_json::problem_with(409, c.message, c.message, "conflict", conflict);
-}
-
 // The answer to a request's change: 400, 409, or the request as it now is.
 HttpResponse answered(const HttpRequest& r, ris::Schedule& schedule,
                       const Result<ris::RequestChange>& done, const std::string& what, int status) {
   if (!done) return http::problem(done.error());
   if (!done->invalid.empty()) return invalid(done->invalid);
-  if (done->conflict) return conflict_of(*done->conflict);
+  if (done->conflict) return conflict_problem(*done->conflict);
   auto view = schedule.request_view(done->value.id);
   if (!view) return http::problem(view.error());
   if (!*view) return no_request();
@@ -106,7 +100,8 @@ void read_routes(http::Router& router, ris::Schedule& schedule) {
 void change_routes(http::Router& router, ris::Schedule& schedule) {
   router.add("POST", "/api/ris/appointment-requests", "ris.requests.create",
              [&schedule](const HttpRequest& r) {
-               auto body = ris_json::object_body(r, ris_json::kMaxFormBody, "an appointment request");
+               auto body =
+                   ris_json::object_body(r, ris_json::kMaxFormBody, "an appointment request");
                if (!body) return http::problem(body.error());
                std::vector<ris::FieldError> errors;
                ris_json::Reader in(*body, errors);
@@ -150,7 +145,8 @@ void change_routes(http::Router& router, ris::Schedule& schedule) {
                auto c = read_change(r, {"version", "reason"}, errors);
                if (!c) return http::problem(c.error());
                if (!errors.empty()) return invalid(errors);
-               auto done = schedule.decline_request(*id, c->version, c->reason, r.principal.username);
+               auto done =
+                   schedule.decline_request(*id, c->version, c->reason, r.principal.username);
                if (!done && done.error().code == ErrorCode::NotFound) return no_request();
                return answered(r, schedule, done, "declined", 200);
              });
