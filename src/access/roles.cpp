@@ -90,6 +90,8 @@ constexpr Grant kGrants[] = {
     {Technician, "ris.schedule.read"},
     {Technician, "ris.checkin"},
     {Radiologist, "ris.schedule.read"},
+    // (Not to patients or referrers until request creation checks that the order is theirs:
+    // the route takes any order's id.)
     {Admin, "ris.requests.create"},
     {Receptionist, "ris.requests.create"},
     {Admin, "ris.worklist.read"},

@@ -82,7 +82,7 @@ void route_events(events::Outbox& outbox) {
   for (const char* topic : {ris::kOrderCreated, ris::kOrderCancelled, ris::kAppointmentBooked,
                             ris::kAppointmentMoved, ris::kAppointmentCancelled, ris::kPatientArrived,
                             ris::kPatientNoShow, ris::kExamStarted, ris::kExamAcquired, ris::kReaderAssigned,
-                            ris::kRequestCreated, ris::kRequestConfirmed, ris::kRequestDeclined,
+                            ris::kRequestCreated, ris::kRequestConfirmed, ris::kRequestDeclined, ris::kRequestReopened,
                             ris::kPatientUpdated})
     outbox.broadcast(topic);
 }

@@ -1,5 +1,8 @@
 #include "events/live_feed.hpp"
 
+#include <utility>
+#include <vector>
+
 #include "core/log.hpp"
 #include "events/listen.hpp"
 
@@ -57,12 +60,13 @@ void LiveFeed::wake() {
   shared_->cv.notify_all();
 }
 
-std::shared_ptr<void> LiveFeed::subscribe(Listener listener) {
+std::shared_ptr<void> LiveFeed::subscribe(Listener listener, std::function<bool()> still_allowed) {
   uint64_t key;
   {
     std::lock_guard lock(shared_->mutex);
     key = ++shared_->next;
-    shared_->listeners.emplace(key, std::move(listener));
+    shared_->listeners.emplace(key,
+                               Shared::Subscriber{std::move(listener), std::move(still_allowed)});
   }
   // The handle may outlive the feed (a connection closed after the server stopped).
   return std::shared_ptr<void>(nullptr, [w = std::weak_ptr<Shared>(shared_), key](void*) {
@@ -80,7 +84,25 @@ size_t LiveFeed::listeners() const {
 
 void LiveFeed::tell(const LiveEvent& e) {
   std::lock_guard lock(shared_->mutex);
-  for (const auto& [key, listener] : shared_->listeners) listener(e);
+  for (const auto& [key, s] : shared_->listeners) s.listener(e);
+}
+
+// Asked outside the lock: a check may read the database, and must not hold up the others.
+void LiveFeed::recheck() {
+  std::vector<std::pair<uint64_t, std::function<bool()>>> checks;
+  {
+    std::lock_guard lock(shared_->mutex);
+    for (const auto& [key, s] : shared_->listeners)
+      if (s.still_allowed) checks.emplace_back(key, s.still_allowed);
+  }
+  for (const auto& [key, allowed] : checks) {
+    if (allowed()) continue;
+    std::lock_guard lock(shared_->mutex);
+    auto it = shared_->listeners.find(key);
+    if (it == shared_->listeners.end()) continue;
+    it->second.listener({{}, false, true});
+    shared_->listeners.erase(it);
+  }
 }
 
 Result<size_t> LiveFeed::read_new() {
@@ -122,6 +144,10 @@ void LiveFeed::loop() {
   while (true) {
     auto n = read_new();
     if (!n) spdlog::warn("live events: {}", n.error().message());
+    if (std::chrono::steady_clock::now() - rechecked_ >= kRecheck) {
+      recheck();
+      rechecked_ = std::chrono::steady_clock::now();
+    }
     std::unique_lock lock(s.mutex);
     if (s.stopping) return;
     if (n && *n == 500) continue;  // more are waiting

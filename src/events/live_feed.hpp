@@ -53,8 +53,12 @@ class LiveFeed {
   // them), then stops.
   void stop();
 
-  // The listener is called until the returned handle is dropped.
-  [[nodiscard]] std::shared_ptr<void> subscribe(Listener listener);
+  // The listener is called until the returned handle is dropped, or until `still_allowed`
+  // (asked every kRecheck on the feed's thread, never on the caller's) says no: then it is told
+  // `closing` and forgotten.
+  [[nodiscard]] std::shared_ptr<void> subscribe(Listener listener,
+                                                std::function<bool()> still_allowed = {});
+  static constexpr std::chrono::seconds kRecheck{20};
   [[nodiscard]] size_t listeners() const;
 
   // One round: tells the listeners what committed since the last. Returns how many events.
@@ -65,10 +69,15 @@ class LiveFeed {
     mutable std::mutex mutex;
     std::condition_variable cv;
     bool woken = false, stopping = false;
-    std::map<uint64_t, Listener> listeners;
+    struct Subscriber {
+      Listener listener;
+      std::function<bool()> still_allowed;
+    };
+    std::map<uint64_t, Subscriber> listeners;
     uint64_t next = 0;
   };
   void tell(const LiveEvent& e);
+  void recheck();
   void wake();
   void loop();
 
@@ -77,8 +86,9 @@ class LiveFeed {
   ConnectionPool readers_;
   std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
   int64_t last_id_ = -1;  // the last event told; -1 until the feed knows where the table ends
-  bool missed_ = false;  // a read failed: what came meanwhile may be gone by the next
+  bool missed_ = false;   // a read failed: what came meanwhile may be gone by the next
   std::thread thread_, listener_;
+  std::chrono::steady_clock::time_point rechecked_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace vireo::events

@@ -112,4 +112,22 @@ Status close_requests(Connection& c, int64_t order_id, int64_t appointment_id,
   return {};
 }
 
+Status reopen_requests(Connection& c, int64_t appointment_id, const std::string& actor,
+                       const events::Outbox& outbox) {
+  auto opened = c.query(
+      "UPDATE ris_appointment_requests SET status = 'pending', appointment_id = 0, updated_at = ?, "
+      "updated_by = ?, version = version + 1 WHERE appointment_id = ? AND status = 'confirmed' "
+      "RETURNING id, order_id, patient_id",
+      {utc_now_iso(), actor, appointment_id});
+  if (!opened) return std::unexpected(opened.error());
+  for (const auto& r : *opened)
+    if (auto s = outbox.enqueue(c, {kRequestReopened,
+                                    {{"request", std::to_string(r.integer(0))},
+                                     {"order", std::to_string(r.integer(1))},
+                                     {"patient", std::to_string(r.integer(2))}}});
+        !s)
+      return s;
+  return {};
+}
+
 }  // namespace vireo::ris::rows

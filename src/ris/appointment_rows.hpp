@@ -30,6 +30,11 @@ namespace vireo::ris::rows {
                                     const std::string& reason, const std::string& actor,
                                     const events::Outbox& outbox);
 
+// The request a cancelled booking had confirmed waits for an answer again, its event in the
+// outbox with the change.
+[[nodiscard]] Status reopen_requests(Connection& c, int64_t appointment_id,
+                                     const std::string& actor, const events::Outbox& outbox);
+
 // The thin event of an appointment change (ids: appointment, order, accession, room, patient).
 [[nodiscard]] events::Event appointment_event(const char* topic, const AppointmentView& v);
 

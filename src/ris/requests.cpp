@@ -117,6 +117,8 @@ Result<RequestChange> Schedule::request(const RequestFields& f, const std::strin
     check.add("preferredFrom", "past", "The first day has passed");
   if (!f.preferred_to.empty() && !to)
     check.add("preferredTo", "format", "The last day is a date YYYY-MM-DD");
+  else if (to && !from && f.preferred_to < today)  // (with a first day, its own checks say it)
+    check.add("preferredTo", "past", "The last day has passed");
   if (from && to && *to < *from)
     check.add("preferredTo", "order", "The last day is before the first");
   else if (from && to && *to - *from > days(kMaxPreferredDays))
@@ -167,14 +169,19 @@ Result<RequestChange> Schedule::request(const RequestFields& f, const std::strin
   });
 }
 
-Result<Booked> Schedule::confirm_request(int64_t id, int64_t seen_version, int64_t room_id,
-                                         Instant start, const std::string& actor) {
+Result<Booked> Schedule::confirm_request(int64_t id, int64_t seen_version, int64_t order_id,
+                                         int64_t room_id, Instant start, const std::string& actor) {
   return writes_.run<Booked>([&](Connection& c) -> Result<Booked> {
     Booked out;
     auto current = read_request(c, id);
     if (!current) return std::unexpected(current.error());
     if (!*current) return fail(ErrorCode::NotFound, "no such request");
     const AppointmentRequest& r = (*current)->request;
+    // The order the person booking sees must be the one booked.
+    if (r.order_id != order_id) {
+      out.invalid.push_back({"orderId", "mismatch", "This request is for another order"});
+      return out;
+    }
     if ((out.conflict = unchangeable(r, seen_version))) return out;
     auto placed = place(c, r.order_id, room_id, start, 0, actor, out);
     if (!placed) return placed;

@@ -468,6 +468,10 @@ Result<Booked> Schedule::transition(int64_t id, int64_t seen_version, const char
     const char* order_status = target == "cancelled" ? "requested" : to;
     if (auto s = set_order_status(c, a.order_id, order_status, actor); !s)
       return std::unexpected(s.error());
+    // A booking that answered a request, cancelled: the request waits for an answer again.
+    if (target == "cancelled")
+      if (auto s = rows::reopen_requests(c, id, actor, outbox_); !s)
+        return std::unexpected(s.error());
     return published(c, id,
                      target == "arrived"     ? kPatientArrived
                      : target == "cancelled" ? kAppointmentCancelled

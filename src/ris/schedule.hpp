@@ -40,6 +40,7 @@ inline constexpr const char* kPatientNoShow = "ris.appointment.no_show";
 inline constexpr const char* kRequestCreated = "ris.request.created";
 inline constexpr const char* kRequestConfirmed = "ris.request.confirmed";
 inline constexpr const char* kRequestDeclined = "ris.request.declined";
+inline constexpr const char* kRequestReopened = "ris.request.reopened";  // its booking cancelled
 
 inline constexpr int kMaxCalendarDays = 31;
 
@@ -106,8 +107,10 @@ class Schedule {
   // Books the request's order there and then, and marks the request confirmed with the
   // booking, in one job: ->value is the appointment. A request no longer pending, or changed
   // since `seen_version`, is a conflict (request_state, stale).
-  [[nodiscard]] Result<Booked> confirm_request(int64_t id, int64_t seen_version, int64_t room_id,
-                                               Instant start, const std::string& actor);
+  // `order_id` is the order the booking person sees: another is field orderId, rule mismatch.
+  [[nodiscard]] Result<Booked> confirm_request(int64_t id, int64_t seen_version, int64_t order_id,
+                                               int64_t room_id, Instant start,
+                                               const std::string& actor);
   [[nodiscard]] Result<RequestChange> decline_request(int64_t id, int64_t seen_version,
                                                       const std::string& reason,
                                                       const std::string& actor);

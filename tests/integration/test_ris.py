@@ -807,16 +807,22 @@ class RisRequestsTest(ScheduleServer):
         self.assertEqual(self.book(other, at)[0], 201)
         before = self.rows()
         status, problem = self.call("POST", f"/api/ris/appointment-requests/{asked['id']}/confirm",
-                                    {"version": asked["version"], "roomId": self.room["id"], "startsAt": at},
+                                    {"version": asked["version"], "orderId": order["id"], "roomId": self.room["id"],
+                                     "startsAt": at},
                                     token=self.reception)
         self.assertEqual((status, problem["conflict"]["rule"]), (409, "slot_taken"), problem)
         self.assertEqual(self.rows(), before, "nothing changed")
         self.assertEqual(self.call("POST", f"/api/ris/appointment-requests/{asked['id']}/confirm",
-                                   {"version": asked["version"], "roomId": self.room["id"],
+                                   {"version": asked["version"], "orderId": order["id"], "roomId": self.room["id"],
                                     "startsAt": local_time(self.zone, self.later, "11:00")},
                                    token=self.technician)[0], 403)
+        status, problem = self.call("POST", f"/api/ris/appointment-requests/{asked['id']}/confirm",
+                                    {"version": asked["version"], "orderId": other["id"], "roomId": self.room["id"],
+                                     "startsAt": local_time(self.zone, self.later, "11:00")}, token=self.reception)
+        self.assertEqual((status, problem["errors"][0]["rule"]), (400, "mismatch"), "another order than the request's")
+        self.assertEqual(self.rows(), before, "nothing changed")
         status, booked = self.call("POST", f"/api/ris/appointment-requests/{asked['id']}/confirm",
-                                   {"version": asked["version"], "roomId": self.room["id"],
+                                   {"version": asked["version"], "orderId": order["id"], "roomId": self.room["id"],
                                     "startsAt": local_time(self.zone, self.later, "11:00")}, token=self.reception)
         self.assertEqual((status, booked["orderStatus"]), (201, "scheduled"), booked)
         now = self.call("GET", f"/api/ris/appointment-requests/{asked['id']}")[1]
@@ -848,6 +854,7 @@ class RisRequestsTest(ScheduleServer):
         before = self.rows()
         for body, field, rule in [
             ({"preferredFrom": "2020-01-01"}, "preferredFrom", "past"),
+            ({"preferredFrom": "", "preferredTo": "2020-01-01"}, "preferredTo", "past"),
             ({"preferredFrom": "2027-02-30"}, "preferredFrom", "format"),
             ({"preferredTo": str(self.later - datetime.timedelta(days=1))}, "preferredTo", "order"),
             ({"preferredTime": "night"}, "preferredTime", "unknown"),
@@ -860,6 +867,7 @@ class RisRequestsTest(ScheduleServer):
         for raw in (b"{", b"[]", b'{"orderId": "1"}', b'{"orderId": 1, "extra": 1}', b"{}"):
             self.assertEqual(self.call("POST", "/api/ris/appointment-requests", raw=raw, token=self.reception)[0], 400, raw)
         self.assertEqual(self.ask(order, token=self.technician)[0], 403)
+        self.assertEqual(self.rows(), before, "nothing changed")
         self.assertEqual(self.call("GET", "/api/ris/appointment-requests?status=lost")[0], 400)
         self.assertEqual(self.call("GET", "/api/ris/appointment-requests/999999")[0], 404)
         self.assertEqual(self.call("POST", "/api/ris/appointment-requests/999999/decline",

@@ -124,15 +124,15 @@ void change_routes(http::Router& router, ris::Schedule& schedule) {
                auto id = row_id(r.param("id"));
                if (!id) return no_request();
                std::vector<ris::FieldError> errors;
-               auto c = read_change(r, {"version", "roomId", "startsAt"}, errors);
+               auto c = read_change(r, {"version", "orderId", "roomId", "startsAt"}, errors);
                if (!c) return http::problem(c.error());
                auto start = parse_instant(c->starts_at);
                if (!start && errors.empty())
                  errors.push_back({"startsAt", c->starts_at.empty() ? "required" : "format",
                                    "startsAt is a date and time with its zone"});
                if (!errors.empty()) return invalid(errors);
-               auto done = schedule.confirm_request(*id, c->version, c->room_id, *start,
-                                                    r.principal.username);
+               auto done = schedule.confirm_request(*id, c->version, c->order_id, c->room_id,
+                                                    *start, r.principal.username);
                if (!done && done.error().code == ErrorCode::NotFound) return no_request();
                return answer(r, schedule, done,
                              "booked, confirming request " + std::to_string(*id) + ",", 201);

@@ -123,16 +123,18 @@ void events_route(http::Router& router, events::LiveFeed& feed, auth::AuthServic
     r.audit.detail = "opened the stream of changes";
     HttpResponse res;
     res.content_type = "text/event-stream";
-    res.event_stream = [&feed](http::EventSender send) {
-      return feed.subscribe([send = std::move(send)](const events::LiveEvent& e) {
-        send(e.closing ? std::string() : event_text(e));
-      });
-    };
     // A stream outlives its request: it ends when its session or token no longer holds
-    // (signed out, expired, idle, disabled), without keeping the session alive itself.
-    res.event_stream_valid = [&auth, who = r.principal] {
-      auto still = auth.still_signed_in(who);
-      return !still || *still;  // (a database away says nothing about the session)
+    // (signed out, expired, idle, disabled), which the feed asks now and then on its own thread
+    // without keeping the session alive by asking.
+    res.event_stream = [&feed, &auth, who = r.principal](http::EventSender send) {
+      return feed.subscribe(
+          [send = std::move(send)](const events::LiveEvent& e) {
+            send(e.closing ? std::string() : event_text(e));
+          },
+          [&auth, who] {
+            auto still = auth.still_signed_in(who);
+            return !still || *still;  // (a database away says nothing about the session)
+          });
     };
     return res;
   });

@@ -518,15 +518,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     bool writing = false, ended = false, chunked = true;
     asio::steady_timer ping;
     std::shared_ptr<void> subscription;
-    std::function<bool()> valid;  // whether whoever opened it may still listen
   };
 
-  void start_events(EventStreamOpener opener, std::function<bool()> valid,
-                    std::shared_ptr<bhttp::response<bhttp::empty_body>> header) {
+  void start_events(EventStreamOpener opener, std::shared_ptr<bhttp::response<bhttp::empty_body>> header) {
     header->set(bhttp::field::content_type, "text/event-stream");
     header->set("X-Accel-Buffering", "no");
     events_ = std::make_shared<Events>(stream_.get_executor());
-    events_->valid = std::move(valid);
     events_->chunked = http11_;
     if (http11_) header->chunked(true);
     header->keep_alive(false);
@@ -585,7 +582,6 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     events_->ping.expires_after(kPing);
     events_->ping.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (ec || self->events_->ended) return;
-      if (self->events_->valid && !self->events_->valid()) return self->end_events();  // signed out
       self->queue_event(": ping\n\n");
       self->ping_events();
     });
@@ -634,7 +630,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       auto opener = std::move(r.event_stream);
       auto header = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::ok, 11);
       fill(*header);
-      return start_events(std::move(opener), std::move(r.event_stream_valid), std::move(header));
+      return start_events(std::move(opener), std::move(header));
     }
     if (!r.segments.empty()) {
       auto segments = std::move(r.segments);  // `fill` still reads r's status line and headers

@@ -83,7 +83,6 @@ struct HttpResponse {
   std::filesystem::path file;  // when set, the body is streamed from this file
   std::vector<BodySegment> segments;  // when set, the body is these, streamed in order (multipart)
   EventStreamOpener event_stream;     // when set, the body is these events, until either side ends
-  std::function<bool()> event_stream_valid;  // asked now and then: false ends the stream (signed out)
   std::vector<std::pair<std::string, std::string>> headers;
 };
 

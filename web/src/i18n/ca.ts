@@ -196,6 +196,7 @@ export const ca: Messages = {
       no_show_one: '{{count}} no va venir', no_show_other: '{{count}} no van venir',
     },
     age_one: '{{count}} any', age_other: '{{count}} anys',
+    movedOn: 'Ha avançat: ja no és en aquesta llista',
     checkIn: 'Registrar l’arribada',
     start: 'Iniciar l’exploració',
     acquired: 'Imatges adquirides',

@@ -195,6 +195,7 @@ export const en = {
       no_show_one: '{{count}} did not attend', no_show_other: '{{count}} did not attend',
     },
     age_one: '{{count}} year', age_other: '{{count}} years',
+    movedOn: 'Moved on: no longer in this list',
     checkIn: 'Check in',
     start: 'Start exam',
     acquired: 'Images acquired',

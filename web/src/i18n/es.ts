@@ -196,6 +196,7 @@ export const es: Messages = {
       no_show_one: '{{count}} no acudió', no_show_other: '{{count}} no acudieron',
     },
     age_one: '{{count}} año', age_other: '{{count}} años',
+    movedOn: 'Ha avanzado: ya no está en esta lista',
     checkIn: 'Registrar llegada',
     start: 'Iniciar exploración',
     acquired: 'Imágenes adquiridas',

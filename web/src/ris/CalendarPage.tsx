@@ -65,7 +65,10 @@ function Schedule({ zone, today }: { zone: string; today: string }) {
   const moving = Number(params.get('appointment')) || undefined;
   // Booking an appointment request's order: its booking answers the request.
   const requestId = Number(params.get('request')) || undefined;
-  const request = useAppointmentRequest(requestId);
+  const requestQuery = useAppointmentRequest(requestId);
+  // The request counts only for the order on screen, and while it waits for an answer: a stale
+  // link books nothing it does not show.
+  const request = requestQuery.data?.orderId === order && requestQuery.data?.status === 'pending' ? requestQuery.data : undefined;
   const [notice, setNotice] = useState<{ tone: 'ok' | 'error'; text: string } | null>(null);
   const [confirming, setConfirming] = useState<Target | null>(null);
   const [opened, setOpened] = useState<number | null>(null);
@@ -110,7 +113,7 @@ function Schedule({ zone, today }: { zone: string; today: string }) {
   const move = useMove();
   const confirm = useConfirmRequest();
   // A request's calendar opens on the first day that suits the patient.
-  const preferredFrom = request.data?.preferredFrom ?? '';
+  const preferredFrom = request?.preferredFrom ?? '';
   useEffect(() => {
     if (preferredFrom > today && !params.get('day')) set({ day: preferredFrom });
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -120,8 +123,8 @@ function Schedule({ zone, today }: { zone: string; today: string }) {
     const when = t('schedule.booking.when', { day: formatDay(dayOf(target.start, zone), locale), time: formatTime(target.start, zone, locale), room: roomName(target.roomId) });
     const done = appointment
       ? move.mutateAsync({ id: appointment.id, version: appointment.version, roomId: target.roomId, startsAt: target.start })
-      : request.data
-        ? confirm.mutateAsync({ id: request.data.id, version: request.data.version, roomId: target.roomId, startsAt: target.start })
+      : request
+        ? confirm.mutateAsync({ id: request.id, version: request.version, orderId: request.orderId, roomId: target.roomId, startsAt: target.start })
         : book.mutateAsync({ orderId: order!, roomId: target.roomId, startsAt: target.start });
     return done.then((a) => {
       setNotice({ tone: 'ok', text: t(appointment ? 'schedule.booking.moved' : 'schedule.booking.booked', { patient: a.patient.name, when }) });
@@ -166,7 +169,7 @@ function Schedule({ zone, today }: { zone: string; today: string }) {
       {order && (
         <BookingPanel order={order} moving={movingAppointment} slots={slots} zone={zone} locale={locale} roomName={roomName}
           nameOf={nameOf} onPick={(target) => setConfirming({ ...target, appointment: movingAppointment })}
-          request={request.data?.orderId === order ? request.data : undefined}
+          request={request}
           onStop={() => set({ order: undefined, appointment: undefined, request: undefined })} />
       )}
       {calendar.isError && <Notice tone="error">{errorText(t, calendar.error)}</Notice>}
@@ -240,7 +243,7 @@ function Schedule({ zone, today }: { zone: string; today: string }) {
       {openedAppointment && (
         <AppointmentDialog appointment={openedAppointment} zone={zone} today={today} roomName={roomName(openedAppointment.roomId)}
           nameOf={nameOf} onClose={() => setOpened(null)}
-          onMove={() => { setOpened(null); set({ order: String(openedAppointment.orderId), appointment: String(openedAppointment.id) }); }} />
+          onMove={() => { setOpened(null); set({ order: String(openedAppointment.orderId), appointment: String(openedAppointment.id), request: undefined }); }} />
       )}
     </StaffPage>
   );

@@ -3,7 +3,7 @@
 // information) and the one step it is waiting for: check in, start, images acquired. It stays
 // current by itself: a check-in at reception, or a step on another workstation or node, shows
 // here within a second, without a reload.
-import { useMemo, useRef, useState } from 'react';
+import { type RefObject, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { Button } from 'react-aria-components';
@@ -95,6 +95,30 @@ function useSteadyRows(items: Appointment[], held: boolean): SteadyRow<Appointme
   return useMemo(() => (shown.current = steadyRows(shown.current, items, held)), [items, held]);
 }
 
+const HOLD_MS = 2500;
+
+// Whether someone is about to click in the table: the pointer moved or pressed there, or a key
+// was pressed, in the last moments, or the focus is on one of its buttons. A pointer resting
+// still on the list does not hold it for ever: a stat exam must come to the top.
+function useHeld(table: RefObject<HTMLTableElement | null>) {
+  const last = useRef(0);
+  const [now, setNow] = useState(false);
+  useEffect(() => {
+    const timer = setInterval(() => {
+      const focused = !!table.current && table.current.contains(document.activeElement) && document.activeElement !== document.body;
+      setNow(Date.now() - last.current < HOLD_MS || focused);
+    }, 250);
+    return () => clearInterval(timer);
+  }, [table]);
+  return {
+    now,
+    touch: () => {
+      last.current = Date.now();
+      setNow(true);
+    },
+  };
+}
+
 function ExamTable({ items, zone, today, isToday }: { items: Appointment[]; zone: string; today: string; isToday: boolean }) {
   const { t, i18n } = useTranslation();
   const locale = formatLocale(i18n.language);
@@ -103,9 +127,9 @@ function ExamTable({ items, zone, today, isToday }: { items: Appointment[]; zone
   const procedures = useProcedures(true);
   const staff = useStaff(true);
   const [problem, setProblem] = useState('');
-  const [pointer, setPointer] = useState(false);
-  const [focus, setFocus] = useState(false);
-  const rows = useSteadyRows(items, pointer || focus);
+  const table = useRef<HTMLTableElement>(null);
+  const held = useHeld(table);
+  const rows = useSteadyRows(items, held.now);
   const roomName = (id: number) => rooms.data?.find((r) => r.id === id)?.name ?? '';
   const procedureName = (id: number) => procedures.data?.find((p) => p.id === id)?.name ?? `#${id}`;
   const radiologists = (staff.data ?? []).filter((m) => m.radiologist);
@@ -113,10 +137,8 @@ function ExamTable({ items, zone, today, isToday }: { items: Appointment[]; zone
   return (
     <>
       {problem && <Notice tone="error" testId="exam-problem">{problem}</Notice>}
-      <table className="studies exams-table" data-testid="exams"
-        onPointerEnter={() => setPointer(true)} onPointerLeave={() => setPointer(false)}
-        onFocus={() => setFocus(true)}
-        onBlur={(e) => !e.currentTarget.contains(e.relatedTarget as Node | null) && setFocus(false)}>
+      <table ref={table} className="studies exams-table" data-testid="exams"
+        onPointerMove={held.touch} onPointerDown={held.touch} onKeyDown={held.touch}>
         <caption className="sr-only">{t('exams.caption')}</caption>
         <thead>
           <tr>
@@ -157,7 +179,10 @@ function ExamTable({ items, zone, today, isToday }: { items: Appointment[]; zone
                   <div>{a.reason}</div>
                   {a.clinicalInfo && <div className="sub">{a.clinicalInfo}</div>}
                 </td>
-                <td><span className={`badge step step-${step}`}>{t(`exams.status.${step}`)}</span></td>
+                <td>
+                  <span className={`badge step step-${step}`}>{t(`exams.status.${step}`)}</span>
+                  {gone && <div className="sub" data-testid="moved-on">{t('exams.movedOn')}</div>}
+                </td>
                 <td>
                   {gone ? (a.readerId ? readerName(a.readerId) : '') : (
                     <ReaderCell appointment={a} step={step} radiologists={radiologists} readerName={readerName}

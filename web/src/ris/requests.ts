@@ -36,8 +36,8 @@ function useAnswer<A, R>(fn: (args: A) => Promise<R>) {
 }
 
 export function useConfirmRequest() {
-  return useAnswer(({ id, version, roomId, startsAt }: { id: number; version: number; roomId: number; startsAt: string }) =>
-    unwrap(jsonApi.POST('/api/ris/appointment-requests/{id}/confirm', { params: { path: { id } }, body: { version, roomId, startsAt } })));
+  return useAnswer(({ id, version, orderId, roomId, startsAt }: { id: number; version: number; orderId: number; roomId: number; startsAt: string }) =>
+    unwrap(jsonApi.POST('/api/ris/appointment-requests/{id}/confirm', { params: { path: { id } }, body: { version, orderId, roomId, startsAt } })));
 }
 
 export function useDeclineRequest() {
