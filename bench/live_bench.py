@@ -60,19 +60,7 @@ def booked_today(server, zone, n):
 
 
 class TimedStream(LiveChanges):
-    """A stream whose events carry the moment they were read off the socket."""
-
-    def _read(self):
-        name = None
-        try:
-            for raw in self.file:
-                line = raw.decode().strip()
-                if line.startswith("event: "):
-                    name = line[7:]
-                elif line.startswith("data: ") and name:
-                    self.events.put((name, json.loads(line[6:]), time.perf_counter()))
-        except (OSError, ValueError):
-            pass
+    """A stream asked when it heard of a change."""
 
     def heard_at(self, topic, appointment, seconds=5):
         deadline = time.monotonic() + seconds

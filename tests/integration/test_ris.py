@@ -578,7 +578,8 @@ class RisScheduleTest(ScheduleServer):
 
 
 class LiveChanges:
-    """An open /api/ris/events stream, read on a thread of its own, as a browser's EventSource."""
+    """An open /api/ris/events stream, read on a thread of its own, as a browser's EventSource:
+    its events (name, data, the moment read) in `events`."""
 
     def __init__(self, server, token):
         self.events = queue.Queue()
@@ -600,7 +601,7 @@ class LiveChanges:
                 if line.startswith("event: "):
                     name = line[7:]
                 elif line.startswith("data: ") and name:
-                    self.events.put((name, json.loads(line[6:])))
+                    self.events.put((name, json.loads(line[6:]), time.perf_counter()))  # when it was read
         except (OSError, ValueError):
             pass
         self.ended.set()
@@ -609,7 +610,7 @@ class LiveChanges:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             try:
-                name, data = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
+                name, data, _ = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
             except queue.Empty:
                 break
             if name == "change" and data.get("topic") == topic and data.get("appointmentId") == appointment:
