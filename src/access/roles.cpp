@@ -24,6 +24,8 @@ constexpr PermissionInfo kPermissions[] = {
     {"audit.read", "search and export the audit trail"},
     {"ris.patients.read", "find and read the RIS's patients (demographics, contacts, allergies)"},
     {"ris.patients.write", "register and edit the RIS's patients"},
+    {"ris.patients.merge", "merge two registrations of one patient into one"},
+    {"ris.patients.unmerge", "undo a merge of two patients"},
     {"ris.catalogue.read", "read the procedure catalogue, the rooms and their closures"},
     {"ris.catalogue.admin", "keep the procedure catalogue, the rooms and their closures"},
     {"ris.orders.read", "read the RIS's orders (procedures, reason, clinical information)"},
@@ -68,6 +70,11 @@ constexpr Grant kGrants[] = {
     {Admin, "ris.patients.write"},
     {Receptionist, "ris.patients.read"},
     {Receptionist, "ris.patients.write"},
+    // Reception registers patients, so it is who finds the same person twice; undoing a merge
+    // (which may have moved images) is an administrator's correction.
+    {Receptionist, "ris.patients.merge"},
+    {Admin, "ris.patients.merge"},
+    {Admin, "ris.patients.unmerge"},
     {Technician, "ris.patients.read"},
     {Radiologist, "ris.patients.read"},
     {Admin, "ris.catalogue.read"},

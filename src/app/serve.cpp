@@ -19,6 +19,7 @@
 #include "api/rest/security.hpp"
 #include "api/web/web_app.hpp"
 #include "auth/password.hpp"
+#include "app/patient_moves.hpp"
 #include "app/services.hpp"
 #include "core/log.hpp"
 #include "net/dimse/dimse_server.hpp"
@@ -83,8 +84,12 @@ void route_events(events::Outbox& outbox) {
                             ris::kAppointmentMoved, ris::kAppointmentCancelled, ris::kPatientArrived,
                             ris::kPatientNoShow, ris::kExamStarted, ris::kExamAcquired, ris::kReaderAssigned,
                             ris::kRequestCreated, ris::kRequestConfirmed, ris::kRequestDeclined, ris::kRequestReopened,
-                            ris::kPatientUpdated})
+                            ris::kPatientUpdated, ris::kPatientMerged, ris::kPatientUnmerged,
+                            "study.patient_changed"})
     outbox.broadcast(topic);
+  // A merge's studies follow it into the archive (their files rewritten to name the patient kept).
+  outbox.route(ris::kPatientMerged, kPatientMovesConsumer);
+  outbox.route(ris::kPatientUnmerged, kPatientMovesConsumer);
 }
 
 Result<Services> open_services(const Config& config) {
@@ -139,6 +144,10 @@ Result<Services> open_services(const Config& config) {
   auto exams = ris::Exams::open(*s.db, *s.writes, *s.outbox, s.ris_schedule->zone(), system_clock(), progress);
   if (!exams) return std::unexpected(exams.error());
   s.ris_exams = std::move(*exams);
+  auto merges = ris::Merges::open(*s.db, *s.writes, *s.outbox, progress);
+  if (!merges) return std::unexpected(merges.error());
+  s.ris_merges = std::move(*merges);
+  s.dispatcher->handle(kPatientMovesConsumer, patient_moves(*s.archive, *s.ris_patients, *s.ris_merges));
   s.dispatcher->handle(annotations::Annotations::kConsumer, [notes = s.annotations.get()](const events::Event& e) {
     return notes->forget_study(e.id("study"), e.id("deleted_at"));
   });
@@ -188,6 +197,7 @@ void build_router(Services& s, http::Router& router) {
   api::register_order_routes(router, *s.ris_orders, *s.ris_patients);
   api::register_schedule_routes(router, *s.ris_schedule);
   api::register_request_routes(router, *s.ris_schedule);
+  api::register_merge_routes(router, *s.ris_merges, *s.ris_patients, *s.archive);
   api::register_worklist_routes(router, *s.ris_schedule, *s.ris_exams, *s.live, *s.auth);
   api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);

@@ -36,6 +36,7 @@ struct Services {
   std::unique_ptr<ris::Orders> ris_orders;
   std::unique_ptr<ris::Schedule> ris_schedule;
   std::unique_ptr<ris::Exams> ris_exams;
+  std::unique_ptr<ris::Merges> ris_merges;
   // Delivers the outbox to this node's consumers; started by serve only (the CLI's events
   // wait for a server).
   std::unique_ptr<events::Dispatcher> dispatcher;

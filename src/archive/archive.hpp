@@ -23,6 +23,7 @@
 #include "archive/duplicate_policy.hpp"
 #include "archive/query.hpp"
 #include "dicom/dicom_file.hpp"
+#include "dicom/patient_rewrite.hpp"
 #include "events/outbox.hpp"
 #include "store/blob_store.hpp"
 #include "store/database.hpp"
@@ -86,6 +87,26 @@ struct IntegrityReport {
   // On a store other nodes share: orphans queued for removal (sweep_removals), as they may be
   // another node's writes whose index rows are about to be committed.
   int64_t orphans_queued = 0;
+};
+
+// Studies of one patient made another's (a merge of two patients, or its undoing): `change`
+// names the move ("ris-merge:12"), and an undoing names the change it undoes.
+struct PatientMove {
+  std::string change;
+  dicom::PatientAttributes from;  // matched by id and issuer
+  dicom::PatientAttributes to;    // what the files will say
+  std::string undoes;             // "": every study of `from`; else only those `undoes` moved
+  std::string actor;
+};
+
+struct MovedStudies {
+  int64_t studies = 0, instances = 0;
+};
+
+// A study's move, as recorded (the patient page's history, an undo).
+struct StudyMove {
+  std::string change, study_uid, from_patient_id, from_issuer, to_patient_id, to_issuer, at, actor;
+  int64_t instances = 0;
 };
 
 struct ArchiveStats {
@@ -174,6 +195,16 @@ class Archive {
   // Delete a study or series and its files; returns the number of instances removed.
   [[nodiscard]] Result<int64_t> delete_study(const std::string& study_uid);
   [[nodiscard]] Result<int64_t> delete_series(const std::string& series_uid);
+
+  // Moves the studies `move` names to its `to` patient: each instance's file is rewritten to name
+  // that patient (the values replaced kept in its Original Attributes Sequence), then each study
+  // moves in one commit (its instances' new files, metadata and the index) and its old files go.
+  // Idempotent: a study already moved is not found again, so a retry finishes what one began.
+  // Unavailable when a study changed while its files were rewritten (a retry moves it).
+  [[nodiscard]] Result<MovedStudies> move_patient(const PatientMove& move);
+  // The moves recorded under `change` (or, with `change` empty, of this patient either way).
+  [[nodiscard]] Result<std::vector<StudyMove>> moves(const std::string& change, const std::string& patient_id = {},
+                                                     const std::string& issuer = {});
 
   [[nodiscard]] Result<std::vector<Conflict>> conflicts(int64_t limit);
   // Instances refused (unreadable, not what the request named, no room to keep them), newest

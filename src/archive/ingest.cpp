@@ -6,6 +6,7 @@
 
 #include <charconv>
 
+#include "archive/ingest_rows.hpp"
 #include "archive/schema.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -18,21 +19,6 @@ namespace fs = std::filesystem;
 
 namespace vireo::archive {
 
-namespace detail {
-// What one ingest job decided, committed with the index change.
-enum class Decision { Inserted, Duplicate, ConflictKept, Overwritten };
-struct IndexOutcome {
-  Decision decision = Decision::Inserted;
-  std::string replaced_blob_key;  // Overwritten: the old blob to remove after commit
-};
-
-struct PreparedInstance {
-  dicom::ParsedInstance parsed;
-  BlobInfo blob;
-  std::string source;
-  std::string frame_map;  // dicom::FrameMap::encode() of a multi-frame image; "" otherwise
-};
-}  // namespace detail
 
 namespace {
 
@@ -56,6 +42,9 @@ Counter& duplicate_counter() {
 using detail::Decision;
 using detail::IndexOutcome;
 using IngestRow = detail::PreparedInstance;
+using detail::find_id;
+using detail::insert_metadata;
+using detail::insert_row;
 
 std::vector<SqlValue> level_values(Level level, const dicom::ParsedInstance& p) {
   std::vector<SqlValue> values;
@@ -91,6 +80,9 @@ std::string insert_sql(Level level, const std::vector<std::string>& extra_column
 
 // Inserts the level's row: `extra_values` for the level's own columns (listed in `sql`
 // below), then the attributes read from the file.
+}  // namespace
+
+namespace detail {
 Result<int64_t> insert_row(Connection& c, Level level, std::vector<SqlValue> extra_values,
                            const dicom::ParsedInstance& p) {
   static const std::string sql[] = {
@@ -106,13 +98,22 @@ Result<int64_t> insert_row(Connection& c, Level level, std::vector<SqlValue> ext
   if (!rows) return std::unexpected(rows.error());
   return (*rows)[0].integer(0);
 }
+}  // namespace detail
 
+namespace {
+
+}  // namespace
+
+namespace detail {
 Result<std::optional<int64_t>> find_id(Connection& c, const std::string& sql, std::initializer_list<SqlValue> params) {
   auto rows = c.query(sql, params);
   if (!rows) return std::unexpected(rows.error());
   if (rows->empty()) return std::optional<int64_t>();
   return std::optional<int64_t>((*rows)[0].integer(0));
 }
+}  // namespace detail
+
+namespace {
 
 // One refusal, and the oldest beyond the kept number gone (Archive::kKeptRejections).
 Status insert_rejection(Connection& c, const Rejection& r) {
@@ -134,11 +135,17 @@ Status publish_stored(Connection& c, const events::Outbox& outbox, const dicom::
       c, {"instance.stored", {{"study", study}, {"series", p.value(tag::kSeriesInstanceUID)}, {"instance", p.sop_instance_uid}}});
 }
 
+}  // namespace
+
+namespace detail {
 Status insert_metadata(Connection& c, int64_t instance_pk, const IngestRow& r) {
   return c.execute("INSERT INTO instance_metadata (instance_fk, json, frame_map) VALUES (?, ?, ?)",
                    {instance_pk, r.parsed.metadata_json,
                     r.frame_map.empty() ? SqlValue(nullptr) : SqlValue(r.frame_map)});
 }
+}  // namespace detail
+
+namespace {
 
 // Where each frame lies in the file, for an image of several frames (one frame is most of its
 // file: reading it whole costs no more than reading the frame). Kept only when our walk finds

@@ -137,6 +137,22 @@ const std::vector<Migration>& schema_migrations() {
        {
            "ALTER TABLE instance_metadata ADD COLUMN frame_map TEXT",
        }},
+      {9,
+       "studies moved from one patient to another (a merge, its undoing), with the files rewritten",
+       {
+           R"(CREATE TABLE patient_moves (
+                id ${PK},
+                change TEXT NOT NULL,
+                study_uid TEXT NOT NULL,
+                from_patient_id TEXT NOT NULL,
+                from_issuer TEXT NOT NULL,
+                to_patient_id TEXT NOT NULL,
+                to_issuer TEXT NOT NULL,
+                instances INTEGER NOT NULL,
+                at TEXT NOT NULL,
+                actor TEXT NOT NULL))",
+           "CREATE INDEX patient_moves_by_change ON patient_moves (change, study_uid)",
+       }},
   };
   return migrations;
 }

@@ -92,9 +92,13 @@ std::vector<FieldError> validate(const OrderFields& f) {
 // Whether the patient and every procedure exist (and the procedures are offered), in the job.
 Result<std::vector<FieldError>> references(Connection& c, const OrderFields& f) {
   std::vector<FieldError> out;
-  auto patient = c.query("SELECT 1 FROM ris_patients WHERE id = ?", {f.patient_id});
+  auto patient = c.query("SELECT merged_into FROM ris_patients WHERE id = ?", {f.patient_id});
   if (!patient) return std::unexpected(patient.error());
   if (patient->empty()) out.push_back({"patientId", "unknown", "There is no such patient"});
+  else if ((*patient)[0].integer(0) != 0)
+    out.push_back({"patientId", "merged",
+                   "This patient was merged into patient " + std::to_string((*patient)[0].integer(0)) +
+                       ": order for that one"});
   for (int64_t id : f.procedure_ids) {
     auto p = c.query("SELECT active FROM ris_procedures WHERE id = ?", {id});
     if (!p) return std::unexpected(p.error());

@@ -32,6 +32,9 @@ struct PatientFields {
 struct Patient : PatientFields {
   int64_t id = 0;
   int64_t version = 1;  // bumped by each change: an edit made on an older copy is refused
+  // The patient this registration was merged into (patient_merge.hpp), or 0. A merged patient
+  // keeps its MRN (still found by it) but holds nothing and cannot be edited.
+  int64_t merged_into = 0;
   std::string created_at, updated_at;
 };
 

@@ -5,6 +5,7 @@
 
 #include "core/clock.hpp"
 #include "core/strings.hpp"
+#include "ris/patient_rows.hpp"
 #include "ris/patient_rules.hpp"
 
 namespace vireo::ris {
@@ -16,7 +17,7 @@ constexpr const char* kColumns =
     "birth_date, sex, "
     "phone, email, address, national_id, insurance_number, allergies, contrast_allergy, notes, "
     "version, "
-    "created_at, updated_at";
+    "created_at, updated_at, merged_into";
 
 Patient patient_of(const Row& r) {
   Patient p;
@@ -37,6 +38,7 @@ Patient patient_of(const Row& r) {
   p.version = r.integer(18);
   p.created_at = r.text(19);
   p.updated_at = r.text(20);
+  p.merged_into = r.integer(21);
   return p;
 }
 
@@ -81,7 +83,7 @@ Result<std::vector<PossibleDuplicate>> duplicates_of(Connection& c, const Patien
   if (!id_key.empty()) {
     auto same_id =
         patients_of(c.query(std::string("SELECT ") + kColumns +
-                                " FROM ris_patients WHERE national_id_key = ? ORDER BY id",
+                                " FROM ris_patients WHERE national_id_key = ? AND merged_into = 0 ORDER BY id",
                             {id_key}));
     if (!same_id) return std::unexpected(same_id.error());
     for (auto& other : *same_id) out.push_back({std::move(other), "national_id"});
@@ -89,7 +91,7 @@ Result<std::vector<PossibleDuplicate>> duplicates_of(Connection& c, const Patien
   auto same_date =
       patients_of(c.query(std::string("SELECT ") + kColumns +
                               " FROM ris_patients WHERE birth_date = ? AND family_sound = ? "
-                              "ORDER BY id",
+                              "AND merged_into = 0 ORDER BY id",
                           {p.birth_date, sound_key(first_word(p.name.family))}));
   if (!same_date) return std::unexpected(same_date.error());
   for (auto& other : *same_date) {
@@ -162,15 +164,15 @@ constexpr const char* kFieldColumns =
     "phone, phone_key, email, address, national_id, national_id_key, insurance_number, allergies, "
     "contrast_allergy, notes";
 
-Result<Patient> read_one(Connection& c, int64_t id) {
+}  // namespace
+
+Result<Patient> read_patient(Connection& c, int64_t id) {
   auto rows = patients_of(
       c.query(std::string("SELECT ") + kColumns + " FROM ris_patients WHERE id = ?", {id}));
   if (!rows) return std::unexpected(rows.error());
   if (rows->empty()) return fail(ErrorCode::NotFound, "no patient " + std::to_string(id));
   return std::move(rows->front());
 }
-
-}  // namespace
 
 Result<std::unique_ptr<Patients>> Patients::open(Database& db, WriteQueue& writes,
                                                  PatientOptions options,
@@ -231,7 +233,7 @@ Result<Outcome> Patients::create(const PatientFields& typed, const std::string& 
                           marks + "1) RETURNING id",
                       std::span<const SqlValue>(args));
     if (!id) return std::unexpected(id.error());
-    auto saved = read_one(c, (*id)[0].integer(0));
+    auto saved = read_patient(c, (*id)[0].integer(0));
     if (!saved) return std::unexpected(saved.error());
     out.patient = std::move(*saved);
     return out;
@@ -256,13 +258,17 @@ Result<Outcome> Patients::update(int64_t id, int64_t seen_version, const Patient
       set += std::string(trim(column)) + " = ?, ";
     if (auto s = c.execute("UPDATE ris_patients SET " + set +
                                "updated_at = ?, updated_by = ?, version = version + 1 WHERE id = ? "
-                               "AND version = ?",
+                               "AND version = ? AND merged_into = 0",
                            std::span<const SqlValue>(args));
         !s)
       return std::unexpected(s.error());
     bool changed = c.changes() == 1;
-    auto now = read_one(c, id);
+    auto now = read_patient(c, id);
     if (!now) return std::unexpected(now.error());
+    if (!changed && now->merged_into != 0)
+      return fail(ErrorCode::StateConflict,
+                  "this patient was merged into patient " + std::to_string(now->merged_into) +
+                      ": edit that one");
     if (!changed)
       return fail(ErrorCode::AlreadyExists,
                   "the patient was changed by someone else since it was opened (version " +
@@ -278,7 +284,7 @@ Result<Outcome> Patients::update(int64_t id, int64_t seen_version, const Patient
 Result<std::optional<Patient>> Patients::get(int64_t id) {
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());
-  auto p = read_one(**c, id);
+  auto p = read_patient(**c, id);
   if (!p && p.error().code == ErrorCode::NotFound) return std::optional<Patient>();
   if (!p) return std::unexpected(p.error());
   return std::optional<Patient>(std::move(*p));
@@ -356,7 +362,7 @@ Result<std::vector<Patient>> Patients::search(const PatientSearch& q) {
     }
     auto rows = (*c)->query(sql, std::span<const SqlValue>(alt.args));
     if (!rows) return std::unexpected(rows.error());
-    for (const auto& r : *rows) merged.push_back({r.text(21), r.text(22), patient_of(r)});
+    for (const auto& r : *rows) merged.push_back({r.text(22), r.text(23), patient_of(r)});
   }
   std::ranges::sort(merged, [](const Keyed& a, const Keyed& b) {
     return std::tie(a.family, a.given, a.patient.id) < std::tie(b.family, b.given, b.patient.id);

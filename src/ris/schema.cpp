@@ -104,6 +104,20 @@ const std::vector<Migration>& migrations() {
            "CREATE INDEX ris_requests_by_status ON ris_appointment_requests (status, id)",
            "CREATE INDEX ris_requests_by_order ON ris_appointment_requests (order_id, status)",
        }},
+      {7,
+       "patients merged into one another, what each merge moved, so that it can be undone",
+       {
+           "ALTER TABLE ris_patients ADD COLUMN merged_into INTEGER NOT NULL DEFAULT 0",
+           "CREATE TABLE ris_patient_merges (id ${PK}, source_id INTEGER NOT NULL, target_id "
+           "INTEGER NOT NULL, reason TEXT NOT NULL, status TEXT NOT NULL, version INTEGER NOT "
+           "NULL, merged_at TEXT NOT NULL, merged_by TEXT NOT NULL, undone_at TEXT NOT NULL, "
+           "undone_by TEXT NOT NULL, undo_reason TEXT NOT NULL)",
+           "CREATE INDEX ris_merges_by_source ON ris_patient_merges (source_id, id)",
+           "CREATE INDEX ris_merges_by_target ON ris_patient_merges (target_id, id)",
+           // kind: order or request; item_id: its id.
+           "CREATE TABLE ris_patient_merge_moves (merge_id INTEGER NOT NULL, kind TEXT NOT NULL, "
+           "item_id INTEGER NOT NULL, PRIMARY KEY (merge_id, kind, item_id))",
+       }},
   };
   return list;
 }

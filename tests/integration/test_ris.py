@@ -5,13 +5,17 @@ import concurrent.futures
 import datetime
 import json
 import queue
+import shutil
+import subprocess
+import tempfile
 import threading
 import time
 import unittest
 import urllib.parse
 import zoneinfo
+from pathlib import Path
 
-from harness import Server
+from harness import TESTDATA, Server
 
 
 class RisPatientsTest(unittest.TestCase):
@@ -879,6 +883,157 @@ class RisRequestsTest(ScheduleServer):
         before = self.rows()
         self.assertEqual(self.ask(cancelled)[1]["conflict"]["rule"], "order_state")
         self.assertEqual(self.rows(), before, "nothing changed")
+
+
+class RisMergeTest(ScheduleServer):
+    """Two registrations of one person merged through the API: the orders and requests move at once,
+    the archive's studies follow (their files rewritten to name the patient kept, the replaced values
+    kept inside), the duplicate stays found but inert, an administrator undoes it; wrong merges are
+    refused in the API's terms and change nothing."""
+
+    FILES = [TESTDATA / "dicom" / "dicomdir" / "98892003" / part for part in ("MR1/15820", "MR1/4919", "MR2/4950")]
+
+    def patient(self, family):
+        status, p = self.call("POST", "/api/ris/patients", {"familyName": family, "givenName": "Ana",
+                                                            "birthDate": "1975-03-14", "sex": "F", "confirmedNew": True},
+                              token=self.reception)
+        self.assertEqual(status, 201, p)
+        return p
+
+    def store_for(self, patient):
+        """The test files, made to name `patient` (as a modality given the worklist would), stored."""
+        with tempfile.TemporaryDirectory() as tmp:
+            files = []
+            for i, f in enumerate(self.FILES):
+                copy = Path(tmp) / f"{i}.dcm"
+                shutil.copy(f, copy)
+                subprocess.run(["dcmodify", "-nb", "-i", f"(0010,0020)={patient['mrn']}",
+                                "-i", f"(0010,0021)={patient['mrnIssuer']}", str(copy)], check=True, capture_output=True)
+                files.append(copy)
+            statuses, out = self.server.store(*files)
+            self.assertTrue(all(v == 0 for v in statuses.values()), out)
+
+    def studies_of(self, patient):
+        q = urllib.parse.urlencode({"PatientID": patient["mrn"], "IssuerOfPatientID": patient["mrnIssuer"]})
+        status, _, body = self.server.http("GET", f"/dicom-web/studies?{q}", headers={"Accept": "application/dicom+json"})
+        self.assertIn(status, (200, 204))
+        return sorted(s["0020000D"]["Value"][0] for s in json.loads(body or b"[]"))
+
+    def wait_for_studies(self, merge_id, direction, count):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            merge = self.call("GET", f"/api/ris/patient-merges/{merge_id}")[1]
+            if sum(1 for s in merge["studies"] if s["direction"] == direction) == count:
+                return merge
+            time.sleep(0.2)
+        self.fail(f"the studies did not follow the merge: {merge}")
+
+    def rows(self):
+        return [self.server.sql_rows(q) for q in (
+            "SELECT id, merged_into, version FROM ris_patients ORDER BY id",
+            "SELECT id, patient_id, version FROM ris_orders ORDER BY id",
+            "SELECT id, status, version FROM ris_patient_merges ORDER BY id",
+            "SELECT study_uid, patient_fk FROM studies ORDER BY study_uid")]
+
+    def test_a_merge_moves_orders_requests_and_studies_and_an_administrator_undoes_it(self):
+        kept, twice = self.patient("Merged Kept"), self.patient("Merged Twice")
+        self.store_for(twice)
+        studies = self.studies_of(twice)
+        self.assertEqual(len(studies), 2)
+        order = self.call("POST", "/api/ris/orders", {"patientId": twice["id"], "procedureIds": [self.chest],
+                                                      "reason": "Staging", "referringPhysician": "Dr. Serra"},
+                          token=self.reception)[1]
+        status, asked = self.call("POST", "/api/ris/appointment-requests", {"orderId": order["id"]}, token=self.reception)
+        self.assertEqual(status, 201, asked)
+
+        status, merge = self.call("POST", "/api/ris/patient-merges", {
+            "sourceId": twice["id"], "sourceVersion": twice["version"], "targetId": kept["id"],
+            "targetVersion": kept["version"], "reason": "Registered twice at the desk"}, token=self.reception)
+        self.assertEqual(status, 201, merge)
+        self.assertEqual((merge["status"], merge["ordersMoved"], merge["requestsMoved"], merge["mergedBy"]),
+                         ("merged", 1, 1, "rosa"))
+        self.assertEqual(self.call("GET", f"/api/ris/orders/{order['id']}")[1]["patientId"], kept["id"])
+        merge = self.wait_for_studies(merge["id"], "merged", 2)
+        self.assertEqual(sorted(s["studyInstanceUid"] for s in merge["studies"]), studies)
+        self.assertEqual(self.studies_of(kept), studies)
+        self.assertEqual(self.studies_of(twice), [])
+
+        # What a viewer reads and what a peer receives name the patient kept, and keep the old ID.
+        status, _, meta = self.server.http("GET", f"/dicom-web/studies/{studies[0]}/metadata")
+        self.assertEqual(status, 200)
+        first = json.loads(meta)[0]
+        self.assertEqual(first["00100020"]["Value"][0], kept["mrn"])
+        self.assertIn(twice["mrn"], json.dumps(first["04000561"]))
+        sop = first["00080018"]["Value"][0]
+        series = first["0020000E"]["Value"][0]
+        status, _, part10 = self.server.http("GET", f"/dicom-web/studies/{studies[0]}/series/{series}/instances/{sop}",
+                                             headers={"Accept": 'multipart/related; type="application/dicom"'})
+        self.assertEqual(status, 200)
+        self.assertIn(kept["mrn"].encode(), part10)
+        self.assertIn(b"\x00\x04\x61\x05", part10, "the Original Attributes Sequence travels with the file")
+
+        gone = self.call("GET", f"/api/ris/patients/{twice['id']}")[1]
+        self.assertEqual(gone["mergedInto"], kept["id"])
+        status, body = self.call("PUT", f"/api/ris/patients/{twice['id']}", {
+            k: v for k, v in gone.items() if k not in ("id", "mrn", "mrnIssuer", "createdAt", "updatedAt", "mergedInto")},
+            token=self.reception)
+        self.assertEqual((status, body["conflict"]["rule"]), (409, "merged"), body)
+        merges = self.call("GET", f"/api/ris/patients/{kept['id']}/merges")[1]["merges"]
+        self.assertEqual([m["id"] for m in merges], [merge["id"]])
+        audit = self.server.json("/api/audit?" + urllib.parse.urlencode({"patient": kept["mrn"]}))
+        self.assertTrue(any(e["actor"] == "rosa" and "merged RIS patient" in e["detail"] and twice["mrn"] in e["detail"]
+                            for e in audit), audit)
+
+        status, _ = self.call("POST", f"/api/ris/patient-merges/{merge['id']}/undo",
+                              {"version": merge["version"], "reason": "Not the same person"}, token=self.reception)
+        self.assertEqual(status, 403)
+        status, undone = self.call("POST", f"/api/ris/patient-merges/{merge['id']}/undo",
+                                   {"version": merge["version"], "reason": "Twins, not one person"})
+        self.assertEqual(status, 200, undone)
+        self.assertEqual(undone["status"], "undone")
+        self.assertEqual(self.call("GET", f"/api/ris/orders/{order['id']}")[1]["patientId"], twice["id"])
+        self.wait_for_studies(merge["id"], "undone", 2)
+        self.assertEqual(self.studies_of(twice), studies)
+        self.assertEqual(self.studies_of(kept), [])
+        self.assertEqual(self.call("GET", f"/api/ris/patients/{twice['id']}")[1]["mergedInto"], 0)
+
+    def test_wrong_merges_are_refused_in_the_apis_terms_and_nothing_changes(self):
+        a, b = self.patient("Refused One"), self.patient("Refused Two")
+        before = self.rows()
+        ok = {"sourceId": a["id"], "sourceVersion": a["version"], "targetId": b["id"], "targetVersion": b["version"],
+              "reason": "same"}
+        for body, status, expect in (
+                (ok | {"targetId": a["id"], "targetVersion": a["version"]}, 400, ("targetId", "self")),
+                (ok | {"reason": ""}, 400, ("reason", "required")),
+                (ok | {"targetId": "b"}, 400, ("targetId", "type")),
+                ({k: v for k, v in ok.items() if k != "sourceVersion"}, 400, ("sourceVersion", "required")),
+                (ok | {"targetVersion": b["version"] + 5}, 409, "stale"),
+                (ok | {"targetId": 999999}, 404, None),
+                (ok | {"extra": 1}, 400, None)):
+            got, answer = self.call("POST", "/api/ris/patient-merges", body, token=self.reception)
+            self.assertEqual(got, status, (body, answer))
+            if isinstance(expect, tuple):
+                self.assertIn({"field": expect[0], "rule": expect[1]},
+                              [{"field": e["field"], "rule": e["rule"]} for e in answer["errors"]], answer)
+            elif expect:
+                self.assertEqual(answer["conflict"]["rule"], expect)
+        self.assertEqual(self.call("POST", "/api/ris/patient-merges", raw=b"{not json", token=self.reception)[0], 400)
+        self.assertEqual(self.call("POST", "/api/ris/patient-merges", ok, token=self.technician)[0], 403)
+        self.assertEqual(self.call("POST", "/api/ris/patient-merges/999999/undo", {"version": 1, "reason": "x"})[0], 404)
+        self.assertEqual(self.rows(), before)
+
+        status, merge = self.call("POST", "/api/ris/patient-merges", ok, token=self.reception)
+        self.assertEqual(status, 201, merge)
+        merged = self.rows()
+        c = self.patient("Refused Three")
+        status, answer = self.call("POST", "/api/ris/patient-merges", {
+            "sourceId": c["id"], "sourceVersion": c["version"], "targetId": a["id"],
+            "targetVersion": a["version"] + 1, "reason": "again"}, token=self.reception)
+        self.assertEqual((status, answer["errors"][0]["rule"]), (400, "merged"), answer)
+        status, answer = self.call("POST", f"/api/ris/patient-merges/{merge['id']}/undo",
+                                   {"version": merge["version"] + 1, "reason": "x"})
+        self.assertEqual((status, answer["conflict"]["rule"]), (409, "stale"), answer)
+        self.assertEqual(self.rows()[1:], merged[1:])
 
 
 class RisDemoTest(unittest.TestCase):

@@ -88,6 +88,94 @@ TEST_F(ArchiveTest, CharacterSetsAreIndexedAsUtf8AndSearchableWithoutAccents) {
   EXPECT_EQ(rows[0][tag::kPatientName], "Äneas^Rüdiger");
 }
 
+// A merge of two patients: the studies of one become the other's, in the index, in the
+// metadata the viewer reads and in the stored files, which keep the values they replaced.
+TEST_F(ArchiveTest, StudiesMovedToAnotherPatientNameItEverywhereAndKeepWhatTheyReplaced) {
+  for (auto f : {"dicomdir/98892003/MR1/15820", "dicomdir/98892003/MR1/4919", "dicomdir/98892003/MR2/4950",
+                 "modality/CT_small.dcm"})
+    ASSERT_TRUE(import(f)) << f;
+  const auto before = find(Level::Study, {{tag::kPatientID, "98890234"}});
+  ASSERT_FALSE(before.empty());
+  std::vector<StoredInstance> old;
+  for (const auto& sop : find(Level::Instance, {{tag::kPatientID, "98890234"}}))
+    old.push_back(*archive_->instance(sop.at(tag::kSOPInstanceUID), Scope::everything()));
+  ASSERT_EQ(old.size(), 3u);
+
+  const dicom::PatientAttributes kept{"VIR0000007", "VIREO", "Núñez^María", "19750314", "F"};
+  PatientMove merge{"ris-merge:1", {"98890234", "", "", "", ""}, kept, "", "rosa"};
+  auto moved = archive_->move_patient(merge);
+  ASSERT_TRUE(moved) << moved.error().message();
+  EXPECT_EQ(moved->studies, std::ssize(before));
+  EXPECT_EQ(moved->instances, 3);
+
+  EXPECT_TRUE(find(Level::Patient, {{tag::kPatientID, "98890234"}}).empty());
+  auto now = find(Level::Study, {{tag::kPatientID, "VIR0000007"}});
+  ASSERT_EQ(now.size(), before.size());
+  EXPECT_EQ(now[0][tag::kPatientName], "Núñez^María");
+  EXPECT_EQ(now[0][tag::kIssuerOfPatientID], "VIREO");
+  auto patient = find(Level::Patient, {{tag::kPatientID, "VIR0000007"}});
+  ASSERT_EQ(patient.size(), 1u);
+  EXPECT_EQ(patient[0][tag::kNumberOfPatientRelatedInstances], "3");
+  for (const auto& was : old) {
+    auto inst = archive_->instance(was.sop_instance_uid, Scope::everything());
+    ASSERT_TRUE(inst);
+    EXPECT_NE(inst->blob_key, was.blob_key);
+    EXPECT_FALSE(blobs_->stat(was.blob_key)) << "the file naming the old patient is gone";
+    auto file = archive_->instance_file(*inst, Archive::HashCheck::EveryRead);
+    ASSERT_TRUE(file);
+    auto parsed = dicom::read_instance(*file, std::vector<tag::Tag>{tag::kStudyInstanceUID, tag::kSeriesInstanceUID, tag::kPatientID,
+                                                                    tag::kPatientBirthDate});
+    ASSERT_TRUE(parsed) << parsed.error().message();
+    EXPECT_EQ(parsed->value(tag::kPatientID), "VIR0000007");
+    EXPECT_EQ(parsed->value(tag::kPatientBirthDate), "19750314");
+    auto meta = archive_->metadata({*inst});
+    ASSERT_TRUE(meta && (*meta)[0]);
+    const std::string& json = *(*meta)[0];
+    EXPECT_NE(json.find("VIR0000007"), std::string::npos);
+    EXPECT_NE(json.find("\"04000561\""), std::string::npos) << "Original Attributes Sequence";
+    EXPECT_NE(json.find("98890234"), std::string::npos) << "the replaced Patient ID is kept";
+    EXPECT_NE(json.find("CORRECT"), std::string::npos);
+  }
+  auto report = archive_->check_integrity(true, false);
+  ASSERT_TRUE(report);
+  EXPECT_TRUE(report->missing_blobs.empty());
+  EXPECT_TRUE(report->corrupt_blobs.empty());
+  EXPECT_TRUE(report->orphan_blobs.empty());
+  EXPECT_EQ(archive_->moves("ris-merge:1")->size(), before.size());
+
+  auto again = archive_->move_patient(merge);  // delivered twice
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->studies, 0);
+
+  // The patient kept had a study of its own: undoing the merge leaves it there.
+  ASSERT_TRUE(archive_->move_patient({"other", {"1CT1", "", "", "", ""}, kept, "", "rosa"}));
+  auto undone = archive_->move_patient(
+      {"ris-unmerge:1", {"VIR0000007", "VIREO", "", "", ""}, {"98890234", "", "Anonymized", "", ""}, "ris-merge:1", "admin"});
+  ASSERT_TRUE(undone) << undone.error().message();
+  EXPECT_EQ(undone->studies, std::ssize(before));
+  EXPECT_EQ(find(Level::Study, {{tag::kPatientID, "98890234"}}).size(), before.size());
+  EXPECT_EQ(find(Level::Study, {{tag::kPatientID, "VIR0000007"}}).size(), 1u);
+  EXPECT_EQ(archive_->moves("", "VIR0000007", "VIREO")->size(), before.size() * 2 + 1);
+  EXPECT_EQ(archive_->stats()->patients, 2);
+}
+
+// A file in another character set, given a name it cannot hold: the whole file becomes UTF-8.
+TEST_F(ArchiveTest, AMovedFileOfAnotherCharacterSetBecomesUtf8AndKeepsItsOldName) {
+  ASSERT_TRUE(import("charset/chrGerm.dcm"));  // ISO_IR 100: Äneas^Rüdiger
+  auto moved = archive_->move_patient(
+      {"ris-merge:2", {"SCSGERM", "", "", "", ""}, {"VIR0000008", "VIREO", "Ōta^Ayşe", "", "F"}, "", "rosa"});
+  ASSERT_TRUE(moved) << moved.error().message();
+  auto rows = find(Level::Instance, {{tag::kPatientID, "VIR0000008"}});
+  ASSERT_EQ(rows.size(), 1u);
+  auto inst = archive_->instance(rows[0][tag::kSOPInstanceUID], Scope::everything());
+  auto meta = archive_->metadata({*inst});
+  ASSERT_TRUE(meta && (*meta)[0]);
+  EXPECT_NE((*meta)[0]->find("Ōta^Ayşe"), std::string::npos);
+  EXPECT_NE((*meta)[0]->find("Äneas^Rüdiger"), std::string::npos);
+  EXPECT_NE((*meta)[0]->find("ISO_IR 192"), std::string::npos);
+  EXPECT_EQ(find(Level::Patient, {{tag::kPatientName, "ota*"}}).size(), 1u);
+}
+
 TEST_F(ArchiveTest, DuplicatesAreIdempotentAndConflictsReported) {
   ASSERT_TRUE(import("modality/MR_small.dcm"));
   auto again = import("modality/MR_small.dcm");

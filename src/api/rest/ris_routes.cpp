@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/query_params.hpp"
+#include "api/rest/appointment_answers.hpp"
 #include "api/rest/ris_json.hpp"
 #include "api/rest/routes.hpp"
 #include "ris/patient_rules.hpp"
@@ -38,7 +39,8 @@ json patient_json(const ris::Patient& p) {
           {"notes", p.notes},
           {"version", p.version},
           {"createdAt", p.created_at},
-          {"updatedAt", p.updated_at}};
+          {"updatedAt", p.updated_at},
+          {"mergedInto", p.merged_into}};
 }
 
 // The body's fields, each of its type; an unknown member is refused. `extra`: members the
@@ -118,7 +120,7 @@ HttpResponse update(ris::Patients& patients, const HttpRequest& r) {
   auto body = object_body(r);
   if (!body) return http::problem(body.error());
   std::vector<ris::FieldError> errors;
-  auto fields = fields_of(*body, {"version", "id", "createdAt", "updatedAt"}, errors);
+  auto fields = fields_of(*body, {"version", "id", "createdAt", "updatedAt", "mergedInto"}, errors);
   if (!fields) return http::problem(fields.error());
   // An edit replaces every field: one left out would be emptied (allergies, the contrast
   // allergy), so each must be sent, empty to clear it.
@@ -145,6 +147,8 @@ HttpResponse update(ris::Patients& patients, const HttpRequest& r) {
   if (!o && o.error().code == ErrorCode::NotFound) return no_patient();
   if (!o && o.error().code == ErrorCode::AlreadyExists)
     return http::problem(409, "Someone else changed this patient", o.error().detail);
+  if (!o && o.error().code == ErrorCode::StateConflict)
+    return conflict_problem({"merged", o.error().detail, 0});
   if (!o) return http::problem(o.error());
   return saved(r, *o, 200, "edited");
 }

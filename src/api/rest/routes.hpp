@@ -17,6 +17,7 @@
 #include "net/http/http_types.hpp"
 #include "ris/catalogue_store.hpp"
 #include "ris/orders.hpp"
+#include "ris/patient_merge.hpp"
 #include "ris/patients.hpp"
 #include "ris/schedule.hpp"
 #include "ris/worklist.hpp"
@@ -38,6 +39,9 @@ void register_order_routes(http::Router& router, ris::Orders& orders, ris::Patie
 void register_schedule_routes(http::Router& router, ris::Schedule& schedule);
 // /api/ris/appointment-requests: asked for, listed, confirmed by booking, declined.
 void register_request_routes(http::Router& router, ris::Schedule& schedule);
+// /api/ris/patient-merges, /api/ris/patients/{id}/merges: merging patients, and undoing it.
+void register_merge_routes(http::Router& router, ris::Merges& merges, ris::Patients& patients,
+                           archive::Archive& archive);
 // /api/ris/worklist, the exam's steps, /api/ris/settings, and /api/ris/events: the live stream
 // of changes (server-sent events) every open screen listens to, while its session holds.
 void register_worklist_routes(http::Router& router, ris::Schedule& schedule, ris::Exams& exams,

@@ -1,0 +1,22 @@
+// The archive's side of a merge of two RIS patients: the consumer of the merge events that
+// moves the studies (and rewrites their files) to the patient kept, or back on an undoing.
+#pragma once
+
+#include "archive/archive.hpp"
+#include "events/dispatcher.hpp"
+#include "ris/patient_merge.hpp"
+#include "ris/patients.hpp"
+
+namespace vireo::app {
+
+inline constexpr const char* kPatientMovesConsumer = "archive.patient-moves";
+
+// The DICOM attributes that name a RIS patient (the RIS is the master of demographics).
+[[nodiscard]] dicom::PatientAttributes dicom_patient(const ris::Patient& p);
+
+// Delivers kPatientMerged and kPatientUnmerged: idempotent, and a merge undone before its
+// studies moved moves nothing.
+[[nodiscard]] events::Handler patient_moves(archive::Archive& archive, ris::Patients& patients,
+                                            ris::Merges& merges);
+
+}  // namespace vireo::app

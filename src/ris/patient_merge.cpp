@@ -1,0 +1,237 @@
+#include "ris/patient_merge.hpp"
+
+#include "core/clock.hpp"
+#include "ris/field_checks.hpp"
+#include "ris/patient_rows.hpp"
+#include "ris/schema.hpp"
+
+namespace vireo::ris {
+
+namespace {
+
+constexpr const char* kMergeColumns =
+    "id, source_id, target_id, reason, status, version, merged_at, merged_by, undone_at, "
+    "undone_by, undo_reason, (SELECT COUNT(*) FROM ris_patient_merge_moves mv WHERE mv.merge_id "
+    "= m.id AND mv.kind = 'order'), (SELECT COUNT(*) FROM ris_patient_merge_moves mv WHERE "
+    "mv.merge_id = m.id AND mv.kind = 'request')";
+
+PatientMerge merge_of(const Row& r) {
+  return {r.integer(0),  r.integer(1),  r.integer(2), r.text(3), r.text(4),
+          r.integer(11), r.integer(12), r.integer(5), r.text(6), r.text(7),
+          r.text(8),     r.text(9),     r.text(10)};
+}
+
+Result<std::vector<PatientMerge>> merges_of(Result<std::vector<Row>> rows) {
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<PatientMerge> out;
+  for (const auto& r : *rows) out.push_back(merge_of(r));
+  return out;
+}
+
+Result<PatientMerge> read_merge(Connection& c, int64_t id) {
+  auto rows = merges_of(c.query(
+      std::string("SELECT ") + kMergeColumns + " FROM ris_patient_merges m WHERE id = ?", {id}));
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return fail(ErrorCode::NotFound, "no merge " + std::to_string(id));
+  return std::move(rows->front());
+}
+
+Status publish(Connection& c, const events::Outbox& outbox, const char* topic,
+               const PatientMerge& m) {
+  const std::string source = std::to_string(m.source_id), target = std::to_string(m.target_id);
+  if (auto s = outbox.enqueue(
+          c, {topic, {{"merge", std::to_string(m.id)}, {"source", source}, {"target", target}}});
+      !s)
+    return s;
+  // The open screens of either patient show the change at once.
+  for (const auto& id : {source, target})
+    if (auto s = outbox.enqueue(c, {"ris.patient.updated", {{"patient", id}}}); !s) return s;
+  return {};
+}
+
+// Moves the `kind` rows (table `table`) recorded for merge `merge_id` or, when `record`, every
+// one of `from`, to `to`; records them when `record`.
+Status move_rows(Connection& c, const char* table, const char* kind, int64_t merge_id, int64_t from,
+                 int64_t to, bool record, const std::string& now, const std::string& actor) {
+  auto rows =
+      record ? c.query(std::string("SELECT id FROM ") + table + " WHERE patient_id = ?", {from})
+             : c.query(std::string("SELECT t.id FROM ") + table +
+                           " t JOIN ris_patient_merge_moves mv ON mv.item_id = t.id AND "
+                           "mv.kind = ? AND mv.merge_id = ? WHERE t.patient_id = ?",
+                       {std::string(kind), merge_id, from});
+  if (!rows) return std::unexpected(rows.error());
+  for (const auto& r : *rows) {
+    if (auto s = c.execute(std::string("UPDATE ") + table +
+                               " SET patient_id = ?, version = version + 1, updated_at = ?, "
+                               "updated_by = ? WHERE id = ?",
+                           {to, now, actor, r.integer(0)});
+        !s)
+      return s;
+    if (record)
+      if (auto s = c.execute(
+              "INSERT INTO ris_patient_merge_moves (merge_id, kind, item_id) VALUES (?, ?, ?)",
+              {merge_id, std::string(kind), r.integer(0)});
+          !s)
+        return s;
+  }
+  return {};
+}
+
+std::optional<Conflict> stale(const Patient& p, int64_t seen, const char* which) {
+  if (p.version == seen) return std::nullopt;
+  return Conflict{"stale",
+                  std::string("The ") + which +
+                      " patient was changed by someone else since it was opened; look again",
+                  0};
+}
+
+}  // namespace
+
+std::string merge_change(int64_t merge_id) { return "ris-merge:" + std::to_string(merge_id); }
+std::string unmerge_change(int64_t merge_id) { return "ris-unmerge:" + std::to_string(merge_id); }
+
+Result<std::unique_ptr<Merges>> Merges::open(Database& db, WriteQueue& writes,
+                                             const events::Outbox& outbox,
+                                             const MigrationProgress& progress) {
+  if (auto s = migrate(db, "ris", migrations(), progress); !s) return std::unexpected(s.error());
+  return std::unique_ptr<Merges>(new Merges(db, writes, outbox));
+}
+
+Result<MergeOutcome> Merges::merge(const MergeRequest& m, const access::Principal& actor) {
+  if (!actor.may("ris.patients.merge"))
+    return fail(ErrorCode::Forbidden, "Your role does not merge patients");
+  MergeOutcome out;
+  checks::Checker check;
+  if (m.reason.empty())
+    check.add("reason", "required", "Say why these are the same person");
+  else
+    check.text("reason", "The reason", m.reason, 500, true);
+  if (m.source_id == m.target_id)
+    check.add("targetId", "self", "A patient cannot be merged into itself");
+  out.invalid = std::move(check.errors);
+  if (!out.invalid.empty()) return out;
+  return writes_.run<MergeOutcome>([&](Connection& c) -> Result<MergeOutcome> {
+    auto source = read_patient(c, m.source_id);
+    if (!source) return std::unexpected(source.error());
+    auto target = read_patient(c, m.target_id);
+    if (!target) return std::unexpected(target.error());
+    if (source->merged_into != 0)
+      out.invalid.push_back(
+          {"sourceId", "merged",
+           "This patient was already merged into patient " + std::to_string(source->merged_into)});
+    if (target->merged_into != 0)
+      out.invalid.push_back({"targetId", "merged",
+                             "That patient was merged into patient " +
+                                 std::to_string(target->merged_into) + ": merge into that one"});
+    if (!out.invalid.empty()) return out;
+    if ((out.conflict = stale(*source, m.source_version, "first"))) return out;
+    if ((out.conflict = stale(*target, m.target_version, "second"))) return out;
+
+    const std::string now = utc_now_iso();
+    auto id = c.query(
+        "INSERT INTO ris_patient_merges (source_id, target_id, reason, status, version, "
+        "merged_at, merged_by, undone_at, undone_by, undo_reason) VALUES (?, ?, ?, 'merged', 1, "
+        "?, ?, '', '', '') RETURNING id",
+        {m.source_id, m.target_id, m.reason, now, actor.username});
+    if (!id) return std::unexpected(id.error());
+    const int64_t merge_id = (*id)[0].integer(0);
+    for (auto [table, kind] :
+         {std::pair{"ris_orders", "order"}, std::pair{"ris_appointment_requests", "request"}})
+      if (auto s = move_rows(c, table, kind, merge_id, m.source_id, m.target_id, true, now,
+                             actor.username);
+          !s)
+        return std::unexpected(s.error());
+    if (auto s = c.execute(
+            "UPDATE ris_patients SET merged_into = ?, version = version + 1, updated_at = ?, "
+            "updated_by = ? WHERE id = ?",
+            {m.target_id, now, actor.username, m.source_id});
+        !s)
+      return std::unexpected(s.error());
+    auto saved = read_merge(c, merge_id);
+    if (!saved) return std::unexpected(saved.error());
+    if (auto s = publish(c, outbox_, kPatientMerged, *saved); !s) return std::unexpected(s.error());
+    out.value = std::move(*saved);
+    return out;
+  });
+}
+
+Result<MergeOutcome> Merges::undo(int64_t merge_id, int64_t seen_version, const std::string& reason,
+                                  const access::Principal& actor) {
+  if (!actor.may("ris.patients.unmerge"))
+    return fail(ErrorCode::Forbidden, "Only an administrator undoes a merge");
+  MergeOutcome out;
+  checks::Checker check;
+  if (reason.empty())
+    check.add("reason", "required", "Say why the merge was wrong");
+  else
+    check.text("reason", "The reason", reason, 500, true);
+  out.invalid = std::move(check.errors);
+  if (!out.invalid.empty()) return out;
+  return writes_.run<MergeOutcome>([&](Connection& c) -> Result<MergeOutcome> {
+    auto merge = read_merge(c, merge_id);
+    if (!merge) return std::unexpected(merge.error());
+    if (merge->status != "merged") {
+      out.conflict = Conflict{"merge_state", "This merge was already undone", 0};
+      return out;
+    }
+    if (merge->version != seen_version) {
+      out.conflict = Conflict{"stale", "The merge changed since it was opened; look again", 0};
+      return out;
+    }
+    auto target = read_patient(c, merge->target_id);
+    if (!target) return std::unexpected(target.error());
+    if (target->merged_into != 0) {
+      out.conflict =
+          Conflict{"merged_later",
+                   "The patient kept was itself merged into patient " +
+                       std::to_string(target->merged_into) + " since: undo that merge first",
+                   0};
+      return out;
+    }
+    const std::string now = utc_now_iso();
+    for (auto [table, kind] :
+         {std::pair{"ris_orders", "order"}, std::pair{"ris_appointment_requests", "request"}})
+      if (auto s = move_rows(c, table, kind, merge_id, merge->target_id, merge->source_id, false,
+                             now, actor.username);
+          !s)
+        return std::unexpected(s.error());
+    if (auto s = c.execute(
+            "UPDATE ris_patients SET merged_into = 0, version = version + 1, updated_at = ?, "
+            "updated_by = ? WHERE id = ?",
+            {now, actor.username, merge->source_id});
+        !s)
+      return std::unexpected(s.error());
+    if (auto s = c.execute(
+            "UPDATE ris_patient_merges SET status = 'undone', version = version + 1, undone_at = "
+            "?, undone_by = ?, undo_reason = ? WHERE id = ?",
+            {now, actor.username, reason, merge_id});
+        !s)
+      return std::unexpected(s.error());
+    auto saved = read_merge(c, merge_id);
+    if (!saved) return std::unexpected(saved.error());
+    if (auto s = publish(c, outbox_, kPatientUnmerged, *saved); !s)
+      return std::unexpected(s.error());
+    out.value = std::move(*saved);
+    return out;
+  });
+}
+
+Result<std::optional<PatientMerge>> Merges::get(int64_t merge_id) {
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto m = read_merge(**c, merge_id);
+  if (!m && m.error().code == ErrorCode::NotFound) return std::optional<PatientMerge>();
+  if (!m) return std::unexpected(m.error());
+  return std::optional<PatientMerge>(std::move(*m));
+}
+
+Result<std::vector<PatientMerge>> Merges::of_patient(int64_t patient_id) {
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  return merges_of((*c)->query(std::string("SELECT ") + kMergeColumns +
+                                   " FROM ris_patient_merges m WHERE source_id = ? OR target_id = "
+                                   "? ORDER BY id DESC LIMIT 100",
+                               {patient_id, patient_id}));
+}
+
+}  // namespace vireo::ris
