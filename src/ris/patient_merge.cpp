@@ -1,6 +1,7 @@
 #include "ris/patient_merge.hpp"
 
 #include "core/clock.hpp"
+#include "core/strings.hpp"
 #include "ris/field_checks.hpp"
 #include "ris/patient_rows.hpp"
 #include "ris/schema.hpp"
@@ -77,6 +78,25 @@ Status move_rows(Connection& c, const char* table, const char* kind, int64_t mer
   return {};
 }
 
+// The duplicate's allergies must not be lost with it: the patient kept gets its contrast
+// allergy and its allergy text (an undoing leaves them: a warning too many is safer than one
+// lost).
+Status carry_allergies(Connection& c, const Patient& source, const Patient& target,
+                       const std::string& now, const std::string& actor) {
+  const std::string text(trim(source.allergies));
+  const bool add_text = !text.empty() && target.allergies.find(text) == std::string::npos;
+  const bool add_flag = source.contrast_allergy && !target.contrast_allergy;
+  if (!add_text && !add_flag) return {};
+  std::string allergies = target.allergies;
+  if (add_text)
+    allergies += (allergies.empty() ? "" : "\n") + text + " (MRN " + source.mrn + ")";
+  return c.execute(
+      "UPDATE ris_patients SET allergies = ?, contrast_allergy = ?, version = version + 1, "
+      "updated_at = ?, updated_by = ? WHERE id = ?",
+      {allergies, int64_t{source.contrast_allergy || target.contrast_allergy}, now, actor,
+       target.id});
+}
+
 std::optional<Conflict> stale(const Patient& p, int64_t seen, const char* which) {
   if (p.version == seen) return std::nullopt;
   return Conflict{"stale",
@@ -146,6 +166,8 @@ Result<MergeOutcome> Merges::merge(const MergeRequest& m, const access::Principa
             "updated_by = ? WHERE id = ?",
             {m.target_id, now, actor.username, m.source_id});
         !s)
+      return std::unexpected(s.error());
+    if (auto s = carry_allergies(c, *source, *target, now, actor.username); !s)
       return std::unexpected(s.error());
     auto saved = read_merge(c, merge_id);
     if (!saved) return std::unexpected(saved.error());

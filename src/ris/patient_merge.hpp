@@ -1,6 +1,7 @@
 // Two registrations of one person made one: the source patient's orders and appointment
 // requests (their appointments with them) move to the target, the source stays, found by its
-// MRN and marked merged into the target, and can take nothing more. The archive's studies
+// MRN and marked merged into the target, and can take nothing more. Its allergies are added to
+// the target's (a contrast allergy is never lost in a merge). The archive's studies
 // follow through the event kPatientMerged (its consumer moves them and rewrites their files).
 // An administrator can undo a merge: what it moved goes back, and so do the studies.
 //

@@ -885,13 +885,30 @@ class RisRequestsTest(ScheduleServer):
         self.assertEqual(self.rows(), before, "nothing changed")
 
 
+def store_as(test, server, patient, files):
+    """`files`, made to name the RIS `patient` (as a modality given the worklist would), stored."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copies = []
+        for i, f in enumerate(files):
+            copy = Path(tmp) / f"{i}.dcm"
+            shutil.copy(f, copy)
+            subprocess.run(["dcmodify", "-nb", "-i", f"(0010,0020)={patient['mrn']}",
+                            "-i", f"(0010,0021)={patient['mrnIssuer']}", str(copy)], check=True, capture_output=True)
+            copies.append(copy)
+        statuses, out = server.store(*copies)
+        test.assertTrue(copies and all(v == 0 for v in statuses.values()), out)
+
+
+MERGE_FILES = [TESTDATA / "dicom" / "dicomdir" / "98892003" / part for part in ("MR1/15820", "MR1/4919", "MR2/4950")]
+
+
 class RisMergeTest(ScheduleServer):
     """Two registrations of one person merged through the API: the orders and requests move at once,
     the archive's studies follow (their files rewritten to name the patient kept, the replaced values
     kept inside), the duplicate stays found but inert, an administrator undoes it; wrong merges are
     refused in the API's terms and change nothing."""
 
-    FILES = [TESTDATA / "dicom" / "dicomdir" / "98892003" / part for part in ("MR1/15820", "MR1/4919", "MR2/4950")]
+    FILES = MERGE_FILES
 
     def patient(self, family):
         status, p = self.call("POST", "/api/ris/patients", {"familyName": family, "givenName": "Ana",
@@ -901,17 +918,7 @@ class RisMergeTest(ScheduleServer):
         return p
 
     def store_for(self, patient):
-        """The test files, made to name `patient` (as a modality given the worklist would), stored."""
-        with tempfile.TemporaryDirectory() as tmp:
-            files = []
-            for i, f in enumerate(self.FILES):
-                copy = Path(tmp) / f"{i}.dcm"
-                shutil.copy(f, copy)
-                subprocess.run(["dcmodify", "-nb", "-i", f"(0010,0020)={patient['mrn']}",
-                                "-i", f"(0010,0021)={patient['mrnIssuer']}", str(copy)], check=True, capture_output=True)
-                files.append(copy)
-            statuses, out = self.server.store(*files)
-            self.assertTrue(all(v == 0 for v in statuses.values()), out)
+        store_as(self, self.server, patient, self.FILES)
 
     def studies_of(self, patient):
         q = urllib.parse.urlencode({"PatientID": patient["mrn"], "IssuerOfPatientID": patient["mrnIssuer"]})

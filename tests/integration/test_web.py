@@ -15,7 +15,7 @@ import zoneinfo
 from pathlib import Path
 
 from harness import DICOM, ROOT, VIREO, Server, free_port, read_meta, wait_port, with_transfer_syntax
-from test_ris import daytime_zone
+from test_ris import MERGE_FILES, daytime_zone, store_as
 
 WEB = ROOT / "web"
 DIST = WEB / "dist"
@@ -980,3 +980,38 @@ class ViewerMemoryTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class MergeEndToEndTest(unittest.TestCase):
+    """Two registrations of one person merged in Chromium (web/e2e/merge.e2e.mjs), their images
+    following onto the record kept, then undone by an administrator; the result read back through
+    the API and the audit trail."""
+
+    def test_reception_merges_a_duplicate_and_an_administrator_undoes_it(self):
+        built()
+        server = Server()
+        try:
+            server.add_user("frontdesk", "receptionist", password="Merge-Desk-2026!")
+            server.add_user("chief", "admin", password="Merge-Admin-2026!")
+            server.start()
+            post = posting(self, server)
+            kept = post("/api/ris/patients", {"familyName": "Ferrer Puig", "givenName": "Ana", "birthDate": "1970-05-01",
+                                              "sex": "F", "phone": "+34 612 345 678"})
+            twice = post("/api/ris/patients", {"familyName": "Ferer Puig", "givenName": "Ana", "birthDate": "1970-05-01",
+                                               "sex": "F", "contrastAllergy": True, "allergies": "Iodinated contrast: hives",
+                                               "confirmedNew": True})
+            ct = post("/api/ris/procedures", {"code": "MR-KNEE", "name": "MRI knee", "modality": "MR", "durationMinutes": 30})
+            order = post("/api/ris/orders", {"patientId": twice["id"], "procedureIds": [ct["id"]], "reason": "Knee pain"})
+            store_as(self, server, twice, MERGE_FILES)
+            out = run_e2e(self, "merge", server, "frontdesk", "Merge-Desk-2026!", VIREO_ADMIN="chief",
+                          VIREO_ADMIN_PASSWORD="Merge-Admin-2026!", VIREO_KEPT_ID=str(kept["id"]),
+                          VIREO_DUPLICATE_MRN=twice["mrn"], VIREO_STUDIES="2")
+            self.assertIn("merge end-to-end: ok", out)
+            merge = server.json(f"/api/ris/patients/{kept['id']}/merges")["merges"][0]
+            self.assertEqual((merge["status"], merge["mergedBy"], merge["undoneBy"]), ("undone", "frontdesk", "chief"))
+            self.assertEqual(server.json(f"/api/ris/orders/{order['id']}")["patientId"], twice["id"])
+            audit = server.json(f"/api/audit?patient={kept['mrn']}&limit=100")
+            self.assertIn("frontdesk", [e["actor"] for e in audit if "merged RIS patient" in e["detail"]])
+            self.assertIn("chief", [e["actor"] for e in audit if "undid the merge" in e["detail"]])
+        finally:
+            server.cleanup()

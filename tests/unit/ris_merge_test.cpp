@@ -138,6 +138,10 @@ TEST_F(MergesTest, AMergeMovesOrdersAndRequestsAndLeavesTheDuplicateFoundButIner
   const int64_t first = order(twice_), second = order(twice_), own = order(kept_);
   auto asked = schedule_->request({second, "", "", "any", "mornings"}, "staff", "rosa");
   ASSERT_TRUE(asked && asked->invalid.empty() && !asked->conflict);
+  PatientFields allergic = **patients_->get(twice_);
+  allergic.contrast_allergy = true;
+  allergic.allergies = "Iodinated contrast: hives";
+  ASSERT_TRUE(patients_->update(twice_, version(twice_), allergic, "rosa")->saved());
 
   auto done = merges_->merge(twice_into_kept(), desk_);
   ASSERT_TRUE(done) << done.error().message();
@@ -148,6 +152,9 @@ TEST_F(MergesTest, AMergeMovesOrdersAndRequestsAndLeavesTheDuplicateFoundButIner
   EXPECT_EQ(done->value.merged_by, "rosa");
   for (int64_t o : {first, second, own}) EXPECT_EQ(owner(o), kept_);
   EXPECT_EQ((*schedule_->request_view(asked->value.id))->request.patient_id, kept_);
+  auto kept = *patients_->get(kept_);
+  EXPECT_TRUE(kept->contrast_allergy) << "a merge never loses a contrast allergy";
+  EXPECT_NE(kept->allergies.find("Iodinated contrast: hives"), std::string::npos);
   EXPECT_EQ(events(), std::vector<std::string>{"ris.patient.merged merge=" +
                                                std::to_string(done->value.id) + "&source=" +
                                                std::to_string(twice_) +

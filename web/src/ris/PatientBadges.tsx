@@ -7,3 +7,10 @@ export function ContrastAllergyBadge({ patient }: { patient: Pick<Patient, 'cont
   if (!patient.contrastAllergy) return null;
   return <span className="badge danger" data-testid="contrast-allergy">⚠ {t('patients.contrastAllergy')}</span>;
 }
+
+// A registration merged into another: found by its MRN, but the patient's record is the other.
+export function MergedBadge({ patient }: { patient: Pick<Patient, 'mergedInto'> }) {
+  const { t } = useTranslation();
+  if (!patient.mergedInto) return null;
+  return <span className="badge merged" data-testid="merged-badge">{t('merge.badge')}</span>;
+}

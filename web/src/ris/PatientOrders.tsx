@@ -32,7 +32,7 @@ export function PatientOrders({ patient }: { patient: Patient }) {
   const [creating, setCreating] = useState(false);
   const [cancelling, setCancelling] = useState<Order | null>(null);
   const [created, setCreated] = useState('');
-  const writer = can(session, 'ris.orders.write');
+  const writer = can(session, 'ris.orders.write') && !patient.mergedInto;  // a merged record takes no orders
   const nameOf = (id: number) => procedures.data?.find((p) => p.id === id)?.name ?? `#${id}`;
   return (
     <section className="patient-orders" aria-labelledby="orders-title">

@@ -3,6 +3,7 @@
 // (never by name), each a click from the viewer.
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
+import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Button } from 'react-aria-components';
 import { type DicomJson, dicomJson } from '../api';
@@ -16,6 +17,8 @@ import { formatLocale } from '../i18n';
 import { can, useSession } from '../session';
 import { usePatient } from './patients';
 import { PatientOrders } from './PatientOrders';
+import { MergeButton, MergedBanner, PatientMerges } from './PatientMerge';
+import { useLiveChanges } from './live';
 import { displayName } from './patientForm';
 import type { Patient } from './types';
 
@@ -39,7 +42,8 @@ export function PatientPage() {
     );
   }
   if (!patient.data) return <StaffPage title={t('patients.title')}><p className="hint">{t('app.loading')}</p></StaffPage>;
-  return <PatientRecord patient={patient.data} />;
+  // Keyed: another patient opened from this one (a merge's link) starts with its own state.
+  return <PatientRecord key={patient.data.id} patient={patient.data} />;
 }
 
 function BackLink() {
@@ -53,14 +57,21 @@ function PatientRecord({ patient: p }: { patient: Patient }) {
   const { session } = useSession();
   const [params] = useSearchParams();
   const age = ageOn(p.birthDate, localToday());
+  const [merged, setMerged] = useState('');
+  useLiveChanges(can(session, 'ris.schedule.read'));  // a merge's images arriving, another desk's edit
   const none = <span className="muted">{t('patients.page.none')}</span>;
   const value = (v: string) => (v ? v : none);
   return (
     <StaffPage title={displayName(p)} className="patients patient-record"
-      actions={can(session, 'ris.patients.write') && (
-        <Link className="button" to={`/patients/${p.id}/edit`}>{t('patients.page.edit')}</Link>
+      actions={!p.mergedInto && (
+        <>
+          {can(session, 'ris.patients.merge') && <MergeButton kept={p} onMerged={setMerged} />}
+          {can(session, 'ris.patients.write') && <Link className="button" to={`/patients/${p.id}/edit`}>{t('patients.page.edit')}</Link>}
+        </>
       )}>
       <BackLink />
+      <MergedBanner patient={p} />
+      {merged && <Notice tone="ok" testId="merged">{merged}</Notice>}
       {params.get('registered') && <Notice tone="ok" testId="registered">{t('patients.page.created', { mrn: p.mrn })}</Notice>}
       {params.get('saved') && <Notice tone="ok" testId="saved">{t('patients.page.saved')}</Notice>}
       {p.contrastAllergy && (
@@ -100,6 +111,7 @@ function PatientRecord({ patient: p }: { patient: Patient }) {
       </div>
       {can(session, 'ris.orders.read') && <PatientOrders patient={p} />}
       {can(session, 'archive.read') && <PatientStudies patient={p} />}
+      <PatientMerges patient={p} />
       <p className="hint">
         {t('patients.page.registered', { when: formatMoment(p.createdAt, locale) })}
         {p.updatedAt !== p.createdAt && ` · ${t('patients.page.changed', { when: formatMoment(p.updatedAt, locale) })}`}

@@ -12,7 +12,7 @@ import { formatLocale } from '../i18n';
 import { can, useAppNavigate, useSession } from '../session';
 import { PAGE, usePatientSearch } from './patients';
 import { displayName } from './patientForm';
-import { ContrastAllergyBadge } from './PatientBadges';
+import { ContrastAllergyBadge, MergedBadge } from './PatientBadges';
 
 const TYPING_PAUSE_MS = 250;
 
@@ -104,7 +104,7 @@ export function PatientSearchPage() {
                   <td className="date">{formatCalendarDate(p.birthDate, locale)}</td>
                   <td>{t(`patients.sex.${p.sex}`)}</td>
                   <td>{p.phone}</td>
-                  <td><ContrastAllergyBadge patient={p} /></td>
+                  <td><ContrastAllergyBadge patient={p} /> <MergedBadge patient={p} /></td>
                 </tr>
               ))}
             </tbody>

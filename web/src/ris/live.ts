@@ -19,6 +19,11 @@ type Message = { state: LiveState } | { topic: string | null } | { ask: true };
 
 // The lists a change of each kind may show in (query keys' first two parts).
 const SHOWN_IN: [prefix: string, keys: string[][]][] = [
+  // A merge moves orders, requests and appointments: everything the RIS shows may change.
+  ['ris.patient.merged', [['ris']]],
+  ['ris.patient.unmerged', [['ris']]],
+  // A study the archive moved to another patient (a merge's images following it).
+  ['study.', [['archive'], ['ris', 'patients']]],
   ['ris.request.', [['ris', 'requests']]],
   ['ris.patient.', [['ris', 'patients'], ['ris', 'schedule'], ['ris', 'exams'], ['ris', 'requests']]],
   ['ris.', [['ris', 'schedule'], ['ris', 'exams'], ['ris', 'orders'], ['ris', 'requests']]],
@@ -70,10 +75,12 @@ function openStream(say: (m: Message) => void): () => void {
   };
 }
 
-export function useLiveChanges(): LiveState {
+// `enabled`: false where the signed-in role may not listen (the stream would be refused).
+export function useLiveChanges(enabled = true): LiveState {
   const client = useQueryClient();
   const [state, setState] = useState<LiveState>('connecting');
   useEffect(() => {
+    if (!enabled) return;
     let holding: LiveState | null = null;  // this tab's stream's state, while it holds the lock
     const hear = (m: Message) => {
       if ('state' in m) setState(m.state);
@@ -112,6 +119,6 @@ export function useLiveChanges(): LiveState {
       release?.();
       channel.close();
     };
-  }, [client]);
+  }, [client, enabled]);
   return state;
 }
