@@ -111,13 +111,17 @@ void put_visit(DcmDataset* ds, const Visit& v, int series, int instance) {
   ds->putAndInsertString(DCM_StudyInstanceUID, uid(root + ".1", v.index).c_str());
   ds->putAndInsertString(DCM_SeriesInstanceUID, uid(root + ".2", v.index, series).c_str());
   ds->putAndInsertString(DCM_StudyDate, "20261201");
-  ds->putAndInsertString(DCM_StudyTime, ("0" + std::to_string(8 + v.index) + "1500").c_str());
+  char time[16];
+  std::snprintf(time, sizeof time, "%02d1500", 8 + v.index);  // 09:15, 10:15, 11:15
+  ds->putAndInsertString(DCM_StudyTime, time);
   ds->putAndInsertString(DCM_SeriesDate, "20261201");
   ds->putAndInsertString(DCM_AccessionNumber, v.accession);
   ds->putAndInsertString(DCM_ReferringPhysicianName, v.referring);
   ds->putAndInsertString(DCM_StudyDescription, v.study_description);
   ds->putAndInsertString(DCM_PatientName, v.name);
   ds->putAndInsertString(DCM_PatientID, v.patient_id);
+  // The clinic's own patients (the demo's default issuer), whom `vireo demo` registers in the RIS.
+  ds->putAndInsertString(DCM_IssuerOfPatientID, "VIREO");
   ds->putAndInsertString(DCM_PatientBirthDate, v.birth_date);
   ds->putAndInsertString(DCM_PatientSex, v.sex);
   ds->putAndInsertString(DCM_StudyID, std::to_string(v.index).c_str());

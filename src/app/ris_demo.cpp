@@ -2,11 +2,13 @@
 
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <ranges>
 #include <string_view>
 #include <tuple>
 
 #include "core/clock.hpp"
+#include "core/strings.hpp"
 #include "core/time_zone.hpp"
 
 namespace vireo::app {
@@ -208,9 +210,142 @@ struct Booking {
   size_t patient;
 };
 
+// Who the demo acts as: the operator at the machine, signed in as it were.
+access::Principal demo_operator() {
+  access::Principal p;
+  p.username = kActor;
+  p.roles = {access::Role::Technician, access::Role::Admin};
+  p.via = access::Credential::Session;
+  return p;
+}
+
+// The archive's studies of the clinic's own patients (the demo's phantoms carry its issuer) made
+// part of the RIS: each patient registered with the MRN the images carry, each study an order
+// with its accession number, booked at the time the images were taken and acquired. Returns
+// how many studies were linked, or -1.
+int link_demo_studies(Services& s) {
+  struct Study {
+    std::string patient_id, name, birth_date, sex, accession, date, time, modality, description,
+        referring;
+  };
+  std::vector<Study> studies;
+  const std::string issuer = s.ris_patients->options().mrn_issuer;
+  archive::FindQuery q{archive::Level::Study,
+                       {{tag::kIssuerOfPatientID, issuer},
+                        {tag::kPatientID, ""},
+                        {tag::kPatientName, ""},
+                        {tag::kPatientBirthDate, ""},
+                        {tag::kPatientSex, ""},
+                        {tag::kAccessionNumber, ""},
+                        {tag::kStudyDate, ""},
+                        {tag::kStudyTime, ""},
+                        {tag::kModalitiesInStudy, ""},
+                        {tag::kStudyDescription, ""},
+                        {tag::kReferringPhysicianName, ""}},
+                       access::Scope::everything()};
+  auto found = s.archive->find(q, [&](const archive::FindRow& r) {
+    auto at = [&](tag::Tag t) {
+      auto it = r.find(t);
+      return it == r.end() ? std::string() : it->second;
+    };
+    studies.push_back({at(tag::kPatientID), at(tag::kPatientName), at(tag::kPatientBirthDate),
+                       at(tag::kPatientSex), at(tag::kAccessionNumber), at(tag::kStudyDate),
+                       at(tag::kStudyTime), at(tag::kModalitiesInStudy), at(tag::kStudyDescription),
+                       at(tag::kReferringPhysicianName)});
+    return true;
+  });
+  if (!found) {
+    std::cerr << "vireo: " << found.error().message() << "\n";
+    return -1;
+  }
+  DemoClock clock;
+  auto schedule = ris::Schedule::open(*s.db, *s.writes, *s.outbox, s.ris_schedule->zone(), clock);
+  auto catalogue = s.ris_catalogue->procedures({});
+  if (!schedule || !catalogue) return -1;
+  const access::Principal technician = demo_operator();
+  int linked = 0;
+  std::map<std::string, int64_t> registered;  // by MRN
+  for (const auto& st : studies) {
+    if (st.patient_id.empty() || st.accession.empty() || st.date.size() != 8) continue;
+    if (!registered.contains(st.patient_id)) {
+      ris::PatientFields p;
+      p.mrn = st.patient_id;
+      p.mrn_issuer = issuer;
+      auto parts = split(st.name, '^');
+      parts.resize(5);
+      p.name = {parts[0], parts[1], parts[2], parts[3], parts[4]};
+      for (std::string* part : {&p.name.family, &p.name.given, &p.name.middle})
+        for (size_t i = 1; i < part->size(); ++i)  // PARKER → Parker
+          if ((*part)[i - 1] != ' ' && (*part)[i - 1] != '-')
+            (*part)[i] = static_cast<char>(std::tolower(static_cast<unsigned char>((*part)[i])));
+      if (st.birth_date.size() == 8)
+        p.birth_date = st.birth_date.substr(0, 4) + "-" + st.birth_date.substr(4, 2) + "-" +
+                       st.birth_date.substr(6, 2);
+      p.sex = st.sex.empty() ? "U" : st.sex;
+      auto made = s.ris_patients->create(p, kActor, true);
+      if (!made || !made->saved()) continue;
+      registered[st.patient_id] = made->patient.id;
+    }
+    // The catalogue's exam of the images' modality whose name says what the description says.
+    int64_t procedure = 0;
+    for (const auto& c : *catalogue) {
+      if (c.modality != st.modality.substr(0, 2)) continue;
+      if (procedure == 0) procedure = c.id;
+      const bool head = st.description.find("HEAD") != std::string::npos;
+      const bool contrast = st.description.find("WITH CONTRAST") != std::string::npos;
+      if ((head && c.code == "CT-HEAD") || (contrast && c.code == "CT-THX-C") ||
+          c.code == "MG-SCRN") {
+        procedure = c.id;
+        break;
+      }
+    }
+    if (procedure == 0) continue;
+    ris::OrderFields o;
+    o.patient_id = registered[st.patient_id];
+    o.procedure_ids = {procedure};
+    o.reason = st.description.empty() ? "Imaging" : "As requested: " + st.description;
+    o.referring_physician =
+        st.referring.find("WELBY") != std::string::npos ? "Dr. Marcus Welby" : "Dr. Elena Serra";
+    o.requesting_department = "Primary care";
+    o.accession_number = st.accession;
+    auto order = s.ris_orders->create(o, kActor);
+    if (!order || !order->saved()) continue;
+    ++linked;
+    // Booked when the images were taken (the day's first free time from then), and acquired.
+    const std::string day =
+        st.date.substr(0, 4) + "-" + st.date.substr(4, 2) + "-" + st.date.substr(6, 2);
+    const int minute = st.time.size() >= 4
+                           ? std::stoi(st.time.substr(0, 2)) * 60 + std::stoi(st.time.substr(2, 2))
+                           : 9 * 60;
+    const Instant wanted = s.ris_schedule->zone().utc_at_or_after(day, minute);
+    clock.now = s.ris_schedule->zone().utc_at_or_after(day, 0).time_since_epoch().count();
+    auto slots = (*schedule)->free_slots({order->value.id, day, 1, 0});
+    if (!slots || !slots->saved()) continue;
+    const ris::Window* pick = nullptr;
+    for (const auto& w : slots->value.windows)
+      if (w.last >= wanted) {
+        pick = &w;
+        break;
+      }
+    if (!pick) continue;
+    Instant start = std::clamp(wanted, pick->first, pick->last);
+    start = pick->first + (start - pick->first) / ris::kSlotStep * ris::kSlotStep;
+    auto made = (*schedule)->book(order->value.id, pick->room_id, start, kActor);
+    if (!made || !made->saved()) continue;
+    clock.now = start.time_since_epoch().count() + 600;
+    auto done = (*schedule)->arrive(made->value.id, made->value.version, kActor);
+    if (done && done->saved())
+      done = s.ris_exams->start(done->value.id, done->value.version, technician);
+    if (done && done->saved())
+      done = s.ris_exams->acquired(done->value.id, done->value.version, technician);
+  }
+  return linked;
+}
+
 // Books each order on a working day from a week before today to a week after, in the first free
 // time at or after an hour that varies; past ones were attended (one in eight missed) and their
-// images acquired, today's under way are in progress; radiologists read by the least-loaded rule. Returns the number booked, or -1.
+// images acquired, today's under way are in progress; radiologists read by the least-loaded rule.
+// Returns the number booked, or -1.
 int book_demo_week(Services& s, const std::vector<Booking>& orders) {
   DemoClock clock;
   auto schedule = ris::Schedule::open(*s.db, *s.writes, *s.outbox, s.ris_schedule->zone(), clock);
@@ -220,10 +355,7 @@ int book_demo_week(Services& s, const std::vector<Booking>& orders) {
   }
   const TimeZone& zone = s.ris_schedule->zone();
   const int64_t real_now = system_clock().unix_seconds();
-  access::Principal technician;
-  technician.username = kActor;
-  technician.roles = {access::Role::Technician, access::Role::Admin};
-  technician.via = access::Credential::Session;  // the operator at the machine, signed in as it were
+  const access::Principal technician = demo_operator();
   if (auto rule = s.ris_exams->save_settings({"least_loaded", "", ""}, technician);
       !rule || !rule->saved()) {
     std::cerr << "vireo: the demo's reading assignment could not be set\n";
@@ -339,6 +471,8 @@ int seed_ris_demo(Services& s) {
     auto made = s.ris_catalogue->create_staff(m, kActor);
     if (failed(m.display_name, made)) return 1;
   }
+  const int linked = link_demo_studies(s);
+  if (linked < 0) return 1;
   int orders = 0;
   std::vector<Booking> to_book;
   for (int i = 0; i < 200; ++i) {
@@ -375,7 +509,8 @@ int seed_ris_demo(Services& s) {
   const int booked = book_demo_week(s, to_book);
   if (booked < 0) return 1;
   std::cout << "Demo RIS: " << rooms.size() << " rooms, " << procedures.size() << " procedures, "
-            << "200 patients, " << orders << " orders, " << booked << " appointments.\n";
+            << "200 patients, " << orders << " orders, " << booked << " appointments; " << linked
+            << " studies of the archive linked to their patients and orders.\n";
   return 0;
 }
 

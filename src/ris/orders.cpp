@@ -63,8 +63,8 @@ Result<std::optional<Order>> read_order(Connection& c, int64_t id) {
 }
 
 OrderFields tidy(OrderFields f) {
-  for (std::string* s :
-       {&f.priority, &f.reason, &f.clinical_info, &f.referring_physician, &f.requesting_department})
+  for (std::string* s : {&f.priority, &f.reason, &f.clinical_info, &f.referring_physician,
+                         &f.requesting_department, &f.accession_number})
     *s = std::string(trim(*s));
   return f;
 }
@@ -86,6 +86,9 @@ std::vector<FieldError> validate(const OrderFields& f) {
   c.text("clinicalInfo", "The clinical information", f.clinical_info, 4000, true);
   c.dicom_text("referringPhysician", "The referring physician", f.referring_physician, true);
   c.dicom_text("requestingDepartment", "The requesting department", f.requesting_department, false);
+  // DICOM's Accession Number is an SH: at most 16 characters.
+  if (c.text("accessionNumber", "The accession number", f.accession_number, 16))
+    c.dicom_text("accessionNumber", "The accession number", f.accession_number, false);
   return c.errors;
 }
 
@@ -94,11 +97,12 @@ Result<std::vector<FieldError>> references(Connection& c, const OrderFields& f) 
   std::vector<FieldError> out;
   auto patient = c.query("SELECT merged_into FROM ris_patients WHERE id = ?", {f.patient_id});
   if (!patient) return std::unexpected(patient.error());
-  if (patient->empty()) out.push_back({"patientId", "unknown", "There is no such patient"});
+  if (patient->empty())
+    out.push_back({"patientId", "unknown", "There is no such patient"});
   else if ((*patient)[0].integer(0) != 0)
     out.push_back({"patientId", "merged",
-                   "This patient was merged into patient " + std::to_string((*patient)[0].integer(0)) +
-                       ": order for that one"});
+                   "This patient was merged into patient " +
+                       std::to_string((*patient)[0].integer(0)) + ": order for that one"});
   for (int64_t id : f.procedure_ids) {
     auto p = c.query("SELECT active FROM ris_procedures WHERE id = ?", {id});
     if (!p) return std::unexpected(p.error());
@@ -163,7 +167,18 @@ Result<Checked<Order>> Orders::create(const OrderFields& typed, const std::strin
       out.invalid = std::move(*missing);
       return out;
     }
-    auto accession = next_accession(c, options_);
+    if (!f.accession_number.empty()) {
+      auto taken =
+          c.query("SELECT 1 FROM ris_orders WHERE accession_number = ?", {f.accession_number});
+      if (!taken) return std::unexpected(taken.error());
+      if (!taken->empty()) {
+        out.invalid.push_back(
+            {"accessionNumber", "taken", "Another order has this accession number"});
+        return out;
+      }
+    }
+    auto accession = f.accession_number.empty() ? next_accession(c, options_)
+                                                : Result<std::string>(f.accession_number);
     if (!accession) return std::unexpected(accession.error());
     const std::string now = utc_now_iso();
     auto made = c.query(
@@ -238,8 +253,8 @@ Result<Checked<Order>> Orders::cancel(int64_t id, int64_t seen_version, const st
                                         {"patient", std::to_string(out.value.patient_id)}}});
           !s)
         return std::unexpected(s.error());
-    if (auto s = rows::close_requests(c, id, 0, "The order was cancelled: " + reason, actor,
-                                      outbox_);
+    if (auto s =
+            rows::close_requests(c, id, 0, "The order was cancelled: " + reason, actor, outbox_);
         !s)
       return std::unexpected(s.error());
     if (auto s = outbox_.enqueue(c, event_of(kOrderCancelled, out.value)); !s)

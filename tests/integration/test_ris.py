@@ -885,15 +885,17 @@ class RisRequestsTest(ScheduleServer):
         self.assertEqual(self.rows(), before, "nothing changed")
 
 
-def store_as(test, server, patient, files):
-    """`files`, made to name the RIS `patient` (as a modality given the worklist would), stored."""
+def store_as(test, server, patient, files, extra=()):
+    """`files`, made to name the RIS `patient` (as a modality given the worklist would), stored;
+    `extra`: more of dcmodify's "(gggg,eeee)=value"."""
     with tempfile.TemporaryDirectory() as tmp:
         copies = []
         for i, f in enumerate(files):
             copy = Path(tmp) / f"{i}.dcm"
             shutil.copy(f, copy)
             subprocess.run(["dcmodify", "-nb", "-i", f"(0010,0020)={patient['mrn']}",
-                            "-i", f"(0010,0021)={patient['mrnIssuer']}", str(copy)], check=True, capture_output=True)
+                            "-i", f"(0010,0021)={patient['mrnIssuer']}", *[a for e in extra for a in ("-i", e)],
+                            str(copy)], check=True, capture_output=True)
             copies.append(copy)
         statuses, out = server.store(*copies)
         test.assertTrue(copies and all(v == 0 for v in statuses.values()), out)
@@ -1079,5 +1081,23 @@ class RisDemoTest(unittest.TestCase):
             self.assertEqual(again.returncode, 0, again.stderr)
             self.assertIn("no demo data added", again.stdout)
             self.assertEqual(len(server.json("/api/ris/patients?limit=500")["patients"]), 200)
+        finally:
+            server.cleanup()
+
+    def test_the_demo_links_the_clinics_own_studies_to_their_patients_and_orders(self):
+        server = Server().start()
+        try:
+            # A study of the clinic's own patient (its issuer), as the demo's phantoms are.
+            store_as(self, server, {"mrn": "P900001", "mrnIssuer": "VIREO"}, MERGE_FILES[:1],
+                     extra=("(0010,0010)=RIBAS^NURIA", "(0010,0030)=19800212", "(0010,0040)=F",
+                            "(0008,0050)=A900001", "(0008,0020)=20261201", "(0008,0030)=101500"))
+            r = server.cli("demo")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("1 studies of the archive linked", r.stdout)
+            found = server.json("/api/ris/patients?q=P900001")["patients"]
+            self.assertEqual([(p["familyName"], p["givenName"], p["birthDate"], p["mrnIssuer"]) for p in found],
+                             [("Ribas", "Nuria", "1980-02-12", "VIREO")])
+            orders = server.json(f"/api/ris/orders?patient={found[0]['id']}")["orders"]
+            self.assertEqual([(o["accessionNumber"], o["status"]) for o in orders], [("A900001", "acquired")])
         finally:
             server.cleanup()

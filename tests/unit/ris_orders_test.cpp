@@ -121,6 +121,25 @@ TEST_F(OrdersTest, AnOrderGetsItsAccessionNumberAndItsEventInOneWrite) {
   EXPECT_EQ(listed->front().id, o.id + 1) << "newest first";
 }
 
+// An order placed elsewhere keeps its accession number; the pattern's numbers go around it.
+TEST_F(OrdersTest, AGivenAccessionNumberIsKeptOnceUniqueAndThePatternSkipsIt) {
+  const std::string year = utc_now_iso().substr(0, 4);
+  auto f = chest_and_abdomen();
+  f.accession_number = "A" + year + "00001";
+  auto given = orders_->create(f, "rosa");
+  ASSERT_TRUE(given && given->saved());
+  EXPECT_EQ(given->value.accession_number, "A" + year + "00001");
+  EXPECT_EQ(orders_->create(chest_and_abdomen(), "rosa")->value.accession_number,
+            "A" + year + "00002");
+  auto again = orders_->create(f, "rosa");
+  EXPECT_EQ(rules_of(again->invalid, "accessionNumber"), V{"taken"});
+  f.accession_number = "TOO-LONG-FOR-AN-SH";
+  EXPECT_EQ(rules_of(orders_->create(f, "rosa")->invalid, "accessionNumber"), V{"too_long"});
+  f.accession_number = "A\\B";
+  EXPECT_EQ(rules_of(orders_->create(f, "rosa")->invalid, "accessionNumber"), V{"format"});
+  EXPECT_EQ(count(), 2);
+}
+
 TEST_F(OrdersTest, EachWrongFieldIsNamedAndNothingIsSaved) {
   auto f = chest_and_abdomen();
   f.patient_id = 9999;

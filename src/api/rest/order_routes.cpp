@@ -62,6 +62,7 @@ HttpResponse create(ris::Orders& orders, ris::Patients& patients, const HttpRequ
   in.text("clinicalInfo", f.clinical_info);
   in.text("referringPhysician", f.referring_physician);
   in.text("requestingDepartment", f.requesting_department);
+  in.text("accessionNumber", f.accession_number);
   if (auto s = in.no_unknown_members(); !s) return http::problem(s.error());
   if (!errors.empty()) return invalid(errors);
   auto made = orders.create(f, r.principal.username);
