@@ -25,6 +25,7 @@ constexpr PermissionInfo kPermissions[] = {
     {"ris.patients.read", "find and read the RIS's patients (demographics, contacts, allergies)"},
     {"ris.patients.write", "register and edit the RIS's patients"},
     {"ris.patients.merge", "merge two registrations of one patient into one"},
+    {"ris.referrals.read", "read the orders that name one as their referring physician"},
     {"ris.patients.unmerge", "undo a merge of two patients"},
     {"ris.catalogue.read", "read the procedure catalogue, the rooms and their closures"},
     {"ris.catalogue.admin", "keep the procedure catalogue, the rooms and their closures"},
@@ -63,6 +64,9 @@ constexpr Grant kGrants[] = {
     {Radiologist, "archive.read"},
     {Radiologist, "archive.export"},
     {ReferringPhysician, "archive.read"},
+    // Row-limited: only the orders naming the physician of the account (their patients, bookings).
+    {ReferringPhysician, "ris.referrals.read"},
+    {Admin, "ris.referrals.read"},  // (an account's own: an admin without a physician name sees none)
     {ReferringPhysician, "archive.export"},
     {Patient, "archive.read"},
     {Patient, "archive.export"},

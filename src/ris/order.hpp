@@ -37,6 +37,17 @@ struct Order : OrderFields {
   std::string created_at, created_by, updated_at;
 };
 
+// An order as the physician who referred it sees it: the patient it is for, the exams by name,
+// and its booking when it has one.
+struct Referral {
+  Order order;
+  std::vector<std::string> procedures;  // the catalogue's names, in order
+  std::string patient_name;             // "Family, Given"
+  std::string mrn, birth_date, sex;
+  bool contrast_allergy = false;
+  std::string starts_at, appointment_status, room;  // the latest booking's; empty when none
+};
+
 // How accession numbers are made: a setting of the configuration file.
 struct OrderOptions {
   std::string accession_pattern = "{yyyy}{seq:7}";  // as mrn_pattern; a DICOM SH: 16 at most

@@ -132,6 +132,25 @@ Result<std::string> next_accession(Connection& c, const OrderOptions& o) {
               "the accession pattern made 1000 numbers already taken; check accession_pattern");
 }
 
+// The keys of orders made before they were kept (migration 8): once, at the first start after.
+Status fill_referring_keys(WriteQueue& writes) {
+  auto filled = writes.run<bool>([](Connection& c) -> Result<bool> {
+    auto rows = c.query(
+        "SELECT id, referring_physician FROM ris_orders WHERE referring_key = '' AND "
+        "referring_physician <> ''",
+        {});
+    if (!rows) return std::unexpected(rows.error());
+    for (const auto& r : *rows)
+      if (auto s = c.execute("UPDATE ris_orders SET referring_key = ? WHERE id = ?",
+                             {physician_key(r.text(1)), r.integer(0)});
+          !s)
+        return std::unexpected(s.error());
+    return true;
+  });
+  if (!filled) return std::unexpected(filled.error());
+  return {};
+}
+
 events::Event event_of(const char* topic, const Order& o) {
   return {topic,
           {{"order", std::to_string(o.id)},
@@ -152,6 +171,7 @@ Result<std::unique_ptr<Orders>> Orders::open(Database& db, WriteQueue& writes,
     return fail(ErrorCode::InvalidArgument,
                 "accession_pattern \"" + options.accession_pattern + "\": " + problem);
   if (auto s = migrate(db, "ris", migrations(), progress); !s) return std::unexpected(s.error());
+  if (auto s = fill_referring_keys(writes); !s) return std::unexpected(s.error());
   return std::unique_ptr<Orders>(new Orders(db, writes, outbox, std::move(options)));
 }
 
@@ -184,10 +204,10 @@ Result<Checked<Order>> Orders::create(const OrderFields& typed, const std::strin
     auto made = c.query(
         "INSERT INTO ris_orders (patient_id, accession_number, priority, reason, clinical_info, "
         "referring_physician, requesting_department, status, cancel_reason, version, created_at, "
-        "created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, 'requested', '', 1, ?, "
-        "?, ?, ?) RETURNING id",
+        "created_by, updated_at, updated_by, referring_key) VALUES (?, ?, ?, ?, ?, ?, ?, "
+        "'requested', '', 1, ?, ?, ?, ?, ?) RETURNING id",
         {f.patient_id, *accession, f.priority, f.reason, f.clinical_info, f.referring_physician,
-         f.requesting_department, now, actor, now, actor});
+         f.requesting_department, now, actor, now, actor, physician_key(f.referring_physician)});
     if (!made) return std::unexpected(made.error());
     int64_t id = (*made)[0].integer(0);
     for (size_t i = 0; i < f.procedure_ids.size(); ++i)
@@ -273,6 +293,82 @@ Result<std::vector<Order>> Orders::of_patient(int64_t patient_id) {
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());
   return orders_where(**c, "WHERE patient_id = ? ORDER BY id DESC LIMIT 500", {patient_id});
+}
+
+std::string physician_key(std::string_view name) {
+  static const std::set<std::string, std::less<>> kTitles = {
+      "DR",  "DRA", "DOCTOR", "DOCTORA", "PROF", "PROFESSOR", "MD",
+      "PHD", "MR",  "MRS",    "MS",      "SR",   "SRA"};
+  std::vector<std::string> words;
+  std::string word;
+  auto flush = [&] {
+    std::string key = name_key(word);
+    std::erase_if(key, [](char c) { return c == '.'; });
+    if (!key.empty() && !kTitles.contains(key)) words.push_back(std::move(key));
+    word.clear();
+  };
+  for (char c : name) {
+    if (c == ' ' || c == '^' || c == ',' || c == '=' || c == '\t')
+      flush();
+    else
+      word += c;
+  }
+  flush();
+  std::ranges::sort(words);
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+Result<std::vector<Referral>> Orders::referrals(std::string_view physician, bool open_only,
+                                                int64_t limit) {
+  const std::string key = physician_key(physician);
+  if (key.empty()) return std::vector<Referral>{};
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  Connection& db = **c;
+  auto orders = orders_where(
+      db,
+      std::string("WHERE referring_key = ?") +
+          (open_only ? " AND status NOT IN ('cancelled', 'final', 'released', 'delivered')" : "") +
+          " ORDER BY id DESC LIMIT ?",
+      {key, limit});
+  if (!orders) return std::unexpected(orders.error());
+  std::vector<Referral> out;
+  for (auto& o : *orders) {
+    Referral r;
+    auto patient = db.query(
+        "SELECT family_name, given_name, mrn, birth_date, sex, contrast_allergy FROM ris_patients "
+        "WHERE id = ?",
+        {o.patient_id});
+    if (!patient) return std::unexpected(patient.error());
+    if (!patient->empty()) {
+      const Row& p = (*patient)[0];
+      r.patient_name = p.text(1).empty() ? p.text(0) : p.text(0) + ", " + p.text(1);
+      r.mrn = p.text(2);
+      r.birth_date = p.text(3);
+      r.sex = p.text(4);
+      r.contrast_allergy = p.integer(5) != 0;
+    }
+    for (int64_t id : o.procedure_ids) {
+      auto name = db.query("SELECT name FROM ris_procedures WHERE id = ?", {id});
+      if (!name) return std::unexpected(name.error());
+      r.procedures.push_back(name->empty() ? std::string() : (*name)[0].text(0));
+    }
+    auto booking = db.query(
+        "SELECT a.starts_at, a.status, r.name FROM ris_appointments a JOIN ris_rooms r ON r.id = "
+        "a.room_id WHERE a.order_id = ? ORDER BY a.id DESC LIMIT 1",
+        {o.id});
+    if (!booking) return std::unexpected(booking.error());
+    if (!booking->empty()) {
+      r.starts_at = (*booking)[0].text(0);
+      r.appointment_status = (*booking)[0].text(1);
+      r.room = (*booking)[0].text(2);
+    }
+    r.order = std::move(o);
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 }  // namespace vireo::ris

@@ -28,6 +28,11 @@ inline constexpr const char* kAppointmentCancelled = "ris.appointment.cancelled"
 
 [[nodiscard]] std::string accession_pattern_problem(std::string_view pattern);
 
+// A physician's name as a key that the same person's name gives however it is written: its
+// words without titles (Dr., Prof.), accents or case, in alphabetical order. "Dr. Marcus Welby",
+// "WELBY^MARCUS" and "Welby, Marcus" give "MARCUS WELBY".
+[[nodiscard]] std::string physician_key(std::string_view name);
+
 class Orders {
  public:
   static Result<std::unique_ptr<Orders>> open(Database& db, WriteQueue& writes,
@@ -46,6 +51,11 @@ class Orders {
   [[nodiscard]] Result<std::optional<Order>> get(int64_t id);
   // A patient's orders, newest first.
   [[nodiscard]] Result<std::vector<Order>> of_patient(int64_t patient_id);
+  // The orders that name `physician` as their referrer (DICOM PN or as typed; physician_key),
+  // newest first, with their patients and bookings: a referring physician's whole view of the
+  // RIS. `open_only`: those not yet reported or cancelled. Nothing for an empty name.
+  [[nodiscard]] Result<std::vector<Referral>> referrals(std::string_view physician, bool open_only,
+                                                        int64_t limit);
 
  private:
   Orders(Database& db, WriteQueue& writes, const events::Outbox& outbox, OrderOptions options)

@@ -118,6 +118,13 @@ const std::vector<Migration>& migrations() {
            "CREATE TABLE ris_patient_merge_moves (merge_id INTEGER NOT NULL, kind TEXT NOT NULL, "
            "item_id INTEGER NOT NULL, PRIMARY KEY (merge_id, kind, item_id))",
        }},
+      {8,
+       "each order's referring physician as a key, for the physician's own view",
+       {
+           // Filled by Orders::open for the orders made before (physician_key is C++).
+           "ALTER TABLE ris_orders ADD COLUMN referring_key TEXT NOT NULL DEFAULT ''",
+           "CREATE INDEX ris_orders_by_referrer ON ris_orders (referring_key, id)",
+       }},
   };
   return list;
 }

@@ -1045,6 +1045,48 @@ class RisMergeTest(ScheduleServer):
         self.assertEqual(self.rows()[1:], merged[1:])
 
 
+class RisReferralsTest(ScheduleServer):
+    """A referring physician's view through the API: the orders that name them however the name was
+    typed, with patients and bookings, and nothing else of the RIS; the rows come from the account."""
+
+    def test_a_referrer_sees_only_the_orders_that_name_them(self):
+        self.server.add_user("welby", "referring", physician="WELBY^MARCUS")
+        welby = self.server.create_token("welby")
+        made = []
+        for referrer in ("Dr. Marcus Welby", "Dr. Elena Serra", "Welby, Marcus"):
+            order = self.order()
+            status, order = self.call("POST", "/api/ris/orders", {
+                "patientId": order["patientId"], "procedureIds": [self.chest], "reason": "Cough",
+                "referringPhysician": referrer}, token=self.reception)
+            self.assertEqual(status, 201, order)
+            made.append(order)
+        at = datetime.datetime.combine(self.later, datetime.time(10, 0), zoneinfo.ZoneInfo(self.zone))
+        status, booked = self.book(made[0], at.isoformat())
+        self.assertEqual(status, 201, booked)
+        status, _ = self.call("POST", f"/api/ris/orders/{made[2]['id']}/cancel",
+                              {"version": made[2]["version"], "reason": "Asked twice"}, token=self.reception)
+        self.assertEqual(status, 200)
+
+        status, body = self.call("GET", "/api/ris/referrals", token=welby)
+        self.assertEqual(status, 200, body)
+        self.assertEqual([r["order"]["id"] for r in body["referrals"]], [made[0]["id"]])
+        seen = body["referrals"][0]
+        self.assertEqual((seen["procedures"], seen["patient"]["mrn"], seen["appointment"]["room"]),
+                         (["CT chest"], self.call("GET", f"/api/ris/patients/{made[0]['patientId']}")[1]["mrn"], "CT 1"))
+        status, body = self.call("GET", "/api/ris/referrals?status=all", token=welby)
+        self.assertEqual([r["order"]["id"] for r in body["referrals"]], [made[2]["id"], made[0]["id"]])
+        # Nothing else of the RIS, and no way to ask for another physician's rows.
+        for path in ("/api/ris/patients?q=Booked", f"/api/ris/orders/{made[1]['id']}", f"/api/ris/patients/{made[1]['patientId']}",
+                     "/api/ris/calendar?from=2030-01-01&days=1"):
+            self.assertEqual(self.call("GET", path, token=welby)[0], 403, path)
+        self.assertEqual(self.call("GET", "/api/ris/referrals?physician=SERRA%5EELENA", token=welby)[0], 400)
+        self.assertEqual(self.call("GET", "/api/ris/referrals?status=mine", token=welby)[0], 400)
+        self.assertEqual(self.call("GET", "/api/ris/referrals", token=self.reception)[0], 403)
+        self.assertEqual(self.call("GET", "/api/ris/clinic", token=welby)[0], 200)
+        audit = self.server.json("/api/audit?" + urllib.parse.urlencode({"user": "welby"}))
+        self.assertTrue(any("of their referrals" in e["detail"] for e in audit), audit)
+
+
 class RisDemoTest(unittest.TestCase):
     """`vireo demo` (run by `make run`): a working centre's RIS, added once."""
 

@@ -1015,3 +1015,44 @@ class MergeEndToEndTest(unittest.TestCase):
             self.assertIn("chief", [e["actor"] for e in audit if "undid the merge" in e["detail"]])
         finally:
             server.cleanup()
+
+
+class ReferralsEndToEndTest(unittest.TestCase):
+    """A referring physician's own exams in Chromium (web/e2e/referrals.e2e.mjs): theirs only, the
+    imaged one a click from its images, the cancelled one under All."""
+
+    def test_a_referrer_follows_the_exams_they_asked_for(self):
+        built()
+        zone = daytime_zone()
+        server = Server(extra_env={"VIREO_CLINIC_TIME_ZONE": zone})
+        try:
+            server.add_user("welby", "referring", password="Referrals-Desk-2026!", physician="WELBY^MARCUS")
+            server.start()
+            post = posting(self, server)
+            hours = [{"weekday": d, "opens": "00:00", "closes": "24:00"} for d in range(1, 8)]
+            room = post("/api/ris/rooms", {"name": "MR 1", "modality": "MR", "hours": hours})
+            mr = post("/api/ris/procedures", {"code": "MR-BRAIN", "name": "MRI brain", "modality": "MR", "durationMinutes": 30})
+            orders = {}
+            for family, referrer in (("Imaged", "Dr. Marcus Welby"), ("Waiting", "Welby, Marcus"),
+                                     ("Cancelled", "Dr. Marcus Welby"), ("Others", "Dr. Elena Serra")):
+                patient = post("/api/ris/patients", {"familyName": family, "givenName": "Ana", "birthDate": "1970-05-01",
+                                                     "sex": "F", "confirmedNew": True})
+                orders[family] = (patient, post("/api/ris/orders", {"patientId": patient["id"], "procedureIds": [mr["id"]],
+                                                                   "reason": "Headache", "referringPhysician": referrer}))
+            cancelled = orders["Cancelled"][1]
+            post(f"/api/ris/orders/{cancelled['id']}/cancel", {"version": cancelled["version"], "reason": "Asked twice"})
+            # The imaged one: booked today, checked in, scanned; its images name the physician.
+            patient, order = orders["Imaged"]
+            now = datetime.datetime.now(zoneinfo.ZoneInfo(zone)).replace(second=0, microsecond=0)
+            at = now.replace(minute=now.minute - now.minute % 5) + datetime.timedelta(minutes=30)
+            booked = post("/api/ris/appointments", {"orderId": order["id"], "roomId": room["id"], "startsAt": at.isoformat()})
+            for step in ("arrive", "start", "acquired"):
+                booked = post(f"/api/ris/appointments/{booked['id']}/{step}", {"version": booked["version"]})
+            store_as(self, server, patient, MERGE_FILES[:1],
+                     extra=(f"(0008,0050)={order['accessionNumber']}", "(0008,0090)=WELBY^MARCUS"))
+            out = run_e2e(self, "referrals", server, "welby", "Referrals-Desk-2026!", VIREO_MINE="Imaged,Waiting",
+                          VIREO_CANCELLED="Cancelled", VIREO_OTHERS="Others", VIREO_IMAGED="Imaged")
+            self.assertIn("referrals end-to-end: ok", out)
+        finally:
+            server.cleanup()
+

@@ -89,12 +89,12 @@ class OrdersTest : public ::testing::Test {
   std::unique_ptr<Orders> orders_;
   std::vector<int64_t> procedures_;
   int64_t patient_ = 0;
-
- private:
-  fs::path dir_;
   std::unique_ptr<Database> db_;
   std::unique_ptr<WriteQueue> writes_;
   std::unique_ptr<events::Outbox> outbox_;
+
+ private:
+  fs::path dir_;
   std::unique_ptr<Patients> patients_;
   std::unique_ptr<Catalogue> catalogue_;
 };
@@ -138,6 +138,49 @@ TEST_F(OrdersTest, AGivenAccessionNumberIsKeptOnceUniqueAndThePatternSkipsIt) {
   f.accession_number = "A\\B";
   EXPECT_EQ(rules_of(orders_->create(f, "rosa")->invalid, "accessionNumber"), V{"format"});
   EXPECT_EQ(count(), 2);
+}
+
+TEST(PhysicianKey, TheSamePhysicianHoweverTheNameIsWritten) {
+  EXPECT_EQ(physician_key("Dr. Marcus Welby"), "MARCUS WELBY");
+  EXPECT_EQ(physician_key("WELBY^MARCUS"), "MARCUS WELBY");
+  EXPECT_EQ(physician_key("Welby, Marcus"), "MARCUS WELBY");
+  EXPECT_EQ(physician_key("WELBY^MARCUS^^DR"), "MARCUS WELBY");
+  EXPECT_EQ(physician_key("Dra. Núria Ibáñez"), physician_key("IBANEZ^NURIA"));
+  EXPECT_NE(physician_key("Dr. Welby"), physician_key("WELBY^MARCUS"));
+  EXPECT_EQ(physician_key("  Dr. "), "");
+}
+
+// A referring physician sees the orders that name them, with their patients and bookings, and
+// nothing else; orders made before the key was kept get it when the orders open.
+TEST_F(OrdersTest, AReferringPhysicianSeesOnlyTheOrdersThatNameThem) {
+  auto welby = chest_and_abdomen();
+  welby.referring_physician = "Dr. Marcus Welby";
+  const int64_t first = orders_->create(welby, "rosa")->value.id;
+  const auto second = orders_->create(welby, "rosa")->value;
+  ASSERT_TRUE(orders_->create(chest_and_abdomen(), "rosa"));  // Dr. Serra's
+  ASSERT_TRUE(orders_->cancel(second.id, second.version, "Asked twice", "rosa")->saved());
+
+  auto seen = orders_->referrals("WELBY^MARCUS", false, 50);
+  ASSERT_TRUE(seen) << seen.error().message();
+  ASSERT_EQ(seen->size(), 2u);
+  EXPECT_EQ((*seen)[0].order.id, second.id) << "newest first";
+  EXPECT_EQ((*seen)[1].order.id, first);
+  EXPECT_EQ((*seen)[1].patient_name, "García");
+  EXPECT_EQ((*seen)[1].procedures, (V{"CT-THX", "CT-ABD"}));
+  EXPECT_TRUE((*seen)[1].starts_at.empty()) << "not booked";
+  auto open = orders_->referrals("WELBY^MARCUS", true, 50);
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].order.id, first);
+  EXPECT_TRUE(orders_->referrals("", false, 50)->empty());
+  EXPECT_TRUE(orders_->referrals("HOUSE^GREGORY", false, 50)->empty());
+
+  {
+    auto c = db_->connect();
+    ASSERT_TRUE((*c)->execute("UPDATE ris_orders SET referring_key = ''", {}));
+  }
+  EXPECT_TRUE(orders_->referrals("WELBY^MARCUS", false, 50)->empty());
+  orders_ = std::move(*Orders::open(*db_, *writes_, *outbox_, {"A{yyyy}{seq:5}"}));
+  EXPECT_EQ(orders_->referrals("WELBY^MARCUS", false, 50)->size(), 2u);
 }
 
 TEST_F(OrdersTest, EachWrongFieldIsNamedAndNothingIsSaved) {

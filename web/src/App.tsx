@@ -30,6 +30,7 @@ import { BookableStaffPage } from './ris/admin/BookableStaffPage';
 import { AppointmentSlip } from './ris/AppointmentSlip';
 import { ExamsPage } from './ris/ExamsPage';
 import { RequestsPage } from './ris/RequestsPage';
+import { ReferralsPage } from './ris/ReferralsPage';
 import { prefetchStudy } from './studyData';
 
 
@@ -200,6 +201,7 @@ const router = createBrowserRouter([
       { path: 'calendar', element: <RequirePermission permission="ris.schedule.read"><CalendarRoute /></RequirePermission> },
       { path: 'requests', element: <RequirePermission permission="ris.schedule.read"><RequestsPage /></RequirePermission> },
       { path: 'exams', element: <RequirePermission permission="ris.worklist.read"><ExamsPage /></RequirePermission> },
+      { path: 'referrals', element: <RequirePermission permission="ris.referrals.read"><ReferralsPage /></RequirePermission> },
       { path: 'appointments/:id/slip', element: <RequirePermission permission="ris.schedule.read"><AppointmentSlip /></RequirePermission> },
       { path: '*', element: <NotFound /> },
     ],

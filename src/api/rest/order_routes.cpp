@@ -32,6 +32,38 @@ json order_json(const ris::Order& o) {
           {"updatedAt", o.updated_at}};
 }
 
+json referral_json(const ris::Referral& v) {
+  json booking = nullptr;
+  if (!v.starts_at.empty())
+    booking = {{"startsAt", v.starts_at}, {"status", v.appointment_status}, {"room", v.room}};
+  return {{"order", order_json(v.order)},
+          {"procedures", v.procedures},
+          {"patient",
+           {{"name", v.patient_name},
+            {"mrn", v.mrn},
+            {"birthDate", v.birth_date},
+            {"sex", v.sex},
+            {"contrastAllergy", v.contrast_allergy}}},
+          {"appointment", booking}};
+}
+
+// A referring physician's orders: the rows are theirs by their account's physician name, never
+// by a parameter (a physician cannot ask for another's).
+HttpResponse referrals(ris::Orders& orders, const HttpRequest& r) {
+  if (auto s = only_parameters(r, {"status", "limit"}); !s) return http::problem(s.error());
+  const std::string status = r.query_value("status").value_or("open");
+  if (status != "open" && status != "all")
+    return http::problem(Error{ErrorCode::InvalidArgument, "status is open or all"});
+  auto limit = whole_number("limit", r.query_value("limit").value_or("200"), 1, 500);
+  if (!limit) return http::problem(limit.error());
+  auto list = orders.referrals(r.principal.physician_name, status == "open", *limit);
+  if (!list) return http::problem(list.error());
+  json out = json::array();
+  for (const auto& v : *list) out.push_back(referral_json(v));
+  r.audit.detail = "read " + std::to_string(list->size()) + " of their referrals";
+  return http::json_response(200, dump({{"referrals", out}}));
+}
+
 HttpResponse no_order() { return http::problem(Error{ErrorCode::NotFound, "no such order"}); }
 
 // The audit names the patient by MRN, as every other RIS record does.
@@ -130,6 +162,8 @@ void register_order_routes(http::Router& router, ris::Orders& orders, ris::Patie
              });
   router.add("POST", "/api/ris/orders/{id}/cancel", "ris.orders.write",
              [&orders, &patients](const HttpRequest& r) { return cancel(orders, patients, r); });
+  router.add("GET", "/api/ris/referrals", "ris.referrals.read",
+             [&orders](const HttpRequest& r) { return referrals(orders, r); });
 }
 
 }  // namespace vireo::api

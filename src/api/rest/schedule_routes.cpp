@@ -45,7 +45,9 @@ std::optional<Instant> starts_at(const Change& c, std::vector<ris::FieldError>& 
 }
 
 void read_routes(http::Router& router, ris::Schedule& schedule) {
-  router.add("GET", "/api/ris/clinic", "ris.schedule.read", [&schedule](const HttpRequest& r) {
+  // Anyone signed in: every screen that shows a time (a referrer's, the patient's) shows it in
+  // the clinic's zone, and the zone is no one's data.
+  router.add("GET", "/api/ris/clinic", "authenticated", [&schedule](const HttpRequest& r) {
     if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
     const Instant now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     return http::json_response(200, dump({{"timeZone", schedule.zone().name()},

@@ -15,6 +15,7 @@ export const en = {
     calendar: 'Appointments',
     exams: 'Exams',
     requests: 'Requests',
+    referrals: 'My referrals',
     administration: 'Administration',
     account: 'Account',
     signOut: 'Sign out',
@@ -511,6 +512,19 @@ export const en = {
       merge_state: 'This merge was undone already.',
       merged_later: 'The record kept was itself merged into another since. Undo that merge first.',
     },
+  },
+  referrals: {
+    title: 'My referrals',
+    intro: 'The exams you asked for: where each stands, when it is booked, and its images once taken.',
+    show: 'Show',
+    status: { open: 'Not yet reported', all: 'All' },
+    none: { open: 'No open exams name you as the referring physician.', all: 'No exams name you as the referring physician yet.' },
+    caption: 'The exams you referred',
+    columns: { patient: 'Patient', exams: 'Exams', status: 'Status', appointment: 'Appointment', images: 'Images', ordered: 'Ordered' },
+    notBooked: 'Not booked yet',
+    cancelledBooking: 'Booking of {{when}} cancelled',
+    openImages: 'Open the images',
+    noImages: 'Not in the archive yet',
   },
 };
 

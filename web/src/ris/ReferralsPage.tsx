@@ -1,0 +1,103 @@
+// A referring physician's page: the exams they asked for, each with its patient (a contrast
+// allergy in sight), where it stands, when it is booked, and its images a click away once taken.
+// The server decides whose orders these are, from the account: nobody else's are ever listed.
+import { Link, useSearchParams } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { useQuery } from '@tanstack/react-query';
+import { dicomJson } from '../api';
+import { Tag, text } from '../dicom';
+import { formatLocale } from '../i18n';
+import { formatCalendarDate, formatMoment } from '../i18n/format';
+import { StaffPage } from '../ui/StaffPage';
+import { Notice } from '../ui/fields';
+import { errorText } from '../ui/errorText';
+import { ContrastAllergyBadge } from './PatientBadges';
+import { useClinic } from './schedule';
+import { type Referral, useReferrals } from './referrals';
+
+// Orders whose images may be in the archive by now.
+const IMAGED = new Set(['acquired', 'in_reading', 'preliminary', 'final', 'released', 'delivered', 'amended']);
+
+export function ReferralsPage() {
+  const { t, i18n } = useTranslation();
+  const locale = formatLocale(i18n.language);
+  const [params, setParams] = useSearchParams();
+  const status = params.get('status') === 'all' ? 'all' : 'open';
+  const list = useReferrals(status);
+  const zone = useClinic().data?.timeZone;
+  const rows = list.data ?? [];
+  return (
+    <StaffPage title={t('referrals.title')} className="referrals">
+      <p className="hint">{t('referrals.intro')}</p>
+      <div className="segmented" role="group" aria-label={t('referrals.show')}>
+        {(['open', 'all'] as const).map((s) => (
+          <button key={s} type="button" aria-pressed={status === s}
+            onClick={() => setParams(s === 'open' ? {} : { status: s }, { replace: true })}>
+            {t(`referrals.status.${s}`)}
+          </button>
+        ))}
+      </div>
+      {list.isError && <Notice tone="error">{errorText(t, list.error)}</Notice>}
+      {list.isSuccess && rows.length === 0 && <Notice testId="no-referrals">{t(`referrals.none.${status}`)}</Notice>}
+      {rows.length > 0 && (
+        <table className="studies referrals-table" data-testid="referrals">
+          <caption className="sr-only">{t('referrals.caption')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('referrals.columns.patient')}</th>
+              <th scope="col">{t('referrals.columns.exams')}</th>
+              <th scope="col">{t('referrals.columns.status')}</th>
+              <th scope="col">{t('referrals.columns.appointment')}</th>
+              <th scope="col">{t('referrals.columns.images')}</th>
+              <th scope="col">{t('referrals.columns.ordered')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.order.id} data-accession={r.order.accessionNumber}>
+                <td>
+                  <strong>{r.patient.name}</strong> <ContrastAllergyBadge patient={r.patient} />
+                  <div className="sub">{r.patient.mrn} · {formatCalendarDate(r.patient.birthDate, locale)}</div>
+                </td>
+                <td>
+                  {r.procedures.join(', ')}
+                  {r.order.priority !== 'routine' && (
+                    <> <span className={`badge priority-${r.order.priority}`}>{t(`orders.priority.${r.order.priority}`)}</span></>
+                  )}
+                  <div className="sub"><code>{r.order.accessionNumber}</code></div>
+                </td>
+                <td data-testid="referral-status">{t(`orders.status.${r.order.status}`)}</td>
+                <td>{appointmentText(r, t, locale, zone)}</td>
+                <td>{IMAGED.has(r.order.status) ? <ImagesLink accession={r.order.accessionNumber} /> : <span className="muted">—</span>}</td>
+                <td>{formatMoment(r.order.createdAt, locale, zone)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </StaffPage>
+  );
+}
+
+function appointmentText(r: Referral, t: ReturnType<typeof useTranslation>['t'], locale: string, zone: string | undefined) {
+  if (!r.appointment) return <span className="muted">{t('referrals.notBooked')}</span>;
+  const when = formatMoment(r.appointment.startsAt, locale, zone);
+  if (r.appointment.status === 'cancelled') return <span className="muted">{t('referrals.cancelledBooking', { when })}</span>;
+  return <>{when}<div className="sub">{r.appointment.room}</div></>;
+}
+
+// The study of the order, found in the archive by its accession number (the archive shows a
+// referring physician only the studies of their patients).
+function ImagesLink({ accession }: { accession: string }) {
+  const { t } = useTranslation();
+  const study = useQuery({
+    queryKey: ['archive', 'studies', 'accession', accession],
+    queryFn: async () => {
+      const q = new URLSearchParams({ AccessionNumber: accession, limit: '1' });
+      const found = await dicomJson(`/dicom-web/studies?${q}`);
+      return found.length ? text(found[0], Tag.StudyInstanceUID) : '';
+    },
+  });
+  if (!study.data) return <span className="muted">{study.isPending ? '…' : t('referrals.noImages')}</span>;
+  return <Link to={`/viewer/${study.data}`}>{t('referrals.openImages')}</Link>;
+}
