@@ -13,20 +13,22 @@ dicom::PatientAttributes dicom_patient(const ris::Patient& p) {
   return {p.mrn, p.mrn_issuer, name, birth, p.sex == "U" ? std::string() : p.sex};
 }
 
-events::Handler patient_moves(archive::Archive& archive, ris::Patients& patients,
-                              ris::Merges& merges) {
-  return [&](const events::Event& e) -> Status {
+events::Handler patient_moves(archive::Archive& archive_ref, ris::Patients& patients_ref,
+                              ris::Merges& merges_ref, audit::AuditLog& trail_ref) {
+  // (pointers: the handler outlives this call; the services it names outlive the dispatcher)
+  return [archive = &archive_ref, patients = &patients_ref, merges = &merges_ref,
+          trail = &trail_ref](const events::Event& e) -> Status {
     auto id = api::row_id(e.id("merge"));
     if (!id) return {};  // not one of ours to act on: nothing to do, ever
-    auto merge = merges.get(*id);
+    auto merge = merges->get(*id);
     if (!merge) return std::unexpected(merge.error());
     if (!*merge) return {};
     const bool undoing = e.topic == ris::kPatientUnmerged;
     // A merge undone before its studies moved: its undoing has nothing to bring back either.
     if (!undoing && (*merge)->status != "merged") return {};
-    auto source = patients.get((*merge)->source_id);
+    auto source = patients->get((*merge)->source_id);
     if (!source) return std::unexpected(source.error());
-    auto target = patients.get((*merge)->target_id);
+    auto target = patients->get((*merge)->target_id);
     if (!target) return std::unexpected(target.error());
     if (!*source || !*target) return {};
     archive::PatientMove move;
@@ -37,7 +39,19 @@ events::Handler patient_moves(archive::Archive& archive, ris::Patients& patients
       move = {ris::merge_change(*id), dicom_patient(**source), dicom_patient(**target), "",
               (*merge)->merged_by};
     }
-    auto moved = archive.move_patient(move);
+    auto moved = archive->move_patient(move);
+    if (moved && moved->studies > 0) {
+      audit::AuditEvent a;
+      a.actor = move.actor;
+      a.actor_role = "operator";
+      a.action = "update";
+      a.patient_id = move.to.id;
+      a.resource = "archive patient change " + move.change;
+      a.detail = std::to_string(moved->studies) + " studies (" + std::to_string(moved->instances) +
+                 " instances) moved from MRN " + move.from.id + " (" + move.from.issuer + ") to " +
+                 move.to.id + " (" + move.to.issuer + "); their files rewritten";
+      trail->record(std::move(a));
+    }
     if (!moved) return std::unexpected(moved.error());
     return {};
   };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "archive/archive.hpp"
+#include "audit/audit_log.hpp"
 #include "events/dispatcher.hpp"
 #include "ris/patient_merge.hpp"
 #include "ris/patients.hpp"
@@ -15,8 +16,9 @@ inline constexpr const char* kPatientMovesConsumer = "archive.patient-moves";
 [[nodiscard]] dicom::PatientAttributes dicom_patient(const ris::Patient& p);
 
 // Delivers kPatientMerged and kPatientUnmerged: idempotent, and a merge undone before its
-// studies moved moves nothing.
+// studies moved moves nothing. Studies moved are written to the audit trail (whose images were
+// rewritten to name whom, on whose merge).
 [[nodiscard]] events::Handler patient_moves(archive::Archive& archive, ris::Patients& patients,
-                                            ris::Merges& merges);
+                                            ris::Merges& merges, audit::AuditLog& audit);
 
 }  // namespace vireo::app

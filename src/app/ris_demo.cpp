@@ -1,5 +1,7 @@
 #include "app/ris_demo.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -266,7 +268,9 @@ int link_demo_studies(Services& s) {
   int linked = 0;
   std::map<std::string, int64_t> registered;  // by MRN
   for (const auto& st : studies) {
-    if (st.patient_id.empty() || st.accession.empty() || st.date.size() != 8) continue;
+    if (st.patient_id.empty() || st.accession.empty() || st.date.size() != 8 ||
+        !std::all_of(st.date.begin(), st.date.end(), ::isdigit))
+      continue;
     if (!registered.contains(st.patient_id)) {
       ris::PatientFields p;
       p.mrn = st.patient_id;
@@ -314,9 +318,13 @@ int link_demo_studies(Services& s) {
     // Booked when the images were taken (the day's first free time from then), and acquired.
     const std::string day =
         st.date.substr(0, 4) + "-" + st.date.substr(4, 2) + "-" + st.date.substr(6, 2);
-    const int minute = st.time.size() >= 4
-                           ? std::stoi(st.time.substr(0, 2)) * 60 + std::stoi(st.time.substr(2, 2))
-                           : 9 * 60;
+    // HHMM as DICOM's TM writes it (an older form with colons, or none: nine in the morning).
+    int hours = 9, minutes = 0;
+    if (st.time.size() >= 4 && std::all_of(st.time.begin(), st.time.begin() + 4, ::isdigit)) {
+      hours = (st.time[0] - '0') * 10 + (st.time[1] - '0');
+      minutes = (st.time[2] - '0') * 10 + (st.time[3] - '0');
+    }
+    const int minute = std::min(hours, 23) * 60 + std::min(minutes, 59);
     const Instant wanted = s.ris_schedule->zone().utc_at_or_after(day, minute);
     clock.now = s.ris_schedule->zone().utc_at_or_after(day, 0).time_since_epoch().count();
     auto slots = (*schedule)->free_slots({order->value.id, day, 1, 0});

@@ -147,7 +147,6 @@ Result<Services> open_services(const Config& config) {
   auto merges = ris::Merges::open(*s.db, *s.writes, *s.outbox, progress);
   if (!merges) return std::unexpected(merges.error());
   s.ris_merges = std::move(*merges);
-  s.dispatcher->handle(kPatientMovesConsumer, patient_moves(*s.archive, *s.ris_patients, *s.ris_merges));
   s.dispatcher->handle(annotations::Annotations::kConsumer, [notes = s.annotations.get()](const events::Event& e) {
     return notes->forget_study(e.id("study"), e.id("deleted_at"));
   });
@@ -162,6 +161,7 @@ Result<Services> open_services(const Config& config) {
   auto audit = audit::AuditLog::open(*s.db, *s.writes, progress);
   if (!audit) return std::unexpected(audit.error());
   s.audit = std::move(*audit);
+  s.dispatcher->handle(kPatientMovesConsumer, patient_moves(*s.archive, *s.ris_patients, *s.ris_merges, *s.audit));
   if (!config.audit_syslog.empty()) {
     auto sender = net::SyslogSender::open(config.audit_syslog, config.audit_syslog_ca);
     if (!sender) return std::unexpected(sender.error());

@@ -116,6 +116,7 @@ struct ArchiveStats {
 namespace detail {
 struct PreparedInstance;  // parsed, checked and in the blob store, not yet indexed
 struct IndexOutcome;      // what indexing one instance decided
+struct Rewritten;         // an instance's file rewritten for a move, not yet committed
 }  // namespace detail
 
 class Archive {
@@ -200,7 +201,11 @@ class Archive {
   // that patient (the values replaced kept in its Original Attributes Sequence), then each study
   // moves in one commit (its instances' new files, metadata and the index) and its old files go.
   // Idempotent: a study already moved is not found again, so a retry finishes what one began.
-  // Unavailable when a study changed while its files were rewritten (a retry moves it).
+  // Late or out of order is safe: a merge whose undoing came first moves nothing, and an undoing
+  // moves back only studies whose last move was the merge it undoes. While a merge holds, images
+  // arriving with the merged patient's ID are rewritten as they come. The first study that could
+  // not move (Unavailable when it changed meanwhile; a damaged file; a full disk) fails the call
+  // after the others moved.
   [[nodiscard]] Result<MovedStudies> move_patient(const PatientMove& move);
   // The moves recorded under `change` (or, with `change` empty, of this patient either way).
   [[nodiscard]] Result<std::vector<StudyMove>> moves(const std::string& change, const std::string& patient_id = {},
@@ -242,8 +247,21 @@ class Archive {
   // store_file's steps: before the index (removes `file` on failure, and tells `refused` the
   // SOP Instance UID, where known, for the record of refusals) and after its commit.
   using Refused = std::function<void(const std::string& sop_instance_uid, const Error& why)>;
+  // `correct_patient`: a file naming a patient merged into another (an active patient link) is
+  // rewritten to name that other first, as the merge's own files were.
   Result<detail::PreparedInstance> prepare(const std::filesystem::path& file, const StoreSource& source,
-                                           const Refused& refused);
+                                           const Refused& refused, bool correct_patient = true);
+  // The patient that images naming this one are filed under now (a merge), and the merge, if any.
+  struct PatientLink {
+    std::string change;
+    dicom::PatientAttributes to;
+    std::string created_at;  // the time its files record as their change's
+  };
+  std::optional<PatientLink> corrected_patient(const std::string& patient_id, const std::string& issuer);
+  // One study of move_patient: its files rewritten, then moved in one commit. The number of
+  // instances moved (0: not wanted any more, or moved already).
+  Result<int64_t> move_study(const PatientMove& m, const std::string& at, int64_t study_pk, const std::string& study_uid);
+  void discard(const std::vector<detail::Rewritten>& files);
   Result<StoreResult> conclude(const detail::PreparedInstance& p, const Result<detail::IndexOutcome>& outcome);
 
   Database& db_;

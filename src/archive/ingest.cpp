@@ -14,6 +14,7 @@
 #include "core/strings.hpp"
 #include "dicom/dicom_file.hpp"
 #include "dicom/frame_map.hpp"
+#include "dicom/patient_rewrite.hpp"
 
 namespace fs = std::filesystem;
 
@@ -266,13 +267,24 @@ Result<IndexOutcome> index_instance(Connection& c, const IngestRow& r, Duplicate
     if (auto s = c.execute(sql, {pk}); !s) return std::unexpected(s.error());
   }
   if (auto s = publish_stored(c, outbox, p, new_study); !s) return std::unexpected(s.error());
+  // A new study of the merged patient's ID, arriving after the merge: the merge's, for its undoing
+  // (a study that was another's already stays theirs).
+  if (new_study && !r.corrected_by.empty())
+    if (auto s = c.execute("INSERT INTO patient_moves (change, study_uid, from_patient_id, from_issuer, to_patient_id, "
+                           "to_issuer, instances, at, actor) SELECT ?, ?, ?, ?, ?, ?, 0, ?, ? WHERE NOT EXISTS (SELECT 1 "
+                           "FROM patient_moves WHERE change = ? AND study_uid = ?)",
+                           {r.corrected_by, p.value(tag::kStudyInstanceUID), r.corrected_from_id,
+                            r.corrected_from_issuer, p.value(tag::kPatientID), p.value(tag::kIssuerOfPatientID),
+                            utc_now_iso(), r.source, r.corrected_by, p.value(tag::kStudyInstanceUID)});
+        !s)
+      return std::unexpected(s.error());
   return IndexOutcome{Decision::Inserted, {}};
 }
 
 }  // namespace
 
 Result<detail::PreparedInstance> Archive::prepare(const fs::path& file, const StoreSource& source,
-                                                  const Refused& refused) {
+                                                  const Refused& refused, bool correct_patient) {
   auto reject = [&](Error e, const std::string& uid) -> Result<detail::PreparedInstance> {
     ::unlink(file.c_str());
     rejected_counter().inc();
@@ -281,6 +293,34 @@ Result<detail::PreparedInstance> Archive::prepare(const fs::path& file, const St
   };
   auto parsed = dicom::read_instance(file, ingest_tags_, ingest_nested_tags_);
   if (!parsed) return reject(parsed.error(), source.expected_sop_instance_uid);
+  std::string known_sha256 = source.file_sha256;
+  std::string corrected_by, corrected_from_id, corrected_from_issuer;
+  // Images of a patient merged into another (sent late, or again) are filed under that other, and
+  // say so: rewritten as the merge's own were. (A chain of merges is followed a few links.)
+  for (int hop = 0; correct_patient && hop < 4; ++hop) {
+    auto link = corrected_patient(parsed->value(tag::kPatientID), parsed->value(tag::kIssuerOfPatientID));
+    if (!link) break;
+    if (corrected_by.empty()) {
+      corrected_from_id = parsed->value(tag::kPatientID);
+      corrected_from_issuer = parsed->value(tag::kIssuerOfPatientID);
+    }
+    corrected_by = link->change;
+    fs::path corrected = blobs_.temp_path();
+    if (auto s = dicom::rewrite_patient(file, corrected, link->to, "VIREO", link->created_at); !s) {
+      ::unlink(corrected.c_str());
+      return reject(s.error(), parsed->sop_instance_uid);
+    }
+    std::error_code moved;
+    fs::rename(corrected, file, moved);
+    if (moved) {
+      ::unlink(corrected.c_str());
+      return reject(Error{ErrorCode::OutOfResources, "cannot replace the received file: " + moved.message()},
+                    parsed->sop_instance_uid);
+    }
+    known_sha256.clear();
+    parsed = dicom::read_instance(file, ingest_tags_, ingest_nested_tags_);
+    if (!parsed) return reject(parsed.error(), source.expected_sop_instance_uid);
+  }
   const std::string& uid = parsed->sop_instance_uid;
   if (!source.expected_sop_instance_uid.empty() && source.expected_sop_instance_uid != parsed->sop_instance_uid)
     return reject(Error{ErrorCode::InvalidArgument, "the dataset's SOP Instance UID differs from the request's"}, uid);
@@ -292,13 +332,15 @@ Result<detail::PreparedInstance> Archive::prepare(const fs::path& file, const St
 
   std::string frame_map = frame_map_of(file, *parsed);  // before put_file moves the file away
   auto blob = blobs_.put_file(parsed->sop_instance_uid, parsed->value(tag::kStudyInstanceUID), file,
-                              BlobStore::Durability::Deferred, source.file_sha256);
+                              BlobStore::Durability::Deferred, known_sha256);
   if (!blob) {
     rejected_counter().inc();
     refused(uid, blob.error());
     return std::unexpected(blob.error());
   }
-  return detail::PreparedInstance{std::move(*parsed), std::move(*blob), source.name, std::move(frame_map)};
+  return detail::PreparedInstance{std::move(*parsed),     std::move(*blob),       source.name,
+                                  std::move(frame_map),   std::move(corrected_by), std::move(corrected_from_id),
+                                  std::move(corrected_from_issuer)};
 }
 
 Result<StoreResult> Archive::conclude(const detail::PreparedInstance& p, const Result<IndexOutcome>& outcome) {

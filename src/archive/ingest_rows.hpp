@@ -25,6 +25,17 @@ struct PreparedInstance {
   BlobInfo blob;
   std::string source;
   std::string frame_map;  // dicom::FrameMap::encode() of a multi-frame image; "" otherwise
+  // A file that named a patient merged into another, rewritten at ingest: the merge (its link's
+  // change) and the patient it named, for the record that lets an undoing bring its study back.
+  std::string corrected_by;
+  std::string corrected_from_id, corrected_from_issuer;
+};
+
+// An instance's file rewritten for a move (archive/patient_move.cpp), not yet committed.
+struct Rewritten {
+  int64_t instance_pk = 0;
+  std::string old_key;
+  PreparedInstance prepared;
 };
 
 // Inserts the level's row: `extra_values` for the level's own columns (patient: none; study:

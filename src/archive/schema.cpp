@@ -152,6 +152,25 @@ const std::vector<Migration>& schema_migrations() {
                 at TEXT NOT NULL,
                 actor TEXT NOT NULL))",
            "CREATE INDEX patient_moves_by_change ON patient_moves (change, study_uid)",
+           "CREATE INDEX patient_moves_by_study ON patient_moves (study_uid, id)",
+           "CREATE INDEX patient_moves_by_from ON patient_moves (from_patient_id, from_issuer)",
+           "CREATE INDEX patient_moves_by_to ON patient_moves (to_patient_id, to_issuer)",
+           // One row per merge: active while the patient `from` names is `to`'s (images arriving
+           // with `from` are corrected as they come), undone once the merge was undone (a late
+           // delivery of the merge then moves nothing).
+           R"(CREATE TABLE patient_links (
+                change TEXT NOT NULL PRIMARY KEY,
+                state TEXT NOT NULL,
+                from_patient_id TEXT NOT NULL,
+                from_issuer TEXT NOT NULL,
+                to_patient_id TEXT NOT NULL,
+                to_issuer TEXT NOT NULL,
+                to_name TEXT NOT NULL,
+                to_birth_date TEXT NOT NULL,
+                to_sex TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL))",
+           "CREATE INDEX patient_links_by_from ON patient_links (from_patient_id, from_issuer, state)",
        }},
   };
   return migrations;

@@ -8,7 +8,7 @@
 
 #include <algorithm>
 #include <array>
-#include <ctime>
+#include <optional>
 
 #include "dicom/charset.hpp"
 
@@ -22,14 +22,30 @@ bool ascii(const std::string& s) {
   return std::ranges::all_of(s, [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
-// DT in UTC: 20261205213000+0000.
-std::string now_dt() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::array<char, 32> buf{};
-  std::strftime(buf.data(), buf.size(), "%Y%m%d%H%M%S+0000", &tm);
-  return buf.data();
+// `utf8` in ISO 8859-1 (ISO_IR 100), when every character has a place there.
+std::optional<std::string> latin1(const std::string& utf8) {
+  std::string out;
+  for (size_t i = 0; i < utf8.size(); ++i) {
+    auto b = static_cast<unsigned char>(utf8[i]);
+    if (b < 0x80) {
+      out += static_cast<char>(b);
+    } else if ((b == 0xC2 || b == 0xC3) && i + 1 < utf8.size()) {
+      auto next = static_cast<unsigned char>(utf8[++i]);
+      if ((next & 0xC0) != 0x80) return std::nullopt;
+      out += static_cast<char>(((b & 0x03) << 6) | (next & 0x3F));
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+// DT in UTC from ISO-8601 ("2026-12-05T21:30:00.123Z" → "20261205213000+0000").
+std::string dt_of(const std::string& iso) {
+  std::string digits;
+  for (char c : iso.substr(0, 19))
+    if (c >= '0' && c <= '9') digits += c;
+  return digits.size() == 14 ? digits + "+0000" : std::string();
 }
 
 Status bad(const std::string& what, const OFCondition& c) {
@@ -39,39 +55,65 @@ Status bad(const std::string& what, const OFCondition& c) {
 }  // namespace
 
 Status rewrite_patient(const fs::path& src, const fs::path& dst, const PatientAttributes& to,
-                       const std::string& modifying_system) {
+                       const std::string& modifying_system, const std::string& modified_at) {
   DcmFileFormat ff;
   // Values over 4 KiB stay on disk and are copied from `src` as the file is written.
   OFCondition cond = ff.loadFile(src.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
   if (cond.bad()) return bad("cannot read the stored file", cond);
   DcmDataset* ds = ff.getDataset();
   const E_TransferSyntax xfer = ds->getOriginalXfer();
+  if (xfer == EXS_Unknown)
+    return fail(ErrorCode::MalformedDicom, "the stored file's transfer syntax is not known");
 
-  const std::array<std::pair<DcmTagKey, const std::string*>, 5> values = {{
-      {DCM_PatientID, &to.id},
-      {DCM_IssuerOfPatientID, &to.issuer},
-      {DCM_PatientName, &to.name},
-      {DCM_PatientBirthDate, &to.birth_date},
-      {DCM_PatientSex, &to.sex},
-  }};
-  const bool utf8 = !std::ranges::all_of(values, [](const auto& v) { return ascii(*v.second); });
-  if (utf8) {
-    convert_item_to_utf8(*ds);
-    ds->putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
+  // The file's own character set keeps its text as it is when it can hold the new values (ASCII
+  // anywhere; Latin-1 in ISO_IR 100); otherwise the whole file becomes UTF-8, and the set it had
+  // is recorded with the other values replaced.
+  OFString charset;
+  (void)ds->findAndGetOFStringArray(DCM_SpecificCharacterSet, charset);
+  std::array<std::string, 5> written = {to.id, to.issuer, to.name, to.birth_date, to.sex};
+  bool to_utf8 = false;
+  if (!std::ranges::all_of(written, ascii) && charset != "ISO_IR 192") {
+    std::array<std::string, 5> in_latin1;
+    bool fits = charset == "ISO_IR 100";
+    for (size_t i = 0; i < written.size() && fits; ++i) {
+      auto l = latin1(written[i]);
+      fits = l.has_value();
+      if (fits) in_latin1[i] = *l;
+    }
+    if (fits)
+      written = in_latin1;
+    else
+      to_utf8 = true;
   }
+  const std::array<DcmTagKey, 5> keys = {DCM_PatientID, DCM_IssuerOfPatientID, DCM_PatientName,
+                                         DCM_PatientBirthDate, DCM_PatientSex};
 
-  // The values replaced, as they were (an attribute the file lacked is recorded empty).
+  // The values replaced, as they were: in the file's character set, which the record names when
+  // the file leaves it (an attribute the file lacked is recorded empty).
   auto* replaced = new DcmItem();
-  for (const auto& [key, value] : values) {
+  if (to_utf8 && !charset.empty())
+    replaced->putAndInsertString(DCM_SpecificCharacterSet, charset.c_str());
+  for (const auto& key : keys) {
     OFString old;
     (void)ds->findAndGetOFStringArray(key, old);
     replaced->putAndInsertString(key, old.c_str());
+  }
+  // The issuer's qualifiers describe the issuer replaced: they go with it.
+  DcmSequenceOfItems* qualifiers = nullptr;
+  if (ds->findAndGetSequence(DCM_IssuerOfPatientIDQualifiersSequence, qualifiers).good() &&
+      qualifiers != nullptr) {
+    replaced->insert(new DcmSequenceOfItems(*qualifiers));
+    (void)ds->findAndDeleteElement(DCM_IssuerOfPatientIDQualifiersSequence);
+  }
+  if (to_utf8) {
+    convert_item_to_utf8(*ds);
+    ds->putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
   }
   auto* record = new DcmItem();
   auto* modified = new DcmSequenceOfItems(DCM_ModifiedAttributesSequence);
   modified->append(replaced);
   record->insert(modified);
-  record->putAndInsertString(DCM_AttributeModificationDateTime, now_dt().c_str());
+  record->putAndInsertString(DCM_AttributeModificationDateTime, dt_of(modified_at).c_str());
   record->putAndInsertString(DCM_ModifyingSystem, modifying_system.c_str());
   record->putAndInsertString(DCM_SourceOfPreviousValues, "");
   record->putAndInsertString(DCM_ReasonForTheAttributeModification, "CORRECT");
@@ -83,12 +125,12 @@ Status rewrite_patient(const fs::path& src, const fs::path& dst, const PatientAt
   }
   original->append(record);
 
-  for (const auto& [key, value] : values) {
-    cond = ds->putAndInsertString(key, value->c_str());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    cond = ds->putAndInsertString(keys[i], written[i].c_str());
     if (cond.bad()) return bad("cannot set the patient", cond);
   }
-  cond = ff.saveFile(dst.c_str(), xfer == EXS_Unknown ? EXS_LittleEndianExplicit : xfer,
-                     EET_ExplicitLength, EGL_recalcGL, EPD_noChange, 0, 0, EWM_fileformat);
+  cond = ff.saveFile(dst.c_str(), xfer, EET_ExplicitLength, EGL_recalcGL, EPD_noChange, 0, 0,
+                     EWM_fileformat);
   if (cond.bad()) {
     ::unlink(dst.c_str());
     return bad("cannot write the corrected file", cond);

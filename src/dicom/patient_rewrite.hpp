@@ -23,9 +23,14 @@ struct PatientAttributes {
 // Writes `dst`: `src` with `to` as its Patient ID, Issuer of Patient ID, Patient's Name, Birth
 // Date and Sex, and one more item of the Original Attributes Sequence (0400,0561) holding the
 // values replaced, when, by `modifying_system`, for the reason CORRECT. The transfer syntax and
-// every other attribute stay; the text becomes UTF-8 (ISO_IR 192) only when `to` needs it.
+// every other attribute stay, but Issuer of Patient ID Qualifiers (recorded with the issuer it
+// qualified). The file keeps its character set when that holds `to` (ASCII; Latin-1 in ISO_IR
+// 100); otherwise all its text becomes UTF-8 (ISO_IR 192), the set it had recorded too.
+// `modified_at` (UTC ISO-8601) is the record's time: the same for every file of one change, so
+// that rewriting the same file twice (a resend of the original) gives the same bytes.
 [[nodiscard]] Status rewrite_patient(const std::filesystem::path& src,
                                      const std::filesystem::path& dst, const PatientAttributes& to,
-                                     const std::string& modifying_system);
+                                     const std::string& modifying_system,
+                                     const std::string& modified_at);
 
 }  // namespace vireo::dicom

@@ -43,7 +43,7 @@ struct Referral {
   Order order;
   std::vector<std::string> procedures;  // the catalogue's names, in order
   std::string patient_name;             // "Family, Given"
-  std::string mrn, birth_date, sex;
+  std::string mrn, mrn_issuer, birth_date, sex;
   bool contrast_allergy = false;
   std::string starts_at, appointment_status, room;  // the latest booking's; empty when none
 };

@@ -322,15 +322,19 @@ std::string physician_key(std::string_view name) {
 
 Result<std::vector<Referral>> Orders::referrals(std::string_view physician, bool open_only,
                                                 int64_t limit) {
+  // A name of one word ("SMITH", "Dr. Smith") would name too many physicians: an account must
+  // carry the whole name for its rows to be found.
   const std::string key = physician_key(physician);
-  if (key.empty()) return std::vector<Referral>{};
+  if (key.find(' ') == std::string::npos) return std::vector<Referral>{};
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());
   Connection& db = **c;
   auto orders = orders_where(
       db,
       std::string("WHERE referring_key = ?") +
-          (open_only ? " AND status NOT IN ('cancelled', 'final', 'released', 'delivered')" : "") +
+          (open_only ? " AND status NOT IN ('cancelled', 'preliminary', 'final', 'released', "
+                       "'delivered', 'amended')"
+                     : "") +
           " ORDER BY id DESC LIMIT ?",
       {key, limit});
   if (!orders) return std::unexpected(orders.error());
@@ -338,8 +342,8 @@ Result<std::vector<Referral>> Orders::referrals(std::string_view physician, bool
   for (auto& o : *orders) {
     Referral r;
     auto patient = db.query(
-        "SELECT family_name, given_name, mrn, birth_date, sex, contrast_allergy FROM ris_patients "
-        "WHERE id = ?",
+        "SELECT family_name, given_name, mrn, birth_date, sex, contrast_allergy, mrn_issuer FROM "
+        "ris_patients WHERE id = ?",
         {o.patient_id});
     if (!patient) return std::unexpected(patient.error());
     if (!patient->empty()) {
@@ -349,6 +353,7 @@ Result<std::vector<Referral>> Orders::referrals(std::string_view physician, bool
       r.birth_date = p.text(3);
       r.sex = p.text(4);
       r.contrast_allergy = p.integer(5) != 0;
+      r.mrn_issuer = p.text(6);
     }
     for (int64_t id : o.procedure_ids) {
       auto name = db.query("SELECT name FROM ris_procedures WHERE id = ?", {id});

@@ -53,7 +53,8 @@ class Orders {
   [[nodiscard]] Result<std::vector<Order>> of_patient(int64_t patient_id);
   // The orders that name `physician` as their referrer (DICOM PN or as typed; physician_key),
   // newest first, with their patients and bookings: a referring physician's whole view of the
-  // RIS. `open_only`: those not yet reported or cancelled. Nothing for an empty name.
+  // RIS. `open_only`: those not yet reported or cancelled. Nothing for a name of fewer than two
+  // words (one word names too many physicians).
   [[nodiscard]] Result<std::vector<Referral>> referrals(std::string_view physician, bool open_only,
                                                         int64_t limit);
 

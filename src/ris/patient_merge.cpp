@@ -50,16 +50,12 @@ Status publish(Connection& c, const events::Outbox& outbox, const char* topic,
   return {};
 }
 
-// Moves the `kind` rows (table `table`) recorded for merge `merge_id` or, when `record`, every
-// one of `from`, to `to`; records them when `record`.
+// Moves every `kind` row (table `table`) of patient `from` to `to`, and records each with its
+// version once moved.
 Status move_rows(Connection& c, const char* table, const char* kind, int64_t merge_id, int64_t from,
-                 int64_t to, bool record, const std::string& now, const std::string& actor) {
+                 int64_t to, const std::string& now, const std::string& actor) {
   auto rows =
-      record ? c.query(std::string("SELECT id FROM ") + table + " WHERE patient_id = ?", {from})
-             : c.query(std::string("SELECT t.id FROM ") + table +
-                           " t JOIN ris_patient_merge_moves mv ON mv.item_id = t.id AND "
-                           "mv.kind = ? AND mv.merge_id = ? WHERE t.patient_id = ?",
-                       {std::string(kind), merge_id, from});
+      c.query(std::string("SELECT id, version FROM ") + table + " WHERE patient_id = ?", {from});
   if (!rows) return std::unexpected(rows.error());
   for (const auto& r : *rows) {
     if (auto s = c.execute(std::string("UPDATE ") + table +
@@ -68,33 +64,99 @@ Status move_rows(Connection& c, const char* table, const char* kind, int64_t mer
                            {to, now, actor, r.integer(0)});
         !s)
       return s;
-    if (record)
-      if (auto s = c.execute(
-              "INSERT INTO ris_patient_merge_moves (merge_id, kind, item_id) VALUES (?, ?, ?)",
-              {merge_id, std::string(kind), r.integer(0)});
-          !s)
-        return s;
+    if (auto s = c.execute(
+            "INSERT INTO ris_patient_merge_moves (merge_id, kind, item_id, item_version) VALUES "
+            "(?, ?, ?, ?)",
+            {merge_id, std::string(kind), r.integer(0), r.integer(1) + 1});
+        !s)
+      return s;
   }
   return {};
 }
 
+// Gives back what merge `merge_id` moved: its orders, and the requests for them (whenever they
+// were asked for), unless one of its orders changed since (booked, performed, cancelled): then
+// whose it is can no longer be told here, and the conflict names it.
+Result<std::optional<Conflict>> give_back(Connection& c, const PatientMerge& m,
+                                          const std::string& now, const std::string& actor) {
+  auto orders = c.query(
+      "SELECT o.id, o.version, mv.item_version, o.accession_number, o.patient_id FROM "
+      "ris_patient_merge_moves mv JOIN ris_orders o ON o.id = mv.item_id WHERE mv.merge_id = ? "
+      "AND mv.kind = 'order' ORDER BY o.id",
+      {m.id});
+  if (!orders) return std::unexpected(orders.error());
+  for (const auto& o : *orders)
+    if (o.integer(4) != m.target_id || o.integer(1) != o.integer(2))
+      return std::optional<Conflict>(
+          Conflict{"merge_used",
+                   "Order " + o.text(3) +
+                       " changed since the merge (booked, performed or cancelled): whose it is "
+                       "cannot be told by undoing; correct it by hand first",
+                   0});
+  for (const auto& o : *orders) {
+    if (auto s = c.execute(
+            "UPDATE ris_orders SET patient_id = ?, version = version + 1, updated_at = ?, "
+            "updated_by = ? WHERE id = ?",
+            {m.source_id, now, actor, o.integer(0)});
+        !s)
+      return std::unexpected(s.error());
+    if (auto s =
+            c.execute("UPDATE ris_appointment_requests SET patient_id = ?, version = version + 1, "
+                      "updated_at = ?, updated_by = ? WHERE order_id = ? AND patient_id = ?",
+                      {m.source_id, now, actor, o.integer(0), m.target_id});
+        !s)
+      return std::unexpected(s.error());
+  }
+  return std::optional<Conflict>();
+}
+
 // The duplicate's allergies must not be lost with it: the patient kept gets its contrast
-// allergy and its allergy text (an undoing leaves them: a warning too many is safer than one
-// lost).
-Status carry_allergies(Connection& c, const Patient& source, const Patient& target,
-                       const std::string& now, const std::string& actor) {
+// allergy and its allergy text. What was added is recorded with the merge, for its undoing.
+Status carry_allergies(Connection& c, int64_t merge_id, const Patient& source,
+                       const Patient& target, const std::string& now, const std::string& actor) {
   const std::string text(trim(source.allergies));
   const bool add_text = !text.empty() && target.allergies.find(text) == std::string::npos;
   const bool add_flag = source.contrast_allergy && !target.contrast_allergy;
   if (!add_text && !add_flag) return {};
+  const std::string line = add_text ? text + " (MRN " + source.mrn + ")" : "";
   std::string allergies = target.allergies;
-  if (add_text)
-    allergies += (allergies.empty() ? "" : "\n") + text + " (MRN " + source.mrn + ")";
+  if (add_text) allergies += (allergies.empty() ? "" : "\n") + line;
+  if (auto s = c.execute(
+          "UPDATE ris_patient_merges SET carried_allergies = ?, carried_contrast = ? WHERE id = ?",
+          {line, int64_t{add_flag}, merge_id});
+      !s)
+    return s;
   return c.execute(
       "UPDATE ris_patients SET allergies = ?, contrast_allergy = ?, version = version + 1, "
       "updated_at = ?, updated_by = ? WHERE id = ?",
       {allergies, int64_t{source.contrast_allergy || target.contrast_allergy}, now, actor,
        target.id});
+}
+
+// An undoing takes back what the merge added to the kept patient's allergies (they were the
+// other person's), where it is still there as added.
+Status take_back_allergies(Connection& c, int64_t merge_id, const Patient& target,
+                           const std::string& now, const std::string& actor) {
+  auto carried =
+      c.query("SELECT carried_allergies, carried_contrast FROM ris_patient_merges WHERE id = ?",
+              {merge_id});
+  if (!carried) return std::unexpected(carried.error());
+  if (carried->empty()) return {};
+  const std::string line = (*carried)[0].text(0);
+  const bool flag = (*carried)[0].integer(1) != 0;
+  std::string allergies = target.allergies;
+  if (!line.empty()) {
+    if (auto at = allergies.find(line); at != std::string::npos) {
+      allergies.erase(at, line.size());
+      while (!allergies.empty() && allergies.back() == '\n') allergies.pop_back();
+      if (allergies.starts_with('\n')) allergies.erase(0, 1);
+    }
+  }
+  if (allergies == target.allergies && !flag) return {};
+  return c.execute(
+      "UPDATE ris_patients SET allergies = ?, contrast_allergy = ?, version = version + 1, "
+      "updated_at = ?, updated_by = ? WHERE id = ?",
+      {allergies, int64_t{target.contrast_allergy && !flag}, now, actor, target.id});
 }
 
 std::optional<Conflict> stale(const Patient& p, int64_t seen, const char* which) {
@@ -150,15 +212,15 @@ Result<MergeOutcome> Merges::merge(const MergeRequest& m, const access::Principa
     const std::string now = utc_now_iso();
     auto id = c.query(
         "INSERT INTO ris_patient_merges (source_id, target_id, reason, status, version, "
-        "merged_at, merged_by, undone_at, undone_by, undo_reason) VALUES (?, ?, ?, 'merged', 1, "
-        "?, ?, '', '', '') RETURNING id",
+        "merged_at, merged_by, undone_at, undone_by, undo_reason, carried_allergies, "
+        "carried_contrast) VALUES (?, ?, ?, 'merged', 1, ?, ?, '', '', '', '', 0) RETURNING id",
         {m.source_id, m.target_id, m.reason, now, actor.username});
     if (!id) return std::unexpected(id.error());
     const int64_t merge_id = (*id)[0].integer(0);
     for (auto [table, kind] :
          {std::pair{"ris_orders", "order"}, std::pair{"ris_appointment_requests", "request"}})
-      if (auto s = move_rows(c, table, kind, merge_id, m.source_id, m.target_id, true, now,
-                             actor.username);
+      if (auto s =
+              move_rows(c, table, kind, merge_id, m.source_id, m.target_id, now, actor.username);
           !s)
         return std::unexpected(s.error());
     if (auto s = c.execute(
@@ -167,7 +229,7 @@ Result<MergeOutcome> Merges::merge(const MergeRequest& m, const access::Principa
             {m.target_id, now, actor.username, m.source_id});
         !s)
       return std::unexpected(s.error());
-    if (auto s = carry_allergies(c, *source, *target, now, actor.username); !s)
+    if (auto s = carry_allergies(c, merge_id, *source, *target, now, actor.username); !s)
       return std::unexpected(s.error());
     auto saved = read_merge(c, merge_id);
     if (!saved) return std::unexpected(saved.error());
@@ -211,12 +273,14 @@ Result<MergeOutcome> Merges::undo(int64_t merge_id, int64_t seen_version, const 
       return out;
     }
     const std::string now = utc_now_iso();
-    for (auto [table, kind] :
-         {std::pair{"ris_orders", "order"}, std::pair{"ris_appointment_requests", "request"}})
-      if (auto s = move_rows(c, table, kind, merge_id, merge->target_id, merge->source_id, false,
-                             now, actor.username);
-          !s)
-        return std::unexpected(s.error());
+    auto used = give_back(c, *merge, now, actor.username);
+    if (!used) return std::unexpected(used.error());
+    if (*used) {
+      out.conflict = std::move(*used);
+      return out;
+    }
+    if (auto s = take_back_allergies(c, merge_id, *target, now, actor.username); !s)
+      return std::unexpected(s.error());
     if (auto s = c.execute(
             "UPDATE ris_patients SET merged_into = 0, version = version + 1, updated_at = ?, "
             "updated_by = ? WHERE id = ?",

@@ -3,7 +3,10 @@
 // MRN and marked merged into the target, and can take nothing more. Its allergies are added to
 // the target's (a contrast allergy is never lost in a merge). The archive's studies
 // follow through the event kPatientMerged (its consumer moves them and rewrites their files).
-// An administrator can undo a merge: what it moved goes back, and so do the studies.
+// An administrator can undo a merge: what it moved goes back (the requests for its orders too),
+// so do the studies, and the allergies it added to the kept patient are taken back; an order it
+// moved that changed since (booked, performed, cancelled) stops the undoing (merge_used), as
+// whose it is can no longer be told.
 //
 // Each merge and each undoing is one job of the node's write queue: it checks both patients'
 // versions and states and the actor's role, moves the rows, records what moved, and publishes
@@ -47,7 +50,7 @@ struct PatientMerge {
 };
 
 // The result of a merge or an undoing: fields to correct (400), a conflict (409: stale,
-// merged, merge_state, merged_later), or the merge as saved.
+// merged, merge_state, merged_later, merge_used), or the merge as saved.
 struct MergeOutcome {
   std::vector<FieldError> invalid;
   std::optional<Conflict> conflict;

@@ -111,12 +111,15 @@ const std::vector<Migration>& migrations() {
            "CREATE TABLE ris_patient_merges (id ${PK}, source_id INTEGER NOT NULL, target_id "
            "INTEGER NOT NULL, reason TEXT NOT NULL, status TEXT NOT NULL, version INTEGER NOT "
            "NULL, merged_at TEXT NOT NULL, merged_by TEXT NOT NULL, undone_at TEXT NOT NULL, "
-           "undone_by TEXT NOT NULL, undo_reason TEXT NOT NULL)",
+           "undone_by TEXT NOT NULL, undo_reason TEXT NOT NULL, carried_allergies TEXT NOT NULL, "
+           "carried_contrast INTEGER NOT NULL)",
            "CREATE INDEX ris_merges_by_source ON ris_patient_merges (source_id, id)",
            "CREATE INDEX ris_merges_by_target ON ris_patient_merges (target_id, id)",
-           // kind: order or request; item_id: its id.
+           // kind: order or request; item_id: its id; item_version: its version once moved (an
+           // order changed since is no longer the merge's to give back).
            "CREATE TABLE ris_patient_merge_moves (merge_id INTEGER NOT NULL, kind TEXT NOT NULL, "
-           "item_id INTEGER NOT NULL, PRIMARY KEY (merge_id, kind, item_id))",
+           "item_id INTEGER NOT NULL, item_version INTEGER NOT NULL, PRIMARY KEY (merge_id, kind, "
+           "item_id))",
        }},
       {8,
        "each order's referring physician as a key, for the physician's own view",

@@ -966,6 +966,11 @@ class RisMergeTest(ScheduleServer):
         self.assertEqual(sorted(s["studyInstanceUid"] for s in merge["studies"]), studies)
         self.assertEqual(self.studies_of(kept), studies)
         self.assertEqual(self.studies_of(twice), [])
+        self.assertEqual(merge["studiesWaiting"], 0)
+        # The modality sends them again under the old ID: accepted, filed under the patient kept.
+        self.store_for(twice)
+        self.assertEqual(self.studies_of(twice), [])
+        self.assertEqual(self.studies_of(kept), studies)
 
         # What a viewer reads and what a peer receives name the patient kept, and keep the old ID.
         status, _, meta = self.server.http("GET", f"/dicom-web/studies/{studies[0]}/metadata")

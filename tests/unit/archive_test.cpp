@@ -172,8 +172,65 @@ TEST_F(ArchiveTest, AMovedFileOfAnotherCharacterSetBecomesUtf8AndKeepsItsOldName
   ASSERT_TRUE(meta && (*meta)[0]);
   EXPECT_NE((*meta)[0]->find("Ōta^Ayşe"), std::string::npos);
   EXPECT_NE((*meta)[0]->find("Äneas^Rüdiger"), std::string::npos);
-  EXPECT_NE((*meta)[0]->find("ISO_IR 192"), std::string::npos);
+  const std::string bytes = slurp(*archive_->instance_file(*inst, Archive::HashCheck::EveryRead));
+  EXPECT_NE(bytes.find("ISO_IR 192"), std::string::npos);
+  EXPECT_NE(bytes.find("ISO_IR 100"), std::string::npos) << "the set it had, recorded with the old values";
   EXPECT_EQ(find(Level::Patient, {{tag::kPatientName, "ota*"}}).size(), 1u);
+}
+
+// A name its Latin-1 file can hold keeps the file in Latin-1 (viewers that read only the file's
+// own set show it right).
+TEST_F(ArchiveTest, AMovedFileKeepsItsCharacterSetWhenItHoldsTheNewName) {
+  ASSERT_TRUE(import("charset/chrGerm.dcm"));  // ISO_IR 100
+  auto moved = archive_->move_patient(
+      {"ris-merge:3", {"SCSGERM", "", "", "", ""}, {"VIR0000009", "VIREO", "Núñez^María", "", "F"}, "", "rosa"});
+  ASSERT_TRUE(moved) << moved.error().message();
+  auto rows = find(Level::Instance, {{tag::kPatientID, "VIR0000009"}});
+  ASSERT_EQ(rows.size(), 1u);
+  auto inst = archive_->instance(rows[0][tag::kSOPInstanceUID], Scope::everything());
+  auto meta = archive_->metadata({*inst});
+  ASSERT_TRUE(meta && (*meta)[0]);
+  EXPECT_NE((*meta)[0]->find("Núñez^María"), std::string::npos);
+  const std::string bytes = slurp(*archive_->instance_file(*inst, Archive::HashCheck::EveryRead));
+  EXPECT_NE(bytes.find("ISO_IR 100"), std::string::npos);
+  EXPECT_EQ(bytes.find("ISO_IR 192"), std::string::npos) << "the file keeps its character set";
+  EXPECT_NE(bytes.find("N\xFA\xF1" "ez^Mar\xED" "a"), std::string::npos) << "written in Latin-1";
+}
+
+// Merges delivered late or out of order never move images against the RIS: a merge undone
+// before its images moved moves nothing; images arriving later with the merged patient's ID are
+// filed under the patient kept, rewritten; an undoing moves back only what its merge moved last.
+TEST_F(ArchiveTest, PatientMovesHoldWhenLateOrOutOfOrderAndLateImagesAreCorrected) {
+  ASSERT_TRUE(import("dicomdir/98892003/MR1/15820"));
+  const dicom::PatientAttributes source{"98890234", "", "Doe^Peter", "", "M"};
+  const dicom::PatientAttributes kept{"VIR0000010", "VIREO", "Kept^Ana", "19700501", "F"};
+  // The undoing delivered first: the merge, arriving late, moves nothing.
+  ASSERT_TRUE(archive_->move_patient({"ris-unmerge:7", kept, source, "ris-merge:7", "admin"}));
+  auto late = archive_->move_patient({"ris-merge:7", source, kept, "", "rosa"});
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->studies, 0);
+  EXPECT_EQ(find(Level::Study, {{tag::kPatientID, "98890234"}}).size(), 1u);
+
+  // A merge that holds: later images of the merged ID are rewritten as they come.
+  ASSERT_EQ(archive_->move_patient({"ris-merge:8", source, kept, "", "rosa"})->studies, 1);
+  ASSERT_TRUE(import("dicomdir/98892003/MR1/4919"));  // the merged patient's ID, another study
+  EXPECT_TRUE(find(Level::Patient, {{tag::kPatientID, "98890234"}}).empty());
+  auto resent = import("dicomdir/98892003/MR1/15820");  // the original, sent again
+  ASSERT_TRUE(resent) << resent.error().message();
+  EXPECT_EQ(resent->outcome, StoreOutcome::Duplicate) << "corrected as the merge's own copy was";
+  EXPECT_EQ(find(Level::Study, {{tag::kPatientID, "VIR0000010"}}).size(), 2u);
+
+  // Its undoing brings back both, the later one too; a merge again under another merge, then the
+  // first undoing redelivered, leaves them with the patient kept.
+  ASSERT_EQ(archive_->move_patient({"ris-unmerge:8", kept, source, "ris-merge:8", "admin"})->studies, 2);
+  EXPECT_EQ(find(Level::Study, {{tag::kPatientID, "98890234"}}).size(), 2u);
+  ASSERT_TRUE(import("dicomdir/98892003/MR2/4950"));  // after the undoing: not corrected
+  EXPECT_EQ(find(Level::Study, {{tag::kPatientID, "98890234"}}).size(), 2u);
+  ASSERT_EQ(archive_->move_patient({"ris-merge:9", source, kept, "", "rosa"})->studies, 2);
+  auto again = archive_->move_patient({"ris-unmerge:8", kept, source, "ris-merge:8", "admin"});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->studies, 0);
+  EXPECT_EQ(find(Level::Study, {{tag::kPatientID, "VIR0000010"}}).size(), 2u);
 }
 
 TEST_F(ArchiveTest, DuplicatesAreIdempotentAndConflictsReported) {

@@ -222,6 +222,10 @@ TEST_F(MergesTest, WrongMergesAreRefusedAndChangeNothing) {
 
 TEST_F(MergesTest, AnAdministratorUndoesAMergeAndOnlyWhatItMovedGoesBack) {
   const int64_t moved = order(twice_);
+  PatientFields allergic = **patients_->get(twice_);
+  allergic.contrast_allergy = true;
+  allergic.allergies = "Iodinated contrast: hives";
+  ASSERT_TRUE(patients_->update(twice_, version(twice_), allergic, "rosa")->saved());
   auto done = merges_->merge(twice_into_kept(), desk_);
   ASSERT_TRUE(done && done->saved());
   const int64_t later = order(kept_);  // made for the kept patient after the merge
@@ -242,6 +246,7 @@ TEST_F(MergesTest, AnAdministratorUndoesAMergeAndOnlyWhatItMovedGoesBack) {
   EXPECT_EQ(owner(later), kept_);
   EXPECT_EQ((*patients_->get(twice_))->merged_into, 0);
   EXPECT_EQ(events().back().substr(0, 20), "ris.patient.unmerged");
+  EXPECT_FALSE((*patients_->get(kept_))->contrast_allergy) << "the other person's allergy goes back";
 
   const std::string before = snapshot();
   auto twice = merges_->undo(done->value.id, undone->value.version, "again", admin_);
@@ -249,6 +254,20 @@ TEST_F(MergesTest, AnAdministratorUndoesAMergeAndOnlyWhatItMovedGoesBack) {
   EXPECT_EQ(twice->conflict->rule, "merge_state");
   EXPECT_EQ(snapshot(), before);
   EXPECT_EQ((*merges_->of_patient(kept_)).size(), 1u);
+}
+
+TEST_F(MergesTest, AMergeWhoseOrdersChangedSinceIsNotUndone) {
+  const int64_t moved = order(twice_);
+  auto done = merges_->merge(twice_into_kept(), desk_);
+  ASSERT_TRUE(done && done->saved());
+  const auto o = **orders_->get(moved);
+  ASSERT_TRUE(orders_->cancel(o.id, o.version, "Not needed", "rosa")->saved());
+  const std::string before = snapshot();
+  auto undone = merges_->undo(done->value.id, done->value.version, "wrong", admin_);
+  ASSERT_TRUE(undone && undone->conflict);
+  EXPECT_EQ(undone->conflict->rule, "merge_used");
+  EXPECT_NE(undone->conflict->message.find(o.accession_number), std::string::npos);
+  EXPECT_EQ(snapshot(), before);
 }
 
 TEST_F(MergesTest, AMergeIsNotUndoneUnderAPatientMergedSince) {

@@ -31,13 +31,17 @@ json merge_json(const ris::PatientMerge& m) {
           {"undoReason", m.undo_reason}};
 }
 
-// The merge with the studies the archive moved for it (and back, when undone).
-Result<json> merge_with_studies(archive::Archive& archive, const ris::PatientMerge& m) {
+// The merge with the studies the archive moved for it (and back, when undone), and while it
+// holds, how many of the source's studies are still to move (a merge stuck on a damaged file
+// shows here). Read failures of the archive leave the lists out rather than fail the answer:
+// the merge itself is the RIS's, and done.
+json merge_with_studies(archive::Archive& archive, ris::Patients& patients,
+                        const ris::PatientMerge& m) {
   json j = merge_json(m);
   json studies = json::array();
   for (const auto& change : {ris::merge_change(m.id), ris::unmerge_change(m.id)}) {
     auto moves = archive.moves(change);
-    if (!moves) return std::unexpected(moves.error());
+    if (!moves) continue;
     for (const auto& s : *moves)
       studies.push_back({{"studyInstanceUid", s.study_uid},
                          {"direction", change == ris::merge_change(m.id) ? "merged" : "undone"},
@@ -45,6 +49,19 @@ Result<json> merge_with_studies(archive::Archive& archive, const ris::PatientMer
                          {"at", s.at}});
   }
   j["studies"] = std::move(studies);
+  int64_t waiting = 0;
+  if (m.status == "merged")
+    if (auto source = patients.get(m.source_id); source && *source) {
+      archive::FindQuery q{
+          archive::Level::Study,
+          {{tag::kPatientID, (*source)->mrn}, {tag::kIssuerOfPatientID, (*source)->mrn_issuer}},
+          access::Scope::everything()};
+      (void)archive.find(q, [&](const archive::FindRow&) {
+        ++waiting;
+        return true;
+      });
+    }
+  j["studiesWaiting"] = waiting;
   return j;
 }
 
@@ -70,9 +87,7 @@ HttpResponse answered(const HttpRequest& r, const Ctx& ctx, const Result<ris::Me
                      (*source)->mrn + ") into " + std::to_string(m.target_id) + " (MRN " +
                      (*target)->mrn + "), merge " + std::to_string(m.id);
   }
-  auto j = merge_with_studies(ctx.archive, m);
-  if (!j) return http::problem(j.error());
-  return http::json_response(status, dump(*j));
+  return http::json_response(status, dump(merge_with_studies(ctx.archive, ctx.patients, m)));
 }
 
 void merge_route(http::Router& router, const Ctx& ctx) {
@@ -115,18 +130,16 @@ void undo_route(http::Router& router, const Ctx& ctx) {
 }
 
 void read_routes(http::Router& router, const Ctx& ctx) {
-  router.add("GET", "/api/ris/patient-merges/{id}", "ris.patients.read",
-             [ctx](const HttpRequest& r) {
-               auto id = row_id(r.param("id"));
-               if (!id) return no_merge();
-               auto m = ctx.merges.get(*id);
-               if (!m) return http::problem(m.error());
-               if (!*m) return no_merge();
-               auto j = merge_with_studies(ctx.archive, **m);
-               if (!j) return http::problem(j.error());
-               r.audit.detail = "read patient merge " + std::to_string(*id);
-               return http::json_response(200, dump(*j));
-             });
+  router.add(
+      "GET", "/api/ris/patient-merges/{id}", "ris.patients.read", [ctx](const HttpRequest& r) {
+        auto id = row_id(r.param("id"));
+        if (!id) return no_merge();
+        auto m = ctx.merges.get(*id);
+        if (!m) return http::problem(m.error());
+        if (!*m) return no_merge();
+        r.audit.detail = "read patient merge " + std::to_string(*id);
+        return http::json_response(200, dump(merge_with_studies(ctx.archive, ctx.patients, **m)));
+      });
   router.add("GET", "/api/ris/patients/{id}/merges", "ris.patients.read",
              [ctx](const HttpRequest& r) {
                auto id = row_id(r.param("id"));
@@ -134,11 +147,8 @@ void read_routes(http::Router& router, const Ctx& ctx) {
                auto list = ctx.merges.of_patient(*id);
                if (!list) return http::problem(list.error());
                json out = json::array();
-               for (const auto& m : *list) {
-                 auto j = merge_with_studies(ctx.archive, m);
-                 if (!j) return http::problem(j.error());
-                 out.push_back(std::move(*j));
-               }
+               for (const auto& m : *list)
+                 out.push_back(merge_with_studies(ctx.archive, ctx.patients, m));
                r.audit.detail = "read the merges of RIS patient " + std::to_string(*id);
                return http::json_response(200, dump({{"merges", out}}));
              });

@@ -41,6 +41,7 @@ json referral_json(const ris::Referral& v) {
           {"patient",
            {{"name", v.patient_name},
             {"mrn", v.mrn},
+            {"mrnIssuer", v.mrn_issuer},
             {"birthDate", v.birth_date},
             {"sex", v.sex},
             {"contrastAllergy", v.contrast_allergy}}},

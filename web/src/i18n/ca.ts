@@ -467,6 +467,9 @@ export const ca: Messages = {
     },
   },
   merge: {
+    waiting_one: '{{count}} estudi continua amb l’NHC antic: traslladant-se o aturat (se n’avisa un administrador)',
+    waiting_other: '{{count}} estudis continuen amb l’NHC antic: traslladant-se o aturats (se n’avisa un administrador)',
+    keep: 'Mantén la fusió',
     badge: 'Fusionat: vegeu la fitxa que es manté',
     open: 'Fusiona un duplicat en aquesta fitxa…',
     title: 'Fusiona un duplicat a {{patient}}',
@@ -507,6 +510,7 @@ export const ca: Messages = {
     undoConfirm: 'Desfés la fusió',
     undoDone: 'La fusió s’ha desfet. Les imatges tornen i apareixeran a l’altra fitxa en uns segons.',
     problem: {
+      merge_used: 'Una petició que va traslladar la fusió ha canviat després (citada, feta o anul·lada), i desfer no pot saber de qui és. Corregiu abans aquesta petició a mà.',
       self: 'Una fitxa no es pot fusionar amb ella mateixa: trieu l’altre registre.',
       merged: 'Un d’aquests registres ja es va fusionar. Obriu la fitxa on es va fusionar i fusioneu des d’allà.',
       stale: 'Algú ha canviat una d’aquestes fitxes mentrestant. Tanqueu, reviseu-les totes dues i torneu a fusionar.',
@@ -515,6 +519,7 @@ export const ca: Messages = {
     },
   },
   referrals: {
+    ambiguous: 'Hi coincideixen dos estudis: obriu-los des de la llista d’estudis',
     title: 'Les meves peticions',
     intro: 'Les exploracions que heu demanat: en quin punt és cadascuna, quan està citada i les seves imatges quan s’hagin fet.',
     show: 'Mostra',

@@ -466,6 +466,9 @@ export const en = {
     },
   },
   merge: {
+    waiting_one: '{{count}} study still under the old MRN: moving, or held up (an administrator is told)',
+    waiting_other: '{{count}} studies still under the old MRN: moving, or held up (an administrator is told)',
+    keep: 'Keep the merge',
     badge: 'Merged: see the record kept',
     open: 'Merge a duplicate into this record…',
     title: 'Merge a duplicate into {{patient}}',
@@ -506,6 +509,7 @@ export const en = {
     undoConfirm: 'Undo the merge',
     undoDone: 'The merge is undone. The images are moving back and appear on the other record within a few seconds.',
     problem: {
+      merge_used: 'An order the merge moved has changed since (booked, performed or cancelled), so undoing cannot tell whose it is. Correct that order by hand first.',
       self: 'A record cannot be merged into itself: choose the other registration.',
       merged: 'One of these records was merged already. Open the record it was merged into and merge from there.',
       stale: 'Someone changed one of these records meanwhile. Close this, look at both again, then merge.',
@@ -514,6 +518,7 @@ export const en = {
     },
   },
   referrals: {
+    ambiguous: 'Two studies match: open them from the study list',
     title: 'My referrals',
     intro: 'The exams you asked for: where each stands, when it is booked, and its images once taken.',
     show: 'Show',

@@ -467,6 +467,9 @@ export const es: Messages = {
     },
   },
   merge: {
+    waiting_one: '{{count}} estudio sigue con el NHC antiguo: trasladándose o detenido (se avisa a un administrador)',
+    waiting_other: '{{count}} estudios siguen con el NHC antiguo: trasladándose o detenidos (se avisa a un administrador)',
+    keep: 'Mantener la fusión',
     badge: 'Fusionado: vea la ficha que se mantiene',
     open: 'Fusionar un duplicado en esta ficha…',
     title: 'Fusionar un duplicado en {{patient}}',
@@ -507,6 +510,7 @@ export const es: Messages = {
     undoConfirm: 'Deshacer la fusión',
     undoDone: 'La fusión se ha deshecho. Las imágenes vuelven y aparecerán en la otra ficha en unos segundos.',
     problem: {
+      merge_used: 'Una petición que trasladó la fusión ha cambiado después (citada, realizada o anulada), y deshacer no puede saber de quién es. Corrija antes esa petición a mano.',
       self: 'Una ficha no puede fusionarse consigo misma: elija el otro registro.',
       merged: 'Uno de estos registros ya se fusionó. Abra la ficha en la que se fusionó y fusione desde allí.',
       stale: 'Alguien ha cambiado una de estas fichas mientras tanto. Cierre, revise ambas y vuelva a fusionar.',
@@ -515,6 +519,7 @@ export const es: Messages = {
     },
   },
   referrals: {
+    ambiguous: 'Coinciden dos estudios: ábralos desde la lista de estudios',
     title: 'Mis peticiones',
     intro: 'Las exploraciones que ha pedido: en qué punto está cada una, cuándo está citada y sus imágenes cuando se hayan hecho.',
     show: 'Mostrar',

@@ -17,10 +17,11 @@ import { can, useSession } from '../session';
 import { usePatient, usePatientSearch } from './patients';
 import { displayName } from './patientForm';
 import { type PatientMerge, useMergePatients, usePatientMerges, useUndoMerge } from './merges';
+import { useClinic } from './schedule';
 import type { Patient } from './types';
 
 const TYPING_PAUSE_MS = 250;
-const KNOWN_RULES = ['self', 'merged', 'stale', 'merge_state', 'merged_later'] as const;
+const KNOWN_RULES = ['self', 'merged', 'stale', 'merge_state', 'merged_later', 'merge_used'] as const;
 
 function mergeProblemText(t: TFunction, e: unknown): string {
   if (e instanceof ApiProblem && (e.status === 400 || e.status === 409)) {
@@ -171,8 +172,10 @@ export function PatientMerges({ patient: p }: { patient: Patient }) {
   const locale = formatLocale(i18n.language);
   const { session } = useSession();
   const merges = usePatientMerges(p.id);
+  const zone = useClinic().data?.timeZone;
   const [undoing, setUndoing] = useState<PatientMerge | null>(null);
   const [done, setDone] = useState('');
+  if (merges.isError) return <Notice tone="error">{errorText(t, merges.error)}</Notice>;
   if (!merges.data?.length && !done) return null;
   return (
     <section className="patient-merges" data-testid="patient-merges">
@@ -186,14 +189,17 @@ export function PatientMerges({ patient: p }: { patient: Patient }) {
             <li key={m.id} data-testid={`merge-${m.id}`}>
               <p>
                 <PatientLink id={m.sourceId} /> → <PatientLink id={m.targetId} />{' · '}
-                {t('merge.when', { when: formatMoment(m.mergedAt, locale), who: m.mergedBy })}
+                {t('merge.when', { when: formatMoment(m.mergedAt, locale, zone), who: m.mergedBy })}
               </p>
               <p className="hint">
                 {t('merge.why', { reason: m.reason })} · {t('merge.moved', { orders: t('merge.orders', { count: m.ordersMoved }), studies: t('merge.studies', { count: moved }) })}
               </p>
+              {m.status === 'merged' && m.studiesWaiting > 0 && (
+                <p className="hint" data-testid="merge-waiting">{t('merge.waiting', { count: m.studiesWaiting })}</p>
+              )}
               {m.status === 'undone' && (
                 <p className="hint" data-testid="merge-undone">
-                  {t('merge.undoneWhen', { when: formatMoment(m.undoneAt, locale), who: m.undoneBy, reason: m.undoReason })}
+                  {t('merge.undoneWhen', { when: formatMoment(m.undoneAt, locale, zone), who: m.undoneBy, reason: m.undoReason })}
                   {' · '}{t('merge.movedBack', { count: back })}
                 </p>
               )}
@@ -205,7 +211,7 @@ export function PatientMerges({ patient: p }: { patient: Patient }) {
         })}
       </ul>
       <FormDialog isOpen={undoing !== null} onClose={() => setUndoing(null)} testId="undo-merge-dialog" title={t('merge.undoTitle')}>
-        {undoing && <UndoForm merge={undoing} onDone={(text) => { setUndoing(null); setDone(text); }} />}
+        {undoing && <UndoForm merge={undoing} onCancel={() => setUndoing(null)} onDone={(text) => { setUndoing(null); setDone(text); }} />}
       </FormDialog>
     </section>
   );
@@ -216,7 +222,7 @@ function PatientLink({ id }: { id: number }) {
   return <Link to={`/patients/${id}`}>{p.data ? `${displayName(p.data)} (${p.data.mrn})` : `#${id}`}</Link>;
 }
 
-function UndoForm({ merge, onDone }: { merge: PatientMerge; onDone: (text: string) => void }) {
+function UndoForm({ merge, onCancel, onDone }: { merge: PatientMerge; onCancel: () => void; onDone: (text: string) => void }) {
   const { t } = useTranslation();
   const undo = useUndoMerge();
   const [reason, setReason] = useState('');
@@ -236,6 +242,7 @@ function UndoForm({ merge, onDone }: { merge: PatientMerge; onDone: (text: strin
         isRequired multiline maxLength={500} />
       {problem && <Notice tone="error">{problem}</Notice>}
       <div className="dialog-actions">
+        <Button onPress={onCancel}>{t('merge.keep')}</Button>
         <Button type="submit" className="primary danger" isDisabled={undo.isPending}>{t('merge.undoConfirm')}</Button>
       </div>
     </form>

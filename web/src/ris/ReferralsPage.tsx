@@ -68,7 +68,7 @@ export function ReferralsPage() {
                 </td>
                 <td data-testid="referral-status">{t(`orders.status.${r.order.status}`)}</td>
                 <td>{appointmentText(r, t, locale, zone)}</td>
-                <td>{IMAGED.has(r.order.status) ? <ImagesLink accession={r.order.accessionNumber} /> : <span className="muted">—</span>}</td>
+                <td>{IMAGED.has(r.order.status) ? <ImagesLink referral={r} /> : <span className="muted">—</span>}</td>
                 <td>{formatMoment(r.order.createdAt, locale, zone)}</td>
               </tr>
             ))}
@@ -86,18 +86,21 @@ function appointmentText(r: Referral, t: ReturnType<typeof useTranslation>['t'],
   return <>{when}<div className="sub">{r.appointment.room}</div></>;
 }
 
-// The study of the order, found in the archive by its accession number (the archive shows a
-// referring physician only the studies of their patients).
-function ImagesLink({ accession }: { accession: string }) {
+// The study of the order, found in the archive by its accession number and its patient (MRN and
+// issuer): an accession number alone may be another source's; two studies that match are not
+// guessed between.
+function ImagesLink({ referral: r }: { referral: Referral }) {
   const { t } = useTranslation();
   const study = useQuery({
-    queryKey: ['archive', 'studies', 'accession', accession],
+    queryKey: ['archive', 'studies', 'accession', r.order.accessionNumber, r.patient.mrn, r.patient.mrnIssuer],
     queryFn: async () => {
-      const q = new URLSearchParams({ AccessionNumber: accession, limit: '1' });
+      const q = new URLSearchParams({ AccessionNumber: r.order.accessionNumber, PatientID: r.patient.mrn,
+        IssuerOfPatientID: r.patient.mrnIssuer, limit: '2' });
       const found = await dicomJson(`/dicom-web/studies?${q}`);
-      return found.length ? text(found[0], Tag.StudyInstanceUID) : '';
+      return found.length === 1 ? text(found[0], Tag.StudyInstanceUID) : found.length > 1 ? 'ambiguous' : '';
     },
   });
+  if (study.data === 'ambiguous') return <span className="muted">{t('referrals.ambiguous')}</span>;
   if (!study.data) return <span className="muted">{study.isPending ? '…' : t('referrals.noImages')}</span>;
   return <Link to={`/viewer/${study.data}`}>{t('referrals.openImages')}</Link>;
 }

@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""The appointment book at size, on SQLite and on PostgreSQL side by side.
+
+Each engine gets a clinic of 100 rooms (10 CT rooms, 90 others) open 08:00-20:00 every day, a
+million patients and five million appointments (with their orders): three years of past exams,
+four thousand eight hundred a day, and the coming week half booked in the CT rooms. They are
+loaded by SQL straight into the tables the server made (five million bookings through the API
+would take days and measure the form); the measured work goes through the API:
+
+- a week of free times for a CT order, in all 10 CT rooms at once (GET /api/ris/slots?days=7),
+  the reception's first question for every booking (goal: under 50 ms);
+- booking throughput: 8 clients booking at once (each its own connection, its own room, the free
+  times of the week), POST /api/ris/appointments: bookings a second and their latency.
+
+Needs root (network namespace; PostgreSQL runs as the postgres user).
+
+  bench/schedule_bench.py [--patients 1000000] [--appointments 5000000] [--write docs/PERFORMANCE.md]
+"""
+import argparse
+import csv
+import datetime
+import http.client
+import json
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from archive_bench import ROOT, ensure_netns, pct, write_section  # noqa: E402
+from backends_bench import Backends, Node  # noqa: E402
+from dicomweb_bench import in_namespace  # noqa: E402
+from ris_bench import COLUMNS as PATIENT_COLUMNS, patients  # noqa: E402
+
+ROOMS, CT_ROOMS, SLOTS_A_DAY = 100, 10, 48  # 08:00-20:00, 15 minutes each
+ORDER_COLUMNS = ("patient_id accession_number priority reason clinical_info referring_physician requesting_department "
+                 "status cancel_reason version created_at created_by updated_at updated_by").split()
+APPOINTMENT_COLUMNS = ("order_id room_id starts_at ends_at busy_until radiologist_id technician_id status cancel_reason "
+                       "arrived_at version created_at created_by updated_at updated_by").split()
+STAMP = "2026-01-01T00:00:00Z"
+
+
+def iso(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def call(node, method, path, body=None, conn=None):
+    own = conn is None
+    conn = conn or http.client.HTTPConnection("127.0.0.1", node.http_port, timeout=300)
+    headers = dict(node.headers, **({"Content-Type": "application/json"} if body is not None else {}))
+    t0 = time.perf_counter()
+    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+    r = conn.getresponse()
+    data = r.read()
+    elapsed = time.perf_counter() - t0
+    if own:
+        conn.close()
+    if r.status not in (200, 201):
+        raise RuntimeError(f"{node.name} {method} {path}: {r.status} {data[:300]!r}")
+    return json.loads(data), elapsed
+
+
+def book_rows(appointments, tomorrow, procedure):
+    """(orders, order_procedures, appointments) rows: the past, then the coming week half booked."""
+    rnd = random.Random(3)
+    week = [(room, day, j) for day in range(7) for room in range(1, CT_ROOMS + 1) for j in range(0, SLOTS_A_DAY, 2)]
+    past = appointments - len(week)
+    days_back = past // (ROOMS * SLOTS_A_DAY) + 1
+    start = tomorrow - datetime.timedelta(days=days_back + 1)
+    for i in range(appointments):
+        if i < past:
+            day, rest = divmod(i, ROOMS * SLOTS_A_DAY)
+            room, j = divmod(rest, SLOTS_A_DAY)
+            room += 1
+            when = start + datetime.timedelta(days=day)
+            status, order_status = "arrived", "acquired"
+        else:
+            room, day, j = week[i - past]
+            when = tomorrow + datetime.timedelta(days=day)
+            status, order_status = "booked", "scheduled"
+        begins = when + datetime.timedelta(hours=8, minutes=15 * j)
+        ends = begins + datetime.timedelta(minutes=15)
+        order = (rnd.randint(1, 1000000), f"X{i + 1:010d}", "routine", "Bench", "", "Dr. Bench", "",
+                 order_status, "", 1, STAMP, "bench", STAMP, "bench")
+        appointment = (i + 1, room, iso(begins), iso(ends), iso(ends), 0, 0, status, "",
+                       iso(begins) if status == "arrived" else "", 1, STAMP, "bench", STAMP, "bench")
+        yield order, (i + 1, 0, procedure), appointment
+
+
+def fill(node, label, n_patients, n_appointments, tomorrow, tmp):
+    node.start().token()
+    hours = [{"weekday": d, "opens": "08:00", "closes": "20:00"} for d in range(1, 8)]
+    for r in range(ROOMS):
+        call(node, "POST", "/api/ris/rooms", {"name": f"{'CT' if r < CT_ROOMS else 'MR'} {r + 1}",
+                                              "modality": "CT" if r < CT_ROOMS else "MR", "hours": hours})
+    procedure, _ = call(node, "POST", "/api/ris/procedures", {"code": "CT-THX", "name": "CT chest", "modality": "CT",
+                                                              "durationMinutes": 15})
+    node.stop()
+    t0 = time.perf_counter()
+    ins = lambda table, cols: f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    if label == "SQLite":
+        db = sqlite3.connect(node.dir / "index.sqlite")
+        db.executemany(ins("ris_patients", PATIENT_COLUMNS), patients(n_patients))
+        orders, steps, books = [], [], []
+        for o, s, a in book_rows(n_appointments, tomorrow, procedure["id"]):
+            orders.append(o)
+            steps.append(s)
+            books.append(a)
+            if len(orders) == 200000:
+                db.executemany(ins("ris_orders", ORDER_COLUMNS), orders)
+                db.executemany(ins("ris_order_procedures", ["order_id", "position", "procedure_id"]), steps)
+                db.executemany(ins("ris_appointments", APPOINTMENT_COLUMNS), books)
+                orders, steps, books = [], [], []
+        db.executemany(ins("ris_orders", ORDER_COLUMNS), orders)
+        db.executemany(ins("ris_order_procedures", ["order_id", "position", "procedure_id"]), steps)
+        db.executemany(ins("ris_appointments", APPOINTMENT_COLUMNS), books)
+        db.commit()
+        db.execute("ANALYZE")
+        db.close()
+    else:
+        url = node.env["VIREO_DATABASE_URL"]
+        files = {name: tmp / f"{name}.csv" for name in ("patients", "orders", "steps", "books")}
+        with open(files["patients"], "w", newline="") as f:
+            csv.writer(f).writerows(patients(n_patients))
+        with open(files["orders"], "w", newline="") as fo, open(files["steps"], "w", newline="") as fs, \
+                open(files["books"], "w", newline="") as fb:
+            wo, ws, wb = csv.writer(fo), csv.writer(fs), csv.writer(fb)
+            for o, s, a in book_rows(n_appointments, tomorrow, procedure["id"]):
+                wo.writerow(o)
+                ws.writerow(s)
+                wb.writerow(a)
+        for name, (table, cols) in {"patients": ("ris_patients", PATIENT_COLUMNS),
+                                    "orders": ("ris_orders", ORDER_COLUMNS),
+                                    "steps": ("ris_order_procedures", ["order_id", "position", "procedure_id"]),
+                                    "books": ("ris_appointments", APPOINTMENT_COLUMNS)}.items():
+            os.chmod(files[name], 0o644)
+            subprocess.run(["psql", url, "-q", "-c", f"\\copy {table} ({', '.join(cols)}) FROM '{files[name]}' "
+                            "WITH (FORMAT csv, NULL '\\N')"], check=True)
+            files[name].unlink()
+        # The rows were given their ids: the sequences go past them.
+        for table in ("ris_patients", "ris_orders", "ris_appointments"):
+            subprocess.run(["psql", url, "-q", "-c", f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f"(SELECT MAX(id) FROM {table}))"], check=True, capture_output=True)
+        subprocess.run(["psql", url, "-q", "-c", "VACUUM ANALYZE"], check=True)
+    return procedure["id"], time.perf_counter() - t0
+
+
+def orders_for(node, procedure, n):
+    patient, _ = call(node, "POST", "/api/ris/patients", {"familyName": "Bench", "givenName": "Ana",
+                                                          "birthDate": "1970-01-01", "sex": "F", "confirmedNew": True})
+    return [call(node, "POST", "/api/ris/orders", {"patientId": patient["id"], "procedureIds": [procedure],
+                                                   "reason": "Bench"})[0]["id"] for _ in range(n)]
+
+
+def free_week(node, order, tomorrow, rounds):
+    conn = http.client.HTTPConnection("127.0.0.1", node.http_port, timeout=300)
+    times, windows = [], 0
+    for _ in range(rounds):
+        body, elapsed = call(node, "GET", f"/api/ris/slots?order={order}&from={tomorrow:%Y-%m-%d}&days=7", conn=conn)
+        times.append(elapsed * 1000)
+        windows = len(body["windows"])
+    return sorted(times), windows
+
+
+def booking_throughput(node, orders, tomorrow, clients=8):
+    """Each client books its own room's free times of the week (the odd quarter hours), one after
+    another, over its own connection."""
+    rooms = call(node, "GET", "/api/ris/rooms")[0]["rooms"]
+    ct = sorted((r["id"] for r in rooms if r["modality"] == "CT"))
+    per = len(orders) // clients
+    latencies, refused = [], []
+    lock = threading.Lock()
+
+    def client(k):
+        conn = http.client.HTTPConnection("127.0.0.1", node.http_port, timeout=300)
+        mine, slots = orders[k * per:(k + 1) * per], [(d, j) for d in range(7) for j in range(1, SLOTS_A_DAY, 2)]
+        for order, (day, j) in zip(mine, slots):
+            at = tomorrow + datetime.timedelta(days=day, hours=8, minutes=15 * j)
+            try:
+                _, elapsed = call(node, "POST", "/api/ris/appointments",
+                                  {"orderId": order, "roomId": ct[k], "startsAt": iso(at)}, conn=conn)
+                with lock:
+                    latencies.append(elapsed * 1000)
+            except RuntimeError as e:
+                with lock:
+                    refused.append(str(e))
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    return len(latencies) / wall, sorted(latencies), refused
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--patients", type=int, default=1000000)
+    ap.add_argument("--appointments", type=int, default=5000000)
+    ap.add_argument("--rounds", type=int, default=40)
+    ap.add_argument("--bookings", type=int, default=400, help="in all, shared by the 8 clients")
+    ap.add_argument("--write", help="Markdown file whose schedule-bench section is replaced with the results")
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("schedule_bench.py needs root (network namespace; PostgreSQL runs as the postgres user)")
+    ensure_netns()
+    in_namespace()
+    tmp = Path(tempfile.mkdtemp(prefix="vireo-schedule-", dir="/var/tmp"))
+    os.chmod(tmp, 0o755)
+    backends = Backends(tmp)
+    nodes = {"SQLite": Node(tmp, "sqlite", {}, 11550, 18550),
+             "PostgreSQL": Node(tmp, "postgresql", {"VIREO_DATABASE_URL": backends.fresh()["VIREO_DATABASE_URL"]},
+                                11551, 18551)}
+    for node in nodes.values():
+        node.env["VIREO_CLINIC_TIME_ZONE"] = "UTC"
+    tomorrow = datetime.datetime.combine(datetime.date.today() + datetime.timedelta(days=1), datetime.time(0, 0))
+    results = {}
+    try:
+        for label, node in nodes.items():
+            procedure, filled = fill(node, label, args.patients, args.appointments, tomorrow, tmp)
+            print(f"== {label}: {args.patients} patients, {args.appointments} appointments in {filled:.0f} s", flush=True)
+            node.start().token()
+            orders = orders_for(node, procedure, args.bookings + 1)
+            free_week(node, orders[0], tomorrow, 5)  # warm
+            slots, windows = free_week(node, orders[0], tomorrow, args.rounds)
+            rate, latencies, refused = booking_throughput(node, orders[1:], tomorrow)
+            node.stop()
+            results[label] = {"filled": filled, "slots": slots, "windows": windows, "rate": rate,
+                              "latencies": latencies, "refused": refused}
+            print(f"   free week: p50 {pct(slots, 50):.1f} ms, p95 {pct(slots, 95):.1f} ms ({windows} windows); "
+                  f"booking: {rate:.0f}/s, p95 {pct(latencies, 95):.1f} ms, {len(refused)} refused", flush=True)
+            if refused:
+                print("   first refusal:", refused[0], flush=True)
+    finally:
+        for node in nodes.values():
+            if getattr(node, "proc", None) and node.proc.poll() is None:
+                node.stop()
+        backends.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    s, p = results["SQLite"], results["PostgreSQL"]
+    lines = [f"Measured {time.strftime('%Y-%m-%d')} by `bench/schedule_bench.py --patients {args.patients} "
+             f"--appointments {args.appointments}` on this 2-core machine: {ROOMS} rooms ({CT_ROOMS} CT) open 08:00-20:00, "
+             f"{args.patients} patients and {args.appointments} appointments with their orders on each engine (the "
+             f"coming week half booked in the CT rooms), one node at a time, plain HTTP on loopback; PostgreSQL 15 "
+             f"(Debian, default settings).", "",
+             "| | SQLite | PostgreSQL |", "| --- | --- | --- |",
+             f"| a week of free times, 10 CT rooms, p50 / p95 ({s['windows']} windows) | {pct(s['slots'], 50):.1f} / "
+             f"{pct(s['slots'], 95):.1f} ms | {pct(p['slots'], 50):.1f} / {pct(p['slots'], 95):.1f} ms |",
+             f"| bookings a second, 8 clients at once | {s['rate']:.0f} | {p['rate']:.0f} |",
+             f"| a booking's latency meanwhile, p50 / p95 | {pct(s['latencies'], 50):.1f} / {pct(s['latencies'], 95):.1f} ms "
+             f"| {pct(p['latencies'], 50):.1f} / {pct(p['latencies'], 95):.1f} ms |",
+             f"| bookings refused (should be none) | {len(s['refused'])} | {len(p['refused'])} |",
+             f"| filling the tables (SQL, not the API) | {s['filled']:.0f} s | {p['filled']:.0f} s |"]
+    text = "\n".join(lines)
+    print(text)
+    if args.write:
+        write_section(ROOT / args.write, "schedule-bench", text)
+
+
+if __name__ == "__main__":
+    main()
