@@ -34,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from archive_bench import ROOT, ensure_netns, pct, write_section  # noqa: E402
+from archive_bench import BUILD  # noqa: E402
 from backends_bench import Backends, Node  # noqa: E402
 from dicomweb_bench import in_namespace  # noqa: E402
 from ris_bench import COLUMNS as PATIENT_COLUMNS, patients  # noqa: E402
@@ -66,6 +67,14 @@ def call(node, method, path, body=None, conn=None):
     return json.loads(data), elapsed
 
 
+def admin_token(node):
+    """The bench acts as an administrator (rooms, the catalogue, patients, orders, bookings)."""
+    subprocess.run([BUILD / "vireo", "user", "add", "benchadmin", "--role", "admin"], env=node.env, capture_output=True)
+    out = subprocess.run([BUILD / "vireo", "token", "create", "benchadmin", "--name", "bench"], env=node.env,
+                         capture_output=True, text=True, check=True)
+    node.headers = {"Authorization": "Bearer " + out.stdout.strip()}
+
+
 def book_rows(appointments, tomorrow, procedure):
     """(orders, order_procedures, appointments) rows: the past, then the coming week half booked."""
     rnd = random.Random(3)
@@ -94,7 +103,8 @@ def book_rows(appointments, tomorrow, procedure):
 
 
 def fill(node, label, n_patients, n_appointments, tomorrow, tmp):
-    node.start().token()
+    node.start()
+    admin_token(node)
     hours = [{"weekday": d, "opens": "08:00", "closes": "20:00"} for d in range(1, 8)]
     for r in range(ROOMS):
         call(node, "POST", "/api/ris/rooms", {"name": f"{'CT' if r < CT_ROOMS else 'MR'} {r + 1}",
@@ -227,7 +237,8 @@ def main():
         for label, node in nodes.items():
             procedure, filled = fill(node, label, args.patients, args.appointments, tomorrow, tmp)
             print(f"== {label}: {args.patients} patients, {args.appointments} appointments in {filled:.0f} s", flush=True)
-            node.start().token()
+            node.start()
+            admin_token(node)
             orders = orders_for(node, procedure, args.bookings + 1)
             free_week(node, orders[0], tomorrow, 5)  # warm
             slots, windows = free_week(node, orders[0], tomorrow, args.rounds)

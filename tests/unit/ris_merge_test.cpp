@@ -91,23 +91,14 @@ class MergesTest : public ::testing::Test {
   }
   // What a refusal must leave as it was.
   std::string snapshot() {
-    auto c = db_->connect();
-    std::string out;
-    for (const char* sql :
-         {"SELECT id, merged_into, version FROM ris_patients ORDER BY id",
-          "SELECT id, patient_id, version FROM ris_orders ORDER BY id",
-          "SELECT id, patient_id, version FROM ris_appointment_requests ORDER BY id",
-          "SELECT id, status, version FROM ris_patient_merges ORDER BY id",
-          "SELECT merge_id, kind, item_id FROM ris_patient_merge_moves ORDER BY merge_id, kind, "
-          "item_id",
-          "SELECT topic, ids FROM outbox ORDER BY id"}) {
-      auto rows = (*c)->query(sql, {});
-      for (const auto& r : *rows) {
-        for (size_t i = 0; i < r.size(); ++i) out += r.text(i) + "|";
-        out += "\n";
-      }
-    }
-    return out;
+    return testing_support::rows_text(
+        *db_, {"SELECT id, merged_into, version FROM ris_patients ORDER BY id",
+               "SELECT id, patient_id, version FROM ris_orders ORDER BY id",
+               "SELECT id, patient_id, version FROM ris_appointment_requests ORDER BY id",
+               "SELECT id, status, version FROM ris_patient_merges ORDER BY id",
+               "SELECT merge_id, kind, item_id FROM ris_patient_merge_moves ORDER BY merge_id, kind, "
+               "item_id",
+               "SELECT topic, ids FROM outbox ORDER BY id"});
   }
   std::vector<std::string> events() {
     auto c = db_->connect();

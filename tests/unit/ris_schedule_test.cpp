@@ -117,20 +117,11 @@ class ScheduleTest : public ::testing::Test {
   std::string order_status(int64_t id) { return (*orders_->get(id))->status; }
   // What a refusal must leave as it was.
   std::string snapshot() {
-    auto c = db_->connect();
-    std::string out;
-    for (const char* sql : {"SELECT id, room_id, starts_at, status, version FROM ris_appointments "
-                            "ORDER BY id",
-                            "SELECT id, status, version FROM ris_orders ORDER BY id",
-                            "SELECT id, status, version FROM ris_appointment_requests ORDER BY id",
-                            "SELECT topic, ids FROM outbox ORDER BY id"}) {
-      auto rows = (*c)->query(sql, {});
-      for (const auto& r : *rows) {
-        for (size_t i = 0; i < r.size(); ++i) out += r.text(i) + "|";
-        out += "\n";
-      }
-    }
-    return out;
+    return testing_support::rows_text(
+        *db_, {"SELECT id, room_id, starts_at, status, version FROM ris_appointments ORDER BY id",
+               "SELECT id, status, version FROM ris_orders ORDER BY id",
+               "SELECT id, status, version FROM ris_appointment_requests ORDER BY id",
+               "SELECT topic, ids FROM outbox ORDER BY id"});
   }
   std::vector<std::string> topics() {
     auto c = db_->connect();

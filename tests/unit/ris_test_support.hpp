@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ris/patient.hpp"
+#include "store/database.hpp"
 
 namespace vireo::ris::testing_support {
 
@@ -13,6 +14,20 @@ inline std::vector<std::string> rules_of(const std::vector<FieldError>& errors,
   std::vector<std::string> out;
   for (const auto& e : errors)
     if (e.field == field) out.push_back(e.rule);
+  return out;
+}
+
+// Each query's rows as text, a line a row: what a refusal must leave as it was.
+inline std::string rows_text(Database& db, std::initializer_list<const char*> queries) {
+  auto c = db.connect();
+  std::string out;
+  for (const char* sql : queries) {
+    auto rows = (*c)->query(sql, {});
+    for (const auto& r : *rows) {
+      for (size_t i = 0; i < r.size(); ++i) out += r.text(i) + "|";
+      out += "\n";
+    }
+  }
   return out;
 }
 

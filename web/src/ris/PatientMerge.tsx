@@ -10,6 +10,7 @@ import { Button } from 'react-aria-components';
 import { ApiProblem } from '../apiClient';
 import { FormDialog } from '../ui/FormDialog';
 import { Notice, TextInput } from '../ui/fields';
+import { ReasonForm } from '../ui/ReasonForm';
 import { errorText } from '../ui/errorText';
 import { formatCalendarDate, formatMoment } from '../i18n/format';
 import { formatLocale } from '../i18n';
@@ -225,26 +226,10 @@ function PatientLink({ id }: { id: number }) {
 function UndoForm({ merge, onCancel, onDone }: { merge: PatientMerge; onCancel: () => void; onDone: (text: string) => void }) {
   const { t } = useTranslation();
   const undo = useUndoMerge();
-  const [reason, setReason] = useState('');
-  const [error, setError] = useState('');
-  const [problem, setProblem] = useState('');
-  const submit = () => {
-    setError('');
-    setProblem('');
-    if (!reason.trim()) return setError(t('merge.reasonRequired'));
-    undo.mutateAsync({ id: merge.id, version: merge.version, reason })
-      .then(() => onDone(t('merge.undoDone')), (e: unknown) => setProblem(mergeProblemText(t, e)));
-  };
   return (
-    <form className="decline-form" onSubmit={(e) => { e.preventDefault(); submit(); }}>
-      <p className="hint">{t('merge.undoHint')}</p>
-      <TextInput name="reason" label={t('merge.undoReason')} value={reason} onChange={setReason} error={error}
-        isRequired multiline maxLength={500} />
-      {problem && <Notice tone="error">{problem}</Notice>}
-      <div className="dialog-actions">
-        <Button onPress={onCancel}>{t('merge.keep')}</Button>
-        <Button type="submit" className="primary danger" isDisabled={undo.isPending}>{t('merge.undoConfirm')}</Button>
-      </div>
-    </form>
+    <ReasonForm hint={t('merge.undoHint')} label={t('merge.undoReason')} required={t('merge.reasonRequired')}
+      confirm={t('merge.undoConfirm')} cancel={t('merge.keep')} onCancel={onCancel} pending={undo.isPending}
+      problemText={(e) => mergeProblemText(t, e)}
+      send={(reason) => undo.mutateAsync({ id: merge.id, version: merge.version, reason }).then(() => onDone(t('merge.undoDone')))} />
   );
 }

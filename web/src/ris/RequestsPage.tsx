@@ -11,7 +11,8 @@ import { formatMoment } from '../i18n/format';
 import { can, useSession } from '../session';
 import { StaffPage } from '../ui/StaffPage';
 import { FormDialog } from '../ui/FormDialog';
-import { ChoiceField, Notice, TextInput } from '../ui/fields';
+import { ChoiceField, Notice } from '../ui/fields';
+import { ReasonForm } from '../ui/ReasonForm';
 import { errorText } from '../ui/errorText';
 import { useProcedures } from './catalogue';
 import { useLiveChanges } from './live';
@@ -110,26 +111,10 @@ export function RequestsPage() {
 function DeclineForm({ request, onDone }: { request: AppointmentRequest; onDone: (text: string) => void }) {
   const { t } = useTranslation();
   const decline = useDeclineRequest();
-  const [reason, setReason] = useState('');
-  const [error, setError] = useState('');
-  const [problem, setProblem] = useState('');
-  const submit = () => {
-    setError('');
-    setProblem('');
-    if (!reason.trim()) return setError(t('requests.reasonRequired'));
-    decline.mutateAsync({ id: request.id, version: request.version, reason }).then(
-      () => onDone(t('requests.declinedDone', { patient: request.patient.name })),
-      (e: unknown) => setProblem(scheduleProblemText(t, e)));
-  };
   return (
-    <form className="decline-form" onSubmit={(e) => { e.preventDefault(); submit(); }}>
-      <p className="hint">{t('requests.declineHint')}</p>
-      <TextInput name="reason" label={t('requests.reason')} value={reason} onChange={setReason} error={error}
-        isRequired multiline maxLength={500} />
-      {problem && <Notice tone="error">{problem}</Notice>}
-      <div className="dialog-actions">
-        <Button type="submit" className="primary danger" isDisabled={decline.isPending}>{t('requests.declineConfirm')}</Button>
-      </div>
-    </form>
+    <ReasonForm hint={t('requests.declineHint')} label={t('requests.reason')} required={t('requests.reasonRequired')}
+      confirm={t('requests.declineConfirm')} pending={decline.isPending} problemText={(e) => scheduleProblemText(t, e)}
+      send={(reason) => decline.mutateAsync({ id: request.id, version: request.version, reason })
+        .then(() => onDone(t('requests.declinedDone', { patient: request.patient.name })))} />
   );
 }
