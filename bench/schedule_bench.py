@@ -41,7 +41,7 @@ from ris_bench import COLUMNS as PATIENT_COLUMNS, patients  # noqa: E402
 
 ROOMS, CT_ROOMS, SLOTS_A_DAY = 100, 10, 48  # 08:00-20:00, 15 minutes each
 ORDER_COLUMNS = ("patient_id accession_number priority reason clinical_info referring_physician requesting_department "
-                 "status cancel_reason version created_at created_by updated_at updated_by").split()
+                 "status cancel_reason version created_at created_by updated_at updated_by referring_key").split()
 APPOINTMENT_COLUMNS = ("order_id room_id starts_at ends_at busy_until radiologist_id technician_id status cancel_reason "
                        "arrived_at version created_at created_by updated_at updated_by").split()
 STAMP = "2026-01-01T00:00:00Z"
@@ -95,8 +95,8 @@ def book_rows(appointments, tomorrow, procedure):
             status, order_status = "booked", "scheduled"
         begins = when + datetime.timedelta(hours=8, minutes=15 * j)
         ends = begins + datetime.timedelta(minutes=15)
-        order = (rnd.randint(1, 1000000), f"X{i + 1:010d}", "routine", "Bench", "", "Dr. Bench", "",
-                 order_status, "", 1, STAMP, "bench", STAMP, "bench")
+        order = (rnd.randint(1, 1000000), f"X{i + 1:010d}", "routine", "Bench", "", "Dr. Marcus Welby", "",
+                 order_status, "", 1, STAMP, "bench", STAMP, "bench", "MARCUS WELBY")
         appointment = (i + 1, room, iso(begins), iso(ends), iso(ends), 0, 0, status, "",
                        iso(begins) if status == "arrived" else "", 1, STAMP, "bench", STAMP, "bench")
         yield order, (i + 1, 0, procedure), appointment
@@ -162,10 +162,14 @@ def fill(node, label, n_patients, n_appointments, tomorrow, tmp):
 
 
 def orders_for(node, procedure, n):
-    patient, _ = call(node, "POST", "/api/ris/patients", {"familyName": "Bench", "givenName": "Ana",
-                                                          "birthDate": "1970-01-01", "sex": "F", "confirmedNew": True})
-    return [call(node, "POST", "/api/ris/orders", {"patientId": patient["id"], "procedureIds": [procedure],
-                                                   "reason": "Bench"})[0]["id"] for _ in range(n)]
+    """n orders, each of a patient of its own (one patient cannot be in two rooms at once)."""
+    out = []
+    for i in range(n):
+        patient, _ = call(node, "POST", "/api/ris/patients", {"familyName": f"Bench{i}", "givenName": "Ana",
+                                                              "birthDate": "1970-01-01", "sex": "F", "confirmedNew": True})
+        out.append(call(node, "POST", "/api/ris/orders", {"patientId": patient["id"], "procedureIds": [procedure],
+                                                          "reason": "Bench"})[0]["id"])
+    return out
 
 
 def free_week(node, order, tomorrow, rounds):

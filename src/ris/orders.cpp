@@ -132,23 +132,32 @@ Result<std::string> next_accession(Connection& c, const OrderOptions& o) {
               "the accession pattern made 1000 numbers already taken; check accession_pattern");
 }
 
-// The keys of orders made before they were kept (migration 8): once, at the first start after.
+// The keys of orders made before they were kept (migration 8): once, at the first start after,
+// a few thousand orders a write job so that other writers are not held for long.
 Status fill_referring_keys(WriteQueue& writes) {
-  auto filled = writes.run<bool>([](Connection& c) -> Result<bool> {
-    auto rows = c.query(
-        "SELECT id, referring_physician FROM ris_orders WHERE referring_key = '' AND "
-        "referring_physician <> ''",
-        {});
-    if (!rows) return std::unexpected(rows.error());
-    for (const auto& r : *rows)
-      if (auto s = c.execute("UPDATE ris_orders SET referring_key = ? WHERE id = ?",
-                             {physician_key(r.text(1)), r.integer(0)});
-          !s)
-        return std::unexpected(s.error());
-    return true;
-  });
-  if (!filled) return std::unexpected(filled.error());
-  return {};
+  constexpr int64_t kBatch = 5000;
+  int64_t after = 0;
+  for (;;) {
+    auto last = writes.run<int64_t>([&](Connection& c) -> Result<int64_t> {
+      auto rows = c.query(
+          "SELECT id, referring_physician FROM ris_orders WHERE referring_key = '' AND "
+          "referring_physician <> '' AND id > ? ORDER BY id LIMIT ?",
+          {after, kBatch});
+      if (!rows) return std::unexpected(rows.error());
+      int64_t seen = 0;
+      for (const auto& r : *rows) {
+        if (auto s = c.execute("UPDATE ris_orders SET referring_key = ? WHERE id = ?",
+                               {physician_key(r.text(1)), r.integer(0)});
+            !s)
+          return std::unexpected(s.error());
+        seen = r.integer(0);
+      }
+      return std::ssize(*rows) < kBatch ? int64_t{0} : seen;
+    });
+    if (!last) return std::unexpected(last.error());
+    if (*last == 0) return {};
+    after = *last;
+  }
 }
 
 events::Event event_of(const char* topic, const Order& o) {
