@@ -995,6 +995,7 @@ class RisMergeTest(ScheduleServer):
         merges = self.call("GET", f"/api/ris/patients/{kept['id']}/merges")[1]["merges"]
         self.assertEqual([m["id"] for m in merges], [merge["id"]])
         audit = self.server.json("/api/audit?" + urllib.parse.urlencode({"patient": kept["mrn"]}))
+        self.assertTrue(any("read the merges of RIS patient" in e["detail"] for e in audit), audit)
         self.assertTrue(any(e["actor"] == "rosa" and "merged RIS patient" in e["detail"] and twice["mrn"] in e["detail"]
                             for e in audit), audit)
 
@@ -1089,7 +1090,8 @@ class RisReferralsTest(ScheduleServer):
         self.assertEqual(self.call("GET", "/api/ris/referrals", token=self.reception)[0], 403)
         self.assertEqual(self.call("GET", "/api/ris/clinic", token=welby)[0], 200)
         audit = self.server.json("/api/audit?" + urllib.parse.urlencode({"user": "welby"}))
-        self.assertTrue(any("of their referrals" in e["detail"] for e in audit), audit)
+        self.assertTrue(any("of their referrals" in e["detail"] and seen["patient"]["mrn"] in e["detail"]
+                            for e in audit), audit)
 
 
 class RisDemoTest(unittest.TestCase):

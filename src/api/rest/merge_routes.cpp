@@ -137,6 +137,8 @@ void read_routes(http::Router& router, const Ctx& ctx) {
         auto m = ctx.merges.get(*id);
         if (!m) return http::problem(m.error());
         if (!*m) return no_merge();
+        if (auto kept = ctx.patients.get((*m)->target_id); kept && *kept)
+          r.audit.patient_id = (*kept)->mrn;
         r.audit.detail = "read patient merge " + std::to_string(*id);
         return http::json_response(200, dump(merge_with_studies(ctx.archive, ctx.patients, **m)));
       });
@@ -149,6 +151,7 @@ void read_routes(http::Router& router, const Ctx& ctx) {
                json out = json::array();
                for (const auto& m : *list)
                  out.push_back(merge_with_studies(ctx.archive, ctx.patients, m));
+               if (auto p = ctx.patients.get(*id); p && *p) r.audit.patient_id = (*p)->mrn;
                r.audit.detail = "read the merges of RIS patient " + std::to_string(*id);
                return http::json_response(200, dump({{"merges", out}}));
              });

@@ -61,7 +61,12 @@ HttpResponse referrals(ris::Orders& orders, const HttpRequest& r) {
   if (!list) return http::problem(list.error());
   json out = json::array();
   for (const auto& v : *list) out.push_back(referral_json(v));
-  r.audit.detail = "read " + std::to_string(list->size()) + " of their referrals";
+  // Whose records went to a physician outside the clinic: each patient's MRN, once.
+  std::string mrns;
+  for (const auto& v : *list)
+    if (mrns.find(" " + v.mrn + ",") == std::string::npos) mrns += " " + v.mrn + ",";
+  if (!mrns.empty()) mrns.pop_back();
+  r.audit.detail = "read " + std::to_string(list->size()) + " of their referrals (MRN" + mrns + ")";
   return http::json_response(200, dump({{"referrals", out}}));
 }
 
