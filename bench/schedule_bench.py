@@ -10,11 +10,15 @@ would take days and measure the form); the measured work goes through the API:
 - a week of free times for a CT order, in all 10 CT rooms at once (GET /api/ris/slots?days=7),
   the reception's first question for every booking (goal: under 50 ms);
 - booking throughput: 8 clients booking at once (each its own connection, its own room, the free
-  times of the week), POST /api/ris/appointments: bookings a second and their latency.
+  times of the week), POST /api/ris/appointments: bookings a second and their latency;
+- a change on the technicians' open worklists, in real browsers (bench/worklist_bench.mjs): today's
+  exams of one room checked in one by one through the API, each timed to the frame in which every
+  open exams list shows it; on PostgreSQL the check-ins go to one node and the browsers to another.
 
 Needs root (network namespace; PostgreSQL runs as the postgres user).
 
-  bench/schedule_bench.py [--patients 1000000] [--appointments 5000000] [--write docs/PERFORMANCE.md]
+  bench/schedule_bench.py [--patients 1000000] [--appointments 5000000] [--exams 60] [--browsers 2]
+                          [--write docs/PERFORMANCE.md]
 """
 import argparse
 import csv
@@ -45,6 +49,7 @@ ORDER_COLUMNS = ("patient_id accession_number priority reason clinical_info refe
 APPOINTMENT_COLUMNS = ("order_id room_id starts_at ends_at busy_until radiologist_id technician_id status cancel_reason "
                        "arrived_at version created_at created_by updated_at updated_by").split()
 STAMP = "2026-01-01T00:00:00Z"
+TECH_PASSWORD = "Worklist-Bench-Figures-2026!"
 
 
 def iso(t):
@@ -215,13 +220,61 @@ def booking_throughput(node, orders, tomorrow, clients=8):
     return len(latencies) / wall, sorted(latencies), refused
 
 
+def todays_exams(node, n):
+    """Up to n five-minute exams booked from now on in a room open round the clock (so that there is
+    a day's list to check in at whatever hour the bench runs), the rest of today's being full."""
+    every_hour = [{"weekday": d, "opens": "00:00", "closes": "24:00"} for d in range(1, 8)]
+    room, _ = call(node, "POST", "/api/ris/rooms", {"name": "CT 24h", "modality": "CT", "hours": every_hour})
+    quick, _ = call(node, "POST", "/api/ris/procedures", {"code": "CT-QUICK", "name": "CT quick", "modality": "CT",
+                                                          "durationMinutes": 5})
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
+    start = now - datetime.timedelta(minutes=now.minute % 5) + datetime.timedelta(minutes=10)
+    booked = []
+    for i, order in enumerate(orders_for(node, quick["id"], n)):
+        at = start + datetime.timedelta(minutes=5 * i)
+        if at.date() != now.date():
+            break
+        a, _ = call(node, "POST", "/api/ris/appointments", {"orderId": order, "roomId": room["id"], "startsAt": iso(at)})
+        booked.append({"id": a["id"], "version": a["version"], "accession": a["accessionNumber"]})
+    return room["id"], booked
+
+
+def worklist_in_browsers(writer, reader, n, browsers):
+    """bench/worklist_bench.mjs: today's exams of a room checked in through `writer`'s API, watched
+    in `browsers` Chromium browsers signed in as a technician on `reader`; and the list's own read."""
+    room, exams = todays_exams(writer, n)
+    if len(exams) < 10:
+        raise RuntimeError(f"only {len(exams)} exams fit before midnight UTC: run the bench earlier in the day")
+    subprocess.run([BUILD / "vireo", "user", "add", "benchtech", "--role", "technician", "--password-stdin"],
+                   env=writer.env, input=TECH_PASSWORD + "\n", text=True, capture_output=True, check=True)
+    env = dict(os.environ, VIREO_READ_URL=f"http://127.0.0.1:{reader.http_port}",
+               VIREO_WRITE_URL=f"http://127.0.0.1:{writer.http_port}",
+               VIREO_TOKEN=writer.headers["Authorization"].split(" ", 1)[1], VIREO_TECH_USER="benchtech",
+               VIREO_TECH_PASSWORD=TECH_PASSWORD, VIREO_ROOM=str(room), VIREO_EXAMS=json.dumps(exams),
+               VIREO_BROWSERS=str(browsers))
+    r = subprocess.run(["node", ROOT / "bench" / "worklist_bench.mjs"], capture_output=True, text=True, env=env,
+                       timeout=1800)
+    if r.returncode != 0:
+        raise RuntimeError(r.stdout + r.stderr)
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    conn = http.client.HTTPConnection("127.0.0.1", reader.http_port, timeout=300)
+    reader.headers = writer.headers
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    reads = sorted(call(reader, "GET", f"/api/ris/worklist?day={today}&room={room}", conn=conn)[1] * 1000
+                   for _ in range(40))
+    return {"exams": len(exams), "shown": sorted(out["shown"]), "answered": sorted(out["answered"]),
+            "rows": out["rows"], "reads": reads}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--patients", type=int, default=1000000)
     ap.add_argument("--appointments", type=int, default=5000000)
     ap.add_argument("--rounds", type=int, default=40)
     ap.add_argument("--bookings", type=int, default=400, help="in all, shared by the 8 clients")
-    ap.add_argument("--write", help="Markdown file whose schedule-bench section is replaced with the results")
+    ap.add_argument("--exams", type=int, default=60, help="check-ins watched in the browsers")
+    ap.add_argument("--browsers", type=int, default=2, help="technicians' browsers with the list open")
+    ap.add_argument("--write", help="Markdown file whose schedule-bench and worklist-bench sections are replaced")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("schedule_bench.py needs root (network namespace; PostgreSQL runs as the postgres user)")
@@ -247,9 +300,21 @@ def main():
             free_week(node, orders[0], tomorrow, 5)  # warm
             slots, windows = free_week(node, orders[0], tomorrow, args.rounds)
             rate, latencies, refused = booking_throughput(node, orders[1:], tomorrow)
+            reader = node
+            if label == "PostgreSQL":
+                reader = Node(tmp, "PostgreSQL-B", {"VIREO_DATABASE_URL": node.env["VIREO_DATABASE_URL"],
+                                                    "VIREO_CLINIC_TIME_ZONE": "UTC"}, 11552, 18552).start()
+            try:
+                worklist = worklist_in_browsers(node, reader, args.exams, args.browsers)
+            finally:
+                if reader is not node:
+                    reader.stop()
             node.stop()
             results[label] = {"filled": filled, "slots": slots, "windows": windows, "rate": rate,
-                              "latencies": latencies, "refused": refused}
+                              "latencies": latencies, "refused": refused, "worklist": worklist}
+            w = worklist
+            print(f"   worklist: {w['exams']} check-ins x {args.browsers} browsers, shown p50 {pct(w['shown'], 50):.0f} ms, "
+                  f"p95 {pct(w['shown'], 95):.0f} ms, max {max(w['shown']):.0f} ms", flush=True)
             print(f"   free week: p50 {pct(slots, 50):.1f} ms, p95 {pct(slots, 95):.1f} ms ({windows} windows); "
                   f"booking: {rate:.0f}/s, p95 {pct(latencies, 95):.1f} ms, {len(refused)} refused", flush=True)
             if refused:
@@ -276,8 +341,25 @@ def main():
              f"| filling the tables (SQL, not the API) | {s['filled']:.0f} s | {p['filled']:.0f} s |"]
     text = "\n".join(lines)
     print(text)
+    sw, pw = s["worklist"], p["worklist"]
+    ms = lambda v: f"{pct(v, 50):.0f} / {pct(v, 95):.0f} / {max(v):.0f} ms"
+    read = lambda v: f"{pct(v, 50):.1f} / {pct(v, 95):.1f} ms"
+    worklist = "\n".join([
+        f"Measured {time.strftime('%Y-%m-%d')} by `bench/schedule_bench.py --patients {args.patients} --appointments "
+        f"{args.appointments} --exams {args.exams} --browsers {args.browsers}` on this 2-core machine, on the same "
+        f"filled databases as above: {args.browsers} headless Chromium browsers (playwright-core), each signed in as a "
+        f"technician with the exams list of one room open ({sw['rows']} exams today); each check-in sent through the "
+        "API (plain HTTP on loopback) and timed from just before the request to the animation frame in which every "
+        "browser shows the row as arrived. The browsers, the server and the database share the two cores.", "",
+        "| | SQLite, one node | PostgreSQL, check-in on node A, browsers on node B |", "| --- | --- | --- |",
+        f"| check-ins × browsers | {sw['exams']} × {args.browsers} | {pw['exams']} × {args.browsers} |",
+        f"| the change shown in the browser, p50 / p95 / max | {ms(sw['shown'])} | {ms(pw['shown'])} |",
+        f"| the check-in answered, p50 / p95 / max | {ms(sw['answered'])} | {ms(pw['answered'])} |",
+        f"| the day's list read again (GET /api/ris/worklist), p50 / p95 | {read(sw['reads'])} | {read(pw['reads'])} |"])
+    print(worklist)
     if args.write:
         write_section(ROOT / args.write, "schedule-bench", text)
+        write_section(ROOT / args.write, "worklist-bench", worklist)
 
 
 if __name__ == "__main__":
