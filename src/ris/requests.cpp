@@ -228,10 +228,13 @@ Result<std::vector<RequestView>> Schedule::requests(const std::string& status, i
   if (!c) return std::unexpected(c.error());
   if (status.empty())
     return requests_where(**c, "ORDER BY r.id DESC LIMIT ?", {std::clamp<int64_t>(limit, 1, 500)});
-  // Pending ones oldest first: who has waited longest is answered first.
+  // Pending ones stat, then urgent, then routine, each oldest first: an urgent exam is not
+  // answered after a week of routine ones, and among equals who has waited longest goes first.
   return requests_where(**c,
-                        std::string("WHERE r.status = ? ORDER BY r.id ") +
-                            (status == "pending" ? "ASC" : "DESC") + " LIMIT ?",
+                        status == "pending"
+                            ? "WHERE r.status = ? ORDER BY CASE o.priority WHEN 'stat' THEN 0 "
+                              "WHEN 'urgent' THEN 1 ELSE 2 END, r.id LIMIT ?"
+                            : "WHERE r.status = ? ORDER BY r.id DESC LIMIT ?",
                         {status, std::clamp<int64_t>(limit, 1, 500)});
 }
 

@@ -128,6 +128,14 @@ const std::vector<Migration>& migrations() {
            "ALTER TABLE ris_orders ADD COLUMN referring_key TEXT NOT NULL DEFAULT ''",
            "CREATE INDEX ris_orders_by_referrer ON ris_orders (referring_key, id)",
        }},
+      {9,
+       "at most one pending appointment request per order, held by the database as well",
+       {
+           // Schedule::request checks it in its write job; the index makes a second
+           // one impossible whatever writes the table.
+           "CREATE UNIQUE INDEX ris_requests_one_pending ON ris_appointment_requests (order_id) "
+           "WHERE status = 'pending'",
+       }},
   };
   return list;
 }

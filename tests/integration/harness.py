@@ -241,6 +241,35 @@ def blobs_of(data_dir):
     return S3Blobs(data_dir) if os.environ.get("VIREO_TEST_S3_DIR") else FileBlobs(data_dir)
 
 
+_RULES = None
+
+
+def documented_rules():
+    """The rules docs/openapi.yaml lets a RIS problem name: (field rules, conflict rules). The
+    screens say each in the reader's language, and the web app's types come from these lists."""
+    global _RULES
+    if _RULES is None:
+        import yaml
+        schemas = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text())["components"]["schemas"]
+        conflict = schemas["ConflictProblem"]["allOf"][1]["properties"]["conflict"]["properties"]["rule"]
+        _RULES = (set(schemas["FieldError"]["properties"]["rule"]["enum"]), set(conflict["enum"]))
+    return _RULES
+
+
+def check_documented_rules(status, headers, body):
+    """Every RIS answer the tests provoke names only rules the API document lists: a rule added in
+    the server and not in the document fails whichever test first meets it."""
+    if "problem+json" not in (headers.get("Content-Type") or ""):
+        return
+    problem = json.loads(body)
+    fields, conflicts = documented_rules()
+    for error in problem.get("errors") or []:
+        assert error.get("rule") in fields, f"{status}: field rule {error.get('rule')!r} is not in docs/openapi.yaml"
+    if status == 409 and "conflict" in problem:
+        rule = problem["conflict"].get("rule")
+        assert rule in conflicts, f"409: conflict rule {rule!r} is not in docs/openapi.yaml"
+
+
 class Server:
     """A running `vireo serve` with its own data folder."""
 
@@ -376,7 +405,10 @@ class Server:
             with urllib.request.urlopen(req, timeout=30, context=self.tls_context()) as r:
                 return r.status, r.headers, r.read()
         except urllib.error.HTTPError as e:
-            return e.code, e.headers, e.read()
+            out = e.read()
+            if path.startswith("/api/ris/"):
+                check_documented_rules(e.code, e.headers, out)
+            return e.code, e.headers, out
 
     def tls_context(self):
         """Trusts exactly the server's generated certificate, and checks the host name."""

@@ -630,6 +630,53 @@ TEST_F(ScheduleTest, AnAppointmentRequestIsConfirmedByBookingOrDeclined) {
   EXPECT_FALSE(schedule_->requests("lost", 100));
 }
 
+// The pending list puts a stat request before an urgent one and both before routine ones, each
+// kind oldest first; the database itself holds one pending request per order.
+TEST_F(ScheduleTest, PendingRequestsComeStatFirstAndTheDatabaseHoldsOnePerOrder) {
+  std::vector<int64_t> asked;
+  for (auto [family, priority] : std::vector<std::pair<std::string, std::string>>{
+           {"Puig", "routine"}, {"Vidal", "stat"}, {"Roca", "urgent"}, {"Serra", "routine"},
+           {"Pons", "stat"}}) {
+    OrderFields o;
+    o.patient_id = patient(family);
+    o.procedure_ids = {chest_};
+    o.priority = priority;
+    o.reason = "Staging";
+    auto made = orders_->create(o, "rosa");
+    ASSERT_TRUE(made && made->saved());
+    RequestFields f;
+    f.order_id = made->value.id;
+    f.preferred_from = "2027-03-01";
+    f.preferred_to = "2027-03-05";
+    f.preferred_time = "any";
+    auto r = schedule_->request(f, "staff", "rosa");
+    ASSERT_TRUE(r && r->saved());
+    asked.push_back(r->value.id);
+  }
+  auto ids = [](const std::vector<RequestView>& list) {
+    std::vector<int64_t> out;
+    for (const auto& v : list) out.push_back(v.request.id);
+    return out;
+  };
+  EXPECT_EQ(ids(*schedule_->requests("pending", 100)),
+            (std::vector<int64_t>{asked[1], asked[4], asked[2], asked[0], asked[3]}));
+  EXPECT_EQ(ids(*schedule_->requests("pending", 2)), (std::vector<int64_t>{asked[1], asked[4]}));
+  EXPECT_EQ(ids(*schedule_->requests("", 100)),
+            (std::vector<int64_t>{asked[4], asked[3], asked[2], asked[1], asked[0]}))
+      << "every status: the newest first";
+  // A second pending request for an order, written past the domain, is refused by the index;
+  // a declined one beside it is not.
+  auto c = db_->connect();
+  const std::string copy =
+      "INSERT INTO ris_appointment_requests (order_id, patient_id, source, preferred_from, "
+      "preferred_to, preferred_time, note, status, decline_reason, appointment_id, version, "
+      "created_at, created_by, updated_at, updated_by) SELECT order_id, patient_id, source, "
+      "preferred_from, preferred_to, preferred_time, note, ?, '', 0, 1, created_at, created_by, "
+      "updated_at, updated_by FROM ris_appointment_requests WHERE id = ?";
+  EXPECT_FALSE((*c)->execute(copy, {std::string("pending"), asked[0]}));
+  EXPECT_TRUE((*c)->execute(copy, {std::string("declined"), asked[0]}));
+}
+
 // Broadcast events reach every listener once their write commits, never a rolled-back one's.
 TEST_F(ScheduleTest, CommittedChangesReachTheLiveFeedAndRolledBackOnesDoNot) {
   outbox_->broadcast(kAppointmentBooked);
@@ -662,6 +709,44 @@ TEST_F(ScheduleTest, CommittedChangesReachTheLiveFeedAndRolledBackOnesDoNot) {
   subscription.reset();
   EXPECT_EQ(feed.listeners(), 0u);
   feed.stop();
+}
+
+// A node that finds events removed before it read them (it was away while more than the table
+// keeps came) tells its listeners to read everything again, once, before what it reads next; a
+// gap alone (a rolled-back write's unused id) does not.
+TEST_F(ScheduleTest, AFeedThatMissedRemovedEventsTellsItsListenersToReadEverythingAgain) {
+  outbox_->broadcast(kAppointmentBooked);
+  events::LiveFeed feed(*db_);
+  ASSERT_TRUE(feed.read_new()) << "where the table ends: what comes after is news";
+  std::vector<std::string> heard;
+  auto subscription = feed.subscribe([&](const events::LiveEvent& e) {
+    heard.push_back(e.resync ? "resync" : e.event.topic + ":" + e.event.id("appointment"));
+  });
+  auto c = db_->connect();
+  auto top = (*c)->query("SELECT COALESCE(MAX(id), 0) FROM live_events", {});
+  ASSERT_TRUE(top);
+  const int64_t last = (*top)[0].integer(0);
+  auto add = [&](int64_t id, int appointment) {
+    ASSERT_TRUE((*c)->execute(
+        "INSERT INTO live_events (id, topic, ids, created_at) VALUES (?, ?, ?, ?)",
+        {id, std::string(kAppointmentBooked),
+         events::Event{kAppointmentBooked, {{"appointment", std::to_string(appointment)}}}.encoded_ids(),
+         int64_t{1803200400}}));
+  };
+  add(last + 3, 1);  // ids last+1 and last+2 were never committed
+  ASSERT_EQ(feed.read_new(), 1u);
+  const std::string booked = std::string(kAppointmentBooked) + ":";
+  EXPECT_EQ(heard, (std::vector<std::string>{booked + "1"}));
+  // Writers keep the latest kLiveEventsKept: events up to here were removed unread.
+  heard.clear();
+  const int64_t newest = last + 3 + events::kLiveEventsKept + 10;
+  add(newest - events::kLiveEventsKept + 1, 2);
+  add(newest, 3);
+  ASSERT_EQ(feed.read_new(), 2u);
+  EXPECT_EQ(heard, (std::vector<std::string>{"resync", booked + "2", booked + "3"}));
+  heard.clear();
+  ASSERT_EQ(feed.read_new(), 0u);
+  EXPECT_TRUE(heard.empty()) << "told once";
 }
 
 }  // namespace
