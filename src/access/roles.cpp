@@ -101,8 +101,9 @@ constexpr Grant kGrants[] = {
     {Technician, "ris.schedule.read"},
     {Technician, "ris.checkin"},
     {Radiologist, "ris.schedule.read"},
-    // (Not to patients or referrers until request creation checks that the order is theirs:
-    // the route takes any order's id.)
+    // A referrer for the orders that name them (Schedule::request); patients once the portal
+    // checks that the order is theirs.
+    {ReferringPhysician, "ris.requests.create"},
     {Admin, "ris.requests.create"},
     {Receptionist, "ris.requests.create"},
     {Admin, "ris.worklist.read"},

@@ -46,6 +46,9 @@ struct Referral {
   std::string mrn, mrn_issuer, birth_date, sex;
   bool contrast_allergy = false;
   std::string starts_at, appointment_status, room;  // the latest booking's; empty when none
+  // The latest appointment request for the order (requests.cpp): its status (pending,
+  // confirmed, declined; empty when none), and why it was declined.
+  std::string request_status, request_decline_reason;
 };
 
 // How accession numbers are made: a setting of the configuration file.

@@ -379,6 +379,15 @@ Result<std::vector<Referral>> Orders::referrals(std::string_view physician, bool
       r.appointment_status = (*booking)[0].text(1);
       r.room = (*booking)[0].text(2);
     }
+    auto request = db.query(
+        "SELECT status, decline_reason FROM ris_appointment_requests WHERE order_id = ? ORDER BY "
+        "id DESC LIMIT 1",
+        {o.id});
+    if (!request) return std::unexpected(request.error());
+    if (!request->empty()) {
+      r.request_status = (*request)[0].text(0);
+      r.request_decline_reason = (*request)[0].text(1);
+    }
     r.order = std::move(o);
     out.push_back(std::move(r));
   }

@@ -6,6 +6,7 @@
 #include "core/strings.hpp"
 #include "ris/appointment_rows.hpp"
 #include "ris/field_checks.hpp"
+#include "ris/orders.hpp"
 #include "ris/schedule.hpp"
 
 namespace vireo::ris {
@@ -106,7 +107,7 @@ std::optional<Conflict> unchangeable(const AppointmentRequest& r, int64_t seen_v
 }  // namespace
 
 Result<RequestChange> Schedule::request(const RequestFields& f, const std::string& source,
-                                        const std::string& actor) {
+                                        const std::string& actor, std::string_view referrer) {
   RequestChange out;
   checks::Checker check;
   const std::string today = zone_.local_of(now()).day;
@@ -129,10 +130,15 @@ Result<RequestChange> Schedule::request(const RequestFields& f, const std::strin
   if (!one_of(kRequestSources, source)) return fail(ErrorCode::InvalidArgument, "unknown source");
   out.invalid = std::move(check.errors);
   if (!out.invalid.empty()) return out;
+  // (A one-word name would name too many physicians: such an account owns no order.)
+  const std::string own_key = physician_key(referrer);
+  const bool by_referrer = !referrer.empty();
   return writes_.run<RequestChange>([&](Connection& c) -> Result<RequestChange> {
-    auto order = c.query("SELECT patient_id, status FROM ris_orders WHERE id = ?", {f.order_id});
+    auto order = c.query("SELECT patient_id, status, referring_key FROM ris_orders WHERE id = ?",
+                         {f.order_id});
     if (!order) return std::unexpected(order.error());
-    if (order->empty()) {
+    if (order->empty() || (by_referrer && (own_key.find(' ') == std::string::npos ||
+                                           (*order)[0].text(2) != own_key))) {
       out.invalid.push_back({"orderId", "unknown", "No such order"});
       return out;
     }

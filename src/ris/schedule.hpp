@@ -101,9 +101,12 @@ class Schedule {
                                        const std::string& actor);
 
   // Appointment requests (ris/requests.cpp). A request for an order that cannot be booked, or
-  // that has one pending already, is a conflict (order_state, request_pending).
+  // that has one pending already, is a conflict (order_state, request_pending). `referrer`:
+  // the referring physician asking (their account's name); the order must name them as its
+  // referrer (physician_key), another's is field orderId, rule unknown, as if it did not exist.
   [[nodiscard]] Result<RequestChange> request(const RequestFields& f, const std::string& source,
-                                              const std::string& actor);
+                                              const std::string& actor,
+                                              std::string_view referrer = {});
   // Books the request's order there and then, and marks the request confirmed with the
   // booking, in one job: ->value is the appointment. A request no longer pending, or changed
   // since `seen_version`, is a conflict (request_state, stale).

@@ -1093,6 +1093,38 @@ class RisReferralsTest(ScheduleServer):
         self.assertTrue(any("of their referrals" in e["detail"] and seen["patient"]["mrn"] in e["detail"]
                             for e in audit), audit)
 
+    def test_a_referrer_asks_for_an_appointment_for_their_own_orders_only(self):
+        self.server.add_user("casals", "referring", physician="CASALS^ANNA")
+        self.server.add_user("serra", "referring", physician="SERRA")  # one word: names too many to own an order
+        casals, serra = self.server.create_token("casals"), self.server.create_token("serra")
+        made = []
+        for referrer in ("Dra. Anna Casals", "Dr. Elena Serra"):
+            status, order = self.call("POST", "/api/ris/orders", {
+                "patientId": self.order()["patientId"], "procedureIds": [self.chest], "reason": "Cough",
+                "referringPhysician": referrer}, token=self.reception)
+            self.assertEqual(status, 201, order)
+            made.append(order)
+        ask = {"preferredFrom": str(self.later), "preferredTo": str(self.later + datetime.timedelta(days=4)),
+               "preferredTime": "morning", "note": "Mornings suit her"}
+        before = self.server.sql_rows("SELECT COUNT(*) FROM ris_appointment_requests")
+        for order, token in ((made[1], casals), (made[1], serra), ({"id": 999999}, casals)):
+            status, body = self.call("POST", "/api/ris/appointment-requests", dict(ask, orderId=order["id"]), token=token)
+            self.assertEqual(status, 400, body)
+            self.assertEqual([(e["field"], e["rule"]) for e in body["errors"]], [("orderId", "unknown")])
+        self.assertEqual(self.server.sql_rows("SELECT COUNT(*) FROM ris_appointment_requests"), before)
+        status, asked = self.call("POST", "/api/ris/appointment-requests", dict(ask, orderId=made[0]["id"]), token=casals)
+        self.assertEqual(status, 201, asked)
+        self.assertEqual((asked["source"], asked["status"]), ("referrer", "pending"))
+        # Still no reading of the requests list: that is the desk's.
+        self.assertEqual(self.call("GET", "/api/ris/appointment-requests", token=casals)[0], 403)
+        status, body = self.call("GET", "/api/ris/referrals", token=casals)
+        self.assertEqual(body["referrals"][0]["request"], {"status": "pending", "declineReason": ""})
+        status, _ = self.call("POST", f"/api/ris/appointment-requests/{asked['id']}/decline",
+                              {"version": asked["version"], "reason": "No scanner that week"}, token=self.reception)
+        self.assertEqual(status, 200)
+        status, body = self.call("GET", "/api/ris/referrals", token=casals)
+        self.assertEqual(body["referrals"][0]["request"], {"status": "declined", "declineReason": "No scanner that week"})
+
 
 class RisDemoTest(unittest.TestCase):
     """`vireo demo` (run by `make run`): a working centre's RIS, added once."""

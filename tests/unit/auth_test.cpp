@@ -62,7 +62,7 @@ TEST(Roles, TheRoleTableIsExactlyTheDocumentedOne) {
       {"radiologist", {"archive.read", "archive.export", "archive.store", "ris.patients.read", "ris.catalogue.read",
                        "ris.orders.read", "ris.schedule.read", "ris.worklist.read", "ris.exam.perform",
                        "ris.reading.assign"}},
-      {"referring", {"archive.read", "archive.export", "ris.referrals.read"}},
+      {"referring", {"archive.read", "archive.export", "ris.referrals.read", "ris.requests.create"}},
       {"billing", {}},
       {"patient", {"archive.read", "archive.export"}},
   };

@@ -711,6 +711,52 @@ TEST_F(ScheduleTest, CommittedChangesReachTheLiveFeedAndRolledBackOnesDoNot) {
   feed.stop();
 }
 
+// A referring physician asks for an appointment for the orders that name them, and for no other:
+// another's order, or any order for an account whose name is one word, is as unknown as an order
+// that does not exist, and nothing is written.
+TEST_F(ScheduleTest, AReferrerAsksOnlyForTheirOwnOrders) {
+  auto made = [&](const std::string& referrer) {
+    OrderFields o;
+    o.patient_id = patient("Puig");
+    o.procedure_ids = {chest_};
+    o.reason = "Staging";
+    o.referring_physician = referrer;
+    auto m = orders_->create(o, "rosa");
+    EXPECT_TRUE(m && m->saved());
+    return m->value.id;
+  };
+  const int64_t mine = made("Dr. Joan Serra Vila"), theirs = made("Dra. Marta Roig");
+  RequestFields f;
+  f.preferred_from = "2027-03-01";
+  f.preferred_to = "2027-03-05";
+  f.preferred_time = "morning";
+  const std::string before = snapshot();
+  for (auto [order, account] : std::vector<std::pair<int64_t, std::string>>{
+           {theirs, "SERRA VILA^JOAN"}, {mine, "SERRA"}, {mine, "-"}, {9999, "SERRA VILA^JOAN"}}) {
+    f.order_id = order;
+    auto refused = schedule_->request(f, "referrer", "dr.serra", account);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(rules_of(refused->invalid, "orderId"), (std::vector<std::string>{"unknown"}))
+        << order << " " << account;
+  }
+  EXPECT_EQ(snapshot(), before) << "refusals change nothing";
+  f.order_id = mine;
+  auto asked = schedule_->request(f, "referrer", "dr.serra", "SERRA VILA^JOAN");
+  ASSERT_TRUE(asked && asked->saved());
+  EXPECT_EQ(asked->value.source, "referrer");
+  // The referrer's list shows the request waiting, then why it was declined.
+  auto listed = orders_->referrals("Joan Serra Vila", false, 10);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().request_status, "pending");
+  ASSERT_TRUE(schedule_->decline_request(asked->value.id, asked->value.version,
+                                         "Please send the creatinine first", "rosa")
+                  ->saved());
+  listed = orders_->referrals("Joan Serra Vila", false, 10);
+  EXPECT_EQ(listed->front().request_status, "declined");
+  EXPECT_EQ(listed->front().request_decline_reason, "Please send the creatinine first");
+}
+
 // A node that finds events removed before it read them (it was away while more than the table
 // keeps came) tells its listeners to read everything again, once, before what it reads next; a
 // gap alone (a rolled-back write's unused id) does not.

@@ -45,7 +45,11 @@ json referral_json(const ris::Referral& v) {
             {"birthDate", v.birth_date},
             {"sex", v.sex},
             {"contrastAllergy", v.contrast_allergy}}},
-          {"appointment", booking}};
+          {"appointment", booking},
+          {"request", v.request_status.empty()
+                          ? json(nullptr)
+                          : json{{"status", v.request_status},
+                                 {"declineReason", v.request_decline_reason}}}};
 }
 
 // A referring physician's orders: the rows are theirs by their account's physician name, never

@@ -115,8 +115,16 @@ void change_routes(http::Router& router, ris::Schedule& schedule) {
                  errors.push_back({"orderId", "required", "orderId is required"});
                if (auto s = in.no_unknown_members(); !s) return http::problem(s.error());
                if (!errors.empty()) return invalid(errors);
+               // Staff who book ask for any order; anyone else (a referrer) only for the orders
+               // that name them ("-": an account without a physician's name owns none).
+               const std::string source = source_of(r.principal);
+               const std::string referrer =
+                   r.principal.may("ris.schedule.write")
+                       ? std::string()
+                       : (r.principal.physician_name.empty() ? std::string("-")
+                                                             : r.principal.physician_name);
                return answered(r, schedule,
-                               schedule.request(f, source_of(r.principal), r.principal.username),
+                               schedule.request(f, source, r.principal.username, referrer),
                                "asked for", 201);
              });
   router.add("POST", "/api/ris/appointment-requests/{id}/confirm", "ris.schedule.write",
