@@ -14,10 +14,11 @@ dicom::PatientAttributes dicom_patient(const ris::Patient& p) {
 }
 
 events::Handler patient_moves(archive::Archive& archive_ref, ris::Patients& patients_ref,
-                              ris::Merges& merges_ref, audit::AuditLog& trail_ref) {
+                              ris::Merges& merges_ref, audit::AuditLog& trail_ref,
+                              events::Dispatcher& dispatcher_ref) {
   // (pointers: the handler outlives this call; the services it names outlive the dispatcher)
   return [archive = &archive_ref, patients = &patients_ref, merges = &merges_ref,
-          trail = &trail_ref](const events::Event& e) -> Status {
+          trail = &trail_ref, dispatcher = &dispatcher_ref](const events::Event& e) -> Status {
     auto id = api::row_id(e.id("merge"));
     if (!id) return {};  // not one of ours to act on: nothing to do, ever
     auto merge = merges->get(*id);
@@ -39,17 +40,28 @@ events::Handler patient_moves(archive::Archive& archive_ref, ris::Patients& pati
       move = {ris::merge_change(*id), dicom_patient(**source), dicom_patient(**target), "",
               (*merge)->merged_by};
     }
+    archive::MovedStudies so_far;
+    auto renewed = std::chrono::steady_clock::now();
+    const auto every = std::chrono::seconds(std::max<int64_t>(1, dispatcher->lease_seconds() / 3));
+    move.between_studies = [&](const archive::MovedStudies& m) -> Status {
+      so_far = m;
+      if (std::chrono::steady_clock::now() - renewed < every) return {};
+      renewed = std::chrono::steady_clock::now();
+      return dispatcher->renew_lease();
+    };
     auto moved = archive->move_patient(move);
-    if (moved && moved->studies > 0) {
+    const archive::MovedStudies done = moved ? *moved : so_far;
+    if (done.studies > 0) {
       audit::AuditEvent a;
       a.actor = move.actor;
       a.actor_role = "operator";
       a.action = "update";
       a.patient_id = move.to.id;
       a.resource = "archive patient change " + move.change;
-      a.detail = std::to_string(moved->studies) + " studies (" + std::to_string(moved->instances) +
+      a.detail = std::to_string(done.studies) + " studies (" + std::to_string(done.instances) +
                  " instances) moved from MRN " + move.from.id + " (" + move.from.issuer + ") to " +
-                 move.to.id + " (" + move.to.issuer + "); their files rewritten";
+                 move.to.id + " (" + move.to.issuer + "); their files rewritten" +
+                 (moved ? "" : "; the rest to follow");
       trail->record(std::move(a));
     }
     if (!moved) return std::unexpected(moved.error());

@@ -161,7 +161,7 @@ Result<Services> open_services(const Config& config) {
   auto audit = audit::AuditLog::open(*s.db, *s.writes, progress);
   if (!audit) return std::unexpected(audit.error());
   s.audit = std::move(*audit);
-  s.dispatcher->handle(kPatientMovesConsumer, patient_moves(*s.archive, *s.ris_patients, *s.ris_merges, *s.audit));
+  s.dispatcher->handle(kPatientMovesConsumer, patient_moves(*s.archive, *s.ris_patients, *s.ris_merges, *s.audit, *s.dispatcher));
   if (!config.audit_syslog.empty()) {
     auto sender = net::SyslogSender::open(config.audit_syslog, config.audit_syslog_ca);
     if (!sender) return std::unexpected(sender.error());

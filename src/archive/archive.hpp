@@ -89,6 +89,10 @@ struct IntegrityReport {
   int64_t orphans_queued = 0;
 };
 
+struct MovedStudies {
+  int64_t studies = 0, instances = 0;
+};
+
 // Studies of one patient made another's (a merge of two patients, or its undoing): `change`
 // names the move ("ris-merge:12"), and an undoing names the change it undoes.
 struct PatientMove {
@@ -97,10 +101,10 @@ struct PatientMove {
   dicom::PatientAttributes to;    // what the files will say
   std::string undoes;             // "": every study of `from`; else only those `undoes` moved
   std::string actor;
-};
-
-struct MovedStudies {
-  int64_t studies = 0, instances = 0;
+  // Asked after each study moved, with what moved so far: an error stops the move there (the
+  // rest is left for the next delivery). How a long move keeps its claim on the work
+  // (Dispatcher::renew_lease), and how its caller knows what moved when the call then fails.
+  std::function<Status(const MovedStudies&)> between_studies = {};
 };
 
 // A study's move, as recorded (the patient page's history, an undo).

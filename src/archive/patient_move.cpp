@@ -204,6 +204,8 @@ Result<MovedStudies> Archive::move_patient(const PatientMove& m) {
       ++moved.studies;
       moved.instances += *one;
     }
+    if (m.between_studies)
+      if (auto s = m.between_studies(moved); !s) return std::unexpected(s.error());
   }
   if (failed) return std::unexpected(*failed);
   return moved;

@@ -159,6 +159,22 @@ int64_t Dispatcher::retry_delay(int64_t attempts) const {
   return std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(delay) * jitter(rng)));
 }
 
+Status Dispatcher::renew_lease() {
+  if (delivering_.empty()) return fail(ErrorCode::InvalidArgument, "no delivery under way");
+  const int64_t until = outbox_.clock().unix_seconds() + policy_.lease_seconds;
+  auto renewed = writes_.run<int64_t>([&](Connection& c) -> Result<int64_t> {
+    if (auto s = c.execute("UPDATE outbox SET claimed_until = ? WHERE claimed_by = ?",
+                           {until, delivering_});
+        !s)
+      return std::unexpected(s.error());
+    return c.changes();
+  });
+  if (!renewed) return std::unexpected(renewed.error());
+  if (*renewed == 0)
+    return fail(ErrorCode::StateConflict, "the delivery's lease ran out and another node took it");
+  return {};
+}
+
 Result<size_t> Dispatcher::deliver_due() {
   static auto& delivered =
       Metrics::counter("vireo_events_delivered_total", "Outbox events delivered");
@@ -180,6 +196,7 @@ Result<size_t> Dispatcher::deliver_due() {
     int64_t attempts;
   };
   std::vector<Outcome> outcomes;
+  delivering_ = token;
   for (const auto& d : *claimed) {
     if (stopping())
       break;  // the rest wait out their lease; another node or the next start takes them
@@ -193,6 +210,7 @@ Result<size_t> Dispatcher::deliver_due() {
                    d.attempts, s.error().message());
     outcomes.push_back({d.id, std::move(s), d.attempts});
   }
+  delivering_.clear();
   const int64_t now = outbox_.clock().unix_seconds();
   auto settled = writes_.run<bool>([&](Connection& c) -> Result<bool> {
     for (const auto& o : outcomes) {

@@ -66,6 +66,13 @@ class Dispatcher {
   // many deliveries were tried.
   [[nodiscard]] Result<size_t> deliver_due();
 
+  // From within a handler, on the dispatcher's thread: the batch being delivered stays this
+  // node's for another lease from now. A long delivery that makes progress (a patient's many
+  // studies moving) calls it as it goes, so that another node does not take the same work over
+  // meanwhile. StateConflict once the lease was lost (another node has the rows now: stop).
+  [[nodiscard]] Status renew_lease();
+  [[nodiscard]] int64_t lease_seconds() const { return policy_.lease_seconds; }
+
  private:
   [[nodiscard]] Result<bool> anything_due();
   [[nodiscard]] Result<std::vector<Delivery>> claim(const std::string& token);
@@ -88,6 +95,7 @@ class Dispatcher {
   std::map<std::string, Handler> handlers_;
   std::string consumer_list_;  // "?, ?, ?" for the handled consumers
   uint64_t claims_ = 0;
+  std::string delivering_;  // the token of the batch whose handlers run now ("" between rounds)
   struct WakeUp {
     std::mutex mutex;
     std::condition_variable cv;

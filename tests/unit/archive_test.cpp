@@ -159,6 +159,37 @@ TEST_F(ArchiveTest, StudiesMovedToAnotherPatientNameItEverywhereAndKeepWhatTheyR
   EXPECT_EQ(archive_->stats()->patients, 2);
 }
 
+// A long move is asked after each study whether to go on (how its delivery keeps its lease):
+// told to stop, it stops there and fails, having said what moved; the next call moves the rest.
+TEST_F(ArchiveTest, AMoveToldToStopAfterAStudyLeavesTheRestForTheNextCall) {
+  for (auto f : {"dicomdir/98892003/MR1/15820", "dicomdir/98892003/MR2/4950"}) ASSERT_TRUE(import(f)) << f;
+  const auto before = find(Level::Study, {{tag::kPatientID, "98890234"}});
+  ASSERT_EQ(before.size(), 2u);
+  const dicom::PatientAttributes kept{"VIR0000010", "VIREO", "Puig^Marta", "19680921", "F"};
+  PatientMove merge{"ris-merge:5", {"98890234", "", "", "", ""}, kept, "", "rosa"};
+  std::vector<int64_t> told;
+  merge.between_studies = [&](const MovedStudies& so_far) -> Status {
+    told.push_back(so_far.studies);
+    return fail(ErrorCode::StateConflict, "another node has it now");
+  };
+  auto stopped = archive_->move_patient(merge);
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().code, ErrorCode::StateConflict);
+  EXPECT_EQ(told, (std::vector<int64_t>{1}));
+  EXPECT_EQ(find(Level::Study, {{tag::kPatientID, "98890234"}}).size(), 1u);
+  EXPECT_EQ(find(Level::Study, {{tag::kPatientID, "VIR0000010"}}).size(), 1u);
+  merge.between_studies = [&](const MovedStudies& so_far) -> Status {
+    told.push_back(so_far.studies);
+    return {};
+  };
+  auto rest = archive_->move_patient(merge);
+  ASSERT_TRUE(rest) << rest.error().message();
+  EXPECT_EQ(rest->studies, 1);
+  EXPECT_EQ(told, (std::vector<int64_t>{1, 1}));
+  EXPECT_TRUE(find(Level::Study, {{tag::kPatientID, "98890234"}}).empty());
+  EXPECT_EQ(find(Level::Study, {{tag::kPatientID, "VIR0000010"}}).size(), 2u);
+}
+
 // A file in another character set, given a name it cannot hold: the whole file becomes UTF-8.
 TEST_F(ArchiveTest, AMovedFileOfAnotherCharacterSetBecomesUtf8AndKeepsItsOldName) {
   ASSERT_TRUE(import("charset/chrGerm.dcm"));  // ISO_IR 100: Äneas^Rüdiger

@@ -194,6 +194,45 @@ TEST_F(OutboxTest, AClaimWhoseLeaseRanOutGoesToAnotherNode) {
   EXPECT_EQ(rows(), 0) << "b's success stands; a's late failure did not bring the row back";
 }
 
+// A long delivery that renews its lease as it goes keeps it: another node does not take the
+// work over. One whose lease another node took is told so when it renews, and stops.
+TEST_F(OutboxTest, ALongDeliveryThatRenewsItsLeaseIsNotTakenOver) {
+  ASSERT_TRUE(publish({"report.signed", {{"report", "7"}}}));
+  auto node_b_writes = testing::started_writes(*db_);
+  Dispatcher a(*db_, *writes_, *outbox_, "node-a", quick());
+  Dispatcher b(*db_, *node_b_writes, *outbox_, "node-b", quick());
+  int b_calls = 0;
+  Status late_renewal;
+  a.handle("ris", [&](const Event&) -> Status {
+    clock_.now += 40;
+    EXPECT_TRUE(a.renew_lease());
+    clock_.now += 40;  // 80 s in all: past the first lease, within the renewed one
+    EXPECT_EQ(*b.deliver_due(), 0u) << "taken over while the lease was renewed";
+    return {};
+  });
+  b.handle("ris", [&](const Event&) -> Status {
+    ++b_calls;
+    return {};
+  });
+  EXPECT_FALSE(a.renew_lease()) << "outside a delivery there is nothing to renew";
+  ASSERT_EQ(*a.deliver_due(), 1u);
+  EXPECT_EQ(b_calls, 0);
+  EXPECT_EQ(rows(), 0);
+
+  ASSERT_TRUE(publish({"report.signed", {{"report", "8"}}}));
+  Dispatcher c(*db_, *writes_, *outbox_, "node-c", quick());
+  c.handle("ris", [&](const Event&) -> Status {
+    clock_.now += 61;  // no renewal in time...
+    EXPECT_EQ(*b.deliver_due(), 1u) << "...and another node has it";
+    late_renewal = c.renew_lease();
+    return {};
+  });
+  ASSERT_EQ(*c.deliver_due(), 1u);
+  ASSERT_FALSE(late_renewal);
+  EXPECT_EQ(late_renewal.error().code, ErrorCode::StateConflict);
+  EXPECT_EQ(b_calls, 1);
+}
+
 // Two nodes drain one outbox at once: every event is delivered, none twice.
 TEST_F(OutboxTest, TwoNodesDeliverEachEventOnce) {
   constexpr int kEvents = 300;
