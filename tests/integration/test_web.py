@@ -1019,7 +1019,8 @@ class MergeEndToEndTest(unittest.TestCase):
 
 class ReferralsEndToEndTest(unittest.TestCase):
     """A referring physician's own exams in Chromium (web/e2e/referrals.e2e.mjs): theirs only, the
-    imaged one a click from its images, the cancelled one under All."""
+    imaged one a click from its images, the cancelled one under All, an appointment asked for the
+    one not booked (the desk's list has it, from the referrer)."""
 
     def test_a_referrer_follows_the_exams_they_asked_for(self):
         built()
@@ -1051,8 +1052,12 @@ class ReferralsEndToEndTest(unittest.TestCase):
             store_as(self, server, patient, MERGE_FILES[:1],
                      extra=(f"(0008,0050)={order['accessionNumber']}", "(0008,0090)=WELBY^MARCUS"))
             out = run_e2e(self, "referrals", server, "welby", "Referrals-Desk-2026!", VIREO_MINE="Imaged,Waiting",
-                          VIREO_CANCELLED="Cancelled", VIREO_OTHERS="Others", VIREO_IMAGED="Imaged")
+                          VIREO_CANCELLED="Cancelled", VIREO_OTHERS="Others", VIREO_IMAGED="Imaged",
+                          VIREO_WAITING="Waiting")
             self.assertIn("referrals end-to-end: ok", out)
+            asked = server.json("/api/ris/appointment-requests")["requests"]
+            self.assertEqual([(r["orderId"], r["source"], r["preferredTime"], r["note"], r["createdBy"]) for r in asked],
+                             [(orders["Waiting"][1]["id"], "referrer", "morning", "Mornings only: she comes by bus", "welby")])
         finally:
             server.cleanup()
 

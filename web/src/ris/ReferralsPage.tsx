@@ -1,7 +1,9 @@
 // A referring physician's page: the exams they asked for, each with its patient (a contrast
 // allergy in sight), where it stands, when it is booked, and its images a click away once taken.
 // The server decides whose orders these are, from the account: nobody else's are ever listed.
+import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import { Button } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { useQuery } from '@tanstack/react-query';
 import { dicomJson } from '../api';
@@ -11,6 +13,7 @@ import { formatCalendarDate, formatMoment } from '../i18n/format';
 import { StaffPage } from '../ui/StaffPage';
 import { Notice } from '../ui/fields';
 import { errorText } from '../ui/errorText';
+import { AskAppointmentDialog } from './AskAppointmentDialog';
 import { ContrastAllergyBadge } from './PatientBadges';
 import { useClinic } from './schedule';
 import { type Referral, useReferrals } from './referrals';
@@ -24,8 +27,10 @@ export function ReferralsPage() {
   const [params, setParams] = useSearchParams();
   const status = params.get('status') === 'all' ? 'all' : 'open';
   const list = useReferrals(status);
-  const zone = useClinic().data?.timeZone;
+  const clinic = useClinic().data;
+  const zone = clinic?.timeZone;
   const rows = list.data ?? [];
+  const [asking, setAsking] = useState<Referral | null>(null);
   return (
     <StaffPage title={t('referrals.title')} className="referrals">
       <p className="hint">{t('referrals.intro')}</p>
@@ -67,7 +72,10 @@ export function ReferralsPage() {
                   <div className="sub"><code>{r.order.accessionNumber}</code></div>
                 </td>
                 <td data-testid="referral-status">{t(`orders.status.${r.order.status}`)}</td>
-                <td>{appointmentText(r, t, locale, zone)}</td>
+                <td>
+                  {appointmentText(r, t, locale, zone)}
+                  <RequestState referral={r} onAsk={() => setAsking(r)} />
+                </td>
                 <td>{IMAGED.has(r.order.status) ? <ImagesLink referral={r} /> : <span className="muted">—</span>}</td>
                 <td>{formatMoment(r.order.createdAt, locale, zone)}</td>
               </tr>
@@ -75,6 +83,7 @@ export function ReferralsPage() {
           </tbody>
         </table>
       )}
+      {asking && clinic && <AskAppointmentDialog referral={asking} today={clinic.today} onClose={() => setAsking(null)} />}
     </StaffPage>
   );
 }
@@ -84,6 +93,20 @@ function appointmentText(r: Referral, t: ReturnType<typeof useTranslation>['t'],
   const when = formatMoment(r.appointment.startsAt, locale, zone);
   if (r.appointment.status === 'cancelled') return <span className="muted">{t('referrals.cancelledBooking', { when })}</span>;
   return <>{when}<div className="sub">{r.appointment.room}</div></>;
+}
+
+// An order waiting to be booked: its request to the desk, as it stands, or a way to make one.
+function RequestState({ referral: r, onAsk }: { referral: Referral; onAsk: () => void }) {
+  const { t } = useTranslation();
+  if (r.order.status !== 'requested' && r.order.status !== 'no_show') return null;
+  if (r.request?.status === 'pending') return <div className="sub" data-testid="request-pending">{t('referrals.requestPending')}</div>;
+  const declined = r.request?.status === 'declined';
+  return (
+    <div className="sub">
+      {declined && <div data-testid="request-declined">{t('referrals.requestDeclined', { reason: r.request?.declineReason })}</div>}
+      <Button onPress={onAsk}>{t(declined ? 'referrals.askAgain' : 'referrals.ask')}</Button>
+    </div>
+  );
 }
 
 // The study of the order, found in the archive by its accession number and its patient (MRN and

@@ -52,3 +52,9 @@ export function requestPreferences(r: AppointmentRequest, locale: string, t: TFu
   const days = from && to ? t('requests.between', { from, to }) : from ? t('requests.from', { from }) : to ? t('requests.until', { to }) : t('requests.anyDay');
   return `${days} · ${t(`requests.time.${r.preferredTime}`)}`;
 }
+
+// A referring physician's request for one of their orders (the server checks that it is theirs).
+export function useAskForAppointment() {
+  return useAnswer((body: { orderId: number; preferredFrom: string; preferredTo: string; preferredTime: 'any' | 'morning' | 'afternoon'; note: string }) =>
+    unwrap(jsonApi.POST('/api/ris/appointment-requests', { body })));
+}
