@@ -281,6 +281,21 @@ Result<Outcome> Patients::update(int64_t id, int64_t seen_version, const Patient
   });
 }
 
+Result<std::vector<Patient>> Patients::with_identifiers(
+    const std::vector<std::pair<std::string, std::string>>& mrn_and_issuer) {
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  std::vector<Patient> out;
+  for (const auto& [mrn, issuer] : mrn_and_issuer) {
+    auto rows = (*c)->query(std::string("SELECT ") + kColumns +
+                                " FROM ris_patients WHERE mrn = ? AND mrn_issuer = ?",
+                            {mrn, issuer});
+    if (!rows) return std::unexpected(rows.error());
+    for (const auto& r : *rows) out.push_back(patient_of(r));
+  }
+  return out;
+}
+
 Result<std::optional<Patient>> Patients::get(int64_t id) {
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());

@@ -71,6 +71,29 @@ class RisPatientsTest(unittest.TestCase):
         searches = self.server.json("/api/audit?" + urllib.parse.urlencode({"user": "rosa", "action": "query"}))
         self.assertTrue(any("q=Ferrer, ang" in e["detail"] for e in searches), "who looked for whom is recorded")
 
+    def test_the_allergies_of_the_patients_studies_name(self):
+        """What the study list and the viewer ask: registered patients by MRN and issuer exactly."""
+        allergic = self.register(familyName="Soler", givenName="Núria", birthDate="1959-02-03", sex="F",
+                                 contrastAllergy=True, allergies="Iodinated contrast: anaphylaxis")
+        plain = self.register(familyName="Mas", givenName="Pere", birthDate="1961-04-05", sex="M")
+        asked = [{"mrn": plain["mrn"], "issuer": "TESTCLINIC"}, {"mrn": allergic["mrn"], "issuer": "OTHER"},
+                 {"mrn": "NOBODY", "issuer": "TESTCLINIC"}, {"mrn": allergic["mrn"], "issuer": "TESTCLINIC"}]
+        status, body = self.call("POST", "/api/ris/allergies", {"patients": asked}, token=self.technician)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["patients"], [
+            {"id": plain["id"], "mrn": plain["mrn"], "issuer": "TESTCLINIC", "contrastAllergy": False, "allergies": ""},
+            {"id": allergic["id"], "mrn": allergic["mrn"], "issuer": "TESTCLINIC", "contrastAllergy": True,
+             "allergies": "Iodinated contrast: anaphylaxis"}])
+        for bad in ({}, {"patients": {}}, {"patients": [{"mrn": "X"}]}, {"patients": [{"mrn": "", "issuer": ""}]},
+                    {"patients": [{"mrn": 7, "issuer": ""}]}, {"patients": [], "more": 1},
+                    {"patients": [{"mrn": "X", "issuer": ""}] * 201}):
+            self.assertEqual(self.call("POST", "/api/ris/allergies", bad, token=self.technician)[0], 400, bad)
+        self.assertEqual(self.call("POST", "/api/ris/allergies", raw=b"{not json", token=self.technician)[0], 400)
+        self.assertEqual(self.call("POST", "/api/ris/allergies", {"patients": asked}, token=self.referring)[0], 403)
+        reads = self.server.json("/api/audit?" + urllib.parse.urlencode({"user": "tomas", "action": "query"}))
+        self.assertTrue(any("read the allergies of 2 patients" in e["detail"] and allergic["mrn"] in e["detail"]
+                            for e in reads), reads)
+
     def test_a_name_in_another_script_is_kept_and_found_as_typed(self):
         p = self.register(familyName="山田", givenName="太郎", birthDate="1985-07-07", sex="M")
         self.assertEqual((p["familyName"], p["givenName"]), ("山田", "太郎"))

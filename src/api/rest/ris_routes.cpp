@@ -180,9 +180,50 @@ HttpResponse search(ris::Patients& patients, const HttpRequest& r) {
       200, dump({{"patients", list}, {"limit", page->limit}, {"offset", page->offset}}));
 }
 
+// The allergies of the patients named by archive studies (Patient ID and Issuer of Patient ID),
+// for the study list and the viewer: a contrast allergy in sight wherever the patient appears.
+HttpResponse allergies(ris::Patients& patients, const HttpRequest& r) {
+  auto body = ris_json::object_body(r, ris_json::kMaxFormBody, "the patients asked about");
+  if (!body) return http::problem(body.error());
+  const auto bad = [](std::string why) {
+    return http::problem(Error{ErrorCode::InvalidArgument, std::move(why)});
+  };
+  if (body->size() != 1 || !body->contains("patients") || !(*body)["patients"].is_array())
+    return bad("the body is {\"patients\": [{\"mrn\", \"issuer\"}, …]}");
+  const auto& asked = (*body)["patients"];
+  if (asked.size() > 200) return bad("at most 200 patients at once");
+  std::vector<std::pair<std::string, std::string>> ids;
+  for (const auto& p : asked) {
+    if (!p.is_object() || p.size() != 2 || !p.contains("mrn") || !p["mrn"].is_string() ||
+        !p.contains("issuer") || !p["issuer"].is_string())
+      return bad("each patient is {\"mrn\": text, \"issuer\": text}");
+    ids.emplace_back(p["mrn"].get<std::string>(), p["issuer"].get<std::string>());
+    if (ids.back().first.empty() || ids.back().first.size() > 64 || ids.back().second.size() > 64 ||
+        !ris::is_clean_text(ids.back().first) || !ris::is_clean_text(ids.back().second))
+      return bad("an MRN is 1 to 64 printable characters, its issuer at most 64");
+  }
+  auto found = patients.with_identifiers(ids);
+  if (!found) return http::problem(found.error());
+  json list = json::array();
+  std::string named;
+  for (const auto& p : *found) {
+    list.push_back({{"id", p.id},
+                    {"mrn", p.mrn},
+                    {"issuer", p.mrn_issuer},
+                    {"contrastAllergy", p.contrast_allergy},
+                    {"allergies", p.allergies}});
+    named += (named.empty() ? "" : ", ") + p.mrn + " (" + p.mrn_issuer + ")";
+  }
+  r.audit.detail = "read the allergies of " + std::to_string(found->size()) + " patients" +
+                   (named.empty() ? std::string() : ": " + named);
+  return http::json_response(200, dump({{"patients", list}}));
+}
+
 }  // namespace
 
 void register_ris_routes(http::Router& router, ris::Patients& patients) {
+  router.add("POST", "/api/ris/allergies", "ris.patients.read",
+             [&patients](const HttpRequest& r) { return allergies(patients, r); });
   router.add("GET", "/api/ris/patients", "ris.patients.read",
              [&patients](const HttpRequest& r) { return search(patients, r); });
   router.add("POST", "/api/ris/patients", "ris.patients.write",

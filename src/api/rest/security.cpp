@@ -127,6 +127,8 @@ void install_security(http::Router& router, auth::AuthService& auth, audit::Audi
     if (res.status == 401 || res.status == 403) return;  // recorded by the guard
     std::string action = route->permission.ends_with(".export") ? "export"
                          : req.method == "DELETE"               ? "delete"
+                         // (a POST under a read permission is a question sent in a body)
+                         : req.method == "POST" && route->permission.ends_with(".read") ? "query"
                          : req.method == "POST"                 ? "create"
                          : req.method == "PUT" || req.method == "PATCH" ? "update"
                          : req.params.empty()                   ? "query"
