@@ -825,14 +825,14 @@ class RequestsEndToEndTest(unittest.TestCase):
             ct = post("/api/ris/procedures", {"code": "CT-THX", "name": "CT chest", "modality": "CT", "durationMinutes": 15})
             first_day = datetime.datetime.now(zoneinfo.ZoneInfo(zone)).date() + datetime.timedelta(days=3)
             requests = []
-            for family in ("Ferrer", "Vidal"):
+            for family, part in (("Ferrer", "afternoon"), ("Vidal", "morning")):
                 patient = post("/api/ris/patients", {"familyName": family, "givenName": "Ana", "birthDate": "1970-05-01",
                                                      "sex": "F"})
                 order = post("/api/ris/orders", {"patientId": patient["id"], "procedureIds": [ct["id"]], "reason": "Staging"})
                 requests.append(post("/api/ris/appointment-requests", {
                     "orderId": order["id"], "preferredFrom": str(first_day),
-                    "preferredTo": str(first_day + datetime.timedelta(days=4)), "preferredTime": "morning",
-                    "note": "Mornings only, please"}))
+                    "preferredTo": str(first_day + datetime.timedelta(days=4)), "preferredTime": part,
+                    "note": f"{part.title()}s only, please"}))
             out = run_e2e(self, "requests", server, "frontdesk", "Morning-Requests-2026", VIREO_FIRST="Ferrer",
                           VIREO_SECOND="Vidal")
             self.assertIn("requests end-to-end: ok", out)
@@ -843,6 +843,8 @@ class RequestsEndToEndTest(unittest.TestCase):
             starts = datetime.datetime.fromisoformat(appointment["startsAt"].replace("Z", "+00:00"))
             self.assertEqual(starts.astimezone(zoneinfo.ZoneInfo(zone)).date(), first_day,
                              "booked on the first day that suits, where the calendar opened")
+            self.assertGreaterEqual(starts.astimezone(zoneinfo.ZoneInfo(zone)).hour, 14,
+                                    "the first free time offered was in the afternoon asked for")
             audit = server.json(f"/api/audit?patient={booked['patient']['mrn']}&limit=100")
             self.assertIn("frontdesk", [e["actor"] for e in audit if "confirming request" in e["detail"]])
         finally:

@@ -1,6 +1,7 @@
 // End-to-end: reception answers appointment requests in Chromium. Two requests wait (asked for
 // through the API, as a referrer's or the portal's would be); the first is booked from the
-// calendar, which opens on the first day that suits the patient with their preferences in sight;
+// calendar, which opens on the first day that suits the patient with their preferences in sight
+// and offers only the free times that suit (afternoons here) until told to show them all;
 // the second is declined with a reason (refused without one). Each answered request leaves the
 // waiting list and is found under its answer. Every page is checked with axe-core.
 //
@@ -21,7 +22,7 @@ await run('requests end-to-end', async ({ page, check }) => {
   const names = await page.$$eval('[data-testid=requests] tbody tr', (rows) => rows.map((r) => r.textContent));
   check(names.length === 2 && names[0].includes(env('VIREO_FIRST')) && names[1].includes(env('VIREO_SECOND')),
     `the longest waiting is not first: ${names}`);
-  check(names[0].includes('Mornings only'), 'the note is not shown');
+  check(names[0].includes('Afternoons only'), 'the note is not shown');
   await checkAccessible(page, check, 'the requests list');
   await shot(page, 'requests-pending');
 
@@ -29,9 +30,26 @@ await run('requests end-to-end', async ({ page, check }) => {
   await page.click(`[data-testid=requests] tr:has-text("${env('VIREO_FIRST')}") a:text-is("Book")`);
   await page.waitForSelector('[data-testid=booking-panel]');
   const prefers = await page.textContent('[data-testid=request-preferences]');
-  check(prefers.includes('Suits the patient') && prefers.includes('mornings') && prefers.includes('Mornings only'),
+  check(prefers.includes('Suits the patient') && prefers.includes('afternoons') && prefers.includes('Afternoons only'),
     `the preferences are not shown while booking: ${prefers}`);
   await page.waitForSelector('.free-times button');
+  // "2:00 PM" or "14:00": the hour on the clinic's clock, as the button says it.
+  const hourOf = (s) => {
+    const m = s.match(/(\d{1,2}):\d{2}\s*([AP]M)?/);
+    if (!m) return -1;
+    return m[2] ? (Number(m[1]) % 12) + (m[2] === 'PM' ? 12 : 0) : Number(m[1]);
+  };
+  const hours = async () => (await page.$$eval('.free-times button', (bs) => bs.map((b) => b.textContent))).map(hourOf);
+  const suiting = await hours();
+  check(suiting.length > 0 && suiting.every((h) => h >= 14), `times offered outside the afternoon asked for: ${suiting}`);
+  const settles = async (ok) => {
+    for (let i = 0; i < 50; i++, await page.waitForTimeout(100)) if (ok(await hours())) return true;
+    return false;
+  };
+  await page.getByRole('checkbox', { name: 'Only times that suit the patient' }).uncheck({ force: true });
+  check(await settles((hs) => hs.some((h) => h < 14)), 'every free time is not offered once asked for');
+  await page.getByRole('checkbox', { name: 'Only times that suit the patient' }).check({ force: true });
+  check(await settles((hs) => hs.length > 0 && hs.every((h) => h >= 14)), 'the afternoons alone are not offered again');
   await checkAccessible(page, check, 'the calendar booking a request');
   await shot(page, 'requests-booking');
   await page.locator('.free-times button').first().click();

@@ -229,6 +229,8 @@ export const ca: Messages = {
     anyDay: 'qualsevol dia',
     time: { any: 'a qualsevol hora', morning: 'al matí', afternoon: 'a la tarda' },
     prefersLine: 'Li va bé al pacient: {{when}}',
+    onlySuiting: 'Només les hores que li van bé al pacient',
+    noneSuiting: 'Cap hora lliure d’aquests dies li va bé al pacient: mireu la setmana següent o mostreu totes les hores lliures.',
     book: 'Citar',
     decline: 'Rebutjar',
     booked: 'Citada: el justificant',

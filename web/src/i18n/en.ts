@@ -228,6 +228,8 @@ export const en = {
     anyDay: 'any day',
     time: { any: 'any time', morning: 'mornings', afternoon: 'afternoons' },
     prefersLine: 'Suits the patient: {{when}}',
+    onlySuiting: 'Only times that suit the patient',
+    noneSuiting: 'No free time in these days suits the patient: look at the next week, or show every free time.',
     book: 'Book',
     decline: 'Decline',
     booked: 'Booked: the slip',

@@ -229,6 +229,8 @@ export const es: Messages = {
     anyDay: 'cualquier día',
     time: { any: 'a cualquier hora', morning: 'por la mañana', afternoon: 'por la tarde' },
     prefersLine: 'Le va bien al paciente: {{when}}',
+    onlySuiting: 'Solo las horas que le van bien al paciente',
+    noneSuiting: 'Ninguna hora libre de estos días le va bien al paciente: mire la semana siguiente o muestre todas las horas libres.',
     book: 'Citar',
     decline: 'Rechazar',
     booked: 'Citada: el justificante',

@@ -19,13 +19,13 @@ import { formatLocale } from '../i18n';
 import { can, useSession } from '../session';
 import { StaffPage } from '../ui/StaffPage';
 import { FormDialog } from '../ui/FormDialog';
-import { Notice, SelectField } from '../ui/fields';
+import { CheckboxField, Notice, SelectField } from '../ui/fields';
 import { errorText } from '../ui/errorText';
 import { useProcedures } from './catalogue';
 import { usePatient } from './patients';
 import { displayName } from './patientForm';
 import { useAppointment, useBook, useCalendar, useClinic, useMove, useSlots } from './schedule';
-import { dayOf, formatDay, formatStart, formatTime, freeStarts, hoursShown, isFreeStart, isOpen, mondayOf, shiftDay } from './clinicTime';
+import { dayOf, formatDay, formatStart, formatTime, freeStarts, hoursShown, isFreeStart, isOpen, mondayOf, shiftDay, suitsRequest } from './clinicTime';
 import { AppointmentDialog, scheduleProblemText } from './AppointmentDialog';
 import { useLiveChanges } from './live';
 import { requestPreferences, useAppointmentRequest, useConfirmRequest } from './requests';
@@ -295,7 +295,11 @@ function BookingPanel({ order, moving, request, slots, zone, locale, roomName, n
   });
   const patient = usePatient(orderQuery.data?.patientId ?? null);
   const [shown, setShown] = useState(12);
-  const all = freeStarts(slots.data, 30, Number.MAX_SAFE_INTEGER);
+  // A request's free times are first those that suit it (its days, its part of the day); the
+  // desk may look past them, after a call with the patient.
+  const [suiting, setSuiting] = useState(true);
+  const every = freeStarts(slots.data, 30, Number.MAX_SAFE_INTEGER);
+  const all = request && suiting ? every.filter((s) => suitsRequest(s.start, zone, request)) : every;
   const starts = all.slice(0, shown);
   const who = patient.data ? displayName(patient.data) : '…';
   const what = orderQuery.data ? orderQuery.data.procedureIds.map(nameOf).join(' + ') : '…';
@@ -316,10 +320,17 @@ function BookingPanel({ order, moving, request, slots, zone, locale, roomName, n
           {request.note && <> · “{request.note}”</>}
         </p>
       )}
+      {request && (
+        <CheckboxField name="suiting" label={t('requests.onlySuiting')} value={suiting} onChange={setSuiting} />
+      )}
       {orderQuery.isError && <Notice tone="error">{errorText(t, orderQuery.error)}</Notice>}
       {slots.isError && <Notice tone="error">{scheduleProblemText(t, slots.error)}</Notice>}
       {slots.isPending && <p className="hint">{t('schedule.booking.loading')}</p>}
-      {slots.data && starts.length === 0 && <p className="hint" data-testid="no-free-time">{t('schedule.booking.none')}</p>}
+      {slots.data && starts.length === 0 && (
+        <p className="hint" data-testid="no-free-time">
+          {t(request && suiting && every.length > 0 ? 'requests.noneSuiting' : 'schedule.booking.none')}
+        </p>
+      )}
       {starts.length > 0 && (
         <>
           <p className="hint">{t('schedule.booking.hint')}</p>

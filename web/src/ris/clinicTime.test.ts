@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayOf, formatTime, freeStarts, hoursShown, isFreeStart, isOpen, mondayOf, shiftDay } from './clinicTime';
+import { dayOf, formatTime, freeStarts, hoursShown, isFreeStart, isOpen, mondayOf, shiftDay, suitsRequest } from './clinicTime';
 import type { Slots } from './types';
 
 const slots: Slots = {
@@ -37,5 +37,27 @@ describe('the clinic\'s time', () => {
     ]);
     expect(hoursShown(days, 'Europe/Madrid')).toEqual({ min: 8, max: 14 });
     expect(hoursShown([], 'Europe/Madrid')).toEqual({ min: 8, max: 20 });
+  });
+});
+
+describe('a request\'s preferences', () => {
+  const wanted = (preferredTime: 'any' | 'morning' | 'afternoon', preferredFrom = '2027-03-01', preferredTo = '2027-03-05') =>
+    ({ preferredFrom, preferredTo, preferredTime });
+  it('keeps the days asked for, on the clinic\'s calendar', () => {
+    // 23:30 UTC on 28 February is 00:30 on 1 March in Madrid: the first day asked for.
+    expect(suitsRequest('2027-02-28T23:30:00Z', 'Europe/Madrid', wanted('any'))).toBe(true);
+    expect(suitsRequest('2027-02-28T22:30:00Z', 'Europe/Madrid', wanted('any'))).toBe(false);
+    expect(suitsRequest('2027-03-05T22:59:00Z', 'Europe/Madrid', wanted('any'))).toBe(true);
+    expect(suitsRequest('2027-03-05T23:00:00Z', 'Europe/Madrid', wanted('any'))).toBe(false);
+    expect(suitsRequest('2027-06-01T10:00:00Z', 'Europe/Madrid', wanted('any', '', ''))).toBe(true);
+  });
+  it('splits the day at 14:00 on the clinic\'s clock, across a change of summer time', () => {
+    // 28 March 2027: Madrid goes from UTC+1 to UTC+2.
+    expect(suitsRequest('2027-03-03T12:59:00Z', 'Europe/Madrid', wanted('morning'))).toBe(true);   // 13:59
+    expect(suitsRequest('2027-03-03T13:00:00Z', 'Europe/Madrid', wanted('morning'))).toBe(false);  // 14:00
+    expect(suitsRequest('2027-03-03T13:00:00Z', 'Europe/Madrid', wanted('afternoon'))).toBe(true);
+    const after = wanted('morning', '2027-03-29', '2027-03-30');
+    expect(suitsRequest('2027-03-29T11:30:00Z', 'Europe/Madrid', after)).toBe(true);   // 13:30
+    expect(suitsRequest('2027-03-29T12:30:00Z', 'Europe/Madrid', after)).toBe(false);  // 14:30
   });
 });

@@ -64,6 +64,22 @@ export function freeStarts(slots: Slots | undefined, every = 30, limit = 12): { 
   return out.slice(0, limit);
 }
 
+// Where mornings end at the clinic, for a patient who asked for mornings or afternoons: an exam
+// that starts before 14:00 is in the morning (a Spanish afternoon begins after lunch).
+export const AFTERNOON_FROM_HOUR = 14;
+
+// Whether a start suits what a request asked for: its days (either end may be open) and its part
+// of the day, on the clinic's clock.
+export function suitsRequest(start: string, zone: string,
+  wanted: { preferredFrom: string; preferredTo: string; preferredTime: 'any' | 'morning' | 'afternoon' }): boolean {
+  const at = DateTime.fromISO(start, { zone });
+  const day = at.toISODate() ?? '';
+  if ((wanted.preferredFrom && day < wanted.preferredFrom) || (wanted.preferredTo && day > wanted.preferredTo)) return false;
+  if (wanted.preferredTime === 'morning') return at.hour < AFTERNOON_FROM_HOUR;
+  if (wanted.preferredTime === 'afternoon') return at.hour >= AFTERNOON_FROM_HOUR;
+  return true;
+}
+
 // The earliest opening and latest closing of the days shown, whole hours, for the grid's range.
 export function hoursShown(days: Calendar['days'], zone: string): { min: number; max: number } {
   let min = 24;
