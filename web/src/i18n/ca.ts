@@ -293,6 +293,7 @@ export const ca: Messages = {
       modality: 'Aquesta sala no fa aquest tipus d’exploració.',
       unknown: 'Aquesta sala ja no existeix o està retirada.',
       required: 'Digueu per què s’anul·la la cita.',
+      mismatch: 'Aquesta sol·licitud és d’una altra exploració que la que s’està citant: obriu-la de nou des de Sol·licituds.',
       other: 'Això no es pot desar així. Torneu-ho a mirar.',
     },
     appointment: {

@@ -292,6 +292,7 @@ export const en = {
       modality: 'This room does not do this kind of exam.',
       unknown: 'That room no longer exists or is retired.',
       required: 'Say why the appointment is cancelled.',
+      mismatch: 'This request is for another exam than the one being booked: open it again from Requests.',
       other: 'This cannot be saved as it is. Look at it again.',
     },
     appointment: {

@@ -293,6 +293,7 @@ export const es: Messages = {
       modality: 'Esta sala no hace este tipo de exploración.',
       unknown: 'Esa sala ya no existe o está retirada.',
       required: 'Diga por qué se anula la cita.',
+      mismatch: 'Esta solicitud es de otra exploración que la que se está citando: ábrala de nuevo desde Solicitudes.',
       other: 'Esto no se puede guardar así. Vuelva a mirarlo.',
     },
     appointment: {

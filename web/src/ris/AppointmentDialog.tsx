@@ -19,7 +19,7 @@ import type { Appointment } from './types';
 
 const CONFLICTS = ['slot_taken', 'patient_busy', 'radiologist_busy', 'technician_busy', 'daily_limit', 'order_state',
   'appointment_state', 'appointment_day', 'appointment_time', 'exam_state', 'request_pending', 'request_state', 'stale'] as const;
-const INVALID = ['past', 'closed', 'outside_hours', 'modality', 'unknown', 'required'] as const;
+const INVALID = ['past', 'closed', 'outside_hours', 'modality', 'unknown', 'required', 'mismatch'] as const;
 
 // What a refused change means, in plain words: the conflict's or the field's rule said, never
 // the server's code.
