@@ -1,6 +1,7 @@
 // The signed-in person's own account: a new password, checked against the policy as it is
 // typed (the server's rules, not a copy of them). Also the page a reset password leads to.
 import { type FormEvent, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { changePassword, checkPassword } from './api';
 
 export function PasswordChange({ forced, onDone, onSignOut }: {
@@ -8,6 +9,7 @@ export function PasswordChange({ forced, onDone, onSignOut }: {
   onDone: () => void;
   onSignOut: () => void;
 }) {
+  const { t } = useTranslation();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [repeat, setRepeat] = useState('');
@@ -20,10 +22,10 @@ export function PasswordChange({ forced, onDone, onSignOut }: {
   useEffect(() => {
     if (!next) return setVerdict(null);
     let gone = false;
-    const t = setTimeout(() => checkPassword(next).then((v) => !gone && setVerdict(v), () => undefined), 250);
+    const timer = setTimeout(() => checkPassword(next).then((v) => !gone && setVerdict(v), () => undefined), 250);
     return () => {
       gone = true;
-      clearTimeout(t);
+      clearTimeout(timer);
     };
   }, [next]);
 
@@ -43,45 +45,45 @@ export function PasswordChange({ forced, onDone, onSignOut }: {
 
   if (done) {
     return (
-      <div className="sign-in" aria-label="Password changed">
-        <h1>Password changed</h1>
-        <p>Use the new password from now on. Your other signed-in browsers have been signed out.</p>
-        <button type="button" onClick={onDone}>Continue</button>
+      <div className="sign-in" aria-label={t('account.changed')}>
+        <h1>{t('account.changed')}</h1>
+        <p>{t('account.changedBody')}</p>
+        <button type="button" onClick={onDone}>{t('account.continue')}</button>
       </div>
     );
   }
   const mismatch = repeat !== '' && repeat !== next;
   return (
-    <form className="sign-in" onSubmit={submit} aria-label="Change your password">
-      <h1>{forced ? 'Choose a new password' : 'Change your password'}</h1>
-      {forced && <p>An administrator reset your password. Choose your own before you go on.</p>}
+    <form className="sign-in" onSubmit={submit} aria-label={t('account.change')}>
+      <h1>{forced ? t('account.chooseNew') : t('account.change')}</h1>
+      {forced && <p>{t('account.forced')}</p>}
       <label>
-        {forced ? 'Temporary password' : 'Current password'}
+        {forced ? t('account.temporaryPassword') : t('account.currentPassword')}
         <input name="current" type="password" autoComplete="current-password" value={current}
           onChange={(e) => setCurrent(e.target.value)} autoFocus />
       </label>
       <label>
-        New password
+        {t('account.newPassword')}
         <input name="new" type="password" autoComplete="new-password" value={next} aria-describedby="password-verdict"
           onChange={(e) => setNext(e.target.value)} />
       </label>
       <p id="password-verdict" className={verdict?.acceptable ? 'ok' : 'hint'} aria-live="polite" data-testid="password-verdict">
-        {!next ? 'A few unrelated words make a strong password that is easy to remember.'
-          : !verdict ? 'Checking…'
-            : verdict.acceptable ? 'This password is strong enough.'
+        {!next ? t('account.advice')
+          : !verdict ? t('account.checking')
+            : verdict.acceptable ? t('account.strongEnough')
               : `${verdict.reason[0].toUpperCase()}${verdict.reason.slice(1)}.`}
       </p>
       <label>
-        New password again
+        {t('account.newPasswordAgain')}
         <input name="repeat" type="password" autoComplete="new-password" value={repeat} onChange={(e) => setRepeat(e.target.value)}
           aria-invalid={mismatch} />
       </label>
-      {mismatch && <p className="error" role="alert">The two new passwords differ.</p>}
+      {mismatch && <p className="error" role="alert">{t('account.mismatch')}</p>}
       {error && <p role="alert" className="error">{error}</p>}
-      <button type="submit" disabled={busy || !current || !verdict?.acceptable || repeat !== next}>Change password</button>
+      <button type="submit" disabled={busy || !current || !verdict?.acceptable || repeat !== next}>{t('account.submit')}</button>
       {forced
-        ? <button type="button" className="link" onClick={onSignOut}>Sign out</button>
-        : <button type="button" className="link" onClick={onDone}>Back to the study list</button>}
+        ? <button type="button" className="link" onClick={onSignOut}>{t('nav.signOut')}</button>
+        : <button type="button" className="link" onClick={onDone}>{t('account.back')}</button>}
     </form>
   );
 }

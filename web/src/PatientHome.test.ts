@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import './i18n/testLanguage';
 import { longDate, plainKinds } from './PatientHome';
 
 describe("the patient's words", () => {
@@ -9,8 +10,10 @@ describe("the patient's words", () => {
     expect(plainKinds(['SR'])).toBe('Report');
     expect(plainKinds(['XX'])).toBe('Images');
   });
-  it('writes dates out, and says when there is none', () => {
-    expect(longDate('20040119')).toBe(new Date(2004, 0, 19).toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' }));
+  it("writes dates out in the reader's language, and says when there is none", () => {
+    expect(longDate('20040119', 'en-GB')).toBe('19 January 2004');
+    expect(longDate('20040119', 'en-US')).toBe('January 19, 2004');
+    expect(longDate('20040119', 'es-ES')).toBe('19 de enero de 2004');
     expect(longDate('')).toBe('Date not recorded');
   });
 });

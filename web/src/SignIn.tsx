@@ -1,8 +1,10 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import QRCode from 'qrcode';
+import { useTranslation } from 'react-i18next';
 import { type Session, beginTotp, confirmTotp, signIn } from './api';
 
 export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
+  const { t } = useTranslation();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
@@ -23,36 +25,36 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   }
 
   return (
-    <form className="sign-in" onSubmit={submit} aria-label="Sign in">
-      <h1>Vireo</h1>
+    <form className="sign-in" onSubmit={submit} aria-label={t('signIn.title')}>
+      <h1>{t('app.name')}</h1>
       <label>
-        User name
+        {t('signIn.username')}
         <input name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} autoFocus />
       </label>
       <label>
-        Password
+        {t('signIn.password')}
         <input name="password" type="password" autoComplete="current-password" value={password}
           onChange={(e) => setPassword(e.target.value)} />
       </label>
       <label>
-        Authenticator code <span className="hint">(if your account has one)</span>
+        {t('signIn.totpCode')} <span className="hint">{t('signIn.ifAny')}</span>
         <input name="totp" inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} />
       </label>
       {error && (
         <div role="alert" className="error">
           <p>{error[0].toUpperCase() + error.slice(1)}.</p>
           {/* The same words whether or not the account exists or is locked. */}
-          <p className="hint">After several failed attempts an account is locked for a while. Wait, or ask an
-            administrator to unlock it or to reset your password.</p>
+          <p className="hint">{t('signIn.locked')}</p>
         </div>
       )}
-      <button type="submit" disabled={busy || !username || !password}>Sign in</button>
+      <button type="submit" disabled={busy || !username || !password}>{t('signIn.title')}</button>
     </form>
   );
 }
 
 // Roles that require a second factor reach only this page until they have one.
 export function TotpEnrolment({ onDone, onSignOut }: { onDone: () => void; onSignOut: () => void }) {
+  const { t } = useTranslation();
   const [secret, setSecret] = useState<{ secret: string; otpauthUri: string } | null>(null);
   const [code, setCode] = useState('');
   const [error, setError] = useState('');
@@ -78,39 +80,40 @@ export function TotpEnrolment({ onDone, onSignOut }: { onDone: () => void; onSig
 
   if (recovery) {
     return (
-      <div className="sign-in" aria-label="Recovery codes">
-        <h1>Recovery codes</h1>
-        <p>Keep these codes somewhere safe: each one signs you in once if you lose your authenticator. They are not shown again.</p>
+      <div className="sign-in" aria-label={t('signIn.totp.recoveryTitle')}>
+        <h1>{t('signIn.totp.recoveryTitle')}</h1>
+        <p>{t('signIn.totp.recoveryBody')}</p>
         <code className="secret">{recovery.join(' ')}</code>
-        <button type="button" onClick={onDone}>I have saved them — continue</button>
+        <button type="button" onClick={onDone}>{t('signIn.totp.saved')}</button>
       </div>
     );
   }
   return (
-    <form className="sign-in" onSubmit={confirm} aria-label="Set up a second factor">
-      <h1>Second factor</h1>
-      <p>Your role needs an authenticator app (TOTP) before you can go on.</p>
-      {!secret && <button type="button" onClick={start}>Set up an authenticator</button>}
+    <form className="sign-in" onSubmit={confirm} aria-label={t('signIn.totp.label')}>
+      <h1>{t('signIn.totp.title')}</h1>
+      <p>{t('signIn.totp.needed')}</p>
+      {!secret && <button type="button" onClick={start}>{t('signIn.totp.start')}</button>}
       {secret && (
         <>
-          <p>Scan this code with your authenticator app, or type the key below into it; then enter the code it shows:</p>
+          <p>{t('signIn.totp.scan')}</p>
           <QrCode text={secret.otpauthUri} />
           <code className="secret">{secret.secret}</code>
           <label>
-            Code
+            {t('signIn.totp.code')}
             <input name="code" inputMode="numeric" value={code} onChange={(e) => setCode(e.target.value)} autoFocus />
           </label>
-          <button type="submit" disabled={!code}>Confirm</button>
+          <button type="submit" disabled={!code}>{t('signIn.totp.confirm')}</button>
         </>
       )}
       {error && <p role="alert" className="error">{error}</p>}
-      <button type="button" className="link" onClick={onSignOut}>Sign out</button>
+      <button type="button" className="link" onClick={onSignOut}>{t('nav.signOut')}</button>
     </form>
   );
 }
 
 // The otpauth:// address as a QR code (the qrcode library), for the phone's camera.
 function QrCode({ text }: { text: string }) {
+  const { t } = useTranslation();
   const [src, setSrc] = useState('');
   useEffect(() => {
     let gone = false;
@@ -119,5 +122,5 @@ function QrCode({ text }: { text: string }) {
       gone = true;
     };
   }, [text]);
-  return src ? <img className="qr" src={src} width={200} height={200} alt="QR code of the authenticator key" data-testid="totp-qr" /> : null;
+  return src ? <img className="qr" src={src} width={200} height={200} alt={t('signIn.totp.qr')} data-testid="totp-qr" /> : null;
 }

@@ -2,6 +2,7 @@
 // days a click away) and modalities, sorted by any column and paged by the archive; a row
 // opens the study in the viewer.
 import { type FormEvent, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { type DicomJson, type Session, dicomJson } from './api';
 import type { Navigate } from './session';
 import { Tag, formatDate, number, text, values } from './dicom';
@@ -12,17 +13,19 @@ import {
   nextOrder, presetRange, studyQuery,
 } from './studyList';
 
-const COLUMNS: { label: string; sort?: keyof typeof SORTABLE; cell: (s: DicomJson) => string; className?: string }[] = [
-  { label: 'Patient', sort: 'PatientName', cell: (s) => text(s, Tag.PatientName) },
-  { label: 'ID', sort: 'PatientID', cell: (s) => text(s, Tag.PatientID) },
-  { label: 'Sex', sort: 'PatientSex', cell: (s) => text(s, Tag.PatientSex) },
-  { label: 'Born', sort: 'PatientBirthDate', cell: (s) => formatDate(text(s, Tag.PatientBirthDate)), className: 'date' },
-  { label: 'Date', sort: 'StudyDate', cell: (s) => formatDate(text(s, Tag.StudyDate)), className: 'date' },
-  { label: 'Modality', cell: (s) => values(s, Tag.ModalitiesInStudy).join(', ') },
-  { label: 'Description', sort: 'StudyDescription', cell: (s) => text(s, Tag.StudyDescription) },
-  { label: 'Referring', sort: 'ReferringPhysicianName', cell: (s) => text(s, '00080090') },
-  { label: 'Accession', sort: 'AccessionNumber', cell: (s) => text(s, Tag.AccessionNumber) },
-  { label: 'Images', sort: 'NumberOfStudyRelatedInstances', cell: (s) => String(number(s, Tag.NumberOfStudyRelatedInstances) ?? ''), className: 'number' },
+type Column = 'patient' | 'id' | 'sex' | 'born' | 'date' | 'modality' | 'description' | 'referring' | 'accession' | 'images';
+
+const COLUMNS: { id: Column; sort?: keyof typeof SORTABLE; cell: (s: DicomJson) => string; className?: string }[] = [
+  { id: 'patient', sort: 'PatientName', cell: (s) => text(s, Tag.PatientName) },
+  { id: 'id', sort: 'PatientID', cell: (s) => text(s, Tag.PatientID) },
+  { id: 'sex', sort: 'PatientSex', cell: (s) => text(s, Tag.PatientSex) },
+  { id: 'born', sort: 'PatientBirthDate', cell: (s) => formatDate(text(s, Tag.PatientBirthDate)), className: 'date' },
+  { id: 'date', sort: 'StudyDate', cell: (s) => formatDate(text(s, Tag.StudyDate)), className: 'date' },
+  { id: 'modality', cell: (s) => values(s, Tag.ModalitiesInStudy).join(', ') },
+  { id: 'description', sort: 'StudyDescription', cell: (s) => text(s, Tag.StudyDescription) },
+  { id: 'referring', sort: 'ReferringPhysicianName', cell: (s) => text(s, '00080090') },
+  { id: 'accession', sort: 'AccessionNumber', cell: (s) => text(s, Tag.AccessionNumber) },
+  { id: 'images', sort: 'NumberOfStudyRelatedInstances', cell: (s) => String(number(s, Tag.NumberOfStudyRelatedInstances) ?? ''), className: 'number' },
 ];
 
 export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {
@@ -31,6 +34,7 @@ export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {
   onSignOut: () => void;
   prefetchViewer: () => Promise<unknown>;
 }) {
+  const { t } = useTranslation();
   const [filters, setFilters] = useState<Filters>(EMPTY_FILTERS);
   const [order, setOrder] = useState<Order>(NEWEST_FIRST);
   const [offset, setOffset] = useState(0);
@@ -44,7 +48,7 @@ export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {
       setPage({ studies: list.slice(0, PAGE_SIZE), more: list.length > PAGE_SIZE });
       setOffset(at);
     } catch (e) {
-      setError(`The studies cannot be listed: ${(e as Error).message}. Check the search and try again.`);
+      setError(t('studies.failed', { error: (e as Error).message }));
       setPage({ studies: [], more: false });
     }
   }
@@ -77,46 +81,46 @@ export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {
   return (
     <div className="worklist">
       <AppHeader session={session} navigate={navigate} onSignOut={onSignOut} />
-      <form className="filters" onSubmit={submit} aria-label="Search studies">
-        <input placeholder="Patient name" aria-label="Patient name" value={filters.name} onChange={set('name')} />
-        <input placeholder="Patient ID" aria-label="Patient ID" value={filters.patientId} onChange={set('patientId')} />
-        <input type="date" aria-label="From" value={filters.from} onChange={set('from')} />
-        <input type="date" aria-label="To" value={filters.to} onChange={set('to')} />
-        <span role="group" aria-label="Study date" className="presets">
-          {DATE_PRESETS.map(({ preset, label }) => {
+      <form className="filters" onSubmit={submit} aria-label={t('studies.search')}>
+        <input placeholder={t('studies.patientName')} aria-label={t('studies.patientName')} value={filters.name} onChange={set('name')} />
+        <input placeholder={t('studies.patientId')} aria-label={t('studies.patientId')} value={filters.patientId} onChange={set('patientId')} />
+        <input type="date" aria-label={t('studies.from')} value={filters.from} onChange={set('from')} />
+        <input type="date" aria-label={t('studies.to')} value={filters.to} onChange={set('to')} />
+        <span role="group" aria-label={t('studies.studyDate')} className="presets">
+          {DATE_PRESETS.map((preset) => {
             const range = presetRange(preset);
             const on = filters.from === range.from && filters.to === range.to;
             return <button key={preset} type="button" aria-pressed={on}
-              onClick={() => apply({ ...filters, ...(on ? { from: '', to: '' } : range) })}>{label}</button>;
+              onClick={() => apply({ ...filters, ...(on ? { from: '', to: '' } : range) })}>{t(`studies.presets.${preset}`)}</button>;
           })}
         </span>
-        <button type="submit">Search</button>
-        <span role="group" aria-label="Modalities" className="modalities">
+        <button type="submit">{t('studies.submit')}</button>
+        <span role="group" aria-label={t('studies.modalities')} className="modalities">
           {MODALITIES.map((m) => (
             <button key={m} type="button" aria-pressed={filters.modalities.includes(m)} onClick={() => toggleModality(m)}>{m}</button>
           ))}
         </span>
       </form>
       {error && <p role="alert" className="error">{error}</p>}
-      {page === null ? <p className="page-message">Loading…</p> : (
+      {page === null ? <p className="page-message">{t('app.loading')}</p> : (
         <>
           <table className="studies">
             <thead>
               <tr>
                 {COLUMNS.map((c) => (
-                  <th key={c.label} className={c.className}
+                  <th key={c.id} className={c.className}
                     aria-sort={c.sort && order.key === c.sort ? (order.descending ? 'descending' : 'ascending') : undefined}>
                     {c.sort ? (
                       <button type="button" className="sort" onClick={() => sortBy(c.sort!)}>
-                        {c.label}{order.key === c.sort ? (order.descending ? ' ▼' : ' ▲') : ''}
+                        {t(`studies.columns.${c.id}`)}{order.key === c.sort ? (order.descending ? ' ▼' : ' ▲') : ''}
                       </button>
-                    ) : c.label}
+                    ) : t(`studies.columns.${c.id}`)}
                   </th>
                 ))}
               </tr>
             </thead>
             <tbody>
-              {studies.length === 0 && <tr><td colSpan={COLUMNS.length}>No studies match.</td></tr>}
+              {studies.length === 0 && <tr><td colSpan={COLUMNS.length}>{t('studies.none')}</td></tr>}
               {studies.map((s) => {
                 const uid = text(s, Tag.StudyInstanceUID);
                 return (
@@ -124,16 +128,16 @@ export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {
                     onMouseDown={() => prefetchStudy(uid)}
                     onClick={() => navigate(`/viewer/${uid}`)}
                     onKeyDown={(e) => e.key === 'Enter' && navigate(`/viewer/${uid}`)}>
-                    {COLUMNS.map((c) => <td key={c.label} className={c.className}>{c.cell(s)}</td>)}
+                    {COLUMNS.map((c) => <td key={c.id} className={c.className}>{c.cell(s)}</td>)}
                   </tr>
                 );
               })}
             </tbody>
           </table>
-          <nav className="pager" aria-label="Pages">
-            <button type="button" disabled={offset === 0} onClick={() => void search(filters, order, Math.max(0, offset - PAGE_SIZE))}>Previous</button>
-            <span data-testid="page-range">{studies.length ? `Studies ${offset + 1}–${offset + studies.length}` : ''}</span>
-            <button type="button" disabled={!page.more} onClick={() => void search(filters, order, offset + PAGE_SIZE)}>Next</button>
+          <nav className="pager" aria-label={t('pager.label')}>
+            <button type="button" disabled={offset === 0} onClick={() => void search(filters, order, Math.max(0, offset - PAGE_SIZE))}>{t('pager.previous')}</button>
+            <span data-testid="page-range">{studies.length ? t('studies.range', { first: offset + 1, last: offset + studies.length }) : ''}</span>
+            <button type="button" disabled={!page.more} onClick={() => void search(filters, order, offset + PAGE_SIZE)}>{t('pager.next')}</button>
           </nav>
         </>
       )}

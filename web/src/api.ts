@@ -2,6 +2,7 @@
 // with every same-origin request; requests that change state carry the CSRF token given
 // at sign-in.
 import { stowRefusal } from './stow';
+import i18n from './i18n';
 
 export interface Session {
   username: string;
@@ -29,11 +30,9 @@ export function currentCsrfToken(): string {
 }
 
 // What the person reads: the server's problem detail, except for a refusal, whose detail
-// names the permission (for integrators); on screen it says what to do instead.
-export const FORBIDDEN_TEXT = 'your account is not allowed to do this. If you need to, ask an administrator to give your account this permission';
-
+// names the permission (for integrators); on screen it says what to do instead, in their language.
 async function problemMessage(res: Response): Promise<string> {
-  if (res.status === 403) return FORBIDDEN_TEXT;
+  if (res.status === 403) return i18n.t('archive.forbidden');
   try {
     const p = await res.json();
     return p.detail || p.title || `HTTP ${res.status}`;
@@ -223,7 +222,7 @@ export async function storeInstances(study: string, files: ArrayBuffer[]): Promi
   if (!res.ok && !dicomAnswer) throw new ApiError(res.status, await problemMessage(res));
   const answer = (await res.json()) as DicomJson;
   const refusal = stowRefusal(answer, files.length);
-  if (refusal || !res.ok || res.status === 202) throw new ApiError(res.status, refusal ?? `the archive refused the objects (HTTP ${res.status})`);
+  if (refusal || !res.ok || res.status === 202) throw new ApiError(res.status, refusal ?? i18n.t('archive.http', { status: res.status }));
   return (answer['00081199']?.Value ?? []).map((item) => String((item as DicomJson)['00081155']?.Value?.[0] ?? ''));
 }
 

@@ -2,17 +2,20 @@
 // lists each failed object with a Failure Reason (0008,1197), a DICOM status code; the reader
 // gets the reason in words, not "HTTP 409".
 import type { DicomJson } from './api';
+import i18n from './i18n';
 
-const REASONS: Record<number, string> = {
-  0xa700: 'the archive is out of resources (storage full or not writable)',
-  0xa900: 'the object does not match its SOP class or lacks a required attribute',
-  0xc000: 'the archive cannot read the object',
-  0x0110: 'the archive failed to process it',
-  0x0122: 'the archive does not take this kind of object (SOP class)',
+// Each status's words in the reader's language (archive.*).
+const REASONS: Record<number, 'outOfResources' | 'mismatch' | 'unreadable' | 'processing' | 'sopClass'> = {
+  0xa700: 'outOfResources', // Refused: Out of Resources
+  0xa900: 'mismatch', // Error: Data Set Does Not Match SOP Class
+  0xc000: 'unreadable', // Error: Cannot Understand
+  0x0110: 'processing', // Processing Failure
+  0x0122: 'sopClass', // Referenced SOP Class Not Supported
 };
 
 export function failureReason(code: number): string {
-  return REASONS[code] ?? `failure reason 0x${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  const reason = REASONS[code];
+  return reason ? i18n.t(`archive.${reason}`) : i18n.t('archive.code', { code: code.toString(16).toUpperCase().padStart(4, '0') });
 }
 
 // "The archive refused 1 of 1 objects: <reasons>", or null when nothing failed.
@@ -21,7 +24,7 @@ export function stowRefusal(answer: DicomJson | null, sent: number): string | nu
   if (failed.length === 0) return null;
   const reasons = [...new Set(failed.map((item) => {
     const code = Number(item['00081197']?.Value?.[0]);
-    return Number.isFinite(code) ? failureReason(code) : 'no reason given';
+    return Number.isFinite(code) ? failureReason(code) : i18n.t('archive.noReason');
   }))];
-  return `the archive refused ${failed.length} of ${sent} objects: ${reasons.join('; ')}`;
+  return i18n.t('archive.refused', { failed: failed.length, count: sent, reasons: reasons.join('; ') });
 }

@@ -49,11 +49,8 @@ function isoDay(d: Date): string {
 }
 
 export type DatePreset = 'today' | 'yesterday' | 'week';
-export const DATE_PRESETS: { preset: DatePreset; label: string }[] = [
-  { preset: 'today', label: 'Today' },
-  { preset: 'yesterday', label: 'Yesterday' },
-  { preset: 'week', label: 'Last 7 days' },
-];
+// In the order of their buttons; each button's words are the study list's (studies.presets).
+export const DATE_PRESETS: readonly DatePreset[] = ['today', 'yesterday', 'week'];
 
 export function presetRange(preset: DatePreset, now = new Date()): { from: string; to: string } {
   const day = (offset: number) => isoDay(new Date(now.getFullYear(), now.getMonth(), now.getDate() + offset));

@@ -68,6 +68,7 @@ export interface AdminMessage {
 }
 
 export function useAdminAction<M extends AdminMessage>() {
+  const { t } = useTranslation();
   const [message, setMessage] = useState<M | AdminMessage | null>(null);
   const act = async (what: () => Promise<M>, then: () => Promise<unknown>) => {
     setMessage(null);
@@ -75,7 +76,7 @@ export function useAdminAction<M extends AdminMessage>() {
       setMessage(await what());
       await then();
     } catch (e) {
-      setMessage({ text: `That did not work: ${(e as Error).message}.`, error: true });
+      setMessage({ text: t('admin.failed', { error: (e as Error).message }), error: true });
     }
   };
   return { message, setMessage, act };

@@ -3,11 +3,13 @@
 // each with its reason, so that a sender's problem is found before a radiologist misses a study;
 // and the follow-up work between parts of Vireo that was given up, to be tried again.
 import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { type Session, type SystemStatus, retryEvent, systemStatus } from '../api';
 import type { Navigate } from '../session';
 import { AdminPage } from './AdminNav';
+import i18n, { formatLocale } from '../i18n';
 
-export function formatBytes(n: number): string {
+export function formatBytes(n: number, locale?: string): string {
   // Binary units, as the operating system and min_free_space_mb count them.
   const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;
@@ -16,40 +18,45 @@ export function formatBytes(n: number): string {
     v /= 1024;
     i += 1;
   }
-  return `${v.toLocaleString(undefined, { maximumFractionDigits: i === 0 ? 0 : 1 })} ${units[i]}`;
+  const value = v.toLocaleString(locale, { maximumFractionDigits: i === 0 ? 0 : 1 });
+  return i === 0 ? i18n.t('admin.status.bytes', { value }) : `${value} ${units[i]}`;
 }
 
 // Below twice the floor, the page warns: a busy day's images may not fit.
 export function storageWarning(s: SystemStatus['storage']): string | null {
-  if (s.freeBytes === null) return 'The free space of the image store cannot be read.';
-  if (s.freeBytes < s.minFreeBytes) return 'The image store is full: new images are being refused. Free space or add storage now.';
-  if (s.freeBytes < 2 * s.minFreeBytes) return 'The image store is nearly full: new images will soon be refused. Free space or add storage.';
+  if (s.freeBytes === null) return i18n.t('admin.status.freeUnknown');
+  if (s.freeBytes < s.minFreeBytes) return i18n.t('admin.status.full');
+  if (s.freeBytes < 2 * s.minFreeBytes) return i18n.t('admin.status.nearlyFull');
   return null;
 }
 
-const when = (iso: string) => new Date(iso).toLocaleString();
-
 // What the outbox's topics and consumers mean, in the words of the person reading the page.
-const TOPICS: Record<string, string> = {
-  'study.received': 'A study arrived',
-  'instance.stored': 'An image was stored',
-  'study.deleted': 'A study was deleted',
-  'series.deleted': 'A series was deleted',
-};
-const CONSUMERS: Record<string, string> = {
-  'annotations.study-deleted': "Remove the deleted study's measurements and annotations",
-  'ai.study-deleted': "Remove the deleted study's AI findings",
-};
-export const topicWords = (t: string) => TOPICS[t] ?? t;
-export const consumerWords = (c: string) => CONSUMERS[c] ?? c;
+const TOPICS = {
+  'study.received': 'studyReceived',
+  'instance.stored': 'instanceStored',
+  'study.deleted': 'studyDeleted',
+  'series.deleted': 'seriesDeleted',
+} as const;
+const CONSUMERS = {
+  'annotations.study-deleted': 'annotations',
+  'ai.study-deleted': 'ai',
+} as const;
+export const topicWords = (t: string) =>
+  (Object.hasOwn(TOPICS, t) ? i18n.t(`admin.status.topics.${TOPICS[t as keyof typeof TOPICS]}`) : t);
+export const consumerWords = (c: string) =>
+  (Object.hasOwn(CONSUMERS, c) ? i18n.t(`admin.status.consumers.${CONSUMERS[c as keyof typeof CONSUMERS]}`) : c);
 
 export function AdminStatus({ session, navigate, onSignOut }: { session: Session; navigate: Navigate; onSignOut: () => void }) {
+  const { t, i18n: { language } } = useTranslation();
+  const locale = formatLocale(language);
+  // To the second, as a sender's own log would be searched for it.
+  const when = (iso: string) => new Date(iso).toLocaleString(locale);
   const [status, setStatus] = useState<SystemStatus | null>(null);
   const [error, setError] = useState('');
   const load = useCallback(() => {
     setError('');
-    systemStatus().then(setStatus, (e) => setError(`The status cannot be read: ${(e as Error).message}. Try again in a moment.`));
-  }, []);
+    systemStatus().then(setStatus, (e) => setError(t('admin.status.unreadable', { error: (e as Error).message })));
+  }, [t]);
   useEffect(load, [load]);
   const warning = status && storageWarning(status.storage);
   const [retrying, setRetrying] = useState<number | null>(null);
@@ -57,39 +64,40 @@ export function AdminStatus({ session, navigate, onSignOut }: { session: Session
     setRetrying(id);
     retryEvent(id).then(
       () => { setRetrying(null); load(); },
-      (e) => { setRetrying(null); setError(`It could not be tried again: ${(e as Error).message}. Refresh the page and try again.`); },
+      (e) => { setRetrying(null); setError(t('admin.status.retryFailed', { error: (e as Error).message })); },
     );
   };
 
   return (
-    <AdminPage session={session} navigate={navigate} onSignOut={onSignOut} current="/admin/status" title="System status"
-      titleAction={<button type="button" onClick={load}>Refresh</button>}>
+    <AdminPage session={session} navigate={navigate} onSignOut={onSignOut} current="/admin/status" title={t('adminNav.status')}
+      titleAction={<button type="button" onClick={load}>{t('admin.status.refresh')}</button>}>
       {error && <p role="alert" className="error">{error}</p>}
       {status && (
         <>
           {warning && <p role="alert" className="error" data-testid="storage-warning">{warning}</p>}
           <div className="tiles" data-testid="counts">
-            {([['Patients', status.counts.patients], ['Studies', status.counts.studies], ['Series', status.counts.series],
-              ['Images and objects', status.counts.instances]] as const).map(([label, n]) => (
-              <div key={label} className="tile"><span className="figure">{n.toLocaleString()}</span><span>{label}</span></div>
+            {([['patients', status.counts.patients], ['studies', status.counts.studies], ['series', status.counts.series],
+              ['instances', status.counts.instances]] as const).map(([label, n]) => (
+              <div key={label} className="tile"><span className="figure">{n.toLocaleString(locale)}</span>
+                <span>{t(`admin.status.counts.${label}`)}</span></div>
             ))}
-            <div className="tile"><span className="figure" data-testid="archive-bytes">{formatBytes(status.storage.archiveBytes)}</span>
-              <span>stored</span></div>
+            <div className="tile"><span className="figure" data-testid="archive-bytes">{formatBytes(status.storage.archiveBytes, locale)}</span>
+              <span>{t('admin.status.stored')}</span></div>
             <div className="tile"><span className="figure" data-testid="free-bytes">
-              {status.storage.freeBytes === null ? '—' : formatBytes(status.storage.freeBytes)}</span>
-              <span>free (refuses below {formatBytes(status.storage.minFreeBytes)})</span></div>
-            <div className="tile"><span className="figure" data-testid="events-pending">{status.events.pending.toLocaleString()}</span>
-              <span>follow-up tasks waiting</span></div>
+              {status.storage.freeBytes === null ? '—' : formatBytes(status.storage.freeBytes, locale)}</span>
+              <span>{t('admin.status.free', { floor: formatBytes(status.storage.minFreeBytes, locale) })}</span></div>
+            <div className="tile"><span className="figure" data-testid="events-pending">{status.events.pending.toLocaleString(locale)}</span>
+              <span>{t('admin.status.pending')}</span></div>
           </div>
 
           <section aria-labelledby="rejections-heading">
-            <h2 id="rejections-heading">Refused instances</h2>
-            <p className="hint">The latest objects the archive did not keep, and why. The sender was told; it may send them again once
-              the cause is fixed.</p>
+            <h2 id="rejections-heading">{t('admin.status.rejections')}</h2>
+            <p className="hint">{t('admin.status.rejectionsHint')}</p>
             <table className="studies" data-testid="rejections">
-              <thead><tr><th>When</th><th>From</th><th>SOP Instance UID</th><th>Reason</th></tr></thead>
+              <thead><tr><th>{t('admin.status.columns.when')}</th><th>{t('admin.status.columns.from')}</th><th>SOP Instance UID</th>
+                <th>{t('admin.status.columns.reason')}</th></tr></thead>
               <tbody>
-                {status.rejections.length === 0 && <tr><td colSpan={4}>None.</td></tr>}
+                {status.rejections.length === 0 && <tr><td colSpan={4}>{t('admin.status.none')}</td></tr>}
                 {status.rejections.map((r, i) => (
                   <tr key={i}><td className="date">{when(r.at)}</td><td>{r.source || '—'}</td><td><code>{r.SOPInstanceUID || '—'}</code></td>
                     <td>{r.reason}</td></tr>
@@ -99,35 +107,36 @@ export function AdminStatus({ session, navigate, onSignOut }: { session: Session
           </section>
 
           <section aria-labelledby="conflicts-heading">
-            <h2 id="conflicts-heading">Received twice with different content</h2>
-            <p className="hint">The same SOP Instance UID arrived again with other bytes. The archive kept the copy named here; compare
-              them with the sender before deleting anything.</p>
+            <h2 id="conflicts-heading">{t('admin.status.conflicts')}</h2>
+            <p className="hint">{t('admin.status.conflictsHint')}</p>
             <table className="studies" data-testid="conflicts">
-              <thead><tr><th>When</th><th>From</th><th>SOP Instance UID</th><th>Kept</th></tr></thead>
+              <thead><tr><th>{t('admin.status.columns.when')}</th><th>{t('admin.status.columns.from')}</th><th>SOP Instance UID</th>
+                <th>{t('admin.status.columns.kept')}</th></tr></thead>
               <tbody>
-                {status.conflicts.length === 0 && <tr><td colSpan={4}>None.</td></tr>}
+                {status.conflicts.length === 0 && <tr><td colSpan={4}>{t('admin.status.none')}</td></tr>}
                 {status.conflicts.map((c, i) => (
                   <tr key={i}><td className="date">{when(c.at)}</td><td>{c.source}</td><td><code>{c.SOPInstanceUID}</code></td>
-                    <td>{c.resolution === 'overwritten' ? 'The new copy (it replaced the first)' : 'The first copy'}</td></tr>
+                    <td>{c.resolution === 'overwritten' ? t('admin.status.keptNew') : t('admin.status.keptFirst')}</td></tr>
                 ))}
               </tbody>
             </table>
           </section>
 
           <section aria-labelledby="events-heading">
-            <h2 id="events-heading">Follow-up work that failed</h2>
-            <p className="hint">When something changes (a study is deleted, later an order placed or a report signed), Vireo tells the
-              parts that must act on it, and tries again for hours if they fail. These were given up. Fix the cause the last error
-              names, then try again.</p>
+            <h2 id="events-heading">{t('admin.status.failures')}</h2>
+            <p className="hint">{t('admin.status.failuresHint')}</p>
             <table className="studies" data-testid="event-failures">
-              <thead><tr><th>When</th><th>What happened</th><th>Work to do</th><th>Tries</th><th>Last error</th><th><span className="sr-only">Action</span></th></tr></thead>
+              <thead><tr><th>{t('admin.status.columns.when')}</th><th>{t('admin.status.columns.what')}</th><th>{t('admin.status.columns.work')}</th>
+                <th>{t('admin.status.columns.tries')}</th><th>{t('admin.status.columns.lastError')}</th>
+                <th><span className="sr-only">{t('admin.status.columns.action')}</span></th></tr></thead>
               <tbody>
-                {status.events.failures.length === 0 && <tr><td colSpan={6}>None.</td></tr>}
+                {status.events.failures.length === 0 && <tr><td colSpan={6}>{t('admin.status.none')}</td></tr>}
                 {status.events.failures.map((f) => (
                   <tr key={f.id}><td className="date">{when(f.at)}</td><td>{topicWords(f.topic)}</td><td>{consumerWords(f.consumer)}</td>
                     <td>{f.attempts}</td><td>{f.lastError}</td>
                     <td><button type="button" onClick={() => retry(f.id)} disabled={retrying === f.id}
-                      aria-label={`Try again: ${consumerWords(f.consumer)}`}>{retrying === f.id ? 'Trying…' : 'Try again'}</button></td></tr>
+                      aria-label={t('admin.status.retryLabel', { work: consumerWords(f.consumer) })}>
+                      {retrying === f.id ? t('admin.status.retrying') : t('errors.retry')}</button></td></tr>
                 ))}
               </tbody>
             </table>

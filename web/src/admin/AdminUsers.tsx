@@ -1,44 +1,54 @@
 // Administration: the accounts. Create (a temporary password to hand over, changed at the first
 // sign-in), disable and enable, unlock, reset the password or the authenticator, change roles.
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { type Session, type UserRecord, createUser, listUsers, resetPassword, setRoles, userAction } from '../api';
 import type { Navigate } from '../session';
 import { AdminPage, useAdminAction } from './AdminNav';
 
-export const ROLES = ['admin', 'radiologist', 'technician', 'receptionist', 'referring', 'billing', 'patient'];
+export const ROLES = ['admin', 'radiologist', 'technician', 'receptionist', 'referring', 'billing', 'patient'] as const;
 
-function state(u: UserRecord, now = Date.now()): string {
-  if (u.disabled) return 'Disabled';
-  if (u.lockedUntil && Date.parse(u.lockedUntil) > now) return 'Locked';
-  return 'Active';
+function state(u: UserRecord, now = Date.now()): 'disabled' | 'locked' | 'active' {
+  if (u.disabled) return 'disabled';
+  if (u.lockedUntil && Date.parse(u.lockedUntil) > now) return 'locked';
+  return 'active';
+}
+
+// A role in the reader's words; one the page does not know by its code.
+function useRoleName() {
+  const { t } = useTranslation();
+  return (role: string) => ((ROLES as readonly string[]).includes(role) ? t(`admin.users.roleNames.${role as (typeof ROLES)[number]}`) : role);
 }
 
 export function AdminUsers({ session, navigate, onSignOut }: { session: Session; navigate: Navigate; onSignOut: () => void }) {
+  const { t } = useTranslation();
+  const roleName = useRoleName();
   const [users, setUsers] = useState<UserRecord[] | null>(null);
   const { message, setMessage, act: run } = useAdminAction<{ text: string; password?: string; error?: boolean }>();
   const [editing, setEditing] = useState<{ username: string; roles: string[] } | null>(null);
   const reload = useCallback(() => listUsers().then(setUsers, (e) => setMessage({
-    text: `The accounts cannot be read: ${(e as Error).message}. Reload the page to try again.`, error: true })), [setMessage]);
+    text: t('admin.users.unreadable', { error: (e as Error).message }), error: true })), [setMessage, t]);
   useEffect(() => void reload(), [reload]);
   // An action, then what it did; a reset or a new account also hands over a temporary password.
   const act = (what: () => Promise<string | void>, done: string) =>
     run(async () => ({ text: done, password: (await what()) || undefined }), reload);
 
   return (
-    <AdminPage session={session} navigate={navigate} onSignOut={onSignOut} current="/admin/users" title="Accounts">
+    <AdminPage session={session} navigate={navigate} onSignOut={onSignOut} current="/admin/users" title={t('adminNav.users')}>
       {message && (
         <div role={message.error ? 'alert' : 'status'} className={message.error ? 'error' : 'notice-box'} data-testid="admin-message">
           <p>{message.text}</p>
           {'password' in message && message.password && (
-            <p>Temporary password, shown only now: <code className="secret" data-testid="temporary-password">{message.password}</code>
-              <br />Hand it over in person; it must be changed at the first sign-in.</p>
+            <p>{t('admin.users.temporaryPassword')} <code className="secret" data-testid="temporary-password">{message.password}</code>
+              <br />{t('admin.users.handOver')}</p>
           )}
         </div>
       )}
-      <NewUser onCreate={(u) => act(async () => (await createUser(u)).temporaryPassword, `Account ${u.username} created.`)} />
+      <NewUser onCreate={(u) => act(async () => (await createUser(u)).temporaryPassword, t('admin.users.created', { user: u.username }))} />
       <table className="studies users">
         <thead>
-          <tr><th>User</th><th>Name</th><th>Roles</th><th>State</th><th>Authenticator</th><th>Actions</th></tr>
+          <tr><th>{t('admin.users.columns.user')}</th><th>{t('admin.users.columns.name')}</th><th>{t('admin.users.columns.roles')}</th>
+            <th>{t('admin.users.columns.state')}</th><th>{t('admin.users.columns.authenticator')}</th><th>{t('admin.users.columns.actions')}</th></tr>
         </thead>
         <tbody>
           {users?.map((u) => (
@@ -48,32 +58,35 @@ export function AdminUsers({ session, navigate, onSignOut }: { session: Session;
               <td>
                 {editing?.username === u.username ? (
                   <RoleChoice roles={editing.roles} onChange={(roles) => setEditing({ username: u.username, roles })} />
-                ) : u.roles.join(', ')}
+                ) : u.roles.map(roleName).join(', ')}
               </td>
-              <td data-testid="state">{state(u)}</td>
-              <td>{u.totpEnabled ? 'Set up' : 'Not set up'}</td>
+              <td data-testid="state">{t(`admin.users.state.${state(u)}`)}</td>
+              <td>{u.totpEnabled ? t('admin.users.totpSet') : t('admin.users.totpNotSet')}</td>
               <td className="actions">
                 {editing?.username === u.username ? (
                   <>
                     <button type="button" disabled={editing.roles.length === 0}
                       onClick={() => act(async () => { await setRoles(u.username, editing.roles); setEditing(null); },
-                        `Roles of ${u.username} changed; their sessions ended.`)}>Save roles</button>
-                    <button type="button" onClick={() => setEditing(null)}>Cancel</button>
+                        t('admin.users.rolesSaved', { user: u.username }))}>{t('admin.users.saveRoles')}</button>
+                    <button type="button" onClick={() => setEditing(null)}>{t('admin.users.cancel')}</button>
                   </>
                 ) : (
                   <>
-                    <button type="button" onClick={() => setEditing({ username: u.username, roles: u.roles })}>Roles…</button>
+                    <button type="button" onClick={() => setEditing({ username: u.username, roles: u.roles })}>{t('admin.users.editRoles')}</button>
                     {u.disabled
-                      ? <button type="button" onClick={() => act(() => userAction(u.username, 'enable').then(() => undefined), `${u.username} can sign in again.`)}>Enable</button>
+                      ? <button type="button" onClick={() => act(() => userAction(u.username, 'enable').then(() => undefined), t('admin.users.enabled', { user: u.username }))}>{t('admin.users.enable')}</button>
                       : <button type="button" disabled={u.username === session.username}
-                        onClick={() => act(() => userAction(u.username, 'disable').then(() => undefined), `${u.username} is disabled; their sessions ended.`)}>Disable</button>}
-                    {state(u) === 'Locked' && (
-                      <button type="button" onClick={() => act(() => userAction(u.username, 'unlock').then(() => undefined), `${u.username} is unlocked.`)}>Unlock</button>
+                        onClick={() => act(() => userAction(u.username, 'disable').then(() => undefined), t('admin.users.disabled', { user: u.username }))}>
+                        {t('admin.users.disable')}</button>}
+                    {state(u) === 'locked' && (
+                      <button type="button" onClick={() => act(() => userAction(u.username, 'unlock').then(() => undefined),
+                        t('admin.users.unlocked', { user: u.username }))}>{t('admin.users.unlock')}</button>
                     )}
-                    <button type="button" onClick={() => act(() => resetPassword(u.username), `The password of ${u.username} was reset.`)}>Reset password</button>
+                    <button type="button" onClick={() => act(() => resetPassword(u.username), t('admin.users.passwordReset', { user: u.username }))}>
+                      {t('admin.users.resetPassword')}</button>
                     {u.totpEnabled && (
                       <button type="button" onClick={() => act(() => userAction(u.username, 'reset-totp').then(() => undefined),
-                        `${u.username} sets up an authenticator again at the next sign-in.`)}>Reset authenticator</button>
+                        t('admin.users.totpReset', { user: u.username }))}>{t('admin.users.resetTotp')}</button>
                     )}
                   </>
                 )}
@@ -87,12 +100,14 @@ export function AdminUsers({ session, navigate, onSignOut }: { session: Session;
 }
 
 function RoleChoice({ roles, onChange }: { roles: string[]; onChange: (roles: string[]) => void }) {
+  const { t } = useTranslation();
+  const roleName = useRoleName();
   return (
-    <span role="group" aria-label="Roles" className="roles">
+    <span role="group" aria-label={t('admin.users.roles')} className="roles">
       {ROLES.map((r) => (
         <label key={r}>
           <input type="checkbox" checked={roles.includes(r)}
-            onChange={(e) => onChange(e.target.checked ? [...roles, r] : roles.filter((x) => x !== r))} /> {r}
+            onChange={(e) => onChange(e.target.checked ? [...roles, r] : roles.filter((x) => x !== r))} /> {roleName(r)}
         </label>
       ))}
     </span>
@@ -101,6 +116,7 @@ function RoleChoice({ roles, onChange }: { roles: string[]; onChange: (roles: st
 
 function NewUser({ onCreate }: { onCreate: (u: { username: string; displayName: string; roles: string[]; patientId?: string;
   physicianName?: string }) => Promise<void> }) {
+  const { t } = useTranslation();
   const [username, setUsername] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [roles, setRolesChosen] = useState<string[]>([]);
@@ -116,19 +132,19 @@ function NewUser({ onCreate }: { onCreate: (u: { username: string; displayName: 
     setPhysicianName('');
   };
   return (
-    <form className="new-user" onSubmit={submit} aria-label="New account">
-      <h2>New account</h2>
-      <label>User name <input name="new-username" value={username} onChange={(e) => setUsername(e.target.value)} /></label>
-      <label>Name <input name="new-display-name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} /></label>
+    <form className="new-user" onSubmit={submit} aria-label={t('admin.users.newAccount')}>
+      <h2>{t('admin.users.newAccount')}</h2>
+      <label>{t('admin.users.username')} <input name="new-username" value={username} onChange={(e) => setUsername(e.target.value)} /></label>
+      <label>{t('admin.users.name')} <input name="new-display-name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} /></label>
       <RoleChoice roles={roles} onChange={setRolesChosen} />
       {roles.includes('patient') && (
-        <label>Patient ID <input name="new-patient-id" value={patientId} onChange={(e) => setPatientId(e.target.value)} /></label>
+        <label>{t('admin.users.patientId')} <input name="new-patient-id" value={patientId} onChange={(e) => setPatientId(e.target.value)} /></label>
       )}
       {roles.includes('referring') && (
-        <label>Name as studies carry it <input name="new-physician" placeholder="DOE^JANE" value={physicianName}
+        <label>{t('admin.users.physicianName')} <input name="new-physician" placeholder="DOE^JANE" value={physicianName}
           onChange={(e) => setPhysicianName(e.target.value)} /></label>
       )}
-      <button type="submit" disabled={!username || roles.length === 0}>Create account</button>
+      <button type="submit" disabled={!username || roles.length === 0}>{t('admin.users.create')}</button>
     </form>
   );
 }

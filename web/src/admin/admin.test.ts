@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import '../i18n/testLanguage';
 import { formatBytes, storageWarning } from './AdminStatus';
 import { describeScopes } from './AdminTokens';
 import { adminPagesFor } from './AdminNav';

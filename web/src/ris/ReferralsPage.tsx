@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { Button } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { useQuery } from '@tanstack/react-query';
 import { dicomJson } from '../api';
 import { Tag, text } from '../dicom';
@@ -88,7 +89,7 @@ export function ReferralsPage() {
   );
 }
 
-function appointmentText(r: Referral, t: ReturnType<typeof useTranslation>['t'], locale: string, zone: string | undefined) {
+function appointmentText(r: Referral, t: TFunction, locale: string, zone: string | undefined) {
   if (!r.appointment) return <span className="muted">{t('referrals.notBooked')}</span>;
   const when = formatMoment(r.appointment.startsAt, locale, zone);
   if (r.appointment.status === 'cancelled') return <span className="muted">{t('referrals.cancelledBooking', { when })}</span>;

@@ -1,10 +1,12 @@
 // The pane for a series that is not images: a structured report as a readable document, an
 // encapsulated PDF drawn by PDF.js, and for waveforms and segmentations what they are.
 import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import type { DicomJson } from '../api';
 import { Tag, number, text, values } from '../dicom';
 import { type SeriesInfo, seriesMetadata } from '../studyData';
-import { KIND_NAMES, type SeriesKind, documentMimeType, encapsulatedDocument, seriesKind } from './documents';
+import { type SeriesKind, documentMimeType, encapsulatedDocument, kindName, seriesKind } from './documents';
 import { type SrNode, srDocument } from './srContent';
 import { EcgView } from './EcgView';
 
@@ -13,6 +15,7 @@ export function DocumentView({ study, series, onLoaded }: {
   series: SeriesInfo;
   onLoaded?: (instances: DicomJson[]) => void; // the patient banner reads the first
 }) {
+  const { t } = useTranslation();
   const [instances, setInstances] = useState<DicomJson[] | null>(null);
   const [error, setError] = useState('');
   useEffect(() => {
@@ -25,7 +28,7 @@ export function DocumentView({ study, series, onLoaded }: {
         setInstances(list);
         onLoaded?.(list);
       },
-      (e) => !gone && setError(`This series cannot be read: ${(e as Error).message}. Try again, or ask the administrator.`),
+      (e) => !gone && setError(t('viewer.document.unreadable', { error: (e as Error).message })),
     );
     return () => {
       gone = true;
@@ -36,52 +39,56 @@ export function DocumentView({ study, series, onLoaded }: {
   return (
     <main className="document-pane" data-testid="document-pane" data-kind={kind}>
       {error && <div className="page-message error" role="alert">{error}</div>}
-      {!instances && !error && <div className="page-message">Opening the {KIND_NAMES[kind].toLowerCase()}…</div>}
+      {!instances && !error && <div className="page-message">{t(`viewer.opening.${kind}`)}</div>}
       {instances?.map((meta) => <DocumentOf key={text(meta, Tag.SOPInstanceUID)} kind={kind} meta={meta} />)}
     </main>
   );
 }
 
 function DocumentOf({ kind, meta }: { kind: SeriesKind; meta: DicomJson }) {
+  const { t } = useTranslation();
   if (kind === 'report') return <ReportView meta={meta} />;
   if (kind === 'document') {
     const mime = documentMimeType(meta);
     if (mime === 'application/pdf') return <PdfView meta={meta} />;
-    return <Notice>{`This document is of type ${mime || 'unknown'}, which the viewer does not show. Retrieve it with a program that opens it.`}</Notice>;
+    return <Notice>{t('viewer.document.unsupported', { type: mime || t('viewer.document.unknownType') })}</Notice>;
   }
-  if (kind === 'waveform') return <><Notice>{waveformSummary(meta)}</Notice><EcgView meta={meta} /></>;
-  if (kind === 'segmentation') return <Notice>{segmentationSummary(meta)}</Notice>;
-  return <Notice>{`${KIND_NAMES[kind]}: ${text(meta, Tag.SeriesDescription) || 'no description'}. The viewer does not show this kind of object.`}</Notice>;
+  if (kind === 'waveform') return <><Notice>{waveformSummary(meta, t)}</Notice><EcgView meta={meta} /></>;
+  if (kind === 'segmentation') return <Notice>{segmentationSummary(meta, t)}</Notice>;
+  return <Notice>{t('viewer.document.otherKind',
+    { kind: kindName(kind), description: text(meta, Tag.SeriesDescription) || t('viewer.document.noDescription') })}</Notice>;
 }
 
 function Notice({ children }: { children: string }) {
   return <p className="document-notice" role="note">{children}</p>;
 }
 
-function waveformSummary(meta: DicomJson): string {
+function waveformSummary(meta: DicomJson, t: TFunction): string {
   const groups = values(meta, '54000100') as DicomJson[];
   // A 12-lead ECG often holds its rhythm strips and its median beats as two groups of 12.
   const leads = Math.max(0, ...groups.map((g) => number(g, '003A0005') ?? 0));
   const seconds = groups.map((g) => (number(g, '003A0010') ?? 0) / (number(g, '003A001A') ?? 1));
   const longest = seconds.length ? Math.max(...seconds) : 0;
-  return `A waveform recording: ${leads} channel${leads === 1 ? '' : 's'}, ${+longest.toFixed(1)} s.`;
+  return t('viewer.document.waveform', { count: leads, seconds: +longest.toFixed(1) });
 }
 
-function segmentationSummary(meta: DicomJson): string {
+function segmentationSummary(meta: DicomJson, t: TFunction): string {
   const segments = (values(meta, '00620002') as DicomJson[]).map((s) => text(s, '00620005')).filter(Boolean);
-  return `A segmentation with ${segments.length} segment${segments.length === 1 ? '' : 's'}${segments.length ? ` (${segments.join(', ')})` : ''}. ` +
-    'The images it was drawn on are not in this study, so it cannot be shown over them.';
+  return t('viewer.document.segmentation', { count: segments.length, names: segments.length ? ` (${segments.join(', ')})` : '' });
 }
 
 function ReportView({ meta }: { meta: DicomJson }) {
+  const { t } = useTranslation();
   const doc = srDocument(meta);
-  const status = [doc.completed ? 'complete' : 'partial', doc.verified ? `verified${doc.verifier ? ` by ${doc.verifier}` : ''}` : 'not verified'];
+  const status = [doc.completed ? t('viewer.document.complete') : t('viewer.document.partial'),
+    doc.verified ? (doc.verifier ? t('viewer.document.verifiedBy', { name: doc.verifier }) : t('viewer.document.verified'))
+      : t('viewer.document.notVerified')];
   return (
     <article className="sr-report" data-testid="sr-report">
       <h2>{doc.title}</h2>
-      <p className="hint">{[doc.date, doc.observer && `by ${doc.observer}`, status.join(', ')].filter(Boolean).join(' · ')}</p>
+      <p className="hint">{[doc.date, doc.observer && t('viewer.document.by', { name: doc.observer }), status.join(', ')].filter(Boolean).join(' · ')}</p>
       <SrNodes nodes={doc.content} level={3} />
-      {doc.truncated && <Notice>The report goes deeper than the viewer shows; the rest is not displayed.</Notice>}
+      {doc.truncated && <Notice>{t('viewer.document.truncated')}</Notice>}
     </article>
   );
 }
@@ -115,6 +122,7 @@ function SrNodes({ nodes, level }: { nodes: SrNode[]; level: number }) {
 }
 
 function PdfView({ meta }: { meta: DicomJson }) {
+  const { t } = useTranslation();
   const holder = useRef<HTMLDivElement>(null);
   const [state, setState] = useState<{ pages: number; error: string }>({ pages: 0, error: '' });
   useEffect(() => {
@@ -129,20 +137,21 @@ function PdfView({ meta }: { meta: DicomJson }) {
         const canvas = document.createElement('canvas');
         canvas.dataset.testid = 'pdf-page';
         canvas.setAttribute('role', 'img');
-        canvas.setAttribute('aria-label', `Page ${p} of ${pdf.numPages}`);
+        canvas.setAttribute('aria-label', t('viewer.document.page', { page: p, pages: pdf.numPages }));
         el.appendChild(canvas);
         await pdfjs.drawPage(pdf, p, canvas, width);
         setState({ pages: p, error: '' });
       }
-    })().catch((e) => !gone && setState((s) => ({ ...s, error: `The document cannot be shown: ${(e as Error).message}.` })));
+    })().catch((e) => !gone && setState((s) => ({ ...s, error: t('viewer.document.cannotShow', { error: (e as Error).message }) })));
     return () => {
       gone = true;
       el.replaceChildren();
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [meta]);
   return (
-    <section className="pdf-document" aria-label={text(meta, '00420010') || 'Document'}>
-      <h2>{text(meta, '00420010') || 'Document'}</h2>
+    <section className="pdf-document" aria-label={text(meta, '00420010') || kindName('document')}>
+      <h2>{text(meta, '00420010') || kindName('document')}</h2>
       {state.error && <div className="page-message error" role="alert">{state.error}</div>}
       <div ref={holder} className="pdf-pages" data-pages={state.pages} />
     </section>

@@ -1,6 +1,7 @@
 // An ECG drawn as on paper: the grid, each lead at 25 mm/s and 10 mm/mV with a 1 mV
 // calibration pulse, the standard 12-lead layout (waveform.ts).
 import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { DicomJson } from '../api';
 import { encapsulatedBulk } from './documents';
 import { GAIN_MM_PER_MV, type GroupInfo, type Lead, PAPER_SPEED_MM_PER_S, decodeGroup, printout, waveformGroups } from './waveform';
@@ -9,12 +10,14 @@ const ROW_MM = 25; // ±1.25 mV around each row's baseline
 const PULSE_MM = 5; // the calibration pulse's width, before the first cell of a row
 
 export function EcgView({ meta }: { meta: DicomJson }) {
+  const { t } = useTranslation();
   const groups = waveformGroups(meta);
-  if (groups.length === 0) return <p className="document-notice" role="note">This waveform is not drawn: the viewer draws voltage channels (ECG) only, and this recording has other units or an encoding it does not read.</p>;
+  if (groups.length === 0) return <p className="document-notice" role="note">{t('viewer.ecg.notDrawn')}</p>;
   return <>{groups.map((g, i) => <EcgGroup key={i} group={g} beats={i > 0 && g.samples < groups[0].samples} />)}</>;
 }
 
 function EcgGroup({ group, beats }: { group: GroupInfo; beats: boolean }) {
+  const { t } = useTranslation();
   const canvas = useRef<HTMLCanvasElement>(null);
   const [leads, setLeads] = useState<Lead[] | null>(null);
   const [error, setError] = useState('');
@@ -22,11 +25,12 @@ function EcgGroup({ group, beats }: { group: GroupInfo; beats: boolean }) {
     let gone = false;
     encapsulatedBulk(group.uri).then(
       (bytes) => !gone && setLeads(decodeGroup(group, bytes)),
-      (e) => !gone && setError(`The waveform cannot be read: ${(e as Error).message}.`),
+      (e) => !gone && setError(t('viewer.ecg.unreadable', { error: (e as Error).message })),
     );
     return () => {
       gone = true;
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [group]);
   const seconds = group.frequency > 0 ? group.samples / group.frequency : 0;
   useEffect(() => {
@@ -34,7 +38,8 @@ function EcgGroup({ group, beats }: { group: GroupInfo; beats: boolean }) {
     if (!c || !leads) return;
     draw(c, leads, seconds, group.frequency, beats);
   }, [leads, seconds, group.frequency, beats]);
-  const title = `${group.label ? `${group.label[0]}${group.label.slice(1).toLowerCase()}` : 'Waveform'} · ${+seconds.toFixed(2)} s`;
+  const title = t('viewer.ecg.title', {
+    label: group.label ? `${group.label[0]}${group.label.slice(1).toLowerCase()}` : t('viewer.ecg.waveform'), seconds: +seconds.toFixed(2) });
   return (
     <section className="ecg" aria-label={title}>
       <h3>{title}</h3>

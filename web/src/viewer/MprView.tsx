@@ -2,6 +2,7 @@
 // which the server's cross-origin isolation headers allow) and shown in the three orthogonal
 // planes, with crosshairs linking them.
 import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import {
   Enums, type RenderingEngine, type Types, cache, setVolumesForViewports, volumeLoader,
 } from '@cornerstonejs/core';
@@ -13,10 +14,11 @@ import { presetFromRange } from './presets';
 import type { StackImage } from './series';
 import type { ViewportCommand } from './StackViewport';
 
+// `plane` names each (the element's data-plane, and its words: viewer.mprView).
 const PLANES = [
-  { id: 'mpr-axial', label: 'Axial', orientation: Enums.OrientationAxis.AXIAL },
-  { id: 'mpr-sagittal', label: 'Sagittal', orientation: Enums.OrientationAxis.SAGITTAL },
-  { id: 'mpr-coronal', label: 'Coronal', orientation: Enums.OrientationAxis.CORONAL },
+  { id: 'mpr-axial', plane: 'axial', orientation: Enums.OrientationAxis.AXIAL },
+  { id: 'mpr-sagittal', plane: 'sagittal', orientation: Enums.OrientationAxis.SAGITTAL },
+  { id: 'mpr-coronal', plane: 'coronal', orientation: Enums.OrientationAxis.CORONAL },
 ] as const;
 
 type Markers = ReturnType<typeof orientationMarkers>;
@@ -29,6 +31,7 @@ export function MprView({ engine, images, seriesUid, tool, command }: {
   tool: MprTool; // what the left button does
   command: ViewportCommand | null; // from the toolbar: presets, invert, fit, reset
 }) {
+  const { t } = useTranslation();
   const elements = useRef<(HTMLDivElement | null)[]>([]);
   const [markers, setMarkers] = useState<Record<string, Markers>>({});
   const [windows, setWindows] = useState<Record<string, Window>>({});
@@ -82,7 +85,7 @@ export function MprView({ engine, images, seriesUid, tool, command }: {
         if (gone) return;
         engine.renderViewports(PLANES.map((p) => p.id));
       } catch (e) {
-        if (!gone) setError(`This series cannot be shown in MPR: ${(e as Error).message}`);
+        if (!gone) setError(t('viewer.mprView.failed', { error: (e as Error).message }));
       }
     })();
     return () => {
@@ -94,6 +97,7 @@ export function MprView({ engine, images, seriesUid, tool, command }: {
       backToStacks();
       cache.removeVolumeLoadObject(volumeId);
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [engine, images, seriesUid]);
 
   useEffect(() => setMprTool(tool), [tool]);
@@ -115,12 +119,12 @@ export function MprView({ engine, images, seriesUid, tool, command }: {
       {error && <div className="page-message error" role="alert">{error}</div>}
       {PLANES.map((plane, i) => (
         <div key={plane.id} className="viewport">
-          <div ref={(el) => { elements.current[i] = el; }} className="element" data-plane={plane.label.toLowerCase()}
+          <div ref={(el) => { elements.current[i] = el; }} className="element" data-plane={plane.plane}
             onContextMenu={(e) => e.preventDefault()} />
-          <div className="overlay tl">{plane.label}</div>
+          <div className="overlay tl">{t(`viewer.mprView.${plane.plane}`)}</div>
           {windows[plane.id] && (
             <div className="overlay bl" data-testid="mpr-window">
-              W: {Math.round(windows[plane.id].width)} L: {Math.round(windows[plane.id].center)}
+              {t('viewer.viewport.window', { width: Math.round(windows[plane.id].width), center: Math.round(windows[plane.id].center) })}
             </div>
           )}
           {markers[plane.id] && (['top', 'bottom', 'left', 'right'] as const).map((edge) => (

@@ -2,6 +2,7 @@
 // text overlays, a scrollbar, keyboard navigation, and the series loaded in the background
 // from the image on screen outwards.
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Enums, type RenderingEngine, type Types, cache, eventTarget, imageLoader, utilities as csUtilities } from '@cornerstonejs/core';
 import { utilities as toolUtilities } from '@cornerstonejs/tools';
 import { wadors } from '@cornerstonejs/dicom-image-loader';
@@ -62,6 +63,7 @@ const SCALE_BAR_MAX_PX = 120;
 
 // Memoized: the page re-renders as series load; a viewport re-renders only for its own props.
 export const StackViewport = memo(function StackViewport({ engine, viewportId, images, seriesUid, onProgress, onSettled, command, overlay, findings, link, cineFps, mirrored = false, segmentation = null, onCloseSegmentation }: Props) {
+  const { t } = useTranslation();
   const element = useRef<HTMLDivElement>(null);
   const viewport = useRef<Types.IStackViewport | null>(null);
   const [index, setIndex] = useState(0); // the position asked for (shown, or refused with a notice)
@@ -286,7 +288,8 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
   const calibration = calibrationOf(numbers(meta, Tag.PixelSpacing), numbers(meta, Tag.ImagerPixelSpacing));
   const note = calibrationNote(calibration);
   const corners = cornerTexts(meta, overlay);
-  const frame = images[index]?.frame && images.length > 1 && number(meta, Tag.NumberOfFrames) ? ` (frame ${images[index].frame})` : '';
+  const frame = images[index]?.frame && images.length > 1 && number(meta, Tag.NumberOfFrames)
+    ? t('viewer.viewport.frame', { frame: images[index].frame }) : '';
   const bar = calibration && overlay !== 'off' ? scaleBar(mmPerPixel, SCALE_BAR_MAX_PX) : null;
   const mammo = mammoLabel(meta);
   return (
@@ -296,10 +299,12 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
       <div className="overlay tl" data-testid="patient-overlay">{corners.tl.join('\n')}</div>
       <div className="overlay tr">
         {mammo && overlay !== 'off' && <div className="mammo-view" data-testid="mammo-view">{mammo}</div>}
-        <div data-testid="image-index">{[...corners.tr, `Im: ${index + 1}/${images.length}${frame}`, playing ? `Cine ${Math.round(playing)}/s` : ''].filter(Boolean).join('\n')}</div>
+        <div data-testid="image-index">{[...corners.tr, `${t('viewer.viewport.index', { index: index + 1, total: images.length })}${frame}`,
+          playing ? t('viewer.viewport.cine', { rate: Math.round(playing) }) : ''].filter(Boolean).join('\n')}</div>
       </div>
       <div className="overlay bl" data-testid="window">
-        {[...corners.bl, window && overlay !== 'off' ? `W: ${Math.round(window.width)} L: ${Math.round(window.center)}` : ''].filter(Boolean).join('\n')}
+        {[...corners.bl, window && overlay !== 'off' ? t('viewer.viewport.window', { width: Math.round(window.width), center: Math.round(window.center) })
+          : ''].filter(Boolean).join('\n')}
       </div>
       {markers && overlay !== 'off' && (['top', 'bottom', 'left', 'right'] as const).map((edge) => (
         <div key={edge} className={`marker ${edge}`} data-testid={`orientation-${edge}`}>{markers[edge]}</div>
@@ -320,7 +325,7 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
       )}
       {note && <div className="calibration" role="note">{note}</div>}
       <div className="scrollbar">
-        <input type="range" aria-label="Image" min={0} max={Math.max(0, images.length - 1)} value={index}
+        <input type="range" aria-label={t('viewer.viewport.image')} min={0} max={Math.max(0, images.length - 1)} value={index}
           onChange={(e) => go(Number(e.target.value))} />
       </div>
       {/* A refused image must not leave the previous one on screen, where it would pass for it. */}
@@ -368,6 +373,7 @@ function AiLayer({ findings, viewport, imageId, view }: {
   imageId: string | undefined;
   view: string;
 }) {
+  const { t } = useTranslation();
   void view; // redrawn when the camera changes
   if (!imageId) return null;
   const toCanvas = (p: [number, number]) => viewport.worldToCanvas(csUtilities.imageToWorldCoords(imageId, p) as Types.Point3);
@@ -388,7 +394,7 @@ function AiLayer({ findings, viewport, imageId, view }: {
           );
         })}
       </svg>
-      <div className="ai-badge" data-testid="ai-badge">AI suggestions shown: for review, not a diagnosis</div>
+      <div className="ai-badge" data-testid="ai-badge">{t('viewer.ai.badge')}</div>
     </>
   );
 }
@@ -409,6 +415,7 @@ function SegmentationLayer({ viewport, images, seg, rendered, view, onFirstImage
   onFirstImage: (index: number) => void;
   onClose?: () => void;
 }) {
+  const { t } = useTranslation();
   const canvas = useRef<HTMLCanvasElement>(null);
   const [state, setState] = useState<SegState>({ state: 'loading' });
   const [hidden, setHidden] = useState<Set<number>>(new Set());
@@ -421,12 +428,12 @@ function SegmentationLayer({ viewport, images, seg, rendered, view, onFirstImage
     const slots = images.map((im) => stackSlot(im));
     loadSegmentation(seg.meta, slots, rows, columns).then((loaded) => {
       if (gone) return;
-      const notes = loaded.unplaced ? [`${loaded.unplaced} of its frames fit none of these images and are not drawn.`] : [];
+      const notes = loaded.unplaced ? [t('viewer.segmentation.unplaced', { count: loaded.unplaced })] : [];
       setState({ state: 'shown', loaded, notes, colours: new Map(segments.map((s, i) => [s.index, segmentRgb(s, i)])) });
       const firstCovered = Math.min(...loaded.byImage.keys());
       if (Number.isFinite(firstCovered)) onFirstImage(firstCovered);
     }, (e: unknown) => !gone && setState({ state: 'failed',
-      text: `The segmentation cannot be shown over these images: ${(e as Error).message ?? e}.` }));
+      text: t('viewer.segmentation.cannotShow', { error: (e as Error).message ?? e }) }));
     return () => {
       gone = true;
     };
@@ -452,10 +459,10 @@ function SegmentationLayer({ viewport, images, seg, rendered, view, onFirstImage
       <canvas ref={canvas} className="seg-layer" data-testid="seg-layer" />
       <div className="seg-legend" data-testid="seg-legend" data-state={state.state}>
         <div className="seg-title">
-          <strong>Segmentation</strong>
-          {onClose && <button type="button" className="link" onClick={onClose}>Hide</button>}
+          <strong>{t('viewer.segmentation.title')}</strong>
+          {onClose && <button type="button" className="link" onClick={onClose}>{t('viewer.segmentation.hide')}</button>}
         </div>
-        {state.state === 'loading' && <div>Loading…</div>}
+        {state.state === 'loading' && <div>{t('app.loading')}</div>}
         {state.state === 'failed' && <div role="alert">{state.text}</div>}
         {state.state === 'shown' && (
           <>
@@ -467,7 +474,7 @@ function SegmentationLayer({ viewport, images, seg, rendered, view, onFirstImage
               </label>
             ))}
             {state.notes.map((n) => <div key={n} role="note">{n}</div>)}
-            {overlap && <div role="note">Some segments overlap: where they do, only one is drawn.</div>}
+            {overlap && <div role="note">{t('viewer.segmentation.overlap')}</div>}
           </>
         )}
       </div>

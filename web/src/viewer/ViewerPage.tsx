@@ -3,6 +3,7 @@
 // and drawn as soon as it arrives; the rest of each shown series loads in the background
 // from the image on screen outwards, with its progress on the series card.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { RenderingEngine } from '@cornerstonejs/core';
 import { WindowLevelTool, PanTool, ZoomTool, Enums as ToolEnums } from '@cornerstonejs/tools';
 import { ApiError, type DicomJson, aiFindings, currentSession } from '../api';
@@ -11,7 +12,7 @@ import { Tag, formatDate, text, values } from '../dicom';
 import { DICOMWEB_ROOT as ROOT, type SeriesInfo, isImageSeries, otherStudies, seriesKind, seriesMetadata, seriesOf } from '../studyData';
 import { DocumentView } from './DocumentView';
 import { DownloadLinks } from '../PatientHome';
-import { KIND_NAMES, hasPixels, notAnImage, referencedSeries, seriesLabel } from './documents';
+import { hasPixels, kindName, notAnImage, referencedSeries, seriesLabel } from './documents';
 import { type AiFinding, type ParsedFindings, parseFindings } from './ai';
 import { studyAnnotations, syncAnnotations } from './annotations';
 import { type SaveState, type StudySave, combinedSaveState } from './saveState';
@@ -27,23 +28,21 @@ import { type SegOverlay, StackViewport, type ViewportCommand } from './StackVie
 import { isEditing, shortcutFor } from './shortcuts';
 import { CINE_RATES } from './cine';
 import { warmUpPipeline } from './warmUp';
+import type { en } from '../i18n/en';
 
 const SETTLE_WITHIN_MS = 3000; // secondary requests go out by then whatever the first image does
 
-const PRIMARY_TOOLS = [
-  { name: WindowLevelTool.toolName, label: 'W/L' },
-  { name: PanTool.toolName, label: 'Pan' },
-  { name: ZoomTool.toolName, label: 'Zoom' },
-  ...MEASUREMENT_TOOLS.map((t) => ({ name: t.toolName, label: toolLabel(t.toolName) })),
-];
+type ToolWord = keyof typeof en.viewer.tools;
 
-function toolLabel(name: string): string {
-  const labels: Record<string, string> = {
-    Length: 'Length', Angle: 'Angle', CobbAngle: 'Cobb', EllipticalROI: 'Ellipse', RectangleROI: 'Rectangle',
-    Probe: 'Probe', ArrowAnnotate: 'Arrow',
-  };
-  return labels[name] ?? name;
-}
+// Each tool's words in the toolbar (viewer.tools); a tool without them shows its Cornerstone name.
+const TOOL_WORDS: Record<string, ToolWord> = {
+  [WindowLevelTool.toolName]: 'windowLevel', [PanTool.toolName]: 'pan', [ZoomTool.toolName]: 'zoom',
+  Length: 'length', Angle: 'angle', CobbAngle: 'cobb', EllipticalROI: 'ellipse', RectangleROI: 'rectangle',
+  Probe: 'probe', ArrowAnnotate: 'arrow',
+};
+
+const PRIMARY_TOOLS = [WindowLevelTool.toolName, PanTool.toolName, ZoomTool.toolName, ...MEASUREMENT_TOOLS.map((t) => t.toolName)]
+  .map((name) => ({ name, label: TOOL_WORDS[name] as ToolWord | undefined }));
 
 // Called by the worklist while it is idle, so that opening a study finds Cornerstone ready
 // and its drawing path run once.
@@ -57,11 +56,11 @@ function useToolGroup(engine: RenderingEngine | null, first: string) {
     const group = stackToolGroup();
     const { Primary, Auxiliary, Secondary } = ToolEnums.MouseBindings;
     // The left button does the chosen tool; the others keep pan (middle) and zoom (right).
-    for (const t of PRIMARY_TOOLS) {
-      if (t.name === name) continue;
-      if (t.name === PanTool.toolName) group.setToolActive(t.name, { bindings: [{ mouseButton: Auxiliary }] });
-      else if (t.name === ZoomTool.toolName) group.setToolActive(t.name, { bindings: [{ mouseButton: Secondary }] });
-      else group.setToolPassive(t.name);
+    for (const tool of PRIMARY_TOOLS) {
+      if (tool.name === name) continue;
+      if (tool.name === PanTool.toolName) group.setToolActive(tool.name, { bindings: [{ mouseButton: Auxiliary }] });
+      else if (tool.name === ZoomTool.toolName) group.setToolActive(tool.name, { bindings: [{ mouseButton: Secondary }] });
+      else group.setToolPassive(tool.name);
     }
     group.setToolActive(name, { bindings: [{ mouseButton: Primary }] });
     setActive(name);
@@ -77,6 +76,7 @@ function useToolGroup(engine: RenderingEngine | null, first: string) {
 // `simple`: the patient's viewer: scrolling, window presets, zoom, pan and full screen; none
 // of the staff's tools (measurements, MPR, saving into the study, AI, priors, layouts).
 export default function ViewerPage({ study, navigate, simple = false }: { study: string; navigate: Navigate; simple?: boolean }) {
+  const { t } = useTranslation();
   const [engine, setEngine] = useState<RenderingEngine | null>(null);
   const [series, setSeries] = useState<SeriesInfo[] | null>(null);
   const [stacks, setStacks] = useState<Record<string, StackImage[]>>({});
@@ -128,7 +128,7 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
   // list names it, so that its first frame is the first image request.
   useEffect(() => {
     let gone = false;
-    renderingEngine().then((e) => !gone && setEngine(e), (e) => setError(`The viewer could not start: ${e.message ?? e}`));
+    renderingEngine().then((e) => !gone && setEngine(e), (e) => setError(t('viewer.failed.start', { error: e.message ?? e })));
     seriesOf(study)
       .then(async (all) => {
         if (gone) return;
@@ -155,10 +155,11 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
         }
       })
       .catch((e) => (e instanceof ApiError && (e.status === 404 || e.status === 403)
-        ? setNotFound(true) : setError(`The study cannot be read: ${e.message}. Try again; if it persists, ask the administrator.`)));
+        ? setNotFound(true) : setError(t('viewer.failed.study', { error: e.message }))));
     return () => {
       gone = true;
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [study]);
 
   // AI findings, drawn only when the reader asks for them (off by default: a suggestion must
@@ -168,11 +169,12 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
     let gone = false;
     aiFindings(study).then(
       (body) => !gone && setAi(parseFindings(body)),
-      (e) => !gone && setAi({ findings: [], rejected: 0, error: `AI findings cannot be read: ${e.message}` }),
+      (e) => !gone && setAi({ findings: [], rejected: 0, error: t('viewer.ai.unreadable', { error: e.message }) }),
     );
     return () => {
       gone = true;
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [study, settled, simple]);
   const shownFindings: AiFinding[] | null = showAi ? ai.findings : null;
 
@@ -192,8 +194,9 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
           }
           setStacks((s) => ({ ...s, [uid]: stackImages(ROOT, of, uid, images) }));
         })
-        .catch((e) => setError(`Series ${uid} cannot be read: ${e.message}`));
+        .catch((e) => setError(t('viewer.failed.series', { uid, error: e.message })));
     }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [shown, stacks, study, patient, seriesStudy, onSettled]);
 
   // What the signed-in account may do beyond reading: a button it cannot use is not shown.
@@ -240,22 +243,22 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
       setActiveViewport(0);
       setLinked(true);
     } catch (e) {
-      setError(`The prior study cannot be read: ${(e as Error).message}`);
+      setError(t('viewer.failed.prior', { error: (e as Error).message }));
     }
   };
 
   // The user's measurements on this study into the archive as a DICOM SR (TID 1500).
   const exportSr = async () => {
-    setExported({ state: 'busy', text: 'Exporting measurements…' });
+    setExported({ state: 'busy', text: t('viewer.exporting') });
     const byImage = new Map<string, DicomJson>();
     for (const stack of Object.values(stacks)) for (const im of stack) byImage.set(im.imageId, im.metadata);
     try {
       const [{ exportMeasurementsAsSr }, session] = await Promise.all([import('./srExport'), currentSession()]);
       const { measurements } = await exportMeasurementsAsSr(study, studyAnnotations(study) as never, (id) => byImage.get(id),
         session?.username ?? 'unknown');
-      setExported({ state: 'done', text: `Saved as DICOM SR: ${measurements} measurement${measurements === 1 ? '' : 's'}` });
+      setExported({ state: 'done', text: t('viewer.exported', { count: measurements }) });
     } catch (e) {
-      setExported({ state: 'failed', text: `SR not saved: ${(e as Error).message}` });
+      setExported({ state: 'failed', text: t('viewer.exportFailed', { error: (e as Error).message }) });
     }
   };
 
@@ -281,7 +284,7 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
       setShown((cur) => dropSeries(cur, activeViewport, target));
       setSegOverlay({ study, series: uid, sop: text(meta, Tag.SOPInstanceUID), meta, viewport: activeViewport, imageSeries: target });
     } catch (e) {
-      setError(`The segmentation cannot be read: ${(e as Error).message}`);
+      setError(t('viewer.failed.segmentation', { error: (e as Error).message }));
     }
   };
 
@@ -322,79 +325,83 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
         <AnnotationSync key={uid} engine={engine} study={uid} onState={onSaveState} />
       ))}
       <header className="topbar">
-        <button type="button" onClick={() => navigate('/')}>{simple ? '← Your studies' : '← Worklist'}</button>
+        <button type="button" onClick={() => navigate('/')}>{simple ? t('viewer.back.patient') : t('viewer.back.staff')}</button>
         <span data-testid="patient-banner">{patient && overlay === 'full' ? `${text(patient, Tag.PatientName)} · ${text(patient, Tag.PatientID)}` : ''}</span>
         <span className="spacer" />
         {canExport && <DownloadLinks study={study} />}
         <span className={saveState.state === 'failed' ? 'error' : 'hint'} data-testid="save-state" title={saveState.detail}>
-          {{ idle: '', saving: 'Saving measurements…', saved: 'Measurements saved', failed: 'Measurements not saved' }[saveState.state]}
+          {saveState.state === 'idle' ? '' : t(`viewer.saveState.${saveState.state}`)}
         </span>
         <span className={exported.state === 'failed' ? 'error' : 'hint'} data-testid="sr-state">{exported.text}</span>
         {/* A report or document has nothing for the image tools to act on. */}
         {!documentSeries && simple && (
-          <div className="toolbar" role="toolbar" aria-label="Tools">
-            {[{ name: PanTool.toolName, label: 'Move' }, { name: ZoomTool.toolName, label: 'Zoom' }].map((t) => (
-              <button key={t.name} type="button" aria-pressed={active === t.name} onClick={() => choose(t.name)}>{t.label}</button>
+          <div className="toolbar" role="toolbar" aria-label={t('viewer.tools.label')}>
+            {([{ name: PanTool.toolName, label: 'move' }, { name: ZoomTool.toolName, label: 'zoom' }] as const).map((tool) => (
+              <button key={tool.name} type="button" aria-pressed={active === tool.name} onClick={() => choose(tool.name)}>
+                {t(`viewer.tools.${tool.label}`)}</button>
             ))}
             <PresetMenu onChoose={(i) => send('preset', i)} viewport={activeViewport} stacks={stacks} shown={shown} />
-            <button type="button" onClick={() => send('reset')}>Reset view</button>
-            <button type="button" data-testid="full-screen" onClick={() => void grid.current?.requestFullscreen?.()}>Full screen</button>
+            <button type="button" onClick={() => send('reset')}>{t('viewer.resetView')}</button>
+            <button type="button" data-testid="full-screen" onClick={() => void grid.current?.requestFullscreen?.()}>{t('viewer.fullScreen')}</button>
           </div>
         )}
-        {!documentSeries && !simple && <div className="toolbar" role="toolbar" aria-label="Tools">
+        {!documentSeries && !simple && <div className="toolbar" role="toolbar" aria-label={t('viewer.tools.label')}>
           {mpr ? (
             // In MPR the left button moves the crosshairs or sets the window; measurements are
             // made on the stacks.
             <>
-              <button type="button" aria-pressed={mprTool === 'Crosshairs'} onClick={() => setMprTool('Crosshairs')}>Crosshairs</button>
-              <button type="button" aria-pressed={mprTool === 'WindowLevel'} onClick={() => setMprTool('WindowLevel')}>W/L</button>
+              <button type="button" aria-pressed={mprTool === 'Crosshairs'} onClick={() => setMprTool('Crosshairs')}>
+                {t('viewer.tools.crosshairs')}</button>
+              <button type="button" aria-pressed={mprTool === 'WindowLevel'} onClick={() => setMprTool('WindowLevel')}>
+                {t('viewer.tools.windowLevel')}</button>
             </>
-          ) : PRIMARY_TOOLS.map((t) => (
-            <button key={t.name} type="button" aria-pressed={active === t.name} onClick={() => choose(t.name)}>{t.label}</button>
+          ) : PRIMARY_TOOLS.map((tool) => (
+            <button key={tool.name} type="button" aria-pressed={active === tool.name} onClick={() => choose(tool.name)}>
+              {tool.label ? t(`viewer.tools.${tool.label}`) : tool.name}</button>
           ))}
           <PresetMenu onChoose={(i) => send('preset', i)} viewport={activeViewport} stacks={stacks}
             shown={mpr ? shown.map((_, i) => (i === activeViewport ? mpr : null)) : shown} />
-          <button type="button" title="Invert (I)" onClick={() => send('invert')}>Invert</button>
-          <button type="button" disabled={mpr !== null} onClick={() => send('rotate')}>Rotate</button>
-          <button type="button" disabled={mpr !== null} onClick={() => send('flipH')}>Flip H</button>
-          <button type="button" disabled={mpr !== null} onClick={() => send('flipV')}>Flip V</button>
-          <button type="button" title="Fit (F)" onClick={() => send('fit')}>Fit</button>
-          <button type="button" title="Reset (R)" onClick={() => send('reset')}>Reset</button>
-          <button type="button" title="Cine (C)" disabled={mpr !== null} onClick={() => send('cine')}>Cine</button>
-          <select aria-label="Cine rate" title="Images a second in cine" disabled={mpr !== null} value={cineFps ?? ''}
+          <button type="button" title={t('viewer.invertHint')} onClick={() => send('invert')}>{t('viewer.invert')}</button>
+          <button type="button" disabled={mpr !== null} onClick={() => send('rotate')}>{t('viewer.rotate')}</button>
+          <button type="button" disabled={mpr !== null} onClick={() => send('flipH')}>{t('viewer.flipH')}</button>
+          <button type="button" disabled={mpr !== null} onClick={() => send('flipV')}>{t('viewer.flipV')}</button>
+          <button type="button" title={t('viewer.fitHint')} onClick={() => send('fit')}>{t('viewer.fit')}</button>
+          <button type="button" title={t('viewer.resetHint')} onClick={() => send('reset')}>{t('viewer.reset')}</button>
+          <button type="button" title={t('viewer.cineHint')} disabled={mpr !== null} onClick={() => send('cine')}>{t('viewer.cine')}</button>
+          <select aria-label={t('viewer.cineRate')} title={t('viewer.cineRateHint')} disabled={mpr !== null} value={cineFps ?? ''}
             onChange={(e) => setCineFps(e.target.value === '' ? null : Number(e.target.value))}>
-            <option value="">Cine: own rate</option>
-            {CINE_RATES.map((r) => <option key={r} value={r}>Cine: {r}/s</option>)}
+            <option value="">{t('viewer.cineOwnRate')}</option>
+            {CINE_RATES.map((r) => <option key={r} value={r}>{t('viewer.cineAt', { rate: r })}</option>)}
           </select>
           {canStore && <button type="button" disabled={exported.state === 'busy'} data-testid="export-sr"
-            title="Save your measurements on this study into it as a DICOM Structured Report (TID 1500)"
-            onClick={() => void exportSr()}>Export SR</button>}
+            title={t('viewer.exportSrHint')}
+            onClick={() => void exportSr()}>{t('viewer.exportSr')}</button>}
           <button type="button" aria-pressed={mpr !== null} data-testid="mpr-toggle"
             disabled={mpr === null && !(shown[activeViewport] && volumeEligible(stacks[shown[activeViewport]!] ?? []))}
-            title="Axial, sagittal and coronal planes of the active viewport's series, with crosshairs"
+            title={t('viewer.mprHint')}
             onClick={() => {
               setMprTool('Crosshairs');
               setMpr(mpr === null ? shown[activeViewport] : null);
-            }}>MPR</button>
-          <button type="button" aria-pressed={linked} data-testid="link-toggle" title="Scroll the viewports together"
-            onClick={() => setLinked((v) => !v)}>Link</button>
+            }}>{t('viewer.mpr')}</button>
+          <button type="button" aria-pressed={linked} data-testid="link-toggle" title={t('viewer.linkHint')}
+            onClick={() => setLinked((v) => !v)}>{t('viewer.link')}</button>
           <button type="button" aria-pressed={showAi} disabled={ai.findings.length === 0} data-testid="ai-toggle"
-            title={ai.error ?? (ai.findings.length === 0 ? 'No AI findings for this study'
-              : `AI suggestions: ${ai.findings.length}${ai.rejected ? ` (${ai.rejected} could not be read)` : ''}`)}
-            onClick={() => setShowAi((v) => !v)}>AI ({ai.findings.length})</button>
-          <select aria-label="Overlay" value={overlay} onChange={(e) => {
+            title={ai.error ?? (ai.findings.length === 0 ? t('viewer.ai.none')
+              : `${t('viewer.ai.suggestions', { n: ai.findings.length })}${ai.rejected ? t('viewer.ai.unread', { n: ai.rejected }) : ''}`)}
+            onClick={() => setShowAi((v) => !v)}>{t('viewer.ai.button', { n: ai.findings.length })}</button>
+          <select aria-label={t('viewer.overlay.label')} value={overlay} onChange={(e) => {
             const mode = e.target.value as OverlayMode;
             setOverlay(mode);
             saveOverlayMode(mode);
           }}>
-            {OVERLAY_MODES.map((m) => <option key={m.mode} value={m.mode}>{m.label}</option>)}
+            {OVERLAY_MODES.map((mode) => <option key={mode} value={mode}>{t(`viewer.overlay.${mode}`)}</option>)}
           </select>
           {(['1x1', '1x2', '2x2'] as LayoutName[]).map((l) => (
             <button key={l} type="button" aria-pressed={layout === l} onClick={() => changeLayout(l)}>{l}</button>
           ))}
         </div>}
       </header>
-      <aside className="series-panel" aria-label="Series">
+      <aside className="series-panel" aria-label={t('viewer.series')}>
         {series?.map((s) => (
           <SeriesCard key={s.uid} study={study} info={s}
             active={documentSeries ? documentSeries === s.uid : onScreen.has(s.uid) || segOverlay?.series === s.uid}
@@ -406,14 +413,14 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
               setShown((cur) => dropSeries(cur, activeViewport, s.uid));
             }} />
         ))}
-        {priors.length > 0 && <h3 className="priors-title">Other studies of the patient</h3>}
+        {priors.length > 0 && <h3 className="priors-title">{t('viewer.priors')}</h3>}
         {priors.map((p) => {
           const uid = text(p, Tag.StudyInstanceUID);
           return (
             <div key={uid} className="prior" data-prior={uid}>
               <div>{formatDate(text(p, Tag.StudyDate))} · {values(p, Tag.ModalitiesInStudy).join(', ')}</div>
               <div className="hint">{text(p, Tag.StudyDescription)}</div>
-              <button type="button" onClick={() => void compare(uid)}>Compare</button>
+              <button type="button" onClick={() => void compare(uid)}>{t('viewer.compare')}</button>
               {priorSeries[uid]?.map((s) => (
                 <SeriesCard key={s.uid} study={uid} info={s} active={shown.includes(s.uid)} stack={stacks[s.uid]}
                   loaded={progress[s.uid] ?? 0} thumbnail onOpen={() => setShown((cur) => dropSeries(cur, activeViewport, s.uid))} />
@@ -448,7 +455,7 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
                 onCloseSegmentation={closeSegmentation} />
             ) : (
               <div className="notice" role={uid && notImages[uid] ? 'note' : undefined}>
-                {uid ? notImages[uid] ?? 'Loading…' : 'Drag a series here'}
+                {uid ? notImages[uid] ?? t('app.loading') : t('viewer.dropHere')}
               </div>
             )}
           </div>
@@ -460,12 +467,12 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
 }
 
 function StudyNotFound({ navigate }: { navigate: Navigate }) {
+  const { t } = useTranslation();
   return (
     <main className="not-found" data-testid="study-not-found">
-      <h1>Study not found</h1>
-      <p>This study is not in the archive, or your account may not open it. Check the link, or find the
-        study in the study list; if you should see it, ask the administrator.</p>
-      <button type="button" onClick={() => navigate('/')}>Go to the study list</button>
+      <h1>{t('viewer.notFound.title')}</h1>
+      <p>{t('viewer.notFound.body')}</p>
+      <button type="button" onClick={() => navigate('/')}>{t('notFound.back')}</button>
     </main>
   );
 }
@@ -488,12 +495,16 @@ function PresetMenu({ onChoose, viewport, stacks, shown }: {
   stacks: Record<string, StackImage[]>;
   shown: (string | null)[];
 }) {
+  const { t, i18n: { language } } = useTranslation();
   const uid = shown[viewport];
   const first = uid ? stacks[uid]?.[0]?.metadata : undefined;
-  const presets = useMemo(() => presetsForImage(first ?? {}), [first]);
+  // The presets' names are in the reader's language (presets.ts): again when it changes.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const presets = useMemo(() => presetsForImage(first ?? {}), [first, language]);
   return (
-    <select aria-label="Window preset" title="Window presets (keys 1–9, in this order)" value="" onChange={(e) => e.target.value !== '' && onChoose(Number(e.target.value))}>
-      <option value="">Window…</option>
+    <select aria-label={t('viewer.presets.label')} title={t('viewer.presets.hint')} value=""
+      onChange={(e) => e.target.value !== '' && onChoose(Number(e.target.value))}>
+      <option value="">{t('viewer.presets.choose')}</option>
       {presets.map((p, i) => <option key={p.name} value={i}>{p.name} ({p.width}/{p.center})</option>)}
     </select>
   );
@@ -508,6 +519,7 @@ function SeriesCard({ study, info, active, stack, loaded, thumbnail, onOpen }: {
   thumbnail: boolean; // asked for only once the first image is drawn
   onOpen: () => void;
 }) {
+  const { t } = useTranslation();
   const kind = seriesKind(info.modality);
   const images = kind === 'images';
   return (
@@ -517,14 +529,14 @@ function SeriesCard({ study, info, active, stack, loaded, thumbnail, onOpen }: {
       onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), onOpen())}
       tabIndex={0} role="button">
       {/* Named by its visible lines (kind, number, description); the placeholder repeats the kind. */}
-      {!images ? <div className="thumbnail-placeholder kind" aria-hidden="true">{KIND_NAMES[kind]}</div> : thumbnail ? (
+      {!images ? <div className="thumbnail-placeholder kind" aria-hidden="true">{kindName(kind)}</div> : thumbnail ? (
         <img alt="" loading="lazy" onError={(e) => { e.currentTarget.style.visibility = 'hidden'; }}
           src={`${ROOT}/studies/${study}/series/${info.uid}/thumbnail?viewport=128,128`} />
       ) : <div className="thumbnail-placeholder" />}
       <div>{seriesLabel(kind, info.modality, info.number, info.count)}</div>
       <div className="hint">{info.description}</div>
       {stack?.length ? (
-        <div className="progress" title="loaded" data-loaded={loaded} data-total={stack.length}>
+        <div className="progress" title={t('viewer.loaded')} data-loaded={loaded} data-total={stack.length}>
           <div style={{ width: `${Math.round((100 * loaded) / stack.length)}%` }} />
         </div>
       ) : null}
@@ -538,6 +550,7 @@ function AnnotationSync({ engine, study, onState }: {
   study: string;
   onState: (study: string, state: SaveState, detail?: string) => void;
 }) {
+  const { t } = useTranslation();
   useEffect(() => {
     let stop: (() => void) | null = null;
     let gone = false;
@@ -549,12 +562,13 @@ function AnnotationSync({ engine, study, onState }: {
           engine.render();
         }
       },
-      (e) => onState(study, 'failed', `saved measurements cannot be read: ${e.message}`),
+      (e) => onState(study, 'failed', t('viewer.failed.annotations', { error: e.message })),
     );
     return () => {
       gone = true;
       stop?.();
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [engine, study, onState]);
   return null;
 }

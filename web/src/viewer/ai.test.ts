@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import '../i18n/testLanguage';
 import { findingLabel, findingsOn, outline, parseFindings } from './ai';
 import shared from '../../../tests/fixtures/ai_findings.json';
 

@@ -4,6 +4,7 @@
 // nothing here decides anything. The archive keeps findings by the same rule
 // (src/api/rest/ai_finding.cpp); tests/fixtures/ai_findings.json holds the cases both are
 // tested against.
+import i18n from '../i18n';
 
 export type FindingShape = 'box' | 'contour' | 'point';
 
@@ -78,7 +79,7 @@ export function findingsOn(findings: AiFinding[], sopInstanceUid: string, frame:
 
 export function findingLabel(f: AiFinding): string {
   const confidence = f.confidence === undefined ? '' : ` ${Math.round(f.confidence * 100)}%`;
-  return `AI suggestion: ${f.label}${confidence}`;
+  return i18n.t('viewer.ai.finding', { label: f.label, confidence });
 }
 
 // The outline to draw, in image coordinates: a box's four corners, a contour's points, or a

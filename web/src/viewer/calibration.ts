@@ -1,4 +1,5 @@
 // Whether distances on an image can be given in millimetres, and from which attribute.
+import i18n from '../i18n';
 
 export interface Calibration {
   rowSpacing: number; // mm between rows
@@ -21,8 +22,8 @@ export function calibrationOf(pixelSpacing: number[], imagerPixelSpacing: number
 }
 
 export function calibrationNote(c: Calibration | null): string {
-  if (!c) return 'No pixel spacing in this image: measurements are in pixels';
-  if (c.source === 'ImagerPixelSpacing') return 'Measured at the detector (Imager Pixel Spacing), not corrected for magnification';
+  if (!c) return i18n.t('viewer.viewport.noSpacing');
+  if (c.source === 'ImagerPixelSpacing') return i18n.t('viewer.viewport.detector');
   return '';
 }
 

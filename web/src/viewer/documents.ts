@@ -4,25 +4,21 @@ import type { DicomJson } from '../api';
 import { text, values } from '../dicom';
 import { type SeriesKind, seriesKind } from '../studyData';
 import { boundaryOf, MultipartStream } from './multipartStream';
+import i18n from '../i18n';
 
 export { type SeriesKind, seriesKind };
 
-export const KIND_NAMES: Record<SeriesKind, string> = {
-  images: 'Images',
-  report: 'Report',
-  document: 'Document',
-  waveform: 'ECG',
-  segmentation: 'Segmentation',
-  keyimages: 'Key images',
-  presentation: 'Presentation state',
-  rt: 'Radiotherapy',
-};
+// What a kind of series is called ("Report", "Key images"), in the reader's language.
+export function kindName(kind: SeriesKind): string {
+  return i18n.t(`viewer.kinds.${kind}`);
+}
 
 // The series panel's line for a series: what it is, and how many images only for images.
 export function seriesLabel(kind: SeriesKind, modality: string, number: number, count: number): string {
-  if (kind === 'images') return `${modality} #${number} · ${count} im`;
-  if (kind === 'waveform' && modality !== 'ECG') return `Waveform (${modality}) #${number}`;
-  return `${KIND_NAMES[kind]} #${number}${count > 1 ? ` · ${count}` : ''}`;
+  if (kind === 'images') return i18n.t('viewer.seriesLabel.images', { modality, number, images: count });
+  if (kind === 'waveform' && modality !== 'ECG') return i18n.t('viewer.seriesLabel.waveform', { modality, number });
+  return count > 1 ? i18n.t('viewer.seriesLabel.several', { kind: kindName(kind), number, objects: count })
+    : i18n.t('viewer.seriesLabel.other', { kind: kindName(kind), number });
 }
 
 const PIXEL_DATA = ['7FE00010', '7FE00008', '7FE00009'];
@@ -34,9 +30,7 @@ export function hasPixels(meta: DicomJson): boolean {
 
 // What an object is, in words, when a viewport has nothing to draw for it.
 export function notAnImage(meta: DicomJson): string {
-  const kind = seriesKind(text(meta, '00080060'));
-  const what = kind === 'images' ? 'an object without pixel data' : `a ${KIND_NAMES[kind].toLowerCase()}`;
-  return `This object is ${what}, not an image: there is nothing to draw.`;
+  return i18n.t(`viewer.notAnImage.${seriesKind(text(meta, '00080060'))}`);
 }
 
 export const ENCAPSULATED_DOCUMENT = '00420011';
@@ -51,19 +45,19 @@ export async function encapsulatedDocument(meta: DicomJson): Promise<Uint8Array>
   const uri = meta[ENCAPSULATED_DOCUMENT]?.BulkDataURI;
   const inline = meta[ENCAPSULATED_DOCUMENT]?.InlineBinary;
   if (inline) return Uint8Array.from(atob(inline), (c) => c.charCodeAt(0));
-  if (!uri) throw new Error('the document has no content');
+  if (!uri) throw new Error(i18n.t('viewer.document.noContent'));
   return encapsulatedBulk(uri);
 }
 
 // A bulk data value (PS3.18 10.4.1.1.5): the one part of its multipart answer.
 export async function encapsulatedBulk(uri: string): Promise<Uint8Array> {
   const r = await fetch(uri, { headers: { Accept: 'multipart/related; type="application/octet-stream"' } });
-  if (!r.ok) throw new Error(`the archive answered HTTP ${r.status}`);
+  if (!r.ok) throw new Error(i18n.t('viewer.image.http', { status: r.status }));
   const boundary = boundaryOf(r.headers.get('Content-Type'));
   const body = new Uint8Array(await r.arrayBuffer());
   if (!boundary) return body;
   const [part] = new MultipartStream(boundary).push(body);
-  if (!part) throw new Error('the archive sent the value in an answer that cannot be read');
+  if (!part) throw new Error(i18n.t('viewer.document.unreadableAnswer'));
   return part.bytes;
 }
 

@@ -1,6 +1,7 @@
 // What a frame request asks for and what its answer says (kept apart from Cornerstone, so
 // that it is tested on its own).
 import { boundaryOf, findBytes } from './multipartStream';
+import i18n from '../i18n';
 
 // Each frame as a single part payload, as stored (PS3.18 8.6; the archive offers it for one
 // frame): its body is the frame, with nothing to search or copy out.
@@ -15,11 +16,11 @@ export function frameTransferSyntax(contentType: string | null): string {
 
 // What a failed request means to the reader; the status is kept for support.
 function requestFailure(status: number): string {
-  if (status === 0) return 'the archive could not be reached';
-  if (status === 401) return 'your session has ended; sign in again (HTTP 401)';
-  if (status === 403) return 'your account may not see this image (HTTP 403)';
-  if (status === 404) return 'the archive no longer has this image (HTTP 404)';
-  return `the archive answered HTTP ${status}`;
+  if (status === 0) return i18n.t('viewer.image.unreachable');
+  if (status === 401) return i18n.t('viewer.image.signedOut');
+  if (status === 403) return i18n.t('viewer.image.forbidden');
+  if (status === 404) return i18n.t('viewer.image.gone');
+  return i18n.t('viewer.image.http', { status });
 }
 
 // A failed request, as the viewport reports it.
@@ -53,7 +54,7 @@ export function frameOf(body: Uint8Array, contentType: string | null): { bytes: 
   const start = boundary ? indexOf(body, `--${boundary}`) : -1;
   const headersEnd = start < 0 ? -1 : indexOf(body, '\r\n\r\n', start);
   const end = boundary ? lastIndexOf(body, `\r\n--${boundary}`) : -1;
-  if (headersEnd < 0 || end < headersEnd + 4) throw new Error('the archive sent a frame in a multipart answer that cannot be read');
+  if (headersEnd < 0 || end < headersEnd + 4) throw new Error(i18n.t('viewer.image.unreadableFrame'));
   const headers = ascii(body.subarray(start, headersEnd)).split('\r\n');
   const type = headers.find((h) => /^content-type:/i.test(h))?.replace(/^content-type:\s*/i, '') ?? null;
   return { bytes: body.subarray(headersEnd + 4, end), type };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import '../i18n/testLanguage';
 import { imageFailureText, syntaxName } from './messages';
 import { FrameRequestError, frameOf, frameTransferSyntax } from './frames';
 

@@ -1,5 +1,6 @@
 // What the viewport says when an image cannot be shown: in the reader's terms (which
-// encoding, what to do), not the loader's.
+// encoding, what to do), not the loader's, in their language.
+import i18n from '../i18n';
 
 const SYNTAX_NAMES: Record<string, string> = {
   '1.2.840.10008.1.2.4.52': 'JPEG Extended (retired processes 3 and 5)',
@@ -17,7 +18,7 @@ const SYNTAX_NAMES: Record<string, string> = {
 };
 
 export function syntaxName(uid: string): string {
-  return SYNTAX_NAMES[uid] ?? 'an encoding';
+  return SYNTAX_NAMES[uid] ?? i18n.t('viewer.image.anEncoding');
 }
 
 function detailOf(error: unknown): string {
@@ -31,8 +32,7 @@ export function imageFailureText(error: unknown): string {
   const detail = detailOf(error);
   const syntax = /no decoder for transfer syntax\s+([\d.]+)/i.exec(detail);
   if (syntax) {
-    return `This image is stored as ${syntaxName(syntax[1])} (transfer syntax ${syntax[1]}), which the ` +
-      'viewer cannot decode. Open it in a program that reads this encoding; the other images still show here.';
+    return i18n.t('viewer.image.undecodable', { syntax: syntaxName(syntax[1]), uid: syntax[1] });
   }
-  return `This image cannot be shown${detail ? `: ${detail}` : ''}. The other images of the series still can.`;
+  return detail ? i18n.t('viewer.image.failedBecause', { detail }) : i18n.t('viewer.image.failed');
 }

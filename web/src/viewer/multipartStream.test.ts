@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import '../i18n/testLanguage';
 import { MultipartStream, boundaryOf, findBytes } from './multipartStream';
 
 const enc = new TextEncoder();

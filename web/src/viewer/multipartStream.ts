@@ -2,6 +2,7 @@
 // comes as one answer of a hundred megabytes, and each frame is wanted as soon as it is in.
 // A part that names its Content-Length is copied out as it comes, without searching its bytes
 // for the boundary; one that does not is searched (other archives).
+import i18n from '../i18n';
 
 export interface StreamPart {
   headers: Record<string, string>; // names in lower case
@@ -102,7 +103,7 @@ export class MultipartStream {
           break;
         }
         for (let j = 0; j < this.delimiter.length; j++)
-          if (data[pos + j] !== this.delimiter[j]) throw new Error('the multipart answer is malformed (a part is longer than it said)');
+          if (data[pos + j] !== this.delimiter[j]) throw new Error(i18n.t('viewer.image.partTooLong'));
         if (this.held) parts.push({ headers: this.headers, bytes: this.body });
         this.held = false;
         const next = this.afterDelimiter(data, pos + this.delimiter.length);
@@ -117,7 +118,7 @@ export class MultipartStream {
         const end = findBytes(data, encoder.encode('\r\n\r\n'), pos);
         const blank = data[pos] === CR && data[pos + 1] === LF; // a part with no headers
         if (end < 0 && !blank) {
-          if (data.length - pos > 16384) throw new Error('the multipart answer is malformed (part headers too long)');
+          if (data.length - pos > 16384) throw new Error(i18n.t('viewer.image.headersTooLong'));
           keep(pos);
           break;
         }

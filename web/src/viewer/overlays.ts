@@ -4,13 +4,11 @@
 // stay right under rotation, flips and zoom.
 import type { DicomJson } from '../api';
 import { Tag, formatDate, number, text } from '../dicom';
+import i18n from '../i18n';
 
 export type OverlayMode = 'full' | 'deidentified' | 'off';
-export const OVERLAY_MODES: { mode: OverlayMode; label: string }[] = [
-  { mode: 'full', label: 'Full overlay' },
-  { mode: 'deidentified', label: 'De-identified' },
-  { mode: 'off', label: 'No overlay' },
-];
+// In the order of the menu; each mode's words are the viewer's (viewer.overlay).
+export const OVERLAY_MODES: readonly OverlayMode[] = ['full', 'deidentified', 'off'];
 
 const STORAGE_KEY = 'vireo.viewer.overlay';
 
@@ -47,8 +45,8 @@ export function cornerTexts(meta: DicomJson, mode: OverlayMode): CornerTexts {
   const thickness = number(meta, Tag.SliceThickness);
   const location = number(meta, Tag.SliceLocation);
   const slice = [
-    location !== undefined ? `Loc: ${+location.toFixed(2)} mm` : '',
-    thickness !== undefined ? `Thk: ${+thickness.toFixed(2)} mm` : '',
+    location !== undefined ? i18n.t('viewer.viewport.location', { value: +location.toFixed(2) }) : '',
+    thickness !== undefined ? i18n.t('viewer.viewport.thickness', { value: +thickness.toFixed(2) }) : '',
   ].filter(Boolean).join('  ');
   if (mode === 'deidentified') {
     return { tl: [], tr: [text(meta, Tag.StudyDescription), series].filter(Boolean), bl: [slice].filter(Boolean) };
@@ -57,7 +55,7 @@ export function cornerTexts(meta: DicomJson, mode: OverlayMode): CornerTexts {
   const when = [formatDate(text(meta, Tag.StudyDate)), formatTime(text(meta, Tag.StudyTime))].filter(Boolean).join(' ');
   return {
     tl: [text(meta, Tag.PatientName), text(meta, Tag.PatientID), sexAge,
-      text(meta, Tag.AccessionNumber) && `Acc: ${text(meta, Tag.AccessionNumber)}`,
+      text(meta, Tag.AccessionNumber) && i18n.t('viewer.viewport.accession', { accession: text(meta, Tag.AccessionNumber) }),
       text(meta, Tag.InstitutionName)].filter(Boolean),
     tr: [when, text(meta, Tag.StudyDescription), series].filter(Boolean),
     bl: [slice].filter(Boolean),

@@ -1,5 +1,6 @@
 import type { DicomJson } from '../api';
 import { Tag, numbers, text } from '../dicom';
+import i18n from '../i18n';
 
 // Window/level presets: the windows stored in the images first (what the modality or the
 // technologist chose), then the usual ones for the modality.
@@ -10,17 +11,18 @@ export interface Preset {
   width: number;
 }
 
-// Hounsfield windows as most CT reading rooms use them.
-export const CT_PRESETS: readonly Preset[] = [
-  { name: 'Brain', center: 40, width: 80 },
-  { name: 'Subdural', center: 75, width: 200 },
-  { name: 'Stroke', center: 40, width: 40 },
-  { name: 'Bone', center: 400, width: 1800 },
-  { name: 'Lung', center: -600, width: 1500 },
-  { name: 'Mediastinum', center: 50, width: 350 },
-  { name: 'Abdomen', center: 50, width: 400 },
-  { name: 'Liver', center: 30, width: 150 },
-];
+// Hounsfield windows as most CT reading rooms use them; `key` names each in the reader's
+// language (viewer.presets), `name` is the English one.
+export const CT_PRESETS = [
+  { key: 'brain', name: 'Brain', center: 40, width: 80 },
+  { key: 'subdural', name: 'Subdural', center: 75, width: 200 },
+  { key: 'stroke', name: 'Stroke', center: 40, width: 40 },
+  { key: 'bone', name: 'Bone', center: 400, width: 1800 },
+  { key: 'lung', name: 'Lung', center: -600, width: 1500 },
+  { key: 'mediastinum', name: 'Mediastinum', center: 50, width: 350 },
+  { key: 'abdomen', name: 'Abdomen', center: 50, width: 400 },
+  { key: 'liver', name: 'Liver', center: 30, width: 150 },
+] as const satisfies readonly (Preset & { key: string })[];
 
 // Stored windows come as parallel multi-valued Window Center / Window Width attributes.
 export function storedPresets(centers: number[], widths: number[]): Preset[] {
@@ -28,14 +30,17 @@ export function storedPresets(centers: number[], widths: number[]): Preset[] {
   const n = Math.min(centers.length, widths.length);
   for (let i = 0; i < n; i++) {
     if (!(widths[i] > 0)) continue;
-    out.push({ name: n > 1 ? `Stored ${i + 1}` : 'Stored', center: centers[i], width: widths[i] });
+    out.push({ name: n > 1 ? i18n.t('viewer.presets.storedN', { n: i + 1 }) : i18n.t('viewer.presets.stored'),
+      center: centers[i], width: widths[i] });
   }
   return out;
 }
 
+// Named in the reader's language at the time of the call.
 export function presetsFor(modality: string, centers: number[] = [], widths: number[] = []): Preset[] {
   const stored = storedPresets(centers, widths);
-  return modality === 'CT' ? [...stored, ...CT_PRESETS] : stored;
+  if (modality !== 'CT') return stored;
+  return [...stored, ...CT_PRESETS.map(({ key, center, width }) => ({ name: i18n.t(`viewer.presets.${key}`), center, width }))];
 }
 
 // The value range a window shows, as PS3.3 C.11.2.1.2.1 (the LINEAR function) defines it

@@ -8,6 +8,7 @@
 // Security Policy forbids, and should.
 import { type Types, getShouldUseCPURendering, utilities } from '@cornerstonejs/core';
 import type { DicomJson } from '../api';
+import i18n from '../i18n';
 import { encapsulatedBulk } from './documents';
 import { type SegFrame, type SegGrid, type Segment, type StackSlot, frameMask, segFrames, segGrid } from './segments';
 
@@ -31,13 +32,13 @@ export interface LoadedSegmentation {
 
 export async function loadSegmentation(seg: DicomJson, stack: StackSlot[], rows: number, columns: number): Promise<LoadedSegmentation> {
   if (Number(seg['00280010']?.Value?.[0]) !== rows || Number(seg['00280011']?.Value?.[0]) !== columns) {
-    throw new Error('it was drawn on a grid of another size than these images');
+    throw new Error(i18n.t('viewer.segmentation.grid'));
   }
   const uri = seg[PIXEL_DATA]?.BulkDataURI;
   const inline = seg[PIXEL_DATA]?.InlineBinary;
-  if (!uri && !inline) throw new Error('it has no pixel data');
+  if (!uri && !inline) throw new Error(i18n.t('viewer.segmentation.noPixels'));
   const { frames, unplaced } = segFrames(seg, stack);
-  if (frames.length === 0) throw new Error('none of its frames is on these images');
+  if (frames.length === 0) throw new Error(i18n.t('viewer.segmentation.noFrames'));
   const pixels = inline ? Uint8Array.from(atob(inline), (c) => c.charCodeAt(0)) : await encapsulatedBulk(uri!);
   const grid = segGrid(seg, pixels);
   const byImage = new Map<number, SegFrame[]>();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import '../i18n/testLanguage';
 import { dicomLabToRgb, frameMask, segFrames, segGrid, segmentsOf } from './segments';
 
 // DICOM scaled Lab of a colour given in L*, a*, b*.

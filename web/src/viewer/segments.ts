@@ -3,6 +3,7 @@
 // overlay and for the overlay's colours.
 import type { DicomJson } from '../api';
 import { number, numbers, text, values } from '../dicom';
+import i18n from '../i18n';
 
 export interface Segment {
   index: number; // Segment Number: the labelmap's value
@@ -20,7 +21,7 @@ export function segmentsOf(meta: DicomJson): Segment[] {
     const index = number(item, SEGMENT_NUMBER);
     if (index === undefined) return [];
     const lab = numbers(item, RECOMMENDED_CIELAB);
-    return [{ index, label: text(item, SEGMENT_LABEL) || `Segment ${index}`, color: lab.length === 3 ? dicomLabToRgb(lab) : null }];
+    return [{ index, label: text(item, SEGMENT_LABEL) || i18n.t('viewer.segmentation.segment', { number: index }), color: lab.length === 3 ? dicomLabToRgb(lab) : null }];
   });
 }
 
@@ -94,9 +95,9 @@ export function segGrid(meta: DicomJson, pixels: Uint8Array): SegGrid {
   const count = number(meta, '00280008') ?? 1;
   const bits = number(meta, '00280100') ?? 1;
   const fractional = text(meta, '00620001') === 'FRACTIONAL';
-  if (bits !== 1 && bits !== 8) throw new Error(`segmentations of ${bits} bits a pixel are not supported`);
+  if (bits !== 1 && bits !== 8) throw new Error(i18n.t('viewer.segmentation.bits', { bits }));
   if (pixels.length < Math.ceil((count * rows * columns * bits) / 8)) {
-    throw new Error('its pixel data is shorter than its frames (compressed segmentations are not supported)');
+    throw new Error(i18n.t('viewer.segmentation.short'));
   }
   return { rows, columns, bits, threshold: fractional ? (number(meta, '0062000E') ?? 255) / 2 : 0 };
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import '../i18n/testLanguage';
 import { data as dcmjsData } from 'dcmjs';
 import type { DicomJson } from '../api';
 import { MAX_DEPTH, type SrNode, srDocument } from './srContent';

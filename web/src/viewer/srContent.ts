@@ -3,6 +3,7 @@
 // measurements in their units and references to the images they were made on.
 import type { DicomJson } from '../api';
 import { formatDate, personName, text, values } from '../dicom';
+import i18n from '../i18n';
 
 export interface SrNode {
   relationship: string; // CONTAINS, HAS OBS CONTEXT, INFERRED FROM… (PS3.3 C.17.3.2.4)
@@ -96,7 +97,7 @@ function valueOf(ds: DicomJson, valueType: string): Pick<SrNode, 'value' | 'refe
       return { value: codeMeaning(ds, T.ConceptCodeSequence) };
     case 'NUM': {
       const measured = items(ds, T.MeasuredValueSequence)[0];
-      if (!measured) return { value: codeMeaning(ds, T.NumericValueQualifierCodeSequence) || 'no value' };
+      if (!measured) return { value: codeMeaning(ds, T.NumericValueQualifierCodeSequence) || i18n.t('viewer.sr.noValue') };
       return { value: [text(measured, T.NumericValue), unit(measured)].filter(Boolean).join(' ') };
     }
     case 'DATETIME':
@@ -115,18 +116,19 @@ function valueOf(ds: DicomJson, valueType: string): Pick<SrNode, 'value' | 'refe
       const ref = items(ds, T.ReferencedSOPSequence)[0];
       if (!ref) return { value: '' };
       const frames = values(ref, T.ReferencedFrameNumber).map(Number).filter(Number.isFinite);
+      const what = i18n.t(valueType === 'IMAGE' ? 'viewer.sr.image' : valueType === 'WAVEFORM' ? 'viewer.sr.waveform' : 'viewer.sr.object');
       return {
-        value: `${valueType === 'IMAGE' ? 'image' : valueType === 'WAVEFORM' ? 'waveform' : 'object'}${frames.length ? `, frame ${frames.join(', ')}` : ''}`,
+        value: frames.length ? i18n.t('viewer.sr.frames', { what, frames: frames.join(', ') }) : what,
         reference: { sopInstanceUid: text(ref, T.ReferencedSOPInstanceUID), frames },
       };
     }
     case 'SCOORD':
     case 'SCOORD3D': {
       const n = values(ds, T.GraphicData).length / (valueType === 'SCOORD' ? 2 : 3);
-      return { value: `${text(ds, T.GraphicType).toLowerCase()} of ${n} point${n === 1 ? '' : 's'}` };
+      return { value: i18n.t('viewer.sr.points', { shape: text(ds, T.GraphicType).toLowerCase(), count: n }) };
     }
     case 'TCOORD':
-      return { value: `${text(ds, '0040A130').toLowerCase()} in time` };
+      return { value: i18n.t('viewer.sr.inTime', { what: text(ds, '0040A130').toLowerCase() }) };
     default:
       return { value: '' };
   }
@@ -143,7 +145,7 @@ function nodes(ds: DicomJson, depth: number, cut: { truncated: boolean }): SrNod
     if (referenced.length) {
       // By reference (PS3.3 C.17.3.2.5): a pointer to another item of the tree.
       return { relationship: text(item, T.RelationshipType), valueType: 'REFERENCE', concept: '',
-        value: `see item ${referenced.join('.')}`, children: [] };
+        value: i18n.t('viewer.sr.seeItem', { item: referenced.join('.') }), children: [] };
     }
     const valueType = text(item, T.ValueType);
     return {
@@ -170,7 +172,7 @@ export function srDocument(meta: DicomJson): SrDocument {
   const content = nodes(meta, 0, cut);
   const verifier = items(meta, T.VerifyingObserverSequence)[0];
   return {
-    title: codeMeaning(meta, T.ConceptNameCodeSequence) || 'Structured report',
+    title: codeMeaning(meta, T.ConceptNameCodeSequence) || i18n.t('viewer.sr.title'),
     completed: text(meta, T.CompletionFlag) === 'COMPLETE',
     verified: text(meta, T.VerificationFlag) === 'VERIFIED',
     verifier: verifier ? personName(values(verifier, T.VerifyingObserverName)[0] as never) : '',

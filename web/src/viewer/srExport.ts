@@ -4,6 +4,7 @@
 // with the images they were made on. Loaded only when a reader exports (dcmjs is large).
 import type { DicomJson } from '../api';
 import { storeInstances } from '../api';
+import i18n from '../i18n';
 
 type Annotation = { metadata: { toolName: string; referencedImageId?: string } } & Record<string, unknown>;
 
@@ -48,7 +49,7 @@ export async function exportMeasurementsAsSr(
   };
   const state = toolStateOf(annotations);
   const measurements = Object.values(state).reduce((n, tools) => n + Object.values(tools).reduce((m, t) => m + t.data.length, 0), 0);
-  if (measurements === 0) throw new Error('there are no measurements on this study to export');
+  if (measurements === 0) throw new Error(i18n.t('viewer.sr.noMeasurements'));
   const report = MeasurementReport.generateReport(state, provider, {
     SeriesDescription: 'Measurements (Vireo viewer)',
     SeriesNumber: SR_SERIES_NUMBER,

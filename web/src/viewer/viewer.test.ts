@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import '../i18n/testLanguage';
 import { CT_PRESETS, presetFromRange, presetsFor, storedPresets, voiRange } from './presets';
 import { assignSeries, dropSeries, viewportCount } from './layout';
 import { calibrationNote, calibrationOf, formatLength, lengthMm } from './calibration';

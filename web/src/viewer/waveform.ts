@@ -4,6 +4,7 @@
 // and lead II as a rhythm strip over the whole recording.
 import type { DicomJson } from '../api';
 import { number, text, values } from '../dicom';
+import i18n from '../i18n';
 
 export const PAPER_SPEED_MM_PER_S = 25;
 export const GAIN_MM_PER_MV = 10;
@@ -54,7 +55,7 @@ export function waveformGroups(meta: DicomJson): GroupInfo[] {
       const source = (values(c, '003A0208') as DicomJson[])[0];
       const units = (values(c, '003A0211') as DicomJson[])[0];
       return {
-        name: leadName(source ? text(source, '00080104') : '') || `Channel ${number(c, '003A0202') ?? ''}`,
+        name: leadName(source ? text(source, '00080104') : '') || i18n.t('viewer.ecg.channel', { number: number(c, '003A0202') ?? '' }),
         sensitivity: number(c, '003A0210') ?? 1,
         unitsToMv: UNIT_TO_MV[units ? text(units, '00080100') : ''] ?? 0.001,
         baseline: number(c, '003A0213') ?? 0,
