@@ -1,7 +1,8 @@
 // End-to-end: two registrations of one person merged in Chromium, and the merge undone. Reception
 // opens the record to keep, finds the duplicate by its MRN, compares the two side by side (the
 // rows that differ stand out), is refused without a reason, merges; the duplicate's images arrive
-// on the record kept without a reload, with its contrast allergy; the duplicate's record says where
+// on the record kept without a reload, with its contrast allergy (shown too on each study in the
+// study list and in the viewer); the duplicate's record says where
 // its patient went and takes no edits or orders. An administrator undoes the merge and the images
 // go back. Every page is checked with axe-core.
 //
@@ -53,6 +54,17 @@ await run('merge end-to-end', async ({ page, check }) => {
   check(await page.isVisible('[data-testid=orders] tbody tr'), 'the duplicate\'s order is not on the record kept');
   await checkAccessible(page, check, 'the record kept after the merge');
   await shot(page, 'merge-kept');
+
+  // Its contrast allergy follows the images: on each study of the list, and in the viewer.
+  await page.click('header a:text-is("Study list")');
+  await page.waitForFunction(([n]) => document.querySelectorAll('tr[data-study] [data-testid=contrast-allergy]').length === n,
+    [STUDIES], { timeout: 10000 }).catch(() => check(false, 'the study list does not show the contrast allergy on each study'));
+  await checkAccessible(page, check, 'the study list with a contrast allergy');
+  await shot(page, 'worklist-allergy');
+  await page.locator('tr[data-study]').first().click();
+  await page.waitForSelector('header [data-testid=contrast-allergy]');
+  await page.goto(`${BASE}/patients/${env('VIREO_KEPT_ID')}`);
+  await page.waitForSelector('[data-testid=patient-merges]');
 
   // The duplicate's record: where its patient went, no edits, no orders.
   await page.click(`[data-testid=patient-merges] a:has-text("${env('VIREO_DUPLICATE_MRN')}")`);

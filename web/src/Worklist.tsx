@@ -8,6 +8,8 @@ import type { Navigate } from './session';
 import { Tag, formatDate, number, text, values } from './dicom';
 import { prefetchStudy } from './studyData';
 import { AppHeader } from './AppHeader';
+import { useAllergies } from './ris/allergies';
+import { ContrastAllergyBadge } from './ris/PatientBadges';
 import {
   DATE_PRESETS, EMPTY_FILTERS, type Filters, MODALITIES, NEWEST_FIRST, type Order, PAGE_SIZE, SORTABLE,
   nextOrder, presetRange, studyQuery,
@@ -27,6 +29,9 @@ const COLUMNS: { id: Column; sort?: keyof typeof SORTABLE; cell: (s: DicomJson) 
   { id: 'accession', sort: 'AccessionNumber', cell: (s) => text(s, Tag.AccessionNumber) },
   { id: 'images', sort: 'NumberOfStudyRelatedInstances', cell: (s) => String(number(s, Tag.NumberOfStudyRelatedInstances) ?? ''), className: 'number' },
 ];
+
+// The RIS patient a study names: its Patient ID and Issuer of Patient ID.
+const patientOf = (s: DicomJson) => ({ mrn: text(s, Tag.PatientID), issuer: text(s, Tag.IssuerOfPatientID) });
 
 export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {
   session: Session;
@@ -78,6 +83,7 @@ export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {
   };
 
   const studies = page?.studies ?? [];
+  const allergiesOf = useAllergies(studies.map(patientOf));
   return (
     <div className="worklist">
       <AppHeader session={session} navigate={navigate} onSignOut={onSignOut} />
@@ -128,7 +134,12 @@ export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {
                     onMouseDown={() => prefetchStudy(uid)}
                     onClick={() => navigate(`/viewer/${uid}`)}
                     onKeyDown={(e) => e.key === 'Enter' && navigate(`/viewer/${uid}`)}>
-                    {COLUMNS.map((c) => <td key={c.id} className={c.className}>{c.cell(s)}</td>)}
+                    {COLUMNS.map((c) => (
+                      <td key={c.id} className={c.className}>
+                        {c.cell(s)}
+                        {c.id === 'patient' && <> <ContrastAllergyBadge patient={allergiesOf(patientOf(s)) ?? { contrastAllergy: false }} /></>}
+                      </td>
+                    ))}
                   </tr>
                 );
               })}

@@ -28,6 +28,8 @@ import { type SegOverlay, StackViewport, type ViewportCommand } from './StackVie
 import { isEditing, shortcutFor } from './shortcuts';
 import { CINE_RATES } from './cine';
 import { warmUpPipeline } from './warmUp';
+import { useAllergies } from '../ris/allergies';
+import { ContrastAllergyBadge } from '../ris/PatientBadges';
 import type { en } from '../i18n/en';
 
 const SETTLE_WITHIN_MS = 3000; // secondary requests go out by then whatever the first image does
@@ -327,6 +329,8 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
       <header className="topbar">
         <button type="button" onClick={() => navigate('/')}>{simple ? t('viewer.back.patient') : t('viewer.back.staff')}</button>
         <span data-testid="patient-banner">{patient && overlay === 'full' ? `${text(patient, Tag.PatientName)} · ${text(patient, Tag.PatientID)}` : ''}</span>
+        {/* Whatever the overlay shows: a contrast allergy is never hidden. */}
+        {!simple && patientId && <PatientAllergy mrn={patientId} issuer={patientIssuer} />}
         <span className="spacer" />
         {canExport && <DownloadLinks study={study} />}
         <span className={saveState.state === 'failed' ? 'error' : 'hint'} data-testid="save-state" title={saveState.detail}>
@@ -571,4 +575,12 @@ function AnnotationSync({ engine, study, onState }: {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [engine, study, onState]);
   return null;
+}
+
+// The RIS's contrast allergy of the patient the study names (by Patient ID and issuer), with the
+// allergies as its tooltip.
+function PatientAllergy({ mrn, issuer }: { mrn: string; issuer: string }) {
+  const found = useAllergies([{ mrn, issuer }])({ mrn, issuer });
+  if (!found?.contrastAllergy) return null;
+  return <span title={found.allergies}><ContrastAllergyBadge patient={found} /></span>;
 }
