@@ -2,6 +2,7 @@
 
 #include "core/time_zone.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -112,6 +113,10 @@ const std::vector<ConfigOption>& config_options() {
        "The clinic's time zone, an IANA name (Europe/Madrid, America/New_York): opening hours and "
        "appointments are its wall-clock times (stored in UTC). Empty: this machine's zone. Every "
        "node of a cluster must say the same."},
+      {"clinic_region", "",
+       "The clinic's country or region, two letters of ISO 3166 (ES, GB, US): the browser app "
+       "writes dates, times and numbers its way (day first in Spain) in whatever language each "
+       "reader chose. Empty: each browser's own region."},
       {"default_encoding", "ISO_IR 100",
        "Character set (a Specific Character Set defined term, e.g. ISO_IR 100 for Latin-1, ISO_IR 101, "
        "ISO_IR 144, GB18030) of text in files that declare none but are not ASCII; text that is valid "
@@ -275,6 +280,15 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
     if (auto problem = ris::accession_pattern_problem(value); !problem.empty())
       return fail(ErrorCode::InvalidArgument, "accession_pattern: " + problem);
     cfg.ris_orders.accession_pattern = value;
+    return {};
+  }
+  if (key == "clinic_region") {
+    const std::string region(trim(value));
+    if (!region.empty() &&
+        (region.size() != 2 || !std::ranges::all_of(region, [](char c) { return c >= 'A' && c <= 'Z'; })))
+      return fail(ErrorCode::InvalidArgument,
+                  "clinic_region is two capital letters of ISO 3166 (ES, GB, US), or empty");
+    cfg.clinic_region = region;
     return {};
   }
   if (key == "clinic_time_zone") {

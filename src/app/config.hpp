@@ -51,6 +51,7 @@ struct Config {
   ris::PatientOptions ris_patients;  // mrn_pattern, mrn_issuer
   ris::OrderOptions ris_orders;      // accession_pattern
   std::string clinic_time_zone;      // IANA; empty: the machine's
+  std::string clinic_region;         // ISO 3166 alpha-2 for the browser's formats; empty: each browser's
   archive::DuplicatePolicy duplicate_policy = archive::DuplicatePolicy::KeepFirst;
   std::string default_encoding = "ISO_IR 100";  // text of files that declare no character set
   uint64_t min_free_space_mb = 100;

@@ -195,7 +195,7 @@ void build_router(Services& s, http::Router& router) {
   api::register_ris_routes(router, *s.ris_patients);
   api::register_catalogue_routes(router, *s.ris_catalogue);
   api::register_order_routes(router, *s.ris_orders, *s.ris_patients);
-  api::register_schedule_routes(router, *s.ris_schedule);
+  api::register_schedule_routes(router, *s.ris_schedule, s.clinic_region);
   api::register_request_routes(router, *s.ris_schedule);
   api::register_merge_routes(router, *s.ris_merges, *s.ris_patients, *s.archive);
   api::register_worklist_routes(router, *s.ris_schedule, *s.ris_exams, *s.live, *s.auth);
@@ -322,6 +322,7 @@ int serve(const Config& config) {
     archive.on_blob_removed([cache = services->render_cache.get()](const std::string& key) { cache->drop_group(key); });
   }
 
+  services->clinic_region = config.clinic_region;
   http::Router router;
   build_router(*services, router);
   router.set_cors_origins(config.cors_origins);

@@ -45,6 +45,7 @@ struct Services {
   std::unique_ptr<auth::AuthService> auth;
   api::dicomweb::Options dicomweb;  // public URL and scheme for URLs in DICOMweb answers
   std::filesystem::path web_root;  // the built browser application
+  std::string clinic_region;       // clinic_region: the browser app's formats (/api/ris/clinic)
   api::web::WebSettings web_settings;
   api::DicomSettings dicom;  // the DICOM side for the administrator's pages
   std::unique_ptr<net::SyslogSender> syslog;  // outlives the audit log, which feeds it

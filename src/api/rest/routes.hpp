@@ -35,8 +35,10 @@ void register_ris_routes(http::Router& router, ris::Patients& patients);
 void register_catalogue_routes(http::Router& router, ris::Catalogue& catalogue);
 // The RIS's orders: created with their accession numbers, read, cancelled.
 void register_order_routes(http::Router& router, ris::Orders& orders, ris::Patients& patients);
-// /api/ris/slots, /api/ris/calendar, /api/ris/appointments: the appointment book.
-void register_schedule_routes(http::Router& router, ris::Schedule& schedule);
+// /api/ris/slots, /api/ris/calendar, /api/ris/appointments: the appointment book; /api/ris/clinic
+// with the clinic's zone and `region` (clinic_region) for the browser's formats.
+void register_schedule_routes(http::Router& router, ris::Schedule& schedule,
+                              const std::string& region = {});
 // /api/ris/appointment-requests: asked for, listed, confirmed by booking, declined.
 void register_request_routes(http::Router& router, ris::Schedule& schedule);
 // /api/ris/patient-merges, /api/ris/patients/{id}/merges: merging patients, and undoing it.

@@ -44,15 +44,16 @@ std::optional<Instant> starts_at(const Change& c, std::vector<ris::FieldError>& 
   return t;
 }
 
-void read_routes(http::Router& router, ris::Schedule& schedule) {
+void read_routes(http::Router& router, ris::Schedule& schedule, const std::string& region) {
   // Anyone signed in: every screen that shows a time (a referrer's, the patient's) shows it in
   // the clinic's zone, and the zone is no one's data.
-  router.add("GET", "/api/ris/clinic", "authenticated", [&schedule](const HttpRequest& r) {
+  router.add("GET", "/api/ris/clinic", "authenticated", [&schedule, region](const HttpRequest& r) {
     if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
     const Instant now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     return http::json_response(200, dump({{"timeZone", schedule.zone().name()},
                                           {"today", schedule.zone().local_of(now).day},
-                                          {"slotStepMinutes", ris::kSlotStep.count()}}));
+                                          {"slotStepMinutes", ris::kSlotStep.count()},
+                                          {"region", region}}));
   });
   router.add("GET", "/api/ris/slots", "ris.schedule.read", [&schedule](const HttpRequest& r) {
     if (auto s = only_parameters(r, {"order", "from", "days", "room"}); !s)
@@ -198,8 +199,9 @@ void change_routes(http::Router& router, ris::Schedule& schedule) {
 
 }  // namespace
 
-void register_schedule_routes(http::Router& router, ris::Schedule& schedule) {
-  read_routes(router, schedule);
+void register_schedule_routes(http::Router& router, ris::Schedule& schedule,
+                              const std::string& region) {
+  read_routes(router, schedule, region);
   change_routes(router, schedule);
 }
 
