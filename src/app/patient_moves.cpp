@@ -41,7 +41,8 @@ events::Handler patient_moves(archive::Archive& archive_ref, ris::Patients& pati
               (*merge)->merged_by};
     }
     archive::MovedStudies so_far;
-    auto renewed = std::chrono::steady_clock::now();
+    // (the first study renews at once: handlers before this one in the batch used the lease too)
+    std::chrono::steady_clock::time_point renewed{};
     const auto every = std::chrono::seconds(std::max<int64_t>(1, dispatcher->lease_seconds() / 3));
     move.between_studies = [&](const archive::MovedStudies& m) -> Status {
       so_far = m;

@@ -198,9 +198,7 @@ Result<MovedStudies> Archive::move_patient(const PatientMove& m) {
     if (!one) {
       spdlog::warn("study {} not moved yet ({}): {}", study.uid, m.change, one.error().message());
       if (!failed) failed = one.error();
-      continue;
-    }
-    if (*one > 0) {
+    } else if (*one > 0) {
       ++moved.studies;
       moved.instances += *one;
     }

@@ -163,8 +163,8 @@ Status Dispatcher::renew_lease() {
   if (delivering_.empty()) return fail(ErrorCode::InvalidArgument, "no delivery under way");
   const int64_t until = outbox_.clock().unix_seconds() + policy_.lease_seconds;
   auto renewed = writes_.run<int64_t>([&](Connection& c) -> Result<int64_t> {
-    if (auto s = c.execute("UPDATE outbox SET claimed_until = ? WHERE claimed_by = ?",
-                           {until, delivering_});
+    if (auto s = c.execute("UPDATE outbox SET claimed_until = ? WHERE id = ? AND claimed_by = ?",
+                           {until, delivering_id_, delivering_});
         !s)
       return std::unexpected(s.error());
     return c.changes();
@@ -200,6 +200,7 @@ Result<size_t> Dispatcher::deliver_due() {
   for (const auto& d : *claimed) {
     if (stopping())
       break;  // the rest wait out their lease; another node or the next start takes them
+    delivering_id_ = d.id;
     Status s = handlers_.at(d.consumer)(d.event);
     if (s)
       delivered.inc();
@@ -211,6 +212,7 @@ Result<size_t> Dispatcher::deliver_due() {
     outcomes.push_back({d.id, std::move(s), d.attempts});
   }
   delivering_.clear();
+  delivering_id_ = 0;
   const int64_t now = outbox_.clock().unix_seconds();
   auto settled = writes_.run<bool>([&](Connection& c) -> Result<bool> {
     for (const auto& o : outcomes) {

@@ -66,8 +66,9 @@ class Dispatcher {
   // many deliveries were tried.
   [[nodiscard]] Result<size_t> deliver_due();
 
-  // From within a handler, on the dispatcher's thread: the batch being delivered stays this
-  // node's for another lease from now. A long delivery that makes progress (a patient's many
+  // From within a handler, on the dispatcher's thread: the event being delivered stays this
+  // node's for another lease from now (the rest of its batch does not: another node may take
+  // what waits behind a long delivery). A long delivery that makes progress (a patient's many
   // studies moving) calls it as it goes, so that another node does not take the same work over
   // meanwhile. StateConflict once the lease was lost (another node has the rows now: stop).
   [[nodiscard]] Status renew_lease();
@@ -95,7 +96,9 @@ class Dispatcher {
   std::map<std::string, Handler> handlers_;
   std::string consumer_list_;  // "?, ?, ?" for the handled consumers
   uint64_t claims_ = 0;
-  std::string delivering_;  // the token of the batch whose handlers run now ("" between rounds)
+  // The claim whose handler runs now: its batch's token and its row ("", 0 between rounds).
+  std::string delivering_;
+  int64_t delivering_id_ = 0;
   struct WakeUp {
     std::mutex mutex;
     std::condition_variable cv;

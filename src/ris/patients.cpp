@@ -281,17 +281,26 @@ Result<Outcome> Patients::update(int64_t id, int64_t seen_version, const Patient
   });
 }
 
-Result<std::vector<Patient>> Patients::with_identifiers(
+Result<std::vector<std::pair<size_t, Patient>>> Patients::with_identifiers(
     const std::vector<std::pair<std::string, std::string>>& mrn_and_issuer) {
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());
-  std::vector<Patient> out;
-  for (const auto& [mrn, issuer] : mrn_and_issuer) {
+  std::vector<std::pair<size_t, Patient>> out;
+  for (size_t i = 0; i < mrn_and_issuer.size(); ++i) {
+    const auto& [mrn, issuer] = mrn_and_issuer[i];
     auto rows = (*c)->query(std::string("SELECT ") + kColumns +
                                 " FROM ris_patients WHERE mrn = ? AND mrn_issuer = ?",
-                            {mrn, issuer});
+                            {mrn, issuer.empty() ? options_.mrn_issuer : issuer});
     if (!rows) return std::unexpected(rows.error());
-    for (const auto& r : *rows) out.push_back(patient_of(r));
+    if (rows->empty()) continue;
+    Patient p = patient_of((*rows)[0]);
+    // (a chain of merges is short; the bound keeps a damaged one from looping)
+    for (int hops = 0; p.merged_into != 0 && hops < 16; ++hops) {
+      auto kept = read_patient(**c, p.merged_into);
+      if (!kept) return std::unexpected(kept.error());
+      p = std::move(*kept);
+    }
+    out.emplace_back(i, std::move(p));
   }
   return out;
 }

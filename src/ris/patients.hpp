@@ -52,10 +52,12 @@ class Patients {
                                        const PatientFields& fields, const std::string& actor);
   [[nodiscard]] Result<std::optional<Patient>> get(int64_t id);
   [[nodiscard]] Result<std::vector<Patient>> search(const PatientSearch& q);
-  // The patients that carry these identifiers (MRN and its issuer, compared exactly: an archive
-  // study's Patient ID and Issuer of Patient ID), in the order asked, those not registered left
-  // out: how the study list and the viewer show a contrast allergy.
-  [[nodiscard]] Result<std::vector<Patient>> with_identifiers(
+  // The patient each identifier names (an archive study's Patient ID and Issuer of Patient ID,
+  // compared exactly; an empty issuer is taken as this clinic's own, mrn_issuer, as images from
+  // its modalities often leave it out), by the index asked; a registration merged into another
+  // answers with the patient kept, whose record carries both allergies. Identifiers no patient
+  // carries are left out. How the study list and the viewer show a contrast allergy.
+  [[nodiscard]] Result<std::vector<std::pair<size_t, Patient>>> with_identifiers(
       const std::vector<std::pair<std::string, std::string>>& mrn_and_issuer);
 
   [[nodiscard]] const PatientOptions& options() const { return options_; }

@@ -132,7 +132,12 @@ const std::vector<Migration>& migrations() {
        "at most one pending appointment request per order, held by the database as well",
        {
            // Schedule::request checks it in its write job; the index makes a second
-           // one impossible whatever writes the table.
+           // one impossible whatever writes the table. (Should a table hold two, the newer
+           // stays pending.)
+           "UPDATE ris_appointment_requests SET status = 'declined', decline_reason = 'A newer "
+           "request for the same order was waiting' WHERE status = 'pending' AND id NOT IN "
+           "(SELECT MAX(id) FROM ris_appointment_requests WHERE status = 'pending' GROUP BY "
+           "order_id)",
            "CREATE UNIQUE INDEX ris_requests_one_pending ON ris_appointment_requests (order_id) "
            "WHERE status = 'pending'",
        }},

@@ -84,6 +84,18 @@ class RisPatientsTest(unittest.TestCase):
             {"id": plain["id"], "mrn": plain["mrn"], "issuer": "TESTCLINIC", "contrastAllergy": False, "allergies": ""},
             {"id": allergic["id"], "mrn": allergic["mrn"], "issuer": "TESTCLINIC", "contrastAllergy": True,
              "allergies": "Iodinated contrast: anaphylaxis"}])
+        # A study without its issuer is taken as the clinic's own MRN; a registration merged into
+        # another answers with the patient kept, whose record holds both allergies.
+        twice = self.register(familyName="Soller", givenName="Nuria", birthDate="1959-02-03", sex="F", confirmedNew=True)
+        status, merged = self.call("POST", "/api/ris/patient-merges", {
+            "sourceId": twice["id"], "sourceVersion": twice["version"], "targetId": allergic["id"],
+            "targetVersion": allergic["version"], "reason": "Registered twice"})
+        self.assertEqual(status, 201, merged)
+        status, body = self.call("POST", "/api/ris/allergies", {"patients": [
+            {"mrn": allergic["mrn"], "issuer": ""}, {"mrn": twice["mrn"], "issuer": "TESTCLINIC"}]}, token=self.technician)
+        self.assertEqual(status, 200, body)
+        self.assertEqual([(p["mrn"], p["issuer"], p["id"], p["contrastAllergy"]) for p in body["patients"]],
+                         [(allergic["mrn"], "", allergic["id"], True), (twice["mrn"], "TESTCLINIC", allergic["id"], True)])
         for bad in ({}, {"patients": {}}, {"patients": [{"mrn": "X"}]}, {"patients": [{"mrn": "", "issuer": ""}]},
                     {"patients": [{"mrn": 7, "issuer": ""}]}, {"patients": [], "more": 1},
                     {"patients": [{"mrn": "X", "issuer": ""}] * 201}):

@@ -233,6 +233,35 @@ TEST_F(OutboxTest, ALongDeliveryThatRenewsItsLeaseIsNotTakenOver) {
   EXPECT_EQ(b_calls, 1);
 }
 
+// Renewing holds the event being delivered, not its batch: when another node took that one
+// over (and not the rest of the batch), the renewal says so.
+TEST_F(OutboxTest, ARenewalFailsWhenTheEventBeingDeliveredWasTakenOver) {
+  ASSERT_TRUE(publish({"report.signed", {{"report", "1"}}}));
+  ASSERT_TRUE(publish({"report.signed", {{"report", "2"}}}));
+  auto node_b_writes = testing::started_writes(*db_);
+  DispatchPolicy one_at_a_time = quick();
+  one_at_a_time.batch = 1;
+  Dispatcher a(*db_, *writes_, *outbox_, "node-a", quick());
+  Dispatcher b(*db_, *node_b_writes, *outbox_, "node-b", one_at_a_time);
+  std::vector<std::string> b_got;
+  Status renewal;
+  a.handle("ris", [&](const Event& e) -> Status {
+    if (e.id("report") != "1") return {};
+    clock_.now += 61;
+    EXPECT_EQ(*b.deliver_due(), 1u) << "node b takes the first event, the one being delivered";
+    renewal = a.renew_lease();
+    return {};
+  });
+  b.handle("ris", [&](const Event& e) -> Status {
+    b_got.push_back(e.id("report"));
+    return {};
+  });
+  ASSERT_EQ(*a.deliver_due(), 2u);
+  EXPECT_EQ(b_got, (std::vector<std::string>{"1"}));
+  ASSERT_FALSE(renewal) << "renewed a delivery another node had taken over";
+  EXPECT_EQ(renewal.error().code, ErrorCode::StateConflict);
+}
+
 // Two nodes drain one outbox at once: every event is delivered, none twice.
 TEST_F(OutboxTest, TwoNodesDeliverEachEventOnce) {
   constexpr int kEvents = 300;

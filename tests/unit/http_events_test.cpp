@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <vector>
 #include <string>
 
 #include "net/http/http_server.hpp"

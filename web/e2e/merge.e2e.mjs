@@ -63,6 +63,12 @@ await run('merge end-to-end', async ({ page, check }) => {
   await shot(page, 'worklist-allergy');
   await page.locator('tr[data-study]').first().click();
   await page.waitForSelector('header [data-testid=contrast-allergy]');
+  // The RIS not answering is said, never shown as "no allergy".
+  await page.route('**/api/ris/allergies', (r) => r.fulfill({ status: 503, contentType: 'application/problem+json', body: '{}' }));
+  await page.goto(`${BASE}/`);
+  await page.waitForSelector('tr[data-study] [data-testid=allergies-unknown]', { timeout: 15000 })
+    .catch(() => check(false, 'an unanswered allergy check looks like no allergy'));
+  await page.unroute('**/api/ris/allergies');
   await page.goto(`${BASE}/patients/${env('VIREO_KEPT_ID')}`);
   await page.waitForSelector('[data-testid=patient-merges]');
 

@@ -9,7 +9,7 @@ import { Tag, formatDate, number, text, values } from './dicom';
 import { prefetchStudy } from './studyData';
 import { AppHeader } from './AppHeader';
 import { useAllergies } from './ris/allergies';
-import { ContrastAllergyBadge } from './ris/PatientBadges';
+import { AllergiesUnknownBadge, ContrastAllergyBadge } from './ris/PatientBadges';
 import {
   DATE_PRESETS, EMPTY_FILTERS, type Filters, MODALITIES, NEWEST_FIRST, type Order, PAGE_SIZE, SORTABLE,
   nextOrder, presetRange, studyQuery,
@@ -83,7 +83,7 @@ export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {
   };
 
   const studies = page?.studies ?? [];
-  const allergiesOf = useAllergies(studies.map(patientOf));
+  const allergies = useAllergies(studies.map(patientOf));
   return (
     <div className="worklist">
       <AppHeader session={session} navigate={navigate} onSignOut={onSignOut} />
@@ -137,7 +137,8 @@ export function Worklist({ session, navigate, onSignOut, prefetchViewer }: {
                     {COLUMNS.map((c) => (
                       <td key={c.id} className={c.className}>
                         {c.cell(s)}
-                        {c.id === 'patient' && <> <ContrastAllergyBadge patient={allergiesOf(patientOf(s)) ?? { contrastAllergy: false }} /></>}
+                        {c.id === 'patient' && (allergies.failed ? <> <AllergiesUnknownBadge /></>
+                          : <> <ContrastAllergyBadge patient={allergies.of(patientOf(s)) ?? { contrastAllergy: false }} /></>)}
                       </td>
                     ))}
                   </tr>

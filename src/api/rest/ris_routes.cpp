@@ -206,14 +206,18 @@ HttpResponse allergies(ris::Patients& patients, const HttpRequest& r) {
   if (!found) return http::problem(found.error());
   json list = json::array();
   std::string named;
-  for (const auto& p : *found) {
-    list.push_back({{"id", p.id},
-                    {"mrn", p.mrn},
-                    {"issuer", p.mrn_issuer},
+  for (const auto& [asked_at, p] : *found) {
+    // Keyed by the identifier asked (what the study says); the record is the patient's now.
+    list.push_back({{"mrn", ids[asked_at].first},
+                    {"issuer", ids[asked_at].second},
+                    {"id", p.id},
                     {"contrastAllergy", p.contrast_allergy},
                     {"allergies", p.allergies}});
     named += (named.empty() ? "" : ", ") + p.mrn + " (" + p.mrn_issuer + ")";
   }
+  if (found->size() == 1) r.audit.patient_id = found->front().second.mrn;
+  // (a page of 200 patients would make an entry of kilobytes that syslog receivers cut)
+  if (named.size() > 1500) named = named.substr(0, named.rfind(", ", 1500)) + ", …";
   r.audit.detail = "read the allergies of " + std::to_string(found->size()) + " patients" +
                    (named.empty() ? std::string() : ": " + named);
   return http::json_response(200, dump({{"patients", list}}));

@@ -368,6 +368,8 @@ export const ca: Messages = {
     age_one: '{{count}} any',
     age_other: '{{count}} anys',
     contrastAllergy: 'Al·lèrgia al contrast',
+    allergiesUnknown: 'Al·lèrgies sense comprovar',
+    allergiesUnknownHint: 'No s’han pogut llegir les al·lèrgies del pacient al RIS: comproveu-les a la seva fitxa abans d’administrar contrast.',
     fields: {
       familyName: 'Cognoms',
       givenName: 'Nom',

@@ -367,6 +367,8 @@ export const en = {
     age_one: '{{count}} year',
     age_other: '{{count}} years',
     contrastAllergy: 'Contrast allergy',
+    allergiesUnknown: 'Allergies not checked',
+    allergiesUnknownHint: 'The patient’s allergies could not be read from the RIS: check them on the patient’s record before giving contrast.',
     fields: {
       familyName: 'Family name',
       givenName: 'Given name',

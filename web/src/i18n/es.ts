@@ -368,6 +368,8 @@ export const es: Messages = {
     age_one: '{{count}} año',
     age_other: '{{count}} años',
     contrastAllergy: 'Alergia al contraste',
+    allergiesUnknown: 'Alergias sin comprobar',
+    allergiesUnknownHint: 'No se han podido leer las alergias del paciente en el RIS: compruébelas en su ficha antes de administrar contraste.',
     fields: {
       familyName: 'Apellidos',
       givenName: 'Nombre',

@@ -167,7 +167,7 @@ function Schedule({ zone, today }: { zone: string; today: string }) {
         onStep={go} onRoom={(id) => set({ room: String(id) })} />
       {notice && <Notice tone={notice.tone} testId="schedule-notice">{notice.text}</Notice>}
       {order && (
-        <BookingPanel order={order} moving={movingAppointment} slots={slots} zone={zone} locale={locale} roomName={roomName}
+        <BookingPanel key={`${order}-${request?.id ?? 0}`} order={order} moving={movingAppointment} slots={slots} zone={zone} locale={locale} roomName={roomName}
           nameOf={nameOf} onPick={(target) => setConfirming({ ...target, appointment: movingAppointment })}
           request={request}
           onStop={() => set({ order: undefined, appointment: undefined, request: undefined })} />

@@ -105,7 +105,9 @@ function RequestState({ referral: r, onAsk }: { referral: Referral; onAsk: () =>
   return (
     <div className="sub">
       {declined && <div data-testid="request-declined">{t('referrals.requestDeclined', { reason: r.request?.declineReason })}</div>}
-      <Button onPress={onAsk}>{t(declined ? 'referrals.askAgain' : 'referrals.ask')}</Button>
+      <Button onPress={onAsk} aria-label={`${t(declined ? 'referrals.askAgain' : 'referrals.ask')}: ${r.patient.name}`}>
+        {t(declined ? 'referrals.askAgain' : 'referrals.ask')}
+      </Button>
     </div>
   );
 }

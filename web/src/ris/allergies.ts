@@ -23,5 +23,9 @@ export function useAllergies(patients: PatientIdentifier[]) {
     queryFn: ({ signal }) => unwrap(jsonApi.POST('/api/ris/allergies', { body: { patients: unique }, signal }))
       .then((r) => new Map(r.patients.map((p) => [keyOf(p), p as Allergies]))),
   });
-  return (p: PatientIdentifier): Allergies | undefined => query.data?.get(keyOf(p));
+  return {
+    of: (p: PatientIdentifier): Allergies | undefined => query.data?.get(keyOf(p)),
+    // Asked and not answered: nobody may take silence for "no allergy".
+    failed: query.isError,
+  };
 }

@@ -29,7 +29,7 @@ import { isEditing, shortcutFor } from './shortcuts';
 import { CINE_RATES } from './cine';
 import { warmUpPipeline } from './warmUp';
 import { useAllergies } from '../ris/allergies';
-import { ContrastAllergyBadge } from '../ris/PatientBadges';
+import { AllergiesUnknownBadge, ContrastAllergyBadge } from '../ris/PatientBadges';
 import type { en } from '../i18n/en';
 
 const SETTLE_WITHIN_MS = 3000; // secondary requests go out by then whatever the first image does
@@ -578,9 +578,16 @@ function AnnotationSync({ engine, study, onState }: {
 }
 
 // The RIS's contrast allergy of the patient the study names (by Patient ID and issuer), with the
-// allergies as its tooltip.
+// allergies written out for screen readers and as the badge's tooltip.
 function PatientAllergy({ mrn, issuer }: { mrn: string; issuer: string }) {
-  const found = useAllergies([{ mrn, issuer }])({ mrn, issuer });
+  const allergies = useAllergies([{ mrn, issuer }]);
+  const found = allergies.of({ mrn, issuer });
+  if (allergies.failed) return <AllergiesUnknownBadge />;
   if (!found?.contrastAllergy) return null;
-  return <span title={found.allergies}><ContrastAllergyBadge patient={found} /></span>;
+  return (
+    <span title={found.allergies}>
+      <ContrastAllergyBadge patient={found} />
+      {found.allergies && <span className="sr-only">: {found.allergies}</span>}
+    </span>
+  );
 }
