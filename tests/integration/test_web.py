@@ -1027,7 +1027,8 @@ class ReferralsEndToEndTest(unittest.TestCase):
     def test_a_referrer_follows_the_exams_they_asked_for(self):
         built()
         zone = daytime_zone()
-        server = Server(extra_env={"VIREO_CLINIC_TIME_ZONE": zone})
+        # A clinic in Spain: dates day first, whatever the browser's region (en-US here).
+        server = Server(extra_env={"VIREO_CLINIC_TIME_ZONE": zone, "VIREO_CLINIC_REGION": "ES"})
         try:
             server.add_user("welby", "referring", password="Referrals-Desk-2026!", physician="WELBY^MARCUS")
             server.start()

@@ -93,6 +93,14 @@ TEST_F(ConfigTest, BadValuesNameTheSettingAndTheLine) {
   EXPECT_NE(cfg.error().detail.find("clinic_time_zone: unknown time zone"), std::string::npos);
   std::ofstream(path) << "clinic_time_zone = America/New_York\n";
   EXPECT_EQ(load_config(path)->clinic_time_zone, "America/New_York");
+  for (const char* bad : {"Spain", "es", "E1"}) {
+    std::ofstream(path) << "clinic_region = " << bad << "\n";
+    cfg = load_config(path);
+    ASSERT_FALSE(cfg) << bad;
+    EXPECT_NE(cfg.error().detail.find("clinic_region is two capital letters"), std::string::npos);
+  }
+  std::ofstream(path) << "clinic_region = ES\n";
+  EXPECT_EQ(load_config(path)->clinic_region, "ES");
   std::filesystem::remove(path);
   EXPECT_FALSE(load_config("/nonexistent/vireo.conf"));
 }

@@ -25,6 +25,8 @@ await run('referrals end-to-end', async ({ page, check }) => {
   for (const name of env('VIREO_MINE').split(','))
     check(open.some((r) => r.includes(name)), `${name}'s exam is not listed: ${open}`);
   check(!open.some((r) => r.includes(env('VIREO_OTHERS'))), 'another physician\'s patient is listed');
+  // The clinic is in Spain: a birth date day first, in English too.
+  check(open.some((r) => r.includes('1 May 1970')), `dates are not written the clinic's way: ${open}`);
   check(!open.some((r) => r.includes(env('VIREO_CANCELLED'))), 'a cancelled exam is listed as open');
   const imaged = page.locator(`[data-testid=referrals] tr:has-text("${env('VIREO_IMAGED')}")`);
   await imaged.locator('a:text-is("Open the images")').waitFor();

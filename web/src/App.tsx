@@ -8,7 +8,8 @@ import { I18nProvider } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { ApiError, type Session, currentSession, signOut } from './api';
 import { ApiProblem } from './apiClient';
-import { formatLocale } from './i18n';
+import { formatLocale, setClinicRegion } from './i18n';
+import { useClinic } from './ris/schedule';
 import { SessionContext, can, useAppNavigate, useSession } from './session';
 import { SignIn, TotpEnrolment } from './SignIn';
 import { PasswordChange } from './Account';
@@ -96,9 +97,17 @@ function Shell() {
   }
   return (
     <SessionContext.Provider value={{ session, signOut: leave }}>
+      <ClinicRegion />
       <Outlet />
     </SessionContext.Provider>
   );
+}
+
+// Once signed in, the clinic's region writes every date and number of the app its way.
+function ClinicRegion() {
+  const region = useClinic().data?.region ?? '';
+  useEffect(() => setClinicRegion(region), [region]);
+  return null;
 }
 
 // A patient has their own home and a viewer without the staff's tools.

@@ -48,6 +48,12 @@ describe('language and locale', () => {
     expect(formatCalendarDate('1975-03-14', formatLocale('en', ['en-GB']))).toBe('14 Mar 1975');
     expect(formatCalendarDate('1975-03-14', 'en-US')).toBe('Mar 14, 1975');
   });
+  it('writes them the clinic\'s way when the clinic says where it is, whatever the browser', () => {
+    expect(formatLocale('en', ['en-US'], 'ES')).toBe('en-ES');
+    expect(formatLocale('ca', ['en-US'], 'ES')).toBe('ca-ES');
+    expect(formatLocale('en', ['en-US'], '')).toBe('en-US');
+    expect(formatCalendarDate('1975-03-14', formatLocale('en', ['en-US'], 'ES'))).toBe('14 Mar 1975');
+  });
 });
 
 describe('calendar dates', () => {

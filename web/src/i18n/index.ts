@@ -60,10 +60,29 @@ void i18n.use(initReactI18next).init({
 
 export default i18n;
 
-// The locale dates and numbers are written in: the reader's language with the region of the
-// browser, so that English read in Spain writes a date day first (en-ES: 04/12/2026), as the
-// clinic's documents do, and a birth date is never typed month first by mistake.
-export function formatLocale(language: string, preferred: readonly string[] = typeof navigator === 'undefined' ? [] : navigator.languages): string {
+// The clinic's region (clinic_region, from /api/ris/clinic once signed in): '' until known, or
+// where the clinic leaves it to each browser.
+let clinicRegion = '';
+
+// Sets the clinic's region; the screens are drawn again (as on a change of language) to write
+// dates its way.
+export function setClinicRegion(region: string) {
+  const next = /^[A-Z]{2}$/.test(region) ? region : '';
+  if (next === clinicRegion) return;
+  clinicRegion = next;
+  void i18n.changeLanguage(i18n.language);
+}
+
+// The locale dates and numbers are written in: the reader's language with the clinic's region,
+// else the browser's, so that English read in Spain writes a date day first (en-ES:
+// 04/12/2026), as the clinic's documents do, and a birth date is never typed month first by
+// mistake.
+export function formatLocale(language: string, preferred: readonly string[] = typeof navigator === 'undefined' ? [] : navigator.languages,
+  region: string = clinicRegion): string {
+  if (region) {
+    const locale = `${language}-${region}`;
+    if (Intl.DateTimeFormat.supportedLocalesOf([locale]).length) return locale;
+  }
   for (const tag of preferred) {
     const region = /^[a-z]{2,3}-([A-Z]{2}|\d{3})\b/i.exec(tag)?.[1];
     if (region) {
