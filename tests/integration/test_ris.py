@@ -363,6 +363,7 @@ class RisOrdersTest(unittest.TestCase):
         status, stale = self.call("POST", f"/api/ris/orders/{order['id']}/cancel", {"version": 7, "reason": "Moved away"},
                                   token=self.reception)
         self.assertEqual(status, 409, stale)
+        self.assertEqual(stale["conflict"]["rule"], "stale")
         status, cancelled = self.call("POST", f"/api/ris/orders/{order['id']}/cancel", {"version": 1, "reason": "Moved away"},
                                       token=self.reception)
         self.assertEqual(status, 200, cancelled)
@@ -371,6 +372,7 @@ class RisOrdersTest(unittest.TestCase):
                                   token=self.reception)
         self.assertEqual(status, 409, again)
         self.assertIn("cannot be cancelled", again["detail"])
+        self.assertEqual(again["conflict"]["rule"], "order_state")
         audit = self.server.json("/api/audit?" + urllib.parse.urlencode({"patient": self.patient["mrn"], "limit": 100}))
         said = [(e["actor"], e["detail"]) for e in audit]
         self.assertIn(("rosa", f"created order {order['id']} (accession {order['accessionNumber']})"), said)

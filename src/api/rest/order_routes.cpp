@@ -2,6 +2,7 @@
 // procedures and given their accession number, read, cancelled with a reason. Thin: JSON in
 // and out, the rules are ris::Orders'.
 #include "api/query_params.hpp"
+#include "api/rest/appointment_answers.hpp"
 #include "api/rest/ris_json.hpp"
 #include "api/rest/routes.hpp"
 
@@ -131,8 +132,11 @@ HttpResponse cancel(ris::Orders& orders, ris::Patients& patients, const HttpRequ
   if (!errors.empty()) return invalid(errors);
   auto done = orders.cancel(*id, version, reason, r.principal.username);
   if (!done && done.error().code == ErrorCode::NotFound) return no_order();
+  // Conflicts name their rule, for the screen to say in the reader's words.
   if (!done && done.error().code == ErrorCode::AlreadyExists)
-    return http::problem(409, "Someone else changed this order", done.error().detail);
+    return conflict_problem({"stale", done.error().detail, 0});
+  if (!done && done.error().code == ErrorCode::StateConflict)
+    return conflict_problem({"order_state", done.error().detail, 0});
   if (!done) return http::problem(done.error());
   if (!done->saved()) return invalid(done->invalid);
   audit(r, patients, done->value, "cancelled");

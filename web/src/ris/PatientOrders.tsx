@@ -190,7 +190,9 @@ function CancelForm({ patient, order, onDone }: { patient: Patient; order: Order
     if (!reason.trim()) return setError('required');
     cancel.mutateAsync({ id: order.id, version: order.version, reason }).then(onDone, (e) => {
       if (e instanceof ApiProblem && e.status === 400) setError(e.problem.errors?.[0]?.rule ?? 'format');
-      else if (e instanceof ApiProblem && e.status === 409) setProblem(/cannot be cancelled/.test(e.problem.detail ?? '') ? t('orders.notNow') : t('orders.stale'));
+      else if (e instanceof ApiProblem && e.status === 409) {
+        setProblem((e.problem.conflict as { rule?: string } | undefined)?.rule === 'order_state' ? t('orders.notNow') : t('orders.stale'));
+      }
       else setProblem(errorText(t, e));
     });
   };
