@@ -41,14 +41,9 @@ events::Handler patient_moves(archive::Archive& archive_ref, ris::Patients& pati
               (*merge)->merged_by};
     }
     archive::MovedStudies so_far;
-    // (the first study renews at once: handlers before this one in the batch used the lease too)
-    std::chrono::steady_clock::time_point renewed{};
-    const auto every = std::chrono::seconds(std::max<int64_t>(1, dispatcher->lease_seconds() / 3));
     move.between_studies = [&](const archive::MovedStudies& m) -> Status {
       so_far = m;
-      if (std::chrono::steady_clock::now() - renewed < every) return {};
-      renewed = std::chrono::steady_clock::now();
-      return dispatcher->renew_lease();
+      return dispatcher->keep_going();
     };
     auto moved = archive->move_patient(move);
     const archive::MovedStudies done = moved ? *moved : so_far;

@@ -18,8 +18,8 @@ inline constexpr const char* kPatientMovesConsumer = "archive.patient-moves";
 // Delivers kPatientMerged and kPatientUnmerged: idempotent, and a merge undone before its
 // studies moved moves nothing. Studies moved are written to the audit trail (whose images were
 // rewritten to name whom, on whose merge), those of a move that then failed too. A long move
-// keeps its delivery's lease (`dispatcher`'s renew_lease, every third of a lease) and stops
-// when another node has taken it over.
+// keeps its delivery's lease and stops when the node stops or another node has taken it over
+// (`dispatcher`'s keep_going, between studies).
 [[nodiscard]] events::Handler patient_moves(archive::Archive& archive, ris::Patients& patients,
                                             ris::Merges& merges, audit::AuditLog& audit,
                                             events::Dispatcher& dispatcher);

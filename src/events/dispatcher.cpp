@@ -175,6 +175,17 @@ Status Dispatcher::renew_lease() {
   return {};
 }
 
+Status Dispatcher::keep_going() {
+  if (stopping())
+    return fail(ErrorCode::Unavailable, "the node is stopping: the rest waits for the next delivery");
+  const auto now = std::chrono::steady_clock::now();
+  if (renewed_at_ != std::chrono::steady_clock::time_point{} &&
+      now - renewed_at_ < std::chrono::seconds(std::max<int64_t>(1, policy_.lease_seconds / 3)))
+    return {};
+  renewed_at_ = now;
+  return renew_lease();
+}
+
 Result<size_t> Dispatcher::deliver_due() {
   static auto& delivered =
       Metrics::counter("vireo_events_delivered_total", "Outbox events delivered");
@@ -201,6 +212,7 @@ Result<size_t> Dispatcher::deliver_due() {
     if (stopping())
       break;  // the rest wait out their lease; another node or the next start takes them
     delivering_id_ = d.id;
+    renewed_at_ = {};
     Status s = handlers_.at(d.consumer)(d.event);
     if (s)
       delivered.inc();

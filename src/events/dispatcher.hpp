@@ -72,7 +72,11 @@ class Dispatcher {
   // studies moving) calls it as it goes, so that another node does not take the same work over
   // meanwhile. StateConflict once the lease was lost (another node has the rows now: stop).
   [[nodiscard]] Status renew_lease();
-  [[nodiscard]] int64_t lease_seconds() const { return policy_.lease_seconds; }
+  // From within a handler, between the steps of a long delivery (each study of a patient's
+  // move): Unavailable when this node is stopping (the rest waits for the next delivery, here
+  // or on another node, rather than holding the stop); else the lease renewed at the first call
+  // of the delivery and every third of a lease after (renew_lease's errors).
+  [[nodiscard]] Status keep_going();
 
  private:
   [[nodiscard]] Result<bool> anything_due();
@@ -99,6 +103,7 @@ class Dispatcher {
   // The claim whose handler runs now: its batch's token and its row ("", 0 between rounds).
   std::string delivering_;
   int64_t delivering_id_ = 0;
+  std::chrono::steady_clock::time_point renewed_at_{};  // keep_going's last renewal in it
   struct WakeUp {
     std::mutex mutex;
     std::condition_variable cv;

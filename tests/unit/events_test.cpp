@@ -262,6 +262,31 @@ TEST_F(OutboxTest, ARenewalFailsWhenTheEventBeingDeliveredWasTakenOver) {
   EXPECT_EQ(renewal.error().code, ErrorCode::StateConflict);
 }
 
+// Between the steps of a long delivery: the lease renewed at once, then not again until a third
+// of it has passed; a node that is stopping says so, and the delivery is left for later.
+TEST_F(OutboxTest, ALongDeliveryKeepsGoingUntilTheNodeStops) {
+  ASSERT_TRUE(publish({"report.signed", {{"report", "1"}}}));
+  auto node_b_writes = testing::started_writes(*db_);
+  Dispatcher a(*db_, *writes_, *outbox_, "node-a", quick());
+  Dispatcher b(*db_, *node_b_writes, *outbox_, "node-b", quick());
+  Status stopped;
+  a.handle("ris", [&](const Event&) -> Status {
+    clock_.now += 40;
+    EXPECT_TRUE(a.keep_going());
+    clock_.now += 40;  // 80 s: past the claim's lease, within the one renewed at the first step
+    EXPECT_EQ(*b.deliver_due(), 0u) << "not renewed at the first step";
+    EXPECT_TRUE(a.keep_going()) << "no renewal due yet, and none needed";
+    a.stop();  // (no thread: only says the node is stopping)
+    stopped = a.keep_going();
+    return stopped;
+  });
+  b.handle("ris", [&](const Event&) -> Status { return {}; });
+  ASSERT_EQ(*a.deliver_due(), 1u);
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().code, ErrorCode::Unavailable);
+  EXPECT_EQ(rows(), 1) << "left for a later delivery";
+}
+
 // Two nodes drain one outbox at once: every event is delivered, none twice.
 TEST_F(OutboxTest, TwoNodesDeliverEachEventOnce) {
   constexpr int kEvents = 300;
