@@ -175,6 +175,7 @@ await run('reception end-to-end', async ({ page, check }) => {
   const cancelForm = page.locator('[data-testid=cancel-dialog]');
   await cancelForm.locator('button:text-is("Cancel the order")').click();
   await cancelForm.locator('.field-error:text-is("This is required.")').waitFor();
+  await shot(page, 'reception-cancel-order');
   await cancelForm.getByLabel('Why is it cancelled?').fill('Duplicate request from the ward');
   await cancelForm.locator('button:text-is("Cancel the order")').click();
   await cancelForm.waitFor({ state: 'detached' });

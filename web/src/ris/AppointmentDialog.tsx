@@ -11,7 +11,8 @@ import { formatLocale } from '../i18n';
 import { formatCalendarDate } from '../i18n/format';
 import { can, useSession } from '../session';
 import { FormDialog } from '../ui/FormDialog';
-import { Notice, TextInput } from '../ui/fields';
+import { Notice } from '../ui/fields';
+import { ReasonForm } from '../ui/ReasonForm';
 import { errorText } from '../ui/errorText';
 import { useArrive, useCancelAppointment, useNoShow } from './schedule';
 import { dayOf, formatDay, formatTime } from './clinicTime';
@@ -50,8 +51,6 @@ export function AppointmentDialog({ appointment: a, zone, today, roomName, nameO
   const [problem, setProblem] = useState('');
   const [done, setDone] = useState('');
   const [cancelling, setCancelling] = useState(false);
-  const [reason, setReason] = useState('');
-  const [reasonError, setReasonError] = useState('');
   const booked = a.status === 'booked';
   const writer = can(session, 'ris.schedule.write');
   const started = Date.parse(a.startsAt) <= Date.now();
@@ -59,11 +58,6 @@ export function AppointmentDialog({ appointment: a, zone, today, roomName, nameO
   const act = (p: Promise<unknown>, message = '') => {
     setProblem('');
     p.then(() => (message ? setDone(message) : onClose()), (e) => setProblem(scheduleProblemText(t, e)));
-  };
-  const submitCancel = () => {
-    setReasonError('');
-    if (!reason.trim()) return setReasonError(t('schedule.invalid.required'));
-    act(cancel.mutateAsync({ id: a.id, version: a.version, reason }));
   };
   return (
     <FormDialog isOpen onClose={onClose} title={`${a.patient.name} · ${t(`schedule.status.${a.status}`)}`} testId="appointment-dialog">
@@ -92,14 +86,11 @@ export function AppointmentDialog({ appointment: a, zone, today, roomName, nameO
         {done && <Notice tone="ok" testId="appointment-done">{done}</Notice>}
         {problem && <Notice tone="error" testId="appointment-problem">{problem}</Notice>}
         {cancelling ? (
-          <form className="catalogue-form" noValidate onSubmit={(e) => { e.preventDefault(); submitCancel(); }}>
-            <TextInput name="appointmentCancelReason" label={t('schedule.appointment.cancelReason')} value={reason} onChange={setReason}
-              isRequired error={reasonError || undefined} />
-            <div className="form-actions">
-              <Button type="submit" className="primary" isDisabled={cancel.isPending}>{t('schedule.appointment.cancelConfirm')}</Button>
-              <Button onPress={() => setCancelling(false)}>{t('schedule.appointment.keep')}</Button>
-            </div>
-          </form>
+          <ReasonForm name="appointmentCancelReason" label={t('schedule.appointment.cancelReason')}
+            required={t('schedule.invalid.required')} confirm={t('schedule.appointment.cancelConfirm')}
+            cancel={t('schedule.appointment.keep')} onCancel={() => setCancelling(false)} short
+            pending={cancel.isPending} failure={(e) => scheduleProblemText(t, e)}
+            send={(reason) => cancel.mutateAsync({ id: a.id, version: a.version, reason }).then(onClose)} />
         ) : (
           <div className="form-actions wrap">
             {booked && !done && can(session, 'ris.checkin') && dayOf(a.startsAt, zone) === today && (

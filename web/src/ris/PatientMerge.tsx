@@ -229,7 +229,7 @@ function UndoForm({ merge, onCancel, onDone }: { merge: PatientMerge; onCancel: 
   return (
     <ReasonForm hint={t('merge.undoHint')} label={t('merge.undoReason')} required={t('merge.reasonRequired')}
       confirm={t('merge.undoConfirm')} cancel={t('merge.keep')} onCancel={onCancel} pending={undo.isPending}
-      problemText={(e) => mergeProblemText(t, e)}
+      failure={(e) => mergeProblemText(t, e)}
       send={(reason) => undo.mutateAsync({ id: merge.id, version: merge.version, reason }).then(() => onDone(t('merge.undoDone')))} />
   );
 }

@@ -8,7 +8,8 @@ import { useTranslation } from 'react-i18next';
 import { Button } from 'react-aria-components';
 import { ApiProblem } from '../apiClient';
 import { can, useSession } from '../session';
-import { CheckboxGroupField, ChoiceField, Notice, TextInput } from '../ui/fields';
+import { CheckboxGroupField, ChoiceField, Notice } from '../ui/fields';
+import { type ReasonFailure, ReasonForm } from '../ui/ReasonForm';
 import { FormText } from '../ui/formFields';
 import { FormDialog } from '../ui/FormDialog';
 import { errorText } from '../ui/errorText';
@@ -181,30 +182,17 @@ function CancelForm({ patient, order, onDone }: { patient: Patient; order: Order
   const { t } = useTranslation();
   const explain = useCatalogueRuleText();
   const cancel = useCancelOrder(patient.id);
-  const [reason, setReason] = useState('');
-  const [error, setError] = useState('');
-  const [problem, setProblem] = useState('');
-  const submit = () => {
-    setError('');
-    setProblem('');
-    if (!reason.trim()) return setError('required');
-    cancel.mutateAsync({ id: order.id, version: order.version, reason }).then(onDone, (e) => {
-      if (e instanceof ApiProblem && e.status === 400) setError(e.problem.errors?.[0]?.rule ?? 'format');
-      else if (e instanceof ApiProblem && e.status === 409) {
-        setProblem((e.problem.conflict as { rule?: string } | undefined)?.rule === 'order_state' ? t('orders.notNow') : t('orders.stale'));
-      }
-      else setProblem(errorText(t, e));
-    });
+  const failure = (e: unknown): ReasonFailure => {
+    if (e instanceof ApiProblem && e.status === 400) return { field: explain('reason', e.problem.errors?.[0]?.rule ?? 'format') ?? '' };
+    if (e instanceof ApiProblem && e.status === 409) {
+      return (e.problem.conflict as { rule?: string } | undefined)?.rule === 'order_state' ? t('orders.notNow') : t('orders.stale');
+    }
+    return errorText(t, e);
   };
   return (
-    <form className="catalogue-form" noValidate onSubmit={(e) => { e.preventDefault(); submit(); }}>
-      <TextInput name="cancelReason" label={t('orders.cancelReason')} value={reason} onChange={setReason} isRequired
-        error={explain('reason', error || undefined)} />
-      {problem && <Notice tone="error" testId="cancel-problem">{problem}</Notice>}
-      <div className="form-actions">
-        <Button type="submit" className="primary" isDisabled={cancel.isPending}>{t('orders.cancelConfirm')}</Button>
-        <Button onPress={onDone}>{t('orders.keep')}</Button>
-      </div>
-    </form>
+    <ReasonForm name="cancelReason" label={t('orders.cancelReason')} required={explain('reason', 'required') ?? ''}
+      confirm={t('orders.cancelConfirm')} cancel={t('orders.keep')} onCancel={onDone} short problemTestId="cancel-problem"
+      pending={cancel.isPending} failure={failure}
+      send={(reason) => cancel.mutateAsync({ id: order.id, version: order.version, reason }).then(onDone)} />
   );
 }

@@ -113,7 +113,7 @@ function DeclineForm({ request, onDone }: { request: AppointmentRequest; onDone:
   const decline = useDeclineRequest();
   return (
     <ReasonForm hint={t('requests.declineHint')} label={t('requests.reason')} required={t('requests.reasonRequired')}
-      confirm={t('requests.declineConfirm')} pending={decline.isPending} problemText={(e) => scheduleProblemText(t, e)}
+      confirm={t('requests.declineConfirm')} pending={decline.isPending} failure={(e) => scheduleProblemText(t, e)}
       send={(reason) => decline.mutateAsync({ id: request.id, version: request.version, reason })
         .then(() => onDone(t('requests.declinedDone', { patient: request.patient.name })))} />
   );

@@ -9,6 +9,7 @@ import { type SeriesInfo, seriesMetadata } from '../studyData';
 import { type SeriesKind, documentMimeType, encapsulatedDocument, kindName, seriesKind } from './documents';
 import { type SrNode, srDocument } from './srContent';
 import { EcgView } from './EcgView';
+import { useMessage } from '../i18n/message';
 
 export function DocumentView({ study, series, onLoaded }: {
   study: string;
@@ -17,7 +18,7 @@ export function DocumentView({ study, series, onLoaded }: {
 }) {
   const { t } = useTranslation();
   const [instances, setInstances] = useState<DicomJson[] | null>(null);
-  const [error, setError] = useState('');
+  const [error, setError] = useMessage();
   useEffect(() => {
     let gone = false;
     setInstances(null);
@@ -28,7 +29,7 @@ export function DocumentView({ study, series, onLoaded }: {
         setInstances(list);
         onLoaded?.(list);
       },
-      (e) => !gone && setError(t('viewer.document.unreadable', { error: (e as Error).message })),
+      (e) => !gone && setError('viewer.document.unreadable', { error: (e as Error).message }),
     );
     return () => {
       gone = true;

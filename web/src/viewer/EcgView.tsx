@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import type { DicomJson } from '../api';
 import { encapsulatedBulk } from './documents';
 import { GAIN_MM_PER_MV, type GroupInfo, type Lead, PAPER_SPEED_MM_PER_S, decodeGroup, printout, waveformGroups } from './waveform';
+import { useMessage } from '../i18n/message';
 
 const ROW_MM = 25; // ±1.25 mV around each row's baseline
 const PULSE_MM = 5; // the calibration pulse's width, before the first cell of a row
@@ -20,12 +21,12 @@ function EcgGroup({ group, beats }: { group: GroupInfo; beats: boolean }) {
   const { t } = useTranslation();
   const canvas = useRef<HTMLCanvasElement>(null);
   const [leads, setLeads] = useState<Lead[] | null>(null);
-  const [error, setError] = useState('');
+  const [error, setError] = useMessage();
   useEffect(() => {
     let gone = false;
     encapsulatedBulk(group.uri).then(
       (bytes) => !gone && setLeads(decodeGroup(group, bytes)),
-      (e) => !gone && setError(t('viewer.ecg.unreadable', { error: (e as Error).message })),
+      (e) => !gone && setError('viewer.ecg.unreadable', { error: (e as Error).message }),
     );
     return () => {
       gone = true;

@@ -13,6 +13,7 @@ import { applyDisplayCommand } from './displayCommands';
 import { presetFromRange } from './presets';
 import type { StackImage } from './series';
 import type { ViewportCommand } from './StackViewport';
+import { useMessage } from '../i18n/message';
 
 // `plane` names each (the element's data-plane, and its words: viewer.mprView).
 const PLANES = [
@@ -35,7 +36,7 @@ export function MprView({ engine, images, seriesUid, tool, command }: {
   const elements = useRef<(HTMLDivElement | null)[]>([]);
   const [markers, setMarkers] = useState<Record<string, Markers>>({});
   const [windows, setWindows] = useState<Record<string, Window>>({});
-  const [error, setError] = useState('');
+  const [error, setError] = useMessage();
 
   useEffect(() => {
     let gone = false;
@@ -85,7 +86,7 @@ export function MprView({ engine, images, seriesUid, tool, command }: {
         if (gone) return;
         engine.renderViewports(PLANES.map((p) => p.id));
       } catch (e) {
-        if (!gone) setError(t('viewer.mprView.failed', { error: (e as Error).message }));
+        if (!gone) setError('viewer.mprView.failed', { error: (e as Error).message });
       }
     })();
     return () => {

@@ -31,6 +31,7 @@ import { warmUpPipeline } from './warmUp';
 import { useAllergies } from '../ris/allergies';
 import { AllergiesUnknownBadge, ContrastAllergyBadge } from '../ris/PatientBadges';
 import type { en } from '../i18n/en';
+import { useMessage } from '../i18n/message';
 
 const SETTLE_WITHIN_MS = 3000; // secondary requests go out by then whatever the first image does
 
@@ -92,7 +93,7 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
   // A segmentation drawn over the series it refers to, in one viewport.
   const [segOverlay, setSegOverlay] = useState<(SegOverlay & { viewport: number; imageSeries: string }) | null>(null);
   const [command, setCommand] = useState<ViewportCommand | null>(null);
-  const [error, setError] = useState('');
+  const [error, setError] = useMessage();
   const [notFound, setNotFound] = useState(false); // no such study, or not one this user may see
   const [patient, setPatient] = useState<DicomJson | null>(null);
   const [overlay, setOverlay] = useState<OverlayMode>(savedOverlayMode);
@@ -130,7 +131,7 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
   // list names it, so that its first frame is the first image request.
   useEffect(() => {
     let gone = false;
-    renderingEngine().then((e) => !gone && setEngine(e), (e) => setError(t('viewer.failed.start', { error: e.message ?? e })));
+    renderingEngine().then((e) => !gone && setEngine(e), (e) => setError('viewer.failed.start', { error: e.message ?? e }));
     seriesOf(study)
       .then(async (all) => {
         if (gone) return;
@@ -157,7 +158,7 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
         }
       })
       .catch((e) => (e instanceof ApiError && (e.status === 404 || e.status === 403)
-        ? setNotFound(true) : setError(t('viewer.failed.study', { error: e.message }))));
+        ? setNotFound(true) : setError('viewer.failed.study', { error: e.message })));
     return () => {
       gone = true;
     };
@@ -196,7 +197,7 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
           }
           setStacks((s) => ({ ...s, [uid]: stackImages(ROOT, of, uid, images) }));
         })
-        .catch((e) => setError(t('viewer.failed.series', { uid, error: e.message })));
+        .catch((e) => setError('viewer.failed.series', { uid, error: e.message }));
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [shown, stacks, study, patient, seriesStudy, onSettled]);
@@ -245,7 +246,7 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
       setActiveViewport(0);
       setLinked(true);
     } catch (e) {
-      setError(t('viewer.failed.prior', { error: (e as Error).message }));
+      setError('viewer.failed.prior', { error: (e as Error).message });
     }
   };
 
@@ -286,7 +287,7 @@ export default function ViewerPage({ study, navigate, simple = false }: { study:
       setShown((cur) => dropSeries(cur, activeViewport, target));
       setSegOverlay({ study, series: uid, sop: text(meta, Tag.SOPInstanceUID), meta, viewport: activeViewport, imageSeries: target });
     } catch (e) {
-      setError(t('viewer.failed.segmentation', { error: (e as Error).message }));
+      setError('viewer.failed.segmentation', { error: (e as Error).message });
     }
   };
 
