@@ -496,9 +496,18 @@ int seed_ris_demo(Services& s) {
     if (i % 5 == 4) continue;  // four patients in five have an order
     ris::OrderFields o;
     o.patient_id = p->patient.id;
-    o.procedure_ids = {procedures[static_cast<size_t>(i * 13) % procedures.size()]};
-    if (i % 25 == 0)
-      o.procedure_ids.push_back(procedures[(static_cast<size_t>(i * 13) + 1) % procedures.size()]);
+    const size_t first = static_cast<size_t>(i * 13) % procedures.size();
+    o.procedure_ids = {procedures[first]};
+    // Now and then two exams on one scanner in one visit (chest and abdomen): an order's steps
+    // share a modality.
+    if (i % 25 == 0) {
+      for (size_t k = 1; k < procedures.size(); ++k) {
+        const size_t j = (first + k) % procedures.size();
+        if (std::string_view(kProcedures[j].modality) != kProcedures[first].modality) continue;
+        o.procedure_ids.push_back(procedures[j]);
+        break;
+      }
+    }
     o.priority = i % 10 == 0 ? "urgent" : i % 35 == 0 ? "stat" : "routine";
     o.reason = kReasons[i % 10];
     o.referring_physician = i % 2 ? "Dr. Marcus Welby" : "Dr. Elena Serra";

@@ -103,15 +103,22 @@ Result<std::vector<FieldError>> references(Connection& c, const OrderFields& f) 
     out.push_back({"patientId", "merged",
                    "This patient was merged into patient " +
                        std::to_string((*patient)[0].integer(0)) + ": order for that one"});
+  std::set<std::string> modalities;
   for (int64_t id : f.procedure_ids) {
-    auto p = c.query("SELECT active FROM ris_procedures WHERE id = ?", {id});
+    auto p = c.query("SELECT active, modality FROM ris_procedures WHERE id = ?", {id});
     if (!p) return std::unexpected(p.error());
     if (p->empty() || (*p)[0].integer(0) == 0) {
       out.push_back({"procedureIds", "unknown",
                      "Procedure " + std::to_string(id) + " is not in the catalogue (or retired)"});
-      break;
+      return out;
     }
+    modalities.insert((*p)[0].text(1));
   }
+  // The steps of one order are done together in one room, so on one kind of scanner; a CT
+  // and an MR are two orders (each with its accession number and worklist entry).
+  if (modalities.size() > 1)
+    out.push_back({"procedureIds", "modalities",
+                   "Procedures of different modalities need an order each (one per scanner)"});
   return out;
 }
 

@@ -335,6 +335,8 @@ class RisOrdersTest(unittest.TestCase):
         call = RisCatalogueTest.call.__get__(cls)
         cls.procedures = [call("POST", "/api/ris/procedures", dict(RisCatalogueTest.MRI, code=code, name=name))[1]["id"]
                           for code, name in (("MR-KNEE", "MRI knee"), ("MR-HIP", "MRI hip"))]
+        cls.ct_chest = call("POST", "/api/ris/procedures", {"code": "CT-THX", "name": "CT chest", "modality": "CT",
+                                                            "durationMinutes": 15})[1]["id"]
         cls.patient = call("POST", "/api/ris/patients", {"familyName": "Vidal", "givenName": "Marc", "birthDate": "1969-10-02",
                                                          "sex": "M"}, token=cls.reception)[1]
 
@@ -393,6 +395,7 @@ class RisOrdersTest(unittest.TestCase):
             ({"procedureIds": []}, {("procedureIds", "required")}),
             ({"procedureIds": [self.procedures[0], self.procedures[0]]}, {("procedureIds", "format")}),
             ({"procedureIds": [424242]}, {("procedureIds", "unknown")}),
+            ({"procedureIds": [self.procedures[0], self.ct_chest]}, {("procedureIds", "modalities")}),
             ({"procedureIds": "MR-KNEE"}, {("procedureIds", "type")}),
             ({"priority": "asap", "reason": ""}, {("priority", "unknown"), ("reason", "required")}),
             ({"patientId": "12"}, {("patientId", "type")}),

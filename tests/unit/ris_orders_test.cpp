@@ -54,6 +54,12 @@ class OrdersTest : public ::testing::Test {
       p.active = active;
       procedures_.push_back(catalogue_->create_procedure(p, "admin")->value.id);
     }
+    ProcedureFields brain;
+    brain.code = "MR-BRAIN";
+    brain.name = "MR brain";
+    brain.modality = "MR";
+    brain.duration_minutes = 30;
+    procedures_.push_back(catalogue_->create_procedure(brain, "admin")->value.id);
   }
   void TearDown() override {
     orders_.reset();
@@ -204,6 +210,9 @@ TEST_F(OrdersTest, EachWrongFieldIsNamedAndNothingIsSaved) {
   f = chest_and_abdomen();
   f.procedure_ids = {};
   EXPECT_EQ(rules_of(orders_->create(f, "rosa")->invalid, "procedureIds"), V{"required"});
+  f.procedure_ids = {procedures_[0], procedures_[3]};
+  EXPECT_EQ(rules_of(orders_->create(f, "rosa")->invalid, "procedureIds"), V{"modalities"})
+      << "a CT and an MR cannot be booked together in one room";
   EXPECT_EQ(count(), 0);
   EXPECT_TRUE(events().empty()) << "no event for what was not saved";
 }

@@ -145,6 +145,7 @@ export const ca: Messages = {
       range: 'És fora de l’interval permès.',
       order: 'Aquestes hores o dies estan en ordre incorrecte.',
       overlap: 'Dues franges del mateix dia se solapen.',
+      modalities: 'Es fan en equips de tipus diferent (TC, RM, …): creeu una petició per a cadascun.',
     },
   },
   orders: {

@@ -144,6 +144,7 @@ export const en = {
       range: 'This is outside the allowed range.',
       order: 'These times or days are in the wrong order.',
       overlap: 'Two opening intervals of the same day overlap.',
+      modalities: 'These are done on different kinds of scanner (CT, MR, …): make one order for each.',
     },
   },
   orders: {

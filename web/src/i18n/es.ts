@@ -145,6 +145,7 @@ export const es: Messages = {
       range: 'Está fuera del intervalo permitido.',
       order: 'Estas horas o días están en orden incorrecto.',
       overlap: 'Dos franjas del mismo día se solapan.',
+      modalities: 'Se hacen en equipos de distinto tipo (TC, RM, …): cree una petición para cada uno.',
     },
   },
   orders: {
