@@ -22,6 +22,7 @@
 #include "app/patient_moves.hpp"
 #include "app/services.hpp"
 #include "core/log.hpp"
+#include "api/dimse/archive_services.hpp"
 #include "net/dimse/dimse_server.hpp"
 #include "net/dimse/echo_client.hpp"
 #include "net/http/http_server.hpp"
@@ -365,7 +366,8 @@ int serve(const Config& config) {
     return 1;
   }
   net::set_outgoing_connect_timeout(config.dicom.acse_timeout_s);
-  net::DimseServer dimse(config.dicom, archive, *services->audit);
+  net::DimseServer dimse(config.dicom, *services->audit);
+  api::dimse::add_archive_services(dimse, archive, config.dicom);
   dimse.set_tls(dimse_tls);
   if (auto s = dimse.start(); !s) {
     spdlog::error("{}", s.error().message());

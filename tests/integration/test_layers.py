@@ -25,6 +25,8 @@ FORBIDDEN = {
     "ris": {"archive", "auth", "annotations", "ai"},  # links to studies by Patient ID and events
     "dicom": {"store"},
     "store": {"dicom"},
+    # Listeners and clients only: the services that use a domain live in api/ (api/dimse).
+    "net": {"archive", "ris", "auth", "annotations", "ai", "events"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/', re.M)
 
@@ -55,6 +57,7 @@ class LayersTest(unittest.TestCase):
         text = '#include "net/http/http_types.hpp"\n#include "auth/auth_service.hpp"\n#include "core/log.hpp"\n'
         self.assertEqual(bad_includes("archive", text), ["net", "auth"])
         self.assertEqual(bad_includes("api", text), [])
+        self.assertEqual(bad_includes("net", '#include "archive/archive.hpp"\n#include "audit/audit_log.hpp"\n'), ["archive"])
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <future>
 #include <map>
 #include <set>
 #include <vector>
@@ -29,11 +28,10 @@
 #include <dcmtk/dcmtls/tlslayer.h>
 
 #include "net/dimse/caller_policy.hpp"
-#include "net/dimse/dimse_internal.hpp"
+#include "net/dimse/dimse_service.hpp"
 #include "net/dimse/pending_connections.hpp"
 #include "net/dimse/repeat_summary.hpp"
 #include "net/dimse/socket_handoff.hpp"
-#include "net/dimse/syntax_choice.hpp"
 
 namespace vireo::net {
 
@@ -46,36 +44,17 @@ void prepare_dicom_network() {
 
 namespace {
 
-enum class Service { Verification, Find, Move, Get, Storage, Unsupported };
-
-struct ServiceClass {
-  const char* uid;
-  Service service;
-  QueryModel model;
+// Verification (C-ECHO), the listener's own: a peer checks that it can reach the archive.
+class EchoService final : public DimseService {
+ public:
+  bool answers(std::string_view sop_class) const override { return sop_class == UID_VerificationSOPClass; }
+  const char* name() const override { return "echo"; }
+  OFCondition handle(Association& a, T_DIMSE_Message& msg, T_ASC_PresentationContextID pres,
+                     const std::string&) override {
+    if (msg.CommandField != DIMSE_C_ECHO_RQ) return DIMSE_BADCOMMANDTYPE;
+    return DIMSE_sendEchoResponse(a.assoc, pres, &msg.msg.CEchoRQ, STATUS_Success, nullptr);
+  }
 };
-
-constexpr ServiceClass kServices[] = {
-    {UID_VerificationSOPClass, Service::Verification, QueryModel::StudyRoot},
-    {UID_FINDPatientRootQueryRetrieveInformationModel, Service::Find, QueryModel::PatientRoot},
-    {UID_FINDStudyRootQueryRetrieveInformationModel, Service::Find, QueryModel::StudyRoot},
-    {UID_MOVEPatientRootQueryRetrieveInformationModel, Service::Move, QueryModel::PatientRoot},
-    {UID_MOVEStudyRootQueryRetrieveInformationModel, Service::Move, QueryModel::StudyRoot},
-    {UID_GETPatientRootQueryRetrieveInformationModel, Service::Get, QueryModel::PatientRoot},
-    {UID_GETStudyRootQueryRetrieveInformationModel, Service::Get, QueryModel::StudyRoot},
-};
-
-const ServiceClass* service_of(const char* uid) {
-  for (const auto& s : kServices)
-    if (std::strcmp(s.uid, uid) == 0) return &s;
-  return nullptr;
-}
-
-// Storage SOP classes, including private and future ones: anything DCMTK does not name as
-// another kind of service (PS3.4 B.5: an archive should accept every storage class).
-bool is_storage_class(const char* uid) {
-  if (dcmIsaStorageSOPClassUID(uid, ESSC_All)) return true;
-  return dcmFindNameOfUID(uid) == nullptr;
-}
 
 Counter& associations_counter() {
   static auto& c = Metrics::counter("vireo_dicom_associations_total", "DICOM associations accepted");
@@ -92,53 +71,6 @@ Histogram& dimse_latency(const char* op) {
   return *h;
 }
 
-DcmDataset* error_detail(const Error& e) {
-  auto* d = new DcmDataset;
-  std::string comment = e.message().substr(0, 64);  // ErrorComment is LO
-  d->putAndInsertString(DCM_ErrorComment, comment.c_str());
-  return d;
-}
-
-// What one association did, for the audit trail: one event per study received, one per
-// query and retrieve, and one for the association itself when it ends.
-struct AssociationAudit {
-  audit::AuditLog& log;
-  std::string aet, address;
-  struct StudyCount {
-    std::string patient_id;
-    int stored = 0;
-  };
-  std::map<std::string, StudyCount> studies;
-  int refused = 0, finds = 0, retrieves = 0;
-
-  audit::AuditEvent event(std::string action, std::string outcome) const {
-    audit::AuditEvent e;
-    e.actor = aet;
-    e.actor_role = "dicom-peer";
-    e.action = std::move(action);
-    e.outcome = std::move(outcome);
-    e.source = address;
-    return e;
-  }
-  void finish() {
-    for (const auto& [study, c] : studies) {
-      auto e = event("dicom-store", "success");
-      e.patient_id = c.patient_id;
-      e.study_uid = study;
-      e.resource = "C-STORE";
-      e.detail = std::to_string(c.stored) + " instances received";
-      log.record(std::move(e));
-    }
-    auto e = event("dicom-association", refused ? "failure" : "success");
-    e.resource = "association";
-    int stored = 0;
-    for (const auto& [study, c] : studies) stored += c.stored;
-    e.detail = std::to_string(stored) + " stored, " + std::to_string(refused) + " refused, " + std::to_string(finds) +
-               " queries, " + std::to_string(retrieves) + " retrieves";
-    log.record(std::move(e));
-  }
-};
-
 // An association that did not happen, for the audit trail.
 audit::AuditEvent failed_association(std::string aet, std::string address, std::string detail) {
   audit::AuditEvent e;
@@ -150,23 +82,6 @@ audit::AuditEvent failed_association(std::string aet, std::string address, std::
   e.source = std::move(address);
   e.detail = std::move(detail);
   return e;
-}
-
-// "PatientName=SMITH*; StudyDate=20240101-" from a query identifier, for the audit trail.
-std::string identifier_text(DcmDataset& identifier, std::string& patient_id, std::string& study_uid) {
-  std::string out;
-  for (unsigned long i = 0; i < identifier.card(); ++i) {
-    DcmElement* el = identifier.getElement(i);
-    if (el->ident() == EVR_SQ) continue;
-    OFString value;
-    el->getOFStringArray(value);
-    if (value.empty()) continue;
-    std::string name = DcmTag(el->getTag()).getTagName();
-    if (el->getTag() == DCM_PatientID && value.find_first_of("*?") == OFString_npos) patient_id = value.c_str();
-    if (el->getTag() == DCM_StudyInstanceUID && value.find('\\') == OFString_npos) study_uid = value.c_str();
-    out += (out.empty() ? "" : "; ") + name + "=" + value.c_str();
-  }
-  return out.substr(0, 1024);
 }
 
 // A listening socket (ours: dcmnet's own accept loop would read each request in it) and the
@@ -226,8 +141,8 @@ Result<int> listen_on(uint16_t port) {
 
 struct DimseServer::Impl {
   const DimseOptions& options;
-  archive::Archive& archive;
   audit::AuditLog& audit;
+  std::vector<std::unique_ptr<DimseService>> services;  // asked in this order; echo first
   HandoffLayer<DcmTransportLayer> plain_layer;
   // DICOM TLS (PS3.15 B.1, BCP 195 profile) on its own port, when configured.
   DimseTls tls_files;
@@ -244,9 +159,8 @@ struct DimseServer::Impl {
   int threads = 0;  // connection threads still running (negotiating or serving)
   std::map<uint64_t, int> live;  // watch descriptors of negotiated associations, to cut them at stop
 
-  Impl(const DimseOptions& c, archive::Archive& a, audit::AuditLog& l)
+  Impl(const DimseOptions& c, audit::AuditLog& l)
       : options(c),
-        archive(a),
         audit(l),
         connecting({static_cast<size_t>(c.max_connecting_per_address), kMaxConnecting,
                     std::chrono::seconds(c.acse_timeout_s)}) {}
@@ -260,20 +174,22 @@ struct DimseServer::Impl {
   Status start_tls();
   void serve(T_ASC_Association* assoc);  // the caller owns (and destroys) the association
   bool negotiate(T_ASC_Association* assoc);
-  OFCondition handle_store(T_ASC_Association* assoc, T_DIMSE_Message& msg, T_ASC_PresentationContextID pres,
-                           AssociationAudit& log);
-  OFCondition receive_identifier(T_ASC_Association* assoc, T_ASC_PresentationContextID pres,
-                                 std::unique_ptr<DcmDataset>& identifier);
-  OFCondition handle_find(T_ASC_Association* assoc, T_DIMSE_Message& msg, T_ASC_PresentationContextID pres,
-                          QueryModel model, AssociationAudit& log);
-  OFCondition handle_retrieve(T_ASC_Association* assoc, T_DIMSE_Message& msg, T_ASC_PresentationContextID pres,
-                              QueryModel model, bool is_move, AssociationAudit& log);
+  // The service whose contexts carry this SOP class, or null.
+  DimseService* service_for(std::string_view sop_class) const {
+    for (const auto& svc : services)
+      if (svc->answers(sop_class)) return svc.get();
+    return nullptr;
+  }
   static std::string peer_address(T_ASC_Association* assoc) { return assoc->params->DULparams.callingPresentationAddress; }
   static std::string calling_aet(T_ASC_Association* assoc) { return assoc->params->DULparams.callingAPTitle; }
 };
 
-DimseServer::DimseServer(const DimseOptions& options, archive::Archive& archive, audit::AuditLog& audit)
-    : impl_(std::make_unique<Impl>(options, archive, audit)) {}
+DimseServer::DimseServer(const DimseOptions& options, audit::AuditLog& audit)
+    : impl_(std::make_unique<Impl>(options, audit)) {
+  impl_->services.push_back(std::make_unique<EchoService>());
+}
+
+void DimseServer::add(std::unique_ptr<DimseService> service) { impl_->services.push_back(std::move(service)); }
 
 DimseServer::~DimseServer() { (void)stop(); }
 
@@ -567,37 +483,22 @@ bool DimseServer::Impl::negotiate(T_ASC_Association* assoc) {
     ASC_rejectAssociation(assoc, &rej);
     return false;
   }
-  auto storage_ts = dicom::accepted_transfer_syntaxes();
-  const char* const service_ts[] = {UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax,
-                                    UID_BigEndianExplicitTransferSyntax};
   int n = ASC_countPresentationContexts(params);
   for (int i = 0; i < n; ++i) {
     T_ASC_PresentationContext pc;
     ASC_getPresentationContext(params, i, &pc);
-    const ServiceClass* svc = service_of(pc.abstractSyntax);
-    bool storage = !svc && is_storage_class(pc.abstractSyntax);
-    if (!svc && !storage) {
+    const DimseService* svc = service_for(pc.abstractSyntax);
+    if (!svc) {
       ASC_refusePresentationContext(params, pc.presentationContextID, ASC_P_ABSTRACTSYNTAXNOTSUPPORTED);
       continue;
     }
-    // Storage: the site's order, then the proposer's (syntax_choice.hpp). Other services: ours.
-    const char* chosen = nullptr;
-    if (storage) {
-      std::vector<std::string> proposed(pc.proposedTransferSyntaxes, pc.proposedTransferSyntaxes + pc.transferSyntaxCount);
-      chosen = choose_storage_syntax(proposed, storage_ts, options.storage_transfer_syntaxes);
-    } else {
-      for (const char* ts : service_ts) {
-        for (int k = 0; k < pc.transferSyntaxCount && !chosen; ++k)
-          if (std::strcmp(ts, pc.proposedTransferSyntaxes[k]) == 0) chosen = ts;
-        if (chosen) break;
-      }
-    }
+    std::vector<std::string> proposed(pc.proposedTransferSyntaxes, pc.proposedTransferSyntaxes + pc.transferSyntaxCount);
+    const char* chosen = svc->choose_syntax(proposed);
     if (!chosen) {
       ASC_refusePresentationContext(params, pc.presentationContextID, ASC_P_TRANSFERSYNTAXESNOTSUPPORTED);
       continue;
     }
-    // Storage contexts proposed with the SCP role carry C-GET's sub-operations back.
-    T_ASC_SC_ROLE role = storage ? pc.proposedRole : ASC_SC_ROLE_DEFAULT;
+    T_ASC_SC_ROLE role = svc->keeps_proposed_role() ? pc.proposedRole : ASC_SC_ROLE_DEFAULT;
     ASC_acceptPresentationContext(params, pc.presentationContextID, chosen, role);
   }
   if (ASC_countAcceptedPresentationContexts(params) == 0) {
@@ -614,7 +515,7 @@ void DimseServer::Impl::serve(T_ASC_Association* assoc) {
   if (!negotiate(assoc)) return;
   associations_counter().inc();
   spdlog::debug("association from {} accepted", log_safe(calling_aet(assoc)));
-  AssociationAudit log{audit, calling_aet(assoc), peer_address(assoc), {}, 0, 0, 0};
+  Association association(assoc, options, audit, stopping);
   while (true) {
     T_DIMSE_Message msg;
     T_ASC_PresentationContextID pres = 0;
@@ -629,350 +530,26 @@ void DimseServer::Impl::serve(T_ASC_Association* assoc) {
       ASC_abortAssociation(assoc);
       break;
     }
+    if (msg.CommandField == DIMSE_C_CANCEL_RQ) continue;  // a cancel after the operation ended: nothing to do
     T_ASC_PresentationContext pc;
     ASC_findAcceptedPresentationContext(assoc->params, pres, &pc);
-    const ServiceClass* svc = service_of(pc.abstractSyntax);
+    const std::string sop_class = pc.abstractSyntax;
+    DimseService* svc = service_for(sop_class);
     auto t0 = std::chrono::steady_clock::now();
-    const char* op = "other";
-    switch (msg.CommandField) {
-      case DIMSE_C_ECHO_RQ:
-        op = "echo";
-        cond = DIMSE_sendEchoResponse(assoc, pres, &msg.msg.CEchoRQ, STATUS_Success, nullptr);
-        break;
-      case DIMSE_C_STORE_RQ:
-        op = "store";
-        cond = handle_store(assoc, msg, pres, log);
-        break;
-      case DIMSE_C_FIND_RQ:
-        op = "find";
-        cond = handle_find(assoc, msg, pres, svc ? svc->model : QueryModel::StudyRoot, log);
-        break;
-      case DIMSE_C_MOVE_RQ:
-        op = "move";
-        cond = handle_retrieve(assoc, msg, pres, svc ? svc->model : QueryModel::StudyRoot, true, log);
-        break;
-      case DIMSE_C_GET_RQ:
-        op = "get";
-        cond = handle_retrieve(assoc, msg, pres, svc ? svc->model : QueryModel::StudyRoot, false, log);
-        break;
-      case DIMSE_C_CANCEL_RQ:
-        continue;  // a cancel after the operation ended: nothing to do
-      default:
-        spdlog::warn("association from {}: unsupported DIMSE command 0x{:04x}; aborting", log_safe(calling_aet(assoc)),
-                     static_cast<unsigned>(msg.CommandField));
-        cond = DIMSE_BADCOMMANDTYPE;
-    }
-    dimse_latency(op).observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    cond = svc ? svc->handle(association, msg, pres, sop_class) : OFCondition(DIMSE_BADCOMMANDTYPE);
+    if (cond == DIMSE_BADCOMMANDTYPE)
+      spdlog::warn("association from {}: DIMSE command 0x{:04x} is not taken on a {} context; aborting",
+                   log_safe(calling_aet(assoc)), static_cast<unsigned>(msg.CommandField), svc ? svc->name() : "refused");
+    dimse_latency(svc ? svc->name() : "other")
+        .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     if (cond.bad()) {
       spdlog::info("association from {} aborted: {}", log_safe(calling_aet(assoc)), cond.text());
       ASC_abortAssociation(assoc);
       break;
     }
   }
-  log.finish();
+  association.finish();
   ASC_dropSCPAssociation(assoc);
-}
-
-OFCondition DimseServer::Impl::handle_store(T_ASC_Association* assoc, T_DIMSE_Message& msg,
-                                            T_ASC_PresentationContextID pres, AssociationAudit& log) {
-  T_DIMSE_C_StoreRQ& req = msg.msg.CStoreRQ;
-  T_DIMSE_C_StoreRSP rsp{};
-  rsp.MessageIDBeingRespondedTo = req.MessageID;
-  rsp.DataSetType = DIMSE_DATASET_NULL;
-  OFStandard::strlcpy(rsp.AffectedSOPClassUID, req.AffectedSOPClassUID, sizeof(rsp.AffectedSOPClassUID));
-  OFStandard::strlcpy(rsp.AffectedSOPInstanceUID, req.AffectedSOPInstanceUID, sizeof(rsp.AffectedSOPInstanceUID));
-  rsp.opts = O_STORE_AFFECTEDSOPCLASSUID | O_STORE_AFFECTEDSOPINSTANCEUID;
-
-  // The dataset is written as it arrives, after a new meta header (bit-preserving).
-  std::filesystem::path tmp = archive.temp_path();
-  DcmOutputFileStream* stream = nullptr;
-  Status room = archive.check_free_space();
-  OFCondition cond = room ? DIMSE_createFilestream(tmp.c_str(), &req, assoc, pres, OFTrue, &stream)
-                          : OFCondition(EC_IllegalCall);
-  DcmDataset* detail = nullptr;
-  if (cond.bad()) {
-    Error e = room ? Error{ErrorCode::OutOfResources, "cannot write to the blob store"} : room.error();
-    spdlog::error("C-STORE {} refused: {}", log_safe(req.AffectedSOPInstanceUID), e.message());
-    DIC_UL bytes = 0, pdvs = 0;
-    cond = DIMSE_ignoreDataSet(assoc, DIMSE_NONBLOCKING, options.dimse_timeout_s, &bytes, &pdvs);
-    if (cond.bad()) return cond;
-    rsp.DimseStatus = dicom_status(e.code);
-    detail = error_detail(e);
-  } else {
-    T_ASC_PresentationContextID data_pres = pres;
-    cond = DIMSE_receiveDataSetInFile(assoc, DIMSE_NONBLOCKING, options.dimse_timeout_s, &data_pres, stream,
-                                      nullptr, nullptr);
-    bool write_failed = stream->status().bad();
-    delete stream;
-    if (cond.bad() && !write_failed) {
-      ::unlink(tmp.c_str());
-      return cond;  // the network failed: nothing to answer
-    }
-    if (write_failed) {
-      ::unlink(tmp.c_str());
-      Error e{ErrorCode::OutOfResources, "the blob store is full or not writable"};
-      spdlog::error("C-STORE {} from {}: {}", log_safe(req.AffectedSOPInstanceUID), log_safe(calling_aet(assoc)), e.message());
-      archive.note_rejection(calling_aet(assoc), req.AffectedSOPInstanceUID, e);
-      rsp.DimseStatus = dicom_status(e.code);
-      detail = error_detail(e);
-      if (cond.bad()) return cond;
-    } else {
-      auto source = archive::StoreSource::named(calling_aet(assoc));
-      source.expected_sop_instance_uid = req.AffectedSOPInstanceUID;
-      source.expected_sop_class_uid = req.AffectedSOPClassUID;
-      auto stored = archive.store_file(tmp, source);
-      if (stored) {
-        rsp.DimseStatus = STATUS_Success;
-        auto& count = log.studies[stored->study_instance_uid];
-        count.patient_id = stored->patient_id;
-        ++count.stored;
-      } else {
-        spdlog::warn("C-STORE {} from {} refused: {}", log_safe(req.AffectedSOPInstanceUID), log_safe(calling_aet(assoc)),
-                     log_safe(stored.error().message(), 256));
-        rsp.DimseStatus = dicom_status(stored.error().code);
-        detail = error_detail(stored.error());
-      }
-    }
-  }
-  if (rsp.DimseStatus != STATUS_Success) ++log.refused;
-  cond = DIMSE_sendStoreResponse(assoc, pres, &req, &rsp, detail);
-  delete detail;
-  return cond;
-}
-
-// The identifier (query keys) that follows a C-FIND, C-MOVE or C-GET request.
-OFCondition DimseServer::Impl::receive_identifier(T_ASC_Association* assoc, T_ASC_PresentationContextID pres,
-                                                  std::unique_ptr<DcmDataset>& identifier) {
-  DcmDataset* received = nullptr;
-  T_ASC_PresentationContextID data_pres = pres;
-  OFCondition cond = DIMSE_receiveDataSetInMemory(assoc, DIMSE_NONBLOCKING, options.dimse_timeout_s, &data_pres,
-                                                  &received, nullptr, nullptr);
-  identifier.reset(received);
-  return cond;
-}
-
-OFCondition DimseServer::Impl::handle_find(T_ASC_Association* assoc, T_DIMSE_Message& msg,
-                                           T_ASC_PresentationContextID pres, QueryModel model, AssociationAudit& log) {
-  T_DIMSE_C_FindRQ& req = msg.msg.CFindRQ;
-  std::unique_ptr<DcmDataset> identifier;
-  OFCondition cond = receive_identifier(assoc, pres, identifier);
-  if (cond.bad()) return cond;
-
-  T_DIMSE_C_FindRSP rsp{};
-  rsp.MessageIDBeingRespondedTo = req.MessageID;
-  OFStandard::strlcpy(rsp.AffectedSOPClassUID, req.AffectedSOPClassUID, sizeof(rsp.AffectedSOPClassUID));
-  rsp.opts = O_FIND_AFFECTEDSOPCLASSUID;
-
-  OFString level_text;
-  identifier->findAndGetOFString(DCM_QueryRetrieveLevel, level_text);
-  auto query = query_from_identifier(*identifier, model);
-  bool cancelled = false;
-  int sent = 0;
-  OFCondition net = EC_Normal;
-  // (Built in one expression: assigning a std::expected is avoided, see WriteQueue::run_all.)
-  Status result = !query ? Status(std::unexpected(query.error()))
-                         : archive.find(*query, [&](const archive::FindRow& row) {
-                             if (++sent % 32 == 0 && DIMSE_checkForCancelRQ(assoc, pres, req.MessageID).good()) {
-                               cancelled = true;
-                               return false;
-                             }
-                             std::unique_ptr<DcmDataset> out(
-                                 response_identifier(*identifier, row, level_text.c_str(), options.aet));
-                             rsp.DimseStatus = STATUS_FIND_Pending_MatchesAreContinuing;
-                             rsp.DataSetType = DIMSE_DATASET_PRESENT;
-                             net = DIMSE_sendFindResponse(assoc, pres, &req, &rsp, out.get(), nullptr);
-                             return net.good();
-                           });
-  if (net.bad()) return net;
-  rsp.DataSetType = DIMSE_DATASET_NULL;
-  DcmDataset* detail = nullptr;
-  if (cancelled) {
-    rsp.DimseStatus = STATUS_FIND_Cancel_MatchingTerminatedDueToCancelRequest;
-  } else if (!result) {
-    spdlog::warn("C-FIND from {} failed: {}", log_safe(calling_aet(assoc)), log_safe(result.error().message(), 256));
-    rsp.DimseStatus = dicom_status(result.error().code);
-    detail = error_detail(result.error());
-  } else {
-    rsp.DimseStatus = STATUS_Success;
-  }
-  ++log.finds;
-  auto event = log.event("dicom-find", result ? "success" : "failure");
-  event.resource = std::string("C-FIND ") + level_text.c_str();
-  event.detail = identifier_text(*identifier, event.patient_id, event.study_uid) + "; " + std::to_string(sent) +
-                 " matches";
-  audit.record(std::move(event));
-  cond = DIMSE_sendFindResponse(assoc, pres, &req, &rsp, nullptr, detail);
-  delete detail;
-  return cond;
-}
-
-OFCondition DimseServer::Impl::handle_retrieve(T_ASC_Association* assoc, T_DIMSE_Message& msg,
-                                               T_ASC_PresentationContextID pres, QueryModel model, bool is_move,
-                                               AssociationAudit& log) {
-  DIC_US message_id = is_move ? msg.msg.CMoveRQ.MessageID : msg.msg.CGetRQ.MessageID;
-  std::unique_ptr<DcmDataset> identifier;
-  OFCondition cond = receive_identifier(assoc, pres, identifier);
-  if (cond.bad()) return cond;
-
-  int remaining = 0, completed = 0, failed = 0, warning = 0;
-  OFString failed_uids;
-  auto respond = [&](DIC_US status, DcmDataset* detail, bool final) -> OFCondition {
-    DcmDataset* ids = nullptr;
-    std::unique_ptr<DcmDataset> owned_ids;
-    if (final && !failed_uids.empty()) {
-      owned_ids = std::make_unique<DcmDataset>();
-      owned_ids->putAndInsertString(DCM_FailedSOPInstanceUIDList, failed_uids.c_str());
-      ids = owned_ids.get();
-    }
-    // C-MOVE and C-GET responses carry the same fields under different types and option bits.
-    auto fill = [&](auto& rsp, const char* sop_class) {
-      rsp.MessageIDBeingRespondedTo = message_id;
-      OFStandard::strlcpy(rsp.AffectedSOPClassUID, sop_class, sizeof(rsp.AffectedSOPClassUID));
-      rsp.DimseStatus = status;
-      rsp.DataSetType = ids ? DIMSE_DATASET_PRESENT : DIMSE_DATASET_NULL;
-      rsp.NumberOfRemainingSubOperations = static_cast<DIC_US>(remaining);
-      rsp.NumberOfCompletedSubOperations = static_cast<DIC_US>(completed);
-      rsp.NumberOfFailedSubOperations = static_cast<DIC_US>(failed);
-      rsp.NumberOfWarningSubOperations = static_cast<DIC_US>(warning);
-    };
-    if (is_move) {
-      T_DIMSE_C_MoveRSP rsp{};
-      fill(rsp, msg.msg.CMoveRQ.AffectedSOPClassUID);
-      rsp.opts = O_MOVE_AFFECTEDSOPCLASSUID | O_MOVE_NUMBEROFCOMPLETEDSUBOPERATIONS |
-                 O_MOVE_NUMBEROFFAILEDSUBOPERATIONS | O_MOVE_NUMBEROFWARNINGSUBOPERATIONS;
-      if (!final) rsp.opts |= O_MOVE_NUMBEROFREMAININGSUBOPERATIONS;
-      return DIMSE_sendMoveResponse(assoc, pres, &msg.msg.CMoveRQ, &rsp, ids, detail);
-    }
-    T_DIMSE_C_GetRSP rsp{};
-    fill(rsp, msg.msg.CGetRQ.AffectedSOPClassUID);
-    rsp.opts = O_GET_AFFECTEDSOPCLASSUID | O_GET_NUMBEROFCOMPLETEDSUBOPERATIONS | O_GET_NUMBEROFFAILEDSUBOPERATIONS |
-               O_GET_NUMBEROFWARNINGSUBOPERATIONS;
-    if (!final) rsp.opts |= O_GET_NUMBEROFREMAININGSUBOPERATIONS;
-    return DIMSE_sendGetResponse(assoc, pres, &msg.msg.CGetRQ, &rsp, ids, detail);
-  };
-  ++log.retrieves;
-  std::string destination = is_move ? std::string(msg.msg.CMoveRQ.MoveDestination) : log.aet;
-  auto audit_retrieve = [&](const std::string& outcome, const std::string& what, const std::string& patient,
-                            const std::string& study) {
-    auto e = log.event(is_move ? "dicom-move" : "dicom-get", outcome);
-    e.resource = is_move ? "C-MOVE" : "C-GET";
-    std::string keys_patient, keys_study;
-    e.detail = identifier_text(*identifier, keys_patient, keys_study) + "; " + what;
-    e.patient_id = patient.empty() ? keys_patient : patient;
-    e.study_uid = study.empty() ? keys_study : study;
-    audit.record(std::move(e));
-  };
-  auto refuse = [&](const Error& e) {
-    audit_retrieve("failure", "refused: " + e.message(), "", "");
-    spdlog::warn("{} from {} refused: {}", is_move ? "C-MOVE" : "C-GET", log_safe(calling_aet(assoc)), log_safe(e.message(), 256));
-    std::unique_ptr<DcmDataset> detail(error_detail(e));
-    return respond(dicom_status(e.code), detail.get(), true);
-  };
-
-  auto query = query_from_identifier(*identifier, model);
-  if (!query) return refuse(query.error());
-  if (auto s = check_retrieve_keys(*query); !s) return refuse(s.error());
-  const DicomPeer* peer = nullptr;
-  if (is_move) {
-    std::string dest = msg.msg.CMoveRQ.MoveDestination;
-    peer = options.find_peer(dest);
-    if (!peer) return refuse(Error{ErrorCode::UnknownMoveDestination, "'" + dest + "'"});
-  }
-  auto instances = archive.locate(*query);
-  if (!instances) return refuse(instances.error());
-  remaining = static_cast<int>(instances->size());
-  if (instances->empty()) return respond(STATUS_Success, nullptr, true);
-
-  T_ASC_Network* out_net = nullptr;
-  T_ASC_Association* target = assoc;
-  if (is_move) {
-    if (ASC_initializeNetwork(NET_REQUESTOR, 0, options.acse_timeout_s, &out_net).bad())
-      return refuse(Error{ErrorCode::Internal, "cannot open an outgoing network"});
-    auto opened = open_store_association(out_net, options.aet, *peer, *instances, options.max_pdu);
-    if (!opened) {
-      ASC_dropNetwork(&out_net);
-      return refuse(opened.error());
-    }
-    target = *opened;
-  }
-  SubOperation op{target, is_move ? calling_aet(assoc) : std::string(), message_id, options.dimse_timeout_s};
-  DIC_US next_id = 1;
-  bool cancelled = false;
-  OFCondition net = EC_Normal;
-  // Each file's hash is checked (a damaged file is never sent) by one helper thread that
-  // runs ahead of the sender, so hashing and sending overlap on two cores.
-  const size_t n = instances->size();
-  std::vector<std::promise<Result<std::filesystem::path>>> checked(n);
-  std::vector<std::future<Result<std::filesystem::path>>> files;
-  for (auto& p : checked) files.push_back(p.get_future());
-  std::atomic<bool> stop_checking{false};
-  std::thread checker([&] {
-    for (size_t k = 0; k < n; ++k) {
-      if (stop_checking) {
-        checked[k].set_value(std::unexpected(Error{ErrorCode::Unavailable, "retrieve ended"}));
-        continue;
-      }
-      checked[k].set_value(archive.instance_file((*instances)[k], archive::Archive::HashCheck::EveryRead));
-    }
-  });
-  struct JoinChecker {
-    std::atomic<bool>& stop;
-    std::thread& t;
-    ~JoinChecker() {
-      stop = true;
-      t.join();
-    }
-  } join_checker{stop_checking, checker};
-  for (size_t k = 0; k < n; ++k) {
-    const auto& inst = (*instances)[k];
-    auto file = files[k].get();
-    // A cancel is looked for every few instances: each check costs a system call. A server
-    // that stops ends the retrieve as if cancelled.
-    if (stopping || (k % 8 == 0 && DIMSE_checkForCancelRQ(assoc, pres, message_id).good())) {
-      cancelled = true;
-      break;
-    }
-    Result<DIC_US> status = file ? send_instance(op, inst, *file, next_id++) : Result<DIC_US>(std::unexpected(file.error()));
-    --remaining;
-    if (!status) {
-      ++failed;
-      failed_uids += failed_uids.empty() ? inst.sop_instance_uid : "\\" + inst.sop_instance_uid;
-      spdlog::warn("sub-operation for {} failed: {}", inst.sop_instance_uid, status.error().message());
-      if (status.error().code == ErrorCode::PeerUnreachable && is_move) {
-        // The destination dropped the association: the rest cannot be sent either.
-        failed += remaining;
-        remaining = 0;
-        break;
-      }
-    } else if (*status == STATUS_Success) {
-      ++completed;
-    } else if ((*status & 0xF000) == 0xB000) {
-      ++warning;
-    } else {
-      ++failed;
-      failed_uids += failed_uids.empty() ? inst.sop_instance_uid : "\\" + inst.sop_instance_uid;
-    }
-    // Pending responses are optional (PS3.4 C.4.2.3.1): one every 8 instances keeps the
-    // requestor's progress current without a message per instance.
-    if (remaining > 0 && remaining % 8 == 0) {
-      net = respond(STATUS_Pending, nullptr, false);
-      if (net.bad()) break;
-    }
-  }
-  if (is_move) {
-    release_association(target);
-    ASC_dropNetwork(&out_net);
-  }
-  audit_retrieve(completed + warning > 0 || failed == 0 ? "success" : "failure",
-                 std::to_string(n) + " instances to " + destination + ": " + std::to_string(completed + warning) +
-                     " sent, " + std::to_string(failed) + " failed" + (cancelled ? ", cancelled" : ""),
-                 (*instances)[0].patient_id, (*instances)[0].study_uid);
-  if (net.bad()) return net;
-  DIC_US final_status = STATUS_Success;
-  if (cancelled) final_status = STATUS_MOVE_Cancel_SubOperationsTerminatedDueToCancelIndication;
-  else if (failed > 0 && completed + warning == 0) final_status = dicom_status(ErrorCode::SubOperationsFailed);
-  else if (failed > 0 || warning > 0) final_status = STATUS_MOVE_Warning_SubOperationsCompleteOneOrMoreFailures;
-  return respond(final_status, nullptr, true);
 }
 
 }  // namespace vireo::net

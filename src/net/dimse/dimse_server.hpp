@@ -1,19 +1,20 @@
-// The DICOM upper-layer listener: C-ECHO, C-STORE (every storage SOP class, stored as
-// received), C-FIND, C-MOVE and C-GET (patient root and study root), one thread per
-// association up to the configured maximum.
+// The DICOM upper-layer listener: accept, TLS, association negotiation and the caller policy,
+// one thread per association up to the configured maximum. What it serves is registered:
+// C-ECHO is its own, the rest are DimseServices (api/dimse: the archive's store, find and
+// retrieve; the modality worklist and MPPS) added before start().
 //
 // It uses dcmnet's ASC/DIMSE functions with its own accept loop instead of DcmSCPPool,
 // whose 3.6.7 workers are never joined and leak a thread stack per association
 // (../shared/notes/dcmtk.md).
-// Thread-safety: start/stop from one thread; everything else is internal.
+// Thread-safety: add/start/stop from one thread; everything else is internal.
 #pragma once
 
 #include <filesystem>
 #include <memory>
 
-#include "archive/archive.hpp"
 #include "audit/audit_log.hpp"
 #include "net/dimse/dimse_options.hpp"
+#include "net/dimse/dimse_service.hpp"
 
 namespace vireo::net {
 
@@ -25,9 +26,11 @@ struct DimseTls {
 
 class DimseServer {
  public:
-  // Every association, refusal, store (per study), query and retrieve is written to `audit`.
-  DimseServer(const DimseOptions& options, archive::Archive& archive, audit::AuditLog& audit);
+  // Every association and refusal is written to `audit`, and what its services record.
+  DimseServer(const DimseOptions& options, audit::AuditLog& audit);
   ~DimseServer();
+  // Before start(): a service, asked after those added before it (see dimse_service.hpp).
+  void add(std::unique_ptr<DimseService> service);
   // Before start(): the certificate for the TLS port.
   void set_tls(DimseTls files);
   // Binds the port (and the TLS port when configured) and starts accepting; fails when a

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "net/dimse/dimse_internal.hpp"
+#include "net/dimse/store_sender.hpp"
 
 namespace vireo::net {
 

@@ -1,12 +1,11 @@
-// Storage sub-operations for C-MOVE (on a new association to the destination) and C-GET
-// (on the requesting association), PS3.4 C.4.2.3 and C.4.3.3.
+#include "net/dimse/store_sender.hpp"
+
 #include <cstring>
 #include <map>
 #include <set>
 
 #include "core/log.hpp"
 #include "dicom/dicom_file.hpp"
-#include "net/dimse/dimse_internal.hpp"
 
 namespace vireo::net {
 
@@ -28,7 +27,7 @@ T_ASC_PresentationContextID accepted_context(T_ASC_Association* assoc, const std
 
 Result<T_ASC_Association*> open_store_association(T_ASC_Network* net, const std::string& our_aet,
                                                   const DicomPeer& peer,
-                                                  const std::vector<archive::StoredInstance>& instances,
+                                                  const std::vector<InstanceToSend>& instances,
                                                   uint32_t max_pdu) {
   T_ASC_Parameters* params = nullptr;
   OFCondition cond = ASC_createAssociationParameters(&params, max_pdu);
@@ -83,7 +82,7 @@ void release_association(T_ASC_Association* assoc) {
   ASC_destroyAssociation(&assoc);
 }
 
-Result<DIC_US> send_instance(const SubOperation& op, const archive::StoredInstance& inst,
+Result<DIC_US> send_instance(const SubOperation& op, const InstanceToSend& inst,
                              const std::filesystem::path& file, DIC_US message_id) {
   T_ASC_PresentationContextID pres = accepted_context(op.assoc, inst.sop_class_uid, inst.transfer_syntax.c_str());
   DcmFileFormat decoded;

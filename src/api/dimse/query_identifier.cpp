@@ -1,12 +1,12 @@
-// C-FIND/C-MOVE/C-GET identifiers in and out (PS3.4 C.4.1.1.3, C.6.1.1, C.6.2.1).
+#include "api/dimse/query_identifier.hpp"
+
 #include <set>
 
 #include "archive/attributes.hpp"
 #include "core/strings.hpp"
 #include "dicom/charset.hpp"
-#include "net/dimse/dimse_internal.hpp"
 
-namespace vireo::net {
+namespace vireo::api::dimse {
 
 namespace {
 
@@ -100,4 +100,4 @@ DcmDataset* response_identifier(DcmDataset& request, const archive::FindRow& row
   return out;
 }
 
-}  // namespace vireo::net
+}  // namespace vireo::api::dimse

@@ -1,0 +1,106 @@
+#include "net/dimse/dimse_service.hpp"
+
+#include <cstring>
+
+namespace vireo::net {
+
+Association::Association(T_ASC_Association* a, const DimseOptions& o, audit::AuditLog& audit,
+                         const std::atomic<bool>& stopping)
+    : assoc(a),
+      options(o),
+      calling_aet(a->params->DULparams.callingAPTitle),
+      address(a->params->DULparams.callingPresentationAddress),
+      audit_(audit),
+      stopping_(stopping) {}
+
+OFCondition Association::receive_dataset(T_ASC_PresentationContextID pres, std::unique_ptr<DcmDataset>& out) {
+  DcmDataset* received = nullptr;
+  T_ASC_PresentationContextID data_pres = pres;
+  OFCondition cond = DIMSE_receiveDataSetInMemory(assoc, DIMSE_NONBLOCKING, options.dimse_timeout_s, &data_pres,
+                                                  &received, nullptr, nullptr);
+  out.reset(received);
+  return cond;
+}
+
+audit::AuditEvent Association::event(std::string action, std::string outcome) const {
+  audit::AuditEvent e;
+  e.actor = calling_aet;
+  e.actor_role = "dicom-peer";
+  e.action = std::move(action);
+  e.outcome = std::move(outcome);
+  e.source = address;
+  return e;
+}
+
+void Association::record(audit::AuditEvent e) { audit_.record(std::move(e)); }
+
+void Association::count(const std::string& what, int n) {
+  for (auto& [name, value] : counts_)
+    if (name == what) {
+      value += n;
+      return;
+    }
+  counts_.emplace_back(what, n);
+}
+
+void Association::count_for_study(const std::string& action, const std::string& resource, const std::string& noun,
+                                  const std::string& study_uid, const std::string& patient_id) {
+  auto& t = studies_[{action, study_uid}];
+  if (t.count == 0) t = {action, resource, noun, patient_id, 0};
+  ++t.count;
+}
+
+void Association::finish() {
+  for (const auto& [key, t] : studies_) {
+    auto e = event(t.action, "success");
+    e.patient_id = t.patient_id;
+    e.study_uid = key.second;
+    e.resource = t.resource;
+    e.detail = std::to_string(t.count) + " " + t.noun;
+    record(std::move(e));
+  }
+  bool refused = false;
+  std::string detail;
+  for (const auto& [what, n] : counts_) {
+    refused = refused || (what == "refused" && n > 0);
+    detail += (detail.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+  }
+  auto e = event("dicom-association", refused ? "failure" : "success");
+  e.resource = "association";
+  e.detail = detail.empty() ? "no operation" : detail;
+  record(std::move(e));
+}
+
+const char* DimseService::choose_syntax(const std::vector<std::string>& proposed) const {
+  static const char* const ours[] = {UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax,
+                                     UID_BigEndianExplicitTransferSyntax};
+  for (const char* ts : ours)
+    for (const auto& p : proposed)
+      if (p == ts) return ts;
+  return nullptr;
+}
+
+DcmDataset* error_comment(const Error& e) {
+  auto* d = new DcmDataset;
+  std::string comment = e.message().substr(0, 64);  // ErrorComment is LO
+  d->putAndInsertString(DCM_ErrorComment, comment.c_str());
+  return d;
+}
+
+std::string identifier_text(DcmDataset& identifier, std::string& patient_id, std::string& study_uid) {
+  std::string out;
+  for (unsigned long i = 0; i < identifier.card(); ++i) {
+    DcmElement* el = identifier.getElement(i);
+    if (el->ident() == EVR_SQ) continue;
+    OFString value;
+    el->getOFStringArray(value);
+    if (value.empty()) continue;
+    std::string name = DcmTag(el->getTag()).getTagName();
+    if (el->getTag() == DCM_PatientID && value.find_first_of("*?") == OFString_npos) patient_id = value.c_str();
+    if (el->getTag() == DCM_StudyInstanceUID && value.find('\\') == OFString_npos) study_uid = value.c_str();
+    out += (out.empty() ? "" : "; ") + name + "=" + value.c_str();
+  }
+  return out.substr(0, 1024);
+}
+
+}  // namespace vireo::net
