@@ -45,7 +45,7 @@ from ris_bench import COLUMNS as PATIENT_COLUMNS, patients  # noqa: E402
 
 ROOMS, CT_ROOMS, SLOTS_A_DAY = 100, 10, 48  # 08:00-20:00, 15 minutes each
 ORDER_COLUMNS = ("patient_id accession_number priority reason clinical_info referring_physician requesting_department "
-                 "status cancel_reason version created_at created_by updated_at updated_by referring_key").split()
+                 "status cancel_reason version created_at created_by updated_at updated_by referring_key study_uid").split()
 APPOINTMENT_COLUMNS = ("order_id room_id starts_at ends_at busy_until radiologist_id technician_id status cancel_reason "
                        "arrived_at version created_at created_by updated_at updated_by").split()
 STAMP = "2026-01-01T00:00:00Z"
@@ -101,7 +101,7 @@ def book_rows(appointments, tomorrow, procedure):
         begins = when + datetime.timedelta(hours=8, minutes=15 * j)
         ends = begins + datetime.timedelta(minutes=15)
         order = (rnd.randint(1, 1000000), f"X{i + 1:010d}", "routine", "Bench", "", "Dr. Marcus Welby", "",
-                 order_status, "", 1, STAMP, "bench", STAMP, "bench", "MARCUS WELBY")
+                 order_status, "", 1, STAMP, "bench", STAMP, "bench", "MARCUS WELBY", f"2.25.{i + 1}")
         appointment = (i + 1, room, iso(begins), iso(ends), iso(ends), 0, 0, status, "",
                        iso(begins) if status == "arrived" else "", 1, STAMP, "bench", STAMP, "bench")
         yield order, (i + 1, 0, procedure), appointment

@@ -23,6 +23,7 @@
 #include "app/services.hpp"
 #include "core/log.hpp"
 #include "api/dimse/archive_services.hpp"
+#include "api/dimse/ris_services.hpp"
 #include "net/dimse/dimse_server.hpp"
 #include "net/dimse/echo_client.hpp"
 #include "net/http/http_server.hpp"
@@ -145,6 +146,9 @@ Result<Services> open_services(const Config& config) {
   auto exams = ris::Exams::open(*s.db, *s.writes, *s.outbox, s.ris_schedule->zone(), system_clock(), progress);
   if (!exams) return std::unexpected(exams.error());
   s.ris_exams = std::move(*exams);
+  auto steps = ris::ProcedureSteps::open(*s.db, s.ris_schedule->zone());
+  if (!steps) return std::unexpected(steps.error());
+  s.ris_steps = std::move(*steps);
   auto merges = ris::Merges::open(*s.db, *s.writes, *s.outbox, progress);
   if (!merges) return std::unexpected(merges.error());
   s.ris_merges = std::move(*merges);
@@ -367,6 +371,7 @@ int serve(const Config& config) {
   }
   net::set_outgoing_connect_timeout(config.dicom.acse_timeout_s);
   net::DimseServer dimse(config.dicom, *services->audit);
+  dimse.add(api::dimse::worklist_service(*services->ris_steps));
   api::dimse::add_archive_services(dimse, archive, config.dicom);
   dimse.set_tls(dimse_tls);
   if (auto s = dimse.start(); !s) {

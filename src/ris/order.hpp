@@ -33,6 +33,9 @@ struct Order : OrderFields {
   int64_t id = 0;
   std::string status = "requested";
   std::string cancel_reason;
+  // Chosen by the RIS when the order is made and handed to the scanner in its worklist entry,
+  // so that the images arrive already carrying it (DICOM 0020,000D).
+  std::string study_instance_uid;
   int64_t version = 0;
   std::string created_at, created_by, updated_at;
 };

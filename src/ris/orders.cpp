@@ -5,6 +5,7 @@
 
 #include "core/clock.hpp"
 #include "core/strings.hpp"
+#include "core/uid.hpp"
 #include "ris/appointment_rows.hpp"
 #include "ris/field_checks.hpp"
 #include "ris/patient_rules.hpp"
@@ -16,7 +17,8 @@ namespace {
 
 constexpr const char* kColumns =
     "id, patient_id, accession_number, priority, reason, clinical_info, referring_physician, "
-    "requesting_department, status, cancel_reason, version, created_at, created_by, updated_at";
+    "requesting_department, status, cancel_reason, version, created_at, created_by, updated_at, "
+    "study_uid";
 
 Order order_of(const Row& r) {
   Order o;
@@ -34,6 +36,7 @@ Order order_of(const Row& r) {
   o.created_at = r.text(11);
   o.created_by = r.text(12);
   o.updated_at = r.text(13);
+  o.study_instance_uid = r.text(14);
   return o;
 }
 
@@ -167,6 +170,23 @@ Status fill_referring_keys(WriteQueue& writes) {
   }
 }
 
+// The Study Instance UIDs of orders made before they were chosen (migration 10), as above.
+Status fill_study_uids(WriteQueue& writes) {
+  constexpr int64_t kBatch = 5000;
+  for (;;) {
+    auto filled = writes.run<int64_t>([&](Connection& c) -> Result<int64_t> {
+      auto rows = c.query("SELECT id FROM ris_orders WHERE study_uid = '' ORDER BY id LIMIT ?", {kBatch});
+      if (!rows) return std::unexpected(rows.error());
+      for (const auto& r : *rows)
+        if (auto s = c.execute("UPDATE ris_orders SET study_uid = ? WHERE id = ?", {new_uid(), r.integer(0)}); !s)
+          return std::unexpected(s.error());
+      return std::ssize(*rows);
+    });
+    if (!filled) return std::unexpected(filled.error());
+    if (*filled < kBatch) return {};
+  }
+}
+
 events::Event event_of(const char* topic, const Order& o) {
   return {topic,
           {{"order", std::to_string(o.id)},
@@ -188,6 +208,7 @@ Result<std::unique_ptr<Orders>> Orders::open(Database& db, WriteQueue& writes,
                 "accession_pattern \"" + options.accession_pattern + "\": " + problem);
   if (auto s = migrate(db, "ris", migrations(), progress); !s) return std::unexpected(s.error());
   if (auto s = fill_referring_keys(writes); !s) return std::unexpected(s.error());
+  if (auto s = fill_study_uids(writes); !s) return std::unexpected(s.error());
   return std::unique_ptr<Orders>(new Orders(db, writes, outbox, std::move(options)));
 }
 
@@ -220,10 +241,11 @@ Result<Checked<Order>> Orders::create(const OrderFields& typed, const std::strin
     auto made = c.query(
         "INSERT INTO ris_orders (patient_id, accession_number, priority, reason, clinical_info, "
         "referring_physician, requesting_department, status, cancel_reason, version, created_at, "
-        "created_by, updated_at, updated_by, referring_key) VALUES (?, ?, ?, ?, ?, ?, ?, "
-        "'requested', '', 1, ?, ?, ?, ?, ?) RETURNING id",
+        "created_by, updated_at, updated_by, referring_key, study_uid) VALUES (?, ?, ?, ?, ?, ?, "
+        "?, 'requested', '', 1, ?, ?, ?, ?, ?, ?) RETURNING id",
         {f.patient_id, *accession, f.priority, f.reason, f.clinical_info, f.referring_physician,
-         f.requesting_department, now, actor, now, actor, physician_key(f.referring_physician)});
+         f.requesting_department, now, actor, now, actor, physician_key(f.referring_physician),
+         new_uid()});
     if (!made) return std::unexpected(made.error());
     int64_t id = (*made)[0].integer(0);
     for (size_t i = 0; i < f.procedure_ids.size(); ++i)

@@ -141,6 +141,13 @@ const std::vector<Migration>& migrations() {
            "CREATE UNIQUE INDEX ris_requests_one_pending ON ris_appointment_requests (order_id) "
            "WHERE status = 'pending'",
        }},
+      {10,
+       "each order's Study Instance UID, chosen before the images exist (modality worklist)",
+       {
+           // Filled by Orders::open for the orders made before (UIDs are made in C++).
+           "ALTER TABLE ris_orders ADD COLUMN study_uid TEXT NOT NULL DEFAULT ''",
+           "CREATE INDEX ris_orders_by_study ON ris_orders (study_uid)",
+       }},
   };
   return list;
 }

@@ -1198,6 +1198,19 @@ class RisDemoTest(unittest.TestCase):
                                              "reader_id = 0"), [["0"]], "each acquired exam has its radiologist")
             staff = server.json("/api/ris/staff")["staff"]
             self.assertTrue(any(m["radiologist"] for m in staff) and any(m["contrastTechnician"] for m in staff))
+            # The CT scanner asks for its coming week (as the README shows) and gets its own room's steps.
+            week = f"{today:%Y%m%d}-{today + datetime.timedelta(days=7):%Y%m%d}"
+            answers = server.tmp / "worklist"
+            answers.mkdir()
+            r = server.tool("findscu", "-v", "-W", "-X", "-od", str(answers), "-aet", "CT1_SOMATOM", "-aec", server.aet,
+                            "-k", "(0040,0100)[0].ScheduledStationAETitle=CT1_SOMATOM",
+                            "-k", f"(0040,0100)[0].ScheduledProcedureStepStartDate={week}",
+                            "-k", "PatientName", "-k", "AccessionNumber", "127.0.0.1", str(server.dicom_port))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            steps = [subprocess.run(["dcmdump", str(f)], capture_output=True, text=True).stdout
+                     for f in answers.glob("rsp*.dcm")]
+            self.assertGreater(len(steps), 3, r.stdout[-2000:])
+            self.assertTrue(all("[CT1_SOMATOM]" in step for step in steps), "another room's step")
             again = server.cli("demo")
             self.assertEqual(again.returncode, 0, again.stderr)
             self.assertIn("no demo data added", again.stdout)

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <cstdlib>
 #include <fstream>
 
@@ -7,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/sha256.hpp"
 #include "core/strings.hpp"
+#include "core/uid.hpp"
 
 namespace vireo {
 namespace {
@@ -27,6 +30,19 @@ TEST(Strings, PersonNamesFoldCaseAndLatinAccents) {
   EXPECT_EQ(normalize_person_name("Ñúñez^Çelik"), "NUNEZ^CELIK");
   EXPECT_EQ(normalize_person_name("Łukasz^Žofie"), "LUKASZ^ZOFIE");
   EXPECT_EQ(normalize_person_name("山田^太郎"), "山田^太郎");  // other scripts unchanged
+}
+
+TEST(Uid, NewUidsAreValidUuidDerivedAndNeverRepeat) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    std::string uid = new_uid();
+    ASSERT_TRUE(uid.starts_with("2.25.")) << uid;
+    ASSERT_TRUE(is_valid_uid(uid)) << uid;
+    ASSERT_LE(uid.size(), 44u) << "a 128-bit number has at most 39 digits";
+    ASSERT_NE(uid[5], '0') << "no leading zero in a UID component";
+    seen.insert(uid);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
 }
 
 TEST(Strings, UidValidation) {

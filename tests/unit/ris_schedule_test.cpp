@@ -15,6 +15,7 @@
 #include "ris/catalogue_store.hpp"
 #include "ris/orders.hpp"
 #include "ris/patients.hpp"
+#include "ris/procedure_steps.hpp"
 #include "ris/schedule.hpp"
 #include "ris/worklist.hpp"
 #include "ris_test_support.hpp"
@@ -796,6 +797,57 @@ TEST_F(ScheduleTest, AFeedThatMissedRemovedEventsTellsItsListenersToReadEverythi
   heard.clear();
   ASSERT_EQ(feed.read_new(), 0u);
   EXPECT_TRUE(heard.empty()) << "told once";
+}
+
+// The modality worklist's view of the book: each booked order one step, on the clinic's wall
+// clock on either side of the change to summer time, matched by name keys and window, gone once
+// cancelled.
+TEST_F(ScheduleTest, EachBookedOrderIsOneWorklistStepOnTheClinicsClockUntilCancelled) {
+  auto steps = ProcedureSteps::open(*db_, *TimeZone::named("Europe/Madrid"));
+  ASSERT_TRUE(steps) << steps.error().message();
+  auto winter = schedule_->book(order({chest_, abdomen_}), ct_room_, at("2027-03-01T09:00:00Z"), "rosa");
+  ASSERT_TRUE(winter && winter->saved());
+  auto summer = schedule_->book(order({chest_}, patient("Núñez")), ct_room_, at("2027-03-29T07:00:00Z"), "rosa");
+  ASSERT_TRUE(summer && summer->saved());
+
+  auto all = (*steps)->find({});
+  ASSERT_TRUE(all) << all.error().message();
+  ASSERT_EQ(all->size(), 2u);
+  const ScheduledStep& first = (*all)[0];
+  EXPECT_EQ(first.appointment_id, winter->value.id);
+  EXPECT_EQ((std::pair{first.local_start.day, first.local_start.minute}), (std::pair{std::string("2027-03-01"), 600}));
+  EXPECT_EQ((std::pair{(*all)[1].local_start.day, (*all)[1].local_start.minute}),
+            (std::pair{std::string("2027-03-29"), 540}))
+      << "after the change to summer time, 07:00 UTC is 09:00 in Madrid";
+  EXPECT_EQ(first.state, "SCHEDULED");
+  EXPECT_EQ(first.modality, "CT");
+  ASSERT_EQ(first.procedures.size(), 2u);
+  EXPECT_EQ(first.procedures[0].code, "CT-THX");
+  EXPECT_EQ(first.procedures[1].code, "CT-ABD");
+  EXPECT_TRUE(first.study_instance_uid.starts_with("2.25.")) << first.study_instance_uid;
+  EXPECT_NE(first.study_instance_uid, (*all)[1].study_instance_uid);
+
+  StepQuery by_name;
+  by_name.family_name = "nun*";  // case and accent folded like the patients' search keys
+  ASSERT_EQ((*steps)->find(by_name)->size(), 1u);
+  EXPECT_EQ((*steps)->find(by_name)->front().appointment_id, summer->value.id);
+  StepQuery late_march;
+  late_march.from = at("2027-03-28T22:00:00Z");  // the clinic's 29 March, from midnight
+  late_march.to = at("2027-03-29T21:59:59Z");
+  ASSERT_EQ((*steps)->find(late_march)->size(), 1u);
+  StepQuery started;
+  started.states = {"STARTED"};
+  EXPECT_TRUE((*steps)->find(started)->empty());
+  StepQuery wrong;
+  wrong.states = {"LOST"};
+  auto refused = (*steps)->find(wrong);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::InvalidQuery);
+
+  ASSERT_TRUE(schedule_->cancel(winter->value.id, winter->value.version, "Patient called", "rosa")->saved());
+  auto left = (*steps)->find({});
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ(left->front().appointment_id, summer->value.id) << "a cancelled booking is no step";
 }
 
 }  // namespace

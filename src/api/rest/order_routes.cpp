@@ -27,6 +27,7 @@ json order_json(const ris::Order& o) {
           {"requestingDepartment", o.requesting_department},
           {"status", o.status},
           {"cancelReason", o.cancel_reason},
+          {"studyInstanceUid", o.study_instance_uid},
           {"version", o.version},
           {"createdAt", o.created_at},
           {"createdBy", o.created_by},

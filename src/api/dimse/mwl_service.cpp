@@ -1,0 +1,484 @@
+// The Modality Worklist SCP (PS3.4 K.6): a scanner's C-FIND becomes a ProcedureSteps query, and
+// each step found becomes a response holding the keys the identifier asked for (Table K.6-1).
+#include <algorithm>
+#include <optional>
+
+#include "api/dimse/ris_services.hpp"
+#include "core/log.hpp"
+#include "core/strings.hpp"
+#include "dicom/charset.hpp"
+
+namespace vireo::api::dimse {
+
+namespace {
+
+using net::Association;
+using ris::ScheduledStep;
+
+constexpr const char* kCodingScheme = "99VIREO";  // the clinic's own procedure codes (PS3.3 8.2)
+
+// One attribute of the model: its tag, the most characters its VR holds, and its value for a
+// step (empty: returned zero-length, a Type 2 key Vireo does not know).
+struct Key {
+  DcmTagKey tag;
+  size_t max;
+  std::string (*value)(const ScheduledStep&);
+};
+
+std::string nothing(const ScheduledStep&) { return ""; }
+
+std::string person_name(const ris::PersonName& n) {
+  std::string pn = n.family + "^" + n.given + "^" + n.middle + "^" + n.prefix + "^" + n.suffix;
+  while (!pn.empty() && pn.back() == '^') pn.pop_back();
+  return pn;
+}
+
+std::string dicom_date(const std::string& iso_day) {  // "2027-03-01" -> "20270301"
+  std::string d;
+  for (char c : iso_day)
+    if (c != '-') d += c;
+  return d;
+}
+
+std::string procedures_text(const ScheduledStep& s) {
+  std::string out;
+  for (const auto& p : s.procedures) out += (out.empty() ? "" : " + ") + p.name;
+  return out;
+}
+
+std::string priority(const ScheduledStep& s) {
+  return s.priority == "stat" ? "STAT" : s.priority == "urgent" ? "HIGH" : "ROUTINE";
+}
+
+std::string start_time(const ScheduledStep& s) {
+  const int minute = std::clamp(s.local_start.minute, 0, 1439);
+  std::string t = "000000";
+  t[0] = static_cast<char>('0' + minute / 600);
+  t[1] = static_cast<char>('0' + minute / 60 % 10);
+  t[2] = static_cast<char>('0' + minute % 60 / 10);
+  t[3] = static_cast<char>('0' + minute % 10);
+  return t;
+}
+
+// PS3.4 Table K.6-1, the attributes outside the Scheduled Procedure Step Sequence.
+const Key kTopKeys[] = {
+    {DCM_AccessionNumber, 16, [](const ScheduledStep& s) { return s.accession_number; }},
+    {DCM_ReferringPhysicianName, 64, [](const ScheduledStep& s) { return s.referring_physician; }},
+    {DCM_PatientName, 64, [](const ScheduledStep& s) { return person_name(s.name); }},
+    {DCM_PatientID, 64, [](const ScheduledStep& s) { return s.mrn; }},
+    {DCM_IssuerOfPatientID, 64, [](const ScheduledStep& s) { return s.mrn_issuer; }},
+    {DCM_PatientBirthDate, 8, [](const ScheduledStep& s) { return dicom_date(s.birth_date); }},
+    {DCM_PatientSex, 16, [](const ScheduledStep& s) { return s.sex == "U" ? std::string() : s.sex; }},
+    {DCM_PatientWeight, 16, nothing},
+    {DCM_PatientSize, 16, nothing},
+    {DCM_MedicalAlerts, 64,
+     [](const ScheduledStep& s) { return s.contrast_allergy ? std::string("CONTRAST ALLERGY") : std::string(); }},
+    {DCM_Allergies, 64, [](const ScheduledStep& s) { return s.allergies; }},
+    // 4: unknown. The RIS does not record pregnancy yet; the technician asks.
+    {DCM_PregnancyStatus, 16, [](const ScheduledStep&) { return std::string("4"); }},
+    {DCM_SpecialNeeds, 64, nothing},
+    {DCM_PatientState, 64, nothing},
+    {DCM_ConfidentialityConstraintOnPatientDataDescription, 64, nothing},
+    {DCM_StudyInstanceUID, 64, [](const ScheduledStep& s) { return s.study_instance_uid; }},
+    {DCM_RequestingPhysician, 64, [](const ScheduledStep& s) { return s.referring_physician; }},
+    {DCM_RequestingService, 64, [](const ScheduledStep& s) { return s.requesting_department; }},
+    {DCM_RequestedProcedureDescription, 64, procedures_text},
+    {DCM_AdmissionID, 64, nothing},
+    {DCM_CurrentPatientLocation, 64, nothing},
+    {DCM_RequestedProcedureID, 16, [](const ScheduledStep& s) { return s.accession_number; }},
+    {DCM_ReasonForTheRequestedProcedure, 64, [](const ScheduledStep& s) { return s.reason; }},
+    {DCM_RequestedProcedurePriority, 16, priority},
+    {DCM_PatientTransportArrangements, 64, nothing},
+    {DCM_RequestedProcedureComments, 10240, [](const ScheduledStep& s) { return s.clinical_info; }},
+    {DCM_PlacerOrderNumberImagingServiceRequest, 64, nothing},
+    {DCM_FillerOrderNumberImagingServiceRequest, 64, [](const ScheduledStep& s) { return s.accession_number; }},
+    {DCM_ImagingServiceRequestComments, 10240, nothing},
+    {DCM_PatientComments, 10240, nothing},
+};
+
+// The attributes of the Scheduled Procedure Step Sequence's item.
+const Key kStepKeys[] = {
+    {DCM_ScheduledStationAETitle, 16, [](const ScheduledStep& s) { return s.station_aet; }},
+    {DCM_ScheduledProcedureStepStartDate, 8, [](const ScheduledStep& s) { return dicom_date(s.local_start.day); }},
+    {DCM_ScheduledProcedureStepStartTime, 16, start_time},
+    {DCM_Modality, 16, [](const ScheduledStep& s) { return s.modality; }},
+    {DCM_ScheduledPerformingPhysicianName, 64, [](const ScheduledStep& s) { return s.performing_physician; }},
+    {DCM_ScheduledProcedureStepDescription, 64, procedures_text},
+    {DCM_ScheduledProcedureStepID, 16, [](const ScheduledStep& s) { return std::to_string(s.appointment_id); }},
+    {DCM_ScheduledStationName, 16, [](const ScheduledStep& s) { return s.room_name; }},
+    {DCM_ScheduledProcedureStepLocation, 16, [](const ScheduledStep& s) { return s.room_name; }},
+    {DCM_PreMedication, 64, nothing},
+    {DCM_ScheduledProcedureStepStatus, 16, [](const ScheduledStep& s) { return s.state; }},
+    {DCM_RequestedContrastAgent, 64, nothing},
+    {DCM_CommentsOnTheScheduledProcedureStep, 10240, nothing},
+};
+
+// The sequences of a code (PS3.3 8.8): what their items hold.
+const DcmTagKey kCodeKeys[] = {DCM_CodeValue, DCM_CodingSchemeDesignator, DCM_CodeMeaning};
+// Sequences the model has, returned empty (Vireo has nothing to put in them).
+const DcmTagKey kEmptySequences[] = {DCM_ReferencedStudySequence, DCM_ReferencedPatientSequence};
+
+template <size_t N>
+const Key* key_of(const Key (&keys)[N], const DcmTagKey& tag) {
+  for (const auto& k : keys)
+    if (k.tag == tag) return &k;
+  return nullptr;
+}
+
+bool is_one_of(const DcmTagKey& tag, std::initializer_list<DcmTagKey> tags) {
+  for (const auto& t : tags)
+    if (t == tag) return true;
+  return false;
+}
+
+std::string text_of(DcmElement* el) {
+  OFString v;
+  el->getOFStringArray(v);
+  return std::string(trim(std::string_view(v.c_str(), v.size())));
+}
+
+std::string name_of(const DcmTagKey& tag) { return DcmTag(tag).getTagName() + std::string(" ") + tag.toString().c_str(); }
+
+Error refused(const std::string& why) { return {ErrorCode::InvalidQuery, why}; }
+
+// A code sequence's request: its items may name the code's attributes only.
+Status check_code_sequence(DcmSequenceOfItems& sq) {
+  if (sq.card() > 1) return std::unexpected(refused(name_of(sq.getTag()) + " has more than one item"));
+  for (unsigned long i = 0; i < sq.card(); ++i) {
+    DcmItem* item = sq.getItem(i);
+    for (unsigned long k = 0; k < item->card(); ++k) {
+      DcmElement* el = item->getElement(k);
+      if (el->ident() == EVR_SQ) return std::unexpected(refused("sequences are nested deeper than the model's"));
+      bool known = false;
+      for (const auto& t : kCodeKeys) known |= (el->getTag() == t);
+      if (!known && !text_of(el).empty())
+        return std::unexpected(refused(name_of(el->getTag()) + " is not a key of a code item"));
+    }
+  }
+  return {};
+}
+
+// What the request may hold (Table K.6-1); keys outside it are returned empty when they ask
+// nothing, and refused when they carry a value Vireo cannot match on.
+Status check_identifier(DcmDataset& id) {
+  for (unsigned long i = 0; i < id.card(); ++i) {
+    DcmElement* el = id.getElement(i);
+    const DcmTagKey tag = el->getTag();
+    if (el->ident() == EVR_SQ) {
+      auto& sq = static_cast<DcmSequenceOfItems&>(*el);
+      if (tag == DCM_ScheduledProcedureStepSequence) {
+        if (sq.card() > 1)
+          return std::unexpected(refused("the Scheduled Procedure Step Sequence may hold one item only"));
+        for (unsigned long n = 0; n < sq.card(); ++n) {
+          DcmItem* item = sq.getItem(n);
+          for (unsigned long k = 0; k < item->card(); ++k) {
+            DcmElement* inner = item->getElement(k);
+            if (inner->ident() == EVR_SQ) {
+              if (inner->getTag() != DCM_ScheduledProtocolCodeSequence) {
+                if (static_cast<DcmSequenceOfItems&>(*inner).card() > 0)
+                  return std::unexpected(refused("sequences are nested deeper than the model's"));
+                continue;
+              }
+              if (auto s = check_code_sequence(static_cast<DcmSequenceOfItems&>(*inner)); !s) return s;
+              continue;
+            }
+            if (!key_of(kStepKeys, inner->getTag()) && !text_of(inner).empty())
+              return std::unexpected(refused(name_of(inner->getTag()) + " is not a key of a scheduled procedure step"));
+          }
+        }
+      } else if (tag == DCM_RequestedProcedureCodeSequence) {
+        if (auto s = check_code_sequence(sq); !s) return s;
+      } else if (sq.card() > 0 && !is_one_of(tag, {kEmptySequences[0], kEmptySequences[1]})) {
+        return std::unexpected(refused(name_of(tag) + " is not a sequence of the Modality Worklist"));
+      }
+      continue;
+    }
+    if (tag == DCM_SpecificCharacterSet || tag == DCM_QueryRetrieveLevel) continue;  // (the latter sent by some)
+    if (!key_of(kTopKeys, tag) && !text_of(el).empty())
+      return std::unexpected(refused(name_of(tag) + " is not a key of the Modality Worklist"));
+  }
+  return {};
+}
+
+// "20270301", "20270301-20270302", "-20270302", "20270301-": the days, ISO, either open.
+Result<std::pair<std::string, std::string>> date_range(const std::string& v) {
+  auto day = [&](const std::string& d) -> Result<std::string> {
+    if (d.empty()) return std::string();
+    std::string iso = d.size() == 8 ? d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2) : d;
+    if (!parse_day(iso)) return std::unexpected(refused("Scheduled Procedure Step Start Date is not a date: " + log_safe(v)));
+    return iso;
+  };
+  auto dash = v.find('-');
+  auto from = day(dash == std::string::npos ? v : v.substr(0, dash));
+  auto to = dash == std::string::npos ? from : day(v.substr(dash + 1));
+  if (!from) return std::unexpected(from.error());
+  if (!to) return std::unexpected(to.error());
+  return std::pair{*from, *to};
+}
+
+// A TM bound in seconds of the day: "07", "0730", "073000", "073000.5". An upper bound names
+// the end of what it names ("0730" runs to 07:30:59).
+Result<std::optional<int>> time_bound(const std::string& t, bool upper) {
+  if (t.empty()) return std::optional<int>();
+  std::string digits = t.substr(0, t.find('.'));
+  bool ok = (digits.size() == 2 || digits.size() == 4 || digits.size() == 6) &&
+            digits.find_first_not_of("0123456789") == std::string::npos;
+  int h = ok ? std::stoi(digits.substr(0, 2)) : 0;
+  int m = ok && digits.size() >= 4 ? std::stoi(digits.substr(2, 2)) : 0;
+  int s = ok && digits.size() == 6 ? std::stoi(digits.substr(4, 2)) : 0;
+  if (!ok || h > 23 || m > 59 || s > 60)
+    return std::unexpected(refused("Scheduled Procedure Step Start Time is not a time: " + log_safe(t)));
+  int seconds = h * 3600 + m * 60 + s;
+  if (upper) seconds += digits.size() == 2 ? 3599 : digits.size() == 4 ? 59 : 0;
+  return std::optional<int>(seconds);
+}
+
+// The step's start, matched as PS3.4 C.2.2.2.5.1 says: a date with a time is one moment;
+// a time alone is any day's time of day (filtered after the query).
+struct Window {
+  std::optional<Instant> from, to;
+  std::optional<int> day_from, day_to;  // seconds of the day, for a time without a date
+};
+
+Result<Window> window_of(const std::string& date, const std::string& time, const TimeZone& zone) {
+  Window w;
+  std::optional<int> t_from, t_to;
+  if (!time.empty()) {
+    auto dash = time.find('-');
+    auto a = time_bound(dash == std::string::npos ? time : time.substr(0, dash), false);
+    auto b = time_bound(dash == std::string::npos ? time : time.substr(dash + 1), true);
+    if (!a) return std::unexpected(a.error());
+    if (!b) return std::unexpected(b.error());
+    t_from = *a;
+    t_to = *b;
+  }
+  if (date.empty()) {
+    w.day_from = t_from;
+    w.day_to = t_to;
+    return w;
+  }
+  auto days = date_range(date);
+  if (!days) return std::unexpected(days.error());
+  auto at = [&](const std::string& day, int seconds) {
+    return zone.utc_at_or_after(day, seconds / 60) + std::chrono::seconds(seconds % 60);
+  };
+  if (!days->first.empty()) w.from = at(days->first, t_from.value_or(0));
+  if (!days->second.empty()) {
+    if (t_to) w.to = at(days->second, *t_to);
+    else w.to = zone.utc_at_or_after(day_text(*parse_day(days->second) + std::chrono::days(1)), 0) - std::chrono::seconds(1);
+  }
+  return w;
+}
+
+struct Request {
+  ris::StepQuery query;
+  Window window;
+  bool nothing = false;  // keys that cannot both hold (two different accession numbers)
+};
+
+Result<Request> request_of(DcmDataset& id, const TimeZone& zone) {
+  Request r;
+  auto top = [&](const DcmTagKey& tag) {
+    OFString v;
+    id.findAndGetOFStringArray(tag, v);
+    return std::string(trim(std::string_view(v.c_str(), v.size())));
+  };
+  std::string name = top(DCM_PatientName);
+  name = name.substr(0, name.find('='));  // the alphabetic group
+  auto caret = name.find('^');
+  r.query.family_name = name.substr(0, caret);
+  r.query.given_name = caret == std::string::npos ? "" : name.substr(caret + 1, name.find('^', caret + 1) - caret - 1);
+  r.query.patient_id = top(DCM_PatientID);
+  r.query.issuer = top(DCM_IssuerOfPatientID);
+  r.query.accession_number = top(DCM_AccessionNumber);
+  r.query.study_instance_uid = top(DCM_StudyInstanceUID);
+  const std::string requested_id = top(DCM_RequestedProcedureID);
+  if (!requested_id.empty()) {
+    if (r.query.accession_number.empty()) r.query.accession_number = requested_id;
+    else if (requested_id != r.query.accession_number) r.nothing = true;  // one and the same here
+  }
+  DcmItem* step = nullptr;
+  std::string date, time;
+  if (id.findAndGetSequenceItem(DCM_ScheduledProcedureStepSequence, step, 0).good() && step) {
+    auto inner = [&](const DcmTagKey& tag) {
+      OFString v;
+      step->findAndGetOFStringArray(tag, v);
+      return std::string(trim(std::string_view(v.c_str(), v.size())));
+    };
+    r.query.station_aet = inner(DCM_ScheduledStationAETitle);
+    r.query.modality = inner(DCM_Modality);
+    date = inner(DCM_ScheduledProcedureStepStartDate);
+    time = inner(DCM_ScheduledProcedureStepStartTime);
+    for (const auto& state : split(inner(DCM_ScheduledProcedureStepStatus), '\\'))
+      if (!trim(state).empty()) r.query.states.emplace_back(trim(state));
+  }
+  auto w = window_of(date, time, zone);
+  if (!w) return std::unexpected(w.error());
+  r.window = *w;
+  r.query.from = w->from;
+  r.query.to = w->to;
+  return r;
+}
+
+bool inside(const Window& w, const ScheduledStep& s) {
+  int second = s.local_start.minute * 60;
+  return (!w.day_from || second >= *w.day_from) && (!w.day_to || second <= *w.day_to);
+}
+
+// Writes the response, tracking whether it needs UTF-8 declared.
+class Response {
+ public:
+  void put(DcmItem& into, const DcmTagKey& tag, const std::string& value, size_t max) {
+    std::string v = value.size() > max ? cut_utf8(value, max) : value;
+    for (unsigned char c : v) non_ascii_ |= c >= 0x80;
+    into.putAndInsertString(tag, v.c_str());
+  }
+  void codes(DcmItem& into, const DcmTagKey& sequence, const ScheduledStep& s, bool all_procedures) {
+    into.insertEmptyElement(sequence);
+    for (const auto& p : s.procedures) {
+      DcmItem* item = nullptr;
+      if (into.findOrCreateSequenceItem(sequence, item, -2).bad() || !item) return;
+      put(*item, DCM_CodeValue, p.code, 16);
+      put(*item, DCM_CodingSchemeDesignator, kCodingScheme, 16);
+      put(*item, DCM_CodeMeaning, p.name, 64);
+      if (!all_procedures) return;  // the Requested Procedure Code: one code, the first
+    }
+  }
+  [[nodiscard]] bool non_ascii() const { return non_ascii_; }
+
+ private:
+  // At most `max` bytes without cutting a UTF-8 sequence apart (VR lengths count bytes here).
+  static std::string cut_utf8(const std::string& v, size_t max) {
+    size_t n = max;
+    while (n > 0 && (static_cast<unsigned char>(v[n]) & 0xC0) == 0x80) --n;
+    return v.substr(0, n);
+  }
+  bool non_ascii_ = false;
+};
+
+void fill_step_item(Response& out, DcmItem& into, DcmItem* asked, const ScheduledStep& s) {
+  if (!asked || asked->card() == 0) {  // universal: the whole item
+    for (const auto& k : kStepKeys) out.put(into, k.tag, k.value(s), k.max);
+    out.codes(into, DCM_ScheduledProtocolCodeSequence, s, true);
+    return;
+  }
+  for (unsigned long i = 0; i < asked->card(); ++i) {
+    DcmElement* el = asked->getElement(i);
+    if (el->getTag() == DCM_ScheduledProtocolCodeSequence) {
+      out.codes(into, DCM_ScheduledProtocolCodeSequence, s, true);
+    } else if (el->ident() == EVR_SQ) {
+      into.insertEmptyElement(el->getTag());
+    } else if (const Key* k = key_of(kStepKeys, el->getTag())) {
+      out.put(into, k->tag, k->value(s), k->max);
+    } else {
+      into.insertEmptyElement(el->getTag());
+    }
+  }
+}
+
+DcmDataset* response_of(DcmDataset& asked, const ScheduledStep& s) {
+  auto* out = new DcmDataset;
+  Response r;
+  for (unsigned long i = 0; i < asked.card(); ++i) {
+    DcmElement* el = asked.getElement(i);
+    const DcmTagKey tag = el->getTag();
+    if (tag == DCM_SpecificCharacterSet || tag == DCM_QueryRetrieveLevel) continue;
+    if (tag == DCM_ScheduledProcedureStepSequence) {
+      DcmItem* item = nullptr;
+      if (out->findOrCreateSequenceItem(tag, item, -2).bad() || !item) continue;
+      DcmItem* asked_item = nullptr;
+      (void)asked.findAndGetSequenceItem(tag, asked_item, 0);
+      fill_step_item(r, *item, asked_item, s);
+    } else if (tag == DCM_RequestedProcedureCodeSequence) {
+      r.codes(*out, tag, s, false);
+    } else if (el->ident() == EVR_SQ) {
+      out->insertEmptyElement(tag);
+    } else if (const Key* k = key_of(kTopKeys, tag)) {
+      r.put(*out, k->tag, k->value(s), k->max);
+    } else {
+      out->insertEmptyElement(tag);
+    }
+  }
+  if (r.non_ascii()) out->putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
+  return out;
+}
+
+class WorklistService final : public net::DimseService {
+ public:
+  explicit WorklistService(ris::ProcedureSteps& steps) : steps_(steps) {}
+
+  bool answers(std::string_view sop_class) const override { return sop_class == UID_FINDModalityWorklistInformationModel; }
+  const char* name() const override { return "worklist"; }
+
+  OFCondition handle(Association& a, T_DIMSE_Message& msg, T_ASC_PresentationContextID pres,
+                     const std::string&) override {
+    if (msg.CommandField != DIMSE_C_FIND_RQ) return DIMSE_BADCOMMANDTYPE;
+    T_DIMSE_C_FindRQ& req = msg.msg.CFindRQ;
+    std::unique_ptr<DcmDataset> identifier;
+    OFCondition cond = a.receive_dataset(pres, identifier);
+    if (cond.bad()) return cond;
+    T_DIMSE_C_FindRSP rsp{};
+    rsp.MessageIDBeingRespondedTo = req.MessageID;
+    OFStandard::strlcpy(rsp.AffectedSOPClassUID, req.AffectedSOPClassUID, sizeof(rsp.AffectedSOPClassUID));
+    rsp.opts = O_FIND_AFFECTEDSOPCLASSUID;
+
+    // Keys arrive in the caller's character set; the RIS keeps UTF-8.
+    dicom::convert_item_to_utf8(*identifier);
+    int sent = 0;
+    bool cancelled = false;
+    OFCondition net = EC_Normal;
+    Status result = check_identifier(*identifier);
+    if (result) {
+      auto asked = request_of(*identifier, steps_.zone());
+      if (!asked) {
+        result = std::unexpected(asked.error());
+      } else if (!asked->nothing) {
+        auto found = steps_.find(asked->query);
+        if (!found) result = std::unexpected(found.error());
+        for (const auto& step : found ? *found : std::vector<ScheduledStep>{}) {
+          if (!inside(asked->window, step)) continue;
+          if (++sent % 32 == 0 && DIMSE_checkForCancelRQ(a.assoc, pres, req.MessageID).good()) {
+            cancelled = true;
+            break;
+          }
+          std::unique_ptr<DcmDataset> out(response_of(*identifier, step));
+          rsp.DimseStatus = STATUS_FIND_Pending_MatchesAreContinuing;
+          rsp.DataSetType = DIMSE_DATASET_PRESENT;
+          net = DIMSE_sendFindResponse(a.assoc, pres, &req, &rsp, out.get(), nullptr);
+          if (net.bad()) return net;
+        }
+      }
+    }
+    rsp.DataSetType = DIMSE_DATASET_NULL;
+    DcmDataset* detail = nullptr;
+    if (cancelled) {
+      rsp.DimseStatus = STATUS_FIND_Cancel_MatchingTerminatedDueToCancelRequest;
+    } else if (!result) {
+      spdlog::warn("worklist C-FIND from {} refused: {}", log_safe(a.calling_aet), log_safe(result.error().message(), 256));
+      rsp.DimseStatus = dicom_status(result.error().code);
+      detail = net::error_comment(result.error());
+    } else {
+      rsp.DimseStatus = STATUS_Success;
+    }
+    a.count("worklist queries");
+    auto event = a.event("dicom-find", result ? "success" : "failure");
+    event.resource = "C-FIND WORKLIST";
+    event.detail = net::identifier_text(*identifier, event.patient_id, event.study_uid) + "; " + std::to_string(sent) +
+                   " matches" + (result ? "" : "; refused: " + result.error().message());
+    a.record(std::move(event));
+    cond = DIMSE_sendFindResponse(a.assoc, pres, &req, &rsp, nullptr, detail);
+    delete detail;
+    return cond;
+  }
+
+ private:
+  ris::ProcedureSteps& steps_;
+};
+
+}  // namespace
+
+std::unique_ptr<net::DimseService> worklist_service(ris::ProcedureSteps& steps) {
+  return std::make_unique<WorklistService>(steps);
+}
+
+}  // namespace vireo::api::dimse

@@ -1,0 +1,147 @@
+#include "ris/procedure_steps.hpp"
+
+#include <algorithm>
+
+#include "ris/patient_rules.hpp"
+#include "ris/schema.hpp"
+#include "store/migrations.hpp"
+
+namespace vireo::ris {
+
+namespace {
+
+// The order statuses behind each step status.
+std::vector<std::string> order_states_of(const std::string& step_state) {
+  if (step_state == "SCHEDULED") return {"scheduled"};
+  if (step_state == "ARRIVED") return {"arrived"};
+  if (step_state == "STARTED") return {"in_progress"};
+  if (step_state == "COMPLETED")
+    return {"acquired", "in_reading", "preliminary", "final", "released", "delivered", "amended"};
+  return {};
+}
+
+std::string step_state_of(const std::string& order_state) {
+  for (const char* s : kStepStates) {
+    auto states = order_states_of(s);
+    if (std::ranges::find(states, order_state) != states.end()) return s;
+  }
+  return "";
+}
+
+bool has_wildcard(std::string_view s) { return s.find_first_of("*?") != std::string_view::npos; }
+
+constexpr const char* kColumns =
+    "a.id, a.order_id, o.patient_id, o.status, a.starts_at, r.ae_title, r.name, r.modality, "
+    "COALESCE(s.display_name, ''), o.accession_number, o.priority, o.reason, o.clinical_info, "
+    "o.referring_physician, o.requesting_department, o.study_uid, p.family_name, p.given_name, "
+    "p.middle_name, p.name_prefix, p.name_suffix, p.mrn, p.mrn_issuer, p.birth_date, p.sex, "
+    "p.allergies, p.contrast_allergy";
+
+ScheduledStep step_of(const Row& r, const TimeZone& zone) {
+  ScheduledStep s;
+  s.appointment_id = r.integer(0);
+  s.order_id = r.integer(1);
+  s.patient_id = r.integer(2);
+  s.state = step_state_of(r.text(3));
+  s.starts_at = r.text(4);
+  if (auto t = parse_instant(s.starts_at)) s.local_start = zone.local_of(*t);
+  s.station_aet = r.text(5);
+  s.room_name = r.text(6);
+  s.modality = r.text(7);
+  s.performing_physician = r.text(8);
+  s.accession_number = r.text(9);
+  s.priority = r.text(10);
+  s.reason = r.text(11);
+  s.clinical_info = r.text(12);
+  s.referring_physician = r.text(13);
+  s.requesting_department = r.text(14);
+  s.study_instance_uid = r.text(15);
+  s.name = {r.text(16), r.text(17), r.text(18), r.text(19), r.text(20)};
+  s.mrn = r.text(21);
+  s.mrn_issuer = r.text(22);
+  s.birth_date = r.text(23);
+  s.sex = r.text(24);
+  s.allergies = r.text(25);
+  s.contrast_allergy = r.integer(26) != 0;
+  return s;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ProcedureSteps>> ProcedureSteps::open(Database& db, TimeZone zone) {
+  if (auto s = migrate(db, "ris", migrations()); !s) return std::unexpected(s.error());
+  return std::unique_ptr<ProcedureSteps>(new ProcedureSteps(db, std::move(zone)));
+}
+
+Result<std::vector<ScheduledStep>> ProcedureSteps::find(const StepQuery& q) {
+  const Dialect& d = db_.dialect();
+  std::vector<std::string> order_states;
+  for (const auto& state : q.states.empty() ? std::vector<std::string>{"SCHEDULED", "ARRIVED"} : q.states) {
+    auto states = order_states_of(state);
+    if (states.empty())
+      return fail(ErrorCode::InvalidQuery, "Scheduled Procedure Step Status (0040,0020) is one of SCHEDULED, "
+                                           "ARRIVED, STARTED or COMPLETED");
+    order_states.insert(order_states.end(), states.begin(), states.end());
+  }
+  std::string where = "WHERE a.status IN ('booked', 'arrived') AND o.status IN (";
+  std::vector<SqlValue> args;
+  for (size_t i = 0; i < order_states.size(); ++i) {
+    where += i ? ", ?" : "?";
+    args.emplace_back(order_states[i]);
+  }
+  where += ")";
+  // A text key: equal, or a wildcard match when it holds * or ?.
+  auto text = [&](const std::string& column, const std::string& value) {
+    if (value.empty() || value == "*") return;
+    if (has_wildcard(value)) {
+      where += " AND " + d.wildcard_condition(column);
+      args.emplace_back(d.wildcard_parameter(value));
+    } else {
+      where += " AND " + column + " = ?";
+      args.emplace_back(value);
+    }
+  };
+  text("r.ae_title", q.station_aet);
+  text("r.modality", q.modality);
+  text("p.mrn", q.patient_id);
+  text("p.mrn_issuer", q.issuer);
+  text("o.accession_number", q.accession_number);
+  text("o.study_uid", q.study_instance_uid);
+  // The name keys are folded (case, Latin accents) as the patients' search keys are.
+  text("p.family_key", name_key(q.family_name));
+  text("p.given_key", name_key(q.given_name));
+  if (q.from) {
+    where += " AND a.starts_at >= ?";
+    args.emplace_back(instant_text(*q.from));
+  }
+  if (q.to) {
+    where += " AND a.starts_at <= ?";
+    args.emplace_back(instant_text(*q.to));
+  }
+  where += " ORDER BY a.starts_at, a.id LIMIT ?";
+  args.emplace_back(std::max<int64_t>(q.limit, 1));
+
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto rows = (*c)->query(std::string("SELECT ") + kColumns +
+                              " FROM ris_appointments a JOIN ris_orders o ON o.id = a.order_id "
+                              "JOIN ris_patients p ON p.id = o.patient_id JOIN ris_rooms r ON r.id = "
+                              "a.room_id LEFT JOIN ris_staff s ON s.id = a.radiologist_id " +
+                              where,
+                          std::span<const SqlValue>(args));
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<ScheduledStep> out;
+  out.reserve(rows->size());
+  for (const auto& r : *rows) out.push_back(step_of(r, zone_));
+  for (auto& s : out) {
+    auto procedures = (*c)->query(
+        "SELECT p.code, p.name, p.body_part FROM ris_order_procedures op JOIN ris_procedures p ON "
+        "p.id = op.procedure_id WHERE op.order_id = ? ORDER BY op.position",
+        {s.order_id});
+    if (!procedures) return std::unexpected(procedures.error());
+    for (const auto& p : *procedures) s.procedures.push_back({p.text(0), p.text(1), p.text(2)});
+  }
+  return out;
+}
+
+}  // namespace vireo::ris

@@ -1,0 +1,285 @@
+"""The Modality Worklist as a scanner lives it: the RIS books and checks in patients, and DCMTK's
+findscu (as the modality) asks for its room's steps of today by AE title and date, and by name,
+patient and accession; every key of PS3.4 Table K.6-1 it asks for comes back; malformed
+identifiers get A900 and the association keeps working."""
+import datetime
+import re
+import subprocess
+import tempfile
+import unittest
+import zoneinfo
+from pathlib import Path
+
+from harness import Server
+import test_ris
+from test_ris import daytime_zone, local_time
+
+# PS3.4 Table K.6-1: the return keys of type 1 and 2 (and the 1C/2C ones Vireo fills), asked for
+# empty. Top level, then inside the Scheduled Procedure Step Sequence's item.
+TOP_KEYS = ["SpecificCharacterSet", "AccessionNumber", "ReferringPhysicianName", "PatientName", "PatientID",
+            "IssuerOfPatientID", "PatientBirthDate", "PatientSex", "PatientWeight", "MedicalAlerts", "Allergies",
+            "PregnancyStatus", "SpecialNeeds", "PatientState", "ConfidentialityConstraintOnPatientDataDescription",
+            "StudyInstanceUID", "RequestingPhysician", "RequestedProcedureDescription", "AdmissionID",
+            "CurrentPatientLocation", "RequestedProcedureID", "RequestedProcedurePriority",
+            "PatientTransportArrangements", "ReasonForTheRequestedProcedure"]
+STEP_KEYS = ["ScheduledStationAETitle", "ScheduledProcedureStepStartDate", "ScheduledProcedureStepStartTime",
+             "Modality", "ScheduledPerformingPhysicianName", "ScheduledProcedureStepDescription",
+             "ScheduledProcedureStepID", "ScheduledStationName", "ScheduledProcedureStepLocation", "PreMedication",
+             "RequestedContrastAgent", "ScheduledProcedureStepStatus"]
+# Type 1 keys: present with a value in every answer (the others may be present and empty).
+TYPE1_TOP = {"PatientName", "PatientID", "StudyInstanceUID", "RequestedProcedureID"}
+TYPE1_STEP = {"ScheduledStationAETitle", "ScheduledProcedureStepStartDate", "ScheduledProcedureStepStartTime",
+              "Modality", "ScheduledProcedureStepID", "ScheduledProcedureStepDescription"}
+
+LINE = re.compile(r"^(\s*)\((\w{4}),(\w{4})\) (\w\w) (.*?)\s+#.*?\s(\w+)\s*$")
+
+
+def parse_dump(text):
+    """dcmdump's output as nested dicts: name -> value, a sequence -> list of dicts."""
+    root, stack = {}, []  # stack of (indent, dict)
+    current = root
+    for line in text.splitlines():
+        m = LINE.match(line)
+        if not m:
+            continue
+        indent, group, element, vr, raw, name = len(m.group(1)), m.group(2), m.group(3), m.group(4), m.group(5), m.group(6)
+        while stack and indent <= stack[-1][0]:
+            stack.pop()
+        current = stack[-1][1] if stack else root
+        if (group, element) == ("fffe", "e000"):  # an item of the sequence above
+            item = {}
+            current.setdefault("__items__", []).append(item)
+            stack.append((indent, item))
+            continue
+        if group == "fffe":
+            continue
+        if vr == "SQ":
+            seq = {"__items__": []}
+            current[name] = seq
+            stack.append((indent, seq))
+            continue
+        value = raw[raw.index("[") + 1:raw.rindex("]")] if raw.startswith("[") else ("" if "no value" in raw else raw)
+        current[name] = value
+    return root
+
+
+def items(seq):
+    return seq["__items__"] if isinstance(seq, dict) else []
+
+
+class ModalityWorklistTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.zone = daytime_zone()
+        cls.server = Server(extra_env={"VIREO_CLINIC_TIME_ZONE": cls.zone}).start()
+        cls.server.add_user("rosa", "receptionist")
+        cls.server.add_user("tomas", "technician")
+        cls.reception = cls.server.create_token("rosa")
+        cls.technician = cls.server.create_token("tomas")
+        call = test_ris.RisCatalogueTest.call.__get__(cls)
+        every_day = [{"weekday": d, "opens": "00:00", "closes": "24:00"} for d in range(1, 8)]
+        cls.ct1 = call("POST", "/api/ris/rooms", {"name": "CT 1", "modality": "CT", "aeTitle": "CTSCAN1",
+                                                  "hours": every_day})[1]
+        cls.ct2 = call("POST", "/api/ris/rooms", {"name": "CT 2", "modality": "CT", "aeTitle": "CTSCAN2",
+                                                  "hours": every_day})[1]
+        cls.chest = call("POST", "/api/ris/procedures", {"code": "CT-THX", "name": "CT chest", "modality": "CT",
+                                                         "durationMinutes": 15})[1]
+        cls.abdomen = call("POST", "/api/ris/procedures", {"code": "CT-ABD", "name": "CT abdomen", "modality": "CT",
+                                                           "durationMinutes": 20})[1]
+        now = datetime.datetime.now(zoneinfo.ZoneInfo(cls.zone))
+        cls.today = now.date()
+        # Later today, on a quarter hour (the zone is in its daytime: this stays today).
+        start = (now + datetime.timedelta(minutes=45)).replace(second=0, microsecond=0)
+        cls.start = start.replace(minute=start.minute - start.minute % 15)
+        cls.tmp = Path(tempfile.mkdtemp(prefix="vireo-mwl-"))
+        cls.count = 0
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    call = test_ris.RisCatalogueTest.call
+
+    def booked(self, family, given, room, minutes, procedures=None, **patient):
+        status, p = self.call("POST", "/api/ris/patients", dict({"familyName": family, "givenName": given,
+                                                                 "birthDate": "1961-07-09", "sex": "M",
+                                                                 "confirmedNew": True}, **patient),
+                              token=self.reception)
+        self.assertEqual(status, 201, p)
+        status, order = self.call("POST", "/api/ris/orders", {
+            "patientId": p["id"], "procedureIds": procedures or [self.chest["id"]], "priority": "urgent",
+            "reason": "Staging of a lung nodule", "referringPhysician": "Dr. Elena Serra",
+            "requestingDepartment": "Oncology"}, token=self.reception)
+        self.assertEqual(status, 201, order)
+        at = (self.start + datetime.timedelta(minutes=minutes)).strftime("%H:%M")
+        status, appointment = self.call("POST", "/api/ris/appointments", {
+            "orderId": order["id"], "roomId": room["id"], "startsAt": local_time(self.zone, self.today, at)},
+            token=self.reception)
+        self.assertEqual(status, 201, appointment)
+        return p, order, appointment
+
+    def worklist(self, *keys, station=None, date=None, extra=()):
+        """findscu -W as a scanner sends it; (answers parsed, the tool's result)."""
+        type(self).count += 1
+        out = self.tmp / f"q{self.count}"
+        out.mkdir()
+        args = ["findscu", "-v", "-W", "-X", "-od", str(out), "-aet", station or "CTSCAN1", "-aec", self.server.aet]
+        for k in TOP_KEYS:
+            args += ["-k", k]
+        for k in STEP_KEYS:
+            args += ["-k", f"(0040,0100)[0].{k}"]
+        if station:
+            args += ["-k", f"(0040,0100)[0].ScheduledStationAETitle={station}"]
+        if date:
+            args += ["-k", f"(0040,0100)[0].ScheduledProcedureStepStartDate={date}"]
+        for k in keys:
+            args += ["-k", k]
+        r = subprocess.run([*args, *extra, "127.0.0.1", str(self.server.dicom_port)], capture_output=True, text=True,
+                           timeout=60)
+        answers = []
+        for f in sorted(out.glob("rsp*.dcm")):
+            dump = subprocess.run(["dcmdump", "-q", str(f)], capture_output=True, text=True, check=True).stdout
+            answers.append(parse_dump(dump))
+        return answers, r
+
+    def status_of(self, r):
+        m = re.findall(r"Find Response(?: \d+)? \(([^)]*)\)", r.stdout + r.stderr)
+        return m[-1] if m else None
+
+    def test_a_scanner_gets_its_rooms_steps_of_today_with_every_key(self):
+        patient, order, appointment = self.booked("Núñez García", "José", self.ct1, 0,
+                                                  [self.chest["id"], self.abdomen["id"]],
+                                                  allergies="Iodinated contrast: hives", contrastAllergy=True)
+        self.booked("Other", "Room", self.ct2, 0)
+        day = self.today.strftime("%Y%m%d")
+        answers, r = self.worklist(station="CTSCAN1", date=day)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        mine = [a for a in answers if a.get("AccessionNumber") == order["accessionNumber"]]
+        self.assertEqual(len(mine), 1, answers)
+        self.assertTrue(all(items(a["ScheduledProcedureStepSequence"])[0]["ScheduledStationAETitle"] == "CTSCAN1"
+                            for a in answers), "another room's step was offered")
+        a = mine[0]
+        for k in TOP_KEYS[1:]:
+            self.assertIn(k, a, f"return key {k} missing")
+        for k in TYPE1_TOP:
+            self.assertTrue(a[k], f"type 1 key {k} is empty")
+        self.assertEqual(a["SpecificCharacterSet"], "ISO_IR 192")
+        self.assertEqual(a["PatientName"], "Núñez García^José")
+        self.assertEqual((a["PatientID"], a["IssuerOfPatientID"]), (patient["mrn"], patient["mrnIssuer"]))
+        self.assertEqual((a["PatientBirthDate"], a["PatientSex"]), ("19610709", "M"))
+        self.assertEqual(a["StudyInstanceUID"], order["studyInstanceUid"])
+        self.assertTrue(order["studyInstanceUid"].startswith("2.25."))
+        self.assertEqual(a["RequestedProcedureID"], order["accessionNumber"])
+        self.assertEqual(a["RequestedProcedureDescription"], "CT chest + CT abdomen")
+        self.assertEqual(a["RequestedProcedurePriority"], "HIGH")
+        self.assertEqual(a["ReferringPhysicianName"], "Dr. Elena Serra")
+        self.assertEqual(a["ReasonForTheRequestedProcedure"], "Staging of a lung nodule")
+        self.assertEqual(a["Allergies"], "Iodinated contrast: hives")
+        self.assertEqual(a["MedicalAlerts"], "CONTRAST ALLERGY")
+        steps = items(a["ScheduledProcedureStepSequence"])
+        self.assertEqual(len(steps), 1)
+        step = steps[0]
+        for k in STEP_KEYS:
+            self.assertIn(k, step, f"return key {k} missing in the step")
+        for k in TYPE1_STEP:
+            self.assertTrue(step[k], f"type 1 key {k} of the step is empty")
+        self.assertEqual((step["Modality"], step["ScheduledProcedureStepStartDate"]), ("CT", day))
+        self.assertEqual(step["ScheduledProcedureStepStartTime"], self.start.strftime("%H%M00"))
+        self.assertEqual(step["ScheduledProcedureStepID"], str(appointment["id"]))
+        self.assertEqual(step["ScheduledProcedureStepStatus"], "SCHEDULED")
+        self.assertEqual(step["ScheduledStationName"], "CT 1")
+        # Asked for empty, the protocol codes come whole: one per procedure.
+        answers, _ = self.worklist(f"AccessionNumber={order['accessionNumber']}",
+                                   "(0040,0100)[0].ScheduledProtocolCodeSequence")
+        codes = items(items(answers[0]["ScheduledProcedureStepSequence"])[0]["ScheduledProtocolCodeSequence"])
+        self.assertEqual([(c["CodeValue"], c["CodeMeaning"]) for c in codes],
+                         [("CT-THX", "CT chest"), ("CT-ABD", "CT abdomen")])
+        self.assertEqual({c["CodingSchemeDesignator"] for c in codes}, {"99VIREO"})
+        # The query is in the audit trail, as the scanner's.
+        events = self.server.json("/api/audit?user=CTSCAN1&action=dicom-find&limit=50")
+        self.assertTrue(any(e["detail"].endswith("matches") and "WORKLIST" in e["resource"] for e in events), events)
+
+    def test_matching_by_name_patient_accession_date_and_status(self):
+        patient, order, appointment = self.booked("Çelik", "Ayşe", self.ct1, 120)
+        accession = order["accessionNumber"]
+        found = lambda *keys, **kw: {a["AccessionNumber"] for a in self.worklist(*keys, **kw)[0]}
+        # Names: prefix, any case, accents folded; given name too; another name does not match.
+        self.assertIn(accession, found("PatientName=celi*"))
+        self.assertIn(accession, found("PatientName=CELIK^AYSE"))
+        self.assertIn(accession, found("PatientName=*^ay*"))
+        self.assertNotIn(accession, found("PatientName=CELIK^MEHMET"))
+        self.assertEqual(found(f"PatientID={patient['mrn']}"), {accession})
+        self.assertEqual(found(f"RequestedProcedureID={accession}"), {accession})
+        self.assertEqual(found(f"AccessionNumber={accession}", f"RequestedProcedureID=NOT{accession}"), set())
+        # Dates: a range around today, one that ends yesterday; a time window after the start.
+        day = self.today
+        span = f"{(day - datetime.timedelta(days=1)):%Y%m%d}-{(day + datetime.timedelta(days=1)):%Y%m%d}"
+        self.assertIn(accession, found(f"AccessionNumber={accession}", date=span))
+        self.assertEqual(found(f"AccessionNumber={accession}", date=f"-{(day - datetime.timedelta(days=1)):%Y%m%d}"), set())
+        after = (self.start + datetime.timedelta(minutes=121)).strftime("%H%M")
+        self.assertEqual(found(f"AccessionNumber={accession}",
+                               f"(0040,0100)[0].ScheduledProcedureStepStartTime={after}-", date=f"{day:%Y%m%d}"), set())
+        # Another scanner's title and another modality see nothing of it.
+        self.assertEqual(found(f"AccessionNumber={accession}", station="CTSCAN2"), set())
+        self.assertEqual(found(f"AccessionNumber={accession}", "(0040,0100)[0].Modality=MR"), set())
+        # Checked in: ARRIVED, still offered; asked for SCHEDULED only, not.
+        status, arrived = self.call("POST", f"/api/ris/appointments/{appointment['id']}/arrive",
+                                    {"version": appointment["version"]}, token=self.reception)
+        self.assertEqual(status, 200, arrived)
+        answers, _ = self.worklist(f"AccessionNumber={accession}")
+        self.assertEqual(items(answers[0]["ScheduledProcedureStepSequence"])[0]["ScheduledProcedureStepStatus"],
+                         "ARRIVED")
+        self.assertEqual(found(f"AccessionNumber={accession}", "(0040,0100)[0].ScheduledProcedureStepStatus=SCHEDULED"),
+                         set())
+        # Cancelled: gone at once.
+        other_patient, other, booked = self.booked("Cancelled", "Soon", self.ct1, 180)
+        self.assertEqual(found(f"AccessionNumber={other['accessionNumber']}"), {other["accessionNumber"]})
+        status, _ = self.call("POST", f"/api/ris/appointments/{booked['id']}/cancel",
+                              {"version": booked["version"], "reason": "Patient called"}, token=self.reception)
+        self.assertEqual(status, 200)
+        self.assertEqual(found(f"AccessionNumber={other['accessionNumber']}"), set())
+
+    def test_malformed_identifiers_get_a900_and_the_association_keeps_working(self):
+        _, order, _ = self.booked("Malformed", "Query", self.ct1, 240)
+        accession = order["accessionNumber"]
+        cases = [
+            ("an unknown key with a value", ["PatientAddress=Somewhere 1"]),
+            ("a malformed date", ["(0040,0100)[0].ScheduledProcedureStepStartDate=2026-13-45"]),
+            ("a malformed time", ["(0040,0100)[0].ScheduledProcedureStepStartTime=2561"]),
+            ("two step items", ["(0040,0100)[1].Modality=CT"]),
+            ("a sequence nested too deep",
+             ["(0040,0100)[0].(0040,0008)[0].(0040,0008)[0].CodeValue=X"]),
+            ("an unknown status", ["(0040,0100)[0].ScheduledProcedureStepStatus=LOST"]),
+        ]
+        before = self.server.sql_rows("SELECT id, status, version FROM ris_orders ORDER BY id")
+        for why, keys in cases:
+            with self.subTest(why):
+                answers, r = self.worklist(f"AccessionNumber={accession}", *keys)
+                self.assertEqual(answers, [], why)
+                self.assertIn("DataSetDoesNotMatchSOPClass", self.status_of(r) or r.stdout + r.stderr)
+        self.assertEqual(self.server.sql_rows("SELECT id, status, version FROM ris_orders ORDER BY id"), before)
+        # On one association, a refused query and then a good one: the second is answered.
+        queries = []
+        for i, key in enumerate(["PatientAddress=Somewhere 1", None]):
+            dump = self.tmp / f"assoc{i}.dump"
+            lines = [f"(0008,0050) SH [{accession}]", "(0010,0010) PN []", "(0040,0100) SQ",
+                     "(fffe,e000) -", "(0008,0060) CS [CT]", "(fffe,e00d) -", "(fffe,e0dd) -"]
+            if key:
+                lines.append("(0010,1040) LO [Somewhere 1]")
+            dump.write_text("\n".join(lines) + "\n")
+            query = self.tmp / f"assoc{i}.dcm"
+            subprocess.run(["dump2dcm", str(dump), str(query)], check=True, capture_output=True)
+            queries.append(str(query))
+        out = self.tmp / "assoc"
+        out.mkdir()
+        r = subprocess.run(["findscu", "-v", "-W", "-X", "-od", str(out), "-aet", "CTSCAN1", "-aec", self.server.aet,
+                            "127.0.0.1", str(self.server.dicom_port), *queries], capture_output=True, text=True,
+                           timeout=60)
+        statuses = re.findall(r"Find Response(?: \d+)? \(([^)]*)\)", r.stdout + r.stderr)
+        self.assertTrue(statuses and "DataSetDoesNotMatchSOPClass" in statuses[0], r.stdout + r.stderr)
+        self.assertEqual(statuses[-1], "Success", statuses)
+        self.assertEqual(len(list(out.glob("rsp*.dcm"))), 1, "the good query's one match")
+
+
+if __name__ == "__main__":
+    unittest.main()
