@@ -149,6 +149,9 @@ Result<Services> open_services(const Config& config) {
   auto steps = ris::ProcedureSteps::open(*s.db, s.ris_schedule->zone());
   if (!steps) return std::unexpected(steps.error());
   s.ris_steps = std::move(*steps);
+  auto performed = ris::PerformedSteps::open(*s.db, *s.writes, *s.outbox, progress);
+  if (!performed) return std::unexpected(performed.error());
+  s.ris_performed = std::move(*performed);
   auto merges = ris::Merges::open(*s.db, *s.writes, *s.outbox, progress);
   if (!merges) return std::unexpected(merges.error());
   s.ris_merges = std::move(*merges);
@@ -199,7 +202,7 @@ void build_router(Services& s, http::Router& router) {
   api::register_auth_routes(router, *s.auth, *s.audit);
   api::register_ris_routes(router, *s.ris_patients);
   api::register_catalogue_routes(router, *s.ris_catalogue);
-  api::register_order_routes(router, *s.ris_orders, *s.ris_patients);
+  api::register_order_routes(router, *s.ris_orders, *s.ris_patients, *s.ris_performed);
   api::register_schedule_routes(router, *s.ris_schedule, s.clinic_region);
   api::register_request_routes(router, *s.ris_schedule);
   api::register_merge_routes(router, *s.ris_merges, *s.ris_patients, *s.archive);
@@ -372,6 +375,7 @@ int serve(const Config& config) {
   net::set_outgoing_connect_timeout(config.dicom.acse_timeout_s);
   net::DimseServer dimse(config.dicom, *services->audit);
   dimse.add(api::dimse::worklist_service(*services->ris_steps));
+  dimse.add(api::dimse::performed_step_service(*services->ris_performed));
   api::dimse::add_archive_services(dimse, archive, config.dicom);
   dimse.set_tls(dimse_tls);
   if (auto s = dimse.start(); !s) {

@@ -10,15 +10,16 @@ EventCode event_code(std::string_view action) {
     return {"110104", "DICOM Instances Transferred"};
   if (action.starts_with("dicom-association")) return {"110100", "Application Activity"};
   if (action == "query" || action.starts_with("dicom-find")) return {"110112", "Query"};
+  if (action.starts_with("dicom-mpps")) return {"110103", "Procedure Record"};
   return {"110110", "Patient Record"};
 }
 
 char event_action_code(std::string_view action) {
-  if (action == "create" || action == "dicom-store") return 'C';
+  if (action == "create" || action == "dicom-store" || action == "dicom-mpps-create") return 'C';
   if (action == "read" || action == "query" || action == "export" || action.starts_with("dicom-find") ||
       action.starts_with("dicom-move") || action.starts_with("dicom-get"))
     return 'R';
-  if (action == "update") return 'U';
+  if (action == "update" || action == "dicom-mpps-set") return 'U';
   if (action == "delete") return 'D';
   return 'E';
 }

@@ -148,6 +148,16 @@ const std::vector<Migration>& migrations() {
            "ALTER TABLE ris_orders ADD COLUMN study_uid TEXT NOT NULL DEFAULT ''",
            "CREATE INDEX ris_orders_by_study ON ris_orders (study_uid)",
        }},
+      {11,
+       "what the scanners report they performed (MPPS)",
+       {
+           // series: one line per series made, "uid<TAB>modality<TAB>description<TAB>images".
+           "CREATE TABLE ris_performed_steps (uid TEXT PRIMARY KEY, order_id INTEGER NOT NULL, "
+           "appointment_id INTEGER NOT NULL, status TEXT NOT NULL, station_aet TEXT NOT NULL, "
+           "series TEXT NOT NULL, discontinued_reason TEXT NOT NULL, version INTEGER NOT NULL, "
+           "created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
+           "CREATE INDEX ris_performed_by_order ON ris_performed_steps (order_id, created_at)",
+       }},
   };
   return list;
 }

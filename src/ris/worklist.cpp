@@ -5,6 +5,7 @@
 
 #include "ris/appointment_rows.hpp"
 #include "ris/catalogue_store.hpp"
+#include "ris/exam_steps.hpp"
 #include "ris/order.hpp"
 #include "ris/schema.hpp"
 
@@ -184,30 +185,38 @@ Result<Booked> Exams::step(int64_t id, int64_t seen_version, const access::Princ
           id};
       return out;
     }
-    if (auto s = touch(c, id, actor.username); !s) return std::unexpected(s.error());
-    if (auto s = rows::set_order_status(c, v.appointment.order_id, to, actor.username); !s)
-      return std::unexpected(s.error());
-    std::vector<const char*> topics{topic};
-    if (std::string(to) == "acquired" && v.reader_id == 0) {
-      auto rule = setting(c, kAssignmentSetting);
-      if (!rule) return std::unexpected(rule.error());
-      auto reader = reader_by_rule(c, *rule);
-      if (!reader) return std::unexpected(reader.error());
-      if (*reader != 0) {
-        if (auto s = set_reader(c, v.appointment.order_id, *reader, "system"); !s)
-          return std::unexpected(s.error());
-        topics.push_back(kReaderAssigned);
-      }
-    }
-    auto saved = rows::read_view(c, id);
+    auto saved = advance_exam(c, outbox_, v, to, topic, actor.username);
     if (!saved) return std::unexpected(saved.error());
-    if (!*saved) return fail(ErrorCode::Internal, "the appointment just written is not there");
-    out.value = (*saved)->appointment;
-    for (const char* t : topics)
-      if (auto s = outbox_.enqueue(c, rows::appointment_event(t, **saved)); !s)
-        return std::unexpected(s.error());
+    out.value = std::move(*saved);
     return out;
   });
+}
+
+Result<Appointment> advance_exam(Connection& c, const events::Outbox& outbox, const AppointmentView& v,
+                                 const char* to, const char* topic, const std::string& actor) {
+  const int64_t id = v.appointment.id;
+  if (auto s = touch(c, id, actor); !s) return std::unexpected(s.error());
+  if (auto s = rows::set_order_status(c, v.appointment.order_id, to, actor); !s)
+    return std::unexpected(s.error());
+  std::vector<const char*> topics{topic};
+  if (std::string(to) == "acquired" && v.reader_id == 0) {
+    auto rule = setting(c, kAssignmentSetting);
+    if (!rule) return std::unexpected(rule.error());
+    auto reader = reader_by_rule(c, *rule);
+    if (!reader) return std::unexpected(reader.error());
+    if (*reader != 0) {
+      if (auto s = set_reader(c, v.appointment.order_id, *reader, "system"); !s)
+        return std::unexpected(s.error());
+      topics.push_back(kReaderAssigned);
+    }
+  }
+  auto saved = rows::read_view(c, id);
+  if (!saved) return std::unexpected(saved.error());
+  if (!*saved) return fail(ErrorCode::Internal, "the appointment just written is not there");
+  for (const char* t : topics)
+    if (auto s = outbox.enqueue(c, rows::appointment_event(t, **saved)); !s)
+      return std::unexpected(s.error());
+  return (*saved)->appointment;
 }
 
 Result<Booked> Exams::assign_reader(int64_t id, int64_t seen_version, int64_t radiologist_id,

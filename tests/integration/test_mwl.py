@@ -1,16 +1,21 @@
-"""The Modality Worklist as a scanner lives it: the RIS books and checks in patients, and DCMTK's
-findscu (as the modality) asks for its room's steps of today by AE title and date, and by name,
-patient and accession; every key of PS3.4 Table K.6-1 it asks for comes back; malformed
-identifiers get A900 and the association keeps working."""
+"""The scanner's side of the RIS as a modality lives it: the RIS books and checks in patients;
+DCMTK's findscu (as the modality) asks for its room's steps of today by AE title and date, and by
+name, patient and accession, and gets every key of PS3.4 Table K.6-1 it asks for; a second,
+independent peer (dcmjs-dimse) asks the same worklist and reports the procedure step (MPPS
+N-CREATE IN PROGRESS, N-SET COMPLETED or DISCONTINUED), and the order follows. Malformed
+identifiers get A900, bad MPPS the N-service statuses, nothing changes, and the association
+keeps working."""
 import datetime
+import json
 import re
 import subprocess
 import tempfile
 import unittest
+import uuid
 import zoneinfo
 from pathlib import Path
 
-from harness import Server
+from harness import ROOT, Server
 import test_ris
 from test_ris import daytime_zone, local_time
 
@@ -30,6 +35,9 @@ STEP_KEYS = ["ScheduledStationAETitle", "ScheduledProcedureStepStartDate", "Sche
 TYPE1_TOP = {"PatientName", "PatientID", "StudyInstanceUID", "RequestedProcedureID"}
 TYPE1_STEP = {"ScheduledStationAETitle", "ScheduledProcedureStepStartDate", "ScheduledProcedureStepStartTime",
               "Modality", "ScheduledProcedureStepID", "ScheduledProcedureStepDescription"}
+
+WEB = ROOT / "web"
+MPPS = "1.2.840.10008.3.1.2.3.3"
 
 LINE = re.compile(r"^(\s*)\((\w{4}),(\w{4})\) (\w\w) (.*?)\s+#.*?\s(\w+)\s*$")
 
@@ -67,7 +75,9 @@ def items(seq):
     return seq["__items__"] if isinstance(seq, dict) else []
 
 
-class ModalityWorklistTest(unittest.TestCase):
+class ScannerServer(unittest.TestCase):
+    """A clinic where it is day, two CT rooms with their scanners' AE titles, two procedures."""
+
     @classmethod
     def setUpClass(cls):
         cls.zone = daytime_zone()
@@ -142,10 +152,12 @@ class ModalityWorklistTest(unittest.TestCase):
             answers.append(parse_dump(dump))
         return answers, r
 
-    def status_of(self, r):
+    @staticmethod
+    def status_of(r):
         m = re.findall(r"Find Response(?: \d+)? \(([^)]*)\)", r.stdout + r.stderr)
         return m[-1] if m else None
 
+class ModalityWorklistTest(ScannerServer):
     def test_a_scanner_gets_its_rooms_steps_of_today_with_every_key(self):
         patient, order, appointment = self.booked("Núñez García", "José", self.ct1, 0,
                                                   [self.chest["id"], self.abdomen["id"]],
@@ -279,6 +291,125 @@ class ModalityWorklistTest(unittest.TestCase):
         self.assertTrue(statuses and "DataSetDoesNotMatchSOPClass" in statuses[0], r.stdout + r.stderr)
         self.assertEqual(statuses[-1], "Success", statuses)
         self.assertEqual(len(list(out.glob("rsp*.dcm"))), 1, "the good query's one match")
+
+
+class PerformedProcedureStepTest(ScannerServer):
+    """MPPS from dcmjs-dimse: the exam starts, completes or is discontinued as the scanner says."""
+
+    def peer(self, requests, station="CTSCAN1"):
+        """Runs requests on one association of the dcmjs-dimse peer; their results."""
+        type(self).count += 1
+        spec = self.tmp / f"peer{self.count}.json"
+        spec.write_text(json.dumps(requests))
+        r = subprocess.run(["node", "peers/dimse.mjs", str(spec), "127.0.0.1", str(self.server.dicom_port), station,
+                            self.server.aet], cwd=WEB, capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout.strip().splitlines()[-1])
+
+    def order_of(self, order):
+        status, body = self.call("GET", f"/api/ris/orders/{order['id']}", token=self.reception)
+        self.assertEqual(status, 200, body)
+        return body
+
+    @staticmethod
+    def started(step, accession, study, patient_id):
+        return {"op": "create", "uid": f"2.25.{uuid.uuid4().int}", "elements": {
+            "PerformedProcedureStepStatus": "IN PROGRESS", "PerformedStationAETitle": "CTSCAN1", "Modality": "CT",
+            "PatientID": patient_id, "PerformedProcedureStepStartDate": datetime.date.today().strftime("%Y%m%d"),
+            "PerformedProcedureStepStartTime": "101500", "PerformedProcedureStepID": "PPS1",
+            "ScheduledStepAttributesSequence": [{
+                "StudyInstanceUID": study, "AccessionNumber": accession, "RequestedProcedureID": accession,
+                "ScheduledProcedureStepID": step}]}}
+
+    def test_the_scanner_reports_its_step_and_the_order_follows(self):
+        patient, order, appointment = self.booked("Okafor", "Daniel", self.ct1, 0)
+        # The second client finds the step in the worklist, as findscu does.
+        found = self.peer([{"op": "worklist", "elements": {
+            "AccessionNumber": order["accessionNumber"], "PatientName": "", "PatientID": "", "StudyInstanceUID": "",
+            "RequestedProcedureID": "",
+            "ScheduledProcedureStepSequence": [{"ScheduledStationAETitle": "CTSCAN1", "Modality": "",
+                                                "ScheduledProcedureStepID": "", "ScheduledProcedureStepStartDate": ""}]}}])
+        self.assertEqual(found[0]["status"], 0, found)
+        [item] = found[0]["datasets"]
+        self.assertEqual((item["PatientID"], item["StudyInstanceUID"]), (patient["mrn"], order["studyInstanceUid"]))
+        step_id = item["ScheduledProcedureStepSequence"][0]["ScheduledProcedureStepID"]
+        self.assertEqual(step_id, str(appointment["id"]))
+        # IN PROGRESS: nobody had checked the patient in; the scanner's word is enough.
+        create = self.started(step_id, order["accessionNumber"], item["StudyInstanceUID"], patient["mrn"])
+        uid = create["uid"]
+        series = [{"SeriesInstanceUID": f"{order['studyInstanceUid']}.{n}", "SeriesDescription": f"Axial {n}",
+                   "ReferencedImageSequence": [{"ReferencedSOPClassUID": "1.2.840.10008.5.1.4.1.1.2",
+                                                "ReferencedSOPInstanceUID": f"{order['studyInstanceUid']}.{n}.{k}"}
+                                               for k in range(1, 4)]} for n in (1, 2)]
+        done = self.peer([create])
+        self.assertEqual(done[0]["status"], 0, done)
+        self.assertEqual(self.order_of(order)["status"], "in_progress")
+        answers, _ = self.worklist(f"AccessionNumber={order['accessionNumber']}",
+                                   "(0040,0100)[0].ScheduledProcedureStepStatus=STARTED")
+        self.assertEqual(len(answers), 1, "a started step is STARTED in the worklist")
+        # COMPLETED with the series made: acquired, and the series are recorded.
+        done = self.peer([{"op": "set", "uid": uid, "elements": {
+            "PerformedProcedureStepStatus": "COMPLETED", "PerformedProcedureStepEndDate": "20261206",
+            "PerformedProcedureStepEndTime": "103000", "PerformedSeriesSequence": series}}])
+        self.assertEqual(done[0]["status"], 0, done)
+        self.assertEqual(self.order_of(order)["status"], "acquired")
+        status, performed = self.call("GET", f"/api/ris/orders/{order['id']}/performed-steps", token=self.technician)
+        self.assertEqual(status, 200, performed)
+        [step] = performed["steps"]
+        self.assertEqual((step["uid"], step["status"], step["stationAeTitle"]), (uid, "COMPLETED", "CTSCAN1"))
+        self.assertEqual([(s["seriesInstanceUid"], s["modality"], s["description"], s["images"]) for s in step["series"]],
+                         [(s["SeriesInstanceUID"], "CT", s["SeriesDescription"], 3) for s in series])
+        # The trail: the arrival, the start and the completion, each the scanner's.
+        events = self.server.json(f"/api/audit?user=CTSCAN1&patient={patient['mrn']}&limit=50")
+        said = [(e["action"], e["outcome"]) for e in events]
+        self.assertIn(("dicom-mpps-create", "success"), said)
+        self.assertIn(("dicom-mpps-set", "success"), said)
+        self.assertTrue(any(order["accessionNumber"] in e["detail"] and "COMPLETED" in e["detail"] for e in events))
+
+    def test_a_discontinued_step_frees_the_booking_for_staff(self):
+        patient, order, appointment = self.booked("Lindqvist", "Maja", self.ct1, 60)
+        create = self.started(str(appointment["id"]), order["accessionNumber"], order["studyInstanceUid"],
+                              patient["mrn"])
+        done = self.peer([create, {"op": "set", "uid": create["uid"], "elements": {
+            "PerformedProcedureStepStatus": "DISCONTINUED",
+            "PerformedProcedureStepDiscontinuationReasonCodeSequence": [{
+                "CodeValue": "110514", "CodingSchemeDesignator": "DCM",
+                "CodeMeaning": "Incorrect worklist entry selected"}]}}])
+        self.assertEqual([d["status"] for d in done], [0, 0], done)
+        self.assertEqual(self.order_of(order)["status"], "requested", "back to be booked again or cancelled")
+        status, a = self.call("GET", f"/api/ris/appointments/{appointment['id']}", token=self.reception)
+        self.assertEqual((a["status"], a["cancelReason"]),
+                         ("cancelled", "Discontinued at the scanner: Incorrect worklist entry selected"))
+        self.assertEqual(self.worklist(f"AccessionNumber={order['accessionNumber']}")[0], [])
+
+    def test_bad_reports_get_their_status_and_change_nothing(self):
+        patient, order, appointment = self.booked("Refused", "Reports", self.ct1, 120)
+        good = self.started(str(appointment["id"]), order["accessionNumber"], order["studyInstanceUid"], patient["mrn"])
+        unknown = self.started("", "NOSUCHACC", "", "")
+        other_patient = self.started(str(appointment["id"]), order["accessionNumber"], "", "SOMEONE-ELSE")
+        completed_first = self.started(str(appointment["id"]), order["accessionNumber"], "", patient["mrn"])
+        completed_first["elements"]["PerformedProcedureStepStatus"] = "COMPLETED"
+        no_status = self.started(str(appointment["id"]), order["accessionNumber"], "", patient["mrn"])
+        del no_status["elements"]["PerformedProcedureStepStatus"]
+        before = (self.server.sql_rows("SELECT id, status, version FROM ris_orders ORDER BY id"),
+                  self.server.sql_rows("SELECT id, status, version FROM ris_appointments ORDER BY id"))
+        refused = self.peer([unknown, other_patient, completed_first, no_status,
+                             {"op": "set", "uid": "2.25.424242", "elements": {"PerformedProcedureStepStatus": "COMPLETED"}}])
+        self.assertEqual([r["status"] for r in refused], [0x0106, 0x0106, 0x0106, 0x0120, 0x0112], refused)
+        self.assertEqual((self.server.sql_rows("SELECT id, status, version FROM ris_orders ORDER BY id"),
+                          self.server.sql_rows("SELECT id, status, version FROM ris_appointments ORDER BY id")), before)
+        self.assertEqual(self.server.sql_rows("SELECT COUNT(*) FROM ris_performed_steps WHERE uid IN "
+                                              f"('{unknown['uid']}', '{other_patient['uid']}')"), [["0"]])
+        # On one association: the step, the same UID again (0111), an unknown status (0106), the
+        # completion, then a step no longer to be updated (0110); the good ones are done.
+        results = self.peer([good, good,
+                             {"op": "set", "uid": good["uid"], "elements": {"PerformedProcedureStepStatus": "LOST"}},
+                             {"op": "set", "uid": good["uid"], "elements": {"PerformedProcedureStepStatus": "COMPLETED"}},
+                             {"op": "set", "uid": good["uid"], "elements": {"PerformedProcedureStepStatus": "DISCONTINUED"}}])
+        self.assertEqual([r["status"] for r in results], [0, 0x0111, 0x0106, 0, 0x0110], results)
+        self.assertEqual(self.order_of(order)["status"], "acquired")
+        events = self.server.json("/api/audit?user=CTSCAN1&action=dicom-mpps-set&limit=50")
+        self.assertTrue(any(e["outcome"] == "failure" and "may no longer be updated" in e["detail"] for e in events))
 
 
 if __name__ == "__main__":

@@ -144,9 +144,25 @@ HttpResponse cancel(ris::Orders& orders, ris::Patients& patients, const HttpRequ
   return http::json_response(200, dump(order_json(done->value)));
 }
 
+
+json performed_json(const ris::PerformedStep& p) {
+  json series = json::array();
+  for (const auto& s : p.series)
+    series.push_back({{"seriesInstanceUid", s.series_uid}, {"modality", s.modality}, {"description", s.description},
+                      {"images", s.images}});
+  return {{"uid", p.uid},
+          {"status", p.status},
+          {"stationAeTitle", p.station_aet},
+          {"series", series},
+          {"discontinuedReason", p.discontinued_reason},
+          {"createdAt", p.created_at},
+          {"updatedAt", p.updated_at}};
+}
+
 }  // namespace
 
-void register_order_routes(http::Router& router, ris::Orders& orders, ris::Patients& patients) {
+void register_order_routes(http::Router& router, ris::Orders& orders, ris::Patients& patients,
+                           ris::PerformedSteps& performed) {
   router.add("GET", "/api/ris/orders", "ris.orders.read",
              [&orders, &patients](const HttpRequest& r) {
                if (auto s = only_parameters(r, {"patient"}); !s) return http::problem(s.error());
@@ -174,6 +190,20 @@ void register_order_routes(http::Router& router, ris::Orders& orders, ris::Patie
                if (!*o) return no_order();
                audit(r, patients, **o, "read");
                return http::json_response(200, dump(order_json(**o)));
+             });
+  router.add("GET", "/api/ris/orders/{id}/performed-steps", "ris.orders.read",
+             [&orders, &patients, &performed](const HttpRequest& r) {
+               auto id = row_id(r.param("id"));
+               if (!id) return no_order();
+               auto o = orders.get(*id);
+               if (!o) return http::problem(o.error());
+               if (!*o) return no_order();
+               auto steps = performed.of_order(*id);
+               if (!steps) return http::problem(steps.error());
+               audit(r, patients, **o, "read the performed steps of");
+               json out = json::array();
+               for (const auto& p : *steps) out.push_back(performed_json(p));
+               return http::json_response(200, dump({{"steps", out}}));
              });
   router.add("POST", "/api/ris/orders/{id}/cancel", "ris.orders.write",
              [&orders, &patients](const HttpRequest& r) { return cancel(orders, patients, r); });

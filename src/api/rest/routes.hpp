@@ -19,6 +19,7 @@
 #include "ris/orders.hpp"
 #include "ris/patient_merge.hpp"
 #include "ris/patients.hpp"
+#include "ris/performed_steps.hpp"
 #include "ris/schedule.hpp"
 #include "ris/worklist.hpp"
 
@@ -34,7 +35,8 @@ void register_ris_routes(http::Router& router, ris::Patients& patients);
 // The RIS's catalogue: procedures, rooms with their opening hours, closures.
 void register_catalogue_routes(http::Router& router, ris::Catalogue& catalogue);
 // The RIS's orders: created with their accession numbers, read, cancelled.
-void register_order_routes(http::Router& router, ris::Orders& orders, ris::Patients& patients);
+void register_order_routes(http::Router& router, ris::Orders& orders, ris::Patients& patients,
+                           ris::PerformedSteps& performed);
 // /api/ris/slots, /api/ris/calendar, /api/ris/appointments: the appointment book; /api/ris/clinic
 // with the clinic's zone and `region` (clinic_region) for the browser's formats.
 void register_schedule_routes(http::Router& router, ris::Schedule& schedule,

@@ -1,0 +1,21 @@
+// Internal to ris/: the step of an exam that every way of making it shares (a click on the
+// technicians' worklist, the scanner's MPPS), inside the caller's write job.
+#pragma once
+
+#include <string>
+
+#include "events/outbox.hpp"
+#include "ris/appointment.hpp"
+#include "store/database.hpp"
+
+namespace vireo::ris {
+
+// Moves the exam's order to `to` (in_progress, acquired): the appointment's version moves, the
+// order's status is set, an acquired exam without a radiologist gets one by the clinic's rule,
+// and the step's event (`topic`, and the reader's) goes to the outbox. The caller has checked
+// that the step is allowed. Returns the appointment as saved.
+[[nodiscard]] Result<Appointment> advance_exam(Connection& c, const events::Outbox& outbox,
+                                               const AppointmentView& v, const char* to,
+                                               const char* topic, const std::string& actor);
+
+}  // namespace vireo::ris
