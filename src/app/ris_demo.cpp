@@ -228,7 +228,7 @@ access::Principal demo_operator() {
 int link_demo_studies(Services& s) {
   struct Study {
     std::string patient_id, name, birth_date, sex, accession, date, time, modality, description,
-        referring;
+        referring, uid;
   };
   std::vector<Study> studies;
   const std::string issuer = s.ris_patients->options().mrn_issuer;
@@ -253,7 +253,7 @@ int link_demo_studies(Services& s) {
     studies.push_back({at(tag::kPatientID), at(tag::kPatientName), at(tag::kPatientBirthDate),
                        at(tag::kPatientSex), at(tag::kAccessionNumber), at(tag::kStudyDate),
                        at(tag::kStudyTime), at(tag::kModalitiesInStudy), at(tag::kStudyDescription),
-                       at(tag::kReferringPhysicianName)});
+                       at(tag::kReferringPhysicianName), at(tag::kStudyInstanceUID)});
     return true;
   });
   if (!found) {
@@ -312,6 +312,7 @@ int link_demo_studies(Services& s) {
         st.referring.find("WELBY") != std::string::npos ? "Dr. Marcus Welby" : "Dr. Elena Serra";
     o.requesting_department = "Primary care";
     o.accession_number = st.accession;
+    o.study_instance_uid = st.uid;  // the images exist: the order names their study
     auto order = s.ris_orders->create(o, kActor);
     if (!order || !order->saved()) continue;
     ++linked;

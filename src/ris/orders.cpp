@@ -92,6 +92,8 @@ std::vector<FieldError> validate(const OrderFields& f) {
   // DICOM's Accession Number is an SH: at most 16 characters.
   if (c.text("accessionNumber", "The accession number", f.accession_number, 16))
     c.dicom_text("accessionNumber", "The accession number", f.accession_number, false);
+  if (!f.study_instance_uid.empty() && !is_valid_uid(f.study_instance_uid))
+    c.add("studyInstanceUid", "format", "A Study Instance UID is digits and dots, 64 at most");
   return c.errors;
 }
 
@@ -170,15 +172,22 @@ Status fill_referring_keys(WriteQueue& writes) {
   }
 }
 
-// The Study Instance UIDs of orders made before they were chosen (migration 10), as above.
+// The Study Instance UIDs of orders made before they were chosen (migration 10), as above: only
+// for orders whose images are still to come (an acquired order's study has the scanner's UID,
+// found by its accession number), and only where no other node has just given one.
 Status fill_study_uids(WriteQueue& writes) {
   constexpr int64_t kBatch = 5000;
   for (;;) {
     auto filled = writes.run<int64_t>([&](Connection& c) -> Result<int64_t> {
-      auto rows = c.query("SELECT id FROM ris_orders WHERE study_uid = '' ORDER BY id LIMIT ?", {kBatch});
+      auto rows = c.query(
+          "SELECT id FROM ris_orders WHERE study_uid = '' AND status IN ('requested', 'scheduled', "
+          "'arrived', 'no_show') ORDER BY id LIMIT ?",
+          {kBatch});
       if (!rows) return std::unexpected(rows.error());
       for (const auto& r : *rows)
-        if (auto s = c.execute("UPDATE ris_orders SET study_uid = ? WHERE id = ?", {new_uid(), r.integer(0)}); !s)
+        if (auto s = c.execute("UPDATE ris_orders SET study_uid = ? WHERE id = ? AND study_uid = ''",
+                               {new_uid(), r.integer(0)});
+            !s)
           return std::unexpected(s.error());
       return std::ssize(*rows);
     });
@@ -245,7 +254,7 @@ Result<Checked<Order>> Orders::create(const OrderFields& typed, const std::strin
         "?, 'requested', '', 1, ?, ?, ?, ?, ?, ?) RETURNING id",
         {f.patient_id, *accession, f.priority, f.reason, f.clinical_info, f.referring_physician,
          f.requesting_department, now, actor, now, actor, physician_key(f.referring_physician),
-         new_uid()});
+         f.study_instance_uid.empty() ? new_uid() : f.study_instance_uid});
     if (!made) return std::unexpected(made.error());
     int64_t id = (*made)[0].integer(0);
     for (size_t i = 0; i < f.procedure_ids.size(); ++i)

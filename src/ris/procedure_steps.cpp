@@ -1,6 +1,10 @@
 #include "ris/procedure_steps.hpp"
 
 #include <algorithm>
+#include <map>
+
+#include "core/log.hpp"
+#include "core/strings.hpp"
 
 #include "ris/patient_rules.hpp"
 #include "ris/schema.hpp"
@@ -76,13 +80,14 @@ Result<std::unique_ptr<ProcedureSteps>> ProcedureSteps::open(Database& db, TimeZ
 Result<std::vector<ScheduledStep>> ProcedureSteps::find(const StepQuery& q) {
   const Dialect& d = db_.dialect();
   std::vector<std::string> order_states;
-  for (const auto& state : q.states.empty() ? std::vector<std::string>{"SCHEDULED", "ARRIVED"} : q.states) {
+  bool any_state = q.states.empty();
+  for (const auto& state : q.states) {
+    if (state == "*") any_state = true;
     auto states = order_states_of(state);
-    if (states.empty())
-      return fail(ErrorCode::InvalidQuery, "Scheduled Procedure Step Status (0040,0020) is one of SCHEDULED, "
-                                           "ARRIVED, STARTED or COMPLETED");
     order_states.insert(order_states.end(), states.begin(), states.end());
   }
+  if (any_state) order_states = {"scheduled", "arrived"};
+  if (order_states.empty()) return std::vector<ScheduledStep>{};  // only states never given here
   std::string where = "WHERE a.status IN ('booked', 'arrived') AND o.status IN (";
   std::vector<SqlValue> args;
   for (size_t i = 0; i < order_states.size(); ++i) {
@@ -90,26 +95,37 @@ Result<std::vector<ScheduledStep>> ProcedureSteps::find(const StepQuery& q) {
     args.emplace_back(order_states[i]);
   }
   where += ")";
-  // A text key: equal, or a wildcard match when it holds * or ?.
-  auto text = [&](const std::string& column, const std::string& value) {
-    if (value.empty() || value == "*") return;
-    if (has_wildcard(value)) {
-      where += " AND " + d.wildcard_condition(column);
-      args.emplace_back(d.wildcard_parameter(value));
-    } else {
-      where += " AND " + column + " = ?";
-      args.emplace_back(value);
+  // A text key: any of its values (apart by backslashes), each equal, or a wildcard match when
+  // it holds * or ?. `fold` makes a value a name key first.
+  auto text = [&](const std::string& column, const std::string& value, bool fold = false) {
+    std::vector<std::string> conditions;
+    std::vector<SqlValue> values;
+    for (auto one : split(value, '\\')) {
+      one = fold ? name_key(one) : std::string(trim(one));
+      if (one.empty() || one == "*") return;  // universal
+      if (has_wildcard(one)) {
+        conditions.push_back(d.wildcard_condition(column));
+        values.emplace_back(d.wildcard_parameter(one));
+      } else {
+        conditions.push_back(column + " = ?");
+        values.emplace_back(one);
+      }
     }
+    args.insert(args.end(), values.begin(), values.end());
+    where += " AND (";
+    for (size_t i = 0; i < conditions.size(); ++i) where += (i ? " OR " : "") + conditions[i];
+    where += ")";
   };
   text("r.ae_title", q.station_aet);
   text("r.modality", q.modality);
   text("p.mrn", q.patient_id);
   text("p.mrn_issuer", q.issuer);
   text("o.accession_number", q.accession_number);
+  text("o.accession_number", q.requested_procedure_id);
   text("o.study_uid", q.study_instance_uid);
   // The name keys are folded (case, Latin accents) as the patients' search keys are.
-  text("p.family_key", name_key(q.family_name));
-  text("p.given_key", name_key(q.given_name));
+  text("p.family_key", q.family_name, true);
+  text("p.given_key", q.given_name, true);
   if (q.from) {
     where += " AND a.starts_at >= ?";
     args.emplace_back(instant_text(*q.from));
@@ -133,14 +149,34 @@ Result<std::vector<ScheduledStep>> ProcedureSteps::find(const StepQuery& q) {
   std::vector<ScheduledStep> out;
   out.reserve(rows->size());
   for (const auto& r : *rows) out.push_back(step_of(r, zone_));
-  for (auto& s : out) {
-    auto procedures = (*c)->query(
-        "SELECT p.code, p.name, p.body_part FROM ris_order_procedures op JOIN ris_procedures p ON "
-        "p.id = op.procedure_id WHERE op.order_id = ? ORDER BY op.position",
-        {s.order_id});
-    if (!procedures) return std::unexpected(procedures.error());
-    for (const auto& p : *procedures) s.procedures.push_back({p.text(0), p.text(1), p.text(2)});
+  if (!q.performing_physician.empty() && q.performing_physician != "*") {
+    // The staff's names are free text ("Dr. Elena Serra"): the step matches when that name,
+    // folded, holds the asked name's family part (its wildcards aside).
+    std::string family = name_key(q.performing_physician.substr(0, q.performing_physician.find('^')));
+    std::erase_if(family, [](char ch) { return ch == '*' || ch == '?'; });
+    std::erase_if(out, [&](const ScheduledStep& s) {
+      return name_key(s.performing_physician).find(family) == std::string::npos;
+    });
   }
+  if (std::ssize(*rows) >= q.limit)
+    spdlog::warn("modality worklist: a query matched more than {} steps; the earliest were sent", q.limit);
+  // The procedures of every step found, in one query.
+  std::map<int64_t, std::vector<StepProcedure>> procedures;
+  for (size_t from = 0; from < out.size(); from += 500) {
+    std::string in;
+    std::vector<SqlValue> ids;
+    for (size_t i = from; i < std::min(out.size(), from + 500); ++i) {
+      in += ids.empty() ? "?" : ", ?";
+      ids.emplace_back(out[i].order_id);
+    }
+    auto found = (*c)->query(
+        "SELECT op.order_id, p.code, p.name, p.body_part FROM ris_order_procedures op JOIN "
+        "ris_procedures p ON p.id = op.procedure_id WHERE op.order_id IN (" + in + ") ORDER BY op.order_id, op.position",
+        std::span<const SqlValue>(ids));
+    if (!found) return std::unexpected(found.error());
+    for (const auto& p : *found) procedures[p.integer(0)].push_back({p.text(1), p.text(2), p.text(3)});
+  }
+  for (auto& s : out) s.procedures = procedures[s.order_id];
   return out;
 }
 

@@ -31,17 +31,20 @@ namespace vireo::ris {
 inline constexpr const char* kStepStates[] = {"SCHEDULED", "ARRIVED", "STARTED", "COMPLETED"};
 
 struct StepQuery {
-  // Each empty (or unset) matches everything. Texts may hold DICOM wildcards (* and ?), except
-  // where said.
+  // Each empty (or unset, or "*") matches everything. Texts may hold DICOM wildcards (* and ?)
+  // and a list of values apart by backslashes (any of them), except where said.
   std::string station_aet;             // the room's scanner
   std::string modality;                // exact: the room's modality
   std::optional<Instant> from, to;     // the step's start, both inclusive
   std::string family_name, given_name; // matched on the name's search keys (case and accents folded)
   std::string patient_id;              // the MRN
   std::string issuer;                  // exact: the MRN's issuer
-  std::string accession_number;        // also the Requested Procedure ID
-  std::string study_instance_uid;      // exact
-  // Empty: SCHEDULED and ARRIVED (what a scanner is about to do).
+  std::string accession_number;
+  std::string requested_procedure_id;  // the accession number again, as its own key
+  std::string study_instance_uid;
+  std::string performing_physician;    // the booked radiologist's name holds this name's family part
+  // Empty: SCHEDULED and ARRIVED (what a scanner is about to do). A state Vireo never gives
+  // (READY, DEPARTED) matches nothing.
   std::vector<std::string> states;
   int64_t limit = 1000;
 };
@@ -68,7 +71,7 @@ struct ScheduledStep {
 class ProcedureSteps {
  public:
   static Result<std::unique_ptr<ProcedureSteps>> open(Database& db, TimeZone zone);
-  // In start order, at most q.limit. InvalidQuery for a state that is not in kStepStates.
+  // In start order, at most q.limit.
   [[nodiscard]] Result<std::vector<ScheduledStep>> find(const StepQuery& q);
   [[nodiscard]] const TimeZone& zone() const { return zone_; }
 

@@ -1233,5 +1233,8 @@ class RisDemoTest(unittest.TestCase):
                              [("Ribas", "Nuria", "1980-02-12", "VIREO")])
             orders = server.json(f"/api/ris/orders?patient={found[0]['id']}")["orders"]
             self.assertEqual([(o["accessionNumber"], o["status"]) for o in orders], [("A900001", "acquired")])
+            studies = server.json("/dicom-web/studies?AccessionNumber=A900001")
+            self.assertEqual(orders[0]["studyInstanceUid"], studies[0]["0020000D"]["Value"][0],
+                             "the order names the study its images are in")
         finally:
             server.cleanup()

@@ -73,7 +73,7 @@ const Key kTopKeys[] = {
     {DCM_PatientSize, 16, nothing},
     {DCM_MedicalAlerts, 64,
      [](const ScheduledStep& s) { return s.contrast_allergy ? std::string("CONTRAST ALLERGY") : std::string(); }},
-    {DCM_Allergies, 64, [](const ScheduledStep& s) { return s.allergies; }},
+    {DCM_Allergies, 64, [](const ScheduledStep& s) { return s.allergies; }},  // VM 1-n: see Response::put
     // 4: unknown. The RIS does not record pregnancy yet; the technician asks.
     {DCM_PregnancyStatus, 16, [](const ScheduledStep&) { return std::string("4"); }},
     {DCM_SpecialNeeds, 64, nothing},
@@ -115,20 +115,12 @@ const Key kStepKeys[] = {
 
 // The sequences of a code (PS3.3 8.8): what their items hold.
 const DcmTagKey kCodeKeys[] = {DCM_CodeValue, DCM_CodingSchemeDesignator, DCM_CodeMeaning};
-// Sequences the model has, returned empty (Vireo has nothing to put in them).
-const DcmTagKey kEmptySequences[] = {DCM_ReferencedStudySequence, DCM_ReferencedPatientSequence};
 
 template <size_t N>
 const Key* key_of(const Key (&keys)[N], const DcmTagKey& tag) {
   for (const auto& k : keys)
     if (k.tag == tag) return &k;
   return nullptr;
-}
-
-bool is_one_of(const DcmTagKey& tag, std::initializer_list<DcmTagKey> tags) {
-  for (const auto& t : tags)
-    if (t == tag) return true;
-  return false;
 }
 
 std::string text_of(DcmElement* el) {
@@ -141,6 +133,21 @@ std::string name_of(const DcmTagKey& tag) { return DcmTag(tag).getTagName() + st
 
 Error refused(const std::string& why) { return {ErrorCode::InvalidQuery, why}; }
 
+// Whether a sequence's items hold any value (an empty item, or zero-length keys in it, ask for
+// the sequence as a return key, PS3.4 K.2.2.1.2).
+bool holds_values(DcmSequenceOfItems& sq, int depth = 0) {
+  if (depth > 8) return true;
+  for (unsigned long i = 0; i < sq.card(); ++i) {
+    DcmItem* item = sq.getItem(i);
+    for (unsigned long k = 0; k < item->card(); ++k) {
+      DcmElement* el = item->getElement(k);
+      if (el->ident() == EVR_SQ ? holds_values(static_cast<DcmSequenceOfItems&>(*el), depth + 1) : !text_of(el).empty())
+        return true;
+    }
+  }
+  return false;
+}
+
 // A code sequence's request: its items may name the code's attributes only.
 Status check_code_sequence(DcmSequenceOfItems& sq) {
   if (sq.card() > 1) return std::unexpected(refused(name_of(sq.getTag()) + " has more than one item"));
@@ -148,7 +155,11 @@ Status check_code_sequence(DcmSequenceOfItems& sq) {
     DcmItem* item = sq.getItem(i);
     for (unsigned long k = 0; k < item->card(); ++k) {
       DcmElement* el = item->getElement(k);
-      if (el->ident() == EVR_SQ) return std::unexpected(refused("sequences are nested deeper than the model's"));
+      if (el->ident() == EVR_SQ) {
+        if (holds_values(static_cast<DcmSequenceOfItems&>(*el)))
+          return std::unexpected(refused("sequences are nested deeper than the model's"));
+        continue;
+      }
       bool known = false;
       for (const auto& t : kCodeKeys) known |= (el->getTag() == t);
       if (!known && !text_of(el).empty())
@@ -158,12 +169,16 @@ Status check_code_sequence(DcmSequenceOfItems& sq) {
   return {};
 }
 
+// Group lengths and private elements (and their creators) are not keys: passed over.
+bool passed_over(const DcmTagKey& tag) { return tag.getElement() == 0x0000 || tag.getGroup() % 2 == 1; }
+
 // What the request may hold (Table K.6-1); keys outside it are returned empty when they ask
 // nothing, and refused when they carry a value Vireo cannot match on.
 Status check_identifier(DcmDataset& id) {
   for (unsigned long i = 0; i < id.card(); ++i) {
     DcmElement* el = id.getElement(i);
     const DcmTagKey tag = el->getTag();
+    if (passed_over(tag)) continue;
     if (el->ident() == EVR_SQ) {
       auto& sq = static_cast<DcmSequenceOfItems&>(*el);
       if (tag == DCM_ScheduledProcedureStepSequence) {
@@ -173,10 +188,11 @@ Status check_identifier(DcmDataset& id) {
           DcmItem* item = sq.getItem(n);
           for (unsigned long k = 0; k < item->card(); ++k) {
             DcmElement* inner = item->getElement(k);
+            if (passed_over(inner->getTag())) continue;
             if (inner->ident() == EVR_SQ) {
               if (inner->getTag() != DCM_ScheduledProtocolCodeSequence) {
-                if (static_cast<DcmSequenceOfItems&>(*inner).card() > 0)
-                  return std::unexpected(refused("sequences are nested deeper than the model's"));
+                if (holds_values(static_cast<DcmSequenceOfItems&>(*inner)))
+                  return std::unexpected(refused(name_of(inner->getTag()) + " is not a key Vireo matches on"));
                 continue;
               }
               if (auto s = check_code_sequence(static_cast<DcmSequenceOfItems&>(*inner)); !s) return s;
@@ -188,8 +204,8 @@ Status check_identifier(DcmDataset& id) {
         }
       } else if (tag == DCM_RequestedProcedureCodeSequence) {
         if (auto s = check_code_sequence(sq); !s) return s;
-      } else if (sq.card() > 0 && !is_one_of(tag, {kEmptySequences[0], kEmptySequences[1]})) {
-        return std::unexpected(refused(name_of(tag) + " is not a sequence of the Modality Worklist"));
+      } else if (holds_values(sq)) {
+        return std::unexpected(refused(name_of(tag) + " is not a key Vireo matches on"));
       }
       continue;
     }
@@ -273,7 +289,6 @@ Result<Window> window_of(const std::string& date, const std::string& time, const
 struct Request {
   ris::StepQuery query;
   Window window;
-  bool nothing = false;  // keys that cannot both hold (two different accession numbers)
 };
 
 Result<Request> request_of(DcmDataset& id, const TimeZone& zone) {
@@ -291,12 +306,8 @@ Result<Request> request_of(DcmDataset& id, const TimeZone& zone) {
   r.query.patient_id = top(DCM_PatientID);
   r.query.issuer = top(DCM_IssuerOfPatientID);
   r.query.accession_number = top(DCM_AccessionNumber);
+  r.query.requested_procedure_id = top(DCM_RequestedProcedureID);
   r.query.study_instance_uid = top(DCM_StudyInstanceUID);
-  const std::string requested_id = top(DCM_RequestedProcedureID);
-  if (!requested_id.empty()) {
-    if (r.query.accession_number.empty()) r.query.accession_number = requested_id;
-    else if (requested_id != r.query.accession_number) r.nothing = true;  // one and the same here
-  }
   DcmItem* step = nullptr;
   std::string date, time;
   if (id.findAndGetSequenceItem(DCM_ScheduledProcedureStepSequence, step, 0).good() && step) {
@@ -307,11 +318,20 @@ Result<Request> request_of(DcmDataset& id, const TimeZone& zone) {
     };
     r.query.station_aet = inner(DCM_ScheduledStationAETitle);
     r.query.modality = inner(DCM_Modality);
+    r.query.performing_physician = inner(DCM_ScheduledPerformingPhysicianName);
     date = inner(DCM_ScheduledProcedureStepStartDate);
     time = inner(DCM_ScheduledProcedureStepStartTime);
     for (const auto& state : split(inner(DCM_ScheduledProcedureStepStatus), '\\'))
       if (!trim(state).empty()) r.query.states.emplace_back(trim(state));
   }
+  // Without a date, a scanner means today and what is to come, unless it names the patient or the
+  // exam (then whenever it is): never the steps left over from past days.
+  const auto named = [](const std::string& v) { return !v.empty() && v != "*"; };
+  const bool identified = named(r.query.patient_id) || named(r.query.accession_number) ||
+                          named(r.query.requested_procedure_id) || named(r.query.study_instance_uid);
+  const std::string today = dicom_date(zone.local_of(std::chrono::time_point_cast<std::chrono::seconds>(
+                                                         std::chrono::system_clock::now())).day);
+  if (date.empty() && !identified) date = time.empty() ? today + "-" : today;
   auto w = window_of(date, time, zone);
   if (!w) return std::unexpected(w.error());
   r.window = *w;
@@ -328,8 +348,29 @@ bool inside(const Window& w, const ScheduledStep& s) {
 // Writes the response, tracking whether it needs UTF-8 declared.
 class Response {
  public:
+  // `max` characters (PS3.5 6.2 counts characters, not bytes), without control characters or
+  // backslashes (value separators): the RIS's texts are free, the DICOM strings are not. A
+  // longer Allergies text becomes several values (VM 1-n) rather than losing its end.
   void put(DcmItem& into, const DcmTagKey& tag, const std::string& value, size_t max) {
-    std::string v = value.size() > max ? cut_utf8(value, max) : value;
+    std::string clean = value;
+    for (char& c : clean)
+      if (c == '\\') c = '/';
+      else if (c == '\r' || (static_cast<unsigned char>(c) < 0x20 && (c != '\n' || tag != DCM_Allergies))) c = ' ';
+    std::string v;
+    if (tag == DCM_Allergies) {
+      // A value per line, and per `max` characters of a longer line, cut between words.
+      for (const auto& line : split(clean, '\n')) {
+        for (std::string rest(trim(line)); !rest.empty();) {
+          std::string piece = cut_chars(rest, max);
+          if (piece.size() < rest.size() && rest[piece.size()] != ' ')
+            if (auto space = piece.rfind(' '); space != std::string::npos && space > 0) piece.resize(space);
+          v += (v.empty() ? "" : "\\") + std::string(trim(piece));
+          rest = std::string(trim(std::string_view(rest).substr(piece.size())));
+        }
+      }
+    } else {
+      v = cut_chars(clean, max);
+    }
     for (unsigned char c : v) non_ascii_ |= c >= 0x80;
     into.putAndInsertString(tag, v.c_str());
   }
@@ -347,11 +388,14 @@ class Response {
   [[nodiscard]] bool non_ascii() const { return non_ascii_; }
 
  private:
-  // At most `max` bytes without cutting a UTF-8 sequence apart (VR lengths count bytes here).
-  static std::string cut_utf8(const std::string& v, size_t max) {
-    size_t n = max;
-    while (n > 0 && (static_cast<unsigned char>(v[n]) & 0xC0) == 0x80) --n;
-    return v.substr(0, n);
+  // The first `max` characters (UTF-8 code points).
+  static std::string cut_chars(const std::string& v, size_t max) {
+    size_t chars = 0, i = 0;
+    for (; i < v.size(); ++i) {
+      if ((static_cast<unsigned char>(v[i]) & 0xC0) == 0x80) continue;  // a continuation byte
+      if (chars++ == max) break;
+    }
+    return v.substr(0, i);
   }
   bool non_ascii_ = false;
 };
@@ -427,14 +471,17 @@ class WorklistService final : public net::DimseService {
     int sent = 0;
     bool cancelled = false;
     OFCondition net = EC_Normal;
-    Status result = check_identifier(*identifier);
-    if (result) {
+    // (An optional error rather than a reassigned Status: GCC 12's std::expected assignment
+    // double-frees the error, see WriteQueue::run_all.)
+    std::optional<Error> failure;
+    if (auto checked = check_identifier(*identifier); !checked) failure = checked.error();
+    if (!failure) {
       auto asked = request_of(*identifier, steps_.zone());
       if (!asked) {
-        result = std::unexpected(asked.error());
-      } else if (!asked->nothing) {
+        failure = asked.error();
+      } else {
         auto found = steps_.find(asked->query);
-        if (!found) result = std::unexpected(found.error());
+        if (!found) failure = found.error();
         for (const auto& step : found ? *found : std::vector<ScheduledStep>{}) {
           if (!inside(asked->window, step)) continue;
           if (++sent % 32 == 0 && DIMSE_checkForCancelRQ(a.assoc, pres, req.MessageID).good()) {
@@ -453,18 +500,18 @@ class WorklistService final : public net::DimseService {
     DcmDataset* detail = nullptr;
     if (cancelled) {
       rsp.DimseStatus = STATUS_FIND_Cancel_MatchingTerminatedDueToCancelRequest;
-    } else if (!result) {
-      spdlog::warn("worklist C-FIND from {} refused: {}", log_safe(a.calling_aet), log_safe(result.error().message(), 256));
-      rsp.DimseStatus = dicom_status(result.error().code);
-      detail = net::error_comment(result.error());
+    } else if (failure) {
+      spdlog::warn("worklist C-FIND from {} refused: {}", log_safe(a.calling_aet), log_safe(failure->message(), 256));
+      rsp.DimseStatus = dicom_status(failure->code);
+      detail = net::error_comment(*failure);
     } else {
       rsp.DimseStatus = STATUS_Success;
     }
     a.count("worklist queries");
-    auto event = a.event("dicom-find", result ? "success" : "failure");
+    auto event = a.event("dicom-find", failure ? "failure" : "success");
     event.resource = "C-FIND WORKLIST";
     event.detail = net::identifier_text(*identifier, event.patient_id, event.study_uid) + "; " + std::to_string(sent) +
-                   " matches" + (result ? "" : "; refused: " + result.error().message());
+                   " matches" + (failure ? "; refused: " + failure->message() : "");
     a.record(std::move(event));
     cond = DIMSE_sendFindResponse(a.assoc, pres, &req, &rsp, nullptr, detail);
     delete detail;

@@ -56,6 +56,15 @@ class EchoService final : public DimseService {
   }
 };
 
+// The metrics' label of a request: its command for the archive's (as before the services had
+// names: "move" and "get" apart), the service's name for the others.
+const char* operation_of(T_DIMSE_Command command, const DimseService* svc) {
+  if (!svc) return "other";
+  if (command == DIMSE_C_MOVE_RQ) return "move";
+  if (command == DIMSE_C_GET_RQ) return "get";
+  return svc->name();
+}
+
 Counter& associations_counter() {
   static auto& c = Metrics::counter("vireo_dicom_associations_total", "DICOM associations accepted");
   return c;
@@ -531,16 +540,16 @@ void DimseServer::Impl::serve(T_ASC_Association* assoc) {
       break;
     }
     if (msg.CommandField == DIMSE_C_CANCEL_RQ) continue;  // a cancel after the operation ended: nothing to do
-    T_ASC_PresentationContext pc;
-    ASC_findAcceptedPresentationContext(assoc->params, pres, &pc);
-    const std::string sop_class = pc.abstractSyntax;
-    DimseService* svc = service_for(sop_class);
+    T_ASC_PresentationContext pc{};
+    const bool known_context = ASC_findAcceptedPresentationContext(assoc->params, pres, &pc).good();
+    const std::string sop_class = known_context ? pc.abstractSyntax : "";
+    DimseService* svc = known_context ? service_for(sop_class) : nullptr;
     auto t0 = std::chrono::steady_clock::now();
     cond = svc ? svc->handle(association, msg, pres, sop_class) : OFCondition(DIMSE_BADCOMMANDTYPE);
     if (cond == DIMSE_BADCOMMANDTYPE)
       spdlog::warn("association from {}: DIMSE command 0x{:04x} is not taken on a {} context; aborting",
                    log_safe(calling_aet(assoc)), static_cast<unsigned>(msg.CommandField), svc ? svc->name() : "refused");
-    dimse_latency(svc ? svc->name() : "other")
+    dimse_latency(operation_of(msg.CommandField, svc))
         .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     if (cond.bad()) {
       spdlog::info("association from {} aborted: {}", log_safe(calling_aet(assoc)), cond.text());

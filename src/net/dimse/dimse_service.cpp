@@ -11,7 +11,9 @@ Association::Association(T_ASC_Association* a, const DimseOptions& o, audit::Aud
       calling_aet(a->params->DULparams.callingAPTitle),
       address(a->params->DULparams.callingPresentationAddress),
       audit_(audit),
-      stopping_(stopping) {}
+      stopping_(stopping),
+      // The association's summary always says these, in this order, as it always has.
+      counts_{{"stored", 0}, {"refused", 0}, {"queries", 0}, {"retrieves", 0}} {}
 
 OFCondition Association::receive_dataset(T_ASC_PresentationContextID pres, std::unique_ptr<DcmDataset>& out) {
   DcmDataset* received = nullptr;
@@ -67,7 +69,7 @@ void Association::finish() {
   }
   auto e = event("dicom-association", refused ? "failure" : "success");
   e.resource = "association";
-  e.detail = detail.empty() ? "no operation" : detail;
+  e.detail = detail;
   record(std::move(e));
 }
 
