@@ -19,6 +19,7 @@
 #include "api/rest/security.hpp"
 #include "api/web/web_app.hpp"
 #include "auth/password.hpp"
+#include "app/image_links.hpp"
 #include "app/patient_moves.hpp"
 #include "app/services.hpp"
 #include "core/log.hpp"
@@ -84,14 +85,16 @@ void route_events(events::Outbox& outbox) {
   // What the open calendars, worklists and order lists show at once, on every node.
   for (const char* topic : {ris::kOrderCreated, ris::kOrderCancelled, ris::kAppointmentBooked,
                             ris::kAppointmentMoved, ris::kAppointmentCancelled, ris::kPatientArrived,
-                            ris::kPatientNoShow, ris::kExamStarted, ris::kExamAcquired, ris::kReaderAssigned,
+                            ris::kPatientNoShow, ris::kExamStarted, ris::kExamAcquired, ris::kExamDiscontinued, ris::kReaderAssigned,
                             ris::kRequestCreated, ris::kRequestConfirmed, ris::kRequestDeclined, ris::kRequestReopened,
                             ris::kPatientUpdated, ris::kPatientMerged, ris::kPatientUnmerged,
-                            "study.patient_changed"})
+                            ris::kImagesLinked, ris::kStudyUnmatched, "study.patient_changed"})
     outbox.broadcast(topic);
   // A merge's studies follow it into the archive (their files rewritten to name the patient kept).
   outbox.route(ris::kPatientMerged, kPatientMovesConsumer);
   outbox.route(ris::kPatientUnmerged, kPatientMovesConsumer);
+  // Each study that arrives finds its order (or waits to be reconciled).
+  outbox.route("study.received", kImageLinksConsumer);
 }
 
 Result<Services> open_services(const Config& config) {
@@ -152,6 +155,9 @@ Result<Services> open_services(const Config& config) {
   auto performed = ris::PerformedSteps::open(*s.db, *s.writes, *s.outbox, progress);
   if (!performed) return std::unexpected(performed.error());
   s.ris_performed = std::move(*performed);
+  auto links = ris::ImageLinks::open(*s.db, *s.writes, *s.outbox, progress);
+  if (!links) return std::unexpected(links.error());
+  s.ris_image_links = std::move(*links);
   auto merges = ris::Merges::open(*s.db, *s.writes, *s.outbox, progress);
   if (!merges) return std::unexpected(merges.error());
   s.ris_merges = std::move(*merges);
@@ -170,6 +176,7 @@ Result<Services> open_services(const Config& config) {
   if (!audit) return std::unexpected(audit.error());
   s.audit = std::move(*audit);
   s.dispatcher->handle(kPatientMovesConsumer, patient_moves(*s.archive, *s.ris_patients, *s.ris_merges, *s.audit, *s.dispatcher));
+  s.dispatcher->handle(kImageLinksConsumer, image_links(*s.archive, *s.ris_image_links));
   if (!config.audit_syslog.empty()) {
     auto sender = net::SyslogSender::open(config.audit_syslog, config.audit_syslog_ca);
     if (!sender) return std::unexpected(sender.error());
@@ -207,6 +214,7 @@ void build_router(Services& s, http::Router& router) {
   api::register_request_routes(router, *s.ris_schedule);
   api::register_merge_routes(router, *s.ris_merges, *s.ris_patients, *s.archive);
   api::register_worklist_routes(router, *s.ris_schedule, *s.ris_exams, *s.live, *s.auth);
+  api::register_reconciliation_routes(router, *s.ris_image_links);
   api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_rendered_routes(router, *s.archive, s.render_cache.get());

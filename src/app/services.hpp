@@ -16,6 +16,7 @@
 #include "events/outbox.hpp"
 #include "net/http/http_types.hpp"
 #include "net/syslog/syslog_sender.hpp"
+#include "ris/image_links.hpp"
 #include "ris/performed_steps.hpp"
 #include "ris/procedure_steps.hpp"
 #include "store/fs_blob_store.hpp"
@@ -40,6 +41,7 @@ struct Services {
   std::unique_ptr<ris::Exams> ris_exams;
   std::unique_ptr<ris::ProcedureSteps> ris_steps;  // the modality worklist's
   std::unique_ptr<ris::PerformedSteps> ris_performed;  // MPPS
+  std::unique_ptr<ris::ImageLinks> ris_image_links;    // studies to their orders
   std::unique_ptr<ris::Merges> ris_merges;
   // Delivers the outbox to this node's consumers; started by serve only (the CLI's events
   // wait for a server).

@@ -18,4 +18,10 @@ namespace vireo::ris {
                                                const AppointmentView& v, const char* to,
                                                const char* topic, const std::string& actor);
 
+// The patient is here though nobody checked them in (the scanner began, or the images came):
+// the booked appointment and its order become arrived, ris.appointment.arrived goes to the
+// outbox. Returns the appointment as it is now.
+[[nodiscard]] Result<AppointmentView> mark_arrived(Connection& c, const events::Outbox& outbox,
+                                                   const AppointmentView& v, const std::string& actor);
+
 }  // namespace vireo::ris

@@ -128,20 +128,9 @@ Result<PerformedOutcome> PerformedSteps::create(const std::string& uid, const Pe
     const std::string by = "dicom:" + actor;
     if (v.order_status == "scheduled" && v.appointment.status == "booked") {
       // Begun at the scanner before anyone checked the patient in: they are here.
-      const std::string now = utc_now_iso();
-      if (auto s = c.execute("UPDATE ris_appointments SET status = 'arrived', arrived_at = ?, updated_at = ?, "
-                             "updated_by = ?, version = version + 1 WHERE id = ?",
-                             {now, now, by, v.appointment.id});
-          !s)
-        return std::unexpected(s.error());
-      if (auto s = rows::set_order_status(c, v.appointment.order_id, "arrived", by); !s)
-        return std::unexpected(s.error());
-      auto arrived = rows::read_view(c, v.appointment.id);
+      auto arrived = mark_arrived(c, outbox_, v, by);
       if (!arrived) return std::unexpected(arrived.error());
-      if (!*arrived) return fail(ErrorCode::Internal, "the appointment just written is not there");
-      v = std::move(**arrived);
-      if (auto s = outbox_.enqueue(c, rows::appointment_event(kPatientArrived, v)); !s)
-        return std::unexpected(s.error());
+      v = std::move(*arrived);
     }
     if (v.order_status == "arrived") {
       if (auto s = advance_exam(c, outbox_, v, "in_progress", kExamStarted, by); !s)

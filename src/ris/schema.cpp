@@ -158,6 +158,14 @@ const std::vector<Migration>& migrations() {
            "created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
            "CREATE INDEX ris_performed_by_order ON ris_performed_steps (order_id, created_at)",
        }},
+      {12,
+       "studies that arrived without an order to link them to, or naming another patient than it",
+       {
+           "CREATE TABLE ris_unmatched_studies (id ${PK}, study_uid TEXT NOT NULL UNIQUE, patient_id "
+           "TEXT NOT NULL, issuer TEXT NOT NULL, accession TEXT NOT NULL, patient_name TEXT NOT "
+           "NULL, birth_date TEXT NOT NULL, modalities TEXT NOT NULL, study_date TEXT NOT NULL, "
+           "reason TEXT NOT NULL, order_id INTEGER NOT NULL, created_at TEXT NOT NULL)",
+       }},
   };
   return list;
 }

@@ -7,6 +7,7 @@
 #include "ris/catalogue_store.hpp"
 #include "ris/exam_steps.hpp"
 #include "ris/order.hpp"
+#include "ris/schedule.hpp"
 #include "ris/schema.hpp"
 
 namespace vireo::ris {
@@ -190,6 +191,24 @@ Result<Booked> Exams::step(int64_t id, int64_t seen_version, const access::Princ
     out.value = std::move(*saved);
     return out;
   });
+}
+
+Result<AppointmentView> mark_arrived(Connection& c, const events::Outbox& outbox, const AppointmentView& v,
+                                     const std::string& actor) {
+  const std::string now = utc_now_iso();
+  if (auto s = c.execute("UPDATE ris_appointments SET status = 'arrived', arrived_at = ?, updated_at = ?, "
+                         "updated_by = ?, version = version + 1 WHERE id = ?",
+                         {now, now, actor, v.appointment.id});
+      !s)
+    return std::unexpected(s.error());
+  if (auto s = rows::set_order_status(c, v.appointment.order_id, "arrived", actor); !s)
+    return std::unexpected(s.error());
+  auto arrived = rows::read_view(c, v.appointment.id);
+  if (!arrived) return std::unexpected(arrived.error());
+  if (!*arrived) return fail(ErrorCode::Internal, "the appointment just written is not there");
+  if (auto s = outbox.enqueue(c, rows::appointment_event(kPatientArrived, **arrived)); !s)
+    return std::unexpected(s.error());
+  return std::move(**arrived);
 }
 
 Result<Appointment> advance_exam(Connection& c, const events::Outbox& outbox, const AppointmentView& v,

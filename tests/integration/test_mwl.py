@@ -8,14 +8,16 @@ keeps working."""
 import datetime
 import json
 import re
+import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 import uuid
 import zoneinfo
 from pathlib import Path
 
-from harness import ROOT, Server
+from harness import ROOT, TESTDATA, Server
 import test_ris
 from test_ris import daytime_zone, local_time
 
@@ -438,6 +440,67 @@ class PerformedProcedureStepTest(ScannerServer):
         self.assertEqual(self.order_of(order)["status"], "acquired")
         events = self.server.json("/api/audit?user=CTSCAN1&action=dicom-mpps-set&limit=50")
         self.assertTrue(any(e["outcome"] == "failure" and "may no longer be updated" in e["detail"] for e in events))
+
+
+class ImagesMeetTheirOrdersTest(ScannerServer):
+    """storescu sends images as the scanner would: those carrying an order's accession number and
+    its patient close the exam out (acquired, the study recorded on the order); those naming another
+    patient, or no order, wait in the list of studies to reconcile, and nothing is linked by name."""
+
+    SOURCE = TESTDATA / "dicom" / "dicomdir" / "98892003" / "MR1" / "15820"
+
+    def send(self, patient_id, issuer, accession, birth_date="19610709"):
+        """One new study (its own UIDs) naming this patient and accession; its Study Instance UID."""
+        copy = self.tmp / f"image{uuid.uuid4().hex}.dcm"
+        shutil.copy(self.SOURCE, copy)
+        subprocess.run(["dcmodify", "-nb", "-gst", "-gse", "-gin", "-i", f"(0010,0020)={patient_id}",
+                        "-i", f"(0010,0021)={issuer}", "-i", f"(0008,0050)={accession}",
+                        "-i", f"(0010,0030)={birth_date}", str(copy)], check=True, capture_output=True)
+        uid = subprocess.run(["dcmdump", "-q", "+P", "StudyInstanceUID", str(copy)], capture_output=True, text=True,
+                             check=True).stdout
+        statuses, out = self.server.store(copy)
+        self.assertTrue(statuses and all(v == 0 for v in statuses.values()), out)
+        return uid[uid.index("[") + 1:uid.index("]")]
+
+    def unmatched(self):
+        status, body = self.call("GET", "/api/ris/unmatched-studies", token=self.technician)
+        self.assertEqual(status, 200, body)
+        return {u["studyInstanceUid"]: u for u in body["studies"]}
+
+    def eventually(self, check, what):
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if check():
+                return
+            time.sleep(0.2)
+        self.fail(what)
+
+    def test_images_close_out_their_order_or_wait_to_be_reconciled(self):
+        patient, order, appointment = self.booked("Parker", "Helen", self.ct1, 0)
+        other, other_order, _ = self.booked("Someone", "Else", self.ct2, 0)
+        before = self.server.sql_rows(f"SELECT status, version FROM ris_orders WHERE id = {other_order['id']}")
+        # The other order's accession, but this patient's ID: not linked, whatever the name says.
+        wrong = self.send(patient["mrn"], patient["mrnIssuer"], other_order["accessionNumber"])
+        # No order has this accession number.
+        stray = self.send(patient["mrn"], patient["mrnIssuer"], "NOORDER1")
+        # The right patient and accession, as a scanner given the worklist sends them.
+        study = self.send(patient["mrn"], patient["mrnIssuer"], order["accessionNumber"])
+        read = lambda: self.call("GET", f"/api/ris/orders/{order['id']}", token=self.reception)[1]
+        self.eventually(lambda: read()["status"] == "acquired", "the order was not closed out by its images")
+        self.assertEqual(read()["studyInstanceUid"], study, "the order records its images' study")
+        status, a = self.call("GET", f"/api/ris/appointments/{appointment['id']}", token=self.reception)
+        self.assertEqual(a["status"], "arrived", "the patient counted as arrived: their images are here")
+        self.eventually(lambda: {wrong, stray} <= set(self.unmatched()), "the strays are not listed")
+        listed = self.unmatched()
+        self.assertEqual((listed[wrong]["reason"], listed[wrong]["orderId"]), ("patient_mismatch", other_order["id"]))
+        self.assertEqual((listed[stray]["reason"], listed[stray]["accessionNumber"]), ("no_order", "NOORDER1"))
+        self.assertNotIn(study, listed)
+        self.assertEqual(self.server.sql_rows(f"SELECT status, version FROM ris_orders WHERE id = {other_order['id']}"),
+                         before, "the other patient's order is untouched")
+        # A referrer may not read the list.
+        self.server.add_user("dr.welby", "referring", physician="WELBY^MARCUS")
+        status, _ = self.call("GET", "/api/ris/unmatched-studies", token=self.server.create_token("dr.welby"))
+        self.assertEqual(status, 403)
 
 
 if __name__ == "__main__":

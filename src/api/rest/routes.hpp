@@ -19,6 +19,7 @@
 #include "ris/orders.hpp"
 #include "ris/patient_merge.hpp"
 #include "ris/patients.hpp"
+#include "ris/image_links.hpp"
 #include "ris/performed_steps.hpp"
 #include "ris/schedule.hpp"
 #include "ris/worklist.hpp"
@@ -50,6 +51,8 @@ void register_merge_routes(http::Router& router, ris::Merges& merges, ris::Patie
 // of changes (server-sent events) every open screen listens to, while its session holds.
 void register_worklist_routes(http::Router& router, ris::Schedule& schedule, ris::Exams& exams,
                               events::LiveFeed& feed, auth::AuthService& auth);
+// /api/ris/unmatched-studies: studies waiting to be linked to their order by staff.
+void register_reconciliation_routes(http::Router& router, ris::ImageLinks& links);
 // What the administrator's pages show of the DICOM side, and how they test a peer.
 struct DicomSettings {
   std::string aet;

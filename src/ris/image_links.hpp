@@ -1,0 +1,70 @@
+// Images meet their orders. When a study arrives (by C-STORE, STOW or import), it is linked to
+// the order whose accession number it carries, else to the order whose pre-assigned Study
+// Instance UID it carries, but only when the patient it names is the order's: the same Patient
+// ID (and issuer, when it says one) and, when both say one, the same birth date. Never by name.
+// A linked study closes out the exam: an order still scheduled, arrived or in progress becomes
+// acquired (the patient counted as arrived if nobody checked them in), its reader assigned by
+// the clinic's rule, and the order records the study's real UID (a scanner that ignored the one
+// offered). A study that matches no order, or whose patient is not the order's, is kept in the
+// list of studies to reconcile, with why; nothing is changed for it.
+//
+// Idempotent: a study delivered twice links once. Knows no DICOM: the archive's facts arrive as
+// text (app/ reads them from the archive's index).
+//
+// Thread-safety: all methods may be called concurrently.
+// Usage:
+//   auto links = ImageLinks::open(db, writes, outbox);
+//   auto done = (*links)->study_arrived({.study_uid = "1.2.3", .patient_id = "P1", .accession = "A1"});
+//   auto open = (*links)->unmatched(100);
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "events/outbox.hpp"
+#include "store/migrations.hpp"
+#include "store/write_queue.hpp"
+
+namespace vireo::ris {
+
+inline constexpr const char* kImagesLinked = "ris.exam.images_linked";  // ids: order, accession, study
+inline constexpr const char* kStudyUnmatched = "ris.study.unmatched";   // ids: study, reason
+
+// What the archive knows of a study, as its index holds it.
+struct ArrivedStudy {
+  std::string study_uid, patient_id, issuer, accession, patient_name, birth_date, modalities, study_date;
+};
+
+struct UnmatchedStudy {
+  int64_t id = 0;
+  ArrivedStudy study;
+  std::string reason;     // no_order, patient_mismatch
+  int64_t order_id = 0;   // the order its accession or UID named, for a patient_mismatch
+  std::string created_at;
+};
+
+struct LinkOutcome {
+  int64_t order_id = 0;  // the order linked, or named by a mismatch
+  std::string reason;    // empty: linked; else why it waits to be reconciled
+};
+
+class ImageLinks {
+ public:
+  static Result<std::unique_ptr<ImageLinks>> open(Database& db, WriteQueue& writes,
+                                                  const events::Outbox& outbox,
+                                                  const MigrationProgress& progress = {});
+  [[nodiscard]] Result<LinkOutcome> study_arrived(const ArrivedStudy& s, const std::string& actor);
+  // The studies still to reconcile, newest first (one linked since, by an order made for it,
+  // is no longer listed).
+  [[nodiscard]] Result<std::vector<UnmatchedStudy>> unmatched(int64_t limit);
+
+ private:
+  ImageLinks(Database& db, WriteQueue& writes, const events::Outbox& outbox)
+      : writes_(writes), outbox_(outbox), readers_(db) {}
+  WriteQueue& writes_;
+  const events::Outbox& outbox_;
+  ConnectionPool readers_;
+};
+
+}  // namespace vireo::ris
