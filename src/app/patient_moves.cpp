@@ -10,7 +10,7 @@ dicom::PatientAttributes dicom_patient(const ris::Patient& p) {
   while (!name.empty() && name.back() == '^') name.pop_back();
   std::string birth = p.birth_date;
   std::erase(birth, '-');
-  return {p.mrn, p.mrn_issuer, name, birth, p.sex == "U" ? std::string() : p.sex};
+  return {p.mrn, p.mrn_issuer, name, birth, p.sex == "U" ? std::string() : p.sex, ""};
 }
 
 events::Handler patient_moves(archive::Archive& archive_ref, ris::Patients& patients_ref,

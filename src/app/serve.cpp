@@ -95,6 +95,7 @@ void route_events(events::Outbox& outbox) {
   outbox.route(ris::kPatientUnmerged, kPatientMovesConsumer);
   // Each study that arrives finds its order (or waits to be reconciled).
   outbox.route("study.received", kImageLinksConsumer);
+  outbox.route(ris::kStudyReconciled, kImageLinksConsumer);
 }
 
 Result<Services> open_services(const Config& config) {
@@ -176,7 +177,7 @@ Result<Services> open_services(const Config& config) {
   if (!audit) return std::unexpected(audit.error());
   s.audit = std::move(*audit);
   s.dispatcher->handle(kPatientMovesConsumer, patient_moves(*s.archive, *s.ris_patients, *s.ris_merges, *s.audit, *s.dispatcher));
-  s.dispatcher->handle(kImageLinksConsumer, image_links(*s.archive, *s.ris_image_links));
+  s.dispatcher->handle(kImageLinksConsumer, image_links(*s.archive, *s.ris_image_links, *s.audit));
   if (!config.audit_syslog.empty()) {
     auto sender = net::SyslogSender::open(config.audit_syslog, config.audit_syslog_ca);
     if (!sender) return std::unexpected(sender.error());

@@ -101,6 +101,10 @@ struct PatientMove {
   dicom::PatientAttributes to;    // what the files will say
   std::string undoes;             // "": every study of `from`; else only those `undoes` moved
   std::string actor;
+  // Set: this study only, corrected to name `to` (a study reconciled to its order, whose
+  // accession number `to` may carry): no link between the two patients, so later images of
+  // `from` stay `from`'s.
+  std::string study_uid = {};
   // Asked after each study moved, with what moved so far: an error stops the move there (the
   // rest is left for the next delivery). How a long move keeps its claim on the work
   // (Dispatcher::renew_lease), and how its caller knows what moved when the call then fails.

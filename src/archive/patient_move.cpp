@@ -30,6 +30,7 @@ Result<std::string> link_state(Connection& c, const std::string& change) {
 // Whether the move may still happen, in its commit: a merge's while it is not undone; an
 // undoing's for a study whose last move was the merge it undoes.
 Result<bool> still_wanted(Connection& c, const PatientMove& m, const std::string& study_uid) {
+  if (!m.study_uid.empty()) return true;  // one study's correction: wanted until done
   if (m.undoes.empty()) {
     auto state = link_state(c, m.change);
     if (!state) return std::unexpected(state.error());
@@ -95,6 +96,9 @@ Result<bool> commit_move(Connection& c, const PatientMove& m, const StudyRow& st
   }
   if (auto s = c.execute("UPDATE studies SET patient_fk = ? WHERE id = ?", {**to_pk, study.pk}); !s)
     return std::unexpected(s.error());
+  if (!m.to.accession.empty())
+    if (auto s = c.execute("UPDATE studies SET accession_number = ? WHERE id = ?", {m.to.accession, study.pk}); !s)
+      return std::unexpected(s.error());
   for (auto [pk, sign] : {std::pair{from_pk, int64_t{-1}}, std::pair{**to_pk, int64_t{1}}})
     if (auto s = c.execute(
             "UPDATE patients SET num_studies = num_studies + ?, num_series = num_series + ?, "
@@ -164,10 +168,12 @@ Result<std::optional<std::string>> record_link(Connection& c, const PatientMove&
 }  // namespace
 
 Result<MovedStudies> Archive::move_patient(const PatientMove& m) {
-  if (m.from.id == m.to.id && m.from.issuer == m.to.issuer)
+  // (One study's correction may keep its patient: its accession number is what changes.)
+  if (m.from.id == m.to.id && m.from.issuer == m.to.issuer && m.study_uid.empty())
     return fail(ErrorCode::InvalidArgument, "a patient cannot be moved onto itself");
-  auto at =
-      writer_.run<std::optional<std::string>>([&](Connection& c) { return record_link(c, m); });
+  auto at = m.study_uid.empty()
+                ? writer_.run<std::optional<std::string>>([&](Connection& c) { return record_link(c, m); })
+                : Result<std::optional<std::string>>(std::optional<std::string>(utc_now_iso()));
   if (!at) return std::unexpected(at.error());
   MovedStudies moved;
   if (!*at) return moved;  // undone before its studies moved: nothing to do, ever
@@ -183,6 +189,10 @@ Result<MovedStudies> Archive::move_patient(const PatientMove& m) {
     if (!m.undoes.empty()) {
       sql += " AND st.study_uid IN (SELECT study_uid FROM patient_moves WHERE change = ?)";
       args.emplace_back(m.undoes);
+    }
+    if (!m.study_uid.empty()) {
+      sql += " AND st.study_uid = ?";
+      args.emplace_back(m.study_uid);
     }
     auto rows = (*c)->query(sql + " ORDER BY st.id", std::span<const SqlValue>(args));
     if (!rows) return std::unexpected(rows.error());
@@ -305,7 +315,7 @@ std::optional<Archive::PatientLink> Archive::corrected_patient(const std::string
       {patient_id, issuer});
   if (!rows || rows->empty()) return std::nullopt;
   const Row& r = (*rows)[0];
-  return PatientLink{r.text(5), {r.text(0), r.text(1), r.text(2), r.text(3), r.text(4)}, r.text(6)};
+  return PatientLink{r.text(5), {r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), ""}, r.text(6)};
 }
 
 Result<std::vector<StudyMove>> Archive::moves(const std::string& change,

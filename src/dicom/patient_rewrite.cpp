@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <vector>
 #include <optional>
 
 #include "dicom/charset.hpp"
@@ -70,10 +71,16 @@ Status rewrite_patient(const fs::path& src, const fs::path& dst, const PatientAt
   // is recorded with the other values replaced.
   OFString charset;
   (void)ds->findAndGetOFStringArray(DCM_SpecificCharacterSet, charset);
-  std::array<std::string, 5> written = {to.id, to.issuer, to.name, to.birth_date, to.sex};
+  std::vector<std::string> written = {to.id, to.issuer, to.name, to.birth_date, to.sex};
+  std::vector<DcmTagKey> keys = {DCM_PatientID, DCM_IssuerOfPatientID, DCM_PatientName, DCM_PatientBirthDate,
+                                 DCM_PatientSex};
+  if (!to.accession.empty()) {
+    written.push_back(to.accession);
+    keys.push_back(DCM_AccessionNumber);
+  }
   bool to_utf8 = false;
   if (!std::ranges::all_of(written, ascii) && charset != "ISO_IR 192") {
-    std::array<std::string, 5> in_latin1;
+    std::vector<std::string> in_latin1(written.size());
     bool fits = charset == "ISO_IR 100";
     for (size_t i = 0; i < written.size() && fits; ++i) {
       auto l = latin1(written[i]);
@@ -85,8 +92,6 @@ Status rewrite_patient(const fs::path& src, const fs::path& dst, const PatientAt
     else
       to_utf8 = true;
   }
-  const std::array<DcmTagKey, 5> keys = {DCM_PatientID, DCM_IssuerOfPatientID, DCM_PatientName,
-                                         DCM_PatientBirthDate, DCM_PatientSex};
 
   // The values replaced, as they were: in the file's character set, which the record names when
   // the file leaves it (an attribute the file lacked is recorded empty).

@@ -18,10 +18,13 @@ struct PatientAttributes {
   std::string name;        // PN: Family^Given^Middle^Prefix^Suffix
   std::string birth_date;  // DA: YYYYMMDD, or empty
   std::string sex;         // CS: F, M, O, or empty
+  // When not empty, the Accession Number (0008,0050) too: a study reconciled to its order
+  // (IHE Patient Information Reconciliation), not a patient's merge.
+  std::string accession = {};
 };
 
 // Writes `dst`: `src` with `to` as its Patient ID, Issuer of Patient ID, Patient's Name, Birth
-// Date and Sex, and one more item of the Original Attributes Sequence (0400,0561) holding the
+// Date and Sex (and Accession Number when `to` has one), and one more item of the Original Attributes Sequence (0400,0561) holding the
 // values replaced, when, by `modifying_system`, for the reason CORRECT. The transfer syntax and
 // every other attribute stay, but Issuer of Patient ID Qualifiers (recorded with the issuer it
 // qualified). The file keeps its character set when that holds `to` (ASCII; Latin-1 in ISO_IR

@@ -130,7 +130,7 @@ Result<std::vector<UnmatchedStudy>> ImageLinks::unmatched(int64_t limit) {
   if (!c) return std::unexpected(c.error());
   auto rows = (*c)->query(
       "SELECT u.id, u.study_uid, u.patient_id, u.issuer, u.accession, u.patient_name, u.birth_date, "
-      "u.modalities, u.study_date, u.reason, u.order_id, u.created_at FROM ris_unmatched_studies u WHERE "
+      "u.modalities, u.study_date, u.reason, u.order_id, u.created_at, u.reconciled_to FROM ris_unmatched_studies u WHERE "
       "NOT EXISTS (SELECT 1 FROM ris_orders o WHERE o.study_uid = u.study_uid) ORDER BY u.id DESC LIMIT ?",
       {std::clamp<int64_t>(limit, 1, 1000)});
   if (!rows) return std::unexpected(rows.error());
@@ -140,8 +140,83 @@ Result<std::vector<UnmatchedStudy>> ImageLinks::unmatched(int64_t limit) {
                    {r.text(1), r.text(2), r.text(3), r.text(4), r.text(5), r.text(6), r.text(7), r.text(8)},
                    r.text(9),
                    r.integer(10),
-                   r.text(11)});
+                   r.text(11),
+                   r.integer(12)});
   return out;
+}
+
+namespace {
+
+Result<std::optional<Reconciliation>> decision(Connection& c, const std::string& where, SqlValue key) {
+  auto rows = c.query(
+      "SELECT u.id, u.study_uid, u.patient_id, u.issuer, u.accession, u.patient_name, u.birth_date, u.modalities, "
+      "u.study_date, u.reconciled_to, u.reconciled_by FROM ris_unmatched_studies u " + where,
+      {key});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return std::optional<Reconciliation>();
+  const Row& r = (*rows)[0];
+  Reconciliation out;
+  out.unmatched_id = r.integer(0);
+  out.study = {r.text(1), r.text(2), r.text(3), r.text(4), r.text(5), r.text(6), r.text(7), r.text(8)};
+  out.order_id = r.integer(9);
+  out.decided_by = r.text(10);
+  if (out.order_id == 0) return std::optional<Reconciliation>(std::move(out));
+  auto o = c.query(
+      "SELECT o.accession_number, p.family_name, p.given_name, p.middle_name, p.name_prefix, p.name_suffix, "
+      "p.mrn, p.mrn_issuer, p.birth_date, p.sex FROM ris_orders o JOIN ris_patients p ON p.id = o.patient_id "
+      "WHERE o.id = ?",
+      {out.order_id});
+  if (!o) return std::unexpected(o.error());
+  if (o->empty()) return std::optional<Reconciliation>(std::move(out));
+  const Row& p = (*o)[0];
+  out.accession = p.text(0);
+  out.name = {p.text(1), p.text(2), p.text(3), p.text(4), p.text(5)};
+  out.mrn = p.text(6);
+  out.issuer = p.text(7);
+  out.birth_date = p.text(8);
+  out.sex = p.text(9);
+  return std::optional<Reconciliation>(std::move(out));
+}
+
+}  // namespace
+
+Result<Reconciliation> ImageLinks::reconcile(int64_t unmatched_id, int64_t order_id, const std::string& actor) {
+  return writes_.run<Reconciliation>([&](Connection& c) -> Result<Reconciliation> {
+    auto found = decision(c, "WHERE u.id = ?", unmatched_id);
+    if (!found) return std::unexpected(found.error());
+    if (!*found) return fail(ErrorCode::NotFound, "no such study to reconcile");
+    Reconciliation out = std::move(**found);
+    auto order = c.query("SELECT status FROM ris_orders WHERE id = ?", {order_id});
+    if (!order) return std::unexpected(order.error());
+    if (order->empty()) {
+      out.invalid.push_back({"orderId", "unknown", "There is no such order"});
+      return out;
+    }
+    if ((*order)[0].text(0) == "cancelled") {
+      out.invalid.push_back({"orderId", "order_state", "The order is cancelled: its images cannot be linked to it"});
+      return out;
+    }
+    if (auto e = c.execute("UPDATE ris_unmatched_studies SET reconciled_to = ?, reconciled_by = ?, reconciled_at = ? "
+                           "WHERE id = ?",
+                           {order_id, actor, utc_now_iso(), unmatched_id});
+        !e)
+      return std::unexpected(e.error());
+    auto decided = decision(c, "WHERE u.id = ?", unmatched_id);
+    if (!decided) return std::unexpected(decided.error());
+    if (auto e = outbox_.enqueue(c, {kStudyReconciled,
+                                     {{"study", out.study.study_uid},
+                                      {"order", std::to_string(order_id)},
+                                      {"unmatched", std::to_string(unmatched_id)}}});
+        !e)
+      return std::unexpected(e.error());
+    return std::move(**decided);
+  });
+}
+
+Result<std::optional<Reconciliation>> ImageLinks::reconciliation_of(const std::string& study_uid) {
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  return decision(**c, "WHERE u.study_uid = ? AND u.reconciled_to <> 0", study_uid);
 }
 
 }  // namespace vireo::ris

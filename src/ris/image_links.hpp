@@ -23,6 +23,8 @@
 #include <vector>
 
 #include "events/outbox.hpp"
+#include "ris/appointment.hpp"
+#include "ris/patient.hpp"
 #include "store/migrations.hpp"
 #include "store/write_queue.hpp"
 
@@ -30,6 +32,8 @@ namespace vireo::ris {
 
 inline constexpr const char* kImagesLinked = "ris.exam.images_linked";  // ids: order, accession, study
 inline constexpr const char* kStudyUnmatched = "ris.study.unmatched";   // ids: study, reason
+// Staff linked a study to its order: its files are to name the order's patient and accession.
+inline constexpr const char* kStudyReconciled = "ris.study.reconciled";  // ids: study, order, unmatched
 
 // What the archive knows of a study, as its index holds it.
 struct ArrivedStudy {
@@ -42,6 +46,18 @@ struct UnmatchedStudy {
   std::string reason;     // no_order, patient_mismatch
   int64_t order_id = 0;   // the order its accession or UID named, for a patient_mismatch
   std::string created_at;
+  int64_t reconciled_to = 0;  // the order staff linked it to, while its files are corrected
+};
+
+// A study staff linked to an order: what its images say, and what they will say.
+struct Reconciliation {
+  std::vector<FieldError> invalid;  // orderId: unknown, cancelled
+  int64_t unmatched_id = 0, order_id = 0;
+  ArrivedStudy study;
+  PersonName name;
+  std::string mrn, issuer, birth_date, sex, accession;  // birth_date YYYY-MM-DD
+  std::string decided_by;
+  [[nodiscard]] bool saved() const { return invalid.empty(); }
 };
 
 struct LinkOutcome {
@@ -58,6 +74,12 @@ class ImageLinks {
   // The studies still to reconcile, newest first (one linked since, by an order made for it,
   // is no longer listed).
   [[nodiscard]] Result<std::vector<UnmatchedStudy>> unmatched(int64_t limit);
+  // Staff's decision: study `unmatched_id` of the list is order `order_id`'s. Recorded with its
+  // event (kStudyReconciled) in one write; the study's files are then corrected (by the
+  // archive) and the study linked as if it had come right. NotFound for an unknown entry.
+  [[nodiscard]] Result<Reconciliation> reconcile(int64_t unmatched_id, int64_t order_id, const std::string& actor);
+  // The decision recorded for a study, while its correction waits; nullopt when none.
+  [[nodiscard]] Result<std::optional<Reconciliation>> reconciliation_of(const std::string& study_uid);
 
  private:
   ImageLinks(Database& db, WriteQueue& writes, const events::Outbox& outbox)

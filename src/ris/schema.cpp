@@ -164,7 +164,10 @@ const std::vector<Migration>& migrations() {
            "CREATE TABLE ris_unmatched_studies (id ${PK}, study_uid TEXT NOT NULL UNIQUE, patient_id "
            "TEXT NOT NULL, issuer TEXT NOT NULL, accession TEXT NOT NULL, patient_name TEXT NOT "
            "NULL, birth_date TEXT NOT NULL, modalities TEXT NOT NULL, study_date TEXT NOT NULL, "
-           "reason TEXT NOT NULL, order_id INTEGER NOT NULL, created_at TEXT NOT NULL)",
+           "reason TEXT NOT NULL, order_id INTEGER NOT NULL, created_at TEXT NOT NULL, "
+           // Set by staff's decision (reconcile), until the corrected study links.
+           "reconciled_to INTEGER NOT NULL DEFAULT 0, reconciled_by TEXT NOT NULL DEFAULT '', "
+           "reconciled_at TEXT NOT NULL DEFAULT '')",
        }},
   };
   return list;

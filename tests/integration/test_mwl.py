@@ -497,6 +497,38 @@ class ImagesMeetTheirOrdersTest(ScannerServer):
         self.assertNotIn(study, listed)
         self.assertEqual(self.server.sql_rows(f"SELECT status, version FROM ris_orders WHERE id = {other_order['id']}"),
                          before, "the other patient's order is untouched")
+        # Staff link the stray that named the other order to it (the images are that patient's after
+        # all): its files are rewritten to name the order's patient and accession, the old values
+        # kept inside, the change audited; the exam closes out.
+        before_link = self.server.sql_rows("SELECT id, status, version FROM ris_orders ORDER BY id")
+        for body, status, rule in [({}, 400, "required"), ({"orderId": 999999}, 400, "unknown"),
+                                   ({"orderId": "x"}, 400, "type"), ({"orderId": other_order["id"], "more": 1}, 400, None)]:
+            got, answer = self.call("POST", f"/api/ris/unmatched-studies/{listed[wrong]['id']}/link", body,
+                                    token=self.technician)
+            self.assertEqual(got, status, answer)
+            if rule:
+                self.assertEqual(answer["errors"][0]["rule"], rule, answer)
+        self.assertEqual(self.call("POST", "/api/ris/unmatched-studies/999999/link", {"orderId": other_order["id"]},
+                                   token=self.technician)[0], 404)
+        self.assertEqual(self.server.sql_rows("SELECT id, status, version FROM ris_orders ORDER BY id"), before_link,
+                         "refused links change nothing")
+        got, answer = self.call("POST", f"/api/ris/unmatched-studies/{listed[wrong]['id']}/link",
+                                {"orderId": other_order["id"]}, token=self.technician)
+        self.assertEqual(got, 202, answer)
+        self.assertEqual((answer["patientId"], answer["accessionNumber"]), (other["mrn"], other_order["accessionNumber"]))
+        read_other = lambda: self.call("GET", f"/api/ris/orders/{other_order['id']}", token=self.reception)[1]
+        self.eventually(lambda: read_other()["status"] == "acquired", "the reconciled study did not close its exam")
+        self.assertEqual(read_other()["studyInstanceUid"], wrong)
+        self.assertNotIn(wrong, self.unmatched())
+        metadata = self.server.json(f"/dicom-web/studies/{wrong}/metadata")
+        self.assertEqual(metadata[0]["00100020"]["Value"][0], other["mrn"], "the files name the order's patient")
+        self.assertEqual(metadata[0]["00080050"]["Value"][0], other_order["accessionNumber"])
+        original = metadata[0]["04000561"]["Value"][-1]["04000550"]["Value"][0]
+        self.assertEqual((original["00100020"]["Value"][0], original["00080050"]["Value"][0]),
+                         (patient["mrn"], other_order["accessionNumber"]),
+                         "the values replaced are kept in the file")
+        events = self.server.json(f"/api/audit?patient={other['mrn']}&limit=50")
+        self.assertTrue(any("study reconciled to order" in e["detail"] for e in events), events)
         # A referrer may not read the list.
         self.server.add_user("dr.welby", "referring", physician="WELBY^MARCUS")
         status, _ = self.call("GET", "/api/ris/unmatched-studies", token=self.server.create_token("dr.welby"))
