@@ -14,7 +14,7 @@ import urllib.parse
 import zoneinfo
 from pathlib import Path
 
-from harness import DICOM, ROOT, VIREO, Server, free_port, read_meta, wait_port, with_transfer_syntax
+from harness import DICOM, ROOT, TESTDATA, VIREO, Server, free_port, read_meta, wait_port, with_transfer_syntax
 from test_ris import MERGE_FILES, daytime_zone, store_as
 
 WEB = ROOT / "web"
@@ -847,6 +847,46 @@ class RequestsEndToEndTest(unittest.TestCase):
                                     "the first free time offered was in the afternoon asked for")
             audit = server.json(f"/api/audit?patient={booked['patient']['mrn']}&limit=100")
             self.assertIn("frontdesk", [e["actor"] for e in audit if "confirming request" in e["detail"]])
+        finally:
+            server.cleanup()
+
+
+class ReconcileEndToEndTest(unittest.TestCase):
+    """Images reconciled in Chromium (web/e2e/reconcile.e2e.mjs): a study whose accession number no
+    order has waits on the Reconcile page; a technician links it to the patient's order; its files
+    then name the order's patient and accession, and the exam is acquired."""
+
+    def test_a_technician_links_stray_images_to_their_order(self):
+        built()
+        server = Server()
+        try:
+            server.add_user("tomas", "technician", password="Scanner-Images-2026")
+            server.start()
+            post = posting(self, server)
+            ct = post("/api/ris/procedures", {"code": "CT-THX", "name": "CT chest", "modality": "CT", "durationMinutes": 15})
+            patient = post("/api/ris/patients", {"familyName": "Okafor", "givenName": "Daniel", "birthDate": "1958-11-23",
+                                                 "sex": "M"})
+            order = post("/api/ris/orders", {"patientId": patient["id"], "procedureIds": [ct["id"]], "reason": "Cough"})
+            source = TESTDATA / "dicom" / "dicomdir" / "98892003" / "MR1" / "15820"
+            copy = server.tmp / "stray.dcm"
+            shutil.copy(source, copy)
+            subprocess.run(["dcmodify", "-nb", "-gst", "-gse", "-gin", "-i", "(0010,0020)=TYPED-BY-HAND",
+                            "-i", "(0010,0010)=OKAFOR^D", "-i", "(0008,0050)=XX123", str(copy)],
+                           check=True, capture_output=True)
+            study = stored_study(self, server, copy)
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and not any(
+                    u["studyInstanceUid"] == study for u in server.json("/api/ris/unmatched-studies")["studies"]):
+                time.sleep(0.2)
+            run_e2e(self, "reconcile", server, "tomas", "Scanner-Images-2026", VIREO_STUDY=study,
+                    VIREO_FAMILY="Okafor", VIREO_ACCESSION=order["accessionNumber"])
+            linked = server.json(f"/api/ris/orders/{order['id']}")
+            self.assertEqual(linked["studyInstanceUid"], study)
+            metadata = server.json(f"/dicom-web/studies/{study}/metadata")
+            self.assertEqual((metadata[0]["00100020"]["Value"][0], metadata[0]["00080050"]["Value"][0]),
+                             (patient["mrn"], order["accessionNumber"]))
+            audit = server.json(f"/api/audit?patient={patient['mrn']}&limit=100")
+            self.assertIn("tomas", [e["actor"] for e in audit if "study reconciled to order" in e["detail"]])
         finally:
             server.cleanup()
 

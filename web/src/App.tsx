@@ -31,6 +31,7 @@ import { BookableStaffPage } from './ris/admin/BookableStaffPage';
 import { AppointmentSlip } from './ris/AppointmentSlip';
 import { ExamsPage } from './ris/ExamsPage';
 import { RequestsPage } from './ris/RequestsPage';
+import { ReconcilePage } from './ris/ReconcilePage';
 import { ReferralsPage } from './ris/ReferralsPage';
 import { prefetchStudy } from './studyData';
 
@@ -209,6 +210,7 @@ const router = createBrowserRouter([
       { path: 'patients/:id/edit', element: <RequirePermission permission="ris.patients.write"><PatientEditPage /></RequirePermission> },
       { path: 'calendar', element: <RequirePermission permission="ris.schedule.read"><CalendarRoute /></RequirePermission> },
       { path: 'requests', element: <RequirePermission permission="ris.schedule.read"><RequestsPage /></RequirePermission> },
+      { path: 'reconcile', element: <RequirePermission permission="ris.worklist.read"><ReconcilePage /></RequirePermission> },
       { path: 'exams', element: <RequirePermission permission="ris.worklist.read"><ExamsPage /></RequirePermission> },
       { path: 'referrals', element: <RequirePermission permission="ris.referrals.read"><ReferralsPage /></RequirePermission> },
       { path: 'appointments/:id/slip', element: <RequirePermission permission="ris.schedule.read"><AppointmentSlip /></RequirePermission> },

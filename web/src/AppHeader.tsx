@@ -21,6 +21,7 @@ export function AppHeader({ session, navigate, onSignOut }: { session: Session; 
           {session.permissions.includes('ris.schedule.read') && <NavLink to="/calendar">{t('nav.calendar')}</NavLink>}
           {session.permissions.includes('ris.schedule.write') && <NavLink to="/requests">{t('nav.requests')}</NavLink>}
           {session.permissions.includes('ris.worklist.read') && <NavLink to="/exams">{t('nav.exams')}</NavLink>}
+          {session.permissions.includes('ris.worklist.read') && <NavLink to="/reconcile">{t('nav.reconcile')}</NavLink>}
           {session.roles.includes('referring') && <NavLink to="/referrals">{t('nav.referrals')}</NavLink>}
           {adminPages.length > 0 && <NavLink to={adminPages[0].path}>{t('nav.administration')}</NavLink>}
         </nav>
