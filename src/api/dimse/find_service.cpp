@@ -28,11 +28,7 @@ class FindService final : public net::DimseService {
     std::unique_ptr<DcmDataset> identifier;
     OFCondition cond = a.receive_dataset(pres, identifier);
     if (cond.bad()) return cond;
-
-    T_DIMSE_C_FindRSP rsp{};
-    rsp.MessageIDBeingRespondedTo = req.MessageID;
-    OFStandard::strlcpy(rsp.AffectedSOPClassUID, req.AffectedSOPClassUID, sizeof(rsp.AffectedSOPClassUID));
-    rsp.opts = O_FIND_AFFECTEDSOPCLASSUID;
+    T_DIMSE_C_FindRSP rsp = net::find_response_to(req);
 
     OFString level_text;
     identifier->findAndGetOFString(DCM_QueryRetrieveLevel, level_text);

@@ -461,10 +461,7 @@ class WorklistService final : public net::DimseService {
     std::unique_ptr<DcmDataset> identifier;
     OFCondition cond = a.receive_dataset(pres, identifier);
     if (cond.bad()) return cond;
-    T_DIMSE_C_FindRSP rsp{};
-    rsp.MessageIDBeingRespondedTo = req.MessageID;
-    OFStandard::strlcpy(rsp.AffectedSOPClassUID, req.AffectedSOPClassUID, sizeof(rsp.AffectedSOPClassUID));
-    rsp.opts = O_FIND_AFFECTEDSOPCLASSUID;
+    T_DIMSE_C_FindRSP rsp = net::find_response_to(req);
 
     // Keys arrive in the caller's character set; the RIS keeps UTF-8.
     dicom::convert_item_to_utf8(*identifier);

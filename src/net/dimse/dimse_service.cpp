@@ -82,6 +82,14 @@ const char* DimseService::choose_syntax(const std::vector<std::string>& proposed
   return nullptr;
 }
 
+T_DIMSE_C_FindRSP find_response_to(const T_DIMSE_C_FindRQ& req) {
+  T_DIMSE_C_FindRSP rsp{};
+  rsp.MessageIDBeingRespondedTo = req.MessageID;
+  OFStandard::strlcpy(rsp.AffectedSOPClassUID, req.AffectedSOPClassUID, sizeof(rsp.AffectedSOPClassUID));
+  rsp.opts = O_FIND_AFFECTEDSOPCLASSUID;
+  return rsp;
+}
+
 DcmDataset* error_comment(const Error& e) {
   auto* d = new DcmDataset;
   std::string comment = e.message().substr(0, 64);  // ErrorComment is LO

@@ -100,6 +100,9 @@ class DimseService {
                                            const std::string& sop_class) = 0;
 };
 
+// The response to a C-FIND request, its status and data set still to be set.
+[[nodiscard]] T_DIMSE_C_FindRSP find_response_to(const T_DIMSE_C_FindRQ& req);
+
 // An Error Comment (0000,0902) data set saying why a request failed; the caller owns it.
 [[nodiscard]] DcmDataset* error_comment(const Error& e);
 
