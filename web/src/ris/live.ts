@@ -23,8 +23,11 @@ const SHOWN_IN: [prefix: string, keys: string[][]][] = [
   ['ris.patient.merged', [['ris']]],
   ['ris.patient.unmerged', [['ris']]],
   // A study the archive moved to another patient (a merge's images following it).
-  ['study.', [['archive'], ['ris', 'patients']]],
+  ['study.', [['archive'], ['ris', 'patients'], ['ris', 'unmatched']]],
   ['ris.request.', [['ris', 'requests']]],
+  // Images linked to their order (by themselves, or reconciled), or waiting to be.
+  ['ris.study.', [['ris', 'unmatched']]],
+  ['ris.exam.images_linked', [['ris', 'unmatched'], ['ris', 'orders'], ['ris', 'exams'], ['ris', 'schedule']]],
   ['ris.patient.', [['ris', 'patients'], ['ris', 'schedule'], ['ris', 'exams'], ['ris', 'requests']]],
   ['ris.', [['ris', 'schedule'], ['ris', 'exams'], ['ris', 'orders'], ['ris', 'requests']]],
 ];
