@@ -37,7 +37,9 @@ class FindService final : public net::DimseService {
     int sent = 0;
     OFCondition net = EC_Normal;
     // (Built in one expression: assigning a std::expected is avoided, see WriteQueue::run_all.)
-    Status result = !query ? Status(std::unexpected(query.error()))
+    Status result = [&]() -> Status {
+      auto corked = a.corked();  // the pending responses in full packets
+      return !query ? Status(std::unexpected(query.error()))
                            : archive_.find(*query, [&](const archive::FindRow& row) {
                                if (++sent % 32 == 0 && DIMSE_checkForCancelRQ(a.assoc, pres, req.MessageID).good()) {
                                  cancelled = true;
@@ -50,6 +52,7 @@ class FindService final : public net::DimseService {
                                net = DIMSE_sendFindResponse(a.assoc, pres, &req, &rsp, out.get(), nullptr);
                                return net.good();
                              });
+    }();
     if (net.bad()) return net;
     rsp.DataSetType = DIMSE_DATASET_NULL;
     DcmDataset* detail = nullptr;

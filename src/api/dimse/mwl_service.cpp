@@ -479,6 +479,7 @@ class WorklistService final : public net::DimseService {
       } else {
         auto found = steps_.find(asked->query);
         if (!found) failure = found.error();
+        auto corked = a.corked();  // the pending responses in full packets
         for (const auto& step : found ? *found : std::vector<ScheduledStep>{}) {
           if (!inside(asked->window, step)) continue;
           if (++sent % 32 == 0 && DIMSE_checkForCancelRQ(a.assoc, pres, req.MessageID).good()) {

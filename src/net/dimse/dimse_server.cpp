@@ -181,7 +181,8 @@ struct DimseServer::Impl {
   void record_stall(const std::string& address);
   void report_stall_summaries(PendingConnections::Clock::time_point now);
   Status start_tls();
-  void serve(T_ASC_Association* assoc);  // the caller owns (and destroys) the association
+  // The caller owns (and destroys) the association; `socket_fd` names its connection.
+  void serve(T_ASC_Association* assoc, int socket_fd);
   bool negotiate(T_ASC_Association* assoc);
   // The service whose contexts carry this SOP class, or null.
   DimseService* service_for(std::string_view sop_class) const {
@@ -467,7 +468,7 @@ void DimseServer::Impl::connection(Listener listener, int fd, int watch_fd, cons
       ASC_rejectAssociation(owned.assoc, &rej);
       return;
     }
-    serve(owned.assoc);
+    serve(owned.assoc, watch_fd);
   } catch (const std::exception& e) {
     spdlog::error("association thread ended by an unexpected error: {}", e.what());
   }
@@ -520,11 +521,11 @@ bool DimseServer::Impl::negotiate(T_ASC_Association* assoc) {
   return ASC_acknowledgeAssociation(assoc).good();
 }
 
-void DimseServer::Impl::serve(T_ASC_Association* assoc) {
+void DimseServer::Impl::serve(T_ASC_Association* assoc, int socket_fd) {
   if (!negotiate(assoc)) return;
   associations_counter().inc();
   spdlog::debug("association from {} accepted", log_safe(calling_aet(assoc)));
-  Association association(assoc, options, audit, stopping);
+  Association association(assoc, options, audit, stopping, socket_fd);
   while (true) {
     T_DIMSE_Message msg;
     T_ASC_PresentationContextID pres = 0;

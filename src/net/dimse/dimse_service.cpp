@@ -1,19 +1,34 @@
 #include "net/dimse/dimse_service.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <cstring>
 
 namespace vireo::net {
 
 Association::Association(T_ASC_Association* a, const DimseOptions& o, audit::AuditLog& audit,
-                         const std::atomic<bool>& stopping)
+                         const std::atomic<bool>& stopping, int socket_fd)
     : assoc(a),
       options(o),
       calling_aet(a->params->DULparams.callingAPTitle),
       address(a->params->DULparams.callingPresentationAddress),
       audit_(audit),
       stopping_(stopping),
+      socket_fd_(socket_fd),
       // The association's summary always says these, in this order, as it always has.
       counts_{{"stored", 0}, {"refused", 0}, {"queries", 0}, {"retrieves", 0}} {}
+
+Association::Corked::Corked(int fd) : fd_(fd) {
+  int on = 1;
+  if (fd_ >= 0) (void)::setsockopt(fd_, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+}
+
+Association::Corked::~Corked() {
+  int off = 0;  // (sends what waits)
+  if (fd_ >= 0) (void)::setsockopt(fd_, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
+}
 
 OFCondition Association::receive_dataset(T_ASC_PresentationContextID pres, std::unique_ptr<DcmDataset>& out) {
   DcmDataset* received = nullptr;

@@ -42,7 +42,7 @@ namespace vireo::net {
 class Association {
  public:
   Association(T_ASC_Association* assoc, const DimseOptions& options, audit::AuditLog& audit,
-              const std::atomic<bool>& stopping);
+              const std::atomic<bool>& stopping, int socket_fd = -1);
   Association(const Association&) = delete;
   Association& operator=(const Association&) = delete;
 
@@ -53,6 +53,21 @@ class Association {
 
   // True once the server stops: long operations end as if cancelled.
   [[nodiscard]] bool stopping() const { return stopping_.load(); }
+
+  // While the guard lives, what is sent waits in the connection's buffer and goes in full
+  // packets (TCP_CORK), sent when the guard ends: a C-FIND's hundreds of pending responses
+  // otherwise cost a packet and a wake-up of the caller each (TCP_NODELAY is on for the rest).
+  class Corked {
+   public:
+    explicit Corked(int fd);
+    ~Corked();
+    Corked(const Corked&) = delete;
+    Corked& operator=(const Corked&) = delete;
+
+   private:
+    int fd_;
+  };
+  [[nodiscard]] Corked corked() const { return Corked(socket_fd_); }
 
   // The data set that follows a command (a query's identifier, an N-CREATE's attributes).
   [[nodiscard]] OFCondition receive_dataset(T_ASC_PresentationContextID pres, std::unique_ptr<DcmDataset>& out);
@@ -77,6 +92,7 @@ class Association {
   };
   audit::AuditLog& audit_;
   const std::atomic<bool>& stopping_;
+  int socket_fd_;
   std::vector<std::pair<std::string, int>> counts_;  // in the order first counted
   std::map<std::pair<std::string, std::string>, StudyTally> studies_;  // (action, study) -> tally
 };
