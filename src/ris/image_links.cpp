@@ -131,7 +131,8 @@ Result<std::vector<UnmatchedStudy>> ImageLinks::unmatched(int64_t limit) {
   auto rows = (*c)->query(
       "SELECT u.id, u.study_uid, u.patient_id, u.issuer, u.accession, u.patient_name, u.birth_date, "
       "u.modalities, u.study_date, u.reason, u.order_id, u.created_at, u.reconciled_to FROM ris_unmatched_studies u WHERE "
-      "NOT EXISTS (SELECT 1 FROM ris_orders o WHERE o.study_uid = u.study_uid) ORDER BY u.id DESC LIMIT ?",
+      "(u.reason <> 'no_order' OR NOT EXISTS (SELECT 1 FROM ris_orders o WHERE o.study_uid = u.study_uid)) "
+      "ORDER BY u.id DESC LIMIT ?",
       {std::clamp<int64_t>(limit, 1, 1000)});
   if (!rows) return std::unexpected(rows.error());
   std::vector<UnmatchedStudy> out;

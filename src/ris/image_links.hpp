@@ -71,8 +71,9 @@ class ImageLinks {
                                                   const events::Outbox& outbox,
                                                   const MigrationProgress& progress = {});
   [[nodiscard]] Result<LinkOutcome> study_arrived(const ArrivedStudy& s, const std::string& actor);
-  // The studies still to reconcile, newest first (one linked since, by an order made for it,
-  // is no longer listed).
+  // The studies still to reconcile, newest first (one without an order, linked since by an order
+  // made for it, is no longer listed; one naming another patient stays listed, even when it
+  // carries an order's pre-assigned Study UID, until staff link it).
   [[nodiscard]] Result<std::vector<UnmatchedStudy>> unmatched(int64_t limit);
   // Staff's decision: study `unmatched_id` of the list is order `order_id`'s. Recorded with its
   // event (kStudyReconciled) in one write; the study's files are then corrected (by the

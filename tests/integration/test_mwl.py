@@ -449,11 +449,12 @@ class ImagesMeetTheirOrdersTest(ScannerServer):
 
     SOURCE = TESTDATA / "dicom" / "dicomdir" / "98892003" / "MR1" / "15820"
 
-    def send(self, patient_id, issuer, accession, birth_date="19610709"):
-        """One new study (its own UIDs) naming this patient and accession; its Study Instance UID."""
+    def send(self, patient_id, issuer, accession, birth_date="19610709", study_uid=None):
+        """One new study (its own UIDs, or `study_uid`) naming this patient and accession; its Study UID."""
         copy = self.tmp / f"image{uuid.uuid4().hex}.dcm"
         shutil.copy(self.SOURCE, copy)
-        subprocess.run(["dcmodify", "-nb", "-gst", "-gse", "-gin", "-i", f"(0010,0020)={patient_id}",
+        study = ["-i", f"(0020,000D)={study_uid}"] if study_uid else ["-gst"]
+        subprocess.run(["dcmodify", "-nb", *study, "-gse", "-gin", "-i", f"(0010,0020)={patient_id}",
                         "-i", f"(0010,0021)={issuer}", "-i", f"(0008,0050)={accession}",
                         "-i", f"(0010,0030)={birth_date}", str(copy)], check=True, capture_output=True)
         uid = subprocess.run(["dcmdump", "-q", "+P", "StudyInstanceUID", str(copy)], capture_output=True, text=True,
@@ -483,6 +484,10 @@ class ImagesMeetTheirOrdersTest(ScannerServer):
         wrong = self.send(patient["mrn"], patient["mrnIssuer"], other_order["accessionNumber"])
         # No order has this accession number.
         stray = self.send(patient["mrn"], patient["mrnIssuer"], "NOORDER1")
+        # The third order's pre-assigned Study UID (the worklist's), but another patient's ID and no
+        # accession: a wrong-patient study; it must stay listed although an order holds its UID.
+        third, third_order, _ = self.booked("Third", "Patient", self.ct1, 60)
+        wrong_uid = self.send(patient["mrn"], patient["mrnIssuer"], "", study_uid=third_order["studyInstanceUid"])
         # The right patient and accession, as a scanner given the worklist sends them.
         study = self.send(patient["mrn"], patient["mrnIssuer"], order["accessionNumber"])
         read = lambda: self.call("GET", f"/api/ris/orders/{order['id']}", token=self.reception)[1]
@@ -490,11 +495,13 @@ class ImagesMeetTheirOrdersTest(ScannerServer):
         self.assertEqual(read()["studyInstanceUid"], study, "the order records its images' study")
         status, a = self.call("GET", f"/api/ris/appointments/{appointment['id']}", token=self.reception)
         self.assertEqual(a["status"], "arrived", "the patient counted as arrived: their images are here")
-        self.eventually(lambda: {wrong, stray} <= set(self.unmatched()), "the strays are not listed")
+        self.eventually(lambda: {wrong, stray, wrong_uid} <= set(self.unmatched()), "the strays are not listed")
         listed = self.unmatched()
         self.assertEqual((listed[wrong]["reason"], listed[wrong]["orderId"]), ("patient_mismatch", other_order["id"]))
         self.assertEqual((listed[stray]["reason"], listed[stray]["accessionNumber"]), ("no_order", "NOORDER1"))
         self.assertNotIn(study, listed)
+        self.assertEqual((listed[wrong_uid]["reason"], listed[wrong_uid]["orderId"]),
+                         ("patient_mismatch", third_order["id"]))
         self.assertEqual(self.server.sql_rows(f"SELECT status, version FROM ris_orders WHERE id = {other_order['id']}"),
                          before, "the other patient's order is untouched")
         # Staff link the stray that named the other order to it (the images are that patient's after
