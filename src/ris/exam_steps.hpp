@@ -1,5 +1,5 @@
 // Internal to ris/: the step of an exam that every way of making it shares (a click on the
-// technicians' worklist, the scanner's MPPS), inside the caller's write job.
+// technicians' worklist, the scanner's MPPS, a UPS-RS client), inside the caller's write job.
 #pragma once
 
 #include <string>
@@ -23,5 +23,13 @@ namespace vireo::ris {
 // outbox. Returns the appointment as it is now.
 [[nodiscard]] Result<AppointmentView> mark_arrived(Connection& c, const events::Outbox& outbox,
                                                    const AppointmentView& v, const std::string& actor);
+
+// The exam stops before its images are made (the scanner discontinued it, a worklist client
+// cancelled or asked to cancel it): the booking is cancelled with `why`, the order waits to be
+// booked again or cancelled by staff, the request the booking confirmed waits again, and
+// kExamDiscontinued goes to the outbox. Returns the appointment as it is now.
+[[nodiscard]] Result<AppointmentView> discontinue_exam(Connection& c, const events::Outbox& outbox,
+                                                       const AppointmentView& v, const std::string& why,
+                                                       const std::string& actor);
 
 }  // namespace vireo::ris

@@ -179,22 +179,9 @@ Result<PerformedOutcome> PerformedSteps::update(const std::string& uid, const Pe
       if (auto s = advance_exam(c, outbox_, v, "acquired", kExamAcquired, by); !s)
         return std::unexpected(s.error());
     } else if (v.order_status == "in_progress" && status == "DISCONTINUED") {
-      const std::string now = utc_now_iso();
       const std::string why = "Discontinued at the scanner" +
                               (r.discontinued_reason.empty() ? std::string() : ": " + r.discontinued_reason);
-      if (auto s = c.execute("UPDATE ris_appointments SET status = 'cancelled', cancel_reason = ?, "
-                             "updated_at = ?, updated_by = ?, version = version + 1 WHERE id = ?",
-                             {why.substr(0, 500), now, by, appointment_id});
-          !s)
-        return std::unexpected(s.error());
-      if (auto s = rows::set_order_status(c, v.appointment.order_id, "requested", by); !s)
-        return std::unexpected(s.error());
-      if (auto s = rows::reopen_requests(c, appointment_id, by, outbox_); !s) return std::unexpected(s.error());
-      auto saved = rows::read_view(c, appointment_id);
-      if (!saved) return std::unexpected(saved.error());
-      if (!*saved) return fail(ErrorCode::Internal, "the appointment just written is not there");
-      if (auto s = outbox_.enqueue(c, rows::appointment_event(kExamDiscontinued, **saved)); !s)
-        return std::unexpected(s.error());
+      if (auto s = discontinue_exam(c, outbox_, v, why, by); !s) return std::unexpected(s.error());
     }
     std::string sql = "UPDATE ris_performed_steps SET status = ?, discontinued_reason = ?, updated_at = ?, "
                       "version = version + 1";

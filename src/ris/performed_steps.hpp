@@ -26,8 +26,6 @@
 
 namespace vireo::ris {
 
-inline constexpr const char* kExamDiscontinued = "ris.exam.discontinued";
-
 // The Performed Procedure Step Status values (0040,0252).
 inline constexpr const char* kPerformedStates[] = {"IN PROGRESS", "COMPLETED", "DISCONTINUED"};
 

@@ -32,6 +32,29 @@ std::string step_state_of(const std::string& order_state) {
   return "";
 }
 
+// The SQL condition on a.status and o.status of a workitem state (workitem_state's inverse).
+std::string workitem_condition(const std::string& state, std::vector<SqlValue>& args) {
+  auto in = [&](const std::vector<std::string>& states) {
+    std::string list;
+    for (const auto& one : states) {
+      list += list.empty() ? "?" : ", ?";
+      args.emplace_back(one);
+    }
+    return "(" + list + ")";
+  };
+  const std::string open = "a.status IN ('booked', 'arrived')";
+  if (state == "SCHEDULED") return "(" + open + " AND o.status IN " + in({"scheduled", "arrived"}) + ")";
+  if (state == "IN PROGRESS") return "(" + open + " AND o.status = 'in_progress')";
+  if (state == "COMPLETED") return "(" + open + " AND o.status IN " + in(order_states_of("COMPLETED")) + ")";
+  if (state == "CANCELED") {
+    std::vector<std::string> live{"scheduled", "arrived", "in_progress"};
+    auto done = order_states_of("COMPLETED");
+    live.insert(live.end(), done.begin(), done.end());
+    return "(a.status NOT IN ('booked', 'arrived') OR o.status NOT IN " + in(live) + ")";
+  }
+  return "";
+}
+
 bool has_wildcard(std::string_view s) { return s.find_first_of("*?") != std::string_view::npos; }
 
 constexpr const char* kColumns =
@@ -39,7 +62,8 @@ constexpr const char* kColumns =
     "COALESCE(s.display_name, ''), o.accession_number, o.priority, o.reason, o.clinical_info, "
     "o.referring_physician, o.requesting_department, o.study_uid, p.family_name, p.given_name, "
     "p.middle_name, p.name_prefix, p.name_suffix, p.mrn, p.mrn_issuer, p.birth_date, p.sex, "
-    "p.allergies, p.contrast_allergy";
+    "p.allergies, p.contrast_allergy, a.workitem_uid, a.status, a.cancel_reason, a.created_at, "
+    "a.updated_at";
 
 ScheduledStep step_of(const Row& r, const TimeZone& zone) {
   ScheduledStep s;
@@ -67,10 +91,25 @@ ScheduledStep step_of(const Row& r, const TimeZone& zone) {
   s.sex = r.text(24);
   s.allergies = r.text(25);
   s.contrast_allergy = r.integer(26) != 0;
+  s.workitem_uid = r.text(27);
+  s.appointment_status = r.text(28);
+  s.order_status = r.text(3);
+  s.cancel_reason = r.text(29);
+  s.created_at = r.text(30);
+  s.updated_at = r.text(31);
   return s;
 }
 
 }  // namespace
+
+std::string workitem_state(const std::string& appointment_status, const std::string& order_status) {
+  if (appointment_status != "booked" && appointment_status != "arrived") return "CANCELED";
+  if (order_status == "scheduled" || order_status == "arrived") return "SCHEDULED";
+  if (order_status == "in_progress") return "IN PROGRESS";
+  if (auto done = order_states_of("COMPLETED"); std::ranges::find(done, order_status) != done.end())
+    return "COMPLETED";
+  return "CANCELED";
+}
 
 Result<std::unique_ptr<ProcedureSteps>> ProcedureSteps::open(Database& db, TimeZone zone) {
   if (auto s = migrate(db, "ris", migrations()); !s) return std::unexpected(s.error());
@@ -79,22 +118,36 @@ Result<std::unique_ptr<ProcedureSteps>> ProcedureSteps::open(Database& db, TimeZ
 
 Result<std::vector<ScheduledStep>> ProcedureSteps::find(const StepQuery& q) {
   const Dialect& d = db_.dialect();
-  std::vector<std::string> order_states;
-  bool any_state = q.states.empty();
-  for (const auto& state : q.states) {
-    if (state == "*") any_state = true;
-    auto states = order_states_of(state);
-    order_states.insert(order_states.end(), states.begin(), states.end());
-  }
-  if (any_state) order_states = {"scheduled", "arrived"};
-  if (order_states.empty()) return std::vector<ScheduledStep>{};  // only states never given here
-  std::string where = "WHERE a.status IN ('booked', 'arrived') AND o.status IN (";
+  std::string where;
   std::vector<SqlValue> args;
-  for (size_t i = 0; i < order_states.size(); ++i) {
-    where += i ? ", ?" : "?";
-    args.emplace_back(order_states[i]);
+  if (q.workitems) {
+    where = "WHERE a.workitem_uid <> ''";
+    const auto& states = q.workitem_states;
+    if (!states.empty() && std::ranges::find(states, "*") == states.end()) {
+      std::string any;
+      for (const auto& state : states)
+        if (auto condition = workitem_condition(state, args); !condition.empty())
+          any += (any.empty() ? "" : " OR ") + condition;
+      if (any.empty()) return std::vector<ScheduledStep>{};  // only states never given
+      where += " AND (" + any + ")";
+    }
+  } else {
+    std::vector<std::string> order_states;
+    bool any_state = q.states.empty();
+    for (const auto& state : q.states) {
+      if (state == "*") any_state = true;
+      auto states = order_states_of(state);
+      order_states.insert(order_states.end(), states.begin(), states.end());
+    }
+    if (any_state) order_states = {"scheduled", "arrived"};
+    if (order_states.empty()) return std::vector<ScheduledStep>{};  // only states never given here
+    where = "WHERE a.status IN ('booked', 'arrived') AND o.status IN (";
+    for (size_t i = 0; i < order_states.size(); ++i) {
+      where += i ? ", ?" : "?";
+      args.emplace_back(order_states[i]);
+    }
+    where += ")";
   }
-  where += ")";
   // A text key: any of its values (apart by backslashes), each equal, or a wildcard match when
   // it holds * or ?. `fold` makes a value a name key first.
   auto text = [&](const std::string& column, const std::string& value, bool fold = false) {
@@ -123,9 +176,14 @@ Result<std::vector<ScheduledStep>> ProcedureSteps::find(const StepQuery& q) {
   text("o.accession_number", q.accession_number);
   text("o.accession_number", q.requested_procedure_id);
   text("o.study_uid", q.study_instance_uid);
+  text("a.workitem_uid", q.workitem_uid);
   // The name keys are folded (case, Latin accents) as the patients' search keys are.
   text("p.family_key", q.family_name, true);
   text("p.given_key", q.given_name, true);
+  if (q.appointment_id != 0) {
+    where += " AND a.id = ?";
+    args.emplace_back(q.appointment_id);
+  }
   if (q.from) {
     where += " AND a.starts_at >= ?";
     args.emplace_back(instant_text(*q.from));
@@ -134,8 +192,9 @@ Result<std::vector<ScheduledStep>> ProcedureSteps::find(const StepQuery& q) {
     where += " AND a.starts_at <= ?";
     args.emplace_back(instant_text(*q.to));
   }
-  where += " ORDER BY a.starts_at, a.id LIMIT ?";
+  where += " ORDER BY a.starts_at, a.id LIMIT ? OFFSET ?";
   args.emplace_back(std::max<int64_t>(q.limit, 1));
+  args.emplace_back(std::max<int64_t>(q.offset, 0));
 
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());
@@ -158,7 +217,7 @@ Result<std::vector<ScheduledStep>> ProcedureSteps::find(const StepQuery& q) {
       return name_key(s.performing_physician).find(family) == std::string::npos;
     });
   }
-  if (std::ssize(*rows) >= q.limit)
+  if (std::ssize(*rows) >= q.limit && !q.workitems)
     spdlog::warn("modality worklist: a query matched more than {} steps; the earliest were sent", q.limit);
   // The procedures of every step found, in one query.
   std::map<int64_t, std::vector<StepProcedure>> procedures;

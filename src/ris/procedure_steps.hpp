@@ -47,6 +47,14 @@ struct StepQuery {
   // (READY, DEPARTED) matches nothing.
   std::vector<std::string> states;
   int64_t limit = 1000;
+  // Workitems (UPS-RS) instead of the scanners' steps: every booking that has a workitem UID,
+  // ended ones too, matched on `workitem_states` (kWorkitemStates; empty: any) instead of
+  // `states`, and on their UIDs (a list apart by backslashes).
+  bool workitems = false;
+  std::vector<std::string> workitem_states;
+  std::string workitem_uid;
+  int64_t appointment_id = 0;  // one booking's (0: any)
+  int64_t offset = 0;
 };
 
 struct StepProcedure {
@@ -66,7 +74,15 @@ struct ScheduledStep {
   PersonName name;
   std::string mrn, mrn_issuer, birth_date, sex, allergies;
   bool contrast_allergy = false;
+  // The booking behind it.
+  std::string workitem_uid, appointment_status, order_status, cancel_reason, created_at, updated_at;
 };
+
+// The Procedure Step State (0074,1000) values of a workitem, and which a booking has: SCHEDULED
+// while booked or arrived, IN PROGRESS once begun, COMPLETED once its images are acquired,
+// CANCELED when the booking or the order was cancelled.
+inline constexpr const char* kWorkitemStates[] = {"SCHEDULED", "IN PROGRESS", "CANCELED", "COMPLETED"};
+[[nodiscard]] std::string workitem_state(const std::string& appointment_status, const std::string& order_status);
 
 class ProcedureSteps {
  public:

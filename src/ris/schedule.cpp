@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/strings.hpp"
+#include "core/uid.hpp"
 #include "ris/appointment_rows.hpp"
 #include "ris/catalogue_store.hpp"
 #include "ris/field_checks.hpp"
@@ -344,10 +345,10 @@ Result<Booked> Schedule::place(Connection& c, int64_t order_id, int64_t room_id,
     auto made = c.query(
         "INSERT INTO ris_appointments (order_id, room_id, starts_at, ends_at, busy_until, "
         "radiologist_id, technician_id, status, cancel_reason, arrived_at, version, created_at, "
-        "created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, 'booked', '', '', 1, ?, "
-        "?, ?, ?) RETURNING id",
+        "created_by, updated_at, updated_by, workitem_uid) VALUES (?, ?, ?, ?, ?, ?, ?, 'booked', "
+        "'', '', 1, ?, ?, ?, ?, ?) RETURNING id",
         {o.id, rm.id, instant_text(exam.start), instant_text(exam.end), instant_text(kept.end),
-         radiologist, technician, now_text, actor, now_text, actor});
+         radiologist, technician, now_text, actor, now_text, actor, new_uid()});
     if (!made) return std::unexpected(made.error());
     id = (*made)[0].integer(0);
   } else if (auto s = c.execute(

@@ -169,6 +169,29 @@ const std::vector<Migration>& migrations() {
            "reconciled_to INTEGER NOT NULL DEFAULT 0, reconciled_by TEXT NOT NULL DEFAULT '', "
            "reconciled_at TEXT NOT NULL DEFAULT '')",
        }},
+      {13,
+       "the scheduled steps as Unified Procedure Step workitems (UPS-RS): their UIDs, claims, "
+       "cancellation requests and subscriptions",
+       {
+           // Made with each booking; filled by Workitems::open for the bookings still open.
+           "ALTER TABLE ris_appointments ADD COLUMN workitem_uid TEXT NOT NULL DEFAULT ''",
+           "CREATE INDEX ris_appointments_by_workitem ON ris_appointments (workitem_uid)",
+           // One row per workitem a performer claimed, or whose cancellation was asked for.
+           "CREATE TABLE ris_workitems (appointment_id INTEGER PRIMARY KEY, transaction_uid TEXT NOT "
+           "NULL, performer TEXT NOT NULL, claimed_at TEXT NOT NULL, cancel_requested_at TEXT NOT "
+           "NULL, cancel_requested_by TEXT NOT NULL, cancel_reason TEXT NOT NULL, contact_name "
+           "TEXT NOT NULL, contact_uri TEXT NOT NULL, updated_at TEXT NOT NULL)",
+           // kind: workitem (one workitem_uid), global (every workitem), filtered (those the
+           // filter, a UPS-RS query string, matches). suspended_at: a global subscription that
+           // takes no new workitems after it.
+           "CREATE TABLE ris_workitem_subscriptions (id ${PK}, ae_title TEXT NOT NULL, kind TEXT "
+           "NOT NULL, workitem_uid TEXT NOT NULL, filter TEXT NOT NULL, deletion_lock INTEGER NOT "
+           "NULL, suspended_at TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL)",
+           "CREATE UNIQUE INDEX ris_workitem_subscriptions_one ON ris_workitem_subscriptions "
+           "(ae_title, kind, workitem_uid)",
+           "CREATE INDEX ris_workitem_subscriptions_by_workitem ON ris_workitem_subscriptions "
+           "(workitem_uid)",
+       }},
   };
   return list;
 }

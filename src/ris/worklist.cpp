@@ -211,6 +211,25 @@ Result<AppointmentView> mark_arrived(Connection& c, const events::Outbox& outbox
   return std::move(**arrived);
 }
 
+Result<AppointmentView> discontinue_exam(Connection& c, const events::Outbox& outbox, const AppointmentView& v,
+                                         const std::string& why, const std::string& actor) {
+  const int64_t id = v.appointment.id;
+  if (auto s = c.execute("UPDATE ris_appointments SET status = 'cancelled', cancel_reason = ?, "
+                         "updated_at = ?, updated_by = ?, version = version + 1 WHERE id = ?",
+                         {why.substr(0, 500), utc_now_iso(), actor, id});
+      !s)
+    return std::unexpected(s.error());
+  if (auto s = rows::set_order_status(c, v.appointment.order_id, "requested", actor); !s)
+    return std::unexpected(s.error());
+  if (auto s = rows::reopen_requests(c, id, actor, outbox); !s) return std::unexpected(s.error());
+  auto saved = rows::read_view(c, id);
+  if (!saved) return std::unexpected(saved.error());
+  if (!*saved) return fail(ErrorCode::Internal, "the appointment just written is not there");
+  if (auto s = outbox.enqueue(c, rows::appointment_event(kExamDiscontinued, **saved)); !s)
+    return std::unexpected(s.error());
+  return std::move(**saved);
+}
+
 Result<Appointment> advance_exam(Connection& c, const events::Outbox& outbox, const AppointmentView& v,
                                  const char* to, const char* topic, const std::string& actor) {
   const int64_t id = v.appointment.id;

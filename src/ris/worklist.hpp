@@ -30,6 +30,9 @@ namespace vireo::ris {
 // Topics (ids as the appointment's events: appointment, order, accession, room, patient).
 inline constexpr const char* kExamStarted = "ris.exam.started";
 inline constexpr const char* kExamAcquired = "ris.exam.acquired";
+// Stopped before its images were made (at the scanner, or asked to by a worklist client): the
+// booking cancelled, the order waiting to be booked again or cancelled by staff.
+inline constexpr const char* kExamDiscontinued = "ris.exam.discontinued";
 inline constexpr const char* kReaderAssigned = "ris.exam.reader_assigned";
 
 // How an acquired exam finds its radiologist.

@@ -18,6 +18,7 @@
 #include "ris/procedure_steps.hpp"
 #include "ris/schedule.hpp"
 #include "ris/worklist.hpp"
+#include "ris/workitems.hpp"
 #include "ris_test_support.hpp"
 #include "test_database.hpp"
 #include "test_dir.hpp"
@@ -852,6 +853,106 @@ TEST_F(ScheduleTest, EachBookedOrderIsOneWorklistStepOnTheClinicsClockUntilCance
   auto left = (*steps)->find({});
   ASSERT_EQ(left->size(), 1u);
   EXPECT_EQ(left->front().appointment_id, summer->value.id) << "a cancelled booking is no step";
+}
+
+// The same bookings as UPS workitems: the state follows the exam, a claim's Transaction UID is
+// the only key that ends it, a refusal changes nothing, a cancellation asked for cancels a
+// scheduled workitem at once and only tells the performer of one in progress.
+TEST_F(ScheduleTest, WorkitemsFollowTheExamAndOnlyTheirClaimEndsThem) {
+  for (const char* topic : {kExamDiscontinued, kWorkitemCancelRequested, kWorkitemSubscribed})
+    outbox_->route(topic, "test-consumer");
+  auto opened = Workitems::open(*db_, *writes_, *outbox_, *TimeZone::named("Europe/Madrid"));
+  ASSERT_TRUE(opened) << opened.error().message();
+  Workitems& items = **opened;
+  const int64_t a_order = order({chest_}), b_order = order({abdomen_}, patient("Núñez")), c_order = order({chest_});
+  ASSERT_TRUE(schedule_->book(a_order, ct_room_, at("2027-03-01T09:00:00Z"), "rosa")->saved());
+  ASSERT_TRUE(schedule_->book(b_order, ct_room_, at("2027-03-01T10:00:00Z"), "rosa")->saved());
+  ASSERT_TRUE(schedule_->book(c_order, ct_room_, at("2027-03-01T11:00:00Z"), "rosa")->saved());
+  auto all = items.find({});
+  ASSERT_TRUE(all) << all.error().message();
+  ASSERT_EQ(all->size(), 3u);
+  const std::string a = (*all)[0].step.workitem_uid, b = (*all)[1].step.workitem_uid, c = (*all)[2].step.workitem_uid;
+  EXPECT_TRUE(a.starts_with("2.25.")) << a;
+  EXPECT_NE(a, b);
+  for (const auto& w : *all) EXPECT_EQ(w.state, "SCHEDULED");
+  using Refusal = WorkitemOutcome::Refusal;
+  const std::string t1 = "2.25.1111", t2 = "2.25.2222";
+
+  // Refusals: nothing changes.
+  const std::string before = snapshot();
+  EXPECT_EQ(items.change_state(a, "COMPLETED", t1, "ai")->refusal, Refusal::Conflict) << "not IN PROGRESS";
+  EXPECT_EQ(items.change_state(a, "IN PROGRESS", "not a uid", "ai")->refusal, Refusal::Invalid);
+  EXPECT_EQ(items.change_state(a, "SCHEDULED", t1, "ai")->refusal, Refusal::Invalid);
+  EXPECT_EQ(items.change_state("2.25.999", "IN PROGRESS", t1, "ai")->refusal, Refusal::NotFound);
+  EXPECT_EQ(items.change_state(a, "CANCELED", t1, "ai")->refusal, Refusal::Conflict) << "cancel a scheduled one by request";
+  EXPECT_EQ(snapshot(), before);
+
+  auto claimed = items.change_state(a, "IN PROGRESS", t1, "ai");
+  ASSERT_TRUE(claimed) << claimed.error().message();
+  ASSERT_EQ(claimed->refusal, Refusal::None) << claimed->why;
+  EXPECT_EQ(claimed->workitem->state, "IN PROGRESS");
+  EXPECT_EQ(claimed->workitem->performer, "ai");
+  EXPECT_EQ(order_status(a_order), "in_progress") << "claiming the workitem starts the exam";
+  const std::string claimed_state = snapshot();
+  EXPECT_EQ(items.change_state(a, "IN PROGRESS", t2, "other")->refusal, Refusal::Conflict) << "a second claim";
+  EXPECT_EQ(items.change_state(a, "COMPLETED", t2, "other")->refusal, Refusal::Conflict) << "another's Transaction UID";
+  EXPECT_EQ(snapshot(), claimed_state);
+
+  auto completed = items.change_state(a, "COMPLETED", t1, "ai");
+  ASSERT_EQ(completed->refusal, Refusal::None) << completed->why;
+  EXPECT_EQ(completed->workitem->state, "COMPLETED");
+  EXPECT_EQ(order_status(a_order), "acquired");
+  auto again = items.change_state(a, "COMPLETED", t1, "ai");
+  EXPECT_EQ(again->refusal, Refusal::None);
+  EXPECT_FALSE(again->warning.empty()) << "completed twice by its performer: done already";
+  EXPECT_EQ(items.change_state(a, "CANCELED", t1, "ai")->refusal, Refusal::Conflict);
+
+  // Asked to cancel while scheduled: cancelled now, the order back with staff.
+  auto asked = items.request_cancel(b, {"Scanner down", "Rosa", "tel:+34600000000"}, "ct1");
+  ASSERT_EQ(asked->refusal, Refusal::None) << asked->why;
+  EXPECT_EQ(asked->workitem->state, "CANCELED");
+  EXPECT_EQ(asked->workitem->cancel_reason, "Scanner down");
+  EXPECT_EQ(order_status(b_order), "requested");
+  EXPECT_EQ(items.request_cancel(b, {}, "ct1")->refusal, Refusal::Conflict) << "cancelled already";
+  EXPECT_EQ(items.request_cancel("2.25.999", {}, "ct1")->refusal, Refusal::NotFound);
+
+  // Asked to cancel while in progress: the performer is told, and cancels it.
+  ASSERT_EQ(items.change_state(c, "IN PROGRESS", t2, "ai")->refusal, Refusal::None);
+  auto told = items.request_cancel(c, {"Wrong protocol", "", ""}, "ris-admin");
+  ASSERT_EQ(told->refusal, Refusal::None) << told->why;
+  EXPECT_EQ(told->workitem->state, "IN PROGRESS");
+  EXPECT_EQ(told->workitem->cancel_requested_by, "ris-admin");
+  auto t = topics();
+  EXPECT_NE(std::ranges::find(t, std::string(kWorkitemCancelRequested)), t.end());
+  auto cancelled = items.change_state(c, "CANCELED", t2, "ai");
+  ASSERT_EQ(cancelled->refusal, Refusal::None) << cancelled->why;
+  EXPECT_EQ(cancelled->workitem->state, "CANCELED");
+  EXPECT_EQ(order_status(c_order), "requested");
+
+  StepQuery done;
+  done.workitem_states = {"COMPLETED"};
+  ASSERT_EQ(items.find(done)->size(), 1u);
+  EXPECT_EQ(items.find(done)->front().step.workitem_uid, a);
+  done.workitem_states = {"CANCELED", "SCHEDULED"};
+  EXPECT_EQ(items.find(done)->size(), 2u);
+  EXPECT_FALSE(*items.get("1.2.3")) << "no such workitem";
+
+  // Subscriptions: to one, to all; a suspended global one stays; unsubscribing globally ends all.
+  EXPECT_EQ(items.subscribe("AI_PIPE", a, "", true, "ai")->refusal, Refusal::None);
+  EXPECT_EQ(items.subscribe("AI_PIPE", "2.25.999", "", false, "ai")->refusal, Refusal::NotFound);
+  EXPECT_EQ(items.subscribe("AI_PIPE", kGlobalWorklistUid, "", false, "ai")->refusal, Refusal::None);
+  EXPECT_EQ(items.subscribe("AI_PIPE", kGlobalWorklistUid, "", false, "ai")->refusal, Refusal::None) << "again: replaced";
+  EXPECT_EQ(items.suspend("AI_PIPE", kGlobalWorklistUid)->refusal, Refusal::None);
+  EXPECT_EQ(items.suspend("OTHER", kGlobalWorklistUid)->refusal, Refusal::NotFound);
+  EXPECT_EQ(items.suspend("AI_PIPE", a)->refusal, Refusal::Invalid);
+  auto subs = items.subscriptions_of({"AI_PIPE"});
+  ASSERT_EQ(subs->size(), 2u);
+  EXPECT_EQ((*subs)[0].kind, "workitem");
+  EXPECT_TRUE((*subs)[0].deletion_lock);
+  EXPECT_EQ((*subs)[1].kind, "global");
+  EXPECT_FALSE((*subs)[1].suspended_at.empty());
+  EXPECT_EQ(items.unsubscribe("AI_PIPE", kGlobalWorklistUid)->refusal, Refusal::None);
+  EXPECT_TRUE(items.subscriptions_of({"AI_PIPE"})->empty());
 }
 
 }  // namespace
