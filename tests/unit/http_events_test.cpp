@@ -1,6 +1,11 @@
 // Event streams through the real HTTP listener on loopback: a reader that stops reading does not
 // make the server queue without bound; it is told, once it reads again, to read everything again.
+// WebSockets: texts go as messages in order, an empty text closes, a plain GET is told 426.
 #include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -101,6 +106,71 @@ TEST(EventStream, AReaderThatFallsBehindIsToldToReadEverythingAgainAndTheStreamG
   const std::string next = client.drain(5000, "{\"n\":1000}");
   EXPECT_NE(next.find("{\"n\":1000}"), std::string::npos) << next.substr(0, 200);
   EXPECT_EQ(next.find("resync"), std::string::npos);
+  server.stop();
+}
+
+TEST(WebSocket, TextsGoAsMessagesInOrderAnEmptyOneClosesAndAPlainGetIsToldToUpgrade) {
+  namespace beast = boost::beast;
+  std::mutex m;
+  std::condition_variable cv;
+  EventSender sender;
+  bool dropped = false;
+  Router router;
+  router.add("GET", "/channel", "archive.read", [&](const HttpRequest&) {
+    HttpResponse res;
+    res.websocket = [&](EventSender send) {
+      std::lock_guard lock(m);
+      sender = std::move(send);
+      cv.notify_all();
+      // Dropped when the connection ends: the subscription goes with it.
+      return std::shared_ptr<void>(new int(0), [&](int* p) {
+        delete p;
+        std::lock_guard held(m);
+        dropped = true;
+        cv.notify_all();
+      });
+    };
+    return res;
+  });
+  HttpServerOptions options;
+  options.port = 0;
+  options.threads = 1;
+  HttpServer server(options, router);
+  ASSERT_TRUE(server.start());
+
+  SlowReader plain(server.port());
+  plain.send("GET /channel HTTP/1.1\r\nHost: test\r\n\r\n");
+  const std::string refused = plain.drain(2000, "}");
+  EXPECT_NE(refused.find("426"), std::string::npos) << refused.substr(0, 200);
+  EXPECT_NE(refused.find("Upgrade: websocket"), std::string::npos) << refused.substr(0, 300);
+
+  boost::asio::io_context io;
+  beast::websocket::stream<boost::asio::ip::tcp::socket> ws(io);
+  ws.next_layer().connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+  ws.handshake("test", "/channel");
+  {
+    std::unique_lock lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return bool(sender); }));
+  }
+  for (int i = 0; i < 20; ++i) sender("{\"n\":" + std::to_string(i) + "}");
+  for (int i = 0; i < 20; ++i) {
+    beast::flat_buffer buffer;
+    ws.read(buffer);
+    EXPECT_TRUE(ws.got_text());
+    EXPECT_EQ(beast::buffers_to_string(buffer.data()), "{\"n\":" + std::to_string(i) + "}");
+  }
+  ws.write(boost::asio::buffer(std::string("ignored")));  // what the client sends is dropped
+  sender("");
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  ws.read(buffer, ec);
+  EXPECT_EQ(ec, beast::websocket::error::closed) << ec.message();
+  EXPECT_EQ(ws.reason().code, beast::websocket::close_code::going_away);
+  {
+    std::unique_lock lock(m);
+    EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return dropped; }))
+        << "the subscription outlived its connection";
+  }
   server.stop();
 }
 

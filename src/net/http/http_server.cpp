@@ -4,6 +4,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -28,6 +30,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 namespace ssl = asio::ssl;
+namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -53,6 +56,96 @@ Histogram& request_latency() {
   static auto& h = Metrics::histogram("vireo_http_request_seconds", "HTTP request handling time");
   return h;
 }
+
+// A connection upgraded to a WebSocket (HttpResponse::websocket): texts from the opener's sender
+// go out one message at a time; what the client sends is read and dropped (control frames are
+// answered by Beast); a client silent for kIdle, pings unanswered, is gone. A client too slow to
+// take kMaxQueued messages is closed with "try again later" (it reconnects and reads the state
+// again) rather than held in memory.
+template <class Stream>
+class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<Stream>> {
+ public:
+  static constexpr size_t kMaxQueued = 256;
+  static constexpr auto kIdle = std::chrono::seconds(60);
+  explicit WebSocketSession(Stream&& stream) : ws_(std::move(stream)) {}
+
+  void run(bhttp::request<bhttp::empty_body> upgrade, EventStreamOpener opener) {
+    beast::get_lowest_layer(ws_).expires_never();  // the WebSocket keeps its own time
+    websocket::stream_base::timeout timeout;
+    timeout.handshake_timeout = std::chrono::seconds(30);
+    timeout.idle_timeout = kIdle;
+    timeout.keep_alive_pings = true;
+    ws_.set_option(timeout);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(bhttp::field::server, "Vireo"); }));
+    ws_.read_message_max(64 * 1024);
+    auto request = std::make_shared<bhttp::request<bhttp::empty_body>>(std::move(upgrade));
+    ws_.async_accept(*request, [self = this->shared_from_this(), request, opener = std::move(opener)](beast::error_code ec) {
+      if (ec) return;
+      std::weak_ptr<WebSocketSession> weak = self;
+      auto ex = self->ws_.get_executor();
+      self->subscription_ = opener([weak, ex](std::string text) {
+        asio::post(ex, [weak, text = std::move(text)]() mutable {
+          if (auto s = weak.lock()) s->queue(std::move(text));
+        });
+      });
+      self->read();
+      if (!self->queue_.empty()) self->write();
+    });
+  }
+
+ private:
+  void queue(std::string text) {
+    if (ended_ || closing_) return;
+    if (text.empty()) return close(websocket::close_code::going_away);
+    if (queue_.size() >= kMaxQueued) return close(websocket::close_code::try_again_later);
+    queue_.push_back(std::move(text));
+    if (!writing_ && subscription_) write();
+  }
+  void write() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(asio::buffer(queue_.front()), [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      self->writing_ = false;
+      self->queue_.pop_front();
+      if (ec) return self->end();
+      if (self->closing_) return self->send_close();
+      if (!self->queue_.empty()) self->write();
+    });
+  }
+  void read() {
+    ws_.async_read(in_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->end();
+      self->in_.consume(self->in_.size());
+      self->read();
+    });
+  }
+  void close(websocket::close_code code) {
+    closing_ = true;
+    close_code_ = code;
+    if (!writing_) send_close();
+  }
+  void send_close() {
+    if (ended_ || close_sent_) return;
+    close_sent_ = true;
+    queue_.clear();
+    ws_.async_close(close_code_, [self = this->shared_from_this()](beast::error_code) { self->end(); });
+  }
+  void end() {
+    if (ended_) return;
+    ended_ = true;
+    subscription_.reset();
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().close(ec);
+  }
+
+  websocket::stream<Stream> ws_;
+  beast::flat_buffer in_;
+  std::deque<std::string> queue_;
+  std::shared_ptr<void> subscription_;
+  bool writing_ = false, closing_ = false, close_sent_ = false, ended_ = false;
+  websocket::close_code close_code_ = websocket::close_code::normal;
+};
 
 // One connection: plain (Stream = beast::tcp_stream) or TLS (beast::ssl_stream over it).
 template <class Stream>
@@ -160,6 +253,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto ep = lowest().socket().remote_endpoint(rec);
     if (!rec) req_.remote_address = ep.address().to_string();
     keep_alive_ = msg.keep_alive();
+    upgrade_.reset();
+    if (websocket::is_upgrade(msg)) upgrade_ = msg;
     http11_ = msg.version() >= 11;
     auto expect = req_.headers.find("expect");
     bool wants_continue = expect != req_.headers.end() && beast::iequals(expect->second, "100-continue");
@@ -626,6 +721,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       for (const auto& [k, v] : r.headers) res.set(k, v);
       res.keep_alive(keep_alive);
     };
+    if (r.websocket && r.status == 200 && !head) {
+      if (!upgrade_) {
+        HttpResponse refused = problem(426, "Upgrade Required", "this resource is a WebSocket: open it with 'Upgrade: websocket'");
+        refused.headers.emplace_back("Upgrade", "websocket");
+        return send(std::move(refused), keep_alive, head);
+      }
+      // The connection is the WebSocket's from here; this session ends with this call.
+      std::make_shared<WebSocketSession<Stream>>(std::move(stream_))->run(std::move(*upgrade_), std::move(r.websocket));
+      return;
+    }
     if (r.event_stream && r.status == 200 && !head) {
       auto opener = std::move(r.event_stream);
       auto header = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::ok, 11);
@@ -690,6 +795,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::chrono::steady_clock::time_point started_;
   std::optional<HttpResponse> pending_;  // a refusal answered once the body is drained
   std::shared_ptr<Events> events_;        // this connection's event stream, once it is one
+  std::optional<bhttp::request<bhttp::empty_body>> upgrade_;  // the request's head, when it asks for a WebSocket
   std::optional<Router::Upload> upload_;
   std::vector<char> piece_;
   std::optional<Status> upload_failed_;  // the sink refused a piece; the rest is drained

@@ -83,6 +83,11 @@ struct HttpResponse {
   std::filesystem::path file;  // when set, the body is streamed from this file
   std::vector<BodySegment> segments;  // when set, the body is these, streamed in order (multipart)
   EventStreamOpener event_stream;     // when set, the body is these events, until either side ends
+  // When set, answering a GET that asks to upgrade (RFC 6455): the connection becomes a
+  // WebSocket on which each text the sender is given goes as one text message (an empty one
+  // closes it), until either side ends it; what the client sends is read and dropped. A
+  // request without the upgrade is answered 426.
+  EventStreamOpener websocket;
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
