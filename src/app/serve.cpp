@@ -88,7 +88,9 @@ void route_events(events::Outbox& outbox) {
                             ris::kPatientNoShow, ris::kExamStarted, ris::kExamAcquired, ris::kExamDiscontinued, ris::kReaderAssigned,
                             ris::kRequestCreated, ris::kRequestConfirmed, ris::kRequestDeclined, ris::kRequestReopened,
                             ris::kPatientUpdated, ris::kPatientMerged, ris::kPatientUnmerged,
-                            ris::kImagesLinked, ris::kStudyUnmatched, "study.patient_changed"})
+                            ris::kImagesLinked, ris::kStudyUnmatched, "study.patient_changed",
+                            // and what the UPS-RS event channels tell, on whichever node they are
+                            ris::kWorkitemCancelRequested, ris::kWorkitemSubscribed})
     outbox.broadcast(topic);
   // A merge's studies follow it into the archive (their files rewritten to name the patient kept).
   outbox.route(ris::kPatientMerged, kPatientMovesConsumer);
@@ -159,6 +161,10 @@ Result<Services> open_services(const Config& config) {
   auto links = ris::ImageLinks::open(*s.db, *s.writes, *s.outbox, progress);
   if (!links) return std::unexpected(links.error());
   s.ris_image_links = std::move(*links);
+  auto workitems = ris::Workitems::open(*s.db, *s.writes, *s.outbox, s.ris_schedule->zone(), progress);
+  if (!workitems) return std::unexpected(workitems.error());
+  s.ris_workitems = std::move(*workitems);
+  s.workitem_events = std::make_unique<api::dicomweb::WorkitemEvents>(*s.ris_workitems, *s.live);
   auto merges = ris::Merges::open(*s.db, *s.writes, *s.outbox, progress);
   if (!merges) return std::unexpected(merges.error());
   s.ris_merges = std::move(*merges);
@@ -220,6 +226,7 @@ void build_router(Services& s, http::Router& router) {
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_rendered_routes(router, *s.archive, s.render_cache.get());
   api::dicomweb::register_stow_routes(router, *s.archive, s.dicomweb);
+  api::dicomweb::register_ups_routes(router, *s.ris_workitems, *s.workitem_events);
   api::dicomweb::register_capabilities_route(router, s.dicomweb);
   api::install_security(router, *s.auth, *s.audit);
   api::web::register_web_app(router, s.web_root, s.web_settings);
@@ -375,6 +382,7 @@ int serve(const Config& config) {
                files->sha256_fingerprint + "\n";
   }
   services->live->start();  // before the first stream can open
+  services->workitem_events->start();
   http::HttpServer http(http_options, router);
   if (auto s = http.start(); !s) {
     spdlog::error("{}", s.error().message());
@@ -434,6 +442,7 @@ int serve(const Config& config) {
   }
   spdlog::info("signal {} received: stopping", sig);
   services->live->stop();  // open event streams end first: the server does not wait on them
+  services->workitem_events->stop();  // (its channels are told the node goes down)
   http.stop();
   bool dimse_ended = dimse.stop();
   // The audit trail's events first (nothing after the listeners stop records any), then event

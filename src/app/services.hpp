@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "api/dicomweb/routes.hpp"
+#include "api/dicomweb/ups_events.hpp"
 #include "api/rest/routes.hpp"
 #include "api/web/web_app.hpp"
 #include "archive/archive.hpp"
@@ -19,6 +20,7 @@
 #include "ris/image_links.hpp"
 #include "ris/performed_steps.hpp"
 #include "ris/procedure_steps.hpp"
+#include "ris/workitems.hpp"
 #include "store/fs_blob_store.hpp"
 #include "store/s3_blob_store.hpp"
 #include "store/sqlite_database.hpp"
@@ -42,12 +44,15 @@ struct Services {
   std::unique_ptr<ris::ProcedureSteps> ris_steps;  // the modality worklist's
   std::unique_ptr<ris::PerformedSteps> ris_performed;  // MPPS
   std::unique_ptr<ris::ImageLinks> ris_image_links;    // studies to their orders
+  std::unique_ptr<ris::Workitems> ris_workitems;       // UPS-RS
   std::unique_ptr<ris::Merges> ris_merges;
   // Delivers the outbox to this node's consumers; started by serve only (the CLI's events
   // wait for a server).
   std::unique_ptr<events::Dispatcher> dispatcher;
   // Tells this node's open screens of committed changes (all nodes'); started by serve only.
   std::unique_ptr<events::LiveFeed> live;
+  // The UPS-RS event channels of this node, fed by `live`; started by serve only.
+  std::unique_ptr<api::dicomweb::WorkitemEvents> workitem_events;
   std::unique_ptr<auth::AuthService> auth;
   api::dicomweb::Options dicomweb;  // public URL and scheme for URLs in DICOMweb answers
   std::filesystem::path web_root;  // the built browser application

@@ -7,6 +7,7 @@
 
 #include "archive/archive.hpp"
 #include "net/http/http_types.hpp"
+#include "ris/workitems.hpp"
 #include "store/file_cache.hpp"
 
 namespace vireo::api::dicomweb {
@@ -34,6 +35,10 @@ void register_qido_routes(http::Router& router, archive::Archive& archive, const
 void register_wado_routes(http::Router& router, archive::Archive& archive, const Options& options);
 // STOW-RS: POST /studies and /studies/{study}.
 void register_stow_routes(http::Router& router, archive::Archive& archive, const Options& options);
+class WorkitemEvents;
+// UPS-RS, the Worklist Service (PS3.18 11): the RIS's bookings as workitems, and the event
+// channels of `events`.
+void register_ups_routes(http::Router& router, ris::Workitems& items, WorkitemEvents& events);
 // OPTIONS /dicom-web: the capabilities (WADL) of every /dicom-web route registered before.
 void register_capabilities_route(http::Router& router, const Options& options);
 // Rendered frames and thumbnails (JPEG, PNG) and WADO-URI (/wado).

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "api/dimse/ris_services.hpp"
+#include "api/step_values.hpp"
 #include "core/log.hpp"
 #include "core/strings.hpp"
 #include "dicom/charset.hpp"
@@ -15,7 +16,6 @@ namespace {
 using net::Association;
 using ris::ScheduledStep;
 
-constexpr const char* kCodingScheme = "99VIREO";  // the clinic's own procedure codes (PS3.3 8.2)
 
 // One attribute of the model: its tag, the most characters its VR holds, and its value for a
 // step (empty: returned zero-length, a Type 2 key Vireo does not know).
@@ -27,38 +27,11 @@ struct Key {
 
 std::string nothing(const ScheduledStep&) { return ""; }
 
-std::string person_name(const ris::PersonName& n) {
-  std::string pn = n.family + "^" + n.given + "^" + n.middle + "^" + n.prefix + "^" + n.suffix;
-  while (!pn.empty() && pn.back() == '^') pn.pop_back();
-  return pn;
-}
-
-std::string dicom_date(const std::string& iso_day) {  // "2027-03-01" -> "20270301"
-  std::string d;
-  for (char c : iso_day)
-    if (c != '-') d += c;
-  return d;
-}
-
-std::string procedures_text(const ScheduledStep& s) {
-  std::string out;
-  for (const auto& p : s.procedures) out += (out.empty() ? "" : " + ") + p.name;
-  return out;
-}
-
 std::string priority(const ScheduledStep& s) {
   return s.priority == "stat" ? "STAT" : s.priority == "urgent" ? "HIGH" : "ROUTINE";
 }
 
-std::string start_time(const ScheduledStep& s) {
-  const int minute = std::clamp(s.local_start.minute, 0, 1439);
-  std::string t = "000000";
-  t[0] = static_cast<char>('0' + minute / 600);
-  t[1] = static_cast<char>('0' + minute / 60 % 10);
-  t[2] = static_cast<char>('0' + minute % 60 / 10);
-  t[3] = static_cast<char>('0' + minute % 10);
-  return t;
-}
+std::string start_time(const ScheduledStep& s) { return dicom_time(s.local_start.minute); }
 
 // PS3.4 Table K.6-1, the attributes outside the Scheduled Procedure Step Sequence.
 const Key kTopKeys[] = {
@@ -358,16 +331,7 @@ class Response {
       else if (c == '\r' || (static_cast<unsigned char>(c) < 0x20 && (c != '\n' || tag != DCM_Allergies))) c = ' ';
     std::string v;
     if (tag == DCM_Allergies) {
-      // A value per line, and per `max` characters of a longer line, cut between words.
-      for (const auto& line : split(clean, '\n')) {
-        for (std::string rest(trim(line)); !rest.empty();) {
-          std::string piece = cut_chars(rest, max);
-          if (piece.size() < rest.size() && rest[piece.size()] != ' ')
-            if (auto space = piece.rfind(' '); space != std::string::npos && space > 0) piece.resize(space);
-          v += (v.empty() ? "" : "\\") + std::string(trim(piece));
-          rest = std::string(trim(std::string_view(rest).substr(piece.size())));
-        }
-      }
+      for (const auto& one : line_values(clean, max)) v += (v.empty() ? "" : "\\") + one;
     } else {
       v = cut_chars(clean, max);
     }
@@ -380,7 +344,7 @@ class Response {
       DcmItem* item = nullptr;
       if (into.findOrCreateSequenceItem(sequence, item, -2).bad() || !item) return;
       put(*item, DCM_CodeValue, p.code, 16);
-      put(*item, DCM_CodingSchemeDesignator, kCodingScheme, 16);
+      put(*item, DCM_CodingSchemeDesignator, kProcedureCodingScheme, 16);
       put(*item, DCM_CodeMeaning, p.name, 64);
       if (!all_procedures) return;  // the Requested Procedure Code: one code, the first
     }
@@ -388,15 +352,6 @@ class Response {
   [[nodiscard]] bool non_ascii() const { return non_ascii_; }
 
  private:
-  // The first `max` characters (UTF-8 code points).
-  static std::string cut_chars(const std::string& v, size_t max) {
-    size_t chars = 0, i = 0;
-    for (; i < v.size(); ++i) {
-      if ((static_cast<unsigned char>(v[i]) & 0xC0) == 0x80) continue;  // a continuation byte
-      if (chars++ == max) break;
-    }
-    return v.substr(0, i);
-  }
   bool non_ascii_ = false;
 };
 

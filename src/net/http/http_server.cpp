@@ -84,6 +84,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
       if (ec) return;
       std::weak_ptr<WebSocketSession> weak = self;
       auto ex = self->ws_.get_executor();
+      self->accepted_ = true;
       self->subscription_ = opener([weak, ex](std::string text) {
         asio::post(ex, [weak, text = std::move(text)]() mutable {
           if (auto s = weak.lock()) s->queue(std::move(text));
@@ -100,7 +101,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
     if (text.empty()) return close(websocket::close_code::going_away);
     if (queue_.size() >= kMaxQueued) return close(websocket::close_code::try_again_later);
     queue_.push_back(std::move(text));
-    if (!writing_ && subscription_) write();
+    if (!writing_ && accepted_) write();
   }
   void write() {
     writing_ = true;
@@ -123,7 +124,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   void close(websocket::close_code code) {
     closing_ = true;
     close_code_ = code;
-    if (!writing_) send_close();
+    if (!writing_ && accepted_) send_close();
   }
   void send_close() {
     if (ended_ || close_sent_) return;
@@ -143,7 +144,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   beast::flat_buffer in_;
   std::deque<std::string> queue_;
   std::shared_ptr<void> subscription_;
-  bool writing_ = false, closing_ = false, close_sent_ = false, ended_ = false;
+  bool accepted_ = false, writing_ = false, closing_ = false, close_sent_ = false, ended_ = false;
   websocket::close_code close_code_ = websocket::close_code::normal;
 };
 
