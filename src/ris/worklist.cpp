@@ -118,6 +118,44 @@ Result<std::unique_ptr<Exams>> Exams::open(Database& db, WriteQueue& writes,
   return std::unique_ptr<Exams>(new Exams(db, writes, outbox, std::move(zone), clock));
 }
 
+namespace {
+
+// The claims, cancellation requests and scanner reports of `items`, in two queries.
+Result<std::map<int64_t, ExamActivity>> activity_of(Connection& c, const std::vector<AppointmentView>& items) {
+  std::map<int64_t, ExamActivity> out;
+  if (items.empty()) return out;
+  std::string in;
+  std::vector<SqlValue> ids;
+  for (const auto& v : items) {
+    in += ids.empty() ? "?" : ", ?";
+    ids.emplace_back(v.appointment.id);
+  }
+  auto claims = c.query("SELECT appointment_id, performer, claimed_at, cancel_requested_by, cancel_reason, "
+                        "cancel_requested_at FROM ris_workitems WHERE appointment_id IN (" + in + ")",
+                        std::span<const SqlValue>(ids));
+  if (!claims) return std::unexpected(claims.error());
+  for (const auto& r : *claims) {
+    ExamActivity& a = out[r.integer(0)];
+    a.claimed_by = r.text(1);
+    a.claimed_at = r.text(2);
+    a.cancel_requested_by = r.text(3);
+    a.cancel_reason = r.text(4);
+    a.cancel_requested_at = r.text(5);
+  }
+  auto reports = c.query("SELECT appointment_id, station_aet, status FROM ris_performed_steps WHERE appointment_id "
+                         "IN (" + in + ") ORDER BY created_at, uid",
+                         std::span<const SqlValue>(ids));
+  if (!reports) return std::unexpected(reports.error());
+  for (const auto& r : *reports) {
+    ExamActivity& a = out[r.integer(0)];
+    a.reported_by = r.text(1);
+    a.reported_status = r.text(2);
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<Checked<WorklistDay>> Exams::worklist(const WorklistQuery& q) {
   Checked<WorklistDay> out;
   const std::string day =
@@ -153,6 +191,9 @@ Result<Checked<WorklistDay>> Exams::worklist(const WorklistQuery& q) {
   auto items = rows::views_where(**c, where, std::move(args));
   if (!items) return std::unexpected(items.error());
   out.value.items = std::move(*items);
+  auto activity = activity_of(**c, out.value.items);
+  if (!activity) return std::unexpected(activity.error());
+  out.value.activity = std::move(*activity);
   return out;
 }
 

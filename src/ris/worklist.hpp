@@ -15,6 +15,7 @@
 //   auto started = (*exams)->start(appointment_id, version, principal);  // ->conflict or ->value
 #pragma once
 
+#include <map>
 #include <memory>
 
 #include "access/principal.hpp"
@@ -46,11 +47,21 @@ struct WorklistQuery {
   std::string priority;  // or empty
 };
 
+// What the scanners and worklist clients said of an exam, for the technicians who share the
+// room with them.
+struct ExamActivity {
+  std::string claimed_by, claimed_at;        // a UPS-RS performer that claimed its workitem
+  std::string reported_by, reported_status;  // the latest MPPS: the scanner's AE title, its status
+  // A cancellation asked for through UPS-RS (of an exam in progress: the performer decides).
+  std::string cancel_requested_by, cancel_reason, cancel_requested_at;
+};
+
 struct WorklistDay {
   std::string day;
   // Open exams (scheduled, arrived, in progress) before the rest; stat, then urgent, then
   // routine; then by time.
   std::vector<AppointmentView> items;
+  std::map<int64_t, ExamActivity> activity;  // by appointment id: those with any
 };
 
 struct RisSettings {

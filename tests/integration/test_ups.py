@@ -15,6 +15,7 @@ import unittest
 import uuid
 
 from test_mwl import WEB, ScannerServer
+from test_web import built, run_e2e
 
 GLOBAL = "1.2.840.10008.5.1.4.34.5"
 FILTERED = "1.2.840.10008.5.1.4.34.5.1"
@@ -243,6 +244,21 @@ class WorkitemsTest(ScannerServer):
             self.assertEqual(self.ups("POST", f"/workitems/{FILTERED}/subscribers/CT2_VIEW/suspend")[0], 404)
         finally:
             channel.close()
+
+    def test_the_technicians_list_shows_who_took_the_exam_and_a_cancellation_asked_for(self):
+        """In Chromium (web/e2e/worklist-client.e2e.mjs)."""
+        built()
+        self.server.add_user("nuria", "technician", password="Scanner-Room-2026")
+        _, order, _ = self.booked("Camps", "Aina", self.ct1, 120)
+        uid = first(self.workitem_of(order), "00080018")
+        self.assertEqual(self.set_state(uid, "IN PROGRESS", "2.25." + str(uuid.uuid4().int))[0], 200)
+        reason = "Patient feels unwell"
+        status, _, body = self.ups("POST", f"/workitems/{uid}/cancelrequest",
+                                   {"00741238": {"vr": "LT", "Value": [reason]}})
+        self.assertEqual(status, 202, body)
+        self.assertEqual(self.state(uid), "IN PROGRESS", "in progress: its performer decides")
+        run_e2e(self, "worklist-client", self.server, "nuria", "Scanner-Room-2026",
+                VIREO_ACCESSION=order["accessionNumber"], VIREO_PERFORMER="tomas", VIREO_REASON=reason)
 
     def test_bad_requests_get_4xx_and_change_nothing(self):
         _, order, _ = self.booked("Roca", "Nil", self.ct1, 90)

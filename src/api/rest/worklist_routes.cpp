@@ -33,6 +33,21 @@ std::string event_text(const events::LiveEvent& e) {
   return "event: change\ndata: " + dump(data) + "\n\n";
 }
 
+json activity_json(const ris::ExamActivity& a) {
+  json out = json::object();
+  auto put = [&](const char* name, const std::string& v) {
+    if (!v.empty()) out[name] = v;
+  };
+  put("claimedBy", a.claimed_by);
+  put("claimedAt", a.claimed_at);
+  put("reportedBy", a.reported_by);
+  put("reportedStatus", a.reported_status);
+  put("cancelRequestedBy", a.cancel_requested_by);
+  put("cancelReason", a.cancel_reason);
+  put("cancelRequestedAt", a.cancel_requested_at);
+  return out;
+}
+
 void worklist_route(http::Router& router, ris::Exams& exams) {
   router.add("GET", "/api/ris/worklist", "ris.worklist.read", [&exams](const HttpRequest& r) {
     if (auto s = only_parameters(r, {"day", "room", "modality", "status", "priority"}); !s)
@@ -50,7 +65,12 @@ void worklist_route(http::Router& router, ris::Exams& exams) {
     if (!day) return http::problem(day.error());
     if (!day->saved()) return invalid(day->invalid);
     json items = json::array();
-    for (const auto& v : day->value.items) items.push_back(appointment_json(v));
+    for (const auto& v : day->value.items) {
+      json item = appointment_json(v);
+      if (auto a = day->value.activity.find(v.appointment.id); a != day->value.activity.end())
+        item["activity"] = activity_json(a->second);
+      items.push_back(std::move(item));
+    }
     r.audit.detail = "read the worklist of " + day->value.day + " (" +
                      std::to_string(day->value.items.size()) + " exams)";
     return http::json_response(200, dump({{"day", day->value.day}, {"items", items}}));

@@ -205,6 +205,13 @@ export const ca: Messages = {
     acquired: 'Imatges adquirides',
     unassigned: 'Sense assignar',
     readerFor: 'Radiòleg per a {{patient}}',
+    activity: {
+      claimed: 'Pres per {{who}} des del servei de llista de treball',
+      reported: 'Equip {{station}}: {{status}}',
+      mpps: { inProgress: 'en curs', completed: 'completat', discontinued: 'interromput' },
+      cancelAsked: 'Cancel·lació demanada per {{who}}: {{reason}}',
+      cancelAskedNoReason: 'Cancel·lació demanada per {{who}}',
+    },
     assignment: {
       title: 'Qui llegeix les exploracions adquirides',
       label: 'Assignar les exploracions adquirides',

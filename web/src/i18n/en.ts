@@ -204,6 +204,13 @@ export const en = {
     acquired: 'Images acquired',
     unassigned: 'Not assigned',
     readerFor: 'Radiologist for {{patient}}',
+    activity: {
+      claimed: 'Taken by {{who}} through the worklist service',
+      reported: 'Scanner {{station}}: {{status}}',
+      mpps: { inProgress: 'in progress', completed: 'completed', discontinued: 'stopped' },
+      cancelAsked: 'Cancellation asked for by {{who}}: {{reason}}',
+      cancelAskedNoReason: 'Cancellation asked for by {{who}}',
+    },
     assignment: {
       title: 'Who reads acquired exams',
       label: 'Assign acquired exams',

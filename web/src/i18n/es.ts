@@ -205,6 +205,13 @@ export const es: Messages = {
     acquired: 'Imágenes adquiridas',
     unassigned: 'Sin asignar',
     readerFor: 'Radiólogo para {{patient}}',
+    activity: {
+      claimed: 'Tomado por {{who}} desde el servicio de lista de trabajo',
+      reported: 'Equipo {{station}}: {{status}}',
+      mpps: { inProgress: 'en curso', completed: 'completado', discontinued: 'interrumpido' },
+      cancelAsked: 'Cancelación pedida por {{who}}: {{reason}}',
+      cancelAskedNoReason: 'Cancelación pedida por {{who}}',
+    },
     assignment: {
       title: 'Quién lee las exploraciones adquiridas',
       label: 'Asignar las exploraciones adquiridas',

@@ -21,7 +21,7 @@ import { type SteadyRow, steadyRows } from './steadyRows';
 import { useArrive, useClinic } from './schedule';
 import { scheduleProblemText } from './AppointmentDialog';
 import { ContrastAllergyBadge } from './PatientBadges';
-import type { Appointment, OrderStatus, Patient, Priority } from './types';
+import type { Appointment, OrderStatus, Patient, Priority, WorklistItem } from './types';
 
 const STATUSES = ['scheduled', 'arrived', 'in_progress', 'acquired', 'no_show'] as const satisfies readonly OrderStatus[];
 const PRIORITIES: Priority[] = ['stat', 'urgent', 'routine'];
@@ -90,8 +90,8 @@ function examStatus(a: Appointment): OrderStatus {
 
 // While the pointer or the focus is on the list, its rows keep their places (steadyRows): a
 // click never lands on another patient's row because the list re-sorted under it.
-function useSteadyRows(items: Appointment[], held: boolean): SteadyRow<Appointment>[] {
-  const shown = useRef<SteadyRow<Appointment>[]>([]);
+function useSteadyRows(items: WorklistItem[], held: boolean): SteadyRow<WorklistItem>[] {
+  const shown = useRef<SteadyRow<WorklistItem>[]>([]);
   return useMemo(() => (shown.current = steadyRows(shown.current, items, held)), [items, held]);
 }
 
@@ -119,7 +119,7 @@ function useHeld(table: RefObject<HTMLTableElement | null>) {
   };
 }
 
-function ExamTable({ items, zone, today, isToday }: { items: Appointment[]; zone: string; today: string; isToday: boolean }) {
+function ExamTable({ items, zone, today, isToday }: { items: WorklistItem[]; zone: string; today: string; isToday: boolean }) {
   const { t, i18n } = useTranslation();
   const locale = formatLocale(i18n.language);
   const { session } = useSession();
@@ -182,6 +182,7 @@ function ExamTable({ items, zone, today, isToday }: { items: Appointment[]; zone
                 <td>
                   <span className={`badge step step-${step}`}>{t(`exams.status.${step}`)}</span>
                   {gone && <div className="sub" data-testid="moved-on">{t('exams.movedOn')}</div>}
+                  {a.activity && <ActivityNote activity={a.activity} step={step} />}
                 </td>
                 <td>
                   {gone ? (a.readerId ? readerName(a.readerId) : '') : (
@@ -200,6 +201,31 @@ function ExamTable({ items, zone, today, isToday }: { items: Appointment[]; zone
           })}
         </tbody>
       </table>
+    </>
+  );
+}
+
+const MPPS_STATUS = { 'IN PROGRESS': 'inProgress', COMPLETED: 'completed', DISCONTINUED: 'discontinued' } as const;
+
+// What the scanner (MPPS) or a worklist client (UPS-RS) said of the exam: who took it, and a
+// cancellation asked for while it is in progress, which the technician at the scanner must see.
+function ActivityNote({ activity: a, step }: { activity: NonNullable<WorklistItem['activity']>; step: OrderStatus }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      {a.claimedBy && <div className="sub" data-testid="claimed">{t('exams.activity.claimed', { who: a.claimedBy })}</div>}
+      {a.reportedBy && a.reportedStatus && (
+        <div className="sub" data-testid="reported">
+          {t('exams.activity.reported', { station: a.reportedBy, status: t(`exams.activity.mpps.${MPPS_STATUS[a.reportedStatus]}`) })}
+        </div>
+      )}
+      {a.cancelRequestedBy && step === 'in_progress' && (
+        <div className="exam-alert" role="status" data-testid="cancel-asked">
+          {a.cancelReason
+            ? t('exams.activity.cancelAsked', { who: a.cancelRequestedBy, reason: a.cancelReason })
+            : t('exams.activity.cancelAskedNoReason', { who: a.cancelRequestedBy })}
+        </div>
+      )}
     </>
   );
 }

@@ -17,6 +17,7 @@ export type Order = components['schemas']['Order'];
 export type OrderFields = components['schemas']['OrderFields'];
 export type Priority = components['schemas']['Priority'];
 export type Appointment = components['schemas']['Appointment'];
+export type WorklistItem = components['schemas']['WorklistItem'];
 export type Calendar = components['schemas']['Calendar'];
 export type Slots = components['schemas']['Slots'];
 export type StaffMember = components['schemas']['StaffMember'];
