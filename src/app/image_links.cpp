@@ -1,6 +1,9 @@
 #include "app/image_links.hpp"
 
+#include <charconv>
+
 #include "archive/attributes.hpp"
+#include "ris/orders.hpp"
 
 namespace vireo::app {
 
@@ -82,15 +85,30 @@ Status reconcile(archive::Archive& archive, ris::ImageLinks& links, audit::Audit
 events::Handler image_links(archive::Archive& archive_ref, ris::ImageLinks& links_ref, audit::AuditLog& trail_ref) {
   // (pointers: the handler outlives this call; the services it names outlive the dispatcher)
   return [archive = &archive_ref, links = &links_ref, trail = &trail_ref](const events::Event& e) -> Status {
+    auto link = [&](const std::string& study) -> Status {
+      auto found = arrived_study(*archive, study);
+      if (!found) return std::unexpected(found.error());
+      if (!*found) return {};
+      auto linked = links->study_arrived(**found, "system");
+      if (!linked) return std::unexpected(linked.error());
+      return {};
+    };
+    if (e.topic == ris::kOrderCreated) {
+      // An order made after its images came (an emergency scanned first): they are its now,
+      // when they name its patient.
+      int64_t order = 0;
+      const std::string id = e.id("order");
+      std::from_chars(id.data(), id.data() + id.size(), order);
+      auto waiting = links->waiting_for(order);
+      if (!waiting) return std::unexpected(waiting.error());
+      for (const auto& study : *waiting)
+        if (auto s = link(study); !s) return s;
+      return {};
+    }
     const std::string study = e.id("study");
     if (study.empty()) return {};
     if (e.topic == ris::kStudyReconciled) return reconcile(*archive, *links, *trail, study);
-    auto found = arrived_study(*archive, study);
-    if (!found) return std::unexpected(found.error());
-    if (!*found) return {};
-    auto linked = links->study_arrived(**found, "system");
-    if (!linked) return std::unexpected(linked.error());
-    return {};
+    return link(study);
   };
 }
 

@@ -98,6 +98,7 @@ void route_events(events::Outbox& outbox) {
   // Each study that arrives finds its order (or waits to be reconciled).
   outbox.route("study.received", kImageLinksConsumer);
   outbox.route(ris::kStudyReconciled, kImageLinksConsumer);
+  outbox.route(ris::kOrderCreated, kImageLinksConsumer);  // images that came before their order
 }
 
 Result<Services> open_services(const Config& config) {
@@ -155,13 +156,13 @@ Result<Services> open_services(const Config& config) {
   auto steps = ris::ProcedureSteps::open(*s.db, s.ris_schedule->zone());
   if (!steps) return std::unexpected(steps.error());
   s.ris_steps = std::move(*steps);
-  auto performed = ris::PerformedSteps::open(*s.db, *s.writes, *s.outbox, progress);
+  auto performed = ris::PerformedSteps::open(*s.db, *s.writes, *s.outbox, s.ris_schedule->zone(), system_clock(), progress);
   if (!performed) return std::unexpected(performed.error());
   s.ris_performed = std::move(*performed);
   auto links = ris::ImageLinks::open(*s.db, *s.writes, *s.outbox, progress);
   if (!links) return std::unexpected(links.error());
   s.ris_image_links = std::move(*links);
-  auto workitems = ris::Workitems::open(*s.db, *s.writes, *s.outbox, s.ris_schedule->zone(), progress);
+  auto workitems = ris::Workitems::open(*s.db, *s.writes, *s.outbox, s.ris_schedule->zone(), system_clock(), progress);
   if (!workitems) return std::unexpected(workitems.error());
   s.ris_workitems = std::move(*workitems);
   s.workitem_events = std::make_unique<api::dicomweb::WorkitemEvents>(*s.ris_workitems, *s.live);
@@ -226,7 +227,7 @@ void build_router(Services& s, http::Router& router) {
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_rendered_routes(router, *s.archive, s.render_cache.get());
   api::dicomweb::register_stow_routes(router, *s.archive, s.dicomweb);
-  api::dicomweb::register_ups_routes(router, *s.ris_workitems, *s.workitem_events);
+  api::dicomweb::register_ups_routes(router, *s.ris_workitems, *s.ris_schedule, *s.workitem_events, s.dicomweb);
   api::dicomweb::register_capabilities_route(router, s.dicomweb);
   api::install_security(router, *s.auth, *s.audit);
   api::web::register_web_app(router, s.web_root, s.web_settings);

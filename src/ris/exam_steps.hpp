@@ -2,7 +2,10 @@
 // technicians' worklist, the scanner's MPPS, a UPS-RS client), inside the caller's write job.
 #pragma once
 
+#include <optional>
 #include <string>
+
+#include "core/time_zone.hpp"
 
 #include "events/outbox.hpp"
 #include "ris/appointment.hpp"
@@ -31,5 +34,11 @@ namespace vireo::ris {
 [[nodiscard]] Result<AppointmentView> discontinue_exam(Connection& c, const events::Outbox& outbox,
                                                        const AppointmentView& v, const std::string& why,
                                                        const std::string& actor);
+
+// The clinic's day of the booking when it is not today's (`now`'s), else nullopt: an exam is
+// begun on its day only, as a patient is checked in on it (another day's booking begun by a
+// scanner or a worklist client is another patient's exam than the one on the table).
+[[nodiscard]] std::optional<std::string> booked_for_another_day(const AppointmentView& v, const TimeZone& zone,
+                                                                Instant now);
 
 }  // namespace vireo::ris

@@ -56,9 +56,20 @@ Result<bool> same_patient(Connection& c, int64_t patient_id, const ArrivedStudy&
 
 Status keep_unmatched(Connection& c, const events::Outbox& outbox, const ArrivedStudy& s, const char* reason,
                       int64_t order_id) {
-  auto known = c.query("SELECT 1 FROM ris_unmatched_studies WHERE study_uid = ?", {s.study_uid});
+  auto known = c.query("SELECT reason, order_id, reconciled_to FROM ris_unmatched_studies WHERE study_uid = ?",
+                       {s.study_uid});
   if (!known) return std::unexpected(known.error());
-  if (!known->empty()) return {};
+  if (!known->empty()) {
+    // Listed already: it says why anew when that changed (an order made since names another
+    // patient), unless staff have decided for it.
+    const Row& r = (*known)[0];
+    if ((r.text(0) == reason && r.integer(1) == order_id) || r.integer(2) != 0) return {};
+    if (auto e = c.execute("UPDATE ris_unmatched_studies SET reason = ?, order_id = ? WHERE study_uid = ?",
+                           {std::string(reason), order_id, s.study_uid});
+        !e)
+      return e;
+    return outbox.enqueue(c, {kStudyUnmatched, {{"study", s.study_uid}, {"reason", reason}}});
+  }
   if (auto e = c.execute("INSERT INTO ris_unmatched_studies (study_uid, patient_id, issuer, accession, "
                          "patient_name, birth_date, modalities, study_date, reason, order_id, created_at) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -123,6 +134,20 @@ Result<LinkOutcome> ImageLinks::study_arrived(const ArrivedStudy& s, const std::
       return std::unexpected(e.error());
     return out;
   });
+}
+
+Result<std::vector<std::string>> ImageLinks::waiting_for(int64_t order_id) {
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto rows = (*c)->query(
+      "SELECT u.study_uid FROM ris_unmatched_studies u JOIN ris_orders o ON o.id = ? WHERE u.reason = 'no_order' "
+      "AND u.reconciled_to = 0 AND ((u.accession <> '' AND u.accession = o.accession_number) OR u.study_uid = "
+      "o.study_uid) ORDER BY u.id",
+      {order_id});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<std::string> out;
+  for (const auto& r : *rows) out.push_back(r.text(0));
+  return out;
 }
 
 Result<std::vector<UnmatchedStudy>> ImageLinks::unmatched(int64_t limit) {

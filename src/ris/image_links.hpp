@@ -6,7 +6,9 @@
 // acquired (the patient counted as arrived if nobody checked them in), its reader assigned by
 // the clinic's rule, and the order records the study's real UID (a scanner that ignored the one
 // offered). A study that matches no order, or whose patient is not the order's, is kept in the
-// list of studies to reconcile, with why; nothing is changed for it.
+// list of studies to reconcile, with why; nothing is changed for it. One that waits for want of an
+// order is tried again when an order carrying its accession number or Study UID is made
+// (waiting_for): images that came first, as in an emergency, then meet their order.
 //
 // Idempotent: a study delivered twice links once. Knows no DICOM: the archive's facts arrive as
 // text (app/ reads them from the archive's index).
@@ -81,6 +83,9 @@ class ImageLinks {
   [[nodiscard]] Result<Reconciliation> reconcile(int64_t unmatched_id, int64_t order_id, const std::string& actor);
   // The decision recorded for a study, while its correction waits; nullopt when none.
   [[nodiscard]] Result<std::optional<Reconciliation>> reconciliation_of(const std::string& study_uid);
+  // The studies waiting without an order that carry this order's accession number or Study
+  // UID (the images came first, the order after): to be linked now, as if they had just come.
+  [[nodiscard]] Result<std::vector<std::string>> waiting_for(int64_t order_id);
 
  private:
   ImageLinks(Database& db, WriteQueue& writes, const events::Outbox& outbox)

@@ -106,10 +106,10 @@ Result<std::string> study_uid_of(Connection& c, int64_t order_id) {
 }  // namespace
 
 Result<std::unique_ptr<PerformedSteps>> PerformedSteps::open(Database& db, WriteQueue& writes,
-                                                             const events::Outbox& outbox,
-                                                             const MigrationProgress& progress) {
+                                                             const events::Outbox& outbox, TimeZone zone,
+                                                             const Clock& clock, const MigrationProgress& progress) {
   if (auto s = migrate(db, "ris", migrations(), progress); !s) return std::unexpected(s.error());
-  return std::unique_ptr<PerformedSteps>(new PerformedSteps(db, writes, outbox));
+  return std::unique_ptr<PerformedSteps>(new PerformedSteps(db, writes, outbox, std::move(zone), clock));
 }
 
 Result<PerformedOutcome> PerformedSteps::create(const std::string& uid, const PerformedReport& r,
@@ -125,6 +125,8 @@ Result<PerformedOutcome> PerformedSteps::create(const std::string& uid, const Pe
     if (!named) return std::unexpected(named.error());
     if (auto* no = std::get_if<PerformedOutcome>(&*named)) return *no;
     AppointmentView v = std::get<AppointmentView>(std::move(*named));
+    if (auto day = booked_for_another_day(v, zone_, Instant{std::chrono::seconds(clock_.unix_seconds())}))
+      return refused(Refusal::WrongMoment, "the step is booked for " + *day + ", not today");
     const std::string by = "dicom:" + actor;
     if (v.order_status == "scheduled" && v.appointment.status == "booked") {
       // Begun at the scanner before anyone checked the patient in: they are here.

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.hpp"
+#include "core/time_zone.hpp"
 #include "events/outbox.hpp"
 #include "store/migrations.hpp"
 #include "store/write_queue.hpp"
@@ -53,7 +55,8 @@ struct PerformedOutcome {
     NoSuchStep,         // no step has this UID (N-SET)
     InvalidValue,       // a value that cannot be: an unknown status, a step that is not scheduled, another patient
     NoLongerUpdatable,  // completed or discontinued already
-    WrongMoment,        // the order is not where the step could begin (cancelled, read already)
+    WrongMoment,        // the order is not where the step could begin (cancelled, read already,
+                        // booked for another day)
   };
   Refusal refusal = Refusal::None;
   std::string why;  // in English, for the peer's Error Comment and the audit trail
@@ -71,8 +74,10 @@ struct PerformedStep {
 
 class PerformedSteps {
  public:
+  // `zone` and `clock`: the clinic's day, on which alone a step begins.
   static Result<std::unique_ptr<PerformedSteps>> open(Database& db, WriteQueue& writes,
-                                                      const events::Outbox& outbox,
+                                                      const events::Outbox& outbox, TimeZone zone,
+                                                      const Clock& clock = system_clock(),
                                                       const MigrationProgress& progress = {});
   // N-CREATE: the status must be IN PROGRESS (PS3.4 F.7.2.1).
   [[nodiscard]] Result<PerformedOutcome> create(const std::string& uid, const PerformedReport& r,
@@ -83,11 +88,13 @@ class PerformedSteps {
   [[nodiscard]] Result<std::vector<PerformedStep>> of_order(int64_t order_id);
 
  private:
-  PerformedSteps(Database& db, WriteQueue& writes, const events::Outbox& outbox)
-      : writes_(writes), outbox_(outbox), readers_(db) {}
+  PerformedSteps(Database& db, WriteQueue& writes, const events::Outbox& outbox, TimeZone zone, const Clock& clock)
+      : writes_(writes), outbox_(outbox), readers_(db), zone_(std::move(zone)), clock_(clock) {}
   WriteQueue& writes_;
   const events::Outbox& outbox_;
   ConnectionPool readers_;
+  TimeZone zone_;
+  const Clock& clock_;
 };
 
 }  // namespace vireo::ris

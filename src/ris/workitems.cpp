@@ -86,10 +86,14 @@ Result<std::optional<AppointmentView>> booking_of(Connection& c, const std::stri
   return std::optional<AppointmentView>(std::move((*found)[0]));
 }
 
-// Every booking still to be done gets its UID (those made before workitems existed).
+// Every exam still to be done gets its UID (those booked before workitems existed); finished
+// ones stay out of the worklist.
 Status fill_workitem_uids(WriteQueue& writes) {
   return writes.run<void>([](Connection& c) -> Result<void> {
-    auto rows = c.query("SELECT id FROM ris_appointments WHERE workitem_uid = '' AND status IN ('booked', 'arrived')", {});
+    auto rows = c.query(
+        "SELECT a.id FROM ris_appointments a JOIN ris_orders o ON o.id = a.order_id WHERE a.workitem_uid = '' AND "
+        "a.status IN ('booked', 'arrived') AND o.status IN ('scheduled', 'arrived', 'in_progress')",
+        {});
     if (!rows) return std::unexpected(rows.error());
     for (const auto& r : *rows)
       if (auto s = c.execute("UPDATE ris_appointments SET workitem_uid = ? WHERE id = ? AND workitem_uid = ''",
@@ -107,12 +111,12 @@ std::string kind_of(const std::string& target) {
 }  // namespace
 
 Result<std::unique_ptr<Workitems>> Workitems::open(Database& db, WriteQueue& writes, const events::Outbox& outbox,
-                                                   TimeZone zone, const MigrationProgress& progress) {
+                                                   TimeZone zone, const Clock& clock, const MigrationProgress& progress) {
   if (auto s = migrate(db, "ris", migrations(), progress); !s) return std::unexpected(s.error());
   if (auto s = fill_workitem_uids(writes); !s) return std::unexpected(s.error());
   auto steps = ProcedureSteps::open(db, std::move(zone));
   if (!steps) return std::unexpected(steps.error());
-  return std::unique_ptr<Workitems>(new Workitems(db, writes, outbox, std::move(*steps)));
+  return std::unique_ptr<Workitems>(new Workitems(db, writes, outbox, std::move(*steps), clock));
 }
 
 Result<std::vector<Workitem>> Workitems::with_claims(std::vector<ScheduledStep> steps) {
@@ -205,6 +209,8 @@ Result<WorkitemOutcome> Workitems::change_state(const std::string& uid, const st
     const std::string by = "dicomweb:" + actor;
     if (to == "IN PROGRESS") {
       if (state != "SCHEDULED") return refused(Refusal::Conflict, "the workitem is " + state);
+      if (auto day = booked_for_another_day(v, zone(), Instant{std::chrono::seconds(clock_.unix_seconds())}))
+        return refused(Refusal::Conflict, "the exam is booked for " + *day + ", not today");
       if (v.order_status == "scheduled" && v.appointment.status == "booked") {
         // Begun before anyone checked the patient in: they are here.
         auto arrived = mark_arrived(c, outbox_, v, by);
@@ -262,19 +268,15 @@ Result<WorkitemOutcome> Workitems::request_cancel(const std::string& uid, const 
     asked.contact_name = request.contact_name;
     asked.contact_uri = request.contact_uri;
     if (auto s = save_claim(c, v.appointment.id, asked); !s) return std::unexpected(s.error());
-    if (state == "SCHEDULED") {
-      // Nobody performs it yet: cancelled at once (PS3.4 CC.2.2.3), the order back with staff.
-      const std::string why = "Cancellation asked for by " + actor +
-                              (request.reason.empty() ? std::string() : ": " + request.reason);
-      if (auto s = discontinue_exam(c, outbox_, v, why, "dicomweb:" + actor); !s) return std::unexpected(s.error());
-    } else if (auto s = outbox_.enqueue(c, {kWorkitemCancelRequested,
-                                            {{"workitem", uid},
-                                             {"appointment", std::to_string(v.appointment.id)},
-                                             {"order", std::to_string(v.appointment.order_id)}}});
-               !s) {
+    if (auto s = outbox_.enqueue(c, {kWorkitemCancelRequested,
+                                     {{"workitem", uid},
+                                      {"appointment", std::to_string(v.appointment.id)},
+                                      {"order", std::to_string(v.appointment.order_id)}}});
+        !s)
       return std::unexpected(s.error());
-    }
-    return WorkitemOutcome{};
+    WorkitemOutcome out;
+    out.appointment_version = v.appointment.version;
+    return out;
   });
   if (!done) return std::unexpected(done.error());
   if (done->refusal != Refusal::NotFound) {
@@ -285,8 +287,25 @@ Result<WorkitemOutcome> Workitems::request_cancel(const std::string& uid, const 
   return done;
 }
 
+Result<WorkitemOutcome> Workitems::check_claim(const std::string& uid, const std::string& transaction_uid) {
+  if (!is_valid_uid(transaction_uid)) return refused(Refusal::Invalid, "the Transaction UID is not a UID");
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto booking = booking_of(**c, uid);
+  if (!booking) return std::unexpected(booking.error());
+  if (!*booking) return refused(Refusal::NotFound, "no workitem has this UID");
+  const std::string state = workitem_state((*booking)->appointment.status, (*booking)->order_status);
+  if (state != "IN PROGRESS") return refused(Refusal::Conflict, "the workitem is " + state + ", not IN PROGRESS");
+  auto claim = read_claim(**c, (*booking)->appointment.id);
+  if (!claim) return std::unexpected(claim.error());
+  if (!*claim || (*claim)->transaction_uid != transaction_uid)
+    return refused(Refusal::Conflict, "the Transaction UID is not the one that claimed the workitem");
+  return WorkitemOutcome{};
+}
+
 Result<WorkitemOutcome> Workitems::subscribe(const std::string& ae_title, const std::string& target,
-                                             const std::string& filter, bool deletion_lock, const std::string& actor) {
+                                             const std::string& filter, bool deletion_lock, const std::string& actor,
+                                             bool tell) {
   const std::string kind = kind_of(target);
   if (kind == "workitem" && !is_valid_uid(target)) return refused(Refusal::NotFound, "no workitem has this UID");
   return writes_.run<WorkitemOutcome>([&](Connection& c) -> Result<WorkitemOutcome> {
@@ -302,21 +321,51 @@ Result<WorkitemOutcome> Workitems::subscribe(const std::string& ae_title, const 
         "AND kind = ? AND workitem_uid = ? RETURNING id",
         {kept_filter, int64_t{deletion_lock}, ae_title, kind, uid});
     if (!changed) return std::unexpected(changed.error());
-    if (changed->empty())
+    if (changed->empty()) {
+      auto held = c.query("SELECT COUNT(*) FROM ris_workitem_subscriptions WHERE created_by = ?", {actor});
+      if (!held) return std::unexpected(held.error());
+      if ((*held)[0].integer(0) >= kMaxSubscriptionsPerAccount)
+        return refused(Refusal::Conflict, "the account holds " + std::to_string(kMaxSubscriptionsPerAccount) +
+                                              " subscriptions already; unsubscribe from some first");
       if (auto s = c.execute("INSERT INTO ris_workitem_subscriptions (ae_title, kind, workitem_uid, filter, "
                              "deletion_lock, suspended_at, created_at, created_by) VALUES (?, ?, ?, ?, ?, '', ?, ?)",
                              {ae_title, kind, uid, kept_filter, int64_t{deletion_lock}, utc_now_iso(), actor});
           !s)
         return std::unexpected(s.error());
-    if (auto s = outbox_.enqueue(c, {kWorkitemSubscribed, {{"ae", ae_title}, {"kind", kind}, {"workitem", uid}}}); !s)
-      return std::unexpected(s.error());
+    }
+    if (tell)
+      if (auto s = outbox_.enqueue(c, {kWorkitemSubscribed, {{"ae", ae_title}, {"kind", kind}, {"workitem", uid}}}); !s)
+        return std::unexpected(s.error());
     return WorkitemOutcome{};
   });
 }
 
-Result<WorkitemOutcome> Workitems::unsubscribe(const std::string& ae_title, const std::string& target) {
+namespace {
+
+// Refused when the AE's subscriptions of this kind were made by another account (an AE title
+// is a name any caller may give: one integration must not end another's).
+Result<std::optional<WorkitemOutcome>> not_theirs(Connection& c, const std::string& ae_title, const std::string& kind,
+                                                  const std::string& actor, bool any_owner) {
+  if (any_owner) return std::optional<WorkitemOutcome>();
+  auto others = c.query(std::string("SELECT 1 FROM ris_workitem_subscriptions WHERE ae_title = ? AND created_by <> ?") +
+                            (kind == "global" ? "" : " AND kind = ?"),
+                        kind == "global" ? std::vector<SqlValue>{ae_title, actor}
+                                         : std::vector<SqlValue>{ae_title, actor, kind});
+  if (!others) return std::unexpected(others.error());
+  if (others->empty()) return std::optional<WorkitemOutcome>();
+  return std::optional<WorkitemOutcome>(
+      refused(Refusal::Conflict, "another account subscribed this AE title; only it, or an administrator, changes that"));
+}
+
+}  // namespace
+
+Result<WorkitemOutcome> Workitems::unsubscribe(const std::string& ae_title, const std::string& target,
+                                               const std::string& actor, bool any_owner) {
   const std::string kind = kind_of(target);
   return writes_.run<WorkitemOutcome>([&](Connection& c) -> Result<WorkitemOutcome> {
+    auto theirs = not_theirs(c, ae_title, kind, actor, any_owner);
+    if (!theirs) return std::unexpected(theirs.error());
+    if (*theirs) return **theirs;
     Status s = kind == "global"
                    ? c.execute("DELETE FROM ris_workitem_subscriptions WHERE ae_title = ?", {ae_title})
                    : c.execute("DELETE FROM ris_workitem_subscriptions WHERE ae_title = ? AND kind = ? AND workitem_uid = ?",
@@ -326,20 +375,22 @@ Result<WorkitemOutcome> Workitems::unsubscribe(const std::string& ae_title, cons
   });
 }
 
-Result<WorkitemOutcome> Workitems::suspend(const std::string& ae_title, const std::string& target) {
+Result<WorkitemOutcome> Workitems::suspend(const std::string& ae_title, const std::string& target,
+                                           const std::string& actor, bool any_owner) {
   const std::string kind = kind_of(target);
   if (kind == "workitem") return refused(Refusal::Invalid, "only a global or filtered subscription is suspended");
   return writes_.run<WorkitemOutcome>([&](Connection& c) -> Result<WorkitemOutcome> {
-    auto changed = c.query(
-        "UPDATE ris_workitem_subscriptions SET suspended_at = ? WHERE ae_title = ? AND kind = ? AND suspended_at = '' "
-        "RETURNING id",
-        {utc_now_iso(), ae_title, kind});
-    if (!changed) return std::unexpected(changed.error());
-    if (changed->empty()) {
-      auto exists = c.query("SELECT 1 FROM ris_workitem_subscriptions WHERE ae_title = ? AND kind = ?", {ae_title, kind});
-      if (!exists) return std::unexpected(exists.error());
-      if (exists->empty()) return refused(Refusal::NotFound, "the AE has no such subscription");
-    }
+    auto exists = c.query("SELECT 1 FROM ris_workitem_subscriptions WHERE ae_title = ? AND kind = ?", {ae_title, kind});
+    if (!exists) return std::unexpected(exists.error());
+    if (exists->empty()) return refused(Refusal::NotFound, "the AE has no such subscription");
+    auto theirs = not_theirs(c, ae_title, kind, actor, any_owner);
+    if (!theirs) return std::unexpected(theirs.error());
+    if (*theirs) return **theirs;
+    if (auto s = c.execute("UPDATE ris_workitem_subscriptions SET suspended_at = ? WHERE ae_title = ? AND kind = ? "
+                           "AND suspended_at = ''",
+                           {utc_now_iso(), ae_title, kind});
+        !s)
+      return std::unexpected(s.error());
     return WorkitemOutcome{};
   });
 }
@@ -356,12 +407,13 @@ Result<std::vector<WorkitemSubscription>> Workitems::subscriptions_of(const std:
     args.emplace_back(ae);
   }
   auto rows = (*c)->query(
-      "SELECT id, ae_title, kind, workitem_uid, filter, deletion_lock, suspended_at, created_at FROM "
+      "SELECT id, ae_title, kind, workitem_uid, filter, deletion_lock, suspended_at, created_at, created_by FROM "
       "ris_workitem_subscriptions WHERE ae_title IN (" + in + ") ORDER BY id",
       std::span<const SqlValue>(args));
   if (!rows) return std::unexpected(rows.error());
   for (const auto& r : *rows)
-    out.push_back({r.integer(0), r.text(1), r.text(2), r.text(3), r.text(4), r.integer(5) != 0, r.text(6), r.text(7)});
+    out.push_back(
+        {r.integer(0), r.text(1), r.text(2), r.text(3), r.text(4), r.integer(5) != 0, r.text(6), r.text(7), r.text(8)});
   return out;
 }
 

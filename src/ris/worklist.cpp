@@ -252,6 +252,13 @@ Result<AppointmentView> mark_arrived(Connection& c, const events::Outbox& outbox
   return std::move(**arrived);
 }
 
+std::optional<std::string> booked_for_another_day(const AppointmentView& v, const TimeZone& zone, Instant now) {
+  const Instant start = parse_instant(v.appointment.starts_at).value_or(Instant{});
+  const std::string day = zone.local_of(start).day;
+  if (day == zone.local_of(now).day) return std::nullopt;
+  return day;
+}
+
 Result<AppointmentView> discontinue_exam(Connection& c, const events::Outbox& outbox, const AppointmentView& v,
                                          const std::string& why, const std::string& actor) {
   const int64_t id = v.appointment.id;

@@ -476,6 +476,29 @@ class ImagesMeetTheirOrdersTest(ScannerServer):
             time.sleep(0.2)
         self.fail(what)
 
+    def test_images_that_came_before_their_order_meet_it_when_it_is_made(self):
+        status, p = self.call("POST", "/api/ris/patients", {"familyName": "Urgent", "givenName": "Scan",
+                                                            "birthDate": "1961-07-09", "sex": "M", "confirmedNew": True},
+                              token=self.reception)
+        self.assertEqual(status, 201, p)
+        first = self.send(p["mrn"], p["mrnIssuer"], "EMERG42")
+        other = self.send("SOMEONE-ELSE", p["mrnIssuer"], "EMERG43")
+        self.eventually(lambda: {first, other} <= set(self.unmatched()), "the early studies are not listed")
+        made = {}
+        for accession in ("EMERG42", "EMERG43"):
+            status, made[accession] = self.call("POST", "/api/ris/orders", {
+                "patientId": p["id"], "procedureIds": [self.chest["id"]], "reason": "Trauma",
+                "accessionNumber": accession}, token=self.reception)
+            self.assertEqual(status, 201, made[accession])
+        order = lambda accession: self.call("GET", f"/api/ris/orders/{made[accession]['id']}", token=self.reception)[1]
+        self.eventually(lambda: order("EMERG42")["studyInstanceUid"] == first, "the order did not meet its images")
+        self.eventually(lambda: first not in self.unmatched(), "the linked study is still listed")
+        # Its accession, but another patient's ID: it waits, now naming the order it disagrees with.
+        self.eventually(lambda: self.unmatched().get(other, {}).get("reason") == "patient_mismatch",
+                        "a study naming another patient was not held back")
+        self.assertEqual(self.unmatched()[other]["orderId"], made["EMERG43"]["id"])
+        self.assertNotEqual(order("EMERG43")["studyInstanceUid"], other)
+
     def test_images_close_out_their_order_or_wait_to_be_reconciled(self):
         patient, order, appointment = self.booked("Parker", "Helen", self.ct1, 0)
         other, other_order, _ = self.booked("Someone", "Else", self.ct2, 0)

@@ -2,9 +2,10 @@
 an independent WebSocket client (the npm package ws): the RIS's bookings are workitems; a client
 searches its station's worklist, reads a workitem, subscribes, claims it with its Transaction UID,
 completes it, and hears each change on its event channel; the order follows (in progress,
-acquired) and the audit trail shows each step. A cancellation asked for cancels a scheduled
-workitem at once; a filtered subscription hears only its station's. Bad requests get the proper
-4xx, change nothing, and the next request is answered."""
+acquired) and the audit trail shows each step. A cancellation asked for is recorded and told;
+only one who keeps the schedule cancels a booking by it. A filtered subscription hears only its
+station's, and keeps hearing a workitem it matched. Bad requests get the proper 4xx, change
+nothing, and the next request is answered."""
 import datetime
 import json
 import queue
@@ -15,6 +16,7 @@ import unittest
 import uuid
 
 from test_mwl import WEB, ScannerServer
+from test_security import Browser
 from test_web import built, run_e2e
 
 GLOBAL = "1.2.840.10008.5.1.4.34.5"
@@ -83,6 +85,12 @@ class Channel:
 
 
 class WorkitemsTest(ScannerServer):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server.add_user("ada", "admin")
+        cls.admin = cls.server.create_token("ada")
+
     def ups(self, method, path, body=None, token=None, content_type=DICOM_JSON, accept=DICOM_JSON):
         """(status, headers, parsed body) of a UPS-RS request."""
         data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
@@ -188,17 +196,34 @@ class WorkitemsTest(ScannerServer):
             self.assertEqual(status, 200, "completed twice by its performer: done already")
             self.assertIn("already COMPLETED", headers["Warning"])
 
-            # Asked to cancel while scheduled: cancelled at once, the order back with staff.
-            status, _, body = self.ups("POST", f"/workitems/{other_uid}/cancelrequest", {
+            # A technician's pipeline asks to cancel a scheduled one: recorded and told, the
+            # booking left for staff.
+            status, headers, body = self.ups("POST", f"/workitems/{other_uid}/cancelrequest", {
                 "00741238": {"vr": "LT", "Value": ["Contrast injector out of order"]},
-                "0074100A": {"vr": "LO", "Value": ["CT desk"]}})
+                "0074100C": {"vr": "LO", "Value": ["CT desk"]},
+                "0074100A": {"vr": "UR", "Value": ["tel:+34930000001"]}})
             self.assertEqual(status, 202, body)
+            self.assertIn("recorded", headers["Warning"])
             report = channel.reports(1)[0]
-            self.assertEqual((first(report, "00001000"), first(report, "00741000")), (other_uid, "CANCELED"))
+            self.assertEqual((first(report, "00001000"), first(report, "00001002")), (other_uid, 2))
+            self.assertEqual((first(report, "00741238"), first(report, "0074100C"), first(report, "0074100A")),
+                             ("Contrast injector out of order", "CT desk", "tel:+34930000001"))
+            self.assertEqual(first(report, "00741236"), "tomas")
+            self.assertEqual((self.state(other_uid), self.order_status(other)), ("SCHEDULED", "scheduled"))
             status, _, got = self.ups("GET", f"/workitems/{other_uid}")
             progress = first(got[0], "00741002")
             self.assertIn("Contrast injector out of order", first(progress, "00741238"))
-            self.assertEqual(self.order_status(other), "requested")
+            self.assertEqual(first(first(progress, "00741008"), "0074100C"), "CT desk")
+            # One who keeps the schedule asks: the booking is cancelled, by the schedule's rules.
+            status, headers, body = self.ups("POST", f"/workitems/{other_uid}/cancelrequest", token=self.admin)
+            self.assertEqual(status, 202, body)
+            self.assertIn("cancelled", headers["Warning"])
+            asked, cancelled = channel.reports(2)
+            self.assertEqual((first(asked, "00001002"), first(asked, "00741236")), (2, "ada"))
+            self.assertEqual((first(cancelled, "00001000"), first(cancelled, "00001002"), first(cancelled, "00741000")),
+                             (other_uid, 1, "CANCELED"))
+            self.assertIn("Cancellation asked for through the worklist service", first(cancelled, "00741238"))
+            self.assertEqual(self.order_status(other), "requested", "the order waits to be booked again")
             status, _, body = self.ups("POST", f"/workitems/{other_uid}/cancelrequest")
             self.assertEqual(status, 409, "cancelled already")
         finally:
@@ -214,6 +239,43 @@ class WorkitemsTest(ScannerServer):
         claimed = [e for e in events if "set to IN PROGRESS: workitem " + uid in e.get("detail", "")]
         self.assertEqual(claimed[0]["patientId"], patient["mrn"])
 
+    def test_its_performer_cancels_a_claimed_workitem_and_updates_are_checked_not_kept(self):
+        _, order, _ = self.booked("Mas", "Biel", self.ct2, 150)
+        uid = first(self.workitem_of(order), "00080018")
+        claim = "2.25." + str(uuid.uuid4().int)
+        self.assertEqual(self.set_state(uid, "IN PROGRESS", claim)[0], 200)
+        dataset = {"00741216": {"vr": "SQ", "Value": []}}
+        status, headers, _ = self.ups("POST", f"/workitems/{uid}?transaction={claim}", dataset)
+        self.assertEqual(status, 200)
+        self.assertIn("not kept", headers["Warning"])
+        self.assertEqual(self.ups("POST", f"/workitems/{uid}?transaction=2.25.9", dataset)[0], 409)
+        self.assertEqual(self.ups("POST", f"/workitems/{uid}", dataset)[0], 409)
+        status, _, body = self.set_state(uid, "CANCELED", claim)
+        self.assertEqual(status, 200, body)
+        self.assertEqual((self.state(uid), self.order_status(order)), ("CANCELED", "requested"))
+        self.assertEqual(self.ups("POST", f"/workitems/{uid}?transaction={claim}", dataset)[0], 409, "ended")
+
+    def test_a_page_of_another_site_cannot_open_a_channel_with_a_session(self):
+        self.server.add_user("marc", "technician", password="Scanner-Desk-2026")
+        browser = Browser(self.server)
+        self.assertEqual(browser.login("marc", "Scanner-Desk-2026")[0], 200)
+        upgrade = {"Cookie": browser.cookie, "Upgrade": "websocket", "Connection": "Upgrade",
+                   "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+        status, _, body = self.server.http("GET", "/dicom-web/subscribers/MARC", token=None,
+                                           headers=dict(upgrade, Origin="https://evil.example"))
+        self.assertEqual(status, 403, body)
+        # The site's own page is let through (a plain GET, then, is told to upgrade).
+        status, _, body = self.server.http("GET", "/dicom-web/subscribers/MARC", token=None,
+                                           headers={"Cookie": browser.cookie,
+                                                    "Origin": f"https://127.0.0.1:{self.server.http_port}"})
+        self.assertEqual(status, 426, body)
+        # Another account does not end the pipeline's subscriptions; an administrator may.
+        self.assertEqual(self.ups("POST", f"/workitems/{GLOBAL}/subscribers/OWNED")[0], 201)
+        status, _, body = self.ups("DELETE", f"/workitems/{GLOBAL}/subscribers/OWNED",
+                                   token=self.server.create_token("marc"))
+        self.assertEqual(status, 409, body)
+        self.assertEqual(self.ups("DELETE", f"/workitems/{GLOBAL}/subscribers/OWNED", token=self.admin)[0], 200)
+
     def test_a_filtered_subscription_hears_its_station_and_an_exam_begun_elsewhere_has_no_claim(self):
         channel = Channel(self.server, self.technician, "CT2_VIEW").opened()
         try:
@@ -227,6 +289,12 @@ class WorkitemsTest(ScannerServer):
             uid = first(self.workitem_of(mine), "00080018")
             self.assertEqual([(first(r, "00001000"), first(r, "00741000")) for r in reports], [(uid, "SCHEDULED")],
                              "another station's booking was told")
+            # A filter on SCHEDULED: the workitem it matched is still heard once it starts.
+            status, _, body = self.ups(
+                "POST", f"/workitems/{FILTERED}/subscribers/CT2_VIEW?ScheduledStationNameCodeSequence.CodeValue=CTSCAN2"
+                "&ProcedureStepState=SCHEDULED")
+            self.assertEqual(status, 201, body)
+            channel.settled()
             # Started at the desk (not claimed here): IN PROGRESS, but no Transaction UID ends it.
             status, body = self.call("POST", f"/api/ris/appointments/{appointment['id']}/arrive",
                                      {"version": appointment["version"]}, token=self.technician)
@@ -263,7 +331,11 @@ class WorkitemsTest(ScannerServer):
     def test_bad_requests_get_4xx_and_change_nothing(self):
         _, order, _ = self.booked("Roca", "Nil", self.ct1, 90)
         uid = first(self.workitem_of(order), "00080018")
-        before = self.server.sql_rows("SELECT id, status, version FROM ris_orders ORDER BY id")
+        tables = ["SELECT id, status, version FROM ris_orders ORDER BY id",
+                  "SELECT id, status, version, updated_at FROM ris_appointments ORDER BY id",
+                  "SELECT * FROM ris_workitems ORDER BY appointment_id",
+                  "SELECT id, ae_title, kind, workitem_uid, suspended_at FROM ris_workitem_subscriptions ORDER BY id"]
+        before = [self.server.sql_rows(q) for q in tables]
         refused = [
             ("GET", "/workitems?Nonsense=1", None, 400),
             ("GET", "/workitems?ScheduledProcedureStepPriority=HIGH", None, 400),  # not a matching key here
@@ -293,7 +365,8 @@ class WorkitemsTest(ScannerServer):
             ("POST", f"/workitems/{FILTERED}/subscribers/AE?Nonsense=1", None, 400),
             ("POST", f"/workitems/{uid}/subscribers/AE/suspend", None, 400),
             ("POST", "/workitems", {}, 405),
-            ("POST", f"/workitems/{uid}", {}, 405),
+            ("POST", f"/workitems/{uid}", {}, 409),  # an update of a workitem nobody claimed
+            ("POST", f"/workitems/{uid}?transaction=2.25.5", b"[1,", 400),
             ("GET", "/subscribers/AE", None, 426),  # not a WebSocket upgrade
         ]
         for method, path, body, expected in refused:
@@ -307,7 +380,7 @@ class WorkitemsTest(ScannerServer):
         # A receptionist reads the worklist but does not perform exams.
         status, _, out = self.set_state(uid, "IN PROGRESS", "2.25.6", token=self.reception)
         self.assertEqual(status, 403, out)
-        self.assertEqual(self.server.sql_rows("SELECT id, status, version FROM ris_orders ORDER BY id"), before)
+        self.assertEqual([self.server.sql_rows(q) for q in tables], before)
         self.assertEqual(self.state(uid), "SCHEDULED", "and the service still answers")
 
 

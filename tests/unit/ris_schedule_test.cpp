@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include "events/live_feed.hpp"
 #include "events/outbox.hpp"
@@ -856,22 +857,26 @@ TEST_F(ScheduleTest, EachBookedOrderIsOneWorklistStepOnTheClinicsClockUntilCance
 }
 
 // The same bookings as UPS workitems: the state follows the exam, a claim's Transaction UID is
-// the only key that ends it, a refusal changes nothing, a cancellation asked for cancels a
-// scheduled workitem at once and only tells the performer of one in progress.
+// the only key that ends it, a refusal changes nothing, another day's exam is not begun, and a
+// cancellation asked for is recorded and told, never a booking cancelled by it.
 TEST_F(ScheduleTest, WorkitemsFollowTheExamAndOnlyTheirClaimEndsThem) {
   for (const char* topic : {kExamDiscontinued, kWorkitemCancelRequested, kWorkitemSubscribed})
     outbox_->route(topic, "test-consumer");
-  auto opened = Workitems::open(*db_, *writes_, *outbox_, *TimeZone::named("Europe/Madrid"));
+  auto opened = Workitems::open(*db_, *writes_, *outbox_, *TimeZone::named("Europe/Madrid"), clock_);
   ASSERT_TRUE(opened) << opened.error().message();
   Workitems& items = **opened;
-  const int64_t a_order = order({chest_}), b_order = order({abdomen_}, patient("Núñez")), c_order = order({chest_});
+  const int64_t a_order = order({chest_}), b_order = order({abdomen_}, patient("Núñez")), c_order = order({chest_}),
+                d_order = order({chest_});
   ASSERT_TRUE(schedule_->book(a_order, ct_room_, at("2027-03-01T09:00:00Z"), "rosa")->saved());
-  ASSERT_TRUE(schedule_->book(b_order, ct_room_, at("2027-03-01T10:00:00Z"), "rosa")->saved());
+  auto b_booking = schedule_->book(b_order, ct_room_, at("2027-03-01T10:00:00Z"), "rosa");
+  ASSERT_TRUE(b_booking->saved());
   ASSERT_TRUE(schedule_->book(c_order, ct_room_, at("2027-03-01T11:00:00Z"), "rosa")->saved());
+  ASSERT_TRUE(schedule_->book(d_order, ct_room_, at("2027-03-02T09:00:00Z"), "rosa")->saved());  // tomorrow
   auto all = items.find({});
   ASSERT_TRUE(all) << all.error().message();
-  ASSERT_EQ(all->size(), 3u);
-  const std::string a = (*all)[0].step.workitem_uid, b = (*all)[1].step.workitem_uid, c = (*all)[2].step.workitem_uid;
+  ASSERT_EQ(all->size(), 4u);
+  const std::string a = (*all)[0].step.workitem_uid, b = (*all)[1].step.workitem_uid, c = (*all)[2].step.workitem_uid,
+                    d = (*all)[3].step.workitem_uid;
   EXPECT_TRUE(a.starts_with("2.25.")) << a;
   EXPECT_NE(a, b);
   for (const auto& w : *all) EXPECT_EQ(w.state, "SCHEDULED");
@@ -885,6 +890,9 @@ TEST_F(ScheduleTest, WorkitemsFollowTheExamAndOnlyTheirClaimEndsThem) {
   EXPECT_EQ(items.change_state(a, "SCHEDULED", t1, "ai")->refusal, Refusal::Invalid);
   EXPECT_EQ(items.change_state("2.25.999", "IN PROGRESS", t1, "ai")->refusal, Refusal::NotFound);
   EXPECT_EQ(items.change_state(a, "CANCELED", t1, "ai")->refusal, Refusal::Conflict) << "cancel a scheduled one by request";
+  auto tomorrow = items.change_state(d, "IN PROGRESS", t1, "ai");
+  EXPECT_EQ(tomorrow->refusal, Refusal::Conflict) << "tomorrow's exam begun today";
+  EXPECT_NE(tomorrow->why.find("2027-03-02"), std::string::npos) << tomorrow->why;
   EXPECT_EQ(snapshot(), before);
 
   auto claimed = items.change_state(a, "IN PROGRESS", t1, "ai");
@@ -907,12 +915,16 @@ TEST_F(ScheduleTest, WorkitemsFollowTheExamAndOnlyTheirClaimEndsThem) {
   EXPECT_FALSE(again->warning.empty()) << "completed twice by its performer: done already";
   EXPECT_EQ(items.change_state(a, "CANCELED", t1, "ai")->refusal, Refusal::Conflict);
 
-  // Asked to cancel while scheduled: cancelled now, the order back with staff.
+  // Asked to cancel while scheduled: recorded and told; the booking is the schedule's to cancel.
   auto asked = items.request_cancel(b, {"Scanner down", "Rosa", "tel:+34600000000"}, "ct1");
   ASSERT_EQ(asked->refusal, Refusal::None) << asked->why;
-  EXPECT_EQ(asked->workitem->state, "CANCELED");
-  EXPECT_EQ(asked->workitem->cancel_reason, "Scanner down");
-  EXPECT_EQ(order_status(b_order), "requested");
+  EXPECT_EQ(asked->workitem->state, "SCHEDULED");
+  EXPECT_EQ((std::tuple{asked->workitem->cancel_reason, asked->workitem->contact_name, asked->workitem->contact_uri}),
+            (std::tuple{std::string("Scanner down"), std::string("Rosa"), std::string("tel:+34600000000")}));
+  EXPECT_EQ(asked->appointment_version, b_booking->value.version);
+  EXPECT_EQ(order_status(b_order), "scheduled");
+  ASSERT_TRUE(schedule_->cancel(b_booking->value.id, b_booking->value.version, "Scanner down", "rosa")->saved());
+  EXPECT_EQ((*items.get(b))->state, "CANCELED");
   EXPECT_EQ(items.request_cancel(b, {}, "ct1")->refusal, Refusal::Conflict) << "cancelled already";
   EXPECT_EQ(items.request_cancel("2.25.999", {}, "ct1")->refusal, Refusal::NotFound);
 
@@ -924,6 +936,9 @@ TEST_F(ScheduleTest, WorkitemsFollowTheExamAndOnlyTheirClaimEndsThem) {
   EXPECT_EQ(told->workitem->cancel_requested_by, "ris-admin");
   auto t = topics();
   EXPECT_NE(std::ranges::find(t, std::string(kWorkitemCancelRequested)), t.end());
+  EXPECT_EQ(items.check_claim(c, t2)->refusal, Refusal::None) << "its performer may update it";
+  EXPECT_EQ(items.check_claim(c, t1)->refusal, Refusal::Conflict);
+  EXPECT_EQ(items.check_claim(d, t1)->refusal, Refusal::Conflict) << "not IN PROGRESS";
   auto cancelled = items.change_state(c, "CANCELED", t2, "ai");
   ASSERT_EQ(cancelled->refusal, Refusal::None) << cancelled->why;
   EXPECT_EQ(cancelled->workitem->state, "CANCELED");
@@ -934,7 +949,7 @@ TEST_F(ScheduleTest, WorkitemsFollowTheExamAndOnlyTheirClaimEndsThem) {
   ASSERT_EQ(items.find(done)->size(), 1u);
   EXPECT_EQ(items.find(done)->front().step.workitem_uid, a);
   done.workitem_states = {"CANCELED", "SCHEDULED"};
-  EXPECT_EQ(items.find(done)->size(), 2u);
+  EXPECT_EQ(items.find(done)->size(), 3u);
   EXPECT_FALSE(*items.get("1.2.3")) << "no such workitem";
 
   // Subscriptions: to one, to all; a suspended global one stays; unsubscribing globally ends all.
@@ -942,17 +957,48 @@ TEST_F(ScheduleTest, WorkitemsFollowTheExamAndOnlyTheirClaimEndsThem) {
   EXPECT_EQ(items.subscribe("AI_PIPE", "2.25.999", "", false, "ai")->refusal, Refusal::NotFound);
   EXPECT_EQ(items.subscribe("AI_PIPE", kGlobalWorklistUid, "", false, "ai")->refusal, Refusal::None);
   EXPECT_EQ(items.subscribe("AI_PIPE", kGlobalWorklistUid, "", false, "ai")->refusal, Refusal::None) << "again: replaced";
-  EXPECT_EQ(items.suspend("AI_PIPE", kGlobalWorklistUid)->refusal, Refusal::None);
-  EXPECT_EQ(items.suspend("OTHER", kGlobalWorklistUid)->refusal, Refusal::NotFound);
-  EXPECT_EQ(items.suspend("AI_PIPE", a)->refusal, Refusal::Invalid);
+  EXPECT_EQ(items.suspend("AI_PIPE", kGlobalWorklistUid, "mallory", false)->refusal, Refusal::Conflict)
+      << "another account's AE";
+  EXPECT_EQ(items.suspend("AI_PIPE", kGlobalWorklistUid, "ai", false)->refusal, Refusal::None);
+  EXPECT_EQ(items.suspend("OTHER", kGlobalWorklistUid, "ai", false)->refusal, Refusal::NotFound);
+  EXPECT_EQ(items.suspend("AI_PIPE", a, "ai", false)->refusal, Refusal::Invalid);
   auto subs = items.subscriptions_of({"AI_PIPE"});
   ASSERT_EQ(subs->size(), 2u);
   EXPECT_EQ((*subs)[0].kind, "workitem");
   EXPECT_TRUE((*subs)[0].deletion_lock);
   EXPECT_EQ((*subs)[1].kind, "global");
   EXPECT_FALSE((*subs)[1].suspended_at.empty());
-  EXPECT_EQ(items.unsubscribe("AI_PIPE", kGlobalWorklistUid)->refusal, Refusal::None);
+  EXPECT_EQ(items.unsubscribe("AI_PIPE", kGlobalWorklistUid, "mallory", false)->refusal, Refusal::Conflict);
+  EXPECT_EQ(items.subscriptions_of({"AI_PIPE"})->size(), 2u);
+  EXPECT_EQ(items.unsubscribe("AI_PIPE", kGlobalWorklistUid, "admin", true)->refusal, Refusal::None)
+      << "an administrator ends anyone's";
   EXPECT_TRUE(items.subscriptions_of({"AI_PIPE"})->empty());
+}
+
+// The state a booking's workitem has (C++) and the one a search finds it under (SQL) agree for
+// every pair of appointment and order status.
+TEST_F(ScheduleTest, AWorkitemIsFoundUnderTheStateItHas) {
+  auto opened = Workitems::open(*db_, *writes_, *outbox_, *TimeZone::named("Europe/Madrid"), clock_);
+  ASSERT_TRUE(opened) << opened.error().message();
+  const int64_t o = order({chest_});
+  auto booked = schedule_->book(o, ct_room_, at("2027-03-01T09:00:00Z"), "rosa");
+  ASSERT_TRUE(booked && booked->saved());
+  const std::string uid = (*opened)->find({})->front().step.workitem_uid;
+  auto c = db_->connect();
+  for (const char* appointment : kAppointmentStates)
+    for (const char* order_state : kOrderStates) {
+      ASSERT_TRUE((*c)->execute("UPDATE ris_appointments SET status = ? WHERE id = ?",
+                                {std::string(appointment), booked->value.id}));
+      ASSERT_TRUE((*c)->execute("UPDATE ris_orders SET status = ? WHERE id = ?", {std::string(order_state), o}));
+      const std::string has = workitem_state(appointment, order_state);
+      for (const char* state : kWorkitemStates) {
+        StepQuery q;
+        q.workitem_states = {state};
+        q.workitem_uid = uid;
+        EXPECT_EQ((*opened)->find(q)->size(), has == state ? 1u : 0u)
+            << appointment << " / " << order_state << " is " << has << ", searched as " << state;
+      }
+    }
 }
 
 }  // namespace

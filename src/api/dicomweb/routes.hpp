@@ -7,6 +7,7 @@
 
 #include "archive/archive.hpp"
 #include "net/http/http_types.hpp"
+#include "ris/schedule.hpp"
 #include "ris/workitems.hpp"
 #include "store/file_cache.hpp"
 
@@ -38,7 +39,10 @@ void register_stow_routes(http::Router& router, archive::Archive& archive, const
 class WorkitemEvents;
 // UPS-RS, the Worklist Service (PS3.18 11): the RIS's bookings as workitems, and the event
 // channels of `events`.
-void register_ups_routes(http::Router& router, ris::Workitems& items, WorkitemEvents& events);
+// A cancellation asked for by one who keeps the schedule cancels a booked workitem's booking
+// through `schedule`.
+void register_ups_routes(http::Router& router, ris::Workitems& items, ris::Schedule& schedule, WorkitemEvents& events,
+                         const Options& options);
 // OPTIONS /dicom-web: the capabilities (WADL) of every /dicom-web route registered before.
 void register_capabilities_route(http::Router& router, const Options& options);
 // Rendered frames and thumbnails (JPEG, PNG) and WADO-URI (/wado).

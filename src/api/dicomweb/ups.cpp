@@ -10,6 +10,7 @@
 #include "api/dicomweb/ups_model.hpp"
 #include "api/query_params.hpp"
 #include "core/strings.hpp"
+#include "ris/schedule.hpp"
 
 namespace vireo::api::dicomweb {
 
@@ -153,14 +154,14 @@ HttpResponse change_state(ris::Workitems& items, const HttpRequest& r) {
   return done(200, out->warning);
 }
 
-HttpResponse cancel_request(ris::Workitems& items, const HttpRequest& r) {
+HttpResponse cancel_request(ris::Workitems& items, ris::Schedule& schedule, const HttpRequest& r) {
   const std::string uid = r.param("workitem");
   if (auto bad = bad_workitem(uid)) return *bad;
   auto ds = dataset_of(r, true);
   if (!ds) return http::problem(ds.error());
   ris::CancelRequest asked;
-  for (auto [key, into] : {std::pair{"00741238", &asked.reason}, std::pair{"0074100A", &asked.contact_name},
-                           std::pair{"00741008", &asked.contact_uri}}) {
+  for (auto [key, into] : {std::pair{"00741238", &asked.reason}, std::pair{"0074100C", &asked.contact_name},
+                           std::pair{"0074100A", &asked.contact_uri}}) {
     auto v = first_value(*ds, key);
     if (!v) return http::problem(v.error());
     *into = *v;
@@ -176,7 +177,38 @@ HttpResponse cancel_request(ris::Workitems& items, const HttpRequest& r) {
   if (!out) return http::problem(out.error());
   if (out->workitem) note(r, *out->workitem, "asked to cancel");
   if (out->refusal != Refusal::None) return refusal(*out);
-  return done(202);
+  // Nobody performs it yet: one who keeps the schedule cancels the booking itself, by the
+  // schedule's rules (not once the patient is checked in); anyone else's request waits for staff.
+  const ris::Workitem& w = *out->workitem;
+  if (w.state != "SCHEDULED" || w.step.appointment_status != "booked" || !r.principal.may("ris.schedule.write"))
+    return done(202, "the request is recorded and shown to the staff and the performer, who decide");
+  const std::string why = "Cancellation asked for through the worklist service" +
+                          (asked.reason.empty() ? std::string() : ": " + asked.reason);
+  auto cancelled = schedule.cancel(w.step.appointment_id, out->appointment_version, why, r.principal.username);
+  if (!cancelled) return http::problem(cancelled.error());
+  if (!cancelled->saved())
+    return done(202, "the request is recorded; the booking was not cancelled: " +
+                         (cancelled->conflict ? cancelled->conflict->message : std::string("refused")));
+  r.audit.detail += "; booking cancelled";
+  return done(202, "the booking is cancelled");
+}
+
+// PS3.18 11.6 (Update Workitem): the attributes follow the booking and the images, so a
+// performer's update is checked (its claim) and answered, its dataset not kept.
+HttpResponse update(ris::Workitems& items, const HttpRequest& r) {
+  const std::string uid = r.param("workitem");
+  if (auto bad = bad_workitem(uid)) return *bad;
+  auto ds = dataset_of(r, false);
+  if (!ds) return http::problem(ds.error());
+  const auto transaction = r.query_value("transaction");
+  if (!transaction)
+    return refusal({Refusal::Conflict, "a workitem's attributes follow its booking in the RIS; only its performer "
+                                       "updates it, naming its Transaction UID (?transaction=)", {}, {}, 0});
+  auto out = items.check_claim(uid, *transaction);
+  if (!out) return http::problem(out.error());
+  if (out->refusal != Refusal::None) return refusal(*out);
+  r.audit.detail = "updated workitem " + uid + " (attributes not kept)";
+  return done(200, "the workitem's attributes follow its booking and its images; the dataset was not kept");
 }
 
 // The subscription's target, and for a filtered one its filter; or the answer that refuses them.
@@ -223,12 +255,15 @@ HttpResponse subscribe(ris::Workitems& items, const HttpRequest& r) {
   return done(201);
 }
 
+// Who may change any AE's subscriptions, not only those their account made.
+bool any_owner(const HttpRequest& r) { return r.principal.may("ris.settings.admin"); }
+
 HttpResponse unsubscribe(ris::Workitems& items, const HttpRequest& r) {
   const std::string ae = r.param("aetitle");
   if (auto bad = bad_ae(ae)) return *bad;
   auto t = target_of(items, r, false);
   if (!t) return http::problem(t.error());
-  auto out = items.unsubscribe(ae, t->uid);
+  auto out = items.unsubscribe(ae, t->uid, r.principal.username, any_owner(r));
   if (!out) return http::problem(out.error());
   if (out->refusal != Refusal::None) return refusal(*out);
   r.audit.detail = "unsubscribed AE " + ae + " from " + subscription_name(t->uid);
@@ -240,28 +275,36 @@ HttpResponse suspend(ris::Workitems& items, const HttpRequest& r) {
   if (auto bad = bad_ae(ae)) return *bad;
   auto t = target_of(items, r, false);
   if (!t) return http::problem(t.error());
-  auto out = items.suspend(ae, t->uid);
+  auto out = items.suspend(ae, t->uid, r.principal.username, any_owner(r));
   if (!out) return http::problem(out.error());
   if (out->refusal != Refusal::None) return refusal(*out);
   r.audit.detail = "suspended AE " + ae + "'s subscription to " + subscription_name(t->uid);
   return done(200);
 }
 
+// "host[:port]" of a URL, in lower case.
+std::string authority_of(const std::string& url) {
+  const auto scheme_end = url.find("://");
+  std::string rest = scheme_end == std::string::npos ? url : url.substr(scheme_end + 3);
+  return to_lower_ascii(rest.substr(0, rest.find('/')));
+}
+
 // A browser page opening the channel with its session cookie must be this site's own: another
 // site's page would otherwise listen with the user's rights (cross-site WebSocket hijacking).
-bool foreign_origin(const HttpRequest& r) {
+// This site: the Host the request was sent to, or the public URL a reverse proxy serves it at.
+bool foreign_origin(const HttpRequest& r, const Options& options) {
   if (r.principal.via != access::Credential::Session) return false;
   const std::string origin = header_of(r, "origin");
   if (origin.empty()) return false;
-  const auto scheme_end = origin.find("://");
-  const std::string host = scheme_end == std::string::npos ? origin : origin.substr(scheme_end + 3);
-  return host != header_of(r, "host");
+  const std::string from = authority_of(origin);
+  return from != to_lower_ascii(header_of(r, "host")) &&
+         (options.public_url.empty() || from != authority_of(options.public_url));
 }
 
-HttpResponse channel(WorkitemEvents& events, const HttpRequest& r) {
+HttpResponse channel(WorkitemEvents& events, const Options& options, const HttpRequest& r) {
   const std::string ae = r.param("aetitle");
   if (auto bad = bad_ae(ae)) return *bad;
-  if (foreign_origin(r)) return http::problem(403, "Forbidden", "the event channel is opened from this site's pages only");
+  if (foreign_origin(r, options)) return http::problem(403, "Forbidden", "the event channel is opened from this site's pages only");
   r.audit.detail = "opened the workitem event channel of AE " + ae;
   HttpResponse res;
   res.content_type.clear();
@@ -277,7 +320,8 @@ HttpResponse not_offered(const char* what) {
 
 }  // namespace
 
-void register_ups_routes(http::Router& router, ris::Workitems& items, WorkitemEvents& events) {
+void register_ups_routes(http::Router& router, ris::Workitems& items, ris::Schedule& schedule, WorkitemEvents& events,
+                         const Options& options) {
   const std::string base = "/dicom-web/workitems";
   router.add("GET", base, "ris.worklist.read", [&items](const HttpRequest& r) { return search(items, r); });
   router.add("GET", base + "/{workitem}", "ris.worklist.read",
@@ -285,7 +329,8 @@ void register_ups_routes(http::Router& router, ris::Workitems& items, WorkitemEv
   router.add("PUT", base + "/{workitem}/state", "ris.exam.perform",
              [&items](const HttpRequest& r) { return change_state(items, r); });
   router.add("POST", base + "/{workitem}/cancelrequest", "ris.exam.perform",
-             [&items](const HttpRequest& r) { return cancel_request(items, r); });
+             [&items, &schedule](const HttpRequest& r) { return cancel_request(items, schedule, r); });
+  router.add("POST", base + "/{workitem}", "ris.exam.perform", [&items](const HttpRequest& r) { return update(items, r); });
   router.add("POST", base + "/{workitem}/subscribers/{aetitle}", "ris.worklist.read",
              [&items](const HttpRequest& r) { return subscribe(items, r); });
   router.add("DELETE", base + "/{workitem}/subscribers/{aetitle}", "ris.worklist.read",
@@ -293,13 +338,10 @@ void register_ups_routes(http::Router& router, ris::Workitems& items, WorkitemEv
   router.add("POST", base + "/{workitem}/subscribers/{aetitle}/suspend", "ris.worklist.read",
              [&items](const HttpRequest& r) { return suspend(items, r); });
   router.add("GET", "/dicom-web/subscribers/{aetitle}", "ris.worklist.read",
-             [&events](const HttpRequest& r) { return channel(events, r); });
+             [&events, &options](const HttpRequest& r) { return channel(events, options, r); });
   // Workitems are the RIS's bookings: made by booking an exam, changed through their state.
   router.add("POST", base, "ris.worklist.read", [](const HttpRequest&) {
     return not_offered("workitems are made by booking an exam in the RIS (web application or /api/ris/appointments)");
-  });
-  router.add("POST", base + "/{workitem}", "ris.worklist.read", [](const HttpRequest&) {
-    return not_offered("a workitem's attributes follow its booking in the RIS; change its state with PUT .../state");
   });
 }
 

@@ -53,6 +53,14 @@ json procedure_codes(const ris::ScheduledStep& s, bool first_only) {
   return sequence(std::move(items));
 }
 
+// Whom to call about a cancellation: Contact URI, Contact Display Name.
+json contact(const ris::Workitem& w) {
+  json out = json::object();
+  out["0074100A"] = attribute_json("UR", one_value(w.contact_uri));
+  out["0074100C"] = value("LO", w.contact_name);
+  return out;
+}
+
 // Why and when it was cancelled, or asked to be (Progress Information Sequence).
 json progress(const ris::Workitem& w) {
   const bool cancelled = w.state == "CANCELED";
@@ -62,8 +70,8 @@ json progress(const ris::Workitem& w) {
   const std::string when = cancelled ? w.step.updated_at : w.cancel_requested_at;
   item["00404052"] = value("DT", utc_datetime(when), 26);
   item["00741238"] = text(reason);
-  if (!w.contact_name.empty()) item["0074100A"] = value("LO", w.contact_name);
-  if (!w.contact_uri.empty()) item["00741008"] = attribute_json("UR", one_value(w.contact_uri));
+  if (!w.contact_name.empty() || !w.contact_uri.empty())  // Procedure Step Communications URI Sequence
+    item["00741008"] = sequence({contact(w)});
   return sequence({item});
 }
 
@@ -266,14 +274,16 @@ std::string cancel_requested_report(const ris::Workitem& w, int64_t message_id) 
   json out = report(message_id, w.step.workitem_uid, 2);
   out["00741236"] = value("AE", w.cancel_requested_by, 16);
   out["00741238"] = text(w.cancel_reason);
-  if (!w.contact_name.empty()) out["0074100A"] = value("LO", w.contact_name);
-  if (!w.contact_uri.empty()) out["00741008"] = attribute_json("UR", one_value(w.contact_uri));
+  if (!w.contact_name.empty() || !w.contact_uri.empty()) out.update(contact(w));
   return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string going_down_report(int64_t message_id) {
-  json out = report(message_id, "", 4);
+  // About the worklist as a whole; its subscriptions and workitems are kept (a warm start).
+  json out = report(message_id, ris::kGlobalWorklistUid, 4);
   out["00741242"] = attribute_json("CS", "GOING DOWN");
+  out["00741244"] = attribute_json("CS", "WARM START");
+  out["00741246"] = attribute_json("CS", "WARM START");
   return out.dump();
 }
 

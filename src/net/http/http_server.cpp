@@ -60,12 +60,12 @@ Histogram& request_latency() {
 // A connection upgraded to a WebSocket (HttpResponse::websocket): texts from the opener's sender
 // go out one message at a time; what the client sends is read and dropped (control frames are
 // answered by Beast); a client silent for kIdle, pings unanswered, is gone. A client too slow to
-// take kMaxQueued messages is closed with "try again later" (it reconnects and reads the state
-// again) rather than held in memory.
+// take kMaxQueuedBytes of messages is closed with "try again later" (it reconnects and reads the
+// state again) rather than held in memory.
 template <class Stream>
 class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<Stream>> {
  public:
-  static constexpr size_t kMaxQueued = 256;
+  static constexpr size_t kMaxQueuedBytes = 8u << 20;
   static constexpr auto kIdle = std::chrono::seconds(60);
   explicit WebSocketSession(Stream&& stream) : ws_(std::move(stream)) {}
 
@@ -99,7 +99,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   void queue(std::string text) {
     if (ended_ || closing_) return;
     if (text.empty()) return close(websocket::close_code::going_away);
-    if (queue_.size() >= kMaxQueued) return close(websocket::close_code::try_again_later);
+    if (queued_bytes_ + text.size() > kMaxQueuedBytes) return close(websocket::close_code::try_again_later);
+    queued_bytes_ += text.size();
     queue_.push_back(std::move(text));
     if (!writing_ && accepted_) write();
   }
@@ -108,6 +109,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
     ws_.text(true);
     ws_.async_write(asio::buffer(queue_.front()), [self = this->shared_from_this()](beast::error_code ec, size_t) {
       self->writing_ = false;
+      self->queued_bytes_ -= self->queue_.front().size();
       self->queue_.pop_front();
       if (ec) return self->end();
       if (self->closing_) return self->send_close();
@@ -130,6 +132,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
     if (ended_ || close_sent_) return;
     close_sent_ = true;
     queue_.clear();
+    queued_bytes_ = 0;
     ws_.async_close(close_code_, [self = this->shared_from_this()](beast::error_code) { self->end(); });
   }
   void end() {
@@ -143,6 +146,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   websocket::stream<Stream> ws_;
   beast::flat_buffer in_;
   std::deque<std::string> queue_;
+  size_t queued_bytes_ = 0;
   std::shared_ptr<void> subscription_;
   bool accepted_ = false, writing_ = false, closing_ = false, close_sent_ = false, ended_ = false;
   websocket::close_code close_code_ = websocket::close_code::normal;

@@ -208,7 +208,8 @@ function ExamTable({ items, zone, today, isToday }: { items: WorklistItem[]; zon
 const MPPS_STATUS = { 'IN PROGRESS': 'inProgress', COMPLETED: 'completed', DISCONTINUED: 'discontinued' } as const;
 
 // What the scanner (MPPS) or a worklist client (UPS-RS) said of the exam: who took it, and a
-// cancellation asked for while it is in progress, which the technician at the scanner must see.
+// cancellation asked for while it is still to be done, which staff decide on (and the technician
+// at the scanner must see).
 function ActivityNote({ activity: a, step }: { activity: NonNullable<WorklistItem['activity']>; step: OrderStatus }) {
   const { t } = useTranslation();
   return (
@@ -219,7 +220,7 @@ function ActivityNote({ activity: a, step }: { activity: NonNullable<WorklistIte
           {t('exams.activity.reported', { station: a.reportedBy, status: t(`exams.activity.mpps.${MPPS_STATUS[a.reportedStatus]}`) })}
         </div>
       )}
-      {a.cancelRequestedBy && step === 'in_progress' && (
+      {a.cancelRequestedBy && (step === 'scheduled' || step === 'arrived' || step === 'in_progress') && (
         <div className="exam-alert" role="status" data-testid="cancel-asked">
           {a.cancelReason
             ? t('exams.activity.cancelAsked', { who: a.cancelRequestedBy, reason: a.cancelReason })
