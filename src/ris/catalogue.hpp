@@ -52,6 +52,9 @@ struct RoomFields {
   std::vector<OpeningInterval> hours;
   int64_t buffer_minutes = 0;  // kept free after each exam (cleaning, the next patient in)
   bool active = true;
+  // Its scanner (calling with ae_title) is offered its own room's steps only, whatever station
+  // its worklist query names or leaves out (many scanners ask for everyone's).
+  bool worklist_own_only = false;
 };
 
 struct Room : RoomFields {

@@ -93,7 +93,7 @@ Result<std::vector<OpeningInterval>> hours_of(Connection& c, int64_t room) {
 Result<std::vector<Room>> rooms_where(Connection& c, const std::string& where,
                                       std::vector<SqlValue> args) {
   auto rows = c.query(
-      "SELECT id, name, modality, ae_title, active, version, updated_at, buffer_minutes "
+      "SELECT id, name, modality, ae_title, active, version, updated_at, buffer_minutes, worklist_own_only "
       "FROM ris_rooms " +
           where + " ORDER BY name, id",
       std::span<const SqlValue>(args));
@@ -109,6 +109,7 @@ Result<std::vector<Room>> rooms_where(Connection& c, const std::string& where,
     room.version = r.integer(5);
     room.updated_at = r.text(6);
     room.buffer_minutes = r.integer(7);
+    room.worklist_own_only = r.integer(8) != 0;
     auto hours = hours_of(c, room.id);
     if (!hours) return std::unexpected(hours.error());
     room.hours = std::move(*hours);
@@ -322,17 +323,18 @@ Result<Checked<Room>> Catalogue::update_room(int64_t id, int64_t seen_version,
     if (id == 0) {
       auto made = c.query(
           "INSERT INTO ris_rooms (name, modality, ae_title, buffer_minutes, active, updated_at, "
-          "updated_by, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
-          {r.name, r.modality, r.ae_title, r.buffer_minutes, int64_t{r.active}, now, actor});
+          "updated_by, version, worklist_own_only) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id",
+          {r.name, r.modality, r.ae_title, r.buffer_minutes, int64_t{r.active}, now, actor,
+           int64_t{r.worklist_own_only}});
       if (!made) return std::unexpected(made.error());
       id = (*made)[0].integer(0);
     } else {
       if (auto s = c.execute(
               "UPDATE ris_rooms SET name = ?, modality = ?, ae_title = ?, buffer_minutes = ?, "
-              "active = ?, updated_at = ?, updated_by = ?, version = version + 1 WHERE id = ? AND "
-              "version = ?",
-              {r.name, r.modality, r.ae_title, r.buffer_minutes, int64_t{r.active}, now, actor, id,
-               seen_version});
+              "active = ?, worklist_own_only = ?, updated_at = ?, updated_by = ?, version = version + 1 "
+              "WHERE id = ? AND version = ?",
+              {r.name, r.modality, r.ae_title, r.buffer_minutes, int64_t{r.active},
+               int64_t{r.worklist_own_only}, now, actor, id, seen_version});
           !s)
         return std::unexpected(s.error());
       if (c.changes() != 1) {

@@ -116,6 +116,16 @@ Result<std::unique_ptr<ProcedureSteps>> ProcedureSteps::open(Database& db, TimeZ
   return std::unique_ptr<ProcedureSteps>(new ProcedureSteps(db, std::move(zone)));
 }
 
+Result<bool> ProcedureSteps::own_room_only(const std::string& calling_aet) {
+  if (calling_aet.empty()) return false;
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto rows = (*c)->query("SELECT 1 FROM ris_rooms WHERE ae_title = ? AND worklist_own_only <> 0 AND active <> 0",
+                          {calling_aet});
+  if (!rows) return std::unexpected(rows.error());
+  return !rows->empty();
+}
+
 Result<std::vector<ScheduledStep>> ProcedureSteps::find(const StepQuery& q) {
   const Dialect& d = db_.dialect();
   std::string where;

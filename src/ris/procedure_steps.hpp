@@ -89,6 +89,9 @@ class ProcedureSteps {
   static Result<std::unique_ptr<ProcedureSteps>> open(Database& db, TimeZone zone);
   // In start order, at most q.limit.
   [[nodiscard]] Result<std::vector<ScheduledStep>> find(const StepQuery& q);
+  // Whether the scanner calling with this AE title is to be offered its own room's steps only
+  // (a room of that AE title says so: RoomFields::worklist_own_only).
+  [[nodiscard]] Result<bool> own_room_only(const std::string& calling_aet);
   [[nodiscard]] const TimeZone& zone() const { return zone_; }
 
  private:

@@ -192,6 +192,11 @@ const std::vector<Migration>& migrations() {
            "CREATE INDEX ris_workitem_subscriptions_by_workitem ON ris_workitem_subscriptions "
            "(workitem_uid)",
        }},
+      {14,
+       "a room's scanner may be offered its own room's steps only, however loosely it asks",
+       {
+           "ALTER TABLE ris_rooms ADD COLUMN worklist_own_only INTEGER NOT NULL DEFAULT 0",
+       }},
   };
   return list;
 }

@@ -221,6 +221,35 @@ class ModalityWorklistTest(ScannerServer):
         events = self.server.json("/api/audit?user=CTSCAN1&action=dicom-find&limit=50")
         self.assertTrue(any(e["detail"].endswith("matches") and "WORKLIST" in e["resource"] for e in events), events)
 
+    def keep_to_own_room(self, room, own):
+        status, current = self.call("GET", f"/api/ris/rooms/{room['id']}")
+        self.assertEqual(status, 200, current)
+        status, saved = self.call("PUT", f"/api/ris/rooms/{room['id']}", dict(current, worklistOwnOnly=own))
+        self.assertEqual(status, 200, saved)
+        self.assertEqual(saved["worklistOwnOnly"], own)
+
+    def test_a_scanner_kept_to_its_room_sees_only_its_steps_however_it_asks(self):
+        _, mine, _ = self.booked("Own", "Room", self.ct1, 30)
+        _, theirs, _ = self.booked("Next", "Door", self.ct2, 30)
+        day = self.today.strftime("%Y%m%d")
+        accessions = lambda answers: {a.get("AccessionNumber") for a in answers}
+        loose, r = self.worklist(date=day)  # CT 1's scanner, naming no station
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertLessEqual({mine["accessionNumber"], theirs["accessionNumber"]}, accessions(loose))
+        self.keep_to_own_room(self.ct1, True)
+        try:
+            kept, r = self.worklist(date=day)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(mine["accessionNumber"], accessions(kept))
+            self.assertNotIn(theirs["accessionNumber"], accessions(kept), "another room's step offered to a kept scanner")
+            asked_other, _ = self.worklist("(0040,0100)[0].ScheduledStationAETitle=CTSCAN2", date=day)
+            self.assertNotIn(theirs["accessionNumber"], accessions(asked_other), "naming another station is no way out")
+            # CT 2's scanner is not kept: it still sees what it asks for.
+            other, _ = self.worklist(station="CTSCAN2", date=day)
+            self.assertIn(theirs["accessionNumber"], accessions(other))
+        finally:
+            self.keep_to_own_room(self.ct1, False)
+
     def test_matching_by_name_patient_accession_date_and_status(self):
         patient, order, appointment = self.booked("Çelik", "Ayşe", self.ct1, 120)
         accession = order["accessionNumber"]

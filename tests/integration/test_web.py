@@ -699,8 +699,8 @@ class CatalogueEndToEndTest(unittest.TestCase):
             out = run_e2e(self, "catalogue", server, "chief", "Clinic-Setup-2026!", VIREO_CLOSURE_DAY=day)
             self.assertIn("procedure CT-THX-C added", out)
             rooms = server.json("/api/ris/rooms")["rooms"]
-            self.assertEqual([(r["name"], r["modality"], r["aeTitle"], len(r["hours"])) for r in rooms],
-                             [("CT 1", "CT", "CT1_SOMATOM", 11)])
+            self.assertEqual([(r["name"], r["modality"], r["aeTitle"], len(r["hours"]), r["worklistOwnOnly"])
+                              for r in rooms], [("CT 1", "CT", "CT1_SOMATOM", 11, True)])
             procedure = server.json("/api/ris/procedures?retired=true")["procedures"][0]
             self.assertEqual((procedure["code"], procedure["bodyPart"], procedure["durationMinutes"], procedure["priceCents"],
                               procedure["consentTypes"], procedure["needsContrastTechnician"], procedure["active"]),

@@ -39,6 +39,7 @@ await run('catalogue end-to-end', async ({ page, check }) => {
   await dialog.getByLabel('Name').fill('CT 1');
   await choose(page, dialog, 'Modality', 'CT · Computed tomography');
   await dialog.getByLabel('Scanner AE title').fill('CT1_SOMATOM');
+  await dialog.getByRole('checkbox', { name: 'Its scanner sees only this room’s worklist' }).check({ force: true });
   await addInterval(dialog, 1, '08:00', '14:00');
   await addInterval(dialog, 1, '15:00', '20:00');
   await addInterval(dialog, 1, '13:00', '16:00');

@@ -431,7 +431,11 @@ class WorklistService final : public net::DimseService {
       auto asked = request_of(*identifier, steps_.zone());
       if (!asked) {
         failure = asked.error();
+      } else if (auto own = steps_.own_room_only(a.calling_aet); !own) {
+        failure = own.error();
       } else {
+        // A scanner kept to its own room's steps: its AE title is the station, whatever it asked.
+        if (*own) asked->query.station_aet = a.calling_aet;
         auto found = steps_.find(asked->query);
         if (!found) failure = found.error();
         auto corked = a.corked();  // the pending responses in full packets

@@ -47,6 +47,7 @@ json room_json(const ris::Room& r) {
           {"hours", hours},
           {"bufferMinutes", r.buffer_minutes},
           {"active", r.active},
+          {"worklistOwnOnly", r.worklist_own_only},
           {"version", r.version},
           {"updatedAt", r.updated_at}};
 }
@@ -102,6 +103,7 @@ ris::RoomFields room_fields(Reader& in, std::vector<ris::FieldError>& errors) {
   in.text("aeTitle", r.ae_title);
   in.integer("bufferMinutes", r.buffer_minutes);
   in.boolean("active", r.active);
+  in.boolean("worklistOwnOnly", r.worklist_own_only);
   if (const json* hours = in.member("hours")) {
     bool ok = hours->is_array() && hours->size() <= 50;
     for (const auto& h : ok ? *hours : json::array()) {

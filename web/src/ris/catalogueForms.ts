@@ -96,19 +96,21 @@ export const roomSchema = z.object({
     }),
   bufferMinutes: whole(0, 120),
   active: z.boolean(),
+  worklistOwnOnly: z.boolean(),
 });
 export type RoomFormValues = z.input<typeof roomSchema>;
 
-export const EMPTY_ROOM: RoomFormValues = { name: '', modality: '', aeTitle: '', hours: [], bufferMinutes: 0, active: true };
+export const EMPTY_ROOM: RoomFormValues = { name: '', modality: '', aeTitle: '', hours: [], bufferMinutes: 0, active: true, worklistOwnOnly: false };
 
 export function roomValuesOf(r: Room): RoomFormValues {
   return { name: r.name, modality: r.modality, aeTitle: r.aeTitle, hours: r.hours.map((h) => ({ ...h })), bufferMinutes: r.bufferMinutes,
-    active: r.active };
+    active: r.active, worklistOwnOnly: r.worklistOwnOnly };
 }
 
 export function roomFieldsOf(v: RoomFormValues): Required<RoomFields> {
   return {
     name: v.name.trim(), modality: v.modality as Modality, aeTitle: v.aeTitle.trim(), bufferMinutes: v.bufferMinutes, active: v.active,
+    worklistOwnOnly: v.worklistOwnOnly,
     hours: [...v.hours].sort((a, b) => a.weekday - b.weekday || minutesOfDay(a.opens) - minutesOfDay(b.opens)),
   };
 }

@@ -104,6 +104,8 @@ function RoomForm({ room, onDone }: { room: Room | null; onDone: () => void }) {
       </div>
       <FormText control={control} name="aeTitle" label={t('catalogue.rooms.fields.aeTitle')} hint={t('catalogue.rooms.hints.aeTitle')}
         explain={explain} />
+      <FormCheckbox control={control} name="worklistOwnOnly" label={t('catalogue.rooms.fields.worklistOwnOnly')}
+        hint={t('catalogue.rooms.hints.worklistOwnOnly')} explain={explain} />
       <FormNumber control={control} name="bufferMinutes" label={t('catalogue.rooms.fields.bufferMinutes')}
         hint={t('catalogue.rooms.hints.bufferMinutes')} explain={explain} minValue={0} maxValue={120} />
       <fieldset className="hours-editor" aria-describedby="hours-hint">
