@@ -229,8 +229,8 @@ class ModalityWorklistTest(ScannerServer):
         self.assertEqual(saved["worklistOwnOnly"], own)
 
     def test_a_scanner_kept_to_its_room_sees_only_its_steps_however_it_asks(self):
-        _, mine, _ = self.booked("Own", "Room", self.ct1, 30)
-        _, theirs, _ = self.booked("Next", "Door", self.ct2, 30)
+        _, mine, _ = self.booked("Own", "Room", self.ct1, 60)
+        _, theirs, _ = self.booked("Next", "Door", self.ct2, 60)
         day = self.today.strftime("%Y%m%d")
         accessions = lambda answers: {a.get("AccessionNumber") for a in answers}
         loose, r = self.worklist(date=day)  # CT 1's scanner, naming no station
