@@ -40,6 +40,8 @@ struct AppointmentView {
   std::string mrn, birth_date, sex;
   bool contrast_allergy = false;
   int64_t reader_id = 0;  // the radiologist (ris_staff) the images are assigned to, or 0
+  std::string study_uid;  // the order's Study Instance UID (chosen for it, or its images')
+  std::string images_at;  // when its images arrived and were linked to it; empty until then
 };
 
 // Why a booking cannot be made as asked, when the request itself was well formed: someone or

@@ -12,7 +12,7 @@ constexpr const char* kViewColumns =
     "a.status, a.cancel_reason, a.arrived_at, a.version, a.created_at, a.created_by, "
     "a.updated_at, o.accession_number, o.priority, o.status, o.reason, o.clinical_info, "
     "o.patient_id, p.family_name, p.given_name, p.mrn, p.birth_date, p.sex, p.contrast_allergy, "
-    "o.reader_id";
+    "o.reader_id, o.study_uid, o.images_at";
 
 AppointmentView view_of(const Row& r) {
   AppointmentView v;
@@ -43,6 +43,8 @@ AppointmentView view_of(const Row& r) {
   v.sex = r.text(24);
   v.contrast_allergy = r.integer(25) != 0;
   v.reader_id = r.integer(26);
+  v.study_uid = r.text(27);
+  v.images_at = r.text(28);
   return v;
 }
 

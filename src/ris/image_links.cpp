@@ -112,6 +112,9 @@ Result<LinkOutcome> ImageLinks::study_arrived(const ArrivedStudy& s, const std::
     if (open && o.study_uid != s.study_uid)
       if (auto e = c.execute("UPDATE ris_orders SET study_uid = ? WHERE id = ?", {s.study_uid, o.id}); !e)
         return std::unexpected(e.error());
+    if (auto e = c.execute("UPDATE ris_orders SET images_at = ? WHERE id = ? AND images_at = ''", {utc_now_iso(), o.id});
+        !e)
+      return std::unexpected(e.error());
     // The exam its images close out: the order's current booking.
     auto booked = rows::views_where(
         c, "WHERE a.order_id = ? AND a.status IN ('booked', 'arrived') ORDER BY a.id DESC", {o.id});

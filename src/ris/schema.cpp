@@ -197,6 +197,11 @@ const std::vector<Migration>& migrations() {
        {
            "ALTER TABLE ris_rooms ADD COLUMN worklist_own_only INTEGER NOT NULL DEFAULT 0",
        }},
+      {15,
+       "when an order's images arrived and were linked to it",
+       {
+           "ALTER TABLE ris_orders ADD COLUMN images_at TEXT NOT NULL DEFAULT ''",
+       }},
   };
   return list;
 }

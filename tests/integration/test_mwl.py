@@ -545,6 +545,14 @@ class ImagesMeetTheirOrdersTest(ScannerServer):
         read = lambda: self.call("GET", f"/api/ris/orders/{order['id']}", token=self.reception)[1]
         self.eventually(lambda: read()["status"] == "acquired", "the order was not closed out by its images")
         self.assertEqual(read()["studyInstanceUid"], study, "the order records its images' study")
+        # The technicians' list knows the images are there, and where.
+        day = self.today.isoformat()
+        items = self.call("GET", f"/api/ris/worklist?day={day}", token=self.technician)[1]["items"]
+        row = next(i for i in items if i["id"] == appointment["id"])
+        self.assertEqual(row["studyInstanceUid"], study)
+        self.assertTrue(row["imagesAt"], row)
+        waiting = next(i for i in items if i["orderId"] == other_order["id"])
+        self.assertEqual(waiting["imagesAt"], "", "another order's images never came")
         status, a = self.call("GET", f"/api/ris/appointments/{appointment['id']}", token=self.reception)
         self.assertEqual(a["status"], "arrived", "the patient counted as arrived: their images are here")
         self.eventually(lambda: {wrong, stray, wrong_uid} <= set(self.unmatched()), "the strays are not listed")

@@ -15,7 +15,7 @@ import time
 import unittest
 import uuid
 
-from test_mwl import WEB, ScannerServer
+from test_mwl import WEB, ImagesMeetTheirOrdersTest, ScannerServer
 from test_security import Browser
 from test_web import built, run_e2e
 
@@ -85,6 +85,10 @@ class Channel:
 
 
 class WorkitemsTest(ScannerServer):
+    SOURCE = ImagesMeetTheirOrdersTest.SOURCE
+    send = ImagesMeetTheirOrdersTest.send
+    eventually = ImagesMeetTheirOrdersTest.eventually
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -325,8 +329,13 @@ class WorkitemsTest(ScannerServer):
                                    {"00741238": {"vr": "LT", "Value": [reason]}})
         self.assertEqual(status, 202, body)
         self.assertEqual(self.state(uid), "IN PROGRESS", "in progress: its performer decides")
+        # Another exam whose images came: its row opens them.
+        patient, imaged, _ = self.booked("Pons", "Ot", self.ct2, 180)
+        study = self.send(patient["mrn"], patient["mrnIssuer"], imaged["accessionNumber"])
+        self.eventually(lambda: self.order_status(imaged) == "acquired", "the images did not meet their order")
         run_e2e(self, "worklist-client", self.server, "nuria", "Scanner-Room-2026",
-                VIREO_ACCESSION=order["accessionNumber"], VIREO_PERFORMER="tomas", VIREO_REASON=reason)
+                VIREO_ACCESSION=order["accessionNumber"], VIREO_PERFORMER="tomas", VIREO_REASON=reason,
+                VIREO_IMAGED_ACCESSION=imaged["accessionNumber"], VIREO_STUDY=study)
 
     def test_bad_requests_get_4xx_and_change_nothing(self):
         _, order, _ = self.booked("Roca", "Nil", self.ct1, 90)

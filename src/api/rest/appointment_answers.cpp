@@ -33,6 +33,8 @@ json appointment_json(const ris::AppointmentView& v) {
           {"clinicalInfo", v.clinical_info},
           {"procedureIds", v.procedure_ids},
           {"readerId", v.reader_id},
+          {"studyInstanceUid", v.study_uid},
+          {"imagesAt", v.images_at},
           {"patient",
            {{"id", v.patient_id},
             {"name", v.patient_name},

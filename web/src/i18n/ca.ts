@@ -205,6 +205,8 @@ export const ca: Messages = {
     acquired: 'Imatges adquirides',
     unassigned: 'Sense assignar',
     readerFor: 'Radiòleg per a {{patient}}',
+    openImages: 'Obrir les imatges',
+    openImagesOf: 'Obrir les imatges de {{patient}}',
     activity: {
       claimed: 'Pres per {{who}} des del servei de llista de treball',
       reported: 'Equip {{station}}: {{status}}',

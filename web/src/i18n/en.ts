@@ -204,6 +204,8 @@ export const en = {
     acquired: 'Images acquired',
     unassigned: 'Not assigned',
     readerFor: 'Radiologist for {{patient}}',
+    openImages: 'Open the images',
+    openImagesOf: 'Open the images of {{patient}}',
     activity: {
       claimed: 'Taken by {{who}} through the worklist service',
       reported: 'Scanner {{station}}: {{status}}',

@@ -205,6 +205,8 @@ export const es: Messages = {
     acquired: 'Imágenes adquiridas',
     unassigned: 'Sin asignar',
     readerFor: 'Radiólogo para {{patient}}',
+    openImages: 'Abrir las imágenes',
+    openImagesOf: 'Abrir las imágenes de {{patient}}',
     activity: {
       claimed: 'Tomado por {{who}} desde el servicio de lista de trabajo',
       reported: 'Equipo {{station}}: {{status}}',

@@ -173,6 +173,10 @@ function ExamTable({ items, zone, today, isToday }: { items: WorklistItem[]; zon
                   )}{' '}
                   {a.procedureIds.map(procedureName).join(', ')}
                   <div className="sub">{a.accessionNumber}</div>
+                  {a.imagesAt && (
+                    <Link to={`/viewer/${a.studyInstanceUid}`} className="images-link" data-testid="open-images"
+                      aria-label={t('exams.openImagesOf', { patient: a.patient.name })}>{t('exams.openImages')}</Link>
+                  )}
                 </td>
                 <td>{roomName(a.roomId)}</td>
                 <td className="clinical">
