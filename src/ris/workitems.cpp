@@ -157,10 +157,7 @@ Result<std::vector<Workitem>> Workitems::find(StepQuery q) {
   return with_claims(std::move(*steps));
 }
 
-Result<std::optional<Workitem>> Workitems::get(const std::string& uid) {
-  if (!is_valid_uid(uid)) return std::optional<Workitem>();
-  StepQuery q;
-  q.workitem_uid = uid;
+Result<std::optional<Workitem>> Workitems::first(StepQuery q) {
   q.limit = 1;
   auto found = find(q);
   if (!found) return std::unexpected(found.error());
@@ -168,14 +165,17 @@ Result<std::optional<Workitem>> Workitems::get(const std::string& uid) {
   return std::optional<Workitem>(std::move((*found)[0]));
 }
 
+Result<std::optional<Workitem>> Workitems::get(const std::string& uid) {
+  if (!is_valid_uid(uid)) return std::optional<Workitem>();
+  StepQuery q;
+  q.workitem_uid = uid;
+  return first(std::move(q));
+}
+
 Result<std::optional<Workitem>> Workitems::of_appointment(int64_t appointment_id) {
   StepQuery q;
   q.appointment_id = appointment_id;
-  q.limit = 1;
-  auto found = find(q);
-  if (!found) return std::unexpected(found.error());
-  if (found->empty()) return std::optional<Workitem>();
-  return std::optional<Workitem>(std::move((*found)[0]));
+  return first(std::move(q));
 }
 
 Result<WorkitemOutcome> Workitems::change_state(const std::string& uid, const std::string& to,

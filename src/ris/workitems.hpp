@@ -128,6 +128,7 @@ class Workitems {
             const Clock& clock)
       : writes_(writes), outbox_(outbox), readers_(db), steps_(std::move(steps)), clock_(clock) {}
   Result<std::vector<Workitem>> with_claims(std::vector<ScheduledStep> steps);
+  Result<std::optional<Workitem>> first(StepQuery q);
   WriteQueue& writes_;
   const events::Outbox& outbox_;
   ConnectionPool readers_;

@@ -355,6 +355,8 @@ class ModalityWorklistTest(ScannerServer):
 class PerformedProcedureStepTest(ScannerServer):
     """MPPS from dcmjs-dimse: the exam starts, completes or is discontinued as the scanner says."""
 
+    SOURCE = TESTDATA / "dicom" / "dicomdir" / "98892003" / "MR1" / "15820"
+
     def peer(self, requests, station="CTSCAN1"):
         """Runs requests on one association of the dcmjs-dimse peer; their results."""
         type(self).count += 1
@@ -424,6 +426,45 @@ class PerformedProcedureStepTest(ScannerServer):
         self.assertIn(("dicom-mpps-create", "success"), said)
         self.assertIn(("dicom-mpps-set", "success"), said)
         self.assertTrue(any(order["accessionNumber"] in e["detail"] and "COMPLETED" in e["detail"] for e in events))
+
+    def test_the_whole_path_as_a_modality_lives_it(self):
+        """Booked and checked in at the desk; findscu -W (the scanner) gets the step by its AE title
+        and today's date; dcmjs-dimse reports it IN PROGRESS then COMPLETED; storescu sends the
+        images with the accession and the Study UID the worklist gave: the order is acquired with
+        its study linked, and the audit trail has each step."""
+        patient, order, appointment = self.booked("Bauer", "Lena", self.ct1, 180)
+        status, arrived = self.call("POST", f"/api/ris/appointments/{appointment['id']}/arrive",
+                                    {"version": appointment["version"]}, token=self.reception)
+        self.assertEqual(status, 200, arrived)
+        answers, r = self.worklist(station="CTSCAN1", date=self.today.strftime("%Y%m%d"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        [step] = [a for a in answers if a.get("AccessionNumber") == order["accessionNumber"]]
+        item = items(step["ScheduledProcedureStepSequence"])[0]
+        self.assertEqual(item["ScheduledProcedureStepStatus"], "ARRIVED")
+        create = self.started(item["ScheduledProcedureStepID"], step["AccessionNumber"], step["StudyInstanceUID"],
+                              step["PatientID"])
+        self.assertEqual(self.peer([create])[0]["status"], 0)
+        done = self.peer([{"op": "set", "uid": create["uid"], "elements": {"PerformedProcedureStepStatus": "COMPLETED"}}])
+        self.assertEqual(done[0]["status"], 0, done)
+        study = ImagesMeetTheirOrdersTest.send(self, step["PatientID"], step["IssuerOfPatientID"], step["AccessionNumber"],
+                                               study_uid=step["StudyInstanceUID"])
+        ImagesMeetTheirOrdersTest.eventually(self, lambda: self.order_of(order)["status"] == "acquired", "not acquired")
+        day = self.today.isoformat()
+        row = lambda: next(i for i in self.call("GET", f"/api/ris/worklist?day={day}", token=self.technician)[1]["items"]
+                           if i["id"] == appointment["id"])
+        ImagesMeetTheirOrdersTest.eventually(self, lambda: row()["imagesAt"] != "", "the images never met their order")
+        self.assertEqual((row()["studyInstanceUid"], self.order_of(order)["studyInstanceUid"]), (study, study))
+        trail = self.server.json(f"/api/audit?patient={patient['mrn']}&limit=100")
+        said = {(e["actor"], e["action"]) for e in trail}
+        for who, what in [("CTSCAN1", "dicom-mpps-create"), ("CTSCAN1", "dicom-mpps-set")]:
+            self.assertIn((who, what), said)
+        # The scanner's query named no patient: it is the AE's, with what it asked and found.
+        finds = self.server.json("/api/audit?user=CTSCAN1&action=dicom-find&limit=100")
+        self.assertTrue(any("ScheduledStationAETitle=CTSCAN1" in e["detail"] and "1 matches" in e["detail"]
+                            for e in finds), finds[:3])
+        self.assertTrue(any("arrive" in e["resource"] and e["actor"] == "rosa" for e in trail), trail[:5])
+        stored = self.server.json(f"/api/audit?action=dicom-store&limit=100")
+        self.assertTrue(any(e["studyInstanceUid"] == study and e["patientId"] == patient["mrn"] for e in stored), stored[:3])
 
     def test_a_discontinued_step_frees_the_booking_for_staff(self):
         patient, order, appointment = self.booked("Lindqvist", "Maja", self.ct1, 60)

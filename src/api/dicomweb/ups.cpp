@@ -258,28 +258,29 @@ HttpResponse subscribe(ris::Workitems& items, const HttpRequest& r) {
 // Who may change any AE's subscriptions, not only those their account made.
 bool any_owner(const HttpRequest& r) { return r.principal.may("ris.settings.admin"); }
 
-HttpResponse unsubscribe(ris::Workitems& items, const HttpRequest& r) {
+// Unsubscribe or suspend (`change`), by the account that subscribed or an administrator.
+template <class Change>
+HttpResponse change_subscription(ris::Workitems& items, const HttpRequest& r, Change change, const char* done_to,
+                                 const char* from) {
   const std::string ae = r.param("aetitle");
   if (auto bad = bad_ae(ae)) return *bad;
   auto t = target_of(items, r, false);
   if (!t) return http::problem(t.error());
-  auto out = items.unsubscribe(ae, t->uid, r.principal.username, any_owner(r));
+  Result<ris::WorkitemOutcome> out = change(ae, t->uid, r.principal.username, any_owner(r));
   if (!out) return http::problem(out.error());
   if (out->refusal != Refusal::None) return refusal(*out);
-  r.audit.detail = "unsubscribed AE " + ae + " from " + subscription_name(t->uid);
+  r.audit.detail = done_to + ae + from + subscription_name(t->uid);
   return done(200);
 }
 
+HttpResponse unsubscribe(ris::Workitems& items, const HttpRequest& r) {
+  return change_subscription(
+      items, r, [&](auto&&... a) { return items.unsubscribe(a...); }, "unsubscribed AE ", " from ");
+}
+
 HttpResponse suspend(ris::Workitems& items, const HttpRequest& r) {
-  const std::string ae = r.param("aetitle");
-  if (auto bad = bad_ae(ae)) return *bad;
-  auto t = target_of(items, r, false);
-  if (!t) return http::problem(t.error());
-  auto out = items.suspend(ae, t->uid, r.principal.username, any_owner(r));
-  if (!out) return http::problem(out.error());
-  if (out->refusal != Refusal::None) return refusal(*out);
-  r.audit.detail = "suspended AE " + ae + "'s subscription to " + subscription_name(t->uid);
-  return done(200);
+  return change_subscription(
+      items, r, [&](auto&&... a) { return items.suspend(a...); }, "suspended AE ", "'s subscription to ");
 }
 
 // "host[:port]" of a URL, in lower case.

@@ -112,19 +112,35 @@ DcmDataset* error_comment(const Error& e) {
   return d;
 }
 
-std::string identifier_text(DcmDataset& identifier, std::string& patient_id, std::string& study_uid) {
-  std::string out;
-  for (unsigned long i = 0; i < identifier.card(); ++i) {
-    DcmElement* el = identifier.getElement(i);
-    if (el->ident() == EVR_SQ) continue;
+namespace {
+
+// The valued keys of `item`, those in the first item of its sequences as "Sequence>Key=value".
+void keys_of(DcmItem& item, const std::string& prefix, int depth, std::string& out, std::string& patient_id,
+             std::string& study_uid) {
+  for (unsigned long i = 0; i < item.card(); ++i) {
+    DcmElement* el = item.getElement(i);
+    std::string name = prefix + DcmTag(el->getTag()).getTagName();
+    if (el->ident() == EVR_SQ) {
+      auto* sq = static_cast<DcmSequenceOfItems*>(el);
+      if (depth == 0 && sq->card() > 0) keys_of(*sq->getItem(0), name + ">", depth + 1, out, patient_id, study_uid);
+      continue;
+    }
     OFString value;
     el->getOFStringArray(value);
     if (value.empty()) continue;
-    std::string name = DcmTag(el->getTag()).getTagName();
-    if (el->getTag() == DCM_PatientID && value.find_first_of("*?") == OFString_npos) patient_id = value.c_str();
-    if (el->getTag() == DCM_StudyInstanceUID && value.find('\\') == OFString_npos) study_uid = value.c_str();
+    if (depth == 0 && el->getTag() == DCM_PatientID && value.find_first_of("*?") == OFString_npos)
+      patient_id = value.c_str();
+    if (depth == 0 && el->getTag() == DCM_StudyInstanceUID && value.find('\\') == OFString_npos)
+      study_uid = value.c_str();
     out += (out.empty() ? "" : "; ") + name + "=" + value.c_str();
   }
+}
+
+}  // namespace
+
+std::string identifier_text(DcmDataset& identifier, std::string& patient_id, std::string& study_uid) {
+  std::string out;
+  keys_of(identifier, "", 0, out, patient_id, study_uid);
   return out.substr(0, 1024);
 }
 
