@@ -240,6 +240,8 @@ class WorkitemsTest(ScannerServer):
                      "asked to cancel workitem " + other_uid, "subscribed AE AI_PIPE to the worklist",
                      "opened the workitem event channel of AE AI_PIPE"):
             self.assertIn(said, details)
+        self.assertTrue(any(e["detail"].startswith("searched workitems") and patient["mrn"] in e["detail"]
+                            for e in events), "a search's patients are not in the trail")
         claimed = [e for e in events if "set to IN PROGRESS: workitem " + uid in e.get("detail", "")]
         self.assertEqual(claimed[0]["patientId"], patient["mrn"])
 

@@ -118,6 +118,13 @@ HttpResponse search(ris::Workitems& items, const HttpRequest& r) {
     auto found = items.find(wanted->query);
     if (!found) return http::problem(found.error());
     for (const auto& w : *found) body.push_back(ups::workitem_json(w));
+    // Whose worklist entries were read: the patients, as a C-FIND's answers are.
+    std::string patients;
+    for (const auto& w : *found)
+      if (patients.find(" " + w.step.mrn + ",") == std::string::npos) patients += " " + w.step.mrn + ",";
+    r.audit.detail = "searched workitems: " + std::to_string(body.size()) + " found; patients" + patients;
+    r.audit.detail = r.audit.detail.substr(0, 1024);
+    return dicom_json(200, body);
   }
   r.audit.detail = "searched workitems: " + std::to_string(body.size()) + " found";
   return dicom_json(200, body);
