@@ -1,0 +1,36 @@
+// What a report editor beside the viewer reads from it (ViewerPage's `aside`, or any component
+// under ViewerPage):
+//
+//   const selection = useViewerSelection();
+//   selection.measurements(); // ViewerMeasurement[]: every length, angle, region, probe and
+//                             // arrow drawn now, with its values and units and the image it is
+//                             // on (study, series, SOP Instance UID, frame); the study's and
+//                             // those of a prior compared with it (filter on .image.study)
+//   selection.currentImage(); // ImageRef | null: the image the active viewport shows, as a key
+//                             // image; null in MPR, on a document, or while that viewport's
+//                             // image is still loading or cannot be shown
+//   const stop = selection.onMeasurementsChange(() => …); // drawn, changed or removed
+//
+// The functions read the viewer as it is when called, and keep their identity for the page's
+// lifetime: calling them re-renders nothing (a live list subscribes with onMeasurementsChange).
+// Outside a viewer, they answer nothing. Types and rules: selection.ts; the page's side:
+// useViewerSelectionSource.ts. This module imports no Cornerstone, so that an editor imports
+// it without pulling the viewer's code into its own chunk.
+import { createContext, useContext } from 'react';
+import type { ImageRef, ViewerMeasurement } from './selection';
+
+export type { ImageRef, MeasuredValue, ViewerMeasurement } from './selection';
+
+export interface ViewerSelection {
+  measurements(): ViewerMeasurement[];
+  currentImage(): ImageRef | null;
+  onMeasurementsChange(listener: () => void): () => void;
+}
+
+const NOTHING: ViewerSelection = { measurements: () => [], currentImage: () => null, onMeasurementsChange: () => () => undefined };
+
+export const ViewerSelectionContext = createContext<ViewerSelection>(NOTHING);
+
+export function useViewerSelection(): ViewerSelection {
+  return useContext(ViewerSelectionContext);
+}
