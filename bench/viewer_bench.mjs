@@ -26,6 +26,8 @@ try {
   // Without a user the origin answers as signed in (bench/viewer_proxy.py).
   if (process.env.VIREO_USER) await signIn(page, BASE, env('VIREO_USER'), env('VIREO_PASSWORD'));
   else await page.goto(`${BASE}/`);
+  // A radiologist's home is the reading worklist; the study list is a link away.
+  if (!page.url().endsWith('/studies')) await page.click('header a:text-is("Study list")');
   await page.locator(`tr[data-study="${STUDY}"]`).waitFor();
   const cdp = await context.newCDPSession(page);
 

@@ -45,7 +45,7 @@ if [ ! -f var/index.sqlite ]; then
     printf '  %-13s %-22s %s\n' "$name" "$password" "$role" >> "$logins"
   }
   add admin admin --name "Administrator"
-  add radiologist radiologist --name "Dr. Demo Reader"
+  add radiologist radiologist --name "Dr. Elena Serra"
   add technician technician --name "Demo Technologist"
   add receptionist receptionist --name "Front Desk"
   add referring referring --name "Dr. Marcus Welby" --physician "WELBY^MARCUS"

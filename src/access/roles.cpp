@@ -39,6 +39,9 @@ constexpr PermissionInfo kPermissions[] = {
     {"ris.exam.perform", "start an exam and record its images as acquired"},
     {"ris.reading.assign", "assign the radiologist who reads an exam's images"},
     {"ris.settings.admin", "change the RIS's settings (how exams are assigned to radiologists)"},
+    {"reporting.read", "read reports, their versions and signed PDFs"},
+    {"reporting.write", "open exams to read them, write and hand on their reports"},
+    {"reporting.sign", "sign reports and their addenda"},
 };
 
 struct Grant {
@@ -117,6 +120,10 @@ constexpr Grant kGrants[] = {
     {Radiologist, "ris.worklist.read"},
     {Radiologist, "ris.exam.perform"},
     {Radiologist, "ris.reading.assign"},
+    {Admin, "reporting.read"},
+    {Radiologist, "reporting.read"},
+    {Radiologist, "reporting.write"},
+    {Radiologist, "reporting.sign"},
 };
 }  // namespace
 

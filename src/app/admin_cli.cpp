@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <pwd.h>
 
@@ -12,6 +14,7 @@
 #include "app/admin_cli.hpp"
 #include "auth/password.hpp"
 #include "core/clock.hpp"
+#include "core/sha256.hpp"
 
 namespace vireo::app {
 
@@ -222,6 +225,39 @@ int run_audit_verify(Services& s) {
   std::cout << "audit trail BROKEN at event " << v->first_broken_id << ": " << v->reason
             << "\nevents before it are intact; the trail was changed outside Vireo\n";
   return 1;
+}
+
+int run_report_verify(Services& s, const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::cerr << "vireo: cannot read " << file.string() << "\n";
+    return 2;
+  }
+  const std::string pdf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto check = s.report_signer->verify(pdf);
+  if (!check) {
+    std::cerr << "vireo: " << check.error().detail << "\n";
+    return 1;
+  }
+  auto known = s.reports->signed_version_of(sha256_hex(pdf));
+  if (!known) {
+    std::cerr << "vireo: " << known.error().message() << "\n";
+    return 1;
+  }
+  std::cout << "signature: " << (check->signature_valid ? "valid" : "NOT VALID") << "\n"
+            << "document: " << (check->whole_document_covered ? "whole document signed" : "NOT wholly signed") << "\n"
+            << "certificate: " << (check->chain_trusted ? "issued by this clinic's CA" : "NOT trusted") << " ("
+            << check->signer_common_name << ")\n"
+            << "type: " << check->sub_filter << (check->timestamped ? ", time-stamped" : "") << "\n";
+  if (*known)
+    std::cout << "record: version " << (*known)->number << " of exam " << (*known)->accession_number << ", signed by "
+              << (*known)->signer_name << " at " << (*known)->signed_at << "\n";
+  else
+    std::cout << "record: NO signed report here has this file's SHA-256\n";
+  if (!check->problem.empty()) std::cout << "problem: " << check->problem << "\n";
+  const bool ok = check->valid() && known->has_value();
+  std::cout << (ok ? "verified: this is the report as signed\n" : "NOT VERIFIED\n");
+  return ok ? 0 : 1;
 }
 
 int print_access_model(Services& s) {

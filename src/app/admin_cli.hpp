@@ -40,6 +40,9 @@ int run_user_command(Services& s, const UserCommand& c);
 int run_client_command(Services& s, const ClientCommand& c);
 int run_token_command(Services& s, const TokenCommand& c);
 int run_audit_verify(Services& s);
+// A PDF checked against the reports signed here: its PAdES signature and chain to the clinic's
+// CA, and whether its SHA-256 is that of a signed version (exit 0 only when both hold).
+int run_report_verify(Services& s, const std::filesystem::path& file);
 // The route table and the role table as JSON: what each route needs and what each role
 // has (docs/SECURITY.md is written from it; the role-matrix test is driven by it).
 int print_access_model(Services& s);

@@ -117,6 +117,17 @@ const std::vector<ConfigOption>& config_options() {
        "The clinic's country or region, two letters of ISO 3166 (ES, GB, US): the browser app "
        "writes dates, times and numbers its way (day first in Spain) in whatever language each "
        "reader chose. Empty: each browser's own region."},
+      {"clinic_name", "Vireo",
+       "The clinic's name, printed at the head of every signed report and in its certificate authority."},
+      {"clinic_address", "",
+       "The lines printed under the clinic's name on reports (address, telephone, web), separated by |."},
+      {"clinic_city", "",
+       "Where reports are signed: the signature's location (for example Barcelona)."},
+      {"report_language", "en",
+       "The language of the labels printed on reports (en, es, ca); the report's own text is as written."},
+      {"report_key_passphrase_file", "",
+       "A file whose first line encrypts the keys that sign reports, kept in the database. Empty: "
+       "data_dir/report-keys.passphrase, made on first start. Every node of a cluster must read the same."},
       {"default_encoding", "ISO_IR 100",
        "Character set (a Specific Character Set defined term, e.g. ISO_IR 100 for Latin-1, ISO_IR 101, "
        "ISO_IR 144, GB18030) of text in files that declare none but are not ASCII; text that is valid "
@@ -315,6 +326,26 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
     }
     return {};
   }
+  if (key == "clinic_name") {
+    if (trim(value).empty()) return fail(ErrorCode::InvalidArgument, "clinic_name is the clinic's name, not empty");
+    cfg.clinic_name = std::string(trim(value));
+    return {};
+  }
+  if (key == "clinic_address") {
+    cfg.clinic_address.clear();
+    for (const auto& line : split(value, '|'))
+      if (!trim(line).empty()) cfg.clinic_address.emplace_back(trim(line));
+    return {};
+  }
+  if (key == "clinic_city") { cfg.clinic_city = std::string(trim(value)); return {}; }
+  if (key == "report_language") {
+    const std::string language(trim(value));
+    if (language != "en" && language != "es" && language != "ca")
+      return fail(ErrorCode::InvalidArgument, "report_language is en, es or ca");
+    cfg.report_language = language;
+    return {};
+  }
+  if (key == "report_key_passphrase_file") { cfg.report_key_passphrase_file = std::string(trim(value)); return {}; }
   if (key == "dicomweb_public_url") {
     cfg.dicomweb_public_url = value;
     while (!cfg.dicomweb_public_url.empty() && cfg.dicomweb_public_url.back() == '/') cfg.dicomweb_public_url.pop_back();

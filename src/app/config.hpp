@@ -52,6 +52,11 @@ struct Config {
   ris::OrderOptions ris_orders;      // accession_pattern
   std::string clinic_time_zone;      // IANA; empty: the machine's
   std::string clinic_region;         // ISO 3166 alpha-2 for the browser's formats; empty: each browser's
+  std::string clinic_name = "Vireo";  // on reports and in their certificate authority
+  std::vector<std::string> clinic_address;  // the lines under the name on reports
+  std::string clinic_city;           // where reports are signed
+  std::string report_language = "en";  // the labels printed on reports: en, es, ca
+  std::filesystem::path report_key_passphrase_file;  // empty: data_dir/report-keys.passphrase
   archive::DuplicatePolicy duplicate_policy = archive::DuplicatePolicy::KeepFirst;
   std::string default_encoding = "ISO_IR 100";  // text of files that declare no character set
   uint64_t min_free_space_mb = 100;

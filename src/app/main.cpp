@@ -145,6 +145,15 @@ int main(int argc, char** argv) {
   audit->require_subcommand(1);
   audit->add_subcommand("verify", "Check the hash chain; reports the first broken link (exit 1)");
 
+  auto* report = cli.add_subcommand("report", "Signed reports");
+  add_common(report);
+  report->require_subcommand(1);
+  std::string report_file;
+  report->add_subcommand("verify", "Check a report PDF: its signature, its chain to the clinic's CA, and that it is "
+                                   "a version signed here (exit 1 otherwise)")
+      ->add_option("file", report_file)
+      ->required();
+
   auto* demo = cli.add_subcommand(
       "demo", "Fill an empty RIS with demo data: rooms, procedures, 200 patients and their orders");
   add_common(demo);
@@ -191,7 +200,7 @@ int main(int argc, char** argv) {
   // The administration commands work on an existing archive, and say which: run from another
   // folder (or with another configuration) they would otherwise make and use an empty one.
   const bool admin = check->parsed() || migrate->parsed() || user->parsed() || token->parsed() || client->parsed() ||
-                     audit->parsed() || access->parsed() || demo->parsed();
+                     audit->parsed() || access->parsed() || demo->parsed() || report->parsed();
   if (admin) {
     if (cfg->database_url.empty() && !std::filesystem::exists(cfg->database_path()) &&
         !(user->parsed() && create_archive)) {
@@ -226,6 +235,7 @@ int main(int argc, char** argv) {
       cc.action = client->get_subcommands().front()->get_name();
       return app::run_client_command(*services, cc);
     }
+    if (report->parsed()) return app::run_report_verify(*services, report_file);
     return app::run_audit_verify(*services);
   }
   return 0;

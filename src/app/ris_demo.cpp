@@ -193,7 +193,8 @@ ris::PatientFields patient_fields(int i) {
 }
 
 const ris::StaffFields kStaff[] = {
-    {"dr.serra", "Dr. Elena Serra", true, false, true},
+    // The demo's own radiologist account (scripts/run.sh): half of the acquired exams are hers to read.
+    {"radiologist", "Dr. Elena Serra", true, false, true},
     {"dr.welby", "Dr. Marcus Welby", true, false, true},
     {"tec.marta", "Marta Puig (technician)", false, true, true},
     {"tec.joan", "Joan Ferrer (technician)", false, true, true},

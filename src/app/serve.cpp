@@ -64,6 +64,27 @@ static Result<std::string> node_id(const Config& config) {
   return id;
 }
 
+// The passphrase that encrypts the report-signing keys in the database: the configured file's
+// first line, or one made on first start in data_dir, readable by this user only.
+static Result<std::string> report_key_passphrase(const Config& config) {
+  const bool made_here = config.report_key_passphrase_file.empty();
+  const auto path = made_here ? config.data_dir / "report-keys.passphrase" : config.report_key_passphrase_file;
+  std::string secret;
+  if (std::ifstream in(path); in) std::getline(in, secret);
+  if (!secret.empty()) return secret;
+  if (!made_here) return fail(ErrorCode::InvalidArgument, "report_key_passphrase_file " + path.string() + " is empty or unreadable");
+  secret = auth::random_token(32);
+  {
+    std::ofstream out(path);
+    out << secret << "\n";
+    if (!out) return fail(ErrorCode::OutOfResources, "cannot write " + path.string());
+  }
+  std::error_code ec;
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace, ec);
+  return secret;
+}
+
 Result<std::unique_ptr<BlobStore>> open_blob_store(const Config& config) {
   if (config.blob_store.empty()) {
     auto fs_store = FsBlobStore::open(config.blob_dir());
@@ -90,7 +111,10 @@ void route_events(events::Outbox& outbox) {
                             ris::kPatientUpdated, ris::kPatientMerged, ris::kPatientUnmerged,
                             ris::kImagesLinked, ris::kStudyUnmatched, "study.patient_changed",
                             // and what the UPS-RS event channels tell, on whichever node they are
-                            ris::kWorkitemCancelRequested, ris::kWorkitemSubscribed})
+                            ris::kWorkitemCancelRequested, ris::kWorkitemSubscribed,
+                            // the reading worklists and open reports
+                            ris::kReadingClaimed, ris::kReadingReleased, reporting::kReportPreliminary,
+                            reporting::kReportSigned, reporting::kReportAmended})
     outbox.broadcast(topic);
   // A merge's studies follow it into the archive (their files rewritten to name the patient kept).
   outbox.route(ris::kPatientMerged, kPatientMovesConsumer);
@@ -166,6 +190,24 @@ Result<Services> open_services(const Config& config) {
   if (!workitems) return std::unexpected(workitems.error());
   s.ris_workitems = std::move(*workitems);
   s.workitem_events = std::make_unique<api::dicomweb::WorkitemEvents>(*s.ris_workitems, *s.live);
+  auto reading = ris::Reading::open(*s.db, *s.writes, *s.outbox, progress);
+  if (!reading) return std::unexpected(reading.error());
+  s.ris_reading = std::move(*reading);
+  auto keys = reporting::SigningKeys::open(*s.db, *s.writes, progress);
+  if (!keys) return std::unexpected(keys.error());
+  s.signing_keys = std::move(*keys);
+  auto passphrase = report_key_passphrase(config);
+  if (!passphrase) return std::unexpected(passphrase.error());
+  reporting::PdfSignerOptions signing;
+  signing.clinic_name = config.clinic_name;
+  signing.clinic_address = config.clinic_address;
+  signing.clinic_city = config.clinic_city;
+  signing.language = config.report_language;
+  signing.key_passphrase = *passphrase;
+  s.report_signer = std::make_unique<reporting::PdfSigner>(*s.signing_keys, s.ris_schedule->zone(), std::move(signing));
+  auto reports = reporting::Reports::open(*s.db, *s.writes, *s.outbox, *s.report_signer, progress);
+  if (!reports) return std::unexpected(reports.error());
+  s.reports = std::move(*reports);
   auto merges = ris::Merges::open(*s.db, *s.writes, *s.outbox, progress);
   if (!merges) return std::unexpected(merges.error());
   s.ris_merges = std::move(*merges);
@@ -223,6 +265,7 @@ void build_router(Services& s, http::Router& router) {
   api::register_merge_routes(router, *s.ris_merges, *s.ris_patients, *s.archive);
   api::register_worklist_routes(router, *s.ris_schedule, *s.ris_exams, *s.live, *s.auth);
   api::register_reconciliation_routes(router, *s.ris_image_links);
+  api::register_reporting_routes(router, *s.ris_reading, *s.reports, *s.report_signer, *s.auth);
   api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_rendered_routes(router, *s.archive, s.render_cache.get());

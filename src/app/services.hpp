@@ -21,6 +21,9 @@
 #include "ris/performed_steps.hpp"
 #include "ris/procedure_steps.hpp"
 #include "ris/workitems.hpp"
+#include "reporting/pdf_signer.hpp"
+#include "reporting/reports.hpp"
+#include "ris/reading.hpp"
 #include "store/fs_blob_store.hpp"
 #include "store/s3_blob_store.hpp"
 #include "store/sqlite_database.hpp"
@@ -46,6 +49,10 @@ struct Services {
   std::unique_ptr<ris::ImageLinks> ris_image_links;    // studies to their orders
   std::unique_ptr<ris::Workitems> ris_workitems;       // UPS-RS
   std::unique_ptr<ris::Merges> ris_merges;
+  std::unique_ptr<ris::Reading> ris_reading;  // the radiologists' worklist and claims
+  std::unique_ptr<reporting::SigningKeys> signing_keys;
+  std::unique_ptr<reporting::PdfSigner> report_signer;  // outlives the reports that use it
+  std::unique_ptr<reporting::Reports> reports;
   // Delivers the outbox to this node's consumers; started by serve only (the CLI's events
   // wait for a server).
   std::unique_ptr<events::Dispatcher> dispatcher;

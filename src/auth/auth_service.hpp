@@ -152,6 +152,12 @@ class AuthService {
   // timeout, or its account disabled), without counting as activity: for what stays open after
   // its request (an event stream). A principal of neither kind does not.
   [[nodiscard]] Result<bool> still_signed_in(const Principal& p);
+  // Proof that the person at the keyboard owns the signed-in account, for a step that needs it
+  // (signing a report): a fresh TOTP code when the account has TOTP (each code good once, as at
+  // sign-in), else its password. A failure counts towards the lockout as a failed sign-in does;
+  // it is Forbidden (or TooManyAttempts while locked), never Unauthenticated: the session holds.
+  [[nodiscard]] Status reauthenticate(const Principal& who, const std::string& secret,
+                                      const std::string& address);
 
   // --- TOTP enrolment for the signed-in user ---
   [[nodiscard]] Result<TotpEnrolment> begin_totp(int64_t user_id);

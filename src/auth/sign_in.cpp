@@ -179,6 +179,51 @@ Result<LoginResult> AuthService::login(const LoginRequest& req) {
   return out;
 }
 
+Status AuthService::reauthenticate(const Principal& who, const std::string& secret, const std::string& address) {
+  std::optional<User> user;
+  std::string hash, totp_secret;
+  uint64_t last_step = 0;
+  {
+    auto c = pool_.acquire();
+    if (!c) return std::unexpected(c.error());
+    auto u = load_user(**c, "id = ?", who.user_id);
+    if (!u) return std::unexpected(u.error());
+    auto rows = (*c)->query("SELECT password_hash, totp_secret, totp_last_step FROM users WHERE id = ?", {u->id});
+    if (!rows || rows->empty()) return std::unexpected(Error{ErrorCode::DatabaseError, "user vanished"});
+    hash = rows->front().text(0);
+    totp_secret = from_hex(rows->front().text(1));
+    last_step = static_cast<uint64_t>(rows->front().integer(2));
+    user = std::move(*u);
+  }
+  const User& u = *user;
+  const int64_t now = clock_.unix_seconds();
+  if (u.locked_until > now) return fail(ErrorCode::TooManyAttempts);
+  const LoginRequest attempt{.username = u.username, .password = {}, .totp = {}, .recovery_code = {},
+                             .address = address, .user_agent = {}};
+  auto refuse = [&](const char* why) -> Status {
+    if (auto s = record_failure(attempt, &u); !s) return s;
+    return fail(ErrorCode::Forbidden, why);
+  };
+  if (!u.totp_enabled) {
+    if (!verify_password(hash, secret)) return refuse("The password is not right");
+    return {};
+  }
+  auto step = verify_totp(totp_secret, secret, now, last_step);
+  if (!step) return refuse("The code is not right, or was used already; wait for the next one");
+  bool used = false;
+  auto written = write([&](Connection& c) -> Status {
+    if (auto s = c.execute("UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?",
+                           {static_cast<int64_t>(*step), u.id, static_cast<int64_t>(*step)});
+        !s)
+      return s;
+    used = c.changes() != 1;
+    return {};
+  });
+  if (!written) return written;
+  if (used) return refuse("The code is not right, or was used already; wait for the next one");
+  return {};
+}
+
 Result<TotpEnrolment> AuthService::begin_totp(int64_t user_id) {
   auto c = pool_.acquire();
   if (!c) return std::unexpected(c.error());

@@ -79,10 +79,13 @@ Result<std::optional<AppointmentView>> read_view(Connection& c, int64_t id) {
 
 Result<void> set_order_status(Connection& c, int64_t order_id, const char* status,
                               const std::string& actor) {
+  // acquired_at: since when the exam waits for its report (the reading worklist's order).
+  const std::string now = utc_now_iso();
   return c.execute(
-      "UPDATE ris_orders SET status = ?, updated_at = ?, updated_by = ?, version = version + 1 "
+      "UPDATE ris_orders SET status = ?, acquired_at = CASE WHEN ? = 'acquired' AND acquired_at = "
+      "'' THEN ? ELSE acquired_at END, updated_at = ?, updated_by = ?, version = version + 1 "
       "WHERE id = ?",
-      {status, utc_now_iso(), actor, order_id});
+      {status, status, now, now, actor, order_id});
 }
 
 events::Event appointment_event(const char* topic, const AppointmentView& v) {

@@ -202,6 +202,17 @@ const std::vector<Migration>& migrations() {
        {
            "ALTER TABLE ris_orders ADD COLUMN images_at TEXT NOT NULL DEFAULT ''",
        }},
+      {16,
+       "who is reading an exam and since when, and when its images were acquired",
+       {
+           "ALTER TABLE ris_orders ADD COLUMN reading_by TEXT NOT NULL DEFAULT ''",
+           "ALTER TABLE ris_orders ADD COLUMN reading_since TEXT NOT NULL DEFAULT ''",
+           "ALTER TABLE ris_orders ADD COLUMN acquired_at TEXT NOT NULL DEFAULT ''",
+           "UPDATE ris_orders SET acquired_at = CASE WHEN images_at <> '' THEN images_at ELSE "
+           "updated_at END WHERE status IN ('acquired', 'in_reading', 'preliminary', 'final', "
+           "'released', 'delivered', 'amended')",
+           "CREATE INDEX ris_orders_waiting ON ris_orders (status, priority, acquired_at)",
+       }},
   };
   return list;
 }

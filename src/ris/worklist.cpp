@@ -349,6 +349,14 @@ Result<Booked> Exams::assign_reader(int64_t id, int64_t seen_version, int64_t ra
     if (auto s = touch(c, id, actor.username); !s) return std::unexpected(s.error());
     if (auto s = set_reader(c, v.appointment.order_id, radiologist_id, actor.username); !s)
       return std::unexpected(s.error());
+    // Given to another while being read: whoever read it no longer holds it, so that the one now
+    // assigned can open it (their draft stays with the report).
+    if (reading)
+      if (auto s = c.execute("UPDATE ris_orders SET reading_by = '', reading_since = '', status = CASE WHEN status = "
+                             "'in_reading' THEN 'acquired' ELSE status END WHERE id = ?",
+                             {v.appointment.order_id});
+          !s)
+        return std::unexpected(s.error());
     auto saved = rows::read_view(c, id);
     if (!saved) return std::unexpected(saved.error());
     if (!*saved) return fail(ErrorCode::Internal, "the appointment just written is not there");

@@ -9,9 +9,9 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 # The layer of each top-level folder, lowest first; a file may include its own layer or below.
 RANK = {
     "core": 0,
-    "store": 1, "dicom": 1,  # ports and format adapters
+    "store": 1, "dicom": 1, "pdf": 1,  # ports and format adapters
     "events": 2,
-    "access": 3, "audit": 3, "auth": 3, "archive": 3, "annotations": 3, "ai": 3, "ris": 3,  # domains
+    "access": 3, "audit": 3, "auth": 3, "archive": 3, "annotations": 3, "ai": 3, "ris": 3, "reporting": 3,  # domains
     "net": 4,
     "api": 5,
     "app": 6,
@@ -23,7 +23,10 @@ FORBIDDEN = {
     "annotations": {"archive"},                # learn of deleted studies by events
     "ai": {"archive"},
     "ris": {"archive", "auth", "annotations", "ai"},  # links to studies by Patient ID and events
+    # reads the exam through ris/'s public header; never the archive's tables
+    "reporting": {"archive", "auth", "annotations", "ai"},
     "dicom": {"store"},
+    "pdf": {"store", "dicom"},  # lays out and signs what it is given; reads no tables or files
     "store": {"dicom"},
     # Listeners and clients only: the services that use a domain live in api/ (api/dimse).
     "net": {"archive", "ris", "auth", "annotations", "ai", "events"},

@@ -519,11 +519,13 @@ class ImagesMeetTheirOrdersTest(ScannerServer):
 
     SOURCE = TESTDATA / "dicom" / "dicomdir" / "98892003" / "MR1" / "15820"
 
-    def send(self, patient_id, issuer, accession, birth_date="19610709", study_uid=None):
+    def send(self, patient_id, issuer, accession, birth_date="19610709", study_uid=None, name=None):
         """One new study (its own UIDs, or `study_uid`) naming this patient and accession; its Study UID."""
         copy = self.tmp / f"image{uuid.uuid4().hex}.dcm"
         shutil.copy(self.SOURCE, copy)
         study = ["-i", f"(0020,000D)={study_uid}"] if study_uid else ["-gst"]
+        if name:
+            study += ["-i", f"(0010,0010)={name}"]
         subprocess.run(["dcmodify", "-nb", *study, "-gse", "-gin", "-i", f"(0010,0020)={patient_id}",
                         "-i", f"(0010,0021)={issuer}", "-i", f"(0008,0050)={accession}",
                         "-i", f"(0010,0030)={birth_date}", str(copy)], check=True, capture_output=True)

@@ -1198,6 +1198,13 @@ class RisDemoTest(unittest.TestCase):
                                              "reader_id = 0"), [["0"]], "each acquired exam has its radiologist")
             staff = server.json("/api/ris/staff")["staff"]
             self.assertTrue(any(m["radiologist"] for m in staff) and any(m["contrastTechnician"] for m in staff))
+            # The demo's radiologist account (make run) finds exams of hers waiting to be read.
+            server.add_user("radiologist", "radiologist")
+            status, _, body = server.http("GET", "/api/reading", token=server.create_token("radiologist"))
+            self.assertEqual(status, 200, body)
+            reading = json.loads(body)
+            acquired = int(server.sql_rows("SELECT COUNT(*) FROM ris_orders WHERE status = 'acquired'")[0][0])
+            self.assertTrue(0 < reading["total"] < acquired, (reading["total"], acquired))
             # The CT scanner asks for its coming week (as the README shows) and gets its own room's steps.
             week = f"{today:%Y%m%d}-{today + datetime.timedelta(days=7):%Y%m%d}"
             answers = server.tmp / "worklist"

@@ -523,7 +523,7 @@ TEST_F(ScheduleTest, AnExamIsStartedAndAcquiredByWhoMayAndItsReaderAssigned) {
   auto day = (*exams)->worklist({"2027-03-01", 0, "CT", "", ""});
   ASSERT_TRUE(day && day->saved());
   ASSERT_EQ(day->value.items.size(), 1u);
-  EXPECT_EQ(day->value.items[0].order_status, "in_reading");
+  EXPECT_EQ(day->value.items[0].order_status, "acquired") << "given to another: theirs to open";
   EXPECT_TRUE((*exams)->worklist({"2027-03-02", 0, "", "", ""})->value.items.empty());
   EXPECT_EQ(rules_of((*exams)->worklist({"2027-02-30", 0, "", "", ""})->invalid, "day"),
             (std::vector<std::string>{"format"}));

@@ -72,6 +72,8 @@ try {
 
   // Sign in; the radiologist role needs a second factor, set up on first sign-in.
   await signIn(page, BASE, env('VIREO_USER'), env('VIREO_PASSWORD'));
+  // A radiologist's home is the reading worklist; the study list is a link away.
+  await page.click('header a:text-is("Study list")');
 
   // The worklist lists the study; opening it shows the first slice.
   const row = page.locator(`tr[data-study="${STUDY}"]`);

@@ -10,7 +10,7 @@ import { ApiError, type Session, currentSession, signOut } from './api';
 import { ApiProblem } from './apiClient';
 import { formatLocale, setClinicRegion } from './i18n';
 import { useClinic } from './ris/schedule';
-import { SessionContext, can, useAppNavigate, useSession } from './session';
+import { SessionContext, can, readsReports, useAppNavigate, useSession } from './session';
 import { SignIn, TotpEnrolment } from './SignIn';
 import { PasswordChange } from './Account';
 import { Worklist } from './Worklist';
@@ -33,6 +33,8 @@ import { ExamsPage } from './ris/ExamsPage';
 import { RequestsPage } from './ris/RequestsPage';
 import { ReconcilePage } from './ris/ReconcilePage';
 import { ReferralsPage } from './ris/ReferralsPage';
+import { ReadingPage } from './reporting/ReadingPage';
+import { ReportPage } from './reporting/ReportPage';
 import { prefetchStudy } from './studyData';
 
 
@@ -120,6 +122,13 @@ function Home() {
   const { session, signOut: leave } = useSession();
   const navigate = useAppNavigate();
   if (patientOnly(session)) return <PatientHome session={session} navigate={navigate} onSignOut={leave} />;
+  if (readsReports(session)) return <ReadingPage />;
+  return <Worklist session={session} navigate={navigate} onSignOut={leave} prefetchViewer={loadViewer} />;
+}
+
+function StudiesRoute() {
+  const { session, signOut: leave } = useSession();
+  const navigate = useAppNavigate();
   return <Worklist session={session} navigate={navigate} onSignOut={leave} prefetchViewer={loadViewer} />;
 }
 
@@ -212,6 +221,9 @@ const router = createBrowserRouter([
       { path: 'requests', element: <RequirePermission permission="ris.schedule.read"><RequestsPage /></RequirePermission> },
       { path: 'reconcile', element: <RequirePermission permission="ris.worklist.read"><ReconcilePage /></RequirePermission> },
       { path: 'exams', element: <RequirePermission permission="ris.worklist.read"><ExamsPage /></RequirePermission> },
+      { path: 'studies', element: <StudiesRoute /> },
+      { path: 'reading', element: <RequirePermission permission="reporting.read"><ReadingPage /></RequirePermission> },
+      { path: 'reading/:orderId', element: <RequirePermission permission="reporting.read"><ReportPage /></RequirePermission> },
       { path: 'referrals', element: <RequirePermission permission="ris.referrals.read"><ReferralsPage /></RequirePermission> },
       { path: 'appointments/:id/slip', element: <RequirePermission permission="ris.schedule.read"><AppointmentSlip /></RequirePermission> },
       { path: '*', element: <NotFound /> },

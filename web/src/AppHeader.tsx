@@ -3,7 +3,7 @@
 import { NavLink } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import type { Session } from './api';
-import type { Navigate } from './session';
+import { type Navigate, readsReports } from './session';
 import { adminPagesFor } from './admin/AdminNav';
 import { LANGUAGES, isLanguage, setLanguage } from './i18n';
 
@@ -11,12 +11,23 @@ export function AppHeader({ session, navigate, onSignOut }: { session: Session; 
   const { t, i18n } = useTranslation();
   const adminPages = adminPagesFor(session);
   const staff = session.roles.some((r) => r !== 'patient');
+  const readingHome = readsReports(session);
   return (
     <header className="topbar">
       <strong>{t('app.name')}</strong>
       {staff && (
         <nav className="main-nav" aria-label={t('app.mainNavigation')}>
-          <NavLink to="/" end>{t('nav.studies')}</NavLink>
+          {readingHome ? (
+            <>
+              <NavLink to="/" end>{t('nav.reading')}</NavLink>
+              <NavLink to="/studies">{t('nav.studies')}</NavLink>
+            </>
+          ) : (
+            <>
+              <NavLink to="/" end>{t('nav.studies')}</NavLink>
+              {session.permissions.includes('reporting.read') && <NavLink to="/reading">{t('nav.reading')}</NavLink>}
+            </>
+          )}
           {session.permissions.includes('ris.patients.read') && <NavLink to="/patients">{t('nav.patients')}</NavLink>}
           {session.permissions.includes('ris.schedule.read') && <NavLink to="/calendar">{t('nav.calendar')}</NavLink>}
           {session.permissions.includes('ris.schedule.write') && <NavLink to="/requests">{t('nav.requests')}</NavLink>}

@@ -24,6 +24,11 @@ export function useAppNavigate(): Navigate {
   return useCallback((path: string) => void navigate(path), [navigate]);
 }
 
+// The radiologist's home is the reading worklist (the study list is a link away).
+export function readsReports(session: Session): boolean {
+  return session.roles.includes('radiologist') && session.permissions.includes('reporting.read');
+}
+
 export function can(session: Session, permission: string): boolean {
   return session.permissions.includes(permission);
 }

@@ -19,6 +19,9 @@
 #include "ris/orders.hpp"
 #include "ris/patient_merge.hpp"
 #include "ris/patients.hpp"
+#include "ris/reading.hpp"
+#include "reporting/pdf_signer.hpp"
+#include "reporting/reports.hpp"
 #include "ris/image_links.hpp"
 #include "ris/performed_steps.hpp"
 #include "ris/schedule.hpp"
@@ -51,6 +54,10 @@ void register_merge_routes(http::Router& router, ris::Merges& merges, ris::Patie
 // of changes (server-sent events) every open screen listens to, while its session holds.
 void register_worklist_routes(http::Router& router, ris::Schedule& schedule, ris::Exams& exams,
                               events::LiveFeed& feed, auth::AuthService& auth);
+// /api/reading: the radiologists' reading worklist, opening an exam to read it, its report's
+// working text, preliminary and signed versions (signing re-authenticates through `auth`).
+void register_reporting_routes(http::Router& router, ris::Reading& reading, reporting::Reports& reports,
+                               reporting::PdfSigner& signer, auth::AuthService& auth);
 // /api/ris/unmatched-studies: studies waiting to be linked to their order by staff.
 void register_reconciliation_routes(http::Router& router, ris::ImageLinks& links);
 // What the administrator's pages show of the DICOM side, and how they test a peer.

@@ -117,6 +117,7 @@ void install_security(http::Router& router, auth::AuthService& auth, audit::Audi
     }
     if (refused) {
       req.audit.detail = why;
+      req.audit.recorded = true;
       audit.record(audit_event_for(req, "refused", "failure"));
     }
     return refused;
@@ -124,7 +125,9 @@ void install_security(http::Router& router, auth::AuthService& auth, audit::Audi
 
   router.set_after([&audit](const HttpRequest& req, const http::Route* route, const HttpResponse& res) {
     if (!route || route->permission == access::kPublic || route->permission == access::kAuthenticated) return;
-    if (res.status == 401 || res.status == 403) return;  // recorded by the guard
+    // Refused by the guard, which recorded it; a handler's own 403 (a re-authentication that
+    // failed, a row of another patient) is recorded here like any other answer.
+    if (req.audit.recorded || res.status == 401) return;
     std::string action = route->permission.ends_with(".export") ? "export"
                          : req.method == "DELETE"               ? "delete"
                          // (a POST under a read permission is a question sent in a body)

@@ -1,9 +1,8 @@
 #include "net/http/credentials.hpp"
 
-#include <openssl/evp.h>
-
 #include <cctype>
 
+#include "core/base64.hpp"
 #include "core/strings.hpp"
 
 namespace vireo::http {
@@ -48,14 +47,9 @@ std::optional<std::pair<std::string, std::string>> basic_credentials(std::string
     if (std::tolower(static_cast<unsigned char>(value[i])) != scheme[i]) return std::nullopt;
   auto b64 = trim(value.substr(scheme.size()));
   if (b64.empty() || b64.size() % 4 != 0) return std::nullopt;
-  for (char c : b64)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '/' && c != '=') return std::nullopt;
-  std::string raw(b64.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(raw.data()), reinterpret_cast<const unsigned char*>(b64.data()),
-                          static_cast<int>(b64.size()));
-  if (n < 0) return std::nullopt;
-  size_t padding = b64.ends_with("==") ? 2 : b64.ends_with("=") ? 1 : 0;
-  raw.resize(static_cast<size_t>(n) - padding);
+  auto decoded = base64_decode(b64);
+  if (!decoded) return std::nullopt;
+  const std::string& raw = *decoded;
   auto colon = raw.find(':');
   if (colon == std::string::npos || raw.find('\0') != std::string::npos) return std::nullopt;
   return std::pair{raw.substr(0, colon), raw.substr(colon + 1)};

@@ -38,6 +38,7 @@ struct HttpRequest {
   // What a handler learned for the audit trail (the patient and study it touched).
   struct AuditNote {
     std::string patient_id, study_uid, detail;
+    bool recorded = false;  // the security guard refused and recorded the request already
   };
   mutable AuditNote audit;
 

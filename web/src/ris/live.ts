@@ -29,7 +29,10 @@ const SHOWN_IN: [prefix: string, keys: string[][]][] = [
   ['ris.study.', [['ris', 'unmatched']]],
   ['ris.exam.images_linked', [['ris', 'unmatched'], ['ris', 'orders'], ['ris', 'exams'], ['ris', 'schedule']]],
   ['ris.patient.', [['ris', 'patients'], ['ris', 'schedule'], ['ris', 'exams'], ['ris', 'requests']]],
-  ['ris.', [['ris', 'schedule'], ['ris', 'exams'], ['ris', 'orders'], ['ris', 'requests']]],
+  // Who reads what, and reports handed on or signed: the reading worklists and open reports.
+  ['ris.reading.', [['ris', 'reading'], ['ris', 'exams']]],
+  ['report.', [['ris', 'reading'], ['ris', 'exams'], ['ris', 'orders']]],
+  ['ris.', [['ris', 'schedule'], ['ris', 'exams'], ['ris', 'orders'], ['ris', 'requests'], ['ris', 'reading']]],
 ];
 
 export function readAgainAfter(client: QueryClient, topic: string | null) {

@@ -1,0 +1,26 @@
+// The reading worklist's exams and the reports as the API shows them, and a report's text as
+// the editor sends it (every member's type checked; an unknown member refused).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "pdf/pades.hpp"
+#include "reporting/report.hpp"
+#include "ris/reading.hpp"
+
+namespace vireo::api::reporting_json {
+
+using nlohmann::json;
+
+[[nodiscard]] json reading_item(const ris::ReadingItem& item);
+[[nodiscard]] json content(const reporting::ReportContent& c);
+[[nodiscard]] json report(const reporting::Report& r);
+// What a check of a signed PDF found: the signature, the document, the chain, and the file's
+// SHA-256 against `recorded_sha256` (the one kept apart when it was signed).
+[[nodiscard]] json verification(const pdf::Verification& v, std::string_view pdf, const std::string& recorded_sha256);
+// templateCode and sections of `body` (besides `revision`, read by the route); field errors go
+// to `errors`, an unknown member is InvalidArgument.
+[[nodiscard]] Result<reporting::ReportContent> content_of(const json& body, std::vector<ris::FieldError>& errors);
+
+}  // namespace vireo::api::reporting_json

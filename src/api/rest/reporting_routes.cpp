@@ -1,0 +1,236 @@
+// The radiologists' side: the reading worklist (/api/reading), opening an exam to read it (its
+// claim), its report's working text (autosaved), handing it on as preliminary, signing it after
+// re-authenticating, and the signed versions with their PDFs. Thin: the rules are
+// ris::Reading's and reporting::Reports's; re-authentication is auth's.
+#include "api/query_params.hpp"
+#include "api/rest/appointment_answers.hpp"
+#include "api/rest/reporting_json.hpp"
+#include "api/rest/ris_json.hpp"
+#include "api/rest/routes.hpp"
+
+namespace vireo::api {
+
+namespace {
+using http::HttpRequest;
+using http::HttpResponse;
+using nlohmann::json;
+using ris_json::dump;
+using ris_json::invalid;
+
+// A report's text is larger than a form: 40 sections of up to 100,000 characters, in JSON.
+constexpr size_t kMaxReportBody = 8 * 1024 * 1024;
+
+HttpResponse report_conflict(const reporting::ReportConflict& c) {
+  return ris_json::problem_with(409, c.message, c.message, "conflict", json{{"rule", c.rule}});
+}
+
+HttpResponse claim_answer(const HttpRequest& r, const Result<ris::Claimed>& done, const char* what) {
+  if (!done) return http::problem(done.error());
+  if (done->conflict) return conflict_problem(*done->conflict);
+  r.audit.patient_id = done->value.view.mrn;
+  r.audit.study_uid = done->value.view.study_uid;
+  r.audit.detail = std::string(what) + " exam " + done->value.view.accession_number;
+  return http::json_response(200, dump(reporting_json::reading_item(done->value)));
+}
+
+// The exam and its report, for the editor; the report is null until its first save.
+HttpResponse exam_answer(const HttpRequest& r, const ris::ReadingItem& exam,
+                         const std::optional<reporting::Report>& report, int status = 200) {
+  r.audit.patient_id = exam.view.mrn;
+  r.audit.study_uid = exam.view.study_uid;
+  return http::json_response(status, dump({{"exam", reporting_json::reading_item(exam)},
+                                           {"report", report ? reporting_json::report(*report) : json(nullptr)}}));
+}
+
+HttpResponse saved_answer(const HttpRequest& r, ris::Reading& reading, const Result<reporting::ReportSaved>& done,
+                          const std::string& what) {
+  if (!done) return http::problem(done.error());
+  if (!done->invalid.empty()) return invalid(done->invalid);
+  if (done->conflict) return report_conflict(*done->conflict);
+  const reporting::Report& report = done->value;
+  r.audit.detail = what + " report " + std::to_string(report.id) + " of exam " + report.accession_number;
+  auto exam = reading.item(report.order_id);
+  if (!exam) return http::problem(exam.error());
+  if (!*exam) return http::problem(Error{ErrorCode::NotFound, "the exam is gone"});
+  return exam_answer(r, **exam, report);
+}
+
+// The revision the editor saw: every change names it, so that a second window cannot
+// overwrite the first.
+Result<int64_t> revision_of(const json& body, std::vector<ris::FieldError>& errors) {
+  const auto it = body.find("revision");
+  if (it == body.end() || !it->is_number_integer() || it->get<int64_t>() < 0) {
+    errors.push_back({"revision", "required", "revision: the report's revision as it was loaded (0 before it exists)"});
+    return int64_t{0};
+  }
+  return it->get<int64_t>();
+}
+
+void worklist_routes(http::Router& router, ris::Reading& reading) {
+  router.add("GET", "/api/reading", "reporting.read", [&reading](const HttpRequest& r) {
+    if (auto s = only_parameters(r, {"scope", "modality", "priority", "limit", "offset"}); !s)
+      return http::problem(s.error());
+    auto page = page_of(r, 50, 200);
+    if (!page) return http::problem(page.error());
+    ris::ReadingQuery q;
+    q.scope = r.query_value("scope").value_or("mine");
+    q.modality = r.query_value("modality").value_or("");
+    q.priority = r.query_value("priority").value_or("");
+    q.limit = page->limit;
+    q.offset = page->offset;
+    auto list = reading.worklist(q, r.principal);
+    if (!list) return http::problem(list.error());
+    json items = json::array();
+    std::string mrns;
+    for (const auto& item : list->items) {
+      items.push_back(reporting_json::reading_item(item));
+      mrns += (mrns.empty() ? " " : ", ") + item.view.mrn;
+    }
+    r.audit.detail = "read the reading worklist (" + std::to_string(list->items.size()) + " of " +
+                     std::to_string(list->total) + " exams" + (mrns.empty() ? "" : "; MRN" + mrns) + ")";
+    return http::json_response(200, dump({{"items", items}, {"total", list->total}}));
+  });
+}
+
+void exam_routes(http::Router& router, ris::Reading& reading, reporting::Reports& reports) {
+  router.add("GET", "/api/reading/{orderId}", "reporting.read", [&reading, &reports](const HttpRequest& r) {
+    if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
+    auto id = row_id(r.param("orderId"));
+    if (!id) return http::problem(Error{ErrorCode::NotFound, "no such exam"});
+    auto exam = reading.item(*id);
+    if (!exam) return http::problem(exam.error());
+    if (!*exam) return http::problem(Error{ErrorCode::NotFound, "no exam of this order has been performed"});
+    auto report = reports.of_order(*id, r.principal);
+    if (!report) return http::problem(report.error());
+    r.audit.detail = "read exam " + (*exam)->view.accession_number + " and its report";
+    return exam_answer(r, **exam, *report);
+  });
+  router.add("POST", "/api/reading/{orderId}/claim", "reporting.write", [&reading](const HttpRequest& r) {
+    auto id = row_id(r.param("orderId"));
+    if (!id) return http::problem(Error{ErrorCode::NotFound, "no such exam"});
+    return claim_answer(r, reading.claim(*id, r.principal), "opened to read");
+  });
+  router.add("DELETE", "/api/reading/{orderId}/claim", "reporting.write", [&reading](const HttpRequest& r) {
+    auto id = row_id(r.param("orderId"));
+    if (!id) return http::problem(Error{ErrorCode::NotFound, "no such exam"});
+    return claim_answer(r, reading.release(*id, r.principal), "left");
+  });
+}
+
+void report_routes(http::Router& router, ris::Reading& reading, reporting::Reports& reports,
+                   auth::AuthService& auth) {
+  // The working text: the report's until it is signed (PUT .../report), then an addendum's
+  // (PUT .../report/addendum).
+  auto save = [&reading, &reports](reporting::Reports::Draft kind) {
+    return [&reading, &reports, kind](const HttpRequest& r) {
+      auto id = row_id(r.param("orderId"));
+      if (!id) return http::problem(Error{ErrorCode::NotFound, "no such exam"});
+      auto body = ris_json::object_body(r, kMaxReportBody, "the report");
+      if (!body) return http::problem(body.error());
+      std::vector<ris::FieldError> errors;
+      auto revision = revision_of(*body, errors);
+      auto content = reporting_json::content_of(*body, errors);
+      if (!content) return http::problem(content.error());
+      if (!errors.empty()) return invalid(errors);
+      return saved_answer(r, reading, reports.save_draft(*id, *revision, *content, r.principal, kind),
+                          kind == reporting::Reports::Draft::Report ? "saved" : "saved the addendum of");
+    };
+  };
+  router.add("PUT", "/api/reading/{orderId}/report", "reporting.write", save(reporting::Reports::Draft::Report));
+  router.add("PUT", "/api/reading/{orderId}/report/addendum", "reporting.write",
+             save(reporting::Reports::Draft::Addendum));
+  router.add("POST", "/api/reading/{orderId}/report/preliminary", "reporting.write",
+             [&reading, &reports](const HttpRequest& r) {
+               auto id = row_id(r.param("orderId"));
+               if (!id) return http::problem(Error{ErrorCode::NotFound, "no such exam"});
+               auto body = ris_json::object_body(r, ris_json::kMaxFormBody, "the request");
+               if (!body) return http::problem(body.error());
+               std::vector<ris::FieldError> errors;
+               ris_json::Reader in(*body, errors);
+               in.also("revision");
+               auto revision = revision_of(*body, errors);
+               if (auto s = in.no_unknown_members(); !s) return http::problem(s.error());
+               if (!errors.empty()) return invalid(errors);
+               return saved_answer(r, reading, reports.submit_preliminary(*id, *revision, r.principal),
+                                   "handed on as preliminary");
+             });
+  router.add("POST", "/api/reading/{orderId}/report/sign", "reporting.sign",
+             [&reading, &reports, &auth](const HttpRequest& r) {
+               auto id = row_id(r.param("orderId"));
+               if (!id) return http::problem(Error{ErrorCode::NotFound, "no such exam"});
+               auto body = ris_json::object_body(r, ris_json::kMaxFormBody, "the signature");
+               if (!body) return http::problem(body.error());
+               std::vector<ris::FieldError> errors;
+               ris_json::Reader in(*body, errors);
+               in.also("revision");
+               auto revision = revision_of(*body, errors);
+               std::string secret;
+               in.text("reauthentication", secret);
+               if (secret.empty())
+                 errors.push_back({"reauthentication", "required",
+                                   "Your password (or the code of your authenticator app) confirms the signature"});
+               if (auto s = in.no_unknown_members(); !s) return http::problem(s.error());
+               if (!errors.empty()) return invalid(errors);
+               if (auto s = auth.reauthenticate(r.principal, secret, r.remote_address); !s) {
+                 r.audit.detail = "refused to sign the report of order " + std::to_string(*id) +
+                                  ": re-authentication failed";
+                 if (s.error().code != ErrorCode::Forbidden) return http::problem(s.error());
+                 return ris_json::problem_with(403, s.error().detail, s.error().detail, "conflict",
+                                               json{{"rule", "reauthentication"}});
+               }
+               return saved_answer(r, reading, reports.sign(*id, *revision, r.principal, r.remote_address),
+                                   "signed");
+             });
+  router.add("GET", "/api/reading/{orderId}/report/versions/{number}/pdf", "reporting.read",
+             [&reading, &reports](const HttpRequest& r) {
+               if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
+               auto id = row_id(r.param("orderId"));
+               auto number = row_id(r.param("number"));
+               if (!id || !number) return http::problem(Error{ErrorCode::NotFound, "no such version"});
+               auto file = reports.signed_pdf(*id, *number, r.principal);
+               if (!file) return http::problem(file.error());
+               if (auto exam = reading.item(*id); exam && *exam) {
+                 r.audit.patient_id = (*exam)->view.mrn;
+                 r.audit.study_uid = (*exam)->view.study_uid;
+               }
+               r.audit.detail = "read signed report PDF version " + std::to_string(*number);
+               HttpResponse res;
+               res.status = 200;
+               res.content_type = "application/pdf";
+               res.headers.emplace_back("Content-Disposition", "inline; filename=\"report-" + std::to_string(*id) +
+                                                                   "-" + std::to_string(*number) + ".pdf\"");
+               res.body = std::move(file->pdf);
+               return res;
+             });
+}
+
+// A signed version checked as it is stored: its SHA-256 against the one recorded apart, and its
+// PAdES signature against the clinic's CA.
+void verify_route(http::Router& router, reporting::Reports& reports, reporting::PdfSigner& signer) {
+  router.add("GET", "/api/reading/{orderId}/report/versions/{number}/verify", "reporting.read",
+             [&reports, &signer](const HttpRequest& r) {
+               if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
+               auto id = row_id(r.param("orderId"));
+               auto number = row_id(r.param("number"));
+               if (!id || !number) return http::problem(Error{ErrorCode::NotFound, "no such version"});
+               auto file = reports.signed_pdf(*id, *number, r.principal);
+               if (!file) return http::problem(file.error());
+               auto check = signer.verify(file->pdf);
+               if (!check) return http::problem(check.error());
+               r.audit.detail = "verified signed report version " + std::to_string(*number) + " of order " +
+                                std::to_string(*id);
+               return http::json_response(200, dump(reporting_json::verification(*check, file->pdf, file->sha256)));
+             });
+}
+
+}  // namespace
+
+void register_reporting_routes(http::Router& router, ris::Reading& reading, reporting::Reports& reports,
+                               reporting::PdfSigner& signer, auth::AuthService& auth) {
+  worklist_routes(router, reading);
+  exam_routes(router, reading, reports);
+  report_routes(router, reading, reports, auth);
+  verify_route(router, reports, signer);
+}
+
+}  // namespace vireo::api

@@ -1,0 +1,29 @@
+// Private keys kept where others can read them (the database every node shares) are kept
+// encrypted: PKCS#8 with PBES2 (AES-256-CBC, PBKDF2) under the installation's passphrase.
+// Also what the Signer shows of a certificate: its subject and serial number.
+//
+// Thread-safety: each call is independent.
+// Usage:
+//   auto sealed = encrypt_private_key(identity.key_pem, passphrase);   // to store
+//   auto key_pem = decrypt_private_key(*sealed, passphrase);            // to sign
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+
+namespace vireo::pdf {
+
+[[nodiscard]] Result<std::string> encrypt_private_key(std::string_view key_pem, std::string_view passphrase);
+// InvalidArgument for a wrong passphrase or a damaged key.
+[[nodiscard]] Result<std::string> decrypt_private_key(std::string_view encrypted_pem, std::string_view passphrase);
+
+struct CertificateSummary {
+  std::string subject;  // RFC 2253, UTF-8
+  std::string serial;   // hex
+  std::string common_name;
+};
+[[nodiscard]] Result<CertificateSummary> certificate_summary(std::string_view cert_pem);
+
+}  // namespace vireo::pdf

@@ -1,0 +1,167 @@
+#include "reporting/pdf_signer.hpp"
+
+#include <array>
+
+#include "core/clock.hpp"
+#include "pdf/key_protection.hpp"
+#include "pdf/report_layout.hpp"
+
+namespace vireo::reporting {
+
+namespace {
+
+constexpr const char* kCaName = "clinic-ca";
+
+// What the PDF prints besides the report's own text, in the clinic's language.
+enum Label {
+  kTitle, kPatient, kMrn, kBirthDate, kSex, kAccession, kExam, kExamDate, kReferrer, kFinal, kAddendum,
+  kPreliminary, kRadiologist, kPage, kOriginal, kSignedBy, kFemale, kMale, kOther, kUnknown, kLabelCount
+};
+using Labels = std::array<const char*, kLabelCount>;
+
+const Labels& labels_for(const std::string& language) {
+  static const Labels en = {"Radiology report", "Patient", "MRN", "Date of birth", "Sex", "Accession number",
+                            "Exam", "Exam date", "Referring physician", "Final report", "Addendum",
+                            "Preliminary report", "Radiologist", "Page {page} of {pages}", "Original report",
+                            "signed by", "Female", "Male", "Other", "Unknown"};
+  static const Labels es = {"Informe radiológico", "Paciente", "NHC", "Fecha de nacimiento", "Sexo",
+                            "Número de acceso", "Exploración", "Fecha de la exploración", "Médico solicitante",
+                            "Informe final", "Adenda", "Informe preliminar", "Radiólogo/a",
+                            "Página {page} de {pages}", "Informe original", "firmado por", "Mujer", "Hombre", "Otro",
+                            "Desconocido"};
+  static const Labels ca = {"Informe radiològic", "Pacient", "NHC", "Data de naixement", "Sexe",
+                            "Número d'accés", "Exploració", "Data de l'exploració", "Metge/ssa sol·licitant",
+                            "Informe final", "Addenda", "Informe preliminar", "Radiòleg/a",
+                            "Pàgina {page} de {pages}", "Informe original", "signat per", "Dona", "Home", "Altre",
+                            "Desconegut"};
+  if (language == "es") return es;
+  if (language == "ca") return ca;
+  return en;
+}
+
+// "2027-03-01 09:30" in the clinic's zone, from UTC ISO-8601.
+std::string local_minute(const TimeZone& zone, const std::string& utc) {
+  auto t = parse_instant(utc);
+  if (!t) return utc;
+  const std::string iso = zone.local_iso(*t);  // 2027-03-01T09:30:00+01:00
+  return iso.size() >= 16 ? iso.substr(0, 10) + " " + iso.substr(11, 5) : iso;
+}
+
+void add_sections(pdf::ReportDocument& doc, const ReportContent& content, const std::string& prefix = {}) {
+  for (const auto& s : content.sections) {
+    if (s.text.find_first_not_of(" \t\r\n") == std::string::npos) continue;
+    pdf::ReportSection section;
+    section.title = prefix.empty() || prefix == s.title ? s.title : prefix + ": " + s.title;
+    section.body = s.text;
+    doc.sections.push_back(std::move(section));
+  }
+}
+
+}  // namespace
+
+pdf::ReportDocument report_document(const SigningRequest& request, const PdfSignerOptions& options,
+                                    const TimeZone& zone) {
+  const Labels& l = labels_for(options.language);
+  const ris::ReadingItem& exam = *request.exam;
+  const ReportVersion& version = *request.version;
+  pdf::ReportDocument doc;
+  doc.language = options.language;
+  doc.title = l[kTitle];
+  doc.report_id = exam.view.accession_number + "-" + std::to_string(version.number);
+  doc.page_pattern = l[kPage];
+  doc.clinic.name = options.clinic_name;
+  doc.clinic.address_lines = options.clinic_address;
+  doc.clinic.logo_png = options.logo_png;
+  std::string procedures;
+  for (const auto& p : exam.procedures) procedures += (procedures.empty() ? "" : ", ") + p;
+  doc.patient_study = {{l[kPatient], exam.view.patient_name},
+                       {l[kMrn], exam.view.mrn},
+                       {l[kBirthDate], exam.view.birth_date},
+                       {l[kSex], exam.view.sex == "F"   ? l[kFemale]
+                                 : exam.view.sex == "M" ? l[kMale]
+                                 : exam.view.sex == "O" ? l[kOther]
+                                                        : l[kUnknown]},
+                       {l[kAccession], exam.view.accession_number},
+                       {l[kExam], procedures},
+                       {l[kExamDate], local_minute(zone, exam.view.appointment.starts_at)},
+                       {l[kReferrer], exam.referring_physician}};
+  const bool addendum = version.kind == "addendum";
+  add_sections(doc, version.content, addendum ? l[kAddendum] : std::string());
+  if (addendum) {
+    // What the addendum adds to: every version signed before it, as it was signed.
+    for (const auto& earlier : request.report->versions) {
+      if (!earlier.signature) continue;
+      add_sections(doc, earlier.content,
+                   std::string(earlier.kind == "addendum" ? l[kAddendum] : l[kOriginal]) + " (" + l[kSignedBy] + " " +
+                       earlier.signature->signer_name + ", " + local_minute(zone, earlier.signature->signed_at) + ")");
+    }
+  }
+  doc.signature.status_label = addendum ? l[kAddendum] : version.kind == "final" ? l[kFinal] : l[kPreliminary];
+  doc.signature.signer_name = request.signer_name;
+  doc.signature.credentials = l[kRadiologist];
+  doc.signature.signed_at = local_minute(zone, request.signed_at);
+  return doc;
+}
+
+Result<pdf::SigningIdentity> PdfSigner::identity(const std::string& name,
+                                                 const std::function<Result<pdf::SigningIdentity>()>& make) {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = cached_.find(name); it != cached_.end()) return it->second;
+  }
+  auto stored = keys_.find(name);
+  if (!stored) return std::unexpected(stored.error());
+  if (!*stored) {
+    auto made = make();
+    if (!made) return std::unexpected(made.error());
+    auto sealed = pdf::encrypt_private_key(made->key_pem, options_.key_passphrase);
+    if (!sealed) return std::unexpected(sealed.error());
+    // Another node may have made one meanwhile: the one kept first is everybody's.
+    auto kept = keys_.keep_first({name, *sealed, made->cert_pem, made->chain_pem, {}});
+    if (!kept) return std::unexpected(kept.error());
+    *stored = std::move(*kept);
+  }
+  auto key = pdf::decrypt_private_key((*stored)->encrypted_key_pem, options_.key_passphrase);
+  if (!key) return std::unexpected(key.error());
+  pdf::SigningIdentity out{*key, (*stored)->cert_pem, (*stored)->chain_pem};
+  std::lock_guard lock(mutex_);
+  cached_.emplace(name, out);
+  return out;
+}
+
+Result<std::string> PdfSigner::clinic_ca_pem() {
+  auto ca = identity(kCaName, [&] { return pdf::make_clinic_ca(options_.clinic_name); });
+  if (!ca) return std::unexpected(ca.error());
+  return ca->cert_pem;
+}
+
+Result<SignedPdf> PdfSigner::sign(const SigningRequest& request) {
+  auto ca = identity(kCaName, [&] { return pdf::make_clinic_ca(options_.clinic_name); });
+  if (!ca) return std::unexpected(ca.error());
+  auto person = identity("user:" + request.signer, [&] {
+    return pdf::issue_signing_certificate(*ca, request.signer_name, "", options_.certificate_days);
+  });
+  if (!person) return std::unexpected(person.error());
+  auto rendered = pdf::render_report(report_document(request, options_, zone_));
+  if (!rendered) return std::unexpected(rendered.error());
+  pdf::SignatureRequest how;
+  how.signer_name = request.signer_name;
+  how.reason = labels_for(options_.language)[request.version->kind == "addendum" ? kAddendum : kFinal];
+  how.location = options_.clinic_city;
+  how.signing_time = parse_instant(request.signed_at).value_or(Instant{});
+  how.timestamp = options_.timestamp;
+  auto signed_pdf = pdf::sign_pades(*rendered, *person, how);
+  if (!signed_pdf) return std::unexpected(signed_pdf.error());
+  auto summary = pdf::certificate_summary(person->cert_pem);
+  if (!summary) return std::unexpected(summary.error());
+  return SignedPdf{std::move(*signed_pdf), summary->subject, summary->serial};
+}
+
+Result<pdf::Verification> PdfSigner::verify(std::string_view pdf) {
+  auto ca = keys_.find(kCaName);
+  if (!ca) return std::unexpected(ca.error());
+  if (!*ca) return fail(ErrorCode::NotFound, "no report was signed here yet");
+  return pdf::verify_pades(pdf, (*ca)->cert_pem);
+}
+
+}  // namespace vireo::reporting

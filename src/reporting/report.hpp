@@ -1,0 +1,87 @@
+// A radiology report: its working text (autosaved as it is typed), and the versions that were
+// handed on: preliminary (a text awaiting a radiologist's signature), final (signed), and each
+// addendum (signed, after the final; never an edit of the signed text). Versions are kept
+// append-only, with the signed PDF's SHA-256 apart from the PDF.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ris/catalogue.hpp"
+
+namespace vireo::reporting {
+
+using ris::FieldError;
+
+// draft → preliminary → final → amended (after its first addendum).
+inline constexpr const char* kReportStates[] = {"draft", "preliminary", "final", "amended"};
+inline constexpr const char* kVersionKinds[] = {"preliminary", "final", "addendum"};
+
+// Topics (ids: report, order, accession, patient, version).
+inline constexpr const char* kReportPreliminary = "report.preliminary";
+inline constexpr const char* kReportSigned = "report.signed";
+inline constexpr const char* kReportAmended = "report.amended";
+
+// The sections of IHE MRRT's reports, in order; a template may add others.
+inline constexpr const char* kStandardSections[] = {"indication", "technique", "comparison", "findings",
+                                                    "impression"};
+
+struct ReportSection {
+  std::string key;    // "findings"; lower case letters, digits and _
+  std::string title;  // as shown and printed, in the clinic's language
+  std::string text;
+  friend bool operator==(const ReportSection&, const ReportSection&) = default;
+};
+
+struct ReportContent {
+  std::string template_code;  // the template it was written from, or empty
+  std::vector<ReportSection> sections;
+  friend bool operator==(const ReportContent&, const ReportContent&) = default;
+  [[nodiscard]] bool empty() const;  // no section has any text but blanks
+};
+
+struct Signature {
+  std::string signer, signer_name, signed_at, signed_from;  // account, name, UTC, address
+  std::string certificate_subject, certificate_serial;
+  std::string pdf_sha256;  // of the signed PDF as stored
+};
+
+struct ReportVersion {
+  int64_t number = 0;  // 1, 2, ... in the order they were made
+  std::string kind;    // kVersionKinds
+  ReportContent content;
+  std::string author, author_name, created_at;
+  std::optional<Signature> signature;  // final and addendum versions
+};
+
+struct Report {
+  int64_t id = 0;
+  int64_t order_id = 0;
+  int64_t patient_id = 0;
+  std::string accession_number, study_uid;
+  std::string status = "draft";
+  // The working text: the report until it is signed, then the next addendum's.
+  ReportContent draft;
+  int64_t draft_revision = 0;  // moves with every save; a save must name the one it saw
+  std::string draft_saved_at, draft_saved_by;
+  std::vector<ReportVersion> versions;
+  std::string created_at, created_by, updated_at;
+};
+
+// A conflict with the report's state or another writer: an HTTP 409.
+struct ReportConflict {
+  std::string rule;  // stale, reading_claimed, already_signed, not_signed, exam_state, empty_report
+  std::string message;
+};
+
+// The result of a change: fields to correct (400), a conflict (409), or the report as saved.
+struct ReportSaved {
+  std::vector<FieldError> invalid;
+  std::optional<ReportConflict> conflict;
+  Report value;
+  [[nodiscard]] bool saved() const { return invalid.empty() && !conflict; }
+};
+
+}  // namespace vireo::reporting

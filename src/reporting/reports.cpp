@@ -1,0 +1,457 @@
+#include "reporting/reports.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <iterator>
+
+#include "core/base64.hpp"
+#include "core/clock.hpp"
+#include "core/sha256.hpp"
+#include "ris/catalogue_store.hpp"
+
+namespace vireo::reporting {
+
+namespace {
+
+constexpr const char* kRead = "reporting.read";
+constexpr const char* kWrite = "reporting.write";
+constexpr const char* kSign = "reporting.sign";
+
+constexpr const char* kReportColumns =
+    "id, order_id, patient_id, accession_number, study_uid, status, template_code, draft_revision, "
+    "draft_saved_at, draft_saved_by, created_at, created_by, updated_at";
+
+bool is_signed(const std::string& status) { return status == "final" || status == "amended"; }
+
+Report report_of(const Row& r) {
+  Report out;
+  out.id = r.integer(0);
+  out.order_id = r.integer(1);
+  out.patient_id = r.integer(2);
+  out.accession_number = r.text(3);
+  out.study_uid = r.text(4);
+  out.status = r.text(5);
+  out.draft.template_code = r.text(6);
+  out.draft_revision = r.integer(7);
+  out.draft_saved_at = r.text(8);
+  out.draft_saved_by = r.text(9);
+  out.created_at = r.text(10);
+  out.created_by = r.text(11);
+  out.updated_at = r.text(12);
+  return out;
+}
+
+Result<std::vector<ReportSection>> sections(Connection& c, const char* table, int64_t report_id,
+                                            std::optional<int64_t> number) {
+  std::string sql = std::string("SELECT section_key, title, body FROM ") + table + " WHERE report_id = ?";
+  std::vector<SqlValue> args{report_id};
+  if (number) {
+    sql += " AND number = ?";
+    args.emplace_back(*number);
+  }
+  auto rows = c.query(sql + " ORDER BY position", std::span<const SqlValue>(args));
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<ReportSection> out;
+  for (const auto& r : *rows) out.push_back({r.text(0), r.text(1), r.text(2)});
+  return out;
+}
+
+Result<std::vector<ReportVersion>> versions(Connection& c, int64_t report_id) {
+  auto rows = c.query(
+      "SELECT v.number, v.kind, v.template_code, v.author, v.author_name, v.created_at, s.signer, s.signer_name, "
+      "s.signed_at, s.signed_from, s.certificate_subject, s.certificate_serial, s.pdf_sha256, s.number FROM "
+      "rep_versions v LEFT JOIN rep_signatures s ON s.report_id = v.report_id AND s.number = v.number WHERE "
+      "v.report_id = ? ORDER BY v.number",
+      {report_id});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<ReportVersion> out;
+  for (const auto& r : *rows) {
+    ReportVersion& v = out.emplace_back();
+    v.number = r.integer(0);
+    v.kind = r.text(1);
+    v.content.template_code = r.text(2);
+    v.author = r.text(3);
+    v.author_name = r.text(4);
+    v.created_at = r.text(5);
+    if (!r.is_null(13))
+      v.signature = Signature{r.text(6), r.text(7), r.text(8), r.text(9), r.text(10), r.text(11), r.text(12)};
+    auto s = sections(c, "rep_version_sections", report_id, v.number);
+    if (!s) return std::unexpected(s.error());
+    v.content.sections = std::move(*s);
+  }
+  return out;
+}
+
+Result<std::optional<Report>> load(Connection& c, int64_t order_id) {
+  auto rows = c.query(std::string("SELECT ") + kReportColumns + " FROM rep_reports WHERE order_id = ?", {order_id});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return std::optional<Report>();
+  Report report = report_of((*rows)[0]);
+  auto draft = sections(c, "rep_draft_sections", report.id, std::nullopt);
+  if (!draft) return std::unexpected(draft.error());
+  report.draft.sections = std::move(*draft);
+  auto all = versions(c, report.id);
+  if (!all) return std::unexpected(all.error());
+  report.versions = std::move(*all);
+  return std::optional<Report>(std::move(report));
+}
+
+Status insert_sections(Connection& c, const char* table, int64_t report_id, std::optional<int64_t> number,
+                       const std::vector<ReportSection>& list) {
+  int64_t position = 0;
+  for (const auto& s : list) {
+    Status done = number ? c.execute(std::string("INSERT INTO ") + table +
+                                         " (report_id, number, position, section_key, title, body) VALUES (?, ?, ?, ?, "
+                                         "?, ?)",
+                                     {report_id, *number, position++, s.key, s.title, s.text})
+                         : c.execute(std::string("INSERT INTO ") + table +
+                                         " (report_id, position, section_key, title, body) VALUES (?, ?, ?, ?, ?)",
+                                     {report_id, position++, s.key, s.title, s.text});
+    if (!done) return done;
+  }
+  return {};
+}
+
+// The name printed and shown for an account: the staff list's, else the account's.
+Result<std::string> name_of(Connection& c, const std::string& username) {
+  auto staff = ris::rows::staff(c);
+  if (!staff) return std::unexpected(staff.error());
+  for (const auto& m : *staff)
+    if (m.username == username) return m.display_name;
+  return username;
+}
+
+events::Event report_event(const char* topic, const Report& r, int64_t version) {
+  return {topic,
+          {{"report", std::to_string(r.id)},
+           {"order", std::to_string(r.order_id)},
+           {"accession", r.accession_number},
+           {"patient", std::to_string(r.patient_id)},
+           {"version", std::to_string(version)}}};
+}
+
+// Who may change the report's text now: while it is unsigned, the radiologist reading the exam;
+// once signed, any radiologist (an addendum).
+std::optional<ReportConflict> writer_conflict(const std::optional<Report>& report, const ris::ReadingItem& exam,
+                                              const access::Principal& actor) {
+  if (report && is_signed(report->status)) return std::nullopt;
+  const std::string& st = exam.view.order_status;
+  if (st != "in_reading" && st != "preliminary")
+    return ReportConflict{"exam_state", st == "acquired" ? "Open the exam from the reading worklist to report it"
+                                                         : "This exam is not waiting for a report"};
+  if (exam.reading_by.empty())
+    return ReportConflict{"not_claimed", "Open the exam from the reading worklist to report it"};
+  if (exam.reading_by != actor.username)
+    return ReportConflict{"reading_claimed", (exam.reading_by_name.empty() ? exam.reading_by : exam.reading_by_name) +
+                                                 " is reading this exam; only they write its report now"};
+  return std::nullopt;
+}
+
+std::optional<ReportConflict> revision_conflict(const std::optional<Report>& report, int64_t seen_revision) {
+  const int64_t now = report ? report->draft_revision : 0;
+  if (now == seen_revision) return std::nullopt;
+  return ReportConflict{"stale", "The report was changed elsewhere since it was opened (another window?); reload it"};
+}
+
+}  // namespace
+
+bool ReportContent::empty() const {
+  return std::ranges::all_of(sections, [](const ReportSection& s) {
+    return std::ranges::all_of(s.text, [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; });
+  });
+}
+
+std::vector<FieldError> check_content(const ReportContent& content) {
+  std::vector<FieldError> out;
+  if (content.sections.size() > kMaxSections)
+    out.push_back({"sections", "too_many", "A report has at most " + std::to_string(kMaxSections) + " sections"});
+  if (content.template_code.size() > 64)
+    out.push_back({"templateCode", "too_long", "A template's code has at most 64 characters"});
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < content.sections.size() && i < kMaxSections; ++i) {
+    const auto& s = content.sections[i];
+    const std::string field = "sections/" + std::to_string(i);
+    const bool key_ok = !s.key.empty() && s.key.size() <= 40 && std::ranges::all_of(s.key, [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+    if (!key_ok) out.push_back({field + "/key", "format", "A section's key is 1 to 40 of a-z, 0-9 and _"});
+    else if (std::ranges::find(keys, s.key) != keys.end())
+      out.push_back({field + "/key", "duplicate", "Each section appears once"});
+    keys.push_back(s.key);
+    if (s.title.size() > 200) out.push_back({field + "/title", "too_long", "A section's title has at most 200 characters"});
+    if (s.text.size() > kMaxSectionText)
+      out.push_back({field + "/text", "too_long", "A section has at most 100,000 characters"});
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Reports>> Reports::open(Database& db, WriteQueue& writes, const events::Outbox& outbox,
+                                               Signer& signer, const MigrationProgress& progress) {
+  if (auto s = migrate(db, "reporting", migrations(), progress); !s) return std::unexpected(s.error());
+  return std::unique_ptr<Reports>(new Reports(db, writes, outbox, signer));
+}
+
+Result<std::optional<Report>> Reports::of_order(int64_t order_id, const access::Principal& actor) {
+  if (!actor.may(kRead)) return fail(ErrorCode::Forbidden, "Your role does not read reports");
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  return load(**c, order_id);
+}
+
+Result<ReportSaved> Reports::save_draft(int64_t order_id, int64_t seen_revision, const ReportContent& content,
+                                        const access::Principal& actor, Draft kind) {
+  if (!actor.may(kWrite)) return fail(ErrorCode::Forbidden, "Only a radiologist writes reports");
+  ReportSaved out;
+  out.invalid = check_content(content);
+  if (!out.invalid.empty()) return out;
+  return writes_.run<ReportSaved>([&](Connection& c) -> Result<ReportSaved> {
+    auto exam = ris::reading_item(c, order_id);
+    if (!exam) return std::unexpected(exam.error());
+    if (!*exam) return fail(ErrorCode::NotFound, "no exam of this order has been performed");
+    auto report = load(c, order_id);
+    if (!report) return std::unexpected(report.error());
+    const bool is_final = *report && is_signed((*report)->status);
+    if (is_final && kind == Draft::Report)
+      out.conflict = ReportConflict{"already_signed", "A signed report is not edited; write an addendum to it"};
+    else if (!is_final && kind == Draft::Addendum)
+      out.conflict = ReportConflict{"not_signed", "An addendum is written to a signed report; this one is not signed"};
+    if (!out.conflict) out.conflict = writer_conflict(*report, **exam, actor);
+    if (!out.conflict) out.conflict = revision_conflict(*report, seen_revision);
+    if (out.conflict) return out;
+    const std::string now = utc_now_iso();
+    int64_t id = 0;
+    if (*report) {
+      id = (*report)->id;
+      if (auto s = c.execute("UPDATE rep_reports SET template_code = ?, draft_revision = draft_revision + 1, "
+                             "draft_saved_at = ?, draft_saved_by = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+                             {content.template_code, now, actor.username, now, actor.username, id});
+          !s)
+        return std::unexpected(s.error());
+      if (auto s = c.execute("DELETE FROM rep_draft_sections WHERE report_id = ?", {id}); !s)
+        return std::unexpected(s.error());
+    } else {
+      const ris::AppointmentView& v = (*exam)->view;
+      auto made = c.query("INSERT INTO rep_reports (order_id, patient_id, accession_number, study_uid, status, "
+                          "template_code, draft_revision, draft_saved_at, draft_saved_by, versions, created_at, "
+                          "created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, 'draft', ?, 1, ?, ?, 0, ?, ?, ?, "
+                          "?) RETURNING id",
+                          {order_id, v.patient_id, v.accession_number, v.study_uid, content.template_code, now,
+                           actor.username, now, actor.username, now, actor.username});
+      if (!made) return std::unexpected(made.error());
+      id = (*made)[0].integer(0);
+    }
+    if (auto s = insert_sections(c, "rep_draft_sections", id, std::nullopt, content.sections); !s)
+      return std::unexpected(s.error());
+    auto saved = load(c, order_id);
+    if (!saved) return std::unexpected(saved.error());
+    out.value = std::move(**saved);
+    return out;
+  });
+}
+
+Result<ReportSaved> Reports::submit_preliminary(int64_t order_id, int64_t seen_revision,
+                                                const access::Principal& actor) {
+  if (!actor.may(kWrite)) return fail(ErrorCode::Forbidden, "Only a radiologist writes reports");
+  return writes_.run<ReportSaved>([&](Connection& c) -> Result<ReportSaved> {
+    ReportSaved out;
+    auto exam = ris::reading_item(c, order_id);
+    if (!exam) return std::unexpected(exam.error());
+    if (!*exam) return fail(ErrorCode::NotFound, "no exam of this order has been performed");
+    auto report = load(c, order_id);
+    if (!report) return std::unexpected(report.error());
+    if (*report && is_signed((*report)->status)) {
+      out.conflict = ReportConflict{"already_signed", "This report is signed; an addendum is signed, not handed on"};
+      return out;
+    }
+    out.conflict = writer_conflict(*report, **exam, actor);
+    if (!out.conflict) out.conflict = revision_conflict(*report, seen_revision);
+    if (!out.conflict && (!*report || (*report)->draft.empty()))
+      out.conflict = ReportConflict{"empty_report", "Write the report before handing it on"};
+    if (out.conflict) return out;
+    Report& r = **report;
+    const int64_t number = static_cast<int64_t>(r.versions.size()) + 1;
+    auto author = name_of(c, actor.username);
+    if (!author) return std::unexpected(author.error());
+    const std::string now = utc_now_iso();
+    if (auto s = c.execute("INSERT INTO rep_versions (report_id, number, kind, template_code, author, author_name, "
+                           "created_at) VALUES (?, ?, 'preliminary', ?, ?, ?, ?)",
+                           {r.id, number, r.draft.template_code, actor.username, *author, now});
+        !s)
+      return std::unexpected(s.error());
+    if (auto s = insert_sections(c, "rep_version_sections", r.id, number, r.draft.sections); !s)
+      return std::unexpected(s.error());
+    if (auto s = c.execute("UPDATE rep_reports SET status = 'preliminary', versions = ?, draft_revision = "
+                           "draft_revision + 1, updated_at = ?, updated_by = ? WHERE id = ?",
+                           {number, now, actor.username, r.id});
+        !s)
+      return std::unexpected(s.error());
+    if (auto s = ris::set_report_status(c, **exam, "preliminary", actor.username); !s)
+      return std::unexpected(s.error());
+    if (auto s = outbox_.enqueue(c, report_event(kReportPreliminary, r, number)); !s)
+      return std::unexpected(s.error());
+    auto saved = load(c, order_id);
+    if (!saved) return std::unexpected(saved.error());
+    out.value = std::move(**saved);
+    return out;
+  });
+}
+
+Result<ReportSaved> Reports::sign(int64_t order_id, int64_t seen_revision, const access::Principal& actor,
+                                  const std::string& signed_from) {
+  if (!actor.may(kSign)) return fail(ErrorCode::Forbidden, "Only a radiologist signs reports");
+  ReportSaved out;
+  // What is signed is read and checked first, rendered and signed outside the write queue (tens
+  // of milliseconds), then written if nothing changed meanwhile.
+  std::optional<ris::ReadingItem> exam;
+  std::optional<Report> report;
+  std::string signer_name;
+  {
+    auto c = readers_.acquire();
+    if (!c) return std::unexpected(c.error());
+    auto e = ris::reading_item(**c, order_id);
+    if (!e) return std::unexpected(e.error());
+    if (!*e) return fail(ErrorCode::NotFound, "no exam of this order has been performed");
+    exam = std::move(*e);
+    auto r = load(**c, order_id);
+    if (!r) return std::unexpected(r.error());
+    report = std::move(*r);
+    auto n = name_of(**c, actor.username);
+    if (!n) return std::unexpected(n.error());
+    signer_name = std::move(*n);
+  }
+  out.conflict = writer_conflict(report, *exam, actor);
+  if (!out.conflict) out.conflict = revision_conflict(report, seen_revision);
+  if (!out.conflict && (!report || report->draft.empty()))
+    out.conflict = report && is_signed(report->status)
+                       ? ReportConflict{"already_signed",
+                                        "This report is signed already; write an addendum to add to it"}
+                       : ReportConflict{"empty_report", "An empty report cannot be signed"};
+  if (out.conflict) return out;
+  const bool addendum = is_signed(report->status);
+  ReportVersion version;
+  version.number = static_cast<int64_t>(report->versions.size()) + 1;
+  version.kind = addendum ? "addendum" : "final";
+  version.content = report->draft;
+  version.author = actor.username;
+  version.author_name = signer_name;
+  version.created_at = utc_now_iso();
+  SigningRequest request{&*report, &version, &*exam, actor.username, signer_name, version.created_at};
+  auto pdf = signer_.sign(request);
+  if (!pdf) return std::unexpected(pdf.error());
+  const std::string sha = sha256_hex(pdf->pdf);
+  return writes_.run<ReportSaved>([&](Connection& c) -> Result<ReportSaved> {
+    auto now_report = load(c, order_id);
+    if (!now_report) return std::unexpected(now_report.error());
+    if (!*now_report || (*now_report)->draft_revision != report->draft_revision ||
+        (*now_report)->status != report->status) {
+      out.conflict = ReportConflict{"stale", "The report changed while it was being signed; read it again and sign"};
+      return out;
+    }
+    const Report& r = **now_report;
+    if (auto s = c.execute("INSERT INTO rep_versions (report_id, number, kind, template_code, author, author_name, "
+                           "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           {r.id, version.number, version.kind, version.content.template_code, version.author,
+                            version.author_name, version.created_at});
+        !s)
+      return std::unexpected(s.error());
+    if (auto s = insert_sections(c, "rep_version_sections", r.id, version.number, version.content.sections); !s)
+      return std::unexpected(s.error());
+    if (auto s = c.execute("INSERT INTO rep_signatures (report_id, number, signer, signer_name, signed_at, "
+                           "signed_from, certificate_subject, certificate_serial, pdf_sha256) VALUES (?, ?, ?, ?, ?, "
+                           "?, ?, ?, ?)",
+                           {r.id, version.number, actor.username, signer_name, version.created_at, signed_from,
+                            pdf->certificate_subject, pdf->certificate_serial, sha});
+        !s)
+      return std::unexpected(s.error());
+    if (auto s = c.execute("INSERT INTO rep_signed_pdfs (report_id, number, pdf) VALUES (?, ?, ?)",
+                           {r.id, version.number, base64_encode(pdf->pdf)});
+        !s)
+      return std::unexpected(s.error());
+    // The signed text is the version's; the working text is the next addendum's, empty.
+    if (auto s = c.execute("DELETE FROM rep_draft_sections WHERE report_id = ?", {r.id}); !s)
+      return std::unexpected(s.error());
+    const char* status = addendum ? "amended" : "final";
+    if (auto s = c.execute("UPDATE rep_reports SET status = ?, versions = ?, draft_revision = draft_revision + 1, "
+                           "updated_at = ?, updated_by = ? WHERE id = ?",
+                           {status, version.number, version.created_at, actor.username, r.id});
+        !s)
+      return std::unexpected(s.error());
+    if (auto s = ris::set_report_status(c, *exam, status, actor.username); !s) return std::unexpected(s.error());
+    if (auto s = outbox_.enqueue(c, report_event(addendum ? kReportAmended : kReportSigned, r, version.number)); !s)
+      return std::unexpected(s.error());
+    auto saved = load(c, order_id);
+    if (!saved) return std::unexpected(saved.error());
+    out.value = std::move(**saved);
+    return out;
+  });
+}
+
+Result<Reports::SignedFile> Reports::signed_pdf(int64_t order_id, int64_t number, const access::Principal& actor) {
+  if (!actor.may(kRead)) return fail(ErrorCode::Forbidden, "Your role does not read reports");
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto rows = (*c)->query("SELECT f.pdf, s.pdf_sha256 FROM rep_reports r JOIN rep_signed_pdfs f ON f.report_id = "
+                          "r.id JOIN rep_signatures s ON s.report_id = r.id AND s.number = f.number WHERE r.order_id "
+                          "= ? AND f.number = ?",
+                          {order_id, number});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return fail(ErrorCode::NotFound, "no signed version of this number");
+  auto pdf = base64_decode((*rows)[0].text(0));
+  if (!pdf) return fail(ErrorCode::IntegrityError, "the stored PDF is not readable");
+  return SignedFile{std::move(*pdf), (*rows)[0].text(1)};
+}
+
+Result<std::optional<Reports::SignedVersion>> Reports::signed_version_of(const std::string& pdf_sha256) {
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto rows = (*c)->query("SELECT r.accession_number, s.number, s.signer_name, s.signed_at FROM rep_signatures s JOIN "
+                          "rep_reports r ON r.id = s.report_id WHERE s.pdf_sha256 = ?",
+                          {pdf_sha256});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return std::optional<SignedVersion>();
+  const Row& r = rows->front();
+  return std::optional<SignedVersion>(SignedVersion{r.text(0), r.integer(1), r.text(2), r.text(3)});
+}
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> list = {
+      {1,
+       "reports: the working text, versions and signatures (append-only), signed PDFs",
+       {
+           "CREATE TABLE rep_reports (id ${PK}, order_id INTEGER NOT NULL UNIQUE, patient_id INTEGER NOT NULL, "
+           "accession_number TEXT NOT NULL, study_uid TEXT NOT NULL, status TEXT NOT NULL, template_code TEXT NOT "
+           "NULL, draft_revision INTEGER NOT NULL, draft_saved_at TEXT NOT NULL, draft_saved_by TEXT NOT NULL, "
+           "versions INTEGER NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL, updated_at TEXT NOT "
+           "NULL, updated_by TEXT NOT NULL)",
+           "CREATE INDEX rep_reports_by_patient ON rep_reports (patient_id, id)",
+           "CREATE TABLE rep_draft_sections (report_id INTEGER NOT NULL, position INTEGER NOT NULL, section_key "
+           "TEXT NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (report_id, position))",
+           "CREATE TABLE rep_versions (report_id INTEGER NOT NULL, number INTEGER NOT NULL, kind TEXT NOT NULL, "
+           "template_code TEXT NOT NULL, author TEXT NOT NULL, author_name TEXT NOT NULL, created_at TEXT NOT NULL, "
+           "PRIMARY KEY (report_id, number))",
+           "${APPEND_ONLY:rep_versions}",
+           "CREATE TABLE rep_version_sections (report_id INTEGER NOT NULL, number INTEGER NOT NULL, position "
+           "INTEGER NOT NULL, section_key TEXT NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY "
+           "(report_id, number, position))",
+           "${APPEND_ONLY:rep_version_sections}",
+           "CREATE TABLE rep_signatures (report_id INTEGER NOT NULL, number INTEGER NOT NULL, signer TEXT NOT NULL, "
+           "signer_name TEXT NOT NULL, signed_at TEXT NOT NULL, signed_from TEXT NOT NULL, certificate_subject "
+           "TEXT NOT NULL, certificate_serial TEXT NOT NULL, pdf_sha256 TEXT NOT NULL, PRIMARY KEY (report_id, "
+           "number))",
+           "${APPEND_ONLY:rep_signatures}",
+           "CREATE INDEX rep_signatures_by_sha256 ON rep_signatures (pdf_sha256)",
+           "CREATE TABLE rep_signed_pdfs (report_id INTEGER NOT NULL, number INTEGER NOT NULL, pdf TEXT NOT NULL, "
+           "PRIMARY KEY (report_id, number))",
+           "${APPEND_ONLY:rep_signed_pdfs}",
+       }},
+      {2,
+       "the keys that sign reports: the clinic's CA and each radiologist's certificate",
+       {
+           "CREATE TABLE rep_signing_identities (name TEXT PRIMARY KEY, encrypted_key_pem TEXT NOT NULL, cert_pem "
+           "TEXT NOT NULL, chain_pem TEXT NOT NULL, created_at TEXT NOT NULL)",
+       }},
+  };
+  return list;
+}
+
+}  // namespace vireo::reporting

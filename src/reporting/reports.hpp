@@ -1,0 +1,88 @@
+// The reports of the exams: the radiologist's working text, autosaved; a preliminary version;
+// the signature, which makes the final version and its signed PDF; addenda after it. Only the
+// radiologist reading the exam (ris::Reading's claim) writes, hands on or signs its report, so
+// that two never sign the same exam; an addendum may be written by any radiologist. What is
+// handed on is a new version, kept append-only: a signed text is never edited.
+//
+// Signing renders and signs the PDF (the Signer port: pdf/ layout and PAdES with the
+// radiologist's certificate) before its write; the write checks again that nothing changed
+// meanwhile, and keeps the PDF in the database (a few hundred kB; base64, as the database port
+// binds text) with its SHA-256 in a table of its own. Not in the blob store: the archive's
+// integrity check owns every blob there and would take a report's for an orphan. Re-authenticating
+// the signer is the caller's (the API's) part, before calling sign().
+//
+// Thread-safety: all methods may be called concurrently.
+// Usage:
+//   auto reports = Reports::open(db, writes, outbox, signer);
+//   auto saved = (*reports)->save_draft(order_id, seen_revision, content, principal);
+//   auto signed_ = (*reports)->sign(order_id, saved->value.draft_revision, principal, "10.0.0.7");
+#pragma once
+
+#include <memory>
+
+#include "access/principal.hpp"
+#include "events/outbox.hpp"
+#include "reporting/report.hpp"
+#include "reporting/signer.hpp"
+#include "store/migrations.hpp"
+#include "store/write_queue.hpp"
+
+namespace vireo::reporting {
+
+[[nodiscard]] const std::vector<Migration>& migrations();
+
+// Limits of a report's text: far above any real report, below what would burden a page.
+inline constexpr size_t kMaxSections = 40;
+inline constexpr size_t kMaxSectionText = 100'000;
+
+class Reports {
+ public:
+  static Result<std::unique_ptr<Reports>> open(Database& db, WriteQueue& writes, const events::Outbox& outbox,
+                                               Signer& signer,
+                                               const MigrationProgress& progress = {});
+
+  // The report of an order's exam, with its versions; nullopt when none was begun.
+  [[nodiscard]] Result<std::optional<Report>> of_order(int64_t order_id, const access::Principal& actor);
+
+  // Saves the working text (autosave): the first save begins the report. `seen_revision` is
+  // the draft_revision the editor loaded (0 before the report exists). Once the report is signed
+  // its text is never edited: the working text is an addendum's, and says so (`addendum`).
+  enum class Draft { Report, Addendum };
+  [[nodiscard]] Result<ReportSaved> save_draft(int64_t order_id, int64_t seen_revision, const ReportContent& content,
+                                               const access::Principal& actor, Draft kind = Draft::Report);
+  // draft → preliminary: the text as it is becomes version N, awaiting a signature.
+  [[nodiscard]] Result<ReportSaved> submit_preliminary(int64_t order_id, int64_t seen_revision,
+                                                       const access::Principal& actor);
+  // Signs the working text: the final report, or an addendum of a signed one. The caller has
+  // re-authenticated the actor; `signed_from` is their address, for the audit trail.
+  [[nodiscard]] Result<ReportSaved> sign(int64_t order_id, int64_t seen_revision, const access::Principal& actor,
+                                         const std::string& signed_from);
+
+  // The signed PDF of a version, as stored, with its recorded SHA-256.
+  struct SignedFile {
+    std::string pdf, sha256;
+  };
+  [[nodiscard]] Result<SignedFile> signed_pdf(int64_t order_id, int64_t number, const access::Principal& actor);
+
+  // The signed version a PDF with this SHA-256 is, if it is one signed here: for checking a file
+  // that comes back (vireo report verify). Its accession, version, signer and when.
+  struct SignedVersion {
+    std::string accession_number;
+    int64_t number = 0;
+    std::string signer_name, signed_at;
+  };
+  [[nodiscard]] Result<std::optional<SignedVersion>> signed_version_of(const std::string& pdf_sha256);
+
+ private:
+  Reports(Database& db, WriteQueue& writes, const events::Outbox& outbox, Signer& signer)
+      : writes_(writes), outbox_(outbox), signer_(signer), readers_(db) {}
+  WriteQueue& writes_;
+  const events::Outbox& outbox_;
+  Signer& signer_;
+  ConnectionPool readers_;
+};
+
+// Sections to correct in a content: too many, unknown key form, too long.
+[[nodiscard]] std::vector<FieldError> check_content(const ReportContent& content);
+
+}  // namespace vireo::reporting

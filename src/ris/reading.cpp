@@ -1,0 +1,273 @@
+#include "ris/reading.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <map>
+
+#include "core/clock.hpp"
+#include "ris/appointment_rows.hpp"
+#include "ris/catalogue_store.hpp"
+#include "ris/order.hpp"
+#include "ris/schema.hpp"
+
+namespace vireo::ris {
+
+namespace {
+
+constexpr const char* kRead = "ris.worklist.read";
+constexpr const char* kReport = "reporting.write";
+
+// The exams waiting for a report, as rows of the appointments' join (rows::views_where).
+constexpr const char* kWaiting =
+    "WHERE a.status = 'arrived' AND o.status IN ('acquired', 'in_reading', 'preliminary')";
+constexpr const char* kOrder =
+    " ORDER BY CASE o.priority WHEN 'stat' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END, o.acquired_at, "
+    "o.id";
+
+template <class List>
+bool one_of(const List& list, const std::string& value) {
+  return std::ranges::find(list, value) != std::end(list);
+}
+
+std::string placeholders(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += i ? ", ?" : "?";
+  return out;
+}
+
+// What the appointments' join does not carry: the procedures, who reads the exam, since when
+// it waits. Two queries for a page of items.
+Status complete(Connection& c, std::vector<ReadingItem>& items) {
+  if (items.empty()) return {};
+  std::vector<SqlValue> ids;
+  for (const auto& i : items) ids.emplace_back(i.view.appointment.order_id);
+  const std::string in = placeholders(ids.size());
+  auto orders = c.query("SELECT id, reading_by, reading_since, acquired_at, referring_physician FROM ris_orders "
+                        "WHERE id IN (" + in + ")",
+                        std::span<const SqlValue>(ids));
+  if (!orders) return std::unexpected(orders.error());
+  std::map<int64_t, const Row*> by_order;
+  for (const auto& r : *orders) by_order[r.integer(0)] = &r;
+  auto procedures = c.query("SELECT op.order_id, p.name, p.modality, p.body_part, p.report_template FROM "
+                            "ris_order_procedures op JOIN ris_procedures p ON p.id = op.procedure_id WHERE "
+                            "op.order_id IN (" + in + ") ORDER BY op.order_id, op.position",
+                            std::span<const SqlValue>(ids));
+  if (!procedures) return std::unexpected(procedures.error());
+  auto staff = rows::staff(c);
+  if (!staff) return std::unexpected(staff.error());
+  auto name_of_username = [&](const std::string& username) {
+    for (const auto& m : *staff)
+      if (m.username == username) return m.display_name;
+    return username;
+  };
+  for (auto& item : items) {
+    const int64_t order = item.view.appointment.order_id;
+    if (auto o = by_order.find(order); o != by_order.end()) {
+      const Row& r = *o->second;
+      item.reading_by = r.text(1);
+      item.reading_since = r.text(2);
+      item.waiting_since = r.text(3);
+      item.referring_physician = r.text(4);
+    }
+    if (!item.reading_by.empty()) item.reading_by_name = name_of_username(item.reading_by);
+    for (const auto& m : *staff)
+      if (m.id == item.view.reader_id) item.reader_name = m.display_name;
+    for (const auto& p : *procedures) {
+      if (p.integer(0) != order) continue;
+      if (item.procedures.empty()) {
+        item.modality = p.text(2);
+        item.body_part = p.text(3);
+        item.report_template = p.text(4);
+      }
+      item.procedures.push_back(p.text(1));
+    }
+  }
+  return {};
+}
+
+Result<std::vector<ReadingItem>> items_where(Connection& c, const std::string& where, std::vector<SqlValue> args) {
+  auto views = rows::views_where(c, where, std::move(args));
+  if (!views) return std::unexpected(views.error());
+  std::vector<ReadingItem> out;
+  out.reserve(views->size());
+  for (auto& v : *views) out.emplace_back().view = std::move(v);
+  if (auto s = complete(c, out); !s) return std::unexpected(s.error());
+  return out;
+}
+
+// The staff id of the account, or 0 when it is not one of the staff.
+Result<int64_t> staff_id_of(Connection& c, const std::string& username) {
+  auto staff = rows::staff(c);
+  if (!staff) return std::unexpected(staff.error());
+  for (const auto& m : *staff)
+    if (m.username == username) return m.id;
+  return int64_t{0};
+}
+
+std::string reading_conflict(const ReadingItem& item) {
+  return (item.reading_by_name.empty() ? item.reading_by : item.reading_by_name) +
+         " is reading this exam; it can be opened to read once they leave it";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Reading>> Reading::open(Database& db, WriteQueue& writes, const events::Outbox& outbox,
+                                               const MigrationProgress& progress) {
+  if (auto s = migrate(db, "ris", migrations(), progress); !s) return std::unexpected(s.error());
+  return std::unique_ptr<Reading>(new Reading(db, writes, outbox));
+}
+
+Result<std::optional<ReadingItem>> reading_item(Connection& c, int64_t order_id) {
+  auto found = items_where(c, "WHERE a.status = 'arrived' AND o.id = ? ORDER BY a.id DESC LIMIT 1", {order_id});
+  if (!found) return std::unexpected(found.error());
+  if (found->empty()) return std::optional<ReadingItem>();
+  return std::optional<ReadingItem>(std::move(found->front()));
+}
+
+Result<ReadingList> Reading::worklist(const ReadingQuery& q, const access::Principal& actor) {
+  if (!actor.may(kRead)) return fail(ErrorCode::Forbidden, "Your role does not read the worklists");
+  if (q.scope != "mine" && q.scope != "all")
+    return fail(ErrorCode::InvalidArgument, "scope is mine or all");
+  if (!q.priority.empty() && !one_of(kPriorities, q.priority))
+    return fail(ErrorCode::InvalidArgument, "priority is routine, urgent or stat");
+  if (q.limit < 1 || q.limit > 200) return fail(ErrorCode::InvalidArgument, "limit is 1 to 200");
+  if (q.offset < 0) return fail(ErrorCode::InvalidArgument, "offset is 0 or more");
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  std::string where = kWaiting;
+  std::vector<SqlValue> args;
+  if (q.scope == "mine") {
+    auto me = staff_id_of(**c, actor.username);
+    if (!me) return std::unexpected(me.error());
+    where += " AND (o.reader_id = 0 OR o.reader_id = ? OR o.reading_by = ?)";
+    args.emplace_back(*me == 0 ? int64_t{-1} : *me);
+    args.emplace_back(actor.username);
+  }
+  if (!q.modality.empty()) {
+    where += " AND o.id IN (SELECT op.order_id FROM ris_order_procedures op JOIN ris_procedures pr ON pr.id = "
+             "op.procedure_id WHERE pr.modality = ?)";
+    args.emplace_back(q.modality);
+  }
+  if (!q.priority.empty()) {
+    where += " AND o.priority = ?";
+    args.emplace_back(q.priority);
+  }
+  ReadingList out;
+  auto total = (*c)->query(
+      "SELECT COUNT(*) FROM ris_appointments a JOIN ris_orders o ON o.id = a.order_id " + where,
+      std::span<const SqlValue>(args));
+  if (!total) return std::unexpected(total.error());
+  out.total = (*total)[0].integer(0);
+  args.emplace_back(q.limit);
+  args.emplace_back(q.offset);
+  auto items = items_where(**c, where + kOrder + " LIMIT ? OFFSET ?", std::move(args));
+  if (!items) return std::unexpected(items.error());
+  out.items = std::move(*items);
+  return out;
+}
+
+Result<std::optional<ReadingItem>> Reading::item(int64_t order_id) {
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  return reading_item(**c, order_id);
+}
+
+Result<Claimed> Reading::claim(int64_t order_id, const access::Principal& actor) {
+  if (!actor.may(kReport)) return fail(ErrorCode::Forbidden, "Only a radiologist opens an exam to report it");
+  return writes_.run<Claimed>([&](Connection& c) -> Result<Claimed> {
+    Claimed out;
+    auto found = reading_item(c, order_id);
+    if (!found) return std::unexpected(found.error());
+    if (!*found) return fail(ErrorCode::NotFound, "no exam of this order has been performed");
+    ReadingItem& item = **found;
+    const std::string& st = item.view.order_status;
+    if (!one_of(kReadingStates, st)) {
+      out.conflict = Conflict{"exam_state",
+                              st == "final" || st == "released" || st == "delivered" || st == "amended"
+                                  ? "This exam's report is signed; an addendum is written from the report"
+                                  : "This exam's images are not acquired yet",
+                              item.view.appointment.id};
+      return out;
+    }
+    if (item.reading_by == actor.username) {
+      out.value = std::move(item);
+      return out;
+    }
+    if (!item.reading_by.empty()) {
+      out.conflict = Conflict{"reading_claimed", reading_conflict(item), item.view.appointment.id};
+      return out;
+    }
+    auto me = staff_id_of(c, actor.username);
+    if (!me) return std::unexpected(me.error());
+    if (item.view.reader_id != 0 && item.view.reader_id != *me) {
+      out.conflict = Conflict{"assigned_to_another",
+                              "This exam is assigned to " + item.reader_name +
+                                  "; whoever assigns exams can give it to you",
+                              item.view.appointment.id};
+      return out;
+    }
+    // The condition repeats what was read, so that of two claims at once only one changes the row.
+    // An unassigned exam stays unassigned: on everyone's list, it says who reads it.
+    const std::string now = utc_now_iso();
+    auto moved = c.query(
+        "UPDATE ris_orders SET status = CASE WHEN status = 'acquired' THEN 'in_reading' ELSE status END, "
+        "reading_by = ?, reading_since = ?, updated_at = ?, updated_by = ?, version = version + 1 WHERE id = ? AND "
+        "reading_by = '' AND status IN ('acquired', 'in_reading', 'preliminary') RETURNING id",
+        {actor.username, now, now, actor.username, order_id});
+    if (!moved) return std::unexpected(moved.error());
+    if (moved->empty()) return fail(ErrorCode::Internal, "the exam changed inside its own write");
+    if (auto s = outbox_.enqueue(c, rows::appointment_event(kReadingClaimed, item.view)); !s)
+      return std::unexpected(s.error());
+    auto now_item = reading_item(c, order_id);
+    if (!now_item) return std::unexpected(now_item.error());
+    if (!*now_item) return fail(ErrorCode::Internal, "the exam just claimed is not there");
+    out.value = std::move(**now_item);
+    return out;
+  });
+}
+
+Result<Claimed> Reading::release(int64_t order_id, const access::Principal& actor) {
+  if (!actor.may(kReport)) return fail(ErrorCode::Forbidden, "Only a radiologist leaves an exam they read");
+  return writes_.run<Claimed>([&](Connection& c) -> Result<Claimed> {
+    Claimed out;
+    auto found = reading_item(c, order_id);
+    if (!found) return std::unexpected(found.error());
+    if (!*found) return fail(ErrorCode::NotFound, "no exam of this order has been performed");
+    ReadingItem& item = **found;
+    if (item.reading_by.empty()) {
+      out.value = std::move(item);
+      return out;
+    }
+    if (item.reading_by != actor.username && !actor.has_role(access::Role::Admin)) {
+      out.conflict = Conflict{"reading_claimed", reading_conflict(item), item.view.appointment.id};
+      return out;
+    }
+    if (auto s = c.execute("UPDATE ris_orders SET status = CASE WHEN status = 'in_reading' THEN 'acquired' ELSE "
+                           "status END, reading_by = '', reading_since = '', updated_at = ?, updated_by = ?, "
+                           "version = version + 1 WHERE id = ?",
+                           {utc_now_iso(), actor.username, order_id});
+        !s)
+      return std::unexpected(s.error());
+    if (auto s = outbox_.enqueue(c, rows::appointment_event(kReadingReleased, item.view)); !s)
+      return std::unexpected(s.error());
+    auto now_item = reading_item(c, order_id);
+    if (!now_item) return std::unexpected(now_item.error());
+    if (!*now_item) return fail(ErrorCode::Internal, "the exam just left is not there");
+    out.value = std::move(**now_item);
+    return out;
+  });
+}
+
+Status set_report_status(Connection& c, const ReadingItem& item, const char* status, const std::string& actor) {
+  // A signed report ends the reading: the exam is nobody's to open any more.
+  const bool done = std::string(status) == "final" || std::string(status) == "amended";
+  if (auto s = c.execute("UPDATE ris_orders SET status = ?, reading_by = CASE WHEN ? = 1 THEN '' ELSE reading_by "
+                         "END, reading_since = CASE WHEN ? = 1 THEN '' ELSE reading_since END, updated_at = ?, "
+                         "updated_by = ?, version = version + 1 WHERE id = ?",
+                         {status, int64_t{done}, int64_t{done}, utc_now_iso(), actor, item.view.appointment.order_id});
+      !s)
+    return s;
+  return {};
+}
+
+}  // namespace vireo::ris

@@ -1,0 +1,276 @@
+"""Reporting as radiologists live it, over HTTP: the reading worklist, opening an exam (two
+radiologists racing for it, one wins), the report's working text saved and refused when stale or
+not theirs, a wrong re-authentication that signs nothing, the signature as a PAdES PDF that
+poppler's pdfsig finds valid and whole, our own check of it, a byte flipped in the stored PDF that
+both notice, an addendum that leaves the signed version as it was, and the audit trail."""
+import json
+import subprocess
+import tempfile
+import threading
+import unittest
+from pathlib import Path
+
+import test_mwl
+from test_mwl import ScannerServer
+from test_web import built, run_e2e
+
+PASSWORD = "Correct-Horse-Battery-9"
+
+
+def pdfsig(data):
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(data)
+        f.flush()
+        r = subprocess.run(["pdfsig", f.name], capture_output=True, text=True)
+    return r.stdout + r.stderr
+
+
+class ReportingTest(ScannerServer):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        s = cls.server
+        for name in ("serra", "vila"):
+            s.add_user(name, "radiologist", password=PASSWORD)
+        cls.serra, cls.vila = s.create_token("serra"), s.create_token("vila")
+        cls.admin_user = s.add_user("ada", "admin")
+        cls.admin = s.create_token("ada")
+        for user, name in (("serra", "Dr. Joan Serra"), ("vila", "Dra. Marta Vila")):
+            status, body = cls.call.__get__(cls)("POST", "/api/ris/staff", {
+                "username": user, "displayName": name, "radiologist": True, "contrastTechnician": False,
+                "active": True}, token=cls.admin)
+            assert status == 201, body
+
+    def acquired(self, family, minutes):
+        """An exam performed today, its images acquired: (patient, order)."""
+        patient, order, appointment = self.booked(family, "Núria", self.ct1, minutes)
+        for step in ("arrive", "start", "acquired"):
+            token = self.reception if step == "arrive" else self.technician
+            status, appointment = self.call("POST", f"/api/ris/appointments/{appointment['id']}/{step}",
+                                            {"version": appointment["version"]}, token=token)
+            self.assertEqual(status, 200, appointment)
+        return patient, order
+
+    def report_state(self, order_id):
+        """What a refusal must leave as it was."""
+        return (self.server.sql_rows(f"SELECT status, reading_by, version FROM ris_orders WHERE id = {order_id}"),
+                self.server.sql_rows(f"SELECT status, draft_revision, versions FROM rep_reports WHERE order_id = {order_id}"),
+                self.server.sql_rows("SELECT report_id, number, kind FROM rep_versions ORDER BY report_id, number"),
+                self.server.sql_rows("SELECT report_id, number, pdf_sha256 FROM rep_signatures ORDER BY report_id, number"))
+
+    def draft(self, findings, impression="", revision=0):
+        return {"revision": revision, "templateCode": "CT-THX", "sections": [
+            {"key": "findings", "title": "Findings", "text": findings},
+            {"key": "impression", "title": "Impression", "text": impression}]}
+
+    def test_two_radiologists_race_for_one_exam_and_one_reads_it(self):
+        _, order = self.acquired("Race", 0)
+        o = order["id"]
+        status, mine = self.call("GET", "/api/reading", token=self.serra)
+        self.assertEqual(status, 200, mine)
+        self.assertIn(o, [i["orderId"] for i in mine["items"]])
+        item = next(i for i in mine["items"] if i["orderId"] == o)
+        self.assertEqual(item["procedures"], ["CT chest"])
+        self.assertEqual(item["appointment"]["orderStatus"], "acquired")
+        self.assertTrue(item["waitingSince"])
+        results = {}
+
+        def claim(name, token):
+            results[name] = self.call("POST", f"/api/reading/{o}/claim", token=token)
+
+        racers = [threading.Thread(target=claim, args=(n, t)) for n, t in (("serra", self.serra), ("vila", self.vila))]
+        for t in racers:
+            t.start()
+        for t in racers:
+            t.join()
+        statuses = sorted(r[0] for r in results.values())
+        self.assertEqual(statuses, [200, 409], results)
+        winner = next(n for n, r in results.items() if r[0] == 200)
+        loser = next(n for n, r in results.items() if r[0] == 409)
+        self.assertEqual(results[loser][1]["conflict"]["rule"], "reading_claimed")
+        self.assertIn("is reading this exam", results[loser][1]["detail"])
+        status, exam = self.call("GET", f"/api/reading/{o}", token=self.admin)
+        self.assertEqual(exam["exam"]["readingBy"], winner)
+        self.assertEqual(exam["exam"]["appointment"]["orderStatus"], "in_reading")
+        # The loser sees who reads it, and cannot write its report.
+        token = self.vila if loser == "vila" else self.serra
+        status, body = self.call("PUT", f"/api/reading/{o}/report", self.draft("Mine"), token=token)
+        self.assertEqual((status, body["conflict"]["rule"]), (409, "reading_claimed"), body)
+        self.assertEqual(self.call("GET", "/api/reading?scope=whose", token=token)[0], 400)
+        self.assertEqual(self.call("GET", "/api/reading?unknown=1", token=token)[0], 400)
+        self.assertEqual(self.call("GET", "/api/reading", token=self.technician)[0], 403)
+
+    def test_a_report_is_written_signed_verified_and_amended(self):
+        patient, order = self.acquired("Puigdemont i Soler", 15)
+        o = order["id"]
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/claim", token=self.serra)[0], 200)
+        status, saved = self.call("PUT", f"/api/reading/{o}/report", self.draft("No nodule."), token=self.serra)
+        self.assertEqual(status, 200, saved)
+        self.assertEqual(saved["report"]["revision"], 1)
+        status, saved = self.call("PUT", f"/api/reading/{o}/report",
+                                  self.draft("No pulmonary nodule. No effusion.", "Normal CT chest.", 1),
+                                  token=self.serra)
+        self.assertEqual(status, 200, saved)
+
+        # Refusals, each naming its rule, each changing nothing.
+        before = self.report_state(o)
+        for body, rule, code in (
+                (self.draft("typed in another window", "", 1), "stale", 409),
+                ({"revision": 2, "sections": [{"key": "Bad Key", "title": "x", "text": "y"}]}, None, 400),
+                ({"revision": 2, "sections": [], "colour": "red"}, None, 400)):
+            status, problem = self.call("PUT", f"/api/reading/{o}/report", body, token=self.serra)
+            self.assertEqual(status, code, problem)
+            if rule:
+                self.assertEqual(problem["conflict"]["rule"], rule)
+        status, problem = self.call("POST", f"/api/reading/{o}/report/sign",
+                                    {"revision": 2, "reauthentication": "wrong password"}, token=self.serra)
+        self.assertEqual(status, 403, problem)
+        self.assertEqual(problem["conflict"]["rule"], "reauthentication")
+        status, problem = self.call("POST", f"/api/reading/{o}/report/sign", {"revision": 2}, token=self.serra)
+        self.assertEqual(status, 400, problem)
+        status, problem = self.call("PUT", f"/api/reading/{o}/report/addendum", self.draft("x", "", 2), token=self.serra)
+        self.assertEqual((status, problem["conflict"]["rule"]), (409, "not_signed"))
+        self.assertEqual(self.report_state(o), before)
+
+        status, signed = self.call("POST", f"/api/reading/{o}/report/sign",
+                                   {"revision": 2, "reauthentication": PASSWORD}, token=self.serra)
+        self.assertEqual(status, 200, signed)
+        report = signed["report"]
+        self.assertEqual(report["status"], "final")
+        self.assertEqual(signed["exam"]["appointment"]["orderStatus"], "final")
+        final = report["versions"][-1]
+        self.assertEqual(final["kind"], "final")
+        self.assertEqual(final["signature"]["signerName"], "Dr. Joan Serra")
+        self.assertIn("Dr. Joan Serra", final["signature"]["certificateSubject"])
+
+        status, _, pdf = self.server.http("GET", f"/api/reading/{o}/report/versions/{final['number']}/pdf",
+                                          token=self.vila)
+        self.assertEqual(status, 200)
+        self.assertTrue(pdf.startswith(b"%PDF-"))
+        found = pdfsig(pdf)
+        self.assertIn("ETSI.CAdES.detached", found)
+        self.assertIn("Signature is Valid", found)
+        self.assertIn("Total document signed", found)
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+        self.assertIn("No pulmonary nodule. No effusion.", text)
+        self.assertIn("Puigdemont i Soler", text)
+        self.assertIn(order["accessionNumber"], text)
+        self.assertIn("Dr. Joan Serra", text)
+        status, check = self.call("GET", f"/api/reading/{o}/report/versions/{final['number']}/verify", token=self.vila)
+        self.assertEqual(status, 200, check)
+        self.assertTrue(check["valid"], check)
+        self.assertEqual(check["sha256"], final["signature"]["sha256"])
+        # The command line says the same of a file that comes back, and of one changed.
+        signed_file = self.server.tmp / "report.pdf"
+        signed_file.write_bytes(pdf)
+        r = self.server.cli("report", "verify", str(signed_file))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("verified: this is the report as signed", r.stdout)
+        self.assertIn(order["accessionNumber"], r.stdout)
+        changed = bytearray(pdf)
+        changed[len(changed) // 2] ^= 0x20
+        signed_file.write_bytes(bytes(changed))
+        r = self.server.cli("report", "verify", str(signed_file))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("NOT VERIFIED", r.stdout)
+
+        # Signed: neither signed again nor edited.
+        before = self.report_state(o)
+        status, problem = self.call("POST", f"/api/reading/{o}/report/sign",
+                                    {"revision": report["revision"], "reauthentication": PASSWORD}, token=self.serra)
+        self.assertEqual((status, problem["conflict"]["rule"]), (409, "already_signed"))
+        status, problem = self.call("PUT", f"/api/reading/{o}/report", self.draft("edited", "", report["revision"]),
+                                    token=self.serra)
+        self.assertEqual((status, problem["conflict"]["rule"]), (409, "already_signed"))
+        self.assertEqual(self.report_state(o), before)
+
+        # An addendum by a colleague: a new signed version; the first stays as it was, and verifies.
+        addendum = {"revision": report["revision"], "templateCode": "",
+                    "sections": [{"key": "addendum", "title": "Addendum", "text": "Compared with 2026: unchanged."}]}
+        status, drafted = self.call("PUT", f"/api/reading/{o}/report/addendum", addendum, token=self.vila)
+        self.assertEqual(status, 200, drafted)
+        status, amended = self.call("POST", f"/api/reading/{o}/report/sign",
+                                    {"revision": drafted["report"]["revision"], "reauthentication": PASSWORD},
+                                    token=self.vila)
+        self.assertEqual(status, 200, amended)
+        self.assertEqual(amended["report"]["status"], "amended")
+        self.assertEqual([v["kind"] for v in amended["report"]["versions"]], ["final", "addendum"])
+        self.assertEqual(amended["report"]["versions"][0], final, "the signed version as it was")
+        status, _, again = self.server.http("GET", f"/api/reading/{o}/report/versions/1/pdf", token=self.vila)
+        self.assertEqual(again, pdf)
+        status, _, second = self.server.http("GET", f"/api/reading/{o}/report/versions/2/pdf", token=self.vila)
+        self.assertIn("Signature is Valid", pdfsig(second))
+        text = subprocess.run(["pdftotext", "-", "-"], input=second, capture_output=True, check=True).stdout.decode()
+        self.assertIn("Compared with 2026: unchanged.", text)
+        self.assertIn("No pulmonary nodule", text, "the addendum's PDF shows what it adds to")
+
+        # One byte of the stored PDF flipped behind Vireo's back: our check and pdfsig both say so.
+        report_id = report["id"]
+        stored = self.server.sql_rows(f"SELECT pdf FROM rep_signed_pdfs WHERE report_id = {report_id} AND number = 1")[0][0]
+        import base64
+        raw = bytearray(base64.b64decode(stored))
+        raw[len(raw) // 3] ^= 0x01
+        self.drop_append_only("rep_signed_pdfs")
+        self.server.sql(f"UPDATE rep_signed_pdfs SET pdf = '{base64.b64encode(bytes(raw)).decode()}' "
+                        f"WHERE report_id = {report_id} AND number = 1")
+        status, check = self.call("GET", f"/api/reading/{o}/report/versions/1/verify", token=self.vila)
+        self.assertEqual(status, 200, check)
+        self.assertFalse(check["valid"], check)
+        self.assertFalse(check["sha256Matches"])
+        self.assertTrue(check["problem"])
+        status, _, tampered = self.server.http("GET", f"/api/reading/{o}/report/versions/1/pdf", token=self.vila)
+        self.assertNotIn("Signature is Valid", pdfsig(tampered))
+
+        # The trail: who signed, from where, for which patient.
+        rows = self.server.sql_rows("SELECT actor, action, resource, patient_id, detail FROM audit_events "
+                                    "WHERE resource LIKE '%/report/sign' ORDER BY id")
+        self.assertTrue(any(r[0] == "serra" and r[3] == patient["mrn"] and "signed report" in r[4] for r in rows), rows)
+        self.assertTrue(any("re-authentication failed" in r[4] for r in rows), rows)
+
+    def drop_append_only(self, table):
+        if self.server.database:
+            self.server.sql(f"DROP TRIGGER {table}_no_change ON {table}")
+        else:
+            self.server.sql(f"DROP TRIGGER {table}_no_update")
+
+
+class ReportingBrowserTest(ScannerServer):
+    """The radiologist's reading in Chromium (web/e2e/reporting.e2e.mjs), on an exam whose images
+    came from the scanner; then the PDFs it signed, checked here with pdfsig."""
+    # (the module, not the class, is imported: unittest would run that class's tests here too)
+    send = test_mwl.ImagesMeetTheirOrdersTest.send
+    SOURCE = test_mwl.ImagesMeetTheirOrdersTest.SOURCE
+    eventually = test_mwl.ImagesMeetTheirOrdersTest.eventually
+
+    def test_a_radiologist_reads_writes_signs_and_amends_in_the_browser(self):
+        built()
+        self.server.add_user("cap", "admin")
+        admin = self.server.create_token("cap")
+        for user, name in (("marta", "Dra. Marta Puig"), ("joan", "Dr. Joan Riera")):
+            self.server.add_user(user, "radiologist", password=PASSWORD)
+            status, body = self.call("POST", "/api/ris/staff", {"username": user, "displayName": name, "radiologist": True,
+                                                                "contrastTechnician": False, "active": True}, token=admin)
+            self.assertEqual(status, 201, body)
+        patient, order, _ = self.booked("Ferrer i Vidal", "Montserrat", self.ct1, 30)
+        self.send(patient["mrn"], patient["mrnIssuer"], order["accessionNumber"], study_uid=order["studyInstanceUid"],
+                  name="Ferrer i Vidal^Montserrat")
+        status = lambda: self.call("GET", f"/api/ris/orders/{order['id']}", token=self.reception)[1]["status"]
+        self.eventually(lambda: status() == "acquired", "the images did not close out the exam")
+        run_e2e(self, "reporting", self.server, "marta", PASSWORD, VIREO_OTHER_USER="joan",
+                VIREO_OTHER_PASSWORD=PASSWORD, VIREO_PATIENT="Ferrer i Vidal")
+        self.assertEqual(status(), "amended")
+        reader = self.server.create_token("joan")
+        for number in (1, 2):
+            code, _, pdf = self.server.http("GET", f"/api/reading/{order['id']}/report/versions/{number}/pdf",
+                                            token=reader)
+            self.assertEqual(code, 200)
+            found = pdfsig(pdf)
+            self.assertIn("Signature is Valid", found)
+            self.assertIn("ETSI.CAdES.detached", found)
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+        self.assertIn("Compared with the prior study: unchanged.", text)
+        self.assertRegex(text, r"Length: \d+(\.\d)? mm")
+
+
+if __name__ == "__main__":
+    unittest.main()

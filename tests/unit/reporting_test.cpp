@@ -1,0 +1,376 @@
+// The radiologists' side on a real database (SQLite here, PostgreSQL under unit.postgresql): the
+// reading worklist and its claims (a race of 16 for one exam), the report's working text and
+// who may write it, the preliminary and signed versions with their PAdES PDFs, addenda that
+// leave the signed text as it was, and refusals that change nothing.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "core/sha256.hpp"
+#include "events/outbox.hpp"
+#include "manual_clock.hpp"
+#include "reporting/pdf_signer.hpp"
+#include "reporting/reports.hpp"
+#include "ris/catalogue_store.hpp"
+#include "ris/orders.hpp"
+#include "ris/patients.hpp"
+#include "ris/reading.hpp"
+#include "ris/schedule.hpp"
+#include "ris/worklist.hpp"
+#include "ris_test_support.hpp"
+#include "test_database.hpp"
+#include "test_dir.hpp"
+
+namespace vireo::reporting {
+namespace {
+
+namespace fs = std::filesystem;
+using ris::testing_support::rules_of;
+
+access::Principal signed_in(const std::string& name, access::Role role) {
+  access::Principal p;
+  p.username = name;
+  p.roles = {role};
+  p.via = access::Credential::Session;
+  return p;
+}
+
+ReportContent content(const std::string& findings, const std::string& impression) {
+  ReportContent c;
+  c.template_code = "CT-HEAD";
+  c.sections = {{"findings", "Findings", findings}, {"impression", "Impression", impression}};
+  return c;
+}
+
+class ReportingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::fresh_test_dir("vireo-reporting");
+    db_ = testing::test_database(dir_);
+    writes_ = testing::started_writes(*db_);
+    outbox_ = std::move(*events::Outbox::open(*db_));
+    for (const char* topic : {ris::kReadingClaimed, ris::kReadingReleased, kReportPreliminary, kReportSigned,
+                              kReportAmended})
+      outbox_->route(topic, "test-consumer");
+    patients_ = std::move(*ris::Patients::open(*db_, *writes_, {"P{seq:4}", "CLINIC"}));
+    catalogue_ = std::move(*ris::Catalogue::open(*db_, *writes_));
+    orders_ = std::move(*ris::Orders::open(*db_, *writes_, *outbox_, {"A{seq:6}"}));
+    clock_.now = parse_instant("2027-03-01T07:00:00Z")->time_since_epoch().count();
+    auto zone = *TimeZone::named("Europe/Madrid");
+    schedule_ = std::move(*ris::Schedule::open(*db_, *writes_, *outbox_, zone, clock_));
+    exams_ = std::move(*ris::Exams::open(*db_, *writes_, *outbox_, zone, clock_));
+    reading_ = std::move(*ris::Reading::open(*db_, *writes_, *outbox_));
+    keys_ = std::move(*SigningKeys::open(*db_, *writes_));
+    PdfSignerOptions options;
+    options.clinic_name = "Clínica Diagonal";
+    options.clinic_city = "Barcelona";
+    options.key_passphrase = "a passphrase for the tests";
+    signer_ = std::make_unique<PdfSigner>(*keys_, zone, options);
+    auto reports = Reports::open(*db_, *writes_, *outbox_, *signer_);
+    ASSERT_TRUE(reports) << reports.error().message();
+    reports_ = std::move(*reports);
+
+    ris::RoomFields ct;
+    ct.name = "CT 1";
+    ct.modality = "CT";
+    for (int d = 1; d <= 5; ++d) ct.hours.push_back({d, "08:00", "20:00"});
+    room_ = catalogue_->create_room(ct, "admin")->value.id;
+    ris::ProcedureFields p;
+    p.code = "CT-HEAD";
+    p.name = "CT head";
+    p.modality = "CT";
+    p.body_part = "HEAD";
+    p.duration_minutes = 15;
+    p.report_template = "CT-HEAD";
+    procedure_ = catalogue_->create_procedure(p, "admin")->value.id;
+    ris::StaffFields doctor;
+    doctor.radiologist = true;
+    for (auto [user, name] : {std::pair{"serra", "Dr. Joan Serra"}, std::pair{"vila", "Dra. Marta Vila"}}) {
+      doctor.username = user;
+      doctor.display_name = name;
+      staff_.push_back(catalogue_->create_staff(doctor, "admin")->value.id);
+    }
+    ris::PatientFields f;
+    f.name.family = "Puigdemont i Soler";
+    f.name.given = "Núria";
+    f.birth_date = "1975-03-14";
+    f.sex = "F";
+    patient_ = patients_->create(f, "rosa", true)->patient.id;
+  }
+  void TearDown() override {
+    reports_.reset();
+    signer_.reset();
+    keys_.reset();
+    reading_.reset();
+    exams_.reset();
+    schedule_.reset();
+    orders_.reset();
+    catalogue_.reset();
+    patients_.reset();
+    outbox_.reset();
+    writes_.reset();
+    db_.reset();
+    fs::remove_all(dir_);
+  }
+
+  // An exam performed and its images acquired: booked in the n-th quarter hour, checked in,
+  // started, acquired. Returns its order.
+  int64_t acquired_exam(int n, const char* priority = "routine") {
+    ris::OrderFields f;
+    f.patient_id = patient_;
+    f.procedure_ids = {procedure_};
+    f.priority = priority;
+    f.reason = "Headache";
+    f.referring_physician = "Dr. Pau Casals";
+    auto order = orders_->create(f, "rosa");
+    EXPECT_TRUE(order && order->saved());
+    const Instant start = *parse_instant("2027-03-01T08:00:00Z") + std::chrono::minutes(15 * n);
+    auto booked = schedule_->book(order->value.id, room_, start, "rosa");
+    EXPECT_TRUE(booked && booked->saved()) << (booked && booked->conflict ? booked->conflict->message : "");
+    auto arrived = schedule_->arrive(booked->value.id, booked->value.version, "rosa");
+    const auto tech = signed_in("tomas", access::Role::Technician);
+    auto started = exams_->start(arrived->value.id, arrived->value.version, tech);
+    auto done = exams_->acquired(started->value.id, started->value.version, tech);
+    EXPECT_TRUE(done && done->saved());
+    return order->value.id;
+  }
+  std::string order_status(int64_t id) { return (*orders_->get(id))->status; }
+  std::vector<std::string> topics() {
+    auto c = db_->connect();
+    std::vector<std::string> out;
+    auto rows = (*c)->query("SELECT topic FROM outbox ORDER BY id", {});
+    for (const auto& r : *rows) out.push_back(r.text(0));
+    return out;
+  }
+  // What a refusal must leave as it was.
+  std::string snapshot() {
+    return ris::testing_support::rows_text(
+        *db_, {"SELECT id, status, reading_by, version FROM ris_orders ORDER BY id",
+               "SELECT id, status, draft_revision, versions FROM rep_reports ORDER BY id",
+               "SELECT report_id, position, body FROM rep_draft_sections ORDER BY report_id, position",
+               "SELECT report_id, number, kind FROM rep_versions ORDER BY report_id, number",
+               "SELECT report_id, number, pdf_sha256 FROM rep_signatures ORDER BY report_id, number",
+               "SELECT topic, ids FROM outbox ORDER BY id"});
+  }
+
+  testing::ManualClock clock_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<WriteQueue> writes_;
+  std::unique_ptr<events::Outbox> outbox_;
+  std::unique_ptr<ris::Patients> patients_;
+  std::unique_ptr<ris::Catalogue> catalogue_;
+  std::unique_ptr<ris::Orders> orders_;
+  std::unique_ptr<ris::Schedule> schedule_;
+  std::unique_ptr<ris::Exams> exams_;
+  std::unique_ptr<ris::Reading> reading_;
+  std::unique_ptr<SigningKeys> keys_;
+  std::unique_ptr<PdfSigner> signer_;
+  std::unique_ptr<Reports> reports_;
+  int64_t room_ = 0, procedure_ = 0, patient_ = 0;
+  std::vector<int64_t> staff_;
+  const access::Principal serra_ = signed_in("serra", access::Role::Radiologist);
+  const access::Principal vila_ = signed_in("vila", access::Role::Radiologist);
+
+ private:
+  fs::path dir_;
+};
+
+TEST_F(ReportingTest, TheWorklistIsMineAndUnassignedStatFirstThenLongestWaiting) {
+  const int64_t routine = acquired_exam(0);
+  const int64_t stat = acquired_exam(1, "stat");
+  const int64_t theirs = acquired_exam(2);
+  {
+    auto c = db_->connect();
+    ASSERT_TRUE((*c)->execute("UPDATE ris_orders SET reader_id = ? WHERE id = ?", {staff_[1], theirs}));
+    ASSERT_TRUE((*c)->execute("UPDATE ris_orders SET acquired_at = '2027-03-01T09:00:00Z' WHERE id = ?", {stat}));
+    ASSERT_TRUE((*c)->execute("UPDATE ris_orders SET acquired_at = '2027-03-01T08:00:00Z' WHERE id = ?", {routine}));
+  }
+  auto mine = reading_->worklist({}, serra_);
+  ASSERT_TRUE(mine) << mine.error().message();
+  ASSERT_EQ(mine->items.size(), 2u);
+  EXPECT_EQ(mine->total, 2);
+  EXPECT_EQ(mine->items[0].view.appointment.order_id, stat) << "stat before routine, though it waits less";
+  EXPECT_EQ(mine->items[1].view.appointment.order_id, routine);
+  EXPECT_EQ(mine->items[0].procedures, std::vector<std::string>{"CT head"});
+  EXPECT_EQ(mine->items[0].modality, "CT");
+  EXPECT_EQ(mine->items[0].report_template, "CT-HEAD");
+  ris::ReadingQuery all;
+  all.scope = "all";
+  EXPECT_EQ(reading_->worklist(all, serra_)->total, 3);
+  all.priority = "stat";
+  EXPECT_EQ(reading_->worklist(all, serra_)->total, 1);
+  all.priority = "urgentish";
+  EXPECT_EQ(reading_->worklist(all, serra_).error().code, ErrorCode::InvalidArgument);
+  ris::ReadingQuery paged;
+  paged.limit = 1;
+  paged.offset = 1;
+  auto second = reading_->worklist(paged, serra_);
+  ASSERT_EQ(second->items.size(), 1u);
+  EXPECT_EQ(second->items[0].view.appointment.order_id, routine);
+  EXPECT_EQ(second->total, 2);
+  EXPECT_EQ(reading_->worklist({}, signed_in("pat", access::Role::Patient)).error().code, ErrorCode::Forbidden);
+
+  // Assigned to another: not to be opened by me.
+  auto refused = reading_->claim(theirs, serra_);
+  ASSERT_TRUE(refused && refused->conflict);
+  EXPECT_EQ(refused->conflict->rule, "assigned_to_another");
+  EXPECT_NE(refused->conflict->message.find("Marta Vila"), std::string::npos);
+}
+
+TEST_F(ReportingTest, OfSixteenRacingClaimsExactlyOneWinsAndTheOthersAreToldWho) {
+  const int64_t order = acquired_exam(0);
+  std::atomic<int> won = 0, told = 0;
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 16; ++i)
+    racers.emplace_back([&, i] {
+      auto claimed = reading_->claim(order, signed_in("doctor" + std::to_string(i), access::Role::Radiologist));
+      if (!claimed) return;
+      if (claimed->saved()) ++won;
+      else if (claimed->conflict->rule == "reading_claimed") ++told;
+    });
+  for (auto& t : racers) t.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(told.load(), 15);
+  EXPECT_EQ(order_status(order), "in_reading");
+  EXPECT_EQ(std::ranges::count(topics(), std::string(ris::kReadingClaimed)), 1);
+  auto item = reading_->item(order);
+  ASSERT_TRUE(item && *item);
+  const std::string reader = (*item)->reading_by;
+  EXPECT_TRUE(reader.starts_with("doctor"));
+  // Opening it again is the reader's own claim; another may not take it, nor release it.
+  EXPECT_TRUE(reading_->claim(order, signed_in(reader, access::Role::Radiologist))->saved());
+  EXPECT_EQ(reading_->release(order, serra_)->conflict->rule, "reading_claimed");
+  // The reader leaves it: it waits again, for anyone.
+  auto left = reading_->release(order, signed_in(reader, access::Role::Radiologist));
+  ASSERT_TRUE(left && left->saved());
+  EXPECT_EQ(order_status(order), "acquired");
+  EXPECT_TRUE(reading_->claim(order, serra_)->saved());
+  EXPECT_EQ(reading_->claim(order, signed_in("tomas", access::Role::Technician)).error().code, ErrorCode::Forbidden);
+}
+
+TEST_F(ReportingTest, OnlyTheReaderWritesTheReportAndAStaleSaveChangesNothing) {
+  const int64_t order = acquired_exam(0);
+  auto unclaimed = reports_->save_draft(order, 0, content("Normal.", "Normal."), serra_);
+  ASSERT_TRUE(unclaimed && unclaimed->conflict);
+  EXPECT_EQ(unclaimed->conflict->rule, "exam_state") << "opened from the worklist first";
+  ASSERT_TRUE(reading_->claim(order, serra_)->saved());
+  auto first = reports_->save_draft(order, 0, content("No acute", ""), serra_);
+  ASSERT_TRUE(first && first->saved());
+  EXPECT_EQ(first->value.status, "draft");
+  EXPECT_EQ(first->value.draft_revision, 1);
+  auto second = reports_->save_draft(order, 1, content("No acute intracranial haemorrhage.", ""), serra_);
+  ASSERT_TRUE(second && second->saved());
+  EXPECT_EQ(second->value.draft_revision, 2);
+  EXPECT_EQ(second->value.draft.sections[0].text, "No acute intracranial haemorrhage.");
+
+  const std::string before = snapshot();
+  EXPECT_EQ(reports_->save_draft(order, 1, content("typed in another window", ""), serra_)->conflict->rule, "stale");
+  EXPECT_EQ(reports_->save_draft(order, 2, content("not mine", ""), vila_)->conflict->rule, "reading_claimed");
+  EXPECT_EQ(reports_->save_draft(order, 2, content("x", ""), signed_in("tomas", access::Role::Technician))
+                .error()
+                .code,
+            ErrorCode::Forbidden);
+  ReportContent bad = content("x", "");
+  bad.sections.push_back({"Findings!", "Dup", "y"});
+  bad.sections.push_back({"findings", "Again", "z"});
+  auto invalid = reports_->save_draft(order, 2, bad, serra_);
+  ASSERT_TRUE(invalid);
+  EXPECT_EQ(rules_of(invalid->invalid, "sections/2/key"), std::vector<std::string>{"format"});
+  EXPECT_EQ(rules_of(invalid->invalid, "sections/3/key"), std::vector<std::string>{"duplicate"});
+  EXPECT_EQ(reports_->save_draft(order, 2, content("x", ""), serra_, Reports::Draft::Addendum)->conflict->rule,
+            "not_signed");
+  EXPECT_EQ(snapshot(), before) << "refusals change nothing";
+}
+
+TEST_F(ReportingTest, ASignedReportIsKeptAsSignedAndAnAddendumAddsAVersion) {
+  const int64_t order = acquired_exam(0);
+  ASSERT_TRUE(reading_->claim(order, serra_)->saved());
+  auto empty = reports_->save_draft(order, 0, content("  ", "\n"), serra_);
+  ASSERT_TRUE(empty && empty->saved());
+  std::string before = snapshot();
+  EXPECT_EQ(reports_->sign(order, 1, serra_, "10.0.0.7")->conflict->rule, "empty_report");
+  EXPECT_EQ(reports_->submit_preliminary(order, 1, serra_)->conflict->rule, "empty_report");
+  EXPECT_EQ(snapshot(), before);
+
+  auto text = reports_->save_draft(order, 1, content("No acute intracranial haemorrhage.", "Normal CT head."), serra_);
+  ASSERT_TRUE(text && text->saved());
+  auto preliminary = reports_->submit_preliminary(order, 2, serra_);
+  ASSERT_TRUE(preliminary && preliminary->saved());
+  EXPECT_EQ(preliminary->value.status, "preliminary");
+  EXPECT_EQ(order_status(order), "preliminary");
+  ASSERT_EQ(preliminary->value.versions.size(), 1u);
+  EXPECT_EQ(preliminary->value.versions[0].kind, "preliminary");
+  EXPECT_FALSE(preliminary->value.versions[0].signature);
+
+  before = snapshot();
+  EXPECT_EQ(reports_->sign(order, 3, vila_, "10.0.0.8")->conflict->rule, "reading_claimed");
+  EXPECT_EQ(reports_->sign(order, 2, serra_, "10.0.0.7")->conflict->rule, "stale");
+  EXPECT_EQ(reports_->sign(order, 3, signed_in("chief", access::Role::Admin), "10.0.0.9").error().code,
+            ErrorCode::Forbidden);
+  EXPECT_EQ(snapshot(), before);
+
+  auto signed_report = reports_->sign(order, 3, serra_, "10.0.0.7");
+  ASSERT_TRUE(signed_report) << signed_report.error().message();
+  ASSERT_TRUE(signed_report->saved()) << signed_report->conflict->message;
+  const Report& r = signed_report->value;
+  EXPECT_EQ(r.status, "final");
+  EXPECT_EQ(order_status(order), "final");
+  EXPECT_TRUE(r.draft.sections.empty()) << "the working text is the next addendum's";
+  ASSERT_EQ(r.versions.size(), 2u);
+  const ReportVersion& final_version = r.versions[1];
+  EXPECT_EQ(final_version.kind, "final");
+  ASSERT_TRUE(final_version.signature);
+  EXPECT_EQ(final_version.signature->signer, "serra");
+  EXPECT_EQ(final_version.signature->signer_name, "Dr. Joan Serra");
+  EXPECT_EQ(final_version.signature->signed_from, "10.0.0.7");
+  EXPECT_NE(final_version.signature->certificate_subject.find("Dr. Joan Serra"), std::string::npos);
+  EXPECT_EQ(topics().back(), kReportSigned);
+  auto pdf = reports_->signed_pdf(order, 2, serra_);
+  ASSERT_TRUE(pdf) << pdf.error().message();
+  EXPECT_EQ(sha256_hex(pdf->pdf), final_version.signature->pdf_sha256);
+  auto check = signer_->verify(pdf->pdf);
+  ASSERT_TRUE(check) << check.error().message();
+  EXPECT_TRUE(check->valid()) << check->problem;
+  EXPECT_EQ(check->sub_filter, "ETSI.CAdES.detached");
+
+  // Signed: not signed again, never edited, nobody's to read.
+  before = snapshot();
+  EXPECT_EQ(reports_->sign(order, r.draft_revision, serra_, "10.0.0.7")->conflict->rule, "already_signed");
+  EXPECT_EQ(reports_->save_draft(order, r.draft_revision, content("changed", ""), serra_)->conflict->rule,
+            "already_signed");
+  EXPECT_EQ(reports_->submit_preliminary(order, r.draft_revision, serra_)->conflict->rule, "already_signed");
+  EXPECT_EQ(reading_->claim(order, vila_)->conflict->rule, "exam_state");
+  {
+    auto c = db_->connect();
+    EXPECT_FALSE((*c)->execute("UPDATE rep_version_sections SET body = 'edited'", {})) << "append-only";
+    EXPECT_FALSE((*c)->execute("DELETE FROM rep_signatures", {})) << "append-only";
+  }
+  EXPECT_EQ(snapshot(), before);
+
+  // An addendum, by another radiologist: a new signed version; the first stays as it was.
+  ReportContent addendum;
+  addendum.sections = {{"addendum", "Addendum", "Compared with the MRI of 2027-02-10: unchanged."}};
+  auto drafted = reports_->save_draft(order, r.draft_revision, addendum, vila_, Reports::Draft::Addendum);
+  ASSERT_TRUE(drafted && drafted->saved());
+  auto amended = reports_->sign(order, drafted->value.draft_revision, vila_, "10.0.0.8");
+  ASSERT_TRUE(amended && amended->saved());
+  EXPECT_EQ(amended->value.status, "amended");
+  EXPECT_EQ(order_status(order), "amended");
+  ASSERT_EQ(amended->value.versions.size(), 3u);
+  EXPECT_EQ(amended->value.versions[2].kind, "addendum");
+  EXPECT_EQ(amended->value.versions[2].signature->signer, "vila");
+  EXPECT_EQ(amended->value.versions[1].content, final_version.content) << "the signed text as it was";
+  EXPECT_EQ(reports_->signed_pdf(order, 2, serra_)->pdf, pdf->pdf) << "the first PDF as it was";
+  EXPECT_TRUE(signer_->verify(reports_->signed_pdf(order, 3, vila_)->pdf)->valid());
+  // VIREO_PDF_KEEP=1 keeps both PDFs for a look (pdftoppm).
+  if (std::getenv("VIREO_PDF_KEEP"))
+    for (int64_t n : {2, 3}) std::ofstream("/tmp/vireo-report-" + std::to_string(n) + ".pdf") << reports_->signed_pdf(order, n, vila_)->pdf;
+  EXPECT_EQ(topics().back(), kReportAmended);
+}
+
+}  // namespace
+}  // namespace vireo::reporting

@@ -1,0 +1,112 @@
+// End-to-end: a radiologist's reading, in Chromium on a 1920×1080 screen. Her home is the reading
+// worklist; a colleague's list (another browser) shows, without a reload, that she is reading
+// the exam she opened. The exam opens with its images beside the report; a length drawn on the
+// image goes into the findings with one action; the text saves itself as it is typed. A wrong
+// code signs nothing; her authenticator's code signs it: the report is final, its signature
+// checks out, and an addendum signed after it leaves the first version as it was. Every page is
+// checked with axe-core. (The PDFs are checked with pdfsig by the test that runs this script.)
+//
+// Environment: VIREO_URL, VIREO_USER and VIREO_PASSWORD (a radiologist without TOTP set up yet),
+// VIREO_OTHER_USER and VIREO_OTHER_PASSWORD (another radiologist), VIREO_PATIENT (the family name
+// of the patient whose exam waits), VIREO_SCREENSHOTS.
+import { join } from 'node:path';
+import { checkAccessible, env, firstImageDrawn, launch, run, signIn, totp } from './session.mjs';
+
+const BASE = env('VIREO_URL');
+const SHOTS = process.env.VIREO_SCREENSHOTS;
+const PATIENT = env('VIREO_PATIENT');
+const shot = async (page, name) => SHOTS && page.screenshot({ path: join(SHOTS, `${name}.png`) });
+
+await run('reporting end-to-end', async ({ page, check }) => {
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  const colleague = await launch();
+  colleague.page.on('pageerror', (e) => check(false, `colleague page error: ${e.message}`));
+  try {
+    // The colleague's reading worklist is open first.
+    await signIn(colleague.page, BASE, env('VIREO_OTHER_USER'), env('VIREO_OTHER_PASSWORD'));
+    await colleague.page.waitForSelector('h1:text-is("Reading worklist")');
+    await colleague.page.waitForSelector('[data-testid=live]:text-is("Live")');
+    const row = `[data-testid=reading] tr:has-text("${PATIENT}")`;
+    await colleague.page.waitForSelector(`${row}[data-state=waiting]`);
+
+    // Her home is the reading worklist.
+    const secret = await signIn(page, BASE, env('VIREO_USER'), env('VIREO_PASSWORD'));
+    // Each code is good once, and the server takes the next step's too (one step of drift): a
+    // code newer than the last one used, waiting for the next step when there is none.
+    let used = Math.floor(Date.now() / 30000);
+    const freshCode = async () => {
+      for (;;) {
+        const step = Math.floor(Date.now() / 30000);
+        if (step + 1 > used) {
+          used = step + 1;
+          return totp(secret, used * 30000 + 1000);
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    };
+    await page.waitForSelector('h1:text-is("Reading worklist")');
+    await page.waitForSelector(`${row}`);
+    await checkAccessible(page, check, 'the reading worklist');
+    await shot(page, 'reading-worklist');
+
+    // The next exam: its images and its report side by side; she is now its reader.
+    await page.click('[data-testid=read-next]');
+    await page.waitForURL(/\/reading\/\d+$/);
+    await firstImageDrawn(page);
+    await page.waitForSelector('[data-testid=report-editor] textarea[data-section=findings]');
+    await colleague.page.waitForSelector(`${row}[data-state=other]`, { timeout: 5000 }).catch(() =>
+      check(false, 'the colleague\'s list did not show who reads the exam'));
+    const said = await colleague.page.textContent(`${row} [data-testid=read-by-other]`).catch(() => '');
+    check(/Marta Puig is reading it/.test(said ?? ''), `the colleague's list says: ${said}`);
+
+    // A length on the image, into the findings with one action.
+    await page.click('button:text-is("Length")');
+    const box = await page.locator('.viewport .element canvas').first().boundingBox();
+    await page.mouse.move(box.x + box.width / 2 - 60, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2, { steps: 6 });
+    await page.mouse.up();
+    const findings = page.locator('textarea[data-section=findings]');
+    await findings.fill('Heterogeneous signal in the region of interest.');
+    await page.click('[data-testid=insert-measurements]');
+    const text = await findings.inputValue();
+    check(/\nLength: \d+(\.\d)? mm$/.test(text), `the findings after inserting the measurement: ${JSON.stringify(text)}`);
+    await page.locator('textarea[data-section=impression]').fill('No acute abnormality.');
+    await page.waitForSelector('[data-testid=save-state][data-state=saved]');
+    await checkAccessible(page, check, 'the report beside the images');
+    await shot(page, 'report-editor');
+
+    // A wrong code signs nothing; the authenticator's code signs.
+    await page.click('[data-testid=sign]');
+    await page.fill('[data-testid=reauthentication]', '000000');
+    await page.click('[data-testid=confirm-sign]');
+    await page.waitForSelector('[data-testid=sign-problem]:has-text("not right")');
+    check(await page.locator('[data-testid=report-editor][data-status=draft]').count() === 1, 'a wrong code changed the report');
+    await checkAccessible(page, check, 'the signing dialog');
+    await page.fill('[data-testid=reauthentication]', await freshCode());
+    await page.click('[data-testid=confirm-sign]');
+    await page.waitForSelector('[data-testid=report-editor][data-status=final]');
+    await page.waitForSelector('[data-testid=sign-dialog]', { state: 'detached' });
+    await page.click('li[data-kind=final] [data-testid=verify]');
+    await page.waitForSelector('li[data-kind=final] [data-testid=verified]:has-text("Signature valid")');
+    const pdf = await page.getAttribute('li[data-kind=final] [data-testid=signed-pdf]', 'href');
+    console.log(`signed PDF: ${pdf}`);
+    await shot(page, 'report-signed');
+
+    // An addendum, signed with the next code: the first version stays.
+    await page.locator('textarea[data-section=addendum]').fill('Compared with the prior study: unchanged.');
+    await page.waitForSelector('[data-testid=save-state][data-state=saved]');
+    await page.click('[data-testid=sign]');
+    await page.fill('[data-testid=reauthentication]', await freshCode());
+    await page.click('[data-testid=confirm-sign]');
+    await page.waitForSelector('[data-testid=report-editor][data-status=amended]');
+    check(await page.locator('li[data-kind=final]').count() === 1 && await page.locator('li[data-kind=addendum]').count() === 1,
+      'the versions after the addendum');
+    await checkAccessible(page, check, 'the amended report');
+    await shot(page, 'report-amended');
+    await colleague.page.waitForSelector(`${row}`, { state: 'detached', timeout: 5000 }).catch(() =>
+      check(false, 'the signed exam is still on the colleague\'s list'));
+  } finally {
+    await colleague.close();
+  }
+}, async (page) => SHOTS && page.screenshot({ path: join(SHOTS, 'reporting-failure.png') }));

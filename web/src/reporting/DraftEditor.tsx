@@ -1,0 +1,87 @@
+// The text being written, section by section, saved as it is typed (autosave.ts): the report
+// until it is signed, then an addendum. The viewer's measurements go into the findings with one
+// action; handing it on as preliminary and signing (after re-authenticating) save it first.
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Button, Label, TextArea, TextField } from 'react-aria-components';
+import { formatLocale } from '../i18n';
+import { formatMoment } from '../i18n/format';
+import { useViewerSelection } from '../viewer/ViewerSelection';
+import { Notice } from '../ui/fields';
+import { useAutosave } from './autosave';
+import { type DraftKind, useSubmitPreliminary } from './reading';
+import { appended, isEmpty, measurementLine, withText } from './reportDraft';
+import { SignDialog } from './SignDialog';
+import { reportProblemText } from './problems';
+import type { ReportContent } from './types';
+
+const ROWS: Record<string, number> = { findings: 10, impression: 4, addendum: 6 };
+
+export function DraftEditor({ orderId, kind, loaded, revision, canHandOn }: {
+  orderId: number; kind: DraftKind; loaded: ReportContent; revision: number; canHandOn: boolean;
+}) {
+  const { t, i18n } = useTranslation();
+  const locale = formatLocale(i18n.language);
+  const [typed, setTyped] = useState(loaded);
+  const autosave = useAutosave(orderId, kind, typed, loaded, revision);
+  const preliminary = useSubmitPreliminary(orderId);
+  const selection = useViewerSelection();
+  const [signing, setSigning] = useState(false);
+  const [problem, setProblem] = useState('');
+  const target = kind === 'addendum' ? 'addendum' : 'findings';
+  const insertMeasurements = () => {
+    const name = (key: string) => (i18n.exists(`report.measure.${key}`) ? t(`report.measure.${key}` as 'report.measure.length') : key);
+    const lines = selection.measurements().map((m) => measurementLine(m, locale, name));
+    if (lines.length === 0) return setProblem(t('report.noMeasurements'));
+    setProblem('');
+    const section = typed.sections.find((s) => s.key === target);
+    if (section) setTyped(withText(typed, target, appended(section.text, lines)));
+  };
+  const handOn = async () => {
+    setProblem('');
+    try {
+      const rev = await autosave.flush();
+      await preliminary.mutateAsync(rev);
+    } catch (e) {
+      setProblem(reportProblemText(t, e));
+    }
+  };
+  const empty = isEmpty(typed);
+  return (
+    <form className="report-draft" aria-label={t(kind === 'addendum' ? 'report.addendumForm' : 'report.reportForm')}
+      onSubmit={(e) => e.preventDefault()}
+      onKeyDown={(e) => {
+        if ((e.ctrlKey || e.metaKey) && e.key === 's') {
+          e.preventDefault();
+          void autosave.flush().catch(() => undefined);
+        }
+      }}>
+      {typed.sections.map((s) => (
+        <TextField key={s.key} className="field report-section" value={s.text}
+          onChange={(text) => setTyped((c) => withText(c, s.key, text))}>
+          <Label className="react-aria-Label">{s.title}</Label>
+          <TextArea rows={ROWS[s.key] ?? 2} data-section={s.key} />
+        </TextField>
+      ))}
+      <p className={`save-state save-${autosave.state}`} role="status" data-testid="save-state" data-state={autosave.state}>
+        {autosave.state === 'saved' && autosave.savedAt
+          ? t('report.saved', { time: formatMoment(autosave.savedAt, locale) })
+          : t(`report.save.${autosave.state}`)}
+      </p>
+      {problem && <Notice tone="error" testId="report-problem">{problem}</Notice>}
+      <div className="report-actions">
+        <Button onPress={insertMeasurements} data-testid="insert-measurements">{t('report.insertMeasurements')}</Button>
+        {canHandOn && kind === 'report' && (
+          <Button onPress={() => void handOn()} isDisabled={empty || preliminary.isPending}>{t('report.handOn')}</Button>
+        )}
+        <Button className="primary" onPress={() => setSigning(true)} isDisabled={empty || autosave.state === 'stale'}
+          data-testid="sign">
+          {t(kind === 'addendum' ? 'report.signAddendum' : 'report.sign')}
+        </Button>
+      </div>
+      {signing && (
+        <SignDialog orderId={orderId} kind={kind} flush={autosave.flush} onClose={() => setSigning(false)} />
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,76 @@
+// The report beside the images: the exam (patient, procedure, why it was asked for), then what
+// the radiologist may do with its report now: write it (the one reading it), an addendum (once
+// signed), or see that a colleague is reading it; and every version handed on or signed.
+import { useTranslation } from 'react-i18next';
+import { Button } from 'react-aria-components';
+import { ageOn } from '../i18n/format';
+import { useAppNavigate, useSession } from '../session';
+import { Notice } from '../ui/fields';
+import { ContrastAllergyBadge } from '../ris/PatientBadges';
+import type { Patient } from '../ris/types';
+import { DraftEditor } from './DraftEditor';
+import { useClaim, useRelease } from './reading';
+import { readingState } from './readingList';
+import { startingAddendum, startingContent } from './reportDraft';
+import { reportProblemText } from './problems';
+import type { ExamReport } from './types';
+import { VersionHistory } from './VersionHistory';
+
+export function ReportEditor({ data, today }: { data: ExamReport; today: string }) {
+  const { t } = useTranslation();
+  const { session } = useSession();
+  const navigate = useAppNavigate();
+  const { exam, report } = data;
+  const a = exam.appointment;
+  const claim = useClaim(exam.orderId);
+  const release = useRelease(exam.orderId);
+  const state = readingState(exam, session.username);
+  const signed = report?.status === 'final' || report?.status === 'amended';
+  const age = ageOn(a.patient.birthDate, today);
+  const title = (key: string) => t(`report.sections.${key}` as 'report.sections.findings');
+  return (
+    <div className="report-editor" data-testid="report-editor" data-status={report?.status ?? 'none'}>
+      <header className="report-exam">
+        <h2>{a.patient.name}</h2>
+        <p className="sub">
+          {a.patient.mrn}{age !== null && ` · ${t('exams.age', { count: age })}`} · {t(`patients.sex.${a.patient.sex as Patient['sex']}`)}
+        </p>
+        <ContrastAllergyBadge patient={a.patient} />
+        <p>
+          {a.priority !== 'routine' && <span className={`badge priority-${a.priority}`}>{t(`orders.priority.${a.priority}`)}</span>}{' '}
+          <strong>{exam.procedures.join(', ')}</strong> · {a.accessionNumber}
+        </p>
+        {exam.referringPhysician && <p className="sub">{t('reading.referredBy', { name: exam.referringPhysician })}</p>}
+        <p className="report-status">
+          <span className={`badge report-${report?.status ?? 'none'}`}>{t(`report.status.${report?.status ?? 'none'}`)}</span>
+          {state === 'mine' && !signed && (
+            <Button onPress={() => release.mutate(undefined, { onSuccess: () => navigate('/reading') })}>
+              {t('report.leave')}
+            </Button>
+          )}
+        </p>
+      </header>
+      {state === 'other' && !signed && (
+        <Notice testId="read-by-other">{t('reading.readBy', { name: exam.readingByName || exam.readingBy })}</Notice>
+      )}
+      {(claim.isError || release.isError) && <Notice tone="error">{reportProblemText(t, claim.error ?? release.error)}</Notice>}
+      {state === 'waiting' && !signed && (
+        <Button className="primary" onPress={() => claim.mutate()} isDisabled={claim.isPending}>{t('report.read')}</Button>
+      )}
+      {state === 'mine' && !signed && (
+        <DraftEditor key={`report-${report?.id ?? 0}`} orderId={exam.orderId} kind="report"
+          loaded={startingContent(exam, report, title)} revision={report?.revision ?? 0}
+          canHandOn={report?.status !== 'preliminary'} />
+      )}
+      {signed && report && session.permissions.includes('reporting.sign') && (
+        <section aria-labelledby="addendum-title">
+          <h3 id="addendum-title">{t('report.addendum')}</h3>
+          <p className="hint">{t('report.addendumHint')}</p>
+          <DraftEditor key={`addendum-${report.versions.length}`} orderId={exam.orderId} kind="addendum"
+            loaded={startingAddendum(report, title('addendum'))} revision={report.revision} canHandOn={false} />
+        </section>
+      )}
+      {report && <VersionHistory orderId={exam.orderId} versions={report.versions} />}
+    </div>
+  );
+}

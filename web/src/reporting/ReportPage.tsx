@@ -1,0 +1,44 @@
+// /reading/{order}: an exam opened to be read, its images in the viewer and its report beside
+// them. Opening it claims it (a colleague then sees who reads it, and cannot write or sign its
+// report); an exam someone else reads opens to look at, its report read-only.
+import { Suspense, lazy, useEffect, useRef } from 'react';
+import { useParams } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { useAppNavigate, useSession } from '../session';
+import { useClinic } from '../ris/schedule';
+import { errorText } from '../ui/errorText';
+import { useClaim, useExamReport } from './reading';
+import { readingState } from './readingList';
+import { ReportEditor } from './ReportEditor';
+
+const ViewerPage = lazy(() => import('../viewer/ViewerPage'));
+
+const OPEN_STATES = ['acquired', 'in_reading', 'preliminary'];
+
+export function ReportPage() {
+  const { t } = useTranslation();
+  const orderId = Number(useParams().orderId);
+  const navigate = useAppNavigate();
+  const { session } = useSession();
+  const clinic = useClinic();
+  const exam = useExamReport(orderId);
+  const claim = useClaim(orderId);
+  const asked = useRef(false);
+  const data = exam.data;
+  useEffect(() => {
+    if (!data || asked.current || !session.permissions.includes('reporting.write')) return;
+    if (readingState(data.exam, session.username) === 'waiting' && OPEN_STATES.includes(data.exam.appointment.orderStatus)) {
+      asked.current = true;
+      claim.mutate();
+    }
+  }, [data, session, claim]);
+  if (exam.isError) return <div className="page-message" role="alert">{errorText(t, exam.error)}</div>;
+  if (!data) return <div className="page-message">{t('report.loading')}</div>;
+  const study = data.exam.appointment.studyInstanceUid;
+  return (
+    <Suspense fallback={<div className="page-message">{t('app.openingViewer')}</div>}>
+      <ViewerPage key={study} study={study} navigate={navigate} asideLabel={t('report.pane')}
+        aside={<ReportEditor data={data} today={clinic.data?.today ?? ''} />} />
+    </Suspense>
+  );
+}

@@ -1,0 +1,62 @@
+// Every version handed on or signed, newest first, each as it was: who, when, the text, and for
+// a signed one its PDF and a check of its signature (the file against the hash recorded apart,
+// the PAdES signature, the chain to the clinic's CA).
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Button } from 'react-aria-components';
+import { formatLocale } from '../i18n';
+import { formatMoment } from '../i18n/format';
+import { signedPdfUrl, useVerifyVersion } from './reading';
+import type { ReportVersion } from './types';
+
+export function VersionHistory({ orderId, versions }: { orderId: number; versions: ReportVersion[] }) {
+  const { t } = useTranslation();
+  if (versions.length === 0) return null;
+  return (
+    <section className="report-versions" aria-labelledby="report-versions-title">
+      <h3 id="report-versions-title">{t('report.versions')}</h3>
+      <ul>
+        {[...versions].reverse().map((v) => <VersionItem key={v.number} orderId={orderId} version={v} />)}
+      </ul>
+    </section>
+  );
+}
+
+function VersionItem({ orderId, version: v }: { orderId: number; version: ReportVersion }) {
+  const { t, i18n } = useTranslation();
+  const locale = formatLocale(i18n.language);
+  const [checking, setChecking] = useState(false);
+  const check = useVerifyVersion(orderId, v.number, checking);
+  const who = v.signature?.signerName ?? v.authorName;
+  const when = formatMoment(v.signature?.signedAt ?? v.createdAt, locale);
+  return (
+    <li data-version={v.number} data-kind={v.kind}>
+      <details>
+        <summary>
+          <span className={`badge version-${v.kind}`}>{t(`report.kind.${v.kind}`)}</span>{' '}
+          {t('report.versionBy', { who, when })}
+        </summary>
+        {v.content.sections.filter((s) => s.text.trim() !== '').map((s) => (
+          <div key={s.key} className="version-section">
+            <h4>{s.title}</h4>
+            <p className="version-text">{s.text}</p>
+          </div>
+        ))}
+      </details>
+      {v.signature && (
+        <div className="version-signature">
+          <a href={signedPdfUrl(orderId, v.number)} target="_blank" rel="noreferrer" data-testid="signed-pdf">
+            {t('report.openPdf')}
+          </a>
+          <Button onPress={() => setChecking(true)} data-testid="verify">{t('report.verify')}</Button>
+          {check.data && (
+            <span role="status" className={check.data.valid ? 'verified' : 'not-verified'} data-testid="verified">
+              {check.data.valid ? t('report.verified', { signer: check.data.signer }) : t('report.notVerified')}
+            </span>
+          )}
+          {check.isError && <span role="status" className="not-verified">{t('report.verifyFailed')}</span>}
+        </div>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,23 @@
+// What a refused report step means to the radiologist, in their language: the rule the server
+// named (stale, already signed, another reading it, a wrong code...), never a status code.
+import type { TFunction } from 'i18next';
+import { ApiProblem } from '../apiClient';
+import { errorText } from '../ui/errorText';
+
+const RULES = ['stale', 'reading_claimed', 'assigned_to_another', 'not_claimed', 'already_signed', 'not_signed',
+  'empty_report', 'exam_state', 'reauthentication'] as const;
+type Rule = (typeof RULES)[number];
+
+export function problemRule(e: unknown): Rule | null {
+  if (!(e instanceof ApiProblem)) return null;
+  const rule = (e.problem.conflict as { rule?: string } | undefined)?.rule;
+  return RULES.find((r) => r === rule) ?? null;
+}
+
+export function reportProblemText(t: TFunction, e: unknown): string {
+  const rule = problemRule(e);
+  if (rule) return t(`report.rules.${rule}`);
+  if (e instanceof ApiProblem && e.status === 429) return t('report.rules.locked');
+  if (e instanceof ApiProblem && e.status === 400) return t('report.rules.invalid');
+  return errorText(t, e);
+}

@@ -1,0 +1,94 @@
+// The radiologists' side through the query cache: the reading worklist (kept current by the live
+// stream), an exam with its report, opening it to read (the claim), leaving it, saving the
+// working text, handing it on, signing, and checking a signed version.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { jsonApi, unwrap } from '../apiClient';
+import type { Priority } from '../ris/types';
+import type { ExamReport, ReportContent } from './types';
+
+export const READING = ['ris', 'reading'] as const;
+
+export interface ReadingFilter {
+  scope: 'mine' | 'all';
+  modality?: string;
+  priority?: Priority;
+  limit?: number;
+  offset?: number;
+}
+
+export function useReadingList(filter: ReadingFilter) {
+  return useQuery({
+    queryKey: [...READING, 'list', filter],
+    staleTime: 0,
+    // The live stream says when to read again; this is in case it cannot.
+    refetchInterval: 60_000,
+    queryFn: ({ signal }) => unwrap(jsonApi.GET('/api/reading', { params: { query: filter }, signal })),
+  });
+}
+
+export function useExamReport(orderId: number) {
+  return useQuery({
+    queryKey: [...READING, 'exam', orderId],
+    staleTime: 0,
+    queryFn: ({ signal }) =>
+      unwrap(jsonApi.GET('/api/reading/{orderId}', { params: { path: { orderId } }, signal })),
+  });
+}
+
+// A change whose answer is the exam and its report as they are now: put in the cache at once.
+function useReportChange<A>(orderId: number, fn: (args: A) => Promise<ExamReport>) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: fn,
+    onSuccess: (data) => client.setQueryData([...READING, 'exam', orderId], data),
+    onSettled: () => void client.invalidateQueries({ queryKey: [...READING, 'list'] }),
+  });
+}
+
+export function useClaim(orderId: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(jsonApi.POST('/api/reading/{orderId}/claim', { params: { path: { orderId } } })),
+    onSettled: () => void client.invalidateQueries({ queryKey: READING }),
+  });
+}
+
+export function useRelease(orderId: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(jsonApi.DELETE('/api/reading/{orderId}/claim', { params: { path: { orderId } } })),
+    onSettled: () => void client.invalidateQueries({ queryKey: READING }),
+  });
+}
+
+export type DraftKind = 'report' | 'addendum';
+
+export function useSaveDraft(orderId: number) {
+  return useReportChange(orderId, ({ kind, revision, content }: { kind: DraftKind; revision: number; content: ReportContent }) =>
+    kind === 'report'
+      ? unwrap(jsonApi.PUT('/api/reading/{orderId}/report', { params: { path: { orderId } }, body: { revision, ...content } }))
+      : unwrap(jsonApi.PUT('/api/reading/{orderId}/report/addendum', { params: { path: { orderId } }, body: { revision, ...content } })));
+}
+
+export function useSubmitPreliminary(orderId: number) {
+  return useReportChange(orderId, (revision: number) =>
+    unwrap(jsonApi.POST('/api/reading/{orderId}/report/preliminary', { params: { path: { orderId } }, body: { revision } })));
+}
+
+export function useSignReport(orderId: number) {
+  return useReportChange(orderId, ({ revision, reauthentication }: { revision: number; reauthentication: string }) =>
+    unwrap(jsonApi.POST('/api/reading/{orderId}/report/sign', { params: { path: { orderId } }, body: { revision, reauthentication } })));
+}
+
+export function useVerifyVersion(orderId: number, number: number, enabled: boolean) {
+  return useQuery({
+    queryKey: [...READING, 'verify', orderId, number],
+    enabled,
+    queryFn: ({ signal }) =>
+      unwrap(jsonApi.GET('/api/reading/{orderId}/report/versions/{number}/verify', { params: { path: { orderId, number } }, signal })),
+  });
+}
+
+export function signedPdfUrl(orderId: number, number: number): string {
+  return `/api/reading/${orderId}/report/versions/${number}/pdf`;
+}

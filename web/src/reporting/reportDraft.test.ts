@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import type { ReadingItem, Report, ReportContent } from './types';
+import { appended, isEmpty, measurementLine, needsSave, sameContent, startingContent, withText } from './reportDraft';
+
+const exam = {
+  reportTemplate: 'CT-HEAD',
+  appointment: { reason: 'Headache', clinicalInfo: 'Fell yesterday' },
+} as unknown as ReadingItem;
+
+describe('the report being written', () => {
+  it('starts from the standard sections with the order as the indication', () => {
+    const c = startingContent(exam, null, (k) => k.toUpperCase());
+    expect(c.templateCode).toBe('CT-HEAD');
+    expect(c.sections.map((s) => s.key)).toEqual(['indication', 'technique', 'comparison', 'findings', 'impression']);
+    expect(c.sections[0]).toEqual({ key: 'indication', title: 'INDICATION', text: 'Headache\nFell yesterday' });
+    expect(isEmpty(c)).toBe(false);
+  });
+
+  it('starts from the saved working text when there is one', () => {
+    const draft: ReportContent = { templateCode: '', sections: [{ key: 'findings', title: 'Findings', text: 'Normal.' }] };
+    expect(startingContent(exam, { draft } as unknown as Report, (k) => k)).toBe(draft);
+  });
+
+  it('knows when the typed text differs from the saved one', () => {
+    const c = startingContent(exam, null, (k) => k);
+    const typed = withText(c, 'findings', 'No haemorrhage.');
+    expect(sameContent(c, typed)).toBe(false);
+    expect(needsSave(typed, c, false)).toBe(true);
+    expect(needsSave(typed, c, true)).toBe(false);
+    expect(needsSave(c, c, false)).toBe(false);
+    expect(isEmpty(withText(withText(c, 'indication', ' '), 'findings', '\n'))).toBe(true);
+  });
+
+  it('adds lines at the end of a section', () => {
+    expect(appended('', ['a'])).toBe('a');
+    expect(appended('Normal.\n\n', ['a', 'b'])).toBe('Normal.\na\nb');
+    expect(appended('x', [])).toBe('x');
+  });
+
+  it('writes a measurement as a line of the findings', () => {
+    const image = { study: 's', series: '1.2', sop: '1.3', frame: 1 };
+    const names: Record<string, string> = { Length: 'Length', length: 'length', area: 'area', mean: 'mean' };
+    expect(measurementLine({ uid: 'u', tool: 'Length', label: '', values: [{ name: 'length', value: 12.345, unit: 'mm' }], image },
+      'en', (k) => names[k] ?? k)).toBe('Length: 12.3 mm');
+    expect(measurementLine({ uid: 'u', tool: 'EllipticalROI', label: 'Nódulo',
+      values: [{ name: 'area', value: 1234.5, unit: 'mm²' }, { name: 'mean', value: 42, unit: 'HU' }], image },
+    'es', (k) => names[k] ?? k)).toBe('Nódulo: area 1234,5 mm², mean 42 HU');
+    expect(measurementLine({ uid: 'u', tool: 'ArrowAnnotate', label: 'Fracture', values: [], image }, 'en', (k) => k)).toBe('Fracture');
+  });
+});

@@ -1,0 +1,64 @@
+// The report's working text as the editor keeps it, as plain functions (reportDraft.test.ts):
+// the sections a new report starts with, the text a measurement inserts, and what the
+// autosave has left to do.
+import type { ViewerMeasurement } from '../viewer/ViewerSelection';
+import type { ReadingItem, Report, ReportContent, ReportSection } from './types';
+
+// IHE MRRT's sections of a report, in order.
+export const STANDARD_SECTIONS = ['indication', 'technique', 'comparison', 'findings', 'impression'] as const;
+
+// The text a report starts from: the saved working text, or the standard sections with the
+// order's reason and clinical information as the indication. `title` names a section in the
+// reader's language.
+export function startingContent(exam: ReadingItem, report: Report | null, title: (key: string) => string): ReportContent {
+  if (report && report.draft.sections.length > 0) return report.draft;
+  const a = exam.appointment;
+  const indication = [a.reason, a.clinicalInfo].filter((s) => s.trim() !== '').join('\n');
+  return {
+    templateCode: exam.reportTemplate,
+    sections: STANDARD_SECTIONS.map((key) => ({ key, title: title(key), text: key === 'indication' ? indication : '' })),
+  };
+}
+
+// An addendum's working text: one section.
+export function startingAddendum(report: Report, title: string): ReportContent {
+  if (report.draft.sections.length > 0) return report.draft;
+  return { templateCode: '', sections: [{ key: 'addendum', title, text: '' }] };
+}
+
+export function isEmpty(content: ReportContent): boolean {
+  return content.sections.every((s) => s.text.trim() === '');
+}
+
+export function sameContent(a: ReportContent, b: ReportContent): boolean {
+  return a.templateCode === b.templateCode && a.sections.length === b.sections.length &&
+    a.sections.every((s, i) => s.key === b.sections[i].key && s.title === b.sections[i].title && s.text === b.sections[i].text);
+}
+
+export function withText(content: ReportContent, key: string, text: string): ReportContent {
+  return { ...content, sections: content.sections.map((s): ReportSection => (s.key === key ? { ...s, text } : s)) };
+}
+
+// A section's text with `lines` added at its end, each on its own line.
+export function appended(text: string, lines: string[]): string {
+  if (lines.length === 0) return text;
+  const body = text.replace(/\s+$/, '');
+  return (body ? `${body}\n` : '') + lines.join('\n');
+}
+
+// "Length: 12.4 mm", "Nodule: area 1,234.5 mm², mean 42 HU": a measurement as a line of the
+// findings. `name` says a tool's or a value's name in the reader's language; numbers in its
+// locale. An arrow's text is its label.
+export function measurementLine(m: ViewerMeasurement, locale: string, name: (key: string) => string): string {
+  const number = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+  // One value is the tool's own (a length's length, an angle's angle): not named twice.
+  const values = m.values.map((v) => `${m.values.length > 1 ? `${name(v.name)} ` : ''}${number.format(v.value)} ${v.unit}`.trim());
+  const head = m.label || name(m.tool);
+  return values.length > 0 ? `${head}: ${values.join(', ')}` : head;
+}
+
+// What the autosave does next, given what is typed, what the server has, and whether a save
+// is under way: nothing, or save now (after the pause the caller waits for).
+export function needsSave(typed: ReportContent, saved: ReportContent, saving: boolean): boolean {
+  return !saving && !sameContent(typed, saved);
+}

@@ -1,0 +1,10 @@
+// The reporting API's types, generated from docs/openapi.yaml (npm run gen:api): never typed by hand.
+import type { components } from '../types/api.gen';
+
+export type ReadingItem = components['schemas']['ReadingItem'];
+export type ExamReport = components['schemas']['ExamReport'];
+export type Report = components['schemas']['Report'];
+export type ReportContent = components['schemas']['ReportContent'];
+export type ReportSection = components['schemas']['ReportSection'];
+export type ReportVersion = components['schemas']['ReportVersion'];
+export type SignatureCheck = components['schemas']['SignatureCheck'];
