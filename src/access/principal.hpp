@@ -31,6 +31,7 @@ struct Principal {
       false;  // the role requires TOTP and none is set up: only /api/auth/* until it is
   bool password_change_only =
       false;               // an administrator reset the password: only /api/auth/* until changed
+  bool totp_enabled = false;  // re-authentication (signing a report) asks for the code, not the password
   std::string csrf_token;  // sessions: what state-changing requests must echo
 
   [[nodiscard]] bool authenticated() const { return via != Credential::None; }

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -65,23 +66,22 @@ static Result<std::string> node_id(const Config& config) {
 }
 
 // The passphrase that encrypts the report-signing keys in the database: the configured file's
-// first line, or one made on first start in data_dir, readable by this user only.
+// first line, or one made on first start in data_dir, created readable by this user only.
 static Result<std::string> report_key_passphrase(const Config& config) {
   const bool made_here = config.report_key_passphrase_file.empty();
   const auto path = made_here ? config.data_dir / "report-keys.passphrase" : config.report_key_passphrase_file;
   std::string secret;
   if (std::ifstream in(path); in) std::getline(in, secret);
+  while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
   if (!secret.empty()) return secret;
   if (!made_here) return fail(ErrorCode::InvalidArgument, "report_key_passphrase_file " + path.string() + " is empty or unreadable");
-  secret = auth::random_token(32);
-  {
-    std::ofstream out(path);
-    out << secret << "\n";
-    if (!out) return fail(ErrorCode::OutOfResources, "cannot write " + path.string());
-  }
-  std::error_code ec;
-  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                               std::filesystem::perm_options::replace, ec);
+  secret = auth::random_token(32) + "\n";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(ErrorCode::OutOfResources, "cannot create " + path.string() + ": " + std::strerror(errno));
+  const bool written = ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written) return fail(ErrorCode::OutOfResources, "cannot write " + path.string());
+  secret.pop_back();
   return secret;
 }
 
@@ -205,6 +205,7 @@ Result<Services> open_services(const Config& config) {
   signing.language = config.report_language;
   signing.key_passphrase = *passphrase;
   s.report_signer = std::make_unique<reporting::PdfSigner>(*s.signing_keys, s.ris_schedule->zone(), std::move(signing));
+  if (auto checked = s.report_signer->check_keys(); !checked) return std::unexpected(checked.error());
   auto reports = reporting::Reports::open(*s.db, *s.writes, *s.outbox, *s.report_signer, progress);
   if (!reports) return std::unexpected(reports.error());
   s.reports = std::move(*reports);

@@ -27,6 +27,7 @@ Result<Principal> AuthService::principal_for(const User& u) const {
   p.patient_id = u.patient_id;
   p.physician_name = u.physician_name;
   p.enrolment_only = totp_required(u) && !u.totp_enabled;
+  p.totp_enabled = u.totp_enabled;
   p.password_change_only = u.must_change_password;
   return p;
 }

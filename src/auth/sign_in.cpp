@@ -186,6 +186,9 @@ Status AuthService::reauthenticate(const Principal& who, const std::string& secr
   {
     auto c = pool_.acquire();
     if (!c) return std::unexpected(c.error());
+    auto blocked = address_blocked(**c, address);
+    if (!blocked) return std::unexpected(blocked.error());
+    if (*blocked) return fail(ErrorCode::TooManyAttempts);
     auto u = load_user(**c, "id = ?", who.user_id);
     if (!u) return std::unexpected(u.error());
     auto rows = (*c)->query("SELECT password_hash, totp_secret, totp_last_step FROM users WHERE id = ?", {u->id});
@@ -198,29 +201,37 @@ Status AuthService::reauthenticate(const Principal& who, const std::string& secr
   const User& u = *user;
   const int64_t now = clock_.unix_seconds();
   if (u.locked_until > now) return fail(ErrorCode::TooManyAttempts);
+  // A password typed where the authenticator's code goes is a slip, not a guess: said so, not counted.
+  if (u.totp_enabled && (secret.size() != 6 || !std::ranges::all_of(secret, [](char c) { return c >= '0' && c <= '9'; })))
+    return fail(ErrorCode::InvalidArgument, "Type the 6-digit code your authenticator app shows now");
   const LoginRequest attempt{.username = u.username, .password = {}, .totp = {}, .recovery_code = {},
                              .address = address, .user_agent = {}};
   auto refuse = [&](const char* why) -> Status {
     if (auto s = record_failure(attempt, &u); !s) return s;
     return fail(ErrorCode::Forbidden, why);
   };
-  if (!u.totp_enabled) {
-    if (!verify_password(hash, secret)) return refuse("The password is not right");
-    return {};
+  std::optional<uint64_t> step;
+  if (u.totp_enabled) {
+    step = verify_totp(totp_secret, secret, now, last_step);
+    if (!step) return refuse("The code is not right, or was used already; wait for the next one");
+  } else if (!verify_password(hash, secret)) {
+    return refuse("The password is not right");
   }
-  auto step = verify_totp(totp_secret, secret, now, last_step);
-  if (!step) return refuse("The code is not right, or was used already; wait for the next one");
-  bool used = false;
+  // What was checked outside holds still, in one statement on every node: not locked meanwhile by
+  // guesses made at the same time, the code not used meanwhile; the failures counted so far end.
+  bool held = false;
   auto written = write([&](Connection& c) -> Status {
-    if (auto s = c.execute("UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?",
-                           {static_cast<int64_t>(*step), u.id, static_cast<int64_t>(*step)});
+    const int64_t used = step ? static_cast<int64_t>(*step) : 0;
+    if (auto s = c.execute("UPDATE users SET failed_logins = 0, totp_last_step = CASE WHEN ? > 0 THEN ? ELSE "
+                           "totp_last_step END WHERE id = ? AND locked_until <= ? AND (? = 0 OR totp_last_step < ?)",
+                           {used, used, u.id, now, used, used});
         !s)
       return s;
-    used = c.changes() != 1;
+    held = c.changes() == 1;
     return {};
   });
   if (!written) return written;
-  if (used) return refuse("The code is not right, or was used already; wait for the next one");
+  if (!held) return refuse("The code was used already, or the account was locked meanwhile; wait for the next code");
   return {};
 }
 

@@ -34,6 +34,9 @@ Result<std::string> encrypt_private_key(std::string_view key_pem, std::string_vi
 }
 
 Result<std::string> decrypt_private_key(std::string_view encrypted_pem, std::string_view passphrase) {
+  // A key kept in clear (planted where only encrypted ones are kept) is refused, not used.
+  if (encrypted_pem.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") == std::string_view::npos)
+    return fail(ErrorCode::IntegrityError, "a signing key is kept unencrypted; it is not used");
   BioPtr in = read_bio(encrypted_pem);
   const std::string pass(passphrase);
   PkeyPtr key(in ? PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, const_cast<char*>(pass.c_str())) : nullptr);
@@ -61,6 +64,9 @@ Result<CertificateSummary> certificate_summary(std::string_view cert_pem) {
     out.serial += kHex[serial->data[i] & 15];
   }
   out.common_name = common_name(cert->get());
+  auto until = to_time_point(X509_get0_notAfter(cert->get()));
+  if (!until) return std::unexpected(until.error());
+  out.not_after = *until;
   return out;
 }
 

@@ -8,6 +8,7 @@
 //   auto key_pem = decrypt_private_key(*sealed, passphrase);            // to sign
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,7 @@ struct CertificateSummary {
   std::string subject;  // RFC 2253, UTF-8
   std::string serial;   // hex
   std::string common_name;
+  std::chrono::system_clock::time_point not_after{};
 };
 [[nodiscard]] Result<CertificateSummary> certificate_summary(std::string_view cert_pem);
 

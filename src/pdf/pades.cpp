@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ess.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -492,6 +493,11 @@ Result<Verification> verify_pades(std::string_view pdf, std::string_view trusted
   std::string_view signature = signatures.back().dictionary;
 
   Verification v;
+  // A report is signed once (an addendum is a PDF of its own): a second signature is not ours.
+  if (signatures.size() != 1) {
+    note(v, "the PDF has " + std::to_string(signatures.size()) + " signatures; a report has one");
+    return v;
+  }
   if (auto sub_filter = dictionary_value(signature, "SubFilter")) v.sub_filter = as_name(*sub_filter).value_or("");
   if (auto m = dictionary_value(signature, "M"))
     if (auto text = as_string(*m)) v.signing_time = parse_pdf_date(*text);
@@ -510,7 +516,9 @@ Result<Verification> verify_pades(std::string_view pdf, std::string_view trusted
     return v;
   }
   const auto size = static_cast<long long>(pdf.size());
-  if (range[0] != 0 || range[0] + range[1] > range[2] || range[2] + range[3] > size) {
+  // Each value against the file's size before any sum: a hostile range must not overflow.
+  if (range[0] != 0 || range[1] > size || range[2] > size || range[3] > size || range[1] > range[2] ||
+      range[3] > size - range[2]) {
     note(v, "the signature's byte range lies outside the file");
     return v;
   }
@@ -568,8 +576,17 @@ Result<Verification> verify_pades(std::string_view pdf, std::string_view trusted
   StoreCtxPtr chain_context(X509_STORE_CTX_new());
   if (roots->empty()) {
     note(v, "no trusted certificate was given to check the signer's against");
+  } else if (X509_check_ca(signer_cert) != 0 ||
+             (X509_get_key_usage(signer_cert) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
+    // A certificate authority's own key signs certificates, not reports.
+    note(v, "the signer's certificate is not one for signing documents");
   } else if (store && chain_context &&
              X509_STORE_CTX_init(chain_context.get(), store.get(), signer_cert, certs.get()) == 1) {
+    // Checked as it stood when it signed (/M): a report signed with a certificate that has since
+    // expired stays a valid signature of its time.
+    if (v.signing_time)
+      X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(chain_context.get()),
+                                 std::chrono::system_clock::to_time_t(*v.signing_time));
     v.chain_trusted = X509_verify_cert(chain_context.get()) == 1;
     if (!v.chain_trusted)
       note(v, std::string("the signer's certificate is not trusted: ") +

@@ -157,7 +157,8 @@ Result<void> read_section(std::string_view pdf, size_t offset, CrossReference& x
   while (!lex.starts_with("trailer")) {
     auto first = parse_number<int>(lex.word());
     auto count = parse_number<int>(lex.word());
-    if (!first || !count || *first < 0 || *count < 0 || *count > 10'000'000)
+    // (the sum of the two must fit an object number: a hostile section must not overflow it)
+    if (!first || !count || *first < 0 || *count < 0 || *count > 10'000'000 || *first > 100'000'000)
       return fail(ErrorCode::InvalidArgument, "a malformed cross-reference subsection");
     for (int i = 0; i < *count; ++i) {
       auto entry_offset = parse_number<size_t>(lex.word());

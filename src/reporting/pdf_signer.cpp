@@ -121,12 +121,69 @@ Result<pdf::SigningIdentity> PdfSigner::identity(const std::string& name,
     if (!kept) return std::unexpected(kept.error());
     *stored = std::move(*kept);
   }
-  auto key = pdf::decrypt_private_key((*stored)->encrypted_key_pem, options_.key_passphrase);
-  if (!key) return std::unexpected(key.error());
-  pdf::SigningIdentity out{*key, (*stored)->cert_pem, (*stored)->chain_pem};
+  auto opened = unseal(**stored);
+  if (!opened) return std::unexpected(opened.error());
+  pdf::SigningIdentity out = std::move(*opened);
   std::lock_guard lock(mutex_);
   cached_.emplace(name, out);
   return out;
+}
+
+Result<pdf::SigningIdentity> PdfSigner::unseal(const StoredIdentity& stored) {
+  auto key = pdf::decrypt_private_key(stored.encrypted_key_pem, options_.key_passphrase);
+  if (!key) return std::unexpected(key.error());
+  return pdf::SigningIdentity{*key, stored.cert_pem, stored.chain_pem};
+}
+
+Result<pdf::SigningIdentity> PdfSigner::person(const std::string& username, const std::string& name,
+                                               const pdf::SigningIdentity& ca) {
+  // A radiologist's certificate names them as they are now and has a month left at least; else a
+  // new one is issued under a new name (the old ones stay: what they signed stays checkable).
+  const std::string prefix = "user:" + username + "@";
+  const auto now = std::chrono::system_clock::now();
+  auto usable = [&](const pdf::SigningIdentity& id) {
+    auto summary = pdf::certificate_summary(id.cert_pem);
+    return summary && summary->common_name == name && summary->not_after > now + std::chrono::days(30);
+  };
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = cached_.find(prefix); it != cached_.end() && usable(it->second)) return it->second;
+  }
+  auto stored = keys_.newest(prefix);
+  if (!stored) return std::unexpected(stored.error());
+  std::optional<pdf::SigningIdentity> found;
+  if (*stored) {
+    auto opened = unseal(**stored);
+    if (!opened) return std::unexpected(opened.error());
+    if (usable(*opened)) found = std::move(*opened);
+  }
+  if (!found) {
+    auto made = pdf::issue_signing_certificate(ca, name, "", options_.certificate_days);
+    if (!made) return std::unexpected(made.error());
+    auto sealed = pdf::encrypt_private_key(made->key_pem, options_.key_passphrase);
+    if (!sealed) return std::unexpected(sealed.error());
+    std::string stamp = utc_now_iso();
+    std::erase_if(stamp, [](char c) { return c == '-' || c == ':'; });
+    auto kept = keys_.keep_first({prefix + stamp, *sealed, made->cert_pem, made->chain_pem, {}});
+    if (!kept) return std::unexpected(kept.error());
+    auto opened = unseal(*kept);
+    if (!opened) return std::unexpected(opened.error());
+    found = std::move(*opened);
+  }
+  std::lock_guard lock(mutex_);
+  cached_[prefix] = *found;
+  return *found;
+}
+
+Status PdfSigner::check_keys() {
+  auto ca = keys_.find(kCaName);
+  if (!ca) return std::unexpected(ca.error());
+  if (!*ca) return {};
+  if (auto opened = unseal(**ca); !opened)
+    return fail(ErrorCode::InvalidArgument,
+                "the keys that sign reports cannot be opened with report_key_passphrase_file (" +
+                    opened.error().detail + "); give this node the same passphrase file as the others");
+  return {};
 }
 
 Result<std::string> PdfSigner::clinic_ca_pem() {
@@ -138,10 +195,8 @@ Result<std::string> PdfSigner::clinic_ca_pem() {
 Result<SignedPdf> PdfSigner::sign(const SigningRequest& request) {
   auto ca = identity(kCaName, [&] { return pdf::make_clinic_ca(options_.clinic_name); });
   if (!ca) return std::unexpected(ca.error());
-  auto person = identity("user:" + request.signer, [&] {
-    return pdf::issue_signing_certificate(*ca, request.signer_name, "", options_.certificate_days);
-  });
-  if (!person) return std::unexpected(person.error());
+  auto signer = person(request.signer, request.signer_name, *ca);
+  if (!signer) return std::unexpected(signer.error());
   auto rendered = pdf::render_report(report_document(request, options_, zone_));
   if (!rendered) return std::unexpected(rendered.error());
   pdf::SignatureRequest how;
@@ -150,9 +205,9 @@ Result<SignedPdf> PdfSigner::sign(const SigningRequest& request) {
   how.location = options_.clinic_city;
   how.signing_time = parse_instant(request.signed_at).value_or(Instant{});
   how.timestamp = options_.timestamp;
-  auto signed_pdf = pdf::sign_pades(*rendered, *person, how);
+  auto signed_pdf = pdf::sign_pades(*rendered, *signer, how);
   if (!signed_pdf) return std::unexpected(signed_pdf.error());
-  auto summary = pdf::certificate_summary(person->cert_pem);
+  auto summary = pdf::certificate_summary(signer->cert_pem);
   if (!summary) return std::unexpected(summary.error());
   return SignedPdf{std::move(*signed_pdf), summary->subject, summary->serial};
 }

@@ -44,14 +44,19 @@ class PdfSigner : public Signer {
   [[nodiscard]] Result<pdf::Verification> verify(std::string_view pdf);
   // The clinic's CA certificate (PEM), made on first use.
   [[nodiscard]] Result<std::string> clinic_ca_pem();
+  // At start: the keys kept, if any, open with this node's passphrase (InvalidArgument otherwise).
+  [[nodiscard]] Status check_keys();
 
  private:
   Result<pdf::SigningIdentity> identity(const std::string& name, const std::function<Result<pdf::SigningIdentity>()>& make);
+  Result<pdf::SigningIdentity> person(const std::string& username, const std::string& name,
+                                      const pdf::SigningIdentity& ca);
+  Result<pdf::SigningIdentity> unseal(const StoredIdentity& stored);
   SigningKeys& keys_;
   TimeZone zone_;
   PdfSignerOptions options_;
   std::mutex mutex_;
-  std::map<std::string, pdf::SigningIdentity> cached_;  // by SigningKeys name
+  std::map<std::string, pdf::SigningIdentity> cached_;  // by SigningKeys name (a person's: their prefix)
 };
 
 // The report as its PDF prints it, in `language` (labels: en, es, ca); exposed for tests.

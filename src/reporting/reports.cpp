@@ -18,8 +18,8 @@ constexpr const char* kWrite = "reporting.write";
 constexpr const char* kSign = "reporting.sign";
 
 constexpr const char* kReportColumns =
-    "id, order_id, patient_id, accession_number, study_uid, status, template_code, draft_revision, "
-    "draft_saved_at, draft_saved_by, created_at, created_by, updated_at";
+    "id, order_id, status, template_code, draft_revision, draft_saved_at, draft_saved_by, created_at, created_by, "
+    "updated_at";
 
 bool is_signed(const std::string& status) { return status == "final" || status == "amended"; }
 
@@ -27,17 +27,14 @@ Report report_of(const Row& r) {
   Report out;
   out.id = r.integer(0);
   out.order_id = r.integer(1);
-  out.patient_id = r.integer(2);
-  out.accession_number = r.text(3);
-  out.study_uid = r.text(4);
-  out.status = r.text(5);
-  out.draft.template_code = r.text(6);
-  out.draft_revision = r.integer(7);
-  out.draft_saved_at = r.text(8);
-  out.draft_saved_by = r.text(9);
-  out.created_at = r.text(10);
-  out.created_by = r.text(11);
-  out.updated_at = r.text(12);
+  out.status = r.text(2);
+  out.draft.template_code = r.text(3);
+  out.draft_revision = r.integer(4);
+  out.draft_saved_at = r.text(5);
+  out.draft_saved_by = r.text(6);
+  out.created_at = r.text(7);
+  out.created_by = r.text(8);
+  out.updated_at = r.text(9);
   return out;
 }
 
@@ -87,6 +84,15 @@ Result<std::optional<Report>> load(Connection& c, int64_t order_id) {
   if (!rows) return std::unexpected(rows.error());
   if (rows->empty()) return std::optional<Report>();
   Report report = report_of((*rows)[0]);
+  // Whose and which study: the order's as it is now (a merge, an unmerge or a study linked again
+  // moves the order, and the report with it), never a copy made when the report began.
+  auto exam = ris::reading_item(c, order_id);
+  if (!exam) return std::unexpected(exam.error());
+  if (*exam) {
+    report.patient_id = (*exam)->view.patient_id;
+    report.accession_number = (*exam)->view.accession_number;
+    report.study_uid = (*exam)->view.study_uid;
+  }
   auto draft = sections(c, "rep_draft_sections", report.id, std::nullopt);
   if (!draft) return std::unexpected(draft.error());
   report.draft.sections = std::move(*draft);
@@ -147,6 +153,15 @@ std::optional<ReportConflict> writer_conflict(const std::optional<Report>& repor
   return std::nullopt;
 }
 
+// Whether the working text says anything a report must: more than what the order gave it
+// (the clinical information) and the usual preamble; for an addendum, anything.
+bool has_reported_text(const ReportContent& content, bool addendum) {
+  return std::ranges::any_of(content.sections, [&](const ReportSection& s) {
+    const bool preamble = s.key == "indication" || s.key == "technique" || s.key == "comparison";
+    return (addendum || !preamble) && s.text.find_first_not_of(" \t\r\n") != std::string::npos;
+  });
+}
+
 std::optional<ReportConflict> revision_conflict(const std::optional<Report>& report, int64_t seen_revision) {
   const int64_t now = report ? report->draft_revision : 0;
   if (now == seen_revision) return std::nullopt;
@@ -154,6 +169,23 @@ std::optional<ReportConflict> revision_conflict(const std::optional<Report>& rep
 }
 
 }  // namespace
+
+std::optional<ReportConflict> sign_conflict(const std::optional<Report>& report, const ris::ReadingItem& exam,
+                                            int64_t seen_revision, const access::Principal& actor) {
+  if (auto c = writer_conflict(report, exam, actor)) return c;
+  if (auto c = revision_conflict(report, seen_revision)) return c;
+  const bool addendum = report && is_signed(report->status);
+  if (!report || report->draft.empty())
+    return addendum ? ReportConflict{"already_signed", "This report is signed already; write an addendum to add to it"}
+                    : ReportConflict{"empty_report", "An empty report cannot be signed"};
+  if (!has_reported_text(report->draft, addendum))
+    return ReportConflict{"empty_report", "Write the findings or the impression before signing"};
+  // An addendum's working text is shared while it is written; each signs only their own.
+  if (addendum && report->draft_saved_by != actor.username)
+    return ReportConflict{"not_your_draft", "This addendum was last written by " + report->draft_saved_by +
+                                                "; add to it and save before signing it as yours"};
+  return std::nullopt;
+}
 
 bool ReportContent::empty() const {
   return std::ranges::all_of(sections, [](const ReportSection& s) {
@@ -230,13 +262,11 @@ Result<ReportSaved> Reports::save_draft(int64_t order_id, int64_t seen_revision,
       if (auto s = c.execute("DELETE FROM rep_draft_sections WHERE report_id = ?", {id}); !s)
         return std::unexpected(s.error());
     } else {
-      const ris::AppointmentView& v = (*exam)->view;
-      auto made = c.query("INSERT INTO rep_reports (order_id, patient_id, accession_number, study_uid, status, "
-                          "template_code, draft_revision, draft_saved_at, draft_saved_by, versions, created_at, "
-                          "created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, 'draft', ?, 1, ?, ?, 0, ?, ?, ?, "
-                          "?) RETURNING id",
-                          {order_id, v.patient_id, v.accession_number, v.study_uid, content.template_code, now,
-                           actor.username, now, actor.username, now, actor.username});
+      auto made = c.query("INSERT INTO rep_reports (order_id, status, template_code, draft_revision, draft_saved_at, "
+                          "draft_saved_by, versions, created_at, created_by, updated_at, updated_by) VALUES (?, "
+                          "'draft', ?, 1, ?, ?, 0, ?, ?, ?, ?) RETURNING id",
+                          {order_id, content.template_code, now, actor.username, now, actor.username, now,
+                           actor.username});
       if (!made) return std::unexpected(made.error());
       id = (*made)[0].integer(0);
     }
@@ -265,8 +295,8 @@ Result<ReportSaved> Reports::submit_preliminary(int64_t order_id, int64_t seen_r
     }
     out.conflict = writer_conflict(*report, **exam, actor);
     if (!out.conflict) out.conflict = revision_conflict(*report, seen_revision);
-    if (!out.conflict && (!*report || (*report)->draft.empty()))
-      out.conflict = ReportConflict{"empty_report", "Write the report before handing it on"};
+    if (!out.conflict && (!*report || !has_reported_text((*report)->draft, false)))
+      out.conflict = ReportConflict{"empty_report", "Write the findings or the impression before handing it on"};
     if (out.conflict) return out;
     Report& r = **report;
     const int64_t number = static_cast<int64_t>(r.versions.size()) + 1;
@@ -280,8 +310,9 @@ Result<ReportSaved> Reports::submit_preliminary(int64_t order_id, int64_t seen_r
       return std::unexpected(s.error());
     if (auto s = insert_sections(c, "rep_version_sections", r.id, number, r.draft.sections); !s)
       return std::unexpected(s.error());
-    if (auto s = c.execute("UPDATE rep_reports SET status = 'preliminary', versions = ?, draft_revision = "
-                           "draft_revision + 1, updated_at = ?, updated_by = ? WHERE id = ?",
+    // The working text is as it was: its revision stays, so that the open editor saves on.
+    if (auto s = c.execute("UPDATE rep_reports SET status = 'preliminary', versions = ?, updated_at = ?, updated_by = "
+                           "? WHERE id = ?",
                            {number, now, actor.username, r.id});
         !s)
       return std::unexpected(s.error());
@@ -294,6 +325,19 @@ Result<ReportSaved> Reports::submit_preliminary(int64_t order_id, int64_t seen_r
     out.value = std::move(**saved);
     return out;
   });
+}
+
+Result<std::optional<ReportConflict>> Reports::check_sign(int64_t order_id, int64_t seen_revision,
+                                                          const access::Principal& actor) {
+  if (!actor.may(kSign)) return fail(ErrorCode::Forbidden, "Only a radiologist signs reports");
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto exam = ris::reading_item(**c, order_id);
+  if (!exam) return std::unexpected(exam.error());
+  if (!*exam) return fail(ErrorCode::NotFound, "no exam of this order has been performed");
+  auto report = load(**c, order_id);
+  if (!report) return std::unexpected(report.error());
+  return sign_conflict(*report, **exam, seen_revision, actor);
 }
 
 Result<ReportSaved> Reports::sign(int64_t order_id, int64_t seen_revision, const access::Principal& actor,
@@ -319,13 +363,7 @@ Result<ReportSaved> Reports::sign(int64_t order_id, int64_t seen_revision, const
     if (!n) return std::unexpected(n.error());
     signer_name = std::move(*n);
   }
-  out.conflict = writer_conflict(report, *exam, actor);
-  if (!out.conflict) out.conflict = revision_conflict(report, seen_revision);
-  if (!out.conflict && (!report || report->draft.empty()))
-    out.conflict = report && is_signed(report->status)
-                       ? ReportConflict{"already_signed",
-                                        "This report is signed already; write an addendum to add to it"}
-                       : ReportConflict{"empty_report", "An empty report cannot be signed"};
+  out.conflict = sign_conflict(report, *exam, seen_revision, actor);
   if (out.conflict) return out;
   const bool addendum = is_signed(report->status);
   ReportVersion version;
@@ -340,13 +378,17 @@ Result<ReportSaved> Reports::sign(int64_t order_id, int64_t seen_revision, const
   if (!pdf) return std::unexpected(pdf.error());
   const std::string sha = sha256_hex(pdf->pdf);
   return writes_.run<ReportSaved>([&](Connection& c) -> Result<ReportSaved> {
+    // Everything checked before rendering, checked again: the text, and who may sign it now (the
+    // exam given to another, or its order cancelled, while the PDF was made).
     auto now_report = load(c, order_id);
     if (!now_report) return std::unexpected(now_report.error());
-    if (!*now_report || (*now_report)->draft_revision != report->draft_revision ||
-        (*now_report)->status != report->status) {
+    auto now_exam = ris::reading_item(c, order_id);
+    if (!now_exam) return std::unexpected(now_exam.error());
+    if (!*now_exam) return fail(ErrorCode::NotFound, "no exam of this order has been performed");
+    out.conflict = sign_conflict(*now_report, **now_exam, seen_revision, actor);
+    if (!out.conflict && (!*now_report || (*now_report)->status != report->status))
       out.conflict = ReportConflict{"stale", "The report changed while it was being signed; read it again and sign"};
-      return out;
-    }
+    if (out.conflict) return out;
     const Report& r = **now_report;
     if (auto s = c.execute("INSERT INTO rep_versions (report_id, number, kind, template_code, author, author_name, "
                            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -404,13 +446,16 @@ Result<Reports::SignedFile> Reports::signed_pdf(int64_t order_id, int64_t number
 Result<std::optional<Reports::SignedVersion>> Reports::signed_version_of(const std::string& pdf_sha256) {
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());
-  auto rows = (*c)->query("SELECT r.accession_number, s.number, s.signer_name, s.signed_at FROM rep_signatures s JOIN "
+  auto rows = (*c)->query("SELECT r.order_id, s.number, s.signer_name, s.signed_at FROM rep_signatures s JOIN "
                           "rep_reports r ON r.id = s.report_id WHERE s.pdf_sha256 = ?",
                           {pdf_sha256});
   if (!rows) return std::unexpected(rows.error());
   if (rows->empty()) return std::optional<SignedVersion>();
   const Row& r = rows->front();
-  return std::optional<SignedVersion>(SignedVersion{r.text(0), r.integer(1), r.text(2), r.text(3)});
+  auto exam = ris::reading_item(**c, r.integer(0));
+  if (!exam) return std::unexpected(exam.error());
+  return std::optional<SignedVersion>(
+      SignedVersion{*exam ? (*exam)->view.accession_number : std::string(), r.integer(1), r.text(2), r.text(3)});
 }
 
 const std::vector<Migration>& migrations() {
@@ -418,12 +463,10 @@ const std::vector<Migration>& migrations() {
       {1,
        "reports: the working text, versions and signatures (append-only), signed PDFs",
        {
-           "CREATE TABLE rep_reports (id ${PK}, order_id INTEGER NOT NULL UNIQUE, patient_id INTEGER NOT NULL, "
-           "accession_number TEXT NOT NULL, study_uid TEXT NOT NULL, status TEXT NOT NULL, template_code TEXT NOT "
+           "CREATE TABLE rep_reports (id ${PK}, order_id INTEGER NOT NULL UNIQUE, status TEXT NOT NULL, template_code TEXT NOT "
            "NULL, draft_revision INTEGER NOT NULL, draft_saved_at TEXT NOT NULL, draft_saved_by TEXT NOT NULL, "
            "versions INTEGER NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL, updated_at TEXT NOT "
            "NULL, updated_by TEXT NOT NULL)",
-           "CREATE INDEX rep_reports_by_patient ON rep_reports (patient_id, id)",
            "CREATE TABLE rep_draft_sections (report_id INTEGER NOT NULL, position INTEGER NOT NULL, section_key "
            "TEXT NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (report_id, position))",
            "CREATE TABLE rep_versions (report_id INTEGER NOT NULL, number INTEGER NOT NULL, kind TEXT NOT NULL, "

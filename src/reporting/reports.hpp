@@ -57,6 +57,10 @@ class Reports {
   // re-authenticated the actor; `signed_from` is their address, for the audit trail.
   [[nodiscard]] Result<ReportSaved> sign(int64_t order_id, int64_t seen_revision, const access::Principal& actor,
                                          const std::string& signed_from);
+  // The same checks as sign() without signing: for the caller to refuse before asking the
+  // radiologist to re-authenticate (a code is good once). Conflict, or nullopt.
+  [[nodiscard]] Result<std::optional<ReportConflict>> check_sign(int64_t order_id, int64_t seen_revision,
+                                                                 const access::Principal& actor);
 
   // The signed PDF of a version, as stored, with its recorded SHA-256.
   struct SignedFile {
@@ -84,5 +88,10 @@ class Reports {
 
 // Sections to correct in a content: too many, unknown key form, too long.
 [[nodiscard]] std::vector<FieldError> check_content(const ReportContent& content);
+// Why `actor` may not sign the report's working text now (seen at `seen_revision`), or nullopt:
+// not theirs to write, stale, empty, already signed, or an addendum someone else wrote last.
+[[nodiscard]] std::optional<ReportConflict> sign_conflict(const std::optional<Report>& report,
+                                                          const ris::ReadingItem& exam, int64_t seen_revision,
+                                                          const access::Principal& actor);
 
 }  // namespace vireo::reporting

@@ -31,6 +31,17 @@ Result<std::optional<StoredIdentity>> SigningKeys::find(const std::string& name)
   return find_in(**c, name);
 }
 
+Result<std::optional<StoredIdentity>> SigningKeys::newest(const std::string& prefix) {
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto rows = (*c)->query("SELECT name FROM rep_signing_identities WHERE substr(name, 1, ?) = ? ORDER BY created_at "
+                          "DESC, name DESC LIMIT 1",
+                          {static_cast<int64_t>(prefix.size()), prefix});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return std::optional<StoredIdentity>();
+  return find_in(**c, rows->front().text(0));
+}
+
 Result<StoredIdentity> SigningKeys::keep_first(const StoredIdentity& identity) {
   return writes_.run<StoredIdentity>([&](Connection& c) -> Result<StoredIdentity> {
     auto kept = find_in(c, identity.name);

@@ -111,6 +111,19 @@ std::string reading_conflict(const ReadingItem& item) {
 
 }  // namespace
 
+namespace {
+
+// The exam as the write just left it, its change told through the outbox as `topic`.
+Result<ReadingItem> told(Connection& c, const events::Outbox& outbox, const ReadingItem& before, const char* topic) {
+  if (auto s = outbox.enqueue(c, rows::appointment_event(topic, before.view)); !s) return std::unexpected(s.error());
+  auto now = reading_item(c, before.view.appointment.order_id);
+  if (!now) return std::unexpected(now.error());
+  if (!*now) return fail(ErrorCode::Internal, "the exam just changed is not there");
+  return std::move(**now);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Reading>> Reading::open(Database& db, WriteQueue& writes, const events::Outbox& outbox,
                                                const MigrationProgress& progress) {
   if (auto s = migrate(db, "ris", migrations(), progress); !s) return std::unexpected(s.error());
@@ -215,19 +228,22 @@ Result<Claimed> Reading::claim(int64_t order_id, const access::Principal& actor)
         "reading_by = '' AND status IN ('acquired', 'in_reading', 'preliminary') RETURNING id",
         {actor.username, now, now, actor.username, order_id});
     if (!moved) return std::unexpected(moved.error());
-    if (moved->empty()) return fail(ErrorCode::Internal, "the exam changed inside its own write");
-    if (auto s = outbox_.enqueue(c, rows::appointment_event(kReadingClaimed, item.view)); !s)
-      return std::unexpected(s.error());
-    auto now_item = reading_item(c, order_id);
-    if (!now_item) return std::unexpected(now_item.error());
-    if (!*now_item) return fail(ErrorCode::Internal, "the exam just claimed is not there");
-    out.value = std::move(**now_item);
+    if (moved->empty()) {  // (another claim came first: cannot happen under the write lock, said if it does)
+      out.conflict = Conflict{"reading_claimed", "Another radiologist opened this exam at the same moment",
+                              item.view.appointment.id};
+      return out;
+    }
+    auto claimed = told(c, outbox_, item, kReadingClaimed);
+    if (!claimed) return std::unexpected(claimed.error());
+    out.value = std::move(*claimed);
     return out;
   });
 }
 
 Result<Claimed> Reading::release(int64_t order_id, const access::Principal& actor) {
-  if (!actor.may(kReport)) return fail(ErrorCode::Forbidden, "Only a radiologist leaves an exam they read");
+  // The reader leaves it; an administrator frees an exam its reader left open (a closed tab).
+  if (!actor.may(kReport) && !actor.has_role(access::Role::Admin))
+    return fail(ErrorCode::Forbidden, "Only the radiologist reading an exam, or an administrator, leaves it");
   return writes_.run<Claimed>([&](Connection& c) -> Result<Claimed> {
     Claimed out;
     auto found = reading_item(c, order_id);
@@ -248,25 +264,27 @@ Result<Claimed> Reading::release(int64_t order_id, const access::Principal& acto
                            {utc_now_iso(), actor.username, order_id});
         !s)
       return std::unexpected(s.error());
-    if (auto s = outbox_.enqueue(c, rows::appointment_event(kReadingReleased, item.view)); !s)
-      return std::unexpected(s.error());
-    auto now_item = reading_item(c, order_id);
-    if (!now_item) return std::unexpected(now_item.error());
-    if (!*now_item) return fail(ErrorCode::Internal, "the exam just left is not there");
-    out.value = std::move(**now_item);
+    auto left = told(c, outbox_, item, kReadingReleased);
+    if (!left) return std::unexpected(left.error());
+    out.value = std::move(*left);
     return out;
   });
 }
 
 Status set_report_status(Connection& c, const ReadingItem& item, const char* status, const std::string& actor) {
-  // A signed report ends the reading: the exam is nobody's to open any more.
-  const bool done = std::string(status) == "final" || std::string(status) == "amended";
-  if (auto s = c.execute("UPDATE ris_orders SET status = ?, reading_by = CASE WHEN ? = 1 THEN '' ELSE reading_by "
-                         "END, reading_since = CASE WHEN ? = 1 THEN '' ELSE reading_since END, updated_at = ?, "
-                         "updated_by = ?, version = version + 1 WHERE id = ?",
-                         {status, int64_t{done}, int64_t{done}, utc_now_iso(), actor, item.view.appointment.order_id});
-      !s)
-    return s;
+  // A signed report ends the reading: the exam is nobody's to open any more. Each step only from
+  // where it may come (a report is not signed on a cancelled order).
+  const std::string to = status;
+  const bool done = to == "final" || to == "amended";
+  const char* from = to == "amended" ? "('final', 'amended', 'released', 'delivered')"
+                                     : "('acquired', 'in_reading', 'preliminary')";
+  auto moved = c.query(std::string("UPDATE ris_orders SET status = ?, reading_by = CASE WHEN ? = 1 THEN '' ELSE "
+                                   "reading_by END, reading_since = CASE WHEN ? = 1 THEN '' ELSE reading_since END, "
+                                   "updated_at = ?, updated_by = ?, version = version + 1 WHERE id = ? AND status IN ") +
+                           from + " RETURNING id",
+                       {to, int64_t{done}, int64_t{done}, utc_now_iso(), actor, item.view.appointment.order_id});
+  if (!moved) return std::unexpected(moved.error());
+  if (moved->empty()) return fail(ErrorCode::StateConflict, "the exam's order is " + item.view.order_status);
   return {};
 }
 

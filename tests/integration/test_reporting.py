@@ -224,7 +224,10 @@ class ReportingTest(ScannerServer):
         # The trail: who signed, from where, for which patient.
         rows = self.server.sql_rows("SELECT actor, action, resource, patient_id, detail FROM audit_events "
                                     "WHERE resource LIKE '%/report/sign' ORDER BY id")
-        self.assertTrue(any(r[0] == "serra" and r[3] == patient["mrn"] and "signed report" in r[4] for r in rows), rows)
+        self.assertTrue(any(r[0] == "serra" and r[3] == patient["mrn"] and "signed version 1 (final, PDF SHA-256 "
+                            + final["signature"]["sha256"] in r[4] for r in rows), rows)
+        self.assertTrue(any(r[3] == patient["mrn"] and "re-authentication failed" in r[4] for r in rows),
+                        "a refusal names the patient too")
         self.assertTrue(any("re-authentication failed" in r[4] for r in rows), rows)
 
     def drop_append_only(self, table):

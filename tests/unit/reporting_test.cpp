@@ -30,14 +30,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ris::testing_support::rules_of;
-
-access::Principal signed_in(const std::string& name, access::Role role) {
-  access::Principal p;
-  p.username = name;
-  p.roles = {role};
-  p.via = access::Credential::Session;
-  return p;
-}
+using ris::testing_support::signed_in;
 
 ReportContent content(const std::string& findings, const std::string& impression) {
   ReportContent c;
@@ -289,10 +282,13 @@ TEST_F(ReportingTest, OnlyTheReaderWritesTheReportAndAStaleSaveChangesNothing) {
 TEST_F(ReportingTest, ASignedReportIsKeptAsSignedAndAnAddendumAddsAVersion) {
   const int64_t order = acquired_exam(0);
   ASSERT_TRUE(reading_->claim(order, serra_)->saved());
-  auto empty = reports_->save_draft(order, 0, content("  ", "\n"), serra_);
+  ReportContent preamble = content("  ", "\n");
+  preamble.sections.insert(preamble.sections.begin(), ReportSection{"indication", "Clinical information", "Headache"});
+  auto empty = reports_->save_draft(order, 0, preamble, serra_);
   ASSERT_TRUE(empty && empty->saved());
   std::string before = snapshot();
-  EXPECT_EQ(reports_->sign(order, 1, serra_, "10.0.0.7")->conflict->rule, "empty_report");
+  EXPECT_EQ(reports_->sign(order, 1, serra_, "10.0.0.7")->conflict->rule, "empty_report")
+      << "the order's clinical information alone is not a report";
   EXPECT_EQ(reports_->submit_preliminary(order, 1, serra_)->conflict->rule, "empty_report");
   EXPECT_EQ(snapshot(), before);
 
@@ -306,14 +302,19 @@ TEST_F(ReportingTest, ASignedReportIsKeptAsSignedAndAnAddendumAddsAVersion) {
   EXPECT_EQ(preliminary->value.versions[0].kind, "preliminary");
   EXPECT_FALSE(preliminary->value.versions[0].signature);
 
+  EXPECT_EQ(preliminary->value.draft_revision, 2) << "handing on keeps the working text's revision";
   before = snapshot();
-  EXPECT_EQ(reports_->sign(order, 3, vila_, "10.0.0.8")->conflict->rule, "reading_claimed");
-  EXPECT_EQ(reports_->sign(order, 2, serra_, "10.0.0.7")->conflict->rule, "stale");
-  EXPECT_EQ(reports_->sign(order, 3, signed_in("chief", access::Role::Admin), "10.0.0.9").error().code,
+  EXPECT_EQ(reports_->sign(order, 2, vila_, "10.0.0.8")->conflict->rule, "reading_claimed");
+  EXPECT_EQ(reports_->sign(order, 1, serra_, "10.0.0.7")->conflict->rule, "stale");
+  EXPECT_EQ(reports_->sign(order, 2, signed_in("chief", access::Role::Admin), "10.0.0.9").error().code,
             ErrorCode::Forbidden);
+  auto ahead = reports_->check_sign(order, 1, serra_);
+  ASSERT_TRUE(ahead && *ahead);
+  EXPECT_EQ((*ahead)->rule, "stale") << "refused before the radiologist's code is asked for";
+  EXPECT_FALSE(*reports_->check_sign(order, 2, serra_)) << "nothing in the way";
   EXPECT_EQ(snapshot(), before);
 
-  auto signed_report = reports_->sign(order, 3, serra_, "10.0.0.7");
+  auto signed_report = reports_->sign(order, 2, serra_, "10.0.0.7");
   ASSERT_TRUE(signed_report) << signed_report.error().message();
   ASSERT_TRUE(signed_report->saved()) << signed_report->conflict->message;
   const Report& r = signed_report->value;
@@ -356,6 +357,8 @@ TEST_F(ReportingTest, ASignedReportIsKeptAsSignedAndAnAddendumAddsAVersion) {
   addendum.sections = {{"addendum", "Addendum", "Compared with the MRI of 2027-02-10: unchanged."}};
   auto drafted = reports_->save_draft(order, r.draft_revision, addendum, vila_, Reports::Draft::Addendum);
   ASSERT_TRUE(drafted && drafted->saved());
+  EXPECT_EQ(reports_->sign(order, drafted->value.draft_revision, serra_, "10.0.0.7")->conflict->rule, "not_your_draft")
+      << "each signs only the addendum they wrote";
   auto amended = reports_->sign(order, drafted->value.draft_revision, vila_, "10.0.0.8");
   ASSERT_TRUE(amended && amended->saved());
   EXPECT_EQ(amended->value.status, "amended");

@@ -19,14 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing_support::rules_of;
-
-access::Principal signed_in(const char* name, access::Role role) {
-  access::Principal p;
-  p.username = name;
-  p.roles = {role};
-  p.via = access::Credential::Session;
-  return p;
-}
+using testing_support::signed_in;
 
 class MergesTest : public ::testing::Test {
  protected:

@@ -29,6 +29,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing_support::rules_of;
+using testing_support::signed_in;
 
 Instant at(const char* iso) { return *parse_instant(iso); }
 
@@ -438,14 +439,6 @@ TEST_F(ScheduleTest, TheCalendarShowsHoursClosuresAndBookings) {
   EXPECT_EQ(cal->appointments[0].mrn, "P0001");
   EXPECT_FALSE(schedule_->calendar("2027-3-1", 2, 0));
   EXPECT_FALSE(schedule_->calendar("2027-03-01", 40, 0));
-}
-
-access::Principal signed_in(const char* name, access::Role role) {
-  access::Principal p;
-  p.username = name;
-  p.roles = {role};
-  p.via = access::Credential::Session;
-  return p;
 }
 
 // The exam itself: arrived → in_progress → acquired, each by a role that performs exams and at

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "access/principal.hpp"
 #include "ris/patient.hpp"
 #include "store/database.hpp"
 
@@ -15,6 +16,15 @@ inline std::vector<std::string> rules_of(const std::vector<FieldError>& errors,
   for (const auto& e : errors)
     if (e.field == field) out.push_back(e.rule);
   return out;
+}
+
+// Someone signed in with one role, through a browser session.
+inline access::Principal signed_in(const std::string& name, access::Role role) {
+  access::Principal p;
+  p.username = name;
+  p.roles = {role};
+  p.via = access::Credential::Session;
+  return p;
 }
 
 // Each query's rows as text, a line a row: what a refusal must leave as it was.

@@ -204,7 +204,8 @@ await run('documents end-to-end', async ({ page, check }) => {
   check((await page.textContent('[data-testid=not-found]')).includes('/settings'), 'the missing address is not named');
   await page.click('text=Go to the study list');
   await page.waitForSelector('tr[data-study]');
-  check(new URL(page.url()).pathname === '/', `back to ${page.url()}`);
+  // (a radiologist's home is the reading worklist: the study list is /studies)
+  check(new URL(page.url()).pathname === '/studies', `back to ${page.url()}`);
   await page.goto(`${BASE}/viewer/1.2.826.0.1.3680043.99999.1`);
   await page.waitForSelector('[data-testid=study-not-found]', { timeout: 20000 });
   check(await page.locator('.toolbar button').count() === 0, 'tools over a study that is not there');

@@ -31,6 +31,8 @@ const { page, close } = await launch(['--enable-blink-features=ForceEagerMeasure
 try {
   page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
   await signIn(page, BASE, env('VIREO_USER'), env('VIREO_PASSWORD'));
+  // A radiologist's home is the reading worklist; the study list is a link away.
+  await page.click('header a:text-is("Study list")');
   let loadedBytes = 0;
   let perStudy = 0;
   const memory = [];

@@ -10,7 +10,7 @@ import { ApiError, type Session, currentSession, signOut } from './api';
 import { ApiProblem } from './apiClient';
 import { formatLocale, setClinicRegion } from './i18n';
 import { useClinic } from './ris/schedule';
-import { SessionContext, can, readsReports, useAppNavigate, useSession } from './session';
+import { SessionContext, can, readsReports, studyListPath, useAppNavigate, useSession } from './session';
 import { SignIn, TotpEnrolment } from './SignIn';
 import { PasswordChange } from './Account';
 import { Worklist } from './Worklist';
@@ -146,7 +146,7 @@ function ViewerRoute() {
   if (!study) return <NotFound />;
   return (
     <Suspense fallback={<div className="page-message">{t('app.openingViewer')}</div>}>
-      <ViewerPage study={study} navigate={navigate} simple={patientOnly(session)} />
+      <ViewerPage study={study} navigate={navigate} simple={patientOnly(session)} back={studyListPath(session)} />
     </Suspense>
   );
 }
@@ -179,11 +179,12 @@ function RequirePermission({ permission, children }: { permission: string; child
 function NotAllowed() {
   const { t } = useTranslation();
   const navigate = useAppNavigate();
+  const { session } = useSession();
   return (
     <main className="not-found" data-testid="not-allowed">
       <h1>{t('notFound.notAllowedTitle')}</h1>
       <p>{t('notFound.notAllowed')}</p>
-      <button type="button" onClick={() => navigate('/')}>{t('notFound.back')}</button>
+      <button type="button" onClick={() => navigate(studyListPath(session))}>{t('notFound.back')}</button>
     </main>
   );
 }
@@ -192,12 +193,13 @@ function NotAllowed() {
 function NotFound() {
   const { t } = useTranslation();
   const navigate = useAppNavigate();
+  const { session } = useSession();
   const path = useLocation().pathname;
   return (
     <main className="not-found" data-testid="not-found">
       <h1>{t('notFound.title')}</h1>
       <p>{t('notFound.body', { path })}</p>
-      <button type="button" onClick={() => navigate('/')}>{t('notFound.back')}</button>
+      <button type="button" onClick={() => navigate(studyListPath(session))}>{t('notFound.back')}</button>
     </main>
   );
 }

@@ -10,6 +10,7 @@ export interface Session {
   permissions: string[];
   totpEnrolmentRequired: boolean;
   passwordChangeRequired?: boolean; // an administrator reset it: a new one before anything else
+  totpEnabled?: boolean; // re-authentication (signing a report) asks for the authenticator's code
   csrfToken?: string;
 }
 

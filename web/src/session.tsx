@@ -29,6 +29,11 @@ export function readsReports(session: Session): boolean {
   return session.roles.includes('radiologist') && session.permissions.includes('reporting.read');
 }
 
+// Where the study list is for this account: its home, or /studies for a radiologist.
+export function studyListPath(session: Session): string {
+  return readsReports(session) ? '/studies' : '/';
+}
+
 export function can(session: Session, permission: string): boolean {
   return session.permissions.includes(permission);
 }

@@ -64,7 +64,8 @@ json session_json(const access::Principal& p) {
   for (const auto& perm : access::all_permissions())
     if (p.may(perm.name)) permissions.push_back(std::string(perm.name));
   json j = {{"username", p.username}, {"roles", roles}, {"permissions", permissions},
-            {"totpEnrolmentRequired", p.enrolment_only}, {"passwordChangeRequired", p.password_change_only}};
+            {"totpEnrolmentRequired", p.enrolment_only}, {"passwordChangeRequired", p.password_change_only},
+            {"totpEnabled", p.totp_enabled}};
   if (p.via == access::Credential::Session) j["csrfToken"] = p.csrf_token;
   return j;
 }

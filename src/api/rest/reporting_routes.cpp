@@ -110,7 +110,8 @@ void exam_routes(http::Router& router, ris::Reading& reading, reporting::Reports
     if (!id) return http::problem(Error{ErrorCode::NotFound, "no such exam"});
     return claim_answer(r, reading.claim(*id, r.principal), "opened to read");
   });
-  router.add("DELETE", "/api/reading/{orderId}/claim", "reporting.write", [&reading](const HttpRequest& r) {
+  // (reporting.read: an administrator frees an exam its reader left open; the domain checks who)
+  router.add("DELETE", "/api/reading/{orderId}/claim", "reporting.read", [&reading](const HttpRequest& r) {
     auto id = row_id(r.param("orderId"));
     if (!id) return http::problem(Error{ErrorCode::NotFound, "no such exam"});
     return claim_answer(r, reading.release(*id, r.principal), "left");
@@ -171,15 +172,36 @@ void report_routes(http::Router& router, ris::Reading& reading, reporting::Repor
                                    "Your password (or the code of your authenticator app) confirms the signature"});
                if (auto s = in.no_unknown_members(); !s) return http::problem(s.error());
                if (!errors.empty()) return invalid(errors);
+               auto exam = reading.item(*id);
+               if (!exam) return http::problem(exam.error());
+               if (!*exam) return http::problem(Error{ErrorCode::NotFound, "no exam of this order has been performed"});
+               r.audit.patient_id = (*exam)->view.mrn;
+               r.audit.study_uid = (*exam)->view.study_uid;
+               // Refused before the radiologist's code is spent on it (a code is good once).
+               auto ahead = reports.check_sign(*id, *revision, r.principal);
+               if (!ahead) return http::problem(ahead.error());
+               if (*ahead) {
+                 r.audit.detail = "refused to sign the report of exam " + (*exam)->view.accession_number + ": " +
+                                  (*ahead)->rule;
+                 return report_conflict(**ahead);
+               }
                if (auto s = auth.reauthenticate(r.principal, secret, r.remote_address); !s) {
-                 r.audit.detail = "refused to sign the report of order " + std::to_string(*id) +
+                 r.audit.detail = "refused to sign the report of exam " + (*exam)->view.accession_number +
                                   ": re-authentication failed";
+                 if (s.error().code == ErrorCode::InvalidArgument)
+                   return invalid({{"reauthentication", "format", s.error().detail}});
                  if (s.error().code != ErrorCode::Forbidden) return http::problem(s.error());
                  return ris_json::problem_with(403, s.error().detail, s.error().detail, "conflict",
                                                json{{"rule", "reauthentication"}});
                }
-               return saved_answer(r, reading, reports.sign(*id, *revision, r.principal, r.remote_address),
-                                   "signed");
+               auto done = reports.sign(*id, *revision, r.principal, r.remote_address);
+               std::string what = "signed";
+               if (done && done->saved() && !done->value.versions.empty()) {
+                 const auto& v = done->value.versions.back();
+                 what = "signed version " + std::to_string(v.number) + " (" + v.kind + ", PDF SHA-256 " +
+                        (v.signature ? v.signature->pdf_sha256 : std::string()) + ") of";
+               }
+               return saved_answer(r, reading, done, what);
              });
   router.add("GET", "/api/reading/{orderId}/report/versions/{number}/pdf", "reporting.read",
              [&reading, &reports](const HttpRequest& r) {

@@ -1,15 +1,16 @@
 // The text being written, section by section, saved as it is typed (autosave.ts): the report
 // until it is signed, then an addendum. The viewer's measurements go into the findings with one
 // action; handing it on as preliminary and signing (after re-authenticating) save it first.
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button, Label, TextArea, TextField } from 'react-aria-components';
 import { formatLocale } from '../i18n';
 import { formatMoment } from '../i18n/format';
+import { useAppNavigate } from '../session';
 import { useViewerSelection } from '../viewer/ViewerSelection';
 import { Notice } from '../ui/fields';
 import { useAutosave } from './autosave';
-import { type DraftKind, useSubmitPreliminary } from './reading';
+import { type DraftKind, useRelease, useSubmitPreliminary } from './reading';
 import { appended, isEmpty, measurementLine, withText } from './reportDraft';
 import { SignDialog } from './SignDialog';
 import { reportProblemText } from './problems';
@@ -17,22 +18,39 @@ import type { ReportContent } from './types';
 
 const ROWS: Record<string, number> = { findings: 10, impression: 4, addendum: 6 };
 
-export function DraftEditor({ orderId, kind, loaded, revision, canHandOn }: {
-  orderId: number; kind: DraftKind; loaded: ReportContent; revision: number; canHandOn: boolean;
+export function DraftEditor({ orderId, study, kind, loaded, revision, canHandOn }: {
+  orderId: number; study: string; kind: DraftKind; loaded: ReportContent; revision: number; canHandOn: boolean;
 }) {
   const { t, i18n } = useTranslation();
   const locale = formatLocale(i18n.language);
   const [typed, setTyped] = useState(loaded);
   const autosave = useAutosave(orderId, kind, typed, loaded, revision);
   const preliminary = useSubmitPreliminary(orderId);
+  const release = useRelease(orderId);
+  const navigate = useAppNavigate();
+  // Leaving it for a colleague: what was typed is saved first, then the claim goes.
+  const leave = async () => {
+    setProblem('');
+    try {
+      await autosave.flush();
+      await release.mutateAsync();
+      navigate('/');
+    } catch (e) {
+      setProblem(reportProblemText(t, e));
+    }
+  };
   const selection = useViewerSelection();
   const [signing, setSigning] = useState(false);
   const [problem, setProblem] = useState('');
+  const inserted = useRef(new Set<string>());
   const target = kind === 'addendum' ? 'addendum' : 'findings';
+  // This exam's measurements only (a prior's compared beside it are the prior's), each once.
   const insertMeasurements = () => {
     const name = (key: string) => (i18n.exists(`report.measure.${key}`) ? t(`report.measure.${key}` as 'report.measure.length') : key);
-    const lines = selection.measurements().map((m) => measurementLine(m, locale, name));
+    const fresh = selection.measurements().filter((m) => m.image.study === study && !inserted.current.has(m.uid));
+    const lines = fresh.map((m) => measurementLine(m, locale, name));
     if (lines.length === 0) return setProblem(t('report.noMeasurements'));
+    for (const m of fresh) inserted.current.add(m.uid);
     setProblem('');
     const section = typed.sections.find((s) => s.key === target);
     if (section) setTyped(withText(typed, target, appended(section.text, lines)));
@@ -41,7 +59,7 @@ export function DraftEditor({ orderId, kind, loaded, revision, canHandOn }: {
     setProblem('');
     try {
       const rev = await autosave.flush();
-      await preliminary.mutateAsync(rev);
+      autosave.adopt(await preliminary.mutateAsync(rev));
     } catch (e) {
       setProblem(reportProblemText(t, e));
     }
@@ -63,18 +81,24 @@ export function DraftEditor({ orderId, kind, loaded, revision, canHandOn }: {
           <TextArea rows={ROWS[s.key] ?? 2} data-section={s.key} />
         </TextField>
       ))}
-      <p className={`save-state save-${autosave.state}`} role="status" data-testid="save-state" data-state={autosave.state}>
+      <p className={`save-state save-${autosave.state}`} data-testid="save-state" data-state={autosave.state}>
         {autosave.state === 'saved' && autosave.savedAt
           ? t('report.saved', { time: formatMoment(autosave.savedAt, locale) })
           : t(`report.save.${autosave.state}`)}
       </p>
+      {/* Said aloud only when the text is not safe: every save would be noise. */}
+      {autosave.state === 'refused' && (
+        <Notice tone="error" testId="save-refused">{reportProblemText(t, autosave.refusal)}</Notice>
+      )}
+      {autosave.state === 'failed' && <p className="sr-only" role="alert">{t('report.save.failed')}</p>}
       {problem && <Notice tone="error" testId="report-problem">{problem}</Notice>}
       <div className="report-actions">
         <Button onPress={insertMeasurements} data-testid="insert-measurements">{t('report.insertMeasurements')}</Button>
         {canHandOn && kind === 'report' && (
           <Button onPress={() => void handOn()} isDisabled={empty || preliminary.isPending}>{t('report.handOn')}</Button>
         )}
-        <Button className="primary" onPress={() => setSigning(true)} isDisabled={empty || autosave.state === 'stale'}
+        {kind === 'report' && <Button onPress={() => void leave()} isDisabled={release.isPending}>{t('report.leave')}</Button>}
+        <Button className="primary" onPress={() => setSigning(true)} isDisabled={empty || autosave.state === 'refused'}
           data-testid="sign">
           {t(kind === 'addendum' ? 'report.signAddendum' : 'report.sign')}
         </Button>

@@ -4,12 +4,12 @@
 import { useTranslation } from 'react-i18next';
 import { Button } from 'react-aria-components';
 import { ageOn } from '../i18n/format';
-import { useAppNavigate, useSession } from '../session';
+import { useSession } from '../session';
 import { Notice } from '../ui/fields';
 import { ContrastAllergyBadge } from '../ris/PatientBadges';
 import type { Patient } from '../ris/types';
 import { DraftEditor } from './DraftEditor';
-import { useClaim, useRelease } from './reading';
+import { useClaim } from './reading';
 import { readingState } from './readingList';
 import { startingAddendum, startingContent } from './reportDraft';
 import { reportProblemText } from './problems';
@@ -19,11 +19,9 @@ import { VersionHistory } from './VersionHistory';
 export function ReportEditor({ data, today }: { data: ExamReport; today: string }) {
   const { t } = useTranslation();
   const { session } = useSession();
-  const navigate = useAppNavigate();
   const { exam, report } = data;
   const a = exam.appointment;
   const claim = useClaim(exam.orderId);
-  const release = useRelease(exam.orderId);
   const state = readingState(exam, session.username);
   const signed = report?.status === 'final' || report?.status === 'amended';
   const age = ageOn(a.patient.birthDate, today);
@@ -43,22 +41,17 @@ export function ReportEditor({ data, today }: { data: ExamReport; today: string 
         {exam.referringPhysician && <p className="sub">{t('reading.referredBy', { name: exam.referringPhysician })}</p>}
         <p className="report-status">
           <span className={`badge report-${report?.status ?? 'none'}`}>{t(`report.status.${report?.status ?? 'none'}`)}</span>
-          {state === 'mine' && !signed && (
-            <Button onPress={() => release.mutate(undefined, { onSuccess: () => navigate('/reading') })}>
-              {t('report.leave')}
-            </Button>
-          )}
         </p>
       </header>
       {state === 'other' && !signed && (
         <Notice testId="read-by-other">{t('reading.readBy', { name: exam.readingByName || exam.readingBy })}</Notice>
       )}
-      {(claim.isError || release.isError) && <Notice tone="error">{reportProblemText(t, claim.error ?? release.error)}</Notice>}
+      {claim.isError && <Notice tone="error">{reportProblemText(t, claim.error)}</Notice>}
       {state === 'waiting' && !signed && (
         <Button className="primary" onPress={() => claim.mutate()} isDisabled={claim.isPending}>{t('report.read')}</Button>
       )}
       {state === 'mine' && !signed && (
-        <DraftEditor key={`report-${report?.id ?? 0}`} orderId={exam.orderId} kind="report"
+        <DraftEditor key={`report-${exam.orderId}`} orderId={exam.orderId} study={a.studyInstanceUid} kind="report"
           loaded={startingContent(exam, report, title)} revision={report?.revision ?? 0}
           canHandOn={report?.status !== 'preliminary'} />
       )}
@@ -66,7 +59,11 @@ export function ReportEditor({ data, today }: { data: ExamReport; today: string 
         <section aria-labelledby="addendum-title">
           <h3 id="addendum-title">{t('report.addendum')}</h3>
           <p className="hint">{t('report.addendumHint')}</p>
-          <DraftEditor key={`addendum-${report.versions.length}`} orderId={exam.orderId} kind="addendum"
+          {report.draft.sections.some((s) => s.text.trim() !== '') && report.savedBy !== session.username && (
+            <Notice testId="addendum-by-other">{t('report.addendumBy', { who: report.savedBy })}</Notice>
+          )}
+          <DraftEditor key={`addendum-${exam.orderId}-${report.versions.length}`} orderId={exam.orderId}
+            study={a.studyInstanceUid} kind="addendum"
             loaded={startingAddendum(report, title('addendum'))} revision={report.revision} canHandOn={false} />
         </section>
       )}

@@ -7,6 +7,8 @@ import { useTranslation } from 'react-i18next';
 import { useAppNavigate, useSession } from '../session';
 import { useClinic } from '../ris/schedule';
 import { errorText } from '../ui/errorText';
+import { Notice } from '../ui/fields';
+import { StaffPage } from '../ui/StaffPage';
 import { useClaim, useExamReport } from './reading';
 import { readingState } from './readingList';
 import { ReportEditor } from './ReportEditor';
@@ -23,22 +25,31 @@ export function ReportPage() {
   const clinic = useClinic();
   const exam = useExamReport(orderId);
   const claim = useClaim(orderId);
-  const asked = useRef(false);
+  const asked = useRef(0);  // the order whose claim was asked for (the page stays for the next order)
   const data = exam.data;
   useEffect(() => {
-    if (!data || asked.current || !session.permissions.includes('reporting.write')) return;
+    if (!data || asked.current === orderId || !session.permissions.includes('reporting.write')) return;
     if (readingState(data.exam, session.username) === 'waiting' && OPEN_STATES.includes(data.exam.appointment.orderStatus)) {
-      asked.current = true;
+      asked.current = orderId;
       claim.mutate();
     }
-  }, [data, session, claim]);
+  }, [data, session, claim, orderId]);
   if (exam.isError) return <div className="page-message" role="alert">{errorText(t, exam.error)}</div>;
   if (!data) return <div className="page-message">{t('report.loading')}</div>;
   const study = data.exam.appointment.studyInstanceUid;
+  const editor = <ReportEditor key={orderId} data={data} today={clinic.data?.today ?? ''} />;
+  // An exam marked acquired whose images are not linked (yet): its report can still be written.
+  if (!study)
+    return (
+      <StaffPage title={t('report.pane')} className="report-only">
+        <Notice testId="no-images">{t('report.noImages')}</Notice>
+        {editor}
+      </StaffPage>
+    );
   return (
     <Suspense fallback={<div className="page-message">{t('app.openingViewer')}</div>}>
       <ViewerPage key={study} study={study} navigate={navigate} asideLabel={t('report.pane')}
-        aside={<ReportEditor data={data} today={clinic.data?.today ?? ''} />} />
+        aside={editor} />
     </Suspense>
   );
 }

@@ -4,6 +4,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button, Input, Label, Text, TextField } from 'react-aria-components';
+import { useSession } from '../session';
 import { FormDialog } from '../ui/FormDialog';
 import { Notice } from '../ui/fields';
 import { type DraftKind, useSignReport } from './reading';
@@ -14,6 +15,7 @@ export function SignDialog({ orderId, kind, flush, onClose }: {
 }) {
   const { t } = useTranslation();
   const sign = useSignReport(orderId);
+  const totp = useSession().session.totpEnabled === true;
   const [secret, setSecret] = useState('');
   const [problem, setProblem] = useState('');
   const send = async () => {
@@ -32,11 +34,14 @@ export function SignDialog({ orderId, kind, flush, onClose }: {
       testId="sign-dialog">
       <form onSubmit={(e) => { e.preventDefault(); void send(); }}>
         <p className="hint">{t('report.signIntro')}</p>
-        <TextField name="reauthentication" value={secret} onChange={setSecret} isRequired type="password" className="field"
-          autoFocus>
-          <Label className="react-aria-Label">{t('report.reauthentication')}</Label>
-          <Input autoComplete="current-password" data-testid="reauthentication" />
-          <Text slot="description" className="hint">{t('report.reauthenticationHint')}</Text>
+        {/* An authenticator's code for accounts that have one (a password manager must not fill
+            the password in, where it would count as a wrong code), else the password. */}
+        <TextField name="reauthentication" value={secret} onChange={setSecret} isRequired className="field" autoFocus
+          type={totp ? 'text' : 'password'}>
+          <Label className="react-aria-Label">{t(totp ? 'report.code' : 'report.password')}</Label>
+          <Input autoComplete={totp ? 'one-time-code' : 'current-password'} inputMode={totp ? 'numeric' : undefined}
+            maxLength={totp ? 6 : undefined} data-testid="reauthentication" />
+          <Text slot="description" className="hint">{t(totp ? 'report.codeHint' : 'report.passwordHint')}</Text>
         </TextField>
         {problem && <Notice tone="error" testId="sign-problem">{problem}</Notice>}
         <div className="dialog-actions">

@@ -1,28 +1,34 @@
-// The autosave of the report being written: a second and a half after the last keystroke, the
-// text goes to the server with the revision it was loaded at; the answer's revision is the next
-// save's. A save refused as stale (the report changed in another window) stops the autosave and
-// says so: typing on would overwrite that text. A lost connection is tried again every few
-// seconds. flush() saves at once and tells when the server has the text (before handing it on
-// or signing it). Leaving the page with text not yet saved asks the browser to warn.
+// The autosave of the report being written: a second and a half after the last keystroke, and
+// at least every five seconds while typing goes on (dictation never pauses), the text goes to the
+// server with the revision it was loaded at; the answer's revision is the next save's. A save
+// the server refuses (the report changed in another window, another radiologist reads the exam
+// now, a section too long) stops the autosave and says why: typing on would overwrite that text
+// or fail again. A lost connection is tried again every few seconds. flush() saves at once and
+// tells when the server has the text (before handing it on, signing it, or leaving). Leaving
+// the page, or going elsewhere in the application, with text not yet saved first saves it.
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useBlocker } from 'react-router';
 import { ApiProblem } from '../apiClient';
 import { type DraftKind, useSaveDraft } from './reading';
 import { needsSave } from './reportDraft';
 import type { ExamReport, ReportContent } from './types';
 
 const PAUSE_MS = 1500;
+const MAX_WAIT_MS = 5000;
 const RETRY_MS = 5000;
 
-export type SaveState = 'saved' | 'pending' | 'saving' | 'failed' | 'stale';
+export type SaveState = 'saved' | 'pending' | 'saving' | 'failed' | 'refused';
 
 export function useAutosave(orderId: number, kind: DraftKind, typed: ReportContent, loaded: ReportContent, revision: number) {
   const save = useSaveDraft(orderId);
   const saved = useRef(loaded);
   const rev = useRef(revision);
   const latest = useRef(typed);
+  const dirtySince = useRef(0);
   const inFlight = useRef<Promise<ExamReport | null> | null>(null);
   const [state, setState] = useState<SaveState>('saved');
   const [savedAt, setSavedAt] = useState('');
+  const [refusal, setRefusal] = useState<unknown>(null);
   latest.current = typed;
 
   const send = useCallback((): Promise<ExamReport | null> => {
@@ -34,13 +40,16 @@ export function useAutosave(orderId: number, kind: DraftKind, typed: ReportConte
       (answer) => {
         saved.current = content;
         rev.current = answer.report?.revision ?? rev.current;
+        dirtySince.current = needsSave(latest.current, content, false) ? Date.now() : 0;
         setSavedAt(answer.report?.savedAt ?? '');
-        setState(needsSave(latest.current, content, false) ? 'pending' : 'saved');
+        setState(dirtySince.current ? 'pending' : 'saved');
         return answer;
       },
       (e: unknown) => {
-        const stale = e instanceof ApiProblem && e.status === 409;
-        setState(stale ? 'stale' : 'failed');
+        // A refusal is an answer: saving the same again would be refused again.
+        const refused = e instanceof ApiProblem && e.status >= 400 && e.status < 500;
+        if (refused) setRefusal(e);
+        setState(refused ? 'refused' : 'failed');
         throw e;
       },
     ).finally(() => (inFlight.current = null));
@@ -48,15 +57,19 @@ export function useAutosave(orderId: number, kind: DraftKind, typed: ReportConte
     return p;
   }, [kind, save]);
 
-  // A pause in typing saves; a failure is tried again; a stale report is not written over.
   useEffect(() => {
-    if (state === 'stale' || state === 'saving') return;
+    if (state === 'refused' || state === 'saving') return;
     if (!needsSave(typed, saved.current, false)) return;
+    if (!dirtySince.current) dirtySince.current = Date.now();
     if (state === 'saved') setState('pending');
-    const timer = setTimeout(() => void send().catch(() => undefined), state === 'failed' ? RETRY_MS : PAUSE_MS);
+    const left = Math.max(0, dirtySince.current + MAX_WAIT_MS - Date.now());
+    const wait = state === 'failed' ? RETRY_MS : Math.min(PAUSE_MS, left);
+    const timer = setTimeout(() => void send().catch(() => undefined), wait);
     return () => clearTimeout(timer);
   }, [typed, state, send]);
 
+  // Leaving: the browser warns about a page closed with text unsaved; going elsewhere in the
+  // application waits for the save (and asks, when it fails).
   useEffect(() => {
     const warn = (e: BeforeUnloadEvent) => {
       if (needsSave(latest.current, saved.current, false)) e.preventDefault();
@@ -64,6 +77,12 @@ export function useAutosave(orderId: number, kind: DraftKind, typed: ReportConte
     window.addEventListener('beforeunload', warn);
     return () => window.removeEventListener('beforeunload', warn);
   }, []);
+  const blocker = useBlocker(({ currentLocation, nextLocation }) =>
+    currentLocation.pathname !== nextLocation.pathname && needsSave(latest.current, saved.current, false));
+  useEffect(() => {
+    if (blocker.state !== 'blocked') return;
+    send().then(() => blocker.proceed(), () => blocker.reset());
+  }, [blocker, send]);
 
   // Before a step that needs the text on the server: saved now, and the revision to name.
   const flush = useCallback(async (): Promise<number> => {
@@ -72,5 +91,10 @@ export function useAutosave(orderId: number, kind: DraftKind, typed: ReportConte
     return rev.current;
   }, [send]);
 
-  return { state, savedAt, flush, revision: () => rev.current };
+  // Another change's answer (handed on as preliminary) carries the revision to name next.
+  const adopt = useCallback((answer: ExamReport) => {
+    if (answer.report) rev.current = answer.report.revision;
+  }, []);
+
+  return { state, savedAt, refusal, flush, adopt, revision: () => rev.current };
 }

@@ -5,7 +5,7 @@ import { ApiProblem } from '../apiClient';
 import { errorText } from '../ui/errorText';
 
 const RULES = ['stale', 'reading_claimed', 'assigned_to_another', 'not_claimed', 'already_signed', 'not_signed',
-  'empty_report', 'exam_state', 'reauthentication'] as const;
+  'empty_report', 'exam_state', 'reauthentication', 'not_your_draft'] as const;
 type Rule = (typeof RULES)[number];
 
 export function problemRule(e: unknown): Rule | null {
@@ -18,6 +18,7 @@ export function reportProblemText(t: TFunction, e: unknown): string {
   const rule = problemRule(e);
   if (rule) return t(`report.rules.${rule}`);
   if (e instanceof ApiProblem && e.status === 429) return t('report.rules.locked');
-  if (e instanceof ApiProblem && e.status === 400) return t('report.rules.invalid');
+  if (e instanceof ApiProblem && e.status === 400)
+    return e.problem.errors?.some((x) => x.field === 'reauthentication') ? t('report.rules.code') : t('report.rules.invalid');
   return errorText(t, e);
 }

@@ -11,9 +11,10 @@ import { AllergiesUnknownBadge, ContrastAllergyBadge } from '../ris/PatientBadge
 import type { OverlayMode } from './overlays';
 import type { StudySave } from './saveState';
 
-export function ViewerHeader({ study, navigate, simple, patient, overlay, canExport, saveState, exported, children }: {
+export function ViewerHeader({ study, navigate, back, simple, patient, overlay, canExport, saveState, exported, children }: {
   study: string;
   navigate: Navigate;
+  back: string; // where the way back leads (the list the study was opened from)
   simple: boolean;
   patient: DicomJson | null;
   overlay: OverlayMode;
@@ -26,7 +27,7 @@ export function ViewerHeader({ study, navigate, simple, patient, overlay, canExp
   const patientId = patient ? text(patient, Tag.PatientID) : '';
   return (
     <header className="topbar">
-      <button type="button" onClick={() => navigate('/')}>{simple ? t('viewer.back.patient') : t('viewer.back.staff')}</button>
+      <button type="button" onClick={() => navigate(back)}>{simple ? t('viewer.back.patient') : t('viewer.back.staff')}</button>
       <span data-testid="patient-banner">{patient && overlay === 'full' ? `${text(patient, Tag.PatientName)} · ${patientId}` : ''}</span>
       {/* Whatever the overlay shows: a contrast allergy is never hidden. */}
       {!simple && patientId && <PatientAllergy mrn={patientId} issuer={text(patient!, Tag.IssuerOfPatientID)} />}
@@ -43,13 +44,13 @@ export function ViewerHeader({ study, navigate, simple, patient, overlay, canExp
 
 // One page whether the study does not exist or the user may not see it: the answer must not
 // tell which.
-export function StudyNotFound({ navigate }: { navigate: Navigate }) {
+export function StudyNotFound({ navigate, back }: { navigate: Navigate; back: string }) {
   const { t } = useTranslation();
   return (
     <main className="not-found" data-testid="study-not-found">
       <h1>{t('viewer.notFound.title')}</h1>
       <p>{t('viewer.notFound.body')}</p>
-      <button type="button" onClick={() => navigate('/')}>{t('notFound.back')}</button>
+      <button type="button" onClick={() => navigate(back)}>{t('notFound.back')}</button>
     </main>
   );
 }

@@ -49,10 +49,11 @@ export interface ViewerPageProps {
   // staff's tools (measurements, MPR, saving into the study, AI, priors, layouts).
   simple?: boolean;
   aside?: ReactNode; // a pane right of the images, behind a divider the reader moves (ViewerWorkspace.tsx)
+  back?: string; // where the way back leads: the list the study was opened from ('/' by default)
   asideLabel?: string; // what that pane is, for assistive technology
 }
 
-export default function ViewerPage({ study, navigate, simple = false, aside, asideLabel }: ViewerPageProps) {
+export default function ViewerPage({ study, navigate, simple = false, aside, asideLabel, back = '/' }: ViewerPageProps) {
   const [error, setError] = useMessage();
   const engine = useRenderingEngine(setError);
   const { settled, onSettled } = useSettled(study);
@@ -97,7 +98,11 @@ export default function ViewerPage({ study, navigate, simple = false, aside, asi
   const changeLayout = (layout: LayoutName) =>
     dispatch({ type: 'layout', layout, series: (series ?? []).filter(isImageSeries).map((s) => s.uid) });
 
-  if (notFound) return <StudyNotFound navigate={navigate} />;
+  // Without its images, a pane beside them (a report to write) still opens.
+  if (notFound) {
+    const missing = <StudyNotFound navigate={navigate} back={back} />;
+    return aside ? <div className="viewer no-images"><ViewerWorkspace aside={aside} asideLabel={asideLabel}>{missing}</ViewerWorkspace></div> : missing;
+  }
   const { stacks } = images;
   const onScreen = seriesOnScreen(screen.shown, (k) => text(stacks[k]?.[0]?.metadata ?? {}, Tag.SeriesInstanceUID));
   const documentShown = screen.document ? series?.find((s) => s.uid === screen.document) : undefined;
@@ -109,7 +114,7 @@ export default function ViewerPage({ study, navigate, simple = false, aside, asi
         {engine && settled && !simple && [study, ...Object.keys(priors.priorSeries)].map((uid) => (
           <AnnotationSync key={uid} engine={engine} study={uid} onState={onSaveState} />
         ))}
-        <ViewerHeader study={study} navigate={navigate} simple={simple} patient={images.patient} overlay={overlay}
+        <ViewerHeader study={study} navigate={navigate} back={back} simple={simple} patient={images.patient} overlay={overlay}
           canExport={canExport} saveState={saveState} exported={sr}>
           {/* A report or document has nothing for the image tools to act on. */}
           {!screen.document && (simple
