@@ -96,6 +96,22 @@ class ReportingTest(ScannerServer):
         token = self.vila if loser == "vila" else self.serra
         status, body = self.call("PUT", f"/api/reading/{o}/report", self.draft("Mine"), token=token)
         self.assertEqual((status, body["conflict"]["rule"]), (409, "reading_claimed"), body)
+        # Bad requests: the protocol's answer, nothing changed.
+        before = self.report_state(o)
+        for method, path, body, code in (
+                ("GET", "/api/reading/999999", None, 404), ("POST", "/api/reading/999999/claim", None, 404),
+                ("GET", "/api/reading/x1/report/versions/1/pdf", None, 404),
+                ("GET", f"/api/reading/{o}/report/versions/9/pdf", None, 404),
+                ("PUT", f"/api/reading/{o}/report", {"revision": -1, "sections": []}, 400),
+                ("PUT", f"/api/reading/{o}/report", {"revision": 0, "sections": "findings"}, 400),
+                ("PUT", f"/api/reading/{o}/report", {"revision": 0, "sections": [{"key": "findings", "text": 7}]}, 400),
+                ("POST", f"/api/reading/{o}/report/preliminary", {"revision": 0, "extra": 1}, 400)):
+            status, problem = self.call(method, path, body, token=self.serra if winner == "serra" else self.vila)
+            self.assertEqual(status, code, (method, path, problem))
+        status, _, _ = self.server.http("PUT", f"/api/reading/{o}/report", body=b"{not json",
+                                        headers={"Content-Type": "application/json"}, token=self.serra)
+        self.assertEqual(status, 400)
+        self.assertEqual(self.report_state(o), before)
         self.assertEqual(self.call("GET", "/api/reading?scope=whose", token=token)[0], 400)
         self.assertEqual(self.call("GET", "/api/reading?unknown=1", token=token)[0], 400)
         self.assertEqual(self.call("GET", "/api/reading", token=self.technician)[0], 403)
@@ -228,6 +244,8 @@ class ReportingTest(ScannerServer):
                             + final["signature"]["sha256"] in r[4] for r in rows), rows)
         self.assertTrue(any(r[3] == patient["mrn"] and "re-authentication failed" in r[4] for r in rows),
                         "a refusal names the patient too")
+        checks = self.server.sql_rows("SELECT patient_id FROM audit_events WHERE resource LIKE '%/verify' ORDER BY id")
+        self.assertTrue(checks and all(r[0] == patient["mrn"] for r in checks), checks)
         self.assertTrue(any("re-authentication failed" in r[4] for r in rows), rows)
 
     def drop_append_only(self, table):

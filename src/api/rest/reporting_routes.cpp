@@ -33,6 +33,14 @@ HttpResponse claim_answer(const HttpRequest& r, const Result<ris::Claimed>& done
   return http::json_response(200, dump(reporting_json::reading_item(done->value)));
 }
 
+// Whose signed report a request touched, for the audit trail (the patient's MRN and the study).
+void audit_exam(const HttpRequest& r, ris::Reading& reading, int64_t order_id) {
+  if (auto exam = reading.item(order_id); exam && *exam) {
+    r.audit.patient_id = (*exam)->view.mrn;
+    r.audit.study_uid = (*exam)->view.study_uid;
+  }
+}
+
 // The exam and its report, for the editor; the report is null until its first save.
 HttpResponse exam_answer(const HttpRequest& r, const ris::ReadingItem& exam,
                          const std::optional<reporting::Report>& report, int status = 200) {
@@ -211,10 +219,7 @@ void report_routes(http::Router& router, ris::Reading& reading, reporting::Repor
                if (!id || !number) return http::problem(Error{ErrorCode::NotFound, "no such version"});
                auto file = reports.signed_pdf(*id, *number, r.principal);
                if (!file) return http::problem(file.error());
-               if (auto exam = reading.item(*id); exam && *exam) {
-                 r.audit.patient_id = (*exam)->view.mrn;
-                 r.audit.study_uid = (*exam)->view.study_uid;
-               }
+               audit_exam(r, reading, *id);
                r.audit.detail = "read signed report PDF version " + std::to_string(*number);
                HttpResponse res;
                res.status = 200;
@@ -228,15 +233,17 @@ void report_routes(http::Router& router, ris::Reading& reading, reporting::Repor
 
 // A signed version checked as it is stored: its SHA-256 against the one recorded apart, and its
 // PAdES signature against the clinic's CA.
-void verify_route(http::Router& router, reporting::Reports& reports, reporting::PdfSigner& signer) {
+void verify_route(http::Router& router, ris::Reading& reading, reporting::Reports& reports,
+                  reporting::PdfSigner& signer) {
   router.add("GET", "/api/reading/{orderId}/report/versions/{number}/verify", "reporting.read",
-             [&reports, &signer](const HttpRequest& r) {
+             [&reading, &reports, &signer](const HttpRequest& r) {
                if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
                auto id = row_id(r.param("orderId"));
                auto number = row_id(r.param("number"));
                if (!id || !number) return http::problem(Error{ErrorCode::NotFound, "no such version"});
                auto file = reports.signed_pdf(*id, *number, r.principal);
                if (!file) return http::problem(file.error());
+               audit_exam(r, reading, *id);
                auto check = signer.verify(file->pdf);
                if (!check) return http::problem(check.error());
                r.audit.detail = "verified signed report version " + std::to_string(*number) + " of order " +
@@ -252,7 +259,7 @@ void register_reporting_routes(http::Router& router, ris::Reading& reading, repo
   worklist_routes(router, reading);
   exam_routes(router, reading, reports);
   report_routes(router, reading, reports, auth);
-  verify_route(router, reports, signer);
+  verify_route(router, reading, reports, signer);
 }
 
 }  // namespace vireo::api
