@@ -21,6 +21,7 @@
 #include "api/web/web_app.hpp"
 #include "auth/password.hpp"
 #include "app/image_links.hpp"
+#include "app/report_archive.hpp"
 #include "app/patient_moves.hpp"
 #include "app/services.hpp"
 #include "core/log.hpp"
@@ -123,6 +124,9 @@ void route_events(events::Outbox& outbox) {
   outbox.route("study.received", kImageLinksConsumer);
   outbox.route(ris::kStudyReconciled, kImageLinksConsumer);
   outbox.route(ris::kOrderCreated, kImageLinksConsumer);  // images that came before their order
+  // Each signed version of a report goes into its study as DICOM.
+  outbox.route(reporting::kReportSigned, kReportObjectsConsumer);
+  outbox.route(reporting::kReportAmended, kReportObjectsConsumer);
 }
 
 Result<Services> open_services(const Config& config) {
@@ -228,6 +232,8 @@ Result<Services> open_services(const Config& config) {
   s.audit = std::move(*audit);
   s.dispatcher->handle(kPatientMovesConsumer, patient_moves(*s.archive, *s.ris_patients, *s.ris_merges, *s.audit, *s.dispatcher));
   s.dispatcher->handle(kImageLinksConsumer, image_links(*s.archive, *s.ris_image_links, *s.audit));
+  s.dispatcher->handle(kReportObjectsConsumer, report_objects(*s.archive, *s.reports, *s.ris_patients, *s.audit,
+                                                              s.ris_schedule->zone(), config.clinic_name));
   if (!config.audit_syslog.empty()) {
     auto sender = net::SyslogSender::open(config.audit_syslog, config.audit_syslog_ca);
     if (!sender) return std::unexpected(sender.error());

@@ -443,6 +443,31 @@ Result<Reports::SignedFile> Reports::signed_pdf(int64_t order_id, int64_t number
   return SignedFile{std::move(*pdf), (*rows)[0].text(1)};
 }
 
+Result<Reports::Archivable> Reports::signed_for_archive(int64_t order_id, int64_t number) {
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto report = load(**c, order_id);
+  if (!report) return std::unexpected(report.error());
+  auto exam = ris::reading_item(**c, order_id);
+  if (!exam) return std::unexpected(exam.error());
+  if (!*report || !*exam) return fail(ErrorCode::NotFound, "no report for order " + std::to_string(order_id));
+  auto version = std::ranges::find(report.value()->versions, number, &ReportVersion::number);
+  if (version == report.value()->versions.end() || !version->signature)
+    return fail(ErrorCode::NotFound, "no signed version " + std::to_string(number) + " of order " + std::to_string(order_id));
+  auto rows = (*c)->query("SELECT f.pdf FROM rep_signed_pdfs f JOIN rep_reports r ON r.id = f.report_id WHERE "
+                          "r.order_id = ? AND f.number = ?",
+                          {order_id, number});
+  if (!rows) return std::unexpected(rows.error());
+  if (rows->empty()) return fail(ErrorCode::NotFound, "the signed PDF of version " + std::to_string(number) + " is missing");
+  auto pdf = base64_decode((*rows)[0].text(0));
+  if (!pdf || sha256_hex(*pdf) != version->signature->pdf_sha256)
+    return fail(ErrorCode::IntegrityError, "the signed PDF of order " + std::to_string(order_id) + " version " +
+                                               std::to_string(number) + " does not match its recorded SHA-256");
+  Archivable out{std::move(**report), {}, std::move(*pdf), std::move(**exam)};
+  out.version = *std::ranges::find(out.report.versions, number, &ReportVersion::number);
+  return out;
+}
+
 Result<std::optional<Reports::SignedVersion>> Reports::signed_version_of(const std::string& pdf_sha256) {
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());

@@ -68,6 +68,18 @@ class Reports {
   };
   [[nodiscard]] Result<SignedFile> signed_pdf(int64_t order_id, int64_t number, const access::Principal& actor);
 
+  // A signed version as the archive takes it in (the consumer of kReportSigned and kReportAmended,
+  // acting for the clinic rather than a person): the report, the version, its PDF (checked against
+  // the SHA-256 recorded when it was signed: IntegrityError when they differ), and the exam.
+  // NotFound when the order has no signed version of this number.
+  struct Archivable {
+    Report report;
+    ReportVersion version;
+    std::string pdf;
+    ris::ReadingItem exam;
+  };
+  [[nodiscard]] Result<Archivable> signed_for_archive(int64_t order_id, int64_t number);
+
   // The signed version a PDF with this SHA-256 is, if it is one signed here: for checking a file
   // that comes back (vireo report verify). Its accession, version, signer and when.
   struct SignedVersion {

@@ -7,10 +7,12 @@ import json
 import subprocess
 import tempfile
 import threading
+import time
 import unittest
 from pathlib import Path
 
 import test_mwl
+from test_dicomweb import multipart_parts
 from test_mwl import ScannerServer
 from test_web import built, run_e2e
 
@@ -23,6 +25,57 @@ def pdfsig(data):
         f.flush()
         r = subprocess.run(["pdfsig", f.name], capture_output=True, text=True)
     return r.stdout + r.stderr
+
+
+REPORT_CLASSES = ("1.2.840.10008.5.1.4.1.1.104.1", "1.2.840.10008.5.1.4.1.1.88.11")  # Encapsulated PDF, Basic Text SR
+
+
+def report_objects(test, study, count):
+    """The report's DICOM objects in the study once the archive holds `count` of them (they go in
+    through the outbox, just after the signature): [(SOP Class UID, series, instance, number)]."""
+    found = []
+
+    def look():
+        status, _, body = test.server.http(
+            "GET", f"/dicom-web/studies/{study}/instances?includefield=0020000E",
+            headers={"Accept": "application/dicom+json"})
+        test.assertIn(status, (200, 204), body)
+        rows = json.loads(body) if status == 200 else []
+        found[:] = sorted((r["00080016"]["Value"][0], r["0020000E"]["Value"][0], r["00080018"]["Value"][0],
+                           r["00200013"]["Value"][0]) for r in rows if r["00080016"]["Value"][0] in REPORT_CLASSES)
+        return len(found) >= count
+
+    deadline = time.monotonic() + 30
+    while not look():
+        test.assertLess(time.monotonic(), deadline, f"the report's objects did not reach the archive: {found}")
+        time.sleep(0.2)
+    test.assertEqual(len(found), count, found)
+    return found
+
+
+def wado_file(test, study, series, instance, out):
+    """The instance as WADO-RS gives it, written to `out`."""
+    status, headers, body = test.server.http(
+        "GET", f"/dicom-web/studies/{study}/series/{series}/instances/{instance}",
+        headers={"Accept": 'multipart/related; type="application/dicom"; transfer-syntax=*'})
+    test.assertEqual(status, 200)
+    (_, data), = multipart_parts(headers["Content-Type"], body)
+    out.write_bytes(data)
+    return out
+
+
+def encapsulated_pdf(test, path):
+    """The PDF inside an Encapsulated PDF object, as DCMTK's dcm2pdf takes it out."""
+    pdf = path.with_suffix(".pdf")
+    r = subprocess.run(["dcm2pdf", str(path), str(pdf)], capture_output=True, text=True)
+    test.assertEqual(r.returncode, 0, r.stderr)
+    return pdf.read_bytes()
+
+
+def sr_text(test, path):
+    r = subprocess.run(["dsrdump", "+Pc", "+Pl", str(path)], capture_output=True)
+    test.assertEqual(r.returncode, 0, r.stderr)
+    return r.stdout.decode("utf-8")
 
 
 class ReportingTest(ScannerServer):
@@ -190,6 +243,24 @@ class ReportingTest(ScannerServer):
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn("NOT VERIFIED", r.stdout)
 
+        # The signed report is in the study as DICOM (this exam's images never came: the order's
+        # study, its patient as the RIS has it): the PDF by WADO-RS, byte for byte, and the SR.
+        study = order["studyInstanceUid"]
+        (pdf_class, pdf_series, pdf_uid, _), (sr_class, sr_series, sr_uid, _) = report_objects(self, study, 2)
+        self.assertEqual((pdf_class, sr_class), ("1.2.840.10008.5.1.4.1.1.104.1", "1.2.840.10008.5.1.4.1.1.88.11"))
+        archived = self.server.tmp / "archived"
+        archived.mkdir(exist_ok=True)
+        got = wado_file(self, study, pdf_series, pdf_uid, archived / "final-pdf.dcm")
+        self.assertEqual(encapsulated_pdf(self, got), pdf, "the archive holds the signed PDF as signed")
+        got = wado_file(self, study, sr_series, sr_uid, archived / "final-sr.dcm")
+        text = sr_text(self, got)
+        for expected in ("Basic Text SR", "No pulmonary nodule. No effusion.", "Normal CT chest.", "Findings",
+                         "Impressions", "VERIFIED", "Dr. Joan Serra", patient["mrn"]):
+            self.assertIn(expected, text)
+        self.assertIn(f"[{order['accessionNumber']}]", subprocess.run(["dcmdump", "+P", "0008,0050", str(got)],
+                                                                      capture_output=True, text=True).stdout)
+        self.assertIn("Puigdemont i Soler", text)
+
         # Signed: neither signed again nor edited.
         before = self.report_state(o)
         status, problem = self.call("POST", f"/api/reading/{o}/report/sign",
@@ -219,6 +290,36 @@ class ReportingTest(ScannerServer):
         text = subprocess.run(["pdftotext", "-", "-"], input=second, capture_output=True, check=True).stdout.decode()
         self.assertIn("Compared with 2026: unchanged.", text)
         self.assertIn("No pulmonary nodule", text, "the addendum's PDF shows what it adds to")
+        # The addendum adds two objects, in the same series; what was stored stays, and C-GET
+        # brings all four, the new SR naming the one it amends.
+        objects = report_objects(self, study, 4)
+        self.assertIn((pdf_class, pdf_series, pdf_uid, 1), objects)
+        self.assertIn((sr_class, sr_series, sr_uid, 1), objects)
+        self.assertEqual({o[1] for o in objects}, {pdf_series, sr_series})
+        with tempfile.TemporaryDirectory() as out:
+            r = self.server.tool("getscu", "-S", "-od", out, "-aec", "VIREO", "-k", "QueryRetrieveLevel=STUDY",
+                                 "-k", f"StudyInstanceUID={study}", "127.0.0.1", str(self.server.dicom_port))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            files = sorted(Path(out).iterdir())
+            self.assertEqual(len(files), 4, files)
+            srs = [f for f in files if "=BasicTextSRStorage" in
+                   subprocess.run(["dcmdump", "+P", "0008,0016", str(f)], capture_output=True, text=True).stdout]
+            self.assertEqual(len(srs), 2)
+            amended = next(f for f in srs if sr_uid not in f.name)
+            text = sr_text(self, amended)
+            self.assertIn("Compared with 2026: unchanged.", text)
+            self.assertIn("No pulmonary nodule. No effusion.", text, "the amended SR holds the whole report")
+            self.assertIn("Addendum", text)
+            dump = subprocess.run(["dcmdump", "+P", "0040,a360", "+P", "0008,1155", str(amended)],
+                                  capture_output=True, text=True).stdout
+            self.assertIn(sr_uid, dump, "the amended SR names the SR it amends")
+            pdfs = [f for f in files if f not in srs]
+            self.assertEqual(sorted(encapsulated_pdf(self, f) for f in pdfs), sorted([pdf, second]))
+        stored = self.server.sql_rows("SELECT detail FROM audit_events WHERE resource = 'archive study report objects' "
+                                      f"AND study_uid = '{study}' ORDER BY id")
+        self.assertEqual(len(stored), 2, stored)
+        self.assertIn("report version 2 (addendum, signed by vila)", stored[1][0])
+
 
         # One byte of the stored PDF flipped behind Vireo's back: our check and pdfsig both say so.
         report_id = report["id"]
@@ -291,6 +392,14 @@ class ReportingBrowserTest(ScannerServer):
         text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
         self.assertIn("Compared with the prior study: unchanged.", text)
         self.assertRegex(text, r"Length: \d+(\.\d)? mm")
+        # Both signed versions joined the scanner's study, filed as its images name the patient.
+        study = order["studyInstanceUid"]
+        objects = report_objects(self, study, 4)
+        sr = max((o for o in objects if o[0] == REPORT_CLASSES[1]), key=lambda o: o[3])  # the addendum's
+        got = wado_file(self, study, sr[1], sr[2], self.server.tmp / "browser-sr.dcm")
+        text = sr_text(self, got)
+        self.assertIn("Ferrer i Vidal^Montserrat", text)
+        self.assertIn("Compared with the prior study: unchanged.", text)
 
 
 if __name__ == "__main__":

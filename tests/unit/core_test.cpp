@@ -45,6 +45,22 @@ TEST(Uid, NewUidsAreValidUuidDerivedAndNeverRepeat) {
   EXPECT_EQ(seen.size(), 1000u);
 }
 
+TEST(Uid, NameUidsAreTheSameForTheSameNameAndDifferOtherwise) {
+  const std::string a = name_uid("vireo-report-sr:0f3a");
+  EXPECT_EQ(a, name_uid("vireo-report-sr:0f3a"));
+  EXPECT_NE(a, name_uid("vireo-report-sr:0f3b"));
+  EXPECT_NE(a, name_uid("vireo-report-pdf:0f3a"));
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    std::string uid = name_uid("name " + std::to_string(i));
+    ASSERT_TRUE(uid.starts_with("2.25.")) << uid;
+    ASSERT_TRUE(is_valid_uid(uid)) << uid;
+    ASSERT_LE(uid.size(), 44u);
+    seen.insert(uid);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
 TEST(Strings, UidValidation) {
   EXPECT_TRUE(is_valid_uid("1.2.840.10008.1.2.1"));
   EXPECT_FALSE(is_valid_uid(""));

@@ -1,0 +1,139 @@
+// A signed report as DICOM: the Encapsulated PDF and the Basic Text SR read back with DCMTK as
+// any PACS would, with what they must say and nothing made up on the way.
+#include <gtest/gtest.h>
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
+#include <dcmtk/dcmsr/dsrdoc.h>
+
+#include <sstream>
+
+#include "core/sha256.hpp"
+#include "dicom/report_objects.hpp"
+#include "test_dir.hpp"
+
+namespace vireo::dicom {
+namespace {
+
+ReportObjectHeader header() {
+  ReportObjectHeader h;
+  h.patient = {"MRN-7", "CLINIC", "Puigdemont i Soler^Núria", "19610709", "F", "ACC-42"};
+  h.study_uid = "1.2.3.4";
+  h.study_date = "20261204";
+  h.study_time = "101500";
+  h.referring_physician = "Ferrer^Anna";
+  h.study_description = "CT chest";
+  h.series_uid = "1.2.3.4.9001";
+  h.series_description = "Signed report";
+  h.series_number = 9001;
+  h.sop_uid = "1.2.3.4.9001.1";
+  h.instance_number = 1;
+  h.content_date = "20261204";
+  h.content_time = "113000";
+  h.utc_offset = "+0100";
+  h.institution = "Clínica Vireo";
+  return h;
+}
+
+class ReportObjects : public ::testing::Test {
+ protected:
+  void SetUp() override { dir = vireo::testing::fresh_test_dir("report-objects"); }
+  void TearDown() override { std::filesystem::remove_all(dir); }
+  std::filesystem::path dir;
+};
+
+std::string read(const std::filesystem::path& p) { return vireo::testing::slurp(p); }
+
+std::string text(DcmItem& ds, const DcmTagKey& tag) {
+  OFString v;
+  ds.findAndGetOFStringArray(tag, v);
+  return v.c_str();
+}
+
+TEST_F(ReportObjects, TheSignedPdfIsEncapsulatedWholeWithThePatientAndStudy) {
+  const std::string pdf = "%PDF-1.4\nodd length\n%%EOF";  // 27 bytes: padded to 28
+  ASSERT_EQ(pdf.size() % 2, 1u);
+  ASSERT_TRUE(write_encapsulated_pdf(dir / "a.dcm", header(), "Radiology report", pdf));
+  DcmFileFormat ff;
+  ASSERT_TRUE(ff.loadFile((dir / "a.dcm").c_str()).good());
+  DcmDataset& ds = *ff.getDataset();
+  EXPECT_EQ(text(ds, DCM_SOPClassUID), kEncapsulatedPdfStorage);
+  OFString stored_as;
+  ff.getMetaInfo()->findAndGetOFString(DCM_MediaStorageSOPInstanceUID, stored_as);
+  EXPECT_EQ(std::string(stored_as.c_str()), "1.2.3.4.9001.1");
+  EXPECT_EQ(text(ds, DCM_SpecificCharacterSet), "ISO_IR 192");
+  EXPECT_EQ(text(ds, DCM_PatientName), "Puigdemont i Soler^Núria");
+  EXPECT_EQ(text(ds, DCM_PatientID), "MRN-7");
+  EXPECT_EQ(text(ds, DCM_AccessionNumber), "ACC-42");
+  EXPECT_EQ(text(ds, DCM_StudyInstanceUID), "1.2.3.4");
+  EXPECT_EQ(text(ds, DCM_Modality), "DOC");
+  EXPECT_EQ(text(ds, DCM_MIMETypeOfEncapsulatedDocument), "application/pdf");
+  EXPECT_EQ(text(ds, DCM_InstitutionName), "Clínica Vireo");
+  const Uint8* bytes = nullptr;
+  unsigned long size = 0;
+  ASSERT_TRUE(ds.findAndGetUint8Array(DCM_EncapsulatedDocument, bytes, &size).good());
+  Uint32 length = 0;
+  ASSERT_TRUE(ds.findAndGetUint32(DCM_EncapsulatedDocumentLength, length).good());
+  EXPECT_EQ(length, pdf.size());
+  EXPECT_EQ(size, pdf.size() + 1);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(bytes), length), pdf);
+}
+
+ReportSr addendum_sr() {
+  ReportSr sr;
+  sr.header = header();
+  sr.header.sop_uid = "1.2.3.4.9002.2";
+  sr.sections = {{"indication", "Indicació", "Tos persistent."},
+                 {"findings", "Troballes", "No pulmonary nodule.\nNo effusion."},
+                 {"breast_density", "Densitat", "ACR b"},
+                 {"impression", "Impressió", "   "}};  // blank: left out
+  sr.addenda = {{"Dra. Marta Vila", {{"addendum", "Addenda", "Compared with 2026: unchanged."}}}};
+  sr.verifier_name = "Dra. Marta Vila";
+  sr.verified_at = "20261204120000+0100";
+  sr.predecessor = ObjectReference{"1.2.3.4", "1.2.3.4.9002", kBasicTextSrStorage, "1.2.3.4.9002.1"};
+  return sr;
+}
+
+TEST_F(ReportObjects, TheTextIsAVerifiedBasicTextSrWithTheStandardHeadings) {
+  ASSERT_TRUE(write_report_sr(dir / "sr.dcm", addendum_sr()));
+  DcmFileFormat ff;
+  ASSERT_TRUE(ff.loadFile((dir / "sr.dcm").c_str()).good());
+  DcmDataset& ds = *ff.getDataset();
+  EXPECT_EQ(text(ds, DCM_SOPClassUID), kBasicTextSrStorage);
+  EXPECT_EQ(text(ds, DCM_SOPInstanceUID), "1.2.3.4.9002.2");
+  EXPECT_EQ(text(ds, DCM_SeriesInstanceUID), "1.2.3.4.9001");
+  EXPECT_EQ(text(ds, DCM_Modality), "SR");
+  EXPECT_EQ(text(ds, DCM_CompletionFlag), "COMPLETE");
+  EXPECT_EQ(text(ds, DCM_VerificationFlag), "VERIFIED");
+  EXPECT_EQ(text(ds, DCM_PreliminaryFlag), "FINAL");
+  EXPECT_EQ(text(ds, DCM_InstanceCreationDate), "20261204");
+
+  DSRDocument doc;
+  ASSERT_TRUE(doc.read(ds).good()) << "DCMTK reads it as a valid SR document";
+  EXPECT_EQ(doc.getDocumentType(), DSRTypes::DT_BasicTextSR);
+  OFString name;
+  ASSERT_TRUE(doc.getPatientName(name).good());
+  EXPECT_EQ(std::string(name.c_str()), "Puigdemont i Soler^Núria");
+  EXPECT_EQ(doc.getNumberOfVerifyingObservers(), 1u);
+  EXPECT_EQ(doc.getPredecessorDocuments().getNumberOfInstances(), 1u);
+  std::ostringstream rendered;
+  ASSERT_TRUE(doc.renderHTML(rendered).good());
+  const std::string html = rendered.str();
+  for (const char* expected : {"Indications for Procedure", "Tos persistent.", "Findings", "No pulmonary nodule.",
+                               "Densitat", "ACR b", "Addendum", "Compared with 2026: unchanged.", "Dra. Marta Vila"})
+    EXPECT_NE(html.find(expected), std::string::npos) << expected;
+  EXPECT_EQ(html.find("Impressions"), std::string::npos) << "a blank section is left out";
+}
+
+TEST_F(ReportObjects, TheSameVersionMakesTheSameBytes) {
+  ASSERT_TRUE(write_report_sr(dir / "1.dcm", addendum_sr()));
+  ASSERT_TRUE(write_report_sr(dir / "2.dcm", addendum_sr()));
+  EXPECT_EQ(sha256_hex(read(dir / "1.dcm")), sha256_hex(read(dir / "2.dcm")));
+  ASSERT_TRUE(write_encapsulated_pdf(dir / "3.dcm", header(), "Radiology report", "%PDF-1.4"));
+  ASSERT_TRUE(write_encapsulated_pdf(dir / "4.dcm", header(), "Radiology report", "%PDF-1.4"));
+  EXPECT_EQ(read(dir / "3.dcm"), read(dir / "4.dcm"));
+}
+
+}  // namespace
+}  // namespace vireo::dicom
