@@ -8,6 +8,7 @@
 #include "app/patient_moves.hpp"
 #include "core/uid.hpp"
 #include "dicom/report_objects.hpp"
+#include "reporting/vocabularies.hpp"
 
 namespace vireo::app {
 
@@ -77,23 +78,43 @@ Result<dicom::ReportObjectHeader> ordered_study(ris::Patients& patients, const r
   std::string procedures;
   for (const auto& p : exam.procedures) procedures += (procedures.empty() ? "" : ", ") + p;
   h.study_description = procedures;
+  h.referring_physician = exam.referring_physician;
   return h;
 }
 
-// The UIDs of a signed version's objects, and of the report's two series: from the signed PDFs'
-// hashes, which nothing else shares.
-std::string pdf_uid(const reporting::Signature& s) { return name_uid("vireo-report-pdf:" + s.pdf_sha256); }
-std::string sr_uid(const reporting::Signature& s) { return name_uid("vireo-report-sr:" + s.pdf_sha256); }
+// The UIDs of a signed version's objects in a study, and of the report's two series there: from
+// the study's UID and the signed PDFs' hashes, which nothing else shares.
+std::string pdf_uid(const std::string& study, const reporting::Signature& s) {
+  return name_uid("vireo-report-pdf:" + study + ":" + s.pdf_sha256);
+}
+std::string sr_uid(const std::string& study, const reporting::Signature& s) {
+  return name_uid("vireo-report-sr:" + study + ":" + s.pdf_sha256);
+}
 
-std::vector<dicom::ReportObjectSection> sections_of(const reporting::ReportContent& content) {
+// The sections, the structured findings written out at the end of the findings (what any viewer
+// of the SR reads; their table is the PDF's).
+std::vector<dicom::ReportObjectSection> sections_of(const reporting::ReportContent& content,
+                                                    const std::string& language) {
   std::vector<dicom::ReportObjectSection> out;
   for (const auto& s : content.sections) out.push_back({s.key, s.title, s.text});
+  if (content.findings.empty()) return out;
+  std::string coded;
+  for (const auto& f : content.findings) coded += (coded.empty() ? "" : "\n") + reporting::describe(f, language).sentence();
+  auto findings = std::ranges::find(out, std::string("findings"), &dicom::ReportObjectSection::key);
+  if (findings == out.end()) findings = out.insert(out.end(), dicom::ReportObjectSection{"findings", "Findings", ""});
+  const bool blank = findings->text.find_first_not_of(" \t\r\n") == std::string::npos;
+  findings->text = blank ? coded : findings->text + "\n\n" + coded;
   return out;
 }
 
-// Writes `write`'s file and stores it; whether it was new.
+// Writes `write`'s file and stores it, unless the archive has it already; whether it was new.
+// What was stored first stays: a delivery tried again after a vocabulary, the clinic's settings
+// or the study's patient changed must not make a second object under the same UID.
 Result<bool> store(archive::Archive& archive, const std::string& sop_uid,
                    const std::function<Status(const std::filesystem::path&)>& write) {
+  auto there = archive.instance(sop_uid, access::Scope::everything());
+  if (there) return false;
+  if (there.error().code != ErrorCode::NotFound) return std::unexpected(there.error());
   const std::filesystem::path tmp = archive.temp_path();
   if (auto s = write(tmp); !s) {
     std::error_code ignored;
@@ -108,7 +129,8 @@ Result<bool> store(archive::Archive& archive, const std::string& sop_uid,
 }
 
 Status archive_version(archive::Archive& archive, reporting::Reports& reports, ris::Patients& patients,
-                       audit::AuditLog& trail, const TimeZone& zone, const std::string& clinic, int64_t order,
+                       audit::AuditLog& trail, const TimeZone& zone, const std::string& clinic,
+                       const std::string& language, int64_t order,
                        int64_t number) {
   auto signed_ = reports.signed_for_archive(order, number);
   if (!signed_) return std::unexpected(signed_.error());
@@ -139,10 +161,10 @@ Status archive_version(archive::Archive& archive, reporting::Reports& reports, r
   const std::string title = version.kind == "addendum" ? "Radiology report, addendum" : "Radiology report";
 
   dicom::ReportObjectHeader pdf_header = header;
-  pdf_header.series_uid = name_uid("vireo-report-pdf-series:" + first->signature->pdf_sha256);
+  pdf_header.series_uid = name_uid("vireo-report-pdf-series:" + study + ":" + first->signature->pdf_sha256);
   pdf_header.series_number = kReportPdfSeriesNumber;
   pdf_header.series_description = "Signed report (PDF)";
-  pdf_header.sop_uid = pdf_uid(sig);
+  pdf_header.sop_uid = pdf_uid(study, sig);
   auto pdf_new = store(archive, pdf_header.sop_uid, [&](const std::filesystem::path& f) {
     return dicom::write_encapsulated_pdf(f, pdf_header, title, signed_->pdf);
   });
@@ -150,24 +172,25 @@ Status archive_version(archive::Archive& archive, reporting::Reports& reports, r
 
   dicom::ReportSr sr;
   sr.header = header;
-  sr.header.series_uid = name_uid("vireo-report-sr-series:" + first->signature->pdf_sha256);
+  sr.header.series_uid = name_uid("vireo-report-sr-series:" + study + ":" + first->signature->pdf_sha256);
   sr.header.series_number = kReportSrSeriesNumber;
   sr.header.series_description = "Signed report (SR)";
-  sr.header.sop_uid = sr_uid(sig);
+  sr.header.sop_uid = sr_uid(study, sig);
   sr.verifier_name = sig.signer_name;
   sr.verified_at = at.datetime();
+  sr.language = language;
   // The report as first signed, then each addendum up to this one; an addendum's SR follows the
   // SR of the version before it.
   const reporting::ReportVersion* before = nullptr;
   for (const auto& v : report.versions) {
     if (!v.signature || v.number > version.number) continue;
-    if (v.kind == "addendum") sr.addenda.push_back({v.signature->signer_name, sections_of(v.content)});
-    else sr.sections = sections_of(v.content);
+    if (v.kind == "addendum") sr.addenda.push_back({v.signature->signer_name, sections_of(v.content, language)});
+    else sr.sections = sections_of(v.content, language);
     if (v.number < version.number) before = &v;
   }
   if (before)
     sr.predecessor = dicom::ObjectReference{study, sr.header.series_uid, dicom::kBasicTextSrStorage,
-                                            sr_uid(*before->signature)};
+                                            sr_uid(study, *before->signature)};
   auto sr_new = store(archive, sr.header.sop_uid, [&](const std::filesystem::path& f) {
     return dicom::write_report_sr(f, sr);
   });
@@ -192,14 +215,15 @@ Status archive_version(archive::Archive& archive, reporting::Reports& reports, r
 
 events::Handler report_objects(archive::Archive& archive_ref, reporting::Reports& reports_ref,
                                ris::Patients& patients_ref, audit::AuditLog& trail_ref, const TimeZone& zone_ref,
-                               std::string clinic_name) {
+                               std::string clinic_name, std::string language) {
   // (pointers: the handler outlives this call; the services it names outlive the dispatcher)
   return [archive = &archive_ref, reports = &reports_ref, patients = &patients_ref, trail = &trail_ref,
-          zone = &zone_ref, clinic = std::move(clinic_name)](const events::Event& e) -> Status {
+          zone = &zone_ref, clinic = std::move(clinic_name),
+          language = std::move(language)](const events::Event& e) -> Status {
     auto order = api::row_id(e.id("order"));
     auto number = api::row_id(e.id("version"));
     if (!order || !number) return {};  // not one of ours to act on: nothing to do, ever
-    return archive_version(*archive, *reports, *patients, *trail, *zone, clinic, *order, *number);
+    return archive_version(*archive, *reports, *patients, *trail, *zone, clinic, language, *order, *number);
   };
 }
 

@@ -23,9 +23,10 @@ inline constexpr int64_t kReportSrSeriesNumber = 9002;
 // from its signed PDF's SHA-256, and the same version makes the same bytes. The study's patient
 // and study attributes are those its images carry (so that the report files with them), or the
 // RIS's for an exam whose images are not in the archive (the order's Study Instance UID). Each
-// version stored is written to the audit trail.
+// version stored is written to the audit trail. Structured findings are written out in `language`
+// (the report's) at the end of the findings.
 [[nodiscard]] events::Handler report_objects(archive::Archive& archive, reporting::Reports& reports,
                                              ris::Patients& patients, audit::AuditLog& audit, const TimeZone& zone,
-                                             std::string clinic_name);
+                                             std::string clinic_name, std::string language);
 
 }  // namespace vireo::app

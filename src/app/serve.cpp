@@ -233,7 +233,8 @@ Result<Services> open_services(const Config& config) {
   s.dispatcher->handle(kPatientMovesConsumer, patient_moves(*s.archive, *s.ris_patients, *s.ris_merges, *s.audit, *s.dispatcher));
   s.dispatcher->handle(kImageLinksConsumer, image_links(*s.archive, *s.ris_image_links, *s.audit));
   s.dispatcher->handle(kReportObjectsConsumer, report_objects(*s.archive, *s.reports, *s.ris_patients, *s.audit,
-                                                              s.ris_schedule->zone(), config.clinic_name));
+                                                              s.ris_schedule->zone(), config.clinic_name,
+                                                              config.report_language));
   if (!config.audit_syslog.empty()) {
     auto sender = net::SyslogSender::open(config.audit_syslog, config.audit_syslog_ca);
     if (!sender) return std::unexpected(sender.error());

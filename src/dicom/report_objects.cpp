@@ -5,6 +5,8 @@
 #include <dcmtk/dcmdata/dcitem.h>
 #include <dcmtk/dcmsr/dsrdoc.h>
 
+#include <algorithm>
+#include <iterator>
 #include <vector>
 
 namespace vireo::dicom {
@@ -39,7 +41,7 @@ const std::vector<Heading>& headings() {
       {"history", {"11329-0", "LN", "History"}, {"121106", "DCM", "Comment"}},
       {"technique", {"55111-9", "LN", "Current Procedure Descriptions"}, {"121106", "DCM", "Comment"}},
       {"comparison", {"55114-3", "LN", "Prior Procedure Descriptions"}, {"121106", "DCM", "Comment"}},
-      {"findings", {"59776-5", "LN", "Findings"}, {"121071", "DCM", "Finding"}},
+      {"findings", {"59776-5", "LN", "Procedure Findings"}, {"121071", "DCM", "Finding"}},
       {"impression", {"19005-8", "LN", "Impressions"}, {"121073", "DCM", "Impression"}},
       {"recommendations", {"18783-1", "LN", "Recommendations"}, {"121075", "DCM", "Recommendation"}},
       {"conclusions", {"55110-1", "LN", "Conclusions"}, {"121077", "DCM", "Conclusion"}},
@@ -72,10 +74,10 @@ Status put_common(DcmItem& ds, const ReportObjectHeader& h) {
       {DCM_StudyID, h.study_id},
       {DCM_AccessionNumber, h.patient.accession},
       {DCM_ReferringPhysicianName, h.referring_physician},
-      {DCM_StudyDescription, h.study_description},
+      {DCM_StudyDescription, first_chars(h.study_description, 64)},
       {DCM_SeriesInstanceUID, h.series_uid},
       {DCM_SeriesNumber, std::to_string(h.series_number)},
-      {DCM_SeriesDescription, h.series_description},
+      {DCM_SeriesDescription, first_chars(h.series_description, 64)},
       {DCM_SOPInstanceUID, h.sop_uid},
       {DCM_InstanceNumber, std::to_string(h.instance_number)},
       {DCM_ContentDate, h.content_date},
@@ -84,7 +86,7 @@ Status put_common(DcmItem& ds, const ReportObjectHeader& h) {
       {DCM_InstanceCreationTime, h.content_time},
       {DCM_TimezoneOffsetFromUTC, h.utc_offset},
       {DCM_Manufacturer, "Vireo"},
-      {DCM_InstitutionName, h.institution},
+      {DCM_InstitutionName, first_chars(h.institution, 64)},
   };
   for (const auto& [tag, value] : values)
     if (auto c = ds.putAndInsertString(tag, value.c_str()); c.bad())
@@ -167,16 +169,22 @@ Status write_report_sr(const std::filesystem::path& file, const ReportSr& sr) {
   auto c = tree.addContentItem(DSRTypes::RT_isRoot, DSRTypes::VT_Container,
                                DSRCodedEntryValue("18748-4", "LN", "Diagnostic imaging report"), OFFalse);
   if (c.bad()) return bad("cannot begin the SR", c);
-  auto added = add_sections(tree, sr.sections, true);
+  // TID 1204: the language of the text below (RFC 5646).
+  static const std::pair<const char*, const char*> languages[] = {{"en", "English"}, {"es", "Spanish"}, {"ca", "Catalan"}};
+  auto language = std::ranges::find(languages, sr.language, [](const auto& l) { return std::string(l.first); });
+  if (language == std::end(languages)) language = std::begin(languages);
+  c = tree.addChildContentItem(DSRTypes::RT_hasConceptMod, DSRTypes::VT_Code,
+                               DSRCodedEntryValue("121049", "DCM", "Language of Content Item and Descendants"), OFFalse);
+  if (c.good())
+    c = tree.getCurrentContentItem().setCodeValue(DSRCodedEntryValue(language->first, "RFC5646", language->second), OFFalse);
+  if (c.bad()) return bad("cannot record the SR's language", c);
+  auto added = add_sections(tree, sr.sections, false);
   if (!added) return std::unexpected(added.error());
-  bool any = *added;
+
   for (const auto& a : sr.addenda) {
-    c = any ? tree.addContentItem(DSRTypes::RT_contains, DSRTypes::VT_Container,
-                                  DSRCodedEntryValue("55107-7", "LN", "Addendum"), OFFalse)
-            : tree.addChildContentItem(DSRTypes::RT_contains, DSRTypes::VT_Container,
-                                       DSRCodedEntryValue("55107-7", "LN", "Addendum"), OFFalse);
+    c = tree.addContentItem(DSRTypes::RT_contains, DSRTypes::VT_Container,
+                            DSRCodedEntryValue("55107-7", "LN", "Addendum"), OFFalse);
     if (c.bad()) return bad("cannot add an addendum", c);
-    any = true;
     // Who signed it, as the addendum's own observation context.
     c = tree.addChildContentItem(DSRTypes::RT_hasObsContext, DSRTypes::VT_PName,
                                  DSRCodedEntryValue("121008", "DCM", "Person Observer Name"), OFFalse);
@@ -196,7 +204,7 @@ Status write_report_sr(const std::filesystem::path& file, const ReportSr& sr) {
       {&DSRDocument::setStudyID, h.study_id},
       {&DSRDocument::setAccessionNumber, h.patient.accession},
       {&DSRDocument::setReferringPhysicianName, h.referring_physician},
-      {&DSRDocument::setStudyDescription, h.study_description},
+      {&DSRDocument::setStudyDescription, first_chars(h.study_description, 64)},
       {&DSRDocument::setSeriesDescription, h.series_description},
       {&DSRDocument::setSeriesNumber, std::to_string(h.series_number)},
       {&DSRDocument::setInstanceNumber, std::to_string(h.instance_number)},

@@ -54,6 +54,7 @@ struct ReportSr {
   std::vector<ReportObjectSection> sections;   // the report as signed
   std::vector<ReportObjectAddendum> addenda;   // each signed since, in order
   std::string verifier_name, verified_at;      // who signed this version, when (DT)
+  std::string language = "en";                 // of the text: en, es, ca
   std::optional<ObjectReference> predecessor;  // the SR this one amends
 };
 

@@ -1,10 +1,13 @@
 #include "reporting/pdf_signer.hpp"
 
+#include <algorithm>
 #include <array>
+#include <optional>
 
 #include "core/clock.hpp"
 #include "pdf/key_protection.hpp"
 #include "pdf/report_layout.hpp"
+#include "reporting/vocabularies.hpp"
 
 namespace vireo::reporting {
 
@@ -15,7 +18,8 @@ constexpr const char* kCaName = "clinic-ca";
 // What the PDF prints besides the report's own text, in the clinic's language.
 enum Label {
   kTitle, kPatient, kMrn, kBirthDate, kSex, kAccession, kExam, kExamDate, kReferrer, kFinal, kAddendum,
-  kPreliminary, kRadiologist, kPage, kOriginal, kSignedBy, kFemale, kMale, kOther, kUnknown, kLabelCount
+  kPreliminary, kRadiologist, kPage, kOriginal, kSignedBy, kFemale, kMale, kOther, kUnknown, kStructured,
+  kClassification, kCategory, kFinding, kManagement, kLabelCount
 };
 using Labels = std::array<const char*, kLabelCount>;
 
@@ -23,17 +27,20 @@ const Labels& labels_for(const std::string& language) {
   static const Labels en = {"Radiology report", "Patient", "MRN", "Date of birth", "Sex", "Accession number",
                             "Exam", "Exam date", "Referring physician", "Final report", "Addendum",
                             "Preliminary report", "Radiologist", "Page {page} of {pages}", "Original report",
-                            "signed by", "Female", "Male", "Other", "Unknown"};
+                            "signed by", "Female", "Male", "Other", "Unknown", "Structured findings",
+                            "Classification", "Category", "Finding", "Management"};
   static const Labels es = {"Informe radiológico", "Paciente", "NHC", "Fecha de nacimiento", "Sexo",
                             "Número de acceso", "Exploración", "Fecha de la exploración", "Médico solicitante",
                             "Informe final", "Adenda", "Informe preliminar", "Radiólogo/a",
                             "Página {page} de {pages}", "Informe original", "firmado por", "Mujer", "Hombre", "Otro",
-                            "Desconocido"};
+                            "Desconocido", "Hallazgos estructurados", "Clasificación", "Categoría", "Hallazgo",
+                            "Conducta"};
   static const Labels ca = {"Informe radiològic", "Pacient", "NHC", "Data de naixement", "Sexe",
                             "Número d'accés", "Exploració", "Data de l'exploració", "Metge/ssa sol·licitant",
                             "Informe final", "Addenda", "Informe preliminar", "Radiòleg/a",
                             "Pàgina {page} de {pages}", "Informe original", "signat per", "Dona", "Home", "Altre",
-                            "Desconegut"};
+                            "Desconegut", "Troballes estructurades", "Classificació", "Categoria", "Troballa",
+                            "Conducta"};
   if (language == "es") return es;
   if (language == "ca") return ca;
   return en;
@@ -47,14 +54,37 @@ std::string local_minute(const TimeZone& zone, const std::string& utc) {
   return iso.size() >= 16 ? iso.substr(0, 10) + " " + iso.substr(11, 5) : iso;
 }
 
-void add_sections(pdf::ReportDocument& doc, const ReportContent& content, const std::string& prefix = {}) {
+// The structured findings as a table: each one's system, category, features and management.
+pdf::ReportSection findings_table(const ReportContent& content, const Labels& l, const std::string& language) {
+  pdf::ReportSection out;
+  out.title = l[kStructured];
+  out.table.header = {l[kClassification], l[kCategory], l[kFinding], l[kManagement]};
+  for (const auto& f : content.findings) {
+    const Vocabulary* v = vocabulary(f.system);
+    const FindingText text = describe(f, language);
+    out.table.rows.push_back({v ? v->title.in(language) : f.system, text.category, text.description, text.management});
+  }
+  return out;
+}
+
+// The sections with text, the structured findings after the findings section (or last).
+void add_sections(pdf::ReportDocument& doc, const ReportContent& content, const Labels& l, const std::string& language,
+                  const std::string& prefix = {}) {
+  const size_t first = doc.sections.size();
+  std::optional<size_t> after_findings;
   for (const auto& s : content.sections) {
     if (s.text.find_first_not_of(" \t\r\n") == std::string::npos) continue;
     pdf::ReportSection section;
     section.title = prefix.empty() || prefix == s.title ? s.title : prefix + ": " + s.title;
     section.body = s.text;
     doc.sections.push_back(std::move(section));
+    if (s.key == "findings") after_findings = doc.sections.size();
   }
+  if (content.findings.empty()) return;
+  pdf::ReportSection table = findings_table(content, l, language);
+  if (!prefix.empty()) table.title = prefix + ": " + table.title;
+  const size_t at = after_findings.value_or(doc.sections.size());
+  doc.sections.insert(doc.sections.begin() + static_cast<std::ptrdiff_t>(std::max(at, first)), std::move(table));
 }
 
 }  // namespace
@@ -86,12 +116,12 @@ pdf::ReportDocument report_document(const SigningRequest& request, const PdfSign
                        {l[kExamDate], local_minute(zone, exam.view.appointment.starts_at)},
                        {l[kReferrer], exam.referring_physician}};
   const bool addendum = version.kind == "addendum";
-  add_sections(doc, version.content, addendum ? l[kAddendum] : std::string());
+  add_sections(doc, version.content, l, options.language, addendum ? l[kAddendum] : std::string());
   if (addendum) {
     // What the addendum adds to: every version signed before it, as it was signed.
     for (const auto& earlier : request.report->versions) {
       if (!earlier.signature) continue;
-      add_sections(doc, earlier.content,
+      add_sections(doc, earlier.content, l, options.language,
                    std::string(earlier.kind == "addendum" ? l[kAddendum] : l[kOriginal]) + " (" + l[kSignedBy] + " " +
                        earlier.signature->signer_name + ", " + local_minute(zone, earlier.signature->signed_at) + ")");
     }

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ris/catalogue.hpp"
@@ -35,9 +37,19 @@ struct ReportSection {
   friend bool operator==(const ReportSection&, const ReportSection&) = default;
 };
 
+// A finding recorded in a controlled vocabulary (reporting/vocabularies.hpp): its system
+// ("birads"), and for each of its fields the term's code or the number chosen ("4A", "12").
+struct CodedFinding {
+  std::string system;
+  std::vector<std::pair<std::string, std::string>> values;  // field → value, as entered
+  friend bool operator==(const CodedFinding&, const CodedFinding&) = default;
+  [[nodiscard]] std::string value(std::string_view field) const;  // "" when not given
+};
+
 struct ReportContent {
   std::string template_code;  // the template it was written from, or empty
   std::vector<ReportSection> sections;
+  std::vector<CodedFinding> findings;  // structured findings, rendered into the printed report
   friend bool operator==(const ReportContent&, const ReportContent&) = default;
   [[nodiscard]] bool empty() const;  // no section has any text but blanks
 };

@@ -7,6 +7,7 @@
 #include "core/base64.hpp"
 #include "core/clock.hpp"
 #include "core/sha256.hpp"
+#include "reporting/vocabularies.hpp"
 #include "ris/catalogue_store.hpp"
 
 namespace vireo::reporting {
@@ -53,6 +54,48 @@ Result<std::vector<ReportSection>> sections(Connection& c, const char* table, in
   return out;
 }
 
+Result<std::vector<CodedFinding>> findings(Connection& c, const char* table, int64_t report_id,
+                                           std::optional<int64_t> number) {
+  std::string sql = std::string("SELECT finding, system, field, value FROM ") + table + " WHERE report_id = ?";
+  std::vector<SqlValue> args{report_id};
+  if (number) {
+    sql += " AND number = ?";
+    args.emplace_back(*number);
+  }
+  auto rows = c.query(sql + " ORDER BY finding, position", std::span<const SqlValue>(args));
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<CodedFinding> out;
+  int64_t current = -1;
+  for (const auto& r : *rows) {
+    if (r.integer(0) != current) {
+      current = r.integer(0);
+      out.push_back({r.text(1), {}});
+    }
+    out.back().values.emplace_back(r.text(2), r.text(3));
+  }
+  return out;
+}
+
+Status insert_findings(Connection& c, const char* table, int64_t report_id, std::optional<int64_t> number,
+                       const std::vector<CodedFinding>& list) {
+  for (size_t f = 0; f < list.size(); ++f) {
+    int64_t position = 0;
+    for (const auto& [field, value] : list[f].values) {
+      const auto finding = static_cast<int64_t>(f);
+      Status done = number ? c.execute(std::string("INSERT INTO ") + table +
+                                           " (report_id, number, finding, position, system, field, value) VALUES (?, "
+                                           "?, ?, ?, ?, ?, ?)",
+                                       {report_id, *number, finding, position++, list[f].system, field, value})
+                           : c.execute(std::string("INSERT INTO ") + table +
+                                           " (report_id, finding, position, system, field, value) VALUES (?, ?, ?, "
+                                           "?, ?, ?)",
+                                       {report_id, finding, position++, list[f].system, field, value});
+      if (!done) return done;
+    }
+  }
+  return {};
+}
+
 Result<std::vector<ReportVersion>> versions(Connection& c, int64_t report_id) {
   auto rows = c.query(
       "SELECT v.number, v.kind, v.template_code, v.author, v.author_name, v.created_at, s.signer, s.signer_name, "
@@ -75,6 +118,9 @@ Result<std::vector<ReportVersion>> versions(Connection& c, int64_t report_id) {
     auto s = sections(c, "rep_version_sections", report_id, v.number);
     if (!s) return std::unexpected(s.error());
     v.content.sections = std::move(*s);
+    auto f = findings(c, "rep_version_findings", report_id, v.number);
+    if (!f) return std::unexpected(f.error());
+    v.content.findings = std::move(*f);
   }
   return out;
 }
@@ -96,6 +142,9 @@ Result<std::optional<Report>> load(Connection& c, int64_t order_id) {
   auto draft = sections(c, "rep_draft_sections", report.id, std::nullopt);
   if (!draft) return std::unexpected(draft.error());
   report.draft.sections = std::move(*draft);
+  auto coded = findings(c, "rep_draft_findings", report.id, std::nullopt);
+  if (!coded) return std::unexpected(coded.error());
+  report.draft.findings = std::move(*coded);
   auto all = versions(c, report.id);
   if (!all) return std::unexpected(all.error());
   report.versions = std::move(*all);
@@ -115,6 +164,23 @@ Status insert_sections(Connection& c, const char* table, int64_t report_id, std:
                                      {report_id, position++, s.key, s.title, s.text});
     if (!done) return done;
   }
+  return {};
+}
+
+// A content's sections and structured findings, as the working text (no number) or a version.
+Status insert_content(Connection& c, int64_t report_id, std::optional<int64_t> number, const ReportContent& content) {
+  if (auto s = insert_sections(c, number ? "rep_version_sections" : "rep_draft_sections", report_id, number,
+                               content.sections);
+      !s)
+    return s;
+  return insert_findings(c, number ? "rep_version_findings" : "rep_draft_findings", report_id, number,
+                         content.findings);
+}
+
+Status clear_draft(Connection& c, int64_t report_id) {
+  for (const char* sql : {"DELETE FROM rep_draft_sections WHERE report_id = ?",
+                          "DELETE FROM rep_draft_findings WHERE report_id = ?"})
+    if (auto s = c.execute(sql, {report_id}); !s) return s;
   return {};
 }
 
@@ -156,7 +222,7 @@ std::optional<ReportConflict> writer_conflict(const std::optional<Report>& repor
 // Whether the working text says anything a report must: more than what the order gave it
 // (the clinical information) and the usual preamble; for an addendum, anything.
 bool has_reported_text(const ReportContent& content, bool addendum) {
-  return std::ranges::any_of(content.sections, [&](const ReportSection& s) {
+  return !content.findings.empty() || std::ranges::any_of(content.sections, [&](const ReportSection& s) {
     const bool preamble = s.key == "indication" || s.key == "technique" || s.key == "comparison";
     return (addendum || !preamble) && s.text.find_first_not_of(" \t\r\n") != std::string::npos;
   });
@@ -188,7 +254,7 @@ std::optional<ReportConflict> sign_conflict(const std::optional<Report>& report,
 }
 
 bool ReportContent::empty() const {
-  return std::ranges::all_of(sections, [](const ReportSection& s) {
+  return findings.empty() && std::ranges::all_of(sections, [](const ReportSection& s) {
     return std::ranges::all_of(s.text, [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; });
   });
 }
@@ -214,6 +280,10 @@ std::vector<FieldError> check_content(const ReportContent& content) {
     if (s.text.size() > kMaxSectionText)
       out.push_back({field + "/text", "too_long", "A section has at most 100,000 characters"});
   }
+  if (content.findings.size() > kMaxFindings)
+    out.push_back({"findings", "too_many", "A report has at most " + std::to_string(kMaxFindings) + " structured findings"});
+  for (size_t i = 0; i < content.findings.size() && i < kMaxFindings; ++i)
+    std::ranges::move(check_finding(content.findings[i], i), std::back_inserter(out));
   return out;
 }
 
@@ -259,8 +329,7 @@ Result<ReportSaved> Reports::save_draft(int64_t order_id, int64_t seen_revision,
                              {content.template_code, now, actor.username, now, actor.username, id});
           !s)
         return std::unexpected(s.error());
-      if (auto s = c.execute("DELETE FROM rep_draft_sections WHERE report_id = ?", {id}); !s)
-        return std::unexpected(s.error());
+      if (auto s = clear_draft(c, id); !s) return std::unexpected(s.error());
     } else {
       auto made = c.query("INSERT INTO rep_reports (order_id, status, template_code, draft_revision, draft_saved_at, "
                           "draft_saved_by, versions, created_at, created_by, updated_at, updated_by) VALUES (?, "
@@ -270,8 +339,7 @@ Result<ReportSaved> Reports::save_draft(int64_t order_id, int64_t seen_revision,
       if (!made) return std::unexpected(made.error());
       id = (*made)[0].integer(0);
     }
-    if (auto s = insert_sections(c, "rep_draft_sections", id, std::nullopt, content.sections); !s)
-      return std::unexpected(s.error());
+    if (auto s = insert_content(c, id, std::nullopt, content); !s) return std::unexpected(s.error());
     auto saved = load(c, order_id);
     if (!saved) return std::unexpected(saved.error());
     out.value = std::move(**saved);
@@ -308,8 +376,7 @@ Result<ReportSaved> Reports::submit_preliminary(int64_t order_id, int64_t seen_r
                            {r.id, number, r.draft.template_code, actor.username, *author, now});
         !s)
       return std::unexpected(s.error());
-    if (auto s = insert_sections(c, "rep_version_sections", r.id, number, r.draft.sections); !s)
-      return std::unexpected(s.error());
+    if (auto s = insert_content(c, r.id, number, r.draft); !s) return std::unexpected(s.error());
     // The working text is as it was: its revision stays, so that the open editor saves on.
     if (auto s = c.execute("UPDATE rep_reports SET status = 'preliminary', versions = ?, updated_at = ?, updated_by = "
                            "? WHERE id = ?",
@@ -396,8 +463,7 @@ Result<ReportSaved> Reports::sign(int64_t order_id, int64_t seen_revision, const
                             version.author_name, version.created_at});
         !s)
       return std::unexpected(s.error());
-    if (auto s = insert_sections(c, "rep_version_sections", r.id, version.number, version.content.sections); !s)
-      return std::unexpected(s.error());
+    if (auto s = insert_content(c, r.id, version.number, version.content); !s) return std::unexpected(s.error());
     if (auto s = c.execute("INSERT INTO rep_signatures (report_id, number, signer, signer_name, signed_at, "
                            "signed_from, certificate_subject, certificate_serial, pdf_sha256) VALUES (?, ?, ?, ?, ?, "
                            "?, ?, ?, ?)",
@@ -410,8 +476,7 @@ Result<ReportSaved> Reports::sign(int64_t order_id, int64_t seen_revision, const
         !s)
       return std::unexpected(s.error());
     // The signed text is the version's; the working text is the next addendum's, empty.
-    if (auto s = c.execute("DELETE FROM rep_draft_sections WHERE report_id = ?", {r.id}); !s)
-      return std::unexpected(s.error());
+    if (auto s = clear_draft(c, r.id); !s) return std::unexpected(s.error());
     const char* status = addendum ? "amended" : "final";
     if (auto s = c.execute("UPDATE rep_reports SET status = ?, versions = ?, draft_revision = draft_revision + 1, "
                            "updated_at = ?, updated_by = ? WHERE id = ?",
@@ -517,6 +582,18 @@ const std::vector<Migration>& migrations() {
        {
            "CREATE TABLE rep_signing_identities (name TEXT PRIMARY KEY, encrypted_key_pem TEXT NOT NULL, cert_pem "
            "TEXT NOT NULL, chain_pem TEXT NOT NULL, created_at TEXT NOT NULL)",
+       }},
+      {3,
+       "structured findings (BI-RADS, Lung-RADS, TI-RADS, LI-RADS, PI-RADS, TNM) of the working text and of each "
+       "version (append-only)",
+       {
+           "CREATE TABLE rep_draft_findings (report_id INTEGER NOT NULL, finding INTEGER NOT NULL, position INTEGER "
+           "NOT NULL, system TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (report_id, "
+           "finding, position))",
+           "CREATE TABLE rep_version_findings (report_id INTEGER NOT NULL, number INTEGER NOT NULL, finding INTEGER "
+           "NOT NULL, position INTEGER NOT NULL, system TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, "
+           "PRIMARY KEY (report_id, number, finding, position))",
+           "${APPEND_ONLY:rep_version_findings}",
        }},
   };
   return list;

@@ -34,6 +34,7 @@ namespace vireo::reporting {
 // Limits of a report's text: far above any real report, below what would burden a page.
 inline constexpr size_t kMaxSections = 40;
 inline constexpr size_t kMaxSectionText = 100'000;
+inline constexpr size_t kMaxFindings = 40;
 
 class Reports {
  public:

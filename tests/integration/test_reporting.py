@@ -4,6 +4,7 @@ not theirs, a wrong re-authentication that signs nothing, the signature as a PAd
 poppler's pdfsig finds valid and whole, our own check of it, a byte flipped in the stored PDF that
 both notice, an addendum that leaves the signed version as it was, and the audit trail."""
 import json
+import os
 import subprocess
 import tempfile
 import threading
@@ -176,21 +177,43 @@ class ReportingTest(ScannerServer):
         status, saved = self.call("PUT", f"/api/reading/{o}/report", self.draft("No nodule."), token=self.serra)
         self.assertEqual(status, 200, saved)
         self.assertEqual(saved["report"]["revision"], 1)
-        status, saved = self.call("PUT", f"/api/reading/{o}/report",
-                                  self.draft("No pulmonary nodule. No effusion.", "Normal CT chest.", 1),
-                                  token=self.serra)
+        # The vocabularies, in the reader's language; a finding in them is saved with the text.
+        status, vocabularies = self.call("GET", "/api/reporting/vocabularies?language=ca", token=self.serra)
+        self.assertEqual(status, 200, vocabularies)
+        self.assertEqual([v["key"] for v in vocabularies], ["birads", "lungrads", "tirads", "lirads", "pirads", "tnm"])
+        lung = next(v for v in vocabularies if v["key"] == "lungrads")
+        self.assertIn({"code": "4A", "label": "Sospitós",
+                       "management": "TCBD en 3 mesos; PET/TC si hi ha un component sòlid de 8 mm o més"},
+                      lung["fields"][0]["choices"])
+        self.assertEqual(self.call("GET", "/api/reporting/vocabularies?language=fr", token=self.serra)[0], 400)
+        self.assertEqual(self.call("GET", "/api/reporting/vocabularies", token=self.technician)[0], 403)
+        draft = self.draft("No pulmonary nodule. No effusion.", "Normal CT chest.", 1)
+        draft["findings"] = [{"system": "lungrads", "values": {"category": "2", "nodule": "solid", "size_mm": 4}}]
+        status, saved = self.call("PUT", f"/api/reading/{o}/report", draft, token=self.serra)
         self.assertEqual(status, 200, saved)
+        self.assertEqual(saved["report"]["draft"]["findings"],
+                         [{"system": "lungrads", "values": {"category": "2", "nodule": "solid", "size_mm": "4"}}])
 
         # Refusals, each naming its rule, each changing nothing.
         before = self.report_state(o)
         for body, rule, code in (
                 (self.draft("typed in another window", "", 1), "stale", 409),
                 ({"revision": 2, "sections": [{"key": "Bad Key", "title": "x", "text": "y"}]}, None, 400),
-                ({"revision": 2, "sections": [], "colour": "red"}, None, 400)):
+                ({"revision": 2, "sections": [], "colour": "red"}, None, 400),
+                # Invalid codes: no BI-RADS 7, no M2, nothing outside the vocabulary.
+                ({"revision": 2, "sections": [], "findings": [
+                    {"system": "birads", "values": {"assessment": "7", "laterality": "L"}}]}, "findings/0/assessment", 400),
+                ({"revision": 2, "sections": [], "findings": [
+                    {"system": "tnm", "values": {"t": "T2", "n": "N0", "m": "M2"}}]}, "findings/0/m", 400),
+                ({"revision": 2, "sections": [], "findings": [{"system": "radlex", "values": {}}]},
+                 "findings/0/system", 400),
+                ({"revision": 2, "sections": [], "findings": [{"system": "birads", "colour": 1}]}, None, 400)):
             status, problem = self.call("PUT", f"/api/reading/{o}/report", body, token=self.serra)
             self.assertEqual(status, code, problem)
-            if rule:
+            if rule and code == 409:
                 self.assertEqual(problem["conflict"]["rule"], rule)
+            elif rule:
+                self.assertIn(rule, [e["field"] for e in problem["errors"]], problem)
         status, problem = self.call("POST", f"/api/reading/{o}/report/sign",
                                     {"revision": 2, "reauthentication": "wrong password"}, token=self.serra)
         self.assertEqual(status, 403, problem)
@@ -223,6 +246,8 @@ class ReportingTest(ScannerServer):
         text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
         self.assertIn("No pulmonary nodule. No effusion.", text)
         self.assertIn("Puigdemont i Soler", text)
+        self.assertIn("Structured findings", text)
+        self.assertRegex(text, r"Lung-RADS\s+2")
         self.assertIn(order["accessionNumber"], text)
         self.assertIn("Dr. Joan Serra", text)
         status, check = self.call("GET", f"/api/reading/{o}/report/versions/{final['number']}/verify", token=self.vila)
@@ -255,6 +280,7 @@ class ReportingTest(ScannerServer):
         got = wado_file(self, study, sr_series, sr_uid, archived / "final-sr.dcm")
         text = sr_text(self, got)
         for expected in ("Basic Text SR", "No pulmonary nodule. No effusion.", "Normal CT chest.", "Findings",
+                         "Lung-RADS 2: Benign. Nodule: solid; Size: 4 mm. 12-month screening LDCT.",
                          "Impressions", "VERIFIED", "Dr. Joan Serra", patient["mrn"]):
             self.assertIn(expected, text)
         self.assertIn(f"[{order['accessionNumber']}]", subprocess.run(["dcmdump", "+P", "0008,0050", str(got)],
@@ -389,9 +415,13 @@ class ReportingBrowserTest(ScannerServer):
             found = pdfsig(pdf)
             self.assertIn("Signature is Valid", found)
             self.assertIn("ETSI.CAdES.detached", found)
+            if os.environ.get("VIREO_SCREENSHOTS"):  # to look at, with pdftoppm
+                Path(os.environ["VIREO_SCREENSHOTS"], f"report-version-{number}.pdf").write_bytes(pdf)
         text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
         self.assertIn("Compared with the prior study: unchanged.", text)
         self.assertRegex(text, r"Length: \d+(\.\d)? mm")
+        self.assertRegex(text, r"Lung-RADS\s+4A", "the structured finding is in the signed PDF's table")
+        self.assertIn("Structured findings", text)
         # Both signed versions joined the scanner's study, filed as its images name the patient.
         study = order["studyInstanceUid"]
         objects = report_objects(self, study, 4)
@@ -400,6 +430,7 @@ class ReportingBrowserTest(ScannerServer):
         text = sr_text(self, got)
         self.assertIn("Ferrer i Vidal^Montserrat", text)
         self.assertIn("Compared with the prior study: unchanged.", text)
+        self.assertIn("Lung-RADS 4A: Suspicious", text, "the SR writes the structured finding out")
 
 
 if __name__ == "__main__":

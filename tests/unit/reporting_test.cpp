@@ -15,6 +15,7 @@
 #include "manual_clock.hpp"
 #include "reporting/pdf_signer.hpp"
 #include "reporting/reports.hpp"
+#include "reporting/vocabularies.hpp"
 #include "ris/catalogue_store.hpp"
 #include "ris/orders.hpp"
 #include "ris/patients.hpp"
@@ -145,6 +146,7 @@ class ReportingTest : public ::testing::Test {
         *db_, {"SELECT id, status, reading_by, version FROM ris_orders ORDER BY id",
                "SELECT id, status, draft_revision, versions FROM rep_reports ORDER BY id",
                "SELECT report_id, position, body FROM rep_draft_sections ORDER BY report_id, position",
+               "SELECT report_id, finding, position, value FROM rep_draft_findings ORDER BY 1, 2, 3",
                "SELECT report_id, number, kind FROM rep_versions ORDER BY report_id, number",
                "SELECT report_id, number, pdf_sha256 FROM rep_signatures ORDER BY report_id, number",
                "SELECT topic, ids FROM outbox ORDER BY id"});
@@ -279,6 +281,44 @@ TEST_F(ReportingTest, OnlyTheReaderWritesTheReportAndAStaleSaveChangesNothing) {
   EXPECT_EQ(snapshot(), before) << "refusals change nothing";
 }
 
+TEST_F(ReportingTest, StructuredFindingsAreKeptWithTheTextAndSignedWithIt) {
+  const int64_t order = acquired_exam(0);
+  ASSERT_TRUE(reading_->claim(order, serra_)->saved());
+  ReportContent c = content("Spiculated mass in the left breast.", "Suspicious.");
+  c.findings = {{"birads", {{"assessment", "4"}, {"laterality", "L"}, {"location", "2"}, {"size_mm", "12"}}},
+                {"tnm", {{"t", "T1c"}, {"n", "N0"}, {"m", "M0"}}}};
+  auto saved = reports_->save_draft(order, 0, c, serra_);
+  ASSERT_TRUE(saved && saved->saved());
+  EXPECT_EQ(saved->value.draft.findings, c.findings);
+
+  // A BI-RADS 7 and an M2 are refused, naming each, and nothing changes.
+  const std::string before = snapshot();
+  ReportContent bad = c;
+  bad.findings[0].values[0].second = "7";
+  bad.findings[1].values[2].second = "M2";
+  auto refused = reports_->save_draft(order, 1, bad, serra_);
+  ASSERT_TRUE(refused);
+  std::vector<std::string> fields;
+  for (const auto& e : refused->invalid) fields.push_back(e.field);
+  EXPECT_EQ(fields, (std::vector<std::string>{"findings/0/assessment", "findings/1/m"}));
+  EXPECT_EQ(snapshot(), before);
+
+  // Findings alone are something to sign; they are signed as they were.
+  ReportContent only = c;
+  only.sections = {};
+  ASSERT_TRUE(reports_->save_draft(order, 1, only, serra_)->saved());
+  auto signed_report = reports_->sign(order, 2, serra_, "10.0.0.7");
+  ASSERT_TRUE(signed_report && signed_report->saved());
+  ASSERT_EQ(signed_report->value.versions.size(), 1u);
+  EXPECT_EQ(signed_report->value.versions[0].content.findings, c.findings);
+  EXPECT_TRUE(signed_report->value.draft.findings.empty()) << "the working text is the next addendum's";
+  auto archived = reports_->signed_for_archive(order, 1);
+  ASSERT_TRUE(archived) << archived.error().message();
+  EXPECT_EQ(archived->version.content.findings, c.findings);
+  EXPECT_EQ(sha256_hex(archived->pdf), archived->version.signature->pdf_sha256);
+  EXPECT_EQ(reports_->signed_for_archive(order, 2).error().code, ErrorCode::NotFound);
+}
+
 TEST_F(ReportingTest, ASignedReportIsKeptAsSignedAndAnAddendumAddsAVersion) {
   const int64_t order = acquired_exam(0);
   ASSERT_TRUE(reading_->claim(order, serra_)->saved());
@@ -373,6 +413,73 @@ TEST_F(ReportingTest, ASignedReportIsKeptAsSignedAndAnAddendumAddsAVersion) {
   if (std::getenv("VIREO_PDF_KEEP"))
     for (int64_t n : {2, 3}) std::ofstream("/tmp/vireo-report-" + std::to_string(n) + ".pdf") << reports_->signed_pdf(order, n, vila_)->pdf;
   EXPECT_EQ(topics().back(), kReportAmended);
+}
+
+}  // namespace
+}  // namespace vireo::reporting
+
+namespace vireo::reporting {
+namespace {
+
+CodedFinding finding(std::string system, std::vector<std::pair<std::string, std::string>> values) {
+  return {std::move(system), std::move(values)};
+}
+
+std::vector<std::string> rules(const std::vector<FieldError>& errors) {
+  std::vector<std::string> out;
+  for (const auto& e : errors) out.push_back(e.field + " " + e.rule);
+  return out;
+}
+
+TEST(Vocabularies, WhatIsNotInTheVocabularyIsRefusedNamingTheField) {
+  EXPECT_TRUE(check_finding(finding("birads", {{"assessment", "4A"}, {"laterality", "L"}, {"size_mm", "12"}}), 0).empty());
+  EXPECT_EQ(rules(check_finding(finding("birads", {{"assessment", "7"}, {"laterality", "L"}}), 2)),
+            std::vector<std::string>{"findings/2/assessment vocabulary"})
+      << "no BI-RADS 7";
+  EXPECT_EQ(rules(check_finding(finding("tnm", {{"t", "T2"}, {"n", "N1"}, {"m", "M2"}}), 0)),
+            std::vector<std::string>{"findings/0/m vocabulary"})
+      << "no M2";
+  EXPECT_EQ(rules(check_finding(finding("birads", {{"laterality", "L"}}), 0)),
+            std::vector<std::string>{"findings/0/assessment required"});
+  EXPECT_EQ(rules(check_finding(finding("birads", {{"assessment", "2"}, {"laterality", "L"}, {"size_mm", "0"}}), 0)),
+            std::vector<std::string>{"findings/0/size_mm range"});
+  EXPECT_EQ(rules(check_finding(finding("birads", {{"assessment", "2"}, {"laterality", "L"}, {"colour", "red"}}), 0)),
+            std::vector<std::string>{"findings/0/colour unknown"});
+  EXPECT_EQ(rules(check_finding(finding("birads", {{"assessment", "2"}, {"assessment", "3"}, {"laterality", "R"}}), 0)),
+            std::vector<std::string>{"findings/0/assessment duplicate"});
+  EXPECT_EQ(rules(check_finding(finding("radlex", {}), 0)), std::vector<std::string>{"findings/0/system unknown"});
+  const auto message = check_finding(finding("birads", {{"assessment", "7"}, {"laterality", "L"}}), 0)[0].message;
+  EXPECT_NE(message.find("one of 0, 1, 2, 3, 4, 4A, 4B, 4C, 5, 6"), std::string::npos) << message;
+}
+
+TEST(Vocabularies, ACategoryCarriesItsManagementInTheReportsLanguage) {
+  const auto birads = describe(finding("birads", {{"assessment", "4B"}, {"laterality", "L"}, {"size_mm", "12"}}), "es");
+  EXPECT_EQ(birads.category, "BI-RADS 4B: Sospecha moderada de malignidad");
+  EXPECT_EQ(birads.management, "Diagnóstico histológico");
+  EXPECT_EQ(birads.description, "Lado: izquierdo; Tamaño: 12 mm");
+  EXPECT_EQ(birads.sentence(),
+            "BI-RADS 4B: Sospecha moderada de malignidad. Lado: izquierdo; Tamaño: 12 mm. Diagnóstico histológico.");
+  // TI-RADS counts its level from the points of the features: 2 + 2 + 3 + 0 = 7, TR5.
+  const auto thyroid = describe(
+      finding("tirads", {{"composition", "solid"}, {"echogenicity", "hypo"}, {"shape", "taller"}, {"margin", "smooth"}}),
+      "en");
+  EXPECT_EQ(thyroid.category, "TI-RADS TR5: Highly suspicious");
+  const auto four = describe(
+      finding("tirads", {{"composition", "solid"}, {"echogenicity", "hypo"}, {"shape", "wider"}, {"margin", "smooth"}}),
+      "ca");
+  EXPECT_EQ(four.category, "TI-RADS TR4: Moderadament sospitós");
+  // Echogenic foci are all that apply: macrocalcifications (1) and punctate foci (3) add up, 4 + 4 = 8.
+  const auto foci = describe(finding("tirads", {{"composition", "solid"}, {"echogenicity", "hypo"}, {"shape", "wider"},
+                                                {"margin", "smooth"}, {"macrocalcifications", "present"},
+                                                {"punctate_foci", "present"}}),
+                             "en");
+  EXPECT_EQ(foci.category, "TI-RADS TR5: Highly suspicious");
+  EXPECT_EQ(describe(finding("tnm", {{"t", "T3b"}, {"prefix", "c"}}), "en").category, "TNM cT3b")
+      << "N and M as far as imaging assessed them";
+  EXPECT_TRUE(check_finding(finding("birads", {{"assessment", "1"}, {"laterality", "B"}}), 0).empty())
+      << "a bilateral assessment names no one side";
+  EXPECT_EQ(describe(finding("tnm", {{"t", "T2"}, {"n", "N1"}, {"m", "M0"}, {"prefix", "c"}}), "en").category,
+            "TNM cT2 N1 M0");
 }
 
 }  // namespace

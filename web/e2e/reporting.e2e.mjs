@@ -15,6 +15,13 @@ import { checkAccessible, env, firstImageDrawn, launch, run, signIn, totp } from
 const BASE = env('VIREO_URL');
 const SHOTS = process.env.VIREO_SCREENSHOTS;
 const PATIENT = env('VIREO_PATIENT');
+// One of a select field's options, the field found by its label within `scope` (its button is
+// named by what it shows, then the label, and a required one's asterisk).
+async function choose(page, scope, label, option) {
+  await scope.getByRole('button', { name: new RegExp(`(^| )${label.replace(/[()]/g, '\\$&')}( \\*)?$`) }).click();
+  await page.getByRole('option', { name: option, exact: true }).click();
+}
+
 const shot = async (page, name) => SHOTS && page.screenshot({ path: join(SHOTS, `${name}.png`) });
 
 await run('reporting end-to-end', async ({ page, check }) => {
@@ -72,6 +79,23 @@ await run('reporting end-to-end', async ({ page, check }) => {
     const text = await findings.inputValue();
     check(/\nLength: \d+(\.\d)? mm$/.test(text), `the findings after inserting the measurement: ${JSON.stringify(text)}`);
     await page.locator('textarea[data-section=impression]').fill('No acute abnormality.');
+
+    // A structured finding in Lung-RADS terms: a required field left out is named; once given, it
+    // shows as the report will print it, with the management its category implies.
+    await page.click('[data-testid=add-finding]');
+    const form = page.locator('[data-testid=new-finding]');
+    await choose(page, form, 'Classification', 'Lung cancer screening (Lung-RADS v2022)');
+    await page.click('[data-testid=add-finding-confirm]');
+    await form.locator('.field-error:has-text("Required")').first().waitFor();
+    await choose(page, form, 'Category', '4A: Suspicious');
+    await choose(page, form, 'Nodule', 'solid');
+    await choose(page, form, 'Lobe', 'right upper lobe');
+    await form.getByLabel('Size (mm)').fill('9');
+    await page.click('[data-testid=add-finding-confirm]');
+    await form.waitFor({ state: 'detached' });
+    const line = await page.locator('[data-testid=coded-finding]').first().textContent();
+    check(/Lung-RADS 4A: Suspicious/.test(line ?? '') && /Size: 9 mm/.test(line ?? '') && /3-month LDCT/.test(line ?? ''),
+      `the structured finding reads: ${line}`);
     await page.waitForSelector('[data-testid=save-state][data-state=saved]');
     await checkAccessible(page, check, 'the report beside the images');
     await shot(page, 'report-editor');

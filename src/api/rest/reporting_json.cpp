@@ -3,6 +3,7 @@
 #include "api/rest/appointment_answers.hpp"
 #include "core/clock.hpp"
 #include "core/sha256.hpp"
+#include "reporting/vocabularies.hpp"
 
 namespace vireo::api::reporting_json {
 
@@ -24,7 +25,13 @@ json reading_item(const ris::ReadingItem& item) {
 json content(const reporting::ReportContent& c) {
   json sections = json::array();
   for (const auto& s : c.sections) sections.push_back({{"key", s.key}, {"title", s.title}, {"text", s.text}});
-  return {{"templateCode", c.template_code}, {"sections", sections}};
+  json findings = json::array();
+  for (const auto& f : c.findings) {
+    json values = json::object();
+    for (const auto& [field, value] : f.values) values[field] = value;
+    findings.push_back({{"system", f.system}, {"values", values}});
+  }
+  return {{"templateCode", c.template_code}, {"sections", sections}, {"findings", findings}};
 }
 
 json report(const reporting::Report& r) {
@@ -79,6 +86,88 @@ json verification(const pdf::Verification& v, std::string_view pdf, const std::s
   return out;
 }
 
+namespace {
+
+// "findings": [{"system": "birads", "values": {"assessment": "4A", "size_mm": 12}}]; absent: none.
+Result<std::vector<reporting::CodedFinding>> findings_of(const json& body, std::vector<ris::FieldError>& errors) {
+  std::vector<reporting::CodedFinding> out;
+  const auto list = body.find("findings");
+  if (list == body.end()) return out;
+  if (!list->is_array()) {
+    errors.push_back({"findings", "type", "findings: a list of structured findings"});
+    return out;
+  }
+  for (size_t i = 0; i < list->size(); ++i) {
+    const json& f = (*list)[i];
+    const std::string field = "findings/" + std::to_string(i);
+    if (!f.is_object()) {
+      errors.push_back({field, "type", "A finding is an object with system and values"});
+      continue;
+    }
+    reporting::CodedFinding finding;
+    for (const auto& [name, value] : f.items()) {
+      if (name == "system") {
+        if (value.is_string()) finding.system = value.get<std::string>();
+        else errors.push_back({field + "/system", "type", "system is text"});
+      } else if (name == "values") {
+        if (!value.is_object()) {
+          errors.push_back({field + "/values", "type", "values: each field's term or number"});
+          continue;
+        }
+        for (const auto& [key, v] : value.items()) {
+          if (v.is_string()) finding.values.emplace_back(key, v.get<std::string>());
+          else if (v.is_number()) finding.values.emplace_back(key, v.dump());
+          else errors.push_back({field + "/" + key.substr(0, 40), "type", "a term's code, or a number"});
+        }
+      } else {
+        return fail(ErrorCode::InvalidArgument, "unknown member " + field + "/" + name + " (known: system, values)");
+      }
+    }
+    out.push_back(std::move(finding));
+  }
+  return out;
+}
+
+json label(const reporting::Label& l, const std::string& language) { return l.in(language); }
+
+json term(const reporting::Term& t, const std::string& language) {
+  json out = {{"code", t.code}, {"label", label(t.label, language)}};
+  if (*t.management.en) out["management"] = label(t.management, language);
+  if (t.points) out["points"] = t.points;
+  return out;
+}
+
+}  // namespace
+
+json vocabularies(const std::string& language) {
+  json out = json::array();
+  for (const auto& v : reporting::vocabularies()) {
+    json fields = json::array();
+    for (const auto& f : v.fields) {
+      json field = {{"key", f.key}, {"label", label(f.label, language)}, {"required", f.required}};
+      if (f.numeric()) {
+        field["min"] = f.min;
+        field["max"] = f.max;
+        field["unit"] = f.unit;
+      } else {
+        json choices = json::array();
+        for (const auto& t : f.choices) choices.push_back(term(t, language));
+        field["choices"] = choices;
+      }
+      fields.push_back(field);
+    }
+    json levels = json::array();
+    for (const auto& [least, t] : v.levels) {
+      json level = term(t, language);
+      level["fromPoints"] = least;
+      levels.push_back(level);
+    }
+    out.push_back({{"key", v.key}, {"name", v.name}, {"title", label(v.title, language)}, {"fields", fields},
+                   {"categoryField", v.category_field}, {"levels", levels}});
+  }
+  return out;
+}
+
 Result<reporting::ReportContent> content_of(const json& body, std::vector<ris::FieldError>& errors) {
   reporting::ReportContent out;
   for (const auto& [name, value] : body.items()) {
@@ -86,10 +175,13 @@ Result<reporting::ReportContent> content_of(const json& body, std::vector<ris::F
     if (name == "templateCode") {
       if (value.is_string()) out.template_code = value.get<std::string>();
       else errors.push_back({"templateCode", "type", "templateCode is text"});
-    } else if (name != "sections") {
-      return fail(ErrorCode::InvalidArgument, "unknown member " + name + " (known: revision, templateCode, sections)");
+    } else if (name != "sections" && name != "findings") {
+      return fail(ErrorCode::InvalidArgument,
+                  "unknown member " + name + " (known: revision, templateCode, sections, findings)");
     }
   }
+  if (auto coded = findings_of(body, errors); !coded) return std::unexpected(coded.error());
+  else out.findings = std::move(*coded);
   const auto sections = body.find("sections");
   if (sections == body.end() || !sections->is_array()) {
     errors.push_back({"sections", "required", "sections: the report's sections, in order"});

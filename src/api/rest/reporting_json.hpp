@@ -22,5 +22,7 @@ using nlohmann::json;
 // templateCode and sections of `body` (besides `revision`, read by the route); field errors go
 // to `errors`, an unknown member is InvalidArgument.
 [[nodiscard]] Result<reporting::ReportContent> content_of(const json& body, std::vector<ris::FieldError>& errors);
+// The structured findings' vocabularies, labelled in `language` (en, es, ca).
+[[nodiscard]] json vocabularies(const std::string& language);
 
 }  // namespace vireo::api::reporting_json

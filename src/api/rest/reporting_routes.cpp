@@ -100,6 +100,17 @@ void worklist_routes(http::Router& router, ris::Reading& reading) {
   });
 }
 
+// The vocabularies of structured findings, for the editor's choices, in the reader's language.
+void vocabulary_route(http::Router& router) {
+  router.add("GET", "/api/reporting/vocabularies", "reporting.read", [](const HttpRequest& r) {
+    if (auto s = only_parameters(r, {"language"}); !s) return http::problem(s.error());
+    const std::string language = r.query_value("language").value_or("en");
+    if (language != "en" && language != "es" && language != "ca")
+      return http::problem({ErrorCode::InvalidArgument, "language is en, es or ca"});
+    return http::json_response(200, dump(reporting_json::vocabularies(language)));
+  });
+}
+
 void exam_routes(http::Router& router, ris::Reading& reading, reporting::Reports& reports) {
   router.add("GET", "/api/reading/{orderId}", "reporting.read", [&reading, &reports](const HttpRequest& r) {
     if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
@@ -257,6 +268,7 @@ void verify_route(http::Router& router, ris::Reading& reading, reporting::Report
 void register_reporting_routes(http::Router& router, ris::Reading& reading, reporting::Reports& reports,
                                reporting::PdfSigner& signer, auth::AuthService& auth) {
   worklist_routes(router, reading);
+  vocabulary_route(router);
   exam_routes(router, reading, reports);
   report_routes(router, reading, reports, auth);
   verify_route(router, reading, reports, signer);

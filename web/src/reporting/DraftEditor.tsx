@@ -1,7 +1,7 @@
 // The text being written, section by section, saved as it is typed (autosave.ts): the report
 // until it is signed, then an addendum. The viewer's measurements go into the findings with one
 // action; handing it on as preliminary and signing (after re-authenticating) save it first.
-import { useRef, useState } from 'react';
+import { Fragment, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button, Label, TextArea, TextField } from 'react-aria-components';
 import { formatLocale } from '../i18n';
@@ -13,6 +13,7 @@ import { useAutosave } from './autosave';
 import { type DraftKind, useRelease, useSubmitPreliminary } from './reading';
 import { appended, isEmpty, measurementLine, withText } from './reportDraft';
 import { SignDialog } from './SignDialog';
+import { StructuredFindings } from './StructuredFindings';
 import { reportProblemText } from './problems';
 import type { ReportContent } from './types';
 
@@ -65,6 +66,11 @@ export function DraftEditor({ orderId, study, kind, loaded, revision, canHandOn 
     }
   };
   const empty = isEmpty(typed);
+  // The structured findings, under the findings they belong with.
+  const codedAfter = 'findings';
+  const coded = (
+    <StructuredFindings findings={typed.findings ?? []} onChange={(findings) => setTyped((c) => ({ ...c, findings }))} />
+  );
   return (
     <form className="report-draft" aria-label={t(kind === 'addendum' ? 'report.addendumForm' : 'report.reportForm')}
       onSubmit={(e) => e.preventDefault()}
@@ -75,12 +81,16 @@ export function DraftEditor({ orderId, study, kind, loaded, revision, canHandOn 
         }
       }}>
       {typed.sections.map((s) => (
-        <TextField key={s.key} className="field report-section" value={s.text}
-          onChange={(text) => setTyped((c) => withText(c, s.key, text))}>
-          <Label className="react-aria-Label">{s.title}</Label>
-          <TextArea rows={ROWS[s.key] ?? 2} data-section={s.key} />
-        </TextField>
+        <Fragment key={s.key}>
+          <TextField className="field report-section" value={s.text}
+            onChange={(text) => setTyped((c) => withText(c, s.key, text))}>
+            <Label className="react-aria-Label">{s.title}</Label>
+            <TextArea rows={ROWS[s.key] ?? 2} data-section={s.key} />
+          </TextField>
+          {s.key === codedAfter && coded}
+        </Fragment>
       ))}
+      {!typed.sections.some((s) => s.key === codedAfter) && coded}
       <p className={`save-state save-${autosave.state}`} data-testid="save-state" data-state={autosave.state}>
         {autosave.state === 'saved' && autosave.savedAt
           ? t('report.saved', { time: formatMoment(autosave.savedAt, locale) })

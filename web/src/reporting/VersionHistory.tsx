@@ -7,6 +7,7 @@ import { Button } from 'react-aria-components';
 import { formatLocale } from '../i18n';
 import { formatMoment } from '../i18n/format';
 import { signedPdfUrl, useVerifyVersion } from './reading';
+import { CodedFindingList } from './StructuredFindings';
 import type { ReportVersion } from './types';
 
 export function VersionHistory({ orderId, versions }: { orderId: number; versions: ReportVersion[] }) {
@@ -42,6 +43,12 @@ function VersionItem({ orderId, version: v }: { orderId: number; version: Report
             <p className="version-text">{s.text}</p>
           </div>
         ))}
+        {(v.content.findings ?? []).length > 0 && (
+          <div className="version-section">
+            <h4>{t('report.coded.title')}</h4>
+            <CodedFindingList findings={v.content.findings ?? []} />
+          </div>
+        )}
       </details>
       {v.signature && (
         <div className="version-signature">

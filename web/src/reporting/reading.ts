@@ -89,6 +89,16 @@ export function useVerifyVersion(orderId: number, number: number, enabled: boole
   });
 }
 
+// The vocabularies of structured findings, in the reader's language: they change only with Vireo.
+export function useVocabularies(language: 'en' | 'es' | 'ca') {
+  return useQuery({
+    queryKey: ['reporting', 'vocabularies', language],
+    staleTime: Infinity,
+    queryFn: ({ signal }) =>
+      unwrap(jsonApi.GET('/api/reporting/vocabularies', { params: { query: { language } }, signal })),
+  });
+}
+
 export function signedPdfUrl(orderId: number, number: number): string {
   return `/api/reading/${orderId}/report/versions/${number}/pdf`;
 }

@@ -28,6 +28,12 @@ describe('the report being written', () => {
     expect(needsSave(typed, c, false)).toBe(true);
     expect(needsSave(typed, c, true)).toBe(false);
     expect(needsSave(c, c, false)).toBe(false);
+    // A structured finding is content; its fields' order as the server returns them is not.
+    const coded = { ...c, findings: [{ system: 'birads', values: { laterality: 'L', assessment: '4' } }] };
+    expect(needsSave(coded, c, false)).toBe(true);
+    expect(isEmpty({ ...coded, sections: [] })).toBe(false);
+    const asSaved = { ...c, findings: [{ system: 'birads', values: { assessment: '4', laterality: 'L' } }] };
+    expect(sameContent(coded, asSaved)).toBe(true);
     expect(isEmpty(withText(withText(c, 'indication', ' '), 'findings', '\n'))).toBe(true);
   });
 

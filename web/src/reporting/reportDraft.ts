@@ -11,28 +11,35 @@ export const STANDARD_SECTIONS = ['indication', 'technique', 'comparison', 'find
 // order's reason and clinical information as the indication. `title` names a section in the
 // reader's language.
 export function startingContent(exam: ReadingItem, report: Report | null, title: (key: string) => string): ReportContent {
-  if (report && report.draft.sections.length > 0) return report.draft;
+  if (report && (report.draft.sections.length > 0 || (report.draft.findings ?? []).length > 0)) return report.draft;
   const a = exam.appointment;
   const indication = [a.reason, a.clinicalInfo].filter((s) => s.trim() !== '').join('\n');
   return {
     templateCode: exam.reportTemplate,
     sections: STANDARD_SECTIONS.map((key) => ({ key, title: title(key), text: key === 'indication' ? indication : '' })),
+    findings: [],
   };
 }
 
 // An addendum's working text: one section.
 export function startingAddendum(report: Report, title: string): ReportContent {
-  if (report.draft.sections.length > 0) return report.draft;
-  return { templateCode: '', sections: [{ key: 'addendum', title, text: '' }] };
+  if (report.draft.sections.length > 0 || (report.draft.findings ?? []).length > 0) return report.draft;
+  return { templateCode: '', sections: [{ key: 'addendum', title, text: '' }], findings: [] };
 }
 
 export function isEmpty(content: ReportContent): boolean {
-  return content.sections.every((s) => s.text.trim() === '');
+  return (content.findings ?? []).length === 0 && content.sections.every((s) => s.text.trim() === '');
+}
+
+// The findings as text that ignores the order of each one's fields (the server keeps them by name).
+function canonicalFindings(c: ReportContent): string {
+  return JSON.stringify((c.findings ?? []).map((f) => [f.system, Object.entries(f.values).sort(([x], [y]) => (x < y ? -1 : 1))]));
 }
 
 export function sameContent(a: ReportContent, b: ReportContent): boolean {
   return a.templateCode === b.templateCode && a.sections.length === b.sections.length &&
-    a.sections.every((s, i) => s.key === b.sections[i].key && s.title === b.sections[i].title && s.text === b.sections[i].text);
+    a.sections.every((s, i) => s.key === b.sections[i].key && s.title === b.sections[i].title && s.text === b.sections[i].text) &&
+    canonicalFindings(a) === canonicalFindings(b);
 }
 
 export function withText(content: ReportContent, key: string, text: string): ReportContent {

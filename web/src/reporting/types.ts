@@ -8,3 +8,7 @@ export type ReportContent = components['schemas']['ReportContent'];
 export type ReportSection = components['schemas']['ReportSection'];
 export type ReportVersion = components['schemas']['ReportVersion'];
 export type SignatureCheck = components['schemas']['SignatureCheck'];
+export type CodedFinding = components['schemas']['CodedFinding'];
+export type Vocabulary = components['schemas']['Vocabulary'];
+export type VocabularyField = components['schemas']['VocabularyField'];
+export type VocabularyTerm = components['schemas']['VocabularyTerm'];
