@@ -7,6 +7,7 @@
 #include "core/base64.hpp"
 #include "core/clock.hpp"
 #include "core/sha256.hpp"
+#include "reporting/templates.hpp"
 #include "reporting/vocabularies.hpp"
 #include "ris/catalogue_store.hpp"
 
@@ -320,6 +321,13 @@ Result<ReportSaved> Reports::save_draft(int64_t order_id, int64_t seen_revision,
     if (!out.conflict) out.conflict = writer_conflict(*report, **exam, actor);
     if (!out.conflict) out.conflict = revision_conflict(*report, seen_revision);
     if (out.conflict) return out;
+    // The template must be one for this kind of exam (a draft keeps the code it was saved with).
+    const bool same_template = *report && (*report)->draft.template_code == content.template_code;
+    if (auto refused = same_template ? std::nullopt : check_template(content.template_code, (*exam)->modality)) {
+      if (refused->invalid) out.invalid.push_back(*refused->invalid);
+      out.conflict = refused->conflict;
+      return out;
+    }
     const std::string now = utc_now_iso();
     int64_t id = 0;
     if (*report) {

@@ -113,7 +113,7 @@ class ReportingTest(ScannerServer):
                 self.server.sql_rows("SELECT report_id, number, pdf_sha256 FROM rep_signatures ORDER BY report_id, number"))
 
     def draft(self, findings, impression="", revision=0):
-        return {"revision": revision, "templateCode": "CT-THX", "sections": [
+        return {"revision": revision, "templateCode": "VIR-CT-CHEST", "sections": [
             {"key": "findings", "title": "Findings", "text": findings},
             {"key": "impression", "title": "Impression", "text": impression}]}
 
@@ -187,6 +187,11 @@ class ReportingTest(ScannerServer):
                       lung["fields"][0]["choices"])
         self.assertEqual(self.call("GET", "/api/reporting/vocabularies?language=fr", token=self.serra)[0], 400)
         self.assertEqual(self.call("GET", "/api/reporting/vocabularies", token=self.technician)[0], 403)
+        status, templates = self.call("GET", "/api/reporting/templates?modality=MG", token=self.serra)
+        self.assertEqual((status, [t["code"] for t in templates]), (200, ["VIR-MG-BREAST"]))
+        self.assertEqual(templates[0]["findingsSystem"], "birads")
+        status, templates = self.call("GET", "/api/reporting/templates?modality=CT", token=self.serra)
+        self.assertEqual([t["code"] for t in templates], ["VIR-CT-HEAD", "VIR-CT-CHEST", "VIR-CT-ABDPEL"])
         draft = self.draft("No pulmonary nodule. No effusion.", "Normal CT chest.", 1)
         draft["findings"] = [{"system": "lungrads", "values": {"category": "2", "nodule": "solid", "size_mm": 4}}]
         status, saved = self.call("PUT", f"/api/reading/{o}/report", draft, token=self.serra)
@@ -207,7 +212,10 @@ class ReportingTest(ScannerServer):
                     {"system": "tnm", "values": {"t": "T2", "n": "N0", "m": "M2"}}]}, "findings/0/m", 400),
                 ({"revision": 2, "sections": [], "findings": [{"system": "radlex", "values": {}}]},
                  "findings/0/system", 400),
-                ({"revision": 2, "sections": [], "findings": [{"system": "birads", "colour": 1}]}, None, 400)):
+                ({"revision": 2, "sections": [], "findings": [{"system": "birads", "colour": 1}]}, None, 400),
+                # A template for another kind of exam, and one that does not exist.
+                ({"revision": 2, "templateCode": "VIR-MR-KNEE", "sections": []}, "template_mismatch", 409),
+                ({"revision": 2, "templateCode": "NO-SUCH", "sections": []}, "templateCode", 400)):
             status, problem = self.call("PUT", f"/api/reading/{o}/report", body, token=self.serra)
             self.assertEqual(status, code, problem)
             if rule and code == 409:

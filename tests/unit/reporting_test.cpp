@@ -15,6 +15,7 @@
 #include "manual_clock.hpp"
 #include "reporting/pdf_signer.hpp"
 #include "reporting/reports.hpp"
+#include "reporting/templates.hpp"
 #include "reporting/vocabularies.hpp"
 #include "ris/catalogue_store.hpp"
 #include "ris/orders.hpp"
@@ -35,7 +36,7 @@ using ris::testing_support::signed_in;
 
 ReportContent content(const std::string& findings, const std::string& impression) {
   ReportContent c;
-  c.template_code = "CT-HEAD";
+  c.template_code = "VIR-CT-HEAD";
   c.sections = {{"findings", "Findings", findings}, {"impression", "Impression", impression}};
   return c;
 }
@@ -279,6 +280,40 @@ TEST_F(ReportingTest, OnlyTheReaderWritesTheReportAndAStaleSaveChangesNothing) {
   EXPECT_EQ(reports_->save_draft(order, 2, content("x", ""), serra_, Reports::Draft::Addendum)->conflict->rule,
             "not_signed");
   EXPECT_EQ(snapshot(), before) << "refusals change nothing";
+}
+
+TEST_F(ReportingTest, AReportIsWrittenFromATemplateForItsKindOfExamOnly) {
+  const int64_t order = acquired_exam(0);  // a CT
+  ASSERT_TRUE(reading_->claim(order, serra_)->saved());
+  const std::string before = snapshot();
+  ReportContent knee = content("Menisci: intact.", "Normal MRI of the knee.");
+  knee.template_code = "VIR-MR-KNEE";
+  auto refused = reports_->save_draft(order, 0, knee, serra_);
+  ASSERT_TRUE(refused && refused->conflict);
+  EXPECT_EQ(refused->conflict->rule, "template_mismatch");
+  EXPECT_NE(refused->conflict->message.find("MRI knee"), std::string::npos) << refused->conflict->message;
+  knee.template_code = "NO-SUCH-TEMPLATE";
+  auto unknown = reports_->save_draft(order, 0, knee, serra_);
+  ASSERT_TRUE(unknown);
+  ASSERT_EQ(unknown->invalid.size(), 1u);
+  EXPECT_EQ(unknown->invalid[0].field, "templateCode");
+  EXPECT_EQ(snapshot(), before) << "refused, nothing changed";
+  auto chest = reports_->save_draft(order, 0, content("No nodule.", ""), serra_);
+  ASSERT_TRUE(chest && chest->saved());
+  EXPECT_EQ(chest->value.draft.template_code, "VIR-CT-HEAD");
+  const ReportTemplate* head = report_template("VIR-CT-HEAD");
+  ASSERT_NE(head, nullptr);
+  EXPECT_EQ(head->modalities, std::vector<std::string>{"CT"});
+  for (const auto& t : report_templates()) {
+    EXPECT_FALSE(t.sections.empty()) << t.code;
+    for (const auto& m : t.macros) {
+      EXPECT_TRUE(std::ranges::any_of(t.sections, [&](const auto& s) { return s.key == m.section; }))
+          << t.code << " " << m.key << " goes into a section the template has";
+    }
+    if (!t.findings_system.empty()) {
+      EXPECT_NE(vocabulary(t.findings_system), nullptr) << t.code;
+    }
+  }
 }
 
 TEST_F(ReportingTest, StructuredFindingsAreKeptWithTheTextAndSignedWithIt) {

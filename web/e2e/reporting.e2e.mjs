@@ -73,11 +73,24 @@ await run('reporting end-to-end', async ({ page, check }) => {
     await page.mouse.down();
     await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2, { steps: 6 });
     await page.mouse.up();
+    // The CT chest template: its normal text fills the sections left empty; the order's clinical
+    // information stays.
+    const editor = page.locator('[data-testid=report-editor]');
+    await choose(page, editor, 'Template', 'CT chest');
     const findings = page.locator('textarea[data-section=findings]');
+    await page.waitForFunction(() =>
+      document.querySelector('textarea[data-section=findings]')?.value.startsWith('Lungs: no nodule'));
+    check((await page.locator('textarea[data-section=technique]').inputValue()).includes('intravenous contrast'),
+      'the template\'s technique');
     await findings.fill('Heterogeneous signal in the region of interest.');
     await page.click('[data-testid=insert-measurements]');
     const text = await findings.inputValue();
     check(/\nLength: \d+(\.\d)? mm$/.test(text), `the findings after inserting the measurement: ${JSON.stringify(text)}`);
+    // A normal-text macro from the menu beside the section, at its end.
+    await page.click('[data-testid=macros-findings]');
+    await page.getByRole('menuitem', { name: 'Emphysema', exact: true }).click();
+    check((await findings.inputValue()).endsWith('\nCentrilobular emphysema, predominantly in the upper lobes.'),
+      `the findings after the macro: ${JSON.stringify(await findings.inputValue())}`);
     await page.locator('textarea[data-section=impression]').fill('No acute abnormality.');
 
     // A structured finding in Lung-RADS terms: a required field left out is named; once given, it

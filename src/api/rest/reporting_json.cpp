@@ -3,6 +3,7 @@
 #include "api/rest/appointment_answers.hpp"
 #include "core/clock.hpp"
 #include "core/sha256.hpp"
+#include "reporting/templates.hpp"
 #include "reporting/vocabularies.hpp"
 
 namespace vireo::api::reporting_json {
@@ -164,6 +165,21 @@ json vocabularies(const std::string& language) {
     }
     out.push_back({{"key", v.key}, {"name", v.name}, {"title", label(v.title, language)}, {"fields", fields},
                    {"categoryField", v.category_field}, {"levels", levels}});
+  }
+  return out;
+}
+
+json templates(const std::string& modality) {
+  json out = json::array();
+  for (const auto& t : reporting::report_templates()) {
+    if (!modality.empty() && std::ranges::find(t.modalities, modality) == t.modalities.end()) continue;
+    json sections = json::array();
+    for (const auto& s : t.sections) sections.push_back({{"key", s.key}, {"title", s.title}, {"text", s.text}});
+    json macros = json::array();
+    for (const auto& m : t.macros)
+      macros.push_back({{"key", m.key}, {"name", m.name}, {"section", m.section}, {"text", m.text}});
+    out.push_back({{"code", t.code}, {"name", t.name}, {"modalities", t.modalities}, {"bodyRegion", t.body_region},
+                   {"sections", sections}, {"macros", macros}, {"findingsSystem", t.findings_system}});
   }
   return out;
 }

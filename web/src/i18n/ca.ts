@@ -244,6 +244,10 @@ export const ca: Messages = {
     read: 'Llegir',
   },
   report: {
+    template: 'Plantilla',
+    templateHint: 'Les seccions buides comencen amb el text normal de la plantilla; el que hàgiu escrit es manté.',
+    normalText: 'Text normal',
+    normalTextFor: 'Text normal per a {{section}}',
     coded: {
       title: 'Troballes estructurades',
       hint: 'Troballes en termes de BI-RADS, Lung-RADS, TI-RADS, LI-RADS, PI-RADS o TNM: s’imprimeixen com una taula a l’informe, amb la conducta que implica cada categoria.',

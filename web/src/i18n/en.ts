@@ -243,6 +243,10 @@ export const en = {
     read: 'Read',
   },
   report: {
+    template: 'Template',
+    templateHint: 'Sections left empty start with the template\'s normal text; what you typed stays.',
+    normalText: 'Normal text',
+    normalTextFor: 'Normal text for {{section}}',
     coded: {
       title: 'Structured findings',
       hint: 'Findings in BI-RADS, Lung-RADS, TI-RADS, LI-RADS, PI-RADS or TNM terms: printed as a table in the report, with the management each category implies.',

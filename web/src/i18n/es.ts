@@ -244,6 +244,10 @@ export const es: Messages = {
     read: 'Leer',
   },
   report: {
+    template: 'Plantilla',
+    templateHint: 'Las secciones vacías empiezan con el texto normal de la plantilla; lo que haya escrito se mantiene.',
+    normalText: 'Texto normal',
+    normalTextFor: 'Texto normal para {{section}}',
     coded: {
       title: 'Hallazgos estructurados',
       hint: 'Hallazgos en términos de BI-RADS, Lung-RADS, TI-RADS, LI-RADS, PI-RADS o TNM: se imprimen como una tabla en el informe, con la conducta que implica cada categoría.',

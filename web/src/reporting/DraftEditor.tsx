@@ -8,19 +8,21 @@ import { formatLocale } from '../i18n';
 import { formatMoment } from '../i18n/format';
 import { useAppNavigate } from '../session';
 import { useViewerSelection } from '../viewer/ViewerSelection';
-import { Notice } from '../ui/fields';
+import { Notice, SelectField } from '../ui/fields';
 import { useAutosave } from './autosave';
 import { type DraftKind, useRelease, useSubmitPreliminary } from './reading';
-import { appended, isEmpty, measurementLine, withText } from './reportDraft';
+import { appended, isEmpty, measurementLine, withTemplate, withText } from './reportDraft';
+import { MacroMenu } from './MacroMenu';
 import { SignDialog } from './SignDialog';
 import { StructuredFindings } from './StructuredFindings';
 import { reportProblemText } from './problems';
-import type { ReportContent } from './types';
+import type { ReportContent, ReportTemplate } from './types';
 
 const ROWS: Record<string, number> = { findings: 10, impression: 4, addendum: 6 };
 
-export function DraftEditor({ orderId, study, kind, loaded, revision, canHandOn }: {
+export function DraftEditor({ orderId, study, kind, loaded, revision, canHandOn, templates = [] }: {
   orderId: number; study: string; kind: DraftKind; loaded: ReportContent; revision: number; canHandOn: boolean;
+  templates?: ReportTemplate[];
 }) {
   const { t, i18n } = useTranslation();
   const locale = formatLocale(i18n.language);
@@ -66,6 +68,8 @@ export function DraftEditor({ orderId, study, kind, loaded, revision, canHandOn 
     }
   };
   const empty = isEmpty(typed);
+  const template = templates.find((x) => x.code === typed.templateCode);
+  const title = (key: string) => t(`report.sections.${key}` as 'report.sections.findings');
   // The structured findings, under the findings they belong with.
   const codedAfter = 'findings';
   const coded = (
@@ -80,11 +84,24 @@ export function DraftEditor({ orderId, study, kind, loaded, revision, canHandOn 
           void autosave.flush().catch(() => undefined);
         }
       }}>
+      {kind === 'report' && templates.length > 0 && (
+        <SelectField name="template" label={t('report.template')} hint={t('report.templateHint')}
+          value={typed.templateCode} placeholder={t('report.coded.choose')}
+          options={templates.map((x) => ({ value: x.code, label: x.name }))}
+          onChange={(code) => {
+            const chosen = templates.find((x) => x.code === code);
+            if (chosen) setTyped((c) => withTemplate(c, chosen, title));
+          }} />
+      )}
       {typed.sections.map((s) => (
         <Fragment key={s.key}>
           <TextField className="field report-section" value={s.text}
             onChange={(text) => setTyped((c) => withText(c, s.key, text))}>
-            <Label className="react-aria-Label">{s.title}</Label>
+            <div className="section-head">
+              <Label className="react-aria-Label">{s.title}</Label>
+              <MacroMenu section={s.key} title={s.title} macros={template?.macros ?? []}
+                onInsert={(text) => setTyped((c) => withText(c, s.key, appended(c.sections.find((x) => x.key === s.key)?.text ?? '', [text])))} />
+            </div>
             <TextArea rows={ROWS[s.key] ?? 2} data-section={s.key} />
           </TextField>
           {s.key === codedAfter && coded}

@@ -9,7 +9,7 @@ import { Notice } from '../ui/fields';
 import { ContrastAllergyBadge } from '../ris/PatientBadges';
 import type { Patient } from '../ris/types';
 import { DraftEditor } from './DraftEditor';
-import { useClaim } from './reading';
+import { useClaim, useTemplates } from './reading';
 import { readingState } from './readingList';
 import { startingAddendum, startingContent } from './reportDraft';
 import { reportProblemText } from './problems';
@@ -22,6 +22,8 @@ export function ReportEditor({ data, today }: { data: ExamReport; today: string 
   const { exam, report } = data;
   const a = exam.appointment;
   const claim = useClaim(exam.orderId);
+  // The procedure's default template (and the others for its modality), before the editor opens.
+  const templates = useTemplates(exam.modality);
   const state = readingState(exam, session.username);
   const signed = report?.status === 'final' || report?.status === 'amended';
   const age = ageOn(a.patient.birthDate, today);
@@ -50,10 +52,10 @@ export function ReportEditor({ data, today }: { data: ExamReport; today: string 
       {state === 'waiting' && !signed && (
         <Button className="primary" onPress={() => claim.mutate()} isDisabled={claim.isPending}>{t('report.read')}</Button>
       )}
-      {state === 'mine' && !signed && (
+      {state === 'mine' && !signed && !templates.isPending && (
         <DraftEditor key={`report-${exam.orderId}`} orderId={exam.orderId} study={a.studyInstanceUid} kind="report"
-          loaded={startingContent(exam, report, title)} revision={report?.revision ?? 0}
-          canHandOn={report?.status !== 'preliminary'} />
+          loaded={startingContent(exam, report, title, templates.data?.find((x) => x.code === exam.reportTemplate))}
+          revision={report?.revision ?? 0} canHandOn={report?.status !== 'preliminary'} templates={templates.data ?? []} />
       )}
       {signed && report && session.permissions.includes('reporting.sign') && (
         <section aria-labelledby="addendum-title">

@@ -99,6 +99,15 @@ export function useVocabularies(language: 'en' | 'es' | 'ca') {
   });
 }
 
+// The report templates for exams of a modality: they change only with Vireo.
+export function useTemplates(modality: string) {
+  return useQuery({
+    queryKey: ['reporting', 'templates', modality],
+    staleTime: Infinity,
+    queryFn: ({ signal }) => unwrap(jsonApi.GET('/api/reporting/templates', { params: { query: { modality } }, signal })),
+  });
+}
+
 export function signedPdfUrl(orderId: number, number: number): string {
   return `/api/reading/${orderId}/report/versions/${number}/pdf`;
 }

@@ -1,16 +1,49 @@
 import { describe, expect, it } from 'vitest';
-import type { ReadingItem, Report, ReportContent } from './types';
-import { appended, isEmpty, measurementLine, needsSave, sameContent, startingContent, withText } from './reportDraft';
+import type { ReadingItem, Report, ReportContent, ReportTemplate } from './types';
+import { appended, isEmpty, measurementLine, needsSave, sameContent, startingContent, withTemplate, withText } from './reportDraft';
 
 const exam = {
   reportTemplate: 'CT-HEAD',
   appointment: { reason: 'Headache', clinicalInfo: 'Fell yesterday' },
 } as unknown as ReadingItem;
 
+const chest = {
+  code: 'VIR-CT-CHEST', name: 'CT chest', modalities: ['CT'], bodyRegion: 'chest', findingsSystem: 'lungrads',
+  sections: [
+    { key: 'indication', title: 'Clinical information', text: '' },
+    { key: 'technique', title: 'Technique', text: 'CT with contrast.' },
+    { key: 'findings', title: 'Findings', text: 'Lungs: clear.' },
+    { key: 'nodules', title: 'Nodules', text: 'None.' },
+  ],
+  macros: [],
+} as ReportTemplate;
+
 describe('the report being written', () => {
+  it('starts from the procedure\'s template, the order as its indication', () => {
+    const c = startingContent(exam, null, (k) => k.toUpperCase(), chest);
+    expect(c.templateCode).toBe('VIR-CT-CHEST');
+    expect(c.sections).toEqual([
+      { key: 'indication', title: 'INDICATION', text: 'Headache\nFell yesterday' },
+      { key: 'technique', title: 'TECHNIQUE', text: 'CT with contrast.' },
+      { key: 'findings', title: 'FINDINGS', text: 'Lungs: clear.' },
+      { key: 'nodules', title: 'Nodules', text: 'None.' },
+    ]);
+  });
+
+  it('keeps what was typed when a template is chosen', () => {
+    const typed = withText(startingContent(exam, null, (k) => k), 'findings', 'A 6 mm nodule.');
+    const c = withTemplate({ ...withText(typed, 'impression', 'Follow-up.'), findings: [{ system: 'lungrads', values: {} }] },
+      chest, (k) => k);
+    expect(c.sections.map((s) => [s.key, s.text])).toEqual([
+      ['indication', 'Headache\nFell yesterday'], ['technique', 'CT with contrast.'], ['findings', 'A 6 mm nodule.'],
+      ['nodules', 'None.'], ['impression', 'Follow-up.']]);
+    expect(c.findings).toHaveLength(1);
+  });
+
+
   it('starts from the standard sections with the order as the indication', () => {
     const c = startingContent(exam, null, (k) => k.toUpperCase());
-    expect(c.templateCode).toBe('CT-HEAD');
+    expect(c.templateCode).toBe(''); // the procedure's CT-HEAD is no template that exists
     expect(c.sections.map((s) => s.key)).toEqual(['indication', 'technique', 'comparison', 'findings', 'impression']);
     expect(c.sections[0]).toEqual({ key: 'indication', title: 'INDICATION', text: 'Headache\nFell yesterday' });
     expect(isEmpty(c)).toBe(false);

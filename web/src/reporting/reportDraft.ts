@@ -2,23 +2,37 @@
 // the sections a new report starts with, the text a measurement inserts, and what the
 // autosave has left to do.
 import type { ViewerMeasurement } from '../viewer/ViewerSelection';
-import type { ReadingItem, Report, ReportContent, ReportSection } from './types';
+import type { ReadingItem, Report, ReportContent, ReportSection, ReportTemplate } from './types';
 
 // IHE MRRT's sections of a report, in order.
 export const STANDARD_SECTIONS = ['indication', 'technique', 'comparison', 'findings', 'impression'] as const;
 
-// The text a report starts from: the saved working text, or the standard sections with the
-// order's reason and clinical information as the indication. `title` names a section in the
-// reader's language.
-export function startingContent(exam: ReadingItem, report: Report | null, title: (key: string) => string): ReportContent {
+// The text a report starts from: the saved working text, or the procedure's template (else the
+// standard sections) with the order's reason and clinical information as the indication.
+// `title` names a standard section in the reader's language.
+export function startingContent(exam: ReadingItem, report: Report | null, title: (key: string) => string,
+  template?: ReportTemplate): ReportContent {
   if (report && (report.draft.sections.length > 0 || (report.draft.findings ?? []).length > 0)) return report.draft;
   const a = exam.appointment;
   const indication = [a.reason, a.clinicalInfo].filter((s) => s.trim() !== '').join('\n');
-  return {
-    templateCode: exam.reportTemplate,
+  const blank: ReportContent = {
+    templateCode: '',
     sections: STANDARD_SECTIONS.map((key) => ({ key, title: title(key), text: key === 'indication' ? indication : '' })),
     findings: [],
   };
+  return template ? withTemplate(blank, template, title) : blank;
+}
+
+// The content written from `template`: its sections in its order, each keeping what was typed
+// in it or else starting with the template's normal text; sections it lacks keep their text at
+// the end. Structured findings stay.
+export function withTemplate(content: ReportContent, template: ReportTemplate, title: (key: string) => string): ReportContent {
+  const typed = (key: string) => content.sections.find((s) => s.key === key && s.text.trim() !== '');
+  const standard = (key: string) => (STANDARD_SECTIONS as readonly string[]).includes(key);
+  const sections = template.sections.map((s): ReportSection =>
+    ({ key: s.key, title: standard(s.key) ? title(s.key) : s.title, text: typed(s.key)?.text ?? s.text }));
+  const rest = content.sections.filter((s) => s.text.trim() !== '' && !template.sections.some((t) => t.key === s.key));
+  return { ...content, templateCode: template.code, sections: [...sections, ...rest] };
 }
 
 // An addendum's working text: one section.

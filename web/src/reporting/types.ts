@@ -12,3 +12,5 @@ export type CodedFinding = components['schemas']['CodedFinding'];
 export type Vocabulary = components['schemas']['Vocabulary'];
 export type VocabularyField = components['schemas']['VocabularyField'];
 export type VocabularyTerm = components['schemas']['VocabularyTerm'];
+export type ReportTemplate = components['schemas']['ReportTemplate'];
+export type ReportMacro = components['schemas']['ReportMacro'];
