@@ -116,7 +116,7 @@ class ScannerServer(unittest.TestCase):
 
     call = test_ris.RisCatalogueTest.call
 
-    def booked(self, family, given, room, minutes, procedures=None, **patient):
+    def booked(self, family, given, room, minutes, procedures=None, reason="Staging of a lung nodule", **patient):
         status, p = self.call("POST", "/api/ris/patients", dict({"familyName": family, "givenName": given,
                                                                  "birthDate": "1961-07-09", "sex": "M",
                                                                  "confirmedNew": True}, **patient),
@@ -124,7 +124,7 @@ class ScannerServer(unittest.TestCase):
         self.assertEqual(status, 201, p)
         status, order = self.call("POST", "/api/ris/orders", {
             "patientId": p["id"], "procedureIds": procedures or [self.chest["id"]], "priority": "urgent",
-            "reason": "Staging of a lung nodule", "referringPhysician": "Dr. Elena Serra",
+            "reason": reason, "referringPhysician": "Dr. Elena Serra",
             "requestingDepartment": "Oncology"}, token=self.reception)
         self.assertEqual(status, 201, order)
         at = (self.start + datetime.timedelta(minutes=minutes)).strftime("%H:%M")

