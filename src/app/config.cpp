@@ -125,6 +125,13 @@ const std::vector<ConfigOption>& config_options() {
        "Where reports are signed: the signature's location (for example Barcelona)."},
       {"report_language", "en",
        "The language of the labels printed on reports (en, es, ca); the report's own text is as written."},
+      {"critical_findings", "",
+       "The clinic's list of critical findings, separated by |: what a radiologist may flag as a critical "
+       "result, to be communicated and recorded. Empty: ACR's examples (tension pneumothorax, intracranial "
+       "haemorrhage, pulmonary embolism...)."},
+      {"critical_result_escalation_s", "3600",
+       "Seconds a critical result may stay uncommunicated before it escalates (an event through the "
+       "outbox, again every as many seconds until its communication is recorded)."},
       {"report_key_passphrase_file", "",
        "A file whose first line encrypts the keys that sign reports, kept in the database. Empty: "
        "data_dir/report-keys.passphrase, made on first start. Every node of a cluster must read the same."},
@@ -345,6 +352,14 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
     cfg.report_language = language;
     return {};
   }
+  if (key == "critical_findings") {
+    cfg.critical_findings.clear();
+    for (const auto& item : split(value, '|'))
+      if (!trim(item).empty()) cfg.critical_findings.emplace_back(trim(item));
+    return {};
+  }
+  if (key == "critical_result_escalation_s")
+    return parse_number<int>(key, value, cfg.critical_result_escalation_s, 1, 7 * 24 * 3600);
   if (key == "report_key_passphrase_file") { cfg.report_key_passphrase_file = std::string(trim(value)); return {}; }
   if (key == "dicomweb_public_url") {
     cfg.dicomweb_public_url = value;

@@ -56,6 +56,8 @@ struct Config {
   std::vector<std::string> clinic_address;  // the lines under the name on reports
   std::string clinic_city;           // where reports are signed
   std::string report_language = "en";  // the labels printed on reports: en, es, ca
+  std::vector<std::string> critical_findings;  // what may be flagged critical; empty: ACR's examples
+  int critical_result_escalation_s = 3600;      // uncommunicated this long: escalated
   std::filesystem::path report_key_passphrase_file;  // empty: data_dir/report-keys.passphrase
   archive::DuplicatePolicy duplicate_policy = archive::DuplicatePolicy::KeepFirst;
   std::string default_encoding = "ISO_IR 100";  // text of files that declare no character set

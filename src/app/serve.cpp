@@ -115,7 +115,8 @@ void route_events(events::Outbox& outbox) {
                             ris::kWorkitemCancelRequested, ris::kWorkitemSubscribed,
                             // the reading worklists and open reports
                             ris::kReadingClaimed, ris::kReadingReleased, reporting::kReportPreliminary,
-                            reporting::kReportSigned, reporting::kReportAmended})
+                            reporting::kReportSigned, reporting::kReportAmended, reporting::kCriticalFlagged,
+                            reporting::kCriticalCommunicated, reporting::kCriticalEscalated})
     outbox.broadcast(topic);
   // A merge's studies follow it into the archive (their files rewritten to name the patient kept).
   outbox.route(ris::kPatientMerged, kPatientMovesConsumer);
@@ -213,6 +214,9 @@ Result<Services> open_services(const Config& config) {
   auto reports = reporting::Reports::open(*s.db, *s.writes, *s.outbox, *s.report_signer, progress);
   if (!reports) return std::unexpected(reports.error());
   s.reports = std::move(*reports);
+  s.critical_results = reporting::CriticalResults::open(
+      *s.db, *s.writes, *s.outbox,
+      config.critical_findings.empty() ? reporting::default_critical_findings() : config.critical_findings);
   auto merges = ris::Merges::open(*s.db, *s.writes, *s.outbox, progress);
   if (!merges) return std::unexpected(merges.error());
   s.ris_merges = std::move(*merges);
@@ -274,6 +278,7 @@ void build_router(Services& s, http::Router& router) {
   api::register_worklist_routes(router, *s.ris_schedule, *s.ris_exams, *s.live, *s.auth);
   api::register_reconciliation_routes(router, *s.ris_image_links);
   api::register_reporting_routes(router, *s.ris_reading, *s.reports, *s.report_signer, *s.auth);
+  api::register_critical_routes(router, *s.critical_results);
   api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_rendered_routes(router, *s.archive, s.render_cache.get());
@@ -486,12 +491,28 @@ int serve(const Config& config) {
       }
     });
 
+  // Critical results not communicated in time escalate (on whichever node looks first).
+  const auto escalation = std::chrono::seconds(config.critical_result_escalation_s);
+  std::jthread escalator([&critical = *services->critical_results, escalation](std::stop_token stop) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    const auto every = std::clamp<std::chrono::seconds>(escalation / 4, std::chrono::seconds(1), std::chrono::seconds(60));
+    while (!stop.stop_requested()) {
+      if (auto n = critical.escalate_due(escalation); !n) spdlog::warn("escalating critical results: {}", n.error().message());
+      else if (*n > 0) spdlog::warn("{} critical results not yet communicated escalated", *n);
+      std::unique_lock lock(m);
+      cv.wait_for(lock, stop, every, [] { return false; });
+    }
+  });
+
   int sig = 0;
   sigwait(&signals, &sig);
   if (sweeper.joinable()) {
     sweeper.request_stop();
     sweeper.join();
   }
+  escalator.request_stop();
+  escalator.join();
   spdlog::info("signal {} received: stopping", sig);
   services->live->stop();  // open event streams end first: the server does not wait on them
   services->workitem_events->stop();  // (its channels are told the node goes down)

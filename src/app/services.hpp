@@ -22,6 +22,7 @@
 #include "ris/procedure_steps.hpp"
 #include "ris/workitems.hpp"
 #include "reporting/pdf_signer.hpp"
+#include "reporting/critical_results.hpp"
 #include "reporting/reports.hpp"
 #include "ris/reading.hpp"
 #include "store/fs_blob_store.hpp"
@@ -53,6 +54,7 @@ struct Services {
   std::unique_ptr<reporting::SigningKeys> signing_keys;
   std::unique_ptr<reporting::PdfSigner> report_signer;  // outlives the reports that use it
   std::unique_ptr<reporting::Reports> reports;
+  std::unique_ptr<reporting::CriticalResults> critical_results;
   // Delivers the outbox to this node's consumers; started by serve only (the CLI's events
   // wait for a server).
   std::unique_ptr<events::Dispatcher> dispatcher;

@@ -603,6 +603,16 @@ const std::vector<Migration>& migrations() {
            "PRIMARY KEY (report_id, number, finding, position))",
            "${APPEND_ONLY:rep_version_findings}",
        }},
+      {4,
+       "critical results: flagged, communicated, escalated",
+       {
+           "CREATE TABLE rep_critical_results (id ${PK}, order_id INTEGER NOT NULL, finding TEXT NOT NULL, note TEXT "
+           "NOT NULL, found_at TEXT NOT NULL, found_by TEXT NOT NULL, found_by_name TEXT NOT NULL, status TEXT NOT "
+           "NULL, communicated_to TEXT NOT NULL, method TEXT NOT NULL, received_at TEXT NOT NULL, recorded_by TEXT "
+           "NOT NULL, recorded_at TEXT NOT NULL, escalations INTEGER NOT NULL, escalated_at TEXT NOT NULL)",
+           "CREATE INDEX rep_critical_results_open ON rep_critical_results (status, found_at)",
+           "CREATE INDEX rep_critical_results_by_order ON rep_critical_results (order_id)",
+       }},
   };
   return list;
 }

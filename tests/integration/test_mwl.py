@@ -84,10 +84,12 @@ def items(seq):
 class ScannerServer(unittest.TestCase):
     """A clinic where it is day, two CT rooms with their scanners' AE titles, two procedures."""
 
+    EXTRA_ENV = {}  # more of the server's settings, for a subclass
+
     @classmethod
     def setUpClass(cls):
         cls.zone = daytime_zone()
-        cls.server = Server(extra_env={"VIREO_CLINIC_TIME_ZONE": cls.zone}).start()
+        cls.server = Server(extra_env={"VIREO_CLINIC_TIME_ZONE": cls.zone, **cls.EXTRA_ENV}).start()
         cls.server.add_user("rosa", "receptionist")
         cls.server.add_user("tomas", "technician")
         cls.reception = cls.server.create_token("rosa")

@@ -3,6 +3,7 @@ radiologists racing for it, one wins), the report's working text saved and refus
 not theirs, a wrong re-authentication that signs nothing, the signature as a PAdES PDF that
 poppler's pdfsig finds valid and whole, our own check of it, a byte flipped in the stored PDF that
 both notice, an addendum that leaves the signed version as it was, and the audit trail."""
+import datetime
 import json
 import os
 import subprocess
@@ -80,6 +81,8 @@ def sr_text(test, path):
 
 
 class ReportingTest(ScannerServer):
+    EXTRA_ENV = {"VIREO_CRITICAL_RESULT_ESCALATION_S": "2"}
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -382,6 +385,68 @@ class ReportingTest(ScannerServer):
         checks = self.server.sql_rows("SELECT patient_id FROM audit_events WHERE resource LIKE '%/verify' ORDER BY id")
         self.assertTrue(checks and all(r[0] == patient["mrn"] for r in checks), checks)
         self.assertTrue(any("re-authentication failed" in r[4] for r in rows), rows)
+
+    def test_a_critical_result_is_flagged_escalates_and_its_communication_is_recorded(self):
+        patient, order = self.acquired("Critical", 30)
+        o = order["id"]
+        status, clinic = self.call("GET", "/api/reporting/critical-findings", token=self.serra)
+        self.assertEqual(status, 200, clinic)
+        self.assertIn("Pulmonary embolism", clinic["findings"])
+        self.assertEqual(clinic["methods"], ["phone", "in_person", "secure_message"])
+        # Refused: a finding not on the clinic's list, a technician, unknown members; nothing flagged.
+        status, problem = self.call("POST", f"/api/reading/{o}/critical", {"finding": "Mild scoliosis"}, token=self.serra)
+        self.assertEqual((status, [e["field"] for e in problem["errors"]]), (400, ["finding"]))
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/critical", {"finding": "Pulmonary embolism"},
+                                   token=self.technician)[0], 403)
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/critical", {"finding": "Pulmonary embolism", "x": 1},
+                                   token=self.serra)[0], 400)
+        self.assertEqual(self.call("POST", "/api/reading/999999/critical", {"finding": "Pulmonary embolism"},
+                                   token=self.serra)[0], 404)
+        self.assertEqual(self.call("GET", f"/api/reading/{o}/critical", token=self.serra)[1]["results"], [])
+
+        status, flagged = self.call("POST", f"/api/reading/{o}/critical",
+                                    {"finding": "Pulmonary embolism", "note": "Saddle embolus"}, token=self.serra)
+        self.assertEqual(status, 201, flagged)
+        self.assertEqual((flagged["status"], flagged["foundByName"], flagged["mrn"]), ("open", "Dr. Joan Serra", patient["mrn"]))
+        # Not communicated within the clinic's time (2 s here): it escalates, and again.
+        deadline = time.monotonic() + 20
+        while True:
+            status, open_ = self.call("GET", "/api/reporting/critical", token=self.vila)
+            mine = [r for r in open_["results"] if r["id"] == flagged["id"]]
+            if mine and mine[0]["escalations"] >= 2:
+                break
+            self.assertLess(time.monotonic(), deadline, f"it did not escalate: {mine}")
+            time.sleep(0.5)
+
+        c = flagged["id"]
+        for body, field in (({"to": "", "method": "phone", "receivedAt": "2026-01-01T00:00:00Z"}, "to"),
+                            ({"to": "Dr. Puig", "method": "fax", "receivedAt": "2026-01-01T00:00:00Z"}, "method"),
+                            ({"to": "Dr. Puig", "method": "phone", "receivedAt": "tomorrow"}, "receivedAt"),
+                            ({"to": "Dr. Puig", "method": "phone", "receivedAt": "2099-01-01T00:00:00Z"}, "receivedAt"),
+                            ({"to": "Dr. Puig", "method": "phone", "receivedAt": "2020-01-01T00:00:00Z"}, "receivedAt")):
+            status, problem = self.call("POST", f"/api/reading/{o}/critical/{c}/communicated", body, token=self.vila)
+            self.assertEqual(status, 400, (body, problem))
+            self.assertIn(field, [e["field"] for e in problem["errors"]], problem)
+        received = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        status, closed = self.call("POST", f"/api/reading/{o}/critical/{c}/communicated",
+                                   {"to": "Dr. Anna Puig, emergency", "method": "phone", "receivedAt": received},
+                                   token=self.vila)
+        self.assertEqual(status, 200, closed)
+        self.assertEqual((closed["status"], closed["communicatedTo"], closed["receivedAt"], closed["recordedBy"]),
+                         ("communicated", "Dr. Anna Puig, emergency", received, "vila"))
+        status, again = self.call("POST", f"/api/reading/{o}/critical/{c}/communicated",
+                                  {"to": "x", "method": "phone", "receivedAt": received}, token=self.serra)
+        self.assertEqual((status, again["conflict"]["rule"]), (409, "already_communicated"))
+        status, open_ = self.call("GET", "/api/reporting/critical", token=self.vila)
+        self.assertNotIn(c, [r["id"] for r in open_["results"]])
+        escalations = self.call("GET", f"/api/reading/{o}/critical", token=self.vila)[1]["results"][0]["escalations"]
+        time.sleep(3)
+        self.assertEqual(self.call("GET", f"/api/reading/{o}/critical", token=self.vila)[1]["results"][0]["escalations"],
+                         escalations, "a closed loop escalates no more")
+        rows = self.server.sql_rows("SELECT actor, patient_id, detail FROM audit_events WHERE resource LIKE '%/critical%' "
+                                    "AND outcome = 'success' AND action <> 'read' ORDER BY id")
+        self.assertTrue(any(r[0] == "serra" and r[1] == patient["mrn"] and "flagged critical result" in r[2] for r in rows), rows)
+        self.assertTrue(any(r[0] == "vila" and "recorded the communication of" in r[2] for r in rows), rows)
 
     def drop_append_only(self, table):
         if self.server.database:

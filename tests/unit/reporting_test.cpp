@@ -13,6 +13,7 @@
 #include "core/sha256.hpp"
 #include "events/outbox.hpp"
 #include "manual_clock.hpp"
+#include "reporting/critical_results.hpp"
 #include "reporting/pdf_signer.hpp"
 #include "reporting/reports.hpp"
 #include "reporting/templates.hpp"
@@ -49,7 +50,7 @@ class ReportingTest : public ::testing::Test {
     writes_ = testing::started_writes(*db_);
     outbox_ = std::move(*events::Outbox::open(*db_));
     for (const char* topic : {ris::kReadingClaimed, ris::kReadingReleased, kReportPreliminary, kReportSigned,
-                              kReportAmended})
+                              kReportAmended, kCriticalFlagged, kCriticalCommunicated, kCriticalEscalated})
       outbox_->route(topic, "test-consumer");
     patients_ = std::move(*ris::Patients::open(*db_, *writes_, {"P{seq:4}", "CLINIC"}));
     catalogue_ = std::move(*ris::Catalogue::open(*db_, *writes_));
@@ -314,6 +315,64 @@ TEST_F(ReportingTest, AReportIsWrittenFromATemplateForItsKindOfExamOnly) {
       EXPECT_NE(vocabulary(t.findings_system), nullptr) << t.code;
     }
   }
+}
+
+TEST_F(ReportingTest, ACriticalResultIsAnOpenLoopUntilItsCommunicationIsRecordedAndEscalatesMeanwhile) {
+  const int64_t order = acquired_exam(0);
+  auto critical = CriticalResults::open(*db_, *writes_, *outbox_, default_critical_findings(), clock_);
+  // Only what is on the clinic's list, only by a radiologist.
+  auto refused = critical->flag(order, "Mild scoliosis", "", serra_);
+  ASSERT_TRUE(refused);
+  ASSERT_EQ(refused->invalid.size(), 1u);
+  EXPECT_EQ(refused->invalid[0].field, "finding");
+  EXPECT_EQ(critical->flag(order, "Pulmonary embolism", "", signed_in("tomas", access::Role::Technician)).error().code,
+            ErrorCode::Forbidden);
+  auto flagged = critical->flag(order, "Pulmonary embolism", "Saddle embolus", serra_);
+  ASSERT_TRUE(flagged && flagged->saved());
+  const CriticalResult& r = flagged->value;
+  EXPECT_EQ(r.status, "open");
+  EXPECT_EQ(r.found_by_name, "Dr. Joan Serra");
+  EXPECT_FALSE(r.accession_number.empty());
+  EXPECT_EQ(topics().back(), kCriticalFlagged);
+  ASSERT_EQ(critical->open_results(serra_)->size(), 1u);
+
+  // Not escalated before its period; then once per period, by whichever node looks first.
+  EXPECT_EQ(*critical->escalate_due(std::chrono::minutes(60)), 0);
+  clock_.now += 3600;
+  auto other_node = CriticalResults::open(*db_, *writes_, *outbox_, default_critical_findings(), clock_);
+  std::atomic<int64_t> escalated = 0;
+  std::thread a([&] { escalated += *critical->escalate_due(std::chrono::minutes(60)); });
+  std::thread b([&] { escalated += *other_node->escalate_due(std::chrono::minutes(60)); });
+  a.join();
+  b.join();
+  EXPECT_EQ(escalated.load(), 1);
+  EXPECT_EQ(topics().back(), kCriticalEscalated);
+  EXPECT_EQ(*critical->escalate_due(std::chrono::minutes(60)), 0) << "not again within the period";
+  clock_.now += 3600;
+  EXPECT_EQ(*critical->escalate_due(std::chrono::minutes(60)), 1) << "again after another";
+  EXPECT_EQ(critical->of_order(order, serra_)->front().escalations, 2);
+
+  // The loop closed: whom, how, when received; not before it was found, not later than now, once.
+  const std::string before = snapshot();
+  auto bad = critical->communicated(order, r.id, {"", "fax", "yesterday"}, serra_);
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->invalid.size(), 3u);
+  auto early = critical->communicated(order, r.id, {"Dr. Anna Puig, emergency", "phone", "2027-03-01T06:00:00Z"}, serra_);
+  ASSERT_TRUE(early);
+  ASSERT_EQ(early->invalid.size(), 1u);
+  EXPECT_EQ(early->invalid[0].rule, "before_found");
+  EXPECT_EQ(snapshot(), before);
+  const std::string received = utc_iso(clock_.now - 60);
+  auto closed = critical->communicated(order, r.id, {"Dr. Anna Puig, emergency", "phone", received}, vila_);
+  ASSERT_TRUE(closed && closed->saved());
+  EXPECT_EQ(closed->value.status, "communicated");
+  EXPECT_EQ(closed->value.received_at, received);
+  EXPECT_EQ(closed->value.recorded_by, "vila");
+  EXPECT_EQ(topics().back(), kCriticalCommunicated);
+  EXPECT_EQ(critical->communicated(order, r.id, {"x", "phone", received}, serra_)->conflict->rule, "already_communicated");
+  EXPECT_TRUE(critical->open_results(serra_)->empty());
+  clock_.now += 7200;
+  EXPECT_EQ(*critical->escalate_due(std::chrono::minutes(60)), 0) << "a closed loop does not escalate";
 }
 
 TEST_F(ReportingTest, StructuredFindingsAreKeptWithTheTextAndSignedWithIt) {

@@ -113,6 +113,25 @@ await run('reporting end-to-end', async ({ page, check }) => {
     const line = await page.locator('[data-testid=coded-finding]').first().textContent();
     check(/BI-RADS 4: Suspicious/.test(line ?? '') && /Side: left/.test(line ?? '') && /Size: 12 mm/.test(line ?? '') &&
       /Tissue diagnosis/.test(line ?? ''), `the structured finding reads: ${line}`);
+    // A critical result: flagged, it is listed as not yet communicated on the colleague's reading
+    // worklist at once; recorded as told to the referrer by phone, the loop closes everywhere.
+    await page.click('[data-testid=flag-critical]');
+    const flagForm = page.locator('[data-testid=flag-form]');
+    await choose(page, flagForm, 'Critical finding', 'Unexpected malignancy');
+    await flagForm.getByLabel('Note').fill('Spiculated mass, left breast');
+    await page.click('[data-testid=flag-confirm]');
+    await page.waitForSelector('[data-testid=critical-result][data-status=open]');
+    await colleague.page.waitForSelector('[data-testid=open-critical]:has-text("Unexpected malignancy")', { timeout: 5000 })
+      .catch(() => check(false, 'the colleague\'s worklist does not list the open critical result'));
+    const told = page.locator('[data-testid=communication-form]');
+    await told.getByLabel('Communicated to').fill('Dr. Elena Serra, referring physician');
+    await choose(page, told, 'How', 'by phone');
+    await page.click('[data-testid=record-communication]');
+    await page.waitForSelector('[data-testid=critical-result][data-status=communicated]');
+    const closed = await page.textContent('[data-testid=critical-result]');
+    check(/Communicated to Dr\. Elena Serra, referring physician \(by phone\)/.test(closed ?? ''), `the loop closed: ${closed}`);
+    await colleague.page.waitForSelector('[data-testid=open-critical]', { state: 'detached', timeout: 5000 })
+      .catch(() => check(false, 'the colleague\'s worklist still lists the communicated result'));
     await page.waitForSelector('[data-testid=save-state][data-state=saved]');
     await checkAccessible(page, check, 'the report beside the images');
     await shot(page, 'report-editor');

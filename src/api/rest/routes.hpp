@@ -20,6 +20,7 @@
 #include "ris/patient_merge.hpp"
 #include "ris/patients.hpp"
 #include "ris/reading.hpp"
+#include "reporting/critical_results.hpp"
 #include "reporting/pdf_signer.hpp"
 #include "reporting/reports.hpp"
 #include "ris/image_links.hpp"
@@ -58,6 +59,9 @@ void register_worklist_routes(http::Router& router, ris::Schedule& schedule, ris
 // working text, preliminary and signed versions (signing re-authenticates through `auth`).
 void register_reporting_routes(http::Router& router, ris::Reading& reading, reporting::Reports& reports,
                                reporting::PdfSigner& signer, auth::AuthService& auth);
+// Critical results: the clinic's list, flagging one on an exam, recording its communication,
+// the list of those still open.
+void register_critical_routes(http::Router& router, reporting::CriticalResults& results);
 // /api/ris/unmatched-studies: studies waiting to be linked to their order by staff.
 void register_reconciliation_routes(http::Router& router, ris::ImageLinks& links);
 // What the administrator's pages show of the DICOM side, and how they test a peer.

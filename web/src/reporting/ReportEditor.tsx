@@ -8,6 +8,7 @@ import { useSession } from '../session';
 import { Notice } from '../ui/fields';
 import { ContrastAllergyBadge } from '../ris/PatientBadges';
 import type { Patient } from '../ris/types';
+import { CriticalResults } from './CriticalResults';
 import { DraftEditor } from './DraftEditor';
 import { useClaim, useTemplates } from './reading';
 import { readingState } from './readingList';
@@ -69,6 +70,7 @@ export function ReportEditor({ data, today }: { data: ExamReport; today: string 
             loaded={startingAddendum(report, title('addendum'))} revision={report.revision} canHandOn={false} />
         </section>
       )}
+      <CriticalResults orderId={exam.orderId} canWrite={session.permissions.includes('reporting.write')} />
       {report && <VersionHistory orderId={exam.orderId} versions={report.versions} />}
     </div>
   );

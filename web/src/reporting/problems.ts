@@ -5,7 +5,7 @@ import { ApiProblem } from '../apiClient';
 import { errorText } from '../ui/errorText';
 
 const RULES = ['stale', 'reading_claimed', 'assigned_to_another', 'not_claimed', 'already_signed', 'not_signed',
-  'empty_report', 'exam_state', 'reauthentication', 'not_your_draft'] as const;
+  'empty_report', 'exam_state', 'reauthentication', 'not_your_draft', 'template_mismatch', 'already_communicated'] as const;
 type Rule = (typeof RULES)[number];
 
 export function problemRule(e: unknown): Rule | null {
@@ -18,7 +18,15 @@ export function reportProblemText(t: TFunction, e: unknown): string {
   const rule = problemRule(e);
   if (rule) return t(`report.rules.${rule}`);
   if (e instanceof ApiProblem && e.status === 429) return t('report.rules.locked');
-  if (e instanceof ApiProblem && e.status === 400)
-    return e.problem.errors?.some((x) => x.field === 'reauthentication') ? t('report.rules.code') : t('report.rules.invalid');
+  if (e instanceof ApiProblem && e.status === 400) {
+    // The first field the server named, in words: which part of the report, or of the critical result.
+    const field = e.problem.errors?.[0]?.field ?? '';
+    if (field === 'reauthentication') return t('report.rules.code');
+    if (field.startsWith('findings')) return t('report.rules.findings');
+    if (field === 'templateCode') return t('report.rules.template');
+    if (field === 'receivedAt') return t('report.rules.receivedAt');
+    if (field === 'to' || field === 'method' || field === 'finding') return t('report.rules.critical');
+    return t('report.rules.invalid');
+  }
   return errorText(t, e);
 }

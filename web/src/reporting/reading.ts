@@ -4,7 +4,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { jsonApi, unwrap } from '../apiClient';
 import type { Priority } from '../ris/types';
-import type { ExamReport, ReportContent } from './types';
+import type { CommunicationMethod, ExamReport, ReportContent } from './types';
 
 export const READING = ['ris', 'reading'] as const;
 
@@ -106,6 +106,48 @@ export function useTemplates(modality: string) {
     staleTime: Infinity,
     queryFn: ({ signal }) => unwrap(jsonApi.GET('/api/reporting/templates', { params: { query: { modality } }, signal })),
   });
+}
+
+// Critical results: the clinic's list, an exam's, those still open everywhere (kept current by
+// the live stream: report.critical.* events), flagging one, recording its communication.
+export function useCriticalFindings() {
+  return useQuery({
+    queryKey: [...READING, 'critical-findings'],
+    staleTime: 300_000,
+    queryFn: ({ signal }) => unwrap(jsonApi.GET('/api/reporting/critical-findings', { signal })),
+  });
+}
+
+export function useExamCritical(orderId: number) {
+  return useQuery({
+    queryKey: [...READING, 'critical', orderId],
+    queryFn: ({ signal }) =>
+      unwrap(jsonApi.GET('/api/reading/{orderId}/critical', { params: { path: { orderId } }, signal })),
+  });
+}
+
+export function useOpenCritical() {
+  return useQuery({
+    queryKey: [...READING, 'critical', 'open'],
+    refetchInterval: 60_000,
+    queryFn: ({ signal }) => unwrap(jsonApi.GET('/api/reporting/critical', { params: { query: { status: 'open' } }, signal })),
+  });
+}
+
+function useCriticalChange<A>(fn: (args: A) => Promise<unknown>) {
+  const client = useQueryClient();
+  return useMutation({ mutationFn: fn, onSettled: () => void client.invalidateQueries({ queryKey: [...READING, 'critical'] }) });
+}
+
+export function useFlagCritical(orderId: number) {
+  return useCriticalChange(({ finding, note }: { finding: string; note: string }) =>
+    unwrap(jsonApi.POST('/api/reading/{orderId}/critical', { params: { path: { orderId } }, body: { finding, note } })));
+}
+
+export function useRecordCommunication(orderId: number) {
+  return useCriticalChange(({ id, to, method, receivedAt }: { id: number; to: string; method: CommunicationMethod; receivedAt: string }) =>
+    unwrap(jsonApi.POST('/api/reading/{orderId}/critical/{id}/communicated', {
+      params: { path: { orderId, id } }, body: { to, method, receivedAt } })));
 }
 
 export function signedPdfUrl(orderId: number, number: number): string {

@@ -14,3 +14,5 @@ export type VocabularyField = components['schemas']['VocabularyField'];
 export type VocabularyTerm = components['schemas']['VocabularyTerm'];
 export type ReportTemplate = components['schemas']['ReportTemplate'];
 export type ReportMacro = components['schemas']['ReportMacro'];
+export type CriticalResult = components['schemas']['CriticalResult'];
+export type CommunicationMethod = components['schemas']['CommunicationMethod'];
