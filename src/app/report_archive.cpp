@@ -179,6 +179,7 @@ Status archive_version(archive::Archive& archive, reporting::Reports& reports, r
   sr.verifier_name = sig.signer_name;
   sr.verified_at = at.datetime();
   sr.language = language;
+  for (const auto& p : exam.procedures) sr.requested_procedure += (sr.requested_procedure.empty() ? "" : ", ") + p;
   // The report as first signed, then each addendum up to this one; an addendum's SR follows the
   // SR of the version before it.
   const reporting::ReportVersion* before = nullptr;

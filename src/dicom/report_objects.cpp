@@ -233,6 +233,23 @@ Status write_report_sr(const std::filesystem::path& file, const ReportSr& sr) {
   if (c = doc.write(*ff.getDataset()); c.bad()) return bad("cannot write the SR", c);
   // Ours, not DCMTK's fresh ones: the same version makes the same object.
   if (auto s = put_common(*ff.getDataset(), h); !s) return s;
+  // The request it answers (SR Document General module, Referenced Request Sequence): the order,
+  // its accession number also the Requested Procedure ID it had on the worklist.
+  DcmItem* request = nullptr;
+  if (c = ff.getDataset()->findOrCreateSequenceItem(DCM_ReferencedRequestSequence, request, 0); c.bad() || !request)
+    return bad("cannot refer to the request", c);
+  const std::pair<DcmTagKey, std::string> asked[] = {
+      {DCM_StudyInstanceUID, h.study_uid},
+      {DCM_AccessionNumber, h.patient.accession},
+      {DCM_RequestedProcedureID, h.patient.accession},
+      {DCM_RequestedProcedureDescription, first_chars(sr.requested_procedure, 64)},
+      {DCM_PlacerOrderNumberImagingServiceRequest, ""},
+      {DCM_FillerOrderNumberImagingServiceRequest, h.patient.accession},
+  };
+  for (const auto& [tag, value] : asked)
+    if (c = request->putAndInsertString(tag, value.c_str()); c.bad()) return bad("cannot refer to the request", c);
+  if (c = request->insertEmptyElement(DCM_RequestedProcedureCodeSequence); c.bad())
+    return bad("cannot refer to the request", c);
   return save(ff, file);
 }
 

@@ -55,6 +55,7 @@ struct ReportSr {
   std::vector<ReportObjectAddendum> addenda;   // each signed since, in order
   std::string verifier_name, verified_at;      // who signed this version, when (DT)
   std::string language = "en";                 // of the text: en, es, ca
+  std::string requested_procedure;             // the order's procedures: the request it answers
   std::optional<ObjectReference> predecessor;  // the SR this one amends
 };
 

@@ -92,6 +92,7 @@ ReportSr addendum_sr() {
   sr.verifier_name = "Dra. Marta Vila";
   sr.verified_at = "20261204120000+0100";
   sr.predecessor = ObjectReference{"1.2.3.4", "1.2.3.4.9002", kBasicTextSrStorage, "1.2.3.4.9002.1"};
+  sr.requested_procedure = "CT chest";
   return sr;
 }
 
@@ -108,6 +109,12 @@ TEST_F(ReportObjects, TheTextIsAVerifiedBasicTextSrWithTheStandardHeadings) {
   EXPECT_EQ(text(ds, DCM_VerificationFlag), "VERIFIED");
   EXPECT_EQ(text(ds, DCM_PreliminaryFlag), "FINAL");
   EXPECT_EQ(text(ds, DCM_InstanceCreationDate), "20261204");
+  DcmItem* request = nullptr;
+  ASSERT_TRUE(ds.findAndGetSequenceItem(DCM_ReferencedRequestSequence, request, 0).good() && request)
+      << "the request it answers";
+  EXPECT_EQ(text(*request, DCM_AccessionNumber), "ACC-42");
+  EXPECT_EQ(text(*request, DCM_RequestedProcedureID), "ACC-42");
+  EXPECT_EQ(text(*request, DCM_RequestedProcedureDescription), "CT chest");
 
   DSRDocument doc;
   ASSERT_TRUE(doc.read(ds).good()) << "DCMTK reads it as a valid SR document";
