@@ -60,15 +60,6 @@ Result<std::vector<CriticalResult>> rows_of(Connection& c, const std::string& wh
   return out;
 }
 
-// The name shown for an account: the staff list's, else the account's.
-Result<std::string> display_name(Connection& c, const std::string& username) {
-  auto staff = ris::rows::staff(c);
-  if (!staff) return std::unexpected(staff.error());
-  for (const auto& m : *staff)
-    if (m.username == username) return m.display_name;
-  return username;
-}
-
 bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
 
 }  // namespace
@@ -105,7 +96,7 @@ Result<CriticalSaved> CriticalResults::flag(int64_t order_id, const std::string&
     auto exam = ris::reading_item(c, order_id);
     if (!exam) return std::unexpected(exam.error());
     if (!*exam) return fail(ErrorCode::NotFound, "no exam of this order has been performed");
-    auto name = display_name(c, actor.username);
+    auto name = ris::rows::staff_name(c, actor.username);
     if (!name) return std::unexpected(name.error());
     const std::string now = utc_iso(clock_.unix_seconds());
     auto made = c.query("INSERT INTO rep_critical_results (order_id, finding, note, found_at, found_by, found_by_name, "

@@ -185,14 +185,7 @@ Status clear_draft(Connection& c, int64_t report_id) {
   return {};
 }
 
-// The name printed and shown for an account: the staff list's, else the account's.
-Result<std::string> name_of(Connection& c, const std::string& username) {
-  auto staff = ris::rows::staff(c);
-  if (!staff) return std::unexpected(staff.error());
-  for (const auto& m : *staff)
-    if (m.username == username) return m.display_name;
-  return username;
-}
+using ris::rows::staff_name;
 
 events::Event report_event(const char* topic, const Report& r, int64_t version) {
   return {topic,
@@ -376,7 +369,7 @@ Result<ReportSaved> Reports::submit_preliminary(int64_t order_id, int64_t seen_r
     if (out.conflict) return out;
     Report& r = **report;
     const int64_t number = static_cast<int64_t>(r.versions.size()) + 1;
-    auto author = name_of(c, actor.username);
+    auto author = staff_name(c, actor.username);
     if (!author) return std::unexpected(author.error());
     const std::string now = utc_now_iso();
     if (auto s = c.execute("INSERT INTO rep_versions (report_id, number, kind, template_code, author, author_name, "
@@ -434,7 +427,7 @@ Result<ReportSaved> Reports::sign(int64_t order_id, int64_t seen_revision, const
     auto r = load(**c, order_id);
     if (!r) return std::unexpected(r.error());
     report = std::move(*r);
-    auto n = name_of(**c, actor.username);
+    auto n = staff_name(**c, actor.username);
     if (!n) return std::unexpected(n.error());
     signer_name = std::move(*n);
   }

@@ -504,6 +504,14 @@ Result<std::vector<StaffMember>> staff(Connection& c) {
   return staff_where(c, "WHERE active = 1", {});
 }
 
+Result<std::string> staff_name(Connection& c, const std::string& username) {
+  auto list = staff(c);
+  if (!list) return std::unexpected(list.error());
+  for (const auto& m : *list)
+    if (m.username == username) return m.display_name;
+  return username;
+}
+
 }  // namespace rows
 
 }  // namespace vireo::ris

@@ -75,6 +75,8 @@ namespace rows {
 [[nodiscard]] Result<std::vector<Closure>> closures(Connection& c, int64_t room_id,
                                                     const std::string& from, const std::string& to);
 [[nodiscard]] Result<std::vector<StaffMember>> staff(Connection& c);
+// The name printed and shown for an account: the staff list's, else the account's.
+[[nodiscard]] Result<std::string> staff_name(Connection& c, const std::string& username);
 }  // namespace rows
 
 }  // namespace vireo::ris
