@@ -195,6 +195,8 @@ class ReportingTest(ScannerServer):
         self.assertEqual(templates[0]["findingsSystem"], "birads")
         status, templates = self.call("GET", "/api/reporting/templates?modality=CT", token=self.serra)
         self.assertEqual([t["code"] for t in templates], ["VIR-CT-HEAD", "VIR-CT-CHEST", "VIR-CT-ABDPEL"])
+        self.assertEqual(self.call("GET", "/api/reporting/templates?body=chest", token=self.serra)[0], 400)
+        self.assertEqual(self.call("GET", "/api/reporting/templates", token=self.technician)[0], 403)
         draft = self.draft("No pulmonary nodule. No effusion.", "Normal CT chest.", 1)
         draft["findings"] = [{"system": "lungrads", "values": {"category": "2", "nodule": "solid", "size_mm": 4}}]
         status, saved = self.call("PUT", f"/api/reading/{o}/report", draft, token=self.serra)
@@ -403,6 +405,9 @@ class ReportingTest(ScannerServer):
         self.assertEqual(self.call("POST", "/api/reading/999999/critical", {"finding": "Pulmonary embolism"},
                                    token=self.serra)[0], 404)
         self.assertEqual(self.call("GET", f"/api/reading/{o}/critical", token=self.serra)[1]["results"], [])
+        self.assertEqual(self.call("GET", "/api/reporting/critical-findings", token=self.technician)[0], 403)
+        self.assertEqual(self.call("GET", "/api/reporting/critical?status=closed", token=self.serra)[0], 400)
+        self.assertEqual(self.call("GET", "/api/reporting/critical", token=self.technician)[0], 403)
 
         status, flagged = self.call("POST", f"/api/reading/{o}/critical",
                                     {"finding": "Pulmonary embolism", "note": "Saddle embolus"}, token=self.serra)
@@ -419,6 +424,14 @@ class ReportingTest(ScannerServer):
             time.sleep(0.5)
 
         c = flagged["id"]
+        # An unknown result, or one of another exam, is not found; nothing recorded.
+        body = {"to": "Dr. Puig", "method": "phone", "receivedAt": "2026-01-01T00:00:00Z"}
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/critical/999999/communicated", body, token=self.vila)[0], 404)
+        _, other = self.acquired("Other", 45)
+        self.assertEqual(self.call("POST", f"/api/reading/{other['id']}/critical/{c}/communicated", body,
+                                   token=self.vila)[0], 404)
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/critical/{c}/communicated", body,
+                                   token=self.technician)[0], 403)
         for body, field in (({"to": "", "method": "phone", "receivedAt": "2026-01-01T00:00:00Z"}, "to"),
                             ({"to": "Dr. Puig", "method": "fax", "receivedAt": "2026-01-01T00:00:00Z"}, "method"),
                             ({"to": "Dr. Puig", "method": "phone", "receivedAt": "tomorrow"}, "receivedAt"),
