@@ -244,7 +244,7 @@ export const ca: Messages = {
     toHint: 'Nom i càrrec, per exemple Dra. Anna Puig, urgències',
     method: 'Com',
     methods: { phone: 'per telèfon', in_person: 'en persona', secure_message: 'per missatge segur' },
-    receivedAt: 'Rebut a les (avui)',
+    receivedAt: 'Rebut a les',
     save: 'Registrar',
     listTitle_one: '{{count}} resultat crític encara no comunicat',
     listTitle_other: '{{count}} resultats crítics encara no comunicats',

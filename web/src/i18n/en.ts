@@ -243,7 +243,7 @@ export const en = {
     toHint: 'Name and role, for example Dr. Anna Puig, emergency department',
     method: 'How',
     methods: { phone: 'by phone', in_person: 'in person', secure_message: 'by secure message' },
-    receivedAt: 'Received at (today)',
+    receivedAt: 'Received at',
     save: 'Record',
     listTitle_one: '{{count}} critical result not yet communicated',
     listTitle_other: '{{count}} critical results not yet communicated',

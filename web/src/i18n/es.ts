@@ -244,7 +244,7 @@ export const es: Messages = {
     toHint: 'Nombre y cargo, por ejemplo Dra. Anna Puig, urgencias',
     method: 'Cómo',
     methods: { phone: 'por teléfono', in_person: 'en persona', secure_message: 'por mensaje seguro' },
-    receivedAt: 'Recibido a las (hoy)',
+    receivedAt: 'Recibido a las',
     save: 'Registrar',
     listTitle_one: '{{count}} resultado crítico aún no comunicado',
     listTitle_other: '{{count}} resultados críticos aún no comunicados',

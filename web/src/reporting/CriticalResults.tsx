@@ -89,10 +89,12 @@ function FlagForm({ orderId, onDone }: { orderId: number; onDone: () => void }) 
   );
 }
 
-// When they received it: a time today, in this browser's zone (the clinic's workstation).
-function todayAt(time: Time): string {
-  const at = new Date();
-  at.setHours(time.hour, time.minute, 0, 0);
+// When they received it: the last time it was that time of day, in this browser's zone (the
+// clinic's workstation): today, or yesterday for a call before midnight recorded after it.
+export function lastAt(hour: number, minute: number, now: Date = new Date()): string {
+  const at = new Date(now);
+  at.setHours(hour, minute, 0, 0);
+  if (at.getTime() > now.getTime() + 60_000) at.setDate(at.getDate() - 1);
   return at.toISOString();
 }
 
@@ -122,7 +124,7 @@ function CommunicationForm({ orderId, result }: { orderId: number; result: Criti
         <Button className="primary" isDisabled={record.isPending} data-testid="record-communication"
           onPress={() => {
             setTried(true);
-            if (to.trim() && method && received) record.mutate({ id: result.id, to, method, receivedAt: todayAt(received) });
+            if (to.trim() && method && received) record.mutate({ id: result.id, to, method, receivedAt: lastAt(received.hour, received.minute) });
           }}>
           {t('critical.save')}
         </Button>
