@@ -517,7 +517,7 @@ class ReportingBrowserTest(ScannerServer):
                 Path(os.environ["VIREO_SCREENSHOTS"], f"report-version-{number}.pdf").write_bytes(pdf)
         text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
         self.assertIn("Compared with the prior study: unchanged.", text)
-        self.assertRegex(text, r"Length: \d+(\.\d)? (mm|px)")  # (px: see the e2e script)
+        self.assertRegex(text, r"Length: \d+(\.\d)?\s+mm\s+\(estimated\s+at\s+the\s+patient\)")
         self.assertRegex(text, r"BI-RADS\s+4:\s+Suspicious", "the structured finding is in the signed PDF's table")
         self.assertIn("Structured findings", text)
         self.assertIn("Tissue diagnosis", text)

@@ -85,8 +85,23 @@ await run('reporting end-to-end', async ({ page, check }) => {
     await findings.fill('Irregular spiculated mass in the upper outer quadrant of the left breast.');
     await page.click('[data-testid=insert-measurements]');
     const text = await findings.inputValue();
-    // (in pixels: this mammogram has only Imager Pixel Spacing, which the viewer does not measure with yet)
-    check(/\nLength: \d+(\.\d)? (mm|px)$/.test(text), `the findings after inserting the measurement: ${JSON.stringify(text)}`);
+    // In millimetres estimated at the breast: this mammogram has Imager Pixel Spacing 0.085 mm and
+    // a magnification factor of 1.0433, and no Pixel Spacing. The line is 120 screen pixels long,
+    // the 1318 × 788 image fitted to the canvas; the scale bar agrees.
+    const measured = /\nLength: (\d+(?:\.\d)?) mm \(estimated at the patient\)$/.exec(text);
+    check(measured, `the findings after inserting the measurement: ${JSON.stringify(text)}`);
+    const mmPerScreenPixel = (0.085 / 1.0433386837881) * Math.max(1318 / box.width, 788 / box.height);
+    const expected = 120 * mmPerScreenPixel;
+    check(measured && Math.abs(Number(measured[1]) - expected) / expected < 0.05,
+      `the length is ${measured?.[1]} mm; 120 screen pixels are ${expected.toFixed(1)} mm`);
+    const bar = await page.evaluate(() => {
+      const el = document.querySelector('[data-testid=scale-bar]');
+      return el && { label: el.querySelector('span').textContent, width: el.querySelector('div').getBoundingClientRect().width };
+    });
+    const [, barValue, barUnit] = /([\d.]+) (mm|cm)/.exec(bar?.label ?? '') ?? [];
+    const barMmPerPixel = (Number(barValue) * (barUnit === 'cm' ? 10 : 1)) / (bar?.width ?? 1);
+    check(bar && Math.abs(barMmPerPixel - mmPerScreenPixel) / mmPerScreenPixel < 0.03,
+      `scale bar ${bar?.label} over ${bar?.width} px; the image has ${mmPerScreenPixel.toFixed(3)} mm per screen pixel`);
     // A normal-text macro from the menu beside the section, at its end.
     await page.click('[data-testid=macros-findings]');
     await page.getByRole('menuitem', { name: 'Benign calcifications', exact: true }).click();

@@ -31,6 +31,7 @@ export const Tag = {
   Columns: '00280011',
   PixelSpacing: '00280030',
   ImagerPixelSpacing: '00181164',
+  EstimatedRadiographicMagnificationFactor: '00181114',
   WindowCenter: '00281050',
   WindowWidth: '00281051',
   SOPInstanceUID: '00080018',

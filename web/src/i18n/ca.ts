@@ -323,7 +323,8 @@ export const ca: Messages = {
     notVerified: 'La signatura no és vàlida: aquest fitxer es va modificar després de signar-se, o no és el signat. No us en fieu; aviseu l’administrador.',
     verifyFailed: 'Ara no s’ha pogut comprovar la signatura. Torneu-ho a provar d’aquí a un moment.',
     measure: { Length: 'Longitud', Angle: 'Angle', CobbAngle: 'Angle de Cobb', EllipticalROI: 'Regió', RectangleROI: 'Regió', Probe: 'Punt', ArrowAnnotate: 'Fletxa',
-      length: 'longitud', angle: 'angle', area: 'àrea', mean: 'mitjana', stdDev: 'DE', min: 'mín', max: 'màx', value: 'valor' },
+      length: 'longitud', angle: 'angle', area: 'àrea', mean: 'mitjana', stdDev: 'DE', min: 'mín', max: 'màx', value: 'valor',
+      ERMF: 'estimat al pacient', ImagerPixelSpacing: 'al detector, sense corregir la magnificació' },
     rules: {
       stale: 'Aquest informe s’ha canviat en una altra finestra des que el vau obrir. Torneu a carregar la pàgina per veure’l.',
       reading_claimed: 'Un altre radiòleg està llegint aquesta exploració ara.',
@@ -1047,6 +1048,7 @@ export const ca: Messages = {
       accession: 'Núm. acc.: {{accession}}',
       noSpacing: 'Aquesta imatge no té mida de píxel: les mesures són en píxels',
       detector: 'Mesurat al detector (Imager Pixel Spacing), sense corregir la magnificació',
+      magnification: 'Mides estimades al pacient: mida del detector corregida pel factor de magnificació (ERMF)',
     },
     segmentation: {
       title: 'Segmentació',

@@ -322,7 +322,8 @@ export const en = {
     notVerified: 'The signature does not hold: this file was changed after it was signed, or is not the one signed. Do not rely on it; tell the administrator.',
     verifyFailed: 'The signature could not be checked now. Try again in a moment.',
     measure: { Length: 'Length', Angle: 'Angle', CobbAngle: 'Cobb angle', EllipticalROI: 'Region', RectangleROI: 'Region', Probe: 'Point', ArrowAnnotate: 'Arrow',
-      length: 'length', angle: 'angle', area: 'area', mean: 'mean', stdDev: 'SD', min: 'min', max: 'max', value: 'value' },
+      length: 'length', angle: 'angle', area: 'area', mean: 'mean', stdDev: 'SD', min: 'min', max: 'max', value: 'value',
+      ERMF: 'estimated at the patient', ImagerPixelSpacing: 'at the detector, not corrected for magnification' },
     rules: {
       stale: 'This report was changed in another window since you opened it. Reload the page to see it.',
       reading_claimed: 'Another radiologist is reading this exam now.',
@@ -1046,6 +1047,7 @@ export const en = {
       accession: 'Acc: {{accession}}',
       noSpacing: 'No pixel spacing in this image: measurements are in pixels',
       detector: 'Measured at the detector (Imager Pixel Spacing), not corrected for magnification',
+      magnification: 'Sizes estimated at the patient: detector spacing corrected by the magnification factor (ERMF)',
     },
     segmentation: {
       title: 'Segmentation',

@@ -323,7 +323,8 @@ export const es: Messages = {
     notVerified: 'La firma no es válida: este archivo se modificó después de firmarse, o no es el firmado. No se fíe de él; avise al administrador.',
     verifyFailed: 'No se ha podido comprobar la firma ahora. Vuelva a intentarlo en un momento.',
     measure: { Length: 'Longitud', Angle: 'Ángulo', CobbAngle: 'Ángulo de Cobb', EllipticalROI: 'Región', RectangleROI: 'Región', Probe: 'Punto', ArrowAnnotate: 'Flecha',
-      length: 'longitud', angle: 'ángulo', area: 'área', mean: 'media', stdDev: 'DE', min: 'mín', max: 'máx', value: 'valor' },
+      length: 'longitud', angle: 'ángulo', area: 'área', mean: 'media', stdDev: 'DE', min: 'mín', max: 'máx', value: 'valor',
+      ERMF: 'estimado en el paciente', ImagerPixelSpacing: 'en el detector, sin corregir la magnificación' },
     rules: {
       stale: 'Este informe se ha cambiado en otra ventana desde que lo abrió. Recargue la página para verlo.',
       reading_claimed: 'Otro radiólogo está leyendo esta exploración ahora.',
@@ -1047,6 +1048,7 @@ export const es: Messages = {
       accession: 'N.º acc.: {{accession}}',
       noSpacing: 'Esta imagen no tiene tamaño de píxel: las mediciones están en píxeles',
       detector: 'Medido en el detector (Imager Pixel Spacing), sin corregir la magnificación',
+      magnification: 'Tamaños estimados en el paciente: tamaño del detector corregido por el factor de magnificación (ERMF)',
     },
     segmentation: {
       title: 'Segmentación',

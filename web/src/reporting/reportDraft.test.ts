@@ -79,11 +79,16 @@ describe('the report being written', () => {
   it('writes a measurement as a line of the findings', () => {
     const image = { study: 's', series: '1.2', sop: '1.3', frame: 1 };
     const names: Record<string, string> = { Length: 'Length', length: 'length', area: 'area', mean: 'mean' };
-    expect(measurementLine({ uid: 'u', tool: 'Length', label: '', values: [{ name: 'length', value: 12.345, unit: 'mm' }], image },
-      'en', (k) => names[k] ?? k)).toBe('Length: 12.3 mm');
+    expect(measurementLine({ uid: 'u', tool: 'Length', label: '', values: [{ name: 'length', value: 12.345, unit: 'mm' }], image,
+      spacing: 'PixelSpacing' }, 'en', (k) => names[k] ?? k)).toBe('Length: 12.3 mm');
+    // A mammogram's millimetres are not in the patient's plane: the line says where they are.
+    expect(measurementLine({ uid: 'u', tool: 'Length', label: '', values: [{ name: 'length', value: 12.345, unit: 'mm' }], image,
+      spacing: 'ERMF' }, 'en', (k) => ({ ...names, ERMF: 'estimated at the patient' })[k] ?? k)).toBe('Length: 12.3 mm (estimated at the patient)');
+    expect(measurementLine({ uid: 'u', tool: 'Angle', label: '', values: [{ name: 'angle', value: 30, unit: '°' }], image,
+      spacing: 'ImagerPixelSpacing' }, 'en', (k) => names[k] ?? k)).toBe('Angle: 30 °');
     expect(measurementLine({ uid: 'u', tool: 'EllipticalROI', label: 'Nódulo',
-      values: [{ name: 'area', value: 1234.5, unit: 'mm²' }, { name: 'mean', value: 42, unit: 'HU' }], image },
+      values: [{ name: 'area', value: 1234.5, unit: 'mm²' }, { name: 'mean', value: 42, unit: 'HU' }], image, spacing: null },
     'es', (k) => names[k] ?? k)).toBe('Nódulo: area 1234,5 mm², mean 42 HU');
-    expect(measurementLine({ uid: 'u', tool: 'ArrowAnnotate', label: 'Fracture', values: [], image }, 'en', (k) => k)).toBe('Fracture');
+    expect(measurementLine({ uid: 'u', tool: 'ArrowAnnotate', label: 'Fracture', values: [], image, spacing: null }, 'en', (k) => k)).toBe('Fracture');
   });
 });

@@ -75,7 +75,10 @@ export function measurementLine(m: ViewerMeasurement, locale: string, name: (key
   // One value is the tool's own (a length's length, an angle's angle): not named twice.
   const values = m.values.map((v) => `${m.values.length > 1 ? `${name(v.name)} ` : ''}${number.format(v.value)} ${v.unit}`.trim());
   const head = m.label || name(m.tool);
-  return values.length > 0 ? `${head}: ${values.join(', ')}` : head;
+  // Millimetres not in the patient's plane say where they are.
+  const where = m.spacing && m.spacing !== 'PixelSpacing' && m.values.some((v) => v.unit.startsWith('mm'))
+    ? ` (${name(m.spacing)})` : '';
+  return values.length > 0 ? `${head}: ${values.join(', ')}${where}` : head;
 }
 
 // What the autosave does next, given what is typed, what the server has, and whether a save

@@ -9,7 +9,7 @@ import { wadors } from '@cornerstonejs/dicom-image-loader';
 import { Tag, number, numbers, text } from '../dicom';
 import { type AiFinding, findingLabel, findingsOn, outline } from './ai';
 import { screenAxes, stackToolGroup } from './cornerstone';
-import { calibrationNote, calibrationOf } from './calibration';
+import { calibrationNote, imageCalibration } from './calibration';
 import { streamSeries } from './frameLoader';
 import { type OverlayMode, cornerTexts, scaleBar } from './overlays';
 import { type Markers, type Vec3, imageMarkers, mammoLabel, patientFrame, toImageAxes } from './orientation';
@@ -285,7 +285,7 @@ export const StackViewport = memo(function StackViewport({ engine, viewportId, i
   };
 
   const meta = images[index]?.metadata ?? images[0]?.metadata ?? {};
-  const calibration = calibrationOf(numbers(meta, Tag.PixelSpacing), numbers(meta, Tag.ImagerPixelSpacing));
+  const calibration = imageCalibration(meta);
   const note = calibrationNote(calibration);
   const corners = cornerTexts(meta, overlay);
   const frame = images[index]?.frame && images.length > 1 && number(meta, Tag.NumberOfFrames)

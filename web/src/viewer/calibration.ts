@@ -1,29 +1,40 @@
 // Whether distances on an image can be given in millimetres, and from which attribute.
 import i18n from '../i18n';
+import type { DicomJson } from '../api';
+import { Tag, number, numbers } from '../dicom';
 
 export interface Calibration {
   rowSpacing: number; // mm between rows
   columnSpacing: number; // mm between columns
-  source: 'PixelSpacing' | 'ImagerPixelSpacing';
+  // PixelSpacing: in the patient. ERMF: Imager Pixel Spacing divided by the Estimated
+  // Radiographic Magnification Factor, an estimate at the patient (IHE Mammography Image).
+  // ImagerPixelSpacing: at the detector, which over-states sizes by the geometric magnification.
+  source: 'PixelSpacing' | 'ERMF' | 'ImagerPixelSpacing';
 }
 
-// Pixel Spacing (patient plane) first; Imager Pixel Spacing (detector plane, projection
-// radiography) otherwise, which over-states sizes by the geometric magnification.
-export function calibrationOf(pixelSpacing: number[], imagerPixelSpacing: number[]): Calibration | null {
-  for (const [values, source] of [
-    [pixelSpacing, 'PixelSpacing'],
-    [imagerPixelSpacing, 'ImagerPixelSpacing'],
-  ] as const) {
-    if (values.length >= 2 && values[0] > 0 && values[1] > 0) {
-      return { rowSpacing: values[0], columnSpacing: values[1], source };
-    }
+const valid = (v: number[]) => v.length >= 2 && v[0] > 0 && v[1] > 0;
+
+// Pixel Spacing first; for projection radiography without it, Imager Pixel Spacing corrected
+// by the magnification factor when the image gives one, else as it is (PS3.3 10.7.1.3).
+export function calibrationOf(pixelSpacing: number[], imagerPixelSpacing: number[], magnification = 0): Calibration | null {
+  if (valid(pixelSpacing)) return { rowSpacing: pixelSpacing[0], columnSpacing: pixelSpacing[1], source: 'PixelSpacing' };
+  if (!valid(imagerPixelSpacing)) return null;
+  if (magnification > 0) {
+    return { rowSpacing: imagerPixelSpacing[0] / magnification, columnSpacing: imagerPixelSpacing[1] / magnification, source: 'ERMF' };
   }
-  return null;
+  return { rowSpacing: imagerPixelSpacing[0], columnSpacing: imagerPixelSpacing[1], source: 'ImagerPixelSpacing' };
+}
+
+// An image's calibration, from its DICOM JSON.
+export function imageCalibration(ds: DicomJson): Calibration | null {
+  return calibrationOf(numbers(ds, Tag.PixelSpacing), numbers(ds, Tag.ImagerPixelSpacing),
+    number(ds, Tag.EstimatedRadiographicMagnificationFactor) ?? 0);
 }
 
 export function calibrationNote(c: Calibration | null): string {
   if (!c) return i18n.t('viewer.viewport.noSpacing');
   if (c.source === 'ImagerPixelSpacing') return i18n.t('viewer.viewport.detector');
+  if (c.source === 'ERMF') return i18n.t('viewer.viewport.magnification');
   return '';
 }
 

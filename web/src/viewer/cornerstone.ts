@@ -26,6 +26,7 @@ import { init as initLoader } from '@cornerstonejs/dicom-image-loader';
 import { webSettings } from '../api';
 import { askedRendering, stackRendering } from './rendering';
 import { FrameRequestError, useOwnFrameRetrieval } from './frameLoader';
+import { useProjectionSpacing } from './projectionSpacing';
 
 // Until the server's setting arrives, and if it cannot be read.
 export const DEFAULT_IMAGE_CACHE_BYTES = 1024 * 1024 * 1024;
@@ -68,6 +69,7 @@ export function setUpCornerstone(): Promise<void> {
     initTools();
     initLoader({ maxWebWorkers: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)) });
     useOwnFrameRetrieval();
+    useProjectionSpacing();
     // The configured budget replaces the default when it arrives, off the first image's path.
     cache.setMaxCacheSize(DEFAULT_IMAGE_CACHE_BYTES);
     void imageCacheBudget().then((bytes) => cache.setMaxCacheSize(bytes));

@@ -54,4 +54,10 @@ describe('the viewer\'s measurements', () => {
     const [m] = measurementsOf([on(IMAGE, 'Length', { cachedStats: { 'imageId:other': { length: 1, unit: 'mm' } } })]);
     expect(m.values).toEqual([{ name: 'length', value: 1, unit: 'mm' }]);
   });
+
+  it('says where the millimetres of each image are', () => {
+    const list = measurementsOf([on(IMAGE, 'Length', {}), on(FRAME_7, 'Length', {})],
+      (imageId) => (imageId === IMAGE ? 'ERMF' : null));
+    expect(list.map((m) => m.spacing)).toEqual(['ERMF', null]);
+  });
 });

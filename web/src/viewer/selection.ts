@@ -25,7 +25,12 @@ export interface ViewerMeasurement {
   label: string; // an arrow's text; '' for the others
   values: MeasuredValue[]; // empty for an arrow, or before its statistics are computed
   image: ImageRef;
+  // Where its millimetres are: in the patient (Pixel Spacing), estimated there (ERMF), or at the
+  // detector (Imager Pixel Spacing); null without spacing (calibration.ts).
+  spacing: SpacingSource | null;
 }
+
+export type SpacingSource = 'PixelSpacing' | 'ERMF' | 'ImagerPixelSpacing';
 
 // The ids the grid gives its stack viewports in Cornerstone's rendering engine.
 export function stackViewportId(index: number): string {
@@ -87,13 +92,16 @@ function statsOf(a: AnnotationLike, imageId: string): Stats {
 }
 
 // The measurements among `annotations` that are on an image of the archive, in their order.
-export function measurementsOf(annotations: readonly AnnotationLike[]): ViewerMeasurement[] {
+// `spacingOf` tells the calibration of an image, by its image id.
+export function measurementsOf(annotations: readonly AnnotationLike[],
+  spacingOf: (imageId: string) => SpacingSource | null = () => null): ViewerMeasurement[] {
   return annotations.flatMap((a) => {
     const tool = a.metadata?.toolName;
     const imageId = a.metadata?.referencedImageId;
     const image = imageRef(imageId);
     if (!tool || !imageId || !image) return [];
     const label = tool === 'ArrowAnnotate' && typeof a.data?.text === 'string' ? a.data.text : '';
-    return [{ uid: a.annotationUID ?? '', tool, label, values: valuesOf(tool, statsOf(a, imageId)), image }];
+    return [{ uid: a.annotationUID ?? '', tool, label, values: valuesOf(tool, statsOf(a, imageId)), image,
+      spacing: spacingOf(imageId) }];
   });
 }

@@ -3,10 +3,18 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { type RenderingEngine, type Types, eventTarget } from '@cornerstonejs/core';
 import { Enums as ToolEnums, annotation } from '@cornerstonejs/tools';
-import { type AnnotationLike, imageRef, measurementsOf, stackViewportId } from './selection';
+import { wadors } from '@cornerstonejs/dicom-image-loader';
+import type { DicomJson } from '../api';
+import { imageCalibration } from './calibration';
+import { type AnnotationLike, type SpacingSource, imageRef, measurementsOf, stackViewportId } from './selection';
 import type { ViewerSelection } from './ViewerSelection';
 
 const CHANGES = [ToolEnums.Events.ANNOTATION_COMPLETED, ToolEnums.Events.ANNOTATION_MODIFIED, ToolEnums.Events.ANNOTATION_REMOVED];
+
+function spacingOf(imageId: string): SpacingSource | null {
+  const ds = wadors.metaDataManager.get(imageId) as DicomJson | undefined;
+  return (ds && imageCalibration(ds)?.source) ?? null;
+}
 
 // The selection of `engine`'s stack viewports, `active` the one the reader works in.
 export function useViewerSelectionSource(engine: RenderingEngine | null, active: number): ViewerSelection {
@@ -15,7 +23,7 @@ export function useViewerSelectionSource(engine: RenderingEngine | null, active:
     now.current = { engine, active };
   }, [engine, active]);
   return useMemo(() => ({
-    measurements: () => measurementsOf(annotation.state.getAllAnnotations() as AnnotationLike[]),
+    measurements: () => measurementsOf(annotation.state.getAllAnnotations() as AnnotationLike[], spacingOf),
     currentImage: () => {
       const { engine: e, active: i } = now.current;
       const vp = e?.getViewport(stackViewportId(i)) as Types.IStackViewport | undefined;

@@ -59,6 +59,13 @@ describe('calibration', () => {
     expect(calibrationNote(null)).toMatch(/pixels/);
     expect(calibrationNote(calibrationOf([1, 1], []))).toBe('');
   });
+  it('corrects the detector spacing by the magnification factor, when the image gives one', () => {
+    const c = calibrationOf([], [0.085, 0.085], 1.0433386837881)!; // testdata MG_OutOfBoundsOverlay.dcm
+    expect(c.source).toBe('ERMF');
+    expect(c.rowSpacing).toBeCloseTo(0.08147, 5);
+    expect(calibrationNote(c)).toMatch(/estimated at the patient/);
+    expect(calibrationOf([0.1, 0.1], [0.085, 0.085], 1.04)!.source).toBe('PixelSpacing');
+  });
   it('measures in millimetres with anisotropic pixels', () => {
     const c = calibrationOf([0.5, 0.25], [])!;
     expect(lengthMm(c, [0, 0], [40, 0])).toBeCloseTo(10); // 40 columns × 0.25 mm
