@@ -277,7 +277,7 @@ void build_router(Services& s, http::Router& router) {
   api::register_merge_routes(router, *s.ris_merges, *s.ris_patients, *s.archive);
   api::register_worklist_routes(router, *s.ris_schedule, *s.ris_exams, *s.live, *s.auth);
   api::register_reconciliation_routes(router, *s.ris_image_links);
-  api::register_reporting_routes(router, *s.ris_reading, *s.reports, *s.report_signer, *s.auth);
+  api::register_reporting_routes(router, *s.ris_reading, *s.reports, *s.report_signer, *s.auth, *s.archive);
   api::register_critical_routes(router, *s.critical_results);
   api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);

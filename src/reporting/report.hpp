@@ -82,10 +82,28 @@ struct Report {
   std::string created_at, created_by, updated_at;
 };
 
+inline constexpr const char* kSignBlock = "block";
+inline constexpr const char* kSignWarn = "warn";
+
+// A rule the text fails at signing (sign_checks.hpp): it blocks the signature, or warns and is
+// signed past once the radiologist acknowledges it.
+struct SignCheck {
+  std::string rule;    // finding_side, text_side, images_side, finding_required
+  std::string level;   // kSignBlock or kSignWarn
+  std::string field;   // what to correct: "findings/0/laterality", "impression", "findings", or ""
+  std::string detail;  // in English, for the API's detail and the audit trail
+  // The sides a side check found at odds ("left", "right", "both"): the exam's (as ordered, for
+  // images_side), and the one the finding, text or images name; empty for the others.
+  std::string exam_side = {}, named_side = {};
+  friend bool operator==(const SignCheck&, const SignCheck&) = default;
+};
+
 // A conflict with the report's state or another writer: an HTTP 409.
 struct ReportConflict {
-  std::string rule;  // stale, reading_claimed, already_signed, not_signed, exam_state, empty_report
+  std::string rule;  // stale, reading_claimed, already_signed, not_signed, exam_state, empty_report, or a
+                     // SignCheck's rule
   std::string message;
+  std::vector<SignCheck> checks = {};  // a signature stopped by the text's checks: all of them
 };
 
 // The result of a change: fields to correct (400), a conflict (409), or the report as saved.

@@ -395,8 +395,32 @@ Result<ReportSaved> Reports::submit_preliminary(int64_t order_id, int64_t seen_r
   });
 }
 
+namespace {
+
+// The text's checks that stop this signature (SignContext), as a conflict naming them all.
+std::optional<ReportConflict> checks_conflict(const Report& report, const Reports::SignContext& context) {
+  auto checks = sign_checks(report.draft, context.sides, is_signed(report.status));
+  const SignCheck* stop = stopping_check(checks, context.acknowledged);
+  if (!stop) return std::nullopt;
+  return ReportConflict{stop->rule, stop->detail, std::move(checks)};
+}
+
+}  // namespace
+
+Result<std::vector<SignCheck>> Reports::sign_checks_of(int64_t order_id, const ExamSides& sides,
+                                                       const access::Principal& actor) {
+  if (!actor.may(kSign)) return fail(ErrorCode::Forbidden, "Only a radiologist signs reports");
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto report = load(**c, order_id);
+  if (!report) return std::unexpected(report.error());
+  if (!*report) return std::vector<SignCheck>{};
+  return sign_checks((*report)->draft, sides, is_signed((*report)->status));
+}
+
 Result<std::optional<ReportConflict>> Reports::check_sign(int64_t order_id, int64_t seen_revision,
-                                                          const access::Principal& actor) {
+                                                          const access::Principal& actor,
+                                                          const SignContext& context) {
   if (!actor.may(kSign)) return fail(ErrorCode::Forbidden, "Only a radiologist signs reports");
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());
@@ -405,11 +429,12 @@ Result<std::optional<ReportConflict>> Reports::check_sign(int64_t order_id, int6
   if (!*exam) return fail(ErrorCode::NotFound, "no exam of this order has been performed");
   auto report = load(**c, order_id);
   if (!report) return std::unexpected(report.error());
-  return sign_conflict(*report, **exam, seen_revision, actor);
+  if (auto conflict = sign_conflict(*report, **exam, seen_revision, actor)) return conflict;
+  return checks_conflict(**report, context);
 }
 
 Result<ReportSaved> Reports::sign(int64_t order_id, int64_t seen_revision, const access::Principal& actor,
-                                  const std::string& signed_from) {
+                                  const std::string& signed_from, const SignContext& context) {
   if (!actor.may(kSign)) return fail(ErrorCode::Forbidden, "Only a radiologist signs reports");
   ReportSaved out;
   // What is signed is read and checked first, rendered and signed outside the write queue (tens
@@ -432,6 +457,8 @@ Result<ReportSaved> Reports::sign(int64_t order_id, int64_t seen_revision, const
     signer_name = std::move(*n);
   }
   out.conflict = sign_conflict(report, *exam, seen_revision, actor);
+  // The text is checked once: the transaction below refuses it if its revision changed since.
+  if (!out.conflict) out.conflict = checks_conflict(*report, context);
   if (out.conflict) return out;
   const bool addendum = is_signed(report->status);
   ReportVersion version;

@@ -23,6 +23,7 @@
 #include "access/principal.hpp"
 #include "events/outbox.hpp"
 #include "reporting/report.hpp"
+#include "reporting/sign_checks.hpp"
 #include "reporting/signer.hpp"
 #include "store/migrations.hpp"
 #include "store/write_queue.hpp"
@@ -56,12 +57,22 @@ class Reports {
                                                        const access::Principal& actor);
   // Signs the working text: the final report, or an addendum of a signed one. The caller has
   // re-authenticated the actor; `signed_from` is their address, for the audit trail.
+  // The text's checks (sign_checks.hpp) need what the exam is of, and the warnings the
+  // radiologist has acknowledged: a blocking check, or a warning not acknowledged, stops it.
+  struct SignContext {
+    ExamSides sides;
+    std::vector<std::string> acknowledged;  // SignCheck rules
+  };
   [[nodiscard]] Result<ReportSaved> sign(int64_t order_id, int64_t seen_revision, const access::Principal& actor,
-                                         const std::string& signed_from);
+                                         const std::string& signed_from, const SignContext& context = {});
   // The same checks as sign() without signing: for the caller to refuse before asking the
   // radiologist to re-authenticate (a code is good once). Conflict, or nullopt.
   [[nodiscard]] Result<std::optional<ReportConflict>> check_sign(int64_t order_id, int64_t seen_revision,
-                                                                 const access::Principal& actor);
+                                                                 const access::Principal& actor,
+                                                                 const SignContext& context = {});
+  // The checks the working text fails now, for the editor to show before signing.
+  [[nodiscard]] Result<std::vector<SignCheck>> sign_checks_of(int64_t order_id, const ExamSides& sides,
+                                                              const access::Principal& actor);
 
   // The signed PDF of a version, as stored, with its recorded SHA-256.
   struct SignedFile {

@@ -39,6 +39,8 @@ struct ReportTemplate {
   std::vector<TemplateSection> sections;
   std::vector<Macro> macros;
   std::string findings_system = {};  // the structured findings it expects ("birads"), or ""
+  // Signing without one of them: blocked ("block"), warned of ("warn"), or allowed ("").
+  std::string findings_rule = {};
 };
 
 [[nodiscard]] const std::vector<ReportTemplate>& report_templates();

@@ -388,6 +388,54 @@ class ReportingTest(ScannerServer):
         self.assertTrue(checks and all(r[0] == patient["mrn"] for r in checks), checks)
         self.assertTrue(any("re-authentication failed" in r[4] for r in rows), rows)
 
+    def test_a_report_naming_the_other_side_is_stopped_at_signing(self):
+        status, knee = self.call("POST", "/api/ris/procedures", {
+            "code": "CT-KNEE-R", "name": "CT right knee", "modality": "CT", "durationMinutes": 15}, token=self.admin)
+        self.assertEqual(status, 201, knee)
+        _, order, appointment = self.booked("Costa", "Núria", self.ct1, 240, [knee["id"]])
+        for step in ("arrive", "start", "acquired"):
+            token = self.reception if step == "arrive" else self.technician
+            status, appointment = self.call("POST", f"/api/ris/appointments/{appointment['id']}/{step}",
+                                            {"version": appointment["version"]}, token=token)
+            self.assertEqual(status, 200, appointment)
+        o = order["id"]
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/claim", token=self.serra)[0], 200)
+        self.assertEqual(self.call("GET", f"/api/reading/{o}/report/checks", token=self.serra), (200, {"checks": []}))
+        draft = self.draft("Undisplaced fracture of the left lateral tibial plateau.", "Fracture.")
+        draft["templateCode"] = ""
+        self.assertEqual(self.call("PUT", f"/api/reading/{o}/report", draft, token=self.serra)[0], 200)
+        text_side = {"rule": "text_side", "level": "warn", "field": "findings", "examSide": "right", "namedSide": "left",
+                     "detail": "The findings name the left side; this exam is of the right side"}
+        self.assertEqual(self.call("GET", f"/api/reading/{o}/report/checks", token=self.serra),
+                         (200, {"checks": [text_side]}))
+        self.assertEqual(self.call("GET", f"/api/reading/{o}/report/checks", token=self.technician)[0], 403)
+        self.assertEqual(self.call("GET", f"/api/reading/{o}/report/checks?x=1", token=self.serra)[0], 400)
+
+        # Not acknowledged: refused before the password is checked, naming the check; nothing changes.
+        before = self.report_state(o)
+        status, problem = self.call("POST", f"/api/reading/{o}/report/sign",
+                                    {"revision": 1, "reauthentication": "wrong password"}, token=self.serra)
+        self.assertEqual(status, 409, problem)
+        self.assertEqual(problem["conflict"], {"rule": "text_side", "checks": [text_side]})
+        status, problem = self.call("POST", f"/api/reading/{o}/report/sign",
+                                    {"revision": 1, "reauthentication": PASSWORD, "acknowledged": "text_side"},
+                                    token=self.serra)
+        self.assertEqual(status, 400, problem)
+        self.assertEqual(self.report_state(o), before)
+        # Acknowledged: signed, and the audit trail says which warning it was signed past.
+        status, signed = self.call("POST", f"/api/reading/{o}/report/sign",
+                                   {"revision": 1, "reauthentication": PASSWORD, "acknowledged": ["text_side"]},
+                                   token=self.serra)
+        self.assertEqual(status, 200, signed)
+        self.assertEqual(signed["report"]["status"], "final")
+        for _ in range(50):  # (the audit trail is written after the answer)
+            details = [r[0] for r in self.server.sql_rows(
+                "SELECT detail FROM audit_events WHERE resource LIKE '%/report/sign' ORDER BY id")]
+            if details[-1].startswith("acknowledged"):
+                break
+            time.sleep(0.1)
+        self.assertTrue(details[-1].startswith("acknowledged the warnings text_side and signed version 1"), details[-1])
+
     def test_a_critical_result_is_flagged_escalates_and_its_communication_is_recorded(self):
         patient, order = self.acquired("Critical", 30)
         o = order["id"]

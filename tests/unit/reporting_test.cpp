@@ -17,6 +17,7 @@
 #include "reporting/pdf_signer.hpp"
 #include "reporting/reports.hpp"
 #include "reporting/templates.hpp"
+#include "reporting/sign_checks.hpp"
 #include "reporting/vocabularies.hpp"
 #include "ris/catalogue_store.hpp"
 #include "ris/orders.hpp"
@@ -413,6 +414,42 @@ TEST_F(ReportingTest, StructuredFindingsAreKeptWithTheTextAndSignedWithIt) {
   EXPECT_EQ(reports_->signed_for_archive(order, 2).error().code, ErrorCode::NotFound);
 }
 
+TEST_F(ReportingTest, AWrongSideStopsTheSignatureUntilCorrectedOrAcknowledgedAndNothingIsSignedMeanwhile) {
+  const int64_t order = acquired_exam(0);
+  ASSERT_TRUE(reading_->claim(order, serra_)->saved());
+  ReportContent c = content("Spiculated mass in the left breast.", "Suspicious.");
+  c.findings = {{"birads", {{"assessment", "4"}, {"laterality", "L"}}}};
+  ASSERT_TRUE(reports_->save_draft(order, 0, c, serra_)->saved());
+  const Reports::SignContext right{{Side::Right, Side::None}, {}};
+
+  // The finding's side blocks, acknowledged or not; the text's warns. Nothing is signed.
+  const std::string before = snapshot();
+  auto stopped = reports_->sign(order, 1, serra_, "10.0.0.7", right);
+  ASSERT_TRUE(stopped && stopped->conflict);
+  EXPECT_EQ(stopped->conflict->rule, "finding_side");
+  ASSERT_EQ(stopped->conflict->checks.size(), 2u);
+  EXPECT_EQ(stopped->conflict->checks[0].field, "findings/0/laterality");
+  EXPECT_EQ(stopped->conflict->checks[1].rule, "text_side");
+  EXPECT_EQ(stopped->conflict->checks[1].level, kSignWarn);
+  auto acknowledged = Reports::SignContext{right.sides, {"finding_side", "text_side"}};
+  EXPECT_EQ(reports_->sign(order, 1, serra_, "10.0.0.7", acknowledged)->conflict->rule, "finding_side");
+  EXPECT_EQ((*reports_->check_sign(order, 1, serra_, acknowledged))->rule, "finding_side");
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(reports_->sign_checks_of(order, right.sides, serra_)->size(), 2u);
+  EXPECT_EQ(reports_->sign_checks_of(order, right.sides, signed_in("tech", access::Role::Technician)).error().code,
+            ErrorCode::Forbidden);
+
+  // The finding corrected, the text still names the left side: a warning until acknowledged.
+  c.findings[0].values[1].second = "R";
+  ASSERT_TRUE(reports_->save_draft(order, 1, c, serra_)->saved());
+  const std::string corrected = snapshot();
+  EXPECT_EQ(reports_->sign(order, 2, serra_, "10.0.0.7", right)->conflict->rule, "text_side");
+  EXPECT_EQ(snapshot(), corrected);
+  auto signed_report = reports_->sign(order, 2, serra_, "10.0.0.7", {right.sides, {"text_side"}});
+  ASSERT_TRUE(signed_report && signed_report->saved());
+  EXPECT_EQ(signed_report->value.status, "final");
+}
+
 TEST_F(ReportingTest, ASignedReportIsKeptAsSignedAndAnAddendumAddsAVersion) {
   const int64_t order = acquired_exam(0);
   ASSERT_TRUE(reading_->claim(order, serra_)->saved());
@@ -523,6 +560,68 @@ std::vector<std::string> rules(const std::vector<FieldError>& errors) {
   std::vector<std::string> out;
   for (const auto& e : errors) out.push_back(e.field + " " + e.rule);
   return out;
+}
+
+TEST(SignChecks, TheSideIsReadInTheClinicsLanguagesFromWordsNotParts) {
+  EXPECT_EQ(side_named_in("Mammography, left breast"), Side::Left);
+  EXPECT_EQ(side_named_in("Ecografía mama DERECHA"), Side::Right);
+  EXPECT_EQ(side_named_in("Mamografia bilateral"), Side::Both);
+  EXPECT_EQ(side_named_in("Genoll esquerre i dret"), Side::Both);
+  EXPECT_EQ(side_named_in("Leftover contrast; bright signal; copyright"), Side::None);
+  EXPECT_EQ(side_of_images({"L", "L", ""}), Side::Left);
+  EXPECT_EQ(side_of_images({"L", "R"}), Side::Both);
+  EXPECT_EQ(side_of_images({"U", ""}), Side::None);
+  EXPECT_EQ((ExamSides{Side::None, Side::Right}).exam(), Side::Right);
+  EXPECT_EQ((ExamSides{Side::Left, Side::Right}).exam(), Side::Left);
+}
+
+TEST(SignChecks, AWrongSideBlocksInAFindingWarnsInTheTextAndAnExamOfNoSideHasNone) {
+  ReportContent c;
+  c.sections = {{"findings", "Findings", "Mass in the right breast."}, {"impression", "Impression", "Bilateral cysts."},
+                {"comparison", "Comparison", "Right breast unchanged."}};
+  c.findings = {{"birads", {{"assessment", "4"}, {"laterality", "R"}}}, {"birads", {{"assessment", "2"}}}};
+  auto checks = sign_checks(c, {Side::Left, Side::None}, false);
+  std::vector<std::string> got;
+  for (const auto& k : checks) got.push_back(k.rule + " " + k.level + " " + k.field);
+  EXPECT_EQ(got, (std::vector<std::string>{"finding_side block findings/0/laterality", "text_side warn findings",
+                                            "text_side warn comparison"}));
+  EXPECT_EQ(checks[1].detail, "The findings name the right side; this exam is of the left side");
+  EXPECT_EQ(checks[1].exam_side + " " + checks[1].named_side, "left right");
+  EXPECT_TRUE(sign_checks(c, {Side::Right, Side::None}, false).empty());
+  EXPECT_TRUE(sign_checks(c, {Side::Both, Side::None}, false).empty()) << "a bilateral exam names both";
+  EXPECT_TRUE(sign_checks(c, {Side::None, Side::None}, false).empty()) << "a chest has no side to contradict";
+  // The images' side stands in for an order that names none, and is checked against one that does.
+  EXPECT_EQ(sign_checks(c, {Side::None, Side::Left}, false).size(), 3u);
+  auto imaged = sign_checks(c, {Side::Right, Side::Left}, false);
+  ASSERT_EQ(imaged.size(), 1u);
+  EXPECT_EQ(imaged[0].rule, "images_side");
+  EXPECT_EQ(imaged[0].detail, "The images are of the left; the exam was ordered for the right side");
+}
+
+TEST(SignChecks, AMammogramIsNotSignedWithoutItsBiradsAssessmentAndAWarningOnlyOnceAcknowledged) {
+  ReportContent mg;
+  mg.template_code = "VIR-MG-BREAST";
+  mg.sections = {{"impression", "Impression", "Negative mammogram."}};
+  auto checks = sign_checks(mg, {}, false);
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_EQ(checks[0], (SignCheck{"finding_required", kSignBlock, "findings",
+                                  "The Mammography template asks for a structured finding (birads)"}));
+  EXPECT_TRUE(sign_checks(mg, {}, true).empty()) << "an addendum adds to the assessment signed";
+  mg.findings = {{"birads", {{"assessment", "1"}}}};
+  EXPECT_TRUE(sign_checks(mg, {}, false).empty());
+  ReportContent us = mg;
+  us.template_code = "VIR-US-BREAST";
+  us.findings.clear();
+  auto warned = sign_checks(us, {}, false);
+  ASSERT_EQ(warned.size(), 1u);
+  EXPECT_EQ(warned[0].level, kSignWarn);
+  EXPECT_EQ(stopping_check(warned, {}), &warned[0]);
+  EXPECT_EQ(stopping_check(warned, {"text_side"}), &warned[0]);
+  EXPECT_EQ(stopping_check(warned, {"finding_required"}), nullptr);
+  EXPECT_EQ(stopping_check(checks, {"finding_required"}), &checks[0]) << "a blocking check is not acknowledged";
+  ReportContent thyroid = us;
+  thyroid.template_code = "VIR-US-THYROID";
+  EXPECT_TRUE(sign_checks(thyroid, {}, false).empty()) << "a normal thyroid has no nodule to classify";
 }
 
 TEST(Vocabularies, WhatIsNotInTheVocabularyIsRefusedNamingTheField) {

@@ -107,7 +107,27 @@ await run('reporting end-to-end', async ({ page, check }) => {
     await page.getByRole('menuitem', { name: 'Benign calcifications', exact: true }).click();
     check((await findings.inputValue()).endsWith('\nScattered benign-appearing vascular and dystrophic calcifications.'),
       `the findings after the macro: ${JSON.stringify(await findings.inputValue())}`);
-    await page.locator('textarea[data-section=impression]').fill('Suspicious mass in the left breast.');
+    // Wrong side, and no BI-RADS assessment yet: the signature waits. The procedure names no
+    // side; the image is of the left breast (Image Laterality L), the impression says right.
+    const impression = page.locator('textarea[data-section=impression]');
+    await impression.fill('Suspicious mass in the right breast.');
+    await page.click('[data-testid=sign]');
+    const warned = page.locator('[data-testid=sign-warned]');
+    await warned.waitFor();
+    const warning = await warned.textContent();
+    check(/The Impression section names the right side; this exam is of the left side\./.test(warning ?? ''),
+      `the signing dialog warns: ${warning}`);
+    const blocked = await page.textContent('[data-testid=sign-blocked]');
+    check(/BI-RADS assessment/.test(blocked ?? ''), `the signing dialog blocks: ${blocked}`);
+    await page.fill('[data-testid=reauthentication]', '123456');
+    await page.getByRole('checkbox', { name: 'I have checked this: sign as it is' }).check({ force: true });
+    check(await page.locator('[data-testid=confirm-sign]').isDisabled(), 'Sign is enabled with a blocking check');
+    await checkAccessible(page, check, 'the signing dialog with its checks');
+    await shot(page, 'report-sign-checks');
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await page.waitForSelector('[data-testid=sign-dialog]', { state: 'detached' });
+    check(await page.locator('[data-testid=report-editor][data-status=draft]').count() === 1, 'the blocked signature changed the report');
+    await impression.fill('Suspicious mass in the left breast.');
 
     // A BI-RADS 4 finding: a required field left out is named; once given, it shows as the report
     // will print it, with the management its category implies.
@@ -151,8 +171,11 @@ await run('reporting end-to-end', async ({ page, check }) => {
     await checkAccessible(page, check, 'the report beside the images');
     await shot(page, 'report-editor');
 
-    // A wrong code signs nothing; the authenticator's code signs.
+    // A wrong code signs nothing; the authenticator's code signs. The text now passes its checks.
     await page.click('[data-testid=sign]');
+    await page.waitForSelector('[data-testid=sign-dialog] .hint[role=status]', { state: 'detached' });
+    check(await page.locator('[data-testid=sign-warned], [data-testid=sign-blocked]').count() === 0,
+      'the corrected report still has checks at signing');
     await page.fill('[data-testid=reauthentication]', '000000');
     await page.click('[data-testid=confirm-sign]');
     await page.waitForSelector('[data-testid=sign-problem]:has-text("not right")');

@@ -222,4 +222,16 @@ Result<reporting::ReportContent> content_of(const json& body, std::vector<ris::F
   return out;
 }
 
+json sign_checks(const std::vector<reporting::SignCheck>& checks) {
+  json out = json::array();
+  for (const auto& c : checks)
+    out.push_back({{"rule", c.rule},
+                   {"level", c.level},
+                   {"field", c.field},
+                   {"detail", c.detail},
+                   {"examSide", c.exam_side},
+                   {"namedSide", c.named_side}});
+  return out;
+}
+
 }  // namespace vireo::api::reporting_json

@@ -16,6 +16,7 @@ using nlohmann::json;
 [[nodiscard]] json reading_item(const ris::ReadingItem& item);
 [[nodiscard]] json content(const reporting::ReportContent& c);
 [[nodiscard]] json report(const reporting::Report& r);
+[[nodiscard]] json sign_checks(const std::vector<reporting::SignCheck>& checks);
 // What a check of a signed PDF found: the signature, the document, the chain, and the file's
 // SHA-256 against `recorded_sha256` (the one kept apart when it was signed).
 [[nodiscard]] json verification(const pdf::Verification& v, std::string_view pdf, const std::string& recorded_sha256);

@@ -2,11 +2,14 @@
 // claim), its report's working text (autosaved), handing it on as preliminary, signing it after
 // re-authenticating, and the signed versions with their PDFs. Thin: the rules are
 // ris::Reading's and reporting::Reports's; re-authentication is auth's.
+#include <algorithm>
+
 #include "api/query_params.hpp"
 #include "api/rest/appointment_answers.hpp"
 #include "api/rest/reporting_json.hpp"
 #include "api/rest/ris_json.hpp"
 #include "api/rest/routes.hpp"
+#include "dicom/tags.hpp"
 
 namespace vireo::api {
 
@@ -21,7 +24,50 @@ using ris_json::invalid;
 constexpr size_t kMaxReportBody = 8 * 1024 * 1024;
 
 HttpResponse report_conflict(const reporting::ReportConflict& c) {
-  return ris_json::problem_with(409, c.message, c.message, "conflict", json{{"rule", c.rule}});
+  json conflict{{"rule", c.rule}};
+  if (!c.checks.empty()) conflict["checks"] = reporting_json::sign_checks(c.checks);
+  return ris_json::problem_with(409, c.message, c.message, "conflict", std::move(conflict));
+}
+
+// A projection study has a few images; a cross-sectional one's first images say its side as well
+// as all would.
+constexpr size_t kMaxLateralityImages = 64;
+
+// The side an image's attributes (DICOM JSON, as kept at ingest) give: Image Laterality, else its
+// series' Laterality; "" when neither.
+std::string laterality_code(const std::string& metadata) {
+  auto ds = json::parse(metadata, nullptr, false);
+  if (!ds.is_object()) return {};
+  for (const char* tag : {"00200062", "00200060"}) {
+    auto it = ds.find(tag);
+    if (it == ds.end() || !it->is_object()) continue;
+    auto values = it->find("Value");
+    if (values != it->end() && values->is_array() && !values->empty() && (*values)[0].is_string())
+      return (*values)[0].get<std::string>();
+  }
+  return {};
+}
+
+// What the exam is of, for the text's checks at signing: the side its procedures' names say,
+// and the side its images say.
+Result<reporting::ExamSides> exam_sides(archive::Archive& archive, const ris::ReadingItem& exam) {
+  reporting::ExamSides sides;
+  std::string names;
+  for (const auto& p : exam.procedures) names += p + "\n";
+  sides.ordered = reporting::side_named_in(names);
+  if (exam.view.study_uid.empty()) return sides;
+  archive::FindQuery q{archive::Level::Instance, {{tag::kStudyInstanceUID, exam.view.study_uid}},
+                       access::Scope::everything()};
+  auto images = archive.locate(q);
+  if (!images) return std::unexpected(images.error());
+  if (images->size() > kMaxLateralityImages) images->resize(kMaxLateralityImages);
+  auto metadata = archive.metadata(*images);
+  if (!metadata) return std::unexpected(metadata.error());
+  std::vector<std::string> codes;
+  for (const auto& m : *metadata)
+    if (m) codes.push_back(laterality_code(*m));
+  sides.imaged = reporting::side_of_images(codes);
+  return sides;
 }
 
 HttpResponse claim_answer(const HttpRequest& r, const Result<ris::Claimed>& done, const char* what) {
@@ -143,7 +189,7 @@ void exam_routes(http::Router& router, ris::Reading& reading, reporting::Reports
 }
 
 void report_routes(http::Router& router, ris::Reading& reading, reporting::Reports& reports,
-                   auth::AuthService& auth) {
+                   auth::AuthService& auth, archive::Archive& archive) {
   // The working text: the report's until it is signed (PUT .../report), then an addendum's
   // (PUT .../report/addendum).
   auto save = [&reading, &reports](reporting::Reports::Draft kind) {
@@ -179,8 +225,22 @@ void report_routes(http::Router& router, ris::Reading& reading, reporting::Repor
                return saved_answer(r, reading, reports.submit_preliminary(*id, *revision, r.principal),
                                    "handed on as preliminary");
              });
+  router.add("GET", "/api/reading/{orderId}/report/checks", "reporting.sign",
+             [&reading, &reports, &archive](const HttpRequest& r) {
+               if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
+               auto id = row_id(r.param("orderId"));
+               if (!id) return http::problem(Error{ErrorCode::NotFound, "no such exam"});
+               auto exam = reading.item(*id);
+               if (!exam) return http::problem(exam.error());
+               if (!*exam) return http::problem(Error{ErrorCode::NotFound, "no exam of this order has been performed"});
+               auto sides = exam_sides(archive, **exam);
+               if (!sides) return http::problem(sides.error());
+               auto checks = reports.sign_checks_of(*id, *sides, r.principal);
+               if (!checks) return http::problem(checks.error());
+               return http::json_response(200, dump(json{{"checks", reporting_json::sign_checks(*checks)}}));
+             });
   router.add("POST", "/api/reading/{orderId}/report/sign", "reporting.sign",
-             [&reading, &reports, &auth](const HttpRequest& r) {
+             [&reading, &reports, &auth, &archive](const HttpRequest& r) {
                auto id = row_id(r.param("orderId"));
                if (!id) return http::problem(Error{ErrorCode::NotFound, "no such exam"});
                auto body = ris_json::object_body(r, ris_json::kMaxFormBody, "the signature");
@@ -191,6 +251,8 @@ void report_routes(http::Router& router, ris::Reading& reading, reporting::Repor
                auto revision = revision_of(*body, errors);
                std::string secret;
                in.text("reauthentication", secret);
+               reporting::Reports::SignContext context;
+               in.texts("acknowledged", context.acknowledged);
                if (secret.empty())
                  errors.push_back({"reauthentication", "required",
                                    "Your password (or the code of your authenticator app) confirms the signature"});
@@ -201,8 +263,18 @@ void report_routes(http::Router& router, ris::Reading& reading, reporting::Repor
                if (!*exam) return http::problem(Error{ErrorCode::NotFound, "no exam of this order has been performed"});
                r.audit.patient_id = (*exam)->view.mrn;
                r.audit.study_uid = (*exam)->view.study_uid;
+               auto sides = exam_sides(archive, **exam);
+               if (!sides) return http::problem(sides.error());
+               context.sides = *sides;
+               // The warnings it is signed past are the radiologist's to answer for: on the record.
+               auto checks = reports.sign_checks_of(*id, *sides, r.principal);
+               if (!checks) return http::problem(checks.error());
+               std::string signed_past;
+               for (const auto& c : *checks)
+                 if (std::ranges::find(context.acknowledged, c.rule) != context.acknowledged.end())
+                   signed_past += (signed_past.empty() ? "" : ", ") + c.rule;
                // Refused before the radiologist's code is spent on it (a code is good once).
-               auto ahead = reports.check_sign(*id, *revision, r.principal);
+               auto ahead = reports.check_sign(*id, *revision, r.principal, context);
                if (!ahead) return http::problem(ahead.error());
                if (*ahead) {
                  r.audit.detail = "refused to sign the report of exam " + (*exam)->view.accession_number + ": " +
@@ -218,12 +290,13 @@ void report_routes(http::Router& router, ris::Reading& reading, reporting::Repor
                  return ris_json::problem_with(403, s.error().detail, s.error().detail, "conflict",
                                                json{{"rule", "reauthentication"}});
                }
-               auto done = reports.sign(*id, *revision, r.principal, r.remote_address);
+               auto done = reports.sign(*id, *revision, r.principal, r.remote_address, context);
                std::string what = "signed";
                if (done && done->saved() && !done->value.versions.empty()) {
                  const auto& v = done->value.versions.back();
                  what = "signed version " + std::to_string(v.number) + " (" + v.kind + ", PDF SHA-256 " +
                         (v.signature ? v.signature->pdf_sha256 : std::string()) + ") of";
+                 if (!signed_past.empty()) what = "acknowledged the warnings " + signed_past + " and " + what;
                }
                return saved_answer(r, reading, done, what);
              });
@@ -271,11 +344,11 @@ void verify_route(http::Router& router, ris::Reading& reading, reporting::Report
 }  // namespace
 
 void register_reporting_routes(http::Router& router, ris::Reading& reading, reporting::Reports& reports,
-                               reporting::PdfSigner& signer, auth::AuthService& auth) {
+                               reporting::PdfSigner& signer, auth::AuthService& auth, archive::Archive& archive) {
   worklist_routes(router, reading);
   vocabulary_route(router);
   exam_routes(router, reading, reports);
-  report_routes(router, reading, reports, auth);
+  report_routes(router, reading, reports, auth, archive);
   verify_route(router, reading, reports, signer);
 }
 

@@ -14,7 +14,13 @@ export function problemRule(e: unknown): Rule | null {
   return RULES.find((r) => r === rule) ?? null;
 }
 
+// The text's checks at signing (signChecks.ts), which the dialog lists one by one.
+const SIGN_CHECK_RULES = ['finding_side', 'text_side', 'images_side', 'finding_required'];
+
 export function reportProblemText(t: TFunction, e: unknown): string {
+  if (e instanceof ApiProblem && SIGN_CHECK_RULES.includes((e.problem.conflict as { rule?: string } | undefined)?.rule ?? '')) {
+    return t('report.rules.sign_checks');
+  }
   const rule = problemRule(e);
   if (rule) return t(`report.rules.${rule}`);
   if (e instanceof ApiProblem && e.status === 429) return t('report.rules.locked');

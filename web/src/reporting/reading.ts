@@ -4,7 +4,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { jsonApi, unwrap } from '../apiClient';
 import type { Priority } from '../ris/types';
-import type { CommunicationMethod, ExamReport, ReportContent } from './types';
+import type { CommunicationMethod, ExamReport, ReportContent, SignCheck } from './types';
 
 export const READING = ['ris', 'reading'] as const;
 
@@ -76,8 +76,17 @@ export function useSubmitPreliminary(orderId: number) {
 }
 
 export function useSignReport(orderId: number) {
-  return useReportChange(orderId, ({ revision, reauthentication }: { revision: number; reauthentication: string }) =>
-    unwrap(jsonApi.POST('/api/reading/{orderId}/report/sign', { params: { path: { orderId } }, body: { revision, reauthentication } })));
+  return useReportChange(orderId, ({ revision, reauthentication, acknowledged }:
+  { revision: number; reauthentication: string; acknowledged: string[] }) =>
+    unwrap(jsonApi.POST('/api/reading/{orderId}/report/sign',
+      { params: { path: { orderId } }, body: { revision, reauthentication, acknowledged } })));
+}
+
+// What the working text fails at signing now (the side it names, the finding its template asks
+// for): read when the signature is asked for, after the text is saved.
+export async function signChecks(orderId: number): Promise<SignCheck[]> {
+  const answer = await unwrap(jsonApi.GET('/api/reading/{orderId}/report/checks', { params: { path: { orderId } } }));
+  return answer.checks;
 }
 
 export function useVerifyVersion(orderId: number, number: number, enabled: boolean) {

@@ -4,6 +4,7 @@ import type { components } from '../types/api.gen';
 export type ReadingItem = components['schemas']['ReadingItem'];
 export type ExamReport = components['schemas']['ExamReport'];
 export type Report = components['schemas']['Report'];
+export type SignCheck = components['schemas']['SignCheck'];
 export type ReportContent = components['schemas']['ReportContent'];
 export type ReportSection = components['schemas']['ReportSection'];
 export type ReportVersion = components['schemas']['ReportVersion'];

@@ -1,0 +1,44 @@
+// What is checked in a report's text at signing, beyond its state (reports.cpp sign_conflict):
+// the side it names against the side of the exam (the wrong-side error), and the structured
+// finding its template asks for (a mammogram's BI-RADS assessment). Each check either blocks
+// the signature until the text is corrected, or warns, and is signed past only when the
+// radiologist acknowledges that warning by its rule.
+//
+//   ExamSides sides{side_named_in(procedure_names), side_of_images(image_laterality_codes)};
+//   for (const SignCheck& c : sign_checks(draft, sides, /*addendum=*/false)) ...
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reporting/report.hpp"
+
+namespace vireo::reporting {
+
+enum class Side { None, Left, Right, Both };
+
+// The side that words name in `text` ("left", "derecha", "esquerra", "bilateral"): Both when it
+// names both sides, None when neither.
+[[nodiscard]] Side side_named_in(std::string_view text);
+// The side of images by their DICOM Image Laterality or Laterality codes (L, R, B; U and empty
+// count for nothing).
+[[nodiscard]] Side side_of_images(const std::vector<std::string>& codes);
+[[nodiscard]] const char* side_word(Side side);  // "left", "right", "both sides", "no side"
+
+struct ExamSides {
+  Side ordered = Side::None;  // what its procedures' names say
+  Side imaged = Side::None;   // what its images say
+  // The exam's side: as ordered; as imaged where the order names none.
+  [[nodiscard]] Side exam() const { return ordered != Side::None ? ordered : imaged; }
+};
+
+// The checks `content` fails, blocking ones first. An addendum is checked for its side only.
+[[nodiscard]] std::vector<SignCheck> sign_checks(const ReportContent& content, const ExamSides& sides, bool addendum);
+
+// The first check that stops the signature when `acknowledged` are the warnings the radiologist
+// has confirmed: a blocking one, else a warning not acknowledged; nullptr when none.
+[[nodiscard]] const SignCheck* stopping_check(const std::vector<SignCheck>& checks,
+                                              const std::vector<std::string>& acknowledged);
+
+}  // namespace vireo::reporting
