@@ -132,6 +132,11 @@ const std::vector<ConfigOption>& config_options() {
       {"critical_result_escalation_s", "3600",
        "Seconds a critical result may stay uncommunicated before it escalates (an event through the "
        "outbox, again every as many seconds until its communication is recorded)."},
+      {"sensitive_release_delay_h", "0",
+       "Hours a signed report with a sensitive result (BI-RADS 4-6, Lung-RADS 4, TI-RADS TR5, LI-RADS LR-5/M/TIV, "
+       "PI-RADS 4-5, a TNM stage, or a critical result flagged) is held before it is released to the referrer and "
+       "the patient, so that the referrer can tell the patient first; a radiologist may release it earlier. 0: "
+       "every report is released when signed."},
       {"report_key_passphrase_file", "",
        "A file whose first line encrypts the keys that sign reports, kept in the database. Empty: "
        "data_dir/report-keys.passphrase, made on first start. Every node of a cluster must read the same."},
@@ -358,6 +363,8 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
       if (!trim(item).empty()) cfg.critical_findings.emplace_back(trim(item));
     return {};
   }
+  if (key == "sensitive_release_delay_h")
+    return parse_number<int>(key, value, cfg.sensitive_release_delay_h, 0, 14 * 24);
   if (key == "critical_result_escalation_s")
     return parse_number<int>(key, value, cfg.critical_result_escalation_s, 1, 7 * 24 * 3600);
   if (key == "report_key_passphrase_file") { cfg.report_key_passphrase_file = std::string(trim(value)); return {}; }

@@ -58,6 +58,7 @@ struct Config {
   std::string report_language = "en";  // the labels printed on reports: en, es, ca
   std::vector<std::string> critical_findings;  // what may be flagged critical; empty: ACR's examples
   int critical_result_escalation_s = 3600;      // uncommunicated this long: escalated
+  int sensitive_release_delay_h = 0;  // a sensitive result held this long before release; 0: at once
   std::filesystem::path report_key_passphrase_file;  // empty: data_dir/report-keys.passphrase
   archive::DuplicatePolicy duplicate_policy = archive::DuplicatePolicy::KeepFirst;
   std::string default_encoding = "ISO_IR 100";  // text of files that declare no character set

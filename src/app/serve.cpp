@@ -211,9 +211,14 @@ Result<Services> open_services(const Config& config) {
   signing.key_passphrase = *passphrase;
   s.report_signer = std::make_unique<reporting::PdfSigner>(*s.signing_keys, s.ris_schedule->zone(), std::move(signing));
   if (auto checked = s.report_signer->check_keys(); !checked) return std::unexpected(checked.error());
-  auto reports = reporting::Reports::open(*s.db, *s.writes, *s.outbox, *s.report_signer, progress);
+  const reporting::ReleaseRule release{std::chrono::hours(config.sensitive_release_delay_h)};
+  auto reports = reporting::Reports::open(*s.db, *s.writes, *s.outbox, *s.report_signer, release, system_clock(),
+                                          progress);
   if (!reports) return std::unexpected(reports.error());
   s.reports = std::move(*reports);
+  auto releases = reporting::Releases::open(*s.db, *s.writes, *s.outbox);
+  if (!releases) return std::unexpected(releases.error());
+  s.releases = std::move(*releases);
   s.critical_results = reporting::CriticalResults::open(
       *s.db, *s.writes, *s.outbox,
       config.critical_findings.empty() ? reporting::default_critical_findings() : config.critical_findings);
@@ -277,7 +282,8 @@ void build_router(Services& s, http::Router& router) {
   api::register_merge_routes(router, *s.ris_merges, *s.ris_patients, *s.archive);
   api::register_worklist_routes(router, *s.ris_schedule, *s.ris_exams, *s.live, *s.auth);
   api::register_reconciliation_routes(router, *s.ris_image_links);
-  api::register_reporting_routes(router, *s.ris_reading, *s.reports, *s.report_signer, *s.auth, *s.archive);
+  api::register_reporting_routes(router, *s.ris_reading, *s.reports, *s.report_signer, *s.auth, *s.archive,
+                                 *s.releases);
   api::register_critical_routes(router, *s.critical_results);
   api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);
@@ -491,15 +497,19 @@ int serve(const Config& config) {
       }
     });
 
-  // Critical results not communicated in time escalate (on whichever node looks first).
+  // Critical results not communicated in time escalate, and held reports are released when
+  // their time comes (on whichever node looks first).
   const auto escalation = std::chrono::seconds(config.critical_result_escalation_s);
-  std::jthread escalator([&critical = *services->critical_results, escalation](std::stop_token stop) {
+  std::jthread escalator([&critical = *services->critical_results, &releases = *services->releases,
+                          escalation](std::stop_token stop) {
     std::mutex m;
     std::condition_variable_any cv;
     const auto every = std::clamp<std::chrono::seconds>(escalation / 4, std::chrono::seconds(1), std::chrono::seconds(60));
     while (!stop.stop_requested()) {
       if (auto n = critical.escalate_due(escalation); !n) spdlog::warn("escalating critical results: {}", n.error().message());
       else if (*n > 0) spdlog::warn("{} critical results not yet communicated escalated", *n);
+      if (auto n = releases.release_due(); !n) spdlog::warn("releasing held reports: {}", n.error().message());
+      else if (*n > 0) spdlog::info("{} held reports released", *n);
       std::unique_lock lock(m);
       cv.wait_for(lock, stop, every, [] { return false; });
     }

@@ -55,6 +55,7 @@ struct Services {
   std::unique_ptr<reporting::PdfSigner> report_signer;  // outlives the reports that use it
   std::unique_ptr<reporting::Reports> reports;
   std::unique_ptr<reporting::CriticalResults> critical_results;
+  std::unique_ptr<reporting::Releases> releases;
   // Delivers the outbox to this node's consumers; started by serve only (the CLI's events
   // wait for a server).
   std::unique_ptr<events::Dispatcher> dispatcher;

@@ -60,12 +60,20 @@ struct Signature {
   std::string pdf_sha256;  // of the signed PDF as stored
 };
 
+// When a signed version goes out to the referrer and the patient.
+struct Release {
+  bool sensitive = false;  // held by the clinic's rule for sensitive results
+  std::string due_at;      // UTC ISO-8601: when it goes (the signature's time when at once)
+  std::string released_at, released_by;  // empty while held
+};
+
 struct ReportVersion {
   int64_t number = 0;  // 1, 2, ... in the order they were made
   std::string kind;    // kVersionKinds
   ReportContent content;
   std::string author, author_name, created_at;
   std::optional<Signature> signature;  // final and addendum versions
+  std::optional<Release> release;      // signed versions: when it goes out (release.hpp)
 };
 
 struct Report {

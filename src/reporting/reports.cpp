@@ -7,6 +7,7 @@
 #include "core/base64.hpp"
 #include "core/clock.hpp"
 #include "core/sha256.hpp"
+#include "reporting/release.hpp"
 #include "reporting/templates.hpp"
 #include "reporting/vocabularies.hpp"
 #include "ris/catalogue_store.hpp"
@@ -100,9 +101,10 @@ Status insert_findings(Connection& c, const char* table, int64_t report_id, std:
 Result<std::vector<ReportVersion>> versions(Connection& c, int64_t report_id) {
   auto rows = c.query(
       "SELECT v.number, v.kind, v.template_code, v.author, v.author_name, v.created_at, s.signer, s.signer_name, "
-      "s.signed_at, s.signed_from, s.certificate_subject, s.certificate_serial, s.pdf_sha256, s.number FROM "
-      "rep_versions v LEFT JOIN rep_signatures s ON s.report_id = v.report_id AND s.number = v.number WHERE "
-      "v.report_id = ? ORDER BY v.number",
+      "s.signed_at, s.signed_from, s.certificate_subject, s.certificate_serial, s.pdf_sha256, s.number, l.number, "
+      "l.sensitive, l.due_at, l.released_at, l.released_by FROM rep_versions v LEFT JOIN rep_signatures s ON "
+      "s.report_id = v.report_id AND s.number = v.number LEFT JOIN rep_releases l ON l.report_id = v.report_id AND "
+      "l.number = v.number WHERE v.report_id = ? ORDER BY v.number",
       {report_id});
   if (!rows) return std::unexpected(rows.error());
   std::vector<ReportVersion> out;
@@ -116,6 +118,7 @@ Result<std::vector<ReportVersion>> versions(Connection& c, int64_t report_id) {
     v.created_at = r.text(5);
     if (!r.is_null(13))
       v.signature = Signature{r.text(6), r.text(7), r.text(8), r.text(9), r.text(10), r.text(11), r.text(12)};
+    if (!r.is_null(14)) v.release = Release{r.integer(15) != 0, r.text(16), r.text(17), r.text(18)};
     auto s = sections(c, "rep_version_sections", report_id, v.number);
     if (!s) return std::unexpected(s.error());
     v.content.sections = std::move(*s);
@@ -282,9 +285,10 @@ std::vector<FieldError> check_content(const ReportContent& content) {
 }
 
 Result<std::unique_ptr<Reports>> Reports::open(Database& db, WriteQueue& writes, const events::Outbox& outbox,
-                                               Signer& signer, const MigrationProgress& progress) {
+                                               Signer& signer, const ReleaseRule& release, const Clock& clock,
+                                               const MigrationProgress& progress) {
   if (auto s = migrate(db, "reporting", migrations(), progress); !s) return std::unexpected(s.error());
-  return std::unique_ptr<Reports>(new Reports(db, writes, outbox, signer));
+  return std::unique_ptr<Reports>(new Reports(db, writes, outbox, signer, release, clock));
 }
 
 Result<std::optional<Report>> Reports::of_order(int64_t order_id, const access::Principal& actor) {
@@ -514,6 +518,16 @@ Result<ReportSaved> Reports::sign(int64_t order_id, int64_t seen_revision, const
     if (auto s = ris::set_report_status(c, *exam, status, actor.username); !s) return std::unexpected(s.error());
     if (auto s = outbox_.enqueue(c, report_event(addendum ? kReportAmended : kReportSigned, r, version.number)); !s)
       return std::unexpected(s.error());
+    // When it goes out: at once, or held by the clinic's rule for a sensitive result.
+    auto flagged = c.query("SELECT id FROM rep_critical_results WHERE order_id = ? LIMIT 1", {order_id});
+    if (!flagged) return std::unexpected(flagged.error());
+    const bool sensitive = sensitive_result(version.content) || !flagged->empty();
+    const int64_t at = clock_.unix_seconds();
+    const int64_t hold = sensitive ? release_.sensitive_delay.count() : 0;
+    if (auto s = schedule_release(c, outbox_, r.id, order_id, version.number, sensitive, utc_iso(at + hold),
+                                  utc_iso(at), actor.username);
+        !s)
+      return std::unexpected(s.error());
     auto saved = load(c, order_id);
     if (!saved) return std::unexpected(saved.error());
     out.value = std::move(**saved);
@@ -633,6 +647,11 @@ const std::vector<Migration>& migrations() {
            "CREATE INDEX rep_critical_results_open ON rep_critical_results (status, found_at)",
            "CREATE INDEX rep_critical_results_by_order ON rep_critical_results (order_id)",
        }},
+      {5,
+       "release",
+       {"CREATE TABLE rep_releases (report_id INTEGER NOT NULL, number INTEGER NOT NULL, sensitive INTEGER NOT NULL, "
+        "due_at TEXT NOT NULL, released_at TEXT NOT NULL, released_by TEXT NOT NULL, PRIMARY KEY (report_id, number))",
+        "CREATE INDEX rep_releases_held ON rep_releases (released_at, due_at)"}},
   };
   return list;
 }

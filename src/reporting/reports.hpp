@@ -23,6 +23,7 @@
 #include "access/principal.hpp"
 #include "events/outbox.hpp"
 #include "reporting/report.hpp"
+#include "reporting/release.hpp"
 #include "reporting/sign_checks.hpp"
 #include "reporting/signer.hpp"
 #include "store/migrations.hpp"
@@ -39,8 +40,10 @@ inline constexpr size_t kMaxFindings = 40;
 
 class Reports {
  public:
+  // `release`: the clinic's rule for when a signed report goes out (release.hpp).
   static Result<std::unique_ptr<Reports>> open(Database& db, WriteQueue& writes, const events::Outbox& outbox,
-                                               Signer& signer,
+                                               Signer& signer, const ReleaseRule& release = {},
+                                               const Clock& clock = system_clock(),
                                                const MigrationProgress& progress = {});
 
   // The report of an order's exam, with its versions; nullopt when none was begun.
@@ -102,11 +105,14 @@ class Reports {
   [[nodiscard]] Result<std::optional<SignedVersion>> signed_version_of(const std::string& pdf_sha256);
 
  private:
-  Reports(Database& db, WriteQueue& writes, const events::Outbox& outbox, Signer& signer)
-      : writes_(writes), outbox_(outbox), signer_(signer), readers_(db) {}
+  Reports(Database& db, WriteQueue& writes, const events::Outbox& outbox, Signer& signer, const ReleaseRule& release,
+          const Clock& clock)
+      : writes_(writes), outbox_(outbox), signer_(signer), release_(release), clock_(clock), readers_(db) {}
   WriteQueue& writes_;
   const events::Outbox& outbox_;
   Signer& signer_;
+  const ReleaseRule release_;
+  const Clock& clock_;
   ConnectionPool readers_;
 };
 

@@ -288,4 +288,12 @@ Status set_report_status(Connection& c, const ReadingItem& item, const char* sta
   return {};
 }
 
+Result<bool> release_order(Connection& c, int64_t order_id, const std::string& actor) {
+  auto moved = c.query("UPDATE ris_orders SET status = 'released', updated_at = ?, updated_by = ?, version = version + 1 "
+                       "WHERE id = ? AND status = 'final' RETURNING id",
+                       {utc_now_iso(), actor, order_id});
+  if (!moved) return std::unexpected(moved.error());
+  return !moved->empty();
+}
+
 }  // namespace vireo::ris

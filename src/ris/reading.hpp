@@ -100,5 +100,9 @@ class Reading {
 // more. The caller has checked that the step is allowed, and tells of it with its own event.
 [[nodiscard]] Status set_report_status(Connection& c, const ReadingItem& item, const char* status,
                                        const std::string& actor);
+// For the reporting domain, inside its write job: final → released, when the clinic's rule lets
+// the signed report out (to the referrer and the patient). False when the order is not final (an
+// addendum signed since, or cancelled): it stays as it is.
+[[nodiscard]] Result<bool> release_order(Connection& c, int64_t order_id, const std::string& actor);
 
 }  // namespace vireo::ris

@@ -81,7 +81,7 @@ def sr_text(test, path):
 
 
 class ReportingTest(ScannerServer):
-    EXTRA_ENV = {"VIREO_CRITICAL_RESULT_ESCALATION_S": "2"}
+    EXTRA_ENV = {"VIREO_CRITICAL_RESULT_ESCALATION_S": "2", "VIREO_SENSITIVE_RELEASE_DELAY_H": "72"}
 
     @classmethod
     def setUpClass(cls):
@@ -242,7 +242,8 @@ class ReportingTest(ScannerServer):
         self.assertEqual(status, 200, signed)
         report = signed["report"]
         self.assertEqual(report["status"], "final")
-        self.assertEqual(signed["exam"]["appointment"]["orderStatus"], "final")
+        self.assertEqual(signed["exam"]["appointment"]["orderStatus"], "released", "not sensitive: out when signed")
+        self.assertTrue(signed["report"]["versions"][-1]["release"]["releasedAt"])
         final = report["versions"][-1]
         self.assertEqual(final["kind"], "final")
         self.assertEqual(final["signature"]["signerName"], "Dr. Joan Serra")
@@ -436,6 +437,36 @@ class ReportingTest(ScannerServer):
             time.sleep(0.1)
         self.assertTrue(details[-1].startswith("acknowledged the warnings text_side and signed version 1"), details[-1])
 
+    def test_a_sensitive_result_is_held_until_the_radiologist_releases_it(self):
+        _, order = self.acquired("Retinguda", 300)
+        o = order["id"]
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/claim", token=self.serra)[0], 200)
+        draft = self.draft("Spiculated 25 mm mass in the right upper lobe.", "Suspicious for lung cancer.")
+        draft["findings"] = [{"system": "lungrads", "values": {"category": "4B", "nodule": "solid", "size_mm": 25}}]
+        self.assertEqual(self.call("PUT", f"/api/reading/{o}/report", draft, token=self.serra)[0], 200)
+        status, signed = self.call("POST", f"/api/reading/{o}/report/sign",
+                                   {"revision": 1, "reauthentication": PASSWORD}, token=self.serra)
+        self.assertEqual(status, 200, signed)
+        release = signed["report"]["versions"][-1]["release"]
+        self.assertEqual((release["sensitive"], release["releasedAt"]), (True, ""))
+        due = datetime.datetime.fromisoformat(release["dueAt"].replace("Z", "+00:00"))
+        signed_at = datetime.datetime.fromisoformat(
+            signed["report"]["versions"][-1]["signature"]["signedAt"].replace("Z", "+00:00"))
+        self.assertAlmostEqual((due - signed_at).total_seconds(), 72 * 3600, delta=2)
+        self.assertEqual(signed["exam"]["appointment"]["orderStatus"], "final", "held: not yet released")
+
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/report/release", token=self.technician)[0], 403)
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/report/release?now=1", token=self.serra)[0], 400)
+        self.assertEqual(self.call("POST", "/api/reading/999999/report/release", token=self.serra)[0], 404)
+        status, released = self.call("POST", f"/api/reading/{o}/report/release", token=self.vila)
+        self.assertEqual(status, 200, released)
+        release = released["report"]["versions"][-1]["release"]
+        self.assertEqual(release["releasedBy"], "vila")
+        self.assertTrue(release["releasedAt"])
+        self.assertEqual(released["exam"]["appointment"]["orderStatus"], "released")
+        status, problem = self.call("POST", f"/api/reading/{o}/report/release", token=self.vila)
+        self.assertEqual((status, problem["conflict"]["rule"]), (409, "not_held"))
+
     def test_a_critical_result_is_flagged_escalates_and_its_communication_is_recorded(self):
         patient, order = self.acquired("Critical", 30)
         o = order["id"]
@@ -525,6 +556,7 @@ class ReportingBrowserTest(ScannerServer):
     # (the module, not the class, is imported: unittest would run that class's tests here too)
     send = test_mwl.ImagesMeetTheirOrdersTest.send
     SOURCE = test_mwl.TESTDATA / "dicom" / "modality" / "MG_OutOfBoundsOverlay.dcm"
+    EXTRA_ENV = {"VIREO_SENSITIVE_RELEASE_DELAY_H": "72"}  # the BI-RADS 4 is held, then released early
     eventually = test_mwl.ImagesMeetTheirOrdersTest.eventually
 
     def test_a_radiologist_reads_writes_signs_and_amends_in_the_browser(self):

@@ -17,6 +17,7 @@
 #include "reporting/pdf_signer.hpp"
 #include "reporting/reports.hpp"
 #include "reporting/templates.hpp"
+#include "reporting/release.hpp"
 #include "reporting/sign_checks.hpp"
 #include "reporting/vocabularies.hpp"
 #include "ris/catalogue_store.hpp"
@@ -51,7 +52,8 @@ class ReportingTest : public ::testing::Test {
     writes_ = testing::started_writes(*db_);
     outbox_ = std::move(*events::Outbox::open(*db_));
     for (const char* topic : {ris::kReadingClaimed, ris::kReadingReleased, kReportPreliminary, kReportSigned,
-                              kReportAmended, kCriticalFlagged, kCriticalCommunicated, kCriticalEscalated})
+                              kReportAmended, kReportReleased, kCriticalFlagged, kCriticalCommunicated,
+                              kCriticalEscalated})
       outbox_->route(topic, "test-consumer");
     patients_ = std::move(*ris::Patients::open(*db_, *writes_, {"P{seq:4}", "CLINIC"}));
     catalogue_ = std::move(*ris::Catalogue::open(*db_, *writes_));
@@ -490,7 +492,7 @@ TEST_F(ReportingTest, ASignedReportIsKeptAsSignedAndAnAddendumAddsAVersion) {
   ASSERT_TRUE(signed_report->saved()) << signed_report->conflict->message;
   const Report& r = signed_report->value;
   EXPECT_EQ(r.status, "final");
-  EXPECT_EQ(order_status(order), "final");
+  EXPECT_EQ(order_status(order), "released") << "the clinic's rule: released when signed";
   EXPECT_TRUE(r.draft.sections.empty()) << "the working text is the next addendum's";
   ASSERT_EQ(r.versions.size(), 2u);
   const ReportVersion& final_version = r.versions[1];
@@ -500,7 +502,12 @@ TEST_F(ReportingTest, ASignedReportIsKeptAsSignedAndAnAddendumAddsAVersion) {
   EXPECT_EQ(final_version.signature->signer_name, "Dr. Joan Serra");
   EXPECT_EQ(final_version.signature->signed_from, "10.0.0.7");
   EXPECT_NE(final_version.signature->certificate_subject.find("Dr. Joan Serra"), std::string::npos);
-  EXPECT_EQ(topics().back(), kReportSigned);
+  ASSERT_TRUE(final_version.release);
+  EXPECT_EQ(final_version.release->released_at, final_version.release->due_at);
+  EXPECT_FALSE(final_version.release->sensitive);
+  const auto signed_topics = topics();
+  EXPECT_EQ((std::vector<std::string>(signed_topics.end() - 2, signed_topics.end())),
+            (std::vector<std::string>{kReportSigned, kReportReleased}));
   auto pdf = reports_->signed_pdf(order, 2, serra_);
   ASSERT_TRUE(pdf) << pdf.error().message();
   EXPECT_EQ(sha256_hex(pdf->pdf), final_version.signature->pdf_sha256);
@@ -543,7 +550,61 @@ TEST_F(ReportingTest, ASignedReportIsKeptAsSignedAndAnAddendumAddsAVersion) {
   // VIREO_PDF_KEEP=1 keeps both PDFs for a look (pdftoppm).
   if (std::getenv("VIREO_PDF_KEEP"))
     for (int64_t n : {2, 3}) std::ofstream("/tmp/vireo-report-" + std::to_string(n) + ".pdf") << reports_->signed_pdf(order, n, vila_)->pdf;
-  EXPECT_EQ(topics().back(), kReportAmended);
+  const auto amended_topics = topics();
+  EXPECT_EQ((std::vector<std::string>(amended_topics.end() - 2, amended_topics.end())),
+            (std::vector<std::string>{kReportAmended, kReportReleased}));
+}
+
+TEST_F(ReportingTest, ASensitiveResultIsHeldForTheClinicsDelayThenReleasedOnceByWhicheverNodeLooks) {
+  auto held = Reports::open(*db_, *writes_, *outbox_, *signer_, ReleaseRule{std::chrono::hours(72)}, clock_);
+  auto releases = Releases::open(*db_, *writes_, *outbox_, clock_);
+  auto other_node = Releases::open(*db_, *writes_, *outbox_, clock_);
+  ASSERT_TRUE(held && releases && other_node);
+  auto sign = [&](int n, const ReportContent& c) {
+    const int64_t order = acquired_exam(n);
+    EXPECT_TRUE(reading_->claim(order, serra_)->saved());
+    EXPECT_TRUE((*held)->save_draft(order, 0, c, serra_)->saved());
+    auto done = (*held)->sign(order, 1, serra_, "10.0.0.7");
+    EXPECT_TRUE(done && done->saved());
+    return std::pair{order, done->value.versions.back().release};
+  };
+  const int64_t flagged_order = acquired_exam(2);
+  // Not sensitive: out at once, whatever the delay.
+  auto [normal, normal_release] = sign(0, content("No acute finding.", "Normal."));
+  EXPECT_EQ(order_status(normal), "released");
+  ASSERT_TRUE(normal_release);
+  EXPECT_FALSE(normal_release->released_at.empty());
+  // A BI-RADS 4: held 72 hours, the order final meanwhile.
+  ReportContent suspicious = content("Spiculated mass.", "Suspicious.");
+  suspicious.findings = {{"birads", {{"assessment", "4B"}, {"laterality", "L"}}}};
+  auto [breast, breast_release] = sign(1, suspicious);
+  ASSERT_TRUE(breast_release);
+  EXPECT_TRUE(breast_release->sensitive);
+  EXPECT_EQ(breast_release->due_at, utc_iso(clock_.unix_seconds() + 72 * 3600));
+  EXPECT_EQ(breast_release->released_at, "");
+  EXPECT_EQ(order_status(breast), "final");
+  EXPECT_EQ(*(*releases)->release_due(), 0);
+  clock_.now += 72 * 3600;
+  EXPECT_EQ(*(*releases)->release_due(), 1);
+  EXPECT_EQ(*(*other_node)->release_due(), 0) << "released once";
+  EXPECT_EQ(order_status(breast), "released");
+  EXPECT_EQ(topics().back(), kReportReleased);
+  // A critical result flagged makes any text sensitive; the radiologist may release it early.
+  ASSERT_TRUE(reading_->claim(flagged_order, serra_)->saved());
+  auto critical = CriticalResults::open(*db_, *writes_, *outbox_, default_critical_findings(), clock_);
+  ASSERT_TRUE(critical->flag(flagged_order, default_critical_findings()[0], "", serra_)->saved());
+  ASSERT_TRUE((*held)->save_draft(flagged_order, 0, content("Pneumothorax.", "Pneumothorax."), serra_)->saved());
+  auto flagged = (*held)->sign(flagged_order, 1, serra_, "10.0.0.7");
+  ASSERT_TRUE(flagged && flagged->saved());
+  EXPECT_TRUE(flagged->value.versions.back().release->sensitive);
+  EXPECT_EQ(order_status(flagged_order), "final");
+  EXPECT_EQ((*releases)->release_now(flagged_order, signed_in("tomas", access::Role::Technician)).error().code,
+            ErrorCode::Forbidden);
+  EXPECT_EQ(*(*releases)->release_now(flagged_order, vila_), 1);
+  EXPECT_EQ(*(*releases)->release_now(flagged_order, vila_), 0) << "nothing held any more";
+  EXPECT_EQ(order_status(flagged_order), "released");
+  auto report = (*held)->of_order(flagged_order, serra_);
+  EXPECT_EQ((*report)->versions.back().release->released_by, "vila");
 }
 
 }  // namespace
@@ -560,6 +621,24 @@ std::vector<std::string> rules(const std::vector<FieldError>& errors) {
   std::vector<std::string> out;
   for (const auto& e : errors) out.push_back(e.field + " " + e.rule);
   return out;
+}
+
+TEST(Release, ResultsSuspiciousForOrStagingAMalignancyAreSensitive) {
+  auto with = [](CodedFinding f) {
+    ReportContent c;
+    c.findings = {std::move(f)};
+    return sensitive_result(c);
+  };
+  EXPECT_FALSE(sensitive_result({}));
+  EXPECT_FALSE(with({"birads", {{"assessment", "3"}, {"laterality", "L"}}}));
+  EXPECT_TRUE(with({"birads", {{"assessment", "4A"}, {"laterality", "L"}}}));
+  EXPECT_TRUE(with({"birads", {{"assessment", "6"}, {"laterality", "R"}}}));
+  EXPECT_FALSE(with({"lungrads", {{"category", "3"}}}));
+  EXPECT_TRUE(with({"lungrads", {{"category", "4X"}}}));
+  EXPECT_TRUE(with({"lirads", {{"category", "LR-M"}}}));
+  EXPECT_FALSE(with({"pirads", {{"score", "3"}}}));
+  EXPECT_TRUE(with({"pirads", {{"score", "5"}}}));
+  EXPECT_TRUE(with({"tnm", {{"t", "T1a"}}}));
 }
 
 TEST(SignChecks, TheSideIsReadInTheClinicsLanguagesFromWordsNotParts) {

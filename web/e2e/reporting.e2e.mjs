@@ -189,7 +189,17 @@ await run('reporting end-to-end', async ({ page, check }) => {
     await page.waitForSelector('li[data-kind=final] [data-testid=verified]:has-text("Signature valid")');
     const pdf = await page.getAttribute('li[data-kind=final] [data-testid=signed-pdf]', 'href');
     console.log(`signed PDF: ${pdf}`);
+    // A BI-RADS 4 is a sensitive result: held by the clinic's rule (72 hours here) so that the
+    // referrer tells the patient first; the radiologist, having spoken to them, releases it now.
+    const held = page.locator('li[data-kind=final] [data-testid=release-state][data-state=held]');
+    await held.waitFor();
+    check(/Held until .*a sensitive result/.test(await held.textContent() ?? ''), `the release: ${await held.textContent()}`);
     await shot(page, 'report-signed');
+    await page.click('li[data-kind=final] [data-testid=release-now]');
+    const released = page.locator('li[data-kind=final] [data-testid=release-state][data-state=released]');
+    await released.waitFor();
+    check(/Released to the referring physician and the patient/.test(await released.textContent() ?? ''),
+      `after Release now: ${await released.textContent()}`);
 
     // An addendum, signed with the next code: the first version stays.
     await page.locator('textarea[data-section=addendum]').fill('Compared with the prior study: unchanged.');

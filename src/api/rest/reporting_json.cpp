@@ -47,6 +47,11 @@ json report(const reporting::Report& r) {
                           {"certificateSubject", v.signature->certificate_subject},
                           {"certificateSerial", v.signature->certificate_serial},
                           {"sha256", v.signature->pdf_sha256}};
+    if (v.release)
+      out["release"] = {{"sensitive", v.release->sensitive},
+                        {"dueAt", v.release->due_at},
+                        {"releasedAt", v.release->released_at},
+                        {"releasedBy", v.release->released_by}};
     versions.push_back(std::move(out));
   }
   return {{"id", r.id},

@@ -320,6 +320,31 @@ void report_routes(http::Router& router, ris::Reading& reading, reporting::Repor
              });
 }
 
+// A held sensitive result released early by a radiologist.
+void release_route(http::Router& router, ris::Reading& reading, reporting::Reports& reports,
+                   reporting::Releases& releases) {
+  router.add("POST", "/api/reading/{orderId}/report/release", "reporting.sign",
+             [&reading, &reports, &releases](const HttpRequest& r) {
+               if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
+               auto id = row_id(r.param("orderId"));
+               if (!id) return http::problem(Error{ErrorCode::NotFound, "no such exam"});
+               auto exam = reading.item(*id);
+               if (!exam) return http::problem(exam.error());
+               if (!*exam) return http::problem(Error{ErrorCode::NotFound, "no exam of this order has been performed"});
+               auto released = releases.release_now(*id, r.principal);
+               if (!released) return http::problem(released.error());
+               if (*released == 0)
+                 return report_conflict({"not_held", "No signed version of this report is held: it is out already"});
+               auto report = reports.of_order(*id, r.principal);
+               if (!report) return http::problem(report.error());
+               auto now = reading.item(*id);
+               if (!now) return http::problem(now.error());
+               r.audit.detail = "released early " + std::to_string(*released) + " held version(s) of the report of exam " +
+                                (*exam)->view.accession_number;
+               return exam_answer(r, *now ? **now : **exam, *report);
+             });
+}
+
 // A signed version checked as it is stored: its SHA-256 against the one recorded apart, and its
 // PAdES signature against the clinic's CA.
 void verify_route(http::Router& router, ris::Reading& reading, reporting::Reports& reports,
@@ -344,12 +369,14 @@ void verify_route(http::Router& router, ris::Reading& reading, reporting::Report
 }  // namespace
 
 void register_reporting_routes(http::Router& router, ris::Reading& reading, reporting::Reports& reports,
-                               reporting::PdfSigner& signer, auth::AuthService& auth, archive::Archive& archive) {
+                               reporting::PdfSigner& signer, auth::AuthService& auth, archive::Archive& archive,
+                               reporting::Releases& releases) {
   worklist_routes(router, reading);
   vocabulary_route(router);
   exam_routes(router, reading, reports);
   report_routes(router, reading, reports, auth, archive);
   verify_route(router, reading, reports, signer);
+  release_route(router, reading, reports, releases);
 }
 
 }  // namespace vireo::api

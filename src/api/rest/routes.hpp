@@ -58,7 +58,8 @@ void register_worklist_routes(http::Router& router, ris::Schedule& schedule, ris
 // /api/reading: the radiologists' reading worklist, opening an exam to read it, its report's
 // working text, preliminary and signed versions (signing re-authenticates through `auth`).
 void register_reporting_routes(http::Router& router, ris::Reading& reading, reporting::Reports& reports,
-                               reporting::PdfSigner& signer, auth::AuthService& auth, archive::Archive& archive);
+                               reporting::PdfSigner& signer, auth::AuthService& auth, archive::Archive& archive,
+                               reporting::Releases& releases);
 // Critical results: the clinic's list, flagging one on an exam, recording its communication,
 // the list of those still open.
 void register_critical_routes(http::Router& router, reporting::CriticalResults& results);

@@ -322,6 +322,11 @@ export const ca: Messages = {
     verified: 'Signatura vàlida: signat per {{signer}}, sense canvis des d’aleshores',
     notVerified: 'La signatura no és vàlida: aquest fitxer es va modificar després de signar-se, o no és el signat. No us en fieu; aviseu l’administrador.',
     verifyFailed: 'Ara no s’ha pogut comprovar la signatura. Torneu-ho a provar d’aquí a un moment.',
+    release: {
+      released: 'Lliurat al metge peticionari i al pacient {{when}}',
+      held: 'Retingut fins a {{when}}: un resultat sensible, perquè el metge peticionari el comuniqui abans al pacient. Lliureu-lo ara quan ja ho hagi fet.',
+      now: 'Lliurar ara',
+    },
     checks: {
       checking: 'Revisant l’informe…',
       blocked: 'Corregiu això abans de signar:',
@@ -337,6 +342,7 @@ export const ca: Messages = {
       length: 'longitud', angle: 'angle', area: 'àrea', mean: 'mitjana', stdDev: 'DE', min: 'mín', max: 'màx', value: 'valor',
       ERMF: 'estimat al pacient', ImagerPixelSpacing: 'al detector, sense corregir la magnificació' },
     rules: {
+      not_held: 'Aquest informe ja s’ha lliurat: no hi ha res retingut.',
       sign_checks: 'Signatura aturada: corregiu o confirmeu el que s’indica a dalt.',
       stale: 'Aquest informe s’ha canviat en una altra finestra des que el vau obrir. Torneu a carregar la pàgina per veure’l.',
       reading_claimed: 'Un altre radiòleg està llegint aquesta exploració ara.',

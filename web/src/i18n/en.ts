@@ -321,6 +321,11 @@ export const en = {
     verified: 'Signature valid: signed by {{signer}}, unchanged since',
     notVerified: 'The signature does not hold: this file was changed after it was signed, or is not the one signed. Do not rely on it; tell the administrator.',
     verifyFailed: 'The signature could not be checked now. Try again in a moment.',
+    release: {
+      released: 'Released to the referring physician and the patient {{when}}',
+      held: 'Held until {{when}}: a sensitive result, so that the referring physician can tell the patient first. Release it now once they have.',
+      now: 'Release now',
+    },
     checks: {
       checking: 'Checking the report…',
       blocked: 'Correct this before signing:',
@@ -336,6 +341,7 @@ export const en = {
       length: 'length', angle: 'angle', area: 'area', mean: 'mean', stdDev: 'SD', min: 'min', max: 'max', value: 'value',
       ERMF: 'estimated at the patient', ImagerPixelSpacing: 'at the detector, not corrected for magnification' },
     rules: {
+      not_held: 'This report is out already: nothing is held.',
       sign_checks: 'Signing stopped: correct or acknowledge what is listed above.',
       stale: 'This report was changed in another window since you opened it. Reload the page to see it.',
       reading_claimed: 'Another radiologist is reading this exam now.',

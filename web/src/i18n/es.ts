@@ -322,6 +322,11 @@ export const es: Messages = {
     verified: 'Firma válida: firmado por {{signer}}, sin cambios desde entonces',
     notVerified: 'La firma no es válida: este archivo se modificó después de firmarse, o no es el firmado. No se fíe de él; avise al administrador.',
     verifyFailed: 'No se ha podido comprobar la firma ahora. Vuelva a intentarlo en un momento.',
+    release: {
+      released: 'Entregado al médico peticionario y al paciente {{when}}',
+      held: 'Retenido hasta {{when}}: un resultado sensible, para que el médico peticionario lo comunique antes al paciente. Entréguelo ahora cuando ya lo haya hecho.',
+      now: 'Entregar ahora',
+    },
     checks: {
       checking: 'Revisando el informe…',
       blocked: 'Corrija esto antes de firmar:',
@@ -337,6 +342,7 @@ export const es: Messages = {
       length: 'longitud', angle: 'ángulo', area: 'área', mean: 'media', stdDev: 'DE', min: 'mín', max: 'máx', value: 'valor',
       ERMF: 'estimado en el paciente', ImagerPixelSpacing: 'en el detector, sin corregir la magnificación' },
     rules: {
+      not_held: 'Este informe ya se ha entregado: no hay nada retenido.',
       sign_checks: 'Firma detenida: corrija o confirme lo indicado arriba.',
       stale: 'Este informe se ha cambiado en otra ventana desde que lo abrió. Recargue la página para verlo.',
       reading_claimed: 'Otro radiólogo está leyendo esta exploración ahora.',

@@ -1,12 +1,15 @@
 // Every version handed on or signed, newest first, each as it was: who, when, the text, and for
 // a signed one its PDF and a check of its signature (the file against the hash recorded apart,
-// the PAdES signature, the chain to the clinic's CA).
+// the PAdES signature, the chain to the clinic's CA), and when it goes out to the referrer and
+// the patient: released, or held by the clinic's rule for a sensitive result until a time (a
+// radiologist may release it now).
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from 'react-aria-components';
 import { formatLocale } from '../i18n';
 import { formatMoment } from '../i18n/format';
-import { signedPdfUrl, useVerifyVersion } from './reading';
+import { signedPdfUrl, useReleaseReport, useVerifyVersion } from './reading';
+import { reportProblemText } from './problems';
 import { CodedFindingList } from './StructuredFindings';
 import type { ReportVersion } from './types';
 
@@ -64,6 +67,29 @@ function VersionItem({ orderId, version: v }: { orderId: number; version: Report
           {check.isError && <span role="status" className="not-verified">{t('report.verifyFailed')}</span>}
         </div>
       )}
+      {v.release && <ReleaseState orderId={orderId} release={v.release} />}
     </li>
+  );
+}
+
+function ReleaseState({ orderId, release }: { orderId: number; release: NonNullable<ReportVersion['release']> }) {
+  const { t, i18n } = useTranslation();
+  const locale = formatLocale(i18n.language);
+  const releaseNow = useReleaseReport(orderId);
+  if (release.releasedAt) {
+    return (
+      <p className="version-release" data-testid="release-state" data-state="released">
+        {t('report.release.released', { when: formatMoment(release.releasedAt, locale) })}
+      </p>
+    );
+  }
+  return (
+    <div className="version-release" data-testid="release-state" data-state="held">
+      <p>{t('report.release.held', { when: formatMoment(release.dueAt, locale) })}</p>
+      <Button onPress={() => releaseNow.mutate()} isDisabled={releaseNow.isPending} data-testid="release-now">
+        {t('report.release.now')}
+      </Button>
+      {releaseNow.isError && <span role="alert" className="not-verified">{reportProblemText(t, releaseNow.error)}</span>}
+    </div>
   );
 }

@@ -82,6 +82,12 @@ export function useSignReport(orderId: number) {
       { params: { path: { orderId } }, body: { revision, reauthentication, acknowledged } })));
 }
 
+// A held sensitive result released now, by the radiologist who has spoken to the referrer.
+export function useReleaseReport(orderId: number) {
+  return useReportChange(orderId, () =>
+    unwrap(jsonApi.POST('/api/reading/{orderId}/report/release', { params: { path: { orderId } } })));
+}
+
 // What the working text fails at signing now (the side it names, the finding its template asks
 // for): read when the signature is asked for, after the text is saved.
 export async function signChecks(orderId: number): Promise<SignCheck[]> {
