@@ -42,6 +42,7 @@ constexpr PermissionInfo kPermissions[] = {
     {"reporting.read", "read reports, their versions and signed PDFs"},
     {"reporting.write", "open exams to read them, write and hand on their reports"},
     {"reporting.sign", "sign reports and their addenda"},
+    {"reporting.stats", "read report turnaround and the exams waiting for their report"},
 };
 
 struct Grant {
@@ -124,6 +125,8 @@ constexpr Grant kGrants[] = {
     {Radiologist, "reporting.read"},
     {Radiologist, "reporting.write"},
     {Radiologist, "reporting.sign"},
+    {Admin, "reporting.stats"},
+    {Radiologist, "reporting.stats"},
 };
 }  // namespace
 

@@ -219,6 +219,9 @@ Result<Services> open_services(const Config& config) {
   auto releases = reporting::Releases::open(*s.db, *s.writes, *s.outbox);
   if (!releases) return std::unexpected(releases.error());
   s.releases = std::move(*releases);
+  auto stats = reporting::ReportingStats::open(*s.db);
+  if (!stats) return std::unexpected(stats.error());
+  s.reporting_stats = std::move(*stats);
   s.critical_results = reporting::CriticalResults::open(
       *s.db, *s.writes, *s.outbox,
       config.critical_findings.empty() ? reporting::default_critical_findings() : config.critical_findings);
@@ -285,6 +288,7 @@ void build_router(Services& s, http::Router& router) {
   api::register_reporting_routes(router, *s.ris_reading, *s.reports, *s.report_signer, *s.auth, *s.archive,
                                  *s.releases);
   api::register_critical_routes(router, *s.critical_results);
+  api::register_turnaround_routes(router, *s.reporting_stats);
   api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_rendered_routes(router, *s.archive, s.render_cache.get());

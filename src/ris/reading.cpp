@@ -296,4 +296,42 @@ Result<bool> release_order(Connection& c, int64_t order_id, const std::string& a
   return !moved->empty();
 }
 
+namespace {
+
+// The first procedure's modality of the order in the enclosing query (alias o).
+constexpr const char* kFirstModality =
+    "(SELECT p.modality FROM ris_order_procedures op JOIN ris_procedures p ON p.id = op.procedure_id WHERE "
+    "op.order_id = o.id ORDER BY op.position LIMIT 1)";
+
+}  // namespace
+
+Result<std::vector<OrderTimes>> order_times(Connection& c, const std::vector<int64_t>& order_ids) {
+  constexpr size_t kBatch = 500;  // ids per query: well within every engine's limit on parameters
+  std::vector<OrderTimes> out;
+  for (size_t at = 0; at < order_ids.size(); at += kBatch) {
+    std::vector<SqlValue> ids(order_ids.begin() + static_cast<std::ptrdiff_t>(at),
+                              order_ids.begin() + static_cast<std::ptrdiff_t>(std::min(order_ids.size(), at + kBatch)));
+    auto rows = c.query(std::string("SELECT o.id, o.priority, ") + kFirstModality +
+                            ", o.created_at, o.acquired_at FROM ris_orders o WHERE o.id IN (" +
+                            placeholders(ids.size()) + ")",
+                        std::span<const SqlValue>(ids));
+    if (!rows) return std::unexpected(rows.error());
+    for (const auto& r : *rows) out.push_back({r.integer(0), r.text(1), r.text(2), r.text(3), r.text(4)});
+  }
+  return out;
+}
+
+Result<std::vector<PendingReading>> pending_reading(Connection& c) {
+  auto rows = c.query(std::string("SELECT t.modality, t.priority, COUNT(*), MIN(t.acquired_at) FROM (SELECT ") +
+                          kFirstModality +
+                          " AS modality, o.priority, o.acquired_at FROM ris_orders o WHERE o.status IN ('acquired', "
+                          "'in_reading', 'preliminary')) t GROUP BY t.modality, t.priority ORDER BY t.modality, "
+                          "t.priority",
+                      {});
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<PendingReading> out;
+  for (const auto& r : *rows) out.push_back({r.text(0), r.text(1), r.integer(2), r.text(3)});
+  return out;
+}
+
 }  // namespace vireo::ris

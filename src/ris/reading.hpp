@@ -100,6 +100,23 @@ class Reading {
 // more. The caller has checked that the step is allowed, and tells of it with its own event.
 [[nodiscard]] Status set_report_status(Connection& c, const ReadingItem& item, const char* status,
                                        const std::string& actor);
+// For reporting's statistics: what turnaround counts of these orders (their priority, their first
+// procedure's modality, when they were ordered and their images acquired), in no set order.
+struct OrderTimes {
+  int64_t order_id = 0;
+  std::string priority, modality, ordered_at, acquired_at;
+};
+[[nodiscard]] Result<std::vector<OrderTimes>> order_times(Connection& c, const std::vector<int64_t>& order_ids);
+
+// The exams waiting for their report (acquired, in reading, preliminary), counted by modality and
+// priority, with when the longest waiting one's images were acquired.
+struct PendingReading {
+  std::string modality, priority;
+  int64_t count = 0;
+  std::string oldest_acquired_at;
+};
+[[nodiscard]] Result<std::vector<PendingReading>> pending_reading(Connection& c);
+
 // For the reporting domain, inside its write job: final → released, when the clinic's rule lets
 // the signed report out (to the referrer and the patient). False when the order is not final (an
 // addendum signed since, or cancelled): it stays as it is.

@@ -467,6 +467,35 @@ class ReportingTest(ScannerServer):
         status, problem = self.call("POST", f"/api/reading/{o}/report/release", token=self.vila)
         self.assertEqual((status, problem["conflict"]["rule"]), (409, "not_held"))
 
+    def test_turnaround_counts_each_report_signed_and_what_waits(self):
+        def turnaround():
+            status, t = self.call("GET", "/api/reporting/turnaround?days=7", token=self.admin)
+            self.assertEqual(status, 200, t)
+            return t
+        before = turnaround()
+        _, order = self.acquired("Temps", 330)
+        o = order["id"]
+        waiting = turnaround()
+        ct = lambda t: next((p["count"] for p in t["pending"]
+                             if p["modality"] == "CT" and p["priority"] == order["priority"]), 0)
+        self.assertEqual(ct(waiting), ct(before) + 1, waiting["pending"])
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/claim", token=self.serra)[0], 200)
+        self.assertEqual(self.call("PUT", f"/api/reading/{o}/report", self.draft("No nodule.", "Normal."),
+                                   token=self.serra)[0], 200)
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/report/sign", {"revision": 1, "reauthentication": PASSWORD},
+                                   token=self.serra)[0], 200)
+        after = turnaround()
+        self.assertEqual(after["overall"]["reports"], before["overall"]["reports"] + 1)
+        self.assertEqual(ct(after), ct(before))
+        serra = next(g for g in after["byRadiologist"] if g["key"] == "Dr. Joan Serra")
+        self.assertGreaterEqual(serra["acquiredToSigned"]["count"], 1)
+        self.assertGreaterEqual(serra["acquiredToSigned"]["p90Minutes"], serra["acquiredToSigned"]["medianMinutes"])
+        self.assertEqual(self.call("GET", "/api/reporting/turnaround", token=self.serra)[0], 200)
+        self.assertEqual(self.call("GET", "/api/reporting/turnaround?days=0", token=self.serra)[0], 400)
+        self.assertEqual(self.call("GET", "/api/reporting/turnaround?days=367", token=self.serra)[0], 400)
+        self.assertEqual(self.call("GET", "/api/reporting/turnaround?modality=CT", token=self.serra)[0], 400)
+        self.assertEqual(self.call("GET", "/api/reporting/turnaround", token=self.technician)[0], 403)
+
     def test_a_critical_result_is_flagged_escalates_and_its_communication_is_recorded(self):
         patient, order = self.acquired("Critical", 30)
         o = order["id"]

@@ -19,6 +19,7 @@
 #include "reporting/templates.hpp"
 #include "reporting/release.hpp"
 #include "reporting/sign_checks.hpp"
+#include "reporting/turnaround.hpp"
 #include "reporting/vocabularies.hpp"
 #include "ris/catalogue_store.hpp"
 #include "ris/orders.hpp"
@@ -621,6 +622,79 @@ std::vector<std::string> rules(const std::vector<FieldError>& errors) {
   std::vector<std::string> out;
   for (const auto& e : errors) out.push_back(e.field + " " + e.rule);
   return out;
+}
+
+TEST_F(ReportingTest, TurnaroundIsCountedPerModalityRadiologistAndPriorityWithWhatWaitsNow) {
+  // Three reports signed, their moments set: ordered a day ago, images an hour later, signed 30,
+  // 60 and 90 minutes after their images (the third a stat exam, by another radiologist).
+  std::vector<int64_t> orders;
+  for (int n = 0; n < 3; ++n) {
+    const int64_t order = acquired_exam(n, n == 2 ? "stat" : "routine");
+    const auto& reader = n == 2 ? vila_ : serra_;
+    EXPECT_TRUE(reading_->claim(order, reader)->saved());
+    EXPECT_TRUE(reports_->save_draft(order, 0, content("No acute finding.", "Normal."), reader)->saved());
+    EXPECT_TRUE(reports_->sign(order, 1, reader, "10.0.0.7")->saved());
+    orders.push_back(order);
+  }
+  const int64_t waiting = acquired_exam(3, "urgent");  // not yet reported
+  // (Signatures are append-only: the other moments are set from each one's.)
+  auto c = db_->connect();
+  for (int n = 0; n < 3; ++n) {
+    auto signed_row = (*c)->query("SELECT s.signed_at FROM rep_signatures s JOIN rep_reports r ON r.id = s.report_id "
+                                  "WHERE r.order_id = ?",
+                                  {orders[n]});
+    ASSERT_TRUE(signed_row && signed_row->size() == 1);
+    const std::string signed_at = (*signed_row)[0].text(0);
+    const int64_t at = parse_instant(signed_at)->time_since_epoch().count();
+    ASSERT_TRUE((*c)->execute("UPDATE ris_orders SET created_at = ?, acquired_at = ? WHERE id = ?",
+                              {utc_iso(at - 1800 * (n + 1) - 3600), utc_iso(at - 1800 * (n + 1)), orders[n]}));
+    ASSERT_TRUE((*c)->execute("UPDATE rep_releases SET released_at = ? WHERE report_id = (SELECT id FROM rep_reports "
+                              "WHERE order_id = ?)",
+                              {signed_at, orders[n]}));
+  }
+  auto stats = ReportingStats::open(*db_);
+  auto t = (*stats)->turnaround(7, serra_);
+  ASSERT_TRUE(t) << t.error().message();
+  EXPECT_EQ(t->overall.reports, 3);
+  EXPECT_EQ(t->overall.to_acquired.median_min, 60);
+  EXPECT_EQ(t->overall.to_signed.median_min, 60);
+  EXPECT_EQ(t->overall.to_signed.p90_min, 90);
+  EXPECT_EQ(t->overall.to_released.median_min, 0);
+  EXPECT_EQ(t->overall.total.p90_min, 150);
+  ASSERT_EQ(t->by_radiologist.size(), 2u);
+  EXPECT_EQ(t->by_radiologist[0].key, "Dr. Joan Serra");
+  EXPECT_EQ(t->by_radiologist[0].to_signed.median_min, 30);
+  EXPECT_EQ(t->by_radiologist[1].key, "Dra. Marta Vila");
+  EXPECT_EQ(t->by_radiologist[1].to_signed.median_min, 90);
+  ASSERT_EQ(t->by_priority.size(), 2u);
+  EXPECT_EQ(t->by_priority[1].key, "stat");
+  ASSERT_EQ(t->by_modality.size(), 1u);
+  EXPECT_EQ(t->by_modality[0].key, "CT");
+  ASSERT_EQ(t->pending.size(), 1u);
+  EXPECT_EQ((std::tuple{t->pending[0].modality, t->pending[0].priority, t->pending[0].count}),
+            (std::tuple{std::string("CT"), std::string("urgent"), int64_t{1}}));
+  auto acquired = (*c)->query("SELECT acquired_at FROM ris_orders WHERE id = ?", {waiting});
+  ASSERT_TRUE(acquired && acquired->size() == 1);
+  EXPECT_FALSE((*acquired)[0].text(0).empty());
+  EXPECT_EQ(t->pending[0].oldest_acquired_at, (*acquired)[0].text(0));
+  EXPECT_EQ(t->held, 0);
+  // Signed before the period: not counted; a period out of range, or a technician: refused.
+  testing::ManualClock a_week_on;
+  a_week_on.now = system_clock().unix_seconds() + 8 * 86400;
+  auto later = ReportingStats::open(*db_, a_week_on);
+  EXPECT_EQ((*later)->turnaround(7, serra_)->overall.reports, 0);
+  EXPECT_EQ((*later)->turnaround(9, serra_)->overall.reports, 3);
+  EXPECT_EQ((*stats)->turnaround(0, serra_).error().code, ErrorCode::InvalidArgument);
+  EXPECT_EQ((*stats)->turnaround(367, serra_).error().code, ErrorCode::InvalidArgument);
+  EXPECT_EQ((*stats)->turnaround(7, signed_in("tomas", access::Role::Technician)).error().code, ErrorCode::Forbidden);
+}
+
+TEST(Turnaround, TheMedianAndThe90thPercentileAreNearestRank) {
+  EXPECT_EQ(span_of({}).count, 0);
+  auto s = span_of({5, 1, 3, 2, 4, 6, 7, 8, 9, 10});
+  EXPECT_EQ((std::tuple{s.count, s.median_min, s.p90_min}), (std::tuple{int64_t{10}, 5.0, 9.0}));
+  s = span_of({42});
+  EXPECT_EQ((std::tuple{s.median_min, s.p90_min}), (std::tuple{42.0, 42.0}));
 }
 
 TEST(Release, ResultsSuspiciousForOrStagingAMalignancyAreSensitive) {

@@ -214,6 +214,21 @@ await run('reporting end-to-end', async ({ page, check }) => {
     await shot(page, 'report-amended');
     await colleague.page.waitForSelector(`${row}`, { state: 'detached', timeout: 5000 }).catch(() =>
       check(false, 'the signed exam is still on the colleague\'s list'));
+
+    // The reading room's turnaround: the mammogram signed, by its radiologist and modality.
+    await page.getByRole('button', { name: '← Worklist' }).click();
+    await page.waitForSelector('h1:text-is("Reading worklist")');
+    await page.click('nav >> text=Turnaround');
+    await page.waitForSelector('h1:text-is("Report turnaround")');
+    await page.waitForSelector('[data-testid=turnaround-summary]');
+    check(await page.textContent('[data-testid=reports]') === '1', 'the turnaround counts one report signed');
+    const mg = await page.textContent('[data-testid=by-modality] tr[data-key=MG]');
+    check(/MG\s*1/.test(mg ?? ''), `by modality: ${mg}`);
+    const marta = await page.textContent('[data-testid=by-radiologist] tr[data-key="Dra. Marta Puig"]');
+    check(/Dra\. Marta Puig\s*1/.test(marta ?? ''), `by radiologist: ${marta}`);
+    await page.waitForSelector('[data-testid=by-modality] svg.recharts-surface');
+    await checkAccessible(page, check, 'the turnaround');
+    await shot(page, 'reporting-turnaround');
   } finally {
     await colleague.close();
   }

@@ -34,6 +34,7 @@ import { RequestsPage } from './ris/RequestsPage';
 import { ReconcilePage } from './ris/ReconcilePage';
 import { ReferralsPage } from './ris/ReferralsPage';
 import { ReadingPage } from './reporting/ReadingPage';
+import { TurnaroundPage } from './reporting/TurnaroundPage';
 import { ReportPage } from './reporting/ReportPage';
 import { prefetchStudy } from './studyData';
 
@@ -226,6 +227,7 @@ const router = createBrowserRouter([
       { path: 'studies', element: <StudiesRoute /> },
       { path: 'reading', element: <RequirePermission permission="reporting.read"><ReadingPage /></RequirePermission> },
       { path: 'reading/:orderId', element: <RequirePermission permission="reporting.read"><ReportPage /></RequirePermission> },
+      { path: 'turnaround', element: <RequirePermission permission="reporting.stats"><TurnaroundPage /></RequirePermission> },
       { path: 'referrals', element: <RequirePermission permission="ris.referrals.read"><ReferralsPage /></RequirePermission> },
       { path: 'appointments/:id/slip', element: <RequirePermission permission="ris.schedule.read"><AppointmentSlip /></RequirePermission> },
       { path: '*', element: <NotFound /> },

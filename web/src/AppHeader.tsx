@@ -33,6 +33,7 @@ export function AppHeader({ session, navigate, onSignOut }: { session: Session; 
           {session.permissions.includes('ris.schedule.write') && <NavLink to="/requests">{t('nav.requests')}</NavLink>}
           {session.permissions.includes('ris.worklist.read') && <NavLink to="/exams">{t('nav.exams')}</NavLink>}
           {session.permissions.includes('ris.worklist.read') && <NavLink to="/reconcile">{t('nav.reconcile')}</NavLink>}
+          {session.permissions.includes('reporting.stats') && <NavLink to="/turnaround">{t('turnaround.nav')}</NavLink>}
           {session.roles.includes('referring') && <NavLink to="/referrals">{t('nav.referrals')}</NavLink>}
           {adminPages.length > 0 && <NavLink to={adminPages[0].path}>{t('nav.administration')}</NavLink>}
         </nav>
