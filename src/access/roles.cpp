@@ -43,6 +43,8 @@ constexpr PermissionInfo kPermissions[] = {
     {"reporting.write", "open exams to read them, write and hand on their reports"},
     {"reporting.sign", "sign reports and their addenda"},
     {"reporting.stats", "read report turnaround and the exams waiting for their report"},
+    {"reporting.peer_review", "review and score colleagues' signed reports (RADPEER)"},
+    {"reporting.peer_results", "read peer review results per radiologist"},
 };
 
 struct Grant {
@@ -127,6 +129,8 @@ constexpr Grant kGrants[] = {
     {Radiologist, "reporting.sign"},
     {Admin, "reporting.stats"},
     {Radiologist, "reporting.stats"},
+    {Radiologist, "reporting.peer_review"},
+    {Admin, "reporting.peer_results"},
 };
 }  // namespace
 

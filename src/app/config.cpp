@@ -137,6 +137,9 @@ const std::vector<ConfigOption>& config_options() {
        "PI-RADS 4-5, a TNM stage, or a critical result flagged) is held before it is released to the referrer and "
        "the patient, so that the referrer can tell the patient first; a radiologist may release it earlier. 0: "
        "every report is released when signed."},
+      {"peer_review_percent", "0",
+       "The share, in percent, of signed reports offered to a second radiologist for peer review (RADPEER "
+       "scores); chosen by accession number. 0: none."},
       {"report_key_passphrase_file", "",
        "A file whose first line encrypts the keys that sign reports, kept in the database. Empty: "
        "data_dir/report-keys.passphrase, made on first start. Every node of a cluster must read the same."},
@@ -363,6 +366,7 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
       if (!trim(item).empty()) cfg.critical_findings.emplace_back(trim(item));
     return {};
   }
+  if (key == "peer_review_percent") return parse_number<int>(key, value, cfg.peer_review_percent, 0, 100);
   if (key == "sensitive_release_delay_h")
     return parse_number<int>(key, value, cfg.sensitive_release_delay_h, 0, 14 * 24);
   if (key == "critical_result_escalation_s")

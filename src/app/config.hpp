@@ -59,6 +59,7 @@ struct Config {
   std::vector<std::string> critical_findings;  // what may be flagged critical; empty: ACR's examples
   int critical_result_escalation_s = 3600;      // uncommunicated this long: escalated
   int sensitive_release_delay_h = 0;  // a sensitive result held this long before release; 0: at once
+  int peer_review_percent = 0;  // of the final reports, the share offered for peer review
   std::filesystem::path report_key_passphrase_file;  // empty: data_dir/report-keys.passphrase
   archive::DuplicatePolicy duplicate_policy = archive::DuplicatePolicy::KeepFirst;
   std::string default_encoding = "ISO_IR 100";  // text of files that declare no character set

@@ -126,8 +126,10 @@ void route_events(events::Outbox& outbox) {
   outbox.route(ris::kStudyReconciled, kImageLinksConsumer);
   outbox.route(ris::kOrderCreated, kImageLinksConsumer);  // images that came before their order
   // Each signed version of a report goes into its study as DICOM.
-  outbox.route(reporting::kReportSigned, kReportObjectsConsumer);
-  outbox.route(reporting::kReportAmended, kReportObjectsConsumer);
+  // A signed version goes into the study when it is released: a held one reaches no one outside the
+  // reading room before its time (the study is readable by the referrer and the patient).
+  outbox.route(reporting::kReportReleased, kReportObjectsConsumer);
+  outbox.route(reporting::kReportSigned, reporting::PeerReviews::kConsumer);
 }
 
 Result<Services> open_services(const Config& config) {
@@ -222,6 +224,9 @@ Result<Services> open_services(const Config& config) {
   auto stats = reporting::ReportingStats::open(*s.db);
   if (!stats) return std::unexpected(stats.error());
   s.reporting_stats = std::move(*stats);
+  s.peer_reviews = reporting::PeerReviews::open(*s.db, *s.writes, config.peer_review_percent);
+  s.dispatcher->handle(reporting::PeerReviews::kConsumer,
+                       [reviews = s.peer_reviews.get()](const events::Event& e) { return reviews->offer(e); });
   s.critical_results = reporting::CriticalResults::open(
       *s.db, *s.writes, *s.outbox,
       config.critical_findings.empty() ? reporting::default_critical_findings() : config.critical_findings);
@@ -289,6 +294,7 @@ void build_router(Services& s, http::Router& router) {
                                  *s.releases);
   api::register_critical_routes(router, *s.critical_results);
   api::register_turnaround_routes(router, *s.reporting_stats);
+  api::register_peer_review_routes(router, *s.peer_reviews);
   api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_rendered_routes(router, *s.archive, s.render_cache.get());

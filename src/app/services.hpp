@@ -24,6 +24,7 @@
 #include "reporting/pdf_signer.hpp"
 #include "reporting/critical_results.hpp"
 #include "reporting/reports.hpp"
+#include "reporting/peer_review.hpp"
 #include "reporting/turnaround.hpp"
 #include "ris/reading.hpp"
 #include "store/fs_blob_store.hpp"
@@ -58,6 +59,7 @@ struct Services {
   std::unique_ptr<reporting::CriticalResults> critical_results;
   std::unique_ptr<reporting::Releases> releases;
   std::unique_ptr<reporting::ReportingStats> reporting_stats;
+  std::unique_ptr<reporting::PeerReviews> peer_reviews;
   // Delivers the outbox to this node's consumers; started by serve only (the CLI's events
   // wait for a server).
   std::unique_ptr<events::Dispatcher> dispatcher;

@@ -34,14 +34,14 @@ events::Event released_event(const ris::ReadingItem& exam, int64_t report_id, in
 // Releases version `number` if it is still held: the order final → released, and the event.
 Result<bool> release(Connection& c, const events::Outbox& outbox, int64_t report_id, int64_t order_id, int64_t number,
                      const std::string& now, const std::string& actor) {
+  auto exam = ris::reading_item(c, order_id);
+  if (!exam) return std::unexpected(exam.error());
+  if (!*exam) return fail(ErrorCode::NotFound, "the exam of a held report is gone");
   auto changed = c.query("UPDATE rep_releases SET released_at = ?, released_by = ? WHERE report_id = ? AND number = ? "
                          "AND released_at = '' RETURNING number",
                          {now, actor, report_id, number});
   if (!changed) return std::unexpected(changed.error());
   if (changed->empty()) return false;
-  auto exam = ris::reading_item(c, order_id);
-  if (!exam) return std::unexpected(exam.error());
-  if (!*exam) return false;
   if (auto moved = ris::release_order(c, order_id, actor); !moved) return std::unexpected(moved.error());
   if (auto s = outbox.enqueue(c, released_event(**exam, report_id, number)); !s) return std::unexpected(s.error());
   return true;
@@ -57,17 +57,32 @@ bool sensitive_result(const ReportContent& content) {
   return std::ranges::any_of(content.findings, sensitive_finding);
 }
 
-Status schedule_release(Connection& c, const events::Outbox& outbox, int64_t report_id, int64_t order_id,
-                        int64_t number, bool sensitive, const std::string& hold_until, const std::string& now,
-                        const std::string& actor) {
-  const bool held = hold_until > now;
+Status schedule_release(Connection& c, const events::Outbox& outbox, const SignedForRelease& v,
+                        const ReleaseRule& rule, int64_t now, const std::string& actor) {
+  bool sensitive = v.sensitive_text;
+  if (!v.addendum) {
+    auto flagged = c.query("SELECT id FROM rep_critical_results WHERE order_id = ? LIMIT 1", {v.order_id});
+    if (!flagged) return std::unexpected(flagged.error());
+    sensitive = sensitive || !flagged->empty();
+  }
+  const std::string now_text = utc_iso(now);
+  std::string due = utc_iso(now + (sensitive ? rule.sensitive_delay.count() : 0));
+  if (v.addendum) {
+    // Not before what it adds to: an addendum to a report still held waits with it.
+    auto held = c.query("SELECT MAX(due_at) FROM rep_releases WHERE report_id = ? AND released_at = ''", {v.report_id});
+    if (!held) return std::unexpected(held.error());
+    if (!held->empty() && !(*held)[0].is_null(0) && (*held)[0].text(0) > due) {
+      due = (*held)[0].text(0);
+      sensitive = true;
+    }
+  }
   if (auto s = c.execute("INSERT INTO rep_releases (report_id, number, sensitive, due_at, released_at, released_by) "
                          "VALUES (?, ?, ?, ?, '', '')",
-                         {report_id, number, int64_t{sensitive}, held ? hold_until : now});
+                         {v.report_id, v.number, int64_t{sensitive}, due});
       !s)
     return std::unexpected(s.error());
-  if (held) return {};
-  auto done = release(c, outbox, report_id, order_id, number, now, actor);
+  if (due > now_text) return {};
+  auto done = release(c, outbox, v.report_id, v.order_id, v.number, now_text, actor);
   if (!done) return std::unexpected(done.error());
   return {};
 }
@@ -90,14 +105,17 @@ Result<int64_t> Releases::release_due() {
     for (const auto& r : *rows) due.push_back({r.integer(0), r.integer(1), r.integer(2)});
   }
   int64_t released = 0;
+  std::optional<Error> failed;
   for (const Held& h : due) {
     // Conditional on still being held: of two nodes, one releases it.
     auto done = writes_.run<bool>([&](Connection& c) {
       return release(c, outbox_, h.report_id, h.order_id, h.number, now, "vireo");
     });
-    if (!done) return std::unexpected(done.error());
-    released += *done ? 1 : 0;
+    // One that cannot be released (its exam gone) does not hold up the others.
+    if (!done) failed = done.error();
+    else released += *done ? 1 : 0;
   }
+  if (failed && released == 0) return std::unexpected(*failed);
   return released;
 }
 

@@ -35,11 +35,19 @@ struct ReleaseRule {
 // LI-RADS LR-5, LR-M or LR-TIV, PI-RADS 4-5, or a TNM stage.
 [[nodiscard]] bool sensitive_result(const ReportContent& content);
 
-// Inside the signature's write job: version `number` of `report` (just signed) is released at
-// once, or held until `hold_until` (UTC ISO-8601) when that is later than `now`.
-[[nodiscard]] Status schedule_release(Connection& c, const events::Outbox& outbox, int64_t report_id, int64_t order_id,
-                                      int64_t number, bool sensitive, const std::string& hold_until,
-                                      const std::string& now, const std::string& actor);
+// A version just signed, as its release is decided.
+struct SignedForRelease {
+  int64_t report_id = 0, order_id = 0, number = 0;
+  bool addendum = false;
+  bool sensitive_text = false;  // sensitive_result() of its own content
+};
+
+// Inside the signature's write job: when the version goes out. A final report: at once, or after
+// the rule's delay when its text is sensitive or a critical result was flagged on the exam. An
+// addendum: at once (a correction of a report that is out goes out), or after the delay when its
+// own text is sensitive; and never before a version of the same report still held.
+[[nodiscard]] Status schedule_release(Connection& c, const events::Outbox& outbox, const SignedForRelease& v,
+                                      const ReleaseRule& rule, int64_t now, const std::string& actor);
 
 class Releases {
  public:

@@ -402,8 +402,9 @@ Result<ReportSaved> Reports::submit_preliminary(int64_t order_id, int64_t seen_r
 namespace {
 
 // The text's checks that stop this signature (SignContext), as a conflict naming them all.
-std::optional<ReportConflict> checks_conflict(const Report& report, const Reports::SignContext& context) {
-  auto checks = sign_checks(report.draft, context.sides, is_signed(report.status));
+std::optional<ReportConflict> checks_conflict(const Report& report, const ris::ReadingItem& exam,
+                                             const Reports::SignContext& context) {
+  auto checks = sign_checks(report.draft, context.sides, is_signed(report.status), exam.modality);
   const SignCheck* stop = stopping_check(checks, context.acknowledged);
   if (!stop) return std::nullopt;
   return ReportConflict{stop->rule, stop->detail, std::move(checks)};
@@ -416,10 +417,13 @@ Result<std::vector<SignCheck>> Reports::sign_checks_of(int64_t order_id, const E
   if (!actor.may(kSign)) return fail(ErrorCode::Forbidden, "Only a radiologist signs reports");
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());
+  auto exam = ris::reading_item(**c, order_id);
+  if (!exam) return std::unexpected(exam.error());
+  if (!*exam) return fail(ErrorCode::NotFound, "no exam of this order has been performed");
   auto report = load(**c, order_id);
   if (!report) return std::unexpected(report.error());
   if (!*report) return std::vector<SignCheck>{};
-  return sign_checks((*report)->draft, sides, is_signed((*report)->status));
+  return sign_checks((*report)->draft, sides, is_signed((*report)->status), (*exam)->modality);
 }
 
 Result<std::optional<ReportConflict>> Reports::check_sign(int64_t order_id, int64_t seen_revision,
@@ -434,7 +438,7 @@ Result<std::optional<ReportConflict>> Reports::check_sign(int64_t order_id, int6
   auto report = load(**c, order_id);
   if (!report) return std::unexpected(report.error());
   if (auto conflict = sign_conflict(*report, **exam, seen_revision, actor)) return conflict;
-  return checks_conflict(**report, context);
+  return checks_conflict(**report, **exam, context);
 }
 
 Result<ReportSaved> Reports::sign(int64_t order_id, int64_t seen_revision, const access::Principal& actor,
@@ -462,7 +466,7 @@ Result<ReportSaved> Reports::sign(int64_t order_id, int64_t seen_revision, const
   }
   out.conflict = sign_conflict(report, *exam, seen_revision, actor);
   // The text is checked once: the transaction below refuses it if its revision changed since.
-  if (!out.conflict) out.conflict = checks_conflict(*report, context);
+  if (!out.conflict) out.conflict = checks_conflict(*report, *exam, context);
   if (out.conflict) return out;
   const bool addendum = is_signed(report->status);
   ReportVersion version;
@@ -519,14 +523,8 @@ Result<ReportSaved> Reports::sign(int64_t order_id, int64_t seen_revision, const
     if (auto s = outbox_.enqueue(c, report_event(addendum ? kReportAmended : kReportSigned, r, version.number)); !s)
       return std::unexpected(s.error());
     // When it goes out: at once, or held by the clinic's rule for a sensitive result.
-    auto flagged = c.query("SELECT id FROM rep_critical_results WHERE order_id = ? LIMIT 1", {order_id});
-    if (!flagged) return std::unexpected(flagged.error());
-    const bool sensitive = sensitive_result(version.content) || !flagged->empty();
-    const int64_t at = clock_.unix_seconds();
-    const int64_t hold = sensitive ? release_.sensitive_delay.count() : 0;
-    if (auto s = schedule_release(c, outbox_, r.id, order_id, version.number, sensitive, utc_iso(at + hold),
-                                  utc_iso(at), actor.username);
-        !s)
+    const SignedForRelease signed_version{r.id, order_id, version.number, addendum, sensitive_result(version.content)};
+    if (auto s = schedule_release(c, outbox_, signed_version, release_, clock_.unix_seconds(), actor.username); !s)
       return std::unexpected(s.error());
     auto saved = load(c, order_id);
     if (!saved) return std::unexpected(saved.error());
@@ -651,7 +649,18 @@ const std::vector<Migration>& migrations() {
        "release",
        {"CREATE TABLE rep_releases (report_id INTEGER NOT NULL, number INTEGER NOT NULL, sensitive INTEGER NOT NULL, "
         "due_at TEXT NOT NULL, released_at TEXT NOT NULL, released_by TEXT NOT NULL, PRIMARY KEY (report_id, number))",
-        "CREATE INDEX rep_releases_held ON rep_releases (released_at, due_at)"}},
+        "CREATE INDEX rep_releases_held ON rep_releases (released_at, due_at)",
+        // Versions signed before release was kept went out when signed.
+        "INSERT INTO rep_releases (report_id, number, sensitive, due_at, released_at, released_by) SELECT report_id, "
+        "number, 0, signed_at, signed_at, 'vireo' FROM rep_signatures"}},
+      {6,
+       "peer review",
+       {"CREATE TABLE rep_peer_reviews (id ${PK}, order_id INTEGER NOT NULL, report_id INTEGER NOT NULL, number INTEGER "
+        "NOT NULL, reader TEXT NOT NULL, reader_name TEXT NOT NULL, signed_at TEXT NOT NULL, offered_at TEXT NOT NULL, "
+        "status TEXT NOT NULL, reviewer TEXT NOT NULL, reviewer_name TEXT NOT NULL, score TEXT NOT NULL, comment TEXT NOT "
+        "NULL, reviewed_at TEXT NOT NULL, UNIQUE (report_id, number))",
+        "CREATE INDEX rep_peer_reviews_open ON rep_peer_reviews (status, offered_at)",
+        "CREATE INDEX rep_peer_reviews_by_order ON rep_peer_reviews (order_id)"}},
   };
   return list;
 }

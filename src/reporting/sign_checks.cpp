@@ -15,6 +15,9 @@ constexpr std::array kLeftWords = {"left",      "izquierda", "izquierdo", "izqui
                                    "esquerra",  "esquerre",  "esquerres", "esquerros"};
 constexpr std::array kRightWords = {"right", "derecha", "derecho", "derechas", "derechos", "dreta", "dret", "dretes", "drets"};
 constexpr std::array kBothWords = {"bilateral", "bilaterales", "bilaterals"};
+// As procedure names abbreviate them (in a report's text, "rt" is as likely radiotherapy).
+constexpr std::array kLeftAbbreviations = {"lt", "izq", "izqda", "izqdo", "izda", "izdo", "esq", "esqr"};
+constexpr std::array kRightAbbreviations = {"rt", "dcha", "dcho", "dch", "der", "dta"};
 
 template <size_t N>
 bool contains(const std::array<const char*, N>& words, std::string_view word) {
@@ -37,9 +40,9 @@ void for_each_word(std::string_view text, F&& word) {
   if (!w.empty()) word(std::string_view(w));
 }
 
-Side word_side(std::string_view word) {
-  if (contains(kLeftWords, word)) return Side::Left;
-  if (contains(kRightWords, word)) return Side::Right;
+Side word_side(std::string_view word, bool abbreviations = false) {
+  if (contains(kLeftWords, word) || (abbreviations && contains(kLeftAbbreviations, word))) return Side::Left;
+  if (contains(kRightWords, word) || (abbreviations && contains(kRightAbbreviations, word))) return Side::Right;
   if (contains(kBothWords, word)) return Side::Both;
   return Side::None;
 }
@@ -103,10 +106,10 @@ void side_checks(const ReportContent& content, Side exam, std::vector<SignCheck>
 
 }  // namespace
 
-Side side_named_in(std::string_view text) {
+Side side_named_in(std::string_view text, bool abbreviations) {
   Side side = Side::None;
   for_each_word(text, [&](std::string_view w) {
-    const Side named = word_side(w);
+    const Side named = word_side(w, abbreviations);
     side = named == Side::Both ? Side::Both : combine(side, named);
   });
   return side;
@@ -128,7 +131,8 @@ const char* side_word(Side side) {
   return "no side";
 }
 
-std::vector<SignCheck> sign_checks(const ReportContent& content, const ExamSides& sides, bool addendum) {
+std::vector<SignCheck> sign_checks(const ReportContent& content, const ExamSides& sides, bool addendum,
+                                   std::string_view modality) {
   std::vector<SignCheck> out;
   const Side exam = sides.exam();
   side_checks(content, exam, out);
@@ -138,10 +142,16 @@ std::vector<SignCheck> sign_checks(const ReportContent& content, const ExamSides
                                                      "; the exam was ordered for the " + side_word(sides.ordered) +
                                                      " side",
                                                  side_code_word(sides.ordered), side_code_word(sides.imaged)});
-  if (!addendum) {
+  auto lacks = [&](const std::string& system) {
+    return std::ranges::none_of(content.findings, [&](const CodedFinding& f) { return f.system == system; });
+  };
+  if (!addendum && modality == "MG" && lacks("birads")) {
+    // MQSA (21 CFR 900.12(c)): every mammography report states its assessment category.
+    out.push_back({"finding_required", kSignBlock, "findings",
+                   "A mammography report states its BI-RADS assessment: add it as a structured finding"});
+  } else if (!addendum) {
     const ReportTemplate* t = report_template(content.template_code);
-    if (t && !t->findings_system.empty() && !t->findings_rule.empty() &&
-        std::ranges::none_of(content.findings, [&](const CodedFinding& f) { return f.system == t->findings_system; }))
+    if (t && !t->findings_system.empty() && !t->findings_rule.empty() && lacks(t->findings_system))
       out.push_back({"finding_required", t->findings_rule, "findings",
                      "The " + t->name + " template asks for a structured finding (" + t->findings_system + ")"});
   }

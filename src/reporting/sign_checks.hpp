@@ -4,8 +4,8 @@
 // the signature until the text is corrected, or warns, and is signed past only when the
 // radiologist acknowledges that warning by its rule.
 //
-//   ExamSides sides{side_named_in(procedure_names), side_of_images(image_laterality_codes)};
-//   for (const SignCheck& c : sign_checks(draft, sides, /*addendum=*/false)) ...
+//   ExamSides sides{side_named_in(procedure_names, true), side_of_images(image_laterality_codes)};
+//   for (const SignCheck& c : sign_checks(draft, sides, /*addendum=*/false, "MG")) ...
 #pragma once
 
 #include <string>
@@ -20,7 +20,8 @@ enum class Side { None, Left, Right, Both };
 
 // The side that words name in `text` ("left", "derecha", "esquerra", "bilateral"): Both when it
 // names both sides, None when neither.
-[[nodiscard]] Side side_named_in(std::string_view text);
+// With `abbreviations` (procedure names), also "LT", "RT", "IZQ", "IZDA", "DCHA", "DER", "ESQ"...
+[[nodiscard]] Side side_named_in(std::string_view text, bool abbreviations = false);
 // The side of images by their DICOM Image Laterality or Laterality codes (L, R, B; U and empty
 // count for nothing).
 [[nodiscard]] Side side_of_images(const std::vector<std::string>& codes);
@@ -33,8 +34,11 @@ struct ExamSides {
   [[nodiscard]] Side exam() const { return ordered != Side::None ? ordered : imaged; }
 };
 
-// The checks `content` fails, blocking ones first. An addendum is checked for its side only.
-[[nodiscard]] std::vector<SignCheck> sign_checks(const ReportContent& content, const ExamSides& sides, bool addendum);
+// The checks `content` fails, blocking ones first; `modality` is the exam's (a mammogram's report
+// states its BI-RADS assessment, whatever template it was written from). An addendum is checked
+// for its side only.
+[[nodiscard]] std::vector<SignCheck> sign_checks(const ReportContent& content, const ExamSides& sides, bool addendum,
+                                                 std::string_view modality = {});
 
 // The first check that stops the signature when `acknowledged` are the warnings the radiologist
 // has confirmed: a blocking one, else a warning not acknowledged; nullptr when none.

@@ -21,7 +21,8 @@ struct Timeline {
 double minutes_between(Instant a, Instant b) { return static_cast<double>((b - a).count()) / 60.0; }
 
 TurnaroundGroup group_of(std::string key, const std::vector<const Timeline*>& reports) {
-  TurnaroundGroup g{std::move(key)};
+  TurnaroundGroup g;
+  g.key = std::move(key);
   g.reports = static_cast<int64_t>(reports.size());
   std::vector<double> to_acquired, to_signed, to_released, total;
   for (const Timeline* t : reports) {
@@ -86,7 +87,9 @@ Result<Turnaround> ReportingStats::turnaround(int days, const access::Principal&
       "v.report_id = r.id AND v.kind = 'final' JOIN rep_signatures s ON s.report_id = v.report_id AND s.number = "
       "v.number LEFT JOIN rep_releases l ON l.report_id = v.report_id AND l.number = v.number WHERE s.signed_at >= ? "
       "AND s.signed_at <= ?",
-      {out.from, out.to + "~"});  // (a stamp with milliseconds sorts after the same second's without)
+      // (Stamps are written with or without milliseconds: ".000Z" sorts before both of the same
+      // second, "~" after both.)
+      {out.from.substr(0, 19) + ".000Z", out.to + "~"});
   if (!rows) return std::unexpected(rows.error());
   std::vector<int64_t> order_ids;
   std::map<int64_t, Timeline> by_order;

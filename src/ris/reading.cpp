@@ -322,9 +322,10 @@ Result<std::vector<OrderTimes>> order_times(Connection& c, const std::vector<int
 }
 
 Result<std::vector<PendingReading>> pending_reading(Connection& c) {
-  auto rows = c.query(std::string("SELECT t.modality, t.priority, COUNT(*), MIN(t.acquired_at) FROM (SELECT ") +
+  auto rows = c.query(std::string("SELECT t.modality, t.priority, COUNT(*), MIN(t.acquired_at) FROM (SELECT COALESCE(") +
                           kFirstModality +
-                          " AS modality, o.priority, o.acquired_at FROM ris_orders o WHERE o.status IN ('acquired', "
+                          ", '') AS modality, o.priority, NULLIF(o.acquired_at, '') AS acquired_at FROM ris_orders o "
+                          "WHERE o.status IN ('acquired', "
                           "'in_reading', 'preliminary')) t GROUP BY t.modality, t.priority ORDER BY t.modality, "
                           "t.priority",
                       {});

@@ -454,6 +454,11 @@ class ReportingTest(ScannerServer):
             signed["report"]["versions"][-1]["signature"]["signedAt"].replace("Z", "+00:00"))
         self.assertAlmostEqual((due - signed_at).total_seconds(), 72 * 3600, delta=2)
         self.assertEqual(signed["exam"]["appointment"]["orderStatus"], "final", "held: not yet released")
+        # Held, it is not in the study, where the referrer and the patient could read it.
+        study = signed["exam"]["appointment"]["studyInstanceUid"]
+        time.sleep(2)  # (the time the outbox takes to deliver what would have gone)
+        status, _, body = self.server.http("GET", f"/dicom-web/studies/{study}/series", token=self.admin)
+        self.assertTrue(status in (204, 404) or json.loads(body) == [], f"a held report's objects are in the study: {body}")
 
         self.assertEqual(self.call("POST", f"/api/reading/{o}/report/release", token=self.technician)[0], 403)
         self.assertEqual(self.call("POST", f"/api/reading/{o}/report/release?now=1", token=self.serra)[0], 400)
@@ -466,6 +471,13 @@ class ReportingTest(ScannerServer):
         self.assertEqual(released["exam"]["appointment"]["orderStatus"], "released")
         status, problem = self.call("POST", f"/api/reading/{o}/report/release", token=self.vila)
         self.assertEqual((status, problem["conflict"]["rule"]), (409, "not_held"))
+        for _ in range(50):  # released, it goes into the study
+            status, _, body = self.server.http("GET", f"/dicom-web/studies/{study}/series", token=self.admin)
+            if status == 200 and json.loads(body):
+                break
+            time.sleep(0.1)
+        self.assertEqual(status, 200, "the released report's objects are not in the study")
+        self.assertEqual(sorted(s["00200011"]["Value"][0] for s in json.loads(body)), [9001, 9002])
 
     def test_turnaround_counts_each_report_signed_and_what_waits(self):
         def turnaround():
@@ -585,7 +597,8 @@ class ReportingBrowserTest(ScannerServer):
     # (the module, not the class, is imported: unittest would run that class's tests here too)
     send = test_mwl.ImagesMeetTheirOrdersTest.send
     SOURCE = test_mwl.TESTDATA / "dicom" / "modality" / "MG_OutOfBoundsOverlay.dcm"
-    EXTRA_ENV = {"VIREO_SENSITIVE_RELEASE_DELAY_H": "72"}  # the BI-RADS 4 is held, then released early
+    # The BI-RADS 4 is held, then released early; every report is offered for peer review.
+    EXTRA_ENV = {"VIREO_SENSITIVE_RELEASE_DELAY_H": "72", "VIREO_PEER_REVIEW_PERCENT": "100"}
     eventually = test_mwl.ImagesMeetTheirOrdersTest.eventually
 
     def test_a_radiologist_reads_writes_signs_and_amends_in_the_browser(self):
@@ -614,6 +627,13 @@ class ReportingBrowserTest(ScannerServer):
         run_e2e(self, "reporting", self.server, "marta", PASSWORD, VIREO_OTHER_USER="joan",
                 VIREO_OTHER_PASSWORD=PASSWORD, VIREO_PATIENT="Ferrer i Vidal")
         self.assertEqual(status(), "amended")
+        # The colleague's peer review, for the administrator only; nothing of it in the report.
+        code, results = self.call("GET", "/api/reporting/peer-review/summary", token=admin)
+        self.assertEqual(code, 200, results)
+        self.assertEqual([(r["readerName"], r["reviewed"], r["scores"]["2a"], r["significant"]) for r in results["items"]],
+                         [("Dra. Marta Puig", 1, 1, 0)])
+        self.assertEqual(self.call("GET", "/api/reporting/peer-review/summary",
+                                   token=self.server.create_token("marta"))[0], 403)
         reader = self.server.create_token("joan")
         for number in (1, 2):
             code, _, pdf = self.server.http("GET", f"/api/reading/{order['id']}/report/versions/{number}/pdf",

@@ -37,7 +37,7 @@ TEST(Roles, OneTableDecidesAndEveryPermissionIsGrantedToSomeone) {
     EXPECT_TRUE(someone) << p.name;
     // Writing and signing reports are a radiologist's clinical acts: an administrator who reads
     // images is given the radiologist role too.
-    const bool clinical = p.name == "reporting.write" || p.name == "reporting.sign";
+    const bool clinical = p.name == "reporting.write" || p.name == "reporting.sign" || p.name == "reporting.peer_review";
     EXPECT_EQ(grants(std::vector{Role::Admin}, p.name), !clinical) << "admin and " << p.name;
   }
   EXPECT_EQ(access::parse_role("referring"), Role::ReferringPhysician);
@@ -54,7 +54,7 @@ TEST(Roles, TheRoleTableIsExactlyTheDocumentedOne) {
         "ris.patients.merge", "ris.patients.unmerge", "ris.catalogue.read", "ris.catalogue.admin", "ris.orders.read", "ris.orders.write",
         "ris.schedule.read", "ris.schedule.write", "ris.checkin", "ris.requests.create",
         "ris.worklist.read", "ris.exam.perform", "ris.reading.assign", "ris.settings.admin",
-        "ris.referrals.read", "reporting.read", "reporting.stats"}},
+        "ris.referrals.read", "reporting.read", "reporting.stats", "reporting.peer_results"}},
       {"receptionist", {"archive.read", "ris.patients.read", "ris.patients.write", "ris.patients.merge",
                         "ris.catalogue.read",
                         "ris.orders.read", "ris.orders.write", "ris.schedule.read", "ris.schedule.write",
@@ -65,7 +65,7 @@ TEST(Roles, TheRoleTableIsExactlyTheDocumentedOne) {
       {"radiologist", {"archive.read", "archive.export", "archive.store", "ris.patients.read", "ris.catalogue.read",
                        "ris.orders.read", "ris.schedule.read", "ris.worklist.read", "ris.exam.perform",
                        "ris.reading.assign", "reporting.read", "reporting.write", "reporting.sign",
-                       "reporting.stats"}},
+                       "reporting.stats", "reporting.peer_review"}},
       {"referring", {"archive.read", "archive.export", "ris.referrals.read", "ris.requests.create"}},
       {"billing", {}},
       {"patient", {"archive.read", "archive.export"}},

@@ -17,6 +17,7 @@
 #include "reporting/pdf_signer.hpp"
 #include "reporting/reports.hpp"
 #include "reporting/templates.hpp"
+#include "reporting/peer_review.hpp"
 #include "reporting/release.hpp"
 #include "reporting/sign_checks.hpp"
 #include "reporting/turnaround.hpp"
@@ -584,11 +585,19 @@ TEST_F(ReportingTest, ASensitiveResultIsHeldForTheClinicsDelayThenReleasedOnceBy
   EXPECT_EQ(breast_release->due_at, utc_iso(clock_.unix_seconds() + 72 * 3600));
   EXPECT_EQ(breast_release->released_at, "");
   EXPECT_EQ(order_status(breast), "final");
+  // An addendum to it, however plain, waits with it.
+  auto drafted = (*held)->save_draft(breast, 2, content("", "Biopsy advised."), serra_, Reports::Draft::Addendum);
+  ASSERT_TRUE(drafted && drafted->saved());
+  auto added = (*held)->sign(breast, drafted->value.draft_revision, serra_, "10.0.0.7");
+  ASSERT_TRUE(added && added->saved());
+  ASSERT_TRUE(added->value.versions.back().release);
+  EXPECT_EQ(added->value.versions.back().release->due_at, breast_release->due_at);
+  EXPECT_EQ(added->value.versions.back().release->released_at, "");
   EXPECT_EQ(*(*releases)->release_due(), 0);
   clock_.now += 72 * 3600;
-  EXPECT_EQ(*(*releases)->release_due(), 1);
+  EXPECT_EQ(*(*releases)->release_due(), 2);
   EXPECT_EQ(*(*other_node)->release_due(), 0) << "released once";
-  EXPECT_EQ(order_status(breast), "released");
+  EXPECT_EQ(order_status(breast), "amended") << "(its addendum signed)";
   EXPECT_EQ(topics().back(), kReportReleased);
   // A critical result flagged makes any text sensitive; the radiologist may release it early.
   ASSERT_TRUE(reading_->claim(flagged_order, serra_)->saved());
@@ -606,6 +615,15 @@ TEST_F(ReportingTest, ASensitiveResultIsHeldForTheClinicsDelayThenReleasedOnceBy
   EXPECT_EQ(order_status(flagged_order), "released");
   auto report = (*held)->of_order(flagged_order, serra_);
   EXPECT_EQ((*report)->versions.back().release->released_by, "vila");
+  EXPECT_TRUE((*report)->versions.back().release->sensitive);
+  // Out already, a correction goes out at once: the critical result flagged holds the report, not
+  // what is added to it.
+  auto correction = (*held)->save_draft(flagged_order, 2, content("", "Correction: left, not right."), serra_,
+                                        Reports::Draft::Addendum);
+  ASSERT_TRUE(correction && correction->saved());
+  auto corrected = (*held)->sign(flagged_order, correction->value.draft_revision, serra_, "10.0.0.7");
+  ASSERT_TRUE(corrected && corrected->saved());
+  EXPECT_FALSE(corrected->value.versions.back().release->released_at.empty());
 }
 
 }  // namespace
@@ -689,6 +707,68 @@ TEST_F(ReportingTest, TurnaroundIsCountedPerModalityRadiologistAndPriorityWithWh
   EXPECT_EQ((*stats)->turnaround(7, signed_in("tomas", access::Role::Technician)).error().code, ErrorCode::Forbidden);
 }
 
+TEST_F(ReportingTest, AShareOfReportsIsOfferedForPeerReviewToAnotherRadiologistWhoScoresItOnce) {
+  const int64_t order = acquired_exam(0);
+  ASSERT_TRUE(reading_->claim(order, serra_)->saved());
+  ASSERT_TRUE(reports_->save_draft(order, 0, content("No acute finding.", "Normal."), serra_)->saved());
+  auto signed_report = reports_->sign(order, 1, serra_, "10.0.0.7");
+  ASSERT_TRUE(signed_report && signed_report->saved());
+  const Report& r = signed_report->value;
+  const events::Event signed_event{kReportSigned,
+                                   {{"report", std::to_string(r.id)},
+                                    {"order", std::to_string(order)},
+                                    {"accession", r.accession_number},
+                                    {"patient", std::to_string(r.patient_id)},
+                                    {"version", "1"}}};
+  // None offered at 0%; at 100%, once, however often the event comes.
+  auto none = PeerReviews::open(*db_, *writes_, 0, clock_);
+  ASSERT_TRUE(none->offer(signed_event));
+  EXPECT_TRUE(none->offered(vila_)->empty());
+  auto reviews = PeerReviews::open(*db_, *writes_, 100, clock_);
+  ASSERT_TRUE(reviews->offer(signed_event));
+  ASSERT_TRUE(reviews->offer(signed_event));
+  EXPECT_TRUE(reviews->offered(serra_)->empty()) << "not one's own report";
+  auto offered = reviews->offered(vila_);
+  ASSERT_EQ(offered->size(), 1u);
+  EXPECT_EQ((*offered)[0].reader_name, "Dr. Joan Serra");
+  EXPECT_EQ((*offered)[0].accession_number, r.accession_number);
+  EXPECT_EQ((*offered)[0].procedures, std::vector<std::string>{"CT head"});
+
+  // Refused: its author, a score not in RADPEER, a discrepancy without a word, a technician.
+  EXPECT_EQ(reviews->score(order, {"1", ""}, serra_)->conflict->rule, "own_report");
+  EXPECT_EQ(rules_of(reviews->score(order, {"4", ""}, vila_)->invalid, "score"), std::vector<std::string>{"vocabulary"});
+  EXPECT_EQ(rules_of(reviews->score(order, {"2b", " "}, vila_)->invalid, "comment"), std::vector<std::string>{"required"});
+  EXPECT_EQ(reviews->score(order, {"1", ""}, signed_in("tomas", access::Role::Technician)).error().code,
+            ErrorCode::Forbidden);
+  EXPECT_EQ(reviews->score(order + 100, {"1", ""}, vila_).error().code, ErrorCode::NotFound);
+  auto scored = reviews->score(order, {"2b", "Missed 6 mm nodule, right upper lobe."}, vila_);
+  ASSERT_TRUE(scored && scored->saved());
+  EXPECT_EQ(scored->value.reviewer_name, "Dra. Marta Vila");
+  EXPECT_EQ(scored->value.status, "done");
+  EXPECT_EQ(reviews->score(order, {"1", ""}, vila_)->conflict->rule, "already_reviewed");
+  EXPECT_TRUE(reviews->offered(vila_)->empty());
+
+  // For the administrator: per radiologist. Not for a radiologist.
+  auto summary = reviews->summary(365, signed_in("ada", access::Role::Admin));
+  ASSERT_TRUE(summary) << summary.error().message();
+  ASSERT_EQ(summary->size(), 1u);
+  EXPECT_EQ((*summary)[0].reader_name, "Dr. Joan Serra");
+  EXPECT_EQ((*summary)[0].reviewed, 1);
+  EXPECT_EQ((*summary)[0].significant, 1);
+  EXPECT_EQ((*summary)[0].scores[2], (std::pair<std::string, int64_t>{"2b", 1}));
+  EXPECT_EQ(reviews->summary(365, vila_).error().code, ErrorCode::Forbidden);
+}
+
+TEST(PeerReview, TheShareChosenIsStableAndAboutTheShareAsked) {
+  EXPECT_FALSE(chosen_for_review("20270000001", 0));
+  EXPECT_TRUE(chosen_for_review("20270000001", 100));
+  int chosen = 0;
+  for (int i = 0; i < 2000; ++i) chosen += chosen_for_review("2027" + std::to_string(1000000 + i), 10) ? 1 : 0;
+  EXPECT_GT(chosen, 140);
+  EXPECT_LT(chosen, 260);
+  EXPECT_EQ(chosen_for_review("20270001234", 37), chosen_for_review("20270001234", 37));
+}
+
 TEST(Turnaround, TheMedianAndThe90thPercentileAreNearestRank) {
   EXPECT_EQ(span_of({}).count, 0);
   auto s = span_of({5, 1, 3, 2, 4, 6, 7, 8, 9, 10});
@@ -721,6 +801,11 @@ TEST(SignChecks, TheSideIsReadInTheClinicsLanguagesFromWordsNotParts) {
   EXPECT_EQ(side_named_in("Mamografia bilateral"), Side::Both);
   EXPECT_EQ(side_named_in("Genoll esquerre i dret"), Side::Both);
   EXPECT_EQ(side_named_in("Leftover contrast; bright signal; copyright"), Side::None);
+  // Procedure names abbreviate; a report's "RT" is as likely radiotherapy.
+  EXPECT_EQ(side_named_in("RM RODILLA DCHA", true), Side::Right);
+  EXPECT_EQ(side_named_in("ECO MAMA IZQ", true), Side::Left);
+  EXPECT_EQ(side_named_in("XR knee (LT)", true), Side::Left);
+  EXPECT_EQ(side_named_in("Post-RT changes", false), Side::None);
   EXPECT_EQ(side_of_images({"L", "L", ""}), Side::Left);
   EXPECT_EQ(side_of_images({"L", "R"}), Side::Both);
   EXPECT_EQ(side_of_images({"U", ""}), Side::None);
@@ -772,6 +857,14 @@ TEST(SignChecks, AMammogramIsNotSignedWithoutItsBiradsAssessmentAndAWarningOnlyO
   EXPECT_EQ(stopping_check(warned, {"text_side"}), &warned[0]);
   EXPECT_EQ(stopping_check(warned, {"finding_required"}), nullptr);
   EXPECT_EQ(stopping_check(checks, {"finding_required"}), &checks[0]) << "a blocking check is not acknowledged";
+  // A mammogram's report needs it whatever template it was written from, or none.
+  ReportContent untemplated;
+  untemplated.sections = {{"impression", "Impression", "Negative."}};
+  auto mammogram = sign_checks(untemplated, {}, false, "MG");
+  ASSERT_EQ(mammogram.size(), 1u);
+  EXPECT_EQ(mammogram[0].rule + " " + mammogram[0].level, "finding_required block");
+  EXPECT_TRUE(sign_checks(untemplated, {}, false, "CT").empty());
+  EXPECT_TRUE(sign_checks(untemplated, {}, true, "MG").empty());
   ReportContent thyroid = us;
   thyroid.template_code = "VIR-US-THYROID";
   EXPECT_TRUE(sign_checks(thyroid, {}, false).empty()) << "a normal thyroid has no nodule to classify";

@@ -196,6 +196,7 @@ await run('reporting end-to-end', async ({ page, check }) => {
     check(/Held until .*a sensitive result/.test(await held.textContent() ?? ''), `the release: ${await held.textContent()}`);
     await shot(page, 'report-signed');
     await page.click('li[data-kind=final] [data-testid=release-now]');
+    await page.click('li[data-kind=final] [data-testid=confirm-release]');
     const released = page.locator('li[data-kind=final] [data-testid=release-state][data-state=released]');
     await released.waitFor();
     check(/Released to the referring physician and the patient/.test(await released.textContent() ?? ''),
@@ -214,6 +215,24 @@ await run('reporting end-to-end', async ({ page, check }) => {
     await shot(page, 'report-amended');
     await colleague.page.waitForSelector(`${row}`, { state: 'detached', timeout: 5000 }).catch(() =>
       check(false, 'the signed exam is still on the colleague\'s list'));
+
+    // Peer review: the clinic reviews every report here; the signed mammogram is offered to her
+    // colleague, who scores it beside the images.
+    await colleague.page.reload();
+    const offers = colleague.page.locator('[data-testid=peer-offers]');
+    await offers.waitFor({ timeout: 10000 }).catch(() => check(false, 'the colleague is offered no report to review'));
+    check(/signed by Dra\. Marta Puig/.test(await offers.textContent() ?? ''), `the offer: ${await offers.textContent()}`);
+    await offers.getByRole('link').first().click();
+    const review = colleague.page.locator('[data-testid=peer-review]');
+    await review.waitFor();
+    await firstImageDrawn(colleague.page);
+    await review.getByRole('radio', { name: /^2a:/ }).check({ force: true });
+    check(await colleague.page.locator('[data-testid=peer-submit]').isDisabled(), 'a discrepancy is recorded without a word');
+    await review.getByLabel(/What you found/).fill('Grouped calcifications, lower inner quadrant of the left breast, not described.');
+    await checkAccessible(colleague.page, check, 'the peer review beside the images');
+    await shot(colleague.page, 'peer-review');
+    await colleague.page.click('[data-testid=peer-submit]');
+    await colleague.page.waitForSelector('[data-testid=peer-recorded]:has-text("2a")');
 
     // The reading room's turnaround: the mammogram signed, by its radiologist and modality.
     await page.getByRole('button', { name: '← Worklist' }).click();

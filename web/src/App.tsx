@@ -35,6 +35,7 @@ import { ReconcilePage } from './ris/ReconcilePage';
 import { ReferralsPage } from './ris/ReferralsPage';
 import { ReadingPage } from './reporting/ReadingPage';
 import { TurnaroundPage } from './reporting/TurnaroundPage';
+import { PeerReviewResultsPage } from './reporting/PeerReview';
 import { ReportPage } from './reporting/ReportPage';
 import { prefetchStudy } from './studyData';
 
@@ -167,6 +168,7 @@ function AdminRoute() {
   if (page?.path === '/admin/rooms') return <RoomsPage />;
   if (page?.path === '/admin/procedures') return <ProceduresPage />;
   if (page?.path === '/admin/staff') return <BookableStaffPage />;
+  if (page?.path === '/admin/peer-review') return <PeerReviewResultsPage />;
   if (!ADMIN_PATHS.includes(path)) return <NotFound />;
   return <NotAllowed />;
 }

@@ -23,6 +23,7 @@
 #include "reporting/critical_results.hpp"
 #include "reporting/pdf_signer.hpp"
 #include "reporting/reports.hpp"
+#include "reporting/peer_review.hpp"
 #include "reporting/turnaround.hpp"
 #include "ris/image_links.hpp"
 #include "ris/performed_steps.hpp"
@@ -66,6 +67,8 @@ void register_reporting_routes(http::Router& router, ris::Reading& reading, repo
 void register_critical_routes(http::Router& router, reporting::CriticalResults& results);
 // GET /api/reporting/turnaround?days=: report turnaround and the exams waiting for their report.
 void register_turnaround_routes(http::Router& router, reporting::ReportingStats& stats);
+// Peer review: the offers open to the caller, scoring one, and the results per radiologist.
+void register_peer_review_routes(http::Router& router, reporting::PeerReviews& reviews);
 // /api/ris/unmatched-studies: studies waiting to be linked to their order by staff.
 void register_reconciliation_routes(http::Router& router, ris::ImageLinks& links);
 // What the administrator's pages show of the DICOM side, and how they test a peer.

@@ -10,6 +10,7 @@ import { ageOn } from '../i18n/format';
 import { useAppNavigate, useSession } from '../session';
 import { StaffPage } from '../ui/StaffPage';
 import { OpenCriticalResults } from './CriticalResults';
+import { PeerReviewOffers } from './PeerReview';
 import { Notice, SelectField } from '../ui/fields';
 import { errorText } from '../ui/errorText';
 import { useLiveChanges } from '../ris/live';
@@ -52,6 +53,7 @@ export function ReadingPage() {
     <StaffPage title={t('reading.title')} className="reading"
       actions={<span className={`live live-${live}`} role="status" data-testid="live">{t(`exams.live.${live}`)}</span>}>
       <OpenCriticalResults />
+      <PeerReviewOffers />
       <div className="filters exam-filters">
         <SelectField name="scope" label={t('reading.filters.scope')} value={filter.scope} onChange={(v) => set('scope', v)}
           options={[{ value: 'mine', label: t('reading.filters.mine') }, { value: 'all', label: t('reading.filters.all') }]} />

@@ -9,7 +9,8 @@ import { useClinic } from '../ris/schedule';
 import { errorText } from '../ui/errorText';
 import { Notice } from '../ui/fields';
 import { StaffPage } from '../ui/StaffPage';
-import { useClaim, useExamReport } from './reading';
+import { useClaim, useExamReport, usePeerReviews } from './reading';
+import { PeerReviewPanel } from './PeerReview';
 import { readingState } from './readingList';
 import { ReportEditor } from './ReportEditor';
 
@@ -24,6 +25,9 @@ export function ReportPage() {
   const { session } = useSession();
   const clinic = useClinic();
   const exam = useExamReport(orderId);
+  // Offered to me for peer review: my score beside the report.
+  const offers = usePeerReviews(session.permissions.includes('reporting.peer_review'));
+  const offer = offers.data?.items.find((o) => o.orderId === orderId);
   const claim = useClaim(orderId);
   const asked = useRef(0);  // the order whose claim was asked for (the page stays for the next order)
   const data = exam.data;
@@ -37,7 +41,12 @@ export function ReportPage() {
   if (exam.isError) return <div className="page-message" role="alert">{errorText(t, exam.error)}</div>;
   if (!data) return <div className="page-message">{t('report.loading')}</div>;
   const study = data.exam.appointment.studyInstanceUid;
-  const editor = <ReportEditor key={orderId} data={data} today={clinic.data?.today ?? ''} />;
+  const editor = (
+    <>
+      {offer && <PeerReviewPanel key={offer.id} review={offer} />}
+      <ReportEditor key={orderId} data={data} today={clinic.data?.today ?? ''} />
+    </>
+  );
   // An exam marked acquired whose images are not linked (yet): its report can still be written.
   if (!study)
     return (

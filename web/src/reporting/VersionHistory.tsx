@@ -76,6 +76,7 @@ function ReleaseState({ orderId, release }: { orderId: number; release: NonNulla
   const { t, i18n } = useTranslation();
   const locale = formatLocale(i18n.language);
   const releaseNow = useReleaseReport(orderId);
+  const [confirming, setConfirming] = useState(false);
   if (release.releasedAt) {
     return (
       <p className="version-release" data-testid="release-state" data-state="released">
@@ -86,9 +87,17 @@ function ReleaseState({ orderId, release }: { orderId: number; release: NonNulla
   return (
     <div className="version-release" data-testid="release-state" data-state="held">
       <p>{t('report.release.held', { when: formatMoment(release.dueAt, locale) })}</p>
-      <Button onPress={() => releaseNow.mutate()} isDisabled={releaseNow.isPending} data-testid="release-now">
-        {t('report.release.now')}
-      </Button>
+      {/* A sensitive result goes out on purpose: said once more before it does. */}
+      {!confirming ? (
+        <Button onPress={() => setConfirming(true)} data-testid="release-now">{t('report.release.now')}</Button>
+      ) : (
+        <div role="group" aria-label={t('report.release.now')} className="release-confirm">
+          <p>{t('report.release.confirm')}</p>
+          <Button onPress={() => releaseNow.mutate()} isDisabled={releaseNow.isPending} className="primary"
+            data-testid="confirm-release">{t('report.release.confirmButton')}</Button>
+          <Button onPress={() => setConfirming(false)}>{t('report.cancel')}</Button>
+        </div>
+      )}
       {releaseNow.isError && <span role="alert" className="not-verified">{reportProblemText(t, releaseNow.error)}</span>}
     </div>
   );

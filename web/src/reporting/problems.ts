@@ -5,7 +5,8 @@ import { ApiProblem } from '../apiClient';
 import { errorText } from '../ui/errorText';
 
 const RULES = ['stale', 'reading_claimed', 'assigned_to_another', 'not_claimed', 'already_signed', 'not_signed',
-  'empty_report', 'exam_state', 'reauthentication', 'not_your_draft', 'template_mismatch', 'already_communicated', 'not_held'] as const;
+  'empty_report', 'exam_state', 'reauthentication', 'not_your_draft', 'template_mismatch', 'already_communicated', 'not_held', 'own_report',
+  'already_reviewed'] as const;
 type Rule = (typeof RULES)[number];
 
 export function problemRule(e: unknown): Rule | null {

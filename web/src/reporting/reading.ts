@@ -4,7 +4,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { jsonApi, unwrap } from '../apiClient';
 import type { Priority } from '../ris/types';
-import type { CommunicationMethod, ExamReport, ReportContent, SignCheck } from './types';
+import type { CommunicationMethod, ExamReport, PeerScore, ReportContent, SignCheck } from './types';
 
 export const READING = ['ris', 'reading'] as const;
 
@@ -86,6 +86,31 @@ export function useSignReport(orderId: number) {
 export function useReleaseReport(orderId: number) {
   return useReportChange(orderId, () =>
     unwrap(jsonApi.POST('/api/reading/{orderId}/report/release', { params: { path: { orderId } } })));
+}
+
+// Peer review: the signed reports offered to me (not my own).
+export function usePeerReviews(enabled: boolean) {
+  return useQuery({
+    queryKey: [...READING, 'peer-reviews'],
+    enabled,
+    queryFn: ({ signal }) => unwrap(jsonApi.GET('/api/reporting/peer-reviews', { signal })),
+  });
+}
+
+export function useScorePeerReview(orderId: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { score: PeerScore; comment: string }) =>
+      unwrap(jsonApi.POST('/api/reading/{orderId}/peer-review', { params: { path: { orderId } }, body })),
+    onSettled: () => void client.invalidateQueries({ queryKey: [...READING, 'peer-reviews'] }),
+  });
+}
+
+export function usePeerSummary(days: number) {
+  return useQuery({
+    queryKey: ['reporting', 'peer-summary', days],
+    queryFn: ({ signal }) => unwrap(jsonApi.GET('/api/reporting/peer-review/summary', { params: { query: { days } }, signal })),
+  });
 }
 
 // What the working text fails at signing now (the side it names, the finding its template asks

@@ -36,6 +36,13 @@ describe('the image plane of projection images', () => {
     expect(projectionImagePlane('imagePlaneModule', ct)).toBeUndefined();
     const sc = add('sc', ds({}, 'OT'));
     expect(projectionImagePlane('imagePlaneModule', sc)).toBeUndefined();
+    // A breast tomosynthesis (enhanced, multi-frame): its frames are placed by its functional
+    // groups; nor an enhanced MR, nor an angiogram (not a projection radiograph measured here).
+    const tomo = { ...ds({ '00181164': [0.1, 0.1] }), '52009229': { vr: 'SQ', Value: [{}] } };
+    expect(projectionImagePlane('imagePlaneModule', add('tomo', tomo))).toBeUndefined();
+    const enhanced = { ...ds({ '00181164': [0.5, 0.5] }, 'MR'), '52009229': { vr: 'SQ', Value: [{}] } };
+    expect(projectionImagePlane('imagePlaneModule', add('mr-enhanced', enhanced))).toBeUndefined();
+    expect(projectionImagePlane('imagePlaneModule', add('xa', ds({ '00181164': [0.2, 0.2] }, 'XA')))).toBeUndefined();
     const mg = add('mg2', ds({ '00181164': [0.085, 0.085] }));
     expect(projectionImagePlane('imagePixelModule', mg)).toBeUndefined();
     expect(projectionImagePlane('imagePlaneModule', 'wadors:https://pacs.test/unknown/frames/1')).toBeUndefined();

@@ -9,16 +9,22 @@
 import { metaData } from '@cornerstonejs/core';
 import { wadors } from '@cornerstonejs/dicom-image-loader';
 import type { DicomJson } from '../api';
+import { Tag, text } from '../dicom';
 import { imageCalibration } from './calibration';
 
 const IMAGE_PLANE = 'imagePlaneModule';
+const PROJECTION = new Set(['MG', 'DX', 'CR', 'IO', 'PX', 'RG']);
+const FUNCTIONAL_GROUPS = ['52009229', '52009230']; // Shared and Per-frame Functional Groups Sequences
 
 export function projectionImagePlane(type: string, imageId: string): object | undefined {
   if (type !== IMAGE_PLANE) return undefined;
+  const ds = wadors.metaDataManager.get(imageId) as DicomJson | undefined;
+  // Projection radiography only; an enhanced multi-frame image places its frames by its
+  // functional groups, which the loader reads.
+  if (!ds || !PROJECTION.has(text(ds, Tag.Modality)) || FUNCTIONAL_GROUPS.some((g) => g in ds)) return undefined;
   const base = wadors.metaData.metaDataProvider(IMAGE_PLANE, imageId) as Record<string, unknown> | undefined;
   if (!base?.usingDefaultValues) return undefined;
-  const ds = wadors.metaDataManager.get(imageId) as DicomJson | undefined;
-  const calibration = ds ? imageCalibration(ds) : null;
+  const calibration = imageCalibration(ds);
   if (!calibration) return undefined;
   const { rowSpacing, columnSpacing } = calibration;
   // usingDefaultValues false: Cornerstone then counts the image as having pixel spacing (its
