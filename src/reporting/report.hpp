@@ -96,7 +96,7 @@ inline constexpr const char* kSignWarn = "warn";
 // A rule the text fails at signing (sign_checks.hpp): it blocks the signature, or warns and is
 // signed past once the radiologist acknowledges it.
 struct SignCheck {
-  std::string rule;    // finding_side, text_side, images_side, finding_required
+  std::string rule;    // finding_side, text_side, images_side, finding_required, finding_uncoded
   std::string level;   // kSignBlock or kSignWarn
   std::string field;   // what to correct: "findings/0/laterality", "impression", "findings", or ""
   std::string detail;  // in English, for the API's detail and the audit trail

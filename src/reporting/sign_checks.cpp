@@ -59,6 +59,25 @@ Side combine(Side a, Side b) {
   return Side::Both;
 }
 
+// The classifications a report's text may name, as their names read without hyphens or spaces.
+struct Classification {
+  const char* system;
+  const char* name;
+  const char* word;
+};
+constexpr Classification kClassifications[] = {{"birads", "BI-RADS", "birads"},
+                                               {"lungrads", "Lung-RADS", "lungrads"},
+                                               {"tirads", "TI-RADS", "tirads"},
+                                               {"lirads", "LI-RADS", "lirads"},
+                                               {"pirads", "PI-RADS", "pirads"}};
+
+std::string squeezed_lower(std::string_view text) {
+  std::string out;
+  for (char c : text)
+    if (c != '-' && c != ' ' && c != '_') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 // The side as the API names it.
 const char* side_code_word(Side s) {
   return s == Side::Left ? "left" : s == Side::Right ? "right" : s == Side::Both ? "both" : "";
@@ -145,6 +164,18 @@ std::vector<SignCheck> sign_checks(const ReportContent& content, const ExamSides
   auto lacks = [&](const std::string& system) {
     return std::ranges::none_of(content.findings, [&](const CodedFinding& f) { return f.system == system; });
   };
+  // A classification named in the text only: the rules that read structured findings (release of
+  // a sensitive result, the mammography letter) would not see it.
+  for (const ReportSection& s : content.sections) {
+    const std::string squeezed = squeezed_lower(s.text);
+    for (const auto& [system, name, word] : kClassifications) {
+      if (squeezed.find(word) == std::string::npos || !lacks(system)) continue;
+      out.push_back({"finding_uncoded", kSignWarn, s.key,
+                     std::string("The ") + section_name(s.key) + (s.key == "findings" ? " name " : " names ") + name +
+                         " but no structured finding records it: add it under Structured findings"});
+      break;
+    }
+  }
   if (!addendum && modality == "MG" && lacks("birads")) {
     // MQSA (21 CFR 900.12(c)): every mammography report states its assessment category.
     out.push_back({"finding_required", kSignBlock, "findings",

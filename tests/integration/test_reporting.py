@@ -435,7 +435,9 @@ class ReportingTest(ScannerServer):
             if details[-1].startswith("acknowledged"):
                 break
             time.sleep(0.1)
-        self.assertTrue(details[-1].startswith("acknowledged the warnings text_side and signed version 1"), details[-1])
+        self.assertTrue(details[-1].startswith(
+            "acknowledged the warnings text_side (The findings name the left side; this exam is of the right side) "
+            "and signed version 1"), details[-1])
 
     def test_a_sensitive_result_is_held_until_the_radiologist_releases_it(self):
         _, order = self.acquired("Retinguda", 300)

@@ -836,6 +836,22 @@ TEST(SignChecks, AWrongSideBlocksInAFindingWarnsInTheTextAndAnExamOfNoSideHasNon
   EXPECT_EQ(imaged[0].detail, "The images are of the left; the exam was ordered for the right side");
 }
 
+TEST(SignChecks, AClassificationNamedInTheTextOnlyIsAWarning) {
+  ReportContent c;
+  c.sections = {{"findings", "Findings", "Solid nodule, ACR TI-RADS 5 (TR5)."}, {"impression", "Impression", "Bi-Rads 5."}};
+  auto checks = sign_checks(c, {}, false, "US");
+  ASSERT_EQ(checks.size(), 2u);
+  EXPECT_EQ(checks[0], (SignCheck{"finding_uncoded", kSignWarn, "findings",
+                                  "The findings name TI-RADS but no structured finding records it: add it under "
+                                  "Structured findings"}));
+  EXPECT_EQ(checks[1].field, "impression");
+  c.findings = {{"birads", {{"assessment", "5"}, {"laterality", "R"}}}, {"tirads", {{"composition", "solid"}}}};
+  EXPECT_TRUE(sign_checks(c, {}, false, "US").empty());
+  ReportContent plain;
+  plain.sections = {{"findings", "Findings", "Pirate-shaped radsomething; no classification."}};
+  EXPECT_TRUE(sign_checks(plain, {}, false, "CT").empty());
+}
+
 TEST(SignChecks, AMammogramIsNotSignedWithoutItsBiradsAssessmentAndAWarningOnlyOnceAcknowledged) {
   ReportContent mg;
   mg.template_code = "VIR-MG-BREAST";

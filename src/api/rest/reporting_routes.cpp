@@ -272,7 +272,7 @@ void report_routes(http::Router& router, ris::Reading& reading, reporting::Repor
                std::string signed_past;
                for (const auto& c : *checks)
                  if (std::ranges::find(context.acknowledged, c.rule) != context.acknowledged.end())
-                   signed_past += (signed_past.empty() ? "" : ", ") + c.rule;
+                   signed_past += (signed_past.empty() ? "" : "; ") + c.rule + " (" + c.detail + ")";
                // Refused before the radiologist's code is spent on it (a code is good once).
                auto ahead = reports.check_sign(*id, *revision, r.principal, context);
                if (!ahead) return http::problem(ahead.error());

@@ -397,6 +397,7 @@ export const ca: Messages = {
       text_side: 'La secció {{section}} anomena el costat {{named}}; aquesta exploració és del costat {{exam}}.',
       images_side: 'Les imatges són del costat {{named}}; l’exploració es va demanar del costat {{exam}}.',
       finding_required: 'Aquesta plantilla demana la seva troballa estructurada (en una mamografia, la categoria BI-RADS): afegiu-la a Troballes estructurades.',
+      finding_uncoded: 'La secció {{section}} anomena una classificació (BI-RADS, Lung-RADS, TI-RADS, LI-RADS, PI-RADS) que cap troballa estructurada no recull. Afegiu-la a Troballes estructurades perquè se li apliquin les regles dels resultats sensibles.',
       side: { left: 'esquerre', right: 'dret', both: 'de tots dos costats', none: 'desconegut' },
     },
     measure: { Length: 'Longitud', Angle: 'Angle', CobbAngle: 'Angle de Cobb', EllipticalROI: 'Regió', RectangleROI: 'Regió', Probe: 'Punt', ArrowAnnotate: 'Fletxa',

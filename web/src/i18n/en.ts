@@ -396,6 +396,7 @@ export const en = {
       text_side: 'The {{section}} section names the {{named}} side; this exam is of the {{exam}} side.',
       images_side: 'The images are of the {{named}} side; the exam was ordered for the {{exam}} side.',
       finding_required: 'This template asks for its structured finding (for a mammogram, the BI-RADS assessment): add it under Structured findings.',
+      finding_uncoded: 'The {{section}} section names a classification (BI-RADS, Lung-RADS, TI-RADS, LI-RADS, PI-RADS) that no structured finding records. Add it under Structured findings, so that the rules for sensitive results apply to it.',
       side: { left: 'left', right: 'right', both: 'both', none: 'unknown' },
     },
     measure: { Length: 'Length', Angle: 'Angle', CobbAngle: 'Cobb angle', EllipticalROI: 'Region', RectangleROI: 'Region', Probe: 'Point', ArrowAnnotate: 'Arrow',

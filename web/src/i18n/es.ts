@@ -397,6 +397,7 @@ export const es: Messages = {
       text_side: 'La sección {{section}} nombra el lado {{named}}; esta exploración es del lado {{exam}}.',
       images_side: 'Las imágenes son del lado {{named}}; la exploración se pidió del lado {{exam}}.',
       finding_required: 'Esta plantilla pide su hallazgo estructurado (en una mamografía, la categoría BI-RADS): añádalo en Hallazgos estructurados.',
+      finding_uncoded: 'La sección {{section}} nombra una clasificación (BI-RADS, Lung-RADS, TI-RADS, LI-RADS, PI-RADS) que ningún hallazgo estructurado recoge. Añádala en Hallazgos estructurados para que se le apliquen las reglas de los resultados sensibles.',
       side: { left: 'izquierdo', right: 'derecho', both: 'de ambos lados', none: 'desconocido' },
     },
     measure: { Length: 'Longitud', Angle: 'Ángulo', CobbAngle: 'Ángulo de Cobb', EllipticalROI: 'Región', RectangleROI: 'Región', Probe: 'Punto', ArrowAnnotate: 'Flecha',

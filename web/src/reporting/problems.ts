@@ -16,7 +16,7 @@ export function problemRule(e: unknown): Rule | null {
 }
 
 // The text's checks at signing (signChecks.ts), which the dialog lists one by one.
-const SIGN_CHECK_RULES = ['finding_side', 'text_side', 'images_side', 'finding_required'];
+const SIGN_CHECK_RULES = ['finding_side', 'text_side', 'images_side', 'finding_required', 'finding_uncoded'];
 
 export function reportProblemText(t: TFunction, e: unknown): string {
   if (e instanceof ApiProblem && SIGN_CHECK_RULES.includes((e.problem.conflict as { rule?: string } | undefined)?.rule ?? '')) {

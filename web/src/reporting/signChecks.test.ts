@@ -27,6 +27,7 @@ describe('the checks of a report at signing', () => {
     expect(signCheckText(t, text)).toBe('The Impression section names the right side; this exam is of the left side.');
     expect(signCheckText(t, images)).toBe('The images are of the left side; the exam was ordered for the right side.');
     expect(signCheckText(t, check('finding_required', 'block', 'findings'))).toMatch(/BI-RADS assessment/);
+    expect(signCheckText(t, check('finding_uncoded', 'warn', 'impression'))).toMatch(/^The Impression section names a classification/);
     expect(signCheckText(i18n.getFixedT('es'), side)).toBe(
       'El hallazgo estructurado 2 es del lado derecho; esta exploración es del lado izquierdo.');
   });
