@@ -401,6 +401,20 @@ Result<ReportSaved> Reports::submit_preliminary(int64_t order_id, int64_t seen_r
 
 namespace {
 
+// An order's performed exam and its report (nullopt before it is begun), read together.
+struct ExamAndReport {
+  ris::ReadingItem exam;
+  std::optional<Report> report;
+};
+Result<ExamAndReport> exam_and_report(Connection& c, int64_t order_id) {
+  auto exam = ris::reading_item(c, order_id);
+  if (!exam) return std::unexpected(exam.error());
+  if (!*exam) return fail(ErrorCode::NotFound, "no exam of this order has been performed");
+  auto report = load(c, order_id);
+  if (!report) return std::unexpected(report.error());
+  return ExamAndReport{std::move(**exam), std::move(*report)};
+}
+
 // The text's checks that stop this signature (SignContext), as a conflict naming them all.
 std::optional<ReportConflict> checks_conflict(const Report& report, const ris::ReadingItem& exam,
                                              const Reports::SignContext& context) {
@@ -417,13 +431,10 @@ Result<std::vector<SignCheck>> Reports::sign_checks_of(int64_t order_id, const E
   if (!actor.may(kSign)) return fail(ErrorCode::Forbidden, "Only a radiologist signs reports");
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());
-  auto exam = ris::reading_item(**c, order_id);
-  if (!exam) return std::unexpected(exam.error());
-  if (!*exam) return fail(ErrorCode::NotFound, "no exam of this order has been performed");
-  auto report = load(**c, order_id);
-  if (!report) return std::unexpected(report.error());
-  if (!*report) return std::vector<SignCheck>{};
-  return sign_checks((*report)->draft, sides, is_signed((*report)->status), (*exam)->modality);
+  auto read = exam_and_report(**c, order_id);
+  if (!read) return std::unexpected(read.error());
+  if (!read->report) return std::vector<SignCheck>{};
+  return sign_checks(read->report->draft, sides, is_signed(read->report->status), read->exam.modality);
 }
 
 Result<std::optional<ReportConflict>> Reports::check_sign(int64_t order_id, int64_t seen_revision,
@@ -432,13 +443,10 @@ Result<std::optional<ReportConflict>> Reports::check_sign(int64_t order_id, int6
   if (!actor.may(kSign)) return fail(ErrorCode::Forbidden, "Only a radiologist signs reports");
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());
-  auto exam = ris::reading_item(**c, order_id);
-  if (!exam) return std::unexpected(exam.error());
-  if (!*exam) return fail(ErrorCode::NotFound, "no exam of this order has been performed");
-  auto report = load(**c, order_id);
-  if (!report) return std::unexpected(report.error());
-  if (auto conflict = sign_conflict(*report, **exam, seen_revision, actor)) return conflict;
-  return checks_conflict(**report, **exam, context);
+  auto read = exam_and_report(**c, order_id);
+  if (!read) return std::unexpected(read.error());
+  if (auto conflict = sign_conflict(read->report, read->exam, seen_revision, actor)) return conflict;
+  return checks_conflict(*read->report, read->exam, context);
 }
 
 Result<ReportSaved> Reports::sign(int64_t order_id, int64_t seen_revision, const access::Principal& actor,
@@ -453,13 +461,10 @@ Result<ReportSaved> Reports::sign(int64_t order_id, int64_t seen_revision, const
   {
     auto c = readers_.acquire();
     if (!c) return std::unexpected(c.error());
-    auto e = ris::reading_item(**c, order_id);
-    if (!e) return std::unexpected(e.error());
-    if (!*e) return fail(ErrorCode::NotFound, "no exam of this order has been performed");
-    exam = std::move(*e);
-    auto r = load(**c, order_id);
-    if (!r) return std::unexpected(r.error());
-    report = std::move(*r);
+    auto read = exam_and_report(**c, order_id);
+    if (!read) return std::unexpected(read.error());
+    exam = std::move(read->exam);
+    report = std::move(read->report);
     auto n = staff_name(**c, actor.username);
     if (!n) return std::unexpected(n.error());
     signer_name = std::move(*n);

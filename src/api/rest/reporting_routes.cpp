@@ -29,6 +29,15 @@ HttpResponse report_conflict(const reporting::ReportConflict& c) {
   return ris_json::problem_with(409, c.message, c.message, "conflict", std::move(conflict));
 }
 
+// The exam of an order, performed; or the answer that there is none.
+std::expected<ris::ReadingItem, HttpResponse> performed_exam(ris::Reading& reading, int64_t order_id) {
+  auto exam = reading.item(order_id);
+  if (!exam) return std::unexpected(http::problem(exam.error()));
+  if (!*exam)
+    return std::unexpected(http::problem(Error{ErrorCode::NotFound, "no exam of this order has been performed"}));
+  return std::move(**exam);
+}
+
 // A projection study has a few images; a cross-sectional one's first images say its side as well
 // as all would.
 constexpr size_t kMaxLateralityImages = 64;
@@ -167,13 +176,12 @@ void exam_routes(http::Router& router, ris::Reading& reading, reporting::Reports
     if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
     auto id = row_id(r.param("orderId"));
     if (!id) return http::problem(Error{ErrorCode::NotFound, "no such exam"});
-    auto exam = reading.item(*id);
-    if (!exam) return http::problem(exam.error());
-    if (!*exam) return http::problem(Error{ErrorCode::NotFound, "no exam of this order has been performed"});
+    auto exam = performed_exam(reading, *id);
+    if (!exam) return exam.error();
     auto report = reports.of_order(*id, r.principal);
     if (!report) return http::problem(report.error());
-    r.audit.detail = "read exam " + (*exam)->view.accession_number + " and its report";
-    return exam_answer(r, **exam, *report);
+    r.audit.detail = "read exam " + exam->view.accession_number + " and its report";
+    return exam_answer(r, *exam, *report);
   });
   router.add("POST", "/api/reading/{orderId}/claim", "reporting.write", [&reading](const HttpRequest& r) {
     auto id = row_id(r.param("orderId"));
@@ -230,10 +238,9 @@ void report_routes(http::Router& router, ris::Reading& reading, reporting::Repor
                if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
                auto id = row_id(r.param("orderId"));
                if (!id) return http::problem(Error{ErrorCode::NotFound, "no such exam"});
-               auto exam = reading.item(*id);
-               if (!exam) return http::problem(exam.error());
-               if (!*exam) return http::problem(Error{ErrorCode::NotFound, "no exam of this order has been performed"});
-               auto sides = exam_sides(archive, **exam);
+               auto exam = performed_exam(reading, *id);
+               if (!exam) return exam.error();
+               auto sides = exam_sides(archive, *exam);
                if (!sides) return http::problem(sides.error());
                auto checks = reports.sign_checks_of(*id, *sides, r.principal);
                if (!checks) return http::problem(checks.error());
@@ -258,12 +265,11 @@ void report_routes(http::Router& router, ris::Reading& reading, reporting::Repor
                                    "Your password (or the code of your authenticator app) confirms the signature"});
                if (auto s = in.no_unknown_members(); !s) return http::problem(s.error());
                if (!errors.empty()) return invalid(errors);
-               auto exam = reading.item(*id);
-               if (!exam) return http::problem(exam.error());
-               if (!*exam) return http::problem(Error{ErrorCode::NotFound, "no exam of this order has been performed"});
-               r.audit.patient_id = (*exam)->view.mrn;
-               r.audit.study_uid = (*exam)->view.study_uid;
-               auto sides = exam_sides(archive, **exam);
+               auto exam = performed_exam(reading, *id);
+               if (!exam) return exam.error();
+               r.audit.patient_id = exam->view.mrn;
+               r.audit.study_uid = exam->view.study_uid;
+               auto sides = exam_sides(archive, *exam);
                if (!sides) return http::problem(sides.error());
                context.sides = *sides;
                // The warnings it is signed past are the radiologist's to answer for: on the record.
@@ -277,12 +283,12 @@ void report_routes(http::Router& router, ris::Reading& reading, reporting::Repor
                auto ahead = reports.check_sign(*id, *revision, r.principal, context);
                if (!ahead) return http::problem(ahead.error());
                if (*ahead) {
-                 r.audit.detail = "refused to sign the report of exam " + (*exam)->view.accession_number + ": " +
+                 r.audit.detail = "refused to sign the report of exam " + exam->view.accession_number + ": " +
                                   (*ahead)->rule;
                  return report_conflict(**ahead);
                }
                if (auto s = auth.reauthenticate(r.principal, secret, r.remote_address); !s) {
-                 r.audit.detail = "refused to sign the report of exam " + (*exam)->view.accession_number +
+                 r.audit.detail = "refused to sign the report of exam " + exam->view.accession_number +
                                   ": re-authentication failed";
                  if (s.error().code == ErrorCode::InvalidArgument)
                    return invalid({{"reauthentication", "format", s.error().detail}});
@@ -328,9 +334,8 @@ void release_route(http::Router& router, ris::Reading& reading, reporting::Repor
                if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
                auto id = row_id(r.param("orderId"));
                if (!id) return http::problem(Error{ErrorCode::NotFound, "no such exam"});
-               auto exam = reading.item(*id);
-               if (!exam) return http::problem(exam.error());
-               if (!*exam) return http::problem(Error{ErrorCode::NotFound, "no exam of this order has been performed"});
+               auto exam = performed_exam(reading, *id);
+               if (!exam) return exam.error();
                auto released = releases.release_now(*id, r.principal);
                if (!released) return http::problem(released.error());
                if (*released == 0)
@@ -340,8 +345,8 @@ void release_route(http::Router& router, ris::Reading& reading, reporting::Repor
                auto now = reading.item(*id);
                if (!now) return http::problem(now.error());
                r.audit.detail = "released early " + std::to_string(*released) + " held version(s) of the report of exam " +
-                                (*exam)->view.accession_number;
-               return exam_answer(r, *now ? **now : **exam, *report);
+                                exam->view.accession_number;
+               return exam_answer(r, *now ? **now : *exam, *report);
              });
 }
 
