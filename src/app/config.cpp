@@ -137,6 +137,9 @@ const std::vector<ConfigOption>& config_options() {
        "PI-RADS 4-5, a TNM stage, or a critical result flagged) is held before it is released to the referrer and "
        "the patient, so that the referrer can tell the patient first; a radiologist may release it earlier. 0: "
        "every report is released when signed."},
+      {"report_tsa_url", "",
+       "An RFC 3161 time-stamping authority (http:// or https://): each report signature is time-stamped by "
+       "it (PAdES B-T), and signing waits for it. Empty: signatures carry the signer's own time (PAdES B-B)."},
       {"peer_review_percent", "0",
        "The share, in percent, of signed reports offered to a second radiologist for peer review (RADPEER "
        "scores); chosen by accession number. 0: none."},
@@ -364,6 +367,13 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
     cfg.critical_findings.clear();
     for (const auto& item : split(value, '|'))
       if (!trim(item).empty()) cfg.critical_findings.emplace_back(trim(item));
+    return {};
+  }
+  if (key == "report_tsa_url") {
+    const std::string url(trim(value));
+    if (!url.empty() && !url.starts_with("http://") && !url.starts_with("https://"))
+      return fail(ErrorCode::InvalidArgument, "report_tsa_url is an http:// or https:// address");
+    cfg.report_tsa_url = url;
     return {};
   }
   if (key == "peer_review_percent") return parse_number<int>(key, value, cfg.peer_review_percent, 0, 100);

@@ -60,6 +60,7 @@ struct Config {
   int critical_result_escalation_s = 3600;      // uncommunicated this long: escalated
   int sensitive_release_delay_h = 0;  // a sensitive result held this long before release; 0: at once
   int peer_review_percent = 0;  // of the final reports, the share offered for peer review
+  std::string report_tsa_url;   // an RFC 3161 time-stamping authority: signatures are PAdES B-T; empty: B-B
   std::filesystem::path report_key_passphrase_file;  // empty: data_dir/report-keys.passphrase
   archive::DuplicatePolicy duplicate_policy = archive::DuplicatePolicy::KeepFirst;
   std::string default_encoding = "ISO_IR 100";  // text of files that declare no character set

@@ -25,6 +25,7 @@
 #include "app/patient_moves.hpp"
 #include "app/services.hpp"
 #include "core/log.hpp"
+#include "net/tsa/tsa_client.hpp"
 #include "api/dimse/archive_services.hpp"
 #include "api/dimse/ris_services.hpp"
 #include "net/dimse/dimse_server.hpp"
@@ -211,6 +212,10 @@ Result<Services> open_services(const Config& config) {
   signing.clinic_city = config.clinic_city;
   signing.language = config.report_language;
   signing.key_passphrase = *passphrase;
+  if (!config.report_tsa_url.empty())
+    signing.timestamp = [tsa = std::make_shared<net::TsaClient>(config.report_tsa_url)](std::string_view query) {
+      return tsa->post(query);
+    };
   s.report_signer = std::make_unique<reporting::PdfSigner>(*s.signing_keys, s.ris_schedule->zone(), std::move(signing));
   if (auto checked = s.report_signer->check_keys(); !checked) return std::unexpected(checked.error());
   const reporting::ReleaseRule release{std::chrono::hours(config.sensitive_release_delay_h)};

@@ -6,7 +6,9 @@ both notice, an addendum that leaves the signed version as it was, and the audit
 import datetime
 import json
 import os
+import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -19,6 +21,7 @@ from test_mwl import ScannerServer
 from test_web import built, run_e2e
 
 PASSWORD = "Correct-Horse-Battery-9"
+TSA = Path(__file__).resolve().parent.parent / "tsa"
 
 
 def pdfsig(data):
@@ -85,6 +88,14 @@ class ReportingTest(ScannerServer):
 
     @classmethod
     def setUpClass(cls):
+        # The clinic's time-stamping authority: OpenSSL's, on loopback. Every signature of this
+        # class is PAdES B-T (the browser test's are B-B).
+        cls.tsa_dir = Path(tempfile.mkdtemp(prefix="vireo-tsa-"))
+        subprocess.run([str(TSA / "make_tsa.sh"), str(cls.tsa_dir)], check=True, capture_output=True)
+        cls.tsa = subprocess.Popen([sys.executable, str(TSA / "tsa_server.py"), str(cls.tsa_dir), "0"],
+                                   stdout=subprocess.PIPE, text=True)
+        port = cls.tsa.stdout.readline().split()[-1]
+        cls.EXTRA_ENV = {**cls.EXTRA_ENV, "VIREO_REPORT_TSA_URL": f"http://127.0.0.1:{port}/"}
         super().setUpClass()
         s = cls.server
         for name in ("serra", "vila"):
@@ -97,6 +108,13 @@ class ReportingTest(ScannerServer):
                 "username": user, "displayName": name, "radiologist": True, "contrastTechnician": False,
                 "active": True}, token=cls.admin)
             assert status == 201, body
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls.tsa.terminate()
+        cls.tsa.wait(timeout=10)
+        shutil.rmtree(cls.tsa_dir, ignore_errors=True)
 
     def acquired(self, family, minutes):
         """An exam performed today, its images acquired: (patient, order)."""
@@ -268,6 +286,11 @@ class ReportingTest(ScannerServer):
         self.assertEqual(status, 200, check)
         self.assertTrue(check["valid"], check)
         self.assertEqual(check["sha256"], final["signature"]["sha256"])
+        # PAdES B-T: time-stamped by the clinic's authority at signing.
+        self.assertTrue(check["timestamped"], check)
+        stamped = datetime.datetime.fromisoformat(check["timestampTime"].replace("Z", "+00:00"))
+        signed_at = datetime.datetime.fromisoformat(final["signature"]["signedAt"].replace("Z", "+00:00"))
+        self.assertLess(abs((stamped - signed_at).total_seconds()), 10)
         # The command line says the same of a file that comes back, and of one changed.
         signed_file = self.server.tmp / "report.pdf"
         signed_file.write_bytes(pdf)
@@ -366,7 +389,7 @@ class ReportingTest(ScannerServer):
         stored = self.server.sql_rows(f"SELECT pdf FROM rep_signed_pdfs WHERE report_id = {report_id} AND number = 1")[0][0]
         import base64
         raw = bytearray(base64.b64decode(stored))
-        raw[len(raw) // 3] ^= 0x01
+        raw[len(raw) // 10] ^= 0x01  # in the signed range (a B-T signature's /Contents fills the middle)
         self.drop_append_only("rep_signed_pdfs")
         self.server.sql(f"UPDATE rep_signed_pdfs SET pdf = '{base64.b64encode(bytes(raw)).decode()}' "
                         f"WHERE report_id = {report_id} AND number = 1")

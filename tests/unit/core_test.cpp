@@ -133,6 +133,17 @@ TEST_F(ConfigTest, BadValuesNameTheSettingAndTheLine) {
   }
   std::ofstream(path) << "clinic_region = ES\n";
   EXPECT_EQ(load_config(path)->clinic_region, "ES");
+  std::ofstream(path) << "report_tsa_url = ftp://tsa.example.org\n";
+  cfg = load_config(path);
+  ASSERT_FALSE(cfg);
+  EXPECT_NE(cfg.error().detail.find("report_tsa_url is an http:// or https:// address"), std::string::npos);
+  std::ofstream(path) << "report_tsa_url = https://tsa.example.org/tsr\nsensitive_release_delay_h = 72\n"
+                         "peer_review_percent = 5\n";
+  EXPECT_EQ(load_config(path)->report_tsa_url, "https://tsa.example.org/tsr");
+  EXPECT_EQ(load_config(path)->sensitive_release_delay_h, 72);
+  EXPECT_EQ(load_config(path)->peer_review_percent, 5);
+  std::ofstream(path) << "peer_review_percent = 101\n";
+  EXPECT_FALSE(load_config(path));
   std::filesystem::remove(path);
   EXPECT_FALSE(load_config("/nonexistent/vireo.conf"));
 }
