@@ -628,7 +628,7 @@ class ReportingBrowserTest(ScannerServer):
 
     def test_a_radiologist_reads_writes_signs_and_amends_in_the_browser(self):
         built()
-        self.server.add_user("cap", "admin")
+        self.server.add_user("cap", "admin", password=PASSWORD)
         admin = self.server.create_token("cap")
         for user, name in (("marta", "Dra. Marta Puig"), ("joan", "Dr. Joan Riera")):
             self.server.add_user(user, "radiologist", password=PASSWORD)
@@ -650,7 +650,8 @@ class ReportingBrowserTest(ScannerServer):
         status = lambda: self.call("GET", f"/api/ris/orders/{order['id']}", token=self.reception)[1]["status"]
         self.eventually(lambda: status() == "acquired", "the images did not close out the exam")
         run_e2e(self, "reporting", self.server, "marta", PASSWORD, VIREO_OTHER_USER="joan",
-                VIREO_OTHER_PASSWORD=PASSWORD, VIREO_PATIENT="Ferrer i Vidal")
+                VIREO_OTHER_PASSWORD=PASSWORD, VIREO_PATIENT="Ferrer i Vidal", VIREO_ADMIN_USER="cap",
+                VIREO_ADMIN_PASSWORD=PASSWORD)
         self.assertEqual(status(), "amended")
         # The colleague's peer review, for the administrator only; nothing of it in the report.
         code, results = self.call("GET", "/api/reporting/peer-review/summary", token=admin)

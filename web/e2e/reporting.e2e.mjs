@@ -234,6 +234,22 @@ await run('reporting end-to-end', async ({ page, check }) => {
     await colleague.page.click('[data-testid=peer-submit]');
     await colleague.page.waitForSelector('[data-testid=peer-recorded]:has-text("2a")');
 
+    // The quality programme's page, for the administrator: the colleague's score, per radiologist.
+    const admin = await launch();
+    try {
+      await signIn(admin.page, BASE, env('VIREO_ADMIN_USER'), env('VIREO_ADMIN_PASSWORD'));
+      await admin.page.click('nav >> text=Administration');
+      await admin.page.getByRole('button', { name: 'Peer review', exact: true }).click();
+      await admin.page.waitForSelector('h1:text-is("Peer review results")');
+      const results = await admin.page.locator('[data-testid=peer-results] tr[data-reader=marta]').textContent();
+      // Radiologist, reviewed, 1, 2a, 2b, 3a, 3b, likely significant.
+      check(/^Dra\. Marta Puig\s*1\s*0\s*1\s*0\s*0\s*0\s*0$/.test(results ?? ''), `the peer review results: ${results}`);
+      await checkAccessible(admin.page, check, 'the peer review results');
+      await shot(admin.page, 'peer-review-results');
+    } finally {
+      await admin.close();
+    }
+
     // The reading room's turnaround: the mammogram signed, by its radiologist and modality.
     await page.getByRole('button', { name: '← Worklist' }).click();
     await page.waitForSelector('h1:text-is("Reading worklist")');
