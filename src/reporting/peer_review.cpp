@@ -44,6 +44,8 @@ Result<std::vector<PeerReview>> rows_of(Connection& c, const std::string& where,
     if (!exam) return std::unexpected(exam.error());
     if (*exam) {
       p.accession_number = (*exam)->view.accession_number;
+      p.mrn = (*exam)->view.mrn;
+      p.study_uid = (*exam)->view.study_uid;
       p.modality = (*exam)->modality;
       p.procedures = (*exam)->procedures;
     }

@@ -32,7 +32,7 @@ inline constexpr const char* kPeerScores[] = {"1", "2a", "2b", "3a", "3b"};
 struct PeerReview {
   int64_t id = 0;
   int64_t order_id = 0, report_id = 0, number = 0;  // the signed version reviewed
-  std::string accession_number, modality;
+  std::string accession_number, modality, mrn, study_uid;  // the exam's, as it is now
   std::vector<std::string> procedures;
   std::string reader, reader_name, signed_at;  // who signed it, when
   std::string offered_at;

@@ -660,6 +660,20 @@ class ReportingBrowserTest(ScannerServer):
                          [("Dra. Marta Puig", 1, 1, 0)])
         self.assertEqual(self.call("GET", "/api/reporting/peer-review/summary",
                                    token=self.server.create_token("marta"))[0], 403)
+        self.assertEqual(self.call("GET", "/api/reporting/peer-review/summary?days=0", token=admin)[0], 400)
+        joan = self.server.create_token("joan")
+        for body, status_, rule in (({"score": "9"}, 400, None), ({"score": "1", "colour": 1}, 400, None),
+                                    ({"score": "1"}, 409, "already_reviewed")):
+            code, problem = self.call("POST", f"/api/reading/{order['id']}/peer-review", body, token=joan)
+            self.assertEqual(code, status_, problem)
+            if rule:
+                self.assertEqual(problem["conflict"]["rule"], rule)
+        self.assertEqual(self.call("POST", f"/api/reading/{order['id']}/peer-review", {"score": "1"}, token=admin)[0], 403)
+        self.assertEqual(self.call("POST", "/api/reading/999999/peer-review", {"score": "1"}, token=joan)[0], 404)
+        scored = self.server.sql_rows("SELECT patient_id, detail FROM audit_events WHERE resource LIKE '%/peer-review' "
+                                      "AND detail LIKE 'scored%'")
+        self.assertEqual([r[0] for r in scored], [self.call("GET", f"/api/reading/{order['id']}", token=joan)[1]
+                                                  ["exam"]["appointment"]["patient"]["mrn"]])
         reader = self.server.create_token("joan")
         for number in (1, 2):
             code, _, pdf = self.server.http("GET", f"/api/reading/{order['id']}/report/versions/{number}/pdf",

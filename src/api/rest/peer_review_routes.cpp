@@ -59,6 +59,8 @@ void register_peer_review_routes(http::Router& router, reporting::PeerReviews& r
     if (done->conflict)
       return ris_json::problem_with(409, done->conflict->message, done->conflict->message, "conflict",
                                     json{{"rule", done->conflict->rule}});
+    r.audit.patient_id = done->value.mrn;
+    r.audit.study_uid = done->value.study_uid;
     r.audit.detail = "scored " + done->value.score + " in peer review the report of exam " +
                      done->value.accession_number + " signed by " + done->value.reader;
     return http::json_response(200, dump(review(done->value)));
