@@ -190,10 +190,16 @@ std::vector<SignCheck> sign_checks(const ReportContent& content, const ExamSides
   return out;
 }
 
+std::string acknowledgement_of(const SignCheck& check) {
+  return check.field.empty() ? check.rule : check.rule + "/" + check.field;
+}
+
 const SignCheck* stopping_check(const std::vector<SignCheck>& checks, const std::vector<std::string>& acknowledged) {
   for (const SignCheck& c : checks) {
     if (c.level == kSignBlock) return &c;
-    if (std::ranges::find(acknowledged, c.rule) == acknowledged.end()) return &c;
+    if (std::ranges::find(acknowledged, c.rule) == acknowledged.end() &&
+        std::ranges::find(acknowledged, acknowledgement_of(c)) == acknowledged.end())
+      return &c;
   }
   return nullptr;
 }

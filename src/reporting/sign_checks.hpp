@@ -40,6 +40,10 @@ struct ExamSides {
 [[nodiscard]] std::vector<SignCheck> sign_checks(const ReportContent& content, const ExamSides& sides, bool addendum,
                                                  std::string_view modality = {});
 
+// How a warning is acknowledged one by one: "text_side/impression" (its rule, and its field when
+// it has one). A rule alone acknowledges every warning of that rule.
+[[nodiscard]] std::string acknowledgement_of(const SignCheck& check);
+
 // The first check that stops the signature when `acknowledged` are the warnings the radiologist
 // has confirmed: a blocking one, else a warning not acknowledged; nullptr when none.
 [[nodiscard]] const SignCheck* stopping_check(const std::vector<SignCheck>& checks,

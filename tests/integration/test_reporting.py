@@ -446,9 +446,15 @@ class ReportingTest(ScannerServer):
                                     token=self.serra)
         self.assertEqual(status, 400, problem)
         self.assertEqual(self.report_state(o), before)
-        # Acknowledged: signed, and the audit trail says which warning it was signed past.
+        # Another section's acknowledged: still refused. Acknowledged: signed, and the audit trail
+        # says which warning it was signed past.
+        status, problem = self.call("POST", f"/api/reading/{o}/report/sign",
+                                    {"revision": 1, "reauthentication": PASSWORD,
+                                     "acknowledged": ["text_side/impression"]}, token=self.serra)
+        self.assertEqual((status, problem["conflict"]["rule"]), (409, "text_side"))
+        self.assertEqual(self.report_state(o), before)
         status, signed = self.call("POST", f"/api/reading/{o}/report/sign",
-                                   {"revision": 1, "reauthentication": PASSWORD, "acknowledged": ["text_side"]},
+                                   {"revision": 1, "reauthentication": PASSWORD, "acknowledged": ["text_side/findings"]},
                                    token=self.serra)
         self.assertEqual(status, 200, signed)
         self.assertEqual(signed["report"]["status"], "final")

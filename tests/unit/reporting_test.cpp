@@ -872,6 +872,8 @@ TEST(SignChecks, AMammogramIsNotSignedWithoutItsBiradsAssessmentAndAWarningOnlyO
   EXPECT_EQ(stopping_check(warned, {}), &warned[0]);
   EXPECT_EQ(stopping_check(warned, {"text_side"}), &warned[0]);
   EXPECT_EQ(stopping_check(warned, {"finding_required"}), nullptr);
+  EXPECT_EQ(stopping_check(warned, {"finding_required/findings"}), nullptr) << "one by one";
+  EXPECT_EQ(stopping_check(warned, {"finding_required/impression"}), &warned[0]) << "another one's";
   EXPECT_EQ(stopping_check(checks, {"finding_required"}), &checks[0]) << "a blocking check is not acknowledged";
   // A mammogram's report needs it whatever template it was written from, or none.
   ReportContent untemplated;

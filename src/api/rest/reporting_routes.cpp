@@ -277,7 +277,9 @@ void report_routes(http::Router& router, ris::Reading& reading, reporting::Repor
                if (!checks) return http::problem(checks.error());
                std::string signed_past;
                for (const auto& c : *checks)
-                 if (std::ranges::find(context.acknowledged, c.rule) != context.acknowledged.end())
+                 if (std::ranges::find(context.acknowledged, c.rule) != context.acknowledged.end() ||
+                     std::ranges::find(context.acknowledged, reporting::acknowledgement_of(c)) !=
+                         context.acknowledged.end())
                    signed_past += (signed_past.empty() ? "" : "; ") + c.rule + " (" + c.detail + ")";
                // Refused before the radiologist's code is spent on it (a code is good once).
                auto ahead = reports.check_sign(*id, *revision, r.principal, context);

@@ -12,7 +12,7 @@ import { FormDialog } from '../ui/FormDialog';
 import { CheckboxField, Notice } from '../ui/fields';
 import { type DraftKind, signChecks, useSignReport } from './reading';
 import { reportProblemText } from './problems';
-import { checksOfProblem, signCheckText, stopsSigning } from './signChecks';
+import { acknowledgementOf, checksOfProblem, signCheckText, stopsSigning } from './signChecks';
 import type { SignCheck } from './types';
 
 export function SignDialog({ orderId, kind, flush, onClose }: {
@@ -62,7 +62,8 @@ export function SignDialog({ orderId, kind, flush, onClose }: {
   const blocking = (checks ?? []).filter((c) => c.level === 'block');
   const warnings = (checks ?? []).filter((c) => c.level === 'warn');
   const stopped = checks === null || stopsSigning(checks, acknowledged);
-  const acknowledgeAll = (yes: boolean) => setAcknowledged(yes ? [...new Set(warnings.map((c) => c.rule))] : []);
+  // Each warning shown, by itself: one that appears later is not covered by this tick.
+  const acknowledgeAll = (yes: boolean) => setAcknowledged(yes ? warnings.map(acknowledgementOf) : []);
   return (
     <FormDialog title={t(kind === 'addendum' ? 'report.signAddendumTitle' : 'report.signTitle')} isOpen onClose={onClose}
       testId="sign-dialog">

@@ -2,7 +2,7 @@ import '../i18n/testLanguage';
 import { describe, expect, it } from 'vitest';
 import i18n from '../i18n';
 import { ApiProblem } from '../apiClient';
-import { checksOfProblem, signCheckText, stopsSigning } from './signChecks';
+import { acknowledgementOf, checksOfProblem, signCheckText, stopsSigning } from './signChecks';
 import type { SignCheck } from './types';
 
 const check = (rule: SignCheck['rule'], level: SignCheck['level'], field: string, examSide: SignCheck['examSide'] = '',
@@ -19,6 +19,10 @@ describe('the checks of a report at signing', () => {
     expect(stopsSigning([text, images], ['text_side'])).toBe(true);
     expect(stopsSigning([text, images], ['text_side', 'images_side'])).toBe(false);
     expect(stopsSigning([side, text], ['finding_side', 'text_side'])).toBe(true);
+    // One by one: the impression's acknowledged does not cover the findings'.
+    expect(stopsSigning([text], ['text_side/impression'])).toBe(false);
+    expect(stopsSigning([text, { ...text, field: 'findings' }], ['text_side/impression'])).toBe(true);
+    expect(acknowledgementOf(images)).toBe('images_side');
   });
 
   it('say which finding, section and sides, in the reader\'s language', () => {

@@ -4,8 +4,13 @@ import type { TFunction } from 'i18next';
 import { ApiProblem } from '../apiClient';
 import type { SignCheck } from './types';
 
+// A warning acknowledged one by one: its rule and field, as the server reads it.
+export function acknowledgementOf(c: SignCheck): string {
+  return c.field ? `${c.rule}/${c.field}` : c.rule;
+}
+
 export function stopsSigning(checks: readonly SignCheck[], acknowledged: readonly string[]): boolean {
-  return checks.some((c) => c.level === 'block' || !acknowledged.includes(c.rule));
+  return checks.some((c) => c.level === 'block' || !(acknowledged.includes(c.rule) || acknowledged.includes(acknowledgementOf(c))));
 }
 
 // The checks a refused signature names (its conflict), or null when it was refused for another reason.
