@@ -2,6 +2,7 @@
 // recording whom it was communicated to, how and when they received it, and the list of those
 // still open. Thin: the rules are reporting::CriticalResults's.
 #include "api/query_params.hpp"
+#include "api/rest/reporting_json.hpp"
 #include "api/rest/ris_json.hpp"
 #include "api/rest/routes.hpp"
 
@@ -54,8 +55,7 @@ HttpResponse saved_answer(const HttpRequest& r, const Result<reporting::Critical
   if (!done) return http::problem(done.error());
   if (!done->invalid.empty()) return invalid(done->invalid);
   if (done->conflict)
-    return ris_json::problem_with(409, done->conflict->message, done->conflict->message, "conflict",
-                                  json{{"rule", done->conflict->rule}});
+    return reporting_json::conflict(*done->conflict);
   r.audit.patient_id = done->value.mrn;
   r.audit.detail = what + " critical result " + std::to_string(done->value.id) + " (" + done->value.finding +
                    ") of exam " + done->value.accession_number;

@@ -1,6 +1,7 @@
 // Peer review over HTTP: the reports offered to the caller for review, scoring one, and the
 // results per radiologist for the administrator. Thin: the rules are reporting::PeerReviews's.
 #include "api/query_params.hpp"
+#include "api/rest/reporting_json.hpp"
 #include "api/rest/ris_json.hpp"
 #include "api/rest/routes.hpp"
 
@@ -57,8 +58,7 @@ void register_peer_review_routes(http::Router& router, reporting::PeerReviews& r
     if (!done) return http::problem(done.error());
     if (!done->invalid.empty()) return invalid(done->invalid);
     if (done->conflict)
-      return ris_json::problem_with(409, done->conflict->message, done->conflict->message, "conflict",
-                                    json{{"rule", done->conflict->rule}});
+      return reporting_json::conflict(*done->conflict);
     r.audit.patient_id = done->value.mrn;
     r.audit.study_uid = done->value.study_uid;
     r.audit.detail = "scored " + done->value.score + " in peer review the report of exam " +

@@ -1,6 +1,7 @@
 #include "api/rest/reporting_json.hpp"
 
 #include "api/rest/appointment_answers.hpp"
+#include "api/rest/ris_json.hpp"
 #include "core/clock.hpp"
 #include "core/sha256.hpp"
 #include "reporting/templates.hpp"
@@ -237,6 +238,12 @@ json sign_checks(const std::vector<reporting::SignCheck>& checks) {
                    {"examSide", c.exam_side},
                    {"namedSide", c.named_side}});
   return out;
+}
+
+http::HttpResponse conflict(const reporting::ReportConflict& c) {
+  json rule{{"rule", c.rule}};
+  if (!c.checks.empty()) rule["checks"] = sign_checks(c.checks);
+  return ris_json::problem_with(409, c.message, c.message, "conflict", std::move(rule));
 }
 
 }  // namespace vireo::api::reporting_json

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "net/http/http_types.hpp"
 #include "pdf/pades.hpp"
 #include "reporting/report.hpp"
 #include "ris/reading.hpp"
@@ -17,6 +18,9 @@ using nlohmann::json;
 [[nodiscard]] json content(const reporting::ReportContent& c);
 [[nodiscard]] json report(const reporting::Report& r);
 [[nodiscard]] json sign_checks(const std::vector<reporting::SignCheck>& checks);
+// A conflict with a report's state, a critical result's or a peer review's: an HTTP 409 naming its
+// rule (and, for a signature stopped by the text's checks, every check).
+[[nodiscard]] http::HttpResponse conflict(const reporting::ReportConflict& c);
 // What a check of a signed PDF found: the signature, the document, the chain, and the file's
 // SHA-256 against `recorded_sha256` (the one kept apart when it was signed).
 [[nodiscard]] json verification(const pdf::Verification& v, std::string_view pdf, const std::string& recorded_sha256);

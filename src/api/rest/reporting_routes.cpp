@@ -23,11 +23,6 @@ using ris_json::invalid;
 // A report's text is larger than a form: 40 sections of up to 100,000 characters, in JSON.
 constexpr size_t kMaxReportBody = 8 * 1024 * 1024;
 
-HttpResponse report_conflict(const reporting::ReportConflict& c) {
-  json conflict{{"rule", c.rule}};
-  if (!c.checks.empty()) conflict["checks"] = reporting_json::sign_checks(c.checks);
-  return ris_json::problem_with(409, c.message, c.message, "conflict", std::move(conflict));
-}
 
 // The exam of an order, performed; or the answer that there is none.
 std::expected<ris::ReadingItem, HttpResponse> performed_exam(ris::Reading& reading, int64_t order_id) {
@@ -109,7 +104,7 @@ HttpResponse saved_answer(const HttpRequest& r, ris::Reading& reading, const Res
                           const std::string& what) {
   if (!done) return http::problem(done.error());
   if (!done->invalid.empty()) return invalid(done->invalid);
-  if (done->conflict) return report_conflict(*done->conflict);
+  if (done->conflict) return reporting_json::conflict(*done->conflict);
   const reporting::Report& report = done->value;
   r.audit.detail = what + " report " + std::to_string(report.id) + " of exam " + report.accession_number;
   auto exam = reading.item(report.order_id);
@@ -287,7 +282,7 @@ void report_routes(http::Router& router, ris::Reading& reading, reporting::Repor
                if (*ahead) {
                  r.audit.detail = "refused to sign the report of exam " + exam->view.accession_number + ": " +
                                   (*ahead)->rule;
-                 return report_conflict(**ahead);
+                 return reporting_json::conflict(**ahead);
                }
                if (auto s = auth.reauthenticate(r.principal, secret, r.remote_address); !s) {
                  r.audit.detail = "refused to sign the report of exam " + exam->view.accession_number +
@@ -341,7 +336,7 @@ void release_route(http::Router& router, ris::Reading& reading, reporting::Repor
                auto released = releases.release_now(*id, r.principal);
                if (!released) return http::problem(released.error());
                if (*released == 0)
-                 return report_conflict({"not_held", "No signed version of this report is held: it is out already"});
+                 return reporting_json::conflict({"not_held", "No signed version of this report is held: it is out already"});
                auto report = reports.of_order(*id, r.principal);
                if (!report) return http::problem(report.error());
                auto now = reading.item(*id);
