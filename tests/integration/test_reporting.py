@@ -502,9 +502,9 @@ class ReportingTest(ScannerServer):
         self.assertEqual(released["exam"]["appointment"]["orderStatus"], "released")
         status, problem = self.call("POST", f"/api/reading/{o}/report/release", token=self.vila)
         self.assertEqual((status, problem["conflict"]["rule"]), (409, "not_held"))
-        for _ in range(50):  # released, it goes into the study
+        for _ in range(100):  # released, it goes into the study: the SR and the PDF, each in its own series
             status, _, body = self.server.http("GET", f"/dicom-web/studies/{study}/series", token=self.admin)
-            if status == 200 and json.loads(body):
+            if status == 200 and len(json.loads(body)) >= 2:
                 break
             time.sleep(0.1)
         self.assertEqual(status, 200, "the released report's objects are not in the study")
