@@ -9,7 +9,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config git
   # libraries (DESIGN.md "Dependencies")
   libdcmtk-dev libopenjp2-7-dev libboost-dev libsqlite3-dev libpq-dev libssl-dev libzip-dev
-  libcurl4-openssl-dev libtinyxml2-dev
+  libcurl4-openssl-dev libtinyxml2-dev libxml2-dev
   # reports: PDF layout (cairo, pango) with fonts for Latin, Greek, Arabic and CJK names, PAdES
   # signatures placed with PoDoFo; poppler-utils (pdfsig, pdftotext) verifies them in the tests
   libcairo2-dev libpango1.0-dev libpodofo-dev fonts-dejavu-core fonts-noto-core fonts-noto-cjk

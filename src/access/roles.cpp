@@ -45,6 +45,7 @@ constexpr PermissionInfo kPermissions[] = {
     {"reporting.stats", "read report turnaround and the exams waiting for their report"},
     {"reporting.peer_review", "review and score colleagues' signed reports (RADPEER)"},
     {"reporting.peer_results", "read peer review results per radiologist"},
+    {"reporting.templates", "manage report templates: write, edit, retire, import and export them (IHE MRRT)"},
 };
 
 struct Grant {
@@ -131,6 +132,7 @@ constexpr Grant kGrants[] = {
     {Radiologist, "reporting.stats"},
     {Radiologist, "reporting.peer_review"},
     {Admin, "reporting.peer_results"},
+    {Admin, "reporting.templates"},
 };
 }  // namespace
 

@@ -230,6 +230,7 @@ Result<Services> open_services(const Config& config) {
   if (!stats) return std::unexpected(stats.error());
   s.reporting_stats = std::move(*stats);
   s.peer_reviews = reporting::PeerReviews::open(*s.db, *s.writes, config.peer_review_percent);
+  s.templates = reporting::Templates::open(*s.db, *s.writes);
   s.dispatcher->handle(reporting::PeerReviews::kConsumer,
                        [reviews = s.peer_reviews.get()](const events::Event& e) { return reviews->offer(e); });
   s.critical_results = reporting::CriticalResults::open(
@@ -300,6 +301,7 @@ void build_router(Services& s, http::Router& router) {
   api::register_critical_routes(router, *s.critical_results);
   api::register_turnaround_routes(router, *s.reporting_stats);
   api::register_peer_review_routes(router, *s.peer_reviews);
+  api::register_template_routes(router, *s.templates);
   api::dicomweb::register_qido_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_wado_routes(router, *s.archive, s.dicomweb);
   api::dicomweb::register_rendered_routes(router, *s.archive, s.render_cache.get());

@@ -60,6 +60,7 @@ struct Services {
   std::unique_ptr<reporting::Releases> releases;
   std::unique_ptr<reporting::ReportingStats> reporting_stats;
   std::unique_ptr<reporting::PeerReviews> peer_reviews;
+  std::unique_ptr<reporting::Templates> templates;
   // Delivers the outbox to this node's consumers; started by serve only (the CLI's events
   // wait for a server).
   std::unique_ptr<events::Dispatcher> dispatcher;

@@ -8,7 +8,7 @@
 #include "core/clock.hpp"
 #include "core/sha256.hpp"
 #include "reporting/release.hpp"
-#include "reporting/templates.hpp"
+#include "reporting/template_store.hpp"
 #include "reporting/vocabularies.hpp"
 #include "ris/catalogue_store.hpp"
 
@@ -320,7 +320,11 @@ Result<ReportSaved> Reports::save_draft(int64_t order_id, int64_t seen_revision,
     if (out.conflict) return out;
     // The template must be one for this kind of exam (a draft keeps the code it was saved with).
     const bool same_template = *report && (*report)->draft.template_code == content.template_code;
-    if (auto refused = same_template ? std::nullopt : check_template(content.template_code, (*exam)->modality)) {
+    auto chosen = same_template ? Result<std::optional<ReportTemplate>>{} : load_template(c, content.template_code);
+    if (!chosen) return std::unexpected(chosen.error());
+    if (auto refused = same_template ? std::nullopt
+                                     : check_template(content.template_code, chosen->has_value() ? &**chosen : nullptr,
+                                                      (*exam)->modality)) {
       if (refused->invalid) out.invalid.push_back(*refused->invalid);
       out.conflict = refused->conflict;
       return out;
@@ -416,12 +420,22 @@ Result<ExamAndReport> exam_and_report(Connection& c, int64_t order_id) {
 }
 
 // The text's checks that stop this signature (SignContext), as a conflict naming them all.
-std::optional<ReportConflict> checks_conflict(const Report& report, const ris::ReadingItem& exam,
-                                             const Reports::SignContext& context) {
-  auto checks = sign_checks(report.draft, context.sides, is_signed(report.status), exam.modality);
-  const SignCheck* stop = stopping_check(checks, context.acknowledged);
-  if (!stop) return std::nullopt;
-  return ReportConflict{stop->rule, stop->detail, std::move(checks)};
+// The text's checks, against the template it was written from as it is now.
+Result<std::vector<SignCheck>> checks_of(Connection& c, const Report& report, const ris::ReadingItem& exam,
+                                         const ExamSides& sides) {
+  auto written_from = resolved_template(c, report.draft.template_code);
+  if (!written_from) return std::unexpected(written_from.error());
+  return sign_checks(report.draft, sides, is_signed(report.status), exam.modality,
+                     written_from->has_value() ? &**written_from : nullptr);
+}
+
+Result<std::optional<ReportConflict>> checks_conflict(Connection& c, const Report& report, const ris::ReadingItem& exam,
+                                                      const Reports::SignContext& context) {
+  auto checks = checks_of(c, report, exam, context.sides);
+  if (!checks) return std::unexpected(checks.error());
+  const SignCheck* stop = stopping_check(*checks, context.acknowledged);
+  if (!stop) return std::optional<ReportConflict>{};
+  return std::optional<ReportConflict>(ReportConflict{stop->rule, stop->detail, std::move(*checks)});
 }
 
 }  // namespace
@@ -434,7 +448,7 @@ Result<std::vector<SignCheck>> Reports::sign_checks_of(int64_t order_id, const E
   auto read = exam_and_report(**c, order_id);
   if (!read) return std::unexpected(read.error());
   if (!read->report) return std::vector<SignCheck>{};
-  return sign_checks(read->report->draft, sides, is_signed(read->report->status), read->exam.modality);
+  return checks_of(**c, *read->report, read->exam, sides);
 }
 
 Result<std::optional<ReportConflict>> Reports::check_sign(int64_t order_id, int64_t seen_revision,
@@ -446,7 +460,7 @@ Result<std::optional<ReportConflict>> Reports::check_sign(int64_t order_id, int6
   auto read = exam_and_report(**c, order_id);
   if (!read) return std::unexpected(read.error());
   if (auto conflict = sign_conflict(read->report, read->exam, seen_revision, actor)) return conflict;
-  return checks_conflict(*read->report, read->exam, context);
+  return checks_conflict(**c, *read->report, read->exam, context);
 }
 
 Result<ReportSaved> Reports::sign(int64_t order_id, int64_t seen_revision, const access::Principal& actor,
@@ -468,10 +482,14 @@ Result<ReportSaved> Reports::sign(int64_t order_id, int64_t seen_revision, const
     auto n = staff_name(**c, actor.username);
     if (!n) return std::unexpected(n.error());
     signer_name = std::move(*n);
+    out.conflict = sign_conflict(report, *exam, seen_revision, actor);
+    // The text is checked once: the transaction below refuses it if its revision changed since.
+    if (!out.conflict) {
+      auto checked = checks_conflict(**c, *report, *exam, context);
+      if (!checked) return std::unexpected(checked.error());
+      out.conflict = std::move(*checked);
+    }
   }
-  out.conflict = sign_conflict(report, *exam, seen_revision, actor);
-  // The text is checked once: the transaction below refuses it if its revision changed since.
-  if (!out.conflict) out.conflict = checks_conflict(*report, *exam, context);
   if (out.conflict) return out;
   const bool addendum = is_signed(report->status);
   ReportVersion version;
@@ -666,6 +684,20 @@ const std::vector<Migration>& migrations() {
         "NULL, reviewed_at TEXT NOT NULL, UNIQUE (report_id, number))",
         "CREATE INDEX rep_peer_reviews_open ON rep_peer_reviews (status, offered_at)",
         "CREATE INDEX rep_peer_reviews_by_order ON rep_peer_reviews (order_id)"}},
+      {7,
+       "the clinic's report templates (its own, imported from IHE MRRT, or its copies of Vireo's)",
+       {"CREATE TABLE rep_templates (code TEXT PRIMARY KEY, name TEXT NOT NULL, modalities TEXT NOT NULL, body_region "
+        "TEXT NOT NULL, findings_system TEXT NOT NULL, findings_rule TEXT NOT NULL, language TEXT NOT NULL, top_level "
+        "INTEGER NOT NULL, status TEXT NOT NULL, identifier TEXT NOT NULL, publisher TEXT NOT NULL, rights TEXT NOT NULL, "
+        "license TEXT NOT NULL, revision INTEGER NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL)",
+        "CREATE TABLE rep_template_sections (code TEXT NOT NULL, position INTEGER NOT NULL, section_key TEXT NOT NULL, "
+        "title TEXT NOT NULL, body TEXT NOT NULL, embed TEXT NOT NULL, PRIMARY KEY (code, position))",
+        "CREATE TABLE rep_template_fields (code TEXT NOT NULL, position INTEGER NOT NULL, label TEXT NOT NULL, "
+        "section_key TEXT NOT NULL, type TEXT NOT NULL, choices TEXT NOT NULL, units TEXT NOT NULL, completion TEXT NOT "
+        "NULL, merge_field INTEGER NOT NULL, PRIMARY KEY (code, position))",
+        "CREATE TABLE rep_template_macros (code TEXT NOT NULL, position INTEGER NOT NULL, macro_key TEXT NOT NULL, name "
+        "TEXT NOT NULL, section_key TEXT NOT NULL, body TEXT NOT NULL, shortcut TEXT NOT NULL, PRIMARY KEY (code, "
+        "position))"}},
   };
   return list;
 }

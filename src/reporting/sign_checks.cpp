@@ -150,8 +150,26 @@ const char* side_word(Side side) {
   return "no side";
 }
 
+namespace {
+
+// The template's blanks still in the text that its rules say must be filled (MRRT's completion
+// action): PROHIBIT stops the signature, ALERT asks for a look.
+void blank_checks(const ReportContent& content, const ReportTemplate& t, std::vector<SignCheck>& out) {
+  for (const ReportSection& s : content.sections)
+    for (const std::string& label : blanks_in(s.text)) {
+      auto field = std::ranges::find(t.fields, label, &TemplateField::label);
+      if (field == t.fields.end() || field->completion == "NONE") continue;
+      const bool required = field->completion == "PROHIBIT";
+      out.push_back({required ? "field_required" : "field_unfilled", required ? kSignBlock : kSignWarn, s.key,
+                     std::string("The ") + section_name(s.key) + " still " + (s.key == "findings" ? "have" : "has") +
+                         " the blank “" + label + "”" + (required ? ": fill it in before signing" : ": fill it in or remove it")});
+    }
+}
+
+}  // namespace
+
 std::vector<SignCheck> sign_checks(const ReportContent& content, const ExamSides& sides, bool addendum,
-                                   std::string_view modality) {
+                                   std::string_view modality, const ReportTemplate* written_from) {
   std::vector<SignCheck> out;
   const Side exam = sides.exam();
   side_checks(content, exam, out);
@@ -181,11 +199,12 @@ std::vector<SignCheck> sign_checks(const ReportContent& content, const ExamSides
     out.push_back({"finding_required", kSignBlock, "findings",
                    "A mammography report states its BI-RADS assessment: add it as a structured finding"});
   } else if (!addendum) {
-    const ReportTemplate* t = report_template(content.template_code);
+    const ReportTemplate* t = written_from;
     if (t && !t->findings_system.empty() && !t->findings_rule.empty() && lacks(t->findings_system))
       out.push_back({"finding_required", t->findings_rule, "findings",
                      "The " + t->name + " template asks for a structured finding (" + t->findings_system + ")"});
   }
+  if (written_from) blank_checks(content, *written_from, out);
   std::ranges::stable_partition(out, [](const SignCheck& c) { return c.level == kSignBlock; });
   return out;
 }

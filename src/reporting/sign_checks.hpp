@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "reporting/report.hpp"
+#include "reporting/templates.hpp"
 
 namespace vireo::reporting {
 
@@ -37,8 +38,12 @@ struct ExamSides {
 // The checks `content` fails, blocking ones first; `modality` is the exam's (a mammogram's report
 // states its BI-RADS assessment, whatever template it was written from). An addendum is checked
 // for its side only.
+// `written_from`: the template the text was written from, resolved (template_store.hpp), for
+// the structured finding it asks for and its blanks' rules (field_required blocks a PROHIBIT
+// blank left unfilled, field_unfilled warns of an ALERT one); nullptr when none.
 [[nodiscard]] std::vector<SignCheck> sign_checks(const ReportContent& content, const ExamSides& sides, bool addendum,
-                                                 std::string_view modality = {});
+                                                 std::string_view modality = {},
+                                                 const ReportTemplate* written_from = nullptr);
 
 // How a warning is acknowledged one by one: "text_side/impression" (its rule, and its field when
 // it has one). A rule alone acknowledges every warning of that rule.

@@ -1,6 +1,9 @@
 #include "reporting/templates.hpp"
 
 #include <algorithm>
+#include <cctype>
+
+#include "reporting/vocabularies.hpp"
 
 namespace vireo::reporting {
 
@@ -123,10 +126,40 @@ std::vector<ReportTemplate> library() {
        "pelvis",
        sections("Transabdominal obstetric ultrasound.",
                 "Single live intrauterine pregnancy. Fetal heart activity present.\n"
-                "Biometry: consistent with dates.\nPlacenta: posterior, not low-lying.\nAmniotic fluid: normal.",
+                "Biometry: BPD [[BPD]] mm, HC [[HC]] mm, AC [[AC]] mm, FL [[FL]] mm; consistent with dates.\n"
+                "Placenta: [[Placenta]].\nAmniotic fluid: normal.",
                 "Single live intrauterine pregnancy, growth consistent with dates."),
        {{"fetal_heart", "Fetal heart activity", "findings", "Fetal heart activity present."},
-        {"placenta_clear", "Placenta clear of os", "findings", "Placenta: not low-lying; clear of the internal os."}}},
+        {"placenta_clear", "Placenta clear of os", "findings", "Placenta: not low-lying; clear of the internal os."}},
+       "",
+       "",
+       // The biometry is looked at before signing; the placenta's site must be stated (a low-lying
+       // placenta changes the delivery).
+       {{"BPD", "findings", "NUMBER", {}, "mm", "ALERT"},
+        {"HC", "findings", "NUMBER", {}, "mm", "ALERT"},
+        {"AC", "findings", "NUMBER", {}, "mm", "ALERT"},
+        {"FL", "findings", "NUMBER", {}, "mm", "ALERT"},
+        {"Placenta", "findings", "SELECT",
+         {"anterior, not low-lying", "posterior, not low-lying", "fundal", "low-lying", "covering the internal os"}, "",
+         "PROHIBIT"}}},
+      {"VIR-XR-TORAX-ES",
+       "Radiografía de tórax",
+       {"CR", "DX"},
+       "chest",
+       {{"indication", "Información clínica", ""},
+        {"technique", "Técnica", "Proyecciones PA y lateral de tórax."},
+        {"comparison", "Comparación", "Sin estudios previos."},
+        {"findings", "Hallazgos",
+         "Campos pulmonares sin consolidaciones, derrame pleural ni neumotórax.\n"
+         "Silueta cardiomediastínica dentro de la normalidad.\nSin alteraciones óseas agudas."},
+        {"impression", "Conclusión", "Sin hallazgos cardiopulmonares agudos."}},
+       {{"pulmon_normal", "Pulmones normales", "findings",
+         "Campos pulmonares sin consolidaciones, derrame pleural ni neumotórax."},
+        {"cardiomegalia", "Cardiomegalia", "findings", "Índice cardiotorácico aumentado."}},
+       "",
+       "",
+       {},
+       "es"},
       {"VIR-US-THYROID",
        "Thyroid ultrasound",
        {"US"},
@@ -143,23 +176,141 @@ std::vector<ReportTemplate> library() {
 
 }  // namespace
 
-const std::vector<ReportTemplate>& report_templates() {
-  static const std::vector<ReportTemplate> all = library();
+const std::vector<ReportTemplate>& vireo_templates() {
+  static const std::vector<ReportTemplate> all = [] {
+    auto out = library();
+    // A section's normals by keyboard, in the order the pick-list shows them.
+    for (ReportTemplate& t : out)
+      for (size_t i = 0; i < t.macros.size() && i < 9; ++i) t.macros[i].shortcut = "Alt+" + std::to_string(i + 1);
+    return out;
+  }();
   return all;
 }
 
-const ReportTemplate* report_template(std::string_view code) {
-  auto it = std::ranges::find(report_templates(), code, &ReportTemplate::code);
-  return it == report_templates().end() ? nullptr : &*it;
+const ReportTemplate* vireo_template(std::string_view code) {
+  auto it = std::ranges::find(vireo_templates(), code, &ReportTemplate::code);
+  return it == vireo_templates().end() ? nullptr : &*it;
 }
 
-std::optional<TemplateRefusal> check_template(std::string_view code, std::string_view modality) {
+namespace {
+
+constexpr const char* kModalities[] = {"BMD", "CR", "CT", "DX", "IO", "MG", "MR", "NM", "OT", "PT", "PX", "RF", "US", "XA"};
+constexpr size_t kMaxText = 20000, kMaxName = 200, kMaxItems = 200;
+
+template <size_t N>
+bool one_of(const std::string& s, const char* const (&set)[N]) {
+  return std::ranges::find(set, s) != std::end(set);
+}
+
+bool is_key(const std::string& s) {
+  return !s.empty() && s.size() <= 64 &&
+         std::ranges::all_of(s, [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+}
+
+bool is_code(const std::string& s) {
+  return !s.empty() && s.size() <= 64 && std::isalnum(static_cast<unsigned char>(s[0])) &&
+         std::ranges::all_of(s, [](char c) {
+           return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+         });
+}
+
+bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
+
+// "Alt+1" .. "Alt+9", "Alt+A" .. "Alt+Z".
+bool is_shortcut(const std::string& s) {
+  return s.size() == 5 && s.starts_with("Alt+") && ((s[4] >= '0' && s[4] <= '9') || (s[4] >= 'A' && s[4] <= 'Z'));
+}
+
+}  // namespace
+
+std::vector<std::string> blanks_in(std::string_view text) {
+  std::vector<std::string> out;
+  for (size_t at = text.find(kFieldMarkOpen); at != std::string_view::npos; at = text.find(kFieldMarkOpen, at)) {
+    const size_t end = text.find(kFieldMarkClose, at + kFieldMarkOpen.size());
+    if (end == std::string_view::npos) break;
+    const std::string_view label = text.substr(at + kFieldMarkOpen.size(), end - at - kFieldMarkOpen.size());
+    if (!label.empty() && label.size() <= kMaxName && label.find('\n') == std::string_view::npos)
+      out.emplace_back(label);
+    at = end + kFieldMarkClose.size();
+  }
+  return out;
+}
+
+std::vector<FieldError> template_errors(const ReportTemplate& t) {
+  std::vector<FieldError> out;
+  if (!is_code(t.code))
+    out.push_back({"code", "format", "A code is 1 to 64 capital letters, digits, '-', '_' or '.', e.g. CLINIC-CT-CHEST"});
+  if (blank(t.name) || t.name.size() > kMaxName) out.push_back({"name", "required", "A name of up to 200 characters"});
+  if (t.modalities.empty()) out.push_back({"modalities", "required", "Choose the modalities it is for"});
+  for (size_t i = 0; i < t.modalities.size(); ++i)
+    if (!one_of(t.modalities[i], kModalities))
+      out.push_back({"modalities/" + std::to_string(i), "vocabulary",
+                     "Not a DICOM modality Vireo reports on: " + t.modalities[i].substr(0, 16)});
+  if (t.body_region.size() > 64) out.push_back({"bodyRegion", "too_long", "A body region of up to 64 characters"});
+  if (t.language.size() != 2 || !std::ranges::all_of(t.language, [](char c) { return c >= 'a' && c <= 'z'; }))
+    out.push_back({"language", "format", "A two-letter language code (ISO 639-1): en, es, ca"});
+  if (!one_of(t.status, kTemplateStatuses)) out.push_back({"status", "vocabulary", "ACTIVE, DRAFT or RETIRED"});
+  if (t.sections.empty()) out.push_back({"sections", "required", "A template has at least one section"});
+  if (t.sections.size() > kMaxItems || t.fields.size() > kMaxItems || t.macros.size() > kMaxItems)
+    out.push_back({"sections", "too_many", "At most 200 sections, fields and macros each"});
+  auto has_section = [&](const std::string& key) { return std::ranges::find(t.sections, key, &TemplateSection::key) != t.sections.end(); };
+  for (size_t i = 0; i < t.sections.size(); ++i) {
+    const TemplateSection& s = t.sections[i];
+    const std::string at = "sections/" + std::to_string(i);
+    if (!is_key(s.key)) out.push_back({at + "/key", "format", "A section's key is lower-case letters, digits and _"});
+    else if (std::ranges::count(t.sections, s.key, &TemplateSection::key) > 1)
+      out.push_back({at + "/key", "duplicate", "Two sections have the key " + s.key});
+    if (blank(s.title) || s.title.size() > kMaxName) out.push_back({at + "/title", "required", "A section has a title"});
+    if (s.text.size() > kMaxText) out.push_back({at + "/text", "too_long", "A section's text has at most 20,000 characters"});
+    if (s.embed == t.code && !s.embed.empty()) out.push_back({at + "/embed", "cycle", "A template cannot embed itself"});
+  }
+  for (size_t i = 0; i < t.fields.size(); ++i) {
+    const TemplateField& f = t.fields[i];
+    const std::string at = "fields/" + std::to_string(i);
+    if (blank(f.label) || f.label.size() > kMaxName || f.label.find(']') != std::string::npos ||
+        f.label.find('[') != std::string::npos || f.label.find('\n') != std::string::npos)
+      out.push_back({at + "/label", "format", "A field's label is one line of text without brackets"});
+    else if (std::ranges::count(t.fields, f.label, &TemplateField::label) > 1)
+      out.push_back({at + "/label", "duplicate", "Two fields are labelled " + f.label});
+    if (!has_section(f.section)) out.push_back({at + "/section", "unknown", "The field's section is not in the template"});
+    if (!one_of(f.type, kFieldTypes))
+      out.push_back({at + "/type", "vocabulary", "TEXT, NUMBER, DATE, TIME, DATETIME, SELECT or MULTISELECT"});
+    if ((f.type == "SELECT" || f.type == "MULTISELECT") && f.choices.empty())
+      out.push_back({at + "/choices", "required", "A menu has choices"});
+    if (!one_of(f.completion, kFieldCompletions)) out.push_back({at + "/completion", "vocabulary", "NONE, ALERT or PROHIBIT"});
+  }
+  for (size_t i = 0; i < t.macros.size(); ++i) {
+    const Macro& m = t.macros[i];
+    const std::string at = "macros/" + std::to_string(i);
+    if (!is_key(m.key)) out.push_back({at + "/key", "format", "A macro's key is lower-case letters, digits and _"});
+    else if (std::ranges::count(t.macros, m.key, &Macro::key) > 1)
+      out.push_back({at + "/key", "duplicate", "Two macros have the key " + m.key});
+    if (blank(m.name) || m.name.size() > kMaxName) out.push_back({at + "/name", "required", "A macro has a name"});
+    if (!has_section(m.section)) out.push_back({at + "/section", "unknown", "The macro's section is not in the template"});
+    if (blank(m.text) || m.text.size() > kMaxText) out.push_back({at + "/text", "required", "A macro has its text"});
+    if (!m.shortcut.empty() && !is_shortcut(m.shortcut))
+      out.push_back({at + "/shortcut", "format", "A shortcut is Alt and one digit or letter, e.g. Alt+1"});
+    else if (!m.shortcut.empty() && std::ranges::count(t.macros, m.shortcut, &Macro::shortcut) > 1)
+      out.push_back({at + "/shortcut", "duplicate", "Two macros have the shortcut " + m.shortcut});
+  }
+  if (!t.findings_system.empty() && !vocabulary(t.findings_system))
+    out.push_back({"findingsSystem", "vocabulary", "Not a structured finding Vireo records: " + t.findings_system.substr(0, 16)});
+  if (!t.findings_rule.empty() && t.findings_rule != "warn" && t.findings_rule != "block")
+    out.push_back({"findingsRule", "vocabulary", "warn, block or nothing"});
+  else if (!t.findings_rule.empty() && t.findings_system.empty())
+    out.push_back({"findingsRule", "required", "Choose the structured finding the rule asks for"});
+  return out;
+}
+
+std::optional<TemplateRefusal> check_template(std::string_view code, const ReportTemplate* t, std::string_view modality) {
   if (code.empty()) return std::nullopt;
-  const ReportTemplate* t = report_template(code);
-  if (!t)
+  if (!t || !t->top_level)
     return TemplateRefusal{FieldError{"templateCode", "unknown", "No report template has the code " +
                                                                      std::string(code.substr(0, 64))},
                            std::nullopt};
+  if (t->status != "ACTIVE")
+    return TemplateRefusal{std::nullopt, ReportConflict{"template_retired", "The template " + t->name +
+                                                                                " is no longer in use. Choose another template"}};
   if (modality.empty() || std::ranges::find(t->modalities, modality) != t->modalities.end()) return std::nullopt;
   std::string theirs;
   for (const auto& m : t->modalities) theirs += (theirs.empty() ? "" : " or ") + m;

@@ -22,6 +22,7 @@ from test_web import built, run_e2e
 
 PASSWORD = "Correct-Horse-Battery-9"
 TSA = Path(__file__).resolve().parent.parent / "tsa"
+MRRT = Path(__file__).resolve().parent.parent / "fixtures" / "mrrt"
 
 
 def pdfsig(data):
@@ -509,6 +510,93 @@ class ReportingTest(ScannerServer):
             time.sleep(0.1)
         self.assertEqual(status, 200, "the released report's objects are not in the study")
         self.assertEqual(sorted(s["00200011"]["Value"][0] for s in json.loads(body)), [9001, 9002])
+
+    def test_an_administrator_imports_an_mrrt_template_edits_exports_and_retires_it(self):
+        def imported(name, query=""):
+            status, _, body = self.server.http("POST", f"/api/admin/report-templates/import{query}",
+                                               body=(MRRT / name).read_bytes(),
+                                               headers={"Content-Type": "text/html"}, token=self.admin)
+            return status, json.loads(body)
+
+        before = self.server.sql_rows("SELECT code, revision FROM rep_templates ORDER BY code")
+        status, problem = imported("cardiac_mr.html", "?x=1")
+        self.assertEqual(status, 400, problem)
+        status, _, body = self.server.http("POST", "/api/admin/report-templates/import", body=b"%PDF-1.7 no",
+                                           headers={"Content-Type": "text/html"}, token=self.admin)
+        problem = json.loads(body)
+        self.assertEqual((status, problem["errors"][0]["field"]), (400, "file"), problem)
+        self.assertIn("not an MRRT template", problem["detail"])
+        status, _, _ = self.server.http("POST", "/api/admin/report-templates/import", body=(MRRT / "cardiac_mr.html").read_bytes(),
+                                        headers={"Content-Type": "text/html"}, token=self.serra)
+        self.assertEqual(status, 403)
+        self.assertEqual(self.server.sql_rows("SELECT code, revision FROM rep_templates ORDER BY code"), before,
+                         "refused, nothing changed")
+
+        status, cardiac = imported("cardiac_mr.html", "?modalities=MR")
+        self.assertEqual(status, 201, cardiac)
+        self.assertEqual((cardiac["code"], cardiac["source"], cardiac["revision"]), ("RADREPORT-0009901", "clinic", 1))
+        self.assertEqual(imported("cardiac_mr.html")[1]["conflict"]["rule"], "exists")
+        status, listed = self.call("GET", "/api/admin/report-templates", token=self.admin)
+        self.assertIn("RADREPORT-0009901", [t["code"] for t in listed["items"]])
+        self.assertEqual(self.call("GET", "/api/admin/report-templates", token=self.serra)[0], 403)
+        # The radiologist's picker offers it for an MR, with its blanks and their rules.
+        status, offered = self.call("GET", "/api/reporting/templates?modality=MR", token=self.serra)
+        mine = next(t for t in offered if t["code"] == "RADREPORT-0009901")
+        self.assertEqual({f["label"]: f["completion"] for f in mine["fields"]},
+                         {"End diastolic volume": "ALERT", "Ejection fraction": "PROHIBIT", "Wall motion": "NONE",
+                          "Impression": "PROHIBIT"})
+
+        # An edit at the revision loaded; a second one from the same revision is told.
+        cardiac["name"] = "Cardiac MRI (clinic)"
+        cardiac["macros"][0]["shortcut"] = "Alt+5"
+        status, saved = self.call("PUT", "/api/admin/report-templates/RADREPORT-0009901", cardiac, token=self.admin)
+        self.assertEqual((status, saved.get("revision")), (200, 2), saved)
+        status, stale = self.call("PUT", "/api/admin/report-templates/RADREPORT-0009901", cardiac, token=self.admin)
+        self.assertEqual((status, stale["conflict"]["rule"]), (409, "stale"))
+        for bad, field in (({**saved, "modalities": ["XX"]}, "modalities/0"), ({**saved, "code": "OTHER"}, "code"),
+                           ({**saved, "macros": [{**saved["macros"][0], "shortcut": "F5"}]}, "macros/0/shortcut")):
+            status, problem = self.call("PUT", "/api/admin/report-templates/RADREPORT-0009901", bad, token=self.admin)
+            self.assertEqual((status, problem["errors"][0]["field"]), (400, field), problem)
+        self.assertEqual(self.call("PUT", "/api/admin/report-templates/RADREPORT-0009901", {**saved, "colour": "red"},
+                                   token=self.admin)[0], 400)
+
+        # Exported as MRRT, it imports again as the same template.
+        status, headers, body = self.server.http("GET", "/api/admin/report-templates/RADREPORT-0009901/mrrt",
+                                                 token=self.admin)
+        self.assertEqual(status, 200)
+        self.assertIn('filename="RADREPORT-0009901.html"', headers["Content-Disposition"])
+        self.assertIn(b'<meta name="dcterms.identifier" content="http://www.radreport.org/template/0009901"/>', body)
+        status, _, again = self.server.http("POST", "/api/admin/report-templates/import?code=CLINIC-CARDIAC-2",
+                                            body=body, headers={"Content-Type": "text/html"}, token=self.admin)
+        again = json.loads(again)
+        self.assertEqual(status, 201, again)
+        for key in ("name", "modalities", "sections", "fields", "macros", "language"):
+            self.assertEqual(again[key], saved[key], key)
+        self.assertEqual(self.server.http("GET", "/api/admin/report-templates/NOPE/mrrt", token=self.admin)[0], 404)
+
+        # Retired: no longer offered.
+        status, retired = self.call("PUT", "/api/admin/report-templates/CLINIC-CARDIAC-2", {**again, "status": "RETIRED"},
+                                    token=self.admin)
+        self.assertEqual(status, 200, retired)
+        status, offered = self.call("GET", "/api/reporting/templates?modality=MR", token=self.serra)
+        self.assertNotIn("CLINIC-CARDIAC-2", [t["code"] for t in offered])
+        # Vireo's own, edited then restored.
+        status, head = self.call("GET", "/api/admin/report-templates/VIR-CT-HEAD", token=self.admin)
+        self.assertEqual((head["source"], head["revision"]), ("vireo", 0))
+        status, copy = self.call("PUT", "/api/admin/report-templates/VIR-CT-HEAD", {**head, "name": "Head CT"},
+                                 token=self.admin)
+        self.assertEqual((status, copy["source"], copy["revision"]), (200, "clinic", 1), copy)
+        status, restored = self.call("POST", "/api/admin/report-templates/VIR-CT-HEAD/restore", {"revision": 1},
+                                     token=self.admin)
+        self.assertEqual((status, restored["name"], restored["source"]), (200, "CT head", "vireo"), restored)
+        for _ in range(50):  # (the audit trail is written after the answer)
+            details = [r[0] for r in self.server.sql_rows(
+                "SELECT detail FROM audit_events WHERE resource LIKE '%/api/admin/report-templates%' ORDER BY id")]
+            if any(d.startswith("restored") for d in details):
+                break
+            time.sleep(0.1)
+        self.assertIn("imported (IHE MRRT) report template RADREPORT-0009901 (Cardiac MRI: function)", details)
+        self.assertIn("restored Vireo's report template VIR-CT-HEAD (CT head)", details)
 
     def test_turnaround_counts_each_report_signed_and_what_waits(self):
         def turnaround():

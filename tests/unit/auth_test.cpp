@@ -54,7 +54,7 @@ TEST(Roles, TheRoleTableIsExactlyTheDocumentedOne) {
         "ris.patients.merge", "ris.patients.unmerge", "ris.catalogue.read", "ris.catalogue.admin", "ris.orders.read", "ris.orders.write",
         "ris.schedule.read", "ris.schedule.write", "ris.checkin", "ris.requests.create",
         "ris.worklist.read", "ris.exam.perform", "ris.reading.assign", "ris.settings.admin",
-        "ris.referrals.read", "reporting.read", "reporting.stats", "reporting.peer_results"}},
+        "ris.referrals.read", "reporting.read", "reporting.stats", "reporting.peer_results", "reporting.templates"}},
       {"receptionist", {"archive.read", "ris.patients.read", "ris.patients.write", "ris.patients.merge",
                         "ris.catalogue.read",
                         "ris.orders.read", "ris.orders.write", "ris.schedule.read", "ris.schedule.write",

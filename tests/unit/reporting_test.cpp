@@ -16,6 +16,7 @@
 #include "reporting/critical_results.hpp"
 #include "reporting/pdf_signer.hpp"
 #include "reporting/reports.hpp"
+#include "reporting/template_store.hpp"
 #include "reporting/templates.hpp"
 #include "reporting/peer_review.hpp"
 #include "reporting/release.hpp"
@@ -307,10 +308,11 @@ TEST_F(ReportingTest, AReportIsWrittenFromATemplateForItsKindOfExamOnly) {
   auto chest = reports_->save_draft(order, 0, content("No nodule.", ""), serra_);
   ASSERT_TRUE(chest && chest->saved());
   EXPECT_EQ(chest->value.draft.template_code, "VIR-CT-HEAD");
-  const ReportTemplate* head = report_template("VIR-CT-HEAD");
+  const ReportTemplate* head = vireo_template("VIR-CT-HEAD");
   ASSERT_NE(head, nullptr);
   EXPECT_EQ(head->modalities, std::vector<std::string>{"CT"});
-  for (const auto& t : report_templates()) {
+  for (const auto& t : vireo_templates()) {
+    for (const auto& e : template_errors(t)) ADD_FAILURE() << t.code << " " << e.field << ": " << e.message;
     EXPECT_FALSE(t.sections.empty()) << t.code;
     for (const auto& m : t.macros) {
       EXPECT_TRUE(std::ranges::any_of(t.sections, [&](const auto& s) { return s.key == m.section; }))
@@ -853,20 +855,24 @@ TEST(SignChecks, AClassificationNamedInTheTextOnlyIsAWarning) {
 }
 
 TEST(SignChecks, AMammogramIsNotSignedWithoutItsBiradsAssessmentAndAWarningOnlyOnceAcknowledged) {
+  // As the report is checked: against the template it was written from.
+  auto checked = [](const ReportContent& c, bool addendum) {
+    return sign_checks(c, {}, addendum, "", vireo_template(c.template_code));
+  };
   ReportContent mg;
   mg.template_code = "VIR-MG-BREAST";
   mg.sections = {{"impression", "Impression", "Negative mammogram."}};
-  auto checks = sign_checks(mg, {}, false);
+  auto checks = checked(mg, false);
   ASSERT_EQ(checks.size(), 1u);
   EXPECT_EQ(checks[0], (SignCheck{"finding_required", kSignBlock, "findings",
                                   "The Mammography template asks for a structured finding (birads)"}));
-  EXPECT_TRUE(sign_checks(mg, {}, true).empty()) << "an addendum adds to the assessment signed";
+  EXPECT_TRUE(checked(mg, true).empty()) << "an addendum adds to the assessment signed";
   mg.findings = {{"birads", {{"assessment", "1"}}}};
-  EXPECT_TRUE(sign_checks(mg, {}, false).empty());
+  EXPECT_TRUE(checked(mg, false).empty());
   ReportContent us = mg;
   us.template_code = "VIR-US-BREAST";
   us.findings.clear();
-  auto warned = sign_checks(us, {}, false);
+  auto warned = checked(us, false);
   ASSERT_EQ(warned.size(), 1u);
   EXPECT_EQ(warned[0].level, kSignWarn);
   EXPECT_EQ(stopping_check(warned, {}), &warned[0]);
@@ -885,7 +891,7 @@ TEST(SignChecks, AMammogramIsNotSignedWithoutItsBiradsAssessmentAndAWarningOnlyO
   EXPECT_TRUE(sign_checks(untemplated, {}, true, "MG").empty());
   ReportContent thyroid = us;
   thyroid.template_code = "VIR-US-THYROID";
-  EXPECT_TRUE(sign_checks(thyroid, {}, false).empty()) << "a normal thyroid has no nodule to classify";
+  EXPECT_TRUE(checked(thyroid, false).empty()) << "a normal thyroid has no nodule to classify";
 }
 
 TEST(Vocabularies, WhatIsNotInTheVocabularyIsRefusedNamingTheField) {
@@ -937,6 +943,130 @@ TEST(Vocabularies, ACategoryCarriesItsManagementInTheReportsLanguage) {
       << "a bilateral assessment names no one side";
   EXPECT_EQ(describe(finding("tnm", {{"t", "T2"}, {"n", "N1"}, {"m", "M0"}, {"prefix", "c"}}), "en").category,
             "TNM cT2 N1 M0");
+}
+
+std::string mrrt_fixture(const std::string& name) {
+  std::ifstream in(std::string(VIREO_FIXTURES) + "/mrrt/" + name, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_F(ReportingTest, TheAdministratorImportsEditsRetiresAndRestoresTemplatesAndTwoEditorsDoNotOverwriteEachOther) {
+  auto templates = Templates::open(*db_, *writes_);
+  const auto admin = signed_in("chief", access::Role::Admin);
+  EXPECT_EQ(templates->import_mrrt(mrrt_fixture("cardiac_mr.html"), {}, serra_).error().code, ErrorCode::Forbidden);
+  EXPECT_EQ(templates->all(serra_).error().code, ErrorCode::Forbidden);
+
+  auto imported = templates->import_mrrt(mrrt_fixture("cardiac_mr.html"), {}, admin);
+  ASSERT_TRUE(imported && imported->saved()) << (imported && !imported->invalid.empty() ? imported->invalid[0].message : "");
+  EXPECT_EQ(imported->value.code, "RADREPORT-0009901");
+  EXPECT_EQ((std::pair{imported->value.source, imported->value.revision}), (std::pair{std::string("clinic"), int64_t{1}}));
+  EXPECT_EQ(imported->value.fields.size(), 4u) << "kept as rows, read back whole";
+  auto again = templates->import_mrrt(mrrt_fixture("cardiac_mr.html"), {}, admin);
+  ASSERT_TRUE(again && again->conflict);
+  EXPECT_EQ(again->conflict->rule, "exists");
+  auto renamed = templates->import_mrrt(mrrt_fixture("cardiac_mr.html"), {"CLINIC-CARDIAC", {"MR", "CT"}}, admin);
+  ASSERT_TRUE(renamed && renamed->saved());
+  EXPECT_EQ(renamed->value.modalities, (std::vector<std::string>{"MR", "CT"}));
+  auto broken = templates->import_mrrt("<html><body>not a template</body></html>", {}, admin);
+  ASSERT_TRUE(broken);
+  ASSERT_EQ(broken->invalid.size(), 1u);
+  EXPECT_EQ(broken->invalid[0].field, "file");
+  EXPECT_NE(broken->invalid[0].message.find("<head>"), std::string::npos) << broken->invalid[0].message;
+
+  // Vireo's own, edited: the clinic's copy takes its place; a second editor who loaded it before
+  // is told; restoring gives Vireo's back.
+  ReportTemplate head = *vireo_template("VIR-CT-HEAD");
+  head.sections[3].text = "No intracranial haemorrhage. [[Haemorrhage]]";
+  head.fields = {{"Haemorrhage", "findings", "SELECT", {"none", "subdural", "subarachnoid"}, "", "PROHIBIT"}};
+  auto edited = templates->save(head, 0, admin);
+  ASSERT_TRUE(edited && edited->saved()) << (edited && !edited->invalid.empty() ? edited->invalid[0].message : "");
+  EXPECT_EQ((std::pair{edited->value.source, edited->value.revision}), (std::pair{std::string("clinic"), int64_t{1}}));
+  auto stale = templates->save(head, 0, admin);
+  ASSERT_TRUE(stale && stale->conflict);
+  EXPECT_EQ(stale->conflict->rule, "stale");
+  head.name = "CT head (clinic)";
+  EXPECT_EQ(templates->save(head, 1, admin)->value.revision, 2);
+  auto offered = templates->offered("CT", serra_);
+  ASSERT_TRUE(offered);
+  auto named = std::ranges::find(*offered, std::string("VIR-CT-HEAD"), &ReportTemplate::code);
+  ASSERT_NE(named, offered->end());
+  EXPECT_EQ(named->name, "CT head (clinic)");
+  EXPECT_NE(std::ranges::find(*offered, std::string("CLINIC-CARDIAC"), &ReportTemplate::code), offered->end());
+  EXPECT_EQ(std::ranges::find(*offered, std::string("RADREPORT-0009901"), &ReportTemplate::code), offered->end())
+      << "an MR template is not offered for a CT";
+
+  // The blank its rule requires stops the signature until it is filled.
+  const int64_t order = acquired_exam(0);
+  ASSERT_TRUE(reading_->claim(order, serra_)->saved());
+  ReportContent c = content("No intracranial haemorrhage. [[Haemorrhage]]", "Normal.");
+  ASSERT_TRUE(reports_->save_draft(order, 0, c, serra_)->saved());
+  auto blocked = reports_->check_sign(order, 1, serra_);
+  ASSERT_TRUE(blocked && *blocked);
+  EXPECT_EQ((*blocked)->rule, "field_required");
+  c.sections[0].text = "No intracranial haemorrhage.";
+  ASSERT_TRUE(reports_->save_draft(order, 1, c, serra_)->saved());
+  EXPECT_FALSE(*reports_->check_sign(order, 2, serra_));
+
+  // Retired, it is not offered and not chosen anew; a report written from it keeps it.
+  head.status = "RETIRED";
+  ASSERT_TRUE(templates->save(head, 2, admin)->saved());
+  offered = templates->offered("CT", serra_);
+  EXPECT_EQ(std::ranges::find(*offered, std::string("VIR-CT-HEAD"), &ReportTemplate::code), offered->end());
+  EXPECT_TRUE(reports_->save_draft(order, 2, c, serra_)->saved()) << "the draft keeps its template";
+  const int64_t other = acquired_exam(1);
+  ASSERT_TRUE(reading_->claim(other, serra_)->saved());
+  auto refused = reports_->save_draft(other, 0, c, serra_);
+  ASSERT_TRUE(refused && refused->conflict);
+  EXPECT_EQ(refused->conflict->rule, "template_retired");
+
+  auto restored = templates->restore("VIR-CT-HEAD", 3, admin);
+  ASSERT_TRUE(restored && restored->saved());
+  EXPECT_EQ(restored->value.source, "vireo");
+  EXPECT_EQ((*templates->get("VIR-CT-HEAD", admin))->name, "CT head");
+  EXPECT_EQ(templates->restore("CLINIC-CARDIAC", 1, admin)->conflict->rule, "not_vireos");
+}
+
+TEST_F(ReportingTest, AComponentTemplateIsEmbeddedWithItsBlanksAndNeverInItself) {
+  auto templates = Templates::open(*db_, *writes_);
+  const auto admin = signed_in("chief", access::Role::Admin);
+  auto early = templates->import_mrrt(mrrt_fixture("ecografia_tiroide_ca.html"), {}, admin);
+  ASSERT_TRUE(early);
+  ASSERT_EQ(early->invalid.size(), 1u);
+  EXPECT_EQ(early->invalid[0].field + " " + early->invalid[0].rule, "sections/1/embed unknown");
+  auto component = templates->import_mrrt(mrrt_fixture("nodul_tiroide_ca.html"), {"CA-NODUL", {}}, admin);
+  ASSERT_TRUE(component && component->saved());
+  auto thyroid = templates->import_mrrt(mrrt_fixture("ecografia_tiroide_ca.html"), {"CA-TIROIDE", {}}, admin);
+  ASSERT_TRUE(thyroid && thyroid->saved()) << (thyroid && !thyroid->invalid.empty() ? thyroid->invalid[0].message : "");
+  EXPECT_EQ(thyroid->value.sections[1].embed, "CA-NODUL") << "named by the identifier it was published under";
+
+  auto offered = templates->offered("US", serra_);
+  ASSERT_TRUE(offered);
+  EXPECT_EQ(std::ranges::find(*offered, std::string("CA-NODUL"), &ReportTemplate::code), offered->end())
+      << "a component is not a report's template";
+  auto it = std::ranges::find(*offered, std::string("CA-TIROIDE"), &ReportTemplate::code);
+  ASSERT_NE(it, offered->end());
+  EXPECT_EQ(it->sections[1].text,
+            "Glàndula tiroide de mida normal i ecoestructura homogènia.\nNòdul al lòbul [[Lòbul]] de [[Mida]] mm.");
+  ASSERT_EQ(it->fields.size(), 2u);
+  EXPECT_EQ(it->fields[0].section, "findings");
+  EXPECT_EQ(it->language, "ca");
+
+  // A component embedding what embeds it is refused.
+  ReportTemplate nodule = component->value;
+  nodule.sections[0].embed = "CA-TIROIDE";
+  auto cycle = templates->save(nodule, 1, admin);
+  ASSERT_TRUE(cycle);
+  ASSERT_FALSE(cycle->invalid.empty());
+  EXPECT_EQ(cycle->invalid[0].rule, "top_level");
+  ReportTemplate inner = nodule;
+  inner.code = "CA-INNER";
+  inner.sections[0].embed = "CA-NODUL";
+  ASSERT_TRUE(templates->create(inner, admin)->saved());
+  nodule.sections[0].embed = "CA-INNER";
+  auto loop = templates->save(nodule, 1, admin);
+  ASSERT_TRUE(loop);
+  ASSERT_FALSE(loop->invalid.empty());
+  EXPECT_EQ(loop->invalid[0].rule, "cycle");
 }
 
 }  // namespace

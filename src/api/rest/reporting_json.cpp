@@ -175,21 +175,6 @@ json vocabularies(const std::string& language) {
   return out;
 }
 
-json templates(const std::string& modality) {
-  json out = json::array();
-  for (const auto& t : reporting::report_templates()) {
-    if (!modality.empty() && std::ranges::find(t.modalities, modality) == t.modalities.end()) continue;
-    json sections = json::array();
-    for (const auto& s : t.sections) sections.push_back({{"key", s.key}, {"title", s.title}, {"text", s.text}});
-    json macros = json::array();
-    for (const auto& m : t.macros)
-      macros.push_back({{"key", m.key}, {"name", m.name}, {"section", m.section}, {"text", m.text}});
-    out.push_back({{"code", t.code}, {"name", t.name}, {"modalities", t.modalities}, {"bodyRegion", t.body_region},
-                   {"sections", sections}, {"macros", macros}, {"findingsSystem", t.findings_system}});
-  }
-  return out;
-}
-
 Result<reporting::ReportContent> content_of(const json& body, std::vector<ris::FieldError>& errors) {
   reporting::ReportContent out;
   for (const auto& [name, value] : body.items()) {

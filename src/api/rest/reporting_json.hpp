@@ -29,7 +29,5 @@ using nlohmann::json;
 [[nodiscard]] Result<reporting::ReportContent> content_of(const json& body, std::vector<ris::FieldError>& errors);
 // The structured findings' vocabularies, labelled in `language` (en, es, ca).
 [[nodiscard]] json vocabularies(const std::string& language);
-// The report templates for exams of `modality` (every one when empty).
-[[nodiscard]] json templates(const std::string& modality);
 
 }  // namespace vireo::api::reporting_json

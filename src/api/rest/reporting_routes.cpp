@@ -151,7 +151,6 @@ void worklist_routes(http::Router& router, ris::Reading& reading) {
 }
 
 // The vocabularies of structured findings, for the editor's choices, in the reader's language;
-// the report templates, for its template picker.
 void vocabulary_route(http::Router& router) {
   router.add("GET", "/api/reporting/vocabularies", "reporting.read", [](const HttpRequest& r) {
     if (auto s = only_parameters(r, {"language"}); !s) return http::problem(s.error());
@@ -159,10 +158,6 @@ void vocabulary_route(http::Router& router) {
     if (language != "en" && language != "es" && language != "ca")
       return http::problem({ErrorCode::InvalidArgument, "language is en, es or ca"});
     return http::json_response(200, dump(reporting_json::vocabularies(language)));
-  });
-  router.add("GET", "/api/reporting/templates", "reporting.read", [](const HttpRequest& r) {
-    if (auto s = only_parameters(r, {"modality"}); !s) return http::problem(s.error());
-    return http::json_response(200, dump(reporting_json::templates(r.query_value("modality").value_or(""))));
   });
 }
 

@@ -24,6 +24,7 @@
 #include "reporting/pdf_signer.hpp"
 #include "reporting/reports.hpp"
 #include "reporting/peer_review.hpp"
+#include "reporting/template_store.hpp"
 #include "reporting/turnaround.hpp"
 #include "ris/image_links.hpp"
 #include "ris/performed_steps.hpp"
@@ -69,6 +70,8 @@ void register_critical_routes(http::Router& router, reporting::CriticalResults& 
 void register_turnaround_routes(http::Router& router, reporting::ReportingStats& stats);
 // Peer review: the offers open to the caller, scoring one, and the results per radiologist.
 void register_peer_review_routes(http::Router& router, reporting::PeerReviews& reviews);
+// Report templates: the editor's picker; the administrator's management and IHE MRRT import/export.
+void register_template_routes(http::Router& router, reporting::Templates& templates);
 // /api/ris/unmatched-studies: studies waiting to be linked to their order by staff.
 void register_reconciliation_routes(http::Router& router, ris::ImageLinks& links);
 // What the administrator's pages show of the DICOM side, and how they test a peer.

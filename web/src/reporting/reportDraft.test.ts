@@ -16,7 +16,7 @@ const chest = {
     { key: 'nodules', title: 'Nodules', text: 'None.' },
   ],
   macros: [],
-} as ReportTemplate;
+} as unknown as ReportTemplate;
 
 describe('the report being written', () => {
   it('starts from the procedure\'s template, the order as its indication', () => {
