@@ -96,13 +96,15 @@ inline constexpr const char* kSignWarn = "warn";
 // A rule the text fails at signing (sign_checks.hpp): it blocks the signature, or warns and is
 // signed past once the radiologist acknowledges it.
 struct SignCheck {
-  std::string rule;    // finding_side, text_side, images_side, finding_required, finding_uncoded
+  std::string rule;    // finding_side, text_side, images_side, finding_required, finding_uncoded, field_required,
+                       // field_unfilled
   std::string level;   // kSignBlock or kSignWarn
   std::string field;   // what to correct: "findings/0/laterality", "impression", "findings", or ""
   std::string detail;  // in English, for the API's detail and the audit trail
   // The sides a side check found at odds ("left", "right", "both"): the exam's (as ordered, for
   // images_side), and the one the finding, text or images name; empty for the others.
   std::string exam_side = {}, named_side = {};
+  std::string blank = {};  // field_required and field_unfilled: the template's blank left unfilled
   friend bool operator==(const SignCheck&, const SignCheck&) = default;
 };
 

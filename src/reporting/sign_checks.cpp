@@ -162,7 +162,8 @@ void blank_checks(const ReportContent& content, const ReportTemplate& t, std::ve
       const bool required = field->completion == "PROHIBIT";
       out.push_back({required ? "field_required" : "field_unfilled", required ? kSignBlock : kSignWarn, s.key,
                      std::string("The ") + section_name(s.key) + " still " + (s.key == "findings" ? "have" : "has") +
-                         " the blank “" + label + "”" + (required ? ": fill it in before signing" : ": fill it in or remove it")});
+                         " the blank “" + label + "”" + (required ? ": fill it in before signing" : ": fill it in or remove it"),
+                     "", "", label});
     }
 }
 

@@ -1,6 +1,7 @@
 #include "reporting/template_store.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "reporting/mrrt.hpp"
@@ -195,8 +196,13 @@ Result<std::vector<ReportTemplate>> load_templates(Connection& c) {
   std::vector<ReportTemplate> out = std::move(*clinic);
   for (const ReportTemplate& t : vireo_templates())
     if (std::ranges::find(out, t.code, &ReportTemplate::code) == out.end()) out.push_back(t);
-  std::ranges::sort(out, [](const ReportTemplate& a, const ReportTemplate& b) {
-    return std::tie(a.name, a.code) < std::tie(b.name, b.code);
+  // As a reader looks for them: by name, whatever its case.
+  auto folded = [](std::string s) {
+    std::ranges::transform(s, s.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    return s;
+  };
+  std::ranges::sort(out, [&](const ReportTemplate& a, const ReportTemplate& b) {
+    return std::pair{folded(a.name), a.code} < std::pair{folded(b.name), b.code};
   });
   return out;
 }

@@ -213,7 +213,7 @@ class ReportingTest(ScannerServer):
         self.assertEqual((status, [t["code"] for t in templates]), (200, ["VIR-MG-BREAST"]))
         self.assertEqual(templates[0]["findingsSystem"], "birads")
         status, templates = self.call("GET", "/api/reporting/templates?modality=CT", token=self.serra)
-        self.assertEqual([t["code"] for t in templates], ["VIR-CT-HEAD", "VIR-CT-CHEST", "VIR-CT-ABDPEL"])
+        self.assertEqual([t["code"] for t in templates], ["VIR-CT-ABDPEL", "VIR-CT-CHEST", "VIR-CT-HEAD"], "by name")
         self.assertEqual(self.call("GET", "/api/reporting/templates?body=chest", token=self.serra)[0], 400)
         self.assertEqual(self.call("GET", "/api/reporting/templates", token=self.technician)[0], 403)
         draft = self.draft("No pulmonary nodule. No effusion.", "Normal CT chest.", 1)
@@ -430,6 +430,7 @@ class ReportingTest(ScannerServer):
         draft["templateCode"] = ""
         self.assertEqual(self.call("PUT", f"/api/reading/{o}/report", draft, token=self.serra)[0], 200)
         text_side = {"rule": "text_side", "level": "warn", "field": "findings", "examSide": "right", "namedSide": "left",
+                     "blank": "",
                      "detail": "The findings name the left side; this exam is of the right side"}
         self.assertEqual(self.call("GET", f"/api/reading/{o}/report/checks", token=self.serra),
                          (200, {"checks": [text_side]}))
@@ -597,6 +598,30 @@ class ReportingTest(ScannerServer):
             time.sleep(0.1)
         self.assertIn("imported (IHE MRRT) report template RADREPORT-0009901 (Cardiac MRI: function)", details)
         self.assertIn("restored Vireo's report template VIR-CT-HEAD (CT head)", details)
+
+    def test_an_administrator_imports_templates_and_a_radiologist_fills_their_blanks_in_the_browser(self):
+        built()
+        self.server.add_user("plantilles", "admin", password=PASSWORD)
+        self.server.add_user("nuria", "radiologist", password=PASSWORD)
+        status, body = self.call("POST", "/api/ris/staff", {"username": "nuria", "displayName": "Dra. Núria Bosch",
+                                                            "radiologist": True, "contrastTechnician": False,
+                                                            "active": True}, token=self.admin)
+        self.assertEqual(status, 201, body)
+        _, order = self.acquired("Plantilla", 345)
+        run_e2e(self, "templates", self.server, "plantilles", PASSWORD, VIREO_READER="nuria",
+                VIREO_READER_PASSWORD=PASSWORD, VIREO_ORDER=str(order["id"]), VIREO_MRRT=str(MRRT))
+        status, cardiac = self.call("GET", "/api/admin/report-templates/CLINIC-CARDIAC", token=self.admin)
+        self.assertEqual((status, cardiac["name"], cardiac["macros"][0]["shortcut"]), (200, "Cardiac CT: function", "Alt+1"))
+        # What the browser typed was saved as it went: the blanks filled, the required one left.
+        for _ in range(50):
+            rows = self.server.sql_rows(
+                "SELECT s.body FROM rep_draft_sections s JOIN rep_reports r ON r.id = s.report_id "
+                f"WHERE r.order_id = {order['id']} AND s.section_key = 'findings'")
+            if rows and "Ejection fraction: 58 %" in rows[0][0]:
+                break
+            time.sleep(0.1)
+        self.assertIn("Ejection fraction: 58 %", rows[0][0])
+        self.assertEqual(self.server.sql_rows(f"SELECT status FROM rep_reports WHERE order_id = {order['id']}"), [["draft"]])
 
     def test_turnaround_counts_each_report_signed_and_what_waits(self):
         def turnaround():

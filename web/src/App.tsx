@@ -20,6 +20,7 @@ import { AdminAudit } from './admin/AdminAudit';
 import { AdminTokens } from './admin/AdminTokens';
 import { AdminPeers } from './admin/AdminPeers';
 import { AdminStatus } from './admin/AdminStatus';
+import { AdminTemplates } from './admin/AdminTemplates';
 import { ADMIN_PAGES, adminPagesFor } from './admin/AdminNav';
 import { PatientSearchPage } from './ris/PatientSearchPage';
 import { PatientRegisterPage } from './ris/PatientRegisterPage';
@@ -169,6 +170,7 @@ function AdminRoute() {
   if (page?.path === '/admin/procedures') return <ProceduresPage />;
   if (page?.path === '/admin/staff') return <BookableStaffPage />;
   if (page?.path === '/admin/peer-review') return <PeerReviewResultsPage />;
+  if (page?.path === '/admin/templates') return <AdminTemplates />;
   if (!ADMIN_PATHS.includes(path)) return <NotFound />;
   return <NotAllowed />;
 }

@@ -221,7 +221,8 @@ json sign_checks(const std::vector<reporting::SignCheck>& checks) {
                    {"field", c.field},
                    {"detail", c.detail},
                    {"examSide", c.exam_side},
-                   {"namedSide", c.named_side}});
+                   {"namedSide", c.named_side},
+                   {"blank", c.blank}});
   return out;
 }
 

@@ -38,6 +38,7 @@ json template_json(const ReportTemplate& t) {
           {"topLevel", t.top_level},
           {"status", t.status},
           {"source", t.source},
+          {"vireoOriginal", reporting::vireo_template(t.code) != nullptr},
           {"revision", t.revision},
           {"updatedAt", t.updated_at},
           {"updatedBy", t.updated_by},
@@ -100,7 +101,7 @@ Result<ReportTemplate> template_of(const json& body, std::vector<ris::FieldError
   in.text("findingsSystem", t.findings_system);
   in.text("findingsRule", t.findings_rule);
   in.integer("revision", revision);
-  for (const char* ignored : {"source", "updatedAt", "updatedBy"}) in.also(ignored);  // as read, sent back
+  for (const char* ignored : {"source", "vireoOriginal", "updatedAt", "updatedBy"}) in.also(ignored);  // as read, sent back
   auto sections = items(in, "sections", t.sections, errors, [](ris_json::Reader& r, reporting::TemplateSection& s) {
     r.text("key", s.key);
     r.text("title", s.title);

@@ -15,6 +15,7 @@ export const ADMIN_PAGES = [
   { path: '/admin/procedures', label: 'procedures', permission: 'ris.catalogue.admin' },
   { path: '/admin/staff', label: 'staff', permission: 'ris.catalogue.admin' },
   { path: '/admin/peer-review', label: 'peerReview', permission: 'reporting.peer_results' },
+  { path: '/admin/templates', label: 'templates', permission: 'reporting.templates' },
 ] as const;
 
 // The administration pages this account may open, in the order of the tabs.

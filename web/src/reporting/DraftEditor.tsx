@@ -13,6 +13,8 @@ import { useAutosave } from './autosave';
 import { type DraftKind, useRelease, useSubmitPreliminary } from './reading';
 import { appended, isEmpty, measurementLine, withTemplate, withText } from './reportDraft';
 import { MacroMenu } from './MacroMenu';
+import { BlankFields } from './BlankFields';
+import { filled, macroForKey } from './blanks';
 import { SignDialog } from './SignDialog';
 import { StructuredFindings } from './StructuredFindings';
 import { reportProblemText } from './problems';
@@ -20,9 +22,10 @@ import type { ReportContent, ReportTemplate } from './types';
 
 const ROWS: Record<string, number> = { findings: 10, impression: 4, addendum: 6 };
 
-export function DraftEditor({ orderId, study, kind, loaded, revision, canHandOn, templates = [] }: {
+export function DraftEditor({ orderId, study, kind, loaded, revision, canHandOn, templates = [], merge = (c) => c }: {
   orderId: number; study: string; kind: DraftKind; loaded: ReportContent; revision: number; canHandOn: boolean;
   templates?: ReportTemplate[];
+  merge?: (content: ReportContent, template: ReportTemplate) => ReportContent; // its merge fields filled from the RIS
 }) {
   const { t, i18n } = useTranslation();
   const locale = formatLocale(i18n.language);
@@ -72,6 +75,8 @@ export function DraftEditor({ orderId, study, kind, loaded, revision, canHandOn,
   const title = (key: string) => t(`report.sections.${key}` as 'report.sections.findings');
   // The structured findings, under the findings they belong with.
   const codedAfter = 'findings';
+  const insertMacro = (section: string, text: string) =>
+    setTyped((c) => withText(c, section, appended(c.sections.find((x) => x.key === section)?.text ?? '', [text])));
   const coded = (
     <StructuredFindings findings={typed.findings ?? []} onChange={(findings) => setTyped((c) => ({ ...c, findings }))} />
   );
@@ -90,7 +95,10 @@ export function DraftEditor({ orderId, study, kind, loaded, revision, canHandOn,
           options={templates.map((x) => ({ value: x.code, label: x.name }))}
           onChange={(code) => {
             const chosen = templates.find((x) => x.code === code);
-            if (chosen) setTyped((c) => withTemplate(c, chosen, title));
+            if (chosen) {
+              setTyped((c) => merge(withTemplate(c, chosen, title, templates.find((x) => x.code === c.templateCode), i18n.language),
+                chosen));
+            }
           }} />
       )}
       {typed.sections.map((s) => (
@@ -100,10 +108,19 @@ export function DraftEditor({ orderId, study, kind, loaded, revision, canHandOn,
             <div className="section-head">
               <Label className="react-aria-Label">{s.title}</Label>
               <MacroMenu section={s.key} title={s.title} macros={template?.macros ?? []}
-                onInsert={(text) => setTyped((c) => withText(c, s.key, appended(c.sections.find((x) => x.key === s.key)?.text ?? '', [text])))} />
+                onInsert={(text) => insertMacro(s.key, text)} />
             </div>
-            <TextArea rows={ROWS[s.key] ?? 2} data-section={s.key} />
+            <TextArea rows={ROWS[s.key] ?? 2} data-section={s.key}
+              aria-keyshortcuts={(template?.macros ?? []).filter((m) => m.shortcut).map((m) => m.shortcut).join(' ') || undefined}
+              onKeyDown={(e) => {
+              const macro = macroForKey(template?.macros ?? [], s.key, e);
+              if (!macro) return;
+              e.preventDefault();
+              insertMacro(macro.section, macro.text);
+            }} />
           </TextField>
+          <BlankFields section={s.key} title={s.title} text={s.text} template={template}
+            onFill={(label, value) => setTyped((c) => withText(c, s.key, filled(c.sections.find((x) => x.key === s.key)?.text ?? '', label, value)))} />
           {s.key === codedAfter && coded}
         </Fragment>
       ))}

@@ -1,5 +1,6 @@
 // A section's normal-text macros: a menu button beside the section; the one chosen is added at
-// the section's end (PowerScribe's "normals"), keyboard-operable like any menu.
+// the section's end (PowerScribe's "normals"), keyboard-operable like any menu; each shows its
+// Alt shortcut, which inserts it from the section's text.
 import { useTranslation } from 'react-i18next';
 import { Button, Menu, MenuItem, MenuTrigger, Popover } from 'react-aria-components';
 import type { ReportMacro } from './types';
@@ -21,7 +22,12 @@ export function MacroMenu({ section, title, macros, onInsert }: {
           const macro = mine.find((m) => m.key === key);
           if (macro) onInsert(macro.text);
         }}>
-          {mine.map((m) => <MenuItem key={m.key} id={m.key} textValue={m.name}>{m.name}</MenuItem>)}
+          {mine.map((m) => (
+            <MenuItem key={m.key} id={m.key} textValue={m.name}>
+              {/* Said by the section's text box (aria-keyshortcuts); here it is a reminder to the eye. */}
+              {m.name}{m.shortcut && <kbd className="shortcut" aria-hidden="true">{m.shortcut}</kbd>}
+            </MenuItem>
+          ))}
         </Menu>
       </Popover>
     </MenuTrigger>

@@ -3,7 +3,8 @@
 // signed), or see that a colleague is reading it; and every version handed on or signed.
 import { useTranslation } from 'react-i18next';
 import { Button } from 'react-aria-components';
-import { ageOn } from '../i18n/format';
+import { formatLocale } from '../i18n';
+import { ageOn, formatCalendarDate, formatMoment } from '../i18n/format';
 import { useSession } from '../session';
 import { Notice } from '../ui/fields';
 import { ContrastAllergyBadge } from '../ris/PatientBadges';
@@ -13,14 +14,18 @@ import { DraftEditor } from './DraftEditor';
 import { useClaim, useTemplates } from './reading';
 import { readingState } from './readingList';
 import { startingAddendum, startingContent } from './reportDraft';
+import { withMerges } from './blanks';
 import { reportProblemText } from './problems';
-import type { ExamReport } from './types';
+import type { ExamReport, ReportContent, ReportTemplate } from './types';
 import { VersionHistory } from './VersionHistory';
 
 export function ReportEditor({ data, today }: { data: ExamReport; today: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const locale = formatLocale(i18n.language);
   const { session } = useSession();
   const { exam, report } = data;
+  const formatDate = (iso: string) => (iso.length <= 10 ? formatCalendarDate(iso, locale) : formatMoment(iso, locale));
+  const merge = (c: ReportContent, template: ReportTemplate) => withMerges(c, template, exam, formatDate);
   const a = exam.appointment;
   const claim = useClaim(exam.orderId);
   // The procedure's default template (and the others for its modality), before the editor opens.
@@ -55,8 +60,10 @@ export function ReportEditor({ data, today }: { data: ExamReport; today: string 
       )}
       {state === 'mine' && !signed && !templates.isPending && (
         <DraftEditor key={`report-${exam.orderId}`} orderId={exam.orderId} study={a.studyInstanceUid} kind="report"
-          loaded={startingContent(exam, report, title, templates.data?.find((x) => x.code === exam.reportTemplate))}
-          revision={report?.revision ?? 0} canHandOn={report?.status !== 'preliminary'} templates={templates.data ?? []} />
+          loaded={startingContent(exam, report, title, templates.data?.find((x) => x.code === exam.reportTemplate), merge,
+            i18n.language)}
+          revision={report?.revision ?? 0} canHandOn={report?.status !== 'preliminary'} templates={templates.data ?? []}
+          merge={merge} />
       )}
       {signed && report && session.permissions.includes('reporting.sign') && (
         <section aria-labelledby="addendum-title">

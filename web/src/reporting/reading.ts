@@ -139,11 +139,11 @@ export function useVocabularies(language: 'en' | 'es' | 'ca') {
   });
 }
 
-// The report templates for exams of a modality: they change only with Vireo.
+// The report templates offered for exams of a modality: the administrator changes them seldom.
 export function useTemplates(modality: string) {
   return useQuery({
     queryKey: ['reporting', 'templates', modality],
-    staleTime: Infinity,
+    staleTime: 5 * 60_000,
     queryFn: ({ signal }) => unwrap(jsonApi.GET('/api/reporting/templates', { params: { query: { modality } }, signal })),
   });
 }

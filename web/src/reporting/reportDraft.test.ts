@@ -40,6 +40,22 @@ describe('the report being written', () => {
     expect(c.findings).toHaveLength(1);
   });
 
+  it('replaces the previous template\'s text left as it was when another template is chosen', () => {
+    const fromChest = withText(startingContent(exam, null, (k) => k, chest), 'nodules', 'Two nodules.');
+    const other = { ...chest, code: 'OTHER', sections: [{ key: 'findings', title: 'Findings', text: 'EF [[EF]] %' },
+      { key: 'technique', title: 'Technique', text: 'Cine SSFP.' }] } as unknown as ReportTemplate;
+    const c = withTemplate(fromChest, other, (k) => k, chest);
+    expect(c.sections.map((s) => [s.key, s.text])).toEqual([
+      ['findings', 'EF [[EF]] %'], ['technique', 'Cine SSFP.'], ['indication', 'Headache\nFell yesterday'], ['nodules', 'Two nodules.']]);
+  });
+
+  it('keeps a template\'s own section titles when it is in another language than the reader\'s', () => {
+    const catalan = { ...chest, language: 'ca', sections: [{ key: 'findings', title: 'Troballes', text: '' }] } as unknown as ReportTemplate;
+    const blank = startingContent(exam, null, (k) => k.toUpperCase());
+    expect(withTemplate(blank, catalan, (k) => k.toUpperCase(), undefined, 'en').sections[0].title).toBe('Troballes');
+    expect(withTemplate(blank, { ...catalan, language: 'en' }, (k) => k.toUpperCase(), undefined, 'en').sections[0].title).toBe('FINDINGS');
+  });
+
 
   it('starts from the standard sections with the order as the indication', () => {
     const c = startingContent(exam, null, (k) => k.toUpperCase());

@@ -11,7 +11,8 @@ export const STANDARD_SECTIONS = ['indication', 'technique', 'comparison', 'find
 // standard sections) with the order's reason and clinical information as the indication.
 // `title` names a standard section in the reader's language.
 export function startingContent(exam: ReadingItem, report: Report | null, title: (key: string) => string,
-  template?: ReportTemplate): ReportContent {
+  template?: ReportTemplate, merge: (c: ReportContent, t: ReportTemplate) => ReportContent = (c) => c,
+  language?: string): ReportContent {
   if (report && (report.draft.sections.length > 0 || (report.draft.findings ?? []).length > 0)) return report.draft;
   const a = exam.appointment;
   const indication = [a.reason, a.clinicalInfo].filter((s) => s.trim() !== '').join('\n');
@@ -20,18 +21,25 @@ export function startingContent(exam: ReadingItem, report: Report | null, title:
     sections: STANDARD_SECTIONS.map((key) => ({ key, title: title(key), text: key === 'indication' ? indication : '' })),
     findings: [],
   };
-  return template ? withTemplate(blank, template, title) : blank;
+  return template ? merge(withTemplate(blank, template, title, undefined, language), template) : blank;
 }
 
 // The content written from `template`: its sections in its order, each keeping what was typed
 // in it or else starting with the template's normal text; sections it lacks keep their text at
-// the end. Structured findings stay.
-export function withTemplate(content: ReportContent, template: ReportTemplate, title: (key: string) => string): ReportContent {
-  const typed = (key: string) => content.sections.find((s) => s.key === key && s.text.trim() !== '');
-  const standard = (key: string) => (STANDARD_SECTIONS as readonly string[]).includes(key);
+// the end. Structured findings stay. The text of the template it was written from (`previous`),
+// untouched, is not what was typed: it gives way to the new template's. A template in another
+// language than the reader's (`language`) keeps its own section titles: the report is in its language.
+export function withTemplate(content: ReportContent, template: ReportTemplate, title: (key: string) => string,
+  previous?: ReportTemplate, language?: string): ReportContent {
+  const untouched = (key: string, text: string) =>
+    previous?.sections.some((s) => s.key === key && s.text.trim() === text.trim()) ?? false;
+  const typed = (key: string) => content.sections.find((s) => s.key === key && s.text.trim() !== '' && !untouched(key, s.text));
+  const ownTitles = language !== undefined && template.language !== undefined && template.language !== language;
+  const standard = (key: string) => !ownTitles && (STANDARD_SECTIONS as readonly string[]).includes(key);
   const sections = template.sections.map((s): ReportSection =>
     ({ key: s.key, title: standard(s.key) ? title(s.key) : s.title, text: typed(s.key)?.text ?? s.text }));
-  const rest = content.sections.filter((s) => s.text.trim() !== '' && !template.sections.some((t) => t.key === s.key));
+  const rest = content.sections.filter((s) => s.text.trim() !== '' && !untouched(s.key, s.text)
+    && !template.sections.some((t) => t.key === s.key));
   return { ...content, templateCode: template.code, sections: [...sections, ...rest] };
 }
 

@@ -6,7 +6,8 @@ import { acknowledgementOf, checksOfProblem, signCheckText, stopsSigning } from 
 import type { SignCheck } from './types';
 
 const check = (rule: SignCheck['rule'], level: SignCheck['level'], field: string, examSide: SignCheck['examSide'] = '',
-  namedSide: SignCheck['namedSide'] = ''): SignCheck => ({ rule, level, field, detail: 'in English', examSide, namedSide });
+  namedSide: SignCheck['namedSide'] = '', blank = ''): SignCheck =>
+  ({ rule, level, field, detail: 'in English', examSide, namedSide, blank });
 
 describe('the checks of a report at signing', () => {
   const side = check('finding_side', 'block', 'findings/1/laterality', 'left', 'right');
@@ -32,6 +33,10 @@ describe('the checks of a report at signing', () => {
     expect(signCheckText(t, images)).toBe('The images are of the left side; the exam was ordered for the right side.');
     expect(signCheckText(t, check('finding_required', 'block', 'findings'))).toMatch(/BI-RADS assessment/);
     expect(signCheckText(t, check('finding_uncoded', 'warn', 'impression'))).toMatch(/^The Impression section names a classification/);
+    expect(signCheckText(t, check('field_required', 'block', 'findings', '', '', 'Placenta'))).toBe(
+      'The Findings section still has the blank “Placenta”, which the template requires: fill it in before signing.');
+    expect(signCheckText(i18n.getFixedT('ca'), check('field_unfilled', 'warn', 'findings', '', '', 'BPD'))).toBe(
+      'La secció Troballes encara té el camp “BPD”. Ompliu-lo, o traieu-lo si no escau.');
     expect(signCheckText(i18n.getFixedT('es'), side)).toBe(
       'El hallazgo estructurado 2 es del lado derecho; esta exploración es del lado izquierdo.');
   });

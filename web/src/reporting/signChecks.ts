@@ -34,6 +34,11 @@ export function signCheckText(t: TFunction, c: SignCheck): string {
       return t('report.checks.images_side', sides);
     case 'finding_required':
       return t('report.checks.finding_required');
+    case 'field_required':
+    case 'field_unfilled': {
+      const section = t(`report.sections.${c.field}` as 'report.sections.findings', { defaultValue: c.field });
+      return t(`report.checks.${c.rule}`, { section, blank: c.blank });
+    }
     case 'finding_uncoded': {
       const section = t(`report.sections.${c.field}` as 'report.sections.findings', { defaultValue: c.field });
       return t('report.checks.finding_uncoded', { section });

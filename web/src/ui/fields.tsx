@@ -147,7 +147,7 @@ export function SelectField<V extends string>({ label, name, hint, error, isRequ
 
 // A number in the reader's notation (1.234,50 in Spanish); NaN while empty.
 export function NumberInput({ label, name, hint, error, isRequired, className, value, onChange, onBlur, minValue,
-  maxValue, step, fractionDigits = 0, focusRef }: FieldProps & {
+  maxValue, step, fractionDigits = 0, maxFractionDigits, focusRef }: FieldProps & {
   value: number;
   onChange: (v: number) => void;
   onBlur?: () => void;
@@ -155,12 +155,13 @@ export function NumberInput({ label, name, hint, error, isRequired, className, v
   maxValue?: number;
   step?: number;
   fractionDigits?: number;
+  maxFractionDigits?: number; // more than fractionDigits: those may be typed, not shown when zero
   focusRef?: FocusTarget;
 }) {
   return (
     <NumberField ref={focusFirst(focusRef, 'input')} name={name} value={value} onChange={onChange} onBlur={onBlur}
       minValue={minValue} maxValue={maxValue} step={step} isRequired={isRequired} isInvalid={!!error}
-      validationBehavior="aria" formatOptions={{ minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits }}
+      validationBehavior="aria" formatOptions={{ minimumFractionDigits: fractionDigits, maximumFractionDigits: maxFractionDigits ?? fractionDigits }}
       className={`field number ${className ?? ''}`}>
       <Label>{label}</Label>
       <Input />

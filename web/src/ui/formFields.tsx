@@ -52,13 +52,17 @@ export function FormCheckbox<T extends FieldValues>({ control, name, label, hint
   );
 }
 
-export function FormSelect<T extends FieldValues>({ control, name, label, hint, explain, isRequired, options }:
-  Bound<T> & { options: { value: string; label: string }[] }) {
+// `blank`: the label of the choice that leaves it empty ("None"), listed first.
+export function FormSelect<T extends FieldValues>({ control, name, label, hint, explain, isRequired, options, blank }:
+  Bound<T> & { options: { value: string; label: string }[]; blank?: string }) {
   const { t } = useTranslation();
+  const NONE = '__none__';
+  const all = blank === undefined ? options : [{ value: NONE, label: blank }, ...options];
   return (
     <Controller control={control} name={name} render={({ field, fieldState }) => (
-      <SelectField name={name} label={label} value={field.value} onChange={field.onChange} isRequired={isRequired}
-        options={options} error={explain(name, fieldState.error?.message)} hint={hint} placeholder={t('catalogue.choose')} />
+      <SelectField name={name} label={label} value={blank !== undefined && field.value === '' ? NONE : field.value}
+        onChange={(v) => field.onChange(v === NONE ? '' : v)} isRequired={isRequired}
+        options={all} error={explain(name, fieldState.error?.message)} hint={hint} placeholder={t('catalogue.choose')} />
     )} />
   );
 }
