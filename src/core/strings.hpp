@@ -9,6 +9,8 @@
 namespace vireo {
 
 [[nodiscard]] std::string_view trim(std::string_view s);
+// At most `max` bytes of UTF-8 text, never cutting a character in two.
+[[nodiscard]] std::string utf8_prefix(std::string_view s, size_t max);
 [[nodiscard]] std::vector<std::string> split(std::string_view s, char sep);
 [[nodiscard]] std::string join(const std::vector<std::string>& parts, char sep);
 [[nodiscard]] std::string to_upper_ascii(std::string_view s);

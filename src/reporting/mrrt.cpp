@@ -9,6 +9,9 @@
 #include <memory>
 #include <mutex>
 #include <regex>
+#include <set>
+
+#include "core/strings.hpp"
 
 namespace vireo::reporting {
 
@@ -78,13 +81,22 @@ std::string squeezed(std::string_view s) {
   return out;
 }
 
+// Every element under `n`, in document order; without recursion, so that a file nested
+// thousands deep cannot exhaust the stack.
 template <typename F>
 void each_element(xmlNode* n, const F& f) {
-  for (xmlNode* c = n ? n->children : nullptr; c; c = c->next)
-    if (c->type == XML_ELEMENT_NODE) {
-      f(c);
-      each_element(c, f);
+  if (!n) return;
+  xmlNode* c = n->children;
+  while (c) {
+    if (c->type == XML_ELEMENT_NODE) f(c);
+    if (c->type == XML_ELEMENT_NODE && c->children) {
+      c = c->children;
+      continue;
     }
+    while (c && !c->next && c != n) c = c->parent;
+    if (!c || c == n) break;
+    c = c->next;
+  }
 }
 
 xmlNode* first(xmlNode* under, std::string_view name) {
@@ -105,10 +117,17 @@ std::vector<xmlNode*> all(xmlNode* under, std::string_view name) {
 
 // How many times <tag appears as a start tag: libxml2 folds a second <head> into the first, so
 // the structure MRRT requires is checked on the text.
-size_t start_tags(std::string_view html, const std::string& tag) {
-  const std::regex re("<" + tag + "[\\s>/]", std::regex::icase);
-  const std::string text(html);
-  return static_cast<size_t>(std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator()));
+size_t start_tags(std::string_view html, std::string_view tag) {
+  size_t n = 0;
+  for (size_t at = html.find('<'); at != std::string_view::npos; at = html.find('<', at + 1)) {
+    if (html.size() - at < tag.size() + 2) break;
+    bool same = true;
+    for (size_t i = 0; i < tag.size() && same; ++i)
+      same = std::tolower(static_cast<unsigned char>(html[at + 1 + i])) == tag[i];
+    const char after = html[at + 1 + tag.size()];
+    if (same && (after == '>' || after == '/' || std::isspace(static_cast<unsigned char>(after)))) ++n;
+  }
+  return n;
 }
 
 // ---- what the template's words say ----
@@ -175,7 +194,13 @@ std::string code_from_identifier(const std::string& identifier) {
 
 // ---- the body, rendered as the template fills it ----
 
+// What a template holds at most (templates.hpp's rules; a report has at most 40 sections): a
+// file past them is refused as it is read, before it costs time or memory.
+constexpr size_t kMaxSectionsRead = 40, kMaxItemsRead = 200, kMaxTextRead = 20000, kMaxLabel = 120;
+
 class SectionReader {
+  static constexpr int kMaxDepth = 64;
+
  public:
   SectionReader(ReportTemplate& t, const std::map<std::string, xmlNode*>& by_id,
                 const std::map<std::string, std::string>& labels, std::string& refusal)
@@ -194,7 +219,11 @@ class SectionReader {
     if (!text_.empty() && text_.back() != '\n') text_ += '\n';
   }
   void add(const std::string& s) {
-    if (s.empty()) return;
+    if (s.empty() || !refusal_.empty()) return;
+    if (text_.size() + s.size() > kMaxTextRead) {
+      refusal_ = "A section's text is longer than 20,000 characters";
+      return;
+    }
     if (!text_.empty() && text_.back() != '\n' && text_.back() != ' ' && s.front() != ' ' && s.front() != ',' &&
         s.front() != '.' && s.front() != ':')
       text_ += ' ';
@@ -230,14 +259,18 @@ class SectionReader {
     if (label.empty()) label = id.empty() ? "Field" : id;
     std::ranges::replace(label, '[', '(');
     std::ranges::replace(label, ']', ')');
-    label = label.substr(0, 120);
+    label = utf8_prefix(label, kMaxLabel);
     std::string unique = label;
-    for (int n = 2; std::ranges::find(t_.fields, unique, &TemplateField::label) != t_.fields.end(); ++n)
-      unique = label + " (" + std::to_string(n) + ")";
+    for (int n = 2; labels_used_.contains(unique); ++n) unique = label + " (" + std::to_string(n) + ")";
+    labels_used_.insert(unique);
     return unique;
   }
 
   void blank(xmlNode* n, std::string type, std::vector<std::string> choices = {}) {
+    if (t_.fields.size() >= kMaxItemsRead) {
+      refusal_ = "The template has more than 200 fields";
+      return;
+    }
     TemplateField f;
     f.label = label_for(n);
     f.section = key_;
@@ -245,7 +278,7 @@ class SectionReader {
     if (std::ranges::find(kFieldTypes, declared) != std::end(kFieldTypes) && declared != "TEXT") type = declared;
     f.type = std::move(type);
     f.choices = std::move(choices);
-    f.units = squeezed(attr(n, "data-field-units"));
+    f.units = utf8_prefix(squeezed(attr(n, "data-field-units")), 32);
     const std::string completion = upper(attr(n, "data-field-completion-action"));
     if (std::ranges::find(kFieldCompletions, completion) != std::end(kFieldCompletions)) f.completion = completion;
     f.merge = lower(attr(n, "data-field-merge-flag")) == "true";
@@ -253,22 +286,31 @@ class SectionReader {
     t_.fields.push_back(std::move(f));
   }
 
-  void checkbox(xmlNode* n) {
+  // A checked box's text is stated; an unchecked one is a normal to insert. `around`: the text of
+  // the <label> the box is in, when it is.
+  void checkbox(xmlNode* n, const std::string& around = "") {
+    std::string name = label_text(attr(n, "id"));
+    if (name.empty()) name = around;
     std::string value = squeezed(attr(n, "value"));
-    const std::string name = label_text(attr(n, "id"));
     if (value.empty()) value = name.empty() ? squeezed(content_of(n)) : name;
+    value = utf8_prefix(value, kMaxTextRead);
     if (value.empty()) return;
     if (has_attr(n, "checked")) {
       add(value);
       return;
     }
+    if (t_.macros.size() >= kMaxItemsRead) {
+      refusal_ = "The template has more than 200 choices to insert";
+      return;
+    }
     Macro m;
     const std::string id = attr(n, "id");
-    m.key = id.starts_with("macro_") ? id.substr(6) : slug(name.empty() ? value : name);
-    if (m.key.empty()) m.key = "macro";
-    for (int k = 2; std::ranges::find(t_.macros, m.key, &Macro::key) != t_.macros.end(); ++k)
-      m.key = slug(name.empty() ? value : name).substr(0, 36) + "_" + std::to_string(k);
-    m.name = (name.empty() ? value : name).substr(0, 200);
+    const std::string base = id.starts_with("macro_") && !slug(id.substr(6)).empty() ? slug(id.substr(6)).substr(0, 36)
+                                                                                      : slug(name.empty() ? value : name).substr(0, 36);
+    m.key = base.empty() ? "macro" : base;
+    for (int k = 2; macro_keys_.contains(m.key); ++k) m.key = (base.empty() ? "macro" : base) + "_" + std::to_string(k);
+    macro_keys_.insert(m.key);
+    m.name = utf8_prefix(name.empty() ? value : name, 200);
     m.section = key_;
     m.text = value;
     m.shortcut = attr(n, "data-vireo-shortcut");
@@ -289,9 +331,13 @@ class SectionReader {
   void select(xmlNode* n) {
     std::vector<std::string> choices, chosen;
     for (xmlNode* o : all(n, "option")) {
-      std::string text = squeezed(content_of(o));
-      if (text.empty()) text = squeezed(attr(o, "value"));
+      std::string text = utf8_prefix(squeezed(content_of(o)), 200);
+      if (text.empty()) text = utf8_prefix(squeezed(attr(o, "value")), 200);
       if (text.empty()) continue;
+      if (choices.size() >= 100) {
+        refusal_ = "A menu has more than 100 choices";
+        return;
+      }
       if (has_attr(o, "selected")) chosen.push_back(text);
       choices.push_back(std::move(text));
     }
@@ -307,6 +353,10 @@ class SectionReader {
   void textarea(xmlNode* n) {
     const std::string text = content_of(n);
     if (text.find_first_not_of(" \t\r\n") != std::string::npos) {
+      if (text_.size() + text.size() > kMaxTextRead) {
+        refusal_ = "A section's text is longer than 20,000 characters";
+        return;
+      }
       newline();
       text_ += text;
       newline();
@@ -316,8 +366,12 @@ class SectionReader {
     if (completion == "ALERT" || completion == "PROHIBIT") blank(n, "TEXT");
   }
 
-  void walk(xmlNode* n, xmlNode* top) {
-    for (xmlNode* c = n->children; c; c = c->next) {
+  void walk(xmlNode* n, xmlNode* top, int depth = 0) {
+    if (depth > kMaxDepth) {
+      refusal_ = "The template nests its elements more than 64 deep";
+      return;
+    }
+    for (xmlNode* c = n->children; c && refusal_.empty(); c = c->next) {
       if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
         add(squeezed(content_of(c)));
         continue;
@@ -326,11 +380,19 @@ class SectionReader {
       const std::string tag = name_of(c);
       if (tag == "script" || tag == "style" || tag == "mark" || tag == "img") continue;
       if (tag == "label") {
+        auto is_box = [](xmlNode* e) {
+          const std::string type = lower(attr(e, "type"));
+          return name_of(e) == "input" && (type == "checkbox" || type == "radio");
+        };
         auto target = by_id_.find(attr(c, "for"));
-        if (target != by_id_.end() && (lower(attr(target->second, "type")) == "checkbox" ||
-                                       lower(attr(target->second, "type")) == "radio"))
-          continue;  // the box's own text, or its macro's name
-        add(squeezed(content_of(c)));
+        if (target != by_id_.end() && is_box(target->second)) continue;  // the box's own text, or its macro's name
+        // A box inside its label: the label's text is the box's, stated only when checked.
+        xmlNode* box = nullptr;
+        each_element(c, [&](xmlNode* e) {
+          if (!box && is_box(e)) box = e;
+        });
+        if (box) checkbox(box, utf8_prefix(squeezed(content_of(c)), kMaxTextRead));
+        else walk(c, top, depth + 1);  // its text, and a field inside it is a blank
         continue;
       }
       if (tag == "input") input(c);
@@ -354,7 +416,7 @@ class SectionReader {
         const bool block = tag == "p" || tag == "div" || tag == "section" || tag == "li" || tag == "tr" ||
                            tag == "ul" || tag == "ol" || tag == "table";
         if (block) newline();
-        walk(c, top);
+        walk(c, top, depth + 1);
         if (block) newline();
       }
     }
@@ -369,6 +431,7 @@ class SectionReader {
   const std::map<std::string, xmlNode*>& by_id_;
   const std::map<std::string, std::string>& labels_;  // an element's id → its <label>'s text
   std::string& refusal_;
+  std::set<std::string> labels_used_, macro_keys_;
   std::string key_;
   std::string* embed_ = nullptr;
   std::string text_;
@@ -405,17 +468,17 @@ MrrtRead read_mrrt(std::string_view html) {
   const std::vector<xmlNode*> titles = all(head, "title");
   if (titles.size() != 1 || squeezed(content_of(titles[0])).empty())
     return refused("The <head> needs one <title>: the template's name");
-  t.name = squeezed(content_of(titles[0])).substr(0, 200);
+  t.name = utf8_prefix(squeezed(content_of(titles[0])), 200);
   if (!dc.contains("dcterms.title") && !dc.contains("dcterms.identifier"))
     return refused("The <head> has no Dublin Core <meta name=\"dcterms.…\"> elements: MRRT identifies a template there");
   if (dc["dcterms.identifier"].empty()) return refused("The template has no dcterms.identifier");
   if (dc.contains("dcterms.type") && dc["dcterms.type"] != "IMAGE_REPORT_TEMPLATE")
     return refused("dcterms.type is " + dc["dcterms.type"].substr(0, 40) + "; an MRRT template's is IMAGE_REPORT_TEMPLATE");
-  t.identifier = dc["dcterms.identifier"].substr(0, 200);
+  t.identifier = utf8_prefix(dc["dcterms.identifier"], 200);
   t.code = code_from_identifier(t.identifier);
-  t.publisher = dc["dcterms.publisher"].substr(0, 200);
-  t.rights = dc["dcterms.rights"].substr(0, 500);
-  t.license = dc["dcterms.license"].substr(0, 200);
+  t.publisher = utf8_prefix(dc["dcterms.publisher"], 200);
+  t.rights = utf8_prefix(dc["dcterms.rights"], 500);
+  t.license = utf8_prefix(dc["dcterms.license"], 200);
   if (const std::string language = lower(dc["dcterms.language"]); language.size() >= 2) t.language = language.substr(0, 2);
 
   // The coded attributes, XML inside the one <script type="text/xml">.
@@ -425,9 +488,17 @@ MrrtRead read_mrrt(std::string_view html) {
   if (scripts.size() != 1)
     return refused(scripts.empty() ? "The <head> has no <script type=\"text/xml\"> with the template's attributes"
                                    : "The <head> has more than one <script type=\"text/xml\">; MRRT allows one");
-  std::string xml = content_of(scripts[0]);
-  for (const char* mark : {"<!--", "-->"})
-    for (size_t at; (at = xml.find(mark)) != std::string::npos;) xml.erase(at, std::string_view(mark).size());
+  // The XML is often inside a comment (RadReport's files): the markers go, what they held stays.
+  std::string xml;
+  {
+    const std::string raw = content_of(scripts[0]);
+    xml.reserve(raw.size());
+    for (size_t at = 0; at < raw.size();) {
+      if (raw.compare(at, 4, "<!--") == 0) at += 4;
+      else if (raw.compare(at, 3, "-->") == 0) at += 3;
+      else xml += raw[at++];
+    }
+  }
   Doc attributes_doc = parse_html("<html><body>" + xml + "</body></html>");
   xmlNode* attributes_root = attributes_doc ? xmlDocGetRootElement(attributes_doc.get()) : nullptr;
   const std::vector<xmlNode*> attribute_sets = all(attributes_root, "template_attributes");
@@ -444,6 +515,7 @@ MrrtRead read_mrrt(std::string_view html) {
   }
   if (xmlNode* schemes = first(attributes, "coding_schemes"); schemes && all(schemes, "coding_scheme").empty())
     return refused("<coding_schemes> names no <coding_scheme>");
+  const bool has_coded_content = first(attributes, "coded_content") != nullptr;
   for (xmlNode* term : all(attributes, "term")) {
     const std::vector<xmlNode*> codes = all(term, "code");
     if (codes.size() != 1)
@@ -455,14 +527,14 @@ MrrtRead read_mrrt(std::string_view html) {
     // DICOM's CID 29 codes are the modalities' own; other schemes name them in words.
     if (scheme == "DCM" && lower(attr(term, "type")) == "modality") {
       if (std::ranges::find(t.modalities, value) == t.modalities.end()) t.modalities.push_back(value.substr(0, 16));
-    } else if (!first(attributes, "coded_content") || term->parent == attributes) {
+    } else if (!has_coded_content || term->parent == attributes) {
       modalities_named(attr(code, "meaning"), t.modalities);
       if (lower(attr(term, "type")) == "body part" && t.body_region.empty())
-        t.body_region = lower(squeezed(attr(code, "meaning"))).substr(0, 64);
+        t.body_region = utf8_prefix(lower(squeezed(attr(code, "meaning"))), 64);
     }
   }
   if (t.modalities.empty()) modalities_in_title(t.name, t.modalities);
-  if (const std::string region = dc["vireo.body-region"]; !region.empty()) t.body_region = region.substr(0, 64);
+  if (const std::string region = dc["vireo.body-region"]; !region.empty()) t.body_region = utf8_prefix(region, 64);
   if (const std::string findings = dc["vireo.findings"]; !findings.empty()) {
     const size_t space = findings.find(' ');
     t.findings_system = findings.substr(0, space).substr(0, 16);
@@ -483,6 +555,7 @@ MrrtRead read_mrrt(std::string_view html) {
     if (!nested) tops.push_back(s);
   }
   if (tops.empty()) return refused("The <body> has no <section>: an MRRT template's content is in sections");
+  if (tops.size() > kMaxSectionsRead) return refused("The template has more than 40 sections");
   std::string refusal;
   SectionReader reader(t, by_id, labels, refusal);
   for (size_t i = 0; i < tops.size(); ++i) {
@@ -494,7 +567,7 @@ MrrtRead read_mrrt(std::string_view html) {
     const std::string name = squeezed(attr(s, "data-section-name"));
     section.title = squeezed(header ? content_of(header) : name);
     if (section.title.empty()) section.title = name.empty() ? "Section " + std::to_string(i + 1) : name;
-    section.title = section.title.substr(0, 200);
+    section.title = utf8_prefix(section.title, 200);
     const std::string id = lower(attr(s, "id"));
     std::string key = standard_key(name.empty() ? section.title : name);
     if (key.empty()) key = slug(id).size() == id.size() && !id.empty() ? id : slug(name.empty() ? section.title : name);

@@ -152,17 +152,19 @@ const char* side_word(Side side) {
 
 namespace {
 
-// The template's blanks still in the text that its rules say must be filled (MRRT's completion
-// action): PROHIBIT stops the signature, ALERT asks for a look.
-void blank_checks(const ReportContent& content, const ReportTemplate& t, std::vector<SignCheck>& out) {
+// A blank still in the text: a placeholder is never signed, whatever template the text came
+// from or says it is from now. One the template requires (MRRT's PROHIBIT) is to be filled in
+// (field_required); any other, filled in or deleted (field_unfilled).
+void blank_checks(const ReportContent& content, const ReportTemplate* t, std::vector<SignCheck>& out) {
   for (const ReportSection& s : content.sections)
     for (const std::string& label : blanks_in(s.text)) {
-      auto field = std::ranges::find(t.fields, label, &TemplateField::label);
-      if (field == t.fields.end() || field->completion == "NONE") continue;
-      const bool required = field->completion == "PROHIBIT";
-      out.push_back({required ? "field_required" : "field_unfilled", required ? kSignBlock : kSignWarn, s.key,
+      const bool required = t && std::ranges::any_of(t->fields, [&](const TemplateField& f) {
+        return f.label == label && f.completion == "PROHIBIT";
+      });
+      out.push_back({required ? "field_required" : "field_unfilled", kSignBlock, s.key,
                      std::string("The ") + section_name(s.key) + " still " + (s.key == "findings" ? "have" : "has") +
-                         " the blank “" + label + "”" + (required ? ": fill it in before signing" : ": fill it in or remove it"),
+                         " the blank “" + label + "”" +
+                         (required ? ", which the template requires: fill it in" : ": fill it in, or delete it if it does not apply"),
                      "", "", label});
     }
 }
@@ -205,7 +207,7 @@ std::vector<SignCheck> sign_checks(const ReportContent& content, const ExamSides
       out.push_back({"finding_required", t->findings_rule, "findings",
                      "The " + t->name + " template asks for a structured finding (" + t->findings_system + ")"});
   }
-  if (written_from) blank_checks(content, *written_from, out);
+  blank_checks(content, written_from, out);
   std::ranges::stable_partition(out, [](const SignCheck& c) { return c.level == kSignBlock; });
   return out;
 }

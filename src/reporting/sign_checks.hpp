@@ -39,8 +39,8 @@ struct ExamSides {
 // states its BI-RADS assessment, whatever template it was written from). An addendum is checked
 // for its side only.
 // `written_from`: the template the text was written from, resolved (template_store.hpp), for
-// the structured finding it asks for and its blanks' rules (field_required blocks a PROHIBIT
-// blank left unfilled, field_unfilled warns of an ALERT one); nullptr when none.
+// the structured finding it asks for. A blank ([[label]]) still in the text always blocks: one
+// the template requires (PROHIBIT) as field_required, any other as field_unfilled.
 [[nodiscard]] std::vector<SignCheck> sign_checks(const ReportContent& content, const ExamSides& sides, bool addendum,
                                                  std::string_view modality = {},
                                                  const ReportTemplate* written_from = nullptr);

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
+#include <map>
 #include <set>
 
 #include "reporting/mrrt.hpp"
+#include "reporting/reports.hpp"
 
 namespace vireo::reporting {
 
@@ -32,6 +35,8 @@ std::vector<std::string> split_on(const std::string& s, char by) {
   return out;
 }
 
+constexpr const char* kRestored = "RESTORED";  // the status of a clinic's copy given up
+
 constexpr const char* kColumns =
     "code, name, modalities, body_region, findings_system, findings_rule, language, top_level, status, identifier, "
     "publisher, rights, license, revision, updated_at, updated_by";
@@ -45,6 +50,15 @@ Result<std::vector<ReportTemplate>> clinic_templates(Connection& c, std::string_
   if (!rows) return std::unexpected(rows.error());
   std::vector<ReportTemplate> out;
   for (const Row& r : *rows) {
+    // Vireo's own restored: the row stays, so that its revisions never repeat (an editor still
+    // holding one from before the restore is told it is stale).
+    if (r.text(8) == kRestored) {
+      if (const ReportTemplate* vireos = vireo_template(r.text(0))) {
+        out.push_back(*vireos);
+        out.back().revision = r.integer(13);
+      }
+      continue;
+    }
     ReportTemplate& t = out.emplace_back();
     t.code = r.text(0);
     t.name = r.text(1);
@@ -116,55 +130,91 @@ Status write_rows(Connection& c, const ReportTemplate& t) {
 
 bool blank_text(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
 
-// Each section's embed names a component the clinic has, never leading back to `t`.
+// The templates read while following embeds, each once.
+class TemplateCache {
+ public:
+  explicit TemplateCache(Connection& c) : c_(c) {}
+  Result<const ReportTemplate*> get(const std::string& code) {
+    auto it = loaded_.find(code);
+    if (it == loaded_.end()) {
+      auto found = load_template(c_, code);
+      if (!found) return std::unexpected(found.error());
+      it = loaded_.emplace(code, std::move(*found)).first;
+    }
+    return it->second ? &*it->second : nullptr;
+  }
+
+ private:
+  Connection& c_;
+  std::map<std::string, std::optional<ReportTemplate>> loaded_;
+};
+
+// Each section's embed names a component the clinic has; no embed, however deep, leads back to
+// `t`, and none nests deeper than kMaxEmbedDepth (what expand() follows).
 Result<std::vector<FieldError>> embed_errors(Connection& c, const ReportTemplate& t) {
   std::vector<FieldError> out;
+  TemplateCache cache(c);
+  std::map<std::string, int> explored;  // a component explored whole from this level
+  // Whether `code`, embedded at `level` under `path`, embeds nothing wrong.
+  std::function<Result<bool>(const std::string&, int, std::vector<std::string>&)> fine =
+      [&](const std::string& code, int level, std::vector<std::string>& path) -> Result<bool> {
+    if (std::ranges::find(path, code) != path.end() || level > kMaxEmbedDepth) return false;
+    if (auto seen = explored.find(code); seen != explored.end() && seen->second <= level) return true;
+    auto found = cache.get(code);
+    if (!found) return std::unexpected(found.error());
+    if (!*found) return true;  // gone since it was embedded: expand() skips it
+    path.push_back(code);
+    for (const TemplateSection& s : (*found)->sections) {
+      if (s.embed.empty()) continue;
+      auto ok = fine(s.embed, level + 1, path);
+      if (!ok || !*ok) return ok;
+    }
+    path.pop_back();
+    explored[code] = level;
+    return true;
+  };
   for (size_t i = 0; i < t.sections.size(); ++i) {
-    const std::string embed = t.sections[i].embed;
+    const std::string& embed = t.sections[i].embed;
     if (embed.empty()) continue;
     const std::string at = "sections/" + std::to_string(i) + "/embed";
-    std::set<std::string> seen{t.code};
-    std::string next = embed;
-    for (int depth = 0; !next.empty(); ++depth) {
-      if (seen.contains(next) || depth > kMaxEmbedDepth) {
-        out.push_back({at, "cycle", "Embedding " + embed + " would embed " + t.code + " in itself, or nest deeper than 4"});
-        break;
-      }
-      seen.insert(next);
-      auto found = load_template(c, next);
-      if (!found) return std::unexpected(found.error());
-      if (!*found) {
-        out.push_back({at, "unknown", "No template has the code " + next.substr(0, 64) + ": add or import it first"});
-        break;
-      }
-      if (depth == 0 && (*found)->top_level) {
-        out.push_back({at, "top_level", (*found)->name + " is a whole report's template; embed a component"});
-        break;
-      }
-      next.clear();
-      for (const auto& s : (*found)->sections)
-        if (!s.embed.empty()) next = s.embed;
+    auto found = cache.get(embed);
+    if (!found) return std::unexpected(found.error());
+    if (!*found) {
+      out.push_back({at, "unknown", "No template has the code " + embed.substr(0, 64) + ": add or import it first"});
+      continue;
     }
+    if ((*found)->top_level) {
+      out.push_back({at, "top_level", (*found)->name + " is a whole report's template; embed a component"});
+      continue;
+    }
+    std::vector<std::string> path{t.code};
+    auto ok = fine(embed, 1, path);
+    if (!ok) return std::unexpected(ok.error());
+    if (!*ok)
+      out.push_back({at, "cycle", "Embedding " + embed + " would embed " + t.code + " in itself, or nest deeper than 4"});
   }
   return out;
 }
 
-Status expand(Connection& c, ReportTemplate& t, int depth) {
+// `t` with its embedded components' text, blanks and macros, as far as a report holds them.
+Status expand(TemplateCache& cache, ReportTemplate& t, int depth) {
   for (TemplateSection& s : t.sections) {
     if (s.embed.empty() || depth >= kMaxEmbedDepth) continue;
-    auto component = load_template(c, s.embed);
-    if (!component) return std::unexpected(component.error());
-    if (!*component) continue;
-    if (auto done = expand(c, **component, depth + 1); !done) return done;
-    for (const TemplateSection& part : (*component)->sections)
-      if (!blank_text(part.text)) s.text += (blank_text(s.text) ? "" : "\n") + part.text;
-    for (TemplateField f : (*component)->fields) {
-      if (std::ranges::find(t.fields, f.label, &TemplateField::label) != t.fields.end()) continue;
+    auto found = cache.get(s.embed);
+    if (!found) return std::unexpected(found.error());
+    if (!*found) continue;
+    ReportTemplate component = **found;
+    if (auto done = expand(cache, component, depth + 1); !done) return done;
+    for (const TemplateSection& part : component.sections)
+      if (!blank_text(part.text) && s.text.size() + part.text.size() < kMaxSectionText)
+        s.text += (blank_text(s.text) ? "" : "\n") + part.text;
+    for (TemplateField f : component.fields) {
+      if (t.fields.size() >= 200 || std::ranges::find(t.fields, f.label, &TemplateField::label) != t.fields.end()) continue;
       f.section = s.key;
       t.fields.push_back(std::move(f));
     }
-    for (Macro m : (*component)->macros) {
-      if (std::ranges::find(t.macros, m.key, &Macro::key) != t.macros.end()) continue;
+    for (Macro m : component.macros) {
+      if (t.macros.size() >= 200 || std::ranges::find(t.macros, m.key, &Macro::key) != t.macros.end()) continue;
       m.section = s.key;
       if (std::ranges::find(t.macros, m.shortcut, &Macro::shortcut) != t.macros.end()) m.shortcut.clear();
       t.macros.push_back(std::move(m));
@@ -210,7 +260,8 @@ Result<std::vector<ReportTemplate>> load_templates(Connection& c) {
 Result<std::optional<ReportTemplate>> resolved_template(Connection& c, std::string_view code) {
   auto t = load_template(c, code);
   if (!t || !*t) return t;
-  if (auto done = expand(c, **t, 0); !done) return std::unexpected(done.error());
+  TemplateCache cache(c);
+  if (auto done = expand(cache, **t, 0); !done) return std::unexpected(done.error());
   return t;
 }
 
@@ -225,10 +276,11 @@ Result<std::vector<ReportTemplate>> Templates::offered(std::string_view modality
   auto every = load_templates(**c);
   if (!every) return std::unexpected(every.error());
   std::vector<ReportTemplate> out;
+  TemplateCache cache(**c);
   for (ReportTemplate& t : *every) {
     if (!t.top_level || t.status != "ACTIVE") continue;
     if (!modality.empty() && std::ranges::find(t.modalities, modality) == t.modalities.end()) continue;
-    if (auto done = expand(**c, t, 0); !done) return std::unexpected(done.error());
+    if (auto done = expand(cache, t, 0); !done) return std::unexpected(done.error());
     out.push_back(std::move(t));
   }
   return out;
@@ -320,16 +372,20 @@ Result<TemplateSaved> Templates::restore(std::string_view code, int64_t seen_rev
     if (!vireos)
       return conflict("not_vireos", "This template is the clinic's own, with nothing of Vireo's to restore: retire it instead");
     if ((*there)->source != "clinic") return conflict("not_changed", "This template is Vireo's as it is");
-    auto gone = c.query("DELETE FROM rep_templates WHERE code = ? AND revision = ? RETURNING code",
-                        {std::string(code), seen_revision});
+    auto gone = c.query("UPDATE rep_templates SET status = ?, revision = revision + 1, updated_at = ?, updated_by = ? "
+                        "WHERE code = ? AND revision = ? RETURNING revision",
+                        {std::string(kRestored), utc_iso(clock_.unix_seconds()), actor.username, std::string(code),
+                         seen_revision});
     if (!gone) return std::unexpected(gone.error());
     if (gone->empty())
       return conflict("stale", "Someone else changed this template meanwhile: reload it and make your change again");
+    const int64_t revision = (*gone)[0].integer(0);
     for (const char* table : {"rep_template_sections", "rep_template_fields", "rep_template_macros"})
       if (auto s = c.execute(std::string("DELETE FROM ") + table + " WHERE code = ?", {std::string(code)}); !s)
         return std::unexpected(s.error());
     TemplateSaved out;
     out.value = *vireos;
+    out.value.revision = revision;
     return out;
   });
 }

@@ -195,15 +195,16 @@ const ReportTemplate* vireo_template(std::string_view code) {
 namespace {
 
 constexpr const char* kModalities[] = {"BMD", "CR", "CT", "DX", "IO", "MG", "MR", "NM", "OT", "PT", "PX", "RF", "US", "XA"};
-constexpr size_t kMaxText = 20000, kMaxName = 200, kMaxItems = 200;
+constexpr size_t kMaxText = 20000, kMaxName = 200, kMaxItems = 200, kMaxTemplateSections = 40;
 
 template <size_t N>
 bool one_of(const std::string& s, const char* const (&set)[N]) {
   return std::ranges::find(set, s) != std::end(set);
 }
 
+// As a report's section keys are (reports.hpp): what a template starts must be savable.
 bool is_key(const std::string& s) {
-  return !s.empty() && s.size() <= 64 &&
+  return !s.empty() && s.size() <= 40 &&
          std::ranges::all_of(s, [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
 }
 
@@ -229,8 +230,12 @@ std::vector<std::string> blanks_in(std::string_view text) {
     const size_t end = text.find(kFieldMarkClose, at + kFieldMarkOpen.size());
     if (end == std::string_view::npos) break;
     const std::string_view label = text.substr(at + kFieldMarkOpen.size(), end - at - kFieldMarkOpen.size());
-    if (!label.empty() && label.size() <= kMaxName && label.find('\n') == std::string_view::npos)
-      out.emplace_back(label);
+    // A label is one line without brackets: "[[ see [[BPD]]" is a stray mark, then the blank BPD.
+    if (label.empty() || label.size() > kMaxName || label.find_first_of("[]\n") != std::string_view::npos) {
+      at += kFieldMarkOpen.size();
+      continue;
+    }
+    out.emplace_back(label);
     at = end + kFieldMarkClose.size();
   }
   return out;
@@ -251,8 +256,10 @@ std::vector<FieldError> template_errors(const ReportTemplate& t) {
     out.push_back({"language", "format", "A two-letter language code (ISO 639-1): en, es, ca"});
   if (!one_of(t.status, kTemplateStatuses)) out.push_back({"status", "vocabulary", "ACTIVE, DRAFT or RETIRED"});
   if (t.sections.empty()) out.push_back({"sections", "required", "A template has at least one section"});
-  if (t.sections.size() > kMaxItems || t.fields.size() > kMaxItems || t.macros.size() > kMaxItems)
-    out.push_back({"sections", "too_many", "At most 200 sections, fields and macros each"});
+  if (t.sections.size() > kMaxTemplateSections)
+    out.push_back({"sections", "too_many", "A report has at most 40 sections"});
+  if (t.fields.size() > kMaxItems || t.macros.size() > kMaxItems)
+    out.push_back({"fields", "too_many", "At most 200 fields and 200 macros"});
   auto has_section = [&](const std::string& key) { return std::ranges::find(t.sections, key, &TemplateSection::key) != t.sections.end(); };
   for (size_t i = 0; i < t.sections.size(); ++i) {
     const TemplateSection& s = t.sections[i];
@@ -277,6 +284,12 @@ std::vector<FieldError> template_errors(const ReportTemplate& t) {
       out.push_back({at + "/type", "vocabulary", "TEXT, NUMBER, DATE, TIME, DATETIME, SELECT or MULTISELECT"});
     if ((f.type == "SELECT" || f.type == "MULTISELECT") && f.choices.empty())
       out.push_back({at + "/choices", "required", "A menu has choices"});
+    if (f.choices.size() > 100 || std::ranges::any_of(f.choices, [](const std::string& c) {
+          return blank(c) || c.size() > kMaxName || c.find('\n') != std::string::npos;
+        }))
+      out.push_back({at + "/choices", "format", "At most 100 choices, each one line of up to 200 characters"});
+    if (f.units.size() > 32 || f.units.find('\n') != std::string::npos)
+      out.push_back({at + "/units", "format", "Units are one line of up to 32 characters"});
     if (!one_of(f.completion, kFieldCompletions)) out.push_back({at + "/completion", "vocabulary", "NONE, ALERT or PROHIBIT"});
   }
   for (size_t i = 0; i < t.macros.size(); ++i) {

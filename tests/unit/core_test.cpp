@@ -79,6 +79,13 @@ TEST(Strings, LogSafeKeepsPrintableAsciiAndEscapesTheRest) {
   EXPECT_EQ(log_safe(std::string(100, 'a'), 4), "aaaa...");
 }
 
+TEST(Strings, Utf8PrefixNeverCutsACharacter) {
+  EXPECT_EQ(utf8_prefix("Nòdul", 2), "N");  // ò is two bytes: not cut in two
+  EXPECT_EQ(utf8_prefix("Nòdul", 3), "Nò");
+  EXPECT_EQ(utf8_prefix("abc", 10), "abc");
+  EXPECT_EQ(utf8_prefix("腫瘤", 4), "腫");
+}
+
 TEST(Strings, SplitKeepsEmptyFields) {
   EXPECT_EQ(split("a\\\\b", '\\'), (std::vector<std::string>{"a", "", "b"}));
   EXPECT_EQ(trim("  x y \r\n"), "x y");

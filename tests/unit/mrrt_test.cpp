@@ -99,6 +99,19 @@ TEST(Mrrt, ACatalanTemplateKeepsItsLanguageAndItsEmbeddedComponent) {
   EXPECT_EQ(section(t, "findings")->embed, "urn:oid:2.25.31415926535897932384626433832795");
 }
 
+TEST(Mrrt, ABoxOrAFieldInsideItsLabelIsAChoiceOrABlankNotStatedText) {
+  const std::string file = replaced(fixture("cardiac_mr.html"), "<textarea id=\"T20\" name=\"Impression\" data-field-completion-action=\"PROHIBIT\"></textarea>",
+                                    "<label><input type=\"checkbox\"/> Pleural effusion.</label> "
+                                    "<label><input type=\"checkbox\" checked=\"checked\"/> No pneumothorax.</label> "
+                                    "<label>LVEF <input type=\"number\" name=\"LVEF\" data-field-completion-action=\"PROHIBIT\"/> %</label>");
+  MrrtRead read = read_mrrt(file);
+  ASSERT_TRUE(read.value) << read.refusal;
+  EXPECT_EQ(section(*read.value, "impression")->text, "No pneumothorax. LVEF [[LVEF]] %");
+  ASSERT_NE(field(*read.value, "LVEF"), nullptr);
+  EXPECT_EQ(field(*read.value, "LVEF")->completion, "PROHIBIT");
+  EXPECT_TRUE(std::ranges::any_of(read.value->macros, [](const Macro& m) { return m.text == "Pleural effusion."; }));
+}
+
 TEST(Mrrt, WhatVireoWritesReadsBackTheSame) {
   for (const ReportTemplate& original : vireo_templates()) {
     MrrtRead read = read_mrrt(write_mrrt(original, "2026-12-06"));
@@ -148,6 +161,12 @@ TEST(Mrrt, AFileThatIsNotAnMrrtTemplateIsRefusedWithTheReason) {
     EXPECT_NE(read.refusal.find(reason), std::string::npos) << "wanted '" << reason << "' in: " << read.refusal;
   }
   EXPECT_FALSE(read_mrrt(std::string(kMaxMrrtBytes + 1, ' ')).value);
+  // Nested ten thousand deep: refused, without exhausting the stack.
+  std::string deep;
+  for (int i = 0; i < 10000; ++i) deep += "<div>";
+  MrrtRead nested = read_mrrt(replaced(good, "<header class=\"level1\">Impression</header>", "<header>Impression</header>" + deep));
+  EXPECT_FALSE(nested.value);
+  EXPECT_NE(nested.refusal.find("nests"), std::string::npos) << nested.refusal;
 }
 
 TEST(TemplateRules, ATemplateAsDataIsCheckedFieldByField) {
@@ -167,7 +186,7 @@ TEST(TemplateRules, ATemplateAsDataIsCheckedFieldByField) {
                                               "macros/1/section unknown", "findingsRule required"}));
 }
 
-TEST(TemplateRules, ABlankTheTemplateRequiresStopsTheSignatureAndAnAlertedOneIsAWarning) {
+TEST(TemplateRules, NoBlankIsSignedAndOneTheTemplateRequiresIsToBeFilledIn) {
   const ReportTemplate& ob = *vireo_template("VIR-US-OB");
   ReportContent c;
   c.template_code = ob.code;
@@ -175,12 +194,19 @@ TEST(TemplateRules, ABlankTheTemplateRequiresStopsTheSignatureAndAnAlertedOneIsA
   auto checks = sign_checks(c, {}, false, "US", &ob);
   std::vector<std::string> seen;
   for (const auto& check : checks) seen.push_back(check.rule + " " + check.level);
-  EXPECT_EQ(seen, (std::vector<std::string>{"field_required block", "field_unfilled warn", "field_unfilled warn",
-                                            "field_unfilled warn", "field_unfilled warn"}));
-  EXPECT_EQ(checks[0].detail, "The findings still have the blank “Placenta”: fill it in before signing");
+  EXPECT_EQ(seen, (std::vector<std::string>{"field_unfilled block", "field_unfilled block", "field_unfilled block",
+                                            "field_unfilled block", "field_required block"}));
+  EXPECT_EQ(checks[4].detail, "The findings still have the blank “Placenta”, which the template requires: fill it in");
+  EXPECT_EQ(checks[0].blank, "BPD");
+  // Whatever template the text says it is from now, or none: a placeholder is not signed.
+  auto untemplated = sign_checks(c, {}, false, "US", nullptr);
+  ASSERT_EQ(untemplated.size(), 5u);
+  EXPECT_EQ(untemplated[4].rule + " " + untemplated[4].level, "field_unfilled block");
+  EXPECT_EQ(sign_checks(c, {}, true, "US", nullptr).size(), 5u) << "nor in an addendum";
   c.sections[0].text = "Biometry: BPD 71 mm, HC 260 mm, AC 240 mm, FL 52 mm.\nPlacenta: posterior, not low-lying.";
   EXPECT_TRUE(sign_checks(c, {}, false, "US", &ob).empty());
   EXPECT_EQ(blanks_in("a [[x]] b [[]] c [[y\nz]] [[w"), std::vector<std::string>{"x"});
+  EXPECT_EQ(blanks_in("See [[ prior. BPD [[BPD]] mm"), std::vector<std::string>{"BPD"}) << "a stray mark hides nothing";
 }
 
 }  // namespace

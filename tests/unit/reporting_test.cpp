@@ -1022,7 +1022,17 @@ TEST_F(ReportingTest, TheAdministratorImportsEditsRetiresAndRestoresTemplatesAnd
   auto restored = templates->restore("VIR-CT-HEAD", 3, admin);
   ASSERT_TRUE(restored && restored->saved());
   EXPECT_EQ(restored->value.source, "vireo");
+  EXPECT_EQ(restored->value.revision, 4) << "revisions go on: none is given twice";
   EXPECT_EQ((*templates->get("VIR-CT-HEAD", admin))->name, "CT head");
+  EXPECT_EQ(templates->restore("VIR-CT-HEAD", 4, admin)->conflict->rule, "not_changed");
+  // An editor who loaded the clinic's copy before the restore is told, even after a new copy.
+  head.status = "ACTIVE";
+  head.name = "Head CT";
+  EXPECT_EQ(templates->save(head, 2, admin)->conflict->rule, "stale");
+  auto copied = templates->save(head, 4, admin);
+  ASSERT_TRUE(copied && copied->saved());
+  EXPECT_EQ((std::pair{copied->value.source, copied->value.revision}), (std::pair{std::string("clinic"), int64_t{5}}));
+  EXPECT_EQ(copied->value.fields.size(), 1u) << "the copy's blanks, written again";
   EXPECT_EQ(templates->restore("CLINIC-CARDIAC", 1, admin)->conflict->rule, "not_vireos");
 }
 
@@ -1067,6 +1077,17 @@ TEST_F(ReportingTest, AComponentTemplateIsEmbeddedWithItsBlanksAndNeverInItself)
   ASSERT_TRUE(loop);
   ASSERT_FALSE(loop->invalid.empty());
   EXPECT_EQ(loop->invalid[0].rule, "cycle");
+  // Through any of a component's sections, not only its last.
+  ReportTemplate plain = inner;
+  plain.code = "CA-PLAIN";
+  plain.sections[0].embed = "";
+  ASSERT_TRUE(templates->create(plain, admin)->saved());
+  nodule.sections = {{"first", "First", "", "CA-INNER"}, {"second", "Second", "", "CA-PLAIN"}};
+  nodule.fields.clear();
+  auto hidden = templates->save(nodule, 1, admin);
+  ASSERT_TRUE(hidden);
+  ASSERT_FALSE(hidden->invalid.empty());
+  EXPECT_EQ(hidden->invalid[0].field + " " + hidden->invalid[0].rule, "sections/0/embed cycle");
 }
 
 }  // namespace

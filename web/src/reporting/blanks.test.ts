@@ -16,6 +16,7 @@ describe('a template\'s blanks', () => {
   it('are the [[labels]] still in the text, filled one at a time', () => {
     const text = 'BPD [[BPD]] mm, HC [[HC]] mm; [[]] [[not\nclosed]] [[BPD]]';
     expect(blanksIn(text)).toEqual(['BPD', 'HC', 'BPD']);
+    expect(blanksIn('See [[ prior. BPD [[BPD]] mm')).toEqual(['BPD']);
     expect(filled(text, 'BPD', '71')).toBe('BPD 71 mm, HC [[HC]] mm; [[]] [[not\nclosed]] [[BPD]]');
     expect(filled('nothing', 'BPD', '71')).toBe('nothing');
   });
@@ -33,6 +34,9 @@ describe('a template\'s blanks', () => {
     expect(mergeValue('Metge sol·licitant', exam, day)).toBe('Dr. Pau Casals');
     expect(mergeValue('Procedure', exam, day)).toBe('CT chest');
     expect(mergeValue('Ejection fraction', exam, day)).toBeNull();
+    expect(mergeValue('Patient sex', exam, day)).toBe('F');
+    expect(mergeValue('Patient age', exam, day)).toBeNull();
+    expect(mergeValue('Nombre del paciente', exam, day)).toBe('PUIG, Núria');
     const t = { fields: [{ label: 'Patient name', merge: true }, { label: 'EF', merge: false }] } as unknown as ReportTemplate;
     const c = withMerges({ templateCode: 'X', sections: [{ key: 'findings', title: 'F', text: '[[Patient name]]: EF [[EF]]' }] }, t, exam, day);
     expect(c.sections[0].text).toBe('PUIG, Núria: EF [[EF]]');
@@ -43,11 +47,14 @@ describe('a template\'s blanks', () => {
       { key: 'b', name: 'B', section: 'findings', text: 'b', shortcut: 'Alt+1' },
       { key: 'c', name: 'C', section: 'findings', text: 'c', shortcut: 'Alt+N' },
     ] as ReportMacro[];
-    const press = (code: string, altKey = true) => ({ altKey, ctrlKey: false, metaKey: false, code });
-    expect(macroForKey(macros, 'findings', press('Digit1'))?.key).toBe('b');
-    expect(macroForKey(macros, 'technique', press('Digit1'))?.key).toBe('a');
-    expect(macroForKey(macros, 'findings', press('KeyN'))?.key).toBe('c');
-    expect(macroForKey(macros, 'findings', press('Digit1', false))).toBeNull();
-    expect(macroForKey(macros, 'findings', press('Digit2'))).toBeNull();
+    const press = (code: string, key: string, altKey = true) => ({ altKey, ctrlKey: false, metaKey: false, code, key });
+    expect(macroForKey(macros, 'findings', press('Digit1', '1'))?.key).toBe('b');
+    expect(macroForKey(macros, 'impression', press('Digit1', '1'))?.key).toBe('a');
+    expect(macroForKey(macros, 'technique', press('Digit1', '1'))).toBeNull(); // never into another section
+    expect(macroForKey(macros, 'findings', press('KeyN', 'n'))?.key).toBe('c');
+    expect(macroForKey(macros, 'findings', press('Digit1', '1', false))).toBeNull();
+    expect(macroForKey(macros, 'findings', press('Digit2', '2'))).toBeNull();
+    expect(macroForKey(macros, 'findings', press('Numpad1', '1'))).toBeNull(); // Windows Alt codes (Alt+0176)
+    expect(macroForKey(macros, 'findings', press('Digit1', '¡'))).toBeNull(); // the Mac's Option characters
   });
 });

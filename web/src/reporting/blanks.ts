@@ -5,7 +5,7 @@ import type { ReadingItem, ReportContent, ReportMacro, ReportTemplate } from './
 
 export type TemplateField = ReportTemplate['fields'][number];
 
-const BLANK = /\[\[([^\]\n]{1,200})\]\]/g;
+const BLANK = /\[\[([^[\]\n]{1,200})\]\]/g; // one line, no brackets: "[[ see [[BPD]]" is a stray mark, then BPD
 
 // The labels of the blanks still in `text`, in order.
 export function blanksIn(text: string): string[] {
@@ -37,8 +37,11 @@ export function mergeValue(label: string, exam: ReadingItem, formatDate: (iso: s
   if (has('accession', 'acces')) return a.accessionNumber;
   if (has('birth', 'nacimiento', 'naixement', 'dob')) return a.patient.birthDate ? formatDate(a.patient.birthDate) : '';
   if (has('mrn', 'record number', 'historia', 'patient id')) return a.patient.mrn;
-  if (has('patient', 'paciente', 'pacient')) return a.patient.name;
   if (has('sex', 'sexo', 'gender')) return a.patient.sex;
+  // The patient's name, and nothing else of the patient's (their age or weight is not known here).
+  if (has('patient', 'paciente', 'pacient')) {
+    return has('name', 'nombre', 'nom') || /^(patient|paciente?|pacient)$/.test(l.trim()) ? a.patient.name : null;
+  }
   if (has('referr', 'remitente', 'solicitante', 'peticionari', 'licitant')) return exam.referringPhysician;
   if (has('indication', 'reason', 'clinical', 'indicacion', 'indicacio', 'motivo', 'motiu', 'clinic')) {
     return [a.reason, a.clinicalInfo].filter((s) => s.trim() !== '').join('. ');
@@ -67,14 +70,14 @@ export function withMerges(content: ReportContent, template: ReportTemplate, exa
   };
 }
 
-// The macro an Alt+key press inserts: the one of this section first, else any.
+// The macro of this section an Alt+key press inserts. Only where Alt leaves the key's own
+// character: Windows' Alt codes (Alt with the numeric keypad: Alt+0176 for °) and the Mac's
+// Option characters (Option+2 is @ on a Spanish keyboard) are typed as they always were.
 export function macroForKey(macros: readonly ReportMacro[], section: string,
-  key: { altKey: boolean; ctrlKey: boolean; metaKey: boolean; code: string }): ReportMacro | null {
+  key: { altKey: boolean; ctrlKey: boolean; metaKey: boolean; code: string; key: string }): ReportMacro | null {
   if (!key.altKey || key.ctrlKey || key.metaKey) return null;
-  // The code, not the character: Alt changes the character on a Mac and on some layouts.
-  const m = /^(?:Digit|Numpad)([0-9])$|^Key([A-Z])$/.exec(key.code);
-  if (!m) return null;
-  const shortcut = `Alt+${m[1] ?? m[2]}`;
-  const all = macros.filter((x) => x.shortcut === shortcut);
-  return all.find((x) => x.section === section) ?? all[0] ?? null;
+  const m = /^Digit([0-9])$|^Key([A-Z])$/.exec(key.code);
+  const char = m?.[1] ?? m?.[2];
+  if (!char || key.key.toUpperCase() !== char) return null;
+  return macros.find((x) => x.section === section && x.shortcut === `Alt+${char}`) ?? null;
 }

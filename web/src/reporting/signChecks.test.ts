@@ -36,7 +36,7 @@ describe('the checks of a report at signing', () => {
     expect(signCheckText(t, check('field_required', 'block', 'findings', '', '', 'Placenta'))).toBe(
       'The Findings section still has the blank “Placenta”, which the template requires: fill it in before signing.');
     expect(signCheckText(i18n.getFixedT('ca'), check('field_unfilled', 'warn', 'findings', '', '', 'BPD'))).toBe(
-      'La secció Troballes encara té el camp “BPD”. Ompliu-lo, o traieu-lo si no escau.');
+      'La secció Troballes encara té el camp “BPD”: ompliu-lo, o esborreu-lo si no escau, abans de signar.');
     expect(signCheckText(i18n.getFixedT('es'), side)).toBe(
       'El hallazgo estructurado 2 es del lado derecho; esta exploración es del lado izquierdo.');
   });

@@ -57,5 +57,6 @@ export async function downloadMrrt(code: string): Promise<void> {
   link.href = url;
   link.download = `${code}.html`;
   link.click();
-  URL.revokeObjectURL(url);
+  // Some browsers read the file after click() returns.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
