@@ -7,6 +7,7 @@
 #include "core/clock.hpp"
 #include "pdf/key_protection.hpp"
 #include "pdf/report_layout.hpp"
+#include "reporting/letter.hpp"
 #include "reporting/vocabularies.hpp"
 
 namespace vireo::reporting {
@@ -240,6 +241,37 @@ Result<SignedPdf> PdfSigner::sign(const SigningRequest& request) {
   auto summary = pdf::certificate_summary(signer->cert_pem);
   if (!summary) return std::unexpected(summary.error());
   return SignedPdf{std::move(*signed_pdf), summary->subject, summary->serial};
+}
+
+Result<std::string> PdfSigner::letter(const ris::ReadingItem& exam, const ReportVersion& version,
+                                      const std::string& language) {
+  const std::string assessment = letter_assessment(version.content);
+  if (assessment.empty() || !version.signature) return fail(ErrorCode::InvalidArgument, "no BI-RADS assessment signed");
+  const Labels& l = labels_for(language);
+  const LetterText text = letter_text(assessment, language);
+  pdf::ReportDocument doc;
+  doc.language = language;
+  doc.title = text.title;
+  doc.report_id = exam.view.accession_number + "-" + std::to_string(version.number);
+  doc.page_pattern = l[kPage];
+  doc.clinic.name = options_.clinic_name;
+  doc.clinic.address_lines = options_.clinic_address;
+  doc.clinic.logo_png = options_.logo_png;
+  std::string procedures;
+  for (const auto& p : exam.procedures) procedures += (procedures.empty() ? "" : ", ") + p;
+  doc.patient_study = {{l[kPatient], exam.view.patient_name},
+                       {l[kBirthDate], exam.view.birth_date},
+                       {l[kExam], procedures},
+                       {l[kExamDate], local_minute(zone_, exam.view.appointment.starts_at).substr(0, 10)}};
+  for (const LetterPart& part : text.parts) doc.sections.push_back({part.heading, part.body, {}});
+  std::string closing = text.closing;
+  auto put = [&closing](std::string_view name, const std::string& value) {
+    if (auto at = closing.find(name); at != std::string::npos) closing.replace(at, name.size(), value);
+  };
+  put("{radiologist}", version.signature->signer_name);
+  put("{date}", local_minute(zone_, version.signature->signed_at).substr(0, 10));
+  doc.sections.back().body += "\n\n" + closing;
+  return pdf::render_report(doc);
 }
 
 Result<pdf::Verification> PdfSigner::verify(std::string_view pdf) {

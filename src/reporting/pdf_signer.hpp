@@ -42,6 +42,10 @@ class PdfSigner : public Signer {
   // The last signature of `pdf` checked against the clinic's CA: signature, whole document,
   // chain. NotFound when no CA was made yet (nothing was signed here).
   [[nodiscard]] Result<pdf::Verification> verify(std::string_view pdf);
+  // The patient's plain-language letter (letter.hpp) of a signed version whose content has a
+  // BI-RADS assessment, in `language` (en, es, ca), on the clinic's letterhead; not signed.
+  [[nodiscard]] Result<std::string> letter(const ris::ReadingItem& exam, const ReportVersion& version,
+                                           const std::string& language);
   // The clinic's CA certificate (PEM), made on first use.
   [[nodiscard]] Result<std::string> clinic_ca_pem();
   // At start: the keys kept, if any, open with this node's passphrase (InvalidArgument otherwise).

@@ -7,6 +7,7 @@
 #include "core/base64.hpp"
 #include "core/clock.hpp"
 #include "core/sha256.hpp"
+#include "reporting/letter.hpp"
 #include "reporting/release.hpp"
 #include "reporting/template_store.hpp"
 #include "reporting/vocabularies.hpp"
@@ -439,6 +440,31 @@ Result<std::optional<ReportConflict>> checks_conflict(Connection& c, const Repor
 }
 
 }  // namespace
+
+Result<Reports::LetterSource> Reports::letter_source(int64_t order_id, const access::Principal& actor) {
+  if (!actor.may(kRead)) return fail(ErrorCode::Forbidden, "Your role does not read reports");
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto read = exam_and_report(**c, order_id);
+  if (!read) return std::unexpected(read.error());
+  LetterSource out{std::move(read->exam), {}, std::nullopt};
+  const ReportVersion* spoken = nullptr;
+  bool held = false;
+  if (read->report)
+    for (const ReportVersion& v : read->report->versions) {
+      if (!v.signature) continue;
+      if (!letter_assessment(v.content).empty()) spoken = &v;
+      held = held || !v.release || v.release->released_at.empty();
+    }
+  if (!spoken)
+    out.conflict = ReportConflict{"no_letter", "This exam's report has no BI-RADS assessment signed: there is no letter"};
+  else if (held)
+    out.conflict = ReportConflict{"not_released", "The report is held by the clinic's release rule: the letter goes "
+                                                  "to the patient once it is released"};
+  else
+    out.version = *spoken;
+  return out;
+}
 
 Result<std::vector<SignCheck>> Reports::sign_checks_of(int64_t order_id, const ExamSides& sides,
                                                        const access::Principal& actor) {

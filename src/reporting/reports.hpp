@@ -49,6 +49,16 @@ class Reports {
   // The report of an order's exam, with its versions; nullopt when none was begun.
   [[nodiscard]] Result<std::optional<Report>> of_order(int64_t order_id, const access::Principal& actor);
 
+  // What the patient's result letter (letter.hpp) speaks of: the latest signed version with a
+  // BI-RADS assessment, once every version signed is released. Else the conflict: no_letter
+  // (none signed with a BI-RADS assessment) or not_released (held by the release rule).
+  struct LetterSource {
+    ris::ReadingItem exam;
+    ReportVersion version;
+    std::optional<ReportConflict> conflict;
+  };
+  [[nodiscard]] Result<LetterSource> letter_source(int64_t order_id, const access::Principal& actor);
+
   // Saves the working text (autosave): the first save begins the report. `seen_revision` is
   // the draft_revision the editor loaded (0 before the report exists). Once the report is signed
   // its text is never edited: the working text is an addendum's, and says so (`addendum`).

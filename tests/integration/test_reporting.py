@@ -470,6 +470,21 @@ class ReportingTest(ScannerServer):
             "acknowledged the warnings text_side (The findings name the left side; this exam is of the right side) "
             "and signed version 1"), details[-1])
 
+    def test_a_report_without_a_birads_assessment_has_no_patient_letter(self):
+        _, order = self.acquired("Sense Carta", 75)
+        o = order["id"]
+        self.assertEqual(self.call("GET", f"/api/reading/{o}/report/letter", token=self.serra)[1]["conflict"]["rule"],
+                         "no_letter")
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/claim", token=self.serra)[0], 200)
+        self.assertEqual(self.call("PUT", f"/api/reading/{o}/report", self.draft("No nodule.", "Normal."),
+                                   token=self.serra)[0], 200)
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/report/sign", {"revision": 1, "reauthentication": PASSWORD},
+                                   token=self.serra)[0], 200)
+        status, problem = self.call("GET", f"/api/reading/{o}/report/letter", token=self.serra)
+        self.assertEqual((status, problem["conflict"]["rule"]), (409, "no_letter"))
+        self.assertEqual(self.call("GET", f"/api/reading/{o}/report/letter", token=self.technician)[0], 403)
+        self.assertEqual(self.call("GET", "/api/reading/999999/report/letter", token=self.serra)[0], 404)
+
     def test_a_sensitive_result_is_held_until_the_radiologist_releases_it(self):
         _, order = self.acquired("Retinguda", 300)
         o = order["id"]
@@ -630,7 +645,7 @@ class ReportingTest(ScannerServer):
             self.assertEqual(status, 200, t)
             return t
         before = turnaround()
-        _, order = self.acquired("Temps", 330)
+        _, order = self.acquired("Temps", 90)  # (offsets stay under 5 hours: the day ends)
         o = order["id"]
         waiting = turnaround()
         ct = lambda t: next((p["count"] for p in t["pending"]
@@ -773,6 +788,21 @@ class ReportingBrowserTest(ScannerServer):
                 VIREO_OTHER_PASSWORD=PASSWORD, VIREO_PATIENT="Ferrer i Vidal", VIREO_ADMIN_USER="cap",
                 VIREO_ADMIN_PASSWORD=PASSWORD)
         self.assertEqual(status(), "amended")
+        # The patient's letter of the BI-RADS 4 result, in plain words, in her language.
+        marta = self.server.create_token("marta")
+        for language, words in (("en", "needs a closer look with a biopsy"), ("es", "hay que estudiar con una biopsia")):
+            code, headers, pdf = self.server.http("GET", f"/api/reading/{order['id']}/report/letter?language={language}",
+                                                  token=marta)
+            self.assertEqual((code, headers["Content-Type"]), (200, "application/pdf"))
+            if os.environ.get("VIREO_SCREENSHOTS"):  # to look at
+                Path(os.environ["VIREO_SCREENSHOTS"], f"patient-letter-{language}.pdf").write_bytes(pdf)
+            text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
+                            .stdout.decode().split())
+            self.assertIn(words, text)
+            self.assertIn("Ferrer i Vidal", text)
+            self.assertNotIn("BI-RADS", text, "the letter speaks plainly")
+        self.assertEqual(self.server.http("GET", f"/api/reading/{order['id']}/report/letter?language=de", token=marta)[0],
+                         400)
         # The colleague's peer review, for the administrator only; nothing of it in the report.
         code, results = self.call("GET", "/api/reporting/peer-review/summary", token=admin)
         self.assertEqual(code, 200, results)

@@ -14,6 +14,7 @@
 #include "events/outbox.hpp"
 #include "manual_clock.hpp"
 #include "reporting/critical_results.hpp"
+#include "reporting/letter.hpp"
 #include "reporting/pdf_signer.hpp"
 #include "reporting/reports.hpp"
 #include "reporting/template_store.hpp"
@@ -596,8 +597,17 @@ TEST_F(ReportingTest, ASensitiveResultIsHeldForTheClinicsDelayThenReleasedOnceBy
   EXPECT_EQ(added->value.versions.back().release->due_at, breast_release->due_at);
   EXPECT_EQ(added->value.versions.back().release->released_at, "");
   EXPECT_EQ(*(*releases)->release_due(), 0);
+  // Held, no letter goes to the patient; released, it speaks of the latest BI-RADS assessment.
+  EXPECT_EQ((*(*held)->letter_source(breast, serra_)).conflict->rule, "not_released");
+  EXPECT_EQ((*(*held)->letter_source(normal, serra_)).conflict->rule, "no_letter");
   clock_.now += 72 * 3600;
   EXPECT_EQ(*(*releases)->release_due(), 2);
+  auto letter = (*held)->letter_source(breast, serra_);
+  ASSERT_TRUE(letter && !letter->conflict);
+  EXPECT_EQ(letter->version.number, 1) << "the addendum has no assessment of its own";
+  auto pdf = signer_->letter(letter->exam, letter->version, "ca");
+  ASSERT_TRUE(pdf) << pdf.error().message();
+  EXPECT_TRUE(pdf->starts_with("%PDF-"));
   EXPECT_EQ(*(*other_node)->release_due(), 0) << "released once";
   EXPECT_EQ(order_status(breast), "amended") << "(its addendum signed)";
   EXPECT_EQ(topics().back(), kReportReleased);
@@ -892,6 +902,27 @@ TEST(SignChecks, AMammogramIsNotSignedWithoutItsBiradsAssessmentAndAWarningOnlyO
   ReportContent thyroid = us;
   thyroid.template_code = "VIR-US-THYROID";
   EXPECT_TRUE(checked(thyroid, false).empty()) << "a normal thyroid has no nodule to classify";
+}
+
+TEST(Letter, SpeaksOfTheAssessmentThatAsksMostOfThePatientInPlainWords) {
+  ReportContent c;
+  EXPECT_EQ(letter_assessment(c), "");
+  c.findings = {{"birads", {{"assessment", "2"}, {"laterality", "R"}}}, {"birads", {{"assessment", "0"}, {"laterality", "L"}}}};
+  EXPECT_EQ(letter_assessment(c), "0") << "a recall asks more of her than a benign finding";
+  c.findings.push_back({"birads", {{"assessment", "4A"}, {"laterality", "L"}}});
+  c.findings.push_back({"lungrads", {{"category", "4X"}}});
+  EXPECT_EQ(letter_assessment(c), "4A");
+  const LetterText suspicious = letter_text("4A", "en");
+  EXPECT_EQ(suspicious.title, "Your breast imaging result");
+  ASSERT_EQ(suspicious.parts.size(), 2u);
+  EXPECT_NE(suspicious.parts[0].body.find("biopsy"), std::string::npos);
+  EXPECT_NE(letter_text("1", "es").parts[0].body.find("no muestra signos de cáncer"), std::string::npos);
+  EXPECT_NE(letter_text("3", "ca").parts[1].body.find("6 mesos"), std::string::npos);
+  EXPECT_NE(letter_text("0", "en").parts[0].body.find("more pictures"), std::string::npos);
+  for (const char* a : {"0", "1", "2", "3", "4", "4B", "5", "6"})
+    for (const char* language : {"en", "es", "ca"})
+      for (const auto& part : letter_text(a, language).parts)
+        EXPECT_EQ(part.body.find("BI-RADS"), std::string::npos) << "no jargon: " << a << " " << language;
 }
 
 TEST(Vocabularies, WhatIsNotInTheVocabularyIsRefusedNamingTheField) {

@@ -201,6 +201,11 @@ await run('reporting end-to-end', async ({ page, check }) => {
     await released.waitFor();
     check(/Released to the referring physician and the patient/.test(await released.textContent() ?? ''),
       `after Release now: ${await released.textContent()}`);
+    // Released, the patient's plain-language letter can be printed.
+    const letter = await page.getAttribute('li[data-kind=final] [data-testid=patient-letter]', 'href');
+    const answer = await page.request.get(`${BASE}${letter}`);
+    check(answer.status() === 200 && answer.headers()['content-type'] === 'application/pdf',
+      `the patient letter: ${answer.status()} ${answer.headers()['content-type']}`);
 
     // An addendum, signed with the next code: the first version stays.
     await page.locator('textarea[data-section=addendum]').fill('Compared with the prior study: unchanged.');

@@ -10,6 +10,7 @@
 #include "api/rest/ris_json.hpp"
 #include "api/rest/routes.hpp"
 #include "dicom/tags.hpp"
+#include "reporting/letter.hpp"
 
 namespace vireo::api {
 
@@ -365,9 +366,39 @@ void verify_route(http::Router& router, ris::Reading& reading, reporting::Report
 
 }  // namespace
 
+// The patient's plain-language letter of a breast imaging result, once the report is released.
+void letter_route(http::Router& router, ris::Reading& reading, reporting::Reports& reports,
+                  reporting::PdfSigner& signer) {
+  router.add("GET", "/api/reading/{orderId}/report/letter", "reporting.read",
+             [&reading, &reports, &signer](const HttpRequest& r) {
+               if (auto s = only_parameters(r, {"language"}); !s) return http::problem(s.error());
+               const std::string language = r.query_value("language").value_or("en");
+               if (language != "en" && language != "es" && language != "ca")
+                 return http::problem({ErrorCode::InvalidArgument, "language is en, es or ca"});
+               auto id = row_id(r.param("orderId"));
+               if (!id) return http::problem(Error{ErrorCode::NotFound, "no such exam"});
+               auto source = reports.letter_source(*id, r.principal);
+               if (!source) return http::problem(source.error());
+               if (source->conflict) return reporting_json::conflict(*source->conflict);
+               auto file = signer.letter(source->exam, source->version, language);
+               if (!file) return http::problem(file.error());
+               audit_exam(r, reading, *id);
+               r.audit.detail = "printed the patient's result letter (BI-RADS " +
+                                reporting::letter_assessment(source->version.content) + ", " + language +
+                                ") of signed version " + std::to_string(source->version.number);
+               HttpResponse res;
+               res.status = 200;
+               res.content_type = "application/pdf";
+               res.headers.emplace_back("Content-Disposition", "inline; filename=\"letter-" + std::to_string(*id) + ".pdf\"");
+               res.body = std::move(*file);
+               return res;
+             });
+}
+
 void register_reporting_routes(http::Router& router, ris::Reading& reading, reporting::Reports& reports,
                                reporting::PdfSigner& signer, auth::AuthService& auth, archive::Archive& archive,
                                reporting::Releases& releases) {
+  letter_route(router, reading, reports, signer);
   worklist_routes(router, reading);
   vocabulary_route(router);
   exam_routes(router, reading, reports);

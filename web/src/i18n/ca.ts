@@ -385,6 +385,7 @@ export const ca: Messages = {
     kind: { preliminary: 'Preliminar', final: 'Final', addendum: 'Addenda' },
     versionBy: '{{who}}, {{when}}',
     openPdf: 'Obrir el PDF signat',
+    patientLetter: 'Carta per a la pacient (PDF)',
     verify: 'Comprovar la signatura',
     verified: 'Signatura vàlida: signat per {{signer}}, sense canvis des d’aleshores',
     notVerified: 'La signatura no és vàlida: aquest fitxer es va modificar després de signar-se, o no és el signat. No us en fieu; aviseu l’administrador.',

@@ -384,6 +384,7 @@ export const en = {
     kind: { preliminary: 'Preliminary', final: 'Final', addendum: 'Addendum' },
     versionBy: '{{who}}, {{when}}',
     openPdf: 'Open the signed PDF',
+    patientLetter: 'Patient letter (PDF)',
     verify: 'Check the signature',
     verified: 'Signature valid: signed by {{signer}}, unchanged since',
     notVerified: 'The signature does not hold: this file was changed after it was signed, or is not the one signed. Do not rely on it; tell the administrator.',

@@ -385,6 +385,7 @@ export const es: Messages = {
     kind: { preliminary: 'Preliminar', final: 'Final', addendum: 'Adenda' },
     versionBy: '{{who}}, {{when}}',
     openPdf: 'Abrir el PDF firmado',
+    patientLetter: 'Carta para la paciente (PDF)',
     verify: 'Comprobar la firma',
     verified: 'Firma válida: firmado por {{signer}}, sin cambios desde entonces',
     notVerified: 'La firma no es válida: este archivo se modificó después de firmarse, o no es el firmado. No se fíe de él; avise al administrador.',

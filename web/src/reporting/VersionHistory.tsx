@@ -8,7 +8,7 @@ import { useTranslation } from 'react-i18next';
 import { Button } from 'react-aria-components';
 import { formatLocale } from '../i18n';
 import { formatMoment } from '../i18n/format';
-import { signedPdfUrl, useReleaseReport, useVerifyVersion } from './reading';
+import { letterUrl, signedPdfUrl, useReleaseReport, useVerifyVersion } from './reading';
 import { reportProblemText } from './problems';
 import { CodedFindingList } from './StructuredFindings';
 import type { ReportVersion } from './types';
@@ -58,6 +58,11 @@ function VersionItem({ orderId, version: v }: { orderId: number; version: Report
           <a href={signedPdfUrl(orderId, v.number)} target="_blank" rel="noreferrer" data-testid="signed-pdf">
             {t('report.openPdf')}
           </a>
+          {v.release?.releasedAt && (v.content.findings ?? []).some((f) => f.system === 'birads') && (
+            <a href={letterUrl(orderId, i18n.language)} target="_blank" rel="noreferrer" data-testid="patient-letter">
+              {t('report.patientLetter')}
+            </a>
+          )}
           <Button onPress={() => setChecking(true)} data-testid="verify">{t('report.verify')}</Button>
           {check.data && (
             <span role="status" className={check.data.valid ? 'verified' : 'not-verified'} data-testid="verified">

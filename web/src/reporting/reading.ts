@@ -193,3 +193,9 @@ export function useRecordCommunication(orderId: number) {
 export function signedPdfUrl(orderId: number, number: number): string {
   return `/api/reading/${orderId}/report/versions/${number}/pdf`;
 }
+
+// The patient's plain-language letter of a breast imaging result (a BI-RADS assessment signed
+// and released), in `language`.
+export function letterUrl(orderId: number, language: string): string {
+  return `/api/reading/${orderId}/report/letter?language=${['es', 'ca'].includes(language) ? language : 'en'}`;
+}
