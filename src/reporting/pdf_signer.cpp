@@ -90,21 +90,33 @@ void add_sections(pdf::ReportDocument& doc, const ReportContent& content, const 
 
 }  // namespace
 
+// A document of a version on the clinic's letterhead: its language, title, footer and branding.
+pdf::ReportDocument on_letterhead(const PdfSignerOptions& options, const std::string& language, std::string title,
+                                  const ris::ReadingItem& exam, const ReportVersion& version) {
+  pdf::ReportDocument doc;
+  doc.language = language;
+  doc.title = std::move(title);
+  doc.report_id = exam.view.accession_number + "-" + std::to_string(version.number);
+  doc.page_pattern = labels_for(language)[kPage];
+  doc.clinic.name = options.clinic_name;
+  doc.clinic.address_lines = options.clinic_address;
+  doc.clinic.logo_png = options.logo_png;
+  return doc;
+}
+
+std::string procedures_of(const ris::ReadingItem& exam) {
+  std::string out;
+  for (const auto& p : exam.procedures) out += (out.empty() ? "" : ", ") + p;
+  return out;
+}
+
 pdf::ReportDocument report_document(const SigningRequest& request, const PdfSignerOptions& options,
                                     const TimeZone& zone) {
   const Labels& l = labels_for(options.language);
   const ris::ReadingItem& exam = *request.exam;
   const ReportVersion& version = *request.version;
-  pdf::ReportDocument doc;
-  doc.language = options.language;
-  doc.title = l[kTitle];
-  doc.report_id = exam.view.accession_number + "-" + std::to_string(version.number);
-  doc.page_pattern = l[kPage];
-  doc.clinic.name = options.clinic_name;
-  doc.clinic.address_lines = options.clinic_address;
-  doc.clinic.logo_png = options.logo_png;
-  std::string procedures;
-  for (const auto& p : exam.procedures) procedures += (procedures.empty() ? "" : ", ") + p;
+  pdf::ReportDocument doc = on_letterhead(options, options.language, l[kTitle], exam, version);
+  const std::string procedures = procedures_of(exam);
   doc.patient_study = {{l[kPatient], exam.view.patient_name},
                        {l[kMrn], exam.view.mrn},
                        {l[kBirthDate], exam.view.birth_date},
@@ -249,19 +261,10 @@ Result<std::string> PdfSigner::letter(const ris::ReadingItem& exam, const Report
   if (assessment.empty() || !version.signature) return fail(ErrorCode::InvalidArgument, "no BI-RADS assessment signed");
   const Labels& l = labels_for(language);
   const LetterText text = letter_text(assessment, language);
-  pdf::ReportDocument doc;
-  doc.language = language;
-  doc.title = text.title;
-  doc.report_id = exam.view.accession_number + "-" + std::to_string(version.number);
-  doc.page_pattern = l[kPage];
-  doc.clinic.name = options_.clinic_name;
-  doc.clinic.address_lines = options_.clinic_address;
-  doc.clinic.logo_png = options_.logo_png;
-  std::string procedures;
-  for (const auto& p : exam.procedures) procedures += (procedures.empty() ? "" : ", ") + p;
+  pdf::ReportDocument doc = on_letterhead(options_, language, text.title, exam, version);
   doc.patient_study = {{l[kPatient], exam.view.patient_name},
                        {l[kBirthDate], exam.view.birth_date},
-                       {l[kExam], procedures},
+                       {l[kExam], procedures_of(exam)},
                        {l[kExamDate], local_minute(zone_, exam.view.appointment.starts_at).substr(0, 10)}};
   for (const LetterPart& part : text.parts) doc.sections.push_back({part.heading, part.body, {}});
   std::string closing = text.closing;
