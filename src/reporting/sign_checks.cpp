@@ -19,6 +19,16 @@ constexpr std::array kBothWords = {"bilateral", "bilaterales", "bilaterals"};
 constexpr std::array kLeftAbbreviations = {"lt", "izq", "izqda", "izqdo", "izda", "izdo", "esq", "esqr"};
 constexpr std::array kRightAbbreviations = {"rt", "dcha", "dcho", "dch", "der", "dta"};
 
+// Paired parts of the body, as procedure names say them (singular and plural; UTF-8 lower case).
+constexpr std::array kPairedParts = {
+    "breast", "breasts", "mama", "mamas", "mammography", "mammogram", "mamografía", "mamografia", "knee", "knees", "rodilla", "rodillas", "genoll", "genolls", "hip", "hips",
+    "cadera", "caderas", "maluc", "malucs", "shoulder", "shoulders", "hombro", "hombros", "espatlla", "espatlles",
+    "elbow", "elbows", "codo", "codos", "colze", "colzes", "wrist", "wrists", "muñeca", "muñecas", "canell",
+    "canells", "hand", "hands", "mano", "manos", "mà", "mans", "ankle", "ankles", "tobillo", "tobillos", "turmell",
+    "turmells", "foot", "feet", "pie", "pies", "peu", "peus", "femur", "fémur", "tibia", "humerus", "húmero", "húmer",
+    "forearm", "antebrazo", "avantbraç", "leg", "pierna", "cama", "arm", "brazo", "braç", "clavicle", "clavícula",
+    "kidney", "riñón", "ronyó", "ovary", "ovario", "ovari", "testicle", "testículo", "testicle", "orbit", "órbita"};
+
 template <size_t N>
 bool contains(const std::array<const char*, N>& words, std::string_view word) {
   return std::ranges::any_of(words, [&](const char* w) { return word == w; });
@@ -171,11 +181,21 @@ void blank_checks(const ReportContent& content, const ReportTemplate* t, std::ve
 
 }  // namespace
 
+bool paired_part_named(std::string_view text) {
+  bool named = false;
+  for_each_word(text, [&](std::string_view w) { named = named || contains(kPairedParts, w); });
+  return named;
+}
+
 std::vector<SignCheck> sign_checks(const ReportContent& content, const ExamSides& sides, bool addendum,
                                    std::string_view modality, const ReportTemplate* written_from) {
   std::vector<SignCheck> out;
   const Side exam = sides.exam();
   side_checks(content, exam, out);
+  if (sides.paired && exam == Side::None && !addendum)
+    out.push_back({"side_unknown", kSignWarn, "",
+                   "Neither the order nor the images say which side this exam is of: no side check could run. Check "
+                   "that the report names the side examined"});
   const bool unilateral_order = sides.ordered == Side::Left || sides.ordered == Side::Right;
   if (unilateral_order && sides.imaged != Side::None && sides.imaged != sides.ordered)
     out.push_back({"images_side", kSignWarn, "", std::string("The images are of the ") + side_word(sides.imaged) +

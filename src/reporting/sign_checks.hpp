@@ -28,9 +28,16 @@ enum class Side { None, Left, Right, Both };
 [[nodiscard]] Side side_of_images(const std::vector<std::string>& codes);
 [[nodiscard]] const char* side_word(Side side);  // "left", "right", "both sides", "no side"
 
+// Whether `text` (procedure names) names a paired part of the body (a knee, a breast, a hand...),
+// in English, Spanish or Catalan: an exam of one has a side.
+[[nodiscard]] bool paired_part_named(std::string_view text);
+
 struct ExamSides {
   Side ordered = Side::None;  // what its procedures' names say
   Side imaged = Side::None;   // what its images say
+  // The exam is of a paired part: with no side ordered nor imaged, no side check can run, and
+  // the radiologist is told so (side_unknown).
+  bool paired = false;
   // The exam's side: as ordered; as imaged where the order names none.
   [[nodiscard]] Side exam() const { return ordered != Side::None ? ordered : imaged; }
 };

@@ -426,6 +426,22 @@ class ReportingTest(ScannerServer):
         o = order["id"]
         self.assertEqual(self.call("POST", f"/api/reading/{o}/claim", token=self.serra)[0], 200)
         self.assertEqual(self.call("GET", f"/api/reading/{o}/report/checks", token=self.serra), (200, {"checks": []}))
+        # A knee whose side neither the order nor the images state: no side check can run, and
+        # the radiologist is told so.
+        status, sideless = self.call("POST", "/api/ris/procedures", {
+            "code": "CT-KNEE", "name": "CT knee", "modality": "CT", "durationMinutes": 15}, token=self.admin)
+        self.assertEqual(status, 201, sideless)
+        _, unknown, appointment = self.booked("Costa", "Pere", self.ct1, 255, [sideless["id"]])
+        for step in ("arrive", "start", "acquired"):
+            token = self.reception if step == "arrive" else self.technician
+            status, appointment = self.call("POST", f"/api/ris/appointments/{appointment['id']}/{step}",
+                                            {"version": appointment["version"]}, token=token)
+            self.assertEqual(status, 200, appointment)
+        self.assertEqual(self.call("POST", f"/api/reading/{unknown['id']}/claim", token=self.serra)[0], 200)
+        self.assertEqual(self.call("PUT", f"/api/reading/{unknown['id']}/report", {**self.draft("Effusion."), "templateCode": ""},
+                                   token=self.serra)[0], 200)
+        status, checks = self.call("GET", f"/api/reading/{unknown['id']}/report/checks", token=self.serra)
+        self.assertEqual([(c["rule"], c["level"]) for c in checks["checks"]], [("side_unknown", "warn")], checks)
         draft = self.draft("Undisplaced fracture of the left lateral tibial plateau.", "Fracture.")
         draft["templateCode"] = ""
         self.assertEqual(self.call("PUT", f"/api/reading/{o}/report", draft, token=self.serra)[0], 200)

@@ -848,6 +848,25 @@ TEST(SignChecks, AWrongSideBlocksInAFindingWarnsInTheTextAndAnExamOfNoSideHasNon
   EXPECT_EQ(imaged[0].detail, "The images are of the left; the exam was ordered for the right side");
 }
 
+TEST(SignChecks, AnExamOfAPairedPartWithNoSideKnownSaysNoSideCheckRan) {
+  EXPECT_TRUE(paired_part_named("MRI knee\nKNEE"));
+  EXPECT_TRUE(paired_part_named("RM de rodilla"));
+  EXPECT_TRUE(paired_part_named("Ecografia de mama"));
+  EXPECT_TRUE(paired_part_named("Radiografia de la mà"));
+  EXPECT_FALSE(paired_part_named("CT head\nHEAD"));
+  EXPECT_FALSE(paired_part_named("TC de tórax"));
+  ReportContent c;
+  c.sections = {{"findings", "Findings", "Meniscal tear."}};
+  ExamSides knee{Side::None, Side::None, true};
+  auto checks = sign_checks(c, knee, false, "MR");
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_EQ(checks[0].rule + " " + checks[0].level, "side_unknown warn");
+  EXPECT_TRUE(sign_checks(c, {Side::Right, Side::None, true}, false, "MR").empty()) << "ordered";
+  EXPECT_TRUE(sign_checks(c, {Side::None, Side::Left, true}, false, "MR").empty()) << "imaged";
+  EXPECT_TRUE(sign_checks(c, {Side::None, Side::None, false}, false, "CT").empty()) << "a head has no side";
+  EXPECT_TRUE(sign_checks(c, knee, true, "MR").empty()) << "said when the report was signed";
+}
+
 TEST(SignChecks, AClassificationNamedInTheTextOnlyIsAWarning) {
   ReportContent c;
   c.sections = {{"findings", "Findings", "Solid nodule, ACR TI-RADS 5 (TR5)."}, {"impression", "Impression", "Bi-Rads 5."}};

@@ -60,6 +60,7 @@ Result<reporting::ExamSides> exam_sides(archive::Archive& archive, const ris::Re
   std::string names;
   for (const auto& p : exam.procedures) names += p + "\n";
   sides.ordered = reporting::side_named_in(names, true);
+  sides.paired = reporting::paired_part_named(names + exam.body_part);
   if (exam.view.study_uid.empty()) return sides;
   archive::FindQuery q{archive::Level::Instance, {{tag::kStudyInstanceUID, exam.view.study_uid}},
                        access::Scope::everything()};

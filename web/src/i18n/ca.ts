@@ -407,6 +407,7 @@ export const ca: Messages = {
       images_side: 'Les imatges són del costat {{named}}; l’exploració es va demanar del costat {{exam}}.',
       finding_required: 'Aquesta plantilla demana la seva troballa estructurada (en una mamografia, la categoria BI-RADS): afegiu-la a Troballes estructurades.',
       finding_uncoded: 'La secció {{section}} anomena una classificació (BI-RADS, Lung-RADS, TI-RADS, LI-RADS, PI-RADS) que cap troballa estructurada no recull. Afegiu-la a Troballes estructurades perquè se li apliquin les regles dels resultats sensibles.',
+      side_unknown: 'Ni la petició ni les imatges diuen de quin costat és aquesta exploració, així que no s\'ha pogut comprovar el costat. Assegureu-vos que l\'informe anomena el costat explorat.',
       field_required: 'La secció {{section}} encara té el camp “{{blank}}”, que la plantilla exigeix: ompliu-lo abans de signar.',
       field_unfilled: 'La secció {{section}} encara té el camp “{{blank}}”: ompliu-lo, o esborreu-lo si no escau, abans de signar.',
       side: { left: 'esquerre', right: 'dret', both: 'de tots dos costats', none: 'desconegut' },

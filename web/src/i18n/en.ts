@@ -406,6 +406,7 @@ export const en = {
       images_side: 'The images are of the {{named}} side; the exam was ordered for the {{exam}} side.',
       finding_required: 'This template asks for its structured finding (for a mammogram, the BI-RADS assessment): add it under Structured findings.',
       finding_uncoded: 'The {{section}} section names a classification (BI-RADS, Lung-RADS, TI-RADS, LI-RADS, PI-RADS) that no structured finding records. Add it under Structured findings, so that the rules for sensitive results apply to it.',
+      side_unknown: 'Neither the order nor the images say which side this exam is of, so the side could not be checked. Make sure the report names the side examined.',
       field_required: 'The {{section}} section still has the blank “{{blank}}”, which the template requires: fill it in before signing.',
       field_unfilled: 'The {{section}} section still has the blank “{{blank}}”: fill it in, or delete it if it does not apply, before signing.',
       side: { left: 'left', right: 'right', both: 'both', none: 'unknown' },

@@ -407,6 +407,7 @@ export const es: Messages = {
       images_side: 'Las imágenes son del lado {{named}}; la exploración se pidió del lado {{exam}}.',
       finding_required: 'Esta plantilla pide su hallazgo estructurado (en una mamografía, la categoría BI-RADS): añádalo en Hallazgos estructurados.',
       finding_uncoded: 'La sección {{section}} nombra una clasificación (BI-RADS, Lung-RADS, TI-RADS, LI-RADS, PI-RADS) que ningún hallazgo estructurado recoge. Añádala en Hallazgos estructurados para que se le apliquen las reglas de los resultados sensibles.',
+      side_unknown: 'Ni la petición ni las imágenes dicen de qué lado es esta exploración, así que no se ha podido comprobar el lado. Asegúrese de que el informe nombra el lado explorado.',
       field_required: 'La sección {{section}} aún tiene el campo “{{blank}}”, que la plantilla exige: rellénelo antes de firmar.',
       field_unfilled: 'La sección {{section}} aún tiene el campo “{{blank}}”: rellénelo, o bórrelo si no procede, antes de firmar.',
       side: { left: 'izquierdo', right: 'derecho', both: 'de ambos lados', none: 'desconocido' },

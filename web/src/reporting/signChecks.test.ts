@@ -33,6 +33,7 @@ describe('the checks of a report at signing', () => {
     expect(signCheckText(t, images)).toBe('The images are of the left side; the exam was ordered for the right side.');
     expect(signCheckText(t, check('finding_required', 'block', 'findings'))).toMatch(/BI-RADS assessment/);
     expect(signCheckText(t, check('finding_uncoded', 'warn', 'impression'))).toMatch(/^The Impression section names a classification/);
+    expect(signCheckText(t, check('side_unknown', 'warn', ''))).toMatch(/^Neither the order nor the images say which side/);
     expect(signCheckText(t, check('field_required', 'block', 'findings', '', '', 'Placenta'))).toBe(
       'The Findings section still has the blank “Placenta”, which the template requires: fill it in before signing.');
     expect(signCheckText(i18n.getFixedT('ca'), check('field_unfilled', 'warn', 'findings', '', '', 'BPD'))).toBe(

@@ -32,6 +32,8 @@ export function signCheckText(t: TFunction, c: SignCheck): string {
     }
     case 'images_side':
       return t('report.checks.images_side', sides);
+    case 'side_unknown':
+      return t('report.checks.side_unknown');
     case 'finding_required':
       return t('report.checks.finding_required');
     case 'field_required':
