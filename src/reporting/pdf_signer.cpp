@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <optional>
 
 #include "core/clock.hpp"
@@ -89,6 +90,27 @@ void add_sections(pdf::ReportDocument& doc, const ReportContent& content, const 
 }
 
 }  // namespace
+
+// A calendar date (YYYY-MM-DD) as a letter to a patient writes it: "6 December 2026",
+// "6 de diciembre de 2026", "6 d'agost de 2026"; as it is when it is no such date.
+std::string long_date(const std::string& iso, const std::string& language) {
+  static const std::array<const char*, 12> en = {"January", "February", "March",     "April",   "May",      "June",
+                                                 "July",    "August",   "September", "October", "November", "December"};
+  static const std::array<const char*, 12> es = {"enero", "febrero", "marzo",      "abril",   "mayo",      "junio",
+                                                 "julio", "agosto",  "septiembre", "octubre", "noviembre", "diciembre"};
+  static const std::array<const char*, 12> ca = {"gener",  "febrer", "març",     "abril",   "maig",     "juny",
+                                                 "juliol", "agost",  "setembre", "octubre", "novembre", "desembre"};
+  if (iso.size() < 10 || iso[4] != '-' || iso[7] != '-') return iso;
+  const int month = std::atoi(iso.substr(5, 2).c_str()), day = std::atoi(iso.substr(8, 2).c_str());
+  if (month < 1 || month > 12 || day < 1) return iso;
+  const std::string year = iso.substr(0, 4), d = std::to_string(day);
+  if (language == "es") return d + " de " + es[month - 1] + " de " + year;
+  if (language == "ca") {
+    const std::string m = ca[month - 1];
+    return d + (m[0] == 'a' || m[0] == 'o' ? " d'" : " de ") + m + " de " + year;
+  }
+  return d + " " + en[month - 1] + " " + year;
+}
 
 // A document of a version on the clinic's letterhead: its language, title, footer and branding.
 pdf::ReportDocument on_letterhead(const PdfSignerOptions& options, const std::string& language, std::string title,
@@ -263,16 +285,16 @@ Result<std::string> PdfSigner::letter(const ris::ReadingItem& exam, const Report
   const LetterText text = letter_text(assessment, language);
   pdf::ReportDocument doc = on_letterhead(options_, language, text.title, exam, version);
   doc.patient_study = {{l[kPatient], exam.view.patient_name},
-                       {l[kBirthDate], exam.view.birth_date},
+                       {l[kBirthDate], long_date(exam.view.birth_date, language)},
                        {l[kExam], procedures_of(exam)},
-                       {l[kExamDate], local_minute(zone_, exam.view.appointment.starts_at).substr(0, 10)}};
+                       {l[kExamDate], long_date(local_minute(zone_, exam.view.appointment.starts_at).substr(0, 10), language)}};
   for (const LetterPart& part : text.parts) doc.sections.push_back({part.heading, part.body, {}});
   std::string closing = text.closing;
   auto put = [&closing](std::string_view name, const std::string& value) {
     if (auto at = closing.find(name); at != std::string::npos) closing.replace(at, name.size(), value);
   };
   put("{radiologist}", version.signature->signer_name);
-  put("{date}", local_minute(zone_, version.signature->signed_at).substr(0, 10));
+  put("{date}", long_date(local_minute(zone_, version.signature->signed_at).substr(0, 10), language));
   doc.sections.back().body += "\n\n" + closing;
   return pdf::render_report(doc);
 }

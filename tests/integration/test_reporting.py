@@ -806,7 +806,8 @@ class ReportingBrowserTest(ScannerServer):
         self.assertEqual(status(), "amended")
         # The patient's letter of the BI-RADS 4 result, in plain words, in her language.
         marta = self.server.create_token("marta")
-        for language, words in (("en", "needs a closer look with a biopsy"), ("es", "hay que estudiar con una biopsia")):
+        for language, words, born in (("en", "needs a closer look with a biopsy", "9 July 1961"),
+                                      ("es", "hay que estudiar con una biopsia", "9 de julio de 1961")):
             code, headers, pdf = self.server.http("GET", f"/api/reading/{order['id']}/report/letter?language={language}",
                                                   token=marta)
             self.assertEqual((code, headers["Content-Type"]), (200, "application/pdf"))
@@ -815,6 +816,7 @@ class ReportingBrowserTest(ScannerServer):
             text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
                             .stdout.decode().split())
             self.assertIn(words, text)
+            self.assertIn(born, text, "dates as a letter writes them")
             self.assertIn("Ferrer i Vidal", text)
             self.assertNotIn("BI-RADS", text, "the letter speaks plainly")
         self.assertEqual(self.server.http("GET", f"/api/reading/{order['id']}/report/letter?language=de", token=marta)[0],
