@@ -231,7 +231,8 @@ std::vector<std::string> blanks_in(std::string_view text) {
     if (end == std::string_view::npos) break;
     const std::string_view label = text.substr(at + kFieldMarkOpen.size(), end - at - kFieldMarkOpen.size());
     // A label is one line without brackets: "[[ see [[BPD]]" is a stray mark, then the blank BPD.
-    if (label.empty() || label.size() > kMaxName || label.find_first_of("[]\n") != std::string_view::npos) {
+    // Any length: a placeholder however long is never signed (a template's labels are short).
+    if (label.empty() || label.find_first_of("[]\n") != std::string_view::npos) {
       at += kFieldMarkOpen.size();
       continue;
     }

@@ -207,6 +207,8 @@ TEST(TemplateRules, NoBlankIsSignedAndOneTheTemplateRequiresIsToBeFilledIn) {
   EXPECT_TRUE(sign_checks(c, {}, false, "US", &ob).empty());
   EXPECT_EQ(blanks_in("a [[x]] b [[]] c [[y\nz]] [[w"), std::vector<std::string>{"x"});
   EXPECT_EQ(blanks_in("See [[ prior. BPD [[BPD]] mm"), std::vector<std::string>{"BPD"}) << "a stray mark hides nothing";
+  const std::string long_label(300, 'x');
+  EXPECT_EQ(blanks_in("[[" + long_label + "]]"), std::vector<std::string>{long_label}) << "however long, it is a blank";
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ describe('a template\'s blanks', () => {
     const text = 'BPD [[BPD]] mm, HC [[HC]] mm; [[]] [[not\nclosed]] [[BPD]]';
     expect(blanksIn(text)).toEqual(['BPD', 'HC', 'BPD']);
     expect(blanksIn('See [[ prior. BPD [[BPD]] mm')).toEqual(['BPD']);
+    expect(blanksIn(`[[${'x'.repeat(300)}]]`)).toEqual(['x'.repeat(300)]);
     expect(filled(text, 'BPD', '71')).toBe('BPD 71 mm, HC [[HC]] mm; [[]] [[not\nclosed]] [[BPD]]');
     expect(filled('nothing', 'BPD', '71')).toBe('nothing');
   });

@@ -5,7 +5,7 @@ import type { ReadingItem, ReportContent, ReportMacro, ReportTemplate } from './
 
 export type TemplateField = ReportTemplate['fields'][number];
 
-const BLANK = /\[\[([^[\]\n]{1,200})\]\]/g; // one line, no brackets: "[[ see [[BPD]]" is a stray mark, then BPD
+const BLANK = /\[\[([^[\]\n]+)\]\]/g; // one line, no brackets: "[[ see [[BPD]]" is a stray mark, then BPD
 
 // The labels of the blanks still in `text`, in order.
 export function blanksIn(text: string): string[] {
