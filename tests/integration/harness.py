@@ -330,14 +330,16 @@ class Server:
             self.token = self.create_token("tester")
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([str(VIREO), "serve"], env=self.env, stdout=self.log, stderr=self.log)
-        deadline = time.time() + 20
+        # Generous: on a loaded two-core CI machine a fresh PostgreSQL database's migrations and
+        # the first association can take several seconds each.
+        deadline = time.time() + 60
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("vireo serve exited: " + self.log_path.read_text())
             try:
                 if self.http("GET", "/healthz")[0] == 200 and self.echo() == 0:
                     return self
-            except OSError:
+            except (OSError, subprocess.TimeoutExpired):
                 pass
             time.sleep(0.05)
         raise RuntimeError("vireo serve did not start: " + self.log_path.read_text())
