@@ -7,10 +7,11 @@ tables the server made; then, through the API, as a radiologist:
 
 - the reading worklist's first page (GET /api/reading, 50 of 5,000; goal: p95 under 50 ms);
 - the editor's autosave round trip (PUT /api/reading/{order}/report with the revision it saw,
-  a two-page report's text; goal: p95 under 50 ms);
+  a two-page report's text and two key images; goal: p95 under 50 ms);
 - Sign to the signed PDF stored (POST /api/reading/{order}/report/sign: re-authentication with
-  the password, the PDF laid out and PAdES-signed, stored with its hash; goal: p95 under 300 ms),
-  each on an exam of its own, opened and written first.
+  the password, two key images drawn from the archive's 512 x 512 CT slices, the PDF laid out and
+  PAdES-signed, stored with its hash; goal: p95 under 300 ms), each on an exam of its own, opened
+  and written first.
 
 Needs root (network namespace; PostgreSQL runs as the postgres user).
 
@@ -44,12 +45,41 @@ IMPRESSION = ("1. Growing spiculated nodule of the right upper lobe, highly susp
               "2. New right lower paratracheal lymph node, suspicious for nodal spread. ") * 6
 
 
-def report_body(revision):
-    return {"revision": revision, "templateCode": "CT-THX", "sections": [
+def report_body(revision, key_images=()):
+    return {"revision": revision, "templateCode": "VIR-CT-CHEST", "keyImages": list(key_images), "sections": [
         {"key": "indication", "title": "Clinical information", "text": "Staging of a lung nodule."},
         {"key": "technique", "title": "Technique", "text": "Helical CT of the thorax with contrast."},
         {"key": "findings", "title": "Findings", "text": FINDINGS},
         {"key": "impression", "title": "Impression", "text": IMPRESSION}]}
+
+
+# Two key images per signed report: a 512 x 512 CT slice (vireo-synth's) in the lung window and in
+# the mediastinal.
+WINDOWS = ((-600, 1500, "Nodule, lung window"), (40, 400, "Paratracheal node"))
+
+
+def store_key_images(node, studies, tmp):
+    """Two CT images in each of `studies` (their series and SOP UIDs made from the study's); the
+    key images of each report, as {study: [key image]}."""
+    files, keys = [], {}
+    source = tmp / "key-source" / "study0" / "0.dcm"
+    if not source.exists():
+        subprocess.run([BUILD / "vireo-synth", "ct", str(tmp / "key-source"), "1", "1"], check=True, capture_output=True)
+    for study in studies:
+        keys[study] = []
+        for k, (center, width, caption) in enumerate(WINDOWS, 1):
+            series, sop = f"{study}.1", f"{study}.1.{k}"
+            out = tmp / f"key-{sop}.dcm"
+            shutil.copy(source, out)
+            subprocess.run(["dcmodify", "-nb", "-i", f"(0020,000D)={study}", "-i", f"(0020,000E)={series}",
+                            "-i", f"(0008,0018)={sop}", "-i", "(0020,0011)=3", "-i", f"(0020,0013)={k * 20}", str(out)],
+                           check=True, capture_output=True)
+            files.append(out)
+            keys[study].append({"seriesInstanceUid": series, "sopInstanceUid": sop, "frame": 1, "windowCenter": center,
+                                "windowWidth": width, "caption": caption})
+    subprocess.run(["storescu", "-aec", node.aet, "127.0.0.1", str(node.port), *map(str, files)], check=True,
+                   capture_output=True)
+    return keys
 
 
 def backlog_rows(n, procedure_id):
@@ -124,7 +154,7 @@ def timed(node, headers, method, path, body=None, conn=None):
     return data, elapsed * 1000
 
 
-def measure(node, rounds, signatures):
+def measure(node, rounds, signatures, tmp):
     reader = radiologist(node)
     conn = http.client.HTTPConnection("127.0.0.1", node.http_port, timeout=300)
     listing = []
@@ -133,19 +163,23 @@ def measure(node, rounds, signatures):
         if i >= 10:
             listing.append(ms)
     total = data["total"]
-    order = data["items"][0]["orderId"]
+    order, study = data["items"][0]["orderId"], data["items"][0]["appointment"]["studyInstanceUid"]
     timed(node, reader, "POST", f"/api/reading/{order}/claim", conn=conn)
+    shown = store_key_images(node, [study], tmp)[study]
     autosave, revision = [], 0
     for i in range(rounds + 10):
-        data, ms = timed(node, reader, "PUT", f"/api/reading/{order}/report", report_body(revision), conn=conn)
+        data, ms = timed(node, reader, "PUT", f"/api/reading/{order}/report", report_body(revision, shown), conn=conn)
         revision = data["report"]["revision"]
         if i >= 10:
             autosave.append(ms)
     signing, sizes = [], []
-    items = [i["orderId"] for i in timed(node, reader, "GET", "/api/reading?limit=200&offset=100", conn=conn)[0]["items"]]
-    for order in items[:signatures + 2]:
+    items = timed(node, reader, "GET", "/api/reading?limit=200&offset=100", conn=conn)[0]["items"][:signatures + 2]
+    keys = store_key_images(node, [i["appointment"]["studyInstanceUid"] for i in items], tmp)
+    for item in items:
+        order = item["orderId"]
         timed(node, reader, "POST", f"/api/reading/{order}/claim", conn=conn)
-        data, _ = timed(node, reader, "PUT", f"/api/reading/{order}/report", report_body(0), conn=conn)
+        data, _ = timed(node, reader, "PUT", f"/api/reading/{order}/report",
+                        report_body(0, keys[item["appointment"]["studyInstanceUid"]]), conn=conn)
         data, ms = timed(node, reader, "POST", f"/api/reading/{order}/report/sign",
                          {"revision": data["report"]["revision"], "reauthentication": PASSWORD}, conn=conn)
         signing.append(ms)
@@ -183,7 +217,7 @@ def main():
             node.env["VIREO_CLINIC_TIME_ZONE"] = "UTC"
             filled = fill(node, label, args.exams, tmp)
             node.start()
-            r = measure(node, args.rounds, args.signatures)
+            r = measure(node, args.rounds, args.signatures, tmp)
             node.stop()
             r["filled"] = filled
             results[label] = r
@@ -207,8 +241,9 @@ def main():
              "PostgreSQL 15 (Debian, default settings).", "",
              "| p50 / p95 | SQLite | PostgreSQL |", "| --- | --- | --- |",
              row(f"the reading worklist's first page (50 of {s['total']})", "listing", ".1f"),
-             row("autosave of a two-page report (PUT with its revision)", "autosave", ".1f"),
-             row(f"Sign to the signed PDF stored (re-authentication by password, layout, PAdES; {s['pdf_kb']:.0f} kB)",
+             row("autosave of a two-page report with two key images (PUT with its revision)", "autosave", ".1f"),
+             row("Sign to the signed PDF stored (re-authentication by password, two key images drawn from the "
+                 f"archive, layout, PAdES; {s['pdf_kb']:.0f} kB)",
                  "signing", ".0f")]
     text = "\n".join(lines)
     print(text)

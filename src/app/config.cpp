@@ -140,6 +140,10 @@ const std::vector<ConfigOption>& config_options() {
       {"report_tsa_url", "",
        "An RFC 3161 time-stamping authority (http:// or https://): each report signature is time-stamped by "
        "it (PAdES B-T), and signing waits for it. Empty: signatures carry the signer's own time (PAdES B-B)."},
+      {"report_trusted_ca_file", "",
+       "A PEM file of certification authorities trusted besides the clinic's own: those that issued the "
+       "certificates radiologists bring to sign with (PKCS#12, on their account page), and the time-stamping "
+       "authority's. Signatures are checked against them and the clinic's CA. Empty: the clinic's CA only."},
       {"peer_review_percent", "0",
        "The share, in percent, of signed reports offered to a second radiologist for peer review (RADPEER "
        "scores); chosen by accession number. 0: none."},
@@ -382,6 +386,7 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
   if (key == "critical_result_escalation_s")
     return parse_number<int>(key, value, cfg.critical_result_escalation_s, 1, 7 * 24 * 3600);
   if (key == "report_key_passphrase_file") { cfg.report_key_passphrase_file = std::string(trim(value)); return {}; }
+  if (key == "report_trusted_ca_file") { cfg.report_trusted_ca_file = std::string(trim(value)); return {}; }
   if (key == "dicomweb_public_url") {
     cfg.dicomweb_public_url = value;
     while (!cfg.dicomweb_public_url.empty() && cfg.dicomweb_public_url.back() == '/') cfg.dicomweb_public_url.pop_back();

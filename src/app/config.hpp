@@ -62,6 +62,7 @@ struct Config {
   int peer_review_percent = 0;  // of the final reports, the share offered for peer review
   std::string report_tsa_url;   // an RFC 3161 time-stamping authority: signatures are PAdES B-T; empty: B-B
   std::filesystem::path report_key_passphrase_file;  // empty: data_dir/report-keys.passphrase
+  std::filesystem::path report_trusted_ca_file;      // authorities trusted besides the clinic's CA; empty: none
   archive::DuplicatePolicy duplicate_policy = archive::DuplicatePolicy::KeepFirst;
   std::string default_encoding = "ISO_IR 100";  // text of files that declare no character set
   uint64_t min_free_space_mb = 100;

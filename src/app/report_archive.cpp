@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "api/query_params.hpp"
+#include "app/key_images.hpp"
 #include "app/patient_moves.hpp"
 #include "core/uid.hpp"
 #include "dicom/report_objects.hpp"
@@ -189,6 +190,16 @@ Status archive_version(archive::Archive& archive, reporting::Reports& reports, r
     else sr.sections = sections_of(v.content, language);
     if (v.number < version.number) before = &v;
   }
+  // The key images of every version signed up to this one, each once.
+  std::vector<reporting::KeyImage> shown;
+  for (const auto& v : report.versions)
+    if (v.signature && v.number <= version.number)
+      for (const auto& k : v.content.key_images)
+        if (std::ranges::none_of(shown, [&](const auto& o) { return o.sop_uid == k.sop_uid && o.frame == k.frame; }))
+          shown.push_back(k);
+  auto references = key_image_references(archive, study, shown);
+  if (!references) return std::unexpected(references.error());
+  sr.key_images = std::move(*references);
   if (before)
     sr.predecessor = dicom::ObjectReference{study, sr.header.series_uid, dicom::kBasicTextSrStorage,
                                             sr_uid(study, *before->signature)};

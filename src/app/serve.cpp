@@ -21,6 +21,8 @@
 #include "api/web/web_app.hpp"
 #include "auth/password.hpp"
 #include "app/image_links.hpp"
+#include "app/key_images.hpp"
+#include "pdf/certificates.hpp"
 #include "app/report_archive.hpp"
 #include "app/patient_moves.hpp"
 #include "app/services.hpp"
@@ -216,6 +218,17 @@ Result<Services> open_services(const Config& config) {
     signing.timestamp = [tsa = std::make_shared<net::TsaClient>(config.report_tsa_url)](std::string_view query) {
       return tsa->post(query);
     };
+  signing.key_images = key_image_source(*s.archive);
+  if (!config.report_trusted_ca_file.empty()) {
+    std::ifstream in(config.report_trusted_ca_file, std::ios::binary);
+    signing.trusted_ca_pem.assign(std::istreambuf_iterator<char>(in), {});
+    auto count = pdf::certificates_in(signing.trusted_ca_pem);
+    if (!in.good() && !in.eof()) count = fail(ErrorCode::InvalidArgument, "it cannot be read");
+    if (count && *count == 0) count = fail(ErrorCode::InvalidArgument, "it holds no PEM certificate");
+    if (!count)
+      return fail(ErrorCode::InvalidArgument, "report_trusted_ca_file " + config.report_trusted_ca_file.string() + ": " +
+                                                  count.error().detail);
+  }
   s.report_signer = std::make_unique<reporting::PdfSigner>(*s.signing_keys, s.ris_schedule->zone(), std::move(signing));
   if (auto checked = s.report_signer->check_keys(); !checked) return std::unexpected(checked.error());
   const reporting::ReleaseRule release{std::chrono::hours(config.sensitive_release_delay_h)};

@@ -126,6 +126,44 @@ Result<bool> add_sections(DSRDocumentTree& tree, const std::vector<ReportObjectS
   return added;
 }
 
+// After the current node: the "Key Images" section, each image after its caption; each image
+// also in the request's evidence.
+Status add_key_images(DSRDocument& doc, const std::vector<ImageReference>& images) {
+  if (images.empty()) return {};
+  DSRDocumentTree& tree = doc.getTree();
+  auto c = tree.addContentItem(DSRTypes::RT_contains, DSRTypes::VT_Container,
+                               DSRCodedEntryValue("121180", "DCM", "Key Images"), OFFalse);
+  if (c.bad()) return bad("cannot add the key images", c);
+  bool first = true;
+  for (const auto& k : images) {
+    auto add = [&](DSRTypes::E_ValueType type) {
+      auto done = first ? tree.addChildContentItem(DSRTypes::RT_contains, type, DSRCodedEntryValue(), OFFalse)
+                        : tree.addContentItem(DSRTypes::RT_contains, type, DSRCodedEntryValue(), OFFalse);
+      first = false;
+      return done;
+    };
+    if (!blank(k.caption)) {
+      c = add(DSRTypes::VT_Text);
+      if (c.good()) c = tree.getCurrentContentItem().setConceptName(DSRCodedEntryValue("121106", "DCM", "Comment"), OFFalse);
+      if (c.good()) c = tree.getCurrentContentItem().setStringValue(k.caption.c_str(), OFFalse);
+      if (c.bad()) return bad("cannot add a key image's caption", c);
+    }
+    DSRImageReferenceValue value(k.image.sop_class_uid.c_str(), k.image.sop_uid.c_str(), OFFalse);
+    // A multi-frame image's frame is named (without one the reference is to every frame); a
+    // single-frame image is referred to as itself.
+    if (k.frames > 1) value.getFrameList().addItem(static_cast<Sint32>(k.frame));
+    c = add(DSRTypes::VT_Image);
+    if (c.good()) c = tree.getCurrentContentItem().setImageReference(value, OFFalse);
+    if (c.bad()) return bad("cannot add a key image", c);
+    c = doc.getCurrentRequestedProcedureEvidence().addItem(k.image.study_uid.c_str(), k.image.series_uid.c_str(),
+                                                            k.image.sop_class_uid.c_str(), k.image.sop_uid.c_str(),
+                                                            OFFalse);
+    if (c.bad()) return bad("cannot add a key image to the evidence", c);
+  }
+  tree.goUp();
+  return {};
+}
+
 }  // namespace
 
 Status write_encapsulated_pdf(const std::filesystem::path& file, const ReportObjectHeader& h, const std::string& title,
@@ -193,6 +231,7 @@ Status write_report_sr(const std::filesystem::path& file, const ReportSr& sr) {
     if (auto more = add_sections(tree, a.sections, false); !more) return std::unexpected(more.error());
     tree.goUp();
   }
+  if (auto k = add_key_images(doc, sr.key_images); !k) return k;
   const std::pair<OFCondition (DSRDocument::*)(const OFString&, const OFBool), std::string> values[] = {
       {&DSRDocument::setPatientName, h.patient.name},
       {&DSRDocument::setPatientID, h.patient.id},

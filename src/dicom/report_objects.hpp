@@ -49,6 +49,14 @@ struct ObjectReference {
   std::string study_uid, series_uid, sop_class_uid, sop_uid;
 };
 
+// An image the report shows (a key image): the instance, its frame (from 1), the caption.
+struct ImageReference {
+  ObjectReference image;
+  int64_t frame = 1;
+  std::string caption;
+  int64_t frames = 1;  // the instance's: a frame of a multi-frame image is named, even the first
+};
+
 struct ReportSr {
   ReportObjectHeader header;
   std::vector<ReportObjectSection> sections;   // the report as signed
@@ -57,6 +65,8 @@ struct ReportSr {
   std::string language = "en";                 // of the text: en, es, ca
   std::string requested_procedure;             // the order's procedures: the request it answers
   std::optional<ObjectReference> predecessor;  // the SR this one amends
+  // Under "Key Images" (DCM 121180), each with its caption; also the request's evidence.
+  std::vector<ImageReference> key_images;
 };
 
 inline constexpr const char* kEncapsulatedPdfStorage = "1.2.840.10008.5.1.4.1.1.104.1";

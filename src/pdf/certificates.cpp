@@ -1,6 +1,7 @@
 #include "pdf/certificates.hpp"
 
 #include <openssl/err.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rand.h>
 
 #include "pdf/openssl_handles.hpp"
@@ -153,6 +154,12 @@ Result<SigningIdentity> load_pkcs12(std::string_view der, std::string_view passw
     ERR_clear_error();
     return fail(ErrorCode::InvalidArgument, "the file is not a PKCS#12 (.p12/.pfx) file");
   }
+  // The iteration count is the file's to say, and parsing spends it: a crafted file could hold a
+  // server thread for hours. Real exports use 2,048 to 600,000.
+  const ASN1_INTEGER* iterations = nullptr;
+  PKCS12_get0_mac(nullptr, nullptr, nullptr, &iterations, p12.get());
+  if (iterations && ASN1_INTEGER_get(iterations) > 2'000'000)
+    return fail(ErrorCode::InvalidArgument, "the PKCS#12 file asks for too many key derivation iterations; export it again");
   std::string pass(password);
   EVP_PKEY* raw_key = nullptr;
   X509* raw_cert = nullptr;
@@ -177,6 +184,53 @@ Result<SigningIdentity> load_pkcs12(std::string_view der, std::string_view passw
     chain += *pem;
   }
   return identity_of(key.get(), cert.get(), std::move(chain));
+}
+
+Result<size_t> certificates_in(std::string_view pem) {
+  auto certs = read_certificates(pem);
+  if (!certs) return std::unexpected(certs.error());
+  return certs->size();
+}
+
+Status check_signing_identity(const SigningIdentity& identity, std::string_view trusted_pem) {
+  auto cert = read_certificate(identity.cert_pem);
+  if (!cert) return std::unexpected(cert.error());
+  const uint32_t usage = X509_get_key_usage(cert->get());
+  if (X509_check_ca(cert->get()) != 0 || (usage & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0)
+    return fail(ErrorCode::InvalidArgument, "the certificate is not one for signing documents (an authority's, or its "
+                                            "key usage allows neither digital signatures nor non-repudiation)");
+  auto roots = read_certificates(trusted_pem);
+  if (!roots) return std::unexpected(roots.error());
+  auto chain = read_certificates(identity.chain_pem);
+  if (!chain) return std::unexpected(chain.error());
+  StorePtr store(X509_STORE_new());
+  std::unique_ptr<STACK_OF(X509), OsslFree<sk_X509_free_plain>> untrusted(sk_X509_new_null());
+  StoreCtxPtr context(X509_STORE_CTX_new());
+  if (!store || !untrusted || !context) return fail(ErrorCode::OutOfResources, "no memory to check a certificate");
+  for (const auto& root : *roots)
+    if (X509_STORE_add_cert(store.get(), root.get()) != 1) ERR_clear_error();  // a root listed twice
+  for (const auto& c : *chain) sk_X509_push(untrusted.get(), c.get());
+  if (X509_STORE_CTX_init(context.get(), store.get(), cert->get(), untrusted.get()) != 1)
+    return fail(ErrorCode::Internal, "cannot check the certificate: " + openssl_error_text());
+  if (X509_verify_cert(context.get()) == 1) return {};
+  const int error = X509_STORE_CTX_get_error(context.get());
+  ERR_clear_error();
+  switch (error) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      return fail(ErrorCode::InvalidArgument, "the certificate has expired");
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return fail(ErrorCode::InvalidArgument, "the certificate is not valid yet");
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+      return fail(ErrorCode::InvalidArgument,
+                  "the certificate is not issued by an authority this clinic trusts (an administrator adds the "
+                  "authority's certificate to report_trusted_ca_file)");
+    default:
+      return fail(ErrorCode::InvalidArgument,
+                  std::string("the certificate does not check out: ") + X509_verify_cert_error_string(error));
+  }
 }
 
 }  // namespace vireo::pdf

@@ -42,4 +42,13 @@ struct SigningIdentity {
 // legacy provider, which this does not load: re-export such a file.)
 [[nodiscard]] Result<SigningIdentity> load_pkcs12(std::string_view der, std::string_view password);
 
+// How many certificates a PEM bundle holds; InvalidArgument for one that is not readable.
+[[nodiscard]] Result<size_t> certificates_in(std::string_view pem);
+
+// Whether `identity` may sign reports now: its certificate is within its validity period, may
+// sign (keyUsage digitalSignature or nonRepudiation, where it states a key usage), and chains,
+// through the certificates of its own chain_pem, to one of `trusted_pem` (PEM, concatenated).
+// InvalidArgument naming, in plain words, the first that fails.
+[[nodiscard]] Status check_signing_identity(const SigningIdentity& identity, std::string_view trusted_pem);
+
 }  // namespace vireo::pdf

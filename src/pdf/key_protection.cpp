@@ -57,6 +57,11 @@ Result<CertificateSummary> certificate_summary(std::string_view cert_pem) {
                                      XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0)
     return fail(ErrorCode::Internal, "cannot print the certificate's subject");
   out.subject = bio_text(subject.get());
+  BioPtr issuer(BIO_new(BIO_s_mem()));
+  if (!issuer || X509_NAME_print_ex(issuer.get(), X509_get_issuer_name(cert->get()), 0,
+                                    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0)
+    return fail(ErrorCode::Internal, "cannot print the certificate's issuer");
+  out.issuer = bio_text(issuer.get());
   const ASN1_INTEGER* serial = X509_get0_serialNumber(cert->get());
   for (int i = 0; i < serial->length; ++i) {
     static constexpr char kHex[] = "0123456789abcdef";

@@ -22,6 +22,7 @@ namespace vireo::pdf {
 
 struct CertificateSummary {
   std::string subject;  // RFC 2253, UTF-8
+  std::string issuer;   // the same, of its issuer
   std::string serial;   // hex
   std::string common_name;
   std::chrono::system_clock::time_point not_after{};

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdlib>
 #include <optional>
 
 #include "core/clock.hpp"
+#include "core/strings.hpp"
 #include "pdf/key_protection.hpp"
 #include "pdf/report_layout.hpp"
 #include "reporting/letter.hpp"
@@ -21,7 +23,7 @@ constexpr const char* kCaName = "clinic-ca";
 enum Label {
   kTitle, kPatient, kMrn, kBirthDate, kSex, kAccession, kExam, kExamDate, kReferrer, kFinal, kAddendum,
   kPreliminary, kRadiologist, kPage, kOriginal, kSignedBy, kFemale, kMale, kOther, kUnknown, kStructured,
-  kClassification, kCategory, kFinding, kManagement, kLabelCount
+  kClassification, kCategory, kFinding, kManagement, kKeyImages, kSeriesImage, kFrame, kLabelCount
 };
 using Labels = std::array<const char*, kLabelCount>;
 
@@ -30,19 +32,20 @@ const Labels& labels_for(const std::string& language) {
                             "Exam", "Exam date", "Referring physician", "Final report", "Addendum",
                             "Preliminary report", "Radiologist", "Page {page} of {pages}", "Original report",
                             "signed by", "Female", "Male", "Other", "Unknown", "Structured findings",
-                            "Classification", "Category", "Finding", "Management"};
+                            "Classification", "Category", "Finding", "Management", "Key images",
+                            "Series {series}, image {image}", "frame {frame}"};
   static const Labels es = {"Informe radiológico", "Paciente", "NHC", "Fecha de nacimiento", "Sexo",
                             "Número de acceso", "Exploración", "Fecha de la exploración", "Médico solicitante",
                             "Informe final", "Adenda", "Informe preliminar", "Radiólogo/a",
                             "Página {page} de {pages}", "Informe original", "firmado por", "Mujer", "Hombre", "Otro",
                             "Desconocido", "Hallazgos estructurados", "Clasificación", "Categoría", "Hallazgo",
-                            "Conducta"};
+                            "Conducta", "Imágenes clave", "Serie {series}, imagen {image}", "fotograma {frame}"};
   static const Labels ca = {"Informe radiològic", "Pacient", "NHC", "Data de naixement", "Sexe",
                             "Número d'accés", "Exploració", "Data de l'exploració", "Metge/ssa sol·licitant",
                             "Informe final", "Addenda", "Informe preliminar", "Radiòleg/a",
                             "Pàgina {page} de {pages}", "Informe original", "signat per", "Dona", "Home", "Altre",
                             "Desconegut", "Troballes estructurades", "Classificació", "Categoria", "Troballa",
-                            "Conducta"};
+                            "Conducta", "Imatges clau", "Sèrie {series}, imatge {image}", "fotograma {frame}"};
   if (language == "es") return es;
   if (language == "ca") return ca;
   return en;
@@ -87,6 +90,23 @@ void add_sections(pdf::ReportDocument& doc, const ReportContent& content, const 
   if (!prefix.empty()) table.title = prefix + ": " + table.title;
   const size_t at = after_findings.value_or(doc.sections.size());
   doc.sections.insert(doc.sections.begin() + static_cast<std::ptrdiff_t>(std::max(at, first)), std::move(table));
+}
+
+std::string replaced(std::string pattern, std::string_view name, const std::string& value) {
+  if (auto at = pattern.find(name); at != std::string::npos) pattern.replace(at, name.size(), value);
+  return pattern;
+}
+
+// Under a key image: "1. Caption — Series 3, image 42, frame 5" (what the image says of itself).
+std::string key_image_caption(size_t n, const KeyImage& k, const KeyImagePicture& p, const Labels& l) {
+  std::string where;
+  if (!p.series_number.empty() && !p.instance_number.empty())
+    where = replaced(replaced(l[kSeriesImage], "{series}", p.series_number), "{image}", p.instance_number);
+  if (p.frames > 1) where += (where.empty() ? "" : ", ") + replaced(l[kFrame], "{frame}", std::to_string(k.frame));
+  std::string out = std::to_string(n) + ".";
+  if (!k.caption.empty()) out += " " + k.caption;
+  if (!where.empty()) out += (k.caption.empty() ? " " : " — ") + where;
+  return out;
 }
 
 }  // namespace
@@ -200,8 +220,159 @@ Result<pdf::SigningIdentity> PdfSigner::unseal(const StoredIdentity& stored) {
   return pdf::SigningIdentity{*key, stored.cert_pem, stored.chain_pem};
 }
 
+namespace {
+
+std::string own_prefix(const std::string& username) { return "own:" + username + "@"; }
+
+// A name's words for comparing: folded to upper-case ASCII where Latin, split on what is not a
+// letter or digit, without titles and particles ("Dra.", "i", "de", "la").
+std::vector<std::string> name_words(std::string_view name) {
+  static const std::vector<std::string> kTitles = {"DR", "DRA", "DOCTOR", "DOCTORA", "PROF", "MD", "PHD"};
+  std::vector<std::string> out;
+  std::string word;
+  auto flush = [&] {
+    if (word.size() >= 3 && std::ranges::find(kTitles, word) == kTitles.end() &&
+        std::ranges::find(out, word) == out.end())
+      out.push_back(word);
+    word.clear();
+  };
+  for (char c : normalize_person_name(name)) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80) word += c;
+    else flush();
+  }
+  flush();
+  return out;
+}
+
+// A name that sorts after any kept before it, even within the same second.
+std::string own_name(const std::string& username) {
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string digits = std::to_string(micros);
+  return own_prefix(username) + std::string(20 - std::min<size_t>(20, digits.size()), '0') + digits;
+}
+
+Result<SigningCertificate> described(const std::string& source, const std::string& cert_pem) {
+  auto summary = pdf::certificate_summary(cert_pem);
+  if (!summary) return std::unexpected(summary.error());
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(summary->not_after.time_since_epoch()).count();
+  return SigningCertificate{source, summary->subject, summary->issuer, summary->serial, utc_iso(seconds)};
+}
+
+}  // namespace
+
+bool names_same_person(std::string_view certificate_name, std::string_view person_name) {
+  auto a = name_words(certificate_name), b = name_words(person_name);
+  // Identity numbers in a certificate's name (an ID card's) are not a person's words.
+  std::erase_if(a, [](const std::string& w) { return std::ranges::any_of(w, [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }); });
+  if (a.empty() || b.empty()) return false;
+  const auto& shorter = a.size() <= b.size() ? a : b;
+  const auto& longer = a.size() <= b.size() ? b : a;
+  if (std::ranges::any_of(shorter, [&](const std::string& w) { return std::ranges::find(longer, w) == longer.end(); }))
+    return false;
+  return shorter.size() >= std::min<size_t>(2, longer.size());
+}
+
+Result<std::optional<std::pair<std::string, pdf::SigningIdentity>>> PdfSigner::own(const std::string& username) {
+  using Own = std::optional<std::pair<std::string, pdf::SigningIdentity>>;
+  // Looked up every time (another node may have changed it); opened once per name.
+  auto stored = keys_.newest(own_prefix(username));
+  if (!stored) return std::unexpected(stored.error());
+  if (!*stored || (*stored)->cert_pem.empty()) return Own();  // none, or stopped
+  const std::string name = (*stored)->name;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = cached_.find(name); it != cached_.end()) return Own(std::pair{name, it->second});
+  }
+  auto opened = unseal(**stored);
+  if (!opened) return std::unexpected(opened.error());
+  std::lock_guard lock(mutex_);
+  // A key replaced since is not kept in memory.
+  std::erase_if(cached_, [&](const auto& entry) { return entry.first.starts_with(own_prefix(username)); });
+  cached_[name] = *opened;
+  return Own(std::pair{name, std::move(*opened)});
+}
+
+Result<SigningCertificate> PdfSigner::certificate_of(const std::string& username) {
+  // (the certificates only: no key is opened to show them)
+  auto mine = keys_.newest(own_prefix(username));
+  if (!mine) return std::unexpected(mine.error());
+  if (*mine && !(*mine)->cert_pem.empty()) return described("own", (*mine)->cert_pem);
+  auto issued = keys_.newest("user:" + username + "@");
+  if (!issued) return std::unexpected(issued.error());
+  if (!*issued) return SigningCertificate{"clinic", "", "", "", ""};
+  return described("clinic", (*issued)->cert_pem);
+}
+
+Result<pdf::SigningIdentity> PdfSigner::acceptable(const std::string& person_name, std::string_view pkcs12,
+                                                   std::string_view password) {
+  auto loaded = pdf::load_pkcs12(pkcs12, password);
+  if (!loaded) return std::unexpected(loaded.error());
+  auto ca = clinic_ca_pem();
+  if (!ca) return std::unexpected(ca.error());
+  if (auto s = pdf::check_signing_identity(*loaded, trusted_pem(*ca)); !s) return std::unexpected(s.error());
+  // Their own: a report signed by one person is never signed with another's certificate.
+  auto summary = pdf::certificate_summary(loaded->cert_pem);
+  if (!summary) return std::unexpected(summary.error());
+  if (!names_same_person(summary->common_name, person_name))
+    return fail(ErrorCode::InvalidArgument, "the certificate is issued to " + summary->common_name + ", not to " +
+                                                person_name + " (the name the clinic's staff list gives you)");
+  return loaded;
+}
+
+Result<SigningCertificate> PdfSigner::check_own_certificate(const std::string& person_name, std::string_view pkcs12,
+                                                            std::string_view password) {
+  auto loaded = acceptable(person_name, pkcs12, password);
+  if (!loaded) return std::unexpected(loaded.error());
+  return described("own", loaded->cert_pem);
+}
+
+Status PdfSigner::check_can_sign(const std::string& username) {
+  auto mine = keys_.newest(own_prefix(username));
+  if (!mine) return std::unexpected(mine.error());
+  if (!*mine || (*mine)->cert_pem.empty()) return {};
+  auto ca = clinic_ca_pem();
+  if (!ca) return std::unexpected(ca.error());
+  pdf::SigningIdentity certificate{"", (*mine)->cert_pem, (*mine)->chain_pem};
+  if (auto s = pdf::check_signing_identity(certificate, trusted_pem(*ca)); !s)
+    return fail(ErrorCode::StateConflict, "Your own signing certificate cannot sign now (" + s.error().detail +
+                                              "); bring a new one, or go back to the clinic's, on your account page");
+  return {};
+}
+
+Result<SigningCertificate> PdfSigner::use_own_certificate(const std::string& username, const std::string& person_name,
+                                                          std::string_view pkcs12, std::string_view password) {
+  auto loaded = acceptable(person_name, pkcs12, password);
+  if (!loaded) return std::unexpected(loaded.error());
+  auto sealed = pdf::encrypt_private_key(loaded->key_pem, options_.key_passphrase);
+  if (!sealed) return std::unexpected(sealed.error());
+  auto kept = keys_.keep_first({own_name(username), *sealed, loaded->cert_pem, loaded->chain_pem, {}});
+  if (!kept) return std::unexpected(kept.error());
+  return described("own", kept->cert_pem);
+}
+
+Status PdfSigner::stop_own_certificate(const std::string& username) {
+  auto mine = own(username);
+  if (!mine) return std::unexpected(mine.error());
+  if (!*mine) return fail(ErrorCode::NotFound, "you sign with the clinic's certificate already");
+  // Kept, never deleted (what it signed stays checkable): a later entry without a certificate ends it.
+  auto kept = keys_.keep_first({own_name(username), "", "", "", {}});
+  if (!kept) return std::unexpected(kept.error());
+  return {};
+}
+
 Result<pdf::SigningIdentity> PdfSigner::person(const std::string& username, const std::string& name,
                                                const pdf::SigningIdentity& ca) {
+  // Their own certificate, when they brought one: it must still be good to sign with (a report
+  // is never signed in its place with another without their knowing).
+  auto mine = own(username);
+  if (!mine) return std::unexpected(mine.error());
+  if (*mine) {
+    if (auto s = pdf::check_signing_identity((*mine)->second, trusted_pem(ca.cert_pem)); !s)
+      return fail(ErrorCode::StateConflict, "Your own signing certificate cannot sign now (" + s.error().detail +
+                                                "); bring a new one, or go back to the clinic's, on your account page");
+    return (*mine)->second;
+  }
   // A radiologist's certificate names them as they are now and has a month left at least; else a
   // new one is issued under a new name (the old ones stay: what they signed stays checkable).
   const std::string prefix = "user:" + username + "@";
@@ -262,7 +433,10 @@ Result<SignedPdf> PdfSigner::sign(const SigningRequest& request) {
   if (!ca) return std::unexpected(ca.error());
   auto signer = person(request.signer, request.signer_name, *ca);
   if (!signer) return std::unexpected(signer.error());
-  auto rendered = pdf::render_report(report_document(request, options_, zone_));
+  pdf::ReportDocument doc = report_document(request, options_, zone_);
+  if (auto drawn = key_images(request, doc.key_images); !drawn) return std::unexpected(drawn.error());
+  doc.key_images_title = labels_for(options_.language)[kKeyImages];
+  auto rendered = pdf::render_report(doc);
   if (!rendered) return std::unexpected(rendered.error());
   pdf::SignatureRequest how;
   how.signer_name = request.signer_name;
@@ -277,6 +451,30 @@ Result<SignedPdf> PdfSigner::sign(const SigningRequest& request) {
   return SignedPdf{std::move(*signed_pdf), summary->subject, summary->serial};
 }
 
+// The key images of the version signed, then those of the versions it adds to (each image once).
+Status PdfSigner::key_images(const SigningRequest& request, std::vector<pdf::KeyImage>& out) {
+  // Those signed before are printed as far as the study still has them: an image deleted or an exam
+  // linked to its right study since must not make the addendum (often the correction) unsignable.
+  std::vector<std::pair<const KeyImage*, bool>> chosen;  // the image, and whether it must be drawn
+  auto add = [&chosen](const ReportContent& c, bool required) {
+    for (const auto& k : c.key_images)
+      if (std::ranges::none_of(chosen, [&](const auto& o) { return o.first->sop_uid == k.sop_uid && o.first->frame == k.frame; }))
+        chosen.emplace_back(&k, required);
+  };
+  add(request.version->content, true);
+  if (request.version->kind == "addendum")
+    for (const auto& earlier : request.report->versions)
+      if (earlier.signature) add(earlier.content, false);
+  if (chosen.empty() || !options_.key_images) return {};
+  const Labels& l = labels_for(options_.language);
+  for (const auto& [image, required] : chosen) {
+    auto picture = options_.key_images(request.exam->view.study_uid, *image);
+    if (!picture && (required || picture.error().code != ErrorCode::NotFound)) return std::unexpected(picture.error());
+    if (picture) out.push_back({std::move(picture->png), key_image_caption(out.size() + 1, *image, *picture, l)});
+  }
+  return {};
+}
+
 Result<std::string> PdfSigner::letter(const ris::ReadingItem& exam, const ReportVersion& version,
                                       const std::string& language) {
   const std::string assessment = letter_assessment(version.content);
@@ -289,12 +487,9 @@ Result<std::string> PdfSigner::letter(const ris::ReadingItem& exam, const Report
                        {l[kExam], procedures_of(exam)},
                        {l[kExamDate], long_date(local_minute(zone_, exam.view.appointment.starts_at).substr(0, 10), language)}};
   for (const LetterPart& part : text.parts) doc.sections.push_back({part.heading, part.body, {}});
-  std::string closing = text.closing;
-  auto put = [&closing](std::string_view name, const std::string& value) {
-    if (auto at = closing.find(name); at != std::string::npos) closing.replace(at, name.size(), value);
-  };
-  put("{radiologist}", version.signature->signer_name);
-  put("{date}", long_date(local_minute(zone_, version.signature->signed_at).substr(0, 10), language));
+  const std::string closing =
+      replaced(replaced(text.closing, "{radiologist}", version.signature->signer_name), "{date}",
+               long_date(local_minute(zone_, version.signature->signed_at).substr(0, 10), language));
   doc.sections.back().body += "\n\n" + closing;
   return pdf::render_report(doc);
 }
@@ -303,7 +498,7 @@ Result<pdf::Verification> PdfSigner::verify(std::string_view pdf) {
   auto ca = keys_.find(kCaName);
   if (!ca) return std::unexpected(ca.error());
   if (!*ca) return fail(ErrorCode::NotFound, "no report was signed here yet");
-  return pdf::verify_pades(pdf, (*ca)->cert_pem);
+  return pdf::verify_pades(pdf, trusted_pem((*ca)->cert_pem));
 }
 
 }  // namespace vireo::reporting

@@ -31,6 +31,16 @@ struct PdfSignerOptions {
   std::string key_passphrase;      // encrypts the keys kept in the database
   int certificate_days = 825;      // a radiologist's certificate from the clinic's CA
   pdf::TimestampCallback timestamp;  // set: PAdES B-T with an RFC 3161 authority; empty: B-B
+  KeyImageSource key_images;         // draws the key images; empty: none printed
+  // Authorities (PEM, concatenated) trusted besides the clinic's own CA: those that issue the
+  // radiologists' own certificates, and the time-stamping authority's.
+  std::string trusted_ca_pem;
+};
+
+// The certificate a radiologist signs with, as their account page shows it.
+struct SigningCertificate {
+  std::string source;  // "own": brought as a PKCS#12 file; "clinic": issued by the clinic's CA
+  std::string subject, issuer, serial, not_after;  // not_after: UTC ISO-8601; all empty: none issued yet
 };
 
 class PdfSigner : public Signer {
@@ -46,6 +56,26 @@ class PdfSigner : public Signer {
   // BI-RADS assessment, in `language` (en, es, ca), on the clinic's letterhead; not signed.
   [[nodiscard]] Result<std::string> letter(const ris::ReadingItem& exam, const ReportVersion& version,
                                            const std::string& language);
+  // The certificate `username` signs with now: their own, else the clinic's (empty before their first
+  // signature).
+  [[nodiscard]] Result<SigningCertificate> certificate_of(const std::string& username);
+  // From now on `username` signs with the key and certificate of a PKCS#12 file (a qualified
+  // certificate bought elsewhere), kept encrypted like the clinic's keys. InvalidArgument, saying
+  // why, for a file that cannot be opened or a certificate that may not sign reports here
+  // (check_signing_identity against the clinic's CA and trusted_ca_pem).
+  // `person_name`: theirs as their signature prints it; the certificate must name the same person.
+  [[nodiscard]] Result<SigningCertificate> use_own_certificate(const std::string& username,
+                                                               const std::string& person_name,
+                                                               std::string_view pkcs12, std::string_view password);
+  // The same checks without keeping it: the certificate it would be, or why not (so that nothing
+  // is asked of the radiologist for a file that will be refused).
+  [[nodiscard]] Result<SigningCertificate> check_own_certificate(const std::string& person_name,
+                                                                 std::string_view pkcs12, std::string_view password);
+  // Whether `username` can sign now: their own certificate, when they have one, is still good
+  // (StateConflict, saying why, otherwise); for refusing before a one-time code is spent.
+  [[nodiscard]] Status check_can_sign(const std::string& username);
+  // Back to the clinic's certificate. NotFound when they have no own certificate.
+  [[nodiscard]] Status stop_own_certificate(const std::string& username);
   // The clinic's CA certificate (PEM), made on first use.
   [[nodiscard]] Result<std::string> clinic_ca_pem();
   // At start: the keys kept, if any, open with this node's passphrase (InvalidArgument otherwise).
@@ -56,12 +86,24 @@ class PdfSigner : public Signer {
   Result<pdf::SigningIdentity> person(const std::string& username, const std::string& name,
                                       const pdf::SigningIdentity& ca);
   Result<pdf::SigningIdentity> unseal(const StoredIdentity& stored);
+  // Their own certificate now (nullopt: none, or stopped), and its name in SigningKeys.
+  Result<std::optional<std::pair<std::string, pdf::SigningIdentity>>> own(const std::string& username);
+  Result<pdf::SigningIdentity> acceptable(const std::string& person_name, std::string_view pkcs12,
+                                          std::string_view password);
+  std::string trusted_pem(const std::string& ca_pem) const { return ca_pem + options_.trusted_ca_pem; }
+  Status key_images(const SigningRequest& request, std::vector<pdf::KeyImage>& out);
   SigningKeys& keys_;
   TimeZone zone_;
   PdfSignerOptions options_;
   std::mutex mutex_;
   std::map<std::string, pdf::SigningIdentity> cached_;  // by SigningKeys name (a person's: their prefix)
 };
+
+// Whether a certificate's name (its common name) names the person a signature prints: the words
+// of the shorter of the two (accents and case aside, titles such as Dr. and short particles left
+// out) are all in the other, two at least when it has two. "VILA GARCIA MARTA - 12345678Z" names
+// "Dra. Marta Vila"; "Laia Ferrer i Puig" does not.
+[[nodiscard]] bool names_same_person(std::string_view certificate_name, std::string_view person_name);
 
 // The report as its PDF prints it, in `language` (labels: en, es, ca); exposed for tests.
 [[nodiscard]] pdf::ReportDocument report_document(const SigningRequest& request, const PdfSignerOptions& options,

@@ -46,10 +46,22 @@ struct CodedFinding {
   [[nodiscard]] std::string value(std::string_view field) const;  // "" when not given
 };
 
+// An image of the exam the radiologist chose to show with the report: which frame of which
+// instance, the window it was read in (as the viewer showed it; none: the image's own), and a
+// caption. Printed in the signed PDF and referenced by the report's SR.
+struct KeyImage {
+  std::string series_uid, sop_uid;
+  int64_t frame = 1;  // from 1
+  std::optional<double> window_center, window_width;
+  std::string caption;
+  friend bool operator==(const KeyImage&, const KeyImage&) = default;
+};
+
 struct ReportContent {
   std::string template_code;  // the template it was written from, or empty
   std::vector<ReportSection> sections;
   std::vector<CodedFinding> findings;  // structured findings, rendered into the printed report
+  std::vector<KeyImage> key_images;    // in the order they are printed
   friend bool operator==(const ReportContent&, const ReportContent&) = default;
   [[nodiscard]] bool empty() const;  // no section has any text but blanks
 };

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cmath>
 #include <iterator>
 
 #include "core/base64.hpp"
@@ -42,15 +44,21 @@ Report report_of(const Row& r) {
   return out;
 }
 
-Result<std::vector<ReportSection>> sections(Connection& c, const char* table, int64_t report_id,
-                                            std::optional<int64_t> number) {
-  std::string sql = std::string("SELECT section_key, title, body FROM ") + table + " WHERE report_id = ?";
+// The rows of a content's table: the working text's (no number) or a version's, in `order`.
+Result<std::vector<Row>> content_rows(Connection& c, const char* columns, const char* table, int64_t report_id,
+                                      std::optional<int64_t> number, const char* order = "position") {
+  std::string sql = std::string("SELECT ") + columns + " FROM " + table + " WHERE report_id = ?";
   std::vector<SqlValue> args{report_id};
   if (number) {
     sql += " AND number = ?";
     args.emplace_back(*number);
   }
-  auto rows = c.query(sql + " ORDER BY position", std::span<const SqlValue>(args));
+  return c.query(sql + " ORDER BY " + order, std::span<const SqlValue>(args));
+}
+
+Result<std::vector<ReportSection>> sections(Connection& c, const char* table, int64_t report_id,
+                                            std::optional<int64_t> number) {
+  auto rows = content_rows(c, "section_key, title, body", table, report_id, number);
   if (!rows) return std::unexpected(rows.error());
   std::vector<ReportSection> out;
   for (const auto& r : *rows) out.push_back({r.text(0), r.text(1), r.text(2)});
@@ -59,13 +67,7 @@ Result<std::vector<ReportSection>> sections(Connection& c, const char* table, in
 
 Result<std::vector<CodedFinding>> findings(Connection& c, const char* table, int64_t report_id,
                                            std::optional<int64_t> number) {
-  std::string sql = std::string("SELECT finding, system, field, value FROM ") + table + " WHERE report_id = ?";
-  std::vector<SqlValue> args{report_id};
-  if (number) {
-    sql += " AND number = ?";
-    args.emplace_back(*number);
-  }
-  auto rows = c.query(sql + " ORDER BY finding, position", std::span<const SqlValue>(args));
+  auto rows = content_rows(c, "finding, system, field, value", table, report_id, number, "finding, position");
   if (!rows) return std::unexpected(rows.error());
   std::vector<CodedFinding> out;
   int64_t current = -1;
@@ -99,6 +101,54 @@ Status insert_findings(Connection& c, const char* table, int64_t report_id, std:
   return {};
 }
 
+// A window as kept: the shortest decimal that reads back as the same double ("" for none), so
+// that both engines keep it exactly without a floating-point column.
+std::string window_text(std::optional<double> v) {
+  if (!v) return {};
+  char buffer[32];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, *v);
+  return ec == std::errc() ? std::string(buffer, end) : std::string();
+}
+
+std::optional<double> window_of(const std::string& text) {
+  double v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+Result<std::vector<KeyImage>> key_images(Connection& c, const char* table, int64_t report_id,
+                                         std::optional<int64_t> number) {
+  auto rows = content_rows(c, "series_uid, sop_uid, frame, window_center, window_width, caption", table, report_id,
+                           number);
+  if (!rows) return std::unexpected(rows.error());
+  std::vector<KeyImage> out;
+  for (const auto& r : *rows)
+    out.push_back({r.text(0), r.text(1), r.integer(2), window_of(r.text(3)), window_of(r.text(4)), r.text(5)});
+  return out;
+}
+
+Status insert_key_images(Connection& c, const char* table, int64_t report_id, std::optional<int64_t> number,
+                         const std::vector<KeyImage>& list) {
+  int64_t position = 0;
+  for (const auto& k : list) {
+    std::vector<SqlValue> args{report_id};
+    if (number) args.emplace_back(*number);
+    for (SqlValue v : std::initializer_list<SqlValue>{position++, k.series_uid, k.sop_uid, k.frame,
+                                                      window_text(k.window_center), window_text(k.window_width),
+                                                      k.caption})
+      args.push_back(std::move(v));
+    const std::string columns = std::string(number ? "report_id, number, " : "report_id, ") +
+                                "position, series_uid, sop_uid, frame, window_center, window_width, caption";
+    const std::string marks = number ? "?, ?, ?, ?, ?, ?, ?, ?, ?" : "?, ?, ?, ?, ?, ?, ?, ?";
+    if (auto s = c.execute(std::string("INSERT INTO ") + table + " (" + columns + ") VALUES (" + marks + ")",
+                           std::span<const SqlValue>(args));
+        !s)
+      return s;
+  }
+  return {};
+}
+
 Result<std::vector<ReportVersion>> versions(Connection& c, int64_t report_id) {
   auto rows = c.query(
       "SELECT v.number, v.kind, v.template_code, v.author, v.author_name, v.created_at, s.signer, s.signer_name, "
@@ -126,6 +176,9 @@ Result<std::vector<ReportVersion>> versions(Connection& c, int64_t report_id) {
     auto f = findings(c, "rep_version_findings", report_id, v.number);
     if (!f) return std::unexpected(f.error());
     v.content.findings = std::move(*f);
+    auto k = key_images(c, "rep_version_key_images", report_id, v.number);
+    if (!k) return std::unexpected(k.error());
+    v.content.key_images = std::move(*k);
   }
   return out;
 }
@@ -150,6 +203,9 @@ Result<std::optional<Report>> load(Connection& c, int64_t order_id) {
   auto coded = findings(c, "rep_draft_findings", report.id, std::nullopt);
   if (!coded) return std::unexpected(coded.error());
   report.draft.findings = std::move(*coded);
+  auto pictures = key_images(c, "rep_draft_key_images", report.id, std::nullopt);
+  if (!pictures) return std::unexpected(pictures.error());
+  report.draft.key_images = std::move(*pictures);
   auto all = versions(c, report.id);
   if (!all) return std::unexpected(all.error());
   report.versions = std::move(*all);
@@ -172,19 +228,24 @@ Status insert_sections(Connection& c, const char* table, int64_t report_id, std:
   return {};
 }
 
-// A content's sections and structured findings, as the working text (no number) or a version.
+// A content's sections, structured findings and key images, as the working text (no number) or a version.
 Status insert_content(Connection& c, int64_t report_id, std::optional<int64_t> number, const ReportContent& content) {
   if (auto s = insert_sections(c, number ? "rep_version_sections" : "rep_draft_sections", report_id, number,
                                content.sections);
       !s)
     return s;
-  return insert_findings(c, number ? "rep_version_findings" : "rep_draft_findings", report_id, number,
-                         content.findings);
+  if (auto s = insert_findings(c, number ? "rep_version_findings" : "rep_draft_findings", report_id, number,
+                               content.findings);
+      !s)
+    return s;
+  return insert_key_images(c, number ? "rep_version_key_images" : "rep_draft_key_images", report_id, number,
+                           content.key_images);
 }
 
 Status clear_draft(Connection& c, int64_t report_id) {
   for (const char* sql : {"DELETE FROM rep_draft_sections WHERE report_id = ?",
-                          "DELETE FROM rep_draft_findings WHERE report_id = ?"})
+                          "DELETE FROM rep_draft_findings WHERE report_id = ?",
+                          "DELETE FROM rep_draft_key_images WHERE report_id = ?"})
     if (auto s = c.execute(sql, {report_id}); !s) return s;
   return {};
 }
@@ -282,6 +343,34 @@ std::vector<FieldError> check_content(const ReportContent& content) {
     out.push_back({"findings", "too_many", "A report has at most " + std::to_string(kMaxFindings) + " structured findings"});
   for (size_t i = 0; i < content.findings.size() && i < kMaxFindings; ++i)
     std::ranges::move(check_finding(content.findings[i], i), std::back_inserter(out));
+  std::ranges::move(check_key_images(content.key_images), std::back_inserter(out));
+  return out;
+}
+
+std::vector<FieldError> check_key_images(const std::vector<KeyImage>& list) {
+  std::vector<FieldError> out;
+  if (list.size() > kMaxKeyImages)
+    out.push_back({"keyImages", "too_many", "A report has at most " + std::to_string(kMaxKeyImages) + " key images"});
+  auto uid = [](const std::string& u) {
+    return !u.empty() && u.size() <= 64 && std::ranges::all_of(u, [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+  };
+  for (size_t i = 0; i < list.size() && i < kMaxKeyImages; ++i) {
+    const KeyImage& k = list[i];
+    const std::string field = "keyImages/" + std::to_string(i);
+    if (!uid(k.series_uid)) out.push_back({field + "/seriesInstanceUid", "format", "A Series Instance UID: digits and dots"});
+    if (!uid(k.sop_uid)) out.push_back({field + "/sopInstanceUid", "format", "A SOP Instance UID: digits and dots"});
+    if (k.frame < 1 || k.frame > 100'000) out.push_back({field + "/frame", "range", "A frame number, from 1"});
+    if (k.window_center.has_value() != k.window_width.has_value())
+      out.push_back({field + "/windowWidth", "required", "A window is its centre and its width, both or neither"});
+    else if (k.window_width && !(*k.window_width >= 1 && *k.window_width <= 1e9 && std::abs(*k.window_center) <= 1e9))
+      out.push_back({field + "/windowWidth", "range", "A window's width is at least 1"});
+    // Characters as the editor counts them, not bytes: 200 accented letters are a caption too.
+    const auto characters = std::ranges::count_if(k.caption, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+    if (characters > 200) out.push_back({field + "/caption", "too_long", "A caption has at most 200 characters"});
+    for (size_t j = 0; j < i; ++j)
+      if (list[j].sop_uid == k.sop_uid && list[j].frame == k.frame)
+        out.push_back({field, "duplicate", "This image is a key image of the report already"});
+  }
   return out;
 }
 
@@ -290,6 +379,12 @@ Result<std::unique_ptr<Reports>> Reports::open(Database& db, WriteQueue& writes,
                                                const MigrationProgress& progress) {
   if (auto s = migrate(db, "reporting", migrations(), progress); !s) return std::unexpected(s.error());
   return std::unique_ptr<Reports>(new Reports(db, writes, outbox, signer, release, clock));
+}
+
+Result<std::string> Reports::signer_name(const std::string& username) {
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  return staff_name(**c, username);
 }
 
 Result<std::optional<Report>> Reports::of_order(int64_t order_id, const access::Principal& actor) {
@@ -724,6 +819,15 @@ const std::vector<Migration>& migrations() {
         "CREATE TABLE rep_template_macros (code TEXT NOT NULL, position INTEGER NOT NULL, macro_key TEXT NOT NULL, name "
         "TEXT NOT NULL, section_key TEXT NOT NULL, body TEXT NOT NULL, shortcut TEXT NOT NULL, PRIMARY KEY (code, "
         "position))"}},
+      {8,
+       "reports: the key images chosen for the working text and for each version (append-only)",
+       {"CREATE TABLE rep_draft_key_images (report_id INTEGER NOT NULL, position INTEGER NOT NULL, series_uid TEXT NOT "
+        "NULL, sop_uid TEXT NOT NULL, frame INTEGER NOT NULL, window_center TEXT NOT NULL, window_width TEXT NOT NULL, "
+        "caption TEXT NOT NULL, PRIMARY KEY (report_id, position))",
+        "CREATE TABLE rep_version_key_images (report_id INTEGER NOT NULL, number INTEGER NOT NULL, position INTEGER NOT "
+        "NULL, series_uid TEXT NOT NULL, sop_uid TEXT NOT NULL, frame INTEGER NOT NULL, window_center TEXT NOT NULL, "
+        "window_width TEXT NOT NULL, caption TEXT NOT NULL, PRIMARY KEY (report_id, number, position))",
+        "${APPEND_ONLY:rep_version_key_images}"}},
   };
   return list;
 }

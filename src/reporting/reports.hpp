@@ -37,6 +37,8 @@ namespace vireo::reporting {
 inline constexpr size_t kMaxSections = 40;
 inline constexpr size_t kMaxSectionText = 100'000;
 inline constexpr size_t kMaxFindings = 40;
+// Two to a row in the PDF: four rows, beyond which a report is no longer the place for them.
+inline constexpr size_t kMaxKeyImages = 8;
 
 class Reports {
  public:
@@ -87,6 +89,9 @@ class Reports {
   [[nodiscard]] Result<std::vector<SignCheck>> sign_checks_of(int64_t order_id, const ExamSides& sides,
                                                               const access::Principal& actor);
 
+  // The name a signature of `username` prints: their staff name, else their account's.
+  [[nodiscard]] Result<std::string> signer_name(const std::string& username);
+
   // The signed PDF of a version, as stored, with its recorded SHA-256.
   struct SignedFile {
     std::string pdf, sha256;
@@ -128,6 +133,8 @@ class Reports {
 
 // Sections to correct in a content: too many, unknown key form, too long.
 [[nodiscard]] std::vector<FieldError> check_content(const ReportContent& content);
+// Key images to correct: too many, malformed UIDs, frame, half a window, a long caption, twice.
+[[nodiscard]] std::vector<FieldError> check_key_images(const std::vector<KeyImage>& list);
 // Why `actor` may not sign the report's working text now (seen at `seen_revision`), or nullopt:
 // not theirs to write, stale, empty, already signed, or an addendum someone else wrote last.
 [[nodiscard]] std::optional<ReportConflict> sign_conflict(const std::optional<Report>& report,

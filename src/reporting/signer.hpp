@@ -5,6 +5,7 @@
 // Thread-safety: implementations may be called concurrently.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,16 @@ struct SigningRequest {
   std::string signer, signer_name;         // the account and the name printed under the text
   std::string signed_at;                   // UTC ISO-8601, as recorded
 };
+
+// A key image as the PDF prints it: the picture (PNG, in the window it was chosen in), and where
+// it is in the study as the modality numbered it ("" when the image does not say).
+struct KeyImagePicture {
+  std::string png;
+  std::string series_number, instance_number;
+  int64_t frames = 1;  // how many the instance has: a frame is named where it has several
+};
+// Draws a key image of a study (the archive's, in app/); NotFound when it is no longer there.
+using KeyImageSource = std::function<Result<KeyImagePicture>(const std::string& study_uid, const KeyImage& image)>;
 
 struct SignedPdf {
   std::string pdf;

@@ -35,11 +35,17 @@ Result<std::optional<StoredIdentity>> SigningKeys::newest(const std::string& pre
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());
   auto rows = (*c)->query("SELECT name FROM rep_signing_identities WHERE substr(name, 1, ?) = ? ORDER BY created_at "
-                          "DESC, name DESC LIMIT 1",
+                          "DESC, name DESC",
                           {static_cast<int64_t>(prefix.size()), prefix});
   if (!rows) return std::unexpected(rows.error());
-  if (rows->empty()) return std::optional<StoredIdentity>();
-  return find_in(**c, rows->front().text(0));
+  // Only the names made under this very prefix: what follows it is a time stamp (digits, T, Z),
+  // so that "user:ana@" never finds the keys of an account named "ana@clinic.example".
+  for (const auto& r : *rows) {
+    const std::string name = r.text(0);
+    const std::string_view rest = std::string_view(name).substr(prefix.size());
+    if (!rest.empty() && rest.find_first_not_of("0123456789TZ") == std::string_view::npos) return find_in(**c, name);
+  }
+  return std::optional<StoredIdentity>();
 }
 
 Result<StoredIdentity> SigningKeys::keep_first(const StoredIdentity& identity) {

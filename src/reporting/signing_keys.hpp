@@ -30,8 +30,8 @@ class SigningKeys {
   static Result<std::unique_ptr<SigningKeys>> open(Database& db, WriteQueue& writes,
                                                    const MigrationProgress& progress = {});
   [[nodiscard]] Result<std::optional<StoredIdentity>> find(const std::string& name);
-  // The newest kept under a name that starts with `prefix` (a radiologist's certificates, renewed
-  // under new names: "user:serra@20271201T080000Z"), or nullopt.
+  // The newest kept under `prefix` and a time stamp (a radiologist's certificates, renewed under
+  // new names: "user:serra@20271201T080000Z"), or nullopt; never one of a longer prefix's.
   [[nodiscard]] Result<std::optional<StoredIdentity>> newest(const std::string& prefix);
   // Keeps `identity` unless one of its name is kept already (made meanwhile on another node),
   // and returns the one kept: every node then signs with the same.

@@ -83,6 +83,9 @@ struct StaffFields {
   bool radiologist = false;
   bool contrast_technician = false;
   bool active = true;
+  // The modalities a radiologist reads: the exams nobody is assigned that their reading worklist
+  // shows them ("mine"). Empty: every modality.
+  std::vector<std::string> reads_modalities;
 };
 
 struct StaffMember : StaffFields {

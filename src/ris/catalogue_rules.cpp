@@ -147,6 +147,12 @@ std::vector<FieldError> validate(const RoomFields& r) {
 StaffFields tidy(StaffFields m) {
   m.username = trimmed(m.username);
   m.display_name = trimmed(m.display_name);
+  std::vector<std::string> codes;
+  for (auto& code : m.reads_modalities) {
+    code = upper(trimmed(code));
+    if (std::ranges::find(codes, code) == codes.end()) codes.push_back(code);
+  }
+  m.reads_modalities = std::move(codes);
   return m;
 }
 
@@ -159,6 +165,13 @@ std::vector<FieldError> validate(const StaffFields& m) {
   if (!m.radiologist && !m.contrast_technician)
     c.add("radiologist", "required",
           "Say what they can be booked for: radiologist, contrast-trained technician or both");
+  for (const auto& code : m.reads_modalities)
+    if (!is_modality(code)) {
+      c.add("readsModalities", "unknown", "Each modality read is a DICOM modality code such as CT, MR or US");
+      break;
+    }
+  if (!m.radiologist && !m.reads_modalities.empty())
+    c.add("readsModalities", "not_radiologist", "Only a radiologist reads modalities");
   return c.errors;
 }
 

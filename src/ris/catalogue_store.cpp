@@ -138,7 +138,7 @@ Result<std::vector<Closure>> closures_where(Connection& c, int64_t room_id, cons
 }
 
 constexpr const char* kStaffColumns =
-    "id, username, display_name, radiologist, contrast_technician, active, version, updated_at";
+    "id, username, display_name, radiologist, contrast_technician, active, version, updated_at, reads_modalities";
 
 Result<std::vector<StaffMember>> staff_where(Connection& c, const std::string& where,
                                              std::vector<SqlValue> args) {
@@ -157,6 +157,8 @@ Result<std::vector<StaffMember>> staff_where(Connection& c, const std::string& w
     m.active = r.integer(5) != 0;
     m.version = r.integer(6);
     m.updated_at = r.text(7);
+    for (const auto& code : split(r.text(8), ','))
+      if (!code.empty()) m.reads_modalities.emplace_back(code);
     out.push_back(std::move(m));
   }
   return out;
@@ -447,18 +449,18 @@ Result<Checked<StaffMember>> Catalogue::update_staff(int64_t id, int64_t seen_ve
     if (id == 0) {
       auto made = c.query(
           "INSERT INTO ris_staff (username, display_name, radiologist, contrast_technician, "
-          "active, version, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, 1, ?, ?) RETURNING id",
+          "active, version, updated_at, updated_by, reads_modalities) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?) RETURNING id",
           {m.username, m.display_name, int64_t{m.radiologist}, int64_t{m.contrast_technician},
-           int64_t{m.active}, now, actor});
+           int64_t{m.active}, now, actor, join(m.reads_modalities, ',')});
       if (!made) return std::unexpected(made.error());
       id = (*made)[0].integer(0);
     } else {
       if (auto s = c.execute(
               "UPDATE ris_staff SET username = ?, display_name = ?, radiologist = ?, "
-              "contrast_technician = ?, active = ?, updated_at = ?, updated_by = ?, version = "
-              "version + 1 WHERE id = ? AND version = ?",
+              "contrast_technician = ?, active = ?, updated_at = ?, updated_by = ?, reads_modalities = ?, "
+              "version = version + 1 WHERE id = ? AND version = ?",
               {m.username, m.display_name, int64_t{m.radiologist}, int64_t{m.contrast_technician},
-               int64_t{m.active}, now, actor, id, seen_version});
+               int64_t{m.active}, now, actor, join(m.reads_modalities, ','), id, seen_version});
           !s)
         return std::unexpected(s.error());
       if (c.changes() != 1) {

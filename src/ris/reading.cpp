@@ -96,12 +96,13 @@ Result<std::vector<ReadingItem>> items_where(Connection& c, const std::string& w
 }
 
 // The staff id of the account, or 0 when it is not one of the staff.
-Result<int64_t> staff_id_of(Connection& c, const std::string& username) {
+// The staff member signed in as `username` (id 0: none, who reads every modality).
+Result<StaffMember> staff_of(Connection& c, const std::string& username) {
   auto staff = rows::staff(c);
   if (!staff) return std::unexpected(staff.error());
-  for (const auto& m : *staff)
-    if (m.username == username) return m.id;
-  return int64_t{0};
+  for (auto& m : *staff)
+    if (m.username == username) return std::move(m);
+  return StaffMember{};
 }
 
 std::string reading_conflict(const ReadingItem& item) {
@@ -150,10 +151,19 @@ Result<ReadingList> Reading::worklist(const ReadingQuery& q, const access::Princ
   std::string where = kWaiting;
   std::vector<SqlValue> args;
   if (q.scope == "mine") {
-    auto me = staff_id_of(**c, actor.username);
+    // Theirs, the one they are reading, and those nobody is assigned of the modalities they read.
+    auto me = staff_of(**c, actor.username);
     if (!me) return std::unexpected(me.error());
-    where += " AND (o.reader_id = 0 OR o.reader_id = ? OR o.reading_by = ?)";
-    args.emplace_back(*me == 0 ? int64_t{-1} : *me);
+    std::string unassigned = "o.reader_id = 0";
+    if (!me->reads_modalities.empty()) {
+      std::string marks;
+      for (size_t i = 0; i < me->reads_modalities.size(); ++i) marks += i ? ", ?" : "?";
+      unassigned += " AND o.id IN (SELECT op.order_id FROM ris_order_procedures op JOIN ris_procedures pr ON pr.id = "
+                    "op.procedure_id WHERE pr.modality IN (" + marks + "))";
+    }
+    where += " AND ((" + unassigned + ") OR o.reader_id = ? OR o.reading_by = ?)";
+    for (const auto& code : me->reads_modalities) args.emplace_back(code);
+    args.emplace_back(me->id == 0 ? int64_t{-1} : me->id);
     args.emplace_back(actor.username);
   }
   if (!q.modality.empty()) {
@@ -210,9 +220,9 @@ Result<Claimed> Reading::claim(int64_t order_id, const access::Principal& actor)
       out.conflict = Conflict{"reading_claimed", reading_conflict(item), item.view.appointment.id};
       return out;
     }
-    auto me = staff_id_of(c, actor.username);
+    auto me = staff_of(c, actor.username);
     if (!me) return std::unexpected(me.error());
-    if (item.view.reader_id != 0 && item.view.reader_id != *me) {
+    if (item.view.reader_id != 0 && item.view.reader_id != me->id) {
       out.conflict = Conflict{"assigned_to_another",
                               "This exam is assigned to " + item.reader_name +
                                   "; whoever assigns exams can give it to you",

@@ -213,6 +213,11 @@ const std::vector<Migration>& migrations() {
            "'released', 'delivered', 'amended')",
            "CREATE INDEX ris_orders_waiting ON ris_orders (status, priority, acquired_at)",
        }},
+      {17,
+       "the modalities each radiologist reads (empty: all)",
+       {
+           "ALTER TABLE ris_staff ADD COLUMN reads_modalities TEXT NOT NULL DEFAULT ''",
+       }},
   };
   return list;
 }

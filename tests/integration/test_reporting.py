@@ -3,6 +3,7 @@ radiologists racing for it, one wins), the report's working text saved and refus
 not theirs, a wrong re-authentication that signs nothing, the signature as a PAdES PDF that
 poppler's pdfsig finds valid and whole, our own check of it, a byte flipped in the stored PDF that
 both notice, an addendum that leaves the signed version as it was, and the audit trail."""
+import base64
 import datetime
 import json
 import os
@@ -22,6 +23,7 @@ from test_web import built, run_e2e
 
 PASSWORD = "Correct-Horse-Battery-9"
 TSA = Path(__file__).resolve().parent.parent / "tsa"
+CERTIFICATES = Path(__file__).resolve().parent.parent / "fixtures" / "certificates"
 MRRT = Path(__file__).resolve().parent.parent / "fixtures" / "mrrt"
 
 
@@ -85,6 +87,8 @@ def sr_text(test, path):
 
 
 class ReportingTest(ScannerServer):
+    send = test_mwl.ImagesMeetTheirOrdersTest.send
+    SOURCE = test_mwl.TESTDATA / "dicom" / "modality" / "CT_small.dcm"
     EXTRA_ENV = {"VIREO_CRITICAL_RESULT_ESCALATION_S": "2", "VIREO_SENSITIVE_RELEASE_DELAY_H": "72"}
 
     @classmethod
@@ -96,7 +100,15 @@ class ReportingTest(ScannerServer):
         cls.tsa = subprocess.Popen([sys.executable, str(TSA / "tsa_server.py"), str(cls.tsa_dir), "0"],
                                    stdout=subprocess.PIPE, text=True)
         port = cls.tsa.stdout.readline().split()[-1]
-        cls.EXTRA_ENV = {**cls.EXTRA_ENV, "VIREO_REPORT_TSA_URL": f"http://127.0.0.1:{port}/"}
+        # The authorities the clinic trusts besides its own CA: the one that issued a radiologist's own
+        # certificate (tests/fixtures/certificates), and the time-stamping authority's root.
+        subprocess.run([str(CERTIFICATES / "make_p12.sh"), str(cls.tsa_dir / "certificates")], check=True,
+                       capture_output=True)
+        trusted = cls.tsa_dir / "trusted.pem"
+        trusted.write_bytes((cls.tsa_dir / "certificates" / "authority.pem").read_bytes() +
+                            (cls.tsa_dir / "root.pem").read_bytes())
+        cls.EXTRA_ENV = {**cls.EXTRA_ENV, "VIREO_REPORT_TSA_URL": f"http://127.0.0.1:{port}/",
+                         "VIREO_REPORT_TRUSTED_CA_FILE": str(trusted)}
         super().setUpClass()
         s = cls.server
         for name in ("serra", "vila"):
@@ -409,7 +421,8 @@ class ReportingTest(ScannerServer):
                             + final["signature"]["sha256"] in r[4] for r in rows), rows)
         self.assertTrue(any(r[3] == patient["mrn"] and "re-authentication failed" in r[4] for r in rows),
                         "a refusal names the patient too")
-        checks = self.server.sql_rows("SELECT patient_id FROM audit_events WHERE resource LIKE '%/verify' ORDER BY id")
+        checks = self.server.sql_rows("SELECT patient_id FROM audit_events WHERE resource LIKE "
+                                      f"'%/reading/{o}/report/versions/%/verify' ORDER BY id")
         self.assertTrue(checks and all(r[0] == patient["mrn"] for r in checks), checks)
         self.assertTrue(any("re-authentication failed" in r[4] for r in rows), rows)
 
@@ -485,6 +498,183 @@ class ReportingTest(ScannerServer):
         self.assertTrue(details[-1].startswith(
             "acknowledged the warnings text_side (The findings name the left side; this exam is of the right side) "
             "and signed version 1"), details[-1])
+
+    def test_key_images_are_the_exams_own_and_one_deleted_since_stops_the_signature(self):
+        patient, order = self.acquired("Clau", 120)
+        o = order["id"]
+        study = order["studyInstanceUid"]
+        self.send(patient["mrn"], patient["mrnIssuer"], order["accessionNumber"], study_uid=study)
+        other = self.send(patient["mrn"], patient["mrnIssuer"], "ELSEWHERE-1")
+        image = lambda uid: next(i for i in self.call("GET", f"/dicom-web/studies/{uid}/instances", token=self.serra)[1])
+        ours, theirs = image(study), image(other)
+        key = lambda i, **more: {"seriesInstanceUid": i["0020000E"]["Value"][0], "sopInstanceUid": i["00080018"]["Value"][0],
+                                 "frame": 1, "caption": "Meniscal tear", **more}
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/claim", token=self.serra)[0], 200)
+        draft = {**self.draft("Tear of the posterior horn of the medial meniscus.", "Meniscal tear."), "templateCode": ""}
+        self.assertEqual(self.call("PUT", f"/api/reading/{o}/report", draft, token=self.serra)[0], 200)
+
+        # Another study's image, a malformed one, an unknown member: each refused, nothing changed.
+        before = self.report_state(o)
+        for keys, field in (([key(theirs)], "keyImages/0/sopInstanceUid"),
+                            ([key(ours), key(ours)], "keyImages/1"),
+                            ([key(ours, frame="1")], "keyImages/0/frame"),
+                            ([key(ours, frame=2)], "keyImages/0/sopInstanceUid"),  # a single-frame image
+                            ([key(ours, windowCenter=40)], "keyImages/0/windowWidth"),
+                            ([key(ours, colour="red")], None)):
+            status, problem = self.call("PUT", f"/api/reading/{o}/report", {**draft, "revision": 1, "keyImages": keys},
+                                        token=self.serra)
+            self.assertEqual(status, 400, problem)
+            if field:
+                self.assertIn(field, [e["field"] for e in problem["errors"]], problem)
+        self.assertEqual(self.report_state(o), before)
+        self.assertEqual(int(self.server.sql_rows("SELECT COUNT(*) FROM rep_draft_key_images")[0][0]), 0)
+
+        # The exam's own image, in the window it was read in: kept as sent.
+        chosen = key(ours, windowCenter=300.5, windowWidth=1200)
+        status, saved = self.call("PUT", f"/api/reading/{o}/report", {**draft, "revision": 1, "keyImages": [chosen]},
+                                  token=self.serra)
+        self.assertEqual(status, 200, saved)
+        self.assertEqual(saved["report"]["draft"]["keyImages"], [chosen])
+
+        # Its series deleted from the archive since: the text still saves, but the signature is
+        # refused before the password is checked, and nothing is signed.
+        series = chosen["seriesInstanceUid"]
+        self.assertEqual(self.call("DELETE", f"/api/series/{series}", token=self.admin)[0], 200)
+        status, saved = self.call("PUT", f"/api/reading/{o}/report",
+                                  {**draft, "revision": 2, "keyImages": [{**chosen, "caption": "Tear"}]}, token=self.serra)
+        self.assertEqual(status, 200, saved)
+        before = self.report_state(o)
+        status, problem = self.call("POST", f"/api/reading/{o}/report/sign",
+                                    {"revision": 3, "reauthentication": "wrong password"}, token=self.serra)
+        self.assertEqual((status, problem["conflict"]["rule"]), (409, "key_image_missing"), problem)
+        self.assertIn("Key image 1", problem["detail"])
+        self.assertEqual(self.report_state(o), before)
+        status, saved = self.call("PUT", f"/api/reading/{o}/report", {**draft, "revision": 3, "keyImages": []},
+                                  token=self.serra)
+        self.assertEqual(status, 200, saved)
+        status, signed = self.call("POST", f"/api/reading/{o}/report/sign", {"revision": 4, "reauthentication": PASSWORD},
+                                   token=self.serra)
+        self.assertEqual(status, 200, signed)
+        self.assertEqual(signed["report"]["versions"][0]["content"]["keyImages"], [])
+
+    def radiologist(self, user, name):
+        """A radiologist on the staff list (signing with a password: no authenticator set up)."""
+        self.server.add_user(user, "radiologist", password=PASSWORD)
+        status, body = self.call("POST", "/api/ris/staff", {"username": user, "displayName": name, "radiologist": True,
+                                                            "contrastTechnician": False, "active": True}, token=self.admin)
+        self.assertEqual(status, 201, body)
+        return self.server.create_token(user)
+
+    def test_a_radiologists_worklist_has_the_unassigned_exams_of_the_modalities_she_reads(self):
+        ona = self.radiologist("ona", "Dra. Ona Pujol")
+        _, order = self.acquired("Modalitat", 150)  # a CT, nobody assigned
+        mine = lambda: [i["orderId"] for i in self.call("GET", "/api/reading?limit=200", token=ona)[1]["items"]]
+        self.assertIn(order["id"], mine(), "no modalities: every one")
+        staff = next(m for m in self.call("GET", "/api/ris/staff", token=self.admin)[1]["staff"] if m["username"] == "ona")
+        fields = {"username": "ona", "displayName": "Dra. Ona Pujol", "radiologist": True, "contrastTechnician": False,
+                  "active": True, "version": staff["version"]}
+        status, saved = self.call("PUT", f"/api/ris/staff/{staff['id']}", {**fields, "readsModalities": ["mr", "MG"]},
+                                  token=self.admin)
+        self.assertEqual((status, saved["readsModalities"]), (200, ["MR", "MG"]), saved)
+        self.assertNotIn(order["id"], mine(), "a CT, and she reads MR and mammography")
+        self.assertIn(order["id"], [i["orderId"] for i in self.call("GET", "/api/reading?scope=all&limit=200",
+                                                                      token=ona)[1]["items"]])
+        status, problem = self.call("PUT", f"/api/ris/staff/{staff['id']}",
+                                    {**fields, "version": saved["version"], "readsModalities": ["CT", "XX"]}, token=self.admin)
+        self.assertEqual(status, 400, problem)
+        self.assertEqual([e["field"] for e in problem["errors"]], ["readsModalities"])
+        status, saved = self.call("PUT", f"/api/ris/staff/{staff['id']}",
+                                  {**fields, "version": saved["version"], "readsModalities": ["CT"]}, token=self.admin)
+        self.assertEqual(status, 200, saved)
+        self.assertIn(order["id"], mine())
+
+    def test_a_radiologist_signs_with_their_own_certificate_then_the_clinics_again(self):
+        path = "/api/account/signing-certificate"
+        files = self.tsa_dir / "certificates"
+        p12 = lambda name: base64.b64encode((files / f"{name}.p12").read_bytes()).decode()
+        laia = self.radiologist("laia", "Dra. Laia Ferrer i Puig")
+        status, now = self.call("GET", path, token=laia)
+        self.assertEqual((status, now["source"]), (200, "clinic"), now)
+        self.assertEqual(self.call("GET", path, token=self.technician)[0], 403)
+        # Refused, each saying why in a rule the browser words; nothing changes.
+        for token, body, status, field, rule in (
+                (laia, {"pkcs12": p12("stranger"), "password": "s3cret", "reauthentication": PASSWORD}, 400, "pkcs12",
+                 "untrusted"),
+                (laia, {"pkcs12": p12("encipher"), "password": "s3cret", "reauthentication": PASSWORD}, 400, "pkcs12",
+                 "not_for_signing"),
+                (laia, {"pkcs12": p12("person"), "password": "guess", "reauthentication": PASSWORD}, 400, "pkcs12",
+                 "wrong_password"),
+                (laia, {"pkcs12": "bm90IGEgcDEy", "password": "s3cret", "reauthentication": PASSWORD}, 400, "pkcs12",
+                 "not_pkcs12"),
+                (laia, {"pkcs12": "%%%", "password": "s3cret", "reauthentication": PASSWORD}, 400, "pkcs12", "format"),
+                (laia, {"pkcs12": p12("person"), "password": "s3cret"}, 400, "reauthentication", "required"),
+                (laia, {"pkcs12": p12("person"), "password": "s3cret", "reauthentication": PASSWORD, "colour": 1}, 400,
+                 None, None),
+                (laia, {"pkcs12": p12("person"), "password": "s3cret", "reauthentication": "wrong password"}, 403, None,
+                 None),
+                # Her certificate is not a colleague's to sign with.
+                (self.vila, {"pkcs12": p12("person"), "password": "s3cret", "reauthentication": PASSWORD}, 400, "pkcs12",
+                 "other_person")):
+            code, problem = self.call("PUT", path, body, token=token)
+            self.assertEqual(code, status, problem)
+            if field:
+                self.assertIn({"field": field, "rule": rule}, [{"field": e["field"], "rule": e["rule"]}
+                                                               for e in problem["errors"]], problem)
+        self.assertEqual(self.call("GET", path, token=laia)[1]["source"], "clinic")
+        self.assertEqual(self.call("GET", path, token=self.vila)[1]["source"], "clinic")
+        self.assertEqual(self.call("DELETE", path, {"reauthentication": PASSWORD}, token=laia)[0], 404)
+
+        status, own = self.call("PUT", path, {"pkcs12": p12("person"), "password": "s3cret", "reauthentication": PASSWORD},
+                                token=laia)
+        self.assertEqual((status, own["source"]), (200, "own"), own)
+        self.assertIn("CN=Laia Ferrer i Puig", own["subject"])
+        self.assertIn("O=Col·legi Oficial de Metges de Barcelona", own["issuer"])
+        self.assertEqual(self.call("GET", path, token=laia)[1], own)
+
+        # Her next report is signed with it: pdfsig and our check agree, the time-stamp's authority trusted too.
+        _, order = self.acquired("Certificat Propi", 135)
+        o = order["id"]
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/claim", token=laia)[0], 200)
+        self.assertEqual(self.call("PUT", f"/api/reading/{o}/report", self.draft("No nodule.", "Normal."),
+                                   token=laia)[0], 200)
+        status, signed = self.call("POST", f"/api/reading/{o}/report/sign", {"revision": 1, "reauthentication": PASSWORD},
+                                   token=laia)
+        self.assertEqual(status, 200, signed)
+        self.assertEqual(signed["report"]["versions"][0]["signature"]["certificateSerial"], own["serial"])
+        _, _, pdf = self.server.http("GET", f"/api/reading/{o}/report/versions/1/pdf", token=laia)
+        found = pdfsig(pdf)
+        self.assertIn("Signer Certificate Common Name: Laia Ferrer i Puig", found)
+        self.assertIn("Signature is Valid", found)
+        status, check = self.call("GET", f"/api/reading/{o}/report/versions/1/verify", token=laia)
+        self.assertEqual(status, 200, check)
+        self.assertTrue(check["valid"] and check["chainTrusted"], check)
+        self.assertEqual((check["signer"], check["timestamped"], check["timestampTrusted"]),
+                         ("Laia Ferrer i Puig", True, True), check)
+
+        # Back to the clinic's, confirmed like the change: what she signed with her own stays valid.
+        self.assertEqual(self.call("DELETE", path, {}, token=laia)[0], 400)
+        self.assertEqual(self.call("DELETE", path, {"reauthentication": "wrong password"}, token=laia)[0], 403)
+        status, now = self.call("DELETE", path, {"reauthentication": PASSWORD}, token=laia)
+        self.assertEqual((status, now["source"]), (200, "clinic"), now)
+        self.assertTrue(self.call("GET", f"/api/reading/{o}/report/versions/1/verify", token=laia)[1]["valid"])
+        for _ in range(50):  # (the audit trail is written after the answer)
+            audit = [r[0] for r in self.server.sql_rows("SELECT detail FROM audit_events WHERE resource LIKE "
+                                                         "'%/signing-certificate' ORDER BY id")]
+            if "signs reports from now on with the clinic's certificate again" in audit:
+                break
+            time.sleep(0.1)
+        self.assertTrue(any(d.startswith("signs reports from now on with their own certificate") and
+                            "CN=Laia Ferrer i Puig" in d and own["serial"] in d for d in audit), audit)
+        self.assertIn("signs reports from now on with the clinic's certificate again", audit)
+
+    def test_a_radiologist_brings_her_own_certificate_in_the_browser(self):
+        built()
+        lferrer = self.radiologist("lferrer", "Laia Ferrer i Puig")
+        out = run_e2e(self, "certificate", self.server, "lferrer", PASSWORD,
+                      VIREO_CERTIFICATES=str(self.tsa_dir / "certificates"))
+        self.assertIn("her own certificate: Laia Ferrer i Puig (serialNumber=IDCES-12345678Z,CN=Laia Ferrer i Puig,C=ES)",
+                      out)
+        self.assertEqual(self.call("GET", "/api/account/signing-certificate", token=lferrer)[1]["source"], "clinic")
 
     def test_a_report_without_a_birads_assessment_has_no_patient_letter(self):
         _, order = self.acquired("Sense Carta", 75)
@@ -858,6 +1048,13 @@ class ReportingBrowserTest(ScannerServer):
         self.assertRegex(text, r"BI-RADS\s+4:\s+Suspicious", "the structured finding is in the signed PDF's table")
         self.assertIn("Structured findings", text)
         self.assertIn("Tissue diagnosis", text)
+        # The key image chosen in the viewer is printed under its caption, where the study has it.
+        self.assertRegex(text, r"Key images[\s\S]*1\. Spiculated mass, left breast — Series \d+, image \d+")
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+            f.write(pdf)
+            f.flush()
+            listed = subprocess.run(["pdfimages", "-list", f.name], capture_output=True, text=True, check=True).stdout
+        self.assertGreaterEqual(len([l for l in listed.splitlines()[2:] if " image " in l]), 1, listed)
         # Both signed versions check out by the API too, and the first is as it was signed.
         for number in (1, 2):
             code, check = self.call("GET", f"/api/reading/{order['id']}/report/versions/{number}/verify", token=reader)
@@ -871,6 +1068,14 @@ class ReportingBrowserTest(ScannerServer):
         self.assertIn("Ferrer i Vidal^Montserrat", text)
         self.assertIn("Compared with the prior study: unchanged.", text)
         self.assertIn("BI-RADS 4: Suspicious", text, "the SR writes the structured finding out")
+        # The SR refers to the key image, under its caption, and names it as the request's evidence.
+        mammogram = self.server.sql_rows("SELECT i.sop_instance_uid FROM instances i JOIN series s ON s.id = "
+                                         "i.series_fk JOIN studies t ON t.id = s.study_fk WHERE t.study_uid = "
+                                         f"'{study}' AND i.sop_class_uid = '1.2.840.10008.5.1.4.1.1.1.2'")
+        self.assertIn("Key Images", text)
+        self.assertIn("Spiculated mass, left breast", text)
+        referenced = subprocess.run(["dcmdump", "+P", "0008,1155", str(got)], capture_output=True, text=True).stdout
+        self.assertGreaterEqual(referenced.count(mammogram[0][0]), 2, "in the tree and in the evidence")
         first_pdf = next(o for o in objects if o[0] == REPORT_CLASSES[0] and o[3] == 1)
         got = wado_file(self, study, first_pdf[1], first_pdf[2], self.server.tmp / "browser-pdf.dcm")
         _, _, signed = self.server.http("GET", f"/api/reading/{order['id']}/report/versions/1/pdf", token=reader)

@@ -609,6 +609,17 @@ TEST_F(PdfTest, PdfCertificatesAreWhatTheyClaim) {
   auto chain = run("openssl verify -CAfile " + shell_word(dir_ / "ca.pem") + " " + shell_word(dir_ / "person.pem"));
   EXPECT_EQ(chain.status, 0) << chain.output;
   EXPECT_EQ(signer.person.chain_pem, signer.ca.cert_pem);
+  // May it sign reports here: the person's, under the clinic's CA; not without that CA trusted, and
+  // never the CA's own key.
+  EXPECT_TRUE(check_signing_identity(signer.person, signer.ca.cert_pem));
+  auto untrusted = check_signing_identity(signer.person, "");
+  ASSERT_FALSE(untrusted);
+  EXPECT_NE(untrusted.error().detail.find("not issued by an authority this clinic trusts"), std::string::npos);
+  auto authority = check_signing_identity(signer.ca, signer.ca.cert_pem);
+  ASSERT_FALSE(authority);
+  EXPECT_NE(authority.error().detail.find("not one for signing"), std::string::npos);
+  EXPECT_EQ(certificates_in(signer.ca.cert_pem + signer.person.cert_pem).value_or(0), 2u);
+  EXPECT_FALSE(certificates_in("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"));
 
   // A PKCS#12 export of the person's identity loads back and signs.
   write_file(dir_ / "person.key", signer.person.key_pem);

@@ -133,6 +133,46 @@ TEST_F(ReportObjects, TheTextIsAVerifiedBasicTextSrWithTheStandardHeadings) {
   EXPECT_EQ(html.find("Impressions"), std::string::npos) << "a blank section is left out";
 }
 
+TEST_F(ReportObjects, KeyImagesAreReferencedUnderTheirCaptionsAndAreTheRequestsEvidence) {
+  ReportSr sr = addendum_sr();
+  const std::string ct = "1.2.840.10008.5.1.4.1.1.2", enhanced = "1.2.840.10008.5.1.4.1.1.2.1";
+  // A single-frame CT image, and frames 1 and 17 of an enhanced CT's 40.
+  sr.key_images = {{{"1.2.3.4", "1.2.3.4.3", ct, "1.2.3.4.3.42"}, 1, "Nòdul al lòbul superior dret", 1},
+                   {{"1.2.3.4", "1.2.3.4.5", enhanced, "1.2.3.4.5.1"}, 1, "", 40},
+                   {{"1.2.3.4", "1.2.3.4.5", enhanced, "1.2.3.4.5.1"}, 17, "", 40}};
+  ASSERT_TRUE(write_report_sr(dir / "sr.dcm", sr));
+  DcmFileFormat ff;
+  ASSERT_TRUE(ff.loadFile((dir / "sr.dcm").c_str()).good());
+  DSRDocument doc;
+  ASSERT_TRUE(doc.read(*ff.getDataset()).good()) << "DCMTK reads it as a valid SR document";
+  auto& evidence = doc.getCurrentRequestedProcedureEvidence();
+  EXPECT_EQ(evidence.getNumberOfInstances(), 2u) << "each instance once";
+  OFString series;
+  ASSERT_TRUE(evidence.gotoItem(ct.c_str(), "1.2.3.4.3.42").good());
+  EXPECT_EQ(std::string(evidence.getSeriesInstanceUID(series).c_str()), "1.2.3.4.3");
+  // The tree: "Key Images", then the caption and the first image, then the second at its frame.
+  DSRDocumentTree& tree = doc.getTree();
+  std::vector<std::string> items;
+  if (tree.gotoRoot() > 0) {
+    do {
+      const auto& item = tree.getCurrentContentItem();
+      if (item.getValueType() == DSRTypes::VT_Image) {
+        const DSRImageReferenceValue& ref = item.getImageReference();
+        std::string frames;
+        if (!ref.getFrameList().isEmpty()) frames = " frame " + std::to_string(ref.getFrameList().getItem(1));
+        items.push_back(std::string("image ") + ref.getSOPInstanceUID().c_str() + frames);
+      } else if (item.getConceptName().getCodeValue() == "121180") {
+        items.push_back("Key Images");
+      } else if (!items.empty() && item.getConceptName().getCodeValue() == "121106") {
+        items.push_back(std::string("caption ") + item.getStringValue().c_str());
+      }
+    } while (tree.iterate() > 0);
+  }
+  EXPECT_EQ(items, (std::vector<std::string>{"Key Images", "caption Nòdul al lòbul superior dret",
+                                             "image 1.2.3.4.3.42", "image 1.2.3.4.5.1 frame 1",
+                                             "image 1.2.3.4.5.1 frame 17"}));
+}
+
 TEST_F(ReportObjects, TheSameVersionMakesTheSameBytes) {
   ASSERT_TRUE(write_report_sr(dir / "1.dcm", addendum_sr()));
   ASSERT_TRUE(write_report_sr(dir / "2.dcm", addendum_sr()));

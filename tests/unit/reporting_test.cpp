@@ -8,9 +8,11 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "core/sha256.hpp"
+#include "dicom/render.hpp"
 #include "events/outbox.hpp"
 #include "manual_clock.hpp"
 #include "reporting/critical_results.hpp"
@@ -72,6 +74,20 @@ class ReportingTest : public ::testing::Test {
     options.clinic_name = "Clínica Diagonal";
     options.clinic_city = "Barcelona";
     options.key_passphrase = "a passphrase for the tests";
+    // The archive's part (app/key_images): a real CT frame, in the window chosen; "gone" is not there.
+    options.key_images = [this](const std::string& study, const KeyImage& k) -> Result<KeyImagePicture> {
+      drawn_.push_back(study + " " + k.sop_uid);
+      if (k.sop_uid.ends_with(".404") || gone_.contains(k.sop_uid))
+        return fail(ErrorCode::NotFound, "key image " + k.sop_uid + " is gone");
+      dicom::RenderOptions how;
+      how.png = true;
+      how.max_columns = how.max_rows = 256;
+      how.window_center = k.window_center;
+      how.window_width = k.window_width;
+      auto png = dicom::render(fs::path(VIREO_TESTDATA) / "dicom" / "modality" / "CT_small.dcm", how);
+      if (!png) return std::unexpected(png.error());
+      return KeyImagePicture{*png, "3", "42", k.sop_uid.ends_with(".9") ? 4 : 1};  // ".9": a multi-frame image
+    };
     signer_ = std::make_unique<PdfSigner>(*keys_, zone, options);
     auto reports = Reports::open(*db_, *writes_, *outbox_, *signer_);
     ASSERT_TRUE(reports) << reports.error().message();
@@ -156,6 +172,7 @@ class ReportingTest : public ::testing::Test {
                "SELECT id, status, draft_revision, versions FROM rep_reports ORDER BY id",
                "SELECT report_id, position, body FROM rep_draft_sections ORDER BY report_id, position",
                "SELECT report_id, finding, position, value FROM rep_draft_findings ORDER BY 1, 2, 3",
+               "SELECT report_id, position, sop_uid, caption FROM rep_draft_key_images ORDER BY 1, 2",
                "SELECT report_id, number, kind FROM rep_versions ORDER BY report_id, number",
                "SELECT report_id, number, pdf_sha256 FROM rep_signatures ORDER BY report_id, number",
                "SELECT topic, ids FROM outbox ORDER BY id"});
@@ -176,6 +193,8 @@ class ReportingTest : public ::testing::Test {
   std::unique_ptr<Reports> reports_;
   int64_t room_ = 0, procedure_ = 0, patient_ = 0;
   std::vector<int64_t> staff_;
+  std::vector<std::string> drawn_;  // the key images the signer asked for: "study sop"
+  std::set<std::string> gone_;       // key images deleted from the archive since
   const access::Principal serra_ = signed_in("serra", access::Role::Radiologist);
   const access::Principal vila_ = signed_in("vila", access::Role::Radiologist);
 
@@ -223,6 +242,30 @@ TEST_F(ReportingTest, TheWorklistIsMineAndUnassignedStatFirstThenLongestWaiting)
   ASSERT_TRUE(refused && refused->conflict);
   EXPECT_EQ(refused->conflict->rule, "assigned_to_another");
   EXPECT_NE(refused->conflict->message.find("Marta Vila"), std::string::npos);
+
+  // A radiologist who reads MR and mammography only: the unassigned CTs leave her list, though an
+  // exam assigned to her, or one she is reading, stays whatever its modality.
+  ris::StaffFields vila;
+  vila.username = "vila";
+  vila.display_name = "Dra. Marta Vila";
+  vila.radiologist = true;
+  vila.reads_modalities = {" mr", "MG", "MR"};
+  auto updated = catalogue_->update_staff(staff_[1], 1, vila, "admin");
+  ASSERT_TRUE(updated && updated->saved());
+  EXPECT_EQ(updated->value.reads_modalities, (std::vector<std::string>{"MR", "MG"})) << "tidied, once each";
+  auto hers = reading_->worklist({}, vila_);
+  ASSERT_TRUE(hers);
+  ASSERT_EQ(hers->total, 1);
+  EXPECT_EQ(hers->items[0].view.appointment.order_id, theirs) << "assigned to her, a CT";
+  EXPECT_EQ(reading_->worklist({}, serra_)->total, 2) << "an empty list of modalities is every one";
+  vila.reads_modalities = {"CT", "XX"};
+  auto wrong = catalogue_->update_staff(staff_[1], updated->value.version, vila, "admin");
+  ASSERT_TRUE(wrong);
+  ASSERT_EQ(wrong->invalid.size(), 1u);
+  EXPECT_EQ(wrong->invalid[0].field, "readsModalities");
+  vila.reads_modalities = {"CT"};
+  ASSERT_TRUE(catalogue_->update_staff(staff_[1], updated->value.version, vila, "admin")->saved());
+  EXPECT_EQ(reading_->worklist({}, vila_)->total, 3) << "the unassigned CTs and hers";
 }
 
 TEST_F(ReportingTest, OfSixteenRacingClaimsExactlyOneWinsAndTheOthersAreToldWho) {
@@ -419,6 +462,198 @@ TEST_F(ReportingTest, StructuredFindingsAreKeptWithTheTextAndSignedWithIt) {
   EXPECT_EQ(archived->version.content.findings, c.findings);
   EXPECT_EQ(sha256_hex(archived->pdf), archived->version.signature->pdf_sha256);
   EXPECT_EQ(reports_->signed_for_archive(order, 2).error().code, ErrorCode::NotFound);
+}
+
+// The text pdftotext reads in a PDF.
+std::string pdf_text(const fs::path& dir, const std::string& pdf) {
+  const fs::path file = dir / "read.pdf";
+  std::ofstream(file, std::ios::binary) << pdf;
+  std::string out;
+  FILE* pipe = ::popen(("pdftotext -enc UTF-8 '" + file.string() + "' - 2>&1").c_str(), "r");
+  if (!pipe) return out;
+  char buffer[4096];
+  for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+  ::pclose(pipe);
+  return out;
+}
+
+TEST_F(ReportingTest, KeyImagesAreKeptWithTheTextPrintedInTheirWindowAndSignedAsChosen) {
+  const int64_t order = acquired_exam(0);
+  ASSERT_TRUE(reading_->claim(order, serra_)->saved());
+  ReportContent c = content("Hyperdense lesion in the left frontal lobe.", "Acute haemorrhage.");
+  c.key_images = {{"1.2.826.1.3", "1.2.826.1.3.7", 1, 40.5, 80.25, "Left frontal haemorrhage"},
+                  {"1.2.826.1.3", "1.2.826.1.3.9", 2, std::nullopt, std::nullopt, ""}};
+  auto saved = reports_->save_draft(order, 0, c, serra_);
+  ASSERT_TRUE(saved && saved->saved());
+  auto loaded = reports_->of_order(order, serra_);
+  ASSERT_TRUE(loaded && *loaded);
+  EXPECT_EQ((*loaded)->draft.key_images, c.key_images) << "the window reads back exactly";
+
+  // Each wrong key image is named, and nothing changes.
+  const std::string before = snapshot();
+  ReportContent bad = c;
+  bad.key_images = {{"1.2.826.1.3", "not-a-uid", 1, {}, {}, ""},
+                    {"1.2.826.1.3", "1.2.826.1.3.7", 0, {}, {}, ""},
+                    {"1.2.826.1.3", "1.2.826.1.3.8", 1, 40.0, std::nullopt, ""},
+                    {"1.2.826.1.3", "1.2.826.1.3.9", 1, 40.0, 0.0, std::string(201, 'x')},
+                    {"1.2.826.1.3", "1.2.826.1.3.9", 1, {}, {}, ""}};
+  auto refused = reports_->save_draft(order, 1, bad, serra_);
+  ASSERT_TRUE(refused);
+  std::vector<std::string> fields;
+  for (const auto& e : refused->invalid) fields.push_back(e.field + " " + e.rule);
+  EXPECT_EQ(fields, (std::vector<std::string>{"keyImages/0/sopInstanceUid format", "keyImages/1/frame range",
+                                              "keyImages/2/windowWidth required", "keyImages/3/windowWidth range",
+                                              "keyImages/3/caption too_long", "keyImages/4 duplicate"}));
+  bad.key_images.assign(kMaxKeyImages + 1, c.key_images[0]);
+  for (size_t i = 0; i < bad.key_images.size(); ++i) bad.key_images[i].sop_uid += std::to_string(i);
+  refused = reports_->save_draft(order, 1, bad, serra_);
+  ASSERT_TRUE(refused && !refused->invalid.empty());
+  EXPECT_EQ(refused->invalid[0].field, "keyImages");
+  EXPECT_EQ(snapshot(), before);
+
+  // Signed as chosen: the version keeps them, the PDF prints them under their captions.
+  auto signed_report = reports_->sign(order, 1, serra_, "10.0.0.7");
+  ASSERT_TRUE(signed_report && signed_report->saved());
+  EXPECT_EQ(signed_report->value.versions.at(0).content.key_images, c.key_images);
+  EXPECT_TRUE(signed_report->value.draft.key_images.empty()) << "the working text is the next addendum's";
+  const std::string study = (*reading_->item(order))->view.study_uid;
+  EXPECT_EQ(drawn_, (std::vector<std::string>{study + " 1.2.826.1.3.7", study + " 1.2.826.1.3.9"}));
+  auto archived = reports_->signed_for_archive(order, 1);
+  ASSERT_TRUE(archived);
+  const std::string text = pdf_text(testing::fresh_test_dir("vireo-key-images"), archived->pdf);
+  for (const char* expected : {"Key images", "1. Left frontal haemorrhage — Series 3, image 42",
+                               "2. Series 3, image 42, frame 2"})
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << " in:\n" << text;
+  EXPECT_EQ(text.find("frame 1"), std::string::npos) << "a single-frame image's frame is not named";
+
+  // An addendum prints its own and those it adds to; an image no longer there stops the signature.
+  ReportContent more;
+  more.sections = {{"addendum", "Addendum", "Compared with the CT of 2026: new."}};
+  more.key_images = {{"1.2.826.1.3", "1.2.826.1.3.404", 1, {}, {}, "Prior"}};
+  ASSERT_TRUE(reports_->save_draft(order, signed_report->value.draft_revision, more, serra_, Reports::Draft::Addendum)
+                  ->saved());
+  drawn_.clear();
+  auto gone = reports_->sign(order, signed_report->value.draft_revision + 1, serra_, "10.0.0.7");
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, ErrorCode::NotFound);
+  EXPECT_EQ(drawn_, (std::vector<std::string>{study + " 1.2.826.1.3.404"}));
+  EXPECT_EQ((*reports_->of_order(order, serra_))->versions.size(), 1u) << "nothing signed";
+
+  // An image of the signed version deleted since does not make the addendum unsignable: it is
+  // printed as far as the study still has them.
+  gone_.insert("1.2.826.1.3.7");
+  more.key_images.clear();
+  ASSERT_TRUE(reports_->save_draft(order, signed_report->value.draft_revision + 1, more, serra_, Reports::Draft::Addendum)
+                  ->saved());
+  auto addendum = reports_->sign(order, signed_report->value.draft_revision + 2, serra_, "10.0.0.7");
+  ASSERT_TRUE(addendum && addendum->saved()) << (addendum ? "" : addendum.error().message());
+  auto second = reports_->signed_pdf(order, 2, serra_);
+  ASSERT_TRUE(second);
+  const std::string amended = pdf_text(testing::fresh_test_dir("vireo-key-images"), second->pdf);
+  EXPECT_NE(amended.find("1. Series 3, image 42, frame 2"), std::string::npos) << amended;
+  EXPECT_EQ(amended.find("Left frontal haemorrhage"), std::string::npos);
+}
+
+TEST_F(ReportingTest, ARadiologistSignsWithTheirOwnCertificateWhenTrustedAndWithTheClinicsOtherwise) {
+  const fs::path certs = testing::fresh_test_dir("vireo-own-certificates");
+  ASSERT_EQ(std::system(("'" VIREO_FIXTURES "/certificates/make_p12.sh' '" + certs.string() + "'").c_str()), 0);
+  PdfSignerOptions options;
+  options.clinic_name = "Clínica Diagonal";
+  options.key_passphrase = "a passphrase for the tests";
+  options.trusted_ca_pem = testing::slurp(certs / "authority.pem");
+  PdfSigner signer(*keys_, *TimeZone::named("Europe/Madrid"), options);
+  auto reports = Reports::open(*db_, *writes_, *outbox_, signer);
+  ASSERT_TRUE(reports);
+  ris::StaffFields doctor;
+  doctor.radiologist = true;
+  doctor.username = "lferrer";
+  doctor.display_name = "Dra. Laia Ferrer i Puig";
+  ASSERT_TRUE(catalogue_->create_staff(doctor, "admin")->saved());
+  const auto laia = signed_in("lferrer", access::Role::Radiologist);
+  const std::string name = *(*reports)->signer_name("lferrer");
+  EXPECT_EQ(name, "Dra. Laia Ferrer i Puig");
+
+  auto now = signer.certificate_of("lferrer");
+  ASSERT_TRUE(now);
+  EXPECT_EQ(now->source, "clinic");
+  EXPECT_EQ(now->subject, "") << "none issued before the first signature";
+  // Refused, saying why: a wrong password, an authority nobody here trusts, a certificate not for
+  // signing, and somebody else's.
+  const std::string p12 = testing::slurp(certs / "person.p12");
+  auto reason = [&](const std::string& who, const std::string& person, const std::string& file, const char* password) {
+    auto refused = signer.use_own_certificate(who, person, file, password);
+    return refused ? std::string("accepted") : refused.error().detail;
+  };
+  EXPECT_NE(reason("lferrer", name, p12, "guess").find("password"), std::string::npos);
+  EXPECT_NE(reason("lferrer", name, testing::slurp(certs / "stranger.p12"), "s3cret")
+                .find("not issued by an authority this clinic trusts"), std::string::npos);
+  EXPECT_NE(reason("lferrer", name, testing::slurp(certs / "encipher.p12"), "s3cret").find("not one for signing"),
+            std::string::npos);
+  EXPECT_NE(reason("serra", "Dr. Joan Serra", p12, "s3cret").find("is issued to Laia Ferrer i Puig, not to Dr. Joan Serra"),
+            std::string::npos);
+  EXPECT_EQ(signer.certificate_of("lferrer")->source, "clinic");
+  EXPECT_EQ(signer.certificate_of("serra")->source, "clinic");
+
+  auto own = signer.use_own_certificate("lferrer", name, p12, "s3cret");
+  ASSERT_TRUE(own) << own.error().message();
+  EXPECT_EQ(own->source, "own");
+  EXPECT_NE(own->subject.find("CN=Laia Ferrer i Puig"), std::string::npos) << own->subject;
+  EXPECT_NE(own->issuer.find("O=Col·legi Oficial de Metges de Barcelona"), std::string::npos) << own->issuer;
+  EXPECT_EQ(signer.certificate_of("lferrer")->serial, own->serial);
+  EXPECT_TRUE(signer.check_can_sign("lferrer"));
+  // An account whose name only begins like hers finds none of her keys ("lferrer@" is a user name too).
+  EXPECT_EQ(signer.certificate_of("lferrer@clinic.example")->source, "clinic");
+
+  // Her report is signed with it, and checks out against the authority the clinic trusts.
+  const int64_t order = acquired_exam(0);
+  ASSERT_TRUE(reading_->claim(order, laia)->saved());
+  ASSERT_TRUE((*reports)->save_draft(order, 0, content("No acute findings.", "Normal."), laia)->saved());
+  auto signed_report = (*reports)->sign(order, 1, laia, "10.0.0.7");
+  ASSERT_TRUE(signed_report && signed_report->saved());
+  EXPECT_EQ(signed_report->value.versions[0].signature->certificate_serial, own->serial);
+  auto pdf = (*reports)->signed_pdf(order, 1, laia);
+  ASSERT_TRUE(pdf);
+  auto check = signer.verify(pdf->pdf);
+  ASSERT_TRUE(check);
+  EXPECT_TRUE(check->valid()) << check->problem;
+  EXPECT_EQ(check->signer_common_name, "Laia Ferrer i Puig");
+
+  // A node that no longer trusts her authority refuses to sign with it, and says so beforehand:
+  // it never signs with another certificate in its place.
+  PdfSignerOptions distrustful = options;
+  distrustful.trusted_ca_pem.clear();
+  PdfSigner other_node(*keys_, *TimeZone::named("Europe/Madrid"), distrustful);
+  auto cannot = other_node.check_can_sign("lferrer");
+  ASSERT_FALSE(cannot);
+  EXPECT_EQ(cannot.error().code, ErrorCode::StateConflict);
+  EXPECT_FALSE(other_node.verify(pdf->pdf)->chain_trusted);
+
+  // Back to the clinic's: the next signature is the clinic CA's, and what she signed stays valid.
+  ASSERT_TRUE(signer.stop_own_certificate("lferrer"));
+  EXPECT_EQ(signer.stop_own_certificate("lferrer").error().code, ErrorCode::NotFound);
+  EXPECT_TRUE(other_node.check_can_sign("lferrer"));
+  ReportContent more;
+  more.sections = {{"addendum", "Addendum", "Compared with the prior: unchanged."}};
+  const int64_t revision = signed_report->value.draft_revision;
+  ASSERT_TRUE((*reports)->save_draft(order, revision, more, laia, Reports::Draft::Addendum)->saved());
+  auto addendum = (*reports)->sign(order, revision + 1, laia, "10.0.0.7");
+  ASSERT_TRUE(addendum && addendum->saved());
+  EXPECT_NE(addendum->value.versions[1].signature->certificate_serial, own->serial);
+  EXPECT_NE(addendum->value.versions[1].signature->certificate_subject.find("Dra. Laia Ferrer i Puig"), std::string::npos);
+  EXPECT_EQ(signer.certificate_of("lferrer")->source, "clinic");
+  EXPECT_TRUE(signer.verify((*reports)->signed_pdf(order, 1, laia)->pdf)->valid());
+  fs::remove_all(certs);
+}
+
+TEST(SigningCertificates, ACertificateNamesThePersonWhateverTheOrderTitlesAccentsOrIdNumber) {
+  EXPECT_TRUE(names_same_person("VILA GARCIA MARTA - 12345678Z", "Dra. Marta Vila"));
+  EXPECT_TRUE(names_same_person("Laia Ferrer i Puig", "Dra. Laia Ferrer i Puig"));
+  EXPECT_TRUE(names_same_person("NÚRIA PUIGDEMONT SOLER", "Dra. Nuria Puigdemont i Soler"));
+  EXPECT_FALSE(names_same_person("Laia Ferrer i Puig", "Dr. Joan Serra"));
+  EXPECT_FALSE(names_same_person("Marta Serra Vidal", "Dra. Marta Vila")) << "one word in common is not the person";
+  EXPECT_FALSE(names_same_person("Servicio de Radiología", "Dra. Marta Vila"));
+  EXPECT_FALSE(names_same_person("12345678Z", "Dra. Marta Vila"));
+  EXPECT_FALSE(names_same_person("", "Dra. Marta Vila"));
 }
 
 TEST_F(ReportingTest, AWrongSideStopsTheSignatureUntilCorrectedOrAcknowledgedAndNothingIsSignedMeanwhile) {

@@ -114,10 +114,14 @@ await run('catalogue end-to-end', async ({ page, check }) => {
   await staff.locator('button:text-is("Save")').click();
   await page.waitForSelector('[data-testid=staff-dialog] .field-error:has-text("Say what they can be booked for")');
   await staff.getByRole('checkbox', { name: 'Radiologist' }).check({ force: true });
+  // A radiologist reads some modalities: unassigned exams of those are on her reading worklist.
+  await staff.getByRole('group', { name: 'Reads' }).getByRole('checkbox', { name: 'CT', exact: true }).check({ force: true });
+  await staff.getByRole('group', { name: 'Reads' }).getByRole('checkbox', { name: 'MR', exact: true }).check({ force: true });
   await checkAccessible(page, check, 'the staff dialog');
   await staff.locator('button:text-is("Save")').click();
   await staff.waitFor({ state: 'detached' });
-  check((await page.locator('tr[data-username="dr.serra"]').textContent()).includes('Radiologist'), 'the radiologist is not listed');
+  const listed = await page.locator('tr[data-username="dr.serra"]').textContent();
+  check(listed.includes("Radiologist") && listed.includes("reads CT, MR"), `the radiologist as listed: ${listed}`);
   // How acquired exams find their radiologist: by hand until the administrator says otherwise.
   check(await page.getByRole('radio', { name: 'By hand' }).isChecked(), 'reading assignment is not by hand at first');
   await page.getByRole('radio', { name: 'To the least loaded' }).check({ force: true });

@@ -107,6 +107,20 @@ await run('reporting end-to-end', async ({ page, check }) => {
     await page.getByRole('menuitem', { name: 'Benign calcifications', exact: true }).click();
     check((await findings.inputValue()).endsWith('\nScattered benign-appearing vascular and dystrophic calcifications.'),
       `the findings after the macro: ${JSON.stringify(await findings.inputValue())}`);
+    // The image shown, in the window it is shown in, among the key images with one action; a
+    // caption says what it shows. The same image twice is once.
+    await page.click('[data-testid=add-key-image]');
+    const keyImage = page.locator('[data-testid=key-image]');
+    await keyImage.waitFor();
+    await page.waitForFunction(() => {
+      const img = document.querySelector('[data-testid=key-image] img');
+      return img?.complete && img.naturalWidth > 0;
+    }, null, { timeout: 10000 }).catch(() => check(false, 'the key image is not drawn'));
+    await keyImage.getByRole('textbox').fill('Spiculated mass, left breast');
+    await page.click('[data-testid=add-key-image]');
+    const twice = await page.textContent('[data-testid=key-image-refused]');
+    check(/already/.test(twice ?? '') && await keyImage.count() === 1, `the same image added twice: ${twice}`);
+    await shot(page, 'report-key-image');
     // Wrong side, and no BI-RADS assessment yet: the signature waits. The procedure names no
     // side; the image is of the left breast (Image Laterality L), the impression says right.
     const impression = page.locator('textarea[data-section=impression]');

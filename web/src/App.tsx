@@ -13,6 +13,7 @@ import { useClinic } from './ris/schedule';
 import { SessionContext, can, readsReports, studyListPath, useAppNavigate, useSession } from './session';
 import { SignIn, TotpEnrolment } from './SignIn';
 import { PasswordChange } from './Account';
+import { SigningCertificate } from './reporting/SigningCertificate';
 import { Worklist } from './Worklist';
 import { PatientHome } from './PatientHome';
 import { AdminUsers } from './admin/AdminUsers';
@@ -136,9 +137,14 @@ function StudiesRoute() {
 }
 
 function AccountRoute() {
-  const { signOut: leave } = useSession();
+  const { session, signOut: leave } = useSession();
   const navigate = useAppNavigate();
-  return <PasswordChange forced={false} onDone={() => navigate('/')} onSignOut={leave} />;
+  return (
+    <div className="account-page">
+      <PasswordChange forced={false} onDone={() => navigate('/')} onSignOut={leave} />
+      {can(session, 'reporting.sign') && <SigningCertificate />}
+    </div>
+  );
 }
 
 function ViewerRoute() {

@@ -59,6 +59,7 @@ json staff_json(const ris::StaffMember& m) {
           {"radiologist", m.radiologist},
           {"contrastTechnician", m.contrast_technician},
           {"active", m.active},
+          {"readsModalities", m.reads_modalities},
           {"version", m.version},
           {"updatedAt", m.updated_at}};
 }
@@ -70,6 +71,7 @@ ris::StaffFields staff_fields(Reader& in, std::vector<ris::FieldError>&) {
   in.boolean("radiologist", m.radiologist);
   in.boolean("contrastTechnician", m.contrast_technician);
   in.boolean("active", m.active);
+  in.texts("readsModalities", m.reads_modalities);
   return m;
 }
 

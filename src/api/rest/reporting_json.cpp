@@ -33,7 +33,17 @@ json content(const reporting::ReportContent& c) {
     for (const auto& [field, value] : f.values) values[field] = value;
     findings.push_back({{"system", f.system}, {"values", values}});
   }
-  return {{"templateCode", c.template_code}, {"sections", sections}, {"findings", findings}};
+  json pictures = json::array();
+  for (const auto& k : c.key_images) {
+    json out = {{"seriesInstanceUid", k.series_uid}, {"sopInstanceUid", k.sop_uid}, {"frame", k.frame},
+                {"caption", k.caption}};
+    if (k.window_center && k.window_width) {
+      out["windowCenter"] = *k.window_center;
+      out["windowWidth"] = *k.window_width;
+    }
+    pictures.push_back(std::move(out));
+  }
+  return {{"templateCode", c.template_code}, {"sections", sections}, {"findings", findings}, {"keyImages", pictures}};
 }
 
 json report(const reporting::Report& r) {
@@ -82,6 +92,7 @@ json verification(const pdf::Verification& v, std::string_view pdf, const std::s
               {"subFilter", v.sub_filter},
               {"signer", v.signer_common_name},
               {"timestamped", v.timestamped},
+              {"timestampTrusted", v.timestamp_trusted},
               {"problem", !v.problem.empty() ? v.problem
                           : intact            ? std::string()
                                               : std::string("The file is not the one recorded when it was signed")}};
@@ -135,6 +146,52 @@ Result<std::vector<reporting::CodedFinding>> findings_of(const json& body, std::
   return out;
 }
 
+// "keyImages": [{"seriesInstanceUid": "...", "sopInstanceUid": "...", "frame": 1, "windowCenter": 40,
+// "windowWidth": 400, "caption": "..."}]; absent: none.
+Result<std::vector<reporting::KeyImage>> key_images_of(const json& body, std::vector<ris::FieldError>& errors) {
+  std::vector<reporting::KeyImage> out;
+  const auto list = body.find("keyImages");
+  if (list == body.end()) return out;
+  if (!list->is_array()) {
+    errors.push_back({"keyImages", "type", "keyImages: a list of images"});
+    return out;
+  }
+  for (size_t i = 0; i < list->size(); ++i) {
+    const json& k = (*list)[i];
+    const std::string field = "keyImages/" + std::to_string(i);
+    if (!k.is_object()) {
+      errors.push_back({field, "type", "A key image is an object with seriesInstanceUid and sopInstanceUid"});
+      continue;
+    }
+    reporting::KeyImage image;
+    for (const auto& [name, value] : k.items()) {
+      auto text = [&](std::string& into) {
+        if (value.is_string()) into = value.get<std::string>();
+        else errors.push_back({field + "/" + name, "type", name + " is text"});
+      };
+      auto number = [&](std::optional<double>& into) {
+        if (value.is_number()) into = value.get<double>();
+        else if (!value.is_null()) errors.push_back({field + "/" + name, "type", name + " is a number"});
+      };
+      if (name == "seriesInstanceUid") text(image.series_uid);
+      else if (name == "sopInstanceUid") text(image.sop_uid);
+      else if (name == "caption") text(image.caption);
+      else if (name == "windowCenter") number(image.window_center);
+      else if (name == "windowWidth") number(image.window_width);
+      else if (name == "frame") {
+        if (value.is_number_integer()) image.frame = value.get<int64_t>();
+        else errors.push_back({field + "/frame", "type", "frame is a whole number, from 1"});
+      } else {
+        return fail(ErrorCode::InvalidArgument, "unknown member " + field + "/" + name +
+                                                    " (known: seriesInstanceUid, sopInstanceUid, frame, windowCenter, "
+                                                    "windowWidth, caption)");
+      }
+    }
+    out.push_back(std::move(image));
+  }
+  return out;
+}
+
 json label(const reporting::Label& l, const std::string& language) { return l.in(language); }
 
 json term(const reporting::Term& t, const std::string& language) {
@@ -182,13 +239,15 @@ Result<reporting::ReportContent> content_of(const json& body, std::vector<ris::F
     if (name == "templateCode") {
       if (value.is_string()) out.template_code = value.get<std::string>();
       else errors.push_back({"templateCode", "type", "templateCode is text"});
-    } else if (name != "sections" && name != "findings") {
+    } else if (name != "sections" && name != "findings" && name != "keyImages") {
       return fail(ErrorCode::InvalidArgument,
-                  "unknown member " + name + " (known: revision, templateCode, sections, findings)");
+                  "unknown member " + name + " (known: revision, templateCode, sections, findings, keyImages)");
     }
   }
   if (auto coded = findings_of(body, errors); !coded) return std::unexpected(coded.error());
   else out.findings = std::move(*coded);
+  if (auto pictures = key_images_of(body, errors); !pictures) return std::unexpected(pictures.error());
+  else out.key_images = std::move(*pictures);
   const auto sections = body.find("sections");
   if (sections == body.end() || !sections->is_array()) {
     errors.push_back({"sections", "required", "sections: the report's sections, in order"});

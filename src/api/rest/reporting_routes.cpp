@@ -6,6 +6,7 @@
 
 #include "api/query_params.hpp"
 #include "api/rest/appointment_answers.hpp"
+#include "api/rest/reauthentication.hpp"
 #include "api/rest/reporting_json.hpp"
 #include "api/rest/ris_json.hpp"
 #include "api/rest/routes.hpp"
@@ -74,6 +75,51 @@ Result<reporting::ExamSides> exam_sides(archive::Archive& archive, const ris::Re
     if (m) codes.push_back(laterality_code(*m));
   sides.imaged = reporting::side_of_images(codes);
   return sides;
+}
+
+// How many frames an instance's attributes (DICOM JSON, as kept at ingest) say it has; 0 when it
+// has no rows, not an image (a PDF, an SR, a presentation state).
+int64_t frames_of(const std::string& metadata) {
+  auto ds = json::parse(metadata, nullptr, false);
+  auto first = [&ds](const char* tag) -> std::optional<int64_t> {
+    auto it = ds.is_object() ? ds.find(tag) : ds.end();
+    if (it == ds.end() || !it->is_object()) return std::nullopt;
+    auto values = it->find("Value");
+    if (values == it->end() || !values->is_array() || values->empty()) return std::nullopt;
+    const json& v = (*values)[0];
+    if (v.is_number_integer()) return v.get<int64_t>();
+    if (v.is_string()) return std::atoll(v.get<std::string>().c_str());
+    return std::nullopt;
+  };
+  if (!first("00280010")) return 0;
+  return std::max<int64_t>(1, first("00280008").value_or(1));
+}
+
+// Key images that are not images of the exam's study (no longer in it, not an image, or past its
+// last frame): their positions. `known`: those saved before, not looked up again (an image
+// deleted since does not stop the text being saved; signing says so).
+Result<std::vector<size_t>> foreign_key_images(archive::Archive& archive, const ris::ReadingItem& exam,
+                                                        const std::vector<reporting::KeyImage>& list,
+                                                        const std::vector<reporting::KeyImage>& known = {}) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < list.size() && i < reporting::kMaxKeyImages; ++i) {
+    const auto& k = list[i];
+    if (std::ranges::any_of(known, [&](const auto& o) {
+          return o.sop_uid == k.sop_uid && o.series_uid == k.series_uid && o.frame == k.frame;
+        }))
+      continue;
+    auto found = archive.instance(k.sop_uid, access::Scope::everything());
+    if (!found && found.error().code != ErrorCode::NotFound) return std::unexpected(found.error());
+    if (!found || exam.view.study_uid.empty() || found->study_uid != exam.view.study_uid ||
+        found->series_uid != k.series_uid) {
+      out.push_back(i);
+      continue;
+    }
+    auto metadata = archive.metadata({*found});
+    if (!metadata) return std::unexpected(metadata.error());
+    if (metadata->empty() || !(*metadata)[0] || k.frame > frames_of(*(*metadata)[0])) out.push_back(i);
+  }
+  return out;
 }
 
 HttpResponse claim_answer(const HttpRequest& r, const Result<ris::Claimed>& done, const char* what) {
@@ -189,11 +235,11 @@ void exam_routes(http::Router& router, ris::Reading& reading, reporting::Reports
 }
 
 void report_routes(http::Router& router, ris::Reading& reading, reporting::Reports& reports,
-                   auth::AuthService& auth, archive::Archive& archive) {
+                   auth::AuthService& auth, archive::Archive& archive, reporting::PdfSigner& signer) {
   // The working text: the report's until it is signed (PUT .../report), then an addendum's
   // (PUT .../report/addendum).
-  auto save = [&reading, &reports](reporting::Reports::Draft kind) {
-    return [&reading, &reports, kind](const HttpRequest& r) {
+  auto save = [&reading, &reports, &archive](reporting::Reports::Draft kind) {
+    return [&reading, &reports, &archive, kind](const HttpRequest& r) {
       auto id = row_id(r.param("orderId"));
       if (!id) return http::problem(Error{ErrorCode::NotFound, "no such exam"});
       auto body = ris_json::object_body(r, kMaxReportBody, "the report");
@@ -203,6 +249,19 @@ void report_routes(http::Router& router, ris::Reading& reading, reporting::Repor
       auto content = reporting_json::content_of(*body, errors);
       if (!content) return http::problem(content.error());
       if (!errors.empty()) return invalid(errors);
+      if (!content->key_images.empty()) {
+        auto exam = performed_exam(reading, *id);
+        if (!exam) return exam.error();
+        auto saved = reports.of_order(*id, r.principal);
+        if (!saved) return http::problem(saved.error());
+        auto foreign = foreign_key_images(archive, *exam, content->key_images,
+                                          *saved ? (*saved)->draft.key_images : std::vector<reporting::KeyImage>{});
+        if (!foreign) return http::problem(foreign.error());
+        for (size_t i : *foreign)
+          errors.push_back({"keyImages/" + std::to_string(i) + "/sopInstanceUid", "not_in_study",
+                            "Key image " + std::to_string(i + 1) + " is not an image of this exam's study"});
+        if (!errors.empty()) return invalid(errors);
+      }
       return saved_answer(r, reading, reports.save_draft(*id, *revision, *content, r.principal, kind),
                           kind == reporting::Reports::Draft::Report ? "saved" : "saved the addendum of");
     };
@@ -239,7 +298,7 @@ void report_routes(http::Router& router, ris::Reading& reading, reporting::Repor
                return http::json_response(200, dump(json{{"checks", reporting_json::sign_checks(*checks)}}));
              });
   router.add("POST", "/api/reading/{orderId}/report/sign", "reporting.sign",
-             [&reading, &reports, &auth, &archive](const HttpRequest& r) {
+             [&reading, &reports, &auth, &archive, &signer](const HttpRequest& r) {
                auto id = row_id(r.param("orderId"));
                if (!id) return http::problem(Error{ErrorCode::NotFound, "no such exam"});
                auto body = ris_json::object_body(r, ris_json::kMaxFormBody, "the signature");
@@ -276,19 +335,31 @@ void report_routes(http::Router& router, ris::Reading& reading, reporting::Repor
                // Refused before the radiologist's code is spent on it (a code is good once).
                auto ahead = reports.check_sign(*id, *revision, r.principal, context);
                if (!ahead) return http::problem(ahead.error());
+               if (!*ahead) {
+                 auto report = reports.of_order(*id, r.principal);
+                 if (!report) return http::problem(report.error());
+                 auto gone = foreign_key_images(archive, *exam, *report ? (*report)->draft.key_images
+                                                                        : std::vector<reporting::KeyImage>{});
+                 if (!gone) return http::problem(gone.error());
+                 if (!gone->empty())
+                   *ahead = reporting::ReportConflict{"key_image_missing",
+                                                      "Key image " + std::to_string(gone->front() + 1) +
+                                                          " is no longer in this exam's study; remove it before signing"};
+               }
+               if (!*ahead) {
+                 auto can = signer.check_can_sign(r.principal.username);
+                 if (!can && can.error().code != ErrorCode::StateConflict) return http::problem(can.error());
+                 if (!can) *ahead = reporting::ReportConflict{"certificate_unusable", can.error().detail};
+               }
                if (*ahead) {
                  r.audit.detail = "refused to sign the report of exam " + exam->view.accession_number + ": " +
                                   (*ahead)->rule;
                  return reporting_json::conflict(**ahead);
                }
-               if (auto s = auth.reauthenticate(r.principal, secret, r.remote_address); !s) {
+               if (auto refused = reauthentication_refused(auth, r, secret)) {
                  r.audit.detail = "refused to sign the report of exam " + exam->view.accession_number +
                                   ": re-authentication failed";
-                 if (s.error().code == ErrorCode::InvalidArgument)
-                   return invalid({{"reauthentication", "format", s.error().detail}});
-                 if (s.error().code != ErrorCode::Forbidden) return http::problem(s.error());
-                 return ris_json::problem_with(403, s.error().detail, s.error().detail, "conflict",
-                                               json{{"rule", "reauthentication"}});
+                 return *refused;
                }
                auto done = reports.sign(*id, *revision, r.principal, r.remote_address, context);
                std::string what = "signed";
@@ -403,9 +474,10 @@ void register_reporting_routes(http::Router& router, ris::Reading& reading, repo
   worklist_routes(router, reading);
   vocabulary_route(router);
   exam_routes(router, reading, reports);
-  report_routes(router, reading, reports, auth, archive);
+  report_routes(router, reading, reports, auth, archive, signer);
   verify_route(router, reading, reports, signer);
   release_route(router, reading, reports, releases);
+  register_signing_certificate_routes(router, signer, reports, auth);
 }
 
 }  // namespace vireo::api

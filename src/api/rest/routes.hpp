@@ -63,6 +63,10 @@ void register_worklist_routes(http::Router& router, ris::Schedule& schedule, ris
 void register_reporting_routes(http::Router& router, ris::Reading& reading, reporting::Reports& reports,
                                reporting::PdfSigner& signer, auth::AuthService& auth, archive::Archive& archive,
                                reporting::Releases& releases);
+// The certificate a radiologist signs with (/api/account/signing-certificate): which, their own
+// brought as a PKCS#12 file (after re-authenticating), or back to the clinic's.
+void register_signing_certificate_routes(http::Router& router, reporting::PdfSigner& signer, reporting::Reports& reports,
+                                         auth::AuthService& auth);
 // Critical results: the clinic's list, flagging one on an exam, recording its communication,
 // the list of those still open.
 void register_critical_routes(http::Router& router, reporting::CriticalResults& results);

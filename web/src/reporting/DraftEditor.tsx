@@ -1,6 +1,7 @@
 // The text being written, section by section, saved as it is typed (autosave.ts): the report
-// until it is signed, then an addendum. The viewer's measurements go into the findings with one
-// action; handing it on as preliminary and signing (after re-authenticating) save it first.
+// until it is signed, then an addendum. The viewer's measurements go into the findings, and the
+// image it shows among the key images, with one action each; handing it on as preliminary and
+// signing (after re-authenticating) save it first.
 import { Fragment, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button, Label, TextArea, TextField } from 'react-aria-components';
@@ -17,6 +18,7 @@ import { BlankFields } from './BlankFields';
 import { filled, macroForKey } from './blanks';
 import { SignDialog } from './SignDialog';
 import { StructuredFindings } from './StructuredFindings';
+import { KeyImages } from './KeyImages';
 import { reportProblemText } from './problems';
 import type { ReportContent, ReportTemplate } from './types';
 
@@ -125,6 +127,7 @@ export function DraftEditor({ orderId, study, kind, loaded, revision, canHandOn,
         </Fragment>
       ))}
       {!typed.sections.some((s) => s.key === codedAfter) && coded}
+      <KeyImages study={study} content={typed} onChange={setTyped} />
       <p className={`save-state save-${autosave.state}`} data-testid="save-state" data-state={autosave.state}>
         {autosave.state === 'saved' && autosave.savedAt
           ? t('report.saved', { time: formatMoment(autosave.savedAt, locale) })

@@ -78,7 +78,7 @@ export function ReportEditor({ data, today }: { data: ExamReport; today: string 
         </section>
       )}
       <CriticalResults orderId={exam.orderId} canWrite={session.permissions.includes('reporting.write')} />
-      {report && <VersionHistory orderId={exam.orderId} versions={report.versions} />}
+      {report && <VersionHistory orderId={exam.orderId} study={a.studyInstanceUid} versions={report.versions} />}
     </div>
   );
 }

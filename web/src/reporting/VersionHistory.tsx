@@ -11,22 +11,23 @@ import { formatMoment } from '../i18n/format';
 import { letterUrl, signedPdfUrl, useReleaseReport, useVerifyVersion } from './reading';
 import { reportProblemText } from './problems';
 import { CodedFindingList } from './StructuredFindings';
+import { keyImageUrl } from './keyImages';
 import type { ReportVersion } from './types';
 
-export function VersionHistory({ orderId, versions }: { orderId: number; versions: ReportVersion[] }) {
+export function VersionHistory({ orderId, study, versions }: { orderId: number; study: string; versions: ReportVersion[] }) {
   const { t } = useTranslation();
   if (versions.length === 0) return null;
   return (
     <section className="report-versions" aria-labelledby="report-versions-title">
       <h3 id="report-versions-title">{t('report.versions')}</h3>
       <ul>
-        {[...versions].reverse().map((v) => <VersionItem key={v.number} orderId={orderId} version={v} />)}
+        {[...versions].reverse().map((v) => <VersionItem key={v.number} orderId={orderId} study={study} version={v} />)}
       </ul>
     </section>
   );
 }
 
-function VersionItem({ orderId, version: v }: { orderId: number; version: ReportVersion }) {
+function VersionItem({ orderId, study, version: v }: { orderId: number; study: string; version: ReportVersion }) {
   const { t, i18n } = useTranslation();
   const locale = formatLocale(i18n.language);
   const [checking, setChecking] = useState(false);
@@ -50,6 +51,19 @@ function VersionItem({ orderId, version: v }: { orderId: number; version: Report
           <div className="version-section">
             <h4>{t('report.coded.title')}</h4>
             <CodedFindingList findings={v.content.findings ?? []} />
+          </div>
+        )}
+        {(v.content.keyImages ?? []).length > 0 && (
+          <div className="version-section">
+            <h4>{t('report.keyImages.title')}</h4>
+            <ol className="version-key-images">
+              {(v.content.keyImages ?? []).map((k, i) => (
+                <li key={`${k.sopInstanceUid}/${k.frame}`}>
+                  <img src={keyImageUrl(study, k, 128)} alt={t('report.keyImages.picture', { n: i + 1 })} width={64} height={64} />
+                  <span>{k.caption}</span>
+                </li>
+              ))}
+            </ol>
           </div>
         )}
       </details>

@@ -6,7 +6,7 @@ import { errorText } from '../ui/errorText';
 
 const RULES = ['stale', 'reading_claimed', 'assigned_to_another', 'not_claimed', 'already_signed', 'not_signed',
   'empty_report', 'exam_state', 'reauthentication', 'not_your_draft', 'template_mismatch', 'already_communicated', 'not_held', 'own_report',
-  'already_reviewed'] as const;
+  'already_reviewed', 'key_image_missing', 'certificate_unusable'] as const;
 type Rule = (typeof RULES)[number];
 
 export function problemRule(e: unknown): Rule | null {
@@ -30,6 +30,12 @@ export function reportProblemText(t: TFunction, e: unknown): string {
     const field = e.problem.errors?.[0]?.field ?? '';
     if (field === 'reauthentication') return t('report.rules.code');
     if (field.startsWith('findings')) return t('report.rules.findings');
+    if (field.startsWith('keyImages')) {
+      const rule = e.problem.errors?.[0]?.rule;
+      if (rule === 'not_in_study') return t('report.rules.keyImages');
+      if (field.endsWith('/caption')) return t('report.rules.keyImageCaption');
+      return t('report.rules.keyImageInvalid');
+    }
     if (field === 'templateCode') return t('report.rules.template');
     if (field === 'receivedAt') return t('report.rules.receivedAt');
     if (field === 'to' || field === 'method' || field === 'finding') return t('report.rules.critical');

@@ -2,6 +2,7 @@
 // the sections a new report starts with, the text a measurement inserts, and what the
 // autosave has left to do.
 import type { ViewerMeasurement } from '../viewer/ViewerSelection';
+import { sameKeyImages } from './keyImages';
 import type { ReadingItem, Report, ReportContent, ReportSection, ReportTemplate } from './types';
 
 // IHE MRRT's sections of a report, in order.
@@ -61,7 +62,7 @@ function canonicalFindings(c: ReportContent): string {
 export function sameContent(a: ReportContent, b: ReportContent): boolean {
   return a.templateCode === b.templateCode && a.sections.length === b.sections.length &&
     a.sections.every((s, i) => s.key === b.sections[i].key && s.title === b.sections[i].title && s.text === b.sections[i].text) &&
-    canonicalFindings(a) === canonicalFindings(b);
+    canonicalFindings(a) === canonicalFindings(b) && sameKeyImages(a.keyImages ?? [], b.keyImages ?? []);
 }
 
 export function withText(content: ReportContent, key: string, text: string): ReportContent {

@@ -153,16 +153,20 @@ export const staffSchema = z.object({
   radiologist: z.boolean(),
   contrastTechnician: z.boolean(),
   active: z.boolean(),
+  readsModalities: z.array(z.string()),
 }).refine((v) => v.radiologist || v.contrastTechnician, { message: 'required', path: ['radiologist'] });
 export type StaffFormValues = z.input<typeof staffSchema>;
 
-export const EMPTY_STAFF: StaffFormValues = { username: '', displayName: '', radiologist: false, contrastTechnician: false, active: true };
+export const EMPTY_STAFF: StaffFormValues = { username: '', displayName: '', radiologist: false, contrastTechnician: false, active: true,
+  readsModalities: [] };
 
 export function staffValuesOf(m: StaffMember): StaffFormValues {
-  return { username: m.username, displayName: m.displayName, radiologist: m.radiologist, contrastTechnician: m.contrastTechnician, active: m.active };
+  return { username: m.username, displayName: m.displayName, radiologist: m.radiologist, contrastTechnician: m.contrastTechnician, active: m.active,
+    readsModalities: m.readsModalities ?? [] };
 }
 
 export function staffFieldsOf(v: StaffFormValues): Required<StaffFields> {
+  // (only a radiologist reads: unticking it forgets what they read)
   return { username: v.username.trim(), displayName: v.displayName.trim(), radiologist: v.radiologist,
-    contrastTechnician: v.contrastTechnician, active: v.active };
+    contrastTechnician: v.contrastTechnician, active: v.active, readsModalities: v.radiologist ? v.readsModalities : [] };
 }

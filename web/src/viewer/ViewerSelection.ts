@@ -6,9 +6,10 @@
 //                             // arrow drawn now, with its values and units and the image it is
 //                             // on (study, series, SOP Instance UID, frame); the study's and
 //                             // those of a prior compared with it (filter on .image.study)
-//   selection.currentImage(); // ImageRef | null: the image the active viewport shows, as a key
-//                             // image; null in MPR, on a document, or while that viewport's
-//                             // image is still loading or cannot be shown
+//   selection.currentImage(); // KeyImageRef | null: the image the active viewport shows, as a
+//                             // key image, with the window it is shown in; null in MPR, on a
+//                             // document, or while that viewport's image is still loading or
+//                             // cannot be shown
 //   const stop = selection.onMeasurementsChange(() => …); // drawn, changed or removed
 //
 // The functions read the viewer as it is when called, and keep their identity for the page's
@@ -17,13 +18,13 @@
 // useViewerSelectionSource.ts. This module imports no Cornerstone, so that an editor imports
 // it without pulling the viewer's code into its own chunk.
 import { createContext, useContext } from 'react';
-import type { ImageRef, ViewerMeasurement } from './selection';
+import type { KeyImageRef, ViewerMeasurement } from './selection';
 
-export type { ImageRef, MeasuredValue, ViewerMeasurement } from './selection';
+export type { ImageRef, KeyImageRef, MeasuredValue, ViewerMeasurement } from './selection';
 
 export interface ViewerSelection {
   measurements(): ViewerMeasurement[];
-  currentImage(): ImageRef | null;
+  currentImage(): KeyImageRef | null;
   onMeasurementsChange(listener: () => void): () => void;
 }
 

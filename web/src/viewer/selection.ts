@@ -11,6 +11,12 @@ export interface ImageRef {
   frame: number; // frame number, from 1
 }
 
+// An image as a key image of a report: which, and the window it is shown in now (null: none
+// known, the image's own is used).
+export interface KeyImageRef extends ImageRef {
+  window: { center: number; width: number } | null;
+}
+
 // One value of a measurement, in the unit the viewer shows it in: 'mm' ('px' without pixel
 // spacing), 'mm²', '°', 'HU' (a region's or a probe's statistics in the modality's unit).
 export interface MeasuredValue {

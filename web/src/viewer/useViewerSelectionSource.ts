@@ -6,6 +6,7 @@ import { Enums as ToolEnums, annotation } from '@cornerstonejs/tools';
 import { wadors } from '@cornerstonejs/dicom-image-loader';
 import type { DicomJson } from '../api';
 import { imageCalibration } from './calibration';
+import { presetFromRange } from './presets';
 import { type AnnotationLike, type SpacingSource, imageRef, measurementsOf, stackViewportId } from './selection';
 import type { ViewerSelection } from './ViewerSelection';
 
@@ -31,7 +32,10 @@ export function useViewerSelectionSource(engine: RenderingEngine | null, active:
       // The image on the canvas, and only when it is the one asked for: a refused image is
       // covered, and one still loading is not yet drawn (StackViewport.tsx).
       const drawn = vp.getCornerstoneImage?.()?.imageId;
-      return drawn && drawn === vp.getCurrentImageId() ? imageRef(drawn) : null;
+      const ref = drawn && drawn === vp.getCurrentImageId() ? imageRef(drawn) : null;
+      if (!ref) return null;
+      const range = vp.getProperties().voiRange;
+      return { ...ref, window: range ? presetFromRange(range.lower, range.upper) : null };
     },
     onMeasurementsChange: (listener: () => void) => {
       for (const e of CHANGES) eventTarget.addEventListener(e, listener);

@@ -2,18 +2,18 @@
 // biopsy) or a contrast-trained technician. The calendar offers an exam that needs one only
 // when one of them is free. And how acquired exams find the radiologist who reads them.
 import { useEffect, useState } from 'react';
-import { useForm } from 'react-hook-form';
+import { Controller, useForm, useWatch } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useTranslation } from 'react-i18next';
 import { Button } from 'react-aria-components';
 import { AdminPage } from '../../admin/AdminNav';
 import { can, useAppNavigate, useSession } from '../../session';
-import { CheckboxField, ChoiceField, Notice } from '../../ui/fields';
+import { CheckboxField, CheckboxGroupField, ChoiceField, Notice } from '../../ui/fields';
 import { FormCheckbox, FormText } from '../../ui/formFields';
 import { FormDialog } from '../../ui/FormDialog';
 import { errorText } from '../../ui/errorText';
 import { saveFailed } from '../../ui/saveFailed';
-import { useSaveStaff, useStaff } from '../catalogue';
+import { MODALITIES, useSaveStaff, useStaff } from '../catalogue';
 import { EMPTY_STAFF, type StaffFormValues, staffFieldsOf, staffSchema, staffValuesOf } from '../catalogueForms';
 import { useRisSettings, useSaveRisSettings } from '../exams';
 import type { ReadingAssignment as Rule, StaffMember } from '../types';
@@ -55,6 +55,9 @@ export function BookableStaffPage() {
                 <td>
                   {m.radiologist && <span className="badge">{t('catalogue.staff.radiologist')}</span>}{' '}
                   {m.contrastTechnician && <span className="badge">{t('catalogue.staff.contrastTechnician')}</span>}
+                  {m.radiologist && (m.readsModalities ?? []).length > 0 && (
+                    <span className="muted" data-testid="reads"> {t('catalogue.staff.reads', { modalities: (m.readsModalities ?? []).join(', ') })}</span>
+                  )}
                 </td>
                 <td>{m.active ? t('catalogue.active') : t('catalogue.retired')}</td>
                 <td><Button onPress={() => setEditing(m)} aria-label={`${t('catalogue.edit')} ${m.displayName}`}>{t('catalogue.edit')}</Button></td>
@@ -83,6 +86,7 @@ function StaffForm({ member, onDone }: { member: StaffMember | null; onDone: () 
     mode: 'onTouched',
   });
   const { control, formState } = form;
+  const radiologist = useWatch({ control, name: 'radiologist' });
   const f = (name: keyof StaffFormValues) => t(`catalogue.staff.fields.${name}`);
   // (a missing role is said once for both boxes, below them)
   const bookedOnly: typeof explain = (field, rule) => (rule === 'booked' ? explain(field, rule) : undefined);
@@ -101,6 +105,13 @@ function StaffForm({ member, onDone }: { member: StaffMember | null; onDone: () 
         <FormCheckbox control={control} name="contrastTechnician" label={f('contrastTechnician')} explain={bookedOnly} />
         {formState.errors.radiologist?.message === 'required' && <p className="field-error" role="alert">{t('catalogue.staff.needsOne')}</p>}
       </fieldset>
+      {radiologist && (
+        <Controller control={control} name="readsModalities" render={({ field }) => (
+          <CheckboxGroupField name="readsModalities" label={t('catalogue.staff.fields.readsModalities')}
+            hint={t('catalogue.staff.hints.readsModalities')} value={field.value} onChange={field.onChange}
+            options={MODALITIES.map((m) => ({ value: m, label: m }))} />
+        )} />
+      )}
       {member && <FormCheckbox control={control} name="active" label={f('active')} explain={explain} />}
       {problem && <Notice tone="error" testId="catalogue-problem">{problem}</Notice>}
       <div className="form-actions">
