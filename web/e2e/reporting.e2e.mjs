@@ -121,6 +121,14 @@ await run('reporting end-to-end', async ({ page, check }) => {
     const twice = await page.textContent('[data-testid=key-image-refused]');
     check(/already/.test(twice ?? '') && await keyImage.count() === 1, `the same image added twice: ${twice}`);
     await shot(page, 'report-key-image');
+    // A text the server refuses (a section over 100,000 characters) is not saved, and says so; once
+    // corrected it is saved again without reloading.
+    const written = await findings.inputValue();
+    await findings.fill(`${written}\n${'x'.repeat(100_001)}`);
+    await page.waitForSelector('[data-testid=save-refused]', { timeout: 15000 });
+    await findings.fill(written);
+    await page.waitForSelector('[data-testid=save-state][data-state=saved]', { timeout: 15000 });
+    check(await page.locator('[data-testid=save-refused]').count() === 0, 'the refusal is still shown after the correction');
     // Wrong side, and no BI-RADS assessment yet: the signature waits. The procedure names no
     // side; the image is of the left breast (Image Laterality L), the impression says right.
     const impression = page.locator('textarea[data-section=impression]');

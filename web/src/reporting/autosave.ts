@@ -1,16 +1,16 @@
 // The autosave of the report being written: a second and a half after the last keystroke, and
 // at least every five seconds while typing goes on (dictation never pauses), the text goes to the
 // server with the revision it was loaded at; the answer's revision is the next save's. A save
-// the server refuses (the report changed in another window, another radiologist reads the exam
-// now, a section too long) stops the autosave and says why: typing on would overwrite that text
-// or fail again. A lost connection is tried again every few seconds. flush() saves at once and
+// the server refuses stops the autosave and says why: a conflict (the report changed in another
+// window, another radiologist reads the exam now) for good, as typing on would overwrite that text;
+// a text it found wrong (a section too long, a key image no longer there) until it is corrected. A lost connection is tried again every few seconds. flush() saves at once and
 // tells when the server has the text (before handing it on, signing it, or leaving). Leaving
 // the page, or going elsewhere in the application, with text not yet saved first saves it.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useBlocker } from 'react-router';
 import { ApiProblem } from '../apiClient';
 import { type DraftKind, useSaveDraft } from './reading';
-import { needsSave } from './reportDraft';
+import { needsSave, savesAgainAfter } from './reportDraft';
 import type { ExamReport, ReportContent } from './types';
 
 const PAUSE_MS = 1500;
@@ -29,6 +29,7 @@ export function useAutosave(orderId: number, kind: DraftKind, typed: ReportConte
   const [state, setState] = useState<SaveState>('saved');
   const [savedAt, setSavedAt] = useState('');
   const [refusal, setRefusal] = useState<unknown>(null);
+  const refusedContent = useRef<{ status: number; content: ReportContent } | null>(null);
   latest.current = typed;
 
   const send = useCallback((): Promise<ExamReport | null> => {
@@ -48,7 +49,10 @@ export function useAutosave(orderId: number, kind: DraftKind, typed: ReportConte
       (e: unknown) => {
         // A refusal is an answer: saving the same again would be refused again.
         const refused = e instanceof ApiProblem && e.status >= 400 && e.status < 500;
-        if (refused) setRefusal(e);
+        if (refused) {
+          setRefusal(e);
+          refusedContent.current = { status: e.status, content };
+        }
         setState(refused ? 'refused' : 'failed');
         throw e;
       },
@@ -58,7 +62,15 @@ export function useAutosave(orderId: number, kind: DraftKind, typed: ReportConte
   }, [kind, save]);
 
   useEffect(() => {
-    if (state === 'refused' || state === 'saving') return;
+    if (state === 'refused') {
+      const was = refusedContent.current;
+      if (!was || !savesAgainAfter(was.status, was.content, typed)) return;
+      refusedContent.current = null;
+      setRefusal(null);
+      setState('pending');
+      return;
+    }
+    if (state === 'saving') return;
     if (!needsSave(typed, saved.current, false)) return;
     if (!dirtySince.current) dirtySince.current = Date.now();
     if (state === 'saved') setState('pending');

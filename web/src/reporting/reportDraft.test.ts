@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReadingItem, Report, ReportContent, ReportTemplate } from './types';
-import { appended, isEmpty, measurementLine, needsSave, sameContent, startingContent, withTemplate, withText } from './reportDraft';
+import { appended, isEmpty, measurementLine, needsSave, sameContent, savesAgainAfter, startingContent, withTemplate, withText } from './reportDraft';
 
 const exam = {
   reportTemplate: 'CT-HEAD',
@@ -106,5 +106,18 @@ describe('the report being written', () => {
       values: [{ name: 'area', value: 1234.5, unit: 'mm²' }, { name: 'mean', value: 42, unit: 'HU' }], image, spacing: null },
     'es', (k) => names[k] ?? k)).toBe('Nódulo: area 1234,5 mm², mean 42 HU');
     expect(measurementLine({ uid: 'u', tool: 'ArrowAnnotate', label: 'Fracture', values: [], image, spacing: null }, 'en', (k) => k)).toBe('Fracture');
+  });
+});
+
+describe('after a refused save', () => {
+  const text = (findings: string): ReportContent =>
+    ({ templateCode: '', sections: [{ key: 'findings', title: 'Findings', text: findings }], findings: [] });
+  it('sends a text the server found wrong again once it is corrected, never a conflict', () => {
+    const tooLong = text('x'.repeat(100_001));
+    expect(savesAgainAfter(400, tooLong, tooLong)).toBe(false);
+    expect(savesAgainAfter(400, tooLong, text('Corrected.'))).toBe(true);
+    expect(savesAgainAfter(413, tooLong, text('Corrected.'))).toBe(true);
+    expect(savesAgainAfter(409, tooLong, text('Corrected.'))).toBe(false);
+    expect(savesAgainAfter(403, tooLong, text('Corrected.'))).toBe(false);
   });
 });

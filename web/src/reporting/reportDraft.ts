@@ -95,3 +95,11 @@ export function measurementLine(m: ViewerMeasurement, locale: string, name: (key
 export function needsSave(typed: ReportContent, saved: ReportContent, saving: boolean): boolean {
   return !saving && !sameContent(typed, saved);
 }
+
+// After the server refused to save `refused` with `status`: whether `typed` is worth sending again.
+// A text it found wrong (400, 413) is, once changed; a conflict (409: another window saved, another
+// radiologist reads the exam) or a refusal of who is asking (403) is not: sending would overwrite
+// the other text, or fail again.
+export function savesAgainAfter(status: number, refused: ReportContent, typed: ReportContent): boolean {
+  return (status === 400 || status === 413) && !sameContent(typed, refused);
+}
