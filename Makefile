@@ -33,13 +33,14 @@ fuzz: bootstrap
 	@if [ ! -f build-fuzz/build.ninja ]; then cmake -S . -B build-fuzz -G Ninja -DVIREO_SANITIZE=ON \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo; fi
 	@cmake --build build-fuzz --target fuzz_credentials fuzz_j2k fuzz_dicom_ingest fuzz_multipart fuzz_http_head \
-	  fuzz_json_bodies fuzz_frame_map fuzz_mrrt
+	  fuzz_json_bodies fuzz_frame_map fuzz_mrrt fuzz_pades
 	@build-fuzz/fuzz/fuzz_credentials --seconds=$(FUZZ_SECONDS) fuzz/corpus/credentials
 	@build-fuzz/fuzz/fuzz_j2k --seconds=$(FUZZ_SECONDS) fuzz/corpus/j2k
 	@build-fuzz/fuzz/fuzz_multipart --seconds=$(FUZZ_SECONDS) fuzz/corpus/multipart
 	@build-fuzz/fuzz/fuzz_http_head --seconds=$(FUZZ_SECONDS) fuzz/corpus/http_head
 	@build-fuzz/fuzz/fuzz_json_bodies --seconds=$(FUZZ_SECONDS) fuzz/corpus/json
 	@build-fuzz/fuzz/fuzz_mrrt --seconds=$(FUZZ_SECONDS) tests/fixtures/mrrt
+	@build-fuzz/fuzz/fuzz_pades --seconds=$(FUZZ_SECONDS) fuzz/corpus/pades
 	@build-fuzz/fuzz/fuzz_frame_map --seconds=$(FUZZ_SECONDS) ../shared/testdata/dicom/modality/XA_multiframe_jpeg.dcm \
 	  ../shared/testdata/dicom/modality/NM_MONO2_16_13x_heart.dcm ../shared/testdata/dicom/modality/MR_enhanced_multiframe.dcm \
 	  ../shared/testdata/dicom/modality/RTDOSE_rtdose.dcm ../shared/testdata/dicom/modality/US_PAL_8_10x_echo.dcm

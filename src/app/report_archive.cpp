@@ -200,6 +200,8 @@ Status archive_version(archive::Archive& archive, reporting::Reports& reports, r
   auto references = key_image_references(archive, study, shown);
   if (!references) return std::unexpected(references.error());
   sr.key_images = std::move(*references);
+  // Those left out (no longer in the study) are said in the trail: the signed PDF shows them.
+  const size_t left_out = shown.size() - sr.key_images.size();
   if (before)
     sr.predecessor = dicom::ObjectReference{study, sr.header.series_uid, dicom::kBasicTextSrStorage,
                                             sr_uid(study, *before->signature)};
@@ -217,7 +219,9 @@ Status archive_version(archive::Archive& archive, reporting::Reports& reports, r
     a.study_uid = study;
     a.resource = "archive study report objects";
     a.detail = "report version " + std::to_string(version.number) + " (" + version.kind + ", signed by " + sig.signer +
-               ") stored as Encapsulated PDF " + pdf_header.sop_uid + " and Basic Text SR " + sr.header.sop_uid;
+               ") stored as Encapsulated PDF " + pdf_header.sop_uid + " and Basic Text SR " + sr.header.sop_uid +
+               (left_out ? " (" + std::to_string(left_out) + " of its key images no longer in the study left out of the SR)"
+                         : std::string());
     trail.record(std::move(a));
   }
   return {};

@@ -108,9 +108,16 @@ await run('reporting end-to-end', async ({ page, check }) => {
     check((await findings.inputValue()).endsWith('\nScattered benign-appearing vascular and dystrophic calcifications.'),
       `the findings after the macro: ${JSON.stringify(await findings.inputValue())}`);
     // The image shown, in the window it is shown in, among the key images with one action; a
-    // caption says what it shows. The same image twice is once.
-    await page.click('[data-testid=add-key-image]');
+    // caption says what it shows. The same image twice is once. One the archive cannot draw (it
+    // was deleted meanwhile) says so in its place.
     const keyImage = page.locator('[data-testid=key-image]');
+    await page.route('**/frames/*/rendered?*', (route) => route.fulfill({ status: 404 }));
+    await page.click('[data-testid=add-key-image]');
+    await keyImage.getByRole('img', { name: 'Key image 1: No longer in the archive: remove it' }).waitFor();
+    await page.unroute('**/frames/*/rendered?*');
+    await keyImage.getByRole('button', { name: 'Remove key image 1' }).click();
+    await keyImage.waitFor({ state: 'detached' });
+    await page.click('[data-testid=add-key-image]');
     await keyImage.waitFor();
     await page.waitForFunction(() => {
       const img = document.querySelector('[data-testid=key-image] img');

@@ -351,6 +351,7 @@ export const ca: Messages = {
       captionHint: 'Què mostra (opcional)',
       remove: 'Treure la imatge clau {{n}}',
       removeShort: 'Treure',
+      missing: 'Ja no és a l\'arxiu: traieu-la',
     },
     coded: {
       title: 'Troballes estructurades',

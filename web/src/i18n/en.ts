@@ -350,6 +350,7 @@ export const en = {
       captionHint: 'What it shows (optional)',
       remove: 'Remove key image {{n}}',
       removeShort: 'Remove',
+      missing: 'No longer in the archive: remove it',
     },
     coded: {
       title: 'Structured findings',

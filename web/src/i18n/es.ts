@@ -351,6 +351,7 @@ export const es: Messages = {
       captionHint: 'Qué muestra (opcional)',
       remove: 'Quitar la imagen clave {{n}}',
       removeShort: 'Quitar',
+      missing: 'Ya no está en el archivo: quítela',
     },
     coded: {
       title: 'Hallazgos estructurados',

@@ -37,8 +37,8 @@ export function KeyImages({ study, content, onChange }: {
         <ol className="key-image-list">
           {list.map((k, i) => (
             <li key={`${k.sopInstanceUid}/${k.frame}`} data-testid="key-image">
-              <img src={keyImageUrl(study, k)} alt={t('report.keyImages.picture', { n: i + 1 })} width={96} height={96}
-                onError={(e) => { e.currentTarget.style.visibility = 'hidden'; }} />
+              <KeyImagePicture src={keyImageUrl(study, k)} label={t('report.keyImages.picture', { n: i + 1 })}
+                missing={t('report.keyImages.missing')} />
               <TextField className="field" value={k.caption} maxLength={200}
                 onChange={(caption) => onChange((c) => withCaption(c, i, caption))}>
                 <Label>{t('report.keyImages.caption', { n: i + 1 })}</Label>
@@ -54,4 +54,12 @@ export function KeyImages({ study, content, onChange }: {
       )}
     </section>
   );
+}
+
+// The archive's drawing of a key image; where it cannot draw it (the image deleted since), says so
+// in its place, for the reader and for a screen reader.
+function KeyImagePicture({ src, label, missing }: { src: string; label: string; missing: string }) {
+  const [failed, setFailed] = useState(false);
+  if (failed) return <span className="key-image-missing" role="img" aria-label={`${label}: ${missing}`}>{missing}</span>;
+  return <img src={src} alt={label} width={96} height={96} onError={() => setFailed(true)} />;
 }
