@@ -186,6 +186,18 @@ Result<SigningIdentity> load_pkcs12(std::string_view der, std::string_view passw
   return identity_of(key.get(), cert.get(), std::move(chain));
 }
 
+Status check_key_pair(const SigningIdentity& identity) {
+  auto key = read_private_key(identity.key_pem);
+  if (!key) return std::unexpected(key.error());
+  auto cert = read_certificate(identity.cert_pem);
+  if (!cert) return std::unexpected(cert.error());
+  if (X509_check_private_key(cert->get(), key->get()) != 1) {
+    ERR_clear_error();
+    return fail(ErrorCode::InvalidArgument, "the private key does not match the certificate");
+  }
+  return {};
+}
+
 Result<size_t> certificates_in(std::string_view pem) {
   auto certs = read_certificates(pem);
   if (!certs) return std::unexpected(certs.error());

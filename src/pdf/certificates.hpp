@@ -42,6 +42,9 @@ struct SigningIdentity {
 // legacy provider, which this does not load: re-export such a file.)
 [[nodiscard]] Result<SigningIdentity> load_pkcs12(std::string_view der, std::string_view password);
 
+// Whether the key is the one of the certificate (InvalidArgument otherwise, or for either unreadable).
+[[nodiscard]] Status check_key_pair(const SigningIdentity& identity);
+
 // How many certificates a PEM bundle holds; InvalidArgument for one that is not readable.
 [[nodiscard]] Result<size_t> certificates_in(std::string_view pem);
 

@@ -196,6 +196,7 @@ Result<pdf::SigningIdentity> PdfSigner::identity(const std::string& name,
   }
   auto stored = keys_.find(name);
   if (!stored) return std::unexpected(stored.error());
+  if (!*stored && !make) return fail(ErrorCode::NotFound, "no report was signed here yet");
   if (!*stored) {
     auto made = make();
     if (!made) return std::unexpected(made.error());
@@ -217,7 +218,13 @@ Result<pdf::SigningIdentity> PdfSigner::identity(const std::string& name,
 Result<pdf::SigningIdentity> PdfSigner::unseal(const StoredIdentity& stored) {
   auto key = pdf::decrypt_private_key(stored.encrypted_key_pem, options_.key_passphrase);
   if (!key) return std::unexpected(key.error());
-  return pdf::SigningIdentity{*key, stored.cert_pem, stored.chain_pem};
+  // Only this installation can make a key that opens with its passphrase (kept outside the
+  // database): a certificate kept beside it must be that key's, or the row is not ours.
+  pdf::SigningIdentity out{*key, stored.cert_pem, stored.chain_pem};
+  if (auto s = pdf::check_key_pair(out); !s)
+    return fail(ErrorCode::IntegrityError, "the signing key kept as " + stored.name + " is not its certificate's (" +
+                                               s.error().detail + "): the database was changed outside Vireo");
+  return out;
 }
 
 namespace {
@@ -415,7 +422,9 @@ Status PdfSigner::check_keys() {
   auto ca = keys_.find(kCaName);
   if (!ca) return std::unexpected(ca.error());
   if (!*ca) return {};
-  if (auto opened = unseal(**ca); !opened)
+  auto opened = unseal(**ca);
+  if (!opened && opened.error().code == ErrorCode::IntegrityError) return std::unexpected(opened.error());
+  if (!opened)
     return fail(ErrorCode::InvalidArgument,
                 "the keys that sign reports cannot be opened with report_key_passphrase_file (" +
                     opened.error().detail + "); give this node the same passphrase file as the others");
@@ -495,10 +504,11 @@ Result<std::string> PdfSigner::letter(const ris::ReadingItem& exam, const Report
 }
 
 Result<pdf::Verification> PdfSigner::verify(std::string_view pdf) {
-  auto ca = keys_.find(kCaName);
+  // The clinic's CA as this installation made it (its key opens with the passphrase and is the
+  // certificate's): a CA certificate put in the database by anyone else is not trusted.
+  auto ca = identity(kCaName, {});
   if (!ca) return std::unexpected(ca.error());
-  if (!*ca) return fail(ErrorCode::NotFound, "no report was signed here yet");
-  return pdf::verify_pades(pdf, trusted_pem((*ca)->cert_pem));
+  return pdf::verify_pades(pdf, trusted_pem(ca->cert_pem));
 }
 
 }  // namespace vireo::reporting

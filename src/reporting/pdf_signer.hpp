@@ -50,7 +50,9 @@ class PdfSigner : public Signer {
 
   [[nodiscard]] Result<SignedPdf> sign(const SigningRequest& request) override;
   // The last signature of `pdf` checked against the clinic's CA: signature, whole document,
-  // chain. NotFound when no CA was made yet (nothing was signed here).
+  // chain. NotFound when no CA was made yet (nothing was signed here); IntegrityError when the CA
+  // kept in the database is not one this installation made (its key does not open with the
+  // passphrase, or is not its certificate's).
   [[nodiscard]] Result<pdf::Verification> verify(std::string_view pdf);
   // The patient's plain-language letter (letter.hpp) of a signed version whose content has a
   // BI-RADS assessment, in `language` (en, es, ca), on the clinic's letterhead; not signed.

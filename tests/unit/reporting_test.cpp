@@ -13,6 +13,7 @@
 
 #include "core/sha256.hpp"
 #include "dicom/render.hpp"
+#include "pdf/certificates.hpp"
 #include "events/outbox.hpp"
 #include "manual_clock.hpp"
 #include "reporting/critical_results.hpp"
@@ -643,6 +644,32 @@ TEST_F(ReportingTest, ARadiologistSignsWithTheirOwnCertificateWhenTrustedAndWith
   EXPECT_EQ(signer.certificate_of("lferrer")->source, "clinic");
   EXPECT_TRUE(signer.verify((*reports)->signed_pdf(order, 1, laia)->pdf)->valid());
   fs::remove_all(certs);
+}
+
+TEST_F(ReportingTest, ACaCertificatePutInTheDatabaseByAnyoneElseIsNotTrusted) {
+  const int64_t order = acquired_exam(0);
+  ASSERT_TRUE(reading_->claim(order, serra_)->saved());
+  ASSERT_TRUE(reports_->save_draft(order, 0, content("No acute findings.", "Normal."), serra_)->saved());
+  ASSERT_TRUE(reports_->sign(order, 1, serra_, "10.0.0.7")->saved());
+  const std::string pdf = reports_->signed_pdf(order, 1, serra_)->pdf;
+  ASSERT_TRUE(signer_->verify(pdf)->valid());
+  // Someone with the database but not the installation's passphrase puts their own CA in it: its
+  // certificate is not the key kept beside it, and nothing trusts it.
+  auto forged = pdf::make_clinic_ca("Clínica Diagonal");
+  ASSERT_TRUE(forged);
+  {
+    auto c = db_->connect();
+    ASSERT_TRUE((*c)->execute("UPDATE rep_signing_identities SET cert_pem = ? WHERE name = 'clinic-ca'",
+                              {forged->cert_pem}));
+  }
+  PdfSignerOptions options;
+  options.key_passphrase = "a passphrase for the tests";
+  PdfSigner after_restart(*keys_, *TimeZone::named("Europe/Madrid"), options);
+  auto check = after_restart.verify(pdf);
+  ASSERT_FALSE(check);
+  EXPECT_EQ(check.error().code, ErrorCode::IntegrityError);
+  EXPECT_NE(check.error().detail.find("the database was changed outside Vireo"), std::string::npos) << check.error().detail;
+  EXPECT_EQ(after_restart.check_keys().error().code, ErrorCode::IntegrityError) << "the node refuses to start";
 }
 
 TEST(SigningCertificates, ACertificateNamesThePersonWhateverTheOrderTitlesAccentsOrIdNumber) {
