@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <arpa/inet.h>
+
 #include "core/strings.hpp"
 #include "ris/orders.hpp"
 #include "ris/patient_rules.hpp"
@@ -168,6 +170,10 @@ const std::vector<ConfigOption>& config_options() {
        "Memory, in MiB, that the browser viewer keeps decoded images in (least recently used go first), "
        "per browser tab: lower it for workstations with little memory."},
       {"log_level", "info", "trace, debug, info, warn, error."},
+      {"trusted_proxies", "",
+       "IP addresses of reverse proxies in front of the HTTP port (comma-separated): a request from one is taken "
+       "as from the address its X-Forwarded-For names (the nearest that is not a listed proxy), for the audit "
+       "trail, sign-in lockouts and signatures. Empty: the header is ignored and the peer's address is used."},
       {"cors_origins", "",
        "Web origins allowed to call the API and DICOMweb from their pages (comma-separated, e.g. "
        "https://viewer.example.org, or * for any). Empty: same origin only. Cookies never cross origins; "
@@ -339,6 +345,21 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
   if (key == "web_root") { cfg.web_root = value; return {}; }
   if (key == "viewer_image_cache_mb")
     return parse_number<uint64_t>(key, value, cfg.viewer_image_cache_mb, 64, 65536);
+  if (key == "trusted_proxies") {
+    cfg.trusted_proxies.clear();
+    for (const auto& item : split(value, ',')) {
+      const std::string address(trim(item));
+      if (address.empty()) continue;
+      // As the server prints a peer's address, so that they compare equal.
+      unsigned char raw[sizeof(in6_addr)];
+      char text[INET6_ADDRSTRLEN];
+      const int family = address.find(':') == std::string::npos ? AF_INET : AF_INET6;
+      if (inet_pton(family, address.c_str(), raw) != 1 || !inet_ntop(family, raw, text, sizeof text))
+        return fail(ErrorCode::InvalidArgument, "trusted_proxies lists IP addresses (" + address + " is not one)");
+      cfg.trusted_proxies.emplace_back(text);
+    }
+    return {};
+  }
   if (key == "cors_origins") {
     cfg.cors_origins.clear();
     for (const auto& item : split(value, ',')) {

@@ -70,6 +70,7 @@ struct Config {
   std::filesystem::path web_root;   // the built web app; empty: web/dist beside the binary's folder
   uint64_t viewer_image_cache_mb = 1024;  // the browser viewer's decoded-image budget
   std::string log_level = "info";
+  std::vector<std::string> trusted_proxies;  // reverse proxies whose X-Forwarded-For is believed
   std::vector<std::string> cors_origins;     // browser origins allowed cross-origin; "*" any
   std::string dicomweb_public_url;          // RetrieveURL base behind a proxy; empty: from Host
   std::string audit_syslog;                 // udp://host:port, tcp://host:port, tls://host:port

@@ -450,6 +450,7 @@ int serve(const Config& config) {
   http_options.threads = config.http_threads;
   http_options.header_timeout = std::chrono::seconds(config.http_header_timeout_s);
   http_options.idle_timeout = std::chrono::seconds(config.http_idle_timeout_s);
+  http_options.trusted_proxies = config.trusted_proxies;
   std::string tls_note;
   net::DimseTls dimse_tls;
   if (config.http_tls || config.dicom.tls_port != 0) {

@@ -298,6 +298,38 @@ class SecurityTest(unittest.TestCase):
         self.assertIn(f"BROKEN at event {target}", r.stdout)
 
 
+class TrustedProxyTest(unittest.TestCase):
+    """Behind a reverse proxy (trusted_proxies), the audit trail names the address the proxy
+    forwarded for; anyone else's X-Forwarded-For changes nothing."""
+
+    def failed_sign_in_source(self, server, forwarded_for):
+        server.http("POST", "/api/auth/login", body=json.dumps({"username": "nobody", "password": "wrong"}).encode(),
+                    headers={"Content-Type": "application/json", "X-Forwarded-For": forwarded_for}, token=None)
+        for _ in range(50):  # (the audit trail is written after the answer)
+            rows = server.sql_rows("SELECT source FROM audit_events WHERE action = 'login' ORDER BY id DESC LIMIT 1")
+            if rows:
+                return rows[0][0]
+            time.sleep(0.1)
+        self.fail("no sign-in was audited")
+
+    def test_the_address_a_trusted_proxy_forwarded_for_is_the_one_audited(self):
+        for trusted, forwarded, expected in (("127.0.0.1", "203.0.113.9, 198.51.100.7", "198.51.100.7"),
+                                             ("", "198.51.100.7", "127.0.0.1"),
+                                             ("127.0.0.1", "not-an-address", "127.0.0.1")):
+            server = Server(extra_env={"VIREO_TRUSTED_PROXIES": trusted}).start()
+            try:
+                self.assertEqual(self.failed_sign_in_source(server, forwarded), expected, (trusted, forwarded))
+            finally:
+                server.cleanup()
+        bad = Server(extra_env={"VIREO_TRUSTED_PROXIES": "127.0.0.1, proxy.example"})
+        try:
+            r = bad.cli("user", "list")  # (any command that reads the configuration)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("trusted_proxies lists IP addresses (proxy.example is not one)", r.stderr)
+        finally:
+            bad.cleanup()
+
+
 class DicomPeersTest(unittest.TestCase):
     """DICOM callers are known AE titles from known hosts; everything they do is audited."""
 

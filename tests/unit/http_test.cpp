@@ -7,6 +7,7 @@
 #include "api/dicomweb/routes.hpp"
 #include "api/rest/routes.hpp"
 #include "net/http/credentials.hpp"
+#include "net/http/http_server.hpp"
 #include "core/clock.hpp"
 #include "dicom/dicom_file.hpp"
 #include "store/fs_blob_store.hpp"
@@ -15,6 +16,22 @@
 
 namespace vireo::http {
 namespace {
+
+TEST(ClientAddress, AProxysForwardedForIsBelievedOnlyFromATrustedProxyAndOnlyIfWellFormed) {
+  const std::vector<std::string> proxies = {"10.0.0.2", "10.0.0.3", "::1"};
+  const std::string chain = "203.0.113.9, 198.51.100.7, 10.0.0.3";
+  // From a trusted proxy: the nearest address it (and the proxies before it) forwarded for.
+  EXPECT_EQ(client_address("10.0.0.2", &chain, proxies), "198.51.100.7");
+  const std::string v6 = "2001:db8::5";
+  EXPECT_EQ(client_address("::1", &v6, proxies), "2001:db8::5");
+  // From anyone else, the header is what they say: ignored.
+  EXPECT_EQ(client_address("192.0.2.1", &chain, proxies), "192.0.2.1");
+  EXPECT_EQ(client_address("10.0.0.2", &chain, {}), "10.0.0.2");
+  EXPECT_EQ(client_address("10.0.0.2", nullptr, proxies), "10.0.0.2");
+  // A garbled or forged entry before reaching a client: only the proxy is known.
+  for (const std::string bad : {"not-an-address", "198.51.100.7, evil", "", " , ", "10.0.0.3"})
+    EXPECT_EQ(client_address("10.0.0.2", &bad, proxies), "10.0.0.2") << bad;
+}
 
 TEST(Router, MatchesPlaceholdersAndAnswers404And405) {
   Router r;

@@ -22,9 +22,27 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/sha256.hpp"
+#include "core/strings.hpp"
 #include "net/http/request_head.hpp"
 
 namespace vireo::http {
+
+std::string client_address(const std::string& peer, const std::string* forwarded_for,
+                           const std::vector<std::string>& trusted_proxies) {
+  auto trusted = [&](const std::string& a) { return std::ranges::find(trusted_proxies, a) != trusted_proxies.end(); };
+  if (!forwarded_for || !trusted(peer)) return peer;
+  std::string_view rest = *forwarded_for;
+  while (!rest.empty()) {
+    const size_t comma = rest.rfind(',');
+    const std::string entry(trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1)));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
+    boost::system::error_code ec;
+    const auto address = boost::asio::ip::make_address(entry, ec);
+    if (ec) return peer;  // a forged or garbled chain: only the proxy is known
+    if (!trusted(address.to_string())) return address.to_string();
+  }
+  return peer;
+}
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -256,7 +274,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     beast::error_code rec;
     auto ep = lowest().socket().remote_endpoint(rec);
-    if (!rec) req_.remote_address = ep.address().to_string();
+    if (!rec) {
+      auto forwarded = req_.headers.find("x-forwarded-for");
+      req_.remote_address = client_address(ep.address().to_string(),
+                                           forwarded == req_.headers.end() ? nullptr : &forwarded->second,
+                                           options_.trusted_proxies);
+    }
     keep_alive_ = msg.keep_alive();
     upgrade_.reset();
     if (websocket::is_upgrade(msg)) upgrade_ = msg;

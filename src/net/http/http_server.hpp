@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "net/http/http_types.hpp"
@@ -26,7 +27,16 @@ struct HttpServerOptions {
   std::chrono::seconds idle_timeout{60};    // waiting for a request, or for more of its body
   // HTTPS when set (PEM files); plain HTTP otherwise.
   std::filesystem::path tls_certificate, tls_private_key;
+  // Reverse proxies (their addresses) whose X-Forwarded-For is believed: a request from one is
+  // taken as from the address it says it forwarded for. Empty: the header is ignored.
+  std::vector<std::string> trusted_proxies;
 };
+
+// The address a request comes from: `peer`, or when `peer` is a trusted proxy, the nearest
+// address of `forwarded_for` (X-Forwarded-For, read from the right) that is not one; `peer` when
+// the header is absent or an entry is not an IP address.
+[[nodiscard]] std::string client_address(const std::string& peer, const std::string* forwarded_for,
+                                         const std::vector<std::string>& trusted_proxies);
 
 class HttpServer {
  public:
