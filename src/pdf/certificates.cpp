@@ -111,10 +111,8 @@ Result<SigningIdentity> issue_signing_certificate(const SigningIdentity& ca, std
   if (!ca_key) return std::unexpected(ca_key.error());
   auto ca_cert = read_certificate(ca.cert_pem);
   if (!ca_cert) return std::unexpected(ca_cert.error());
-  if (X509_check_private_key(ca_cert->get(), ca_key->get()) != 1) {
-    ERR_clear_error();
-    return fail(ErrorCode::InvalidArgument, "the CA's private key does not match its certificate");
-  }
+  if (auto s = key_of_certificate(ca_cert->get(), ca_key->get(), "the CA's private key does not match its certificate"); !s)
+    return std::unexpected(s.error());
   auto key = new_ec_key();
   if (!key) return std::unexpected(key.error());
   auto cert = new_certificate(key->get(), validity_days);
@@ -173,10 +171,8 @@ Result<SigningIdentity> load_pkcs12(std::string_view der, std::string_view passw
   X509Ptr cert(raw_cert);
   CertStackPtr ca(raw_ca);
   if (!key || !cert) return fail(ErrorCode::InvalidArgument, "the PKCS#12 file lacks a private key or its certificate");
-  if (X509_check_private_key(cert.get(), key.get()) != 1) {
-    ERR_clear_error();
-    return fail(ErrorCode::InvalidArgument, "the PKCS#12 file's key does not match its certificate");
-  }
+  if (auto s = key_of_certificate(cert.get(), key.get(), "the PKCS#12 file's key does not match its certificate"); !s)
+    return std::unexpected(s.error());
   std::string chain;
   for (int i = 0; ca && i < sk_X509_num(ca.get()); ++i) {
     auto pem = certificate_pem(sk_X509_value(ca.get(), i));
@@ -191,11 +187,7 @@ Status check_key_pair(const SigningIdentity& identity) {
   if (!key) return std::unexpected(key.error());
   auto cert = read_certificate(identity.cert_pem);
   if (!cert) return std::unexpected(cert.error());
-  if (X509_check_private_key(cert->get(), key->get()) != 1) {
-    ERR_clear_error();
-    return fail(ErrorCode::InvalidArgument, "the private key does not match the certificate");
-  }
-  return {};
+  return key_of_certificate(cert->get(), key->get(), "the private key does not match the certificate");
 }
 
 Result<size_t> certificates_in(std::string_view pem) {

@@ -65,6 +65,12 @@ Result<std::vector<X509Ptr>> read_certificates(std::string_view pem) {
   return certs;
 }
 
+Status key_of_certificate(X509* cert, EVP_PKEY* key, const char* mismatch) {
+  if (X509_check_private_key(cert, key) == 1) return {};
+  ERR_clear_error();
+  return fail(ErrorCode::InvalidArgument, mismatch);
+}
+
 Result<std::string> certificate_pem(X509* cert) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1)

@@ -70,6 +70,8 @@ using CertStackPtr = std::unique_ptr<STACK_OF(X509), CertStackFree>;
 // Every certificate of a PEM bundle, in order; an empty bundle gives an empty list.
 [[nodiscard]] Result<std::vector<X509Ptr>> read_certificates(std::string_view pem);
 [[nodiscard]] Result<std::string> certificate_pem(X509* cert);
+// InvalidArgument `mismatch` unless `key` is the private key of `cert`.
+[[nodiscard]] Status key_of_certificate(X509* cert, EVP_PKEY* key, const char* mismatch);
 [[nodiscard]] Result<std::string> private_key_pem(EVP_PKEY* key);
 
 // The subject's commonName as UTF-8; empty when it has none.

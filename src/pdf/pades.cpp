@@ -153,10 +153,8 @@ Result<SignerMaterial> load_identity(const SigningIdentity& identity) {
   if (!cert) return std::unexpected(cert.error());
   auto chain = read_certificates(identity.chain_pem);
   if (!chain) return std::unexpected(chain.error());
-  if (X509_check_private_key(cert->get(), key->get()) != 1) {
-    ERR_clear_error();
-    return fail(ErrorCode::InvalidArgument, "the private key does not match the signing certificate");
-  }
+  if (auto s = key_of_certificate(cert->get(), key->get(), "the private key does not match the signing certificate"); !s)
+    return std::unexpected(s.error());
   return SignerMaterial{std::move(*key), std::move(*cert), std::move(*chain)};
 }
 
