@@ -14,6 +14,9 @@ packages=(
   # signatures placed with PoDoFo; poppler-utils (pdfsig, pdftotext) verifies them in the tests
   libcairo2-dev libpango1.0-dev libpodofo-dev fonts-dejavu-core fonts-noto-core fonts-noto-cjk
   poppler-utils
+  # a radiologist's key on a PKCS#11 token (an HSM, a smart card): libp11; the tests keep theirs
+  # on SoftHSM and write the certificates there with OpenSC's pkcs11-tool
+  libp11-dev softhsm2 opensc
   # the clinic's time zone: Howard Hinnant's date library over the system's tzdata
   libhowardhinnant-date-dev tzdata
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev

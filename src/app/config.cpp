@@ -146,6 +146,17 @@ const std::vector<ConfigOption>& config_options() {
        "A PEM file of certification authorities trusted besides the clinic's own: those that issued the "
        "certificates radiologists bring to sign with (PKCS#12, on their account page), and the time-stamping "
        "authority's. Signatures are checked against them and the clinic's CA. Empty: the clinic's CA only."},
+      {"report_pkcs11_module", "",
+       "The PKCS#11 library (.so) of a hardware security module holding radiologists' signing keys (a "
+       "network HSM every node reaches, or a smart card reader on a single node), e.g. "
+       "/usr/lib/softhsm/libsofthsm2.so. Radiologists choose their key on it on their account page; it "
+       "never leaves the module. Empty: none."},
+      {"report_pkcs11_token", "",
+       "The label of the token, in report_pkcs11_module, whose keys and certificates radiologists sign "
+       "with. Required with report_pkcs11_module."},
+      {"report_pkcs11_pin_file", "",
+       "A file whose first line is that token's user PIN (readable by the server only). Required with "
+       "report_pkcs11_module."},
       {"peer_review_percent", "0",
        "The share, in percent, of signed reports offered to a second radiologist for peer review (RADPEER "
        "scores); chosen by accession number. 0: none."},
@@ -408,6 +419,9 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
     return parse_number<int>(key, value, cfg.critical_result_escalation_s, 1, 7 * 24 * 3600);
   if (key == "report_key_passphrase_file") { cfg.report_key_passphrase_file = std::string(trim(value)); return {}; }
   if (key == "report_trusted_ca_file") { cfg.report_trusted_ca_file = std::string(trim(value)); return {}; }
+  if (key == "report_pkcs11_module") { cfg.report_pkcs11_module = std::string(trim(value)); return {}; }
+  if (key == "report_pkcs11_token") { cfg.report_pkcs11_token = std::string(trim(value)); return {}; }
+  if (key == "report_pkcs11_pin_file") { cfg.report_pkcs11_pin_file = std::string(trim(value)); return {}; }
   if (key == "dicomweb_public_url") {
     cfg.dicomweb_public_url = value;
     while (!cfg.dicomweb_public_url.empty() && cfg.dicomweb_public_url.back() == '/') cfg.dicomweb_public_url.pop_back();

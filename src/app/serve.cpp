@@ -23,6 +23,7 @@
 #include "app/image_links.hpp"
 #include "app/key_images.hpp"
 #include "pdf/certificates.hpp"
+#include "pdf/pkcs11.hpp"
 #include "app/report_archive.hpp"
 #include "app/patient_moves.hpp"
 #include "app/services.hpp"
@@ -67,6 +68,24 @@ static Result<std::string> node_id(const Config& config) {
   out << id << "\n";
   if (!out) return fail(ErrorCode::OutOfResources, "cannot write " + path.string());
   return id;
+}
+
+// The security module holding radiologists' signing keys, logged in; null when none is configured.
+static Result<std::shared_ptr<pdf::Pkcs11Token>> security_module(const Config& config) {
+  if (config.report_pkcs11_module.empty() && config.report_pkcs11_token.empty() && config.report_pkcs11_pin_file.empty())
+    return std::shared_ptr<pdf::Pkcs11Token>();
+  if (config.report_pkcs11_module.empty() || config.report_pkcs11_token.empty() || config.report_pkcs11_pin_file.empty())
+    return fail(ErrorCode::InvalidArgument, "a security module for signing keys needs report_pkcs11_module, "
+                                            "report_pkcs11_token and report_pkcs11_pin_file, all three");
+  std::string pin;
+  if (std::ifstream in(config.report_pkcs11_pin_file); in) std::getline(in, pin);
+  while (!pin.empty() && (pin.back() == '\r' || pin.back() == ' ')) pin.pop_back();
+  if (pin.empty())
+    return fail(ErrorCode::InvalidArgument, "report_pkcs11_pin_file " + config.report_pkcs11_pin_file.string() +
+                                                " is empty or unreadable");
+  auto token = pdf::Pkcs11Token::open(config.report_pkcs11_module.string(), config.report_pkcs11_token, pin);
+  if (!token) return fail(ErrorCode::InvalidArgument, "report_pkcs11_module: " + token.error().detail);
+  return token;
 }
 
 // The passphrase that encrypts the report-signing keys in the database: the configured file's
@@ -229,6 +248,9 @@ Result<Services> open_services(const Config& config) {
       return fail(ErrorCode::InvalidArgument, "report_trusted_ca_file " + config.report_trusted_ca_file.string() + ": " +
                                                   count.error().detail);
   }
+  auto token = security_module(config);
+  if (!token) return std::unexpected(token.error());
+  signing.token = std::move(*token);
   s.report_signer = std::make_unique<reporting::PdfSigner>(*s.signing_keys, s.ris_schedule->zone(), std::move(signing));
   if (auto checked = s.report_signer->check_keys(); !checked) return std::unexpected(checked.error());
   const reporting::ReleaseRule release{std::chrono::hours(config.sensitive_release_delay_h)};

@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include "pdf/openssl_handles.hpp"
+#include "pdf/token_key.hpp"
 
 namespace vireo::pdf {
 
@@ -75,7 +76,7 @@ Result<SigningIdentity> identity_of(EVP_PKEY* key, X509* cert, std::string chain
   if (!key_pem) return std::unexpected(key_pem.error());
   auto cert_pem = certificate_pem(cert);
   if (!cert_pem) return std::unexpected(cert_pem.error());
-  return SigningIdentity{*key_pem, *cert_pem, std::move(chain_pem)};
+  return SigningIdentity{*key_pem, *cert_pem, std::move(chain_pem), {}};
 }
 
 }  // namespace
@@ -183,10 +184,12 @@ Result<SigningIdentity> load_pkcs12(std::string_view der, std::string_view passw
 }
 
 Status check_key_pair(const SigningIdentity& identity) {
-  auto key = read_private_key(identity.key_pem);
-  if (!key) return std::unexpected(key.error());
   auto cert = read_certificate(identity.cert_pem);
   if (!cert) return std::unexpected(cert.error());
+  if (identity.token_key)
+    return key_of_certificate(cert->get(), identity.token_key->key(), "the private key does not match the certificate");
+  auto key = read_private_key(identity.key_pem);
+  if (!key) return std::unexpected(key.error());
   return key_of_certificate(cert->get(), key->get(), "the private key does not match the certificate");
 }
 

@@ -10,6 +10,7 @@
 //   auto signed_pdf = sign_pades(pdf, *person, request);      // pdf/pades.hpp
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -17,11 +18,15 @@
 
 namespace vireo::pdf {
 
+class TokenKey;  // a private key on a PKCS#11 token (pdf/pkcs11.hpp)
+
 // What signs: a private key, its certificate, and the certificates above it.
 struct SigningIdentity {
   std::string key_pem;    // PKCS#8 PEM, unencrypted: the caller decides how to keep it
   std::string cert_pem;
   std::string chain_pem;  // the CA certificates, PEM, concatenated; may be empty
+  // Set instead of key_pem for a key that cannot leave its token (Pkcs11Token::identity).
+  std::shared_ptr<const TokenKey> token_key;
 };
 
 // A self-signed CA for one clinic: 20 years, basicConstraints CA:TRUE (critical),

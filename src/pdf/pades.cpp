@@ -11,6 +11,7 @@
 #include <set>
 
 #include "pdf/openssl_handles.hpp"
+#include "pdf/token_key.hpp"
 #include "pdf/pdf_syntax.hpp"
 #include "pdf/timestamp.hpp"
 
@@ -146,8 +147,14 @@ struct SignerMaterial {
   std::vector<X509Ptr> chain;
 };
 
+Result<PkeyPtr> private_key_of(const SigningIdentity& identity) {
+  if (!identity.token_key) return read_private_key(identity.key_pem);
+  EVP_PKEY_up_ref(identity.token_key->key());
+  return PkeyPtr(identity.token_key->key());
+}
+
 Result<SignerMaterial> load_identity(const SigningIdentity& identity) {
-  auto key = read_private_key(identity.key_pem);
+  auto key = private_key_of(identity);
   if (!key) return std::unexpected(key.error());
   auto cert = read_certificate(identity.cert_pem);
   if (!cert) return std::unexpected(cert.error());
@@ -457,6 +464,9 @@ Result<std::string> sign_pades(std::string_view pdf, const SigningIdentity& iden
       EVP_DigestUpdate(digest_context.get(), out.data() + contents_end, out.size() - contents_end) != 1 ||
       EVP_DigestFinal_ex(digest_context.get(), digest, &digest_length) != 1)
     return fail(ErrorCode::Internal, "cannot hash the document: " + openssl_error_text());
+  // A token signs one thing at a time (the time-stamp, asked while it is held, is a second or less).
+  std::unique_lock<std::mutex> token;
+  if (identity.token_key) token = identity.token_key->lock();
   auto cms = build_cms(*signer, std::string_view(reinterpret_cast<const char*>(digest), digest_length), request.timestamp);
   if (!cms) return std::unexpected(cms.error());
   if (cms->size() > reserve)

@@ -203,7 +203,7 @@ Result<pdf::SigningIdentity> PdfSigner::identity(const std::string& name,
     auto sealed = pdf::encrypt_private_key(made->key_pem, options_.key_passphrase);
     if (!sealed) return std::unexpected(sealed.error());
     // Another node may have made one meanwhile: the one kept first is everybody's.
-    auto kept = keys_.keep_first({name, *sealed, made->cert_pem, made->chain_pem, {}});
+    auto kept = keys_.keep_first({name, *sealed, made->cert_pem, made->chain_pem, {}, {}});
     if (!kept) return std::unexpected(kept.error());
     *stored = std::move(*kept);
   }
@@ -216,11 +216,23 @@ Result<pdf::SigningIdentity> PdfSigner::identity(const std::string& name,
 }
 
 Result<pdf::SigningIdentity> PdfSigner::unseal(const StoredIdentity& stored) {
+  if (!stored.token_object.empty()) {
+    // On the security module: the key there must still be the certificate's chosen with it.
+    if (!options_.token)
+      return fail(ErrorCode::StateConflict, "Your signing key is on the clinic's security module, which this server "
+                                            "is not connected to; ask an administrator (report_pkcs11_module)");
+    auto on_token = options_.token->identity(stored.token_object, stored.cert_pem, stored.chain_pem);
+    if (!on_token)
+      return fail(ErrorCode::StateConflict, "Your signing key on the clinic's security module cannot sign (" +
+                                                on_token.error().detail +
+                                                "); choose another, or go back to the clinic's, on your account page");
+    return on_token;
+  }
   auto key = pdf::decrypt_private_key(stored.encrypted_key_pem, options_.key_passphrase);
   if (!key) return std::unexpected(key.error());
   // Only this installation can make a key that opens with its passphrase (kept outside the
   // database): a certificate kept beside it must be that key's, or the row is not ours.
-  pdf::SigningIdentity out{*key, stored.cert_pem, stored.chain_pem};
+  pdf::SigningIdentity out{*key, stored.cert_pem, stored.chain_pem, {}};
   if (auto s = pdf::check_key_pair(out); !s)
     return fail(ErrorCode::IntegrityError, "the signing key kept as " + stored.name + " is not its certificate's (" +
                                                s.error().detail + "): the database was changed outside Vireo");
@@ -304,27 +316,84 @@ Result<SigningCertificate> PdfSigner::certificate_of(const std::string& username
   // (the certificates only: no key is opened to show them)
   auto mine = keys_.newest(own_prefix(username));
   if (!mine) return std::unexpected(mine.error());
-  if (*mine && !(*mine)->cert_pem.empty()) return described("own", (*mine)->cert_pem);
+  if (*mine && !(*mine)->cert_pem.empty())
+    return described((*mine)->token_object.empty() ? "own" : "token", (*mine)->cert_pem);
   auto issued = keys_.newest("user:" + username + "@");
   if (!issued) return std::unexpected(issued.error());
   if (!*issued) return SigningCertificate{"clinic", "", "", "", ""};
   return described("clinic", (*issued)->cert_pem);
 }
 
-Result<pdf::SigningIdentity> PdfSigner::acceptable(const std::string& person_name, std::string_view pkcs12,
-                                                   std::string_view password) {
-  auto loaded = pdf::load_pkcs12(pkcs12, password);
-  if (!loaded) return std::unexpected(loaded.error());
+Status PdfSigner::acceptable(const std::string& person_name, const pdf::SigningIdentity& identity) {
   auto ca = clinic_ca_pem();
   if (!ca) return std::unexpected(ca.error());
-  if (auto s = pdf::check_signing_identity(*loaded, trusted_pem(*ca)); !s) return std::unexpected(s.error());
+  if (auto s = pdf::check_signing_identity(identity, trusted_pem(*ca)); !s) return std::unexpected(s.error());
   // Their own: a report signed by one person is never signed with another's certificate.
-  auto summary = pdf::certificate_summary(loaded->cert_pem);
+  auto summary = pdf::certificate_summary(identity.cert_pem);
   if (!summary) return std::unexpected(summary.error());
   if (!names_same_person(summary->common_name, person_name))
     return fail(ErrorCode::InvalidArgument, "the certificate is issued to " + summary->common_name + ", not to " +
                                                 person_name + " (the name the clinic's staff list gives you)");
+  return {};
+}
+
+Result<pdf::SigningIdentity> PdfSigner::acceptable(const std::string& person_name, std::string_view pkcs12,
+                                                   std::string_view password) {
+  auto loaded = pdf::load_pkcs12(pkcs12, password);
+  if (!loaded) return std::unexpected(loaded.error());
+  if (auto s = acceptable(person_name, *loaded); !s) return std::unexpected(s.error());
   return loaded;
+}
+
+Result<std::vector<TokenChoice>> PdfSigner::token_certificates(const std::string& person_name) {
+  if (!options_.token) return fail(ErrorCode::NotFound, "this clinic has no security module for signing keys");
+  auto listed = options_.token->certificates();
+  if (!listed) return std::unexpected(listed.error());
+  auto authorities = options_.token->authorities_pem();
+  if (!authorities) return std::unexpected(authorities.error());
+  std::vector<TokenChoice> out;
+  for (const auto& c : *listed) {
+    auto summary = pdf::certificate_summary(c.cert_pem);
+    if (!c.has_key || !summary || !names_same_person(summary->common_name, person_name)) continue;
+    auto shown = described("token", c.cert_pem);
+    if (!shown) return std::unexpected(shown.error());
+    auto fit = acceptable(person_name, pdf::SigningIdentity{"", c.cert_pem, *authorities, {}});
+    if (!fit && fit.error().code != ErrorCode::InvalidArgument) return std::unexpected(fit.error());
+    out.push_back({c.id, c.label, std::move(*shown), fit ? "" : fit.error().detail});
+  }
+  return out;
+}
+
+Result<pdf::SigningIdentity> PdfSigner::token_identity(const std::string& person_name, const std::string& object) {
+  if (!options_.token) return fail(ErrorCode::NotFound, "this clinic has no security module for signing keys");
+  auto listed = options_.token->certificates();
+  if (!listed) return std::unexpected(listed.error());
+  auto found = std::ranges::find_if(*listed, [&](const pdf::TokenCertificate& c) { return c.id == object && c.has_key; });
+  if (found == listed->end())
+    return fail(ErrorCode::NotFound, "the security module has no key and certificate of object " + object);
+  auto authorities = options_.token->authorities_pem();
+  if (!authorities) return std::unexpected(authorities.error());
+  auto identity = options_.token->identity(object, found->cert_pem, *authorities);
+  if (!identity && identity.error().code == ErrorCode::InvalidArgument)
+    return fail(ErrorCode::InvalidArgument, "the key of object " + object + " does not match its certificate");
+  if (!identity) return std::unexpected(identity.error());
+  if (auto s = acceptable(person_name, *identity); !s) return std::unexpected(s.error());
+  return identity;
+}
+
+Result<SigningCertificate> PdfSigner::check_token_certificate(const std::string& person_name, const std::string& object) {
+  auto identity = token_identity(person_name, object);
+  if (!identity) return std::unexpected(identity.error());
+  return described("token", identity->cert_pem);
+}
+
+Result<SigningCertificate> PdfSigner::use_token_certificate(const std::string& username, const std::string& person_name,
+                                                            const std::string& object) {
+  auto identity = token_identity(person_name, object);
+  if (!identity) return std::unexpected(identity.error());
+  auto kept = keys_.keep_first({own_name(username), "", identity->cert_pem, identity->chain_pem, {}, object});
+  if (!kept) return std::unexpected(kept.error());
+  return described("token", kept->cert_pem);
 }
 
 Result<SigningCertificate> PdfSigner::check_own_certificate(const std::string& person_name, std::string_view pkcs12,
@@ -338,9 +407,13 @@ Status PdfSigner::check_can_sign(const std::string& username) {
   auto mine = keys_.newest(own_prefix(username));
   if (!mine) return std::unexpected(mine.error());
   if (!*mine || (*mine)->cert_pem.empty()) return {};
+  if (!(*mine)->token_object.empty()) {
+    // The module reached and the key still there (a key removed from it is not found at signing).
+    if (auto opened = own(username); !opened) return std::unexpected(opened.error());
+  }
   auto ca = clinic_ca_pem();
   if (!ca) return std::unexpected(ca.error());
-  pdf::SigningIdentity certificate{"", (*mine)->cert_pem, (*mine)->chain_pem};
+  pdf::SigningIdentity certificate{"", (*mine)->cert_pem, (*mine)->chain_pem, {}};
   if (auto s = pdf::check_signing_identity(certificate, trusted_pem(*ca)); !s)
     return fail(ErrorCode::StateConflict, "Your own signing certificate cannot sign now (" + s.error().detail +
                                               "); bring a new one, or go back to the clinic's, on your account page");
@@ -353,17 +426,18 @@ Result<SigningCertificate> PdfSigner::use_own_certificate(const std::string& use
   if (!loaded) return std::unexpected(loaded.error());
   auto sealed = pdf::encrypt_private_key(loaded->key_pem, options_.key_passphrase);
   if (!sealed) return std::unexpected(sealed.error());
-  auto kept = keys_.keep_first({own_name(username), *sealed, loaded->cert_pem, loaded->chain_pem, {}});
+  auto kept = keys_.keep_first({own_name(username), *sealed, loaded->cert_pem, loaded->chain_pem, {}, {}});
   if (!kept) return std::unexpected(kept.error());
   return described("own", kept->cert_pem);
 }
 
 Status PdfSigner::stop_own_certificate(const std::string& username) {
-  auto mine = own(username);
+  // (not opened: a key on a module this node does not reach, or gone from it, is stopped all the same)
+  auto mine = keys_.newest(own_prefix(username));
   if (!mine) return std::unexpected(mine.error());
-  if (!*mine) return fail(ErrorCode::NotFound, "you sign with the clinic's certificate already");
+  if (!*mine || (*mine)->cert_pem.empty()) return fail(ErrorCode::NotFound, "you sign with the clinic's certificate already");
   // Kept, never deleted (what it signed stays checkable): a later entry without a certificate ends it.
-  auto kept = keys_.keep_first({own_name(username), "", "", "", {}});
+  auto kept = keys_.keep_first({own_name(username), "", "", "", {}, {}});
   if (!kept) return std::unexpected(kept.error());
   return {};
 }
@@ -407,7 +481,7 @@ Result<pdf::SigningIdentity> PdfSigner::person(const std::string& username, cons
     if (!sealed) return std::unexpected(sealed.error());
     std::string stamp = utc_now_iso();
     std::erase_if(stamp, [](char c) { return c == '-' || c == ':'; });
-    auto kept = keys_.keep_first({prefix + stamp, *sealed, made->cert_pem, made->chain_pem, {}});
+    auto kept = keys_.keep_first({prefix + stamp, *sealed, made->cert_pem, made->chain_pem, {}, {}});
     if (!kept) return std::unexpected(kept.error());
     auto opened = unseal(*kept);
     if (!opened) return std::unexpected(opened.error());

@@ -2,7 +2,9 @@
 // clinic's language, signed PAdES (pdf/pades) with the radiologist's certificate. By default the
 // clinic's own CA issues one to each radiologist the first time they sign; both are kept in the
 // database (SigningKeys), their keys encrypted with the installation's passphrase, so that every
-// node signs with the same. Decrypted keys are kept in memory for the node's life.
+// node signs with the same. Decrypted keys are kept in memory for the node's life. A radiologist
+// may sign instead with a certificate of their own: a PKCS#12 file (its key then kept like the
+// clinic's), or a key on the clinic's security module (PKCS#11), which never leaves it.
 //
 // Thread-safety: sign() and verify() may be called concurrently.
 // Usage:
@@ -16,6 +18,7 @@
 
 #include "core/time_zone.hpp"
 #include "pdf/pades.hpp"
+#include "pdf/pkcs11.hpp"
 #include "pdf/report_layout.hpp"
 #include "reporting/signer.hpp"
 #include "reporting/signing_keys.hpp"
@@ -35,12 +38,24 @@ struct PdfSignerOptions {
   // Authorities (PEM, concatenated) trusted besides the clinic's own CA: those that issue the
   // radiologists' own certificates, and the time-stamping authority's.
   std::string trusted_ca_pem;
+  // The clinic's security module (PKCS#11), logged in; null: none. Radiologists may sign with a key
+  // of theirs on it.
+  std::shared_ptr<pdf::Pkcs11Token> token;
 };
 
 // The certificate a radiologist signs with, as their account page shows it.
 struct SigningCertificate {
-  std::string source;  // "own": brought as a PKCS#12 file; "clinic": issued by the clinic's CA
+  // "own": brought as a PKCS#12 file; "token": a key on the clinic's security module;
+  // "clinic": issued by the clinic's CA
+  std::string source;
   std::string subject, issuer, serial, not_after;  // not_after: UTC ISO-8601; all empty: none issued yet
+};
+
+// A certificate on the security module that a radiologist may choose, and why not when they may not.
+struct TokenChoice {
+  std::string object, label;  // the token's object id (hex) and label
+  SigningCertificate certificate;
+  std::string problem;        // empty: it can sign their reports here
 };
 
 class PdfSigner : public Signer {
@@ -76,6 +91,17 @@ class PdfSigner : public Signer {
   // Whether `username` can sign now: their own certificate, when they have one, is still good
   // (StateConflict, saying why, otherwise); for refusing before a one-time code is spent.
   [[nodiscard]] Status check_can_sign(const std::string& username);
+  // Whether this node reaches a security module, and the certificates with a key on it that name
+  // `person_name` (a module holds the keys of many), each with its problem if it may not sign here.
+  [[nodiscard]] bool has_token() const { return options_.token != nullptr; }
+  [[nodiscard]] Result<std::vector<TokenChoice>> token_certificates(const std::string& person_name);
+  // From now on `username` signs with the key of `object` on the security module; the same checks
+  // as for a PKCS#12 file (InvalidArgument saying why); NotFound without a module or such a key.
+  [[nodiscard]] Result<SigningCertificate> use_token_certificate(const std::string& username,
+                                                                 const std::string& person_name,
+                                                                 const std::string& object);
+  [[nodiscard]] Result<SigningCertificate> check_token_certificate(const std::string& person_name,
+                                                                   const std::string& object);
   // Back to the clinic's certificate. NotFound when they have no own certificate.
   [[nodiscard]] Status stop_own_certificate(const std::string& username);
   // The clinic's CA certificate (PEM), made on first use.
@@ -92,6 +118,8 @@ class PdfSigner : public Signer {
   Result<std::optional<std::pair<std::string, pdf::SigningIdentity>>> own(const std::string& username);
   Result<pdf::SigningIdentity> acceptable(const std::string& person_name, std::string_view pkcs12,
                                           std::string_view password);
+  Status acceptable(const std::string& person_name, const pdf::SigningIdentity& identity);
+  Result<pdf::SigningIdentity> token_identity(const std::string& person_name, const std::string& object);
   std::string trusted_pem(const std::string& ca_pem) const { return ca_pem + options_.trusted_ca_pem; }
   Status key_images(const SigningRequest& request, std::vector<pdf::KeyImage>& out);
   SigningKeys& keys_;

@@ -828,6 +828,9 @@ const std::vector<Migration>& migrations() {
         "NULL, series_uid TEXT NOT NULL, sop_uid TEXT NOT NULL, frame INTEGER NOT NULL, window_center TEXT NOT NULL, "
         "window_width TEXT NOT NULL, caption TEXT NOT NULL, PRIMARY KEY (report_id, number, position))",
         "${APPEND_ONLY:rep_version_key_images}"}},
+      {9,
+       "signing keys: a radiologist's key may be on the clinic's security module (PKCS#11), named by its object id",
+       {"ALTER TABLE rep_signing_identities ADD COLUMN token_object TEXT NOT NULL DEFAULT ''"}},
   };
   return list;
 }

@@ -9,12 +9,13 @@ namespace {
 
 Result<std::optional<StoredIdentity>> find_in(Connection& c, const std::string& name) {
   auto rows = c.query(
-      "SELECT name, encrypted_key_pem, cert_pem, chain_pem, created_at FROM rep_signing_identities WHERE name = ?",
+      "SELECT name, encrypted_key_pem, cert_pem, chain_pem, created_at, token_object FROM rep_signing_identities "
+      "WHERE name = ?",
       {name});
   if (!rows) return std::unexpected(rows.error());
   if (rows->empty()) return std::optional<StoredIdentity>();
   const Row& r = rows->front();
-  return std::optional<StoredIdentity>(StoredIdentity{r.text(0), r.text(1), r.text(2), r.text(3), r.text(4)});
+  return std::optional<StoredIdentity>(StoredIdentity{r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5)});
 }
 
 }  // namespace
@@ -54,9 +55,9 @@ Result<StoredIdentity> SigningKeys::keep_first(const StoredIdentity& identity) {
     if (!kept) return std::unexpected(kept.error());
     if (*kept) return std::move(**kept);
     if (auto s = c.execute("INSERT INTO rep_signing_identities (name, encrypted_key_pem, cert_pem, chain_pem, "
-                           "created_at) VALUES (?, ?, ?, ?, ?)",
+                           "created_at, token_object) VALUES (?, ?, ?, ?, ?, ?)",
                            {identity.name, identity.encrypted_key_pem, identity.cert_pem, identity.chain_pem,
-                            utc_now_iso()});
+                            utc_now_iso(), identity.token_object});
         !s)
       return std::unexpected(s.error());
     auto now = find_in(c, identity.name);

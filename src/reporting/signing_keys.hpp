@@ -20,9 +20,11 @@
 namespace vireo::reporting {
 
 struct StoredIdentity {
-  std::string name;  // "clinic-ca", or "user:<account>"
+  std::string name;  // "clinic-ca", "user:<account>@<time>", "own:<account>@<time>"
   std::string encrypted_key_pem, cert_pem, chain_pem;
   std::string created_at;
+  // A key on the security module (PKCS#11) instead of encrypted_key_pem: its object id, hex.
+  std::string token_object;
 };
 
 class SigningKeys {

@@ -19,6 +19,7 @@ from pathlib import Path
 import test_mwl
 from test_dicomweb import multipart_parts
 from test_mwl import ScannerServer
+from harness import VIREO, Server
 from test_web import built, run_e2e
 
 PASSWORD = "Correct-Horse-Battery-9"
@@ -104,11 +105,18 @@ class ReportingTest(ScannerServer):
         # certificate (tests/fixtures/certificates), and the time-stamping authority's root.
         subprocess.run([str(CERTIFICATES / "make_p12.sh"), str(cls.tsa_dir / "certificates")], check=True,
                        capture_output=True)
+        # The clinic's hardware security module (SoftHSM) with radiologists' keys on it.
+        subprocess.run([str(CERTIFICATES / "make_token.sh"), str(cls.tsa_dir / "certificates")], check=True,
+                       capture_output=True)
         trusted = cls.tsa_dir / "trusted.pem"
         trusted.write_bytes((cls.tsa_dir / "certificates" / "authority.pem").read_bytes() +
                             (cls.tsa_dir / "root.pem").read_bytes())
         cls.EXTRA_ENV = {**cls.EXTRA_ENV, "VIREO_REPORT_TSA_URL": f"http://127.0.0.1:{port}/",
-                         "VIREO_REPORT_TRUSTED_CA_FILE": str(trusted)}
+                         "VIREO_REPORT_TRUSTED_CA_FILE": str(trusted),
+                         "VIREO_REPORT_PKCS11_MODULE": "/usr/lib/softhsm/libsofthsm2.so",
+                         "VIREO_REPORT_PKCS11_TOKEN": "Vireo HSM",
+                         "VIREO_REPORT_PKCS11_PIN_FILE": str(cls.tsa_dir / "certificates" / "pin"),
+                         "SOFTHSM2_CONF": str(cls.tsa_dir / "certificates" / "softhsm2.conf")}
         super().setUpClass()
         s = cls.server
         for name in ("serra", "vila"):
@@ -667,6 +675,73 @@ class ReportingTest(ScannerServer):
                             "CN=Laia Ferrer i Puig" in d and own["serial"] in d for d in audit), audit)
         self.assertIn("signs reports from now on with the clinic's certificate again", audit)
 
+    def test_a_radiologist_signs_with_her_key_on_the_clinics_security_module(self):
+        path = "/api/account/signing-certificate/token"
+        puig = self.radiologist("lpuig", "Dra. Laia Ferrer i Puig")
+        status, listed = self.call("GET", path, token=puig)
+        self.assertEqual(status, 200, listed)
+        self.assertTrue(listed["configured"])
+        by_object = {c["object"]: c for c in listed["certificates"]}
+        self.assertEqual(sorted(by_object), ["01", "02", "03"], listed)
+        self.assertEqual((by_object["01"]["problem"], by_object["01"]["rule"], by_object["01"]["label"]),
+                         ("", "", "Laia Ferrer"))
+        self.assertIn("CN=Laia Ferrer i Puig", by_object["01"]["subject"])
+        self.assertEqual((by_object["02"]["rule"], by_object["03"]["rule"]), ("not_for_signing", "untrusted"))
+        self.assertEqual(self.call("GET", path, token=self.vila)[1]["certificates"], [], "only one's own are listed")
+        self.assertEqual(self.call("GET", path, token=self.technician)[0], 403)
+        for token, body, status, field, rule in (
+                (puig, {"object": "02", "reauthentication": PASSWORD}, 400, "object", "not_for_signing"),
+                (puig, {"object": "03", "reauthentication": PASSWORD}, 400, "object", "untrusted"),
+                (puig, {"object": "7f", "reauthentication": PASSWORD}, 400, "object", "not_on_token"),
+                (puig, {"object": "0a", "reauthentication": PASSWORD}, 400, "object", "not_on_token"),
+                (puig, {"object": "01'--", "reauthentication": PASSWORD}, 400, "object", "format"),
+                (puig, {"object": "01"}, 400, "reauthentication", "required"),
+                (puig, {"object": "01", "reauthentication": "wrong password"}, 403, None, None),
+                (self.vila, {"object": "01", "reauthentication": PASSWORD}, 400, "object", "other_person")):
+            code, problem = self.call("PUT", path, body, token=token)
+            self.assertEqual(code, status, (body, problem))
+            if field:
+                self.assertIn({"field": field, "rule": rule}, [{"field": e["field"], "rule": e["rule"]}
+                                                               for e in problem["errors"]], problem)
+        self.assertEqual(self.call("GET", "/api/account/signing-certificate", token=puig)[1]["source"], "clinic")
+
+        status, chosen = self.call("PUT", path, {"object": "01", "reauthentication": PASSWORD}, token=puig)
+        self.assertEqual((status, chosen["source"]), (200, "token"), chosen)
+        self.assertEqual(self.call("GET", "/api/account/signing-certificate", token=puig)[1], chosen)
+        # The key never left the module: nothing of it is in the database.
+        kept = self.server.sql_rows("SELECT encrypted_key_pem, token_object FROM rep_signing_identities "
+                                    "WHERE name LIKE 'own:lpuig@%'")
+        self.assertEqual([tuple(r) for r in kept], [("", "01")])
+
+        _, order = self.acquired("Clau Maquinari", 165)
+        o = order["id"]
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/claim", token=puig)[0], 200)
+        self.assertEqual(self.call("PUT", f"/api/reading/{o}/report", self.draft("No nodule.", "Normal."),
+                                   token=puig)[0], 200)
+        status, signed = self.call("POST", f"/api/reading/{o}/report/sign", {"revision": 1, "reauthentication": PASSWORD},
+                                   token=puig)
+        self.assertEqual(status, 200, signed)
+        self.assertEqual(signed["report"]["versions"][0]["signature"]["certificateSerial"], chosen["serial"])
+        _, _, pdf = self.server.http("GET", f"/api/reading/{o}/report/versions/1/pdf", token=puig)
+        found = pdfsig(pdf)
+        self.assertIn("Signer Certificate Common Name: Laia Ferrer i Puig", found)
+        self.assertIn("Signature is Valid", found)
+        self.assertIn("Signature Type: ETSI.CAdES.detached", found)
+        status, check = self.call("GET", f"/api/reading/{o}/report/versions/1/verify", token=puig)
+        self.assertTrue(check["valid"] and check["chainTrusted"] and check["timestampTrusted"], check)
+
+        status, now = self.call("DELETE", "/api/account/signing-certificate", {"reauthentication": PASSWORD}, token=puig)
+        self.assertEqual((status, now["source"]), (200, "clinic"), now)
+        for _ in range(50):  # (the audit trail is written after the answer)
+            audit = [r[0] for r in self.server.sql_rows("SELECT detail FROM audit_events WHERE resource LIKE "
+                                                         "'%/signing-certificate%' ORDER BY id")]
+            if any("security module, object 01" in d for d in audit):
+                break
+            time.sleep(0.1)
+        self.assertTrue(any(d.startswith("signs reports from now on with their key on the security module, object 01")
+                            and chosen["serial"] in d for d in audit), audit)
+        self.assertTrue(any(d.startswith("refused a signing key on the security module") for d in audit), audit)
+
     def test_a_radiologist_brings_her_own_certificate_in_the_browser(self):
         built()
         lferrer = self.radiologist("lferrer", "Laia Ferrer i Puig")
@@ -674,7 +749,8 @@ class ReportingTest(ScannerServer):
                       VIREO_CERTIFICATES=str(self.tsa_dir / "certificates"))
         self.assertIn("her own certificate: Laia Ferrer i Puig (serialNumber=IDCES-12345678Z,CN=Laia Ferrer i Puig,C=ES)",
                       out)
-        self.assertEqual(self.call("GET", "/api/account/signing-certificate", token=lferrer)[1]["source"], "clinic")
+        self.assertIn("her key on the security module: Laia Ferrer i Puig", out)
+        self.assertEqual(self.call("GET", "/api/account/signing-certificate", token=lferrer)[1]["source"], "token")
 
     def test_a_report_without_a_birads_assessment_has_no_patient_letter(self):
         _, order = self.acquired("Sense Carta", 75)
@@ -1089,6 +1165,42 @@ class ReportingBrowserTest(ScannerServer):
                                             text=True).stdout.split("=")[-1].split()[0] for f in Path(out).iterdir())
             self.assertEqual(classes, ["BasicTextSRStorage", "BasicTextSRStorage", "DigitalMammographyXRayImageStorageForPresentation",
                                        "EncapsulatedPDFStorage", "EncapsulatedPDFStorage"])
+
+
+
+class ASecurityModuleThatCannotBeUsedStopsTheStartTest(unittest.TestCase):
+    """A node configured with a security module it cannot log in to does not start (its radiologists
+    could not sign), and says what to fix without printing the PIN."""
+
+    def setUp(self):
+        self.server = Server()
+        self.dir = Path(tempfile.mkdtemp(prefix="vireo-hsm-"))
+        for script in ("make_p12.sh", "make_token.sh"):
+            subprocess.run([str(CERTIFICATES / script), str(self.dir)], check=True, capture_output=True)
+        (self.dir / "wrong-pin").write_text("987654\n")
+
+    def tearDown(self):
+        self.server.cleanup()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def test_each_mistake_is_named(self):
+        module = "/usr/lib/softhsm/libsofthsm2.so"
+        base = {"SOFTHSM2_CONF": str(self.dir / "softhsm2.conf"), "VIREO_REPORT_PKCS11_MODULE": module,
+                "VIREO_REPORT_PKCS11_TOKEN": "Vireo HSM", "VIREO_REPORT_PKCS11_PIN_FILE": str(self.dir / "pin")}
+        cases = [
+            ({"VIREO_REPORT_PKCS11_TOKEN": ""}, "all three"),
+            ({"VIREO_REPORT_PKCS11_MODULE": str(self.dir / "absent.so")}, "does not load"),
+            ({"VIREO_REPORT_PKCS11_TOKEN": "Elsewhere"}, 'no token labelled "Elsewhere"'),
+            ({"VIREO_REPORT_PKCS11_PIN_FILE": str(self.dir / "wrong-pin")}, "refused the PIN"),
+            ({"VIREO_REPORT_PKCS11_PIN_FILE": str(self.dir / "absent")}, "is empty or unreadable"),
+        ]
+        for change, says in cases:
+            r = subprocess.run([str(VIREO), "serve"], env={**self.server.env, **base, **change}, capture_output=True,
+                               text=True, timeout=120)
+            self.assertNotEqual(r.returncode, 0, change)
+            self.assertIn(says, r.stdout + r.stderr, change)
+            self.assertNotIn("987654", r.stdout + r.stderr, "no PIN in the message")
+            self.assertNotIn("123456", r.stdout + r.stderr, "no PIN in the message")
 
 
 if __name__ == "__main__":

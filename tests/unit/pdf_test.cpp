@@ -5,6 +5,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include "dicom/render.hpp"
 #include "pdf/certificates.hpp"
 #include "pdf/pades.hpp"
+#include "pdf/pkcs11.hpp"
 #include "pdf/report_layout.hpp"
 #include "pdf/timestamp.hpp"
 #include "test_dir.hpp"
@@ -377,6 +379,73 @@ TEST_F(PdfTest, PdfSignedReportIsValidForPdfsigAndVerifyPades) {
   EXPECT_FALSE(untrusted->chain_trusted);
   EXPECT_FALSE(untrusted->valid());
   EXPECT_NE(untrusted->problem.find("not trusted"), std::string::npos) << untrusted->problem;
+}
+
+// A key that never leaves a hardware security module (SoftHSM here, as a clinic's HSM or smart
+// card is reached through its vendor's PKCS#11 module) signs a report pdfsig and we both accept.
+TEST_F(PdfTest, PdfSignsWithAKeyOnAPkcs11Token) {
+  const fs::path fixtures = fs::path(VIREO_FIXTURES) / "certificates";
+  auto made = run("sh " + shell_word(fixtures / "make_p12.sh") + " " + shell_word(dir_) + " && sh " +
+                  shell_word(fixtures / "make_token.sh") + " " + shell_word(dir_));
+  ASSERT_EQ(made.status, 0) << made.output;
+  ::setenv("SOFTHSM2_CONF", (dir_ / "softhsm2.conf").c_str(), 1);
+  const std::string module = "/usr/lib/softhsm/libsofthsm2.so";
+
+  // Each way it can be wrong says what to fix.
+  auto no_module = Pkcs11Token::open(dir_ / "absent.so", "Vireo HSM", "123456");
+  ASSERT_FALSE(no_module);
+  EXPECT_NE(no_module.error().detail.find("does not load"), std::string::npos) << no_module.error().detail;
+  auto no_token = Pkcs11Token::open(module, "Elsewhere", "123456");
+  ASSERT_FALSE(no_token);
+  EXPECT_NE(no_token.error().detail.find("no token labelled \"Elsewhere\""), std::string::npos);
+  EXPECT_NE(no_token.error().detail.find("\"Vireo HSM\""), std::string::npos) << "names those it has";
+  auto wrong_pin = Pkcs11Token::open(module, "Vireo HSM", "000000");
+  ASSERT_FALSE(wrong_pin);
+  EXPECT_NE(wrong_pin.error().detail.find("refused the PIN"), std::string::npos) << wrong_pin.error().detail;
+
+  auto token = Pkcs11Token::open(module, "Vireo HSM", "123456");
+  ASSERT_TRUE(token) << token.error().message();
+  auto listed = (*token)->certificates();
+  ASSERT_TRUE(listed) << listed.error().message();
+  ASSERT_EQ(listed->size(), 4u);
+  auto of = [&](const std::string& id) {
+    return *std::ranges::find_if(*listed, [&](const TokenCertificate& c) { return c.id == id; });
+  };
+  EXPECT_EQ(of("01").label, "Laia Ferrer");
+  EXPECT_TRUE(of("01").has_key);
+  EXPECT_EQ(of("01").cert_pem, slurp(dir_ / "person.pem"));
+  EXPECT_FALSE(of("0a").has_key);
+  EXPECT_EQ(*(*token)->authorities_pem(), slurp(dir_ / "authority.pem"));
+
+  auto mismatch = (*token)->identity("02", of("01").cert_pem, "");
+  ASSERT_FALSE(mismatch);
+  EXPECT_NE(mismatch.error().detail.find("not the certificate's"), std::string::npos);
+  EXPECT_EQ((*token)->identity("0a", of("0a").cert_pem, "").error().code, ErrorCode::NotFound);
+  auto laia = (*token)->identity("01", of("01").cert_pem, *(*token)->authorities_pem());
+  ASSERT_TRUE(laia) << laia.error().message();
+  EXPECT_EQ(laia->key_pem, "") << "the key stays on the token";
+  EXPECT_TRUE(check_key_pair(*laia));
+  EXPECT_TRUE(check_signing_identity(*laia, slurp(dir_ / "authority.pem")));
+
+  auto pdf = render_report(sample_report());
+  ASSERT_TRUE(pdf);
+  const auto when = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto signed_pdf = sign_pades(*pdf, *laia, request_at(when));
+  ASSERT_TRUE(signed_pdf) << signed_pdf.error().message();
+  auto check = verify_pades(*signed_pdf, slurp(dir_ / "authority.pem"));
+  ASSERT_TRUE(check);
+  EXPECT_TRUE(check->valid()) << check->problem;
+  EXPECT_EQ(check->signer_common_name, "Laia Ferrer i Puig");
+  write_file(dir_ / "token.pdf", *signed_pdf);
+  auto sig = pdfsig(dir_ / "token.pdf");
+  EXPECT_NE(sig.output.find("Signature Type: ETSI.CAdES.detached"), std::string::npos) << sig.output;
+  EXPECT_NE(sig.output.find("Signature Validation: Signature is Valid."), std::string::npos) << sig.output;
+
+  // The identity keeps the token open after the handle that opened it is gone.
+  token->reset();
+  auto again = sign_pades(*pdf, *laia, request_at(when));
+  ASSERT_TRUE(again) << again.error().message();
+  EXPECT_TRUE(verify_pades(*again, slurp(dir_ / "authority.pem"))->valid());
 }
 
 TEST_F(PdfTest, PdfAnyFlippedByteBreaksTheSignature) {

@@ -14,6 +14,7 @@
 #include "core/sha256.hpp"
 #include "dicom/render.hpp"
 #include "pdf/certificates.hpp"
+#include "pdf/pkcs11.hpp"
 #include "events/outbox.hpp"
 #include "manual_clock.hpp"
 #include "reporting/critical_results.hpp"
@@ -643,6 +644,95 @@ TEST_F(ReportingTest, ARadiologistSignsWithTheirOwnCertificateWhenTrustedAndWith
   EXPECT_NE(addendum->value.versions[1].signature->certificate_subject.find("Dra. Laia Ferrer i Puig"), std::string::npos);
   EXPECT_EQ(signer.certificate_of("lferrer")->source, "clinic");
   EXPECT_TRUE(signer.verify((*reports)->signed_pdf(order, 1, laia)->pdf)->valid());
+  fs::remove_all(certs);
+}
+
+// A clinic keeps its radiologists' keys on a hardware security module (SoftHSM here): one chooses
+// hers among those in her name; the key never leaves the module, and a node that does not reach it
+// refuses to sign rather than sign with another.
+TEST_F(ReportingTest, ARadiologistSignsWithHerKeyOnTheClinicsSecurityModule) {
+  const fs::path certs = testing::fresh_test_dir("vireo-token-certificates");
+  ASSERT_EQ(std::system(("sh '" VIREO_FIXTURES "/certificates/make_p12.sh' '" + certs.string() + "' && sh '" VIREO_FIXTURES
+                         "/certificates/make_token.sh' '" + certs.string() + "'").c_str()),
+            0);
+  ::setenv("SOFTHSM2_CONF", (certs / "softhsm2.conf").c_str(), 1);
+  auto token = pdf::Pkcs11Token::open("/usr/lib/softhsm/libsofthsm2.so", "Vireo HSM", "123456");
+  ASSERT_TRUE(token) << token.error().message();
+  PdfSignerOptions options;
+  options.clinic_name = "Clínica Diagonal";
+  options.key_passphrase = "a passphrase for the tests";
+  options.trusted_ca_pem = testing::slurp(certs / "authority.pem");
+  PdfSignerOptions without_module = options;
+  options.token = *token;
+  PdfSigner signer(*keys_, *TimeZone::named("Europe/Madrid"), options);
+  auto reports = Reports::open(*db_, *writes_, *outbox_, signer);
+  ASSERT_TRUE(reports);
+  ris::StaffFields doctor;
+  doctor.radiologist = true;
+  doctor.username = "lferrer";
+  doctor.display_name = "Dra. Laia Ferrer i Puig";
+  ASSERT_TRUE(catalogue_->create_staff(doctor, "admin")->saved());
+  const auto laia = signed_in("lferrer", access::Role::Radiologist);
+  const std::string name = *(*reports)->signer_name("lferrer");
+
+  // Hers are listed, each with why it may not sign; nobody else's.
+  auto choices = signer.token_certificates(name);
+  ASSERT_TRUE(choices) << choices.error().message();
+  ASSERT_EQ(choices->size(), 3u);
+  auto choice = [&](const std::string& object) {
+    return *std::ranges::find_if(*choices, [&](const TokenChoice& c) { return c.object == object; });
+  };
+  EXPECT_EQ(choice("01").problem, "");
+  EXPECT_EQ(choice("01").label, "Laia Ferrer");
+  EXPECT_NE(choice("01").certificate.subject.find("CN=Laia Ferrer i Puig"), std::string::npos);
+  EXPECT_NE(choice("02").problem.find("not one for signing"), std::string::npos) << choice("02").problem;
+  EXPECT_NE(choice("03").problem.find("not issued by an authority this clinic trusts"), std::string::npos);
+  EXPECT_TRUE(signer.token_certificates("Dr. Joan Serra")->empty());
+
+  // Refused as a file would be; an object that is not there, or somebody else's choosing hers.
+  EXPECT_NE(signer.use_token_certificate("lferrer", name, "02").error().detail.find("not one for signing"),
+            std::string::npos);
+  EXPECT_EQ(signer.use_token_certificate("lferrer", name, "0a").error().code, ErrorCode::NotFound) << "no key";
+  EXPECT_EQ(signer.use_token_certificate("lferrer", name, "7f").error().code, ErrorCode::NotFound);
+  EXPECT_NE(signer.use_token_certificate("serra", "Dr. Joan Serra", "01").error().detail.find("is issued to"),
+            std::string::npos);
+  EXPECT_EQ(signer.certificate_of("lferrer")->source, "clinic");
+
+  auto chosen = signer.use_token_certificate("lferrer", name, "01");
+  ASSERT_TRUE(chosen) << chosen.error().message();
+  EXPECT_EQ(chosen->source, "token");
+  EXPECT_EQ(signer.certificate_of("lferrer")->source, "token");
+  EXPECT_TRUE(signer.check_can_sign("lferrer"));
+  {
+    auto c = db_->connect();
+    auto kept = (*c)->query("SELECT encrypted_key_pem, token_object FROM rep_signing_identities WHERE name LIKE 'own:lferrer@%'");
+    ASSERT_TRUE(kept && kept->size() == 1);
+    EXPECT_EQ(kept->front().text(0), "") << "no key is kept in the database";
+    EXPECT_EQ(kept->front().text(1), "01");
+  }
+
+  const int64_t order = acquired_exam(0);
+  ASSERT_TRUE(reading_->claim(order, laia)->saved());
+  ASSERT_TRUE((*reports)->save_draft(order, 0, content("No acute findings.", "Normal."), laia)->saved());
+  auto signed_report = (*reports)->sign(order, 1, laia, "10.0.0.7");
+  ASSERT_TRUE(signed_report && signed_report->saved()) << (signed_report ? "" : signed_report.error().message());
+  EXPECT_EQ(signed_report->value.versions[0].signature->certificate_serial, chosen->serial);
+  auto check = signer.verify((*reports)->signed_pdf(order, 1, laia)->pdf);
+  ASSERT_TRUE(check);
+  EXPECT_TRUE(check->valid()) << check->problem;
+  EXPECT_EQ(check->signer_common_name, "Laia Ferrer i Puig");
+
+  // A node without the module says so before anything is asked of her, and never signs in its
+  // place with the clinic's; she can go back to the clinic's from there.
+  PdfSigner other_node(*keys_, *TimeZone::named("Europe/Madrid"), without_module);
+  auto cannot = other_node.check_can_sign("lferrer");
+  ASSERT_FALSE(cannot);
+  EXPECT_EQ(cannot.error().code, ErrorCode::StateConflict);
+  EXPECT_NE(cannot.error().detail.find("security module"), std::string::npos) << cannot.error().detail;
+  EXPECT_EQ(other_node.certificate_of("lferrer")->source, "token");
+  EXPECT_TRUE(other_node.verify((*reports)->signed_pdf(order, 1, laia)->pdf)->valid());
+  ASSERT_TRUE(other_node.stop_own_certificate("lferrer"));
+  EXPECT_EQ(signer.certificate_of("lferrer")->source, "clinic");
   fs::remove_all(certs);
 }
 

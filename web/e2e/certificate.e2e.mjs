@@ -2,7 +2,8 @@
 // an authority the clinic does not trust is refused, saying so; a wrong password of hers changes
 // nothing; her professional association's PKCS#12 file, with its password and her code, becomes
 // the certificate her reports are signed with (test_reporting signs with one through the API);
-// and she can go back to the clinic's. Checked with axe-core.
+// she can go back to the clinic's; and she chooses her key on the clinic's security module instead
+// (its certificates in her name listed, those that may not sign saying why). Checked with axe-core.
 //
 // Environment: VIREO_URL, VIREO_USER and VIREO_PASSWORD (a radiologist signing in for the first
 // time), VIREO_CERTIFICATES (the folder tests/fixtures/certificates/make_p12.sh made),
@@ -65,4 +66,24 @@ await run('certificate end-to-end', async ({ page, check }) => {
   const said = await card.locator('[data-testid=certificate-done]').textContent();
   check(/stays valid/.test(said ?? ''), `back to the clinic's: ${said}`);
   console.log("back to the clinic's certificate");
+
+  // Her key on the clinic's security module: hers are listed, those that may not sign say why.
+  await card.getByText("A key on the clinic's security module", { exact: true }).click();
+  const listed = card.locator('[data-testid=token-certificates]');
+  await listed.waitFor();
+  check(await listed.getByRole('radio').count() === 3, 'three certificates in her name on the module');
+  const encipher = card.locator('[data-testid=token-certificate-02]');
+  check(/not one for signing/.test(await encipher.textContent() ?? ''), 'the encryption certificate says why not');
+  check(await encipher.getAttribute('data-disabled') === 'true', 'the encryption certificate can be chosen');
+  check(/does not trust the authority/.test(await card.locator('[data-testid=token-certificate-03]').textContent() ?? ''),
+    'the untrusted one says why not');
+  await card.locator('[data-testid=token-certificate-01]').click();
+  await checkAccessible(page, check, 'the account page choosing a key on the security module');
+  await page.waitForTimeout(30_000 - (Date.now() % 30_000) + 500);
+  await card.locator('[data-testid=certificate-reauthentication]').fill(totp(key));
+  await card.locator('[data-testid=use-certificate]').click();
+  await source.getByText("your key on the clinic's security module").waitFor();
+  const onModule = await card.locator('[data-testid=certificate-subject]').textContent();
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, 'account-signing-token.png'), fullPage: true });
+  console.log(`her key on the security module: ${onModule}`);
 });

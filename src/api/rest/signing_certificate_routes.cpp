@@ -1,6 +1,7 @@
 // The certificate a radiologist signs reports with: the clinic's (its own CA issues one on their
-// first signature) or their own, brought as a PKCS#12 file with its password after confirming
-// who they are. Thin: the rules are reporting::PdfSigner's and pdf::check_signing_identity's.
+// first signature) or their own, brought as a PKCS#12 file with its password, or chosen among
+// theirs on the clinic's security module (PKCS#11), after confirming who they are. Thin: the
+// rules are reporting::PdfSigner's and pdf::check_signing_identity's.
 #include "api/query_params.hpp"
 #include "api/rest/reauthentication.hpp"
 #include "api/rest/ris_json.hpp"
@@ -33,7 +34,7 @@ std::string refusal_rule(const std::string& detail) {
       {"password", "wrong_password"},  {"not a PKCS#12", "not_pkcs12"},  {"lacks a private key", "no_key"},
       {"does not match", "no_key"},   {"not one for signing", "not_for_signing"},
       {"not issued by an authority", "untrusted"}, {"has expired", "expired"}, {"not valid yet", "not_yet_valid"},
-      {"is issued to", "other_person"}};
+      {"is issued to", "other_person"}, {"has no key and certificate", "not_on_token"}};
   for (const auto& [words, rule] : rules)
     if (detail.find(words) != std::string::npos) return rule;
   return "refused";
@@ -44,6 +45,69 @@ void require_reauthentication(const std::string& secret, std::vector<ris::FieldE
   if (secret.empty())
     errors.push_back({"reauthentication", "required",
                       "Your password (or the code of your authenticator app) confirms the change"});
+}
+
+json token_choice_json(const reporting::TokenChoice& c) {
+  json out = certificate_json(c.certificate);
+  out["object"] = c.object;
+  out["label"] = c.label;
+  out["problem"] = c.problem;
+  out["rule"] = c.problem.empty() ? "" : refusal_rule(c.problem);
+  return out;
+}
+
+// Choosing a key of one's own on the clinic's security module: the same checks and confirmation as
+// for a file; the key stays on the module.
+void register_token_routes(http::Router& router, reporting::PdfSigner& signer, reporting::Reports& reports,
+                           auth::AuthService& auth) {
+  const std::string path = "/api/account/signing-certificate/token";
+  router.add("GET", path, "reporting.sign", [&signer, &reports](const HttpRequest& r) {
+    if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
+    json out = {{"configured", signer.has_token()}, {"certificates", json::array()}};
+    if (!signer.has_token()) return http::json_response(200, ris_json::dump(out));
+    auto name = reports.signer_name(r.principal.username);
+    if (!name) return http::problem(name.error());
+    auto choices = signer.token_certificates(*name);
+    if (!choices) return http::problem(choices.error());
+    for (const auto& c : *choices) out["certificates"].push_back(token_choice_json(c));
+    return http::json_response(200, ris_json::dump(out));
+  });
+  router.add("PUT", path, "reporting.sign", [&signer, &reports, &auth](const HttpRequest& r) {
+    auto body = ris_json::object_body(r, ris_json::kMaxFormBody, "the choice");
+    if (!body) return http::problem(body.error());
+    std::vector<ris::FieldError> errors;
+    ris_json::Reader in(*body, errors);
+    std::string object, secret;
+    in.text("object", object);
+    in.text("reauthentication", secret);
+    if (auto s = in.no_unknown_members(); !s) return http::problem(s.error());
+    if (object.empty() || object.size() > 128 || object.find_first_not_of("0123456789abcdef") != std::string::npos)
+      errors.push_back({"object", "format", "object: the id of a certificate on the security module, lower-case hex"});
+    require_reauthentication(secret, errors);
+    if (!errors.empty()) return ris_json::invalid(errors);
+    if (!signer.has_token())
+      return http::problem(Error{ErrorCode::NotFound, "this clinic has no security module for signing keys"});
+    auto name = reports.signer_name(r.principal.username);
+    if (!name) return http::problem(name.error());
+    auto refusal = [&r](const Error& e) {
+      r.audit.detail = "refused a signing key on the security module: " + e.detail;
+      return ris_json::invalid({{"object", refusal_rule(e.detail), e.detail}});
+    };
+    auto refused_early = [&](const Error& e) {
+      if (e.code == ErrorCode::InvalidArgument || e.code == ErrorCode::NotFound) return refusal(e);
+      return http::problem(e);
+    };
+    if (auto ahead = signer.check_token_certificate(*name, object); !ahead) return refused_early(ahead.error());
+    if (auto refused = reauthentication_refused(auth, r, secret)) {
+      r.audit.detail = "refused to change the certificate that signs their reports: re-authentication failed";
+      return *refused;
+    }
+    auto kept = signer.use_token_certificate(r.principal.username, *name, object);
+    if (!kept) return refused_early(kept.error());
+    r.audit.detail = "signs reports from now on with their key on the security module, object " + object + ", " +
+                     described(*kept);
+    return http::json_response(200, ris_json::dump(certificate_json(*kept)));
+  });
 }
 
 }  // namespace
@@ -107,7 +171,7 @@ void register_signing_certificate_routes(http::Router& router, reporting::PdfSig
     if (!errors.empty()) return ris_json::invalid(errors);
     auto now_used = signer.certificate_of(r.principal.username);
     if (!now_used) return http::problem(now_used.error());
-    if (now_used->source != "own")
+    if (now_used->source == "clinic")
       return http::problem(Error{ErrorCode::NotFound, "you sign with the clinic's certificate already"});
     if (auto refused = reauthentication_refused(auth, r, secret)) {
       r.audit.detail = "refused to change the certificate that signs their reports: re-authentication failed";
@@ -119,6 +183,7 @@ void register_signing_certificate_routes(http::Router& router, reporting::PdfSig
     r.audit.detail = "signs reports from now on with the clinic's certificate again";
     return http::json_response(200, ris_json::dump(certificate_json(*now)));
   });
+  register_token_routes(router, signer, reports, auth);
 }
 
 }  // namespace vireo::api

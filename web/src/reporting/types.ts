@@ -5,6 +5,7 @@ export type ReadingItem = components['schemas']['ReadingItem'];
 export type ExamReport = components['schemas']['ExamReport'];
 export type Report = components['schemas']['Report'];
 export type SignCheck = components['schemas']['SignCheck'];
+export type TokenCertificate = components['schemas']['TokenCertificate'];
 export type PeerReview = components['schemas']['PeerReview'];
 export const PEER_SCORES = ['1', '2a', '2b', '3a', '3b'] as const;
 export type PeerScore = (typeof PEER_SCORES)[number];
