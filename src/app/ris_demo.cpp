@@ -194,10 +194,10 @@ ris::PatientFields patient_fields(int i) {
 
 const ris::StaffFields kStaff[] = {
     // The demo's own radiologist account (scripts/run.sh): half of the acquired exams are hers to read.
-    {"radiologist", "Dr. Elena Serra", true, false, true, {}},
-    {"dr.welby", "Dr. Marcus Welby", true, false, true, {}},
-    {"tec.marta", "Marta Puig (technician)", false, true, true, {}},
-    {"tec.joan", "Joan Ferrer (technician)", false, true, true, {}},
+    {"radiologist", "Dr. Elena Serra", true, false, true, {}, {}},
+    {"dr.welby", "Dr. Marcus Welby", true, false, true, {}, {}},
+    {"tec.marta", "Marta Puig (technician)", false, true, true, {}, {}},
+    {"tec.joan", "Joan Ferrer (technician)", false, true, true, {}, {}},
 };
 
 // The demo's appointment book is made through the schedule's own rules, as if each booking had

@@ -70,6 +70,14 @@ static Result<std::string> node_id(const Config& config) {
   return id;
 }
 
+// A secret kept in a file: its first line without trailing blanks; empty when it cannot be read.
+static std::string first_line_of(const std::filesystem::path& path) {
+  std::string line;
+  if (std::ifstream in(path); in) std::getline(in, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+  return line;
+}
+
 // The security module holding radiologists' signing keys, logged in; null when none is configured.
 static Result<std::shared_ptr<pdf::Pkcs11Token>> security_module(const Config& config) {
   if (config.report_pkcs11_module.empty() && config.report_pkcs11_token.empty() && config.report_pkcs11_pin_file.empty())
@@ -77,9 +85,7 @@ static Result<std::shared_ptr<pdf::Pkcs11Token>> security_module(const Config& c
   if (config.report_pkcs11_module.empty() || config.report_pkcs11_token.empty() || config.report_pkcs11_pin_file.empty())
     return fail(ErrorCode::InvalidArgument, "a security module for signing keys needs report_pkcs11_module, "
                                             "report_pkcs11_token and report_pkcs11_pin_file, all three");
-  std::string pin;
-  if (std::ifstream in(config.report_pkcs11_pin_file); in) std::getline(in, pin);
-  while (!pin.empty() && (pin.back() == '\r' || pin.back() == ' ')) pin.pop_back();
+  const std::string pin = first_line_of(config.report_pkcs11_pin_file);
   if (pin.empty())
     return fail(ErrorCode::InvalidArgument, "report_pkcs11_pin_file " + config.report_pkcs11_pin_file.string() +
                                                 " is empty or unreadable");
@@ -93,9 +99,7 @@ static Result<std::shared_ptr<pdf::Pkcs11Token>> security_module(const Config& c
 static Result<std::string> report_key_passphrase(const Config& config) {
   const bool made_here = config.report_key_passphrase_file.empty();
   const auto path = made_here ? config.data_dir / "report-keys.passphrase" : config.report_key_passphrase_file;
-  std::string secret;
-  if (std::ifstream in(path); in) std::getline(in, secret);
-  while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+  std::string secret = first_line_of(path);
   if (!secret.empty()) return secret;
   if (!made_here) return fail(ErrorCode::InvalidArgument, "report_key_passphrase_file " + path.string() + " is empty or unreadable");
   secret = auth::random_token(32) + "\n";

@@ -4,6 +4,8 @@
 #include <openssl/pkcs12.h>
 #include <openssl/rand.h>
 
+#include <vector>
+
 #include "pdf/openssl_handles.hpp"
 #include "pdf/token_key.hpp"
 
@@ -191,6 +193,34 @@ Status check_key_pair(const SigningIdentity& identity) {
   auto key = read_private_key(identity.key_pem);
   if (!key) return std::unexpected(key.error());
   return key_of_certificate(cert->get(), key->get(), "the private key does not match the certificate");
+}
+
+Result<std::string> issuer_chain(std::string_view cert_pem, std::string_view candidates_pem) {
+  auto cert = read_certificate(cert_pem);
+  if (!cert) return std::unexpected(cert.error());
+  auto candidates = read_certificates(candidates_pem);
+  if (!candidates) return std::unexpected(candidates.error());
+  std::string out;
+  std::vector<bool> used(candidates->size(), false);
+  X509* current = cert->get();
+  // X509_check_issued compares names and key identifiers; the signature is checked as well.
+  while (X509_check_issued(current, current) != X509_V_OK) {
+    size_t i = 0;
+    for (; i < candidates->size(); ++i) {
+      X509* issuer = (*candidates)[i].get();
+      if (!used[i] && X509_check_issued(issuer, current) == X509_V_OK &&
+          X509_verify(current, X509_get0_pubkey(issuer)) == 1)
+        break;
+    }
+    ERR_clear_error();
+    if (i == candidates->size()) break;
+    used[i] = true;
+    current = (*candidates)[i].get();
+    auto pem = certificate_pem(current);
+    if (!pem) return std::unexpected(pem.error());
+    out += *pem;
+  }
+  return out;
 }
 
 Result<size_t> certificates_in(std::string_view pem) {

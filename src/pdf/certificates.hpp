@@ -50,6 +50,10 @@ struct SigningIdentity {
 // Whether the key is the one of the certificate (InvalidArgument otherwise, or for either unreadable).
 [[nodiscard]] Status check_key_pair(const SigningIdentity& identity);
 
+// The certificates of `candidates_pem` that issued `cert_pem`, then its issuer, and so on up to a
+// self-signed one (PEM, concatenated, nearest first): its chain, and nothing else of the bundle.
+[[nodiscard]] Result<std::string> issuer_chain(std::string_view cert_pem, std::string_view candidates_pem);
+
 // How many certificates a PEM bundle holds; InvalidArgument for one that is not readable.
 [[nodiscard]] Result<size_t> certificates_in(std::string_view pem);
 

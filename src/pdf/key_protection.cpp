@@ -1,8 +1,11 @@
 #include "pdf/key_protection.hpp"
 
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "core/strings.hpp"
 #include "pdf/openssl_handles.hpp"
 
 namespace vireo::pdf {
@@ -20,6 +23,20 @@ std::string bio_text(BIO* bio) {
 }
 
 }  // namespace
+
+std::string seal_of(std::string_view data, std::string_view passphrase) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), passphrase.data(), static_cast<int>(passphrase.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &length);
+  return hex_encode(mac, length);
+}
+
+bool seal_holds(std::string_view data, std::string_view passphrase, std::string_view seal) {
+  const std::string expected = seal_of(data, passphrase);
+  return !passphrase.empty() && seal.size() == expected.size() &&
+         CRYPTO_memcmp(seal.data(), expected.data(), expected.size()) == 0;
+}
 
 Result<std::string> encrypt_private_key(std::string_view key_pem, std::string_view passphrase) {
   if (passphrase.empty()) return fail(ErrorCode::InvalidArgument, "an empty passphrase protects nothing");

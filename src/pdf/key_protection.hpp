@@ -20,6 +20,12 @@ namespace vireo::pdf {
 // InvalidArgument for a wrong passphrase or a damaged key.
 [[nodiscard]] Result<std::string> decrypt_private_key(std::string_view encrypted_pem, std::string_view passphrase);
 
+// What binds a row that holds no key (a key on a security module: its object and certificate) to
+// this installation: HMAC-SHA256 of `data` under the passphrase, lower-case hex. Only a holder of
+// the passphrase, which is not in the database, can make a row that passes seal_holds.
+[[nodiscard]] std::string seal_of(std::string_view data, std::string_view passphrase);
+[[nodiscard]] bool seal_holds(std::string_view data, std::string_view passphrase, std::string_view seal);
+
 struct CertificateSummary {
   std::string subject;  // RFC 2253, UTF-8
   std::string issuer;   // the same, of its issuer

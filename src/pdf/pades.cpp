@@ -145,6 +145,7 @@ struct SignerMaterial {
   PkeyPtr key;
   X509Ptr cert;
   std::vector<X509Ptr> chain;
+  const TokenKey* token = nullptr;  // set: the key is on a token, which signs one thing at a time
 };
 
 Result<PkeyPtr> private_key_of(const SigningIdentity& identity) {
@@ -162,7 +163,7 @@ Result<SignerMaterial> load_identity(const SigningIdentity& identity) {
   if (!chain) return std::unexpected(chain.error());
   if (auto s = key_of_certificate(cert->get(), key->get(), "the private key does not match the signing certificate"); !s)
     return std::unexpected(s.error());
-  return SignerMaterial{std::move(*key), std::move(*cert), std::move(*chain)};
+  return SignerMaterial{std::move(*key), std::move(*cert), std::move(*chain), identity.token_key.get()};
 }
 
 template <typename T, int (*Encode)(const T*, unsigned char**)>
@@ -178,7 +179,7 @@ Result<std::string> der_of(const T* value) {
 // The SignerInfo's signature over its signed attributes, computed here rather than by
 // CMS_final/CMS_SignerInfo_sign: those always add a signing-time attribute, which
 // EN 319 142-1 5.2.2 forbids in PAdES (the time is the dictionary's /M).
-Status sign_attributes(CMS_SignerInfo* signer_info, EVP_PKEY* key) {
+Status sign_attributes(CMS_SignerInfo* signer_info, const SignerMaterial& signer) {
   STACK_OF(X509_ATTRIBUTE)* attributes = sk_X509_ATTRIBUTE_new_null();
   if (!attributes) return fail(ErrorCode::OutOfResources, "no memory to sign");
   for (int i = 0; i < CMS_signed_get_attr_count(signer_info); ++i)
@@ -194,14 +195,28 @@ Status sign_attributes(CMS_SignerInfo* signer_info, EVP_PKEY* key) {
 
   MdCtxPtr context(EVP_MD_CTX_new());
   size_t signature_length = 0;
-  if (!context || EVP_DigestSignInit(context.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
-      EVP_DigestSign(context.get(), nullptr, &signature_length, reinterpret_cast<const unsigned char*>(to_sign.data()),
-                     to_sign.size()) != 1)
-    return fail(ErrorCode::Internal, "cannot sign: " + openssl_error_text());
-  std::string signature(signature_length, '\0');
-  if (EVP_DigestSign(context.get(), reinterpret_cast<unsigned char*>(signature.data()), &signature_length,
-                     reinterpret_cast<const unsigned char*>(to_sign.data()), to_sign.size()) != 1)
-    return fail(ErrorCode::Internal, "cannot sign: " + openssl_error_text());
+  std::string signature;
+  {
+    std::unique_lock<std::mutex> token;
+    if (signer.token) token = signer.token->lock();
+    if (!context || EVP_DigestSignInit(context.get(), nullptr, EVP_sha256(), nullptr, signer.key.get()) != 1 ||
+        EVP_DigestSign(context.get(), nullptr, &signature_length,
+                       reinterpret_cast<const unsigned char*>(to_sign.data()), to_sign.size()) != 1)
+      return fail(ErrorCode::Internal, "cannot sign: " + openssl_error_text());
+    signature.resize(signature_length);
+    if (EVP_DigestSign(context.get(), reinterpret_cast<unsigned char*>(signature.data()), &signature_length,
+                       reinterpret_cast<const unsigned char*>(to_sign.data()), to_sign.size()) != 1)
+      return fail(ErrorCode::Internal, "cannot sign: " + openssl_error_text());
+  }
+  // A key that signs outside this process (a token) is trusted to be the certificate's only once its
+  // signature checks out with the certificate's public key: a module that answers with another key's
+  // signature must not produce a report that fails verification later.
+  MdCtxPtr check(EVP_MD_CTX_new());
+  if (!check || EVP_DigestVerifyInit(check.get(), nullptr, EVP_sha256(), nullptr, X509_get0_pubkey(signer.cert.get())) != 1 ||
+      EVP_DigestVerify(check.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature_length,
+                       reinterpret_cast<const unsigned char*>(to_sign.data()), to_sign.size()) != 1)
+    return fail(ErrorCode::Internal, "the signature just made does not check out with the signing certificate: " +
+                                         openssl_error_text());
   if (ASN1_STRING_set(CMS_SignerInfo_get0_signature(signer_info), signature.data(),
                       static_cast<int>(signature_length)) != 1)
     return fail(ErrorCode::OutOfResources, "no memory to sign");
@@ -243,7 +258,7 @@ Result<std::string> build_cms(const SignerMaterial& signer, std::string_view doc
       CMS_signed_add1_attr_by_NID(signer_info, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING,
                                   document_digest.data(), static_cast<int>(document_digest.size())) != 1)
     return fail(ErrorCode::Internal, "cannot add the signed attributes: " + openssl_error_text());
-  if (auto signed_ok = sign_attributes(signer_info, signer.key.get()); !signed_ok)
+  if (auto signed_ok = sign_attributes(signer_info, signer); !signed_ok)
     return std::unexpected(signed_ok.error());
   if (timestamp) {
     if (auto stamped = add_signature_timestamp(signer_info, timestamp); !stamped)
@@ -464,9 +479,6 @@ Result<std::string> sign_pades(std::string_view pdf, const SigningIdentity& iden
       EVP_DigestUpdate(digest_context.get(), out.data() + contents_end, out.size() - contents_end) != 1 ||
       EVP_DigestFinal_ex(digest_context.get(), digest, &digest_length) != 1)
     return fail(ErrorCode::Internal, "cannot hash the document: " + openssl_error_text());
-  // A token signs one thing at a time (the time-stamp, asked while it is held, is a second or less).
-  std::unique_lock<std::mutex> token;
-  if (identity.token_key) token = identity.token_key->lock();
   auto cms = build_cms(*signer, std::string_view(reinterpret_cast<const char*>(digest), digest_length), request.timestamp);
   if (!cms) return std::unexpected(cms.error());
   if (cms->size() > reserve)

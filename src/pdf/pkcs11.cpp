@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/strings.hpp"
+
 #include "pdf/openssl_handles.hpp"
 #include "pdf/token_key.hpp"
 
@@ -27,21 +29,13 @@ struct Pkcs11Token::State {
 
 namespace {
 
-std::string hex_of(const unsigned char* bytes, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < size; ++i) {
-    out += kDigits[bytes[i] >> 4];
-    out += kDigits[bytes[i] & 0xF];
-  }
-  return out;
-}
-
-// Token labels are blank-padded to 32 bytes on the token.
-std::string trimmed(const char* label) {
-  std::string out = label ? label : "";
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
+std::string fingerprint_of(X509* cert) {
+  unsigned char* der = nullptr;
+  const int length = i2d_X509(cert, &der);
+  if (length <= 0) return {};
+  const std::string digest = sha256(std::string_view(reinterpret_cast<const char*>(der), static_cast<size_t>(length)));
+  OPENSSL_free(der);
+  return hex_encode(reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
 }
 
 }  // namespace
@@ -64,13 +58,20 @@ Result<std::shared_ptr<Pkcs11Token>> Pkcs11Token::open(const std::string& module
   for (unsigned int i = 0; i < state->slot_count; ++i) {
     PKCS11_SLOT* slot = &state->slots[i];
     if (!slot->token || !slot->token->initialized) continue;
-    const std::string label = trimmed(slot->token->label);
+    const std::string label = slot->token->label ? slot->token->label : "";  // (libp11 strips the padding)
     if (label == token_label && !state->slot) state->slot = slot;
     seen += (seen.empty() ? "" : ", ") + ("\"" + label + "\"");
   }
   if (!state->slot)
     return fail(ErrorCode::InvalidArgument, "no token labelled \"" + token_label + "\" in " + module_path +
                                                 (seen.empty() ? " (it has no initialised token)" : " (it has " + seen + ")"));
+  if (state->slot->token->userPinLocked)
+    return fail(ErrorCode::InvalidArgument, "the token \"" + token_label + "\" has locked its user PIN after too many "
+                                            "wrong ones: its security officer must unlock it");
+  if (state->slot->token->userPinFinalTry)
+    return fail(ErrorCode::InvalidArgument, "the token \"" + token_label + "\" locks its user PIN at the next wrong one, "
+                                            "so it is not tried: check report_pkcs11_pin_file, then log in to the "
+                                            "token once by hand with it");
   if (PKCS11_login(state->slot, 0, pin.c_str()) != 0)
     return fail(ErrorCode::InvalidArgument, "the token \"" + token_label + "\" refused the PIN (" +
                                                 openssl_error_text() + ")");
@@ -91,20 +92,12 @@ Result<std::vector<TokenCertificate>> Pkcs11Token::certificates() {
     if (!certs[i].x509) continue;
     auto pem = certificate_pem(certs[i].x509);
     if (!pem) return std::unexpected(pem.error());
-    TokenCertificate c{hex_of(certs[i].id, certs[i].id_len), certs[i].label ? certs[i].label : "", *pem, false};
+    TokenCertificate c{hex_encode(certs[i].id, certs[i].id_len), certs[i].label ? certs[i].label : "",
+                       fingerprint_of(certs[i].x509), *pem, false};
     for (unsigned int k = 0; k < key_count; ++k)
-      if (keys[k].isPrivate && hex_of(keys[k].id, keys[k].id_len) == c.id) c.has_key = true;
+      if (keys[k].isPrivate && hex_encode(keys[k].id, keys[k].id_len) == c.id) c.has_key = true;
     out.push_back(std::move(c));
   }
-  return out;
-}
-
-Result<std::string> Pkcs11Token::authorities_pem() {
-  auto listed = certificates();
-  if (!listed) return std::unexpected(listed.error());
-  std::string out;
-  for (const auto& c : *listed)
-    if (!c.has_key) out += c.cert_pem;
   return out;
 }
 
@@ -112,22 +105,25 @@ Result<SigningIdentity> Pkcs11Token::identity(const std::string& id, const std::
                                               const std::string& chain_pem) {
   auto cert = read_certificate(cert_pem);
   if (!cert) return std::unexpected(cert.error());
-  PkeyPtr key;
+  std::vector<PkeyPtr> candidates;
   {
     std::lock_guard lock(mutex_);
     PKCS11_KEY* keys = nullptr;
     unsigned int key_count = 0;
     if (PKCS11_enumerate_keys(state_->slot->token, &keys, &key_count) != 0)
       return fail(ErrorCode::Unavailable, "the security module does not list its keys: " + openssl_error_text());
-    for (unsigned int k = 0; k < key_count && !key; ++k)
-      if (keys[k].isPrivate && hex_of(keys[k].id, keys[k].id_len) == id) key.reset(PKCS11_get_private_key(&keys[k]));
+    for (unsigned int k = 0; k < key_count; ++k)
+      if (keys[k].isPrivate && hex_encode(keys[k].id, keys[k].id_len) == id)
+        if (EVP_PKEY* key = PKCS11_get_private_key(&keys[k])) candidates.emplace_back(key);
   }
-  if (!key) {
-    ERR_clear_error();
-    return fail(ErrorCode::NotFound, "the security module has no private key of object " + id);
-  }
-  if (auto s = key_of_certificate(cert->get(), key.get(), "the key on the security module is not the certificate's"); !s)
-    return std::unexpected(s.error());
+  ERR_clear_error();
+  if (candidates.empty()) return fail(ErrorCode::NotFound, "the security module has no private key of object " + id);
+  auto matching = std::ranges::find_if(candidates, [&](const PkeyPtr& key) {
+    return key_of_certificate(cert->get(), key.get(), "").has_value();
+  });
+  if (matching == candidates.end())
+    return fail(ErrorCode::InvalidArgument, "the key on the security module is not the certificate's");
+  PkeyPtr key = std::move(*matching);
   return SigningIdentity{"", cert_pem, chain_pem, std::make_shared<const TokenKey>(shared_from_this(), std::move(key))};
 }
 

@@ -22,16 +22,18 @@
 namespace vireo::pdf {
 
 struct TokenCertificate {
-  std::string id;     // the object id, lower-case hex: the key's and its certificate's
-  std::string label;  // as the token labels the certificate
+  std::string id;           // the object id, lower-case hex: the key's and its certificate's
+  std::string label;        // as the token labels the certificate
+  std::string fingerprint;  // SHA-256 of the certificate (DER), lower-case hex: what tells two apart
   std::string cert_pem;
-  bool has_key = false;  // a private key of the same id is on the token
+  bool has_key = false;     // a private key of the same id is on the token
 };
 
 class Pkcs11Token : public std::enable_shared_from_this<Pkcs11Token> {
  public:
   // InvalidArgument, in plain words, for a module that does not load, no initialised token of
-  // that label, or a PIN the token refuses.
+  // that label, or a PIN the token refuses. A token one wrong PIN away from locking itself is not
+  // tried (a restart loop with a wrong PIN file would lock every radiologist out).
   static Result<std::shared_ptr<Pkcs11Token>> open(const std::string& module_path, const std::string& token_label,
                                                    const std::string& pin);
   ~Pkcs11Token();
@@ -39,11 +41,9 @@ class Pkcs11Token : public std::enable_shared_from_this<Pkcs11Token> {
   Pkcs11Token& operator=(const Pkcs11Token&) = delete;
 
   [[nodiscard]] Result<std::vector<TokenCertificate>> certificates();
-  // The token's certificates that have no key on it (the authorities above its people's), PEM,
-  // concatenated: what a certificate of the token chains through.
-  [[nodiscard]] Result<std::string> authorities_pem();
-  // The private key of object `id` with `cert_pem`, the certificate it was chosen for. NotFound
-  // when the token has no private key of that id; InvalidArgument when it is not that certificate's.
+  // The private key of object `id` that is `cert_pem`'s, the certificate it was chosen for (a key
+  // renewed under the same id may sit beside it). NotFound when the token has no private key of
+  // that id; InvalidArgument when none of them is that certificate's.
   [[nodiscard]] Result<SigningIdentity> identity(const std::string& id, const std::string& cert_pem,
                                                  const std::string& chain_pem);
 

@@ -215,9 +215,26 @@ Result<pdf::SigningIdentity> PdfSigner::identity(const std::string& name,
   return out;
 }
 
+namespace {
+
+// What a row holding a key on the security module binds together, sealed with the passphrase.
+std::string token_binding(const StoredIdentity& row) {
+  return "vireo token key\n" + row.name + "\n" + row.token_object + "\n" + row.cert_pem + "\n" + row.chain_pem;
+}
+
+constexpr std::string_view kSealPrefix = "seal:";
+
+}  // namespace
+
 Result<pdf::SigningIdentity> PdfSigner::unseal(const StoredIdentity& stored) {
   if (!stored.token_object.empty()) {
-    // On the security module: the key there must still be the certificate's chosen with it.
+    // On the security module: the row must be one this installation sealed (the module signs for
+    // anyone who names an object), and the key there must still be the certificate's chosen with it.
+    const std::string_view seal = stored.encrypted_key_pem;
+    if (!seal.starts_with(kSealPrefix) ||
+        !pdf::seal_holds(token_binding(stored), options_.key_passphrase, seal.substr(kSealPrefix.size())))
+      return fail(ErrorCode::IntegrityError, "the signing key kept as " + stored.name +
+                                                 " is not sealed by this installation: the database was changed outside Vireo");
     if (!options_.token)
       return fail(ErrorCode::StateConflict, "Your signing key is on the clinic's security module, which this server "
                                             "is not connected to; ask an administrator (report_pkcs11_module)");
@@ -345,53 +362,81 @@ Result<pdf::SigningIdentity> PdfSigner::acceptable(const std::string& person_nam
   return loaded;
 }
 
-Result<std::vector<TokenChoice>> PdfSigner::token_certificates(const std::string& person_name) {
+
+// The module holds everybody's keys behind one PIN: a certificate on it is a radiologist's only when
+// it names them exactly (their words, titles and ID numbers aside), not merely one of their names.
+bool names_exactly(std::string_view certificate_name, std::string_view person_name) {
+  auto a = name_words(certificate_name), b = name_words(person_name);
+  std::erase_if(a, [](const std::string& w) { return std::ranges::any_of(w, [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }); });
+  std::ranges::sort(a);
+  std::ranges::sort(b);
+  return !a.empty() && a == b;
+}
+
+Result<std::vector<PdfSigner::TokenListing>> PdfSigner::token_listing(const std::string& person_name) {
   if (!options_.token) return fail(ErrorCode::NotFound, "this clinic has no security module for signing keys");
   auto listed = options_.token->certificates();
   if (!listed) return std::unexpected(listed.error());
-  auto authorities = options_.token->authorities_pem();
-  if (!authorities) return std::unexpected(authorities.error());
-  std::vector<TokenChoice> out;
-  for (const auto& c : *listed) {
+  std::string keyless;  // the authorities kept on the module
+  for (const auto& c : *listed)
+    if (!c.has_key) keyless += c.cert_pem;
+  std::vector<TokenListing> out;
+  for (auto& c : *listed) {
     auto summary = pdf::certificate_summary(c.cert_pem);
-    if (!c.has_key || !summary || !names_same_person(summary->common_name, person_name)) continue;
-    auto shown = described("token", c.cert_pem);
-    if (!shown) return std::unexpected(shown.error());
-    auto fit = acceptable(person_name, pdf::SigningIdentity{"", c.cert_pem, *authorities, {}});
-    if (!fit && fit.error().code != ErrorCode::InvalidArgument) return std::unexpected(fit.error());
-    out.push_back({c.id, c.label, std::move(*shown), fit ? "" : fit.error().detail});
+    if (!c.has_key || !summary || !names_exactly(summary->common_name, person_name)) continue;
+    auto chain = pdf::issuer_chain(c.cert_pem, keyless);
+    if (!chain) return std::unexpected(chain.error());
+    out.push_back({std::move(c), std::move(*chain)});
   }
   return out;
 }
 
-Result<pdf::SigningIdentity> PdfSigner::token_identity(const std::string& person_name, const std::string& object) {
-  if (!options_.token) return fail(ErrorCode::NotFound, "this clinic has no security module for signing keys");
-  auto listed = options_.token->certificates();
-  if (!listed) return std::unexpected(listed.error());
-  auto found = std::ranges::find_if(*listed, [&](const pdf::TokenCertificate& c) { return c.id == object && c.has_key; });
-  if (found == listed->end())
-    return fail(ErrorCode::NotFound, "the security module has no key and certificate of object " + object);
-  auto authorities = options_.token->authorities_pem();
-  if (!authorities) return std::unexpected(authorities.error());
-  auto identity = options_.token->identity(object, found->cert_pem, *authorities);
-  if (!identity && identity.error().code == ErrorCode::InvalidArgument)
-    return fail(ErrorCode::InvalidArgument, "the key of object " + object + " does not match its certificate");
-  if (!identity) return std::unexpected(identity.error());
-  if (auto s = acceptable(person_name, *identity); !s) return std::unexpected(s.error());
-  return identity;
+Result<std::vector<TokenChoice>> PdfSigner::token_certificates(const std::string& person_name) {
+  auto mine = token_listing(person_name);
+  if (!mine) return std::unexpected(mine.error());
+  std::vector<TokenChoice> out;
+  for (const auto& [c, chain] : *mine) {
+    auto shown = described("token", c.cert_pem);
+    if (!shown) return std::unexpected(shown.error());
+    auto fit = acceptable(person_name, pdf::SigningIdentity{"", c.cert_pem, chain, {}});
+    if (!fit && fit.error().code != ErrorCode::InvalidArgument) return std::unexpected(fit.error());
+    out.push_back({c.id, c.label, c.fingerprint, std::move(*shown), fit ? "" : fit.error().detail});
+  }
+  return out;
 }
 
-Result<SigningCertificate> PdfSigner::check_token_certificate(const std::string& person_name, const std::string& object) {
-  auto identity = token_identity(person_name, object);
+Result<std::pair<std::string, pdf::SigningIdentity>> PdfSigner::token_identity(const std::string& person_name,
+                                                                             const std::string& fingerprint) {
+  auto mine = token_listing(person_name);
+  if (!mine) return std::unexpected(mine.error());
+  // Somebody else's certificate is answered as one that is not there: nothing is told of it.
+  auto found = std::ranges::find_if(*mine, [&](const TokenListing& l) { return l.certificate.fingerprint == fingerprint; });
+  if (found == mine->end())
+    return fail(ErrorCode::NotFound, "the security module has no key and certificate of yours with that fingerprint");
+  auto identity = options_.token->identity(found->certificate.id, found->certificate.cert_pem, found->chain_pem);
+  if (!identity && identity.error().code == ErrorCode::NotFound)
+    return fail(ErrorCode::NotFound, "the security module has no key and certificate of yours with that fingerprint");
+  if (!identity && identity.error().code == ErrorCode::InvalidArgument)
+    return fail(ErrorCode::InvalidArgument, "the key of that certificate on the security module does not match it");
   if (!identity) return std::unexpected(identity.error());
-  return described("token", identity->cert_pem);
+  if (auto s = acceptable(person_name, *identity); !s) return std::unexpected(s.error());
+  return std::pair{found->certificate.id, std::move(*identity)};
+}
+
+Result<SigningCertificate> PdfSigner::check_token_certificate(const std::string& person_name,
+                                                              const std::string& fingerprint) {
+  auto identity = token_identity(person_name, fingerprint);
+  if (!identity) return std::unexpected(identity.error());
+  return described("token", identity->second.cert_pem);
 }
 
 Result<SigningCertificate> PdfSigner::use_token_certificate(const std::string& username, const std::string& person_name,
-                                                            const std::string& object) {
-  auto identity = token_identity(person_name, object);
+                                                            const std::string& fingerprint) {
+  auto identity = token_identity(person_name, fingerprint);
   if (!identity) return std::unexpected(identity.error());
-  auto kept = keys_.keep_first({own_name(username), "", identity->cert_pem, identity->chain_pem, {}, object});
+  StoredIdentity row{own_name(username), "", identity->second.cert_pem, identity->second.chain_pem, {}, identity->first};
+  row.encrypted_key_pem = std::string(kSealPrefix) + pdf::seal_of(token_binding(row), options_.key_passphrase);
+  auto kept = keys_.keep_first(row);
   if (!kept) return std::unexpected(kept.error());
   return described("token", kept->cert_pem);
 }
@@ -408,7 +453,7 @@ Status PdfSigner::check_can_sign(const std::string& username) {
   if (!mine) return std::unexpected(mine.error());
   if (!*mine || (*mine)->cert_pem.empty()) return {};
   if (!(*mine)->token_object.empty()) {
-    // The module reached and the key still there (a key removed from it is not found at signing).
+    // The row sealed here and the module reached (once per node: the key is kept open after).
     if (auto opened = own(username); !opened) return std::unexpected(opened.error());
   }
   auto ca = clinic_ca_pem();
@@ -452,6 +497,13 @@ Result<pdf::SigningIdentity> PdfSigner::person(const std::string& username, cons
     if (auto s = pdf::check_signing_identity((*mine)->second, trusted_pem(ca.cert_pem)); !s)
       return fail(ErrorCode::StateConflict, "Your own signing certificate cannot sign now (" + s.error().detail +
                                                 "); bring a new one, or go back to the clinic's, on your account page");
+    auto summary = pdf::certificate_summary((*mine)->second.cert_pem);
+    if (!summary) return std::unexpected(summary.error());
+    // A key on the module is theirs while it names them as the staff list does now.
+    if ((*mine)->second.token_key && !names_exactly(summary->common_name, name))
+      return fail(ErrorCode::StateConflict, "Your signing key on the clinic's security module is issued to " +
+                                                summary->common_name + ", not to " + name +
+                                                " as the staff list names you now; choose yours again on your account page");
     return (*mine)->second;
   }
   // A radiologist's certificate names them as they are now and has a month left at least; else a
@@ -528,6 +580,14 @@ Result<SignedPdf> PdfSigner::sign(const SigningRequest& request) {
   how.signing_time = parse_instant(request.signed_at).value_or(Instant{});
   how.timestamp = options_.timestamp;
   auto signed_pdf = pdf::sign_pades(*rendered, *signer, how);
+  if (!signed_pdf && signer->token_key && signed_pdf.error().code == ErrorCode::Internal) {
+    // The module restarted, logged out or lost the key: opened again next time, and said plainly now.
+    std::lock_guard lock(mutex_);
+    std::erase_if(cached_, [&](const auto& entry) { return entry.first.starts_with(own_prefix(request.signer)); });
+    return fail(ErrorCode::StateConflict, "The clinic's security module did not sign (" + signed_pdf.error().detail +
+                                              "); nothing was signed: try again, and if it fails again ask an "
+                                              "administrator to check the module");
+  }
   if (!signed_pdf) return std::unexpected(signed_pdf.error());
   auto summary = pdf::certificate_summary(signer->cert_pem);
   if (!summary) return std::unexpected(summary.error());

@@ -54,6 +54,7 @@ struct SigningCertificate {
 // A certificate on the security module that a radiologist may choose, and why not when they may not.
 struct TokenChoice {
   std::string object, label;  // the token's object id (hex) and label
+  std::string fingerprint;    // SHA-256 of the certificate: what chooses it (an object may hold two)
   SigningCertificate certificate;
   std::string problem;        // empty: it can sign their reports here
 };
@@ -92,16 +93,19 @@ class PdfSigner : public Signer {
   // (StateConflict, saying why, otherwise); for refusing before a one-time code is spent.
   [[nodiscard]] Status check_can_sign(const std::string& username);
   // Whether this node reaches a security module, and the certificates with a key on it that name
-  // `person_name` (a module holds the keys of many), each with its problem if it may not sign here.
+  // `person_name` exactly (names_exactly: the module holds the keys of many behind one PIN), each
+  // with its problem if it may not sign here.
   [[nodiscard]] bool has_token() const { return options_.token != nullptr; }
   [[nodiscard]] Result<std::vector<TokenChoice>> token_certificates(const std::string& person_name);
-  // From now on `username` signs with the key of `object` on the security module; the same checks
-  // as for a PKCS#12 file (InvalidArgument saying why); NotFound without a module or such a key.
+  // From now on `username` signs with the key of the certificate of `fingerprint` on the security
+  // module, kept as its object and certificate sealed with the passphrase; the same checks as for
+  // a PKCS#12 file (InvalidArgument saying why). NotFound without a module, or for a certificate
+  // that is not one of theirs there (somebody else's is not told apart from one that is not there).
   [[nodiscard]] Result<SigningCertificate> use_token_certificate(const std::string& username,
                                                                  const std::string& person_name,
-                                                                 const std::string& object);
+                                                                 const std::string& fingerprint);
   [[nodiscard]] Result<SigningCertificate> check_token_certificate(const std::string& person_name,
-                                                                   const std::string& object);
+                                                                   const std::string& fingerprint);
   // Back to the clinic's certificate. NotFound when they have no own certificate.
   [[nodiscard]] Status stop_own_certificate(const std::string& username);
   // The clinic's CA certificate (PEM), made on first use.
@@ -119,7 +123,14 @@ class PdfSigner : public Signer {
   Result<pdf::SigningIdentity> acceptable(const std::string& person_name, std::string_view pkcs12,
                                           std::string_view password);
   Status acceptable(const std::string& person_name, const pdf::SigningIdentity& identity);
-  Result<pdf::SigningIdentity> token_identity(const std::string& person_name, const std::string& object);
+  struct TokenListing {
+    pdf::TokenCertificate certificate;
+    std::string chain_pem;  // its issuers among the module's keyless certificates
+  };
+  Result<std::vector<TokenListing>> token_listing(const std::string& person_name);
+  // The object and the opened identity of a certificate of theirs on the module.
+  Result<std::pair<std::string, pdf::SigningIdentity>> token_identity(const std::string& person_name,
+                                                                      const std::string& fingerprint);
   std::string trusted_pem(const std::string& ca_pem) const { return ca_pem + options_.trusted_ca_pem; }
   Status key_images(const SigningRequest& request, std::vector<pdf::KeyImage>& out);
   SigningKeys& keys_;
@@ -134,6 +145,10 @@ class PdfSigner : public Signer {
 // out) are all in the other, two at least when it has two. "VILA GARCIA MARTA - 12345678Z" names
 // "Dra. Marta Vila"; "Laia Ferrer i Puig" does not.
 [[nodiscard]] bool names_same_person(std::string_view certificate_name, std::string_view person_name);
+// Stricter, for the keys on the clinic's security module: the same words exactly (titles, short
+// particles and ID numbers aside). "LAIA FERRER I PUIG - 12345678Z" is "Dra. Laia Ferrer i Puig";
+// "Laia Ferrer i Puig" is not "Dra. Laia Ferrer".
+[[nodiscard]] bool names_exactly(std::string_view certificate_name, std::string_view person_name);
 
 // The report as its PDF prints it, in `language` (labels: en, es, ca); exposed for tests.
 [[nodiscard]] pdf::ReportDocument report_document(const SigningRequest& request, const PdfSignerOptions& options,

@@ -1,6 +1,6 @@
 // What the clinic offers and where: the procedure catalogue (what each exam is, how long it
-// takes, what the patient must do before, what it needs) and the rooms (their modality, the
-// scanner's AE title, opening hours per weekday with their breaks, and closures).
+// takes, what the patient must do before, what it needs) and the rooms (their site, their
+// modality, the scanner's AE title, opening hours per weekday with their breaks, and closures).
 #pragma once
 
 #include <cstdint>
@@ -47,6 +47,9 @@ struct OpeningInterval {
 
 struct RoomFields {
   std::string name;
+  // Where it is, for a clinic with several (a centre's name: "Sant Cugat"); empty: the only one.
+  // Radiologists may read the exams of some sites only (StaffFields::reads_sites).
+  std::string site;
   std::string modality;
   std::string ae_title;  // the scanner's, for its modality worklist; empty until connected
   std::vector<OpeningInterval> hours;
@@ -86,6 +89,8 @@ struct StaffFields {
   // The modalities a radiologist reads: the exams nobody is assigned that their reading worklist
   // shows them ("mine"). Empty: every modality.
   std::vector<std::string> reads_modalities;
+  // The sites (RoomFields::site) whose exams nobody is assigned their worklist shows. Empty: every site.
+  std::vector<std::string> reads_sites;
 };
 
 struct StaffMember : StaffFields {

@@ -65,6 +65,7 @@ ProcedureFields tidy(ProcedureFields p) {
 
 RoomFields tidy(RoomFields r) {
   r.name = trimmed(r.name);
+  r.site = trimmed(r.site);
   r.modality = upper(trimmed(r.modality));
   r.ae_title = trimmed(r.ae_title);
   std::ranges::sort(r.hours, [](const auto& a, const auto& b) {
@@ -106,6 +107,7 @@ std::vector<FieldError> validate(const RoomFields& r) {
   Checker c;
   if (r.name.empty()) c.add("name", "required", "The room's name is required");
   c.text("name", "The room's name", r.name, 64);
+  c.text("site", "The site's name", r.site, kMaxSiteName);
   modality(c, r.modality);
   // A DICOM AE title: 16 characters at most, printable ASCII without backslash.
   if (r.ae_title.size() > 16)
@@ -153,6 +155,10 @@ StaffFields tidy(StaffFields m) {
     if (std::ranges::find(codes, code) == codes.end()) codes.push_back(code);
   }
   m.reads_modalities = std::move(codes);
+  std::vector<std::string> sites;
+  for (const auto& site : m.reads_sites)
+    if (auto name = trimmed(site); !name.empty() && std::ranges::find(sites, name) == sites.end()) sites.push_back(name);
+  m.reads_sites = std::move(sites);
   return m;
 }
 
@@ -172,6 +178,11 @@ std::vector<FieldError> validate(const StaffFields& m) {
     }
   if (!m.radiologist && !m.reads_modalities.empty())
     c.add("readsModalities", "not_radiologist", "Only a radiologist reads modalities");
+  for (const auto& site : m.reads_sites)
+    if (!c.text("readsSites", "A site's name", site, kMaxSiteName)) break;
+  if (m.reads_sites.size() > 50) c.add("readsSites", "too_many", "A radiologist reads at 50 sites at most");
+  if (!m.radiologist && !m.reads_sites.empty())
+    c.add("readsSites", "not_radiologist", "Only a radiologist reads the exams of sites");
   return c.errors;
 }
 

@@ -9,6 +9,8 @@
 
 namespace vireo::ris {
 
+inline constexpr int64_t kMaxSiteName = 64;  // characters
+
 [[nodiscard]] ProcedureFields tidy(ProcedureFields p);
 [[nodiscard]] RoomFields tidy(RoomFields r);
 [[nodiscard]] std::vector<FieldError> validate(const ProcedureFields& p);

@@ -1,5 +1,6 @@
 #include "ris/catalogue_store.hpp"
 
+#include <algorithm>
 #include <tuple>
 
 #include "core/clock.hpp"
@@ -93,7 +94,7 @@ Result<std::vector<OpeningInterval>> hours_of(Connection& c, int64_t room) {
 Result<std::vector<Room>> rooms_where(Connection& c, const std::string& where,
                                       std::vector<SqlValue> args) {
   auto rows = c.query(
-      "SELECT id, name, modality, ae_title, active, version, updated_at, buffer_minutes, worklist_own_only "
+      "SELECT id, name, modality, ae_title, active, version, updated_at, buffer_minutes, worklist_own_only, site "
       "FROM ris_rooms " +
           where + " ORDER BY name, id",
       std::span<const SqlValue>(args));
@@ -110,6 +111,7 @@ Result<std::vector<Room>> rooms_where(Connection& c, const std::string& where,
     room.updated_at = r.text(6);
     room.buffer_minutes = r.integer(7);
     room.worklist_own_only = r.integer(8) != 0;
+    room.site = r.text(9);
     auto hours = hours_of(c, room.id);
     if (!hours) return std::unexpected(hours.error());
     room.hours = std::move(*hours);
@@ -138,7 +140,8 @@ Result<std::vector<Closure>> closures_where(Connection& c, int64_t room_id, cons
 }
 
 constexpr const char* kStaffColumns =
-    "id, username, display_name, radiologist, contrast_technician, active, version, updated_at, reads_modalities";
+    "id, username, display_name, radiologist, contrast_technician, active, version, updated_at, reads_modalities, "
+    "reads_sites";
 
 Result<std::vector<StaffMember>> staff_where(Connection& c, const std::string& where,
                                              std::vector<SqlValue> args) {
@@ -159,6 +162,8 @@ Result<std::vector<StaffMember>> staff_where(Connection& c, const std::string& w
     m.updated_at = r.text(7);
     for (const auto& code : split(r.text(8), ','))
       if (!code.empty()) m.reads_modalities.emplace_back(code);
+    for (const auto& site : split(r.text(9), '\n'))
+      if (!site.empty()) m.reads_sites.emplace_back(site);
     out.push_back(std::move(m));
   }
   return out;
@@ -187,6 +192,43 @@ Result<std::optional<FieldError>> still_booked(Connection& c, bool dropped, cons
                                               std::to_string(*n) + " appointments are booked " +
                                                   what +
                                                   " from now on: move or cancel them first"});
+}
+
+// A site renamed (its last room moved to another name) is renamed in what radiologists read, so
+// that its exams stay on their worklists; a site no room has any more is no longer read.
+Status follow_site(Connection& c, const std::string& was, const std::string& now_named, const std::string& now,
+                   const std::string& actor) {
+  if (was.empty() || was == now_named) return {};
+  auto left = c.query("SELECT COUNT(*) FROM ris_rooms WHERE site = ?", {was});
+  if (!left) return std::unexpected(left.error());
+  if ((*left)[0].integer(0) > 0) return {};
+  auto everyone = staff_where(c, "", {});
+  if (!everyone) return std::unexpected(everyone.error());
+  for (auto& m : *everyone) {
+    auto at = std::ranges::find(m.reads_sites, was);
+    if (at == m.reads_sites.end()) continue;
+    m.reads_sites.erase(at);
+    if (!now_named.empty() && std::ranges::find(m.reads_sites, now_named) == m.reads_sites.end())
+      m.reads_sites.push_back(now_named);
+    if (auto s = c.execute("UPDATE ris_staff SET reads_sites = ?, updated_at = ?, updated_by = ?, version = version + 1 "
+                           "WHERE id = ?",
+                           {join(m.reads_sites, '\n'), now, actor, m.id});
+        !s)
+      return std::unexpected(s.error());
+  }
+  return {};
+}
+
+// The first of `sites` that is no room's site, as the field error that says so.
+Result<std::optional<FieldError>> unknown_site(Connection& c, const std::vector<std::string>& sites) {
+  if (sites.empty()) return std::optional<FieldError>();
+  auto rows = c.query("SELECT DISTINCT site FROM ris_rooms WHERE site <> ''");
+  if (!rows) return std::unexpected(rows.error());
+  for (const auto& site : sites)
+    if (std::ranges::none_of(*rows, [&](const Row& r) { return r.text(0) == site; }))
+      return std::optional<FieldError>(
+          FieldError{"readsSites", "unknown", site + " is not the site of any room: choose among the rooms' sites"});
+  return std::optional<FieldError>();
 }
 
 Result<void> write_hours(Connection& c, int64_t room, const std::vector<OpeningInterval>& hours) {
@@ -302,11 +344,13 @@ Result<Checked<Room>> Catalogue::update_room(int64_t id, int64_t seen_version,
   out.invalid = validate(r);
   if (!out.invalid.empty()) return out;
   return writes_.run<Checked<Room>>([&](Connection& c) -> Result<Checked<Room>> {
+    std::string old_site;
     if (id != 0) {
       auto current = rooms_where(c, "WHERE id = ?", {id});
       if (!current) return std::unexpected(current.error());
       if (current->empty()) return fail(ErrorCode::NotFound, "no such room");
       const Room& was = current->front();
+      old_site = was.site;
       for (auto [dropped, field] : {std::pair{was.active && !r.active, "active"},
                                     std::pair{was.modality != r.modality, "modality"}}) {
         auto booked = still_booked(c, dropped, field, "room_id", id, "in this room");
@@ -325,18 +369,18 @@ Result<Checked<Room>> Catalogue::update_room(int64_t id, int64_t seen_version,
     if (id == 0) {
       auto made = c.query(
           "INSERT INTO ris_rooms (name, modality, ae_title, buffer_minutes, active, updated_at, "
-          "updated_by, version, worklist_own_only) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id",
+          "updated_by, version, worklist_own_only, site) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id",
           {r.name, r.modality, r.ae_title, r.buffer_minutes, int64_t{r.active}, now, actor,
-           int64_t{r.worklist_own_only}});
+           int64_t{r.worklist_own_only}, r.site});
       if (!made) return std::unexpected(made.error());
       id = (*made)[0].integer(0);
     } else {
       if (auto s = c.execute(
               "UPDATE ris_rooms SET name = ?, modality = ?, ae_title = ?, buffer_minutes = ?, "
-              "active = ?, worklist_own_only = ?, updated_at = ?, updated_by = ?, version = version + 1 "
+              "active = ?, worklist_own_only = ?, site = ?, updated_at = ?, updated_by = ?, version = version + 1 "
               "WHERE id = ? AND version = ?",
               {r.name, r.modality, r.ae_title, r.buffer_minutes, int64_t{r.active},
-               int64_t{r.worklist_own_only}, now, actor, id, seen_version});
+               int64_t{r.worklist_own_only}, r.site, now, actor, id, seen_version});
           !s)
         return std::unexpected(s.error());
       if (c.changes() != 1) {
@@ -346,6 +390,7 @@ Result<Checked<Room>> Catalogue::update_room(int64_t id, int64_t seen_version,
         return std::unexpected(stale("room", current->front().version));
       }
     }
+    if (auto s = follow_site(c, old_site, r.site, now, actor); !s) return std::unexpected(s.error());
     if (auto s = write_hours(c, id, r.hours); !s) return std::unexpected(s.error());
     auto saved = rooms_where(c, "WHERE id = ?", {id});
     if (!saved) return std::unexpected(saved.error());
@@ -423,6 +468,12 @@ Result<Checked<StaffMember>> Catalogue::update_staff(int64_t id, int64_t seen_ve
   out.invalid = validate(m);
   if (!out.invalid.empty()) return out;
   return writes_.run<Checked<StaffMember>>([&](Connection& c) -> Result<Checked<StaffMember>> {
+    if (auto unknown = unknown_site(c, m.reads_sites); !unknown) {
+      return std::unexpected(unknown.error());
+    } else if (*unknown) {
+      out.invalid.push_back(**unknown);
+      return out;
+    }
     if (id != 0) {
       auto current = staff_where(c, "WHERE id = ?", {id});
       if (!current) return std::unexpected(current.error());
@@ -449,18 +500,20 @@ Result<Checked<StaffMember>> Catalogue::update_staff(int64_t id, int64_t seen_ve
     if (id == 0) {
       auto made = c.query(
           "INSERT INTO ris_staff (username, display_name, radiologist, contrast_technician, "
-          "active, version, updated_at, updated_by, reads_modalities) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?) RETURNING id",
+          "active, version, updated_at, updated_by, reads_modalities, reads_sites) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?) "
+          "RETURNING id",
           {m.username, m.display_name, int64_t{m.radiologist}, int64_t{m.contrast_technician},
-           int64_t{m.active}, now, actor, join(m.reads_modalities, ',')});
+           int64_t{m.active}, now, actor, join(m.reads_modalities, ','), join(m.reads_sites, '\n')});
       if (!made) return std::unexpected(made.error());
       id = (*made)[0].integer(0);
     } else {
       if (auto s = c.execute(
               "UPDATE ris_staff SET username = ?, display_name = ?, radiologist = ?, "
               "contrast_technician = ?, active = ?, updated_at = ?, updated_by = ?, reads_modalities = ?, "
-              "version = version + 1 WHERE id = ? AND version = ?",
+              "reads_sites = ?, version = version + 1 WHERE id = ? AND version = ?",
               {m.username, m.display_name, int64_t{m.radiologist}, int64_t{m.contrast_technician},
-               int64_t{m.active}, now, actor, join(m.reads_modalities, ','), id, seen_version});
+               int64_t{m.active}, now, actor, join(m.reads_modalities, ','), join(m.reads_sites, '\n'), id,
+               seen_version});
           !s)
         return std::unexpected(s.error());
       if (c.changes() != 1) {

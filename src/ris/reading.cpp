@@ -53,6 +53,11 @@ Status complete(Connection& c, std::vector<ReadingItem>& items) {
                             "op.order_id IN (" + in + ") ORDER BY op.order_id, op.position",
                             std::span<const SqlValue>(ids));
   if (!procedures) return std::unexpected(procedures.error());
+  std::vector<SqlValue> room_ids;
+  for (const auto& i : items) room_ids.emplace_back(i.view.appointment.room_id);
+  auto rooms = c.query("SELECT id, site FROM ris_rooms WHERE id IN (" + placeholders(room_ids.size()) + ")",
+                       std::span<const SqlValue>(room_ids));
+  if (!rooms) return std::unexpected(rooms.error());
   auto staff = rows::staff(c);
   if (!staff) return std::unexpected(staff.error());
   auto name_of_username = [&](const std::string& username) {
@@ -70,6 +75,8 @@ Status complete(Connection& c, std::vector<ReadingItem>& items) {
       item.referring_physician = r.text(4);
     }
     if (!item.reading_by.empty()) item.reading_by_name = name_of_username(item.reading_by);
+    for (const auto& r : *rooms)
+      if (r.integer(0) == item.view.appointment.room_id) item.site = r.text(1);
     for (const auto& m : *staff)
       if (m.id == item.view.reader_id) item.reader_name = m.display_name;
     for (const auto& p : *procedures) {
@@ -151,18 +158,20 @@ Result<ReadingList> Reading::worklist(const ReadingQuery& q, const access::Princ
   std::string where = kWaiting;
   std::vector<SqlValue> args;
   if (q.scope == "mine") {
-    // Theirs, the one they are reading, and those nobody is assigned of the modalities they read.
+    // Theirs, the one they are reading, and those nobody is assigned of the modalities and at the
+    // sites they read.
     auto me = staff_of(**c, actor.username);
     if (!me) return std::unexpected(me.error());
     std::string unassigned = "o.reader_id = 0";
-    if (!me->reads_modalities.empty()) {
-      std::string marks;
-      for (size_t i = 0; i < me->reads_modalities.size(); ++i) marks += i ? ", ?" : "?";
+    if (!me->reads_modalities.empty())
       unassigned += " AND o.id IN (SELECT op.order_id FROM ris_order_procedures op JOIN ris_procedures pr ON pr.id = "
-                    "op.procedure_id WHERE pr.modality IN (" + marks + "))";
-    }
+                    "op.procedure_id WHERE pr.modality IN (" + placeholders(me->reads_modalities.size()) + "))";
+    if (!me->reads_sites.empty())
+      unassigned += " AND a.room_id IN (SELECT id FROM ris_rooms WHERE site IN (" +
+                    placeholders(me->reads_sites.size()) + "))";
     where += " AND ((" + unassigned + ") OR o.reader_id = ? OR o.reading_by = ?)";
     for (const auto& code : me->reads_modalities) args.emplace_back(code);
+    for (const auto& site : me->reads_sites) args.emplace_back(site);
     args.emplace_back(me->id == 0 ? int64_t{-1} : me->id);
     args.emplace_back(actor.username);
   }

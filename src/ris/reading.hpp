@@ -49,6 +49,7 @@ struct ReadingItem {
   std::string body_part;                // the first procedure's
   std::string report_template;          // the first procedure's default template code
   std::string referring_physician;
+  std::string site;         // its room's (RoomFields::site), or empty
   std::string reader_name;  // the radiologist it is assigned to, or empty
   std::string reading_by, reading_by_name, reading_since;  // who is reading it, or empty
   std::string waiting_since;  // when its images were acquired (linked, or the exam marked so)

@@ -218,6 +218,12 @@ const std::vector<Migration>& migrations() {
        {
            "ALTER TABLE ris_staff ADD COLUMN reads_modalities TEXT NOT NULL DEFAULT ''",
        }},
+      {18,
+       "the site of each room, and the sites each radiologist reads (empty: all; one per line)",
+       {
+           "ALTER TABLE ris_rooms ADD COLUMN site TEXT NOT NULL DEFAULT ''",
+           "ALTER TABLE ris_staff ADD COLUMN reads_sites TEXT NOT NULL DEFAULT ''",
+       }},
   };
   return list;
 }

@@ -5,9 +5,11 @@ poppler's pdfsig finds valid and whole, our own check of it, a byte flipped in t
 both notice, an addendum that leaves the signed version as it was, and the audit trail."""
 import base64
 import datetime
+import hashlib
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -137,9 +139,9 @@ class ReportingTest(ScannerServer):
         cls.tsa.wait(timeout=10)
         shutil.rmtree(cls.tsa_dir, ignore_errors=True)
 
-    def acquired(self, family, minutes):
-        """An exam performed today, its images acquired: (patient, order)."""
-        patient, order, appointment = self.booked(family, "Núria", self.ct1, minutes)
+    def acquired(self, family, minutes, room=None):
+        """An exam performed today (in CT 1 unless another room is given), its images acquired: (patient, order)."""
+        patient, order, appointment = self.booked(family, "Núria", room or self.ct1, minutes)
         for step in ("arrive", "start", "acquired"):
             token = self.reception if step == "arrive" else self.technician
             status, appointment = self.call("POST", f"/api/ris/appointments/{appointment['id']}/{step}",
@@ -580,7 +582,7 @@ class ReportingTest(ScannerServer):
         self.assertIn(order["id"], mine(), "no modalities: every one")
         staff = next(m for m in self.call("GET", "/api/ris/staff", token=self.admin)[1]["staff"] if m["username"] == "ona")
         fields = {"username": "ona", "displayName": "Dra. Ona Pujol", "radiologist": True, "contrastTechnician": False,
-                  "active": True, "version": staff["version"]}
+                  "active": True, "readsSites": [], "version": staff["version"]}
         status, saved = self.call("PUT", f"/api/ris/staff/{staff['id']}", {**fields, "readsModalities": ["mr", "MG"]},
                                   token=self.admin)
         self.assertEqual((status, saved["readsModalities"]), (200, ["MR", "MG"]), saved)
@@ -595,6 +597,43 @@ class ReportingTest(ScannerServer):
                                   {**fields, "version": saved["version"], "readsModalities": ["CT"]}, token=self.admin)
         self.assertEqual(status, 200, saved)
         self.assertIn(order["id"], mine())
+
+    def test_a_radiologists_worklist_has_the_unassigned_exams_of_the_sites_she_reads(self):
+        every_day = [{"weekday": d, "opens": "00:00", "closes": "24:00"} for d in range(1, 8)]
+        rooms = {}
+        for name, site in (("CT Diagonal", "Diagonal"), ("CT Sant Cugat", "Sant Cugat")):
+            status, rooms[site] = self.call("POST", "/api/ris/rooms", {"name": name, "site": f" {site} ", "modality": "CT",
+                                                                      "hours": every_day}, token=self.admin)
+            self.assertEqual((status, rooms[site]["site"]), (201, site), rooms[site])
+        _, at_diagonal = self.acquired("Centre Diagonal", 0, rooms["Diagonal"])
+        _, at_cugat = self.acquired("Centre Sant Cugat", 0, rooms["Sant Cugat"])
+        bet = self.radiologist("bet", "Dra. Bet Soler")
+        mine = lambda: {i["orderId"]: i["site"] for i in self.call("GET", "/api/reading?limit=200", token=bet)[1]["items"]}
+        self.assertEqual((mine()[at_diagonal["id"]], mine()[at_cugat["id"]]), ("Diagonal", "Sant Cugat"), "no sites: all")
+        staff = next(m for m in self.call("GET", "/api/ris/staff", token=self.admin)[1]["staff"] if m["username"] == "bet")
+        fields = {"username": "bet", "displayName": "Dra. Bet Soler", "radiologist": True, "contrastTechnician": False,
+                  "active": True, "readsModalities": [], "version": staff["version"]}
+        for sites, rule in ((["Sarrià"], "unknown"), (["x" * 65], "too_long"), (["Diagonal\u0007"], "format")):
+            status, problem = self.call("PUT", f"/api/ris/staff/{staff['id']}", {**fields, "readsSites": sites},
+                                        token=self.admin)
+            self.assertEqual(status, 400, problem)
+            self.assertEqual([(e["field"], e["rule"]) for e in problem["errors"]], [("readsSites", rule)], problem)
+        status, saved = self.call("PUT", f"/api/ris/staff/{staff['id']}", {**fields, "readsSites": ["Sant Cugat"]},
+                                  token=self.admin)
+        self.assertEqual((status, saved["readsSites"]), (200, ["Sant Cugat"]), saved)
+        self.assertNotIn(at_diagonal["id"], mine(), "Diagonal's, and she reads for Sant Cugat")
+        self.assertIn(at_cugat["id"], mine())
+        self.assertIn(at_diagonal["id"], [i["orderId"] for i in self.call("GET", "/api/reading?scope=all&limit=200",
+                                                                          token=bet)[1]["items"]])
+        # The centre renamed: what she reads follows it.
+        room = rooms["Sant Cugat"]
+        edited = {k: v for k, v in room.items() if k not in ("id", "updatedAt")}
+        status, renamed = self.call("PUT", f"/api/ris/rooms/{room['id']}", dict(edited, site="Sant Cugat del Vallès"),
+                                    token=self.admin)
+        self.assertEqual(status, 200, renamed)
+        staff = next(m for m in self.call("GET", "/api/ris/staff", token=self.admin)[1]["staff"] if m["username"] == "bet")
+        self.assertEqual(staff["readsSites"], ["Sant Cugat del Vallès"])
+        self.assertEqual(mine().get(at_cugat["id"]), "Sant Cugat del Vallès")
 
     def test_a_radiologist_signs_with_their_own_certificate_then_the_clinics_again(self):
         path = "/api/account/signing-certificate"
@@ -682,36 +721,44 @@ class ReportingTest(ScannerServer):
         self.assertEqual(status, 200, listed)
         self.assertTrue(listed["configured"])
         by_object = {c["object"]: c for c in listed["certificates"]}
-        self.assertEqual(sorted(by_object), ["01", "02", "03"], listed)
+        # (02, her encryption certificate, names "Laia Ferrer i Puig (cifrado)": not her exactly)
+        self.assertEqual(sorted(by_object), ["01", "03"], listed)
         self.assertEqual((by_object["01"]["problem"], by_object["01"]["rule"], by_object["01"]["label"]),
                          ("", "", "Laia Ferrer"))
         self.assertIn("CN=Laia Ferrer i Puig", by_object["01"]["subject"])
-        self.assertEqual((by_object["02"]["rule"], by_object["03"]["rule"]), ("not_for_signing", "untrusted"))
+        self.assertEqual(by_object["03"]["rule"], "untrusted")
+        hers, untrusted = by_object["01"]["fingerprint"], by_object["03"]["fingerprint"]
+        authority = hashlib.sha256(ssl.PEM_cert_to_DER_cert(
+            (self.tsa_dir / "certificates" / "authority.pem").read_text())).hexdigest()
         self.assertEqual(self.call("GET", path, token=self.vila)[1]["certificates"], [], "only one's own are listed")
         self.assertEqual(self.call("GET", path, token=self.technician)[0], 403)
         for token, body, status, field, rule in (
-                (puig, {"object": "02", "reauthentication": PASSWORD}, 400, "object", "not_for_signing"),
-                (puig, {"object": "03", "reauthentication": PASSWORD}, 400, "object", "untrusted"),
-                (puig, {"object": "7f", "reauthentication": PASSWORD}, 400, "object", "not_on_token"),
-                (puig, {"object": "0a", "reauthentication": PASSWORD}, 400, "object", "not_on_token"),
-                (puig, {"object": "01'--", "reauthentication": PASSWORD}, 400, "object", "format"),
-                (puig, {"object": "01"}, 400, "reauthentication", "required"),
-                (puig, {"object": "01", "reauthentication": "wrong password"}, 403, None, None),
-                (self.vila, {"object": "01", "reauthentication": PASSWORD}, 400, "object", "other_person")):
+                (puig, {"certificate": untrusted, "reauthentication": PASSWORD}, 400, "certificate", "untrusted"),
+                (puig, {"certificate": "f" * 64, "reauthentication": PASSWORD}, 400, "certificate", "not_on_token"),
+                (puig, {"certificate": authority, "reauthentication": PASSWORD}, 400, "certificate", "not_on_token"),
+                (puig, {"certificate": hers[:-2] + "'-", "reauthentication": PASSWORD}, 400, "certificate", "format"),
+                (puig, {"certificate": hers.upper(), "reauthentication": PASSWORD}, 400, "certificate", "format"),
+                (puig, {"certificate": hers}, 400, "reauthentication", "required"),
+                (puig, {"certificate": hers, "reauthentication": "wrong password"}, 403, None, None),
+                # Hers to a colleague: as if it were not there (nothing of it is told).
+                (self.vila, {"certificate": hers, "reauthentication": PASSWORD}, 400, "certificate", "not_on_token")):
             code, problem = self.call("PUT", path, body, token=token)
             self.assertEqual(code, status, (body, problem))
+            self.assertNotIn("Laia", json.dumps(problem) if token == self.vila else "")
             if field:
                 self.assertIn({"field": field, "rule": rule}, [{"field": e["field"], "rule": e["rule"]}
                                                                for e in problem["errors"]], problem)
         self.assertEqual(self.call("GET", "/api/account/signing-certificate", token=puig)[1]["source"], "clinic")
 
-        status, chosen = self.call("PUT", path, {"object": "01", "reauthentication": PASSWORD}, token=puig)
+        status, chosen = self.call("PUT", path, {"certificate": hers, "reauthentication": PASSWORD}, token=puig)
         self.assertEqual((status, chosen["source"]), (200, "token"), chosen)
         self.assertEqual(self.call("GET", "/api/account/signing-certificate", token=puig)[1], chosen)
         # The key never left the module: nothing of it is in the database.
         kept = self.server.sql_rows("SELECT encrypted_key_pem, token_object FROM rep_signing_identities "
                                     "WHERE name LIKE 'own:lpuig@%'")
-        self.assertEqual([tuple(r) for r in kept], [("", "01")])
+        self.assertEqual(len(kept), 1)
+        self.assertTrue(kept[0][0].startswith("seal:") and "PRIVATE KEY" not in kept[0][0], kept)
+        self.assertEqual(kept[0][1], "01")
 
         _, order = self.acquired("Clau Maquinari", 165)
         o = order["id"]
@@ -735,10 +782,10 @@ class ReportingTest(ScannerServer):
         for _ in range(50):  # (the audit trail is written after the answer)
             audit = [r[0] for r in self.server.sql_rows("SELECT detail FROM audit_events WHERE resource LIKE "
                                                          "'%/signing-certificate%' ORDER BY id")]
-            if any("security module, object 01" in d for d in audit):
+            if any("their key on the security module" in d for d in audit):
                 break
             time.sleep(0.1)
-        self.assertTrue(any(d.startswith("signs reports from now on with their key on the security module, object 01")
+        self.assertTrue(any(d.startswith("signs reports from now on with their key on the security module, certificate")
                             and chosen["serial"] in d for d in audit), audit)
         self.assertTrue(any(d.startswith("refused a signing key on the security module") for d in audit), audit)
 
@@ -1053,8 +1100,9 @@ class ReportingBrowserTest(ScannerServer):
                                                                 "contrastTechnician": False, "active": True}, token=admin)
             self.assertEqual(status, 201, body)
         every_day = [{"weekday": d, "opens": "00:00", "closes": "24:00"} for d in range(1, 8)]
-        status, mammography = self.call("POST", "/api/ris/rooms", {"name": "Mammography 1", "modality": "MG",
-                                                                  "aeTitle": "MGSCAN1", "hours": every_day}, token=admin)
+        status, mammography = self.call("POST", "/api/ris/rooms", {"name": "Mammography 1", "site": "Sant Cugat",
+                                                                  "modality": "MG", "aeTitle": "MGSCAN1",
+                                                                  "hours": every_day}, token=admin)
         self.assertEqual(status, 201, mammography)
         status, screening = self.call("POST", "/api/ris/procedures", {
             "code": "MG-SCREEN", "name": "Screening mammography", "modality": "MG", "durationMinutes": 15,

@@ -695,12 +695,18 @@ class CatalogueEndToEndTest(unittest.TestCase):
         try:
             server.add_user("chief", "admin", password="Clinic-Setup-2026!")
             server.start()
+            # The clinic's other centre, whose exams a radiologist may read or not.
+            status, _, body = server.http("POST", "/api/ris/rooms", json.dumps(
+                {"name": "MR Sant Cugat", "site": "Sant Cugat", "modality": "MR", "hours": []}).encode(),
+                {"Content-Type": "application/json"})
+            self.assertEqual(status, 201, body)
             day = time.strftime("%Y-%m-%d", time.localtime(time.time() + 20 * 86400))
             out = run_e2e(self, "catalogue", server, "chief", "Clinic-Setup-2026!", VIREO_CLOSURE_DAY=day)
             self.assertIn("procedure CT-THX-C added", out)
             rooms = server.json("/api/ris/rooms")["rooms"]
-            self.assertEqual([(r["name"], r["modality"], r["aeTitle"], len(r["hours"]), r["worklistOwnOnly"])
-                              for r in rooms], [("CT 1", "CT", "CT1_SOMATOM", 11, True)])
+            self.assertEqual([(r["name"], r["site"], r["modality"], r["aeTitle"], len(r["hours"]), r["worklistOwnOnly"])
+                              for r in rooms], [("CT 1", "Diagonal", "CT", "CT1_SOMATOM", 11, True),
+                                                ("MR Sant Cugat", "Sant Cugat", "MR", "", 0, False)])
             procedure = server.json("/api/ris/procedures?retired=true")["procedures"][0]
             self.assertEqual((procedure["code"], procedure["bodyPart"], procedure["durationMinutes"], procedure["priceCents"],
                               procedure["consentTypes"], procedure["needsContrastTechnician"], procedure["active"]),
@@ -711,8 +717,8 @@ class CatalogueEndToEndTest(unittest.TestCase):
                              [(0, day, day, "Local holiday")])
             self.assertIn("radiologist dr.serra added", out)
             staff = server.json("/api/ris/staff")["staff"]
-            self.assertEqual([(m["username"], m["displayName"], m["radiologist"], m["contrastTechnician"]) for m in staff],
-                             [("dr.serra", "Dr. Elena Serra", True, False)])
+            self.assertEqual([(m["username"], m["displayName"], m["radiologist"], m["contrastTechnician"], m["readsSites"])
+                              for m in staff], [("dr.serra", "Dr. Elena Serra", True, False, ["Sant Cugat"])])
             self.assertEqual(server.json("/api/ris/settings")["readingAssignment"], "least_loaded")
         finally:
             server.cleanup()

@@ -414,14 +414,21 @@ TEST_F(PdfTest, PdfSignsWithAKeyOnAPkcs11Token) {
   EXPECT_EQ(of("01").label, "Laia Ferrer");
   EXPECT_TRUE(of("01").has_key);
   EXPECT_EQ(of("01").cert_pem, slurp(dir_ / "person.pem"));
+  EXPECT_EQ(of("01").fingerprint.size(), 64u);
+  EXPECT_EQ(of("01").fingerprint,
+            run("openssl x509 -in " + shell_word(dir_ / "person.pem") + " -noout -fingerprint -sha256 | tr -d ':\n' | "
+                "cut -d= -f2 | tr A-F a-f | tr -d '\\n'").output);
   EXPECT_FALSE(of("0a").has_key);
-  EXPECT_EQ(*(*token)->authorities_pem(), slurp(dir_ / "authority.pem"));
+  // Its chain is its issuer among the module's certificates, and nothing else of them.
+  const std::string keyless = of("0a").cert_pem + slurp(dir_ / "elsewhere.pem");
+  EXPECT_EQ(*issuer_chain(of("01").cert_pem, keyless), slurp(dir_ / "authority.pem"));
+  EXPECT_EQ(*issuer_chain(of("03").cert_pem, of("0a").cert_pem), "") << "not its issuer";
 
   auto mismatch = (*token)->identity("02", of("01").cert_pem, "");
   ASSERT_FALSE(mismatch);
   EXPECT_NE(mismatch.error().detail.find("not the certificate's"), std::string::npos);
   EXPECT_EQ((*token)->identity("0a", of("0a").cert_pem, "").error().code, ErrorCode::NotFound);
-  auto laia = (*token)->identity("01", of("01").cert_pem, *(*token)->authorities_pem());
+  auto laia = (*token)->identity("01", of("01").cert_pem, slurp(dir_ / "authority.pem"));
   ASSERT_TRUE(laia) << laia.error().message();
   EXPECT_EQ(laia->key_pem, "") << "the key stays on the token";
   EXPECT_TRUE(check_key_pair(*laia));

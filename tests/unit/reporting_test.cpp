@@ -140,7 +140,7 @@ class ReportingTest : public ::testing::Test {
 
   // An exam performed and its images acquired: booked in the n-th quarter hour, checked in,
   // started, acquired. Returns its order.
-  int64_t acquired_exam(int n, const char* priority = "routine") {
+  int64_t acquired_exam(int n, const char* priority = "routine", int64_t room = 0) {
     ris::OrderFields f;
     f.patient_id = patient_;
     f.procedure_ids = {procedure_};
@@ -150,7 +150,7 @@ class ReportingTest : public ::testing::Test {
     auto order = orders_->create(f, "rosa");
     EXPECT_TRUE(order && order->saved());
     const Instant start = *parse_instant("2027-03-01T08:00:00Z") + std::chrono::minutes(15 * n);
-    auto booked = schedule_->book(order->value.id, room_, start, "rosa");
+    auto booked = schedule_->book(order->value.id, room ? room : room_, start, "rosa");
     EXPECT_TRUE(booked && booked->saved()) << (booked && booked->conflict ? booked->conflict->message : "");
     auto arrived = schedule_->arrive(booked->value.id, booked->value.version, "rosa");
     const auto tech = signed_in("tomas", access::Role::Technician);
@@ -268,6 +268,81 @@ TEST_F(ReportingTest, TheWorklistIsMineAndUnassignedStatFirstThenLongestWaiting)
   vila.reads_modalities = {"CT"};
   ASSERT_TRUE(catalogue_->update_staff(staff_[1], updated->value.version, vila, "admin")->saved());
   EXPECT_EQ(reading_->worklist({}, vila_)->total, 3) << "the unassigned CTs and hers";
+}
+
+// A clinic with two centres: a radiologist who reads for one sees the exams nobody is assigned of
+// that one only; the site follows a rename of it.
+TEST_F(ReportingTest, ARadiologistReadsTheUnassignedExamsOfHerSitesOnly) {
+  auto first = catalogue_->room(room_);
+  ASSERT_TRUE(first && *first);
+  ris::RoomFields diagonal = **first;
+  diagonal.site = " Diagonal ";
+  auto renamed = catalogue_->update_room(room_, (*first)->version, diagonal, "admin");
+  ASSERT_TRUE(renamed && renamed->saved());
+  EXPECT_EQ(renamed->value.site, "Diagonal") << "tidied";
+  ris::RoomFields other = diagonal;
+  other.name = "CT Sant Cugat";
+  other.site = "Sant Cugat";
+  auto cugat = catalogue_->create_room(other, "admin");
+  ASSERT_TRUE(cugat && cugat->saved());
+  const int64_t at_diagonal = acquired_exam(0);
+  const int64_t at_cugat = acquired_exam(1, "routine", cugat->value.id);
+
+  ris::StaffFields vila;
+  vila.username = "vila";
+  vila.display_name = "Dra. Marta Vila";
+  vila.radiologist = true;
+  vila.reads_sites = {" Sant Cugat", "Sant Cugat"};
+  auto updated = catalogue_->update_staff(staff_[1], 1, vila, "admin");
+  ASSERT_TRUE(updated && updated->saved());
+  EXPECT_EQ(updated->value.reads_sites, (std::vector<std::string>{"Sant Cugat"})) << "tidied, once each";
+  auto hers = reading_->worklist({}, vila_);
+  ASSERT_TRUE(hers);
+  ASSERT_EQ(hers->total, 1);
+  EXPECT_EQ(hers->items[0].view.appointment.order_id, at_cugat);
+  EXPECT_EQ(hers->items[0].site, "Sant Cugat");
+  auto his = reading_->worklist({}, serra_);
+  ASSERT_EQ(his->total, 2) << "no sites named: every site";
+  std::set<int64_t> both;
+  for (const auto& i : his->items) both.insert(i.view.appointment.order_id);
+  EXPECT_EQ(both, (std::set<int64_t>{at_diagonal, at_cugat}));
+
+  // A site no room has, sites for who does not read, a site's name too long: refused, nothing saved.
+  const auto before = ris::testing_support::rows_text(*db_, {"SELECT id, reads_sites, version FROM ris_staff ORDER BY id",
+                                                             "SELECT id, site, version FROM ris_rooms ORDER BY id"});
+  auto refused = [&](ris::StaffFields m, int64_t id, int64_t version) {
+    auto r = catalogue_->update_staff(id, version, m, "admin");
+    return r && !r->saved() ? r->invalid.front().field + " " + r->invalid.front().rule : std::string("saved");
+  };
+  vila.reads_sites = {"Sarrià"};
+  EXPECT_EQ(refused(vila, staff_[1], updated->value.version), "readsSites unknown");
+  ris::StaffFields nurse;
+  nurse.username = "tomas";
+  nurse.display_name = "Tomàs Grau";
+  nurse.contrast_technician = true;
+  nurse.reads_sites = {"Diagonal"};
+  auto technician = catalogue_->create_staff(nurse, "admin");
+  ASSERT_TRUE(technician);
+  ASSERT_FALSE(technician->saved());
+  EXPECT_EQ(technician->invalid.front().rule, "not_radiologist");
+  other.site = std::string(65, 'x');
+  auto too_long = catalogue_->update_room(cugat->value.id, cugat->value.version, other, "admin");
+  ASSERT_TRUE(too_long && !too_long->saved());
+  EXPECT_EQ(too_long->invalid.front().field + " " + too_long->invalid.front().rule, "site too_long");
+  EXPECT_EQ(ris::testing_support::rows_text(*db_, {"SELECT id, reads_sites, version FROM ris_staff ORDER BY id",
+                                                   "SELECT id, site, version FROM ris_rooms ORDER BY id"}),
+            before);
+
+  // The centre renamed: what she reads follows it, and her list stays the same.
+  other.site = "Sant Cugat del Vallès";
+  ASSERT_TRUE(catalogue_->update_room(cugat->value.id, cugat->value.version, other, "admin")->saved());
+  auto now = catalogue_->staff(false);
+  ASSERT_TRUE(now);
+  auto her = std::ranges::find_if(*now, [](const ris::StaffMember& m) { return m.username == "vila"; });
+  ASSERT_NE(her, now->end());
+  EXPECT_EQ(her->reads_sites, (std::vector<std::string>{"Sant Cugat del Vallès"}));
+  EXPECT_EQ(her->version, updated->value.version + 1) << "an edit made meanwhile is told it is stale";
+  EXPECT_EQ(reading_->worklist({}, vila_)->total, 1);
 }
 
 TEST_F(ReportingTest, OfSixteenRacingClaimsExactlyOneWinsAndTheOthersAreToldWho) {
@@ -675,30 +750,37 @@ TEST_F(ReportingTest, ARadiologistSignsWithHerKeyOnTheClinicsSecurityModule) {
   const auto laia = signed_in("lferrer", access::Role::Radiologist);
   const std::string name = *(*reports)->signer_name("lferrer");
 
-  // Hers are listed, each with why it may not sign; nobody else's.
+  // Hers are listed, each with why it may not sign; nobody else's, nor to a colleague whose name is
+  // only part of hers (the module holds everyone's keys behind one PIN).
   auto choices = signer.token_certificates(name);
   ASSERT_TRUE(choices) << choices.error().message();
-  ASSERT_EQ(choices->size(), 3u);
+  ASSERT_EQ(choices->size(), 2u) << "her encryption certificate says \"(cifrado)\" after her name: not hers exactly";
   auto choice = [&](const std::string& object) {
     return *std::ranges::find_if(*choices, [&](const TokenChoice& c) { return c.object == object; });
   };
   EXPECT_EQ(choice("01").problem, "");
   EXPECT_EQ(choice("01").label, "Laia Ferrer");
   EXPECT_NE(choice("01").certificate.subject.find("CN=Laia Ferrer i Puig"), std::string::npos);
-  EXPECT_NE(choice("02").problem.find("not one for signing"), std::string::npos) << choice("02").problem;
   EXPECT_NE(choice("03").problem.find("not issued by an authority this clinic trusts"), std::string::npos);
   EXPECT_TRUE(signer.token_certificates("Dr. Joan Serra")->empty());
+  EXPECT_TRUE(signer.token_certificates("Dra. Laia Ferrer")->empty());
+  EXPECT_TRUE(names_same_person("Laia Ferrer i Puig", "Dra. Laia Ferrer")) << "enough for a file she holds";
+  const std::string hers = choice("01").fingerprint, untrusted = choice("03").fingerprint;
 
-  // Refused as a file would be; an object that is not there, or somebody else's choosing hers.
-  EXPECT_NE(signer.use_token_certificate("lferrer", name, "02").error().detail.find("not one for signing"),
+  // Refused as a file would be; a certificate that is not there, or hers to a colleague, is not
+  // there (nothing is told of it).
+  EXPECT_NE(signer.use_token_certificate("lferrer", name, untrusted).error().detail.find("not issued by an authority"),
             std::string::npos);
-  EXPECT_EQ(signer.use_token_certificate("lferrer", name, "0a").error().code, ErrorCode::NotFound) << "no key";
-  EXPECT_EQ(signer.use_token_certificate("lferrer", name, "7f").error().code, ErrorCode::NotFound);
-  EXPECT_NE(signer.use_token_certificate("serra", "Dr. Joan Serra", "01").error().detail.find("is issued to"),
-            std::string::npos);
+  EXPECT_EQ(signer.use_token_certificate("lferrer", name, std::string(64, 'f')).error().code, ErrorCode::NotFound);
+  for (const char* other : {"Dr. Joan Serra", "Dra. Laia Ferrer"}) {
+    auto refused = signer.use_token_certificate("serra", other, hers);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::NotFound);
+    EXPECT_EQ(refused.error().detail.find("Laia Ferrer i Puig"), std::string::npos) << refused.error().detail;
+  }
   EXPECT_EQ(signer.certificate_of("lferrer")->source, "clinic");
 
-  auto chosen = signer.use_token_certificate("lferrer", name, "01");
+  auto chosen = signer.use_token_certificate("lferrer", name, hers);
   ASSERT_TRUE(chosen) << chosen.error().message();
   EXPECT_EQ(chosen->source, "token");
   EXPECT_EQ(signer.certificate_of("lferrer")->source, "token");
@@ -707,7 +789,8 @@ TEST_F(ReportingTest, ARadiologistSignsWithHerKeyOnTheClinicsSecurityModule) {
     auto c = db_->connect();
     auto kept = (*c)->query("SELECT encrypted_key_pem, token_object FROM rep_signing_identities WHERE name LIKE 'own:lferrer@%'");
     ASSERT_TRUE(kept && kept->size() == 1);
-    EXPECT_EQ(kept->front().text(0), "") << "no key is kept in the database";
+    EXPECT_TRUE(kept->front().text(0).starts_with("seal:")) << "no key is kept in the database, only its seal";
+    EXPECT_EQ(kept->front().text(0).find("PRIVATE KEY"), std::string::npos);
     EXPECT_EQ(kept->front().text(1), "01");
   }
 
@@ -731,6 +814,24 @@ TEST_F(ReportingTest, ARadiologistSignsWithHerKeyOnTheClinicsSecurityModule) {
   EXPECT_NE(cannot.error().detail.find("security module"), std::string::npos) << cannot.error().detail;
   EXPECT_EQ(other_node.certificate_of("lferrer")->source, "token");
   EXPECT_TRUE(other_node.verify((*reports)->signed_pdf(order, 1, laia)->pdf)->valid());
+
+  // Someone with the database but not the passphrase points a colleague's row at her key: the seal
+  // no longer holds, and nothing is signed with it.
+  auto serra_chosen = signer.use_token_certificate("serra", "Dr. Joan Serra", hers);
+  EXPECT_FALSE(serra_chosen);
+  {
+    auto c = db_->connect();
+    ASSERT_TRUE((*c)->execute("INSERT INTO rep_signing_identities (name, encrypted_key_pem, cert_pem, chain_pem, created_at, "
+                              "token_object) SELECT 'own:serra@99999999999999999999', encrypted_key_pem, cert_pem, "
+                              "chain_pem, created_at, token_object FROM rep_signing_identities WHERE name LIKE "
+                              "'own:lferrer@%'"));
+  }
+  PdfSigner after_restart(*keys_, *TimeZone::named("Europe/Madrid"), options);
+  auto forged = after_restart.check_can_sign("serra");
+  ASSERT_FALSE(forged);
+  EXPECT_EQ(forged.error().code, ErrorCode::IntegrityError) << forged.error().detail;
+  EXPECT_TRUE(after_restart.check_can_sign("lferrer")) << "hers still holds";
+
   ASSERT_TRUE(other_node.stop_own_certificate("lferrer"));
   EXPECT_EQ(signer.certificate_of("lferrer")->source, "clinic");
   fs::remove_all(certs);
@@ -760,6 +861,14 @@ TEST_F(ReportingTest, ACaCertificatePutInTheDatabaseByAnyoneElseIsNotTrusted) {
   EXPECT_EQ(check.error().code, ErrorCode::IntegrityError);
   EXPECT_NE(check.error().detail.find("the database was changed outside Vireo"), std::string::npos) << check.error().detail;
   EXPECT_EQ(after_restart.check_keys().error().code, ErrorCode::IntegrityError) << "the node refuses to start";
+}
+
+TEST(SigningCertificates, AKeyOnTheSecurityModuleIsOnlyForTheOneItNamesExactly) {
+  EXPECT_TRUE(names_exactly("LAIA FERRER I PUIG - 12345678Z", "Dra. Laia Ferrer i Puig"));
+  EXPECT_TRUE(names_exactly("VILA GARCIA MARTA", "Dra. Marta Vila Garcia"));
+  EXPECT_FALSE(names_exactly("Laia Ferrer i Puig", "Dra. Laia Ferrer"));
+  EXPECT_FALSE(names_exactly("Laia Ferrer", "Dra. Laia Ferrer i Puig"));
+  EXPECT_FALSE(names_exactly("12345678Z", "Dra. Laia Ferrer i Puig"));
 }
 
 TEST(SigningCertificates, ACertificateNamesThePersonWhateverTheOrderTitlesAccentsOrIdNumber) {

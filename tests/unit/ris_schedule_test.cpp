@@ -362,7 +362,7 @@ TEST_F(ScheduleTest, DailyLimitsAndTheStaffAnExamNeeds) {
   EXPECT_TRUE(schedule_->free_slots({bx, "2027-03-01", 1, 0})->value.windows.empty());
   auto nobody = schedule_->book(bx, us_rooms_[0], at("2027-03-01T09:00:00Z"), "rosa");
   EXPECT_EQ(nobody->conflict->rule, "radiologist_busy");
-  StaffFields doctor{"dr.serra", "Dr. Serra", true, false, true, {}};
+  StaffFields doctor{"dr.serra", "Dr. Serra", true, false, true, {}, {}};
   const int64_t serra = catalogue_->create_staff(doctor, "admin")->value.id;
   auto booked = schedule_->book(bx, us_rooms_[0], at("2027-03-01T09:00:00Z"), "rosa");
   ASSERT_TRUE(booked && booked->saved());
@@ -376,7 +376,7 @@ TEST_F(ScheduleTest, DailyLimitsAndTheStaffAnExamNeeds) {
   // Someone who is both a radiologist and a contrast-trained technician is one person: while
   // Dr. Vidal does a biopsy (the radiologist with fewer bookings that day), no contrast CT can
   // have them as its technician.
-  StaffFields both{"dr.vidal", "Dr. Vidal", true, true, true, {}};
+  StaffFields both{"dr.vidal", "Dr. Vidal", true, true, true, {}, {}};
   const int64_t vidal = catalogue_->create_staff(both, "admin")->value.id;
   const int64_t bx3 = order({biopsy_}, patient("Mas"));
   auto biopsy = schedule_->book(bx3, us_rooms_[0], at("2027-03-01T11:00:00Z"), "rosa");
@@ -407,7 +407,7 @@ TEST_F(ScheduleTest, WhatBookingsNeedCannotBeRetiredUnderThem) {
   EXPECT_EQ(rules_of(catalogue_->update_room(ct_room_, room->version, other, "admin")->invalid,
                      "modality"),
             (std::vector<std::string>{"booked"}));
-  StaffFields doctor{"dr.serra", "Dr. Serra", true, false, true, {}};
+  StaffFields doctor{"dr.serra", "Dr. Serra", true, false, true, {}, {}};
   auto serra = catalogue_->create_staff(doctor, "admin")->value;
   ASSERT_TRUE(schedule_
                   ->book(order({biopsy_}, patient("Vidal")), us_rooms_[0],

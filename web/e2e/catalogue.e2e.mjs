@@ -37,6 +37,7 @@ await run('catalogue end-to-end', async ({ page, check }) => {
   const dialog = page.locator('[data-testid=room-dialog]');
   await dialog.waitFor();
   await dialog.getByLabel('Name').fill('CT 1');
+  await dialog.getByLabel('Site').fill('Diagonal');
   await choose(page, dialog, 'Modality', 'CT · Computed tomography');
   await dialog.getByLabel('Scanner AE title').fill('CT1_SOMATOM');
   await dialog.getByRole('checkbox', { name: 'Its scanner sees only this room’s worklist' }).check({ force: true });
@@ -117,11 +118,16 @@ await run('catalogue end-to-end', async ({ page, check }) => {
   // A radiologist reads some modalities: unassigned exams of those are on her reading worklist.
   await staff.getByRole('group', { name: 'Reads' }).getByRole('checkbox', { name: 'CT', exact: true }).check({ force: true });
   await staff.getByRole('group', { name: 'Reads' }).getByRole('checkbox', { name: 'MR', exact: true }).check({ force: true });
+  // ... at the clinic's centres she reads for (the rooms' sites).
+  const sites = staff.getByRole('group', { name: 'Reads for' });
+  check(await sites.getByRole('checkbox').count() === 2, 'both centres are offered');
+  await sites.getByRole('checkbox', { name: 'Sant Cugat', exact: true }).check({ force: true });
   await checkAccessible(page, check, 'the staff dialog');
   await staff.locator('button:text-is("Save")').click();
   await staff.waitFor({ state: 'detached' });
   const listed = await page.locator('tr[data-username="dr.serra"]').textContent();
-  check(listed.includes("Radiologist") && listed.includes("reads CT, MR"), `the radiologist as listed: ${listed}`);
+  check(listed.includes("Radiologist") && listed.includes("reads CT, MR") && listed.includes("at Sant Cugat"),
+    `the radiologist as listed: ${listed}`);
   // How acquired exams find their radiologist: by hand until the administrator says otherwise.
   check(await page.getByRole('radio', { name: 'By hand' }).isChecked(), 'reading assignment is not by hand at first');
   await page.getByRole('radio', { name: 'To the least loaded' }).check({ force: true });

@@ -55,6 +55,8 @@ await run('reporting end-to-end', async ({ page, check }) => {
     };
     await page.waitForSelector('h1:text-is("Reading worklist")');
     await page.waitForSelector(`${row}`);
+    const site = await page.textContent(`${row} [data-testid=site]`).catch(() => '');
+    check(site === 'Sant Cugat', `the exam's centre on the worklist: ${site}`);
     await checkAccessible(page, check, 'the reading worklist');
     await shot(page, 'reading-worklist');
 

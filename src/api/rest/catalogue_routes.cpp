@@ -42,6 +42,7 @@ json room_json(const ris::Room& r) {
     hours.push_back({{"weekday", h.weekday}, {"opens", h.opens}, {"closes", h.closes}});
   return {{"id", r.id},
           {"name", r.name},
+          {"site", r.site},
           {"modality", r.modality},
           {"aeTitle", r.ae_title},
           {"hours", hours},
@@ -60,6 +61,7 @@ json staff_json(const ris::StaffMember& m) {
           {"contrastTechnician", m.contrast_technician},
           {"active", m.active},
           {"readsModalities", m.reads_modalities},
+          {"readsSites", m.reads_sites},
           {"version", m.version},
           {"updatedAt", m.updated_at}};
 }
@@ -72,6 +74,7 @@ ris::StaffFields staff_fields(Reader& in, std::vector<ris::FieldError>&) {
   in.boolean("contrastTechnician", m.contrast_technician);
   in.boolean("active", m.active);
   in.texts("readsModalities", m.reads_modalities);
+  in.texts("readsSites", m.reads_sites);
   return m;
 }
 
@@ -101,6 +104,7 @@ ris::ProcedureFields procedure_fields(Reader& in) {
 ris::RoomFields room_fields(Reader& in, std::vector<ris::FieldError>& errors) {
   ris::RoomFields r;
   in.text("name", r.name);
+  in.text("site", r.site);
   in.text("modality", r.modality);
   in.text("aeTitle", r.ae_title);
   in.integer("bufferMinutes", r.buffer_minutes);

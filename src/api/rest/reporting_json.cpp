@@ -17,6 +17,7 @@ json reading_item(const ris::ReadingItem& item) {
           {"bodyPart", item.body_part},
           {"reportTemplate", item.report_template},
           {"referringPhysician", item.referring_physician},
+          {"site", item.site},
           {"readerName", item.reader_name},
           {"readingBy", item.reading_by},
           {"readingByName", item.reading_by_name},

@@ -34,7 +34,7 @@ std::string refusal_rule(const std::string& detail) {
       {"password", "wrong_password"},  {"not a PKCS#12", "not_pkcs12"},  {"lacks a private key", "no_key"},
       {"does not match", "no_key"},   {"not one for signing", "not_for_signing"},
       {"not issued by an authority", "untrusted"}, {"has expired", "expired"}, {"not valid yet", "not_yet_valid"},
-      {"is issued to", "other_person"}, {"has no key and certificate", "not_on_token"}};
+      {"is issued to", "other_person"}, {"no key and certificate of yours", "not_on_token"}};
   for (const auto& [words, rule] : rules)
     if (detail.find(words) != std::string::npos) return rule;
   return "refused";
@@ -51,6 +51,7 @@ json token_choice_json(const reporting::TokenChoice& c) {
   json out = certificate_json(c.certificate);
   out["object"] = c.object;
   out["label"] = c.label;
+  out["fingerprint"] = c.fingerprint;
   out["problem"] = c.problem;
   out["rule"] = c.problem.empty() ? "" : refusal_rule(c.problem);
   return out;
@@ -77,12 +78,13 @@ void register_token_routes(http::Router& router, reporting::PdfSigner& signer, r
     if (!body) return http::problem(body.error());
     std::vector<ris::FieldError> errors;
     ris_json::Reader in(*body, errors);
-    std::string object, secret;
-    in.text("object", object);
+    std::string fingerprint, secret;
+    in.text("certificate", fingerprint);
     in.text("reauthentication", secret);
     if (auto s = in.no_unknown_members(); !s) return http::problem(s.error());
-    if (object.empty() || object.size() > 128 || object.find_first_not_of("0123456789abcdef") != std::string::npos)
-      errors.push_back({"object", "format", "object: the id of a certificate on the security module, lower-case hex"});
+    if (fingerprint.size() != 64 || fingerprint.find_first_not_of("0123456789abcdef") != std::string::npos)
+      errors.push_back({"certificate", "format",
+                        "certificate: the SHA-256 fingerprint of one of yours on the security module, lower-case hex"});
     require_reauthentication(secret, errors);
     if (!errors.empty()) return ris_json::invalid(errors);
     if (!signer.has_token())
@@ -91,21 +93,20 @@ void register_token_routes(http::Router& router, reporting::PdfSigner& signer, r
     if (!name) return http::problem(name.error());
     auto refusal = [&r](const Error& e) {
       r.audit.detail = "refused a signing key on the security module: " + e.detail;
-      return ris_json::invalid({{"object", refusal_rule(e.detail), e.detail}});
+      return ris_json::invalid({{"certificate", refusal_rule(e.detail), e.detail}});
     };
     auto refused_early = [&](const Error& e) {
       if (e.code == ErrorCode::InvalidArgument || e.code == ErrorCode::NotFound) return refusal(e);
       return http::problem(e);
     };
-    if (auto ahead = signer.check_token_certificate(*name, object); !ahead) return refused_early(ahead.error());
+    if (auto ahead = signer.check_token_certificate(*name, fingerprint); !ahead) return refused_early(ahead.error());
     if (auto refused = reauthentication_refused(auth, r, secret)) {
       r.audit.detail = "refused to change the certificate that signs their reports: re-authentication failed";
       return *refused;
     }
-    auto kept = signer.use_token_certificate(r.principal.username, *name, object);
+    auto kept = signer.use_token_certificate(r.principal.username, *name, fingerprint);
     if (!kept) return refused_early(kept.error());
-    r.audit.detail = "signs reports from now on with their key on the security module, object " + object + ", " +
-                     described(*kept);
+    r.audit.detail = "signs reports from now on with their key on the security module, certificate " + described(*kept);
     return http::json_response(200, ris_json::dump(certificate_json(*kept)));
   });
 }

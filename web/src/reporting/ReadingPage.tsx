@@ -120,7 +120,7 @@ function ReadingRow({ item, today, locale, me, onOpen }: {
       <td>
         {a.priority !== 'routine' && <span className={`badge priority-${a.priority}`}>{t(`orders.priority.${a.priority}`)}</span>}{' '}
         {item.procedures.join(', ')}
-        <div className="sub">{item.modality} · {a.accessionNumber}</div>
+        <div className="sub">{item.modality} · {a.accessionNumber}{item.site && <> · <span data-testid="site">{item.site}</span></>}</div>
       </td>
       <td className="clinical">
         <div>{a.reason}</div>

@@ -43,7 +43,7 @@ export function SigningCertificate() {
   });
   const tokenConfigured = onToken.data?.configured === true;
   const [way, setWay] = useState<Way>('file');
-  const [object, setObject] = useState('');
+  const [fingerprint, setFingerprint] = useState('');
   const [file, setFile] = useState<{ name: string; bytes: ArrayBuffer } | null>(null);
   const [password, setPassword] = useState('');
   const [secret, setSecret] = useState('');
@@ -61,7 +61,7 @@ export function SigningCertificate() {
   };
   const use = useMutation({
     mutationFn: () => (way === 'token'
-      ? unwrap(jsonApi.PUT('/api/account/signing-certificate/token', { body: { object, reauthentication: secret } }))
+      ? unwrap(jsonApi.PUT('/api/account/signing-certificate/token', { body: { certificate: fingerprint, reauthentication: secret } }))
       : unwrap(jsonApi.PUT('/api/account/signing-certificate', {
         body: { pkcs12: file ? base64Of(file.bytes) : '', password, reauthentication: secret } }))),
     onSuccess: (data) => {
@@ -87,7 +87,7 @@ export function SigningCertificate() {
   const c = current.data;
   // Those that can sign first.
   const mine = [...(onToken.data?.certificates ?? [])].sort((a, b) => Number(!!a.problem) - Number(!!b.problem));
-  const chosen = way === 'token' ? !!object : !!file;
+  const chosen = way === 'token' ? !!fingerprint : !!file;
   return (
     <section className="account-card" aria-labelledby="signing-certificate-title" data-testid="signing-certificate">
       <h2 id="signing-certificate-title">{t('account.certificate.title')}</h2>
@@ -113,7 +113,7 @@ export function SigningCertificate() {
               { value: 'token', label: t('account.certificate.wayToken') }]} />
         )}
         {way === 'token' && tokenConfigured ? (
-          <TokenCertificates certificates={mine} value={object} onChange={setObject} />
+          <TokenCertificates certificates={mine} value={fingerprint} onChange={setFingerprint} />
         ) : (<>
         <p className="hint">{t('account.certificate.hint')}</p>
         <div className="file-choice">
@@ -159,7 +159,7 @@ export function SigningCertificate() {
 function TokenCertificates({ certificates, value, onChange }: {
   certificates: TokenCertificate[];
   value: string;
-  onChange: (object: string) => void;
+  onChange: (fingerprint: string) => void;
 }) {
   const { t, i18n } = useTranslation();
   const locale = formatLocale(i18n.language);
@@ -169,7 +169,7 @@ function TokenCertificates({ certificates, value, onChange }: {
       data-testid="token-certificates">
       <Label>{t('account.certificate.tokenChoose')}</Label>
       {certificates.map((c) => (
-        <Radio key={c.object} value={c.object} isDisabled={!!c.problem} data-testid={`token-certificate-${c.object}`}>
+        <Radio key={c.fingerprint} value={c.fingerprint} isDisabled={!!c.problem} data-testid={`token-certificate-${c.object}`}>
           <span className="token-name" title={c.subject}>{readableName(c.subject)}</span>
           <span className="hint">
             {t('account.certificate.tokenLine', { issuer: readableName(c.issuer),

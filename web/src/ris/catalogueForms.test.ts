@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   EMPTY_PROCEDURE, consentList, hoursProblem, hoursSummary, minutesOfDay, procedureFieldsOf, procedureSchema, roomSchema,
-  sameAsMonday, weekdayName,
+  sameAsMonday, weekdayName, sitesOf, staffFieldsOf, EMPTY_STAFF,
 } from './catalogueForms';
 
 const day = (d: number) => ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][d];
@@ -66,5 +66,18 @@ describe('the procedure form', () => {
     expect(sent.bodyPart).toBe('CHEST');
     expect(sent.consentTypes).toEqual(['contrast', 'pregnancy']);
     expect(consentList('')).toEqual([]);
+  });
+});
+
+describe('sites', () => {
+  it('lists the rooms\' sites once each, in the reader\'s order, without the blank one', () => {
+    expect(sitesOf([{ site: 'Sant Cugat' }, { site: '' }, { site: ' Diagonal ' }, { site: 'Sant Cugat' }, {}], 'ca'))
+      .toEqual(['Diagonal', 'Sant Cugat']);
+    expect(sitesOf([{ site: 'Ávila' }, { site: 'Zamora' }, { site: 'Burgos' }], 'es')).toEqual(['Ávila', 'Burgos', 'Zamora']);
+  });
+  it('forgets the sites of someone who no longer reads', () => {
+    const reader = { ...EMPTY_STAFF, username: 'vila', displayName: 'Dra. Marta Vila', radiologist: true, readsSites: ['Diagonal'] };
+    expect(staffFieldsOf(reader).readsSites).toEqual(['Diagonal']);
+    expect(staffFieldsOf({ ...reader, radiologist: false, contrastTechnician: true }).readsSites).toEqual([]);
   });
 });

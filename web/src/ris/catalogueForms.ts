@@ -87,6 +87,7 @@ export function hoursProblem(hours: OpeningInterval[]): string | null {
 
 export const roomSchema = z.object({
   name: required(text(64)),
+  site: text(64).optional(),
   modality,
   aeTitle: z.string().trim().refine((s) => s.length <= 16, 'too_long').refine((s) => /^[\x20-\x5b\x5d-\x7e]*$/.test(s), 'format'),
   hours: z.array(z.object({ weekday: z.number(), opens: z.string(), closes: z.string() }))
@@ -100,16 +101,17 @@ export const roomSchema = z.object({
 });
 export type RoomFormValues = z.input<typeof roomSchema>;
 
-export const EMPTY_ROOM: RoomFormValues = { name: '', modality: '', aeTitle: '', hours: [], bufferMinutes: 0, active: true, worklistOwnOnly: false };
+export const EMPTY_ROOM: RoomFormValues = { name: '', site: '', modality: '', aeTitle: '', hours: [], bufferMinutes: 0, active: true,
+  worklistOwnOnly: false };
 
 export function roomValuesOf(r: Room): RoomFormValues {
-  return { name: r.name, modality: r.modality, aeTitle: r.aeTitle, hours: r.hours.map((h) => ({ ...h })), bufferMinutes: r.bufferMinutes,
+  return { name: r.name, site: r.site ?? '', modality: r.modality, aeTitle: r.aeTitle, hours: r.hours.map((h) => ({ ...h })), bufferMinutes: r.bufferMinutes,
     active: r.active, worklistOwnOnly: r.worklistOwnOnly };
 }
 
 export function roomFieldsOf(v: RoomFormValues): Required<RoomFields> {
   return {
-    name: v.name.trim(), modality: v.modality as Modality, aeTitle: v.aeTitle.trim(), bufferMinutes: v.bufferMinutes, active: v.active,
+    name: v.name.trim(), site: (v.site ?? '').trim(), modality: v.modality as Modality, aeTitle: v.aeTitle.trim(), bufferMinutes: v.bufferMinutes, active: v.active,
     worklistOwnOnly: v.worklistOwnOnly,
     hours: [...v.hours].sort((a, b) => a.weekday - b.weekday || minutesOfDay(a.opens) - minutesOfDay(b.opens)),
   };
@@ -154,19 +156,27 @@ export const staffSchema = z.object({
   contrastTechnician: z.boolean(),
   active: z.boolean(),
   readsModalities: z.array(z.string()),
+  readsSites: z.array(z.string()),
 }).refine((v) => v.radiologist || v.contrastTechnician, { message: 'required', path: ['radiologist'] });
 export type StaffFormValues = z.input<typeof staffSchema>;
 
 export const EMPTY_STAFF: StaffFormValues = { username: '', displayName: '', radiologist: false, contrastTechnician: false, active: true,
-  readsModalities: [] };
+  readsModalities: [], readsSites: [] };
 
 export function staffValuesOf(m: StaffMember): StaffFormValues {
   return { username: m.username, displayName: m.displayName, radiologist: m.radiologist, contrastTechnician: m.contrastTechnician, active: m.active,
-    readsModalities: m.readsModalities ?? [] };
+    readsModalities: m.readsModalities ?? [], readsSites: m.readsSites ?? [] };
 }
 
 export function staffFieldsOf(v: StaffFormValues): Required<StaffFields> {
   // (only a radiologist reads: unticking it forgets what they read)
   return { username: v.username.trim(), displayName: v.displayName.trim(), radiologist: v.radiologist,
-    contrastTechnician: v.contrastTechnician, active: v.active, readsModalities: v.radiologist ? v.readsModalities : [] };
+    contrastTechnician: v.contrastTechnician, active: v.active, readsModalities: v.radiologist ? v.readsModalities : [],
+    readsSites: v.radiologist ? v.readsSites : [] };
+}
+
+// The sites the rooms are at, once each, in the reader's order: what a radiologist may read for.
+export function sitesOf(rooms: { site?: string }[], locale: string): string[] {
+  const sites = new Set(rooms.map((r) => (r.site ?? '').trim()).filter((s) => s !== ''));
+  return [...sites].sort((a, b) => a.localeCompare(b, locale));
 }

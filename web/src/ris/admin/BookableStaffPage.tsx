@@ -13,8 +13,9 @@ import { FormCheckbox, FormText } from '../../ui/formFields';
 import { FormDialog } from '../../ui/FormDialog';
 import { errorText } from '../../ui/errorText';
 import { saveFailed } from '../../ui/saveFailed';
-import { MODALITIES, useSaveStaff, useStaff } from '../catalogue';
-import { EMPTY_STAFF, type StaffFormValues, staffFieldsOf, staffSchema, staffValuesOf } from '../catalogueForms';
+import { formatLocale } from '../../i18n';
+import { MODALITIES, useRooms, useSaveStaff, useStaff } from '../catalogue';
+import { EMPTY_STAFF, type StaffFormValues, sitesOf, staffFieldsOf, staffSchema, staffValuesOf } from '../catalogueForms';
 import { useRisSettings, useSaveRisSettings } from '../exams';
 import type { ReadingAssignment as Rule, StaffMember } from '../types';
 import { useCatalogueRuleText } from './catalogueText';
@@ -58,6 +59,9 @@ export function BookableStaffPage() {
                   {m.radiologist && (m.readsModalities ?? []).length > 0 && (
                     <span className="muted" data-testid="reads"> {t('catalogue.staff.reads', { modalities: (m.readsModalities ?? []).join(', ') })}</span>
                   )}
+                  {m.radiologist && (m.readsSites ?? []).length > 0 && (
+                    <div className="muted" data-testid="reads-sites">{t('catalogue.staff.readsAt', { sites: (m.readsSites ?? []).join(', ') })}</div>
+                  )}
                 </td>
                 <td>{m.active ? t('catalogue.active') : t('catalogue.retired')}</td>
                 <td><Button onPress={() => setEditing(m)} aria-label={`${t('catalogue.edit')} ${m.displayName}`}>{t('catalogue.edit')}</Button></td>
@@ -76,7 +80,9 @@ export function BookableStaffPage() {
 }
 
 function StaffForm({ member, onDone }: { member: StaffMember | null; onDone: () => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  // (retired rooms too: a site whose rooms are all retired may still be read)
+  const sites = sitesOf(useRooms(true).data ?? [], formatLocale(i18n.language));
   const explain = useCatalogueRuleText();
   const save = useSaveStaff();
   const [problem, setProblem] = useState('');
@@ -87,6 +93,7 @@ function StaffForm({ member, onDone }: { member: StaffMember | null; onDone: () 
   });
   const { control, formState } = form;
   const radiologist = useWatch({ control, name: 'radiologist' });
+  const readsSites = useWatch({ control, name: 'readsSites' });
   const f = (name: keyof StaffFormValues) => t(`catalogue.staff.fields.${name}`);
   // (a missing role is said once for both boxes, below them)
   const bookedOnly: typeof explain = (field, rule) => (rule === 'booked' ? explain(field, rule) : undefined);
@@ -110,6 +117,14 @@ function StaffForm({ member, onDone }: { member: StaffMember | null; onDone: () 
           <CheckboxGroupField name="readsModalities" label={t('catalogue.staff.fields.readsModalities')}
             hint={t('catalogue.staff.hints.readsModalities')} value={field.value} onChange={field.onChange}
             options={MODALITIES.map((m) => ({ value: m, label: m }))} />
+        )} />
+      )}
+      {radiologist && (sites.length > 1 || readsSites.length > 0) && (
+        <Controller control={control} name="readsSites" render={({ field }) => (
+          <CheckboxGroupField name="readsSites" label={t('catalogue.staff.fields.readsSites')}
+            hint={t('catalogue.staff.hints.readsSites')} value={field.value} onChange={field.onChange}
+            error={formState.errors.readsSites ? explain('readsSites', formState.errors.readsSites.message ?? '') : undefined}
+            options={sites.map((s) => ({ value: s, label: s }))} />
         )} />
       )}
       {member && <FormCheckbox control={control} name="active" label={f('active')} explain={explain} />}

@@ -55,7 +55,7 @@ export function RoomsPage() {
           <tbody>
             {rooms.data.map((r) => (
               <tr key={r.id} data-room={r.name} className={r.active ? '' : 'retired'}>
-                <td><strong>{r.name}</strong></td>
+                <td><strong>{r.name}</strong>{r.site && <div className="sub" data-testid="site">{r.site}</div>}</td>
                 <td>{r.modality} · {t(`modalities.${r.modality}`)}</td>
                 <td>{r.aeTitle ? <code>{r.aeTitle}</code> : <span className="muted">{t('catalogue.rooms.notConnected')}</span>}</td>
                 <td data-testid="hours">{hoursSummary(r.hours, day) || <span className="muted">{t('catalogue.rooms.closed')}</span>}</td>
@@ -99,6 +99,8 @@ function RoomForm({ room, onDone }: { room: Room | null; onDone: () => void }) {
     <form className="catalogue-form" noValidate onSubmit={submit}>
       <div className="row">
         <FormText control={control} name="name" label={t('catalogue.rooms.fields.name')} explain={explain} isRequired />
+        <FormText control={control} name="site" label={t('catalogue.rooms.fields.site')} hint={t('catalogue.rooms.hints.site')}
+          explain={explain} />
         <FormSelect control={control} name="modality" label={t('catalogue.rooms.fields.modality')} explain={explain} isRequired
           options={MODALITIES.map((m) => ({ value: m, label: `${m} · ${t(`modalities.${m}`)}` }))} />
       </div>
