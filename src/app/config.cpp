@@ -146,6 +146,12 @@ const std::vector<ConfigOption>& config_options() {
        "A PEM file of certification authorities trusted besides the clinic's own: those that issued the "
        "certificates radiologists bring to sign with (PKCS#12, on their account page), and the time-stamping "
        "authority's. Signatures are checked against them and the clinic's CA. Empty: the clinic's CA only."},
+      {"report_revocation_check", "true",
+       "Whether a certificate a radiologist brings (PKCS#12, or on the security module) is checked with "
+       "the OCSP responder its authority names in it, when chosen and before each signature: a revoked "
+       "one is refused, and signing waits for the answer (kept until its next update) and is refused "
+       "while the responder cannot be reached. Certificates that name no responder, and the clinic's "
+       "own, are not asked about."},
       {"report_pkcs11_module", "",
        "The PKCS#11 library (.so) of a hardware security module holding radiologists' signing keys (a "
        "network HSM every node reaches, or a smart card reader on a single node), e.g. "
@@ -419,6 +425,7 @@ Status apply_setting(Config& cfg, const std::string& key, const std::string& val
     return parse_number<int>(key, value, cfg.critical_result_escalation_s, 1, 7 * 24 * 3600);
   if (key == "report_key_passphrase_file") { cfg.report_key_passphrase_file = std::string(trim(value)); return {}; }
   if (key == "report_trusted_ca_file") { cfg.report_trusted_ca_file = std::string(trim(value)); return {}; }
+  if (key == "report_revocation_check") return parse_bool(key, value, cfg.report_revocation_check);
   if (key == "report_pkcs11_module") { cfg.report_pkcs11_module = std::string(trim(value)); return {}; }
   if (key == "report_pkcs11_token") { cfg.report_pkcs11_token = std::string(trim(value)); return {}; }
   if (key == "report_pkcs11_pin_file") { cfg.report_pkcs11_pin_file = std::string(trim(value)); return {}; }

@@ -63,6 +63,7 @@ struct Config {
   std::string report_tsa_url;   // an RFC 3161 time-stamping authority: signatures are PAdES B-T; empty: B-B
   std::filesystem::path report_key_passphrase_file;  // empty: data_dir/report-keys.passphrase
   std::filesystem::path report_trusted_ca_file;      // authorities trusted besides the clinic's CA; empty: none
+  bool report_revocation_check = true;               // ask own certificates' OCSP responders
   std::filesystem::path report_pkcs11_module;        // a security module's PKCS#11 library; empty: none
   std::string report_pkcs11_token;                   // the label of its token holding the radiologists' keys
   std::filesystem::path report_pkcs11_pin_file;      // the token's user PIN (first line)

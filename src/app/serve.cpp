@@ -28,6 +28,7 @@
 #include "app/patient_moves.hpp"
 #include "app/services.hpp"
 #include "core/log.hpp"
+#include "net/tsa/der_post.hpp"
 #include "net/tsa/tsa_client.hpp"
 #include "api/dimse/archive_services.hpp"
 #include "api/dimse/ris_services.hpp"
@@ -252,6 +253,11 @@ Result<Services> open_services(const Config& config) {
       return fail(ErrorCode::InvalidArgument, "report_trusted_ca_file " + config.report_trusted_ca_file.string() + ": " +
                                                   count.error().detail);
   }
+  if (config.report_revocation_check)
+    signing.revocation = [](const std::string& url, std::string_view request) {
+      return net::post_der(url, request, "application/ocsp-request", "application/ocsp-response",
+                           "the certificate's revocation responder (" + url + ")", std::chrono::seconds(10));
+    };
   auto token = security_module(config);
   if (!token) return std::unexpected(token.error());
   signing.token = std::move(*token);

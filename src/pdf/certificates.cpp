@@ -223,6 +223,13 @@ Result<std::string> issuer_chain(std::string_view cert_pem, std::string_view can
   return out;
 }
 
+Result<std::string> first_certificate(std::string_view pem) {
+  auto certs = read_certificates(pem);
+  if (!certs) return std::unexpected(certs.error());
+  if (certs->empty()) return fail(ErrorCode::NotFound, "no certificate issued it here");
+  return certificate_pem(certs->front().get());
+}
+
 Result<size_t> certificates_in(std::string_view pem) {
   auto certs = read_certificates(pem);
   if (!certs) return std::unexpected(certs.error());

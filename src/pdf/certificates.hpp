@@ -54,6 +54,9 @@ struct SigningIdentity {
 // self-signed one (PEM, concatenated, nearest first): its chain, and nothing else of the bundle.
 [[nodiscard]] Result<std::string> issuer_chain(std::string_view cert_pem, std::string_view candidates_pem);
 
+// The first certificate of a PEM bundle, PEM; NotFound for an empty bundle.
+[[nodiscard]] Result<std::string> first_certificate(std::string_view pem);
+
 // How many certificates a PEM bundle holds; InvalidArgument for one that is not readable.
 [[nodiscard]] Result<size_t> certificates_in(std::string_view pem);
 

@@ -341,10 +341,54 @@ Result<SigningCertificate> PdfSigner::certificate_of(const std::string& username
   return described("clinic", (*issued)->cert_pem);
 }
 
+Status PdfSigner::not_revoked(const pdf::SigningIdentity& identity, const std::string& trusted) {
+  if (!options_.revocation) return {};
+  auto url = pdf::ocsp_url(identity.cert_pem);
+  if (!url) return std::unexpected(url.error());
+  if (url->empty()) return {};
+  const auto now = std::chrono::system_clock::now();
+  std::optional<pdf::Revocation> known;
+  {
+    std::lock_guard lock(mutex_);
+    std::erase_if(revocations_, [&](const auto& entry) { return entry.second.valid_until < now; });
+    if (auto it = revocations_.find(identity.cert_pem); it != revocations_.end()) known = it->second;
+  }
+  if (!known) {
+    auto issuers = pdf::issuer_chain(identity.cert_pem, identity.chain_pem + trusted);
+    if (!issuers) return std::unexpected(issuers.error());
+    auto issuer = pdf::first_certificate(*issuers);
+    if (!issuer) return std::unexpected(issuer.error());
+    auto asked = pdf::check_revocation(identity.cert_pem, *issuer, options_.revocation);
+    if (!asked && asked.error().code == ErrorCode::Unavailable)
+      return fail(ErrorCode::Unavailable, "whether the certificate was revoked cannot be checked now (" +
+                                              asked.error().detail + "); try again later");
+    if (!asked) return std::unexpected(asked.error());
+    known = *asked;
+    std::lock_guard lock(mutex_);
+    revocations_[identity.cert_pem] = *asked;
+  }
+  if (known->status == pdf::Revocation::Revoked)
+    return fail(ErrorCode::InvalidArgument,
+                "the certificate was revoked by its authority" +
+                    (known->revoked_at == std::chrono::system_clock::time_point{}
+                         ? std::string()
+                         : " on " + utc_iso(std::chrono::duration_cast<std::chrono::seconds>(
+                                              known->revoked_at.time_since_epoch()).count()).substr(0, 10)) +
+                    (known->reason.empty() ? "" : " (" + known->reason + ")"));
+  if (known->status == pdf::Revocation::Unknown)
+    return fail(ErrorCode::InvalidArgument, "the certificate was revoked by its authority, or it does not know it");
+  return {};
+}
+
 Status PdfSigner::acceptable(const std::string& person_name, const pdf::SigningIdentity& identity) {
   auto ca = clinic_ca_pem();
   if (!ca) return std::unexpected(ca.error());
   if (auto s = pdf::check_signing_identity(identity, trusted_pem(*ca)); !s) return std::unexpected(s.error());
+  if (auto s = not_revoked(identity, trusted_pem(*ca)); !s) {
+    // (said as a refusal of this certificate: the screen words it)
+    if (s.error().code == ErrorCode::Unavailable) return fail(ErrorCode::InvalidArgument, s.error().detail);
+    return s;
+  }
   // Their own: a report signed by one person is never signed with another's certificate.
   auto summary = pdf::certificate_summary(identity.cert_pem);
   if (!summary) return std::unexpected(summary.error());
@@ -459,8 +503,10 @@ Status PdfSigner::check_can_sign(const std::string& username) {
   auto ca = clinic_ca_pem();
   if (!ca) return std::unexpected(ca.error());
   pdf::SigningIdentity certificate{"", (*mine)->cert_pem, (*mine)->chain_pem, {}};
-  if (auto s = pdf::check_signing_identity(certificate, trusted_pem(*ca)); !s)
-    return fail(ErrorCode::StateConflict, "Your own signing certificate cannot sign now (" + s.error().detail +
+  auto checked = pdf::check_signing_identity(certificate, trusted_pem(*ca));
+  if (checked) checked = not_revoked(certificate, trusted_pem(*ca));
+  if (!checked)
+    return fail(ErrorCode::StateConflict, "Your own signing certificate cannot sign now (" + checked.error().detail +
                                               "); bring a new one, or go back to the clinic's, on your account page");
   return {};
 }
@@ -495,6 +541,9 @@ Result<pdf::SigningIdentity> PdfSigner::person(const std::string& username, cons
   if (!mine) return std::unexpected(mine.error());
   if (*mine) {
     if (auto s = pdf::check_signing_identity((*mine)->second, trusted_pem(ca.cert_pem)); !s)
+      return fail(ErrorCode::StateConflict, "Your own signing certificate cannot sign now (" + s.error().detail +
+                                                "); bring a new one, or go back to the clinic's, on your account page");
+    if (auto s = not_revoked((*mine)->second, trusted_pem(ca.cert_pem)); !s)
       return fail(ErrorCode::StateConflict, "Your own signing certificate cannot sign now (" + s.error().detail +
                                                 "); bring a new one, or go back to the clinic's, on your account page");
     auto summary = pdf::certificate_summary((*mine)->second.cert_pem);

@@ -19,6 +19,7 @@
 #include "core/time_zone.hpp"
 #include "pdf/pades.hpp"
 #include "pdf/pkcs11.hpp"
+#include "pdf/revocation.hpp"
 #include "pdf/report_layout.hpp"
 #include "reporting/signer.hpp"
 #include "reporting/signing_keys.hpp"
@@ -41,6 +42,10 @@ struct PdfSignerOptions {
   // The clinic's security module (PKCS#11), logged in; null: none. Radiologists may sign with a key
   // of theirs on it.
   std::shared_ptr<pdf::Pkcs11Token> token;
+  // Asks a certificate's OCSP responder whether it was revoked; empty: not asked. A radiologist's
+  // own certificate (a file's or the module's) that names a responder is checked when chosen and
+  // before each signature (answers kept until their nextUpdate); the clinic's CA names none.
+  pdf::OcspCallback revocation;
 };
 
 // The certificate a radiologist signs with, as their account page shows it.
@@ -132,12 +137,16 @@ class PdfSigner : public Signer {
   Result<std::pair<std::string, pdf::SigningIdentity>> token_identity(const std::string& person_name,
                                                                       const std::string& fingerprint);
   std::string trusted_pem(const std::string& ca_pem) const { return ca_pem + options_.trusted_ca_pem; }
+  // InvalidArgument when its authority says it was revoked (or knows it not); Unavailable when that
+  // cannot be asked now. Nothing to ask for a certificate that names no responder.
+  Status not_revoked(const pdf::SigningIdentity& identity, const std::string& trusted);
   Status key_images(const SigningRequest& request, std::vector<pdf::KeyImage>& out);
   SigningKeys& keys_;
   TimeZone zone_;
   PdfSignerOptions options_;
   std::mutex mutex_;
   std::map<std::string, pdf::SigningIdentity> cached_;  // by SigningKeys name (a person's: their prefix)
+  std::map<std::string, pdf::Revocation> revocations_;  // by certificate (PEM), while valid
 };
 
 // Whether a certificate's name (its common name) names the person a signature prints: the words

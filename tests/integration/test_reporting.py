@@ -107,6 +107,12 @@ class ReportingTest(ScannerServer):
         # certificate (tests/fixtures/certificates), and the time-stamping authority's root.
         subprocess.run([str(CERTIFICATES / "make_p12.sh"), str(cls.tsa_dir / "certificates")], check=True,
                        capture_output=True)
+        # Her authority answers revocation queries on loopback; two more certificates of hers name it.
+        cls.ocsp = subprocess.Popen([sys.executable, str(CERTIFICATES / "ocsp_server.py"),
+                                     str(cls.tsa_dir / "certificates"), "0"], stdout=subprocess.PIPE, text=True)
+        ocsp_port = cls.ocsp.stdout.readline().split()[-1]
+        subprocess.run([str(CERTIFICATES / "make_ocsp.sh"), str(cls.tsa_dir / "certificates"),
+                        f"http://127.0.0.1:{ocsp_port}/"], check=True, capture_output=True)
         # The clinic's hardware security module (SoftHSM) with radiologists' keys on it.
         subprocess.run([str(CERTIFICATES / "make_token.sh"), str(cls.tsa_dir / "certificates")], check=True,
                        capture_output=True)
@@ -135,8 +141,9 @@ class ReportingTest(ScannerServer):
     @classmethod
     def tearDownClass(cls):
         super().tearDownClass()
-        cls.tsa.terminate()
-        cls.tsa.wait(timeout=10)
+        for peer in (cls.tsa, cls.ocsp):
+            peer.terminate()
+            peer.wait(timeout=10)
         shutil.rmtree(cls.tsa_dir, ignore_errors=True)
 
     def acquired(self, family, minutes, room=None):
@@ -788,6 +795,39 @@ class ReportingTest(ScannerServer):
         self.assertTrue(any(d.startswith("signs reports from now on with their key on the security module, certificate")
                             and chosen["serial"] in d for d in audit), audit)
         self.assertTrue(any(d.startswith("refused a signing key on the security module") for d in audit), audit)
+
+    def test_a_revoked_certificate_is_refused_when_brought_and_before_a_signature(self):
+        path = "/api/account/signing-certificate"
+        files = self.tsa_dir / "certificates"
+        p12 = lambda name: base64.b64encode((files / f"{name}.p12").read_bytes()).decode()
+        rosa = self.radiologist("rferrer", "Dra. Laia Ferrer i Puig")
+        status, problem = self.call("PUT", path, {"pkcs12": p12("ocsp-revoked"), "password": "s3cret",
+                                                  "reauthentication": PASSWORD}, token=rosa)
+        self.assertEqual(status, 400, problem)
+        self.assertEqual([(e["field"], e["rule"]) for e in problem["errors"]], [("pkcs12", "revoked")], problem)
+        self.assertIn("keyCompromise", problem["errors"][0]["message"])
+        status, own = self.call("PUT", path, {"pkcs12": p12("ocsp-good"), "password": "s3cret",
+                                              "reauthentication": PASSWORD}, token=rosa)
+        self.assertEqual((status, own["source"]), (200, "own"), own)
+        _, order = self.acquired("Revocada", 180)
+        o = order["id"]
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/claim", token=rosa)[0], 200)
+        self.assertEqual(self.call("PUT", f"/api/reading/{o}/report", self.draft("No nodule.", "Normal."),
+                                   token=rosa)[0], 200)
+        # Her card is lost and her authority revokes it: her signature is refused, nothing signed.
+        index = files / "index.txt"
+        serial = "0A11CE01"
+        index.write_text("".join(
+            ("R" + line[1:line.index("\t", 2) + 1] + "200101000000Z,keyCompromise" + line[line.index("\t", 2) + 1:]
+             if line.startswith("V\t") and f"\t{serial}\t" in line else line)
+            for line in index.read_text().splitlines(keepends=True)))
+        status, refused = self.call("POST", f"/api/reading/{o}/report/sign",
+                                    {"revision": 1, "reauthentication": PASSWORD}, token=rosa)
+        self.assertEqual(status, 409, refused)
+        self.assertEqual(refused["conflict"]["rule"], "certificate_unusable", refused)
+        self.assertIn("was revoked", refused["detail"])
+        self.assertEqual(self.call("GET", f"/api/reading/{o}", token=rosa)[1]["report"]["versions"], [])
+        self.assertEqual(self.call("DELETE", path, {"reauthentication": PASSWORD}, token=rosa)[0], 200)
 
     def test_a_radiologist_brings_her_own_certificate_in_the_browser(self):
         built()

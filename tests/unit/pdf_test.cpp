@@ -20,8 +20,10 @@
 #include "pdf/certificates.hpp"
 #include "pdf/pades.hpp"
 #include "pdf/pkcs11.hpp"
+#include "pdf/revocation.hpp"
 #include "pdf/report_layout.hpp"
 #include "pdf/timestamp.hpp"
+#include "ocsp_responder.hpp"
 #include "test_dir.hpp"
 
 namespace vireo::pdf {
@@ -453,6 +455,49 @@ TEST_F(PdfTest, PdfSignsWithAKeyOnAPkcs11Token) {
   auto again = sign_pades(*pdf, *laia, request_at(when));
   ASSERT_TRUE(again) << again.error().message();
   EXPECT_TRUE(verify_pades(*again, slurp(dir_ / "authority.pem"))->valid());
+}
+
+TEST_F(PdfTest, PdfRevocationIsAskedOfTheResponderTheCertificateNames) {
+  const fs::path fixtures = fs::path(VIREO_FIXTURES) / "certificates";
+  auto made = run("sh " + shell_word(fixtures / "make_p12.sh") + " " + shell_word(dir_) + " && sh " +
+                  shell_word(fixtures / "make_ocsp.sh") + " " + shell_word(dir_) + " http://ocsp.comb.example/");
+  ASSERT_EQ(made.status, 0) << made.output;
+  const std::string good = slurp(dir_ / "ocsp-good.pem"), revoked = slurp(dir_ / "ocsp-revoked.pem");
+  const std::string authority = slurp(dir_ / "authority.pem");
+  EXPECT_EQ(*ocsp_url(good), "http://ocsp.comb.example/");
+  EXPECT_EQ(*ocsp_url(slurp(dir_ / "person.pem")), "") << "names none";
+
+  std::vector<std::string> asked;
+  auto fine = check_revocation(good, authority, vireo::testing::offline_ocsp_responder(dir_, "authority", &asked));
+  ASSERT_TRUE(fine) << fine.error().message();
+  EXPECT_EQ(fine->status, Revocation::Good);
+  EXPECT_EQ(asked, (std::vector<std::string>{"http://ocsp.comb.example/"}));
+  auto lost = check_revocation(revoked, authority, vireo::testing::offline_ocsp_responder(dir_, "authority"));
+  ASSERT_TRUE(lost) << lost.error().message();
+  EXPECT_EQ(lost->status, Revocation::Revoked);
+  EXPECT_EQ(lost->reason, "keyCompromise");
+  EXPECT_LT(lost->revoked_at, std::chrono::system_clock::now());
+
+  // An answer it cannot trust is no answer: signed by an authority that is not the certificate's,
+  // not an OCSP response, or none at all.
+  auto forged = check_revocation(revoked, authority, vireo::testing::offline_ocsp_responder(dir_, "elsewhere"));
+  ASSERT_FALSE(forged);
+  EXPECT_EQ(forged.error().code, ErrorCode::Unavailable);
+  EXPECT_NE(forged.error().detail.find("not signed by the certificate's authority"), std::string::npos)
+      << forged.error().detail;
+  auto garbage = check_revocation(good, authority, [](const std::string&, std::string_view) -> Result<std::string> {
+    return std::string("<html>maintenance</html>");
+  });
+  ASSERT_FALSE(garbage);
+  EXPECT_EQ(garbage.error().code, ErrorCode::Unavailable);
+  auto down = check_revocation(good, authority, [](const std::string&, std::string_view) -> Result<std::string> {
+    return fail(ErrorCode::Unavailable, "the responder cannot be reached");
+  });
+  ASSERT_FALSE(down);
+  EXPECT_EQ(down.error().code, ErrorCode::Unavailable);
+  EXPECT_EQ(check_revocation(slurp(dir_ / "person.pem"), authority, vireo::testing::offline_ocsp_responder(dir_, "authority")).error().code,
+            ErrorCode::InvalidArgument)
+      << "a certificate that names no responder is not asked about";
 }
 
 TEST_F(PdfTest, PdfAnyFlippedByteBreaksTheSignature) {

@@ -17,6 +17,7 @@
 #include "pdf/pkcs11.hpp"
 #include "events/outbox.hpp"
 #include "manual_clock.hpp"
+#include "ocsp_responder.hpp"
 #include "reporting/critical_results.hpp"
 #include "reporting/letter.hpp"
 #include "reporting/pdf_signer.hpp"
@@ -834,6 +835,72 @@ TEST_F(ReportingTest, ARadiologistSignsWithHerKeyOnTheClinicsSecurityModule) {
 
   ASSERT_TRUE(other_node.stop_own_certificate("lferrer"));
   EXPECT_EQ(signer.certificate_of("lferrer")->source, "clinic");
+  fs::remove_all(certs);
+}
+
+// Her authority answers revocation queries (OCSP): a revoked certificate is refused when she brings
+// it, and one revoked since stops her next signature, as does a responder that cannot be asked.
+TEST_F(ReportingTest, ARevokedCertificateIsRefusedWhenBroughtAndBeforeEachSignature) {
+  const fs::path certs = testing::fresh_test_dir("vireo-ocsp-certificates");
+  ASSERT_EQ(std::system(("sh '" VIREO_FIXTURES "/certificates/make_p12.sh' '" + certs.string() + "' && sh '" VIREO_FIXTURES
+                         "/certificates/make_ocsp.sh' '" + certs.string() + "' http://ocsp.comb.example/").c_str()),
+            0);
+  PdfSignerOptions options;
+  options.clinic_name = "Clínica Diagonal";
+  options.key_passphrase = "a passphrase for the tests";
+  options.trusted_ca_pem = testing::slurp(certs / "authority.pem");
+  std::vector<std::string> asked;
+  options.revocation = testing::offline_ocsp_responder(certs, "authority", &asked);
+  PdfSigner signer(*keys_, *TimeZone::named("Europe/Madrid"), options);
+  auto reports = Reports::open(*db_, *writes_, *outbox_, signer);
+  ASSERT_TRUE(reports);
+  ris::StaffFields doctor;
+  doctor.radiologist = true;
+  doctor.username = "lferrer";
+  doctor.display_name = "Dra. Laia Ferrer i Puig";
+  ASSERT_TRUE(catalogue_->create_staff(doctor, "admin")->saved());
+  const auto laia = signed_in("lferrer", access::Role::Radiologist);
+  const std::string name = *(*reports)->signer_name("lferrer");
+
+  auto revoked = signer.use_own_certificate("lferrer", name, testing::slurp(certs / "ocsp-revoked.p12"), "s3cret");
+  ASSERT_FALSE(revoked);
+  EXPECT_EQ(revoked.error().code, ErrorCode::InvalidArgument);
+  EXPECT_NE(revoked.error().detail.find("was revoked by its authority"), std::string::npos) << revoked.error().detail;
+  EXPECT_NE(revoked.error().detail.find("keyCompromise"), std::string::npos) << revoked.error().detail;
+  EXPECT_EQ(signer.certificate_of("lferrer")->source, "clinic");
+  ASSERT_FALSE(asked.empty());
+  EXPECT_EQ(asked.back(), "http://ocsp.comb.example/");
+  ASSERT_TRUE(signer.use_own_certificate("lferrer", name, testing::slurp(certs / "ocsp-good.p12"), "s3cret"));
+  ASSERT_TRUE(signer.check_can_sign("lferrer"));
+  const int64_t order = acquired_exam(0);
+  ASSERT_TRUE(reading_->claim(order, laia)->saved());
+  ASSERT_TRUE((*reports)->save_draft(order, 0, content("No acute findings.", "Normal."), laia)->saved());
+  auto signed_report = (*reports)->sign(order, 1, laia, "10.0.0.7");
+  ASSERT_TRUE(signed_report && signed_report->saved()) << (signed_report ? "" : signed_report.error().message());
+  EXPECT_TRUE(signer.verify((*reports)->signed_pdf(order, 1, laia)->pdf)->valid());
+
+  // Revoked since (a lost card): her next signature is refused before her code is asked for.
+  testing::revoke_in_index(certs, "0A11CE01");
+  auto now_revoked = signer.check_can_sign("lferrer");
+  ASSERT_FALSE(now_revoked);
+  EXPECT_EQ(now_revoked.error().code, ErrorCode::StateConflict);
+  EXPECT_NE(now_revoked.error().detail.find("was revoked"), std::string::npos) << now_revoked.error().detail;
+  const int64_t second = acquired_exam(1);
+  ASSERT_TRUE(reading_->claim(second, laia)->saved());
+  ASSERT_TRUE((*reports)->save_draft(second, 0, content("No acute findings.", "Normal."), laia)->saved());
+  auto refused = (*reports)->sign(second, 1, laia, "10.0.0.7");
+  ASSERT_FALSE(refused && refused->saved());
+  EXPECT_EQ((*(*reports)->of_order(second, laia))->versions.size(), 0u) << "nothing signed";
+
+  // A responder that cannot be asked: not signed either, saying so.
+  PdfSignerOptions offline = options;
+  offline.revocation = [](const std::string&, std::string_view) -> Result<std::string> {
+    return fail(ErrorCode::Unavailable, "the certificate's revocation responder cannot be reached");
+  };
+  PdfSigner cut_off(*keys_, *TimeZone::named("Europe/Madrid"), offline);
+  auto unknown = cut_off.check_can_sign("lferrer");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().detail.find("cannot be checked now"), std::string::npos) << unknown.error().detail;
   fs::remove_all(certs);
 }
 

@@ -39,6 +39,9 @@ await run('certificate end-to-end', async ({ page, check }) => {
   // An authority nobody here trusts: refused, saying what to do, before her code is spent.
   await offer(page, 'stranger.p12', 's3cret', totp(key));
   await problem.getByText('does not trust the authority').waitFor();
+  // One her authority has revoked (its OCSP responder says so): refused too, saying so.
+  await offer(page, 'ocsp-revoked.p12', 's3cret', totp(key));
+  await problem.getByText('says it is revoked').waitFor();
   // A wrong code of hers: nothing changes.
   await offer(page, 'person.p12', 's3cret', '000000');
   await problem.getByText('is not right').waitFor();

@@ -34,7 +34,8 @@ std::string refusal_rule(const std::string& detail) {
       {"password", "wrong_password"},  {"not a PKCS#12", "not_pkcs12"},  {"lacks a private key", "no_key"},
       {"does not match", "no_key"},   {"not one for signing", "not_for_signing"},
       {"not issued by an authority", "untrusted"}, {"has expired", "expired"}, {"not valid yet", "not_yet_valid"},
-      {"is issued to", "other_person"}, {"no key and certificate of yours", "not_on_token"}};
+      {"is issued to", "other_person"}, {"no key and certificate of yours", "not_on_token"},
+      {"was revoked", "revoked"}, {"cannot be checked now", "revocation_unavailable"}};
   for (const auto& [words, rule] : rules)
     if (detail.find(words) != std::string::npos) return rule;
   return "refused";

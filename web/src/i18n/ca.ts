@@ -976,6 +976,8 @@ export const ca: Messages = {
         untrusted: 'La clínica no confia en l\'autoritat que va emetre aquest certificat. Un administrador la pot afegir.',
         other_person: 'Aquest certificat està emès a una altra persona. Trieu el vostre: el seu nom ha de ser el vostre tal com figura a la llista de personal de la clínica.',
         not_on_token: 'Aquest certificat ja no és al mòdul de seguretat, o no hi té la clau. Torneu a carregar la pàgina i trieu de nou.',
+        revoked: 'L\'autoritat que va emetre aquest certificat diu que està revocat (o no el coneix). Feu-ne servir un altre, o el de la clínica.',
+        revocation_unavailable: 'Ara no es pot comprovar si aquest certificat està revocat: el servei de la seva autoritat no respon. Torneu-ho a provar més tard, o signeu mentrestant amb el de la clínica.',
       },
     },
   },

@@ -975,6 +975,8 @@ export const en = {
         untrusted: 'The clinic does not trust the authority that issued this certificate. An administrator can add that authority.',
         other_person: 'This certificate is issued to someone else. Choose your own: its name must be yours as the clinic\'s staff list gives it.',
         not_on_token: 'That certificate is no longer on the security module, or has no key there. Reload the page and choose again.',
+        revoked: 'The authority that issued this certificate says it is revoked (or does not know it). Use another, or the clinic\'s.',
+        revocation_unavailable: 'Whether this certificate is revoked cannot be checked now: its authority\'s service does not answer. Try again later, or sign with the clinic\'s meanwhile.',
       },
     },
   },

@@ -976,6 +976,8 @@ export const es: Messages = {
         untrusted: 'La clínica no confía en la autoridad que emitió este certificado. Un administrador puede añadirla.',
         other_person: 'Este certificado está emitido a otra persona. Elija el suyo: su nombre debe ser el suyo tal como figura en la lista de personal de la clínica.',
         not_on_token: 'Ese certificado ya no está en el módulo de seguridad, o no tiene allí su clave. Recargue la página y elija de nuevo.',
+        revoked: 'La autoridad que emitió este certificado dice que está revocado (o no lo conoce). Use otro, o el de la clínica.',
+        revocation_unavailable: 'Ahora no se puede comprobar si este certificado está revocado: el servicio de su autoridad no responde. Inténtelo más tarde, o firme mientras tanto con el de la clínica.',
       },
     },
   },

@@ -18,7 +18,7 @@ import type { TokenCertificate } from './types';
 const KEY = ['account', 'signing-certificate'] as const;
 const TOKEN_KEY = ['account', 'signing-certificate', 'token'] as const;
 const REFUSALS = ['wrong_password', 'not_pkcs12', 'no_key', 'not_for_signing', 'expired', 'not_yet_valid', 'untrusted',
-  'other_person', 'not_on_token'];
+  'other_person', 'not_on_token', 'revoked', 'revocation_unavailable'];
 type Way = 'file' | 'token';
 
 function base64Of(bytes: ArrayBuffer): string {
