@@ -108,7 +108,7 @@ class ReportingTest(ScannerServer):
         subprocess.run([str(CERTIFICATES / "make_p12.sh"), str(cls.tsa_dir / "certificates")], check=True,
                        capture_output=True)
         # Her authority answers revocation queries on loopback; two more certificates of hers name it.
-        cls.ocsp = subprocess.Popen([sys.executable, str(CERTIFICATES / "ocsp_server.py"),
+        cls.ocsp = subprocess.Popen([sys.executable, str(TSA / "ocsp_server.py"),
                                      str(cls.tsa_dir / "certificates"), "0"], stdout=subprocess.PIPE, text=True)
         ocsp_port = cls.ocsp.stdout.readline().split()[-1]
         subprocess.run([str(CERTIFICATES / "make_ocsp.sh"), str(cls.tsa_dir / "certificates"),
@@ -574,6 +574,32 @@ class ReportingTest(ScannerServer):
         self.assertEqual(status, 200, signed)
         self.assertEqual(signed["report"]["versions"][0]["content"]["keyImages"], [])
 
+    def written(self, family, minutes, token):
+        """An acquired exam claimed by the radiologist of `token`, its report's text saved: its order id."""
+        _, order = self.acquired(family, minutes)
+        o = order["id"]
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/claim", token=token)[0], 200)
+        self.assertEqual(self.call("PUT", f"/api/reading/{o}/report", self.draft("No nodule.", "Normal."),
+                                   token=token)[0], 200)
+        return o
+
+    def signed_by_laia(self, o, token, serial):
+        """Signs the report of order `o` with Dr. Laia Ferrer's certificate of `serial`; pdfsig and our
+        check must find it valid: our check's answer."""
+        status, signed = self.call("POST", f"/api/reading/{o}/report/sign", {"revision": 1, "reauthentication": PASSWORD},
+                                   token=token)
+        self.assertEqual(status, 200, signed)
+        self.assertEqual(signed["report"]["versions"][0]["signature"]["certificateSerial"], serial)
+        _, _, pdf = self.server.http("GET", f"/api/reading/{o}/report/versions/1/pdf", token=token)
+        found = pdfsig(pdf)
+        self.assertIn("Signer Certificate Common Name: Laia Ferrer i Puig", found)
+        self.assertIn("Signature is Valid", found)
+        self.assertIn("Signature Type: ETSI.CAdES.detached", found)
+        status, check = self.call("GET", f"/api/reading/{o}/report/versions/1/verify", token=token)
+        self.assertEqual(status, 200, check)
+        self.assertTrue(check["valid"] and check["chainTrusted"], check)
+        return check
+
     def radiologist(self, user, name):
         """A radiologist on the staff list (signing with a password: no authenticator set up)."""
         self.server.add_user(user, "radiologist", password=PASSWORD)
@@ -686,22 +712,8 @@ class ReportingTest(ScannerServer):
         self.assertEqual(self.call("GET", path, token=laia)[1], own)
 
         # Her next report is signed with it: pdfsig and our check agree, the time-stamp's authority trusted too.
-        _, order = self.acquired("Certificat Propi", 135)
-        o = order["id"]
-        self.assertEqual(self.call("POST", f"/api/reading/{o}/claim", token=laia)[0], 200)
-        self.assertEqual(self.call("PUT", f"/api/reading/{o}/report", self.draft("No nodule.", "Normal."),
-                                   token=laia)[0], 200)
-        status, signed = self.call("POST", f"/api/reading/{o}/report/sign", {"revision": 1, "reauthentication": PASSWORD},
-                                   token=laia)
-        self.assertEqual(status, 200, signed)
-        self.assertEqual(signed["report"]["versions"][0]["signature"]["certificateSerial"], own["serial"])
-        _, _, pdf = self.server.http("GET", f"/api/reading/{o}/report/versions/1/pdf", token=laia)
-        found = pdfsig(pdf)
-        self.assertIn("Signer Certificate Common Name: Laia Ferrer i Puig", found)
-        self.assertIn("Signature is Valid", found)
-        status, check = self.call("GET", f"/api/reading/{o}/report/versions/1/verify", token=laia)
-        self.assertEqual(status, 200, check)
-        self.assertTrue(check["valid"] and check["chainTrusted"], check)
+        o = self.written("Certificat Propi", 135, laia)
+        check = self.signed_by_laia(o, laia, own["serial"])
         self.assertEqual((check["signer"], check["timestamped"], check["timestampTrusted"]),
                          ("Laia Ferrer i Puig", True, True), check)
 
@@ -767,22 +779,9 @@ class ReportingTest(ScannerServer):
         self.assertTrue(kept[0][0].startswith("seal:") and "PRIVATE KEY" not in kept[0][0], kept)
         self.assertEqual(kept[0][1], "01")
 
-        _, order = self.acquired("Clau Maquinari", 165)
-        o = order["id"]
-        self.assertEqual(self.call("POST", f"/api/reading/{o}/claim", token=puig)[0], 200)
-        self.assertEqual(self.call("PUT", f"/api/reading/{o}/report", self.draft("No nodule.", "Normal."),
-                                   token=puig)[0], 200)
-        status, signed = self.call("POST", f"/api/reading/{o}/report/sign", {"revision": 1, "reauthentication": PASSWORD},
-                                   token=puig)
-        self.assertEqual(status, 200, signed)
-        self.assertEqual(signed["report"]["versions"][0]["signature"]["certificateSerial"], chosen["serial"])
-        _, _, pdf = self.server.http("GET", f"/api/reading/{o}/report/versions/1/pdf", token=puig)
-        found = pdfsig(pdf)
-        self.assertIn("Signer Certificate Common Name: Laia Ferrer i Puig", found)
-        self.assertIn("Signature is Valid", found)
-        self.assertIn("Signature Type: ETSI.CAdES.detached", found)
-        status, check = self.call("GET", f"/api/reading/{o}/report/versions/1/verify", token=puig)
-        self.assertTrue(check["valid"] and check["chainTrusted"] and check["timestampTrusted"], check)
+        o = self.written("Clau Maquinari", 165, puig)
+        check = self.signed_by_laia(o, puig, chosen["serial"])
+        self.assertTrue(check["timestampTrusted"], check)
 
         status, now = self.call("DELETE", "/api/account/signing-certificate", {"reauthentication": PASSWORD}, token=puig)
         self.assertEqual((status, now["source"]), (200, "clinic"), now)
@@ -809,11 +808,7 @@ class ReportingTest(ScannerServer):
         status, own = self.call("PUT", path, {"pkcs12": p12("ocsp-good"), "password": "s3cret",
                                               "reauthentication": PASSWORD}, token=rosa)
         self.assertEqual((status, own["source"]), (200, "own"), own)
-        _, order = self.acquired("Revocada", 180)
-        o = order["id"]
-        self.assertEqual(self.call("POST", f"/api/reading/{o}/claim", token=rosa)[0], 200)
-        self.assertEqual(self.call("PUT", f"/api/reading/{o}/report", self.draft("No nodule.", "Normal."),
-                                   token=rosa)[0], 200)
+        o = self.written("Revocada", 180, rosa)
         # Her card is lost and her authority revokes it: her signature is refused, nothing signed.
         index = files / "index.txt"
         serial = "0A11CE01"

@@ -160,6 +160,52 @@ class ReportingTest : public ::testing::Test {
     EXPECT_TRUE(done && done->saved());
     return order->value.id;
   }
+  // A fresh folder with the certificates radiologists bring (make_p12.sh), and what `script`, another
+  // fixture of tests/fixtures/certificates run with the folder and `args`, adds to them.
+  static fs::path brought_certificates(const std::string& name, const std::string& script = "",
+                                       const std::string& args = "") {
+    const fs::path dir = testing::fresh_test_dir(name);
+    const std::string fixtures = VIREO_FIXTURES "/certificates/";
+    std::string command = "sh '" + fixtures + "make_p12.sh' '" + dir.string() + "'";
+    if (!script.empty()) command += " && sh '" + fixtures + script + "' '" + dir.string() + "' " + args;
+    EXPECT_EQ(std::system(command.c_str()), 0) << command;
+    return dir;
+  }
+  // Signing as the clinic does, trusting the authority make_p12.sh made in `certs` (that of the
+  // certificates radiologists bring).
+  static PdfSignerOptions trusting(const fs::path& certs) {
+    PdfSignerOptions options;
+    options.clinic_name = "Clínica Diagonal";
+    options.key_passphrase = "a passphrase for the tests";
+    options.trusted_ca_pem = testing::slurp(certs / "authority.pem");
+    return options;
+  }
+  // Dra. Laia Ferrer i Puig, the radiologist those certificates name, on the staff list as "lferrer".
+  bool put_laia_on_staff() {
+    ris::StaffFields doctor;
+    doctor.radiologist = true;
+    doctor.username = "lferrer";
+    doctor.display_name = "Dra. Laia Ferrer i Puig";
+    auto made = catalogue_->create_staff(doctor, "admin");
+    return made && made->saved();
+  }
+  // Dra. Laia Ferrer i Puig on the staff list, signing reports with a signer of `options`.
+  struct SigningAsLaia {
+    std::unique_ptr<PdfSigner> signer;
+    std::unique_ptr<Reports> reports;  // null when it cannot be opened
+    access::Principal laia;
+    std::string name;  // as her signature prints it
+  };
+  SigningAsLaia signing_as_laia(const PdfSignerOptions& options) {
+    SigningAsLaia out;
+    out.signer = std::make_unique<PdfSigner>(*keys_, *TimeZone::named("Europe/Madrid"), options);
+    auto reports = Reports::open(*db_, *writes_, *outbox_, *out.signer);
+    if (!reports || !put_laia_on_staff()) return out;
+    out.reports = std::move(*reports);
+    out.laia = signed_in("lferrer", access::Role::Radiologist);
+    out.name = out.reports->signer_name("lferrer").value_or("");
+    return out;
+  }
   std::string order_status(int64_t id) { return (*orders_->get(id))->status; }
   std::vector<std::string> topics() {
     auto c = db_->connect();
@@ -633,22 +679,11 @@ TEST_F(ReportingTest, KeyImagesAreKeptWithTheTextPrintedInTheirWindowAndSignedAs
 }
 
 TEST_F(ReportingTest, ARadiologistSignsWithTheirOwnCertificateWhenTrustedAndWithTheClinicsOtherwise) {
-  const fs::path certs = testing::fresh_test_dir("vireo-own-certificates");
-  ASSERT_EQ(std::system(("'" VIREO_FIXTURES "/certificates/make_p12.sh' '" + certs.string() + "'").c_str()), 0);
-  PdfSignerOptions options;
-  options.clinic_name = "Clínica Diagonal";
-  options.key_passphrase = "a passphrase for the tests";
-  options.trusted_ca_pem = testing::slurp(certs / "authority.pem");
-  PdfSigner signer(*keys_, *TimeZone::named("Europe/Madrid"), options);
-  auto reports = Reports::open(*db_, *writes_, *outbox_, signer);
+  const fs::path certs = brought_certificates("vireo-own-certificates");
+  PdfSignerOptions options = trusting(certs);
+  auto [owned_signer, reports, laia, name] = signing_as_laia(options);
   ASSERT_TRUE(reports);
-  ris::StaffFields doctor;
-  doctor.radiologist = true;
-  doctor.username = "lferrer";
-  doctor.display_name = "Dra. Laia Ferrer i Puig";
-  ASSERT_TRUE(catalogue_->create_staff(doctor, "admin")->saved());
-  const auto laia = signed_in("lferrer", access::Role::Radiologist);
-  const std::string name = *(*reports)->signer_name("lferrer");
+  PdfSigner& signer = *owned_signer;
   EXPECT_EQ(name, "Dra. Laia Ferrer i Puig");
 
   auto now = signer.certificate_of("lferrer");
@@ -685,11 +720,11 @@ TEST_F(ReportingTest, ARadiologistSignsWithTheirOwnCertificateWhenTrustedAndWith
   // Her report is signed with it, and checks out against the authority the clinic trusts.
   const int64_t order = acquired_exam(0);
   ASSERT_TRUE(reading_->claim(order, laia)->saved());
-  ASSERT_TRUE((*reports)->save_draft(order, 0, content("No acute findings.", "Normal."), laia)->saved());
-  auto signed_report = (*reports)->sign(order, 1, laia, "10.0.0.7");
+  ASSERT_TRUE(reports->save_draft(order, 0, content("No acute findings.", "Normal."), laia)->saved());
+  auto signed_report = reports->sign(order, 1, laia, "10.0.0.7");
   ASSERT_TRUE(signed_report && signed_report->saved());
   EXPECT_EQ(signed_report->value.versions[0].signature->certificate_serial, own->serial);
-  auto pdf = (*reports)->signed_pdf(order, 1, laia);
+  auto pdf = reports->signed_pdf(order, 1, laia);
   ASSERT_TRUE(pdf);
   auto check = signer.verify(pdf->pdf);
   ASSERT_TRUE(check);
@@ -713,13 +748,13 @@ TEST_F(ReportingTest, ARadiologistSignsWithTheirOwnCertificateWhenTrustedAndWith
   ReportContent more;
   more.sections = {{"addendum", "Addendum", "Compared with the prior: unchanged."}};
   const int64_t revision = signed_report->value.draft_revision;
-  ASSERT_TRUE((*reports)->save_draft(order, revision, more, laia, Reports::Draft::Addendum)->saved());
-  auto addendum = (*reports)->sign(order, revision + 1, laia, "10.0.0.7");
+  ASSERT_TRUE(reports->save_draft(order, revision, more, laia, Reports::Draft::Addendum)->saved());
+  auto addendum = reports->sign(order, revision + 1, laia, "10.0.0.7");
   ASSERT_TRUE(addendum && addendum->saved());
   EXPECT_NE(addendum->value.versions[1].signature->certificate_serial, own->serial);
   EXPECT_NE(addendum->value.versions[1].signature->certificate_subject.find("Dra. Laia Ferrer i Puig"), std::string::npos);
   EXPECT_EQ(signer.certificate_of("lferrer")->source, "clinic");
-  EXPECT_TRUE(signer.verify((*reports)->signed_pdf(order, 1, laia)->pdf)->valid());
+  EXPECT_TRUE(signer.verify(reports->signed_pdf(order, 1, laia)->pdf)->valid());
   fs::remove_all(certs);
 }
 
@@ -727,29 +762,16 @@ TEST_F(ReportingTest, ARadiologistSignsWithTheirOwnCertificateWhenTrustedAndWith
 // hers among those in her name; the key never leaves the module, and a node that does not reach it
 // refuses to sign rather than sign with another.
 TEST_F(ReportingTest, ARadiologistSignsWithHerKeyOnTheClinicsSecurityModule) {
-  const fs::path certs = testing::fresh_test_dir("vireo-token-certificates");
-  ASSERT_EQ(std::system(("sh '" VIREO_FIXTURES "/certificates/make_p12.sh' '" + certs.string() + "' && sh '" VIREO_FIXTURES
-                         "/certificates/make_token.sh' '" + certs.string() + "'").c_str()),
-            0);
+  const fs::path certs = brought_certificates("vireo-token-certificates", "make_token.sh");
   ::setenv("SOFTHSM2_CONF", (certs / "softhsm2.conf").c_str(), 1);
   auto token = pdf::Pkcs11Token::open("/usr/lib/softhsm/libsofthsm2.so", "Vireo HSM", "123456");
   ASSERT_TRUE(token) << token.error().message();
-  PdfSignerOptions options;
-  options.clinic_name = "Clínica Diagonal";
-  options.key_passphrase = "a passphrase for the tests";
-  options.trusted_ca_pem = testing::slurp(certs / "authority.pem");
+  PdfSignerOptions options = trusting(certs);
   PdfSignerOptions without_module = options;
   options.token = *token;
-  PdfSigner signer(*keys_, *TimeZone::named("Europe/Madrid"), options);
-  auto reports = Reports::open(*db_, *writes_, *outbox_, signer);
+  auto [owned_signer, reports, laia, name] = signing_as_laia(options);
   ASSERT_TRUE(reports);
-  ris::StaffFields doctor;
-  doctor.radiologist = true;
-  doctor.username = "lferrer";
-  doctor.display_name = "Dra. Laia Ferrer i Puig";
-  ASSERT_TRUE(catalogue_->create_staff(doctor, "admin")->saved());
-  const auto laia = signed_in("lferrer", access::Role::Radiologist);
-  const std::string name = *(*reports)->signer_name("lferrer");
+  PdfSigner& signer = *owned_signer;
 
   // Hers are listed, each with why it may not sign; nobody else's, nor to a colleague whose name is
   // only part of hers (the module holds everyone's keys behind one PIN).
@@ -797,11 +819,11 @@ TEST_F(ReportingTest, ARadiologistSignsWithHerKeyOnTheClinicsSecurityModule) {
 
   const int64_t order = acquired_exam(0);
   ASSERT_TRUE(reading_->claim(order, laia)->saved());
-  ASSERT_TRUE((*reports)->save_draft(order, 0, content("No acute findings.", "Normal."), laia)->saved());
-  auto signed_report = (*reports)->sign(order, 1, laia, "10.0.0.7");
+  ASSERT_TRUE(reports->save_draft(order, 0, content("No acute findings.", "Normal."), laia)->saved());
+  auto signed_report = reports->sign(order, 1, laia, "10.0.0.7");
   ASSERT_TRUE(signed_report && signed_report->saved()) << (signed_report ? "" : signed_report.error().message());
   EXPECT_EQ(signed_report->value.versions[0].signature->certificate_serial, chosen->serial);
-  auto check = signer.verify((*reports)->signed_pdf(order, 1, laia)->pdf);
+  auto check = signer.verify(reports->signed_pdf(order, 1, laia)->pdf);
   ASSERT_TRUE(check);
   EXPECT_TRUE(check->valid()) << check->problem;
   EXPECT_EQ(check->signer_common_name, "Laia Ferrer i Puig");
@@ -814,7 +836,7 @@ TEST_F(ReportingTest, ARadiologistSignsWithHerKeyOnTheClinicsSecurityModule) {
   EXPECT_EQ(cannot.error().code, ErrorCode::StateConflict);
   EXPECT_NE(cannot.error().detail.find("security module"), std::string::npos) << cannot.error().detail;
   EXPECT_EQ(other_node.certificate_of("lferrer")->source, "token");
-  EXPECT_TRUE(other_node.verify((*reports)->signed_pdf(order, 1, laia)->pdf)->valid());
+  EXPECT_TRUE(other_node.verify(reports->signed_pdf(order, 1, laia)->pdf)->valid());
 
   // Someone with the database but not the passphrase points a colleague's row at her key: the seal
   // no longer holds, and nothing is signed with it.
@@ -841,26 +863,13 @@ TEST_F(ReportingTest, ARadiologistSignsWithHerKeyOnTheClinicsSecurityModule) {
 // Her authority answers revocation queries (OCSP): a revoked certificate is refused when she brings
 // it, and one revoked since stops her next signature, as does a responder that cannot be asked.
 TEST_F(ReportingTest, ARevokedCertificateIsRefusedWhenBroughtAndBeforeEachSignature) {
-  const fs::path certs = testing::fresh_test_dir("vireo-ocsp-certificates");
-  ASSERT_EQ(std::system(("sh '" VIREO_FIXTURES "/certificates/make_p12.sh' '" + certs.string() + "' && sh '" VIREO_FIXTURES
-                         "/certificates/make_ocsp.sh' '" + certs.string() + "' http://ocsp.comb.example/").c_str()),
-            0);
-  PdfSignerOptions options;
-  options.clinic_name = "Clínica Diagonal";
-  options.key_passphrase = "a passphrase for the tests";
-  options.trusted_ca_pem = testing::slurp(certs / "authority.pem");
+  const fs::path certs = brought_certificates("vireo-ocsp-certificates", "make_ocsp.sh", "http://ocsp.comb.example/");
+  PdfSignerOptions options = trusting(certs);
   std::vector<std::string> asked;
   options.revocation = testing::offline_ocsp_responder(certs, "authority", &asked);
-  PdfSigner signer(*keys_, *TimeZone::named("Europe/Madrid"), options);
-  auto reports = Reports::open(*db_, *writes_, *outbox_, signer);
+  auto [owned_signer, reports, laia, name] = signing_as_laia(options);
   ASSERT_TRUE(reports);
-  ris::StaffFields doctor;
-  doctor.radiologist = true;
-  doctor.username = "lferrer";
-  doctor.display_name = "Dra. Laia Ferrer i Puig";
-  ASSERT_TRUE(catalogue_->create_staff(doctor, "admin")->saved());
-  const auto laia = signed_in("lferrer", access::Role::Radiologist);
-  const std::string name = *(*reports)->signer_name("lferrer");
+  PdfSigner& signer = *owned_signer;
 
   auto revoked = signer.use_own_certificate("lferrer", name, testing::slurp(certs / "ocsp-revoked.p12"), "s3cret");
   ASSERT_FALSE(revoked);
@@ -874,10 +883,10 @@ TEST_F(ReportingTest, ARevokedCertificateIsRefusedWhenBroughtAndBeforeEachSignat
   ASSERT_TRUE(signer.check_can_sign("lferrer"));
   const int64_t order = acquired_exam(0);
   ASSERT_TRUE(reading_->claim(order, laia)->saved());
-  ASSERT_TRUE((*reports)->save_draft(order, 0, content("No acute findings.", "Normal."), laia)->saved());
-  auto signed_report = (*reports)->sign(order, 1, laia, "10.0.0.7");
+  ASSERT_TRUE(reports->save_draft(order, 0, content("No acute findings.", "Normal."), laia)->saved());
+  auto signed_report = reports->sign(order, 1, laia, "10.0.0.7");
   ASSERT_TRUE(signed_report && signed_report->saved()) << (signed_report ? "" : signed_report.error().message());
-  EXPECT_TRUE(signer.verify((*reports)->signed_pdf(order, 1, laia)->pdf)->valid());
+  EXPECT_TRUE(signer.verify(reports->signed_pdf(order, 1, laia)->pdf)->valid());
 
   // Revoked since (a lost card): her next signature is refused before her code is asked for.
   testing::revoke_in_index(certs, "0A11CE01");
@@ -887,10 +896,10 @@ TEST_F(ReportingTest, ARevokedCertificateIsRefusedWhenBroughtAndBeforeEachSignat
   EXPECT_NE(now_revoked.error().detail.find("was revoked"), std::string::npos) << now_revoked.error().detail;
   const int64_t second = acquired_exam(1);
   ASSERT_TRUE(reading_->claim(second, laia)->saved());
-  ASSERT_TRUE((*reports)->save_draft(second, 0, content("No acute findings.", "Normal."), laia)->saved());
-  auto refused = (*reports)->sign(second, 1, laia, "10.0.0.7");
+  ASSERT_TRUE(reports->save_draft(second, 0, content("No acute findings.", "Normal."), laia)->saved());
+  auto refused = reports->sign(second, 1, laia, "10.0.0.7");
   ASSERT_FALSE(refused && refused->saved());
-  EXPECT_EQ((*(*reports)->of_order(second, laia))->versions.size(), 0u) << "nothing signed";
+  EXPECT_EQ((*reports->of_order(second, laia))->versions.size(), 0u) << "nothing signed";
 
   // A responder that cannot be asked: not signed either, saying so.
   PdfSignerOptions offline = options;
