@@ -8,7 +8,7 @@
 // the temporary one); VIREO_TOTP_USER / VIREO_TOTP_PASSWORD (a radiologist without TOTP yet);
 // VIREO_SCREENSHOTS (optional).
 import { join } from 'node:path';
-import { checkAccessible, env, passwordSignIn, run } from './session.mjs';
+import { checkAccessible, env, passwordSignIn, run, signOut } from './session.mjs';
 
 const BASE = env('VIREO_URL');
 const SHOTS = process.env.VIREO_SCREENSHOTS;
@@ -50,11 +50,11 @@ await run('account end-to-end', async ({ page, check }) => {
   await page.waitForSelector('text=Password changed');
   await page.click('button:text-is("Continue")');
   await page.waitForSelector('table.studies');
-  await page.click('button:text-is("Sign out")');
+  await signOut(page);
   await signIn(env('VIREO_TECH'), NEW_PASSWORD);
   await page.waitForSelector('table.studies');
   console.log('the new password signs in');
-  await page.click('button:text-is("Sign out")');
+  await signOut(page);
 
   // A reset password: nothing but the change, whatever the address asks for.
   await signIn(env('VIREO_RESET_USER'), env('VIREO_RESET_PASSWORD'));
@@ -71,7 +71,7 @@ await run('account end-to-end', async ({ page, check }) => {
   await page.click('button:text-is("Continue")');
   await page.waitForSelector('table.studies');
   console.log('a reset password: only the change until it is made, then the study list');
-  await page.click('button:text-is("Sign out")');
+  await signOut(page);
 
   // The authenticator key as a QR code beside the key.
   await signIn(env('VIREO_TOTP_USER'), env('VIREO_TOTP_PASSWORD'));

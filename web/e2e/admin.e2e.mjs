@@ -5,7 +5,7 @@
 // Environment: VIREO_URL, VIREO_USER, VIREO_PASSWORD (an admin; the first sign-in sets up the
 // authenticator), VIREO_LOCKED_USER (an account locked by failed sign-ins), VIREO_SCREENSHOTS.
 import { join } from 'node:path';
-import { env, passwordSignIn, run, signIn } from './session.mjs';
+import { env, passwordSignIn, run, signIn, signOut } from './session.mjs';
 
 const BASE = env('VIREO_URL');
 const SHOTS = process.env.VIREO_SCREENSHOTS;
@@ -79,7 +79,7 @@ await run('admin end-to-end', async ({ page, check }) => {
   await page.waitForSelector('[data-testid=temporary-password]');
   const reset = (await page.textContent('[data-testid=temporary-password]')).trim();
   check(reset !== temporary && /reset/.test(await message()), `reset: ${await message()}`);
-  await page.click('button:text-is("Sign out")');
+  await signOut(page);
   await passwordSignIn(page, BASE, 'newtech', reset);
   await page.waitForSelector('text=Choose a new password');
   console.log('the reset password leads to choosing a new one');

@@ -10,7 +10,7 @@
 // VIREO_ADMIN_PASSWORD, VIREO_KEPT_ID, VIREO_DUPLICATE_MRN, VIREO_STUDIES (how many the
 // duplicate has), VIREO_SCREENSHOTS.
 import { join } from 'node:path';
-import { checkAccessible, env, passwordSignIn, run, signIn } from './session.mjs';
+import { checkAccessible, env, passwordSignIn, run, signIn, signOut } from './session.mjs';
 
 const BASE = env('VIREO_URL');
 const SHOTS = process.env.VIREO_SCREENSHOTS;
@@ -86,7 +86,7 @@ await run('merge end-to-end', async ({ page, check }) => {
   // Still found by its MRN, marked merged.
   await page.goto(`${BASE}/patients?q=${env('VIREO_DUPLICATE_MRN')}`);
   await page.waitForSelector(`tr[data-patient="${env('VIREO_DUPLICATE_MRN')}"] [data-testid=merged-badge]`);
-  await page.click('button:text-is("Sign out")');
+  await signOut(page);
 
   // An administrator undoes it: the images go back.
   await signIn(page, BASE, env('VIREO_ADMIN'), env('VIREO_ADMIN_PASSWORD'));

@@ -42,6 +42,13 @@ export async function launch(extraArgs = []) {
   };
 }
 
+// Signs out from the header, and waits for the sign-in form: navigating sooner would cancel the
+// sign-out's request and find the session still open.
+export async function signOut(page) {
+  await page.click('button:text-is("Sign out")');
+  await page.waitForSelector('input[name=username]');
+}
+
 // The sign-in form filled and sent (a role without a second factor is then signed in).
 export async function passwordSignIn(page, base, user, password, code = '') {
   await page.goto(`${base}/`);
