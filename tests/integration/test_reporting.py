@@ -1125,8 +1125,10 @@ class ReportingBrowserTest(ScannerServer):
     EXTRA_ENV = {"VIREO_SENSITIVE_RELEASE_DELAY_H": "72", "VIREO_PEER_REVIEW_PERCENT": "100"}
     eventually = test_mwl.ImagesMeetTheirOrdersTest.eventually
 
-    def test_a_radiologist_reads_writes_signs_and_amends_in_the_browser(self):
-        built()
+    def mammography_waiting(self, *patients):
+        """Two radiologists (marta, joan), an administrator (cap), a mammography unit at Sant Cugat
+        and screening mammograms acquired for `patients` ((family, given, minutes from now)); their
+        (patient, order) and a function reading an order's status."""
         self.server.add_user("cap", "admin", password=PASSWORD)
         admin = self.server.create_token("cap")
         for user, name in (("marta", "Dra. Marta Puig"), ("joan", "Dr. Joan Riera")):
@@ -1143,12 +1145,22 @@ class ReportingBrowserTest(ScannerServer):
             "code": "MG-SCREEN", "name": "Screening mammography", "modality": "MG", "durationMinutes": 15,
             "reportTemplate": "VIR-MG-BREAST"}, token=admin)
         self.assertEqual(status, 201, screening)
-        patient, order, _ = self.booked("Ferrer i Vidal", "Montserrat", mammography, 30, [screening["id"]],
-                                        reason="Screening, 52 years old", sex="F")
-        self.send(patient["mrn"], patient["mrnIssuer"], order["accessionNumber"], study_uid=order["studyInstanceUid"],
-                  name="Ferrer i Vidal^Montserrat")
-        status = lambda: self.call("GET", f"/api/ris/orders/{order['id']}", token=self.reception)[1]["status"]
-        self.eventually(lambda: status() == "acquired", "the images did not close out the exam")
+        status = lambda order: self.call("GET", f"/api/ris/orders/{order['id']}", token=self.reception)[1]["status"]
+        waiting = []
+        for family, given, minutes in patients:
+            patient, order, _ = self.booked(family, given, mammography, minutes, [screening["id"]],
+                                            reason="Screening, 52 years old", sex="F")
+            self.send(patient["mrn"], patient["mrnIssuer"], order["accessionNumber"],
+                      study_uid=order["studyInstanceUid"], name=f"{family}^{given}")
+            self.eventually(lambda: status(order) == "acquired", "the images did not close out the exam")
+            waiting.append((patient, order))
+        return waiting, status
+
+    def test_a_radiologist_reads_writes_signs_and_amends_in_the_browser(self):
+        built()
+        [(patient, order)], status_of = self.mammography_waiting(("Ferrer i Vidal", "Montserrat", 30))
+        status = lambda: status_of(order)
+        admin = self.server.create_token("cap")
         run_e2e(self, "reporting", self.server, "marta", PASSWORD, VIREO_OTHER_USER="joan",
                 VIREO_OTHER_PASSWORD=PASSWORD, VIREO_PATIENT="Ferrer i Vidal", VIREO_ADMIN_USER="cap",
                 VIREO_ADMIN_PASSWORD=PASSWORD)
@@ -1288,3 +1300,36 @@ class ASecurityModuleThatCannotBeUsedStopsTheStartTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ReadingWindowBrowserTest(ScannerServer):
+    """The images on a second screen, in Chromium (web/e2e/reading-window.e2e.mjs): the report full
+    width in one window, the images in their own; a measurement and a key image from there, a
+    warning while that window shows another patient, and the window following the report to the
+    next exam."""
+    send = ReportingBrowserTest.send
+    SOURCE = ReportingBrowserTest.SOURCE
+    eventually = ReportingBrowserTest.eventually
+    mammography_waiting = ReportingBrowserTest.mammography_waiting
+
+    def test_a_radiologist_reads_with_the_images_in_a_window_of_their_own(self):
+        built()
+        [(_, first), (_, second)], status = self.mammography_waiting(("Ferrer i Vidal", "Montserrat", 30),
+                                                                     ("Soler Mas", "Carme", 45))
+        run_e2e(self, "reading-window", self.server, "marta", PASSWORD, VIREO_FIRST_ORDER=str(first["id"]),
+                VIREO_SECOND_ORDER=str(second["id"]))
+        # What came from the images window is in the saved draft of the first exam's report.
+        marta = self.server.create_token("marta")
+        code, exam = self.call("GET", f"/api/reading/{first['id']}", token=marta)
+        self.assertEqual(code, 200, exam)
+        draft = exam["report"]["draft"]
+        findings = next(s["text"] for s in draft["sections"] if s["key"] == "findings")
+        self.assertRegex(findings, r"Length: \d+(\.\d)? mm")
+        self.assertEqual([k["sopInstanceUid"] for k in draft["keyImages"]],
+                         [self.instances_of(first["studyInstanceUid"], marta)[0]])
+        self.assertEqual((status(first), status(second)), ("acquired", "in_reading"))
+
+    def instances_of(self, study, token):
+        code, body = self.call("GET", f"/dicom-web/studies/{study}/instances", token=token)
+        self.assertEqual(code, 200, body)
+        return [i["00080018"]["Value"][0] for i in body]

@@ -39,6 +39,7 @@ import { ReadingPage } from './reporting/ReadingPage';
 import { TurnaroundPage } from './reporting/TurnaroundPage';
 import { PeerReviewResultsPage } from './reporting/PeerReview';
 import { ReportPage } from './reporting/ReportPage';
+import { ReportImagesPage } from './reporting/ReportImagesPage';
 import { prefetchStudy } from './studyData';
 
 
@@ -237,6 +238,7 @@ const router = createBrowserRouter([
       { path: 'studies', element: <StudiesRoute /> },
       { path: 'reading', element: <RequirePermission permission="reporting.read"><ReadingPage /></RequirePermission> },
       { path: 'reading/:orderId', element: <RequirePermission permission="reporting.read"><ReportPage /></RequirePermission> },
+      { path: 'reading/:orderId/images', element: <RequirePermission permission="reporting.read"><ReportImagesPage /></RequirePermission> },
       { path: 'turnaround', element: <RequirePermission permission="reporting.stats"><TurnaroundPage /></RequirePermission> },
       { path: 'referrals', element: <RequirePermission permission="ris.referrals.read"><ReferralsPage /></RequirePermission> },
       { path: 'appointments/:id/slip', element: <RequirePermission permission="ris.schedule.read"><AppointmentSlip /></RequirePermission> },

@@ -1,7 +1,10 @@
 // /reading/{order}: an exam opened to be read, its images in the viewer and its report beside
 // them. Opening it claims it (a colleague then sees who reads it, and cannot write or sign its
-// report); an exam someone else reads opens to look at, its report read-only.
-import { Suspense, lazy, useEffect, useRef } from 'react';
+// report); an exam someone else reads opens to look at, its report read-only. The images can be
+// put in a window of their own (a second screen; ReportImagesPage.tsx), the report then full width
+// here, taking the measurements and key images from that window (useImagesWindow.ts).
+import { Suspense, lazy, useEffect, useRef, useState } from 'react';
+import { createPortal } from 'react-dom';
 import { useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useAppNavigate, useSession } from '../session';
@@ -9,10 +12,14 @@ import { useClinic } from '../ris/schedule';
 import { errorText } from '../ui/errorText';
 import { Notice } from '../ui/fields';
 import { StaffPage } from '../ui/StaffPage';
+import { MovableSlot, useMovable } from '../ui/Movable';
+import { NO_SELECTION, type ViewerSelection, ViewerSelectionContext, useViewerSelection } from '../viewer/ViewerSelection';
+import { ImagesWindowBar } from './ImagesWindowBar';
 import { useClaim, useExamReport, usePeerReviews } from './reading';
 import { PeerReviewPanel } from './PeerReview';
 import { readingState } from './readingList';
 import { ReportEditor } from './ReportEditor';
+import { useImagesPlace, useImagesWindow } from './useImagesWindow';
 
 const ViewerPage = lazy(() => import('../viewer/ViewerPage'));
 
@@ -31,6 +38,10 @@ export function ReportPage() {
   const claim = useClaim(orderId);
   const asked = useRef(0);  // the order whose claim was asked for (the page stays for the next order)
   const data = exam.data;
+  const [place, setPlace] = useImagesPlace();
+  const images = useImagesWindow(orderId, place === 'window');
+  const host = useMovable();
+  const [beside, setBeside] = useState<ViewerSelection | null>(null);
   useEffect(() => {
     if (!data || asked.current === orderId || !session.permissions.includes('reporting.write')) return;
     if (readingState(data.exam, session.username) === 'waiting' && OPEN_STATES.includes(data.exam.appointment.orderStatus)) {
@@ -41,24 +52,40 @@ export function ReportPage() {
   if (exam.isError) return <div className="page-message" role="alert">{errorText(t, exam.error)}</div>;
   if (!data) return <div className="page-message">{t('report.loading')}</div>;
   const study = data.exam.appointment.studyInstanceUid;
-  const editor = (
-    <>
+  const bar = <ImagesWindowBar place={place} images={images} onPlace={setPlace} />;
+  // The editor is the same wherever it is shown (its text typed and not yet saved goes with it),
+  // reading the images where they are.
+  const editor = createPortal(
+    <ViewerSelectionContext value={place === 'window' ? images.selection : (beside ?? NO_SELECTION)}>
       {offer && <PeerReviewPanel key={offer.id} review={offer} />}
       <ReportEditor key={orderId} data={data} today={clinic.data?.today ?? ''} />
-    </>
+    </ViewerSelectionContext>,
+    host,
   );
   // An exam marked acquired whose images are not linked (yet): its report can still be written.
-  if (!study)
-    return (
-      <StaffPage title={t('report.pane')} className="report-only">
-        <Notice testId="no-images">{t('report.noImages')}</Notice>
-        {editor}
-      </StaffPage>
-    );
-  return (
+  const layout = !study || place === 'window' ? (
+    <StaffPage title={t('report.pane')} className="report-only">
+      {study ? bar : <Notice testId="no-images">{t('report.noImages')}</Notice>}
+      <MovableSlot host={host} />
+    </StaffPage>
+  ) : (
     <Suspense fallback={<div className="page-message">{t('app.openingViewer')}</div>}>
       <ViewerPage key={study} study={study} navigate={navigate} asideLabel={t('report.pane')}
-        aside={editor} />
+        aside={<>{bar}<MovableSlot host={host} /></>}>
+        <SelectionOut onSelection={setBeside} />
+      </ViewerPage>
     </Suspense>
   );
+  // The editor in the same place of the tree whichever the layout, so that it is not mounted again.
+  return <>{layout}{editor}</>;
+}
+
+// The viewer's selection, for the editor rendered outside it.
+function SelectionOut({ onSelection }: { onSelection: (s: ViewerSelection | null) => void }) {
+  const selection = useViewerSelection();
+  useEffect(() => {
+    onSelection(selection);
+    return () => onSelection(null);
+  }, [selection, onSelection]);
+  return null;
 }

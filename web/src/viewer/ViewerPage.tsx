@@ -51,9 +51,12 @@ export interface ViewerPageProps {
   aside?: ReactNode; // a pane right of the images, behind a divider the reader moves (ViewerWorkspace.tsx)
   back?: string; // where the way back leads: the list the study was opened from ('/' by default)
   asideLabel?: string; // what that pane is, for assistive technology
+  // What runs with the viewer and draws nothing, under its ViewerSelectionContext (what tells the
+  // report in another window what the viewer shows, reporting/useImagesWindow.ts).
+  children?: ReactNode;
 }
 
-export default function ViewerPage({ study, navigate, simple = false, aside, asideLabel, back = '/' }: ViewerPageProps) {
+export default function ViewerPage({ study, navigate, simple = false, aside, asideLabel, back = '/', children }: ViewerPageProps) {
   const [error, setError] = useMessage();
   const engine = useRenderingEngine(setError);
   const { settled, onSettled } = useSettled(study);
@@ -101,7 +104,12 @@ export default function ViewerPage({ study, navigate, simple = false, aside, asi
   // Without its images, a pane beside them (a report to write) still opens.
   if (notFound) {
     const missing = <StudyNotFound navigate={navigate} back={back} />;
-    return aside ? <div className="viewer no-images"><ViewerWorkspace aside={aside} asideLabel={asideLabel}>{missing}</ViewerWorkspace></div> : missing;
+    return (
+      <>
+        {children}
+        {aside ? <div className="viewer no-images"><ViewerWorkspace aside={aside} asideLabel={asideLabel}>{missing}</ViewerWorkspace></div> : missing}
+      </>
+    );
   }
   const { stacks } = images;
   const onScreen = seriesOnScreen(screen.shown, (k) => text(stacks[k]?.[0]?.metadata ?? {}, Tag.SeriesInstanceUID));
@@ -109,6 +117,7 @@ export default function ViewerPage({ study, navigate, simple = false, aside, asi
   const here = screen.shown[screen.active];
   return (
     <ViewerSelectionContext value={selection}>
+      {children}
       <div className="viewer">
         {/* The user's measurements on the study and on each prior compared with it. */}
         {engine && settled && !simple && [study, ...Object.keys(priors.priorSeries)].map((uid) => (

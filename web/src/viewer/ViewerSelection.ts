@@ -28,9 +28,11 @@ export interface ViewerSelection {
   onMeasurementsChange(listener: () => void): () => void;
 }
 
-const NOTHING: ViewerSelection = { measurements: () => [], currentImage: () => null, onMeasurementsChange: () => () => undefined };
+// Outside a viewer.
+export const NO_SELECTION: ViewerSelection = { measurements: () => [], currentImage: () => null,
+  onMeasurementsChange: () => () => undefined };
 
-export const ViewerSelectionContext = createContext<ViewerSelection>(NOTHING);
+export const ViewerSelectionContext = createContext<ViewerSelection>(NO_SELECTION);
 
 export function useViewerSelection(): ViewerSelection {
   return useContext(ViewerSelectionContext);

@@ -1,0 +1,112 @@
+// End-to-end: a radiologist with two screens, in Chromium. She opens an exam from her reading
+// worklist with the images beside the report, then puts them in a window of their own: the report
+// goes full width and keeps what she had typed. A length drawn in the images window goes into the
+// findings, and the image it shows among the key images, each with one action. While that window
+// shows another patient's exam, the report says so, and takes neither measurements nor key images
+// from it until she shows this exam there. On the next exam the images window follows the report;
+// closed, the report says so, and the images come back beside it. Each screen is checked with
+// axe-core.
+//
+// Environment: VIREO_URL, VIREO_USER and VIREO_PASSWORD (a radiologist without TOTP set up yet),
+// VIREO_FIRST_ORDER and VIREO_SECOND_ORDER (two mammograms waiting: Ferrer i Vidal's, Soler
+// Mas's), VIREO_SCREENSHOTS.
+import { join } from 'node:path';
+import { checkAccessible, env, firstImageDrawn, run, signIn } from './session.mjs';
+
+const BASE = env('VIREO_URL');
+const SHOTS = process.env.VIREO_SCREENSHOTS;
+const FIRST = env('VIREO_FIRST_ORDER');
+const SECOND = env('VIREO_SECOND_ORDER');
+
+const shot = async (page, name) => SHOTS && page.screenshot({ path: join(SHOTS, `${name}.png`) });
+const status = (page, value) => page.waitForSelector(`[data-testid=images-window][data-status=${value}]`, { timeout: 10000 });
+
+await run('reading-window end-to-end', async ({ page, context, check }) => {
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await signIn(page, BASE, env('VIREO_USER'), env('VIREO_PASSWORD'));
+  await page.waitForSelector('h1:text-is("Reading worklist")');
+
+  // The first exam, its images beside the report, as on one screen.
+  await page.click('[data-testid=reading] tr:has-text("Ferrer i Vidal") button:text-is("Read")');
+  await page.waitForURL(new RegExp(`/reading/${FIRST}$`));
+  await firstImageDrawn(page);
+  const findings = page.locator('textarea[data-section=findings]');
+  await findings.waitFor();
+  await findings.fill('Irregular spiculated mass, upper outer quadrant of the left breast.');
+
+  // The images to a window of their own, at once (the text is not saved yet): the report full
+  // width, what she typed still there.
+  const [images] = await Promise.all([
+    context.waitForEvent('page'),
+    page.click('[data-testid=images-window-open]'),
+  ]);
+  images.on('pageerror', (e) => check(false, `images window error: ${e.message}`));
+  await images.waitForURL(new RegExp(`/reading/${FIRST}/images$`));
+  await images.setViewportSize({ width: 1920, height: 1080 });
+  await firstImageDrawn(images);
+  await status(page, 'same');
+  check(await page.locator('.viewport').count() === 0, 'the report window still shows images');
+  check((await findings.inputValue()).startsWith('Irregular spiculated mass'),
+    `what was typed before the images moved: ${JSON.stringify(await findings.inputValue())}`);
+  const title = await images.title();
+  check(/^Images: Ferrer i Vidal/.test(title), `the images window is titled ${title}`);
+
+  // A length drawn there, into the findings here; the image shown there, a key image here.
+  await images.click('button:text-is("Length")');
+  const box = await images.locator('.viewport .element canvas').first().boundingBox();
+  await images.mouse.move(box.x + box.width / 2 - 80, box.y + box.height / 2);
+  await images.mouse.down();
+  await images.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2, { steps: 6 });
+  await images.mouse.up();
+  await page.waitForTimeout(600); // said within a quarter of a second
+  await page.click('[data-testid=insert-measurements]');
+  const text = await findings.inputValue();
+  check(/\nLength: \d+(\.\d)? mm \(estimated at the patient\)$/.test(text), `the findings with the measurement: ${JSON.stringify(text)}`);
+  await page.click('[data-testid=add-key-image]');
+  await page.locator('[data-testid=key-image]').waitFor();
+  await page.waitForSelector('[data-testid=save-state][data-state=saved]', { timeout: 15000 });
+  await checkAccessible(page, check, 'the report with its images in another window');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot(page, 'report-images-window');
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  await shot(images, 'images-window');
+
+  // The images window on another patient's exam: said here, and nothing taken from there.
+  await images.goto(`${BASE}/reading/${SECOND}/images`);
+  await firstImageDrawn(images);
+  const other = page.locator('[data-testid=images-window-other]');
+  await other.waitFor({ timeout: 10000 });
+  const warned = await other.textContent();
+  check(/Soler Mas/.test(warned ?? ''), `the warning names the patient shown there: ${warned}`);
+  // In sight wherever the report is scrolled to.
+  const seen = await other.boundingBox();
+  check(seen && seen.y >= 0 && seen.y + seen.height <= 1080, `the warning is out of sight: ${JSON.stringify(seen)}`);
+  await checkAccessible(page, check, 'the report while the images window shows another exam');
+  await shot(page, 'report-images-window-other');
+  await page.click('[data-testid=add-key-image]');
+  const refused = await page.textContent('[data-testid=key-image-refused]');
+  check(/another study/.test(refused ?? '') && await page.locator('[data-testid=key-image]').count() === 1,
+    `a key image from the other patient's exam: ${refused}`);
+  await page.click('[data-testid=images-window-show]');
+  await images.waitForURL(new RegExp(`/reading/${FIRST}/images$`));
+  await status(page, 'same');
+
+  // The next exam: the images window follows the report there.
+  await page.click('button:text-is("Leave for another radiologist")');
+  await page.waitForSelector('h1:text-is("Reading worklist")');
+  await page.click('[data-testid=reading] tr:has-text("Soler Mas") button:text-is("Read")');
+  await page.waitForURL(new RegExp(`/reading/${SECOND}$`));
+  await images.waitForURL(new RegExp(`/reading/${SECOND}/images$`));
+  await firstImageDrawn(images);
+  await status(page, 'same');
+  check(await page.locator('.viewport').count() === 0, 'the next exam opened with its images beside the report');
+
+  // The images window closed: said here; the images come back beside the report.
+  await images.close({ runBeforeUnload: true });
+  await page.waitForSelector('[data-testid=images-window-none]', { timeout: 10000 });
+  await page.click('[data-testid=images-here]');
+  await firstImageDrawn(page);
+  await page.locator('textarea[data-section=findings]').waitFor();
+  check(await page.evaluate(() => localStorage.getItem('vireo.reading.images')) === 'beside',
+    'the images are kept beside the report for the next exam');
+});
