@@ -394,6 +394,83 @@ Result<std::optional<Report>> Reports::of_order(int64_t order_id, const access::
   return load(**c, order_id);
 }
 
+namespace {
+
+// Of these orders, those whose report is signed.
+Result<std::vector<int64_t>> signed_orders(Connection& c, const std::vector<int64_t>& order_ids) {
+  std::vector<int64_t> out;
+  if (order_ids.empty()) return out;
+  std::vector<SqlValue> args(order_ids.begin(), order_ids.end());
+  auto rows = c.query("SELECT order_id FROM rep_reports WHERE status IN ('final', 'amended') AND order_id IN (" +
+                          placeholders(args.size()) + ")",
+                      std::span<const SqlValue>(args));
+  if (!rows) return std::unexpected(rows.error());
+  for (const auto& r : *rows) out.push_back(r.integer(0));
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<Reports::PriorReport>> Reports::prior_reports(int64_t order_id, const access::Principal& actor) {
+  if (!actor.may(kRead)) return fail(ErrorCode::Forbidden, "Your role does not read reports");
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  auto exam = ris::reading_item(**c, order_id);
+  if (!exam) return std::unexpected(exam.error());
+  if (!*exam) return fail(ErrorCode::NotFound, "no exam of this order has been performed");
+  // Enough exams to find the reported ones among those never reported (a screening every year,
+  // a chest X-ray at each visit).
+  auto exams = ris::exams_of_patient(**c, (*exam)->view.patient_id, 200);
+  if (!exams) return std::unexpected(exams.error());
+  std::vector<int64_t> others;
+  for (const auto& e : *exams)
+    if (e.view.appointment.order_id != order_id) others.push_back(e.view.appointment.order_id);
+  auto reported = signed_orders(**c, others);
+  if (!reported) return std::unexpected(reported.error());
+  std::vector<PriorReport> out;
+  for (auto& e : *exams) {
+    if (out.size() == kMaxPriorReports) break;
+    if (std::ranges::find(*reported, e.view.appointment.order_id) == reported->end()) continue;
+    auto report = load(**c, e.view.appointment.order_id);
+    if (!report) return std::unexpected(report.error());
+    if (!*report) continue;  // (signed between the two reads would still be there: never unsigned)
+    PriorReport& prior = out.emplace_back();
+    prior.status = (*report)->status;
+    for (auto& v : (*report)->versions)
+      if (v.signature) prior.versions.push_back(std::move(v));
+    prior.exam = std::move(e);
+  }
+  return out;
+}
+
+Result<std::map<int64_t, int64_t>> Reports::prior_report_counts(const std::vector<ris::ReadingItem>& exams,
+                                                                const access::Principal& actor) {
+  if (!actor.may(kRead)) return fail(ErrorCode::Forbidden, "Your role does not read reports");
+  std::map<int64_t, int64_t> out;
+  if (exams.empty()) return out;
+  auto c = readers_.acquire();
+  if (!c) return std::unexpected(c.error());
+  std::vector<int64_t> patients;
+  for (const auto& e : exams)
+    if (std::ranges::find(patients, e.view.patient_id) == patients.end()) patients.push_back(e.view.patient_id);
+  auto orders = ris::orders_of_patients(**c, patients);
+  if (!orders) return std::unexpected(orders.error());
+  std::vector<int64_t> ids;
+  for (const auto& [order, patient] : *orders) ids.push_back(order);
+  auto reported = signed_orders(**c, ids);
+  if (!reported) return std::unexpected(reported.error());
+  std::map<int64_t, int64_t> signed_by_patient;
+  for (const auto& [order, patient] : *orders)
+    if (std::ranges::find(*reported, order) != reported->end()) ++signed_by_patient[patient];
+  for (const auto& e : exams) {
+    const int64_t order = e.view.appointment.order_id;
+    int64_t n = signed_by_patient[e.view.patient_id];
+    if (std::ranges::find(*reported, order) != reported->end()) --n;  // its own, once signed
+    if (n > 0) out[order] = n;
+  }
+  return out;
+}
+
 Result<ReportSaved> Reports::save_draft(int64_t order_id, int64_t seen_revision, const ReportContent& content,
                                         const access::Principal& actor, Draft kind) {
   if (!actor.may(kWrite)) return fail(ErrorCode::Forbidden, "Only a radiologist writes reports");

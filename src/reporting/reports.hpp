@@ -18,6 +18,7 @@
 //   auto signed_ = (*reports)->sign(order_id, saved->value.draft_revision, principal, "10.0.0.7");
 #pragma once
 
+#include <map>
 #include <memory>
 
 #include "access/principal.hpp"
@@ -39,6 +40,8 @@ inline constexpr size_t kMaxSectionText = 100'000;
 inline constexpr size_t kMaxFindings = 40;
 // Two to a row in the PDF: four rows, beyond which a report is no longer the place for them.
 inline constexpr size_t kMaxKeyImages = 8;
+// A patient's prior reports shown beside an exam: as far back as a comparison usually goes.
+inline constexpr size_t kMaxPriorReports = 20;
 
 class Reports {
  public:
@@ -50,6 +53,20 @@ class Reports {
 
   // The report of an order's exam, with its versions; nullopt when none was begun.
   [[nodiscard]] Result<std::optional<Report>> of_order(int64_t order_id, const access::Principal& actor);
+
+  // The signed reports of the patient's other exams, for the radiologist reading `order_id` to
+  // compare with: the latest exam first, at most kMaxPriorReports, each with its signed versions
+  // only (the final report and its addenda). A text nobody has signed is not shown as a report.
+  struct PriorReport {
+    ris::ReadingItem exam;
+    std::string status;                  // final or amended
+    std::vector<ReportVersion> versions;  // signed, oldest first
+  };
+  [[nodiscard]] Result<std::vector<PriorReport>> prior_reports(int64_t order_id, const access::Principal& actor);
+  // For the reading worklist: how many signed reports each exam's patient has of other exams, by
+  // order (those with none are left out).
+  [[nodiscard]] Result<std::map<int64_t, int64_t>> prior_report_counts(const std::vector<ris::ReadingItem>& exams,
+                                                                       const access::Principal& actor);
 
   // What the patient's result letter (letter.hpp) speaks of: the latest signed version with a
   // BI-RADS assessment, once every version signed is released. Else the conflict: no_letter

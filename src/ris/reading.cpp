@@ -29,12 +29,6 @@ bool one_of(const List& list, const std::string& value) {
   return std::ranges::find(list, value) != std::end(list);
 }
 
-std::string placeholders(size_t n) {
-  std::string out;
-  for (size_t i = 0; i < n; ++i) out += i ? ", ?" : "?";
-  return out;
-}
-
 // What the appointments' join does not carry: the procedures, who reads the exam, since when
 // it waits. Two queries for a page of items.
 Status complete(Connection& c, std::vector<ReadingItem>& items) {
@@ -143,6 +137,25 @@ Result<std::optional<ReadingItem>> reading_item(Connection& c, int64_t order_id)
   if (!found) return std::unexpected(found.error());
   if (found->empty()) return std::optional<ReadingItem>();
   return std::optional<ReadingItem>(std::move(found->front()));
+}
+
+Result<std::vector<ReadingItem>> exams_of_patient(Connection& c, int64_t patient_id, int64_t limit) {
+  return items_where(c,
+                     "WHERE o.patient_id = ? AND a.id = (SELECT MAX(x.id) FROM ris_appointments x WHERE x.order_id = "
+                     "o.id AND x.status = 'arrived') ORDER BY a.starts_at DESC, a.id DESC LIMIT ?",
+                     {patient_id, limit});
+}
+
+Result<std::vector<std::pair<int64_t, int64_t>>> orders_of_patients(Connection& c,
+                                                                    const std::vector<int64_t>& patient_ids) {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  if (patient_ids.empty()) return out;
+  std::vector<SqlValue> args(patient_ids.begin(), patient_ids.end());
+  auto rows = c.query("SELECT id, patient_id FROM ris_orders WHERE patient_id IN (" + placeholders(args.size()) + ")",
+                      std::span<const SqlValue>(args));
+  if (!rows) return std::unexpected(rows.error());
+  for (const auto& r : *rows) out.emplace_back(r.integer(0), r.integer(1));
+  return out;
 }
 
 Result<ReadingList> Reading::worklist(const ReadingQuery& q, const access::Principal& actor) {

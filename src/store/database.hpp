@@ -39,6 +39,13 @@ class Row {
   std::vector<SqlValue> values_;
 };
 
+// "?, ?, ?": the parameters of an IN (...) list of `n` values (n > 0), the same on every engine.
+[[nodiscard]] inline std::string placeholders(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += i ? ", ?" : "?";
+  return out;
+}
+
 // Called once per row; return false to stop early (C-FIND cancel, limits).
 using RowCallback = std::function<bool(const Row&)>;
 

@@ -1145,6 +1145,7 @@ class ReportingBrowserTest(ScannerServer):
             "code": "MG-SCREEN", "name": "Screening mammography", "modality": "MG", "durationMinutes": 15,
             "reportTemplate": "VIR-MG-BREAST"}, token=admin)
         self.assertEqual(status, 201, screening)
+        self.mammography, self.screening = mammography, screening
         status = lambda order: self.call("GET", f"/api/ris/orders/{order['id']}", token=self.reception)[1]["status"]
         waiting = []
         for family, given, minutes in patients:
@@ -1298,10 +1299,6 @@ class ASecurityModuleThatCannotBeUsedStopsTheStartTest(unittest.TestCase):
             self.assertNotIn("123456", r.stdout + r.stderr, "no PIN in the message")
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class ReadingWindowBrowserTest(ScannerServer):
     """The images on a second screen, in Chromium (web/e2e/reading-window.e2e.mjs): the report full
     width in one window, the images in their own; a measurement and a key image from there, a
@@ -1314,12 +1311,29 @@ class ReadingWindowBrowserTest(ScannerServer):
 
     def test_a_radiologist_reads_with_the_images_in_a_window_of_their_own(self):
         built()
-        [(_, first), (_, second)], status = self.mammography_waiting(("Ferrer i Vidal", "Montserrat", 30),
-                                                                     ("Soler Mas", "Carme", 45))
+        [(_, first), (soler, second)], status = self.mammography_waiting(("Ferrer i Vidal", "Montserrat", 30),
+                                                                         ("Soler Mas", "Carme", 45))
+        # Her screening of earlier today, read and signed by Dr. Riera: the prior report beside the new one.
+        prior = self.signed_earlier(soler, "Scattered fibroglandular densities.", "BI-RADS 1: negative.")
         run_e2e(self, "reading-window", self.server, "marta", PASSWORD, VIREO_FIRST_ORDER=str(first["id"]),
-                VIREO_SECOND_ORDER=str(second["id"]))
-        # What came from the images window is in the saved draft of the first exam's report.
+                VIREO_SECOND_ORDER=str(second["id"]), VIREO_PRIOR_ACCESSION=prior["accessionNumber"])
         marta = self.server.create_token("marta")
+        # Her prior report, for whoever reads her next exam: signed versions only, audited as read.
+        code, priors = self.call("GET", f"/api/reading/{second['id']}/priors", token=marta)
+        self.assertEqual(code, 200, priors)
+        self.assertEqual([(p["exam"]["appointment"]["accessionNumber"], p["status"], [v["kind"] for v in p["versions"]])
+                          for p in priors["items"]], [(prior["accessionNumber"], "final", ["final"])])
+        self.assertEqual(priors["items"][0]["versions"][0]["signature"]["signerName"], "Dr. Joan Riera")
+        self.assertEqual(self.call("GET", f"/api/reading/{first['id']}/priors", token=marta)[1], {"items": []})
+        self.assertEqual(self.call("GET", "/api/reading/999999/priors", token=marta)[0], 404)
+        self.assertEqual(self.call("GET", f"/api/reading/{second['id']}/priors?all=1", token=marta)[0], 400)
+        self.assertEqual(self.call("GET", f"/api/reading/{second['id']}/priors", token=self.technician)[0], 403)
+        code, waiting = self.call("GET", "/api/reading?scope=all", token=marta)
+        self.assertEqual({i["orderId"]: i["priorReports"] for i in waiting["items"]}, {first["id"]: 0, second["id"]: 1})
+        read = self.server.sql_rows("SELECT patient_id, detail FROM audit_events WHERE resource LIKE '%/priors'")
+        self.assertIn((soler["mrn"], f"read the prior reports of exam {second['accessionNumber']} "
+                                     f"({prior['accessionNumber']})"), [tuple(r) for r in read])
+        # What came from the images window is in the saved draft of the first exam's report.
         code, exam = self.call("GET", f"/api/reading/{first['id']}", token=marta)
         self.assertEqual(code, 200, exam)
         draft = exam["report"]["draft"]
@@ -1329,7 +1343,40 @@ class ReadingWindowBrowserTest(ScannerServer):
                          [self.instances_of(first["studyInstanceUid"], marta)[0]])
         self.assertEqual((status(first), status(second)), ("acquired", "in_reading"))
 
+    def signed_earlier(self, patient, findings, impression):
+        """Another screening mammogram of `patient`, performed before the exams waiting, its report
+        signed by joan: its order."""
+        status, order = self.call("POST", "/api/ris/orders", {
+            "patientId": patient["id"], "procedureIds": [self.screening["id"]], "priority": "routine",
+            "reason": "Screening", "referringPhysician": "Dr. Elena Serra"}, token=self.reception)
+        self.assertEqual(status, 201, order)
+        at = (self.start + datetime.timedelta(minutes=0)).strftime("%H:%M")
+        status, appointment = self.call("POST", "/api/ris/appointments", {
+            "orderId": order["id"], "roomId": self.mammography["id"],
+            "startsAt": test_mwl.local_time(self.zone, self.today, at)}, token=self.reception)
+        self.assertEqual(status, 201, appointment)
+        self.send(patient["mrn"], patient["mrnIssuer"], order["accessionNumber"], study_uid=order["studyInstanceUid"],
+                  name="Soler Mas^Carme")
+        joan = self.server.create_token("joan")
+        o = order["id"]
+        self.eventually(lambda: self.call("GET", f"/api/ris/orders/{o}", token=self.reception)[1]["status"] == "acquired",
+                        "the images did not close out the earlier exam")
+        self.assertEqual(self.call("POST", f"/api/reading/{o}/claim", token=joan)[0], 200)
+        status, saved = self.call("PUT", f"/api/reading/{o}/report", {"revision": 0, "templateCode": "", "sections": [
+            {"key": "findings", "title": "Findings", "text": findings},
+            {"key": "impression", "title": "Impression", "text": impression}],
+            "findings": [{"system": "birads", "values": {"assessment": "1", "laterality": "L"}}]}, token=joan)
+        self.assertEqual(status, 200, saved)
+        status, signed = self.call("POST", f"/api/reading/{o}/report/sign", {
+            "revision": saved["report"]["revision"], "reauthentication": PASSWORD}, token=joan)
+        self.assertEqual(status, 200, signed)
+        return order
+
     def instances_of(self, study, token):
         code, body = self.call("GET", f"/dicom-web/studies/{study}/instances", token=token)
         self.assertEqual(code, 200, body)
         return [i["00080018"]["Value"][0] for i in body]
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,15 +1,17 @@
-// End-to-end: a radiologist with two screens, in Chromium. She opens an exam from her reading
+// End-to-end: a radiologist with two screens, in Chromium. From her reading worklist she looks at
+// a patient's prior report without opening the exam. She opens an exam from her reading
 // worklist with the images beside the report, then puts them in a window of their own: the report
 // goes full width and keeps what she had typed. A length drawn in the images window goes into the
 // findings, and the image it shows among the key images, each with one action. While that window
-// shows another patient's exam, the report says so, and takes neither measurements nor key images
-// from it until she shows this exam there. On the next exam the images window follows the report;
-// closed, the report says so, and the images come back beside it. Each screen is checked with
+// shows another patient's exam, both windows say so, and the report takes neither measurements nor
+// key images from it until she shows this exam there. Leaving the report clears the images window;
+// on the next exam (its prior report beside it) it follows the report; closed, the report says so, and the images come back
+// beside it. Each screen is checked with
 // axe-core.
 //
 // Environment: VIREO_URL, VIREO_USER and VIREO_PASSWORD (a radiologist without TOTP set up yet),
 // VIREO_FIRST_ORDER and VIREO_SECOND_ORDER (two mammograms waiting: Ferrer i Vidal's, Soler
-// Mas's), VIREO_SCREENSHOTS.
+// Mas's), VIREO_PRIOR_ACCESSION (Soler Mas's earlier one, its report signed), VIREO_SCREENSHOTS.
 import { join } from 'node:path';
 import { checkAccessible, env, firstImageDrawn, run, signIn } from './session.mjs';
 
@@ -17,6 +19,7 @@ const BASE = env('VIREO_URL');
 const SHOTS = process.env.VIREO_SCREENSHOTS;
 const FIRST = env('VIREO_FIRST_ORDER');
 const SECOND = env('VIREO_SECOND_ORDER');
+const PRIOR = env('VIREO_PRIOR_ACCESSION');
 
 const shot = async (page, name) => SHOTS && page.screenshot({ path: join(SHOTS, `${name}.png`) });
 const status = (page, value) => page.waitForSelector(`[data-testid=images-window][data-status=${value}]`, { timeout: 10000 });
@@ -26,6 +29,23 @@ await run('reading-window end-to-end', async ({ page, context, check }) => {
   await signIn(page, BASE, env('VIREO_USER'), env('VIREO_PASSWORD'));
   await page.waitForSelector('h1:text-is("Reading worklist")');
 
+  // Soler Mas's prior report, from the worklist, without opening her exam.
+  const soler = '[data-testid=reading] tr:has-text("Soler Mas")';
+  const priorsButton = page.locator(`${soler} [data-testid=prior-reports-open]`);
+  check(await priorsButton.textContent() === '1 prior report', `the worklist says: ${await priorsButton.textContent()}`);
+  check(await page.locator('[data-testid=reading] tr:has-text("Ferrer i Vidal") [data-testid=prior-reports-open]').count() === 0,
+    'a patient without a prior report is offered one');
+  await priorsButton.click();
+  const dialog = page.locator('[data-testid=prior-reports-dialog]');
+  await dialog.locator(`[data-testid=prior-reports] li[data-accession="${PRIOR}"]`).waitFor();
+  const said = await dialog.textContent();
+  check(said.includes('Impression: BI-RADS 1: negative.') && said.includes('Signed by Dr. Joan Riera'),
+    `the prior report in the dialog: ${said}`);
+  await checkAccessible(page, check, 'the prior reports from the worklist');
+  await shot(page, 'reading-prior-reports');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await dialog.waitFor({ state: 'detached' });
+
   // The first exam, its images beside the report, as on one screen.
   await page.click('[data-testid=reading] tr:has-text("Ferrer i Vidal") button:text-is("Read")');
   await page.waitForURL(new RegExp(`/reading/${FIRST}$`));
@@ -33,6 +53,8 @@ await run('reading-window end-to-end', async ({ page, context, check }) => {
   const findings = page.locator('textarea[data-section=findings]');
   await findings.waitFor();
   await findings.fill('Irregular spiculated mass, upper outer quadrant of the left breast.');
+  // Not saved yet as the images move: the text kept shows the editor kept, not loaded again.
+  await page.waitForSelector('[data-testid=save-state][data-state=pending]', { timeout: 1000 });
 
   // The images to a window of their own, at once (the text is not saved yet): the report full
   // width, what she typed still there.
@@ -49,7 +71,7 @@ await run('reading-window end-to-end', async ({ page, context, check }) => {
   check((await findings.inputValue()).startsWith('Irregular spiculated mass'),
     `what was typed before the images moved: ${JSON.stringify(await findings.inputValue())}`);
   const title = await images.title();
-  check(/^Images: Ferrer i Vidal/.test(title), `the images window is titled ${title}`);
+  check(title === 'Images · Vireo', `the images window's title (on the taskbar, in shared screens): ${title}`);
 
   // A length drawn there, into the findings here; the image shown there, a key image here.
   await images.click('button:text-is("Length")');
@@ -58,8 +80,11 @@ await run('reading-window end-to-end', async ({ page, context, check }) => {
   await images.mouse.down();
   await images.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2, { steps: 6 });
   await images.mouse.up();
-  await page.waitForTimeout(600); // said within a quarter of a second
-  await page.click('[data-testid=insert-measurements]');
+  // Said within a quarter of a second: until then there is nothing to insert.
+  for (let tries = 0; tries < 20 && !(await findings.inputValue()).includes('Length:'); tries++) {
+    await page.click('[data-testid=insert-measurements]');
+    await page.waitForTimeout(150);
+  }
   const text = await findings.inputValue();
   check(/\nLength: \d+(\.\d)? mm \(estimated at the patient\)$/.test(text), `the findings with the measurement: ${JSON.stringify(text)}`);
   await page.click('[data-testid=add-key-image]');
@@ -71,9 +96,17 @@ await run('reading-window end-to-end', async ({ page, context, check }) => {
   await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
   await shot(images, 'images-window');
 
-  // The images window on another patient's exam: said here, and nothing taken from there.
+  // The images window on another patient's exam: said there and here, and nothing taken from
+  // there, though it has a measurement and an image on screen.
   await images.goto(`${BASE}/reading/${SECOND}/images`);
   await firstImageDrawn(images);
+  await images.locator('[data-testid=images-not-reported]').waitFor({ timeout: 10000 });
+  await images.click('button:text-is("Length")');
+  await images.mouse.move(box.x + box.width / 2 - 50, box.y + box.height / 2 + 40);
+  await images.mouse.down();
+  await images.mouse.move(box.x + box.width / 2 + 50, box.y + box.height / 2 + 40, { steps: 6 });
+  await images.mouse.up();
+  await shot(images, 'images-window-not-reported');
   const other = page.locator('[data-testid=images-window-other]');
   await other.waitFor({ timeout: 10000 });
   const warned = await other.textContent();
@@ -83,27 +116,44 @@ await run('reading-window end-to-end', async ({ page, context, check }) => {
   check(seen && seen.y >= 0 && seen.y + seen.height <= 1080, `the warning is out of sight: ${JSON.stringify(seen)}`);
   await checkAccessible(page, check, 'the report while the images window shows another exam');
   await shot(page, 'report-images-window-other');
+  await page.waitForTimeout(500); // what the images window says of its measurement has arrived
+  const before = await findings.inputValue();
+  await page.click('[data-testid=insert-measurements]');
+  check(await findings.inputValue() === before, `a measurement from the other patient's exam: ${await findings.inputValue()}`);
   await page.click('[data-testid=add-key-image]');
   const refused = await page.textContent('[data-testid=key-image-refused]');
-  check(/another study/.test(refused ?? '') && await page.locator('[data-testid=key-image]').count() === 1,
-    `a key image from the other patient's exam: ${refused}`);
+  check(await page.locator('[data-testid=key-image]').count() === 1, `a key image from the other patient's exam: ${refused}`);
   await page.click('[data-testid=images-window-show]');
   await images.waitForURL(new RegExp(`/reading/${FIRST}/images$`));
   await status(page, 'same');
+  await images.locator('[data-testid=images-not-reported]').waitFor({ state: 'detached' });
 
-  // The next exam: the images window follows the report there.
+  // Leaving the report clears the images window; the next exam shows there.
   await page.click('button:text-is("Leave for another radiologist")');
   await page.waitForSelector('h1:text-is("Reading worklist")');
+  await images.locator('[data-testid=images-idle]').waitFor({ timeout: 10000 });
+  check(await images.locator('.viewport').count() === 0, 'the last patient\'s images stay on screen with no report open');
   await page.click('[data-testid=reading] tr:has-text("Soler Mas") button:text-is("Read")');
   await page.waitForURL(new RegExp(`/reading/${SECOND}$`));
   await images.waitForURL(new RegExp(`/reading/${SECOND}/images$`));
   await firstImageDrawn(images);
   await status(page, 'same');
   check(await page.locator('.viewport').count() === 0, 'the next exam opened with its images beside the report');
+  // Her prior report beside the new one, one click away; its whole text one more.
+  const priors = page.locator('[data-testid=prior-reports-section]');
+  check(await priors.locator('summary h3').textContent() === 'Prior reports (1)', 'the prior reports are not counted');
+  await priors.locator('summary').first().click();
+  const prior = priors.locator(`li[data-accession="${PRIOR}"]`);
+  await prior.waitFor();
+  await prior.getByText('The whole report').click();
+  const whole = await prior.textContent();
+  check(whole.includes('Scattered fibroglandular densities.'), `the prior's whole text: ${whole}`);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot(page, 'report-prior-reports');
 
   // The images window closed: said here; the images come back beside the report.
   await images.close({ runBeforeUnload: true });
-  await page.waitForSelector('[data-testid=images-window-none]', { timeout: 10000 });
+  await status(page, 'none');
   await page.click('[data-testid=images-here]');
   await firstImageDrawn(page);
   await page.locator('textarea[data-section=findings]').waitFor();

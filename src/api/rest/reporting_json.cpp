@@ -47,25 +47,34 @@ json content(const reporting::ReportContent& c) {
   return {{"templateCode", c.template_code}, {"sections", sections}, {"findings", findings}, {"keyImages", pictures}};
 }
 
+json version(const reporting::ReportVersion& v) {
+  json out = {{"number", v.number},       {"kind", v.kind},       {"author", v.author},
+              {"authorName", v.author_name}, {"createdAt", v.created_at}, {"content", content(v.content)}};
+  if (v.signature)
+    out["signature"] = {{"signer", v.signature->signer},
+                        {"signerName", v.signature->signer_name},
+                        {"signedAt", v.signature->signed_at},
+                        {"certificateSubject", v.signature->certificate_subject},
+                        {"certificateSerial", v.signature->certificate_serial},
+                        {"sha256", v.signature->pdf_sha256}};
+  if (v.release)
+    out["release"] = {{"sensitive", v.release->sensitive},
+                      {"dueAt", v.release->due_at},
+                      {"releasedAt", v.release->released_at},
+                      {"releasedBy", v.release->released_by}};
+  return out;
+}
+
+json prior_report(const ris::ReadingItem& exam, const std::string& status,
+                  const std::vector<reporting::ReportVersion>& versions) {
+  json list = json::array();
+  for (const auto& v : versions) list.push_back(version(v));
+  return {{"exam", reading_item(exam)}, {"status", status}, {"versions", list}};
+}
+
 json report(const reporting::Report& r) {
   json versions = json::array();
-  for (const auto& v : r.versions) {
-    json out = {{"number", v.number},       {"kind", v.kind},       {"author", v.author},
-                {"authorName", v.author_name}, {"createdAt", v.created_at}, {"content", content(v.content)}};
-    if (v.signature)
-      out["signature"] = {{"signer", v.signature->signer},
-                          {"signerName", v.signature->signer_name},
-                          {"signedAt", v.signature->signed_at},
-                          {"certificateSubject", v.signature->certificate_subject},
-                          {"certificateSerial", v.signature->certificate_serial},
-                          {"sha256", v.signature->pdf_sha256}};
-    if (v.release)
-      out["release"] = {{"sensitive", v.release->sensitive},
-                        {"dueAt", v.release->due_at},
-                        {"releasedAt", v.release->released_at},
-                        {"releasedBy", v.release->released_by}};
-    versions.push_back(std::move(out));
-  }
+  for (const auto& v : r.versions) versions.push_back(version(v));
   return {{"id", r.id},
           {"orderId", r.order_id},
           {"accessionNumber", r.accession_number},

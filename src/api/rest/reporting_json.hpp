@@ -17,6 +17,10 @@ using nlohmann::json;
 [[nodiscard]] json reading_item(const ris::ReadingItem& item);
 [[nodiscard]] json content(const reporting::ReportContent& c);
 [[nodiscard]] json report(const reporting::Report& r);
+[[nodiscard]] json version(const reporting::ReportVersion& v);
+// A report of the patient's other exam, for comparison: the exam, its status, its signed versions.
+[[nodiscard]] json prior_report(const ris::ReadingItem& exam, const std::string& status,
+                                const std::vector<reporting::ReportVersion>& versions);
 [[nodiscard]] json sign_checks(const std::vector<reporting::SignCheck>& checks);
 // A conflict with a report's state, a critical result's or a peer review's: an HTTP 409 naming its
 // rule (and, for a signature stopped by the text's checks, every check).

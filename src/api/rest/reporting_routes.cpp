@@ -172,8 +172,8 @@ Result<int64_t> revision_of(const json& body, std::vector<ris::FieldError>& erro
   return it->get<int64_t>();
 }
 
-void worklist_routes(http::Router& router, ris::Reading& reading) {
-  router.add("GET", "/api/reading", "reporting.read", [&reading](const HttpRequest& r) {
+void worklist_routes(http::Router& router, ris::Reading& reading, reporting::Reports& reports) {
+  router.add("GET", "/api/reading", "reporting.read", [&reading, &reports](const HttpRequest& r) {
     if (auto s = only_parameters(r, {"scope", "modality", "priority", "limit", "offset"}); !s)
       return http::problem(s.error());
     auto page = page_of(r, 50, 200);
@@ -186,10 +186,16 @@ void worklist_routes(http::Router& router, ris::Reading& reading) {
     q.offset = page->offset;
     auto list = reading.worklist(q, r.principal);
     if (!list) return http::problem(list.error());
+    // How many reports of each patient's other exams are there to compare with.
+    auto priors = reports.prior_report_counts(list->items, r.principal);
+    if (!priors) return http::problem(priors.error());
     json items = json::array();
     std::string mrns;
     for (const auto& item : list->items) {
-      items.push_back(reporting_json::reading_item(item));
+      json out = reporting_json::reading_item(item);
+      auto n = priors->find(item.view.appointment.order_id);
+      out["priorReports"] = n == priors->end() ? 0 : n->second;
+      items.push_back(std::move(out));
       mrns += (mrns.empty() ? " " : ", ") + item.view.mrn;
     }
     r.audit.detail = "read the reading worklist (" + std::to_string(list->items.size()) + " of " +
@@ -220,6 +226,26 @@ void exam_routes(http::Router& router, ris::Reading& reading, reporting::Reports
     if (!report) return http::problem(report.error());
     r.audit.detail = "read exam " + exam->view.accession_number + " and its report";
     return exam_answer(r, *exam, *report);
+  });
+  // The signed reports of the patient's other exams, to compare with.
+  router.add("GET", "/api/reading/{orderId}/priors", "reporting.read", [&reading, &reports](const HttpRequest& r) {
+    if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
+    auto id = row_id(r.param("orderId"));
+    if (!id) return http::problem(Error{ErrorCode::NotFound, "no such exam"});
+    auto exam = performed_exam(reading, *id);
+    if (!exam) return exam.error();
+    auto priors = reports.prior_reports(*id, r.principal);
+    if (!priors) return http::problem(priors.error());
+    json items = json::array();
+    std::string accessions;
+    for (const auto& p : *priors) {
+      items.push_back(reporting_json::prior_report(p.exam, p.status, p.versions));
+      accessions += (accessions.empty() ? "" : ", ") + p.exam.view.accession_number;
+    }
+    r.audit.patient_id = exam->view.mrn;
+    r.audit.detail = "read the prior reports of exam " + exam->view.accession_number +
+                     (accessions.empty() ? " (none)" : " (" + accessions + ")");
+    return http::json_response(200, dump({{"items", items}}));
   });
   router.add("POST", "/api/reading/{orderId}/claim", "reporting.write", [&reading](const HttpRequest& r) {
     auto id = row_id(r.param("orderId"));
@@ -471,7 +497,7 @@ void register_reporting_routes(http::Router& router, ris::Reading& reading, repo
                                reporting::PdfSigner& signer, auth::AuthService& auth, archive::Archive& archive,
                                reporting::Releases& releases) {
   letter_route(router, reading, reports, signer);
-  worklist_routes(router, reading);
+  worklist_routes(router, reading, reports);
   vocabulary_route(router);
   exam_routes(router, reading, reports);
   report_routes(router, reading, reports, auth, archive, signer);

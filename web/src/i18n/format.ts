@@ -36,6 +36,13 @@ export function formatMoment(iso: string, locale: string, timeZone?: string): st
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
 }
 
+// The day of a moment (an ISO date-time in UTC), in the reader's language and, when given, the clinic's zone.
+export function formatDay(iso: string, locale: string, timeZone?: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone }).format(d);
+}
+
 // Whole years from a birth date to `today` (both YYYY-MM-DD); null when either is not a date.
 export function ageOn(birth: string, today: string): number | null {
   const b = parseCalendarDate(birth);

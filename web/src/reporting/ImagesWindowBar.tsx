@@ -1,6 +1,7 @@
 // Where the images of the exam being reported are, above its report: beside it (a way to put
 // them in a window of their own), or in their own window, and then whether that window shows
-// this exam. That it shows another patient's is said as a warning, with the way to fix it.
+// this exam. That it shows another patient's, or that several windows answer, is said as a
+// warning with the way to fix it; the report then takes nothing from there (imagesWindow.ts).
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from 'react-aria-components';
@@ -24,7 +25,6 @@ export function ImagesWindowBar({ place, images, onPlace }: {
     setBlocked(false);
     onPlace('beside');
   };
-  const hereButton = <Button onPress={here} data-testid="images-here">{t('report.imagesWindow.here')}</Button>;
   const blockedNotice = blocked && <Notice tone="warning" testId="images-window-blocked">{t('report.imagesWindow.blocked')}</Notice>;
   if (place === 'beside')
     return (
@@ -34,16 +34,18 @@ export function ImagesWindowBar({ place, images, onPlace }: {
       </div>
     );
   const { status, shown } = images;
+  const warning = status === 'other'
+    ? (shown ? t('report.imagesWindow.other', { patient: shown.patient, accession: shown.accession }) : t('report.imagesWindow.otherLoading'))
+    : status === 'several' ? t('report.imagesWindow.several') : '';
   return (
     <div className="images-window-bar" data-testid="images-window" data-status={status}>
-      {status === 'asking' && <p className="hint" role="status">{t('report.imagesWindow.asking')}</p>}
-      {status === 'same' && <p className="hint" role="status">{t('report.imagesWindow.same')}</p>}
-      {status === 'none' && <Notice testId="images-window-none">{t('report.imagesWindow.none')}</Notice>}
-      {status === 'other' && shown && (
-        <Notice tone="warning" testId="images-window-other">
-          {t('report.imagesWindow.other', { patient: shown.patient, accession: shown.accession })}
-        </Notice>
-      )}
+      {/* One status line whose words change, so that a screen reader says each change. */}
+      <p className="hint" role="status">
+        {status === 'asking' && t('report.imagesWindow.asking')}
+        {status === 'same' && t('report.imagesWindow.same')}
+        {status === 'none' && t('report.imagesWindow.none')}
+      </p>
+      {warning && <Notice tone="warning" testId={`images-window-${status}`}>{warning}</Notice>}
       <div className="actions">
         {status === 'other' && (
           <Button className="primary" onPress={images.show} data-testid="images-window-show">{t('report.imagesWindow.show')}</Button>
@@ -51,7 +53,7 @@ export function ImagesWindowBar({ place, images, onPlace }: {
         {status === 'none' && (
           <Button className="primary" onPress={open} data-testid="images-window-open">{t('report.imagesWindow.reopen')}</Button>
         )}
-        {hereButton}
+        <Button onPress={here} data-testid="images-here">{t('report.imagesWindow.here')}</Button>
       </div>
       {blockedNotice}
     </div>

@@ -2,6 +2,7 @@
 // stat first, then urgent, then the longest waiting; who is reading each one, and the next one a
 // keystroke away. It stays current by itself: an exam acquired, opened by a colleague or signed
 // on another workstation or node shows here within a second.
+import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { Button } from 'react-aria-components';
@@ -9,6 +10,8 @@ import { formatLocale } from '../i18n';
 import { ageOn } from '../i18n/format';
 import { useAppNavigate, useSession } from '../session';
 import { StaffPage } from '../ui/StaffPage';
+import { FormDialog } from '../ui/FormDialog';
+import { PriorReportList } from './PriorReports';
 import { OpenCriticalResults } from './CriticalResults';
 import { PeerReviewOffers } from './PeerReview';
 import { Notice, SelectField } from '../ui/fields';
@@ -85,6 +88,7 @@ export function ReadingPage() {
               <th scope="col">{t('exams.columns.exam')}</th>
               <th scope="col">{t('exams.columns.clinical')}</th>
               <th scope="col">{t('exams.columns.status')}</th>
+              <th scope="col">{t('reading.columns.priors')}</th>
               <th scope="col"><span className="sr-only">{t('exams.columns.next')}</span></th>
             </tr>
           </thead>
@@ -107,6 +111,7 @@ function ReadingRow({ item, today, locale, me, onOpen }: {
   const a = item.appointment;
   const age = ageOn(a.patient.birthDate, today);
   const state = readingState(item, me);
+  const [priors, setPriors] = useState(false);
   return (
     <tr data-accession={a.accessionNumber} data-state={state} className={`priority-${a.priority}`}>
       <td className="time">{waitingText(item.waitingSince, Date.now(), locale)}</td>
@@ -133,6 +138,23 @@ function ReadingRow({ item, today, locale, me, onOpen }: {
         {state === 'mine' && <span className="badge step step-in_reading">{t('reading.readByMe')}</span>}
         {state === 'waiting' && <span className={`badge step step-${a.orderStatus}`}>{t(`exams.status.${a.orderStatus}`)}</span>}
         {item.readerName && <div className="sub">{t('reading.assignedTo', { name: item.readerName })}</div>}
+      </td>
+      <td>
+        {(item.priorReports ?? 0) > 0 && (
+          <>
+            <Button onPress={() => setPriors(true)} data-testid="prior-reports-open"
+              aria-label={t('reading.priorReportsOf', { count: item.priorReports, patient: a.patient.name })}>
+              {t('reading.priorReports', { count: item.priorReports })}
+            </Button>
+            <FormDialog title={t('reading.priorReportsOf', { count: item.priorReports, patient: a.patient.name })}
+              isOpen={priors} onClose={() => setPriors(false)} testId="prior-reports-dialog">
+              <PriorReportList orderId={item.orderId} />
+              <div className="actions">
+                <Button onPress={() => setPriors(false)}>{t('reading.close')}</Button>
+              </div>
+            </FormDialog>
+          </>
+        )}
       </td>
       <td>
         <Button onPress={onOpen} aria-label={t('reading.openFor', { patient: a.patient.name })}>

@@ -11,6 +11,7 @@ import { ContrastAllergyBadge } from '../ris/PatientBadges';
 import type { Patient } from '../ris/types';
 import { CriticalResults } from './CriticalResults';
 import { DraftEditor } from './DraftEditor';
+import { PriorReportsSection } from './PriorReports';
 import { useClaim, useTemplates } from './reading';
 import { readingState } from './readingList';
 import { startingAddendum, startingContent } from './reportDraft';
@@ -51,6 +52,7 @@ export function ReportEditor({ data, today }: { data: ExamReport; today: string 
           <span className={`badge report-${report?.status ?? 'none'}`}>{t(`report.status.${report?.status ?? 'none'}`)}</span>
         </p>
       </header>
+      <PriorReportsSection orderId={exam.orderId} />
       {state === 'other' && !signed && (
         <Notice testId="read-by-other">{t('reading.readBy', { name: exam.readingByName || exam.readingBy })}</Notice>
       )}

@@ -13,7 +13,8 @@ import { errorText } from '../ui/errorText';
 import { Notice } from '../ui/fields';
 import { StaffPage } from '../ui/StaffPage';
 import { MovableSlot, useMovable } from '../ui/Movable';
-import { NO_SELECTION, type ViewerSelection, ViewerSelectionContext, useViewerSelection } from '../viewer/ViewerSelection';
+import { NO_SELECTION, type ViewerSelection, ViewerSelectionContext } from '../viewer/ViewerSelection';
+import { ViewerSelectionOut } from '../viewer/ViewerSelectionOut';
 import { ImagesWindowBar } from './ImagesWindowBar';
 import { useClaim, useExamReport, usePeerReviews } from './reading';
 import { PeerReviewPanel } from './PeerReview';
@@ -39,7 +40,7 @@ export function ReportPage() {
   const asked = useRef(0);  // the order whose claim was asked for (the page stays for the next order)
   const data = exam.data;
   const [place, setPlace] = useImagesPlace();
-  const images = useImagesWindow(orderId, place === 'window');
+  const images = useImagesWindow(orderId, data?.exam.appointment.studyInstanceUid ?? '', place === 'window');
   const host = useMovable();
   const [beside, setBeside] = useState<ViewerSelection | null>(null);
   useEffect(() => {
@@ -72,20 +73,10 @@ export function ReportPage() {
     <Suspense fallback={<div className="page-message">{t('app.openingViewer')}</div>}>
       <ViewerPage key={study} study={study} navigate={navigate} asideLabel={t('report.pane')}
         aside={<>{bar}<MovableSlot host={host} /></>}>
-        <SelectionOut onSelection={setBeside} />
+        <ViewerSelectionOut onSelection={setBeside} />
       </ViewerPage>
     </Suspense>
   );
   // The editor in the same place of the tree whichever the layout, so that it is not mounted again.
   return <>{layout}{editor}</>;
-}
-
-// The viewer's selection, for the editor rendered outside it.
-function SelectionOut({ onSelection }: { onSelection: (s: ViewerSelection | null) => void }) {
-  const selection = useViewerSelection();
-  useEffect(() => {
-    onSelection(selection);
-    return () => onSelection(null);
-  }, [selection, onSelection]);
-  return null;
 }

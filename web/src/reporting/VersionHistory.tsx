@@ -27,6 +27,40 @@ export function VersionHistory({ orderId, study, versions }: { orderId: number; 
   );
 }
 
+// What a version says: its sections, its structured findings and its key images (of `study`).
+export function VersionContent({ version: v, study }: { version: ReportVersion; study: string }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      {v.content.sections.filter((s) => s.text.trim() !== '').map((s) => (
+        <div key={s.key} className="version-section">
+          <h4>{s.title}</h4>
+          <p className="version-text">{s.text}</p>
+        </div>
+      ))}
+      {(v.content.findings ?? []).length > 0 && (
+        <div className="version-section">
+          <h4>{t('report.coded.title')}</h4>
+          <CodedFindingList findings={v.content.findings ?? []} />
+        </div>
+      )}
+      {(v.content.keyImages ?? []).length > 0 && (
+        <div className="version-section">
+          <h4>{t('report.keyImages.title')}</h4>
+          <ol className="version-key-images">
+            {(v.content.keyImages ?? []).map((k, i) => (
+              <li key={`${k.sopInstanceUid}/${k.frame}`}>
+                <img src={keyImageUrl(study, k, 128)} alt={t('report.keyImages.picture', { n: i + 1 })} width={64} height={64} />
+                <span>{k.caption}</span>
+              </li>
+            ))}
+          </ol>
+        </div>
+      )}
+    </>
+  );
+}
+
 function VersionItem({ orderId, study, version: v }: { orderId: number; study: string; version: ReportVersion }) {
   const { t, i18n } = useTranslation();
   const locale = formatLocale(i18n.language);
@@ -41,31 +75,7 @@ function VersionItem({ orderId, study, version: v }: { orderId: number; study: s
           <span className={`badge version-${v.kind}`}>{t(`report.kind.${v.kind}`)}</span>{' '}
           {t('report.versionBy', { who, when })}
         </summary>
-        {v.content.sections.filter((s) => s.text.trim() !== '').map((s) => (
-          <div key={s.key} className="version-section">
-            <h4>{s.title}</h4>
-            <p className="version-text">{s.text}</p>
-          </div>
-        ))}
-        {(v.content.findings ?? []).length > 0 && (
-          <div className="version-section">
-            <h4>{t('report.coded.title')}</h4>
-            <CodedFindingList findings={v.content.findings ?? []} />
-          </div>
-        )}
-        {(v.content.keyImages ?? []).length > 0 && (
-          <div className="version-section">
-            <h4>{t('report.keyImages.title')}</h4>
-            <ol className="version-key-images">
-              {(v.content.keyImages ?? []).map((k, i) => (
-                <li key={`${k.sopInstanceUid}/${k.frame}`}>
-                  <img src={keyImageUrl(study, k, 128)} alt={t('report.keyImages.picture', { n: i + 1 })} width={64} height={64} />
-                  <span>{k.caption}</span>
-                </li>
-              ))}
-            </ol>
-          </div>
-        )}
+        <VersionContent version={v} study={study} />
       </details>
       {v.signature && (
         <div className="version-signature">

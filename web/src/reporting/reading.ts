@@ -190,6 +190,17 @@ export function useRecordCommunication(orderId: number) {
       params: { path: { orderId, id } }, body: { to, method, receivedAt } })));
 }
 
+// The signed reports of the patient's other exams, fetched when `enabled` (a list opened).
+export function usePriorReports(orderId: number, enabled = true) {
+  return useQuery({
+    queryKey: [...READING, 'priors', orderId],
+    enabled,
+    staleTime: 60_000,
+    queryFn: ({ signal }) =>
+      unwrap(jsonApi.GET('/api/reading/{orderId}/priors', { params: { path: { orderId } }, signal })),
+  });
+}
+
 export function signedPdfUrl(orderId: number, number: number): string {
   return `/api/reading/${orderId}/report/versions/${number}/pdf`;
 }

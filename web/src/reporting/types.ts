@@ -12,6 +12,7 @@ export type PeerScore = (typeof PEER_SCORES)[number];
 export type ReportContent = components['schemas']['ReportContent'];
 export type ReportSection = components['schemas']['ReportSection'];
 export type ReportVersion = components['schemas']['ReportVersion'];
+export type PriorReport = components['schemas']['PriorReport'];
 export type SignatureCheck = components['schemas']['SignatureCheck'];
 export type CodedFinding = components['schemas']['CodedFinding'];
 export type Vocabulary = components['schemas']['Vocabulary'];

@@ -2,7 +2,7 @@
 // exam being reported and mirrors what it shows; and the images window's, which says what it
 // shows and follows the report to the next exam.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { ViewerSelection } from '../viewer/ViewerSelection';
+import { NO_SELECTION, type ViewerSelection } from '../viewer/ViewerSelection';
 import {
   ASK_EVERY_MS, CHANNEL, type FromImages, ImagesMirror, type ImagesWindowStatus, type ShownExam, type ToImages, WINDOW_NAME,
   fromImages, imagesPath, toImages,
@@ -40,7 +40,7 @@ function windowFeatures(): string {
 }
 
 export interface ImagesWindow {
-  selection: ViewerSelection; // what the images window shows, for the report's editor
+  selection: ViewerSelection; // what the images window shows of this exam, for the report's editor
   status: ImagesWindowStatus;
   shown: ShownExam | null; // the exam it shows
   open(): boolean; // false: the browser did not open it (pop-ups blocked)
@@ -48,16 +48,17 @@ export interface ImagesWindow {
   close(): void;
 }
 
-// The report's end, for the report of `orderId` while `enabled` (the images are in their own
-// window): the images window is told to show that exam, now and whenever the report moves on.
-export function useImagesWindow(orderId: number, enabled: boolean): ImagesWindow {
+// The report's end, for the report of `orderId` (its images: `study`) while `enabled` (the images
+// are in their own window): the images window is told to show that exam, now and whenever the
+// report moves on, and to show nothing once the report is left.
+export function useImagesWindow(orderId: number, study: string, enabled: boolean): ImagesWindow {
   const mirror = useMemo(() => new ImagesMirror(), []);
   const channel = useRef<BroadcastChannel | null>(null);
-  const order = useRef(orderId);
+  const report = useRef({ orderId, study });
   const [view, setView] = useState<{ status: ImagesWindowStatus; shown: ShownExam | null }>({ status: 'asking', shown: null });
   const look = useCallback(() => {
     const now = Date.now();
-    const status = mirror.status(order.current, now);
+    const status = mirror.status(report.current.orderId, report.current.study, now);
     const shown = mirror.shown(now);
     // A re-render of the report only when what it says changes, not at each answer.
     setView((v) => (v.status === status && JSON.stringify(v.shown) === JSON.stringify(shown) ? v : { status, shown }));
@@ -73,24 +74,28 @@ export function useImagesWindow(orderId: number, enabled: boolean): ImagesWindow
       mirror.hear(message, Date.now());
       look();
     };
-    c.postMessage({ kind: 'where' } satisfies ToImages);
+    const where = () => c.postMessage({ kind: 'where', orderId: report.current.orderId } satisfies ToImages);
+    where();
     const asking = setInterval(() => {
-      c.postMessage({ kind: 'where' } satisfies ToImages);
+      where();
       look();
     }, ASK_EVERY_MS);
     return () => {
       clearInterval(asking);
+      // The report left (for the worklist, or signed out): no patient's images stay on screen.
+      c.postMessage({ kind: 'idle' } satisfies ToImages);
       c.close();
       channel.current = null;
     };
   }, [enabled, mirror, look]);
   useEffect(() => {
-    order.current = orderId;
+    report.current = { orderId, study };
+    mirror.follow(orderId, study);
     if (!enabled) return;
     mirror.ask(orderId, Date.now());
     channel.current?.postMessage({ kind: 'show', orderId } satisfies ToImages);
     look();
-  }, [enabled, orderId, mirror, look]);
+  }, [enabled, orderId, study, mirror, look]);
   return {
     selection: mirror,
     ...view,
@@ -111,23 +116,38 @@ export function useImagesWindow(orderId: number, enabled: boolean): ImagesWindow
 
 const SAY_EVERY_MS = 250;
 
-// The images window's end: what it shows (`exam`, null while it is not known) and `selection`,
-// said when asked and within a quarter of a second of any change; `onShow` is asked to show
-// another exam.
-export function useImagesWindowSender(exam: ShownExam | null, selection: ViewerSelection, onShow: (orderId: number) => void) {
-  const show = useRef(onShow);
+function newWindowId(): string {
+  return typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+}
+
+export interface ImagesWindowEnd {
+  onSelection: (selection: ViewerSelection | null) => void; // the viewer's, while it is open
+  reportOrder: number | null; // the exam the report is of, as it last said; null: none heard
+  idle: boolean; // the report was left: show nothing
+}
+
+// The images window's end, for the page of `orderId`, its exam once loaded (`exam`): what it
+// shows said when asked and within a quarter of a second of any change, from the moment the page
+// opens (loading or not); `onShow` is asked to show another exam.
+export function useImagesWindowEnd(orderId: number, exam: ShownExam | null, onShow: (orderId: number) => void): ImagesWindowEnd {
+  const id = useMemo(newWindowId, []);
+  const [reportOrder, setReportOrder] = useState<number | null>(null);
+  const [idle, setIdle] = useState(false);
+  const now = useRef({ orderId, exam, onShow, idle, selection: NO_SELECTION as ViewerSelection });
+  const say = useRef<(always: boolean) => void>(() => undefined);
   useEffect(() => {
-    show.current = onShow;
-  }, [onShow]);
-  const key = exam && JSON.stringify(exam);
+    now.current = { ...now.current, orderId, exam, onShow, idle };
+    say.current(true);
+  }, [orderId, exam, onShow, idle]);
   useEffect(() => {
-    if (!key) return;
-    const shown = JSON.parse(key) as ShownExam;
     const c = new BroadcastChannel(CHANNEL);
     let said = '';
-    const say = (always: boolean) => {
-      const state: FromImages = { kind: 'state', exam: shown, measurements: selection.measurements(),
-        currentImage: selection.currentImage() };
+    say.current = (always: boolean) => {
+      // Idle, it shows nothing: as if it were loading.
+      const { orderId: order, selection } = now.current;
+      const shown = now.current.idle ? null : now.current.exam;
+      const state: FromImages = { kind: 'state', window: id, orderId: order, exam: shown,
+        measurements: shown ? selection.measurements() : [], currentImage: shown ? selection.currentImage() : null };
       const text = JSON.stringify(state);
       if (!always && text === said) return;
       said = text;
@@ -135,20 +155,34 @@ export function useImagesWindowSender(exam: ShownExam | null, selection: ViewerS
     };
     c.onmessage = (e: MessageEvent) => {
       const message = toImages(e.data);
-      if (message?.kind === 'where') say(true);
-      else if (message?.kind === 'show' && message.orderId !== shown.orderId) show.current(message.orderId);
-      else if (message?.kind === 'close') window.close();
+      if (message?.kind === 'where') {
+        setReportOrder(message.orderId);
+        say.current(true);
+      } else if (message?.kind === 'show') {
+        setIdle(false);
+        setReportOrder(message.orderId);
+        if (message.orderId !== now.current.orderId) now.current.onShow(message.orderId);
+      } else if (message?.kind === 'idle') {
+        setIdle(true);
+        setReportOrder(null);
+      } else if (message?.kind === 'close') {
+        window.close();
+      }
     };
-    say(true);
-    const watching = setInterval(() => say(false), SAY_EVERY_MS);
-    // Said as the window closes or reloads; not when it moves to the next exam, which it says
-    // as soon as that exam is known.
-    const bye = () => c.postMessage({ kind: 'closed', orderId: shown.orderId } satisfies FromImages);
+    say.current(true);
+    const watching = setInterval(() => say.current(false), SAY_EVERY_MS);
+    const bye = () => c.postMessage({ kind: 'closed', window: id } satisfies FromImages);
     window.addEventListener('pagehide', bye);
     return () => {
       clearInterval(watching);
       window.removeEventListener('pagehide', bye);
+      bye();
+      say.current = () => undefined;
       c.close();
     };
-  }, [key, selection]);
+  }, [id]);
+  const onSelection = useCallback((selection: ViewerSelection | null) => {
+    now.current = { ...now.current, selection: selection ?? NO_SELECTION };
+  }, []);
+  return { onSelection, reportOrder, idle };
 }
