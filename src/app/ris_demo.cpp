@@ -213,6 +213,12 @@ struct Booking {
   size_t patient;
 };
 
+// An exam of the archive's images linked to the RIS, whose patient is given a prior exam.
+struct DemoPrior {
+  int64_t patient = 0, procedure = 0;
+  std::string modality, day;  // the exam's, YYYY-MM-DD
+};
+
 // Who the demo acts as: the operator at the machine, signed in as it were.
 access::Principal demo_operator() {
   access::Principal p;
@@ -225,8 +231,8 @@ access::Principal demo_operator() {
 // The archive's studies of the clinic's own patients (the demo's phantoms carry its issuer) made
 // part of the RIS: each patient registered with the MRN the images carry, each study an order
 // with its accession number, booked at the time the images were taken and acquired. Returns
-// how many studies were linked, or -1.
-int link_demo_studies(Services& s) {
+// how many studies were linked, or -1; each exam linked in `linked_exams`.
+int link_demo_studies(Services& s, std::vector<DemoPrior>& linked_exams) {
   struct Study {
     std::string patient_id, name, birth_date, sex, accession, date, time, modality, description,
         referring, uid;
@@ -348,8 +354,97 @@ int link_demo_studies(Services& s) {
       done = s.ris_exams->start(done->value.id, done->value.version, technician);
     if (done && done->saved())
       done = s.ris_exams->acquired(done->value.id, done->value.version, technician);
+    if (done && done->saved())
+      linked_exams.push_back({o.patient_id, procedure, st.modality.substr(0, 2), day});
   }
   return linked;
+}
+
+// What a radiologist wrote of a normal exam of this modality a year before: findings, impression.
+std::pair<const char*, const char*> normal_report(const std::string& modality, const std::string& procedure) {
+  if (modality == "MG")
+    return {"Scattered areas of fibroglandular density. No suspicious mass, calcifications or architectural "
+            "distortion.",
+            "BI-RADS 1: negative. Routine screening in one year."};
+  if (procedure == "CT-HEAD")
+    return {"No intracranial haemorrhage, mass effect or midline shift. Ventricles and sulci normal for age.",
+            "No acute intracranial abnormality."};
+  if (modality == "CT")
+    return {"Lungs clear, no pulmonary nodule. No pleural or pericardial effusion. No mediastinal or hilar "
+            "lymphadenopathy.",
+            "No acute cardiopulmonary abnormality."};
+  return {"No abnormality seen.", "Normal examination."};
+}
+
+// A year before each linked exam, its patient had the same exam, read and signed by Dr. Welby: the
+// prior report the radiologist compares with (and its PDF and SR in the archive). Returns how
+// many were signed, or -1.
+int sign_demo_priors(Services& s, const std::vector<DemoPrior>& exams) {
+  DemoClock clock;
+  auto schedule = ris::Schedule::open(*s.db, *s.writes, *s.outbox, s.ris_schedule->zone(), clock);
+  auto catalogue = s.ris_catalogue->procedures({});
+  if (!schedule || !catalogue) return -1;
+  const TimeZone& zone = s.ris_schedule->zone();
+  const access::Principal technician = demo_operator();
+  access::Principal welby;
+  welby.username = "dr.welby";
+  welby.roles = {access::Role::Radiologist};
+  welby.via = access::Credential::Session;
+  std::vector<int64_t> done_for;
+  int signed_ = 0;
+  for (const auto& exam : exams) {
+    if (std::ranges::find(done_for, exam.patient) != done_for.end()) continue;
+    done_for.push_back(exam.patient);
+    const auto when = parse_day(exam.day);
+    if (!when) continue;
+    ris::OrderFields o;
+    o.patient_id = exam.patient;
+    o.procedure_ids = {exam.procedure};
+    o.reason = exam.modality == "MG" ? "Screening" : "Follow-up";
+    o.referring_physician = "Dr. Marcus Welby";
+    o.requesting_department = "Primary care";
+    auto order = s.ris_orders->create(o, kActor);
+    if (!order || !order->saved()) return -1;
+    // The first day the room was open from a year before, at nine or the first free time after.
+    std::optional<ris::Booked> made;
+    for (int tries = 0; tries < 5 && !made; ++tries) {
+      const std::string day = day_text(*when - std::chrono::days(365 - tries));
+      clock.now = zone.utc_at_or_after(day, 0).time_since_epoch().count();
+      auto slots = (*schedule)->free_slots({order->value.id, day, 1, 0});
+      if (!slots || !slots->saved() || slots->value.windows.empty()) continue;
+      const ris::Window& w = slots->value.windows.front();
+      const Instant start = std::max(w.first, std::min(w.last, zone.utc_at_or_after(day, 9 * 60)));
+      auto booked = (*schedule)->book(order->value.id, w.room_id, w.first + (start - w.first) / ris::kSlotStep *
+                                                                                 ris::kSlotStep,
+                                      kActor);
+      if (booked && booked->saved()) made = std::move(*booked);
+    }
+    if (!made) continue;
+    clock.now = parse_instant(made->value.starts_at)->time_since_epoch().count() + 600;
+    Result<ris::Booked> step = (*schedule)->arrive(made->value.id, made->value.version, kActor);
+    if (step && step->saved()) step = s.ris_exams->start(step->value.id, step->value.version, technician);
+    if (step && step->saved()) step = s.ris_exams->acquired(step->value.id, step->value.version, technician);
+    if (!step || !step->saved()) return -1;
+    std::string code;
+    for (const auto& c : *catalogue)
+      if (c.id == exam.procedure) code = c.code;
+    const auto [findings, impression] = normal_report(exam.modality, code);
+    reporting::ReportContent content;
+    content.sections = {{"findings", "Findings", findings}, {"impression", "Impression", impression}};
+    if (exam.modality == "MG") content.findings = {{"birads", {{"assessment", "1"}, {"laterality", "B"}}}};
+    auto claimed = s.ris_reading->claim(order->value.id, welby);
+    if (!claimed || !claimed->saved()) return -1;
+    auto saved = s.reports->save_draft(order->value.id, 0, content, welby);
+    if (!saved || !saved->saved()) return -1;
+    auto signed_report = s.reports->sign(order->value.id, saved->value.draft_revision, welby, "demo");
+    if (!signed_report || !signed_report->saved()) {
+      std::cerr << "vireo: a demo prior report could not be signed: "
+                << (signed_report ? signed_report->conflict->message : signed_report.error().message()) << "\n";
+      return -1;
+    }
+    ++signed_;
+  }
+  return signed_;
 }
 
 // Books each order on a working day from a week before today to a week after, in the first free
@@ -481,8 +576,11 @@ int seed_ris_demo(Services& s) {
     auto made = s.ris_catalogue->create_staff(m, kActor);
     if (failed(m.display_name, made)) return 1;
   }
-  const int linked = link_demo_studies(s);
+  std::vector<DemoPrior> linked_exams;
+  const int linked = link_demo_studies(s, linked_exams);
   if (linked < 0) return 1;
+  const int priors = sign_demo_priors(s, linked_exams);
+  if (priors < 0) return 1;
   int orders = 0;
   std::vector<Booking> to_book;
   for (int i = 0; i < 200; ++i) {
@@ -529,7 +627,8 @@ int seed_ris_demo(Services& s) {
   if (booked < 0) return 1;
   std::cout << "Demo RIS: " << rooms.size() << " rooms, " << procedures.size() << " procedures, "
             << "200 patients, " << orders << " orders, " << booked << " appointments; " << linked
-            << " studies of the archive linked to their patients and orders.\n";
+            << " studies of the archive linked to their patients and orders, " << priors
+            << " of their patients with a signed report of the year before.\n";
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <iterator>
+#include <unordered_set>
 
 #include "core/base64.hpp"
 #include "core/clock.hpp"
@@ -397,48 +398,77 @@ Result<std::optional<Report>> Reports::of_order(int64_t order_id, const access::
 namespace {
 
 // Of these orders, those whose report is signed.
-Result<std::vector<int64_t>> signed_orders(Connection& c, const std::vector<int64_t>& order_ids) {
-  std::vector<int64_t> out;
-  if (order_ids.empty()) return out;
-  std::vector<SqlValue> args(order_ids.begin(), order_ids.end());
-  auto rows = c.query("SELECT order_id FROM rep_reports WHERE status IN ('final', 'amended') AND order_id IN (" +
-                          placeholders(args.size()) + ")",
-                      std::span<const SqlValue>(args));
-  if (!rows) return std::unexpected(rows.error());
-  for (const auto& r : *rows) out.push_back(r.integer(0));
+Result<std::unordered_set<int64_t>> signed_orders(Connection& c, const std::vector<int64_t>& order_ids) {
+  constexpr size_t kChunk = 500;  // an IN (...) list far below either engine's limit on parameters
+  std::unordered_set<int64_t> out;
+  for (size_t from = 0; from < order_ids.size(); from += kChunk) {
+    const size_t n = std::min(kChunk, order_ids.size() - from);
+    std::vector<SqlValue> args(order_ids.begin() + static_cast<std::ptrdiff_t>(from),
+                               order_ids.begin() + static_cast<std::ptrdiff_t>(from + n));
+    auto rows = c.query("SELECT order_id FROM rep_reports WHERE status IN ('final', 'amended') AND order_id IN (" +
+                            placeholders(n) + ")",
+                        std::span<const SqlValue>(args));
+    if (!rows) return std::unexpected(rows.error());
+    for (const auto& r : *rows) out.insert(r.integer(0));
+  }
+  return out;
+}
+
+// An exam performed before another: booked to start earlier, or at the same time and booked first.
+bool before(const ris::PerformedExam& a, const std::string& starts_at, int64_t order_id) {
+  return a.starts_at < starts_at || (a.starts_at == starts_at && a.order_id < order_id);
+}
+
+// The signed exams of the patients of `exams` (performed_exams_of), with the orders signed among them.
+struct SignedExams {
+  std::vector<ris::PerformedExam> performed;
+  std::unordered_set<int64_t> reported;
+};
+Result<SignedExams> signed_exams_of(Connection& c, const std::vector<int64_t>& patients) {
+  SignedExams out;
+  auto performed = ris::performed_exams_of(c, patients);
+  if (!performed) return std::unexpected(performed.error());
+  std::vector<int64_t> ids;
+  for (const auto& e : *performed) ids.push_back(e.order_id);
+  auto reported = signed_orders(c, ids);
+  if (!reported) return std::unexpected(reported.error());
+  out.performed = std::move(*performed);
+  out.reported = std::move(*reported);
   return out;
 }
 
 }  // namespace
 
-Result<std::vector<Reports::PriorReport>> Reports::prior_reports(int64_t order_id, const access::Principal& actor) {
+Result<Reports::PriorReports> Reports::prior_reports(int64_t order_id, const access::Principal& actor) {
   if (!actor.may(kRead)) return fail(ErrorCode::Forbidden, "Your role does not read reports");
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());
   auto exam = ris::reading_item(**c, order_id);
   if (!exam) return std::unexpected(exam.error());
   if (!*exam) return fail(ErrorCode::NotFound, "no exam of this order has been performed");
-  // Enough exams to find the reported ones among those never reported (a screening every year,
-  // a chest X-ray at each visit).
-  auto exams = ris::exams_of_patient(**c, (*exam)->view.patient_id, 200);
-  if (!exams) return std::unexpected(exams.error());
-  std::vector<int64_t> others;
-  for (const auto& e : *exams)
-    if (e.view.appointment.order_id != order_id) others.push_back(e.view.appointment.order_id);
-  auto reported = signed_orders(**c, others);
-  if (!reported) return std::unexpected(reported.error());
-  std::vector<PriorReport> out;
-  for (auto& e : *exams) {
-    if (out.size() == kMaxPriorReports) break;
-    if (std::ranges::find(*reported, e.view.appointment.order_id) == reported->end()) continue;
-    auto report = load(**c, e.view.appointment.order_id);
+  auto all = signed_exams_of(**c, {(*exam)->view.patient_id});
+  if (!all) return std::unexpected(all.error());
+  std::vector<ris::PerformedExam> earlier;
+  for (const auto& e : all->performed)
+    if (all->reported.contains(e.order_id) && before(e, (*exam)->view.appointment.starts_at, order_id))
+      earlier.push_back(e);
+  std::ranges::sort(earlier, [](const auto& a, const auto& b) { return before(b, a.starts_at, a.order_id); });
+  PriorReports out;
+  out.total = std::ssize(earlier);
+  if (earlier.size() > kMaxPriorReports) earlier.resize(kMaxPriorReports);
+  std::vector<int64_t> ids;
+  for (const auto& e : earlier) ids.push_back(e.order_id);
+  auto items = ris::reading_items(**c, ids);  // the latest first
+  if (!items) return std::unexpected(items.error());
+  for (auto& item : *items) {
+    auto report = load(**c, item.view.appointment.order_id);
     if (!report) return std::unexpected(report.error());
-    if (!*report) continue;  // (signed between the two reads would still be there: never unsigned)
-    PriorReport& prior = out.emplace_back();
+    if (!*report) continue;
+    PriorReport& prior = out.items.emplace_back();
     prior.status = (*report)->status;
     for (auto& v : (*report)->versions)
       if (v.signature) prior.versions.push_back(std::move(v));
-    prior.exam = std::move(e);
+    prior.exam = std::move(item);
   }
   return out;
 }
@@ -451,21 +481,19 @@ Result<std::map<int64_t, int64_t>> Reports::prior_report_counts(const std::vecto
   auto c = readers_.acquire();
   if (!c) return std::unexpected(c.error());
   std::vector<int64_t> patients;
-  for (const auto& e : exams)
-    if (std::ranges::find(patients, e.view.patient_id) == patients.end()) patients.push_back(e.view.patient_id);
-  auto orders = ris::orders_of_patients(**c, patients);
-  if (!orders) return std::unexpected(orders.error());
-  std::vector<int64_t> ids;
-  for (const auto& [order, patient] : *orders) ids.push_back(order);
-  auto reported = signed_orders(**c, ids);
-  if (!reported) return std::unexpected(reported.error());
-  std::map<int64_t, int64_t> signed_by_patient;
-  for (const auto& [order, patient] : *orders)
-    if (std::ranges::find(*reported, order) != reported->end()) ++signed_by_patient[patient];
-  for (const auto& e : exams) {
-    const int64_t order = e.view.appointment.order_id;
-    int64_t n = signed_by_patient[e.view.patient_id];
-    if (std::ranges::find(*reported, order) != reported->end()) --n;  // its own, once signed
+  for (const auto& e : exams) patients.push_back(e.view.patient_id);
+  std::ranges::sort(patients);
+  patients.erase(std::unique(patients.begin(), patients.end()), patients.end());
+  auto all = signed_exams_of(**c, patients);
+  if (!all) return std::unexpected(all.error());
+  std::map<int64_t, std::vector<const ris::PerformedExam*>> signed_by_patient;
+  for (const auto& e : all->performed)
+    if (all->reported.contains(e.order_id)) signed_by_patient[e.patient_id].push_back(&e);
+  for (const auto& exam : exams) {
+    const int64_t order = exam.view.appointment.order_id;
+    int64_t n = 0;
+    for (const auto* e : signed_by_patient[exam.view.patient_id])
+      if (before(*e, exam.view.appointment.starts_at, order)) ++n;
     if (n > 0) out[order] = n;
   }
   return out;

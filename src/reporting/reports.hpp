@@ -54,17 +54,22 @@ class Reports {
   // The report of an order's exam, with its versions; nullopt when none was begun.
   [[nodiscard]] Result<std::optional<Report>> of_order(int64_t order_id, const access::Principal& actor);
 
-  // The signed reports of the patient's other exams, for the radiologist reading `order_id` to
-  // compare with: the latest exam first, at most kMaxPriorReports, each with its signed versions
-  // only (the final report and its addenda). A text nobody has signed is not shown as a report.
+  // The signed reports of the patient's exams performed before this one (`order_id`), for the
+  // radiologist reading it to compare with: the latest exam first, at most kMaxPriorReports, each
+  // with its signed versions only (the final report and its addenda; a text nobody signed is not
+  // a report); `total`, how many there are in all.
   struct PriorReport {
     ris::ReadingItem exam;
     std::string status;                  // final or amended
     std::vector<ReportVersion> versions;  // signed, oldest first
   };
-  [[nodiscard]] Result<std::vector<PriorReport>> prior_reports(int64_t order_id, const access::Principal& actor);
-  // For the reading worklist: how many signed reports each exam's patient has of other exams, by
-  // order (those with none are left out).
+  struct PriorReports {
+    std::vector<PriorReport> items;
+    int64_t total = 0;
+  };
+  [[nodiscard]] Result<PriorReports> prior_reports(int64_t order_id, const access::Principal& actor);
+  // For the reading worklist: how many signed reports each exam's patient has of exams performed
+  // before it, by order (those with none are left out).
   [[nodiscard]] Result<std::map<int64_t, int64_t>> prior_report_counts(const std::vector<ris::ReadingItem>& exams,
                                                                        const access::Principal& actor);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 #include <map>
+#include <tuple>
 
 #include "core/clock.hpp"
 #include "ris/appointment_rows.hpp"
@@ -139,22 +140,50 @@ Result<std::optional<ReadingItem>> reading_item(Connection& c, int64_t order_id)
   return std::optional<ReadingItem>(std::move(found->front()));
 }
 
-Result<std::vector<ReadingItem>> exams_of_patient(Connection& c, int64_t patient_id, int64_t limit) {
-  return items_where(c,
-                     "WHERE o.patient_id = ? AND a.id = (SELECT MAX(x.id) FROM ris_appointments x WHERE x.order_id = "
-                     "o.id AND x.status = 'arrived') ORDER BY a.starts_at DESC, a.id DESC LIMIT ?",
-                     {patient_id, limit});
+// IN (...) lists of at most this many values: far below either engine's limit on parameters.
+constexpr size_t kInChunk = 500;
+
+Result<std::vector<PerformedExam>> performed_exams_of(Connection& c, const std::vector<int64_t>& patient_ids) {
+  std::map<int64_t, PerformedExam> by_order;
+  for (size_t from = 0; from < patient_ids.size(); from += kInChunk) {
+    const size_t n = std::min(kInChunk, patient_ids.size() - from);
+    std::vector<SqlValue> args(patient_ids.begin() + static_cast<std::ptrdiff_t>(from),
+                               patient_ids.begin() + static_cast<std::ptrdiff_t>(from + n));
+    auto rows = c.query("SELECT o.id, o.patient_id, a.starts_at FROM ris_orders o JOIN ris_appointments a ON "
+                        "a.order_id = o.id AND a.status = 'arrived' WHERE o.patient_id IN (" + placeholders(n) + ")",
+                        std::span<const SqlValue>(args));
+    if (!rows) return std::unexpected(rows.error());
+    for (const auto& r : *rows) {
+      PerformedExam& e = by_order[r.integer(0)];
+      e.order_id = r.integer(0);
+      e.patient_id = r.integer(1);
+      e.starts_at = std::max(e.starts_at, r.text(2));
+    }
+  }
+  std::vector<PerformedExam> out;
+  out.reserve(by_order.size());
+  for (auto& [order, e] : by_order) out.push_back(std::move(e));
+  return out;
 }
 
-Result<std::vector<std::pair<int64_t, int64_t>>> orders_of_patients(Connection& c,
-                                                                    const std::vector<int64_t>& patient_ids) {
-  std::vector<std::pair<int64_t, int64_t>> out;
-  if (patient_ids.empty()) return out;
-  std::vector<SqlValue> args(patient_ids.begin(), patient_ids.end());
-  auto rows = c.query("SELECT id, patient_id FROM ris_orders WHERE patient_id IN (" + placeholders(args.size()) + ")",
-                      std::span<const SqlValue>(args));
-  if (!rows) return std::unexpected(rows.error());
-  for (const auto& r : *rows) out.emplace_back(r.integer(0), r.integer(1));
+Result<std::vector<ReadingItem>> reading_items(Connection& c, const std::vector<int64_t>& order_ids) {
+  std::vector<ReadingItem> out;
+  for (size_t from = 0; from < order_ids.size(); from += kInChunk) {
+    const size_t n = std::min(kInChunk, order_ids.size() - from);
+    std::vector<SqlValue> args(order_ids.begin() + static_cast<std::ptrdiff_t>(from),
+                               order_ids.begin() + static_cast<std::ptrdiff_t>(from + n));
+    auto found = items_where(c,
+                             "WHERE o.id IN (" + placeholders(n) +
+                                 ") AND a.id = (SELECT MAX(x.id) FROM ris_appointments x WHERE x.order_id = o.id AND "
+                                 "x.status = 'arrived')",
+                             std::move(args));
+    if (!found) return std::unexpected(found.error());
+    for (auto& item : *found) out.push_back(std::move(item));
+  }
+  std::ranges::sort(out, [](const ReadingItem& a, const ReadingItem& b) {
+    return std::tie(b.view.appointment.starts_at, b.view.appointment.id) <
+           std::tie(a.view.appointment.starts_at, a.view.appointment.id);
+  });
   return out;
 }
 

@@ -17,7 +17,7 @@
 
 #include <memory>
 #include <optional>
-#include <utility>
+#include <string>
 #include <vector>
 
 #include "access/principal.hpp"
@@ -99,12 +99,17 @@ class Reading {
 // For the reporting domain, inside its write job: the exam of an order (nullopt when the order
 // has no arrived appointment), and the step of its report.
 [[nodiscard]] Result<std::optional<ReadingItem>> reading_item(Connection& c, int64_t order_id);
-// For the reporting domain: the exams performed of a patient, the latest first, at most `limit`
-// (an exam is an order with an arrived appointment, as reading_item reads it).
-[[nodiscard]] Result<std::vector<ReadingItem>> exams_of_patient(Connection& c, int64_t patient_id, int64_t limit);
-// For the reporting domain: the orders of these patients, each as (order, patient).
-[[nodiscard]] Result<std::vector<std::pair<int64_t, int64_t>>> orders_of_patients(
-    Connection& c, const std::vector<int64_t>& patient_ids);
+// For the reporting domain: the exams performed of these patients (orders with an arrived
+// appointment), each with its patient and when it was booked to start, in no set order.
+struct PerformedExam {
+  int64_t order_id = 0, patient_id = 0;
+  std::string starts_at;  // UTC ISO-8601, of its latest arrived appointment
+};
+[[nodiscard]] Result<std::vector<PerformedExam>> performed_exams_of(Connection& c,
+                                                                    const std::vector<int64_t>& patient_ids);
+// For the reporting domain: the exams of these orders as the reading worklist shows them, the
+// latest first (orders with no arrived appointment are left out).
+[[nodiscard]] Result<std::vector<ReadingItem>> reading_items(Connection& c, const std::vector<int64_t>& order_ids);
 // Sets the order's status (preliminary, final, amended); a signed one is nobody's to read any
 // more. The caller has checked that the step is allowed, and tells of it with its own event.
 [[nodiscard]] Status set_report_status(Connection& c, const ReadingItem& item, const char* status,

@@ -1234,12 +1234,25 @@ class RisDemoTest(unittest.TestCase):
                             "(0008,0050)=A900001", "(0008,0020)=20261201", "(0008,0030)=101500"))
             r = server.cli("demo")
             self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertIn("1 studies of the archive linked", r.stdout)
+            self.assertIn("1 studies of the archive linked to their patients and orders, 1 of their patients with a "
+                          "signed report of the year before", r.stdout)
             found = server.json("/api/ris/patients?q=P900001")["patients"]
             self.assertEqual([(p["familyName"], p["givenName"], p["birthDate"], p["mrnIssuer"]) for p in found],
                              [("Ribas", "Nuria", "1980-02-12", "VIREO")])
             orders = server.json(f"/api/ris/orders?patient={found[0]['id']}")["orders"]
-            self.assertEqual([(o["accessionNumber"], o["status"]) for o in orders], [("A900001", "acquired")])
+            linked = [o for o in orders if o["accessionNumber"] == "A900001"]
+            self.assertEqual([o["status"] for o in linked], ["acquired"])
+            # A year before, the same exam, its report signed by Dr. Welby: her prior report.
+            self.assertEqual(len(orders), 2, orders)
+            server.add_user("radiologist", "radiologist")
+            status, _, body = server.http("GET", f"/api/reading/{linked[0]['id']}/priors",
+                                          token=server.create_token("radiologist"))
+            self.assertEqual(status, 200, body)
+            priors = json.loads(body)["items"]
+            self.assertEqual(len(priors), 1, priors)
+            self.assertTrue(priors[0]["exam"]["appointment"]["startsAt"].startswith("2025-12"), priors[0]["exam"])
+            self.assertEqual([v["signature"]["signerName"] for v in priors[0]["versions"]], ["Dr. Marcus Welby"])
+            orders = linked
             studies = server.json("/dicom-web/studies?AccessionNumber=A900001")
             self.assertEqual(orders[0]["studyInstanceUid"], studies[0]["0020000D"]["Value"][0],
                              "the order names the study its images are in")

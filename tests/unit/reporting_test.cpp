@@ -1175,6 +1175,9 @@ TEST_F(ReportingTest, ASensitiveResultIsHeldForTheClinicsDelayThenReleasedOnceBy
   EXPECT_FALSE(corrected->value.versions.back().release->released_at.empty());
 }
 
+}  // namespace
+}  // namespace vireo::reporting
+
 namespace vireo::reporting {
 namespace {
 
@@ -1674,31 +1677,32 @@ TEST_F(ReportingTest, AComponentTemplateIsEmbeddedWithItsBlanksAndNeverInItself)
   EXPECT_EQ(hidden->invalid[0].field + " " + hidden->invalid[0].rule, "sections/0/embed cycle");
 }
 
-}  // namespace
-}  // namespace vireo::reporting
-
-TEST_F(ReportingTest, APatientsPriorReportsAreTheSignedVersionsOfHerOtherExamsTheLatestFirst) {
-  // Claimed, written and signed by Dr. Serra: its report's signed state.
-  auto signed_report = [&](int64_t order, const char* findings) {
+TEST_F(ReportingTest, APatientsPriorReportsAreTheSignedVersionsOfHerEarlierExamsTheLatestFirst) {
+  // Claimed, written (handed on first when asked) and signed by Dr. Serra: its report as signed.
+  auto signed_report = [&](int64_t order, const char* findings, bool handed_on = false) {
     EXPECT_TRUE(reading_->claim(order, serra_)->saved());
     auto saved = reports_->save_draft(order, 0, content(findings, "Normal CT head."), serra_);
     EXPECT_TRUE(saved && saved->saved());
+    if (handed_on) {
+      EXPECT_TRUE(reports_->submit_preliminary(order, saved->value.draft_revision, serra_)->saved());
+    }
     auto done = reports_->sign(order, saved->value.draft_revision, serra_, "10.0.0.7");
     EXPECT_TRUE(done && done->saved()) << (done && done->conflict ? done->conflict->message : "");
     return done->value;
   };
-  const int64_t first = acquired_exam(0);
-  signed_report(first, "No haemorrhage in 2027.");
+  // Booked out of the order they were performed in: the list goes by when, not by which came first.
+  const int64_t later = acquired_exam(2);
+  signed_report(later, "No haemorrhage.", true);
   const int64_t handed_on = acquired_exam(1);  // a text awaiting a signature: no report yet
   ASSERT_TRUE(reading_->claim(handed_on, vila_)->saved());
   ASSERT_TRUE(reports_->save_draft(handed_on, 0, content("A text nobody signed.", "x"), vila_)->saved());
   ASSERT_TRUE(reports_->submit_preliminary(handed_on, 1, vila_)->saved());
-  const int64_t amended = acquired_exam(2);
-  const Report was = signed_report(amended, "A small meningioma.");
-  ASSERT_TRUE(reports_->save_draft(amended, was.draft_revision, content("Compared with the MRI: unchanged.", ""),
+  const int64_t earliest = acquired_exam(0);
+  const Report was = signed_report(earliest, "A small meningioma.");
+  ASSERT_TRUE(reports_->save_draft(earliest, was.draft_revision, content("Compared with the MRI: unchanged.", ""),
                                    serra_, Reports::Draft::Addendum)
                   ->saved());
-  ASSERT_TRUE(reports_->sign(amended, was.draft_revision + 1, serra_, "10.0.0.7")->saved());
+  ASSERT_TRUE(reports_->sign(earliest, was.draft_revision + 1, serra_, "10.0.0.7")->saved());
   ris::PatientFields other;
   other.name.family = "Soler";
   other.name.given = "Carme";
@@ -1710,26 +1714,31 @@ TEST_F(ReportingTest, APatientsPriorReportsAreTheSignedVersionsOfHerOtherExamsTh
 
   auto priors = reports_->prior_reports(today, serra_);
   ASSERT_TRUE(priors) << priors.error().message();
-  ASSERT_EQ(priors->size(), 2u) << "her signed reports only: not the preliminary text, not another patient's";
-  EXPECT_EQ((*priors)[0].exam.view.appointment.order_id, amended) << "the latest exam first";
-  EXPECT_EQ((*priors)[0].status, "amended");
-  ASSERT_EQ((*priors)[0].versions.size(), 2u);
-  EXPECT_EQ((*priors)[0].versions[0].kind, "final");
-  EXPECT_EQ((*priors)[0].versions[1].kind, "addendum");
-  EXPECT_EQ((*priors)[0].versions[1].content.sections[0].text, "Compared with the MRI: unchanged.");
-  EXPECT_EQ((*priors)[1].exam.view.appointment.order_id, first);
-  EXPECT_EQ((*priors)[1].status, "final");
-  ASSERT_EQ((*priors)[1].versions.size(), 1u);
-  EXPECT_EQ((*priors)[1].versions[0].content.sections[0].text, "No haemorrhage in 2027.");
-  EXPECT_EQ((*priors)[1].exam.procedures, std::vector<std::string>{"CT head"});
-  for (const auto& p : *priors)
+  ASSERT_EQ(priors->items.size(), 2u) << "her signed reports only: not the preliminary text, not another patient's";
+  EXPECT_EQ(priors->total, 2);
+  const auto& [latest, first] = std::tie(priors->items[0], priors->items[1]);
+  EXPECT_EQ(latest.exam.view.appointment.order_id, later) << "the latest exam first";
+  EXPECT_EQ(latest.status, "final");
+  ASSERT_EQ(latest.versions.size(), 1u) << "only signed versions: not the preliminary one before";
+  EXPECT_EQ(latest.versions[0].kind, "final");
+  EXPECT_EQ(latest.versions[0].content.sections[0].text, "No haemorrhage.");
+  EXPECT_EQ(latest.exam.procedures, std::vector<std::string>{"CT head"});
+  EXPECT_EQ(first.exam.view.appointment.order_id, earliest);
+  EXPECT_EQ(first.status, "amended");
+  ASSERT_EQ(first.versions.size(), 2u);
+  EXPECT_EQ(first.versions[0].kind, "final");
+  EXPECT_EQ(first.versions[1].kind, "addendum");
+  EXPECT_EQ(first.versions[1].content.sections[0].text, "Compared with the MRI: unchanged.");
+  for (const auto& p : priors->items)
     for (const auto& v : p.versions) EXPECT_TRUE(v.signature) << "only signed versions";
 
-  auto from_first = reports_->prior_reports(first, serra_);
-  ASSERT_TRUE(from_first);
-  ASSERT_EQ(from_first->size(), 1u) << "never the exam's own report";
-  EXPECT_EQ((*from_first)[0].exam.view.appointment.order_id, amended);
-  EXPECT_TRUE(reports_->prior_reports(someone_else, serra_)->empty());
+  // Before an exam only: the report of one performed after it is not its prior, nor its own.
+  auto of_later = reports_->prior_reports(later, serra_);
+  ASSERT_TRUE(of_later);
+  ASSERT_EQ(of_later->items.size(), 1u);
+  EXPECT_EQ(of_later->items[0].exam.view.appointment.order_id, earliest);
+  EXPECT_TRUE(reports_->prior_reports(earliest, serra_)->items.empty());
+  EXPECT_TRUE(reports_->prior_reports(someone_else, serra_)->items.empty());
 
   // The reading worklist counts them for each exam waiting.
   ris::ReadingQuery all;
@@ -1739,10 +1748,10 @@ TEST_F(ReportingTest, APatientsPriorReportsAreTheSignedVersionsOfHerOtherExamsTh
   ASSERT_EQ(waiting->items.size(), 2u);  // the preliminary text and today's exam
   auto counts = reports_->prior_report_counts(waiting->items, serra_);
   ASSERT_TRUE(counts);
-  EXPECT_EQ(*counts, (std::map<int64_t, int64_t>{{handed_on, 2}, {today, 2}}));
+  EXPECT_EQ(*counts, (std::map<int64_t, int64_t>{{handed_on, 1}, {today, 2}}));
   std::vector<ris::ReadingItem> signed_ones;
-  for (int64_t order : {first, someone_else}) signed_ones.push_back(**reading_->item(order));
-  EXPECT_EQ(*reports_->prior_report_counts(signed_ones, serra_), (std::map<int64_t, int64_t>{{first, 1}}))
+  for (int64_t order : {later, earliest, someone_else}) signed_ones.push_back(**reading_->item(order));
+  EXPECT_EQ(*reports_->prior_report_counts(signed_ones, serra_), (std::map<int64_t, int64_t>{{later, 1}}))
       << "an exam's own signed report is not its prior; another patient's none";
 
   EXPECT_EQ(reports_->prior_reports(today, signed_in("tomas", access::Role::Technician)).error().code,

@@ -33,6 +33,7 @@ await run('reading-window end-to-end', async ({ page, context, check }) => {
   const soler = '[data-testid=reading] tr:has-text("Soler Mas")';
   const priorsButton = page.locator(`${soler} [data-testid=prior-reports-open]`);
   check(await priorsButton.textContent() === '1 prior report', `the worklist says: ${await priorsButton.textContent()}`);
+  check(await priorsButton.getAttribute('aria-label') === '1 prior report of Soler Mas, Carme', 'the button names whose');
   check(await page.locator('[data-testid=reading] tr:has-text("Ferrer i Vidal") [data-testid=prior-reports-open]').count() === 0,
     'a patient without a prior report is offered one');
   await priorsButton.click();
@@ -141,13 +142,15 @@ await run('reading-window end-to-end', async ({ page, context, check }) => {
   check(await page.locator('.viewport').count() === 0, 'the next exam opened with its images beside the report');
   // Her prior report beside the new one, one click away; its whole text one more.
   const priors = page.locator('[data-testid=prior-reports-section]');
-  check(await priors.locator('summary h3').textContent() === 'Prior reports (1)', 'the prior reports are not counted');
-  await priors.locator('summary').first().click();
+  const opener = priors.getByRole('button', { name: 'Prior reports (1)' });
+  check(await opener.count() === 1, 'the prior reports are not counted');
+  await opener.click();
   const prior = priors.locator(`li[data-accession="${PRIOR}"]`);
   await prior.waitFor();
   await prior.getByText('The whole report').click();
   const whole = await prior.textContent();
   check(whole.includes('Scattered fibroglandular densities.'), `the prior's whole text: ${whole}`);
+  await checkAccessible(page, check, 'the prior report beside the report');
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, 'report-prior-reports');
 

@@ -227,7 +227,7 @@ void exam_routes(http::Router& router, ris::Reading& reading, reporting::Reports
     r.audit.detail = "read exam " + exam->view.accession_number + " and its report";
     return exam_answer(r, *exam, *report);
   });
-  // The signed reports of the patient's other exams, to compare with.
+  // The signed reports of the patient's exams before this one, to compare with.
   router.add("GET", "/api/reading/{orderId}/priors", "reporting.read", [&reading, &reports](const HttpRequest& r) {
     if (auto s = only_parameters(r, {}); !s) return http::problem(s.error());
     auto id = row_id(r.param("orderId"));
@@ -238,14 +238,14 @@ void exam_routes(http::Router& router, ris::Reading& reading, reporting::Reports
     if (!priors) return http::problem(priors.error());
     json items = json::array();
     std::string accessions;
-    for (const auto& p : *priors) {
+    for (const auto& p : priors->items) {
       items.push_back(reporting_json::prior_report(p.exam, p.status, p.versions));
       accessions += (accessions.empty() ? "" : ", ") + p.exam.view.accession_number;
     }
     r.audit.patient_id = exam->view.mrn;
     r.audit.detail = "read the prior reports of exam " + exam->view.accession_number +
                      (accessions.empty() ? " (none)" : " (" + accessions + ")");
-    return http::json_response(200, dump({{"items", items}}));
+    return http::json_response(200, dump({{"items", items}, {"total", priors->total}}));
   });
   router.add("POST", "/api/reading/{orderId}/claim", "reporting.write", [&reading](const HttpRequest& r) {
     auto id = row_id(r.param("orderId"));

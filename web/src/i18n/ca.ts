@@ -324,6 +324,7 @@ export const ca: Messages = {
     columns: { waiting: 'Espera', priors: 'Informes previs' },
     priorReports_one: '{{count}} informe previ', priorReports_other: '{{count}} informes previs',
     priorReportsOf_one: 'L’informe previ de {{patient}}', priorReportsOf_other: 'Els {{count}} informes previs de {{patient}}',
+    priorReportsFor_one: '{{count}} informe previ de {{patient}}', priorReportsFor_other: '{{count}} informes previs de {{patient}}',
     close: 'Tancar',
     referredBy: 'Sol·licitada per {{name}}',
     readBy: '{{name}} l’està llegint',
@@ -385,7 +386,9 @@ export const ca: Messages = {
       none: 'Aquest pacient no té cap altre informe signat.',
       signedBy: 'Signat per {{who}} el {{when}}',
       whole: 'L’informe sencer',
-      pdf: 'PDF signat de {{exam}}',
+      of: 'de {{exam}}, {{day}}',
+      latest: 'Els {{shown}} més recents de {{total}}.',
+      pdf: 'PDF signat de {{exam}}, {{day}}',
     },
     imagesWindow: {
       open: 'Obrir les imatges en una altra finestra',

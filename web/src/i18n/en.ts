@@ -323,6 +323,7 @@ export const en = {
     columns: { waiting: 'Waiting', priors: 'Prior reports' },
     priorReports_one: '{{count}} prior report', priorReports_other: '{{count}} prior reports',
     priorReportsOf_one: 'The prior report of {{patient}}', priorReportsOf_other: 'The {{count}} prior reports of {{patient}}',
+    priorReportsFor_one: '{{count}} prior report of {{patient}}', priorReportsFor_other: '{{count}} prior reports of {{patient}}',
     close: 'Close',
     referredBy: 'Referred by {{name}}',
     readBy: '{{name}} is reading it',
@@ -384,7 +385,9 @@ export const en = {
       none: 'This patient has no other signed report.',
       signedBy: 'Signed by {{who}} on {{when}}',
       whole: 'The whole report',
-      pdf: 'Signed PDF of {{exam}}',
+      of: 'of {{exam}}, {{day}}',
+      latest: 'The latest {{shown}} of {{total}}.',
+      pdf: 'Signed PDF of {{exam}}, {{day}}',
     },
     imagesWindow: {
       open: 'Open the images in another window',

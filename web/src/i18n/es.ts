@@ -324,6 +324,7 @@ export const es: Messages = {
     columns: { waiting: 'Espera', priors: 'Informes previos' },
     priorReports_one: '{{count}} informe previo', priorReports_other: '{{count}} informes previos',
     priorReportsOf_one: 'El informe previo de {{patient}}', priorReportsOf_other: 'Los {{count}} informes previos de {{patient}}',
+    priorReportsFor_one: '{{count}} informe previo de {{patient}}', priorReportsFor_other: '{{count}} informes previos de {{patient}}',
     close: 'Cerrar',
     referredBy: 'Solicitada por {{name}}',
     readBy: '{{name}} la está leyendo',
@@ -385,7 +386,9 @@ export const es: Messages = {
       none: 'Este paciente no tiene otro informe firmado.',
       signedBy: 'Firmado por {{who}} el {{when}}',
       whole: 'El informe completo',
-      pdf: 'PDF firmado de {{exam}}',
+      of: 'de {{exam}}, {{day}}',
+      latest: 'Los {{shown}} más recientes de {{total}}.',
+      pdf: 'PDF firmado de {{exam}}, {{day}}',
     },
     imagesWindow: {
       open: 'Abrir las imágenes en otra ventana',

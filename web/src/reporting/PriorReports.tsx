@@ -1,9 +1,10 @@
-// The patient's reports of her other exams, to compare with, the latest exam first: each exam
+// The patient's reports of her exams before this one, to compare with, the latest first: each exam
 // (when, what, its accession number), who signed it and when, its impression; the whole text of
 // every signed version and its signed PDF one click further. Only signed versions are shown: a
 // text nobody signed is not a report. Beside the report being written, and from the reading
 // worklist without opening the exam.
 import { useTranslation } from 'react-i18next';
+import { Button, Disclosure, DisclosurePanel, Heading } from 'react-aria-components';
 import { formatLocale } from '../i18n';
 import { formatDay, formatMoment } from '../i18n/format';
 import { useClinic } from '../ris/schedule';
@@ -20,10 +21,14 @@ export function PriorReportList({ orderId }: { orderId: number }) {
   if (priors.isError) return <Notice tone="error">{errorText(t, priors.error)}</Notice>;
   if (!priors.data) return <p className="hint">{t('report.priors.loading')}</p>;
   if (priors.data.items.length === 0) return <p className="hint" data-testid="prior-reports-none">{t('report.priors.none')}</p>;
+  const { items, total } = priors.data;
   return (
-    <ol className="prior-reports" data-testid="prior-reports">
-      {priors.data.items.map((p) => <PriorItem key={p.exam.orderId} prior={p} />)}
-    </ol>
+    <>
+      {total > items.length && <p className="hint">{t('report.priors.latest', { shown: items.length, total })}</p>}
+      <ol className="prior-reports" data-testid="prior-reports">
+        {items.map((p) => <PriorItem key={p.exam.orderId} prior={p} />)}
+      </ol>
+    </>
   );
 }
 
@@ -31,16 +36,16 @@ export function PriorReportList({ orderId }: { orderId: number }) {
 export function PriorReportsSection({ orderId }: { orderId: number }) {
   const { t } = useTranslation();
   const priors = usePriorReports(orderId);
-  const count = priors.data?.items.length;
+  const count = priors.data?.total;
   return (
-    <section className="prior-reports-section" aria-labelledby="prior-reports-title">
-      <details data-testid="prior-reports-section">
-        <summary>
-          <h3 id="prior-reports-title">{count === undefined ? t('report.priors.title') : t('report.priors.titleCount', { count })}</h3>
-        </summary>
+    <Disclosure className="prior-reports-section" data-testid="prior-reports-section">
+      <Heading level={3}>
+        <Button slot="trigger">{count === undefined ? t('report.priors.title') : t('report.priors.titleCount', { count })}</Button>
+      </Heading>
+      <DisclosurePanel>
         <PriorReportList orderId={orderId} />
-      </details>
-    </section>
+      </DisclosurePanel>
+    </Disclosure>
   );
 }
 
@@ -53,10 +58,12 @@ function PriorItem({ prior }: { prior: PriorReport }) {
   const latest = prior.versions[prior.versions.length - 1];
   const impression = [...prior.versions].reverse().flatMap((v) => v.content.sections)
     .find((s) => s.key === 'impression' && s.text.trim() !== '');
+  const exam = prior.exam.procedures.join(', ');
+  const day = formatDay(a.startsAt, locale, zone);
   return (
     <li data-accession={a.accessionNumber}>
       <p className="prior-exam">
-        <strong>{prior.exam.procedures.join(', ')}</strong> · {formatDay(a.startsAt, locale, zone)} · {a.accessionNumber}
+        <strong>{exam}</strong> · {day} · {a.accessionNumber}
         {prior.status === 'amended' && <> <span className="badge report-amended">{t('report.status.amended')}</span></>}
       </p>
       {first?.signature && (
@@ -64,19 +71,19 @@ function PriorItem({ prior }: { prior: PriorReport }) {
       )}
       {impression && <p className="prior-impression"><span className="prior-label">{impression.title}:</span> {impression.text}</p>}
       <details>
-        <summary>{t('report.priors.whole')}</summary>
+        <summary>{t('report.priors.whole')}<span className="sr-only"> {t('report.priors.of', { exam, day })}</span></summary>
         {prior.versions.map((v) => (
           <div key={v.number} className="prior-version" data-kind={v.kind}>
-            <h4><span className={`badge version-${v.kind}`}>{t(`report.kind.${v.kind}`)}</span>{' '}
+            <p className="prior-version-title"><span className={`badge version-${v.kind}`}>{t(`report.kind.${v.kind}`)}</span>{' '}
               {v.signature && t('report.versionBy', { who: v.signature.signerName, when: formatMoment(v.signature.signedAt, locale, zone) })}
-            </h4>
+            </p>
             <VersionContent version={v} study={a.studyInstanceUid} />
           </div>
         ))}
       </details>
       {latest && (
         <a href={signedPdfUrl(prior.exam.orderId, latest.number)} target="_blank" rel="noreferrer">
-          {t('report.priors.pdf', { exam: prior.exam.procedures.join(', ') })}
+          {t('report.priors.pdf', { exam, day })}
         </a>
       )}
     </li>

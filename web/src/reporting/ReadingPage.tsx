@@ -143,7 +143,7 @@ function ReadingRow({ item, today, locale, me, onOpen }: {
         {(item.priorReports ?? 0) > 0 && (
           <>
             <Button onPress={() => setPriors(true)} data-testid="prior-reports-open"
-              aria-label={t('reading.priorReportsOf', { count: item.priorReports, patient: a.patient.name })}>
+              aria-label={t('reading.priorReportsFor', { count: item.priorReports, patient: a.patient.name })}>
               {t('reading.priorReports', { count: item.priorReports })}
             </Button>
             <FormDialog title={t('reading.priorReportsOf', { count: item.priorReports, patient: a.patient.name })}

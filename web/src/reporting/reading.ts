@@ -190,12 +190,12 @@ export function useRecordCommunication(orderId: number) {
       params: { path: { orderId, id } }, body: { to, method, receivedAt } })));
 }
 
-// The signed reports of the patient's other exams, fetched when `enabled` (a list opened).
-export function usePriorReports(orderId: number, enabled = true) {
+// The signed reports of the patient's exams before this one. Not under READING: an event anywhere
+// in the clinic reads the worklists again, and these (audited as read) change only by a merge.
+export function usePriorReports(orderId: number) {
   return useQuery({
-    queryKey: [...READING, 'priors', orderId],
-    enabled,
-    staleTime: 60_000,
+    queryKey: ['ris', 'priors', orderId],
+    staleTime: 10 * 60_000,
     queryFn: ({ signal }) =>
       unwrap(jsonApi.GET('/api/reading/{orderId}/priors', { params: { path: { orderId } }, signal })),
   });

@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { NO_SELECTION, type ViewerSelection } from '../viewer/ViewerSelection';
 import {
-  ASK_EVERY_MS, CHANNEL, type FromImages, ImagesMirror, type ImagesWindowStatus, type ShownExam, type ToImages, WINDOW_NAME,
+  ASK_EVERY_MS, CHANNEL, type FromImages, GONE_AFTER_MS, ImagesMirror, type ImagesWindowStatus, type ShownExam, type ToImages, WINDOW_NAME,
   fromImages, imagesPath, toImages,
 } from './imagesWindow';
 
@@ -80,10 +80,14 @@ export function useImagesWindow(orderId: number, study: string, enabled: boolean
       where();
       look();
     }, ASK_EVERY_MS);
+    // The report left (for the worklist, signed out, the window closed or reloaded): no patient's
+    // images stay on screen. (A report that dies without a word goes silent: that clears them too.)
+    const leave = () => c.postMessage({ kind: 'idle' } satisfies ToImages);
+    window.addEventListener('pagehide', leave);
     return () => {
       clearInterval(asking);
-      // The report left (for the worklist, or signed out): no patient's images stay on screen.
-      c.postMessage({ kind: 'idle' } satisfies ToImages);
+      window.removeEventListener('pagehide', leave);
+      leave();
       c.close();
       channel.current = null;
     };
@@ -153,8 +157,10 @@ export function useImagesWindowEnd(orderId: number, exam: ShownExam | null, onSh
       said = text;
       c.postMessage(state);
     };
+    let heardReport = 0; // when the report last asked where this window is; 0: never
     c.onmessage = (e: MessageEvent) => {
       const message = toImages(e.data);
+      if (message && message.kind !== 'close') heardReport = Date.now();
       if (message?.kind === 'where') {
         setReportOrder(message.orderId);
         say.current(true);
@@ -170,7 +176,15 @@ export function useImagesWindowEnd(orderId: number, exam: ShownExam | null, onSh
       }
     };
     say.current(true);
-    const watching = setInterval(() => say.current(false), SAY_EVERY_MS);
+    const watching = setInterval(() => {
+      say.current(false);
+      // A report gone silent (its window crashed or was killed): shown nothing, as if it had left.
+      if (heardReport && Date.now() - heardReport > GONE_AFTER_MS) {
+        heardReport = 0;
+        setIdle(true);
+        setReportOrder(null);
+      }
+    }, SAY_EVERY_MS);
     const bye = () => c.postMessage({ kind: 'closed', window: id } satisfies FromImages);
     window.addEventListener('pagehide', bye);
     return () => {
