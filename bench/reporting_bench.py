@@ -2,7 +2,8 @@
 """Reporting at size, on SQLite and on PostgreSQL side by side.
 
 Each engine gets a reading room's backlog: 5,000 exams acquired and waiting for their report
-(stat, urgent and routine, their images acquired over the last days), loaded by SQL into the
+(stat, urgent and routine, their images acquired over the last days; each patient with two signed
+reports of a year before, the worklist's prior reports), loaded by SQL into the
 tables the server made; then, through the API, as a radiologist:
 
 - the reading worklist's first page (GET /api/reading, 50 of 5,000; goal: p95 under 50 ms);
@@ -96,6 +97,25 @@ def backlog_rows(n, procedure_id):
         yield order, step, book, acquired
 
 
+REPORT_COLUMNS = ("order_id status template_code draft_revision draft_saved_at draft_saved_by versions created_at "
+                  "created_by updated_at updated_by").split()
+
+
+def prior_rows(n, m, procedure_id):
+    """(order, order procedure, appointment, report) rows of m exams of the same patients a year
+    before, their reports signed (the worklist counts each exam's prior reports): orders n+1..n+m."""
+    now = time.time()
+    for j in range(m):
+        order_id = n + j + 1
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 365 * 86400 - j * 900))
+        order = [1 + j % 1000, f"RP{j:08d}", "routine", "Staging", "", "Dr. Pau Casals", "Oncology", "final", "", 1,
+                 STAMP, "bench", STAMP, "bench", "CASALS^PAU", f"1.2.826.0.1.3680043.10.544.{j + 1}"]
+        step = [order_id, 0, procedure_id]
+        book = [order_id, 1, at, at, at, 0, 0, "arrived", "", at, 1, STAMP, "bench", STAMP, "bench"]
+        report = [order_id, "final", "", 1, STAMP, "bench", 1, STAMP, "bench", STAMP, "bench"]
+        yield order, step, book, at, report
+
+
 def fill(node, label, n, tmp):
     node.start()
     admin_token(node)
@@ -105,7 +125,11 @@ def fill(node, label, n, tmp):
                                                               "durationMinutes": 15})
     node.stop()
     t0 = time.perf_counter()
+    # Each patient of the backlog has two exams of a year before, their reports signed.
     rows = list(backlog_rows(n, procedure["id"]))
+    priors = list(prior_rows(n, 2 * min(n, 1000), procedure["id"]))
+    rows += [(o, s_, b, a) for o, s_, b, a, _ in priors]
+    reports = [r for *_, r in priors]
     people = list(patients(1000))
     ins = lambda table, cols: f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
     if label == "SQLite":
@@ -114,6 +138,7 @@ def fill(node, label, n, tmp):
         db.executemany(ins("ris_orders", ORDER_COLUMNS + ["acquired_at"]), [o + [a] for o, _, _, a in rows])
         db.executemany(ins("ris_order_procedures", ["order_id", "position", "procedure_id"]), [s for _, s, _, _ in rows])
         db.executemany(ins("ris_appointments", APPOINTMENT_COLUMNS), [b for _, _, b, _ in rows])
+        db.executemany(ins("rep_reports", REPORT_COLUMNS), reports)
         db.commit()
         db.execute("ANALYZE")
         db.close()
@@ -123,7 +148,8 @@ def fill(node, label, n, tmp):
         tables = {"ris_patients": (PATIENT_COLUMNS, people),
                   "ris_orders": (ORDER_COLUMNS + ["acquired_at"], [o + [a] for o, _, _, a in rows]),
                   "ris_order_procedures": (["order_id", "position", "procedure_id"], [s for _, s, _, _ in rows]),
-                  "ris_appointments": (APPOINTMENT_COLUMNS, [b for _, _, b, _ in rows])}
+                  "ris_appointments": (APPOINTMENT_COLUMNS, [b for _, _, b, _ in rows]),
+                  "rep_reports": (REPORT_COLUMNS, reports)}
         for table, (cols, data) in tables.items():
             path = tmp / f"{table}.csv"
             with open(path, "w", newline="") as f:
@@ -237,7 +263,9 @@ def main():
         f"{pct(r[key], 50):{fmt}} / {pct(r[key], 95):{fmt}} ms" for r in (s, p)) + " |"
     lines = [f"Measured {time.strftime('%Y-%m-%d')} by `bench/reporting_bench.py --exams {args.exams} --rounds "
              f"{args.rounds} --signatures {args.signatures}` on this 2-core machine: {args.exams} exams waiting for "
-             "their report on each engine, one node, plain HTTP on loopback, as a radiologist with a bearer token; "
+             "their report on each engine (of 1,000 patients, each with two signed reports of a year before, "
+             "counted on the worklist as prior reports), one node, plain HTTP on loopback, as a radiologist with a "
+             "bearer token; "
              "PostgreSQL 15 (Debian, default settings).", "",
              "| p50 / p95 | SQLite | PostgreSQL |", "| --- | --- | --- |",
              row(f"the reading worklist's first page (50 of {s['total']})", "listing", ".1f"),

@@ -354,8 +354,8 @@ int link_demo_studies(Services& s, std::vector<DemoPrior>& linked_exams) {
       done = s.ris_exams->start(done->value.id, done->value.version, technician);
     if (done && done->saved())
       done = s.ris_exams->acquired(done->value.id, done->value.version, technician);
-    if (done && done->saved())
-      linked_exams.push_back({o.patient_id, procedure, st.modality.substr(0, 2), day});
+    // (Its images may have moved it on by themselves meanwhile: the exam is there all the same.)
+    linked_exams.push_back({o.patient_id, procedure, st.modality.substr(0, 2), day});
   }
   return linked;
 }

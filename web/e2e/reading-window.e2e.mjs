@@ -13,7 +13,7 @@
 // VIREO_FIRST_ORDER and VIREO_SECOND_ORDER (two mammograms waiting: Ferrer i Vidal's, Soler
 // Mas's), VIREO_PRIOR_ACCESSION (Soler Mas's earlier one, its report signed), VIREO_SCREENSHOTS.
 import { join } from 'node:path';
-import { checkAccessible, env, firstImageDrawn, run, signIn } from './session.mjs';
+import { checkAccessible, drawLength, env, firstImageDrawn, run, signIn } from './session.mjs';
 
 const BASE = env('VIREO_URL');
 const SHOTS = process.env.VIREO_SCREENSHOTS;
@@ -75,12 +75,9 @@ await run('reading-window end-to-end', async ({ page, context, check }) => {
   check(title === 'Images · Vireo', `the images window's title (on the taskbar, in shared screens): ${title}`);
 
   // A length drawn there, into the findings here; the image shown there, a key image here.
-  await images.click('button:text-is("Length")');
   const box = await images.locator('.viewport .element canvas').first().boundingBox();
-  await images.mouse.move(box.x + box.width / 2 - 80, box.y + box.height / 2);
-  await images.mouse.down();
-  await images.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2, { steps: 6 });
-  await images.mouse.up();
+  const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+  await drawLength(images, [cx - 80, cy], [cx + 80, cy]);
   // Said within a quarter of a second: until then there is nothing to insert.
   for (let tries = 0; tries < 20 && !(await findings.inputValue()).includes('Length:'); tries++) {
     await page.click('[data-testid=insert-measurements]');
@@ -102,11 +99,7 @@ await run('reading-window end-to-end', async ({ page, context, check }) => {
   await images.goto(`${BASE}/reading/${SECOND}/images`);
   await firstImageDrawn(images);
   await images.locator('[data-testid=images-not-reported]').waitFor({ timeout: 10000 });
-  await images.click('button:text-is("Length")');
-  await images.mouse.move(box.x + box.width / 2 - 50, box.y + box.height / 2 + 40);
-  await images.mouse.down();
-  await images.mouse.move(box.x + box.width / 2 + 50, box.y + box.height / 2 + 40, { steps: 6 });
-  await images.mouse.up();
+  await drawLength(images, [cx - 50, cy + 40], [cx + 50, cy + 40]);
   await shot(images, 'images-window-not-reported');
   const other = page.locator('[data-testid=images-window-other]');
   await other.waitFor({ timeout: 10000 });

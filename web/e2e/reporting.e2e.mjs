@@ -12,7 +12,7 @@
 // VIREO_OTHER_USER and VIREO_OTHER_PASSWORD (another radiologist), VIREO_PATIENT (the family name
 // of the patient whose exam waits), VIREO_SCREENSHOTS.
 import { join } from 'node:path';
-import { checkAccessible, env, firstImageDrawn, launch, run, signIn, totp } from './session.mjs';
+import { checkAccessible, drawLength, env, firstImageDrawn, launch, run, signIn, totp } from './session.mjs';
 
 const BASE = env('VIREO_URL');
 const SHOTS = process.env.VIREO_SCREENSHOTS;
@@ -71,12 +71,8 @@ await run('reporting end-to-end', async ({ page, check }) => {
     check(/Marta Puig is reading it/.test(said ?? ''), `the colleague's list says: ${said}`);
 
     // A length on the image, into the findings with one action.
-    await page.click('button:text-is("Length")');
     const box = await page.locator('.viewport .element canvas').first().boundingBox();
-    await page.mouse.move(box.x + box.width / 2 - 60, box.y + box.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2, { steps: 6 });
-    await page.mouse.up();
+    await drawLength(page, [box.x + box.width / 2 - 60, box.y + box.height / 2], [box.x + box.width / 2 + 60, box.y + box.height / 2]);
     // The procedure's template (mammography) is where the report starts: its normal text, the
     // order's clinical information as the indication.
     const findings = page.locator('textarea[data-section=findings]');

@@ -97,6 +97,15 @@ export function firstImageDrawn(page, timeout = 20000) {
   }), timeout);
 }
 
+// A length drawn with the viewer's Length tool, dragged from one point of the page to another.
+export async function drawLength(page, [x1, y1], [x2, y2], steps = 6) {
+  await page.click('button:text-is("Length")');
+  await page.mouse.move(x1, y1);
+  await page.mouse.down();
+  await page.mouse.move(x2, y2, { steps });
+  await page.mouse.up();
+}
+
 // Types a date into a segmented date field in whatever order the locale puts day, month, year.
 export async function fillDate(page, label, iso) {
   const [year, month, day] = iso.split('-');

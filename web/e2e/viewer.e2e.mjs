@@ -7,7 +7,7 @@
 // (a CT of 512×512 slices, Pixel Spacing VIREO_SPACING mm), VIREO_SLICES;
 // VIREO_SCREENSHOTS: a folder for screenshots (optional).
 import { join } from 'node:path';
-import { firstImageDrawn, launch, signIn } from './session.mjs';
+import { drawLength, firstImageDrawn, launch, signIn } from './session.mjs';
 
 const env = (name) => {
   const v = process.env[name];
@@ -181,11 +181,8 @@ try {
     if (SHOTS) await page.screenshot({ path: join(SHOTS, 'viewer-prior-linked.png') });
     console.log(`prior side by side: linked scrolling both ways (${(await indexOf(0)).split('\n').pop()} | ${(await indexOf(1)).split('\n').pop()})`);
     // A measurement on the prior is saved with the prior.
-    await page.click('button:text-is("Length")');
-    await page.mouse.move(prior.x + prior.width / 2 - 40, prior.y + prior.height / 2 + 40);
-    await page.mouse.down();
-    await page.mouse.move(prior.x + prior.width / 2 + 40, prior.y + prior.height / 2 + 40, { steps: 5 });
-    await page.mouse.up();
+    await drawLength(page, [prior.x + prior.width / 2 - 40, prior.y + prior.height / 2 + 40],
+      [prior.x + prior.width / 2 + 40, prior.y + prior.height / 2 + 40], 5);
     const onPrior = await savedTools(page, PRIOR);
     check(JSON.stringify(onPrior) === '["Length"]', `saved on the prior: ${JSON.stringify(onPrior)}`);
     await page.click('button:text-is("W/L")');
@@ -311,11 +308,7 @@ try {
 
   // A length across 200 screen pixels; the image (512 columns) is fitted to the viewport's
   // smaller side, so the expected length follows from the pixel spacing.
-  await page.click('button:text-is("Length")');
-  await page.mouse.move(cx - 100, cy);
-  await page.mouse.down();
-  await page.mouse.move(cx + 100, cy, { steps: 10 });
-  await page.mouse.up();
+  await drawLength(page, [cx - 100, cy], [cx + 100, cy], 10);
   const label = page.locator('.viewport svg text', { hasText: 'mm' }).first();
   await label.waitFor();
   const text = await settled(() => label.textContent());
