@@ -68,6 +68,8 @@ await run('reading-window end-to-end', async ({ page, context, check }) => {
   await images.setViewportSize({ width: 1920, height: 1080 });
   await firstImageDrawn(images);
   await status(page, 'same');
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
+  check(await focused() === 'images-here', `the focus after the images moved: ${await focused()}`);
   check(await page.locator('.viewport').count() === 0, 'the report window still shows images');
   check((await findings.inputValue()).startsWith('Irregular spiculated mass'),
     `what was typed before the images moved: ${JSON.stringify(await findings.inputValue())}`);
@@ -114,9 +116,12 @@ await run('reading-window end-to-end', async ({ page, context, check }) => {
   const before = await findings.inputValue();
   await page.click('[data-testid=insert-measurements]');
   check(await findings.inputValue() === before, `a measurement from the other patient's exam: ${await findings.inputValue()}`);
+  const why = await page.textContent('[data-testid=report-problem]');
+  check(/does not show this exam/.test(why ?? ''), `why no measurement was inserted: ${why}`);
   await page.click('[data-testid=add-key-image]');
   const refused = await page.textContent('[data-testid=key-image-refused]');
-  check(await page.locator('[data-testid=key-image]').count() === 1, `a key image from the other patient's exam: ${refused}`);
+  check(await page.locator('[data-testid=key-image]').count() === 1 && /does not show this exam/.test(refused ?? ''),
+    `a key image from the other patient's exam: ${refused}`);
   await page.click('[data-testid=images-window-show]');
   await images.waitForURL(new RegExp(`/reading/${FIRST}/images$`));
   await status(page, 'same');
@@ -152,6 +157,7 @@ await run('reading-window end-to-end', async ({ page, context, check }) => {
   await status(page, 'none');
   await page.click('[data-testid=images-here]');
   await firstImageDrawn(page);
+  check(await focused() === 'images-window-open', `the focus after the images came back: ${await focused()}`);
   await page.locator('textarea[data-section=findings]').waitFor();
   check(await page.evaluate(() => localStorage.getItem('vireo.reading.images')) === 'beside',
     'the images are kept beside the report for the next exam');

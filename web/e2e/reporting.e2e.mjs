@@ -144,6 +144,10 @@ await run('reporting end-to-end', async ({ page, check }) => {
     const warning = await warned.textContent();
     check(/The Impression section names the right side; this exam is of the left side\./.test(warning ?? ''),
       `the signing dialog warns: ${warning}`);
+    // Whose exam is signed, said where the signature is given.
+    const subject = await page.textContent('[data-testid=sign-subject]');
+    check(/^Ferrer i Vidal, Montserrat, MRN \d+: Screening mammography, accession \d+$/.test(subject ?? ''),
+      `the signing dialog names: ${subject}`);
     const blocked = await page.textContent('[data-testid=sign-blocked]');
     check(/BI-RADS assessment/.test(blocked ?? ''), `the signing dialog blocks: ${blocked}`);
     await page.fill('[data-testid=reauthentication]', '123456');

@@ -24,8 +24,9 @@ import type { ReportContent, ReportTemplate } from './types';
 
 const ROWS: Record<string, number> = { findings: 10, impression: 4, addendum: 6 };
 
-export function DraftEditor({ orderId, study, kind, loaded, revision, canHandOn, templates = [], merge = (c) => c }: {
+export function DraftEditor({ orderId, study, subject, kind, loaded, revision, canHandOn, templates = [], merge = (c) => c }: {
   orderId: number; study: string; kind: DraftKind; loaded: ReportContent; revision: number; canHandOn: boolean;
+  subject: string; // the patient and the exam, as the signature dialog names them
   templates?: ReportTemplate[];
   merge?: (content: ReportContent, template: ReportTemplate) => ReportContent; // its merge fields filled from the RIS
 }) {
@@ -55,6 +56,8 @@ export function DraftEditor({ orderId, study, kind, loaded, revision, canHandOn,
   // This exam's measurements only (a prior's compared beside it are the prior's), each once.
   const insertMeasurements = () => {
     const name = (key: string) => (i18n.exists(`report.measure.${key}`) ? t(`report.measure.${key}` as 'report.measure.length') : key);
+    const why = selection.unavailable?.();
+    if (why) return setProblem(t(why as 'report.imagesWindow.notThisExam'));
     const fresh = selection.measurements().filter((m) => m.image.study === study && !inserted.current.has(m.uid));
     const lines = fresh.map((m) => measurementLine(m, locale, name));
     if (lines.length === 0) return setProblem(t('report.noMeasurements'));
@@ -151,7 +154,7 @@ export function DraftEditor({ orderId, study, kind, loaded, revision, canHandOn,
         </Button>
       </div>
       {signing && (
-        <SignDialog orderId={orderId} kind={kind} flush={autosave.flush} onClose={() => setSigning(false)} />
+        <SignDialog orderId={orderId} kind={kind} subject={subject} flush={autosave.flush} onClose={() => setSigning(false)} />
       )}
     </form>
   );

@@ -2,19 +2,25 @@
 // them in a window of their own), or in their own window, and then whether that window shows
 // this exam. That it shows another patient's, or that several windows answer, is said as a
 // warning with the way to fix it; the report then takes nothing from there (imagesWindow.ts).
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from 'react-aria-components';
 import { Notice } from '../ui/fields';
 import type { ImagesPlace, ImagesWindow } from './useImagesWindow';
 
-export function ImagesWindowBar({ place, images, onPlace }: {
+export function ImagesWindowBar({ place, images, onPlace, moved }: {
   place: ImagesPlace;
   images: ImagesWindow;
   onPlace: (place: ImagesPlace) => void;
+  moved: boolean; // the reader just moved the images: the focus goes on from the button pressed
 }) {
   const { t } = useTranslation();
   const [blocked, setBlocked] = useState(false);
+  // The bar of each layout is another element: the button pressed went with the layout it was in.
+  const first = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (moved) first.current?.focus();
+  }, [moved]);
   const open = () => {
     const opened = images.open();
     setBlocked(!opened);
@@ -29,7 +35,7 @@ export function ImagesWindowBar({ place, images, onPlace }: {
   if (place === 'beside')
     return (
       <div className="images-window-bar">
-        <Button onPress={open} data-testid="images-window-open">{t('report.imagesWindow.open')}</Button>
+        <Button ref={first} onPress={open} data-testid="images-window-open">{t('report.imagesWindow.open')}</Button>
         {blockedNotice}
       </div>
     );
@@ -53,7 +59,7 @@ export function ImagesWindowBar({ place, images, onPlace }: {
         {status === 'none' && (
           <Button className="primary" onPress={open} data-testid="images-window-open">{t('report.imagesWindow.reopen')}</Button>
         )}
-        <Button onPress={here} data-testid="images-here">{t('report.imagesWindow.here')}</Button>
+        <Button ref={first} onPress={here} data-testid="images-here">{t('report.imagesWindow.here')}</Button>
       </div>
       {blockedNotice}
     </div>

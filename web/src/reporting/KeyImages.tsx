@@ -18,7 +18,11 @@ export function KeyImages({ study, content, onChange }: {
   const selection = useViewerSelection();
   const [refused, setRefused] = useState<Exclude<KeyImageAdded, 'added'> | null>(null);
   const list = content.keyImages ?? [];
+  const [unavailable, setUnavailable] = useState<string | null>(null);
   const add = () => {
+    const why = selection.unavailable?.() ?? null;
+    setUnavailable(why);
+    if (why) return setRefused(null);
     const shown = selection.currentImage();
     const { outcome } = withKeyImage(content, shown, study);
     if (outcome !== 'added') return setRefused(outcome);
@@ -33,6 +37,7 @@ export function KeyImages({ study, content, onChange }: {
       </div>
       {list.length === 0 && <p className="hint">{t('report.keyImages.hint')}</p>}
       {refused && <Notice tone="warning" testId="key-image-refused">{t(`report.keyImages.${refused}`)}</Notice>}
+      {unavailable && <Notice tone="warning" testId="key-image-refused">{t(unavailable as 'report.imagesWindow.notThisExam')}</Notice>}
       {list.length > 0 && (
         <ol className="key-image-list">
           {list.map((k, i) => (

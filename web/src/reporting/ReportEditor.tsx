@@ -35,6 +35,9 @@ export function ReportEditor({ data, today }: { data: ExamReport; today: string 
   const signed = report?.status === 'final' || report?.status === 'amended';
   const age = ageOn(a.patient.birthDate, today);
   const title = (key: string) => t(`report.sections.${key}` as 'report.sections.findings');
+  // Whose exam, which: named again where it is signed (the heading above has scrolled away by then).
+  const subject = t('report.signSubject', { patient: a.patient.name, mrn: a.patient.mrn, exam: exam.procedures.join(', '),
+    accession: a.accessionNumber });
   return (
     <div className="report-editor" data-testid="report-editor" data-status={report?.status ?? 'none'}>
       <header className="report-exam">
@@ -61,7 +64,7 @@ export function ReportEditor({ data, today }: { data: ExamReport; today: string 
         <Button className="primary" onPress={() => claim.mutate()} isDisabled={claim.isPending}>{t('report.read')}</Button>
       )}
       {state === 'mine' && !signed && !templates.isPending && (
-        <DraftEditor key={`report-${exam.orderId}`} orderId={exam.orderId} study={a.studyInstanceUid} kind="report"
+        <DraftEditor key={`report-${exam.orderId}`} orderId={exam.orderId} study={a.studyInstanceUid} kind="report" subject={subject}
           loaded={startingContent(exam, report, title, templates.data?.find((x) => x.code === exam.reportTemplate), merge,
             i18n.language)}
           revision={report?.revision ?? 0} canHandOn={report?.status !== 'preliminary'} templates={templates.data ?? []}
@@ -74,7 +77,7 @@ export function ReportEditor({ data, today }: { data: ExamReport; today: string 
           {report.draft.sections.some((s) => s.text.trim() !== '') && report.savedBy !== session.username && (
             <Notice testId="addendum-by-other">{t('report.addendumBy', { who: report.savedBy })}</Notice>
           )}
-          <DraftEditor key={`addendum-${exam.orderId}-${report.versions.length}`} orderId={exam.orderId}
+          <DraftEditor key={`addendum-${exam.orderId}-${report.versions.length}`} orderId={exam.orderId} subject={subject}
             study={a.studyInstanceUid} kind="addendum"
             loaded={startingAddendum(report, title('addendum'))} revision={report.revision} canHandOn={false} />
         </section>

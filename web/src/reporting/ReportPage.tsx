@@ -40,6 +40,11 @@ export function ReportPage() {
   const asked = useRef(0);  // the order whose claim was asked for (the page stays for the next order)
   const data = exam.data;
   const [place, setPlace] = useImagesPlace();
+  const [moved, setMoved] = useState(false);
+  const move = (next: typeof place) => {
+    setMoved(true);
+    setPlace(next);
+  };
   const images = useImagesWindow(orderId, data?.exam.appointment.studyInstanceUid ?? '', place === 'window');
   const host = useMovable();
   const [beside, setBeside] = useState<ViewerSelection | null>(null);
@@ -53,7 +58,7 @@ export function ReportPage() {
   if (exam.isError) return <div className="page-message" role="alert">{errorText(t, exam.error)}</div>;
   if (!data) return <div className="page-message">{t('report.loading')}</div>;
   const study = data.exam.appointment.studyInstanceUid;
-  const bar = <ImagesWindowBar place={place} images={images} onPlace={setPlace} />;
+  const bar = <ImagesWindowBar place={place} images={images} onPlace={move} moved={moved} />;
   // The editor is the same wherever it is shown (its text typed and not yet saved goes with it),
   // reading the images where they are.
   const editor = createPortal(

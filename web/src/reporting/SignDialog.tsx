@@ -15,8 +15,9 @@ import { reportProblemText } from './problems';
 import { acknowledgementOf, checksOfProblem, signCheckText, stopsSigning } from './signChecks';
 import type { SignCheck } from './types';
 
-export function SignDialog({ orderId, kind, flush, onClose }: {
+export function SignDialog({ orderId, kind, subject, flush, onClose }: {
   orderId: number; kind: DraftKind; flush: () => Promise<number>; onClose: () => void;
+  subject: string; // whose exam, which: said again where the signature is given
 }) {
   const { t } = useTranslation();
   const sign = useSignReport(orderId);
@@ -68,6 +69,7 @@ export function SignDialog({ orderId, kind, flush, onClose }: {
     <FormDialog title={t(kind === 'addendum' ? 'report.signAddendumTitle' : 'report.signTitle')} isOpen onClose={onClose}
       testId="sign-dialog">
       <form onSubmit={(e) => { e.preventDefault(); void send(); }}>
+        <p className="sign-subject" data-testid="sign-subject">{subject}</p>
         <p className="hint">{t('report.signIntro')}</p>
         {checks === null && <p className="hint" role="status">{t('report.checks.checking')}</p>}
         {blocking.length > 0 && (

@@ -163,6 +163,11 @@ export class ImagesMirror implements ViewerSelection {
     return this.shownForReport(Date.now())?.currentImage ?? null;
   }
 
+  unavailable(): string | null {
+    const r = this.report;
+    return r && this.status(r.orderId, r.study, Date.now()) !== 'same' ? 'report.imagesWindow.notThisExam' : null;
+  }
+
   onMeasurementsChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => void this.listeners.delete(listener);

@@ -26,6 +26,9 @@ export interface ViewerSelection {
   measurements(): ViewerMeasurement[];
   currentImage(): KeyImageRef | null;
   onMeasurementsChange(listener: () => void): () => void;
+  // Why nothing can be taken from the images now (an i18n key), where that is not simply that
+  // nothing is drawn or shown: another window showing another exam. Absent or null: it can.
+  unavailable?(): string | null;
 }
 
 // Outside a viewer.
