@@ -1315,6 +1315,14 @@ class ReadingWindowBrowserTest(ScannerServer):
                                                                          ("Soler Mas", "Carme", 45))
         # Her screening of earlier today, read and signed by Dr. Riera: the prior report beside the new one.
         prior = self.signed_earlier(soler, "Scattered fibroglandular densities.", "BI-RADS 1: negative.")
+        # An exam the technician marked acquired whose images have not reached the archive.
+        _, no_images, appointment = self.booked("Roca Font", "Laia", self.mammography, 60, [self.screening["id"]],
+                                              reason="Screening", sex="F")
+        for step in ("arrive", "start", "acquired"):
+            status_, appointment = self.call("POST", f"/api/ris/appointments/{appointment['id']}/{step}",
+                                             {"version": appointment["version"]},
+                                             token=self.reception if step == "arrive" else self.technician)
+            self.assertEqual(status_, 200, appointment)
         run_e2e(self, "reading-window", self.server, "marta", PASSWORD, VIREO_FIRST_ORDER=str(first["id"]),
                 VIREO_SECOND_ORDER=str(second["id"]), VIREO_PRIOR_ACCESSION=prior["accessionNumber"])
         marta = self.server.create_token("marta")
@@ -1330,7 +1338,8 @@ class ReadingWindowBrowserTest(ScannerServer):
         self.assertEqual(self.call("GET", f"/api/reading/{second['id']}/priors?all=1", token=marta)[0], 400)
         self.assertEqual(self.call("GET", f"/api/reading/{second['id']}/priors", token=self.technician)[0], 403)
         code, waiting = self.call("GET", "/api/reading?scope=all", token=marta)
-        self.assertEqual({i["orderId"]: i["priorReports"] for i in waiting["items"]}, {first["id"]: 0, second["id"]: 1})
+        self.assertEqual({i["orderId"]: i["priorReports"] for i in waiting["items"]},
+                         {first["id"]: 0, second["id"]: 1, no_images["id"]: 0})
         read = self.server.sql_rows("SELECT patient_id, detail FROM audit_events WHERE resource LIKE '%/priors'")
         self.assertIn((soler["mrn"], f"read the prior reports of exam {second['accessionNumber']} "
                                      f"({prior['accessionNumber']})"), [tuple(r) for r in read])

@@ -161,4 +161,15 @@ await run('reading-window end-to-end', async ({ page, context, check }) => {
   await page.locator('textarea[data-section=findings]').waitFor();
   check(await page.evaluate(() => localStorage.getItem('vireo.reading.images')) === 'beside',
     'the images are kept beside the report for the next exam');
+
+  // An exam whose images have not reached the archive: said so in place of the images, the report
+  // beside it, and the way back to the worklist.
+  await page.goto(`${BASE}/reading`);
+  await page.click('[data-testid=reading] tr:has-text("Roca Font") button:text-is("Read")');
+  const missing = page.locator('[data-testid=no-images]');
+  await missing.waitFor();
+  check(/not in the archive yet/.test(await missing.textContent()), `in place of the images: ${await missing.textContent()}`);
+  await page.locator('textarea[data-section=findings]').waitFor();
+  await missing.getByRole('button', { name: 'Back to the reading worklist' }).click();
+  await page.waitForSelector('h1:text-is("Reading worklist")');
 });

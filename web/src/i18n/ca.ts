@@ -427,6 +427,7 @@ export const ca: Messages = {
     signTitle: 'Signar l’informe',
     signAddendumTitle: 'Signar l’addenda',
     signSubject: '{{patient}}, NHC {{mrn}}: {{exam}}, núm. d’accés {{accession}}',
+    backToWorklist: 'Tornar a la llista de lectura',
     signIntro: 'Un cop signat, l’informe és definitiu: es desa com a PDF signat i només es pot ampliar amb una addenda.',
     code: 'El codi de la vostra aplicació d’autenticació',
     codeHint: 'El codi de 6 xifres que mostra ara.',

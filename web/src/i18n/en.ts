@@ -426,6 +426,7 @@ export const en = {
     signTitle: 'Sign the report',
     signAddendumTitle: 'Sign the addendum',
     signSubject: '{{patient}}, MRN {{mrn}}: {{exam}}, accession {{accession}}',
+    backToWorklist: 'Back to the reading worklist',
     signIntro: 'Once signed, the report is final: it is kept as a signed PDF and can only be added to by an addendum.',
     code: 'Your authenticator app’s code',
     codeHint: 'The 6-digit code it shows now.',

@@ -427,6 +427,7 @@ export const es: Messages = {
     signTitle: 'Firmar el informe',
     signAddendumTitle: 'Firmar la adenda',
     signSubject: '{{patient}}, NHC {{mrn}}: {{exam}}, n.º de acceso {{accession}}',
+    backToWorklist: 'Volver a la lista de lectura',
     signIntro: 'Una vez firmado, el informe es definitivo: se guarda como PDF firmado y solo se puede ampliar con una adenda.',
     code: 'El código de su aplicación de autenticación',
     codeHint: 'El código de 6 cifras que muestra ahora.',

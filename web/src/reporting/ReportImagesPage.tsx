@@ -12,6 +12,7 @@ import { errorText } from '../ui/errorText';
 import { ViewerSelectionOut } from '../viewer/ViewerSelectionOut';
 import { type ShownExam, imagesPath } from './imagesWindow';
 import { useExamReport } from './reading';
+import { NoImagesYet } from './ReportPage';
 import { useImagesWindowEnd } from './useImagesWindow';
 
 const ViewerPage = lazy(() => import('../viewer/ViewerPage'));
@@ -50,7 +51,8 @@ export function ReportImagesPage() {
     <>
       {elsewhere}
       <Suspense fallback={<div className="page-message">{t('app.openingViewer')}</div>}>
-        <ViewerPage key={a.studyInstanceUid} study={a.studyInstanceUid} navigate={navigate} back="/reading">
+        <ViewerPage key={a.studyInstanceUid} study={a.studyInstanceUid} navigate={navigate} back="/reading"
+          missing={<NoImagesYet />}>
           <ViewerSelectionOut onSelection={end.onSelection} />
         </ViewerPage>
       </Suspense>

@@ -77,11 +77,22 @@ export function ReportPage() {
   ) : (
     <Suspense fallback={<div className="page-message">{t('app.openingViewer')}</div>}>
       <ViewerPage key={study} study={study} navigate={navigate} asideLabel={t('report.pane')}
-        aside={<>{bar}<MovableSlot host={host} /></>}>
+        aside={<>{bar}<MovableSlot host={host} /></>} missing={<NoImagesYet onBack={() => navigate('/reading')} />}>
         <ViewerSelectionOut onSelection={setBeside} />
       </ViewerPage>
     </Suspense>
   );
   // The editor in the same place of the tree whichever the layout, so that it is not mounted again.
   return <>{layout}{editor}</>;
+}
+
+// In place of the images of an exam whose images have not reached the archive (yet).
+export function NoImagesYet({ onBack }: { onBack?: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <main className="not-found" data-testid="no-images">
+      <p>{t('report.noImages')}</p>
+      {onBack && <button type="button" onClick={onBack}>{t('report.backToWorklist')}</button>}
+    </main>
+  );
 }

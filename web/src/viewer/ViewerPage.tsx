@@ -54,9 +54,13 @@ export interface ViewerPageProps {
   // What runs with the viewer and draws nothing, under its ViewerSelectionContext (what tells the
   // report in another window what the viewer shows, reporting/useImagesWindow.ts).
   children?: ReactNode;
+  // Shown in place of the images when the archive has none of the study (by default, that it was
+  // not found): an exam being reported whose images have not arrived yet says so in its own words.
+  missing?: ReactNode;
 }
 
-export default function ViewerPage({ study, navigate, simple = false, aside, asideLabel, back = '/', children }: ViewerPageProps) {
+export default function ViewerPage({ study, navigate, simple = false, aside, asideLabel, back = '/', children,
+  missing: missingText }: ViewerPageProps) {
   const [error, setError] = useMessage();
   const engine = useRenderingEngine(setError);
   const { settled, onSettled } = useSettled(study);
@@ -103,7 +107,7 @@ export default function ViewerPage({ study, navigate, simple = false, aside, asi
 
   // Without its images, a pane beside them (a report to write) still opens.
   if (notFound) {
-    const missing = <StudyNotFound navigate={navigate} back={back} />;
+    const missing = missingText ?? <StudyNotFound navigate={navigate} back={back} />;
     return (
       <>
         {children}
