@@ -419,7 +419,11 @@ int sign_demo_priors(Services& s, const std::vector<DemoPrior>& exams) {
                                       kActor);
       if (booked && booked->saved()) made = std::move(*booked);
     }
-    if (!made) continue;
+    if (!made) {  // no open room a year before: no prior, and no order left waiting for a time
+      auto cancelled = s.ris_orders->cancel(order->value.id, order->value.version, "Not performed", kActor);
+      if (!cancelled || !cancelled->saved()) return -1;
+      continue;
+    }
     clock.now = parse_instant(made->value.starts_at)->time_since_epoch().count() + 600;
     Result<ris::Booked> step = (*schedule)->arrive(made->value.id, made->value.version, kActor);
     if (step && step->saved()) step = s.ris_exams->start(step->value.id, step->value.version, technician);
@@ -432,16 +436,23 @@ int sign_demo_priors(Services& s, const std::vector<DemoPrior>& exams) {
     reporting::ReportContent content;
     content.sections = {{"findings", "Findings", findings}, {"impression", "Impression", impression}};
     if (exam.modality == "MG") content.findings = {{"birads", {{"assessment", "1"}, {"laterality", "B"}}}};
+    // What stopped a step of the report: its error, its conflict, or the first field refused.
+    auto stopped = [](const char* what, const auto& r) {
+      if (r && r->saved()) return false;
+      std::cerr << "vireo: a demo prior report could not be " << what << ": "
+                << (!r ? r.error().message() : r->conflict ? r->conflict->message : r->invalid.front().message)
+                << "\n";
+      return true;
+    };
     auto claimed = s.ris_reading->claim(order->value.id, welby);
-    if (!claimed || !claimed->saved()) return -1;
-    auto saved = s.reports->save_draft(order->value.id, 0, content, welby);
-    if (!saved || !saved->saved()) return -1;
-    auto signed_report = s.reports->sign(order->value.id, saved->value.draft_revision, welby, "demo");
-    if (!signed_report || !signed_report->saved()) {
-      std::cerr << "vireo: a demo prior report could not be signed: "
-                << (signed_report ? signed_report->conflict->message : signed_report.error().message()) << "\n";
+    if (!claimed || !claimed->saved()) {
+      std::cerr << "vireo: a demo prior exam could not be opened to read\n";
       return -1;
     }
+    auto saved = s.reports->save_draft(order->value.id, 0, content, welby);
+    if (stopped("written", saved)) return -1;
+    auto signed_report = s.reports->sign(order->value.id, saved->value.draft_revision, welby, "demo");
+    if (stopped("signed", signed_report)) return -1;
     ++signed_;
   }
   return signed_;
